@@ -1,0 +1,1 @@
+"""Card delivery: issuing and mailing new residence cards."""

@@ -1,0 +1,1 @@
+"""Intake: the applicants' web front."""

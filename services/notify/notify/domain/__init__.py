@@ -1,0 +1,1 @@
+"""Notify: notices to applicants by e-mail and in-account inbox."""

@@ -1,0 +1,1 @@
+"""Review: the regional bureau officers' service."""

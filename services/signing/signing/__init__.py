@@ -1,0 +1,1 @@
+"""Signing: JPKI card signer, simulated card and signature verification."""

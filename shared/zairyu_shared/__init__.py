@@ -1,0 +1,1 @@
+"""Zairyu common library."""
