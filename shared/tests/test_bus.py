@@ -1,0 +1,190 @@
+"""The spine, end to end: outbox -> bus -> idempotent consumer, on both transports."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from kombu import Connection, Exchange, Producer
+
+from spine_service import FAILING, ledger
+from zairyu_shared import metrics
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
+from zairyu_shared.testing import wait_until
+
+
+def registration(applicant_id: str):
+    return new_event("applicant.registered", {"applicant_id": applicant_id, "email": f"{applicant_id}@example.jp",
+                                              "language": "en", "display_name": applicant_id},
+                     source="intake", correlation_id=applicant_id)
+
+
+def stage(rt, ids):
+    events = [registration(i) for i in ids]
+    with transaction(rt.session_factory) as session:
+        for e in events:
+            rt.stage(session, e)
+    return events
+
+
+def ledger_rows(rt):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(ledger.c.applicant_id)).scalars().all()
+
+
+def unsent(rt):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).where(rt.outbox.c.sent_at.is_(None))).scalar()
+
+
+def queue_name(rt):
+    return rt.handlers()[0].queue_name(rt.name)
+
+
+def consumed(rt, outcome):
+    return metrics.EVENTS_CONSUMED.labels(rt.name, queue_name(rt), "applicant.registered", outcome)._value.get()
+
+
+def dead_letters(rt):
+    """Take everything from the consumer's DLQ (works on both transports)."""
+    got = []
+    with Connection(rt.settings.amqp_url, transport_options=rt.transport_options) as conn:
+        channel = conn.channel()
+        while True:
+            message = channel.basic_get(f"{queue_name(rt)}.dlq", no_ack=True)
+            if message is None:
+                return got
+            got.append(message)
+
+
+def test_staged_events_are_published_and_applied_exactly_once(runtime):
+    runtime.start_background(relay=False)
+    stage(runtime, [f"a-{i}" for i in range(40)])
+    runtime.relay.drain()
+    wait_until(lambda: len(ledger_rows(runtime)) >= 40, message="40 registrations applied")
+    assert sorted(ledger_rows(runtime)) == sorted(f"a-{i}" for i in range(40))
+    assert unsent(runtime) == 0
+    assert runtime.relay.observe_backlog() == (0, 0.0)
+
+
+def test_nothing_is_published_when_the_state_change_rolls_back(runtime):
+    runtime.start_background(relay=False)
+    with pytest.raises(RuntimeError):
+        with transaction(runtime.session_factory) as session:
+            runtime.stage(session, registration("ghost"))
+            raise RuntimeError("the state change failed")
+    stage(runtime, ["real"])
+    runtime.relay.drain()
+    wait_until(lambda: ledger_rows(runtime) == ["real"], message="only the committed event")
+
+
+class DiesAfterPublishing:
+    """The relay publishes (confirmed by the broker) and dies before marking rows sent."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def publish_batch(self, rows):
+        self.inner.publish_batch(rows)
+        raise RuntimeError("relay killed between publish and mark-sent")
+
+
+def test_relay_dying_between_publish_and_mark_sent_publishes_again_and_inbox_absorbs_it(runtime):
+    runtime.start_background(relay=False)
+    ids = [f"d-{i}" for i in range(25)]
+    stage(runtime, ids)
+    real = runtime.relay.publisher
+    runtime.relay.publisher = DiesAfterPublishing(real)
+    with pytest.raises(RuntimeError):
+        runtime.relay.relay_once()
+    assert unsent(runtime) == 25  # the mark-sent never committed
+    runtime.relay.publisher = real
+    runtime.relay.drain()  # publishes all 25 a second time
+    wait_until(lambda: consumed(runtime, "duplicate") >= 25, message="25 redeliveries absorbed")
+    assert sorted(ledger_rows(runtime)) == sorted(ids)
+    assert consumed(runtime, "ok") == 25
+
+
+def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_retry_bound(runtime):
+    FAILING["applicant_ids"].add("poison")
+    runtime.start_background(relay=False)
+    stage(runtime, ["good-1", "poison", "good-2"])
+    runtime.relay.drain()
+    wait_until(lambda: sorted(ledger_rows(runtime)) == ["good-1", "good-2"], message="good ones applied")
+    letters = wait_until(lambda: dead_letters(runtime), message="a dead letter")
+    assert len(letters) == 1
+    assert letters[0].headers["x-zairyu-reason"] == "handler_error"
+    assert "cannot handle poison" in letters[0].headers["x-zairyu-error"]
+    assert json.loads(letters[0].body)["payload"]["applicant_id"] == "poison"
+    failed = metrics.EVENTS_FAILED.labels(runtime.name, queue_name(runtime), "applicant.registered")._value.get()
+    assert failed == runtime.settings.handler_attempts
+
+
+def test_a_schema_invalid_message_is_dead_lettered_with_its_reason(runtime):
+    runtime.start_background(relay=False)
+    bad = registration("x").to_dict()
+    bad["payload"]["individual_number"] = "123456789012"
+    with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
+        Producer(conn.default_channel).publish(
+            json.dumps(bad).encode(), exchange=Exchange("intake.events", type="topic", durable=True),
+            routing_key="applicant.registered", content_type="application/json", content_encoding="binary",
+            message_id=bad["id"])
+    letters = wait_until(lambda: dead_letters(runtime), message="the invalid message dead-lettered")
+    assert letters[0].headers["x-zairyu-reason"] == "invalid_payload"
+    assert "individual_number" in letters[0].headers["x-zairyu-error"]
+    assert ledger_rows(runtime) == []
+
+
+def test_replay_tool_puts_dead_letters_back_and_they_are_applied(runtime, transport, capsys):
+    if transport != "rabbitmq":
+        pytest.skip("zairyu-bus is the RabbitMQ operators' tool (pika)")
+    from zairyu_shared import bus_cli
+
+    FAILING["applicant_ids"].add("late")
+    runtime.start_background(relay=False)
+    stage(runtime, ["late"])
+    runtime.relay.drain()
+    dlq = f"{queue_name(runtime)}.dlq"
+    wait_until(lambda: _dlq_count(runtime.settings.amqp_url, dlq) == 1, message="dead letter present")
+    assert bus_cli.main(["--url", runtime.settings.amqp_url, "dlq", "show", dlq, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown[0]["reason"] == "handler_error" and shown[0]["type"] == "applicant.registered"
+    assert _dlq_count(runtime.settings.amqp_url, dlq) == 1  # show leaves it in place
+    FAILING["applicant_ids"].clear()  # the bug is fixed
+    assert bus_cli.main(["--url", runtime.settings.amqp_url, "dlq", "replay", dlq]) == 0
+    wait_until(lambda: ledger_rows(runtime) == ["late"], message="replayed message applied")
+    assert _dlq_count(runtime.settings.amqp_url, dlq) == 0
+
+
+def _dlq_count(url, name):
+    import pika
+
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return conn.channel().queue_declare(name, passive=True).method.message_count
+    finally:
+        conn.close()
+
+
+def test_relay_killed_with_sigkill_after_publishing_loses_and_duplicates_nothing(runtime, transport):
+    if transport != "rabbitmq":
+        pytest.skip("a separate process needs a real broker")
+    runtime.start_background(relay=False)
+    ids = [f"k-{i}" for i in range(30)]
+    stage(runtime, ids)
+    script = Path(__file__).with_name("relay_then_die.py")
+    env = {**os.environ, "DATABASE_URL": runtime.settings.database_url, "AMQP_URL": runtime.settings.amqp_url,
+           "SVC": runtime.name, "PYTHONPATH": str(Path(__file__).parent)}
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    assert unsent(runtime) == 30
+    wait_until(lambda: len(ledger_rows(runtime)) == 30, message="first publication applied")
+    runtime.relay.drain()
+    wait_until(lambda: consumed(runtime, "duplicate") >= 30, message="second publication absorbed")
+    assert sorted(ledger_rows(runtime)) == sorted(ids)

@@ -1,0 +1,131 @@
+"""Settings from environment variables, validated at start.
+
+Each service declares one settings dataclass; every field documents its variable and default.
+A bad value stops the service with a message naming the variable, not a stack trace later.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from dataclasses import MISSING, dataclass, field
+
+
+class ConfigError(SystemExit):
+    def __init__(self, problems: list[str]):
+        super().__init__("configuration error:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def setting(env: str, default=MISSING, help: str = "", choices: tuple | None = None,
+            minimum: float | None = None, secret: bool = False):
+    """A field read from ``env``; no default means the variable is required."""
+    meta = {"env": env, "help": help, "choices": choices, "minimum": minimum, "secret": secret}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _convert(raw: str, typ):
+    origin = typing.get_origin(typ)
+    if origin is typing.Union or origin is getattr(__import__("types"), "UnionType", None):
+        args = [a for a in typing.get_args(typ) if a is not type(None)]
+        return _convert(raw, args[0]) if raw != "" else None
+    if typ is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true/false")
+    if typ is int:
+        return int(raw)
+    if typ is float:
+        return float(raw)
+    if typ in (tuple, tuple[str, ...]) or origin is tuple:
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    return raw
+
+
+def load(cls, environ: typing.Mapping[str, str] | None = None, **overrides):
+    """Build ``cls`` from the environment (plus explicit overrides), collecting every problem."""
+    environ = os.environ if environ is None else environ
+    hints = typing.get_type_hints(cls)
+    values, problems = {}, []
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        if f.name in overrides:
+            values[f.name] = overrides[f.name]
+            continue
+        env = meta.get("env")
+        if env and env in environ:
+            try:
+                value = _convert(environ[env], hints[f.name])
+            except ValueError as exc:
+                problems.append(f"{env}={environ[env]!r}: {exc}")
+                continue
+        elif f.default is not MISSING:
+            value = f.default
+        elif f.default_factory is not MISSING:  # type: ignore[misc]
+            value = f.default_factory()  # type: ignore[misc]
+        else:
+            problems.append(f"{env} is required: {meta.get('help', '')}")
+            continue
+        if meta.get("choices") and value not in meta["choices"]:
+            problems.append(f"{env}={value!r}: must be one of {', '.join(map(str, meta['choices']))}")
+        if meta.get("minimum") is not None and value is not None and value < meta["minimum"]:
+            problems.append(f"{env}={value!r}: must be at least {meta['minimum']}")
+        values[f.name] = value
+    if problems:
+        raise ConfigError(problems)
+    obj = cls(**values)
+    check = getattr(obj, "validate", None)
+    if check:
+        more = check()
+        if more:
+            raise ConfigError(list(more))
+    return obj
+
+
+def describe(cls) -> list[tuple[str, str, str]]:
+    """(variable, default, help) rows for the README's configuration tables."""
+    rows = []
+    for f in dataclasses.fields(cls):
+        if "env" not in f.metadata:
+            continue
+        default = "(required)" if f.default is MISSING and f.default_factory is MISSING else repr(f.default)  # type: ignore[misc]
+        rows.append((f.metadata["env"], default, f.metadata.get("help", "")))
+    return rows
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    """What every service reads. Services subclass this and add their own fields."""
+
+    database_url: str = setting("DATABASE_URL", help="SQLAlchemy URL of this service's own database")
+    amqp_url: str = setting("AMQP_URL", "memory://", help="RabbitMQ URL (amqp://user:pass@host:5672/vhost); memory:// in the embedded run")
+    data_keys: tuple = setting("ZAIRYU_DATA_KEYS", (), help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)", secret=True)
+    secret_key: str = setting("ZAIRYU_SECRET_KEY", "", help="Flask session signing key (required outside the embedded run)", secret=True)
+    log_level: str = setting("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    prefetch: int = setting("ZAIRYU_PREFETCH", 200, help="Unacked messages a consumer may hold", minimum=1)
+    relay_batch: int = setting("ZAIRYU_RELAY_BATCH", 500, help="Outbox rows published per confirm window", minimum=1)
+    handler_attempts: int = setting("ZAIRYU_HANDLER_ATTEMPTS", 5, help="Handler failures before a message is dead-lettered", minimum=1)
+    embedded: bool = setting("ZAIRYU_EMBEDDED", False, help="Embedded demo mode (SQLite, in-process bus, demo card). Never in production")
+
+    def validate(self) -> list[str]:
+        problems = []
+        if not (self.database_url.startswith("postgresql") or self.database_url.startswith("sqlite")):
+            problems.append(f"DATABASE_URL must be a postgresql:// or sqlite:// URL, got {self.database_url.split(':')[0]}://")
+        if not self.amqp_url.startswith(("amqp://", "amqps://", "pyamqp://", "memory://")):
+            problems.append("AMQP_URL must be amqp://, amqps:// or memory://")
+        if not self.embedded:
+            if self.amqp_url.startswith("memory://"):
+                problems.append("AMQP_URL=memory:// is only for the embedded run (set ZAIRYU_EMBEDDED=true)")
+            if len(self.secret_key) < 32:
+                problems.append("ZAIRYU_SECRET_KEY must be at least 32 characters outside the embedded run")
+            if not self.data_keys:
+                problems.append("ZAIRYU_DATA_KEYS is required outside the embedded run")
+        from .crypto import check_keys
+
+        problems.extend(check_keys(self.data_keys))
+        return problems

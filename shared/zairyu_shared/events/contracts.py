@@ -1,0 +1,319 @@
+"""Every event of the platform, one versioned schema each.
+
+Payloads carry identifiers and what consumers need to act, and no more: the Individual Number
+never appears; personal data appears only where the consumer must act on it (notify needs an
+e-mail address; card delivery needs a mailing address).
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from .registry import EventSpec, register
+
+PROCEDURES = (
+    "coe",  # 1 Certificate of Eligibility
+    "change",  # 2 change of status of residence
+    "extension",  # 3 extension of period of stay
+    "acquisition",  # 4 acquisition of status of residence
+    "employment_certificate",  # 5 certificate of authorised employment
+    "reentry",  # 6 re-entry permit (bundled only)
+    "activity_outside_status",  # 7 permission for activity outside status (bundled only)
+)
+BUREAUS = ("sapporo", "sendai", "tokyo", "nagoya", "osaka", "hiroshima", "takamatsu", "fukuoka")
+LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _id(**kw):
+    return fields.String(required=True, validate=validate.Length(min=1, max=80), **kw)
+
+
+def _lang():
+    return fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+
+
+class Attachment(_Strict):
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    media_type = fields.String(required=True, validate=validate.OneOf(["application/pdf", "image/jpeg", "image/png"]))
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=25 * 1024 * 1024))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+
+class Holder(_Strict):
+    """Holder attributes as registered (from the signature certificate)."""
+
+    name = fields.String(required=True)
+    date_of_birth = fields.Date(required=True)
+    sex = fields.String(required=True)
+    address = fields.String(required=True)
+
+
+class PostalAddress(_Strict):
+    postal_code = fields.String(load_default=None, allow_none=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=400))
+
+
+# --- intake ---------------------------------------------------------------------------------
+class ApplicantRegistered(_Strict):
+    applicant_id = _id()
+    email = fields.Email(required=True)
+    language = _lang()
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ApplicantContactChanged(_Strict):
+    applicant_id = _id()
+    email = fields.Email(required=True)
+    language = _lang()
+
+
+class ApplicantEmailVerificationRequested(_Strict):
+    applicant_id = _id()
+    email = fields.Email(required=True)
+    language = _lang()
+    verify_url = fields.Url(required=True, require_tld=False)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class ApplicantPasswordResetRequested(_Strict):
+    applicant_id = _id()
+    email = fields.Email(required=True)
+    language = _lang()
+    reset_url = fields.Url(required=True, require_tld=False)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationSubmitted(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    provisional_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES[:5]))
+    bundled = fields.List(fields.String(validate=validate.OneOf(PROCEDURES[5:])), load_default=list)
+    status_of_residence = fields.String(required=True)
+    desired_status = fields.String(load_default=None, allow_none=True)
+    nationality = fields.String(required=True, validate=validate.Length(min=2, max=80))
+    bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    language = _lang()
+    submitted_at = fields.AwareDateTime(required=True)
+    period_of_stay_expiry = fields.Date(load_default=None, allow_none=True)
+    card_by_mail = fields.Boolean(load_default=True)
+    # The exact bytes the applicant signed (canonical form JSON + attachment hashes), base64,
+    # and the detached CMS over them. Consumers re-derive the form from these bytes.
+    signed_content_b64 = fields.String(required=True)
+    content_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    signature_cms_b64 = fields.String(required=True)
+    attachments = fields.List(fields.Nested(Attachment), load_default=list)
+    expected_holder = fields.Nested(Holder, required=True)
+
+
+class ApplicationDocumentsSubmitted(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    request_id = _id()
+    message = fields.String(load_default="", validate=validate.Length(max=4000))
+    attachments = fields.List(fields.Nested(Attachment), required=True, validate=validate.Length(min=1))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationCorrectionRequested(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    correction_id = _id()
+    message = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    signed_content_b64 = fields.String(required=True)
+    signature_cms_b64 = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationWithdrawn(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    reason = fields.String(load_default="", validate=validate.Length(max=4000))
+    signed_content_b64 = fields.String(required=True)
+    signature_cms_b64 = fields.String(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+
+
+# --- signing --------------------------------------------------------------------------------
+class SignatureEvidence(_Strict):
+    certificate_serial = fields.String(required=True)
+    issuer = fields.String(required=True)
+    issuer_fingerprint = fields.String(load_default=None, allow_none=True)
+    holder = fields.Dict(load_default=dict)
+    validation_time = fields.AwareDateTime(required=True)
+    signing_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    revocation_source = fields.String(load_default=None, allow_none=True)
+    revocation_this_update = fields.AwareDateTime(load_default=None, allow_none=True)
+    revocation_next_update = fields.AwareDateTime(load_default=None, allow_none=True)
+    revocation_age_seconds = fields.Float(load_default=None, allow_none=True)
+    soft_fail = fields.Boolean(load_default=False)
+
+
+class SignatureVerified(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    evidence = fields.Nested(SignatureEvidence, required=True)
+    # The submission as it was verified, so review needs no second source of truth.
+    submission = fields.Nested(ApplicationSubmitted, required=True)
+
+
+class SignatureRejected(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    message = fields.String(required=True)
+    evidence = fields.Dict(load_default=dict)
+    language = _lang()
+
+
+# --- review ---------------------------------------------------------------------------------
+class ApplicationReceived(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    receipt_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES[:5]))
+    received_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationExaminationStarted(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    started_at = fields.AwareDateTime(required=True)
+
+
+class RequestedItem(_Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ApplicationDocumentsRequested(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    request_id = _id()
+    items = fields.List(fields.Nested(RequestedItem), required=True, validate=validate.Length(min=1))
+    message = fields.String(load_default="", validate=validate.Length(max=4000))
+    deadline = fields.Date(required=True)
+
+
+class ApplicationDocumentsReminderDue(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    request_id = _id()
+    deadline = fields.Date(required=True)
+
+
+class DeliveryInstructions(_Strict):
+    name = fields.String(required=True)
+    mailing_address = fields.Nested(PostalAddress, required=True)
+    certificate_address = fields.String(required=True)
+    old_card_number = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$"))
+
+
+class ApplicationDecided(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "refused"]))
+    procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES[:5]))
+    bundled = fields.List(fields.String(validate=validate.OneOf(PROCEDURES[5:])), load_default=list)
+    bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    granted_status = fields.String(load_default=None, allow_none=True)
+    period_of_stay = fields.String(load_default=None, allow_none=True)
+    reason_codes = fields.List(fields.String(), load_default=list)
+    explanation = fields.String(load_default="")
+    fee_yen = fields.Integer(required=True, validate=validate.Range(min=0))
+    card_by_mail = fields.Boolean(required=True)
+    delivery = fields.Nested(DeliveryInstructions, load_default=None, allow_none=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationClosed(_Strict):
+    """A case ended without a decision (withdrawn by the applicant, acknowledged by the bureau)."""
+
+    application_id = _id()
+    applicant_id = _id()
+    reason = fields.String(required=True, validate=validate.OneOf(["withdrawn"]))
+    closed_at = fields.AwareDateTime(required=True)
+
+
+# --- card delivery --------------------------------------------------------------------------
+class _CardEvent(_Strict):
+    application_id = _id()
+    applicant_id = _id()
+    delivery_id = _id()
+    occurred_at = fields.AwareDateTime(required=True)
+
+
+class CardEnvelopeOverdue(_CardEvent):
+    days_waiting = fields.Integer(required=True)
+
+
+class CardEnvelopeReceived(_CardEvent):
+    pass
+
+
+class CardIssued(_CardEvent):
+    card_number = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$"))
+    old_card_number = fields.String(load_default=None, allow_none=True)
+
+
+class CardDispatched(_CardEvent):
+    tracking_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
+
+
+class CardDelivered(_CardEvent):
+    pass
+
+
+class CardReturned(_CardEvent):
+    reason = fields.String(load_default="")
+
+
+class CardAddressMismatch(_CardEvent):
+    detail = fields.String(required=True)
+
+
+# --- notify ---------------------------------------------------------------------------------
+class NoticeCreated(_Strict):
+    notice_id = _id()
+    applicant_id = _id()
+    application_id = fields.String(load_default=None, allow_none=True)
+    notice_type = fields.String(required=True)
+    language = _lang()
+    subject = fields.String(required=True)
+    body_text = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+for _spec in [
+    EventSpec("applicant.registered", 1, ApplicantRegistered, "intake", ("notify",), "A resident registered an account with their card."),
+    EventSpec("applicant.contact_changed", 1, ApplicantContactChanged, "intake", ("notify",), "E-mail or language changed."),
+    EventSpec("applicant.email_verification_requested", 1, ApplicantEmailVerificationRequested, "intake", ("notify",), "Send the e-mail verification link."),
+    EventSpec("applicant.password_reset_requested", 1, ApplicantPasswordResetRequested, "intake", ("notify",), "Send the password reset link."),
+    EventSpec("application.submitted", 1, ApplicationSubmitted, "intake", ("signing", "notify"), "A signed application was submitted (provisional number)."),
+    EventSpec("application.documents_submitted", 1, ApplicationDocumentsSubmitted, "intake", ("review", "notify"), "The applicant answered a request for documents."),
+    EventSpec("application.correction_requested", 1, ApplicationCorrectionRequested, "intake", ("review",), "The applicant sent a signed correction request."),
+    EventSpec("application.withdrawn", 1, ApplicationWithdrawn, "intake", ("review", "notify"), "The applicant withdrew the application (signed)."),
+    EventSpec("signature.verified", 1, SignatureVerified, "signing", ("review", "intake"), "The application's signature and certificate are trusted."),
+    EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify"), "The signature or certificate failed verification."),
+    EventSpec("application.received", 1, ApplicationReceived, "review", ("intake", "notify"), "The bureau accepted the case: official receipt number."),
+    EventSpec("application.examination_started", 1, ApplicationExaminationStarted, "review", ("intake",), "An examiner started the examination."),
+    EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
+    EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
+    EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
+    EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
+    EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),
+    EventSpec("card.envelope_received", 1, CardEnvelopeReceived, "card-delivery", ("intake", "notify"), "Old card, fee slip and return postage arrived and checked."),
+    EventSpec("card.issued", 1, CardIssued, "card-delivery", ("intake", "notify"), "A new residence card was issued; the old number is invalid."),
+    EventSpec("card.dispatched", 1, CardDispatched, "card-delivery", ("intake", "notify"), "The card was posted by simple registered mail."),
+    EventSpec("card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."),
+    EventSpec("card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."),
+    EventSpec("card.address_mismatch", 1, CardAddressMismatch, "card-delivery", ("review",), "Registered and certificate addresses differ: officer must check."),
+    EventSpec("notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."),
+]:
+    register(_spec)

@@ -1,0 +1,68 @@
+"""The catalogue: every event type and version, its schema, its producer and its consumers.
+
+The producer determines the exchange (``<producer>.events``); the routing key is the event type.
+Consumers are listed for the catalogue and the topology tool; a service subscribes in its own code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    version: int
+    schema: type[Schema]
+    producer: str
+    consumers: tuple[str, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    @property
+    def exchange(self) -> str:
+        return exchange_for(self.producer)
+
+
+def exchange_for(service: str) -> str:
+    return f"{service}.events"
+
+
+CATALOGUE: dict[tuple[str, int], EventSpec] = {}
+
+
+def register(spec: EventSpec) -> EventSpec:
+    key = (spec.type, spec.version)
+    if key in CATALOGUE:
+        raise ValueError(f"event {spec.type} v{spec.version} registered twice")
+    CATALOGUE[key] = spec
+    return spec
+
+
+def spec_for(event_type: str, version: int) -> EventSpec:
+    _load_catalogue()
+    try:
+        return CATALOGUE[(event_type, version)]
+    except KeyError:
+        known = sorted(v for (t, v) in CATALOGUE if t == event_type)
+        if known:
+            raise KeyError(f"{event_type} has no version {version} (known: {known})") from None
+        raise KeyError(f"unknown event type {event_type!r}") from None
+
+
+def latest_version(event_type: str) -> int:
+    _load_catalogue()
+    versions = [v for (t, v) in CATALOGUE if t == event_type]
+    if not versions:
+        raise KeyError(f"unknown event type {event_type!r}")
+    return max(versions)
+
+
+def all_specs() -> list[EventSpec]:
+    _load_catalogue()
+    return sorted(CATALOGUE.values(), key=lambda s: (s.producer, s.type, s.version))
+
+
+def _load_catalogue() -> None:
+    # The contract modules register themselves on import.
+    from . import contracts  # noqa: F401

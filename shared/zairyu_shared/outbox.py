@@ -1,0 +1,153 @@
+"""Transactional outbox: events are written with the state change, and a relay publishes them.
+
+A crash between commit and publish loses nothing (the row stays unsent); a crash between publish
+and mark-sent publishes the event again, which the consumers' inbox absorbs.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import metrics
+from .events import Envelope
+from .events.registry import spec_for
+
+log = logging.getLogger(__name__)
+
+
+class OutboundMessage(Protocol):
+    event_id: str
+    event_type: str
+    exchange: str
+    correlation_id: str
+    body: str
+
+
+class Publisher(Protocol):
+    def publish_batch(self, messages: list) -> tuple[set[str], dict[str, str]]:
+        """Publish and wait for confirms; return (confirmed ids, {failed id: reason})."""
+
+
+def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
+    """Stage an event in the caller's transaction. Never publish directly."""
+    session.execute(
+        outbox.insert().values(
+            event_id=event.id,
+            event_type=event.type,
+            exchange=spec_for(event.type, event.version).exchange,
+            correlation_id=event.correlation_id,
+            body=event.to_json(),
+            created_at=datetime.now(timezone.utc),
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows in batches, each batch with a window of unconfirmed messages."""
+
+    def __init__(self, service: str, session_factory: sessionmaker[Session], outbox: sa.Table,
+                 publisher: Publisher, batch_size: int = 500, idle_interval: float = 0.05,
+                 retention: timedelta = timedelta(days=1)):
+        self.service = service
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.retention = retention
+        self._wake = threading.Event()
+        self._dialect = session_factory.kw["bind"].dialect.name
+        self._last_purge = 0.0
+
+    def wake(self) -> None:
+        """Called after a commit that staged events, so the relay need not wait for its poll."""
+        self._wake.set()
+
+    def relay_once(self) -> int:
+        """Publish one batch; return how many rows were marked sent."""
+        o = self.outbox
+        with self.session_factory() as session, session.begin():
+            query = (
+                sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
+                .where(o.c.sent_at.is_(None))
+                .order_by(o.c.seq)
+                .limit(self.batch_size)
+            )
+            if self._dialect == "postgresql":
+                # Several relay replicas may run; each takes rows no other holds.
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if not rows:
+                return 0
+            confirmed, failed = self.publisher.publish_batch(rows)
+            now = datetime.now(timezone.utc)
+            if confirmed:
+                session.execute(o.update().where(o.c.event_id.in_(list(confirmed))).values(sent_at=now))
+            for event_id, reason in failed.items():
+                session.execute(
+                    o.update().where(o.c.event_id == event_id)
+                    .values(attempts=o.c.attempts + 1, last_error=reason[:2000])
+                )
+                log.error("outbox publish failed", extra={"event_id": event_id, "reason": reason})
+        for row in rows:
+            if row.event_id in confirmed:
+                metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
+        return len(confirmed)
+
+    def observe_backlog(self) -> tuple[int, float]:
+        o = self.outbox
+        with self.session_factory() as session:
+            count, oldest = session.execute(
+                sa.select(sa.func.count(), sa.func.min(o.c.created_at)).where(o.c.sent_at.is_(None))
+            ).one()
+        age = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite returns naive datetimes
+                oldest = oldest.replace(tzinfo=timezone.utc)
+            age = max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+        return count, age
+
+    def purge_sent(self) -> int:
+        o = self.outbox
+        cutoff = datetime.now(timezone.utc) - self.retention
+        with self.session_factory() as session, session.begin():
+            return session.execute(o.delete().where(o.c.sent_at.is_not(None), o.c.sent_at < cutoff)).rowcount
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Publish until nothing is left (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.relay_once() == 0 and self.observe_backlog()[0] == 0:
+                return
+        raise TimeoutError(f"{self.service} outbox not drained within {timeout}s")
+
+    def run(self, stop: threading.Event) -> None:
+        last_observe = 0.0
+        while not stop.is_set():
+            try:
+                sent = self.relay_once()
+            except Exception:  # the broker or database is away: back off, keep the rows
+                log.exception("outbox relay round failed")
+                sent = 0
+                stop.wait(1.0)
+            now = time.monotonic()
+            if now - last_observe > 5:
+                last_observe = now
+                try:
+                    self.observe_backlog()
+                    if now - self._last_purge > 3600:
+                        self._last_purge = now
+                        self.purge_sent()
+                except Exception:
+                    log.exception("outbox observation failed")
+            if sent < self.batch_size:
+                self._wake.wait(self.idle_interval)
+                self._wake.clear()

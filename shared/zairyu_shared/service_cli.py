@@ -1,0 +1,75 @@
+"""The command every service ships (``zairyu-<service>``): migrate, consume, web, seed-demo, settings."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from . import logs
+from .config import describe
+from .runtime import Runtime, ServiceDefinition
+from .web import broker_check, create_base_app, database_check
+
+log = logging.getLogger(__name__)
+
+
+def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"zairyu-{definition.name}",
+                                     description=f"Zairyu {definition.name} service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply this service's database migrations (idempotent)")
+    consume = sub.add_parser("consume", help="run the event consumers and the outbox relay")
+    consume.add_argument("--port", type=int, default=int(os.environ.get("ZAIRYU_CONSUMER_PORT", "9100")),
+                         help="port for /healthz, /readyz and /metrics of this process")
+    web = sub.add_parser("web", help="development web server (production: gunicorn)")
+    web.add_argument("--port", type=int, default=definition.web_port)
+    web.add_argument("--host", default="127.0.0.1")
+    sub.add_parser("seed-demo", help="create demo data (embedded run only)")
+    sub.add_parser("settings", help="list the environment variables this service reads")
+    args = parser.parse_args(argv)
+
+    if args.command == "settings":
+        for env, default, help_text in describe(definition.settings_class):
+            print(f"{env:28} {default:24} {help_text}")
+        return 0
+
+    runtime = Runtime.from_env(definition)
+    logs.configure(definition.name, runtime.settings.log_level)
+    if args.command == "migrate":
+        runtime.migrate()
+        print(f"{definition.name}: database at head")
+        return 0
+    if args.command == "seed-demo":
+        if not runtime.settings.embedded:
+            print("seed-demo refuses to run outside the embedded run (ZAIRYU_EMBEDDED=true)", file=sys.stderr)
+            return 2
+        if definition.seed_demo:
+            definition.seed_demo(runtime)
+        return 0
+    if args.command == "web":
+        app = definition.create_app(runtime)
+        app.run(host=args.host, port=args.port, threaded=True)
+        return 0
+    return _consume(runtime, args.port)
+
+
+def _consume(runtime: Runtime, port: int) -> int:
+    stop = runtime.stop_event
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Finish the message in hand, then leave; unacked ones are redelivered elsewhere.
+        signal.signal(sig, lambda *_: stop.set())
+    health = create_base_app(f"{runtime.name}-consumer", __name__, ready_checks={
+        "database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url)})
+    from werkzeug.serving import make_server
+
+    server = make_server("0.0.0.0", port, health, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
+    runtime.start_background()
+    log.info("consumers running", extra={"port": port})
+    stop.wait()
+    server.shutdown()
+    runtime.stop()
+    return 0
