@@ -32,3 +32,22 @@ def run_env(target_metadata) -> None:
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
+
+
+def create_messaging_tables() -> None:
+    """For a service's first migration: the outbox and inbox, exactly as ``db`` defines them."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from .db import add_messaging_tables
+
+    metadata = sa.MetaData()
+    add_messaging_tables(metadata)
+    metadata.create_all(op.get_bind())
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    op.drop_table("inbox")
+    op.drop_table("outbox")

@@ -1,0 +1,4 @@
+from card_delivery.adapters.tables import metadata
+from zairyu_shared.migrations import run_env
+
+run_env(metadata)

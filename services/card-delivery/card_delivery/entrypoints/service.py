@@ -1,0 +1,20 @@
+"""The card-delivery service as the platform runs it: settings, tables, migrations, app, handlers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from card_delivery.adapters.tables import metadata
+from card_delivery.settings import CardDeliverySettings
+from zairyu_shared.runtime import ServiceDefinition
+
+from .web import create_app
+
+definition = ServiceDefinition(
+    name="card-delivery",
+    settings_class=CardDeliverySettings,
+    metadata=metadata,
+    migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
+    create_app=create_app,
+    handlers=[],
+    web_port=8003,
+)

@@ -1,0 +1,20 @@
+"""The intake service as the platform runs it: settings, tables, migrations, app, handlers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from intake.adapters.tables import metadata
+from intake.settings import IntakeSettings
+from zairyu_shared.runtime import ServiceDefinition
+
+from .web import create_app
+
+definition = ServiceDefinition(
+    name="intake",
+    settings_class=IntakeSettings,
+    metadata=metadata,
+    migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
+    create_app=create_app,
+    handlers=[],
+    web_port=8000,
+)

@@ -1,0 +1,11 @@
+"""Review settings: environment variables, validated at start."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zairyu_shared.config import CommonSettings, setting
+
+
+@dataclass(frozen=True)
+class ReviewSettings(CommonSettings):
+    public_url: str = setting("ZAIRYU_REVIEW_URL", "http://127.0.0.1:8001", help="Where this service's web front is reached")

@@ -1,0 +1,180 @@
+"""Revocation from a directory of CRLs that an operator keeps in sync.
+
+Each CRL is parsed and its signature checked once, when its file is (re)loaded; revoked serials go
+into one dict keyed by (issuer key id, serial), so a lookup costs the same with 10 or 10^6 entries.
+Files are re-scanned (mtime/size) at most every `rescan_seconds`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from cryptography import x509
+
+from signing.adapters.trust_store import TrustStore
+from signing.domain.keyids import authority_key_identifier
+from signing.domain.verdict import RevocationEvidence
+
+log = logging.getLogger(__name__)
+CRL_SUFFIXES = {".crl", ".der", ".pem"}
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedCrl:
+    path: str
+    issuer_key_id: bytes
+    scope: str | None  # issuingDistributionPoint full name (partitioned CRL), None for a full CRL
+    this_update: dt.datetime
+    next_update: dt.datetime | None
+    entries: dict = dataclasses.field(repr=False, compare=False)  # serial -> (revocation time, reason)
+
+
+@dataclasses.dataclass(frozen=True)
+class RevokedEntry:
+    revocation_time: dt.datetime
+    reason: str | None
+    path: str
+
+
+class CrlIndex:
+    def __init__(self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0,
+                 clock=time.monotonic):
+        self.directory = Path(directory)
+        self.trust_store = trust_store
+        self.rescan_seconds = rescan_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stamps: dict[str, tuple[float, int]] = {}
+        self._crls: dict[str, LoadedCrl] = {}
+        self._revoked: dict[tuple[bytes, int], RevokedEntry] = {}
+        self._by_scope: dict[tuple[bytes, str | None], LoadedCrl] = {}
+        self.rejected: dict[str, str] = {}  # path -> why it was not accepted
+        self._next_scan = 0.0
+        self.refresh(force=True)
+
+    # -- loading ---------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        now = self._clock()
+        if not force and now < self._next_scan:
+            return
+        with self._lock:
+            self._next_scan = now + self.rescan_seconds
+            seen = {}
+            if self.directory.is_dir():
+                for entry in os.scandir(self.directory):
+                    if entry.is_file() and Path(entry.name).suffix.lower() in CRL_SUFFIXES:
+                        st = entry.stat()
+                        seen[entry.path] = (st.st_mtime, st.st_size)
+            if seen == self._stamps and not force:
+                return
+            changed = {p for p, stamp in seen.items() if self._stamps.get(p) != stamp} | (
+                set(self._stamps) - set(seen))
+            if not changed and not force:
+                return
+            crls = {p: c for p, c in self._crls.items() if p in seen and p not in changed}
+            rejected = {p: r for p, r in self.rejected.items() if p in seen and p not in changed}
+            for path in sorted(p for p in seen if p in changed or force):
+                try:
+                    crls[path] = self._load(path)
+                    rejected.pop(path, None)
+                except (ValueError, OSError) as exc:
+                    crls.pop(path, None)
+                    rejected[path] = str(exc)
+                    log.warning("CRL %s rejected: %s", path, exc)
+            self._install(crls, rejected, seen)
+
+    def _load(self, path: str) -> LoadedCrl:
+        data = Path(path).read_bytes()
+        if b"-----BEGIN" in data:
+            crl = x509.load_pem_x509_crl(data)
+        else:
+            crl = x509.load_der_x509_crl(data)
+        anchor = self.trust_store.issuer_of(crl)
+        if anchor is None:
+            aki = authority_key_identifier(crl)
+            raise ValueError(f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) "
+                             "is not a trusted root")
+        if not crl.is_signature_valid(anchor.certificate.public_key()):
+            raise ValueError(f"signature does not verify against {anchor.label}")
+        scope = None
+        try:
+            idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+            scope = _names_key(idp.full_name)
+        except x509.ExtensionNotFound:
+            pass
+        revoked = {}
+        for rc in crl:
+            reason = None
+            try:
+                reason = rc.extensions.get_extension_for_class(x509.CRLReason).value.reason.value
+            except x509.ExtensionNotFound:
+                pass
+            revoked[rc.serial_number] = (rc.revocation_date_utc, reason)
+        return LoadedCrl(path, anchor.key_id, scope, crl.last_update_utc, crl.next_update_utc, revoked)
+
+    def _install(self, crls: dict[str, LoadedCrl], rejected: dict[str, str], stamps) -> None:
+        by_scope: dict[tuple[bytes, str | None], LoadedCrl] = {}
+        for c in crls.values():
+            key = (c.issuer_key_id, c.scope)
+            if key not in by_scope or by_scope[key].this_update < c.this_update:
+                by_scope[key] = c  # the newest CRL for a scope wins
+        revoked = {}
+        for c in by_scope.values():
+            for serial, (when, reason) in c.entries.items():
+                revoked[(c.issuer_key_id, serial)] = RevokedEntry(when, reason, c.path)
+        self._crls, self.rejected, self._stamps = crls, rejected, stamps
+        self._by_scope, self._revoked = by_scope, revoked
+
+    # -- lookups ---------------------------------------------------------------------------
+    def status(self, cert: x509.Certificate, issuer, now: dt.datetime,
+               revoked_before: dt.datetime | None = None) -> RevocationEvidence:
+        """Revocation status of `cert` (issued by trust anchor `issuer`); `now` decides freshness."""
+        self.refresh()
+        issuer_key_id = issuer.key_id
+        crl = self._covering_crl(cert, issuer_key_id)
+        if crl is None:
+            return RevocationEvidence(status="unavailable", note="no CRL from this issuer covers the certificate")
+        evidence = dict(source_kind="crl", source=crl.path, this_update=crl.this_update,
+                        next_update=crl.next_update, age_seconds=(now - crl.this_update).total_seconds())
+        entry = self._revoked.get((issuer_key_id, cert.serial_number))
+        if entry is not None and (revoked_before is None or entry.revocation_time <= revoked_before):
+            return RevocationEvidence(status="revoked", revocation_time=entry.revocation_time,
+                                      revocation_reason=entry.reason, **evidence)
+        if crl.next_update is None or now > crl.next_update:
+            return RevocationEvidence(status="stale", note="CRL is past its nextUpdate", **evidence)
+        if crl.this_update > now:
+            return RevocationEvidence(status="stale", note="CRL thisUpdate is in the future", **evidence)
+        return RevocationEvidence(status="good", **evidence)
+
+    def _covering_crl(self, cert: x509.Certificate, issuer_key_id: bytes) -> LoadedCrl | None:
+        try:
+            dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+            for dp in dps:
+                if dp.full_name:
+                    crl = self._by_scope.get((issuer_key_id, _names_key(dp.full_name)))
+                    if crl is not None:
+                        return crl
+        except x509.ExtensionNotFound:
+            pass
+        return self._by_scope.get((issuer_key_id, None))
+
+    @property
+    def loaded(self) -> list[LoadedCrl]:
+        return list(self._crls.values())
+
+
+def _names_key(names) -> str | None:
+    if not names:
+        return None
+    parts = []
+    for n in names:
+        if isinstance(n, x509.DirectoryName):
+            parts.append("dn:" + n.value.rfc4514_string())
+        else:
+            parts.append(f"{type(n).__name__}:{n.value}")
+    return "|".join(sorted(parts))

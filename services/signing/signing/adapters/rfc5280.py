@@ -1,0 +1,132 @@
+"""The `rfc5280` profile: plain RFC 5280 path validation with CRLs, by pyhanko-certvalidator.
+
+pyhanko-certvalidator is RFC-complete (policy processing, name constraints, indirect and delta
+CRLs: NIST PKITS 248/249) but re-reads CRLs on every validation, so the JPKI hot path uses
+signing.domain.verification instead; this profile serves general chains and the conformance suites.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from typing import Iterable
+
+from asn1crypto import crl as acrl, pem, x509 as ax509
+from pyhanko_certvalidator import CertificateValidator, PKIXValidationParams, ValidationContext
+from pyhanko_certvalidator import errors as perr
+from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
+
+from signing.domain.verdict import Reason, Verdict
+
+ANY_POLICY = "2.5.29.32.0"
+STRICT_WEAK_HASHES = frozenset({"md2", "md5", "sha1"})
+LEGACY_WEAK_HASHES = frozenset({"md2", "md5"})  # what PKITS needs: its DSA tests are SHA-1
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyParams:
+    """RFC 5280 section 6.1.1 inputs (c), (e), (f), (g)."""
+
+    user_initial_policy_set: frozenset[str] = frozenset({ANY_POLICY})
+    initial_policy_mapping_inhibit: bool = False
+    initial_explicit_policy: bool = False
+    initial_any_policy_inhibit: bool = False
+
+    def to_pyhanko(self) -> PKIXValidationParams:
+        return PKIXValidationParams(
+            # asn1crypto names anyPolicy "any_policy"; other OIDs stay dotted.
+            user_initial_policy_set=frozenset("any_policy" if p == ANY_POLICY else p
+                                              for p in self.user_initial_policy_set),
+            initial_policy_mapping_inhibit=self.initial_policy_mapping_inhibit,
+            initial_explicit_policy=self.initial_explicit_policy,
+            initial_any_policy_inhibit=self.initial_any_policy_inhibit,
+        )
+
+
+def _cert(data) -> ax509.Certificate:
+    if isinstance(data, ax509.Certificate):
+        return data
+    if hasattr(data, "public_bytes"):  # a cryptography certificate
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        data = data.public_bytes(Encoding.DER)
+    if pem.detect(data):
+        _, _, data = pem.unarmor(data)
+    return ax509.Certificate.load(data)
+
+
+def _crl(data) -> acrl.CertificateList:
+    if pem.detect(data):
+        _, _, data = pem.unarmor(data)
+    return acrl.CertificateList.load(data)
+
+
+def _name(name) -> str:
+    try:
+        return name.human_friendly
+    except (RecursionError, ValueError):
+        return "(unprintable name)"
+
+
+def validate_rfc5280(
+    leaf, intermediates: Iterable = (), roots: Iterable = (), crls: Iterable[bytes] = (), *,
+    at: dt.datetime | None = None, params: PolicyParams | None = None, require_revocation: bool = True,
+    weak_hashes: frozenset[str] = STRICT_WEAK_HASHES, key_usage: Iterable[str] = (),
+    extended_key_usage: Iterable[str] | None = None, peer_name: str | None = None,
+    max_chain_depth: int | None = None,
+) -> Verdict:
+    """Validate `leaf` up to one of `roots` (DER/PEM bytes, asn1crypto or cryptography certificates).
+
+    require_revocation=True: every certificate on the path needs a CRL answer ("require");
+    False: a CRL is used where present, else the check is skipped ("hard-fail" in pyhanko terms).
+    """
+    at = at or dt.datetime.now(dt.timezone.utc)
+    facts: dict = dict(profile="rfc5280", validation_time=at)
+    try:
+        leaf = _cert(leaf)
+        facts.update(serial=format(leaf.serial_number, "X"), subject=_name(leaf.subject), issuer=_name(leaf.issuer))
+        context = ValidationContext(
+            trust_roots=[_cert(r) for r in roots], other_certs=[_cert(c) for c in intermediates],
+            crls=[_crl(c) for c in crls], moment=at, time_tolerance=dt.timedelta(0),
+            revocation_mode="require" if require_revocation else "hard-fail",
+            algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=set(weak_hashes),
+                                                                dsa_key_size_threshold=1024),
+        )
+        validator = CertificateValidator(leaf, validation_context=context,
+                                         pkix_params=(params or PolicyParams()).to_pyhanko())
+        path = asyncio.run(validator.async_validate_usage(set(key_usage), set(extended_key_usage or ()) or None))
+    except perr.RevokedError as exc:
+        return Verdict(valid=False, reason=Reason.REVOKED, detail=str(exc), **facts)
+    except perr.StaleRevinfoError as exc:
+        return Verdict(valid=False, reason=Reason.REVOCATION_STALE, detail=str(exc), **facts)
+    except perr.InsufficientRevinfoError as exc:
+        return Verdict(valid=False, reason=Reason.REVOCATION_UNAVAILABLE, detail=str(exc), **facts)
+    except perr.ExpiredError as exc:
+        return Verdict(valid=False, reason=Reason.EXPIRED, detail=str(exc), **facts)
+    except perr.NotYetValidError as exc:
+        return Verdict(valid=False, reason=Reason.NOT_YET_VALID, detail=str(exc), **facts)
+    except perr.DisallowedAlgorithmError as exc:
+        return Verdict(valid=False, reason=Reason.WEAK_ALGORITHM, detail=str(exc), **facts)
+    except perr.InvalidCertificateError as exc:
+        return Verdict(valid=False, reason=Reason.WRONG_KEY_USAGE, detail=str(exc), **facts)
+    except perr.PathBuildingError as exc:
+        return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER, detail=str(exc), **facts)
+    except perr.PathValidationError as exc:
+        msg = str(exc)
+        reason = Reason.WRONG_POLICY if "polic" in msg else Reason.UNTRUSTED_ISSUER
+        return Verdict(valid=False, reason=reason, detail=msg, **facts)
+    except (ValueError, TypeError, RecursionError) as exc:
+        # RecursionError: asn1crypto on pathologically nested input (x509-limbo has such cases)
+        return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable input: {type(exc).__name__}", **facts)
+    anchor = path.trust_anchor
+    facts["root_label"] = _name(anchor.name) if hasattr(anchor, "name") else None
+    if max_chain_depth is not None and path.pkix_len - 1 > max_chain_depth:
+        return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER,
+                       detail=f"path has {path.pkix_len - 1} intermediates, more than {max_chain_depth}", **facts)
+    if peer_name is not None and not leaf.is_valid_domain_ip(peer_name):
+        return Verdict(valid=False, reason=Reason.HOLDER_MISMATCH,
+                       detail=f"certificate is not valid for {peer_name}", **facts)
+    qualified = path.qualified_policies()
+    policies = sorted({ANY_POLICY if q.user_domain_policy_id == "any_policy" else q.user_domain_policy_id
+                       for q in qualified}) if qualified is not None else []
+    return Verdict(valid=True, policies=policies, **facts)

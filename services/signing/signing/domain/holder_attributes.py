@@ -1,0 +1,123 @@
+"""Holder attributes carried in a JPKI signature certificate, and comparison with an application.
+
+J-LIS puts name, address, date of birth and sex into subjectAltName otherName entries under
+1.2.392.200149.8.5.5.{1..6}, each an EXPLICIT [0] UTF8String.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+
+from asn1crypto import core
+from cryptography import x509
+
+from signing.domain.verdict import Reason, VerificationFailure
+
+ARC = "1.2.392.200149.8.5.5"
+FIELDS = {
+    f"{ARC}.1": "name",
+    f"{ARC}.2": "name_substitution",
+    f"{ARC}.3": "sex",
+    f"{ARC}.4": "date_of_birth_raw",
+    f"{ARC}.5": "address",
+    f"{ARC}.6": "address_substitution",
+}
+ERAS = {"0": None, "1": "meiji", "2": "taisho", "3": "showa", "4": "heisei", "5": "reiwa"}
+SEX = {"1": "male", "2": "female", "3": "other", "9": "other"}  # sources disagree on 3 vs 9
+
+
+@dataclasses.dataclass(frozen=True)
+class HolderAttributes:
+    name: str | None = None
+    name_substitution: str | None = None
+    sex: str | None = None  # the raw code: 1, 2, 3 or 9
+    date_of_birth: dt.date | None = None
+    era: str | None = None
+    address: str | None = None
+    address_substitution: str | None = None
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
+        d["sex_label"] = SEX.get(self.sex or "", None)
+        return d
+
+    def is_empty(self) -> bool:
+        return not any(dataclasses.astuple(self))
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplicantRecord:
+    """What the applicant registered; any field left None is not compared."""
+
+    name: str | None = None
+    date_of_birth: dt.date | str | None = None
+    sex: str | None = None
+    address: str | None = None
+
+
+def decode_date_of_birth(raw: str) -> tuple[dt.date, str | None]:
+    """`EYYYYMMDD` -> (Gregorian date, era name). The era digit only labels the date."""
+    if len(raw) != 9 or not raw.isdigit() or raw[0] not in ERAS:
+        raise ValueError(f"date of birth {raw!r} is not EYYYYMMDD with era digit 0-5")
+    return dt.date(int(raw[1:5]), int(raw[5:7]), int(raw[7:9])), ERAS[raw[0]]
+
+
+def decode_other_name_value(der: bytes) -> str:
+    # cryptography hands over the content of the EXPLICIT [0]; tolerate the wrapper being included too.
+    value = core.load(der)
+    if value.tag == 0 and value.class_ == 2:
+        value = core.load(value.contents)
+    if not isinstance(value, (core.UTF8String, core.PrintableString, core.BMPString, core.IA5String)):
+        raise ValueError(f"holder attribute is {type(value).__name__}, not UTF8String")
+    return value.native
+
+
+def holder_attributes(cert: x509.Certificate) -> HolderAttributes:
+    """Decode the JPKI holder attributes; empty when the certificate carries none (auth certs)."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return HolderAttributes()
+    found: dict[str, object] = {}
+    try:
+        for other in san.get_values_for_type(x509.OtherName):
+            field = FIELDS.get(other.type_id.dotted_string)
+            if field:
+                found[field] = decode_other_name_value(other.value)
+        raw_dob = found.pop("date_of_birth_raw", None)
+        if raw_dob is not None:
+            found["date_of_birth"], found["era"] = decode_date_of_birth(str(raw_dob))
+    except ValueError as exc:
+        raise VerificationFailure(Reason.MALFORMED, f"holder attributes: {exc}") from None
+    return HolderAttributes(**found)
+
+
+def normalise(text: str) -> str:
+    """NFKC folds full-width letters and the full-width space; case and spacing do not count."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def compare_holder(attrs: HolderAttributes, record: ApplicantRecord) -> None:
+    """Raise HOLDER_MISMATCH naming the differing fields (not their values: they are personal data)."""
+    differing = []
+    if record.name is not None and (attrs.name is None or normalise(attrs.name) != normalise(record.name)):
+        differing.append("name")
+    if record.date_of_birth is not None:
+        want = record.date_of_birth
+        if isinstance(want, str):
+            want = dt.date.fromisoformat(want)
+        if attrs.date_of_birth != want:
+            differing.append("date_of_birth")
+    if record.sex is not None and (attrs.sex is None or normalise(attrs.sex) != normalise(record.sex)):
+        differing.append("sex")
+    if record.address is not None and (
+        attrs.address is None or normalise(attrs.address) != normalise(record.address)
+    ):
+        differing.append("address")
+    if differing:
+        raise VerificationFailure(
+            Reason.HOLDER_MISMATCH,
+            "certificate holder differs from the application in: " + ", ".join(differing),
+        )

@@ -1,0 +1,142 @@
+"""Certificate profiles for JPKI end-entity certificates, and the checks the path validator does not make.
+
+cryptography's verifier builds and checks the path; these rules say what a JPKI signature or
+authentication certificate must look like (key usage, policy, key strength) and name the failure
+precisely.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from signing.domain.verdict import Reason, VerificationFailure
+
+# J-LIS certificate policy OIDs (jpki-card.md). The test environment uses ".0.20" for signatures;
+# the authentication test OID is not published, so it is configurable like the others.
+POLICY_SIGN_PRODUCTION = "1.2.392.200149.8.5.1.1.20"
+POLICY_SIGN_TEST = "1.2.392.200149.8.5.1.0.20"
+POLICY_AUTH_PRODUCTION = "1.2.392.200149.8.5.1.3.30"
+POLICY_AUTH_TEST = "1.2.392.200149.8.5.1.2.30"  # (unverified) test-environment counterpart
+
+MIN_RSA_BITS = 2048
+# Current card: RSA-2048 + SHA-256. Next card (announced): ECDSA P-384 + SHA-384.
+ALLOWED_HASHES = frozenset({"sha256", "sha384", "sha512"})
+ALLOWED_CURVES = frozenset({"secp384r1", "secp256r1", "secp521r1"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    key_usage: frozenset[str]  # attribute names on x509.KeyUsage that must be set
+    policies: frozenset[str]  # at least one must be asserted
+    policy_critical: bool = True
+    extended_key_usage: frozenset[str] = frozenset()  # dotted OIDs that must be present
+
+    def with_policies(self, *oids: str) -> "Profile":
+        return dataclasses.replace(self, policies=frozenset(oids))
+
+
+def jpki_sign(environment: str = "production") -> Profile:
+    oid = {"production": POLICY_SIGN_PRODUCTION, "test": POLICY_SIGN_TEST}[environment]
+    return Profile(
+        name="jpki-sign",
+        key_usage=frozenset({"digital_signature", "content_commitment"}),
+        policies=frozenset({oid}),
+    )
+
+
+def jpki_auth(environment: str = "production") -> Profile:
+    oid = {"production": POLICY_AUTH_PRODUCTION, "test": POLICY_AUTH_TEST}[environment]
+    return Profile(
+        name="jpki-auth",
+        key_usage=frozenset({"digital_signature"}),
+        policies=frozenset({oid}),
+        extended_key_usage=frozenset({ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string}),
+    )
+
+
+def profile_by_name(name: str, environment: str = "production") -> Profile:
+    if name == "jpki-sign":
+        return jpki_sign(environment)
+    if name == "jpki-auth":
+        return jpki_auth(environment)
+    raise ValueError(f"unknown JPKI profile {name!r}")
+
+
+def check_end_entity(cert: x509.Certificate, profile: Profile) -> None:
+    """Raise VerificationFailure unless the leaf fits the profile."""
+    check_key_strength(cert.public_key(), "end-entity key")
+    check_certificate_algorithm(cert, "end-entity certificate")
+    try:
+        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        if bc.ca:
+            raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity certificate has basicConstraints cA=TRUE")
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise VerificationFailure(Reason.WRONG_KEY_USAGE, "keyUsage extension missing") from None
+    if ku.key_cert_sign or ku.crl_sign:
+        raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity keyUsage allows certificate or CRL signing")
+    missing = sorted(u for u in profile.key_usage if not getattr(ku, u))
+    if missing:
+        raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"keyUsage lacks {', '.join(missing)} ({profile.name})")
+    if profile.extended_key_usage:
+        try:
+            eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except x509.ExtensionNotFound:
+            raise VerificationFailure(Reason.WRONG_KEY_USAGE, "extendedKeyUsage missing") from None
+        present = {o.dotted_string for o in eku}
+        if not profile.extended_key_usage <= present:
+            need = ", ".join(sorted(profile.extended_key_usage - present))
+            raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"extendedKeyUsage lacks {need}")
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies)
+    except x509.ExtensionNotFound:
+        raise VerificationFailure(Reason.WRONG_POLICY, "certificatePolicies missing") from None
+    if profile.policy_critical and not ext.critical:
+        raise VerificationFailure(Reason.WRONG_POLICY, "certificatePolicies is not marked critical")
+    asserted = {p.policy_identifier.dotted_string for p in ext.value}
+    if not asserted & profile.policies:
+        raise VerificationFailure(
+            Reason.WRONG_POLICY,
+            f"policy {', '.join(sorted(asserted)) or '(none)'} is not {' or '.join(sorted(profile.policies))}",
+        )
+
+
+def check_key_strength(key, what: str) -> None:
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise VerificationFailure(Reason.WEAK_KEY, f"{what} is RSA-{key.key_size}, need >= {MIN_RSA_BITS}")
+        return
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in ALLOWED_CURVES:
+            raise VerificationFailure(Reason.WEAK_KEY, f"{what} uses curve {key.curve.name}")
+        return
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return
+    raise VerificationFailure(Reason.WEAK_KEY, f"{what} has unsupported key type {type(key).__name__}")
+
+
+def check_hash_name(name: str, what: str) -> None:
+    if name.lower().replace("-", "") not in ALLOWED_HASHES:
+        raise VerificationFailure(Reason.WEAK_ALGORITHM, f"{what} uses {name}")
+
+
+def check_certificate_algorithm(cert: x509.Certificate, what: str) -> None:
+    algo = cert.signature_hash_algorithm
+    if algo is None:  # Ed25519 and friends carry no separate hash
+        return
+    check_hash_name(algo.name, what)
+
+
+def hash_by_name(name: str) -> hashes.HashAlgorithm:
+    try:
+        return {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[name]()
+    except KeyError:
+        raise VerificationFailure(Reason.WEAK_ALGORITHM, f"digest {name} is not allowed") from None

@@ -1,0 +1,20 @@
+"""The signing web app factory (gunicorn: `gunicorn 'signing.entrypoints.web:create_app()'`)."""
+from __future__ import annotations
+
+from zairyu_shared.web import broker_check, create_base_app, database_check
+
+
+def create_app(runtime=None):
+    if runtime is None:  # under gunicorn: build from the environment
+        from zairyu_shared.runtime import Runtime
+
+        from .service import definition
+
+        runtime = Runtime.from_env(definition)
+    app = create_base_app("signing", __name__, ready_checks={
+        "database": database_check(runtime.engine),
+        "broker": broker_check(runtime.settings.amqp_url),
+    })
+    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+    app.extensions["zairyu_runtime"] = runtime
+    return app
