@@ -1,0 +1,122 @@
+"""``zairyu-signer``: sign files and authenticate with a My Number Card (JPKI) on this computer.
+
+  zairyu-signer info                                  reader, card, auth certificate, PIN tries
+  zairyu-signer sign --in FILE --out FILE.p7s         detached CAdES-BES signature (password)
+  zairyu-signer auth --challenge NONCE --origin URL   Web eID authentication token (4-digit PIN)
+  zairyu-signer native-host [CALLER_ORIGIN]           browser native messaging host
+
+PINs are read with a hidden prompt, or from stdin when stdin is not a terminal. ``--simulated
+PKI_DIR`` (with ``--holder``) uses an in-process simulated card instead of PC/SC (demo, tests).
+Errors print a machine code and a message in the chosen language (--lang, else LANG).
+Exit status: 0 ok, 2 card/PIN error, 1 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import pathlib
+import sys
+
+from signing.domain.signer import Signer
+from signing.domain.signer_errors import SignerError
+from signing.domain.signer_messages import describe, pick_language, text
+
+
+def build_signer(args: argparse.Namespace) -> Signer:
+    if args.simulated:
+        from signing.adapters.inprocess_card import inprocess_signer
+        from signing.testpki import load_test_pki
+        from signing.testpki.card import card_for
+
+        pki = load_test_pki(args.simulated)
+        return inprocess_signer(card_for(pki, args.holder))
+    from signing.adapters.pcsc_card import pcsc_signer
+
+    return pcsc_signer(args.reader, args.wait)
+
+
+def read_secret(prompt_key: str, lang: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(text(prompt_key, lang))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zairyu-signer", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--reader", help="reader name (or its prefix); default: any reader with a card")
+    p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                   help="how long to wait for a card to be placed (default 30)")
+    p.add_argument("--lang", help="message language: en, ja (default: from LANG)")
+    p.add_argument("--simulated", metavar="PKI_DIR", help="use an in-process simulated card")
+    p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
+    p.add_argument("--json", action="store_true", help="machine-readable output and errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="show reader, card and PIN tries left")
+    sign = sub.add_parser("sign", help="make a detached CMS (CAdES-BES) signature of a file")
+    sign.add_argument("--in", dest="infile", required=True)
+    sign.add_argument("--out", dest="outfile", required=True)
+    auth = sub.add_parser("auth", help="make a Web eID authentication token")
+    auth.add_argument("--challenge", required=True)
+    auth.add_argument("--origin", required=True)
+    host = sub.add_parser("native-host", help="run as the browser's native messaging host")
+    host.add_argument("caller", nargs="*", help="arguments the browser passes (caller origin, ...)")
+    return p
+
+
+def run(args: argparse.Namespace, lang: str) -> int:
+    if args.command == "native-host":
+        from signing.entrypoints.native_host import serve
+
+        return serve(build_signer(args), lang, args.caller)
+    signer = build_signer(args)
+    if args.command == "info":
+        info = signer.info()
+        if args.json:
+            print(json.dumps(info.as_dict(), ensure_ascii=False))
+        else:
+            cert = info.auth_certificate
+            print(f"reader:            {info.reader}")
+            print(f"card:              {'My Number Card (JPKI)' if info.my_number_card else 'JPKI card'}"
+                  f" [{info.token_label}]")
+            print(f"auth certificate:  {cert.subject}")
+            print(f"  issuer:          {cert.issuer}")
+            print(f"  serial:          {cert.serial}")
+            print(f"  valid:           {cert.not_before:%Y-%m-%d} .. {cert.not_after:%Y-%m-%d}")
+            print(f"auth PIN tries left:           {info.auth_pin_tries_left}/3")
+            print(f"signature password tries left: {info.sign_password_tries_left}/5")
+        return 0
+    if args.command == "sign":
+        content = pathlib.Path(args.infile).read_bytes()
+        password = read_secret("prompt_password", lang)
+        signature = signer.sign(content, password)
+        pathlib.Path(args.outfile).write_bytes(signature)
+        if args.json:
+            print(json.dumps({"ok": True, "out": args.outfile, "bytes": len(signature)}))
+        else:
+            print(f"signed {args.infile} -> {args.outfile} ({len(signature)} bytes)")
+        return 0
+    if args.command == "auth":
+        pin = read_secret("prompt_pin", lang)
+        print(json.dumps(signer.authenticate(args.challenge, args.origin, pin)))
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    lang = pick_language(args.lang)
+    try:
+        return run(args, lang)
+    except SignerError as error:
+        described = describe(error, lang)
+        if args.json:
+            print(json.dumps({"ok": False, "error": described}, ensure_ascii=False))
+        else:
+            print(f"error [{described['code']}]: {described['message']}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Test helpers: a simulated JPKI card in a real PC/SC reader (pcscd + vsmartcard's vpcd).
+
+Usage from any test suite (intake, e2e, the demo)::
+
+    from signing.testing import running_card, pcsc_available_or_skip
+    with running_card(pki, "valid-nguyen") as card:   # card.reader, card.holder, card.apdu_log
+        ...
+
+pcscd is machine-wide (one socket, /run/pcscd/pcscd.comm). If none is running, a private one
+is started with ``--auto-exit`` (it quits by itself 60 s after the last client). vpcd offers two
+slots (TCP 35963 -> "Virtual PCD 00 00", 35964 -> "Virtual PCD 00 01"); a slot is claimed with
+an flock in /tmp so concurrent test sessions on one machine do not insert cards into each
+other's reader. Waits poll a condition against a deadline; nothing sleeps a fixed time.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Iterator
+
+VPCD_DRIVER = pathlib.Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+VPCD_BASE_PORT = 35963
+VPCD_SLOTS = 2
+PCSCD_SOCKET = pathlib.Path("/run/pcscd/pcscd.comm")
+LOCK_DIR = pathlib.Path(tempfile.gettempdir())
+
+
+class PcscUnavailable(RuntimeError):
+    pass
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def pcsc_missing_reason() -> str | None:
+    """Why PC/SC tests cannot run here, or None."""
+    if shutil.which("pcscd") is None:
+        return "pcscd is not installed (Debian: apt-get install pcscd)"
+    if not VPCD_DRIVER.exists():
+        return f"vsmartcard's vpcd driver is not installed ({VPCD_DRIVER}; Debian: apt-get install vsmartcard-vpcd)"
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        return "pyscard is not installed"
+    return None
+
+
+def pcsc_available_or_skip() -> None:
+    """In a pytest test: skip with the reason, or fail when CI=true (CI must run these)."""
+    import pytest
+
+    reason = pcsc_missing_reason()
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"PC/SC test prerequisites missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+def reader_name(slot: int) -> str:
+    return f"Virtual PCD 00 {slot:02d}"
+
+
+def _vpcd_readers() -> list[str]:
+    from smartcard import Exceptions as sc_exc
+    from smartcard.System import readers
+    from smartcard.pcsc import PCSCExceptions as pcsc_exc
+
+    try:
+        return [str(r) for r in readers() if str(r).startswith("Virtual PCD")]
+    except (pcsc_exc.BaseSCardException, sc_exc.SmartcardException):
+        return []
+
+
+def _pcscd_running() -> bool:
+    if not PCSCD_SOCKET.exists():
+        return False
+    result = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True)
+    return result.returncode == 0
+
+
+def ensure_pcscd(timeout: float = 20.0) -> None:
+    """Make sure a pcscd with vpcd's readers is up (start a private one only if none runs)."""
+    if not _pcscd_running():
+        log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
+        # Detached and self-terminating: other sessions may come to rely on it.
+        subprocess.Popen(["pcscd", "--foreground", "--auto-exit"], stdout=log, stderr=log,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _vpcd_readers():
+            return
+        time.sleep(0.05)
+    raise PcscUnavailable("pcscd is running but shows no 'Virtual PCD' reader (is vpcd configured in "
+                          "/etc/reader.conf.d?)")
+
+
+@contextlib.contextmanager
+def claim_slot(timeout: float = 60.0) -> Iterator[int]:
+    """An exclusive vpcd slot for this process (waits while other sessions use both)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for slot in range(VPCD_SLOTS):
+            handle = open(LOCK_DIR / f"zairyu-vpcd-slot-{slot}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                yield slot
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            return
+        if time.monotonic() > deadline:
+            raise PcscUnavailable("both vpcd slots stayed busy (other test sessions?)")
+        time.sleep(0.1)
+
+
+def card_present(reader: str) -> bool:
+    from smartcard.scard import (SCARD_S_SUCCESS, SCARD_SCOPE_USER, SCARD_STATE_PRESENT,
+                                 SCARD_STATE_UNAWARE, SCardEstablishContext, SCardGetStatusChange,
+                                 SCardReleaseContext)
+
+    rc, context = SCardEstablishContext(SCARD_SCOPE_USER)
+    if rc != SCARD_S_SUCCESS:
+        return False
+    try:
+        rc, states = SCardGetStatusChange(context, 0, [(reader, SCARD_STATE_UNAWARE)])
+        return rc == SCARD_S_SUCCESS and bool(states[0][1] & SCARD_STATE_PRESENT)
+    finally:
+        SCardReleaseContext(context)
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclasses.dataclass
+class RunningCard:
+    reader: str
+    port: int
+    holder: object  # signing.testpki.Holder
+    apdu_log: pathlib.Path
+    process: subprocess.Popen
+
+    def commands(self) -> list[bytes]:
+        """Every command APDU the card received so far."""
+        if not self.apdu_log.exists():
+            return []
+        return [bytes.fromhex(line.split()[0]) for line in self.apdu_log.read_text().splitlines() if line]
+
+
+@contextlib.contextmanager
+def running_card(pki, holder=None, timeout: float = 20.0) -> Iterator[RunningCard]:
+    """A holder's simulated card inserted in a vpcd reader, removed again on exit."""
+    reason = pcsc_missing_reason()
+    if reason:
+        raise PcscUnavailable(reason)
+    if holder is None:
+        holder = pki.first("valid")
+    elif isinstance(holder, str):
+        holder = pki.holder(holder)
+    ensure_pcscd(timeout)
+    with claim_slot() as slot, tempfile.TemporaryDirectory(prefix="zairyu-card-") as tmp:
+        port, reader = VPCD_BASE_PORT + slot, reader_name(slot)
+        wait_for(lambda: not card_present(reader), timeout, f"{reader} to be empty")
+        apdu_log = pathlib.Path(tmp) / "apdu.log"
+        out = open(pathlib.Path(tmp) / "card.out", "wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "signing.entrypoints.card_cli", "serve", "--pki", str(pki.root),
+             "--holder", holder.id, "--port", str(port), "--apdu-log", str(apdu_log)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            def inserted() -> bool:
+                if process.poll() is not None:
+                    raise PcscUnavailable("card simulator exited: "
+                                          + (pathlib.Path(tmp) / "card.out").read_text(errors="replace"))
+                return card_present(reader)
+
+            wait_for(inserted, timeout, f"the card in {reader}")
+            yield RunningCard(reader, port, holder, apdu_log, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            out.close()
+            wait_for(lambda: not card_present(reader), timeout, f"the card to leave {reader}")
