@@ -1,0 +1,58 @@
+"""What review reads from the signed submission: the form as the applicant signed it.
+
+The signed bytes are intake's canonical JSON (form data + attachment hashes). We read only the
+fields we must act on and keep the whole form for display; the Individual Number is never there.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+
+def decode_signed_content(signed_content_b64: str) -> dict:
+    raw = base64.b64decode(signed_content_b64, validate=True)
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("signed content is not a JSON object")
+    return data
+
+
+def form_of(content: dict) -> dict:
+    form = content.get("form", content)
+    return form if isinstance(form, dict) else {}
+
+
+def _first(form: dict, *keys):
+    for key in keys:
+        value = form.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def applicant_name(form: dict) -> str | None:
+    name = _first(form, "name", "full_name", "name_roman", "name_en")
+    if isinstance(name, dict):
+        name = " ".join(str(v) for v in name.values() if v)
+    if not name:
+        parts = [form.get("family_name"), form.get("given_name")]
+        name = " ".join(p for p in parts if p) or None
+    return name
+
+
+def mailing_address(form: dict) -> dict | None:
+    address = _first(form, "mailing_address", "address_in_japan", "address")
+    if isinstance(address, dict):
+        text = address.get("text") or " ".join(str(v) for k, v in address.items() if k != "postal_code" and v)
+        return {"postal_code": address.get("postal_code"), "text": text} if text else None
+    if isinstance(address, str):
+        return {"postal_code": form.get("postal_code"), "text": address}
+    return None
+
+
+def old_card_number(form: dict) -> str | None:
+    return _first(form, "residence_card_number", "card_number")
+
+
+def reentry_kind(form: dict) -> str:
+    return "multiple" if str(_first(form, "reentry_kind", "reentry_type") or "").lower() == "multiple" else "single"

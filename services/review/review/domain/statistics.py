@@ -1,0 +1,61 @@
+"""Processing days and ageing against the official processing targets."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# Upper ends of the official targets: change/extension 2 weeks to 1 month, COE 1 to 3 months.
+TARGET_DAYS = {"change": 30, "extension": 30, "coe": 90, "acquisition": 30, "employment_certificate": 30}
+
+
+def processing_days(received: datetime | date, decided: datetime | date) -> int:
+    """Calendar days from receipt to decision (the way the agency publishes them)."""
+    start = received.date() if isinstance(received, datetime) else received
+    end = decided.date() if isinstance(decided, datetime) else decided
+    if end < start:
+        raise ValueError("decided before received")
+    return (end - start).days
+
+
+def _percentile(sorted_values: list[int], p: float) -> float:
+    """Nearest-rank percentile."""
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return float(sorted_values[rank - 1])
+
+
+@dataclass(frozen=True)
+class DaysSummary:
+    count: int
+    mean: float
+    median: float
+    p90: float
+
+
+def summarise(days: list[int]) -> DaysSummary | None:
+    if not days:
+        return None
+    ordered = sorted(days)
+    return DaysSummary(len(ordered), round(sum(ordered) / len(ordered), 1), _percentile(ordered, 50),
+                       _percentile(ordered, 90))
+
+
+def group_summaries(rows) -> list[dict]:
+    """rows: (procedure, status_of_residence, bureau, days) -> one summary per group, sorted."""
+    groups: dict[tuple, list[int]] = {}
+    for procedure, status, bureau_key, days in rows:
+        groups.setdefault((procedure, status, bureau_key), []).append(days)
+    out = []
+    for key in sorted(groups):
+        s = summarise(groups[key])
+        out.append({"procedure": key[0], "status_of_residence": key[1], "bureau": key[2], "count": s.count,
+                    "mean_days": s.mean, "median_days": s.median, "p90_days": s.p90})
+    return out
+
+
+def ageing(procedure: str, received: datetime | date, today: date) -> dict:
+    """How old a case is against its target: ok, due (last 20 %), overdue."""
+    age = processing_days(received, today)
+    target = TARGET_DAYS.get(procedure, 30)
+    state = "overdue" if age > target else "due" if age >= target * 0.8 else "ok"
+    return {"age_days": age, "target_days": target, "state": state}
