@@ -66,28 +66,23 @@ def connect(reader: str | None = None, wait_seconds: float = 0.0,
     """Connect to the card in ``reader`` (or in any reader), waiting up to ``wait_seconds``."""
     candidates = _pick_readers(reader)
     if wait_seconds > 0:
+        # Blocks in SCardGetStatusChange until a card is present (no polling).
         request = CardRequest(timeout=wait_seconds, readers=candidates, cardType=AnyCardType())
         try:
             service = request.waitforcard()
         except sc_exc.CardRequestTimeoutException as exc:
             raise NoCard("timed out waiting for a card") from exc
-        connection = service.connection
-        candidates = [connection.getReader()]
-    else:
-        connection = None
+        found = str(service.connection.getReader())
+        candidates = [r for r in candidates if str(r) == found] or candidates
     for candidate in candidates:
-        connection = connection or candidate.createConnection()
+        connection = candidate.createConnection()
         try:
             connection.connect()
-            return PcscCardLink(connection, str(candidate), record)
         except sc_exc.NoCardException:
-            connection = None
             continue
         except sc_exc.CardConnectionException as exc:
-            connection = None
-            if "removed" in str(exc).lower() or "no smart card" in str(exc).lower():
-                continue
             raise NoCard(str(exc)) from exc
+        return PcscCardLink(connection, str(candidate), record)
     raise NoCard("no card in " + ", ".join(str(c) for c in candidates))
 
 
