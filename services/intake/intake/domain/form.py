@@ -1,0 +1,183 @@
+"""The application form: sections mirroring the official form, and validation of a whole form.
+
+Name, date of birth, sex and address are not asked: they come from the applicant's verified
+signature certificate (the account). The Individual Number is never asked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import procedures, statuses
+from .fields import Field, clean
+
+STATUS_CODES = tuple(s.code for s in statuses.STATUSES)
+
+SECTIONS: dict[str, tuple[Field, ...]] = {
+    "personal": (
+        Field("nationality", "text", max_length=80),
+        Field("place_of_birth", "text", max_length=120),
+        Field("marital_status", "choice", choices=("single", "married", "widowed", "divorced")),
+        Field("occupation", "text", max_length=120),
+        Field("home_town", "text", max_length=200),
+        Field("phone", "phone", max_length=20),
+        Field("passport_number", "passport", max_length=20),
+        Field("passport_expiry", "date"),
+    ),
+    "stay": (
+        Field("current_status", "choice", choices=STATUS_CODES),
+        Field("period_of_stay", "text", max_length=40),
+        Field("period_expiry", "date"),
+        Field("card_number", "card_number", max_length=20),
+    ),
+    "request": (
+        Field("desired_status", "choice", choices=STATUS_CODES),
+        Field("desired_period", "text", max_length=40),
+        Field("reason", "multiline", max_length=4000),
+        Field("criminal_record", "yesno"),
+        Field("criminal_record_detail", "multiline", required=False, max_length=2000),
+        Field("family_in_japan", "multiline", required=False, max_length=4000),
+    ),
+    "employer": (
+        Field("employer_name", "text", max_length=200),
+        Field("corporate_number", "corporate_number", required=False, max_length=20),
+        Field("employer_address", "text", max_length=400),
+        Field("employer_phone", "phone", max_length=20),
+        Field("industry", "text", max_length=120),
+        Field("capital_yen", "integer", required=False, max_length=20, minimum=0),
+        Field("annual_sales_yen", "integer", required=False, max_length=20, minimum=0),
+        Field("employees", "integer", max_length=9, minimum=1),
+        Field("foreign_employees", "integer", required=False, max_length=9, minimum=0),
+        Field("job_description", "multiline", max_length=2000),
+        Field("contract_from", "date"),
+        Field("contract_to", "date", required=False),
+        Field("monthly_salary_yen", "integer", max_length=12, minimum=0),
+    ),
+    "school": (
+        Field("school_name", "text", max_length=200),
+        Field("course", "text", max_length=200),
+        Field("enrolment_from", "date"),
+        Field("enrolment_to", "date"),
+        Field("weekly_hours", "integer", max_length=3, minimum=0, maximum=80),
+        Field("costs_paid_by", "choice", choices=("self", "family", "scholarship", "other")),
+    ),
+    "supporting_person": (
+        Field("supporter_name", "text", max_length=200),
+        Field("supporter_relationship", "text", max_length=80),
+        Field("supporter_date_of_birth", "date"),
+        Field("supporter_nationality", "text", max_length=80),
+        Field("supporter_status", "choice", choices=STATUS_CODES + ("japanese_national",)),
+        Field("supporter_card_number", "card_number", required=False, max_length=20),
+        Field("supporter_annual_income_yen", "integer", max_length=12, minimum=0),
+    ),
+    "activity": (
+        Field("organisation_name", "text", required=False, max_length=200),
+        Field("activity_description", "multiline", max_length=2000),
+    ),
+    "designated": (Field("notice_number", "integer", max_length=3, minimum=1, maximum=99),),
+    "invitee": (
+        Field("invitee_name", "text", max_length=200),
+        Field("invitee_date_of_birth", "date"),
+        Field("invitee_nationality", "text", max_length=80),
+        Field("invitee_sex", "choice", choices=("female", "male")),
+    ),
+    "event": (
+        Field("event_kind", "choice", choices=("birth", "loss_of_nationality", "other")),
+        Field("event_date", "date"),
+    ),
+    "reentry": (
+        Field("reentry_type", "choice", choices=("single", "multiple")),
+        Field("reentry_reason", "text", max_length=400),
+    ),
+    "activity_outside_status": (
+        Field("outside_activity", "multiline", max_length=2000),
+        Field("outside_employer", "text", max_length=200),
+        Field("outside_hours_per_week", "integer", max_length=2, minimum=1, maximum=28),
+    ),
+}
+FIELDS = {f.name: f for section in SECTIONS.values() for f in section}
+# Asked only when a status is sought (COE, change, acquisition).
+_REQUEST_DESIRED = {"desired_status", "desired_period"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    procedure: str
+    bundled: tuple[str, ...] = ()
+
+
+def sections_for(choice: Choice, governing_status: str | None) -> list[str]:
+    """The form's sections, in order, for this procedure and status."""
+    out = ["personal"]
+    if procedures.needs_current_status(choice.procedure):
+        out.append("stay")
+    if choice.procedure == "coe":
+        out.append("invitee")
+    if choice.procedure == "acquisition":
+        out.append("event")
+    out.append("request")
+    status = statuses.get(governing_status)
+    if status:
+        out.extend(s for s in status.sections if s not in out)
+    out.extend(b for b in choice.bundled if b in SECTIONS)
+    return out
+
+
+def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
+    fields = SECTIONS[section]
+    if section == "request":
+        keep_desired = procedures.needs_desired_status(choice.procedure)
+        fields = tuple(f for f in fields if keep_desired or f.name not in _REQUEST_DESIRED)
+    return fields
+
+
+def validate_section(choice: Choice, section: str, raw: dict) -> tuple[dict, dict]:
+    """(cleaned values, {field: error key}) for one section."""
+    values, errors = {}, {}
+    for f in fields_for(choice, section):
+        value, error = clean(f, raw.get(f.name))
+        if value is not None:
+            values[f.name] = value
+        if error:
+            errors[f.name] = error
+    if section == "request" and values.get("criminal_record") == "yes" and not values.get("criminal_record_detail"):
+        errors["criminal_record_detail"] = "error.required"
+    if section == "stay":
+        status = statuses.get(values.get("current_status"))
+        if status is not None and not status.has_period_of_stay:  # permanent residents: nothing expires
+            for name in ("period_of_stay", "period_expiry"):
+                if errors.get(name) == "error.required":
+                    del errors[name]
+    _check_ranges(values, errors, ("contract_from", "contract_to"), ("enrolment_from", "enrolment_to"))
+    return values, errors
+
+
+def _check_ranges(values: dict, errors: dict, *pairs) -> None:
+    for start, end in pairs:
+        a, b = values.get(start), values.get(end)
+        if isinstance(a, date) and isinstance(b, date) and b < a:
+            errors[end] = "error.end_before_start"
+
+
+def request_of(choice: Choice, values: dict) -> procedures.Request:
+    return procedures.Request(
+        procedure=choice.procedure, bundled=tuple(choice.bundled),
+        current_status=values.get("current_status"), desired_status=values.get("desired_status"),
+        period_expiry=values.get("period_expiry"), event_date=values.get("event_date"),
+    )
+
+
+def validate(choice: Choice, raw: dict, today: date) -> tuple[dict, dict]:
+    """Validate the whole form and the eligibility rules. Returns (values, {field: error key})."""
+    values, errors = {}, {}
+    governing = raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
+    for section in sections_for(choice, governing):
+        v, e = validate_section(choice, section, raw)
+        values.update(v)
+        errors.update(e)
+    if "passport_expiry" in values and isinstance(values["passport_expiry"], date) and values["passport_expiry"] < today:
+        errors.setdefault("passport_expiry", "error.passport_expired")
+    verdict = procedures.check(request_of(choice, values), today)
+    for field_name, key in verdict.problems:
+        errors.setdefault(field_name, key)
+    return values, errors

@@ -1,0 +1,68 @@
+"""The applicant-side life of an application: statuses, what moves it, and what the timeline shows.
+
+Events may arrive out of order (separate queues); the status only moves forward, and a terminal
+status (refused, withdrawn, rejected signature, delivered) is never left. Every event still adds
+a timeline entry, so nothing the applicant was told disappears.
+"""
+from __future__ import annotations
+
+STATUSES = (
+    "submitted", "signature_verified", "received", "under_examination", "documents_requested",
+    "approved", "card_issued", "card_dispatched", "card_delivered",
+    "refused", "withdrawal_requested", "withdrawn", "signature_rejected",
+)
+RANK = {
+    "submitted": 10, "signature_verified": 20, "received": 30, "under_examination": 40,
+    "documents_requested": 45, "approved": 60, "card_issued": 70, "card_dispatched": 80,
+    "card_delivered": 90, "refused": 100, "withdrawal_requested": 50, "withdrawn": 100,
+    "signature_rejected": 100,
+}
+TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered"}
+OPEN = {"submitted", "signature_verified", "received", "under_examination", "documents_requested"}
+
+# event type -> (timeline entry kind, status it leads to or None)
+EVENT_EFFECTS = {
+    "application.submitted": ("submitted", "submitted"),
+    "signature.verified": ("signature_verified", "signature_verified"),
+    "signature.rejected": ("signature_rejected", "signature_rejected"),
+    "application.received": ("received", "received"),
+    "application.examination_started": ("examination_started", "under_examination"),
+    "application.documents_requested": ("documents_requested", "documents_requested"),
+    "application.documents_submitted": ("documents_submitted", "under_examination"),
+    "application.correction_requested": ("correction_requested", None),
+    "application.withdrawn": ("withdrawal_requested", "withdrawal_requested"),
+    "application.closed": ("closed", "withdrawn"),
+    "application.decided.approved": ("approved", "approved"),
+    "application.decided.refused": ("refused", "refused"),
+    "card.envelope_received": ("envelope_received", None),
+    "card.issued": ("card_issued", "card_issued"),
+    "card.dispatched": ("card_dispatched", "card_dispatched"),
+    "card.delivered": ("card_delivered", "card_delivered"),
+    "card.returned": ("card_returned", None),
+    "notice.created": ("notice", None),
+}
+
+
+def advance(current: str | None, target: str | None) -> str | None:
+    """The status after an event that leads to ``target``."""
+    if target is None:
+        return current
+    if current is None:
+        return target
+    if current in TERMINAL:
+        return current
+    if target == "under_examination" and current == "documents_requested":
+        return target  # documents answered: back under examination
+    if target in ("documents_requested",) and current in ("documents_requested", "under_examination", "received",
+                                                           "signature_verified"):
+        return target
+    return target if RANK[target] > RANK[current] else current
+
+
+def is_open(status: str) -> bool:
+    """Whether the applicant may still send a correction request or withdraw."""
+    return status in OPEN
+
+
+def can_answer_documents(status: str) -> bool:
+    return status == "documents_requested"
