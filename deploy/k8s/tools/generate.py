@@ -25,7 +25,6 @@ REPO = K8S.parents[1]
 PART_OF = "zairyu"
 UID = 10001
 CONSUMER_GRACE_SECONDS = 60  # a consumer finishes its in-flight message on SIGTERM
-DELIVERY_LIMIT = 5
 QUEUE_MAX_LENGTH = 100_000
 DLQ_MAX_LENGTH = 1_000_000
 
@@ -48,23 +47,28 @@ DEFAULT_WEB = {"cpu": "100m", "memory": "256Mi", "cpu_limit": "1", "memory_limit
 DEFAULT_CONSUMER = {"cpu": "100m", "memory": "192Mi", "cpu_limit": "500m", "memory_limit": "384Mi"}
 
 RABBITMQ = "zairyu-rabbitmq"
+# Handler queues are <service>.on_<something>; the alerts, dashboards and KEDA triggers match this.
+WORK_QUEUE_PATTERN = "^[a-z-]+\\.on_[a-z0-9_]+$"
 
 
-def queue_name(consumer: str, event_type: str) -> str:
-    """Queue naming convention: <service>.on_<event type with dots as underscores>."""
-    return f"{consumer}.on_{event_type.replace('.', '_')}"
+def consumed_queues() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Per service, (queue, event types) of its handlers, found the way `zairyu-bus topology` finds
+    them: through the services' `zairyu.services` entry points (the packages must be installed)."""
+    from importlib.metadata import entry_points
+
+    out: dict[str, list] = {s: [] for s in SERVICES}
+    for ep in entry_points(group="zairyu.services"):
+        definition = ep.load()
+        out[definition.name] = sorted((h.queue_name(definition.name), tuple(h.event_types))
+                                      for h in definition.handlers)
+    return out
 
 
-def consumed_queues() -> dict[str, list[tuple[str, str]]]:
-    """Per consuming service, (queue, event type) from the shared event catalogue."""
-    sys.path.insert(0, str(REPO / "shared"))
-    from zairyu_shared.events.registry import all_specs
+def delivery_limit() -> int:
+    """The queues' x-delivery-limit: the operator must declare exactly what the services declare."""
+    from zairyu_shared.bus import DELIVERY_LIMIT
 
-    out: dict[str, set[tuple[str, str]]] = {s: set() for s in SERVICES}
-    for spec in all_specs():
-        for consumer in spec.consumers:
-            out.setdefault(consumer, set()).add((queue_name(consumer, spec.type), spec.type))
-    return {s: sorted(v) for s, v in out.items()}
+    return DELIVERY_LIMIT
 
 
 def labels(svc: str, component: str) -> dict:
@@ -234,7 +238,7 @@ def services_yaml(svc: str) -> list[dict]:
     }]
 
 
-def autoscaling(svc: str, queues: list[tuple[str, str]]) -> list[dict]:
+def autoscaling(svc: str) -> list[dict]:
     hpa = {
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
@@ -246,30 +250,28 @@ def autoscaling(svc: str, queues: list[tuple[str, str]]) -> list[dict]:
             "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
         },
     }
-    out = [hpa]
-    if queues:
-        # One trigger summing every work queue of this service (the .dlq queues don't match).
-        prefix = svc.replace("-", "\\-")
-        out.append({
-            "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
-            "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
-            "spec": {
-                "scaleTargetRef": {"name": f"zairyu-{svc}-consumer"},
-                "minReplicaCount": 1, "maxReplicaCount": 5,
-                "pollingInterval": 15, "cooldownPeriod": 300,
-                "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
-                    "scaleDown": {"stabilizationWindowSeconds": 300}}}},
-                "triggers": [{
-                    "type": "rabbitmq",
-                    "name": "work-queues",
-                    "metadata": {"protocol": "http", "mode": "QueueLength", "value": "100",
-                                 "queueName": f"^{prefix}\\.on_[a-z0-9_]+$", "useRegex": "true",
-                                 "operation": "sum", "vhostName": "/"},
-                    "authenticationRef": {"name": "zairyu-rabbitmq-keda"},
-                }],
-            },
-        })
-    return out
+    # One trigger summing every work queue of this service (the .dlq queues don't match).
+    prefix = svc.replace("-", "\\-")
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
+        "spec": {
+            "scaleTargetRef": {"name": f"zairyu-{svc}-consumer"},
+            "minReplicaCount": 1, "maxReplicaCount": 5,
+            "pollingInterval": 15, "cooldownPeriod": 300,
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
+                "scaleDown": {"stabilizationWindowSeconds": 300}}}},
+            "triggers": [{
+                "type": "rabbitmq",
+                "name": "work-queues",
+                "metadata": {"protocol": "http", "mode": "QueueLength", "value": "100",
+                             "queueName": f"^{prefix}\\.on_[a-z0-9_]+$", "useRegex": "true",
+                             "operation": "sum", "vhostName": "/"},
+                "authenticationRef": {"name": "zairyu-rabbitmq-keda"},
+            }],
+        },
+    }
+    return [hpa, scaled]
 
 
 def pdbs(svc: str, has_consumer: bool) -> list[dict]:
@@ -438,11 +440,12 @@ def render() -> dict[Path, str]:
     files: dict[Path, str] = {}
     for svc, facts in SERVICES.items():
         base = K8S / "base" / svc
-        has_consumer = bool(queues.get(svc))
+        # Every service runs a consumer process, handlers or not: its outbox relay lives there.
+        has_consumer = True
         parts = {
             "web.yaml": [web_deployment(svc, facts)] + services_yaml(svc),
             "migrate-job.yaml": [migrate_job(svc, facts)],
-            "autoscaling.yaml": autoscaling(svc, queues.get(svc, [])),
+            "autoscaling.yaml": autoscaling(svc),
             "pdb.yaml": pdbs(svc, has_consumer),
             "monitoring.yaml": monitoring(svc, has_consumer),
             "networkpolicy.yaml": network_policies(svc, facts, has_consumer),
@@ -468,39 +471,45 @@ def render() -> dict[Path, str]:
     return files
 
 
-def topology(queues: dict[str, list[tuple[str, str]]]) -> list[dict]:
-    """Quorum queues and their policies; exchanges and bindings are declared by the services."""
+def topology(queues: dict[str, list[tuple[str, tuple[str, ...]]]]) -> list[dict]:
+    """Quorum queues with the arguments the services declare (zairyu_shared.bus.queues_for: a queue
+    redeclared with other arguments fails with PRECONDITION_FAILED), and the policies for what
+    arguments don't carry. Exchanges and bindings are declared by the services."""
     ref = {"name": RABBITMQ}
+    limit = delivery_limit()
     docs: list[dict] = []
     for svc in sorted(queues):
-        for queue, event_type in queues[svc]:
+        for queue, _types in queues[svc]:
             slug = queue.replace(".", "-").replace("_", "-")
-            for name, qname in ((slug, queue), (f"{slug}-dlq", f"{queue}.dlq")):
-                docs.append({
-                    "apiVersion": "rabbitmq.com/v1beta1", "kind": "Queue",
-                    "metadata": {"name": name, "labels": {"zairyu.jp/service": svc}},
-                    "spec": {"name": qname, "type": "quorum", "durable": True, "vhost": "/",
-                             "rabbitmqClusterReference": ref},
-                })
-            # One policy per work queue: RabbitMQ applies only the highest-priority matching policy,
-            # so each carries the whole set (its own dead-letter exchange among them).
             docs.append({
-                "apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy",
+                "apiVersion": "rabbitmq.com/v1beta1", "kind": "Queue",
                 "metadata": {"name": slug, "labels": {"zairyu.jp/service": svc}},
-                "spec": {"name": queue, "vhost": "/", "pattern": "^" + queue.replace(".", "\\.") + "$",
-                         "applyTo": "quorum_queues", "priority": 10,
-                         "definition": {"delivery-limit": DELIVERY_LIMIT,
-                                        "dead-letter-exchange": f"{queue}.dlx",
-                                        "dead-letter-strategy": "at-least-once",
-                                        "overflow": "reject-publish",
-                                        "max-length": QUEUE_MAX_LENGTH},
+                "spec": {"name": queue, "type": "quorum", "durable": True, "vhost": "/",
+                         "arguments": {"x-dead-letter-exchange": f"{queue}.dlx", "x-delivery-limit": limit},
+                         "rabbitmqClusterReference": ref},
+            })
+            docs.append({
+                "apiVersion": "rabbitmq.com/v1beta1", "kind": "Queue",
+                "metadata": {"name": f"{slug}-dlq", "labels": {"zairyu.jp/service": svc}},
+                "spec": {"name": f"{queue}.dlq", "type": "quorum", "durable": True, "vhost": "/",
                          "rabbitmqClusterReference": ref},
             })
     docs.append({
         "apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy",
+        "metadata": {"name": "work-queues"},
+        "spec": {"name": "work-queues", "vhost": "/", "pattern": WORK_QUEUE_PATTERN, "applyTo": "quorum_queues",
+                 "priority": 10,
+                 # Bounded, and full means publishers are refused (the outbox keeps the event and
+                 # retries) rather than messages dropped; at-least-once dead-lettering needs that.
+                 "definition": {"max-length": QUEUE_MAX_LENGTH, "overflow": "reject-publish",
+                                "dead-letter-strategy": "at-least-once"},
+                 "rabbitmqClusterReference": ref},
+    })
+    docs.append({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy",
         "metadata": {"name": "dead-letter-queues"},
         "spec": {"name": "dead-letter-queues", "vhost": "/", "pattern": "\\.dlq$", "applyTo": "quorum_queues",
-                 "priority": 5, "definition": {"max-length": DLQ_MAX_LENGTH, "overflow": "reject-publish"},
+                 "priority": 10, "definition": {"max-length": DLQ_MAX_LENGTH, "overflow": "reject-publish"},
                  "rabbitmqClusterReference": ref},
     })
     return docs
