@@ -40,6 +40,9 @@ class ServiceDefinition:
     seed_demo: Callable[["Runtime"], None] | None = None
     web_port: int = 8000
     seed_order: int = 50
+    # Settings the embedded run must set before any service starts, given the demo folder
+    # (e.g. signing: where the demo test PKI lives). Never used in the real mode.
+    demo_environment: Callable[[Path], dict] | None = None
 
 
 @dataclass

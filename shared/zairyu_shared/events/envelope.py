@@ -56,7 +56,7 @@ class Envelope:
         """The payload loaded into Python types (dates, decimals) by its schema."""
         from .registry import spec_for  # late: the registry imports this module
 
-        return spec_for(self.type, self.version).schema().load(self.payload)
+        return spec_for(self.type, self.version).validator().load(self.payload)
 
     def to_dict(self) -> dict:
         return {
@@ -92,7 +92,7 @@ def new_event(
     if spec.producer != source:
         raise ContractError("wrong_producer", f"{event_type} is produced by {spec.producer}, not {source}")
     json_form = json.loads(json.dumps(payload, default=_json_default))
-    errors = spec.schema().validate(json_form)
+    errors = spec.validator().validate(json_form)
     if errors:
         raise ContractError("invalid_payload", {event_type: errors})
     return Envelope(
@@ -145,7 +145,7 @@ def parse_message(body: bytes | str | dict) -> Envelope:
     except KeyError as exc:
         raise ContractError("unknown_event", str(exc.args[0])) from exc
     try:
-        spec.schema().load(env["payload"])
+        spec.validator().load(env["payload"])
     except ValidationError as exc:
         raise ContractError("invalid_payload", {env["type"]: exc.messages}) from exc
     return Envelope(

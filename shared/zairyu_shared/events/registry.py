@@ -19,6 +19,13 @@ class EventSpec:
     consumers: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
 
+    def validator(self) -> Schema:
+        """One schema instance per event type, reused: building one costs more than a load."""
+        cached = _SCHEMAS.get((self.type, self.version))
+        if cached is None:
+            cached = _SCHEMAS[(self.type, self.version)] = self.schema()
+        return cached
+
     @property
     def exchange(self) -> str:
         return exchange_for(self.producer)
@@ -29,6 +36,7 @@ def exchange_for(service: str) -> str:
 
 
 CATALOGUE: dict[tuple[str, int], EventSpec] = {}
+_SCHEMAS: dict[tuple[str, int], Schema] = {}
 
 
 def register(spec: EventSpec) -> EventSpec:

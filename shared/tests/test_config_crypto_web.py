@@ -1,0 +1,81 @@
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from zairyu_shared import crypto
+from zairyu_shared.config import CommonSettings, ConfigError, load, setting
+from zairyu_shared.web import create_base_app, database_check
+
+
+@dataclass(frozen=True)
+class DemoSettings(CommonSettings):
+    port: int = setting("DEMO_PORT", 8000, minimum=1)
+
+
+GOOD = {"DATABASE_URL": "postgresql+psycopg://db/x", "AMQP_URL": "amqp://guest:guest@mq:5672/",
+        "ZAIRYU_SECRET_KEY": "s" * 40, "ZAIRYU_DATA_KEYS": crypto.new_key()}
+
+
+def test_settings_load_and_convert():
+    s = load(DemoSettings, {**GOOD, "DEMO_PORT": "9001", "ZAIRYU_PREFETCH": "50"})
+    assert s.port == 9001 and s.prefetch == 50 and len(s.data_keys) == 1 and s.embedded is False
+
+
+def test_every_bad_value_is_named_at_once():
+    with pytest.raises(ConfigError) as err:
+        load(DemoSettings, {"DEMO_PORT": "eighty", "ZAIRYU_PREFETCH": "0", "LOG_LEVEL": "LOUD",
+                            "ZAIRYU_EMBEDDED": "perhaps"})
+    text = str(err.value)
+    for name in ("DATABASE_URL is required", "DEMO_PORT='eighty'", "ZAIRYU_PREFETCH=0", "LOG_LEVEL='LOUD'",
+                 "ZAIRYU_EMBEDDED='perhaps'"):
+        assert name in text
+
+
+def test_production_refuses_demo_shortcuts():
+    with pytest.raises(ConfigError) as err:
+        load(DemoSettings, {"DATABASE_URL": "sqlite:///x.db", "ZAIRYU_DATA_KEYS": "not-a-key"})
+    text = str(err.value)
+    assert "AMQP_URL=memory:// is only for the embedded run" in text
+    assert "ZAIRYU_SECRET_KEY must be at least 32" in text
+    assert "ZAIRYU_DATA_KEYS entry 1 is not a Fernet key" in text
+
+
+def test_personal_data_is_encrypted_at_rest_and_survives_key_rotation(tmp_path):
+    old, new = crypto.new_key(), crypto.new_key()
+    crypto.configure([old])
+    md = sa.MetaData()
+    people = sa.Table("people", md, sa.Column("id", sa.Integer, primary_key=True),
+                      sa.Column("name", crypto.EncryptedText()))
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/p.db")
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(people.insert().values(id=1, name="グエン　ヴァン　アン"))
+    raw = engine.connect().execute(sa.text("SELECT name FROM people")).scalar()
+    assert "グエン".encode() not in bytes(raw) and b"\xe3\x82\xb0" not in bytes(raw)
+    crypto.configure([new, old])  # rotation step 1: prepend the new key
+    with engine.begin() as conn:
+        assert crypto.rotate_column(conn, people, "name") == 1
+    crypto.configure([new])  # step 2: the old key is gone, the data still reads
+    assert engine.connect().execute(sa.select(people.c.name)).scalar() == "グエン　ヴァン　アン"
+    crypto.configure([old])
+    with pytest.raises(RuntimeError, match="could not be decrypted"):
+        engine.connect().execute(sa.select(people.c.name)).scalar()
+
+
+def test_health_readiness_and_metrics(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/h.db")
+
+    def broker_down():
+        raise ConnectionRefusedError("127.0.0.1:5672")
+
+    app = create_base_app("demo", __name__, ready_checks={"database": database_check(engine)})
+    client = app.test_client()
+    assert client.get("/healthz").json == {"service": "demo", "status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    app.extensions["zairyu_ready_checks"]["broker"] = broker_down
+    r = client.get("/readyz")
+    assert r.status_code == 503 and "ConnectionRefusedError" in r.json["failures"]["broker"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and "default-src 'self'" in r.headers["Content-Security-Policy"]
+    body = client.get("/metrics").data.decode()
+    assert 'zairyu_http_requests_total{endpoint="/readyz",method="GET",service="demo",status="503"} 1.0' in body
