@@ -1,0 +1,45 @@
+# Zairyu: the two commands a newcomer needs are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PKGS := shared services/intake services/signing services/review services/notify services/card-delivery
+PYPROJECTS := $(foreach p,$(PKGS),$(p)/pyproject.toml)
+
+.PHONY: run test bench docs system-deps venv constraints clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PY) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PKGS),-e $(p))
+	touch $@
+
+venv: $(STAMP)
+
+## make run: set up and start the whole system (embedded: SQLite + in-process bus, demo data).
+## With AMQP_URL and DATABASE_URL set, each service runs as its own processes on RabbitMQ + PostgreSQL.
+run: venv
+	$(BIN)/zairyu-run
+
+## make test: system packages (Debian/Ubuntu as root), the venv, then the whole suite.
+test: system-deps venv
+	$(BIN)/python -m pytest
+
+system-deps:
+	@./scripts/system-deps.sh
+
+## make bench: the figures, one `name: value unit` line each.
+bench: venv
+	@for b in shared/bench/bench_*.py services/*/bench/bench_*.py; do \
+	  [ -f "$$b" ] || continue; echo "# $$b"; $(BIN)/python "$$b" || exit 1; done
+
+docs: venv
+	$(BIN)/python -m zairyu_shared.events.docs > docs/events.md
+
+## refresh the pins after changing dependencies (then commit constraints.txt)
+constraints: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the test suite needs. Installs them on Debian/Ubuntu when run as root (as in CI);
+# elsewhere prints what to install.
+set -euo pipefail
+PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus chromium)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "The test suite needs these system packages: ${missing[*]}"
+  echo "  Debian/Ubuntu: sudo apt-get install ${missing[*]}"
+  echo "Tests that need them are skipped (and fail under CI=true)."
+fi
