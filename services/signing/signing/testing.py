@@ -166,7 +166,8 @@ class RunningCard:
 
 
 @contextlib.contextmanager
-def running_card(pki, holder=None, timeout: float = 20.0) -> Iterator[RunningCard]:
+def running_card(pki, holder=None, timeout: float = 20.0, extra_args: tuple[str, ...] = (),
+                 log_apdus: bool = True) -> Iterator[RunningCard]:
     """A holder's simulated card inserted in a vpcd reader, removed again on exit."""
     reason = pcsc_missing_reason()
     if reason:
@@ -183,7 +184,8 @@ def running_card(pki, holder=None, timeout: float = 20.0) -> Iterator[RunningCar
         out = open(pathlib.Path(tmp) / "card.out", "wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "signing.entrypoints.card_cli", "serve", "--pki", str(pki.root),
-             "--holder", holder.id, "--port", str(port), "--apdu-log", str(apdu_log)],
+             "--holder", holder.id, "--port", str(port), *extra_args,
+             *(("--apdu-log", str(apdu_log)) if log_apdus else ())],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             def inserted() -> bool:

@@ -34,26 +34,31 @@ def _tune(sock: socket.socket) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
-def _recv_exact(sock: socket.socket, count: int) -> bytes | None:
+def _recv_exact(sock: socket.socket, count: int, quickack: bool = True) -> bytes | None:
     buf = bytearray()
     while len(buf) < count:
         chunk = sock.recv(count - len(buf))
-        # QUICKACK is not sticky in Linux: re-arm it after every read.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        if quickack:  # QUICKACK is not sticky in Linux: re-arm it after every read.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
         if not chunk:
             return None
         buf += chunk
     return bytes(buf)
 
 
-def serve_connection(sock: socket.socket, card: Card, stop: threading.Event | None = None) -> None:
-    """Answer vpcd until it closes the connection (or ``stop`` is set)."""
-    _tune(sock)
+def serve_connection(sock: socket.socket, card: Card, stop: threading.Event | None = None,
+                     tcp_tuning: bool = True) -> None:
+    """Answer vpcd until it closes the connection (or ``stop`` is set).
+
+    ``tcp_tuning=False`` leaves Nagle and delayed ACKs on: only to measure what they cost.
+    """
+    if tcp_tuning:
+        _tune(sock)
     while stop is None or not stop.is_set():
-        header = _recv_exact(sock, 2)
+        header = _recv_exact(sock, 2, tcp_tuning)
         if header is None:
             return
-        payload = _recv_exact(sock, int.from_bytes(header, "big"))
+        payload = _recv_exact(sock, int.from_bytes(header, "big"), tcp_tuning)
         if payload is None:
             return
         if len(payload) == 1:
@@ -72,8 +77,9 @@ def serve_connection(sock: socket.socket, card: Card, stop: threading.Event | No
 class VirtualCardInserter:
     """Keeps a card "inserted" in a vpcd slot: connects, serves, reconnects if pcscd restarts."""
 
-    def __init__(self, card: Card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT):
-        self.card, self.host, self.port = card, host, port
+    def __init__(self, card: Card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 tcp_tuning: bool = True):
+        self.card, self.host, self.port, self.tcp_tuning = card, host, port, tcp_tuning
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
 
@@ -92,7 +98,7 @@ class VirtualCardInserter:
             sock.settimeout(None)
             self._sock = sock
             try:
-                serve_connection(sock, self.card, self._stop)
+                serve_connection(sock, self.card, self._stop, self.tcp_tuning)
             except OSError as exc:
                 log.info("vpcd connection ended: %s", exc)
             finally:

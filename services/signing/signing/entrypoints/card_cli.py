@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--holder", help="holder id (default: the first valid holder)")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="vpcd slot port (35963 = slot 0)")
+    serve.add_argument("--no-tcp-tuning", action="store_true",
+                       help="leave Nagle/delayed ACK on (only to measure their ~40 ms cost)")
     serve.add_argument("--apdu-log", help="append command/response hex lines to this file")
     args = parser.parse_args(argv)
 
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             log_file.write(f"{command.hex()} {response.hex()}\n")
 
     card = card_for(pki, holder, on_apdu=record)
-    inserter = VirtualCardInserter(card, args.host, args.port)
+    inserter = VirtualCardInserter(card, args.host, args.port, tcp_tuning=not args.no_tcp_tuning)
     signal.signal(signal.SIGTERM, lambda *_: inserter.stop())
     print(f"card for holder {holder.id} ({holder.kind}) -> vpcd {args.host}:{args.port}")
     print(f"authentication PIN: {holder.pin}")
