@@ -8,4 +8,20 @@ from zairyu_shared.config import CommonSettings, setting
 
 @dataclass(frozen=True)
 class IntakeSettings(CommonSettings):
-    public_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000", help="Where this service's web front is reached")
+    public_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000", help="Where this service's web front is reached (links in e-mails, QR codes, the card-login origin)")
+    signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Base URL of the signing service's internal verification API")
+    store_dir: str = setting("ZAIRYU_INTAKE_STORE", "var/intake-store", help="Directory of the content-addressed attachment store (files named by SHA-256)")
+    geo_gate: bool = setting("ZAIRYU_GEO_GATE", True, help="Refuse visitors whose IP address is not Japanese (off in the embedded demo)")
+    trusted_proxies: tuple = setting("ZAIRYU_TRUSTED_PROXIES", (), help="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is honoured")
+    gate_allow: tuple = setting("ZAIRYU_GEO_ALLOW", ("127.0.0.0/8", "::1/128"), help="IPs/CIDRs always let through the geo gate (health checks, operators)")
+    max_upload_bytes: int = setting("ZAIRYU_INTAKE_MAX_UPLOAD", 25 * 1024 * 1024, help="Total attachment size per application (photo included)", minimum=1)
+    lockout_after: int = setting("ZAIRYU_LOGIN_LOCKOUT_AFTER", 5, help="Failed password logins before the account locks for a while", minimum=1)
+    lockout_minutes: int = setting("ZAIRYU_LOGIN_LOCKOUT_MINUTES", 15, help="How long a locked account stays locked", minimum=1)
+    rate_limit_storage: str = setting("ZAIRYU_RATELIMIT_STORAGE", "memory://", help="Flask-Limiter storage URI (memory:// per process; redis://... when several workers)")
+    signing_code_minutes: int = setting("ZAIRYU_SIGNING_CODE_MINUTES", 15, help="Lifetime of a one-time signing code", minimum=1)
+
+    def validate(self) -> list[str]:
+        problems = super().validate()
+        if not self.signing_url.startswith(("http://", "https://")):
+            problems.append("ZAIRYU_SIGNING_URL must be an http(s):// URL")
+        return problems

@@ -1,9 +1,160 @@
-"""The intake service's own tables (its database is its alone)."""
+"""The intake service's own tables (its database is its alone).
+
+Personal data (names, addresses, dates of birth, e-mail addresses, form contents, filenames)
+is stored with EncryptedText. E-mail lookups use a keyed hash, never the clear address.
+"""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
+
+_ID = lambda: sa.String(36)  # noqa: E731
+_TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
+
+applicants = sa.Table(
+    "applicants", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("email", EncryptedText(), nullable=False),
+    sa.Column("email_lookup", sa.String(64), nullable=False, unique=True),
+    sa.Column("email_verified_at", _TS(), nullable=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("name", EncryptedText(), nullable=False),
+    sa.Column("date_of_birth", EncryptedText(), nullable=False),
+    sa.Column("sex", EncryptedText(), nullable=False),
+    sa.Column("address", EncryptedText(), nullable=False),
+    sa.Column("cert_serial", sa.String(80), nullable=False),
+    sa.Column("cert_issuer", sa.String(400), nullable=False),
+    sa.Column("auth_subject", sa.String(200), nullable=True, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("totp_secret", EncryptedText(), nullable=True),
+    sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("locked_until", _TS(), nullable=True),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+
+# One-time server challenges (registration statement, card login nonce); single use.
+challenges = sa.Table(
+    "challenges", metadata,
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("used_at", _TS(), nullable=True),
+)
+
+# E-mail verification and password reset links (only the token's hash is stored).
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("expires_at", _TS(), nullable=False),
+    sa.Column("used_at", _TS(), nullable=True),
+)
+
+drafts = sa.Table(
+    "drafts", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("procedure", sa.String(40), nullable=False),
+    sa.Column("bundled", sa.String(80), nullable=False, server_default=""),
+    sa.Column("data", EncryptedText(), nullable=False),  # JSON of the raw form fields
+    sa.Column("step", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("updated_at", _TS(), nullable=False),
+    sa.Column("submitted_application_id", _ID(), nullable=True),
+)
+
+attachments = sa.Table(
+    "attachments", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("draft_id", _ID(), nullable=True, index=True),
+    sa.Column("application_id", _ID(), nullable=True, index=True),
+    sa.Column("request_id", sa.String(80), nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("media_type", sa.String(40), nullable=False),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("filename", EncryptedText(), nullable=True),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+
+applications = sa.Table(
+    "applications", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("idempotency_key", sa.String(80), nullable=False),
+    sa.Column("provisional_number", sa.String(40), nullable=False, unique=True),
+    sa.Column("receipt_number", sa.String(40), nullable=True, unique=True),
+    sa.Column("procedure", sa.String(40), nullable=False),
+    sa.Column("bundled", sa.String(80), nullable=False, server_default=""),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("bureau", sa.String(20), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("fee_yen", sa.Integer(), nullable=False),
+    sa.Column("form", EncryptedText(), nullable=False),
+    sa.Column("signed_content", EncryptedText(), nullable=False),  # base64 of the signed bytes
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("signature_cms", sa.Text(), nullable=False),
+    sa.Column("submitted_at", _TS(), nullable=False),
+    sa.Column("received_at", _TS(), nullable=True),
+    sa.Column("closed_at", _TS(), nullable=True),
+    sa.Column("updated_at", _TS(), nullable=False),
+    sa.UniqueConstraint("applicant_id", "idempotency_key", name="uq_applications_idempotency"),
+)
+
+# A one-time signing code: the desktop signer fetches the bytes and posts the detached CMS.
+signing_requests = sa.Table(
+    "signing_requests", metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("purpose", sa.String(20), nullable=False),  # submit | correction | withdrawal | rebind
+    sa.Column("subject_id", _ID(), nullable=True),  # draft or application
+    sa.Column("content", EncryptedText(), nullable=False),  # base64 of the bytes to sign
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("description", EncryptedText(), nullable=False),
+    sa.Column("extra", EncryptedText(), nullable=True),  # JSON: what the purpose needs afterwards
+    sa.Column("signature_cms", sa.Text(), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | signed | done | failed | expired
+    sa.Column("result", sa.Text(), nullable=True),  # JSON outcome for the waiting page
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("expires_at", _TS(), nullable=False),
+)
+
+timeline_entries = sa.Table(
+    "timeline_entries", metadata,
+    sa.Column("id", sa.Integer().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("application_id", _ID(), nullable=False, index=True),
+    sa.Column("applicant_id", _ID(), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False, server_default="{}"),  # JSON, no personal data
+    sa.Column("occurred_at", _TS(), nullable=False),
+    sa.Column("event_id", sa.String(36), nullable=True, unique=True),
+)
+
+notices = sa.Table(
+    "notices", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("applicant_id", _ID(), nullable=False, index=True),
+    sa.Column("application_id", _ID(), nullable=True),
+    sa.Column("notice_type", sa.String(60), nullable=False),
+    sa.Column("subject", EncryptedText(), nullable=False),
+    sa.Column("body", EncryptedText(), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("read_at", _TS(), nullable=True),
+)
+
+document_requests = sa.Table(
+    "document_requests", metadata,
+    sa.Column("request_id", sa.String(80), primary_key=True),
+    sa.Column("application_id", _ID(), nullable=False, index=True),
+    sa.Column("applicant_id", _ID(), nullable=False),
+    sa.Column("items", sa.Text(), nullable=False),  # JSON list of {code, description}
+    sa.Column("message", EncryptedText(), nullable=True),
+    sa.Column("deadline", sa.Date(), nullable=False),
+    sa.Column("answered_at", _TS(), nullable=True),
+)

@@ -1,0 +1,66 @@
+"""Upload checks with hostile files: type by content, PDFs refused with reasons, photos, bombs."""
+from __future__ import annotations
+
+import pytest
+
+from hostile_files import encrypted_pdf, javascript_pdf, jpeg, pdf, png, png_bomb, restricted_pdf
+from intake.adapters.upload_checks import UploadRefused, check, check_total, sniff
+
+
+def refused(data, kind="document"):
+    with pytest.raises(UploadRefused) as exc:
+        check(data, kind)
+    return exc.value.key
+
+
+def test_types_are_judged_by_content():
+    assert sniff(pdf()) == "application/pdf"
+    assert sniff(jpeg()) == "image/jpeg"
+    assert sniff(png()) == "image/png"
+    assert refused(b"MZ\x90\x00 this is a windows program named passport.pdf") == "upload.unsupported_type"
+    assert refused(b"GIF89a" + b"\x00" * 100) == "upload.unsupported_type"
+    assert refused(b"") == "upload.empty"
+
+
+def test_good_documents_pass_with_their_facts():
+    result = check(pdf(pages=2), "document")
+    assert (result.media_type, result.pages) == ("application/pdf", 2)
+    assert check(jpeg((800, 600)), "document").pixels == (800, 600)
+
+
+def test_encrypted_restricted_and_active_pdfs_are_refused_with_distinct_reasons():
+    assert refused(encrypted_pdf()) == "upload.pdf_encrypted"
+    assert refused(restricted_pdf()) == "upload.pdf_restricted"
+    assert refused(javascript_pdf()) == "upload.pdf_active"
+
+
+@pytest.mark.parametrize("data", [
+    b"%PDF-1.7\n%garbage that is not a pdf at all\n",
+    pdf()[:200],
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+])
+def test_malformed_pdfs_are_refused(data):
+    assert refused(data) == "upload.pdf_malformed"
+
+
+def test_broken_and_bomb_images_are_refused():
+    assert refused(jpeg()[:300]) == "upload.image_broken"
+    assert refused(png()[:60]) == "upload.image_broken"
+    assert refused(png_bomb()) == "upload.image_too_large"
+    assert refused(png_bomb(), kind="photo") == "upload.image_too_large"
+
+
+def test_photo_format_size_and_aspect():
+    assert check(jpeg((600, 800)), "photo").pixels == (600, 800)
+    assert check(png((300, 400)), "photo").media_type == "image/png"
+    assert refused(pdf(), "photo") == "upload.photo_type"
+    assert refused(jpeg((150, 200)), "photo") == "upload.photo_small"
+    assert refused(jpeg((800, 600)), "photo") == "upload.photo_aspect"  # landscape
+    assert refused(jpeg((600, 600)), "photo") == "upload.photo_aspect"
+
+
+def test_total_size_limit():
+    check_total(20_000_000, 5_000_000, 25 * 1024 * 1024)
+    with pytest.raises(UploadRefused) as exc:
+        check_total(25 * 1024 * 1024 - 10, 11, 25 * 1024 * 1024)
+    assert exc.value.key == "upload.total_too_large"
