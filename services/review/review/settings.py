@@ -9,3 +9,8 @@ from zairyu_shared.config import CommonSettings, setting
 @dataclass(frozen=True)
 class ReviewSettings(CommonSettings):
     public_url: str = setting("ZAIRYU_REVIEW_URL", "http://127.0.0.1:8001", help="Where this service's web front is reached")
+    intake_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000",
+                              help="Intake's internal API (attachments fetched byte-exact from it)")
+    signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Signing's verification API")
+    session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
+                                          help="Mark session cookies Secure (true behind TLS)")

@@ -1,9 +1,181 @@
-"""The review service's own tables (its database is its alone)."""
+"""The review service's own tables (its database is its alone).
+
+Personal data (the form, the signer's identity, notes, messages) is encrypted at rest; columns the
+queue filters and sorts on are plain, and indexed for keyset pagination (bureau first, then the
+sort key, then the primary key as tie-breaker).
+"""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
+
+TS = sa.DateTime(timezone=True)
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("application_id", sa.String(80), primary_key=True),
+    sa.Column("applicant_id", sa.String(80), nullable=False, index=True),
+    sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
+    sa.Column("bureau", sa.String(20), nullable=False),
+    sa.Column("procedure", sa.String(40), nullable=False),
+    sa.Column("bundled", sa.String(200), nullable=False, server_default=""),
+    sa.Column("status_of_residence", sa.String(80), nullable=False),
+    sa.Column("desired_status", sa.String(80), nullable=True),
+    sa.Column("nationality", sa.String(80), nullable=False),
+    sa.Column("language", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("is_open", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("assignee", sa.String(80), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("submitted_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("period_of_stay_expiry", sa.Date, nullable=True),
+    sa.Column("card_by_mail", sa.Boolean, nullable=False),
+    sa.Column("provisional_number", sa.String(40), nullable=False),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("attachments", sa.Text, nullable=False, server_default="[]"),  # hashes and media types
+    sa.Column("form", EncryptedText, nullable=False),  # JSON of the signed content
+    sa.Column("evidence", EncryptedText, nullable=False),  # JSON of the signature evidence
+    sa.Column("withdrawal_requested_at", TS, nullable=True),
+    sa.Column("withdrawal_reason", EncryptedText, nullable=True),
+    sa.Column("address_mismatch", EncryptedText, nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=True),
+    sa.Column("decided_at", TS, nullable=True),
+    sa.Column("fee_yen", sa.Integer, nullable=True),
+)
+# The queue pages: open cases of one bureau by age, by deadline, by procedure, status, nationality.
+sa.Index("ix_cases_queue_age", cases.c.bureau, cases.c.is_open, cases.c.received_at, cases.c.application_id)
+sa.Index("ix_cases_queue_deadline", cases.c.bureau, cases.c.is_open, cases.c.period_of_stay_expiry,
+         cases.c.application_id)
+sa.Index("ix_cases_queue_status", cases.c.bureau, cases.c.status, cases.c.received_at, cases.c.application_id)
+sa.Index("ix_cases_queue_procedure", cases.c.bureau, cases.c.procedure, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id)
+sa.Index("ix_cases_queue_nationality", cases.c.bureau, cases.c.nationality, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id)
+sa.Index("ix_cases_queue_sor", cases.c.bureau, cases.c.status_of_residence, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id)
+sa.Index("ix_cases_assignee", cases.c.bureau, cases.c.assignee, cases.c.is_open)
+sa.Index("ix_cases_decided", cases.c.decided_at)
+
+receipt_serials = sa.Table(
+    "receipt_serials", metadata,
+    sa.Column("bureau", sa.String(20), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_serial", sa.Integer, nullable=False),
+)
+
+case_history = sa.Table(
+    "case_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(80), nullable=False),  # officer id, or "applicant" / "system"
+    sa.Column("from_status", sa.String(30), nullable=True),
+    sa.Column("to_status", sa.String(30), nullable=True),
+    sa.Column("detail", EncryptedText, nullable=True),  # JSON; may quote the applicant
+)
+
+notes = sa.Table(
+    "notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("body", EncryptedText, nullable=False),
+)
+
+document_requests = sa.Table(
+    "document_requests", metadata,
+    sa.Column("request_id", sa.String(80), primary_key=True),
+    sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
+    sa.Column("items", EncryptedText, nullable=False),  # JSON list of {code, description}
+    sa.Column("message", EncryptedText, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("requested_by", sa.String(80), nullable=False),
+    sa.Column("requested_at", TS, nullable=False),
+    sa.Column("answered_at", TS, nullable=True),
+    sa.Column("answer_message", EncryptedText, nullable=True),
+    sa.Column("answer_attachments", sa.Text, nullable=True),
+    sa.Column("reminder_sent_at", TS, nullable=True),
+)
+
+corrections = sa.Table(
+    "corrections", metadata,
+    sa.Column("correction_id", sa.String(80), primary_key=True),
+    sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
+    sa.Column("message", EncryptedText, nullable=False),
+    sa.Column("signed_content_b64", EncryptedText, nullable=False),
+    sa.Column("requested_at", TS, nullable=False),
+    sa.Column("handled_by", sa.String(80), nullable=True),
+    sa.Column("handled_at", TS, nullable=True),
+)
+
+proposals = sa.Table(
+    "proposals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("granted_status", sa.String(80), nullable=True),
+    sa.Column("period_of_stay", sa.String(40), nullable=True),
+    sa.Column("reason_codes", sa.String(400), nullable=False, server_default=""),
+    sa.Column("explanation", EncryptedText, nullable=True),
+    sa.Column("proposed_by", sa.String(80), nullable=False),
+    sa.Column("proposed_at", TS, nullable=False),
+    sa.Column("resolution", sa.String(20), nullable=True),  # confirmed | returned
+    sa.Column("resolved_by", sa.String(80), nullable=True),
+    sa.Column("resolved_at", TS, nullable=True),
+)
+
+signature_rejections = sa.Table(
+    "signature_rejections", metadata,
+    sa.Column("application_id", sa.String(80), primary_key=True),
+    sa.Column("reason", sa.String(60), nullable=False),
+    sa.Column("at", TS, nullable=False),
+)
+
+officers = sa.Table(
+    "officers", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("bureau", sa.String(20), nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),  # argon2id
+    sa.Column("totp_secret", EncryptedText, nullable=False),
+    sa.Column("last_totp_step", sa.BigInteger, nullable=True),  # a code is usable once
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", TS, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+officer_sessions = sa.Table(
+    "officer_sessions", metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),  # the cookie holds the token, we its hash
+    sa.Column("officer_id", sa.String(80), sa.ForeignKey("officers.id"), nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("ip", sa.String(64), nullable=True),
+)
+
+# Append-only; each row's hash covers the previous hash and the canonical entry (audit.py).
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(40), nullable=False),  # ISO text: hashed exactly as stored
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("bureau", sa.String(20), nullable=True),
+    sa.Column("application_id", sa.String(80), nullable=True, index=True),
+    sa.Column("target", sa.String(200), nullable=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

@@ -1,13 +1,65 @@
-"""`zairyu-review`: migrate, consume, web, seed-demo, settings."""
+"""`zairyu-review`: migrate, consume, web, seed-demo, settings, plus audit verify|export and reminders."""
+import argparse
+import json
 import sys
+from datetime import date
 
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
 
 
-def main() -> int:
-    return service_main(definition)
+def _runtime():
+    from zairyu_shared.runtime import Runtime
+
+    return Runtime.from_env(definition)
+
+
+def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
+    from review.adapters import audit
+
+    parser = argparse.ArgumentParser(prog="zairyu-review audit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("verify", help="walk the hash chain; exit 1 if anything was altered, removed or inserted")
+    export = sub.add_parser("export", help="write the log as JSON lines (with hashes, verifiable offline)")
+    export.add_argument("--application", help="only one case's entries")
+    export.add_argument("--bureau")
+    args = parser.parse_args(argv)
+    runtime = runtime or _runtime()
+    with runtime.engine.connect() as conn:
+        if args.command == "verify":
+            count, problems = audit.verify_chain(conn)
+            for p in problems:
+                print(f"TAMPERED {p}", file=out)
+            print(f"audit chain: {count} entries, {'intact' if not problems else f'{len(problems)} problems'}", file=out)
+            return 1 if problems else 0
+        for entry in audit.entries(conn, args.application, args.bureau):
+            print(json.dumps(entry, ensure_ascii=False, sort_keys=True), file=out)
+    return 0
+
+
+def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
+    from review import casework
+    from zairyu_shared.db import transaction
+
+    parser = argparse.ArgumentParser(prog="zairyu-review send-reminders")
+    parser.add_argument("--days-before", type=int, default=3)
+    args = parser.parse_args(argv)
+    runtime = runtime or _runtime()
+    with transaction(runtime.session_factory) as session:
+        n = casework.reminders_due(runtime, session, date.today(), args.days_before)
+    runtime.relay.drain()
+    print(f"documents reminders staged: {n}", file=out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["audit"]:
+        return audit_main(argv[1:])
+    if argv[:1] == ["send-reminders"]:  # run daily (cron / k8s CronJob)
+        return reminders_main(argv[1:])
+    return service_main(definition, argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""Officer accounts: argon2id passwords, mandatory TOTP (each code used once), lockout, sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pyotp
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .tables import officer_sessions, officers
+
+HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_MAX = timedelta(hours=10)
+# Spent on unknown usernames too, so response time does not reveal which accounts exist.
+_DUMMY_HASH = HASHER.hash("not-a-password")
+
+
+def _get(session, table, key):
+    pk = list(table.primary_key.columns)[0]
+    return session.execute(sa.select(table).where(pk == key)).first()
+
+
+class LoginFailed(Exception):
+    pass
+
+
+class Locked(LoginFailed):
+    pass
+
+
+def create_officer(session, username: str, display_name: str, role: str, bureau: str | None,
+                   password: str | None = None) -> tuple[str, str, str]:
+    """Returns (officer id, password, TOTP secret); the caller shows them once."""
+    password = password or secrets.token_urlsafe(12)
+    secret = pyotp.random_base32()
+    officer_id = str(uuid.uuid4())
+    session.execute(officers.insert().values(id=officer_id, username=username, display_name=display_name, role=role,
+                                             bureau=bureau, password_hash=HASHER.hash(password), totp_secret=secret))
+    return officer_id, password, secret
+
+
+def authenticate(session, username: str, password: str, code: str, at: datetime | None = None):
+    """The officer row, or LoginFailed/Locked. Failures count towards a lockout."""
+    at = at or datetime.now(timezone.utc)
+    row = session.execute(sa.select(officers).where(officers.c.username == username)).first()
+    if row is None or not row.active:
+        try:
+            HASHER.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        raise LoginFailed("unknown user or wrong credentials")
+    locked_until = row.locked_until
+    if locked_until is not None and locked_until.tzinfo is None:
+        locked_until = locked_until.replace(tzinfo=timezone.utc)
+    if locked_until and locked_until > at:
+        raise Locked(f"locked until {locked_until.isoformat()}")
+    ok = True
+    try:
+        HASHER.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    step = None
+    if ok:
+        totp = pyotp.TOTP(row.totp_secret)
+        for offset in (0, -1, 1):  # one step of clock drift either way
+            candidate = int(at.timestamp()) // 30 + offset
+            if secrets.compare_digest(totp.at(candidate * 30), str(code).strip()):
+                step = candidate
+                break
+        if step is None or (row.last_totp_step is not None and step <= row.last_totp_step):
+            ok = False  # wrong or replayed code
+    if not ok:
+        failures = row.failed_attempts + 1
+        values = {"failed_attempts": failures}
+        if failures >= MAX_FAILURES:
+            values = {"failed_attempts": 0, "locked_until": at + LOCKOUT}
+        session.execute(officers.update().where(officers.c.id == row.id).values(**values))
+        raise LoginFailed("unknown user or wrong credentials")
+    values = {"failed_attempts": 0, "locked_until": None, "last_totp_step": step}
+    if HASHER.check_needs_rehash(row.password_hash):
+        values["password_hash"] = HASHER.hash(password)
+    session.execute(officers.update().where(officers.c.id == row.id).values(**values))
+    return row
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session, officer_id: str, ip: str | None, at: datetime | None = None) -> str:
+    at = at or datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    session.execute(officer_sessions.insert().values(token_sha256=_digest(token), officer_id=officer_id,
+                                                     created_at=at, last_seen_at=at, expires_at=at + SESSION_MAX, ip=ip))
+    return token
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def session_officer(session, token: str, at: datetime | None = None):
+    """The officer of a live session (sliding idle timeout, absolute maximum), else None."""
+    at = at or datetime.now(timezone.utc)
+    row = session.execute(sa.select(officer_sessions).where(officer_sessions.c.token_sha256 == _digest(token))).first()
+    if row is None:
+        return None
+    if _aware(row.expires_at) <= at or _aware(row.last_seen_at) + SESSION_IDLE <= at:
+        session.execute(officer_sessions.delete().where(officer_sessions.c.token_sha256 == row.token_sha256))
+        return None
+    officer = _get(session, officers, row.officer_id)
+    if officer is None or not officer.active:
+        return None
+    session.execute(officer_sessions.update().where(officer_sessions.c.token_sha256 == row.token_sha256)
+                    .values(last_seen_at=at))
+    return officer
+
+
+def close_session(session, token: str) -> None:
+    session.execute(officer_sessions.delete().where(officer_sessions.c.token_sha256 == _digest(token)))

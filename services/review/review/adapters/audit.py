@@ -1,0 +1,58 @@
+"""Appending to and reading the audit chain."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from review.domain.audit_chain import GENESIS, entry_hash, verify
+
+from .tables import audit_log
+
+_LOCK_KEY = 0x52455649  # advisory lock serialising appends to the chain ("REVI")
+
+
+def append(session, actor: str, action: str, *, bureau: str | None = None, application_id: str | None = None,
+           target: str | None = None, ip: str | None = None, detail: dict | None = None) -> dict:
+    """Append one entry in the caller's transaction (so the action and its record commit together)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    last = session.execute(sa.select(audit_log.c.seq, audit_log.c.hash)
+                           .order_by(audit_log.c.seq.desc()).limit(1)).first()
+    entry = {
+        "seq": (last.seq + 1) if last else 1,
+        "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        "actor": actor, "action": action, "bureau": bureau, "application_id": application_id,
+        "target": target, "ip": ip,
+        "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+    }
+    entry["prev_hash"] = last.hash if last else GENESIS
+    entry["hash"] = entry_hash(entry["prev_hash"], entry)
+    session.execute(audit_log.insert().values(**entry))
+    return entry
+
+
+def entries(connection, application_id: str | None = None, bureau: str | None = None):
+    query = sa.select(audit_log).order_by(audit_log.c.seq)
+    if application_id:
+        query = query.where(audit_log.c.application_id == application_id)
+    if bureau:
+        query = query.where(audit_log.c.bureau == bureau)
+    return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def verify_chain(connection, batch: int = 5000) -> tuple[int, list[str]]:
+    """Walk the whole chain in batches; returns (entries checked, problems)."""
+    count, problems, rows_all = 0, [], []
+    last_seq = 0
+    while True:
+        rows = [dict(r._mapping) for r in connection.execute(
+            sa.select(audit_log).where(audit_log.c.seq > last_seq).order_by(audit_log.c.seq).limit(batch))]
+        if not rows:
+            break
+        rows_all.extend(rows)
+        last_seq = rows[-1]["seq"]
+        count += len(rows)
+    problems = verify(rows_all)
+    return count, problems

@@ -1,0 +1,124 @@
+"""Read side: the queue (keyset pages), workload, a case with everything around it, statistics rows."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from .tables import case_history, cases, corrections, document_requests, notes, officers, proposals
+
+QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status_of_residence,
+                 cases.c.nationality, cases.c.status, cases.c.assignee, cases.c.received_at,
+                 cases.c.period_of_stay_expiry, cases.c.version, cases.c.withdrawal_requested_at,
+                 cases.c.address_mismatch.isnot(None).label("flagged")]
+SORTS = {"received": cases.c.received_at, "deadline": cases.c.period_of_stay_expiry}
+
+
+@dataclass
+class QueueFilter:
+    bureau: str
+    status: str | None = None  # None: every open case
+    procedure: str | None = None
+    status_of_residence: str | None = None
+    nationality: str | None = None
+    min_age_days: int | None = None
+    expiry_before: date | None = None
+    assignee: str | None = None
+    sort: str = "received"
+    extra: dict = field(default_factory=dict)
+
+
+def encode_cursor(sort_value, application_id: str) -> str:
+    value = sort_value.isoformat() if hasattr(sort_value, "isoformat") else sort_value
+    return base64.urlsafe_b64encode(json.dumps([value, application_id]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str):
+    raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    value, application_id = raw
+    value = datetime.fromisoformat(value) if sort == "received" else date.fromisoformat(value)
+    return value, str(application_id)
+
+
+def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) -> tuple[list[dict], str | None]:
+    """One page, oldest (or nearest deadline) first; the cursor is the last row's (sort key, id)."""
+    if f.sort not in SORTS:
+        raise ValueError(f"unknown sort {f.sort!r}")
+    key = SORTS[f.sort]
+    q = sa.select(*QUEUE_COLUMNS).where(cases.c.bureau == f.bureau)
+    q = q.where(cases.c.status == f.status) if f.status else q.where(cases.c.is_open.is_(True))
+    for column, value in ((cases.c.procedure, f.procedure), (cases.c.status_of_residence, f.status_of_residence),
+                          (cases.c.nationality, f.nationality), (cases.c.assignee, f.assignee)):
+        if value:
+            q = q.where(column == value)
+    if f.min_age_days:
+        q = q.where(cases.c.received_at <= datetime.now(timezone.utc) - timedelta(days=f.min_age_days))
+    if f.expiry_before:
+        q = q.where(cases.c.period_of_stay_expiry <= f.expiry_before)
+    if f.sort == "deadline":
+        q = q.where(cases.c.period_of_stay_expiry.isnot(None))
+    if after:
+        value, application_id = decode_cursor(after, f.sort)
+        q = q.where(sa.tuple_(key, cases.c.application_id) > sa.tuple_(sa.literal(value), sa.literal(application_id)))
+    rows = [dict(r._mapping) for r in conn.execute(q.order_by(key, cases.c.application_id).limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = encode_cursor(rows[-1][key.name], rows[-1]["application_id"]) if more else None
+    return rows, nxt
+
+
+def workload(conn, bureau: str) -> list[dict]:
+    q = (sa.select(officers.c.id, officers.c.display_name, officers.c.role,
+                   sa.func.count(cases.c.application_id).label("open_cases"))
+         .select_from(officers.outerjoin(cases, sa.and_(cases.c.assignee == officers.c.id, cases.c.is_open.is_(True))))
+         .where(officers.c.bureau == bureau, officers.c.role.in_(["examiner", "supervisor"]))
+         .group_by(officers.c.id, officers.c.display_name, officers.c.role).order_by(officers.c.display_name))
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def unassigned_count(conn, bureau: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.is_open.is_(True),
+                                                         cases.c.assignee.is_(None))).scalar()
+
+
+def case_file(conn, application_id: str) -> dict:
+    row = conn.execute(sa.select(cases).where(cases.c.application_id == application_id)).first()
+    c = dict(row._mapping)
+    c["form"] = json.loads(c["form"])
+    c["evidence"] = json.loads(c["evidence"])
+    c["attachments"] = json.loads(c["attachments"])
+
+    def all_of(table, order):
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(table).where(table.c.application_id == application_id).order_by(order))]
+
+    c["history"] = all_of(case_history, case_history.c.id)
+    for h in c["history"]:
+        h["detail"] = json.loads(h["detail"]) if h["detail"] else {}
+    c["notes"] = all_of(notes, notes.c.id)
+    c["requests"] = all_of(document_requests, document_requests.c.requested_at)
+    for r in c["requests"]:
+        r["items"] = json.loads(r["items"])
+        r["answer_attachments"] = json.loads(r["answer_attachments"]) if r["answer_attachments"] else []
+    c["corrections"] = all_of(corrections, corrections.c.requested_at)
+    c["proposals"] = all_of(proposals, proposals.c.id)
+    c["earlier"] = [dict(r._mapping) for r in conn.execute(
+        sa.select(cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status,
+                  cases.c.received_at, cases.c.outcome, cases.c.bureau)
+        .where(cases.c.applicant_id == c["applicant_id"], cases.c.application_id != application_id)
+        .order_by(cases.c.received_at.desc()))]
+    return c
+
+
+def decided_rows(conn, since: datetime | None = None, bureau: str | None = None):
+    """(procedure, status_of_residence, bureau, received_at, decided_at) of decided cases."""
+    q = sa.select(cases.c.procedure, cases.c.status_of_residence, cases.c.bureau, cases.c.received_at,
+                  cases.c.decided_at).where(cases.c.decided_at.isnot(None))
+    if since:
+        q = q.where(cases.c.decided_at >= since)
+    if bureau:
+        q = q.where(cases.c.bureau == bureau)
+    return conn.execute(q).all()

@@ -1,0 +1,395 @@
+"""Use cases of the bureau: what happens to a case, in one transaction each, with its events and audit.
+
+Every change goes through the domain state machine and an optimistic version check, so two
+officers acting on one case at once cannot both succeed; the loser gets ``Conflict``.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from review.adapters import audit
+from review.adapters.tables import (case_history, cases, corrections, document_requests, notes, officers, proposals,
+                                    receipt_serials, signature_rejections)
+from review.domain import case as machine
+from review.domain import fees, form as form_rules
+from review.domain.receipt import receipt_number
+from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
+from zairyu_shared.events import new_event
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def _get(session, table, key):
+    pk = list(table.primary_key.columns)[0]
+    return session.execute(sa.select(table).where(pk == key)).first()
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    """Someone else changed the case first: reload and try again."""
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None):
+    return new_event(event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id)
+
+
+def _history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
+    session.execute(case_history.insert().values(
+        application_id=application_id, at=at or now(), kind=kind, actor=actor, from_status=from_status,
+        to_status=to_status, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
+
+
+def load_case(session, application_id: str):
+    row = session.execute(sa.select(cases).where(cases.c.application_id == application_id)).first()
+    if row is None:
+        raise NotFound(application_id)
+    return row
+
+
+def _update_case(session, row, **values) -> None:
+    """Write the case only if nobody changed it since ``row`` was read."""
+    result = session.execute(
+        cases.update().where(cases.c.application_id == row.application_id, cases.c.version == row.version)
+        .values(version=cases.c.version + 1, **values))
+    if result.rowcount != 1:
+        raise Conflict(f"case {row.application_id} changed meanwhile (version {row.version})")
+
+
+def _guard(officer: Officer, action: Action, row) -> None:
+    """An officer out of scope learns nothing, not even that the case exists."""
+    if not in_scope(officer, row.bureau):
+        raise NotFound(row.application_id)
+    require(officer, action, row.bureau, row.assignee)
+
+
+def _check_version(row, version: int | None) -> None:
+    if version is not None and version != row.version:
+        raise Conflict(f"case {row.application_id} is at version {row.version}, not {version}")
+
+
+# --- from events --------------------------------------------------------------------------------
+def next_receipt_number(session, bureau: str, at: datetime) -> str:
+    year = at.astimezone(JST).year
+    serial = session.execute(
+        receipt_serials.update().where(receipt_serials.c.bureau == bureau, receipt_serials.c.year == year)
+        .values(last_serial=receipt_serials.c.last_serial + 1).returning(receipt_serials.c.last_serial)).scalar()
+    if serial is None:
+        serial = 1
+        session.execute(receipt_serials.insert().values(bureau=bureau, year=year, last_serial=1))
+    return receipt_number(bureau, year, serial)
+
+
+def receive(runtime, session, event) -> str | None:
+    """signature.verified: a received case in its bureau's queue, with an official receipt number."""
+    data = event.payload
+    sub = data["submission"]
+    if session.execute(sa.select(cases.c.receipt_number)
+                       .where(cases.c.application_id == data["application_id"])).first():
+        return None  # already a case (a replay under a new event id)
+    content = form_rules.decode_signed_content(sub["signed_content_b64"])
+    at = now()
+    number = next_receipt_number(session, sub["bureau"], at)
+    session.execute(cases.insert().values(
+        application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
+        bureau=sub["bureau"], procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
+        status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
+        nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
+        is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
+        period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
+        card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
+        content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
+        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False)))
+    _history(session, data["application_id"], "received", "system", None, "received",
+             {"receipt_number": number, "event_id": event.id}, at)
+    audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
+                 target=number, detail={"event_id": event.id})
+    runtime.stage(session, _event("application.received", {
+        "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
+        "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
+    return number
+
+
+def record_rejection(runtime, session, event) -> None:
+    """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
+    data = event.payload
+    if _get(session, signature_rejections, data["application_id"]) is None:
+        session.execute(signature_rejections.insert().values(application_id=data["application_id"],
+                                                             reason=data["reason"], at=now()))
+
+
+def documents_submitted(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    request = session.execute(sa.select(document_requests).where(
+        document_requests.c.request_id == data["request_id"],
+        document_requests.c.application_id == row.application_id)).first()
+    if request is None:
+        raise NotFound(f"document request {data['request_id']}")
+    new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
+    session.execute(document_requests.update().where(document_requests.c.request_id == data["request_id"]).values(
+        answered_at=datetime.fromisoformat(data["submitted_at"]), answer_message=data.get("message", ""),
+        answer_attachments=json.dumps(data["attachments"])))
+    _update_case(session, row, status=new.value)
+    _history(session, row.application_id, "documents_submitted", "applicant", row.status, new.value,
+             {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
+
+
+def correction_requested(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    if _get(session, corrections, data["correction_id"]) is None:
+        session.execute(corrections.insert().values(
+            correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
+            signed_content_b64=data["signed_content_b64"], requested_at=datetime.fromisoformat(data["requested_at"])))
+        _history(session, row.application_id, "correction_requested", "applicant", row.status, row.status,
+                 {"correction_id": data["correction_id"], "message": data["message"]})
+
+
+def withdrawn(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
+        _history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
+        return
+    _update_case(session, row, withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
+                 withdrawal_reason=data.get("reason", ""))
+    _history(session, row.application_id, "withdrawal_requested", "applicant", row.status, row.status,
+             {"reason": data.get("reason", "")})
+
+
+def address_mismatch(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    _update_case(session, row, address_mismatch=data["detail"])
+    _history(session, row.application_id, "address_mismatch", "card-delivery", row.status, row.status,
+             {"detail": data["detail"], "delivery_id": data["delivery_id"]})
+
+
+# --- officers' actions ----------------------------------------------------------------------------
+def _transition(runtime, session, officer, row, step, kind, ip, detail=None, **values):
+    new = machine.next_status(row.status, step)
+    open_ = new not in machine.TERMINAL
+    _update_case(session, row, status=new.value, is_open=open_, **values)
+    _history(session, row.application_id, kind, officer.id, row.status, new.value, detail)
+    audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id, ip=ip,
+                 detail={"from": row.status, "to": new.value})
+    return new
+
+
+def claim(runtime, session, officer: Officer, application_id: str, version: int | None = None, ip=None) -> None:
+    """Take a case: it becomes the officer's, and a received case goes under examination."""
+    row = load_case(session, application_id)
+    _guard(officer, Action.CLAIM, row)
+    _check_version(row, version)
+    if row.assignee is not None:
+        raise Conflict(f"case {application_id} is already assigned")
+    _start_or_assign(runtime, session, officer, row, officer.id, "claimed", ip)
+
+
+def assign(runtime, session, officer: Officer, application_id: str, examiner_id: str, version=None, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.ASSIGN, row)
+    _check_version(row, version)
+    examiner = _get(session, officers, examiner_id)
+    if examiner is None or examiner.bureau != row.bureau or examiner.role not in ("examiner", "supervisor"):
+        raise Forbidden(f"{examiner_id} cannot examine cases of {row.bureau}")
+    _start_or_assign(runtime, session, officer, row, examiner_id, "assigned", ip)
+
+
+def _start_or_assign(runtime, session, officer, row, assignee, kind, ip):
+    if row.status == machine.Status.RECEIVED.value:
+        _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, kind, ip,
+                    {"assignee": assignee}, assignee=assignee)
+        runtime.stage(session, _event("application.examination_started", {
+            "application_id": row.application_id, "applicant_id": row.applicant_id, "started_at": now()},
+            row.application_id))
+    else:
+        if row.status in {s.value for s in machine.TERMINAL}:
+            raise machine.IllegalTransition(machine.Status(row.status), machine.Step.START_EXAMINATION)
+        _update_case(session, row, assignee=assignee)
+        _history(session, row.application_id, kind, officer.id, row.status, row.status, {"assignee": assignee})
+        audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id,
+                     ip=ip, detail={"assignee": assignee})
+
+
+def resume_examination(runtime, session, officer, application_id, version=None, ip=None) -> None:
+    """After the applicant answered: back under examination."""
+    row = load_case(session, application_id)
+    _guard(officer, Action.PROPOSE, row)
+    _check_version(row, version)
+    _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, "examination_resumed", ip)
+
+
+def request_documents(runtime, session, officer, application_id, items: list[dict], message: str, deadline: date,
+                      version=None, ip=None) -> str:
+    row = load_case(session, application_id)
+    _guard(officer, Action.REQUEST_DOCUMENTS, row)
+    _check_version(row, version)
+    if not items:
+        raise ValueError("at least one item must be requested")
+    if deadline <= now().astimezone(JST).date():
+        raise ValueError("the deadline must be in the future")
+    request_id = str(uuid.uuid4())
+    _transition(runtime, session, officer, row, machine.Step.REQUEST_DOCUMENTS, "documents_requested", ip,
+                {"request_id": request_id, "items": items, "deadline": deadline.isoformat()})
+    session.execute(document_requests.insert().values(
+        request_id=request_id, application_id=application_id, items=json.dumps(items, ensure_ascii=False),
+        message=message, deadline=deadline, requested_by=officer.id, requested_at=now()))
+    runtime.stage(session, _event("application.documents_requested", {
+        "application_id": application_id, "applicant_id": row.applicant_id, "request_id": request_id,
+        "items": items, "message": message, "deadline": deadline}, application_id))
+    return request_id
+
+
+def add_note(runtime, session, officer, application_id, body: str, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.ADD_NOTE, row)
+    if not body.strip():
+        raise ValueError("a note needs text")
+    session.execute(notes.insert().values(application_id=application_id, author=officer.id, at=now(), body=body))
+    audit.append(session, officer.id, "case.note_added", bureau=row.bureau, application_id=application_id, ip=ip)
+
+
+def propose(runtime, session, officer, application_id, proposal: machine.Proposal, version=None, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.PROPOSE, row)
+    _check_version(row, version)
+    if proposal.proposed_by != officer.id:
+        raise Forbidden("a proposal is made in one's own name")
+    if row.withdrawal_requested_at is not None:
+        raise machine.IllegalTransition(machine.Status(row.status), machine.Step.PROPOSE)
+    _transition(runtime, session, officer, row, machine.Step.PROPOSE, "decision_proposed", ip,
+                {"outcome": proposal.outcome})
+    session.execute(proposals.insert().values(
+        application_id=application_id, outcome=proposal.outcome, granted_status=proposal.granted_status,
+        period_of_stay=proposal.period_of_stay, reason_codes=",".join(proposal.reason_codes),
+        explanation=proposal.explanation, proposed_by=officer.id, proposed_at=now()))
+
+
+def open_proposal(session, application_id):
+    return session.execute(sa.select(proposals).where(proposals.c.application_id == application_id,
+                                                      proposals.c.resolution.is_(None))
+                           .order_by(proposals.c.id.desc())).first()
+
+
+def _proposal_of(prow) -> machine.Proposal:
+    return machine.Proposal(prow.outcome, prow.proposed_by, prow.granted_status, prow.period_of_stay,
+                            tuple(c for c in prow.reason_codes.split(",") if c), prow.explanation or "")
+
+
+def confirm(runtime, session, officer, application_id, version=None, ip=None) -> str:
+    """A supervisor (not the proposer) confirms: the decision is final and announced."""
+    row = load_case(session, application_id)
+    _guard(officer, Action.CONFIRM, row)
+    _check_version(row, version)
+    prow = open_proposal(session, application_id)
+    if prow is None:
+        raise machine.IllegalTransition(machine.Status(row.status), machine.Step.CONFIRM_APPROVAL)
+    proposal = _proposal_of(prow)
+    machine.check_confirmation(officer, proposal)
+    if row.withdrawal_requested_at is not None:
+        raise machine.IllegalTransition(machine.Status(row.status), proposal.confirm_step)
+    at = now()
+    content = json.loads(row.form)
+    form = form_rules.form_of(content)
+    bundled = [b for b in row.bundled.split(",") if b]
+    fee = fees.fee_yen(proposal.outcome, row.procedure, bundled, form_rules.reentry_kind(form))
+    new = _transition(runtime, session, officer, row, proposal.confirm_step, "decision_confirmed", ip,
+                      {"outcome": proposal.outcome, "proposal_id": prow.id},
+                      outcome=proposal.outcome, decided_at=at, fee_yen=fee)
+    session.execute(proposals.update().where(proposals.c.id == prow.id)
+                    .values(resolution="confirmed", resolved_by=officer.id, resolved_at=at))
+    runtime.stage(session, _event("application.decided", {
+        "application_id": application_id, "applicant_id": row.applicant_id, "outcome": proposal.outcome,
+        "procedure": row.procedure, "bundled": bundled, "bureau": row.bureau,
+        "granted_status": proposal.granted_status, "period_of_stay": proposal.period_of_stay,
+        "reason_codes": list(proposal.reason_codes), "explanation": proposal.explanation, "fee_yen": fee,
+        "card_by_mail": bool(row.card_by_mail),
+        "delivery": delivery_instructions(row, form) if proposal.outcome == "approved" else None,
+        "decided_at": at}, application_id))
+    return new.value
+
+
+def delivery_instructions(row, form: dict) -> dict | None:
+    """Who and where the new card goes: name and mailing address from the form, the certificate's address."""
+    evidence = json.loads(row.evidence)
+    holder = evidence.get("holder") or {}
+    name = form_rules.applicant_name(form) or holder.get("name")
+    mailing = form_rules.mailing_address(form)
+    certificate_address = holder.get("address")
+    if not name or not mailing or not certificate_address:
+        return None  # card-delivery asks the officer rather than guess
+    card = form_rules.old_card_number(form)
+    return {"name": name, "mailing_address": mailing, "certificate_address": certificate_address,
+            "old_card_number": card if card and len(card) == 12 else None}
+
+
+def return_proposal(runtime, session, officer, application_id, reason: str, version=None, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.RETURN, row)
+    _check_version(row, version)
+    prow = open_proposal(session, application_id)
+    if prow is None:
+        raise machine.IllegalTransition(machine.Status(row.status), machine.Step.RETURN)
+    if prow.proposed_by == officer.id:
+        raise machine.FourEyesViolation("nobody reviews their own proposal")
+    _transition(runtime, session, officer, row, machine.Step.RETURN, "proposal_returned", ip, {"reason": reason})
+    session.execute(proposals.update().where(proposals.c.id == prow.id)
+                    .values(resolution="returned", resolved_by=officer.id, resolved_at=now()))
+
+
+def acknowledge_withdrawal(runtime, session, officer, application_id, version=None, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.ACKNOWLEDGE_WITHDRAWAL, row)
+    _check_version(row, version)
+    if row.withdrawal_requested_at is None:
+        raise ValueError("the applicant has not withdrawn")
+    _transition(runtime, session, officer, row, machine.Step.WITHDRAW, "withdrawal_acknowledged", ip)
+    runtime.stage(session, _event("application.closed", {
+        "application_id": application_id, "applicant_id": row.applicant_id, "reason": "withdrawn",
+        "closed_at": now()}, application_id))
+
+
+def handle_correction(runtime, session, officer, application_id, correction_id, ip=None) -> None:
+    row = load_case(session, application_id)
+    _guard(officer, Action.ADD_NOTE, row)
+    result = session.execute(corrections.update().where(
+        corrections.c.correction_id == correction_id, corrections.c.application_id == application_id,
+        corrections.c.handled_at.is_(None)).values(handled_by=officer.id, handled_at=now()))
+    if result.rowcount != 1:
+        raise NotFound(correction_id)
+    audit.append(session, officer.id, "case.correction_handled", bureau=row.bureau, application_id=application_id,
+                 target=correction_id, ip=ip)
+
+
+def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
+    """Stage a reminder for each open request whose deadline is within ``days_before`` days (once)."""
+    due = session.execute(sa.select(document_requests, cases.c.applicant_id)
+                          .join(cases, cases.c.application_id == document_requests.c.application_id)
+                          .where(document_requests.c.answered_at.is_(None),
+                                 document_requests.c.reminder_sent_at.is_(None),
+                                 cases.c.status == machine.Status.DOCUMENTS_REQUESTED.value,
+                                 document_requests.c.deadline <= today + timedelta(days=days_before))).all()
+    for r in due:
+        session.execute(document_requests.update().where(document_requests.c.request_id == r.request_id)
+                        .values(reminder_sent_at=now()))
+        runtime.stage(session, _event("application.documents_reminder_due", {
+            "application_id": r.application_id, "applicant_id": r.applicant_id, "request_id": r.request_id,
+            "deadline": r.deadline}, r.application_id))
+    return len(due)
+
+
+def as_officer(row) -> Officer:
+    return Officer(row.id, Role(row.role), row.bureau, row.display_name)

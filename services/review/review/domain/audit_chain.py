@@ -1,0 +1,32 @@
+"""The audit chain: each entry's hash covers the previous hash and the canonical entry."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+GENESIS = "0" * 64
+FIELDS = ("seq", "at", "actor", "action", "bureau", "application_id", "target", "ip", "detail")
+
+
+def canonical(entry: dict) -> bytes:
+    return json.dumps({k: entry.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, entry: dict) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(entry)).hexdigest()
+
+
+def verify(entries) -> list[str]:
+    """Problems found walking the chain in order (an empty list means intact)."""
+    problems = []
+    prev, expected_seq = GENESIS, 1
+    for e in entries:
+        if e["seq"] != expected_seq:
+            problems.append(f"seq {e['seq']}: expected {expected_seq} (entry missing or inserted)")
+        if e["prev_hash"] != prev:
+            problems.append(f"seq {e['seq']}: prev_hash does not match the previous entry's hash")
+        if entry_hash(e["prev_hash"], e) != e["hash"]:
+            problems.append(f"seq {e['seq']}: hash does not match its content (entry altered)")
+        prev, expected_seq = e["hash"], e["seq"] + 1
+    return problems

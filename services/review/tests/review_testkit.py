@@ -1,0 +1,43 @@
+"""Builders shared by the review tests (events as the other services send them)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import date, datetime, timezone
+
+from zairyu_shared.events import new_event
+FORM = {"form": {"family_name": "NGUYEN", "given_name": "VAN A", "nationality": "Viet Nam",
+                 "address": {"postal_code": "160-0023", "text": "東京都新宿区西新宿1-1-1"},
+                 "residence_card_number": "AB12345678CD"},
+        "attachments": []}
+HOLDER = {"name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
+
+
+def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",
+                   nationality="Viet Nam", bundled=(), form=None):
+    application_id = application_id or str(uuid.uuid4())
+    applicant_id = applicant_id or str(uuid.uuid4())
+    content = json.dumps(form or FORM, ensure_ascii=False, sort_keys=True).encode()
+    submission = {
+        "application_id": application_id, "applicant_id": applicant_id, "provisional_number": "P-" + application_id[:8],
+        "procedure": procedure, "bundled": list(bundled), "status_of_residence": "engineer_specialist",
+        "nationality": nationality, "bureau": bureau, "language": "en",
+        "submitted_at": datetime.now(timezone.utc), "period_of_stay_expiry": date(2027, 1, 31), "card_by_mail": True,
+        "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": hashlib.sha256(content).hexdigest(),
+        "signature_cms_b64": base64.b64encode(b"cms").decode(),
+        "attachments": [{"sha256": hashlib.sha256(b"%PDF-1.4 demo").hexdigest(), "media_type": "application/pdf",
+                         "size": 13, "kind": "passport", "filename": "passport.pdf"}],
+        "expected_holder": HOLDER,
+    }
+    evidence = {"certificate_serial": "1234", "issuer": "CN=JPKI Sign CA (test)", "holder": HOLDER,
+                "validation_time": datetime.now(timezone.utc), "revocation_source": "crl",
+                "revocation_age_seconds": 3600.0, "soft_fail": False}
+    return new_event("signature.verified", {"application_id": application_id, "applicant_id": applicant_id,
+                                            "evidence": evidence, "submission": submission},
+                     source="signing", correlation_id=application_id)
+
+
+def intake_event(event_type, payload, application_id):
+    return new_event(event_type, payload, source="intake", correlation_id=application_id)

@@ -1,0 +1,263 @@
+"""Casework on SQLite + memory bus: events in, transitions, events out, audit, authorization."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from review_testkit import intake_event, verified_event
+
+from review import casework
+from review.adapters import audit
+from review.adapters.accounts import create_officer
+from review.adapters.tables import audit_log, cases, signature_rejections
+from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
+from review.domain.roles import Forbidden, Officer, Role
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
+
+
+def staged(rt, event_type):
+    with rt.engine.connect() as conn:
+        return [json.loads(b)["payload"] for b in conn.execute(
+            sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)).scalars()]
+
+
+def officers_of(rt, bureau):
+    made = {}
+    with transaction(rt.session_factory) as s:
+        for role in ("examiner", "supervisor", "auditor"):
+            oid, _, _ = create_officer(s, f"{bureau}-{role}", role, role, bureau, password="pw")
+            made[role] = Officer(oid, Role(role), bureau)
+        oid, _, _ = create_officer(s, f"{bureau}-examiner2", "ex2", "examiner", bureau, password="pw")
+        made["examiner2"] = Officer(oid, Role.EXAMINER, bureau)
+    return made
+
+
+def act(rt, func, *args, **kw):
+    with transaction(rt.session_factory) as s:
+        return func(rt, s, *args, **kw)
+
+
+def receive(rt, **kw):
+    event = verified_event(**kw)
+    act(rt, casework.receive, event)
+    return event.payload["application_id"]
+
+
+def test_verified_signature_becomes_a_received_case_with_receipt_number(rt):
+    first = receive(rt, bureau="tokyo")
+    second = receive(rt, bureau="tokyo")
+    osaka = receive(rt, bureau="osaka")
+    received = staged(rt, "application.received")
+    numbers = [r["receipt_number"] for r in received]
+    year = received[0]["received_at"][:4]
+    assert numbers == [f"TKY-{year}-000001", f"TKY-{year}-000002", f"OSA-{year}-000001"]
+    assert [r["application_id"] for r in received] == [first, second, osaka]
+    with rt.engine.connect() as conn:
+        row = conn.execute(sa.select(cases).where(cases.c.application_id == first)).one()
+    assert row.status == "received" and row.bureau == "tokyo" and row.is_open
+    assert json.loads(row.form)["form"]["family_name"] == "NGUYEN"  # decoded from the signed bytes
+    with rt.engine.connect() as conn:  # personal data is not stored in clear
+        raw = conn.execute(sa.text("SELECT form FROM cases WHERE application_id = :a"), {"a": first}).scalar()
+    assert b"NGUYEN" not in bytes(raw)
+
+
+def test_same_application_verified_twice_is_one_case(rt):
+    event = verified_event()
+    act(rt, casework.receive, event)
+    again = new_event("signature.verified", event.payload, source="signing", correlation_id="x")
+    act(rt, casework.receive, again)
+    assert len(staged(rt, "application.received")) == 1
+
+
+def test_rejected_signature_makes_no_case(rt):
+    event = new_event("signature.rejected", {"application_id": "a1", "applicant_id": "p1", "reason": "revoked",
+                                             "message": "certificate revoked", "language": "en"},
+                      source="signing", correlation_id="a1")
+    act(rt, casework.record_rejection, event)
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(cases)).scalar() == 0
+        assert conn.execute(sa.select(signature_rejections.c.reason)).scalar() == "revoked"
+
+
+def full_path(rt, officers, outcome="approved", bundled=()):
+    app = receive(rt, bundled=bundled)
+    ex, sv = officers["examiner"], officers["supervisor"]
+    act(rt, casework.claim, ex, app, ip="10.0.0.5")
+    request_id = act(rt, casework.request_documents, ex, app, [{"code": "tax", "description": "tax certificate"}],
+                     "please", date.today() + timedelta(days=14))
+    applicant = staged(rt, "application.received")[-1]["applicant_id"]
+    act(rt, casework.documents_submitted, intake_event("application.documents_submitted", {
+        "application_id": app, "applicant_id": applicant, "request_id": request_id, "message": "here",
+        "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
+        "submitted_at": "2026-01-10T10:00:00+09:00"}, app))
+    act(rt, casework.resume_examination, ex, app)
+    if outcome == "approved":
+        proposal = Proposal("approved", ex.id, "engineer_specialist", "3 years")
+    else:
+        proposal = Proposal("refused", ex.id, reason_codes=("insufficient_income",), explanation="income too low")
+    act(rt, casework.propose, ex, app, proposal)
+    act(rt, casework.confirm, sv, app)
+    return app
+
+
+def test_the_whole_path_publishes_what_others_need(rt):
+    officers = officers_of(rt, "tokyo")
+    app = full_path(rt, officers, bundled=["reentry"])
+    assert staged(rt, "application.examination_started")[0]["application_id"] == app
+    requested = staged(rt, "application.documents_requested")[0]
+    assert requested["items"] == [{"code": "tax", "description": "tax certificate"}]
+    decided = staged(rt, "application.decided")[0]
+    assert decided["outcome"] == "approved" and decided["fee_yen"] == 9000
+    assert decided["delivery"] == {"name": "NGUYEN VAN A",
+                                   "mailing_address": {"postal_code": "160-0023", "text": "東京都新宿区西新宿1-1-1"},
+                                   "certificate_address": "東京都新宿区西新宿1-1-1", "old_card_number": "AB12345678CD"}
+    with rt.engine.connect() as conn:
+        row = conn.execute(sa.select(cases).where(cases.c.application_id == app)).one()
+        assert (row.status, row.is_open, row.fee_yen) == ("approved", False, 9000)
+        actions = conn.execute(sa.select(audit_log.c.action).where(audit_log.c.application_id == app)
+                               .order_by(audit_log.c.seq)).scalars().all()
+        assert actions == ["case.received", "case.claimed", "case.documents_requested", "case.examination_resumed",
+                           "case.decision_proposed", "case.decision_confirmed"]
+        assert audit.verify_chain(conn) == (6, [])
+
+
+def test_refusal_has_no_fee_and_no_delivery(rt):
+    app = full_path(rt, officers_of(rt, "tokyo"), outcome="refused")
+    decided = staged(rt, "application.decided")[0]
+    assert decided["application_id"] == app
+    assert (decided["fee_yen"], decided["delivery"], decided["reason_codes"]) == (0, None, ["insufficient_income"])
+
+
+def test_four_eyes_and_examiner_limits(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    act(rt, casework.assign, o["supervisor"], app, o["supervisor"].id)
+    act(rt, casework.propose, o["supervisor"], app, Proposal("approved", o["supervisor"].id, "student", "1 year"))
+    with pytest.raises(FourEyesViolation):
+        act(rt, casework.confirm, o["supervisor"], app)
+    with pytest.raises(Forbidden):
+        act(rt, casework.confirm, o["examiner"], app)
+    with pytest.raises(Forbidden):  # not the assignee
+        act(rt, casework.propose, o["examiner2"], app, Proposal("approved", o["examiner2"].id, "student", "1 year"))
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app).status == "decision_proposed"
+
+
+def test_return_sends_the_case_back(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    act(rt, casework.claim, o["examiner"], app)
+    act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
+    act(rt, casework.return_proposal, o["supervisor"], app, "check income")
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app).status == "under_examination"
+        assert casework.open_proposal(s, app) is None
+    with pytest.raises(IllegalTransition):
+        act(rt, casework.confirm, o["supervisor"], app)
+
+
+def test_osaka_sees_nothing_of_tokyo(rt):
+    tokyo = officers_of(rt, "tokyo")
+    osaka = officers_of(rt, "osaka")
+    app = receive(rt, bureau="tokyo")
+    for role, officer in osaka.items():
+        with pytest.raises(casework.NotFound):
+            act(rt, casework.claim, officer, app)
+        with pytest.raises(casework.NotFound):
+            act(rt, casework.add_note, officer, app, "peek")
+    act(rt, casework.claim, tokyo["examiner"], app)
+
+
+def test_claim_is_exclusive_and_version_checked(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    with transaction(rt.session_factory) as s:
+        version = casework.load_case(s, app).version
+    act(rt, casework.claim, o["examiner"], app, version)
+    with pytest.raises(casework.Conflict):
+        act(rt, casework.claim, o["examiner2"], app, version)
+    with pytest.raises(casework.Conflict):
+        act(rt, casework.claim, o["examiner2"], app)
+
+
+def test_withdrawal_appears_then_closes_when_acknowledged(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    act(rt, casework.claim, o["examiner"], app)
+    applicant = staged(rt, "application.received")[0]["applicant_id"]
+    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+        "application_id": app, "applicant_id": applicant, "reason": "leaving Japan", "signed_content_b64": "e30=",
+        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
+    with pytest.raises(IllegalTransition):  # no decision on a withdrawn application
+        act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
+    assert staged(rt, "application.closed") == []
+    act(rt, casework.acknowledge_withdrawal, o["examiner"], app)
+    closed = staged(rt, "application.closed")
+    assert closed[0]["reason"] == "withdrawn"
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app).status == "withdrawn"
+
+
+def test_correction_and_address_mismatch_are_noted(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    applicant = staged(rt, "application.received")[0]["applicant_id"]
+    act(rt, casework.correction_requested, intake_event("application.correction_requested", {
+        "application_id": app, "applicant_id": applicant, "correction_id": "c1", "message": "typo in employer",
+        "signed_content_b64": "e30=", "signature_cms_b64": "eA==", "requested_at": "2026-01-10T10:00:00+09:00"}, app))
+    act(rt, casework.address_mismatch, new_event("card.address_mismatch", {
+        "application_id": app, "applicant_id": applicant, "delivery_id": "d1", "occurred_at": "2026-01-10T10:00:00+09:00",
+        "detail": "registered address differs"}, source="card-delivery", correlation_id=app))
+    from review.adapters.queries import case_file
+
+    with rt.engine.connect() as conn:
+        f = case_file(conn, app)
+    assert f["corrections"][0]["message"] == "typo in employer"
+    assert f["address_mismatch"] == "registered address differs"
+    kinds = [h["kind"] for h in f["history"]]
+    assert kinds == ["received", "correction_requested", "address_mismatch"]
+    act(rt, casework.handle_correction, o["examiner"], app, "c1")
+    with pytest.raises(casework.NotFound):
+        act(rt, casework.handle_correction, o["examiner"], app, "c1")
+
+
+def test_documents_answer_for_an_unknown_request_or_wrong_state_raises(rt):
+    app = receive(rt)
+    event = intake_event("application.documents_submitted", {
+        "application_id": app, "applicant_id": "p", "request_id": "nope", "attachments": [
+            {"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
+        "submitted_at": "2026-01-10T10:00:00+09:00"}, app)
+    with pytest.raises(casework.NotFound):
+        act(rt, casework.documents_submitted, event)
+
+
+def test_reminder_is_staged_once_near_the_deadline(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    act(rt, casework.claim, o["examiner"], app)
+    act(rt, casework.request_documents, o["examiner"], app, [{"code": "x", "description": "y"}], "",
+        date.today() + timedelta(days=10))
+    assert act(rt, casework.reminders_due, date.today()) == 0
+    assert act(rt, casework.reminders_due, date.today() + timedelta(days=8)) == 1
+    assert act(rt, casework.reminders_due, date.today() + timedelta(days=8)) == 0
+    assert staged(rt, "application.documents_reminder_due")[0]["application_id"] == app
+
+
+def test_events_arrive_through_the_memory_bus(rt):
+    from zairyu_shared.testing import wait_until
+
+    rt.start_background()
+    event = verified_event(bureau="fukuoka")
+    with transaction(rt.session_factory) as s:  # simulate the producer: put it straight on the bus
+        pass
+    rt.relay.publisher.publish_batch([type("M", (), {"event_id": event.id, "event_type": event.type,
+                                                      "exchange": "signing.events", "correlation_id": "x",
+                                                      "body": event.to_json()})()])
+
+    def number():
+        with rt.engine.connect() as conn:
+            return conn.execute(sa.select(cases.c.receipt_number)).scalar()
+    assert wait_until(number, message="case received").startswith("FUK-")
