@@ -3,7 +3,75 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
+
+TS = sa.DateTime(timezone=True)
+
+delivery_cases = sa.Table(
+    "delivery_cases", metadata,
+    sa.Column("delivery_id", sa.String(36), primary_key=True),
+    sa.Column("application_id", sa.String(80), nullable=False, unique=True),
+    sa.Column("applicant_id", sa.String(80), nullable=False),
+    sa.Column("procedure", sa.String(30), nullable=False),
+    sa.Column("fee_yen", sa.Integer, nullable=False),
+    sa.Column("approved_at", TS, nullable=False),
+    # Personal data: encrypted at rest.
+    sa.Column("name", EncryptedText, nullable=False),
+    sa.Column("postal_code", EncryptedText, nullable=True),
+    sa.Column("mailing_address", EncryptedText, nullable=False),
+    sa.Column("certificate_address", EncryptedText, nullable=False),
+    sa.Column("old_card_number", sa.String(12), nullable=True),
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("state_since", TS, nullable=False),
+    sa.Column("address_mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("address_resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("fee_paid_yen", sa.Integer, nullable=True),
+    sa.Column("card_number", sa.String(12), nullable=True),
+    sa.Column("tracking_number", sa.String(40), nullable=True, index=True),
+    sa.Column("dispatch_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("return_reason", sa.Text, nullable=True),
+    sa.Column("overdue_reminded_at", TS, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_delivery_cases_state", "state", "state_since"),
+)
+
+# Every residence card number this service knows: the ones it issued and the old ones named in
+# decisions. The primary key is what makes a freshly drawn random number unique.
+cards = sa.Table(
+    "cards", metadata,
+    sa.Column("card_number", sa.String(12), primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),  # valid | invalid
+    sa.Column("origin", sa.String(10), nullable=False),  # issued | decision
+    sa.Column("delivery_id", sa.String(36), nullable=True),
+    sa.Column("recorded_at", TS, nullable=False),
+    sa.Column("invalidated_at", TS, nullable=True),
+)
+
+case_history = sa.Table(
+    "case_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("delivery_id", sa.String(36), nullable=False, index=True),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("from_state", sa.String(30), nullable=False),
+    sa.Column("to_state", sa.String(30), nullable=False),
+    sa.Column("officer", sa.String(80), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("at", TS, nullable=False),
+)
+
+officers = sa.Table(
+    "officers", metadata,
+    sa.Column("officer_id", sa.String(36), primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("totp_secret", EncryptedText, nullable=False),
+    # The last accepted TOTP time step: a code is accepted once (no replay within its window).
+    sa.Column("last_totp_step", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", TS, nullable=False),
+)

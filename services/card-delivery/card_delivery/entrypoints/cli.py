@@ -1,13 +1,89 @@
-"""`zairyu-card-delivery`: migrate, consume, web, seed-demo, settings."""
+"""`zairyu-card-delivery`: migrate, consume, web, seed-demo, settings — plus check-deadlines and
+create-officer, which only this service has."""
+from __future__ import annotations
+
+import argparse
+import json
 import sys
+import threading
 
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
 
 
-def main() -> int:
-    return service_main(definition)
+def _runtime():
+    from zairyu_shared import logs
+    from zairyu_shared.runtime import Runtime
+
+    runtime = Runtime.from_env(definition)
+    logs.configure(definition.name, runtime.settings.log_level)
+    return runtime
+
+
+def check_deadlines_command(argv) -> int:
+    argparse.ArgumentParser(prog="zairyu-card-delivery check-deadlines",
+                            description="publish card.envelope_overdue (once per case) and refresh the gauges").parse_args(argv)
+    from .deadlines import check_deadlines
+
+    runtime = _runtime()
+    try:
+        result = check_deadlines(runtime)
+        runtime.relay.drain()
+    finally:
+        runtime.stop()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def create_officer_command(argv) -> int:
+    parser = argparse.ArgumentParser(prog="zairyu-card-delivery create-officer",
+                                     description="create a mailroom officer; prints the password and TOTP secret once")
+    parser.add_argument("username")
+    parser.add_argument("--display-name", required=True)
+    args = parser.parse_args(argv)
+    from zairyu_shared.db import transaction
+
+    from card_delivery.adapters import officers
+
+    from .seed import print_new_officer
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.session_factory) as session:
+            created = officers.create(session, args.username, args.display_name)
+    finally:
+        runtime.engine.dispose()
+    print_new_officer(created, runtime.settings.public_url)
+    return 0
+
+
+def _start_deadline_thread() -> None:
+    """`consume` also runs the deadline check every ZAIRYU_DEADLINE_CHECK_MINUTES."""
+    from zairyu_shared.runtime import Runtime
+
+    from .deadlines import run_periodically
+
+    # Its own runtime (engine) that only stages; the consume process's relay publishes the outbox.
+    runtime = Runtime.from_env(definition)
+    minutes = runtime.settings.deadline_check_minutes
+    if minutes <= 0:
+        return
+    threading.Thread(target=run_periodically, args=(runtime, minutes * 60, runtime.stop_event),
+                     name="card-delivery-deadlines", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "check-deadlines":
+        return check_deadlines_command(argv[1:])
+    if argv and argv[0] == "create-officer":
+        return create_officer_command(argv[1:])
+    if argv and argv[0] == "consume":
+        _start_deadline_thread()
+    if argv and argv[0] in ("-h", "--help"):
+        print("extra commands: check-deadlines, create-officer USERNAME --display-name NAME")
+    return service_main(definition, argv)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,26 @@
 """The card-delivery web app factory (gunicorn: `gunicorn 'card_delivery.entrypoints.web:create_app()'`)."""
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+from flask import request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
 from zairyu_shared.web import broker_check, create_base_app, database_check
+
+LANGUAGES = ("ja", "en")
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _locale():
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "ja"
 
 
 def create_app(runtime=None):
@@ -11,10 +30,59 @@ def create_app(runtime=None):
         from .service import definition
 
         runtime = Runtime.from_env(definition)
+    settings = runtime.settings
     app = create_base_app("card-delivery", __name__, ready_checks={
         "database": database_check(runtime.engine),
-        "broker": broker_check(runtime.settings.amqp_url),
-    })
-    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+        "broker": broker_check(settings.amqp_url),
+    }, template_folder=str(PACKAGE / "templates"), static_folder=str(PACKAGE / "static"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key or "embedded-only",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=not settings.embedded,
+        SESSION_COOKIE_NAME="zairyu_mailroom",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # the carrier CSV is small
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
     app.extensions["zairyu_runtime"] = runtime
+    CSRFProtect(app)
+    Babel(app, locale_selector=_locale)
+    from flask_babel import get_locale
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_uri,
+                      headers_enabled=True, default_limits=[])
+    app.extensions["card_delivery_limiter"] = limiter
+
+    from . import mailroom, public, signin
+
+    app.register_blueprint(public.make_blueprint(limiter, settings.lookup_rate_limit))
+    app.register_blueprint(signin.make_blueprint(limiter, settings.login_rate_limit))
+    app.register_blueprint(mailroom.bp)
+
+    @app.after_request
+    def _no_store(response):
+        # Mailroom pages carry names and addresses: never cached by a shared browser or proxy.
+        if request.path.startswith("/mailroom"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/")
+    def home():
+        from flask import redirect, url_for
+        return redirect(url_for("public.card_check"))
+
+    @app.post("/language")
+    def language():
+        from flask import redirect, url_for
+        lang = request.form.get("lang")
+        if lang in LANGUAGES:
+            session["lang"] = lang
+        target = request.form.get("next") or ""
+        # Only a path on this site (no open redirect).
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("public.card_check")
+        return redirect(target)
+
     return app

@@ -1,0 +1,128 @@
+"""Delivery cases in the database: load (locked for the transition), save, history, listings."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from card_delivery.domain.case import Change, DeliveryCase, State
+
+from .tables import case_history, delivery_cases
+
+_CASE_FIELDS = [f for f in DeliveryCase.__dataclass_fields__]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def _to_case(row) -> DeliveryCase:
+    values = {name: row._mapping[name] for name in _CASE_FIELDS}
+    values["state"] = State(values["state"])
+    values["approved_at"] = aware(values["approved_at"])
+    values["state_since"] = aware(values["state_since"])
+    return DeliveryCase(**values)
+
+
+def _locked(stmt, session: Session):
+    # Row lock on PostgreSQL so two officers (or an officer and the CSV import) serialise on a case.
+    return stmt.with_for_update() if session.bind.dialect.name == "postgresql" else stmt
+
+
+def get(session: Session, delivery_id: str, lock: bool = False) -> DeliveryCase:
+    stmt = sa.select(delivery_cases).where(delivery_cases.c.delivery_id == delivery_id)
+    row = session.execute(_locked(stmt, session) if lock else stmt).first()
+    if row is None:
+        raise CaseNotFound(delivery_id)
+    return _to_case(row)
+
+
+def find_by_tracking(session: Session, tracking_number: str, lock: bool = False) -> DeliveryCase | None:
+    stmt = (sa.select(delivery_cases).where(delivery_cases.c.tracking_number == tracking_number)
+            .order_by(delivery_cases.c.state_since.desc()).limit(1))
+    row = session.execute(_locked(stmt, session) if lock else stmt).first()
+    return _to_case(row) if row else None
+
+
+def exists_for_application(session: Session, application_id: str) -> bool:
+    return session.execute(sa.select(delivery_cases.c.delivery_id)
+                           .where(delivery_cases.c.application_id == application_id)).first() is not None
+
+
+def insert(session: Session, case: DeliveryCase) -> None:
+    values = asdict(case)
+    values["state"] = case.state.value
+    session.execute(delivery_cases.insert().values(**values))
+
+
+def save(session: Session, case: DeliveryCase, change: Change, now: datetime, officer: str | None = None,
+         note: str | None = None) -> None:
+    values = asdict(case)
+    values["state"] = case.state.value
+    for key in ("delivery_id", "application_id", "applicant_id", "approved_at", "procedure", "fee_yen"):
+        values.pop(key)
+    session.execute(delivery_cases.update().where(delivery_cases.c.delivery_id == case.delivery_id)
+                    .values(**values, version=delivery_cases.c.version + 1))
+    record(session, case.delivery_id, change, now, officer, note)
+
+
+def record(session: Session, delivery_id: str, change: Change, now: datetime, officer=None, note=None) -> None:
+    session.execute(case_history.insert().values(
+        delivery_id=delivery_id, action=change.action, from_state=change.from_state.value,
+        to_state=change.to_state.value, officer=officer, note=note, at=now))
+
+
+def history(session: Session, delivery_id: str) -> list[dict]:
+    rows = session.execute(sa.select(case_history).where(case_history.c.delivery_id == delivery_id)
+                           .order_by(case_history.c.id)).mappings().all()
+    return [{**r, "at": aware(r["at"])} for r in rows]
+
+
+def in_state(session: Session, state: State, limit: int = 200, offset: int = 0) -> list[DeliveryCase]:
+    rows = session.execute(sa.select(delivery_cases).where(delivery_cases.c.state == state.value)
+                           .order_by(delivery_cases.c.state_since, delivery_cases.c.delivery_id)
+                           .limit(limit).offset(offset)).all()
+    return [_to_case(r) for r in rows]
+
+
+def count_by_state(session: Session) -> dict[State, int]:
+    rows = session.execute(sa.select(delivery_cases.c.state, sa.func.count())
+                           .group_by(delivery_cases.c.state)).all()
+    counts = {state: 0 for state in State}
+    for state, n in rows:
+        counts[State(state)] = n
+    return counts
+
+
+def stalled_by_state(session: Session, now: datetime, stall_after: dict) -> dict[State, int]:
+    counts = {state: 0 for state in State}
+    for state, limit in stall_after.items():
+        counts[state] = session.execute(
+            sa.select(sa.func.count()).where(delivery_cases.c.state == state.value,
+                                             delivery_cases.c.state_since < now - limit)).scalar_one()
+    return counts
+
+
+def envelope_overdue_candidates(session: Session, cutoff: datetime) -> list[DeliveryCase]:
+    rows = session.execute(sa.select(delivery_cases).where(
+        delivery_cases.c.state == State.AWAITING_ENVELOPE.value,
+        delivery_cases.c.overdue_reminded_at.is_(None),
+        delivery_cases.c.approved_at <= cutoff)).all()
+    return [_to_case(r) for r in rows]
+
+
+def mark_reminded(session: Session, delivery_id: str, now: datetime) -> bool:
+    """Claim the one reminder of a case; False when another run already claimed it."""
+    result = session.execute(delivery_cases.update().where(
+        delivery_cases.c.delivery_id == delivery_id, delivery_cases.c.overdue_reminded_at.is_(None))
+        .values(overdue_reminded_at=now))
+    return result.rowcount == 1

@@ -1,0 +1,126 @@
+"""Use cases: each loads a case, applies one domain transition, stores it and stages its event,
+all in the caller's transaction (so the state and the event commit together or not at all).
+
+Shared by the consumer, the mailroom pages, the CSV import and the deadline check.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session
+
+from zairyu_shared.events import new_event
+
+from .adapters import cards, repository
+from .domain import deadlines
+from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase
+
+log = logging.getLogger(__name__)
+SOURCE = "card-delivery"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _stage(runtime, session: Session, case: DeliveryCase, change: Change, now: datetime, causation_id=None):
+    if change.event_type is None:
+        return
+    payload = {"application_id": case.application_id, "applicant_id": case.applicant_id,
+               "delivery_id": case.delivery_id, "occurred_at": now, **change.event_fields}
+    runtime.stage(session, new_event(change.event_type, payload, source=SOURCE,
+                                     correlation_id=case.application_id, causation_id=causation_id))
+
+
+def wants_card_by_mail(decision: dict) -> bool:
+    return (decision["outcome"] == "approved" and decision["procedure"] in PROCEDURES_WITH_CARD
+            and decision["card_by_mail"])
+
+
+def open_case(runtime, session: Session, decision: dict, causation_id: str | None = None) -> DeliveryCase | None:
+    """From an approved decision with card by mail; None when the application already has a case."""
+    if repository.exists_for_application(session, decision["application_id"]):
+        return None
+    delivery = decision.get("delivery")
+    if delivery is None:
+        # Without an address the card cannot be mailed; fail loudly (dead letter), never guess.
+        raise ValueError(f"application {decision['application_id']}: card by mail but no delivery instructions")
+    now = utcnow()
+    case, changes = DeliveryCase.open(
+        delivery_id=str(uuid.uuid4()), application_id=decision["application_id"],
+        applicant_id=decision["applicant_id"], procedure=decision["procedure"], fee_yen=decision["fee_yen"],
+        approved_at=decision["decided_at"], name=delivery["name"],
+        postal_code=delivery["mailing_address"].get("postal_code"),
+        mailing_address=delivery["mailing_address"]["text"],
+        certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"))
+    repository.insert(session, case)
+    if case.old_card_number:
+        cards.record_old_card(session, case.old_card_number, case.delivery_id, now)
+    for change in changes:
+        repository.record(session, case.delivery_id, change, now)
+        _stage(runtime, session, case, change, now, causation_id)
+    return case
+
+
+def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, now=None, case=None, **kw):
+    now = now or utcnow()
+    case = case or repository.get(session, delivery_id, lock=True)
+    updated, change = getattr(case, method)(now=now, **kw)
+    repository.save(session, updated, change, now, officer=officer, note=note)
+    _stage(runtime, session, updated, change, now)
+    return updated
+
+
+def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None):
+    return _apply(runtime, session, delivery_id, "receive_envelope", officer=officer,
+                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number)
+
+
+def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
+    now = utcnow()
+    case = repository.get(session, delivery_id, lock=True)
+    case._require("issue_card")  # before drawing a number for a case that cannot take one
+    number = cards.allocate(session, delivery_id, now, **({"draw": draw} if draw else {}))
+    updated = _apply(runtime, session, delivery_id, "issue_card", officer=officer, now=now, case=case,
+                     card_number=number)
+    if case.old_card_number:
+        cards.invalidate(session, case.old_card_number, now)
+    return updated
+
+
+def resolve_address(runtime, session, delivery_id, *, decision, officer=None, note=None):
+    return _apply(runtime, session, delivery_id, "resolve_address", officer=officer, note=note, decision=decision)
+
+
+def dispatch(runtime, session, delivery_id, *, tracking_number, officer=None):
+    return _apply(runtime, session, delivery_id, "dispatch", officer=officer, tracking_number=tracking_number)
+
+
+def record_delivery(runtime, session, delivery_id, *, officer=None, at=None):
+    return _apply(runtime, session, delivery_id, "record_delivery", officer=officer, now=at)
+
+
+def record_return(runtime, session, delivery_id, *, reason, officer=None, at=None):
+    return _apply(runtime, session, delivery_id, "record_return", officer=officer, reason=reason, now=at)
+
+
+def hand_to_counter(runtime, session, delivery_id, *, officer=None):
+    return _apply(runtime, session, delivery_id, "hand_to_counter", officer=officer)
+
+
+def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> int:
+    """Stage card.envelope_overdue once per case still waiting 14 days after approval."""
+    now = now or utcnow()
+    sent = 0
+    for case in repository.envelope_overdue_candidates(session, now - deadlines.ENVELOPE_GRACE):
+        if not repository.mark_reminded(session, case.delivery_id, now):
+            continue
+        runtime.stage(session, new_event("card.envelope_overdue", {
+            "application_id": case.application_id, "applicant_id": case.applicant_id,
+            "delivery_id": case.delivery_id, "occurred_at": now,
+            "days_waiting": deadlines.days_waiting(case.approved_at, now)},
+            source=SOURCE, correlation_id=case.application_id))
+        sent += 1
+    return sent

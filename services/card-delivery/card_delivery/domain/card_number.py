@@ -1,0 +1,31 @@
+"""Residence card numbers: two Latin letters, eight digits, two Latin letters (AB12345678CD)."""
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from typing import Callable
+
+CARD_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$")
+
+
+def normalise(raw: str) -> str:
+    """What a person or a scanner typed, in the stored form (upper case, no spaces or hyphens)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw or "")
+    return re.sub(r"[\s\-]", "", text).upper()
+
+
+def is_card_number(value: str) -> bool:
+    return bool(CARD_NUMBER.match(value or ""))
+
+
+def random_card_number(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A new number drawn at random (not sequential: a number must not reveal issue order or volume).
+
+    Uniqueness is not decided here but by the card registry's unique index (see adapters.cards).
+    """
+    letters, digits = string.ascii_uppercase, string.digits
+    return ("".join(choice(letters) for _ in range(2)) + "".join(choice(digits) for _ in range(8))
+            + "".join(choice(letters) for _ in range(2)))

@@ -1,0 +1,205 @@
+"""The delivery case: one approved application's new residence card, from envelope to door.
+
+    awaiting_envelope --receive_envelope--> envelope_received --issue_card--> card_issued
+                                                               \\-(address mismatch)-> address_flagged
+    address_flagged --resolve_address--> card_issued | counter_pickup
+    card_issued --dispatch--> dispatched --record_delivery--> delivered
+                                         --record_return--> returned --dispatch--> dispatched
+                                                                     --hand_to_counter--> counter_pickup
+
+Every transition checks the state it starts from and raises ``IllegalTransition`` otherwise; the
+checks of the envelope raise ``EnvelopeRejected`` with every problem found. Methods return the
+``Change`` that happened so the caller can store it and publish its event; nothing here does I/O.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from .address import addresses_match, mismatch_detail
+from .card_number import is_card_number, normalise
+from .tracking import normalise_tracking
+
+
+class State(str, enum.Enum):
+    AWAITING_ENVELOPE = "awaiting_envelope"
+    ENVELOPE_RECEIVED = "envelope_received"
+    CARD_ISSUED = "card_issued"
+    ADDRESS_FLAGGED = "address_flagged"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    COUNTER_PICKUP = "counter_pickup"
+
+
+# Which actions are allowed from which state (the tests walk this table for illegal neighbours).
+ALLOWED = {
+    "receive_envelope": {State.AWAITING_ENVELOPE},
+    "issue_card": {State.ENVELOPE_RECEIVED},
+    "resolve_address": {State.ADDRESS_FLAGGED},
+    "dispatch": {State.CARD_ISSUED, State.RETURNED},
+    "record_delivery": {State.DISPATCHED},
+    "record_return": {State.DISPATCHED},
+    "hand_to_counter": {State.RETURNED},
+}
+
+PROCEDURES_WITH_CARD = ("change", "extension", "acquisition")
+
+
+class DeliveryError(Exception):
+    """A request the case refuses; ``code`` is stable (tests, UI messages)."""
+
+    code = "delivery_error"
+
+
+class IllegalTransition(DeliveryError):
+    code = "illegal_transition"
+
+    def __init__(self, action: str, state: State):
+        super().__init__(f"cannot {action.replace('_', ' ')} while the case is {state.value}")
+        self.action, self.state = action, state
+
+
+class EnvelopeRejected(DeliveryError):
+    code = "envelope_rejected"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class InvalidInput(DeliveryError):
+    code = "invalid_input"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a transition did: the event to publish (type + extra payload) and a history line."""
+
+    action: str
+    from_state: State
+    to_state: State
+    event_type: str | None
+    event_fields: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryCase:
+    delivery_id: str
+    application_id: str
+    applicant_id: str
+    procedure: str
+    fee_yen: int
+    approved_at: datetime
+    name: str
+    postal_code: str | None
+    mailing_address: str
+    certificate_address: str
+    old_card_number: str | None
+    state: State = State.AWAITING_ENVELOPE
+    state_since: datetime | None = None
+    address_mismatch: bool = False
+    address_resolved: bool = False
+    fee_paid_yen: int | None = None
+    card_number: str | None = None
+    tracking_number: str | None = None
+    dispatch_count: int = 0
+    return_reason: str | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, *, delivery_id, application_id, applicant_id, procedure, fee_yen, approved_at, name,
+             postal_code, mailing_address, certificate_address, old_card_number) -> tuple["DeliveryCase", list[Change]]:
+        if procedure not in PROCEDURES_WITH_CARD:
+            raise InvalidInput(f"procedure {procedure} issues no residence card")
+        mismatch = not addresses_match(mailing_address, certificate_address)
+        case = cls(delivery_id=delivery_id, application_id=application_id, applicant_id=applicant_id,
+                   procedure=procedure, fee_yen=fee_yen, approved_at=approved_at, name=name,
+                   postal_code=postal_code, mailing_address=mailing_address,
+                   certificate_address=certificate_address, old_card_number=old_card_number,
+                   state_since=approved_at, address_mismatch=mismatch)
+        changes = []
+        if mismatch:
+            # Told at once, so the officer can look into it while the envelope is on its way.
+            changes.append(Change("open", State.AWAITING_ENVELOPE, State.AWAITING_ENVELOPE, "card.address_mismatch",
+                                  {"detail": mismatch_detail(mailing_address, certificate_address)}))
+        return case, changes
+
+    @property
+    def address_on_hold(self) -> bool:
+        return self.address_mismatch and not self.address_resolved
+
+    # -- transitions -----------------------------------------------------------------------
+    def _require(self, action: str) -> None:
+        if self.state not in ALLOWED[action]:
+            raise IllegalTransition(action, self.state)
+
+    def _move(self, action, to, now, event_type, event_fields=None, **values):
+        change = Change(action, self.state, to, event_type, event_fields or {})
+        return replace(self, state=to, state_since=now, **values), change
+
+    def receive_envelope(self, *, fee_paid_yen: int, old_card_number: str | None, now: datetime):
+        self._require("receive_envelope")
+        problems = []
+        if fee_paid_yen != self.fee_yen:
+            problems.append(f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}")
+        presented = normalise(old_card_number) if old_card_number else None
+        if self.old_card_number is None:
+            if presented:
+                problems.append("no old card is on record for this case, but one was entered")
+        elif presented is None:
+            problems.append("the old card number is missing")
+        elif presented != self.old_card_number:
+            problems.append("the old card number does not match the card on record")
+        if problems:
+            raise EnvelopeRejected(problems)
+        return self._move("receive_envelope", State.ENVELOPE_RECEIVED, now, "card.envelope_received",
+                          fee_paid_yen=fee_paid_yen)
+
+    def issue_card(self, *, card_number: str, now: datetime):
+        self._require("issue_card")
+        if not is_card_number(card_number):
+            raise InvalidInput(f"{card_number!r} is not a residence card number (two letters, eight digits, two letters)")
+        if card_number == self.old_card_number:
+            raise InvalidInput("the new card number must differ from the old one")
+        to = State.ADDRESS_FLAGGED if self.address_on_hold else State.CARD_ISSUED
+        return self._move("issue_card", to, now, "card.issued",
+                          {"card_number": card_number, "old_card_number": self.old_card_number},
+                          card_number=card_number)
+
+    def resolve_address(self, *, decision: str, now: datetime):
+        """The officer's decision on a flagged address: mail to one of the two, or keep at the counter."""
+        self._require("resolve_address")
+        if decision == "mail_registered":
+            return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True)
+        if decision == "mail_certificate":
+            return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True,
+                              mailing_address=self.certificate_address, postal_code=None)
+        if decision == "counter_pickup":
+            return self._move("resolve_address", State.COUNTER_PICKUP, now, None, address_resolved=True)
+        raise InvalidInput(f"unknown address decision {decision!r}")
+
+    def dispatch(self, *, tracking_number: str, now: datetime):
+        self._require("dispatch")
+        if self.address_on_hold:  # cannot happen through issue_card; guards direct state edits
+            raise IllegalTransition("dispatch", State.ADDRESS_FLAGGED)
+        tracking = normalise_tracking(tracking_number)
+        if tracking is None:
+            raise InvalidInput(f"{tracking_number!r} is not a registered-mail tracking number")
+        return self._move("dispatch", State.DISPATCHED, now, "card.dispatched", {"tracking_number": tracking},
+                          tracking_number=tracking, dispatch_count=self.dispatch_count + 1, return_reason=None)
+
+    def record_delivery(self, *, now: datetime):
+        self._require("record_delivery")
+        return self._move("record_delivery", State.DELIVERED, now, "card.delivered")
+
+    def record_return(self, *, reason: str, now: datetime):
+        self._require("record_return")
+        reason = (reason or "").strip()[:500]
+        return self._move("record_return", State.RETURNED, now, "card.returned", {"reason": reason},
+                          return_reason=reason)
+
+    def hand_to_counter(self, *, now: datetime):
+        self._require("hand_to_counter")
+        return self._move("hand_to_counter", State.COUNTER_PICKUP, now, None)

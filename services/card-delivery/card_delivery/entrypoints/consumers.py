@@ -1,0 +1,23 @@
+"""What card delivery consumes: approved decisions whose card goes by mail."""
+from __future__ import annotations
+
+import logging
+
+from zairyu_shared.bus import Handler
+
+from card_delivery import casework
+
+log = logging.getLogger(__name__)
+
+
+def on_application_decided(runtime, session, event) -> None:
+    decision = event.data
+    if not casework.wants_card_by_mail(decision):
+        return
+    case = casework.open_case(runtime, session, decision, causation_id=event.id)
+    if case is not None:
+        log.info("delivery case opened", extra={"delivery_id": case.delivery_id,
+                                                "address_mismatch": case.address_mismatch})
+
+
+HANDLERS = [Handler("on_application_decided", ("application.decided",), on_application_decided)]

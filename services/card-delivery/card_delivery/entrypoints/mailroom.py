@@ -1,0 +1,270 @@
+"""Mailroom pages: cases by state, the envelope check, issuing, dispatch batches, scanning,
+returns, and the carrier's CSV of delivery statuses."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from zairyu_shared.db import transaction
+
+from card_delivery import casework
+from card_delivery.adapters import pdf, repository
+from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
+
+from . import carrier_import
+from .signin import signed_in
+
+bp = Blueprint("mailroom", __name__, url_prefix="/mailroom")
+
+STATE_LABELS = {
+    State.AWAITING_ENVELOPE: _l("Awaiting envelope"),
+    State.ENVELOPE_RECEIVED: _l("Envelope received"),
+    State.CARD_ISSUED: _l("Card issued, ready to dispatch"),
+    State.ADDRESS_FLAGGED: _l("Address flagged"),
+    State.DISPATCHED: _l("Dispatched"),
+    State.DELIVERED: _l("Delivered"),
+    State.RETURNED: _l("Returned undelivered"),
+    State.COUNTER_PICKUP: _l("For counter pickup"),
+}
+
+
+class EnvelopeForm(FlaskForm):
+    fee_yen = IntegerField(_l("Fee paid (yen, revenue stamps on the slip)"),
+                           validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+    old_card_number = StringField(_l("Old residence card number"), validators=[Optional(), Length(max=20)])
+
+
+class ActionForm(FlaskForm):
+    """Buttons that need nothing but the CSRF token."""
+
+
+class AddressForm(FlaskForm):
+    decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        ("mail_registered", _l("Mail to the registered mailing address")),
+        ("mail_certificate", _l("Mail to the address in the signature certificate")),
+        ("counter_pickup", _l("Keep the card for pickup at the counter"))])
+    note = TextAreaField(_l("Reason for the decision"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DispatchForm(FlaskForm):
+    delivery_id = HiddenField()
+    tracking_number = StringField(_l("Tracking number (scan or type, then Enter)"),
+                                  validators=[DataRequired(), Length(max=40)])
+
+
+class ReturnForm(FlaskForm):
+    reason = StringField(_l("Reason given by the carrier"), validators=[Optional(), Length(max=500)])
+
+
+class CarrierCsvForm(FlaskForm):
+    file = FileField(_l("Carrier CSV file"), validators=[FileRequired()])
+
+
+def _runtime():
+    return current_app.extensions["zairyu_runtime"]
+
+
+def _officer() -> str:
+    return g.officer.username
+
+
+@bp.get("/")
+@signed_in
+def index():
+    state = request.args.get("state")
+    with _runtime().session_factory() as db:
+        counts = repository.count_by_state(db)
+        selected = State(state) if state in {s.value for s in State} else None
+        cases = repository.in_state(db, selected) if selected else []
+    return render_template("mailroom/index.html", counts=counts, labels=STATE_LABELS, selected=selected,
+                           cases=cases, reference=pdf.reference)
+
+
+def _case_page(delivery_id, status=200, errors=None, forms=None):
+    with _runtime().session_factory() as db:
+        try:
+            case = repository.get(db, delivery_id)
+        except repository.CaseNotFound:
+            abort(404)
+        history = repository.history(db, delivery_id)
+    forms = forms or {}
+    forms.setdefault("envelope", EnvelopeForm(formdata=None))
+    forms.setdefault("address", AddressForm(formdata=None))
+    forms.setdefault("dispatch", DispatchForm(formdata=None, delivery_id=delivery_id))
+    forms.setdefault("return_", ReturnForm(formdata=None))
+    forms.setdefault("action", ActionForm(formdata=None))
+    allowed = {action for action, states in ALLOWED.items() if case.state in states}
+    return render_template("mailroom/case.html", case=case, history=history, labels=STATE_LABELS,
+                           errors=errors or [], forms=forms, allowed=allowed, reference=pdf.reference), status
+
+
+@bp.get("/cases/<delivery_id>")
+@signed_in
+def case(delivery_id):
+    return _case_page(delivery_id)
+
+
+def _act(delivery_id, form_key, form, operation):
+    """Validate the form, run the use case in one transaction, and show what went wrong if anything."""
+    if not form.validate_on_submit():
+        errors = [f"{form[name].label.text}: {msg}" for name, msgs in form.errors.items() for msg in msgs]
+        return _case_page(delivery_id, 422, errors, {form_key: form})
+    try:
+        with transaction(_runtime().session_factory) as db:
+            operation(db)
+    except repository.CaseNotFound:
+        abort(404)
+    except EnvelopeRejected as exc:
+        return _case_page(delivery_id, 422, exc.problems, {form_key: form})
+    except IllegalTransition as exc:
+        return _case_page(delivery_id, 409, [str(exc)], {form_key: form})
+    except DeliveryError as exc:
+        return _case_page(delivery_id, 422, [str(exc)], {form_key: form})
+    return redirect(url_for("mailroom.case", delivery_id=delivery_id))
+
+
+@bp.post("/cases/<delivery_id>/envelope")
+@signed_in
+def envelope(delivery_id):
+    form = EnvelopeForm()
+    return _act(delivery_id, "envelope", form, lambda db: casework.receive_envelope(
+        _runtime(), db, delivery_id, fee_paid_yen=form.fee_yen.data, old_card_number=form.old_card_number.data,
+        officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/issue")
+@signed_in
+def issue(delivery_id):
+    return _act(delivery_id, "action", ActionForm(),
+                lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/address")
+@signed_in
+def address(delivery_id):
+    form = AddressForm()
+    return _act(delivery_id, "address", form, lambda db: casework.resolve_address(
+        _runtime(), db, delivery_id, decision=form.decision.data, note=form.note.data, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/dispatch")
+@signed_in
+def dispatch(delivery_id):
+    form = DispatchForm()
+    return _act(delivery_id, "dispatch", form, lambda db: casework.dispatch(
+        _runtime(), db, delivery_id, tracking_number=form.tracking_number.data, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/delivered")
+@signed_in
+def delivered(delivery_id):
+    return _act(delivery_id, "action", ActionForm(),
+                lambda db: casework.record_delivery(_runtime(), db, delivery_id, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/return")
+@signed_in
+def returned(delivery_id):
+    form = ReturnForm()
+    return _act(delivery_id, "return_", form, lambda db: casework.record_return(
+        _runtime(), db, delivery_id, reason=form.reason.data or "", officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/counter")
+@signed_in
+def counter(delivery_id):
+    return _act(delivery_id, "action", ActionForm(),
+                lambda db: casework.hand_to_counter(_runtime(), db, delivery_id, officer=_officer()))
+
+
+# -- dispatch batches ----------------------------------------------------------------------
+def _batch(number: int):
+    size = _runtime().settings.dispatch_batch_size
+    with _runtime().session_factory() as db:
+        return repository.in_state(db, State.CARD_ISSUED, limit=size, offset=(number - 1) * size)
+
+
+@bp.get("/dispatch")
+@signed_in
+def dispatch_batches():
+    size = _runtime().settings.dispatch_batch_size
+    with _runtime().session_factory() as db:
+        ready = repository.count_by_state(db)[State.CARD_ISSUED]
+    batches = [(n, (n - 1) * size + 1, min(n * size, ready)) for n in range(1, (ready + size - 1) // size + 1)]
+    return render_template("mailroom/dispatch.html", ready=ready, batches=batches)
+
+
+@bp.get("/dispatch/batch/<int:number>/list.pdf")
+@signed_in
+def dispatch_list_pdf(number):
+    body = pdf.dispatch_list(_batch(max(number, 1)), number, casework.utcnow())
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="dispatch-list-{number}.pdf"'})
+
+
+@bp.get("/dispatch/batch/<int:number>/labels.pdf")
+@signed_in
+def labels_pdf(number):
+    body = pdf.address_labels(_batch(max(number, 1)))
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="labels-{number}.pdf"'})
+
+
+@bp.route("/dispatch/scan", methods=["GET", "POST"])
+@signed_in
+def scan():
+    """One card at a time in label order: the scanner types the tracking number and Enter posts it."""
+    form = DispatchForm()
+    errors = []
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                with transaction(_runtime().session_factory) as db:
+                    done = casework.dispatch(_runtime(), db, form.delivery_id.data,
+                                             tracking_number=form.tracking_number.data, officer=_officer())
+                flash(_("Dispatched %(ref)s with tracking number %(tracking)s.",
+                        ref=pdf.reference(done.delivery_id), tracking=done.tracking_number))
+                return redirect(url_for("mailroom.scan"))
+            except repository.CaseNotFound:
+                abort(404)
+            except DeliveryError as exc:
+                errors.append(str(exc))
+        else:
+            errors = [msg for msgs in form.errors.values() for msg in msgs]
+    next_case = _batch(1)[:1]
+    next_case = next_case[0] if next_case else None
+    if next_case is not None and not errors:
+        form = DispatchForm(formdata=None, delivery_id=next_case.delivery_id)
+    elif errors and form.delivery_id.data:
+        with _runtime().session_factory() as db:
+            try:
+                next_case = repository.get(db, form.delivery_id.data)
+            except repository.CaseNotFound:
+                abort(404)
+    return render_template("mailroom/scan.html", form=form, case=next_case, errors=errors,
+                           reference=pdf.reference), (422 if errors else 200)
+
+
+# -- carrier statuses ----------------------------------------------------------------------
+@bp.route("/carrier-import", methods=["GET", "POST"])
+@signed_in
+def carrier_csv():
+    form = CarrierCsvForm()
+    report = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
+            report = carrier_import.Report(errors=[carrier_import.RowError(0, _("The file is not UTF-8 text."))])
+        else:
+            report = carrier_import.run(_runtime(), text, officer=_officer())
+    status = 200 if report is None or not report.errors else 422
+    return render_template("mailroom/carrier_import.html", form=form, report=report), status
