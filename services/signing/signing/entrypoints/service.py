@@ -7,7 +7,15 @@ from signing.adapters.tables import metadata
 from signing.settings import SigningSettings
 from zairyu_shared.runtime import ServiceDefinition
 
+from .handlers import HANDLERS
 from .web import create_app
+
+def seed_demo(runtime) -> None:
+    # Imported here so the real mode never loads the demo (test PKI, simulated card) code.
+    from .demo import seed_demo as seed
+
+    seed(runtime)
+
 
 definition = ServiceDefinition(
     name="signing",
@@ -15,6 +23,7 @@ definition = ServiceDefinition(
     metadata=metadata,
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
     create_app=create_app,
-    handlers=[],
+    handlers=HANDLERS,
+    seed_demo=seed_demo,
     web_port=8004,
 )

@@ -1,0 +1,40 @@
+"""The signing service's own Prometheus metrics (platform-wide ones live in zairyu_shared.metrics)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prometheus_client import Counter, Gauge
+
+SIGNATURE_VERDICTS = Counter("zairyu_signature_verdicts_total",
+                             "Signature verdicts reached (events and internal API), by verdict and reason",
+                             ["verdict", "reason"])
+CRL_AGE = Gauge("zairyu_crl_age_seconds", "Age of each loaded CRL: now - thisUpdate", ["crl"],
+                multiprocess_mode="livemax")
+CRL_NEXT_UPDATE = Gauge("zairyu_crl_next_update_seconds",
+                        "Seconds until each loaded CRL's nextUpdate (negative: already past)", ["crl"],
+                        multiprocess_mode="livemin")
+
+
+def count_verdict(valid: bool, reason: str | None) -> None:
+    SIGNATURE_VERDICTS.labels("verified" if valid else "rejected", reason or "none").inc()
+
+
+def observe_crls(crl_index, now: dt.datetime | None = None) -> None:
+    """Set the CRL gauges from what the index has loaded (called on scrape and after verifying)."""
+    if crl_index is None:
+        return
+    now = now or dt.datetime.now(dt.timezone.utc)
+    crl_index.refresh()
+    seen = set()
+    for crl in crl_index.loaded:
+        name = Path(crl.path).name
+        seen.add(name)
+        CRL_AGE.labels(name).set((now - crl.this_update).total_seconds())
+        if crl.next_update is not None:
+            CRL_NEXT_UPDATE.labels(name).set((crl.next_update - now).total_seconds())
+    # A CRL removed from the directory must not keep reporting its last age.
+    for gauge in (CRL_AGE, CRL_NEXT_UPDATE):
+        for labels in list(gauge._metrics):  # prometheus-client offers no public label listing
+            if labels[0] not in seen:
+                gauge.remove(*labels)

@@ -1,0 +1,96 @@
+"""Consumers: verify each submitted application's signature and say so on the bus.
+
+``application.submitted`` -> ``signature.verified`` (evidence + the submission echoed) or
+``signature.rejected`` (reason code, message in the applicant's language, evidence), staged in the
+outbox in the inbox transaction together with a row in ``verdicts``. A broken trust
+configuration raises (retried, then dead-lettered and replayable); it never rejects an applicant.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+
+from sqlalchemy import event as sa_event
+
+from signing.adapters import service_metrics
+from signing.adapters.tables import verdicts
+from signing.adapters.verifier_factory import VerificationService, verification_for
+from signing.domain import verdict_report
+from signing.domain.holder_attributes import ApplicantRecord
+from signing.domain.verdict import Reason, Verdict
+from zairyu_shared.bus import Handler
+from zairyu_shared.events import new_event
+
+log = logging.getLogger(__name__)
+SERVICE = "signing"
+
+
+def judge_submission(service: VerificationService, data: dict) -> Verdict:
+    """The verdict on one submission (``data``: the application.submitted payload, loaded)."""
+    try:
+        content = base64.b64decode(data["signed_content_b64"], validate=True)
+        cms_der = base64.b64decode(data["signature_cms_b64"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        return verdict_report.boundary_rejection(Reason.MALFORMED.value, f"base64 does not decode: {exc}")
+    actual = hashlib.sha256(content).hexdigest()
+    if not hmac.compare_digest(actual, data["content_sha256"]):
+        return verdict_report.boundary_rejection(
+            Reason.CONTENT_MISMATCH.value,
+            f"signed content hashes to {actual}, the submission says {data['content_sha256']}")
+    holder = data["expected_holder"]
+    record = ApplicantRecord(name=holder["name"], date_of_birth=holder["date_of_birth"],
+                             sex=holder["sex"], address=holder["address"])
+    # Judged at submission time (intake's clock, not the signer's signing-time claim): a
+    # certificate revoked after the applicant submitted does not undo the submission.
+    return service.verifier.verify_cms(content, cms_der, expected_holder=record, at=data["submitted_at"],
+                                       profile=service.sign_profile)
+
+
+def on_application_submitted(runtime, session, event) -> None:
+    data = event.data
+    service = verification_for(runtime)
+    verdict = judge_submission(service, data)
+    evidence = verdict_report.evidence(verdict)
+    holder = evidence.pop("holder", None)
+    application_id, applicant_id = data["application_id"], data["applicant_id"]
+    session.execute(verdicts.insert().values(
+        event_id=event.id, application_id=application_id, applicant_id=applicant_id,
+        verdict="verified" if verdict.valid else "rejected",
+        reason=verdict.reason.value if verdict.reason else None,
+        evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
+        holder=json.dumps(holder, ensure_ascii=False, sort_keys=True) if holder else None,
+        created_at=dt.datetime.now(dt.timezone.utc),
+    ))
+    if verdict.valid:
+        out = new_event("signature.verified", {
+            "application_id": application_id, "applicant_id": applicant_id,
+            "evidence": verdict_report.event_evidence(verdict),
+            "submission": event.payload,  # exactly as received (its JSON form)
+        }, source=SERVICE, correlation_id=application_id, causation_id=event.id)
+    else:
+        out = new_event("signature.rejected", {
+            "application_id": application_id, "applicant_id": applicant_id,
+            "reason": verdict.reason.value,
+            "message": verdict_report.message(verdict.reason.value, data["language"]),
+            "evidence": evidence,  # no holder attributes: the rejection goes to intake and notify
+            "language": data["language"],
+        }, source=SERVICE, correlation_id=application_id, causation_id=event.id)
+    runtime.stage(session, out)
+    log.info("signature %s", "verified" if verdict.valid else "rejected",
+             extra={"application_id": application_id, "reason": verdict.reason.value if verdict.reason else None})
+    # Count only what commits: a rolled-back attempt is retried and would count twice.
+    sa_event.listen(session, "after_commit",
+                    lambda _s: _after_commit(service, verdict), once=True)
+
+
+def _after_commit(service: VerificationService, verdict: Verdict) -> None:
+    service_metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
+    service_metrics.observe_crls(service.crl_index)
+
+
+HANDLERS = [Handler("on_application_submitted", ("application.submitted",), on_application_submitted)]
