@@ -128,18 +128,13 @@ def claim_slot(timeout: float = 60.0) -> Iterator[int]:
 
 
 def card_present(reader: str) -> bool:
-    from smartcard.scard import (SCARD_S_SUCCESS, SCARD_SCOPE_USER, SCARD_STATE_PRESENT,
-                                 SCARD_STATE_UNAWARE, SCardEstablishContext, SCardGetStatusChange,
-                                 SCardReleaseContext)
+    from signing.adapters.pcsc_card import reader_has_card
+    from signing.domain.signer_errors import NoReader
 
-    rc, context = SCardEstablishContext(SCARD_SCOPE_USER)
-    if rc != SCARD_S_SUCCESS:
-        return False
     try:
-        rc, states = SCardGetStatusChange(context, 0, [(reader, SCARD_STATE_UNAWARE)])
-        return rc == SCARD_S_SUCCESS and bool(states[0][1] & SCARD_STATE_PRESENT)
-    finally:
-        SCardReleaseContext(context)
+        return reader_has_card(reader)
+    except NoReader:
+        return False
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.02) -> None:

@@ -164,3 +164,34 @@ def test_cli_against_a_card_in_a_pcsc_reader(card_in_reader, test_pki, tmp_path)
                                str(tmp_path / "root.pem"), "-purpose", "any", "-out", "/dev/null"],
                               capture_output=True, text=True)
     assert verified.returncode == 0, verified.stderr
+
+
+def test_blocked_pin_is_reported_before_prompting(test_pki, monkeypatch, capsys, tmp_path):
+    from signing.adapters import inprocess_card
+    from signing.entrypoints import signer_cli
+
+    holder = test_pki.first()
+    card = card_for(test_pki, holder)
+    signer = inprocess_card.inprocess_signer(card)
+    for _ in range(2):
+        with pytest.raises(Exception):
+            signer.authenticate(NONCE, "https://zairyu.example", "0000" if holder.pin != "0000" else "1111")
+    monkeypatch.setattr(signer_cli, "build_signer", lambda args: signer)
+    prompts = []
+    monkeypatch.setattr(signer_cli, "read_secret", lambda key, lang: prompts.append(key) or holder.pin)
+    auth = ["auth", "--challenge", NONCE, "--origin", "https://zairyu.example"]
+    code, out, err = run_cli(monkeypatch, capsys, auth)
+    assert code == 0 and "1 tries left" in err and prompts == ["prompt_pin"]
+    for _ in range(3):
+        with pytest.raises(Exception):
+            signer.authenticate(NONCE, "https://zairyu.example", "0000" if holder.pin != "0000" else "1111")
+    code, out, err = run_cli(monkeypatch, capsys, auth)
+    assert code == 2 and "[pin_blocked]" in err and "municipal office" in err
+    assert prompts == ["prompt_pin"]  # not asked again
+
+
+def test_readers_command_lists_vpcd_readers(card_in_reader, test_pki, monkeypatch, capsys):
+    with card_in_reader(test_pki.first()) as card:
+        code, out, _ = run_cli(monkeypatch, capsys, ["--json", "readers"])
+    rows = {row["reader"]: row["card"] for row in json.loads(out)}
+    assert code == 0 and rows[card.reader] is True

@@ -38,6 +38,20 @@ def _pick_readers(wanted: str | None) -> list:
     return available
 
 
+def reader_has_card(name: str) -> bool:
+    """Whether a card is in the reader (SCardGetStatusChange with no wait)."""
+    from smartcard import scard
+
+    rc, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if rc != scard.SCARD_S_SUCCESS:
+        raise NoReader("PC/SC unavailable")
+    try:
+        rc, states = scard.SCardGetStatusChange(context, 0, [(name, scard.SCARD_STATE_UNAWARE)])
+        return rc == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 @dataclasses.dataclass
 class PcscCardLink:
     connection: CardConnection

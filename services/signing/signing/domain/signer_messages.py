@@ -54,6 +54,10 @@ MESSAGES = {
         "en": "Invalid request: {detail}",
         "ja": "不正な要求です：{detail}",
     },
+    "tries_warning": {
+        "en": "Careful: {tries_left} tries left for your {pin_name}.",
+        "ja": "ご注意：{pin_name}の残り回数はあと{tries_left}回です。",
+    },
     "prompt_password": {"en": "Signature password: ", "ja": "署名用電子証明書の暗証番号: "},
     "prompt_pin": {"en": "Authentication PIN (4 digits): ", "ja": "利用者証明用の暗証番号（数字4桁）: "},
 }

@@ -1,5 +1,6 @@
 """``zairyu-signer``: sign files and authenticate with a My Number Card (JPKI) on this computer.
 
+  zairyu-signer readers                               PC/SC readers and whether a card is in them
   zairyu-signer info                                  reader, card, auth certificate, PIN tries
   zairyu-signer sign --in FILE --out FILE.p7s         detached CAdES-BES signature (password)
   zairyu-signer auth --challenge NONCE --origin URL   Web eID authentication token (4-digit PIN)
@@ -19,7 +20,7 @@ import pathlib
 import sys
 
 from signing.domain.signer import Signer
-from signing.domain.signer_errors import SignerError
+from signing.domain.signer_errors import NoReader, PinBlocked, SignerError
 from signing.domain.signer_messages import describe, pick_language, text
 
 
@@ -53,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
     p.add_argument("--json", action="store_true", help="machine-readable output and errors")
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("readers", help="list PC/SC readers")
     sub.add_parser("info", help="show reader, card and PIN tries left")
     sign = sub.add_parser("sign", help="make a detached CMS (CAdES-BES) signature of a file")
     sign.add_argument("--in", dest="infile", required=True)
@@ -65,7 +67,34 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def check_tries(signer: Signer, kind: str, lang: str) -> None:
+    """Before prompting: a blocked PIN is reported without asking for it, low tries are flagged."""
+    info = signer.info()
+    tries = info.sign_password_tries_left if kind == "sign" else info.auth_pin_tries_left
+    if tries == 0:
+        raise PinBlocked(pin=kind)
+    if tries < (5 if kind == "sign" else 3):
+        print(text("tries_warning", lang, pin=kind, tries_left=tries), file=sys.stderr)
+
+
+def list_readers_command(as_json: bool) -> int:
+    from signing.adapters.pcsc_card import list_readers, reader_has_card
+
+    names = list_readers()
+    if not names:
+        raise NoReader("no reader")
+    rows = [{"reader": name, "card": reader_has_card(name)} for name in names]
+    if as_json:
+        print(json.dumps(rows))
+    else:
+        for row in rows:
+            print(f"{row['reader']}\t{'card' if row['card'] else 'empty'}")
+    return 0
+
+
 def run(args: argparse.Namespace, lang: str) -> int:
+    if args.command == "readers":
+        return list_readers_command(args.json)
     if args.command == "native-host":
         from signing.entrypoints.native_host import serve
 
@@ -89,6 +118,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
         return 0
     if args.command == "sign":
         content = pathlib.Path(args.infile).read_bytes()
+        check_tries(signer, "sign", lang)
         password = read_secret("prompt_password", lang)
         signature = signer.sign(content, password)
         pathlib.Path(args.outfile).write_bytes(signature)
@@ -98,6 +128,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
             print(f"signed {args.infile} -> {args.outfile} ({len(signature)} bytes)")
         return 0
     if args.command == "auth":
+        check_tries(signer, "auth", lang)
         pin = read_secret("prompt_pin", lang)
         print(json.dumps(signer.authenticate(args.challenge, args.origin, pin)))
         return 0
