@@ -28,19 +28,43 @@ CONSUMER_GRACE_SECONDS = 60  # a consumer finishes its in-flight message on SIGT
 QUEUE_MAX_LENGTH = 100_000
 DLQ_MAX_LENGTH = 1_000_000
 
-# Per service: the facts that differ. "ingress" is public | bureau | None.
+# Per service: the facts that differ. "ingress" is public | bureau | None; "calls" are the services
+# whose web front (internal API) it calls over HTTP; "store" a writable volume for its files.
+SIGNING_API = "http://zairyu-signing-web"
+INTAKE_API = "http://zairyu-intake-web"
+PUBLIC = "https://apply.zairyu.example.jp"
+REVIEW = "https://review.zairyu.example.jp"
+MAILROOM = "https://mailroom.zairyu.example.jp"
+# Kubelet probes and in-cluster callers come from private addresses; applicants' addresses come
+# from X-Forwarded-For, trusted only from the ingress controller's pod range (set per cluster).
+PRIVATE = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 SERVICES: dict[str, dict] = {
-    "intake": {"pkg": "intake", "ingress": "public", "host": "apply.zairyu.example.jp",
-               "config": {"ZAIRYU_GEO_GATE": "on"},
+    "intake": {"pkg": "intake", "ingress": "public", "host": "apply.zairyu.example.jp", "calls": ["signing"],
+               "store": "/var/lib/zairyu/intake-store",
+               "config": {"ZAIRYU_INTAKE_URL": PUBLIC, "ZAIRYU_SIGNING_URL": SIGNING_API,
+                          "ZAIRYU_INTAKE_STORE": "/var/lib/zairyu/intake-store",
+                          "ZAIRYU_GEO_GATE": "true", "ZAIRYU_GEO_ALLOW": PRIVATE,
+                          "ZAIRYU_TRUSTED_PROXIES": "10.0.0.0/8",
+                          "ZAIRYU_RATELIMIT_STORAGE": "memory://"},
                "web": {"cpu": "250m", "memory": "320Mi", "cpu_limit": "1", "memory_limit": "640Mi"}},
     "signing": {"pkg": "signing", "ingress": None, "trust": True,
-                "config": {"ZAIRYU_TRUST_DIR": "/etc/zairyu/trust", "ZAIRYU_CRL_DIR": "/var/lib/zairyu/crl",
-                           "ZAIRYU_CRL_MAX_AGE": "86400"},
+                "config": {"ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_TRUST_DIR": "/etc/zairyu/trust",
+                           "ZAIRYU_CRL_DIR": "/var/lib/zairyu/crl", "ZAIRYU_CRL_MAX_AGE": "86400",
+                           "ZAIRYU_REVOCATION_SOFT_FAIL": "false"},
+                "web": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"},
                 "consumer": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"}},
-    "review": {"pkg": "review", "ingress": "bureau", "host": "review.zairyu.example.jp"},
+    "review": {"pkg": "review", "ingress": "bureau", "host": "review.zairyu.example.jp",
+               "calls": ["intake", "signing"],
+               "config": {"ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_INTAKE_URL": INTAKE_API,
+                          "ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_REVIEW_SECURE_COOKIES": "true"}},
     "notify": {"pkg": "notify", "ingress": None, "smtp": True,
-               "config": {"SMTP_HOST": "smtp.example.jp", "SMTP_PORT": "587", "SMTP_STARTTLS": "true"}},
-    "card-delivery": {"pkg": "card_delivery", "ingress": "bureau", "host": "mailroom.zairyu.example.jp"},
+               "config": {"ZAIRYU_NOTIFY_URL": "http://zairyu-notify-web", "ZAIRYU_PORTAL_URL": PUBLIC,
+                          "ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_SMTP_HOST": "smtp.zairyu.example.jp",
+                          "ZAIRYU_SMTP_PORT": "587", "ZAIRYU_SMTP_SECURITY": "starttls",
+                          "ZAIRYU_MAIL_FROM": "Zairyu <no-reply@zairyu.example.jp>"}},
+    "card-delivery": {"pkg": "card_delivery", "ingress": "bureau", "host": "mailroom.zairyu.example.jp",
+                      "config": {"ZAIRYU_CARD_DELIVERY_URL": MAILROOM,
+                                 "ZAIRYU_RATELIMIT_STORAGE_URI": "memory://"}},
 }
 
 DEFAULT_WEB = {"cpu": "100m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"}
@@ -105,7 +129,7 @@ def env(svc: str, facts: dict) -> list[dict]:
         {"name": "AMQP_URL", "value": f"amqp://$(AMQP_USER):$(AMQP_PASSWORD)@{RABBITMQ}:5672//"},
     ]
     if facts.get("smtp"):
-        for key in ("SMTP_USER", "SMTP_PASSWORD"):
+        for key in ("ZAIRYU_SMTP_USERNAME", "ZAIRYU_SMTP_PASSWORD"):
             out.append({"name": key, "valueFrom": {"secretKeyRef": {"name": "zairyu-smtp", "key": key}}})
     return out
 
@@ -114,6 +138,9 @@ def volumes(facts: dict) -> tuple[list[dict], list[dict]]:
     vols = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
             {"name": "prometheus", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
     mounts = [{"name": "tmp", "mountPath": "/tmp"}, {"name": "prometheus", "mountPath": "/tmp/prometheus"}]
+    if facts.get("store"):
+        vols.append({"name": "store", "persistentVolumeClaim": {"claimName": "zairyu-intake-store"}})  # storage.yaml
+        mounts.append({"name": "store", "mountPath": facts["store"]})
     if facts.get("trust"):
         vols += [{"name": "jpki-roots", "configMap": {"name": "zairyu-jpki-roots"}},
                  {"name": "crl", "persistentVolumeClaim": {"claimName": "zairyu-crl", "readOnly": True}}]
@@ -323,7 +350,14 @@ def network_policies(svc: str, facts: dict, has_consumer: bool) -> list[dict]:
     if facts["ingress"]:
         web_ingress.insert(0, {"from": [from_namespace("ingress-nginx")],
                                "ports": [{"protocol": "TCP", "port": 8000}]})
-    app_egress = [DNS_EGRESS, db, broker] + ([smtp] if facts.get("smtp") else [])
+    # Internal HTTP APIs: egress to the web fronts this service calls, ingress from its callers.
+    calls = [{"to": [{"podSelector": {"matchLabels": labels(callee, "web")}}],
+              "ports": [{"protocol": "TCP", "port": 8000}]} for callee in facts.get("calls", [])]
+    callers = sorted(other for other, f in SERVICES.items() if svc in f.get("calls", []))
+    for caller in callers:
+        web_ingress.append({"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{caller}"}}}],
+                            "ports": [{"protocol": "TCP", "port": 8000}]})
+    app_egress = [DNS_EGRESS, db, broker] + calls + ([smtp] if facts.get("smtp") else [])
     out.append({
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": f"zairyu-{svc}-web"},
@@ -418,7 +452,7 @@ def ingress(svc: str, facts: dict) -> list[dict]:
 
 def kustomization(svc: str, facts: dict, files: list[str]) -> dict:
     config = {"LOG_LEVEL": "INFO", "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": "/tmp/prometheus",
-              "ZAIRYU_TRUSTED_PROXIES": "1"}
+              "ZAIRYU_EMBEDDED": "false"}
     config.update(facts.get("config", {}))
     k = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
          "labels": [{"pairs": {"app.kubernetes.io/part-of": PART_OF}}],
@@ -454,6 +488,13 @@ def render() -> dict[Path, str]:
         }
         if has_consumer:
             parts["consumer.yaml"] = [consumer_deployment(svc, facts)]
+        if facts.get("store"):
+            parts["storage.yaml"] = [{
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": f"zairyu-{svc}-store", "labels": labels(svc, "store")},
+                # Shared by every web and consumer pod of the service: ReadWriteMany.
+                "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}},
+            }]
         if facts["ingress"]:
             parts["ingress.yaml"] = ingress(svc, facts)
         names = sorted(parts)
