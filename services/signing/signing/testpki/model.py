@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import json
 import pathlib
@@ -141,7 +140,3 @@ def load_test_pki(path: str | pathlib.Path) -> TestPki:
     )
     return TestPki(root=root, cas=cas, holders=holders, policies=manifest["policies"],
                    extra_revoked=manifest.get("extra_revoked", 0))
-
-
-def parse_iso(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)

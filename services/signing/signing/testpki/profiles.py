@@ -76,17 +76,15 @@ class HolderAttributes:
     name_substituted: str = ""
     address_substituted: str = ""
 
-    def flags(self, text: str, given: str) -> str:
-        return given or "0" * len(text)
-
     def as_san_values(self) -> dict[str, str]:
+        # Substitution flags: one 0/1 per character; all 0 unless a position was substituted.
         return {
             "name": self.name,
-            "name_substituted": self.flags(self.name, self.name_substituted),
+            "name_substituted": self.name_substituted or "0" * len(self.name),
             "sex": self.sex,
             "date_of_birth": era_code(self.date_of_birth),
             "address": self.address,
-            "address_substituted": self.flags(self.address, self.address_substituted),
+            "address_substituted": self.address_substituted or "0" * len(self.address),
         }
 
 
