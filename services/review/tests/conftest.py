@@ -8,19 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make review_testkit importable
 
-from review.entrypoints.service import definition  # noqa: E402
-from zairyu_shared import testing
-from zairyu_shared.crypto import new_key
-from zairyu_shared.runtime import Runtime
-
-DATA_KEY = new_key()
-
-
-def make_runtime(database_url: str, amqp_url: str, **kw) -> Runtime:
-    rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
-                          data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
-    rt.migrate()
-    return rt
+from review_testkit import make_runtime  # noqa: E402
+from zairyu_shared import testing  # noqa: E402
 
 
 @pytest.fixture
@@ -28,12 +17,6 @@ def rt(tmp_path):
     runtime = make_runtime(f"sqlite:///{tmp_path}/review.db", f"memory://{tmp_path.name}")
     yield runtime
     runtime.stop()
-
-
-@pytest.fixture(scope="session")
-def pg_url():
-    with testing.fresh_database("zt_review") as url:
-        yield url
 
 
 @pytest.fixture

@@ -7,7 +7,21 @@ import json
 import uuid
 from datetime import date, datetime, timezone
 
+from review.entrypoints.service import definition
+from zairyu_shared.crypto import new_key
 from zairyu_shared.events import new_event
+from zairyu_shared.runtime import Runtime
+
+DATA_KEY = new_key()
+
+
+def make_runtime(database_url: str, amqp_url: str, **kw) -> Runtime:
+    rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
+                          data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
+    rt.migrate()
+    return rt
+
+
 FORM = {"form": {"family_name": "NGUYEN", "given_name": "VAN A", "nationality": "Viet Nam",
                  "address": {"postal_code": "160-0023", "text": "東京都新宿区西新宿1-1-1"},
                  "residence_card_number": "AB12345678CD"},

@@ -1,0 +1,67 @@
+"""The audit chain: altered, removed or inserted entries are found; the CLI says so and exits 1."""
+from __future__ import annotations
+
+import io
+import json
+
+import sqlalchemy as sa
+
+from review.adapters import audit
+from review.adapters.tables import audit_log
+from review.domain.audit_chain import entry_hash
+from review.entrypoints.cli import audit_main
+from zairyu_shared.db import transaction
+
+
+def write(rt, n=5):
+    with transaction(rt.session_factory) as s:
+        for i in range(n):
+            audit.append(s, f"officer-{i}", "case.viewed", bureau="tokyo", application_id=f"app-{i % 2}",
+                         ip="10.1.2.3", detail={"i": i})
+
+
+def verify(rt):
+    out = io.StringIO()
+    code = audit_main(["verify"], runtime=rt, out=out)
+    return code, out.getvalue()
+
+
+def test_an_intact_chain_verifies(rt):
+    write(rt)
+    assert verify(rt) == (0, "audit chain: 5 entries, intact\n")
+
+
+def test_an_altered_entry_is_detected(rt):
+    write(rt)
+    with rt.engine.begin() as conn:
+        conn.execute(audit_log.update().where(audit_log.c.seq == 3).values(ip="192.0.2.1"))
+    code, text = verify(rt)
+    assert code == 1 and "seq 3: hash does not match its content" in text
+
+
+def test_recomputing_one_hash_breaks_the_next_link(rt):
+    write(rt)
+    with rt.engine.begin() as conn:
+        row = dict(conn.execute(sa.select(audit_log).where(audit_log.c.seq == 2)).one()._mapping)
+        row["actor"] = "forger"
+        conn.execute(audit_log.update().where(audit_log.c.seq == 2)
+                     .values(actor="forger", hash=entry_hash(row["prev_hash"], row)))
+    code, text = verify(rt)
+    assert code == 1 and "seq 3: prev_hash does not match" in text and "seq 2" not in text
+
+
+def test_a_removed_entry_is_detected(rt):
+    write(rt)
+    with rt.engine.begin() as conn:
+        conn.execute(audit_log.delete().where(audit_log.c.seq == 4))
+    code, text = verify(rt)
+    assert code == 1 and "seq 5: expected 4" in text
+
+
+def test_export_is_json_lines_filtered_by_case(rt):
+    write(rt)
+    out = io.StringIO()
+    assert audit_main(["export", "--application", "app-1"], runtime=rt, out=out) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [e["seq"] for e in lines] == [2, 4]
+    assert all(e["hash"] == entry_hash(e["prev_hash"], e) for e in lines)
