@@ -33,8 +33,9 @@ def _rtt(reader: str, count: int) -> list[float]:
         samples = []
         for _ in range(count):
             started = time.perf_counter()
-            connection.transmit(query)
+            _, sw1, _ = connection.transmit(query)
             samples.append((time.perf_counter() - started) * 1000)
+            assert sw1 == 0x63  # the card really answered (tries left)
         return samples
     finally:
         connection.disconnect()
