@@ -64,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
     auth.add_argument("--origin", required=True)
     host = sub.add_parser("native-host", help="run as the browser's native messaging host")
     host.add_argument("caller", nargs="*", help="arguments the browser passes (caller origin, ...)")
+    from signing.entrypoints.redeem import add_parser as add_redeem  # redeem lives with the service
+
+    add_redeem(sub)
     return p
 
 
@@ -95,6 +98,11 @@ def list_readers_command(as_json: bool) -> int:
 def run(args: argparse.Namespace, lang: str) -> int:
     if args.command == "readers":
         return list_readers_command(args.json)
+    if args.command == "redeem":
+        from signing.entrypoints.redeem import run as redeem
+
+        signer = build_signer(args)
+        return redeem(args, signer, lang, read_secret, before_password=lambda: check_tries(signer, "sign", lang))
     if args.command == "native-host":
         from signing.entrypoints.native_host import serve
 

@@ -1,0 +1,206 @@
+"""The embedded run's demo: seeded test PKI the verifier trusts, /demo/sign, and signer redeem."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import re
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
+
+from service_support import DATA_KEY, sign  # noqa: E402
+
+from signing.entrypoints import demo, signer_cli  # noqa: E402
+from signing.entrypoints.service import definition  # noqa: E402
+from signing.entrypoints.web import create_app  # noqa: E402
+from signing.testpki import create_test_pki, load_test_pki  # noqa: E402
+from zairyu_shared.runtime import Runtime  # noqa: E402
+
+DOCUMENT = "申請内容: 在留期間更新 / extension of period of stay, 3 years".encode()
+
+
+def demo_runtime(demo_dir: Path, **overrides) -> Runtime:
+    env = demo.demo_environment(demo_dir / "pki")
+    return Runtime.from_env(definition, environ={**env, "ZAIRYU_DEMO_DIR": str(demo_dir)},
+                            database_url=f"sqlite:///{demo_dir}/signing.db", amqp_url=f"memory://{demo_dir.name}",
+                            embedded=True, data_keys=(DATA_KEY,), **overrides)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    demo_dir = tmp_path_factory.mktemp("demo")
+    rt = demo_runtime(demo_dir)
+    rt.migrate()
+    out = io.StringIO()
+    sys_stdout, sys.stdout = sys.stdout, out
+    try:
+        definition.seed_demo(rt)
+    finally:
+        sys.stdout = sys_stdout
+    yield rt, out.getvalue()
+    rt.stop()
+
+
+@pytest.fixture(scope="module")
+def client(seeded):
+    return create_app(seeded[0]).test_client()
+
+
+class FakeIntake:
+    """intake's signing-request endpoints, enough to redeem a code."""
+
+    def __init__(self, content: bytes, digest: str | None = None):
+        self.content = content
+        self.digest = digest or hashlib.sha256(content).hexdigest()
+        self.signatures: dict[str, bytes] = {}
+        app = Flask("fake_intake")
+
+        @app.get("/api/v1/signing-requests/<code>")
+        def get(code):
+            return jsonify(content_b64=base64.b64encode(self.content).decode(), description="Extension application",
+                           digest=self.digest)
+
+        @app.post("/api/v1/signing-requests/<code>/signature")
+        def post(code):
+            self.signatures[code] = base64.b64decode(request.get_json()["signature_b64"])
+            return jsonify(status="signed")
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+def verify(client, content: bytes, signature: bytes) -> dict:
+    return client.post("/internal/v1/verifications/cms", json={
+        "content_b64": base64.b64encode(content).decode(),
+        "signature_b64": base64.b64encode(signature).decode()}).get_json()
+
+
+def test_seed_creates_a_trusted_demo_pki_and_prints_the_secrets(seeded):
+    rt, printed = seeded
+    pki = load_test_pki(Path(rt.settings.demo_dir) / "pki")
+    holder = pki.first("valid")
+    assert f"signature password {holder.password}" in printed and f"PIN {holder.pin}" in printed
+    assert "WARNING" not in printed  # the settings above are the ones the demo needs
+    # Seeding again reuses the PKI (same secrets), it does not replace it.
+    definition.seed_demo(rt)
+    assert load_test_pki(pki.root).first("valid").password == holder.password
+
+
+def test_demo_sign_bytes_gives_a_signature_the_service_accepts(client, seeded):
+    rt, _ = seeded
+    resp = client.post("/demo/sign", json={"bytes_b64": base64.b64encode(DOCUMENT).decode(),
+                                           "password": demo.demo_cards(rt).holder(None).password})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["demo"] is True and body["posted"] is False
+    verdict = verify(client, DOCUMENT, base64.b64decode(body["signature_b64"]))
+    assert verdict["verdict"] == "valid", verdict
+    assert verdict["evidence"]["certificate_serial"] == body["certificate"]["serial"]
+
+
+def test_demo_sign_redeems_a_code_and_a_revoked_demo_card_is_refused(client, seeded):
+    rt, _ = seeded
+    cards = demo.demo_cards(rt)
+    revoked = cards.pki.first("revoked")
+    with FakeIntake(DOCUMENT) as intake:
+        resp = client.post("/demo/sign", json={"code": "ABCD-1234", "server": intake.url,
+                                               "holder": revoked.id, "password": revoked.password})
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["posted"] is True and resp.get_json()["server_answer"] == {"status": "signed"}
+        verdict = verify(client, DOCUMENT, intake.signatures["ABCD-1234"])
+    assert (verdict["verdict"], verdict["reason"]) == ("invalid", "revoked")
+
+
+def test_demo_sign_refuses_content_that_does_not_match_the_stated_digest(client, seeded):
+    rt, _ = seeded
+    with FakeIntake(DOCUMENT, digest="00" * 32) as intake:
+        resp = client.post("/demo/sign", json={"code": "ABCD-1234", "server": intake.url,
+                                               "password": demo.demo_cards(rt).holder(None).password})
+        assert resp.status_code == 502 and "digest" in resp.get_json()["message"]
+        assert intake.signatures == {}
+
+
+def test_wrong_demo_password_counts_down_like_a_card(client, seeded):
+    rt, _ = seeded
+    holder = demo.demo_cards(rt).pki.holders_of_kind("valid")[1]
+    resp = client.post("/demo/sign", json={"bytes_b64": "AAAA", "holder": holder.id, "password": "WRONG123"})
+    assert resp.status_code == 422
+    assert resp.get_json()["code"] == "wrong_pin" and resp.get_json()["tries_left"] == 4
+    bad = client.post("/demo/sign", json={"bytes_b64": "AAAA", "code": "ABCD-1234", "password": "x"})
+    assert bad.status_code == 400 and "_schema" in bad.get_json()["fields"]
+
+
+def test_demo_form_needs_its_csrf_token(client, seeded):
+    rt, _ = seeded
+    page = client.get("/demo/sign")
+    assert page.status_code == 200 and b"DEMO" in page.data
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    password = demo.demo_cards(rt).holder(None).password
+    with FakeIntake(DOCUMENT) as intake:
+        no_token = client.post("/demo/sign", data={"code": "FORM-0001", "server": intake.url, "password": password})
+        assert no_token.status_code == 400 and intake.signatures == {}
+        ok = client.post("/demo/sign", data={"csrf_token": token, "code": "FORM-0001", "server": intake.url,
+                                             "password": password})
+        assert ok.status_code == 200 and b"Signed" in ok.data
+        assert "FORM-0001" in intake.signatures
+
+
+def test_demo_routes_do_not_exist_outside_the_embedded_run(tmp_path):
+    pki_dir = tmp_path / "pki"
+    create_test_pki(pki_dir)
+    rt = Runtime.from_env(definition, environ=demo.demo_environment(pki_dir), database_url=f"sqlite:///{tmp_path}/s.db",
+                          amqp_url="amqp://guest:guest@127.0.0.1:5672/unused", embedded=False,
+                          secret_key="s" * 40, data_keys=(DATA_KEY,), allow_test_pki=True)
+    client = create_app(rt).test_client()
+    assert client.get("/demo/sign").status_code == 404
+    assert client.post("/demo/sign", json={"bytes_b64": "AAAA", "password": "x"}).status_code == 404
+    rt.stop()
+
+
+def test_stale_demo_crls_are_reissued_on_seeding(tmp_path):
+    old = create_test_pki(tmp_path / "pki", now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))
+    rt = demo_runtime(tmp_path)
+    rt.migrate()
+    client = create_app(rt).test_client()
+    holder = old.first("valid")
+    signature = sign(old, holder, DOCUMENT)
+    assert verify(client, DOCUMENT, signature)["reason"] == "revocation_stale"
+    definition.seed_demo(rt)  # the CRL index sees the new files on its next scan
+    rt.extras.pop("verification")
+    assert verify(client, DOCUMENT, signature)["verdict"] == "valid"
+    revoked = old.first("revoked")
+    signature = sign(old, revoked, DOCUMENT)
+    assert verify(client, DOCUMENT, signature)["reason"] == "revoked"  # still listed after re-issue
+    rt.stop()
+
+
+def test_signer_redeem_fetches_signs_and_posts(seeded, monkeypatch, capsys):
+    rt, _ = seeded
+    pki = demo.demo_cards(rt).pki
+    holder = pki.first("valid")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(holder.password + "\n"))
+    with FakeIntake(DOCUMENT) as intake:
+        code = signer_cli.main(["--simulated", str(pki.root), "redeem", "CODE-42", "--server", intake.url])
+        assert code == 0
+        assert "CODE-42" in intake.signatures
+        client = create_app(rt).test_client()
+        assert verify(client, DOCUMENT, intake.signatures["CODE-42"])["verdict"] == "valid"
+    shown = capsys.readouterr().out
+    assert "Extension application" in shown and DOCUMENT.decode() in shown
+    assert hashlib.sha256(DOCUMENT).hexdigest() in shown
