@@ -84,17 +84,22 @@ class VirtualCardInserter:
         self._sock: socket.socket | None = None
 
     def run(self, reconnect: bool = True) -> None:
-        delay = 0.05
+        delay, warned = 0.05, False
         while not self._stop.is_set():
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=2)
-            except OSError:
+            except OSError as exc:
                 if not reconnect:
                     raise
+                if not warned:
+                    log.warning("vpcd not reachable at %s:%s (%s); is pcscd running with "
+                                "vsmartcard-vpcd? retrying", self.host, self.port, exc)
+                    warned = True
                 self._stop.wait(delay)  # vpcd not listening yet (pcscd starting): retry
                 delay = min(delay * 2, 1.0)
                 continue
-            delay = 0.05
+            delay, warned = 0.05, False
+            log.info("card inserted in vpcd %s:%s", self.host, self.port)
             sock.settimeout(None)
             self._sock = sock
             try:

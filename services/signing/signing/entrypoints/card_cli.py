@@ -7,6 +7,7 @@ client sent).
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="leave Nagle/delayed ACK on (only to measure their ~40 ms cost)")
     serve.add_argument("--apdu-log", help="append command/response hex lines to this file")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     pki = load_test_pki(args.pki)
     holder = pki.holder(args.holder) if args.holder else pki.first("valid")
