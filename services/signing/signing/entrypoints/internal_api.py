@@ -1,9 +1,9 @@
 """Internal HTTP API: synchronous verdicts for intake (registration with a signature, card login).
 
-``/internal/*`` is for callers inside the cluster only: signing has no Ingress, so nothing outside
-the cluster reaches it, and its NetworkPolicy is meant to admit only intake's pods (see
-deploy/k8s/base/signing). It has no user session and no CSRF token because no browser reaches it;
-there is no authentication beyond that network boundary.
+``/internal/*`` is reachable only inside the cluster: signing has no Ingress, so nothing outside
+the cluster reaches it, and its NetworkPolicy admits only the platform's own pods that call it
+(intake, review; deploy/k8s/base/signing/networkpolicy.yaml). It has no user session and no CSRF
+token because no browser reaches it; there is no authentication beyond that network boundary.
 
   POST /internal/v1/verifications/cms         {content_b64, signature_b64, profile, expected_holder|null}
   POST /internal/v1/verifications/auth-token  {token: {Web eID token}, origin, nonce}
@@ -183,8 +183,8 @@ def verify_auth_token():
 def openapi_spec() -> dict:
     spec = APISpec(title="Zairyu signing: internal verification API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
-                   info={"description": "Reachable only inside the cluster (NetworkPolicy: intake only; not "
-                                        "routed by the ingress). Verdicts on JPKI signatures and card logins."})
+                   info={"description": "Reachable only inside the cluster (no Ingress routes to it; the "
+                                        "NetworkPolicy admits only the platform's calling pods). Verdicts on JPKI signatures and card logins."})
     for name, schema in (("CmsVerificationRequest", CmsVerificationRequest),
                          ("AuthTokenVerificationRequest", AuthTokenVerificationRequest),
                          ("VerificationResponse", VerificationResponse), ("Error", Error)):
