@@ -1,0 +1,123 @@
+"""The message catalogue: one TOML file per language, each notice a Jinja2 subject and body.
+
+A body is rendered twice from the same source: as plain text, and HTML-escaped into the HTML
+layout. Undefined placeholders raise (StrictUndefined): a template that names something the
+notice does not provide fails in the tests and in the consumer, never as a blank in a mail.
+A language without the notice falls back to Japanese + English in one bilingual notice.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup, escape
+
+from notify.domain import formatting
+from zairyu_shared.events.contracts import LANGUAGES
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+FALLBACK = ("ja", "en")
+BILINGUAL = "ja+en"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str  # a language code, or "ja+en" for the fallback
+    subject: str
+    text: str
+    html: str
+
+
+def _lang_filter(fn):
+    @pass_context
+    def apply(ctx, value):
+        return fn(value, ctx["lang"])
+    return apply
+
+
+def _environment(html: bool) -> Environment:
+    env = Environment(undefined=StrictUndefined, autoescape=html, trim_blocks=True, lstrip_blocks=True,
+                      loader=FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=False)
+    env.filters.update(
+        date=_lang_filter(formatting.long_date), datetime=_lang_filter(formatting.date_time),
+        yen=_lang_filter(formatting.yen), number=_lang_filter(formatting.number),
+        link=(lambda url: Markup('<a href="{0}">{0}</a>').format(url)) if html else (lambda url: url),
+    )
+    return env
+
+
+class Catalogue:
+    def __init__(self, directory: Path = TEMPLATES / "messages"):
+        self.messages: dict[str, dict] = {}
+        for lang in LANGUAGES:
+            path = directory / f"{lang}.toml"
+            if path.exists():
+                self.messages[lang] = tomllib.loads(path.read_text("utf-8"))
+        self.text_env = _environment(html=False)
+        self.html_env = _environment(html=True)
+        self.layout = self.html_env.get_template("mail.html")
+
+    def has(self, language: str | None, notice_type: str) -> bool:
+        return language in self.messages and notice_type in self.messages[language].get("notice", {})
+
+    def render(self, notice_type: str, language: str | None, context: dict, *, name: str | None,
+               portal_url: str, audience: str = "applicant") -> Rendered:
+        if self.has(language, notice_type):
+            parts = [self._one(notice_type, language, context, name, portal_url, audience)]
+            lang = language
+        else:
+            parts = [self._one(notice_type, fb, context, name, portal_url, audience) for fb in FALLBACK]
+            lang = BILINGUAL
+        subject = " / ".join(p["subject"] for p in parts)
+        text = "\n\n==========\n\n".join(p["text"] for p in parts)
+        html = self.layout.render(parts=parts, subject=subject, lang=parts[0]["lang"])
+        return Rendered(lang, subject, text, html)
+
+    def _one(self, notice_type, lang, context, name, portal_url, audience) -> dict:
+        cat = self.messages[lang]
+        entry = cat["notice"][notice_type]
+        common = cat["common"]
+        ctx = dict(context, lang=lang, portal_url=portal_url, name=name)
+        if context.get("procedure"):
+            ctx["procedure_name"] = cat["procedures"][context["procedure"]]
+        if context.get("bureau"):
+            ctx["bureau_name"] = cat["bureaus"][context["bureau"]]
+        if context.get("advice"):
+            ctx["advice_text"] = cat["advice"][context["advice"]]
+        if audience == "bureau":
+            greeting_src = common["greeting_officers"]
+        else:
+            greeting_src = common["greeting"] if name else common["greeting_anonymous"]
+        subject = self._text(entry["subject"], ctx).strip()
+        greeting = self._text(greeting_src, ctx).strip()
+        body = self._text(entry["body"], ctx).strip()
+        footer_src = common["footer_officers"] if audience == "bureau" else common["footer"]
+        footer = self._text(footer_src, ctx).strip()
+        text = f"{greeting}\n\n{body}\n\n-- \n{footer}\n"
+        html_paragraphs = [_paragraphs(self._html(src, ctx)) for src in (greeting_src, entry["body"])]
+        return {"lang": lang.replace("_", "-"), "subject": subject, "text": text,
+                "greeting": html_paragraphs[0], "body": html_paragraphs[1],
+                "footer": _paragraphs(self._html(footer_src, ctx))}
+
+    def _text(self, source: str, ctx: dict) -> str:
+        return _compiled(self.text_env, source).render(ctx)
+
+    def _html(self, source: str, ctx: dict) -> Markup:
+        return Markup(_compiled(self.html_env, source).render(ctx).strip())
+
+
+@lru_cache(maxsize=4096)
+def _compiled(env: Environment, source: str):
+    return env.from_string(source)
+
+
+def _paragraphs(html: Markup) -> list[Markup]:
+    """Blank lines separate paragraphs; single newlines become <br> (content already escaped)."""
+    return [Markup("<br>\n").join(Markup(line) for line in block.split("\n"))
+            for block in str(html).split("\n\n") if block.strip()]
+
+
+__all__ = ["Catalogue", "Rendered", "BILINGUAL", "escape"]

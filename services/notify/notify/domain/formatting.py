@@ -1,0 +1,40 @@
+"""Dates, times, money and numbers as each language writes them (Babel's CLDR data)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+
+JAPAN = ZoneInfo("Asia/Tokyo")  # deadlines and office hours are Japanese time, wherever the reader is
+
+# Our language codes (contracts.LANGUAGES) onto CLDR locales. Tagalog is CLDR's Filipino ("fil").
+# English is British English: "5 March 2026" cannot be misread as 3 May.
+LOCALES = {"ja": "ja_JP", "en": "en_GB", "vi": "vi_VN", "zh_Hans": "zh_Hans_CN", "ko": "ko_KR",
+           "pt_BR": "pt_BR", "tl": "fil_PH", "ne": "ne_NP"}
+
+
+def locale_for(language: str) -> str:
+    return LOCALES[language]
+
+
+def long_date(value: date | datetime, language: str) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(JAPAN).date()
+    return format_date(value, format="long", locale=locale_for(language))
+
+
+def date_time(value: datetime, language: str) -> str:
+    """A moment in Japan time, labelled as such."""
+    local = value.astimezone(JAPAN)
+    clock = format_time(local, format="short", locale=locale_for(language), tzinfo=JAPAN)
+    return f"{long_date(local, language)} {clock} (JST)"
+
+
+def yen(amount: int, language: str) -> str:
+    return format_currency(amount, "JPY", locale=locale_for(language))
+
+
+def number(value: int, language: str) -> str:
+    return format_decimal(value, locale=locale_for(language))

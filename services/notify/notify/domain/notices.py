@@ -1,0 +1,144 @@
+"""Which notices an event deserves, to whom, on which channels, and what they must say.
+
+Pure: the handler gives the event's data and what the directory knows about the application;
+this module answers with planned notices (type, audience, channels, template context).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EMAIL, INBOX = "email", "inbox"
+BOTH = (EMAIL, INBOX)
+
+# Links and codes are for the address being verified or the person who cannot log in:
+# an inbox copy would be useless (and a reset link in the account pointless), so e-mail only.
+APPLICANT_TYPES = (
+    "email_verification", "password_reset", "application_submitted", "application_received",
+    "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
+    "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
+    "card_dispatched", "card_delivered", "card_returned", "withdrawal_received", "application_closed",
+)
+OFFICER_TYPES = ("documents_submitted",)
+ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
+OFFICER_LANGUAGE = "ja"  # the bureaus work in Japanese
+
+SIGNATURE_ADVICE = ("revoked", "expired", "holder_mismatch", "other")
+
+
+@dataclass(frozen=True)
+class ApplicationInfo:
+    application_id: str
+    applicant_id: str
+    bureau: str | None = None
+    procedure: str | None = None
+    provisional_number: str | None = None
+    receipt_number: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """What the applicant quotes: the receipt number once the bureau issued one."""
+        return self.receipt_number or self.provisional_number or self.application_id
+
+
+@dataclass(frozen=True)
+class Planned:
+    notice_type: str
+    audience: str  # "applicant" or "bureau"
+    channels: tuple[str, ...]
+    context: dict = field(default_factory=dict)
+    address: str | None = None  # a fixed address (verification, reset); else the applicant's current one
+    bureau: str | None = None
+
+    @property
+    def recipient_kind(self) -> str:
+        return self.audience
+
+
+def signature_advice(reason_code: str) -> str:
+    """Map signing's machine-readable reason onto the advice the applicant can act on."""
+    code = reason_code.lower()
+    if "revok" in code:
+        return "revoked"
+    if "expir" in code or "not_yet_valid" in code:
+        return "expired"
+    if "holder" in code or "mismatch" in code:
+        return "holder_mismatch"
+    return "other"
+
+
+def _app(info: ApplicationInfo | None, data: dict) -> dict:
+    ref = info.reference if info else data["application_id"]
+    return {"reference": ref, "application_id": data["application_id"],
+            "procedure": (info.procedure if info else None)}
+
+
+def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Planned]:
+    """The notices for one event (empty for events that only feed the directory)."""
+    def applicant(notice_type, ctx, channels=BOTH, address=None):
+        return [Planned(notice_type, "applicant", channels, ctx, address=address)]
+
+    if event_type in ("applicant.registered", "applicant.contact_changed"):
+        return []
+    if event_type == "applicant.email_verification_requested":
+        return applicant("email_verification", {"verify_url": data["verify_url"], "expires_at": data["expires_at"]},
+                         (EMAIL,), data["email"])
+    if event_type == "applicant.password_reset_requested":
+        return applicant("password_reset", {"reset_url": data["reset_url"], "expires_at": data["expires_at"]},
+                         (EMAIL,), data["email"])
+    if event_type == "application.submitted":
+        return applicant("application_submitted", {
+            "provisional_number": data["provisional_number"], "procedure": data["procedure"],
+            "submitted_at": data["submitted_at"], "application_id": data["application_id"]})
+    if event_type == "application.received":
+        return applicant("application_received", {
+            "receipt_number": data["receipt_number"], "procedure": data["procedure"], "bureau": data["bureau"],
+            "received_at": data["received_at"], "application_id": data["application_id"],
+            "provisional_number": info.provisional_number if info else None})
+    if event_type == "signature.rejected":
+        return applicant("signature_rejected", {**_app(info, data), "reason_code": data["reason"],
+                                                "reason_message": data["message"],
+                                                "advice": signature_advice(data["reason"])})
+    if event_type == "application.documents_requested":
+        return applicant("documents_requested", {**_app(info, data), "items": [i["description"] for i in data["items"]],
+                                                 "message": data.get("message") or "", "deadline": data["deadline"]})
+    if event_type == "application.documents_reminder_due":
+        return applicant("documents_reminder", {**_app(info, data), "deadline": data["deadline"]})
+    if event_type == "application.decided":
+        ctx = {**_app(info, data), "procedure": data["procedure"], "decided_at": data["decided_at"]}
+        if data["outcome"] == "refused":
+            return applicant("decision_refused", {**ctx, "explanation": data.get("explanation") or ""})
+        return applicant("decision_approved", {**ctx, "granted_status": data.get("granted_status"),
+                                               "period_of_stay": data.get("period_of_stay"),
+                                               "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"]})
+    if event_type == "application.withdrawn":
+        return applicant("withdrawal_received", {**_app(info, data), "withdrawn_at": data["withdrawn_at"]})
+    if event_type == "application.closed":
+        return applicant("application_closed", {**_app(info, data), "closed_at": data["closed_at"]})
+    if event_type == "application.documents_submitted":
+        ctx = {**_app(info, data), "request_id": data["request_id"], "attachment_count": len(data["attachments"]),
+               "submitted_at": data["submitted_at"], "has_message": bool(data.get("message"))}
+        return [Planned("documents_submitted", "bureau", (EMAIL,), ctx, bureau=info.bureau if info else None)]
+    card = {
+        "card.envelope_overdue": "card_envelope_overdue", "card.envelope_received": "card_envelope_received",
+        "card.issued": "card_issued", "card.dispatched": "card_dispatched", "card.delivered": "card_delivered",
+        "card.returned": "card_returned",
+    }
+    if event_type in card:
+        ctx = {**_app(info, data), "occurred_at": data["occurred_at"]}
+        if event_type == "card.envelope_overdue":
+            ctx["days_waiting"] = data["days_waiting"]
+        if event_type == "card.dispatched":
+            ctx["tracking_number"] = data["tracking_number"]
+        if event_type == "card.returned":
+            ctx["reason"] = data.get("reason") or ""
+        return applicant(card[event_type], ctx)
+    raise KeyError(f"notify has no notice plan for {event_type}")
+
+
+CONSUMED_EVENTS = (
+    "applicant.registered", "applicant.contact_changed", "applicant.email_verification_requested",
+    "applicant.password_reset_requested", "application.submitted", "application.documents_submitted",
+    "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
+    "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
+    "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
+)
