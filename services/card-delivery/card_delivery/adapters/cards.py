@@ -1,7 +1,7 @@
 """The card registry: which residence card numbers exist and whether each is still valid."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ def record_old_card(session: Session, card_number: str, delivery_id: str, now: d
     if exists is None:
         with session.begin_nested():
             session.execute(cards.insert().values(card_number=card_number, status="valid", origin="decision",
-                                                  delivery_id=delivery_id, recorded_at=now))
+                                                  delivery_id=delivery_id, recorded_at=now.astimezone(timezone.utc)))
 
 
 def allocate(session: Session, delivery_id: str, now: datetime,
@@ -48,7 +48,7 @@ def allocate(session: Session, delivery_id: str, now: datetime,
         try:
             with session.begin_nested():
                 session.execute(cards.insert().values(card_number=number, status="valid", origin="issued",
-                                                      delivery_id=delivery_id, recorded_at=now))
+                                                      delivery_id=delivery_id, recorded_at=now.astimezone(timezone.utc)))
             return number
         except IntegrityError:
             continue
@@ -57,4 +57,4 @@ def allocate(session: Session, delivery_id: str, now: datetime,
 
 def invalidate(session: Session, card_number: str, now: datetime) -> None:
     session.execute(cards.update().where(cards.c.card_number == card_number, cards.c.status == "valid")
-                    .values(status="invalid", invalidated_at=now))
+                    .values(status="invalid", invalidated_at=now.astimezone(timezone.utc)))

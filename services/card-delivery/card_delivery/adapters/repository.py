@@ -21,6 +21,17 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def utc(value):
+    """Stored as UTC: SQLite keeps the wall time and drops the zone, so convert before writing."""
+    return value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else value
+
+
+def _row_values(case: DeliveryCase) -> dict:
+    values = {k: utc(v) for k, v in asdict(case).items()}
+    values["state"] = case.state.value
+    return values
+
+
 class CaseNotFound(LookupError):
     pass
 
@@ -59,15 +70,13 @@ def exists_for_application(session: Session, application_id: str) -> bool:
 
 
 def insert(session: Session, case: DeliveryCase) -> None:
-    values = asdict(case)
-    values["state"] = case.state.value
+    values = _row_values(case)
     session.execute(delivery_cases.insert().values(**values))
 
 
 def save(session: Session, case: DeliveryCase, change: Change, now: datetime, officer: str | None = None,
          note: str | None = None) -> None:
-    values = asdict(case)
-    values["state"] = case.state.value
+    values = _row_values(case)
     for key in ("delivery_id", "application_id", "applicant_id", "approved_at", "procedure", "fee_yen"):
         values.pop(key)
     session.execute(delivery_cases.update().where(delivery_cases.c.delivery_id == case.delivery_id)
@@ -78,7 +87,7 @@ def save(session: Session, case: DeliveryCase, change: Change, now: datetime, of
 def record(session: Session, delivery_id: str, change: Change, now: datetime, officer=None, note=None) -> None:
     session.execute(case_history.insert().values(
         delivery_id=delivery_id, action=change.action, from_state=change.from_state.value,
-        to_state=change.to_state.value, officer=officer, note=note, at=now))
+        to_state=change.to_state.value, officer=officer, note=note, at=utc(now)))
 
 
 def history(session: Session, delivery_id: str) -> list[dict]:
@@ -108,7 +117,7 @@ def stalled_by_state(session: Session, now: datetime, stall_after: dict) -> dict
     for state, limit in stall_after.items():
         counts[state] = session.execute(
             sa.select(sa.func.count()).where(delivery_cases.c.state == state.value,
-                                             delivery_cases.c.state_since < now - limit)).scalar_one()
+                                             delivery_cases.c.state_since < utc(now - limit))).scalar_one()
     return counts
 
 
@@ -116,7 +125,7 @@ def envelope_overdue_candidates(session: Session, cutoff: datetime) -> list[Deli
     rows = session.execute(sa.select(delivery_cases).where(
         delivery_cases.c.state == State.AWAITING_ENVELOPE.value,
         delivery_cases.c.overdue_reminded_at.is_(None),
-        delivery_cases.c.approved_at <= cutoff)).all()
+        delivery_cases.c.approved_at <= utc(cutoff))).all()
     return [_to_case(r) for r in rows]
 
 
@@ -124,5 +133,5 @@ def mark_reminded(session: Session, delivery_id: str, now: datetime) -> bool:
     """Claim the one reminder of a case; False when another run already claimed it."""
     result = session.execute(delivery_cases.update().where(
         delivery_cases.c.delivery_id == delivery_id, delivery_cases.c.overdue_reminded_at.is_(None))
-        .values(overdue_reminded_at=now))
+        .values(overdue_reminded_at=utc(now)))
     return result.rowcount == 1

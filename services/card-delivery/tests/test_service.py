@@ -1,0 +1,314 @@
+"""The service on SQLite + memory bus: consumer, mailroom pages, CSV import, lookup, deadlines."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from card_delivery.adapters import officers, repository
+from card_delivery.adapters.tables import delivery_cases
+from card_delivery.domain.case import State
+from card_delivery.entrypoints.consumers import on_application_decided
+from card_delivery.entrypoints.deadlines import check_deadlines
+from conftest import Mailroom, decision_payload, sign_in
+from zairyu_shared import metrics as shared_metrics
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
+
+
+def deliver_decision(runtime, payload):
+    event = new_event("application.decided", payload, source="review", correlation_id=payload["application_id"])
+    with transaction(runtime.session_factory) as session:
+        on_application_decided(runtime, session, event)
+    return event
+
+
+def staged(runtime, event_type=None):
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(sa.select(runtime.outbox.c.event_type, runtime.outbox.c.body)
+                            .order_by(runtime.outbox.c.seq)).all()
+    events = [(t, json.loads(b)) for t, b in rows]
+    return [e for t, e in events if t == event_type] if event_type else [t for t, _ in events]
+
+
+def only_case(runtime, application_id="app-1"):
+    with runtime.session_factory() as session:
+        delivery_id = session.execute(sa.select(delivery_cases.c.delivery_id).where(
+            delivery_cases.c.application_id == application_id)).scalar_one()
+        return repository.get(session, delivery_id)
+
+
+def lookup(client, number):
+    return client.get(f"/public/card-status?number={number}").get_json()["status"]
+
+
+# -- consumer --------------------------------------------------------------------------------
+@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(card_by_mail=False), dict(procedure="coe")])
+def test_decisions_that_need_no_mailed_card_open_nothing(runtime, change):
+    deliver_decision(runtime, decision_payload(**change))
+    with runtime.session_factory() as session:
+        assert repository.count_by_state(session)[State.AWAITING_ENVELOPE] == 0
+    assert staged(runtime) == []
+
+
+def test_approved_mail_decision_opens_one_case_with_personal_data_encrypted(runtime):
+    deliver_decision(runtime, decision_payload())
+    deliver_decision(runtime, decision_payload())  # a second decision event for the same application
+    case = only_case(runtime)
+    assert case.state is State.AWAITING_ENVELOPE and case.fee_yen == 5500 and not case.address_mismatch
+    assert case.old_card_number == "AB12345678CD"
+    with runtime.engine.connect() as conn:
+        raw = conn.execute(sa.text("SELECT name, mailing_address FROM delivery_cases")).one()
+    assert b"NGUYEN" not in bytes(raw[0]) and "西新宿".encode() not in bytes(raw[1])
+    assert staged(runtime) == []  # addresses agree after normalisation: nothing to flag
+
+
+def test_address_mismatch_is_published_at_opening(runtime):
+    deliver_decision(runtime, decision_payload(certificate="大阪府大阪市北区梅田1-1"))
+    [event] = staged(runtime, "card.address_mismatch")
+    assert event["payload"]["application_id"] == "app-1" and "differ" in event["payload"]["detail"]
+    assert "大阪" not in json.dumps(event, ensure_ascii=False)
+
+
+def test_card_by_mail_without_delivery_instructions_fails_loudly(runtime):
+    payload = decision_payload()
+    payload["delivery"] = None
+    with pytest.raises(ValueError, match="no delivery instructions"):
+        deliver_decision(runtime, payload)
+
+
+# -- mailroom ----------------------------------------------------------------------------------
+def test_mailroom_requires_sign_in(app):
+    client = app.test_client()
+    for path in ("/mailroom/", "/mailroom/dispatch", "/mailroom/carrier-import", "/mailroom/dispatch/batch/1/labels.pdf"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/mailroom/sign-in" in response.headers["Location"]
+
+
+def test_sign_in_needs_password_and_a_fresh_totp_code(app, runtime):
+    with transaction(runtime.session_factory) as session:
+        created = officers.create(session, "ito", "Ito")
+    browser = Mailroom(app.test_client())
+    code = pyotp.TOTP(created.totp_secret).now()
+    wrong = browser.post("/mailroom/sign-in", {"username": "ito", "password": "nope", "code": code})
+    assert wrong.status_code == 401 and "Sign-in failed" in wrong.get_data(as_text=True)
+    ok = browser.post("/mailroom/sign-in", {"username": "ito", "password": created.password, "code": code})
+    assert ok.status_code == 302
+    assert browser.get("/mailroom/").status_code == 200
+    browser.post("/mailroom/sign-out")
+    assert browser.get("/mailroom/").status_code == 302
+    replay = browser.post("/mailroom/sign-in", {"username": "ito", "password": created.password, "code": code})
+    assert replay.status_code == 401  # the same code cannot be used twice
+    with runtime.session_factory() as session:
+        assert session.execute(sa.text("SELECT password_hash FROM officers")).scalar().startswith("$argon2id$")
+
+
+def test_forms_without_the_csrf_token_are_refused(app, runtime, mailroom):
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    response = mailroom.client.post(f"/mailroom/cases/{case.delivery_id}/envelope",
+                                    data={"fee_yen": "5500", "old_card_number": "AB12345678CD"})
+    assert response.status_code == 400
+    assert only_case(runtime).state is State.AWAITING_ENVELOPE
+
+
+def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_lookup(app, runtime, mailroom):
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    public = app.test_client()
+    assert lookup(public, "AB12345678CD") == "valid"
+    page = mailroom.get(f"/mailroom/?state=awaiting_envelope").get_data(as_text=True)
+    assert "NGUYEN VAN AN" in page
+
+    url = f"/mailroom/cases/{case.delivery_id}"
+    rejected = mailroom.post(f"{url}/envelope", {"fee_yen": "6000", "old_card_number": "AB12345678CD"})
+    assert rejected.status_code == 422 and "differs from the fee due" in rejected.get_data(as_text=True)
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "ab12345678cd"}).status_code == 302
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 409
+
+    assert mailroom.post(f"{url}/issue").status_code == 302
+    issued = only_case(runtime)
+    assert issued.state is State.CARD_ISSUED
+    assert lookup(public, issued.card_number) == "valid"
+    assert lookup(public, "AB12345678CD") == "invalid"
+    assert lookup(public, "ZZ00000000ZZ") == "unknown"
+
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "12-34"}).status_code == 422
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
+    assert mailroom.post(f"{url}/delivered").status_code == 302
+    assert only_case(runtime).state is State.DELIVERED
+    assert staged(runtime) == ["card.envelope_received", "card.issued", "card.dispatched", "card.delivered"]
+    [issued_event] = staged(runtime, "card.issued")
+    assert issued_event["payload"]["old_card_number"] == "AB12345678CD"
+    history = mailroom.get(url).get_data(as_text=True)
+    assert "receive_envelope: awaiting_envelope → envelope_received (clerk)" in history
+
+
+def test_public_lookup_answers_nothing_but_the_status(app, runtime):
+    deliver_decision(runtime, decision_payload())
+    client = app.test_client()
+    response = client.get("/public/card-status?number=AB12345678CD")
+    assert response.get_json() == {"number": "AB12345678CD", "status": "valid"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/public/card-status?number=AB123").status_code == 400
+    page = client.get("/public/card-check?number=AB12345678CD", headers={"Accept-Language": "ja"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "NGUYEN" not in html and "result-valid" in html
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_public_lookup_is_rate_limited(tmp_path):
+    from card_delivery.entrypoints.service import definition
+    from conftest import make_runtime
+
+    rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}rl", lookup_rate_limit="3 per minute")
+    try:
+        client = definition.create_app(rt).test_client()
+        codes = [client.get("/public/card-status?number=AB12345678CD").status_code for _ in range(3)]
+        codes.append(client.get("/public/card-check?number=AB12345678CD").status_code)  # same budget
+        assert codes == [200, 200, 200, 429]
+    finally:
+        rt.stop()
+
+
+def test_flagged_address_waits_for_the_officer_decision(app, runtime, mailroom):
+    deliver_decision(runtime, decision_payload(certificate="大阪府大阪市北区梅田1-1"))
+    case = only_case(runtime)
+    url = f"/mailroom/cases/{case.delivery_id}"
+    mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"})
+    mailroom.post(f"{url}/issue")
+    assert only_case(runtime).state is State.ADDRESS_FLAGGED
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "123456789012"}).status_code == 409
+    assert "officer decision needed" in mailroom.get(url).get_data(as_text=True)
+    missing_note = mailroom.post(f"{url}/address", {"decision": "mail_certificate"})
+    assert missing_note.status_code == 422
+    assert mailroom.post(f"{url}/address", {"decision": "mail_certificate",
+                                            "note": "applicant moved; certificate is current"}).status_code == 302
+    decided = only_case(runtime)
+    assert decided.state is State.CARD_ISSUED and decided.mailing_address == "大阪府大阪市北区梅田1-1"
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "123456789012"}).status_code == 302
+
+
+def issue_many(runtime, mailroom, n):
+    ids = []
+    for i in range(n):
+        deliver_decision(runtime, decision_payload(f"app-{i}", old_card=f"AB{i:08d}CD"))
+        case = only_case(runtime, f"app-{i}")
+        mailroom.post(f"/mailroom/cases/{case.delivery_id}/envelope",
+                      {"fee_yen": "5500", "old_card_number": f"AB{i:08d}CD"})
+        assert mailroom.post(f"/mailroom/cases/{case.delivery_id}/issue").status_code == 302
+        ids.append(case.delivery_id)
+    return ids
+
+
+def test_dispatch_batches_print_lists_and_labels_and_scanning_dispatches_in_label_order(app, runtime, mailroom):
+    ids = issue_many(runtime, mailroom, 3)
+    page = mailroom.get("/mailroom/dispatch").get_data(as_text=True)
+    assert "3" in page and "/mailroom/dispatch/batch/1/labels.pdf" in page
+    listing = mailroom.get("/mailroom/dispatch/batch/1/list.pdf")
+    assert listing.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(listing.data)).pages[0].extract_text()
+    assert "batch 1" in text and "3 cards" in text
+    labels = PdfReader(io.BytesIO(mailroom.get("/mailroom/dispatch/batch/1/labels.pdf").data))
+    assert len(labels.pages) == 1
+
+    for i, expected in enumerate(ids):
+        form = mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
+        assert f'value="{expected}"' in form and "autofocus" in form
+        done = mailroom.post("/mailroom/dispatch/scan", {"delivery_id": expected,
+                                                         "tracking_number": f"A12345678901{i}A"})
+        assert done.status_code == 302
+    with runtime.session_factory() as session:
+        assert [repository.get(session, d).tracking_number for d in ids] == [f"12345678901{i}" for i in range(3)]
+    assert "No cards are waiting" in mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
+    bad = mailroom.post("/mailroom/dispatch/scan", {"delivery_id": ids[0], "tracking_number": "999999999999"})
+    assert bad.status_code == 422 and "cannot dispatch while the case is dispatched" in bad.get_data(as_text=True)
+
+
+def test_carrier_csv_applies_good_rows_and_reports_each_bad_one(app, runtime, mailroom):
+    ids = issue_many(runtime, mailroom, 2)
+    for i, delivery_id in enumerate(ids):
+        mailroom.post(f"/mailroom/cases/{delivery_id}/dispatch", {"tracking_number": f"55550000000{i}"})
+    csv_text = ("tracking_number,status,timestamp,reason\n"
+                "555500000000,delivered,2026-11-20T14:03:00+09:00,\n"
+                "555500000001,returned,2026-11-20T15:00:00+09:00,addressee unknown\n"
+                "555500000009,delivered,2026-11-20T15:00:00+09:00,\n"
+                "555500000000,returned,2026-11-21T15:00:00+09:00,\n"
+                "bad,gone,never,\n")
+    response = mailroom.post("/mailroom/carrier-import",
+                             {"file": (io.BytesIO(csv_text.encode()), "statuses.csv")},
+                             content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "2 rows applied, 0 already recorded" in html
+    assert "Line 4: no card was dispatched with tracking number 555500000009" in html
+    assert "Line 5: cannot record return while the case is delivered" in html
+    assert re.search(r"Line 6: tracking number &#39;bad&#39; is not 11–13 digits", html)
+    with runtime.session_factory() as session:
+        first, second = (repository.get(session, d) for d in ids)
+    assert first.state is State.DELIVERED and first.state_since == datetime(2026, 11, 20, 5, 3, tzinfo=timezone.utc)
+    assert second.state is State.RETURNED and second.return_reason == "addressee unknown"
+    again = mailroom.post("/mailroom/carrier-import",
+                          {"file": (io.BytesIO(csv_text.splitlines()[0].encode() + b"\n"
+                                               + csv_text.splitlines()[1].encode()), "again.csv")},
+                          content_type="multipart/form-data")
+    assert again.status_code == 200 and "0 rows applied, 1 already recorded" in again.get_data(as_text=True)
+    # the returned card goes out again, or waits at the counter
+    url = f"/mailroom/cases/{ids[1]}"
+    assert mailroom.post(f"{url}/counter").status_code == 302
+    assert staged(runtime).count("card.returned") == 1
+
+
+def test_pages_come_in_japanese_and_english(app, runtime, mailroom):
+    ja = mailroom.get("/mailroom/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    en = mailroom.get("/mailroom/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "封筒待ち" in ja and "Awaiting envelope" in en
+    mailroom.post("/language", {"lang": "en", "next": "/mailroom/"})
+    assert "Awaiting envelope" in mailroom.get("/mailroom/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+
+
+def test_envelope_reminder_is_published_once_per_case_and_gauges_count_stalls(runtime):
+    now = datetime.now(timezone.utc)
+    deliver_decision(runtime, decision_payload("old", decided_at=now - timedelta(days=15), old_card="AB00000001CD"))
+    deliver_decision(runtime, decision_payload("young", decided_at=now - timedelta(days=3), old_card="AB00000002CD"))
+    first = check_deadlines(runtime, now)
+    second = check_deadlines(runtime, now + timedelta(hours=1))
+    assert (first["reminded"], second["reminded"]) == (1, 0)
+    [event] = staged(runtime, "card.envelope_overdue")
+    assert event["payload"]["application_id"] == "old" and event["payload"]["days_waiting"] == 15
+    later = check_deadlines(runtime, now + timedelta(days=16))
+    assert later["reminded"] == 1  # the young case's turn, once
+    assert later["total"]["awaiting_envelope"] == 2
+    assert later["stalled"]["awaiting_envelope"] == 1  # 31 days > 30-day threshold
+    body = shared_metrics.render()[0].decode()
+    assert 'zairyu_card_deliveries_stalled{state="awaiting_envelope"} 1.0' in body
+    assert 'zairyu_card_deliveries_total{state="awaiting_envelope"} 2.0' in body
+
+
+def test_check_deadlines_cli(runtime, monkeypatch, capsys):
+    from card_delivery.entrypoints import cli
+
+    deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=20)))
+    monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("AMQP_URL", runtime.settings.amqp_url)
+    monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
+    monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
+    assert cli.main(["check-deadlines"]) == 0
+    assert json.loads(capsys.readouterr().out)["reminded"] == 1
+    assert staged(runtime).count("card.envelope_overdue") == 1
+
+
+def test_seed_demo_prints_the_officer_secrets_once(runtime, capsys):
+    from card_delivery.entrypoints.seed import seed_demo
+
+    seed_demo(runtime)
+    out = capsys.readouterr().out
+    assert "password" in out and "otpauth://totp/" in out
+    seed_demo(runtime)
+    assert "already exists" in capsys.readouterr().out
