@@ -139,3 +139,40 @@ def test_opensc_pkcs11_authentication_key(card_in_reader, test_pki, tmp_path):
         assert signed.returncode == 0, signed.stderr
         holder.auth.cert.public_key().verify((tmp_path / "c.sig").read_bytes(), challenge.read_bytes(),
                                              padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_reset_through_pcsc_clears_the_security_state(card_in_reader, test_pki):
+    from smartcard.scard import SCARD_RESET_CARD
+
+    holder = test_pki.first()
+    with card_in_reader(holder) as card:
+        connection = _connect(card.reader)
+        try:
+            _tx(connection, apdu.select_aid(JPKI_AID))
+            _tx(connection, apdu.select_ef(Ef.SIGN_PIN))
+            assert _tx(connection, apdu.verify(holder.password.encode()))[1] == "9000"
+            _tx(connection, apdu.select_ef(Ef.SIGN_CERT))
+            assert _tx(connection, apdu.read_binary(0, 4))[1] == "9000"
+            connection.reconnect(disposition=SCARD_RESET_CARD)  # vpcd passes the reset to the card
+            # After a reset nothing is selected: the EF is not reachable without the applet...
+            assert _tx(connection, apdu.select_ef(Ef.SIGN_CERT))[1] == "6A82"
+            _tx(connection, apdu.select_aid(JPKI_AID))
+            _tx(connection, apdu.select_ef(Ef.SIGN_CERT))
+            # ...and the password must be given again.
+            assert _tx(connection, apdu.read_binary(0, 4))[1] == "6982"
+        finally:
+            connection.disconnect()
+
+
+def test_every_opensc_probe_gets_a_clean_status_word(card_in_reader, test_pki):
+    holder = test_pki.first()
+    with card_in_reader(holder) as card:
+        named = _opensc("opensc-tool", "--reader", card.reader, "--name")
+        assert named.returncode == 0 and named.stdout.strip() == "jpki", named.stdout + named.stderr
+        dumped = _opensc("pkcs15-tool", "--reader", card.reader, "--dump")
+        assert dumped.returncode == 0, dumped.stderr
+        lines = card.apdu_log.read_text().splitlines()
+    clean = {"9000", "6982", "6A82", "6A86", "6B00", "6700", "6D00", "6E00", "6986", "6984"}
+    words = [line.split()[1][-4:].upper() for line in lines]
+    assert len(words) >= 20
+    assert all(w in clean or w.startswith("63C") for w in words), sorted(set(words))

@@ -34,8 +34,12 @@ def normalise_pin(kind: PinKind, value: str) -> bytes:
 
 
 class JpkiSession:
-    def __init__(self, transmit: Transmit) -> None:
+    def __init__(self, transmit: Transmit, aid: bytes = apdu.JPKI_AID) -> None:
+        # ``aid`` is a parameter because the next-generation card (2026-) may bring a second applet.
+        if aid in apdu.INDIVIDUAL_NUMBER_AIDS:
+            raise ValueError("the Individual Number applets are never selected")
         self._transmit = transmit
+        self._aid = aid
 
     def _send(self, command: bytes, *ok: int) -> bytes:
         data, sw = self._transmit(command)
@@ -45,7 +49,7 @@ class JpkiSession:
 
     def open(self) -> None:
         """SELECT the JPKI applet (also resets the card's security state)."""
-        _, sw = self._transmit(apdu.select_aid(apdu.JPKI_AID))
+        _, sw = self._transmit(apdu.select_aid(self._aid))
         if sw != Sw.OK:
             raise NotJpkiCard(f"SELECT JPKI answered {sw:04X}")
 
