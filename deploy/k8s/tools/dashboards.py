@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
-WORK_QUEUES = 'queue=~"[a-z-]+\\\\.on_[a-z0-9_]+"'
+WORK_QUEUES = 'queue=~"[a-z-]+\\\\.[a-z0-9_]+"'
 DLQS = 'queue=~".+\\\\.dlq"'
 
 

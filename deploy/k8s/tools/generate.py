@@ -71,8 +71,8 @@ DEFAULT_WEB = {"cpu": "100m", "memory": "256Mi", "cpu_limit": "1", "memory_limit
 DEFAULT_CONSUMER = {"cpu": "100m", "memory": "192Mi", "cpu_limit": "500m", "memory_limit": "384Mi"}
 
 RABBITMQ = "zairyu-rabbitmq"
-# Handler queues are <service>.on_<something>; the alerts, dashboards and KEDA triggers match this.
-WORK_QUEUE_PATTERN = "^[a-z-]+\\.on_[a-z0-9_]+$"
+# Handler queues are <service>.<handler> (dead-letter queues add .dlq); alerts, dashboards and KEDA match this.
+WORK_QUEUE_PATTERN = "^[a-z-]+\\.[a-z0-9_]+$"
 
 
 def consumed_queues() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
@@ -292,7 +292,7 @@ def autoscaling(svc: str) -> list[dict]:
                 "type": "rabbitmq",
                 "name": "work-queues",
                 "metadata": {"protocol": "http", "mode": "QueueLength", "value": "100",
-                             "queueName": f"^{prefix}\\.on_[a-z0-9_]+$", "useRegex": "true",
+                             "queueName": f"^{prefix}\\.[a-z0-9_]+$", "useRegex": "true",
                              "operation": "sum", "vhostName": "/"},
                 "authenticationRef": {"name": "zairyu-rabbitmq-keda"},
             }],
