@@ -176,3 +176,19 @@ def test_every_opensc_probe_gets_a_clean_status_word(card_in_reader, test_pki):
     words = [line.split()[1][-4:].upper() for line in lines]
     assert len(words) >= 20
     assert all(w in clean or w.startswith("63C") for w in words), sorted(set(words))
+
+
+def test_missing_vpcd_skips_locally_and_fails_in_ci(monkeypatch, tmp_path):
+    import signing.testing as testing
+
+    monkeypatch.setattr(testing, "VPCD_DRIVER", tmp_path / "libifdvpcd.so")
+    assert "vsmartcard-vpcd" in testing.pcsc_missing_reason()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        testing.pcsc_available_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        testing.pcsc_available_or_skip()
+    with pytest.raises(testing.PcscUnavailable):
+        with testing.running_card(pki=None):  # refuses before touching the PKI
+            pass
