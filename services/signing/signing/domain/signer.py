@@ -36,13 +36,18 @@ class CertificateSummary:
     @classmethod
     def of(cls, der: bytes) -> "CertificateSummary":
         cert = x509.load_der_x509_certificate(der)
-        return cls(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(),
+        return cls(_display(cert.subject), _display(cert.issuer),
                    f"{cert.serial_number:X}", cert.not_valid_before_utc, cert.not_valid_after_utc)
 
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["not_before"], out["not_after"] = self.not_before.isoformat(), self.not_after.isoformat()
         return out
+
+
+def _display(name: x509.Name) -> str:
+    """``C=JP, O=JPKI, ...`` in certificate order (RFC 4514 strings run backwards)."""
+    return ", ".join(f"{attr.rfc4514_attribute_name}={attr.value}" for attr in name)
 
 
 @dataclasses.dataclass(frozen=True)
