@@ -119,11 +119,11 @@ def test_demo_sign_redeems_a_code_and_a_revoked_demo_card_is_refused(client, see
     cards = demo.demo_cards(rt)
     revoked = cards.pki.first("revoked")
     with FakeIntake(DOCUMENT) as intake:
-        resp = client.post("/demo/sign", json={"code": "ABCD-1234", "server": intake.url,
+        resp = client.post("/demo/sign", json={"code": "ａｂｃｄ-1234 ", "server": intake.url,  # as typed with an IME
                                                "holder": revoked.id, "password": revoked.password})
         assert resp.status_code == 200, resp.get_json()
         assert resp.get_json()["posted"] is True and resp.get_json()["server_answer"] == {"status": "signed"}
-        verdict = verify(client, DOCUMENT, intake.signatures["ABCD-1234"])
+        verdict = verify(client, DOCUMENT, intake.signatures["abcd-1234"])
     assert (verdict["verdict"], verdict["reason"]) == ("invalid", "revoked")
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,7 +39,13 @@ class SigningRequest:
         return hashlib.sha256(self.content).hexdigest()
 
 
+def normalise_code(code: str) -> str:
+    """As typed: full-width characters (Japanese IME) folded, spaces dropped."""
+    return "".join(unicodedata.normalize("NFKC", code).split())
+
+
 def _url(server: str, code: str, suffix: str = "") -> str:
+    code = normalise_code(code)
     parts = urllib.parse.urlsplit(server)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SigningRequestError(f"server must be an http(s) URL, got {server!r}")
@@ -50,7 +57,7 @@ def _url(server: str, code: str, suffix: str = "") -> str:
 def _digest_matches(stated: str, content: bytes) -> bool:
     """The server's digest as hex, 'sha256:<hex>' or base64 of the SHA-256."""
     raw = hashlib.sha256(content).digest()
-    value = stated.strip()
+    value = "".join(stated.split())  # intake may group the hex in fours for display
     if value.lower().startswith(("sha256:", "sha-256:")):
         value = value.split(":", 1)[1]
     if re.fullmatch(r"[0-9a-fA-F]{64}", value):

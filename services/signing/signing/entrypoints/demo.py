@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from wtforms.validators import ValidationError as CsrfValidationError
 
 from signing.adapters import signing_requests
@@ -151,6 +151,12 @@ class DemoSignRequest(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=64))
     holder = fields.String(load_default=None, validate=validate.Length(max=64))
     language = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
+
+    @pre_load
+    def _normalise_code(self, data, **_kw):
+        if isinstance(data.get("code"), str):
+            data = {**data, "code": signing_requests.normalise_code(data["code"])}
+        return data
 
     @validates_schema
     def _one_source(self, data, **_kw):
