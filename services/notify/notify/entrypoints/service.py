@@ -7,6 +7,7 @@ from notify.adapters.tables import metadata
 from notify.settings import NotifySettings
 from zairyu_shared.runtime import ServiceDefinition
 
+from .handlers import HANDLERS
 from .web import create_app
 
 definition = ServiceDefinition(
@@ -15,6 +16,6 @@ definition = ServiceDefinition(
     metadata=metadata,
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
     create_app=create_app,
-    handlers=[],
+    handlers=HANDLERS,
     web_port=8002,
 )

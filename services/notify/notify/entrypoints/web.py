@@ -17,4 +17,7 @@ def create_app(runtime=None):
     })
     app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
     app.extensions["zairyu_runtime"] = runtime
+    from .internal_api import bp
+
+    app.register_blueprint(bp)
     return app

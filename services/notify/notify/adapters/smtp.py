@@ -1,0 +1,116 @@
+"""Mail out over SMTP (smtplib): one reused connection, STARTTLS or implicit TLS, AUTH.
+
+``send`` raises ``SendFailure`` carrying the SMTP code (None when the relay never answered:
+refused, timed out, dropped), which the domain classifies as transient or permanent.
+"""
+from __future__ import annotations
+
+import email.utils
+import smtplib
+import socket
+import ssl
+import time
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+from notify.domain.delivery import message_id
+
+IDLE_RECONNECT_SECONDS = 30  # relays drop idle sessions; a fresh one is cheaper than a failed send
+
+
+class SendFailure(Exception):
+    def __init__(self, code: int | None, detail: str):
+        super().__init__(f"{code or 'no answer'}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def build_message(*, notice_id: str, sender: str, to: str, subject: str, text: str, html: str, language: str,
+                  notice_type: str, id_domain: str) -> EmailMessage:
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id(notice_id, id_domain)
+    msg["Content-Language"] = language.replace("_", "-") if "+" not in language else "ja, en"
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
+    msg["X-Zairyu-Notice-Type"] = notice_type
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def sender_domain(mail_from: str) -> str:
+    return email.utils.parseaddr(mail_from)[1].rpartition("@")[2] or "zairyu.invalid"
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, security: str = "none", username: str = "", password: str = "",
+                 timeout: float = 15.0):
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password, self.timeout = username, password, timeout
+        self._conn: smtplib.SMTP | None = None
+        self._last_used = 0.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "SmtpMailer":
+        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_security, settings.smtp_username,
+                   settings.smtp_password, settings.smtp_timeout)
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.security == "ssl":
+            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        conn.ehlo()
+        if self.security == "starttls":
+            conn.starttls(context=context)
+            conn.ehlo()
+        if self.username:
+            conn.login(self.username, self.password)
+        return conn
+
+    def send(self, msg: EmailMessage) -> None:
+        try:
+            if self._conn is not None and time.monotonic() - self._last_used > IDLE_RECONNECT_SECONDS:
+                self.close()
+            if self._conn is None:
+                self._conn = self._connect()
+            refused = self._conn.send_message(msg)
+            self._last_used = time.monotonic()
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            self._reset()
+            raise SendFailure(code, _text(text)) from exc
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise SendFailure(exc.smtp_code, _text(exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            self.close()
+            raise SendFailure(None, f"{type(exc).__name__}: {exc}") from exc
+        if refused:  # only one recipient per mail, so this cannot be partial; kept for safety
+            code, text = next(iter(refused.values()))
+            raise SendFailure(code, _text(text))
+
+    def _reset(self) -> None:
+        try:
+            self._conn.rset()
+        except Exception:
+            self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except Exception:
+                try:
+                    self._conn.close()
+                except Exception:
+                    pass
+        self._conn = None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

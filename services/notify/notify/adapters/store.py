@@ -1,0 +1,209 @@
+"""Notify's database work: the applicant directory, notices, and the sender's claims.
+
+Claims are committed before any SMTP traffic and outcomes are recorded in their own short
+transactions afterwards, so no database transaction is open while the relay is talked to.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from notify.domain import delivery
+from notify.domain.notices import ApplicationInfo
+
+from .tables import applicants, applications, notices
+
+
+# Marks the sender's own commits, so they do not wake the sender (see sender.start_sender).
+SENDER_SESSION = {"notify_sender": True}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+# -- directory -------------------------------------------------------------------------------
+def remember_applicant(session: Session, applicant_id: str, *, email: str, language: str, at: datetime,
+                       display_name: str | None = None) -> None:
+    """Upsert; an older event arriving late does not overwrite a newer address or language."""
+    values = {"applicant_id": applicant_id, "email": email, "language": language, "updated_at": at}
+    if display_name is not None:
+        values["display_name"] = display_name
+    stmt = _insert(session)(applicants).values(**values)
+    update = {k: stmt.excluded[k] for k in values if k != "applicant_id"}
+    session.execute(stmt.on_conflict_do_update(index_elements=["applicant_id"], set_=update,
+                                               where=applicants.c.updated_at <= stmt.excluded.updated_at))
+
+
+def applicant(session: Session, applicant_id: str):
+    return session.execute(sa.select(applicants).where(applicants.c.applicant_id == applicant_id)).first()
+
+
+def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> None:
+    fields = {k: v for k, v in fields.items() if v is not None}
+    stmt = _insert(session)(applications).values(application_id=application_id, applicant_id=applicant_id, **fields)
+    if fields:
+        stmt = stmt.on_conflict_do_update(index_elements=["application_id"], set_={k: stmt.excluded[k] for k in fields})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["application_id"])
+    session.execute(stmt)
+
+
+def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
+    if not application_id:
+        return None
+    row = session.execute(sa.select(applications).where(applications.c.application_id == application_id)).first()
+    if row is None:
+        return None
+    return ApplicationInfo(row.application_id, row.applicant_id, row.bureau, row.procedure,
+                           row.provisional_number, row.receipt_number)
+
+
+# -- notices ---------------------------------------------------------------------------------
+def insert_notice(session: Session, **values) -> bool:
+    """False when this event already produced the notice on this channel for this recipient."""
+    at = now()
+    values.setdefault("id", str(uuid.uuid4()))
+    values.setdefault("created_at", at)
+    values.setdefault("updated_at", at)
+    values.setdefault("next_attempt_at", at)
+    stmt = (_insert(session)(notices).values(**values)
+            .on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
+            .returning(notices.c.id))
+    return session.execute(stmt).first() is not None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    token: str
+    notice_type: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str
+    address: str | None
+    attempts: int
+    stolen: bool  # taken over from a sender whose lease expired
+
+
+def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed]:
+    """Take up to ``limit`` due e-mail notices as 'sending' claims and commit (SKIP LOCKED on PostgreSQL)."""
+    at = now()
+    stale = at - timedelta(seconds=lease_seconds)
+    due = sa.or_(
+        sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= at),
+        sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < stale),
+    )
+    token = str(uuid.uuid4())
+    with session_factory(info=SENDER_SESSION) as session, session.begin():
+        picked = session.execute(
+            sa.select(notices.c.id, notices.c.state).where(notices.c.channel == "email", due)
+            .order_by(notices.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        if not picked:
+            return []
+        ids = [p.id for p in picked]
+        stolen = {p.id for p in picked if p.state == delivery.SENDING}
+        session.execute(notices.update().where(notices.c.id.in_(ids)).values(
+            state=delivery.SENDING, claim_token=token, claimed_at=at, updated_at=at,
+            attempts=notices.c.attempts + 1))
+        rows = session.execute(
+            sa.select(notices, applicants.c.email.label("current_email"))
+            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
+            .where(notices.c.id.in_(ids)).order_by(notices.c.next_attempt_at)
+        ).all()
+    return [Claimed(r.id, token, r.notice_type, r.language, r.subject, r.body_text, r.body_html,
+                    r.address or r.current_email, r.attempts, r.id in stolen) for r in rows]
+
+
+def _finish(session_factory, claim: Claimed, **values) -> bool:
+    """Apply an outcome only if the claim is still ours (a takeover would have changed the token)."""
+    values["updated_at"] = now()
+    with session_factory(info=SENDER_SESSION) as session, session.begin():
+        result = session.execute(notices.update().where(notices.c.id == claim.id,
+                                                        notices.c.claim_token == claim.token,
+                                                        notices.c.state == delivery.SENDING)
+                                 .values(claim_token=None, **values).returning(notices.c.id))
+        return result.first() is not None
+
+
+def record_sent(session_factory, claim: Claimed) -> bool:
+    return _finish(session_factory, claim, state=delivery.SENT, sent_at=now(), last_error=None)
+
+
+def record_failure(session_factory, claim: Claimed, after: delivery.AfterFailure) -> bool:
+    next_at = now() + timedelta(seconds=after.delay) if after.delay is not None else None
+    return _finish(session_factory, claim, state=after.state, last_error=after.error[:2000], next_attempt_at=next_at)
+
+
+def release(session_factory, claim: Claimed) -> bool:
+    """Give an unsent claim back (shutdown): not an attempt."""
+    return _finish(session_factory, claim, state=delivery.QUEUED, attempts=notices.c.attempts - 1)
+
+
+def backlog(engine) -> tuple[int, int]:
+    """(queued e-mail notices, of which waiting for a retry)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((notices.c.attempts > 0, 1), else_=0)), 0),
+        ).where(notices.c.state == delivery.QUEUED, notices.c.channel == "email")).one()
+    return int(row[0]), int(row[1])
+
+
+# -- operators and the internal API ----------------------------------------------------------
+def failures(engine, limit: int = 100):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(notices.c.id, notices.c.notice_type, notices.c.recipient, notices.c.language,
+                                      notices.c.attempts, notices.c.last_error, notices.c.updated_at,
+                                      notices.c.address, notices.c.application_id)
+                            .where(notices.c.state == delivery.FAILED)
+                            .order_by(notices.c.updated_at.desc()).limit(limit)).all()
+
+
+def get_notice(engine, notice_id: str):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(notices).where(notices.c.id == notice_id)).first()
+
+
+def set_state(session_factory, notice_id: str, *, allowed_from: tuple[str, ...], state: str, error: str | None,
+              reset_attempts: bool = False):
+    """Move a notice between states for operators (bounce, requeue). Returns the row or None if not allowed."""
+    values = {"state": state, "updated_at": now(), "last_error": error}
+    if reset_attempts:
+        values.update(attempts=0, next_attempt_at=now())
+    with session_factory(info=SENDER_SESSION) as session, session.begin():
+        row = session.execute(notices.update().where(notices.c.id == notice_id, notices.c.state.in_(allowed_from))
+                              .values(**values).returning(notices.c.id, notices.c.notice_type, notices.c.language,
+                                                          notices.c.channel)).first()
+    return row
+
+
+def inbox_for(engine, applicant_id: str, limit: int, before: datetime | None = None):
+    """The applicant's in-account notices, newest first, with the state of the same event's e-mail."""
+    mail = notices.alias("mail")
+    cond = [notices.c.applicant_id == applicant_id, notices.c.channel == "inbox"]
+    if before is not None:
+        cond.append(notices.c.created_at < before)
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(notices, mail.c.state.label("email_state"), mail.c.sent_at.label("email_sent_at"))
+            .select_from(notices.outerjoin(mail, sa.and_(mail.c.event_id == notices.c.event_id,
+                                                         mail.c.channel == "email",
+                                                         mail.c.recipient == notices.c.recipient)))
+            .where(*cond).order_by(notices.c.created_at.desc(), notices.c.id).limit(limit)
+        ).all()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

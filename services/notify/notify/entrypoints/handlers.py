@@ -1,0 +1,101 @@
+"""The consumer: every event notify listens to, turned into notices inside the inbox transaction.
+
+One queue for all of them keeps intake's order (registration before the first application), so
+notices are written in the applicant's language from the start.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event as sa_event
+
+from notify.adapters import metrics, store
+from notify.adapters.catalogue import Catalogue
+from notify.domain import delivery
+from notify.domain.notices import CONSUMED_EVENTS, EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
+from zairyu_shared.bus import Handler
+from zairyu_shared.events import new_event
+from zairyu_shared.events.contracts import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+def catalogue(runtime) -> Catalogue:
+    cat = runtime.extras.get("catalogue")
+    if cat is None:
+        cat = runtime.extras["catalogue"] = Catalogue()
+    return cat
+
+
+def update_directory(session, event_type: str, data: dict, at) -> None:
+    if event_type == "applicant.registered":
+        store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"],
+                                 display_name=data["display_name"], at=at)
+    elif event_type == "applicant.contact_changed":
+        store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"], at=at)
+    elif event_type == "application.submitted":
+        store.remember_application(session, data["application_id"], data["applicant_id"], bureau=data["bureau"],
+                                   procedure=data["procedure"], provisional_number=data["provisional_number"])
+    elif event_type == "application.received":
+        store.remember_application(session, data["application_id"], data["applicant_id"], bureau=data["bureau"],
+                                   procedure=data["procedure"], receipt_number=data["receipt_number"])
+
+
+def on_event(runtime, session, event) -> None:
+    data = event.data
+    update_directory(session, event.type, data, event.occurred_at)
+    info = store.application_info(session, data.get("application_id"))
+    planned = plan(event.type, data, info)
+    if not planned:
+        return
+    person = store.applicant(session, data["applicant_id"])
+    counts: list[tuple] = []
+    for p in planned:
+        counts.extend(_create(runtime, session, event, data, p, person))
+    # Count only what committed.
+    sa_event.listen(session, "after_commit", lambda _s: [metrics.NOTICES.labels(*c).inc() for c in counts], once=True)
+
+
+def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
+    settings = runtime.settings
+    state, error, address = delivery.QUEUED, None, p.address
+    if p.audience == "bureau":
+        language, name = OFFICER_LANGUAGE, None
+        recipient = f"bureau:{p.bureau or 'unknown'}"
+        address = settings.mailboxes().get(p.bureau or "")
+        if address is None:  # recorded as a failure ops will see, rather than silently dropped
+            state, error = delivery.FAILED, f"no mailbox for bureau {p.bureau!r} in ZAIRYU_BUREAU_MAILBOXES"
+        context = dict(p.context, review_url=settings.review_url)
+    else:
+        # The event's language is the applicant's choice at that moment; else the directory's.
+        language = data.get("language") or (person.language if person else None)
+        name = person.display_name if person else None
+        recipient = f"applicant:{data['applicant_id']}"
+        context = p.context
+    rendered = catalogue(runtime).render(p.notice_type, language, context, name=name, portal_url=settings.portal_url,
+                                         audience=p.audience)
+    counts = []
+    for channel in p.channels:
+        values = dict(event_id=event.id, event_type=event.type, notice_type=p.notice_type, channel=channel,
+                      recipient=recipient, applicant_id=data["applicant_id"], application_id=data.get("application_id"),
+                      language=rendered.language, subject=rendered.subject, body_text=rendered.text,
+                      body_html=rendered.html)
+        if channel == EMAIL:
+            values.update(state=state, last_error=error, address=address)
+        else:
+            values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
+        notice_id = store.new_id()
+        if not store.insert_notice(session, id=notice_id, **values):
+            continue
+        counts.append((p.notice_type, rendered.language, channel, values["state"]))
+        if channel == INBOX:
+            runtime.stage(session, new_event("notice.created", {
+                "notice_id": notice_id, "applicant_id": data["applicant_id"],
+                "application_id": data.get("application_id"), "notice_type": p.notice_type,
+                "language": rendered.language if rendered.language in LANGUAGES else "ja",
+                "subject": rendered.subject, "body_text": rendered.text, "created_at": values["sent_at"],
+            }, source="notify", correlation_id=event.correlation_id, causation_id=event.id))
+    return counts
+
+
+HANDLERS = [Handler("notices", CONSUMED_EVENTS, on_event)]

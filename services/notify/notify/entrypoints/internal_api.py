@@ -1,0 +1,61 @@
+"""The internal API (cluster network only, not routed from outside): intake reads the inbox here;
+a bounce processor reports bounces here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from notify.adapters import metrics, store
+from notify.domain import delivery
+
+bp = Blueprint("internal", __name__, url_prefix="/internal/v1")
+
+
+def _rt():
+    return current_app.extensions["zairyu_runtime"]
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@bp.get("/applicants/<applicant_id>/notices")
+def applicant_notices(applicant_id: str):
+    try:
+        limit = min(max(int(request.args.get("limit", 50)), 1), 200)
+        before = request.args.get("before")
+        before = datetime.fromisoformat(before) if before else None
+    except ValueError:
+        return jsonify(error="limit must be an integer 1-200, before an ISO-8601 time"), 400
+    rows = store.inbox_for(_rt().engine, applicant_id, limit, before)
+    return jsonify(applicant_id=applicant_id, notices=[{
+        "id": r.id, "notice_type": r.notice_type, "application_id": r.application_id, "language": r.language,
+        "subject": r.subject, "body_text": r.body_text, "body_html": r.body_html, "created_at": _iso(r.created_at),
+        "email": None if r.email_state is None else {"state": r.email_state, "sent_at": _iso(r.email_sent_at)},
+    } for r in rows])
+
+
+@bp.post("/notices/<notice_id>/bounce")
+def bounce(notice_id: str):
+    body = request.get_json(silent=True) or {}
+    result = mark_bounced(_rt(), notice_id, str(body.get("reason", ""))[:1000])
+    if result is None:
+        abort(404)
+    if result is False:
+        return jsonify(error="only a sent e-mail notice can bounce"), 409
+    return jsonify(id=notice_id, state=delivery.BOUNCED)
+
+
+def mark_bounced(runtime, id_or_message_id: str, reason: str):
+    """None: unknown notice; False: not in a state that can bounce; True: recorded."""
+    notice_id = delivery.notice_id_from_message_id(id_or_message_id) or id_or_message_id
+    row = store.get_notice(runtime.engine, notice_id)
+    if row is None or row.channel != "email":
+        return None
+    changed = store.set_state(runtime.session_factory, notice_id, allowed_from=(delivery.SENT,),
+                              state=delivery.BOUNCED, error=f"bounced: {reason}" if reason else "bounced")
+    if changed is None:
+        return row.state == delivery.BOUNCED or False
+    metrics.NOTICES.labels(changed.notice_type, changed.language, "email", delivery.BOUNCED).inc()
+    return True

@@ -1,0 +1,102 @@
+"""Valid events of every type notify consumes, built through the real contracts (new_event)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date, datetime, timezone
+
+from zairyu_shared.events import new_event
+
+APPLICANT = "app-7"
+APPLICATION = "case-42"
+PROVISIONAL = "P-20260305-0042"
+RECEIPT = "TKY-2026-000123"
+TRACKING = "1234-5678-9012"
+DEADLINE = date(2026, 3, 19)
+FEE = 5500
+WHEN = datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc)  # 09:30 in Japan
+EMAIL = "resident@example.jp"
+NAME = "NGUYEN VAN AN"
+
+_SIGNED = base64.b64encode(b"{}").decode()
+_SHA = hashlib.sha256(b"x").hexdigest()
+_ATTACH = {"sha256": _SHA, "media_type": "application/pdf", "size": 1000, "kind": "supporting"}
+
+
+def _ev(etype, payload, source, applicant=APPLICANT, application=APPLICATION):
+    payload = {"applicant_id": applicant, **payload}
+    if "application_id" not in payload and not etype.startswith("applicant."):
+        payload["application_id"] = application
+    return new_event(etype, payload, source=source, correlation_id=application)
+
+
+def registered(applicant=APPLICANT, language="en", email=EMAIL, name=NAME):
+    return _ev("applicant.registered", {"email": email, "language": language, "display_name": name}, "intake",
+               applicant=applicant)
+
+
+def contact_changed(applicant=APPLICANT, language="vi", email=EMAIL):
+    return _ev("applicant.contact_changed", {"email": email, "language": language}, "intake", applicant=applicant)
+
+
+def submitted(applicant=APPLICANT, application=APPLICATION, language="en", bureau="tokyo", provisional=PROVISIONAL):
+    return _ev("application.submitted", {
+        "application_id": application, "provisional_number": provisional, "procedure": "extension",
+        "status_of_residence": "engineer_specialist", "nationality": "VN", "bureau": bureau, "language": language,
+        "submitted_at": WHEN.isoformat(), "signed_content_b64": _SIGNED, "content_sha256": _SHA,
+        "signature_cms_b64": _SIGNED,
+        "expected_holder": {"name": NAME, "date_of_birth": "1990-01-02", "sex": "M", "address": "Tokyo"},
+    }, "intake", applicant=applicant)
+
+
+def received(applicant=APPLICANT, application=APPLICATION, receipt=RECEIPT):
+    return _ev("application.received", {"application_id": application, "receipt_number": receipt,
+                                        "bureau": "tokyo", "procedure": "extension",
+                                        "received_at": WHEN.isoformat()}, "review", applicant=applicant)
+
+
+def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en"):
+    """One event per notice type, in the order a real case would produce them."""
+    a = dict(applicant=applicant, application=application)
+    return [
+        _ev("applicant.email_verification_requested", {"email": EMAIL, "language": language,
+            "verify_url": "https://zairyu.example.jp/verify/abc", "expires_at": WHEN.isoformat()}, "intake", applicant=applicant),
+        _ev("applicant.password_reset_requested", {"email": EMAIL, "language": language,
+            "reset_url": "https://zairyu.example.jp/reset/xyz", "expires_at": WHEN.isoformat()}, "intake", applicant=applicant),
+        submitted(applicant, application, language),
+        _ev("signature.rejected", {"reason": "certificate_revoked", "message": "The signing certificate is revoked",
+                                   "language": language}, "signing", **a),
+        received(applicant, application),
+        _ev("application.documents_requested", {"request_id": "req-1", "deadline": DEADLINE.isoformat(),
+            "items": [{"code": "tax", "description": "Certificate of taxation 2025"},
+                      {"code": "employ", "description": "Employment contract"}],
+            "message": "Please send both."}, "review", **a),
+        _ev("application.documents_reminder_due", {"request_id": "req-1", "deadline": DEADLINE.isoformat()}, "review", **a),
+        _ev("application.documents_submitted", {"request_id": "req-1", "attachments": [_ATTACH, _ATTACH],
+            "message": "Here they are", "submitted_at": WHEN.isoformat()}, "intake", **a),
+        decided(applicant, application, "approved"),
+        decided(applicant, application, "refused"),
+        _card("card.envelope_overdue", {"days_waiting": 14}, **a),
+        _card("card.envelope_received", {}, **a),
+        _card("card.issued", {"card_number": "AB12345678CD"}, **a),
+        _card("card.dispatched", {"tracking_number": TRACKING}, **a),
+        _card("card.delivered", {}, **a),
+        _card("card.returned", {"reason": "Addressee unknown"}, **a),
+        _ev("application.withdrawn", {"reason": "", "signed_content_b64": _SIGNED, "signature_cms_b64": _SIGNED,
+                                      "withdrawn_at": WHEN.isoformat()}, "intake", **a),
+        _ev("application.closed", {"reason": "withdrawn", "closed_at": WHEN.isoformat()}, "review", **a),
+    ]
+
+
+def decided(applicant=APPLICANT, application=APPLICATION, outcome="approved", fee=FEE, by_mail=True):
+    return _ev("application.decided", {
+        "application_id": application, "outcome": outcome, "procedure": "extension", "bureau": "tokyo",
+        "granted_status": "Engineer/Specialist in Humanities/International Services" if outcome == "approved" else None,
+        "period_of_stay": "3 years" if outcome == "approved" else None, "fee_yen": fee if outcome == "approved" else 0,
+        "card_by_mail": by_mail, "explanation": "" if outcome == "approved" else "Income requirement not met.",
+        "decided_at": WHEN.isoformat()}, "review", applicant=applicant)
+
+
+def _card(etype, extra, applicant, application):
+    return _ev(etype, {"delivery_id": "del-1", "occurred_at": WHEN.isoformat(), **extra}, "card-delivery",
+               applicant=applicant, application=application)

@@ -1,0 +1,132 @@
+"""Every notice type in every language renders, says what it must, in that language, formatted for it."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import jinja2
+import pytest
+
+import samples
+from notify.adapters.catalogue import Catalogue
+from notify.domain import formatting
+from notify.domain.notices import APPLICANT_TYPES, ApplicationInfo, plan
+from zairyu_shared.events.contracts import LANGUAGES
+
+CAT = Catalogue()
+INFO = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, samples.RECEIPT)
+PLANS = {p.notice_type: p for e in samples.all_notice_events() for p in plan(e.type, e.data, INFO)}
+LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|Undefined")
+SCRIPTS = {"ja": r"[\u3040-\u30ff]", "zh_Hans": r"[\u4e00-\u9fff]", "ko": r"[\uac00-\ud7af]", "ne": r"[\u0900-\u097f]"}
+
+
+def render(notice_type, lang, name="NGUYEN VAN AN", **changes):
+    p = PLANS[notice_type]
+    ctx = dict(p.context, review_url="https://review.example.jp", **changes)
+    return CAT.render(notice_type, lang, ctx, name=name, portal_url="https://zairyu.example.jp", audience=p.audience)
+
+
+def expected(notice_type, lang):
+    """What each notice must say, formatted the way this language writes it."""
+    date = formatting.long_date(samples.DEADLINE, lang)
+    when = formatting.date_time(samples.WHEN, lang)
+    day = formatting.long_date(samples.WHEN, lang)
+    return {
+        "email_verification": ["https://zairyu.example.jp/verify/abc", when],
+        "password_reset": ["https://zairyu.example.jp/reset/xyz", when],
+        "application_submitted": [samples.PROVISIONAL, when],
+        "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
+        "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.messages[lang]["advice"]["revoked"]],
+        "documents_requested": [samples.RECEIPT, date, "Certificate of taxation 2025", "Employment contract", "Please send both."],
+        "documents_reminder": [samples.RECEIPT, date],
+        "decision_approved": [samples.RECEIPT, formatting.yen(samples.FEE, lang), "3 years"],
+        "decision_refused": [samples.RECEIPT, "Income requirement not met."],
+        "card_envelope_overdue": [samples.RECEIPT, "14"],
+        "card_envelope_received": [samples.RECEIPT, day],
+        "card_issued": [samples.RECEIPT, day],
+        "card_dispatched": [samples.TRACKING, samples.RECEIPT, day],
+        "card_delivered": [samples.RECEIPT, day],
+        "card_returned": [samples.RECEIPT, "Addressee unknown"],
+        "withdrawal_received": [samples.RECEIPT, when],
+        "application_closed": [samples.RECEIPT, day],
+    }[notice_type]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("notice_type", APPLICANT_TYPES)
+def test_every_type_renders_in_every_language_with_its_facts(notice_type, lang):
+    assert CAT.has(lang, notice_type), f"{lang} lacks {notice_type}"
+    r = render(notice_type, lang)
+    assert r.language == lang
+    for part in (r.subject, r.text, r.html):
+        assert not LEFTOVERS.search(part), part
+    for fact in expected(notice_type, lang):
+        assert fact in r.text, f"{fact!r} missing from {notice_type}/{lang}"
+    assert "NGUYEN VAN AN" in r.text and "https://zairyu.example.jp" in r.text
+    if lang != "en":  # a real translation, not the English text again
+        english = render(notice_type, "en")
+        assert r.subject != english.subject and r.text != english.text
+    if lang in SCRIPTS:
+        assert re.search(SCRIPTS[lang], r.subject + r.text)
+    assert f'lang="{lang.replace("_", "-")}"' in r.html
+
+
+def test_the_receipt_notice_says_it_is_proof_of_a_pending_application():
+    assert "proof that an application is pending" in render("application_received", "en").text
+    assert "申請中であることの証明" in render("application_received", "ja").text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_decision_variants_without_fee_and_at_the_counter(lang):
+    no_fee = render("decision_approved", lang, fee_yen=0, card_by_mail=False, granted_status=None, period_of_stay=None)
+    with_fee = render("decision_approved", lang)
+    assert formatting.yen(samples.FEE, lang) not in no_fee.text
+    assert no_fee.text != with_fee.text and not LEFTOVERS.search(no_fee.text)
+
+
+def test_officers_get_japanese():
+    r = render("documents_submitted", "ja")
+    assert r.subject.startswith(f"[{samples.RECEIPT}]") and "追加資料" in r.subject
+    assert "ご担当者様" in r.text and "https://review.example.jp" in r.text
+
+
+def test_locale_formats_are_the_languages_own():
+    assert formatting.long_date(samples.DEADLINE, "ja") == "2026年3月19日"
+    assert formatting.long_date(samples.DEADLINE, "en") == "19 March 2026"
+    assert formatting.long_date(samples.DEADLINE, "pt_BR") == "19 de março de 2026"
+    assert formatting.long_date(samples.DEADLINE, "ko") == "2026년 3월 19일"
+    assert formatting.long_date(samples.DEADLINE, "vi") == "19 tháng 3, 2026"
+    assert formatting.date_time(samples.WHEN, "ja") == "2026年3月5日 9:30 (JST)"  # 00:30 UTC is 09:30 in Japan
+    assert formatting.yen(5500, "ja") == "￥5,500"
+
+
+def test_a_missing_placeholder_is_an_error_not_a_blank():
+    p = PLANS["card_dispatched"]
+    ctx = {k: v for k, v in p.context.items() if k != "tracking_number"}
+    with pytest.raises(jinja2.UndefinedError):
+        CAT.render("card_dispatched", "vi", ctx, name="X", portal_url="https://p")
+
+
+def test_a_language_without_the_notice_falls_back_to_japanese_and_english(tmp_path):
+    for lang in ("ja", "en"):
+        shutil.copy(_file(lang), tmp_path / f"{lang}.toml")
+    partial = Catalogue(tmp_path)
+    p = PLANS["card_dispatched"]
+    r = partial.render("card_dispatched", "vi", p.context, name="AN", portal_url="https://p")
+    assert r.language == "ja+en"
+    assert "追跡番号" in r.text and "Tracking number" in r.text and r.text.count(samples.TRACKING) >= 2
+    assert " / " in r.subject and 'lang="ja"' in r.html and 'lang="en"' in r.html
+    unknown = CAT.render("card_dispatched", None, p.context, name=None, portal_url="https://p")
+    assert unknown.language == "ja+en" and "お客様" in unknown.text
+
+
+def _file(lang):
+    from notify.adapters.catalogue import TEMPLATES
+
+    return TEMPLATES / "messages" / f"{lang}.toml"
+
+
+def test_html_escapes_what_people_typed():
+    r = render("documents_requested", "en", message='<script>alert("x")</script>')
+    assert "<script>" not in r.html and "&lt;script&gt;" in r.html
+    assert '<a href="https://zairyu.example.jp">' in r.html
