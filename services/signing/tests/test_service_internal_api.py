@@ -101,6 +101,9 @@ def test_auth_token_login(client, test_pki):
     good = client.post("/internal/v1/verifications/auth-token",
                        json={"token": token, "origin": ORIGIN, "nonce": NONCE}).get_json()
     assert good["verdict"] == "valid", good
+    with_slash = client.post("/internal/v1/verifications/auth-token",
+                             json={"token": token, "origin": ORIGIN + "/", "nonce": NONCE}).get_json()
+    assert with_slash["verdict"] == "valid"
     assert good["evidence"]["subject_cn"] == holder.auth.cert.subject.rfc4514_string().split(",")[0][3:]
     assert "holder" not in good["evidence"]
     replayed = client.post("/internal/v1/verifications/auth-token",

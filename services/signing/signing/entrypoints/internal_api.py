@@ -18,7 +18,7 @@ import binascii
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, jsonify, request
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from signing.adapters.verifier_factory import VerifierConfigError, verification_for
 from signing.domain import verdict_report
@@ -80,6 +80,13 @@ class AuthTokenVerificationRequest(_Strict):
                                                                    error="must be scheme://host[:port]"))
     nonce = fields.String(required=True, validate=validate.Length(min=32, max=200))
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+
+    @pre_load
+    def _origin_without_slash(self, data, **_kw):
+        # A site URL like https://host/ names the same origin; the signer signs it without the slash.
+        if isinstance(data, dict) and isinstance(data.get("origin"), str):
+            data = {**data, "origin": data["origin"].rstrip("/")}
+        return data
 
 
 class Holder(Schema):
