@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from card_delivery.adapters import officers, repository
+from card_delivery.adapters.pdf import reference as pdf_reference
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.case import State
 from card_delivery.entrypoints.consumers import on_application_decided
@@ -217,6 +218,8 @@ def test_dispatch_batches_print_lists_and_labels_and_scanning_dispatches_in_labe
     assert "batch 1" in text and "3 cards" in text
     labels = PdfReader(io.BytesIO(mailroom.get("/mailroom/dispatch/batch/1/labels.pdf").data))
     assert len(labels.pages) == 1
+    label_text = labels.pages[0].extract_text()
+    assert all(pdf_reference(d) in label_text for d in ids)
 
     for i, expected in enumerate(ids):
         form = mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
@@ -312,3 +315,52 @@ def test_seed_demo_prints_the_officer_secrets_once(runtime, capsys):
     assert "password" in out and "otpauth://totp/" in out
     seed_demo(runtime)
     assert "already exists" in capsys.readouterr().out
+
+
+def test_sign_in_attempts_are_rate_limited(tmp_path):
+    from card_delivery.entrypoints.service import definition
+    from conftest import make_runtime
+
+    rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}login", login_rate_limit="2 per minute")
+    try:
+        browser = Mailroom(definition.create_app(rt).test_client())
+        codes = [browser.post("/mailroom/sign-in", {"username": "x", "password": "y", "code": "123456"}).status_code
+                 for _ in range(3)]
+        assert codes == [401, 401, 429]
+        assert browser.get("/mailroom/sign-in").status_code == 200  # the page itself stays reachable
+    finally:
+        rt.stop()
+
+
+def test_consume_process_runs_the_deadline_check_periodically(runtime):
+    import threading
+
+    from card_delivery.entrypoints.deadlines import run_periodically
+    from zairyu_shared.testing import wait_until
+
+    deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=14, minutes=1)))
+    stop = threading.Event()
+    thread = threading.Thread(target=run_periodically, args=(runtime, 3600, stop), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: "card.envelope_overdue" in staged(runtime), message="the reminder staged")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatch, capsys):
+    from card_delivery.entrypoints import cli
+
+    monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
+    monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
+    assert cli.main(["create-officer", "sato", "--display-name", "Sato Hanako"]) == 0
+    out = capsys.readouterr().out
+    password = re.search(r"password\s+(\S+)", out).group(1)
+    secret = re.search(r"TOTP secret\s+(\S+)", out).group(1)
+    browser = Mailroom(app.test_client())
+    response = browser.post("/mailroom/sign-in", {"username": "sato", "password": password,
+                                                   "code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302

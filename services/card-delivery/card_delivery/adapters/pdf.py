@@ -68,20 +68,22 @@ def address_labels(cases) -> bytes:
         if i and i % per_page == 0:
             pdf.showPage()
         slot = i % per_page
-        x = margin_x + (slot % LABEL_COLUMNS) * w + 5 * mm
-        top = page_h - margin_y - (slot // LABEL_COLUMNS) * h - 8 * mm
+        left = margin_x + (slot % LABEL_COLUMNS) * w
+        label_top = page_h - margin_y - (slot // LABEL_COLUMNS) * h
+        x, y = left + 5 * mm, label_top - 8 * mm
         pdf.setFont(FONT, 10)
-        pdf.drawString(x, top, f"〒{case.postal_code}" if case.postal_code else "")
-        y = top - 5.5 * mm
-        for line in _wrap(case.mailing_address, 30)[:4]:
-            pdf.drawString(x, y, line)
+        if case.postal_code:
+            pdf.drawString(x, y, f"〒{case.postal_code}")
+        for line in _wrap(case.mailing_address, 30)[:3]:  # 3 lines of 30 fit above the name
             y -= 5 * mm
+            pdf.drawString(x, y, line)
         pdf.setFont(FONT, 13)
-        pdf.drawString(x, y - 2 * mm, f"{case.name} 様")
-        barcode = code128.Code128(reference(case.delivery_id), barHeight=8 * mm, barWidth=0.9)
-        barcode.drawOn(pdf, x - 5 * mm, top - h + 12 * mm)
+        pdf.drawString(x, y - 7 * mm, f"{case.name} 様")
+        # The reference as Code 128 at the label's foot: scanned back in the mailroom.
+        bottom = label_top - h
+        code128.Code128(reference(case.delivery_id), barHeight=7 * mm, barWidth=0.9).drawOn(pdf, left, bottom + 5 * mm)
         pdf.setFont(FONT, 7)
-        pdf.drawString(x, top - h + 9 * mm, reference(case.delivery_id))
+        pdf.drawString(x, bottom + 2 * mm, reference(case.delivery_id))
     if not cases:
         pdf.setFont(FONT, 11)
         pdf.drawString(margin_x, page_h - 20 * mm, "No cards ready for dispatch / 発送待ちのカードはありません")
