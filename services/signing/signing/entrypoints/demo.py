@@ -41,12 +41,9 @@ def demo_pki_dir(settings) -> Path:
 
 def demo_environment(pki_dir: Path) -> dict[str, str]:
     """What the signing service must be started with to trust the demo PKI."""
-    return {
-        "ZAIRYU_TRUST_PINS": f"test:{pki_dir / 'manifest.json'}",
-        "ZAIRYU_TRUST_DIR": str(pki_dir / "trust"),
-        "ZAIRYU_CRL_DIR": str(pki_dir / "crl"),
-        "ZAIRYU_SIGN_POLICY_OID": "test",
-    }
+    from .service import demo_environment as for_demo_dir  # one definition, used by zairyu-run too
+
+    return for_demo_dir(pki_dir.parent)
 
 
 def refresh_crls(pki: TestPki, now: dt.datetime | None = None) -> list[Path]:
@@ -78,6 +75,24 @@ def ensure_demo_pki(pki_dir: Path) -> tuple[TestPki, bool]:
         refresh_crls(pki)
         return pki, False
     return create_test_pki(pki_dir), True
+
+
+def keep_crls_fresh(runtime, every: float = 3600.0) -> None:
+    """Embedded run: re-issue the demo CRLs hourly, so a demo left running does not go stale."""
+    if runtime.extras.get("demo_crl_refresher"):
+        return
+    pki_dir = demo_pki_dir(runtime.settings)
+
+    def loop():
+        while not runtime.stop_event.wait(every):
+            if (pki_dir / "manifest.json").exists():
+                refresh_crls(load_test_pki(pki_dir))
+
+    if (pki_dir / "manifest.json").exists():
+        refresh_crls(load_test_pki(pki_dir))  # zairyu-run seeds once; later starts refresh here
+    thread = threading.Thread(target=loop, name="signing-demo-crls", daemon=True)
+    thread.start()
+    runtime.extras["demo_crl_refresher"] = thread
 
 
 def display_name(holder) -> str:

@@ -17,6 +17,13 @@ def seed_demo(runtime) -> None:
     seed(runtime)
 
 
+def demo_environment(demo_dir: Path) -> dict:
+    """What the embedded run sets so the verifier trusts the demo PKI that seed_demo creates."""
+    pki = Path(demo_dir) / "pki"
+    return {"ZAIRYU_TRUST_PINS": f"test:{pki / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki / "trust"),
+            "ZAIRYU_CRL_DIR": str(pki / "crl"), "ZAIRYU_SIGN_POLICY_OID": "test"}
+
+
 definition = ServiceDefinition(
     name="signing",
     settings_class=SigningSettings,
@@ -25,5 +32,6 @@ definition = ServiceDefinition(
     create_app=create_app,
     handlers=HANDLERS,
     seed_demo=seed_demo,
+    demo_environment=demo_environment,
     web_port=8004,
 )

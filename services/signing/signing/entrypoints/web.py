@@ -37,8 +37,10 @@ def create_app(runtime=None):
     app.register_blueprint(internal_api)
     if runtime.settings.embedded:
         from .demo import bp as demo
+        from .demo import keep_crls_fresh
 
         app.register_blueprint(demo)
+        keep_crls_fresh(runtime)
 
     @app.before_request
     def _crl_gauges():
