@@ -15,7 +15,7 @@ from card_delivery.adapters import cards, repository
 from card_delivery.adapters.tables import cards as cards_table
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.card_number import is_card_number
-from card_delivery.domain.case import State
+from card_delivery.domain.case import IllegalTransition, State
 from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.service import definition
 from conftest import decision_payload, make_runtime, sign_in
@@ -101,6 +101,31 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
             assert repository.get(session, delivery_id).state is State.CARD_ISSUED
             assert cards.lookup(session, f"AB{i:08d}CD") == "invalid"
             assert cards.lookup(session, numbers[i]) == "valid"
+
+
+def test_two_officers_issuing_the_same_case_at_once_give_it_one_card(pg_runtime):
+    with transaction(pg_runtime.session_factory) as session:
+        case = casework.open_case(pg_runtime, session, new_decision("app-twice", "AB00000042CD"))
+        casework.receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500,
+                                  old_card_number="AB00000042CD")
+    outcomes = []
+
+    def issue(_i):
+        try:
+            with transaction(pg_runtime.session_factory) as session:
+                casework.issue_card(pg_runtime, session, case.delivery_id, officer=f"officer-{_i}")
+            outcomes.append("issued")
+        except IllegalTransition:
+            outcomes.append("refused")
+
+    run_together(2, issue)
+    assert sorted(outcomes) == ["issued", "refused"]
+    with pg_runtime.engine.connect() as conn:
+        issued = conn.execute(sa.select(sa.func.count()).select_from(cards_table)
+                              .where(cards_table.c.origin == "issued")).scalar()
+        events = conn.execute(sa.select(sa.func.count()).select_from(pg_runtime.outbox)
+                              .where(pg_runtime.outbox.c.event_type == "card.issued")).scalar()
+    assert (issued, events) == (1, 1)
 
 
 def new_decision(application_id, old_card):
