@@ -26,7 +26,7 @@ class SigningSettings(CommonSettings):
     auth_policy_oid: str = setting("ZAIRYU_AUTH_POLICY_OID", "production", help="Certificate policy an authentication certificate must assert: 'production' (1.2.392.200149.8.5.1.3.30), 'test' or a dotted OID")
     allow_test_pki: bool = setting("ZAIRYU_ALLOW_TEST_PKI", False, help="Allow ZAIRYU_TRUST_PINS=test:... outside the embedded run (staging, integration tests)")
     demo_dir: str = setting("ZAIRYU_DEMO_DIR", "var/demo", help="Embedded run only: where the demo test PKI (DIR/pki) is created")
-    demo_intake_url: str = setting("ZAIRYU_DEMO_INTAKE_URL", "http://127.0.0.1:8000", help="Embedded run only: intake's URL, where the demo signer fetches signing requests by code")
+    demo_intake_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000", help="Embedded run only: intake's URL (zairyu-run sets it), where the demo signer fetches signing requests by code")
 
     def validate(self) -> list[str]:
         problems = list(super().validate())
