@@ -20,6 +20,7 @@ from signing.domain.verdict import Reason, Verdict
 
 ANY_POLICY = "2.5.29.32.0"
 STRICT_WEAK_HASHES = frozenset({"md2", "md5", "sha1"})
+MAX_INTERMEDIATES = 16
 LEGACY_WEAK_HASHES = frozenset({"md2", "md5"})  # what PKITS needs: its DSA tests are SHA-1
 
 
@@ -61,6 +62,13 @@ def _crl(data) -> acrl.CertificateList:
     return acrl.CertificateList.load(data)
 
 
+def _name_matches(cert: ax509.Certificate, peer_name: str) -> bool:
+    try:
+        return cert.is_valid_domain_ip(peer_name)
+    except ValueError:  # includes UnicodeError from IDNA encoding of a malformed SAN
+        return False
+
+
 def _name(name) -> str:
     try:
         return name.human_friendly
@@ -70,25 +78,31 @@ def _name(name) -> str:
 
 def validate_rfc5280(
     leaf, intermediates: Iterable = (), roots: Iterable = (), crls: Iterable[bytes] = (), *,
-    at: dt.datetime | None = None, params: PolicyParams | None = None, require_revocation: bool = True,
+    at: dt.datetime | None = None, params: PolicyParams | None = None, revocation_mode: str = "require",
     weak_hashes: frozenset[str] = STRICT_WEAK_HASHES, key_usage: Iterable[str] = (),
     extended_key_usage: Iterable[str] | None = None, peer_name: str | None = None,
-    max_chain_depth: int | None = None,
+    max_chain_depth: int | None = None, max_intermediates: int = MAX_INTERMEDIATES,
 ) -> Verdict:
     """Validate `leaf` up to one of `roots` (DER/PEM bytes, asn1crypto or cryptography certificates).
 
-    require_revocation=True: every certificate on the path needs a CRL answer ("require");
-    False: a CRL is used where present, else the check is skipped ("hard-fail" in pyhanko terms).
+    revocation_mode (pyhanko's terms): "require" - every certificate on the path needs a CRL answer;
+    "hard-fail" - a certificate naming a distribution point must have an answer; "soft-fail" -
+    revocation data is used where present.
     """
     at = at or dt.datetime.now(dt.timezone.utc)
     facts: dict = dict(profile="rfc5280", validation_time=at)
     try:
+        intermediates = list(intermediates)
+        if len(intermediates) > max_intermediates:
+            # pyhanko's path builder explores every combination: bound the input, not the search
+            return Verdict(valid=False, reason=Reason.MALFORMED,
+                           detail=f"{len(intermediates)} candidate intermediates, more than {max_intermediates}", **facts)
         leaf = _cert(leaf)
         facts.update(serial=format(leaf.serial_number, "X"), subject=_name(leaf.subject), issuer=_name(leaf.issuer))
         context = ValidationContext(
             trust_roots=[_cert(r) for r in roots], other_certs=[_cert(c) for c in intermediates],
             crls=[_crl(c) for c in crls], moment=at, time_tolerance=dt.timedelta(0),
-            revocation_mode="require" if require_revocation else "hard-fail",
+            revocation_mode=revocation_mode,
             algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=set(weak_hashes),
                                                                 dsa_key_size_threshold=1024),
         )
@@ -115,6 +129,8 @@ def validate_rfc5280(
         msg = str(exc)
         reason = Reason.WRONG_POLICY if "polic" in msg else Reason.UNTRUSTED_ISSUER
         return Verdict(valid=False, reason=reason, detail=msg, **facts)
+    except NotImplementedError as exc:  # e.g. IP-address name constraints: fail closed
+        return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER, detail=f"validator cannot check: {exc}", **facts)
     except (ValueError, TypeError, RecursionError) as exc:
         # RecursionError: asn1crypto on pathologically nested input (x509-limbo has such cases)
         return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable input: {type(exc).__name__}", **facts)
@@ -123,7 +139,7 @@ def validate_rfc5280(
     if max_chain_depth is not None and path.pkix_len - 1 > max_chain_depth:
         return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER,
                        detail=f"path has {path.pkix_len - 1} intermediates, more than {max_chain_depth}", **facts)
-    if peer_name is not None and not leaf.is_valid_domain_ip(peer_name):
+    if peer_name is not None and not _name_matches(leaf, peer_name):
         return Verdict(valid=False, reason=Reason.HOLDER_MISMATCH,
                        detail=f"certificate is not valid for {peer_name}", **facts)
     qualified = path.qualified_policies()
