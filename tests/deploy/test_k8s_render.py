@@ -316,3 +316,12 @@ def test_deploy_script_steps_cover_every_object_once(overlay):
     assert not [o for o in steps["platform"] if o["kind"] in ("Deployment", "Job")]
     # What the workloads need at start is in the first step.
     assert {"ConfigMap", "Cluster", "RabbitmqCluster", "NetworkPolicy"} <= {o["kind"] for o in steps["platform"]}
+
+
+def test_deploy_script_passes_shellcheck():
+    import subprocess
+
+    from deploy_helpers import tool
+
+    out = subprocess.run([tool("shellcheck"), str(K8S / "deploy.sh")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
