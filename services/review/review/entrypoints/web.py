@@ -1,7 +1,24 @@
-"""The review web app factory (gunicorn: `gunicorn 'review.entrypoints.web:create_app()'`)."""
+"""The review web app factory (gunicorn: `gunicorn 'review.entrypoints.web:create_app()'`).
+
+Reachable only from the bureau network in deployment (NetworkPolicy); still, every page needs a
+signed-in officer with password and TOTP, forms carry CSRF tokens and responses strict headers.
+"""
 from __future__ import annotations
 
+from flask import g, redirect, render_template, request, url_for
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
 from zairyu_shared.web import broker_check, create_base_app, database_check
+
+LANGUAGES = ("ja", "en")
+
+
+def _locale():
+    chosen = request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "ja"
 
 
 def create_app(runtime=None):
@@ -14,7 +31,58 @@ def create_app(runtime=None):
     app = create_base_app("review", __name__, ready_checks={
         "database": database_check(runtime.engine),
         "broker": broker_check(runtime.settings.amqp_url),
-    })
+    }, template_folder="../templates", static_folder="../static")
     app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=runtime.settings.session_cookie_secure,
+                      WTF_CSRF_TIME_LIMIT=None, BABEL_DEFAULT_LOCALE="ja",
+                      BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"))
     app.extensions["zairyu_runtime"] = runtime
+    if "attachments" not in runtime.extras:
+        from review.adapters.intake_client import IntakeAttachments
+
+        runtime.extras["attachments"] = IntakeAttachments(runtime.settings.intake_url)
+    Babel(app, locale_selector=_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    CSRFProtect(app)
+
+    from . import api, web_auth, web_cases, web_stats
+
+    app.register_blueprint(web_auth.bp)
+    app.register_blueprint(web_cases.bp)
+    app.register_blueprint(web_stats.bp)
+    app.register_blueprint(api.bp)
+    app.before_request(web_auth.load_officer)
+
+    @app.after_request
+    def _no_store(response):
+        # Case files must not linger in shared browser caches.
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        return render_template("error.html", code=400, message=err.description), 400
+
+    @app.errorhandler(403)
+    def _forbidden(_err):
+        return render_template("error.html", code=403, message=None), 403
+
+    @app.errorhandler(404)
+    def _not_found(_err):
+        return render_template("error.html", code=404, message=None), 404
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("cases.queue") if g.get("officer") else url_for("auth.login"))
+
+    @app.post("/language")
+    def language():
+        lang = request.form.get("lang")
+        response = redirect(request.referrer or url_for("index"))
+        if lang in LANGUAGES:
+            response.set_cookie("lang", lang, samesite="Strict", httponly=True, max_age=365 * 86400)
+        return response
+
     return app

@@ -1,0 +1,97 @@
+"""The JSON API for officers' tools (session-authenticated) and its OpenAPI description."""
+from __future__ import annotations
+
+from apispec import APISpec
+from flask import Blueprint, abort, g, jsonify, request
+
+from review.adapters import audit, queries
+from review.domain.roles import Action, can, in_scope
+from zairyu_shared.db import transaction
+
+from .web_auth import client_ip, login_required, runtime
+from .web_cases import queue_filter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    """One keyset page of the bureau's queue (same filters as the page; ``after`` = next_cursor)."""
+    f = queue_filter(request.args)
+    if not can(g.officer, Action.VIEW_QUEUE, f.bureau):
+        abort(403)
+    limit = min(request.args.get("limit", 50, type=int) or 50, 200)
+    with runtime().engine.connect() as conn:
+        try:
+            rows, cursor = queries.queue_page(conn, f, request.args.get("after"), limit)
+        except (ValueError, TypeError):
+            abort(400)
+    return jsonify(cases=[{k: _iso(v) for k, v in r.items()} for r in rows], next_cursor=cursor)
+
+
+@bp.get("/cases/<application_id>")
+@login_required
+def case(application_id):
+    rt = runtime()
+    with rt.engine.connect() as conn:
+        from review.adapters.tables import cases
+        import sqlalchemy as sa
+
+        row = conn.execute(sa.select(cases.c.bureau).where(cases.c.application_id == application_id)).first()
+        if row is None or not in_scope(g.officer, row.bureau):
+            abort(404)
+        if not can(g.officer, Action.VIEW_CASE, row.bureau):
+            abort(403)
+        file = queries.case_file(conn, application_id)
+    with transaction(rt.session_factory) as s:
+        audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id,
+                     ip=client_ip(), detail={"via": "api"})
+    keep = ("application_id", "receipt_number", "bureau", "procedure", "status", "assignee", "version",
+            "received_at", "period_of_stay_expiry", "status_of_residence", "nationality", "outcome", "decided_at",
+            "fee_yen")
+    body = {k: _iso(file[k]) for k in keep}
+    body["history"] = [{"at": _iso(h["at"]), "kind": h["kind"], "actor": h["actor"], "from": h["from_status"],
+                        "to": h["to_status"]} for h in file["history"]]
+    return jsonify(body)
+
+
+def openapi_spec() -> dict:
+    spec = APISpec(title="Zairyu review API", version="1.0.0", openapi_version="3.0.3",
+                   info={"description": "Bureau officers' API. Reachable only from the bureau network; "
+                                        "officer endpoints need a signed-in session (password + TOTP)."})
+    spec.components.security_scheme("officerSession", {"type": "apiKey", "in": "cookie", "name": "review_session"})
+    spec.components.schema("ProcessingDays", {"type": "object", "properties": {
+        "window_days": {"type": "integer"}, "generated_at": {"type": "string", "format": "date-time"},
+        "groups": {"type": "array", "items": {"type": "object", "properties": {
+            "procedure": {"type": "string"}, "status_of_residence": {"type": "string"},
+            "bureau": {"type": "string"}, "count": {"type": "integer"}, "mean_days": {"type": "number"},
+            "median_days": {"type": "number"}, "p90_days": {"type": "number"}}}}}})
+    filters = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+               for n in ("status", "procedure", "status_of_residence", "nationality", "min_age", "expiry_before",
+                         "sort", "after", "limit", "bureau")]
+    secured = [{"officerSession": []}]
+    spec.path(path="/api/v1/statistics/processing-days", operations={"get": {
+        "summary": "Processing days per procedure, status of residence and bureau (decided cases)",
+        "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer", "default": 365}},
+                       {"name": "bureau", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "aggregates",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProcessingDays"}}}}}}})
+    spec.path(path="/api/v1/queue", operations={"get": {
+        "summary": "A keyset page of the officer's bureau queue", "security": secured, "parameters": filters,
+        "responses": {"200": {"description": "cases and next_cursor"}, "401": {"description": "not signed in"},
+                      "403": {"description": "role may not see the queue"}}}})
+    spec.path(path="/api/v1/cases/{application_id}", operations={"get": {
+        "summary": "A case summary with its history (the view is audited)", "security": secured,
+        "parameters": [{"name": "application_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the case"}, "404": {"description": "no such case in your scope"}}}})
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_spec())

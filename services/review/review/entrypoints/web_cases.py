@@ -1,0 +1,264 @@
+"""The work queue, workload, the case page and the officers' actions."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from review import casework
+from review.adapters import audit, queries
+from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable
+from review.domain import statistics
+from review.domain.bureaus import BUREAUS
+from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, Status
+from review.domain.roles import Action, Forbidden, can, in_scope
+from zairyu_shared.db import transaction
+from zairyu_shared.events.contracts import PROCEDURES
+
+from .web_auth import client_ip, login_required, runtime
+
+bp = Blueprint("cases", __name__)
+PAGE = 50
+
+
+def officer_bureau(requested: str | None = None) -> str:
+    """The bureau whose queue is shown: one's own; a national auditor picks one."""
+    officer = g.officer
+    if officer.bureau is not None:
+        return officer.bureau
+    return requested if requested in BUREAUS else "tokyo"
+
+
+def queue_filter(args) -> queries.QueueFilter:
+    def date_or_none(text):
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
+    status = args.get("status") or None
+    return queries.QueueFilter(
+        bureau=officer_bureau(args.get("bureau")),
+        status=status if status in {s.value for s in Status} else None,
+        procedure=args.get("procedure") if args.get("procedure") in PROCEDURES else None,
+        status_of_residence=(args.get("status_of_residence") or "").strip() or None,
+        nationality=(args.get("nationality") or "").strip() or None,
+        min_age_days=int(args["min_age"]) if (args.get("min_age") or "").isdigit() else None,
+        expiry_before=date_or_none(args.get("expiry_before")),
+        assignee=g.officer.id if args.get("mine") else None,
+        sort="deadline" if args.get("sort") == "deadline" else "received",
+    )
+
+
+def with_ageing(rows):
+    today = datetime.now(timezone.utc).date()
+    for r in rows:
+        r["ageing"] = statistics.ageing(r["procedure"], r["received_at"], today)
+    return rows
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    f = queue_filter(request.args)
+    if not can(g.officer, Action.VIEW_QUEUE, f.bureau):
+        abort(403)
+    rt = runtime()
+    with rt.engine.connect() as conn:
+        rows, next_cursor = queries.queue_page(conn, f, request.args.get("after"), PAGE)
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template("queue.html", rows=with_ageing(rows), f=f, args=args, next_cursor=next_cursor,
+                           statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS)
+
+
+@bp.get("/workload")
+@login_required
+def workload():
+    bureau = officer_bureau(request.args.get("bureau"))
+    if not can(g.officer, Action.VIEW_WORKLOAD, bureau):
+        abort(403)
+    with runtime().engine.connect() as conn:
+        people = queries.workload(conn, bureau)
+        unassigned = queries.unassigned_count(conn, bureau)
+    return render_template("workload.html", people=people, unassigned=unassigned, bureau=bureau, bureaus=BUREAUS)
+
+
+def _case_or_404(conn, application_id):
+    try:
+        with transaction(runtime().session_factory) as s:
+            row = casework.load_case(s, application_id)
+    except casework.NotFound:
+        abort(404)
+    if not in_scope(g.officer, row.bureau):
+        abort(404)  # another bureau's case does not exist for this officer
+    if not can(g.officer, Action.VIEW_CASE, row.bureau):
+        abort(403)
+    return row
+
+
+@bp.get("/cases/<application_id>")
+@login_required
+def case(application_id):
+    rt = runtime()
+    with rt.engine.connect() as conn:
+        row = _case_or_404(conn, application_id)
+        file = queries.case_file(conn, application_id)
+        examiners = [p for p in queries.workload(conn, row.bureau)] if can(g.officer, Action.ASSIGN, row.bureau) else []
+    with transaction(rt.session_factory) as s:
+        audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
+    officer = g.officer
+    allowed = {a.value: can(officer, a, row.bureau, row.assignee) for a in Action}
+    proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
+    return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners,
+                           ageing=statistics.ageing(file["procedure"], file["received_at"],
+                                                    datetime.now(timezone.utc).date()))
+
+
+@bp.get("/cases/<application_id>/attachments/<sha256>")
+@login_required
+def attachment(application_id, sha256):
+    rt = runtime()
+    with rt.engine.connect() as conn:
+        row = _case_or_404(conn, application_id)
+        file = queries.case_file(conn, application_id)
+    known = {a["sha256"]: a for a in file["attachments"]}
+    for r in file["requests"]:
+        known.update({a["sha256"]: a for a in r["answer_attachments"]})
+    if sha256 not in known:
+        abort(404)
+    try:
+        body = rt.extras["attachments"].fetch(sha256)
+    except AttachmentCorrupt:
+        return render_template("error.html", code=502, message=_("The file received does not match what the "
+                                                                  "applicant signed.")), 502
+    except AttachmentUnavailable:
+        return render_template("error.html", code=503, message=_("The file store is not reachable.")), 503
+    with transaction(rt.session_factory) as s:
+        audit.append(s, g.officer.id, "attachment.viewed", bureau=row.bureau, application_id=application_id,
+                     target=sha256, ip=client_ip())
+    response = Response(body, mimetype=known[sha256]["media_type"])
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+    return response
+
+
+# --- actions ----------------------------------------------------------------------------------------
+def _act(application_id, func, *args, success):
+    version = request.form.get("version", type=int)
+    try:
+        with transaction(runtime().session_factory) as s:
+            func(runtime(), s, g.officer, application_id, *args, version=version, ip=client_ip())
+        flash(success, "success")
+    except casework.NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except casework.Conflict:
+        flash(_("Someone else changed this case meanwhile. Check the page and try again."), "error")
+    except FourEyesViolation:
+        flash(_("A decision must be confirmed by a supervisor other than the one who proposed it."), "error")
+    except IllegalTransition as exc:
+        flash(_("Not possible in the case's current state (%(state)s).", state=exc.status.value), "error")
+    except ValueError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("cases.case", application_id=application_id))
+
+
+@bp.post("/cases/<application_id>/claim")
+@login_required
+def claim(application_id):
+    return _act(application_id, casework.claim, success=_("The case is now yours."))
+
+
+@bp.post("/cases/<application_id>/assign")
+@login_required
+def assign(application_id):
+    return _act(application_id, casework.assign, request.form.get("examiner", ""), success=_("Assigned."))
+
+
+@bp.post("/cases/<application_id>/resume")
+@login_required
+def resume(application_id):
+    return _act(application_id, casework.resume_examination, success=_("Examination resumed."))
+
+
+@bp.post("/cases/<application_id>/request-documents")
+@login_required
+def request_documents(application_id):
+    items = []
+    for line in request.form.get("items", "").splitlines():
+        code, _sep, description = line.partition(":")
+        if line.strip():
+            items.append({"code": (code.strip() if description else "document")[:60] or "document",
+                          "description": (description or code).strip()[:1000]})
+    try:
+        deadline = date.fromisoformat(request.form.get("deadline", ""))
+    except ValueError:
+        flash(_("Enter the deadline as a date."), "error")
+        return redirect(url_for("cases.case", application_id=application_id))
+    return _act(application_id, casework.request_documents, items, request.form.get("message", "")[:4000], deadline,
+                success=_("Documents requested; the applicant is told in their language."))
+
+
+@bp.post("/cases/<application_id>/notes")
+@login_required
+def add_note(application_id):
+    try:
+        with transaction(runtime().session_factory) as s:
+            casework.add_note(runtime(), s, g.officer, application_id, request.form.get("body", ""), ip=client_ip())
+    except casework.NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except ValueError:
+        flash(_("A note needs text."), "error")
+    return redirect(url_for("cases.case", application_id=application_id))
+
+
+@bp.post("/cases/<application_id>/propose")
+@login_required
+def propose(application_id):
+    form = request.form
+    try:
+        proposal = Proposal(form.get("outcome", ""), g.officer.id, form.get("granted_status") or None,
+                            form.get("period_of_stay") or None,
+                            tuple(c.strip() for c in form.get("reason_codes", "").split(",") if c.strip()),
+                            form.get("explanation", ""))
+    except ValueError:
+        flash(_("An approval needs the granted status and period of stay; a refusal needs reason codes and an "
+                "explanation."), "error")
+        return redirect(url_for("cases.case", application_id=application_id))
+    return _act(application_id, casework.propose, proposal, success=_("Decision proposed for confirmation."))
+
+
+@bp.post("/cases/<application_id>/confirm")
+@login_required
+def confirm(application_id):
+    return _act(application_id, casework.confirm, success=_("Decision confirmed and announced."))
+
+
+@bp.post("/cases/<application_id>/return")
+@login_required
+def return_proposal(application_id):
+    return _act(application_id, casework.return_proposal, request.form.get("reason", ""),
+                success=_("Returned to examination."))
+
+
+@bp.post("/cases/<application_id>/acknowledge-withdrawal")
+@login_required
+def acknowledge_withdrawal(application_id):
+    return _act(application_id, casework.acknowledge_withdrawal, success=_("Withdrawal acknowledged; case closed."))
+
+
+@bp.post("/cases/<application_id>/corrections/<correction_id>/handled")
+@login_required
+def correction_handled(application_id, correction_id):
+    try:
+        with transaction(runtime().session_factory) as s:
+            casework.handle_correction(runtime(), s, g.officer, application_id, correction_id, ip=client_ip())
+    except casework.NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    return redirect(url_for("cases.case", application_id=application_id))

@@ -1,0 +1,73 @@
+"""Processing-day statistics: page, CSV export, and the JSON intake reads for expected-time estimates."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+
+from review.adapters import queries
+from review.domain import statistics
+from review.domain.bureaus import BUREAUS
+from review.domain.roles import Action, can
+
+from .web_auth import login_required, runtime
+
+bp = Blueprint("stats", __name__)
+FIELDS = ["procedure", "status_of_residence", "bureau", "count", "mean_days", "median_days", "p90_days"]
+
+
+def summaries(days_back: int, bureau: str | None) -> list[dict]:
+    since = datetime.now(timezone.utc) - timedelta(days=days_back)
+    with runtime().engine.connect() as conn:
+        rows = queries.decided_rows(conn, since, bureau)
+    return statistics.group_summaries(
+        (r.procedure, r.status_of_residence, r.bureau, statistics.processing_days(r.received_at, r.decided_at))
+        for r in rows)
+
+
+def _window() -> int:
+    days = request.args.get("days", "365")
+    return min(int(days), 3650) if days.isdigit() and int(days) > 0 else 365
+
+
+def _scope() -> str | None:
+    officer = g.officer
+    wanted = request.args.get("bureau") or None
+    if officer.bureau is None:
+        return wanted if wanted in BUREAUS else None
+    return officer.bureau
+
+
+@bp.get("/statistics")
+@login_required
+def page():
+    bureau = _scope()
+    if not can(g.officer, Action.VIEW_STATISTICS, bureau or "tokyo"):
+        abort(403)
+    return render_template("statistics.html", rows=summaries(_window(), bureau), days=_window(), bureau=bureau,
+                           bureaus=BUREAUS)
+
+
+@bp.get("/statistics.csv")
+@login_required
+def export_csv():
+    bureau = _scope()
+    if not can(g.officer, Action.VIEW_STATISTICS, bureau or "tokyo"):
+        abort(403)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    writer.writeheader()
+    writer.writerows(summaries(_window(), bureau))
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=processing-days.csv"})
+
+
+@bp.get("/api/v1/statistics/processing-days")
+def processing_days_json():
+    """Aggregates only (no case data): intake's expected-time estimates read this inside the cluster."""
+    bureau = request.args.get("bureau") if request.args.get("bureau") in BUREAUS else None
+    days = _window()
+    return jsonify(window_days=days, generated_at=datetime.now(timezone.utc).isoformat(),
+                   groups=summaries(days, bureau))

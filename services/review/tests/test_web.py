@@ -1,0 +1,253 @@
+"""The officers' web front: sign-in with TOTP, lockout, queue, case page, actions, audit of views, API."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, timedelta
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from review_testkit import verified_event
+
+from review import casework
+from review.adapters import audit
+from review.adapters.accounts import create_officer
+from review.adapters.intake_client import AttachmentCorrupt
+from review.adapters.tables import audit_log, cases
+from review.entrypoints.web import create_app
+from zairyu_shared.db import transaction
+
+PDF = b"%PDF-1.4 demo"
+
+
+class FakeAttachments:
+    """Intake's store at the port boundary."""
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+
+    def fetch(self, sha256):
+        body = self.blobs[sha256]
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise AttachmentCorrupt(sha256)
+        return body
+
+
+@pytest.fixture
+def app(rt):
+    rt.extras["attachments"] = FakeAttachments({hashlib.sha256(PDF).hexdigest(): PDF})
+    app = create_app(rt)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def people(rt):
+    made = {}
+    with transaction(rt.session_factory) as s:
+        for bureau in ("tokyo", "osaka"):
+            for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
+                oid, pw, secret = create_officer(s, f"{bureau}-{role}", f"{bureau} {role}", role, bureau)
+                made[f"{bureau}-{role}"] = {"id": oid, "password": pw, "secret": secret}
+    return made
+
+
+def csrf(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(app, people, who, code=None):
+    client = app.test_client()
+    p = people[who]
+    r = client.post("/login", data={"csrf_token": csrf(client), "username": who, "password": p["password"],
+                                    "totp": code or pyotp.TOTP(p["secret"]).now()})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return client
+
+
+def new_case(rt, bureau="tokyo"):
+    event = verified_event(bureau=bureau)
+    with transaction(rt.session_factory) as s:
+        casework.receive(rt, s, event)
+    return event.payload["application_id"]
+
+
+def audit_actions(rt, app_id):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(audit_log.c.action, audit_log.c.actor, audit_log.c.ip, audit_log.c.target)
+                            .where(audit_log.c.application_id == app_id).order_by(audit_log.c.seq)).all()
+
+
+def test_sign_in_needs_password_and_a_fresh_totp_code(app, people):
+    client = app.test_client()
+    p = people["tokyo-examiner"]
+    token = csrf(client)
+    bad = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
+                                      "totp": "000000"})
+    assert bad.status_code == 400 and "review_session" not in (bad.headers.get("Set-Cookie") or "")
+    code = pyotp.TOTP(p["secret"]).now()
+    ok = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
+                                     "totp": code})
+    assert ok.status_code == 302
+    replay = app.test_client()
+    again = replay.post("/login", data={"csrf_token": csrf(replay), "username": "tokyo-examiner",
+                                        "password": p["password"], "totp": code})
+    assert again.status_code == 400  # a code works once
+
+
+def test_lockout_after_repeated_failures(app, people):
+    client = app.test_client()
+    token = csrf(client)
+    for _ in range(5):
+        client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": "wrong",
+                                    "totp": "123456"})
+    p = people["tokyo-examiner"]
+    r = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
+                                    "totp": pyotp.TOTP(p["secret"]).now()})
+    assert r.status_code == 400 and "ロックされています" in r.get_data(as_text=True)  # right credentials, still locked
+
+
+def test_pages_need_a_session_and_posts_need_csrf(app, people, rt):
+    anon = app.test_client()
+    assert anon.get("/queue").status_code == 302
+    assert anon.get("/api/v1/queue").status_code == 401
+    client = sign_in(app, people, "tokyo-examiner")
+    app_id = new_case(rt)
+    assert client.post(f"/cases/{app_id}/claim").status_code == 400  # no CSRF token
+
+
+def test_queue_and_case_page_are_scoped_to_the_bureau(app, people, rt):
+    tokyo_case = new_case(rt, "tokyo")
+    osaka_case = new_case(rt, "osaka")
+    tokyo = sign_in(app, people, "tokyo-examiner")
+    page = tokyo.get("/queue").get_data(as_text=True)
+    assert "TKY-" in page and "OSA-" not in page
+    osaka = sign_in(app, people, "osaka-supervisor")
+    assert osaka.get(f"/cases/{tokyo_case}").status_code == 404
+    assert osaka.get(f"/api/v1/cases/{tokyo_case}").status_code == 404
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert osaka.get(f"/cases/{tokyo_case}/attachments/{sha}").status_code == 404
+    assert osaka.get(f"/cases/{osaka_case}").status_code == 200
+    admin = sign_in(app, people, "tokyo-bureau_admin")
+    assert admin.get(f"/cases/{tokyo_case}").status_code == 403  # administrators do not read files
+    assert admin.get("/workload").status_code == 200
+
+
+def test_viewing_a_case_and_an_attachment_is_audited(app, people, rt):
+    app_id = new_case(rt)
+    client = sign_in(app, people, "tokyo-auditor")
+    page = client.get(f"/cases/{app_id}", environ_base={"REMOTE_ADDR": "10.20.30.40"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "NGUYEN" in html and "1234" in html and "crl" in html  # form, certificate, revocation source
+    sha = hashlib.sha256(PDF).hexdigest()
+    att = client.get(f"/cases/{app_id}/attachments/{sha}", environ_base={"REMOTE_ADDR": "10.20.30.40"})
+    assert att.status_code == 200 and att.data == PDF and att.mimetype == "application/pdf"
+    assert "sandbox" in att.headers["Content-Security-Policy"]
+    entries = audit_actions(rt, app_id)
+    auditor = people["tokyo-auditor"]["id"]
+    assert ("case.viewed", auditor, "10.20.30.40", None) in entries
+    assert ("attachment.viewed", auditor, "10.20.30.40", sha) in entries
+    assert client.get(f"/cases/{app_id}/attachments/{'f' * 64}").status_code == 404  # not this case's file
+
+
+def test_a_corrupt_attachment_is_not_shown(app, people, rt):
+    app_id = new_case(rt)
+    sha = hashlib.sha256(PDF).hexdigest()
+    rt.extras["attachments"].blobs[sha] = b"tampered"
+    client = sign_in(app, people, "tokyo-examiner")
+    r = client.get(f"/cases/{app_id}/attachments/{sha}")
+    assert r.status_code == 502 and b"tampered" not in r.data
+
+
+def post(client, path, data):
+    case_path = path.rsplit("/", 1)[0]
+    return client.post(path, data={"csrf_token": csrf(client, case_path), **data})
+
+
+def version(rt, app_id):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(cases.c.version).where(cases.c.application_id == app_id)).scalar()
+
+
+def test_examine_propose_confirm_through_the_pages(app, people, rt):
+    app_id = new_case(rt)
+    ex = sign_in(app, people, "tokyo-examiner")
+    sv = sign_in(app, people, "tokyo-supervisor")
+    base = f"/cases/{app_id}"
+    assert post(ex, f"{base}/claim", {"version": version(rt, app_id)}).status_code == 302
+    r = post(ex, f"{base}/request-documents", {"version": version(rt, app_id), "items": "tax: tax certificate",
+                                               "message": "please", "deadline": str(date.today() + timedelta(days=7))})
+    assert r.status_code == 302
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "documents_requested"
+        s.execute(cases.update().where(cases.c.application_id == app_id).values(status="under_examination"))
+    post(ex, f"{base}/notes", {"body": "income verified"})
+    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
+                                 "granted_status": "engineer_specialist", "period_of_stay": "3 years"})
+    # the examiner sees no confirm button and cannot confirm by posting
+    assert "Confirm decision" not in ex.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert post(ex, f"{base}/confirm", {"version": version(rt, app_id)}).status_code == 403
+    stale = version(rt, app_id) - 1
+    r = post(sv, f"{base}/confirm", {"version": stale})
+    assert r.status_code == 302
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "decision_proposed"  # stale version refused
+    post(sv, f"{base}/confirm", {"version": version(rt, app_id)})
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "approved"
+    page = sv.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "income verified" in page
+
+
+def test_japanese_by_default_english_on_request(app, people):
+    client = app.test_client()
+    assert "ログイン" in client.get("/login").get_data(as_text=True)
+    assert "Sign in" in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_strict_headers(app):
+    r = app.test_client().get("/login")
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Cache-Control"] == "no-store"
+
+
+def test_statistics_json_csv_and_openapi(app, people, rt):
+    app_id = new_case(rt)
+    with transaction(rt.session_factory) as s:
+        received = casework.load_case(s, app_id).received_at
+        s.execute(cases.update().where(cases.c.application_id == app_id).values(
+            status="approved", is_open=False, outcome="approved", decided_at=received + timedelta(days=21)))
+    data = app.test_client().get("/api/v1/statistics/processing-days").get_json()
+    assert data["groups"] == [{"procedure": "extension", "status_of_residence": "engineer_specialist",
+                               "bureau": "tokyo", "count": 1, "mean_days": 21.0, "median_days": 21.0,
+                               "p90_days": 21.0}]
+    client = sign_in(app, people, "tokyo-supervisor")
+    csv_text = client.get("/statistics.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[1] == "extension,engineer_specialist,tokyo,1,21.0,21.0,21.0"
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/statistics/processing-days", "/api/v1/queue", "/api/v1/cases/{application_id}"} <= set(spec["paths"])
+
+
+def test_api_queue_keyset_pages_cover_everything_once(app, people, rt):
+    ids = {new_case(rt) for _ in range(7)}
+    client = sign_in(app, people, "tokyo-examiner")
+    seen, cursor = [], None
+    while True:
+        r = client.get("/api/v1/queue", query_string={"limit": 3, **({"after": cursor} if cursor else {})}).get_json()
+        seen += [c["application_id"] for c in r["cases"]]
+        cursor = r["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 7 and set(seen) == ids
+
+
+def test_session_expires_when_idle(app, people, rt):
+    client = sign_in(app, people, "tokyo-examiner")
+    assert client.get("/queue").status_code == 200
+    from review.adapters.tables import officer_sessions
+
+    with transaction(rt.session_factory) as s:
+        s.execute(officer_sessions.update().values(last_seen_at=sa.func.datetime("now", "-31 minutes")))
+    assert client.get("/queue").status_code == 302
