@@ -160,6 +160,9 @@ def test_demo_form_needs_its_csrf_token(client, seeded):
                                              "password": password})
         assert ok.status_code == 200 and b"Signed" in ok.data
         assert "FORM-0001" in intake.signatures
+        by_url = client.post("/demo/sign", json={"url": f"{intake.url}/api/v1/signing-requests/URL-0002",
+                                                 "password": password})
+        assert by_url.status_code == 200 and "URL-0002" in intake.signatures
 
 
 def test_demo_routes_do_not_exist_outside_the_embedded_run(tmp_path):

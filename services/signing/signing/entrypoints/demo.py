@@ -169,6 +169,13 @@ class DemoSignRequest(Schema):
 
     @pre_load
     def _normalise_code(self, data, **_kw):
+        # A signing-request URL ({server}/api/v1/signing-requests/{code}) stands for server + code.
+        url = data.get("url") if isinstance(data, dict) else None
+        if url is not None:
+            if not isinstance(url, str) or "/api/v1/signing-requests/" not in url:
+                raise ValidationError("expected {server}/api/v1/signing-requests/{code}", "url")
+            server, _, code = url.partition("/api/v1/signing-requests/")
+            data = {**{k: v for k, v in data.items() if k != "url"}, "server": server, "code": code.strip("/")}
         if isinstance(data.get("code"), str):
             data = {**data, "code": signing_requests.normalise_code(data["code"])}
         return data
