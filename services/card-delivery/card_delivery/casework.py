@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from zairyu_shared.events import new_event
 
+from . import metrics
 from .adapters import cards, repository
 from .domain import deadlines
 from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase
@@ -56,6 +57,7 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         mailing_address=delivery["mailing_address"]["text"],
         certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"))
     repository.insert(session, case)
+    metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:
         cards.record_old_card(session, case.old_card_number, case.delivery_id, now)
     for change in changes:
@@ -69,6 +71,7 @@ def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, no
     case = case or repository.get(session, delivery_id, lock=True)
     updated, change = getattr(case, method)(now=now, **kw)
     repository.save(session, updated, change, now, officer=officer, note=note)
+    metrics.count_transition_on_commit(session, updated.state)
     _stage(runtime, session, updated, change, now)
     return updated
 

@@ -1,16 +1,23 @@
-"""Card-delivery metrics for ops: how many cases sit in each state, and how many are stalled."""
+"""Card-delivery metrics for ops (names as in docs/operations.md and the Grafana dashboard).
+
+The state gauges are computed from the database by the deadline check (consume process); every
+replica reports the same whole-database figure, so aggregate them with max, not sum.
+"""
 from __future__ import annotations
 
-from prometheus_client import Gauge
+import sqlalchemy as sa
+from prometheus_client import Counter, Gauge
 
 from .adapters import repository
 from .domain.case import State
 from .domain.deadlines import STALL_AFTER
 
-DELIVERIES = Gauge("zairyu_card_deliveries_total", "Delivery cases by current state", ["state"],
+DELIVERIES = Gauge("zairyu_card_deliveries", "Delivery cases by current state", ["state"],
                    multiprocess_mode="livemax")
 STALLED = Gauge("zairyu_card_deliveries_stalled", "Delivery cases in a state longer than its threshold",
                 ["state"], multiprocess_mode="livemax")
+TRANSITIONS = Counter("zairyu_card_transitions_total", "Committed delivery-case transitions, by state entered",
+                      ["to_state"])
 
 
 def refresh(session, now) -> dict[str, dict[str, int]]:
@@ -20,3 +27,21 @@ def refresh(session, now) -> dict[str, dict[str, int]]:
         DELIVERIES.labels(state.value).set(counts[state])
         STALLED.labels(state.value).set(stalled[state])
     return {"total": {s.value: n for s, n in counts.items()}, "stalled": {s.value: n for s, n in stalled.items()}}
+
+
+def count_transition_on_commit(session, to_state: State) -> None:
+    """Counted once the transaction commits, so a rolled-back transition is never counted."""
+    pending = session.info.setdefault("card_transitions", [])
+    if not pending:
+        sa.event.listen(session, "after_commit", _flush, once=True)
+        sa.event.listen(session, "after_rollback", _discard, once=True)
+    pending.append(to_state.value)
+
+
+def _flush(session) -> None:
+    for state in session.info.pop("card_transitions", []):
+        TRANSITIONS.labels(state).inc()
+
+
+def _discard(session) -> None:
+    session.info.pop("card_transitions", None)

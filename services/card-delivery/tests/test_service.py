@@ -119,7 +119,13 @@ def test_forms_without_the_csrf_token_are_refused(app, runtime, mailroom):
     assert only_case(runtime).state is State.AWAITING_ENVELOPE
 
 
+def transitions(state):
+    from card_delivery.metrics import TRANSITIONS
+    return TRANSITIONS.labels(state)._value.get()
+
+
 def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_lookup(app, runtime, mailroom):
+    before = {s: transitions(s) for s in ("awaiting_envelope", "envelope_received", "delivered")}
     deliver_decision(runtime, decision_payload())
     case = only_case(runtime)
     public = app.test_client()
@@ -145,6 +151,9 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     assert mailroom.post(f"{url}/delivered").status_code == 302
     assert only_case(runtime).state is State.DELIVERED
     assert staged(runtime) == ["card.envelope_received", "card.issued", "card.dispatched", "card.delivered"]
+    # one each: the refused envelope attempts count nothing
+    assert {s: transitions(s) - n for s, n in before.items()} == {
+        "awaiting_envelope": 1, "envelope_received": 1, "delivered": 1}
     [issued_event] = staged(runtime, "card.issued")
     assert issued_event["payload"]["old_card_number"] == "AB12345678CD"
     history = mailroom.get(url).get_data(as_text=True)
@@ -291,7 +300,7 @@ def test_envelope_reminder_is_published_once_per_case_and_gauges_count_stalls(ru
     assert later["stalled"]["awaiting_envelope"] == 1  # 31 days > 30-day threshold
     body = shared_metrics.render()[0].decode()
     assert 'zairyu_card_deliveries_stalled{state="awaiting_envelope"} 1.0' in body
-    assert 'zairyu_card_deliveries_total{state="awaiting_envelope"} 2.0' in body
+    assert 'zairyu_card_deliveries{state="awaiting_envelope"} 2.0' in body
 
 
 def test_check_deadlines_cli(runtime, monkeypatch, capsys):
