@@ -2,7 +2,10 @@
 # System packages the test suite needs. Installs them on Debian/Ubuntu when run as root (as in CI);
 # elsewhere prints what to install.
 set -euo pipefail
-PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus chromium)
+# card stack (pcscd + vpcd + OpenSC), pyscard's build deps, promtool (prometheus), shellcheck, the browser
+PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus shellcheck chromium)
+# kubectl renders the Kustomize overlays; this machine kind has it (Google Cloud SDK's Debian repo)
+command -v kubectl >/dev/null || PKGS+=(kubectl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
