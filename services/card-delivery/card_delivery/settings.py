@@ -19,3 +19,6 @@ class CardDeliverySettings(CommonSettings):
                                        help="Cards per printed dispatch batch (labels come 12 to a sheet)")
     deadline_check_minutes: float = setting("ZAIRYU_DEADLINE_CHECK_MINUTES", 15.0, minimum=0,
                                             help="How often the consume process runs the deadline check (0: never; use the CLI)")
+    proxy_hops: int = setting("ZAIRYU_PROXY_HOPS", 0, minimum=0,
+                              help="Reverse proxies in front of the web (ingress: 1); their X-Forwarded-For/-Proto are "
+                                   "trusted so rate limits apply per client, not per proxy. 0 ignores the headers")

@@ -187,6 +187,22 @@ def test_public_lookup_is_rate_limited(tmp_path):
         rt.stop()
 
 
+@pytest.mark.parametrize("hops,expected", [(0, [200, 200, 429]), (1, [200, 200, 200])])
+def test_rate_limit_is_per_client_behind_the_ingress_and_not_spoofable_without_it(tmp_path, hops, expected):
+    from card_delivery.entrypoints.service import definition
+    from conftest import make_runtime
+
+    rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}px", lookup_rate_limit="2 per minute",
+                      proxy_hops=hops)
+    try:
+        client = definition.create_app(rt).test_client()
+        codes = [client.get("/public/card-status?number=AB12345678CD",
+                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in (1, 1, 2)]
+        assert codes == expected
+    finally:
+        rt.stop()
+
+
 def test_flagged_address_waits_for_the_officer_decision(app, runtime, mailroom):
     deliver_decision(runtime, decision_payload(certificate="大阪府大阪市北区梅田1-1"))
     case = only_case(runtime)

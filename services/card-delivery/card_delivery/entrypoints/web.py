@@ -47,6 +47,12 @@ def create_app(runtime=None):
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.extensions["zairyu_runtime"] = runtime
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only as many X-Forwarded-For hops as there are proxies we run: a client cannot spoof its way
+        # to a fresh rate-limit budget.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     from flask_babel import get_locale
