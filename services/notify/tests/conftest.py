@@ -126,6 +126,7 @@ class FakeMessage:
 def deliver(rt, *events):
     """Hand events to notify's consumer exactly as a delivery from the queue would."""
     consumer = rt.consumer()
+    consumer._amqp = False  # set by the consume loop from its connection; here the messages are fakes
     qname = rt.handlers()[0].queue_name(rt.name)
     messages = [FakeMessage(e) for e in events]
     consumer.process([(qname, m) for m in messages])

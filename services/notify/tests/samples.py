@@ -55,13 +55,13 @@ def received(applicant=APPLICANT, application=APPLICATION, receipt=RECEIPT):
                                         "received_at": WHEN.isoformat()}, "review", applicant=applicant)
 
 
-def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en"):
+def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en", email=EMAIL):
     """One event per notice type, in the order a real case would produce them."""
     a = dict(applicant=applicant, application=application)
     return [
-        _ev("applicant.email_verification_requested", {"email": EMAIL, "language": language,
+        _ev("applicant.email_verification_requested", {"email": email, "language": language,
             "verify_url": "https://zairyu.example.jp/verify/abc", "expires_at": WHEN.isoformat()}, "intake", applicant=applicant),
-        _ev("applicant.password_reset_requested", {"email": EMAIL, "language": language,
+        _ev("applicant.password_reset_requested", {"email": email, "language": language,
             "reset_url": "https://zairyu.example.jp/reset/xyz", "expires_at": WHEN.isoformat()}, "intake", applicant=applicant),
         submitted(applicant, application, language),
         _ev("signature.rejected", {"reason": "certificate_revoked", "message": "The signing certificate is revoked",

@@ -33,11 +33,12 @@ def build_message(*, notice_id: str, sender: str, to: str, subject: str, text: s
     msg["Subject"] = subject
     msg["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id(notice_id, id_domain)
-    msg["Content-Language"] = language.replace("_", "-") if "+" not in language else "ja, en"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
     msg["X-Zairyu-Notice-Type"] = notice_type
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    # After the bodies: set_content/add_alternative move Content-* headers into the parts.
+    msg["Content-Language"] = language.replace("_", "-") if "+" not in language else "ja, en"
     return msg
 
 

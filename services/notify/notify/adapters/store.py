@@ -166,7 +166,9 @@ def failures(engine, limit: int = 100):
     with engine.connect() as conn:
         return conn.execute(sa.select(notices.c.id, notices.c.notice_type, notices.c.recipient, notices.c.language,
                                       notices.c.attempts, notices.c.last_error, notices.c.updated_at,
-                                      notices.c.address, notices.c.application_id)
+                                      notices.c.address, applicants.c.email.label("current_email"),
+                                      notices.c.application_id)
+                            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
                             .where(notices.c.state == delivery.FAILED)
                             .order_by(notices.c.updated_at.desc()).limit(limit)).all()
 

@@ -68,7 +68,7 @@ def ops(argv: list[str], runtime=None, out=None) -> int:
     runtime = runtime or Runtime.from_env(definition)
     if args.command == "failures":
         rows = store.failures(runtime.engine, args.limit)
-        items = [{"id": r.id, "notice_type": r.notice_type, "recipient": r.recipient, "address": _mask(r.address),
+        items = [{"id": r.id, "notice_type": r.notice_type, "recipient": r.recipient, "address": _mask(r.address or r.current_email),
                   "application_id": r.application_id, "attempts": r.attempts, "last_error": r.last_error,
                   "failed_at": r.updated_at.isoformat()} for r in rows]
         if args.json:
