@@ -14,6 +14,7 @@ class IntakeSettings(CommonSettings):
     geo_gate: bool = setting("ZAIRYU_GEO_GATE", True, help="Refuse visitors whose IP address is not Japanese (off in the embedded demo)")
     trusted_proxies: tuple = setting("ZAIRYU_TRUSTED_PROXIES", (), help="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is honoured")
     gate_allow: tuple = setting("ZAIRYU_GEO_ALLOW", ("127.0.0.0/8", "::1/128"), help="IPs/CIDRs always let through the geo gate (health checks, operators)")
+    internal_networks: tuple = setting("ZAIRYU_INTERNAL_NETWORKS", ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"), help="Peers allowed to call /internal/ (the review service); requests relayed by a proxy are refused")
     max_upload_bytes: int = setting("ZAIRYU_INTAKE_MAX_UPLOAD", 25 * 1024 * 1024, help="Total attachment size per application (photo included)", minimum=1)
     lockout_after: int = setting("ZAIRYU_LOGIN_LOCKOUT_AFTER", 5, help="Failed password logins before the account locks for a while", minimum=1)
     lockout_minutes: int = setting("ZAIRYU_LOGIN_LOCKOUT_MINUTES", 15, help="How long a locked account stays locked", minimum=1)

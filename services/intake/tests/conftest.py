@@ -1,4 +1,100 @@
+"""Fixtures: the intake runtime on SQLite + memory bus (schema built by the Alembic migrations),
+a fake signing service at the HTTP-client boundary, and Flask test clients."""
+from __future__ import annotations
+
+import hashlib
+import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make helper modules importable
+
+from intake.adapters.signing_client import Verdict  # noqa: E402
+from zairyu_shared.crypto import new_key  # noqa: E402
+from zairyu_shared.runtime import Runtime  # noqa: E402
+
+HOLDERS = {
+    "nguyen": {"name": "NGUYEN VAN AN", "name_substitution": False, "sex": "male", "date_of_birth": "1994-03-15",
+               "address": "東京都新宿区西新宿二丁目８番１号", "address_substitution": False},
+    "silva": {"name": "SILVA MARIA", "name_substitution": False, "sex": "female", "date_of_birth": "1990-07-01",
+              "address": "愛知県名古屋市中区三の丸三丁目１番２号", "address_substitution": False},
+    "abroad": {"name": "DOE JOHN", "sex": "male", "date_of_birth": "1980-01-01", "address": "somewhere"},
+}
+
+
+def fake_signature(content: bytes, holder: str) -> bytes:
+    """What the fake signing service accepts: bound to the exact bytes and naming the holder."""
+    return f"sig:{hashlib.sha256(content).hexdigest()}:{holder}".encode()
+
+
+class FakeSigning:
+    """The signing service's verification API as intake sees it (port boundary)."""
+
+    def __init__(self):
+        self.calls = []
+        self.auth_subjects = {}  # token["unverifiedCertificate"] -> subject
+
+    def verify_cms(self, content: bytes, signature_der: bytes, expected_holder=None) -> Verdict:
+        self.calls.append(("cms", content, signature_der))
+        try:
+            tag, digest, holder = signature_der.decode().split(":")
+        except (UnicodeDecodeError, ValueError):
+            return Verdict(False, "malformed_signature", "not a CMS signature", {})
+        if tag != "sig" or digest != hashlib.sha256(content).hexdigest() or holder not in HOLDERS:
+            return Verdict(False, "signature_mismatch", "signature does not match the content", {})
+        return Verdict(True, None, "ok", {"certificate_serial": f"serial-{holder}", "issuer": "CN=test sign CA",
+                                          "holder": dict(HOLDERS[holder])})
+
+    def verify_auth_token(self, token: dict, origin: str, nonce: str) -> Verdict:
+        self.calls.append(("auth", token, origin, nonce))
+        if token.get("signature") != f"signed:{origin}:{nonce}":
+            return Verdict(False, "bad_signature", "token does not sign this origin and nonce", {})
+        return Verdict(True, None, "ok", {"subject_cn": token["unverifiedCertificate"], "certificate_serial": "a1"})
+
+
+def make_runtime(tmp_path, **overrides) -> Runtime:
+    from intake.entrypoints.service import definition
+
+    settings = dict(database_url=f"sqlite:///{tmp_path}/intake.db", amqp_url=f"memory://{tmp_path.name}", embedded=True,
+                    data_keys=(new_key(),), store_dir=str(tmp_path / "store"), geo_gate=False,
+                    public_url="http://intake.test", secret_key="x" * 40)
+    settings.update(overrides)
+    rt = Runtime.from_env(definition, environ={}, **settings)
+    rt.migrate()
+    rt.extras["signing"] = FakeSigning()
+    return rt
+
+
+@pytest.fixture
+def rt(tmp_path):
+    runtime = make_runtime(tmp_path)
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def app(rt):
+    from intake.entrypoints.web import create_app
+    from intake.entrypoints.limits import limiter
+
+    application = create_app(rt)
+    application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    limiter.reset()
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def outbox_events(rt, event_type=None):
+    import sqlalchemy as sa
+
+    with rt.engine.connect() as conn:
+        q = sa.select(rt.outbox.c.event_type, rt.outbox.c.body).order_by(rt.outbox.c.seq)
+        rows = conn.execute(q).all()
+    out = [json.loads(r.body) for r in rows]
+    return [e for e in out if event_type is None or e["type"] == event_type]

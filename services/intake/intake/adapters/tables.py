@@ -29,6 +29,8 @@ applicants = sa.Table(
     sa.Column("address", EncryptedText(), nullable=False),
     sa.Column("cert_serial", sa.String(80), nullable=False),
     sa.Column("cert_issuer", sa.String(400), nullable=False),
+    # Keyed hash of (name, date of birth, sex): finds the account again when a renewed card registers.
+    sa.Column("holder_lookup", sa.String(64), nullable=False, index=True),
     sa.Column("auth_subject", sa.String(200), nullable=True, unique=True),
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("totp_secret", EncryptedText(), nullable=True),
@@ -111,8 +113,9 @@ applications = sa.Table(
 signing_requests = sa.Table(
     "signing_requests", metadata,
     sa.Column("code", sa.String(20), primary_key=True),
-    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
-    sa.Column("purpose", sa.String(20), nullable=False),  # submit | correction | withdrawal | rebind
+    sa.Column("applicant_id", _ID(), nullable=True, index=True),  # none yet while registering
+    sa.Column("idempotency_key", sa.String(80), nullable=True, unique=True),
+    sa.Column("purpose", sa.String(20), nullable=False),  # register | submit | correction | withdrawal | rebind
     sa.Column("subject_id", _ID(), nullable=True),  # draft or application
     sa.Column("content", EncryptedText(), nullable=False),  # base64 of the bytes to sign
     sa.Column("content_sha256", sa.String(64), nullable=False),

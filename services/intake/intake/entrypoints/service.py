@@ -7,6 +7,8 @@ from intake.adapters.tables import metadata
 from intake.settings import IntakeSettings
 from zairyu_shared.runtime import ServiceDefinition
 
+from .consumers import HANDLERS
+from .seed import seed_demo
 from .web import create_app
 
 definition = ServiceDefinition(
@@ -15,6 +17,7 @@ definition = ServiceDefinition(
     metadata=metadata,
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
     create_app=create_app,
-    handlers=[],
+    handlers=HANDLERS,
+    seed_demo=seed_demo,
     web_port=8000,
 )

@@ -1,7 +1,36 @@
 """The intake web app factory (gunicorn: `gunicorn 'intake.entrypoints.web:create_app()'`)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import g, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from intake.domain import statuses
+from zairyu_shared.events.contracts import LANGUAGES
 from zairyu_shared.web import broker_check, create_base_app, database_check
+
+from . import gate, labels
+from .limits import limiter
+from .messages import message
+
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "vi": "Tiếng Việt", "zh_Hans": "简体中文", "ko": "한국어",
+                  "pt_BR": "Português (Brasil)", "tl": "Tagalog", "ne": "नेपाली"}
+LANG_COOKIE = "zairyu_lang"
+
+
+def select_locale() -> str:
+    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE) or session.get("lang")
+    if wanted in LANGUAGES:
+        return wanted
+    best = request.accept_languages.best_match([lang.replace("_", "-") for lang in LANGUAGES] + ["zh", "pt", "fil"])
+    aliases = {"zh": "zh_Hans", "pt": "pt_BR", "fil": "tl"}
+    if best:
+        best = aliases.get(best, best.replace("-", "_"))
+        if best in LANGUAGES:
+            return best
+    return "ja"
 
 
 def create_app(runtime=None):
@@ -15,6 +44,49 @@ def create_app(runtime=None):
         "database": database_check(runtime.engine),
         "broker": broker_check(runtime.settings.amqp_url),
     })
-    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+    settings = runtime.settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key or "embedded-only",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        SESSION_COOKIE_NAME="zairyu_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a slow form never fails on it
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
     app.extensions["zairyu_runtime"] = runtime
+    csrf = CSRFProtect(app)
+    Babel(app, locale_selector=select_locale)
+    gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
+    limiter.init_app(app)
+
+    from .blueprints import BLUEPRINTS
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    csrf.exempt(BLUEPRINTS[-1])  # the JSON API: custom-header check instead (see blueprints/api.py)
+
+    @app.context_processor
+    def _globals():
+        return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
+                "label": labels.label, "status_names": statuses.BY_CODE,
+                "logged_in": bool(session.get("applicant_id"))}
+
+    @app.after_request
+    def _remember_language(response):
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                                secure=settings.public_url.startswith("https://"))
+        if getattr(g, "no_store", True) and request.path not in ("/healthz", "/readyz", "/metrics"):
+            response.headers.setdefault("Cache-Control", "no-store")  # personal pages never cached
+        return response
+
+    from .errors import install as install_errors
+
+    install_errors(app)
     return app

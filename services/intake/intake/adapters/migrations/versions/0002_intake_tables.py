@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('address', sa.LargeBinary(), nullable=False),
         sa.Column('cert_serial', sa.String(80), nullable=False),
         sa.Column('cert_issuer', sa.String(400), nullable=False),
+        sa.Column('holder_lookup', sa.String(64), nullable=False),
         sa.Column('auth_subject', sa.String(200), nullable=True, unique=True),
         sa.Column('password_hash', sa.String(200), nullable=True),
         sa.Column('totp_secret', sa.LargeBinary(), nullable=True),
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index('ix_applicants_holder_lookup', 'applicants', ['holder_lookup'])
     op.create_table(
         'challenges',
         sa.Column('nonce', sa.String(64), primary_key=True, nullable=False),
@@ -65,6 +67,24 @@ def upgrade() -> None:
         sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_notices_applicant_id', 'notices', ['applicant_id'])
+    op.create_table(
+        'signing_requests',
+        sa.Column('code', sa.String(20), primary_key=True, nullable=False),
+        sa.Column('applicant_id', sa.String(36), nullable=True),
+        sa.Column('idempotency_key', sa.String(80), nullable=True, unique=True),
+        sa.Column('purpose', sa.String(20), nullable=False),
+        sa.Column('subject_id', sa.String(36), nullable=True),
+        sa.Column('content', sa.LargeBinary(), nullable=False),
+        sa.Column('content_sha256', sa.String(64), nullable=False),
+        sa.Column('description', sa.LargeBinary(), nullable=False),
+        sa.Column('extra', sa.LargeBinary(), nullable=True),
+        sa.Column('signature_cms', sa.String(None), nullable=True),
+        sa.Column('status', sa.String(20), nullable=False),
+        sa.Column('result', sa.String(None), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index('ix_signing_requests_applicant_id', 'signing_requests', ['applicant_id'])
     op.create_table(
         'timeline_entries',
         sa.Column('id', sa.Integer(), primary_key=True, autoincrement=True, nullable=False),
@@ -130,23 +150,6 @@ def upgrade() -> None:
         sa.Column('submitted_application_id', sa.String(36), nullable=True),
     )
     op.create_index('ix_drafts_applicant_id', 'drafts', ['applicant_id'])
-    op.create_table(
-        'signing_requests',
-        sa.Column('code', sa.String(20), primary_key=True, nullable=False),
-        sa.Column('applicant_id', sa.String(36), sa.ForeignKey('applicants.id'), nullable=False),
-        sa.Column('purpose', sa.String(20), nullable=False),
-        sa.Column('subject_id', sa.String(36), nullable=True),
-        sa.Column('content', sa.LargeBinary(), nullable=False),
-        sa.Column('content_sha256', sa.String(64), nullable=False),
-        sa.Column('description', sa.LargeBinary(), nullable=False),
-        sa.Column('extra', sa.LargeBinary(), nullable=True),
-        sa.Column('signature_cms', sa.String(None), nullable=True),
-        sa.Column('status', sa.String(20), nullable=False),
-        sa.Column('result', sa.String(None), nullable=True),
-        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_index('ix_signing_requests_applicant_id', 'signing_requests', ['applicant_id'])
     op.create_table(
         'tokens',
         sa.Column('token_hash', sa.String(64), primary_key=True, nullable=False),

@@ -1,0 +1,313 @@
+"""Accounts: registration with the card, e-mail verification, passwords, TOTP, card login, re-binding.
+
+The account's name, date of birth, sex and address come only from the signing service's
+verified certificate evidence (never typed in, never the Individual Number).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from intake.adapters import passwords
+from intake.adapters.tables import applicants, challenges, tokens
+from intake.domain import canonical
+from intake.domain.fields import EMAIL_RE
+from intake.domain.normalise import text as norm_text
+from zairyu_shared.events import new_event
+
+from . import context, signing_requests
+from .common import aware, keyed_hash, new_id, now, token, token_hash
+
+EMAIL_LINK_HOURS = 24
+RESET_LINK_MINUTES = 60
+CHALLENGE_MINUTES = 5
+
+
+class AccountError(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    date_of_birth: str
+    sex: str
+    address: str
+
+    @classmethod
+    def from_evidence(cls, evidence: dict) -> "Holder":
+        h = evidence.get("holder") or {}
+        if not all(h.get(k) for k in ("name", "date_of_birth", "sex", "address")):
+            raise AccountError("register.no_holder")
+        return cls(str(h["name"]), str(h["date_of_birth"]), str(h["sex"]), str(h["address"]))
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "date_of_birth": self.date_of_birth, "sex": self.sex, "address": self.address}
+
+
+def _secret(runtime) -> str:
+    return runtime.settings.secret_key or "embedded-only"
+
+
+def email_lookup(runtime, email: str) -> str:
+    return keyed_hash(_secret(runtime), "email", email)
+
+
+def holder_lookup(runtime, holder: Holder) -> str:
+    return keyed_hash(_secret(runtime), "holder", holder.name, holder.date_of_birth, holder.sex)
+
+
+def clean_email(raw: str) -> str:
+    email = norm_text(raw).lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise AccountError("error.email")
+    return email
+
+
+# --- challenges -------------------------------------------------------------------------------
+def new_challenge(session, purpose: str) -> str:
+    nonce = token()
+    session.execute(challenges.insert().values(nonce=nonce, purpose=purpose, created_at=now()))
+    return nonce
+
+
+def use_challenge(session, nonce: str, purpose: str) -> bool:
+    row = session.execute(sa.select(challenges).where(challenges.c.nonce == nonce)).first()
+    if row is None or row.purpose != purpose or row.used_at is not None:
+        return False
+    if aware(row.created_at) < now() - timedelta(minutes=CHALLENGE_MINUTES):
+        return False
+    done = session.execute(challenges.update().where(challenges.c.nonce == nonce, challenges.c.used_at.is_(None))
+                           .values(used_at=now()))
+    return done.rowcount == 1
+
+
+# --- registration -----------------------------------------------------------------------------
+def start_registration(runtime, session, email_raw: str, language: str) -> str:
+    """A registration statement to sign with the card; returns the signing code."""
+    email = clean_email(email_raw)
+    nonce = new_challenge(session, "register")
+    statement = canonical.statement("registration", nonce=nonce, origin=runtime.settings.public_url,
+                                    purpose="register an account on Zairyu", issued_at=now().isoformat())
+    return signing_requests.create(runtime, session, purpose="register", content=statement, applicant_id=None,
+                                   description="Zairyu: register an account (registration statement)",
+                                   extra={"email": email, "language": language, "nonce": nonce})
+
+
+@signing_requests.completion("register")
+def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
+    extra = signing_requests.extra_of(row)
+    if not use_challenge(session, extra["nonce"], "register"):
+        return {"ok": False, "error": "register.challenge_expired"}
+    verdict = context.signing(runtime).verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    if not verdict.valid:
+        return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
+    holder = Holder.from_evidence(verdict.evidence)
+    lookup_email = email_lookup(runtime, extra["email"])
+    if session.execute(sa.select(applicants.c.id).where(applicants.c.email_lookup == lookup_email)).first():
+        return {"ok": False, "error": "register.email_taken"}
+    if session.execute(sa.select(applicants.c.id).where(applicants.c.holder_lookup == holder_lookup(runtime, holder))).first():
+        # A renewed card of an existing account: log in and re-bind instead of a second account.
+        return {"ok": False, "error": "register.already_registered"}
+    applicant_id = new_id()
+    session.execute(applicants.insert().values(
+        id=applicant_id, email=extra["email"], email_lookup=lookup_email, language=extra["language"],
+        name=holder.name, date_of_birth=holder.date_of_birth, sex=holder.sex, address=holder.address,
+        cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
+        holder_lookup=holder_lookup(runtime, holder), created_at=now(),
+    ))
+    request_email_verification(runtime, session, applicant_id)
+    return {"ok": True, "applicant_id": applicant_id}
+
+
+def _link(runtime, path: str) -> str:
+    return runtime.settings.public_url.rstrip("/") + path
+
+
+def _new_token(session, applicant_id: str, purpose: str, lifetime: timedelta) -> tuple[str, object]:
+    value = token()
+    expires = now() + lifetime
+    session.execute(tokens.insert().values(token_hash=token_hash(value), applicant_id=applicant_id, purpose=purpose,
+                                           expires_at=expires))
+    return value, expires
+
+
+def _use_token(session, value: str, purpose: str) -> str:
+    row = session.execute(sa.select(tokens).where(tokens.c.token_hash == token_hash(value or ""))).first()
+    if row is None or row.purpose != purpose or row.used_at is not None or aware(row.expires_at) < now():
+        raise AccountError("account.link_invalid")
+    session.execute(tokens.update().where(tokens.c.token_hash == row.token_hash).values(used_at=now()))
+    return row.applicant_id
+
+
+def get(session, applicant_id: str):
+    return session.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
+
+
+def request_email_verification(runtime, session, applicant_id: str) -> None:
+    person = get(session, applicant_id)
+    value, expires = _new_token(session, applicant_id, "verify_email", timedelta(hours=EMAIL_LINK_HOURS))
+    runtime.stage(session, new_event("applicant.email_verification_requested", {
+        "applicant_id": applicant_id, "email": person.email, "language": person.language,
+        "verify_url": _link(runtime, f"/register/verify/{value}"), "expires_at": expires,
+    }, source="intake", correlation_id=applicant_id))
+
+
+def verify_email(session, value: str) -> str:
+    """Marks the e-mail verified; returns a token to choose the password with."""
+    applicant_id = _use_token(session, value, "verify_email")
+    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(email_verified_at=now()))
+    follow, _ = _new_token(session, applicant_id, "set_password", timedelta(hours=EMAIL_LINK_HOURS))
+    return follow
+
+
+def set_password(runtime, session, value: str, password: str, purpose: str = "set_password") -> str:
+    problem = passwords.password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    applicant_id = _use_token(session, value, purpose)
+    person = get(session, applicant_id)
+    first_time = person.password_hash is None
+    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(
+        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None))
+    if first_time:
+        runtime.stage(session, new_event("applicant.registered", {
+            "applicant_id": applicant_id, "email": person.email, "language": person.language,
+            "display_name": person.name[:200],
+        }, source="intake", correlation_id=applicant_id))
+    return applicant_id
+
+
+def request_password_reset(runtime, session, email_raw: str) -> None:
+    """Always looks the same from outside, whether or not the address has an account."""
+    try:
+        email = clean_email(email_raw)
+    except AccountError:
+        return
+    person = session.execute(sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
+    if person is None or person.email_verified_at is None:
+        return
+    value, expires = _new_token(session, person.id, "reset_password", timedelta(minutes=RESET_LINK_MINUTES))
+    runtime.stage(session, new_event("applicant.password_reset_requested", {
+        "applicant_id": person.id, "email": person.email, "language": person.language,
+        "reset_url": _link(runtime, f"/login/reset/{value}"), "expires_at": expires,
+    }, source="intake", correlation_id=person.id))
+
+
+# --- login ------------------------------------------------------------------------------------
+def password_login(runtime, session, email_raw: str, password: str):
+    """(applicant row, None) when e-mail and password match, else (None, error key).
+
+    Failures are returned, not raised, so the caller's transaction commits the failure counter and
+    the lock. Unknown address and wrong password give the same key (no account enumeration).
+    """
+    try:
+        email = clean_email(email_raw)
+    except AccountError:
+        passwords.verify_password(None, password)
+        return None, "login.failed"
+    person = session.execute(sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
+    if person is None:
+        passwords.verify_password(None, password)
+        return None, "login.failed"
+    if person.locked_until is not None and aware(person.locked_until) > now():
+        return None, "login.locked"
+    if not passwords.verify_password(person.password_hash, password):
+        failures = person.failed_logins + 1
+        values = {"failed_logins": failures}
+        if failures >= runtime.settings.lockout_after:
+            values = {"failed_logins": 0, "locked_until": now() + timedelta(minutes=runtime.settings.lockout_minutes)}
+        session.execute(applicants.update().where(applicants.c.id == person.id).values(**values))
+        return None, "login.locked" if "locked_until" in values else "login.failed"
+    if person.email_verified_at is None:
+        return None, "login.unverified"
+    updates = {"failed_logins": 0, "locked_until": None}
+    if passwords.needs_rehash(person.password_hash):
+        updates["password_hash"] = passwords.hash_password(password)
+    session.execute(applicants.update().where(applicants.c.id == person.id).values(**updates))
+    return person, None
+
+
+def check_totp(session, applicant_id: str, code: str) -> bool:
+    person = get(session, applicant_id)
+    return passwords.totp_ok(person.totp_secret, code)
+
+
+def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
+    if not passwords.totp_ok(secret, code):
+        raise AccountError("totp.wrong_code")
+    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=secret))
+
+
+def disable_totp(session, applicant_id: str) -> None:
+    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=None))
+
+
+def card_login(runtime, session, auth_token: dict, nonce: str):
+    """Web eID-style login: the nonce must be ours and fresh, the token verified by the signing service."""
+    if not use_challenge(session, nonce, "card_login"):
+        raise AccountError("login.challenge_expired")
+    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
+    if not verdict.valid:
+        raise AccountError("login.card_invalid")
+    subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
+    person = session.execute(sa.select(applicants).where(applicants.c.auth_subject == subject)).first() if subject else None
+    if person is None:
+        raise AccountError("login.card_not_linked")
+    return person
+
+
+def link_card_login(runtime, session, applicant_id: str, auth_token: dict, nonce: str) -> None:
+    """Bind the card's authentication certificate to a logged-in account (so the card can log in)."""
+    if not use_challenge(session, nonce, "card_login"):
+        raise AccountError("login.challenge_expired")
+    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
+    if not verdict.valid:
+        raise AccountError("login.card_invalid")
+    subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
+    other = session.execute(sa.select(applicants.c.id).where(applicants.c.auth_subject == subject)).first()
+    if other is not None and other.id != applicant_id:
+        raise AccountError("login.card_linked_elsewhere")
+    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(auth_subject=subject))
+
+
+# --- re-binding a renewed card ----------------------------------------------------------------
+def start_rebind(runtime, session, applicant_id: str, name_changed: bool) -> str:
+    nonce = new_challenge(session, "rebind")
+    statement = canonical.statement("rebind", nonce=nonce, applicant_id=applicant_id, origin=runtime.settings.public_url,
+                                    purpose="bind a renewed My Number Card to my Zairyu account",
+                                    name_changed=bool(name_changed), issued_at=now().isoformat())
+    return signing_requests.create(runtime, session, purpose="rebind", content=statement, applicant_id=applicant_id,
+                                   description="Zairyu: bind your renewed card to your account",
+                                   extra={"nonce": nonce, "name_changed": bool(name_changed)})
+
+
+@signing_requests.completion("rebind")
+def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
+    extra = signing_requests.extra_of(row)
+    if not use_challenge(session, extra["nonce"], "rebind"):
+        return {"ok": False, "error": "register.challenge_expired"}
+    person = get(session, row.applicant_id)
+    verdict = context.signing(runtime).verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    if not verdict.valid:
+        return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
+    holder = Holder.from_evidence(verdict.evidence)
+    same_person = holder.date_of_birth == person.date_of_birth and holder.sex == person.sex
+    # Documented case: a name change (marriage, corrected romanisation) is accepted only when the applicant
+    # declared it; date of birth and sex must still match. The address may change freely (a move).
+    if not same_person or (holder.name != person.name and not extra.get("name_changed")):
+        return {"ok": False, "error": "rebind.holder_mismatch"}
+    session.execute(applicants.update().where(applicants.c.id == person.id).values(
+        name=holder.name, address=holder.address, holder_lookup=holder_lookup(runtime, holder),
+        cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
+        auth_subject=None,  # the old card's login certificate is gone with the old card
+    ))
+    return {"ok": True, "applicant_id": person.id, "name_changed": holder.name != person.name}
+
+
+def expected_holder(person) -> dict:
+    return {"name": person.name, "date_of_birth": person.date_of_birth, "sex": person.sex, "address": person.address}

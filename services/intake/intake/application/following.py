@@ -1,0 +1,166 @@
+"""Following an application: the applicant's list, timeline and inbox, and what they can still do."""
+from __future__ import annotations
+
+import base64
+import json
+
+import sqlalchemy as sa
+
+from intake.adapters.tables import applications, attachments, document_requests, notices, timeline_entries
+from intake.domain import canonical, timeline
+from zairyu_shared.events import new_event
+
+from . import signing_requests
+from .common import aware, new_id, now
+
+
+class FollowError(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def mine(session, applicant_id: str):
+    return session.execute(sa.select(applications).where(applications.c.applicant_id == applicant_id)
+                           .order_by(applications.c.submitted_at.desc())).all()
+
+
+def get(session, applicant_id: str, application_id: str):
+    """The applicant's own application, or None: another's application does not exist for them."""
+    return session.execute(sa.select(applications).where(applications.c.id == application_id,
+                                                         applications.c.applicant_id == applicant_id)).first()
+
+
+def entries(session, application_id: str) -> list[dict]:
+    rows = session.execute(sa.select(timeline_entries).where(timeline_entries.c.application_id == application_id)
+                           .order_by(timeline_entries.c.occurred_at, timeline_entries.c.id)).all()
+    return [{"kind": r.kind, "occurred_at": aware(r.occurred_at), "detail": json.loads(r.detail or "{}")} for r in rows]
+
+
+def attachments_of(session, application_id: str):
+    return session.execute(sa.select(attachments).where(attachments.c.application_id == application_id)
+                           .order_by(attachments.c.created_at)).all()
+
+
+def open_requests(session, application_id: str):
+    return session.execute(sa.select(document_requests).where(document_requests.c.application_id == application_id,
+                                                              document_requests.c.answered_at.is_(None))).all()
+
+
+def inbox(session, applicant_id: str):
+    return session.execute(sa.select(notices).where(notices.c.applicant_id == applicant_id)
+                           .order_by(notices.c.created_at.desc())).all()
+
+
+def notice(session, applicant_id: str, notice_id: str):
+    row = session.execute(sa.select(notices).where(notices.c.id == notice_id, notices.c.applicant_id == applicant_id)).first()
+    if row is not None and row.read_at is None:
+        session.execute(notices.update().where(notices.c.id == notice_id).values(read_at=now()))
+    return row
+
+
+def unread_count(session, applicant_id: str) -> int:
+    return int(session.execute(sa.select(sa.func.count()).select_from(notices)
+                               .where(notices.c.applicant_id == applicant_id, notices.c.read_at.is_(None))).scalar())
+
+
+def public_status(session, receipt_number: str) -> dict | None:
+    """For the public verification page: no personal data, only whether it is pending and since when."""
+    row = session.execute(sa.select(applications.c.status, applications.c.received_at, applications.c.procedure,
+                                    applications.c.bureau, applications.c.closed_at)
+                          .where(applications.c.receipt_number == receipt_number)).first()
+    if row is None:
+        return None
+    return {"pending": timeline.is_open(row.status) or row.status == "withdrawal_requested",
+            "since": aware(row.received_at), "procedure": row.procedure, "bureau": row.bureau,
+            "closed": row.status in timeline.TERMINAL or row.status in ("approved", "card_issued", "card_dispatched")}
+
+
+# --- answering a request for documents ----------------------------------------------------------
+def answer_documents(runtime, session, person, application_id: str, request_id: str, message: str) -> None:
+    app = get(session, person.id, application_id)
+    if app is None:
+        raise FollowError("error.not_found")
+    req = session.execute(sa.select(document_requests).where(document_requests.c.request_id == request_id,
+                                                             document_requests.c.application_id == app.id)).first()
+    if req is None:
+        raise FollowError("error.not_found")
+    if req.answered_at is not None:
+        raise FollowError("documents.already_answered")
+    files = session.execute(sa.select(attachments).where(attachments.c.request_id == request_id,
+                                                         attachments.c.applicant_id == person.id)).all()
+    if not files:
+        raise FollowError("documents.none_attached")
+    at = now()
+    session.execute(attachments.update().where(attachments.c.request_id == request_id,
+                                               attachments.c.applicant_id == person.id).values(application_id=app.id))
+    session.execute(document_requests.update().where(document_requests.c.request_id == request_id).values(answered_at=at))
+    runtime.stage(session, new_event("application.documents_submitted", {
+        "application_id": app.id, "applicant_id": person.id, "request_id": request_id, "message": (message or "")[:4000],
+        "attachments": [{"sha256": f.sha256, "media_type": f.media_type, "size": f.size, "kind": f.kind} for f in files],
+        "submitted_at": at,
+    }, source="intake", correlation_id=app.id))
+    _add_entry(session, app, "documents_submitted", at, {"files": len(files)})
+    _move(session, app.id, "under_examination")
+
+
+# --- signed correction request and withdrawal ---------------------------------------------------
+def start_signed_action(runtime, session, person, application_id: str, action: str, message: str) -> str:
+    """A signing code for a correction request or a withdrawal of an open application."""
+    app = get(session, person.id, application_id)
+    if app is None:
+        raise FollowError("error.not_found")
+    if not timeline.is_open(app.status):
+        raise FollowError("follow.not_open")
+    message = (message or "").strip()
+    if action == "correction" and not message:
+        raise FollowError("error.required")
+    action_id = new_id()
+    statement = canonical.statement(action, application_id=app.id, applicant_id=person.id, action_id=action_id,
+                                    provisional_number=app.provisional_number, receipt_number=app.receipt_number,
+                                    message=message[:4000], issued_at=now().isoformat())
+    label = "correction request" if action == "correction" else "withdrawal"
+    return signing_requests.create(runtime, session, purpose=action, content=statement, applicant_id=person.id,
+                                   subject_id=app.id, description=f"Zairyu: {label} for {app.provisional_number}",
+                                   extra={"action_id": action_id, "message": message[:4000]})
+
+
+def _signed_action(event_type: str, entry_kind: str, status: str | None):
+    def complete(runtime, session, row, cms_der: bytes) -> dict:
+        extra = signing_requests.extra_of(row)
+        app = session.execute(sa.select(applications).where(applications.c.id == row.subject_id)).first()
+        if not timeline.is_open(app.status):
+            return {"ok": False, "error": "follow.not_open"}
+        at = now()
+        content_b64 = row.content
+        sig_b64 = base64.b64encode(cms_der).decode()
+        if event_type == "application.correction_requested":
+            payload = {"correction_id": extra["action_id"], "message": extra["message"], "requested_at": at}
+        else:
+            payload = {"reason": extra["message"], "withdrawn_at": at}
+        runtime.stage(session, new_event(event_type, {
+            "application_id": app.id, "applicant_id": app.applicant_id, "signed_content_b64": content_b64,
+            "signature_cms_b64": sig_b64, **payload}, source="intake", correlation_id=app.id))
+        _add_entry(session, app, entry_kind, at, {})
+        if status:
+            _move(session, app.id, status)
+        return {"ok": True, "application_id": app.id}
+    return complete
+
+
+signing_requests.COMPLETIONS["correction"] = _signed_action("application.correction_requested", "correction_requested", None)
+signing_requests.COMPLETIONS["withdrawal"] = _signed_action("application.withdrawn", "withdrawal_requested",
+                                                            "withdrawal_requested")
+
+
+def _add_entry(session, app, kind: str, at, detail: dict, event_id: str | None = None) -> None:
+    session.execute(timeline_entries.insert().values(application_id=app.id, applicant_id=app.applicant_id, kind=kind,
+                                                     occurred_at=at, detail=json.dumps(detail, ensure_ascii=False, default=str),
+                                                     event_id=event_id))
+
+
+def _move(session, application_id: str, target: str | None, **values) -> None:
+    current = session.execute(sa.select(applications.c.status).where(applications.c.id == application_id)).scalar()
+    status = timeline.advance(current, target)
+    session.execute(applications.update().where(applications.c.id == application_id)
+                    .values(status=status, updated_at=now(), **values))

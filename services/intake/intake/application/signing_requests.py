@@ -1,0 +1,111 @@
+"""One-time signing codes: the page shows a code, the applicant's desktop signer redeems it.
+
+``GET /api/v1/signing-requests/<code>`` gives the bytes and what they mean; the signer posts the
+detached CMS back, and the purpose's completion function runs (register, re-bind, submit,
+correct, withdraw). The code is single use: once a signature is accepted, a replay gets the same
+result and never runs the purpose twice. The browser extension posts to the same endpoint.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from typing import Callable
+
+import sqlalchemy as sa
+
+from intake.adapters.tables import signing_requests as t
+from intake.domain import canonical
+
+from .common import aware, now, signing_code
+
+COMPLETIONS: dict[str, Callable] = {}  # purpose -> func(runtime, session, row, cms_der) -> result dict
+
+
+class SigningRequestError(Exception):
+    def __init__(self, key: str, status: int = 400):
+        super().__init__(key)
+        self.key = key
+        self.status = status
+
+
+def completion(purpose: str):
+    def register(func):
+        COMPLETIONS[purpose] = func
+        return func
+    return register
+
+
+def create(runtime, session, *, purpose: str, content: bytes, description: str, applicant_id: str | None,
+           subject_id: str | None = None, extra: dict | None = None, idempotency_key: str | None = None) -> str:
+    """A new code (or the existing one for the same idempotency key: a double click shows one code)."""
+    if idempotency_key:
+        found = session.execute(sa.select(t).where(t.c.idempotency_key == idempotency_key)).first()
+        if found is not None:
+            if found.applicant_id != applicant_id:
+                raise SigningRequestError("error.conflict", 409)
+            return found.code
+    code = signing_code()
+    created = now()
+    session.execute(t.insert().values(
+        code=code, applicant_id=applicant_id, idempotency_key=idempotency_key, purpose=purpose, subject_id=subject_id,
+        content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content), description=description,
+        extra=json.dumps(extra or {}, ensure_ascii=False, default=str), status="pending",
+        created_at=created, expires_at=created + timedelta(minutes=runtime.settings.signing_code_minutes),
+    ))
+    return code
+
+
+def load(session, code: str):
+    return session.execute(sa.select(t).where(t.c.code == code)).first()
+
+
+def for_signer(session, code: str) -> dict:
+    """What the desktop signer needs: the bytes, their digest, and a description to show."""
+    row = load(session, code)
+    if row is None:
+        raise SigningRequestError("signing.unknown_code", 404)
+    if row.status == "pending" and aware(row.expires_at) < now():
+        raise SigningRequestError("signing.expired", 410)
+    if row.status != "pending":
+        raise SigningRequestError("signing.already_used", 409)
+    return {"code": row.code, "purpose": row.purpose, "content_b64": row.content, "content_sha256": row.content_sha256,
+            "description": row.description, "expires_at": aware(row.expires_at).isoformat()}
+
+
+def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
+    """Accept a signature for ``code`` and complete its purpose (once)."""
+    row = session.execute(sa.select(t).where(t.c.code == code).with_for_update()).first()
+    if row is None:
+        raise SigningRequestError("signing.unknown_code", 404)
+    if row.status in ("done", "failed"):
+        return json.loads(row.result or "{}")  # a retry of the same post: same answer
+    if aware(row.expires_at) < now():
+        raise SigningRequestError("signing.expired", 410)
+    if not signature_der or len(signature_der) > 64 * 1024:
+        raise SigningRequestError("signing.bad_signature")
+    result = COMPLETIONS[row.purpose](runtime, session, row, signature_der)
+    status = "done" if result.get("ok") else "failed"
+    session.execute(t.update().where(t.c.code == code).values(
+        status=status, signature_cms=base64.b64encode(signature_der).decode(),
+        result=json.dumps(result, ensure_ascii=False)))
+    return result
+
+
+def outcome(session, code: str) -> tuple[str, dict]:
+    """(status, result) for the waiting page."""
+    row = load(session, code)
+    if row is None:
+        return "unknown", {}
+    status = row.status
+    if status == "pending" and aware(row.expires_at) < now():
+        status = "expired"
+    return status, json.loads(row.result or "{}")
+
+
+def content_of(row) -> bytes:
+    return base64.b64decode(row.content)
+
+
+def extra_of(row) -> dict:
+    return json.loads(row.extra or "{}")

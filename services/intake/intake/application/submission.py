@@ -1,0 +1,126 @@
+"""Sign and submit: the exact bytes, a one-time signing code, and an idempotent submission.
+
+The review page carries an idempotency key; preparing twice with it gives the same code, and a
+signature posted twice (or two codes signed for one draft) never makes two applications.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+import sqlalchemy as sa
+
+from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
+from intake.domain import bureaus, canonical, fees, form, numbers, procedures, statuses
+from zairyu_shared.events import new_event
+
+from . import accounts, drafting, signing_requests
+from .common import new_id, now, today_jst
+
+
+class NotReady(Exception):
+    """The draft cannot be signed yet: per-field errors (message keys) and missing attachments."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def review(session, person, draft) -> dict:
+    """Everything the review page shows: validated values, errors, fee, bureau, attachments."""
+    choice = form.Choice(draft.procedure, drafting.bundled(draft))
+    values, errors = form.validate(choice, drafting.data(draft), today_jst())
+    files = drafting.attachments_of_draft(session, person.id, draft.id)
+    if not any(a.kind == "photo" for a in files):
+        errors["photo"] = "upload.photo_missing"
+    bureau = bureaus.bureau_for_address(person.address)
+    if bureau is None:
+        errors["address"] = "routing.no_bureau"
+    governing = procedures.governing_status(form.request_of(choice, values))
+    return {
+        "choice": choice, "values": values, "errors": errors, "attachments": files, "bureau": bureau,
+        "fee_lines": fees.lines(choice.procedure, choice.bundled, values.get("reentry_type")),
+        "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
+        "sections": form.sections_for(choice, governing), "governing_status": governing,
+    }
+
+
+def _document(person, draft, application_id: str, r: dict) -> bytes:
+    return canonical.signed_document(
+        application_id=application_id, applicant_id=person.id, procedure=draft.procedure, bundled=r["choice"].bundled,
+        form=r["values"], holder=accounts.expected_holder(person),
+        attachments=[{"sha256": a.sha256, "kind": a.kind, "media_type": a.media_type, "size": a.size} for a in r["attachments"]],
+        extra={"bureau": r["bureau"], "fee_yen": r["fee_total"]},
+    )
+
+
+def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> str:
+    """The signing code for this draft's exact bytes (same key -> same code)."""
+    draft = drafting.get(session, person.id, draft_id)
+    if draft is None:
+        raise drafting.DraftError("error.not_found")
+    key = f"submit:{person.id}:{idempotency_key}"
+    existing = session.execute(sa.select(signing_requests.t.c.code).where(signing_requests.t.c.idempotency_key == key)).first()
+    if existing:
+        return existing.code
+    if draft.submitted_application_id:
+        raise drafting.DraftError("submit.already_submitted")
+    r = review(session, person, draft)
+    if r["errors"]:
+        raise NotReady(r["errors"])
+    application_id = new_id()
+    content = _document(person, draft, application_id, r)
+    names = "+".join([procedures.NAMES_JA[draft.procedure]] + [procedures.NAMES_JA[b] for b in r["choice"].bundled])
+    return signing_requests.create(
+        runtime, session, purpose="submit", content=content, applicant_id=person.id, subject_id=draft.id,
+        idempotency_key=key, description=f"Zairyu application {names} ({canonical.digest(content)[:16]})",
+        extra={"application_id": application_id, "idempotency_key": idempotency_key},
+    )
+
+
+@signing_requests.completion("submit")
+def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
+    extra = signing_requests.extra_of(row)
+    draft = session.execute(sa.select(drafts).where(drafts.c.id == row.subject_id)).first()
+    if draft.submitted_application_id:  # another code for the same draft was signed first
+        app = get_any(session, draft.submitted_application_id)
+        return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
+    person = session.execute(sa.select(applicants).where(applicants.c.id == row.applicant_id)).first()
+    content = signing_requests.content_of(row)
+    doc = json.loads(content)
+    submitted_at = now()
+    application_id = extra["application_id"]
+    provisional = numbers.provisional_number(today_jst())
+    form_values = doc["form"]
+    status_code = form_values.get("current_status") or form_values.get("desired_status")
+    fee = doc["fee_yen"]
+    session.execute(applications.insert().values(
+        id=application_id, applicant_id=person.id, idempotency_key=extra["idempotency_key"],
+        provisional_number=provisional, procedure=doc["procedure"], bundled=",".join(doc["bundled"]), status="submitted",
+        bureau=doc["bureau"], language=person.language, fee_yen=fee, form=json.dumps(form_values, ensure_ascii=False),
+        signed_content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content),
+        signature_cms=base64.b64encode(cms_der).decode(), submitted_at=submitted_at, updated_at=submitted_at,
+    ))
+    session.execute(drafts.update().where(drafts.c.id == draft.id).values(submitted_application_id=application_id))
+    session.execute(attachments.update().where(attachments.c.draft_id == draft.id).values(application_id=application_id))
+    session.execute(timeline_entries.insert().values(
+        application_id=application_id, applicant_id=person.id, kind="submitted", occurred_at=submitted_at,
+        detail=json.dumps({"provisional_number": provisional})))
+    status = statuses.get(status_code)
+    runtime.stage(session, new_event("application.submitted", {
+        "application_id": application_id, "applicant_id": person.id, "provisional_number": provisional,
+        "procedure": doc["procedure"], "bundled": doc["bundled"], "status_of_residence": status.code if status else status_code,
+        "desired_status": form_values.get("desired_status"), "nationality": form_values.get("nationality", "")[:80],
+        "bureau": doc["bureau"], "language": person.language, "submitted_at": submitted_at,
+        "period_of_stay_expiry": form_values.get("period_expiry"), "card_by_mail": True,
+        "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": canonical.digest(content),
+        "signature_cms_b64": base64.b64encode(cms_der).decode(),
+        "attachments": [{"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}
+                        for a in doc["attachments"]],
+        "expected_holder": accounts.expected_holder(person),
+    }, source="intake", correlation_id=application_id))
+    return {"ok": True, "application_id": application_id, "provisional_number": provisional}
+
+
+def get_any(session, application_id: str):
+    return session.execute(sa.select(applications).where(applications.c.id == application_id)).first()

@@ -1,0 +1,159 @@
+"""Marshmallow schemas of the JSON API; the OpenAPI document is generated from these (apispec)."""
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields, validate
+
+from intake.domain import procedures
+
+
+class Error(Schema):
+    error = fields.String(required=True, metadata={"description": "message key"})
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "field -> message key"})
+
+
+class SigningRequest(Schema):
+    code = fields.String(required=True)
+    purpose = fields.String(required=True)
+    content_b64 = fields.String(required=True, metadata={"description": "the exact bytes to sign"})
+    content_sha256 = fields.String(required=True)
+    description = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class SignatureIn(Schema):
+    signature_b64 = fields.String(required=True, metadata={"description": "detached CMS SignedData, DER, base64"})
+
+
+class SigningResult(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "signed", "done", "failed", "expired", "unknown"]))
+    ok = fields.Boolean()
+    error = fields.String(allow_none=True)
+    application_id = fields.String()
+    provisional_number = fields.String()
+
+
+class Login(Schema):
+    email = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    totp = fields.String(load_default=None)
+
+
+class EligibilityIn(Schema):
+    procedure = fields.String(required=True, validate=validate.OneOf(procedures.ALL))
+    bundled = fields.List(fields.String(validate=validate.OneOf(procedures.BUNDLED_ONLY)), load_default=list)
+    current_status = fields.String(load_default=None)
+    desired_status = fields.String(load_default=None)
+    period_expiry = fields.Date(load_default=None)
+    event_date = fields.Date(load_default=None)
+
+
+class EligibilityOut(Schema):
+    eligible = fields.Boolean(required=True)
+    problems = fields.List(fields.Dict(), required=True)
+    fee_yen = fields.Integer()
+
+
+class DraftIn(Schema):
+    procedure = fields.String(required=True, validate=validate.OneOf(procedures.MAIN))
+    bundled = fields.List(fields.String(validate=validate.OneOf(procedures.BUNDLED_ONLY)), load_default=list)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(), load_default=dict)
+
+
+class DraftOut(Schema):
+    id = fields.String(required=True)
+    procedure = fields.String(required=True)
+    bundled = fields.List(fields.String())
+    fields_ = fields.Dict(data_key="fields")
+    errors = fields.Dict(keys=fields.String(), values=fields.String())
+    attachments = fields.List(fields.Dict())
+
+
+class SubmitIn(Schema):
+    idempotency_key = fields.UUID(required=True)
+
+
+class TimelineEntry(Schema):
+    kind = fields.String(required=True)
+    occurred_at = fields.DateTime(required=True)
+    detail = fields.Dict()
+
+
+class ApplicationOut(Schema):
+    id = fields.String(required=True)
+    provisional_number = fields.String(required=True)
+    receipt_number = fields.String(allow_none=True)
+    procedure = fields.String(required=True)
+    bundled = fields.List(fields.String())
+    status = fields.String(required=True)
+    bureau = fields.String(required=True)
+    fee_yen = fields.Integer()
+    submitted_at = fields.DateTime()
+    timeline = fields.List(fields.Nested(TimelineEntry))
+
+
+class ReceiptStatus(Schema):
+    receipt_number = fields.String(required=True)
+    found = fields.Boolean(required=True)
+    pending = fields.Boolean()
+    since = fields.DateTime(allow_none=True)
+
+
+class DocumentsAnswer(Schema):
+    message = fields.String(load_default="")
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="Zairyu intake API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Applicant operations. Session cookie auth (POST /api/v1/session); "
+                                        "state-changing calls need the header X-Zairyu-Api: 1."})
+    for schema in (Error, SigningRequest, SignatureIn, SigningResult, Login, EligibilityIn, EligibilityOut, DraftIn,
+                   DraftOut, SubmitIn, ApplicationOut, ReceiptStatus, DocumentsAnswer):
+        spec.components.schema(schema.__name__, schema=schema)
+
+    def op(summary, request=None, response=None, status="200", params=()):
+        o = {"summary": summary, "responses": {status: {"description": "OK"}, "default": {
+            "description": "error", "content": {"application/json": {"schema": "Error"}}}}}
+        if response:
+            o["responses"][status]["content"] = {"application/json": {"schema": response}}
+        if request:
+            o["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+        if params:
+            o["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}} for p in params]
+        return o
+
+    spec.path("/api/v1/session", operations={"post": op("Log in with e-mail, password and TOTP", "Login"),
+                                             "delete": op("Log out")})
+    spec.path("/api/v1/eligibility", operations={"post": op("Check eligibility and fee", "EligibilityIn", "EligibilityOut")})
+    spec.path("/api/v1/drafts", operations={"post": op("Start a draft", "DraftIn", "DraftOut", "201")})
+    spec.path("/api/v1/drafts/{draft_id}", operations={
+        "get": op("A draft with its validation errors", response="DraftOut", params=("draft_id",)),
+        "put": op("Save fields (autosave)", "DraftIn", "DraftOut", params=("draft_id",))})
+    spec.path("/api/v1/drafts/{draft_id}/attachments", operations={"post": {
+        "summary": "Upload a file (multipart: file, kind)", "parameters": [
+            {"in": "path", "name": "draft_id", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "stored"}, "400": {"description": "refused",
+                                                                "content": {"application/json": {"schema": "Error"}}}}}})
+    spec.path("/api/v1/drafts/{draft_id}/signing-requests", operations={
+        "post": op("Create the one-time signing code for submission (idempotent by key)", "SubmitIn", "SigningResult", "201",
+                   params=("draft_id",))})
+    spec.path("/api/v1/signing-requests/{code}", operations={
+        "get": op("For the desktop signer: the bytes to sign", response="SigningRequest", params=("code",))})
+    spec.path("/api/v1/signing-requests/{code}/signature", operations={
+        "post": op("For the signer or extension: post the detached CMS", "SignatureIn", "SigningResult", params=("code",))})
+    spec.path("/api/v1/signing-requests/{code}/status", operations={
+        "get": op("Whether the code was signed and its result", response="SigningResult", params=("code",))})
+    spec.path("/api/v1/applications", operations={"get": op("My applications", response={"type": "array", "items": "ApplicationOut"})})
+    spec.path("/api/v1/applications/{application_id}", operations={
+        "get": op("One application with its timeline", response="ApplicationOut", params=("application_id",))})
+    spec.path("/api/v1/applications/{application_id}/documents/{request_id}", operations={
+        "post": op("Answer a request for documents (after uploading with request_id)", "DocumentsAnswer",
+                   params=("application_id", "request_id"))})
+    spec.path("/api/v1/receipts/{receipt_number}", operations={
+        "get": op("Public: is this receipt number a pending application?", response="ReceiptStatus", params=("receipt_number",))})
+    return spec.to_dict()

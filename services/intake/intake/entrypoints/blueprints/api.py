@@ -1,0 +1,260 @@
+"""JSON API /api/v1: the same operations as the pages, for apps and the desktop signer.
+
+Cookie session auth; CSRF tokens are not used here, instead every state-changing call must carry
+the header ``X-Zairyu-Api: 1`` (a cross-site form cannot set it without a CORS preflight, which
+we never grant). The signer's endpoints are authorised by the one-time code itself.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, abort, g, jsonify, request
+from marshmallow import ValidationError
+
+from intake.adapters.upload_checks import UploadRefused
+from intake.application import accounts, drafting, following, signing_requests, submission
+from intake.application.common import normalise_code, today_jst
+from intake.domain import fees, form, normalise, procedures
+
+from .. import api_schemas as s
+from ..limits import LOGIN, PUBLIC_LOOKUP, SIGNER, limiter
+from ..messages import message
+from ..web_support import log_in, log_out, login_required, person, runtime, tx
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _require_api_header():
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.headers.get("X-Zairyu-Api") != "1":
+        return _error("api.header_missing", 400)
+    return None
+
+
+def _error(key: str, status: int, **extra):
+    return jsonify(error=key, message=message(key), **extra), status
+
+
+def _load(schema, data=None):
+    try:
+        return schema().load(data if data is not None else (request.get_json(silent=True) or {}))
+    except ValidationError as exc:
+        abort(_error_response("error.invalid", 422, fields=exc.messages))
+
+
+def _error_response(key, status, **extra):
+    resp = jsonify(error=key, message=message(key), **extra)
+    resp.status_code = status
+    return resp
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(s.build_spec())
+
+
+# --- session --------------------------------------------------------------------------------------
+@bp.post("/session")
+@limiter.limit(LOGIN)
+def session_login():
+    data = _load(s.Login)
+    with tx() as db:
+        who, error = accounts.password_login(runtime(), db, data["email"], data["password"])
+        if who is not None and who.totp_secret and not accounts.check_totp(db, who.id, data.get("totp") or ""):
+            who, error = None, "totp.wrong_code"
+    if who is None:
+        return _error(error, 401)
+    log_in(who.id)
+    return jsonify(applicant_id=who.id)
+
+
+@bp.delete("/session")
+def session_logout():
+    log_out()
+    return "", 204
+
+
+# --- eligibility and drafts -------------------------------------------------------------------------
+@bp.post("/eligibility")
+def eligibility():
+    data = _load(s.EligibilityIn)
+    req = procedures.Request(data["procedure"], tuple(data["bundled"]), data["current_status"], data["desired_status"],
+                             data["period_expiry"], data["event_date"])
+    verdict = procedures.check(req, today_jst())
+    out = {"eligible": verdict.eligible,
+           "problems": [{"field": f, "key": k, "message": message(k)} for f, k in verdict.problems]}
+    if data["procedure"] in procedures.MAIN:
+        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY])
+    return jsonify(s.EligibilityOut().dump(out))
+
+
+def _draft_out(db, draft):
+    choice = form.Choice(draft.procedure, drafting.bundled(draft))
+    _, errors = form.validate(choice, drafting.data(draft), today_jst())
+    files = drafting.attachments_of_draft(db, g.applicant_id, draft.id)
+    return s.DraftOut().dump({"id": draft.id, "procedure": draft.procedure, "bundled": list(choice.bundled),
+                              "fields_": drafting.data(draft), "errors": errors,
+                              "attachments": [{"id": f.id, "sha256": f.sha256, "kind": f.kind, "size": f.size,
+                                               "media_type": f.media_type} for f in files]})
+
+
+@bp.post("/drafts")
+@login_required
+def create_draft():
+    data = _load(s.DraftIn)
+    try:
+        with tx() as db:
+            draft_id = drafting.create(db, g.applicant_id, data["procedure"], data["bundled"])
+            if data["fields_"]:
+                drafting.save(db, g.applicant_id, draft_id, data["fields_"])
+            return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id))), 201
+    except drafting.DraftError as exc:
+        return _error(exc.key, 422)
+
+
+def _own_draft(db, draft_id):
+    draft = drafting.get(db, g.applicant_id, draft_id)
+    if draft is None or draft.submitted_application_id:
+        abort(_error_response("error.not_found", 404))
+    return draft
+
+
+@bp.get("/drafts/<draft_id>")
+@login_required
+def get_draft(draft_id):
+    with tx() as db:
+        return jsonify(_draft_out(db, _own_draft(db, draft_id)))
+
+
+@bp.put("/drafts/<draft_id>")
+@login_required
+def save_draft(draft_id):
+    body = request.get_json(silent=True) or {}
+    fields = body.get("fields") or {}
+    if not isinstance(fields, dict):
+        return _error("error.invalid", 422)
+    with tx() as db:
+        _own_draft(db, draft_id)
+        drafting.save(db, g.applicant_id, draft_id, {str(k): str(v) for k, v in fields.items()})
+        return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id)))
+
+
+@bp.post("/drafts/<draft_id>/attachments")
+@login_required
+def upload(draft_id):
+    upload = request.files.get("file")
+    try:
+        if upload is None:
+            raise UploadRefused("upload.empty")
+        with tx() as db:
+            _own_draft(db, draft_id)
+            row = drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", ""),
+                                          upload.filename, draft_id=draft_id)
+    except UploadRefused as exc:
+        return _error(exc.key, 400)
+    return jsonify(id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]), 201
+
+
+@bp.post("/drafts/<draft_id>/signing-requests")
+@login_required
+def prepare_submission(draft_id):
+    data = _load(s.SubmitIn)
+    try:
+        with tx() as db:
+            code = submission.prepare(runtime(), db, person(db), draft_id, str(data["idempotency_key"]))
+    except submission.NotReady as exc:
+        return _error("submit.not_ready", 422, fields=exc.errors)
+    except drafting.DraftError as exc:
+        return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
+    return jsonify(code=code, status="pending"), 201
+
+
+# --- the signer's endpoints (authorised by the code) ----------------------------------------------
+@bp.get("/signing-requests/<code>")
+@limiter.limit(SIGNER)
+def signing_request(code):
+    try:
+        with tx() as db:
+            return jsonify(signing_requests.for_signer(db, normalise_code(code)))
+    except signing_requests.SigningRequestError as exc:
+        return _error(exc.key, exc.status)
+
+
+@bp.post("/signing-requests/<code>/signature")
+@limiter.limit(SIGNER)
+def post_signature(code):
+    data = _load(s.SignatureIn)
+    try:
+        der = base64.b64decode(data["signature_b64"], validate=True)
+    except (binascii.Error, ValueError):
+        return _error("signing.bad_signature", 400)
+    try:
+        with tx() as db:
+            result = signing_requests.redeem(runtime(), db, normalise_code(code), der)
+    except signing_requests.SigningRequestError as exc:
+        return _error(exc.key, exc.status)
+    status = 200 if result.get("ok") else 422
+    return jsonify(status="done" if result.get("ok") else "failed", **result), status
+
+
+@bp.get("/signing-requests/<code>/status")
+@login_required
+def signing_status(code):
+    with tx() as db:
+        row = signing_requests.load(db, normalise_code(code))
+        if row is None or row.applicant_id != g.applicant_id:
+            return _error("signing.unknown_code", 404)
+        status, result = signing_requests.outcome(db, row.code)
+    return jsonify(status=status, **result)
+
+
+# --- applications -------------------------------------------------------------------------------------
+def _app_out(db, app, with_timeline=False):
+    out = {"id": app.id, "provisional_number": app.provisional_number, "receipt_number": app.receipt_number,
+           "procedure": app.procedure, "bundled": [b for b in app.bundled.split(",") if b], "status": app.status,
+           "bureau": app.bureau, "fee_yen": app.fee_yen, "submitted_at": app.submitted_at}
+    if with_timeline:
+        out["timeline"] = following.entries(db, app.id)
+    return s.ApplicationOut().dump(out)
+
+
+@bp.get("/applications")
+@login_required
+def applications():
+    with tx() as db:
+        return jsonify([_app_out(db, a) for a in following.mine(db, g.applicant_id)])
+
+
+@bp.get("/applications/<application_id>")
+@login_required
+def application(application_id):
+    with tx() as db:
+        app = following.get(db, g.applicant_id, application_id)
+        if app is None:
+            return _error("error.not_found", 404)
+        return jsonify(_app_out(db, app, with_timeline=True))
+
+
+@bp.post("/applications/<application_id>/documents/<request_id>")
+@login_required
+def answer_documents(application_id, request_id):
+    data = _load(s.DocumentsAnswer)
+    try:
+        with tx() as db:
+            following.answer_documents(runtime(), db, person(db), application_id, request_id, data["message"])
+    except following.FollowError as exc:
+        return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
+    return jsonify(ok=True)
+
+
+@bp.get("/receipts/<receipt_number>")
+@limiter.limit(PUBLIC_LOOKUP)
+def receipt(receipt_number):
+    number = normalise.code(receipt_number)
+    with tx() as db:
+        found = following.public_status(db, number)
+    out = {"receipt_number": number, "found": found is not None}
+    if found:
+        out.update(pending=found["pending"], since=found["since"])
+    return jsonify(s.ReceiptStatus().dump(out))

@@ -1,0 +1,174 @@
+"""Logging in (password + optional TOTP, or the card), password reset, and account security."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from intake.adapters import passwords
+from intake.application import accounts
+
+from ..limits import LOGIN, RESET, limiter
+from ..web_support import log_in, log_out, login_required, person, runtime, safe_next, tx
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN, methods=["POST"])
+def login():
+    error = None
+    target = safe_next(request.values.get("next"), url_for("status.applications"))
+    if request.method == "POST":
+        with tx() as db:
+            who, error = accounts.password_login(runtime(), db, request.form.get("email", ""), request.form.get("password", ""))
+        if who is not None:
+            log_in(who.id, pending_totp=bool(who.totp_secret))
+            if who.totp_secret:
+                return redirect(url_for("auth.totp", next=target))
+            return redirect(target)
+    return render_template("login.html", error=error, next=target, email=request.form.get("email", ""))
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@limiter.limit(LOGIN, methods=["POST"])
+def totp():
+    pending = session.get("pending")
+    if not pending:
+        return redirect(url_for("auth.login"))
+    error = None
+    if request.method == "POST":
+        with tx() as db:
+            ok = accounts.check_totp(db, pending, request.form.get("code", ""))
+        if ok:
+            log_in(pending)
+            return redirect(safe_next(request.values.get("next"), url_for("status.applications")))
+        error = "totp.wrong_code"
+    return render_template("login_totp.html", error=error, next=request.values.get("next", ""))
+
+
+@bp.route("/login/card", methods=["GET", "POST"])
+@limiter.limit(LOGIN, methods=["POST"])
+def card():
+    """Web eID-style: a fresh nonce; the extension (or `zairyu-signer auth`) returns a signed token."""
+    error = None
+    if request.method == "POST":
+        try:
+            token = json.loads(request.form.get("token") or "{}")
+            with tx() as db:
+                who = accounts.card_login(runtime(), db, token, request.form.get("nonce", ""))
+        except (ValueError, TypeError):
+            error = "login.card_invalid"
+        except accounts.AccountError as exc:
+            error = exc.key
+        else:
+            log_in(who.id)
+            return redirect(url_for("status.applications"))
+    with tx() as db:
+        nonce = accounts.new_challenge(db, "card_login")
+    return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
+                           action=url_for("auth.card"))
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/login/reset", methods=["GET", "POST"])
+@limiter.limit(RESET, methods=["POST"])
+def reset_request():
+    sent = False
+    if request.method == "POST":
+        with tx() as db:
+            accounts.request_password_reset(runtime(), db, request.form.get("email", ""))
+        sent = True  # the same answer whether or not the address has an account
+    return render_template("reset_request.html", sent=sent)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    error = None
+    if request.method == "POST":
+        if request.form.get("password") != request.form.get("password_again"):
+            error = "register.passwords_differ"
+        else:
+            try:
+                with tx() as db:
+                    accounts.set_password(runtime(), db, token, request.form.get("password", ""), purpose="reset_password")
+            except accounts.AccountError as exc:
+                error = exc.key
+            else:
+                return redirect(url_for("auth.login"))
+    return render_template("register_password.html", error=error, token=token, reset=True)
+
+
+# --- account security ---------------------------------------------------------------------------
+@bp.get("/account")
+@login_required
+def account():
+    with tx() as db:
+        me = person(db)
+    return render_template("account.html", me=me)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@login_required
+def totp_setup():
+    error = None
+    if request.method == "POST":
+        if request.form.get("disable"):
+            with tx() as db:
+                accounts.disable_totp(db, g.applicant_id)
+            return redirect(url_for("auth.account"))
+        secret = session.get("totp_setup")
+        try:
+            with tx() as db:
+                accounts.enable_totp(db, g.applicant_id, secret or "", request.form.get("code", ""))
+        except accounts.AccountError as exc:
+            error = exc.key
+        else:
+            session.pop("totp_setup", None)
+            return redirect(url_for("auth.account"))
+    secret = session.get("totp_setup") or passwords.new_totp_secret()
+    session["totp_setup"] = secret
+    with tx() as db:
+        me = person(db)
+    uri = passwords.totp_uri(secret, me.email)
+    import segno
+
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4)
+    return render_template("totp_setup.html", secret=secret, qr=qr, error=error)
+
+
+@bp.route("/account/card-login", methods=["GET", "POST"])
+@login_required
+def link_card():
+    error = None
+    if request.method == "POST":
+        try:
+            token = json.loads(request.form.get("token") or "{}")
+            with tx() as db:
+                accounts.link_card_login(runtime(), db, g.applicant_id, token, request.form.get("nonce", ""))
+        except (ValueError, TypeError):
+            error = "login.card_invalid"
+        except accounts.AccountError as exc:
+            error = exc.key
+        else:
+            return redirect(url_for("auth.account"))
+    with tx() as db:
+        nonce = accounts.new_challenge(db, "card_login")
+    return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
+                           action=url_for("auth.link_card"), linking=True)
+
+
+@bp.route("/account/rebind", methods=["GET", "POST"])
+@login_required
+def rebind():
+    if request.method == "POST":
+        with tx() as db:
+            code = accounts.start_rebind(runtime(), db, g.applicant_id, bool(request.form.get("name_changed")))
+        session["codes"] = (session.get("codes", []) + [code])[-5:]
+        return redirect(url_for("signing.wait", code=code))
+    return render_template("rebind.html")

@@ -1,0 +1,48 @@
+"""The waiting page of a one-time signing code: shows the code and digest, refreshes until signed."""
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, abort, redirect, render_template, session, url_for
+
+from intake.application import signing_requests
+from intake.domain import canonical
+
+from ..web_support import tx
+
+bp = Blueprint("signing", __name__, url_prefix="/sign")
+
+
+def _mine(code: str) -> None:
+    # The code is shown only in the browser session that created it (not guessable, not shared).
+    if code not in session.get("codes", []):
+        abort(404)
+
+
+@bp.get("/<code>")
+def wait(code):
+    _mine(code)
+    with tx() as db:
+        row = signing_requests.load(db, code)
+        status, result = signing_requests.outcome(db, code)
+    if row is None:
+        abort(404)
+    if status == "done":
+        return redirect(_after(row.purpose, result))
+    content = base64.b64decode(row.content)
+    return render_template("sign_wait.html", code=code, purpose=row.purpose, status=status, result=result,
+                           digest=canonical.digest_display(content), description=row.description,
+                           content_b64=row.content, expires_at=row.expires_at)
+
+
+def _after(purpose: str, result: dict) -> str:
+    if purpose == "register":
+        return url_for("signing.registered")
+    if purpose == "rebind":
+        return url_for("auth.account", rebound=1)
+    return url_for("status.application", application_id=result["application_id"])
+
+
+@bp.get("/registered")
+def registered():
+    return render_template("registered.html")

@@ -1,0 +1,196 @@
+"""After submission: the applicant's applications, timeline, inbox, answers and signed actions, PDFs."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, gettext as _
+
+from intake.adapters import pdfs
+from intake.adapters.upload_checks import UploadRefused
+from intake.application import drafting, following
+from intake.domain import fees, timeline
+
+from .. import labels
+from ..web_support import login_required, runtime, tx
+
+bp = Blueprint("status", __name__)
+
+
+@bp.get("/applications")
+@login_required
+def applications():
+    with tx() as db:
+        rows = following.mine(db, g.applicant_id)
+        drafts = drafting.mine(db, g.applicant_id)
+        unread = following.unread_count(db, g.applicant_id)
+    return render_template("applications.html", applications=rows, drafts=drafts, unread=unread)
+
+
+def _own(db, application_id):
+    app = following.get(db, g.applicant_id, application_id)
+    if app is None:
+        abort(404)  # not 403: another applicant's application must not be seen to exist
+    return app
+
+
+@bp.get("/applications/<application_id>")
+@login_required
+def application(application_id):
+    with tx() as db:
+        app = _own(db, application_id)
+        entries = following.entries(db, app.id)
+        requests_open = following.open_requests(db, app.id)
+        files = following.attachments_of(db, app.id)
+        pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
+    return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
+                           pending=pending, is_open=timeline.is_open(app.status), json=json)
+
+
+def drafting_files(db, request_id):
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import attachments
+
+    return db.execute(sa.select(attachments).where(attachments.c.request_id == request_id,
+                                                   attachments.c.applicant_id == g.applicant_id,
+                                                   attachments.c.application_id.is_(None))).all()
+
+
+@bp.post("/applications/<application_id>/documents/<request_id>/upload")
+@login_required
+def upload_for_request(application_id, request_id):
+    with tx() as db:
+        app = _own(db, application_id)
+        if request_id not in {r.request_id for r in following.open_requests(db, app.id)}:
+            abort(404)
+    upload = request.files.get("file")
+    error = None
+    try:
+        if upload is None or not upload.filename:
+            raise UploadRefused("upload.empty")
+        with tx() as db:
+            drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", "other"),
+                                    upload.filename, request_id=request_id)
+    except UploadRefused as exc:
+        error = exc.key
+    if error:
+        session["flash_error"] = error
+    return redirect(url_for("status.application", application_id=application_id) + "#documents")
+
+
+@bp.post("/applications/<application_id>/documents/<request_id>/submit")
+@login_required
+def submit_documents(application_id, request_id):
+    try:
+        with tx() as db:
+            following.answer_documents(runtime(), db, _person(db), application_id, request_id, request.form.get("message", ""))
+    except following.FollowError as exc:
+        if exc.key == "error.not_found":
+            abort(404)
+        session["flash_error"] = exc.key
+    return redirect(url_for("status.application", application_id=application_id))
+
+
+@bp.route("/applications/<application_id>/<any(correction, withdrawal):action>", methods=["GET", "POST"])
+@login_required
+def signed_action(application_id, action):
+    error = None
+    with tx() as db:
+        app = _own(db, application_id)
+    if request.method == "POST":
+        try:
+            with tx() as db:
+                code = following.start_signed_action(runtime(), db, _person(db), application_id, action,
+                                                     request.form.get("message", ""))
+        except following.FollowError as exc:
+            error = exc.key
+        else:
+            session["codes"] = (session.get("codes", []) + [code])[-5:]
+            return redirect(url_for("signing.wait", code=code))
+    return render_template("signed_action.html", app=app, action=action, error=error)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    with tx() as db:
+        rows = following.inbox(db, g.applicant_id)
+    return render_template("inbox.html", notices=rows)
+
+
+@bp.get("/inbox/<notice_id>")
+@login_required
+def notice(notice_id):
+    with tx() as db:
+        row = following.notice(db, g.applicant_id, notice_id)
+    if row is None:
+        abort(404)
+    return render_template("notice.html", notice=row)
+
+
+# --- PDFs ---------------------------------------------------------------------------------------
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def _summary(app) -> list[tuple[str, str]]:
+    rows = [(_("Provisional number"), app.provisional_number),
+            (_("Receipt number"), app.receipt_number or _("not yet received")),
+            (_("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in [app.procedure] + _bundled(app))),
+            (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
+            (_("Submitted"), format_date(app.submitted_at)),
+            (_("Status"), labels.label(labels.TIMELINE, app.status))]
+    return rows
+
+
+def _bundled(app) -> list[str]:
+    return [b for b in (app.bundled or "").split(",") if b]
+
+
+@bp.get("/applications/<application_id>/copy.pdf")
+@login_required
+def copy_pdf(application_id):
+    with tx() as db:
+        app = _own(db, application_id)
+    values = json.loads(app.form)
+    rows = _summary(app) + [(labels.label(labels.FIELDS, k), _display(v)) for k, v in values.items()]
+    rows.append((_("Signed content SHA-256"), app.content_sha256))
+    return _pdf(pdfs.application_copy(_("Application (copy)"), rows), f"{app.provisional_number}.pdf")
+
+
+def _display(value) -> str:
+    return labels.label(labels.CHOICES, value) if isinstance(value, str) and value in labels.CHOICES else str(value)
+
+
+@bp.get("/applications/<application_id>/receipt.pdf")
+@login_required
+def receipt_pdf(application_id):
+    with tx() as db:
+        app = _own(db, application_id)
+    if not app.receipt_number:
+        abort(404)
+    url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number)
+    rows = _summary(app) + [(_("Pending since"), format_date(app.received_at))]
+    return _pdf(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
+
+
+@bp.get("/applications/<application_id>/fee-slip.pdf")
+@login_required
+def fee_slip_pdf(application_id):
+    with tx() as db:
+        app = _own(db, application_id)
+    if not app.receipt_number:
+        abort(404)
+    values = json.loads(app.form)
+    rows = [(_("Receipt number"), app.receipt_number), (_("Bureau"), labels.label(labels.BUREAUS, app.bureau))]
+    rows += [(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}")
+             for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))]
+    rows.append((_("Total"), f"¥{app.fee_yen:,}"))
+    return _pdf(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved.")), f"fee-{app.receipt_number}.pdf")
+
+
+def _person(db):
+    from ..web_support import person
+
+    return person(db)

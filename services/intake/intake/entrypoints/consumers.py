@@ -1,0 +1,94 @@
+"""Consumers: signing, review, card-delivery and notify events become timeline entries and inbox items.
+
+Every handler runs inside the inbox transaction (a redelivered event is skipped), and an event
+about an application this service does not know is dead-lettered by raising: it means a
+contract or routing fault that an operator must see, not something to swallow.
+"""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from intake.adapters.tables import applications, document_requests, notices, timeline_entries
+from intake.application.common import now
+from intake.domain import timeline
+from zairyu_shared.bus import Handler
+
+
+class UnknownApplication(LookupError):
+    pass
+
+
+def _application(session, data: dict):
+    app = session.execute(sa.select(applications).where(applications.c.id == data["application_id"])).first()
+    if app is None or app.applicant_id != data["applicant_id"]:
+        raise UnknownApplication(f"application {data['application_id']} is not known to intake")
+    return app
+
+
+def _record(session, event, app, kind: str, target: str | None, detail: dict, **values) -> None:
+    session.execute(timeline_entries.insert().values(
+        application_id=app.id, applicant_id=app.applicant_id, kind=kind, occurred_at=event.occurred_at,
+        detail=json.dumps(detail, ensure_ascii=False, default=str), event_id=event.id))
+    status = timeline.advance(app.status, target)
+    session.execute(applications.update().where(applications.c.id == app.id).values(status=status, updated_at=now(), **values))
+
+
+def on_application_event(runtime, session, event) -> None:
+    data = event.data
+    app = _application(session, data)
+    t = event.type
+    if t == "signature.verified":
+        _record(session, event, app, "signature_verified", "signature_verified",
+                {"issuer": data["evidence"].get("issuer"), "soft_fail": data["evidence"].get("soft_fail", False)})
+    elif t == "signature.rejected":
+        _record(session, event, app, "signature_rejected", "signature_rejected",
+                {"reason": data["reason"], "message": data["message"]})
+    elif t == "application.received":
+        _record(session, event, app, "received", "received",
+                {"receipt_number": data["receipt_number"], "bureau": data["bureau"]},
+                receipt_number=data["receipt_number"], received_at=data["received_at"])
+    elif t == "application.examination_started":
+        _record(session, event, app, "examination_started", "under_examination", {})
+    elif t == "application.documents_requested":
+        session.execute(document_requests.insert().values(
+            request_id=data["request_id"], application_id=app.id, applicant_id=app.applicant_id,
+            items=json.dumps(data["items"], ensure_ascii=False), message=data.get("message") or "",
+            deadline=data["deadline"]))
+        _record(session, event, app, "documents_requested", "documents_requested",
+                {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]})
+    elif t == "application.decided":
+        outcome = data["outcome"]
+        _record(session, event, app, outcome, outcome,
+                {"granted_status": data.get("granted_status"), "period_of_stay": data.get("period_of_stay"),
+                 "fee_yen": data["fee_yen"], "explanation": data.get("explanation", "")},
+                fee_yen=data["fee_yen"], closed_at=data["decided_at"] if outcome == "refused" else None)
+    elif t == "application.closed":
+        _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
+    elif t.startswith("card."):
+        kind, target = timeline.EVENT_EFFECTS[t]
+        detail = {k: data[k] for k in ("tracking_number", "card_number", "reason") if data.get(k)}
+        _record(session, event, app, kind, target, detail)
+    else:  # bound by mistake: surface it
+        raise ValueError(f"intake has no handling for {t}")
+
+
+def on_notice_created(runtime, session, event) -> None:
+    data = event.data
+    exists = session.execute(sa.select(notices.c.id).where(notices.c.id == data["notice_id"])).first()
+    if exists:
+        return
+    session.execute(notices.insert().values(
+        id=data["notice_id"], applicant_id=data["applicant_id"], application_id=data.get("application_id"),
+        notice_type=data["notice_type"], subject=data["subject"], body=data["body_text"], created_at=data["created_at"]))
+
+
+HANDLERS = [
+    Handler("timeline", (
+        "signature.verified", "signature.rejected", "application.received", "application.examination_started",
+        "application.documents_requested", "application.decided", "application.closed",
+        "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
+    ), on_application_event),
+    Handler("inbox_notices", ("notice.created",), on_notice_created),
+]

@@ -1,0 +1,29 @@
+"""Error pages in the visitor's language; JSON errors under /api/ and /internal/."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from intake.adapters.signing_client import SigningUnavailable
+
+from .messages import message
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/internal/"))
+
+
+def install(app) -> None:
+    def page(status: int, text: str):
+        if _wants_json():
+            return jsonify(error=text), status
+        return render_template("error.html", status=status, text=text), status
+
+    app.register_error_handler(404, lambda e: page(404, _("This page does not exist.")))
+    app.register_error_handler(401, lambda e: page(401, _("Please log in.")))
+    app.register_error_handler(403, lambda e: page(403, _("You may not do this.")))
+    app.register_error_handler(413, lambda e: page(413, message("upload.total_too_large")))
+    app.register_error_handler(429, lambda e: page(429, _("Too many attempts. Please wait a minute and try again.")))
+    app.register_error_handler(CSRFError, lambda e: page(400, _("The form expired. Please go back, reload the page and try again.")))
+    app.register_error_handler(SigningUnavailable, lambda e: page(503, message("signing.unavailable")))

@@ -1,0 +1,18 @@
+"""Rate limits against guessing (Flask-Limiter), keyed on the visitor's address as the gate sees it."""
+from __future__ import annotations
+
+from flask import g, request
+from flask_limiter import Limiter
+
+
+def _key() -> str:
+    return getattr(g, "client_ip", None) or request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=_key, default_limits=[])
+
+LOGIN = "10 per minute;60 per hour"
+REGISTER = "10 per minute"
+RESET = "5 per minute;20 per hour"
+SIGNER = "30 per minute"
+PUBLIC_LOOKUP = "30 per minute"

@@ -1,0 +1,69 @@
+"""What every blueprint uses: the runtime, one transaction per action, the logged-in applicant."""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from intake.application import accounts
+from zairyu_shared.db import transaction
+
+
+def runtime():
+    return current_app.extensions["zairyu_runtime"]
+
+
+@contextmanager
+def tx():
+    with transaction(runtime().session_factory) as db:
+        yield db
+
+
+def log_in(applicant_id: str, *, pending_totp: bool = False) -> None:
+    """A fresh session on every login (no fixation); ``pending_totp`` until the second factor."""
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    if lang:
+        session["lang"] = lang
+    session["pending" if pending_totp else "applicant_id"] = applicant_id
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def applicant_id() -> str | None:
+    return session.get("applicant_id")
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not applicant_id():
+            if request.path.startswith("/api/"):
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        g.applicant_id = applicant_id()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def person(db):
+    row = accounts.get(db, g.applicant_id)
+    if row is None:  # deleted account with a live session
+        log_out()
+        abort(401)
+    return row
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target:
+        return default
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
