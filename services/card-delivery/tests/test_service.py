@@ -183,6 +183,7 @@ def test_public_lookup_is_rate_limited(tmp_path):
         codes = [client.get("/public/card-status?number=AB12345678CD").status_code for _ in range(3)]
         codes.append(client.get("/public/card-check?number=AB12345678CD").status_code)  # same budget
         assert codes == [200, 200, 200, 429]
+        assert client.get("/public/card-status?number=AB12345678CD").get_json()["error"] == "rate_limited"
     finally:
         rt.stop()
 
@@ -246,6 +247,9 @@ def test_dispatch_batches_print_lists_and_labels_and_scanning_dispatches_in_labe
     label_text = labels.pages[0].extract_text()
     assert all(pdf_reference(d) in label_text for d in ids)
 
+    # a card picked out of order by scanning its label's reference
+    picked = mailroom.get(f"/mailroom/dispatch/scan?ref={pdf_reference(ids[2]).lower()}").get_data(as_text=True)
+    assert f'value="{ids[2]}"' in picked
     for i, expected in enumerate(ids):
         form = mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
         assert f'value="{expected}"' in form and "autofocus" in form
@@ -255,6 +259,7 @@ def test_dispatch_batches_print_lists_and_labels_and_scanning_dispatches_in_labe
     with runtime.session_factory() as session:
         assert [repository.get(session, d).tracking_number for d in ids] == [f"12345678901{i}" for i in range(3)]
     assert "No cards are waiting" in mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
+    assert mailroom.get(f"/mailroom/dispatch/scan?ref={pdf_reference(ids[0])}").status_code == 422  # already gone
     bad = mailroom.post("/mailroom/dispatch/scan", {"delivery_id": ids[0], "tracking_number": "999999999999"})
     assert bad.status_code == 422 and "cannot dispatch while the case is dispatched" in bad.get_data(as_text=True)
 

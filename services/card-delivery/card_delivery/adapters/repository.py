@@ -135,3 +135,13 @@ def mark_reminded(session: Session, delivery_id: str, now: datetime) -> bool:
         delivery_cases.c.delivery_id == delivery_id, delivery_cases.c.overdue_reminded_at.is_(None))
         .values(overdue_reminded_at=utc(now)))
     return result.rowcount == 1
+
+
+def find_by_reference(session: Session, reference: str, state: State) -> DeliveryCase | None:
+    """The case whose printed reference (first 12 hex digits of its id) was scanned off a label."""
+    ref = reference.strip().lower()
+    if len(ref) != 12 or any(c not in "0123456789abcdef" for c in ref):
+        return None
+    row = session.execute(sa.select(delivery_cases).where(
+        delivery_cases.c.delivery_id.like(f"{ref[:8]}-{ref[8:]}%"), delivery_cases.c.state == state.value)).first()
+    return _to_case(row) if row else None

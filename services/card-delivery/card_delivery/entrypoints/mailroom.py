@@ -238,6 +238,12 @@ def scan():
             errors = [msg for msgs in form.errors.values() for msg in msgs]
     next_case = _batch(1)[:1]
     next_case = next_case[0] if next_case else None
+    picked = request.args.get("ref")
+    if picked and request.method == "GET":  # the label's barcode scanned: that card, not the next one
+        with _runtime().session_factory() as db:
+            next_case = repository.find_by_reference(db, picked, State.CARD_ISSUED)
+        if next_case is None:
+            errors.append(_("No card ready for dispatch has the reference %(ref)s.", ref=picked))
     if next_case is not None and not errors:
         form = DispatchForm(formdata=None, delivery_id=next_case.delivery_id)
     elif errors and form.delivery_id.data:

@@ -74,6 +74,13 @@ def create_app(runtime=None):
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.errorhandler(429)
+    def too_many(_exc):
+        if request.path == "/public/card-status":
+            return {"error": "rate_limited", "message": "too many lookups: try again later"}, 429
+        from flask import render_template
+        return render_template("too_many.html"), 429
+
     @app.get("/")
     def home():
         from flask import redirect, url_for
