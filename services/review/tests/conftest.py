@@ -1,6 +1,7 @@
 """Fixtures: the review service on SQLite + memory bus (fast) and on PostgreSQL (+ RabbitMQ)."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,9 +13,29 @@ from review_testkit import make_runtime  # noqa: E402
 from zairyu_shared import testing  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """One SQLite database built through the migrations; each test gets a copy (fast)."""
+    path = tmp_path_factory.mktemp("template") / "review.db"
+    runtime = make_runtime(f"sqlite:///{path}", "memory://template")
+    runtime.stop()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2id still, with test-sized cost: the real parameters cost ~0.1 s per officer."""
+    from argon2 import PasswordHasher
+
+    from review.adapters import accounts
+
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
-def rt(tmp_path):
-    runtime = make_runtime(f"sqlite:///{tmp_path}/review.db", f"memory://{tmp_path.name}")
+def rt(tmp_path, migrated_sqlite):
+    shutil.copy(migrated_sqlite, tmp_path / "review.db")
+    runtime = make_runtime(f"sqlite:///{tmp_path}/review.db", f"memory://{tmp_path.name}", migrate=False)
     yield runtime
     runtime.stop()
 

@@ -15,10 +15,11 @@ from zairyu_shared.runtime import Runtime
 DATA_KEY = new_key()
 
 
-def make_runtime(database_url: str, amqp_url: str, **kw) -> Runtime:
+def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -> Runtime:
     rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
                           data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
-    rt.migrate()
+    if migrate:
+        rt.migrate()
     return rt
 
 
