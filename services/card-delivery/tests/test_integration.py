@@ -18,7 +18,7 @@ from card_delivery.domain.card_number import is_card_number
 from card_delivery.domain.case import IllegalTransition, State
 from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.service import definition
-from conftest import decision_payload, make_runtime, sign_in
+from card_delivery_testkit import decision_payload, make_runtime, sign_in
 from zairyu_shared import testing
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event

@@ -17,7 +17,7 @@ from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.case import State
 from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.deadlines import check_deadlines
-from conftest import Mailroom, decision_payload, sign_in
+from card_delivery_testkit import Mailroom, decision_payload, sign_in
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -175,7 +175,7 @@ def test_public_lookup_answers_nothing_but_the_status(app, runtime):
 
 def test_public_lookup_is_rate_limited(tmp_path):
     from card_delivery.entrypoints.service import definition
-    from conftest import make_runtime
+    from card_delivery_testkit import make_runtime
 
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}rl", lookup_rate_limit="3 per minute")
     try:
@@ -191,7 +191,7 @@ def test_public_lookup_is_rate_limited(tmp_path):
 @pytest.mark.parametrize("hops,expected", [(0, [200, 200, 429]), (1, [200, 200, 200])])
 def test_rate_limit_is_per_client_behind_the_ingress_and_not_spoofable_without_it(tmp_path, hops, expected):
     from card_delivery.entrypoints.service import definition
-    from conftest import make_runtime
+    from card_delivery_testkit import make_runtime
 
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}px", lookup_rate_limit="2 per minute",
                       proxy_hops=hops)
@@ -349,7 +349,7 @@ def test_seed_demo_prints_the_officer_secrets_once(runtime, capsys):
 
 def test_sign_in_attempts_are_rate_limited(tmp_path):
     from card_delivery.entrypoints.service import definition
-    from conftest import make_runtime
+    from card_delivery_testkit import make_runtime
 
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}login", login_rate_limit="2 per minute")
     try:
