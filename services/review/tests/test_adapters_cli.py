@@ -1,0 +1,96 @@
+"""The intake attachment client over real HTTP, the seed command, the reminders command."""
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from datetime import date, timedelta
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from review import casework
+from review.adapters import accounts
+from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
+from review.adapters.tables import officers
+from review.entrypoints.cli import reminders_main
+from review.entrypoints.seed import seed_demo
+from zairyu_shared.db import transaction
+
+GOOD = b"\x89PNG\r\n\x1a\n fake image"
+BAD_SHA = hashlib.sha256(b"what was signed").hexdigest()
+
+
+@pytest.fixture
+def intake():
+    """A stand-in for intake's internal endpoint: one good blob, one that does not match its name."""
+    blobs = {hashlib.sha256(GOOD).hexdigest(): GOOD, BAD_SHA: b"something else"}
+
+    @Request.application
+    def app(request):
+        sha = request.path.rsplit("/", 1)[-1]
+        if not request.path.startswith("/internal/v1/attachments/") or sha not in blobs:
+            return Response("no", status=404)
+        return Response(blobs[sha], mimetype="application/octet-stream")
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_attachments_are_fetched_byte_exact_and_checked(intake):
+    client = IntakeAttachments(intake)
+    assert client.fetch(hashlib.sha256(GOOD).hexdigest()) == GOOD
+    with pytest.raises(AttachmentCorrupt):
+        client.fetch(BAD_SHA)
+    with pytest.raises(AttachmentUnavailable):
+        client.fetch("0" * 64)
+    with pytest.raises(ValueError):
+        client.fetch("../../etc/passwd")
+
+
+def test_seed_demo_creates_officers_who_can_sign_in_once_printed(rt):
+    lines = []
+    created = seed_demo(rt, out=lines.append)
+    assert {(c["bureau"], c["role"]) for c in created} == {(b, r) for b in ("tokyo", "osaka")
+                                                           for r in ("examiner", "supervisor", "bureau_admin", "auditor")}
+    assert any(created[0]["totp_secret"] in line for line in lines)
+    assert seed_demo(rt, out=lines.append) == []  # second run: nothing new, nothing printed again
+    c = created[0]
+    with transaction(rt.session_factory) as s:
+        row = accounts.authenticate(s, c["username"], c["password"], pyotp.TOTP(c["totp_secret"]).now())
+        assert row.role == c["role"] and row.password_hash.startswith("$argon2id$")
+    with rt.engine.connect() as conn:  # the TOTP secret is not stored in clear
+        raw = conn.execute(sa.text("SELECT totp_secret FROM officers WHERE username = :u"),
+                           {"u": c["username"]}).scalar()
+    assert c["totp_secret"].encode() not in bytes(raw)
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(officers)).scalar() == 8
+
+
+def test_reminders_command_stages_due_reminders(rt):
+    from review_testkit import verified_event
+
+    from review.domain.roles import Officer, Role
+
+    created = seed_demo(rt, out=lambda _l: None)
+    ex = next(Officer(c["id"], Role.EXAMINER, "tokyo") for c in created if c["username"] == "tokyo-examiner")
+    event = verified_event()
+    app = event.payload["application_id"]
+    with transaction(rt.session_factory) as s:
+        casework.receive(rt, s, event)
+    with transaction(rt.session_factory) as s:
+        casework.claim(rt, s, ex, app)
+    with transaction(rt.session_factory) as s:
+        casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=2))
+    out = io.StringIO()
+    assert reminders_main([], runtime=rt, out=out) == 0
+    assert out.getvalue() == "documents reminders staged: 1\n"
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).where(
+            rt.outbox.c.event_type == "application.documents_reminder_due")).scalar() == 1
