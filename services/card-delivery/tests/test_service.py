@@ -394,3 +394,26 @@ def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatc
     response = browser.post("/mailroom/sign-in", {"username": "sato", "password": password,
                                                    "code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
+
+
+def test_ten_failures_lock_the_officer_until_reset_by_the_cli(app, runtime, monkeypatch, capsys):
+    from card_delivery.adapters.officers import LOCK_AFTER_FAILURES
+    from card_delivery.entrypoints import cli
+
+    with transaction(runtime.session_factory) as session:
+        created = officers.create(session, "mori", "Mori")
+    for _ in range(LOCK_AFTER_FAILURES):
+        with transaction(runtime.session_factory) as session:
+            assert officers.authenticate(session, "mori", "wrong", "000000") is None
+    with transaction(runtime.session_factory) as session:  # right password and code, but locked
+        assert officers.authenticate(session, "mori", created.password, pyotp.TOTP(created.totp_secret).now()) is None
+    monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
+    monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
+    assert cli.main(["reset-officer", "mori"]) == 0
+    out = capsys.readouterr().out
+    password = re.search(r"password\s+(\S+)", out).group(1)
+    secret = re.search(r"TOTP secret\s+(\S+)", out).group(1)
+    with transaction(runtime.session_factory) as session:
+        assert officers.authenticate(session, "mori", password, pyotp.TOTP(secret).now()) is not None
+    assert cli.main(["reset-officer", "nobody"]) == 1

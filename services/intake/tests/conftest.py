@@ -34,6 +34,7 @@ class FakeSigning:
 
     def __init__(self):
         self.calls = []
+        self.holders = {k: dict(v) for k, v in HOLDERS.items()}
         self.auth_subjects = {}  # token["unverifiedCertificate"] -> subject
 
     def verify_cms(self, content: bytes, signature_der: bytes, expected_holder=None) -> Verdict:
@@ -42,10 +43,10 @@ class FakeSigning:
             tag, digest, holder = signature_der.decode().split(":")
         except (UnicodeDecodeError, ValueError):
             return Verdict(False, "malformed_signature", "not a CMS signature", {})
-        if tag != "sig" or digest != hashlib.sha256(content).hexdigest() or holder not in HOLDERS:
+        if tag != "sig" or digest != hashlib.sha256(content).hexdigest() or holder not in self.holders:
             return Verdict(False, "signature_mismatch", "signature does not match the content", {})
         return Verdict(True, None, "ok", {"certificate_serial": f"serial-{holder}", "issuer": "CN=test sign CA",
-                                          "holder": dict(HOLDERS[holder])})
+                                          "holder": dict(self.holders[holder])})
 
     def verify_auth_token(self, token: dict, origin: str, nonce: str) -> Verdict:
         self.calls.append(("auth", token, origin, nonce))

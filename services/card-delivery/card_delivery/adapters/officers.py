@@ -48,6 +48,18 @@ def create(session: Session, username: str, display_name: str, password: str | N
     return NewOfficer(officer, password, secret)
 
 
+def reset(session: Session, username: str) -> NewOfficer | None:
+    """New password and TOTP secret, failures cleared (locked out, or the authenticator was lost)."""
+    row = session.execute(sa.select(officers.c.officer_id, officers.c.display_name)
+                          .where(officers.c.username == username)).first()
+    if row is None:
+        return None
+    password, secret = secrets.token_urlsafe(15), pyotp.random_base32()
+    session.execute(officers.update().where(officers.c.officer_id == row.officer_id).values(
+        password_hash=_hasher.hash(password), totp_secret=secret, failed_attempts=0, last_totp_step=0))
+    return NewOfficer(Officer(row.officer_id, username, row.display_name), password, secret)
+
+
 def get(session: Session, officer_id: str) -> Officer | None:
     row = session.execute(sa.select(officers.c.officer_id, officers.c.username, officers.c.display_name)
                           .where(officers.c.officer_id == officer_id)).first()

@@ -58,6 +58,30 @@ def create_officer_command(argv) -> int:
     return 0
 
 
+def reset_officer_command(argv) -> int:
+    parser = argparse.ArgumentParser(prog="zairyu-card-delivery reset-officer",
+                                     description="new password and TOTP secret for a locked-out officer; printed once")
+    parser.add_argument("username")
+    args = parser.parse_args(argv)
+    from zairyu_shared.db import transaction
+
+    from card_delivery.adapters import officers
+
+    from .seed import print_new_officer
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.session_factory) as session:
+            created = officers.reset(session, args.username)
+    finally:
+        runtime.engine.dispose()
+    if created is None:
+        print(f"no officer named {args.username}", file=sys.stderr)
+        return 1
+    print_new_officer(created, runtime.settings.public_url)
+    return 0
+
+
 def _start_deadline_thread() -> None:
     """`consume` also runs the deadline check every ZAIRYU_DEADLINE_CHECK_MINUTES."""
     from zairyu_shared.runtime import Runtime
@@ -79,10 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         return check_deadlines_command(argv[1:])
     if argv and argv[0] == "create-officer":
         return create_officer_command(argv[1:])
+    if argv and argv[0] == "reset-officer":
+        return reset_officer_command(argv[1:])
     if argv and argv[0] == "consume":
         _start_deadline_thread()
     if argv and argv[0] in ("-h", "--help"):
-        print("extra commands: check-deadlines, create-officer USERNAME --display-name NAME")
+        print("extra commands: check-deadlines, create-officer USERNAME --display-name NAME, reset-officer USERNAME")
     return service_main(definition, argv)
 
 

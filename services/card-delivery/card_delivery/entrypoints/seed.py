@@ -22,7 +22,7 @@ def seed_demo(runtime) -> None:
 
 
 def print_new_officer(created, public_url: str) -> None:
-    print("card-delivery: mailroom officer created — these secrets are shown only now:")
+    print(f"card-delivery: mailroom officer {created.officer.username} — these secrets are shown only now:")
     print(f"  sign in at   {public_url}/mailroom/sign-in")
     print(f"  username     {created.officer.username}")
     print(f"  password     {created.password}")

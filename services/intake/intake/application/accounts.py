@@ -247,32 +247,38 @@ def disable_totp(session, applicant_id: str) -> None:
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=None))
 
 
+def _auth_subject(runtime, session, auth_token: dict, nonce: str) -> tuple[str | None, str | None]:
+    if not use_challenge(session, nonce, "card_login"):
+        return None, "login.challenge_expired"
+    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
+    if not verdict.valid:
+        return None, "login.card_invalid"
+    subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
+    return (subject, None) if subject else (None, "login.card_invalid")
+
+
 def card_login(runtime, session, auth_token: dict, nonce: str):
-    """Web eID-style login: the nonce must be ours and fresh, the token verified by the signing service."""
-    if not use_challenge(session, nonce, "card_login"):
-        raise AccountError("login.challenge_expired")
-    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
-    if not verdict.valid:
-        raise AccountError("login.card_invalid")
-    subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
-    person = session.execute(sa.select(applicants).where(applicants.c.auth_subject == subject)).first() if subject else None
-    if person is None:
-        raise AccountError("login.card_not_linked")
-    return person
+    """Web eID-style login: (applicant, None) or (None, error key).
+
+    Errors are returned, not raised, so the nonce stays used even when the attempt fails.
+    """
+    subject, error = _auth_subject(runtime, session, auth_token, nonce)
+    if error:
+        return None, error
+    person = session.execute(sa.select(applicants).where(applicants.c.auth_subject == subject)).first()
+    return (person, None) if person is not None else (None, "login.card_not_linked")
 
 
-def link_card_login(runtime, session, applicant_id: str, auth_token: dict, nonce: str) -> None:
-    """Bind the card's authentication certificate to a logged-in account (so the card can log in)."""
-    if not use_challenge(session, nonce, "card_login"):
-        raise AccountError("login.challenge_expired")
-    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
-    if not verdict.valid:
-        raise AccountError("login.card_invalid")
-    subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
+def link_card_login(runtime, session, applicant_id: str, auth_token: dict, nonce: str) -> str | None:
+    """Bind the card's authentication certificate to a logged-in account; returns an error key or None."""
+    subject, error = _auth_subject(runtime, session, auth_token, nonce)
+    if error:
+        return error
     other = session.execute(sa.select(applicants.c.id).where(applicants.c.auth_subject == subject)).first()
     if other is not None and other.id != applicant_id:
-        raise AccountError("login.card_linked_elsewhere")
+        return "login.card_linked_elsewhere"
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(auth_subject=subject))
+    return None
 
 
 # --- re-binding a renewed card ----------------------------------------------------------------

@@ -42,3 +42,8 @@ def phone(value: str | None) -> str:
     """Phone numbers keep their hyphens (as Japanese numbers are written) but no spaces or parentheses."""
     v = _DASHES.sub("-", nfkc(value))
     return re.sub(r"[\s()]", "", v).strip("-")
+
+
+def reference(value: str | None) -> str:
+    """Reference numbers (receipt, provisional): NFKC, upper case, dash look-alikes as "-", no spaces."""
+    return re.sub(r"\s", "", _DASHES.sub("-", nfkc(value))).upper()

@@ -251,7 +251,7 @@ def answer_documents(application_id, request_id):
 @bp.get("/receipts/<receipt_number>")
 @limiter.limit(PUBLIC_LOOKUP)
 def receipt(receipt_number):
-    number = normalise.code(receipt_number)
+    number = normalise.reference(receipt_number)
     with tx() as db:
         found = following.public_status(db, number)
     out = {"receipt_number": number, "found": found is not None}

@@ -53,21 +53,25 @@ def card():
     """Web eID-style: a fresh nonce; the extension (or `zairyu-signer auth`) returns a signed token."""
     error = None
     if request.method == "POST":
-        try:
-            token = json.loads(request.form.get("token") or "{}")
-            with tx() as db:
-                who = accounts.card_login(runtime(), db, token, request.form.get("nonce", ""))
-        except (ValueError, TypeError):
-            error = "login.card_invalid"
-        except accounts.AccountError as exc:
-            error = exc.key
-        else:
+        token = _token()
+        with tx() as db:
+            who, error = accounts.card_login(runtime(), db, token, request.form.get("nonce", ""))
+        if who is not None:
             log_in(who.id)
             return redirect(url_for("status.applications"))
     with tx() as db:
         nonce = accounts.new_challenge(db, "card_login")
     return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
                            action=url_for("auth.card"))
+
+
+def _token() -> dict:
+    """The pasted or extension-submitted Web eID token (a JSON object); anything else verifies as invalid."""
+    try:
+        value = json.loads(request.form.get("token") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @bp.post("/logout")
@@ -147,15 +151,9 @@ def totp_setup():
 def link_card():
     error = None
     if request.method == "POST":
-        try:
-            token = json.loads(request.form.get("token") or "{}")
-            with tx() as db:
-                accounts.link_card_login(runtime(), db, g.applicant_id, token, request.form.get("nonce", ""))
-        except (ValueError, TypeError):
-            error = "login.card_invalid"
-        except accounts.AccountError as exc:
-            error = exc.key
-        else:
+        with tx() as db:
+            error = accounts.link_card_login(runtime(), db, g.applicant_id, _token(), request.form.get("nonce", ""))
+        if error is None:
             return redirect(url_for("auth.account"))
     with tx() as db:
         nonce = accounts.new_challenge(db, "card_login")

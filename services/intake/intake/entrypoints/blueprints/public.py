@@ -33,7 +33,7 @@ def language():
 @limiter.limit(PUBLIC_LOOKUP, methods=["POST"])
 def verify():
     """Anyone (an employer, the police) checks a receipt number: pending or not, and since when."""
-    number = normalise.code(request.form.get("receipt_number") or request.args.get("n") or "")
+    number = normalise.reference(request.form.get("receipt_number") or request.args.get("n") or "")
     result = None
     if number:
         with tx() as db:

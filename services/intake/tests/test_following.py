@@ -1,0 +1,123 @@
+"""After submission, through the real consumer (memory transport): timeline, inbox, receipt, answers."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from conftest import outbox_events
+from following_scenario import (application_row, card, decided, documents_requested, examination, notice, received,
+                                verified)
+from hostile_files import encrypted_pdf, pdf
+from journey import API, code_from, fill_draft, register, sign_code, submit
+
+from zairyu_shared.testing import wait_until
+
+
+@pytest.fixture
+def submitted(client, rt):
+    applicant_id = register(client, rt)
+    draft_id = fill_draft(client)
+    _, answer = submit(client, draft_id)
+    rt.start_background()
+    return applicant_id, answer.json["application_id"], answer.json["provisional_number"]
+
+
+def status_of(rt, app_id):
+    return application_row(rt, app_id).status
+
+
+def test_timeline_follows_every_step_to_delivery(client, rt, submitted):
+    applicant_id, app_id, provisional = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    wait_until(lambda: status_of(rt, app_id) == "signature_verified", message="signature verified")
+    received(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "received", message="received")
+    assert application_row(rt, app_id).receipt_number == "TKY-2026-000123"
+    examination(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "under_examination", message="examination")
+    decided(rt, app_id, applicant_id)
+    card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
+    card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9012")
+    card(rt, "card.delivered", app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "card_delivered", message="delivered")
+    page = client.get(f"/applications/{app_id}").data.decode()
+    for text in ["Submitted", "Signature verified", "Received by the bureau", "Under examination", "Approved",
+                 "Card issued", "Card dispatched", "Card delivered", "TKY-2026-000123", "1234-5678-9012"]:
+        assert text in page, text
+    api = client.get(f"/api/v1/applications/{app_id}").json
+    assert [e["kind"] for e in api["timeline"]][:3] == ["submitted", "signature_verified", "received"]
+
+
+def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    assert client.get(f"/applications/{app_id}/receipt.pdf").status_code == 404  # no receipt number yet
+    received(rt, app_id, applicant_id, receipt="OSK-2026-777")
+    wait_until(lambda: application_row(rt, app_id).receipt_number == "OSK-2026-777", message="receipt")
+    anonymous = client.application.test_client()
+    page = anonymous.post("/verify", data={"receipt_number": "ｏｓｋ-2026-777"}).data.decode()
+    assert "is pending since" in page and "NGUYEN" not in page
+    assert "No application" in anonymous.post("/verify", data={"receipt_number": "NOPE-1"}).data.decode()
+    assert anonymous.get("/api/v1/receipts/OSK-2026-777").json["pending"] is True
+    for path in ("receipt.pdf", "fee-slip.pdf", "copy.pdf"):
+        r = client.get(f"/applications/{app_id}/{path}")
+        assert r.status_code == 200 and r.data.startswith(b"%PDF-") and r.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(client.get(f"/applications/{app_id}/fee-slip.pdf").data)).pages[0].extract_text()
+    assert "OSK-2026-777" in text and "12,000" in text
+
+
+def test_documents_request_answered_online(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    request_id = documents_requested(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
+    assert "Tax certificate 2025" in client.get(f"/applications/{app_id}").data.decode()
+    empty = client.post(f"/applications/{app_id}/documents/{request_id}/submit", data={"message": "x"})
+    assert empty.status_code == 302
+    assert "Attach at least one document" in client.get(f"/applications/{app_id}").data.decode()
+    bad = client.post(f"/applications/{app_id}/documents/{request_id}/upload",
+                      data={"file": (io.BytesIO(encrypted_pdf()), "tax.pdf")}, content_type="multipart/form-data")
+    assert bad.status_code == 302
+    assert "password-protected" in client.get(f"/applications/{app_id}").data.decode()  # never silently dropped
+    client.post(f"/applications/{app_id}/documents/{request_id}/upload",
+                data={"file": (io.BytesIO(pdf()), "tax.pdf"), "kind": "tax_certificate"}, content_type="multipart/form-data")
+    client.post(f"/applications/{app_id}/documents/{request_id}/submit", data={"message": "Here it is"})
+    sent = outbox_events(rt, "application.documents_submitted")
+    assert len(sent) == 1 and sent[0]["payload"]["request_id"] == request_id
+    assert sent[0]["payload"]["attachments"][0]["media_type"] == "application/pdf"
+    assert status_of(rt, app_id) == "under_examination"
+
+
+def test_inbox_receives_notices(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    notice_id = notice(rt, applicant_id, app_id)
+    wait_until(lambda: "Your application was received" in client.get("/inbox").data.decode(), message="notice in inbox")
+    assert "We received it." in client.get(f"/inbox/{notice_id}").data.decode()
+
+
+def test_signed_withdrawal_and_correction(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    code = code_from(client.post(f"/applications/{app_id}/correction", data={"message": "Wrong passport expiry"}))
+    assert sign_code(client, code, "nguyen").json["ok"] is True
+    correction = outbox_events(rt, "application.correction_requested")
+    assert len(correction) == 1 and correction[0]["payload"]["message"] == "Wrong passport expiry"
+    code = code_from(client.post(f"/applications/{app_id}/withdrawal", data={"message": "moving abroad"}))
+    sign_code(client, code, "nguyen")
+    assert len(outbox_events(rt, "application.withdrawn")) == 1
+    assert status_of(rt, app_id) == "withdrawal_requested"
+    again = client.post(f"/applications/{app_id}/withdrawal", data={"message": "again"})
+    assert again.status_code == 200 and "no longer open" in again.data.decode()
+
+
+def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
+    from intake.entrypoints.consumers import UnknownApplication, on_application_event
+    from zairyu_shared.db import transaction
+    from zairyu_shared.events import new_event
+
+    event = new_event("application.examination_started", {"application_id": "nope", "applicant_id": "x",
+                                                           "started_at": "2026-11-25T00:00:00+00:00"},
+                      source="review", correlation_id="nope")
+    with pytest.raises(UnknownApplication):
+        with transaction(rt.session_factory) as session:
+            on_application_event(rt, session, event)
