@@ -84,7 +84,7 @@ def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_nu
 def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
     now = utcnow()
     case = repository.get(session, delivery_id, lock=True)
-    case._require("issue_card")  # before drawing a number for a case that cannot take one
+    case.ensure_allowed("issue_card")  # before drawing a number for a case that cannot take one
     number = cards.allocate(session, delivery_id, now, **({"draw": draw} if draw else {}))
     updated = _apply(runtime, session, delivery_id, "issue_card", officer=officer, now=now, case=case,
                      card_number=number)

@@ -16,7 +16,6 @@ from card_delivery.adapters.tables import cards as cards_table
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.card_number import is_card_number
 from card_delivery.domain.case import IllegalTransition, State
-from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.service import definition
 from card_delivery_testkit import decision_payload, make_runtime, sign_in
 from zairyu_shared import testing

@@ -17,7 +17,7 @@ from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.case import State
 from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.deadlines import check_deadlines
-from card_delivery_testkit import Mailroom, decision_payload, sign_in
+from card_delivery_testkit import Mailroom, decision_payload
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -130,7 +130,7 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     case = only_case(runtime)
     public = app.test_client()
     assert lookup(public, "AB12345678CD") == "valid"
-    page = mailroom.get(f"/mailroom/?state=awaiting_envelope").get_data(as_text=True)
+    page = mailroom.get("/mailroom/?state=awaiting_envelope").get_data(as_text=True)
     assert "NGUYEN VAN AN" in page
 
     url = f"/mailroom/cases/{case.delivery_id}"

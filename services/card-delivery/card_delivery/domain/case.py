@@ -131,7 +131,7 @@ class DeliveryCase:
         return self.address_mismatch and not self.address_resolved
 
     # -- transitions -----------------------------------------------------------------------
-    def _require(self, action: str) -> None:
+    def ensure_allowed(self, action: str) -> None:
         if self.state not in ALLOWED[action]:
             raise IllegalTransition(action, self.state)
 
@@ -140,7 +140,7 @@ class DeliveryCase:
         return replace(self, state=to, state_since=now, **values), change
 
     def receive_envelope(self, *, fee_paid_yen: int, old_card_number: str | None, now: datetime):
-        self._require("receive_envelope")
+        self.ensure_allowed("receive_envelope")
         problems = []
         if fee_paid_yen != self.fee_yen:
             problems.append(f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}")
@@ -158,7 +158,7 @@ class DeliveryCase:
                           fee_paid_yen=fee_paid_yen)
 
     def issue_card(self, *, card_number: str, now: datetime):
-        self._require("issue_card")
+        self.ensure_allowed("issue_card")
         if not is_card_number(card_number):
             raise InvalidInput(f"{card_number!r} is not a residence card number (two letters, eight digits, two letters)")
         if card_number == self.old_card_number:
@@ -170,7 +170,7 @@ class DeliveryCase:
 
     def resolve_address(self, *, decision: str, now: datetime):
         """The officer's decision on a flagged address: mail to one of the two, or keep at the counter."""
-        self._require("resolve_address")
+        self.ensure_allowed("resolve_address")
         if decision == "mail_registered":
             return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True)
         if decision == "mail_certificate":
@@ -181,7 +181,7 @@ class DeliveryCase:
         raise InvalidInput(f"unknown address decision {decision!r}")
 
     def dispatch(self, *, tracking_number: str, now: datetime):
-        self._require("dispatch")
+        self.ensure_allowed("dispatch")
         if self.address_on_hold:  # cannot happen through issue_card; guards direct state edits
             raise IllegalTransition("dispatch", State.ADDRESS_FLAGGED)
         tracking = normalise_tracking(tracking_number)
@@ -191,15 +191,15 @@ class DeliveryCase:
                           tracking_number=tracking, dispatch_count=self.dispatch_count + 1, return_reason=None)
 
     def record_delivery(self, *, now: datetime):
-        self._require("record_delivery")
+        self.ensure_allowed("record_delivery")
         return self._move("record_delivery", State.DELIVERED, now, "card.delivered")
 
     def record_return(self, *, reason: str, now: datetime):
-        self._require("record_return")
+        self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
         return self._move("record_return", State.RETURNED, now, "card.returned", {"reason": reason},
                           return_reason=reason)
 
     def hand_to_counter(self, *, now: datetime):
-        self._require("hand_to_counter")
+        self.ensure_allowed("hand_to_counter")
         return self._move("hand_to_counter", State.COUNTER_PICKUP, now, None)
