@@ -1,0 +1,69 @@
+"""The JSON API: OpenAPI from the marshmallow schemas, and the same operations as the pages."""
+from __future__ import annotations
+
+import base64
+import io
+import uuid
+
+from conftest import fake_signature, outbox_events
+from hostile_files import jpeg, restricted_pdf
+from journey import API, register, worker_fields
+
+
+def test_openapi_document_is_generated_from_the_schemas(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    assert {"DraftIn", "ApplicationOut", "SigningRequest", "EligibilityIn"} <= set(doc["components"]["schemas"])
+    assert "/api/v1/signing-requests/{code}/signature" in doc["paths"]
+    assert doc["components"]["schemas"]["EligibilityIn"]["properties"]["procedure"]["enum"][0] == "coe"
+
+
+def test_eligibility_endpoint_explains_in_the_chosen_language(client):
+    r = client.post("/api/v1/eligibility?lang=en", json={"procedure": "reentry"}, headers=API)
+    assert r.json["eligible"] is False and r.json["problems"][0]["key"] == "eligibility.bundled_only"
+    ok = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student"}, headers=API)
+    assert ok.json == {"eligible": True, "problems": [], "fee_yen": 0}
+    assert client.post("/api/v1/eligibility", json={"procedure": "coe"}).status_code == 400  # header missing
+
+
+def test_api_draft_upload_sign_submit_is_idempotent(client, rt):
+    register(client, rt)
+    client.delete("/api/v1/session", headers=API)
+    assert client.post("/api/v1/session", json={"email": "an@example.jp", "password": "nope"}, headers=API).status_code == 401
+    assert client.post("/api/v1/session", json={"email": "an@example.jp", "password": "correct horse battery"},
+                       headers=API).status_code == 200
+    created = client.post("/api/v1/drafts", json={"procedure": "extension", "bundled": ["reentry"],
+                                                   "fields": worker_fields()}, headers=API)
+    assert created.status_code == 201 and created.json["errors"] == {}
+    draft_id = created.json["id"]
+    refused = client.post(f"/api/v1/drafts/{draft_id}/attachments", headers=API, content_type="multipart/form-data",
+                          data={"kind": "passport", "file": (io.BytesIO(restricted_pdf()), "p.pdf")})
+    assert refused.status_code == 400 and refused.json["error"] == "upload.pdf_restricted"
+    up = client.post(f"/api/v1/drafts/{draft_id}/attachments", headers=API, content_type="multipart/form-data",
+                     data={"kind": "photo", "file": (io.BytesIO(jpeg()), "me.jpg")})
+    assert up.status_code == 201 and len(up.json["sha256"]) == 64
+    key = str(uuid.uuid4())
+    first = client.post(f"/api/v1/drafts/{draft_id}/signing-requests", json={"idempotency_key": key}, headers=API)
+    second = client.post(f"/api/v1/drafts/{draft_id}/signing-requests", json={"idempotency_key": key}, headers=API)
+    assert first.json["code"] == second.json["code"]
+    code = first.json["code"]
+    signer = client.application.test_client()  # the desktop signer has no session: the code authorises it
+    got = signer.get(f"/api/v1/signing-requests/{code.lower().replace('-', ' ')}")  # typed loosely
+    content = base64.b64decode(got.json["content_b64"])
+    posted = signer.post(f"/api/v1/signing-requests/{code}/signature", headers=API,
+                         json={"signature_b64": base64.b64encode(fake_signature(content, "nguyen")).decode()})
+    assert posted.status_code == 200
+    assert signer.get(f"/api/v1/signing-requests/{code}").status_code == 409  # used
+    status = client.get(f"/api/v1/signing-requests/{code}/status").json
+    assert status["status"] == "done" and status["application_id"] == posted.json["application_id"]
+    assert [a["id"] for a in client.get("/api/v1/applications").json] == [posted.json["application_id"]]
+    assert len(outbox_events(rt, "application.submitted")) == 1
+    third = client.post(f"/api/v1/drafts/{draft_id}/signing-requests", json={"idempotency_key": str(uuid.uuid4())},
+                        headers=API)
+    assert third.status_code in (404, 409)
+
+
+def test_unknown_code_and_bad_signature(client):
+    assert client.get("/api/v1/signing-requests/ABCD-EFGH-JKLM").status_code == 404
+    r = client.post("/api/v1/signing-requests/ABCD-EFGH-JKLM/signature", json={"signature_b64": "%%%"}, headers=API)
+    assert r.status_code == 400

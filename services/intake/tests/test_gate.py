@@ -1,0 +1,60 @@
+"""The Japanese-IP gate: country data shipped offline, forwarded headers only from trusted proxies."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import make_runtime
+
+from intake.adapters import geo
+
+JP, US = "133.242.0.1", "8.8.8.8"
+
+
+def test_country_data_is_offline_and_knows_japan():
+    assert geo.country(JP) == "JP"
+    assert geo.country("126.0.0.1") == "JP"
+    assert geo.country(US) == "US"
+    assert geo.country("2001:240::1") == "JP"  # IPv6 too
+    assert geo.country("10.0.0.1") is None and geo.country("not an ip") is None
+
+
+@pytest.mark.parametrize("remote,xff,trusted,expected", [
+    (US, JP, [], US),  # an untrusted peer cannot claim to be in Japan
+    ("10.0.0.5", JP, ["10.0.0.0/8"], JP),
+    ("10.0.0.5", f"{US}, {JP}", ["10.0.0.0/8"], JP),  # rightmost untrusted hop is the client
+    ("10.0.0.5", f"{JP}, {US}", ["10.0.0.0/8"], US),  # a spoofed left part does not help
+    ("10.0.0.5", f"{US}, 10.0.0.9", ["10.0.0.0/8"], US),  # chain of trusted proxies peeled off
+    ("10.0.0.5", None, ["10.0.0.0/8"], "10.0.0.5"),
+])
+def test_client_ip_honours_only_trusted_proxies(remote, xff, trusted, expected):
+    assert geo.client_ip(remote, xff, geo.networks(trusted)) == expected
+
+
+@pytest.fixture
+def gated(tmp_path):
+    rt = make_runtime(tmp_path, geo_gate=True, trusted_proxies=("10.0.0.0/8",), gate_allow=())
+    from intake.entrypoints.web import create_app
+
+    app = create_app(rt)
+    app.config.update(TESTING=True)
+    yield app.test_client()
+    rt.stop()
+
+
+def test_gate_refuses_outside_japan_in_the_visitors_language(gated):
+    refused = gated.get("/", environ_base={"REMOTE_ADDR": US}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 403 and "Only available from Japan" in refused.data.decode()
+    ja = gated.get("/", environ_base={"REMOTE_ADDR": US}, headers={"Accept-Language": "ja"})
+    assert ja.status_code == 403 and "日本国内" in ja.data.decode()
+    vi = gated.get("/?lang=vi", environ_base={"REMOTE_ADDR": US})
+    assert vi.status_code == 403 and "Nhật Bản" in vi.data.decode()
+    assert gated.get("/", environ_base={"REMOTE_ADDR": JP}).status_code == 200
+    spoofed = gated.get("/", environ_base={"REMOTE_ADDR": US}, headers={"X-Forwarded-For": JP})
+    assert spoofed.status_code == 403
+    proxied = gated.get("/", environ_base={"REMOTE_ADDR": "10.1.1.1"}, headers={"X-Forwarded-For": JP})
+    assert proxied.status_code == 200
+    assert gated.get("/healthz", environ_base={"REMOTE_ADDR": US}).status_code == 200
+
+
+def test_gate_is_off_in_the_embedded_demo(client):
+    assert client.get("/", environ_base={"REMOTE_ADDR": US}).status_code == 200
