@@ -16,10 +16,9 @@ import statistics as stats
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import psycopg
-import sqlalchemy as sa
 
 from review.adapters import queries
 from review.adapters.tables import cases

@@ -167,3 +167,21 @@ def test_form_fields_from_the_signed_bytes():
     assert form.applicant_name(flat) == "A B" and form.mailing_address(flat)["text"] == "Osaka 1"
     with pytest.raises(ValueError):
         form.decode_signed_content(base64.b64encode(b"[1]").decode())
+
+
+def test_audit_chain_links_every_entry_to_the_previous():
+    from review.domain.audit_chain import GENESIS, entry_hash, verify
+
+    chain, prev = [], GENESIS
+    for seq in (1, 2, 3):
+        e = {"seq": seq, "at": f"2026-01-0{seq}T00:00:00+00:00", "actor": "a", "action": "case.viewed",
+             "bureau": "tokyo", "application_id": "x", "target": None, "ip": "10.0.0.1", "detail": "{}",
+             "prev_hash": prev}
+        e["hash"] = prev = entry_hash(e["prev_hash"], e)
+        chain.append(e)
+    assert verify(chain) == []
+    altered = [dict(e) for e in chain]
+    altered[1]["detail"] = '{"x":1}'
+    assert verify(altered) == ["seq 2: hash does not match its content (entry altered)"]
+    assert verify([chain[0], chain[2]]) == ["seq 3: expected 2 (entry missing or inserted)",
+                                            "seq 3: prev_hash does not match the previous entry's hash"]

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from review_testkit import verified_event
 
 from review import casework
-from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.intake_client import AttachmentCorrupt
 from review.adapters.tables import audit_log, cases

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from review.domain.audit_chain import GENESIS, entry_hash, verify
+from review.domain.audit_chain import GENESIS, check, entry_hash
 
 from .tables import audit_log
 
@@ -43,16 +43,15 @@ def entries(connection, application_id: str | None = None, bureau: str | None = 
 
 
 def verify_chain(connection, batch: int = 5000) -> tuple[int, list[str]]:
-    """Walk the whole chain in batches; returns (entries checked, problems)."""
-    count, problems, rows_all = 0, [], []
-    last_seq = 0
+    """Walk the whole chain in batches (constant memory); returns (entries checked, problems)."""
+    count, problems, prev, expected_seq, last_seq = 0, [], GENESIS, 1, 0
     while True:
         rows = [dict(r._mapping) for r in connection.execute(
             sa.select(audit_log).where(audit_log.c.seq > last_seq).order_by(audit_log.c.seq).limit(batch))]
         if not rows:
-            break
-        rows_all.extend(rows)
+            return count, problems
+        for e in rows:
+            problems += check(e, prev, expected_seq)
+            prev, expected_seq = e["hash"], e["seq"] + 1
         last_seq = rows[-1]["seq"]
         count += len(rows)
-    problems = verify(rows_all)
-    return count, problems

@@ -17,16 +17,22 @@ def entry_hash(prev_hash: str, entry: dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(entry)).hexdigest()
 
 
+def check(entry: dict, prev_hash: str, expected_seq: int) -> list[str]:
+    """Problems with one entry given the previous entry's hash and the expected sequence number."""
+    problems = []
+    if entry["seq"] != expected_seq:
+        problems.append(f"seq {entry['seq']}: expected {expected_seq} (entry missing or inserted)")
+    if entry["prev_hash"] != prev_hash:
+        problems.append(f"seq {entry['seq']}: prev_hash does not match the previous entry's hash")
+    if entry_hash(entry["prev_hash"], entry) != entry["hash"]:
+        problems.append(f"seq {entry['seq']}: hash does not match its content (entry altered)")
+    return problems
+
+
 def verify(entries) -> list[str]:
     """Problems found walking the chain in order (an empty list means intact)."""
-    problems = []
-    prev, expected_seq = GENESIS, 1
+    problems, prev, expected_seq = [], GENESIS, 1
     for e in entries:
-        if e["seq"] != expected_seq:
-            problems.append(f"seq {e['seq']}: expected {expected_seq} (entry missing or inserted)")
-        if e["prev_hash"] != prev:
-            problems.append(f"seq {e['seq']}: prev_hash does not match the previous entry's hash")
-        if entry_hash(e["prev_hash"], e) != e["hash"]:
-            problems.append(f"seq {e['seq']}: hash does not match its content (entry altered)")
+        problems += check(e, prev, expected_seq)
         prev, expected_seq = e["hash"], e["seq"] + 1
     return problems

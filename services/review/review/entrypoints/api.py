@@ -1,10 +1,12 @@
 """The JSON API for officers' tools (session-authenticated) and its OpenAPI description."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from apispec import APISpec
 from flask import Blueprint, abort, g, jsonify, request
 
 from review.adapters import audit, queries
+from review.adapters.tables import cases
 from review.domain.roles import Action, can, in_scope
 from zairyu_shared.db import transaction
 
@@ -39,9 +41,6 @@ def queue():
 def case(application_id):
     rt = runtime()
     with rt.engine.connect() as conn:
-        from review.adapters.tables import cases
-        import sqlalchemy as sa
-
         row = conn.execute(sa.select(cases.c.bureau).where(cases.c.application_id == application_id)).first()
         if row is None or not in_scope(g.officer, row.bureau):
             abort(404)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import officers
 from zairyu_shared.db import transaction
@@ -19,6 +20,8 @@ def seed_demo(runtime, out=print) -> list[dict]:
             if session.execute(sa.select(officers.c.id).where(officers.c.username == username)).first():
                 continue
             officer_id, password, secret = create_officer(session, username, f"{bureau.title()} {role}", role, bureau)
+            audit.append(session, "seed-demo", "officer.created", bureau=bureau, target=officer_id,
+                         detail={"username": username, "role": role})
             created.append({"username": username, "password": password, "totp_secret": secret, "id": officer_id,
                             "role": role, "bureau": bureau})
     if created:
