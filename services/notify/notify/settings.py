@@ -29,6 +29,8 @@ class NotifySettings(CommonSettings):
     max_attempts: int = setting("ZAIRYU_NOTIFY_MAX_ATTEMPTS", 20, help="Transient failures before a mail is recorded as failed", minimum=1)
     claim_batch: int = setting("ZAIRYU_NOTIFY_CLAIM_BATCH", 50, help="Mails one sender claims per round", minimum=1)
     claim_lease_seconds: float = setting("ZAIRYU_NOTIFY_CLAIM_LEASE_SECONDS", 300.0, help="A 'sending' claim older than this is taken to be from a dead sender and retried", minimum=1)
+    mail_drop: str = setting("ZAIRYU_NOTIFY_MAIL_DROP", "", help="Embedded run only: write mails as .eml files into this folder instead of SMTP")
+    sender_with_web: bool = setting("ZAIRYU_NOTIFY_SENDER_WITH_WEB", False, help="Embedded run only: run the sender loop in the web process (the embedded supervisor has no consume process)")
     poll_seconds: float = setting("ZAIRYU_NOTIFY_POLL_SECONDS", 1.0, help="Sender's idle poll interval", minimum=0.01)
 
     def mailboxes(self) -> dict[str, str]:
@@ -41,6 +43,8 @@ class NotifySettings(CommonSettings):
             key, _, address = entry.partition("=")
             if key not in BUREAUS or "@" not in address:
                 problems.append(f"ZAIRYU_BUREAU_MAILBOXES entry {entry!r}: expected <bureau>=<address>, bureau one of {', '.join(BUREAUS)}")
+        if (self.mail_drop or self.sender_with_web) and not self.embedded:
+            problems.append("ZAIRYU_NOTIFY_MAIL_DROP and ZAIRYU_NOTIFY_SENDER_WITH_WEB are for the embedded run only")
         if self.smtp_password and not self.smtp_username:
             problems.append("ZAIRYU_SMTP_PASSWORD is set but ZAIRYU_SMTP_USERNAME is empty")
         return problems

@@ -284,3 +284,23 @@ def test_the_sender_keeps_to_the_rate_limit(make_rt, smtp):
     # Two go at once (the burst), the other six at 20/s: 0.3 s of waiting in all.
     assert clock.t == __import__("pytest").approx(0.3)
     assert len(clock.waits) == 6
+
+
+def test_the_embedded_run_drops_mails_as_files_sent_from_the_web_process(make_rt, tmp_path):
+    from email import message_from_bytes, policy
+
+    from notify.entrypoints.service import demo_environment
+    from zairyu_shared import config
+    from notify.settings import NotifySettings
+
+    env = demo_environment(tmp_path)
+    assert config.load(NotifySettings, {**env, "DATABASE_URL": "sqlite://", "ZAIRYU_EMBEDDED": "true"}).sender_with_web
+    rt = make_rt(mail_drop=env["ZAIRYU_NOTIFY_MAIL_DROP"], sender_with_web=True)
+    rt.definition.create_app(rt)  # starts the sender (the embedded supervisor has no consume process)
+    deliver(rt, samples.registered(), samples.received())
+    drop = tmp_path / "mail"
+    files = wait_until(lambda: list(drop.glob("*.eml")), message="a mail file")
+    msg = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert samples.RECEIPT in msg["Subject"] and msg["To"] == samples.EMAIL
+    wait_until(lambda: rows(rt, channel="email")[0].state == "sent", message="recorded as sent")
+    rt.stop_event.set()

@@ -115,3 +115,22 @@ class SmtpMailer:
 
 def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class MailDrop:
+    """The embedded demo's relay: each mail becomes ``<notice>.eml`` in a folder (no SMTP server there)."""
+
+    def __init__(self, folder):
+        from pathlib import Path
+
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, msg: EmailMessage) -> None:
+        name = msg["Message-ID"].strip("<>").partition("@")[0]
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(msg.as_bytes())
+        tmp.replace(self.folder / f"{name}.eml")
+
+    def close(self) -> None:
+        pass

@@ -15,7 +15,7 @@ import threading
 import time
 
 from notify.adapters import metrics, store
-from notify.adapters.smtp import SendFailure, SmtpMailer, build_message, sender_domain
+from notify.adapters.smtp import MailDrop, SendFailure, SmtpMailer, build_message, sender_domain
 from notify.domain import delivery
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,9 @@ class Sender:
     def __init__(self, runtime, mailer=None, clock=time.monotonic):
         self.runtime = runtime
         self.settings = runtime.settings
-        self.mailer = mailer or SmtpMailer.from_settings(self.settings)
+        if mailer is None:
+            mailer = MailDrop(self.settings.mail_drop) if self.settings.mail_drop else SmtpMailer.from_settings(self.settings)
+        self.mailer = mailer
         self.clock = clock
         self.bucket = delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock())
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)

@@ -10,6 +10,12 @@ from zairyu_shared.runtime import ServiceDefinition
 from .handlers import HANDLERS
 from .web import create_app
 
+def demo_environment(demo_dir: Path) -> dict:
+    """Embedded run: no SMTP server and no consume process, so mails land as files, sent from the web process."""
+    return {"ZAIRYU_NOTIFY_MAIL_DROP": str(demo_dir / "mail"), "ZAIRYU_NOTIFY_SENDER_WITH_WEB": "true",
+            "ZAIRYU_NOTIFY_SEND_RATE": "0"}
+
+
 definition = ServiceDefinition(
     name="notify",
     settings_class=NotifySettings,
@@ -18,4 +24,5 @@ definition = ServiceDefinition(
     create_app=create_app,
     handlers=HANDLERS,
     web_port=8002,
+    demo_environment=demo_environment,
 )

@@ -20,4 +20,8 @@ def create_app(runtime=None):
     from .internal_api import bp
 
     app.register_blueprint(bp)
+    if runtime.settings.sender_with_web and "sender" not in runtime.extras:
+        from .sender import start_sender
+
+        start_sender(runtime, runtime.stop_event)
     return app
