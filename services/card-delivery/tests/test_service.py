@@ -417,3 +417,16 @@ def test_ten_failures_lock_the_officer_until_reset_by_the_cli(app, runtime, monk
     with transaction(runtime.session_factory) as session:
         assert officers.authenticate(session, "mori", password, pyotp.TOTP(secret).now()) is not None
     assert cli.main(["reset-officer", "nobody"]) == 1
+
+
+def test_a_transition_rolled_back_is_neither_stored_nor_counted(runtime):
+    before = transitions("awaiting_envelope")
+    with pytest.raises(RuntimeError):
+        with transaction(runtime.session_factory) as session:
+            from card_delivery import casework
+            casework.open_case(runtime, session, new_event("application.decided", decision_payload(), source="review",
+                                                           correlation_id="app-1").data)
+            raise RuntimeError("the commit never happens")
+    assert transitions("awaiting_envelope") == before
+    deliver_decision(runtime, decision_payload())
+    assert transitions("awaiting_envelope") == before + 1
