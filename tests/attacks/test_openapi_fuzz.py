@@ -1,0 +1,112 @@
+"""schemathesis against each service's OpenAPI document (/api/v1/openapi.json), in process.
+
+Every operation gets schema-valid (positive) and schema-violating (negative) requests. The rule:
+no 5xx anywhere, and every rejection is a 4xx whose body is a JSON object naming the error. A service
+that has /api/v1 routes but serves no document fails; one without either is skipped with the reason.
+Violations are collected over all examples (no shrinking) and reported together, so one run shows
+every broken operation. Budget: 6 examples per operation and mode (x25 with HYPOTHESIS_PROFILE=deep).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import Phase, given
+from hypothesis.errors import Unsatisfiable
+
+from attack_support import attack_settings
+
+schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis (requirements-dev.txt)")
+from schemathesis.generation.modes import GenerationMode  # noqa: E402
+
+pytestmark = pytest.mark.timeout(180)
+DOC = "/api/v1/openapi.json"
+# intake refuses API writes without this header (its CSRF defence); sending it lets the fuzzer past
+# that first check to the real validation. It is not declared in intake's document (reported).
+HEADERS = {"X-Zairyu-Api": "1"}
+EXAMPLES = 6
+
+KNOWN = {
+    "review": pytest.mark.xfail(strict=True, reason=(
+        "review: /api/v1 answers 401 with Werkzeug's HTML page instead of a JSON error body "
+        "(GET /api/v1/queue, /api/v1/cases/{id} without an officer session)")),
+}
+
+
+def _services():
+    from importlib.metadata import entry_points
+
+    names = sorted(ep.name for ep in entry_points(group="zairyu.services"))
+    return [pytest.param(n, marks=KNOWN[n]) if n in KNOWN else n for n in names]
+
+
+def api_routes(app) -> list[str]:
+    return sorted({r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and r.rule != DOC})
+
+
+def judge(response) -> str | None:
+    """Why this response breaks the rule, or None."""
+    status = response.status_code
+    body = response.content or b""
+    if status >= 500:
+        return f"server error {status}: {body[:200]!r}"
+    if status < 400:
+        return None
+    content_type = ";".join(response.headers.get("content-type", []))
+    if "json" not in content_type:
+        return f"{status} with {content_type or 'no content type'} body {body[:120]!r}"
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return f"{status} with a body that is not JSON: {body[:120]!r}"
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("error"), str) or not parsed["error"]:
+        return f"{status} JSON body names no error: {body[:120]!r}"
+    return None
+
+
+def fuzz_operation(operation, mode, violations: list[str]) -> int:
+    calls = 0
+
+    @attack_settings(EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate])
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        nonlocal calls
+        calls += 1
+        response = case.call(headers=HEADERS)
+        problem = judge(response)
+        if problem:
+            violations.append(f"{operation.label} [{mode.value}] {problem} <- path={case.path_parameters} "
+                              f"query={case.query} body={str(case.body)[:120]}")
+
+    try:
+        run()
+    except Unsatisfiable:
+        pass  # e.g. a free-text path parameter has no schema-violating values
+    return calls
+
+
+@pytest.mark.parametrize("service", _services())
+def test_openapi_operations_never_fail_with_a_server_error(service_apps, service):
+    app = service_apps(service)
+    client = app.test_client()
+    document = client.get(DOC)
+    routes = api_routes(app)
+    if document.status_code == 404:
+        assert not routes, f"{service} has /api/v1 routes {routes} but serves no OpenAPI document at {DOC}"
+        pytest.skip(f"{service}: no /api/v1 routes and no OpenAPI document")
+    assert document.status_code == 200, document.data[:200]
+    schema = schemathesis.openapi.from_wsgi(DOC, app)
+    violations: list[str] = []
+    operations = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations.append(operation.label)
+        calls = sum(fuzz_operation(operation, mode, violations)
+                    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+        assert calls, f"{operation.label}: schemathesis generated no request"
+    documented = {label.split(" ", 1)[1] for label in operations}
+    assert documented, f"{service}: the document lists no operation"
+    # Each distinct problem once (the same broken check tends to repeat for every example).
+    distinct = list(dict.fromkeys(v.split(" <- ")[0] for v in violations))
+    assert not violations, f"{service}: {len(violations)} bad responses, {len(distinct)} distinct:\n" + "\n".join(
+        next(v for v in violations if v.startswith(d)) for d in distinct[:25])
