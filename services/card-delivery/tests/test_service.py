@@ -362,22 +362,23 @@ def test_sign_in_attempts_are_rate_limited(tmp_path):
         rt.stop()
 
 
-def test_consume_process_runs_the_deadline_check_periodically(runtime):
-    import threading
-
-    from card_delivery.entrypoints.deadlines import run_periodically
+def test_consume_process_runs_the_deadline_check_periodically(runtime, monkeypatch):
+    from card_delivery.entrypoints.cli import start_deadline_thread
     from zairyu_shared.testing import wait_until
 
     deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=14, minutes=1)))
-    stop = threading.Event()
-    thread = threading.Thread(target=run_periodically, args=(runtime, 3600, stop), daemon=True)
-    thread.start()
+    monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
+    monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
+    monkeypatch.setenv("ZAIRYU_DEADLINE_CHECK_MINUTES", "60")
+    checker = start_deadline_thread()  # what `zairyu-card-delivery consume` starts next to the consumers
     try:
         wait_until(lambda: "card.envelope_overdue" in staged(runtime), message="the reminder staged")
     finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+        checker.stop_event.set()
+        checker.engine.dispose()
+    monkeypatch.setenv("ZAIRYU_DEADLINE_CHECK_MINUTES", "0")
+    assert start_deadline_thread() is None
 
 
 def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatch, capsys):

@@ -82,8 +82,9 @@ def reset_officer_command(argv) -> int:
     return 0
 
 
-def _start_deadline_thread() -> None:
-    """`consume` also runs the deadline check every ZAIRYU_DEADLINE_CHECK_MINUTES."""
+def start_deadline_thread():
+    """`consume` also runs the deadline check every ZAIRYU_DEADLINE_CHECK_MINUTES; returns its runtime
+    (set ``runtime.stop_event`` to end it) or None when disabled."""
     from zairyu_shared.runtime import Runtime
 
     from .deadlines import run_periodically
@@ -92,9 +93,11 @@ def _start_deadline_thread() -> None:
     runtime = Runtime.from_env(definition)
     minutes = runtime.settings.deadline_check_minutes
     if minutes <= 0:
-        return
+        runtime.engine.dispose()
+        return None
     threading.Thread(target=run_periodically, args=(runtime, minutes * 60, runtime.stop_event),
                      name="card-delivery-deadlines", daemon=True).start()
+    return runtime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "reset-officer":
         return reset_officer_command(argv[1:])
     if argv and argv[0] == "consume":
-        _start_deadline_thread()
+        start_deadline_thread()
     if argv and argv[0] in ("-h", "--help"):
         print("extra commands: check-deadlines, create-officer USERNAME --display-name NAME, reset-officer USERNAME")
     return service_main(definition, argv)
