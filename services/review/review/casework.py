@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from review.adapters import audit
+from review.adapters import audit, signing_client
 from review.adapters.tables import (case_history, cases, corrections, document_requests, notes, officers, proposals,
                                     receipt_serials, signature_rejections)
 from review.domain import case as machine
@@ -146,27 +146,44 @@ def documents_submitted(runtime, session, event) -> None:
              {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
 
 
+def _check_signature(runtime, row, data) -> dict:
+    """The applicant's own signature over the request, by the holder who signed the application."""
+    holder = json.loads(row.evidence).get("holder") or {}
+    expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
+    answer = signing_client.verifier(runtime).verify_cms(data["signed_content_b64"], data["signature_cms_b64"],
+                                                         expected, row.language if row.language in ("ja", "en") else "en")
+    return {"verdict": answer["verdict"], "reason": answer.get("reason"), "message": answer.get("message", "")}
+
+
 def correction_requested(runtime, session, event) -> None:
     data = event.payload
     row = load_case(session, data["application_id"])
     if _get(session, corrections, data["correction_id"]) is None:
+        signature = _check_signature(runtime, row, data)
         session.execute(corrections.insert().values(
             correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
-            signed_content_b64=data["signed_content_b64"], requested_at=datetime.fromisoformat(data["requested_at"])))
+            signed_content_b64=data["signed_content_b64"], signature=json.dumps(signature),
+            requested_at=datetime.fromisoformat(data["requested_at"])))
         _history(session, row.application_id, "correction_requested", "applicant", row.status, row.status,
-                 {"correction_id": data["correction_id"], "message": data["message"]})
+                 {"correction_id": data["correction_id"], "message": data["message"], "signature": signature})
 
 
 def withdrawn(runtime, session, event) -> None:
+    """Shown on the case; it closes only when an officer acknowledges it, and only if validly signed."""
     data = event.payload
     row = load_case(session, data["application_id"])
     if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
         _history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
         return
+    signature = _check_signature(runtime, row, data)
+    if signature["verdict"] != "valid":
+        _history(session, row.application_id, "withdrawal_signature_invalid", "applicant", row.status, row.status,
+                 {"signature": signature})
+        return
     _update_case(session, row, withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
-                 withdrawal_reason=data.get("reason", ""))
+                 withdrawal_reason=data.get("reason", ""), withdrawal_signature=json.dumps(signature))
     _history(session, row.application_id, "withdrawal_requested", "applicant", row.status, row.status,
-             {"reason": data.get("reason", "")})
+             {"reason": data.get("reason", ""), "signature": signature})
 
 
 def address_mismatch(runtime, session, event) -> None:

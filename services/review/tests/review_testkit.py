@@ -18,9 +18,22 @@ DATA_KEY = new_key()
 def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -> Runtime:
     rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
                           data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
+    rt.extras["signing"] = FakeSigning()
     if migrate:
         rt.migrate()
     return rt
+
+
+class FakeSigning:
+    """Signing's verification API at the port boundary: answers what the test sets, records requests."""
+
+    def __init__(self, verdict="valid", reason=None):
+        self.verdict, self.reason, self.calls = verdict, reason, []
+
+    def verify_cms(self, content_b64, signature_b64, expected_holder, language="en"):
+        self.calls.append({"content_b64": content_b64, "signature_b64": signature_b64,
+                           "expected_holder": expected_holder, "language": language})
+        return {"verdict": self.verdict, "reason": self.reason, "message": self.reason or "ok", "evidence": {}}
 
 
 FORM = {"form": {"family_name": "NGUYEN", "given_name": "VAN A", "nationality": "Viet Nam",

@@ -94,3 +94,38 @@ def test_reminders_command_stages_due_reminders(rt):
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).where(
             rt.outbox.c.event_type == "application.documents_reminder_due")).scalar() == 1
+
+
+def test_signing_client_posts_the_documented_request_and_reads_the_verdict():
+    import json as _json
+
+    from review.adapters.signing_client import SigningUnavailable, SigningVerifier
+
+    seen = []
+
+    @Request.application
+    def signing(request):
+        if request.path != "/internal/v1/verifications/cms":
+            return Response("no", status=404)
+        body = _json.loads(request.get_data())
+        seen.append(body)
+        if body["content_b64"] == "ZmFpbA==":
+            return Response('{"error": "verifier_unavailable"}', status=503, mimetype="application/json")
+        return Response(_json.dumps({"verdict": "invalid", "reason": "revoked", "message": "revoked",
+                                     "evidence": {}}), mimetype="application/json")
+
+    server = make_server("127.0.0.1", 0, signing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = SigningVerifier(f"http://127.0.0.1:{server.server_port}")
+        holder = {"name": "A", "date_of_birth": "1990-01-01", "sex": "F", "address": "Osaka"}
+        assert client.verify_cms("e30=", "eA==", holder)["reason"] == "revoked"
+        assert seen[0] == {"content_b64": "e30=", "signature_b64": "eA==", "profile": "jpki-sign",
+                           "expected_holder": holder, "language": "en"}
+        with pytest.raises(SigningUnavailable):
+            client.verify_cms("ZmFpbA==", "eA==", None)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(SigningUnavailable):
+        SigningVerifier(f"http://127.0.0.1:{server.server_port}", timeout=2).verify_cms("e30=", "eA==", None)

@@ -191,6 +191,8 @@ def test_withdrawal_appears_then_closes_when_acknowledged(rt):
     act(rt, casework.withdrawn, intake_event("application.withdrawn", {
         "application_id": app, "applicant_id": applicant, "reason": "leaving Japan", "signed_content_b64": "e30=",
         "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
+    assert rt.extras["signing"].calls[0]["expected_holder"] == {
+        "name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
     with pytest.raises(IllegalTransition):  # no decision on a withdrawn application
         act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
     assert staged(rt, "application.closed") == []
@@ -260,3 +262,23 @@ def test_events_arrive_through_the_memory_bus(rt):
         with rt.engine.connect() as conn:
             return conn.execute(sa.select(cases.c.receipt_number)).scalar()
     assert wait_until(number, message="case received").startswith("FUK-")
+
+
+def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
+    from review_testkit import FakeSigning
+
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    rt.extras["signing"] = FakeSigning("invalid", "holder_mismatch")
+    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+        "application_id": app, "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
+        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
+    with pytest.raises(ValueError):
+        act(rt, casework.acknowledge_withdrawal, o["examiner"], app)
+    from review.adapters.queries import case_file
+
+    with rt.engine.connect() as conn:
+        f = case_file(conn, app)
+    assert f["withdrawal_requested_at"] is None
+    assert f["history"][-1]["kind"] == "withdrawal_signature_invalid"
+    assert f["history"][-1]["detail"]["signature"]["reason"] == "holder_mismatch"

@@ -130,3 +130,14 @@ def test_tampering_is_detected_even_if_someone_disables_the_trigger(pg_rt):
     with pg_rt.engine.connect() as conn:
         count, problems = audit.verify_chain(conn)
     assert count == 3 and problems == ["seq 2: hash does not match its content (entry altered)"]
+
+
+def test_the_migrations_build_exactly_the_declared_schema(pg_rt):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from review.adapters.tables import metadata
+
+    with pg_rt.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diffs == []

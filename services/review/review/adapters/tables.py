@@ -43,6 +43,7 @@ cases = sa.Table(
     sa.Column("evidence", EncryptedText, nullable=False),  # JSON of the signature evidence
     sa.Column("withdrawal_requested_at", TS, nullable=True),
     sa.Column("withdrawal_reason", EncryptedText, nullable=True),
+    sa.Column("withdrawal_signature", sa.Text, nullable=True),  # JSON verdict from signing
     sa.Column("address_mismatch", EncryptedText, nullable=True),
     sa.Column("outcome", sa.String(20), nullable=True),
     sa.Column("decided_at", TS, nullable=True),
@@ -111,6 +112,7 @@ corrections = sa.Table(
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("message", EncryptedText, nullable=False),
     sa.Column("signed_content_b64", EncryptedText, nullable=False),
+    sa.Column("signature", sa.Text, nullable=True),  # JSON verdict from signing
     sa.Column("requested_at", TS, nullable=False),
     sa.Column("handled_by", sa.String(80), nullable=True),
     sa.Column("handled_at", TS, nullable=True),

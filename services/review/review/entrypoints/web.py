@@ -5,6 +5,8 @@ signed-in officer with password and TOTP, forms carry CSRF tokens and responses 
 """
 from __future__ import annotations
 
+import json
+
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -44,6 +46,7 @@ def create_app(runtime=None):
         runtime.extras["attachments"] = IntakeAttachments(runtime.settings.intake_url)
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["fromjson"] = json.loads
     CSRFProtect(app)
 
     from . import api, web_auth, web_cases, web_stats
