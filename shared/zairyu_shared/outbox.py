@@ -64,6 +64,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._dialect = session_factory.kw["bind"].dialect.name
         self._last_purge = 0.0
+        self.last_failures = 0
 
     def wake(self) -> None:
         """Called after a commit that staged events, so the relay need not wait for its poll."""
@@ -98,6 +99,7 @@ class OutboxRelay:
         for row in rows:
             if row.event_id in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
+        self.last_failures = len(failed)
         return len(confirmed)
 
     def observe_backlog(self) -> tuple[int, float]:
@@ -131,6 +133,7 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         last_observe = 0.0
+        failing_rounds = 0
         while not stop.is_set():
             try:
                 sent = self.relay_once()
@@ -148,6 +151,11 @@ class OutboxRelay:
                         self.purge_sent()
                 except Exception:
                     log.exception("outbox observation failed")
-            if sent < self.batch_size:
+            # An unroutable or nacked event stays unsent (and is counted in the backlog alert);
+            # back off instead of re-publishing it every poll.
+            failing_rounds = failing_rounds + 1 if self.last_failures else 0
+            if failing_rounds:
+                stop.wait(min(30.0, 0.1 * 2 ** failing_rounds))
+            elif sent < self.batch_size:
                 self._wake.wait(self.idle_interval)
                 self._wake.clear()
