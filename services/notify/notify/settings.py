@@ -16,6 +16,7 @@ class NotifySettings(CommonSettings):
     smtp_port: int = setting("ZAIRYU_SMTP_PORT", 25, help="SMTP relay port (587 with starttls, 465 with ssl)", minimum=1)
     smtp_security: str = setting("ZAIRYU_SMTP_SECURITY", "none", choices=("none", "starttls", "ssl"),
                                  help="Transport security towards the relay")
+    smtp_ca_file: str = setting("ZAIRYU_SMTP_CA_FILE", "", help="CA bundle that verifies the relay's certificate (empty: the system's CAs)")
     smtp_username: str = setting("ZAIRYU_SMTP_USERNAME", "", help="SMTP AUTH user (empty: no AUTH)")
     smtp_password: str = setting("ZAIRYU_SMTP_PASSWORD", "", help="SMTP AUTH password", secret=True)
     smtp_timeout: float = setting("ZAIRYU_SMTP_TIMEOUT", 15.0, help="Seconds before an SMTP command counts as a transient failure", minimum=0.1)

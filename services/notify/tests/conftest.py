@@ -92,8 +92,9 @@ def make_rt(tmp_path, smtp):
     made = []
 
     def build(**overrides):
+        port = overrides.pop("smtp_port", smtp.port)
         rt = make_runtime(f"sqlite:///{tmp_path}/notify-{len(made)}.db", f"memory://{tmp_path.name}-{len(made)}",
-                          smtp.port, **overrides)
+                          port, **overrides)
         rt.migrate()
         made.append(rt)
         return rt

@@ -304,3 +304,21 @@ def test_the_embedded_run_drops_mails_as_files_sent_from_the_web_process(make_rt
     assert samples.RECEIPT in msg["Subject"] and msg["To"] == samples.EMAIL
     wait_until(lambda: rows(rt, channel="email")[0].state == "sent", message="recorded as sent")
     rt.stop_event.set()
+
+
+def test_a_database_blip_after_smtp_accepted_is_ridden_out_without_a_resend(rt, smtp, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    deliver(rt, samples.registered(), samples.received())
+    real, calls = store.record_sent, []
+
+    def flaky(*a, **kw):
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("UPDATE notices", {}, Exception("server closed the connection"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(store, "record_sent", flaky)
+    Sender(rt).send_due()
+    assert len(calls) == 3 and rows(rt, channel="email")[0].state == "sent"
+    assert len(smtp.inbox.messages) == 1

@@ -48,8 +48,8 @@ def sender_domain(mail_from: str) -> str:
 
 class SmtpMailer:
     def __init__(self, host: str, port: int, security: str = "none", username: str = "", password: str = "",
-                 timeout: float = 15.0):
-        self.host, self.port, self.security = host, port, security
+                 timeout: float = 15.0, ca_file: str = ""):
+        self.host, self.port, self.security, self.ca_file = host, port, security, ca_file
         self.username, self.password, self.timeout = username, password, timeout
         self._conn: smtplib.SMTP | None = None
         self._last_used = 0.0
@@ -57,10 +57,10 @@ class SmtpMailer:
     @classmethod
     def from_settings(cls, settings) -> "SmtpMailer":
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_security, settings.smtp_username,
-                   settings.smtp_password, settings.smtp_timeout)
+                   settings.smtp_password, settings.smtp_timeout, settings.smtp_ca_file)
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file or None)  # verifies the relay's name
         if self.security == "ssl":
             conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:

@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from notify.adapters import metrics, store
 from notify.adapters.smtp import MailDrop, SendFailure, SmtpMailer, build_message, sender_domain
 from notify.domain import delivery
@@ -84,18 +86,37 @@ class Sender:
             self._failed(claim, outcome, str(exc))
             return
         metrics.SMTP_SEND.labels(delivery.DELIVERED).observe(time.perf_counter() - started)
-        if store.record_sent(self.runtime.session_factory, claim):
+        if self._record(store.record_sent, claim):
             metrics.NOTICES.labels(claim.notice_type, claim.language, "email", delivery.SENT).inc()
 
     def _failed(self, claim: store.Claimed, outcome: str, error: str) -> None:
         s = self.settings
         after = delivery.after_failure(outcome, claim.attempts, s.max_attempts, s.retry_base_seconds,
                                        s.retry_max_seconds, error)
-        if store.record_failure(self.runtime.session_factory, claim, after):
+        if self._record(store.record_failure, claim, after):
             label = "retry" if after.state == delivery.QUEUED else after.state
             metrics.NOTICES.labels(claim.notice_type, claim.language, "email", label).inc()
             log.warning("mail not delivered", extra={"notice_id": claim.id, "outcome": outcome,
                                                      "state": after.state, "error": error[:300]})
+
+    def _record(self, fn, claim, *args) -> bool:
+        """Record an outcome, holding on to it while the database is away.
+
+        Losing a 'sent' here would resend the mail once the claim's lease expires, so keep
+        trying for up to half the lease (the takeover happens only after the whole lease).
+        """
+        deadline = time.monotonic() + self.settings.claim_lease_seconds / 2
+        delay = 0.1
+        while True:
+            try:
+                return fn(self.runtime.session_factory, claim, *args)
+            except (OperationalError, DBAPIError) as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database unavailable while recording an outcome; holding it",
+                            extra={"notice_id": claim.id, "error": str(exc)[:200]})
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def observe_backlog(self) -> None:
         queued, retrying = store.backlog(self.runtime.engine)
