@@ -12,5 +12,7 @@ class ReviewSettings(CommonSettings):
     intake_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000",
                               help="Intake's internal API (attachments fetched byte-exact from it)")
     signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Signing's verification API")
+    proxy_hops: int = setting("ZAIRYU_REVIEW_PROXY_HOPS", 0, minimum=0,
+                              help="Reverse proxies in front (X-Forwarded-For hops trusted for the audited client address)")
     session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
                                           help="Mark session cookies Secure (true behind TLS)")

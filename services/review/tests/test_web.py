@@ -250,3 +250,56 @@ def test_session_expires_when_idle(app, people, rt):
     with transaction(rt.session_factory) as s:
         s.execute(officer_sessions.update().values(last_seen_at=sa.func.datetime("now", "-31 minutes")))
     assert client.get("/queue").status_code == 302
+
+
+def test_bureau_admin_creates_an_officer_who_can_then_sign_in(app, people, rt):
+    admin = sign_in(app, people, "tokyo-bureau_admin")
+    r = admin.post("/admin/officers", data={"csrf_token": csrf(admin, "/admin/officers"), "username": "new-examiner",
+                                            "display_name": "New Examiner", "role": "examiner"})
+    html = r.get_data(as_text=True)
+    password = re.search(r"<dt>[^<]+</dt><dd><code>([^<]+)</code></dd>\s*<dt>", html).group(1)
+    secret = re.findall(r"<code>([A-Z2-7]{32})</code>", html)[0]
+    assert "data:image/svg+xml" in html
+    people["new-examiner"] = {"password": password, "secret": secret}
+    newbie = sign_in(app, people, "new-examiner")
+    assert newbie.get("/queue").status_code == 200
+    assert "new-examiner" in admin.get("/admin/officers").get_data(as_text=True)
+    assert sign_in(app, people, "tokyo-examiner").get("/admin/officers").status_code == 403
+    osaka_admin = sign_in(app, people, "osaka-bureau_admin")
+    tokyo_id = people["tokyo-examiner"]["id"]
+    r = osaka_admin.post(f"/admin/officers/{tokyo_id}/deactivate",
+                         data={"csrf_token": csrf(osaka_admin, "/admin/officers")})
+    assert r.status_code == 404  # another bureau's officer
+
+
+def test_deactivating_an_officer_ends_their_sessions(app, people):
+    examiner = sign_in(app, people, "tokyo-examiner")
+    admin = sign_in(app, people, "tokyo-bureau_admin")
+    admin.post(f"/admin/officers/{people['tokyo-examiner']['id']}/deactivate",
+               data={"csrf_token": csrf(admin, "/admin/officers")})
+    assert examiner.get("/queue").status_code == 302
+
+
+def test_auditor_reads_the_case_audit_trail_examiner_does_not(app, people, rt):
+    app_id = new_case(rt)
+    auditor = sign_in(app, people, "tokyo-auditor")
+    auditor.get(f"/cases/{app_id}")
+    trail = auditor.get(f"/cases/{app_id}/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "case.received" in trail and "case.viewed" in trail
+    assert sign_in(app, people, "tokyo-examiner").get(f"/cases/{app_id}/audit").status_code == 403
+    assert sign_in(app, people, "osaka-auditor").get(f"/cases/{app_id}/audit").status_code == 404
+
+
+def test_workload_shows_ageing_against_targets(app, people, rt):
+    app_id = new_case(rt)
+    with transaction(rt.session_factory) as s:
+        received = casework.load_case(s, app_id).received_at
+        s.execute(cases.update().where(cases.c.application_id == app_id).values(received_at=received - timedelta(days=40)))
+    new_case(rt)
+    from review.adapters.queries import ageing_summary
+
+    with rt.engine.connect() as conn:
+        rows = {r["procedure"]: r for r in ageing_summary(conn, "tokyo", {"extension": 30, "coe": 90})}
+    assert rows["extension"] == {"procedure": "extension", "target_days": 30, "open": 2, "ok": 1, "due": 0, "overdue": 1}
+    assert rows["coe"]["open"] == 0
+    assert sign_in(app, people, "tokyo-supervisor").get("/workload").status_code == 200

@@ -125,3 +125,22 @@ def session_officer(session, token: str, at: datetime | None = None):
 
 def close_session(session, token: str) -> None:
     session.execute(officer_sessions.delete().where(officer_sessions.c.token_sha256 == _digest(token)))
+
+
+def list_officers(session, bureau: str):
+    return session.execute(sa.select(officers.c.id, officers.c.username, officers.c.display_name, officers.c.role,
+                                     officers.c.active, officers.c.locked_until, officers.c.failed_attempts)
+                           .where(officers.c.bureau == bureau).order_by(officers.c.username)).all()
+
+
+def set_active(session, officer_id: str, bureau: str, active: bool) -> bool:
+    done = session.execute(officers.update().where(officers.c.id == officer_id, officers.c.bureau == bureau)
+                           .values(active=active)).rowcount == 1
+    if done and not active:  # a deactivated officer is signed out everywhere at once
+        session.execute(officer_sessions.delete().where(officer_sessions.c.officer_id == officer_id))
+    return done
+
+
+def unlock(session, officer_id: str, bureau: str) -> bool:
+    return session.execute(officers.update().where(officers.c.id == officer_id, officers.c.bureau == bureau)
+                           .values(locked_until=None, failed_attempts=0)).rowcount == 1

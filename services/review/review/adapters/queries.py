@@ -122,3 +122,18 @@ def decided_rows(conn, since: datetime | None = None, bureau: str | None = None)
     if bureau:
         q = q.where(cases.c.bureau == bureau)
     return conn.execute(q).all()
+
+
+def ageing_summary(conn, bureau: str, targets: dict[str, int]) -> list[dict]:
+    """Open cases per procedure: within target, in its last fifth ("due"), beyond it ("overdue")."""
+    now = datetime.now(timezone.utc)
+    out = []
+    for procedure, target in targets.items():
+        base = sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.procedure == procedure,
+                                                 cases.c.is_open.is_(True))
+        total = conn.execute(base).scalar()
+        overdue = conn.execute(base.where(cases.c.received_at < now - timedelta(days=target))).scalar()
+        due = conn.execute(base.where(cases.c.received_at <= now - timedelta(days=target * 0.8))).scalar() - overdue
+        out.append({"procedure": procedure, "target_days": target, "open": total, "ok": total - due - overdue,
+                    "due": due, "overdue": overdue})
+    return out

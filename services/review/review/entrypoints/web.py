@@ -40,6 +40,11 @@ def create_app(runtime=None):
                       WTF_CSRF_TIME_LIMIT=None, BABEL_DEFAULT_LOCALE="ja",
                       BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"))
     app.extensions["zairyu_runtime"] = runtime
+    if runtime.settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The audit records "from where": trust exactly as many forwarding hops as there are proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.settings.proxy_hops, x_proto=runtime.settings.proxy_hops)
     if "attachments" not in runtime.extras:
         from review.adapters.intake_client import IntakeAttachments
 
@@ -49,12 +54,13 @@ def create_app(runtime=None):
     app.jinja_env.filters["fromjson"] = json.loads
     CSRFProtect(app)
 
-    from . import api, web_auth, web_cases, web_stats
+    from . import api, web_admin, web_auth, web_cases, web_stats
 
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(web_cases.bp)
     app.register_blueprint(web_stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(web_admin.bp)
     app.before_request(web_auth.load_officer)
 
     @app.after_request
@@ -78,7 +84,10 @@ def create_app(runtime=None):
 
     @app.get("/")
     def index():
-        return redirect(url_for("cases.queue") if g.get("officer") else url_for("auth.login"))
+        officer = g.get("officer")
+        if officer is None:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("cases.workload" if officer.role.value == "bureau_admin" else "cases.queue"))
 
     @app.post("/language")
     def language():

@@ -19,7 +19,7 @@ def runtime():
 
 
 def client_ip() -> str | None:
-    return request.remote_addr  # behind the ingress, ProxyFix sets this from X-Forwarded-For
+    return request.remote_addr  # behind the ingress, ProxyFix (ZAIRYU_REVIEW_PROXY_HOPS) sets it from X-Forwarded-For
 
 
 def load_officer():
@@ -77,7 +77,7 @@ def login():
             else:
                 target = request.args.get("next") or ""
                 if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("cases.queue")
+                    target = url_for("index")
                 response = redirect(target)
                 response.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
                                     secure=current_app.config["SESSION_COOKIE_SECURE"])

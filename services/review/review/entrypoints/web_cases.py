@@ -81,7 +81,9 @@ def workload():
     with runtime().engine.connect() as conn:
         people = queries.workload(conn, bureau)
         unassigned = queries.unassigned_count(conn, bureau)
-    return render_template("workload.html", people=people, unassigned=unassigned, bureau=bureau, bureaus=BUREAUS)
+        ageing = queries.ageing_summary(conn, bureau, statistics.TARGET_DAYS)
+    return render_template("workload.html", people=people, unassigned=unassigned, bureau=bureau, bureaus=BUREAUS,
+                           ageing=ageing)
 
 
 def _case_or_404(conn, application_id):
