@@ -34,13 +34,6 @@ class LoadedCrl:
     entries: dict = dataclasses.field(repr=False, compare=False)  # serial -> (revocation time, reason)
 
 
-@dataclasses.dataclass(frozen=True)
-class RevokedEntry:
-    revocation_time: dt.datetime
-    reason: str | None
-    path: str
-
-
 class CrlIndex:
     def __init__(self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0,
                  clock=time.monotonic):
@@ -51,7 +44,7 @@ class CrlIndex:
         self._lock = threading.Lock()
         self._stamps: dict[str, tuple[float, int]] = {}
         self._crls: dict[str, LoadedCrl] = {}
-        self._revoked: dict[tuple[bytes, int], RevokedEntry] = {}
+        self._revoked: dict[tuple[bytes, int], tuple[dt.datetime, str | None]] = {}
         self._by_scope: dict[tuple[bytes, str | None], LoadedCrl] = {}
         self.rejected: dict[str, str] = {}  # path -> why it was not accepted
         self._next_scan = 0.0
@@ -126,7 +119,8 @@ class CrlIndex:
         revoked = {}
         for c in by_scope.values():
             for serial, (when, reason) in c.entries.items():
-                revoked[(c.issuer_key_id, serial)] = RevokedEntry(when, reason, c.path)
+                # plain tuples of atoms: the cyclic GC stops tracking them, so 10^5 entries cost it nothing
+                revoked[(c.issuer_key_id, serial)] = (when, reason)
         self._crls, self.rejected, self._stamps = crls, rejected, stamps
         self._by_scope, self._revoked = by_scope, revoked
 
@@ -142,9 +136,9 @@ class CrlIndex:
         evidence = dict(source_kind="crl", source=crl.path, this_update=crl.this_update,
                         next_update=crl.next_update, age_seconds=(now - crl.this_update).total_seconds())
         entry = self._revoked.get((issuer_key_id, cert.serial_number))
-        if entry is not None and (revoked_before is None or entry.revocation_time <= revoked_before):
-            return RevocationEvidence(status="revoked", revocation_time=entry.revocation_time,
-                                      revocation_reason=entry.reason, **evidence)
+        if entry is not None and (revoked_before is None or entry[0] <= revoked_before):
+            return RevocationEvidence(status="revoked", revocation_time=entry[0], revocation_reason=entry[1],
+                                      **evidence)
         if crl.next_update is None or now > crl.next_update:
             return RevocationEvidence(status="stale", note="CRL is past its nextUpdate", **evidence)
         if crl.this_update > now:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 
-from asn1crypto import cms, tsp  # noqa: F401 - tsp registers the signingCertificateV2 attribute
+from asn1crypto import algos, core, parser
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -50,110 +51,214 @@ def _malformed(detail: str) -> VerificationFailure:
     return VerificationFailure(Reason.MALFORMED, detail)
 
 
+DIGESTS = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
+           "2.16.840.1.101.3.4.2.3": "sha512", "1.3.14.3.2.26": "sha1", "1.2.840.113549.2.5": "md5"}
+SIGNATURE_ALGORITHMS = {  # OID -> (family, hash or None = the SignerInfo digest algorithm)
+    "1.2.840.113549.1.1.1": ("rsassa_pkcs1v15", None),
+    "1.2.840.113549.1.1.5": ("rsassa_pkcs1v15", "sha1"),
+    "1.2.840.113549.1.1.11": ("rsassa_pkcs1v15", "sha256"),
+    "1.2.840.113549.1.1.12": ("rsassa_pkcs1v15", "sha384"),
+    "1.2.840.113549.1.1.13": ("rsassa_pkcs1v15", "sha512"),
+    "1.2.840.113549.1.1.10": ("rsassa_pss", None),
+    "1.2.840.10045.4.3.2": ("ecdsa", "sha256"),
+    "1.2.840.10045.4.3.3": ("ecdsa", "sha384"),
+    "1.2.840.10045.4.3.4": ("ecdsa", "sha512"),
+    "1.2.840.10045.2.1": ("ecdsa", None),
+    "1.3.101.112": ("ed25519", None),
+}
+OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+ATTRIBUTES = {"1.2.840.113549.1.9.3": "content_type", "1.2.840.113549.1.9.4": "message_digest",
+              "1.2.840.113549.1.9.5": "signing_time", "1.2.840.113549.1.9.16.2.47": "signing_certificate_v2"}
+
+
+class _Tlv(tuple):
+    """(class, tag, header, body) of one DER element."""
+
+    @property
+    def cls(self):
+        return self[0]
+
+    @property
+    def tag(self):
+        return self[1]
+
+    @property
+    def body(self):
+        return self[3]
+
+    @property
+    def raw(self):
+        return self[2] + self[3]
+
+
+def _children(contents: bytes) -> list[_Tlv]:
+    out, pointer = [], 0
+    while pointer < len(contents):
+        cls, _, tag, header, body, trailer = parser.parse(contents[pointer:])
+        if trailer:
+            raise ValueError("indefinite-length encoding where DER is required")
+        out.append(_Tlv((cls, tag, header, body)))
+        pointer += len(header) + len(body)
+    return out
+
+
+def _expect(tlv: _Tlv, cls: int, tag: int, what: str) -> _Tlv:
+    if tlv.cls != cls or tlv.tag != tag:
+        raise ValueError(f"{what}: unexpected element [{tlv.cls}:{tlv.tag}]")
+    return tlv
+
+
+def _oid(tlv: _Tlv) -> str:
+    return _dotted(_expect(tlv, 0, 6, "OID").raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dotted(raw: bytes) -> str:
+    return core.ObjectIdentifier.load(raw).dotted
+
+
+def _int(tlv: _Tlv) -> int:
+    return int.from_bytes(_expect(tlv, 0, 2, "INTEGER").body, "big", signed=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _certificate(der: bytes) -> x509.Certificate:
+    """Parsed certificates are reused: cryptography caches their decoded extensions on the object."""
+    return x509.load_der_x509_certificate(der)
+
+
 def parse_signed_data(der: bytes) -> ParsedSignature:
+    """Walk the DER directly: the signed attributes must be verified exactly as the signer encoded them."""
     if der[:1] != b"\x30":  # PEM ("-----BEGIN CMS-----" / "PKCS7")
         der = _pem_to_der(der)
     try:
-        info = cms.ContentInfo.load(der, strict=True)
-        if info["content_type"].native != "signed_data":
-            raise _malformed(f"CMS content type is {info['content_type'].native}, not signed_data")
-        sd = info["content"]
-        signer_infos = list(sd["signer_infos"])
+        cls, _, tag, header, body, trailer = parser.parse(der, strict=True)
+        content_info = _children(body)
+        if _oid(content_info[0]) != OID_SIGNED_DATA:
+            raise _malformed(f"CMS content type is {_oid(content_info[0])}, not signedData")
+        sd = _children(_children(_expect(content_info[1], 2, 0, "content").body)[0].body)
+        encap = _children(_expect(sd[2], 0, 16, "encapContentInfo").body)
+        econtent_type = _oid(encap[0])
+        encapsulated = None
+        if len(encap) > 1:
+            encapsulated = _expect(_children(encap[1].body)[0], 0, 4, "eContent").body
+        certs = []
+        for item in sd[3:-1]:
+            if item.cls == 2 and item.tag == 0:  # [0] IMPLICIT CertificateSet
+                certs = [_certificate(c.raw) for c in _children(item.body) if c.cls == 0 and c.tag == 16]
+        signer_infos = _children(_expect(sd[-1], 0, 17, "signerInfos").body)
         if len(signer_infos) != 1:
             raise _malformed(f"expected exactly one SignerInfo, found {len(signer_infos)}")
-        si = signer_infos[0]
-        certs = []
-        for choice in sd["certificates"] or []:
-            if choice.name == "certificate":
-                certs.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-        signer = _find_signer(si["sid"], certs)
-        attrs = si["signed_attrs"]
-        if not attrs or attrs.native is None:
+        si = _children(signer_infos[0].body)
+        signer = _find_signer(si[1], certs)
+        digest_oid = _oid(_children(si[2].body)[0])
+        if not (si[3].cls == 2 and si[3].tag == 0):
             raise _malformed("no signed attributes (CAdES-BES requires them)")
-        by_type: dict[str, object] = {}
-        for attr in attrs:
-            name = attr["type"].native
-            if name in by_type:
-                raise _malformed(f"signed attribute {name} appears twice")
-            values = attr["values"]
-            if len(values) != 1:
-                raise _malformed(f"signed attribute {name} must have exactly one value")
-            by_type[name] = values[0]
-        for name in REQUIRED_ATTRS:
-            if name not in by_type:
-                raise _malformed(f"signed attribute {name} missing")
-        econtent_type = sd["encap_content_info"]["content_type"].native
-        if by_type["content_type"].native != econtent_type:
+        signed_attrs_der = b"\x31" + si[3][2][1:] + si[3].body  # [0] IMPLICIT -> SET OF, as signed
+        attrs = _signed_attributes(si[3].body)
+        if attrs["content_type"] != econtent_type:
             raise _malformed("content-type attribute does not match the encapsulated content type")
-        signing_time = by_type["signing_time"].native if "signing_time" in by_type else None
-        ess = by_type["signing_certificate_v2"]["certs"]
-        if len(ess) < 1:
-            raise _malformed("signingCertificateV2 lists no certificate")
-        first = ess[0]
-        issuer_serial = first["issuer_serial"]
-        ess_serial = issuer_serial["serial_number"].native if issuer_serial.native is not None else None
-        signed_attrs_der = b"\x31" + attrs.dump()[1:]  # [0] IMPLICIT -> SET OF, original bytes kept
-        encap = sd["encap_content_info"]["content"]
+        ess_hash, ess_cert_hash, ess_serial = attrs["signing_certificate_v2"]
         return ParsedSignature(
-            signer=signer,
-            certificates=tuple(certs),
-            digest_name=si["digest_algorithm"]["algorithm"].native,
-            message_digest=by_type["message_digest"].native,
-            signing_time=signing_time,
-            signed_attrs_der=signed_attrs_der,
-            signature=si["signature"].native,
-            scheme=_scheme(si),
-            ess_hash_name=first["hash_algorithm"]["algorithm"].native,
-            ess_cert_hash=first["cert_hash"].native,
-            ess_serial=ess_serial,
-            encapsulated=encap.native if encap.native is not None else None,
+            signer=signer, certificates=tuple(certs), digest_name=_digest_name(digest_oid),
+            message_digest=attrs["message_digest"], signing_time=attrs.get("signing_time"),
+            signed_attrs_der=signed_attrs_der, signature=_expect(si[5], 0, 4, "signature").body,
+            scheme=_scheme(si[4], _digest_name(digest_oid)), ess_hash_name=ess_hash,
+            ess_cert_hash=ess_cert_hash, ess_serial=ess_serial, encapsulated=encapsulated,
         )
     except VerificationFailure:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise _malformed(f"CMS structure unreadable: {exc}") from None
 
 
-def _pem_to_der(data: bytes) -> bytes:
-    lines = [ln.strip() for ln in data.decode("ascii", "replace").splitlines()]
-    body = [ln for ln in lines if ln and not ln.startswith("-----")]
-    if not body or not lines or not any(ln.startswith("-----BEGIN") for ln in lines):
-        raise _malformed("signature is neither DER nor PEM")
-    return base64.b64decode("".join(body))
+def _digest_name(oid: str) -> str:
+    return DIGESTS.get(oid, oid)
 
 
-def _find_signer(sid, certs: list[x509.Certificate]) -> x509.Certificate:
-    if sid.name == "issuer_and_serial_number":
-        serial = sid.chosen["serial_number"].native
-        issuer_der = sid.chosen["issuer"].dump()
+def _signed_attributes(body: bytes) -> dict:
+    found: dict = {}
+    for attr in _children(body):
+        fields = _children(attr.body)
+        oid = _oid(fields[0])
+        name = ATTRIBUTES.get(oid, oid)
+        if name in found:
+            raise _malformed(f"signed attribute {name} appears twice")
+        values = _children(_expect(fields[1], 0, 17, "attribute values").body)
+        if len(values) != 1:
+            raise _malformed(f"signed attribute {name} must have exactly one value")
+        value = values[0]
+        if name == "content_type":
+            found[name] = _oid(value)
+        elif name == "message_digest":
+            found[name] = _expect(value, 0, 4, "message-digest").body
+        elif name == "signing_time":
+            found[name] = core.load(value.raw).native
+        elif name == "signing_certificate_v2":
+            found[name] = _ess_cert_id_v2(value)
+        else:
+            found[name] = value.raw
+    for name in REQUIRED_ATTRS:
+        if name not in found:
+            raise _malformed(f"signed attribute {name} missing")
+    return found
+
+
+def _ess_cert_id_v2(value: _Tlv) -> tuple[str, bytes, int | None]:
+    """SigningCertificateV2 -> (hash name, hash of the first ESSCertIDv2, its serial if given)."""
+    ids = _children(_children(value.body)[0].body)
+    if not ids:
+        raise _malformed("signingCertificateV2 lists no certificate")
+    fields = _children(ids[0].body)
+    hash_name = "sha256"  # the DEFAULT of ESSCertIDv2.hashAlgorithm
+    if fields[0].tag == 16:
+        hash_name = _digest_name(_oid(_children(fields[0].body)[0]))
+        fields = fields[1:]
+    cert_hash = _expect(fields[0], 0, 4, "certHash").body
+    serial = _int(_children(fields[1].body)[1]) if len(fields) > 1 else None
+    return hash_name, cert_hash, serial
+
+
+def _find_signer(sid: _Tlv, certs: list[x509.Certificate]) -> x509.Certificate:
+    if sid.cls == 0 and sid.tag == 16:  # issuerAndSerialNumber
+        issuer, serial = _children(sid.body)
+        number = _int(serial)
         for c in certs:
-            if c.serial_number == serial and c.issuer.public_bytes() == issuer_der:
+            if c.serial_number == number and c.issuer.public_bytes() == issuer.raw:
                 return c
-    else:
-        want = sid.chosen.native
+    elif sid.cls == 2 and sid.tag == 0:  # [0] subjectKeyIdentifier
         for c in certs:
             try:
-                if c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == want:
+                if c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == sid.body:
                     return c
             except x509.ExtensionNotFound:
                 continue
     raise _malformed("the signer's certificate is not included in the SignedData")
 
 
-def _scheme(si) -> SignatureScheme:
-    algo = si["signature_algorithm"]
-    family = algo.signature_algo
-    digest = si["digest_algorithm"]["algorithm"].native
+def _scheme(algorithm: _Tlv, digest: str) -> SignatureScheme:
+    fields = _children(algorithm.body)
+    oid = _oid(fields[0])
+    if oid not in SIGNATURE_ALGORITHMS:
+        raise VerificationFailure(Reason.WEAK_ALGORITHM, f"signature algorithm {oid} is not supported")
+    family, hash_name = SIGNATURE_ALGORITHMS[oid]
     if family == "rsassa_pss":
-        params = algo["parameters"]
+        params = algos.RSASSAPSSParams.load(fields[1].raw)
         return SignatureScheme(family, params["hash_algorithm"]["algorithm"].native, params["salt_length"].native)
     if family == "ed25519":
         return SignatureScheme(family, None)
+    return SignatureScheme(family, hash_name or digest)
+
+
+def _pem_to_der(data: bytes) -> bytes:
+    lines = [ln.strip() for ln in data.decode("ascii", "replace").splitlines()]
+    body = [ln for ln in lines if ln and not ln.startswith("-----")]
+    if not body or not any(ln.startswith("-----BEGIN") for ln in lines):
+        raise _malformed("signature is neither DER nor PEM")
     try:
-        hash_name = algo.hash_algo  # sha256WithRSAEncryption, ecdsa-with-SHA384 ...
+        return base64.b64decode("".join(body), validate=True)
     except ValueError:
-        hash_name = digest  # plain rsaEncryption: the digest algorithm applies
-    return SignatureScheme(family, hash_name)
+        raise _malformed("PEM signature is not valid base64") from None
 
 
 def check_content(parsed: ParsedSignature, content: bytes) -> None:
