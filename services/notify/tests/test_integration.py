@@ -144,3 +144,28 @@ def test_two_consumers_of_the_same_event_on_postgresql_make_one_notice(live, smt
         n = conn.execute(sa.select(sa.func.count()).where(notices.c.event_id == event.id)).scalar()
     assert n == 2  # one e-mail, one inbox notice
     assert sum(m["To"] == "twin@example.jp" for m in smtp.inbox.messages) == 1
+
+
+def test_several_senders_on_postgresql_never_send_the_same_notice_twice(live, smtp):
+    """Replicas of the consume process each run a sender: SKIP LOCKED claims keep them apart."""
+    from notify.entrypoints.sender import Sender
+
+    n = 120
+    publish(live.settings.amqp_url, samples.registered(applicant="many", email="many@example.jp"))
+    publish(live.settings.amqp_url, *[samples.received(applicant="many", application=f"m-{i}", receipt=f"OSK-2026-{i:06d}")
+                                      for i in range(n)])
+    stop = threading.Event()
+    extra = [Sender(live) for _ in range(3)]  # plus the live fixture's own sender thread
+    threads = [threading.Thread(target=s.run, args=(stop,)) for s in extra]
+    for t in threads:
+        t.start()
+    try:
+        wait_until(lambda: sum(m["To"] == "many@example.jp" for m in smtp.inbox.messages) >= n, timeout=60,
+                   message=f"{n} mails")
+        wait_until(lambda: all(r.state == "sent" for r in email_rows(live)), message="all recorded as sent")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    mine = [m for m in smtp.inbox.messages if m["To"] == "many@example.jp"]
+    assert len(mine) == n and len({m["Message-ID"] for m in mine}) == n

@@ -322,3 +322,16 @@ def test_a_database_blip_after_smtp_accepted_is_ridden_out_without_a_resend(rt, 
     Sender(rt).send_due()
     assert len(calls) == 3 and rows(rt, channel="email")[0].state == "sent"
     assert len(smtp.inbox.messages) == 1
+
+
+def test_metrics_are_exposed(rt, smtp):
+    from prometheus_client import generate_latest
+
+    deliver(rt, samples.registered(), samples.received())
+    sender = Sender(rt)
+    sender.send_due()
+    exposition = generate_latest().decode()
+    for name in ("zairyu_notices_total", "zairyu_smtp_send_duration_seconds", "zairyu_notices_retry_backlog"):
+        assert name in exposition
+    assert 'zairyu_notices_total{channel="email",language="en",state="sent",type="application_received"}' in exposition
+    assert 'zairyu_notices_total{channel="inbox",language="en",state="sent",type="application_received"}' in exposition
