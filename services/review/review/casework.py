@@ -11,7 +11,10 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
+from review import metrics
 from review.adapters import audit, signing_client
 from review.adapters.tables import (case_history, cases, corrections, document_requests, notes, officers, proposals,
                                     receipt_serials, signature_rejections)
@@ -22,6 +25,18 @@ from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, requ
 from zairyu_shared.events import new_event
 
 JST = ZoneInfo("Asia/Tokyo")
+
+
+# Counters move only for what committed: callbacks queued in session.info run after the commit.
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop("after_commit", None)
 
 
 def _get(session, table, key):
@@ -64,6 +79,7 @@ def _update_case(session, row, **values) -> None:
         cases.update().where(cases.c.application_id == row.application_id, cases.c.version == row.version)
         .values(version=cases.c.version + 1, **values))
     if result.rowcount != 1:
+        metrics.CONFLICTS.inc()
         raise Conflict(f"case {row.application_id} changed meanwhile (version {row.version})")
 
 
@@ -118,6 +134,7 @@ def receive(runtime, session, event) -> str | None:
     runtime.stage(session, _event("application.received", {
         "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
         "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
+    session.info.setdefault("after_commit", []).append(lambda: metrics.CASES_RECEIVED.labels(sub["bureau"]).inc())
     return number
 
 
@@ -336,6 +353,8 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "card_by_mail": bool(row.card_by_mail),
         "delivery": delivery_instructions(row, form) if proposal.outcome == "approved" else None,
         "decided_at": at}, application_id))
+    session.info.setdefault("after_commit", []).append(
+        lambda: metrics.DECISIONS.labels(row.bureau, proposal.outcome).inc())
     return new.value
 
 

@@ -14,5 +14,7 @@ class ReviewSettings(CommonSettings):
     signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Signing's verification API")
     proxy_hops: int = setting("ZAIRYU_REVIEW_PROXY_HOPS", 0, minimum=0,
                               help="Reverse proxies in front (X-Forwarded-For hops trusted for the audited client address)")
+    login_rate_limit: str = setting("ZAIRYU_REVIEW_LOGIN_RATE_LIMIT", "20 per minute",
+                                    help="Sign-in attempts per client address (on top of the per-account lockout)")
     session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
                                           help="Mark session cookies Secure (true behind TLS)")

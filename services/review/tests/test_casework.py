@@ -104,8 +104,12 @@ def full_path(rt, officers, outcome="approved", bundled=()):
 
 
 def test_the_whole_path_publishes_what_others_need(rt):
+    from review import metrics
+
     officers = officers_of(rt, "tokyo")
+    before = metrics.DECISIONS.labels("tokyo", "approved")._value.get()
     app = full_path(rt, officers, bundled=["reentry"])
+    assert metrics.DECISIONS.labels("tokyo", "approved")._value.get() == before + 1
     assert staged(rt, "application.examination_started")[0]["application_id"] == app
     requested = staged(rt, "application.documents_requested")[0]
     assert requested["items"] == [{"code": "tax", "description": "tax certificate"}]

@@ -303,3 +303,17 @@ def test_workload_shows_ageing_against_targets(app, people, rt):
     assert rows["extension"] == {"procedure": "extension", "target_days": 30, "open": 2, "ok": 1, "due": 0, "overdue": 1}
     assert rows["coe"]["open"] == 0
     assert sign_in(app, people, "tokyo-supervisor").get("/workload").status_code == 200
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
+    from review_testkit import make_runtime
+
+    rt = make_runtime(f"sqlite:///{tmp_path}/limited.db", f"memory://{tmp_path.name}", login_rate_limit="3 per minute")
+    try:
+        client = create_app(rt).test_client()
+        token = csrf(client)
+        codes = [client.post("/login", data={"csrf_token": token, "username": "x", "password": "y",
+                                             "totp": "123456"}).status_code for _ in range(4)]
+        assert codes == [400, 400, 400, 429]
+    finally:
+        rt.stop()

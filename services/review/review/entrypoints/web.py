@@ -49,6 +49,10 @@ def create_app(runtime=None):
         from review.adapters.intake_client import IntakeAttachments
 
         runtime.extras["attachments"] = IntakeAttachments(runtime.settings.intake_url)
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["fromjson"] = json.loads
@@ -57,6 +61,9 @@ def create_app(runtime=None):
     from . import api, web_admin, web_auth, web_cases, web_stats
 
     app.register_blueprint(web_auth.bp)
+    # Guessing is slowed per address here and stopped per account by the lockout.
+    app.view_functions["auth.login"] = limiter.limit(runtime.settings.login_rate_limit, methods=["POST"])(
+        app.view_functions["auth.login"])
     app.register_blueprint(web_cases.bp)
     app.register_blueprint(web_stats.bp)
     app.register_blueprint(api.bp)
