@@ -317,3 +317,39 @@ def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
         assert codes == [400, 400, 400, 429]
     finally:
         rt.stop()
+
+
+def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt):
+    from review_testkit import intake_event
+
+    app_id = new_case(rt)
+    for event_type, extra in (("application.correction_requested", {"correction_id": "c-1", "message": "wrong employer",
+                                                                   "requested_at": "2026-01-10T10:00:00+09:00"}),
+                              ("application.withdrawn", {"reason": "leaving Japan",
+                                                         "withdrawn_at": "2026-01-11T10:00:00+09:00"})):
+        event = intake_event(event_type, {"application_id": app_id, "applicant_id": "p", "signed_content_b64": "e30=",
+                                          "signature_cms_b64": "eA==", **extra}, app_id)
+        with transaction(rt.session_factory) as s:
+            (casework.correction_requested if "correction" in event_type else casework.withdrawn)(rt, s, event)
+    ex = sign_in(app, people, "tokyo-examiner")
+    page = ex.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "wrong employer" in page and "leaving Japan" in page and "Acknowledge and close" in page
+    post(ex, f"/cases/{app_id}/acknowledge-withdrawal", {"version": version(rt, app_id)})
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "withdrawn"
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).where(rt.outbox.c.event_type == "application.closed")).scalar() == 1
+
+
+def test_earlier_applications_of_another_bureau_stay_hidden(app, people, rt):
+    from review_testkit import verified_event as make
+
+    applicant = "same-person"
+    tokyo_event, osaka_event = make(bureau="tokyo", applicant_id=applicant), make(bureau="osaka", applicant_id=applicant)
+    for event in (tokyo_event, osaka_event):
+        with transaction(rt.session_factory) as s:
+            casework.receive(rt, s, event)
+    osaka = sign_in(app, people, "osaka-examiner")
+    page = osaka.get(f"/cases/{osaka_event.payload['application_id']}").get_data(as_text=True)
+    assert "TKY-" not in page
+    assert osaka.get("/queue?after=garbage").status_code == 400

@@ -66,7 +66,10 @@ def queue():
         abort(403)
     rt = runtime()
     with rt.engine.connect() as conn:
-        rows, next_cursor = queries.queue_page(conn, f, request.args.get("after"), PAGE)
+        try:
+            rows, next_cursor = queries.queue_page(conn, f, request.args.get("after"), PAGE)
+        except (ValueError, TypeError):  # a mangled cursor
+            abort(400)
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("queue.html", rows=with_ageing(rows), f=f, args=args, next_cursor=next_cursor,
                            statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS)
@@ -106,6 +109,8 @@ def case(application_id):
     with rt.engine.connect() as conn:
         row = _case_or_404(conn, application_id)
         file = queries.case_file(conn, application_id)
+        # Earlier applications elsewhere are another bureau's business: not even their numbers show.
+        file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"])]
         examiners = [p for p in queries.workload(conn, row.bureau)] if can(g.officer, Action.ASSIGN, row.bureau) else []
     with transaction(rt.session_factory) as s:
         audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
