@@ -51,6 +51,7 @@ def main(n: int) -> None:
             for start in range(0, n, 100):
                 consumer.process([(qname, FakeMessage(e)) for e in events[start:start + 100]])
             consume = time.perf_counter() - started
+            print(f"notify_consume_events_per_second: {n / consume:.0f} events/s")
             sender = Sender(rt)
             started = time.perf_counter()
             while handler.n < n:
@@ -58,14 +59,37 @@ def main(n: int) -> None:
                     break
             send = time.perf_counter() - started
             assert handler.n == n, f"{handler.n} of {n} mails arrived"
-            print(f"notify_consume_events_per_second: {n / consume:.0f} events/s")
             print(f"notify_sender_mails_per_second: {n / send:.0f} mails/s")
+            _parallel(rt, handler, n, threads=4)
             samples_ms = _p50(metrics.SMTP_SEND)
             if samples_ms is not None:
                 print(f"notify_smtp_send_p50_ms: {samples_ms:.2f} ms")
             rt.stop()
     finally:
         controller.stop()
+
+
+def _parallel(rt, handler, n, threads):
+    """The same mails again (requeued), through ``threads`` sender threads sharing the claims."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from notify.adapters.tables import notices
+
+    with rt.engine.begin() as conn:
+        conn.execute(notices.update().where(notices.c.channel == "email").values(state="queued", attempts=0))
+    before = handler.n
+    senders = [Sender(rt) for _ in range(threads)]
+    started = time.perf_counter()
+    workers = [threading.Thread(target=lambda s=s: [None for _ in iter(lambda: s.send_due(), 0)]) for s in senders]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    assert handler.n - before == n, f"{handler.n - before} of {n} mails arrived"
+    print(f"notify_sender_mails_per_second_{threads}_threads: {n / elapsed:.0f} mails/s")
 
 
 def samples_lang(i: int) -> str:

@@ -28,6 +28,7 @@ class NotifySettings(CommonSettings):
     retry_base_seconds: float = setting("ZAIRYU_NOTIFY_RETRY_BASE_SECONDS", 30.0, help="First retry delay after a transient SMTP failure (doubles each time)", minimum=0)
     retry_max_seconds: float = setting("ZAIRYU_NOTIFY_RETRY_MAX_SECONDS", 3600.0, help="Longest retry delay", minimum=0)
     max_attempts: int = setting("ZAIRYU_NOTIFY_MAX_ATTEMPTS", 20, help="Transient failures before a mail is recorded as failed", minimum=1)
+    sender_threads: int = setting("ZAIRYU_NOTIFY_SENDER_THREADS", 2, help="Sender threads per consume process, each with its own SMTP connection (PostgreSQL only; SQLite uses one)", minimum=1)
     claim_batch: int = setting("ZAIRYU_NOTIFY_CLAIM_BATCH", 50, help="Mails one sender claims per round", minimum=1)
     claim_lease_seconds: float = setting("ZAIRYU_NOTIFY_CLAIM_LEASE_SECONDS", 300.0, help="A 'sending' claim older than this is taken to be from a dead sender and retried", minimum=1)
     mail_drop: str = setting("ZAIRYU_NOTIFY_MAIL_DROP", "", help="Embedded run only: write mails as .eml files into this folder instead of SMTP")

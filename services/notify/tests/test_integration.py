@@ -56,10 +56,11 @@ def live(pg_url, amqp_url, smtp):
     _declare_intake_queue(amqp_url)  # mandatory publishing: notice.created needs its consumer's queue
     rt.start_background()
     stop = threading.Event()
-    _, thread = start_sender(rt, stop)
+    _, threads = start_sender(rt, stop)
     yield rt
     stop.set()
-    thread.join(10)
+    for thread in threads:
+        thread.join(10)
     rt.stop()
 
 

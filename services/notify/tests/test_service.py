@@ -130,7 +130,7 @@ def test_every_notice_type_in_every_language_arrives_by_smtp_with_its_facts(rt, 
 
 def test_an_smtp_outage_delays_but_loses_nothing_and_sends_nothing_twice(rt, smtp):
     stop = threading.Event()
-    _, thread = start_sender(rt, stop)
+    _, threads = start_sender(rt, stop)
     try:
         smtp.stop()
         deliver(rt, samples.registered())
@@ -145,7 +145,8 @@ def test_an_smtp_outage_delays_but_loses_nothing_and_sends_nothing_twice(rt, smt
         wait_until(lambda: all(r.state == "sent" for r in rows(rt, channel="email")), message="all sent after restart")
     finally:
         stop.set()
-        thread.join(10)
+        for thread in threads:
+            thread.join(10)
     ids = smtp.inbox.by_message_id()
     assert len(smtp.inbox.messages) == 6 and all(len(v) == 1 for v in ids.values())
     assert sorted(m["Subject"].split()[2].rstrip(":") for m in smtp.inbox.messages) == sorted(

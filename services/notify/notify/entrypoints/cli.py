@@ -38,11 +38,12 @@ def _consume(rest: list[str]) -> int:
     args = parser.parse_args(rest)
     runtime = Runtime.from_env(definition)
     logs.configure(definition.name, runtime.settings.log_level)
-    _, thread = start_sender(runtime, runtime.stop_event)
+    _, threads = start_sender(runtime, runtime.stop_event)
     try:
         return service_cli._consume(runtime, args.port)
     finally:
-        thread.join(30)
+        for thread in threads:
+            thread.join(30)
 
 
 def ops(argv: list[str], runtime=None, out=None) -> int:

@@ -24,14 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class Sender:
-    def __init__(self, runtime, mailer=None, clock=time.monotonic):
+    def __init__(self, runtime, mailer=None, clock=time.monotonic, bucket=None):
         self.runtime = runtime
         self.settings = runtime.settings
         if mailer is None:
             mailer = MailDrop(self.settings.mail_drop) if self.settings.mail_drop else SmtpMailer.from_settings(self.settings)
         self.mailer = mailer
         self.clock = clock
-        self.bucket = delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock())
+        self.bucket = bucket or SharedBucket(delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock()))
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)
         self._wake = threading.Event()
 
@@ -124,17 +124,41 @@ class Sender:
         metrics.RETRY_BACKLOG.set(retrying)
 
 
-def start_sender(runtime, stop: threading.Event, mailer=None) -> tuple[Sender, threading.Thread]:
-    """Start the sender thread; commits anywhere in this process wake it."""
+class SharedBucket:
+    """One rate limit for all sender threads of a process (the relay sees the process, not the thread)."""
+
+    def __init__(self, bucket: delivery.TokenBucket):
+        self.bucket = bucket
+        self.lock = threading.Lock()
+
+    def take(self, now: float) -> float:
+        with self.lock:
+            return self.bucket.take(now)
+
+
+def start_sender(runtime, stop: threading.Event, mailer=None) -> tuple[list[Sender], list[threading.Thread]]:
+    """Start the sender thread(s); commits anywhere in this process wake them.
+
+    Several threads only on PostgreSQL: SQLite has no SKIP LOCKED, so two claimers could take
+    the same notice.
+    """
     from sqlalchemy import event as sa_event
 
-    sender = Sender(runtime, mailer)
+    s = runtime.settings
+    count = s.sender_threads if runtime.engine.dialect.name == "postgresql" else 1
+    bucket = SharedBucket(delivery.TokenBucket(s.send_rate, s.send_burst, time.monotonic()))
+    senders = [Sender(runtime, mailer, bucket=bucket) for _ in range(count)]
+
     def on_commit(session):
         if not session.info.get("notify_sender"):
-            sender.wake()
+            for sender in senders:
+                sender.wake()
 
     sa_event.listen(runtime.session_factory, "after_commit", on_commit)
-    thread = threading.Thread(target=sender.run, args=(stop,), name=f"{runtime.name}-sender", daemon=True)
-    thread.start()
-    runtime.extras["sender"] = sender
-    return sender, thread
+    threads = []
+    for i, sender in enumerate(senders):
+        thread = threading.Thread(target=sender.run, args=(stop,), name=f"{runtime.name}-sender-{i}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    runtime.extras["sender"] = senders
+    return senders, threads
