@@ -73,7 +73,6 @@ def _parallel(rt, handler, n, threads):
     """The same mails again (requeued), through ``threads`` sender threads sharing the claims."""
     import threading
 
-    import sqlalchemy as sa
 
     from notify.adapters.tables import notices
 
