@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import warnings
 from typing import Iterable
 
 from asn1crypto import crl as acrl, pem, x509 as ax509
+from cryptography import x509
 from pyhanko_certvalidator import CertificateValidator, PKIXValidationParams, ValidationContext
 from pyhanko_certvalidator import errors as perr
 from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 
+from signing.domain.cert_lint import lint_path
 from signing.domain.verdict import Reason, Verdict
 
 ANY_POLICY = "2.5.29.32.0"
@@ -81,7 +84,7 @@ def validate_rfc5280(
     at: dt.datetime | None = None, params: PolicyParams | None = None, revocation_mode: str = "require",
     weak_hashes: frozenset[str] = STRICT_WEAK_HASHES, key_usage: Iterable[str] = (),
     extended_key_usage: Iterable[str] | None = None, peer_name: str | None = None,
-    max_chain_depth: int | None = None, max_intermediates: int = MAX_INTERMEDIATES,
+    max_chain_depth: int | None = None, max_intermediates: int = MAX_INTERMEDIATES, lint: bool = True,
 ) -> Verdict:
     """Validate `leaf` up to one of `roots` (DER/PEM bytes, asn1crypto or cryptography certificates).
 
@@ -136,6 +139,17 @@ def validate_rfc5280(
         return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable input: {type(exc).__name__}", **facts)
     anchor = path.trust_anchor
     facts["root_label"] = _name(anchor.name) if hasattr(anchor, "name") else None
+    if lint:
+        try:
+            with warnings.catch_warnings():  # non-positive serials: a pedantic rule we do not apply
+                warnings.simplefilter("ignore")
+                chain = [x509.load_der_x509_certificate(c.dump()) for c in path.iter_certs(include_root=False)][::-1]
+                root = x509.load_der_x509_certificate(anchor.certificate.dump())
+            problem = lint_path(chain, root, at)
+        except ValueError:
+            problem = None  # cryptography cannot read it (e.g. DSA with inherited parameters): no lint
+        if problem:
+            return Verdict(valid=False, reason=Reason.MALFORMED, detail=problem, **facts)
     if max_chain_depth is not None and path.pkix_len - 1 > max_chain_depth:
         return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER,
                        detail=f"path has {path.pkix_len - 1} intermediates, more than {max_chain_depth}", **facts)
