@@ -6,6 +6,7 @@ officers acting on one case at once cannot both succeed; the loser gets ``Confli
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -21,10 +22,12 @@ from review.adapters.tables import (case_history, cases, corrections, document_r
 from review.domain import case as machine
 from review.domain import fees, form as form_rules
 from review.domain.receipt import receipt_number
+from review.domain.statistics import TARGET_DAYS, processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
 from zairyu_shared.events import new_event
 
 JST = ZoneInfo("Asia/Tokyo")
+CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
 
 
 # Counters move only for what committed: callbacks queued in session.info run after the commit.
@@ -134,7 +137,8 @@ def receive(runtime, session, event) -> str | None:
     runtime.stage(session, _event("application.received", {
         "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
         "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
-    session.info.setdefault("after_commit", []).append(lambda: metrics.CASES_RECEIVED.labels(sub["bureau"]).inc())
+    session.info.setdefault("after_commit", []).append(
+        lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
     return number
 
 
@@ -154,6 +158,13 @@ def documents_submitted(runtime, session, event) -> None:
         document_requests.c.application_id == row.application_id)).first()
     if request is None:
         raise NotFound(f"document request {data['request_id']}")
+    if request.answered_at is not None:
+        return  # this request was answered already (a resend): the first answer stands
+    if row.status != machine.Status.DOCUMENTS_REQUESTED.value:
+        # e.g. withdrawn meanwhile: keep the fact on the file, change nothing
+        _history(session, row.application_id, "documents_after_close", "applicant", row.status, row.status,
+                 {"request_id": data["request_id"]})
+        return
     new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
     session.execute(document_requests.update().where(document_requests.c.request_id == data["request_id"]).values(
         answered_at=datetime.fromisoformat(data["submitted_at"]), answer_message=data.get("message", ""),
@@ -161,6 +172,20 @@ def documents_submitted(runtime, session, event) -> None:
     _update_case(session, row, status=new.value)
     _history(session, row.application_id, "documents_submitted", "applicant", row.status, new.value,
              {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
+
+
+def _case_for_applicant_request(session, application_id):
+    """The case, or None when signing rejected the application (there never was a case).
+
+    Otherwise a missing case raises: signature.verified may still be on its way (separate queues),
+    so the handler is retried and, if it never comes, dead-lettered for an operator.
+    """
+    try:
+        return load_case(session, application_id)
+    except NotFound:
+        if _get(session, signature_rejections, application_id) is not None:
+            return None
+        raise
 
 
 def _check_signature(runtime, row, data) -> dict:
@@ -174,8 +199,8 @@ def _check_signature(runtime, row, data) -> dict:
 
 def correction_requested(runtime, session, event) -> None:
     data = event.payload
-    row = load_case(session, data["application_id"])
-    if _get(session, corrections, data["correction_id"]) is None:
+    row = _case_for_applicant_request(session, data["application_id"])
+    if row is not None and _get(session, corrections, data["correction_id"]) is None:
         signature = _check_signature(runtime, row, data)
         session.execute(corrections.insert().values(
             correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
@@ -188,7 +213,9 @@ def correction_requested(runtime, session, event) -> None:
 def withdrawn(runtime, session, event) -> None:
     """Shown on the case; it closes only when an officer acknowledges it, and only if validly signed."""
     data = event.payload
-    row = load_case(session, data["application_id"])
+    row = _case_for_applicant_request(session, data["application_id"])
+    if row is None:
+        return
     if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
         _history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
         return
@@ -353,8 +380,12 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "card_by_mail": bool(row.card_by_mail),
         "delivery": delivery_instructions(row, form) if proposal.outcome == "approved" else None,
         "decided_at": at}, application_id))
-    session.info.setdefault("after_commit", []).append(
-        lambda: metrics.DECISIONS.labels(row.bureau, proposal.outcome).inc())
+    days = processing_days(row.received_at, at)
+
+    def count():
+        metrics.DECISIONS.labels(row.bureau, row.procedure, proposal.outcome).inc()
+        metrics.PROCESSING_DAYS.labels(row.bureau, row.procedure).observe(days)
+    session.info.setdefault("after_commit", []).append(count)
     return new.value
 
 
@@ -369,7 +400,7 @@ def delivery_instructions(row, form: dict) -> dict | None:
         return None  # card-delivery asks the officer rather than guess
     card = form_rules.old_card_number(form)
     return {"name": name, "mailing_address": mailing, "certificate_address": certificate_address,
-            "old_card_number": card if card and len(card) == 12 else None}
+            "old_card_number": card if card and CARD_NUMBER.fullmatch(card) else None}
 
 
 def return_proposal(runtime, session, officer, application_id, reason: str, version=None, ip=None) -> None:
@@ -418,13 +449,40 @@ def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
                                  document_requests.c.reminder_sent_at.is_(None),
                                  cases.c.status == machine.Status.DOCUMENTS_REQUESTED.value,
                                  document_requests.c.deadline <= today + timedelta(days=days_before))).all()
+    staged = 0
     for r in due:
-        session.execute(document_requests.update().where(document_requests.c.request_id == r.request_id)
-                        .values(reminder_sent_at=now()))
+        claimed = session.execute(document_requests.update().where(
+            document_requests.c.request_id == r.request_id, document_requests.c.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now())).rowcount
+        if claimed != 1:  # another replica took it
+            continue
+        staged += 1
         runtime.stage(session, _event("application.documents_reminder_due", {
             "application_id": r.application_id, "applicant_id": r.applicant_id, "request_id": r.request_id,
             "deadline": r.deadline}, r.application_id))
-    return len(due)
+    return staged
+
+
+def refresh_gauges(connection) -> None:
+    """Open cases per bureau and state, and how many are past their target (whole database)."""
+    from review.domain.bureaus import BUREAUS
+
+    counts = {(b, s): 0 for b in BUREAUS for s in machine.OPEN}
+    for bureau, status, n in connection.execute(
+            sa.select(cases.c.bureau, cases.c.status, sa.func.count()).where(cases.c.is_open.is_(True))
+            .group_by(cases.c.bureau, cases.c.status)):
+        counts[(bureau, machine.Status(status))] = n
+    for (bureau, status), n in counts.items():
+        metrics.CASES_OPEN.labels(bureau, status.value).set(n)
+    past = {b: 0 for b in BUREAUS}
+    for procedure, target in TARGET_DAYS.items():
+        for bureau, n in connection.execute(
+                sa.select(cases.c.bureau, sa.func.count()).where(
+                    cases.c.is_open.is_(True), cases.c.procedure == procedure,
+                    cases.c.received_at < now() - timedelta(days=target)).group_by(cases.c.bureau)):
+            past[bureau] += n
+    for bureau, n in past.items():
+        metrics.PAST_TARGET.labels(bureau).set(n)
 
 
 def as_officer(row) -> Officer:

@@ -16,5 +16,9 @@ class ReviewSettings(CommonSettings):
                               help="Reverse proxies in front (X-Forwarded-For hops trusted for the audited client address)")
     login_rate_limit: str = setting("ZAIRYU_REVIEW_LOGIN_RATE_LIMIT", "20 per minute",
                                     help="Sign-in attempts per client address (on top of the per-account lockout)")
+    periodic_minutes: int = setting("ZAIRYU_REVIEW_PERIODIC_MINUTES", 15, minimum=1,
+                                    help="Inside `consume`: how often document reminders are staged and gauges refreshed")
+    reminder_days_before: int = setting("ZAIRYU_REVIEW_REMINDER_DAYS", 3, minimum=0,
+                                        help="Days before a documents deadline that the reminder is sent")
     session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
                                           help="Mark session cookies Secure (true behind TLS)")

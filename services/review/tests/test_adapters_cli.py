@@ -16,7 +16,7 @@ from review import casework
 from review.adapters import accounts
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
 from review.adapters.tables import officers
-from review.entrypoints.cli import reminders_main
+from review.entrypoints.cli import periodic_once, reminders_main
 from review.entrypoints.seed import seed_demo
 from zairyu_shared.db import transaction
 
@@ -129,3 +129,22 @@ def test_signing_client_posts_the_documented_request_and_reads_the_verdict():
         server.server_close()
     with pytest.raises(SigningUnavailable):
         SigningVerifier(f"http://127.0.0.1:{server.server_port}", timeout=2).verify_cms("e30=", "eA==", None)
+
+
+def test_periodic_work_stages_each_reminder_once(rt):
+    from review_testkit import verified_event
+
+    from review.domain.roles import Officer, Role
+
+    created = seed_demo(rt, out=lambda _l: None)
+    ex = next(Officer(c["id"], Role.EXAMINER, "tokyo") for c in created if c["username"] == "tokyo-examiner")
+    event = verified_event()
+    app = event.payload["application_id"]
+    with transaction(rt.session_factory) as s:
+        casework.receive(rt, s, event)
+        casework.claim(rt, s, ex, app)
+    with transaction(rt.session_factory) as s:
+        casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=5))
+    assert periodic_once(rt) == 0
+    assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 1
+    assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 0

@@ -107,9 +107,9 @@ def test_the_whole_path_publishes_what_others_need(rt):
     from review import metrics
 
     officers = officers_of(rt, "tokyo")
-    before = metrics.DECISIONS.labels("tokyo", "approved")._value.get()
+    before = metrics.DECISIONS.labels("tokyo", "extension", "approved")._value.get()
     app = full_path(rt, officers, bundled=["reentry"])
-    assert metrics.DECISIONS.labels("tokyo", "approved")._value.get() == before + 1
+    assert metrics.DECISIONS.labels("tokyo", "extension", "approved")._value.get() == before + 1
     assert staged(rt, "application.examination_started")[0]["application_id"] == app
     requested = staged(rt, "application.documents_requested")[0]
     assert requested["items"] == [{"code": "tax", "description": "tax certificate"}]
@@ -286,3 +286,64 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
     assert f["withdrawal_requested_at"] is None
     assert f["history"][-1]["kind"] == "withdrawal_signature_invalid"
     assert f["history"][-1]["detail"]["signature"]["reason"] == "holder_mismatch"
+
+
+def test_gauges_count_open_cases_and_those_past_target(rt):
+    from review import metrics
+
+    old = receive(rt, bureau="sendai")
+    receive(rt, bureau="sendai")
+    with transaction(rt.session_factory) as s:
+        received = casework.load_case(s, old).received_at
+        s.execute(cases.update().where(cases.c.application_id == old).values(received_at=received - timedelta(days=31)))
+    with rt.engine.connect() as conn:
+        casework.refresh_gauges(conn)
+    assert metrics.CASES_OPEN.labels("sendai", "received")._value.get() == 2
+    assert metrics.CASES_OPEN.labels("sendai", "under_examination")._value.get() == 0
+    assert metrics.PAST_TARGET.labels("sendai")._value.get() == 1
+
+
+def test_applicant_events_for_a_rejected_application_are_ignored(rt):
+    act(rt, casework.record_rejection, new_event("signature.rejected", {
+        "application_id": "rej-1", "applicant_id": "p", "reason": "revoked", "message": "x", "language": "en"},
+        source="signing", correlation_id="rej-1"))
+    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+        "application_id": "rej-1", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
+        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "rej-1"))
+    with pytest.raises(casework.NotFound):  # not yet received: retried until signature.verified arrives
+        act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+            "application_id": "not-yet", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
+            "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "not-yet"))
+
+
+def test_a_second_answer_to_the_same_request_changes_nothing(rt):
+    o = officers_of(rt, "tokyo")
+    app = receive(rt)
+    act(rt, casework.claim, o["examiner"], app)
+    request_id = act(rt, casework.request_documents, o["examiner"], app, [{"code": "x", "description": "y"}], "",
+                     date.today() + timedelta(days=5))
+    answer = {"application_id": app, "applicant_id": "p", "request_id": request_id, "message": "first",
+              "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "x"}],
+              "submitted_at": "2026-01-10T10:00:00+09:00"}
+    act(rt, casework.documents_submitted, intake_event("application.documents_submitted", answer, app))
+    act(rt, casework.documents_submitted, intake_event("application.documents_submitted",
+                                                       {**answer, "message": "second"}, app))
+    from review.adapters.queries import case_file
+
+    with rt.engine.connect() as conn:
+        f = case_file(conn, app)
+    assert f["status"] == "documents_answered" and f["requests"][0]["answer_message"] == "first"
+
+
+def test_a_malformed_card_number_is_left_out_of_the_delivery(rt):
+    from review_testkit import FORM
+
+    form = {"form": {**FORM["form"], "residence_card_number": "ab-1234"}}
+    o = officers_of(rt, "tokyo")
+    event = verified_event(form=form)
+    app = event.payload["application_id"]
+    act(rt, casework.receive, event)
+    act(rt, casework.claim, o["examiner"], app)
+    act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
+    act(rt, casework.confirm, o["supervisor"], app)
+    assert staged(rt, "application.decided")[0]["delivery"]["old_card_number"] is None
