@@ -14,6 +14,7 @@ from typing import Iterable
 
 from asn1crypto import crl as acrl, pem, x509 as ax509
 from cryptography import x509
+from cryptography.x509 import verification as xv
 from pyhanko_certvalidator import CertificateValidator, PKIXValidationParams, ValidationContext
 from pyhanko_certvalidator import errors as perr
 from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
@@ -65,6 +66,49 @@ def _crl(data) -> acrl.CertificateList:
     return acrl.CertificateList.load(data)
 
 
+_NC_CA_POLICY = xv.ExtensionPolicy.permit_all().require_present(x509.BasicConstraints, xv.Criticality.AGNOSTIC, None)
+
+
+def _name_constraints(chain: list[x509.Certificate], root: x509.Certificate, at: dt.datetime) -> str | None:
+    """pyhanko-certvalidator misses several name-constraint cases (x509-limbo); cryptography's
+    verifier does not. Only its name-constraint findings are taken: on other points it is stricter
+    than RFC 5280 (byte-exact name chaining) and would reject valid PKITS paths."""
+    if not any(_has(c, x509.NameConstraints) for c in chain[1:] + [root]):
+        return None
+    verifier = (xv.PolicyBuilder().store(xv.Store([root])).time(at)
+                .extension_policies(ca_policy=_NC_CA_POLICY, ee_policy=xv.ExtensionPolicy.permit_all())
+                .build_client_verifier())
+    try:
+        verifier.verify(chain[0], chain[1:])
+    except xv.VerificationError as exc:
+        message = str(exc)
+        lowered = message.lower()
+        # "unsupported" (directoryName, URI constraints): cryptography cannot judge; pyhanko's answer stands
+        if "name constraint" in lowered and "unsupported" not in lowered:
+            return f"name constraints: {message.split(': ', 1)[-1]}"
+    return None
+
+
+def _has(cert: x509.Certificate, ext_type) -> bool:
+    try:
+        cert.extensions.get_extension_for_class(ext_type)
+        return True
+    except (x509.ExtensionNotFound, ValueError, TypeError):
+        return False
+
+
+def _conforming_crl(data: bytes) -> bool:
+    """RFC 5280 5.2.3: a conforming CRL carries a non-critical cRLNumber; others are not used."""
+    try:
+        crl = x509.load_pem_x509_crl(data) if pem.detect(data) else x509.load_der_x509_crl(data)
+        number = crl.extensions.get_extension_for_class(x509.CRLNumber)
+    except x509.ExtensionNotFound:
+        return False
+    except (ValueError, TypeError):
+        return True  # unreadable to cryptography: pyhanko-certvalidator decides
+    return not number.critical
+
+
 def _name_matches(cert: ax509.Certificate, peer_name: str) -> bool:
     try:
         return cert.is_valid_domain_ip(peer_name)
@@ -104,7 +148,7 @@ def validate_rfc5280(
         facts.update(serial=format(leaf.serial_number, "X"), subject=_name(leaf.subject), issuer=_name(leaf.issuer))
         context = ValidationContext(
             trust_roots=[_cert(r) for r in roots], other_certs=[_cert(c) for c in intermediates],
-            crls=[_crl(c) for c in crls], moment=at, time_tolerance=dt.timedelta(0),
+            crls=[_crl(c) for c in crls if _conforming_crl(c)], moment=at, time_tolerance=dt.timedelta(0),
             revocation_mode=revocation_mode,
             algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=set(weak_hashes),
                                                                 dsa_key_size_threshold=1024),
@@ -145,14 +189,16 @@ def validate_rfc5280(
                 warnings.simplefilter("ignore")
                 chain = [x509.load_der_x509_certificate(c.dump()) for c in path.iter_certs(include_root=False)][::-1]
                 root = x509.load_der_x509_certificate(anchor.certificate.dump())
-            problem = lint_path(chain, root, at)
+            problem = lint_path(chain, root, at) or _name_constraints(chain, root, at)
         except ValueError:
             problem = None  # cryptography cannot read it (e.g. DSA with inherited parameters): no lint
         if problem:
             return Verdict(valid=False, reason=Reason.MALFORMED, detail=problem, **facts)
-    if max_chain_depth is not None and path.pkix_len - 1 > max_chain_depth:
+    # self-issued intermediates (key rollover) do not count towards the depth, as for pathLenConstraint
+    depth = sum(1 for c in path.iter_certs(include_root=False) if c is not leaf and not c.self_issued)
+    if max_chain_depth is not None and depth > max_chain_depth:
         return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER,
-                       detail=f"path has {path.pkix_len - 1} intermediates, more than {max_chain_depth}", **facts)
+                       detail=f"path has {depth} intermediates, more than {max_chain_depth}", **facts)
     if peer_name is not None and not _name_matches(leaf, peer_name):
         return Verdict(valid=False, reason=Reason.HOLDER_MISMATCH,
                        detail=f"certificate is not valid for {peer_name}", **facts)
