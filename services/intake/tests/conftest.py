@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make helper modules importable
 
@@ -55,6 +56,14 @@ class FakeSigning:
         return Verdict(True, None, "ok", {"subject_cn": token["unverifiedCertificate"], "certificate_serial": "a1"})
 
 
+class EnglishClient(FlaskClient):
+    """Tests read English text; the site's own default (no Accept-Language) is Japanese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 def make_runtime(tmp_path, **overrides) -> Runtime:
     from intake.entrypoints.service import definition
 
@@ -82,6 +91,7 @@ def app(rt):
 
     application = create_app(rt)
     application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    application.test_client_class = EnglishClient
     limiter.reset()
     return application
 
