@@ -98,6 +98,8 @@ def main(argv=None) -> int:
             "first_page": lambda: (queries.QueueFilter(bureau=rnd.choice(list(BUREAU_WEIGHTS))), None),
             "deep_page": lambda: (queries.QueueFilter(bureau="tokyo"), queries.encode_cursor(
                 now - timedelta(seconds=rnd.randrange(0, 3 * 365 * 86400)), "")),
+            "newest_first_deep": lambda: (queries.QueueFilter(bureau="tokyo", sort="received_desc"), queries.encode_cursor(
+                now - timedelta(seconds=rnd.randrange(0, 3 * 365 * 86400)), "~")),
             "procedure": lambda: (queries.QueueFilter(bureau="tokyo", procedure=rnd.choice(PROCEDURES)), None),
             "nationality": lambda: (queries.QueueFilter(bureau="osaka", nationality=rnd.choice(NATIONALITIES)), None),
             "status": lambda: (queries.QueueFilter(bureau="tokyo", status=rnd.choice(OPEN_STATUSES)), queries.encode_cursor(

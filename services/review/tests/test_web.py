@@ -240,6 +240,14 @@ def test_api_queue_keyset_pages_cover_everything_once(app, people, rt):
         if not cursor:
             break
     assert len(seen) == 7 and set(seen) == ids
+    newest_first, cursor = [], None
+    while True:
+        r = client.get("/api/v1/queue", query_string={"limit": 4, "sort": "received_desc",
+                                                      **({"after": cursor} if cursor else {})}).get_json()
+        newest_first += [c["application_id"] for c in r["cases"]]
+        if not (cursor := r["next_cursor"]):
+            break
+    assert newest_first == seen[::-1]
 
 
 def test_session_expires_when_idle(app, people, rt):

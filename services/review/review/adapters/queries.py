@@ -14,7 +14,9 @@ QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.procedu
                  cases.c.nationality, cases.c.status, cases.c.assignee, cases.c.received_at,
                  cases.c.period_of_stay_expiry, cases.c.version, cases.c.withdrawal_requested_at,
                  cases.c.address_mismatch.isnot(None).label("flagged")]
-SORTS = {"received": cases.c.received_at, "deadline": cases.c.period_of_stay_expiry}
+# sort name -> (key column, newest/latest first?)
+SORTS = {"received": (cases.c.received_at, False), "received_desc": (cases.c.received_at, True),
+         "deadline": (cases.c.period_of_stay_expiry, False)}
 
 
 @dataclass
@@ -39,7 +41,7 @@ def encode_cursor(sort_value, application_id: str) -> str:
 def decode_cursor(cursor: str, sort: str):
     raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     value, application_id = raw
-    value = datetime.fromisoformat(value) if sort == "received" else date.fromisoformat(value)
+    value = date.fromisoformat(value) if sort == "deadline" else datetime.fromisoformat(value)
     return value, str(application_id)
 
 
@@ -47,7 +49,7 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
     """One page, oldest (or nearest deadline) first; the cursor is the last row's (sort key, id)."""
     if f.sort not in SORTS:
         raise ValueError(f"unknown sort {f.sort!r}")
-    key = SORTS[f.sort]
+    key, descending = SORTS[f.sort]
     q = sa.select(*QUEUE_COLUMNS).where(cases.c.bureau == f.bureau)
     q = q.where(cases.c.status == f.status) if f.status else q.where(cases.c.is_open.is_(True))
     for column, value in ((cases.c.procedure, f.procedure), (cases.c.status_of_residence, f.status_of_residence),
@@ -62,8 +64,10 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
         q = q.where(cases.c.period_of_stay_expiry.isnot(None))
     if after:
         value, application_id = decode_cursor(after, f.sort)
-        q = q.where(sa.tuple_(key, cases.c.application_id) > sa.tuple_(sa.literal(value), sa.literal(application_id)))
-    rows = [dict(r._mapping) for r in conn.execute(q.order_by(key, cases.c.application_id).limit(limit + 1))]
+        row_key, cursor = sa.tuple_(key, cases.c.application_id), sa.tuple_(sa.literal(value), sa.literal(application_id))
+        q = q.where(row_key < cursor if descending else row_key > cursor)
+    order = (key.desc(), cases.c.application_id.desc()) if descending else (key, cases.c.application_id)
+    rows = [dict(r._mapping) for r in conn.execute(q.order_by(*order).limit(limit + 1))]
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = encode_cursor(rows[-1][key.name], rows[-1]["application_id"]) if more else None

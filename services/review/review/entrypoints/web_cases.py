@@ -47,7 +47,7 @@ def queue_filter(args) -> queries.QueueFilter:
         min_age_days=int(args["min_age"]) if (args.get("min_age") or "").isdigit() else None,
         expiry_before=date_or_none(args.get("expiry_before")),
         assignee=g.officer.id if args.get("mine") else None,
-        sort="deadline" if args.get("sort") == "deadline" else "received",
+        sort=args.get("sort") if args.get("sort") in queries.SORTS else "received",
     )
 
 
