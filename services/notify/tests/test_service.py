@@ -336,3 +336,19 @@ def test_metrics_are_exposed(rt, smtp):
         assert name in exposition
     assert 'zairyu_notices_total{channel="email",language="en",state="sent",type="application_received"}' in exposition
     assert 'zairyu_notices_total{channel="inbox",language="en",state="sent",type="application_received"}' in exposition
+
+
+def test_the_internal_api_answers_bad_requests_with_json_errors(rt):
+    client = rt.definition.create_app(rt).test_client()
+    url = "/internal/v1/notices/nope/bounce"
+    cases = {
+        b"[1]": 400, b'"x"': 400, b"{": 400, b"[" * 10_000 + b"]" * 10_000: 400,
+        b'{"reason": 5}': 400, b'{"reason": "full"}': 404, b"": 404,
+    }
+    for body, status in cases.items():
+        r = client.post(url, data=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == status and r.get_json()["error"], body[:20]
+    assert client.post(url, data=b"{}", headers={"Content-Type": "text/plain"}).status_code == 415
+    big = client.post(url, data=b'{"reason": "' + b"a" * 100_000 + b'"}', headers={"Content-Type": "application/json"})
+    assert big.status_code == 413 and big.get_json()["error"]
+    assert client.get("/internal/v1/nothing").get_json()["error"] == "not_found"

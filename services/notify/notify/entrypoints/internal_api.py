@@ -2,9 +2,10 @@
 a bounce processor reports bounces here."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from notify.adapters import metrics, store
 from notify.domain import delivery
@@ -36,12 +37,33 @@ def applicant_notices(applicant_id: str):
     } for r in rows])
 
 
+def _json_object() -> tuple[dict | None, tuple | None]:
+    """The request's JSON object, or an error response. An empty body is an empty object."""
+    raw = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond it)
+    if not raw:
+        return {}, None
+    if not request.is_json:
+        return None, (jsonify(error="unsupported_media_type", detail="send application/json"), 415)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        return None, (jsonify(error="invalid_json", detail="the body is not valid JSON"), 400)
+    if not isinstance(body, dict):
+        return None, (jsonify(error="invalid_json", detail="the body must be a JSON object"), 400)
+    return body, None
+
+
 @bp.post("/notices/<notice_id>/bounce")
 def bounce(notice_id: str):
-    body = request.get_json(silent=True) or {}
-    result = mark_bounced(_rt(), notice_id, str(body.get("reason", ""))[:1000])
+    body, problem = _json_object()
+    if problem:
+        return problem
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        return jsonify(error="invalid_reason", detail="reason must be a string"), 400
+    result = mark_bounced(_rt(), notice_id, reason[:1000])
     if result is None:
-        abort(404)
+        return jsonify(error="not_found", detail="no e-mail notice with this id"), 404
     if result is False:
         return jsonify(error="only a sent e-mail notice can bounce"), 409
     return jsonify(id=notice_id, state=delivery.BOUNCED)
