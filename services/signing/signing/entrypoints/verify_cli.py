@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography import x509
 
 from signing.adapters import rfc5280
-from signing.adapters.crl_index import CrlIndex
+from signing.adapters.crl_index import CRL_SUFFIXES, CrlIndex
 from signing.adapters.ocsp import OcspClient
 from signing.adapters.trust_store import PRODUCTION_PINS, TrustStore, TrustStoreError, load_certificates
 from signing.domain import profiles
@@ -105,7 +105,8 @@ def run(args) -> Verdict:
     intermediates = [c for path in args.intermediate for c in _certs(path)]
     if args.profile == "rfc5280":
         trust = _trust(args)
-        crls = [p.read_bytes() for p in sorted(Path(args.crl).iterdir()) if p.is_file()] if args.crl else []
+        crls = [p.read_bytes() for p in sorted(Path(args.crl).iterdir())
+                if p.is_file() and p.suffix.lower() in CRL_SUFFIXES] if args.crl else []
         return rfc5280.validate_rfc5280(
             leaf, intermediates, [a.certificate for a in trust.anchors], crls, at=args.at,
             revocation_mode="soft-fail" if args.soft_fail else "require",
