@@ -76,6 +76,8 @@ def test_usage_errors(files, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["chain", "--cert", str(tmp_path / "leaf.der"), "--profile", "nope", *common])
     assert exit_info.value.code == 2
+    assert main(["chain", "--cert", str(tmp_path / "leaf.der"), "--profile", "rfc5280", "--trust",
+                 str(tmp_path / "trust"), "--pin", common[3], "--crl", str(tmp_path / "nope")]) == 2
     # a root that is not pinned is refused: production pins do not cover the test root
     assert main(["cms", "--content", str(tmp_path / "content"), "--signature", str(tmp_path / "good.p7s"),
                  "--trust", str(tmp_path / "trust")]) == 2

@@ -105,6 +105,8 @@ def run(args) -> Verdict:
     intermediates = [c for path in args.intermediate for c in _certs(path)]
     if args.profile == "rfc5280":
         trust = _trust(args)
+        if args.crl and not Path(args.crl).is_dir():
+            raise UsageError(f"CRL directory {args.crl} does not exist")
         crls = [p.read_bytes() for p in sorted(Path(args.crl).iterdir())
                 if p.is_file() and p.suffix.lower() in CRL_SUFFIXES] if args.crl else []
         return rfc5280.validate_rfc5280(
