@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,13 +16,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from review import metrics
-from review.adapters import audit, signing_client
-from review.adapters.tables import (case_history, cases, corrections, document_requests, notes, officers, proposals,
-                                    receipt_serials, signature_rejections)
+from review.adapters import audit
+from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 from review.domain import case as machine
 from review.domain import fees, form as form_rules
-from review.domain.receipt import receipt_number
-from review.domain.statistics import TARGET_DAYS, processing_days
+from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
 from zairyu_shared.events import new_event
 
@@ -42,7 +40,7 @@ def _after_rollback(session):
     session.info.pop("after_commit", None)
 
 
-def _get(session, table, key):
+def get_row(session, table, key):
     pk = list(table.primary_key.columns)[0]
     return session.execute(sa.select(table).where(pk == key)).first()
 
@@ -59,11 +57,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None):
+def review_event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None):
     return new_event(event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id)
 
 
-def _history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
+def record_history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
     session.execute(case_history.insert().values(
         application_id=application_id, at=at or now(), kind=kind, actor=actor, from_status=from_status,
         to_status=to_status, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
@@ -76,7 +74,7 @@ def load_case(session, application_id: str):
     return row
 
 
-def _update_case(session, row, **values) -> None:
+def update_case(session, row, **values) -> None:
     """Write the case only if nobody changed it since ``row`` was read."""
     result = session.execute(
         cases.update().where(cases.c.application_id == row.application_id, cases.c.version == row.version)
@@ -98,152 +96,12 @@ def _check_version(row, version: int | None) -> None:
         raise Conflict(f"case {row.application_id} is at version {row.version}, not {version}")
 
 
-# --- from events --------------------------------------------------------------------------------
-def next_receipt_number(session, bureau: str, at: datetime) -> str:
-    year = at.astimezone(JST).year
-    serial = session.execute(
-        receipt_serials.update().where(receipt_serials.c.bureau == bureau, receipt_serials.c.year == year)
-        .values(last_serial=receipt_serials.c.last_serial + 1).returning(receipt_serials.c.last_serial)).scalar()
-    if serial is None:
-        serial = 1
-        session.execute(receipt_serials.insert().values(bureau=bureau, year=year, last_serial=1))
-    return receipt_number(bureau, year, serial)
-
-
-def receive(runtime, session, event) -> str | None:
-    """signature.verified: a received case in its bureau's queue, with an official receipt number."""
-    data = event.payload
-    sub = data["submission"]
-    if session.execute(sa.select(cases.c.receipt_number)
-                       .where(cases.c.application_id == data["application_id"])).first():
-        return None  # already a case (a replay under a new event id)
-    content = form_rules.decode_signed_content(sub["signed_content_b64"])
-    at = now()
-    number = next_receipt_number(session, sub["bureau"], at)
-    session.execute(cases.insert().values(
-        application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
-        bureau=sub["bureau"], procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
-        status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
-        nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
-        is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
-        period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
-        card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
-        content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
-        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False)))
-    _history(session, data["application_id"], "received", "system", None, "received",
-             {"receipt_number": number, "event_id": event.id}, at)
-    audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
-                 target=number, detail={"event_id": event.id})
-    runtime.stage(session, _event("application.received", {
-        "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
-        "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
-    session.info.setdefault("after_commit", []).append(
-        lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
-    return number
-
-
-def record_rejection(runtime, session, event) -> None:
-    """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
-    data = event.payload
-    if _get(session, signature_rejections, data["application_id"]) is None:
-        session.execute(signature_rejections.insert().values(application_id=data["application_id"],
-                                                             reason=data["reason"], at=now()))
-
-
-def documents_submitted(runtime, session, event) -> None:
-    data = event.payload
-    row = load_case(session, data["application_id"])
-    request = session.execute(sa.select(document_requests).where(
-        document_requests.c.request_id == data["request_id"],
-        document_requests.c.application_id == row.application_id)).first()
-    if request is None:
-        raise NotFound(f"document request {data['request_id']}")
-    if request.answered_at is not None:
-        return  # this request was answered already (a resend): the first answer stands
-    if row.status != machine.Status.DOCUMENTS_REQUESTED.value:
-        # e.g. withdrawn meanwhile: keep the fact on the file, change nothing
-        _history(session, row.application_id, "documents_after_close", "applicant", row.status, row.status,
-                 {"request_id": data["request_id"]})
-        return
-    new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
-    session.execute(document_requests.update().where(document_requests.c.request_id == data["request_id"]).values(
-        answered_at=datetime.fromisoformat(data["submitted_at"]), answer_message=data.get("message", ""),
-        answer_attachments=json.dumps(data["attachments"])))
-    _update_case(session, row, status=new.value)
-    _history(session, row.application_id, "documents_submitted", "applicant", row.status, new.value,
-             {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
-
-
-def _case_for_applicant_request(session, application_id):
-    """The case, or None when signing rejected the application (there never was a case).
-
-    Otherwise a missing case raises: signature.verified may still be on its way (separate queues),
-    so the handler is retried and, if it never comes, dead-lettered for an operator.
-    """
-    try:
-        return load_case(session, application_id)
-    except NotFound:
-        if _get(session, signature_rejections, application_id) is not None:
-            return None
-        raise
-
-
-def _check_signature(runtime, row, data) -> dict:
-    """The applicant's own signature over the request, by the holder who signed the application."""
-    holder = json.loads(row.evidence).get("holder") or {}
-    expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
-    answer = signing_client.verifier(runtime).verify_cms(data["signed_content_b64"], data["signature_cms_b64"],
-                                                         expected, row.language if row.language in ("ja", "en") else "en")
-    return {"verdict": answer["verdict"], "reason": answer.get("reason"), "message": answer.get("message", "")}
-
-
-def correction_requested(runtime, session, event) -> None:
-    data = event.payload
-    row = _case_for_applicant_request(session, data["application_id"])
-    if row is not None and _get(session, corrections, data["correction_id"]) is None:
-        signature = _check_signature(runtime, row, data)
-        session.execute(corrections.insert().values(
-            correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
-            signed_content_b64=data["signed_content_b64"], signature=json.dumps(signature),
-            requested_at=datetime.fromisoformat(data["requested_at"])))
-        _history(session, row.application_id, "correction_requested", "applicant", row.status, row.status,
-                 {"correction_id": data["correction_id"], "message": data["message"], "signature": signature})
-
-
-def withdrawn(runtime, session, event) -> None:
-    """Shown on the case; it closes only when an officer acknowledges it, and only if validly signed."""
-    data = event.payload
-    row = _case_for_applicant_request(session, data["application_id"])
-    if row is None:
-        return
-    if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
-        _history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
-        return
-    signature = _check_signature(runtime, row, data)
-    if signature["verdict"] != "valid":
-        _history(session, row.application_id, "withdrawal_signature_invalid", "applicant", row.status, row.status,
-                 {"signature": signature})
-        return
-    _update_case(session, row, withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
-                 withdrawal_reason=data.get("reason", ""), withdrawal_signature=json.dumps(signature))
-    _history(session, row.application_id, "withdrawal_requested", "applicant", row.status, row.status,
-             {"reason": data.get("reason", ""), "signature": signature})
-
-
-def address_mismatch(runtime, session, event) -> None:
-    data = event.payload
-    row = load_case(session, data["application_id"])
-    _update_case(session, row, address_mismatch=data["detail"])
-    _history(session, row.application_id, "address_mismatch", "card-delivery", row.status, row.status,
-             {"detail": data["detail"], "delivery_id": data["delivery_id"]})
-
-
 # --- officers' actions ----------------------------------------------------------------------------
 def _transition(runtime, session, officer, row, step, kind, ip, detail=None, **values):
     new = machine.next_status(row.status, step)
     open_ = new not in machine.TERMINAL
-    _update_case(session, row, status=new.value, is_open=open_, **values)
-    _history(session, row.application_id, kind, officer.id, row.status, new.value, detail)
+    update_case(session, row, status=new.value, is_open=open_, **values)
+    record_history(session, row.application_id, kind, officer.id, row.status, new.value, detail)
     audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id, ip=ip,
                  detail={"from": row.status, "to": new.value})
     return new
@@ -263,7 +121,7 @@ def assign(runtime, session, officer: Officer, application_id: str, examiner_id:
     row = load_case(session, application_id)
     _guard(officer, Action.ASSIGN, row)
     _check_version(row, version)
-    examiner = _get(session, officers, examiner_id)
+    examiner = get_row(session, officers, examiner_id)
     if examiner is None or examiner.bureau != row.bureau or examiner.role not in ("examiner", "supervisor"):
         raise Forbidden(f"{examiner_id} cannot examine cases of {row.bureau}")
     _start_or_assign(runtime, session, officer, row, examiner_id, "assigned", ip)
@@ -273,14 +131,14 @@ def _start_or_assign(runtime, session, officer, row, assignee, kind, ip):
     if row.status == machine.Status.RECEIVED.value:
         _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, kind, ip,
                     {"assignee": assignee}, assignee=assignee)
-        runtime.stage(session, _event("application.examination_started", {
+        runtime.stage(session, review_event("application.examination_started", {
             "application_id": row.application_id, "applicant_id": row.applicant_id, "started_at": now()},
             row.application_id))
     else:
         if row.status in {s.value for s in machine.TERMINAL}:
             raise machine.IllegalTransition(machine.Status(row.status), machine.Step.START_EXAMINATION)
-        _update_case(session, row, assignee=assignee)
-        _history(session, row.application_id, kind, officer.id, row.status, row.status, {"assignee": assignee})
+        update_case(session, row, assignee=assignee)
+        record_history(session, row.application_id, kind, officer.id, row.status, row.status, {"assignee": assignee})
         audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id,
                      ip=ip, detail={"assignee": assignee})
 
@@ -308,7 +166,7 @@ def request_documents(runtime, session, officer, application_id, items: list[dic
     session.execute(document_requests.insert().values(
         request_id=request_id, application_id=application_id, items=json.dumps(items, ensure_ascii=False),
         message=message, deadline=deadline, requested_by=officer.id, requested_at=now()))
-    runtime.stage(session, _event("application.documents_requested", {
+    runtime.stage(session, review_event("application.documents_requested", {
         "application_id": application_id, "applicant_id": row.applicant_id, "request_id": request_id,
         "items": items, "message": message, "deadline": deadline}, application_id))
     return request_id
@@ -372,7 +230,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
                       outcome=proposal.outcome, decided_at=at, fee_yen=fee)
     session.execute(proposals.update().where(proposals.c.id == prow.id)
                     .values(resolution="confirmed", resolved_by=officer.id, resolved_at=at))
-    runtime.stage(session, _event("application.decided", {
+    runtime.stage(session, review_event("application.decided", {
         "application_id": application_id, "applicant_id": row.applicant_id, "outcome": proposal.outcome,
         "procedure": row.procedure, "bundled": bundled, "bureau": row.bureau,
         "granted_status": proposal.granted_status, "period_of_stay": proposal.period_of_stay,
@@ -424,7 +282,7 @@ def acknowledge_withdrawal(runtime, session, officer, application_id, version=No
     if row.withdrawal_requested_at is None:
         raise ValueError("the applicant has not withdrawn")
     _transition(runtime, session, officer, row, machine.Step.WITHDRAW, "withdrawal_acknowledged", ip)
-    runtime.stage(session, _event("application.closed", {
+    runtime.stage(session, review_event("application.closed", {
         "application_id": application_id, "applicant_id": row.applicant_id, "reason": "withdrawn",
         "closed_at": now()}, application_id))
 
@@ -439,50 +297,6 @@ def handle_correction(runtime, session, officer, application_id, correction_id, 
         raise NotFound(correction_id)
     audit.append(session, officer.id, "case.correction_handled", bureau=row.bureau, application_id=application_id,
                  target=correction_id, ip=ip)
-
-
-def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
-    """Stage a reminder for each open request whose deadline is within ``days_before`` days (once)."""
-    due = session.execute(sa.select(document_requests, cases.c.applicant_id)
-                          .join(cases, cases.c.application_id == document_requests.c.application_id)
-                          .where(document_requests.c.answered_at.is_(None),
-                                 document_requests.c.reminder_sent_at.is_(None),
-                                 cases.c.status == machine.Status.DOCUMENTS_REQUESTED.value,
-                                 document_requests.c.deadline <= today + timedelta(days=days_before))).all()
-    staged = 0
-    for r in due:
-        claimed = session.execute(document_requests.update().where(
-            document_requests.c.request_id == r.request_id, document_requests.c.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now())).rowcount
-        if claimed != 1:  # another replica took it
-            continue
-        staged += 1
-        runtime.stage(session, _event("application.documents_reminder_due", {
-            "application_id": r.application_id, "applicant_id": r.applicant_id, "request_id": r.request_id,
-            "deadline": r.deadline}, r.application_id))
-    return staged
-
-
-def refresh_gauges(connection) -> None:
-    """Open cases per bureau and state, and how many are past their target (whole database)."""
-    from review.domain.bureaus import BUREAUS
-
-    counts = {(b, s): 0 for b in BUREAUS for s in machine.OPEN}
-    for bureau, status, n in connection.execute(
-            sa.select(cases.c.bureau, cases.c.status, sa.func.count()).where(cases.c.is_open.is_(True))
-            .group_by(cases.c.bureau, cases.c.status)):
-        counts[(bureau, machine.Status(status))] = n
-    for (bureau, status), n in counts.items():
-        metrics.CASES_OPEN.labels(bureau, status.value).set(n)
-    past = {b: 0 for b in BUREAUS}
-    for procedure, target in TARGET_DAYS.items():
-        for bureau, n in connection.execute(
-                sa.select(cases.c.bureau, sa.func.count()).where(
-                    cases.c.is_open.is_(True), cases.c.procedure == procedure,
-                    cases.c.received_at < now() - timedelta(days=target)).group_by(cases.c.bureau)):
-            past[bureau] += n
-    for bureau, n in past.items():
-        metrics.PAST_TARGET.labels(bureau).set(n)
 
 
 def as_officer(row) -> Officer:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from review import casework
+from review import casework, inbound
 from review.adapters import accounts
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
 from review.adapters.tables import officers
@@ -83,7 +83,7 @@ def test_reminders_command_stages_due_reminders(rt):
     event = verified_event()
     app = event.payload["application_id"]
     with transaction(rt.session_factory) as s:
-        casework.receive(rt, s, event)
+        inbound.receive(rt, s, event)
     with transaction(rt.session_factory) as s:
         casework.claim(rt, s, ex, app)
     with transaction(rt.session_factory) as s:
@@ -141,7 +141,7 @@ def test_periodic_work_stages_each_reminder_once(rt):
     event = verified_event()
     app = event.payload["application_id"]
     with transaction(rt.session_factory) as s:
-        casework.receive(rt, s, event)
+        inbound.receive(rt, s, event)
         casework.claim(rt, s, ex, app)
     with transaction(rt.session_factory) as s:
         casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=5))

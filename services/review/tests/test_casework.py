@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import intake_event, verified_event
 
-from review import casework
+from review import casework, inbound, periodic
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases, signature_rejections
@@ -42,7 +42,7 @@ def act(rt, func, *args, **kw):
 
 def receive(rt, **kw):
     event = verified_event(**kw)
-    act(rt, casework.receive, event)
+    act(rt, inbound.receive, event)
     return event.payload["application_id"]
 
 
@@ -66,9 +66,9 @@ def test_verified_signature_becomes_a_received_case_with_receipt_number(rt):
 
 def test_same_application_verified_twice_is_one_case(rt):
     event = verified_event()
-    act(rt, casework.receive, event)
+    act(rt, inbound.receive, event)
     again = new_event("signature.verified", event.payload, source="signing", correlation_id="x")
-    act(rt, casework.receive, again)
+    act(rt, inbound.receive, again)
     assert len(staged(rt, "application.received")) == 1
 
 
@@ -76,7 +76,7 @@ def test_rejected_signature_makes_no_case(rt):
     event = new_event("signature.rejected", {"application_id": "a1", "applicant_id": "p1", "reason": "revoked",
                                              "message": "certificate revoked", "language": "en"},
                       source="signing", correlation_id="a1")
-    act(rt, casework.record_rejection, event)
+    act(rt, inbound.record_rejection, event)
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(cases)).scalar() == 0
         assert conn.execute(sa.select(signature_rejections.c.reason)).scalar() == "revoked"
@@ -89,7 +89,7 @@ def full_path(rt, officers, outcome="approved", bundled=()):
     request_id = act(rt, casework.request_documents, ex, app, [{"code": "tax", "description": "tax certificate"}],
                      "please", date.today() + timedelta(days=14))
     applicant = staged(rt, "application.received")[-1]["applicant_id"]
-    act(rt, casework.documents_submitted, intake_event("application.documents_submitted", {
+    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted", {
         "application_id": app, "applicant_id": applicant, "request_id": request_id, "message": "here",
         "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
         "submitted_at": "2026-01-10T10:00:00+09:00"}, app))
@@ -192,7 +192,7 @@ def test_withdrawal_appears_then_closes_when_acknowledged(rt):
     app = receive(rt)
     act(rt, casework.claim, o["examiner"], app)
     applicant = staged(rt, "application.received")[0]["applicant_id"]
-    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
         "application_id": app, "applicant_id": applicant, "reason": "leaving Japan", "signed_content_b64": "e30=",
         "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
     assert rt.extras["signing"].calls[0]["expected_holder"] == {
@@ -211,10 +211,10 @@ def test_correction_and_address_mismatch_are_noted(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     applicant = staged(rt, "application.received")[0]["applicant_id"]
-    act(rt, casework.correction_requested, intake_event("application.correction_requested", {
+    act(rt, inbound.correction_requested, intake_event("application.correction_requested", {
         "application_id": app, "applicant_id": applicant, "correction_id": "c1", "message": "typo in employer",
         "signed_content_b64": "e30=", "signature_cms_b64": "eA==", "requested_at": "2026-01-10T10:00:00+09:00"}, app))
-    act(rt, casework.address_mismatch, new_event("card.address_mismatch", {
+    act(rt, inbound.address_mismatch, new_event("card.address_mismatch", {
         "application_id": app, "applicant_id": applicant, "delivery_id": "d1", "occurred_at": "2026-01-10T10:00:00+09:00",
         "detail": "registered address differs"}, source="card-delivery", correlation_id=app))
     from review.adapters.queries import case_file
@@ -237,7 +237,7 @@ def test_documents_answer_for_an_unknown_request_or_wrong_state_raises(rt):
             {"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
         "submitted_at": "2026-01-10T10:00:00+09:00"}, app)
     with pytest.raises(casework.NotFound):
-        act(rt, casework.documents_submitted, event)
+        act(rt, inbound.documents_submitted, event)
 
 
 def test_reminder_is_staged_once_near_the_deadline(rt):
@@ -246,9 +246,9 @@ def test_reminder_is_staged_once_near_the_deadline(rt):
     act(rt, casework.claim, o["examiner"], app)
     act(rt, casework.request_documents, o["examiner"], app, [{"code": "x", "description": "y"}], "",
         date.today() + timedelta(days=10))
-    assert act(rt, casework.reminders_due, date.today()) == 0
-    assert act(rt, casework.reminders_due, date.today() + timedelta(days=8)) == 1
-    assert act(rt, casework.reminders_due, date.today() + timedelta(days=8)) == 0
+    assert act(rt, periodic.reminders_due, date.today()) == 0
+    assert act(rt, periodic.reminders_due, date.today() + timedelta(days=8)) == 1
+    assert act(rt, periodic.reminders_due, date.today() + timedelta(days=8)) == 0
     assert staged(rt, "application.documents_reminder_due")[0]["application_id"] == app
 
 
@@ -274,7 +274,7 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     rt.extras["signing"] = FakeSigning("invalid", "holder_mismatch")
-    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
         "application_id": app, "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
         "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
     with pytest.raises(ValueError):
@@ -297,21 +297,21 @@ def test_gauges_count_open_cases_and_those_past_target(rt):
         received = casework.load_case(s, old).received_at
         s.execute(cases.update().where(cases.c.application_id == old).values(received_at=received - timedelta(days=31)))
     with rt.engine.connect() as conn:
-        casework.refresh_gauges(conn)
+        periodic.refresh_gauges(conn)
     assert metrics.CASES_OPEN.labels("sendai", "received")._value.get() == 2
     assert metrics.CASES_OPEN.labels("sendai", "under_examination")._value.get() == 0
     assert metrics.PAST_TARGET.labels("sendai")._value.get() == 1
 
 
 def test_applicant_events_for_a_rejected_application_are_ignored(rt):
-    act(rt, casework.record_rejection, new_event("signature.rejected", {
+    act(rt, inbound.record_rejection, new_event("signature.rejected", {
         "application_id": "rej-1", "applicant_id": "p", "reason": "revoked", "message": "x", "language": "en"},
         source="signing", correlation_id="rej-1"))
-    act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
         "application_id": "rej-1", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
         "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "rej-1"))
     with pytest.raises(casework.NotFound):  # not yet received: retried until signature.verified arrives
-        act(rt, casework.withdrawn, intake_event("application.withdrawn", {
+        act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
             "application_id": "not-yet", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
             "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "not-yet"))
 
@@ -325,8 +325,8 @@ def test_a_second_answer_to_the_same_request_changes_nothing(rt):
     answer = {"application_id": app, "applicant_id": "p", "request_id": request_id, "message": "first",
               "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "x"}],
               "submitted_at": "2026-01-10T10:00:00+09:00"}
-    act(rt, casework.documents_submitted, intake_event("application.documents_submitted", answer, app))
-    act(rt, casework.documents_submitted, intake_event("application.documents_submitted",
+    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted", answer, app))
+    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted",
                                                        {**answer, "message": "second"}, app))
     from review.adapters.queries import case_file
 
@@ -342,7 +342,7 @@ def test_a_malformed_card_number_is_left_out_of_the_delivery(rt):
     o = officers_of(rt, "tokyo")
     event = verified_event(form=form)
     app = event.payload["application_id"]
-    act(rt, casework.receive, event)
+    act(rt, inbound.receive, event)
     act(rt, casework.claim, o["examiner"], app)
     act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
     act(rt, casework.confirm, o["supervisor"], app)

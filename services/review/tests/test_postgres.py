@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import verified_event
 
-from review import casework
+from review import casework, inbound
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases
@@ -24,7 +24,7 @@ def setup_case(rt):
             made[name] = Officer(oid, Role(role), "tokyo")
     event = verified_event(bureau="tokyo")
     with transaction(rt.session_factory) as s:
-        casework.receive(rt, s, event)
+        inbound.receive(rt, s, event)
     return made, event.payload["application_id"]
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import verified_event
 
-from review import casework
+from review import casework, inbound
 from review.adapters.accounts import create_officer
 from review.adapters.intake_client import AttachmentCorrupt
 from review.adapters.tables import audit_log, cases
@@ -68,7 +68,7 @@ def sign_in(app, people, who, code=None):
 def new_case(rt, bureau="tokyo"):
     event = verified_event(bureau=bureau)
     with transaction(rt.session_factory) as s:
-        casework.receive(rt, s, event)
+        inbound.receive(rt, s, event)
     return event.payload["application_id"]
 
 
@@ -338,7 +338,7 @@ def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt
         event = intake_event(event_type, {"application_id": app_id, "applicant_id": "p", "signed_content_b64": "e30=",
                                           "signature_cms_b64": "eA==", **extra}, app_id)
         with transaction(rt.session_factory) as s:
-            (casework.correction_requested if "correction" in event_type else casework.withdrawn)(rt, s, event)
+            (inbound.correction_requested if "correction" in event_type else inbound.withdrawn)(rt, s, event)
     ex = sign_in(app, people, "tokyo-examiner")
     page = ex.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "wrong employer" in page and "leaving Japan" in page and "Acknowledge and close" in page
@@ -356,7 +356,7 @@ def test_earlier_applications_of_another_bureau_stay_hidden(app, people, rt):
     tokyo_event, osaka_event = make(bureau="tokyo", applicant_id=applicant), make(bureau="osaka", applicant_id=applicant)
     for event in (tokyo_event, osaka_event):
         with transaction(rt.session_factory) as s:
-            casework.receive(rt, s, event)
+            inbound.receive(rt, s, event)
     osaka = sign_in(app, people, "osaka-examiner")
     page = osaka.get(f"/cases/{osaka_event.payload['application_id']}").get_data(as_text=True)
     assert "TKY-" not in page

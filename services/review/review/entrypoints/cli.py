@@ -39,7 +39,7 @@ def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
 
 def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
-    from review import casework
+    from review import periodic
     from zairyu_shared.db import transaction
 
     parser = argparse.ArgumentParser(prog="zairyu-review send-reminders")
@@ -47,7 +47,7 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     args = parser.parse_args(argv)
     runtime = runtime or _runtime()
     with transaction(runtime.session_factory) as session:
-        n = casework.reminders_due(runtime, session, date.today(), args.days_before)
+        n = periodic.reminders_due(runtime, session, date.today(), args.days_before)
     runtime.relay.drain()  # a one-off run has no relay thread of its own
     print(f"documents reminders staged: {n}", file=out)
     return 0
@@ -55,13 +55,13 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
 def periodic_once(runtime, today=None) -> int:
     """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each) and gauges."""
-    from review import casework
+    from review import periodic
     from zairyu_shared.db import transaction
 
     with transaction(runtime.session_factory) as session:
-        staged = casework.reminders_due(runtime, session, today or date.today(), runtime.settings.reminder_days_before)
+        staged = periodic.reminders_due(runtime, session, today or date.today(), runtime.settings.reminder_days_before)
     with runtime.engine.connect() as conn:
-        casework.refresh_gauges(conn)
+        periodic.refresh_gauges(conn)
     return staged
 
 

@@ -1,0 +1,160 @@
+"""What the bureau does with the applicant's and the other services' events (consumer handlers).
+
+Each runs inside the inbox transaction: its state change, history, audit entry and outgoing events
+commit together, or not at all (and the message is retried).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from review import metrics
+from review.adapters import audit, signing_client
+from review.adapters.tables import cases, corrections, document_requests, receipt_serials, signature_rejections
+from review.casework import JST, NotFound, get_row, load_case, now, record_history, review_event, update_case
+from review.domain import case as machine
+from review.domain import form as form_rules
+from review.domain.receipt import receipt_number
+
+
+def next_receipt_number(session, bureau: str, at: datetime) -> str:
+    year = at.astimezone(JST).year
+    serial = session.execute(
+        receipt_serials.update().where(receipt_serials.c.bureau == bureau, receipt_serials.c.year == year)
+        .values(last_serial=receipt_serials.c.last_serial + 1).returning(receipt_serials.c.last_serial)).scalar()
+    if serial is None:
+        serial = 1
+        session.execute(receipt_serials.insert().values(bureau=bureau, year=year, last_serial=1))
+    return receipt_number(bureau, year, serial)
+
+
+def receive(runtime, session, event) -> str | None:
+    """signature.verified: a received case in its bureau's queue, with an official receipt number."""
+    data = event.payload
+    sub = data["submission"]
+    if session.execute(sa.select(cases.c.receipt_number)
+                       .where(cases.c.application_id == data["application_id"])).first():
+        return None  # already a case (a replay under a new event id)
+    content = form_rules.decode_signed_content(sub["signed_content_b64"])
+    at = now()
+    number = next_receipt_number(session, sub["bureau"], at)
+    session.execute(cases.insert().values(
+        application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
+        bureau=sub["bureau"], procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
+        status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
+        nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
+        is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
+        period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
+        card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
+        content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
+        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False)))
+    record_history(session, data["application_id"], "received", "system", None, "received",
+             {"receipt_number": number, "event_id": event.id}, at)
+    audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
+                 target=number, detail={"event_id": event.id})
+    runtime.stage(session, review_event("application.received", {
+        "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
+        "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
+    session.info.setdefault("after_commit", []).append(
+        lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
+    return number
+
+
+def record_rejection(runtime, session, event) -> None:
+    """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
+    data = event.payload
+    if get_row(session, signature_rejections, data["application_id"]) is None:
+        session.execute(signature_rejections.insert().values(application_id=data["application_id"],
+                                                             reason=data["reason"], at=now()))
+
+
+def documents_submitted(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    request = session.execute(sa.select(document_requests).where(
+        document_requests.c.request_id == data["request_id"],
+        document_requests.c.application_id == row.application_id)).first()
+    if request is None:
+        raise NotFound(f"document request {data['request_id']}")
+    if request.answered_at is not None:
+        return  # this request was answered already (a resend): the first answer stands
+    if row.status != machine.Status.DOCUMENTS_REQUESTED.value:
+        # e.g. withdrawn meanwhile: keep the fact on the file, change nothing
+        record_history(session, row.application_id, "documents_after_close", "applicant", row.status, row.status,
+                 {"request_id": data["request_id"]})
+        return
+    new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
+    session.execute(document_requests.update().where(document_requests.c.request_id == data["request_id"]).values(
+        answered_at=datetime.fromisoformat(data["submitted_at"]), answer_message=data.get("message", ""),
+        answer_attachments=json.dumps(data["attachments"])))
+    update_case(session, row, status=new.value)
+    record_history(session, row.application_id, "documents_submitted", "applicant", row.status, new.value,
+             {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
+
+
+def _case_for_applicant_request(session, application_id):
+    """The case, or None when signing rejected the application (there never was a case).
+
+    Otherwise a missing case raises: signature.verified may still be on its way (separate queues),
+    so the handler is retried and, if it never comes, dead-lettered for an operator.
+    """
+    try:
+        return load_case(session, application_id)
+    except NotFound:
+        if get_row(session, signature_rejections, application_id) is not None:
+            return None
+        raise
+
+
+def _check_signature(runtime, row, data) -> dict:
+    """The applicant's own signature over the request, by the holder who signed the application."""
+    holder = json.loads(row.evidence).get("holder") or {}
+    expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
+    answer = signing_client.verifier(runtime).verify_cms(data["signed_content_b64"], data["signature_cms_b64"],
+                                                         expected, row.language if row.language in ("ja", "en") else "en")
+    return {"verdict": answer["verdict"], "reason": answer.get("reason"), "message": answer.get("message", "")}
+
+
+def correction_requested(runtime, session, event) -> None:
+    data = event.payload
+    row = _case_for_applicant_request(session, data["application_id"])
+    if row is not None and get_row(session, corrections, data["correction_id"]) is None:
+        signature = _check_signature(runtime, row, data)
+        session.execute(corrections.insert().values(
+            correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
+            signed_content_b64=data["signed_content_b64"], signature=json.dumps(signature),
+            requested_at=datetime.fromisoformat(data["requested_at"])))
+        record_history(session, row.application_id, "correction_requested", "applicant", row.status, row.status,
+                 {"correction_id": data["correction_id"], "message": data["message"], "signature": signature})
+
+
+def withdrawn(runtime, session, event) -> None:
+    """Shown on the case; it closes only when an officer acknowledges it, and only if validly signed."""
+    data = event.payload
+    row = _case_for_applicant_request(session, data["application_id"])
+    if row is None:
+        return
+    if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
+        record_history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
+        return
+    signature = _check_signature(runtime, row, data)
+    if signature["verdict"] != "valid":
+        record_history(session, row.application_id, "withdrawal_signature_invalid", "applicant", row.status, row.status,
+                 {"signature": signature})
+        return
+    update_case(session, row, withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
+                 withdrawal_reason=data.get("reason", ""), withdrawal_signature=json.dumps(signature))
+    record_history(session, row.application_id, "withdrawal_requested", "applicant", row.status, row.status,
+             {"reason": data.get("reason", ""), "signature": signature})
+
+
+def address_mismatch(runtime, session, event) -> None:
+    data = event.payload
+    row = load_case(session, data["application_id"])
+    update_case(session, row, address_mismatch=data["detail"])
+    record_history(session, row.application_id, "address_mismatch", "card-delivery", row.status, row.status,
+             {"detail": data["detail"], "delivery_id": data["delivery_id"]})
+
+
