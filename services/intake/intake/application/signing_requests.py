@@ -70,6 +70,7 @@ def for_signer(session, code: str) -> dict:
     if row.status != "pending":
         raise SigningRequestError("signing.already_used", 409)
     return {"code": row.code, "purpose": row.purpose, "content_b64": row.content, "content_sha256": row.content_sha256,
+            "digest": row.content_sha256,  # the name the desktop signer reads (hex SHA-256)
             "description": row.description, "expires_at": aware(row.expires_at).isoformat()}
 
 

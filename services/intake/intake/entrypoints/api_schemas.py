@@ -19,6 +19,7 @@ class SigningRequest(Schema):
     purpose = fields.String(required=True)
     content_b64 = fields.String(required=True, metadata={"description": "the exact bytes to sign"})
     content_sha256 = fields.String(required=True)
+    digest = fields.String(required=True, metadata={"description": "hex SHA-256 of the content (same as content_sha256)"})
     description = fields.String(required=True)
     expires_at = fields.DateTime(required=True)
 

@@ -1,15 +1,18 @@
-// Card login with the signer extension (Web eID style): the extension signs the nonce for this
-// origin with the authentication key (4-digit PIN) and answers with the token, which we submit.
+// Card login with the signer extension (Web eID style): the extension signs our nonce for this
+// origin (taken from the browser) with the authentication key; we submit the token with the form.
 (function () {
-  var form = document.getElementById("card-login"), button = document.getElementById("use-extension");
-  if (!form || !button || !document.documentElement.hasAttribute("data-zairyu-signer")) return;
-  button.hidden = false;
-  button.addEventListener("click", function () {
-    window.postMessage({ type: "zairyu-auth", challenge: form.getAttribute("data-nonce"), origin: location.origin }, location.origin);
-  });
-  window.addEventListener("message", function (e) {
-    if (e.source !== window || !e.data || e.data.type !== "zairyu-auth-token") return;
-    document.getElementById("token").value = JSON.stringify(e.data.token);
-    form.submit();
+  var form = document.getElementById("card-login"), box = document.getElementById("extension-auth");
+  if (!form || !box || !window.ZairyuExtension) return;
+  ZairyuExtension.whenPresent(function () {
+    box.hidden = false;
+    document.getElementById("use-extension").addEventListener("click", function () {
+      var pin = document.getElementById("card-pin"), error = document.getElementById("extension-error");
+      ZairyuExtension.ask({ op: "auth", challenge: form.getAttribute("data-nonce"), pin: pin.value }, function (reply) {
+        pin.value = "";
+        if (!reply || !reply.ok) { error.textContent = (reply && reply.error && reply.error.message) || "error"; return; }
+        document.getElementById("token").value = JSON.stringify(reply.token);
+        form.submit();
+      });
+    });
   });
 })();
