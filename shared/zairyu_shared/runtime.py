@@ -43,6 +43,9 @@ class ServiceDefinition:
     # Settings the embedded run must set before any service starts, given the demo folder
     # (e.g. signing: where the demo test PKI lives). Never used in the real mode.
     demo_environment: Callable[[Path], dict] | None = None
+    # Background loops that belong with the consumers (e.g. notify's SMTP sender): each is called
+    # with (runtime, stop event) and returns the threads it started.
+    workers: list[Callable[["Runtime", threading.Event], list]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +115,9 @@ class Runtime:
             self._spawn(f"{self.name}-consumer", consumer.run, self.stop_event, ready)
             if not ready.wait(30):
                 raise RuntimeError(f"{self.name} consumer did not start within 30 s")
+        if consume:
+            for worker in self.definition.workers:
+                self._threads.extend(worker(self, self.stop_event) or [])
 
     def _spawn(self, name, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import samples  # noqa: E402
-from conftest import FakeMessage, free_port, make_runtime  # noqa: E402
+from notify_testkit import FakeMessage, free_port, make_runtime  # noqa: E402
 from notify.adapters import metrics  # noqa: E402
 from notify.entrypoints.sender import Sender  # noqa: E402
 from zairyu_shared import testing  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 import samples
-from conftest import make_runtime
+from notify_testkit import make_runtime
 from notify.adapters.tables import notices
 from notify.entrypoints.sender import start_sender
 from zairyu_shared import testing
@@ -120,7 +120,7 @@ def test_published_events_become_mails_once_each_even_when_redelivered(live, smt
 
 def test_two_consumers_of_the_same_event_on_postgresql_make_one_notice(live, smtp):
     """Concurrent deliveries (two replicas) of one event: the inbox key and the unique notice key hold."""
-    from conftest import FakeMessage
+    from notify_testkit import FakeMessage
 
     event = samples.received(applicant="twin", application="c-twin")
     publish(live.settings.amqp_url, samples.registered(applicant="twin", email="twin@example.jp"))

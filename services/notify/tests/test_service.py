@@ -8,7 +8,7 @@ import threading
 import sqlalchemy as sa
 
 import samples
-from conftest import BUREAU_MAILBOX, deliver, parts
+from notify_testkit import BUREAU_MAILBOX, deliver, parts
 from notify.adapters import metrics, store
 from notify.adapters.tables import notices
 from notify.domain import formatting

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import samples
-from conftest import Inbox, deliver, free_port
+from notify_testkit import Inbox, deliver, free_port
 from notify.entrypoints.sender import Sender
 
 

@@ -1,16 +1,13 @@
 """`zairyu-notify`: the shared commands (migrate, consume, web, seed-demo, settings) plus ops tools.
 
-`consume` also runs the sender loop: shared's CLI has no hook for extra background workers yet,
-so this wraps it (start the sender thread on the runtime's stop event, then hand over).
+`consume` also runs the sender loop (the service definition's worker).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-from zairyu_shared import logs
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
@@ -20,30 +17,9 @@ OPS = ("failures", "bounce", "requeue")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "consume":
-        return _consume(argv[1:])
     if argv and argv[0] in OPS:
         return ops(argv)
     return service_main(definition, argv)
-
-
-def _consume(rest: list[str]) -> int:
-    from zairyu_shared import service_cli
-    from zairyu_shared.runtime import Runtime
-
-    from .sender import start_sender
-
-    parser = argparse.ArgumentParser(prog="zairyu-notify consume")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ZAIRYU_CONSUMER_PORT", "9100")))
-    args = parser.parse_args(rest)
-    runtime = Runtime.from_env(definition)
-    logs.configure(definition.name, runtime.settings.log_level)
-    _, threads = start_sender(runtime, runtime.stop_event)
-    try:
-        return service_cli._consume(runtime, args.port)
-    finally:
-        for thread in threads:
-            thread.join(30)
 
 
 def ops(argv: list[str], runtime=None, out=None) -> int:

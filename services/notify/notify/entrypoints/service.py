@@ -10,6 +10,14 @@ from zairyu_shared.runtime import ServiceDefinition
 from .handlers import HANDLERS
 from .web import create_app
 
+
+def run_sender(runtime, stop):
+    """The SMTP sender runs beside the consumers (consume process, embedded run, tests)."""
+    from .sender import start_sender
+
+    return start_sender(runtime, stop)[1]
+
+
 def demo_environment(demo_dir: Path) -> dict:
     """Embedded run: no SMTP server and no consume process, so mails land as files, sent from the web process."""
     return {"ZAIRYU_NOTIFY_MAIL_DROP": str(demo_dir / "mail"), "ZAIRYU_NOTIFY_SENDER_WITH_WEB": "true",
@@ -25,4 +33,5 @@ definition = ServiceDefinition(
     handlers=HANDLERS,
     web_port=8002,
     demo_environment=demo_environment,
+    workers=[run_sender],
 )
