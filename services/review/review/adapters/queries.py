@@ -141,3 +141,11 @@ def ageing_summary(conn, bureau: str, targets: dict[str, int]) -> list[dict]:
         out.append({"procedure": procedure, "target_days": target, "open": total, "ok": total - due - overdue,
                     "due": due, "overdue": overdue})
     return out
+
+
+def officer_names(conn, bureau: str | None = None) -> dict[str, str]:
+    """Officer id -> display name (pages show names, the data keeps ids)."""
+    query = sa.select(officers.c.id, officers.c.display_name)
+    if bureau:
+        query = query.where(sa.or_(officers.c.bureau == bureau, officers.c.bureau.is_(None)))
+    return {r.id: r.display_name for r in conn.execute(query)}

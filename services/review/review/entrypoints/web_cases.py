@@ -70,8 +70,9 @@ def queue():
             rows, next_cursor = queries.queue_page(conn, f, request.args.get("after"), PAGE)
         except (ValueError, TypeError):  # a mangled cursor
             abort(400)
+        names = queries.officer_names(conn, f.bureau)
     args = {k: v for k, v in request.args.items() if k != "after"}
-    return render_template("queue.html", rows=with_ageing(rows), f=f, args=args, next_cursor=next_cursor,
+    return render_template("queue.html", rows=with_ageing(rows), names=names, f=f, args=args, next_cursor=next_cursor,
                            statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS)
 
 
@@ -111,13 +112,14 @@ def case(application_id):
         file = queries.case_file(conn, application_id)
         # Earlier applications elsewhere are another bureau's business: not even their numbers show.
         file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"])]
-        examiners = [p for p in queries.workload(conn, row.bureau)] if can(g.officer, Action.ASSIGN, row.bureau) else []
+        examiners = queries.workload(conn, row.bureau) if can(g.officer, Action.ASSIGN, row.bureau) else []
+        names = queries.officer_names(conn, row.bureau)
     with transaction(rt.session_factory) as s:
         audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
     officer = g.officer
     allowed = {a.value: can(officer, a, row.bureau, row.assignee) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
-    return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners,
+    return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 
