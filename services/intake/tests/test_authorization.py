@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from journey import API, fill_draft, login, register, submit
+from journey import API, fill_draft, register, submit
 
 from intake.adapters.tables import attachments
 
@@ -46,7 +46,7 @@ def test_pages_need_login(client):
 def test_internal_attachment_endpoint_is_byte_exact_and_internal_only(app, rt):
     client = app.test_client()
     register(client, rt)
-    draft_id = fill_draft(client)
+    fill_draft(client)
     with rt.engine.connect() as conn:
         sha = conn.execute(sa.select(attachments.c.sha256).where(attachments.c.kind == "passport")).scalar()
     stored = rt.extras["store"].get(sha)

@@ -9,7 +9,7 @@ from conftest import outbox_events
 from following_scenario import (application_row, card, decided, documents_requested, examination, notice, received,
                                 verified)
 from hostile_files import encrypted_pdf, pdf
-from journey import API, code_from, fill_draft, register, sign_code, submit
+from journey import code_from, fill_draft, register, sign_code, submit
 
 from zairyu_shared.testing import wait_until
 

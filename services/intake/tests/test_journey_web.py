@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from conftest import outbox_events
-from journey import API, code_from, fill_draft, login, register, review_key, sign_code, submit, worker_fields
+from journey import API, code_from, fill_draft, login, register, review_key, sign_code, worker_fields
 
 from intake.adapters.tables import applicants, applications
 from zairyu_shared.events import parse_message

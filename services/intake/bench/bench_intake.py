@@ -1,0 +1,93 @@
+"""Intake figures: `name: value unit` lines (run: .venv/bin/python services/intake/bench/bench_intake.py).
+
+- eligibility checks per second (pure domain)
+- whole-form validations per second (NFKC + every field + eligibility)
+- canonical signed documents per second
+- upload checks per second for a 1-page PDF and a 600x800 JPEG photo
+- submit path: prepare + redeem + outbox staging, per second, on SQLite (one process)
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+
+def rate(name: str, func, seconds: float = 1.5, unit: str = "ops/s") -> None:
+    func()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        func()
+        n += 1
+    print(f"{name}: {n / (time.perf_counter() - start):.1f} {unit}")
+
+
+def main() -> None:
+    from intake.adapters.upload_checks import check
+    from intake.domain import canonical, form, procedures
+    from journey import worker_fields
+    from hostile_files import jpeg, pdf
+
+    today = date.today()
+    req = procedures.Request("extension", ("reentry",), "engineer_humanities", None, today + timedelta(days=40))
+    rate("intake_eligibility_checks", lambda: procedures.check(req, today))
+    raw = worker_fields(today + timedelta(days=40))
+    raw["passport_expiry"] = (today + timedelta(days=900)).isoformat()
+    rate("intake_form_validations", lambda: form.validate(form.Choice("extension", ("reentry",)), raw, today))
+    values, _ = form.validate(form.Choice("extension", ("reentry",)), raw, today)
+    atts = [{"sha256": "a" * 64, "kind": "photo", "media_type": "image/jpeg", "size": 1000}]
+    rate("intake_canonical_documents", lambda: canonical.signed_document(
+        application_id="x", applicant_id="y", procedure="extension", bundled=["reentry"], form=values,
+        attachments=atts, holder={"name": "N"}))
+    one_page, photo = pdf(), jpeg()
+    rate("intake_pdf_upload_checks", lambda: check(one_page, "document"))
+    rate("intake_photo_upload_checks", lambda: check(photo, "photo"))
+    bench_submit()
+
+
+def bench_submit() -> None:
+    from conftest import fake_signature, make_runtime
+    from hostile_files import jpeg
+
+    from intake.application import accounts, drafting, signing_requests, submission
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import applicants
+    from journey import worker_fields
+    from zairyu_shared.db import transaction
+
+    tmp = Path(tempfile.mkdtemp())
+    rt = make_runtime(tmp)
+    with transaction(rt.session_factory) as s:
+        code = accounts.start_registration(rt, s, "bench@example.jp", "en")
+    with transaction(rt.session_factory) as s:
+        row = signing_requests.load(s, code)
+        signing_requests.redeem(rt, s, code, fake_signature(signing_requests.content_of(row), "nguyen"))
+    with rt.engine.connect() as c:
+        applicant_id = c.execute(sa.select(applicants.c.id)).scalar()
+    fields = worker_fields()
+    photo = jpeg()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 3:
+        with transaction(rt.session_factory) as s:
+            draft_id = drafting.create(s, applicant_id, "extension", ["reentry"])
+            drafting.save(s, applicant_id, draft_id, fields)
+            drafting.add_attachment(rt, s, applicant_id, photo, "photo", "me.jpg", draft_id=draft_id)
+        with transaction(rt.session_factory) as s:
+            person = accounts.get(s, applicant_id)
+            code = submission.prepare(rt, s, person, draft_id, f"k{n}")
+        with transaction(rt.session_factory) as s:
+            row = signing_requests.load(s, code)
+            signing_requests.redeem(rt, s, code, fake_signature(signing_requests.content_of(row), "nguyen"))
+        n += 1
+    print(f"intake_submissions_sqlite: {n / (time.perf_counter() - start):.1f} submissions/s")
+    rt.stop()
+
+
+if __name__ == "__main__":
+    main()
