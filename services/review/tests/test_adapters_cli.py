@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from review import casework, inbound
 from review.adapters import accounts
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
 from review.adapters.tables import officers
-from review.entrypoints.cli import periodic_once, reminders_main
+from review.entrypoints.cli import create_officer_main, periodic_once, reminders_main
 from review.entrypoints.seed import seed_demo
 from zairyu_shared.db import transaction
 
@@ -148,3 +149,15 @@ def test_periodic_work_stages_each_reminder_once(rt):
     assert periodic_once(rt) == 0
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 1
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 0
+
+
+def test_create_officer_command_bootstraps_a_national_auditor(rt, capsys):
+    out = io.StringIO()
+    assert create_officer_main(["nat-audit", "--display-name", "National Auditor", "--role", "auditor"],
+                               runtime=rt, out=out) == 0
+    password, secret = re.search(r"password (\S+)  TOTP secret (\S+)", out.getvalue()).groups()
+    with transaction(rt.session_factory) as s:
+        row = accounts.authenticate(s, "nat-audit", password, pyotp.TOTP(secret).now())
+    assert row.bureau is None and row.role == "auditor"
+    with pytest.raises(SystemExit):  # only auditors may be national
+        create_officer_main(["boss", "--display-name", "B", "--role", "supervisor"], runtime=rt, out=out)

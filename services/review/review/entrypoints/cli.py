@@ -53,6 +53,34 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     return 0
 
 
+def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
+    """Bootstrap accounts (the first administrator of a bureau, a national auditor) from the shell."""
+    from review.adapters import audit
+    from review.adapters.accounts import create_officer
+    from review.domain.bureaus import BUREAUS
+    from review.domain.roles import Officer, Role
+    from zairyu_shared.db import transaction
+
+    parser = argparse.ArgumentParser(prog="zairyu-review create-officer",
+                                     description="create an officer; prints the password and TOTP secret once")
+    parser.add_argument("username")
+    parser.add_argument("--display-name", required=True)
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--bureau", choices=sorted(BUREAUS), help="omit only for a national auditor")
+    args = parser.parse_args(argv)
+    try:
+        Officer("new", Role(args.role), args.bureau)
+    except ValueError as exc:
+        parser.error(str(exc))
+    runtime = runtime or _runtime()
+    with transaction(runtime.session_factory) as session:
+        officer_id, password, secret = create_officer(session, args.username, args.display_name, args.role, args.bureau)
+        audit.append(session, "cli", "officer.created", bureau=args.bureau, target=officer_id,
+                     detail={"username": args.username, "role": args.role})
+    print(f"{args.username}: password {password}  TOTP secret {secret}  (shown once)", file=out)
+    return 0
+
+
 def periodic_once(runtime, today=None) -> int:
     """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each) and gauges."""
     from review import periodic
@@ -89,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         _start_periodic()  # the staged reminders leave through the consumer process's relay
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
+    if argv[:1] == ["create-officer"]:
+        return create_officer_main(argv[1:])
     if argv[:1] == ["send-reminders"]:  # run daily (cron / k8s CronJob)
         return reminders_main(argv[1:])
     return service_main(definition, argv)
