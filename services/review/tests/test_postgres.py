@@ -141,3 +141,19 @@ def test_the_migrations_build_exactly_the_declared_schema(pg_rt):
     with pg_rt.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diffs == []
+
+
+def test_migrations_go_down_and_up_again(pg_rt):
+    from alembic import command
+
+    from zairyu_shared.migrations import alembic_config
+
+    cfg = alembic_config(pg_rt.definition.migrations, pg_rt.settings.database_url)
+    command.downgrade(cfg, "0001")
+    with pg_rt.engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("cases")
+    command.upgrade(cfg, "head")
+    setup_case(pg_rt)  # works again, trigger and grants included
+    with pg_rt.engine.connect() as conn:
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            conn.execute(sa.text("DELETE FROM audit_log"))
