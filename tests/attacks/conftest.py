@@ -13,6 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # attack_support (--import-mode=importlib)
 
+from attack_support import SIGN_IN  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def attack_pki(tmp_path_factory):
@@ -84,3 +86,16 @@ def service_apps(tmp_path_factory, attack_pki):
         return built[name]
 
     yield factory
+
+
+@pytest.fixture(scope="session")
+def signed_in(service_apps):
+    """Factory: ``signed_in(name)`` -> {"cookies": ..., "path_values": ...} for a signed-in caller (cached)."""
+    made: dict = {}
+
+    def factory(name: str):
+        if name not in made:
+            made[name] = SIGN_IN[name](service_apps(name))  # attack_support.SIGN_IN
+        return made[name]
+
+    return factory
