@@ -23,6 +23,12 @@ def submitted(client, rt):
     return applicant_id, answer.json["application_id"], answer.json["provisional_number"]
 
 
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def status_of(rt, app_id):
     return application_row(rt, app_id).status
 
@@ -59,6 +65,16 @@ def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
     assert "is pending since" in page and "NGUYEN" not in page
     assert "No application" in anonymous.post("/verify", data={"receipt_number": "NOPE-1"}).data.decode()
     assert anonymous.get("/api/v1/receipts/OSK-2026-777").json["pending"] is True
+    pdf_bytes = client.get(f"/applications/{app_id}/receipt.pdf").data
+    from urllib.parse import parse_qs, urlparse
+
+    import re as _re
+
+    qr_url = _re.search(rb"URL\s*(http://intake\.test/verify\?[^\s)]+)", _pdf_text(pdf_bytes).replace("\n", "").encode())
+    assert qr_url, "the e-receipt names the public check URL"
+    token = parse_qs(urlparse(qr_url.group(1).decode()).query)["t"][0]
+    assert "issued by this service" in anonymous.get(f"/verify?n=OSK-2026-777&t={token}").data.decode()
+    assert "not valid" in anonymous.get("/verify?n=OSK-2026-777&t=forged").data.decode()
     for path in ("receipt.pdf", "fee-slip.pdf", "copy.pdf"):
         r = client.get(f"/applications/{app_id}/{path}")
         assert r.status_code == 200 and r.data.startswith(b"%PDF-") and r.mimetype == "application/pdf"
@@ -121,3 +137,32 @@ def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
     with pytest.raises(UnknownApplication):
         with transaction(rt.session_factory) as session:
             on_application_event(rt, session, event)
+
+
+def test_expected_processing_time_from_decisions_here(client, rt, submitted):
+    from datetime import datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import applications, timeline_entries
+    from intake.application import following
+
+    applicant_id, app_id, _ = submitted
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "14 to 30 days" in page and "official target" in page
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with rt.engine.begin() as conn:
+        for i, days in enumerate([10, 12, 20, 22, 40]):
+            other = f"past-{i}"
+            conn.execute(applications.insert().values(
+                id=other, applicant_id=applicant_id, idempotency_key=other, provisional_number=f"P-{i}",
+                procedure="extension", bundled="", status="approved", bureau="tokyo", language="en", fee_yen=5500,
+                form="{}", signed_content="", content_sha256="0" * 64, signature_cms="", submitted_at=base,
+                received_at=base, updated_at=base))
+            conn.execute(timeline_entries.insert().values(application_id=other, applicant_id=applicant_id,
+                                                          kind="approved", occurred_at=base + timedelta(days=days)))
+    with rt.session_factory() as session:
+        assert following.expected_days(session, "extension", "tokyo") == {"source": "decisions", "low": 20, "high": 40,
+                                                                           "samples": 5}
+        assert following.expected_days(session, "extension", "osaka")["source"] == "official"
+    assert "from 5 recent decisions" in client.get(f"/applications/{app_id}").data.decode()

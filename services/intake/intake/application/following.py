@@ -64,6 +64,40 @@ def unread_count(session, applicant_id: str) -> int:
                                .where(notices.c.applicant_id == applicant_id, notices.c.read_at.is_(None))).scalar())
 
 
+# Official processing targets (ISA), used until enough decisions have been seen here.
+OFFICIAL_DAYS = {"change": (14, 30), "extension": (14, 30), "coe": (30, 90), "acquisition": (14, 30),
+                 "employment_certificate": (7, 30)}
+MIN_SAMPLES = 5
+
+
+def expected_days(session, procedure: str, bureau: str) -> dict:
+    """Expected processing time at this bureau for this procedure, from decisions recorded here.
+
+    Median and 80th percentile of days from receipt to decision over decided applications; the
+    official target range when fewer than MIN_SAMPLES decisions exist.
+    """
+    decided = sa.select(timeline_entries.c.application_id, sa.func.min(timeline_entries.c.occurred_at).label("at")) \
+        .where(timeline_entries.c.kind.in_(("approved", "refused"))).group_by(timeline_entries.c.application_id).subquery()
+    rows = session.execute(sa.select(applications.c.received_at, decided.c.at)
+                           .join(decided, decided.c.application_id == applications.c.id)
+                           .where(applications.c.procedure == procedure, applications.c.bureau == bureau,
+                                  applications.c.received_at.is_not(None))).all()
+    days = sorted(max(0.0, (aware(at) - aware(received)).total_seconds() / 86400) for received, at in rows)
+    if len(days) < MIN_SAMPLES:
+        low, high = OFFICIAL_DAYS.get(procedure, (14, 30))
+        return {"source": "official", "low": low, "high": high, "samples": len(days)}
+    median = days[len(days) // 2]
+    p80 = days[min(len(days) - 1, int(len(days) * 0.8))]
+    return {"source": "decisions", "low": round(median), "high": round(p80), "samples": len(days)}
+
+
+def receipt_token(secret: str, receipt_number: str) -> str:
+    """Printed in the e-receipt's QR code: the public page confirms the e-receipt was issued here."""
+    from .common import keyed_hash
+
+    return keyed_hash(secret, "e-receipt", receipt_number)[:20]
+
+
 def public_status(session, receipt_number: str) -> dict | None:
     """For the public verification page: no personal data, only whether it is pending and since when."""
     row = session.execute(sa.select(applications.c.status, applications.c.received_at, applications.c.procedure,

@@ -8,7 +8,7 @@ from intake.domain import normalise
 from zairyu_shared.events.contracts import LANGUAGES
 
 from ..limits import PUBLIC_LOOKUP, limiter
-from ..web_support import safe_next, tx
+from ..web_support import runtime, safe_next, tx
 
 bp = Blueprint("public", __name__)
 
@@ -35,7 +35,14 @@ def verify():
     """Anyone (an employer, the police) checks a receipt number: pending or not, and since when."""
     number = normalise.reference(request.form.get("receipt_number") or request.args.get("n") or "")
     result = None
+    authentic = None
     if number:
         with tx() as db:
             result = following.public_status(db, number)
-    return render_template("verify.html", number=number, result=result, looked_up=bool(number))
+        token = request.args.get("t")
+        if token and result is not None:
+            import hmac
+
+            expected = following.receipt_token(runtime().settings.secret_key, number)
+            authentic = hmac.compare_digest(token, expected)
+    return render_template("verify.html", number=number, result=result, looked_up=bool(number), authentic=authentic)

@@ -43,8 +43,9 @@ def application(application_id):
         requests_open = following.open_requests(db, app.id)
         files = following.attachments_of(db, app.id)
         pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
+        expected = following.expected_days(db, app.procedure, app.bureau)
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           pending=pending, is_open=timeline.is_open(app.status), json=json)
+                           pending=pending, is_open=timeline.is_open(app.status), json=json, expected=expected)
 
 
 def drafting_files(db, request_id):
@@ -170,7 +171,8 @@ def receipt_pdf(application_id):
         app = _own(db, application_id)
     if not app.receipt_number:
         abort(404)
-    url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number)
+    token = following.receipt_token(runtime().settings.secret_key, app.receipt_number)
+    url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
     rows = _summary(app) + [(_("Pending since"), format_date(app.received_at))]
     return _pdf(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
 
