@@ -12,7 +12,7 @@ import functools
 import hashlib
 import hmac
 
-from asn1crypto import algos, core, parser
+from asn1crypto import algos, core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -92,13 +92,27 @@ class _Tlv(tuple):
 
 
 def _children(contents: bytes) -> list[_Tlv]:
-    out, pointer = [], 0
-    while pointer < len(contents):
-        cls, _, tag, header, body, trailer = parser.parse(contents[pointer:])
-        if trailer:
-            raise ValueError("indefinite-length encoding where DER is required")
-        out.append(_Tlv((cls, tag, header, body)))
-        pointer += len(header) + len(body)
+    """Split DER contents into elements. Single-byte tags and definite lengths only (DER)."""
+    out, pointer, end = [], 0, len(contents)
+    while pointer < end:
+        if end - pointer < 2:
+            raise ValueError("truncated DER element")
+        first = contents[pointer]
+        if first & 0x1F == 0x1F:
+            raise ValueError("multi-byte tags are not used in CMS")
+        length = contents[pointer + 1]
+        start = pointer + 2
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 4:
+                raise ValueError("indefinite or oversized length where DER is required")
+            length = int.from_bytes(contents[start:start + count], "big")
+            start += count
+        stop = start + length
+        if stop > end:
+            raise ValueError("DER element runs past its container")
+        out.append(_Tlv((first >> 6, first & 0x1F, contents[pointer:start], contents[start:stop])))
+        pointer = stop
     return out
 
 
@@ -132,8 +146,10 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
     if der[:1] != b"\x30":  # PEM ("-----BEGIN CMS-----" / "PKCS7")
         der = _pem_to_der(der)
     try:
-        cls, _, tag, header, body, trailer = parser.parse(der, strict=True)
-        content_info = _children(body)
+        top = _children(der)
+        if len(top) != 1 or top[0].tag != 16:
+            raise ValueError("not a single DER SEQUENCE")
+        content_info = _children(top[0].body)
         if _oid(content_info[0]) != OID_SIGNED_DATA:
             raise _malformed(f"CMS content type is {_oid(content_info[0])}, not signedData")
         sd = _children(_children(_expect(content_info[1], 2, 0, "content").body)[0].body)
@@ -276,11 +292,16 @@ def check_signature(parsed: ParsedSignature) -> None:
         check_hash_name(parsed.scheme.hash_name, "CMS signature algorithm")
     verify_raw(parsed.signer.public_key(), parsed.scheme, parsed.signature, parsed.signed_attrs_der)
     check_hash_name(parsed.ess_hash_name, "signingCertificateV2 hash")
-    cert_hash = hashlib.new(parsed.ess_hash_name, parsed.signer.public_bytes(Encoding.DER)).digest()
+    cert_hash = _cert_hash(parsed.signer, parsed.ess_hash_name)
     if not hmac.compare_digest(cert_hash, parsed.ess_cert_hash):
         raise VerificationFailure(Reason.SIGNATURE_INVALID, "signingCertificateV2 does not name the signer certificate")
     if parsed.ess_serial is not None and parsed.ess_serial != parsed.signer.serial_number:
         raise VerificationFailure(Reason.SIGNATURE_INVALID, "signingCertificateV2 serial differs from the signer's")
+
+
+@functools.lru_cache(maxsize=4096)
+def _cert_hash(cert: x509.Certificate, hash_name: str) -> bytes:
+    return hashlib.new(hash_name, cert.public_bytes(Encoding.DER)).digest()
 
 
 def verify_raw(key, scheme: SignatureScheme, signature: bytes, data: bytes) -> None:

@@ -6,6 +6,7 @@ J-LIS puts name, address, date of birth and sex into subjectAltName otherName en
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import unicodedata
 
@@ -38,13 +39,13 @@ class HolderAttributes:
     address_substitution: str | None = None
 
     def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
-        d["sex_label"] = SEX.get(self.sex or "", None)
-        return d
+        return {"name": self.name, "name_substitution": self.name_substitution, "sex": self.sex,
+                "sex_label": SEX.get(self.sex or ""),
+                "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+                "era": self.era, "address": self.address, "address_substitution": self.address_substitution}
 
     def is_empty(self) -> bool:
-        return not any(dataclasses.astuple(self))
+        return self == EMPTY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +75,10 @@ def decode_other_name_value(der: bytes) -> str:
     return value.native
 
 
+EMPTY = HolderAttributes()
+
+
+@functools.lru_cache(maxsize=4096)  # certificates are immutable; the same card signs again and again
 def holder_attributes(cert: x509.Certificate) -> HolderAttributes:
     """Decode the JPKI holder attributes; empty when the certificate carries none (auth certs)."""
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import json
@@ -226,7 +227,16 @@ CA_POLICY = (xv.ExtensionPolicy.permit_all()
              .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None))
 
 
+@functools.lru_cache(maxsize=4096)
+def _cert_facts_cached(cert: x509.Certificate) -> tuple:
+    return tuple(_cert_facts_uncached(cert).items())
+
+
 def _cert_facts(cert: x509.Certificate) -> dict:
+    return dict(_cert_facts_cached(cert))
+
+
+def _cert_facts_uncached(cert: x509.Certificate) -> dict:
     return {"serial": format(cert.serial_number, "X"), "subject": cert.subject.rfc4514_string(),
             "issuer": cert.issuer.rfc4514_string()}
 
