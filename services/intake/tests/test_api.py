@@ -5,6 +5,8 @@ import base64
 import io
 import uuid
 
+import pytest
+
 from conftest import fake_signature, outbox_events
 from hostile_files import jpeg, restricted_pdf
 from journey import API, register, worker_fields
@@ -67,3 +69,45 @@ def test_unknown_code_and_bad_signature(client):
     assert client.get("/api/v1/signing-requests/ABCD-EFGH-JKLM").status_code == 404
     r = client.post("/api/v1/signing-requests/ABCD-EFGH-JKLM/signature", json={"signature_b64": "%%%"}, headers=API)
     assert r.status_code == 400
+
+
+def test_hostile_bodies_get_4xx_not_500(client, rt):
+    register(client, rt)
+    draft_id = client.post("/api/v1/drafts", json={"procedure": "extension"}, headers=API).json["id"]
+    for body, content_type in [(b'{"fields": {', "application/json"), (b"", "application/json"), (b"null", "application/json"),
+                               (b'{"fields": {"x": "1"}}', "text/plain"), (b"795", "application/json"),
+                               (b'"fields"', "application/json"), (b"[1]", "application/json"),
+                               (b"[" * 10000 + b"]" * 10000, "application/json")]:
+        r = client.put(f"/api/v1/drafts/{draft_id}", data=body, headers={**API, "Content-Type": content_type})
+        assert r.status_code == 400 and r.json["error"], (body[:20], r.status_code)
+    nested = client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {"a": {"b": 1}}}, headers=API)
+    assert nested.status_code == 422
+    deep = client.post("/api/v1/eligibility", data=b'{"a":' * 5000 + b"1" + b"}" * 5000,
+                       headers={**API, "Content-Type": "application/json"})
+    assert deep.status_code == 400
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_eligibility_with_absurd_dates_is_a_validation_error(client, day):
+    r = client.post("/api/v1/eligibility", json={"procedure": "extension", "period_expiry": day}, headers=API)
+    assert r.status_code == 422
+
+
+def test_absurd_dates_in_the_form_are_field_errors():
+    from datetime import date
+
+    from intake.domain import procedures
+    from intake.domain.fields import parse_date
+
+    assert parse_date("0001-01-01") is None and parse_date("9999-12-31") is None
+    v = procedures.check(procedures.Request("extension", current_status="student", period_expiry=date(1, 1, 1)),
+                         date(2026, 11, 25))
+    assert v.problems == [("period_expiry", "error.date")]
+
+
+def test_openapi_declares_the_api_header_on_writes(client):
+    doc = client.get("/api/v1/openapi.json").json
+    put = doc["paths"]["/api/v1/drafts/{draft_id}"]["put"]
+    assert any(p["in"] == "header" and p["name"] == "X-Zairyu-Api" for p in put["parameters"])
+    post_sig = doc["paths"]["/api/v1/signing-requests/{code}/signature"]["post"]
+    assert not any(p["in"] == "header" for p in post_sig["parameters"])

@@ -142,8 +142,6 @@ def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
 def test_expected_processing_time_from_decisions_here(client, rt, submitted):
     from datetime import datetime, timedelta, timezone
 
-    import sqlalchemy as sa
-
     from intake.adapters.tables import applications, timeline_entries
     from intake.application import following
 

@@ -20,6 +20,7 @@ _DATE_RES = (
 CARD_NUMBER_RE = re.compile(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$")
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{6,12}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{8,15}[0-9]$")
+MIN_YEAR, MAX_YEAR = 1900, 2200
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -39,8 +40,11 @@ def parse_date(raw: str) -> date | None:
     for pattern in _DATE_RES:
         m = pattern.match(value)
         if m:
+            year = int(m.group(1))
+            if not MIN_YEAR <= year <= MAX_YEAR:  # also keeps month arithmetic away from year 1 / 9999
+                return None
             try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return date(year, int(m.group(2)), int(m.group(3)))
             except ValueError:
                 return None
     return None

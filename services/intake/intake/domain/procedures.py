@@ -92,8 +92,16 @@ def _check_status(verdict: Verdict, field_name: str, code: str | None) -> status
     return status
 
 
+def _plausible(day: date | None) -> bool:
+    return day is None or 1900 <= day.year <= 2200
+
+
 def check(req: Request, today: date) -> Verdict:
     verdict = Verdict()
+    for name in ("period_expiry", "event_date"):
+        if not _plausible(getattr(req, name)):
+            verdict.add(name, "error.date")
+            return verdict
     if req.procedure in BUNDLED_ONLY:
         verdict.add("procedure", "eligibility.bundled_only")
         return verdict

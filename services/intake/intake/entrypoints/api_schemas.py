@@ -1,6 +1,8 @@
 """Marshmallow schemas of the JSON API; the OpenAPI document is generated from these (apispec)."""
 from __future__ import annotations
 
+from datetime import date
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
@@ -47,8 +49,8 @@ class EligibilityIn(Schema):
     bundled = fields.List(fields.String(validate=validate.OneOf(procedures.BUNDLED_ONLY)), load_default=list)
     current_status = fields.String(load_default=None)
     desired_status = fields.String(load_default=None)
-    period_expiry = fields.Date(load_default=None)
-    event_date = fields.Date(load_default=None)
+    period_expiry = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)))
+    event_date = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)))
 
 
 class EligibilityOut(Schema):
@@ -106,6 +108,10 @@ class DocumentsAnswer(Schema):
     message = fields.String(load_default="")
 
 
+# State-changing calls must carry it (CSRF defence for the cookie session); not the signer's post.
+API_HEADER = {"in": "header", "name": "X-Zairyu-Api", "required": True, "schema": {"type": "string", "enum": ["1"]}}
+
+
 def build_spec() -> dict:
     spec = APISpec(title="Zairyu intake API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
@@ -122,12 +128,13 @@ def build_spec() -> dict:
             o["responses"][status]["content"] = {"application/json": {"schema": response}}
         if request:
             o["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
-        if params:
-            o["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}} for p in params]
+        o["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}} for p in params]
+        if request or status in ("201", "204"):
+            o["parameters"].append(API_HEADER)
         return o
 
-    spec.path("/api/v1/session", operations={"post": op("Log in with e-mail, password and TOTP", "Login"),
-                                             "delete": op("Log out")})
+    logout = op("Log out", status="204")
+    spec.path("/api/v1/session", operations={"post": op("Log in with e-mail, password and TOTP", "Login"), "delete": logout})
     spec.path("/api/v1/eligibility", operations={"post": op("Check eligibility and fee", "EligibilityIn", "EligibilityOut")})
     spec.path("/api/v1/drafts", operations={"post": op("Start a draft", "DraftIn", "DraftOut", "201")})
     spec.path("/api/v1/drafts/{draft_id}", operations={
@@ -135,8 +142,8 @@ def build_spec() -> dict:
         "put": op("Save fields (autosave)", "DraftIn", "DraftOut", params=("draft_id",))})
     spec.path("/api/v1/drafts/{draft_id}/attachments", operations={"post": {
         "summary": "Upload a file (multipart: file, kind)", "parameters": [
-            {"in": "path", "name": "draft_id", "required": True, "schema": {"type": "string"}}],
-        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            {"in": "path", "name": "draft_id", "required": True, "schema": {"type": "string"}}, API_HEADER],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"}}}}}},
         "responses": {"201": {"description": "stored"}, "400": {"description": "refused",
                                                                 "content": {"application/json": {"schema": "Error"}}}}}})
@@ -145,8 +152,10 @@ def build_spec() -> dict:
                    params=("draft_id",))})
     spec.path("/api/v1/signing-requests/{code}", operations={
         "get": op("For the desktop signer: the bytes to sign", response="SigningRequest", params=("code",))})
-    spec.path("/api/v1/signing-requests/{code}/signature", operations={
-        "post": op("For the signer or extension: post the detached CMS", "SignatureIn", "SigningResult", params=("code",))})
+    signature = op("For the signer or extension: post the detached CMS (authorised by the code)", "SignatureIn",
+                   "SigningResult", params=("code",))
+    signature["parameters"] = [p for p in signature["parameters"] if p is not API_HEADER]
+    spec.path("/api/v1/signing-requests/{code}/signature", operations={"post": signature})
     spec.path("/api/v1/signing-requests/{code}/status", operations={
         "get": op("Whether the code was signed and its result", response="SigningResult", params=("code",))})
     spec.path("/api/v1/applications", operations={"get": op("My applications", response={"type": "array", "items": "ApplicationOut"})})

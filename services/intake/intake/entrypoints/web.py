@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -33,6 +34,16 @@ def select_locale() -> str:
     return "ja"
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """Deeply nested JSON raises RecursionError, which Werkzeug does not turn into a 400: make it a ValueError."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def create_app(runtime=None):
     if runtime is None:  # under gunicorn: build from the environment
         from zairyu_shared.runtime import Runtime
@@ -59,6 +70,7 @@ def create_app(runtime=None):
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.extensions["zairyu_runtime"] = runtime
+    app.json = SafeJSONProvider(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=select_locale)
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved

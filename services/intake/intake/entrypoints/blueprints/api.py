@@ -41,8 +41,12 @@ def _error(key: str, status: int, **extra):
 
 
 def _load(schema, data=None):
+    if data is None:
+        data = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(data, dict):
+            abort(_error_response("error.invalid", 400))
     try:
-        return schema().load(data if data is not None else (request.get_json(silent=True) or {}))
+        return schema().load(data)
     except ValidationError as exc:
         abort(_error_response("error.invalid", 422, fields=exc.messages))
 
@@ -134,10 +138,12 @@ def get_draft(draft_id):
 @bp.put("/drafts/<draft_id>")
 @login_required
 def save_draft(draft_id):
-    body = request.get_json(silent=True) or {}
-    fields = body.get("fields") or {}
-    if not isinstance(fields, dict):
-        return _error("error.invalid", 422)
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        return _error("error.invalid", 400)  # not JSON, unreadable, empty, null or not an object
+    fields = body.get("fields")
+    if not isinstance(fields, dict) or not all(isinstance(v, (str, int, float)) for v in fields.values()):
+        return _error("error.invalid", 422, fields={"fields": "an object of field name -> text"})
     with tx() as db:
         _own_draft(db, draft_id)
         drafting.save(db, g.applicant_id, draft_id, {str(k): str(v) for k, v in fields.items()})
