@@ -18,6 +18,7 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX = timedelta(hours=10)
+SEEN_RESOLUTION = timedelta(minutes=1)
 # Spent on unknown usernames too, so response time does not reveal which accounts exist.
 _DUMMY_HASH = HASHER.hash("not-a-password")
 
@@ -118,8 +119,9 @@ def session_officer(session, token: str, at: datetime | None = None):
     officer = _get(session, officers, row.officer_id)
     if officer is None or not officer.active:
         return None
-    session.execute(officer_sessions.update().where(officer_sessions.c.token_sha256 == row.token_sha256)
-                    .values(last_seen_at=at))
+    if at - _aware(row.last_seen_at) > SEEN_RESOLUTION:  # a write per minute, not per request
+        session.execute(officer_sessions.update().where(officer_sessions.c.token_sha256 == row.token_sha256)
+                        .values(last_seen_at=at))
     return officer
 
 

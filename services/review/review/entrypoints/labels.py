@@ -15,3 +15,10 @@ LABELS = [
     _("withdrawal_acknowledged"), _("withdrawal_after_close"), _("ok"), _("due"), _("overdue"),
     _("withdrawal_signature_invalid"), _("invalid"), _("signature"),
 ]
+
+
+def translated() -> dict[str, str]:
+    """All data words in the request's language, looked up once per page instead of once per row."""
+    from flask_babel import gettext
+
+    return {key: gettext(key) for key in LABELS}

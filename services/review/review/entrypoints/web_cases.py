@@ -16,6 +16,7 @@ from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
 
+from .labels import translated
 from .web_auth import client_ip, login_required, runtime
 
 bp = Blueprint("cases", __name__)
@@ -72,7 +73,7 @@ def queue():
             abort(400)
         names = queries.officer_names(conn, f.bureau)
     args = {k: v for k, v in request.args.items() if k != "after"}
-    return render_template("queue.html", rows=with_ageing(rows), names=names, f=f, args=args, next_cursor=next_cursor,
+    return render_template("queue.html", rows=with_ageing(rows), names=names, labels=translated(), f=f, args=args, next_cursor=next_cursor,
                            statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS)
 
 
