@@ -122,6 +122,7 @@ def test_queue_and_case_page_are_scoped_to_the_bureau(app, people, rt):
     tokyo = sign_in(app, people, "tokyo-examiner")
     page = tokyo.get("/queue").get_data(as_text=True)
     assert "TKY-" in page and "OSA-" not in page
+    assert f'href="/cases/{tokyo_case}"' in page
     osaka = sign_in(app, people, "osaka-supervisor")
     assert osaka.get(f"/cases/{tokyo_case}").status_code == 404
     assert osaka.get(f"/api/v1/cases/{tokyo_case}").status_code == 404
