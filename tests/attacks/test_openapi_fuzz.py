@@ -32,15 +32,6 @@ DOC = "/api/v1/openapi.json"
 # that first check to the real validation. It is not declared in intake's document (reported).
 HEADERS = {"X-Zairyu-Api": "1"}
 EXAMPLES = 8
-# Bugs these runs have found, each proven by a strict xfail in test_json_abuse.py; tolerated here so
-# the rest of the operation keeps being fuzzed. (service, text in the violation) -> bug.
-KNOWN_VIOLATIONS = {
-    ("intake", "PUT /api/v1/drafts/{draft_id} [negative] server error: AttributeError"): "BUG-INTAKE-DRAFT-BODY",
-    ("intake", "POST /api/v1/eligibility [positive] server error: ValueError: year 0 is out of range"):
-        "BUG-INTAKE-ELIGIBILITY-YEAR",
-    ("intake", "POST /api/v1/eligibility [negative] server error: ValueError: year 0 is out of range"):
-        "BUG-INTAKE-ELIGIBILITY-YEAR",
-}
 
 KNOWN = {
     ("review", "anonymous"): pytest.mark.xfail(strict=True, reason=(
@@ -142,8 +133,6 @@ def test_openapi_operations_never_fail_with_a_server_error(service_apps, signed_
     assert operations, f"{service}: the document lists no operation"
     if session:  # the sign-in worked: the fuzzer got past the login on most requests
         assert sum(s != 401 for s in statuses) > len(statuses) / 2, sorted(set(statuses))
-    violations = [v for v in violations
-                  if not any(s == service and v.startswith(text) for s, text in KNOWN_VIOLATIONS)]
     # Each distinct problem once (the same broken check tends to repeat for every example).
     distinct = list(dict.fromkeys(v.split(" <- ")[0] for v in violations))
     assert not violations, f"{service}: {len(violations)} bad responses, {len(distinct)} distinct:\n" + "\n".join(

@@ -1,10 +1,10 @@
 """The verifier crash bugs (test_verifier_hostile_input.py) seen from where an attacker reaches them.
 
 Through signing's internal API (intake forwards an applicant's signature or card-login token) each
-open bug is a 500 instead of a 200 "invalid" verdict; in the application.submitted consumer the same
-exception means retried, then dead-lettered, and never a signature.rejected for the applicant.
-Controls first, so the xfails below cannot pass by never reaching the verifier. The PEM and nesting
-cases were fixed by the DER-walking CMS parser and stay as regression guards.
+of those bugs was a 500 instead of a 200 "invalid" verdict; in the application.submitted consumer
+the same exception meant retried, then dead-lettered, and never a signature.rejected for the
+applicant. All are fixed; these stay as regression guards. Controls first, so the others cannot
+pass by never reaching the verifier.
 """
 from __future__ import annotations
 
@@ -111,11 +111,6 @@ def test_control_shallow_unknown_attribute_is_an_invalid_verdict(signing, real_s
 
 # -- the bugs, end to end ----------------------------------------------------------------------------
 
-def _bug(name: str):
-    return pytest.mark.xfail(strict=True, reason=f"{name} (see test_verifier_hostile_input.py): 500 from "
-                                                  "signing's internal API instead of an invalid verdict")
-
-
 def test_pem_armour_around_bad_base64_through_the_api(signing):
     pem = b"-----BEGIN CMS-----\nA\n-----END CMS-----\n"
     answer = post(signing, CMS, {"content_b64": b64(b"x"), "signature_b64": b64(pem)}).get_json()
@@ -129,7 +124,6 @@ def test_deeply_nested_signed_attribute_through_the_api(signing, real_signature)
     assert answer["verdict"] == "invalid"
 
 
-@_bug("BUG-LAZY")
 def test_attacker_certificate_with_unreadable_extensions_through_the_api(signing, attack_pki):
     holder = attack_pki.first("valid")
     forged = holder.sign.cert_der.replace(AKI_OID, SKI_OID)  # two subjectKeyIdentifiers
@@ -139,7 +133,6 @@ def test_attacker_certificate_with_unreadable_extensions_through_the_api(signing
     assert (answer["verdict"], answer["reason"]) == ("invalid", "malformed")
 
 
-@_bug("BUG-LAZY")
 def test_login_token_with_unreadable_certificate_extensions_through_the_api(signing, attack_pki):
     holder = attack_pki.first("valid")
     forged = holder.auth.cert_der.replace(AKI_OID, SKI_OID)
@@ -149,7 +142,6 @@ def test_login_token_with_unreadable_certificate_extensions_through_the_api(sign
     assert answer["verdict"] == "invalid"
 
 
-@_bug("BUG-SIGNING-TIME-TYPE")
 def test_signing_time_of_the_wrong_type_through_the_api(signing, real_signature):
     from asn1crypto import cms
 
@@ -168,7 +160,6 @@ def test_signing_time_of_the_wrong_type_through_the_api(signing, real_signature)
     assert answer["verdict"] == "invalid"
 
 
-@_bug("BUG-SURROGATE")
 def test_login_with_lone_surrogate_in_nonce_through_the_api(signing, attack_pki):
     holder = attack_pki.first("valid")
     token = web_eid_token(holder.auth.cert_der, holder.auth.key)
@@ -207,9 +198,6 @@ def test_control_consumer_rejects_a_garbage_signature(verification_service):
     assert not verdict.valid and verdict.reason.value == "malformed"
 
 
-@pytest.mark.xfail(strict=True, raises=x509.DuplicateExtension, reason=(
-    "BUG-LAZY in the application.submitted consumer: judge_submission raises, so the handler is retried "
-    "and dead-lettered; the applicant never gets signature.rejected and replaying cannot help"))
 def test_consumer_rejects_an_attacker_certificate_with_unreadable_extensions(verification_service, attack_pki):
     from signing.entrypoints.handlers import judge_submission
 

@@ -23,41 +23,16 @@ from signing.domain.verdict import Reason, Verdict, VerificationFailure
 
 pytestmark = pytest.mark.timeout(120)
 
-# Crash bugs found by these tests, reported to the signing service (each has a strict xfail below;
-# when one is fixed its xfail turns XPASS and fails: then delete the marker and its tolerance).
-# BUG-PEM and BUG-NESTING (found against the asn1crypto-spec parser) were fixed by the DER-walking
-# rewrite of cms.parse_signed_data (9fbe026); their tests stay as regression guards.
-BUG_LAZY = ("BUG-LAZY: cryptography parses extensions and the public key lazily; Verifier._path "
-            "(trust_store.issuer_of -> keyids.authority_key_identifier, profiles.check_end_entity -> "
-            "cert.public_key()/extensions) lets ValueError and x509.DuplicateExtension escape "
-            "verify_certificate, verify_cms and verify_auth_token instead of a MALFORMED verdict")
-BUG_TOKEN_JSON = ("BUG-TOKEN-JSON: verification._parse_auth_token calls json.loads on a str/bytes token and "
-                  "catches ValueError only: deeply nested JSON raises RecursionError out of verify_auth_token")
-BUG_SURROGATE = ("BUG-SURROGATE: Verifier.verify_auth_token encodes origin and nonce with str.encode() outside "
-                 "any handler: a lone surrogate (JSON \\ud800) raises UnicodeEncodeError")
-BUG_SIGNING_TIME_TYPE = (
-    "BUG-SIGNING-TIME-TYPE: cms._signed_attributes stores core.load(value).native for "
-    "signing-time whatever its type, and Verifier.verify_cms compares it with a datetime before the signature "
-    "is checked: an INTEGER/UTF8String/BOOLEAN value raises TypeError, a deeply nested one RecursionError. "
-    "Anyone can trigger it by editing the attribute of any signature")
-BUG_DIGITS = ("BUG-DIGITS: holder_attributes.decode_date_of_birth uses str.isdigit()/int(), which accept "
-              "non-ASCII digits: '4199\uff190101' (full-width 9) decodes as 1999-01-01 instead of MALFORMED")
-
-
-def lazy_parse_bug(exc: BaseException) -> bool:
-    """True for the BUG-LAZY exceptions: tolerated in the random tests, proven by the xfail tests."""
-    return isinstance(exc, (ValueError, x509.DuplicateExtension)) and not isinstance(exc, VerificationFailure)
-
-
-def verify_tolerating_lazy_bug(call, *args, **kw):
-    from hypothesis import reject
-
-    try:
-        return call(*args, **kw)
-    except Exception as exc:  # noqa: BLE001 - narrowed right below
-        if lazy_parse_bug(exc):
-            reject()  # BUG_LAZY, proven by test_lazy_parse_errors_* (xfail)
-        raise
+# Bugs these tests found in the signing service, all fixed since; the tests named after them stay
+# as regression guards:
+#   BUG-PEM       PEM armour around a body that is not base64 escaped verify_cms (binascii.Error)
+#   BUG-NESTING   ~1000 nested SEQUENCEs in an unknown signed attribute: RecursionError (asn1crypto .native)
+#   BUG-LAZY      cryptography parses extensions/public key lazily: ValueError, DuplicateExtension escaped
+#                 Verifier._path (verify_certificate, verify_cms with an attacker's own key, verify_auth_token)
+#   BUG-TOKEN-JSON      deeply nested JSON token text: RecursionError out of verify_auth_token
+#   BUG-SURROGATE       a lone surrogate in origin/nonce: UnicodeEncodeError out of verify_auth_token
+#   BUG-SIGNING-TIME-TYPE  a signing-time of another ASN.1 type was compared with a datetime: TypeError
+#   BUG-DIGITS    non-ASCII digits in the date-of-birth code were accepted ('4199\uff190101' -> 1999-01-01)
 
 
 def assert_clean(verdict) -> None:
@@ -311,15 +286,11 @@ def test_hostile_signing_time_is_rejected(attack_verifier, real_signature, when,
         assert_rejected(verdict)
 
 
-def _time_type_bug(value):
-    return pytest.param(value, marks=pytest.mark.xfail(strict=True, reason=BUG_SIGNING_TIME_TYPE))
-
-
 @pytest.mark.parametrize("value", [
-    _time_type_bug(b"\x02\x01\x05"),  # INTEGER
-    _time_type_bug(b"\x0c\x03abc"),  # UTF8String
-    _time_type_bug(b"\x01\x01\xff"),  # BOOLEAN
-    _time_type_bug(nested(5000)),
+    b"\x02\x01\x05",  # INTEGER  (BUG-SIGNING-TIME-TYPE)
+    b"\x0c\x03abc",  # UTF8String
+    b"\x01\x01\xff",  # BOOLEAN
+    nested(5000),
     b"\x05\x00", b"\x04\x00", b"\x30\x00", b"\x17\x0d991332000000Z", b"\x18\x0f00000101000000Z",
     b"\x17\x00", b"\x18\x01Z",
 ], ids=["integer", "utf8string", "boolean", "nested-5000", "null", "octets", "empty-sequence",
@@ -390,7 +361,6 @@ DOB_CASES = ["420230230", "620000101", "919990101", "320230229", "400000101", "4
              "4199901011", "41999010", "\uff1419990101", "+19990101", " 19990101", "0-1990101", "000000000"]
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_DIGITS)
 @pytest.mark.parametrize("raw", ["4199\uff190101", "4\u0661\u0669\u0669\u0669\u0660\u0661\u0660\u0661"])
 def test_date_of_birth_with_non_ascii_digits_is_rejected(attack_verifier, attack_pki, raw):
     holder = attack_pki.first("valid")
@@ -404,7 +374,6 @@ def test_date_of_birth_with_non_ascii_digits_is_rejected(attack_verifier, attack
                      st.text(max_size=12)))
 def test_date_of_birth_codes(attack_verifier, attack_pki, raw):
     """Era digit out of range, 20230230, wrong length, full-width digits: MALFORMED, never a crash."""
-    assume(not any(c.isdigit() and c not in "0123456789" for c in raw[1:]))  # BUG_DIGITS, xfail below
     holder = attack_pki.first("valid")
     values = {**baseline(holder), 4: utf8(raw.encode("utf-8", "surrogatepass"))}
     verdict = attack_verifier.verify_certificate(reissue(attack_pki, holder, values))
@@ -482,10 +451,9 @@ def test_flipped_certificate_bytes_never_crash(attack_verifier, attack_pki, data
         cert = x509.load_der_x509_certificate(bytes(mutated))
     except ValueError:
         return  # the documented rejection of the loader
-    assert_rejected(verify_tolerating_lazy_bug(attack_verifier.verify_certificate, cert))
+    assert_rejected(attack_verifier.verify_certificate(cert))
 
 
-@pytest.mark.xfail(strict=True, raises=x509.DuplicateExtension, reason=BUG_LAZY)
 def test_lazy_parse_errors_duplicate_extension_is_rejected(attack_verifier, attack_pki):
     """Two subjectKeyIdentifier extensions (the AKI's OID rewritten): loading or the verdict refuses."""
     der = attack_pki.first("valid").sign.cert_der
@@ -550,11 +518,9 @@ def test_auth_token_with_mutated_parts_is_rejected(attack_verifier, attack_pki, 
     i = data.draw(st.integers(0, len(raw) - 1))
     raw[i] ^= 1 << data.draw(st.integers(0, 7))
     token[field] = base64.b64encode(bytes(raw)).decode()
-    assert_rejected(verify_tolerating_lazy_bug(attack_verifier.verify_auth_token, token,
-                                               "https://zairyu.example", "n" * 32))
+    assert_rejected(attack_verifier.verify_auth_token(token, "https://zairyu.example", "n" * 32))
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=BUG_TOKEN_JSON)
 @pytest.mark.parametrize("depth", [10_000, 100_000])
 @pytest.mark.parametrize("shape", ["array", "object"])
 def test_auth_token_as_deeply_nested_json_is_rejected(attack_verifier, depth, shape):
@@ -562,7 +528,6 @@ def test_auth_token_as_deeply_nested_json_is_rejected(attack_verifier, depth, sh
     assert_rejected(attack_verifier.verify_auth_token(text, "https://zairyu.example", "nonce"), Reason.MALFORMED)
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=BUG_SURROGATE)
 @pytest.mark.parametrize("where", ["origin", "nonce"])
 def test_auth_token_with_lone_surrogate_in_origin_or_nonce_is_rejected(attack_verifier, attack_pki, where):
     args = {"origin": "https://zairyu.example", "nonce": "n" * 32}
@@ -590,7 +555,6 @@ def _attacker_signature(cert_der: bytes, key, content: bytes) -> bytes:
     return cades.build_detached(content, cert_der, sign_digest_info)
 
 
-@pytest.mark.xfail(strict=True, raises=x509.DuplicateExtension, reason=BUG_LAZY)
 def test_lazy_parse_errors_attacker_certificate_in_cms_is_rejected(attack_verifier, attack_pki):
     """Reachable by any applicant: a CMS signed with their own key, carrying a certificate whose
     extensions cannot be read (two subjectKeyIdentifiers). The CMS signature and ESS hash are
