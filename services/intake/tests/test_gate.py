@@ -32,7 +32,8 @@ def test_client_ip_honours_only_trusted_proxies(remote, xff, trusted, expected):
 
 @pytest.fixture
 def gated(tmp_path):
-    rt = make_runtime(tmp_path, geo_gate=True, trusted_proxies=("10.0.0.0/8",), gate_allow=())
+    rt = make_runtime(tmp_path, geo_gate=True, trusted_proxies=("10.0.0.0/8",), gate_allow=(), embedded=False,
+                      amqp_url="amqp://guest:guest@127.0.0.1:5672/unused")
     from intake.entrypoints.web import create_app
 
     app = create_app(rt)
@@ -56,5 +57,11 @@ def test_gate_refuses_outside_japan_in_the_visitors_language(gated):
     assert gated.get("/healthz", environ_base={"REMOTE_ADDR": US}).status_code == 200
 
 
-def test_gate_is_off_in_the_embedded_demo(client):
-    assert client.get("/", environ_base={"REMOTE_ADDR": US}).status_code == 200
+def test_gate_is_off_in_the_embedded_demo(tmp_path):
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path, geo_gate=True, gate_allow=())  # embedded=True in make_runtime
+    try:
+        assert create_app(rt).test_client().get("/", environ_base={"REMOTE_ADDR": US}).status_code == 200
+    finally:
+        rt.stop()

@@ -44,6 +44,18 @@ class SafeJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from exc
 
 
+def _store_check(runtime):
+    def check():
+        import os
+
+        from intake.application import context
+
+        root = context.store(runtime).root
+        if not os.access(root, os.W_OK):
+            raise RuntimeError(f"attachment store {root} is not writable")
+    return check
+
+
 def create_app(runtime=None):
     if runtime is None:  # under gunicorn: build from the environment
         from zairyu_shared.runtime import Runtime
@@ -54,6 +66,7 @@ def create_app(runtime=None):
     app = create_base_app("intake", __name__, ready_checks={
         "database": database_check(runtime.engine),
         "broker": broker_check(runtime.settings.amqp_url),
+        "attachment_store": _store_check(runtime),
     })
     settings = runtime.settings
     app.config.update(
