@@ -94,3 +94,11 @@ def test_es384_next_generation_card(tmp_path):
     v = Verifier(trust, [CrlIndex(tmp_path, trust)],
                  VerificationPolicy(auth_profile=profiles.jpki_auth("test"), clock=lambda: pki.NOW))
     assert v.verify_auth_token(token(cert, key, algorithm="ES384"), ORIGIN, NONCE).valid
+
+
+def test_hostile_token_text_and_arguments_are_malformed(setup):
+    root, v = setup
+    cert, key = pki.issue(root, profile="auth", slot=34)
+    assert v.verify_auth_token("[" * 100_000 + "]" * 100_000, ORIGIN, NONCE).reason == Reason.MALFORMED
+    assert v.verify_auth_token(token(cert, key), ORIGIN + "\ud800", NONCE).reason == Reason.MALFORMED
+    assert v.verify_auth_token(token(cert, key), ORIGIN, "\udfff").reason == Reason.MALFORMED

@@ -260,3 +260,63 @@ def test_openssl_accepts_what_we_accept(world, tmp_path):
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     content.write_bytes(CONTENT + b"x")
     assert subprocess.run(cmd, capture_output=True).returncode != 0
+
+
+def test_no_single_bit_flip_is_accepted(world, tmp_path):
+    """Unsigned structure (versions, tags, digestAlgorithms, lengths) is checked as strictly as signed data."""
+    v = verifier(world, tmp_path, crls=fresh_crls(world))
+    der = pki.sign_cms(CONTENT, world["leaf"], world["key"])
+    assert v.verify_cms(CONTENT, der).valid
+    flips = [(i, b) for i in range(80) for b in range(8)] + [(i, i % 8) for i in range(80, len(der))]
+    accepted = []
+    for i, bit in flips:
+        mutated = bytearray(der)
+        mutated[i] ^= 1 << bit
+        verdict = v.verify_cms(CONTENT, bytes(mutated))
+        assert verdict.reason is not None or verdict.valid
+        if verdict.valid:
+            accepted.append((i, bit))
+    assert accepted == []
+
+
+def test_unreadable_certificate_extensions_are_malformed(world, tmp_path):
+    """cryptography decodes extensions lazily: a duplicate extension must become a verdict, not an exception."""
+    from cryptography import x509
+
+    der = pki.cert_der(world["leaf"])
+    aki, ski = bytes.fromhex("0603551d23"), bytes.fromhex("0603551d0e")
+    broken = x509.load_der_x509_certificate(der.replace(aki, ski))  # two subjectKeyIdentifiers
+    v = verifier(world, tmp_path, crls=fresh_crls(world))
+    assert v.verify_certificate(broken).reason == Reason.MALFORMED
+    sig = pki.sign_cms(CONTENT, broken, world["key"])
+    assert v.verify_cms(CONTENT, sig).reason == Reason.MALFORMED
+
+
+def _tlv(ident: int, body: bytes) -> bytes:
+    assert len(body) < 128
+    return bytes((ident, len(body))) + body
+
+
+@pytest.mark.parametrize("value", [b"\x02\x01\x05", b"\x0c\x03abc", b"\x01\x01\xff", b"\x30\x02\x30\x00"])
+def test_signing_time_must_be_a_time(value):
+    """Any other ASN.1 type in signing-time is MALFORMED (it used to reach a datetime comparison)."""
+    from asn1crypto import core
+
+    from signing.domain import cms
+    from signing.domain.verdict import VerificationFailure
+
+    def attribute(oid: str, value_tlv: bytes) -> bytes:
+        return _tlv(0x30, core.ObjectIdentifier(oid).dump() + _tlv(0x31, value_tlv))
+
+    ess = _tlv(0x30, _tlv(0x30, _tlv(0x30, _tlv(0x04, b"\x00" * 32))))
+
+    def body(time_value: bytes) -> bytes:
+        return b"".join([attribute("1.2.840.113549.1.9.3", core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()),
+                         attribute("1.2.840.113549.1.9.4", _tlv(0x04, b"\x00" * 32)),
+                         attribute("1.2.840.113549.1.9.5", time_value),
+                         attribute("1.2.840.113549.1.9.16.2.47", ess)])
+
+    assert cms._signed_attributes(body(core.UTCTime(NOW).dump()))["signing_time"] == NOW
+    with pytest.raises(VerificationFailure) as failure:
+        cms._signed_attributes(body(value))
+    assert failure.value.reason == Reason.MALFORMED and "signing-time" in failure.value.detail

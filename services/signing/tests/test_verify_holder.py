@@ -27,7 +27,8 @@ def test_era_coded_dates(raw, date, era):
     assert decode_date_of_birth(raw) == (date, era)
 
 
-@pytest.mark.parametrize("raw", ["19900115", "619900115", "4199001150", "419900230", "4199O0115"])
+@pytest.mark.parametrize("raw", ["19900115", "619900115", "4199001150", "419900230", "4199O0115",
+                                 "4199\uff190101", "4\u0661\u0669\u0669\u0669\u0660\u0661\u0660\u0661"])
 def test_bad_dates_rejected(raw):
     with pytest.raises(ValueError):
         decode_date_of_birth(raw)

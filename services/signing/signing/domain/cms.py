@@ -67,6 +67,7 @@ SIGNATURE_ALGORITHMS = {  # OID -> (family, hash or None = the SignerInfo digest
     "1.3.101.112": ("ed25519", None),
 }
 OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+OID_DATA = "1.2.840.113549.1.7.1"
 ATTRIBUTES = {"1.2.840.113549.1.9.3": "content_type", "1.2.840.113549.1.9.4": "message_digest",
               "1.2.840.113549.1.9.5": "signing_time", "1.2.840.113549.1.9.16.2.47": "signing_certificate_v2"}
 
@@ -90,6 +91,11 @@ class _Tlv(tuple):
     def raw(self):
         return self[2] + self[3]
 
+    @property
+    def ident(self):
+        """The whole identifier octet: class, constructed bit and tag."""
+        return self[2][0]
+
 
 def _children(contents: bytes) -> list[_Tlv]:
     """Split DER contents into elements. Single-byte tags and definite lengths only (DER)."""
@@ -107,6 +113,8 @@ def _children(contents: bytes) -> list[_Tlv]:
             if count == 0 or count > 4:
                 raise ValueError("indefinite or oversized length where DER is required")
             length = int.from_bytes(contents[start:start + count], "big")
+            if length < 0x80 or contents[start] == 0:
+                raise ValueError("length not in its shortest form (DER)")
             start += count
         stop = start + length
         if stop > end:
@@ -116,14 +124,18 @@ def _children(contents: bytes) -> list[_Tlv]:
     return out
 
 
-def _expect(tlv: _Tlv, cls: int, tag: int, what: str) -> _Tlv:
-    if tlv.cls != cls or tlv.tag != tag:
-        raise ValueError(f"{what}: unexpected element [{tlv.cls}:{tlv.tag}]")
+SEQUENCE, SET, INTEGER, OCTET_STRING, NULL = 0x30, 0x31, 0x02, 0x04, 0x05
+CONTEXT_0, CONTEXT_1, CONTEXT_0_PRIMITIVE = 0xA0, 0xA1, 0x80
+
+
+def _want(tlv: _Tlv, ident: int, what: str) -> _Tlv:
+    if tlv.ident != ident:
+        raise ValueError(f"{what}: unexpected element 0x{tlv.ident:02x}")
     return tlv
 
 
 def _oid(tlv: _Tlv) -> str:
-    return _dotted(_expect(tlv, 0, 6, "OID").raw)
+    return _dotted(_want(tlv, 0x06, "OID").raw)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -132,7 +144,7 @@ def _dotted(raw: bytes) -> str:
 
 
 def _int(tlv: _Tlv) -> int:
-    return int.from_bytes(_expect(tlv, 0, 2, "INTEGER").body, "big", signed=True)
+    return int.from_bytes(_want(tlv, INTEGER, "INTEGER").body, "big", signed=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,34 +153,70 @@ def _certificate(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
+def _algorithm(tlv: _Tlv, what: str, params_allowed: bool = False) -> tuple[str, _Tlv | None]:
+    """AlgorithmIdentifier -> (OID, parameters). Absent or NULL parameters only, unless allowed."""
+    fields = _children(_want(tlv, SEQUENCE, what).body)
+    if not 1 <= len(fields) <= 2:
+        raise ValueError(f"{what}: malformed AlgorithmIdentifier")
+    params = fields[1] if len(fields) == 2 else None
+    if params is not None and params.raw != b"\x05\x00" and not params_allowed:
+        raise ValueError(f"{what}: unexpected algorithm parameters")
+    return _oid(fields[0]), params
+
+
 def parse_signed_data(der: bytes) -> ParsedSignature:
-    """Walk the DER directly: the signed attributes must be verified exactly as the signer encoded them."""
+    """Walk the DER directly and strictly: every element of the structure is checked, signed or not,
+    and the signed attributes are verified exactly as the signer encoded them."""
     if der[:1] != b"\x30":  # PEM ("-----BEGIN CMS-----" / "PKCS7")
         der = _pem_to_der(der)
     try:
         top = _children(der)
-        if len(top) != 1 or top[0].tag != 16:
-            raise ValueError("not a single DER SEQUENCE")
-        content_info = _children(top[0].body)
-        if _oid(content_info[0]) != OID_SIGNED_DATA:
-            raise _malformed(f"CMS content type is {_oid(content_info[0])}, not signedData")
-        sd = _children(_children(_expect(content_info[1], 2, 0, "content").body)[0].body)
-        encap = _children(_expect(sd[2], 0, 16, "encapContentInfo").body)
+        if len(top) != 1:
+            raise ValueError("not a single DER element")
+        content_info = _children(_want(top[0], SEQUENCE, "ContentInfo").body)
+        if len(content_info) != 2 or _oid(content_info[0]) != OID_SIGNED_DATA:
+            raise _malformed("CMS content is not signedData")
+        wrapped = _children(_want(content_info[1], CONTEXT_0, "content").body)
+        if len(wrapped) != 1:
+            raise ValueError("content: expected one SignedData")
+        sd = _children(_want(wrapped[0], SEQUENCE, "SignedData").body)
+        if len(sd) < 4:
+            raise ValueError("SignedData: too few fields")
+        digest_algorithms = {_algorithm(a, "digestAlgorithms")[0]
+                             for a in _children(_want(sd[1], SET, "digestAlgorithms").body)}
+        encap = _children(_want(sd[2], SEQUENCE, "encapContentInfo").body)
         econtent_type = _oid(encap[0])
         encapsulated = None
-        if len(encap) > 1:
-            encapsulated = _expect(_children(encap[1].body)[0], 0, 4, "eContent").body
-        certs = []
-        for item in sd[3:-1]:
-            if item.cls == 2 and item.tag == 0:  # [0] IMPLICIT CertificateSet
-                certs = [_certificate(c.raw) for c in _children(item.body) if c.cls == 0 and c.tag == 16]
-        signer_infos = _children(_expect(sd[-1], 0, 17, "signerInfos").body)
+        if len(encap) == 2:
+            econtent = _children(_want(encap[1], CONTEXT_0, "eContent").body)
+            if len(econtent) != 1:
+                raise ValueError("eContent: expected one OCTET STRING")
+            encapsulated = _want(econtent[0], OCTET_STRING, "eContent").body
+        elif len(encap) != 1:
+            raise ValueError("encapContentInfo: too many fields")
+        certs, optional = [], sd[3:-1]
+        if [t.ident for t in optional] not in ([], [CONTEXT_0], [CONTEXT_1], [CONTEXT_0, CONTEXT_1]):
+            raise ValueError("SignedData: unexpected fields between encapContentInfo and signerInfos")
+        for item in optional:
+            if item.ident == CONTEXT_0:  # [0] IMPLICIT CertificateSet: plain certificates only
+                certs = [_certificate(_want(c, SEQUENCE, "certificate").raw) for c in _children(item.body)]
+        signer_infos = _children(_want(sd[-1], SET, "signerInfos").body)
         if len(signer_infos) != 1:
             raise _malformed(f"expected exactly one SignerInfo, found {len(signer_infos)}")
-        si = _children(signer_infos[0].body)
+        si = _children(_want(signer_infos[0], SEQUENCE, "SignerInfo").body)
+        if len(si) not in (6, 7) or (len(si) == 7 and si[6].ident != CONTEXT_1):
+            raise ValueError("SignerInfo: wrong number of fields")
+        version = _int(si[0])
+        if (version, si[1].ident) not in ((1, SEQUENCE), (3, CONTEXT_0_PRIMITIVE)):
+            raise ValueError("SignerInfo: version does not match the signer identifier")
+        # RFC 5652 5.1: SignedData is v3 with a v3 SignerInfo or non-data content, else v1 (no v2 certs/attr certs here)
+        if _int(sd[0]) != (3 if version == 3 or econtent_type != OID_DATA else 1):
+            raise ValueError("SignedData: version does not match its contents")
         signer = _find_signer(si[1], certs)
-        digest_oid = _oid(_children(si[2].body)[0])
-        if not (si[3].cls == 2 and si[3].tag == 0):
+        digest_oid, _ = _algorithm(si[2], "digestAlgorithm")
+        if digest_oid not in digest_algorithms:
+            raise ValueError("SignerInfo digest algorithm is not listed in digestAlgorithms")
+        if si[3].ident != CONTEXT_0:
             raise _malformed("no signed attributes (CAdES-BES requires them)")
         signed_attrs_der = b"\x31" + si[3][2][1:] + si[3].body  # [0] IMPLICIT -> SET OF, as signed
         attrs = _signed_attributes(si[3].body)
@@ -178,14 +226,17 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
         return ParsedSignature(
             signer=signer, certificates=tuple(certs), digest_name=_digest_name(digest_oid),
             message_digest=attrs["message_digest"], signing_time=attrs.get("signing_time"),
-            signed_attrs_der=signed_attrs_der, signature=_expect(si[5], 0, 4, "signature").body,
+            signed_attrs_der=signed_attrs_der, signature=_want(si[5], OCTET_STRING, "signature").body,
             scheme=_scheme(si[4], _digest_name(digest_oid)), ess_hash_name=ess_hash,
             ess_cert_hash=ess_cert_hash, ess_serial=ess_serial, encapsulated=encapsulated,
         )
     except VerificationFailure:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-        raise _malformed(f"CMS structure unreadable: {exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, x509.InvalidVersion,
+            x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
+        raise _malformed(f"CMS structure unreadable: {type(exc).__name__}: {exc}") from None
+    except RecursionError:
+        raise _malformed("CMS structure nested too deeply") from None
 
 
 def _digest_name(oid: str) -> str:
@@ -200,15 +251,17 @@ def _signed_attributes(body: bytes) -> dict:
         name = ATTRIBUTES.get(oid, oid)
         if name in found:
             raise _malformed(f"signed attribute {name} appears twice")
-        values = _children(_expect(fields[1], 0, 17, "attribute values").body)
+        values = _children(_want(fields[1], SET, "attribute values").body)
         if len(values) != 1:
             raise _malformed(f"signed attribute {name} must have exactly one value")
         value = values[0]
         if name == "content_type":
             found[name] = _oid(value)
         elif name == "message_digest":
-            found[name] = _expect(value, 0, 4, "message-digest").body
+            found[name] = _want(value, OCTET_STRING, "message-digest").body
         elif name == "signing_time":
+            if value.cls != 0 or value.tag not in (23, 24):  # UTCTime or GeneralizedTime only
+                raise _malformed("signing-time is not a UTCTime or GeneralizedTime")
             found[name] = core.load(value.raw).native
         elif name == "signing_certificate_v2":
             found[name] = _ess_cert_id_v2(value)
@@ -230,7 +283,7 @@ def _ess_cert_id_v2(value: _Tlv) -> tuple[str, bytes, int | None]:
     if fields[0].tag == 16:
         hash_name = _digest_name(_oid(_children(fields[0].body)[0]))
         fields = fields[1:]
-    cert_hash = _expect(fields[0], 0, 4, "certHash").body
+    cert_hash = _want(fields[0], OCTET_STRING, "certHash").body
     serial = _int(_children(fields[1].body)[1]) if len(fields) > 1 else None
     return hash_name, cert_hash, serial
 
@@ -253,13 +306,16 @@ def _find_signer(sid: _Tlv, certs: list[x509.Certificate]) -> x509.Certificate:
 
 
 def _scheme(algorithm: _Tlv, digest: str) -> SignatureScheme:
-    fields = _children(algorithm.body)
-    oid = _oid(fields[0])
+    oid, params_tlv = _algorithm(algorithm, "signatureAlgorithm", params_allowed=True)
     if oid not in SIGNATURE_ALGORITHMS:
         raise VerificationFailure(Reason.WEAK_ALGORITHM, f"signature algorithm {oid} is not supported")
     family, hash_name = SIGNATURE_ALGORITHMS[oid]
+    if family != "rsassa_pss" and params_tlv is not None and (family != "rsassa_pkcs1v15" or params_tlv.raw != b"\x05\x00"):
+        raise ValueError("signatureAlgorithm: unexpected parameters")
     if family == "rsassa_pss":
-        params = algos.RSASSAPSSParams.load(fields[1].raw)
+        if params_tlv is None:
+            raise ValueError("RSASSA-PSS without parameters")
+        params = algos.RSASSAPSSParams.load(params_tlv.raw)
         return SignatureScheme(family, params["hash_algorithm"]["algorithm"].native, params["salt_length"].native)
     if family == "ed25519":
         return SignatureScheme(family, None)

@@ -60,7 +60,8 @@ class ApplicantRecord:
 
 def decode_date_of_birth(raw: str) -> tuple[dt.date, str | None]:
     """`EYYYYMMDD` -> (Gregorian date, era name). The era digit only labels the date."""
-    if len(raw) != 9 or not raw.isdigit() or raw[0] not in ERAS:
+    # ASCII digits only: str.isdigit() and int() would also take full-width and Arabic-Indic digits
+    if len(raw) != 9 or any(c not in "0123456789" for c in raw) or raw[0] not in ERAS:
         raise ValueError(f"date of birth {raw!r} is not EYYYYMMDD with era digit 0-5")
     return dt.date(int(raw[1:5]), int(raw[5:7]), int(raw[7:9])), ERAS[raw[0]]
 

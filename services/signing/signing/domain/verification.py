@@ -16,6 +16,7 @@ import json
 from typing import Callable, Protocol, Sequence
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import verification as xv
 
 from signing.domain import cms, profiles
@@ -24,6 +25,10 @@ from signing.domain.keyids import authority_key_identifier, key_identifier
 from signing.domain.verdict import Reason, RevocationEvidence, Verdict, VerificationFailure
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# cryptography decodes extensions and keys lazily, so a hostile certificate can raise these from
+# any step; whatever cannot be read is MALFORMED (fail closed), never an exception to the caller.
+UNREADABLE = (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType,
+              x509.InvalidVersion, UnsupportedAlgorithm, RecursionError)
 AUTH_TOKEN_ALGORITHMS = {  # Web eID names -> (signature family, hash)
     "RS256": ("rsassa_pkcs1v15", "sha256"), "RS384": ("rsassa_pkcs1v15", "sha384"),
     "RS512": ("rsassa_pkcs1v15", "sha512"), "PS256": ("rsassa_pss", "sha256"),
@@ -91,6 +96,8 @@ class Verifier:
             return self._finish(parsed.signer, intermediates, when, now, at, profile, expected_holder, facts)
         except VerificationFailure as failure:
             return Verdict(valid=False, reason=failure.reason, detail=failure.detail, **facts)
+        except UNREADABLE as exc:
+            return _unreadable(exc, facts)
 
     def verify_certificate(self, cert: x509.Certificate, intermediates: Sequence[x509.Certificate] = (),
                            at: dt.datetime | None = None, profile: profiles.Profile | None = None,
@@ -98,11 +105,14 @@ class Verifier:
         profile = profile or self.policy.sign_profile
         now = self.policy.clock()
         when = at or now
-        facts: dict = {"profile": profile.name, "validation_time": when, **_cert_facts(cert)}
+        facts: dict = {"profile": profile.name, "validation_time": when}
         try:
+            facts.update(_cert_facts(cert))
             return self._finish(cert, list(intermediates), when, now, at, profile, expected_holder, facts)
         except VerificationFailure as failure:
             return Verdict(valid=False, reason=failure.reason, detail=failure.detail, **facts)
+        except UNREADABLE as exc:
+            return _unreadable(exc, facts)
 
     def verify_auth_token(self, token: dict | str | bytes, origin: str, nonce: str,
                           at: dt.datetime | None = None) -> Verdict:
@@ -113,7 +123,10 @@ class Verifier:
             cert, scheme, signature = _parse_auth_token(token)
             facts.update(_cert_facts(cert))
             h = scheme.hash_name
-            signed = hashlib.new(h, origin.encode()).digest() + hashlib.new(h, nonce.encode()).digest()
+            try:
+                signed = hashlib.new(h, origin.encode()).digest() + hashlib.new(h, nonce.encode()).digest()
+            except (UnicodeEncodeError, AttributeError):
+                raise VerificationFailure(Reason.MALFORMED, "origin and nonce must be text (no lone surrogates)") from None
             cms.verify_raw(cert.public_key(), scheme, signature, signed)
             now = self.policy.clock()
             when = at or now
@@ -121,6 +134,8 @@ class Verifier:
             return self._finish(cert, [], when, now, at, profile, None, facts)
         except VerificationFailure as failure:
             return Verdict(valid=False, reason=failure.reason, detail=failure.detail, **facts)
+        except UNREADABLE as exc:
+            return _unreadable(exc, facts)
 
     # -- steps -----------------------------------------------------------------------------------
     def _finish(self, leaf, intermediates, when, now, at, profile, expected_holder, facts) -> Verdict:
@@ -227,6 +242,11 @@ CA_POLICY = (xv.ExtensionPolicy.permit_all()
              .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None))
 
 
+def _unreadable(exc: BaseException, facts: dict) -> Verdict:
+    detail = "input nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+    return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable: {type(exc).__name__}: {detail}", **facts)
+
+
 @functools.lru_cache(maxsize=4096)
 def _cert_facts_cached(cert: x509.Certificate) -> tuple:
     return tuple(_cert_facts_uncached(cert).items())
@@ -258,6 +278,8 @@ def _parse_auth_token(token):
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VerificationFailure(Reason.MALFORMED, f"auth token unreadable: {exc}") from None
+    except RecursionError:
+        raise VerificationFailure(Reason.MALFORMED, "auth token nested too deeply") from None
     salt = {"sha256": 32, "sha384": 48, "sha512": 64}[hash_name] if family == "rsassa_pss" else None
     if family == "ecdsa":
         signature = _raw_ecdsa_to_der(signature)
