@@ -236,7 +236,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "granted_status": proposal.granted_status, "period_of_stay": proposal.period_of_stay,
         "reason_codes": list(proposal.reason_codes), "explanation": proposal.explanation, "fee_yen": fee,
         "card_by_mail": bool(row.card_by_mail),
-        "delivery": delivery_instructions(row, form) if proposal.outcome == "approved" else None,
+        "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
         "decided_at": at}, application_id))
     days = processing_days(row.received_at, at)
 
@@ -247,15 +247,20 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
     return new.value
 
 
-def delivery_instructions(row, form: dict) -> dict | None:
-    """Who and where the new card goes: name and mailing address from the form, the certificate's address."""
-    evidence = json.loads(row.evidence)
-    holder = evidence.get("holder") or {}
-    name = form_rules.applicant_name(form) or holder.get("name")
+def delivery_instructions(row, content: dict) -> dict | None:
+    """Where the new card goes: the registered name and mailing address as signed (the form's own
+    mailing address if it has one, else the account's registered address), the certificate's address
+    (card-delivery compares the two), the old card number from the form."""
+    form = form_rules.form_of(content)
+    registered = form_rules.applicant_of(content)
+    holder = json.loads(row.evidence).get("holder") or {}
+    name = form_rules.applicant_name(form) or registered.get("name") or holder.get("name")
     mailing = form_rules.mailing_address(form)
+    if mailing is None and registered.get("address"):
+        mailing = {"postal_code": registered.get("postal_code"), "text": registered["address"]}
     certificate_address = holder.get("address")
     if not name or not mailing or not certificate_address:
-        return None  # card-delivery asks the officer rather than guess
+        return None  # nothing to guess: card-delivery then asks the bureau
     card = form_rules.old_card_number(form)
     return {"name": name, "mailing_address": mailing, "certificate_address": certificate_address,
             "old_card_number": card if card and CARD_NUMBER.fullmatch(card) else None}

@@ -36,11 +36,13 @@ class FakeSigning:
         return {"verdict": self.verdict, "reason": self.reason, "message": self.reason or "ok", "evidence": {}}
 
 
-FORM = {"form": {"family_name": "NGUYEN", "given_name": "VAN A", "nationality": "Viet Nam",
-                 "address": {"postal_code": "160-0023", "text": "東京都新宿区西新宿1-1-1"},
-                 "residence_card_number": "AB12345678CD"},
-        "attachments": []}
 HOLDER = {"name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
+# The shape intake signs (services/intake/intake/domain/canonical.py, "zairyu-application/1").
+FORM = {"format": "zairyu-application/1", "kind": "application", "procedure": "extension", "bundled": [],
+        "applicant": {**HOLDER, "address": "東京都新宿区西新宿1-1-1 アパート101"},
+        "form": {"nationality": "Viet Nam", "occupation": "engineer", "card_number": "AB12345678CD",
+                 "current_status": "engineer_specialist", "period_expiry": "2027-01-31"},
+        "attachments": []}
 
 
 def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",

@@ -58,7 +58,7 @@ def test_verified_signature_becomes_a_received_case_with_receipt_number(rt):
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.application_id == first)).one()
     assert row.status == "received" and row.bureau == "tokyo" and row.is_open
-    assert json.loads(row.form)["form"]["family_name"] == "NGUYEN"  # decoded from the signed bytes
+    assert json.loads(row.form)["form"]["card_number"] == "AB12345678CD"  # decoded from the signed bytes
     with rt.engine.connect() as conn:  # personal data is not stored in clear
         raw = conn.execute(sa.text("SELECT form FROM cases WHERE application_id = :a"), {"a": first}).scalar()
     assert b"NGUYEN" not in bytes(raw)
@@ -116,7 +116,7 @@ def test_the_whole_path_publishes_what_others_need(rt):
     decided = staged(rt, "application.decided")[0]
     assert decided["outcome"] == "approved" and decided["fee_yen"] == 9000
     assert decided["delivery"] == {"name": "NGUYEN VAN A",
-                                   "mailing_address": {"postal_code": "160-0023", "text": "東京都新宿区西新宿1-1-1"},
+                                   "mailing_address": {"postal_code": None, "text": "東京都新宿区西新宿1-1-1 アパート101"},
                                    "certificate_address": "東京都新宿区西新宿1-1-1", "old_card_number": "AB12345678CD"}
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.application_id == app)).one()
@@ -338,7 +338,7 @@ def test_a_second_answer_to_the_same_request_changes_nothing(rt):
 def test_a_malformed_card_number_is_left_out_of_the_delivery(rt):
     from review_testkit import FORM
 
-    form = {"form": {**FORM["form"], "residence_card_number": "ab-1234"}}
+    form = {**FORM, "form": {**FORM["form"], "card_number": "ab-1234"}}
     o = officers_of(rt, "tokyo")
     event = verified_event(form=form)
     app = event.payload["application_id"]
@@ -347,3 +347,19 @@ def test_a_malformed_card_number_is_left_out_of_the_delivery(rt):
     act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
     act(rt, casework.confirm, o["supervisor"], app)
     assert staged(rt, "application.decided")[0]["delivery"]["old_card_number"] is None
+
+
+def test_a_form_with_its_own_mailing_address_wins_over_the_registered_one(rt):
+    from review_testkit import FORM
+
+    form = {**FORM, "form": {**FORM["form"], "mailing_address": {"postal_code": "530-0001", "text": "大阪市北区1-1"}}}
+    o = officers_of(rt, "tokyo")
+    event = verified_event(form=form)
+    app = event.payload["application_id"]
+    act(rt, inbound.receive, event)
+    act(rt, casework.claim, o["examiner"], app)
+    act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
+    act(rt, casework.confirm, o["supervisor"], app)
+    delivery = staged(rt, "application.decided")[0]["delivery"]
+    assert delivery["mailing_address"] == {"postal_code": "530-0001", "text": "大阪市北区1-1"}
+    assert delivery["certificate_address"] == "東京都新宿区西新宿1-1-1"

@@ -140,7 +140,7 @@ def test_viewing_a_case_and_an_attachment_is_audited(app, people, rt):
     page = client.get(f"/cases/{app_id}", environ_base={"REMOTE_ADDR": "10.20.30.40"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "NGUYEN" in html and "1234" in html and "crl" in html  # form, certificate, revocation source
+    assert "AB12345678CD" in html and "NGUYEN" in html and "1234" in html and "crl" in html  # form, signer, cert
     assert "Project-Id-Version" not in html  # no empty string sent through gettext
     sha = hashlib.sha256(PDF).hexdigest()
     att = client.get(f"/cases/{app_id}/attachments/{sha}", environ_base={"REMOTE_ADDR": "10.20.30.40"})

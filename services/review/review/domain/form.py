@@ -1,7 +1,9 @@
 """What review reads from the signed submission: the form as the applicant signed it.
 
-The signed bytes are intake's canonical JSON (form data + attachment hashes). We read only the
-fields we must act on and keep the whole form for display; the Individual Number is never there.
+The signed bytes are intake's canonical JSON ("zairyu-application/1": ``form`` values, ``applicant``
+= the account's registered name, date of birth, sex and address, attachment hashes). We read only
+the fields we must act on and keep the whole document for display; the Individual Number is never
+there. A flat form (no ``form`` key) is read the same way.
 """
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ def _first(form: dict, *keys):
         if value not in (None, ""):
             return value
     return None
+
+
+def applicant_of(content: dict) -> dict:
+    """The registered identity the applicant signed with the form (intake's account record)."""
+    applicant = content.get("applicant")
+    return applicant if isinstance(applicant, dict) else {}
 
 
 def applicant_name(form: dict) -> str | None:
