@@ -1,0 +1,163 @@
+"""Journey across intake and signing through their real HTTP fronts (owner: intake).
+
+Registration with the simulated JPKI card (in-process card logic, the signer's real code), e-mail
+verification, password, an extension application with a photo, the one-time signing code redeemed
+by the desktop signer's own client (signing/adapters/signing_requests.py), intake's registration
+check through signing's real internal API over HTTP, and the asynchronous path: intake's outbox ->
+memory bus -> signing's consumer verifies the submission against the account's holder ->
+signature.verified -> intake's timeline. The receipt step needs the review service (not here).
+"""
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
+
+from journey import fill_draft, review_key  # noqa: E402  (intake's journey steps)
+
+from zairyu_shared.crypto import new_key  # noqa: E402
+from zairyu_shared.runtime import Runtime  # noqa: E402
+from zairyu_shared.testing import wait_until  # noqa: E402
+
+
+def _serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def platform(tmp_path):
+    from signing.entrypoints.service import definition as signing_definition
+    from signing.testpki import create_test_pki
+    from intake.entrypoints.service import definition as intake_definition
+
+    pki = create_test_pki(tmp_path / "pki")
+    bus = f"memory://journey-{tmp_path.name}"
+    key = new_key()
+    signing = Runtime.from_env(signing_definition, environ={}, database_url=f"sqlite:///{tmp_path}/signing.db",
+                               amqp_url=bus, embedded=True, data_keys=(key,),
+                               trust_pins=f"test:{pki.root / 'manifest.json'}", trust_dir=str(pki.root / "trust"),
+                               crl_dir=str(pki.crl_dir), sign_policy_oid="test")
+    signing.migrate()
+    from signing.entrypoints.web import create_app as signing_app
+
+    signing_server, signing_url = _serve(signing_app(signing))
+    intake = Runtime.from_env(intake_definition, environ={}, database_url=f"sqlite:///{tmp_path}/intake.db",
+                              amqp_url=bus, embedded=True, data_keys=(key,), store_dir=str(tmp_path / "store"),
+                              signing_url=signing_url, secret_key="j" * 40)
+    intake.migrate()
+    from intake.entrypoints.web import create_app as intake_app
+
+    app = intake_app(intake)
+    intake_server, intake_url = _serve(app)
+    intake.extras.pop("signing", None)
+    signing.start_background()
+    intake.start_background()
+    yield {"pki": pki, "intake": intake, "signing": signing, "app": app, "intake_url": intake_url}
+    intake_server.shutdown()
+    signing_server.shutdown()
+    intake.stop()
+    signing.stop()
+
+
+def test_register_apply_sign_and_verified_through_real_services(platform):
+    import json
+
+    import sqlalchemy as sa
+
+    from signing.adapters import signing_requests as desktop
+    from signing.adapters.inprocess_card import inprocess_signer
+    from signing.testpki.card import card_for
+    from intake.adapters.tables import applications, timeline_entries
+
+    pki, intake, url = platform["pki"], platform["intake"], platform["intake_url"]
+    holder = pki.first("valid")
+    card = inprocess_signer(card_for(pki, holder))
+    app = platform["app"]
+    app.config.update(WTF_CSRF_ENABLED=False)
+    browser = app.test_client()
+
+    def redeem(code):
+        """What `zairyu-signer redeem CODE --server URL` does, against intake's real HTTP port."""
+        request = desktop.fetch(url, code)
+        return desktop.post_signature(url, code, card.sign(request.content, holder.password))
+
+    code = browser.post("/register", data={"email": "journey@example.jp"}).headers["Location"].rsplit("/", 1)[1]
+    answer = redeem(code)
+    assert answer["ok"] is True, answer  # verified by signing's /internal/v1/verifications/cms over HTTP
+    with intake.engine.connect() as conn:
+        body = conn.execute(sa.select(intake.outbox.c.body).where(
+            intake.outbox.c.event_type == "applicant.email_verification_requested")).scalar()
+    token = json.loads(body)["payload"]["verify_url"].rsplit("/", 1)[1]
+    to_password = browser.get(f"/register/verify/{token}").headers["Location"]
+    browser.post(to_password, data={"password": "a long journey phrase", "password_again": "a long journey phrase"})
+    account = browser.get("/account").data.decode()
+    assert holder.attributes["date_of_birth"] in account  # identity from the certificate
+
+    draft_id = fill_draft(browser)
+    key = review_key(browser, draft_id)
+    code = browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": key}).headers["Location"].rsplit("/", 1)[1]
+    answer = redeem(code)
+    assert answer["ok"] is True and re.match(r"^P-\d{8}-\d{7}-\d$", answer["provisional_number"])
+    app_id = answer["application_id"]
+
+    def status():
+        with intake.engine.connect() as conn:
+            return conn.execute(sa.select(applications.c.status).where(applications.c.id == app_id)).scalar()
+
+    wait_until(lambda: status() == "signature_verified", timeout=30, message="signing verified the submission")
+    with intake.engine.connect() as conn:
+        kinds = conn.execute(sa.select(timeline_entries.c.kind).where(timeline_entries.c.application_id == app_id)
+                             .order_by(timeline_entries.c.id)).scalars().all()
+    assert kinds == ["submitted", "signature_verified"]
+    page = browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
+    assert "Signature verified" in page
+
+
+def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platform):
+    import json
+
+    import sqlalchemy as sa
+
+    from signing.adapters import signing_requests as desktop
+    from signing.adapters.inprocess_card import inprocess_signer
+    from signing.testpki.card import card_for
+    from intake.adapters.tables import applications
+
+    pki, intake, url, app = platform["pki"], platform["intake"], platform["intake_url"], platform["app"]
+    owner, *others = pki.holders_of_kind("valid")
+    stranger = next(h for h in others if h.attributes["name"] != owner.attributes["name"])
+    app.config.update(WTF_CSRF_ENABLED=False)
+    browser = app.test_client()
+
+    def redeem(code, who):
+        request = desktop.fetch(url, code)
+        return desktop.post_signature(url, code, inprocess_signer(card_for(pki, who)).sign(request.content, who.password))
+
+    code = browser.post("/register", data={"email": "owner@example.jp"}).headers["Location"].rsplit("/", 1)[1]
+    assert redeem(code, owner)["ok"] is True
+    with intake.engine.connect() as conn:
+        body = conn.execute(sa.select(intake.outbox.c.body).where(
+            intake.outbox.c.event_type == "applicant.email_verification_requested")).scalar()
+    token = json.loads(body)["payload"]["verify_url"].rsplit("/", 1)[1]
+    browser.post(browser.get(f"/register/verify/{token}").headers["Location"],
+                 data={"password": "owner long phrase", "password_again": "owner long phrase"})
+    draft_id = fill_draft(browser)
+    code = browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)}) \
+        .headers["Location"].rsplit("/", 1)[1]
+    app_id = redeem(code, stranger)["application_id"]  # accepted provisionally, judged asynchronously
+
+    def status():
+        with intake.engine.connect() as conn:
+            return conn.execute(sa.select(applications.c.status).where(applications.c.id == app_id)).scalar()
+
+    wait_until(lambda: status() == "signature_rejected", timeout=30, message="signing rejected the stranger's card")
+    assert "Signature rejected" in browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
