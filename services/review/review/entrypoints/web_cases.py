@@ -149,7 +149,12 @@ def attachment(application_id, sha256):
                      target=sha256, ip=client_ip())
     response = Response(body, mimetype=known[sha256]["media_type"])
     response.headers["Content-Disposition"] = "inline"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+    # Nothing in an applicant's file may run in our origin. Images get a sandbox; browsers refuse to
+    # show PDFs in a sandboxed document, so a PDF gets everything else ('none' but the viewer itself).
+    if response.mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+    else:
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response
 
 
