@@ -78,6 +78,10 @@ def test_usage_errors(files, capsys):
     assert exit_info.value.code == 2
     assert main(["chain", "--cert", str(tmp_path / "leaf.der"), "--profile", "rfc5280", "--trust",
                  str(tmp_path / "trust"), "--pin", common[3], "--crl", str(tmp_path / "nope")]) == 2
+    bad_version = bytearray((tmp_path / "leaf.der").read_bytes())
+    bad_version[12] ^= 1  # [0] EXPLICIT INTEGER 2 -> 3: cryptography raises InvalidVersion, not ValueError
+    (tmp_path / "v4.der").write_bytes(bytes(bad_version))
+    assert main(["chain", "--cert", str(tmp_path / "v4.der"), "--profile", "jpki-sign", *common]) == 2
     # a root that is not pinned is refused: production pins do not cover the test root
     assert main(["cms", "--content", str(tmp_path / "content"), "--signature", str(tmp_path / "good.p7s"),
                  "--trust", str(tmp_path / "trust")]) == 2

@@ -84,7 +84,7 @@ class TrustStore:
                 continue
             try:
                 certs = load_certificates(path.read_bytes())
-            except ValueError as exc:
+            except (ValueError, x509.InvalidVersion) as exc:
                 raise TrustStoreError(f"{path}: not a certificate ({exc})") from None
             for cert in certs:
                 fp = fingerprint(cert)

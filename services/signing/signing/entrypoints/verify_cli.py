@@ -70,7 +70,7 @@ def _read(path: Path) -> bytes:
 def _certs(path: Path) -> list[x509.Certificate]:
     try:
         return load_certificates(_read(path))
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is not a ValueError
         raise UsageError(f"{path}: not a certificate ({exc})") from None
 
 
