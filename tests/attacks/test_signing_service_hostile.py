@@ -16,7 +16,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, utils
-from cryptography.hazmat.primitives.serialization import Encoding
 
 pytestmark = pytest.mark.timeout(120)
 CMS = "/internal/v1/verifications/cms"
