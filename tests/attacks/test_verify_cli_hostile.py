@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from cryptography import x509
 from hypothesis import given, strategies as st
 
 from attack_support import attack_settings
@@ -99,13 +98,7 @@ def test_bit_flipped_certificate_files(cli_env, attack_pki, data, profile, capsy
     der[i] ^= 1 << data.draw(st.integers(0, 7))
     path = cli_env["dir"] / "flipped.der"
     path.write_bytes(bytes(der))
-    try:
-        code, out = run_cli(["chain", "--cert", str(path), "--profile", profile, *cli_env["common"]], capsys)
-    except x509.InvalidVersion:
-        from hypothesis import reject
-
-        reject()  # BUG-CLI-VERSION, proven by test_certificate_with_an_invalid_version (xfail)
-    assert_clean_exit(code, out)
+    assert_clean_exit(*run_cli(["chain", "--cert", str(path), "--profile", profile, *cli_env["common"]], capsys))
 
 
 def test_certificate_with_unreadable_extensions(cli_env, attack_pki, capsys):
@@ -133,13 +126,10 @@ def test_installed_script_exit_codes(cli_env):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, raises=x509.InvalidVersion, reason=(
-    "BUG-CLI-VERSION: verify_cli._certs catches ValueError only; x509.load_der_x509_certificate raises "
-    "x509.InvalidVersion (not a ValueError) for a version field other than v1/v3, so `zairyu-verify chain "
-    "--cert` dies with a traceback instead of exit 2. Fix: catch (ValueError, x509.InvalidVersion) there"))
 @pytest.mark.parametrize("profile", ["jpki-sign", "rfc5280"])
 def test_certificate_with_an_invalid_version(cli_env, attack_pki, profile, capsys):
-    """Version field 3 (one bit flipped): cryptography raises InvalidVersion, which is not a ValueError."""
+    """Version field 3 (one bit flipped): cryptography raises InvalidVersion, which is not a ValueError
+    (BUG-CLI-VERSION: was a traceback, fixed in 1def7f1)."""
     der = bytearray(attack_pki.first("valid").sign.cert_der)
     assert der[8:13] == bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2 (v3)
     der[12] ^= 1
