@@ -107,3 +107,14 @@ def test_pem_crl_and_revocation_after_the_trusted_time(tmp_path):
     index = CrlIndex(tmp_path, trust)
     assert index.status(leaf, a2, NOW).status == "revoked"
     assert index.status(leaf, a2, NOW, revoked_before=NOW - dt.timedelta(hours=3)).status == "good"
+
+
+def test_crl_signed_with_a_weak_hash_is_rejected(tmp_path):
+    from cryptography.hazmat.primitives import hashes
+
+    gen1, gen2, trust, a1, a2 = setup(tmp_path)
+    (tmp_path / "g2.crl").write_bytes(pki.crl_der(pki.make_crl(gen2, hash_alg=hashes.SHA224())))
+    index = CrlIndex(tmp_path, trust)
+    assert "sha224" in index.rejected[str(tmp_path / "g2.crl")]
+    leaf, _ = pki.issue(gen2, slot=20)
+    assert index.status(leaf, a2, NOW).status == "unavailable"

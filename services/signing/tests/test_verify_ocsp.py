@@ -33,13 +33,14 @@ class Responder:
         self.statuses: dict[int, str] = {}
         self.signer_cert, self.signer_key = ca.cert, ca.key
         self.requests = 0
+        self.raw_answer: bytes | None = None  # when set, sent instead of a built response
         responder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 responder.requests += 1
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                answer = responder.answer(ocsp.load_der_ocsp_request(body))
+                answer = responder.raw_answer or responder.answer(ocsp.load_der_ocsp_request(body))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/ocsp-response")
                 self.send_header("Content-Length", str(len(answer)))
@@ -149,3 +150,14 @@ def test_unreachable_responder(ca):
         url = responder.url
     verdict = verifier(ca, [OcspClient(url, timeout=2)]).verify_cms(b"x", pki.sign_cms(b"x", leaf, k))
     assert verdict.reason == Reason.REVOCATION_UNAVAILABLE and "unreachable" in verdict.detail
+
+
+def test_garbage_answer_is_unavailable_not_a_crash(ca):
+    leaf, k = pki.issue(ca, slot=20, serial=901)
+    with Responder(ca) as responder:
+        responder.raw_answer = b"\x30\x03\x0a\x01\x00"  # OCSPResponse with only a status byte
+        verdict = verifier(ca, [OcspClient(responder.url)]).verify_cms(b"x", pki.sign_cms(b"x", leaf, k))
+        assert verdict.reason == Reason.REVOCATION_UNAVAILABLE
+        responder.raw_answer = b"not DER at all"
+        verdict = verifier(ca, [OcspClient(responder.url)]).verify_cms(b"x", pki.sign_cms(b"x", leaf, k))
+        assert verdict.reason == Reason.REVOCATION_UNAVAILABLE and "unparseable" in verdict.detail

@@ -134,7 +134,8 @@ def issue(ca: CA, *, profile: str = "sign", kind: str = "rsa2048", slot: int = 1
 
 
 def make_crl(ca: CA, revoked=(), *, extra: int = 0, this_update=NOW - dt.timedelta(hours=1),
-             next_update=NOW + dt.timedelta(days=1), signer_key=None, scope: str | None = None) -> x509.CertificateRevocationList:
+             next_update=NOW + dt.timedelta(days=1), signer_key=None, scope: str | None = None,
+             hash_alg: hashes.HashAlgorithm | None = None) -> x509.CertificateRevocationList:
     """`revoked`: serials or (serial, revocation time); `extra` adds that many filler serials."""
     b = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
          .last_update(this_update).next_update(next_update)
@@ -150,7 +151,7 @@ def make_crl(ca: CA, revoked=(), *, extra: int = 0, this_update=NOW - dt.timedel
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
     k = signer_key or ca.key
-    return b.sign(k, hash_for(k))
+    return b.sign(k, hash_alg or hash_for(k))
 
 
 def crl_der(crl) -> bytes:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from signing.adapters.trust_store import TrustStore
 from signing.domain.keyids import authority_key_identifier
@@ -75,7 +76,7 @@ class CrlIndex:
                 try:
                     crls[path] = self._load(path)
                     rejected.pop(path, None)
-                except (ValueError, OSError) as exc:
+                except (ValueError, TypeError, OSError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
                     crls.pop(path, None)
                     rejected[path] = str(exc)
                     log.warning("CRL %s rejected: %s", path, exc)
@@ -92,6 +93,9 @@ class CrlIndex:
             aki = authority_key_identifier(crl)
             raise ValueError(f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) "
                              "is not a trusted root")
+        algorithm = crl.signature_hash_algorithm
+        if algorithm is not None and algorithm.name not in ("sha256", "sha384", "sha512"):
+            raise ValueError(f"CRL signed with {algorithm.name}, not an allowed hash")
         if not crl.is_signature_valid(anchor.certificate.public_key()):
             raise ValueError(f"signature does not verify against {anchor.label}")
         scope = None

@@ -12,7 +12,7 @@ import urllib.request
 
 from asn1crypto import keys
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -62,7 +62,12 @@ class OcspClient:
             return self._unavailable(f"OCSP response unparseable: {exc}")
         if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
             return self._unavailable(f"OCSP responder said {response.response_status.name}")
-        problem = _check_response(response, cert, issuer)
+        try:
+            problem = _check_response(response, cert, issuer)
+        except (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension) as exc:
+            # e.g. several SingleResponses (the single-response accessors raise) or an unreadable
+            # responder certificate: the answer is unusable, which is not the signature's fault
+            problem = f"OCSP response unusable: {exc}"
         if problem:
             return self._unavailable(problem)
         evidence = dict(source_kind="ocsp", source=self.url, this_update=response.this_update_utc,
