@@ -35,6 +35,10 @@ class LoadedCrl:
     entries: dict = dataclasses.field(repr=False, compare=False)  # serial -> (revocation time, reason)
 
 
+class UntrustedCrlIssuer(ValueError):
+    """A CRL from a CA outside this trust store: normal in a shared CRL directory, not an alarm."""
+
+
 class CrlIndex:
     def __init__(self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0,
                  clock=time.monotonic):
@@ -79,7 +83,8 @@ class CrlIndex:
                 except (ValueError, TypeError, OSError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
                     crls.pop(path, None)
                     rejected[path] = str(exc)
-                    log.warning("CRL %s rejected: %s", path, exc)
+                    log.log(logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
+                            "CRL %s rejected: %s", path, exc)
             self._install(crls, rejected, seen)
 
     def _load(self, path: str) -> LoadedCrl:
@@ -91,8 +96,8 @@ class CrlIndex:
         anchor = self.trust_store.issuer_of(crl)
         if anchor is None:
             aki = authority_key_identifier(crl)
-            raise ValueError(f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) "
-                             "is not a trusted root")
+            raise UntrustedCrlIssuer(f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) "
+                                     "is not a trusted root")
         algorithm = crl.signature_hash_algorithm
         if algorithm is not None and algorithm.name not in ("sha256", "sha384", "sha512"):
             raise ValueError(f"CRL signed with {algorithm.name}, not an allowed hash")
