@@ -111,3 +111,38 @@ def test_openapi_declares_the_api_header_on_writes(client):
     assert any(p["in"] == "header" and p["name"] == "X-Zairyu-Api" for p in put["parameters"])
     post_sig = doc["paths"]["/api/v1/signing-requests/{code}/signature"]["post"]
     assert not any(p["in"] == "header" for p in post_sig["parameters"])
+
+
+def test_api_registration_withdrawal_and_inbox(client, rt):
+    r = client.post("/api/v1/registrations", json={"email": "api@example.jp", "language": "vi"}, headers=API)
+    assert r.status_code == 201
+    code = r.json["code"]
+    content = base64.b64decode(client.get(f"/api/v1/signing-requests/{code}").json["content_b64"])
+    done = client.post(f"/api/v1/signing-requests/{code}/signature", headers=API,
+                       json={"signature_b64": base64.b64encode(fake_signature(content, "silva")).decode()})
+    assert done.json["ok"] is True
+    assert outbox_events(rt, "applicant.email_verification_requested")[-1]["payload"]["language"] == "vi"
+    register(client, rt)
+    draft = client.post("/api/v1/drafts", json={"procedure": "extension", "fields": worker_fields()}, headers=API).json
+    client.post(f"/api/v1/drafts/{draft['id']}/attachments", headers=API, content_type="multipart/form-data",
+                data={"kind": "photo", "file": (io.BytesIO(jpeg()), "me.jpg")})
+    code = client.post(f"/api/v1/drafts/{draft['id']}/signing-requests", json={"idempotency_key": str(uuid.uuid4())},
+                       headers=API).json["code"]
+    content = base64.b64decode(client.get(f"/api/v1/signing-requests/{code}").json["content_b64"])
+    app_id = client.post(f"/api/v1/signing-requests/{code}/signature", headers=API, json={
+        "signature_b64": base64.b64encode(fake_signature(content, "nguyen")).decode()}).json["application_id"]
+    w = client.post(f"/api/v1/applications/{app_id}/withdrawal", json={"message": "leaving"}, headers=API)
+    assert w.status_code == 201
+    content = base64.b64decode(client.get(f"/api/v1/signing-requests/{w.json['code']}").json["content_b64"])
+    assert b'"kind"' not in content and b"withdrawal" in content
+    client.post(f"/api/v1/signing-requests/{w.json['code']}/signature", headers=API,
+                json={"signature_b64": base64.b64encode(fake_signature(content, "nguyen")).decode()})
+    assert len(outbox_events(rt, "application.withdrawn")) == 1
+    assert client.post(f"/api/v1/applications/{app_id}/withdrawal", json={}, headers=API).status_code == 409
+    assert client.get("/api/v1/inbox").json == []
+
+
+def test_login_is_rate_limited(client):
+    statuses = [client.post("/login", data={"email": "x@example.jp", "password": "nope nope nope"}).status_code
+                for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429

@@ -112,13 +112,33 @@ class DocumentsAnswer(Schema):
 API_HEADER = {"in": "header", "name": "X-Zairyu-Api", "required": True, "schema": {"type": "string", "enum": ["1"]}}
 
 
+class SignedActionIn(Schema):
+    message = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class RegistrationIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    language = fields.String(load_default="ja", validate=validate.OneOf(["ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne"]))
+
+
+class NoticeOut(Schema):
+    id = fields.String(required=True)
+    application_id = fields.String(allow_none=True)
+    notice_type = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+
+
 def build_spec() -> dict:
     spec = APISpec(title="Zairyu intake API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Applicant operations. Session cookie auth (POST /api/v1/session); "
                                         "state-changing calls need the header X-Zairyu-Api: 1."})
     for schema in (Error, SigningRequest, SignatureIn, SigningResult, Login, EligibilityIn, EligibilityOut, DraftIn,
-                   DraftOut, SubmitIn, ApplicationOut, ReceiptStatus, DocumentsAnswer):
+                   DraftOut, SubmitIn, ApplicationOut, ReceiptStatus, DocumentsAnswer, SignedActionIn, RegistrationIn,
+                   NoticeOut):
         spec.components.schema(schema.__name__, schema=schema)
 
     def op(summary, request=None, response=None, status="200", params=()):
@@ -164,6 +184,14 @@ def build_spec() -> dict:
     spec.path("/api/v1/applications/{application_id}/documents/{request_id}", operations={
         "post": op("Answer a request for documents (after uploading with request_id)", "DocumentsAnswer",
                    params=("application_id", "request_id"))})
+    for action in ("correction", "withdrawal"):
+        spec.path(f"/api/v1/applications/{{application_id}}/{action}", operations={
+            "post": op(f"Signing code for a signed {action} (open applications only)", "SignedActionIn", "SigningResult",
+                       "201", params=("application_id",))})
+    spec.path("/api/v1/registrations", operations={
+        "post": op("Start registration with the card: signing code for the registration statement", "RegistrationIn",
+                   "SigningResult", "201")})
+    spec.path("/api/v1/inbox", operations={"get": op("My notices", response={"type": "array", "items": "NoticeOut"})})
     spec.path("/api/v1/receipts/{receipt_number}", operations={
         "get": op("Public: is this receipt number a pending application?", response="ReceiptStatus", params=("receipt_number",))})
     return spec.to_dict()

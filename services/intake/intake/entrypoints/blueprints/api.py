@@ -18,7 +18,7 @@ from intake.application.common import normalise_code, today_jst
 from intake.domain import fees, form, normalise, procedures
 
 from .. import api_schemas as s
-from ..limits import LOGIN, PUBLIC_LOOKUP, SIGNER, limiter
+from ..limits import LOGIN, PUBLIC_LOOKUP, REGISTER, SIGNER, limiter
 from ..messages import message
 from ..web_support import log_in, log_out, login_required, person, runtime, tx
 
@@ -256,6 +256,43 @@ def answer_documents(application_id, request_id):
     except following.FollowError as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(ok=True)
+
+
+@bp.post("/applications/<application_id>/correction", defaults={"action": "correction"})
+@bp.post("/applications/<application_id>/withdrawal", defaults={"action": "withdrawal"})
+@login_required
+def signed_action(application_id, action):
+    """A signing code for a correction request or a withdrawal (then redeemed like any other code)."""
+    data = _load(s.SignedActionIn)
+    try:
+        with tx() as db:
+            code = following.start_signed_action(runtime(), db, person(db), application_id, action, data["message"])
+    except following.FollowError as exc:
+        return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
+    return jsonify(code=code, status="pending"), 201
+
+
+@bp.post("/registrations")
+@limiter.limit(REGISTER)
+def registration():
+    """Start registering with the card: returns the signing code for the registration statement."""
+    data = _load(s.RegistrationIn)
+    try:
+        with tx() as db:
+            code = accounts.start_registration(runtime(), db, data["email"], data["language"])
+    except accounts.AccountError as exc:
+        return _error(exc.key, 422)
+    return jsonify(code=code, status="pending"), 201
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    with tx() as db:
+        rows = following.inbox(db, g.applicant_id)
+    return jsonify([s.NoticeOut().dump({"id": n.id, "application_id": n.application_id, "notice_type": n.notice_type,
+                                        "subject": n.subject, "body": n.body, "created_at": n.created_at,
+                                        "read": n.read_at is not None}) for n in rows])
 
 
 @bp.get("/receipts/<receipt_number>")
