@@ -56,6 +56,9 @@ def test_submit_publishes_and_consumers_follow_on_real_servers(tmp_path):
                 wait_until(lambda: conn.execute(sa.select(sa.func.count()).select_from(notices)).scalar() == 1,
                            message="notice stored")
             assert application_row(rt, app_id).status == "received"
+            page = client.get(f"/applications/{app_id}", headers={"Accept-Language": "en"})
+            assert page.status_code == 200 and "NGY-2026-42" in page.data.decode()  # timeline + expected time on PG
+            assert client.get(f"/applications/{app_id}/fee-slip.pdf").status_code == 200
             assert len(outbox_events(rt, "application.submitted")) == 1
         finally:
             rt.stop()
