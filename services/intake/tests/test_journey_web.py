@@ -150,3 +150,15 @@ def test_password_reset_by_link(client, rt):
     client.post("/logout")
     again = client.post(f"/login/reset/{token}", data={"password": "x" * 12, "password_again": "x" * 12})
     assert again.status_code == 200 and "invalid or has expired" in again.data.decode()
+
+
+def test_password_reset_ends_other_sessions(app, rt):
+    thief, owner = app.test_client(), app.test_client()
+    register(thief, rt)  # the "thief" holds a session from before the reset
+    assert thief.get("/applications").status_code == 200
+    owner.post("/login/reset", data={"email": "an@example.jp"})
+    token = outbox_events(rt, "applicant.password_reset_requested")[-1]["payload"]["reset_url"].rsplit("/", 1)[1]
+    new = "a brand new passphrase"
+    owner.post(f"/login/reset/{token}", data={"password": new, "password_again": new})
+    assert thief.get("/applications").status_code == 302  # logged out
+    assert login(owner, password=new).status_code == 302 and owner.get("/applications").status_code == 200

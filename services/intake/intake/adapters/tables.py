@@ -35,6 +35,8 @@ applicants = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("totp_secret", EncryptedText(), nullable=True),
     sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    # Bumped by a password change or reset: sessions carrying an older epoch are no longer valid.
+    sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("locked_until", _TS(), nullable=True),
     sa.Column("created_at", _TS(), nullable=False),
 )

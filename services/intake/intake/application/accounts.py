@@ -144,6 +144,10 @@ def _use_token(session, value: str, purpose: str) -> str:
     return row.applicant_id
 
 
+def session_epoch(session, applicant_id: str) -> int | None:
+    return session.execute(sa.select(applicants.c.session_epoch).where(applicants.c.id == applicant_id)).scalar()
+
+
 def get(session, applicant_id: str):
     return session.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
 
@@ -173,7 +177,8 @@ def set_password(runtime, session, value: str, password: str, purpose: str = "se
     person = get(session, applicant_id)
     first_time = person.password_hash is None
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(
-        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None))
+        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None,
+        session_epoch=applicants.c.session_epoch + 1))
     if first_time:
         runtime.stage(session, new_event("applicant.registered", {
             "applicant_id": applicant_id, "email": person.email, "language": person.language,

@@ -15,6 +15,7 @@ from zairyu_shared.web import broker_check, create_base_app, database_check
 from . import gate, labels
 from .limits import limiter
 from .messages import message
+from .web_support import applicant_id
 
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "vi": "Tiếng Việt", "zh_Hans": "简体中文", "ko": "한국어",
                   "pt_BR": "Português (Brasil)", "tl": "Tagalog", "ne": "नेपाली"}
@@ -99,7 +100,7 @@ def create_app(runtime=None):
     def _globals():
         return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
                 "label": labels.label, "status_names": statuses.BY_CODE,
-                "logged_in": bool(session.get("applicant_id"))}
+                "logged_in": bool(applicant_id())}
 
     @app.after_request
     def _remember_language(response):

@@ -29,6 +29,8 @@ def log_in(applicant_id: str, *, pending_totp: bool = False) -> None:
     if lang:
         session["lang"] = lang
     session["pending" if pending_totp else "applicant_id"] = applicant_id
+    with tx() as db:
+        session["epoch"] = accounts.session_epoch(db, applicant_id)
 
 
 def log_out() -> None:
@@ -36,7 +38,17 @@ def log_out() -> None:
 
 
 def applicant_id() -> str | None:
-    return session.get("applicant_id")
+    """The logged-in applicant, if the session is still valid (no password change since it began)."""
+    who = session.get("applicant_id")
+    if not who:
+        return None
+    if "checked_epoch" not in g:
+        with tx() as db:
+            g.checked_epoch = accounts.session_epoch(db, who)
+    if g.checked_epoch is None or g.checked_epoch != session.get("epoch"):
+        session.clear()
+        return None
+    return who
 
 
 def login_required(view):
