@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from signing.adapters.trust_store import TrustStore
+from signing.domain.cert_fields import fields, general_names_key
 from signing.domain.keyids import authority_key_identifier
 from signing.domain.verdict import RevocationEvidence
 
@@ -29,7 +30,7 @@ CRL_SUFFIXES = {".crl", ".der", ".pem"}
 class LoadedCrl:
     path: str
     issuer_key_id: bytes
-    scope: str | None  # issuingDistributionPoint full name (partitioned CRL), None for a full CRL
+    scope: tuple | None  # issuingDistributionPoint full name (partitioned CRL), None for a full CRL
     this_update: dt.datetime
     next_update: dt.datetime | None
     entries: dict = dataclasses.field(repr=False, compare=False)  # serial -> (revocation time, reason)
@@ -50,7 +51,7 @@ class CrlIndex:
         self._stamps: dict[str, tuple[float, int]] = {}
         self._crls: dict[str, LoadedCrl] = {}
         self._revoked: dict[tuple[bytes, int], tuple[dt.datetime, str | None]] = {}
-        self._by_scope: dict[tuple[bytes, str | None], LoadedCrl] = {}
+        self._by_scope: dict[tuple[bytes, tuple | None], LoadedCrl] = {}
         self.rejected: dict[str, str] = {}  # path -> why it was not accepted
         self._next_scan = 0.0
         self.refresh(force=True)
@@ -120,7 +121,7 @@ class CrlIndex:
         return LoadedCrl(path, anchor.key_id, scope, crl.last_update_utc, crl.next_update_utc, revoked)
 
     def _install(self, crls: dict[str, LoadedCrl], rejected: dict[str, str], stamps) -> None:
-        by_scope: dict[tuple[bytes, str | None], LoadedCrl] = {}
+        by_scope: dict[tuple[bytes, tuple | None], LoadedCrl] = {}
         for c in crls.values():
             key = (c.issuer_key_id, c.scope)
             if key not in by_scope or by_scope[key].this_update < c.this_update:
@@ -155,15 +156,10 @@ class CrlIndex:
         return RevocationEvidence(status="good", **evidence)
 
     def _covering_crl(self, cert: x509.Certificate, issuer_key_id: bytes) -> LoadedCrl | None:
-        try:
-            dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-            for dp in dps:
-                if dp.full_name:
-                    crl = self._by_scope.get((issuer_key_id, _names_key(dp.full_name)))
-                    if crl is not None:
-                        return crl
-        except x509.ExtensionNotFound:
-            pass
+        for scope in fields(cert).crl_scopes:
+            crl = self._by_scope.get((issuer_key_id, scope))
+            if crl is not None:
+                return crl
         return self._by_scope.get((issuer_key_id, None))
 
     @property
@@ -171,13 +167,5 @@ class CrlIndex:
         return list(self._crls.values())
 
 
-def _names_key(names) -> str | None:
-    if not names:
-        return None
-    parts = []
-    for n in names:
-        if isinstance(n, x509.DirectoryName):
-            parts.append("dn:" + n.value.rfc4514_string())
-        else:
-            parts.append(f"{type(n).__name__}:{n.value}")
-    return "|".join(sorted(parts))
+def _names_key(names) -> tuple | None:
+    return general_names_key(names) if names else None

@@ -18,6 +18,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from signing.domain.cert_fields import fields
+from signing.domain.der import (CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, INTEGER, OCTET_STRING, SEQUENCE, SET,  # noqa: F401
+                                 Tlv as _Tlv, children as _children, integer as _int, oid as _oid, want as _want)
 from signing.domain.profiles import check_hash_name, hash_by_name
 from signing.domain.verdict import Reason, VerificationFailure
 
@@ -70,81 +73,6 @@ OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 OID_DATA = "1.2.840.113549.1.7.1"
 ATTRIBUTES = {"1.2.840.113549.1.9.3": "content_type", "1.2.840.113549.1.9.4": "message_digest",
               "1.2.840.113549.1.9.5": "signing_time", "1.2.840.113549.1.9.16.2.47": "signing_certificate_v2"}
-
-
-class _Tlv(tuple):
-    """(class, tag, header, body) of one DER element."""
-
-    @property
-    def cls(self):
-        return self[0]
-
-    @property
-    def tag(self):
-        return self[1]
-
-    @property
-    def body(self):
-        return self[3]
-
-    @property
-    def raw(self):
-        return self[2] + self[3]
-
-    @property
-    def ident(self):
-        """The whole identifier octet: class, constructed bit and tag."""
-        return self[2][0]
-
-
-def _children(contents: bytes) -> list[_Tlv]:
-    """Split DER contents into elements. Single-byte tags and definite lengths only (DER)."""
-    out, pointer, end = [], 0, len(contents)
-    while pointer < end:
-        if end - pointer < 2:
-            raise ValueError("truncated DER element")
-        first = contents[pointer]
-        if first & 0x1F == 0x1F:
-            raise ValueError("multi-byte tags are not used in CMS")
-        length = contents[pointer + 1]
-        start = pointer + 2
-        if length & 0x80:
-            count = length & 0x7F
-            if count == 0 or count > 4:
-                raise ValueError("indefinite or oversized length where DER is required")
-            length = int.from_bytes(contents[start:start + count], "big")
-            if length < 0x80 or contents[start] == 0:
-                raise ValueError("length not in its shortest form (DER)")
-            start += count
-        stop = start + length
-        if stop > end:
-            raise ValueError("DER element runs past its container")
-        out.append(_Tlv((first >> 6, first & 0x1F, contents[pointer:start], contents[start:stop])))
-        pointer = stop
-    return out
-
-
-SEQUENCE, SET, INTEGER, OCTET_STRING, NULL = 0x30, 0x31, 0x02, 0x04, 0x05
-CONTEXT_0, CONTEXT_1, CONTEXT_0_PRIMITIVE = 0xA0, 0xA1, 0x80
-
-
-def _want(tlv: _Tlv, ident: int, what: str) -> _Tlv:
-    if tlv.ident != ident:
-        raise ValueError(f"{what}: unexpected element 0x{tlv.ident:02x}")
-    return tlv
-
-
-def _oid(tlv: _Tlv) -> str:
-    return _dotted(_want(tlv, 0x06, "OID").raw)
-
-
-@functools.lru_cache(maxsize=1024)
-def _dotted(raw: bytes) -> str:
-    return core.ObjectIdentifier.load(raw).dotted
-
-
-def _int(tlv: _Tlv) -> int:
-    return int.from_bytes(_want(tlv, INTEGER, "INTEGER").body, "big", signed=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -297,11 +225,8 @@ def _find_signer(sid: _Tlv, certs: list[x509.Certificate]) -> x509.Certificate:
                 return c
     elif sid.cls == 2 and sid.tag == 0:  # [0] subjectKeyIdentifier
         for c in certs:
-            try:
-                if c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == sid.body:
-                    return c
-            except x509.ExtensionNotFound:
-                continue
+            if fields(c).key_id == sid.body:
+                return c
     raise _malformed("the signer's certificate is not included in the SignedData")
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from asn1crypto import core
 from cryptography import x509
 
+from signing.domain.cert_fields import fields
 from signing.domain.verdict import Reason, VerificationFailure
 
 ARC = "1.2.392.200149.8.5.5"
@@ -82,16 +83,12 @@ EMPTY = HolderAttributes()
 @functools.lru_cache(maxsize=4096)  # certificates are immutable; the same card signs again and again
 def holder_attributes(cert: x509.Certificate) -> HolderAttributes:
     """Decode the JPKI holder attributes; empty when the certificate carries none (auth certs)."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return HolderAttributes()
     found: dict[str, object] = {}
     try:
-        for other in san.get_values_for_type(x509.OtherName):
-            field = FIELDS.get(other.type_id.dotted_string)
+        for type_id, value in fields(cert).other_names:
+            field = FIELDS.get(type_id)
             if field:
-                found[field] = decode_other_name_value(other.value)
+                found[field] = decode_other_name_value(value)
         raw_dob = found.pop("date_of_birth_raw", None)
         if raw_dob is not None:
             found["date_of_birth"], found["era"] = decode_date_of_birth(str(raw_dob))

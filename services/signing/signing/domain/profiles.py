@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from signing.domain.cert_fields import fields
 from signing.domain.verdict import Reason, VerificationFailure
 
 # J-LIS certificate policy OIDs (jpki-card.md). The test environment uses ".0.20" for signatures;
@@ -71,41 +72,30 @@ def check_end_entity(cert: x509.Certificate, profile: Profile) -> None:
     """Raise VerificationFailure unless the leaf fits the profile."""
     check_key_strength(cert.public_key(), "end-entity key")
     check_certificate_algorithm(cert, "end-entity certificate")
-    try:
-        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-        if bc.ca:
-            raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity certificate has basicConstraints cA=TRUE")
-    except x509.ExtensionNotFound:
-        pass
-    try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        raise VerificationFailure(Reason.WRONG_KEY_USAGE, "keyUsage extension missing") from None
-    if ku.key_cert_sign or ku.crl_sign:
+    f = fields(cert)
+    if f.is_ca:
+        raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity certificate has basicConstraints cA=TRUE")
+    if f.key_usage is None:
+        raise VerificationFailure(Reason.WRONG_KEY_USAGE, "keyUsage extension missing")
+    if f.key_usage & {"key_cert_sign", "crl_sign"}:
         raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity keyUsage allows certificate or CRL signing")
-    missing = sorted(u for u in profile.key_usage if not getattr(ku, u))
+    missing = sorted(profile.key_usage - f.key_usage)
     if missing:
         raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"keyUsage lacks {', '.join(missing)} ({profile.name})")
     if profile.extended_key_usage:
-        try:
-            eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except x509.ExtensionNotFound:
-            raise VerificationFailure(Reason.WRONG_KEY_USAGE, "extendedKeyUsage missing") from None
-        present = {o.dotted_string for o in eku}
-        if not profile.extended_key_usage <= present:
-            need = ", ".join(sorted(profile.extended_key_usage - present))
+        if f.extended_key_usage is None:
+            raise VerificationFailure(Reason.WRONG_KEY_USAGE, "extendedKeyUsage missing")
+        if not profile.extended_key_usage <= f.extended_key_usage:
+            need = ", ".join(sorted(profile.extended_key_usage - f.extended_key_usage))
             raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"extendedKeyUsage lacks {need}")
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies)
-    except x509.ExtensionNotFound:
-        raise VerificationFailure(Reason.WRONG_POLICY, "certificatePolicies missing") from None
-    if profile.policy_critical and not ext.critical:
+    if f.policies is None:
+        raise VerificationFailure(Reason.WRONG_POLICY, "certificatePolicies missing")
+    if profile.policy_critical and not f.policies_critical:
         raise VerificationFailure(Reason.WRONG_POLICY, "certificatePolicies is not marked critical")
-    asserted = {p.policy_identifier.dotted_string for p in ext.value}
-    if not asserted & profile.policies:
+    if not f.policies & profile.policies:
         raise VerificationFailure(
             Reason.WRONG_POLICY,
-            f"policy {', '.join(sorted(asserted)) or '(none)'} is not {' or '.join(sorted(profile.policies))}",
+            f"policy {', '.join(sorted(f.policies)) or '(none)'} is not {' or '.join(sorted(profile.policies))}",
         )
 
 

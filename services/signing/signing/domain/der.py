@@ -1,0 +1,86 @@
+"""A small strict DER reader: single-byte tags, definite shortest-form lengths.
+
+asn1crypto re-encodes what it parses and cryptography decodes every extension into Python
+objects; on the verification hot path both cost more than the check itself, so the few
+structures we read are walked here directly.
+"""
+from __future__ import annotations
+
+import functools
+
+from asn1crypto import core
+
+
+class Tlv(tuple):
+    """(class, tag, header, body) of one DER element."""
+
+    @property
+    def cls(self):
+        return self[0]
+
+    @property
+    def tag(self):
+        return self[1]
+
+    @property
+    def body(self):
+        return self[3]
+
+    @property
+    def raw(self):
+        return self[2] + self[3]
+
+    @property
+    def ident(self):
+        """The whole identifier octet: class, constructed bit and tag."""
+        return self[2][0]
+
+
+def children(contents: bytes) -> list[Tlv]:
+    """Split DER contents into elements. Single-byte tags and definite lengths only (DER)."""
+    out, pointer, end = [], 0, len(contents)
+    while pointer < end:
+        if end - pointer < 2:
+            raise ValueError("truncated DER element")
+        first = contents[pointer]
+        if first & 0x1F == 0x1F:
+            raise ValueError("multi-byte tags are not used here")
+        length = contents[pointer + 1]
+        start = pointer + 2
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 4:
+                raise ValueError("indefinite or oversized length where DER is required")
+            length = int.from_bytes(contents[start:start + count], "big")
+            if length < 0x80 or contents[start] == 0:
+                raise ValueError("length not in its shortest form (DER)")
+            start += count
+        stop = start + length
+        if stop > end:
+            raise ValueError("DER element runs past its container")
+        out.append(Tlv((first >> 6, first & 0x1F, contents[pointer:start], contents[start:stop])))
+        pointer = stop
+    return out
+
+
+SEQUENCE, SET, INTEGER, OCTET_STRING, NULL = 0x30, 0x31, 0x02, 0x04, 0x05
+CONTEXT_0, CONTEXT_1, CONTEXT_0_PRIMITIVE = 0xA0, 0xA1, 0x80
+
+
+def want(tlv: Tlv, ident: int, what: str) -> Tlv:
+    if tlv.ident != ident:
+        raise ValueError(f"{what}: unexpected element 0x{tlv.ident:02x}")
+    return tlv
+
+
+def oid(tlv: Tlv) -> str:
+    return _dotted(want(tlv, 0x06, "OID").raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dotted(raw: bytes) -> str:
+    return core.ObjectIdentifier.load(raw).dotted
+
+
+def integer(tlv: Tlv) -> int:
+    return int.from_bytes(want(tlv, INTEGER, "INTEGER").body, "big", signed=True)
