@@ -11,7 +11,7 @@ from intake.domain import canonical, timeline
 from zairyu_shared.events import new_event
 
 from . import signing_requests
-from .common import aware, new_id, now
+from .common import JST, aware, new_id, now
 
 
 class FollowError(Exception):
@@ -105,8 +105,10 @@ def public_status(session, receipt_number: str) -> dict | None:
                           .where(applications.c.receipt_number == receipt_number)).first()
     if row is None:
         return None
+    since = aware(row.received_at)
     return {"pending": timeline.is_open(row.status) or row.status == "withdrawal_requested",
-            "since": aware(row.received_at), "procedure": row.procedure, "bureau": row.bureau,
+            "since": since, "since_date": since.astimezone(JST).date() if since else None,  # the Japanese calendar day
+            "procedure": row.procedure, "bureau": row.bureau,
             "closed": row.status in timeline.TERMINAL or row.status in ("approved", "card_issued", "card_dispatched")}
 
 

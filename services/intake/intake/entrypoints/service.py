@@ -19,5 +19,7 @@ definition = ServiceDefinition(
     create_app=create_app,
     handlers=HANDLERS,
     seed_demo=seed_demo,
+    # Embedded run: attachments live with the rest of the demo data, not in the working directory.
+    demo_environment=lambda demo_dir: {"ZAIRYU_INTAKE_STORE": str(Path(demo_dir) / "intake-store")},
     web_port=8000,
 )

@@ -96,6 +96,13 @@ def create_app(runtime=None):
         app.register_blueprint(bp)
     csrf.exempt(BLUEPRINTS[-1])  # the JSON API: custom-header check instead (see blueprints/api.py)
 
+    @app.template_filter("jst")
+    def _jst(value, fmt="%Y-%m-%d %H:%M"):
+        """Times as the applicant lives them: Japan time, whatever the server's zone."""
+        from intake.application.common import JST, aware
+
+        return aware(value).astimezone(JST).strftime(fmt) if value else ""
+
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
