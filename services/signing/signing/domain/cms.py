@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from signing.domain.cert_fields import fields
-from signing.domain.der import (CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, INTEGER, OCTET_STRING, SEQUENCE, SET,  # noqa: F401
+from signing.domain.der import (CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, OCTET_STRING, SEQUENCE, SET,
                                  Tlv as _Tlv, children as _children, integer as _int, oid as _oid, want as _want)
 from signing.domain.profiles import check_hash_name, hash_by_name
 from signing.domain.verdict import Reason, VerificationFailure
