@@ -162,3 +162,10 @@ def test_password_reset_ends_other_sessions(app, rt):
     owner.post(f"/login/reset/{token}", data={"password": new, "password_again": new})
     assert thief.get("/applications").status_code == 302  # logged out
     assert login(owner, password=new).status_code == 302 and owner.get("/applications").status_code == 200
+
+
+def test_embedded_signing_page_points_to_the_demo_signer(client, rt):
+    code = code_from(client.post("/register", data={"email": "demo@example.jp"}))
+    page = client.get(f"/sign/{code}").data.decode()
+    assert code in page and "/demo/sign" in page
+    assert f"http://intake.test/api/v1/signing-requests/{code}" in page

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, session, url_for
 from intake.application import signing_requests
 from intake.domain import canonical
 
-from ..web_support import tx
+from ..web_support import runtime, tx
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 
@@ -30,9 +30,14 @@ def wait(code):
     if status == "done":
         return redirect(_after(row.purpose, result))
     content = base64.b64decode(row.content)
+    settings = runtime().settings
+    demo = None
+    if settings.embedded:  # the embedded demo has no card reader: signing's demo page signs with the DEMO card
+        demo = {"page": settings.signing_url.rstrip("/") + "/demo/sign",
+                "request_url": settings.public_url.rstrip("/") + url_for("api.signing_request", code=code)}
     return render_template("sign_wait.html", code=code, purpose=row.purpose, status=status, result=result,
                            digest=canonical.digest_display(content), description=row.description,
-                           content_b64=row.content, expires_at=row.expires_at)
+                           content_b64=row.content, expires_at=row.expires_at, demo=demo)
 
 
 def _after(purpose: str, result: dict) -> str:
