@@ -65,8 +65,15 @@ def _intake_session(app) -> dict:
         "holder_lookup": uuid.uuid4().hex, "created_at": now, "failed_logins": 0})
     with runtime.engine.begin() as conn:
         conn.execute(applicants.insert().values(**row))
-    serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"applicant_id": applicant_id, "_permanent": True})
+    # intake's own log_in() writes the session (whatever it holds: applicant, epoch, ...).
+    from flask import session as flask_session
+
+    from intake.entrypoints.web_support import log_in
+
+    with app.test_request_context("/"):
+        log_in(applicant_id)
+        contents = dict(flask_session)
+    cookie = app.session_interface.get_signing_serializer(app).dumps(contents)
     client = app.test_client()
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     created = client.post("/api/v1/drafts", json={"procedure": "extension"}, headers={"X-Zairyu-Api": "1"},
