@@ -300,7 +300,7 @@ for _spec in [
     EventSpec("application.correction_requested", 1, ApplicationCorrectionRequested, "intake", ("review",), "The applicant sent a signed correction request."),
     EventSpec("application.withdrawn", 1, ApplicationWithdrawn, "intake", ("review", "notify"), "The applicant withdrew the application (signed)."),
     EventSpec("signature.verified", 1, SignatureVerified, "signing", ("review", "intake"), "The application's signature and certificate are trusted."),
-    EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify"), "The signature or certificate failed verification."),
+    EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify", "review"), "The signature or certificate failed verification."),
     EventSpec("application.received", 1, ApplicationReceived, "review", ("intake", "notify"), "The bureau accepted the case: official receipt number."),
     EventSpec("application.examination_started", 1, ApplicationExaminationStarted, "review", ("intake",), "An examiner started the examination."),
     EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
