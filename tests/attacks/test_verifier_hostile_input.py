@@ -113,7 +113,7 @@ def test_the_unmutated_signature_is_valid(attack_verifier, real_signature):
     assert len(tlv_headers(der)) > 50 and len(oid_positions(der)) > 10
 
 
-@attack_settings(60)
+@attack_settings(180)
 @given(garbage=st.binary(max_size=3000))
 @example(b"")
 @example(b"\x30")
@@ -131,7 +131,7 @@ def test_pem_armour_around_bad_base64_is_rejected(attack_verifier, body):
     assert_rejected(attack_verifier.verify_cms(b"c", pem), Reason.MALFORMED)
 
 
-@attack_settings(40)
+@attack_settings(120)
 @given(body=st.binary(max_size=300), width=st.integers(4, 76), text=st.text(max_size=120),
        as_text=st.booleans())
 def test_pem_armour_around_random_der_or_text_is_rejected(attack_verifier, body, width, text, as_text):
@@ -141,7 +141,7 @@ def test_pem_armour_around_random_der_or_text_is_rejected(attack_verifier, body,
     assert_rejected(attack_verifier.verify_cms(b"c", pem), Reason.MALFORMED)
 
 
-@attack_settings(60)
+@attack_settings(180)
 @given(data=st.data())
 def test_truncated_signature_is_rejected(attack_verifier, real_signature, data):
     content, der = real_signature
@@ -149,7 +149,7 @@ def test_truncated_signature_is_rejected(attack_verifier, real_signature, data):
     assert_rejected(attack_verifier.verify_cms(content, der[:cut]), Reason.MALFORMED)
 
 
-@attack_settings(80)
+@attack_settings(240)
 @given(data=st.data())
 def test_bit_flips_never_crash(attack_verifier, real_signature, data):
     content, der = real_signature
@@ -161,7 +161,7 @@ def test_bit_flips_never_crash(attack_verifier, real_signature, data):
     assert_clean(attack_verifier.verify_cms(content, bytes(mutated)))
 
 
-@attack_settings(40)
+@attack_settings(120)
 @given(data=st.data())
 def test_bit_flips_in_signed_parts_are_rejected(attack_verifier, real_signature, data):
     """Any flip in the signed attributes or the signature value must invalidate the signature."""
@@ -181,7 +181,7 @@ HOSTILE_LENGTHS = [b"\x80", b"\x81\x00", b"\x84\xff\xff\xff\xff", b"\x88" + b"\x
                    b"\x89" + b"\x01" + b"\x00" * 8, b"\xff", b"\x00", b"\x82\x00\x01"]
 
 
-@attack_settings(80)
+@attack_settings(240)
 @given(data=st.data())
 def test_mutated_asn1_lengths_never_crash(attack_verifier, real_signature, data):
     content, der = real_signature
@@ -197,7 +197,7 @@ def test_mutated_asn1_lengths_never_crash(attack_verifier, real_signature, data)
     assert_clean(attack_verifier.verify_cms(content, mutated))
 
 
-@attack_settings(60)
+@attack_settings(180)
 @given(data=st.data())
 def test_wrong_oids_are_rejected(attack_verifier, real_signature, data):
     """Any OID replaced by another of the same size (lengths stay consistent) is never accepted."""
@@ -264,7 +264,7 @@ def test_deeply_nested_unknown_signed_attribute_is_rejected(attack_verifier, rea
     assert_rejected(verdict)  # the signature no longer covers the attributes (or they are unreadable)
 
 
-@attack_settings(30)
+@attack_settings(90)
 @given(when=st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
        raw=st.sampled_from([b"00000101000000Z", b"20230230000000Z", b"99991231235960Z", b"2023",
                             b"20231301000000Z", b"20230101246000Z", b"\xff\xfe000000000000Z"]))
@@ -368,7 +368,7 @@ def test_date_of_birth_with_non_ascii_digits_is_rejected(attack_verifier, attack
     assert_rejected(attack_verifier.verify_certificate(reissue(attack_pki, holder, values)), Reason.MALFORMED)
 
 
-@attack_settings(40)
+@attack_settings(120)
 @given(raw=st.one_of(st.sampled_from(DOB_CASES),
                      st.text(alphabet="0123456789", min_size=9, max_size=9),
                      st.text(max_size=12)))
@@ -387,7 +387,7 @@ def test_date_of_birth_codes(attack_verifier, attack_pki, raw):
 NON_UTF8 = [b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe3\x81", b"\xc0\xaf"]
 
 
-@attack_settings(40)
+@attack_settings(120)
 @given(field=st.sampled_from([1, 2, 3, 4, 5, 6]),
        value=st.one_of(
            st.sampled_from(NON_UTF8).map(utf8),  # non-UTF-8 bytes in a UTF8String
@@ -428,7 +428,7 @@ def _raw_dob(value: bytes) -> str:
     return loaded.native
 
 
-@attack_settings(20)
+@attack_settings(60)
 @given(oids=st.lists(st.sampled_from([f"{ha.ARC}.{i}" for i in range(0, 9)] + ["1.2.392.200149.8.5.5",
                                                                               "2.5.4.3", "1.2.3"]),
                      min_size=1, max_size=8))
@@ -439,7 +439,7 @@ def test_wrong_and_repeated_other_name_oids(attack_verifier, attack_pki, oids):
     assert_clean(verdict)
 
 
-@attack_settings(40)
+@attack_settings(120)
 @given(data=st.data())
 def test_flipped_certificate_bytes_never_crash(attack_verifier, attack_pki, data):
     """Bit flips in a real signature certificate: loading refuses it (ValueError) or the verdict says no."""
@@ -494,7 +494,7 @@ def real_token(pki) -> dict:
             "signature": base64.b64encode(b"\x00" * 256).decode()}
 
 
-@attack_settings(60)
+@attack_settings(180)
 @given(token=st.one_of(
     json_values,
     st.dictionaries(st.sampled_from(["format", "algorithm", "unverifiedCertificate", "signature", "x"]),
@@ -510,7 +510,7 @@ def test_hostile_auth_tokens_are_rejected(attack_verifier, attack_pki, token, or
     assert_rejected(attack_verifier.verify_auth_token(token, origin, nonce))
 
 
-@attack_settings(30)
+@attack_settings(90)
 @given(field=st.sampled_from(["unverifiedCertificate", "signature"]), data=st.data())
 def test_auth_token_with_mutated_parts_is_rejected(attack_verifier, attack_pki, field, data):
     token = real_token(attack_pki)
