@@ -50,8 +50,13 @@ def test_totp_second_factor(client, rt):
     assert first.headers["Location"].startswith("/login/totp")
     assert client.get("/applications").status_code == 302  # not logged in before the second factor
     assert "not correct" in client.post("/login/totp", data={"code": "123456"}).data.decode()
-    assert client.post("/login/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    code = pyotp.TOTP(secret).now()
+    assert client.post("/login/totp", data={"code": code}).status_code == 302
     assert client.get("/applications").status_code == 200
+    client.post("/logout")
+    login(client)
+    replay = client.post("/login/totp", data={"code": code})  # the same code again: refused
+    assert replay.status_code == 200 and "not correct" in replay.data.decode()
 
 
 def test_renewed_card_rebinds_the_same_person_and_refuses_another(client, rt):

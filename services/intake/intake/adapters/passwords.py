@@ -1,6 +1,9 @@
 """Password hashing (argon2id) and TOTP second factor."""
 from __future__ import annotations
 
+import hmac
+from datetime import datetime, timezone
+
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -51,9 +54,21 @@ def totp_uri(secret: str, account: str, issuer: str = "Zairyu") -> str:
 
 
 def totp_ok(secret: str | None, code: str) -> bool:
-    if not secret:
-        return False
-    return pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1)
+    return totp_step(secret, code) is not None
+
+
+def totp_step(secret: str | None, code: str, now: datetime | None = None) -> int | None:
+    """The time step the code belongs to (current one, or one either side for clock drift), else None."""
+    code = (code or "").strip()
+    if not secret or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = now or datetime.now(timezone.utc)
+    current = totp.timecode(now)
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 _DUMMY = _hasher.hash("not a password of anyone")

@@ -34,6 +34,7 @@ applicants = sa.Table(
     sa.Column("auth_subject", sa.String(200), nullable=True, unique=True),
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("totp_secret", EncryptedText(), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger(), nullable=True),  # the last accepted time step (no replay)
     sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
     # Bumped by a password change or reset: sessions carrying an older epoch are no longer valid.
     sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"),

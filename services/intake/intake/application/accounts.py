@@ -238,8 +238,15 @@ def password_login(runtime, session, email_raw: str, password: str):
 
 
 def check_totp(session, applicant_id: str, code: str) -> bool:
+    """A valid code, used once: a code already accepted (or an older one) is refused."""
     person = get(session, applicant_id)
-    return passwords.totp_ok(person.totp_secret, code)
+    step = passwords.totp_step(person.totp_secret, code)
+    if step is None or (person.totp_last_step is not None and step <= person.totp_last_step):
+        return False
+    done = session.execute(applicants.update().where(
+        applicants.c.id == applicant_id,
+        sa.or_(applicants.c.totp_last_step.is_(None), applicants.c.totp_last_step < step)).values(totp_last_step=step))
+    return done.rowcount == 1
 
 
 def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
