@@ -65,6 +65,7 @@ def decided(rt, app_id, applicant_id, outcome="approved"):
     emit(rt, "application.decided", "review", {
         "application_id": app_id, "applicant_id": applicant_id, "outcome": outcome, "procedure": "extension",
         "bundled": ["reentry"], "bureau": "tokyo", "fee_yen": 12000, "card_by_mail": True,
+        "granted_status": "engineer_humanities", "period_of_stay": "3 years", "explanation": "Approved as requested.",
         "decided_at": _now().isoformat()}, app_id)
 
 

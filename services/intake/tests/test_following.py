@@ -49,7 +49,8 @@ def test_timeline_follows_every_step_to_delivery(client, rt, submitted):
     wait_until(lambda: status_of(rt, app_id) == "card_delivered", message="delivered")
     page = client.get(f"/applications/{app_id}").data.decode()
     for text in ["Submitted", "Signature verified", "Received by the bureau", "Under examination", "Approved",
-                 "Card issued", "Card dispatched", "Card delivered", "TKY-2026-000123", "1234-5678-9012"]:
+                 "Card issued", "Card dispatched", "Card delivered", "TKY-2026-000123", "1234-5678-9012",
+                 "技術・人文知識・国際業務", "(3 years)", "Approved as requested."]:
         assert text in page, text
     api = client.get(f"/api/v1/applications/{app_id}").json
     assert [e["kind"] for e in api["timeline"]][:3] == ["submitted", "signature_verified", "received"]
