@@ -165,3 +165,21 @@ def test_expected_processing_time_from_decisions_here(client, rt, submitted):
                                                                            "samples": 5}
         assert following.expected_days(session, "extension", "osaka")["source"] == "official"
     assert "from 5 recent decisions" in client.get(f"/applications/{app_id}").data.decode()
+
+
+def test_documents_answered_through_the_api(client, rt, submitted):
+    from journey import API
+
+    applicant_id, app_id, _ = submitted
+    request_id = documents_requested(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
+    bad = client.post(f"/api/v1/applications/{app_id}/documents/{request_id}/attachments", headers=API,
+                      content_type="multipart/form-data", data={"file": (io.BytesIO(encrypted_pdf()), "t.pdf")})
+    assert bad.status_code == 400 and bad.json["error"] == "upload.pdf_encrypted"
+    ok = client.post(f"/api/v1/applications/{app_id}/documents/{request_id}/attachments", headers=API,
+                     content_type="multipart/form-data", data={"file": (io.BytesIO(pdf()), "t.pdf"), "kind": "tax_certificate"})
+    assert ok.status_code == 201
+    assert client.post(f"/api/v1/applications/{app_id}/documents/{request_id}", json={"message": "here"},
+                       headers=API).json == {"ok": True}
+    assert client.post(f"/api/v1/applications/{app_id}/documents/{request_id}", json={}, headers=API).status_code == 409
+    assert len(outbox_events(rt, "application.documents_submitted")) == 1

@@ -184,6 +184,14 @@ def build_spec() -> dict:
     spec.path("/api/v1/applications/{application_id}/documents/{request_id}", operations={
         "post": op("Answer a request for documents (after uploading with request_id)", "DocumentsAnswer",
                    params=("application_id", "request_id"))})
+    spec.path("/api/v1/applications/{application_id}/documents/{request_id}/attachments", operations={"post": {
+        "summary": "Upload a file answering a request for documents (multipart: file, kind)",
+        "parameters": [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
+                       for n in ("application_id", "request_id")] + [API_HEADER],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "stored"}, "400": {"description": "refused",
+                                                                "content": {"application/json": {"schema": "Error"}}}}}})
     for action in ("correction", "withdrawal"):
         spec.path(f"/api/v1/applications/{{application_id}}/{action}", operations={
             "post": op(f"Signing code for a signed {action} (open applications only)", "SignedActionIn", "SigningResult",

@@ -246,6 +246,26 @@ def application(application_id):
         return jsonify(_app_out(db, app, with_timeline=True))
 
 
+@bp.post("/applications/<application_id>/documents/<request_id>/attachments")
+@login_required
+def upload_for_request(application_id, request_id):
+    """A file answering a request for documents (multipart: file, kind); sent with the answer below."""
+    upload = request.files.get("file")
+    with tx() as db:
+        app = following.get(db, g.applicant_id, application_id)
+        if app is None or request_id not in {r.request_id for r in following.open_requests(db, app.id)}:
+            return _error("error.not_found", 404)
+    try:
+        if upload is None:
+            raise UploadRefused("upload.empty")
+        with tx() as db:
+            row = drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", "other"),
+                                          upload.filename, request_id=request_id)
+    except UploadRefused as exc:
+        return _error(exc.key, 400)
+    return jsonify(id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]), 201
+
+
 @bp.post("/applications/<application_id>/documents/<request_id>")
 @login_required
 def answer_documents(application_id, request_id):
