@@ -1,0 +1,346 @@
+"""Authorization matrix over every route of every service (issue 9, "Attacks").
+
+Every endpoint of every app is classified below; a route that is not gets the whole test red, so a
+new page or API has to be placed in the matrix before it ships. Then, on a populated platform
+(attack_support.World: applicant A with an application in Tokyo at every stage, B with nothing, every
+officer role in Tokyo and Osaka, a mailroom officer):
+
+* anonymous: only the PUBLIC/TOKEN routes answer 2xx; everything else is a redirect to sign-in or a 4xx
+  and never carries A's data;
+* applicant B vs A's application, draft, attachments, requests, notice, signing codes: 404 for every
+  read and write, lists without A's things, and nothing of A's changed (no event staged);
+* an Osaka officer of every role vs a Tokyo case: 404 on every case route, the queue without it;
+* role vs action: the bureau administrator has no case file, the auditor reads but never writes, an
+  examiner never confirms or takes another's case, a supervisor never confirms their own proposal;
+* separate accounts: a mailroom session means nothing to review and a review session nothing to the
+  mailroom, and neither's credentials sign in at the other.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from attack_support import API_HEADERS, World, cheap_password_hashing, csrf_token, fresh_ip, mailroom_client, runtime_of
+
+# -- the classification ---------------------------------------------------------------------------
+PUBLIC = "public"          # anyone; reveals nothing personal (pages, health, metrics, lookups by number)
+TOKEN = "token"            # anyone holding an unguessable one-time code/token from the URL
+APPLICANT = "applicant"    # a signed-in applicant, their own things only
+OFFICER = "officer"        # a signed-in bureau officer, their bureau only, per role
+MAILROOM = "mailroom"      # a signed-in mailroom officer
+INTERNAL = "internal"      # cluster network only (no Ingress route / peer-address check), never the public
+
+MATRIX = {
+    "intake": {
+        "public.home": PUBLIC, "public.language": PUBLIC, "public.verify": PUBLIC, "healthz": PUBLIC,
+        "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "api.openapi": PUBLIC,
+        "api.eligibility": PUBLIC, "api.receipt": PUBLIC, "api.registration": PUBLIC, "api.session_login": PUBLIC,
+        "auth.login": PUBLIC, "auth.card": PUBLIC, "auth.reset_request": PUBLIC, "register.start": PUBLIC,
+        "auth.totp": PUBLIC,  # only a password-checked "pending" session gets past it
+        "auth.logout": PUBLIC, "api.session_logout": PUBLIC, "signing.registered": PUBLIC,
+        "auth.reset": TOKEN, "register.password": TOKEN, "register.verify_email": TOKEN,
+        "api.signing_request": TOKEN, "api.post_signature": TOKEN, "signing.wait": TOKEN,
+        "auth.account": APPLICANT, "auth.link_card": APPLICANT, "auth.rebind": APPLICANT, "auth.totp_setup": APPLICANT,
+        "api.applications": APPLICANT, "api.application": APPLICANT, "api.signed_action": APPLICANT,
+        "api.answer_documents": APPLICANT, "api.upload_for_request": APPLICANT, "api.create_draft": APPLICANT,
+        "api.get_draft": APPLICANT, "api.save_draft": APPLICANT, "api.upload": APPLICANT,
+        "api.prepare_submission": APPLICANT, "api.inbox": APPLICANT, "api.signing_status": APPLICANT,
+        "status.applications": APPLICANT, "status.application": APPLICANT, "status.signed_action": APPLICANT,
+        "status.copy_pdf": APPLICANT, "status.submit_documents": APPLICANT, "status.upload_for_request": APPLICANT,
+        "status.fee_slip_pdf": APPLICANT, "status.receipt_pdf": APPLICANT, "status.inbox": APPLICANT,
+        "status.notice": APPLICANT, "apply.choose": APPLICANT, "apply.attachments": APPLICANT,
+        "apply.remove_attachment": APPLICANT, "apply.review": APPLICANT, "apply.sign": APPLICANT, "apply.step": APPLICANT,
+        "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT,
+        "attachments.own_file": APPLICANT,
+        "attachments.internal_file": INTERNAL,
+    },
+    "review": {
+        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "language": PUBLIC,
+        "auth.login": PUBLIC, "auth.logout": PUBLIC, "api.openapi": PUBLIC,
+        "index": OFFICER, "admin.officers": OFFICER, "admin.create": OFFICER, "admin.change": OFFICER,
+        "stats.processing_days_json": PUBLIC,  # aggregates only (intake's estimates); no case, no person
+        "admin.case_audit": OFFICER, "api.case": OFFICER, "api.queue": OFFICER,
+        "stats.page": OFFICER, "stats.export_csv": OFFICER, "cases.case": OFFICER, "cases.queue": OFFICER,
+        "cases.workload": OFFICER, "cases.acknowledge_withdrawal": OFFICER, "cases.assign": OFFICER,
+        "cases.attachment": OFFICER, "cases.claim": OFFICER, "cases.confirm": OFFICER,
+        "cases.correction_handled": OFFICER, "cases.add_note": OFFICER, "cases.propose": OFFICER,
+        "cases.request_documents": OFFICER, "cases.resume": OFFICER, "cases.return_proposal": OFFICER,
+    },
+    "card-delivery": {
+        "home": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
+        "language": PUBLIC, "public.card_check": PUBLIC, "public.card_status": PUBLIC,
+        "signin.sign_in": PUBLIC, "signin.sign_out": PUBLIC,
+        "mailroom.index": MAILROOM, "mailroom.carrier_csv": MAILROOM, "mailroom.case": MAILROOM,
+        "mailroom.address": MAILROOM, "mailroom.counter": MAILROOM, "mailroom.delivered": MAILROOM,
+        "mailroom.dispatch": MAILROOM, "mailroom.envelope": MAILROOM, "mailroom.issue": MAILROOM,
+        "mailroom.returned": MAILROOM, "mailroom.dispatch_batches": MAILROOM, "mailroom.labels_pdf": MAILROOM,
+        "mailroom.dispatch_list_pdf": MAILROOM, "mailroom.scan": MAILROOM,
+    },
+    "notify": {
+        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
+        "internal.applicant_notices": INTERNAL, "internal.bounce": INTERNAL,
+    },
+    "signing": {
+        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
+        "internal_api.openapi": PUBLIC, "demo.demo_sign_page": PUBLIC, "demo.demo_sign": PUBLIC, "demo.static": PUBLIC,
+        "internal_api.verify_cms": INTERNAL, "internal_api.verify_auth_token": INTERNAL,
+    },
+}
+
+# INTERNAL routes guarded in the app itself (the others rely on having no Ingress: deploy/k8s).
+GUARDED_INTERNAL = {("intake", "attachments.internal_file")}
+PUBLIC_ADDRESS = "133.242.0.9"  # a Japanese ISP address, outside every internal network
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        cheap_password_hashing(mp)
+        yield World(tmp_path_factory.mktemp("authz-world"))
+
+
+def test_every_route_of_every_service_is_classified(service_apps):
+    from attack_support import build_service_app  # noqa: F401  (the same apps World builds)
+
+    unclassified, stale = [], []
+    for name, expected in MATRIX.items():
+        endpoints = {rule.endpoint for rule in service_apps(name).url_map.iter_rules()}
+        unclassified += [f"{name}: {e}" for e in sorted(endpoints - expected.keys())]
+        stale += [f"{name}: {e}" for e in sorted(expected.keys() - endpoints)]
+    assert not unclassified, ("routes missing from the authorization matrix (classify them in "
+                              f"tests/attacks/test_authz_matrix.py): {unclassified}")
+    assert not stale, f"the matrix names routes that no longer exist: {stale}"
+    from importlib.metadata import entry_points
+
+    assert {ep.name for ep in entry_points(group="zairyu.services")} == set(MATRIX)
+
+
+# -- URLs for every rule, filled with the world's real identifiers ---------------------------------
+def path_values(w, service: str) -> dict:
+    delivery = (w.delivery_ids() or ["0b9d8c4e-0000-4000-8000-000000000000"])[0]
+    return {"application_id": w.application_id, "draft_id": w.draft_id, "attachment_id": w.attachment_id,
+            "request_id": w.request_id, "receipt_number": w.receipt_number, "notice_id": w.notice_id,
+            "sha256": w.sha256, "delivery_id": delivery, "number": 1, "n": 0, "action": "correction",
+            "code": "K7QM-2HXD-9PZA", "token": "x" * 43, "officer_id": w.officers["tokyo-examiner"]["id"],
+            "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css"}
+
+
+def urls(app, values: dict):
+    for rule in app.url_map.iter_rules():
+        args = {}
+        for arg in rule.arguments:
+            args[arg] = rule.defaults.get(arg) if rule.defaults and arg in rule.defaults else values[arg]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **args)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def leaks(w, body: str, asked: str = "", demo_holder: bool = False) -> list[str]:
+    """A's identifiers and personal data in ``body``, except what the request itself named."""
+    secrets = [w.application_id, w.receipt_number, w.draft_id, w.attachment_id, w.notice_id, w.a_id, "西新宿"]
+    if not demo_holder:  # signing's demo page shows its own demo card holder, who shares A's test name
+        secrets.append("NGUYEN VAN AN")
+    return [s for s in secrets if s and s in body and s not in asked]
+
+
+def test_anonymous_reaches_only_public_routes_and_never_any_data(world, service_apps):
+    apps = {"intake": world.intake, "review": world.review, "card-delivery": world.cards,
+            "notify": service_apps("notify"), "signing": service_apps("signing")}
+    wrong = []
+    for service, app in apps.items():
+        for endpoint, method, url in urls(app, path_values(world, service)):
+            kind = MATRIX[service][endpoint]
+            client = app.test_client()
+            client.environ_base.update({"REMOTE_ADDR": PUBLIC_ADDRESS if (service, endpoint) in GUARDED_INTERNAL
+                                        else fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
+            kw = {"json": {}, "headers": API_HEADERS} if method != "GET" and "/api/" in url else {}
+            response = client.open(url, method=method, **kw)
+            body = response.get_data(as_text=True) if response.mimetype.startswith(("text/", "application/json")) else ""
+            shown = leaks(world, body, url, demo_holder=service == "signing")
+            if shown:
+                wrong.append(f"{service} {method} {url}: shows {shown}")
+            if kind in (PUBLIC, TOKEN) or (kind == INTERNAL and (service, endpoint) not in GUARDED_INTERNAL):
+                assert response.status_code < 500, (service, method, url, response.status_code)
+                continue
+            location = response.headers.get("Location", "")
+            refused = response.status_code in (400, 401, 403, 404, 405) or (
+                response.status_code == 302 and re.search(r"/(login|sign-in)", location))
+            if not refused:
+                wrong.append(f"{service} {method} {url} ({kind}): {response.status_code} {location}")
+    assert not wrong, "anonymous reached: " + "; ".join(wrong)
+
+
+# -- applicant B vs applicant A ---------------------------------------------------------------------
+def _intake_events(w) -> int:
+    rt = runtime_of(w.intake)
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(rt.outbox)).scalar()
+
+
+def test_another_applicant_reads_and_writes_nothing_of_mine(world):
+    w = world
+    a_draft_before = w.a.get(f"/api/v1/drafts/{w.draft_id}").get_json()
+    a_app_before = w.a.get(f"/api/v1/applications/{w.application_id}").get_json()
+    events_before = _intake_events(w)
+    values = path_values(w, "intake")
+    token = csrf_token(w.b, "/applications")
+    wrong = []
+    for endpoint, method, url in urls(w.intake, values):
+        if MATRIX["intake"][endpoint] != APPLICANT:
+            continue
+        if not any(f"<{k}>" in str(r) for r in w.intake.url_map.iter_rules() if r.endpoint == endpoint
+                   for k in ("application_id", "draft_id", "attachment_id", "request_id", "notice_id")):
+            continue  # lists and pages without A's identifiers: checked below for content
+        if "/api/" in url:
+            kw = {"headers": API_HEADERS}
+            if method != "GET":
+                kw["json"] = {"message": "mine now", "fields": {"reason": "mine now"}, "idempotency_key": "k" * 20}
+        else:
+            kw = {"data": {"csrf_token": token, "message": "mine now", "reason": "mine now"}} if method != "GET" else {}
+        response = w.b.open(url, method=method, **kw)
+        if response.status_code != 404:
+            # Refused before the lookup (validation): fine only if a made-up id gets the very same answer,
+            # i.e. the answer says nothing about A's things.
+            made_up = url
+            for key in ("application_id", "draft_id", "attachment_id", "request_id", "notice_id"):
+                made_up = made_up.replace(str(values[key]), "0e0e0e0e-0000-4000-8000-00000000000" + str(len(key) % 10))
+            twin = w.b.open(made_up, method=method, **kw)
+            if (twin.status_code, twin.get_data()) != (response.status_code, response.get_data()) \
+                    or response.status_code < 400:
+                wrong.append(f"{method} {url}: {response.status_code} (made-up id: {twin.status_code})")
+    # B's own lists know nothing of A.
+    for page in ("/applications", "/drafts", "/inbox", "/api/v1/applications", "/api/v1/inbox", "/account"):
+        response = w.b.get(page, headers=API_HEADERS)
+        assert response.status_code == 200, page
+        if leaks(w, response.get_data(as_text=True)):
+            wrong.append(f"GET {page} shows {leaks(w, response.get_data(as_text=True))}")
+    assert not wrong, "applicant B reached A's things: " + "; ".join(wrong)
+    assert _intake_events(w) == events_before, "B's attempts staged events"
+    assert w.a.get(f"/api/v1/drafts/{w.draft_id}").get_json() == a_draft_before
+    assert w.a.get(f"/api/v1/applications/{w.application_id}").get_json() == a_app_before
+    # and A still reaches all of it (the 404s above are about B, not broken routes).
+    for url in (f"/applications/{w.application_id}", f"/files/{w.attachment_id}", f"/inbox/{w.notice_id}",
+                f"/apply/{w.draft_id}/review", f"/api/v1/drafts/{w.draft_id}"):
+        assert w.a.get(url, headers=API_HEADERS).status_code == 200, url
+
+
+# -- officers: bureau, role, action ------------------------------------------------------------------
+CASE_ENDPOINTS = {e for e in MATRIX["review"] if e.startswith("cases.") or e in ("api.case", "admin.case_audit")}
+
+
+def _case_routes(w):
+    for endpoint, method, url in urls(w.review, path_values(w, "review")):
+        if endpoint in CASE_ENDPOINTS and w.application_id in url:
+            yield endpoint, method, url
+
+
+def test_an_officer_of_another_bureau_finds_no_tokyo_case(world):
+    w = world
+    version = w.case_version()
+    wrong = []
+    for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
+        osaka = w.officer(f"osaka-{role}")
+        token = csrf_token(osaka, "/login") if role == "bureau_admin" else csrf_token(osaka, "/queue")
+        for endpoint, method, url in _case_routes(w):
+            data = {"csrf_token": token, "version": version, "body": "x", "reason": "x", "examiner": "osaka-examiner",
+                    "outcome": "approved", "granted_status": "x", "period_of_stay": "1 year", "items": "x",
+                    "deadline": "2030-01-01"} if method == "POST" else None
+            response = osaka.open(url, method=method, data=data)
+            if response.status_code != 404:
+                wrong.append(f"osaka-{role} {method} {url}: {response.status_code}")
+        for page in ("/queue", "/api/v1/queue", "/workload", "/statistics", "/statistics.csv"):
+            response = osaka.get(page)
+            if response.status_code == 200 and leaks(w, response.get_data(as_text=True)):
+                wrong.append(f"osaka-{role} {page} shows {leaks(w, response.get_data(as_text=True))}")
+    assert not wrong, "; ".join(wrong)
+    assert w.case_version() == version, "an Osaka officer changed a Tokyo case"
+
+
+def test_roles_reach_only_their_actions(world):
+    w = world
+    app_id = w.application_id
+    # the bureau administrator: accounts yes, case files no.
+    admin = w.officer("tokyo-bureau_admin")
+    assert admin.get("/admin/officers").status_code == 200
+    for url in (f"/cases/{app_id}", f"/api/v1/cases/{app_id}", f"/cases/{app_id}/attachments/{w.sha256}"):
+        assert admin.get(url).status_code in (403, 404), url
+    # the examiner and the auditor: no officer accounts.
+    for who in ("tokyo-examiner", "tokyo-auditor", "tokyo-supervisor"):
+        assert w.officer(who).get("/admin/officers").status_code == 403, who
+    # the auditor reads everything of the case and changes nothing.
+    auditor = w.officer("tokyo-auditor")
+    assert auditor.get(f"/cases/{app_id}").status_code == 200
+    assert auditor.get(f"/cases/{app_id}/audit").status_code == 200
+    version = w.case_version()
+    for action in ("claim", "resume", "notes", "assign", "propose", "confirm", "return", "request-documents",
+                   "acknowledge-withdrawal"):
+        response = w.act(auditor, action, expect=None, body="x", examiner="tokyo-auditor", outcome="approved",
+                         granted_status="engineer_humanities", period_of_stay="1 year", explanation="x",
+                         items="tax: x", deadline="2030-01-01", reason="x")
+        assert response.status_code == 403, (action, response.status_code)
+    assert w.case_version() == version
+    # another examiner of the bureau cannot act on a case claimed by someone else.
+    other = w.officer("tokyo-examiner-2")
+    for action in ("resume", "propose", "request-documents"):
+        response = w.act(other, action, expect=None, outcome="approved", granted_status="engineer_humanities",
+                         period_of_stay="1 year", explanation="x", items="tax: x", deadline="2030-01-01")
+        assert response.status_code == 403, (action, response.status_code)
+    assert w.case_version() == version
+
+
+def test_four_eyes_examiner_never_confirms_supervisor_never_confirms_own_proposal(world):
+    w = world
+    examiner, supervisor = w.officer("tokyo-examiner"), w.officer("tokyo-supervisor")
+    if w.case_status() != "under_examination":
+        w.act(examiner, "resume")
+    # a supervisor may propose on any case of the bureau; their own confirmation is refused.
+    w.act(supervisor, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="3 years",
+          explanation="ok")
+    assert w.case_status() == "decision_proposed"
+    w.act(supervisor, "confirm")
+    assert w.case_status() == "decision_proposed", "a supervisor confirmed their own proposal"
+    assert w.act(examiner, "confirm", expect=None).status_code == 403
+    assert w.case_status() == "decision_proposed"
+
+
+# -- the mailroom and the bureau are separate account worlds ---------------------------------------
+def test_mailroom_and_review_accounts_are_separate(world):
+    w = world
+    mailroom = mailroom_client(w.cards, w.mailroom.officer.officer_id if hasattr(w.mailroom, "officer")
+                               else w.mailroom.officer_id)
+    assert mailroom.get("/mailroom/").status_code == 200  # the minted session is a real one
+    review_cookie = w.officer("tokyo-supervisor")
+    token = review_cookie.get_cookie("review_session").value
+    # a review session means nothing to the mailroom ...
+    stranger = w.cards.test_client()
+    stranger.set_cookie("review_session", token)
+    response = stranger.get("/mailroom/")
+    assert response.status_code == 302 and "/mailroom/sign-in" in response.headers["Location"]
+    # ... and a mailroom session nothing to review.
+    cookie_name = w.cards.config["SESSION_COOKIE_NAME"]
+    visitor = w.review.test_client()
+    visitor.set_cookie(cookie_name, mailroom.get_cookie(cookie_name).value)
+    for page in ("/queue", f"/cases/{w.application_id}", "/api/v1/queue"):
+        response = visitor.get(page)
+        assert response.status_code in (302, 401), page
+        assert response.status_code == 401 or "/login" in response.headers["Location"]
+    # neither's credentials sign in at the other.
+    import pyotp
+
+    officer = w.officers["tokyo-supervisor"]
+    at_mailroom = w.cards.test_client()
+    at_mailroom.environ_base["REMOTE_ADDR"] = fresh_ip()
+    answer = at_mailroom.post("/mailroom/sign-in", data={
+        "csrf_token": csrf_token(at_mailroom, "/mailroom/sign-in"), "username": "tokyo-supervisor",
+        "password": officer["password"], "code": pyotp.TOTP(officer["secret"]).now()})
+    assert answer.status_code == 401
+    at_review = w.review.test_client()
+    at_review.environ_base["REMOTE_ADDR"] = fresh_ip()
+    answer = at_review.post("/login", data={
+        "csrf_token": csrf_token(at_review, "/login"), "username": "clerk", "password": w.mailroom.password,
+        "totp": pyotp.TOTP(w.mailroom.totp_secret).now()})
+    assert answer.status_code != 302
