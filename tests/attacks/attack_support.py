@@ -156,15 +156,25 @@ class MemoryAttachments:
         return self.blobs[sha256]
 
 
+def _data_key() -> str:
+    from zairyu_shared import crypto
+
+    return crypto.new_key()
+
+
+# One personal-data key for every app of the run: zairyu_shared.crypto's cipher is process-wide, so
+# the last runtime built would otherwise make the others' rows unreadable.
+DATA_KEY = _data_key()
+
+
 def build_service_app(name: str, folder, pki=None, environ: dict | None = None):
     """``name``'s Flask app on SQLite in ``folder`` + its own memory bus, TESTING off (real CSRF, real errors)."""
     from importlib.metadata import entry_points
 
-    from zairyu_shared import crypto
     from zairyu_shared.runtime import Runtime
 
     definition = next(ep for ep in entry_points(group="zairyu.services") if ep.name == name).load()
-    env = {"ZAIRYU_SECRET_KEY": "s" * 48, "ZAIRYU_DATA_KEYS": crypto.new_key(), **(environ or {})}
+    env = {"ZAIRYU_SECRET_KEY": "s" * 48, "ZAIRYU_DATA_KEYS": DATA_KEY, **(environ or {})}
     if name == "intake":
         env.update({"ZAIRYU_GEO_GATE": "false", "ZAIRYU_INTAKE_STORE": str(folder / "intake-store")})
     if name == "signing" and pki is not None:

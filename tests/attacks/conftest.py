@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # attack_support (--import-mode=importlib)
 
-from attack_support import SIGN_IN  # noqa: E402
+from attack_support import DATA_KEY, SIGN_IN  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -56,13 +56,12 @@ def service_names() -> list[str]:
 @pytest.fixture(scope="session")
 def service_apps(tmp_path_factory, attack_pki):
     """Factory: ``service_apps(name)`` -> that service's Flask app on SQLite + the memory bus (cached)."""
-    from zairyu_shared import crypto
     from zairyu_shared.runtime import Runtime
 
     defs = {ep.name: ep for ep in entry_points(group="zairyu.services")}
     built: dict = {}
     tmp = tmp_path_factory.mktemp("attack-apps")
-    data_key = crypto.new_key()
+    data_key = DATA_KEY  # the process-wide cipher: one key for every app of the run
     pki = attack_pki
     # Per-service settings so the apps can reach their real code paths (signing: a trust store).
     extra = {"signing": {"ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
