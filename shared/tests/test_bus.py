@@ -188,3 +188,27 @@ def test_relay_killed_with_sigkill_after_publishing_loses_and_duplicates_nothing
     runtime.relay.drain()
     wait_until(lambda: consumed(runtime, "duplicate") >= 30, message="second publication absorbed")
     assert sorted(ledger_rows(runtime)) == sorted(ids)
+
+
+class _AckOnLostBroker:
+    """A delivery whose ack fails because the broker went away (e.g. RabbitMQ restarting)."""
+
+    def __init__(self, body: bytes):
+        self.body, self.headers, self.properties = body, {}, {}
+        self.delivery_info, self.content_type, self.acks = {"routing_key": "applicant.registered"}, "application/json", 0
+
+    def ack(self, multiple=False):
+        self.acks += 1
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+
+def test_a_broker_lost_at_ack_is_a_reconnect_not_a_handler_failure(runtime):
+    runtime.declare()
+    consumer = runtime.consumer()
+    consumer._amqp = False
+    message = _AckOnLostBroker(registration("acked-into-the-void").to_json().encode())
+    with pytest.raises(ConnectionResetError):  # up to the consume loop, which reconnects
+        consumer.process([(queue_name(runtime), message)])
+    assert message.acks == 1 and ledger_rows(runtime) == ["acked-into-the-void"]
+    assert dead_letters(runtime) == []  # the effect is committed: no dead letter for it
+    assert metrics.EVENTS_FAILED.labels(runtime.name, queue_name(runtime), "applicant.registered")._value.get() == 0

@@ -350,9 +350,6 @@ class EventConsumer:
                 with self.session_factory() as session, session.begin():
                     outcome = self._apply(session, qname, event)
                 self._after_commit()
-                message.ack()
-                self._count(qname, event, outcome, time.perf_counter() - started)
-                return
             except Exception as exc:
                 if _is_transient(exc):
                     log.warning("database unavailable, holding message", extra={"event_id": event.id})
@@ -367,6 +364,13 @@ class EventConsumer:
                     self._dead_letter(message, qname, "handler_error", f"{type(exc).__name__}: {exc}")
                     return
                 time.sleep(self.retry.delay(attempt))
+                continue
+            # Outside the handler's try: a broker lost here is not a handler failure (counting it as one
+            # dead-lettered committed events). It reaches the consume loop, which reconnects; the
+            # redelivered message is then a duplicate for the inbox.
+            message.ack()
+            self._count(qname, event, outcome, time.perf_counter() - started)
+            return
 
     def _count(self, qname: str, event: Envelope, outcome: str, seconds: float) -> None:
         metrics.EVENTS_CONSUMED.labels(self.service, qname, event.type, outcome).inc()
