@@ -79,3 +79,22 @@ def test_health_readiness_and_metrics(tmp_path):
     assert r.headers["X-Content-Type-Options"] == "nosniff" and "default-src 'self'" in r.headers["Content-Security-Policy"]
     body = client.get("/metrics").data.decode()
     assert 'zairyu_http_requests_total{endpoint="/readyz",method="GET",service="demo",status="503"} 1.0' in body
+
+
+def test_machine_paths_get_json_errors_and_hostile_json_is_a_clean_400():
+    app = create_base_app("demo", __name__)
+
+    @app.post("/api/v1/echo")
+    def echo():
+        from flask import request
+
+        return {"got": request.get_json()}
+
+    client = app.test_client()
+    deep = "[" * 10000 + "]" * 10000
+    r = client.post("/api/v1/echo", data=deep, content_type="application/json")
+    assert r.status_code == 400 and r.json["error"] == "bad_request"
+    r = client.post("/api/v1/echo", data=b"x" * (9 * 1024 * 1024), content_type="application/json")
+    assert r.status_code == 413 and r.is_json
+    assert client.get("/api/v1/nothing").json["error"] == "not_found"
+    assert not client.get("/nothing").is_json  # people get an HTML page

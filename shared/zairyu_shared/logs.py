@@ -20,10 +20,22 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (test runners swap it; a stale stream breaks logging)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def configure(service: str, level: str = "INFO", stream=None) -> None:
     global _service
     _service = service
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},

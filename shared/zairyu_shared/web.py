@@ -6,6 +6,8 @@ import time
 from typing import Callable
 
 from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
 
 from . import logs, metrics
 
@@ -22,11 +24,33 @@ SECURITY_HEADERS = {
 }
 
 
+class _JSONProvider(DefaultJSONProvider):
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # Flask turns ValueError into a clean 400; a 10,000-deep document must get the same.
+            raise ValueError("JSON nested too deeply") from None
+
+
+MACHINE_PATHS = ("/api/", "/internal/")
+DEFAULT_MAX_BODY = 8 * 1024 * 1024  # services that take uploads raise it; the rest keep it small
+
+
 def create_base_app(service: str, import_name: str, ready_checks: dict[str, Callable[[], None]] | None = None,
                     **flask_kw) -> Flask:
     """A Flask app with /healthz, /readyz and /metrics. ``ready_checks`` raise when not ready."""
     app = Flask(import_name, **flask_kw)
+    app.json = _JSONProvider(app)
     app.config["ZAIRYU_SERVICE"] = service
+    app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        # Machines get JSON errors; people get the service's own pages (or Flask's).
+        if request.path.startswith(MACHINE_PATHS):
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+        return exc
     checks = dict(ready_checks or {})
     app.extensions["zairyu_ready_checks"] = checks
 

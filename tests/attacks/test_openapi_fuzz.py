@@ -34,9 +34,6 @@ HEADERS = {"X-Zairyu-Api": "1"}
 EXAMPLES = 8
 
 KNOWN = {
-    ("review", "anonymous"): pytest.mark.xfail(strict=True, reason=(
-        "review: /api/v1 answers 401 with Werkzeug's HTML page instead of a JSON error body "
-        "(GET /api/v1/queue, /api/v1/cases/{id} without an officer session)")),
     ("review", "signed-in"): pytest.mark.xfail(strict=True, reason=(
         "review: /api/v1 rejections are Werkzeug/HTML pages, not JSON: GET /api/v1/cases/{id} of an unknown "
         "case -> 404 with the officers' HTML page; GET /api/v1/queue with a query string the filters refuse "

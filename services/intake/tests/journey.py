@@ -5,7 +5,7 @@ import base64
 import io
 from datetime import timedelta
 
-from conftest import fake_signature, outbox_events
+from intake_testkit import fake_signature, outbox_events
 from hostile_files import jpeg, pdf
 
 from intake.application.common import today_jst

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import fake_signature, outbox_events
+from intake_testkit import fake_signature, outbox_events
 from hostile_files import jpeg, restricted_pdf
 from journey import API, register, worker_fields
 

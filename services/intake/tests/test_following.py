@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import outbox_events
+from intake_testkit import outbox_events
 from following_scenario import (application_row, card, decided, documents_requested, examination, notice, received,
                                 verified)
 from hostile_files import encrypted_pdf, pdf

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_runtime
+from intake_testkit import make_runtime
 
 from intake.adapters import geo
 

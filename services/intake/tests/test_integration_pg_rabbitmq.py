@@ -7,7 +7,7 @@ import socket
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Queue
 
-from conftest import make_runtime, outbox_events
+from intake_testkit import make_runtime, outbox_events
 from following_scenario import application_row, notice, received
 from journey import fill_draft, register, submit
 

@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from conftest import outbox_events
+from intake_testkit import outbox_events
 from journey import API, code_from, fill_draft, login, register, review_key, sign_code, worker_fields
 
 from intake.adapters.tables import applicants, applications
