@@ -590,3 +590,8 @@ def cheap_password_hashing(monkeypatch) -> None:
     monkeypatch.setattr(accounts, "HASHER", cheap)
     monkeypatch.setattr(officers, "_hasher", cheap)
     monkeypatch.setattr(passwords, "_hasher", cheap)
+    # the dummy hashes that unknown users are checked against (same cost as a real check) too
+    dummy = cheap.hash("not a password of anyone")
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", dummy)
+    monkeypatch.setattr(officers, "_DUMMY_HASH", dummy)
+    monkeypatch.setattr(passwords, "_DUMMY", dummy)
