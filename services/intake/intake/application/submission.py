@@ -9,7 +9,9 @@ import base64
 import json
 
 import sqlalchemy as sa
+from sqlalchemy import event as sa_event
 
+from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
 from intake.domain import bureaus, canonical, fees, form, numbers, procedures, statuses
 from zairyu_shared.events import new_event
@@ -119,6 +121,9 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
                         for a in doc["attachments"]],
         "expected_holder": accounts.expected_holder(person),
     }, source="intake", correlation_id=application_id))
+    # Counted once the submission is durable, not when the transaction merely staged it.
+    sa_event.listen(session, "after_commit", lambda _s: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc(),
+                    once=True)
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
 
 
