@@ -145,6 +145,21 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.02) -> No
         time.sleep(interval)
 
 
+@contextlib.contextmanager
+def pcscd_client() -> Iterator[None]:
+    """Hold a PC/SC context open: a private pcscd (``--auto-exit``) quits 60 s after its last client
+    goes, taking the inserted card with it, and a test may spend longer than that between signatures."""
+    from smartcard.scard import SCARD_S_SUCCESS, SCARD_SCOPE_USER, SCardEstablishContext, SCardReleaseContext
+
+    result, context = SCardEstablishContext(SCARD_SCOPE_USER)
+    if result != SCARD_S_SUCCESS:
+        raise PcscUnavailable(f"cannot talk to pcscd (SCardEstablishContext: {result:#x})")
+    try:
+        yield
+    finally:
+        SCardReleaseContext(context)
+
+
 @dataclasses.dataclass
 class RunningCard:
     reader: str
@@ -172,7 +187,7 @@ def running_card(pki, holder=None, timeout: float = 20.0, extra_args: tuple[str,
     elif isinstance(holder, str):
         holder = pki.holder(holder)
     ensure_pcscd(timeout)
-    with claim_slot() as slot, tempfile.TemporaryDirectory(prefix="zairyu-card-") as tmp:
+    with pcscd_client(), claim_slot() as slot, tempfile.TemporaryDirectory(prefix="zairyu-card-") as tmp:
         port, reader = VPCD_BASE_PORT + slot, reader_name(slot)
         wait_for(lambda: not card_present(reader), timeout, f"{reader} to be empty")
         apdu_log = pathlib.Path(tmp) / "apdu.log"
