@@ -362,23 +362,23 @@ def test_sign_in_attempts_are_rate_limited(tmp_path):
         rt.stop()
 
 
-def test_consume_process_runs_the_deadline_check_periodically(runtime, monkeypatch):
-    from card_delivery.entrypoints.cli import start_deadline_thread
+def test_consume_process_runs_the_deadline_check_periodically(runtime):
+    import threading
+
+    from card_delivery.entrypoints.deadlines import deadline_worker
+    from card_delivery.entrypoints.service import definition
     from zairyu_shared.testing import wait_until
 
+    assert deadline_worker in definition.workers  # what `consume` (and the embedded run) starts
     deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=14, minutes=1)))
-    monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
-    monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
-    monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
-    monkeypatch.setenv("ZAIRYU_DEADLINE_CHECK_MINUTES", "60")
-    checker = start_deadline_thread()  # what `zairyu-card-delivery consume` starts next to the consumers
+    stop = threading.Event()
+    threads = deadline_worker(runtime, stop)
     try:
         wait_until(lambda: "card.envelope_overdue" in staged(runtime), message="the reminder staged")
     finally:
-        checker.stop_event.set()
-        checker.engine.dispose()
-    monkeypatch.setenv("ZAIRYU_DEADLINE_CHECK_MINUTES", "0")
-    assert start_deadline_thread() is None
+        stop.set()
+        for thread in threads:
+            thread.join(10)
 
 
 def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatch, capsys):

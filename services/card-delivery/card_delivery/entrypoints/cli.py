@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 
 from zairyu_shared.service_cli import main as service_main
 
@@ -82,24 +81,6 @@ def reset_officer_command(argv) -> int:
     return 0
 
 
-def start_deadline_thread():
-    """`consume` also runs the deadline check every ZAIRYU_DEADLINE_CHECK_MINUTES; returns its runtime
-    (set ``runtime.stop_event`` to end it) or None when disabled."""
-    from zairyu_shared.runtime import Runtime
-
-    from .deadlines import run_periodically
-
-    # Its own runtime (engine) that only stages; the consume process's relay publishes the outbox.
-    runtime = Runtime.from_env(definition)
-    minutes = runtime.settings.deadline_check_minutes
-    if minutes <= 0:
-        runtime.engine.dispose()
-        return None
-    threading.Thread(target=run_periodically, args=(runtime, minutes * 60, runtime.stop_event),
-                     name="card-delivery-deadlines", daemon=True).start()
-    return runtime
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "check-deadlines":
@@ -108,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         return create_officer_command(argv[1:])
     if argv and argv[0] == "reset-officer":
         return reset_officer_command(argv[1:])
-    if argv and argv[0] == "consume":
-        start_deadline_thread()
     if argv and argv[0] in ("-h", "--help"):
         print("extra commands: check-deadlines, create-officer USERNAME --display-name NAME, reset-officer USERNAME")
     return service_main(definition, argv)

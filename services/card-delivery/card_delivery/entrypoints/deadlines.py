@@ -29,3 +29,14 @@ def run_periodically(runtime, interval_seconds: float, stop: threading.Event) ->
         except Exception:  # the database may be away for a while; try again next round
             log.exception("deadline check failed")
         stop.wait(interval_seconds)
+
+
+def deadline_worker(runtime, stop: threading.Event) -> list[threading.Thread]:
+    """The service definition's worker: runs beside the consumers (consume process, embedded run)."""
+    minutes = runtime.settings.deadline_check_minutes
+    if minutes <= 0:
+        return []
+    thread = threading.Thread(target=run_periodically, args=(runtime, minutes * 60, stop),
+                              name="card-delivery-deadlines", daemon=True)
+    thread.start()
+    return [thread]

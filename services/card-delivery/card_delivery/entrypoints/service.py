@@ -8,6 +8,7 @@ from card_delivery.settings import CardDeliverySettings
 from zairyu_shared.runtime import ServiceDefinition
 
 from .consumers import HANDLERS
+from .deadlines import deadline_worker
 from .seed import seed_demo
 from .web import create_app
 
@@ -20,4 +21,5 @@ definition = ServiceDefinition(
     handlers=HANDLERS,
     seed_demo=seed_demo,
     web_port=8003,
+    workers=[deadline_worker],
 )

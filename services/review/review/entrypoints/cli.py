@@ -7,6 +7,7 @@ from datetime import date
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
+from .workers import periodic_once  # noqa: F401  (also `send-reminders`)
 
 
 def _runtime():
@@ -81,40 +82,8 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     return 0
 
 
-def periodic_once(runtime, today=None) -> int:
-    """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each) and gauges."""
-    from review import periodic
-    from zairyu_shared.db import transaction
-
-    with transaction(runtime.session_factory) as session:
-        staged = periodic.reminders_due(runtime, session, today or date.today(), runtime.settings.reminder_days_before)
-    with runtime.engine.connect() as conn:
-        periodic.refresh_gauges(conn)
-    return staged
-
-
-def _start_periodic() -> None:
-    import logging
-    import threading
-
-    runtime = _runtime()
-    log = logging.getLogger("review.periodic")
-
-    def loop():
-        while not runtime.stop_event.is_set():
-            try:
-                periodic_once(runtime)
-            except Exception:  # the database may be away; try again next round
-                log.exception("periodic review work failed")
-            runtime.stop_event.wait(runtime.settings.periodic_minutes * 60)
-
-    threading.Thread(target=loop, name="review-periodic", daemon=True).start()
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["consume"]:
-        _start_periodic()  # the staged reminders leave through the consumer process's relay
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
     if argv[:1] == ["create-officer"]:

@@ -10,6 +10,7 @@ from zairyu_shared.runtime import ServiceDefinition
 from .consumers import handlers
 from .seed import seed_demo
 from .web import create_app
+from .workers import periodic_worker
 
 definition = ServiceDefinition(
     name="review",
@@ -20,4 +21,5 @@ definition = ServiceDefinition(
     handlers=handlers,
     seed_demo=seed_demo,
     web_port=8001,
+    workers=[periodic_worker],
 )
