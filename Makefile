@@ -34,6 +34,13 @@ bench: venv
 	@for b in shared/bench/bench_*.py services/*/bench/bench_*.py; do \
 	  [ -f "$$b" ] || continue; echo "# $$b"; $(BIN)/python "$$b" || exit 1; done
 
+## make chaos: 2,000 signed applications while RabbitMQ restarts twice and every consumer is SIGKILLed once;
+## CHAOS_SIZE=N for another size; CHAOS_ARGS=--restart-postgres also restarts PostgreSQL mid-burst
+## (pg_ctlcluster 15 main restart: never on a machine where others are running tests).
+.PHONY: chaos
+chaos: venv
+	$(BIN)/python tests/chaos/chaos.py $(or $(CHAOS_SIZE),2000) $(CHAOS_ARGS)
+
 docs: venv
 	$(BIN)/python -m zairyu_shared.events.docs > docs/events.md
 

@@ -1,0 +1,306 @@
+"""`make chaos`: submit N signed applications to the system running as real processes while
+RabbitMQ is restarted twice and every consumer process is SIGKILLed once and restarted (optionally
+PostgreSQL restarted in the middle of the burst), then prove nothing was lost or done twice.
+
+    .venv/bin/python tests/chaos/chaos.py 2000 [--restart-postgres] [--workdir DIR]
+
+Every tenth application is signed on purpose with another applicant's card: signing rejects it
+(holder mismatch), so its one expected state is `signature_rejected`; all others must be received
+in a bureau's queue with exactly one receipt number. Prints `name: value unit` counts and exits 1
+if any check fails.
+
+--restart-postgres restarts the machine's PostgreSQL cluster (`pg_ctlcluster 15 main restart`):
+it breaks every other test running on this machine, so it is never part of the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from applicants import Intake, address_of, photo_jpeg  # noqa: E402
+from cluster import running_system, settle  # noqa: E402
+
+CONSUMERS = ("signing", "review", "notify", "card-delivery", "intake")
+REJECT_EVERY = 10  # every tenth application is signed with a stranger's card
+
+
+@dataclass
+class Ledger:
+    """What the client was told: accepted submissions and the state each one must end in."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    expected: dict = field(default_factory=dict)  # application_id -> "received" | "signature_rejected"
+    refused: list = field(default_factory=list)  # submissions the front did not accept (never counted as lost)
+    submitted: int = 0
+
+    def accept(self, app_id: str, state: str) -> None:
+        with self.lock:
+            assert app_id not in self.expected, f"application id {app_id} given twice"
+            self.expected[app_id] = state
+            self.submitted += 1
+
+    def refuse(self, what: str) -> None:
+        with self.lock:
+            self.refused.append(what)
+            self.submitted += 1
+
+
+def rabbit_restart() -> None:
+    """Restart the broker application (not the Erlang VM, not its configuration)."""
+    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True, timeout=120)
+    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True, timeout=300)
+    subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, capture_output=True, timeout=300)
+
+
+def postgres_restart() -> None:
+    subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True, capture_output=True, timeout=300)
+
+
+def fault_plan(n: int, restart_postgres: bool) -> list:
+    """(submitted count at which it happens, label, action on the cluster)."""
+    plan = [
+        (0.10, "kill signing-consume", lambda c: _kill_restart(c, "signing-consume")),
+        (0.20, "restart rabbitmq (1)", lambda c: rabbit_restart()),
+        (0.30, "kill review-consume", lambda c: _kill_restart(c, "review-consume")),
+        (0.40, "kill notify-consume", lambda c: _kill_restart(c, "notify-consume")),
+        (0.60, "restart rabbitmq (2)", lambda c: rabbit_restart()),
+        (0.70, "kill intake-consume", lambda c: _kill_restart(c, "intake-consume")),
+        (0.80, "kill card-delivery-consume", lambda c: _kill_restart(c, "card-delivery-consume")),
+    ]
+    if restart_postgres:
+        plan.append((0.50, "restart postgresql", lambda c: postgres_restart()))
+    return sorted(((max(1, int(f * n)), label, act) for f, label, act in plan), key=lambda p: p[0])
+
+
+def _kill_restart(cluster, name: str) -> None:
+    cluster.kill(name)
+    cluster.restart(name, timeout=120)
+
+
+def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6, out=print) -> dict:
+    ledger = Ledger()
+    photo = photo_jpeg()
+    with running_system(workdir) as cluster:
+        intake = Intake(cluster.url("intake"))
+        holders = cluster.pki.holders_of_kind("valid")
+        applicants = [intake.register(cluster.pki, h, f"chaos{i}@example.jp", cluster.mail, address_of(60000 + i))
+                      for i, h in enumerate(holders)]
+        out(f"chaos_applicants_registered: {len(applicants)} applicants")
+        plan = fault_plan(n, restart_postgres)
+        faults_done: list[str] = []
+        fault_errors: list[str] = []
+
+        def faults():
+            for at, label, act in plan:
+                while ledger.submitted < at and not stop.is_set():
+                    time.sleep(0.05)
+                if stop.is_set():
+                    return
+                t0 = time.monotonic()
+                try:
+                    act(cluster)
+                    faults_done.append(f"{label} ({time.monotonic() - t0:.1f} s)")
+                except Exception as exc:  # the scenario reports it; it does not hide it
+                    fault_errors.append(f"{label}: {exc!r}")
+
+        def one(i: int):
+            owner = applicants[i % len(applicants)]
+            rejected = i % REJECT_EVERY == REJECT_EVERY - 1
+            signer = applicants[(i + 1) % len(applicants)].card if rejected else owner.card
+            address = address_of(i + 1)
+            try:
+                code, content = intake.prepare(owner, photo, address, retries=30)
+                r = intake.post_signature(owner.session, code, _b64(signer.sign(content)), address, retries=30)
+            except Exception as exc:  # e.g. the front down for longer than the retries
+                ledger.refuse(f"#{i}: {exc!r}")
+                return
+            if r.status_code == 200 and r.json().get("application_id"):
+                ledger.accept(r.json()["application_id"], "signature_rejected" if rejected else "received")
+            else:
+                ledger.refuse(f"#{i}: {r.status_code} {r.text[:200]}")
+
+        stop = threading.Event()
+        fault_thread = threading.Thread(target=faults, daemon=True)
+        fault_thread.start()
+        t0 = time.monotonic()
+        try:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(one, range(n)))
+        finally:
+            fault_thread.join(600)
+            stop.set()
+        out(f"chaos_submit_seconds: {time.monotonic() - t0:.1f} s")
+        for f in faults_done:
+            out(f"# fault: {f}")
+        for f in fault_errors:
+            out(f"# FAULT FAILED: {f}")
+        cluster.check_alive()
+        result = settle_and_check(cluster, ledger, len(applicants), timeout=max(180, n * 0.3), out=out)
+        result["fault_errors"] = fault_errors
+        result["faults_done"] = len(faults_done)
+        result["faults_planned"] = len(plan)
+        return result
+
+
+def _b64(der: bytes) -> str:
+    import base64
+
+    return base64.b64encode(der).decode()
+
+
+def _engine(url: str):
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float, out=print) -> dict:
+    engines = {s: _engine(u) for s, u in cluster.databases.items()}
+    expected_ids = set(ledger.expected)
+    expected_mails = registrations + 2 * len(expected_ids)  # verification; submitted + received/rejected
+
+    def intake_states() -> dict:
+        with engines["intake"].connect() as c:
+            return {r.id: (r.status, r.receipt_number) for r in
+                    c.execute(sa.text("SELECT id, status, receipt_number FROM applications"))}
+
+    def unsent() -> dict:
+        counts = {}
+        for s, e in engines.items():
+            with e.connect() as c:
+                counts[s] = c.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
+        return counts
+
+    def done():
+        states = intake_states()
+        final = sum(1 for a, want in ledger.expected.items() if states.get(a, ("",))[0] == want)
+        return (final == len(expected_ids) and not any(unsent().values())
+                and len(cluster.mail.snapshot()) >= expected_mails)
+
+    t0 = time.monotonic()
+    try:
+        settle(done, timeout=timeout, message="every application in its final state, outboxes drained, mails out")
+        settled = True
+    except AssertionError:
+        settled = False
+    out(f"chaos_settle_seconds: {time.monotonic() - t0:.1f} s")
+
+    states = intake_states()
+    with engines["review"].connect() as c:
+        cases = {r.application_id: r.receipt_number for r in
+                 c.execute(sa.text("SELECT application_id, receipt_number FROM cases"))}
+    with engines["notify"].connect() as c:
+        notice_states = dict(c.execute(sa.text(
+            "SELECT state, count(*) FROM notices WHERE channel = 'email' GROUP BY state")).all())
+    received = [a for a, want in ledger.expected.items() if want == "received"
+                and states.get(a, ("",))[0] == "received" and states[a][1] and cases.get(a) == states[a][1]]
+    rejected = [a for a, want in ledger.expected.items() if want == "signature_rejected"
+                and states.get(a, ("",))[0] == "signature_rejected" and a not in cases]
+    wrong = {a: (want, states.get(a)) for a, want in ledger.expected.items()
+             if a not in set(received) | set(rejected)}
+    unknown = sorted(set(states) - expected_ids)  # an application the client was never told about
+    stray_cases = sorted(set(cases) - expected_ids)
+    ids = cluster.mail.message_ids()
+    duplicates = sum(n - 1 for n in ids.values() if n > 1)
+    dlq = dlq_counts(cluster)
+    outbox = unsent()
+    result = {
+        "submitted": ledger.submitted, "accepted": len(expected_ids), "refused": len(ledger.refused),
+        "received": len(received), "rejected": len(rejected),
+        "expected_rejected": sum(1 for w in ledger.expected.values() if w == "signature_rejected"), "wrong": wrong, "unknown": unknown,
+        "stray_cases": stray_cases, "duplicate_notices": duplicates, "mails": sum(ids.values()),
+        "expected_mails": expected_mails, "dlq": dlq, "outbox": outbox, "settled": settled,
+        "notice_states": notice_states,
+    }
+    out(f"chaos_applications_submitted: {ledger.submitted} applications")
+    out(f"chaos_applications_accepted: {len(expected_ids)} applications")
+    out(f"chaos_applications_refused_at_submit: {len(ledger.refused)} applications")
+    out(f"chaos_applications_received: {len(received)} applications")
+    out(f"chaos_applications_rejected: {len(rejected)} applications")
+    out(f"chaos_applications_wrong_state: {len(wrong)} applications")
+    out(f"chaos_applications_unknown: {len(unknown) + len(stray_cases)} applications")
+    out(f"chaos_mails: {sum(ids.values())} mails (expected {expected_mails})")
+    out(f"duplicate_notices: {duplicates} notices")
+    out(f"dlq_messages: {sum(dlq.values())} messages")
+    out(f"outbox_unsent: {sum(outbox.values())} rows")
+    out(f"# notify e-mail notices by state: {notice_states}")
+    for what in ledger.refused[:5]:
+        out(f"# refused: {what}")
+    for a, v in list(wrong.items())[:5]:
+        out(f"# wrong: {a} {v}")
+    for q, n in dlq.items():
+        if n:
+            out(f"# dlq {q}: {n}")
+    for e in engines.values():
+        e.dispose()
+    return result
+
+
+def dlq_counts(cluster) -> dict:
+    """Messages in every `<queue>.dlq` of the vhost (passive declare: never creates one)."""
+    import pika
+
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "--no-table-headers"],
+                            check=True, capture_output=True, text=True, timeout=60).stdout.split()
+    queues = sorted(q for q in listed if not q.endswith((".dlq", ".dlx")) and q + ".dlq" in listed)
+    params = pika.URLParameters(cluster.amqp_url)
+    counts = {}
+    with pika.BlockingConnection(params) as conn:
+        ch = conn.channel()
+        for q in queues:
+            counts[q + ".dlq"] = ch.queue_declare(q + ".dlq", passive=True).method.message_count
+    return counts
+
+
+def failures(result: dict) -> list[str]:
+    problems = []
+    if not result["settled"]:
+        problems.append("the system did not settle within the deadline")
+    if result["wrong"]:
+        problems.append(f"{len(result['wrong'])} accepted applications not in their one expected state")
+    if result["unknown"] or result["stray_cases"]:
+        problems.append(f"applications nobody submitted: {result['unknown'][:3]} {result['stray_cases'][:3]}")
+    if result["duplicate_notices"]:
+        problems.append(f"{result['duplicate_notices']} notices sent twice")
+    if result["mails"] != result["expected_mails"]:
+        problems.append(f"{result['mails']} mails, expected {result['expected_mails']}")
+    if any(result["dlq"].values()):
+        problems.append(f"dead letters: {result['dlq']}")
+    if any(result["outbox"].values()):
+        problems.append(f"outbox rows unsent: {result['outbox']}")
+    if result["fault_errors"] or result["faults_done"] != result["faults_planned"]:
+        problems.append(f"faults not all injected: {result['fault_errors']}")
+    return problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("size", type=int, nargs="?", default=2000, help="applications to submit")
+    parser.add_argument("--restart-postgres", action="store_true",
+                        help="also restart PostgreSQL mid-burst (breaks other tests on a shared machine)")
+    parser.add_argument("--workdir", help="keep logs and files here (default: a temporary folder)")
+    parser.add_argument("--threads", type=int, default=6, help="concurrent applicants' clients")
+    args = parser.parse_args(argv)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="zairyu-chaos-"))
+    result = run(args.size, workdir, restart_postgres=args.restart_postgres, threads=args.threads,
+                 out=lambda line: print(line, flush=True))
+    problems = failures(result)
+    for p in problems:
+        print(f"# FAIL: {p}")
+    print(f"# logs: {workdir / 'logs'}")
+    if not problems and not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
