@@ -17,3 +17,23 @@
     });
   });
 })();
+
+// Waiting for the desktop signer: ask the server every 4 s and move on once the code is used. A script
+// rather than <meta http-equiv="refresh">, which reloads the whole page under screen-reader users
+// (WCAG 2.2.1); without JavaScript the "check now" link does the same.
+(function () {
+  var waiting = document.getElementById("sign-waiting");
+  if (!waiting || !window.fetch) return;
+  var url = waiting.getAttribute("data-poll");
+  var timer = window.setInterval(function () {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (r) {
+      if (r.redirected) { window.clearInterval(timer); window.location.assign(r.url); return null; }
+      return r.text();
+    }).then(function (html) {
+      if (html !== null && html !== undefined && html.indexOf('id="sign-waiting"') < 0) {
+        window.clearInterval(timer);
+        window.location.reload();
+      }
+    }).catch(function () { /* offline for a moment: the next tick tries again */ });
+  }, 4000);
+})();
