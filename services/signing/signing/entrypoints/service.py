@@ -7,6 +7,7 @@ from signing.adapters.tables import metadata
 from signing.settings import SigningSettings
 from zairyu_shared.runtime import ServiceDefinition
 
+from .demo_card import demo_card_worker
 from .handlers import HANDLERS
 from .web import create_app
 
@@ -34,4 +35,5 @@ definition = ServiceDefinition(
     seed_demo=seed_demo,
     demo_environment=demo_environment,
     web_port=8004,
+    workers=[demo_card_worker],  # does nothing outside the embedded run
 )

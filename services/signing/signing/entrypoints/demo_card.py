@@ -1,0 +1,47 @@
+"""Embedded run only: the DEMO card in the virtual reader, where pcscd and vsmartcard-vpcd exist.
+
+Then the desktop signer (`zairyu-signer redeem CODE`) and OpenSC see a real PC/SC card; without
+them the same card logic stays available in-process behind the demo signer page (/demo/sign).
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import shutil
+import threading
+
+log = logging.getLogger(__name__)
+VPCD_DRIVERS = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so*"
+VPCD_PORT = 35963  # vpcd slot 0, "Virtual PCD 00 00"
+
+
+def card_stack_present() -> bool:
+    return shutil.which("pcscd") is not None and bool(glob.glob(VPCD_DRIVERS))
+
+
+def demo_card_worker(runtime, stop: threading.Event) -> list[threading.Thread]:
+    if not runtime.settings.embedded or not card_stack_present():
+        return []
+    from signing.adapters.vpcd import VirtualCardInserter
+    from signing.testpki import load_test_pki
+    from signing.testpki.card import card_for
+
+    from .demo import demo_pki_dir
+
+    pki_dir = demo_pki_dir(runtime.settings)
+    if not (pki_dir / "manifest.json").exists():
+        return []
+    pki = load_test_pki(pki_dir)
+    holder = pki.first("valid")
+    inserter = VirtualCardInserter(card_for(pki, holder), port=VPCD_PORT)
+    card_thread = inserter.start_thread()
+
+    def pull_out_on_stop():
+        stop.wait()
+        inserter.stop()
+
+    watcher = threading.Thread(target=pull_out_on_stop, name="demo-card-stop", daemon=True)
+    watcher.start()
+    print(f"signing: DEMO card of {holder.id} is in the virtual reader (pcscd + vpcd): "
+          f"`zairyu-signer info`, `zairyu-signer redeem CODE --server http://127.0.0.1:8000`")
+    return [card_thread, watcher]

@@ -1,0 +1,38 @@
+"""The embedded run puts the DEMO card in the virtual reader when pcscd and vpcd are installed."""
+import threading
+from types import SimpleNamespace
+
+from signing import testing
+from signing.adapters.pcsc_card import pcsc_signer
+from signing.entrypoints import demo_card
+from signing.entrypoints.service import definition
+from signing.testpki import create_test_pki
+
+
+def test_demo_card_worker_inserts_the_demo_holders_card(tmp_path, monkeypatch, capsys):
+    assert demo_card.demo_card_worker in definition.workers
+    testing.pcsc_available_or_skip()
+    create_test_pki(tmp_path / "pki")
+    settings = SimpleNamespace(embedded=True, demo_dir=str(tmp_path))
+    testing.ensure_pcscd()
+    with testing.pcscd_client(), testing.claim_slot() as slot:
+        reader = testing.reader_name(slot)
+        testing.wait_for(lambda: not testing.card_present(reader), 20, f"{reader} to be empty")
+        monkeypatch.setattr(demo_card, "VPCD_PORT", testing.VPCD_BASE_PORT + slot)
+        stop = threading.Event()
+        threads = demo_card.demo_card_worker(SimpleNamespace(settings=settings), stop)
+        try:
+            testing.wait_for(lambda: testing.card_present(reader), 20, "the demo card")
+            info = pcsc_signer(reader).info()
+            assert "valid-" in capsys.readouterr().out
+            assert info.my_number_card and info.auth_pin_tries_left == 3 and info.sign_password_tries_left == 5
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+        testing.wait_for(lambda: not testing.card_present(reader), 20, "the card removed on stop")
+
+
+def test_demo_card_worker_does_nothing_outside_the_embedded_run(tmp_path):
+    settings = SimpleNamespace(embedded=False, demo_dir=str(tmp_path))
+    assert demo_card.demo_card_worker(SimpleNamespace(settings=settings), threading.Event()) == []
