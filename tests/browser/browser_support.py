@@ -1,0 +1,167 @@
+"""Helpers for the browser journey: prerequisites, the SMTP sink, axe-core, screenshots, the card signer.
+
+Every wait polls a condition against a deadline; nothing sleeps a fixed time.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("ZAIRYU_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+INSTALL_AXE = "npm ci --prefix tests/browser  (package.json + package-lock.json pin axe-core)"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(ok: bool, reason: str) -> None:
+    """Skip with the reason (how to get the missing part); under CI=true fail instead."""
+    import pytest
+
+    if ok:
+        return
+    if in_ci():
+        pytest.fail(f"browser journey prerequisite missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+def missing_prerequisites() -> list[str]:
+    missing = []
+    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    if not AXE.exists():
+        missing.append(f"axe-core not installed ({AXE}); run: {INSTALL_AXE}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (Python) is not installed in the venv")
+    if shutil.which("zairyu-signer", path=str(Path(sys.executable).parent)) is None:
+        missing.append("zairyu-signer is not installed in the venv (pip install -e services/signing)")
+    return missing
+
+
+# -- test artefacts: a little fake applicant paperwork --------------------------------------------
+def portrait_jpeg() -> bytes:
+    """A 3:4 portrait photo (600 x 800) with a plain background and a face-ish shape."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (600, 800), (232, 236, 240))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((190, 180, 410, 440), fill=(222, 184, 150))
+    draw.rectangle((130, 470, 470, 800), fill=(40, 60, 110))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def letter_pdf(title: str, lines: list[str]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=A4)
+    pdf.setTitle(title)
+    y = 800
+    for line in [title, "", *lines]:
+        pdf.drawString(72, y, line)
+        y -= 18
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+# -- SMTP sink ------------------------------------------------------------------------------------
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps every message it is handed."""
+    port: int
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for rcpts, m in self.messages if address in rcpts]
+
+    def of_type(self, address: str, notice_type: str) -> list:
+        return [m for m in self.to(address) if m["X-Zairyu-Notice-Type"] == notice_type]
+
+
+def body_text(msg) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part is not None else ""
+
+
+# -- pages: screenshots + axe-core + phone width --------------------------------------------------
+class PageChecks:
+    """Screenshot every step; on applicant pages run axe-core at desktop and 375 px widths."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.count = 0
+        self.checked: list[str] = []
+        self.problems: list[str] = []
+
+    def shot(self, page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.out / f"{self.count:02d}-{name}.png"), full_page=True)
+
+    def applicant_page(self, page, name: str) -> None:
+        """Screenshot + axe at desktop width, then the same at 375 px (and no sideways scrolling)."""
+        self.shot(page, name)
+        self._axe(page, name)
+        page.set_viewport_size(PHONE)
+        try:
+            self.shot(page, name + "-375px")
+            self._axe(page, name + "@375px")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 1:
+                self.problems.append(f"{name}@375px: page scrolls sideways by {overflow}px ({page.url})")
+        finally:
+            page.set_viewport_size(DESKTOP)
+        self.checked.append(name)
+
+    def _axe(self, page, name: str) -> None:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            # evaluated through the DevTools protocol: the pages' strict CSP stays on (no inline script tag)
+            page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }""")
+        for v in result:
+            if v["impact"] in ("serious", "critical"):
+                self.problems.append(f"{name} ({page.url}): {v['impact']} {v['id']}: {v['help']} at {v['nodes']}")
+
+
+# -- the desktop signer, through pcscd -------------------------------------------------------------
+def redeem_with_card(code: str, server: str, reader: str, password: str, timeout: float = 60.0) -> str:
+    """`zairyu-signer --reader R redeem CODE --server URL --yes`, the password on stdin (exit 0 or fail)."""
+    signer = str(Path(sys.executable).parent / "zairyu-signer")
+    done = subprocess.run([signer, "--reader", reader, "--lang", "en", "redeem", code, "--server", server, "--yes"],
+                          input=password + "\n", capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"zairyu-signer exit {done.returncode}: {done.stdout}\n{done.stderr}"
+    return done.stdout
