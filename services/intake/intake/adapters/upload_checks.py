@@ -8,6 +8,7 @@ usable size. Nothing is ever dropped silently: every refusal is an ``UploadRefus
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -50,6 +51,9 @@ def check(data: bytes, kind: str) -> Checked:
         raise UploadRefused("upload.empty")
     media_type = sniff(data)
     if media_type is None:
+        raise UploadRefused("upload.unsupported_type")
+    if media_type != PDF and b"%PDF-" in data:
+        # An image carrying a whole PDF (after its end marker, in a comment) opens as either: a polyglot.
         raise UploadRefused("upload.unsupported_type")
     if kind == "photo":
         if media_type == PDF:
@@ -131,3 +135,16 @@ def _check_photo(width: int, height: int) -> None:
 def check_total(existing_total: int, new_size: int, limit: int) -> None:
     if existing_total + new_size > limit:
         raise UploadRefused("upload.total_too_large")
+
+
+def clean_filename(name: str | None) -> str | None:
+    """The name as the applicant's computer called the file, made harmless to store and show.
+
+    Only the last path part; control characters (NUL breaks PostgreSQL text) and format characters
+    (bidi overrides make 'x\u202efdp.exe' read as 'xexe.pdf') dropped; at most 255 characters.
+    """
+    import unicodedata
+
+    last = re.split(r"[/\\]", name or "")[-1]
+    kept = "".join(ch for ch in last if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
+    return kept[:255] or None

@@ -94,7 +94,7 @@ def add_attachment(runtime, session, applicant_id: str, data_bytes: bytes, kind:
     att_id = new_id()
     row = {"id": att_id, "applicant_id": applicant_id, "draft_id": draft_id, "application_id": application_id,
            "request_id": request_id, "sha256": sha, "media_type": checked.media_type, "size": checked.size, "kind": kind,
-           "filename": (filename or "")[:255] or None, "created_at": now()}
+           "filename": upload_checks.clean_filename(filename), "created_at": now()}
     session.execute(attachments.insert().values(**row))
     return row
 
