@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,9 +59,11 @@ class Card:
 
         self.holder = holder
         self.signer = inprocess_signer(card_for(pki, holder))
+        self._lock = threading.Lock()  # one card, one APDU session at a time (as in a real reader)
 
     def sign(self, content: bytes) -> bytes:
-        return self.signer.sign(content, self.holder.password)
+        with self._lock:
+            return self.signer.sign(content, self.holder.password)
 
 
 @dataclass

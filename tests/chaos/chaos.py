@@ -265,6 +265,8 @@ def failures(result: dict) -> list[str]:
     problems = []
     if not result["settled"]:
         problems.append("the system did not settle within the deadline")
+    if result["refused"]:
+        problems.append(f"{result['refused']} submissions refused by the front (see '# refused' lines)")
     if result["wrong"]:
         problems.append(f"{len(result['wrong'])} accepted applications not in their one expected state")
     if result["unknown"] or result["stray_cases"]:
