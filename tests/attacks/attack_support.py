@@ -8,6 +8,7 @@ tests in the same pytest run keep theirs.
 from __future__ import annotations
 
 import os
+import shutil
 
 from hypothesis import HealthCheck, settings
 
@@ -167,6 +168,26 @@ def _data_key() -> str:
 DATA_KEY = _data_key()
 
 
+def memory_folder(fallback):
+    """A folder in RAM (/dev/shm) for SQLite files when there is one, removed at exit; else ``fallback``.
+
+    SQLite commits fsync; on this shared disk that is most of a World's build time.
+    """
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if not os.access("/dev/shm", os.W_OK):
+        return Path(fallback)
+    folder = Path(tempfile.mkdtemp(prefix="zairyu-attacks-", dir="/dev/shm"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+_MIGRATED: dict = {}  # service -> an SQLite file with its migrations applied (copied per app)
+
+
 def build_service_app(name: str, folder, pki=None, environ: dict | None = None):
     """``name``'s Flask app on SQLite in ``folder`` + its own memory bus, TESTING off (real CSRF, real errors)."""
     from importlib.metadata import entry_points
@@ -180,9 +201,17 @@ def build_service_app(name: str, folder, pki=None, environ: dict | None = None):
     if name == "signing" and pki is not None:
         env.update({"ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
                     "ZAIRYU_CRL_DIR": str(pki.crl_dir), "ZAIRYU_SIGN_POLICY_OID": "test"})
-    runtime = Runtime.from_env(definition, environ=env, database_url=f"sqlite:///{folder}/{name.replace('-', '_')}.db",
+    database = folder / f"{name.replace('-', '_')}.db"
+    template = _MIGRATED.get(name)
+    if template is not None and not database.exists():
+        shutil.copyfile(template, database)  # the Alembic history once per service and run, then copies
+    runtime = Runtime.from_env(definition, environ=env, database_url=f"sqlite:///{database}",
                                amqp_url=f"memory://attack-{name}-{folder.name}", embedded=True)
-    runtime.migrate()
+    if template is None:
+        runtime.migrate()
+        _MIGRATED[name] = memory_folder(folder) / database.name
+        runtime.engine.dispose()
+        shutil.copyfile(database, _MIGRATED[name])
     if name in ("intake", "review"):
         runtime.extras["signing"] = FakeSigning()
     app = definition.create_app(runtime)
@@ -442,6 +471,7 @@ class World:
         from review.adapters.tables import cases
         from zairyu_shared.events import new_event
 
+        folder = memory_folder(folder)
         self.intake = build_service_app("intake", folder)
         self.review = build_service_app("review", folder)
         self.cards = build_service_app("card-delivery", folder)

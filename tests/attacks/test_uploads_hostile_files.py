@@ -49,9 +49,16 @@ def intake(tmp_path_factory):
 # -- hostile files ---------------------------------------------------------------------------------
 def pdf_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
     """A one-page PDF whose content stream inflates to ``inflated`` bytes (~0.5 MB on the wire)."""
-    compressor = zlib.compressobj(9)
+    # One raw-deflate block of 1 MB of zeros ending in a full flush (no reference behind it), repeated:
+    # a valid zlib stream made in milliseconds instead of compressing 512 MB.
     chunk = b"0" * (1 << 20)
-    stream = b"".join(compressor.compress(chunk) for _ in range(inflated >> 20)) + compressor.flush()
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = raw.compress(chunk) + raw.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(inflated >> 20):
+        adler = zlib.adler32(chunk, adler)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    stream = b"\x78\xda" + block * (inflated >> 20) + final + struct.pack(">I", adler)
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
