@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +124,7 @@ class PageChecks:
         self.count = 0
         self.checked: list[str] = []
         self.problems: list[str] = []
+        self.seconds = 0.0  # spent in screenshots + axe (reported, so the journey's own time is visible)
 
     def shot(self, page, name: str) -> None:
         self.count += 1
@@ -130,6 +132,7 @@ class PageChecks:
 
     def applicant_page(self, page, name: str) -> None:
         """Screenshot + axe at desktop width, then the same at 375 px (and no sideways scrolling)."""
+        started = time.monotonic()
         self.shot(page, name)
         self._axe(page, name)
         page.set_viewport_size(PHONE)
@@ -142,6 +145,7 @@ class PageChecks:
         finally:
             page.set_viewport_size(DESKTOP)
         self.checked.append(name)
+        self.seconds += time.monotonic() - started
 
     def _axe(self, page, name: str) -> None:
         if not page.evaluate("typeof window.axe !== 'undefined'"):
