@@ -230,22 +230,37 @@ def password_login(runtime, session, email_raw: str, password: str):
         return None, "login.locked" if "locked_until" in values else "login.failed"
     if person.email_verified_at is None:
         return None, "login.unverified"
-    updates = {"failed_logins": 0, "locked_until": None}
+    # With a second factor the failure count is cleared only by a right code (check_totp), or each
+    # password login would reset the count of guessed codes.
+    updates = {"locked_until": None} if person.totp_secret else {"failed_logins": 0, "locked_until": None}
     if passwords.needs_rehash(person.password_hash):
         updates["password_hash"] = passwords.hash_password(password)
     session.execute(applicants.update().where(applicants.c.id == person.id).values(**updates))
     return person, None
 
 
-def check_totp(session, applicant_id: str, code: str) -> bool:
-    """A valid code, used once: a code already accepted (or an older one) is refused."""
+def check_totp(session, applicant_id: str, code: str, settings=None) -> bool:
+    """A valid code, used once: a code already accepted (or an older one) is refused.
+
+    With ``settings`` (the sign-in paths) a wrong code counts towards the same lockout as a wrong
+    password: otherwise whoever knows the password could guess codes from many addresses.
+    """
     person = get(session, applicant_id)
+    if person.locked_until is not None and aware(person.locked_until) > now():
+        return False
     step = passwords.totp_step(person.totp_secret, code)
     if step is None or (person.totp_last_step is not None and step <= person.totp_last_step):
+        if settings is not None:
+            failures = person.failed_logins + 1
+            values = {"failed_logins": failures}
+            if failures >= settings.lockout_after:
+                values = {"failed_logins": 0, "locked_until": now() + timedelta(minutes=settings.lockout_minutes)}
+            session.execute(applicants.update().where(applicants.c.id == applicant_id).values(**values))
         return False
     done = session.execute(applicants.update().where(
         applicants.c.id == applicant_id,
-        sa.or_(applicants.c.totp_last_step.is_(None), applicants.c.totp_last_step < step)).values(totp_last_step=step))
+        sa.or_(applicants.c.totp_last_step.is_(None), applicants.c.totp_last_step < step))
+        .values(totp_last_step=step, failed_logins=0))
     return done.rowcount == 1
 
 

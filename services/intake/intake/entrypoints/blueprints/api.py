@@ -69,7 +69,7 @@ def session_login():
     data = _load(s.Login)
     with tx() as db:
         who, error = accounts.password_login(runtime(), db, data["email"], data["password"])
-        if who is not None and who.totp_secret and not accounts.check_totp(db, who.id, data.get("totp") or ""):
+        if who is not None and who.totp_secret and not accounts.check_totp(db, who.id, data.get("totp") or "", runtime().settings):
             who, error = None, "totp.wrong_code"
     if who is None:
         return _error(error, 401)

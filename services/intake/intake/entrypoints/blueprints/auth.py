@@ -39,7 +39,7 @@ def totp():
     error = None
     if request.method == "POST":
         with tx() as db:
-            ok = accounts.check_totp(db, pending, request.form.get("code", ""))
+            ok = accounts.check_totp(db, pending, request.form.get("code", ""), runtime().settings)
         if ok:
             log_in(pending)
             return redirect(safe_next(request.values.get("next"), url_for("status.applications")))
