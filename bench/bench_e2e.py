@@ -1,0 +1,239 @@
+"""End-to-end figure: signed applications per second from submit (the signer's HTTP POST of the
+signature to intake) to "received in a bureau queue" (the review service's case row, i.e. its
+application.received), with every service as real processes (gunicorn web fronts, consumer
+processes) on RabbitMQ and PostgreSQL; then the p50/p99 submit latency at half that rate; then the
+resident memory of each service process.
+
+    .venv/bin/python bench/bench_e2e.py [--applications 1000] [--profile] [--intake-workers 4]
+
+Not timed: registering three applicants and preparing every application (draft, photo, signing
+request, the signer fetching the bytes, the simulated card signing them). Timed: the submit itself
+and everything behind it. The load comes from a second process (this script re-run with --load),
+open-loop for the latency run (latency counted from the scheduled send time).
+Prints `name: value unit` lines.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "chaos"))
+
+
+# -- the load process ------------------------------------------------------------------------------
+async def _post_all(base: str, jobs: list, rate: float | None, concurrency: int) -> list:
+    import aiohttp
+
+    results = []
+    sem = asyncio.Semaphore(concurrency)
+    conn = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=conn, timeout=timeout) as http:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def one(i, job):
+            scheduled = start + i / rate if rate else None
+            if scheduled is not None:
+                await asyncio.sleep(max(0.0, scheduled - loop.time()))
+            async with sem:
+                sent = loop.time()
+                async with http.post(f"{base}/api/v1/signing-requests/{job['code']}/signature",
+                                     json={"signature_b64": job["sig"]},
+                                     headers={"X-Zairyu-Api": "1", "X-Forwarded-For": job["address"]}) as r:
+                    body = await r.json(content_type=None)
+                done = loop.time()
+            # open loop: a request that had to queue in the client counts its wait too
+            results.append({"status": r.status, "app": body.get("application_id"),
+                            "latency": done - (scheduled if scheduled is not None else sent),
+                            "done": done - start})
+
+        await asyncio.gather(*(one(i, j) for i, j in enumerate(jobs)))
+    return results
+
+
+def load_main(args) -> int:
+    jobs = json.loads(Path(args.jobs).read_text())
+    started = time.time()
+    results = asyncio.run(_post_all(args.base, jobs, args.rate, args.concurrency))
+    Path(args.out).write_text(json.dumps({"started": started, "results": results}))
+    return 0
+
+
+def run_load(base: str, jobs: list, workdir: Path, rate: float | None, concurrency: int) -> dict:
+    jobs_file, out_file = workdir / f"jobs-{rate}.json", workdir / f"results-{rate}.json"
+    jobs_file.write_text(json.dumps(jobs))
+    cmd = [sys.executable, __file__, "--load", "--base", base, "--jobs", str(jobs_file), "--out", str(out_file),
+           "--concurrency", str(concurrency)]
+    if rate:
+        cmd += ["--rate", str(rate)]
+    subprocess.run(cmd, check=True)
+    return json.loads(out_file.read_text())
+
+
+# -- the bench -----------------------------------------------------------------------------------
+def prepare(cluster, count: int, first_address: int) -> list:
+    from applicants import Intake, address_of, photo_jpeg
+
+    intake = Intake(cluster.url("intake"))
+    if not hasattr(cluster, "applicants"):
+        cluster.applicants = [intake.register(cluster.pki, h, f"bench{i}@example.jp", cluster.mail,
+                                              address_of(60000 + i))
+                              for i, h in enumerate(cluster.pki.holders_of_kind("valid"))]
+    photo = photo_jpeg()
+
+    def one(i):
+        who = cluster.applicants[i % len(cluster.applicants)]
+        address = address_of(first_address + i)
+        code, content = intake.prepare(who, photo, address)
+        return {"code": code, "sig": base64.b64encode(who.card.sign(content)).decode(), "address": address}
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def _profiler(cluster, workdir: Path) -> list:
+    """py-spy (if installed) sampling every service process during the throughput run."""
+    import shutil
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    spies = []
+    for name in ("intake-web", "intake-consume", "signing-consume", "review-consume"):
+        out = workdir / f"profile-{name}.txt"
+        spies.append((name, out, subprocess.Popen(
+            [exe, "record", "--format", "raw", "--nonblocking", "--subprocesses", "--rate", "50", "-o", str(out),
+             "--pid", str(cluster.procs[name].popen.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    return spies
+
+
+OWN = ("intake/", "signing/", "review/", "notify/", "card_delivery/", "zairyu_shared/")
+
+
+def _report_profile(spies: list, top: int = 10) -> None:
+    """Per process: busy samples, our own functions most often on the stack (inclusive share),
+    and the leaf functions (self share) — where the time goes."""
+    import re
+    import signal
+    from collections import Counter
+
+    def label(frame: str) -> str:
+        m = re.match(r"(.*) \((.*?):\d+\)$", frame)
+        return f"{m.group(1)} ({m.group(2).rsplit('/', 1)[-1]})" if m else frame
+
+    for name, out, proc in spies:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        if not out.exists():
+            continue
+        own, leaf, total = Counter(), Counter(), 0
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            frames = stack.split(";")
+            total += n
+            leaf[label(frames[-1])] += n
+            for frame in {label(f) for f in frames if f.rpartition(" (")[2].startswith(OWN)}:
+                own[frame] += n
+        print(f"# profile {name}: {total} busy samples at 50/s")
+        for frame, n in own.most_common(top):
+            print(f"#   {100 * n / max(total, 1):5.1f}% incl  {frame}")
+        for frame, n in leaf.most_common(6):
+            print(f"#   {100 * n / max(total, 1):5.1f}% self  {frame}")
+
+
+def received_count(engine) -> int:
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        return c.execute(sa.text("SELECT count(*) FROM cases")).scalar()
+
+
+def percentile(values: list, p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def bench_main(args) -> int:
+    import sqlalchemy as sa
+
+    from cluster import rss_mb, running_system
+    from zairyu_shared.testing import wait_until
+
+    workdir = Path(tempfile.mkdtemp(prefix="zairyu-bench-e2e-"))
+    with running_system(workdir, web_workers={"intake": args.intake_workers}) as cluster:
+        review = sa.create_engine(cluster.databases["review"])
+        jobs = prepare(cluster, args.applications, 1)
+        base = received_count(review)
+        spy = _profiler(cluster, workdir) if args.profile else None
+        load = run_load(cluster.url("intake"), jobs, workdir, None, args.concurrency)
+        accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
+        wait_until(lambda: received_count(review) - base >= len(accepted), timeout=600, interval=0.05,
+                   message="every accepted application received by review")
+        elapsed = time.time() - load["started"]
+        rate = len(accepted) / elapsed
+        submit_rate = len(accepted) / max(r["done"] for r in load["results"])
+        print(f"e2e_applications_submitted: {len(jobs)} applications")
+        print(f"e2e_applications_accepted: {len(accepted)} applications")
+        print(f"e2e_submit_to_received_rate: {rate:.0f} applications/s")
+        print(f"e2e_submit_only_rate: {submit_rate:.0f} applications/s")
+        print(f"e2e_submit_to_received_seconds: {elapsed:.1f} s")
+        if spy:
+            _report_profile(spy)
+
+        half = max(1.0, rate / 2)
+        n_latency = max(50, min(args.applications, int(half * args.latency_seconds)))
+        jobs = prepare(cluster, n_latency, 100000)
+        base = received_count(review)
+        load = run_load(cluster.url("intake"), jobs, workdir, half, args.concurrency)
+        ok = [r["latency"] * 1000 for r in load["results"] if r["status"] == 200]
+        wait_until(lambda: received_count(review) - base >= len(ok), timeout=600, interval=0.05,
+                   message="latency run received")
+        print(f"e2e_latency_rate: {half:.0f} applications/s")
+        print(f"e2e_latency_submissions: {len(ok)} applications")
+        print(f"e2e_submit_latency_p50: {percentile(ok, 50):.1f} ms")
+        print(f"e2e_submit_latency_p99: {percentile(ok, 99):.1f} ms")
+
+        for name, proc in sorted(cluster.procs.items()):
+            pids = proc.pids()
+            if not pids:
+                continue
+            sizes = [rss_mb(p) for p in pids]
+            metric = name.replace("-", "_")
+            if len(pids) > 1:  # gunicorn: the master and its workers
+                print(f"rss_{metric}_master: {sizes[0]:.0f} MB")
+                print(f"rss_{metric}_worker_max: {max(sizes[1:]):.0f} MB")
+            else:
+                print(f"rss_{metric}: {sizes[0]:.0f} MB")
+        review.dispose()
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--base")
+    parser.add_argument("--jobs")
+    parser.add_argument("--out")
+    parser.add_argument("--rate", type=float)
+    parser.add_argument("--concurrency", type=int, default=32, help="connections of the load process")
+    parser.add_argument("--applications", type=int, default=1000, help="applications in the throughput run")
+    parser.add_argument("--latency-seconds", type=float, default=6.0, help="length of the latency run")
+    parser.add_argument("--profile", action="store_true", help="py-spy the busy processes during the throughput run")
+    parser.add_argument("--intake-workers", type=int, default=4, help="gunicorn workers of intake's front")
+    args = parser.parse_args(argv)
+    return load_main(args) if args.load else bench_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
