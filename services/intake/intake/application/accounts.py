@@ -148,6 +148,12 @@ def session_epoch(session, applicant_id: str) -> int | None:
     return session.execute(sa.select(applicants.c.session_epoch).where(applicants.c.id == applicant_id)).scalar()
 
 
+def end_sessions(session, applicant_id: str) -> None:
+    """Every session of the account ends (the cookie is client-side: a copy would outlive a mere clear)."""
+    session.execute(applicants.update().where(applicants.c.id == applicant_id)
+                    .values(session_epoch=applicants.c.session_epoch + 1))
+
+
 def get(session, applicant_id: str):
     return session.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
 

@@ -34,6 +34,11 @@ def log_in(applicant_id: str, *, pending_totp: bool = False) -> None:
 
 
 def log_out() -> None:
+    """Signing out ends the account's sessions everywhere: a copied cookie must not stay signed in."""
+    who = applicant_id()  # only a live session may end them
+    if who:
+        with tx() as db:
+            accounts.end_sessions(db, who)
     session.clear()
 
 
