@@ -14,8 +14,8 @@ import re
 import pyotp
 import pytest
 import sqlalchemy as sa
-from attack_support import (API_HEADERS, World, cheap_password_hashing, csrf_token, fresh_ip, mailroom_client,
-                            runtime_of)
+from attack_support import (API_HEADERS, World, cheap_password_hashing, csrf_token, fresh_ip, intake_applicant,
+                            mailroom_client, runtime_of)
 
 WRONG = "IjY5ZTc3YjQ4ZDM1NzQ5MTE1YmI0NzFhNmVlYjkwZTI0ZDBiMGYxNDUi.Z0Q2jA.forged-token-value"
 
@@ -169,10 +169,8 @@ def test_intake_session_rotates_on_login_and_dies_on_logout(world):
     assert victim.get("/api/v1/applications", headers=API_HEADERS).status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason="BUG-SESSION-REPLAY-INTAKE: intake's session is a signed client-side cookie; "
-                   "logging out clears the browser's copy only, so a copied cookie stays signed in until it expires "
-                   "(2 h). Fix: bump the applicant's session epoch on logout (ends every session of the account).")
 def test_intake_cookie_copied_before_logout_is_dead_after_it(world):
+    """Found here (BUG-SESSION-REPLAY-INTAKE): logout only cleared the browser's copy of the cookie."""
     w = world
     _intake_password_account(w, "maria@example.jp")
     name = w.intake.config["SESSION_COOKIE_NAME"]
@@ -267,7 +265,8 @@ def _reset_totp_step(w):
 def test_csrf_tokens_are_bound_to_the_session(world):
     """A token lifted from the attacker's own session is worthless in the victim's."""
     w = world
-    attacker_token = csrf_token(w.b, "/applications")
+    _, attacker = intake_applicant(w.intake, "silva", "eve@example.jp")  # B's sessions ended in the logout tests
+    attacker_token = csrf_token(attacker, "/applications")
     response = w.a.post(f"/drafts/{w.draft_id}/autosave", data={"csrf_token": attacker_token, "reason": "forged"})
     assert response.status_code == 400
     review_attacker = w.officer("tokyo-examiner")
