@@ -106,6 +106,9 @@ def _profiler(cluster, workdir: Path) -> list:
     import shutil
 
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(exe).exists():
+        print("# --profile needs py-spy (pip install py-spy): no profile taken")
+        return []
     spies = []
     for name in ("intake-web", "intake-consume", "signing-consume", "review-consume"):
         out = workdir / f"profile-{name}.txt"
