@@ -119,8 +119,9 @@ def body_text(msg) -> str:
 class PageChecks:
     """Screenshot every step; on applicant pages run axe-core at desktop and 375 px widths."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, lang: str | None = None):
         self.out = out
+        self.lang = lang  # every applicant page must be in this language (<html lang>)
         self.count = 0
         self.checked: list[str] = []
         self.problems: list[str] = []
@@ -133,6 +134,8 @@ class PageChecks:
     def applicant_page(self, page, name: str) -> None:
         """Screenshot + axe at desktop width, then the same at 375 px (and no sideways scrolling)."""
         started = time.monotonic()
+        if self.lang and page.evaluate("document.documentElement.lang") != self.lang:
+            self.problems.append(f"{name} ({page.url}): <html lang> is not {self.lang!r}")
         self.shot(page, name)
         self._axe(page, name)
         page.set_viewport_size(PHONE)

@@ -105,6 +105,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     intake_url, review_url, mailroom_url = zairyu.urls["intake"], zairyu.urls["review"], zairyu.urls["card-delivery"]
     intake_rt, review_rt, delivery_rt = zairyu.runtimes["intake"], zairyu.runtimes["review"], zairyu.runtimes["card-delivery"]
     checks = artifacts
+    checks.lang = "vi"  # every applicant page after the switch must be in Vietnamese
 
     # Officers: the bureau's own bootstrap code (what `zairyu-review create-officer` runs).
     with transaction(review_rt.session_factory) as s:
