@@ -15,6 +15,7 @@ it breaks every other test running on this machine, so it is never part of the t
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,19 @@ def rabbit_restart() -> None:
     subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, capture_output=True, timeout=300)
 
 
-def postgres_restart() -> None:
+def others_testing() -> list[str]:
+    """Test runs of other people on this machine (a PostgreSQL restart would break them)."""
+    found = subprocess.run(["pgrep", "-fa", "pytest"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if int(line.split()[0]) != os.getpid()]
+
+
+def postgres_restart(wait: float = 90) -> None:
+    """Restart the PostgreSQL cluster, but only in a moment when nobody else's tests are running."""
+    deadline = time.monotonic() + wait
+    while others_testing():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not restarted: other test runs are going on: {others_testing()[:3]}")
+        time.sleep(1)
     subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True, capture_output=True, timeout=300)
 
 
