@@ -68,7 +68,9 @@ def test_language_selection(monkeypatch):
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
     assert pick_language() == "ja" and pick_language("en") == "en"
     monkeypatch.setenv("LANG", "vi_VN.UTF-8")
-    assert pick_language() == "en"  # not translated yet: English, not a crash
+    assert pick_language() == "vi"
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert pick_language() == "en"  # a language we don't have: English, not a crash
     assert "市区町村" in text("pin_blocked", "ja", pin="sign")
     assert "municipal office" in text("pin_blocked", "en", pin="auth")
 
@@ -195,3 +197,16 @@ def test_readers_command_lists_vpcd_readers(card_in_reader, test_pki, monkeypatc
         code, out, _ = run_cli(monkeypatch, capsys, ["--json", "readers"])
     rows = {row["reader"]: row["card"] for row in json.loads(out)}
     assert code == 0 and rows[card.reader] is True
+
+
+def test_every_signer_message_exists_in_every_platform_language_and_formats():
+    from signing.domain import signer_messages as m
+
+    assert set(m.SUPPORTED) == {"en", "ja", "vi", "zh", "ko", "pt", "tl", "ne"}
+    for key, table in m.MESSAGES.items():
+        assert set(table) == set(m.SUPPORTED), key
+        for lang in m.SUPPORTED:
+            out = m.text(key, lang, pin="sign", tries_left=2, sw="6A82", detail="x")
+            assert "{" not in out and out.strip(), (key, lang)
+    assert m.pick_language(None) in m.SUPPORTED
+    assert m.text("wrong_pin", "vi", pin="auth", tries_left=2) == "Sai mã PIN xác thực (4 chữ số). Còn 2 lần thử trước khi bị khóa."

@@ -1,6 +1,6 @@
 """Messages for signer errors and prompts, by language. Keys are the machine codes.
 
-English and Japanese now; add a language by adding a column (the i18n work extends this).
+English and Japanese here; the platform's six further languages in ``signer_messages_more``.
 """
 from __future__ import annotations
 
@@ -61,7 +61,12 @@ MESSAGES = {
     "prompt_password": {"en": "Signature password: ", "ja": "署名用電子証明書の暗証番号: "},
     "prompt_pin": {"en": "Authentication PIN (4 digits): ", "ja": "利用者証明用の暗証番号（数字4桁）: "},
 }
-SUPPORTED = ("en", "ja")
+from . import signer_messages_more as _more  # noqa: E402
+
+PIN_NAMES.update(_more.PIN_NAMES)
+for _key, _table in _more.MESSAGES.items():
+    MESSAGES[_key].update(_table)
+SUPPORTED = ("en", "ja", "vi", "zh", "ko", "pt", "tl", "ne")
 
 
 def pick_language(explicit: str | None = None) -> str:

@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reader", help="reader name (or its prefix); default: any reader with a card")
     p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                    help="how long to wait for a card to be placed (default 30)")
-    p.add_argument("--lang", help="message language: en, ja (default: from LANG)")
+    p.add_argument("--lang", help="message language: en, ja, vi, zh, ko, pt, tl, ne (default: from LANG)")
     p.add_argument("--simulated", metavar="PKI_DIR", help="use an in-process simulated card")
     p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
     p.add_argument("--json", action="store_true", help="machine-readable output and errors")
