@@ -101,8 +101,6 @@ def world(tmp_path_factory):
 
 
 def test_every_route_of_every_service_is_classified(service_apps):
-    from attack_support import build_service_app  # noqa: F401  (the same apps World builds)
-
     unclassified, stale = [], []
     for name, expected in MATRIX.items():
         endpoints = {rule.endpoint for rule in service_apps(name).url_map.iter_rules()}

@@ -161,7 +161,6 @@ def test_mailroom_pages_show_names_and_addresses_escaped(world):
                      "certificate_address": f"東京都 {IMG}", "old_card_number": "AB12345678CD"},
         "decided_at": dt.datetime.now(dt.timezone.utc)}, source="review", correlation_id=app_id)
     assert w.relay.deliver(w.cards, event)
-    delivery_id = next(d for d in w.delivery_ids())
     clerk = mailroom_client(w.cards, w.mailroom.officer.officer_id)
     index = clerk.get("/mailroom/")
     assert index.status_code == 200
