@@ -22,8 +22,12 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/zairyu-run
 
-## make test: system packages (Debian/Ubuntu as root), the venv, then the whole suite.
-test: system-deps venv
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+
+## make test: system packages (Debian/Ubuntu as root), the venv, axe-core for the browser test, then the suite.
+test: system-deps venv $(BROWSER_DEPS)
 	$(BIN)/python -m pytest
 
 system-deps:

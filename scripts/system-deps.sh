@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus shellcheck chromium)
 # kubectl renders the Kustomize overlays; this machine kind has it (Google Cloud SDK's Debian repo)
 command -v kubectl >/dev/null || PKGS+=(kubectl)
+# npm installs axe-core for the browser test (this kind's nodejs bundles npm; stock Debian splits it)
+command -v npm >/dev/null || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,6 +42,8 @@ def platform(extra_env: dict | None = None, services: tuple[str, ...] | None = N
         **{f"ZAIRYU_{n.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()},
         **(extra_env or {}),
     }
+    if "intake" in ports:  # notices link to the applicants' site
+        env.setdefault("ZAIRYU_PORTAL_URL", f"http://127.0.0.1:{ports['intake']}")
     with ExitStack() as stack:
         amqp = stack.enter_context(testing.fresh_vhost("zt-e2e"))
         env["AMQP_URL"] = amqp
