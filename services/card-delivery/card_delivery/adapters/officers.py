@@ -60,6 +60,15 @@ def reset(session: Session, username: str) -> NewOfficer | None:
     return NewOfficer(Officer(row.officer_id, username, row.display_name), password, secret)
 
 
+def session_epoch(session: Session, officer_id: str) -> int | None:
+    return session.execute(sa.select(officers.c.session_epoch).where(officers.c.officer_id == officer_id)).scalar()
+
+
+def end_sessions(session: Session, officer_id: str) -> None:
+    session.execute(officers.update().where(officers.c.officer_id == officer_id)
+                    .values(session_epoch=officers.c.session_epoch + 1))
+
+
 def get(session: Session, officer_id: str) -> Officer | None:
     row = session.execute(sa.select(officers.c.officer_id, officers.c.username, officers.c.display_name)
                           .where(officers.c.officer_id == officer_id)).first()

@@ -74,4 +74,6 @@ officers = sa.Table(
     sa.Column("last_totp_step", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", TS, nullable=False),
+    # Raised on sign-out: every session cookie carrying an older value is dead (cookies are client-side).
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
 )

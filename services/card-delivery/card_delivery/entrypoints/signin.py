@@ -29,9 +29,12 @@ def signed_in(view):
         if officer_id:
             runtime = current_app.extensions["zairyu_runtime"]
             with runtime.session_factory() as db:
-                officer = officers.get(db, officer_id)
+                # a cookie from before the officer's last sign-out is dead
+                if officers.session_epoch(db, officer_id) == session.get("epoch"):
+                    officer = officers.get(db, officer_id)
         if officer is None:
             session.pop("officer_id", None)
+            session.pop("epoch", None)
             return redirect(url_for("signin.sign_in", next=request.path))
         g.officer = officer
         return view(*args, **kwargs)
@@ -55,6 +58,8 @@ def make_blueprint(limiter, rate_limit: str) -> Blueprint:
                 session.clear()  # a fresh session on sign-in (no fixation)
                 session.permanent = True
                 session["officer_id"] = officer.officer_id
+                with runtime.session_factory() as db2:
+                    session["epoch"] = officers.session_epoch(db2, officer.officer_id)
                 if lang:
                     session["lang"] = lang
                 target = request.args.get("next", "")
@@ -68,6 +73,12 @@ def make_blueprint(limiter, rate_limit: str) -> Blueprint:
     @bp.post("/sign-out")
     def sign_out():
         lang = session.get("lang")
+        if session.get("officer_id"):
+            # the officer's sessions end everywhere: a copy of this cookie must not stay signed in
+            runtime = current_app.extensions["zairyu_runtime"]
+            with transaction(runtime.session_factory) as db:
+                if officers.session_epoch(db, session["officer_id"]) == session.get("epoch"):
+                    officers.end_sessions(db, session["officer_id"])
         session.clear()
         if lang:
             session["lang"] = lang
