@@ -438,7 +438,12 @@ def mailroom_client(app, officer_id: str):
     """A test client whose session is the mailroom's signed-in session of the officer."""
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
-    cookie = app.session_interface.get_signing_serializer(app).dumps({"officer_id": officer_id})
+    from card_delivery.adapters import officers
+    from zairyu_shared.db import transaction
+
+    with transaction(runtime_of(app).session_factory) as session:
+        epoch = officers.session_epoch(session, officer_id)
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"officer_id": officer_id, "epoch": epoch})
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     return client
 

@@ -234,11 +234,8 @@ def test_mailroom_session_rotates_on_sign_in(world):
     assert browser.get("/mailroom/").status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="BUG-SESSION-REPLAY-MAILROOM: the mailroom session is a signed client-side "
-                   "cookie holding only officer_id; signing out clears the browser's copy, a copied cookie stays "
-                   "signed in for 8 h. Fix: a server-side session id (or a per-officer session epoch) checked by "
-                   "signed_in() and revoked on sign-out.")
 def test_mailroom_cookie_copied_before_sign_out_is_dead_after_it(world):
+    """Found here (BUG-SESSION-REPLAY-MAILROOM): sign-out only cleared the browser's copy of the cookie."""
     w = world
     name = w.cards.config["SESSION_COOKIE_NAME"]
     browser = w.cards.test_client()
