@@ -140,8 +140,8 @@ def applications() -> dict:
             ("histogram_quantile(0.5, sum by (procedure, le) (rate(zairyu_processing_days_bucket{" + b + "}[7d])))", "p50 {{procedure}}"),
             ("histogram_quantile(0.9, sum by (procedure, le) (rate(zairyu_processing_days_bucket{" + b + "}[7d])))", "p90 {{procedure}}")], "d",
            description="Days from the bureau's receipt to the decision."),
-        ts("Open cases by bureau and state", [("sum by (bureau, state) (zairyu_review_cases_open{" + b + "})", "{{bureau}} {{state}}")], stack=True),
-        table("Cases past their processing target", [("sum by (bureau) (zairyu_review_cases_past_target{" + b + "}) > 0", "{{bureau}}")], w=24),
+        ts("Open cases by bureau and state", [("max by (bureau, state) (zairyu_review_cases_open{" + b + "})", "{{bureau}} {{state}}")], stack=True),
+        table("Cases past their processing target", [("max by (bureau) (zairyu_review_cases_past_target{" + b + "}) > 0", "{{bureau}}")], w=24),
     ]
     bureau_var = query_var("bureau", "Bureau", "label_values(zairyu_applications_received_total, bureau)")
     return dashboard("zairyu-applications", "Zairyu / Applications",
@@ -150,13 +150,13 @@ def applications() -> dict:
 
 def card_delivery() -> dict:
     panels = [
-        stat("Deliveries in progress", [('sum(zairyu_card_deliveries{state!~"delivered|closed"})', "")]),
-        stat("Stalled deliveries", [("sum(zairyu_card_deliveries_stalled) or vector(0)", "")]),
+        stat("Deliveries in progress", [('sum(max by (state) (zairyu_card_deliveries{state!~"delivered|closed"}))', "")]),
+        stat("Stalled deliveries", [("sum(max by (state) (zairyu_card_deliveries_stalled)) or vector(0)", "")]),
         stat("Delivered (7d)", [('sum(increase(zairyu_card_transitions_total{to_state="delivered"}[7d]))', "")]),
         stat("Returned (7d)", [('sum(increase(zairyu_card_transitions_total{to_state="returned"}[7d]))', "")]),
-        ts("Deliveries by state", [("sum by (state) (zairyu_card_deliveries)", "{{state}}")], stack=True),
+        ts("Deliveries by state", [("max by (state) (zairyu_card_deliveries)", "{{state}}")], stack=True),
         ts("Transitions per day", [("sum by (to_state) (increase(zairyu_card_transitions_total[1d]))", "{{to_state}}")], stack=True),
-        table("Stalled by state", [("sum by (state) (zairyu_card_deliveries_stalled) > 0", "{{state}}")], w=24,
+        table("Stalled by state", [("max by (state) (zairyu_card_deliveries_stalled) > 0", "{{state}}")], w=24,
               description="A delivery is stalled when it stays in a state longer than that state's limit (alert ZairyuCardDeliveriesStalled)."),
     ]
     return dashboard("zairyu-card-delivery", "Zairyu / Card delivery",
