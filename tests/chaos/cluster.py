@@ -185,7 +185,7 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         base.pop("PROMETHEUS_MULTIPROC_DIR", None)
         databases = {}
         for s in SERVICES:
-            databases[s] = stack.enter_context(testing.fresh_database("zt_chaos_" + s.replace("-", "_")))
+            databases[s] = stack.enter_context(fresh_database("zt_chaos_" + s.replace("-", "_")))
         cluster = Cluster(amqp_url=amqp, vhost=amqp.rsplit("/", 1)[1], databases=databases, urls=urls,
                           pki=pki, mail=mail, log_dir=log_dir)
         stack.callback(cluster.stop)
@@ -210,6 +210,30 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         for s in SERVICES:
             wait_healthy(cluster.procs[f"{s}-web"])
         yield cluster
+
+
+@contextmanager
+def fresh_database(prefix: str):
+    """Like zairyu_shared.testing.fresh_database, but the drop uses a new connection: the scenario
+    may have restarted PostgreSQL, which kills every pooled one."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    testing.require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+    def admin(sql: str) -> None:
+        engine = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            conn.execute(sa.text(sql))
+        engine.dispose()
+
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield testing.PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def rss_mb(pid: int) -> float:
