@@ -132,3 +132,12 @@ class Runtime:
         self._threads.clear()
         self.publisher.close()
         self.engine.dispose()
+
+
+def runtime_from_environment(service: str) -> Runtime:
+    """The runtime of a service named in the ``zairyu.services`` entry points, from the environment
+    (what ``gunicorn '<pkg>.entrypoints.web:create_app()'`` needs)."""
+    from importlib.metadata import entry_points
+
+    (ep,) = [ep for ep in entry_points(group="zairyu.services") if ep.name == service]
+    return Runtime.from_env(ep.load())

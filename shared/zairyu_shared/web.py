@@ -102,6 +102,17 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
     return app
 
 
+def create_service_app(runtime, import_name: str, extra_checks: dict[str, Callable[[], None]] | None = None,
+                       **flask_kw) -> Flask:
+    """A service's app on its runtime: base app, database and broker readiness, session key."""
+    checks = {"database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url),
+              **(extra_checks or {})}
+    app = create_base_app(runtime.name, import_name, ready_checks=checks, **flask_kw)
+    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"  # settings refuse "" outside the demo
+    app.extensions["zairyu_runtime"] = runtime
+    return app
+
+
 def database_check(engine) -> Callable[[], None]:
     import sqlalchemy as sa
 

@@ -10,7 +10,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from zairyu_shared.web import broker_check, create_base_app, database_check
+from zairyu_shared.runtime import runtime_from_environment
+from zairyu_shared.web import create_service_app
 
 LANGUAGES = ("ja", "en")
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -24,19 +25,11 @@ def _locale():
 
 
 def create_app(runtime=None):
-    if runtime is None:  # under gunicorn: build from the environment
-        from zairyu_shared.runtime import Runtime
-
-        from .service import definition
-
-        runtime = Runtime.from_env(definition)
+    runtime = runtime or runtime_from_environment("card-delivery")  # gunicorn calls create_app()
     settings = runtime.settings
-    app = create_base_app("card-delivery", __name__, ready_checks={
-        "database": database_check(runtime.engine),
-        "broker": broker_check(settings.amqp_url),
-    }, template_folder=str(PACKAGE / "templates"), static_folder=str(PACKAGE / "static"))
+    app = create_service_app(runtime, __name__, template_folder=str(PACKAGE / "templates"),
+                             static_folder=str(PACKAGE / "static"))
     app.config.update(
-        SECRET_KEY=settings.secret_key or "embedded-only",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=not settings.embedded,
@@ -46,7 +39,6 @@ def create_app(runtime=None):
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
-    app.extensions["zairyu_runtime"] = runtime
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -10,7 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from intake.domain import statuses
 from zairyu_shared.events.contracts import LANGUAGES
-from zairyu_shared.web import broker_check, create_base_app, database_check
+from zairyu_shared.runtime import runtime_from_environment
+from zairyu_shared.web import create_service_app
 
 from . import gate, labels
 from .limits import limiter
@@ -58,20 +59,10 @@ def _store_check(runtime):
 
 
 def create_app(runtime=None):
-    if runtime is None:  # under gunicorn: build from the environment
-        from zairyu_shared.runtime import Runtime
-
-        from .service import definition
-
-        runtime = Runtime.from_env(definition)
-    app = create_base_app("intake", __name__, ready_checks={
-        "database": database_check(runtime.engine),
-        "broker": broker_check(runtime.settings.amqp_url),
-        "attachment_store": _store_check(runtime),
-    })
+    runtime = runtime or runtime_from_environment("intake")  # gunicorn calls create_app()
+    app = create_service_app(runtime, __name__, extra_checks={"attachment_store": _store_check(runtime)})
     settings = runtime.settings
     app.config.update(
-        SECRET_KEY=settings.secret_key or "embedded-only",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
@@ -84,7 +75,6 @@ def create_app(runtime=None):
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
         RATELIMIT_HEADERS_ENABLED=True,
     )
-    app.extensions["zairyu_runtime"] = runtime
     app.json = SafeJSONProvider(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=select_locale)

@@ -1,23 +1,14 @@
 """The notify web app factory (gunicorn: `gunicorn 'notify.entrypoints.web:create_app()'`)."""
 from __future__ import annotations
 
-from zairyu_shared.web import broker_check, create_base_app, database_check
+from zairyu_shared.runtime import runtime_from_environment
+from zairyu_shared.web import create_service_app
 
 
 def create_app(runtime=None):
-    if runtime is None:  # under gunicorn: build from the environment
-        from zairyu_shared.runtime import Runtime
-
-        from .service import definition
-
-        runtime = Runtime.from_env(definition)
-    app = create_base_app("notify", __name__, ready_checks={
-        "database": database_check(runtime.engine),
-        "broker": broker_check(runtime.settings.amqp_url),
-    })
-    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+    runtime = runtime or runtime_from_environment("notify")  # gunicorn calls create_app()
+    app = create_service_app(runtime, __name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # the internal API takes small JSON bodies only
-    app.extensions["zairyu_runtime"] = runtime
     from .internal_api import bp
 
     app.register_blueprint(bp)

@@ -11,7 +11,8 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from zairyu_shared.web import broker_check, create_base_app, database_check
+from zairyu_shared.runtime import runtime_from_environment
+from zairyu_shared.web import create_service_app
 
 LANGUAGES = ("ja", "en")
 
@@ -24,22 +25,12 @@ def _locale():
 
 
 def create_app(runtime=None):
-    if runtime is None:  # under gunicorn: build from the environment
-        from zairyu_shared.runtime import Runtime
-
-        from .service import definition
-
-        runtime = Runtime.from_env(definition)
-    app = create_base_app("review", __name__, ready_checks={
-        "database": database_check(runtime.engine),
-        "broker": broker_check(runtime.settings.amqp_url),
-    }, template_folder="../templates", static_folder="../static")
-    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
+    runtime = runtime or runtime_from_environment("review")  # gunicorn calls create_app()
+    app = create_service_app(runtime, __name__, template_folder="../templates", static_folder="../static")
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_SECURE=runtime.settings.session_cookie_secure,
                       WTF_CSRF_TIME_LIMIT=None, BABEL_DEFAULT_LOCALE="ja",
                       BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"))
-    app.extensions["zairyu_runtime"] = runtime
     if runtime.settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -9,28 +9,18 @@ from flask import request
 
 from signing.adapters import service_metrics
 from signing.adapters.verifier_factory import verification_for
-from zairyu_shared.web import broker_check, create_base_app, database_check
+from zairyu_shared.runtime import runtime_from_environment
+from zairyu_shared.web import create_service_app
 
 
 def create_app(runtime=None):
-    if runtime is None:  # under gunicorn: build from the environment
-        from zairyu_shared.runtime import Runtime
-
-        from .service import definition
-
-        runtime = Runtime.from_env(definition)
+    runtime = runtime or runtime_from_environment("signing")  # gunicorn calls create_app()
 
     def trust_check():
         # Loads roots and CRLs once; not ready while the trust configuration is broken.
         verification_for(runtime)
 
-    app = create_base_app("signing", __name__, ready_checks={
-        "database": database_check(runtime.engine),
-        "broker": broker_check(runtime.settings.amqp_url),
-        "trust": trust_check,
-    })
-    app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"
-    app.extensions["zairyu_runtime"] = runtime
+    app = create_service_app(runtime, __name__, extra_checks={"trust": trust_check})
 
     from .internal_api import bp as internal_api
 
