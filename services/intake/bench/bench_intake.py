@@ -51,7 +51,7 @@ def main() -> None:
 
 
 def bench_submit() -> None:
-    from conftest import fake_signature, make_runtime
+    from intake_testkit import fake_signature, make_runtime
     from hostile_files import jpeg
 
     from intake.application import accounts, drafting, signing_requests, submission

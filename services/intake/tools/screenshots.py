@@ -25,7 +25,7 @@ def main() -> int:
     args = parser.parse_args()
     from werkzeug.serving import make_server
 
-    from conftest import EnglishClient, make_runtime, outbox_events
+    from intake_testkit import EnglishClient, make_runtime, outbox_events
     from following_scenario import examination, received, verified
     from journey import fill_draft, register, submit
     from intake.entrypoints.web import create_app
