@@ -1,0 +1,84 @@
+"""Approved -> envelope -> issued -> dispatched -> delivered, through real RabbitMQ and PostgreSQL,
+with the applicant's notices produced by notify and received by a real SMTP server."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from kombu import Connection, Exchange, Producer
+
+from zairyu_shared.events import new_event
+from zairyu_shared.testing import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
+sys.path.insert(0, str(ROOT / "services" / "card-delivery" / "tests"))
+from card_delivery_testkit import decision_payload, sign_in  # noqa: E402
+from platform_harness import free_port, platform  # noqa: E402
+
+
+class Inbox:
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def publish(amqp_url, exchange, event):
+    with Connection(amqp_url) as conn:
+        Producer(conn.default_channel).publish(
+            event.to_json().encode(), exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=event.type, content_type="application/json", content_encoding="binary",
+            message_id=event.id, correlation_id=event.correlation_id, type=event.type)
+
+
+def test_card_journey_to_the_door_produces_every_notice_once():
+    inbox, port = Inbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    env = {"ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(port), "ZAIRYU_NOTIFY_SEND_RATE": "0"}
+    try:
+        with platform(env, services=("card-delivery", "notify")) as plat:
+            applicant = "app-nguyen"
+            decision = decision_payload("app-card-1")
+            decision["applicant_id"] = applicant
+            publish(plat.amqp_url, "intake.events", new_event("applicant.registered", {
+                "applicant_id": applicant, "email": "nguyen@example.jp", "language": "vi",
+                "display_name": "Nguyen Van An"}, source="intake", correlation_id=applicant))
+            publish(plat.amqp_url, "review.events", new_event("application.received", {
+                "application_id": "app-card-1", "applicant_id": applicant, "receipt_number": "TKY-2026-000042",
+                "bureau": decision["bureau"], "procedure": decision["procedure"],
+                "received_at": datetime.now(timezone.utc)}, source="review", correlation_id="app-card-1"))
+            publish(plat.amqp_url, "review.events", new_event("application.decided", decision, source="review",
+                                                               correlation_id="app-card-1"))
+            delivery = plat.runtimes["card-delivery"]
+
+            def opened():
+                with delivery.engine.connect() as db:
+                    return db.execute(sa.text("SELECT delivery_id FROM delivery_cases WHERE application_id = :a"),
+                                      {"a": "app-card-1"}).scalar()
+
+            delivery_id = wait_until(opened, timeout=60, message="the delivery case opened from the decision")
+            mailroom = sign_in(plat.client("card-delivery"), delivery)
+            url = f"/mailroom/cases/{delivery_id}"
+            fee = str(decision["fee_yen"])
+            assert mailroom.post(f"{url}/envelope", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            assert mailroom.post(f"{url}/issue").status_code == 302
+            assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
+            assert mailroom.post(f"{url}/delivered").status_code == 302
+
+            expected = 6  # received, decision, envelope received, card issued, dispatched, delivered
+            wait_until(lambda: len(inbox.mails) >= expected, timeout=90, message=f"{expected} mails")
+            ids = [m["Message-ID"] for m in inbox.mails]
+            assert len(ids) == len(set(ids)) == expected, ids
+            assert all(m["To"] == "nguyen@example.jp" and m["Content-Language"] == "vi" for m in inbox.mails)
+            bodies = "\n".join(m.get_body(("plain",)).get_content() for m in inbox.mails)
+            assert "TKY-2026-000042" in bodies and "123456789012" in bodies.replace("-", "")
+    finally:
+        smtp.stop()
