@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, request, session
-from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -36,16 +35,6 @@ def select_locale() -> str:
     return "ja"
 
 
-class SafeJSONProvider(DefaultJSONProvider):
-    """Deeply nested JSON raises RecursionError, which Werkzeug does not turn into a 400: make it a ValueError."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as exc:
-            raise ValueError("JSON nested too deeply") from exc
-
-
 def _store_check(runtime):
     def check():
         import os
@@ -75,7 +64,6 @@ def create_app(runtime=None):
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
         RATELIMIT_HEADERS_ENABLED=True,
     )
-    app.json = SafeJSONProvider(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=select_locale)
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
