@@ -212,3 +212,53 @@ def test_a_broker_lost_at_ack_is_a_reconnect_not_a_handler_failure(runtime):
     assert message.acks == 1 and ledger_rows(runtime) == ["acked-into-the-void"]
     assert dead_letters(runtime) == []  # the effect is committed: no dead letter for it
     assert metrics.EVENTS_FAILED.labels(runtime.name, queue_name(runtime), "applicant.registered")._value.get() == 0
+
+
+STAGE_ELSEWHERE = """
+import sys
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
+from zairyu_shared.outbox import add_event
+
+engine = sa.create_engine(sys.argv[1])
+outbox = sa.Table(sys.argv[2], sa.MetaData(), autoload_with=engine)
+event = new_event("applicant.registered", {"applicant_id": "elsewhere", "email": "elsewhere@example.jp",
+                  "language": "en", "display_name": "elsewhere"}, source="intake", correlation_id="elsewhere")
+with transaction(sessionmaker(bind=engine)) as session:
+    add_event(session, outbox, event)
+"""
+
+
+def test_a_commit_from_another_process_wakes_the_relay_without_polling(runtime, transport):
+    """On PostgreSQL the relay LISTENs: an event committed by another process (as intake's web
+    workers do) is published at once, though the relay's poll is set to a minute. Without the
+    notification this test waits a minute and fails."""
+    if transport != "rabbitmq":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; the embedded run wakes the relay in-process")
+    import time
+
+    runtime.relay.idle_interval = runtime.relay.listen_interval = 60.0
+    runtime.start_background()
+    wait_until(runtime.relay.listening.is_set, timeout=10, message="relay listening")
+    time.sleep(0.3)  # the relay's catch-up round is done; it now sleeps on its minute-long poll
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", STAGE_ELSEWHERE, runtime.settings.database_url, runtime.outbox.name],
+                   check=True, timeout=60)
+    wait_until(lambda: ledger_rows(runtime) == ["elsewhere"], timeout=20, message="applied after a notification")
+    assert time.monotonic() - started < 10
+
+
+def test_an_idle_relay_does_not_spin(runtime):
+    """A relay round commits a transaction; that commit must not wake the relay again (it did: every
+    idle consumer process burned a fifth of a core re-polling an empty outbox)."""
+    import time
+
+    rounds = []
+    inner = runtime.relay.relay_once
+    runtime.relay.relay_once = lambda: rounds.append(1) or inner()
+    runtime.relay.idle_interval = runtime.relay.listen_interval = 0.5
+    runtime.start_background()
+    time.sleep(2.0)
+    assert len(rounds) <= 8, f"{len(rounds)} relay rounds in 2 s of idleness (the poll allows ~4)"

@@ -34,18 +34,40 @@ class Publisher(Protocol):
         """Publish and wait for confirms; return (confirmed ids, {failed id: reason})."""
 
 
+# PostgreSQL channel on which a commit that staged events wakes the relays of that database.
+NOTIFY_CHANNEL = "zairyu_outbox"
+# session.info key: the outbox tables the current transaction staged events in.
+STAGED = "zairyu_staged_outbox"
+
+
+@sa.event.listens_for(Session, "after_begin")
+def _new_transaction(session, _transaction, _connection) -> None:
+    session.info.pop(STAGED, None)
+
+
+def staged_in(session: Session, outbox: sa.Table) -> bool:
+    """Did the transaction being committed stage events in ``outbox``? (Only then wake its relay.)"""
+    return outbox in session.info.get(STAGED, ())
+
+
 def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
     """Stage an event in the caller's transaction. Never publish directly."""
-    session.execute(
-        outbox.insert().values(
-            event_id=event.id,
-            event_type=event.type,
-            exchange=spec_for(event.type, event.version).exchange,
-            correlation_id=event.correlation_id,
-            body=event.to_json(),
-            created_at=datetime.now(timezone.utc),
-        )
-    )
+    values = {
+        "event_id": event.id,
+        "event_type": event.type,
+        "exchange": spec_for(event.type, event.version).exchange,
+        "correlation_id": event.correlation_id,
+        "body": event.to_json(),
+        "created_at": datetime.now(timezone.utc),
+    }
+    session.info.setdefault(STAGED, set()).add(outbox)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(outbox.insert().values(**values))
+        return
+    # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
+    # only if) the transaction commits, at no extra round trip; no relay needs to poll.
+    row = sa.select(*[sa.bindparam(f"v_{k}", v, type_=outbox.c[k].type) for k, v in values.items()])
+    session.execute(outbox.insert().from_select(list(values), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, ""))))
 
 
 class OutboxRelay:
@@ -53,7 +75,7 @@ class OutboxRelay:
 
     def __init__(self, service: str, session_factory: sessionmaker[Session], outbox: sa.Table,
                  publisher: Publisher, batch_size: int = 500, idle_interval: float = 0.05,
-                 retention: timedelta = timedelta(days=1)):
+                 retention: timedelta = timedelta(days=1), listen_interval: float = 2.0):
         self.service = service
         self.session_factory = session_factory
         self.outbox = outbox
@@ -65,6 +87,9 @@ class OutboxRelay:
         self._dialect = session_factory.kw["bind"].dialect.name
         self._last_purge = 0.0
         self.last_failures = 0
+        # While LISTENing on PostgreSQL, a poll is only a safety net; otherwise it is how work is found.
+        self.listen_interval = listen_interval
+        self.listening = threading.Event()
 
     def wake(self) -> None:
         """Called after a commit that staged events, so the relay need not wait for its poll."""
@@ -131,7 +156,37 @@ class OutboxRelay:
                 return
         raise TimeoutError(f"{self.service} outbox not drained within {timeout}s")
 
+    def listen(self, stop: threading.Event) -> None:
+        """PostgreSQL: wake the relay on every commit that staged events (see add_event), from any
+        process writing this database. Reconnects after a loss and catches up with one round."""
+        engine = self.session_factory.kw["bind"]
+        while not stop.is_set():
+            conn = None
+            try:
+                raw = engine.raw_connection()
+                conn = raw.driver_connection
+                raw.detach()  # a connection of its own, outside the pool, for as long as we listen
+                conn.autocommit = True
+                conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                self.listening.set()
+                self._wake.set()  # anything committed while nobody listened
+                while not stop.is_set():
+                    for _ in conn.notifies(timeout=1.0, stop_after=1):
+                        self._wake.set()
+            except Exception:
+                log.warning("outbox listener lost its connection; polling until it is back", exc_info=True)
+                stop.wait(1.0)
+            finally:
+                self.listening.clear()
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:
+                        pass
+
     def run(self, stop: threading.Event) -> None:
+        if self._dialect == "postgresql":
+            threading.Thread(target=self.listen, args=(stop,), name=f"{self.service}-relay-listen", daemon=True).start()
         last_observe = 0.0
         failing_rounds = 0
         while not stop.is_set():
@@ -157,5 +212,5 @@ class OutboxRelay:
             if failing_rounds:
                 stop.wait(min(30.0, 0.1 * 2 ** failing_rounds))
             elif sent < self.batch_size:
-                self._wake.wait(self.idle_interval)
+                self._wake.wait(self.listen_interval if self.listening.is_set() else self.idle_interval)
                 self._wake.clear()

@@ -21,7 +21,7 @@ from .bus import EventConsumer, Handler, KombuPublisher, RetryPolicy, declare_to
 from .db import make_engine, make_session_factory, messaging_tables
 from .events import Envelope
 from .migrations import upgrade
-from .outbox import OutboxRelay, add_event
+from .outbox import OutboxRelay, add_event, staged_in
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,10 @@ class Runtime:
         self.publisher = KombuPublisher(self.settings.amqp_url, transport_options=opts)
         self.relay = OutboxRelay(self.name, self.session_factory, self.outbox, self.publisher,
                                  batch_size=self.settings.relay_batch)
-        # Any commit may have staged events: nudge the in-process relay instead of waiting a poll.
-        sa_event.listen(self.session_factory, "after_commit", lambda _s: self.relay.wake())
+        # A commit that staged events nudges the in-process relay instead of waiting for a poll.
+        # Only those: the relay's own commits would otherwise wake it again, forever.
+        sa_event.listen(self.session_factory, "after_commit",
+                        lambda s: self.relay.wake() if staged_in(s, self.outbox) else None)
         if self.settings.data_keys:
             crypto.configure(self.settings.data_keys)
         self._threads: list[threading.Thread] = []
