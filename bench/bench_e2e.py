@@ -155,6 +155,43 @@ def _report_profile(spies: list, top: int = 10) -> None:
             print(f"#   {100 * n / max(total, 1):5.1f}% self  {frame}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (and its reaped children), from /proc."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot(cluster, review_engine) -> dict:
+    """CPU seconds so far of every service process, of the PostgreSQL backends serving the bench's
+    databases, and of RabbitMQ (its whole VM: other vhosts' traffic counts too)."""
+    import sqlalchemy as sa
+
+    out = {name: sum(_cpu_seconds(p) for p in proc.pids()) for name, proc in cluster.procs.items()}
+    names = [url.rsplit("/", 1)[1].split("?")[0] for url in cluster.databases.values()]
+    with review_engine.connect() as c:
+        pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"), {"n": names}).scalars()
+        out["postgresql-backends"] = sum(_cpu_seconds(p) for p in pids)
+    beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
+    out["rabbitmq"] = sum(_cpu_seconds(int(p)) for p in beam)
+    return out
+
+
+def _report_cpu(before: dict, after: dict, applications: int) -> None:
+    """Where the CPU goes: milliseconds of CPU per application, per process (2 cores = 2,000 ms/s)."""
+    total = 0.0
+    for name in sorted(after, key=lambda n: -(after[n] - before.get(n, 0.0))):
+        ms = 1000 * (after[name] - before.get(name, 0.0)) / max(applications, 1)
+        total += ms
+        if ms >= 0.05:
+            print(f"cpu_per_application_{name.replace('-', '_')}: {ms:.2f} ms")
+    print(f"cpu_per_application_total: {total:.2f} ms")
+
+
 def received_count(engine) -> int:
     import sqlalchemy as sa
 
@@ -179,10 +216,12 @@ def bench_main(args) -> int:
         jobs = prepare(cluster, args.applications, 1)
         base = received_count(review)
         spy = _profiler(cluster, workdir) if args.profile else None
+        cpu_before = _cpu_snapshot(cluster, review)
         load = run_load(cluster.url("intake"), jobs, workdir, None, args.concurrency)
         accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
         wait_until(lambda: received_count(review) - base >= len(accepted), timeout=600, interval=0.05,
                    message="every accepted application received by review")
+        cpu_after = _cpu_snapshot(cluster, review)
         elapsed = time.time() - load["started"]
         rate = len(accepted) / elapsed
         submit_rate = len(accepted) / max(r["done"] for r in load["results"])
@@ -191,6 +230,7 @@ def bench_main(args) -> int:
         print(f"e2e_submit_to_received_rate: {rate:.0f} applications/s")
         print(f"e2e_submit_only_rate: {submit_rate:.0f} applications/s")
         print(f"e2e_submit_to_received_seconds: {elapsed:.1f} s")
+        _report_cpu(cpu_before, cpu_after, len(accepted))
         if spy:
             _report_profile(spy)
 
