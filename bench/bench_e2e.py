@@ -102,7 +102,8 @@ def prepare(cluster, count: int, first_address: int) -> list:
 
 
 def _profiler(cluster, workdir: Path) -> list:
-    """py-spy (if installed) sampling every service process during the throughput run."""
+    """py-spy (if installed) sampling the busy service processes while they hold the GIL (their
+    Python CPU time, not their waiting) during the throughput run."""
     import shutil
 
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -110,10 +111,10 @@ def _profiler(cluster, workdir: Path) -> list:
         print("# --profile needs py-spy (pip install py-spy): no profile taken")
         return []
     spies = []
-    for name in ("intake-web", "intake-consume", "signing-consume", "review-consume"):
+    for name in ("intake-web", "intake-consume", "signing-consume", "review-consume", "notify-consume"):
         out = workdir / f"profile-{name}.txt"
         spies.append((name, out, subprocess.Popen(
-            [exe, "record", "--format", "raw", "--nonblocking", "--subprocesses", "--rate", "50", "-o", str(out),
+            [exe, "record", "--format", "raw", "--nonblocking", "--subprocesses", "--gil", "--rate", "50", "-o", str(out),
              "--pid", str(cluster.procs[name].popen.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     return spies
 
@@ -211,6 +212,7 @@ def bench_main(args) -> int:
     from zairyu_shared.testing import wait_until
 
     workdir = Path(tempfile.mkdtemp(prefix="zairyu-bench-e2e-"))
+    print(f"# work directory (logs, profiles): {workdir}")
     with running_system(workdir, web_workers={"intake": args.intake_workers}) as cluster:
         review = sa.create_engine(cluster.databases["review"])
         jobs = prepare(cluster, args.applications, 1)
