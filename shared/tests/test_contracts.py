@@ -73,3 +73,37 @@ def test_event_catalogue_document_is_generated_from_the_schemas():
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "events.md"
     assert doc.read_text(encoding="utf-8") == render(), "docs/events.md is stale: run `make docs`"
+
+
+def _received(**over):
+    payload = {"application_id": "app-1", "applicant_id": "a-1", "receipt_number": "TKY-2026-000001",
+               "bureau": "tokyo", "procedure": "extension", "received_at": "2026-04-01T09:00:00+09:00", **over}
+    return new_event("application.received", payload, source="review", correlation_id="app-1")
+
+
+def test_application_received_office_is_optional_and_a_code():
+    assert _received().payload.get("office") is None  # producers from before offices stay valid
+    assert parse_message(_received(office="yokohama").to_json().encode()).payload["office"] == "yokohama"
+    assert _received(office=None).payload["office"] is None
+    for bad in ("Yokohama Office", "", "x" * 41, 7):
+        with pytest.raises(ContractError):
+            _received(office=bad)
+
+
+def test_application_transferred_names_bureau_and_office_or_none():
+    def transferred(**over):
+        payload = {"application_id": "app-1", "applicant_id": "a-1", "bureau": "tokyo", "office": "saitama",
+                   "transferred_at": "2026-04-02T09:00:00+09:00", **over}
+        return new_event("application.transferred", payload, source="review", correlation_id="app-1")
+
+    assert parse_message(transferred().to_json().encode()).payload["office"] == "saitama"
+    assert transferred(office=None).payload["office"] is None  # back to the bureau itself
+    for over in ({"bureau": "atlantis"}, {"transferred_at": "2026-04-02T09:00:00"}):
+        with pytest.raises(ContractError):
+            transferred(**over)
+    body = transferred().to_dict()
+    body["payload"].pop("office")  # required: a missing office must not read as "the bureau"
+    with pytest.raises(ContractError):
+        parse_message(json.dumps(body))
+    with pytest.raises(ContractError):
+        new_event("application.transferred", transferred().payload, source="intake", correlation_id="app-1")

@@ -403,13 +403,13 @@ def intake_submit(client, draft_id: str, holder: str) -> str:
     return redeem_code(client, made.get_json()["code"], holder)["application_id"]
 
 
-def review_officer(app, username: str, role: str, bureau: str | None):
-    """(officer id, password, TOTP secret) of a new officer."""
+def review_officer(app, username: str, role: str, bureau: str | None, office: str | None = None):
+    """(officer id, password, TOTP secret) of a new officer (``office``: scoped to that office only)."""
     from review.adapters.accounts import create_officer
     from zairyu_shared.db import transaction
 
     with transaction(runtime_of(app).session_factory) as session:
-        return create_officer(session, username, username.replace("-", " ").title(), role, bureau)
+        return create_officer(session, username, username.replace("-", " ").title(), role, bureau, office=office)
 
 
 def review_client(app, officer_id: str):
@@ -463,7 +463,7 @@ class World:
     Applicant A (nguyen, Tokyo) has: a submitted application that was received, examined, asked for a
     document, answered (message + file), a signed correction request; a notice in the inbox; an open
     draft with attachments. Applicant B (silva) has an account and nothing else. Review has every role
-    in Tokyo and Osaka; the case ends decided (approved) so card-delivery holds a delivery case.
+    in Tokyo and Osaka, and in Tokyo's Yokohama district office; the case ends decided (approved) so card-delivery holds a delivery case.
     ``text`` goes into every free-text thing A writes (for the injection tests).
     """
 
@@ -519,6 +519,10 @@ class World:
                 self.officers[f"{bureau}-{role}"] = {"id": oid, "password": password, "secret": secret}
         self.officers["tokyo-examiner-2"] = dict(zip(("id", "password", "secret"),
                                                      review_officer(self.review, "tokyo-examiner-2", "examiner", "tokyo")))
+        # Tokyo's Yokohama district office: A's case (a Tokyo address) stays at the bureau, outside their scope.
+        for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
+            self.officers[f"yokohama-{role}"] = dict(zip(("id", "password", "secret"), review_officer(
+                self.review, f"yokohama-{role}", role, "tokyo", office="yokohama")))
 
         # the examiner asks for a document; A answers with a message and a file; A asks for a correction.
         examiner = self.officer("tokyo-examiner")

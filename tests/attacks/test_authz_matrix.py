@@ -10,6 +10,8 @@ officer role in Tokyo and Osaka, a mailroom officer):
 * applicant B vs A's application, draft, attachments, requests, notice, signing codes: 404 for every
   read and write, lists without A's things, and nothing of A's changed (no event staged);
 * an Osaka officer of every role vs a Tokyo case: 404 on every case route, the queue without it;
+* an officer of Tokyo's Yokohama office, every role, vs a case the bureau itself holds: the same 404s;
+  only the bureau (supervisor, administrator) hands a case to an office;
 * role vs action: the bureau administrator has no case file, the auditor reads but never writes, an
   examiner never confirms or takes another's case, a supervisor never confirms their own proposal;
 * separate accounts: a mailroom session means nothing to review and a review session nothing to the
@@ -66,6 +68,7 @@ MATRIX = {
         "cases.attachment": OFFICER, "cases.claim": OFFICER, "cases.confirm": OFFICER,
         "cases.correction_handled": OFFICER, "cases.add_note": OFFICER, "cases.propose": OFFICER,
         "cases.request_documents": OFFICER, "cases.resume": OFFICER, "cases.return_proposal": OFFICER,
+        "cases.hand_over": OFFICER, "cases.hand_over_by_receipt": OFFICER, "api.hand_over": OFFICER,
     },
     "card-delivery": {
         "home": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
@@ -256,6 +259,40 @@ def test_an_officer_of_another_bureau_finds_no_tokyo_case(world):
                 wrong.append(f"osaka-{role} {page} shows {leaks(w, response.get_data(as_text=True))}")
     assert not wrong, "; ".join(wrong)
     assert w.case_version() == version, "an Osaka officer changed a Tokyo case"
+
+
+def test_an_office_officer_finds_nothing_the_bureau_holds(world):
+    w = world
+    version = w.case_version()
+    wrong = []
+    for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
+        office = w.officer(f"yokohama-{role}")
+        token = csrf_token(office, "/login") if role == "bureau_admin" else csrf_token(office, "/queue")
+        for endpoint, method, url in _case_routes(w):
+            data = {"csrf_token": token, "version": version, "body": "x", "reason": "x", "office": "yokohama",
+                    "examiner": w.officers[f"yokohama-{role}"]["id"], "outcome": "approved", "granted_status": "x",
+                    "period_of_stay": "1 year", "items": "x", "deadline": "2030-01-01"} if method == "POST" else None
+            response = office.open(url, method=method, data=data)
+            if response.status_code != 404:
+                wrong.append(f"yokohama-{role} {method} {url}: {response.status_code}")
+        api = office.post(f"/api/v1/cases/{w.application_id}/office", json={"office": "yokohama"}, headers=API_HEADERS)
+        if api.status_code not in (403, 404):
+            wrong.append(f"yokohama-{role} API hand-over: {api.status_code}")
+        handed = office.post("/handover", data={"csrf_token": token, "receipt_number": w.receipt_number,
+                                                "office": "yokohama"})
+        if handed.status_code not in (302, 403):
+            wrong.append(f"yokohama-{role} /handover: {handed.status_code}")
+        for page in ("/queue", "/queue?office=-", "/api/v1/queue", "/api/v1/queue?office=-", "/workload",
+                     "/statistics", "/statistics.csv", "/admin/officers"):
+            response = office.get(page)
+            if response.status_code == 200 and leaks(w, response.get_data(as_text=True)):
+                wrong.append(f"yokohama-{role} {page} shows {leaks(w, response.get_data(as_text=True))}")
+    assert not wrong, "; ".join(wrong)
+    assert w.case_version() == version, "an office officer changed (or took) the bureau's case"
+    # while the bureau itself reaches it, and its administrator's account list shows the office's people.
+    assert w.officer("tokyo-auditor").get(f"/cases/{w.application_id}").status_code == 200
+    assert "Yokohama Examiner" in w.officer("tokyo-bureau_admin").get("/admin/officers").get_data(as_text=True)
+    assert "Tokyo Examiner" not in w.officer("yokohama-bureau_admin").get("/admin/officers").get_data(as_text=True)
 
 
 def test_roles_reach_only_their_actions(world):

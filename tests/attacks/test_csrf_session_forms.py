@@ -120,6 +120,20 @@ def test_intake_json_api_writes_need_the_custom_header(world):
     assert not refused, "cookie-borne API writes without X-Zairyu-Api: " + "; ".join(refused)
 
 
+def test_review_json_api_writes_need_the_custom_header(world):
+    """Review's one JSON write (hand-over) is CSRF-exempt, so it must insist on X-Zairyu-Api instead."""
+    w = world
+    supervisor = w.officer("tokyo-supervisor")
+    before = _fingerprint(w)
+    posts = [r for r in w.review.url_map.iter_rules() if r.rule.startswith("/api/") and "POST" in r.methods]
+    assert [r.endpoint for r in posts] == ["api.hand_over"]
+    for body in ({"office": "yokohama"}, None):
+        kw = {"json": body} if body else {"data": {"office": "yokohama"}}
+        response = supervisor.post(f"/api/v1/cases/{w.application_id}/office", **kw)
+        assert response.status_code == 400, response.status_code
+    assert _fingerprint(w) == before
+
+
 def test_signing_demo_form_refuses_missing_and_wrong_csrf(service_apps):
     app = service_apps("signing")
     client = app.test_client()

@@ -33,10 +33,16 @@ def verified(rt, submitted_event):
         "submission": p}, p["application_id"])
 
 
-def received(rt, app_id, applicant_id, receipt="TKY-2026-000123"):
+def received(rt, app_id, applicant_id, receipt="TKY-2026-000123", **extra):
     emit(rt, "application.received", "review", {"application_id": app_id, "applicant_id": applicant_id,
                                                   "receipt_number": receipt, "bureau": "tokyo", "procedure": "extension",
-                                                  "received_at": _now().isoformat()}, app_id)
+                                                  "received_at": _now().isoformat(), **extra}, app_id)
+
+
+def transferred(rt, app_id, applicant_id, office):
+    emit(rt, "application.transferred", "review", {"application_id": app_id, "applicant_id": applicant_id,
+                                                     "bureau": "tokyo", "office": office,
+                                                     "transferred_at": _now().isoformat()}, app_id)
 
 
 def examination(rt, app_id, applicant_id):

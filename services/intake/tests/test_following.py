@@ -7,7 +7,7 @@ import pytest
 
 from intake_testkit import outbox_events
 from following_scenario import (application_row, card, decided, documents_requested, examination, notice, received,
-                                verified)
+                                transferred, verified)
 from hostile_files import encrypted_pdf, pdf
 from journey import code_from, fill_draft, register, sign_code, submit
 
@@ -54,6 +54,26 @@ def test_timeline_follows_every_step_to_delivery(client, rt, submitted):
         assert text in page, text
     api = client.get(f"/api/v1/applications/{app_id}").json
     assert [e["kind"] for e in api["timeline"]][:3] == ["submitted", "signature_verified", "received"]
+
+
+def test_timeline_names_the_office_that_received_the_case_and_hand_overs(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id, office="yokohama")
+    wait_until(lambda: status_of(rt, app_id) == "received", message="received")
+    transferred(rt, app_id, applicant_id, "saitama")
+    transferred(rt, app_id, applicant_id, None)  # taken back by the bureau
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 5, message="timeline")
+    assert status_of(rt, app_id) == "received"  # a hand-over moves nobody's status
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "received by 横浜支局 (Yokohama District Office)" in page
+    assert page.count("Handed to another office of the bureau") == 2
+    assert "さいたま出張所 (Saitama Branch Office)" in page and "Tokyo Regional Immigration Services Bureau" in page
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "do 横浜支局 (Yokohama District Office) tiếp nhận" in page  # the office name stays a proper noun
+    api = client.get(f"/api/v1/applications/{app_id}").json
+    assert [e["detail"].get("office") for e in api["timeline"] if e["kind"] in ("received", "transferred")] == \
+        ["yokohama", "saitama", None]
 
 
 def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):

@@ -38,15 +38,20 @@ STATUSES_OF_RESIDENCE = ["engineer_specialist", "student", "dependent", "specifi
 NATIONALITIES = ["China", "Viet Nam", "Korea", "Philippines", "Brazil", "Nepal", "Indonesia", "Myanmar", "USA",
                  "Thailand", "India", "Sri Lanka", "Taiwan", "Peru", "Bangladesh"]
 OPEN_STATUSES = ["received", "under_examination", "documents_requested", "documents_answered", "decision_proposed"]
-COLUMNS = ["application_id", "applicant_id", "receipt_number", "bureau", "procedure", "bundled",
+# Share of each bureau's cases its offices hold (the rest the bureau itself), and which offices.
+OFFICE_SHARE = 0.4
+COLUMNS = ["application_id", "applicant_id", "receipt_number", "bureau", "office", "procedure", "bundled",
            "status_of_residence", "nationality", "language", "status", "is_open", "assignee", "version",
            "submitted_at", "received_at", "period_of_stay_expiry", "card_by_mail", "provisional_number",
            "content_sha256", "attachments", "form", "evidence"]
 
 
 def load(url: str, n: int, open_share: float) -> None:
+    from review.domain.offices import offices_of
+
     rnd = random.Random(7)
     bureaus = [b for b, w in BUREAU_WEIGHTS.items() for _ in range(w)]
+    routed = {b: [o.code for o in offices_of(b) if o.prefectures] for b in BUREAU_WEIGHTS}
     blob = crypto.cipher().encrypt(b'{"form": {}}')  # one token for all: COPY time is not what we measure
     now = datetime.now(timezone.utc)
     serial: dict[str, int] = {}
@@ -63,21 +68,26 @@ def load(url: str, n: int, open_share: float) -> None:
                     received = now - timedelta(seconds=rnd.randrange(0, 3 * 365 * 86400))
                     is_open = rnd.random() < open_share
                     status = rnd.choice(OPEN_STATUSES) if is_open else rnd.choice(["approved", "refused", "withdrawn"])
+                    office = rnd.choice(routed[bureau]) if routed[bureau] and rnd.random() < OFFICE_SHARE else None
                     copy.write_row((
                         str(uuid.UUID(int=rnd.getrandbits(128))), f"applicant-{rnd.randrange(n // 2)}",
-                        f"{bureau[:3].upper()}-{received.year}-{serial[bureau]:07d}-{i}", bureau, rnd.choice(PROCEDURES),
+                        f"{bureau[:3].upper()}-{received.year}-{serial[bureau]:07d}-{i}", bureau, office,
+                        rnd.choice(PROCEDURES),
                         "", rnd.choice(STATUSES_OF_RESIDENCE), rnd.choice(NATIONALITIES), "en", status, is_open,
                         None if status == "received" else f"officer-{rnd.randrange(40)}", 1,
                         received, received, (received + timedelta(days=rnd.randrange(30, 400))).date(), True,
                         f"P-{i}", "0" * 64, "[]", blob, blob))
-        for ix in cases.indexes:  # rebuilt exactly as declared (and created by migration 0002)
+        for ix in cases.indexes:  # rebuilt exactly as declared (and created by migrations 0002, 0004)
             cols = ", ".join(c.name for c in ix.columns)
-            conn.execute(f"CREATE INDEX {ix.name} ON cases ({cols})")
+            where = ix.dialect_options["postgresql"].get("where")
+            partial = f" WHERE {where.compile(compile_kwargs={'literal_binds': True})}" if where is not None else ""
+            conn.execute(f"CREATE INDEX {ix.name} ON cases ({cols}){partial}")
         conn.execute("VACUUM ANALYZE cases")
 
 
-def page_timings(rt, n: int, now, rnd) -> list[float]:
-    """The /queue page for a signed-in Tokyo examiner: first pages, filters and deep keyset pages."""
+def page_timings(rt, n: int, now, rnd, office: str | None = None, username: str = "bench") -> list[float]:
+    """The /queue page for a signed-in Tokyo examiner (bureau-wide, or of ``office``): first pages, filters
+    and deep keyset pages."""
     import re
 
     import pyotp
@@ -87,10 +97,11 @@ def page_timings(rt, n: int, now, rnd) -> list[float]:
     from zairyu_shared.db import transaction
 
     with transaction(rt.session_factory) as s:
-        _id, password, secret = create_officer(s, "bench", "Bench Examiner", "examiner", "tokyo", password="bench-pass")
+        _id, password, secret = create_officer(s, username, "Bench Examiner", "examiner", "tokyo", password="bench-pass",
+                                               office=office)
     client = create_app(rt).test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    assert client.post("/login", data={"csrf_token": token, "username": "bench", "password": password,
+    assert client.post("/login", data={"csrf_token": token, "username": username, "password": password,
                                        "totp": pyotp.TOTP(secret).now()}).status_code == 302
     variants = [
         lambda: {},
@@ -151,6 +162,16 @@ def main(argv=None) -> int:
             "old_cases": lambda: (queries.QueueFilter(bureau="nagoya", min_age_days=rnd.randrange(30, 600)), None),
             "status_of_residence": lambda: (queries.QueueFilter(bureau="tokyo",
                                                                 status_of_residence=rnd.choice(STATUSES_OF_RESIDENCE)), None),
+            # office-scoped officers, and a bureau narrowing its view
+            "office_first_page": lambda: (queries.QueueFilter(bureau="tokyo", office=rnd.choice(
+                ["yokohama", "saitama", "chiba", "kofu"])), None),
+            "office_deep_page": lambda: (queries.QueueFilter(bureau="tokyo", office="yokohama"), queries.encode_cursor(
+                now - timedelta(seconds=rnd.randrange(0, 3 * 365 * 86400)), "")),
+            "office_deadline": lambda: (queries.QueueFilter(bureau="osaka", office="kobe", sort="deadline"),
+                                        queries.encode_cursor((now + timedelta(days=rnd.randrange(-300, 300))).date(), "")),
+            "office_nationality": lambda: (queries.QueueFilter(bureau="tokyo", office="saitama",
+                                                               nationality=rnd.choice(NATIONALITIES)), None),
+            "bureau_itself": lambda: (queries.QueueFilter(bureau="tokyo", office=queries.AT_BUREAU), None),
         }
         samples: dict[str, list[float]] = {k: [] for k in kinds}
         with rt.engine.connect() as conn:
@@ -162,6 +183,7 @@ def main(argv=None) -> int:
                 f, after = kinds[kind]()
                 samples[kind].append(timed(conn, f, after))
         pages = sorted(page_timings(rt, args.queries, now, rnd))
+        office_pages = sorted(page_timings(rt, args.queries, now, rnd, office="yokohama", username="bench-yokohama"))
         rt.stop()
     everything = sorted(x for xs in samples.values() for x in xs)
     for kind, xs in samples.items():
@@ -171,6 +193,8 @@ def main(argv=None) -> int:
     print(f"review_queue_query_p95: {p95_of(everything):.2f} ms")
     print(f"review_queue_page_p50: {stats.median(pages):.2f} ms")
     print(f"review_queue_page_p95: {p95_of(pages):.2f} ms")
+    print(f"review_queue_office_page_p50: {stats.median(office_pages):.2f} ms")
+    print(f"review_queue_office_page_p95: {p95_of(office_pages):.2f} ms")
     return 0
 
 

@@ -86,9 +86,9 @@ def update_case(session, row, **values) -> None:
 
 def _guard(officer: Officer, action: Action, row) -> None:
     """An officer out of scope learns nothing, not even that the case exists."""
-    if not in_scope(officer, row.bureau):
+    if not in_scope(officer, row.bureau, row.office):
         raise NotFound(row.application_id)
-    require(officer, action, row.bureau, row.assignee)
+    require(officer, action, row.bureau, row.assignee, row.office)
 
 
 def _check_version(row, version: int | None) -> None:
@@ -122,8 +122,9 @@ def assign(runtime, session, officer: Officer, application_id: str, examiner_id:
     _guard(officer, Action.ASSIGN, row)
     _check_version(row, version)
     examiner = get_row(session, officers, examiner_id)
-    if examiner is None or examiner.bureau != row.bureau or examiner.role not in ("examiner", "supervisor"):
-        raise Forbidden(f"{examiner_id} cannot examine cases of {row.bureau}")
+    if examiner is None or examiner.role not in ("examiner", "supervisor") \
+            or not in_scope(as_officer(examiner), row.bureau, row.office):
+        raise Forbidden(f"{examiner_id} cannot examine cases of {row.bureau}/{row.office or '-'}")
     _start_or_assign(runtime, session, officer, row, examiner_id, "assigned", ip)
 
 
@@ -305,4 +306,4 @@ def handle_correction(runtime, session, officer, application_id, correction_id, 
 
 
 def as_officer(row) -> Officer:
-    return Officer(row.id, Role(row.role), row.bureau, row.display_name)
+    return Officer(row.id, Role(row.role), row.bureau, row.display_name, row.office)

@@ -16,6 +16,7 @@ from review.adapters.tables import cases, corrections, document_requests, receip
 from review.casework import JST, NotFound, get_row, load_case, now, record_history, review_event, update_case
 from review.domain import case as machine
 from review.domain import form as form_rules
+from review.domain import offices
 from review.domain.receipt import receipt_number
 
 
@@ -40,9 +41,11 @@ def receive(runtime, session, event) -> str | None:
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
     number = next_receipt_number(session, sub["bureau"], at)
+    # The office covering the applicant's address (a COE: the inviting organisation's), else the bureau.
+    office = offices.route(sub["bureau"], form_rules.routing_address(content, sub["procedure"]))
     session.execute(cases.insert().values(
         application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
-        bureau=sub["bureau"], procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
+        bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
         status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
         nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
         is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
@@ -51,12 +54,13 @@ def receive(runtime, session, event) -> str | None:
         content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
         form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False)))
     record_history(session, data["application_id"], "received", "system", None, "received",
-             {"receipt_number": number, "event_id": event.id}, at)
+             {"receipt_number": number, "event_id": event.id, "office": office}, at)
     audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
-                 target=number, detail={"event_id": event.id})
+                 target=number, detail={"event_id": event.id, "office": office})
     runtime.stage(session, review_event("application.received", {
         "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
-        "bureau": sub["bureau"], "procedure": sub["procedure"], "received_at": at}, data["application_id"], event.id))
+        "bureau": sub["bureau"], "office": office, "procedure": sub["procedure"], "received_at": at},
+        data["application_id"], event.id))
     session.info.setdefault("after_commit", []).append(
         lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
     return number

@@ -58,8 +58,10 @@ def test_attachments_are_fetched_byte_exact_and_checked(intake):
 def test_seed_demo_creates_officers_who_can_sign_in_once_printed(rt):
     lines = []
     created = seed_demo(rt, out=lines.append)
-    assert {(c["bureau"], c["role"]) for c in created} == {(b, r) for b in ("tokyo", "osaka")
-                                                           for r in ("examiner", "supervisor", "bureau_admin", "auditor")}
+    assert {(c["bureau"], c["office"], c["role"]) for c in created} == {
+        (b, None, r) for b in ("tokyo", "osaka") for r in ("examiner", "supervisor", "bureau_admin", "auditor")} | {
+        ("tokyo", "yokohama", "examiner"), ("tokyo", "yokohama", "supervisor")}
+    assert any(line.split()[0] == "tokyo-yokohama-examiner" for line in lines if line.startswith("  "))
     assert any(created[0]["totp_secret"] in line for line in lines)
     assert seed_demo(rt, out=lines.append) == []  # second run: nothing new, nothing printed again
     c = created[0]
@@ -71,7 +73,9 @@ def test_seed_demo_creates_officers_who_can_sign_in_once_printed(rt):
                            {"u": c["username"]}).scalar()
     assert c["totp_secret"].encode() not in bytes(raw)
     with rt.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(officers)).scalar() == 8
+        assert conn.execute(sa.select(sa.func.count()).select_from(officers)).scalar() == 10
+        scoped = conn.execute(sa.select(officers.c.username).where(officers.c.office == "yokohama")).scalars().all()
+    assert sorted(scoped) == ["tokyo-yokohama-examiner", "tokyo-yokohama-supervisor"]
 
 
 def test_reminders_command_stages_due_reminders(rt):

@@ -21,6 +21,7 @@ PROCEDURES = (
 )
 BUREAUS = ("sapporo", "sendai", "tokyo", "nagoya", "osaka", "hiroshima", "takamatsu", "fukuoka")
 LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")
+OFFICE_CODE = r"^[a-z][a-z_]{1,39}$"  # district/branch office codes (review's table; operations add offices)
 
 
 class _Strict(Schema):
@@ -177,8 +178,20 @@ class ApplicationReceived(_Strict):
     applicant_id = _id()
     receipt_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
     bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    # The district or branch office that has the case (review's office table); None: the bureau itself.
+    office = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(OFFICE_CODE))
     procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES[:5]))
     received_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationTransferred(_Strict):
+    """The bureau handed the case to one of its offices (office) or took it back (office None)."""
+
+    application_id = _id()
+    applicant_id = _id()
+    bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    office = fields.String(required=True, allow_none=True, validate=validate.Regexp(OFFICE_CODE))
+    transferred_at = fields.AwareDateTime(required=True)
 
 
 class ApplicationExaminationStarted(_Strict):
@@ -302,6 +315,7 @@ for _spec in [
     EventSpec("signature.verified", 1, SignatureVerified, "signing", ("review", "intake"), "The application's signature and certificate are trusted."),
     EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify", "review"), "The signature or certificate failed verification."),
     EventSpec("application.received", 1, ApplicationReceived, "review", ("intake", "notify"), "The bureau accepted the case: official receipt number."),
+    EventSpec("application.transferred", 1, ApplicationTransferred, "review", ("intake",), "The bureau handed the case to one of its offices, or took it back."),
     EventSpec("application.examination_started", 1, ApplicationExaminationStarted, "review", ("intake",), "An examiner started the examination."),
     EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
     EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),

@@ -26,6 +26,7 @@ EVENT_EFFECTS = {
     "signature.verified": ("signature_verified", "signature_verified"),
     "signature.rejected": ("signature_rejected", "signature_rejected"),
     "application.received": ("received", "received"),
+    "application.transferred": ("transferred", None),
     "application.examination_started": ("examination_started", "under_examination"),
     "application.documents_requested": ("documents_requested", "documents_requested"),
     "application.documents_submitted": ("documents_submitted", "under_examination"),

@@ -47,8 +47,10 @@ def on_application_event(runtime, session, event) -> None:
                 {"reason": data["reason"], "message": data["message"]})
     elif t == "application.received":
         _record(session, event, app, "received", "received",
-                {"receipt_number": data["receipt_number"], "bureau": data["bureau"]},
+                {"receipt_number": data["receipt_number"], "bureau": data["bureau"], "office": data.get("office")},
                 receipt_number=data["receipt_number"], received_at=data["received_at"])
+    elif t == "application.transferred":  # the bureau handed the case to an office (or took it back)
+        _record(session, event, app, "transferred", None, {"bureau": data["bureau"], "office": data["office"]})
     elif t == "application.examination_started":
         _record(session, event, app, "examination_started", "under_examination", {})
     elif t == "application.documents_requested":
@@ -86,7 +88,8 @@ def on_notice_created(runtime, session, event) -> None:
 
 HANDLERS = [
     Handler("timeline", (
-        "signature.verified", "signature.rejected", "application.received", "application.examination_started",
+        "signature.verified", "signature.rejected", "application.received", "application.transferred",
+        "application.examination_started",
         "application.documents_requested", "application.decided", "application.closed",
         "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
     ), on_application_event),

@@ -37,13 +37,14 @@ class Locked(LoginFailed):
 
 
 def create_officer(session, username: str, display_name: str, role: str, bureau: str | None,
-                   password: str | None = None) -> tuple[str, str, str]:
-    """Returns (officer id, password, TOTP secret); the caller shows them once."""
+                   password: str | None = None, office: str | None = None) -> tuple[str, str, str]:
+    """Returns (officer id, password, TOTP secret); the caller shows them once. ``office``: scoped to it."""
     password = password or secrets.token_urlsafe(12)
     secret = pyotp.random_base32()
     officer_id = str(uuid.uuid4())
     session.execute(officers.insert().values(id=officer_id, username=username, display_name=display_name, role=role,
-                                             bureau=bureau, password_hash=HASHER.hash(password), totp_secret=secret))
+                                             bureau=bureau, office=office, password_hash=HASHER.hash(password),
+                                             totp_secret=secret))
     return officer_id, password, secret
 
 
@@ -129,20 +130,27 @@ def close_session(session, token: str) -> None:
     session.execute(officer_sessions.delete().where(officer_sessions.c.token_sha256 == _digest(token)))
 
 
-def list_officers(session, bureau: str):
+def _managed(bureau: str, office: str | None):
+    """The accounts an administrator manages: the whole bureau's, or only their office's."""
+    where = officers.c.bureau == bureau
+    return sa.and_(where, officers.c.office == office) if office is not None else where
+
+
+def list_officers(session, bureau: str, office: str | None = None):
     return session.execute(sa.select(officers.c.id, officers.c.username, officers.c.display_name, officers.c.role,
-                                     officers.c.active, officers.c.locked_until, officers.c.failed_attempts)
-                           .where(officers.c.bureau == bureau).order_by(officers.c.username)).all()
+                                     officers.c.office, officers.c.active, officers.c.locked_until,
+                                     officers.c.failed_attempts)
+                           .where(_managed(bureau, office)).order_by(officers.c.username)).all()
 
 
-def set_active(session, officer_id: str, bureau: str, active: bool) -> bool:
-    done = session.execute(officers.update().where(officers.c.id == officer_id, officers.c.bureau == bureau)
+def set_active(session, officer_id: str, bureau: str, active: bool, office: str | None = None) -> bool:
+    done = session.execute(officers.update().where(officers.c.id == officer_id, _managed(bureau, office))
                            .values(active=active)).rowcount == 1
     if done and not active:  # a deactivated officer is signed out everywhere at once
         session.execute(officer_sessions.delete().where(officer_sessions.c.officer_id == officer_id))
     return done
 
 
-def unlock(session, officer_id: str, bureau: str) -> bool:
-    return session.execute(officers.update().where(officers.c.id == officer_id, officers.c.bureau == bureau)
+def unlock(session, officer_id: str, bureau: str, office: str | None = None) -> bool:
+    return session.execute(officers.update().where(officers.c.id == officer_id, _managed(bureau, office))
                            .values(locked_until=None, failed_attempts=0)).rowcount == 1

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from .tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 
-QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status_of_residence,
+QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.office, cases.c.procedure,
+                 cases.c.status_of_residence,
                  cases.c.nationality, cases.c.status, cases.c.assignee, cases.c.received_at,
                  cases.c.period_of_stay_expiry, cases.c.version, cases.c.withdrawal_requested_at,
                  cases.c.address_mismatch.isnot(None).label("flagged")]
@@ -19,9 +20,20 @@ SORTS = {"received": (cases.c.received_at, False), "received_desc": (cases.c.rec
          "deadline": (cases.c.period_of_stay_expiry, False)}
 
 
+AT_BUREAU = "-"  # an office filter meaning "held by the bureau itself, not by one of its offices"
+
+
+def _at(query, office: str | None):
+    """Limit to one office's cases, to the bureau's own (AT_BUREAU), or not at all (None: the whole bureau)."""
+    if office == AT_BUREAU:
+        return query.where(cases.c.office.is_(None))
+    return query.where(cases.c.office == office) if office else query
+
+
 @dataclass
 class QueueFilter:
     bureau: str
+    office: str | None = None  # None: the whole bureau with its offices; AT_BUREAU; or an office code
     status: str | None = None  # None: every open case
     procedure: str | None = None
     status_of_residence: str | None = None
@@ -50,7 +62,7 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
     if f.sort not in SORTS:
         raise ValueError(f"unknown sort {f.sort!r}")
     key, descending = SORTS[f.sort]
-    q = sa.select(*QUEUE_COLUMNS).where(cases.c.bureau == f.bureau)
+    q = _at(sa.select(*QUEUE_COLUMNS).where(cases.c.bureau == f.bureau), f.office)
     q = q.where(cases.c.status == f.status) if f.status else q.where(cases.c.is_open.is_(True))
     for column, value in ((cases.c.procedure, f.procedure), (cases.c.status_of_residence, f.status_of_residence),
                           (cases.c.nationality, f.nationality), (cases.c.assignee, f.assignee)):
@@ -74,18 +86,24 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
     return rows, nxt
 
 
-def workload(conn, bureau: str) -> list[dict]:
-    q = (sa.select(officers.c.id, officers.c.display_name, officers.c.role,
+def workload(conn, bureau: str, office: str | None = None) -> list[dict]:
+    """Examiners and supervisors with their open cases: the whole bureau's, or one office's people only."""
+    q = (sa.select(officers.c.id, officers.c.display_name, officers.c.role, officers.c.office,
                    sa.func.count(cases.c.application_id).label("open_cases"))
          .select_from(officers.outerjoin(cases, sa.and_(cases.c.assignee == officers.c.id, cases.c.is_open.is_(True))))
          .where(officers.c.bureau == bureau, officers.c.role.in_(["examiner", "supervisor"]))
-         .group_by(officers.c.id, officers.c.display_name, officers.c.role).order_by(officers.c.display_name))
+         .group_by(officers.c.id, officers.c.display_name, officers.c.role, officers.c.office)
+         .order_by(officers.c.display_name))
+    if office == AT_BUREAU:
+        q = q.where(officers.c.office.is_(None))
+    elif office:
+        q = q.where(officers.c.office == office)
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def unassigned_count(conn, bureau: str) -> int:
-    return conn.execute(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.is_open.is_(True),
-                                                         cases.c.assignee.is_(None))).scalar()
+def unassigned_count(conn, bureau: str, office: str | None = None) -> int:
+    return conn.execute(_at(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.is_open.is_(True),
+                                                             cases.c.assignee.is_(None)), office)).scalar()
 
 
 def case_file(conn, application_id: str) -> dict:
@@ -111,30 +129,30 @@ def case_file(conn, application_id: str) -> dict:
     c["proposals"] = all_of(proposals, proposals.c.id)
     c["earlier"] = [dict(r._mapping) for r in conn.execute(
         sa.select(cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status,
-                  cases.c.received_at, cases.c.outcome, cases.c.bureau)
+                  cases.c.received_at, cases.c.outcome, cases.c.bureau, cases.c.office)
         .where(cases.c.applicant_id == c["applicant_id"], cases.c.application_id != application_id)
         .order_by(cases.c.received_at.desc()))]
     return c
 
 
-def decided_rows(conn, since: datetime | None = None, bureau: str | None = None):
-    """(procedure, status_of_residence, bureau, received_at, decided_at) of decided cases."""
-    q = sa.select(cases.c.procedure, cases.c.status_of_residence, cases.c.bureau, cases.c.received_at,
+def decided_rows(conn, since: datetime | None = None, bureau: str | None = None, office: str | None = None):
+    """(procedure, status_of_residence, bureau, office, received_at, decided_at) of decided cases."""
+    q = sa.select(cases.c.procedure, cases.c.status_of_residence, cases.c.bureau, cases.c.office, cases.c.received_at,
                   cases.c.decided_at).where(cases.c.decided_at.isnot(None))
     if since:
         q = q.where(cases.c.decided_at >= since)
     if bureau:
         q = q.where(cases.c.bureau == bureau)
-    return conn.execute(q).all()
+    return conn.execute(_at(q, office)).all()
 
 
-def ageing_summary(conn, bureau: str, targets: dict[str, int]) -> list[dict]:
+def ageing_summary(conn, bureau: str, targets: dict[str, int], office: str | None = None) -> list[dict]:
     """Open cases per procedure: within target, in its last fifth ("due"), beyond it ("overdue")."""
     now = datetime.now(timezone.utc)
     out = []
     for procedure, target in targets.items():
-        base = sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.procedure == procedure,
-                                                 cases.c.is_open.is_(True))
+        base = _at(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.procedure == procedure,
+                                                     cases.c.is_open.is_(True)), office)
         total = conn.execute(base).scalar()
         overdue = conn.execute(base.where(cases.c.received_at < now - timedelta(days=target))).scalar()
         due = conn.execute(base.where(cases.c.received_at <= now - timedelta(days=target * 0.8))).scalar() - overdue

@@ -22,6 +22,7 @@ cases = sa.Table(
     sa.Column("applicant_id", sa.String(80), nullable=False, index=True),
     sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
     sa.Column("bureau", sa.String(20), nullable=False),
+    sa.Column("office", sa.String(40), nullable=True),  # district/branch office holding it; None: the bureau itself
     sa.Column("procedure", sa.String(40), nullable=False),
     sa.Column("bundled", sa.String(200), nullable=False, server_default=""),
     sa.Column("status_of_residence", sa.String(80), nullable=False),
@@ -61,6 +62,14 @@ sa.Index("ix_cases_queue_nationality", cases.c.bureau, cases.c.nationality, case
 sa.Index("ix_cases_queue_sor", cases.c.bureau, cases.c.status_of_residence, cases.c.is_open, cases.c.received_at,
          cases.c.application_id)
 sa.Index("ix_cases_assignee", cases.c.bureau, cases.c.assignee, cases.c.is_open)
+# An office's queue: only cases held by an office are indexed (office codes are unique across bureaus).
+_AT_OFFICE = {"postgresql_where": cases.c.office.isnot(None), "sqlite_where": cases.c.office.isnot(None)}
+sa.Index("ix_cases_office_age", cases.c.office, cases.c.is_open, cases.c.received_at, cases.c.application_id,
+         **_AT_OFFICE)
+sa.Index("ix_cases_office_deadline", cases.c.office, cases.c.is_open, cases.c.period_of_stay_expiry,
+         cases.c.application_id, **_AT_OFFICE)
+sa.Index("ix_cases_office_status", cases.c.office, cases.c.status, cases.c.received_at, cases.c.application_id,
+         **_AT_OFFICE)
 sa.Index("ix_cases_decided", cases.c.decided_at)
 
 receipt_serials = sa.Table(
@@ -148,6 +157,7 @@ officers = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("bureau", sa.String(20), nullable=True),
+    sa.Column("office", sa.String(40), nullable=True),  # None: bureau-wide
     sa.Column("password_hash", sa.String(200), nullable=False),  # argon2id
     sa.Column("totp_secret", EncryptedText, nullable=False),
     sa.Column("last_totp_step", sa.BigInteger, nullable=True),  # a code is usable once

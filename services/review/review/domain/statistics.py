@@ -40,16 +40,22 @@ def summarise(days: list[int]) -> DaysSummary | None:
                        _percentile(ordered, 90))
 
 
-def group_summaries(rows) -> list[dict]:
-    """rows: (procedure, status_of_residence, bureau, days) -> one summary per group, sorted."""
+def group_summaries(rows, by_office: bool = False) -> list[dict]:
+    """rows: (procedure, status_of_residence, bureau, days) -> one summary per group, sorted.
+
+    With ``by_office`` the rows are (procedure, status_of_residence, bureau, office, days) and each
+    office is its own group (office None: the bureau itself)."""
     groups: dict[tuple, list[int]] = {}
-    for procedure, status, bureau_key, days in rows:
-        groups.setdefault((procedure, status, bureau_key), []).append(days)
+    for row in rows:
+        key, days = tuple(row[:-1]), row[-1]
+        groups.setdefault(key if by_office else key[:3], []).append(days)
     out = []
-    for key in sorted(groups):
+    for key in sorted(groups, key=lambda k: tuple("" if v is None else v for v in k)):
         s = summarise(groups[key])
-        out.append({"procedure": key[0], "status_of_residence": key[1], "bureau": key[2], "count": s.count,
-                    "mean_days": s.mean, "median_days": s.median, "p90_days": s.p90})
+        group = {"procedure": key[0], "status_of_residence": key[1], "bureau": key[2]}
+        if by_office:
+            group["office"] = key[3]
+        out.append({**group, "count": s.count, "mean_days": s.mean, "median_days": s.median, "p90_days": s.p90})
     return out
 
 

@@ -59,6 +59,7 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     from review.adapters import audit
     from review.adapters.accounts import create_officer
     from review.domain.bureaus import BUREAUS
+    from review.domain.offices import OFFICES
     from review.domain.roles import Officer, Role
     from zairyu_shared.db import transaction
 
@@ -68,16 +69,18 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     parser.add_argument("--display-name", required=True)
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--bureau", choices=sorted(BUREAUS), help="omit only for a national auditor")
+    parser.add_argument("--office", choices=sorted(OFFICES), help="scope to one district/branch office of the bureau")
     args = parser.parse_args(argv)
     try:
-        Officer("new", Role(args.role), args.bureau)
+        Officer("new", Role(args.role), args.bureau, office=args.office)
     except ValueError as exc:
         parser.error(str(exc))
     runtime = runtime or _runtime()
     with transaction(runtime.session_factory) as session:
-        officer_id, password, secret = create_officer(session, args.username, args.display_name, args.role, args.bureau)
+        officer_id, password, secret = create_officer(session, args.username, args.display_name, args.role, args.bureau,
+                                                      office=args.office)
         audit.append(session, "cli", "officer.created", bureau=args.bureau, target=officer_id,
-                     detail={"username": args.username, "role": args.role})
+                     detail={"username": args.username, "role": args.role, "office": args.office})
     print(f"{args.username}: password {password}  TOTP secret {secret}  (shown once)", file=out)
     return 0
 

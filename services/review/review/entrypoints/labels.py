@@ -13,7 +13,7 @@ LABELS = [
     _("claimed"), _("assigned"), _("documents_submitted"), _("correction_requested"), _("withdrawal_requested"),
     _("address_mismatch"), _("examination_resumed"), _("proposal_returned"), _("decision_confirmed"),
     _("withdrawal_acknowledged"), _("withdrawal_after_close"), _("ok"), _("due"), _("overdue"),
-    _("withdrawal_signature_invalid"), _("invalid"), _("signature"),
+    _("withdrawal_signature_invalid"), _("invalid"), _("signature"), _("handed_over"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Demo bureaus (Tokyo, Osaka) with one officer of each role; credentials printed once."""
+"""Demo bureaus (Tokyo, Osaka) with one officer of each role, and Tokyo's Yokohama district office
+with an examiner and a supervisor of its own; credentials printed once."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,24 +11,27 @@ from zairyu_shared.db import transaction
 
 DEMO = [("tokyo", "examiner"), ("tokyo", "supervisor"), ("tokyo", "bureau_admin"), ("tokyo", "auditor"),
         ("osaka", "examiner"), ("osaka", "supervisor"), ("osaka", "bureau_admin"), ("osaka", "auditor")]
+# (bureau, office, role): officers who see only their office's cases (Kanagawa's applications).
+DEMO_OFFICES = [("tokyo", "yokohama", "examiner"), ("tokyo", "yokohama", "supervisor")]
 
 
 def seed_demo(runtime, out=print) -> list[dict]:
     created = []
     with transaction(runtime.session_factory) as session:
-        for bureau, role in DEMO:
-            username = f"{bureau}-{role.replace('bureau_', '')}"
+        for bureau, office, role in [(b, None, r) for b, r in DEMO] + DEMO_OFFICES:
+            username = "-".join(p for p in (bureau, office, role.replace("bureau_", "")) if p)
             if session.execute(sa.select(officers.c.id).where(officers.c.username == username)).first():
                 continue
-            officer_id, password, secret = create_officer(session, username, f"{bureau.title()} {role}", role, bureau)
+            display = " ".join(p.title() for p in (bureau, office) if p) + f" {role}"
+            officer_id, password, secret = create_officer(session, username, display, role, bureau, office=office)
             audit.append(session, "seed-demo", "officer.created", bureau=bureau, target=officer_id,
-                         detail={"username": username, "role": role})
+                         detail={"username": username, "role": role, "office": office})
             created.append({"username": username, "password": password, "totp_secret": secret, "id": officer_id,
-                            "role": role, "bureau": bureau})
+                            "role": role, "bureau": bureau, "office": office})
     if created:
         out("review demo officers (shown once; add the TOTP secret to an authenticator app):")
         for c in created:
-            out(f"  {c['username']:20} password {c['password']:18} TOTP secret {c['totp_secret']}")
+            out(f"  {c['username']:26} password {c['password']:18} TOTP secret {c['totp_secret']}")
     else:
         out("review demo officers already exist")
     return created

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from review import casework
 from review.adapters import accounts, audit
+from review.domain.offices import OFFICES, offices_of
 from review.domain.roles import Action, Role, can, in_scope
 from zairyu_shared.db import transaction
 
@@ -18,9 +19,17 @@ CREATABLE = [r.value for r in Role]
 
 
 def _require_admin():
-    if g.officer.bureau is None or not can(g.officer, Action.MANAGE_OFFICERS, g.officer.bureau):
+    officer = g.officer
+    if officer.bureau is None or not can(officer, Action.MANAGE_OFFICERS, officer.bureau, office=officer.office):
         abort(403)
-    return g.officer.bureau
+    return officer.bureau
+
+
+def _page(rows, bureau, created):
+    # A bureau administrator creates accounts for the bureau or any of its offices; an office's only for it.
+    choices = [OFFICES[g.officer.office]] if g.officer.office else offices_of(bureau)
+    return render_template("officers.html", rows=rows, roles=CREATABLE, bureau=bureau, created=created,
+                           offices=OFFICES, office_choices=choices)
 
 
 @bp.get("/admin/officers")
@@ -28,8 +37,8 @@ def _require_admin():
 def officers():
     bureau = _require_admin()
     with transaction(runtime().session_factory) as s:
-        rows = accounts.list_officers(s, bureau)
-    return render_template("officers.html", rows=rows, roles=CREATABLE, bureau=bureau, created=None)
+        rows = accounts.list_officers(s, bureau, g.officer.office)
+    return _page(rows, bureau, None)
 
 
 @bp.post("/admin/officers")
@@ -39,15 +48,20 @@ def create():
     username = request.form.get("username", "").strip()
     display_name = request.form.get("display_name", "").strip()
     role = request.form.get("role", "")
+    office = g.officer.office or request.form.get("office") or None
     if not username or not display_name or role not in CREATABLE or len(username) > 80:
         flash(_("Enter a user name, a display name and a role."), "error")
         return redirect(url_for("admin.officers"))
+    if office is not None and (office not in OFFICES or OFFICES[office].bureau != bureau):
+        flash(_("Choose an office of your bureau."), "error")
+        return redirect(url_for("admin.officers"))
     try:
         with transaction(runtime().session_factory) as s:
-            officer_id, password, secret = accounts.create_officer(s, username, display_name, role, bureau)
+            officer_id, password, secret = accounts.create_officer(s, username, display_name, role, bureau,
+                                                                   office=office)
             audit.append(s, g.officer.id, "officer.created", bureau=bureau, target=officer_id, ip=client_ip(),
-                         detail={"username": username, "role": role})
-            rows = accounts.list_officers(s, bureau)
+                         detail={"username": username, "role": role, "office": office})
+            rows = accounts.list_officers(s, bureau, g.officer.office)
     except Exception as exc:  # most likely a taken user name (unique constraint)
         if "unique" not in str(exc).lower():
             raise
@@ -57,7 +71,7 @@ def create():
     qr = segno.make(uri).svg_data_uri(scale=4)
     # Shown once, on this response only; never stored in clear, never shown again.
     created = {"username": username, "password": password, "secret": secret, "qr": qr}
-    return render_template("officers.html", rows=rows, roles=CREATABLE, bureau=bureau, created=created)
+    return _page(rows, bureau, created)
 
 
 @bp.post("/admin/officers/<officer_id>/<what>")
@@ -68,9 +82,9 @@ def change(officer_id, what):
         abort(400)
     with transaction(runtime().session_factory) as s:
         if what == "unlock":
-            done = accounts.unlock(s, officer_id, bureau)
+            done = accounts.unlock(s, officer_id, bureau, g.officer.office)
         elif what in ("deactivate", "activate"):
-            done = accounts.set_active(s, officer_id, bureau, what == "activate")
+            done = accounts.set_active(s, officer_id, bureau, what == "activate", g.officer.office)
         else:
             abort(404)
         if not done:
@@ -88,9 +102,9 @@ def case_audit(application_id):
             row = casework.load_case(s, application_id)
     except casework.NotFound:
         abort(404)
-    if not in_scope(g.officer, row.bureau):
+    if not in_scope(g.officer, row.bureau, row.office):
         abort(404)
-    if not can(g.officer, Action.VIEW_AUDIT, row.bureau):
+    if not can(g.officer, Action.VIEW_AUDIT, row.bureau, office=row.office):
         abort(403)
     with rt.engine.connect() as conn:
         entries = audit.entries(conn, application_id=application_id)

@@ -6,12 +6,13 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from review import casework
+from review import casework, handover
 from review.adapters import audit, queries
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable
 from review.domain import statistics
 from review.domain.bureaus import BUREAUS
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, Status
+from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
@@ -31,6 +32,21 @@ def officer_bureau(requested: str | None = None) -> str:
     return requested if requested in BUREAUS else "tokyo"
 
 
+def officer_office(bureau: str, requested: str | None = None) -> str | None:
+    """The office filter: an office officer always sees their office; a bureau-wide officer may narrow
+    the bureau's view to one of its offices or to the bureau's own cases (queries.AT_BUREAU)."""
+    if g.officer.office is not None:
+        return g.officer.office
+    if requested == queries.AT_BUREAU or (requested in OFFICES and OFFICES[requested].bureau == bureau):
+        return requested
+    return None
+
+
+def page_office(office: str | None) -> str | None:
+    """The office a page's permission check is about (None: the bureau as a whole)."""
+    return None if office == queries.AT_BUREAU else office
+
+
 def queue_filter(args) -> queries.QueueFilter:
     def date_or_none(text):
         try:
@@ -39,8 +55,9 @@ def queue_filter(args) -> queries.QueueFilter:
             return None
 
     status = args.get("status") or None
+    bureau = officer_bureau(args.get("bureau"))
     return queries.QueueFilter(
-        bureau=officer_bureau(args.get("bureau")),
+        bureau=bureau, office=officer_office(bureau, args.get("office")),
         status=status if status in {s.value for s in Status} else None,
         procedure=args.get("procedure") if args.get("procedure") in PROCEDURES else None,
         status_of_residence=(args.get("status_of_residence") or "").strip() or None,
@@ -63,7 +80,7 @@ def with_ageing(rows):
 @login_required
 def queue():
     f = queue_filter(request.args)
-    if not can(g.officer, Action.VIEW_QUEUE, f.bureau):
+    if not can(g.officer, Action.VIEW_QUEUE, f.bureau, office=page_office(f.office)):
         abort(403)
     rt = runtime()
     with rt.engine.connect() as conn:
@@ -74,21 +91,25 @@ def queue():
         names = queries.officer_names(conn, f.bureau)
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("queue.html", rows=with_ageing(rows), names=names, labels=translated(), f=f, args=args, next_cursor=next_cursor,
-                           statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS)
+                           statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS,
+                           offices=OFFICES, bureau_offices=offices_of(f.bureau), at_bureau=queries.AT_BUREAU)
 
 
 @bp.get("/workload")
 @login_required
 def workload():
     bureau = officer_bureau(request.args.get("bureau"))
-    if not can(g.officer, Action.VIEW_WORKLOAD, bureau):
+    office = officer_office(bureau, request.args.get("office"))
+    if not can(g.officer, Action.VIEW_WORKLOAD, bureau, office=page_office(office)):
         abort(403)
     with runtime().engine.connect() as conn:
-        people = queries.workload(conn, bureau)
-        unassigned = queries.unassigned_count(conn, bureau)
-        ageing = queries.ageing_summary(conn, bureau, statistics.TARGET_DAYS)
+        people = queries.workload(conn, bureau, office)
+        unassigned = queries.unassigned_count(conn, bureau, office)
+        ageing = queries.ageing_summary(conn, bureau, statistics.TARGET_DAYS, office)
     return render_template("workload.html", people=people, unassigned=unassigned, bureau=bureau, bureaus=BUREAUS,
-                           ageing=ageing)
+                           ageing=ageing, office=office, offices=OFFICES, bureau_offices=offices_of(bureau),
+                           at_bureau=queries.AT_BUREAU,
+                           may_hand_over=can(g.officer, Action.HAND_OVER, bureau))
 
 
 def _case_or_404(conn, application_id):
@@ -97,11 +118,16 @@ def _case_or_404(conn, application_id):
             row = casework.load_case(s, application_id)
     except casework.NotFound:
         abort(404)
-    if not in_scope(g.officer, row.bureau):
-        abort(404)  # another bureau's case does not exist for this officer
-    if not can(g.officer, Action.VIEW_CASE, row.bureau):
+    if not in_scope(g.officer, row.bureau, row.office):
+        abort(404)  # another bureau's (or another office's) case does not exist for this officer
+    if not can(g.officer, Action.VIEW_CASE, row.bureau, office=row.office):
         abort(403)
     return row
+
+
+def _may_examine(person: dict, row) -> bool:
+    """Whom a case can be assigned to: the bureau's examiners and supervisors who can see it where it is."""
+    return person["office"] is None or person["office"] == row.office
 
 
 @bp.get("/cases/<application_id>")
@@ -112,15 +138,17 @@ def case(application_id):
         row = _case_or_404(conn, application_id)
         file = queries.case_file(conn, application_id)
         # Earlier applications elsewhere are another bureau's business: not even their numbers show.
-        file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"])]
-        examiners = queries.workload(conn, row.bureau) if can(g.officer, Action.ASSIGN, row.bureau) else []
+        file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"], e["office"])]
+        examiners = [p for p in queries.workload(conn, row.bureau) if _may_examine(p, row)] \
+            if can(g.officer, Action.ASSIGN, row.bureau, office=row.office) else []
         names = queries.officer_names(conn, row.bureau)
     with transaction(rt.session_factory) as s:
         audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
     officer = g.officer
-    allowed = {a.value: can(officer, a, row.bureau, row.assignee) for a in Action}
+    allowed = {a.value: can(officer, a, row.bureau, row.assignee, row.office) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
     return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
+                           offices=OFFICES, bureau_offices=offices_of(row.bureau),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 
@@ -175,6 +203,8 @@ def _act(application_id, func, *args, success):
         flash(_("A decision must be confirmed by a supervisor other than the one who proposed it."), "error")
     except IllegalTransition as exc:
         flash(_("Not possible in the case's current state (%(state)s).", state=exc.status.value), "error")
+    except IllegalHandOver:
+        flash(_("A case can go only to an office of its own bureau, and only while it is open."), "error")
     except ValueError as exc:
         flash(str(exc), "error")
     return redirect(url_for("cases.case", application_id=application_id))
@@ -277,3 +307,35 @@ def correction_handled(application_id, correction_id):
     except Forbidden:
         abort(403)
     return redirect(url_for("cases.case", application_id=application_id))
+
+
+# --- hand-over to an office (bureau supervisors and administrators) ----------------------------------
+def _target_office() -> str | None:
+    office = request.form.get("office", "")
+    return None if office in ("", queries.AT_BUREAU) else office
+
+
+@bp.post("/cases/<application_id>/office")
+@login_required
+def hand_over(application_id):
+    return _act(application_id, handover.hand_over, _target_office(), success=_("The case was handed over."))
+
+
+@bp.post("/handover")
+@login_required
+def hand_over_by_receipt():
+    """From the workload page: administrators have no case pages, so they hand over by receipt number."""
+    receipt = request.form.get("receipt_number", "")[:40]
+    back = redirect(url_for("cases.workload"))
+    try:
+        with transaction(runtime().session_factory) as s:
+            application_id = handover.case_id_by_receipt(s, receipt)
+            handover.hand_over(runtime(), s, g.officer, application_id, _target_office(), ip=client_ip())
+        flash(_("The case was handed over."), "success")
+    except (casework.NotFound, Forbidden):
+        flash(_("No case with that receipt number in your bureau."), "error")
+    except IllegalHandOver:
+        flash(_("A case can go only to an office of its own bureau, and only while it is open."), "error")
+    except casework.Conflict:
+        flash(_("Someone else changed this case meanwhile. Check the page and try again."), "error")
+    return back
