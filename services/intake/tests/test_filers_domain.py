@@ -104,7 +104,9 @@ def test_licensed_agents_give_their_registration_number_not_a_corporate_number()
 
 
 def test_family_filers_give_their_relationship_and_address_not_an_organisation():
-    assert [f.name for f in filers.filer_fields("relative")] == ["filer_relationship", "applicant_ill", "filer_address"]
+    assert [f.name for f in filers.filer_fields("relative")] == ["filer_relationship", "filer_address"]
+    assert [f.name for f in filers.applicant_fields("relative")][-1] == "applicant_ill"
+    assert "applicant_ill" not in [f.name for f in filers.applicant_fields("employer_staff")]
     assert _errors("relative", organisation_name="", filer_corporate_number="", applicant_date_of_birth="2015-01-01") == {}
     assert _errors("legal_representative", filer_relationship="")["filer_relationship"] == "error.required"
 

@@ -51,12 +51,18 @@ def is_proxy(role: str | None) -> bool:
 def filer_fields(role: str) -> tuple[Field, ...]:
     """The filer section for ``role`` (nothing for self: the account is the applicant)."""
     if role in FAMILY_ROLES:
-        return (_RELATIONSHIP, _ILL, _ADDRESS)
+        return (_RELATIONSHIP, _ADDRESS)
     if role == "licensed_agent":
         return (_QUALIFICATION, _ORGANISATION, _ADDRESS, _AGENT_NUMBER)
     if role in CORPORATE_NUMBER_ROLES:
         return (_ORGANISATION, _ADDRESS, _CORPORATE)
     return ()
+
+
+def applicant_fields(role: str) -> tuple[Field, ...]:
+    """The applicant section: their identity, and for a family filer whether they are ill (asked
+    next to the date of birth, which decides whether it matters)."""
+    return APPLICANT_FIELDS + ((_ILL,) if role in FAMILY_ROLES else ())
 
 
 def under_age(date_of_birth: date, on: date, age: int = FAMILY_AGE_LIMIT) -> bool:
@@ -132,7 +138,7 @@ def applicant_record(values: dict) -> dict:
     """The applicant's identity as the filer entered it (signed in the document's ``applicant``)."""
     out = {"name": values.get("applicant_name"), "date_of_birth": values.get("applicant_date_of_birth"),
            "sex": values.get("applicant_sex"), "address": values.get("applicant_address"),
-           "nationality": values.get("nationality")}
+           "nationality": values.get("nationality"), "ill": values.get("applicant_ill")}
     if values.get("card_number"):
         out["card_number"] = values["card_number"]
     return {k: v for k, v in out.items() if v is not None}

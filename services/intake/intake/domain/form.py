@@ -92,7 +92,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     ),
     # Filing on someone else's behalf: the filer section's fields depend on the role (filers.filer_fields).
     "filer": tuple({f.name: f for role in filers.ROLES for f in filers.filer_fields(role)}.values()),
-    "applicant": filers.APPLICANT_FIELDS,
+    "applicant": filers.applicant_fields(filers.FAMILY_ROLES[0]),
     "reentry": (
         Field("reentry_type", "choice", choices=("single", "multiple")),
         Field("reentry_reason", "text", max_length=400),
@@ -134,6 +134,8 @@ def sections_for(choice: Choice, governing_status: str | None) -> list[str]:
 def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     if section == "filer":
         return filers.filer_fields(choice.filer_role)
+    if section == "applicant":
+        return filers.applicant_fields(choice.filer_role)
     fields = SECTIONS[section]
     if section == "request":
         keep_desired = procedures.needs_desired_status(choice.procedure)

@@ -67,7 +67,7 @@ def step(draft_id, n):
             _, all_errors = form.validate(choice, drafting.data(draft), today_jst())
             names = {f.name for f in form.fields_for(choice, section)}
             errors.update({k: v for k, v in all_errors.items() if k in names and k not in errors
-                           and v.startswith("eligibility.")})
+                           and v.startswith(("eligibility.", "filer."))})
             if not errors and request.form.get("action") != "save":
                 _, sections = _sections(draft)
                 return redirect(url_for("apply.step", draft_id=draft_id, n=n + 1))
