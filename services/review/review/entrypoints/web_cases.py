@@ -121,6 +121,7 @@ def case(application_id):
     allowed = {a.value: can(officer, a, row.bureau, row.assignee) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
     return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
+                           data_labels=translated(),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 
