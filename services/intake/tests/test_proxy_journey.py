@@ -173,3 +173,11 @@ def test_api_creates_a_proxy_draft_and_refuses_a_coe_as_self(client, rt):
                                                                                 "filer_corporate_number": "7000012050002"}},
                        headers=API)
     assert saved.json["filer_role"] == "employer_staff" and saved.json["errors"] == {}
+
+
+def test_openapi_documents_the_filer(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert schemas["DraftIn"]["properties"]["filer_role"]["enum"][0] == "self"
+    assert "licensed_agent" in schemas["EligibilityIn"]["properties"]["filer_role"]["enum"]
+    assert {"filer_role", "sections"} <= set(schemas["DraftOut"]["properties"])
+    assert "filer" in schemas["ApplicationOut"]["properties"] and "role" in schemas["FilerOut"]["properties"]
