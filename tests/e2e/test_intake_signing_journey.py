@@ -161,3 +161,51 @@ def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platf
 
     wait_until(lambda: status() == "signature_rejected", timeout=30, message="signing rejected the stranger's card")
     assert "Signature rejected" in browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
+
+
+def test_an_employer_files_for_an_employee_and_signing_verifies_the_filers_own_card(platform):
+    """Proxy filing: the employer's HR officer signs with their own card; signing compares it with the
+    account holder (the filer), not with the employee the application is for."""
+    import base64
+    import json
+
+    import sqlalchemy as sa
+
+    from signing.adapters import signing_requests as desktop
+    from signing.adapters.inprocess_card import inprocess_signer
+    from signing.testpki.card import card_for
+    from intake.adapters.tables import applications
+    from journey import worker_fields
+    from test_proxy_journey import EMPLOYEE, EMPLOYER, _fill, _start
+
+    pki, intake, url, app = platform["pki"], platform["intake"], platform["intake_url"], platform["app"]
+    hr = pki.first("valid")
+    app.config.update(WTF_CSRF_ENABLED=False)
+    browser = app.test_client()
+
+    def redeem(code):
+        request = desktop.fetch(url, code)
+        return desktop.post_signature(url, code, inprocess_signer(card_for(pki, hr)).sign(request.content, hr.password))
+
+    code = browser.post("/register", data={"email": "hr@example.jp"}).headers["Location"].rsplit("/", 1)[1]
+    assert redeem(code)["ok"] is True
+    with intake.engine.connect() as conn:
+        body = conn.execute(sa.select(intake.outbox.c.body).where(
+            intake.outbox.c.event_type == "applicant.email_verification_requested")).scalar()
+    token = json.loads(body)["payload"]["verify_url"].rsplit("/", 1)[1]
+    browser.post(browser.get(f"/register/verify/{token}").headers["Location"],
+                 data={"password": "hr officer long phrase", "password_again": "hr officer long phrase"})
+    draft_id = _start(browser, "extension", "employer_staff")
+    _fill(browser, draft_id, {**worker_fields(), **EMPLOYEE, **EMPLOYER})
+    code = browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)}) \
+        .headers["Location"].rsplit("/", 1)[1]
+    app_id = redeem(code)["application_id"]
+
+    def row():
+        with intake.engine.connect() as conn:
+            return conn.execute(sa.select(applications).where(applications.c.id == app_id)).first()
+
+    wait_until(lambda: row().status == "signature_verified", timeout=30, message="signing verified the filer's card")
+    signed = json.loads(base64.b64decode(row().signed_content))
+    assert signed["filer"]["holder"]["name"] == hr.attributes["name"] and signed["applicant"]["name"] == "TRAN THI BINH"
+    assert row().bureau == "osaka"  # the employee's address

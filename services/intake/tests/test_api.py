@@ -23,8 +23,11 @@ def test_openapi_document_is_generated_from_the_schemas(client):
 def test_eligibility_endpoint_explains_in_the_chosen_language(client):
     r = client.post("/api/v1/eligibility?lang=en", json={"procedure": "reentry"}, headers=API)
     assert r.json["eligible"] is False and r.json["problems"][0]["key"] == "eligibility.bundled_only"
-    ok = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student"}, headers=API)
+    ok = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student",
+                                                  "filer_role": "employer_staff"}, headers=API)
     assert ok.json == {"eligible": True, "problems": [], "fee_yen": 0}
+    as_self = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student"}, headers=API)
+    assert as_self.json["problems"][0]["key"] == "filer.coe_not_self"
     assert client.post("/api/v1/eligibility", json={"procedure": "coe"}).status_code == 400  # header missing
 
 

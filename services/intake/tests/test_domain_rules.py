@@ -106,8 +106,9 @@ def test_permanent_resident_has_nothing_to_extend_but_may_ask_for_an_employment_
 
 
 def test_coe_needs_a_desired_status_not_the_window():
-    assert procedures.check(procedures.Request("coe", desired_status="student"), TODAY).eligible
-    assert procedures.check(procedures.Request("coe"), TODAY).problems == [("desired_status", "error.required")]
+    assert procedures.check(procedures.Request("coe", desired_status="student", filer_role="relative"), TODAY).eligible
+    assert procedures.check(procedures.Request("coe", filer_role="relative"), TODAY).problems == [
+        ("desired_status", "error.required")]
 
 
 # --- fees -------------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def test_sections_follow_the_status():
     assert "school" in form.sections_for(form.Choice("change"), "student")
     assert "supporting_person" in form.sections_for(form.Choice("extension"), "dependent")
     assert "supporting_person" in form.sections_for(form.Choice("extension"), "spouse_japanese")
-    assert form.sections_for(form.Choice("coe"), "student")[:2] == ["personal", "invitee"]
+    assert form.sections_for(form.Choice("coe", filer_role="relative"), "student")[:3] == ["filer", "applicant", "personal"]
     assert "event" in form.sections_for(form.Choice("acquisition"), "long_term_resident")
     assert form.sections_for(form.Choice("extension", ("reentry",)), "student")[-1] == "reentry"
     assert "designated" in form.sections_for(form.Choice("extension"), "designated_activities")

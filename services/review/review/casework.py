@@ -250,8 +250,9 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
 
 def delivery_instructions(row, content: dict) -> dict | None:
     """Where the new card goes: the registered name and mailing address as signed (the form's own
-    mailing address if it has one, else the account's registered address), the certificate's address
-    (card-delivery compares the two), the old card number from the form."""
+    mailing address if it has one, else the account's registered address, or for a proxy filing the
+    applicant's address the filer entered), the certificate's address (card-delivery compares the two),
+    the old card number from the form."""
     form = form_rules.form_of(content)
     registered = form_rules.applicant_of(content)
     holder = json.loads(row.evidence).get("holder") or {}
@@ -260,6 +261,10 @@ def delivery_instructions(row, content: dict) -> dict | None:
     if mailing is None and registered.get("address"):
         mailing = {"postal_code": registered.get("postal_code"), "text": registered["address"]}
     certificate_address = holder.get("address")
+    if form_rules.filer_of(content) is not None:
+        # Filed on the applicant's behalf: the certificate is the filer's, not the applicant's; the
+        # address the filer signed for the applicant is all there is to compare with.
+        certificate_address = registered.get("address")
     if not name or not mailing or not certificate_address:
         return None  # nothing to guess: card-delivery then asks the bureau
     card = form_rules.old_card_number(form)

@@ -52,7 +52,8 @@ def receive(runtime, session, event) -> str | None:
         period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
         card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
         content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
-        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False)))
+        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False),
+        filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None))
     record_history(session, data["application_id"], "received", "system", None, "received",
              {"receipt_number": number, "event_id": event.id, "office": office}, at)
     audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],

@@ -46,7 +46,7 @@ FORM = {"format": "zairyu-application/1", "kind": "application", "procedure": "e
 
 
 def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",
-                   nationality="Viet Nam", bundled=(), form=None):
+                   nationality="Viet Nam", bundled=(), form=None, filer=None):
     application_id = application_id or str(uuid.uuid4())
     applicant_id = applicant_id or str(uuid.uuid4())
     content = json.dumps(form or FORM, ensure_ascii=False, sort_keys=True).encode()
@@ -61,6 +61,8 @@ def verified_event(bureau="tokyo", applicant_id=None, application_id=None, proce
                          "size": 13, "kind": "passport", "filename": "passport.pdf"}],
         "expected_holder": HOLDER,
     }
+    if filer:  # filed on the applicant's behalf (application.submitted's optional filer)
+        submission["filer"] = filer
     evidence = {"certificate_serial": "1234", "issuer": "CN=JPKI Sign CA (test)", "holder": HOLDER,
                 "validation_time": datetime.now(timezone.utc), "revocation_source": "crl",
                 "revocation_age_seconds": 3600.0, "soft_fail": False}

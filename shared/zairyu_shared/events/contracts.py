@@ -89,6 +89,25 @@ class ApplicantPasswordResetRequested(_Strict):
     expires_at = fields.AwareDateTime(required=True)
 
 
+FILER_ROLES = ("legal_representative", "relative", "employer_staff", "licensed_agent", "support_organisation",
+               "supervising_organisation")
+
+
+class Filer(_Strict):
+    """Who filed on the applicant's behalf (absent when the applicant filed themself). The signer is
+    the filer: expected_holder is the filer's identity; the applicant's identity is in the signed bytes."""
+
+    role = fields.String(required=True, validate=validate.OneOf(FILER_ROLES))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    # Corporate number (employers, support and supervising organisations) or the agent's registration number.
+    organisation_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    agent_qualification = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["gyoseishoshi", "lawyer"]))
+    relationship = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    applicant_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    applicant_date_of_birth = fields.Date(load_default=None, allow_none=True)
+
+
 class ApplicationSubmitted(_Strict):
     application_id = _id()
     applicant_id = _id()
@@ -110,6 +129,8 @@ class ApplicationSubmitted(_Strict):
     signature_cms_b64 = fields.String(required=True)
     attachments = fields.List(fields.Nested(Attachment), load_default=list)
     expected_holder = fields.Nested(Holder, required=True)
+    # Optional (older submissions have none): set when someone filed on the applicant's behalf.
+    filer = fields.Nested(Filer, load_default=None, allow_none=True)
 
 
 class ApplicationDocumentsSubmitted(_Strict):

@@ -7,13 +7,15 @@ import sqlalchemy as sa
 
 from intake.adapters import upload_checks
 from intake.adapters.tables import attachments, drafts
-from intake.domain import procedures
+from intake.domain import filers, form, procedures
 
 from . import context
 from .common import new_id, now
 
 DOCUMENT_KINDS = ("photo", "passport", "residence_card", "employment_contract", "tax_certificate", "enrolment_certificate",
-                  "family_register", "other")
+                  "family_register", "other", filers.MEDICAL_CERTIFICATE)
+# Chosen once, on the first step: it decides which sections the form has, so saving fields never changes it.
+FILER_ROLE = "filer_role"
 
 
 class DraftError(Exception):
@@ -22,15 +24,21 @@ class DraftError(Exception):
         self.key = key
 
 
-def create(session, applicant_id: str, procedure: str, bundled: list[str]) -> str:
+def create(session, applicant_id: str, procedure: str, bundled: list[str], filer_role: str = filers.SELF) -> str:
+    """A new draft. ``filer_role``: "self", or the role in which the account holder files for someone else."""
     if procedure not in procedures.MAIN:
         raise DraftError("eligibility.bundled_only" if procedure in procedures.BUNDLED_ONLY else "error.choice")
+    if filer_role not in filers.ROLES:
+        raise DraftError("error.choice")
     bundled = [b for b in procedures.BUNDLED_ONLY if b in set(bundled)]
     if bundled and procedure not in procedures.BUNDLE_HOSTS:
         raise DraftError("eligibility.bundle_host")
+    if procedure == "coe" and filer_role == filers.SELF:
+        raise DraftError("filer.coe_not_self")
     draft_id = new_id()
     session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
-                                           bundled=",".join(bundled), data="{}", step=0, updated_at=now()))
+                                           bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,
+                                           updated_at=now()))
     return draft_id
 
 
@@ -53,13 +61,21 @@ def bundled(row) -> tuple[str, ...]:
     return tuple(b for b in (row.bundled or "").split(",") if b)
 
 
+def filer_role(row) -> str:
+    return data(row).get(FILER_ROLE) or filers.SELF  # drafts from before proxy filing are the holder's own
+
+
+def choice_of(row) -> form.Choice:
+    return form.Choice(row.procedure, bundled(row), filer_role(row))
+
+
 def save(session, applicant_id: str, draft_id: str, fields: dict, step: int | None = None) -> None:
     """Merge raw field values into the draft (raw as typed: the form shows them back exactly)."""
     row = get(session, applicant_id, draft_id)
     if row is None or row.submitted_application_id:
         raise DraftError("error.not_found")
     merged = data(row)
-    merged.update({k: ("" if v is None else str(v)) for k, v in fields.items()})
+    merged.update({k: ("" if v is None else str(v)) for k, v in fields.items() if k != FILER_ROLE})
     values = {"data": json.dumps(merged, ensure_ascii=False), "updated_at": now()}
     if step is not None:
         values["step"] = max(step, row.step)

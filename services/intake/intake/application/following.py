@@ -25,6 +25,13 @@ def mine(session, applicant_id: str):
                            .order_by(applications.c.submitted_at.desc())).all()
 
 
+def filing_of(app) -> dict:
+    """For whom and by whom an application was filed, read from the signed bytes (the record of it):
+    ``{"applicant": {...}, "filer": {...} | None}``; ``filer`` None means the account holder's own."""
+    doc = json.loads(base64.b64decode(app.signed_content))
+    return {"applicant": doc.get("applicant") or {}, "filer": doc.get("filer")}
+
+
 def get(session, applicant_id: str, application_id: str):
     """The applicant's own application, or None: another's application does not exist for them."""
     return session.execute(sa.select(applications).where(applications.c.id == application_id,

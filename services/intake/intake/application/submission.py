@@ -13,7 +13,7 @@ from sqlalchemy import event as sa_event
 
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
-from intake.domain import bureaus, canonical, fees, form, numbers, procedures, statuses
+from intake.domain import bureaus, canonical, fees, filers, form, numbers, procedures, statuses
 from zairyu_shared.events import new_event
 
 from . import accounts, drafting, signing_requests
@@ -29,30 +29,52 @@ class NotReady(Exception):
 
 
 def review(session, person, draft) -> dict:
-    """Everything the review page shows: validated values, errors, fee, bureau, attachments."""
-    choice = form.Choice(draft.procedure, drafting.bundled(draft))
-    values, errors = form.validate(choice, drafting.data(draft), today_jst())
+    """Everything the review page shows: validated values, errors, fee, bureau, attachments, who files for whom."""
+    choice = drafting.choice_of(draft)
+    today = today_jst()
+    values, errors = form.validate(choice, drafting.data(draft), today)
     files = drafting.attachments_of_draft(session, person.id, draft.id)
     if not any(a.kind == "photo" for a in files):
         errors["photo"] = "upload.photo_missing"
-    bureau = bureaus.bureau_for_address(person.address)
+    if filers.needs_medical_certificate(choice.filer_role, values, today) and not any(
+            a.kind == filers.MEDICAL_CERTIFICATE for a in files):
+        errors[filers.MEDICAL_CERTIFICATE] = "filer.medical_certificate_missing"
+    route = filers.routing_address(choice.procedure, choice.filer_role, person.address, values)
+    bureau = bureaus.bureau_for_address(route) if route else None
     if bureau is None:
-        errors["address"] = "routing.no_bureau"
+        where = filers.routing_field(choice.procedure, choice.filer_role)
+        errors.setdefault(where, "routing.no_bureau" if where == "address" else "routing.no_prefecture")
     governing = procedures.governing_status(form.request_of(choice, values))
+    holder = accounts.expected_holder(person)
+    proxy = filers.is_proxy(choice.filer_role)
     return {
         "choice": choice, "values": values, "errors": errors, "attachments": files, "bureau": bureau,
         "fee_lines": fees.lines(choice.procedure, choice.bundled, values.get("reentry_type")),
         "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
         "sections": form.sections_for(choice, governing), "governing_status": governing,
+        # Who the application is for, and who files it (signs with their own card).
+        "applicant": filers.applicant_record(values) if proxy else holder,
+        "filer": filers.filer_record(choice.filer_role, holder, values) if proxy else None,
     }
 
 
+_IDENTITY_FIELDS = {f.name for f in form.SECTIONS["applicant"]} | {f.name for f in form.SECTIONS["filer"]}
+
+
 def _document(person, draft, application_id: str, r: dict) -> bytes:
+    """The signed bytes. Self filing: ``applicant`` is the account's (card's) identity, as before.
+    Proxy filing: ``applicant`` is the identity the filer typed and ``filer`` says who signs (their
+    card's identity, as the account holds it) in which role; the form keeps the official form's fields."""
+    extra = {"bureau": r["bureau"], "fee_yen": r["fee_total"]}
+    form_values = r["values"]
+    if r["filer"] is not None:
+        extra["filer"] = r["filer"]
+        form_values = {k: v for k, v in form_values.items() if k not in _IDENTITY_FIELDS}
     return canonical.signed_document(
         application_id=application_id, applicant_id=person.id, procedure=draft.procedure, bundled=r["choice"].bundled,
-        form=r["values"], holder=accounts.expected_holder(person),
+        form=form_values, holder=r["applicant"],
         attachments=[{"sha256": a.sha256, "kind": a.kind, "media_type": a.media_type, "size": a.size} for a in r["attachments"]],
-        extra={"bureau": r["bureau"], "fee_yen": r["fee_total"]},
+        extra=extra,
     )
 
 
@@ -119,12 +141,30 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         "signature_cms_b64": base64.b64encode(cms_der).decode(),
         "attachments": [{"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}
                         for a in doc["attachments"]],
+        # The signer is the account holder: the applicant themself or, for a proxy, the filer.
         "expected_holder": accounts.expected_holder(person),
+        **_filer_payload(doc),
     }, source="intake", correlation_id=application_id))
     # Counted once the submission is durable, not when the transaction merely staged it.
     sa_event.listen(session, "after_commit", lambda _s: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc(),
                     once=True)
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
+
+
+def _filer_payload(doc: dict) -> dict:
+    """application.submitted's ``filer`` for a proxy filing (absent when the applicant files themself)."""
+    filer = doc.get("filer")
+    if not filer:
+        return {}
+    applicant = doc.get("applicant") or {}
+    return {"filer": {
+        "role": filer["role"], "name": (filer.get("holder") or {}).get("name"),
+        "organisation_name": filer.get("organisation_name"),
+        "organisation_number": filers.organisation_number(filer["role"], filer),
+        "agent_qualification": filer.get("agent_qualification"),
+        "relationship": filer.get("filer_relationship"),
+        "applicant_name": applicant.get("name"), "applicant_date_of_birth": applicant.get("date_of_birth"),
+    }}
 
 
 def get_any(session, application_id: str):

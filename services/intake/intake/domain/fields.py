@@ -21,13 +21,15 @@ CARD_NUMBER_RE = re.compile(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$")
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{6,12}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{8,15}[0-9]$")
 MIN_YEAR, MAX_YEAR = 1900, 2200
+# A licensed agent's (申請取次) notification or registration number: letters and digits.
+AGENT_NUMBER_RE = re.compile(r"^[A-Z0-9]{3,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | multiline | date | choice | yesno | integer | phone | passport | card_number | corporate_number
+    kind: str  # text | multiline | date | choice | yesno | integer | phone | passport | card_number | corporate_number | agent_number
     required: bool = True
     max_length: int = 200
     choices: tuple[str, ...] = ()
@@ -64,7 +66,7 @@ def clean(f: Field, raw) -> tuple[object, str | None]:
     """Normalise one submitted value; return it with an error key or None."""
     if f.kind == "multiline":
         value = normalise.multiline(raw)
-    elif f.kind in ("passport", "card_number"):
+    elif f.kind in ("passport", "card_number", "agent_number"):
         value = normalise.code(raw)
     elif f.kind in ("integer", "corporate_number"):
         value = normalise.digits(raw)
@@ -99,6 +101,8 @@ def clean(f: Field, raw) -> tuple[object, str | None]:
         return (value, None) if CARD_NUMBER_RE.match(value) else (value, "error.card_number")
     if f.kind == "corporate_number":
         return (value, None) if corporate_number_ok(value) else (value, "error.corporate_number")
+    if f.kind == "agent_number":
+        return (value, None) if AGENT_NUMBER_RE.match(value) else (value, "error.agent_number")
     if f.kind == "email":
         return (value, None) if EMAIL_RE.match(value) else (value, "error.email")
     return value, None

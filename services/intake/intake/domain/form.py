@@ -1,14 +1,17 @@
 """The application form: sections mirroring the official form, and validation of a whole form.
 
-Name, date of birth, sex and address are not asked: they come from the applicant's verified
-signature certificate (the account). The Individual Number is never asked.
+When the applicant files themself, name, date of birth, sex and address are not asked: they come
+from the applicant's verified signature certificate (the account). When someone files on their
+behalf (filers.py), the applicant's identity is typed in (section "applicant") and the filer
+describes themself (section "filer"); the filer's own identity is their card's. The Individual
+Number is never asked.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from . import procedures, statuses
+from . import filers, procedures, statuses
 from .fields import Field, clean
 
 STATUS_CODES = tuple(s.code for s in statuses.STATUSES)
@@ -75,6 +78,8 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("activity_description", "multiline", max_length=2000),
     ),
     "designated": (Field("notice_number", "integer", max_length=3, minimum=1, maximum=99),),
+    # Before proxy filing, a COE asked the account holder about the person invited; the applicant
+    # section replaced it (kept so old drafts' labels still resolve).
     "invitee": (
         Field("invitee_name", "text", max_length=200),
         Field("invitee_date_of_birth", "date"),
@@ -85,6 +90,9 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("event_kind", "choice", choices=("birth", "loss_of_nationality", "other")),
         Field("event_date", "date"),
     ),
+    # Filing on someone else's behalf: the filer section's fields depend on the role (filers.filer_fields).
+    "filer": tuple({f.name: f for role in filers.ROLES for f in filers.filer_fields(role)}.values()),
+    "applicant": filers.applicant_fields(filers.FAMILY_ROLES[0]),
     "reentry": (
         Field("reentry_type", "choice", choices=("single", "multiple")),
         Field("reentry_reason", "text", max_length=400),
@@ -104,15 +112,15 @@ _REQUEST_DESIRED = {"desired_status", "desired_period"}
 class Choice:
     procedure: str
     bundled: tuple[str, ...] = ()
+    filer_role: str = filers.SELF
 
 
 def sections_for(choice: Choice, governing_status: str | None) -> list[str]:
     """The form's sections, in order, for this procedure and status."""
-    out = ["personal"]
+    out = ["filer", "applicant"] if filers.is_proxy(choice.filer_role) else []
+    out.append("personal")
     if procedures.needs_current_status(choice.procedure):
         out.append("stay")
-    if choice.procedure == "coe":
-        out.append("invitee")
     if choice.procedure == "acquisition":
         out.append("event")
     out.append("request")
@@ -124,6 +132,10 @@ def sections_for(choice: Choice, governing_status: str | None) -> list[str]:
 
 
 def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
+    if section == "filer":
+        return filers.filer_fields(choice.filer_role)
+    if section == "applicant":
+        return filers.applicant_fields(choice.filer_role)
     fields = SECTIONS[section]
     if section == "request":
         keep_desired = procedures.needs_desired_status(choice.procedure)
@@ -163,7 +175,7 @@ def request_of(choice: Choice, values: dict) -> procedures.Request:
     return procedures.Request(
         procedure=choice.procedure, bundled=tuple(choice.bundled),
         current_status=values.get("current_status"), desired_status=values.get("desired_status"),
-        period_expiry=values.get("period_expiry"), event_date=values.get("event_date"),
+        period_expiry=values.get("period_expiry"), event_date=values.get("event_date"), filer_role=choice.filer_role,
     )
 
 
@@ -178,6 +190,6 @@ def validate(choice: Choice, raw: dict, today: date) -> tuple[dict, dict]:
     if "passport_expiry" in values and isinstance(values["passport_expiry"], date) and values["passport_expiry"] < today:
         errors.setdefault("passport_expiry", "error.passport_expired")
     verdict = procedures.check(request_of(choice, values), today)
-    for field_name, key in verdict.problems:
+    for field_name, key in verdict.problems + filers.identity_problems(choice.filer_role, values, today):
         errors.setdefault(field_name, key)
     return values, errors

@@ -6,14 +6,16 @@ applicant's language. Rules (residence-procedures.md):
 - re-entry and activity-outside-status permits only travel with a change, extension or acquisition;
 - extension and change: from 3 months before the period of stay expires to the day before;
 - acquisition: within 30 days of the event (birth, loss of Japanese nationality);
-- permanent residents have no period to extend and cannot apply for permanent residence online.
+- permanent residents have no period to extend and cannot apply for permanent residence online;
+- who may file (filers.py): a COE never by the applicant, Technical Intern Training type ロ only by
+  the supervising organisation.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import statuses
+from . import filers, statuses
 from .dates import add_months
 
 MAIN = ("coe", "change", "extension", "acquisition", "employment_certificate")
@@ -41,6 +43,7 @@ class Request:
     desired_status: str | None = None
     period_expiry: date | None = None
     event_date: date | None = None
+    filer_role: str = filers.SELF  # who files: the applicant themself or someone on their behalf (filers.py)
 
 
 @dataclass
@@ -120,6 +123,10 @@ def check(req: Request, today: date) -> Verdict:
         desired = _check_status(verdict, "desired_status", req.desired_status)
         if desired is not None and desired.code == "permanent_resident":
             verdict.add("desired_status", "eligibility.permanent_residence_not_online")
+
+    codes = {"current_status": current.code if current else None, "desired_status": desired.code if desired else None}
+    for field_name, key in filers.role_problems(req.procedure, req.filer_role, codes):
+        verdict.add(field_name, key)
 
     if req.procedure == "change" and current and desired and current.code == desired.code:
         verdict.add("desired_status", "eligibility.change_same_status")

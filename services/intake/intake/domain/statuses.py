@@ -19,6 +19,8 @@ class Status:
     # Why a status is not online (message key), when it is not.
     excluded_reason: str | None = None
     has_period_of_stay: bool = True
+    # Only this filer role may file for the status (None: anyone allowed by filers.py).
+    filed_by: str | None = None
 
 
 _W = ("employer",)
@@ -52,13 +54,17 @@ STATUSES: tuple[Status, ...] = (
     Status("tit_1a", "技能実習（1号イ）", "Technical Intern Training (i)(a)", sections=_W),
     Status("tit_2a", "技能実習（2号イ）", "Technical Intern Training (ii)(a)", sections=_W),
     Status("tit_3a", "技能実習（3号イ）", "Technical Intern Training (iii)(a)", sections=_W),
-    # Type ロ (supervising-organisation type) is filed by the supervising organisation, not the intern.
-    Status("tit_1b", "技能実習（1号ロ）", "Technical Intern Training (i)(b)", online=False,
-           sections=_W, excluded_reason="eligibility.supervising_organisation_only"),
-    Status("tit_2b", "技能実習（2号ロ）", "Technical Intern Training (ii)(b)", online=False,
-           sections=_W, excluded_reason="eligibility.supervising_organisation_only"),
-    Status("tit_3b", "技能実習（3号ロ）", "Technical Intern Training (iii)(b)", online=False,
-           sections=_W, excluded_reason="eligibility.supervising_organisation_only"),
+    # Type ロ (supervising-organisation type) is filed by the supervising organisation, not the intern
+    # (filers.role_problems refuses any other filer).
+    Status("tit_1b", "技能実習（1号ロ）", "Technical Intern Training (i)(b)", sections=_W,
+           filed_by="supervising_organisation",
+           excluded_reason="eligibility.supervising_organisation_only"),
+    Status("tit_2b", "技能実習（2号ロ）", "Technical Intern Training (ii)(b)", sections=_W,
+           filed_by="supervising_organisation",
+           excluded_reason="eligibility.supervising_organisation_only"),
+    Status("tit_3b", "技能実習（3号ロ）", "Technical Intern Training (iii)(b)", sections=_W,
+           filed_by="supervising_organisation",
+           excluded_reason="eligibility.supervising_organisation_only"),
     Status("employment_skill_development", "育成就労", "Employment for Skill Development", sections=_W),
     Status("cultural_activities", "文化活動", "Cultural Activities", sections=_A),
     Status("temporary_visitor", "短期滞在", "Temporary Visitor", online=False, excluded_reason="eligibility.status_excluded"),

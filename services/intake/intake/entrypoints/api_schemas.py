@@ -7,7 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from intake.domain import procedures
+from intake.domain import filers, procedures
 
 
 class Error(Schema):
@@ -51,6 +51,8 @@ class EligibilityIn(Schema):
     desired_status = fields.String(load_default=None)
     period_expiry = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)))
     event_date = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)))
+    filer_role = fields.String(load_default=filers.SELF, validate=validate.OneOf(filers.ROLES),
+                               metadata={"description": "who files: the applicant (self) or someone on their behalf"})
 
 
 class EligibilityOut(Schema):
@@ -62,6 +64,9 @@ class EligibilityOut(Schema):
 class DraftIn(Schema):
     procedure = fields.String(required=True, validate=validate.OneOf(procedures.MAIN))
     bundled = fields.List(fields.String(validate=validate.OneOf(procedures.BUNDLED_ONLY)), load_default=list)
+    filer_role = fields.String(load_default=filers.SELF, validate=validate.OneOf(filers.ROLES), metadata={
+        "description": "who is applying: self, or the role in which the account holder files for someone else "
+                       "(fixed when the draft starts; a COE is never self)"})
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(), load_default=dict)
 
 
@@ -69,6 +74,9 @@ class DraftOut(Schema):
     id = fields.String(required=True)
     procedure = fields.String(required=True)
     bundled = fields.List(fields.String())
+    filer_role = fields.String(required=True)
+    sections = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                           metadata={"description": "section -> its field names, in order (filer and applicant for a proxy)"})
     fields_ = fields.Dict(data_key="fields")
     errors = fields.Dict(keys=fields.String(), values=fields.String())
     attachments = fields.List(fields.Dict())
@@ -84,6 +92,13 @@ class TimelineEntry(Schema):
     detail = fields.Dict()
 
 
+class FilerOut(Schema):
+    role = fields.String(required=True)
+    organisation_name = fields.String(allow_none=True)
+    agent_qualification = fields.String(allow_none=True)
+    filer_relationship = fields.String(allow_none=True)
+
+
 class ApplicationOut(Schema):
     id = fields.String(required=True)
     provisional_number = fields.String(required=True)
@@ -95,6 +110,8 @@ class ApplicationOut(Schema):
     fee_yen = fields.Integer()
     submitted_at = fields.DateTime()
     timeline = fields.List(fields.Nested(TimelineEntry))
+    applicant_name = fields.String(allow_none=True, metadata={"description": "for whom it was filed"})
+    filer = fields.Nested(FilerOut, metadata={"description": "absent when the account holder filed for themself"})
 
 
 class ReceiptStatus(Schema):
@@ -137,7 +154,7 @@ def build_spec() -> dict:
                    info={"description": "Applicant operations. Session cookie auth (POST /api/v1/session); "
                                         "state-changing calls need the header X-Zairyu-Api: 1."})
     for schema in (Error, SigningRequest, SignatureIn, SigningResult, Login, EligibilityIn, EligibilityOut, DraftIn,
-                   DraftOut, SubmitIn, ApplicationOut, ReceiptStatus, DocumentsAnswer, SignedActionIn, RegistrationIn,
+                   DraftOut, SubmitIn, FilerOut, ApplicationOut, ReceiptStatus, DocumentsAnswer, SignedActionIn, RegistrationIn,
                    NoticeOut):
         spec.components.schema(schema.__name__, schema=schema)
 

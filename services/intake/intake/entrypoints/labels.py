@@ -18,6 +18,7 @@ SECTIONS = {
     "activity": _l("Activity in Japan"), "designated": _l("Designated activity"), "invitee": _l("Person invited"),
     "event": _l("Birth or other event"), "reentry": _l("Re-entry permit"),
     "activity_outside_status": _l("Activity outside status"),
+    "filer": _l("About you, the filer"), "applicant": _l("The applicant"),
 }
 FIELDS = {
     "nationality": _l("Nationality or region"), "place_of_birth": _l("Place of birth"),
@@ -51,6 +52,28 @@ FIELDS = {
     "outside_activity": _l("Activity outside your status"), "outside_employer": _l("Where you would work"),
     "outside_hours_per_week": _l("Hours per week (at most 28)"),
     "photo": _l("Photo"), "address": _l("Address"),
+    "filer_role": _l("Who is applying"), "applicant_name": _l("Applicant's name (as in the passport)"),
+    "applicant_date_of_birth": _l("Applicant's date of birth"), "applicant_sex": _l("Applicant's sex"),
+    "applicant_address": _l("Applicant's address (in Japan; abroad for a COE)"),
+    "filer_relationship": _l("Your relationship to the applicant"), "applicant_ill": _l("Is the applicant ill?"),
+    "filer_address": _l("Your address, or your organisation's (in Japan)"),
+    "filer_corporate_number": _l("Your organisation's corporate number (13 digits)"),
+    "agent_qualification": _l("Your qualification"), "agent_number": _l("Your registration or notification number"),
+    "medical_certificate": _l("Medical certificate"),
+}
+# Who files (domain/filers.py); "self" is the applicant themself.
+ROLES = {
+    "self": _l("I am applying for myself"), "legal_representative": _l("Legal representative"),
+    "relative": _l("Relative"), "employer_staff": _l("Employer's staff"),
+    "licensed_agent": _l("Licensed agent (申請取次: gyoseishoshi or lawyer)"),
+    "support_organisation": _l("Registered support organisation (登録支援機関)"),
+    "supervising_organisation": _l("Supervising organisation (監理団体)"),
+}
+ROLE_HINTS = {
+    "legal_representative": _l("Only for an applicant under 16 or who is ill."),
+    "relative": _l("Only for an applicant under 16 or who is ill."),
+    "licensed_agent": _l("A gyoseishoshi or lawyer who has notified the bureau (申請取次)."),
+    "supervising_organisation": _l("Files for technical intern training type (b)."),
 }
 CHOICES = {
     "single": _l("Single"), "married": _l("Married"), "widowed": _l("Widowed"), "divorced": _l("Divorced"),
@@ -58,13 +81,14 @@ CHOICES = {
     "other": _l("Other"), "female": _l("Female"), "male": _l("Male"), "birth": _l("Birth"),
     "loss_of_nationality": _l("Loss of Japanese nationality"), "multiple": _l("Multiple"),
     "japanese_national": _l("Japanese national"),
+    "gyoseishoshi": _l("Gyoseishoshi (行政書士)"), "lawyer": _l("Lawyer (弁護士)"),
 }
 # "single" is both a marital status and a re-entry type; the label reads right for both.
 KINDS = {
     "photo": _l("Photo"), "passport": _l("Passport"), "residence_card": _l("Residence card"),
     "employment_contract": _l("Employment contract"), "tax_certificate": _l("Tax certificate"),
     "enrolment_certificate": _l("Certificate of enrolment"), "family_register": _l("Family register"),
-    "other": _l("Other document"),
+    "other": _l("Other document"), "medical_certificate": _l("Medical certificate"),
 }
 TIMELINE = {
     "submitted": _l("Submitted"), "signature_verified": _l("Signature verified"),

@@ -81,6 +81,12 @@ MESSAGES = {
     "error.invalid": _l("The request is not valid."),
     "submit.not_ready": _l("The application is not complete yet."),
     "follow.not_open": _l("This application is no longer open."),
+    "error.agent_number": _l("Enter your registration or notification number: letters and digits only."),
+    "filer.coe_not_self": _l("A Certificate of Eligibility is applied for by someone in Japan on the applicant's behalf (the inviting organisation's staff, a licensed agent or a relative), not by the applicant abroad."),
+    "filer.family_needs_minor_or_illness": _l("A legal representative or relative may apply only for an applicant who is under 16 on the day of submission or who is ill."),
+    "filer.medical_certificate_missing": _l("Attach a medical certificate showing that the applicant is ill."),
+    "routing.no_prefecture": _l("This address does not name a Japanese prefecture; the responsible bureau cannot be chosen."),
+    "rule.filer": _l("You can apply for yourself, or on behalf of someone else: as their legal representative or relative (only for a child under 16 or someone who is ill), or as an employer, licensed agent, registered support organisation or supervising organisation."),
 }
 
 

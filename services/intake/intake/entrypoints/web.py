@@ -82,10 +82,15 @@ def create_app(runtime=None):
 
         return aware(value).astimezone(JST).strftime(fmt) if value else ""
 
+    def _draft_data(row) -> dict:
+        from intake.application.drafting import data
+
+        return data(row)
+
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
-                "label": labels.label, "status_names": statuses.BY_CODE,
+                "label": labels.label, "status_names": statuses.BY_CODE, "draft_data": _draft_data,
                 "logged_in": bool(applicant_id())}
 
     @app.after_request

@@ -14,7 +14,7 @@ QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.office,
                  cases.c.status_of_residence,
                  cases.c.nationality, cases.c.status, cases.c.assignee, cases.c.received_at,
                  cases.c.period_of_stay_expiry, cases.c.version, cases.c.withdrawal_requested_at,
-                 cases.c.address_mismatch.isnot(None).label("flagged")]
+                 cases.c.address_mismatch.isnot(None).label("flagged"), cases.c.filer]
 # sort name -> (key column, newest/latest first?)
 SORTS = {"received": (cases.c.received_at, False), "received_desc": (cases.c.received_at, True),
          "deadline": (cases.c.period_of_stay_expiry, False)}
@@ -80,6 +80,8 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
         q = q.where(row_key < cursor if descending else row_key > cursor)
     order = (key.desc(), cases.c.application_id.desc()) if descending else (key, cases.c.application_id)
     rows = [dict(r._mapping) for r in conn.execute(q.order_by(*order).limit(limit + 1))]
+    for r in rows:
+        r["filer"] = json.loads(r["filer"]) if r["filer"] else None
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = encode_cursor(rows[-1][key.name], rows[-1]["application_id"]) if more else None
@@ -112,6 +114,7 @@ def case_file(conn, application_id: str) -> dict:
     c["form"] = json.loads(c["form"])
     c["evidence"] = json.loads(c["evidence"])
     c["attachments"] = json.loads(c["attachments"])
+    c["filer"] = json.loads(c["filer"]) if c["filer"] else None
 
     def all_of(table, order):
         return [dict(r._mapping) for r in conn.execute(

@@ -49,6 +49,9 @@ cases = sa.Table(
     sa.Column("outcome", sa.String(20), nullable=True),
     sa.Column("decided_at", TS, nullable=True),
     sa.Column("fee_yen", sa.Integer, nullable=True),
+    # JSON of application.submitted's filer (role, organisation, number, name) when someone filed
+    # on the applicant's behalf; NULL when the applicant filed themself.
+    sa.Column("filer", EncryptedText, nullable=True),
 )
 # The queue pages: open cases of one bureau by age, by deadline, by procedure, status, nationality.
 sa.Index("ix_cases_queue_age", cases.c.bureau, cases.c.is_open, cases.c.received_at, cases.c.application_id)

@@ -1,7 +1,9 @@
 """What review reads from the signed submission: the form as the applicant signed it.
 
 The signed bytes are intake's canonical JSON ("zairyu-application/1": ``form`` values, ``applicant``
-= the account's registered name, date of birth, sex and address, attachment hashes). We read only
+= the account's registered name, date of birth, sex and address, attachment hashes). When someone
+filed on the applicant's behalf, ``filer`` names them (role, organisation, and ``holder``: the
+signer's registered identity) and ``applicant`` is the identity the filer typed for the applicant. We read only
 the fields we must act on and keep the whole document for display; the Individual Number is never
 there. A flat form (no ``form`` key) is read the same way.
 """
@@ -36,6 +38,12 @@ def applicant_of(content: dict) -> dict:
     """The registered identity the applicant signed with the form (intake's account record)."""
     applicant = content.get("applicant")
     return applicant if isinstance(applicant, dict) else {}
+
+
+def filer_of(content: dict) -> dict | None:
+    """Who filed on the applicant's behalf and signed (None: the applicant filed themself)."""
+    filer = content.get("filer")
+    return filer if isinstance(filer, dict) else None
 
 
 def applicant_name(form: dict) -> str | None:

@@ -14,6 +14,9 @@ LABELS = [
     _("address_mismatch"), _("examination_resumed"), _("proposal_returned"), _("decision_confirmed"),
     _("withdrawal_acknowledged"), _("withdrawal_after_close"), _("ok"), _("due"), _("overdue"),
     _("withdrawal_signature_invalid"), _("invalid"), _("signature"), _("handed_over"),
+    # who filed on the applicant's behalf (application.submitted's filer)
+    _("legal_representative"), _("relative"), _("employer_staff"), _("licensed_agent"), _("support_organisation"),
+    _("supervising_organisation"), _("gyoseishoshi"), _("lawyer"),
 ]
 
 

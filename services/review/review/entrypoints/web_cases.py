@@ -149,6 +149,7 @@ def case(application_id):
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
     return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
                            offices=OFFICES, bureau_offices=offices_of(row.bureau),
+                           data_labels=translated(),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 

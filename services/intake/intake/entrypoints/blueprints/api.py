@@ -88,7 +88,7 @@ def session_logout():
 def eligibility():
     data = _load(s.EligibilityIn)
     req = procedures.Request(data["procedure"], tuple(data["bundled"]), data["current_status"], data["desired_status"],
-                             data["period_expiry"], data["event_date"])
+                             data["period_expiry"], data["event_date"], data["filer_role"])
     verdict = procedures.check(req, today_jst())
     out = {"eligible": verdict.eligible,
            "problems": [{"field": f, "key": k, "message": message(k)} for f, k in verdict.problems]}
@@ -98,13 +98,20 @@ def eligibility():
 
 
 def _draft_out(db, draft):
-    choice = form.Choice(draft.procedure, drafting.bundled(draft))
+    choice = drafting.choice_of(draft)
     _, errors = form.validate(choice, drafting.data(draft), today_jst())
     files = drafting.attachments_of_draft(db, g.applicant_id, draft.id)
     return s.DraftOut().dump({"id": draft.id, "procedure": draft.procedure, "bundled": list(choice.bundled),
+                              "filer_role": choice.filer_role,
+                              "sections": {name: [f.name for f in form.fields_for(choice, name)]
+                                           for name in form.sections_for(choice, _governing(choice, drafting.data(draft)))},
                               "fields_": drafting.data(draft), "errors": errors,
                               "attachments": [{"id": f.id, "sha256": f.sha256, "kind": f.kind, "size": f.size,
                                                "media_type": f.media_type} for f in files]})
+
+
+def _governing(choice, raw):
+    return raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
 
 
 @bp.post("/drafts")
@@ -113,7 +120,7 @@ def create_draft():
     data = _load(s.DraftIn)
     try:
         with tx() as db:
-            draft_id = drafting.create(db, g.applicant_id, data["procedure"], data["bundled"])
+            draft_id = drafting.create(db, g.applicant_id, data["procedure"], data["bundled"], data["filer_role"])
             if data["fields_"]:
                 drafting.save(db, g.applicant_id, draft_id, data["fields_"])
             return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id))), 201
@@ -224,6 +231,11 @@ def _app_out(db, app, with_timeline=False):
     out = {"id": app.id, "provisional_number": app.provisional_number, "receipt_number": app.receipt_number,
            "procedure": app.procedure, "bundled": [b for b in app.bundled.split(",") if b], "status": app.status,
            "bureau": app.bureau, "fee_yen": app.fee_yen, "submitted_at": app.submitted_at}
+    filing = following.filing_of(app)
+    out["applicant_name"] = filing["applicant"].get("name")
+    if filing["filer"]:
+        out["filer"] = {k: filing["filer"].get(k) for k in ("role", "organisation_name", "agent_qualification",
+                                                            "filer_relationship")}
     if with_timeline:
         out["timeline"] = following.entries(db, app.id)
     return s.ApplicationOut().dump(out)

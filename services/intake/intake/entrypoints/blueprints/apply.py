@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 
 from intake.application import drafting, submission
 from intake.application.common import today_jst
-from intake.domain import form, procedures
+from intake.domain import filers, form, procedures
 
 from ..web_support import login_required, person, runtime, tx
 
@@ -22,13 +22,14 @@ def choose():
         try:
             with tx() as db:
                 draft_id = drafting.create(db, g.applicant_id, request.form.get("procedure", ""),
-                                           request.form.getlist("bundled"))
+                                           request.form.getlist("bundled"), request.form.get("filer_role") or filers.SELF)
         except drafting.DraftError as exc:
             error = exc.key
         else:
             return redirect(url_for("apply.step", draft_id=draft_id, n=0))
     return render_template("apply_choose.html", main=procedures.MAIN, explain=procedures.explain,
-                           hosts=procedures.BUNDLE_HOSTS, error=error, numbers=procedures.NUMBERS)
+                           hosts=procedures.BUNDLE_HOSTS, error=error, numbers=procedures.NUMBERS, roles=filers.ROLES,
+                           chosen_role=request.form.get("filer_role") or filers.SELF)
 
 
 def _load(db, draft_id):
@@ -41,7 +42,7 @@ def _load(db, draft_id):
 
 
 def _sections(draft) -> tuple[form.Choice, list[str]]:
-    choice = form.Choice(draft.procedure, drafting.bundled(draft))
+    choice = drafting.choice_of(draft)
     raw = drafting.data(draft)
     governing = raw.get("desired_status") if procedures.needs_desired_status(draft.procedure) else raw.get("current_status")
     return choice, form.sections_for(choice, governing)
@@ -66,7 +67,7 @@ def step(draft_id, n):
             _, all_errors = form.validate(choice, drafting.data(draft), today_jst())
             names = {f.name for f in form.fields_for(choice, section)}
             errors.update({k: v for k, v in all_errors.items() if k in names and k not in errors
-                           and v.startswith("eligibility.")})
+                           and v.startswith(("eligibility.", "filer."))})
             if not errors and request.form.get("action") != "save":
                 _, sections = _sections(draft)
                 return redirect(url_for("apply.step", draft_id=draft_id, n=n + 1))

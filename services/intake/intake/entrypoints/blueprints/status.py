@@ -24,7 +24,9 @@ def applications():
         rows = following.mine(db, g.applicant_id)
         drafts = drafting.mine(db, g.applicant_id)
         unread = following.unread_count(db, g.applicant_id)
-    return render_template("applications.html", applications=rows, drafts=drafts, unread=unread)
+    # An organisation files for many people: each row says for whom.
+    filings = {a.id: following.filing_of(a) for a in rows}
+    return render_template("applications.html", applications=rows, drafts=drafts, unread=unread, filings=filings)
 
 
 def _own(db, application_id):
@@ -45,7 +47,7 @@ def application(application_id):
         pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
         expected = following.expected_days(db, app.procedure, app.bureau)
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           pending=pending, is_open=timeline.is_open(app.status), json=json, expected=expected)
+                           pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json, expected=expected)
 
 
 def drafting_files(db, request_id):
@@ -142,7 +144,24 @@ def _summary(app) -> list[tuple[str, str]]:
             (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
             (_("Submitted"), format_date(app.submitted_at)),
             (_("Status"), labels.label(labels.TIMELINE, app.status))]
-    return rows
+    return rows + _filing_rows(app)
+
+
+def _filing_rows(app) -> list[tuple[str, str]]:
+    """For a proxy filing: the applicant it is for and "filed by X as Y"."""
+    filing = following.filing_of(app)
+    filer = filing["filer"]
+    if not filer:
+        return []
+    applicant = filing["applicant"]
+    by = _("Filed by %(name)s as %(role)s", name=(filer.get("holder") or {}).get("name", ""),
+           role=labels.label(labels.ROLES, filer["role"]))
+    details = [labels.label(labels.CHOICES, filer["agent_qualification"]) if filer.get("agent_qualification") else None,
+               filer.get("organisation_name"), filer.get("filer_relationship"),
+               filer.get("filer_corporate_number") or filer.get("agent_number")]
+    details = [d for d in details if d]
+    return [(_("Applicant"), f"{applicant.get('name', '')} ({applicant.get('date_of_birth', '')})"),
+            (_("Filer"), by + (" — " + ", ".join(details) if details else ""))]
 
 
 def _bundled(app) -> list[str]:
