@@ -39,6 +39,7 @@ def platform(extra_env: dict | None = None, services: tuple[str, ...] | None = N
     env = {
         "ZAIRYU_SECRET_KEY": "t" * 48,
         "ZAIRYU_DATA_KEYS": crypto.new_key(),
+        "ZAIRYU_PAYMENT_SECRET": "p" * 48,  # intake's payment provider notifications
         **{f"ZAIRYU_{n.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()},
         **(extra_env or {}),
     }

@@ -56,6 +56,11 @@ MATRIX = {
         "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT,
         "attachments.own_file": APPLICANT,
         "attachments.internal_file": INTERNAL,
+        # paying the fee online: the applicant's own application only; the provider's webhook is public but
+        # HMAC-signed; the DEMO provider's checkout page is reached with its unguessable session id
+        "payments.page": APPLICANT, "payments.start": APPLICANT, "payments.receipt_pdf": APPLICANT,
+        "api.start_payment": APPLICANT, "api.payment_status": APPLICANT,
+        "payments.webhook": PUBLIC, "demo_psp.checkout": TOKEN,
     },
     "review": {
         "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "language": PUBLIC,
@@ -379,3 +384,49 @@ def test_mailroom_and_review_accounts_are_separate(world):
         "csrf_token": csrf_token(at_review, "/login"), "username": "clerk", "password": w.mailroom.password,
         "totp": pyotp.TOTP(w.mailroom.totp_secret).now()})
     assert answer.status_code != 302
+
+
+# -- paying the fee online: never another applicant's -------------------------------------------------
+def test_an_applicant_can_never_pay_or_see_anothers_payment(tmp_path_factory):
+    import json
+    import uuid
+
+    from intake.adapters import payment_provider
+    from intake.application import paying
+
+    with pytest.MonkeyPatch.context() as mp:
+        cheap_password_hashing(mp)
+        w = World(tmp_path_factory.mktemp("authz-payment"))
+    w.decide()  # approved: A's fee is due
+    psp = paying.provider(runtime_of(w.intake))
+    hook = w.intake.test_client()
+    psp.deliver = lambda url, body: hook.post("/payments/webhook", data=body, content_type="application/json",
+                                              headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)})
+    base = f"/api/v1/applications/{w.application_id}"
+    events_before = _intake_events(w)
+    for method, url, kw in [("POST", f"{base}/payments", {"json": {"idempotency_key": str(uuid.uuid4())}}),
+                            ("GET", f"{base}/payment", {}), ("GET", f"/applications/{w.application_id}/payment", {}),
+                            ("POST", f"/applications/{w.application_id}/payment",
+                             {"data": {"csrf_token": csrf_token(w.b, "/applications"), "idempotency_key": str(uuid.uuid4())}}),
+                            ("GET", f"/applications/{w.application_id}/payment-receipt.pdf", {})]:
+        response = w.b.open(url, method=method, headers=API_HEADERS, **kw)
+        assert response.status_code == 404, (method, url, response.status_code)
+    assert _intake_events(w) == events_before, "B's attempts staged events"
+    # A pays; B still sees nothing of it, and B's replay of A's notification changes nothing.
+    started = w.a.post(f"{base}/payments", json={"idempotency_key": str(uuid.uuid4())}, headers=API_HEADERS)
+    assert started.status_code == 201, started.get_json()
+    checkout = started.get_json()["checkout_url"].split("://", 1)[1].split("/", 1)[1]
+    sent = []
+    psp.deliver = lambda url, body: sent.append(body) or hook.post(
+        "/payments/webhook", data=body, content_type="application/json",
+        headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)})
+    paid = w.a.post("/" + checkout, data={"card_number": "4242424242424242",
+                                          "csrf_token": csrf_token(w.a, "/" + checkout)})
+    assert paid.status_code == 302
+    assert w.a.get(f"{base}/payment", headers=API_HEADERS).get_json()["paid"]["state"] == "paid"
+    for url in (f"{base}/payment", f"/applications/{w.application_id}/payment-receipt.pdf"):
+        assert w.b.get(url, headers=API_HEADERS).status_code == 404
+    forged = json.loads(sent[0])
+    forged["id"] = "evt_forged_by_b"
+    assert hook.post("/payments/webhook", data=json.dumps(forged), content_type="application/json",
+                     headers={"Zairyu-Signature": payment_provider.sign("b-guessed-secret" * 3, sent[0])}).status_code == 400

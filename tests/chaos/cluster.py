@@ -164,7 +164,7 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         base = {
             **os.environ,
             "AMQP_URL": amqp, "LOG_LEVEL": "WARNING",
-            "ZAIRYU_SECRET_KEY": "c" * 48, "ZAIRYU_DATA_KEYS": crypto.new_key(),
+            "ZAIRYU_SECRET_KEY": "c" * 48, "ZAIRYU_DATA_KEYS": crypto.new_key(), "ZAIRYU_PAYMENT_SECRET": "p" * 48,
             **{f"ZAIRYU_{s.upper().replace('-', '_')}_URL": u for s, u in urls.items()},
             "ZAIRYU_PORTAL_URL": urls["intake"],
             # signing trusts the test PKI (allowed outside the embedded run only when asked for)

@@ -16,7 +16,7 @@ from zairyu_shared.events import new_event
 from . import metrics
 from .adapters import cards, repository
 from .domain import deadlines
-from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase
+from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase, State
 
 log = logging.getLogger(__name__)
 SOURCE = "card-delivery"
@@ -42,6 +42,7 @@ def wants_card_by_mail(decision: dict) -> bool:
 
 def open_case(runtime, session: Session, decision: dict, causation_id: str | None = None) -> DeliveryCase | None:
     """From an approved decision with card by mail; None when the application already has a case."""
+    repository.lock_application(session, decision["application_id"])
     if repository.exists_for_application(session, decision["application_id"]):
         return None
     delivery = decision.get("delivery")
@@ -63,7 +64,34 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     for change in changes:
         repository.record(session, case.delivery_id, change, now)
         _stage(runtime, session, case, change, now, causation_id)
+    early = repository.take_early_payment(session, case.application_id)
+    if early is not None:  # fee.paid overtook the decision: apply it now
+        case = _record_payment(session, case, early["amount_yen"], early["payment_reference"], early["paid_at"], now)
     return case
+
+
+def record_fee_paid(runtime, session: Session, payment: dict) -> DeliveryCase | None:
+    """intake's fee.paid: note it on the case, or hold it until application.decided opens the case."""
+    now = utcnow()
+    repository.lock_application(session, payment["application_id"])
+    case = repository.find_by_application(session, payment["application_id"], lock=True)
+    if case is None:
+        repository.hold_early_payment(session, payment, now)
+        return None
+    return _record_payment(session, case, payment["amount_yen"], payment["payment_reference"], payment["paid_at"], now)
+
+
+def _record_payment(session, case: DeliveryCase, amount_yen, reference, paid_at, now) -> DeliveryCase:
+    updated, change = case.record_online_payment(amount_yen=amount_yen, reference=reference, paid_at=paid_at, now=now)
+    if change is None:
+        return case  # already recorded: a redelivered or repeated fee.paid has no second effect
+    note = f"fee paid online ¥{amount_yen:,} ref {reference}"
+    if case.state is not State.AWAITING_ENVELOPE and case.fee_paid_yen:
+        # The envelope with stamps was already accepted: the applicant paid twice.
+        note += f"; revenue stamps of ¥{case.fee_paid_yen:,} were already accepted: refund one of the two payments"
+        log.warning("fee paid both online and with stamps", extra={"delivery_id": case.delivery_id})
+    repository.save(session, updated, change, now, note=note)
+    return updated
 
 
 def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, now=None, case=None, **kw):
@@ -76,9 +104,10 @@ def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, no
     return updated
 
 
-def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None):
+def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None,
+                     stamps_enclosed=False):
     return _apply(runtime, session, delivery_id, "receive_envelope", officer=officer,
-                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number)
+                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number, stamps_enclosed=stamps_enclosed)
 
 
 def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):

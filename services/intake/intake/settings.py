@@ -20,9 +20,14 @@ class IntakeSettings(CommonSettings):
     lockout_minutes: int = setting("ZAIRYU_LOGIN_LOCKOUT_MINUTES", 15, help="How long a locked account stays locked", minimum=1)
     rate_limit_storage: str = setting("ZAIRYU_RATELIMIT_STORAGE", "memory://", help="Flask-Limiter storage URI (memory:// per process; redis://... when several workers)")
     signing_code_minutes: int = setting("ZAIRYU_SIGNING_CODE_MINUTES", 15, help="Lifetime of a one-time signing code", minimum=1)
+    payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "demo", choices=("demo",), help="Payment service provider for online fees (only the DEMO provider exists: no money moves)")
+    payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required outside the embedded run", secret=True)
+    payment_tolerance: int = setting("ZAIRYU_PAYMENT_TOLERANCE", 300, help="Seconds a provider notification's timestamp may differ from our clock", minimum=30)
 
     def validate(self) -> list[str]:
         problems = super().validate()
         if not self.signing_url.startswith(("http://", "https://")):
             problems.append("ZAIRYU_SIGNING_URL must be an http(s):// URL")
+        if not self.embedded and len(self.payment_secret) < 32:
+            problems.append("ZAIRYU_PAYMENT_SECRET must be at least 32 characters outside the embedded run")
         return problems

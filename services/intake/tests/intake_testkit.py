@@ -69,7 +69,7 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
 
     settings = dict(database_url=f"sqlite:///{tmp_path}/intake.db", amqp_url=f"memory://{tmp_path.name}", embedded=True,
                     data_keys=(new_key(),), store_dir=str(tmp_path / "store"), geo_gate=False,
-                    public_url="http://intake.test", secret_key="x" * 40)
+                    public_url="http://intake.test", secret_key="x" * 40, payment_secret="p" * 40)
     settings.update(overrides)
     rt = Runtime.from_env(definition, environ={}, **settings)
     rt.migrate()

@@ -14,6 +14,7 @@ RECEIPT = "TKY-2026-000123"
 TRACKING = "1234-5678-9012"
 DEADLINE = date(2026, 3, 19)
 FEE = 5500
+PAYMENT_REF = "DEMO-7F3A91C2B4D0"
 WHEN = datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc)  # 09:30 in Japan
 EMAIL = "resident@example.jp"
 NAME = "NGUYEN VAN AN"
@@ -76,6 +77,8 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
             "message": "Here they are", "submitted_at": WHEN.isoformat()}, "intake", **a),
         decided(applicant, application, "approved"),
         decided(applicant, application, "refused"),
+        _ev("fee.paid", {"payment_id": "pay-1", "amount_yen": FEE, "paid_at": WHEN.isoformat(),
+                         "payment_reference": PAYMENT_REF, "method": "card", "provider": "demo"}, "intake", **a),
         _card("card.envelope_overdue", {"days_waiting": 14}, **a),
         _card("card.envelope_received", {}, **a),
         _card("card.issued", {"card_number": "AB12345678CD"}, **a),

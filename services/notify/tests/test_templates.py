@@ -49,6 +49,7 @@ def expected(notice_type, lang):
         "card_returned": [samples.RECEIPT, "Addressee unknown"],
         "withdrawal_received": [samples.RECEIPT, when],
         "application_closed": [samples.RECEIPT, day],
+        "fee_paid": [samples.RECEIPT, formatting.yen(samples.FEE, lang), samples.PAYMENT_REF, day],
     }[notice_type]
 
 
@@ -82,6 +83,12 @@ def test_decision_variants_without_fee_and_at_the_counter(lang):
     with_fee = render("decision_approved", lang)
     assert formatting.yen(samples.FEE, lang) not in no_fee.text
     assert no_fee.text != with_fee.text and not LEFTOVERS.search(no_fee.text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_payment_receipt_says_when_no_money_moved(lang):
+    demo, real = render("fee_paid", lang), render("fee_paid", lang, demo=False)
+    assert demo.text != real.text and len(demo.text) > len(real.text) and not LEFTOVERS.search(real.text)
 
 
 def test_officers_get_japanese():

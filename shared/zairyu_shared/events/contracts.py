@@ -275,6 +275,19 @@ class ApplicationClosed(_Strict):
     closed_at = fields.AwareDateTime(required=True)
 
 
+class FeePaid(_Strict):
+    """The approval fee was paid online: intake's payment provider confirmed the capture."""
+
+    application_id = _id()
+    applicant_id = _id()
+    payment_id = _id()
+    amount_yen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    paid_at = fields.AwareDateTime(required=True)
+    payment_reference = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    method = fields.String(required=True, validate=validate.OneOf(["card", "pay_easy", "convenience_store"]))
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
 # --- card delivery --------------------------------------------------------------------------
 class _CardEvent(_Strict):
     application_id = _id()
@@ -342,6 +355,7 @@ for _spec in [
     EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
     EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
     EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
+    EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify"), "The approval fee was paid online (no revenue stamps needed)."),
     EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),
     EventSpec("card.envelope_received", 1, CardEnvelopeReceived, "card-delivery", ("intake", "notify"), "Old card, fee slip and return postage arrived and checked."),
     EventSpec("card.issued", 1, CardIssued, "card-delivery", ("intake", "notify"), "A new residence card was issued; the old number is invalid."),

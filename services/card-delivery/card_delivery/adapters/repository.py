@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from card_delivery.domain.case import Change, DeliveryCase, State
 
-from .tables import case_history, delivery_cases
+from .tables import case_history, delivery_cases, early_fee_payments
 
 _CASE_FIELDS = [f for f in DeliveryCase.__dataclass_fields__]
 
@@ -41,6 +41,7 @@ def _to_case(row) -> DeliveryCase:
     values["state"] = State(values["state"])
     values["approved_at"] = aware(values["approved_at"])
     values["state_since"] = aware(values["state_since"])
+    values["fee_paid_online_at"] = aware(values["fee_paid_online_at"])
     return DeliveryCase(**values)
 
 
@@ -67,6 +68,41 @@ def find_by_tracking(session: Session, tracking_number: str, lock: bool = False)
 def exists_for_application(session: Session, application_id: str) -> bool:
     return session.execute(sa.select(delivery_cases.c.delivery_id)
                            .where(delivery_cases.c.application_id == application_id)).first() is not None
+
+
+def lock_application(session: Session, application_id: str) -> None:
+    """Serialise the handlers of one application (decision and fee.paid come on separate queues):
+    without it each could miss the other's uncommitted row and a held payment would never apply."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:a, 0))"), {"a": application_id})
+
+
+def find_by_application(session: Session, application_id: str, lock: bool = False) -> DeliveryCase | None:
+    stmt = sa.select(delivery_cases).where(delivery_cases.c.application_id == application_id)
+    row = session.execute(_locked(stmt, session) if lock else stmt).first()
+    return _to_case(row) if row else None
+
+
+def hold_early_payment(session: Session, payment: dict, now: datetime) -> bool:
+    """Keep a fee.paid whose case is not open yet; False when one is already held (redelivery)."""
+    held = session.execute(sa.select(early_fee_payments.c.application_id).where(
+        early_fee_payments.c.application_id == payment["application_id"])).first()
+    if held:
+        return False
+    session.execute(early_fee_payments.insert().values(
+        application_id=payment["application_id"], applicant_id=payment["applicant_id"],
+        amount_yen=payment["amount_yen"], payment_reference=payment["payment_reference"],
+        paid_at=utc(payment["paid_at"]), received_at=utc(now)))
+    return True
+
+
+def take_early_payment(session: Session, application_id: str) -> dict | None:
+    row = session.execute(sa.select(early_fee_payments).where(
+        early_fee_payments.c.application_id == application_id)).mappings().first()
+    if row is None:
+        return None
+    session.execute(early_fee_payments.delete().where(early_fee_payments.c.application_id == application_id))
+    return {**row, "paid_at": aware(row["paid_at"])}
 
 
 def insert(session: Session, case: DeliveryCase) -> None:

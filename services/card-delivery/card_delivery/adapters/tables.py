@@ -36,7 +36,22 @@ delivery_cases = sa.Table(
     sa.Column("return_reason", sa.Text, nullable=True),
     sa.Column("overdue_reminded_at", TS, nullable=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    # Paid online (intake's fee.paid): no revenue stamps expected in the envelope.
+    sa.Column("fee_paid_online_yen", sa.Integer, nullable=True),
+    sa.Column("fee_payment_reference", sa.String(80), nullable=True),
+    sa.Column("fee_paid_online_at", TS, nullable=True),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
+)
+
+# fee.paid that came before application.decided opened the case (separate queues): applied on opening.
+early_fee_payments = sa.Table(
+    "early_fee_payments", metadata,
+    sa.Column("application_id", sa.String(80), primary_key=True),
+    sa.Column("applicant_id", sa.String(80), nullable=False),
+    sa.Column("amount_yen", sa.Integer, nullable=False),
+    sa.Column("payment_reference", sa.String(80), nullable=False),
+    sa.Column("paid_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
 )
 
 # Every residence card number this service knows: the ones it issued and the old ones named in

@@ -7,6 +7,10 @@
                                          --record_return--> returned --dispatch--> dispatched
                                                                      --hand_to_counter--> counter_pickup
 
+The fee is paid either with revenue stamps on the slip in the envelope, or online before it
+(intake's ``fee.paid``, recorded by ``record_online_payment`` in any state): then the envelope must
+carry no stamps, and one that does is rejected so the officer returns them.
+
 Every transition checks the state it starts from and raises ``IllegalTransition`` otherwise; the
 checks of the envelope raise ``EnvelopeRejected`` with every problem found. Methods return the
 ``Change`` that happened so the caller can store it and publish its event; nothing here does I/O.
@@ -106,6 +110,9 @@ class DeliveryCase:
     tracking_number: str | None = None
     dispatch_count: int = 0
     return_reason: str | None = None
+    fee_paid_online_yen: int | None = None
+    fee_payment_reference: str | None = None
+    fee_paid_online_at: datetime | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -139,11 +146,38 @@ class DeliveryCase:
         change = Change(action, self.state, to, event_type, event_fields or {})
         return replace(self, state=to, state_since=now, **values), change
 
-    def receive_envelope(self, *, fee_paid_yen: int, old_card_number: str | None, now: datetime):
-        self.ensure_allowed("receive_envelope")
-        problems = []
+    @property
+    def paid_online(self) -> bool:
+        return self.fee_paid_online_yen is not None
+
+    def record_online_payment(self, *, amount_yen: int, reference: str, paid_at: datetime, now: datetime):
+        """intake's fee.paid: a fact, recorded whatever the state; (case, None) when already recorded."""
+        if self.paid_online:
+            return self, None
+        change = Change("record_online_payment", self.state, self.state, None)
+        return replace(self, fee_paid_online_yen=amount_yen, fee_payment_reference=reference,
+                       fee_paid_online_at=paid_at), change
+
+    def _fee_problems(self, fee_paid_yen: int | None, stamps_enclosed: bool) -> list[str]:
+        if self.paid_online:
+            problems = []
+            if stamps_enclosed or (fee_paid_yen or 0) > 0:
+                problems.append(f"the fee was paid online (¥{self.fee_paid_online_yen:,}, ref {self.fee_payment_reference}) "
+                                "but the envelope carries revenue stamps: return them to the applicant and record the "
+                                "envelope without them")
+            if self.fee_paid_online_yen != self.fee_yen:
+                problems.append(f"fee paid online ¥{self.fee_paid_online_yen:,} differs from the fee due ¥{self.fee_yen:,}")
+            return problems
+        if fee_paid_yen is None:
+            return ["the amount of revenue stamps on the fee slip is missing"]
         if fee_paid_yen != self.fee_yen:
-            problems.append(f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}")
+            return [f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}"]
+        return []
+
+    def receive_envelope(self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime,
+                         stamps_enclosed: bool = False):
+        self.ensure_allowed("receive_envelope")
+        problems = self._fee_problems(fee_paid_yen, stamps_enclosed)
         presented = normalise(old_card_number) if old_card_number else None
         if self.old_card_number is None:
             if presented:
@@ -155,7 +189,7 @@ class DeliveryCase:
         if problems:
             raise EnvelopeRejected(problems)
         return self._move("receive_envelope", State.ENVELOPE_RECEIVED, now, "card.envelope_received",
-                          fee_paid_yen=fee_paid_yen)
+                          fee_paid_yen=0 if self.paid_online else fee_paid_yen)  # stamps: none when paid online
 
     def issue_card(self, *, card_number: str, now: datetime):
         self.ensure_allowed("issue_card")

@@ -20,4 +20,11 @@ def on_application_decided(runtime, session, event) -> None:
                                                 "address_mismatch": case.address_mismatch})
 
 
-HANDLERS = [Handler("on_application_decided", ("application.decided",), on_application_decided)]
+def on_fee_paid(runtime, session, event) -> None:
+    case = casework.record_fee_paid(runtime, session, event.data)
+    log.info("online fee payment recorded" if case else "online fee payment held until the case opens",
+             extra={"application_id": event.data["application_id"]})
+
+
+HANDLERS = [Handler("on_application_decided", ("application.decided",), on_application_decided),
+            Handler("on_fee_paid", ("fee.paid",), on_fee_paid)]

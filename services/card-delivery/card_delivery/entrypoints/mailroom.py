@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from zairyu_shared.db import transaction
@@ -37,6 +37,17 @@ class EnvelopeForm(FlaskForm):
     fee_yen = IntegerField(_l("Fee paid (yen, revenue stamps on the slip)"),
                            validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
     old_card_number = StringField(_l("Old residence card number"), validators=[Optional(), Length(max=20)])
+
+
+class PaidEnvelopeForm(FlaskForm):
+    """The fee was paid online: no stamp amount to enter, but stamps found anyway must be said."""
+
+    old_card_number = StringField(_l("Old residence card number"), validators=[Optional(), Length(max=20)])
+    stamps_enclosed = BooleanField(_l("The envelope contains revenue stamps all the same"))
+
+
+def envelope_form(case, **kw):
+    return (PaidEnvelopeForm if case.paid_online else EnvelopeForm)(**kw)
 
 
 class ActionForm(FlaskForm):
@@ -93,7 +104,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
             abort(404)
         history = repository.history(db, delivery_id)
     forms = forms or {}
-    forms.setdefault("envelope", EnvelopeForm(formdata=None))
+    forms.setdefault("envelope", envelope_form(case, formdata=None))
     forms.setdefault("address", AddressForm(formdata=None))
     forms.setdefault("dispatch", DispatchForm(formdata=None, delivery_id=delivery_id))
     forms.setdefault("return_", ReturnForm(formdata=None))
@@ -131,9 +142,17 @@ def _act(delivery_id, form_key, form, operation):
 @bp.post("/cases/<delivery_id>/envelope")
 @signed_in
 def envelope(delivery_id):
-    form = EnvelopeForm()
+    with _runtime().session_factory() as db:
+        try:
+            case = repository.get(db, delivery_id)
+        except repository.CaseNotFound:
+            abort(404)
+    form = envelope_form(case)
+    paid_online = isinstance(form, PaidEnvelopeForm)
+    # The form follows the case as the officer saw it; if fee.paid arrived meanwhile the domain still decides.
     return _act(delivery_id, "envelope", form, lambda db: casework.receive_envelope(
-        _runtime(), db, delivery_id, fee_paid_yen=form.fee_yen.data, old_card_number=form.old_card_number.data,
+        _runtime(), db, delivery_id, fee_paid_yen=None if paid_online else form.fee_yen.data,
+        stamps_enclosed=paid_online and form.stamps_enclosed.data, old_card_number=form.old_card_number.data,
         officer=_officer()))
 
 

@@ -85,12 +85,29 @@ def e_receipt(title: str, rows: list[tuple[str, str]], verify_url: str) -> bytes
     return page.done()
 
 
-def fee_slip(title: str, rows: list[tuple[str, str]], note: str) -> bytes:
+def fee_slip(title: str, rows: list[tuple[str, str]], note: str, paid: str | None = None) -> bytes:
     page = _Page(title)
     for label, value in rows:
         page.line(label, value)
     page.y -= 10 * mm
+    if paid:  # paid online: a stamp-like mark instead of the box for revenue stamps
+        page.c.setLineWidth(2)
+        page.c.rect(20 * mm, page.y - 20 * mm, 120 * mm, 20 * mm)
+        page.c.setFont(FONT, 14)
+        page.c.drawString(25 * mm, page.y - 12 * mm, paid[:48])
+        return page.done()
     page.c.rect(20 * mm, page.y - 50 * mm, 80 * mm, 50 * mm)  # where revenue stamps go, if paid on paper
     page.c.setFont(FONT, 9)
     page.c.drawString(22 * mm, page.y - 5 * mm, note)
+    return page.done()
+
+
+def payment_receipt(title: str, rows: list[tuple[str, str]], note: str = "") -> bytes:
+    page = _Page(title)
+    for label, value in rows:
+        page.line(label, value)
+    if note:
+        page.y -= 6 * mm
+        page.c.setFont(FONT, 11)
+        page.c.drawString(20 * mm, page.y, note)
     return page.done()

@@ -164,3 +164,51 @@ document_requests = sa.Table(
     sa.Column("deadline", sa.Date(), nullable=False),
     sa.Column("answered_at", _TS(), nullable=True),
 )
+
+# Online fee payments: one row per attempt; at most one paid per application (partial unique index).
+payments = sa.Table(
+    "payments", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("application_id", _ID(), sa.ForeignKey("applications.id"), nullable=False, index=True),
+    sa.Column("applicant_id", _ID(), nullable=False),
+    sa.Column("idempotency_key", sa.String(80), nullable=False),
+    sa.Column("amount_yen", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("provider", sa.String(20), nullable=False),
+    sa.Column("provider_session", sa.String(80), nullable=True, unique=True),
+    sa.Column("checkout_url", sa.String(400), nullable=True),
+    sa.Column("provider_reference", sa.String(80), nullable=True),
+    sa.Column("method", sa.String(20), nullable=True),
+    sa.Column("failure", sa.String(200), nullable=True),
+    sa.Column("paid_at", _TS(), nullable=True),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("updated_at", _TS(), nullable=False),
+    sa.UniqueConstraint("application_id", "idempotency_key", name="uq_payments_attempt"),
+    sa.Index("uq_payments_one_paid", "application_id", unique=True, postgresql_where=sa.text("state = 'paid'"),
+             sqlite_where=sa.text("state = 'paid'")),
+)
+
+# Every provider notification seen, by its event id: a replayed one has no second effect.
+payment_notifications = sa.Table(
+    "payment_notifications", metadata,
+    sa.Column("event_id", sa.String(80), primary_key=True),
+    sa.Column("payment_id", _ID(), nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("effect", sa.String(40), nullable=False),  # applied | ignored_final | unknown_payment | ...
+    sa.Column("received_at", _TS(), nullable=False),
+)
+
+# The DEMO provider's own sessions (a real PSP keeps these on its side; no card data is stored).
+demo_psp_sessions = sa.Table(
+    "demo_psp_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("merchant_reference", _ID(), nullable=False),
+    sa.Column("amount_yen", sa.Integer(), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("return_url", sa.String(400), nullable=False),
+    sa.Column("notify_url", sa.String(400), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | succeeded | failed | cancelled
+    sa.Column("psp_reference", sa.String(40), nullable=True),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("completed_at", _TS(), nullable=True),
+)

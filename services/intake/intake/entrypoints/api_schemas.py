@@ -148,6 +148,33 @@ class NoticeOut(Schema):
     read = fields.Boolean(required=True)
 
 
+class PaymentIn(Schema):
+    idempotency_key = fields.UUID(required=True, metadata={"description": "one per attempt: a retry or double click "
+                                                                          "with the same key gets the same payment"})
+
+
+class PaymentOut(Schema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["created", "pending", "paid", "failed", "cancelled"]))
+    amount_yen = fields.Integer(required=True)
+    provider = fields.String(required=True, metadata={"description": "demo: no money moves"})
+    checkout_url = fields.String(allow_none=True, metadata={"description": "send the applicant here while pending"})
+    payment_reference = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+    failure = fields.String(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class PaymentStatus(Schema):
+    payable = fields.Boolean(required=True)
+    due_yen = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "message key when it cannot be paid"})
+    reason_message = fields.String(allow_none=True)
+    latest = fields.Nested(PaymentOut, allow_none=True)
+    paid = fields.Nested(PaymentOut, allow_none=True)
+
+
 def build_spec() -> dict:
     spec = APISpec(title="Zairyu intake API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
@@ -155,7 +182,7 @@ def build_spec() -> dict:
                                         "state-changing calls need the header X-Zairyu-Api: 1."})
     for schema in (Error, SigningRequest, SignatureIn, SigningResult, Login, EligibilityIn, EligibilityOut, DraftIn,
                    DraftOut, SubmitIn, FilerOut, ApplicationOut, ReceiptStatus, DocumentsAnswer, SignedActionIn, RegistrationIn,
-                   NoticeOut):
+                   NoticeOut, PaymentIn, PaymentOut, PaymentStatus):
         spec.components.schema(schema.__name__, schema=schema)
 
     def op(summary, request=None, response=None, status="200", params=()):
@@ -216,6 +243,13 @@ def build_spec() -> dict:
     spec.path("/api/v1/registrations", operations={
         "post": op("Start registration with the card: signing code for the registration statement", "RegistrationIn",
                    "SigningResult", "201")})
+    spec.path("/api/v1/applications/{application_id}/payments", operations={
+        "post": op("Start paying the fee online (approved applications; idempotent by key): redirect the applicant "
+                   "to checkout_url. Paid only once the provider's signed notification arrives", "PaymentIn",
+                   "PaymentOut", "201", params=("application_id",))})
+    spec.path("/api/v1/applications/{application_id}/payment", operations={
+        "get": op("Whether the fee can be paid, the latest attempt and the paid payment", response="PaymentStatus",
+                  params=("application_id",))})
     spec.path("/api/v1/inbox", operations={"get": op("My notices", response={"type": "array", "items": "NoticeOut"})})
     spec.path("/api/v1/receipts/{receipt_number}", operations={
         "get": op("Public: is this receipt number a pending application?", response="ReceiptStatus", params=("receipt_number",))})

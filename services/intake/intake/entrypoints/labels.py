@@ -102,6 +102,7 @@ TIMELINE = {
     "card_returned": _l("Card returned undelivered"), "notice": _l("Notice"),
     "transferred": _l("Handed to another office of the bureau"),
 }
+TIMELINE["fee_paid"] = _l("Fee paid online")
 BUREAUS = {
     "sapporo": _l("Sapporo Regional Immigration Services Bureau"), "sendai": _l("Sendai Regional Immigration Services Bureau"),
     "tokyo": _l("Tokyo Regional Immigration Services Bureau"), "nagoya": _l("Nagoya Regional Immigration Services Bureau"),

@@ -87,6 +87,17 @@ MESSAGES = {
     "filer.medical_certificate_missing": _l("Attach a medical certificate showing that the applicant is ill."),
     "routing.no_prefecture": _l("This address does not name a Japanese prefecture; the responsible bureau cannot be chosen."),
     "rule.filer": _l("You can apply for yourself, or on behalf of someone else: as their legal representative or relative (only for a child under 16 or someone who is ill), or as an employer, licensed agent, registered support organisation or supervising organisation."),
+    # Paying the fee online
+    "payment.refused": _l("This application was refused: there is no fee to pay."),
+    "payment.withdrawn": _l("This application was withdrawn or not accepted: there is no fee to pay."),
+    "payment.not_decided": _l("The fee is paid only after approval. You will be told when it is due."),
+    "payment.no_fee": _l("No fee is due for this application."),
+    "payment.already_paid": _l("The fee for this application has already been paid."),
+    "payment.paid_by_stamps": _l("The bureau has already received your fee slip with revenue stamps: there is nothing more to pay."),
+    "payment.in_progress": _l("A payment for this application is being completed. Please wait a moment and reload."),
+    "demo_psp.not_a_card_number": _l("Enter a card number of 12 to 19 digits."),
+    "demo_psp.not_a_test_card": _l("This is a demonstration: use a test card number (4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined)."),
+    "demo_psp.closed": _l("This payment page is no longer open. Go back to your application and start again."),
 }
 
 

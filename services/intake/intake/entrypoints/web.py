@@ -74,6 +74,9 @@ def create_app(runtime=None):
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     csrf.exempt(BLUEPRINTS[-1])  # the JSON API: custom-header check instead (see blueprints/api.py)
+    from .blueprints.payments import webhook
+
+    csrf.exempt(webhook)  # the payment provider's notifications: HMAC signature instead (the only form-post exemption)
 
     @app.template_filter("jst")
     def _jst(value, fmt="%Y-%m-%d %H:%M"):

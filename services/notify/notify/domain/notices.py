@@ -17,6 +17,7 @@ APPLICANT_TYPES = (
     "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
     "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
     "card_dispatched", "card_delivered", "card_returned", "withdrawal_received", "application_closed",
+    "fee_paid",
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -110,6 +111,10 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
         return applicant("decision_approved", {**ctx, "granted_status": data.get("granted_status"),
                                                "period_of_stay": data.get("period_of_stay"),
                                                "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"]})
+    if event_type == "fee.paid":  # the receipt notice of an online payment
+        return applicant("fee_paid", {**_app(info, data), "amount_yen": data["amount_yen"], "paid_at": data["paid_at"],
+                                      "payment_reference": data["payment_reference"], "method": data["method"],
+                                      "demo": data["provider"] == "demo"})
     if event_type == "application.withdrawn":
         return applicant("withdrawal_received", {**_app(info, data), "withdrawn_at": data["withdrawn_at"]})
     if event_type == "application.closed":
@@ -141,4 +146,5 @@ CONSUMED_EVENTS = (
     "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
     "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
     "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
+    "fee.paid",
 )

@@ -3,10 +3,12 @@ from .api import bp as api
 from .apply import bp as apply
 from .attachments import bp as attachments
 from .auth import bp as auth
+from .demo_psp import bp as demo_psp
 from .drafts import bp as drafts
+from .payments import bp as payments
 from .public import bp as public
 from .register import bp as register
 from .signing import bp as signing
 from .status import bp as status
 
-BLUEPRINTS = [public, register, auth, apply, drafts, attachments, signing, status, api]
+BLUEPRINTS = [public, register, auth, apply, drafts, attachments, signing, status, payments, demo_psp, api]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from intake.adapters.upload_checks import UploadRefused
-from intake.application import accounts, drafting, following, signing_requests, submission
+from intake.application import accounts, drafting, following, paying, signing_requests, submission
 from intake.application.common import normalise_code, today_jst
 from intake.domain import fees, form, normalise, procedures
 
@@ -302,6 +302,57 @@ def signed_action(application_id, action):
     except following.FollowError as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(code=code, status="pending"), 201
+
+
+# --- paying the fee online ------------------------------------------------------------------------------
+def _payment_out(row):
+    return s.PaymentOut().dump(_payment(row))
+
+
+def _payment(row):
+    if row is None:
+        return None
+    return {"id": row.id, "state": row.state, "amount_yen": row.amount_yen, "provider": row.provider,
+            "checkout_url": row.checkout_url if row.state == "pending" else None,
+            "payment_reference": row.provider_reference, "method": row.method, "failure": row.failure,
+            "paid_at": row.paid_at, "created_at": row.created_at}
+
+
+@bp.post("/applications/<application_id>/payments")
+@login_required
+def start_payment(application_id):
+    with tx() as db:
+        if following.get(db, g.applicant_id, application_id) is None:
+            return _error("error.not_found", 404)  # before validation: says nothing of others' applications
+    data = _load(s.PaymentIn)
+    key = str(data["idempotency_key"])
+    return_url = runtime().settings.public_url.rstrip("/") + url_for("payments.page", application_id=application_id,
+                                                                     returned=1)
+    try:
+        with tx() as db:
+            again = any(p.idempotency_key == key for p in paying.attempts(db, application_id))
+            row = paying.start(runtime(), db, g.applicant_id, application_id, key, return_url)
+    except paying.PaymentRefused as exc:
+        return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
+    return jsonify(_payment_out(row)), 200 if again else 201
+
+
+@bp.get("/applications/<application_id>/payment")
+@login_required
+def payment_status(application_id):
+    with tx() as db:
+        app = following.get(db, g.applicant_id, application_id)
+        if app is None:
+            return _error("error.not_found", 404)
+        tries = paying.attempts(db, app.id)
+        try:
+            due, reason = paying.amount_due(db, app), None
+        except paying.PaymentRefused as exc:
+            due, reason = None, exc.key
+        done = next((t for t in tries if t.state == "paid"), None)
+        return jsonify(s.PaymentStatus().dump({
+            "payable": due is not None, "due_yen": due, "reason": reason, "reason_message": message(reason) or None,
+            "latest": _payment(tries[0]) if tries else None, "paid": _payment(done)}))
 
 
 @bp.post("/registrations")

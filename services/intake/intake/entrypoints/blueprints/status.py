@@ -8,7 +8,7 @@ from flask_babel import format_date, gettext as _
 
 from intake.adapters import pdfs
 from intake.adapters.upload_checks import UploadRefused
-from intake.application import drafting, following
+from intake.application import drafting, following, paying
 from intake.domain import fees, timeline
 
 from .. import labels
@@ -46,8 +46,18 @@ def application(application_id):
         files = following.attachments_of(db, app.id)
         pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
         expected = following.expected_days(db, app.procedure, app.bureau)
+        fee = _fee_view(db, app)
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json, expected=expected)
+                           pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json,
+                           expected=expected, fee=fee)
+
+
+def _fee_view(db, app):
+    """Shown once the fee can be paid online or was: nothing before a decision."""
+    from .payments import payment_view
+
+    view = payment_view(db, app)
+    return view if view["paid"] or view["due"] else None
 
 
 def drafting_files(db, request_id):
@@ -208,7 +218,13 @@ def fee_slip_pdf(application_id):
     rows += [(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}")
              for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))]
     rows.append((_("Total"), f"¥{app.fee_yen:,}"))
-    return _pdf(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved.")), f"fee-{app.receipt_number}.pdf")
+    with tx() as db:
+        done = paying.paid(db, app.id)
+    paid_note = None
+    if done is not None:  # no revenue stamps: the slip says the fee was paid online
+        paid_note = _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference)
+    return _pdf(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved."), paid=paid_note),
+                f"fee-{app.receipt_number}.pdf")
 
 
 def _person(db):
