@@ -64,3 +64,39 @@ def test_total_size_limit():
     with pytest.raises(UploadRefused) as exc:
         check_total(25 * 1024 * 1024 - 10, 11, 25 * 1024 * 1024)
     assert exc.value.key == "upload.total_too_large"
+
+
+def test_a_pdf_whose_streams_inflate_beyond_the_budget_is_refused(monkeypatch):
+    from hostile_files import flate_bomb_pdf
+    from intake.adapters import pdf_streams
+
+    monkeypatch.setattr(pdf_streams, "MAX_DECODED_BYTES", 2 * 1024 * 1024)
+    assert check(flate_bomb_pdf(1024 * 1024), "document").pages == 1  # under the budget: fine
+    assert refused(flate_bomb_pdf(3 * 1024 * 1024)) == "upload.pdf_inflates_too_much"
+    assert refused(flate_bomb_pdf(3 * 1024 * 1024, ascii85=True)) == "upload.pdf_inflates_too_much"
+
+
+def test_the_budget_is_counted_over_the_whole_file(monkeypatch):
+    from hostile_files import raw_pdf, stream
+    import zlib
+
+    from intake.adapters import pdf_streams
+
+    monkeypatch.setattr(pdf_streams, "MAX_DECODED_BYTES", 2 * 1024 * 1024)
+    part = stream(zlib.compress(b"0" * (800 * 1024)), b"/Filter /FlateDecode")
+    pages = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [4 0 R 5 0 R 6 0 R] >>"]
+    assert refused(raw_pdf(pages + [part, part, part])) == "upload.pdf_inflates_too_much"  # 2.4 MB in three parts
+    assert check(raw_pdf(pages[:2] + [pages[2].replace(b" 6 0 R", b""), part, part]), "document").pages == 1
+
+
+def test_an_honest_scan_is_not_refused_for_bytes_inside_its_image_data():
+    from hostile_files import scan_pdf_with_unlucky_bytes
+
+    assert check(scan_pdf_with_unlucky_bytes(), "document").pages == 1
+
+
+def test_a_script_hidden_in_a_compressed_object_stream_is_found():
+    from hostile_files import javascript_in_object_stream_pdf
+
+    assert refused(javascript_in_object_stream_pdf()) == "upload.pdf_active"

@@ -2,8 +2,8 @@
 
 Accepted: PDF, JPEG, PNG. Refused with a reason the applicant can act on (a message key):
 anything else, encrypted or permission-restricted PDFs, malformed or active-content PDFs,
-broken or oversized (decompression-bomb) images, and photos that are not 3:4 portrait of a
-usable size. Nothing is ever dropped silently: every refusal is an ``UploadRefused``.
+broken or oversized (decompression-bomb) images and PDFs (streams inflating beyond a budget),
+and photos that are not 3:4 portrait of a usable size. Nothing is ever dropped silently: every refusal is an ``UploadRefused``.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from . import pdf_streams
+
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAGIC = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
 MAX_PIXELS = 40_000_000  # beyond this an image is refused before it is decoded (decompression bombs)
@@ -21,7 +23,6 @@ PHOTO_MIN = (300, 400)  # width, height in pixels: prints well at 3 x 4 cm
 PHOTO_MAX = (6000, 8000)
 PHOTO_ASPECT = 3 / 4
 PHOTO_ASPECT_TOLERANCE = 0.03
-_ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/RichMedia")
 
 
 class UploadRefused(ValueError):
@@ -68,7 +69,7 @@ def check(data: bytes, kind: str) -> Checked:
 
 def _check_pdf(data: bytes) -> int:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PyPdfError
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
@@ -84,17 +85,14 @@ def _check_pdf(data: bytes) -> int:
             raise UploadRefused("upload.pdf_malformed")
         for page in reader.pages:
             _ = page.mediabox  # every page must resolve
-        root = reader.trailer["/Root"]
-        names = root.get("/Names")
-        if "/OpenAction" in root and "/JS" in str(root["/OpenAction"]):
-            raise UploadRefused("upload.pdf_active")
-        if names is not None and any(k in names for k in ("/JavaScript", "/EmbeddedFiles")):
-            raise UploadRefused("upload.pdf_active")
-        if any(key.encode() in data for key in _ACTIVE_PDF_KEYS[:3]):
-            raise UploadRefused("upload.pdf_active")
+        pdf_streams.inspect(reader)
         return pages
     except UploadRefused:
         raise
+    except pdf_streams.Active as exc:
+        raise UploadRefused("upload.pdf_active") from exc
+    except (pdf_streams.TooMuch, LimitReachedError) as exc:
+        raise UploadRefused("upload.pdf_inflates_too_much") from exc
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError) as exc:
         raise UploadRefused("upload.pdf_malformed") from exc

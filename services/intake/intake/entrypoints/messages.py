@@ -44,6 +44,9 @@ MESSAGES = {
     "upload.pdf_restricted": _l("This PDF has restrictions (printing or copying locked). Please save an unrestricted copy and upload that."),
     "upload.pdf_malformed": _l("This PDF is damaged or not a standard PDF. Please save it again as PDF and upload it."),
     "upload.pdf_active": _l("This PDF contains scripts or embedded files, which are not accepted."),
+    "upload.pdf_inflates_too_much": _l("This PDF unpacks to far more data than a scan or document needs, so we "
+                                       "cannot accept it. Please print it to PDF again, or scan the pages, "
+                                       "and upload that file."),
     "upload.image_broken": _l("This image is damaged or incomplete."),
     "upload.image_too_large": _l("This image has too many pixels."),
     "upload.photo_type": _l("The photo must be a JPEG or PNG image."),
