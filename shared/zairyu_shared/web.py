@@ -37,6 +37,14 @@ MACHINE_PATHS = ("/api/", "/internal/")
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # services that take uploads raise it; the rest keep it small
 
 
+def machine_error(exc: HTTPException):
+    """A JSON error for machine paths (/api/, /internal/), else None: a service's own page handlers
+    (404, 403, CSRF) call this first, so their HTML never reaches an API client."""
+    if request.path.startswith(MACHINE_PATHS):
+        return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+    return None
+
+
 def create_base_app(service: str, import_name: str, ready_checks: dict[str, Callable[[], None]] | None = None,
                     **flask_kw) -> Flask:
     """A Flask app with /healthz, /readyz and /metrics. ``ready_checks`` raise when not ready."""
@@ -47,10 +55,7 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        # Machines get JSON errors; people get the service's own pages (or Flask's).
-        if request.path.startswith(MACHINE_PATHS):
-            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
-        return exc
+        return machine_error(exc) or exc
     checks = dict(ready_checks or {})
     app.extensions["zairyu_ready_checks"] = checks
 

@@ -125,7 +125,9 @@ def test_queue_and_case_page_are_scoped_to_the_bureau(app, people, rt):
     assert f'href="/cases/{tokyo_case}"' in page
     osaka = sign_in(app, people, "osaka-supervisor")
     assert osaka.get(f"/cases/{tokyo_case}").status_code == 404
-    assert osaka.get(f"/api/v1/cases/{tokyo_case}").status_code == 404
+    outside = osaka.get(f"/api/v1/cases/{tokyo_case}")
+    assert outside.status_code == 404 and outside.get_json()["error"] == "not_found"  # JSON for tools, not the page
+    assert osaka.get(f"/cases/{tokyo_case}").mimetype == "text/html"
     sha = hashlib.sha256(PDF).hexdigest()
     assert osaka.get(f"/cases/{tokyo_case}/attachments/{sha}").status_code == 404
     assert osaka.get(f"/cases/{osaka_case}").status_code == 200

@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from zairyu_shared.runtime import runtime_from_environment
-from zairyu_shared.web import create_service_app
+from zairyu_shared.web import create_service_app, machine_error
 
 LANGUAGES = ("ja", "en")
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -67,9 +67,11 @@ def create_app(runtime=None):
         return response
 
     @app.errorhandler(429)
-    def too_many(_exc):
+    def too_many(exc):
         if request.path == "/public/card-status":
             return {"error": "rate_limited", "message": "too many lookups: try again later"}, 429
+        if (machine := machine_error(exc)) is not None:
+            return machine
         from flask import render_template
         return render_template("too_many.html"), 429
 

@@ -12,7 +12,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from zairyu_shared.runtime import runtime_from_environment
-from zairyu_shared.web import create_service_app
+from zairyu_shared.web import create_service_app, machine_error
 
 LANGUAGES = ("ja", "en")
 
@@ -72,15 +72,15 @@ def create_app(runtime=None):
 
     @app.errorhandler(CSRFError)
     def _csrf(err):
-        return render_template("error.html", code=400, message=err.description), 400
+        return machine_error(err) or (render_template("error.html", code=400, message=err.description), 400)
 
     @app.errorhandler(403)
-    def _forbidden(_err):
-        return render_template("error.html", code=403, message=None), 403
+    def _forbidden(err):
+        return machine_error(err) or (render_template("error.html", code=403, message=None), 403)
 
     @app.errorhandler(404)
-    def _not_found(_err):
-        return render_template("error.html", code=404, message=None), 404
+    def _not_found(err):
+        return machine_error(err) or (render_template("error.html", code=404, message=None), 404)
 
     @app.get("/")
     def index():
