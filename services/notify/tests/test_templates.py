@@ -91,6 +91,13 @@ def test_the_payment_receipt_says_when_no_money_moved(lang):
     assert demo.text != real.text and len(demo.text) > len(real.text) and not LEFTOVERS.search(real.text)
 
 
+def test_the_approval_offers_online_payment_as_well_as_stamps():
+    # Paying online is offered once the fee slip is ready: the notice must not say stamps are the only way.
+    en, ja = render("decision_approved", "en").text, render("decision_approved", "ja").text
+    assert "pay it online from your account" in en and "unless you paid online" in en
+    assert "オンラインで納付" in ja and "収入印紙は不要" in ja
+
+
 def test_officers_get_japanese():
     r = render("documents_submitted", "ja")
     assert r.subject.startswith(f"[{samples.RECEIPT}]") and "追加資料" in r.subject
