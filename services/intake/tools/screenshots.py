@@ -26,7 +26,7 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     from intake_testkit import EnglishClient, make_runtime, outbox_events
-    from following_scenario import examination, received, verified
+    from following_scenario import decided, examination, received, verified
     from journey import fill_draft, register, submit
     from intake.entrypoints.web import create_app
 
@@ -47,6 +47,11 @@ def main() -> int:
     from following_scenario import application_row
 
     wait_until(lambda: application_row(rt, app_id).status == "under_examination", message="events applied")
+    decided(rt, app_id, applicant_id)  # approved with a fee: the timeline's last steps and the payment page
+    wait_until(lambda: application_row(rt, app_id).status == "approved", message="decision applied")
+    # An employer's staff member filing for an employee: the first step asks about the filer.
+    started = client.post("/apply", data={"procedure": "extension", "filer_role": "employer_staff"})
+    proxy_draft = started.headers["Location"].split("/")[2]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -57,6 +62,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     pages = [("home", "/"), ("apply", "/apply"), ("step", f"/apply/{draft_id}/step/0"),
              ("review", f"/apply/{draft_id}/review"), ("application", f"/applications/{app_id}"),
+             ("proxy", f"/apply/{proxy_draft}/step/0"), ("payment", f"/applications/{app_id}/payment"),
              ("verify", "/verify?n=TKY-2026-004217")]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
@@ -67,7 +73,7 @@ def main() -> int:
                                  {"name": "zairyu_lang", "value": lang, "url": base}])
                 page = ctx.new_page()
                 for name, path in pages:
-                    if tag == "phone" and name not in ("step", "application"):
+                    if tag == "phone" and name not in ("step", "application", "payment"):
                         continue
                     page.goto(base + path)
                     page.screenshot(path=str(OUT / f"{name}-{lang}-{tag}.png"), full_page=True)
