@@ -136,6 +136,31 @@ class Runtime:
         self.engine.dispose()
 
 
+def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"], object]):
+    """A service definition's worker: ``work(runtime)`` at start, then every
+    ``runtime.settings.<minutes_setting>`` minutes (0 or less: off), until the runtime stops.
+    It runs beside the consumers (consume process, embedded run), so what it stages is relayed there."""
+    def worker(runtime: "Runtime", stop: threading.Event) -> list[threading.Thread]:
+        minutes = getattr(runtime.settings, minutes_setting)
+        if minutes <= 0:
+            return []
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    work(runtime)
+                except Exception:  # the database may be away for a while; try again next round
+                    log.exception("periodic work %s failed", name)
+                stop.wait(minutes * 60)
+
+        thread = threading.Thread(target=loop, name=name, daemon=True)
+        thread.start()
+        return [thread]
+
+    worker.__name__ = worker.__qualname__ = name.replace("-", "_")
+    return worker
+
+
 def runtime_from_environment(service: str) -> Runtime:
     """The runtime of a service named in the ``zairyu.services`` entry points, from the environment
     (what ``gunicorn '<pkg>.entrypoints.web:create_app()'`` needs)."""

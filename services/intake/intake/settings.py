@@ -22,6 +22,7 @@ class IntakeSettings(CommonSettings):
     signing_code_minutes: int = setting("ZAIRYU_SIGNING_CODE_MINUTES", 15, help="Lifetime of a one-time signing code", minimum=1)
     payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "demo", choices=("demo",), help="Payment service provider for online fees (only the DEMO provider exists: no money moves)")
     payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required outside the embedded run", secret=True)
+    payment_reconcile_minutes: float = setting("ZAIRYU_PAYMENT_RECONCILE_MINUTES", 5.0, minimum=0, help="How often the consume process asks the provider about payments pending over 10 minutes with no notification (0: never)")
     payment_tolerance: int = setting("ZAIRYU_PAYMENT_TOLERANCE", 300, help="Seconds a provider notification's timestamp may differ from our clock", minimum=30)
 
     def validate(self) -> list[str]:

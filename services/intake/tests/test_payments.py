@@ -236,6 +236,32 @@ def test_reconcile_asks_the_provider_when_no_notification_came(client, rt, sent)
     assert _rows(rt)[0].state == "paid" and len(outbox_events(rt, "fee.paid")) == 1
 
 
+def test_the_consume_process_reconciles_lost_notifications_by_itself(client, rt, sent, monkeypatch):
+    import threading
+    from datetime import timedelta
+
+    from intake.entrypoints.service import definition
+    from intake.entrypoints.workers import payment_reconciler
+    from zairyu_shared.testing import wait_until
+
+    assert payment_reconciler in definition.workers  # what `consume` (and the embedded run) starts
+    _, app_id = _approve(client, rt)
+    paying.provider(rt).deliver = lambda url, body: None  # the notification is lost
+    _pay(client, _checkout(client, app_id), GOOD)
+    assert _rows(rt)[0].state == "pending"
+    original = paying.reconcile
+    monkeypatch.setattr(paying, "reconcile", lambda runtime, session: original(runtime, session, timedelta(0)))
+    stop = threading.Event()
+    threads = payment_reconciler(rt, stop)
+    try:
+        wait_until(lambda: _rows(rt)[0].state == "paid", message="the payment reconciled")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert len(outbox_events(rt, "fee.paid")) == 1
+
+
 def test_the_secret_is_required_outside_the_embedded_run():
     from zairyu_shared.config import ConfigError, load
 

@@ -10,6 +10,7 @@ from zairyu_shared.runtime import ServiceDefinition
 from .consumers import HANDLERS
 from .seed import seed_demo
 from .web import create_app
+from .workers import payment_reconciler
 
 definition = ServiceDefinition(
     name="intake",
@@ -18,6 +19,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
     create_app=create_app,
     handlers=HANDLERS,
+    workers=[payment_reconciler],
     seed_demo=seed_demo,
     # Embedded run: attachments live with the rest of the demo data, not in the working directory.
     demo_environment=lambda demo_dir: {"ZAIRYU_INTAKE_STORE": str(Path(demo_dir) / "intake-store")},

@@ -73,6 +73,12 @@ sa.Index("ix_cases_office_deadline", cases.c.office, cases.c.is_open, cases.c.pe
          cases.c.application_id, **_AT_OFFICE)
 sa.Index("ix_cases_office_status", cases.c.office, cases.c.status, cases.c.received_at, cases.c.application_id,
          **_AT_OFFICE)
+sa.Index("ix_cases_office_procedure", cases.c.office, cases.c.procedure, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id, **_AT_OFFICE)
+sa.Index("ix_cases_office_nationality", cases.c.office, cases.c.nationality, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id, **_AT_OFFICE)
+sa.Index("ix_cases_office_sor", cases.c.office, cases.c.status_of_residence, cases.c.is_open, cases.c.received_at,
+         cases.c.application_id, **_AT_OFFICE)
 sa.Index("ix_cases_decided", cases.c.decided_at)
 
 receipt_serials = sa.Table(

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from zairyu_shared.runtime import periodic_worker as periodic_worker_of
+
 
 def periodic_once(runtime, today=None) -> int:
     """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each) and gauges."""
@@ -16,22 +18,6 @@ def periodic_once(runtime, today=None) -> int:
     return staged
 
 
-def periodic_worker(runtime, stop) -> list:
-    """The service definition's worker: reminders and gauges every ZAIRYU_REVIEW_PERIODIC_MINUTES,
-    beside the consumers (consume process, embedded run); the relay there publishes the reminders."""
-    import logging
-    import threading
-
-    log = logging.getLogger("review.periodic")
-
-    def loop():
-        while not stop.is_set():
-            try:
-                periodic_once(runtime)
-            except Exception:  # the database may be away; try again next round
-                log.exception("periodic review work failed")
-            stop.wait(runtime.settings.periodic_minutes * 60)
-
-    thread = threading.Thread(target=loop, name="review-periodic", daemon=True)
-    thread.start()
-    return [thread]
+# The service definition's worker: reminders and gauges every ZAIRYU_REVIEW_PERIODIC_MINUTES, beside the
+# consumers (consume process, embedded run); the relay there publishes the reminders.
+periodic_worker = periodic_worker_of("review-periodic", "periodic_minutes", periodic_once)
