@@ -112,8 +112,11 @@ def test_expired_and_not_yet_valid(world, tmp_path):
     early = v.verify_cms(CONTENT, pki.sign_cms(CONTENT, new, k2))
     assert (expired.valid, expired.reason) == (False, Reason.EXPIRED)
     assert (early.valid, early.reason) == (False, Reason.NOT_YET_VALID)
-    # validity is judged at the signing time, or at --at when given
-    assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, old, k1, signing_time=NOW - dt.timedelta(days=10))).valid
+    # validity is judged now, or at a time the caller trusts (`at`); never at the signer's own signing-time:
+    # a key of an expired certificate must not sign today by backdating the attribute
+    backdated = pki.sign_cms(CONTENT, old, k1, signing_time=NOW - dt.timedelta(days=10))
+    assert v.verify_cms(CONTENT, backdated).reason == Reason.EXPIRED
+    assert v.verify_cms(CONTENT, backdated, at=NOW - dt.timedelta(days=10)).valid
     assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, world["leaf"], world["key"]), at=NOW + dt.timedelta(days=5000)).reason == Reason.EXPIRED
 
 

@@ -76,9 +76,10 @@ class Verifier:
                    at: dt.datetime | None = None, profile: profiles.Profile | None = None) -> Verdict:
         """Verify a detached CAdES-BES signature over `content`.
 
-        Validity is judged at `at` if given, else at the signed signing-time. Revocation counts
-        every revocation dated up to `at` (or any, without `at`): a signer-asserted signing-time
-        never rescues a revoked certificate.
+        Validity is judged at `at` (a time the caller trusts, e.g. when the platform received the
+        signature) if given, else now. The signing-time attribute is the signer's own claim: it is
+        reported, never trusted, so a backdated one rescues neither an expired nor a revoked
+        certificate. Revocation counts every revocation dated up to `at` (or any, without `at`).
         """
         profile = profile or self.policy.sign_profile
         facts: dict = {"profile": profile.name}
@@ -90,7 +91,7 @@ class Verifier:
                 raise VerificationFailure(Reason.MALFORMED, "signing-time lies in the future")
             cms.check_content(parsed, content)
             cms.check_signature(parsed)
-            when = at or parsed.signing_time or now
+            when = at or now
             facts["validation_time"] = when
             intermediates = [c for c in parsed.certificates if c is not parsed.signer]
             return self._finish(parsed.signer, intermediates, when, now, at, profile, expected_holder, facts)

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept a root with this SHA-256 fingerprint (default: the production J-LIS pins)")
     common.add_argument("--crl", metavar="DIR", help="directory of CRLs (DER or PEM)")
     common.add_argument("--ocsp", metavar="URL", help="OCSP responder URL, asked when the CRLs give no fresh answer")
-    common.add_argument("--at", type=_time, metavar="ISO-TIME", help="validation time (default: signing-time / now)")
+    common.add_argument("--at", type=_time, metavar="ISO-TIME", help="validation time you trust (default: now; the signing-time attribute is the signer's claim)")
     common.add_argument("--environment", choices=["production", "test"], default="production",
                         help="which J-LIS certificate policy OIDs to require")
     common.add_argument("--soft-fail", action="store_true",
