@@ -225,6 +225,19 @@ def test_form_errors_per_field_including_eligibility():
                       "period_expiry": "eligibility.too_early", "criminal_record_detail": "error.required"}
 
 
+def test_the_new_card_comes_by_post_unless_the_counter_is_chosen():
+    values, errors = form.validate(form.Choice("extension"), _worker_form(), TODAY)
+    assert errors == {} and values["card_receipt"] == "post"  # blank: the default, signed like any value
+    values, errors = form.validate(form.Choice("extension"), _worker_form(card_receipt="counter"), TODAY)
+    assert errors == {} and values["card_receipt"] == "counter"
+    _, errors = form.validate(form.Choice("extension"), _worker_form(card_receipt="drone"), TODAY)
+    assert errors == {"card_receipt": "error.choice"}
+    # only procedures that issue a residence card ask
+    assert "card_receipt" not in {f.name for f in form.fields_for(form.Choice("coe"), "request")}
+    assert "card_receipt" not in {f.name for f in form.fields_for(form.Choice("employment_certificate"), "request")}
+    assert "card_receipt" in {f.name for f in form.fields_for(form.Choice("acquisition"), "request")}
+
+
 def test_contract_end_before_start_is_an_error():
     _, errors = form.validate(form.Choice("extension"), _worker_form(contract_to="2020-01-01"), TODAY)
     assert errors == {"contract_to": "error.end_before_start"}

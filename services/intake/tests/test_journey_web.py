@@ -64,10 +64,25 @@ def test_full_application_is_signed_submitted_once_and_published(client, rt):
     assert signed["form"]["phone"] == "090-1234-5678"
     assert {a["kind"] for a in signed["attachments"]} == {"photo", "passport"}
     assert signed["fee_yen"] == 5500 + 6500
+    assert data["card_by_mail"] is True and signed["form"]["card_receipt"] == "post"  # the default
     page = client.get(f"/sign/{code}")
     assert page.headers["Location"].endswith(f"/applications/{answer.json['application_id']}")
     detail = client.get(page.headers["Location"]).data.decode()
     assert answer.json["provisional_number"] in detail
+
+
+def test_choosing_the_counter_for_the_new_card_travels_signed_to_review(client, rt):
+    from journey import worker_fields
+
+    register(client, rt)
+    draft_id = fill_draft(client, fields={**worker_fields(), "card_receipt": "counter"})
+    review = client.get(f"/apply/{draft_id}/review").data.decode()
+    assert "At the counter" in review
+    code = code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(client, draft_id)}))
+    assert sign_code(client, code, "nguyen").status_code == 200
+    data = outbox_events(rt, "application.submitted")[0]["payload"]
+    assert data["card_by_mail"] is False
+    assert json.loads(base64.b64decode(data["signed_content_b64"]))["form"]["card_receipt"] == "counter"
 
 
 def test_second_code_for_a_submitted_draft_gives_the_same_application(client, rt):

@@ -46,7 +46,7 @@ FORM = {"format": "zairyu-application/1", "kind": "application", "procedure": "e
 
 
 def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",
-                   nationality="Viet Nam", bundled=(), form=None, filer=None):
+                   nationality="Viet Nam", bundled=(), form=None, filer=None, card_by_mail=True):
     application_id = application_id or str(uuid.uuid4())
     applicant_id = applicant_id or str(uuid.uuid4())
     content = json.dumps(form or FORM, ensure_ascii=False, sort_keys=True).encode()
@@ -54,7 +54,7 @@ def verified_event(bureau="tokyo", applicant_id=None, application_id=None, proce
         "application_id": application_id, "applicant_id": applicant_id, "provisional_number": "P-" + application_id[:8],
         "procedure": procedure, "bundled": list(bundled), "status_of_residence": "engineer_specialist",
         "nationality": nationality, "bureau": bureau, "language": "en",
-        "submitted_at": datetime.now(timezone.utc), "period_of_stay_expiry": date(2027, 1, 31), "card_by_mail": True,
+        "submitted_at": datetime.now(timezone.utc), "period_of_stay_expiry": date(2027, 1, 31), "card_by_mail": card_by_mail,
         "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": hashlib.sha256(content).hexdigest(),
         "signature_cms_b64": base64.b64encode(b"cms").decode(),
         "attachments": [{"sha256": hashlib.sha256(b"%PDF-1.4 demo").hexdigest(), "media_type": "application/pdf",

@@ -107,6 +107,18 @@ def test_lockout_after_repeated_failures(app, people):
     assert r.status_code == 400 and "ロックされています" in r.get_data(as_text=True)  # right credentials, still locked
 
 
+def test_the_case_says_how_the_applicant_receives_the_new_card(app, people, rt):
+    by_post, at_counter = verified_event(), verified_event(card_by_mail=False)
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, by_post)
+        inbound.receive(rt, s, at_counter)
+    client = sign_in(app, people, "tokyo-examiner")
+    post_page = client.get(f"/cases/{by_post.payload['application_id']}").get_data(as_text=True)
+    counter_page = client.get(f"/cases/{at_counter.payload['application_id']}").get_data(as_text=True)
+    assert "新しい在留カード: 郵送" in post_page and "窓口で受領" not in post_page
+    assert "新しい在留カード: 窓口で受領" in counter_page
+
+
 def test_pages_need_a_session_and_posts_need_csrf(app, people, rt):
     anon = app.test_client()
     assert anon.get("/queue").status_code == 302

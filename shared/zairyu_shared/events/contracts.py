@@ -121,6 +121,7 @@ class ApplicationSubmitted(_Strict):
     language = _lang()
     submitted_at = fields.AwareDateTime(required=True)
     period_of_stay_expiry = fields.Date(load_default=None, allow_none=True)
+    # The applicant's signed choice (form field card_receipt): False = the new card at the bureau counter.
     card_by_mail = fields.Boolean(load_default=True)
     # The exact bytes the applicant signed (canonical form JSON + attachment hashes), base64,
     # and the detached CMS over them. Consumers re-derive the form from these bytes.

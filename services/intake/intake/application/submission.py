@@ -136,7 +136,7 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         "procedure": doc["procedure"], "bundled": doc["bundled"], "status_of_residence": status.code if status else status_code,
         "desired_status": form_values.get("desired_status"), "nationality": form_values.get("nationality", "")[:80],
         "bureau": doc["bureau"], "language": person.language, "submitted_at": submitted_at,
-        "period_of_stay_expiry": form_values.get("period_expiry"), "card_by_mail": True,
+        "period_of_stay_expiry": form_values.get("period_expiry"), "card_by_mail": form_values.get("card_receipt", "post") != "counter",
         "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": canonical.digest(content),
         "signature_cms_b64": base64.b64encode(cms_der).decode(),
         "attachments": [{"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}

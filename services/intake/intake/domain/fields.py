@@ -35,6 +35,7 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    default: str | None = None  # a choice with a sensible default is never blank (and never "required" to the user)
 
 
 def parse_date(raw: str) -> date | None:
@@ -74,6 +75,8 @@ def clean(f: Field, raw) -> tuple[object, str | None]:
         value = normalise.phone(raw)
     else:
         value = normalise.text(raw)
+    if value == "" and f.default is not None:
+        value = f.default
     if value == "":
         return (None, "error.required") if f.required else (None, None)
     if len(value) > f.max_length:

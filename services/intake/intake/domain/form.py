@@ -40,6 +40,8 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("criminal_record", "yesno"),
         Field("criminal_record_detail", "multiline", required=False, max_length=2000),
         Field("family_in_japan", "multiline", required=False, max_length=4000),
+        # How the new card reaches the applicant (procedures issuing one): signed with the rest of the form.
+        Field("card_receipt", "choice", choices=("post", "counter"), default="post"),
     ),
     "employer": (
         Field("employer_name", "text", max_length=200),
@@ -139,7 +141,9 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     fields = SECTIONS[section]
     if section == "request":
         keep_desired = procedures.needs_desired_status(choice.procedure)
-        fields = tuple(f for f in fields if keep_desired or f.name not in _REQUEST_DESIRED)
+        keep_card = procedures.issues_residence_card(choice.procedure)
+        fields = tuple(f for f in fields if (keep_desired or f.name not in _REQUEST_DESIRED)
+                       and (keep_card or f.name != "card_receipt"))
     return fields
 
 

@@ -78,6 +78,11 @@ def needs_current_status(procedure: str) -> bool:
     return procedure in ("change", "extension", "employment_certificate")
 
 
+def issues_residence_card(procedure: str) -> bool:
+    """A new residence card follows approval: the applicant chooses to get it by post or at the counter."""
+    return procedure in ("change", "extension", "acquisition")
+
+
 def needs_desired_status(procedure: str) -> bool:
     return procedure in ("coe", "change", "acquisition")
 

@@ -30,6 +30,7 @@ FIELDS = {
     "desired_period": _l("Desired period of stay"), "reason": _l("Reason for the application"),
     "criminal_record": _l("Criminal record in Japan or abroad"), "criminal_record_detail": _l("Details of the criminal record"),
     "family_in_japan": _l("Family in Japan and co-residents (relationship, name, date of birth, nationality)"),
+    "card_receipt": _l("How you receive your new residence card"),
     "employer_name": _l("Name of the employer"), "corporate_number": _l("Corporate number (13 digits)"),
     "employer_address": _l("Employer's address"), "employer_phone": _l("Employer's phone number"),
     "industry": _l("Industry"), "capital_yen": _l("Capital (yen)"), "annual_sales_yen": _l("Annual sales (yen)"),
@@ -82,6 +83,8 @@ CHOICES = {
     "loss_of_nationality": _l("Loss of Japanese nationality"), "multiple": _l("Multiple"),
     "japanese_national": _l("Japanese national"),
     "gyoseishoshi": _l("Gyoseishoshi (行政書士)"), "lawyer": _l("Lawyer (弁護士)"),
+    "post": _l("By post: you send your current card and a return envelope; the new card is mailed to you"),
+    "counter": _l("At the counter: you bring your current card to the bureau and receive the new one there"),
 }
 # "single" is both a marital status and a re-entry type; the label reads right for both.
 KINDS = {
