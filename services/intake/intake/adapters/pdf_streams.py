@@ -18,6 +18,7 @@ import zlib
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 MAX_DECODED_BYTES = 256 * 1024 * 1024  # per file: well above a multi-page Flate-compressed colour scan
+MAX_HELD_BYTES = 64 * 1024 * 1024  # Flate output kept in memory only when another filter must decode it next
 MAX_OBJECTS = 200_000  # a 10 MB file of a million empty objects is a parser bomb, not a document
 MAX_NESTING = 64
 _CHUNK = 1 << 20
@@ -92,7 +93,7 @@ def _decoded_size(stream: StreamObject, budget: int) -> int:
             break
         last = position == len(filters) - 1 or filters[position + 1] in _IMAGE_CODECS
         if name in ("/FlateDecode", "/Fl"):
-            size, data = _inflate(data, budget, keep=not last)
+            size, data = _inflate(data, budget if last else min(budget, MAX_HELD_BYTES), keep=not last)
             if last:
                 return size
         else:
