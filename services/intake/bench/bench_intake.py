@@ -3,7 +3,8 @@
 - eligibility checks per second (pure domain)
 - whole-form validations per second (NFKC + every field + eligibility)
 - canonical signed documents per second
-- upload checks per second for a 1-page PDF and a 600x800 JPEG photo
+- upload checks per second for a 1-page PDF, a 600x800 JPEG photo and a 20-page scanned PDF;
+  seconds to refuse a 0.5 MB PDF inflating to 512 MB
 - submit path: prepare + redeem + outbox staging, per second, on SQLite (one process)
 """
 from __future__ import annotations
@@ -27,11 +28,28 @@ def rate(name: str, func, seconds: float = 1.5, unit: str = "ops/s") -> None:
     print(f"{name}: {n / (time.perf_counter() - start):.1f} {unit}")
 
 
+def _scan_pdf(pages: int) -> bytes:
+    from hostile_files import jpeg, raw_pdf, stream
+    import zlib
+
+    image = jpeg((1600, 2200), color=(240, 238, 230))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(pages)), pages)]
+    for i in range(pages):
+        page, content, img = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                       b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (content, img))
+        objects.append(stream(zlib.compress(b"q 595 0 0 842 0 0 cm /Im0 Do Q"), b"/Filter /FlateDecode"))
+        objects.append(stream(image, b"/Type /XObject /Subtype /Image /Width 1600 /Height 2200 /ColorSpace /DeviceRGB "
+                                     b"/BitsPerComponent 8 /Filter /DCTDecode"))
+    return raw_pdf(objects)
+
+
 def main() -> None:
     from intake.adapters.upload_checks import check
     from intake.domain import canonical, form, procedures
     from journey import worker_fields
-    from hostile_files import jpeg, pdf
+    from hostile_files import flate_bomb_pdf, jpeg, pdf
 
     today = date.today()
     req = procedures.Request("extension", ("reentry",), "engineer_humanities", None, today + timedelta(days=40))
@@ -47,6 +65,15 @@ def main() -> None:
     one_page, photo = pdf(), jpeg()
     rate("intake_pdf_upload_checks", lambda: check(one_page, "document"))
     rate("intake_photo_upload_checks", lambda: check(photo, "photo"))
+    # A 20-page scan (one 1600x2200 JPEG per page) and a 0.5 MB PDF inflating past the 256 MB budget.
+    scan, bomb = _scan_pdf(20), flate_bomb_pdf(512 * 1024 * 1024)
+    rate("intake_scan_20_pages_upload_checks", lambda: check(scan, "document"))
+    start = time.perf_counter()
+    try:
+        check(bomb, "document")
+    except Exception as refused:  # UploadRefused: upload.pdf_inflates_too_much
+        print(f"# bomb: {type(refused).__name__} {getattr(refused, 'key', refused)}")
+    print(f"intake_pdf_bomb_refusal_seconds: {time.perf_counter() - start:.2f} s")
     bench_submit()
 
 

@@ -91,8 +91,15 @@ _PAGES = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] 
 
 
 def flate_bomb_pdf(inflated: int, ascii85: bool = False) -> bytes:
-    """One page whose content stream inflates to ``inflated`` bytes of zeros (optionally ASCII85-wrapped too)."""
-    data = zlib.compress(b"0" * inflated, 9)
+    """One page whose content stream inflates to ``inflated`` bytes of zeros (a multiple of 1 MB; optionally
+    ASCII85-wrapped too). One raw-deflate block of 1 MB ending in a full flush, repeated: a valid zlib stream
+    made in milliseconds instead of compressing the whole size."""
+    chunk = b"0" * (1 << 20)
+    block = (lambda c: c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH))(zlib.compressobj(9, zlib.DEFLATED, -15))
+    adler = 1
+    for _ in range(inflated >> 20):
+        adler = zlib.adler32(chunk, adler)
+    data = b"\x78\xda" + block * (inflated >> 20) + zlib.compressobj(9, zlib.DEFLATED, -15).flush() + struct.pack(">I", adler)
     if ascii85:
         import base64
 
