@@ -22,7 +22,7 @@ def test_other_applicants_things_do_not_exist_for_me(app, rt):
     register(silva, rt, holder="silva", email="maria@example.jp")
     for path in [f"/applications/{app_id}", f"/applications/{app_id}/copy.pdf", f"/applications/{app_id}/correction",
                  f"/files/{file_id}", f"/apply/{other_draft}/step/0", f"/apply/{other_draft}/review",
-                 f"/apply/{other_draft}/attachments", f"/api/v1/applications/{app_id}", f"/api/v1/drafts/{other_draft}"]:
+                 f"/apply/{other_draft}/attachments", f"/apply/{other_draft}/draft.pdf", f"/api/v1/applications/{app_id}", f"/api/v1/drafts/{other_draft}"]:
         assert silva.get(path).status_code == 404, path
     for path, data in [(f"/applications/{app_id}/withdrawal", {"message": "x"}),
                        (f"/drafts/{other_draft}/autosave", {"nationality": "x"}),
@@ -34,6 +34,7 @@ def test_other_applicants_things_do_not_exist_for_me(app, rt):
     assert app_id not in silva.get("/applications").data.decode()
     # Nguyen's draft is untouched by Silva's attempts.
     assert nguyen.get(f"/apply/{other_draft}/step/0").status_code == 200
+    assert nguyen.get(f"/apply/{other_draft}/draft.pdf").status_code == 200
 
 
 def test_pages_need_login(client):

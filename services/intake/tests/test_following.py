@@ -203,3 +203,19 @@ def test_documents_answered_through_the_api(client, rt, submitted):
                        headers=API).json == {"ok": True}
     assert client.post(f"/api/v1/applications/{app_id}/documents/{request_id}", json={}, headers=API).status_code == 409
     assert len(outbox_events(rt, "application.documents_submitted")) == 1
+
+
+def test_a_draft_prints_as_a_pdf_marked_unsigned_with_what_is_missing(client, rt):
+    from journey import fill_draft, worker_fields
+
+    register(client, rt)
+    draft_id = fill_draft(client, fields={**worker_fields(), "card_receipt": "counter"}, photo=False)
+    review = client.get(f"/apply/{draft_id}/review").data.decode()
+    assert f"/apply/{draft_id}/draft.pdf" in review
+    response = client.get(f"/apply/{draft_id}/draft.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(_pdf_text(response.data).split())
+    assert "not signed, not submitted" in text
+    assert "Extension of period of stay" in text and "C1234567" in text  # the procedure and the typed values
+    assert "At the counter" in text  # choices by their label, not their code
+    assert "Still to complete" in text and "Photo" in text  # no photo yet: said, not hidden

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from intake.domain import statuses
+
 PROCEDURES = {
     "coe": _l("Certificate of Eligibility"),
     "change": _l("Change of status of residence"),
@@ -143,3 +145,12 @@ FEE_ITEMS = dict(PROCEDURES, reentry_single=_l("Re-entry permit (single)"), reen
 def label(table: dict, key) -> str:
     value = table.get(key)
     return str(value) if value is not None else str(key)
+
+
+def display_value(value) -> str:
+    """A form value as the applicant reads it: a status of residence by its two names, a choice by its
+    label, anything else as text (the review page shows the same)."""
+    status = statuses.BY_CODE.get(value) if isinstance(value, str) else None
+    if status is not None:
+        return f"{status.ja} / {status.en}"
+    return label(CHOICES, value) if isinstance(value, str) and value in CHOICES else str(value)

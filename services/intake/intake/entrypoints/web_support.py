@@ -5,7 +5,7 @@ import functools
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import Response, abort, current_app, g, redirect, request, session, url_for
 
 from intake.application import accounts
 from zairyu_shared.db import transaction
@@ -84,3 +84,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A generated PDF shown in the browser (the applicant saves or prints it from there)."""
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})

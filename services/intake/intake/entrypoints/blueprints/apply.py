@@ -4,12 +4,15 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
+from intake.adapters import pdfs
 from intake.application import drafting, submission
 from intake.application.common import today_jst
 from intake.domain import filers, form, procedures
 
-from ..web_support import login_required, person, runtime, tx
+from .. import labels
+from ..web_support import login_required, pdf_response, person, runtime, tx
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -126,6 +129,24 @@ def review(draft_id):
         _, sections = _sections(draft)
     return render_template("apply_review.html", draft=draft, r=r, me=me, sections=sections,
                            idempotency_key=str(uuid.uuid4()), form_fields=form.fields_for)
+
+
+@bp.get("/<draft_id>/draft.pdf")
+@login_required
+def draft_pdf(draft_id):
+    """The draft as it stands, to print, check on paper or show someone before signing: marked unsigned."""
+    with tx() as db:
+        draft = _load(db, draft_id)
+        r = submission.review(db, person(db), draft)
+    choice = r["choice"]
+    rows = [(_("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in (choice.procedure, *choice.bundled))),
+            (_("Bureau"), labels.label(labels.BUREAUS, r["bureau"]) if r["bureau"] else "—")]
+    rows += [(labels.label(labels.FIELDS, k), labels.display_value(v)) for k, v in r["values"].items()]
+    if r["errors"]:
+        rows.append((_("Still to complete"), ", ".join(str(labels.label(labels.FIELDS, k)) for k in r["errors"])))
+    rows.append((_("Fee (online rate, paid only if approved)"), f"¥{r['fee_total']:,}"))
+    title = _("Draft application: not signed, not submitted")
+    return pdf_response(pdfs.application_copy(title, rows), f"draft-{draft.id[:8]}.pdf")
 
 
 @bp.post("/<draft_id>/sign")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 
 from intake.adapters import pdfs
@@ -11,7 +11,7 @@ from intake.application import following, paying
 from intake.application.common import new_id
 
 from .. import labels
-from ..web_support import login_required, runtime, tx
+from ..web_support import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -88,8 +88,7 @@ def receipt_pdf(application_id):
             (_("Payment ID"), done.id)]
     note = _("DEMO payment — no money moved.") if done.provider == "demo" else ""
     body = pdfs.payment_receipt(_("Payment receipt: residence procedure fee"), rows, note)
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="payment-{done.provider_reference}.pdf"'})
+    return pdf_response(body, f"payment-{done.provider_reference}.pdf")
 
 
 # --- the provider's notifications (public, no session, no CSRF token: the signature is the check) ----

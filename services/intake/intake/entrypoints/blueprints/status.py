@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, gettext as _
 
 from intake.adapters import pdfs
@@ -12,7 +12,7 @@ from intake.application import drafting, following, paying
 from intake.domain import fees, timeline
 
 from .. import labels
-from ..web_support import login_required, runtime, tx
+from ..web_support import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("status", __name__)
 
@@ -143,10 +143,6 @@ def notice(notice_id):
 
 
 # --- PDFs ---------------------------------------------------------------------------------------
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
-
-
 def _summary(app) -> list[tuple[str, str]]:
     rows = [(_("Provisional number"), app.provisional_number),
             (_("Receipt number"), app.receipt_number or _("not yet received")),
@@ -184,13 +180,9 @@ def copy_pdf(application_id):
     with tx() as db:
         app = _own(db, application_id)
     values = json.loads(app.form)
-    rows = _summary(app) + [(labels.label(labels.FIELDS, k), _display(v)) for k, v in values.items()]
+    rows = _summary(app) + [(labels.label(labels.FIELDS, k), labels.display_value(v)) for k, v in values.items()]
     rows.append((_("Signed content SHA-256"), app.content_sha256))
-    return _pdf(pdfs.application_copy(_("Application (copy)"), rows), f"{app.provisional_number}.pdf")
-
-
-def _display(value) -> str:
-    return labels.label(labels.CHOICES, value) if isinstance(value, str) and value in labels.CHOICES else str(value)
+    return pdf_response(pdfs.application_copy(_("Application (copy)"), rows), f"{app.provisional_number}.pdf")
 
 
 @bp.get("/applications/<application_id>/receipt.pdf")
@@ -203,7 +195,7 @@ def receipt_pdf(application_id):
     token = following.receipt_token(runtime().settings.secret_key, app.receipt_number)
     url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
     rows = _summary(app) + [(_("Pending since"), format_date(app.received_at))]
-    return _pdf(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
+    return pdf_response(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
 
 
 @bp.get("/applications/<application_id>/fee-slip.pdf")
@@ -223,7 +215,7 @@ def fee_slip_pdf(application_id):
     paid_note = None
     if done is not None:  # no revenue stamps: the slip says the fee was paid online
         paid_note = _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference)
-    return _pdf(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved."), paid=paid_note),
+    return pdf_response(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved."), paid=paid_note),
                 f"fee-{app.receipt_number}.pdf")
 
 
