@@ -52,7 +52,7 @@ MATRIX = {
         "status.copy_pdf": APPLICANT, "status.submit_documents": APPLICANT, "status.upload_for_request": APPLICANT,
         "status.fee_slip_pdf": APPLICANT, "status.receipt_pdf": APPLICANT, "status.inbox": APPLICANT,
         "status.notice": APPLICANT, "apply.choose": APPLICANT, "apply.attachments": APPLICANT,
-        "apply.remove_attachment": APPLICANT, "apply.review": APPLICANT, "apply.sign": APPLICANT, "apply.step": APPLICANT,
+        "apply.remove_attachment": APPLICANT, "apply.review": APPLICANT, "apply.draft_pdf": APPLICANT, "apply.sign": APPLICANT, "apply.step": APPLICANT,
         "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT,
         "attachments.own_file": APPLICANT,
         "attachments.internal_file": INTERNAL,
