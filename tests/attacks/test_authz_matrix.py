@@ -80,7 +80,7 @@ MATRIX = {
         "language": PUBLIC, "public.card_check": PUBLIC, "public.card_status": PUBLIC,
         "signin.sign_in": PUBLIC, "signin.sign_out": PUBLIC,
         "mailroom.index": MAILROOM, "mailroom.carrier_csv": MAILROOM, "mailroom.case": MAILROOM,
-        "mailroom.address": MAILROOM, "mailroom.counter": MAILROOM, "mailroom.delivered": MAILROOM,
+        "mailroom.address": MAILROOM, "mailroom.counter": MAILROOM, "mailroom.collect": MAILROOM, "mailroom.hand_over": MAILROOM, "mailroom.delivered": MAILROOM,
         "mailroom.dispatch": MAILROOM, "mailroom.envelope": MAILROOM, "mailroom.issue": MAILROOM,
         "mailroom.returned": MAILROOM, "mailroom.dispatch_batches": MAILROOM, "mailroom.labels_pdf": MAILROOM,
         "mailroom.dispatch_list_pdf": MAILROOM, "mailroom.scan": MAILROOM,

@@ -35,20 +35,20 @@ def _stage(runtime, session: Session, case: DeliveryCase, change: Change, now: d
                                      correlation_id=case.application_id, causation_id=causation_id))
 
 
-def wants_card_by_mail(decision: dict) -> bool:
-    return (decision["outcome"] == "approved" and decision["procedure"] in PROCEDURES_WITH_CARD
-            and decision["card_by_mail"])
+def issues_card(decision: dict) -> bool:
+    return decision["outcome"] == "approved" and decision["procedure"] in PROCEDURES_WITH_CARD
 
 
 def open_case(runtime, session: Session, decision: dict, causation_id: str | None = None) -> DeliveryCase | None:
-    """From an approved decision with card by mail; None when the application already has a case."""
+    """From an approved decision: a mail case, or one awaiting the applicant's visit when they chose the
+    counter (``card_by_mail`` false); None when the application already has a case."""
     repository.lock_application(session, decision["application_id"])
     if repository.exists_for_application(session, decision["application_id"]):
         return None
     delivery = decision.get("delivery")
     if delivery is None:
         # Without an address the card cannot be mailed; fail loudly (dead letter), never guess.
-        raise ValueError(f"application {decision['application_id']}: card by mail but no delivery instructions")
+        raise ValueError(f"application {decision['application_id']}: a card to issue but no delivery instructions")
     now = utcnow()
     case, changes = DeliveryCase.open(
         delivery_id=str(uuid.uuid4()), application_id=decision["application_id"],
@@ -56,7 +56,8 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         approved_at=decision["decided_at"], name=delivery["name"],
         postal_code=delivery["mailing_address"].get("postal_code"),
         mailing_address=delivery["mailing_address"]["text"],
-        certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"))
+        certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"),
+        at_counter=not decision["card_by_mail"])
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:
@@ -111,12 +112,23 @@ def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_nu
 
 
 def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
+    return _issue(runtime, session, delivery_id, "issue_card", officer=officer, draw=draw)
+
+
+def collect_at_counter(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None,
+                       stamps_enclosed=False, draw=None):
+    return _issue(runtime, session, delivery_id, "collect_at_counter", officer=officer, draw=draw,
+                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number, stamps_enclosed=stamps_enclosed)
+
+
+def _issue(runtime, session, delivery_id, method, *, officer, draw, **kw):
+    """A transition that issues the new card: a number is drawn, the old one becomes invalid."""
     now = utcnow()
     case = repository.get(session, delivery_id, lock=True)
-    case.ensure_allowed("issue_card")  # before drawing a number for a case that cannot take one
+    case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
     number = cards.allocate(session, delivery_id, now, **({"draw": draw} if draw else {}))
-    updated = _apply(runtime, session, delivery_id, "issue_card", officer=officer, now=now, case=case,
-                     card_number=number)
+    updated = _apply(runtime, session, delivery_id, method, officer=officer, now=now, case=case,
+                     card_number=number, **kw)
     if case.old_card_number:
         cards.invalidate(session, case.old_card_number, now)
     return updated
@@ -140,6 +152,10 @@ def record_return(runtime, session, delivery_id, *, reason, officer=None, at=Non
 
 def hand_to_counter(runtime, session, delivery_id, *, officer=None):
     return _apply(runtime, session, delivery_id, "hand_to_counter", officer=officer)
+
+
+def hand_over(runtime, session, delivery_id, *, officer=None):
+    return _apply(runtime, session, delivery_id, "hand_over", officer=officer)
 
 
 def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> int:

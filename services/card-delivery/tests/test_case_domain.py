@@ -16,11 +16,11 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 ADDRESS = "東京都新宿区西新宿2-8-1"
 
 
-def new_case(certificate=ADDRESS, old="AB12345678CD", procedure="extension", fee=5500):
+def new_case(certificate=ADDRESS, old="AB12345678CD", procedure="extension", fee=5500, at_counter=False):
     case, changes = DeliveryCase.open(
         delivery_id="d-1", application_id="a-1", applicant_id="p-1", procedure=procedure, fee_yen=fee,
         approved_at=T0, name="NGUYEN VAN AN", postal_code="163-8001", mailing_address=ADDRESS,
-        certificate_address=certificate, old_card_number=old)
+        certificate_address=certificate, old_card_number=old, at_counter=at_counter)
     return case, changes
 
 
@@ -37,13 +37,16 @@ ACTIONS = {
     "record_delivery": {},
     "record_return": dict(reason="addressee unknown"),
     "hand_to_counter": {},
+    "hand_over": {},
+    "collect_at_counter": dict(card_number="ZX98765432QW", fee_paid_yen=5500, old_card_number="AB12345678CD"),
 }
 
 
 def case_in(state: State) -> DeliveryCase:
     """A case brought to ``state`` through legal transitions only."""
     flagged = state is State.ADDRESS_FLAGGED
-    case, _ = new_case(certificate="大阪府大阪市北区梅田1-1" if flagged else ADDRESS)
+    counter = state in (State.AWAITING_VISIT, State.COLLECTED)
+    case, _ = new_case(certificate="大阪府大阪市北区梅田1-1" if flagged else ADDRESS, at_counter=counter)
     path = {
         State.AWAITING_ENVELOPE: [],
         State.ENVELOPE_RECEIVED: ["receive_envelope"],
@@ -53,6 +56,8 @@ def case_in(state: State) -> DeliveryCase:
         State.DELIVERED: ["receive_envelope", "issue_card", "dispatch", "record_delivery"],
         State.RETURNED: ["receive_envelope", "issue_card", "dispatch", "record_return"],
         State.COUNTER_PICKUP: ["receive_envelope", "issue_card", "dispatch", "record_return", "hand_to_counter"],
+        State.AWAITING_VISIT: [],
+        State.COLLECTED: ["collect_at_counter"],
     }[state]
     for i, action in enumerate(path):
         case, _change = getattr(case, action)(now=at(i + 1), **ACTIONS[action])
@@ -100,8 +105,34 @@ def test_every_action_from_every_state_is_legal_exactly_where_the_table_says(sta
 
 
 def test_terminal_states_allow_nothing():
-    for state in (State.DELIVERED, State.COUNTER_PICKUP):
+    for state in (State.DELIVERED, State.COLLECTED):
         assert not [a for a, states in ALLOWED.items() if state in states]
+
+
+def test_the_counter_chosen_case_waits_for_the_visit_then_issues_and_hands_over_at_once():
+    case, changes = new_case(certificate="大阪府大阪市北区梅田1-1", at_counter=True)
+    # nothing is mailed, so differing addresses hold nothing and announce nothing
+    assert changes == [] and case.state is State.AWAITING_VISIT and not case.address_mismatch
+    with pytest.raises(EnvelopeRejected) as refused:
+        case.collect_at_counter(card_number="ZX98765432QW", fee_paid_yen=4000, old_card_number="AB12345678CE",
+                                now=at(1))
+    assert refused.value.problems == ["fee paid ¥4,000 differs from the fee due ¥5,500",
+                                      "the old card number does not match the card on record"]
+    with pytest.raises(InvalidInput):
+        case.collect_at_counter(card_number="AB12345678CD", fee_paid_yen=5500, old_card_number="AB12345678CD",
+                                now=at(1))
+    done, change = case.collect_at_counter(card_number="zx 9876 5432 qw".upper().replace(" ", ""), fee_paid_yen=5500,
+                                           old_card_number="ab 1234 5678 cd", now=at(2))
+    assert done.state is State.COLLECTED and done.card_number == "ZX98765432QW" and done.fee_paid_yen == 5500
+    assert (change.event_type, change.event_fields) == (
+        "card.collected", {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"})
+
+
+def test_a_card_kept_at_the_counter_is_handed_over():
+    case = case_in(State.COUNTER_PICKUP)
+    done, change = case.hand_over(now=at(30))
+    assert done.state is State.COLLECTED and change.event_type == "card.collected"
+    assert change.event_fields == {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"}
 
 
 @pytest.mark.parametrize("fee,old,problems", [

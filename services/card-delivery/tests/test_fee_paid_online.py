@@ -66,13 +66,14 @@ def test_the_payment_reaches_the_case_in_either_order_once(runtime, order):
         assert conn.execute(sa.select(sa.func.count()).select_from(early_fee_payments)).scalar() == 0
 
 
-def test_a_payment_for_an_application_without_a_mailed_card_stays_held(runtime):
+def test_a_payment_reaches_the_counter_case_too(runtime):
     consume(runtime, on_fee_paid, fee_paid("app-2"))
     consume(runtime, on_fee_paid, fee_paid("app-2"))
     decided(runtime, application_id="app-2", card_by_mail=False)
-    assert the_case(runtime, "app-2") is None
+    case = the_case(runtime, "app-2")
+    assert case.state is State.AWAITING_VISIT and case.paid_online  # no stamps expected at the counter either
     with runtime.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(early_fee_payments)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(early_fee_payments)).scalar() == 0
 
 
 def _open(**kw):

@@ -50,12 +50,34 @@ def lookup(client, number):
 
 
 # -- consumer --------------------------------------------------------------------------------
-@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(card_by_mail=False), dict(procedure="coe")])
-def test_decisions_that_need_no_mailed_card_open_nothing(runtime, change):
+@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(procedure="coe")])
+def test_decisions_that_issue_no_card_open_nothing(runtime, change):
     deliver_decision(runtime, decision_payload(**change))
     with runtime.session_factory() as session:
-        assert repository.count_by_state(session)[State.AWAITING_ENVELOPE] == 0
+        assert not any(repository.count_by_state(session).values())
     assert staged(runtime) == []
+
+
+def test_the_applicant_who_chose_the_counter_collects_the_card_there(app, runtime, mailroom):
+    deliver_decision(runtime, decision_payload(card_by_mail=False, certificate="大阪府大阪市北区梅田1-1"))
+    case = only_case(runtime)
+    assert case.state is State.AWAITING_VISIT and staged(runtime) == []  # nothing mailed: no address flag
+    assert "NGUYEN VAN AN" in mailroom.get("/mailroom/?state=awaiting_visit").get_data(as_text=True)
+    url = f"/mailroom/cases/{case.delivery_id}"
+    page = mailroom.get(url).get_data(as_text=True)
+    assert f"{url}/collect" in page and f"{url}/envelope" not in page and f"{url}/dispatch" not in page
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 409
+    refused = mailroom.post(f"{url}/collect", {"fee_yen": "5500", "old_card_number": "AB12345678CE"})
+    assert refused.status_code == 422 and "does not match" in refused.get_data(as_text=True)
+    assert mailroom.post(f"{url}/collect", {"fee_yen": "5500", "old_card_number": "ab12345678cd"}).status_code == 302
+    done = only_case(runtime)
+    assert done.state is State.COLLECTED and done.card_number
+    public = app.test_client()
+    assert lookup(public, done.card_number) == "valid" and lookup(public, "AB12345678CD") == "invalid"
+    [collected] = staged(runtime, "card.collected")
+    assert collected["payload"]["card_number"] == done.card_number
+    assert collected["payload"]["old_card_number"] == "AB12345678CD"
+    assert mailroom.post(f"{url}/collect", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 409
 
 
 def test_approved_mail_decision_opens_one_case_with_personal_data_encrypted(runtime):

@@ -56,6 +56,21 @@ def test_timeline_follows_every_step_to_delivery(client, rt, submitted):
     assert [e["kind"] for e in api["timeline"]][:3] == ["submitted", "signature_verified", "received"]
 
 
+def test_a_card_collected_at_the_counter_ends_the_timeline(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "card.collected", app_id, applicant_id, card_number="XY98765432ZW", old_card_number="AB12345678CD")
+    wait_until(lambda: status_of(rt, app_id) == "card_collected", message="collected")
+    card(rt, "card.returned", app_id, applicant_id)  # a late or stray event never reopens a finished case
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 6, message="timeline")
+    assert status_of(rt, app_id) == "card_collected"
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Card collected at the bureau counter" in page
+    assert "出入国在留管理局の窓口で在留カードを受領" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+
+
 def test_timeline_names_the_office_that_received_the_case_and_hand_overs(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     verified(rt, outbox_events(rt, "application.submitted")[0])

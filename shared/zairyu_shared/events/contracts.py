@@ -322,6 +322,12 @@ class CardReturned(_CardEvent):
     reason = fields.String(load_default="")
 
 
+class CardCollected(_CardEvent):
+    """The applicant took the new card at the bureau counter (their choice, or after a return)."""
+    card_number = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$"))
+    old_card_number = fields.String(load_default=None, allow_none=True)
+
+
 class CardAddressMismatch(_CardEvent):
     detail = fields.String(required=True)
 
@@ -363,6 +369,7 @@ for _spec in [
     EventSpec("card.dispatched", 1, CardDispatched, "card-delivery", ("intake", "notify"), "The card was posted by simple registered mail."),
     EventSpec("card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."),
     EventSpec("card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."),
+    EventSpec("card.collected", 1, CardCollected, "card-delivery", ("intake",), "The applicant collected the new card at the bureau counter."),
     EventSpec("card.address_mismatch", 1, CardAddressMismatch, "card-delivery", ("review",), "Registered and certificate addresses differ: officer must check."),
     EventSpec("notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."),
 ]:

@@ -6,6 +6,11 @@
     card_issued --dispatch--> dispatched --record_delivery--> delivered
                                          --record_return--> returned --dispatch--> dispatched
                                                                      --hand_to_counter--> counter_pickup
+    counter_pickup --hand_over--> collected
+
+When the applicant chose the counter (``card_by_mail`` false), the case opens waiting for their visit:
+
+    awaiting_visit --collect_at_counter--> collected   (old card and fee checked, card issued and handed over)
 
 The fee is paid either with revenue stamps on the slip in the envelope, or online before it
 (intake's ``fee.paid``, recorded by ``record_online_payment`` in any state): then the envelope must
@@ -35,6 +40,8 @@ class State(str, enum.Enum):
     DELIVERED = "delivered"
     RETURNED = "returned"
     COUNTER_PICKUP = "counter_pickup"
+    AWAITING_VISIT = "awaiting_visit"
+    COLLECTED = "collected"
 
 
 # Which actions are allowed from which state (the tests walk this table for illegal neighbours).
@@ -46,6 +53,8 @@ ALLOWED = {
     "record_delivery": {State.DISPATCHED},
     "record_return": {State.DISPATCHED},
     "hand_to_counter": {State.RETURNED},
+    "hand_over": {State.COUNTER_PICKUP},
+    "collect_at_counter": {State.AWAITING_VISIT},
 }
 
 PROCEDURES_WITH_CARD = ("change", "extension", "acquisition")
@@ -117,15 +126,18 @@ class DeliveryCase:
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def open(cls, *, delivery_id, application_id, applicant_id, procedure, fee_yen, approved_at, name,
-             postal_code, mailing_address, certificate_address, old_card_number) -> tuple["DeliveryCase", list[Change]]:
+             postal_code, mailing_address, certificate_address, old_card_number,
+             at_counter: bool = False) -> tuple["DeliveryCase", list[Change]]:
         if procedure not in PROCEDURES_WITH_CARD:
             raise InvalidInput(f"procedure {procedure} issues no residence card")
-        mismatch = not addresses_match(mailing_address, certificate_address)
+        # Nothing is mailed to a case collected at the counter: the addresses need no comparing.
+        mismatch = not at_counter and not addresses_match(mailing_address, certificate_address)
         case = cls(delivery_id=delivery_id, application_id=application_id, applicant_id=applicant_id,
                    procedure=procedure, fee_yen=fee_yen, approved_at=approved_at, name=name,
                    postal_code=postal_code, mailing_address=mailing_address,
                    certificate_address=certificate_address, old_card_number=old_card_number,
-                   state_since=approved_at, address_mismatch=mismatch)
+                   state_since=approved_at, address_mismatch=mismatch,
+                   state=State.AWAITING_VISIT if at_counter else State.AWAITING_ENVELOPE)
         changes = []
         if mismatch:
             # Told at once, so the officer can look into it while the envelope is on its way.
@@ -174,9 +186,9 @@ class DeliveryCase:
             return [f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}"]
         return []
 
-    def receive_envelope(self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime,
-                         stamps_enclosed: bool = False):
-        self.ensure_allowed("receive_envelope")
+    def _presented_problems(self, fee_paid_yen: int | None, old_card_number: str | None,
+                            stamps_enclosed: bool) -> list[str]:
+        """What the applicant hands in (by post or at the counter): the fee and the old card."""
         problems = self._fee_problems(fee_paid_yen, stamps_enclosed)
         presented = normalise(old_card_number) if old_card_number else None
         if self.old_card_number is None:
@@ -186,17 +198,26 @@ class DeliveryCase:
             problems.append("the old card number is missing")
         elif presented != self.old_card_number:
             problems.append("the old card number does not match the card on record")
+        return problems
+
+    def receive_envelope(self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime,
+                         stamps_enclosed: bool = False):
+        self.ensure_allowed("receive_envelope")
+        problems = self._presented_problems(fee_paid_yen, old_card_number, stamps_enclosed)
         if problems:
             raise EnvelopeRejected(problems)
         return self._move("receive_envelope", State.ENVELOPE_RECEIVED, now, "card.envelope_received",
                           fee_paid_yen=0 if self.paid_online else fee_paid_yen)  # stamps: none when paid online
 
-    def issue_card(self, *, card_number: str, now: datetime):
-        self.ensure_allowed("issue_card")
+    def _check_new_number(self, card_number: str) -> None:
         if not is_card_number(card_number):
             raise InvalidInput(f"{card_number!r} is not a residence card number (two letters, eight digits, two letters)")
         if card_number == self.old_card_number:
             raise InvalidInput("the new card number must differ from the old one")
+
+    def issue_card(self, *, card_number: str, now: datetime):
+        self.ensure_allowed("issue_card")
+        self._check_new_number(card_number)
         to = State.ADDRESS_FLAGGED if self.address_on_hold else State.CARD_ISSUED
         return self._move("issue_card", to, now, "card.issued",
                           {"card_number": card_number, "old_card_number": self.old_card_number},
@@ -237,3 +258,22 @@ class DeliveryCase:
     def hand_to_counter(self, *, now: datetime):
         self.ensure_allowed("hand_to_counter")
         return self._move("hand_to_counter", State.COUNTER_PICKUP, now, None)
+
+    def hand_over(self, *, now: datetime):
+        """The card kept at the counter (returned by the post, or an address decision) is collected."""
+        self.ensure_allowed("hand_over")
+        return self._move("hand_over", State.COLLECTED, now, "card.collected",
+                          {"card_number": self.card_number, "old_card_number": self.old_card_number})
+
+    def collect_at_counter(self, *, card_number: str, fee_paid_yen: int | None, old_card_number: str | None,
+                           now: datetime, stamps_enclosed: bool = False):
+        """The applicant who chose the counter comes with the old card and the fee: checked as an envelope
+        would be, the new card is issued and handed over in the one visit."""
+        self.ensure_allowed("collect_at_counter")
+        problems = self._presented_problems(fee_paid_yen, old_card_number, stamps_enclosed)
+        if problems:
+            raise EnvelopeRejected(problems)
+        self._check_new_number(card_number)
+        return self._move("collect_at_counter", State.COLLECTED, now, "card.collected",
+                          {"card_number": card_number, "old_card_number": self.old_card_number},
+                          card_number=card_number, fee_paid_yen=0 if self.paid_online else fee_paid_yen)

@@ -15,6 +15,8 @@ STALL_AFTER = {
     State.ADDRESS_FLAGGED: timedelta(days=3),
     State.DISPATCHED: timedelta(days=10),
     State.RETURNED: timedelta(days=7),
+    State.COUNTER_PICKUP: timedelta(days=30),
+    State.AWAITING_VISIT: timedelta(days=60),
 }
 
 

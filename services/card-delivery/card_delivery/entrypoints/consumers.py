@@ -1,4 +1,4 @@
-"""What card delivery consumes: approved decisions whose card goes by mail."""
+"""What card delivery consumes: approved decisions that issue a new card (by mail or at the counter)."""
 from __future__ import annotations
 
 import logging
@@ -12,11 +12,11 @@ log = logging.getLogger(__name__)
 
 def on_application_decided(runtime, session, event) -> None:
     decision = event.data
-    if not casework.wants_card_by_mail(decision):
+    if not casework.issues_card(decision):
         return
     case = casework.open_case(runtime, session, decision, causation_id=event.id)
     if case is not None:
-        log.info("delivery case opened", extra={"delivery_id": case.delivery_id,
+        log.info("delivery case opened", extra={"delivery_id": case.delivery_id, "state": case.state.value,
                                                 "address_mismatch": case.address_mismatch})
 
 

@@ -30,6 +30,8 @@ STATE_LABELS = {
     State.DELIVERED: _l("Delivered"),
     State.RETURNED: _l("Returned undelivered"),
     State.COUNTER_PICKUP: _l("For counter pickup"),
+    State.AWAITING_VISIT: _l("Awaiting the applicant at the counter"),
+    State.COLLECTED: _l("Collected at the counter"),
 }
 
 
@@ -142,6 +144,11 @@ def _act(delivery_id, form_key, form, operation):
 @bp.post("/cases/<delivery_id>/envelope")
 @signed_in
 def envelope(delivery_id):
+    return _presented(delivery_id, casework.receive_envelope)
+
+
+def _presented(delivery_id, use_case):
+    """The old card and the fee handed in (an envelope, or the applicant at the counter), checked by ``use_case``."""
     with _runtime().session_factory() as db:
         try:
             case = repository.get(db, delivery_id)
@@ -150,7 +157,7 @@ def envelope(delivery_id):
     form = envelope_form(case)
     paid_online = isinstance(form, PaidEnvelopeForm)
     # The form follows the case as the officer saw it; if fee.paid arrived meanwhile the domain still decides.
-    return _act(delivery_id, "envelope", form, lambda db: casework.receive_envelope(
+    return _act(delivery_id, "envelope", form, lambda db: use_case(
         _runtime(), db, delivery_id, fee_paid_yen=None if paid_online else form.fee_yen.data,
         stamps_enclosed=paid_online and form.stamps_enclosed.data, old_card_number=form.old_card_number.data,
         officer=_officer()))
@@ -199,6 +206,20 @@ def returned(delivery_id):
 def counter(delivery_id):
     return _act(delivery_id, "action", ActionForm(),
                 lambda db: casework.hand_to_counter(_runtime(), db, delivery_id, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/hand-over")
+@signed_in
+def hand_over(delivery_id):
+    return _act(delivery_id, "action", ActionForm(),
+                lambda db: casework.hand_over(_runtime(), db, delivery_id, officer=_officer()))
+
+
+@bp.post("/cases/<delivery_id>/collect")
+@signed_in
+def collect(delivery_id):
+    """The applicant at the counter: the same checks as an envelope's, then the card is issued and handed over."""
+    return _presented(delivery_id, casework.collect_at_counter)
 
 
 # -- dispatch batches ----------------------------------------------------------------------

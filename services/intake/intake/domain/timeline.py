@@ -1,23 +1,23 @@
 """The applicant-side life of an application: statuses, what moves it, and what the timeline shows.
 
 Events may arrive out of order (separate queues); the status only moves forward, and a terminal
-status (refused, withdrawn, rejected signature, delivered) is never left. Every event still adds
+status (refused, withdrawn, rejected signature, delivered, collected) is never left. Every event still adds
 a timeline entry, so nothing the applicant was told disappears.
 """
 from __future__ import annotations
 
 STATUSES = (
     "submitted", "signature_verified", "received", "under_examination", "documents_requested",
-    "approved", "card_issued", "card_dispatched", "card_delivered",
+    "approved", "card_issued", "card_dispatched", "card_delivered", "card_collected",
     "refused", "withdrawal_requested", "withdrawn", "signature_rejected",
 )
 RANK = {
     "submitted": 10, "signature_verified": 20, "received": 30, "under_examination": 40,
     "documents_requested": 45, "approved": 60, "card_issued": 70, "card_dispatched": 80,
-    "card_delivered": 90, "refused": 100, "withdrawal_requested": 50, "withdrawn": 100,
+    "card_delivered": 90, "card_collected": 90, "refused": 100, "withdrawal_requested": 50, "withdrawn": 100,
     "signature_rejected": 100,
 }
-TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered"}
+TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered", "card_collected"}
 OPEN = {"submitted", "signature_verified", "received", "under_examination", "documents_requested"}
 
 # event type -> (timeline entry kind, status it leads to or None)
@@ -40,6 +40,7 @@ EVENT_EFFECTS = {
     "card.dispatched": ("card_dispatched", "card_dispatched"),
     "card.delivered": ("card_delivered", "card_delivered"),
     "card.returned": ("card_returned", None),
+    "card.collected": ("card_collected", "card_collected"),
     "notice.created": ("notice", None),
 }
 

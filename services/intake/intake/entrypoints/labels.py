@@ -104,6 +104,7 @@ TIMELINE = {
     "withdrawn": _l("Withdrawn"), "closed": _l("Closed"), "approved": _l("Approved"), "refused": _l("Refused"),
     "envelope_received": _l("Your envelope arrived"), "card_issued": _l("Card issued"),
     "card_dispatched": _l("Card dispatched"), "card_delivered": _l("Card delivered"),
+    "card_collected": _l("Card collected at the bureau counter"),
     "card_returned": _l("Card returned undelivered"), "notice": _l("Notice"),
     "transferred": _l("Handed to another office of the bureau"),
 }
