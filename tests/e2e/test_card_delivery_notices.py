@@ -82,3 +82,35 @@ def test_card_journey_to_the_door_produces_every_notice_once():
             assert "TKY-2026-000042" in bodies and "123456789012" in bodies.replace("-", "")
     finally:
         smtp.stop()
+
+
+def test_a_counter_choice_is_collected_there_and_published():
+    """card_by_mail false: the case waits for the visit; collecting it publishes card.collected on RabbitMQ."""
+    from kombu import Queue
+
+    with platform(services=("card-delivery",)) as plat:
+        decision = decision_payload("app-counter-1", card_by_mail=False)
+        with Connection(plat.amqp_url) as conn:
+            probe = Queue("e2e-probe-collected", Exchange("card-delivery.events", type="topic", durable=True),
+                          routing_key="card.collected", auto_delete=False, durable=False)
+            probe(conn.default_channel).declare()
+            publish(plat.amqp_url, "review.events", new_event("application.decided", decision, source="review",
+                                                               correlation_id="app-counter-1"))
+            delivery = plat.runtimes["card-delivery"]
+
+            def waiting():
+                with delivery.engine.connect() as db:
+                    return db.execute(sa.text("SELECT delivery_id FROM delivery_cases WHERE application_id = :a "
+                                              "AND state = 'awaiting_visit'"), {"a": "app-counter-1"}).scalar()
+
+            delivery_id = wait_until(waiting, timeout=60, message="a case awaiting the applicant's visit")
+            mailroom = sign_in(plat.client("card-delivery"), delivery)
+            url = f"/mailroom/cases/{delivery_id}"
+            fee = str(decision["fee_yen"])
+            assert mailroom.post(f"{url}/collect", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            queue = probe(conn.default_channel)
+            message = wait_until(lambda: queue.get(no_ack=True), timeout=60, message="card.collected on the bus")
+            body = message.decode()
+            assert body["type"] == "card.collected" and body["correlation_id"] == "app-counter-1"
+            assert body["payload"]["old_card_number"] == "AB12345678CD" and body["payload"]["card_number"]
+            queue.delete()
