@@ -17,6 +17,23 @@ LABELS = [
     # who filed on the applicant's behalf (application.submitted's filer)
     _("legal_representative"), _("relative"), _("employer_staff"), _("licensed_agent"), _("support_organisation"),
     _("supervising_organisation"), _("gyoseishoshi"), _("lawyer"),
+    # the official form's fields as signed (the case page shows them by their Japanese names)
+    _("nationality"), _("place_of_birth"), _("marital_status"), _("occupation"), _("home_town"), _("phone"),
+    _("passport_number"), _("passport_expiry"), _("current_status"), _("period_of_stay"), _("period_expiry"),
+    _("card_number"), _("desired_status"), _("desired_period"), _("reason"), _("criminal_record"),
+    _("criminal_record_detail"), _("family_in_japan"), _("card_receipt"), _("employer_name"),
+    _("corporate_number"), _("employer_address"), _("employer_phone"), _("industry"), _("capital_yen"),
+    _("annual_sales_yen"), _("employees"), _("foreign_employees"), _("job_description"), _("contract_from"),
+    _("contract_to"), _("monthly_salary_yen"), _("school_name"), _("course"), _("enrolment_from"),
+    _("enrolment_to"), _("weekly_hours"), _("costs_paid_by"), _("supporter_name"), _("supporter_relationship"),
+    _("supporter_date_of_birth"), _("supporter_nationality"), _("supporter_status"),
+    _("supporter_card_number"), _("supporter_annual_income_yen"), _("organisation_name"),
+    _("activity_description"), _("notice_number"), _("invitee_name"), _("invitee_date_of_birth"),
+    _("invitee_nationality"), _("invitee_sex"), _("event_kind"), _("event_date"), _("filer_relationship"),
+    _("filer_address"), _("filer_corporate_number"), _("agent_qualification"), _("agent_number"),
+    _("applicant_name"), _("applicant_date_of_birth"), _("applicant_sex"), _("applicant_address"),
+    _("applicant_ill"), _("reentry_type"), _("reentry_reason"), _("outside_activity"), _("outside_employer"),
+    _("outside_hours_per_week"), _("name"), _("date_of_birth"), _("sex"), _("address"),
 ]
 
 
