@@ -35,7 +35,7 @@ system-deps:
 
 ## make bench: the figures, one `name: value unit` line each.
 bench: venv
-	@for b in shared/bench/bench_*.py services/*/bench/bench_*.py bench/bench_*.py; do \
+	@for b in shared/bench/bench_*.py services/*/bench/bench_*.py services/*/*/bench/bench_*.py bench/bench_*.py; do \
 	  [ -f "$$b" ] || continue; echo "# $$b"; $(BIN)/python "$$b" || exit 1; done
 
 ## make chaos: 2,000 signed applications while RabbitMQ restarts twice and every consumer is SIGKILLed once;
