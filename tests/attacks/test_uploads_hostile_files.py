@@ -11,7 +11,9 @@ import hashlib
 import io
 import os
 import struct
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -49,29 +51,10 @@ def intake(tmp_path_factory):
 # -- hostile files ---------------------------------------------------------------------------------
 def pdf_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
     """A one-page PDF whose content stream inflates to ``inflated`` bytes (~0.5 MB on the wire)."""
-    # One raw-deflate block of 1 MB of zeros ending in a full flush (no reference behind it), repeated:
-    # a valid zlib stream made in milliseconds instead of compressing 512 MB.
-    chunk = b"0" * (1 << 20)
-    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = raw.compress(chunk) + raw.flush(zlib.Z_FULL_FLUSH)
-    adler = 1
-    for _ in range(inflated >> 20):
-        adler = zlib.adler32(chunk, adler)
-    final = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    stream = b"\x78\xda" + block * (inflated >> 20) + final + struct.pack(">I", adler)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
-    for n, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "intake" / "tests"))
+    from hostile_files import flate_bomb_pdf
+
+    return flate_bomb_pdf(inflated)
 
 
 def png_of(width: int, height: int, rows: bytes | None = None) -> bytes:

@@ -68,13 +68,19 @@ def png_bomb(width=60000, height=60000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
 
 
-def raw_pdf(objects: list[bytes], extra_trailer: bytes = b"") -> bytes:
-    """A PDF from object bodies numbered 1..n (1 must be the catalog), with a correct xref table."""
+def _objects(objects: list[bytes]) -> tuple[io.BytesIO, list[int]]:
+    """A PDF header and the objects numbered 1..n; the offsets of each for the cross-reference."""
     out, offsets = io.BytesIO(), []
     out.write(b"%PDF-1.5\n")
     for number, body in enumerate(objects, 1):
         offsets.append(out.tell())
         out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    return out, offsets
+
+
+def raw_pdf(objects: list[bytes], extra_trailer: bytes = b"") -> bytes:
+    """A PDF from object bodies numbered 1..n (1 must be the catalog), with a correct xref table."""
+    out, offsets = _objects(objects)
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
@@ -126,11 +132,7 @@ def javascript_in_object_stream_pdf() -> bytes:
     objects = [b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", _PAGES[1], _PAGES[2].replace(b" /Contents 4 0 R", b""),
                stream(objstm, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % (len(header) + 1))]
     # a cross-reference stream is needed to point object 5 into the object stream (type 2 entry)
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.5\n")
-    for number, obj in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + obj + b"\nendobj\n")
+    out, offsets = _objects(objects)
     xref_offset = out.tell()
     rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 1, o, 0) for o in offsets]
     rows.append(struct.pack(">BIH", 2, 4, 0))  # object 5: in object stream 4, index 0
