@@ -141,6 +141,11 @@ def _act(delivery_id, form_key, form, operation):
     return redirect(url_for("mailroom.case", delivery_id=delivery_id))
 
 
+def _press(delivery_id, use_case):
+    """A button that needs nothing but the CSRF token."""
+    return _act(delivery_id, "action", ActionForm(), lambda db: use_case(_runtime(), db, delivery_id, officer=_officer()))
+
+
 @bp.post("/cases/<delivery_id>/envelope")
 @signed_in
 def envelope(delivery_id):
@@ -166,8 +171,7 @@ def _presented(delivery_id, use_case):
 @bp.post("/cases/<delivery_id>/issue")
 @signed_in
 def issue(delivery_id):
-    return _act(delivery_id, "action", ActionForm(),
-                lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()))
+    return _press(delivery_id, casework.issue_card)
 
 
 @bp.post("/cases/<delivery_id>/address")
@@ -189,8 +193,7 @@ def dispatch(delivery_id):
 @bp.post("/cases/<delivery_id>/delivered")
 @signed_in
 def delivered(delivery_id):
-    return _act(delivery_id, "action", ActionForm(),
-                lambda db: casework.record_delivery(_runtime(), db, delivery_id, officer=_officer()))
+    return _press(delivery_id, casework.record_delivery)
 
 
 @bp.post("/cases/<delivery_id>/return")
@@ -204,15 +207,13 @@ def returned(delivery_id):
 @bp.post("/cases/<delivery_id>/counter")
 @signed_in
 def counter(delivery_id):
-    return _act(delivery_id, "action", ActionForm(),
-                lambda db: casework.hand_to_counter(_runtime(), db, delivery_id, officer=_officer()))
+    return _press(delivery_id, casework.hand_to_counter)
 
 
 @bp.post("/cases/<delivery_id>/hand-over")
 @signed_in
 def hand_over(delivery_id):
-    return _act(delivery_id, "action", ActionForm(),
-                lambda db: casework.hand_over(_runtime(), db, delivery_id, officer=_officer()))
+    return _press(delivery_id, casework.hand_over)
 
 
 @bp.post("/cases/<delivery_id>/collect")
