@@ -193,6 +193,38 @@ def _report_cpu(before: dict, after: dict, applications: int) -> None:
     print(f"cpu_per_application_total: {total:.2f} ms")
 
 
+def _event_counts(cluster) -> tuple[float, float]:
+    """(events published, deliveries consumed) so far, summed over every consumer process's /metrics
+    (the relays run there; the web fronts only stage events in their outboxes)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    published = consumed = 0.0
+    for name, proc in cluster.procs.items():
+        if not name.endswith("-consume"):
+            continue
+        text = urllib.request.urlopen(proc.health.replace("/healthz", "/metrics"), timeout=10).read().decode()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "zairyu_events_published_total":
+                    published += sample.value
+                elif sample.name == "zairyu_events_consumed_total":
+                    consumed += sample.value
+    return published, consumed
+
+
+def _settled_event_counts(cluster) -> tuple[float, float]:
+    """The counts once every consumer has caught up (nothing published or consumed for 2 s)."""
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() - stable_since < 2.0:
+        time.sleep(0.25)
+        now = _event_counts(cluster)
+        if now != last:
+            last, stable_since = now, time.monotonic()
+    return last
+
+
 def received_count(engine) -> int:
     import sqlalchemy as sa
 
@@ -218,13 +250,17 @@ def bench_main(args) -> int:
         jobs = prepare(cluster, args.applications, 1)
         base = received_count(review)
         spy = _profiler(cluster, workdir) if args.profile else None
+        events_before = _settled_event_counts(cluster)  # what preparing the drafts caused is done
         cpu_before = _cpu_snapshot(cluster, review)
         load = run_load(cluster.url("intake"), jobs, workdir, None, args.concurrency)
         accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
         wait_until(lambda: received_count(review) - base >= len(accepted), timeout=600, interval=0.05,
                    message="every accepted application received by review")
-        cpu_after = _cpu_snapshot(cluster, review)
         elapsed = time.time() - load["started"]
+        # CPU and events counted once the rest (e-mails, timelines) has caught up too: all of an
+        # application's cost, not only the part before "received".
+        events_after = _settled_event_counts(cluster)
+        cpu_after = _cpu_snapshot(cluster, review)
         rate = len(accepted) / elapsed
         submit_rate = len(accepted) / max(r["done"] for r in load["results"])
         print(f"e2e_applications_submitted: {len(jobs)} applications")
@@ -233,6 +269,10 @@ def bench_main(args) -> int:
         print(f"e2e_submit_only_rate: {submit_rate:.0f} applications/s")
         print(f"e2e_submit_to_received_seconds: {elapsed:.1f} s")
         _report_cpu(cpu_before, cpu_after, len(accepted))
+        published = (events_after[0] - events_before[0]) / max(len(accepted), 1)
+        deliveries = (events_after[1] - events_before[1]) / max(len(accepted), 1)
+        print(f"events_published_per_application: {published:.1f} events")
+        print(f"deliveries_consumed_per_application: {deliveries:.1f} deliveries")
         if spy:
             _report_profile(spy)
 

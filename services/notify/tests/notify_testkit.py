@@ -61,7 +61,7 @@ class SmtpServer:
         self.controller = None
 
     def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
         self.controller.start()
 
     def stop(self):

@@ -235,6 +235,29 @@ def test_a_late_older_contact_change_does_not_overwrite_a_newer_one(rt, smtp):
     assert m["To"] == "new@example.jp" and m["Content-Language"] == "ko"
 
 
+def test_ascii_and_international_addresses_both_arrive_whole(make_rt, smtp):
+    """ASCII mail goes the fast (compat32) way, an address outside ASCII the SMTPUTF8 way: both
+    arrive with the same headers and bodies, the Japanese subject and sender name decoded."""
+    rt = make_rt(mail_from="在留申請 Zairyu <no-reply@zairyu.example>")
+    deliver(rt, samples.registered(applicant="a-ascii", email="plain@example.jp", language="ja"),
+            samples.registered(applicant="a-intl", email="ユーザー@例え.jp", language="ja"),
+            samples.received(applicant="a-ascii", application="app-1"),
+            samples.received(applicant="a-intl", application="app-2"))
+    drain(Sender(rt), rt)
+    assert [r.state for r in rows(rt, channel="email")] == ["sent", "sent"]
+    by_to = {m["To"]: m for m in smtp.inbox.messages}
+    assert set(by_to) == {"plain@example.jp", "ユーザー@例え.jp"}
+    plain, intl = by_to["plain@example.jp"], by_to["ユーザー@例え.jp"]
+    for m in (plain, intl):
+        assert m["From"] == "在留申請 Zairyu <no-reply@zairyu.example>"
+        assert m["Subject"] == plain["Subject"] and not m["Subject"].isascii()
+        assert m["Content-Language"] == "ja" and m["Auto-Submitted"] == "auto-generated"
+        assert m["X-Zairyu-Notice-Type"] == "application_received" and m["Message-ID"].endswith("@zairyu.example>")
+        text, html = parts(m)
+        assert "受付番号" in text and "<" in html
+    assert parts(plain)[0].replace("app-1", "") == parts(intl)[0].replace("app-2", "")
+
+
 def test_a_crash_after_smtp_accepted_resends_with_the_same_message_id(make_rt, smtp, monkeypatch):
     """The residual duplicate risk, made visible: the relay took the mail, 'sent' never committed."""
     rt = make_rt(claim_lease_seconds=1)
