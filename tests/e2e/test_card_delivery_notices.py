@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from kombu import Connection, Exchange, Producer
@@ -38,7 +39,18 @@ def publish(amqp_url, exchange, event):
             message_id=event.id, correlation_id=event.correlation_id, type=event.type)
 
 
-def test_card_journey_to_the_door_produces_every_notice_once():
+# After the dispatch: (mailroom posts, notices expected in all, words only that ending's notices carry)
+ENDINGS = {
+    "delivered": ([("delivered", {})], 6, "được giao"),
+    # returned by the post, kept at the counter: the applicant is told to come, then gets a receipt
+    "returned_then_collected": ([("return", {"reason": "addressee unknown"}), ("counter", {}), ("hand-over", {})], 8,
+                                "hộ chiếu"),
+}
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_card_journey_to_the_door_produces_every_notice_once(ending):
+    steps, expected, words = ENDINGS[ending]
     inbox, port = Inbox(), free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
@@ -71,15 +83,17 @@ def test_card_journey_to_the_door_produces_every_notice_once():
             assert mailroom.post(f"{url}/envelope", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
             assert mailroom.post(f"{url}/issue").status_code == 302
             assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
-            assert mailroom.post(f"{url}/delivered").status_code == 302
+            for step, form in steps:
+                assert mailroom.post(f"{url}/{step}", form).status_code == 302, step
 
-            expected = 6  # received, decision, envelope received, card issued, dispatched, delivered
+            # received, decision, envelope received, card issued, dispatched, then the ending's own
             wait_until(lambda: len(inbox.mails) >= expected, timeout=90, message=f"{expected} mails")
             ids = [m["Message-ID"] for m in inbox.mails]
             assert len(ids) == len(set(ids)) == expected, ids
             assert all(m["To"] == "nguyen@example.jp" and m["Content-Language"] == "vi" for m in inbox.mails)
             bodies = "\n".join(m.get_body(("plain",)).get_content() for m in inbox.mails)
             assert "TKY-2026-000042" in bodies and "123456789012" in bodies.replace("-", "")
+            assert words in bodies
     finally:
         smtp.stop()
 

@@ -88,7 +88,8 @@ def test_returned_card_can_be_dispatched_again_or_kept_at_the_counter():
     assert again.state is State.DISPATCHED and again.dispatch_count == 2 and again.return_reason is None
     assert change.event_type == "card.dispatched" and change.from_state is State.RETURNED
     counter, change = case.hand_to_counter(now=at(9))
-    assert counter.state is State.COUNTER_PICKUP and change.event_type is None
+    assert counter.state is State.COUNTER_PICKUP and change.event_type == "card.held_at_counter"
+    assert change.event_fields == {"reason": "returned"}  # the applicant is told to come for it
 
 
 @pytest.mark.parametrize("state", list(State))
@@ -222,6 +223,10 @@ def test_officer_decision_clears_the_flag(decision, state, address):
     flagged = case_in(State.ADDRESS_FLAGGED)
     decided, change = flagged.resolve_address(decision=decision, now=at(5))
     assert decided.state is state and decided.mailing_address == address and not decided.address_on_hold
+    if state is State.COUNTER_PICKUP:  # the applicant waiting for a tracking number is told to come instead
+        assert (change.event_type, change.event_fields) == ("card.held_at_counter", {"reason": "address_unconfirmed"})
+    else:
+        assert change.event_type is None
     if state is State.CARD_ISSUED:
         dispatched, _ = decided.dispatch(tracking_number="123456789012", now=at(6))
         assert dispatched.state is State.DISPATCHED

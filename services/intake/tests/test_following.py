@@ -71,6 +71,24 @@ def test_a_card_collected_at_the_counter_ends_the_timeline(client, rt, submitted
     assert "出入国在留管理局の窓口で在留カードを受領" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
 
 
+def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
+    card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9012")
+    card(rt, "card.returned", app_id, applicant_id, reason="addressee unknown")
+    card(rt, "card.held_at_counter", app_id, applicant_id, reason="returned")
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 8, message="timeline")
+    assert status_of(rt, app_id) == "card_dispatched"  # still out of the applicant's hands
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Card returned undelivered" in page and "Your card is waiting for you at the bureau counter" in page
+    assert "窓口でお預かりしています" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+    card(rt, "card.collected", app_id, applicant_id, card_number="XY98765432ZW")
+    wait_until(lambda: status_of(rt, app_id) == "card_collected", message="collected")
+
+
 def test_timeline_names_the_office_that_received_the_case_and_hand_overs(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     verified(rt, outbox_events(rt, "application.submitted")[0])

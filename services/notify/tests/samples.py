@@ -85,6 +85,8 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _card("card.dispatched", {"tracking_number": TRACKING}, **a),
         _card("card.delivered", {}, **a),
         _card("card.returned", {"reason": "Addressee unknown"}, **a),
+        _card("card.held_at_counter", {"reason": "returned"}, **a),
+        _card("card.collected", {"card_number": "AB12345678CD"}, **a),
         _ev("application.withdrawn", {"reason": "", "signed_content_b64": _SIGNED, "signature_cms_b64": _SIGNED,
                                       "withdrawn_at": WHEN.isoformat()}, "intake", **a),
         _ev("application.closed", {"reason": "withdrawn", "closed_at": WHEN.isoformat()}, "review", **a),

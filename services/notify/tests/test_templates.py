@@ -47,6 +47,8 @@ def expected(notice_type, lang):
         "card_dispatched": [samples.TRACKING, samples.RECEIPT, day],
         "card_delivered": [samples.RECEIPT, day],
         "card_returned": [samples.RECEIPT, "Addressee unknown"],
+        "card_held_at_counter": [samples.RECEIPT, day],
+        "card_collected": [samples.RECEIPT, day],
         "withdrawal_received": [samples.RECEIPT, when],
         "application_closed": [samples.RECEIPT, day],
         "fee_paid": [samples.RECEIPT, formatting.yen(samples.FEE, lang), samples.PAYMENT_REF, day],
@@ -70,6 +72,16 @@ def test_every_type_renders_in_every_language_with_its_facts(notice_type, lang):
     if lang in SCRIPTS:
         assert re.search(SCRIPTS[lang], r.subject + r.text)
     assert f'lang="{lang.replace("_", "-")}"' in r.html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_card_kept_at_the_counter_says_why_and_to_come_in_person(lang):
+    returned = render("card_held_at_counter", lang, reason="returned").text
+    unconfirmed = render("card_held_at_counter", lang, reason="address_unconfirmed").text
+    assert returned != unconfirmed  # the reason is told, in the applicant's language
+    if lang == "en":
+        assert "came back from the post office" in returned and "could not be confirmed" in unconfirmed
+        assert "passport" in returned and "passport" in unconfirmed
 
 
 def test_the_receipt_notice_says_it_is_proof_of_a_pending_application():

@@ -328,6 +328,12 @@ class CardCollected(_CardEvent):
     old_card_number = fields.String(load_default=None, allow_none=True)
 
 
+class CardHeldAtCounter(_CardEvent):
+    """The new card waits at the bureau counter for the applicant to collect it: it came back from the
+    post, or the officer kept it there because the mailing address could not be confirmed."""
+    reason = fields.String(required=True, validate=validate.OneOf(["returned", "address_unconfirmed"]))
+
+
 class CardAddressMismatch(_CardEvent):
     detail = fields.String(required=True)
 
@@ -369,7 +375,8 @@ for _spec in [
     EventSpec("card.dispatched", 1, CardDispatched, "card-delivery", ("intake", "notify"), "The card was posted by simple registered mail."),
     EventSpec("card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."),
     EventSpec("card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."),
-    EventSpec("card.collected", 1, CardCollected, "card-delivery", ("intake",), "The applicant collected the new card at the bureau counter."),
+    EventSpec("card.held_at_counter", 1, CardHeldAtCounter, "card-delivery", ("intake", "notify"), "The new card waits at the bureau counter for the applicant (returned by the post, or address unconfirmed)."),
+    EventSpec("card.collected", 1, CardCollected, "card-delivery", ("intake", "notify"), "The applicant collected the new card at the bureau counter."),
     EventSpec("card.address_mismatch", 1, CardAddressMismatch, "card-delivery", ("review",), "Registered and certificate addresses differ: officer must check."),
     EventSpec("notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."),
 ]:

@@ -232,7 +232,8 @@ class DeliveryCase:
             return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True,
                               mailing_address=self.certificate_address, postal_code=None)
         if decision == "counter_pickup":
-            return self._move("resolve_address", State.COUNTER_PICKUP, now, None, address_resolved=True)
+            return self._move("resolve_address", State.COUNTER_PICKUP, now, "card.held_at_counter",
+                              {"reason": "address_unconfirmed"}, address_resolved=True)
         raise InvalidInput(f"unknown address decision {decision!r}")
 
     def dispatch(self, *, tracking_number: str, now: datetime):
@@ -257,7 +258,7 @@ class DeliveryCase:
 
     def hand_to_counter(self, *, now: datetime):
         self.ensure_allowed("hand_to_counter")
-        return self._move("hand_to_counter", State.COUNTER_PICKUP, now, None)
+        return self._move("hand_to_counter", State.COUNTER_PICKUP, now, "card.held_at_counter", {"reason": "returned"})
 
     def hand_over(self, *, now: datetime):
         """The card kept at the counter (returned by the post, or an address decision) is collected."""

@@ -40,6 +40,7 @@ EVENT_EFFECTS = {
     "card.dispatched": ("card_dispatched", "card_dispatched"),
     "card.delivered": ("card_delivered", "card_delivered"),
     "card.returned": ("card_returned", None),
+    "card.held_at_counter": ("card_held_at_counter", None),  # an entry, not a status: the card is still issued
     "card.collected": ("card_collected", "card_collected"),
     "notice.created": ("notice", None),
 }

@@ -92,7 +92,7 @@ HANDLERS = [
         "application.examination_started",
         "application.documents_requested", "application.decided", "application.closed",
         "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-        "card.collected",
+        "card.held_at_counter", "card.collected",
     ), on_application_event),
     Handler("inbox_notices", ("notice.created",), on_notice_created),
 ]

@@ -106,6 +106,7 @@ TIMELINE = {
     "card_dispatched": _l("Card dispatched"), "card_delivered": _l("Card delivered"),
     "card_collected": _l("Card collected at the bureau counter"),
     "card_returned": _l("Card returned undelivered"), "notice": _l("Notice"),
+    "card_held_at_counter": _l("Your card is waiting for you at the bureau counter"),
     "transferred": _l("Handed to another office of the bureau"),
 }
 TIMELINE["fee_paid"] = _l("Fee paid online")

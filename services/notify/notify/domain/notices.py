@@ -16,8 +16,8 @@ APPLICANT_TYPES = (
     "email_verification", "password_reset", "application_submitted", "application_received",
     "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
     "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
-    "card_dispatched", "card_delivered", "card_returned", "withdrawal_received", "application_closed",
-    "fee_paid",
+    "card_dispatched", "card_delivered", "card_returned", "card_held_at_counter", "card_collected",
+    "withdrawal_received", "application_closed", "fee_paid",
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -126,7 +126,8 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
     card = {
         "card.envelope_overdue": "card_envelope_overdue", "card.envelope_received": "card_envelope_received",
         "card.issued": "card_issued", "card.dispatched": "card_dispatched", "card.delivered": "card_delivered",
-        "card.returned": "card_returned",
+        "card.returned": "card_returned", "card.held_at_counter": "card_held_at_counter",
+        "card.collected": "card_collected",
     }
     if event_type in card:
         ctx = {**_app(info, data), "occurred_at": data["occurred_at"]}
@@ -134,7 +135,7 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
             ctx["days_waiting"] = data["days_waiting"]
         if event_type == "card.dispatched":
             ctx["tracking_number"] = data["tracking_number"]
-        if event_type == "card.returned":
+        if event_type in ("card.returned", "card.held_at_counter"):
             ctx["reason"] = data.get("reason") or ""
         return applicant(card[event_type], ctx)
     raise KeyError(f"notify has no notice plan for {event_type}")
@@ -146,5 +147,5 @@ CONSUMED_EVENTS = (
     "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
     "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
     "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-    "fee.paid",
+    "card.held_at_counter", "card.collected", "fee.paid",
 )
