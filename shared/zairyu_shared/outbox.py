@@ -61,13 +61,27 @@ def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
         "created_at": datetime.now(timezone.utc),
     }
     session.info.setdefault(STAGED, set()).add(outbox)
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(outbox.insert().values(**values))
-        return
-    # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
-    # only if) the transaction commits, at no extra round trip; no relay needs to poll.
-    row = sa.select(*[sa.bindparam(f"v_{k}", v, type_=outbox.c[k].type) for k, v in values.items()])
-    session.execute(outbox.insert().from_select(list(values), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, ""))))
+    session.execute(_stage_statement(outbox, session.get_bind().dialect.name), values)
+
+
+_STAGE_COLUMNS = ("event_id", "event_type", "exchange", "correlation_id", "body", "created_at")
+_STAGE_STATEMENTS: dict = {}
+
+
+def _stage_statement(outbox: sa.Table, dialect: str):
+    """The staging INSERT, built once per outbox table: a statement built per event cost more to
+    assemble and cache-key than to execute."""
+    stmt = _STAGE_STATEMENTS.get((outbox, dialect))
+    if stmt is None:
+        if dialect == "postgresql":
+            # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
+            # only if) the transaction commits, at no extra round trip; no relay needs to poll.
+            row = sa.select(*[sa.bindparam(c, type_=outbox.c[c].type) for c in _STAGE_COLUMNS])
+            stmt = outbox.insert().from_select(list(_STAGE_COLUMNS), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+        else:
+            stmt = outbox.insert()
+        _STAGE_STATEMENTS[(outbox, dialect)] = stmt
+    return stmt
 
 
 class OutboxRelay:
