@@ -122,6 +122,32 @@ def test_the_case_says_how_the_applicant_receives_the_new_card(app, people, rt):
     assert "<dt>nationality</dt>" not in post_page
 
 
+def test_signed_codes_read_as_words_for_the_officer(app, people, rt):
+    """Statuses of residence by their official names, choice codes by what they mean in that field
+    ("single" is a marital status and a re-entry permit); codes outside the vocabulary stay as signed."""
+    from review_testkit import FORM
+
+    form = {**FORM, "form": {**FORM["form"], "current_status": "engineer_humanities", "desired_status": "spouse_japanese",
+                             "marital_status": "single", "reentry_type": "single", "criminal_record": "no",
+                             "card_receipt": "counter", "weird_field": "single"}}
+    event = verified_event(form=form)
+    event.payload["submission"]["status_of_residence"] = "engineer_humanities"
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, event)
+    client = sign_in(app, people, "tokyo-examiner")
+    page = client.get(f"/cases/{event.payload['application_id']}").get_data(as_text=True)
+    assert "<dd>技術・人文知識・国際業務</dd>" in page and "<dd>日本人の配偶者等</dd>" in page
+    assert "<dt>配偶者の有無</dt><dd>未婚</dd>" in page and "<dt>再入国許可の種類</dt><dd>1回限り</dd>" in page
+    assert "<dd>窓口で受領</dd>" in page
+    assert "<dd>single</dd>" in page  # a field the vocabulary does not know keeps the signed value
+    assert "engineer_humanities" not in page.split("<h2", 1)[1]  # the header and the form: by name only
+    english = client.get(f"/cases/{event.payload['application_id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Engineer / Specialist in Humanities / International Services" in english and "Unmarried" in english
+    queue = client.get("/queue?status_of_residence=engineer_humanities").get_data(as_text=True)
+    assert "<td>技術・人文知識・国際業務</td>" in queue
+    assert '<option value="engineer_humanities" selected>技術・人文知識・国際業務</option>' in queue
+
+
 def test_pages_need_a_session_and_posts_need_csrf(app, people, rt):
     anon = app.test_client()
     assert anon.get("/queue").status_code == 302

@@ -37,6 +37,38 @@ LABELS = [
 ]
 
 
+# The form's choice fields: what each signed code means, by field (the same code can mean different
+# things: "single" is a marital status and a re-entry permit).
+CHOICES = {
+    "marital_status": {"single": _("Unmarried"), "married": _("Married"), "widowed": _("Widowed"),
+                       "divorced": _("Divorced")},
+    "card_receipt": {"post": _("by post"), "counter": _("at the counter")},
+    "costs_paid_by": {"self": _("The applicant"), "family": _("Family"), "scholarship": _("Scholarship"),
+                      "other": _("Other")},
+    "invitee_sex": {"female": _("Female"), "male": _("Male")},
+    "event_kind": {"birth": _("Birth"), "loss_of_nationality": _("Loss of Japanese nationality"), "other": _("Other")},
+    "reentry_type": {"single": _("Single re-entry"), "multiple": _("Multiple re-entry")},
+    "yesno": {"yes": _("Yes"), "no": _("No")},
+    "supporter_status": {"japanese_national": _("Japanese national")},
+}
+CHOICES["applicant_sex"] = CHOICES["sex"] = CHOICES["invitee_sex"]
+CHOICES["criminal_record"] = CHOICES["applicant_ill"] = CHOICES["yesno"]
+STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
+
+
+def choice_labels(language: str) -> dict[str, dict[str, str]]:
+    """{field: {signed code: what the officer reads}} in the page's language; statuses of residence by
+    their official names (the contract's vocabulary)."""
+    from flask_babel import gettext
+
+    from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE, status_name
+
+    out = {field: {code: gettext(label) for code, label in codes.items()} for field, codes in CHOICES.items()}
+    for field in STATUS_FIELDS:
+        out[field] = {**{code: status_name(code, language) for code in STATUSES_OF_RESIDENCE}, **out.get(field, {})}
+    return out
+
+
 def translated() -> dict[str, str]:
     """All data words in the request's language, looked up once per page instead of once per row."""
     from flask_babel import gettext

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from review import casework, handover
@@ -17,7 +18,7 @@ from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
 
-from .labels import translated
+from .labels import choice_labels, translated
 from .web_auth import client_ip, login_required, runtime
 
 bp = Blueprint("cases", __name__)
@@ -149,7 +150,7 @@ def case(application_id):
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
     return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
                            offices=OFFICES, bureau_offices=offices_of(row.bureau),
-                           data_labels=translated(),
+                           data_labels=translated(), choices=choice_labels(str(get_locale() or "ja")),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 
