@@ -19,6 +19,17 @@ def test_round_trip_keeps_every_envelope_field():
     assert back.correlation_id == "a-1" and back.version == 1 and back.source == "intake"
 
 
+def test_a_parsed_events_data_is_the_schemas_load_once_and_a_fresh_copy_each_time():
+    event = new_event("application.closed", {"application_id": "x-1", "applicant_id": "a-1", "reason": "withdrawn",
+                                             "closed_at": "2026-11-26T03:00:00+00:00"},
+                      source="review", correlation_id="x-1")
+    back = parse_message(event.to_json())
+    first = back.data
+    assert first == event.data and first["closed_at"].year == 2026  # loaded into Python types
+    first["reason"] = "changed by a handler"
+    assert back.data["reason"] == "withdrawn"  # one handler's change does not leak into the next's
+
+
 @pytest.mark.parametrize("mutate, reason", [
     (lambda d: d.update(extra=1), "invalid_envelope"),
     (lambda d: d["payload"].update(individual_number="123456789012"), "invalid_payload"),

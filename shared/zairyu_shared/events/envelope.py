@@ -50,10 +50,15 @@ class Envelope:
     correlation_id: str
     causation_id: str | None
     payload: dict = field(default_factory=dict)
+    # The payload as its schema loaded it when the message was parsed (parse_message validates by
+    # loading): handlers asking for ``data`` get a copy instead of a second load.
+    loaded: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def data(self) -> dict:
         """The payload loaded into Python types (dates, decimals) by its schema."""
+        if self.loaded is not None:
+            return dict(self.loaded)
         from .registry import spec_for  # late: the registry imports this module
 
         return spec_for(self.type, self.version).validator().load(self.payload)
@@ -145,7 +150,7 @@ def parse_message(body: bytes | str | dict) -> Envelope:
     except KeyError as exc:
         raise ContractError("unknown_event", str(exc.args[0])) from exc
     try:
-        spec.validator().load(env["payload"])
+        loaded = spec.validator().load(env["payload"])
     except ValidationError as exc:
         raise ContractError("invalid_payload", {env["type"]: exc.messages}) from exc
     return Envelope(
@@ -157,4 +162,5 @@ def parse_message(body: bytes | str | dict) -> Envelope:
         correlation_id=env["correlation_id"],
         causation_id=str(env["causation_id"]) if env["causation_id"] else None,
         payload=env["payload"],
+        loaded=loaded,
     )
