@@ -69,17 +69,30 @@ def application_info(session: Session, application_id: str | None) -> Applicatio
 
 
 # -- notices ---------------------------------------------------------------------------------
-def insert_notice(session: Session, **values) -> bool:
-    """False when this event already produced the notice on this channel for this recipient."""
+def insert_notices(session: Session, rows: list[dict]) -> set[str]:
+    """Insert an event's notices (one per channel) in one statement; return the ids inserted. A notice
+    this event already produced on that channel for that recipient is skipped (a redelivery)."""
+    if not rows:
+        return set()
     at = now()
-    values.setdefault("id", str(uuid.uuid4()))
-    values.setdefault("created_at", at)
-    values.setdefault("updated_at", at)
-    values.setdefault("next_attempt_at", at)
-    stmt = (_insert(session)(notices).values(**values)
-            .on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
-            .returning(notices.c.id))
-    return session.execute(stmt).first() is not None
+    columns = ("id", "created_at", "updated_at", "next_attempt_at", "state", "last_error", "address", "sent_at")
+    full = [{**dict.fromkeys(columns), "created_at": at, "updated_at": at, "next_attempt_at": at,
+             "id": str(uuid.uuid4()), **row} for row in rows]
+    return {r.id for r in session.execute(_insert_notices_statement(session), full)}
+
+
+_STATEMENTS: dict = {}
+
+
+def _insert_notices_statement(session: Session):
+    # Built once: assembling an upsert per notice cost more than running it.
+    dialect = session.get_bind().dialect.name
+    stmt = _STATEMENTS.get(dialect)
+    if stmt is None:
+        stmt = _STATEMENTS[dialect] = (_insert(session)(notices)
+                                       .on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
+                                       .returning(notices.c.id))
+    return stmt
 
 
 @dataclass(frozen=True)

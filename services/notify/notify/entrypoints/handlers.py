@@ -74,23 +74,26 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
         context = p.context
     rendered = catalogue(runtime).render(p.notice_type, language, context, name=name, portal_url=settings.portal_url,
                                          audience=p.audience)
-    counts = []
+    rows = []
     for channel in p.channels:
-        values = dict(event_id=event.id, event_type=event.type, notice_type=p.notice_type, channel=channel,
-                      recipient=recipient, applicant_id=data["applicant_id"], application_id=data.get("application_id"),
-                      language=rendered.language, subject=rendered.subject, body_text=rendered.text,
-                      body_html=rendered.html)
+        values = dict(id=store.new_id(), event_id=event.id, event_type=event.type, notice_type=p.notice_type,
+                      channel=channel, recipient=recipient, applicant_id=data["applicant_id"],
+                      application_id=data.get("application_id"), language=rendered.language,
+                      subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
         if channel == EMAIL:
             values.update(state=state, last_error=error, address=address)
         else:
             values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
-        notice_id = store.new_id()
-        if not store.insert_notice(session, id=notice_id, **values):
+        rows.append(values)
+    inserted = store.insert_notices(session, rows)
+    counts = []
+    for values in rows:
+        if values["id"] not in inserted:
             continue
-        counts.append((p.notice_type, rendered.language, channel, values["state"]))
-        if channel == INBOX:
+        counts.append((p.notice_type, rendered.language, values["channel"], values["state"]))
+        if values["channel"] == INBOX:
             runtime.stage(session, new_event("notice.created", {
-                "notice_id": notice_id, "applicant_id": data["applicant_id"],
+                "notice_id": values["id"], "applicant_id": data["applicant_id"],
                 "application_id": data.get("application_id"), "notice_type": p.notice_type,
                 "language": rendered.language if rendered.language in LANGUAGES else "ja",
                 "subject": rendered.subject, "body_text": rendered.text, "created_at": values["sent_at"],
