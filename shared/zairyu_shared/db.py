@@ -35,6 +35,22 @@ def make_engine(url: str, **kw) -> Engine:
     return sa.create_engine(url, **kw)
 
 
+_STATEMENTS: dict = {}
+
+
+def statement_once(key, build):
+    """The statement ``build()`` makes, built once per ``key`` (its table and dialect) and reused.
+
+    For hot statements: SQLAlchemy memoizes a statement object's cache key, so a reused one skips
+    being assembled and keyed on every call (which cost more than executing it). Vary the values
+    through execute's parameters, never by building a new statement.
+    """
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import metrics
+from .db import statement_once
 from .events import Envelope
 from .events.registry import spec_for
 
@@ -65,23 +66,18 @@ def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
 
 
 _STAGE_COLUMNS = ("event_id", "event_type", "exchange", "correlation_id", "body", "created_at")
-_STAGE_STATEMENTS: dict = {}
 
 
 def _stage_statement(outbox: sa.Table, dialect: str):
-    """The staging INSERT, built once per outbox table: a statement built per event cost more to
-    assemble and cache-key than to execute."""
-    stmt = _STAGE_STATEMENTS.get((outbox, dialect))
-    if stmt is None:
-        if dialect == "postgresql":
-            # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
-            # only if) the transaction commits, at no extra round trip; no relay needs to poll.
-            row = sa.select(*[sa.bindparam(c, type_=outbox.c[c].type) for c in _STAGE_COLUMNS])
-            stmt = outbox.insert().from_select(list(_STAGE_COLUMNS), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
-        else:
-            stmt = outbox.insert()
-        _STAGE_STATEMENTS[(outbox, dialect)] = stmt
-    return stmt
+    def build():
+        if dialect != "postgresql":
+            return outbox.insert()
+        # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
+        # only if) the transaction commits, at no extra round trip; no relay needs to poll.
+        row = sa.select(*[sa.bindparam(c, type_=outbox.c[c].type) for c in _STAGE_COLUMNS])
+        return outbox.insert().from_select(list(_STAGE_COLUMNS), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+
+    return statement_once(("outbox", outbox, dialect), build)
 
 
 class OutboxRelay:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from notify.domain import delivery
+from zairyu_shared.db import statement_once
 from notify.domain.notices import ApplicationInfo
 
 from .tables import applicants, applications, notices
@@ -81,18 +82,10 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
     return {r.id for r in session.execute(_insert_notices_statement(session), full)}
 
 
-_STATEMENTS: dict = {}
-
-
 def _insert_notices_statement(session: Session):
-    # Built once: assembling an upsert per notice cost more than running it.
-    dialect = session.get_bind().dialect.name
-    stmt = _STATEMENTS.get(dialect)
-    if stmt is None:
-        stmt = _STATEMENTS[dialect] = (_insert(session)(notices)
-                                       .on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
-                                       .returning(notices.c.id))
-    return stmt
+    return statement_once(("notices", session.get_bind().dialect.name), lambda: (
+        _insert(session)(notices).on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
+        .returning(notices.c.id)))
 
 
 @dataclass(frozen=True)
