@@ -22,6 +22,10 @@ from notify.domain import delivery
 
 log = logging.getLogger(__name__)
 
+# The backlog gauges are counted at most this often: a round per mail (a quiet relay, a steady trickle)
+# would otherwise count the whole queue once per mail.
+BACKLOG_OBSERVE_SECONDS = 1.0
+
 
 class Sender:
     def __init__(self, runtime, mailer=None, clock=time.monotonic, bucket=None):
@@ -34,6 +38,7 @@ class Sender:
         self.bucket = bucket or SharedBucket(delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock()))
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)
         self._wake = threading.Event()
+        self._observed_at = float("-inf")
 
     def wake(self) -> None:
         self._wake.set()
@@ -66,7 +71,8 @@ class Sender:
             if wait > 0 and stop is None:
                 time.sleep(wait)
             self._deliver(claim)
-        self.observe_backlog()
+        if self.clock() - self._observed_at >= BACKLOG_OBSERVE_SECONDS:
+            self.observe_backlog()
         return len(claims)
 
     def _deliver(self, claim: store.Claimed) -> None:
@@ -119,6 +125,7 @@ class Sender:
                 delay = min(delay * 2, 5.0)
 
     def observe_backlog(self) -> None:
+        self._observed_at = self.clock()
         queued, retrying = store.backlog(self.runtime.engine)
         metrics.QUEUED_BACKLOG.set(queued)
         metrics.RETRY_BACKLOG.set(retrying)
