@@ -109,22 +109,13 @@ class OutboxRelay:
         """Publish one batch; return how many rows were marked sent."""
         o = self.outbox
         with self.session_factory() as session, session.begin():
-            query = (
-                sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
-                .where(o.c.sent_at.is_(None))
-                .order_by(o.c.seq)
-                .limit(self.batch_size)
-            )
-            if self._dialect == "postgresql":
-                # Several relay replicas may run; each takes rows no other holds.
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
+            rows = session.execute(self._unsent_query()).all()
             if not rows:
                 return 0
             confirmed, failed = self.publisher.publish_batch(rows)
             now = datetime.now(timezone.utc)
             if confirmed:
-                session.execute(o.update().where(o.c.event_id.in_(list(confirmed))).values(sent_at=now))
+                session.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
             for event_id, reason in failed.items():
                 session.execute(
                     o.update().where(o.c.event_id == event_id)
@@ -136,6 +127,21 @@ class OutboxRelay:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
         self.last_failures = len(failed)
         return len(confirmed)
+
+    def _unsent_query(self):
+        def build():
+            o = self.outbox
+            query = (sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
+                     .where(o.c.sent_at.is_(None)).order_by(o.c.seq).limit(self.batch_size))
+            # Several relay replicas may run; each takes rows no other holds.
+            return query.with_for_update(skip_locked=True) if self._dialect == "postgresql" else query
+
+        return statement_once(("relay", self.outbox, self._dialect, self.batch_size), build)
+
+    def _mark_sent(self):
+        o = self.outbox
+        return statement_once(("relay-sent", o), lambda: o.update().where(
+            o.c.event_id.in_(sa.bindparam("ids", expanding=True))).values(sent_at=sa.bindparam("sent_now")))
 
     def observe_backlog(self) -> tuple[int, float]:
         o = self.outbox
