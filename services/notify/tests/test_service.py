@@ -297,6 +297,19 @@ class FakeClock:
         return False
 
 
+def test_claims_given_back_at_shutdown_are_not_counted_as_attempts(make_rt, smtp):
+    """Stopping while the rate limit holds mails back releases their claims: queued again, no attempt spent."""
+    rt = make_rt(send_rate=0.01, send_burst=1)
+    deliver(rt, samples.registered())
+    deliver(rt, *[samples.received(application=f"s-{i}", receipt=f"TKY-2026-{i:06d}") for i in range(3)])
+    stop = threading.Event()
+    stop.set()  # already stopping: the first mail goes (the burst), the rest are handed back
+    assert Sender(rt).send_due(stop) == 1
+    mails = rows(rt, channel="email")
+    assert sorted((r.state, r.attempts) for r in mails) == [("queued", 0), ("queued", 0), ("sent", 1)]
+    assert all(r.claim_token is None for r in mails) and len(smtp.inbox.messages) == 1
+
+
 def test_the_sender_keeps_to_the_rate_limit(make_rt, smtp):
     rt = make_rt(send_rate=20.0, send_burst=2)
     deliver(rt, samples.registered())

@@ -28,8 +28,12 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
 
 
 # -- directory -------------------------------------------------------------------------------
@@ -39,10 +43,14 @@ def remember_applicant(session: Session, applicant_id: str, *, email: str, langu
     values = {"applicant_id": applicant_id, "email": email, "language": language, "updated_at": at}
     if display_name is not None:
         values["display_name"] = display_name
-    stmt = _insert(session)(applicants).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k != "applicant_id"}
-    session.execute(stmt.on_conflict_do_update(index_elements=["applicant_id"], set_=update,
-                                               where=applicants.c.updated_at <= stmt.excluded.updated_at))
+
+    def build():
+        stmt = _insert(session)(applicants)
+        return stmt.on_conflict_do_update(index_elements=["applicant_id"],
+                                          set_={k: stmt.excluded[k] for k in values if k != "applicant_id"},
+                                          where=applicants.c.updated_at <= stmt.excluded.updated_at)
+
+    session.execute(statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values)
 
 
 def applicant(session: Session, applicant_id: str):
@@ -51,12 +59,16 @@ def applicant(session: Session, applicant_id: str):
 
 def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> None:
     fields = {k: v for k, v in fields.items() if v is not None}
-    stmt = _insert(session)(applications).values(application_id=application_id, applicant_id=applicant_id, **fields)
-    if fields:
-        stmt = stmt.on_conflict_do_update(index_elements=["application_id"], set_={k: stmt.excluded[k] for k in fields})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["application_id"])
-    session.execute(stmt)
+
+    def build():
+        stmt = _insert(session)(applications)
+        if fields:
+            return stmt.on_conflict_do_update(index_elements=["application_id"],
+                                              set_={k: stmt.excluded[k] for k in fields})
+        return stmt.on_conflict_do_nothing(index_elements=["application_id"])
+
+    session.execute(statement_once(("notify.application", _dialect(session), tuple(fields)), build),
+                    {"application_id": application_id, "applicant_id": applicant_id, **fields})
 
 
 def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
@@ -83,7 +95,7 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
 
 
 def _insert_notices_statement(session: Session):
-    return statement_once(("notices", session.get_bind().dialect.name), lambda: (
+    return statement_once(("notices", _dialect(session)), lambda: (
         _insert(session)(notices).on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
         .returning(notices.c.id)))
 
@@ -132,14 +144,19 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
                     r.address or r.current_email, r.attempts, r.id in stolen) for r in rows]
 
 
-def _finish(session_factory, claim: Claimed, **values) -> bool:
+def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **values) -> bool:
     """Apply an outcome only if the claim is still ours (a takeover would have changed the token)."""
-    values["updated_at"] = now()
+    values.update(updated_at=now(), claim_token=None)
+
+    def build():
+        stmt = (notices.update().where(notices.c.id == sa.bindparam("claimed_id"),
+                                       notices.c.claim_token == sa.bindparam("claimed_token"),
+                                       notices.c.state == delivery.SENDING).returning(notices.c.id))
+        return stmt.values(attempts=notices.c.attempts - 1) if attempt_back else stmt
+
+    stmt = statement_once(("notify.finish", tuple(values), attempt_back), build)
     with session_factory(info=SENDER_SESSION) as session, session.begin():
-        result = session.execute(notices.update().where(notices.c.id == claim.id,
-                                                        notices.c.claim_token == claim.token,
-                                                        notices.c.state == delivery.SENDING)
-                                 .values(claim_token=None, **values).returning(notices.c.id))
+        result = session.execute(stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token})
         return result.first() is not None
 
 
@@ -154,7 +171,7 @@ def record_failure(session_factory, claim: Claimed, after: delivery.AfterFailure
 
 def release(session_factory, claim: Claimed) -> bool:
     """Give an unsent claim back (shutdown): not an attempt."""
-    return _finish(session_factory, claim, state=delivery.QUEUED, attempts=notices.c.attempts - 1)
+    return _finish(session_factory, claim, state=delivery.QUEUED, attempt_back=True)
 
 
 def backlog(engine) -> tuple[int, int]:
