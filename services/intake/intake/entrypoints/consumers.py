@@ -14,6 +14,7 @@ from intake.adapters.tables import applications, document_requests, notices, tim
 from intake.application.common import now
 from intake.domain import timeline
 from zairyu_shared.bus import Handler
+from zairyu_shared.db import statement_once
 
 
 class UnknownApplication(LookupError):
@@ -21,18 +22,23 @@ class UnknownApplication(LookupError):
 
 
 def _application(session, data: dict):
-    app = session.execute(sa.select(applications).where(applications.c.id == data["application_id"])).first()
+    # Only what a timeline step needs: the whole row would decrypt the signed content for every event.
+    app = session.execute(statement_once(("intake.application_for_event",), lambda: sa.select(
+        applications.c.id, applications.c.applicant_id, applications.c.status,
+    ).where(applications.c.id == sa.bindparam("application_id"))), {"application_id": data["application_id"]}).first()
     if app is None or app.applicant_id != data["applicant_id"]:
         raise UnknownApplication(f"application {data['application_id']} is not known to intake")
     return app
 
 
 def _record(session, event, app, kind: str, target: str | None, detail: dict, **values) -> None:
-    session.execute(timeline_entries.insert().values(
+    session.execute(statement_once(("intake.timeline_entry",), timeline_entries.insert), dict(
         application_id=app.id, applicant_id=app.applicant_id, kind=kind, occurred_at=event.occurred_at,
         detail=json.dumps(detail, ensure_ascii=False, default=str), event_id=event.id))
-    status = timeline.advance(app.status, target)
-    session.execute(applications.update().where(applications.c.id == app.id).values(status=status, updated_at=now(), **values))
+    values.update(status=timeline.advance(app.status, target), updated_at=now())
+    update = statement_once(("intake.application_step", tuple(values)), lambda: applications.update().where(
+        applications.c.id == sa.bindparam("step_application_id")))
+    session.execute(update, {**values, "step_application_id": app.id})
 
 
 def on_application_event(runtime, session, event) -> None:
