@@ -22,6 +22,7 @@ from review.domain import case as machine
 from review.domain import fees, form as form_rules
 from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
+from zairyu_shared.db import statement_once
 from zairyu_shared.events import new_event
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -62,7 +63,7 @@ def review_event(event_type: str, payload: dict, application_id: str, causation_
 
 
 def record_history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
-    session.execute(case_history.insert().values(
+    session.execute(statement_once(("review.history_insert",), case_history.insert), dict(
         application_id=application_id, at=at or now(), kind=kind, actor=actor, from_status=from_status,
         to_status=to_status, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
 

@@ -18,16 +18,19 @@ from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
 from review.domain.receipt import receipt_number
+from zairyu_shared.db import statement_once
 
 
 def next_receipt_number(session, bureau: str, at: datetime) -> str:
     year = at.astimezone(JST).year
-    serial = session.execute(
-        receipt_serials.update().where(receipt_serials.c.bureau == bureau, receipt_serials.c.year == year)
-        .values(last_serial=receipt_serials.c.last_serial + 1).returning(receipt_serials.c.last_serial)).scalar()
+    s = receipt_serials
+    serial = session.execute(statement_once(("review.next_serial",), lambda: s.update().where(
+        s.c.bureau == sa.bindparam("serial_bureau"), s.c.year == sa.bindparam("serial_year"),
+    ).values(last_serial=s.c.last_serial + 1).returning(s.c.last_serial)),
+        {"serial_bureau": bureau, "serial_year": year}).scalar()
     if serial is None:
         serial = 1
-        session.execute(receipt_serials.insert().values(bureau=bureau, year=year, last_serial=1))
+        session.execute(s.insert().values(bureau=bureau, year=year, last_serial=1))
     return receipt_number(bureau, year, serial)
 
 
@@ -35,15 +38,15 @@ def receive(runtime, session, event) -> str | None:
     """signature.verified: a received case in its bureau's queue, with an official receipt number."""
     data = event.payload
     sub = data["submission"]
-    if session.execute(sa.select(cases.c.receipt_number)
-                       .where(cases.c.application_id == data["application_id"])).first():
+    if session.execute(statement_once(("review.case_exists",), lambda: sa.select(cases.c.receipt_number).where(
+            cases.c.application_id == sa.bindparam("application_id"))), {"application_id": data["application_id"]}).first():
         return None  # already a case (a replay under a new event id)
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
     number = next_receipt_number(session, sub["bureau"], at)
     # The office covering the applicant's address (a COE: the inviting organisation's), else the bureau.
     office = offices.route(sub["bureau"], form_rules.routing_address(content, sub["procedure"]))
-    session.execute(cases.insert().values(
+    session.execute(statement_once(("review.case_insert",), cases.insert), dict(
         application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
         bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
         status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from review.domain.audit_chain import GENESIS, check, entry_hash
+from zairyu_shared.db import statement_once
 
 from .tables import audit_log
 
@@ -18,8 +19,8 @@ def append(session, actor: str, action: str, *, bureau: str | None = None, appli
     """Append one entry in the caller's transaction (so the action and its record commit together)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    last = session.execute(sa.select(audit_log.c.seq, audit_log.c.hash)
-                           .order_by(audit_log.c.seq.desc()).limit(1)).first()
+    last = session.execute(statement_once(("review.audit_last",), lambda: sa.select(
+        audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))).first()
     entry = {
         "seq": (last.seq + 1) if last else 1,
         "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
@@ -29,7 +30,7 @@ def append(session, actor: str, action: str, *, bureau: str | None = None, appli
     }
     entry["prev_hash"] = last.hash if last else GENESIS
     entry["hash"] = entry_hash(entry["prev_hash"], entry)
-    session.execute(audit_log.insert().values(**entry))
+    session.execute(statement_once(("review.audit_insert",), audit_log.insert), entry)
     return entry
 
 
