@@ -24,6 +24,7 @@ from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason, Verdict
 from zairyu_shared.bus import Handler
+from zairyu_shared.db import statement_once
 from zairyu_shared.events import new_event
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def on_application_submitted(runtime, session, event) -> None:
     evidence = verdict_report.evidence(verdict)
     holder = evidence.pop("holder", None)
     application_id, applicant_id = data["application_id"], data["applicant_id"]
-    session.execute(verdicts.insert().values(
+    session.execute(statement_once(("signing.verdict_insert",), verdicts.insert), dict(
         event_id=event.id, application_id=application_id, applicant_id=applicant_id,
         verdict="verified" if verdict.valid else "rejected",
         reason=verdict.reason.value if verdict.reason else None,
