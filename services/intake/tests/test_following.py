@@ -84,6 +84,7 @@ def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client,
     assert status_of(rt, app_id) == "card_dispatched"  # still out of the applicant's hands
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "Card returned undelivered" in page and "Your card is waiting for you at the bureau counter" in page
+    assert "It came back from the post: come with your passport" in page
     assert "窓口でお預かりしています" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
     card(rt, "card.collected", app_id, applicant_id, card_number="XY98765432ZW")
     wait_until(lambda: status_of(rt, app_id) == "card_collected", message="collected")
