@@ -105,7 +105,9 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
 @signing_requests.completion("submit")
 def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
-    draft = session.execute(sa.select(drafts).where(drafts.c.id == row.subject_id)).first()
+    # The draft's id and whether it went already: its encrypted form data is in the signed content.
+    draft = session.execute(sa.select(drafts.c.id, drafts.c.submitted_application_id)
+                            .where(drafts.c.id == row.subject_id)).first()
     if draft.submitted_application_id:  # another code for the same draft was signed first
         app = get_any(session, draft.submitted_application_id)
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
