@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from intake.adapters.tables import signing_requests as t
 from intake.domain import canonical
+from zairyu_shared.db import statement_once
 
 from .common import aware, now, signing_code
 
@@ -76,7 +77,8 @@ def for_signer(session, code: str) -> dict:
 
 def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
     """Accept a signature for ``code`` and complete its purpose (once)."""
-    row = session.execute(sa.select(t).where(t.c.code == code).with_for_update()).first()
+    row = session.execute(statement_once(("intake.signing_request_locked",), lambda: sa.select(t).where(
+        t.c.code == sa.bindparam("code")).with_for_update()), {"code": code}).first()
     if row is None:
         raise SigningRequestError("signing.unknown_code", 404)
     if row.status in ("done", "failed"):
@@ -87,9 +89,10 @@ def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
         raise SigningRequestError("signing.bad_signature")
     result = COMPLETIONS[row.purpose](runtime, session, row, signature_der)
     status = "done" if result.get("ok") else "failed"
-    session.execute(t.update().where(t.c.code == code).values(
-        status=status, signature_cms=base64.b64encode(signature_der).decode(),
-        result=json.dumps(result, ensure_ascii=False)))
+    session.execute(statement_once(("intake.signing_request_done",), lambda: t.update().where(
+        t.c.code == sa.bindparam("done_code"))), {"done_code": code, "status": status,
+                                                 "signature_cms": base64.b64encode(signature_der).decode(),
+                                                 "result": json.dumps(result, ensure_ascii=False)})
     return result
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event as sa_event
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
 from intake.domain import bureaus, canonical, fees, filers, form, numbers, procedures, statuses
+from zairyu_shared.db import statement_once
 from zairyu_shared.events import new_event
 
 from . import accounts, drafting, signing_requests
@@ -120,16 +121,18 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     form_values = doc["form"]
     status_code = form_values.get("current_status") or form_values.get("desired_status")
     fee = doc["fee_yen"]
-    session.execute(applications.insert().values(
+    session.execute(statement_once(("intake.application_insert",), applications.insert), dict(
         id=application_id, applicant_id=person.id, idempotency_key=extra["idempotency_key"],
         provisional_number=provisional, procedure=doc["procedure"], bundled=",".join(doc["bundled"]), status="submitted",
         bureau=doc["bureau"], language=person.language, fee_yen=fee, form=json.dumps(form_values, ensure_ascii=False),
         signed_content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content),
         signature_cms=base64.b64encode(cms_der).decode(), submitted_at=submitted_at, updated_at=submitted_at,
     ))
-    session.execute(drafts.update().where(drafts.c.id == draft.id).values(submitted_application_id=application_id))
-    session.execute(attachments.update().where(attachments.c.draft_id == draft.id).values(application_id=application_id))
-    session.execute(timeline_entries.insert().values(
+    session.execute(statement_once(("intake.draft_submitted",), lambda: drafts.update().where(
+        drafts.c.id == sa.bindparam("draft_key"))), {"draft_key": draft.id, "submitted_application_id": application_id})
+    session.execute(statement_once(("intake.attachments_submitted",), lambda: attachments.update().where(
+        attachments.c.draft_id == sa.bindparam("draft_key"))), {"draft_key": draft.id, "application_id": application_id})
+    session.execute(statement_once(("intake.timeline_entry",), timeline_entries.insert), dict(
         application_id=application_id, applicant_id=person.id, kind="submitted", occurred_at=submitted_at,
         detail=json.dumps({"provisional_number": provisional})))
     status = statuses.get(status_code)
