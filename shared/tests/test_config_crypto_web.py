@@ -98,3 +98,23 @@ def test_machine_paths_get_json_errors_and_hostile_json_is_a_clean_400():
     assert r.status_code == 413 and r.is_json
     assert client.get("/api/v1/nothing").json["error"] == "not_found"
     assert not client.get("/nothing").is_json  # people get an HTML page
+
+
+def test_after_commit_runs_only_for_the_outermost_commit_and_never_after_a_rollback(tmp_path):
+    from zairyu_shared.db import after_commit, make_engine, make_session_factory
+
+    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'a.db'}"))
+    ran = []
+    with factory() as session:
+        with session.begin():
+            after_commit(session, lambda: ran.append("first"))
+            with session.begin_nested():  # a savepoint's release is not the commit
+                after_commit(session, lambda: ran.append("inner"))
+            assert ran == []
+        assert ran == ["first", "inner"]
+        with pytest.raises(RuntimeError), session.begin():
+            after_commit(session, lambda: ran.append("rolled back"))
+            raise RuntimeError("the handler failed")
+        with session.begin():
+            pass
+    assert ran == ["first", "inner"]  # the rolled-back callback neither ran nor leaked into the next commit

@@ -7,7 +7,7 @@ into that metadata so they live, and commit, with the service's state.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -33,6 +33,30 @@ def make_engine(url: str, **kw) -> Engine:
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 10)
     return sa.create_engine(url, **kw)
+
+
+AFTER_COMMIT = "zairyu_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the session's outermost transaction commits, never if it rolls back:
+    counters and signals move only for what is durable (a rolled-back attempt is retried and would
+    count twice)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint's release: the outer transaction may still roll back
+        return
+    for callback in session.info.pop(AFTER_COMMIT, []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(AFTER_COMMIT, None)
 
 
 _STATEMENTS: dict = {}

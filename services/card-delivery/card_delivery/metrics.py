@@ -5,8 +5,9 @@ replica reports the same whole-database figure, so aggregate them with max, not 
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
+
+from zairyu_shared.db import after_commit
 
 from .adapters import repository
 from .domain.case import State
@@ -30,22 +31,6 @@ def refresh(session, now) -> dict[str, dict[str, int]]:
 
 
 def count_transition_on_commit(session, to_state: State) -> None:
-    """Counted once the outermost transaction commits, so a rolled-back transition is never counted
-    (a savepoint's release also fires after_commit: those are skipped)."""
-    if not session.info.get("card_transition_listeners"):
-        session.info["card_transition_listeners"] = True
-        sa.event.listen(session, "after_commit", _flush)
-        sa.event.listen(session, "after_rollback", _discard)
-    session.info.setdefault("card_transitions", []).append(to_state.value)
+    """Counted once the outermost transaction commits, so a rolled-back transition is never counted."""
+    after_commit(session, lambda: TRANSITIONS.labels(to_state.value).inc())
 
-
-def _flush(session) -> None:
-    if session.in_nested_transaction():
-        return
-    for state in session.info.pop("card_transitions", []):
-        TRANSITIONS.labels(state).inc()
-
-
-def _discard(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop("card_transitions", None)

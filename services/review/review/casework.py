@@ -12,8 +12,6 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from review import metrics
 from review.adapters import audit
@@ -22,23 +20,11 @@ from review.domain import case as machine
 from review.domain import fees, form as form_rules
 from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
-from zairyu_shared.db import statement_once
+from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 
 JST = ZoneInfo("Asia/Tokyo")
 CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
-
-
-# Counters move only for what committed: callbacks queued in session.info run after the commit.
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    for callback in session.info.pop("after_commit", []):
-        callback()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop("after_commit", None)
 
 
 def get_row(session, table, key):
@@ -245,7 +231,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
     def count():
         metrics.DECISIONS.labels(row.bureau, row.procedure, proposal.outcome).inc()
         metrics.PROCESSING_DAYS.labels(row.bureau, row.procedure).observe(days)
-    session.info.setdefault("after_commit", []).append(count)
+    after_commit(session, count)
     return new.value
 
 

@@ -18,7 +18,7 @@ from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
 from review.domain.receipt import receipt_number
-from zairyu_shared.db import statement_once
+from zairyu_shared.db import after_commit, statement_once
 
 
 def next_receipt_number(session, bureau: str, at: datetime) -> str:
@@ -65,8 +65,7 @@ def receive(runtime, session, event) -> str | None:
         "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
         "bureau": sub["bureau"], "office": office, "procedure": sub["procedure"], "received_at": at},
         data["application_id"], event.id))
-    session.info.setdefault("after_commit", []).append(
-        lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
+    after_commit(session, lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
     return number
 
 

@@ -9,12 +9,11 @@ import base64
 import json
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
 from intake.domain import bureaus, canonical, fees, filers, form, numbers, procedures, statuses
-from zairyu_shared.db import statement_once
+from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 
 from . import accounts, drafting, signing_requests
@@ -151,8 +150,7 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         **_filer_payload(doc),
     }, source="intake", correlation_id=application_id))
     # Counted once the submission is durable, not when the transaction merely staged it.
-    sa_event.listen(session, "after_commit", lambda _s: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc(),
-                    once=True)
+    after_commit(session, lambda: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc())
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event as sa_event
-
 from notify.adapters import metrics, store
 from notify.adapters.catalogue import Catalogue
 from notify.domain import delivery
 from notify.domain.notices import CONSUMED_EVENTS, EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.bus import Handler
+from zairyu_shared.db import after_commit
 from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
@@ -53,7 +52,7 @@ def on_event(runtime, session, event) -> None:
     for p in planned:
         counts.extend(_create(runtime, session, event, data, p, person))
     # Count only what committed.
-    sa_event.listen(session, "after_commit", lambda _s: [metrics.NOTICES.labels(*c).inc() for c in counts], once=True)
+    after_commit(session, lambda: [metrics.NOTICES.labels(*c).inc() for c in counts])
 
 
 def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:

@@ -15,8 +15,6 @@ import hmac
 import json
 import logging
 
-from sqlalchemy import event as sa_event
-
 from signing.adapters import service_metrics
 from signing.adapters.tables import verdicts
 from signing.adapters.verifier_factory import VerificationService, verification_for
@@ -24,7 +22,7 @@ from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason, Verdict
 from zairyu_shared.bus import Handler
-from zairyu_shared.db import statement_once
+from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 
 log = logging.getLogger(__name__)
@@ -85,8 +83,7 @@ def on_application_submitted(runtime, session, event) -> None:
     log.info("signature %s", "verified" if verdict.valid else "rejected",
              extra={"application_id": application_id, "reason": verdict.reason.value if verdict.reason else None})
     # Count only what commits: a rolled-back attempt is retried and would count twice.
-    sa_event.listen(session, "after_commit",
-                    lambda _s: _after_commit(service, verdict), once=True)
+    after_commit(session, lambda: _after_commit(service, verdict))
 
 
 def _after_commit(service: VerificationService, verdict: Verdict) -> None:
