@@ -81,25 +81,41 @@ def _vpcd_readers() -> list[str]:
         return []
 
 
-def _pcscd_running() -> bool:
-    if not PCSCD_SOCKET.exists():
-        return False
-    result = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True)
-    return result.returncode == 0
+def _pcscd_pids() -> list[int]:
+    result = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True)
+    return [int(p) for p in result.stdout.split()]
+
+
+def _wait_until(condition, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def ensure_pcscd(timeout: float = 20.0) -> None:
-    """Make sure a pcscd with vpcd's readers is up (start a private one only if none runs)."""
-    if not _pcscd_running():
-        log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
-        # Detached and self-terminating: other sessions may come to rely on it.
-        subprocess.Popen(["pcscd", "--foreground", "--auto-exit"], stdout=log, stderr=log,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+    """Make sure a pcscd with vpcd's readers is up (start a private one only if none runs).
+
+    A private pcscd quitting by itself (``--auto-exit``) removes its socket before its vpcd lets go of
+    the card ports: a pcscd started in that window comes up without a reader ("Address already in use"
+    in its log). So wait for a socketless pcscd to be gone before starting one, and if the one we
+    started still shows no reader, stop it and start again.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _vpcd_readers():
+        started = None
+        if not PCSCD_SOCKET.exists():
+            _wait_until(lambda: not _pcscd_pids(), deadline)  # one on its way out
+            log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
+            # Detached and self-terminating: other sessions may come to rely on it.
+            started = subprocess.Popen(["pcscd", "--foreground", "--auto-exit"], stdout=log, stderr=log,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        if _wait_until(lambda: bool(_vpcd_readers()), min(deadline, time.monotonic() + 5.0)):
             return
-        time.sleep(0.05)
+        if started is not None and started.poll() is None:
+            started.terminate()  # ours, and readerless: let the port go and try again
+            started.wait(10)
     raise PcscUnavailable("pcscd is running but shows no 'Virtual PCD' reader (is vpcd configured in "
                           "/etc/reader.conf.d?)")
 
