@@ -88,9 +88,10 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
     if not rows:
         return set()
     at = now()
-    columns = ("id", "created_at", "updated_at", "next_attempt_at", "state", "last_error", "address", "sent_at")
-    full = [{**dict.fromkeys(columns), "created_at": at, "updated_at": at, "next_attempt_at": at,
-             "id": str(uuid.uuid4()), **row} for row in rows]
+    # One statement for all rows: every row names the same columns (the caller gives each its id).
+    defaults = {"state": None, "last_error": None, "address": None, "sent_at": None,
+                "created_at": at, "updated_at": at, "next_attempt_at": at}
+    full = [{**defaults, **row} for row in rows]
     return {r.id for r in session.execute(_insert_notices_statement(session), full)}
 
 

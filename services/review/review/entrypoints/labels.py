@@ -56,16 +56,29 @@ CHOICES["criminal_record"] = CHOICES["applicant_ill"] = CHOICES["yesno"]
 STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
 
 
-def choice_labels(language: str) -> dict[str, dict[str, str]]:
+def page_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "ja")
+
+
+def status_label(code: str | None) -> str:
+    """A status of residence by its official name (English in the English UI), never by code."""
+    from zairyu_shared.events.vocabulary import status_name
+
+    return status_name(code, page_language())
+
+
+def choice_labels() -> dict[str, dict[str, str]]:
     """{field: {signed code: what the officer reads}} in the page's language; statuses of residence by
     their official names (the contract's vocabulary)."""
     from flask_babel import gettext
 
-    from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE, status_name
+    from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 
     out = {field: {code: gettext(label) for code, label in codes.items()} for field, codes in CHOICES.items()}
     for field in STATUS_FIELDS:
-        out[field] = {**{code: status_name(code, language) for code in STATUSES_OF_RESIDENCE}, **out.get(field, {})}
+        out[field] = {**{code: status_label(code) for code in STATUSES_OF_RESIDENCE}, **out.get(field, {})}
     return out
 
 

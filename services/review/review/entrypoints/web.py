@@ -11,9 +11,11 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE, status_name
+from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
+
+from .labels import status_label
 
 LANGUAGES = ("ja", "en")
 
@@ -48,8 +50,7 @@ def create_app(runtime=None):
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["fromjson"] = json.loads
-    # Statuses of residence by their official names (English in the English UI), never by code.
-    app.jinja_env.filters["status_name"] = lambda code: status_name(code, str(get_locale() or "ja"))
+    app.jinja_env.filters["status_name"] = status_label
     app.jinja_env.globals["statuses_of_residence"] = list(STATUSES_OF_RESIDENCE)
     csrf = CSRFProtect(app)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from review import casework, handover
@@ -150,7 +149,7 @@ def case(application_id):
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
     return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
                            offices=OFFICES, bureau_offices=offices_of(row.bureau),
-                           data_labels=translated(), choices=choice_labels(str(get_locale() or "ja")),
+                           data_labels=translated(), choices=choice_labels(),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
                                                     datetime.now(timezone.utc).date()))
 
