@@ -167,6 +167,25 @@ def test_inbox_receives_notices(client, rt, submitted):
     assert "We received it." in client.get(f"/inbox/{notice_id}").data.decode()
 
 
+def test_a_notice_published_again_under_a_new_event_id_is_kept_once(client, rt, submitted):
+    # notify re-stages a notice it already published (e.g. replayed as a new event): the inbox is
+    # keyed on the notice, so the second one neither fails (and dead-letters) nor shows twice.
+    from intake.entrypoints.consumers import on_notice_created
+    from zairyu_shared.db import transaction
+    from zairyu_shared.events import new_event
+
+    applicant_id, app_id, _ = submitted
+    payload = {"notice_id": "n-repeated", "applicant_id": applicant_id, "application_id": app_id,
+               "notice_type": "application_received", "language": "en", "subject": "Only once, please",
+               "body_text": "We received it.", "created_at": "2026-11-26T00:00:00+00:00"}
+    for _ in range(2):
+        event = new_event("notice.created", payload, source="notify", correlation_id=app_id)
+        with transaction(rt.session_factory) as session:
+            on_notice_created(rt, session, event)
+    assert client.get("/inbox").data.decode().count("Only once, please") == 1
+    assert "We received it." in client.get("/inbox/n-repeated").data.decode()
+
+
 def test_signed_withdrawal_and_correction(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     code = code_from(client.post(f"/applications/{app_id}/correction", data={"message": "Wrong passport expiry"}))

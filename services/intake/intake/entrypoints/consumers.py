@@ -84,10 +84,11 @@ def on_application_event(runtime, session, event) -> None:
 
 def on_notice_created(runtime, session, event) -> None:
     data = event.data
-    exists = session.execute(sa.select(notices.c.id).where(notices.c.id == data["notice_id"])).first()
+    exists = session.execute(statement_once(("intake.notice_exists",), lambda: sa.select(notices.c.id).where(
+        notices.c.id == sa.bindparam("notice_id"))), {"notice_id": data["notice_id"]}).first()
     if exists:
         return
-    session.execute(notices.insert().values(
+    session.execute(statement_once(("intake.notice_insert",), notices.insert), dict(
         id=data["notice_id"], applicant_id=data["applicant_id"], application_id=data.get("application_id"),
         notice_type=data["notice_type"], subject=data["subject"], body=data["body_text"], created_at=data["created_at"]))
 
