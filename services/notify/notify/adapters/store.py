@@ -54,7 +54,8 @@ def remember_applicant(session: Session, applicant_id: str, *, email: str, langu
 
 
 def applicant(session: Session, applicant_id: str):
-    return session.execute(sa.select(applicants).where(applicants.c.applicant_id == applicant_id)).first()
+    return session.execute(statement_once(("notify.applicant_by_id",), lambda: sa.select(applicants).where(
+        applicants.c.applicant_id == sa.bindparam("applicant_key"))), {"applicant_key": applicant_id}).first()
 
 
 def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> None:
@@ -74,7 +75,8 @@ def remember_application(session: Session, application_id: str, applicant_id: st
 def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
     if not application_id:
         return None
-    row = session.execute(sa.select(applications).where(applications.c.application_id == application_id)).first()
+    row = session.execute(statement_once(("notify.application_by_id",), lambda: sa.select(applications).where(
+        applications.c.application_id == sa.bindparam("application_key"))), {"application_key": application_id}).first()
     if row is None:
         return None
     return ApplicationInfo(row.application_id, row.applicant_id, row.bureau, row.procedure,
