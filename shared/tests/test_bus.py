@@ -262,3 +262,42 @@ def test_an_idle_relay_does_not_spin(runtime):
     runtime.start_background()
     time.sleep(2.0)
     assert len(rounds) <= 8, f"{len(rounds)} relay rounds in 2 s of idleness (the poll allows ~4)"
+
+
+def test_two_replicas_share_the_outbox_and_the_queue_and_apply_each_event_once(runtime, transport):
+    """How the service scales out (Kubernetes runs several consume pods of one service): each
+    replica runs a relay over the same outbox and a consumer on the same queue. Every event is
+    published by exactly one relay (rows are taken FOR UPDATE SKIP LOCKED) and applied once."""
+    if transport != "rabbitmq":
+        pytest.skip("replicas are processes sharing PostgreSQL and RabbitMQ; the embedded run is one process")
+    from spine_service import make_definition
+    from zairyu_shared.runtime import Runtime
+
+    twin = Runtime.from_env(make_definition(runtime.name), environ={}, database_url=runtime.settings.database_url,
+                            amqp_url=runtime.settings.amqp_url, embedded=True, handler_attempts=3)
+    published = metrics.EVENTS_PUBLISHED.labels(runtime.name, "applicant.registered")
+    before = published._value.get()
+    batches = {id(runtime.relay): 0, id(twin.relay): 0}
+    for replica in (runtime, twin):
+        inner, key = replica.relay.relay_once, id(replica.relay)
+
+        def counted(inner=inner, key=key):
+            sent = inner()
+            batches[key] += sent
+            return sent
+
+        replica.relay.relay_once = counted
+        replica.relay.batch_size = 50  # many small rounds, so both relays contend for the rows
+    try:
+        runtime.start_background()
+        twin.start_background()
+        ids = [f"r-{i}" for i in range(600)]
+        for start in range(0, 600, 20):  # commits spread over time, as web workers make them
+            stage(runtime if start % 40 else twin, ids[start:start + 20])
+        wait_until(lambda: len(ledger_rows(runtime)) >= 600, timeout=60, message="600 registrations applied")
+        wait_until(lambda: unsent(runtime) == 0, timeout=30, message="outbox drained")
+        assert sorted(ledger_rows(runtime)) == sorted(ids)  # each once: no loss, no double effect
+        assert published._value.get() - before == 600  # no row was published by both relays
+        assert sum(batches.values()) == 600
+    finally:
+        twin.stop()
