@@ -169,17 +169,24 @@ def _cpu_seconds(pid: int) -> float:
 
 def _cpu_snapshot(cluster, review_engine) -> dict:
     """CPU seconds so far of every service process, of the PostgreSQL backends serving the bench's
-    databases, and of RabbitMQ (its whole VM: other vhosts' traffic counts too)."""
-    import sqlalchemy as sa
-
+    databases, and of RabbitMQ."""
     out = {name: sum(_cpu_seconds(p) for p in proc.pids()) for name, proc in cluster.procs.items()}
     names = [url.rsplit("/", 1)[1].split("?")[0] for url in cluster.databases.values()]
-    with review_engine.connect() as c:
-        pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"), {"n": names}).scalars()
-        out["postgresql-backends"] = sum(_cpu_seconds(p) for p in pids)
-    beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
-    out["rabbitmq"] = sum(_cpu_seconds(int(p)) for p in beam)
+    out.update(infrastructure_cpu(review_engine, names))
     return out
+
+
+def infrastructure_cpu(engine, database_names: list) -> dict:
+    """CPU seconds so far of the PostgreSQL backends serving these databases (asked through
+    ``engine``) and of RabbitMQ (its whole VM: other vhosts' traffic counts too)."""
+    import sqlalchemy as sa
+
+    with engine.connect() as c:
+        pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"),
+                         {"n": database_names}).scalars().all()
+    beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
+    return {"postgresql-backends": sum(_cpu_seconds(p) for p in pids),
+            "rabbitmq": sum(_cpu_seconds(int(p)) for p in beam)}
 
 
 def _report_cpu(before: dict, after: dict, applications: int) -> None:
@@ -215,11 +222,16 @@ def _event_counts(cluster) -> tuple[float, float]:
 
 
 def _settled_event_counts(cluster) -> tuple[float, float]:
-    """The counts once every consumer has caught up (nothing published or consumed for 2 s)."""
+    """The counts once every consumer has caught up."""
+    return settled(lambda: _event_counts(cluster))
+
+
+def settled(read, quiet: float = 2.0):
+    """``read()`` once its value has stopped changing for ``quiet`` seconds (everything caught up)."""
     last, stable_since = None, time.monotonic()
-    while time.monotonic() - stable_since < 2.0:
+    while time.monotonic() - stable_since < quiet:
         time.sleep(0.25)
-        now = _event_counts(cluster)
+        now = read()
         if now != last:
             last, stable_since = now, time.monotonic()
     return last

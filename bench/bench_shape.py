@@ -176,27 +176,19 @@ def _count(engine, event_type: str) -> int:
         return c.execute(sa.text("SELECT count(*) FROM ledger WHERE event_type = :t"), {"t": event_type}).scalar()
 
 
-def _totals(engines: dict) -> tuple:
-    with_rows = {}
-    for service, engine in engines.items():
-        with engine.connect() as c:
-            with_rows[service] = c.execute(sa.text("SELECT count(*) FROM ledger")).scalar()
-    return tuple(sorted(with_rows.items()))
-
-
-def _settle(engines: dict) -> None:
-    last, since = None, time.monotonic()
-    while time.monotonic() - since < 2.0:
-        time.sleep(0.25)
-        now = _totals(engines)
-        if now != last:
-            last, since = now, time.monotonic()
+def _rows(engines: dict) -> tuple:
+    """Ledger rows per service (a handler's effect each; intake's also hold the front's submits)."""
+    out = []
+    for service in SERVICES:
+        with engines[service].connect() as c:
+            out.append(c.execute(sa.text("SELECT count(*) FROM ledger")).scalar())
+    return tuple(out)
 
 
 def bench_main(args) -> int:
     os.environ.setdefault("CI", "true")  # no figure without the real broker and database
     from bench_bus import bench_raw_pika
-    from bench_e2e import _cpu_seconds, percentile, run_load
+    from bench_e2e import percentile, run_load, settled
     from cluster import free_port
     from zairyu_shared import testing
 
@@ -239,7 +231,7 @@ def bench_main(args) -> int:
             testing.wait_until(lambda: _count(engines["review"], "signature.verified") >= accepted, timeout=600,
                                interval=0.05, message="every application received by the skeleton review")
             elapsed = time.time() - load["started"]
-            _settle(engines)
+            settled(lambda: _rows(engines))
             cpu_after = _cpu(procs, engines)
             rate = accepted / elapsed
             print(f"shape_raw_pika_publish_consume: {args.raw_messages / raw:.0f} messages/s")
@@ -253,7 +245,7 @@ def bench_main(args) -> int:
                 print(f"shape_cpu_per_application_{name.replace('-', '_')}: {ms:.2f} ms")
             print(f"shape_cpu_per_application_total: {total:.2f} ms")
             print(f"shape_ceiling_from_cpu: {2000 / total:.0f} applications/s (2 cores / CPU per application)")
-            deliveries = sum(_count_all(engines[s]) for s in SERVICES if s != "intake") + _count_all(engines["intake"]) - accepted
+            deliveries = sum(_rows(engines)) - accepted  # every row but the front's submits
             print(f"shape_deliveries_per_application: {deliveries / max(accepted, 1):.1f} deliveries")
 
             half = max(1.0, rate / 2)
@@ -277,11 +269,6 @@ def bench_main(args) -> int:
     return 0
 
 
-def _count_all(engine) -> int:
-    with engine.connect() as c:
-        return c.execute(sa.text("SELECT count(*) FROM ledger")).scalar()
-
-
 def _up(base: str) -> bool:
     try:
         return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
@@ -291,20 +278,15 @@ def _up(base: str) -> bool:
 
 def _cpu(procs: dict, engines: dict) -> dict:
     """CPU seconds so far: each skeleton process (the front with its workers), the PostgreSQL
-    backends of the skeleton's databases, RabbitMQ's VM."""
-    from bench_e2e import _cpu_seconds
+    backends of the skeleton's databases, RabbitMQ."""
+    from bench_e2e import _cpu_seconds, infrastructure_cpu
 
     out = {}
     for name, proc in procs.items():
         pids = [proc.pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                                                             text=True).stdout.split()]
         out[name if name == "front" else f"{name}_consume"] = sum(_cpu_seconds(p) for p in pids)
-    names = [str(e.url.database) for e in engines.values()]
-    with engines["review"].connect() as c:
-        pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"), {"n": names}).scalars().all()
-    out["postgresql_backends"] = sum(_cpu_seconds(p) for p in pids)
-    beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
-    out["rabbitmq"] = sum(_cpu_seconds(int(p)) for p in beam)
+    out.update(infrastructure_cpu(engines["review"], [str(e.url.database) for e in engines.values()]))
     return out
 
 
