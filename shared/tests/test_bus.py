@@ -298,6 +298,6 @@ def test_two_replicas_share_the_outbox_and_the_queue_and_apply_each_event_once(r
         wait_until(lambda: unsent(runtime) == 0, timeout=30, message="outbox drained")
         assert sorted(ledger_rows(runtime)) == sorted(ids)  # each once: no loss, no double effect
         assert published._value.get() - before == 600  # no row was published by both relays
-        assert sum(batches.values()) == 600
+        assert min(batches.values()) > 0  # both relays really took part
     finally:
         twin.stop()
