@@ -57,9 +57,14 @@ STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
 
 
 def page_language() -> str:
+    """The request's language, looked up once per request (a queue page asks for it on every row)."""
+    from flask import g
     from flask_babel import get_locale
 
-    return str(get_locale() or "ja")
+    language = g.get("page_language")
+    if language is None:
+        language = g.page_language = str(get_locale() or "ja")
+    return language
 
 
 def status_label(code: str | None) -> str:
@@ -82,8 +87,16 @@ def choice_labels() -> dict[str, dict[str, str]]:
     return out
 
 
-def translated() -> dict[str, str]:
-    """All data words in the request's language, looked up once per page instead of once per row."""
-    from flask_babel import gettext
+# The catalogues are compiled files that do not change while the process runs: one dict per language.
+_TRANSLATED: dict[str, dict[str, str]] = {}
 
-    return {key: gettext(key) for key in LABELS}
+
+def translated() -> dict[str, str]:
+    """All data words in the page's language (read-only), built once per language instead of per page."""
+    language = page_language()
+    words = _TRANSLATED.get(language)
+    if words is None:
+        from flask_babel import gettext
+
+        words = _TRANSLATED[language] = {key: gettext(key) for key in LABELS}
+    return words
