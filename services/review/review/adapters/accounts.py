@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from zairyu_shared.db import statement_once
+
 from .tables import officer_sessions, officers
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -111,19 +113,25 @@ def _aware(value: datetime) -> datetime:
 def session_officer(session, token: str, at: datetime | None = None):
     """The officer of a live session (sliding idle timeout, absolute maximum), else None."""
     at = at or datetime.now(timezone.utc)
-    row = session.execute(sa.select(officer_sessions).where(officer_sessions.c.token_sha256 == _digest(token))).first()
+    # Every page asks: one statement, built once, and only what a page needs (not the TOTP secret,
+    # which would be decrypted for nothing).
+    row = session.execute(statement_once(("review.session_officer",), lambda: sa.select(
+        officer_sessions.c.token_sha256, officer_sessions.c.expires_at, officer_sessions.c.last_seen_at,
+        officers.c.id, officers.c.username, officers.c.display_name, officers.c.role, officers.c.bureau,
+        officers.c.office, officers.c.active,
+    ).join(officers, officers.c.id == officer_sessions.c.officer_id)
+        .where(officer_sessions.c.token_sha256 == sa.bindparam("token_sha256"))), {"token_sha256": _digest(token)}).first()
     if row is None:
         return None
     if _aware(row.expires_at) <= at or _aware(row.last_seen_at) + SESSION_IDLE <= at:
         session.execute(officer_sessions.delete().where(officer_sessions.c.token_sha256 == row.token_sha256))
         return None
-    officer = _get(session, officers, row.officer_id)
-    if officer is None or not officer.active:
+    if not row.active:
         return None
     if at - _aware(row.last_seen_at) > SEEN_RESOLUTION:  # a write per minute, not per request
         session.execute(officer_sessions.update().where(officer_sessions.c.token_sha256 == row.token_sha256)
                         .values(last_seen_at=at))
-    return officer
+    return row
 
 
 def close_session(session, token: str) -> None:
