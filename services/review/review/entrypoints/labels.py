@@ -57,7 +57,8 @@ STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
 
 
 def page_language() -> str:
-    """The request's language, looked up once per request (a queue page asks for it on every row)."""
+    """The request's language, looked up once (a queue page asks on every row); kept in ``g`` beside
+    Flask-Babel's own choice of locale, so both live exactly as long."""
     from flask import g
     from flask_babel import get_locale
 
