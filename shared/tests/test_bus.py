@@ -4,8 +4,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -237,8 +240,6 @@ def test_a_commit_from_another_process_wakes_the_relay_without_polling(runtime, 
     notification this test waits a minute and fails."""
     if transport != "rabbitmq":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; the embedded run wakes the relay in-process")
-    import time
-
     runtime.relay.idle_interval = runtime.relay.listen_interval = 60.0
     runtime.start_background()
     wait_until(runtime.relay.listening.is_set, timeout=10, message="relay listening")
@@ -253,8 +254,6 @@ def test_a_commit_from_another_process_wakes_the_relay_without_polling(runtime, 
 def test_an_idle_relay_does_not_spin(runtime):
     """A relay round commits a transaction; that commit must not wake the relay again (it did: every
     idle consumer process burned a fifth of a core re-polling an empty outbox)."""
-    import time
-
     rounds = []
     inner = runtime.relay.relay_once
     runtime.relay.relay_once = lambda: rounds.append(1) or inner()
@@ -301,3 +300,79 @@ def test_two_replicas_share_the_outbox_and_the_queue_and_apply_each_event_once(r
         assert min(batches.values()) > 0  # both relays really took part
     finally:
         twin.stop()
+
+
+class _BrokerGate:
+    """A local port that refuses connections until opened, then forwards them to RabbitMQ: the broker as a
+    consumer sees it during a restart that outlasts the connection's own retries."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._server = None
+
+    def open(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+
+def test_a_broker_down_longer_than_the_connection_retries_is_waited_for(runtime, transport):
+    """A restart of RabbitMQ that outlasts kombu's own connection retries ended the consumer thread
+    (kombu's OperationalError was not caught) while the process stayed up and looked healthy: its queue
+    was never read again. The consumer must keep waiting and read the queue once the broker is back."""
+    if transport != "rabbitmq":
+        pytest.skip("a broker that refuses connections is RabbitMQ's case; the memory transport cannot be down")
+    from spine_service import make_definition
+    from zairyu_shared import testing
+    from zairyu_shared.runtime import Runtime
+
+    runtime.declare()  # the queues exist, as they do across a restart (durable, quorum)
+    gate = _BrokerGate((testing.AMQP_HOST, testing.AMQP_PORT))
+    behind_gate = runtime.settings.amqp_url.replace(f":{testing.AMQP_PORT}/", f":{gate.port}/")
+    consumer_side = Runtime.from_env(make_definition(runtime.name), environ={}, embedded=True,
+                                     database_url=runtime.settings.database_url, amqp_url=behind_gate)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer_side.consumer().run, args=(stop,), daemon=True)
+    try:
+        thread.start()
+        time.sleep(5.0)  # longer than the connection's own retries (0.5 + 1 + 1.5 s)
+        assert thread.is_alive(), "the consumer gave up while the broker was away"
+        gate.open()
+        stage(runtime, ["after-the-outage"])
+        runtime.relay.drain()
+        wait_until(lambda: ledger_rows(runtime) == ["after-the-outage"], timeout=30, message="consumed once the broker is back")
+    finally:
+        stop.set()
+        thread.join(15)
+        gate.close()
+        consumer_side.stop()

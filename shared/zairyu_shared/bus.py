@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -234,10 +235,13 @@ class EventConsumer:
         while not stop.is_set():
             conn = Connection(self.url, transport_options=self.transport_options)
             try:
-                conn.ensure_connection(max_retries=3)
+                conn.ensure_connection(max_retries=3, interval_start=0.5, interval_step=0.5, interval_max=2)
                 self._consume(conn, stop, ready)
                 delay = 0.5
-            except conn.connection_errors + (OSError,) as exc:
+            # BrokerUnreachable: kombu's wrapper once its own retries are spent (a broker restart that
+            # takes longer than them); it is neither a connection error nor an OSError, and uncaught it
+            # ended this thread while the process looked healthy.
+            except conn.connection_errors + (OSError, BrokerUnreachable) as exc:
                 log.warning("bus connection lost, reconnecting", extra={"error": str(exc)})
                 stop.wait(delay)
                 delay = min(delay * 2, 10)
