@@ -121,6 +121,13 @@ class Runtime:
             for worker in self.definition.workers:
                 self._threads.extend(worker(self, self.stop_event) or [])
 
+    def ended_threads(self) -> list[str]:
+        """Background threads (relay, consumer, workers) that ended although the runtime was not
+        stopped: each runs until stopped, so one that ended died of an error nobody caught."""
+        if self.stop_event.is_set():
+            return []
+        return [thread.name for thread in self._threads if not thread.is_alive()]
+
     def _spawn(self, name, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()

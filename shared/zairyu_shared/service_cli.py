@@ -69,7 +69,15 @@ def _consume(runtime: Runtime, port: int) -> int:
     threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
     runtime.start_background()
     log.info("consumers running", extra={"port": port})
-    stop.wait()
+    code = 0
+    # A dead consumer or relay thread leaves a process that answers /healthz and does nothing: leave
+    # instead, so that it is started again (Kubernetes, the chaos cluster) and its messages redelivered.
+    while not stop.wait(1.0):
+        ended = runtime.ended_threads()
+        if ended:
+            log.error("a background thread ended; leaving so the process is restarted", extra={"threads": ended})
+            code = 1
+            stop.set()
     server.shutdown()
     runtime.stop()
-    return 0
+    return code
