@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from notify.domain import delivery
-from zairyu_shared.db import statement_once
 from notify.domain.notices import ApplicationInfo
+from zairyu_shared.db import statement_once
 
 from .tables import applicants, applications, notices
 
