@@ -25,11 +25,6 @@ SEEN_RESOLUTION = timedelta(minutes=1)
 _DUMMY_HASH = HASHER.hash("not-a-password")
 
 
-def _get(session, table, key):
-    pk = list(table.primary_key.columns)[0]
-    return session.execute(sa.select(table).where(pk == key)).first()
-
-
 class LoginFailed(Exception):
     pass
 
