@@ -71,8 +71,23 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     return case
 
 
+class DemoPaymentRefused(ValueError):
+    """A fee.paid from intake's DEMO provider reached a real mailroom: no money moved, so no fee is paid."""
+
+
+def check_provider(runtime, payment: dict) -> None:
+    # The DEMO checkout accepts a public test card; only the embedded demo may take its payments as paid.
+    # Raising leaves the case expecting revenue stamps and dead-letters the event for an operator to see.
+    if payment.get("provider") == "demo" and not runtime.settings.embedded:
+        log.error("fee.paid from the DEMO payment provider refused outside the embedded run",
+                  extra={"application_id": payment.get("application_id"), "payment_id": payment.get("payment_id")})
+        raise DemoPaymentRefused(f"application {payment.get('application_id')}: fee.paid from the DEMO payment "
+                                 "provider outside the embedded run (no money moved)")
+
+
 def record_fee_paid(runtime, session: Session, payment: dict) -> DeliveryCase | None:
     """intake's fee.paid: note it on the case, or hold it until application.decided opens the case."""
+    check_provider(runtime, payment)
     now = utcnow()
     repository.lock_application(session, payment["application_id"])
     case = repository.find_by_application(session, payment["application_id"], lock=True)

@@ -17,11 +17,11 @@ from zairyu_shared.events import new_event
 PAID_AT = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
 
 
-def fee_paid(application_id="app-1", amount=5500, reference="DEMO-ABC123"):
+def fee_paid(application_id="app-1", amount=5500, reference="DEMO-ABC123", provider="demo"):
     return new_event("fee.paid", {
         "application_id": application_id, "applicant_id": f"applicant-{application_id}", "payment_id": "pay-1",
         "amount_yen": amount, "paid_at": PAID_AT, "payment_reference": reference, "method": "card",
-        "provider": "demo"}, source="intake", correlation_id=application_id)
+        "provider": provider}, source="intake", correlation_id=application_id)
 
 
 def consume(runtime, handler, event):
@@ -125,3 +125,44 @@ def test_paid_online_after_stamps_were_accepted_is_noted_for_a_refund(runtime, m
     consume(runtime, on_fee_paid, fee_paid())
     notes = [h["note"] for h in history(runtime, the_case(runtime)) if h["action"] == "record_online_payment"]
     assert len(notes) == 1 and "refund" in notes[0]
+
+
+def _real_mode_runtime(tmp_path):
+    """card-delivery as the real mode configures it (not embedded); nothing here talks to the broker."""
+    from card_delivery.entrypoints.service import definition
+    from card_delivery_testkit import DATA_KEY
+    from zairyu_shared.runtime import Runtime
+
+    rt = Runtime.from_env(definition, environ={}, database_url=f"sqlite:///{tmp_path}/real.db",
+                          amqp_url="amqp://guest:guest@127.0.0.1:5672/%2F", embedded=False, data_keys=(DATA_KEY,),
+                          secret_key="t" * 40)
+    rt.migrate()
+    return rt
+
+
+@pytest.mark.parametrize("order", ["decision first", "payment first"])
+def test_outside_the_embedded_run_a_demo_payment_pays_nothing(tmp_path, order):
+    """Issue 15, finding 1: the DEMO checkout takes a public test card, so its fee.paid is no payment."""
+    from card_delivery.casework import DemoPaymentRefused
+
+    rt = _real_mode_runtime(tmp_path)
+    if order == "decision first":
+        decided(rt)
+    with pytest.raises(DemoPaymentRefused):  # the consumer retries, then dead-letters it for an operator
+        consume(rt, on_fee_paid, fee_paid())
+    if order == "payment first":
+        decided(rt)
+    case = the_case(rt)
+    assert not case.paid_online and case.fee_paid_online_yen is None  # the envelope must carry stamps
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(early_fee_payments)).scalar() == 0
+    # a real provider's notice is a payment there
+    consume(rt, on_fee_paid, fee_paid(reference="PSP-77", provider="acquirer"))
+    assert the_case(rt).fee_paid_online_yen == 5500
+
+
+def test_the_embedded_demo_still_takes_its_own_payments(runtime):
+    assert runtime.settings.embedded
+    decided(runtime)
+    consume(runtime, on_fee_paid, fee_paid())
+    assert the_case(runtime).fee_paid_online_yen == 5500
