@@ -15,9 +15,11 @@ import sqlalchemy as sa
 
 from review import metrics
 from review.adapters import audit
+from review.adapters.accounts import officer_person
 from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 from review.domain import case as machine
 from review.domain import fees, form as form_rules
+from review.domain import outcome as outcome_rules
 from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
 from zairyu_shared.db import after_commit, statement_once
@@ -206,6 +208,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         raise machine.IllegalTransition(machine.Status(row.status), machine.Step.CONFIRM_APPROVAL)
     proposal = _proposal_of(prow)
     machine.check_confirmation(officer, proposal)
+    _check_two_people(session, officer, prow)
     if row.withdrawal_requested_at is not None:
         raise machine.IllegalTransition(machine.Status(row.status), proposal.confirm_step)
     at = now()
@@ -225,7 +228,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "reason_codes": list(proposal.reason_codes), "explanation": proposal.explanation, "fee_yen": fee,
         "card_by_mail": bool(row.card_by_mail),
         "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
-        "decided_at": at}, application_id))
+        "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form)}, application_id))
     days = processing_days(row.received_at, at)
 
     def count():
@@ -233,6 +236,15 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         metrics.PROCESSING_DAYS.labels(row.bureau, row.procedure).observe(days)
     after_commit(session, count)
     return new.value
+
+
+def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], form: dict) -> dict:
+    """application.decided v2's fields: nothing is delivered on a refusal."""
+    if outcome != "approved":
+        return {}
+    return {"delivery_method": outcome_rules.delivery_method(procedure, form),
+            "specified_card": outcome_rules.specified_card(procedure, form),
+            "outside_activity": outcome_rules.outside_activity(bundled, form)}
 
 
 def delivery_instructions(row, content: dict) -> dict | None:
@@ -268,6 +280,7 @@ def return_proposal(runtime, session, officer, application_id, reason: str, vers
         raise machine.IllegalTransition(machine.Status(row.status), machine.Step.RETURN)
     if prow.proposed_by == officer.id:
         raise machine.FourEyesViolation("nobody reviews their own proposal")
+    _check_two_people(session, officer, prow)
     _transition(runtime, session, officer, row, machine.Step.RETURN, "proposal_returned", ip, {"reason": reason})
     session.execute(proposals.update().where(proposals.c.id == prow.id)
                     .values(resolution="returned", resolved_by=officer.id, resolved_at=now()))
@@ -295,6 +308,12 @@ def handle_correction(runtime, session, officer, application_id, correction_id, 
         raise NotFound(correction_id)
     audit.append(session, officer.id, "case.correction_handled", bureau=row.bureau, application_id=application_id,
                  target=correction_id, ip=ip)
+
+
+def _check_two_people(session, officer: Officer, prow) -> None:
+    """The proposer and the reviewer are two natural people, not two accounts of one (staff ids)."""
+    machine.check_two_people(officer_person(session, officer.id) or officer.id,
+                             officer_person(session, prow.proposed_by) or prow.proposed_by)
 
 
 def as_officer(row) -> Officer:

@@ -363,3 +363,46 @@ def test_a_form_with_its_own_mailing_address_wins_over_the_registered_one(rt):
     delivery = staged(rt, "application.decided")[0]["delivery"]
     assert delivery["mailing_address"] == {"postal_code": "530-0001", "text": "大阪市北区1-1"}
     assert delivery["certificate_address"] == "東京都新宿区西新宿1-1-1"
+
+
+def _decide(rt, procedure, form_values, bundled=(), outcome="approved"):
+    from review_testkit import FORM
+
+    o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
+    event = verified_event(procedure=procedure, bundled=bundled,
+                           form={**FORM, "procedure": procedure, "form": {**FORM["form"], **form_values}})
+    app = event.payload["application_id"]
+    act(rt, inbound.receive, event)
+    act(rt, casework.claim, o["examiner"], app)
+    proposal = (Proposal("approved", o["examiner"].id, "student", "1 year") if outcome == "approved"
+                else Proposal("refused", o["examiner"].id, reason_codes=("x",), explanation="no"))
+    act(rt, casework.propose, o["examiner"], app, proposal)
+    act(rt, casework.confirm, o["supervisor"], app)
+    return staged(rt, "application.decided")[-1]
+
+
+@pytest.mark.parametrize("procedure,form_values,method", [
+    ("coe", {"coe_delivery": "email"}, "email"), ("coe", {"coe_delivery": "post"}, "post"),
+    ("coe", {}, "email"), ("employment_certificate", {"certificate_delivery": "post"}, "post"),
+    ("employment_certificate", {"certificate_delivery": "counter"}, "pdf"),  # not a choice it has: the default
+    ("extension", {"card_receipt": "counter"}, "counter"), ("change", {}, "post")])
+def test_an_approval_says_how_its_deliverable_reaches_the_person(rt, procedure, form_values, method):
+    decided = _decide(rt, procedure, form_values)
+    assert decided["delivery_method"] == method
+    assert decided["specified_card"] is False and decided["outside_activity"] is None
+
+
+def test_the_specified_card_choice_is_carried_only_for_a_card_procedure(rt):
+    assert _decide(rt, "extension", {"specified_card": "yes"})["specified_card"] is True
+    assert _decide(rt, "coe", {"specified_card": "yes"})["specified_card"] is False
+
+
+def test_a_bundled_activity_permission_is_granted_with_its_conditions(rt):
+    decided = _decide(rt, "extension", {"outside_activity": "Kitchen help", "outside_employer": "Cafe Sakura",
+                                        "outside_hours_per_week": 20}, bundled=["activity_outside_status"])
+    assert decided["outside_activity"] == {"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"}
+
+
+def test_a_refusal_delivers_nothing(rt):
+    decided = _decide(rt, "coe", {"coe_delivery": "email"}, outcome="refused")
+    assert "delivery_method" not in decided and "outside_activity" not in decided

@@ -267,6 +267,26 @@ class ApplicationDecided(_Strict):
     decided_at = fields.AwareDateTime(required=True)
 
 
+class OutsideActivityGrant(_Strict):
+    """Permission for activity outside the status granted with the decision, and its conditions."""
+
+    hours_per_week = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=28))
+    activity = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ApplicationDecidedV2(ApplicationDecided):
+    """v2: what the approval delivers and how (zairyu_shared.deliverables). A v1 event means the card
+    procedures' post/counter choice only."""
+
+    # post/counter (residence card), email/post (COE), pdf/post (employment certificate); None when refused.
+    delivery_method = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(["post", "counter", "email", "pdf"]))
+    # The applicant asked for the specified residence card (residence card + My Number Card), from 2026-06-14.
+    specified_card = fields.Boolean(load_default=False)
+    outside_activity = fields.Nested(OutsideActivityGrant, load_default=None, allow_none=True)
+
+
 class ApplicationClosed(_Strict):
     """A case ended without a decision (withdrawn by the applicant, acknowledged by the bureau)."""
 
@@ -367,6 +387,7 @@ for _spec in [
     EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
     EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
     EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
+    EventSpec("application.decided", 2, ApplicationDecidedV2, "review", ("intake", "notify", "card-delivery"), "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted)."),
     EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
     EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify"), "The approval fee was paid online (no revenue stamps needed)."),
     EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),

@@ -10,6 +10,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from zairyu_shared.db import transaction
+from zairyu_shared.redirects import safe_next
 
 from card_delivery.adapters import officers
 
@@ -62,10 +63,7 @@ def make_blueprint(limiter, rate_limit: str) -> Blueprint:
                     session["epoch"] = officers.session_epoch(db2, officer.officer_id)
                 if lang:
                     session["lang"] = lang
-                target = request.args.get("next", "")
-                if not target.startswith("/mailroom") or target.startswith("//"):
-                    target = url_for("mailroom.index")
-                return redirect(target)
+                return redirect(safe_next(request.args.get("next"), url_for("mailroom.index"), under="/mailroom"))
             failed = True
         status = 401 if failed else (422 if form.errors else 200)
         return render_template("mailroom/sign_in.html", form=form, failed=failed), status

@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from zairyu_shared.redirects import safe_next
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
 
@@ -86,10 +87,6 @@ def create_app(runtime=None):
         lang = request.form.get("lang")
         if lang in LANGUAGES:
             session["lang"] = lang
-        target = request.form.get("next") or ""
-        # Only a path on this site (no open redirect).
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("public.card_check")
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("public.card_check")))
 
     return app

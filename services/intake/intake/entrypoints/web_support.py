@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
-from urllib.parse import urlparse
 
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
 
 from intake.application import accounts
+from zairyu_shared import redirects
 from zairyu_shared.db import transaction
 
 
@@ -77,13 +77,8 @@ def person(db):
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if not target:
-        return default
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
+    """Only a path on this site: never an open redirect (the one check all services share)."""
+    return redirects.safe_next(target, default)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from zairyu_shared import deliverables
+
 EMAIL, INBOX = "email", "inbox"
 BOTH = (EMAIL, INBOX)
 
@@ -73,6 +75,20 @@ def _app(info: ApplicationInfo | None, data: dict) -> dict:
             "procedure": (info.procedure if info else None)}
 
 
+def approval_delivers(data: dict) -> dict:
+    """What the approval delivers and how (residence-procedures.md item 7): a COE or a certificate is never
+    followed by card instructions. A v1 decision has no delivery_method: the card's post/counter choice,
+    else the procedure's default."""
+    procedure = data["procedure"]
+    chosen = data.get("delivery_method")
+    if chosen is None and deliverables.issues_card(procedure):
+        chosen = "post" if data["card_by_mail"] else "counter"
+    return {"deliverable": deliverables.deliverable(procedure),
+            "delivery_method": deliverables.method_for(procedure, chosen),
+            "specified_card": bool(data.get("specified_card")) and deliverables.issues_card(procedure),
+            "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None}
+
+
 def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Planned]:
     """The notices for one event (empty for events that only feed the directory)."""
     def applicant(notice_type, ctx, channels=BOTH, address=None):
@@ -110,7 +126,8 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
             return applicant("decision_refused", {**ctx, "explanation": data.get("explanation") or ""})
         return applicant("decision_approved", {**ctx, "granted_status": data.get("granted_status"),
                                                "period_of_stay": data.get("period_of_stay"),
-                                               "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"]})
+                                               "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"],
+                                               **approval_delivers(data)})
     if event_type == "fee.paid":  # the receipt notice of an online payment
         return applicant("fee_paid", {**_app(info, data), "amount_yen": data["amount_yen"], "paid_at": data["paid_at"],
                                       "payment_reference": data["payment_reference"], "method": data["method"],

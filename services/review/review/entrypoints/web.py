@@ -12,6 +12,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
+from zairyu_shared.redirects import safe_back
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
 
@@ -97,7 +98,7 @@ def create_app(runtime=None):
     @app.post("/language")
     def language():
         lang = request.form.get("lang")
-        response = redirect(request.referrer or url_for("index"))
+        response = redirect(safe_back(request.referrer, request.host, url_for("index")))
         if lang in LANGUAGES:
             response.set_cookie("lang", lang, samesite="Strict", httponly=True, max_age=365 * 86400)
         return response

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from review.adapters import accounts, audit
 from review.casework import as_officer
 from zairyu_shared.db import transaction
+from zairyu_shared.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 COOKIE = "review_session"
@@ -75,10 +76,7 @@ def login():
                 errors.append(("username", _("The user name, password or code is not correct.")))
                 _audit_failure(username, "failed")
             else:
-                target = request.args.get("next") or ""
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("index")
-                response = redirect(target)
+                response = redirect(safe_next(request.args.get("next"), url_for("index")))
                 response.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
                                     secure=current_app.config["SESSION_COOKIE_SECURE"])
                 return response
