@@ -38,9 +38,11 @@ def make_ca(cn: str):
     return key, cert
 
 
-def make_crl(key, issuer_cert, this_update, next_update, revoked=(), pem=False) -> bytes:
+def make_crl(key, issuer_cert, this_update, next_update, revoked=(), pem=False, extensions=()) -> bytes:
     builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer_cert.subject)
                .last_update(this_update).next_update(next_update))
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     for serial in revoked:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(this_update).build())
@@ -111,6 +113,22 @@ def test_an_older_crl_never_replaces_a_newer_one(env):
     problems = run(env, {"jpki-sign": older})
     assert "older than the CRL on disk" in problems[0]
     assert len(installed(env, "jpki-sign")) == 3
+
+
+@pytest.mark.parametrize("extension,critical,why", [
+    (x509.DeltaCRLIndicator(1), True, "delta CRL"),
+    (x509.FreshestCRL([x509.DistributionPoint([x509.UniformResourceIdentifier("http://x/delta.crl")],
+                                              None, None, None)]), False, "freshestCRL"),
+])
+def test_a_newer_delta_crl_never_replaces_the_full_one(env, extension, critical, why):
+    """Issue 15: an empty delta CRL installed over the full CRL un-revoked every certificate it listed."""
+    full = make_crl(env["key"], env["cert"], NOW - dt.timedelta(hours=5), NOW + dt.timedelta(hours=19), [1, 2, 3])
+    assert run(env, {"jpki-sign": full}) == []
+    delta = make_crl(env["key"], env["cert"], NOW - dt.timedelta(hours=1), NOW + dt.timedelta(hours=23),
+                     extensions=[(extension, critical)])
+    problems = run(env, {"jpki-sign": delta})
+    assert len(problems) == 1 and why in problems[0], problems
+    assert len(installed(env, "jpki-sign")) == 3  # the full CRL stays
 
 
 def test_garbage_and_fetch_errors_are_reported_per_source(env):

@@ -31,6 +31,7 @@ class Responder:
     def __init__(self, ca):
         self.ca = ca
         self.statuses: dict[int, str] = {}
+        self.revoked_at = NOW - dt.timedelta(days=1)
         self.signer_cert, self.signer_key = ca.cert, ca.key
         self.requests = 0
         self.raw_answer: bytes | None = None  # when set, sent instead of a built response
@@ -63,7 +64,7 @@ class Responder:
         cert_status = {"good": ocsp.OCSPCertStatus.GOOD, "unknown": ocsp.OCSPCertStatus.UNKNOWN,
                        "revoked": ocsp.OCSPCertStatus.REVOKED}[status]
         if status == "revoked":
-            kwargs = dict(revocation_time=NOW - dt.timedelta(days=1), revocation_reason=None)
+            kwargs = dict(revocation_time=self.revoked_at, revocation_reason=None)
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=cert, issuer=self.ca.cert, algorithm=hashes.SHA1(), cert_status=cert_status,
             this_update=NOW - dt.timedelta(minutes=10), next_update=NOW + dt.timedelta(hours=4), **kwargs,
@@ -108,6 +109,25 @@ def test_good_revoked_unknown(ca):
         before = responder.requests
         assert v.verify_cms(b"x", pki.sign_cms(b"x", good, gk)).valid
         assert responder.requests == before  # cached until nextUpdate
+
+
+def test_a_cached_answer_is_judged_again_for_each_question_time(ca):
+    """Issue 15: the first question (a signature from before the revocation) cached "good", and a later
+    signature by the then revoked certificate got that "good" until nextUpdate."""
+    leaf, k = pki.issue(ca, slot=20, serial=551)
+    with Responder(ca) as responder:
+        responder.statuses = {551: "revoked"}
+        responder.revoked_at = NOW - dt.timedelta(days=1)
+        v = verifier(ca, [OcspClient(responder.url)])
+        signature = pki.sign_cms(b"x", leaf, k)
+        before_revocation = v.verify_cms(b"x", signature, at=NOW - dt.timedelta(days=2))
+        assert before_revocation.valid, before_revocation
+        asked = responder.requests
+        after = v.verify_cms(b"x", signature)  # now, after the revocation: the same cached answer says revoked
+        assert after.reason == Reason.REVOKED, after
+        assert after.revocation.revocation_time == NOW - dt.timedelta(days=1)
+        assert v.verify_cms(b"x", signature, at=NOW - dt.timedelta(days=2)).valid
+        assert responder.requests == asked  # one answer, cached, judged for each question
 
 
 def test_delegated_responder_needs_ocsp_signing(ca):

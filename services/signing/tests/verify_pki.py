@@ -135,8 +135,9 @@ def issue(ca: CA, *, profile: str = "sign", kind: str = "rsa2048", slot: int = 1
 
 def make_crl(ca: CA, revoked=(), *, extra: int = 0, this_update=NOW - dt.timedelta(hours=1),
              next_update=NOW + dt.timedelta(days=1), signer_key=None, scope: str | None = None,
-             hash_alg: hashes.HashAlgorithm | None = None) -> x509.CertificateRevocationList:
-    """`revoked`: serials or (serial, revocation time); `extra` adds that many filler serials."""
+             hash_alg: hashes.HashAlgorithm | None = None, extensions=()) -> x509.CertificateRevocationList:
+    """`revoked`: serials or (serial, revocation time); `extra` adds that many filler serials;
+    `extensions`: more (extension, critical) pairs, e.g. a deltaCRLIndicator."""
     b = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
          .last_update(this_update).next_update(next_update)
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
@@ -145,6 +146,8 @@ def make_crl(ca: CA, revoked=(), *, extra: int = 0, this_update=NOW - dt.timedel
         b = b.add_extension(x509.IssuingDistributionPoint(
             [x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, scope)]))],
             None, False, False, None, False, False), critical=True)
+    for extension, critical in extensions:
+        b = b.add_extension(extension, critical=critical)
     entries = [(r, this_update - dt.timedelta(days=1)) if isinstance(r, int) else r for r in revoked]
     entries += [(10**12 + i, this_update - dt.timedelta(days=2)) for i in range(extra)]
     for serial, when in entries:

@@ -5,7 +5,10 @@ A downloaded CRL replaces the one on disk only if it
   * parses as an X.509 CRL (DER or PEM),
   * is signed by a certificate in ZAIRYU_TRUST_DIR whose subject is the CRL's issuer,
   * is current: nextUpdate is in the future and thisUpdate is at most ZAIRYU_CRL_MAX_AGE seconds old,
-  * is not older than the CRL it replaces (a replayed old CRL would un-revoke certificates).
+  * is not older than the CRL it replaces (a replayed old CRL would un-revoke certificates),
+  * is a full CRL: a delta CRL (deltaCRLIndicator) or one pointing to deltas (freshestCRL) is refused,
+    since the signing service reads every CRL as complete and J-LIS publishes no deltas (a newer empty
+    delta installed over the full CRL would un-revoke every certificate it lists).
 Anything else is refused: the old file stays, the run exits 1 and the Job's failure alerts
 (ZairyuCrlStale fires from the signing service's own age metric if it goes on).
 
@@ -78,6 +81,11 @@ def check(crl: x509.CertificateRevocationList, trust: list[x509.Certificate], no
         raise Refused(f"no trusted certificate for issuer {crl.issuer.rfc4514_string()}")
     if not any(crl.is_signature_valid(c.public_key()) for c in issuers):
         raise Refused("signature does not verify against the trusted issuer")
+    for ext in crl.extensions:
+        if isinstance(ext.value, x509.DeltaCRLIndicator):
+            raise Refused(f"delta CRL (deltaCRLIndicator, base CRL number {ext.value.crl_number}): only full CRLs")
+        if isinstance(ext.value, x509.FreshestCRL):
+            raise Refused("CRL points to delta CRLs (freshestCRL): only full CRLs without deltas")
     this_update = crl.last_update_utc
     next_update = crl.next_update_utc
     if next_update is None or next_update <= now:

@@ -40,6 +40,10 @@ class UntrustedCrlIssuer(ValueError):
     """A CRL from a CA outside this trust store: normal in a shared CRL directory, not an alarm."""
 
 
+class UnsupportedCrlScope(ValueError):
+    """A CRL whose scope this index would misread as full: a delta CRL above all (see refuse_partial_scope)."""
+
+
 class CrlIndex:
     def __init__(self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0,
                  clock=time.monotonic):
@@ -53,6 +57,7 @@ class CrlIndex:
         self._revoked: dict[tuple[bytes, int], tuple[dt.datetime, str | None]] = {}
         self._by_scope: dict[tuple[bytes, tuple | None], LoadedCrl] = {}
         self.rejected: dict[str, str] = {}  # path -> why it was not accepted
+        self.untrusted: set[str] = set()  # the rejected paths that are merely another CA's CRL
         self._next_scan = 0.0
         self.refresh(force=True)
 
@@ -77,15 +82,22 @@ class CrlIndex:
                 return
             crls = {p: c for p, c in self._crls.items() if p in seen and p not in changed}
             rejected = {p: r for p, r in self.rejected.items() if p in seen and p not in changed}
+            untrusted = {p for p in self.untrusted if p in seen and p not in changed}
             for path in sorted(p for p in seen if p in changed or force):
                 try:
                     crls[path] = self._load(path)
                     rejected.pop(path, None)
+                    untrusted.discard(path)
                 except (ValueError, TypeError, OSError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
                     crls.pop(path, None)
                     rejected[path] = str(exc)
+                    if isinstance(exc, UntrustedCrlIssuer):
+                        untrusted.add(path)
+                    else:
+                        untrusted.discard(path)
                     log.log(logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
                             "CRL %s rejected: %s", path, exc)
+            self.untrusted = untrusted
             self._install(crls, rejected, seen)
 
     def _load(self, path: str) -> LoadedCrl:
@@ -104,6 +116,7 @@ class CrlIndex:
             raise ValueError(f"CRL signed with {algorithm.name}, not an allowed hash")
         if not crl.is_signature_valid(anchor.certificate.public_key()):
             raise ValueError(f"signature does not verify against {anchor.label}")
+        refuse_partial_scope(crl)
         scope = None
         try:
             idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
@@ -165,6 +178,31 @@ class CrlIndex:
     @property
     def loaded(self) -> list[LoadedCrl]:
         return list(self._crls.values())
+
+
+# RFC 5280 5.2.4/5.2.6: a delta CRL lists only the changes since its base CRL, so read as a full CRL
+# ("no issuingDistributionPoint, the newest wins") an empty delta newer than the base would un-revoke
+# every certificate the base lists. J-LIS publishes full CRLs, one partitioned CRL per municipality
+# (../shared/reference/jpki-card.md, "CRLs per municipality"), no deltas: anything else is refused, not guessed at.
+_UNDERSTOOD_CRITICAL = frozenset({x509.IssuingDistributionPoint.oid})
+
+
+def refuse_partial_scope(crl: x509.CertificateRevocationList) -> None:
+    """Raise UnsupportedCrlScope unless ``crl`` is a complete CRL of its scope (RFC 5280 5.2)."""
+    for ext in crl.extensions:
+        value = ext.value
+        if isinstance(value, x509.DeltaCRLIndicator):
+            raise UnsupportedCrlScope(f"delta CRL (deltaCRLIndicator, base CRL number {value.crl_number}): only "
+                                      "full CRLs are accepted (J-LIS publishes no delta CRLs)")
+        if isinstance(value, x509.FreshestCRL):
+            raise UnsupportedCrlScope("CRL points to delta CRLs (freshestCRL): only full CRLs without deltas "
+                                      "are accepted (J-LIS publishes no delta CRLs)")
+        if isinstance(value, x509.IssuingDistributionPoint) and (
+                value.indirect_crl or value.only_some_reasons or value.only_contains_attribute_certs):
+            raise UnsupportedCrlScope("CRL covers only some reasons, attribute certificates or another "
+                                      "issuer's certificates (issuingDistributionPoint): not a full CRL")
+        if ext.critical and ext.oid not in _UNDERSTOOD_CRITICAL:
+            raise UnsupportedCrlScope(f"CRL carries an unrecognised critical extension {ext.oid.dotted_string}")
 
 
 def _names_key(names) -> tuple | None:

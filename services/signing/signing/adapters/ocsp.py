@@ -1,10 +1,14 @@
 """OCSP client: asks a configured responder (J-LIS gives the URL to registered verifiers).
 
 The response must be signed by the issuing CA itself or by a responder certificate that the CA
-issued with the OCSPSigning extended key usage; answers are cached until their nextUpdate.
+issued with the OCSPSigning extended key usage. What the responder said (status, revocation time and
+reason, thisUpdate/nextUpdate) is cached until its nextUpdate, never a verdict: each question's time is
+judged against the cached answer, so a certificate revoked after one signature and before the next is
+"good" for the first and "revoked" for the second from the same answer.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import urllib.error
@@ -22,12 +26,26 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from signing.domain.verdict import RevocationEvidence
 
 
+SKEW = dt.timedelta(minutes=5)  # a responder clock this far ahead of ours is tolerated
+
+
+@dataclasses.dataclass(frozen=True)
+class OcspAnswer:
+    """A verified responder answer for one certificate, independent of any question's time."""
+
+    status: str  # "good" | "revoked"
+    this_update: dt.datetime
+    next_update: dt.datetime | None
+    revocation_time: dt.datetime | None = None
+    revocation_reason: str | None = None
+
+
 class OcspClient:
     def __init__(self, url: str, timeout: float = 5.0, max_age_without_next_update: dt.timedelta = dt.timedelta(hours=1)):
         self.url = url
         self.timeout = timeout
         self.max_age = max_age_without_next_update
-        self._cache: dict[tuple[bytes, int], RevocationEvidence] = {}
+        self._cache: dict[tuple[bytes, int], OcspAnswer] = {}
         self._lock = threading.Lock()
 
     def status(self, cert: x509.Certificate, anchor, now: dt.datetime,
@@ -36,16 +54,36 @@ class OcspClient:
         issuer = anchor.certificate
         key = (issuer.fingerprint(hashes.SHA256()), cert.serial_number)
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None and cached.next_update and now <= cached.next_update and cached.status != "revoked":
-            return cached
-        evidence = self._ask(cert, issuer, now, revoked_before)
-        if evidence.status in ("good", "revoked"):
+            answer = self._cache.get(key)
+        if answer is None or not (answer.this_update - SKEW <= now <= self._expiry(answer)):
+            fetched = self._ask(cert, issuer, now)
+            if isinstance(fetched, RevocationEvidence):
+                return fetched  # unavailable or unknown: never cached
+            answer = fetched
             with self._lock:
-                self._cache[key] = evidence
-        return evidence
+                self._cache[key] = answer
+        return self.judge(answer, now, revoked_before)
 
-    def _ask(self, cert, issuer, now, revoked_before) -> RevocationEvidence:
+    def _expiry(self, answer: OcspAnswer) -> dt.datetime:
+        return answer.next_update or (answer.this_update + self.max_age)
+
+    def judge(self, answer: OcspAnswer, now: dt.datetime,
+              revoked_before: dt.datetime | None = None) -> RevocationEvidence:
+        """The evidence for one question: revoked if the answer's revocation came at or before
+        ``revoked_before`` (the signing time; None: at any time), else good while the answer is current."""
+        evidence = dict(source_kind="ocsp", source=self.url, this_update=answer.this_update,
+                        next_update=answer.next_update, age_seconds=(now - answer.this_update).total_seconds())
+        if answer.status == "revoked" and answer.revocation_time is not None and (
+                revoked_before is None or answer.revocation_time <= revoked_before):
+            return RevocationEvidence(status="revoked", revocation_time=answer.revocation_time,
+                                      revocation_reason=answer.revocation_reason, **evidence)
+        if now > self._expiry(answer):
+            return RevocationEvidence(status="stale", note="OCSP response is past its nextUpdate", **evidence)
+        if answer.this_update > now + SKEW:
+            return RevocationEvidence(status="stale", note="OCSP thisUpdate is in the future", **evidence)
+        return RevocationEvidence(status="good", **evidence)
+
+    def _ask(self, cert, issuer, now) -> OcspAnswer | RevocationEvidence:
         request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
         http = urllib.request.Request(
             self.url, data=request.public_bytes(Encoding.DER),
@@ -70,22 +108,16 @@ class OcspClient:
             problem = f"OCSP response unusable: {exc}"
         if problem:
             return self._unavailable(problem)
-        evidence = dict(source_kind="ocsp", source=self.url, this_update=response.this_update_utc,
-                        next_update=response.next_update_utc,
-                        age_seconds=(now - response.this_update_utc).total_seconds())
-        if response.certificate_status == ocsp.OCSPCertStatus.REVOKED:
-            when = response.revocation_time_utc
-            if revoked_before is None or when <= revoked_before:
-                reason = response.revocation_reason.value if response.revocation_reason else None
-                return RevocationEvidence(status="revoked", revocation_time=when, revocation_reason=reason, **evidence)
         if response.certificate_status == ocsp.OCSPCertStatus.UNKNOWN:
-            return RevocationEvidence(status="unavailable", note="OCSP responder does not know the certificate", **evidence)
-        expiry = response.next_update_utc or (response.this_update_utc + self.max_age)
-        if now > expiry:
-            return RevocationEvidence(status="stale", note="OCSP response is past its nextUpdate", **evidence)
-        if response.this_update_utc > now + dt.timedelta(minutes=5):
-            return RevocationEvidence(status="stale", note="OCSP thisUpdate is in the future", **evidence)
-        return RevocationEvidence(status="good", **evidence)
+            return RevocationEvidence(status="unavailable", note="OCSP responder does not know the certificate",
+                                      source_kind="ocsp", source=self.url, this_update=response.this_update_utc,
+                                      next_update=response.next_update_utc,
+                                      age_seconds=(now - response.this_update_utc).total_seconds())
+        if response.certificate_status == ocsp.OCSPCertStatus.REVOKED:
+            reason = response.revocation_reason.value if response.revocation_reason else None
+            return OcspAnswer("revoked", response.this_update_utc, response.next_update_utc,
+                              response.revocation_time_utc, reason)
+        return OcspAnswer("good", response.this_update_utc, response.next_update_utc)
 
     def _unavailable(self, note: str) -> RevocationEvidence:
         return RevocationEvidence(status="unavailable", source_kind="ocsp", source=self.url, note=note)

@@ -14,6 +14,9 @@ CRL_AGE = Gauge("zairyu_crl_age_seconds", "Age of each loaded CRL: now - thisUpd
 CRL_NEXT_UPDATE = Gauge("zairyu_crl_next_update_seconds",
                         "Seconds until each loaded CRL's nextUpdate (negative: already past)", ["crl"],
                         multiprocess_mode="livemin")
+CRL_REFUSED = Gauge("zairyu_crl_refused", "1 for each CRL file in the CRL directory refused (bad signature, "
+                    "delta CRL, unreadable...; another CA's CRL is not counted); the log says why", ["crl"],
+                    multiprocess_mode="livemax")
 
 
 def count_verdict(valid: bool, reason: str | None) -> None:
@@ -33,8 +36,11 @@ def observe_crls(crl_index, now: dt.datetime | None = None) -> None:
         CRL_AGE.labels(name).set((now - crl.this_update).total_seconds())
         if crl.next_update is not None:
             CRL_NEXT_UPDATE.labels(name).set((crl.next_update - now).total_seconds())
-    # A CRL removed from the directory must not keep reporting its last age.
-    for gauge in (CRL_AGE, CRL_NEXT_UPDATE):
+    refused = {Path(p).name for p in crl_index.rejected if p not in crl_index.untrusted}
+    for name in refused:
+        CRL_REFUSED.labels(name).set(1)
+    # A CRL removed from the directory (or accepted again) must not keep reporting its last state.
+    for gauge, keep in ((CRL_AGE, seen), (CRL_NEXT_UPDATE, seen), (CRL_REFUSED, refused)):
         for labels in list(gauge._metrics):  # prometheus-client offers no public label listing
-            if labels[0] not in seen:
+            if labels[0] not in keep:
                 gauge.remove(*labels)
