@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PKGS := shared services/intake services/signing services/review services/notify services/card-delivery
 PYPROJECTS := $(foreach p,$(PKGS),$(p)/pyproject.toml)
 
-.PHONY: run test bench docs system-deps venv constraints clean
+.PHONY: run test lint bench docs system-deps venv constraints clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PY) --version))"; exit 1; }
@@ -32,6 +32,14 @@ test: system-deps venv $(BROWSER_DEPS)
 
 system-deps:
 	@./scripts/system-deps.sh
+
+## make lint: ruff (lint and format), mypy (strict on shared/ and every domain/), shellcheck, hadolint.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	shellcheck scripts/*.sh deploy/k8s/*.sh .ci/run
+	$(BIN)/hadolint deploy/docker/*.Dockerfile
 
 ## make bench: the figures, one `name: value unit` line each.
 bench: venv
