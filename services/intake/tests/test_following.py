@@ -116,20 +116,35 @@ def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
     received(rt, app_id, applicant_id, receipt="OSK-2026-777")
     wait_until(lambda: application_row(rt, app_id).receipt_number == "OSK-2026-777", message="receipt")
     anonymous = client.application.test_client()
-    page = anonymous.post("/verify", data={"receipt_number": "ｏｓｋ-2026-777"}).data.decode()
-    assert "is pending since" in page and "NGUYEN" not in page
-    assert "No application" in anonymous.post("/verify", data={"receipt_number": "NOPE-1"}).data.decode()
-    assert anonymous.get("/api/v1/receipts/OSK-2026-777").json["pending"] is True
     pdf_bytes = client.get(f"/applications/{app_id}/receipt.pdf").data
     from urllib.parse import parse_qs, urlparse
 
     import re as _re
 
-    qr_url = _re.search(rb"URL\s*(http://intake\.test/verify\?[^\s)]+)", _pdf_text(pdf_bytes).replace("\n", "").encode())
+    text = _pdf_text(pdf_bytes).replace("\n", "")
+    qr_url = _re.search(rb"URL\s*(http://intake\.test/verify\?[^\s)]+)", text.encode())
     assert qr_url, "the e-receipt names the public check URL"
     token = parse_qs(urlparse(qr_url.group(1).decode()).query)["t"][0]
-    assert "issued by this service" in anonymous.get(f"/verify?n=OSK-2026-777&t={token}").data.decode()
-    assert "not valid" in anonymous.get("/verify?n=OSK-2026-777&t=forged").data.decode()
+    printed = _re.search(r"Check code\s*((?:[0-9A-F]{4}-){4}[0-9A-F]{4})", text)
+    assert printed and printed.group(1).replace("-", "").lower() == token, "the check code is printed to be typed"
+    # The number alone, a wrong code, and a number that does not exist: one neutral answer, no status.
+    neutral = "Nothing found. Check the receipt number and the check code printed on your e-receipt."
+    for data in ({"receipt_number": "OSK-2026-777"}, {"receipt_number": "OSK-2026-777", "code": "0" * 20},
+                 {"receipt_number": "NOPE-1", "code": printed.group(1)}):
+        page = anonymous.post("/verify", data=data).data.decode()
+        assert neutral in page and "pending since" not in page and "no longer pending" not in page, data
+    for query in ("", "?code=" + "0" * 20):
+        body = anonymous.get(f"/api/v1/receipts/OSK-2026-777{query}").json
+        assert body["found"] is False and "pending" not in body and "since" not in body and body["message"] == neutral
+    assert anonymous.get("/verify?n=OSK-2026-777").data.decode().count("pending since") == 0
+    # With the printed code typed by hand (full width, lower case, spaces) the page answers.
+    typed = printed.group(1).lower().replace("-", " ").translate(str.maketrans("0123456789abcdef", "０１２３４５６７８９ａｂｃｄｅｆ"))
+    page = anonymous.post("/verify", data={"receipt_number": "ｏｓｋ-2026-777", "code": typed}).data.decode()
+    assert "is pending since" in page and "NGUYEN" not in page
+    assert anonymous.get(f"/api/v1/receipts/OSK-2026-777?code={printed.group(1)}").json["pending"] is True
+    assert "is pending since" in anonymous.get(f"/verify?n=OSK-2026-777&t={token}").data.decode()  # the QR link
+    ja = anonymous.get("/verify?n=OSK-2026-777", headers={"Accept-Language": "ja"}).data.decode()
+    assert "電子受付票に印字された受付番号と確認コードをご確認ください" in ja
     for path in ("receipt.pdf", "fee-slip.pdf", "copy.pdf"):
         r = client.get(f"/applications/{app_id}/{path}")
         assert r.status_code == 200 and r.data.startswith(b"%PDF-") and r.mimetype == "application/pdf"

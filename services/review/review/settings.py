@@ -16,6 +16,8 @@ class ReviewSettings(CommonSettings):
                               help="Reverse proxies in front (X-Forwarded-For hops trusted for the audited client address)")
     login_rate_limit: str = setting("ZAIRYU_REVIEW_LOGIN_RATE_LIMIT", "20 per minute",
                                     help="Sign-in attempts per client address (on top of the per-account lockout)")
+    stats_rate_limit: str = setting("ZAIRYU_REVIEW_STATS_RATE_LIMIT", "60 per minute",
+                                    help="Requests to the public statistics JSON per client address")
     periodic_minutes: int = setting("ZAIRYU_REVIEW_PERIODIC_MINUTES", 15, minimum=1,
                                     help="Inside `consume`: how often document reminders are staged and gauges refreshed")
     reminder_days_before: int = setting("ZAIRYU_REVIEW_REMINDER_DAYS", 3, minimum=0,

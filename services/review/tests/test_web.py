@@ -264,15 +264,34 @@ def test_statistics_json_csv_and_openapi(app, people, rt):
         s.execute(cases.update().where(cases.c.application_id == app_id).values(
             status="approved", is_open=False, outcome="approved", decided_at=received + timedelta(days=21)))
     data = app.test_client().get("/api/v1/statistics/processing-days").get_json()
-    assert data["groups"] == [{"procedure": "extension", "status_of_residence": "engineer_specialist",
-                               "bureau": "tokyo", "count": 1, "mean_days": 21.0, "median_days": 21.0,
-                               "p90_days": 21.0}]
+    # One decision is a person: published without sign-in, the cell keeps its key and loses its figures.
+    assert data["min_count"] == 10 and data["groups"] == [
+        {"procedure": "extension", "status_of_residence": "engineer_specialist", "bureau": "tokyo", "count": None,
+         "mean_days": None, "median_days": None, "p90_days": None, "suppressed": True}]
     client = sign_in(app, people, "tokyo-supervisor")
     csv_text = client.get("/statistics.csv").get_data(as_text=True)
     assert csv_text.splitlines()[:2] == ["procedure,status_of_residence,bureau,office,count,mean_days,median_days,p90_days",
                                          "extension,engineer_specialist,tokyo,,1,21.0,21.0,21.0"]  # office empty: the bureau
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/statistics/processing-days", "/api/v1/queue", "/api/v1/cases/{application_id}"} <= set(spec["paths"])
+
+
+def test_public_statistics_show_a_cell_from_ten_decisions_and_suppress_smaller_ones(app, rt):
+    for n in range(12):
+        app_id = new_case(rt)
+        with transaction(rt.session_factory) as s:
+            received = casework.load_case(s, app_id).received_at
+            # ten decided after 20 days, two after 40: the officers' figures are exact, the public ones too once >= 10
+            s.execute(cases.update().where(cases.c.application_id == app_id).values(
+                status="approved", is_open=False, outcome="approved",
+                decided_at=received + timedelta(days=20 if n < 10 else 40)))
+        if n == 8:
+            assert app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"][0]["suppressed"]
+        if n == 9:
+            group = app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"][0]
+            assert (group["count"], group["median_days"], group["suppressed"]) == (10, 20.0, False)
+    group = app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"][0]
+    assert (group["count"], group["p90_days"], group["suppressed"]) == (12, 40.0, False)
 
 
 def test_api_queue_keyset_pages_cover_everything_once(app, people, rt):

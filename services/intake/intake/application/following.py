@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import json
+import re
+import unicodedata
 
 import sqlalchemy as sa
 
@@ -99,14 +102,38 @@ def expected_days(session, procedure: str, bureau: str) -> dict:
 
 
 def receipt_token(secret: str, receipt_number: str) -> str:
-    """Printed in the e-receipt's QR code: the public page confirms the e-receipt was issued here."""
+    """Printed on the e-receipt (in its QR code and as the check code): the public check answers only
+    to the number together with it, so a walk over sequential receipt numbers learns nothing."""
     from .common import keyed_hash
 
     return keyed_hash(secret, "e-receipt", receipt_number)[:20]
 
 
-def public_status(session, receipt_number: str) -> dict | None:
-    """For the public verification page: no personal data, only whether it is pending and since when."""
+def receipt_code(secret: str, receipt_number: str) -> str:
+    """The check code as a person reads and types it: the token in groups of four (``1A2B-3C4D-...``)."""
+    token = receipt_token(secret, receipt_number).upper()
+    return "-".join(token[i:i + 4] for i in range(0, len(token), 4))
+
+
+_NOT_HEX = re.compile("[^0-9a-f]")
+
+
+def normalise_receipt_code(value: str | None) -> str:
+    """Typed check code -> token: any width, case, spaces and dashes; O read as 0 and I/L as 1 (the code
+    is hexadecimal, so they cannot be meant). Only ASCII hex survives, so comparing it never raises."""
+    folded = unicodedata.normalize("NFKC", value or "").lower().translate(str.maketrans("oil", "011"))
+    return _NOT_HEX.sub("", folded)
+
+
+def public_status(session, receipt_number: str, code: str | None, secret: str) -> dict | None:
+    """For the public verification page: no personal data, only whether it is pending and since when.
+
+    None unless ``code`` is the e-receipt's check code for this number: a bare number, a wrong code and
+    a number that does not exist get the same answer (the database is not even asked without the code).
+    """
+    expected = receipt_token(secret, receipt_number or "")
+    if not receipt_number or not hmac.compare_digest(normalise_receipt_code(code), expected):
+        return None
     row = session.execute(sa.select(applications.c.status, applications.c.received_at, applications.c.procedure,
                                     applications.c.bureau, applications.c.closed_at)
                           .where(applications.c.receipt_number == receipt_number)).first()

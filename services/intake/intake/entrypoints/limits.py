@@ -16,3 +16,6 @@ REGISTER = "10 per minute"
 RESET = "5 per minute;20 per hour"
 SIGNER = "30 per minute"
 PUBLIC_LOOKUP = "30 per minute"
+# Every public lookup by number, whatever the method and whichever front (page GET/POST, /api/v1), draws
+# on one budget per address: splitting it by route or method would multiply what a walker gets.
+receipt_lookup = limiter.shared_limit(PUBLIC_LOOKUP, scope="receipt-lookup")

@@ -21,6 +21,7 @@ MESSAGES = {
     "error.passport_expired": _l("The passport has expired."),
     "error.password_short": _l("Choose a password of at least 10 characters."),
     "error.not_found": _l("Not found."),
+    "receipt.not_found": _l("Nothing found. Check the receipt number and the check code printed on your e-receipt."),
     "error.conflict": _l("This request belongs to someone else."),
     "eligibility.status_excluded": _l("This status of residence cannot be handled online (Diplomat, Temporary Visitor, Designated Activities for departure preparation)."),
     "eligibility.supervising_organisation_only": _l("Technical intern training type (b) is filed by the supervising organisation."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 # Upper ends of the official targets: change/extension 2 weeks to 1 month, COE 1 to 3 months.
 TARGET_DAYS = {"change": 30, "extension": 30, "coe": 90, "acquisition": 30, "employment_certificate": 30}
@@ -56,6 +57,25 @@ def group_summaries(rows, by_office: bool = False) -> list[dict]:
         if by_office:
             group["office"] = key[3]
         out.append({**group, "count": s.count, "mean_days": s.mean, "median_days": s.median, "p90_days": s.p90})
+    return out
+
+
+# Statistical disclosure control for what is published without sign-in: a cell of a few cases can
+# point at a person (one Nepali engineer decided at a branch office in 40 days). Cells under the
+# threshold keep their key but lose count and days (the practice of the e-Stat tables, where small
+# cells are shown as "x"); no totals are published, so a suppressed cell cannot be recovered by subtraction.
+PUBLIC_MIN_COUNT = 10
+
+
+def suppress_small(groups: list[dict[str, Any]], minimum: int = PUBLIC_MIN_COUNT) -> list[dict[str, Any]]:
+    """Each group with ``suppressed``; under ``minimum`` cases its count and days become None."""
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        if group["count"] >= minimum:
+            out.append({**group, "suppressed": False})
+        else:
+            out.append({**group, "count": None, "mean_days": None, "median_days": None, "p90_days": None,
+                        "suppressed": True})
     return out
 
 

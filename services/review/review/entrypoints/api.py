@@ -98,10 +98,13 @@ def openapi_spec() -> dict:
     spec.components.security_scheme("officerSession", {"type": "apiKey", "in": "cookie", "name": "review_session"})
     spec.components.schema("ProcessingDays", {"type": "object", "properties": {
         "window_days": {"type": "integer"}, "generated_at": {"type": "string", "format": "date-time"},
+        "min_count": {"type": "integer", "description": "groups with fewer decisions are suppressed"},
         "groups": {"type": "array", "items": {"type": "object", "properties": {
             "procedure": {"type": "string"}, "status_of_residence": {"type": "string"},
-            "bureau": {"type": "string"}, "count": {"type": "integer"}, "mean_days": {"type": "number"},
-            "median_days": {"type": "number"}, "p90_days": {"type": "number"}}}}}})
+            "bureau": {"type": "string"}, "count": {"type": "integer", "nullable": True},
+            "mean_days": {"type": "number", "nullable": True}, "median_days": {"type": "number", "nullable": True},
+            "p90_days": {"type": "number", "nullable": True},
+            "suppressed": {"type": "boolean", "description": "fewer than min_count decisions: no count, no days"}}}}}})
     filters = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                for n in ("status", "procedure", "status_of_residence", "nationality", "min_age", "expiry_before",
                          "sort", "after", "limit", "bureau", "office")]

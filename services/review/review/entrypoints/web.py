@@ -65,6 +65,9 @@ def create_app(runtime=None):
         app.view_functions["auth.login"])
     app.register_blueprint(web_cases.bp)
     app.register_blueprint(web_stats.bp)
+    # The one read open without sign-in: limited per address like every public lookup.
+    app.view_functions["stats.processing_days_json"] = limiter.limit(runtime.settings.stats_rate_limit)(
+        app.view_functions["stats.processing_days_json"])
     app.register_blueprint(api.bp)
     app.register_blueprint(web_admin.bp)
     app.before_request(web_auth.load_officer)

@@ -69,8 +69,9 @@ def export_csv():
 
 @bp.get("/api/v1/statistics/processing-days")
 def processing_days_json():
-    """Aggregates only (no case data): intake's expected-time estimates read this inside the cluster."""
+    """Aggregates only (no case data), open without sign-in: groups of fewer than
+    statistics.PUBLIC_MIN_COUNT decisions are published without their count and days (suppressed)."""
     bureau = request.args.get("bureau") if request.args.get("bureau") in BUREAUS else None
     days = _window()
     return jsonify(window_days=days, generated_at=datetime.now(timezone.utc).isoformat(),
-                   groups=summaries(days, bureau))
+                   min_count=statistics.PUBLIC_MIN_COUNT, groups=statistics.suppress_small(summaries(days, bureau)))

@@ -7,7 +7,7 @@ from intake.application import following
 from intake.domain import normalise
 from zairyu_shared.events.contracts import LANGUAGES
 
-from ..limits import PUBLIC_LOOKUP, limiter
+from ..limits import receipt_lookup
 from ..web_support import runtime, safe_next, tx
 
 bp = Blueprint("public", __name__)
@@ -30,19 +30,16 @@ def language():
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(PUBLIC_LOOKUP, methods=["POST"])
+@receipt_lookup
 def verify():
-    """Anyone (an employer, the police) checks a receipt number: pending or not, and since when."""
+    """Anyone (an employer, the police) shown an e-receipt checks it: pending or not, and since when.
+
+    Needs the receipt number and the check code printed on the e-receipt (both in its QR link as ?n=&t=);
+    without the right code the answer is the same as for a number that does not exist."""
     number = normalise.reference(request.form.get("receipt_number") or request.args.get("n") or "")
+    code = request.form.get("code") or request.args.get("code") or request.args.get("t") or ""
     result = None
-    authentic = None
     if number:
         with tx() as db:
-            result = following.public_status(db, number)
-        token = request.args.get("t")
-        if token and result is not None:
-            import hmac
-
-            expected = following.receipt_token(runtime().settings.secret_key, number)
-            authentic = hmac.compare_digest(token, expected)
-    return render_template("verify.html", number=number, result=result, looked_up=bool(number), authentic=authentic)
+            result = following.public_status(db, number, code, runtime().settings.secret_key)
+    return render_template("verify.html", number=number, code=code, result=result, looked_up=bool(number))

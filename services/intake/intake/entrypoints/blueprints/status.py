@@ -194,7 +194,9 @@ def receipt_pdf(application_id):
         abort(404)
     token = following.receipt_token(runtime().settings.secret_key, app.receipt_number)
     url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
-    rows = _summary(app) + [(_("Pending since"), format_date(app.received_at))]
+    # The check code in print as well as in the QR: the public check needs it with the number.
+    code = following.receipt_code(runtime().settings.secret_key, app.receipt_number)
+    rows = _summary(app) + [(_("Pending since"), format_date(app.received_at)), (_("Check code"), code)]
     return pdf_response(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
 
 
