@@ -15,8 +15,7 @@ from marshmallow import ValidationError
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import accounts, drafting, following, paying, signing_requests, submission
 from intake.application.common import normalise_code, today_jst
-from intake.domain import fees, form, normalise, procedures, timing
-from intake.domain.refusal import from_date_of
+from intake.domain import fees, form, normalise, procedures
 
 from .. import api_schemas as s
 from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
@@ -89,27 +88,13 @@ def session_logout():
 def eligibility():
     data = _load(s.EligibilityIn)
     req = procedures.Request(data["procedure"], tuple(data["bundled"]), data["current_status"], data["desired_status"],
-                             data["period_expiry"], data["event_date"], data["filer_role"],
-                             period_of_stay_months=timing.period_months(data["period_of_stay"]),
-                             early_filing_reason=data["early_filing_reason"], designated_basis=data["designated_basis"],
-                             notice_number=data["notice_number"], filer_born=data["date_of_birth"])
-    today = today_jst()
-    verdict = procedures.check(req, today)
+                             data["period_expiry"], data["event_date"], data["filer_role"])
+    verdict = procedures.check(req, today_jst())
     out = {"eligible": verdict.eligible,
-           "problems": [_problem(f, k) for f, k in verdict.problems],
-           "flags": verdict.flags, "advice": [{"key": k, "message": message(k)} for k in verdict.advice]}
+           "problems": [{"field": f, "key": k, "message": message(k)} for f, k in verdict.problems]}
     if data["procedure"] in procedures.MAIN:
-        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY],
-                                    received_on=today)
+        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY])
     return jsonify(s.EligibilityOut().dump(out))
-
-
-def _problem(field_name: str, key: str) -> dict:
-    when = from_date_of(key)
-    out = {"field": field_name, "key": str(key), "message": message(key)}
-    if when is not None:
-        out["from_date"] = when.isoformat()
-    return out
 
 
 def _draft_out(db, draft):
@@ -361,7 +346,7 @@ def payment_status(application_id):
             return _error("error.not_found", 404)
         tries = paying.attempts(db, app.id)
         try:
-            due, reason = paying.amount_due(runtime(), db, app), None
+            due, reason = paying.amount_due(db, app), None
         except paying.PaymentRefused as exc:
             due, reason = None, exc.key
         done = next((t for t in tries if t.state == "paid"), None)
