@@ -15,7 +15,7 @@ from zairyu_shared.events import new_event
 
 from . import metrics
 from .adapters import cards, repository
-from .domain import deadlines
+from .domain import card_contents, deadlines
 from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase, State
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         postal_code=delivery["mailing_address"].get("postal_code"),
         mailing_address=delivery["mailing_address"]["text"],
         certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"),
-        at_counter=not decision["card_by_mail"])
+        at_counter=not decision["card_by_mail"], specified_card=bool(decision.get("specified_card")),
+        card_remarks=card_contents.outside_activity_remark(decision.get("outside_activity")))
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:

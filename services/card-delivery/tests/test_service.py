@@ -50,9 +50,13 @@ def lookup(client, number):
 
 
 # -- consumer --------------------------------------------------------------------------------
-@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(procedure="coe")])
+@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(procedure="coe"),
+                                    dict(procedure="coe", delivery_method="post"),
+                                    dict(procedure="employment_certificate", delivery_method="post"),
+                                    dict(procedure="employment_certificate", delivery_method="pdf")])
 def test_decisions_that_issue_no_card_open_nothing(runtime, change):
-    deliver_decision(runtime, decision_payload(**change))
+    method = change.pop("delivery_method", None)
+    deliver_decision(runtime, {**decision_payload(**change), **({"delivery_method": method} if method else {})})
     with runtime.session_factory() as session:
         assert not any(repository.count_by_state(session).values())
     assert staged(runtime) == []
@@ -453,3 +457,22 @@ def test_a_transition_rolled_back_is_neither_stored_nor_counted(runtime):
     assert transitions("awaiting_envelope") == before
     deliver_decision(runtime, decision_payload())
     assert transitions("awaiting_envelope") == before + 1
+
+
+@pytest.mark.parametrize("procedure", ["change", "extension", "acquisition"])
+def test_the_specified_card_and_an_activity_permission_reach_the_mailroom(runtime, mailroom, procedure):
+    deliver_decision(runtime, {**decision_payload(procedure=procedure), "delivery_method": "post", "specified_card": True,
+                               "bundled": ["activity_outside_status"],
+                               "outside_activity": {"hours_per_week": 20, "activity": "Kitchen help", "employer": None}})
+    case = only_case(runtime)
+    assert case.specified_card and case.card_remarks == "許可：原則週20時間以内・風俗営業等の従事を除く"
+    page = mailroom.get(f"/mailroom/cases/{case.delivery_id}").get_data(as_text=True)
+    assert "specified residence card (also the My Number Card)" in page and "原則週20時間以内" in page
+
+
+def test_a_plain_card_case_says_so(runtime, mailroom):
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    assert not case.specified_card and case.card_remarks is None
+    page = mailroom.get(f"/mailroom/cases/{case.delivery_id}").get_data(as_text=True)
+    assert "specified residence card" not in page and "原則週" not in page

@@ -40,6 +40,9 @@ delivery_cases = sa.Table(
     sa.Column("fee_paid_online_yen", sa.Integer, nullable=True),
     sa.Column("fee_payment_reference", sa.String(80), nullable=True),
     sa.Column("fee_paid_online_at", TS, nullable=True),
+    # What the card carries besides the decision (application.decided v2).
+    sa.Column("specified_card", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("card_remarks", sa.Text, nullable=True),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
 )
 

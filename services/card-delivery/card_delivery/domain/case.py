@@ -122,12 +122,17 @@ class DeliveryCase:
     fee_paid_online_yen: int | None = None
     fee_payment_reference: str | None = None
     fee_paid_online_at: datetime | None = None
+    # The applicant asked for the specified residence card (also their My Number Card; from 2026-06-14).
+    specified_card: bool = False
+    # What the new card's field for permission for activity outside the status says (card_contents.py).
+    card_remarks: str | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def open(cls, *, delivery_id, application_id, applicant_id, procedure, fee_yen, approved_at, name,
              postal_code, mailing_address, certificate_address, old_card_number,
-             at_counter: bool = False) -> tuple["DeliveryCase", list[Change]]:
+             at_counter: bool = False, specified_card: bool = False,
+             card_remarks: str | None = None) -> tuple["DeliveryCase", list[Change]]:
         if procedure not in PROCEDURES_WITH_CARD:
             raise InvalidInput(f"procedure {procedure} issues no residence card")
         # Nothing is mailed to a case collected at the counter: the addresses need no comparing.
@@ -136,7 +141,8 @@ class DeliveryCase:
                    procedure=procedure, fee_yen=fee_yen, approved_at=approved_at, name=name,
                    postal_code=postal_code, mailing_address=mailing_address,
                    certificate_address=certificate_address, old_card_number=old_card_number,
-                   state_since=approved_at, address_mismatch=mismatch,
+                   state_since=approved_at, address_mismatch=mismatch, specified_card=specified_card,
+                   card_remarks=card_remarks,
                    state=State.AWAITING_VISIT if at_counter else State.AWAITING_ENVELOPE)
         changes = []
         if mismatch:
