@@ -382,8 +382,8 @@ def _decide(rt, procedure, form_values, bundled=(), outcome="approved"):
 
 
 @pytest.mark.parametrize("procedure,form_values,method", [
-    ("coe", {"coe_delivery": "email"}, "email"), ("coe", {"coe_delivery": "post"}, "post"),
-    ("coe", {}, "email"), ("employment_certificate", {"certificate_delivery": "post"}, "post"),
+    ("coe", {"coe_delivery": "email"}, "email"), ("coe", {"coe_delivery": "paper"}, "post"),
+    ("coe", {}, "email"), ("employment_certificate", {"certificate_delivery": "paper"}, "post"),
     ("employment_certificate", {"certificate_delivery": "counter"}, "pdf"),  # not a choice it has: the default
     ("extension", {"card_receipt": "counter"}, "counter"), ("change", {}, "post")])
 def test_an_approval_says_how_its_deliverable_reaches_the_person(rt, procedure, form_values, method):

@@ -14,9 +14,14 @@ _CHOICE_FIELD = {deliverables.RESIDENCE_CARD: "card_receipt", deliverables.COE: 
                  deliverables.EMPLOYMENT_CERTIFICATE: "certificate_delivery"}
 
 
+# The form's values where they differ from the contract's: a COE or certificate "on paper" goes by post.
+_FORM_VALUES = {"paper": "post"}
+
+
 def delivery_method(procedure: str, form: dict[str, Any]) -> str:
     chosen = form.get(_CHOICE_FIELD[deliverables.deliverable(procedure)])
-    return deliverables.method_for(procedure, chosen if isinstance(chosen, str) else None)
+    chosen = _FORM_VALUES.get(chosen, chosen) if isinstance(chosen, str) else None
+    return deliverables.method_for(procedure, chosen)
 
 
 def specified_card(procedure: str, form: dict[str, Any]) -> bool:
