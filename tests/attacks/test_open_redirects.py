@@ -15,8 +15,17 @@ from urllib.parse import urljoin, urlsplit
 
 import pyotp
 import pytest
-from attack_support import (build_service_app, cheap_password_hashing, csrf_token, fresh_ip, intake_applicant,
-                            mailroom_officer, memory_folder, review_officer, runtime_of)
+from attack_support import (
+    build_service_app,
+    cheap_password_hashing,
+    csrf_token,
+    fresh_ip,
+    intake_applicant,
+    mailroom_officer,
+    memory_folder,
+    review_officer,
+    runtime_of,
+)
 
 BASE = "http://localhost/"
 PASSWORD = "correct horse battery"
