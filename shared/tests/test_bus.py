@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -215,6 +216,50 @@ def test_a_broker_lost_at_ack_is_a_reconnect_not_a_handler_failure(runtime):
     assert message.acks == 1 and ledger_rows(runtime) == ["acked-into-the-void"]
     assert dead_letters(runtime) == []  # the effect is committed: no dead letter for it
     assert metrics.EVENTS_FAILED.labels(runtime.name, queue_name(runtime), "applicant.registered")._value.get() == 0
+
+
+class _Delivery:
+    """A delivery handed to ``process`` directly, so the batch is exactly the one the test builds."""
+
+    def __init__(self, body: bytes):
+        self.body, self.headers, self.properties = body, {}, {}
+        self.delivery_info, self.content_type, self.acks = {"routing_key": "applicant.registered"}, "application/json", 0
+
+    def ack(self, multiple=False):
+        self.acks += 1
+
+
+def test_a_failed_consumer_batch_is_logged_with_its_error_count_and_ids(runtime, caplog):
+    """Issue 15: a batch whose transaction failed was retried message by message without a word."""
+    FAILING["applicant_ids"].add("poison")
+    runtime.declare()
+    consumer = runtime.consumer()
+    consumer._amqp = False
+    events = [registration(i) for i in ("batch-1", "poison", "batch-2")]
+    with caplog.at_level(logging.WARNING, logger="zairyu_shared.bus"):
+        consumer.process([(queue_name(runtime), _Delivery(e.to_json().encode())) for e in events])
+    records = [r for r in caplog.records if r.getMessage().startswith("consumer batch rolled back")]
+    assert len(records) == 1, [r.getMessage() for r in caplog.records]
+    assert records[0].count == 3 and records[0].event_ids == [e.id for e in events]
+    assert "RuntimeError: cannot handle poison" in records[0].error
+    assert sorted(ledger_rows(runtime)) == ["batch-1", "batch-2"]  # then each on its own, as before
+
+
+@pytest.mark.parametrize("transport", ["memory"])  # the broker is replaced by a closed port: once is enough (12 s of retries)
+def test_an_unpublished_outbox_batch_is_logged_with_its_error_count_and_ids(runtime, caplog):
+    from zairyu_shared.bus import KombuPublisher
+
+    events = stage(runtime, ["unsent-1", "unsent-2"])
+    with socket.socket() as closed:  # a port nobody listens on: the broker is away
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    runtime.relay.publisher = KombuPublisher(f"amqp://guest:guest@127.0.0.1:{port}//", confirm_timeout=1)
+    with caplog.at_level(logging.ERROR, logger="zairyu_shared.outbox"), pytest.raises(Exception):
+        runtime.relay.relay_once()
+    records = [r for r in caplog.records if r.getMessage() == "outbox batch not published"]
+    assert len(records) == 1 and records[0].count == 2
+    assert sorted(records[0].event_ids) == sorted(e.id for e in events) and records[0].error
+    assert unsent(runtime) == 2
 
 
 STAGE_ELSEWHERE = """

@@ -324,7 +324,12 @@ class EventConsumer:
                         outcomes.append("ok")
                     else:
                         outcomes.append("duplicate")
-        except Exception:
+        except Exception as exc:
+            # Nothing of the batch committed and each message is retried on its own next: say so, with
+            # what failed, or a batch that keeps failing only shows as slower consumption.
+            log.warning("consumer batch rolled back; retrying its messages one by one",
+                        extra={"count": len(valid), "event_ids": [e.id for _m, _q, e in valid],
+                               "error": f"{type(exc).__name__}: {exc}"[:500]}, exc_info=True)
             return valid
         self._after_commit()
         elapsed = (time.perf_counter() - started) / len(valid)

@@ -112,7 +112,14 @@ class OutboxRelay:
             rows = session.execute(self._unsent_query()).all()
             if not rows:
                 return 0
-            confirmed, failed = self.publisher.publish_batch(rows)
+            try:
+                confirmed, failed = self.publisher.publish_batch(rows)
+            except Exception as exc:
+                # The rows stay unsent and the next round tries again; the round's own log has the traceback.
+                log.error("outbox batch not published", extra={
+                    "count": len(rows), "event_ids": [row.event_id for row in rows],
+                    "error": f"{type(exc).__name__}: {exc}"[:500]})
+                raise
             now = datetime.now(timezone.utc)
             if confirmed:
                 session.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
