@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -48,10 +48,11 @@ def _scan_pdf(pages: int) -> bytes:
 def main() -> None:
     from intake.adapters.upload_checks import check
     from intake.domain import canonical, form, procedures
+    from zairyu_shared.japan_time import japan_today
     from journey import worker_fields
     from hostile_files import flate_bomb_pdf, jpeg, pdf
 
-    today = date.today()
+    today = japan_today()
     req = procedures.Request("extension", ("reentry",), "engineer_humanities", None, today + timedelta(days=40))
     rate("intake_eligibility_checks", lambda: procedures.check(req, today))
     raw = worker_fields(today + timedelta(days=40))

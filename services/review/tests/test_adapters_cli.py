@@ -5,7 +5,7 @@ import hashlib
 import io
 import re
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 import pytest
@@ -20,6 +20,7 @@ from review.adapters.tables import officers
 from review.entrypoints.cli import create_officer_main, periodic_once, reminders_main
 from review.entrypoints.seed import seed_demo
 from zairyu_shared.db import transaction
+from zairyu_shared.japan_time import japan_today
 
 GOOD = b"\x89PNG\r\n\x1a\n fake image"
 BAD_SHA = hashlib.sha256(b"what was signed").hexdigest()
@@ -154,6 +155,34 @@ def test_periodic_work_stages_each_reminder_once(rt):
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 1
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 0
 
+
+
+def test_reminders_and_a_case_s_age_count_japan_s_day_in_a_utc_container(rt):
+    """At 16:00 UTC on 5 December it is 01:00 on 6 December in Japan: a request due on 9 December is
+    three Japanese days away and its reminder goes out now (UTC's 5 December put it a day later)."""
+    import time_machine
+    from review_testkit import verified_event
+
+    from review.domain import statistics
+    from review.domain.roles import Officer, Role
+
+    with time_machine.travel(datetime(2026, 12, 5, 16, 0, tzinfo=UTC), tick=False):
+        created = seed_demo(rt, out=lambda _l: None)
+        ex = next(Officer(c["id"], Role.EXAMINER, "tokyo") for c in created if c["username"] == "tokyo-examiner")
+        event = verified_event()
+        app = event.payload["application_id"]
+        with transaction(rt.session_factory) as s:
+            inbound.receive(rt, s, event)
+            casework.claim(rt, s, ex, app)
+        with transaction(rt.session_factory) as s:
+            with pytest.raises(ValueError):  # 6 December is today in Japan, not a future deadline
+                casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date(2026, 12, 6))
+        with transaction(rt.session_factory) as s:
+            casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date(2026, 12, 9))
+        assert periodic_once(rt) == 1  # the consume process's worker, with no date handed in
+        # received at 15:30 UTC on 4 December (00:30 on the 5th in Japan): one Japanese day old, not two
+        assert statistics.ageing("extension", datetime(2026, 12, 4, 15, 30, tzinfo=UTC),
+                                 japan_today())["age_days"] == 1
 
 def test_create_officer_command_bootstraps_a_national_auditor(rt, capsys):
     out = io.StringIO()

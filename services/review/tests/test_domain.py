@@ -130,8 +130,9 @@ def test_fees_at_online_rates_only_on_approval():
 
 
 def test_processing_days_and_summaries():
-    received = datetime(2026, 1, 5, 23, 0, tzinfo=timezone.utc)
-    assert statistics.processing_days(received, date(2026, 2, 4)) == 30
+    received = datetime(2026, 1, 5, 23, 0, tzinfo=timezone.utc)  # 6 January, 08:00 in Japan
+    assert statistics.processing_days(received, date(2026, 2, 4)) == 29  # Japanese calendar days
+    assert statistics.processing_days(datetime(2026, 1, 5, 14, 0, tzinfo=timezone.utc), date(2026, 2, 4)) == 30
     with pytest.raises(ValueError):
         statistics.processing_days(date(2026, 2, 1), date(2026, 1, 1))
     rows = [("extension", "student", "tokyo", d) for d in (10, 20, 30, 40)] + [("coe", "student", "osaka", 60)]

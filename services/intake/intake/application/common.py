@@ -6,9 +6,10 @@ import hmac
 import secrets
 import uuid
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+from zairyu_shared.japan_time import JAPAN, japan_today
+
+JST = JAPAN  # one definition of Japan's zone, in zairyu_shared
 
 
 def new_id() -> str:
@@ -20,8 +21,8 @@ def now() -> datetime:
 
 
 def today_jst() -> date:
-    """Deadlines and windows follow the Japanese calendar day."""
-    return now().astimezone(JST).date()
+    """Deadlines and windows follow the Japanese calendar day (the one clock in zairyu_shared)."""
+    return japan_today()
 
 
 def aware(value: datetime | None) -> datetime | None:

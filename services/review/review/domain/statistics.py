@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from zairyu_shared.japan_time import japan_date
 
 # Upper ends of the official targets: change/extension 2 weeks to 1 month, COE 1 to 3 months.
 TARGET_DAYS = {"change": 30, "extension": 30, "coe": 90, "acquisition": 30, "employment_certificate": 30}
 
 
 def processing_days(received: datetime | date, decided: datetime | date) -> int:
-    """Calendar days from receipt to decision (the way the agency publishes them)."""
-    start = received.date() if isinstance(received, datetime) else received
-    end = decided.date() if isinstance(decided, datetime) else decided
+    """Calendar days from receipt to decision (the way the agency publishes them), counted on Japan's
+    calendar: an instant is first placed on its Japanese day (received 23:00 UTC is the next day there)."""
+    start = japan_date(received) if isinstance(received, datetime) else received
+    end = japan_date(decided) if isinstance(decided, datetime) else decided
     if end < start:
         raise ValueError("decided before received")
     return (end - start).days
@@ -41,18 +45,19 @@ def summarise(days: list[int]) -> DaysSummary | None:
                        _percentile(ordered, 90))
 
 
-def group_summaries(rows, by_office: bool = False) -> list[dict]:
+def group_summaries(rows: Iterable[Sequence[Any]], by_office: bool = False) -> list[dict[str, Any]]:
     """rows: (procedure, status_of_residence, bureau, days) -> one summary per group, sorted.
 
     With ``by_office`` the rows are (procedure, status_of_residence, bureau, office, days) and each
     office is its own group (office None: the bureau itself)."""
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for row in rows:
         key, days = tuple(row[:-1]), row[-1]
         groups.setdefault(key if by_office else key[:3], []).append(days)
     out = []
     for key in sorted(groups, key=lambda k: tuple("" if v is None else v for v in k)):
         s = summarise(groups[key])
+        assert s is not None  # every group has at least its first row
         group = {"procedure": key[0], "status_of_residence": key[1], "bureau": key[2]}
         if by_office:
             group["office"] = key[3]
@@ -79,7 +84,7 @@ def suppress_small(groups: list[dict[str, Any]], minimum: int = PUBLIC_MIN_COUNT
     return out
 
 
-def ageing(procedure: str, received: datetime | date, today: date) -> dict:
+def ageing(procedure: str, received: datetime | date, today: date) -> dict[str, Any]:
     """How old a case is against its target: ok, due (last 20 %), overdue."""
     age = processing_days(received, today)
     target = TARGET_DAYS.get(procedure, 30)

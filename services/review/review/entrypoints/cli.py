@@ -2,8 +2,8 @@
 import argparse
 import json
 import sys
-from datetime import date
 
+from zairyu_shared.japan_time import japan_today
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
@@ -48,7 +48,7 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     args = parser.parse_args(argv)
     runtime = runtime or _runtime()
     with transaction(runtime.session_factory) as session:
-        n = periodic.reminders_due(runtime, session, date.today(), args.days_before)
+        n = periodic.reminders_due(runtime, session, japan_today(), args.days_before)
     runtime.relay.drain()  # a one-off run has no relay thread of its own
     print(f"documents reminders staged: {n}", file=out)
     return 0

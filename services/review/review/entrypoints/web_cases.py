@@ -1,7 +1,7 @@
 """The work queue, workload, the case page and the officers' actions."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
+from zairyu_shared.japan_time import japan_today
 
 from .labels import choice_labels, translated
 from .web_auth import client_ip, login_required, runtime
@@ -70,7 +71,7 @@ def queue_filter(args) -> queries.QueueFilter:
 
 
 def with_ageing(rows):
-    today = datetime.now(timezone.utc).date()
+    today = japan_today()  # a case's age in Japanese calendar days, as the targets are counted
     for r in rows:
         r["ageing"] = statistics.ageing(r["procedure"], r["received_at"], today)
     return rows
@@ -151,7 +152,7 @@ def case(application_id):
                            offices=OFFICES, bureau_offices=offices_of(row.bureau),
                            data_labels=translated(), choices=choice_labels(),
                            ageing=statistics.ageing(file["procedure"], file["received_at"],
-                                                    datetime.now(timezone.utc).date()))
+                                                    japan_today()))
 
 
 @bp.get("/cases/<application_id>/attachments/<sha256>")

@@ -1,8 +1,7 @@
 """Background work that runs beside review's consumers (the service definition's workers)."""
 from __future__ import annotations
 
-from datetime import date
-
+from zairyu_shared.japan_time import japan_today
 from zairyu_shared.runtime import periodic_worker as periodic_worker_of
 
 
@@ -12,7 +11,7 @@ def periodic_once(runtime, today=None) -> int:
     from zairyu_shared.db import transaction
 
     with transaction(runtime.session_factory) as session:
-        staged = periodic.reminders_due(runtime, session, today or date.today(), runtime.settings.reminder_days_before)
+        staged = periodic.reminders_due(runtime, session, today or japan_today(), runtime.settings.reminder_days_before)
     with runtime.engine.connect() as conn:
         periodic.refresh_gauges(conn)
     return staged
