@@ -19,6 +19,7 @@ import threading
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from .crypto import new_key
 
@@ -99,45 +100,117 @@ def _wait_for_stop(shutdown) -> int:
     return 0
 
 
-def run_real(host: str, data_dir: Path) -> int:
+Children = list[tuple[str, "subprocess.Popen[bytes]"]]
+
+
+class StepFailed(Exception):
+    """A step of the real mode's start failed; its message says which and how."""
+
+
+def _real_plan(defs: list[Any], port_offset: int) -> list[tuple[Any, int, int]]:
+    """(definition, web port, consumer metrics port) of each service; ZAIRYU_PORT_OFFSET moves them all."""
+    return [(d, d.web_port + port_offset, 9100 + i + port_offset) for i, d in enumerate(defs)]
+
+
+def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
+             stop: threading.Event | None = None) -> int:
+    """Migrate every service, then start its gunicorn front and consume process; supervise them.
+
+    Any failed step stops every child started so far and returns 1 with a message (no traceback);
+    so does a child that ends while the others run (nothing is left running unsupervised).
+    """
     import sqlalchemy as sa
 
+    env = dict(os.environ if environ is None else environ)
+    stop = stop or _stop_on_signals()
     defs = definitions()
-    server_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    env = {**os.environ, **_service_urls(defs, host)}
+    offset = int(env.get("ZAIRYU_PORT_OFFSET", "0"))
+    plan = _real_plan(defs, offset)
+    prefix = env.get("ZAIRYU_DB_PREFIX", "zairyu_")
+    workers = env.get("ZAIRYU_WEB_WORKERS", "2")
+    server_url = env["DATABASE_URL"].rsplit("/", 1)[0]
+    # This machine's keys, made once and kept under the data folder like the embedded run's.
     for key, value in _secrets(data_dir).items():
         env.setdefault(key, value)
-    admin = sa.create_engine(server_url + "/postgres", isolation_level="AUTOCOMMIT")
-    children: list[subprocess.Popen] = []
+    env.update({f"ZAIRYU_{d.name.upper().replace('-', '_')}_URL": f"http://{host}:{web}" for d, web, _ in plan})
     bindir = Path(sys.executable).parent
-    for i, d in enumerate(defs):
-        db = "zairyu_" + d.name.replace("-", "_")
-        with admin.connect() as conn:
-            if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": db}).scalar():
-                conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
-        senv = {**env, "DATABASE_URL": f"{server_url}/{db}"}
-        subprocess.run([str(bindir / f"zairyu-{d.name}"), "migrate"], env=senv, check=True)
-        module = d.create_app.__module__
-        senv_web = {**senv, "PROMETHEUS_MULTIPROC_DIR": str(_fresh_dir(data_dir / "prom" / d.name))}
-        children.append(subprocess.Popen([str(bindir / "gunicorn"), "-w", "2", "-b", f"{host}:{d.web_port}",
-                                          "--graceful-timeout", "30", f"{module}:create_app()"], env=senv_web))
-        children.append(subprocess.Popen([str(bindir / f"zairyu-{d.name}"), "consume", "--port", str(9100 + i)],
-                                         env=senv))
-    admin.dispose()
+    children: Children = []
+    try:
+        admin = sa.create_engine(server_url + "/postgres", isolation_level="AUTOCOMMIT")
+        try:
+            envs: dict[str, dict[str, str]] = {}
+            for d, _, _ in plan:
+                db = prefix + d.name.replace("-", "_")
+                with admin.connect() as conn:
+                    if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": db}).scalar():
+                        conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
+                envs[d.name] = {**env, "DATABASE_URL": f"{server_url}/{db}"}
+            # Every service migrated (side by side: each has its own database) before any process starts.
+            migrations = [(d.name, subprocess.Popen([str(bindir / f"zairyu-{d.name}"), "migrate"], env=envs[d.name]))
+                          for d, _, _ in plan]
+            failed = [(name, m.wait()) for name, m in migrations if m.wait() != 0]
+            if stop.is_set():
+                return _stopped(children)
+            if failed:
+                raise StepFailed("; ".join(f"{name}: `zairyu-{name} migrate` failed (exit {code}; its message is "
+                                           "above)" for name, code in failed))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StepFailed(f"PostgreSQL at {server_url}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        finally:
+            admin.dispose()
+        for d, web, metrics_port in plan:
+            module = d.create_app.__module__
+            web_env = {**envs[d.name], "PROMETHEUS_MULTIPROC_DIR": str(_fresh_dir(data_dir / "prom" / d.name))}
+            children.append((f"{d.name} web", subprocess.Popen(
+                [str(bindir / "gunicorn"), "-w", workers, "-b", f"{host}:{web}", "--graceful-timeout", "30",
+                 f"{module}:create_app()"], env=web_env)))
+            children.append((f"{d.name} consumer", subprocess.Popen(
+                [str(bindir / f"zairyu-{d.name}"), "consume", "--port", str(metrics_port)], env=envs[d.name])))
+    except (StepFailed, OSError) as exc:
+        if stop.is_set():  # Ctrl-C reached a migration too: that is a stop, not a failure
+            return _stopped(children)
+        print(f"zairyu-run: {exc}", file=sys.stderr, flush=True)
+        _stop_children(children)
+        return 1
     print("\nRunning against RabbitMQ and PostgreSQL:")
-    for i, d in enumerate(defs):
-        print(f"  {d.name:14} http://{host}:{d.web_port}/   consumer metrics http://{host}:{9100 + i}/metrics")
+    for d, web, metrics_port in plan:
+        print(f"  {d.name:14} http://{host}:{web}/   consumer metrics http://{host}:{metrics_port}/metrics")
+    print("Ctrl-C stops.", flush=True)
+    while not stop.wait(0.5):
+        ended = [(name, child.returncode) for name, child in children if child.poll() is not None]
+        if ended and not stop.is_set():
+            print("zairyu-run: " + ", ".join(f"{name} ended (exit {code})" for name, code in ended)
+                  + "; stopping the others", file=sys.stderr, flush=True)
+            _stop_children(children)
+            return 1
+    return _stopped(children)
 
-    def shutdown():
-        for child in children:
+
+def _stopped(children: Children) -> int:
+    print("\nstopping…", flush=True)
+    _stop_children(children)
+    return 0
+
+
+def _stop_children(children: Children, timeout: float = 40.0) -> None:
+    """SIGTERM every child still running, wait for them (gunicorn lets requests finish), then SIGKILL."""
+    for _, child in children:
+        if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(60)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    deadline = time.monotonic() + timeout
+    for _, child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
-    return _wait_for_stop(shutdown)
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
 
 
 def _fresh_dir(path: Path) -> Path:

@@ -74,6 +74,7 @@ MATRIX = {
         "cases.correction_handled": OFFICER, "cases.add_note": OFFICER, "cases.propose": OFFICER,
         "cases.request_documents": OFFICER, "cases.resume": OFFICER, "cases.return_proposal": OFFICER,
         "cases.hand_over": OFFICER, "cases.hand_over_by_receipt": OFFICER, "api.hand_over": OFFICER,
+        "enrol.page": TOKEN,  # a new officer's one-time link (plus the approver's code to finish)
     },
     "card-delivery": {
         "home": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,

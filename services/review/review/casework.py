@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from review import metrics
 from review.adapters import audit
-from review.adapters.accounts import officer_person
+from review.adapters.enrolments import officer_person
 from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 from review.domain import case as machine
 from review.domain import fees, form as form_rules

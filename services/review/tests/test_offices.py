@@ -369,10 +369,12 @@ def test_administrators_create_officers_scoped_to_an_office(app, rt, people):
     page = adm.get("/admin/officers").get_data(as_text=True)
     assert "横浜支局" in page and "神戸支局" not in page
     r = adm.post("/admin/officers", data={"csrf_token": csrf(adm, "/admin/officers"), "username": "chiba-ex",
-                                          "display_name": "Chiba Examiner", "role": "examiner", "office": "chiba"})
+                                          "display_name": "Chiba Examiner", "role": "examiner", "office": "chiba",
+                                          "staff_id": "C-1"})
     assert r.status_code == 200
     r = adm.post("/admin/officers", data={"csrf_token": csrf(adm, "/admin/officers"), "username": "kobe-ex",
-                                          "display_name": "Kobe?", "role": "examiner", "office": "kobe"},
+                                          "display_name": "Kobe?", "role": "examiner", "office": "kobe",
+                                          "staff_id": "K-1"},
                  follow_redirects=True)
     assert "Choose an office of your bureau." in r.get_data(as_text=True)
     with rt.engine.connect() as conn:

@@ -325,17 +325,13 @@ def test_session_expires_when_idle(app, people, rt):
     assert client.get("/queue").status_code == 302
 
 
-def test_bureau_admin_creates_an_officer_who_can_then_sign_in(app, people, rt):
+def test_bureau_admin_creates_an_officer_pending_a_second_administrator(app, people, rt):
+    """The whole flow (approval, enrolment, sign-in) is tested in test_enrolment.py."""
     admin = sign_in(app, people, "tokyo-bureau_admin")
     r = admin.post("/admin/officers", data={"csrf_token": csrf(admin, "/admin/officers"), "username": "new-examiner",
-                                            "display_name": "New Examiner", "role": "examiner"})
+                                            "display_name": "New Examiner", "role": "examiner", "staff_id": "T-0042"})
     html = r.get_data(as_text=True)
-    password = re.search(r"<dt>[^<]+</dt><dd><code>([^<]+)</code></dd>\s*<dt>", html).group(1)
-    secret = re.findall(r"<code>([A-Z2-7]{32})</code>", html)[0]
-    assert "data:image/svg+xml" in html
-    people["new-examiner"] = {"password": password, "secret": secret}
-    newbie = sign_in(app, people, "new-examiner")
-    assert newbie.get("/queue").status_code == 200
+    assert r.status_code == 200 and "/enrol/" in html and "data:image/svg+xml" not in html  # a link, no credentials
     assert "new-examiner" in admin.get("/admin/officers").get_data(as_text=True)
     assert sign_in(app, people, "tokyo-examiner").get("/admin/officers").status_code == 403
     osaka_admin = sign_in(app, people, "osaka-bureau_admin")

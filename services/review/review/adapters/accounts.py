@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from review.domain.enrolment import Enrolment
 from zairyu_shared.db import statement_once
 
 from .tables import officer_sessions, officers
@@ -34,14 +35,19 @@ class Locked(LoginFailed):
 
 
 def create_officer(session, username: str, display_name: str, role: str, bureau: str | None,
-                   password: str | None = None, office: str | None = None) -> tuple[str, str, str]:
-    """Returns (officer id, password, TOTP secret); the caller shows them once. ``office``: scoped to it."""
+                   password: str | None = None, office: str | None = None, staff_id: str | None = None,
+                   created_by: str = "cli") -> tuple[str, str, str]:
+    """Bootstrap only (the shell's ``create-officer``, ``seed-demo``, tests): an enrolled, active account.
+
+    Returns (officer id, password, TOTP secret); the caller shows them once. ``office``: scoped to it.
+    Administrators on the web use ``create_pending_officer`` and never see credentials."""
     password = password or secrets.token_urlsafe(12)
     secret = pyotp.random_base32()
     officer_id = str(uuid.uuid4())
     session.execute(officers.insert().values(id=officer_id, username=username, display_name=display_name, role=role,
                                              bureau=bureau, office=office, password_hash=HASHER.hash(password),
-                                             totp_secret=secret))
+                                             totp_secret=secret, staff_id=staff_id, created_by=created_by,
+                                             enrolment=Enrolment.ENROLLED.value))
     return officer_id, password, secret
 
 
@@ -142,12 +148,16 @@ def _managed(bureau: str, office: str | None):
 def list_officers(session, bureau: str, office: str | None = None):
     return session.execute(sa.select(officers.c.id, officers.c.username, officers.c.display_name, officers.c.role,
                                      officers.c.office, officers.c.active, officers.c.locked_until,
-                                     officers.c.failed_attempts)
+                                     officers.c.failed_attempts, officers.c.staff_id, officers.c.enrolment,
+                                     officers.c.created_by, officers.c.approved_by)
                            .where(_managed(bureau, office)).order_by(officers.c.username)).all()
 
 
 def set_active(session, officer_id: str, bureau: str, active: bool, office: str | None = None) -> bool:
-    done = session.execute(officers.update().where(officers.c.id == officer_id, _managed(bureau, office))
+    # Only an enrolled account is (re)activated: a pending one becomes active through a second
+    # administrator's approval and the officer's own enrolment, never through this switch.
+    done = session.execute(officers.update().where(officers.c.id == officer_id, _managed(bureau, office),
+                                                   officers.c.enrolment == Enrolment.ENROLLED.value)
                            .values(active=active)).rowcount == 1
     if done and not active:  # a deactivated officer is signed out everywhere at once
         session.execute(officer_sessions.delete().where(officer_sessions.c.officer_id == officer_id))

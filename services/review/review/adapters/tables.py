@@ -173,7 +173,23 @@ officers = sa.Table(
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", TS, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Who the account is and how it came to be (migration 0007): one live account per natural person,
+    # a second administrator's approval, the officer's own enrolment (review/domain/enrolment.py).
+    sa.Column("staff_id", sa.String(40), nullable=True),  # the person; NULL: the account stands for itself
+    sa.Column("enrolment", sa.String(20), nullable=False, server_default="enrolled"),
+    sa.Column("created_by", sa.String(80), nullable=True),
+    sa.Column("approved_by", sa.String(80), nullable=True),
+    sa.Column("approved_at", TS, nullable=True),
+    sa.Column("enrolled_at", TS, nullable=True),
+    sa.Column("enrolment_token_sha256", sa.String(64), nullable=True),  # the creator's link
+    sa.Column("enrolment_expires_at", TS, nullable=True),
+    sa.Column("approval_code_sha256", sa.String(64), nullable=True),  # the approver's code
+    sa.Column("approval_code_expires_at", TS, nullable=True),
+    sa.Column("enrolment_failures", sa.Integer, nullable=False, server_default="0"),
 )
+_LIVE = sa.text("active OR enrolment IN ('pending_approval', 'approved')")
+sa.Index("ux_officers_enrolment_token", officers.c.enrolment_token_sha256, unique=True)
+sa.Index("ux_officers_live_staff_id", officers.c.staff_id, unique=True, postgresql_where=_LIVE, sqlite_where=_LIVE)
 
 officer_sessions = sa.Table(
     "officer_sessions", metadata,

@@ -101,3 +101,10 @@ def check_confirmation(confirmer: Officer, proposal: Proposal) -> None:
         raise FourEyesViolation(f"{confirmer.role.value} cannot confirm a decision")
     if confirmer.id == proposal.proposed_by:
         raise FourEyesViolation("nobody confirms their own proposal")
+
+
+def check_two_people(reviewer_person: str, proposer_person: str) -> None:
+    """Four eyes are two people's: a proposal is confirmed or returned by someone other than its
+    proposer through any of their accounts (people as ``enrolment.person`` names them; issue 15)."""
+    if reviewer_person == proposer_person:
+        raise FourEyesViolation("nobody reviews their own proposal, from any of their accounts")

@@ -55,10 +55,15 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
 
 def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
-    """Bootstrap accounts (the first administrator of a bureau, a national auditor) from the shell."""
+    """Bootstrap accounts (the first administrators of a bureau, a national auditor) from the shell.
+
+    Whoever runs this holds the service's database already; the web's administrators create accounts
+    that a second administrator approves and the officer enrols themself (README, "Officer accounts")."""
     from review.adapters import audit
     from review.adapters.accounts import create_officer
+    from review.adapters.enrolments import staff_id_taken
     from review.domain.bureaus import BUREAUS
+    from review.domain.enrolment import valid_staff_id
     from review.domain.offices import OFFICES
     from review.domain.roles import Officer, Role
     from zairyu_shared.db import transaction
@@ -70,17 +75,24 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--bureau", choices=sorted(BUREAUS), help="omit only for a national auditor")
     parser.add_argument("--office", choices=sorted(OFFICES), help="scope to one district/branch office of the bureau")
+    parser.add_argument("--staff-id", help="the person's staff number (one live account per person; four-eyes "
+                                           "compares people): give it, especially to administrators")
     args = parser.parse_args(argv)
     try:
         Officer("new", Role(args.role), args.bureau, office=args.office)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.staff_id is not None and not valid_staff_id(args.staff_id):
+        parser.error("--staff-id: letters, digits, '.', '_' or '-', up to 40")
     runtime = runtime or _runtime()
     with transaction(runtime.session_factory) as session:
+        if args.staff_id is not None and staff_id_taken(session, args.staff_id):
+            parser.error(f"staff id {args.staff_id} already has a live account")
         officer_id, password, secret = create_officer(session, args.username, args.display_name, args.role, args.bureau,
-                                                      office=args.office)
+                                                      office=args.office, staff_id=args.staff_id, created_by="cli")
         audit.append(session, "cli", "officer.created", bureau=args.bureau, target=officer_id,
-                     detail={"username": args.username, "role": args.role, "office": args.office})
+                     detail={"username": args.username, "role": args.role, "office": args.office,
+                             "staff_id": args.staff_id, "enrolment": "enrolled (bootstrap)"})
     print(f"{args.username}: password {password}  TOTP secret {secret}  (shown once)", file=out)
     return 0
 

@@ -23,13 +23,16 @@ def seed_demo(runtime, out=print) -> list[dict]:
             if session.execute(sa.select(officers.c.id).where(officers.c.username == username)).first():
                 continue
             display = " ".join(p.title() for p in (bureau, office) if p) + f" {role}"
-            officer_id, password, secret = create_officer(session, username, display, role, bureau, office=office)
+            officer_id, password, secret = create_officer(session, username, display, role, bureau, office=office,
+                                                          staff_id=f"DEMO-{username}", created_by="seed-demo")
             audit.append(session, "seed-demo", "officer.created", bureau=bureau, target=officer_id,
-                         detail={"username": username, "role": role, "office": office})
+                         detail={"username": username, "role": role, "office": office, "staff_id": f"DEMO-{username}",
+                                 "enrolment": "enrolled (DEMO seed, pre-approved)"})
             created.append({"username": username, "password": password, "totp_secret": secret, "id": officer_id,
                             "role": role, "bureau": bureau, "office": office})
     if created:
-        out("review demo officers (shown once; add the TOTP secret to an authenticator app):")
+        out("review DEMO officers, pre-approved by the seed for trying (shown once; add the TOTP secret to an "
+            "authenticator app):")
         for c in created:
             out(f"  {c['username']:26} password {c['password']:18} TOTP secret {c['totp_secret']}")
     else:

@@ -55,7 +55,7 @@ def create_app(runtime=None):
     app.jinja_env.globals["statuses_of_residence"] = list(STATUSES_OF_RESIDENCE)
     csrf = CSRFProtect(app)
 
-    from . import api, web_admin, web_auth, web_cases, web_stats
+    from . import api, web_admin, web_auth, web_cases, web_enrol, web_stats
 
     csrf.exempt(api.hand_over)  # the JSON write checks the X-Zairyu-Api header instead
 
@@ -70,6 +70,10 @@ def create_app(runtime=None):
         app.view_functions["stats.processing_days_json"])
     app.register_blueprint(api.bp)
     app.register_blueprint(web_admin.bp)
+    app.register_blueprint(web_enrol.bp)
+    # An enrolment link's codes are guessed like a sign-in's: the same per-address limit.
+    app.view_functions["enrol.page"] = limiter.limit(runtime.settings.login_rate_limit, methods=["POST"])(
+        app.view_functions["enrol.page"])
     app.before_request(web_auth.load_officer)
 
     @app.after_request
