@@ -13,6 +13,7 @@ from datetime import date
 
 from . import filers, procedures, statuses
 from .fields import Field, clean
+from zairyu_shared import deliverables
 
 STATUS_CODES = tuple(s.code for s in statuses.STATUSES)
 
@@ -42,6 +43,13 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("family_in_japan", "multiline", required=False, max_length=4000),
         # How the new card reaches the applicant (procedures issuing one): signed with the rest of the form.
         Field("card_receipt", "choice", choices=("post", "counter"), default="post"),
+        # Asked for a card procedure (zairyu_shared.deliverables; "yes" only from 2026-06-14): the new
+        # card as a specified residence card, which is also the My Number Card.
+        Field("specified_card", "choice", choices=("no", "yes"), default="no"),
+        # How a COE reaches the filer (since 2023-03-17 by e-mail when chosen at filing) and how the
+        # employment certificate does: signed with the rest of the form.
+        Field("coe_delivery", "choice", choices=("email", "paper"), default="email"),
+        Field("certificate_delivery", "choice", choices=("pdf", "paper"), default="pdf"),
     ),
     "employer": (
         Field("employer_name", "text", max_length=200),
@@ -108,6 +116,9 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
 FIELDS = {f.name: f for section in SECTIONS.values() for f in section}
 # Asked only when a status is sought (COE, change, acquisition).
 _REQUEST_DESIRED = {"desired_status", "desired_period"}
+_CARD_ONLY = {"card_receipt", "specified_card"}
+# A delivery choice is asked only for its own procedure.
+_DELIVERY_CHOICE_OF = {"coe_delivery": "coe", "certificate_delivery": "employment_certificate"}
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,8 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
         keep_desired = procedures.needs_desired_status(choice.procedure)
         keep_card = procedures.issues_residence_card(choice.procedure)
         fields = tuple(f for f in fields if (keep_desired or f.name not in _REQUEST_DESIRED)
-                       and (keep_card or f.name != "card_receipt"))
+                       and (keep_card or f.name not in _CARD_ONLY)
+                       and _DELIVERY_CHOICE_OF.get(f.name, choice.procedure) == choice.procedure)
     return fields
 
 
@@ -193,6 +205,8 @@ def validate(choice: Choice, raw: dict, today: date) -> tuple[dict, dict]:
         errors.update(e)
     if "passport_expiry" in values and isinstance(values["passport_expiry"], date) and values["passport_expiry"] < today:
         errors.setdefault("passport_expiry", "error.passport_expired")
+    if values.get("specified_card") == "yes" and not deliverables.specified_card_offered(choice.procedure, today):
+        errors.setdefault("specified_card", "error.choice")  # not an option before 2026-06-14
     verdict = procedures.check(request_of(choice, values), today)
     for field_name, key in verdict.problems + filers.identity_problems(choice.filer_role, values, today):
         errors.setdefault(field_name, key)

@@ -68,9 +68,11 @@ def on_application_event(runtime, session, event) -> None:
                 {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]})
     elif t == "application.decided":
         outcome = data["outcome"]
+        # v2 says what the approval delivers and how: kept for the timeline and the account page.
+        delivers = {k: data[k] for k in ("delivery_method", "specified_card", "outside_activity") if data.get(k)}
         _record(session, event, app, outcome, outcome,
                 {"granted_status": data.get("granted_status"), "period_of_stay": data.get("period_of_stay"),
-                 "fee_yen": data["fee_yen"], "explanation": data.get("explanation", "")},
+                 "fee_yen": data["fee_yen"], "explanation": data.get("explanation", ""), **delivers},
                 fee_yen=data["fee_yen"], closed_at=data["decided_at"] if outcome == "refused" else None)
     elif t == "application.closed":
         _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])

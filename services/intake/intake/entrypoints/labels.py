@@ -33,6 +33,9 @@ FIELDS = {
     "criminal_record": _l("Criminal record in Japan or abroad"), "criminal_record_detail": _l("Details of the criminal record"),
     "family_in_japan": _l("Family in Japan and co-residents (relationship, name, date of birth, nationality)"),
     "card_receipt": _l("How you receive your new residence card"),
+    "specified_card": _l("Issue the new card as a specified residence card (also your My Number Card)?"),
+    "coe_delivery": _l("How the Certificate of Eligibility reaches you"),
+    "certificate_delivery": _l("How the certificate reaches you"),
     "employer_name": _l("Name of the employer"), "corporate_number": _l("Corporate number (13 digits)"),
     "employer_address": _l("Employer's address"), "employer_phone": _l("Employer's phone number"),
     "industry": _l("Industry"), "capital_yen": _l("Capital (yen)"), "annual_sales_yen": _l("Annual sales (yen)"),
@@ -87,6 +90,9 @@ CHOICES = {
     "gyoseishoshi": _l("Gyoseishoshi (行政書士)"), "lawyer": _l("Lawyer (弁護士)"),
     "post": _l("By post: you send your current card and a return envelope; the new card is mailed to you"),
     "counter": _l("At the counter: you bring your current card to the bureau and receive the new one there"),
+    "email": _l("By e-mail: a signed PDF that you forward as it is"),
+    "pdf": _l("As a signed PDF in your account"),
+    "paper": _l("On paper, by post"),
 }
 # "single" is both a marital status and a re-entry type; the label reads right for both.
 KINDS = {
@@ -110,6 +116,15 @@ TIMELINE = {
     "transferred": _l("Handed to another office of the bureau"),
 }
 TIMELINE["fee_paid"] = _l("Fee paid online")
+# What an approval delivers and how (domain/deliveries.py keys).
+DELIVERS = {
+    "residence_card.post": _l("A new residence card, by post: send your current card and a return envelope to the bureau as described in the approval notice."),
+    "residence_card.counter": _l("A new residence card, at the bureau counter: bring your current card."),
+    "coe.email": _l("A Certificate of Eligibility by e-mail, as a signed PDF: forward it as it is to the person invited. It is valid for 3 months."),
+    "coe.post": _l("A Certificate of Eligibility on paper, by post. It is valid for 3 months."),
+    "employment_certificate.pdf": _l("A certificate of authorised employment, as a signed PDF."),
+    "employment_certificate.post": _l("A certificate of authorised employment, on paper by post."),
+}
 BUREAUS = {
     "sapporo": _l("Sapporo Regional Immigration Services Bureau"), "sendai": _l("Sendai Regional Immigration Services Bureau"),
     "tokyo": _l("Tokyo Regional Immigration Services Bureau"), "nagoya": _l("Nagoya Regional Immigration Services Bureau"),

@@ -9,6 +9,7 @@ from flask_babel import format_date, gettext as _
 from intake.adapters import pdfs
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying
+from intake.domain import deliveries
 from intake.domain import fees, timeline
 
 from .. import labels
@@ -47,7 +48,10 @@ def application(application_id):
         pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
         expected = following.expected_days(db, app.procedure, app.bureau)
         fee = _fee_view(db, app)
+    approved = next((e["detail"] for e in entries if e["kind"] == "approved"), None)
+    delivers = deliveries.of(app.procedure, json.loads(app.form), approved)
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
+                           delivers=delivers, approved=approved is not None,
                            pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json,
                            expected=expected, fee=fee)
 
