@@ -53,6 +53,13 @@ bench: venv
 chaos: venv
 	$(BIN)/python tests/chaos/chaos.py $(or $(CHAOS_SIZE),2000) $(CHAOS_ARGS)
 
+## make chaos-cluster: the same workload on a 3-node RabbitMQ cluster started here from the installed
+## rabbitmq-server (own node names, ports, folders; the machine's broker is left alone), killing the node that
+## leads the busiest queues, restarting it, then killing another.
+.PHONY: chaos-cluster
+chaos-cluster: venv
+	$(BIN)/python tests/chaos/chaos.py $(or $(CHAOS_SIZE),2000) --rabbit-cluster $(CHAOS_ARGS)
+
 docs: venv
 	$(BIN)/python -m zairyu_shared.events.docs > docs/events.md
 

@@ -108,16 +108,98 @@ def _kill_restart(cluster, name: str) -> None:
     cluster.restart(name, timeout=120)
 
 
-def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6, out=print) -> dict:
+def cluster_fault_plan(n: int, broker) -> list:
+    """On a 3-node RabbitMQ cluster: SIGKILL the node leading most of the work queues, bring it back, then
+    SIGKILL another node and bring that back. Quorum queues keep a majority (2 of 3) through each loss."""
+    lost: list = []
+
+    def kill_busiest(c):
+        node = broker.leader_of_busiest(work_queues(broker))
+        lost.append(node)
+        broker.kill(node)
+        out_fault(f"killed {node.name} (leader of the busiest queues)")
+
+    def kill_another(c):
+        node = next(x for x in broker.running() if x not in lost)
+        lost.append(node)
+        broker.kill(node)
+        out_fault(f"killed {node.name}")
+
+    def restart_last(c):
+        broker.start_node(lost[-1])
+
+    plan = [(0.20, "kill the busiest queues' leader node", kill_busiest), (0.40, "restart it", restart_last),
+            (0.60, "kill another node", kill_another), (0.80, "restart it", restart_last)]
+    return [(max(1, int(f * n)), label, act) for f, label, act in plan]
+
+
+_fault_notes: list[str] = []
+
+
+def out_fault(line: str) -> None:
+    _fault_notes.append(line)
+
+
+def work_queues(broker) -> list[str]:
+    """The queues an application passes through (not dead-letter queues)."""
+    return [q for q in broker.queues() if not q.endswith((".dlq", ".dlx"))]
+
+
+class DeliveryWatch:
+    """The longest time with work outstanding and no application newly received in a bureau's queue."""
+
+    def __init__(self, review_db: str, ledger: Ledger):
+        self.engine = _engine(review_db)
+        self.ledger = ledger
+        self.longest = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        last_count, last_change = -1, time.monotonic()
+        while not self.stop.is_set():
+            try:
+                with self.engine.connect() as c:
+                    count = c.execute(sa.text("SELECT count(*) FROM cases")).scalar()
+            except Exception:  # the database restarting is not a pause in deliveries
+                count = last_count
+            now = time.monotonic()
+            expected = sum(1 for w in list(self.ledger.expected.values()) if w == "received")
+            if count != last_count or count >= expected:
+                last_count, last_change = count, now
+            self.longest = max(self.longest, now - last_change)
+            time.sleep(0.1)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.engine.dispose()
+
+
+def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6, out=print,
+        broker=None) -> dict:
+    """The scenario; with `broker` (a started rabbit_cluster.RabbitCluster) the faults are node losses of
+    that cluster instead of the machine broker's restarts and the consumers' SIGKILLs."""
     ledger = Ledger()
     photo = photo_jpeg()
-    with running_system(workdir) as cluster:
+    _fault_notes.clear()
+    with running_system(workdir, broker=broker) as cluster:
         intake = Intake(cluster.url("intake"))
         holders = cluster.pki.holders_of_kind("valid")
         applicants = [intake.register(cluster.pki, h, f"chaos{i}@example.jp", cluster.mail, address_of(60000 + i))
                       for i, h in enumerate(holders)]
         out(f"chaos_applicants_registered: {len(applicants)} applicants")
-        plan = fault_plan(n, restart_postgres)
+        if broker is not None:
+            replicas = {q: len(broker.members(q)) for q in work_queues(broker)}
+            out(f"# quorum queues and their replicas: {replicas}")
+            if not replicas or min(replicas.values()) < len(broker.nodes):
+                raise RuntimeError(f"queues not replicated on every node: {replicas}")
+        plan = cluster_fault_plan(n, broker) if broker is not None else fault_plan(n, restart_postgres)
+        watch = DeliveryWatch(cluster.databases["review"], ledger).__enter__()
         faults_done: list[str] = []
         fault_errors: list[str] = []
 
@@ -161,12 +243,17 @@ def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6,
             fault_thread.join(600)
             stop.set()
         out(f"chaos_submit_seconds: {time.monotonic() - t0:.1f} s")
-        for f in faults_done:
+        for f in faults_done + _fault_notes:
             out(f"# fault: {f}")
         for f in fault_errors:
             out(f"# FAULT FAILED: {f}")
         cluster.check_alive()
-        result = settle_and_check(cluster, ledger, len(applicants), timeout=max(180, n * 0.3), out=out)
+        try:
+            result = settle_and_check(cluster, ledger, len(applicants), timeout=max(180, n * 0.3), out=out)
+        finally:
+            watch.__exit__(None, None, None)
+        out(f"longest_delivery_pause: {watch.longest:.1f} s")
+        result["longest_pause"] = watch.longest
         result["fault_errors"] = fault_errors
         result["faults_done"] = len(faults_done)
         result["faults_planned"] = len(plan)
@@ -298,16 +385,34 @@ def dlq_counts(cluster) -> dict:
     """Messages in every `<queue>.dlq` of the vhost (passive declare: never creates one)."""
     import pika
 
-    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "--no-table-headers"],
-                            check=True, capture_output=True, text=True, timeout=60).stdout.split()
+    if cluster.list_queues is not None:
+        listed = cluster.list_queues()
+    else:
+        listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "--no-table-headers"],
+                                check=True, capture_output=True, text=True, timeout=60).stdout.split()
     queues = sorted(q for q in listed if not q.endswith((".dlq", ".dlx")) and q + ".dlq" in listed)
-    params = pika.URLParameters(cluster.amqp_url)
+    params = pika.URLParameters(_first_reachable(cluster.amqp_url))
     counts = {}
     with pika.BlockingConnection(params) as conn:
         ch = conn.channel()
         for q in queues:
             counts[q + ".dlq"] = ch.queue_declare(q + ".dlq", passive=True).method.message_count
     return counts
+
+
+def _first_reachable(amqp_url: str) -> str:
+    """One address of a `;`-separated failover list whose broker answers (pika takes one URL)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    for url in amqp_url.split(";"):
+        parts = urlsplit(url)
+        try:
+            with socket.create_connection((parts.hostname, parts.port or 5672), timeout=2):
+                return url
+        except OSError:
+            continue
+    return amqp_url.split(";")[0]
 
 
 def failures(result: dict) -> list[str]:
@@ -342,10 +447,20 @@ def main(argv=None) -> int:
                         help="also restart PostgreSQL mid-burst (breaks other tests on a shared machine)")
     parser.add_argument("--workdir", help="keep logs and files here (default: a temporary folder)")
     parser.add_argument("--threads", type=int, default=6, help="concurrent applicants' clients")
+    parser.add_argument("--rabbit-cluster", action="store_true",
+                        help="run on a 3-node RabbitMQ cluster of our own (own nodes, ports and folders; the "
+                             "machine's broker is left alone) and kill its nodes instead")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="zairyu-chaos-"))
-    result = run(args.size, workdir, restart_postgres=args.restart_postgres, threads=args.threads,
-                 out=lambda line: print(line, flush=True))
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    if args.rabbit_cluster:
+        from rabbit_cluster import rabbit_cluster
+
+        with rabbit_cluster(workdir) as broker:
+            say(f"# RabbitMQ cluster: {', '.join(n.name for n in broker.nodes)}")
+            result = run(args.size, workdir, threads=args.threads, out=say, broker=broker)
+    else:
+        result = run(args.size, workdir, restart_postgres=args.restart_postgres, threads=args.threads, out=say)
     problems = failures(result)
     for p in problems:
         print(f"# FAIL: {p}")

@@ -94,6 +94,8 @@ class Cluster:
     mail: MailSink
     log_dir: Path
     procs: dict = field(default_factory=dict)
+    # lists the vhost's queue names (the machine's rabbitmqctl by default; a cluster of our own has its own)
+    list_queues: object = None
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -142,8 +144,12 @@ def wait_healthy(proc: Proc, timeout: float = 60) -> None:
 
 
 @contextmanager
-def running_system(workdir: Path, web_workers: dict | None = None, extra_env: dict | None = None):
-    """Start everything; yields a Cluster; stops the processes and drops vhost and databases."""
+def running_system(workdir: Path, web_workers: dict | None = None, extra_env: dict | None = None,
+                   broker=None):
+    """Start everything; yields a Cluster; stops the processes and drops vhost and databases.
+
+    `broker`: None for a fresh vhost on the machine's RabbitMQ, or a started rabbit_cluster.RabbitCluster
+    (the services then get every node's address as kombu failover alternatives)."""
     from aiosmtpd.controller import Controller
 
     from signing.testpki import create_test_pki
@@ -158,7 +164,7 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         smtp = Controller(mail, hostname="127.0.0.1", port=free_port())
         smtp.start()
         stack.callback(smtp.stop)
-        amqp = stack.enter_context(testing.fresh_vhost("zt-chaos"))
+        amqp = broker.amqp_url() if broker is not None else stack.enter_context(testing.fresh_vhost("zt-chaos"))
         ports = {s: free_port() for s in SERVICES}
         urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
         base = {
@@ -186,8 +192,9 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         databases = {}
         for s in SERVICES:
             databases[s] = stack.enter_context(fresh_database("zt_chaos_" + s.replace("-", "_")))
-        cluster = Cluster(amqp_url=amqp, vhost=amqp.rsplit("/", 1)[1], databases=databases, urls=urls,
-                          pki=pki, mail=mail, log_dir=log_dir)
+        cluster = Cluster(amqp_url=amqp, vhost=broker.vhost if broker is not None else amqp.rsplit("/", 1)[1],
+                          databases=databases, urls=urls, pki=pki, mail=mail, log_dir=log_dir,
+                          list_queues=(lambda: list(broker.queues())) if broker is not None else None)
         stack.callback(cluster.stop)
         for s in SERVICES:
             env = {**base, "DATABASE_URL": databases[s]}

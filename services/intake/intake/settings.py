@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from zairyu_shared.config import CommonSettings, setting
 
+# "" resolves to demo in the embedded run and to none elsewhere; a real PSP adapter adds its name here.
+PAYMENT_PROVIDERS = ("", "none", "demo")
+
 
 @dataclass(frozen=True)
 class IntakeSettings(CommonSettings):
@@ -20,15 +23,24 @@ class IntakeSettings(CommonSettings):
     lockout_minutes: int = setting("ZAIRYU_LOGIN_LOCKOUT_MINUTES", 15, help="How long a locked account stays locked", minimum=1)
     rate_limit_storage: str = setting("ZAIRYU_RATELIMIT_STORAGE", "memory://", help="Flask-Limiter storage URI (memory:// per process; redis://... when several workers)")
     signing_code_minutes: int = setting("ZAIRYU_SIGNING_CODE_MINUTES", 15, help="Lifetime of a one-time signing code", minimum=1)
-    payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "demo", choices=("demo",), help="Payment service provider for online fees (only the DEMO provider exists: no money moves)")
-    payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required outside the embedded run", secret=True)
+    payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "", choices=PAYMENT_PROVIDERS, help="Payment service provider for online fees: none (applicants pay with revenue stamps), or demo (the DEMO provider, no money moves: embedded run only). Unset: demo in the embedded run, none otherwise")
+    payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required with a provider outside the embedded run", secret=True)
     payment_reconcile_minutes: float = setting("ZAIRYU_PAYMENT_RECONCILE_MINUTES", 5.0, minimum=0, help="How often the consume process asks the provider about payments pending over 10 minutes with no notification (0: never)")
     payment_tolerance: int = setting("ZAIRYU_PAYMENT_TOLERANCE", 300, help="Seconds a provider notification's timestamp may differ from our clock", minimum=30)
+
+    def __post_init__(self) -> None:
+        if self.payment_provider == "":
+            # The DEMO checkout takes a public test card as payment: only the demo may have it by default.
+            object.__setattr__(self, "payment_provider", "demo" if self.embedded else "none")
 
     def validate(self) -> list[str]:
         problems = super().validate()
         if not self.signing_url.startswith(("http://", "https://")):
             problems.append("ZAIRYU_SIGNING_URL must be an http(s):// URL")
-        if not self.embedded and len(self.payment_secret) < 32:
-            problems.append("ZAIRYU_PAYMENT_SECRET must be at least 32 characters outside the embedded run")
+        if not self.embedded and self.payment_provider == "demo":
+            problems.append("ZAIRYU_PAYMENT_PROVIDER=demo is only for the embedded run (its checkout takes a public "
+                            "test card as payment): use none until a real provider is configured")
+        if not self.embedded and self.payment_provider != "none" and len(self.payment_secret) < 32:
+            problems.append("ZAIRYU_PAYMENT_SECRET must be at least 32 characters with a payment provider outside the "
+                            "embedded run")
         return problems

@@ -262,17 +262,86 @@ def test_the_consume_process_reconciles_lost_notifications_by_itself(client, rt,
     assert len(outbox_events(rt, "fee.paid")) == 1
 
 
-def test_the_secret_is_required_outside_the_embedded_run():
+REAL_MODE = {"DATABASE_URL": "postgresql://x/y", "AMQP_URL": "amqp://h", "ZAIRYU_SECRET_KEY": "s" * 40,
+             "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE="}
+
+
+def test_outside_the_embedded_run_there_is_no_provider_unless_one_is_configured_and_never_the_demo():
+    """Issue 15, finding 1: the DEMO checkout (public test card) paid real fees in the real mode."""
     from zairyu_shared.config import ConfigError, load
 
     from intake.settings import IntakeSettings
 
-    base = {"DATABASE_URL": "postgresql://x/y", "AMQP_URL": "amqp://h", "ZAIRYU_SECRET_KEY": "s" * 40,
-            "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE="}
+    real = load(IntakeSettings, REAL_MODE)  # no payment secret needed while no provider is configured
+    assert real.payment_provider == "none"
+    assert load(IntakeSettings, {**REAL_MODE, "ZAIRYU_EMBEDDED": "true"}).payment_provider == "demo"
     with pytest.raises(ConfigError) as err:
-        load(IntakeSettings, base)
-    assert any("ZAIRYU_PAYMENT_SECRET" in p for p in err.value.problems)
-    assert load(IntakeSettings, {**base, "ZAIRYU_PAYMENT_SECRET": "p" * 40}).payment_secret == "p" * 40
+        load(IntakeSettings, {**REAL_MODE, "ZAIRYU_PAYMENT_PROVIDER": "demo", "ZAIRYU_PAYMENT_SECRET": "p" * 40})
+    assert [p for p in err.value.problems if p.startswith("ZAIRYU_PAYMENT_PROVIDER=demo is only for the embedded")]
+    with pytest.raises(ConfigError):
+        load(IntakeSettings, {**REAL_MODE, "ZAIRYU_PAYMENT_PROVIDER": "acquirer"})  # not an adapter we have
+
+
+def test_a_hand_built_real_runtime_cannot_reach_the_demo_either(tmp_path):
+    from dataclasses import replace
+
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path)
+    rt.settings = replace(rt.settings, embedded=False, payment_provider="demo")  # past the settings' check
+    with pytest.raises(RuntimeError, match="only in the embedded run"):
+        paying.provider(rt)
+    assert not [r.rule for r in create_app(rt).url_map.iter_rules() if r.rule.startswith("/demo-psp")]
+
+
+@pytest.fixture
+def no_provider(tmp_path):
+    """The real mode's payment side: no provider configured (the embedded run is only what moves the events)."""
+    from intake.entrypoints.limits import limiter
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path, payment_provider="none")
+    web = create_app(rt)
+    web.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    web.test_client_class = EnglishClient
+    limiter.reset()
+    yield rt, web
+    rt.stop()
+
+
+def test_without_a_provider_the_applicant_is_told_to_use_stamps_in_their_language(no_provider):
+    rt, web = no_provider
+    client = web.test_client()
+    _, app_id = _approve(client, rt)
+    assert paying.provider(rt) is None
+    assert not [r.rule for r in web.url_map.iter_rules() if r.rule.startswith("/demo-psp")]
+    unavailable = "Paying the fee online is not available yet"
+    application = client.get(f"/applications/{app_id}").data.decode()
+    assert unavailable in application and "¥12,000" in application and "Pay the fee online</a>" not in application
+    page = client.get(f"/applications/{app_id}/payment").data.decode()
+    assert unavailable in page and f"/applications/{app_id}/fee-slip.pdf" in page and "<button" not in page.split("<main")[-1]
+    answer = client.post(f"/applications/{app_id}/payment", data={"idempotency_key": str(uuid.uuid4())})
+    assert answer.status_code == 409 and unavailable in answer.data.decode()
+    api = client.post(f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": str(uuid.uuid4())},
+                      headers=API)
+    assert api.status_code == 409 and api.json["error"] == "payment.unavailable"
+    status = client.get(f"/api/v1/applications/{app_id}/payment").json
+    assert status["payable"] is False and status["reason"] == "payment.unavailable"
+    assert _rows(rt) == [] and not outbox_events(rt, "fee.paid")
+    japanese = client.get(f"/applications/{app_id}/payment", headers={"Accept-Language": "ja"}).data.decode()
+    assert unavailable not in japanese and "手数料のオンライン納付はまだご利用いただけません" in japanese
+    # nothing can be notified into being paid: there is no provider to trust
+    body = b'{"id":"evt_x","type":"checkout.succeeded"}'
+    hook = web.test_client().post("/payments/webhook", data=body, headers={
+        "Zairyu-Signature": payment_provider.sign("p" * 40, body)})
+    assert hook.status_code == 400
+
+
+@pytest.mark.parametrize("header", ["t=1,v1=\xe9", "t=1,v1=" + "\xff" * 64, "t=\xb9,v1=ab", "t=1_0,v1=ab", "v1=,t=1"])
+def test_the_webhook_answers_400_to_any_malformed_signature(client, rt, app, header):
+    """Issue 15, finding 10: a non-ASCII signature made hmac.compare_digest raise TypeError (a 500)."""
+    answer = app.test_client().post("/payments/webhook", data=b"{}", headers={"Zairyu-Signature": header})
+    assert answer.status_code == 400 and answer.json == {"error": "bad_notification"}
 
 
 def test_notification_travels_over_real_http(tmp_path):

@@ -78,13 +78,14 @@ def verify_signature(secret: str, body: bytes, header: str | None, tolerance: in
     if not header:
         raise BadNotification("no signature")
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        t = int(parts["t"])
-        given = parts["v1"]
-    except (KeyError, ValueError):
-        raise BadNotification("malformed signature header") from None
+    stamp, given = parts.get("t", ""), parts.get("v1", "")
+    # hmac.compare_digest raises TypeError on non-ASCII text (a 500): anything but ASCII digits / hex is
+    # malformed. int() alone would also take "١٢" or "1_0".
+    if not (stamp.isascii() and stamp.isdigit() and given.isascii() and given):
+        raise BadNotification("malformed signature header")
+    t = int(stamp)
     expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given):
+    if not hmac.compare_digest(expected.encode(), given.encode()):
         raise BadNotification("signature does not match")
     if abs((time.time() if now is None else now) - t) > tolerance:
         raise BadNotification("timestamp outside the tolerance")

@@ -25,14 +25,25 @@ log = logging.getLogger(__name__)
 __all__ = ["BadNotification", "PaymentRefused", "provider", "start", "take_notification", "reconcile"]
 
 
+def _demo(runtime):
+    s = runtime.settings
+    if not s.embedded:  # the settings refuse it already; this keeps a hand-built runtime from reaching it too
+        raise RuntimeError("the DEMO payment provider exists only in the embedded run")
+    secret = s.payment_secret or keyed_hash(s.secret_key or "embedded-only", "demo-payment-provider")
+    return DemoProvider(runtime, secret, s.public_url, s.payment_tolerance)
+
+
+# ZAIRYU_PAYMENT_PROVIDER -> the adapter behind the port (adapters/payment_provider.py). A real PSP's
+# adapter is added here (and to the settings' choices) once a merchant contract exists.
+PROVIDERS = {"demo": _demo}
+
+
 def provider(runtime):
-    found = runtime.extras.get("payment_provider")
-    if found is None:
-        s = runtime.settings
-        # Outside the embedded run the settings refuse to start without a secret; the demo derives one.
-        secret = s.payment_secret or keyed_hash(s.secret_key or "embedded-only", "demo-payment-provider")
-        found = runtime.extras["payment_provider"] = DemoProvider(runtime, secret, s.public_url, s.payment_tolerance)
-    return found
+    """The configured provider, or None: then paying online is unavailable and the fee slip takes stamps."""
+    if "payment_provider" not in runtime.extras:
+        build = PROVIDERS.get(runtime.settings.payment_provider)
+        runtime.extras["payment_provider"] = build(runtime) if build else None
+    return runtime.extras["payment_provider"]
 
 
 def _payment(row) -> Payment:
@@ -60,12 +71,15 @@ def paid(session, application_id: str):
                                                      payments.c.state == State.PAID.value)).first()
 
 
-def amount_due(session, app) -> int:
+def amount_due(runtime, session, app) -> int:
     """The fee this application may be paid online now, or PaymentRefused(reason)."""
     envelope = session.execute(sa.select(timeline_entries.c.id).where(
         timeline_entries.c.application_id == app.id, timeline_entries.c.kind == "envelope_received")).first()
-    return check_payable(app.status, app.fee_yen, already_paid=paid(session, app.id) is not None,
-                         envelope_received=envelope is not None)
+    due = check_payable(app.status, app.fee_yen, already_paid=paid(session, app.id) is not None,
+                        envelope_received=envelope is not None)
+    if provider(runtime) is None:
+        raise PaymentRefused("payment.unavailable")  # no provider configured: revenue stamps on the fee slip
+    return due
 
 
 def start(runtime, session, applicant_id: str, application_id: str, idempotency_key: str, return_url: str):
@@ -81,7 +95,7 @@ def start(runtime, session, applicant_id: str, application_id: str, idempotency_
                                                      payments.c.idempotency_key == key)).first()
     if same is not None:
         return same
-    amount = amount_due(session, app)
+    amount = amount_due(runtime, session, app)
     psp = provider(runtime)
     at = now()
     for row in session.execute(sa.select(payments).where(payments.c.application_id == app.id,
@@ -120,7 +134,10 @@ def runtime_webhook_url(psp) -> str:
 # --- the provider's notification --------------------------------------------------------------------
 def take_notification(runtime, session, body: bytes, signature_header: str | None) -> str:
     """Verify and apply one notification; returns its effect. BadNotification -> the caller answers 400."""
-    note = provider(runtime).verify(body, signature_header)
+    psp = provider(runtime)
+    if psp is None:
+        raise BadNotification("no payment provider is configured")
+    note = psp.verify(body, signature_header)
     seen = session.execute(sa.select(payment_notifications.c.effect)
                            .where(payment_notifications.c.event_id == note.event_id)).first()
     if seen is not None:
@@ -179,6 +196,8 @@ def _publish_paid(runtime, session, p: Payment) -> None:
 def reconcile(runtime, session, older_than: timedelta = timedelta(minutes=10)) -> int:
     """Ask the provider about pending attempts older than ``older_than``; apply what it says."""
     psp = provider(runtime)
+    if psp is None:
+        return 0
     cutoff = now() - older_than
     moved = 0
     for row in session.execute(sa.select(payments).where(payments.c.state == State.PENDING.value,

@@ -99,6 +99,7 @@ MESSAGES = {
     "payment.already_paid": _l("The fee for this application has already been paid."),
     "payment.paid_by_stamps": _l("The bureau has already received your fee slip with revenue stamps: there is nothing more to pay."),
     "payment.in_progress": _l("A payment for this application is being completed. Please wait a moment and reload."),
+    "payment.unavailable": _l("Paying the fee online is not available yet. Put revenue stamps for the fee on the fee slip and send it with your old card, or bring it to the counter."),
     "demo_psp.not_a_card_number": _l("Enter a card number of 12 to 19 digits."),
     "demo_psp.not_a_test_card": _l("This is a demonstration: use a test card number (4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined)."),
     "demo_psp.closed": _l("This payment page is no longer open. Go back to your application and start again."),

@@ -69,10 +69,13 @@ def create_app(runtime=None):
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
     limiter.init_app(app)
 
-    from .blueprints import BLUEPRINTS
+    from .blueprints import BLUEPRINTS, DEMO_BLUEPRINTS
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    if settings.embedded and settings.payment_provider == "demo":
+        for bp in DEMO_BLUEPRINTS:  # outside the demo its checkout page does not exist at all
+            app.register_blueprint(bp)
     csrf.exempt(BLUEPRINTS[-1])  # the JSON API: custom-header check instead (see blueprints/api.py)
     from .blueprints.payments import webhook
 

@@ -11,4 +11,6 @@ from .register import bp as register
 from .signing import bp as signing
 from .status import bp as status
 
-BLUEPRINTS = [public, register, auth, apply, drafts, attachments, signing, status, payments, demo_psp, api]
+BLUEPRINTS = [public, register, auth, apply, drafts, attachments, signing, status, payments, api]
+# Registered only when ZAIRYU_PAYMENT_PROVIDER=demo, which the settings allow in the embedded run only.
+DEMO_BLUEPRINTS = [demo_psp]

@@ -346,7 +346,7 @@ def payment_status(application_id):
             return _error("error.not_found", 404)
         tries = paying.attempts(db, app.id)
         try:
-            due, reason = paying.amount_due(db, app), None
+            due, reason = paying.amount_due(runtime(), db, app), None
         except paying.PaymentRefused as exc:
             due, reason = None, exc.key
         done = next((t for t in tries if t.state == "paid"), None)

@@ -30,7 +30,7 @@ def payment_view(db, app) -> dict:
     done = next((t for t in tries if t.state == "paid"), None)
     due, refusal = None, None
     try:
-        due = paying.amount_due(db, app)
+        due = paying.amount_due(runtime(), db, app)
     except paying.PaymentRefused as exc:
         refusal = exc.key
     return {"due": due, "refusal": refusal, "latest": tries[0] if tries else None, "paid": done}

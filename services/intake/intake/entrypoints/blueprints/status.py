@@ -61,7 +61,8 @@ def _fee_view(db, app):
     from .payments import payment_view
 
     view = payment_view(db, app)
-    return view if view["paid"] or view["due"] else None
+    # No provider configured: the fee is still due, paid with revenue stamps on the fee slip.
+    return view if view["paid"] or view["due"] or view["refusal"] == "payment.unavailable" else None
 
 
 def drafting_files(db, request_id):
