@@ -1,5 +1,5 @@
 """The fee paid online reaches the mailroom: intake on real PostgreSQL takes the DEMO provider's
-notification over HTTP, publishes fee.paid through its outbox to RabbitMQ, and card-delivery's case
+notification over HTTP (the embedded run's provider), publishes fee.paid through its outbox to RabbitMQ, and card-delivery's case
 then expects no revenue stamps."""
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def _applicant_with_application(rt, applicant_id, application_id):
 
 
 def test_fee_paid_online_reaches_the_mailroom_through_rabbitmq():
-    with platform(services=("intake", "card-delivery")) as plat:
+    # The DEMO provider exists only in the embedded run (issue 15): both services run embedded here, on the
+    # real PostgreSQL and RabbitMQ (tests/attacks/test_payment_demo_real_mode.py is the real mode).
+    with platform(services=("intake", "card-delivery"), extra_env={"ZAIRYU_EMBEDDED": "true"}) as plat:
         intake, cards = plat.runtimes["intake"], plat.runtimes["card-delivery"]
         app_id, applicant_id = str(uuid.uuid4()), str(uuid.uuid4())
         _applicant_with_application(intake, applicant_id, app_id)
