@@ -188,8 +188,9 @@ def memory_folder(fallback):
 _MIGRATED: dict = {}  # service -> an SQLite file with its migrations applied (copied per app)
 
 
-def build_service_app(name: str, folder, pki=None, environ: dict | None = None):
-    """``name``'s Flask app on SQLite in ``folder`` + its own memory bus, TESTING off (real CSRF, real errors)."""
+def build_service_app(name: str, folder, pki=None, environ: dict | None = None, database_url: str | None = None):
+    """``name``'s Flask app on SQLite in ``folder`` (or on ``database_url``, migrated) + its own memory bus,
+    TESTING off (real CSRF, real errors)."""
     from importlib.metadata import entry_points
 
     from zairyu_shared.runtime import Runtime
@@ -202,12 +203,14 @@ def build_service_app(name: str, folder, pki=None, environ: dict | None = None):
         env.update({"ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
                     "ZAIRYU_CRL_DIR": str(pki.crl_dir), "ZAIRYU_SIGN_POLICY_OID": "test"})
     database = folder / f"{name.replace('-', '_')}.db"
-    template = _MIGRATED.get(name)
-    if template is not None and not database.exists():
+    template = _MIGRATED.get(name) if database_url is None else "not SQLite"
+    if database_url is None and template is not None and not database.exists():
         shutil.copyfile(template, database)  # the Alembic history once per service and run, then copies
-    runtime = Runtime.from_env(definition, environ=env, database_url=f"sqlite:///{database}",
+    runtime = Runtime.from_env(definition, environ=env, database_url=database_url or f"sqlite:///{database}",
                                amqp_url=f"memory://attack-{name}-{folder.name}", embedded=True)
-    if template is None:
+    if database_url is not None:
+        runtime.migrate()
+    elif template is None:
         runtime.migrate()
         _MIGRATED[name] = memory_folder(folder) / database.name
         runtime.engine.dispose()
@@ -624,13 +627,13 @@ def cheap_password_hashing(monkeypatch) -> None:
     from card_delivery.adapters import officers
     from intake.adapters import passwords
     from review.adapters import accounts
+    from zairyu_shared import credentials
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "HASHER", cheap)
-    monkeypatch.setattr(officers, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    # the dummy hashes that unknown users are checked against (same cost as a real check) too
-    dummy = cheap.hash("not a password of anyone")
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", dummy)
-    monkeypatch.setattr(officers, "_DUMMY_HASH", dummy)
-    monkeypatch.setattr(passwords, "_DUMMY", dummy)
+    # every service signs in through zairyu_shared.credentials; some still hash new accounts with their own name
+    monkeypatch.setattr(credentials, "HASHER", cheap)
+    for module, name in ((accounts, "HASHER"), (officers, "_hasher"), (passwords, "_hasher")):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, cheap)
+    # the dummy hash that unknown users are checked against (same cost as a real check) too
+    monkeypatch.setattr(credentials, "DUMMY_HASH", cheap.hash("not a password of anyone"))

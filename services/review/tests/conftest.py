@@ -28,8 +28,11 @@ def cheap_password_hashing(monkeypatch):
     from argon2 import PasswordHasher
 
     from review.adapters import accounts
+    from zairyu_shared import credentials
 
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "HASHER", cheap)
+    monkeypatch.setattr(credentials, "HASHER", cheap)  # the sign-in checks (and rehashes) with this one
 
 
 @pytest.fixture

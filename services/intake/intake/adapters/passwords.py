@@ -1,39 +1,25 @@
-"""Password hashing (argon2id) and TOTP second factor."""
+"""Password hashing (argon2id) and TOTP second factor: zairyu_shared.credentials, with intake's password rules."""
 from __future__ import annotations
 
-import hmac
-from datetime import datetime, timezone
+from datetime import datetime
 
-import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+from zairyu_shared import credentials
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return credentials.hash_password(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        # Same cost as a real check, so timing does not tell whether an account has a password.
-        try:
-            _hasher.verify(_DUMMY, password)
-        except VerificationError:
-            pass
-        return False
-    try:
-        return _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """Without a stored hash, the same cost as a real check (timing does not tell whether one exists)."""
+    return credentials.verify_password(stored, password)
 
 
 def needs_rehash(stored: str) -> bool:
-    return _hasher.check_needs_rehash(stored)
+    return credentials.needs_rehash(stored)
 
 
 def password_problem(password: str) -> str | None:
@@ -46,11 +32,11 @@ def password_problem(password: str) -> str | None:
 
 
 def new_totp_secret() -> str:
-    return pyotp.random_base32()
+    return credentials.new_totp_secret()
 
 
 def totp_uri(secret: str, account: str, issuer: str = "Zairyu") -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
+    return credentials.totp_uri(secret, account, issuer)
 
 
 def totp_ok(secret: str | None, code: str) -> bool:
@@ -59,16 +45,4 @@ def totp_ok(secret: str | None, code: str) -> bool:
 
 def totp_step(secret: str | None, code: str, now: datetime | None = None) -> int | None:
     """The time step the code belongs to (current one, or one either side for clock drift), else None."""
-    code = (code or "").strip()
-    if not secret or not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    now = now or datetime.now(timezone.utc)
-    current = totp.timecode(now)
-    for step in (current, current - 1, current + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            return step
-    return None
-
-
-_DUMMY = _hasher.hash("not a password of anyone")
+    return credentials.totp_step(secret, code, now)

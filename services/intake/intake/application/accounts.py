@@ -15,6 +15,7 @@ from intake.adapters.tables import applicants, challenges, tokens
 from intake.domain import canonical
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
+from zairyu_shared import credentials
 from zairyu_shared.events import new_event
 
 from . import context, signing_requests
@@ -210,6 +211,20 @@ def request_password_reset(runtime, session, email_raw: str) -> None:
 
 
 # --- login ------------------------------------------------------------------------------------
+# The sign-in state of an applicant, changed only by zairyu_shared.credentials' conditional statements
+# (failures counted in SQL, a TOTP step taken once), under the one lockout policy sized by the settings.
+SIGN_IN = credentials.SignInColumns(key=applicants.c.id, failures=applicants.c.failed_logins,
+                                    locked_until=applicants.c.locked_until, last_step=applicants.c.totp_last_step)
+
+
+def lockout(settings) -> credentials.LockoutPolicy:
+    return credentials.LockoutPolicy(max_failures=settings.lockout_after,
+                                     lock_for=timedelta(minutes=settings.lockout_minutes))
+
+
+_ERRORS = {credentials.Outcome.FAILED: "login.failed", credentials.Outcome.LOCKED: "login.locked"}
+
+
 def password_login(runtime, session, email_raw: str, password: str):
     """(applicant row, None) when e-mail and password match, else (None, error key).
 
@@ -219,55 +234,34 @@ def password_login(runtime, session, email_raw: str, password: str):
     try:
         email = clean_email(email_raw)
     except AccountError:
-        passwords.verify_password(None, password)
-        return None, "login.failed"
-    person = session.execute(sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
-    if person is None:
-        passwords.verify_password(None, password)
-        return None, "login.failed"
-    if person.locked_until is not None and aware(person.locked_until) > now():
-        return None, "login.locked"
-    if not passwords.verify_password(person.password_hash, password):
-        failures = person.failed_logins + 1
-        values = {"failed_logins": failures}
-        if failures >= runtime.settings.lockout_after:
-            values = {"failed_logins": 0, "locked_until": now() + timedelta(minutes=runtime.settings.lockout_minutes)}
-        session.execute(applicants.update().where(applicants.c.id == person.id).values(**values))
-        return None, "login.locked" if "locked_until" in values else "login.failed"
-    if person.email_verified_at is None:
-        return None, "login.unverified"
+        email = ""
+    person = email and session.execute(
+        sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
     # With a second factor the failure count is cleared only by a right code (check_totp), or each
     # password login would reset the count of guessed codes.
-    updates = {"locked_until": None} if person.totp_secret else {"failed_logins": 0, "locked_until": None}
+    outcome = credentials.check_password(
+        session, SIGN_IN, person.id if person else None, stored=person.password_hash if person else None,
+        password=password, locked_until=person.locked_until if person else None, at=now(),
+        policy=lockout(runtime.settings), code_follows=bool(person and person.totp_secret))
+    if outcome is not credentials.Outcome.SIGNED_IN:
+        return None, _ERRORS[outcome]
+    if person.email_verified_at is None:
+        return None, "login.unverified"
     if passwords.needs_rehash(person.password_hash):
-        updates["password_hash"] = passwords.hash_password(password)
-    session.execute(applicants.update().where(applicants.c.id == person.id).values(**updates))
+        session.execute(applicants.update().where(applicants.c.id == person.id)
+                        .values(password_hash=passwords.hash_password(password)))
     return person, None
 
 
-def check_totp(session, applicant_id: str, code: str, settings=None) -> bool:
-    """A valid code, used once: a code already accepted (or an older one) is refused.
-
-    With ``settings`` (the sign-in paths) a wrong code counts towards the same lockout as a wrong
-    password: otherwise whoever knows the password could guess codes from many addresses.
+def check_totp(session, applicant_id: str, code: str, settings) -> bool:
+    """A valid code, used once: a code already accepted (or an older one) is refused, even when two
+    requests race with it. A wrong code counts towards the same lockout as a wrong password:
+    otherwise whoever knows the password could guess codes from many addresses.
     """
     person = get(session, applicant_id)
-    if person.locked_until is not None and aware(person.locked_until) > now():
-        return False
-    step = passwords.totp_step(person.totp_secret, code)
-    if step is None or (person.totp_last_step is not None and step <= person.totp_last_step):
-        if settings is not None:
-            failures = person.failed_logins + 1
-            values = {"failed_logins": failures}
-            if failures >= settings.lockout_after:
-                values = {"failed_logins": 0, "locked_until": now() + timedelta(minutes=settings.lockout_minutes)}
-            session.execute(applicants.update().where(applicants.c.id == applicant_id).values(**values))
-        return False
-    done = session.execute(applicants.update().where(
-        applicants.c.id == applicant_id,
-        sa.or_(applicants.c.totp_last_step.is_(None), applicants.c.totp_last_step < step))
-        .values(totp_last_step=step, failed_logins=0))
-    return done.rowcount == 1
+    return credentials.check_code(session, SIGN_IN, applicant_id, secret=person.totp_secret, code=code,
+                                  locked_until=person.locked_until, at=now(),
+                                  policy=lockout(settings)) is credentials.Outcome.SIGNED_IN
 
 
 def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:

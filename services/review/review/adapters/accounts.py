@@ -8,22 +8,22 @@ from datetime import datetime, timedelta, timezone
 
 import pyotp
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from review.domain.enrolment import Enrolment
+from zairyu_shared import credentials
 from zairyu_shared.db import statement_once
 
 from .tables import officer_sessions, officers
 
-HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+HASHER = credentials.HASHER  # argon2id, the same for every service that signs people in
+MAX_FAILURES = credentials.POLICY.max_failures  # the one lockout policy (zairyu_shared.credentials)
+LOCKOUT = credentials.POLICY.lock_for
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX = timedelta(hours=10)
 SEEN_RESOLUTION = timedelta(minutes=1)
-# Spent on unknown usernames too, so response time does not reveal which accounts exist.
-_DUMMY_HASH = HASHER.hash("not-a-password")
+# The sign-in state of an officer, changed only by zairyu_shared.credentials' conditional statements.
+SIGN_IN = credentials.SignInColumns(key=officers.c.id, failures=officers.c.failed_attempts,
+                                    locked_until=officers.c.locked_until, last_step=officers.c.last_totp_step)
 
 
 class LoginFailed(Exception):
@@ -52,46 +52,22 @@ def create_officer(session, username: str, display_name: str, role: str, bureau:
 
 
 def authenticate(session, username: str, password: str, code: str, at: datetime | None = None):
-    """The officer row, or LoginFailed/Locked. Failures count towards a lockout."""
+    """The officer row, or LoginFailed/Locked. Failures count towards a lockout (in SQL: concurrent
+    guesses all count), and a code is accepted once even when two requests race with it."""
     at = at or datetime.now(timezone.utc)
     row = session.execute(sa.select(officers).where(officers.c.username == username)).first()
-    if row is None or not row.active:
-        try:
-            HASHER.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
+    usable = row is not None and row.active  # an unknown or inactive account: the same time, nothing counted
+    outcome = credentials.sign_in(session, SIGN_IN, row.id if usable else None,
+                                  stored=row.password_hash if usable else None, password=password,
+                                  secret=row.totp_secret if usable else None, code=code,
+                                  locked_until=row.locked_until if usable else None, at=at)
+    if outcome is credentials.Outcome.LOCKED:
+        raise Locked("locked")
+    if outcome is not credentials.Outcome.SIGNED_IN:
         raise LoginFailed("unknown user or wrong credentials")
-    locked_until = row.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=timezone.utc)
-    if locked_until and locked_until > at:
-        raise Locked(f"locked until {locked_until.isoformat()}")
-    ok = True
-    try:
-        HASHER.verify(row.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        ok = False
-    step = None
-    if ok:
-        totp = pyotp.TOTP(row.totp_secret)
-        for offset in (0, -1, 1):  # one step of clock drift either way
-            candidate = int(at.timestamp()) // 30 + offset
-            if secrets.compare_digest(totp.at(candidate * 30), str(code).strip()):
-                step = candidate
-                break
-        if step is None or (row.last_totp_step is not None and step <= row.last_totp_step):
-            ok = False  # wrong or replayed code
-    if not ok:
-        failures = row.failed_attempts + 1
-        values = {"failed_attempts": failures}
-        if failures >= MAX_FAILURES:
-            values = {"failed_attempts": 0, "locked_until": at + LOCKOUT}
-        session.execute(officers.update().where(officers.c.id == row.id).values(**values))
-        raise LoginFailed("unknown user or wrong credentials")
-    values = {"failed_attempts": 0, "locked_until": None, "last_totp_step": step}
-    if HASHER.check_needs_rehash(row.password_hash):
-        values["password_hash"] = HASHER.hash(password)
-    session.execute(officers.update().where(officers.c.id == row.id).values(**values))
+    if credentials.needs_rehash(row.password_hash):
+        session.execute(officers.update().where(officers.c.id == row.id)
+                        .values(password_hash=credentials.hash_password(password)))
     return row
 
 
