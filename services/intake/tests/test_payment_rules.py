@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from intake.adapters import demo_psp, payment_provider as pp
 from intake.domain.payment import ALLOWED, IllegalTransition, Payment, PaymentRefused, State, check_payable
@@ -123,3 +124,17 @@ def test_demo_test_cards(number, outcome):
 def test_demo_refuses_other_numbers(number, key):
     with pytest.raises(ValueError, match=key):
         demo_psp.card_outcome(number)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FFF, exclude_categories=("Cs",))))
+def test_any_signature_header_is_either_valid_or_a_bad_notification(header):
+    """Issue 15, finding 10: a non-ASCII v1 made hmac.compare_digest raise TypeError, the webhook a 500."""
+    body = b'{"id":"evt_1"}'
+    for candidate in (header, f"t=1,v1={header}", f"t={header},v1=00"):
+        try:
+            pp.verify_signature("s" * 40, body, candidate, tolerance=300, now=1)
+        except pp.BadNotification:
+            pass
+    valid = pp.sign("s" * 40, body, timestamp=1)
+    pp.verify_signature("s" * 40, body, valid, tolerance=300, now=1)  # the real one still passes
