@@ -25,9 +25,10 @@ def test_eligibility_endpoint_explains_in_the_chosen_language(client):
     assert r.json["eligible"] is False and r.json["problems"][0]["key"] == "eligibility.bundled_only"
     ok = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student",
                                                   "filer_role": "employer_staff"}, headers=API)
-    assert ok.json == {"eligible": True, "problems": [], "fee_yen": 0}
+    assert ok.json == {"eligible": True, "problems": [], "flags": [], "advice": [], "fee_yen": 0}
+    # Corrected (issue 16): the applicant may file their own COE (ISA's table); it was refused.
     as_self = client.post("/api/v1/eligibility", json={"procedure": "coe", "desired_status": "student"}, headers=API)
-    assert as_self.json["problems"][0]["key"] == "filer.coe_not_self"
+    assert as_self.json["eligible"] is True
     assert client.post("/api/v1/eligibility", json={"procedure": "coe"}).status_code == 400  # header missing
 
 

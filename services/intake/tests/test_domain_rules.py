@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from intake.domain import bureaus, canonical, fees, form, numbers, procedures, statuses, timeline
+from intake.domain import canonical, fees, form, numbers, procedures, routing, statuses, timeline
 from intake.domain.dates import add_months
 from intake.domain.fields import Field, clean, corporate_number_ok, parse_date
 
@@ -66,12 +66,21 @@ def test_unknown_or_duplicate_bundles_are_refused():
     assert ("bundled", "error.choice") in procedures.check(req(bundled=("coe",)), TODAY).problems
 
 
-@pytest.mark.parametrize("procedure", ["extension", "change"])
-def test_window_opens_three_months_before_expiry_and_closes_the_day_before(procedure):
+def test_extension_window_opens_three_months_before_expiry_and_closes_the_day_before():
     expiry = date(2027, 2, 25)
-    kw = dict(procedure=procedure, period_expiry=expiry, desired_status="business_manager")
-    assert procedures.check(req(**kw), date(2026, 11, 24)).problems == [("period_expiry", "eligibility.too_early")]
+    kw = dict(procedure="extension", period_expiry=expiry)
+    early = procedures.check(req(**kw), date(2026, 11, 24)).problems
+    assert early == [("period_expiry", "eligibility.too_early")] and early[0][1].from_date == date(2026, 11, 25)
     assert procedures.check(req(**kw), date(2026, 11, 25)).eligible
+    assert procedures.check(req(**kw), date(2027, 2, 24)).eligible
+    assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.too_late")]
+
+
+def test_change_has_no_window_only_the_day_before_expiry_online():
+    # Corrected (issue 16): a change was held to the extension's 3-month window.
+    expiry = date(2027, 2, 25)
+    kw = dict(procedure="change", period_expiry=expiry, desired_status="business_manager")
+    assert procedures.check(req(**kw), date(2026, 3, 1)).eligible
     assert procedures.check(req(**kw), date(2027, 2, 24)).eligible
     assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.too_late")]
 
@@ -91,9 +100,13 @@ def test_acquisition_within_thirty_days_of_the_event():
     assert ("event_date", "error.date_in_future") in procedures.check(future, TODAY).problems
 
 
-def test_change_to_the_same_status_and_to_permanent_residence_are_refused():
+def test_change_within_the_same_status_where_the_permission_names_employer_or_activity():
+    # Corrected (issue 16): every same-status change was refused.
     same = req(procedure="change", desired_status="engineer_humanities")
     assert ("desired_status", "eligibility.change_same_status") in procedures.check(same, TODAY).problems
+    for code in ("ssw_1", "hsp_1a", "designated_activities"):
+        assert procedures.check(req(procedure="change", current_status=code, desired_status=code,
+                                    notice_number=46), TODAY).eligible, code
     pr = req(procedure="change", desired_status="permanent_resident")
     assert ("desired_status", "eligibility.permanent_residence_not_online") in procedures.check(pr, TODAY).problems
 
@@ -141,12 +154,12 @@ def test_fees_at_online_rates():
     ("somewhere abroad", None),
 ])
 def test_bureau_from_address(address, bureau):
-    assert bureaus.bureau_for_address(address) == bureau
+    assert routing.bureau_for_address(address) == bureau
 
 
 def test_every_prefecture_routes_to_one_bureau():
-    assert len(bureaus.PREFECTURE_TO_BUREAU) == 47
-    assert set(bureaus.PREFECTURE_TO_BUREAU.values()) == set(bureaus.BUREAU_PREFECTURES)
+    assert len(routing.PREFECTURE_TO_BUREAU) == 47
+    assert set(routing.PREFECTURE_TO_BUREAU.values()) == set(routing.BUREAU_PREFECTURES)
 
 
 # --- normalisation and field checks ----------------------------------------------------------

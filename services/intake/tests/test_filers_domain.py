@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from intake.domain import filers, form, procedures
+from intake.domain import filers, form, procedures, routing
 from intake.domain.fields import Field, clean
 
 TODAY = date(2026, 11, 25)
@@ -47,7 +47,8 @@ def test_under_16_on_the_submission_date(born, under):
     assert filers.under_age(born, TODAY) is under
 
 
-@pytest.mark.parametrize("role", filers.FAMILY_ROLES)
+# Corrected (issue 16): legal representatives were held to the relatives' condition.
+@pytest.mark.parametrize("role", ["relative"])
 @pytest.mark.parametrize("born, ill, problem", [
     ("2010-11-26", "no", None),  # under 16: no illness needed
     ("2010-11-25", "no", "filer.family_needs_minor_or_illness"),  # 16 today, not ill: refused
@@ -60,11 +61,17 @@ def test_family_may_file_only_for_a_child_under_16_or_an_ill_applicant(role, bor
     assert errors == ({"applicant_ill": problem} if problem else {})
 
 
-@pytest.mark.parametrize("role", filers.FAMILY_ROLES)
+def test_a_legal_representative_files_for_an_adult_who_is_not_ill():
+    assert _errors("legal_representative", applicant_date_of_birth="1990-01-01") == {}
+    assert "applicant_ill" not in {f.name for f in filers.applicant_fields("legal_representative", "extension")}
+
+
+@pytest.mark.parametrize("role", ["relative"])
 def test_an_ill_adult_needs_a_medical_certificate_a_child_does_not(role):
     values, _ = form.validate(form.Choice("extension", filer_role=role), _proxy_form(role, applicant_date_of_birth="1990-01-01",
                                                                                      applicant_ill="yes"), TODAY)
     assert filers.needs_medical_certificate(role, values, TODAY)
+    assert not filers.needs_medical_certificate("legal_representative", values, TODAY)
     child, _ = form.validate(form.Choice("extension", filer_role=role),
                              _proxy_form(role, applicant_date_of_birth="2015-01-01", applicant_ill="yes"), TODAY)
     assert not filers.needs_medical_certificate(role, child, TODAY)
@@ -78,7 +85,7 @@ def test_birth_date_in_the_future_is_refused():
 # --- organisations ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("role", filers.ORGANISATION_ROLES)
 def test_organisations_are_accepted_with_their_details(role):
-    status = "tit_2b" if role == "supervising_organisation" else "engineer_humanities"
+    status = {"supervising_organisation": "tit_2b", "support_organisation": "ssw_1"}.get(role, "engineer_humanities")
     assert _errors(role, current_status=status) == {}
 
 
@@ -131,14 +138,14 @@ def test_identity_is_nfkc_normalised():
 
 
 # --- who may file which procedure --------------------------------------------------------------------
-def test_a_coe_is_never_filed_by_the_applicant():
-    v = procedures.check(procedures.Request("coe", desired_status="engineer_humanities"), TODAY)
-    assert v.problems == [("filer_role", "filer.coe_not_self")]
+def test_the_applicant_may_file_their_own_coe():
+    # Corrected (issue 16): ISA's table lets the foreign national file a COE; it was always refused.
+    assert procedures.check(procedures.Request("coe", desired_status="engineer_humanities"), TODAY).eligible
 
 
 @pytest.mark.parametrize("role", PROXIES)
 def test_a_coe_is_filed_by_someone_in_japan(role):
-    status = "tit_1b" if role == "supervising_organisation" else "engineer_humanities"
+    status = {"supervising_organisation": "tit_1b", "support_organisation": "ssw_1"}.get(role, "engineer_humanities")
     assert procedures.check(procedures.Request("coe", desired_status=status, filer_role=role), TODAY).eligible
 
 
@@ -163,12 +170,15 @@ def test_an_unknown_role_is_refused():
 
 
 # --- routing --------------------------------------------------------------------------------------------
-def test_coe_goes_by_the_filers_location_everything_else_by_the_applicants_address():
-    values = {"filer_address": "福岡県福岡市", "applicant_address": "大阪府大阪市"}
-    assert filers.routing_address("coe", "relative", "東京都新宿区", values) == "福岡県福岡市"
-    assert filers.routing_address("extension", "employer_staff", "東京都新宿区", values) == "大阪府大阪市"
-    assert filers.routing_address("change", "relative", "東京都新宿区", values) == "大阪府大阪市"
-    assert filers.routing_address("extension", "self", "東京都新宿区", values) == "東京都新宿区"
+def test_coe_goes_by_the_receiving_organisation_or_inviter_everything_else_by_the_applicants_address():
+    # Corrected (issue 16): a COE went by the filer's address (a licensed agent's own office).
+    values = {"filer_address": "福岡県福岡市", "applicant_address": "大阪府大阪市", "employer_address": "愛知県名古屋市",
+              "inviter_address": "北海道札幌市"}
+    assert routing.routing_address("coe", "licensed_agent", "東京都新宿区", values, ["employer"]) == "愛知県名古屋市"
+    assert routing.routing_address("coe", "relative", "東京都新宿区", values, ["supporting_person"]) == "北海道札幌市"
+    assert routing.routing_address("extension", "employer_staff", "東京都新宿区", values) == "大阪府大阪市"
+    assert routing.routing_address("change", "relative", "東京都新宿区", values) == "大阪府大阪市"
+    assert routing.routing_address("extension", "self", "東京都新宿区", values) == "東京都新宿区"
 
 
 def test_filer_and_applicant_records_for_the_signed_document():

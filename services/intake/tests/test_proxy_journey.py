@@ -142,23 +142,29 @@ def test_a_relative_may_not_file_for_a_healthy_adult_and_must_prove_an_illness(c
     assert signed["applicant"]["ill"] == "yes" and "applicant_ill" not in signed["form"]
 
 
-def test_a_coe_cannot_be_filed_as_self_and_goes_by_the_filers_location(client, rt):
+def test_a_relative_files_a_coe_routed_by_the_inviting_relatives_location(client, rt):
+    # Corrected (issue 16): a COE went by filer_address and was refused as self; ISA's table allows both,
+    # and the inviting relative's (receiving organisation's) location decides.
     register(client, rt)  # lives in Tokyo
-    refused = client.post("/apply", data={"procedure": "coe", "filer_role": "self"})
-    assert refused.status_code == 200 and "not by the applicant abroad" in refused.data.decode()
+    assert client.post("/apply", data={"procedure": "coe", "filer_role": "self"}).status_code == 302
     draft_id = _start(client, "coe", "relative")
-    fields = {**_child_fields(today_jst() - timedelta(days=3000)), "filer_address": "福岡県福岡市中央区天神１－１",
+    fields = {**_child_fields(today_jst() - timedelta(days=3000)), "filer_address": "東京都新宿区西新宿２－８－１",
+              "inviter_address": "2-1 Tenjin, Chuo-ku, Fukuoka", "applicant_ill": "",
+              "applicant_date_of_birth": "1990-01-01",  # an adult, not ill: a relative may still file the COE
               "applicant_address": "12 Tran Hung Dao, Hanoi, Viet Nam", "desired_status": "dependent"}
     _fill(client, draft_id, fields)
     _, data, signed = _submit(client, rt, draft_id, "nguyen")
     assert data["bureau"] == "fukuoka" and data["procedure"] == "coe"
+    assert data["routing"] == {"prefecture": "Fukuoka", "receiving_office": "fukuoka", "office": None}
     assert signed["applicant"]["address"].startswith("12 Tran Hung Dao")
 
 
-def test_api_creates_a_proxy_draft_and_refuses_a_coe_as_self(client, rt):
+def test_api_creates_a_proxy_draft_and_refuses_what_isas_table_refuses(client, rt):
     register(client, rt, holder="silva", email="hr@example.jp")
-    bad = client.post("/api/v1/drafts", json={"procedure": "coe"}, headers=API)
-    assert bad.status_code == 422 and bad.json["error"] == "filer.coe_not_self"
+    assert client.post("/api/v1/drafts", json={"procedure": "coe"}, headers=API).status_code == 201  # own COE: allowed
+    bad = client.post("/api/v1/drafts", json={"procedure": "employment_certificate", "filer_role": "relative"},
+                      headers=API)
+    assert bad.status_code == 422 and bad.json["error"] == "filer.role_not_for_procedure"
     assert client.post("/api/v1/drafts", json={"procedure": "extension", "filer_role": "boss"},
                        headers=API).status_code == 422
     created = client.post("/api/v1/drafts", json={"procedure": "extension", "filer_role": "employer_staff",

@@ -51,7 +51,7 @@ def load(url: str, n: int, open_share: float) -> None:
 
     rnd = random.Random(7)
     bureaus = [b for b, w in BUREAU_WEIGHTS.items() for _ in range(w)]
-    routed = {b: [o.code for o in offices_of(b) if o.prefectures] for b in BUREAU_WEIGHTS}
+    routed = {b: [o.code for o in offices_of(b) if not o.at_airport] for b in BUREAU_WEIGHTS}
     blob = crypto.cipher().encrypt(b'{"form": {}}')  # one token for all: COPY time is not what we measure
     now = datetime.now(timezone.utc)
     serial: dict[str, int] = {}

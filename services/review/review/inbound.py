@@ -44,8 +44,8 @@ def receive(runtime, session, event) -> str | None:
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
     number = next_receipt_number(session, sub["bureau"], at)
-    # The office covering the applicant's address (a COE: the inviting organisation's), else the bureau.
-    office = offices.route(sub["bureau"], form_rules.routing_address(content, sub["procedure"]))
+    # Where intake's routing rules sent it (application.submitted v2 "routing"): one decision, made once.
+    office = offices.routed_office(sub["bureau"], (sub.get("routing") or {}).get("office"))
     session.execute(statement_once(("review.case_insert",), cases.insert), dict(
         application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
         bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),

@@ -46,7 +46,7 @@ FORM = {"format": "zairyu-application/1", "kind": "application", "procedure": "e
 
 
 def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",
-                   nationality="Viet Nam", bundled=(), form=None, filer=None, card_by_mail=True):
+                   nationality="Viet Nam", bundled=(), form=None, filer=None, card_by_mail=True, routing=None):
     application_id = application_id or str(uuid.uuid4())
     applicant_id = applicant_id or str(uuid.uuid4())
     content = json.dumps(form or FORM, ensure_ascii=False, sort_keys=True).encode()
@@ -63,6 +63,8 @@ def verified_event(bureau="tokyo", applicant_id=None, application_id=None, proce
     }
     if filer:  # filed on the applicant's behalf (application.submitted's optional filer)
         submission["filer"] = filer
+    if routing:  # intake's routing decision (application.submitted v2)
+        submission["routing"] = routing
     evidence = {"certificate_serial": "1234", "issuer": "CN=JPKI Sign CA (test)", "holder": HOLDER,
                 "validation_time": datetime.now(timezone.utc), "revocation_source": "crl",
                 "revocation_age_seconds": 3600.0, "soft_fail": False}

@@ -14,8 +14,6 @@ from review import casework, handover, inbound
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, case_history, cases
 from review.domain import offices
-from review.domain.form import routing_address
-from review.domain.prefectures import PREFECTURES, prefecture_of
 from review.domain.roles import MATRIX, Action, Forbidden, Officer, Role, can, in_scope
 from review.entrypoints.web import create_app
 from zairyu_shared.db import transaction
@@ -27,46 +25,24 @@ def test_the_office_table():
     assert sorted(o.code for o in kinds) == ["chubu_airport", "haneda_airport", "kansai_airport", "kobe", "naha",
                                              "narita_airport", "yokohama"]
     for airport in ("narita_airport", "haneda_airport", "chubu_airport", "kansai_airport"):
-        assert offices.office(airport).prefectures == ()  # scoping only: no applications by address
-    assert offices.office("naha").bureau == "fukuoka" and offices.office("naha").prefectures == ("Okinawa",)
+        assert offices.office(airport).at_airport  # scoping only: no applications by address
+    assert offices.office("naha").bureau == "fukuoka" and not offices.office("naha").at_airport
     assert {o.code for o in offices.offices_of("tokyo")} >= {"yokohama", "saitama", "chiba", "mito", "utsunomiya",
                                                              "takasaki", "niigata", "kofu", "nagano"}
     assert all(o.name_ja.endswith(("支局", "出張所")) for o in offices.OFFICES.values())
     with pytest.raises(ValueError):
-        offices.Office("x", "district", "tokyo", "x", "x", ("Atlantis",))
+        offices.Office("x", "district", "atlantis", "x", "x")
     with pytest.raises(ValueError):
         offices.office("atlantis")
 
 
-@pytest.mark.parametrize("address, prefecture", [
-    ("神奈川県横浜市中区山下町1-1", "Kanagawa"), ("大阪府大阪市福島区1-1", "Osaka"), ("東京都新宿区西新宿1-1-1", "Tokyo"),
-    ("京都府京都市左京区", "Kyoto"), ("１－１ Fukushima-ku, Osaka-fu", "Osaka"), ("2-3 Motomachi, Kobe, Hyōgo", "Hyogo"),
-    ("Somewhere without a prefecture", None), ("", None), (None, None),
-])
-def test_prefecture_of_an_address(address, prefecture):
-    assert prefecture_of(address) == prefecture
-
-
-def test_routing_by_prefecture_within_the_bureau():
-    assert offices.route("tokyo", "神奈川県川崎市1-1") == "yokohama"
-    assert offices.route("tokyo", "埼玉県さいたま市浦和区") == "saitama"
-    assert offices.route("osaka", "兵庫県神戸市中央区") == "kobe"
-    assert offices.route("fukuoka", "沖縄県那覇市") == "naha"
-    assert offices.route("tokyo", "東京都港区") is None  # the bureau's own prefecture: stays at the bureau
-    assert offices.route("osaka", "神奈川県横浜市") is None  # another bureau's office: never
-    assert offices.route("hiroshima", "山口県下関市") is None  # two offices in the prefecture: the bureau decides
-    assert all(offices.route(o.bureau, PREFECTURES[p]) == o.code for o in offices.OFFICES.values() for p in o.prefectures)
-
-
-def test_the_routing_address_extension_registered_address_coe_inviting_organisation():
-    content = copy.deepcopy(FORM)
-    content["applicant"]["address"] = "千葉県千葉市美浜区1-1"
-    assert routing_address(content, "extension") == "千葉県千葉市美浜区1-1"
-    assert routing_address(content, "coe") is None  # no organisation on the form: the bureau keeps it
-    content["form"]["employer_address"] = "茨城県水戸市笠原町1-1"
-    assert routing_address(content, "coe") == "茨城県水戸市笠原町1-1"
-    flat = {"address_in_japan": {"postal_code": "231-0023", "text": "神奈川県横浜市中区"}}
-    assert routing_address(flat, "change") == "神奈川県横浜市中区"
+def test_review_takes_the_office_from_intakes_routing_never_another_bureaus():
+    # Corrected (issue 16): review routed on its own copy of the rules and could disagree with intake.
+    assert offices.routed_office("tokyo", "yokohama") == "yokohama"
+    assert offices.routed_office("tokyo", None) is None
+    assert offices.routed_office("osaka", "yokohama") is None  # another bureau's office: never
+    assert offices.routed_office("tokyo", "atlantis") is None
+    assert not hasattr(offices, "route")  # no second copy of the routing rules in review
 
 
 # --- the matrix with offices (pure) -------------------------------------------------------------------
@@ -118,11 +94,20 @@ def test_the_hand_over_rule():
 
 
 # --- receipt and hand-over with the database ---------------------------------------------------------
+# The office each address's prefecture goes to under intake's routing (what application.submitted carries).
+ROUTED = {"神奈川": ("Kanagawa", "yokohama", "yokohama"), "埼玉": ("Saitama", "tokyo", "saitama"),
+          "兵庫": ("Hyogo", "kobe", "kobe"), "茨城": ("Ibaraki", "tokyo", "mito")}
+
+
 def receive(rt, bureau="tokyo", address="東京都新宿区西新宿1-1-1", procedure="extension", **form_extra):
     content = copy.deepcopy(FORM)
     content["applicant"]["address"] = address
     content["form"].update(form_extra)
-    event = verified_event(bureau=bureau, procedure=procedure, form=content)
+    deciding = form_extra.get("employer_address", "") if procedure == "coe" else address
+    prefecture, receiving, office = next((v for k, v in ROUTED.items() if deciding.startswith(k)),
+                                         ("Tokyo", bureau, None))
+    routing = {"prefecture": prefecture, "receiving_office": receiving, "office": office}
+    event = verified_event(bureau=bureau, procedure=procedure, form=content, routing=routing)
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, event)
     return event.payload["application_id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from .registry import EventSpec, register
+from .vocabulary import RECEIVING_OFFICES
 
 PROCEDURES = (
     "coe",  # 1 Certificate of Eligibility
@@ -134,6 +135,28 @@ class ApplicationSubmitted(_Strict):
     filer = fields.Nested(Filer, load_default=None, allow_none=True)
 
 
+class Routing(_Strict):
+    """Where intake's rules send the application (services/intake/intake/domain/routing.py): the one
+    routing decision; review files the case where it says and never routes by itself."""
+
+    prefecture = fields.String(required=True, validate=validate.Length(min=2, max=20))
+    # The online receiving office (its receipt prefix: 東オン, 横オン...), vocabulary.RECEIVING_OFFICES.
+    receiving_office = fields.String(required=True, validate=validate.OneOf(tuple(RECEIVING_OFFICES)))
+    # The district or branch office that examines it; None: the regional bureau itself.
+    office = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(OFFICE_CODE))
+
+
+EXAMINER_FLAGS = ("early_filing",)  # an extension filed before its window with a special reason (in the form)
+
+
+class ApplicationSubmittedV2(ApplicationSubmitted):
+    """v2: the routing decision and the examiner's flags travel with the submission. Optional, so a v1
+    payload still loads as v2 (signing passes the submission on in signature.verified v2)."""
+
+    routing = fields.Nested(Routing, load_default=None, allow_none=True)
+    examiner_flags = fields.List(fields.String(validate=validate.OneOf(EXAMINER_FLAGS)), load_default=list)
+
+
 class ApplicationDocumentsSubmitted(_Strict):
     application_id = _id()
     applicant_id = _id()
@@ -183,6 +206,10 @@ class SignatureVerified(_Strict):
     evidence = fields.Nested(SignatureEvidence, required=True)
     # The submission as it was verified, so review needs no second source of truth.
     submission = fields.Nested(ApplicationSubmitted, required=True)
+
+
+class SignatureVerifiedV2(SignatureVerified):
+    submission = fields.Nested(ApplicationSubmittedV2, required=True)
 
 
 class SignatureRejected(_Strict):
@@ -376,10 +403,12 @@ for _spec in [
     EventSpec("applicant.email_verification_requested", 1, ApplicantEmailVerificationRequested, "intake", ("notify",), "Send the e-mail verification link."),
     EventSpec("applicant.password_reset_requested", 1, ApplicantPasswordResetRequested, "intake", ("notify",), "Send the password reset link."),
     EventSpec("application.submitted", 1, ApplicationSubmitted, "intake", ("signing", "notify"), "A signed application was submitted (provisional number)."),
+    EventSpec("application.submitted", 2, ApplicationSubmittedV2, "intake", ("signing", "notify"), "v1 + the routing decision (receiving office, examining office) and the examiner's flags."),
     EventSpec("application.documents_submitted", 1, ApplicationDocumentsSubmitted, "intake", ("review", "notify"), "The applicant answered a request for documents."),
     EventSpec("application.correction_requested", 1, ApplicationCorrectionRequested, "intake", ("review",), "The applicant sent a signed correction request."),
     EventSpec("application.withdrawn", 1, ApplicationWithdrawn, "intake", ("review", "notify"), "The applicant withdrew the application (signed)."),
     EventSpec("signature.verified", 1, SignatureVerified, "signing", ("review", "intake"), "The application's signature and certificate are trusted."),
+    EventSpec("signature.verified", 2, SignatureVerifiedV2, "signing", ("review", "intake"), "v1 with the submission as application.submitted v2 (routing, examiner's flags)."),
     EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify", "review"), "The signature or certificate failed verification."),
     EventSpec("application.received", 1, ApplicationReceived, "review", ("intake", "notify"), "The bureau accepted the case: official receipt number."),
     EventSpec("application.transferred", 1, ApplicationTransferred, "review", ("intake",), "The bureau handed the case to one of its offices, or took it back."),

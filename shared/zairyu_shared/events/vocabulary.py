@@ -56,3 +56,66 @@ def status_name(code: str | None, language: str = "ja") -> str:
     if names is None:
         return code or ""
     return names[1] if language == "en" else names[0]
+
+
+# Online applications are received at eleven offices, named by the receipt number's prefix
+# (residence-procedures.md, "Who decides"): key -> (receipt prefix, regional bureau, Japanese name).
+RECEIVING_OFFICES: dict[str, tuple[str, str, str]] = {
+    "sapporo": ("札オン", "sapporo", "札幌出入国在留管理局"),
+    "sendai": ("仙オン", "sendai", "仙台出入国在留管理局"),
+    "tokyo": ("東オン", "tokyo", "東京出入国在留管理局"),
+    "yokohama": ("横オン", "tokyo", "横浜支局"),
+    "nagoya": ("名オン", "nagoya", "名古屋出入国在留管理局"),
+    "osaka": ("阪オン", "osaka", "大阪出入国在留管理局"),
+    "kobe": ("神オン", "osaka", "神戸支局"),
+    "hiroshima": ("広オン", "hiroshima", "広島出入国在留管理局"),
+    "takamatsu": ("高オン", "takamatsu", "高松出入国在留管理局"),
+    "fukuoka": ("福オン", "fukuoka", "福岡出入国在留管理局"),
+    "naha": ("那オン", "fukuoka", "那覇支局"),
+}
+
+# District (支局) and branch (出張所) offices under the regional bureaus, by the codes events carry
+# (application.submitted's routing, application.received/transferred's office): code -> (kind, bureau,
+# Japanese name, English place name). Source: the agency's list of regional offices (地方出入国在留管理官署),
+# as reproduced in practitioners' guides; operations add offices here.
+OFFICES: dict[str, tuple[str, str, str, str]] = {
+    "narita_airport": ("district", "tokyo", "成田空港支局", "Narita Airport"),
+    "haneda_airport": ("district", "tokyo", "羽田空港支局", "Haneda Airport"),
+    "yokohama": ("district", "tokyo", "横浜支局", "Yokohama"),
+    "chubu_airport": ("district", "nagoya", "中部空港支局", "Chubu Airport"),
+    "kansai_airport": ("district", "osaka", "関西空港支局", "Kansai Airport"),
+    "kobe": ("district", "osaka", "神戸支局", "Kobe"),
+    "naha": ("district", "fukuoka", "那覇支局", "Naha"),
+    "aomori": ("branch", "sendai", "青森出張所", "Aomori"),
+    "morioka": ("branch", "sendai", "盛岡出張所", "Morioka"),
+    "akita": ("branch", "sendai", "秋田出張所", "Akita"),
+    "koriyama": ("branch", "sendai", "郡山出張所", "Koriyama"),
+    "mito": ("branch", "tokyo", "水戸出張所", "Mito"),
+    "utsunomiya": ("branch", "tokyo", "宇都宮出張所", "Utsunomiya"),
+    "takasaki": ("branch", "tokyo", "高崎出張所", "Takasaki"),
+    "saitama": ("branch", "tokyo", "さいたま出張所", "Saitama"),
+    "chiba": ("branch", "tokyo", "千葉出張所", "Chiba"),
+    "niigata": ("branch", "tokyo", "新潟出張所", "Niigata"),
+    "kofu": ("branch", "tokyo", "甲府出張所", "Kofu"),
+    "nagano": ("branch", "tokyo", "長野出張所", "Nagano"),
+    "toyama": ("branch", "nagoya", "富山出張所", "Toyama"),
+    "kanazawa": ("branch", "nagoya", "金沢出張所", "Kanazawa"),
+    "fukui": ("branch", "nagoya", "福井出張所", "Fukui"),
+    "gifu": ("branch", "nagoya", "岐阜出張所", "Gifu"),
+    "shizuoka": ("branch", "nagoya", "静岡出張所", "Shizuoka"),
+    "otsu": ("branch", "osaka", "大津出張所", "Otsu"),
+    "kyoto": ("branch", "osaka", "京都出張所", "Kyoto"),
+    "nara": ("branch", "osaka", "奈良出張所", "Nara"),
+    "wakayama": ("branch", "osaka", "和歌山出張所", "Wakayama"),
+    "sakaiminato": ("branch", "hiroshima", "境港出張所", "Sakaiminato"),
+    "matsue": ("branch", "hiroshima", "松江出張所", "Matsue"),
+    "okayama": ("branch", "hiroshima", "岡山出張所", "Okayama"),
+    "matsuyama": ("branch", "takamatsu", "松山出張所", "Matsuyama"),
+    "kochi": ("branch", "takamatsu", "高知出張所", "Kochi"),
+    "saga": ("branch", "fukuoka", "佐賀出張所", "Saga"),
+    "nagasaki": ("branch", "fukuoka", "長崎出張所", "Nagasaki"),
+    "kumamoto": ("branch", "fukuoka", "熊本出張所", "Kumamoto"),
+    "oita": ("branch", "fukuoka", "大分出張所", "Oita"),
+    "miyazaki": ("branch", "fukuoka", "宮崎出張所", "Miyazaki"),
+    "kagoshima": ("branch", "fukuoka", "鹿児島出張所", "Kagoshima"),
+}

@@ -33,8 +33,10 @@ def create(session, applicant_id: str, procedure: str, bundled: list[str], filer
     bundled = [b for b in procedures.BUNDLED_ONLY if b in set(bundled)]
     if bundled and procedure not in procedures.BUNDLE_HOSTS:
         raise DraftError("eligibility.bundle_host")
-    if procedure == "coe" and filer_role == filers.SELF:
-        raise DraftError("filer.coe_not_self")
+    # Who may file what is ISA's table (filers.PROCEDURES_BY_ROLE): say so before any typing.
+    problems = filers.role_problems(procedure, filer_role, {}, tuple(bundled))
+    if problems:
+        raise DraftError(problems[0][1])
     draft_id = new_id()
     session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
                                            bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,

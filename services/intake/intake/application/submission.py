@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 
 import sqlalchemy as sa
 
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
-from intake.domain import bureaus, canonical, fees, filers, form, numbers, procedures, statuses
+from intake.domain import canonical, fees, filers, form, numbers, procedures, routing, statuses
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 
@@ -28,30 +29,47 @@ class NotReady(Exception):
         self.errors = errors
 
 
+def _born(person) -> date | None:
+    dob = getattr(person, "date_of_birth", None)
+    if isinstance(dob, str):
+        try:
+            return date.fromisoformat(dob)
+        except ValueError:
+            return None
+    return dob if isinstance(dob, date) else None
+
+
 def review(session, person, draft) -> dict:
     """Everything the review page shows: validated values, errors, fee, bureau, attachments, who files for whom."""
     choice = drafting.choice_of(draft)
     today = today_jst()
-    values, errors = form.validate(choice, drafting.data(draft), today)
+    born = _born(person) if not filers.is_proxy(choice.filer_role) else None
+    values, errors = form.validate(choice, drafting.data(draft), today, filer_born=born)
     files = drafting.attachments_of_draft(session, person.id, draft.id)
     if not any(a.kind == "photo" for a in files):
         errors["photo"] = "upload.photo_missing"
-    if filers.needs_medical_certificate(choice.filer_role, values, today) and not any(
-            a.kind == filers.MEDICAL_CERTIFICATE for a in files):
+    if filers.needs_medical_certificate(choice.filer_role, values, today, choice.procedure, tuple(choice.bundled)) \
+            and not any(a.kind == filers.MEDICAL_CERTIFICATE for a in files):
         errors[filers.MEDICAL_CERTIFICATE] = "filer.medical_certificate_missing"
-    route = filers.routing_address(choice.procedure, choice.filer_role, person.address, values)
-    bureau = bureaus.bureau_for_address(route) if route else None
-    if bureau is None:
-        where = filers.routing_field(choice.procedure, choice.filer_role)
-        errors.setdefault(where, "routing.no_bureau" if where == "address" else "routing.no_prefecture")
     governing = procedures.governing_status(form.request_of(choice, values))
+    sections = form.sections_for(choice, governing)
+    address = routing.routing_address(choice.procedure, choice.filer_role, person.address, values, sections)
+    route = routing.route_address(address)
+    if route is None:
+        where = routing.routing_field(choice.procedure, choice.filer_role, sections)
+        errors.setdefault(where, "routing.no_bureau" if where == "address" else "routing.no_prefecture")
+    verdict = form.verdict(choice, values, today, born)
     holder = accounts.expected_holder(person)
     proxy = filers.is_proxy(choice.filer_role)
     return {
-        "choice": choice, "values": values, "errors": errors, "attachments": files, "bureau": bureau,
-        "fee_lines": fees.lines(choice.procedure, choice.bundled, values.get("reentry_type")),
-        "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
-        "sections": form.sections_for(choice, governing), "governing_status": governing,
+        "choice": choice, "values": values, "errors": errors, "attachments": files,
+        "bureau": route.bureau if route else None, "route": route,
+        # Accepted but for the examiner to weigh (an early extension's special reason), and what to read first.
+        "flags": verdict.flags, "advice": verdict.advice,
+        # The schedule in force today: the day the system receives it (an application keeps this fee).
+        "fee_lines": fees.lines(choice.procedure, choice.bundled, values.get("reentry_type"), received_on=today),
+        "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type"), received_on=today),
+        "sections": sections, "governing_status": governing,
         # Who the application is for, and who files it (signs with their own card).
         "applicant": filers.applicant_record(values) if proxy else holder,
         "filer": filers.filer_record(choice.filer_role, holder, values) if proxy else None,
@@ -65,7 +83,8 @@ def _document(person, draft, application_id: str, r: dict) -> bytes:
     """The signed bytes. Self filing: ``applicant`` is the account's (card's) identity, as before.
     Proxy filing: ``applicant`` is the identity the filer typed and ``filer`` says who signs (their
     card's identity, as the account holds it) in which role; the form keeps the official form's fields."""
-    extra = {"bureau": r["bureau"], "fee_yen": r["fee_total"]}
+    extra = {"bureau": r["bureau"], "fee_yen": r["fee_total"], "routing": r["route"].as_event(),
+             "examiner_flags": list(r["flags"])}
     form_values = r["values"]
     if r["filer"] is not None:
         extra["filer"] = r["filer"]
@@ -147,6 +166,8 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
                         for a in doc["attachments"]],
         # The signer is the account holder: the applicant themself or, for a proxy, the filer.
         "expected_holder": accounts.expected_holder(person),
+        # intake's routing decision and the examiner's flags, as signed (review files the case there).
+        "routing": doc.get("routing"), "examiner_flags": doc.get("examiner_flags") or [],
         **_filer_payload(doc),
     }, source="intake", correlation_id=application_id))
     # Counted once the submission is durable, not when the transaction merely staged it.

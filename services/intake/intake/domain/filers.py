@@ -1,32 +1,70 @@
 """Who files an application: the foreign resident themself, or someone on their behalf.
 
-Rules (residence-procedures.md, "Who applies"), each refusal a message key:
-- a legal representative or relative may file only for an applicant under 16 on the submission
-  date, or one declared ill (then a medical certificate must be attached);
-- organisational filers (employer staff, licensed agents 申請取次, registered support
-  organisations 登録支援機関, supervising organisations) name their organisation and its
-  prefecture; employers, support and supervising organisations give a valid corporate number,
-  licensed agents their registration / notification number;
-- a COE applicant is abroad without a My Number Card: a COE is never filed by the applicant;
-- Technical Intern Training type ロ (tit_*b) is filed only by the supervising organisation.
-Routing: a COE goes to the bureau of the filer's (inviting organisation's / relative's) location,
-everything else to the bureau of the applicant's address in Japan.
+Rules, each refusal a message key (sources: residence-procedures.md, "Who applies"; ISA's table
+"利用者ごとの申請可能な手続", www.moj.go.jp/isa/content/001369137.pdf; ISA's online Q&A A1-1,
+www.moj.go.jp/isa/applications/online/online-QA.html):
+- PROCEDURES_BY_ROLE below is ISA's table, procedure by procedure (a bundled re-entry or activity
+  permit must be open to the filer too);
+- a relative (spouse, child, father or mother, not a legal representative) files a change,
+  extension, acquisition or re-entry only for an applicant under 16 on the submission date, or
+  one who cannot file because of illness (then a medical certificate is attached); a COE they may
+  file for the family member they invite; an employment certificate or an activity permit never;
+- legal representatives and licensed agents file every procedure with no age or illness condition;
+- a registered support organisation files only for Specified Skilled Worker (i); a supervising
+  organisation only for Technical Intern Training type ロ, which only it may file;
+- the applicant files themself (a COE too) only as a mid-to-long-term resident of 15 or over
+  (not Diplomat, Official, Temporary Visitor, nor a period of stay of 3 months or less);
+- organisational filers name their organisation and its address; employers, support and
+  supervising organisations give a valid corporate number, licensed agents their number.
+Routing (which bureau and office) is routing.py's.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from . import statuses
 from .dates import add_months
 from .fields import Field
+from .refusal import Refusal
 
 SELF = "self"
 FAMILY_ROLES = ("legal_representative", "relative")
 ORGANISATION_ROLES = ("employer_staff", "licensed_agent", "support_organisation", "supervising_organisation")
 ROLES = (SELF,) + FAMILY_ROLES + ORGANISATION_ROLES
 CORPORATE_NUMBER_ROLES = ("employer_staff", "support_organisation", "supervising_organisation")
-FAMILY_AGE_LIMIT = 16
+FAMILY_AGE_LIMIT = 16  # a relative files for an applicant under 16 (ISA's table, note 3)
+SELF_MIN_AGE = 15  # the applicant may not file themself under 15 (residence-procedures.md, "Who applies")
+SHORT_STAY_MONTHS = 3  # a period of stay of 3 months or less is not a mid-to-long-term resident's
 MEDICAL_CERTIFICATE = "medical_certificate"
+
+# ISA's table, per procedure. YES: may file; MINOR_OR_ILL: only for an applicant under 16 or ill; NO: may not.
+YES, MINOR_OR_ILL, NO = "yes", "minor_or_ill", "no"
+_ALL_YES = {p: YES for p in ("coe", "change", "extension", "acquisition", "employment_certificate",
+                             "reentry", "activity_outside_status")}
+PROCEDURES_BY_ROLE: dict[str, dict[str, str]] = {
+    SELF: dict(_ALL_YES),
+    "legal_representative": dict(_ALL_YES),
+    "relative": {"coe": YES, "change": MINOR_OR_ILL, "extension": MINOR_OR_ILL, "acquisition": MINOR_OR_ILL,
+                 "employment_certificate": NO, "activity_outside_status": NO, "reentry": MINOR_OR_ILL},
+    "licensed_agent": dict(_ALL_YES),
+    # Organisational users file procedures 1-5 and the permits bundled with 2-4 (ISA's overview of
+    # online filing for organisations, www.moj.go.jp/content/001358967.pdf).
+    "employer_staff": dict(_ALL_YES),
+    "support_organisation": dict(_ALL_YES),
+    "supervising_organisation": dict(_ALL_YES),
+}
+# Roles whose standing covers only some statuses (the status the application is about): a registered
+# support organisation only Specified Skilled Worker (i) (residence-procedures.md; ISA's usage guide for
+# organisations, 2020-07: support plan of 特定技能1号 entrusted under art. 2-5(5)); a supervising
+# organisation only group-type Technical Intern Training (ISA's Q&A A1-1 (5)).
+STATUSES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "support_organisation": ("ssw_1",),
+    "supervising_organisation": ("tit_1b", "tit_2b", "tit_3b"),
+}
+ROLE_STATUS_REFUSAL = {"support_organisation": "filer.support_organisation_ssw1_only",
+                       "supervising_organisation": "filer.supervising_organisation_tit_only"}
 
 # The person the application is for, typed by the filer (a proxy has not got the applicant's card).
 APPLICANT_FIELDS = (
@@ -59,10 +97,11 @@ def filer_fields(role: str) -> tuple[Field, ...]:
     return ()
 
 
-def applicant_fields(role: str) -> tuple[Field, ...]:
-    """The applicant section: their identity, and for a family filer whether they are ill (asked
-    next to the date of birth, which decides whether it matters)."""
-    return APPLICANT_FIELDS + ((_ILL,) if role in FAMILY_ROLES else ())
+def applicant_fields(role: str, procedure: str | None = None) -> tuple[Field, ...]:
+    """The applicant section: their identity, and, where a relative's standing depends on it, whether
+    the applicant is ill (asked next to the date of birth, which decides whether it matters)."""
+    asks_ill = role == "relative" and (procedure is None or PROCEDURES_BY_ROLE["relative"].get(procedure) == MINOR_OR_ILL)
+    return APPLICANT_FIELDS + ((_ILL,) if asks_ill else ())
 
 
 def under_age(date_of_birth: date, on: date, age: int = FAMILY_AGE_LIMIT) -> bool:
@@ -73,68 +112,89 @@ def under_age(date_of_birth: date, on: date, age: int = FAMILY_AGE_LIMIT) -> boo
     return on < add_months(date_of_birth, 12 * age)
 
 
-def role_problems(procedure: str, role: str | None, status_codes: dict[str, str | None]) -> list[tuple[str, str]]:
+def _governing(status_codes: Mapping[str, str | None]) -> str | None:
+    return status_codes.get("desired_status") or status_codes.get("current_status")
+
+
+def role_problems(procedure: str, role: str | None, status_codes: Mapping[str, str | None],
+                  bundled: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Problems with who files this procedure. ``status_codes``: form field -> status code
     (current and/or desired); a status reserved to one filer role (tit_*b) binds either way."""
     role = role or SELF
     if role not in ROLES:
         return [("filer_role", "error.choice")]
-    out = []
-    if procedure == "coe" and role == SELF:
-        out.append(("filer_role", "filer.coe_not_self"))
+    out: list[tuple[str, str]] = []
+    allowed = PROCEDURES_BY_ROLE[role]
+    if allowed.get(procedure) == NO:
+        out.append(("filer_role", "filer.role_not_for_procedure"))
+    if any(allowed.get(item) == NO for item in bundled):
+        out.append(("bundled", "filer.role_not_for_procedure"))
     for field_name, code in status_codes.items():
         status = statuses.get(code)
         if status is not None and status.filed_by and role != status.filed_by:
             out.append((field_name, status.excluded_reason or "eligibility.status_excluded"))
+    governing = _governing(status_codes)
+    if role in STATUSES_BY_ROLE and governing and governing not in STATUSES_BY_ROLE[role]:
+        out.append(("filer_role", ROLE_STATUS_REFUSAL[role]))
     return out
 
 
-def identity_problems(role: str | None, values: dict, today: date) -> list[tuple[str, str]]:
+def _minor_or_ill_applies(role: str | None, procedure: str | None, bundled: tuple[str, ...] = ()) -> bool:
+    """Whether the filer's standing depends on the applicant being under 16 or ill (relatives only)."""
+    rules = PROCEDURES_BY_ROLE.get(role or SELF, {})
+    if procedure is None:  # callers that do not say: a relative's usual case
+        return role == "relative"
+    return any(rules.get(item) == MINOR_OR_ILL for item in (procedure, *bundled))
+
+
+def identity_problems(role: str | None, values: Mapping[str, Any], today: date, procedure: str | None = None,
+                      bundled: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Problems with the applicant's identity and the filer section (cleaned values)."""
     if not is_proxy(role):
         return []
-    out = []
+    out: list[tuple[str, str]] = []
     dob = values.get("applicant_date_of_birth")
     if isinstance(dob, date) and dob > today:
         out.append(("applicant_date_of_birth", "error.date_in_future"))
-    elif role in FAMILY_ROLES and isinstance(dob, date) and not under_age(dob, today) and values.get("applicant_ill") == "no":
+    elif (_minor_or_ill_applies(role, procedure, bundled) and isinstance(dob, date) and not under_age(dob, today)
+          and values.get("applicant_ill") != "yes"):
         out.append(("applicant_ill", "filer.family_needs_minor_or_illness"))
     return out
 
 
-def needs_medical_certificate(role: str | None, values: dict, today: date) -> bool:
-    """A relative or representative filing for an applicant of 16 or over declared ill must prove it."""
+def needs_medical_certificate(role: str | None, values: Mapping[str, Any], today: date, procedure: str | None = None,
+                              bundled: tuple[str, ...] = ()) -> bool:
+    """A relative filing for an applicant of 16 or over declared ill must prove it."""
     dob = values.get("applicant_date_of_birth")
-    return (role in FAMILY_ROLES and values.get("applicant_ill") == "yes"
+    return (_minor_or_ill_applies(role, procedure, bundled) and values.get("applicant_ill") == "yes"
             and isinstance(dob, date) and not under_age(dob, today))
 
 
-def routing_address(procedure: str, role: str | None, account_address: str, values: dict) -> str | None:
-    """The address whose prefecture picks the bureau (see the module docstring)."""
-    if procedure == "coe":
-        return values.get("filer_address")
+def self_problems(role: str | None, born: date | None, current_status: str | None, period_months: int | None,
+                  today: date) -> list[tuple[str, str]]:
+    """Whether the applicant may file themself: 15 or over, and a mid-to-long-term resident."""
     if is_proxy(role):
-        return values.get("applicant_address")
-    return account_address
+        return []
+    out: list[tuple[str, str]] = []
+    if born is not None and under_age(born, today, SELF_MIN_AGE):
+        out.append(("filer_role", Refusal("filer.self_under_15", add_months(born, 12 * SELF_MIN_AGE))))
+    status = statuses.get(current_status)
+    if (status is not None and not status.mid_to_long_term) or (
+            period_months is not None and period_months <= SHORT_STAY_MONTHS):
+        out.append(("filer_role", "filer.self_not_mid_to_long_term"))
+    return out
 
 
-def routing_field(procedure: str, role: str | None) -> str:
-    """The form field to point at when the routing address names no prefecture."""
-    if procedure == "coe":
-        return "filer_address"
-    return "applicant_address" if is_proxy(role) else "address"
-
-
-def filer_record(role: str, holder: dict, values: dict) -> dict:
+def filer_record(role: str, holder: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """The filer part of the signed document: who signs (their card's identity) and as what."""
-    record = {"role": role, "holder": holder}
+    record: dict[str, Any] = {"role": role, "holder": holder}
     for f in filer_fields(role):
         if values.get(f.name) is not None:
             record[f.name] = values[f.name]
     return record
 
 
-def applicant_record(values: dict) -> dict:
+def applicant_record(values: Mapping[str, Any]) -> dict[str, Any]:
     """The applicant's identity as the filer entered it (signed in the document's ``applicant``)."""
     out = {"name": values.get("applicant_name"), "date_of_birth": values.get("applicant_date_of_birth"),
            "sex": values.get("applicant_sex"), "address": values.get("applicant_address"),
@@ -144,7 +204,7 @@ def applicant_record(values: dict) -> dict:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def organisation_number(role: str, values: dict) -> str | None:
+def organisation_number(role: str, values: Mapping[str, Any]) -> str | None:
     """The number that identifies an organisational filer (corporate or agent number)."""
     if role == "licensed_agent":
         return values.get("agent_number")

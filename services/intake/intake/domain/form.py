@@ -8,12 +8,15 @@ Number is never asked.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from . import filers, procedures, statuses
-from .fields import Field, clean
 from zairyu_shared import deliverables
+
+from . import filers, procedures, statuses, timing
+from .fields import Field, clean
 
 STATUS_CODES = tuple(s.code for s in statuses.STATUSES)
 
@@ -33,6 +36,8 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("period_of_stay", "text", max_length=40),
         Field("period_expiry", "date"),
         Field("card_number", "card_number", max_length=20),
+        # An extension filed before its window: the special reason the bureau weighs (timing.py).
+        Field("early_filing_reason", "multiline", required=False, max_length=2000),
     ),
     "request": (
         Field("desired_status", "choice", choices=STATUS_CODES),
@@ -87,7 +92,13 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("organisation_name", "text", required=False, max_length=200),
         Field("activity_description", "multiline", max_length=2000),
     ),
-    "designated": (Field("notice_number", "integer", max_length=3, minimum=1, maximum=99),),
+    # Designated Activities under a public notice (its number) or outside any notice (告示外), described in
+    # the activity section (residence-procedures.md, "The seven procedures").
+    "designated": (Field("designated_basis", "choice", choices=statuses.DESIGNATED_BASES, default="notice"),
+                   Field("notice_number", "integer", required=False, max_length=3, minimum=1, maximum=99)),
+    # A COE whose status has no employer section: where the receiving organisation (school...) or the
+    # inviting relative is, which decides the bureau (routing.py).
+    "inviter": (Field("inviter_address", "text", max_length=400),),
     # Before proxy filing, a COE asked the account holder about the person invited; the applicant
     # section replaced it (kept so old drafts' labels still resolve).
     "invitee": (
@@ -102,7 +113,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     ),
     # Filing on someone else's behalf: the filer section's fields depend on the role (filers.filer_fields).
     "filer": tuple({f.name: f for role in filers.ROLES for f in filers.filer_fields(role)}.values()),
-    "applicant": filers.applicant_fields(filers.FAMILY_ROLES[0]),
+    "applicant": filers.applicant_fields("relative"),
     "reentry": (
         Field("reentry_type", "choice", choices=("single", "multiple")),
         Field("reentry_reason", "text", max_length=400),
@@ -140,6 +151,8 @@ def sections_for(choice: Choice, governing_status: str | None) -> list[str]:
     status = statuses.get(governing_status)
     if status:
         out.extend(s for s in status.sections if s not in out)
+    if choice.procedure == "coe" and "employer" not in out:
+        out.append("inviter")
     out.extend(b for b in choice.bundled if b in SECTIONS)
     return out
 
@@ -148,8 +161,10 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     if section == "filer":
         return filers.filer_fields(choice.filer_role)
     if section == "applicant":
-        return filers.applicant_fields(choice.filer_role)
+        return filers.applicant_fields(choice.filer_role, choice.procedure)
     fields = SECTIONS[section]
+    if section == "stay" and choice.procedure != "extension":
+        fields = tuple(f for f in fields if f.name != "early_filing_reason")
     if section == "request":
         keep_desired = procedures.needs_desired_status(choice.procedure)
         keep_card = procedures.issues_residence_card(choice.procedure)
@@ -159,9 +174,10 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     return fields
 
 
-def validate_section(choice: Choice, section: str, raw: dict) -> tuple[dict, dict]:
+def validate_section(choice: Choice, section: str, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(cleaned values, {field: error key}) for one section."""
-    values, errors = {}, {}
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for f in fields_for(choice, section):
         value, error = clean(f, raw.get(f.name))
         if value is not None:
@@ -170,6 +186,8 @@ def validate_section(choice: Choice, section: str, raw: dict) -> tuple[dict, dic
             errors[f.name] = error
     if section == "request" and values.get("criminal_record") == "yes" and not values.get("criminal_record_detail"):
         errors["criminal_record_detail"] = "error.required"
+    if section == "designated" and values.get("designated_basis") == "notice" and "notice_number" not in values:
+        errors.setdefault("notice_number", "error.required")
     if section == "stay":
         status = statuses.get(values.get("current_status"))
         if status is not None and not status.has_period_of_stay:  # permanent residents: nothing expires
@@ -180,24 +198,38 @@ def validate_section(choice: Choice, section: str, raw: dict) -> tuple[dict, dic
     return values, errors
 
 
-def _check_ranges(values: dict, errors: dict, *pairs) -> None:
+def _check_ranges(values: Mapping[str, Any], errors: dict[str, str], *pairs: tuple[str, str]) -> None:
     for start, end in pairs:
         a, b = values.get(start), values.get(end)
         if isinstance(a, date) and isinstance(b, date) and b < a:
             errors[end] = "error.end_before_start"
 
 
-def request_of(choice: Choice, values: dict) -> procedures.Request:
+def request_of(choice: Choice, values: dict[str, Any], filer_born: date | None = None) -> procedures.Request:
+    notice = values.get("notice_number")
     return procedures.Request(
         procedure=choice.procedure, bundled=tuple(choice.bundled),
         current_status=values.get("current_status"), desired_status=values.get("desired_status"),
         period_expiry=values.get("period_expiry"), event_date=values.get("event_date"), filer_role=choice.filer_role,
+        period_of_stay_months=timing.period_months(values.get("period_of_stay")),
+        early_filing_reason=values.get("early_filing_reason"),
+        designated_basis=values.get("designated_basis"),
+        notice_number=notice if isinstance(notice, int) else None,
+        filer_born=filer_born,
     )
 
 
-def validate(choice: Choice, raw: dict, today: date) -> tuple[dict, dict]:
-    """Validate the whole form and the eligibility rules. Returns (values, {field: error key})."""
-    values, errors = {}, {}
+def verdict(choice: Choice, values: dict[str, Any], today: date, filer_born: date | None = None) -> procedures.Verdict:
+    """The eligibility verdict of cleaned values (its flags go to the examiner with the submission)."""
+    return procedures.check(request_of(choice, values, filer_born), today)
+
+
+def validate(choice: Choice, raw: Mapping[str, Any], today: date,
+             filer_born: date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate the whole form and the eligibility rules. Returns (values, {field: error key}).
+    ``filer_born``: the account holder's date of birth (the applicant's own standing when self-filing)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     governing = raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
     for section in sections_for(choice, governing):
         v, e = validate_section(choice, section, raw)
@@ -207,7 +239,8 @@ def validate(choice: Choice, raw: dict, today: date) -> tuple[dict, dict]:
         errors.setdefault("passport_expiry", "error.passport_expired")
     if values.get("specified_card") == "yes" and not deliverables.specified_card_offered(choice.procedure, today):
         errors.setdefault("specified_card", "error.choice")  # not an option before 2026-06-14
-    verdict = procedures.check(request_of(choice, values), today)
-    for field_name, key in verdict.problems + filers.identity_problems(choice.filer_role, values, today):
+    found = verdict(choice, values, today, filer_born)
+    for field_name, key in found.problems + filers.identity_problems(choice.filer_role, values, today,
+                                                                     choice.procedure, tuple(choice.bundled)):
         errors.setdefault(field_name, key)
     return values, errors

@@ -1,12 +1,15 @@
-"""Statuses of residence (在留資格): names, whether online filing is open, and the form sections each needs.
+"""Statuses of residence (在留資格): names, whether online filing is open, from when a status exists,
+and the form sections each needs.
 
-The table follows residence-procedures.md. ``sections`` names the status-dependent parts of the
-official form: a worker describes the employer, a student the school, a dependent or spouse the
-supporting person, other statuses the activity.
+The table follows residence-procedures.md ("Statuses of residence", "The seven procedures").
+``sections`` names the status-dependent parts of the official form: a worker describes the employer
+(the receiving organisation, 所属機関), a student the school, a dependent or spouse the supporting
+person, other statuses the activity.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 
@@ -21,6 +24,11 @@ class Status:
     has_period_of_stay: bool = True
     # Only this filer role may file for the status (None: anyone allowed by filers.py).
     filed_by: str | None = None
+    # The first day the status exists (None: it always has). Before it, nobody holds or applies for it.
+    available_from: date | None = None
+    # A holder is a mid-to-long-term resident (中長期在留者, Immigration Control Act art. 19-3): they
+    # have a residence card and may file themself. Diplomat, Official and Temporary Visitor are not.
+    mid_to_long_term: bool = True
 
     @property
     def ja(self) -> str:
@@ -31,13 +39,15 @@ class Status:
         return STATUSES_OF_RESIDENCE[self.code][1]
 
 
+EMPLOYMENT_FOR_SKILL_DEVELOPMENT_FROM = date(2027, 4, 1)
+
 _W = ("employer",)
 _A = ("activity",)
 _S = ("supporting_person",)
 
 STATUSES: tuple[Status, ...] = (
-    Status("diplomat", online=False, excluded_reason="eligibility.status_excluded"),
-    Status("official", sections=_A),
+    Status("diplomat", online=False, excluded_reason="eligibility.status_excluded", mid_to_long_term=False),
+    Status("official", sections=_A, mid_to_long_term=False),
     Status("professor", sections=_W),
     Status("artist", sections=_A),
     Status("religious", sections=_A),
@@ -72,9 +82,10 @@ STATUSES: tuple[Status, ...] = (
     Status("tit_3b", sections=_W,
            filed_by="supervising_organisation",
            excluded_reason="eligibility.supervising_organisation_only"),
-    Status("employment_skill_development", sections=_W),
+    # 育成就労 exists from 2027-04-01 (residence-procedures.md, "The seven procedures"): not offered before.
+    Status("employment_skill_development", sections=_W, available_from=EMPLOYMENT_FOR_SKILL_DEVELOPMENT_FROM),
     Status("cultural_activities", sections=_A),
-    Status("temporary_visitor", online=False, excluded_reason="eligibility.status_excluded"),
+    Status("temporary_visitor", online=False, excluded_reason="eligibility.status_excluded", mid_to_long_term=False),
     Status("student", sections=("school",)),
     Status("trainee", sections=_W),
     Status("dependent", sections=_S),
@@ -95,6 +106,37 @@ def get(code: str | None) -> Status | None:
     return BY_CODE.get(code or "")
 
 
-def selectable() -> list[Status]:
-    """Every status, in the official order: excluded ones are listed too, so the form can explain why."""
-    return list(STATUSES)
+def exists_on(status: Status, day: date) -> bool:
+    """Whether the status exists on ``day`` (Japan's calendar day, given by the caller)."""
+    return status.available_from is None or day >= status.available_from
+
+
+def selectable(today: date | None = None) -> list[Status]:
+    """Every status that exists ``today``, in the official order: excluded ones are listed too, so the
+    form can explain why. Without a day, every status (the contract's vocabulary)."""
+    return [s for s in STATUSES if today is None or exists_on(s, today)]
+
+
+# Designated Activities (特定活動): under a public notice (告示, by number) or outside any notice (告示外,
+# e.g. job hunting after graduation), described in the activity section.
+DESIGNATED_BASES = ("notice", "outside_notice")
+
+# Procedures that ISA's online scope table excludes for a notice (source: ISA, "利用可能な在留資格（対象範囲）",
+# www.moj.go.jp/isa/content/001351658.pdf, as of 2024-08-07): notice 15 (international cultural
+# exchange) not for an extension; notices 16-24 and 27-31 (EPA nurses and care workers) not for a COE.
+# Notice 40 (long stay for sightseeing) is not in the online scope (ISA's answer to a practitioner who
+# filed it online, 202312210705466010637.onamaeweb.jp/?p=1625). Other notices: no online limit known.
+_EPA_NOTICES = tuple(range(16, 25)) + tuple(range(27, 32))
+_ALL_PROCEDURES = frozenset({"coe", "change", "extension", "acquisition", "employment_certificate"})
+DESIGNATED_NOTICE_NOT_ONLINE: dict[int, frozenset[str]] = {
+    15: frozenset({"extension"}),
+    **{n: frozenset({"coe"}) for n in _EPA_NOTICES},
+    40: _ALL_PROCEDURES,
+}
+
+
+def notice_online(notice_number: int | None, procedure: str) -> bool:
+    """Whether a Designated Activities notice may be filed online for ``procedure``."""
+    if notice_number is None:
+        return True
+    return procedure not in DESIGNATED_NOTICE_NOT_ONLINE.get(notice_number, frozenset())

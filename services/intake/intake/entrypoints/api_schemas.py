@@ -7,7 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from intake.domain import filers, procedures
+from intake.domain import filers, procedures, statuses
 
 
 class Error(Schema):
@@ -53,11 +53,23 @@ class EligibilityIn(Schema):
     event_date = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)))
     filer_role = fields.String(load_default=filers.SELF, validate=validate.OneOf(filers.ROLES),
                                metadata={"description": "who files: the applicant (self) or someone on their behalf"})
+    period_of_stay = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "the current period of stay as on the card (\"1 year\", \"6 months\"): an extension's "
+                       "3-month window applies to periods of 6 months or more"})
+    early_filing_reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "an extension before its window: the special reason (accepted, flagged for the examiner)"})
+    designated_basis = fields.String(load_default=None, validate=validate.OneOf(statuses.DESIGNATED_BASES))
+    notice_number = fields.Integer(load_default=None, validate=validate.Range(min=1, max=99))
+    date_of_birth = fields.Date(load_default=None, validate=validate.Range(min=date(1900, 1, 1), max=date(2200, 12, 31)),
+                                metadata={"description": "the applicant's, when they file themself (15 or over)"})
 
 
 class EligibilityOut(Schema):
     eligible = fields.Boolean(required=True)
-    problems = fields.List(fields.Dict(), required=True)
+    problems = fields.List(fields.Dict(), required=True, metadata={
+        "description": "field, key, message, and from_date where a date decides (the first day it may be filed)"})
+    flags = fields.List(fields.String(), metadata={"description": "accepted, for the examiner to weigh"})
+    advice = fields.List(fields.Dict(), metadata={"description": "key and message to read before paying"})
     fee_yen = fields.Integer()
 
 
@@ -66,7 +78,7 @@ class DraftIn(Schema):
     bundled = fields.List(fields.String(validate=validate.OneOf(procedures.BUNDLED_ONLY)), load_default=list)
     filer_role = fields.String(load_default=filers.SELF, validate=validate.OneOf(filers.ROLES), metadata={
         "description": "who is applying: self, or the role in which the account holder files for someone else "
-                       "(fixed when the draft starts; a COE is never self)"})
+                       "(fixed when the draft starts; who may file what: GET the rules in the README)"})
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(), load_default=dict)
 
 

@@ -18,6 +18,7 @@ SECTIONS = {
     "personal": _l("About you"), "stay": _l("Your current stay"), "request": _l("Your request"),
     "employer": _l("Employer and work"), "school": _l("School"), "supporting_person": _l("Supporting person"),
     "activity": _l("Activity in Japan"), "designated": _l("Designated activity"), "invitee": _l("Person invited"),
+    "inviter": _l("Receiving organisation or inviting relative"),
     "event": _l("Birth or other event"), "reentry": _l("Re-entry permit"),
     "activity_outside_status": _l("Activity outside status"),
     "filer": _l("About you, the filer"), "applicant": _l("The applicant"),
@@ -51,7 +52,10 @@ FIELDS = {
     "supporter_card_number": _l("Supporting person's residence card number"),
     "supporter_annual_income_yen": _l("Supporting person's annual income (yen)"),
     "organisation_name": _l("Organisation"), "activity_description": _l("What you do in Japan"),
-    "notice_number": _l("Public notice number"), "invitee_name": _l("Name of the person invited"),
+    "notice_number": _l("Public notice number"),
+    "designated_basis": _l("Under a public notice, or outside any notice"),
+    "early_filing_reason": _l("Special reason for applying more than three months before expiry (optional)"),
+    "inviter_address": _l("Address in Japan of the receiving organisation or inviting relative"), "invitee_name": _l("Name of the person invited"),
     "invitee_date_of_birth": _l("Their date of birth"), "invitee_nationality": _l("Their nationality"),
     "invitee_sex": _l("Their sex"), "event_kind": _l("Event"), "event_date": _l("Date of the event"),
     "reentry_type": _l("Single or multiple re-entry"), "reentry_reason": _l("Purpose of travel abroad"),
@@ -82,6 +86,8 @@ ROLE_HINTS = {
     "supervising_organisation": _l("Files for technical intern training type (b)."),
 }
 CHOICES = {
+    "notice": _l("Under a public notice (give its number)"),
+    "outside_notice": _l("Outside any public notice (describe the activity)"),
     "single": _l("Single"), "married": _l("Married"), "widowed": _l("Widowed"), "divorced": _l("Divorced"),
     "yes": _l("Yes"), "no": _l("No"), "self": _l("Myself"), "family": _l("Family"), "scholarship": _l("Scholarship"),
     "other": _l("Other"), "female": _l("Female"), "male": _l("Male"), "birth": _l("Birth"),

@@ -1,7 +1,10 @@
 """Message keys from the domain and use cases -> text in the visitor's language."""
 from __future__ import annotations
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+
+from intake.domain.refusal import from_date_of
 
 MESSAGES = {
     "error.required": _l("This field is required."),
@@ -27,14 +30,18 @@ MESSAGES = {
     "eligibility.supervising_organisation_only": _l("Technical intern training type (b) is filed by the supervising organisation."),
     "eligibility.bundled_only": _l("A re-entry permit or permission for activity outside status can only be applied for together with a change, extension or acquisition."),
     "eligibility.bundle_host": _l("A re-entry permit or permission for activity outside status can only be added to a change, extension or acquisition."),
-    "eligibility.too_early": _l("Too early: you can apply from three months before your period of stay expires."),
+    "eligibility.too_early": _l("Too early for an extension: you can apply from %(date)s, three months before your period of stay expires. To apply now, give your special reason (such as a long hospital stay or a trip abroad); the bureau will weigh it."),
+    "eligibility.status_not_yet": _l("This status of residence exists only from %(date)s: you can apply for it from that day."),
+    "eligibility.notice_not_online": _l("This Designated Activities notice cannot be filed online for this procedure (the agency's online scope). Please apply at the regional immigration bureau."),
     "eligibility.too_late": _l("Too late to apply online: the last day is the day before your period of stay expires. Please contact your regional immigration bureau."),
     "eligibility.acquisition_late": _l("Acquisition must be applied for within 30 days of the birth or other event."),
-    "eligibility.change_same_status": _l("Choose a status different from your current one."),
+    "eligibility.change_same_status": _l("A change within the same status exists only for Specified Skilled Worker, Highly Skilled Professional (i) and Designated Activities. For a new employer in this status, notify the bureau instead; otherwise choose another status."),
     "eligibility.permanent_residence_not_online": _l("Permanent residence cannot be applied for online."),
     "eligibility.no_period_to_extend": _l("This status has no period of stay to extend."),
     "rule.excluded": _l("Not available for Diplomat, Temporary Visitor and Designated Activities (departure preparation)."),
-    "rule.window": _l("From three months before your period of stay expires until the day before it expires."),
+    "rule.window": _l("From three months before your period of stay expires (periods of 6 months or more; earlier with a special reason) until the day before it expires."),
+    "rule.change": _l("Whenever the reason arises, until the day before your period of stay expires."),
+    "reentry.deemed": _l("A trip abroad of less than one year needs no re-entry permit: say so when you leave (deemed re-entry). Add a permit only if you will be away for a year or more."),
     "rule.bundle": _l("You can add a re-entry permit and permission for activity outside status."),
     "rule.acquisition": _l("Within 30 days of the birth or loss of Japanese nationality."),
     "rule.coe": _l("For a family member or someone you invite to Japan."),
@@ -86,11 +93,15 @@ MESSAGES = {
     "submit.not_ready": _l("The application is not complete yet."),
     "follow.not_open": _l("This application is no longer open."),
     "error.agent_number": _l("Enter your registration or notification number: letters and digits only."),
-    "filer.coe_not_self": _l("A Certificate of Eligibility is applied for by someone in Japan on the applicant's behalf (the inviting organisation's staff, a licensed agent or a relative), not by the applicant abroad."),
-    "filer.family_needs_minor_or_illness": _l("A legal representative or relative may apply only for an applicant who is under 16 on the day of submission or who is ill."),
+    "filer.family_needs_minor_or_illness": _l("A relative may apply only for an applicant who is under 16 on the day of submission or who is ill."),
+    "filer.role_not_for_procedure": _l("You cannot file this in the role you chose: a relative may not apply for a certificate of authorised employment or for permission for activity outside status."),
+    "filer.support_organisation_ssw1_only": _l("A registered support organisation files only for Specified Skilled Worker (i)."),
+    "filer.supervising_organisation_tit_only": _l("A supervising organisation files only for Technical Intern Training type (b)."),
+    "filer.self_under_15": _l("You can apply for yourself from the age of 15, that is from %(date)s. Until then a legal representative or relative can apply for you."),
+    "filer.self_not_mid_to_long_term": _l("Only a mid-to-long-term resident can apply for themself (not Diplomat, Official, Temporary Visitor, nor a period of stay of 3 months or less). A legal representative or licensed agent can apply for you."),
     "filer.medical_certificate_missing": _l("Attach a medical certificate showing that the applicant is ill."),
     "routing.no_prefecture": _l("This address does not name a Japanese prefecture; the responsible bureau cannot be chosen."),
-    "rule.filer": _l("You can apply for yourself, or on behalf of someone else: as their legal representative or relative (only for a child under 16 or someone who is ill), or as an employer, licensed agent, registered support organisation or supervising organisation."),
+    "rule.filer": _l("You can apply for yourself (from 15, as a mid-to-long-term resident), or on behalf of someone else: as their legal representative, as a relative (a COE for the family member you invite; other procedures only for a child under 16 or someone who is ill), or as an employer, licensed agent, registered support organisation (Specified Skilled Worker (i)) or supervising organisation."),
     # Paying the fee online
     "payment.refused": _l("This application was refused: there is no fee to pay."),
     "payment.withdrawn": _l("This application was withdrawn or not accepted: there is no fee to pay."),
@@ -110,4 +121,10 @@ def message(key: str | None) -> str:
     if not key:
         return ""
     text = MESSAGES.get(key)
-    return str(text) if text is not None else key
+    if text is None:
+        return key
+    when = from_date_of(key)
+    if "%(date)s" in str(text):
+        return str(text) % {"date": format_date(when, "long") if when is not None else "—"}
+    return str(text)
+    """The key's text in the visitor's language; a refusal naming a date says it (%(date)s), in their format."""

@@ -72,19 +72,3 @@ def old_card_number(form: dict) -> str | None:
 
 def reentry_kind(form: dict) -> str:
     return "multiple" if str(_first(form, "reentry_kind", "reentry_type") or "").lower() == "multiple" else "single"
-
-
-def routing_address(content: dict, procedure: str) -> str | None:
-    """The address that picks the office: for a COE the inviting organisation's location if the form
-    has one (else None: the bureau keeps it); otherwise the applicant's registered address as signed."""
-    form = form_of(content)
-    if procedure == "coe":
-        found = _first(form, "organisation_address", "inviting_organisation_address", "employer_address")
-        return found if isinstance(found, str) else None
-    registered = applicant_of(content).get("address")
-    if isinstance(registered, str) and registered:
-        return registered
-    found = _first(form, "address_in_japan", "address")
-    if isinstance(found, dict):
-        found = found.get("text")
-    return found if isinstance(found, str) else None

@@ -15,7 +15,8 @@ from marshmallow import ValidationError
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import accounts, drafting, following, paying, signing_requests, submission
 from intake.application.common import normalise_code, today_jst
-from intake.domain import fees, form, normalise, procedures
+from intake.domain import fees, form, normalise, procedures, timing
+from intake.domain.refusal import from_date_of
 
 from .. import api_schemas as s
 from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
@@ -88,13 +89,27 @@ def session_logout():
 def eligibility():
     data = _load(s.EligibilityIn)
     req = procedures.Request(data["procedure"], tuple(data["bundled"]), data["current_status"], data["desired_status"],
-                             data["period_expiry"], data["event_date"], data["filer_role"])
-    verdict = procedures.check(req, today_jst())
+                             data["period_expiry"], data["event_date"], data["filer_role"],
+                             period_of_stay_months=timing.period_months(data["period_of_stay"]),
+                             early_filing_reason=data["early_filing_reason"], designated_basis=data["designated_basis"],
+                             notice_number=data["notice_number"], filer_born=data["date_of_birth"])
+    today = today_jst()
+    verdict = procedures.check(req, today)
     out = {"eligible": verdict.eligible,
-           "problems": [{"field": f, "key": k, "message": message(k)} for f, k in verdict.problems]}
+           "problems": [_problem(f, k) for f, k in verdict.problems],
+           "flags": verdict.flags, "advice": [{"key": k, "message": message(k)} for k in verdict.advice]}
     if data["procedure"] in procedures.MAIN:
-        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY])
+        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY],
+                                    received_on=today)
     return jsonify(s.EligibilityOut().dump(out))
+
+
+def _problem(field_name: str, key: str) -> dict:
+    when = from_date_of(key)
+    out = {"field": field_name, "key": str(key), "message": message(key)}
+    if when is not None:
+        out["from_date"] = when.isoformat()
+    return out
 
 
 def _draft_out(db, draft):
