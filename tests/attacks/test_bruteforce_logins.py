@@ -194,7 +194,8 @@ def _mailroom_reset(w, username="guard"):
     from card_delivery.adapters.tables import officers
 
     with runtime_of(w.cards).engine.begin() as conn:
-        conn.execute(officers.update().where(officers.c.username == username).values(failed_attempts=0, last_totp_step=0))
+        conn.execute(officers.update().where(officers.c.username == username)
+                     .values(failed_attempts=0, last_totp_step=0, locked_until=None))
 
 
 @pytest.fixture(scope="module")

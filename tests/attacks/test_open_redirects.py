@@ -109,7 +109,8 @@ def test_mailroom_sign_in_never_leaves_the_site(apps, target):
     clerk = app._redirect_clerk
     with runtime_of(app).engine.begin() as conn:
         conn.execute(officers.update().where(officers.c.username == "redirect-clerk").values(last_totp_step=0,
-                                                                                            failed_attempts=0))
+                                                                                            failed_attempts=0,
+                                                                                            locked_until=None))
     browser = _browser(app)
     response = browser.post("/mailroom/sign-in", query_string={"next": target},
                             data={"csrf_token": csrf_token(browser, "/mailroom/sign-in"), "username": "redirect-clerk",

@@ -196,7 +196,7 @@ def mailroom_failures(app, reset=False):
     with runtime_of(app).engine.begin() as conn:
         if reset:
             conn.execute(officers.update().where(officers.c.username == "racing-clerk")
-                         .values(failed_attempts=0, last_totp_step=0))
+                         .values(failed_attempts=0, last_totp_step=0, locked_until=None))
         return conn.execute(sa.select(officers.c.failed_attempts).where(officers.c.username == "racing-clerk")).scalar()
 
 

@@ -423,9 +423,10 @@ def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatc
     assert response.status_code == 302
 
 
-def test_ten_failures_lock_the_officer_until_reset_by_the_cli(app, runtime, monkeypatch, capsys):
+def test_failures_lock_the_officer_for_a_while_or_until_reset_by_the_cli(app, runtime, monkeypatch, capsys):
     from card_delivery.adapters.officers import LOCK_AFTER_FAILURES
     from card_delivery.entrypoints import cli
+    from zairyu_shared.credentials import POLICY
 
     with transaction(runtime.session_factory) as session:
         created = officers.create(session, "mori", "Mori")
@@ -434,6 +435,11 @@ def test_ten_failures_lock_the_officer_until_reset_by_the_cli(app, runtime, monk
             assert officers.authenticate(session, "mori", "wrong", "000000") is None
     with transaction(runtime.session_factory) as session:  # right password and code, but locked
         assert officers.authenticate(session, "mori", created.password, pyotp.TOTP(created.totp_secret).now()) is None
+    later = datetime.now(timezone.utc) + POLICY.lock_for + timedelta(seconds=31)
+    with transaction(runtime.session_factory) as session:
+        # the lock ends by itself: a guesser cannot shut the mailroom out for good
+        assert officers.authenticate(session, "mori", created.password, pyotp.TOTP(created.totp_secret).at(later),
+                                     now=later) is not None
     monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
     monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])

@@ -8,16 +8,17 @@ from datetime import datetime, timezone
 
 import pyotp
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
+
+from zairyu_shared import credentials
 
 from .tables import officers
 
-_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
-# Verifying against this keeps the timing of an unknown username like that of a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-LOCK_AFTER_FAILURES = 10
+# The one lockout policy (zairyu_shared.credentials): a lock that ends by itself, so a guesser cannot
+# shut the mailroom out until someone runs reset-officer.
+LOCK_AFTER_FAILURES = credentials.POLICY.max_failures
+SIGN_IN = credentials.SignInColumns(key=officers.c.officer_id, failures=officers.c.failed_attempts,
+                                    locked_until=officers.c.locked_until, last_step=officers.c.last_totp_step)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def create(session: Session, username: str, display_name: str, password: str | N
     officer = Officer(str(uuid.uuid4()), username, display_name)
     session.execute(officers.insert().values(
         officer_id=officer.officer_id, username=username, display_name=display_name,
-        password_hash=_hasher.hash(password), totp_secret=secret, created_at=datetime.now(timezone.utc)))
+        password_hash=credentials.hash_password(password), totp_secret=secret, created_at=datetime.now(timezone.utc)))
     return NewOfficer(officer, password, secret)
 
 
@@ -56,7 +57,8 @@ def reset(session: Session, username: str) -> NewOfficer | None:
         return None
     password, secret = secrets.token_urlsafe(15), pyotp.random_base32()
     session.execute(officers.update().where(officers.c.officer_id == row.officer_id).values(
-        password_hash=_hasher.hash(password), totp_secret=secret, failed_attempts=0, last_totp_step=0))
+        password_hash=credentials.hash_password(password), totp_secret=secret, failed_attempts=0, last_totp_step=0,
+        locked_until=None))
     return NewOfficer(Officer(row.officer_id, username, row.display_name), password, secret)
 
 
@@ -76,43 +78,19 @@ def get(session: Session, officer_id: str) -> Officer | None:
 
 
 def authenticate(session: Session, username: str, password: str, code: str, now: datetime | None = None) -> Officer | None:
-    """The officer when password and a fresh TOTP code are right; None otherwise (no hint which)."""
+    """The officer when password and a fresh TOTP code are right; None otherwise (no hint which).
+
+    zairyu_shared.credentials counts failures in SQL and takes the code's step with a conditional UPDATE,
+    so concurrent requests need no row lock."""
     now = now or datetime.now(timezone.utc)
-    row = session.execute(sa.select(officers).where(officers.c.username == username)
-                          .with_for_update() if session.bind.dialect.name == "postgresql"
-                          else sa.select(officers).where(officers.c.username == username)).mappings().first()
-    if row is None:
-        _verify_password(_DUMMY_HASH, password)
+    row = session.execute(sa.select(officers).where(officers.c.username == username)).mappings().first()
+    outcome = credentials.sign_in(session, SIGN_IN, row["officer_id"] if row else None,
+                                  stored=row["password_hash"] if row else None, password=password,
+                                  secret=row["totp_secret"] if row else None, code=code,
+                                  locked_until=row["locked_until"] if row else None, at=now)
+    if outcome is not credentials.Outcome.SIGNED_IN:
         return None
-    if row["failed_attempts"] >= LOCK_AFTER_FAILURES:
-        return None
-    step = _accepted_step(row["totp_secret"], code, now)
-    if not _verify_password(row["password_hash"], password) or step is None or step <= row["last_totp_step"]:
+    if credentials.needs_rehash(row["password_hash"]):
         session.execute(officers.update().where(officers.c.officer_id == row["officer_id"])
-                        .values(failed_attempts=officers.c.failed_attempts + 1))
-        return None
-    values = {"last_totp_step": step, "failed_attempts": 0}
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        values["password_hash"] = _hasher.hash(password)
-    session.execute(officers.update().where(officers.c.officer_id == row["officer_id"]).values(**values))
+                        .values(password_hash=credentials.hash_password(password)))
     return Officer(row["officer_id"], row["username"], row["display_name"])
-
-
-def _verify_password(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _accepted_step(secret: str, code: str, now: datetime) -> int | None:
-    """The time step the code belongs to (current or the one either side, for clock drift)."""
-    code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    current = int(now.timestamp()) // totp.interval
-    for step in (current, current - 1, current + 1):
-        if secrets.compare_digest(totp.generate_otp(step), code):
-            return step
-    return None

@@ -91,6 +91,7 @@ officers = sa.Table(
     # The last accepted TOTP time step: a code is accepted once (no replay within its window).
     sa.Column("last_totp_step", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", TS, nullable=True),  # zairyu_shared.credentials' lockout
     sa.Column("created_at", TS, nullable=False),
     # Raised on sign-out: every session cookie carrying an older value is dead (cookies are client-side).
     sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
