@@ -9,7 +9,7 @@ from intake.adapters import upload_checks
 from intake.adapters.tables import attachments, drafts
 from intake.domain import filers, form, procedures
 
-from . import context
+from . import context, draft_limits
 from .common import new_id, now
 
 DOCUMENT_KINDS = ("photo", "passport", "residence_card", "employment_contract", "tax_certificate", "enrolment_certificate",
@@ -37,6 +37,8 @@ def create(session, applicant_id: str, procedure: str, bundled: list[str], filer
     problems = filers.role_problems(procedure, filer_role, {}, tuple(bundled))
     if problems:
         raise DraftError(problems[0][1])
+    if not draft_limits.room_for_another(session, applicant_id):
+        raise DraftError("draft.too_many")
     draft_id = new_id()
     session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
                                            bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,
@@ -76,8 +78,10 @@ def save(session, applicant_id: str, draft_id: str, fields: dict, step: int | No
     row = get(session, applicant_id, draft_id)
     if row is None or row.submitted_application_id:
         raise DraftError("error.not_found")
+    fields = {str(k): ("" if v is None else str(v)) for k, v in fields.items() if k != FILER_ROLE}
+    draft_limits.check_fields(choice_of(row), fields)  # only this form's fields, each bounded
     merged = data(row)
-    merged.update({k: ("" if v is None else str(v)) for k, v in fields.items() if k != FILER_ROLE})
+    merged.update(fields)
     values = {"data": json.dumps(merged, ensure_ascii=False), "updated_at": now()}
     if step is not None:
         values["step"] = max(step, row.step)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from intake.adapters.upload_checks import UploadRefused
-from intake.application import accounts, drafting, following, paying, signing_requests, submission
+from intake.application import accounts, draft_limits, drafting, following, paying, signing_requests, submission
 from intake.application.common import normalise_code, today_jst
 from intake.domain import fees, form, normalise, procedures, timing
 from intake.domain.refusal import from_date_of
@@ -141,6 +141,8 @@ def create_draft():
             return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id))), 201
     except drafting.DraftError as exc:
         return _error(exc.key, 422)
+    except draft_limits.DraftRefused as exc:  # the whole draft is not created
+        return _error(exc.key, 422, fields={k: message(v) for k, v in exc.errors.items()})
 
 
 def _own_draft(db, draft_id):
@@ -166,10 +168,13 @@ def save_draft(draft_id):
     fields = body.get("fields")
     if not isinstance(fields, dict) or not all(isinstance(v, (str, int, float)) for v in fields.values()):
         return _error("error.invalid", 422, fields={"fields": "an object of field name -> text"})
-    with tx() as db:
-        _own_draft(db, draft_id)
-        drafting.save(db, g.applicant_id, draft_id, {str(k): str(v) for k, v in fields.items()})
-        return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id)))
+    try:
+        with tx() as db:
+            _own_draft(db, draft_id)
+            drafting.save(db, g.applicant_id, draft_id, {str(k): str(v) for k, v in fields.items()})
+            return jsonify(_draft_out(db, drafting.get(db, g.applicant_id, draft_id)))
+    except draft_limits.DraftRefused as exc:  # nothing saved
+        return _error(exc.key, 422, fields={k: message(v) for k, v in exc.errors.items()})
 
 
 @bp.post("/drafts/<draft_id>/attachments")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 
-from intake.application import drafting
+from intake.application import draft_limits, drafting
 
+from ..messages import message
 from ..web_support import login_required, tx
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
@@ -28,6 +29,9 @@ def autosave(draft_id):
             drafting.save(db, g.applicant_id, draft_id, fields)
     except drafting.DraftError:
         abort(404)
+    except draft_limits.DraftRefused as exc:
+        return jsonify(saved=False, error=exc.key, message=message(exc.key),
+                       fields={k: message(v) for k, v in exc.errors.items()}), 422
     return jsonify(saved=True)
 
 
