@@ -57,6 +57,21 @@ def pdf_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
     return flate_bomb_pdf(inflated)
 
 
+def built(name: str, *args, **kw):
+    """A builder from services/intake/tests/hostile_files.py, called when the test runs."""
+    def make():
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "intake" / "tests"))
+        import hostile_files
+
+        item = getattr(hostile_files, name)
+        return item(*args, **kw) if callable(item) else item
+    return make
+
+
+def outward(where: str):
+    return lambda: built("OUTWARD_ACTIONS")()[where]()
+
+
 def png_of(width: int, height: int, rows: bytes | None = None) -> bytes:
     """A PNG claiming ``width`` x ``height`` (1-bit grey); the IDAT is a small deflate of zeros."""
     def chunk(tag, body):
@@ -113,6 +128,27 @@ HOSTILE = {
     "jpeg with a PDF appended (document)": (jpeg_then_pdf, "passport", None),
     "truncated pdf": (lambda: sample_pdf()[:200], "passport", "upload.pdf_malformed"),
     "executable": (lambda: b"MZ\x90\x00" + b"\0" * 500, "passport", "upload.unsupported_type"),
+    # issue 15: images declaring more pixels than a scan needs, wherever and however they are declared
+    "13 KB pdf with a 100000 x 100000 CCITT image": (built("huge_ccitt_pdf"), "passport", "upload.pdf_image_too_large"),
+    "pdf image whose CCITT /Columns are huge": (built("ccitt_columns_pdf"), "passport", "upload.pdf_image_too_large"),
+    "pdf image whose JPEG header is huge": (built("jpeg_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
+    "pdf image whose JPEG 2000 header is huge": (built("jpx_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
+    "huge pdf image in an annotation's appearance": (built("image_in_annotation_appearance_pdf"), "passport",
+                                                     "upload.pdf_image_too_large"),
+    "huge inline image in a page": (built("inline_image_pdf"), "passport", "upload.pdf_image_too_large"),
+    "huge inline image padded out of a window": (built("inline_image_pdf", padding=3_000_000), "passport",
+                                                 "upload.pdf_image_too_large"),
+    "huge inline image in a tiling pattern": (built("inline_image_in_pattern_pdf"), "passport",
+                                              "upload.pdf_image_too_large"),
+    "pdf of 17 images of 36 Mpx": (built("many_images_pdf", 17), "passport", "upload.pdf_image_too_large"),
+    # issue 15: actions that send the form away, import data, open other files or launch programs
+    **{f"pdf action: {where}": (outward(where), "passport", "upload.pdf_actions") for where in (
+        "submit form on open", "go-to-remote in a page's additional actions", "import data from a link annotation",
+        "launch from an outline item", "submit at the end of a /Next chain",
+        "submit in a form field's additional actions", "action type behind an indirect name",
+        "action type spelt with a #-escape")},
+    "pdf with an XFA script": (lambda: built("xfa_pdf", built("XFA_SCRIPT")())(), "passport", "upload.pdf_active"),
+    "pdf with an XFA submission": (lambda: built("xfa_pdf", built("XFA_SUBMIT")())(), "passport", "upload.pdf_actions"),
 }
 
 
@@ -136,6 +172,24 @@ def test_pdf_with_a_huge_flate_stream_is_refused(intake):
     status, key, message = _refused(_upload(intake, pdf_bomb(), "passport", "bomb.pdf"))
     assert 400 <= status < 500 and key == "upload.pdf_inflates_too_much", (status, key)
     assert message and key not in message
+
+
+def test_an_honest_600_dpi_scan_and_a_plain_xfa_form_are_accepted(intake):
+    """The image and action bounds of issue 15 leave honest documents alone."""
+    for body in (built("a4_600dpi_scan_pdf")(), built("xfa_pdf", built("XFA_PLAIN")())()):
+        response = _upload(intake, body + os.urandom(8), "other", "scan.pdf")
+        assert response.status_code == 201, response.get_data()[:300]
+
+
+def test_a_huge_pdf_image_is_refused_in_the_applicants_language(intake):
+    client = intake["client"]
+    token = csrf_token(client, f"/apply/{intake['draft_id']}/attachments")
+    response = client.post(f"/apply/{intake['draft_id']}/attachments?lang=ja",
+                           data={"csrf_token": token, "kind": "passport",
+                                 "file": (io.BytesIO(built("huge_ccitt_pdf")()), "x.pdf")},
+                           content_type="multipart/form-data", headers={"Accept-Language": "ja"})
+    page = response.get_data(as_text=True)
+    assert "画素数" in page and "upload.pdf_image_too_large" not in page
 
 
 def test_over_size_totals_are_refused_and_the_body_is_capped(intake):

@@ -100,3 +100,69 @@ def test_a_script_hidden_in_a_compressed_object_stream_is_found():
     from hostile_files import javascript_in_object_stream_pdf
 
     assert refused(javascript_in_object_stream_pdf()) == "upload.pdf_active"
+
+
+# -- issue 15: images declaring more pixels than a scan, actions reaching outside, XFA scripts -------------------
+def test_the_13_kb_pdf_declaring_a_100000_x_100000_ccitt_image_is_refused():
+    from hostile_files import huge_ccitt_pdf
+
+    data = huge_ccitt_pdf()
+    assert 12_000 < len(data) < 15_000  # what the attack sent: 13 KB for ten gigapixels
+    assert refused(data) == "upload.pdf_image_too_large"
+
+
+@pytest.mark.parametrize("builder", ["ccitt_columns_pdf", "jpeg_header_lies_pdf", "jpx_header_lies_pdf",
+                                     "image_in_annotation_appearance_pdf", "inline_image_in_pattern_pdf"])
+def test_every_way_of_declaring_a_huge_image_is_refused(builder):
+    import hostile_files
+
+    assert refused(getattr(hostile_files, builder)()) == "upload.pdf_image_too_large"
+
+
+@pytest.mark.parametrize("options", [{}, {"compress": False}, {"key_w": b"/Width", "key_h": b"/Height"},
+                                     {"padding": 3_000_000}, {"width": 30_000, "height": 10}])
+def test_a_huge_inline_image_in_a_content_stream_is_refused(options):
+    from hostile_files import inline_image_pdf
+
+    assert refused(inline_image_pdf(**options)) == "upload.pdf_image_too_large"
+
+
+def test_honest_images_pass_and_the_total_per_file_is_bounded():
+    from hostile_files import a4_600dpi_scan_pdf, inline_image_pdf, many_images_pdf
+    from intake.adapters import pdf_streams
+
+    assert check(a4_600dpi_scan_pdf(), "document").pages == 1  # A4 at 600 dpi: 34.8 million pixels
+    assert check(inline_image_pdf(600, 800), "document").pages == 1
+    assert 16 * 6000 * 6000 <= pdf_streams.MAX_DOCUMENT_PIXELS < 17 * 6000 * 6000
+    assert check(many_images_pdf(16), "document").pages == 1
+    assert refused(many_images_pdf(17)) == "upload.pdf_image_too_large"  # each under the bound, the sum over
+
+
+@pytest.mark.parametrize("where", sorted(__import__("hostile_files").OUTWARD_ACTIONS))
+def test_actions_that_submit_import_open_or_launch_are_refused_wherever_they_sit(where):
+    from hostile_files import OUTWARD_ACTIONS
+
+    assert refused(OUTWARD_ACTIONS[where]()) == "upload.pdf_actions"
+
+
+def test_xfa_forms_with_scripts_or_submissions_are_refused():
+    from hostile_files import XFA_PLAIN, XFA_SCRIPT, XFA_SUBMIT, xfa_pdf
+
+    assert refused(xfa_pdf(XFA_SCRIPT)) == "upload.pdf_active"
+    assert refused(xfa_pdf(XFA_SCRIPT, as_array=False)) == "upload.pdf_active"
+    assert refused(xfa_pdf(XFA_SUBMIT)) == "upload.pdf_actions"
+    assert check(xfa_pdf(XFA_PLAIN), "document").pages == 1  # a form without either is only a form
+
+
+def test_inline_images_are_found_across_chunk_boundaries():
+    from intake.adapters import pdf_streams
+
+    content = (b"q BI /W 100 /H 200 /CS /G /BPC 8 ID xxxxx EI Q BI\n/Width 300 % a comment\n/Height 5 "
+               b"/CS [/I /RGB 1 <00ff00 ff0000>] ID ab EI OBI /W 9 /H 9 ID")  # "OBI" is not an operator
+    for step in (1, 2, 3, 7, len(content)):
+        pixels = pdf_streams.Pixels()
+        finder = pdf_streams._InlineImages(pixels)
+        for at in range(0, len(content), step):
+            finder.feed(content[at:at + step])
+        finder.close()
+        assert pixels.total == 100 * 200 + 300 * 5, step

@@ -1,8 +1,10 @@
 """What an uploaded file really is, judged by its content (never its name), and whether we accept it.
 
 Accepted: PDF, JPEG, PNG. Refused with a reason the applicant can act on (a message key):
-anything else, encrypted or permission-restricted PDFs, malformed or active-content PDFs,
-broken or oversized (decompression-bomb) images and PDFs (streams inflating beyond a budget),
+anything else, encrypted or permission-restricted PDFs, malformed or active-content PDFs (scripts,
+embedded files, actions that submit, import, open other files or launch programs, XFA scripts),
+broken or oversized (decompression-bomb) images and PDFs (streams inflating beyond a budget, images
+declaring more pixels than a scan needs),
 and photos that are not 3:4 portrait of a usable size. Nothing is ever dropped silently: every refusal is an ``UploadRefused``.
 """
 from __future__ import annotations
@@ -89,8 +91,12 @@ def _check_pdf(data: bytes) -> int:
         return pages
     except UploadRefused:
         raise
+    except pdf_streams.Outward as exc:
+        raise UploadRefused("upload.pdf_actions") from exc
     except pdf_streams.Active as exc:
         raise UploadRefused("upload.pdf_active") from exc
+    except pdf_streams.ImageTooLarge as exc:
+        raise UploadRefused("upload.pdf_image_too_large") from exc
     except (pdf_streams.TooMuch, LimitReachedError) as exc:
         raise UploadRefused("upload.pdf_inflates_too_much") from exc
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,

@@ -25,9 +25,6 @@ MESSAGES = {
     "error.password_short": _l("Choose a password of at least 10 characters."),
     "error.not_found": _l("Not found."),
     "receipt.not_found": _l("Nothing found. Check the receipt number and the check code printed on your e-receipt."),
-    "draft.refused": _l("Nothing was saved: some fields are not part of this application form or are far too long."),
-    "draft.unknown_field": _l("This application form has no such field."),
-    "draft.too_many": _l("You already have 20 unfinished drafts. Submit or delete one before starting another."),
     "error.conflict": _l("This request belongs to someone else."),
     "eligibility.status_excluded": _l("This status of residence cannot be handled online (Diplomat, Temporary Visitor, Designated Activities for departure preparation)."),
     "eligibility.supervising_organisation_only": _l("Technical intern training type (b) is filed by the supervising organisation."),
@@ -55,6 +52,11 @@ MESSAGES = {
     "upload.pdf_restricted": _l("This PDF has restrictions (printing or copying locked). Please save an unrestricted copy and upload that."),
     "upload.pdf_malformed": _l("This PDF is damaged or not a standard PDF. Please save it again as PDF and upload it."),
     "upload.pdf_active": _l("This PDF contains scripts or embedded files, which are not accepted."),
+    "upload.pdf_actions": _l("This PDF contains actions that send data away or open other files or programs, "
+                             "which are not accepted. Please print it to PDF again and upload that file."),
+    "upload.pdf_image_too_large": _l("An image in this PDF has far more pixels than a scan needs, so we cannot "
+                                     "accept it. Please scan the pages at 300 dpi, or print it to PDF again, and "
+                                     "upload that file."),
     "upload.pdf_inflates_too_much": _l("This PDF unpacks to far more data than a scan or document needs, so we "
                                        "cannot accept it. Please print it to PDF again, or scan the pages, "
                                        "and upload that file."),
