@@ -274,3 +274,15 @@ def test_one_person_never_proposes_and_confirms_one_decision_through_two_account
             step(s)
     with transaction(rt.session_factory) as s:  # another person confirms
         assert casework.confirm(rt, s, Officer(other, Role.SUPERVISOR, "tokyo"), app_id) == "approved"
+
+
+def test_an_old_account_is_not_reactivated_beside_its_persons_live_one(app, rt, admins):
+    with transaction(rt.session_factory) as s:
+        old, _, _ = accounts.create_officer(s, "sato-old", "Sato", "examiner", "tokyo", staff_id="S-SATO")
+        accounts.set_active(s, old, "tokyo", False)
+        accounts.create_officer(s, "sato-new", "Sato", "supervisor", "tokyo", staff_id="S-SATO")
+    a = admin(app, admins, "adm-a")
+    r = a.post(f"/admin/officers/{old}/activate", data={"csrf_token": csrf(a, "/admin/officers")},
+               headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert r.status_code == 200 and "one account per person" in r.get_data(as_text=True)
+    assert row_of(rt, "sato-old").active is False

@@ -91,18 +91,21 @@ def change(officer_id, what):
         abort(400)
     if what == "approve":
         return _approve(officer_id, bureau)
-    with transaction(runtime().session_factory) as s:
-        if what == "unlock":
-            done = accounts.unlock(s, officer_id, bureau, g.officer.office)
-        elif what in ("deactivate", "activate"):
-            done = accounts.set_active(s, officer_id, bureau, what == "activate", g.officer.office)
-        elif what == "withdraw":
-            done = enrolments.withdraw_officer(s, officer_id, bureau, g.officer.office)
-        else:
-            abort(404)
-        if not done:
-            abort(404)
-        audit.append(s, g.officer.id, f"officer.{what}", bureau=bureau, target=officer_id, ip=client_ip())
+    if what not in ("unlock", "deactivate", "activate", "withdraw"):
+        abort(404)
+    try:
+        with transaction(runtime().session_factory) as s:
+            if what == "unlock":
+                done = accounts.unlock(s, officer_id, bureau, g.officer.office)
+            elif what == "withdraw":
+                done = enrolments.withdraw_officer(s, officer_id, bureau, g.officer.office)
+            else:
+                done = accounts.set_active(s, officer_id, bureau, what == "activate", g.officer.office)
+            if not done:
+                abort(404)
+            audit.append(s, g.officer.id, f"officer.{what}", bureau=bureau, target=officer_id, ip=client_ip())
+    except IntegrityError:  # re-activating an old account of someone who has a live one: one per person
+        flash(_("That staff number already has an account (yours, or a live one): one account per person."), "error")
     return redirect(url_for("admin.officers"))
 
 
