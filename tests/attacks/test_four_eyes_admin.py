@@ -21,11 +21,19 @@ from pathlib import Path
 import pyotp
 import pytest
 import sqlalchemy as sa
-from attack_support import API_HEADERS, Relay, build_service_app, cheap_password_hashing, fresh_ip, review_client, \
-    review_officer, runtime_of
+from attack_support import (
+    API_HEADERS,
+    Relay,
+    build_service_app,
+    cheap_password_hashing,
+    fresh_ip,
+    review_client,
+    review_officer,
+    runtime_of,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "review" / "tests"))
-from review_testkit import verified_event  # noqa: E402  (review's own builder: the event as signing sends it)
+from review_testkit import verified_event
 
 DECIDED = {"approved", "refused"}
 # What an administrator's session may reach (2xx/3xx other than to the sign-in page); decisions are not in it.
@@ -43,9 +51,9 @@ VERBS_ALL = VERBS_FIRST + ["deactivate", "withdraw"]
 def bureau(tmp_path, monkeypatch):
     cheap_password_hashing(monkeypatch)
     try:  # the officers' own passwords are hashed through the shared credentials module where it exists
-        from zairyu_shared import credentials
-
         from argon2 import PasswordHasher
+
+        from zairyu_shared import credentials
 
         monkeypatch.setattr(credentials, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     except ImportError:

@@ -76,7 +76,7 @@ class Proposal:
     reason_codes: tuple[str, ...] = ()
     explanation: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.outcome == "approved":
             if not self.granted_status or not self.period_of_stay:
                 raise ValueError("an approval needs the granted status and period of stay")
