@@ -182,3 +182,56 @@ def test_routes_name_the_receiving_office_and_its_receipt_prefix():
     assert routing.route_address("沖縄県那覇市").receipt_prefix == "那オン"
     assert {routing.route_prefecture(p).receipt_prefix for p in routing.PREFECTURE_TO_BUREAU} == {
         "札オン", "仙オン", "東オン", "横オン", "名オン", "阪オン", "神オン", "広オン", "高オン", "福オン", "那オン"}
+
+
+# --- through the form, to the event review reads ----------------------------------------------------------
+def test_an_early_extension_reaches_review_with_its_reason_flag_and_routing(client, rt):
+    import base64
+    import json
+
+    from intake_testkit import outbox_events
+    from journey import fill_draft, register, review_key, submit, worker_fields
+
+    from intake.domain.dates import add_months
+    from zairyu_shared.events import parse_message
+
+    register(client, rt)  # lives in Tokyo
+    expiry = add_months(TODAY, 5)
+    fields = {**worker_fields(expiry), "early_filing_reason": ""}
+    r = client.post("/apply", data={"procedure": "extension", "bundled": ["reentry"]})
+    draft_id = r.headers["Location"].split("/")[2]
+    refused = client.post(f"/apply/{draft_id}/step/1", data=fields)  # the stay section: expiry and reason
+    opens = add_months(expiry, -3)
+    assert refused.status_code == 200 and f"you can apply from {opens:%B} {opens.day}, {opens.year}" in refused.data.decode()
+    draft_id = fill_draft(client, fields={**fields, "early_filing_reason": "Surgery abroad for four months"})
+    review = client.get(f"/apply/{draft_id}/review").data.decode()
+    assert "needs no re-entry permit" in review  # said before the fee table, before anyone pays
+    assert review.index("needs no re-entry permit") < review.index("Total")
+    assert review_key(client, draft_id)
+    _, answer = submit(client, draft_id)
+    assert answer.status_code == 200, answer.json
+    event = parse_message(json.dumps(outbox_events(rt, "application.submitted")[-1]))
+    assert event.version == 2 and event.data["examiner_flags"] == ["early_filing"]
+    assert event.data["routing"] == {"prefecture": "Tokyo", "receiving_office": "tokyo", "office": None}
+    signed = json.loads(base64.b64decode(event.data["signed_content_b64"]))
+    assert signed["form"]["early_filing_reason"] == "Surgery abroad for four months"
+    assert signed["examiner_flags"] == ["early_filing"]
+
+
+def test_the_form_offers_a_status_only_from_its_first_day(client, rt, monkeypatch):
+    from journey import register
+
+    from intake.application import common
+
+    register(client, rt)
+    r = client.post("/apply", data={"procedure": "coe", "filer_role": "self"})
+    draft_id = r.headers["Location"].split("/")[2]
+    step = f"/apply/{draft_id}/step/1"  # personal, then the request with the desired status
+    page = client.get(f"/apply/{draft_id}/step/1").data.decode()
+    assert 'name="desired_status"' in page
+    offered = 'value="employment_skill_development"' in page
+    assert offered is (TODAY >= statuses.EMPLOYMENT_FOR_SKILL_DEVELOPMENT_FROM)
+    monkeypatch.setattr(common, "today_jst", lambda: date(2027, 4, 1))
+    assert 'value="employment_skill_development"' in client.get(step).data.decode()
+    monkeypatch.setattr(common, "today_jst", lambda: date(2027, 3, 31))
+    assert 'value="employment_skill_development"' not in client.get(step).data.decode()

@@ -365,3 +365,18 @@ def test_administrators_create_officers_scoped_to_an_office(app, rt, people):
     with rt.engine.connect() as conn:
         rows = dict(conn.execute(sa.text("SELECT username, office FROM officers WHERE username LIKE '%-ex'")).all())
     assert rows == {"chiba-ex": "chiba"}
+
+
+def test_an_early_extension_is_flagged_on_the_case_page_with_the_applicants_reason(app, rt, people):
+    content = copy.deepcopy(FORM)
+    content["form"]["early_filing_reason"] = "Surgery abroad for four months"
+    content["examiner_flags"] = ["early_filing"]
+    event = verified_event(form=content, routing={"prefecture": "Kanagawa", "receiving_office": "yokohama",
+                                                  "office": "yokohama"})
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, event)
+    plain = receive(rt, address="神奈川県横浜市")
+    client = sign_in(app, people, "yok-exa")
+    page = client.get(f"/cases/{event.payload['application_id']}").get_data(as_text=True)
+    assert "Filed before the extension window" in page and "Surgery abroad for four months" in page
+    assert "Filed before the extension window" not in client.get(f"/cases/{plain}").get_data(as_text=True)

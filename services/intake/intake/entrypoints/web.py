@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from intake.domain import statuses
+from zairyu_shared import front
 from zairyu_shared.events.contracts import LANGUAGES
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
@@ -61,9 +62,10 @@ def create_app(runtime=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a slow form never fails on it
         BABEL_TRANSLATION_DIRECTORIES="translations",
         BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
-        RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
-        RATELIMIT_HEADERS_ENABLED=True,
     )
+    # The visitor's address behind the ingress (ZAIRYU_PROXY_HOPS, ZAIRYU_PROXY_NETWORKS) for the gate and the
+    # limits, and limits counted in Redis across workers and pods (ZAIRYU_RATELIMIT_STORAGE).
+    front.install(app, settings, "intake")
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=select_locale)
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
@@ -93,11 +95,17 @@ def create_app(runtime=None):
 
         return data(row)
 
+    def _status_offered(status) -> bool:
+        """A status is offered in the form from its first day, by Japan's calendar (statuses.exists_on)."""
+        from intake.application.common import today_jst
+
+        return statuses.exists_on(status, today_jst())
+
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
                 "label": labels.label, "status_names": statuses.BY_CODE, "draft_data": _draft_data,
-                "logged_in": bool(applicant_id())}
+                "status_offered": _status_offered, "logged_in": bool(applicant_id())}
 
     @app.after_request
     def _remember_language(response):
