@@ -91,6 +91,8 @@ def test_register_apply_sign_and_verified_through_real_services(platform):
         return desktop.post_signature(url, code, card.sign(request.content, holder.password))
 
     code = browser.post("/register", data={"email": "journey@example.jp"}).headers["Location"].rsplit("/", 1)[1]
+    shown = desktop.fetch(url, code)  # what `zairyu-signer redeem` prints before asking for the password
+    assert "journey@example.jp" in shown.description and '"email":"journey@example.jp"' in desktop.preview(shown)
     answer = redeem(code)
     assert answer["ok"] is True, answer  # verified by signing's /internal/v1/verifications/cms over HTTP
     with intake.engine.connect() as conn:

@@ -5,6 +5,7 @@ verified certificate evidence (never typed in, never the Individual Number).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -92,10 +93,12 @@ def start_registration(runtime, session, email_raw: str, language: str) -> str:
     """A registration statement to sign with the card; returns the signing code."""
     email = clean_email(email_raw)
     nonce = new_challenge(session, "register")
+    # The e-mail address the account will be bound to is part of what the card signs, and the signer
+    # shows it (in the description and the statement): a signature cannot be reused for another address.
     statement = canonical.statement("registration", nonce=nonce, origin=runtime.settings.public_url,
-                                    purpose="register an account on Zairyu", issued_at=now().isoformat())
+                                    purpose="register an account on Zairyu", email=email, issued_at=now().isoformat())
     return signing_requests.create(runtime, session, purpose="register", content=statement, applicant_id=None,
-                                   description="Zairyu: register an account (registration statement)",
+                                   description=f"Zairyu: register an account for {email} (registration statement)",
                                    extra={"email": email, "language": language, "nonce": nonce})
 
 
@@ -107,6 +110,8 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     verdict = context.signing(runtime).verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
+    if _signed_email(signing_requests.content_of(row)) != extra["email"]:
+        return {"ok": False, "error": "register.email_mismatch"}  # the account gets only the address signed for
     holder = Holder.from_evidence(verdict.evidence)
     lookup_email = email_lookup(runtime, extra["email"])
     if session.execute(sa.select(applicants.c.id).where(applicants.c.email_lookup == lookup_email)).first():
@@ -123,6 +128,14 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     ))
     request_email_verification(runtime, session, applicant_id)
     return {"ok": True, "applicant_id": applicant_id}
+
+
+def _signed_email(content: bytes) -> str | None:
+    try:
+        doc = json.loads(content)
+    except ValueError:
+        return None
+    return doc.get("email") if isinstance(doc, dict) else None
 
 
 def _link(runtime, path: str) -> str:

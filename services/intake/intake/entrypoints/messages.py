@@ -76,6 +76,7 @@ MESSAGES = {
     "register.email_taken": _l("This e-mail address already has an account. Log in instead."),
     "register.already_registered": _l("You already have an account. Log in and bind your renewed card in your account settings."),
     "register.challenge_expired": _l("This request expired. Please start again."),
+    "register.email_mismatch": _l("The signed statement names another e-mail address. Please start the registration again."),
     "rebind.holder_mismatch": _l("The new card belongs to a different person than this account."),
     "register.passwords_differ": _l("The two passwords are not the same."),
     "account.link_invalid": _l("This link is invalid or has expired."),
