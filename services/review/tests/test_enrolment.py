@@ -286,3 +286,47 @@ def test_an_old_account_is_not_reactivated_beside_its_persons_live_one(app, rt, 
                headers={"Accept-Language": "en"}, follow_redirects=True)
     assert r.status_code == 200 and "one account per person" in r.get_data(as_text=True)
     assert row_of(rt, "sato-old").active is False
+
+
+def test_the_flow_on_postgresql_one_enrolment_per_link_even_at_once(pg_rt):
+    """On PostgreSQL: the partial unique index, the failure count in SQL, and two enrolments racing
+    with one link: exactly one wins."""
+    import threading
+
+    at = datetime.now(UTC)
+    with transaction(pg_rt.session_factory) as s:
+        a, _, _ = accounts.create_officer(s, "adm-a", "A", "bureau_admin", "tokyo", staff_id="S-A")
+        b, _, _ = accounts.create_officer(s, "adm-b", "B", "bureau_admin", "tokyo", staff_id="S-B")
+        officer_id, token = enrolments.create_pending_officer(
+            s, username="z", display_name="Z", role="examiner", bureau="tokyo", office=None, staff_id="S-Z",
+            created_by=a, at=at)
+    with transaction(pg_rt.session_factory) as s, pytest.raises(enrolment.SecondPersonRequired):
+        enrolments.approve_officer(s, officer_id, a, "tokyo", at=at)
+    with transaction(pg_rt.session_factory) as s, pytest.raises(sa.exc.IntegrityError):
+        enrolments.create_pending_officer(s, username="z2", display_name="Z", role="examiner", bureau="tokyo",
+                                          office=None, staff_id="S-Z", created_by=b, at=at)
+    with transaction(pg_rt.session_factory) as s:
+        code = enrolments.approve_officer(s, officer_id, b, "tokyo", at=at)
+        secret = enrolments.renew_totp_secret(s, officer_id)
+    with transaction(pg_rt.session_factory) as s, pytest.raises(enrolments.EnrolmentRefused):
+        enrolments.complete_enrolment(s, token, "WRONG-CODE-0000", "a long pass phrase 42", "123456", at=at)
+    results, barrier = [], threading.Barrier(2)
+
+    def attempt():
+        barrier.wait()
+        try:
+            with transaction(pg_rt.session_factory) as s:
+                enrolments.complete_enrolment(s, token, code, "a long pass phrase 42", pyotp.TOTP(secret).at(at), at=at)
+            results.append("enrolled")
+        except enrolments.EnrolmentRefused as exc:
+            results.append(exc.reason)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["enrolled", "link_invalid"]
+    with pg_rt.engine.connect() as conn:
+        row = conn.execute(sa.select(officers).where(officers.c.id == officer_id)).one()
+    assert (row.enrolment, row.active, row.enrolment_failures) == ("enrolled", True, 1)
