@@ -13,7 +13,9 @@ from intake.adapters.tables import applications, attachments, document_requests,
 from intake.domain import canonical, timeline
 from zairyu_shared.events import new_event
 
-from . import signing_requests
+from zairyu_shared import deliverables
+
+from . import signing_requests, staying
 from .common import JST, aware, new_id, now
 
 
@@ -134,16 +136,26 @@ def public_status(session, receipt_number: str, code: str | None, secret: str) -
     expected = receipt_token(secret, receipt_number or "")
     if not receipt_number or not hmac.compare_digest(normalise_receipt_code(code), expected):
         return None
-    row = session.execute(sa.select(applications.c.status, applications.c.received_at, applications.c.procedure,
-                                    applications.c.bureau, applications.c.closed_at)
+    row = session.execute(sa.select(applications.c.id, applications.c.status, applications.c.received_at,
+                                    applications.c.procedure, applications.c.bureau, applications.c.closed_at,
+                                    applications.c.submitted_at, applications.c.form)
                           .where(applications.c.receipt_number == receipt_number)).first()
     if row is None:
         return None
     since = aware(row.received_at)
-    return {"pending": timeline.is_open(row.status) or row.status == "withdrawal_requested",
+    # An approval that gives a new card leaves the application pending until the card is issued: the old
+    # card is still what the person holds (issue 17).
+    awaiting_card = row.status == "approved" and deliverables.issues_card(row.procedure)
+    pending = timeline.is_open(row.status) or row.status == "withdrawal_requested" or awaiting_card
+    stay = staying.special_period_of(row.procedure, aware(row.submitted_at), row.form,
+                                     staying.decided_at(session, row.id)) if pending else None
+    return {"pending": pending, "awaiting_card": awaiting_card,
             "since": since, "since_date": since.astimezone(JST).date() if since else None,  # the Japanese calendar day
             "procedure": row.procedure, "bureau": row.bureau,
-            "closed": row.status in timeline.TERMINAL or row.status in ("approved", "card_issued", "card_dispatched")}
+            # Until when the person may stay while it is pending (extension, change), before the decision only.
+            "special_period_until": stay["until"] if stay and not stay["decided"] else None,
+            "closed": not pending and (row.status in timeline.TERMINAL
+                                       or row.status in ("approved", "card_issued", "card_dispatched"))}
 
 
 # --- answering a request for documents ----------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_babel import format_date, gettext as _
 
 from intake.adapters import pdfs
 from intake.adapters.upload_checks import UploadRefused
-from intake.application import drafting, following, paying
+from intake.application import drafting, following, paying, staying
 from intake.domain import deliveries
 from intake.domain import fees, timeline
 
@@ -48,10 +48,11 @@ def application(application_id):
         pending = {r.request_id: drafting_files(db, r.request_id) for r in requests_open}
         expected = following.expected_days(db, app.procedure, app.bureau)
         fee = _fee_view(db, app)
+        stay = staying.special_period_of(app.procedure, app.submitted_at, app.form, staying.decided_at(db, app.id))
     approved = next((e["detail"] for e in entries if e["kind"] == "approved"), None)
     delivers = deliveries.of(app.procedure, json.loads(app.form), approved)
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           delivers=delivers, approved=approved is not None,
+                           delivers=delivers, approved=approved is not None, stay=stay,
                            pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json,
                            expected=expected, fee=fee)
 
@@ -202,6 +203,11 @@ def receipt_pdf(application_id):
     # The check code in print as well as in the QR: the public check needs it with the number.
     code = following.receipt_code(runtime().settings.secret_key, app.receipt_number)
     rows = _summary(app) + [(_("Pending since"), format_date(app.received_at)), (_("Check code"), code)]
+    # Extension, change filed before the expiry: until when the holder may stay (domain/special_period.py).
+    stay = staying.special_period_of(app.procedure, app.submitted_at, app.form, None) if timeline.is_open(app.status) else None
+    if stay:
+        rows.append((_("Special period"), _("Until the decision or %(date)s, whichever comes first",
+                                            date=stay["until"].isoformat())))
     return pdf_response(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
 
 
