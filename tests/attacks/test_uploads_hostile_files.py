@@ -133,6 +133,7 @@ HOSTILE = {
     "pdf image whose CCITT /Columns are huge": (built("ccitt_columns_pdf"), "passport", "upload.pdf_image_too_large"),
     "pdf image whose JPEG header is huge": (built("jpeg_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
     "pdf image whose JPEG 2000 header is huge": (built("jpx_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
+    "pdf image whose JBIG2 page is huge": (built("jbig2_page_lies_pdf"), "passport", "upload.pdf_image_too_large"),
     "huge pdf image in an annotation's appearance": (built("image_in_annotation_appearance_pdf"), "passport",
                                                      "upload.pdf_image_too_large"),
     "huge inline image in a page": (built("inline_image_pdf"), "passport", "upload.pdf_image_too_large"),

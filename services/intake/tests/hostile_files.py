@@ -192,6 +192,16 @@ def jpx_header_lies_pdf() -> bytes:
                                                      b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode")])
 
 
+def jbig2_page_lies_pdf() -> bytes:
+    """A JBIG2 stream whose page information segment asks for a 100000 x 100000 page (dictionary: 100 x 100)."""
+    page_info = ((100_000).to_bytes(4, "big") * 2 + (300).to_bytes(4, "big") * 2 + b"\x00" + b"\x00\x00")
+    segment = (0).to_bytes(4, "big") + bytes((48, 0, 1)) + len(page_info).to_bytes(4, "big") + page_info
+    end_of_page = (1).to_bytes(4, "big") + bytes((49, 0, 1)) + (0).to_bytes(4, "big")
+    return _page_with(b"/XObject << /Im0 5 0 R >>", b"/Im0 Do",
+                      more=[stream(segment + end_of_page, b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
+                                   b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode")])
+
+
 def image_in_annotation_appearance_pdf() -> bytes:
     """The huge image is drawn by a form XObject that is an annotation's appearance, not by the page."""
     annot = b"<< /Type /Annot /Subtype /Stamp /Rect [0 0 100 100] /AP << /N 6 0 R >> >>"

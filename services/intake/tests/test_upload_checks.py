@@ -111,7 +111,7 @@ def test_the_13_kb_pdf_declaring_a_100000_x_100000_ccitt_image_is_refused():
     assert refused(data) == "upload.pdf_image_too_large"
 
 
-@pytest.mark.parametrize("builder", ["ccitt_columns_pdf", "jpeg_header_lies_pdf", "jpx_header_lies_pdf",
+@pytest.mark.parametrize("builder", ["ccitt_columns_pdf", "jpeg_header_lies_pdf", "jpx_header_lies_pdf", "jbig2_page_lies_pdf",
                                      "image_in_annotation_appearance_pdf", "inline_image_in_pattern_pdf"])
 def test_every_way_of_declaring_a_huge_image_is_refused(builder):
     import hostile_files

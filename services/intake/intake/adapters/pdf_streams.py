@@ -8,7 +8,7 @@ Flate is counted as it is inflated, in chunks that are thrown away: checking nev
 in memory. Image codecs (DCT, JPX, CCITT, JBIG2) end the count: their output is bounded by the
 image's dimensions, so those dimensions are bounded here (a 13 KB PDF once declared a 100000 x 100000
 CCITT image, ten gigapixels for the officer's viewer): every image stream's /Width x /Height, the CCITT
-/Columns x /Rows the decoder really uses, the JPEG and JPEG 2000 headers' own sizes, and every inline
+/Columns x /Rows the decoder really uses, the JPEG, JPEG 2000 and JBIG2 headers' own sizes, and every inline
 image (BI ... ID inside any content stream; /W /H) count per image and towards one total per file.
 
 Actions that send the form, open or import another file, or launch a program are refused wherever
@@ -200,10 +200,45 @@ def _codec_size(name: str, data: bytes) -> tuple[int, int] | None:
         if at >= 0 and len(data) >= at + 24:
             x, y, x0, y0 = (int.from_bytes(data[at + 8 + 4 * i:at + 12 + 4 * i], "big") for i in range(4))
             return max(x - x0, 0), max(y - y0, 0)
-    return None  # CCITT: /Columns and /Rows above; JBIG2: bounded by the stream budget only
+    if name == "/JBIG2Decode":
+        return _jbig2_size(data)
+    return None  # CCITT: /Columns and /Rows, read with the dictionary
 
 
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # frame headers (ITU-T T.81 B.1.1.3)
+_JBIG2_REGIONS = frozenset({6, 7, 22, 23, 36, 38, 39, 42, 43})  # segments that start with region info (T.88 7.4.1)
+
+
+def _jbig2_size(data: bytes) -> tuple[int, int] | None:
+    """The largest page (type 48) or region a JBIG2 stream asks its decoder to allocate (ITU-T T.88 7.2:
+    segment headers, as embedded in PDF without the file header)."""
+    width = height = 0
+    at, segments = 0, 0
+    while at + 11 <= len(data) and segments < 100_000:
+        segments += 1
+        number = int.from_bytes(data[at:at + 4], "big")
+        flags = data[at + 4]
+        kind, long_page = flags & 0x3F, flags & 0x40
+        at += 5
+        count = data[at] >> 5
+        if count == 7:
+            count = int.from_bytes(data[at:at + 4], "big") & 0x1FFFFFFF
+            at += 4 + (count + 8) // 8
+        else:
+            at += 1
+        at += count * (1 if number <= 256 else 2 if number <= 65536 else 4) + (4 if long_page else 1)
+        if at + 4 > len(data):
+            break
+        length = int.from_bytes(data[at:at + 4], "big")
+        at += 4
+        if (kind == 48 or kind in _JBIG2_REGIONS) and at + 8 <= len(data):
+            w, h = int.from_bytes(data[at:at + 4], "big"), int.from_bytes(data[at + 4:at + 8], "big")
+            width = max(width, w)
+            height = max(height, h if h != 0xFFFFFFFF else 0)  # a striped page of unknown height
+        if length == 0xFFFFFFFF:
+            break  # an immediate region of unknown length: nothing after it can be found
+        at += length
+    return (width, height) if width or height else None
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
