@@ -1,113 +1,129 @@
-"""PDFs for the applicant: printable copy, e-receipt with a QR code to the public check, fee slip.
+"""PDFs for the applicant: printable copy, draft, e-receipt with a QR code to the public check, fee slip,
+payment receipt.
 
-reportlab's built-in Japanese CID font (HeiseiKakuGo-W5) renders kana and kanji without font files;
-the QR code (segno) is drawn as vector squares, so nothing is fetched or rasterised.
+HTML (templates/document.html) laid out by WeasyPrint: Pango and HarfBuzz shape every script (Vietnamese
+stacked diacritics, Devanagari conjuncts, CJK), fontconfig falls back per character between the Noto
+families below, and the fonts are embedded as subsets with their text mapping, so the PDF prints the
+same everywhere and its text can be searched and copied. Before rendering we check that the fonts
+are installed (fonts.py): a missing one is an error naming its package, never a page of boxes.
+
+The title and the QR code sit in two columns of one table, the rows in a fixed-layout table whose
+cells wrap long words: nothing overlaps or runs off the page, whatever the language's length.
 """
 from __future__ import annotations
 
-import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import segno
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-FONT = "HeiseiKakuGo-W5"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from . import fonts
 
-
-class _Page:
-    def __init__(self, title: str):
-        self.buf = io.BytesIO()
-        self.c = canvas.Canvas(self.buf, pagesize=A4, invariant=1)
-        self.c.setTitle(title)
-        self.y = A4[1] - 25 * mm
-        self.heading(title)
-
-    def heading(self, text: str) -> None:
-        self.c.setFont(FONT, 16)
-        self.c.drawString(20 * mm, self.y, text)
-        self.y -= 12 * mm
-
-    def line(self, label: str, value: str) -> None:
-        if self.y < 25 * mm:
-            self.c.showPage()
-            self.y = A4[1] - 25 * mm
-        self.c.setFont(FONT, 9)
-        self.c.drawString(20 * mm, self.y, str(label)[:60])
-        self.c.setFont(FONT, 10)
-        for i, chunk in enumerate(_wrap(str(value), 60) or [""]):
-            self.c.drawString(85 * mm, self.y - i * 5 * mm, chunk)
-        self.y -= max(1, len(_wrap(str(value), 60))) * 5 * mm + 2 * mm
-
-    def qr(self, data: str, size_mm: float = 40) -> None:
-        matrix = segno.make(data, error="m").matrix
-        n = len(matrix)
-        cell = size_mm * mm / n
-        x0, y0 = A4[0] - 20 * mm - size_mm * mm, A4[1] - 20 * mm - size_mm * mm
-        self.c.setFillColorRGB(0, 0, 0)
-        for r, row in enumerate(matrix):
-            for col, dark in enumerate(row):
-                if dark:
-                    self.c.rect(x0 + col * cell, y0 + (n - 1 - r) * cell, cell, cell, stroke=0, fill=1)
-
-    def done(self) -> bytes:
-        self.c.showPage()
-        self.c.save()
-        return self.buf.getvalue()
+_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+# The first family that has a character draws it: Latin and Vietnamese in Noto Sans, Nepali in Noto Sans
+# Devanagari, Han characters in the CJK face of the document's language (Japanese forms elsewhere: the
+# bureaus' names are Japanese).
+_LATIN, _DEVANAGARI = '"Noto Sans"', '"Noto Sans Devanagari"'
+_CJK = {"ja": '"Noto Sans CJK JP"', "zh_Hans": '"Noto Sans CJK SC"', "ko": '"Noto Sans CJK KR"'}
+_HTML_LANG = {"zh_Hans": "zh-Hans", "pt_BR": "pt-BR"}
 
 
-def _wrap(text: str, width: int) -> list[str]:
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str
+    label_ja: str = ""  # the Japanese label under a translated one, as on the bilingual official form
+    mono: bool = False  # codes and digests: a smaller, spaced face
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    title_ja: str = ""
+
+
+def font_stack(lang: str) -> str:
+    if lang == "ja":
+        return ", ".join((_CJK["ja"], _LATIN, _DEVANAGARI))
+    return ", ".join((_LATIN, _DEVANAGARI, _CJK.get(lang, _CJK["ja"]), _CJK["ja"]))
+
+
+def _rows(rows) -> list[Row]:
     out = []
-    for para in text.split("\n"):
-        while len(para) > width:
-            out.append(para[:width])
-            para = para[width:]
-        out.append(para)
+    for row in rows:
+        if isinstance(row, Row):
+            out.append(row)
+        else:
+            label, value, *rest = row
+            out.append(Row(str(label), "" if value is None else str(value), str(rest[0]) if rest else ""))
     return out
 
 
-def application_copy(title: str, rows: list[tuple[str, str]]) -> bytes:
-    page = _Page(title)
-    for label, value in rows:
-        page.line(label, value)
-    return page.done()
+def _sections(content) -> list[Section]:
+    """Sections as given, or one untitled section for a plain list of (label, value) rows."""
+    content = list(content)
+    if content and all(isinstance(s, Section) for s in content):
+        return content
+    return [Section("", _rows(content))]
 
 
-def e_receipt(title: str, rows: list[tuple[str, str]], verify_url: str) -> bytes:
-    page = _Page(title)
-    page.qr(verify_url)
-    for label, value in rows:
-        page.line(label, value)
-    page.line("URL", verify_url)
-    return page.done()
+def _current_lang() -> str:
+    """The request's language when called from a page; Japanese otherwise."""
+    try:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+    except Exception:  # outside a request (a command): no locale to follow
+        locale = None
+    return str(locale) if locale else "ja"
 
 
-def fee_slip(title: str, rows: list[tuple[str, str]], note: str, paid: str | None = None) -> bytes:
-    page = _Page(title)
-    for label, value in rows:
-        page.line(label, value)
-    page.y -= 10 * mm
-    if paid:  # paid online: a stamp-like mark instead of the box for revenue stamps
-        page.c.setLineWidth(2)
-        page.c.rect(20 * mm, page.y - 20 * mm, 120 * mm, 20 * mm)
-        page.c.setFont(FONT, 14)
-        page.c.drawString(25 * mm, page.y - 12 * mm, paid[:48])
-        return page.done()
-    page.c.rect(20 * mm, page.y - 50 * mm, 80 * mm, 50 * mm)  # where revenue stamps go, if paid on paper
-    page.c.setFont(FONT, 9)
-    page.c.drawString(22 * mm, page.y - 5 * mm, note)
-    return page.done()
+def qr_data_uri(data: str) -> str:
+    # 4-module quiet zone kept in the image, so the reserved column includes it; pixels are whole modules.
+    return segno.make(data, error="m").png_data_uri(scale=8, border=4)
 
 
-def payment_receipt(title: str, rows: list[tuple[str, str]], note: str = "") -> bytes:
-    page = _Page(title)
-    for label, value in rows:
-        page.line(label, value)
-    if note:
-        page.y -= 6 * mm
-        page.c.setFont(FONT, 11)
-        page.c.drawString(20 * mm, page.y, note)
-    return page.done()
+def render(title: str, content, *, lang: str | None = None, title_ja: str = "", qr: str | None = None,
+           qr_caption: str = "", lead: str = "", note: str = "", paid: str = "", stamps: str = "",
+           footer: str = "", sample: bool = False) -> bytes:
+    """One document. ``content``: a list of Sections, or of (label, value[, label_ja]) rows."""
+    fonts.require()
+    from weasyprint import HTML
+
+    lang = lang or _current_lang()
+    page = _TEMPLATES.get_template("document.html").render(
+        title=title, title_ja=title_ja if title_ja != title else "", html_lang=_HTML_LANG.get(lang, lang),
+        fonts=Markup(font_stack(lang)), sections=_sections(content), qr=qr_data_uri(qr) if qr else None,
+        qr_caption=qr_caption, lead=lead, note=note, paid=paid, stamps=stamps, sample=sample,
+        footer_css=_css_string(footer))
+    return HTML(string=page).write_pdf()
+
+
+def _css_string(text: str) -> Markup:
+    # Inside a CSS string in <style> (raw text: entities are not decoded there), so nothing of the data
+    # may end the string or the element.
+    return Markup(re.sub(r'[\\"<>&\n\r]', " ", text))
+
+
+def application_copy(title: str, content, **kwargs) -> bytes:
+    return render(title, content, **kwargs)
+
+
+def e_receipt(title: str, content, verify_url: str, **kwargs) -> bytes:
+    return render(title, content, qr=verify_url, **kwargs)
+
+
+def fee_slip(title: str, content, note: str, paid: str | None = None, **kwargs) -> bytes:
+    # Paid online: a stamp-like mark instead of the box for revenue stamps.
+    if paid:
+        return render(title, content, paid=paid, **kwargs)
+    return render(title, content, stamps=note, **kwargs)
+
+
+def payment_receipt(title: str, content, note: str = "", **kwargs) -> bytes:
+    return render(title, content, note=note, **kwargs)

@@ -4,14 +4,12 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
-from intake.adapters import pdfs
-from intake.application import draft_limits, drafting, submission
+from intake.application import drafting, submission
 from intake.application.common import today_jst
 from intake.domain import filers, form, procedures
 
-from .. import labels
+from .. import documents
 from ..web_support import login_required, pdf_response, person, runtime, tx
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
@@ -63,12 +61,7 @@ def step(draft_id, n):
         section = sections[n]
         if request.method == "POST":
             fields = {f.name: request.form.get(f.name, "") for f in form.fields_for(choice, section)}
-            try:
-                drafting.save(db, g.applicant_id, draft_id, fields, step=n)
-            except draft_limits.DraftRefused as exc:  # nothing saved: the page says which field is too long
-                return render_template("apply_step.html", draft=draft, choice=choice, sections=sections, n=n,
-                                       section=section, fields=form.fields_for(choice, section),
-                                       values={**drafting.data(draft), **fields}, errors=exc.errors, saved=False), 400
+            drafting.save(db, g.applicant_id, draft_id, fields, step=n)
             draft = _load(db, draft_id)
             _, errors = form.validate_section(choice, section, fields)
             # Eligibility (window, excluded statuses) is explained as soon as its fields are filled in.
@@ -143,15 +136,7 @@ def draft_pdf(draft_id):
     with tx() as db:
         draft = _load(db, draft_id)
         r = submission.review(db, person(db), draft)
-    choice = r["choice"]
-    rows = [(_("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in (choice.procedure, *choice.bundled))),
-            (_("Bureau"), labels.label(labels.BUREAUS, r["bureau"]) if r["bureau"] else "—")]
-    rows += [(labels.label(labels.FIELDS, k), labels.display_value(v)) for k, v in r["values"].items()]
-    if r["errors"]:
-        rows.append((_("Still to complete"), ", ".join(str(labels.label(labels.FIELDS, k)) for k in r["errors"])))
-    rows.append((_("Fee (online rate, paid only if approved)"), f"¥{r['fee_total']:,}"))
-    title = _("Draft application: not signed, not submitted")
-    return pdf_response(pdfs.application_copy(title, rows), f"draft-{draft.id[:8]}.pdf")
+    return pdf_response(documents.draft(r), f"draft-{draft.id[:8]}.pdf")
 
 
 @bp.post("/<draft_id>/sign")

@@ -6,13 +6,12 @@ import json
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, gettext as _
 
-from intake.adapters import pdfs
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
 from intake.domain import deliveries
-from intake.domain import fees, timeline
+from intake.domain import timeline
 
-from .. import labels
+from .. import documents
 from ..web_support import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("status", __name__)
@@ -148,47 +147,13 @@ def notice(notice_id):
     return render_template("notice.html", notice=row)
 
 
-# --- PDFs ---------------------------------------------------------------------------------------
-def _summary(app) -> list[tuple[str, str]]:
-    rows = [(_("Provisional number"), app.provisional_number),
-            (_("Receipt number"), app.receipt_number or _("not yet received")),
-            (_("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in [app.procedure] + _bundled(app))),
-            (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
-            (_("Submitted"), format_date(app.submitted_at)),
-            (_("Status"), labels.label(labels.TIMELINE, app.status))]
-    return rows + _filing_rows(app)
-
-
-def _filing_rows(app) -> list[tuple[str, str]]:
-    """For a proxy filing: the applicant it is for and "filed by X as Y"."""
-    filing = following.filing_of(app)
-    filer = filing["filer"]
-    if not filer:
-        return []
-    applicant = filing["applicant"]
-    by = _("Filed by %(name)s as %(role)s", name=(filer.get("holder") or {}).get("name", ""),
-           role=labels.label(labels.ROLES, filer["role"]))
-    details = [labels.label(labels.CHOICES, filer["agent_qualification"]) if filer.get("agent_qualification") else None,
-               filer.get("organisation_name"), filer.get("filer_relationship"),
-               filer.get("filer_corporate_number") or filer.get("agent_number")]
-    details = [d for d in details if d]
-    return [(_("Applicant"), f"{applicant.get('name', '')} ({applicant.get('date_of_birth', '')})"),
-            (_("Filer"), by + (" — " + ", ".join(details) if details else ""))]
-
-
-def _bundled(app) -> list[str]:
-    return [b for b in (app.bundled or "").split(",") if b]
-
-
+# --- PDFs (what they say: documents.py) -----------------------------------------------------------
 @bp.get("/applications/<application_id>/copy.pdf")
 @login_required
 def copy_pdf(application_id):
     with tx() as db:
         app = _own(db, application_id)
-    values = json.loads(app.form)
-    rows = _summary(app) + [(labels.label(labels.FIELDS, k), labels.display_value(v)) for k, v in values.items()]
-    rows.append((_("Signed content SHA-256"), app.content_sha256))
-    return pdf_response(pdfs.application_copy(_("Application (copy)"), rows), f"{app.provisional_number}.pdf")
+    return pdf_response(documents.copy(app), f"{app.provisional_number}.pdf")
 
 
 @bp.get("/applications/<application_id>/receipt.pdf")
@@ -202,13 +167,7 @@ def receipt_pdf(application_id):
     url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
     # The check code in print as well as in the QR: the public check needs it with the number.
     code = following.receipt_code(runtime().settings.secret_key, app.receipt_number)
-    rows = _summary(app) + [(_("Pending since"), format_date(app.received_at)), (_("Check code"), code)]
-    # Extension, change filed before the expiry: until when the holder may stay (domain/special_period.py).
-    stay = staying.special_period_of(app.procedure, app.submitted_at, app.form, None) if timeline.is_open(app.status) else None
-    if stay:
-        rows.append((_("Special period"), _("Until the decision or %(date)s, whichever comes first",
-                                            date=stay["until"].isoformat())))
-    return pdf_response(pdfs.e_receipt(_("Proof of a pending application (e-receipt)"), rows, url), f"receipt-{app.receipt_number}.pdf")
+    return pdf_response(documents.e_receipt(app, url, code), f"receipt-{app.receipt_number}.pdf")
 
 
 @bp.get("/applications/<application_id>/fee-slip.pdf")
@@ -218,18 +177,12 @@ def fee_slip_pdf(application_id):
         app = _own(db, application_id)
     if not app.receipt_number:
         abort(404)
-    values = json.loads(app.form)
-    rows = [(_("Receipt number"), app.receipt_number), (_("Bureau"), labels.label(labels.BUREAUS, app.bureau))]
-    rows += [(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}")
-             for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))]
-    rows.append((_("Total"), f"¥{app.fee_yen:,}"))
     with tx() as db:
         done = paying.paid(db, app.id)
     paid_note = None
     if done is not None:  # no revenue stamps: the slip says the fee was paid online
         paid_note = _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference)
-    return pdf_response(pdfs.fee_slip(_("Fee slip"), rows, _("Fee payable only if approved."), paid=paid_note),
-                f"fee-{app.receipt_number}.pdf")
+    return pdf_response(documents.fee_slip(app, paid_note), f"fee-{app.receipt_number}.pdf")
 
 
 def _person(db):
