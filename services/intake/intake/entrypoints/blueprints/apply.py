@@ -5,7 +5,7 @@ import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
-from intake.application import drafting, submission
+from intake.application import draft_limits, drafting, submission
 from intake.application.common import today_jst
 from intake.domain import filers, form, procedures
 
@@ -61,7 +61,12 @@ def step(draft_id, n):
         section = sections[n]
         if request.method == "POST":
             fields = {f.name: request.form.get(f.name, "") for f in form.fields_for(choice, section)}
-            drafting.save(db, g.applicant_id, draft_id, fields, step=n)
+            try:
+                drafting.save(db, g.applicant_id, draft_id, fields, step=n)
+            except draft_limits.DraftRefused as exc:  # nothing saved: the page says which field is too long
+                return render_template("apply_step.html", draft=draft, choice=choice, sections=sections, n=n,
+                                       section=section, fields=form.fields_for(choice, section),
+                                       values={**drafting.data(draft), **fields}, errors=exc.errors, saved=False), 400
             draft = _load(db, draft_id)
             _, errors = form.validate_section(choice, section, fields)
             # Eligibility (window, excluded statuses) is explained as soon as its fields are filled in.
