@@ -196,7 +196,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
 
     wait(lambda: status() == "received", "signing verified and the Tokyo bureau received the application")
     receipt = scalar(review_rt, sa.select(cases.c.receipt_number).where(cases.c.application_id == app_id))
-    assert receipt.startswith("TKY-")
+    assert receipt.startswith("東オン-")  # the Tokyo bureau's online receiving office
     page.reload()
     assert receipt in page.locator("main").inner_text()
     checks.applicant_page(page, "application-received")

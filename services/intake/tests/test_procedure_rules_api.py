@@ -235,3 +235,10 @@ def test_the_form_offers_a_status_only_from_its_first_day(client, rt, monkeypatc
     assert 'value="employment_skill_development"' in client.get(step).data.decode()
     monkeypatch.setattr(common, "today_jst", lambda: date(2027, 3, 31))
     assert 'value="employment_skill_development"' not in client.get(step).data.decode()
+
+
+def test_a_receipt_number_with_its_office_prefix_survives_the_public_lookups_normalisation():
+    from intake.domain import normalise
+
+    assert normalise.reference(" 横オン－２０２６－０００００１ ") == "横オン-2026-000001"
+    assert normalise.reference("東ｵﾝ-2026-000123") == "東オン-2026-000123"  # half-width katakana typed

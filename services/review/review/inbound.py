@@ -17,11 +17,15 @@ from review.casework import JST, NotFound, get_row, load_case, now, record_histo
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
+from review.domain.receipt import bureau_of as receipt_bureau
 from review.domain.receipt import receipt_number
 from zairyu_shared.db import after_commit, statement_once
+from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
 
 
-def next_receipt_number(session, bureau: str, at: datetime) -> str:
+def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
+    """The next number of ``receiving_office`` this year (serials are kept per receiving office and year)."""
+    bureau = receiving_office  # receipt_serials.bureau holds the receiving office's key (a bureau's is its own)
     year = at.astimezone(JST).year
     s = receipt_serials
     serial = session.execute(statement_once(("review.next_serial",), lambda: s.update().where(
@@ -43,9 +47,14 @@ def receive(runtime, session, event) -> str | None:
         return None  # already a case (a replay under a new event id)
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
-    number = next_receipt_number(session, sub["bureau"], at)
     # Where intake's routing rules sent it (application.submitted v2 "routing"): one decision, made once.
-    office = offices.routed_office(sub["bureau"], (sub.get("routing") or {}).get("office"))
+    # The receiving office names the receipt number (東オン, 横オン...); a v1 submission: the bureau's own.
+    routing = sub.get("routing") or {}
+    receiving = routing.get("receiving_office")
+    if receiving not in RECEIVING_OFFICES or receipt_bureau(receiving) != sub["bureau"]:
+        receiving = sub["bureau"]
+    number = next_receipt_number(session, receiving, at)
+    office = offices.routed_office(sub["bureau"], routing.get("office"))
     session.execute(statement_once(("review.case_insert",), cases.insert), dict(
         application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
         bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),

@@ -53,7 +53,7 @@ def test_verified_signature_becomes_a_received_case_with_receipt_number(rt):
     received = staged(rt, "application.received")
     numbers = [r["receipt_number"] for r in received]
     year = received[0]["received_at"][:4]
-    assert numbers == [f"TKY-{year}-000001", f"TKY-{year}-000002", f"OSA-{year}-000001"]
+    assert numbers == [f"東オン-{year}-000001", f"東オン-{year}-000002", f"阪オン-{year}-000001"]
     assert [r["application_id"] for r in received] == [first, second, osaka]
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.application_id == first)).one()
@@ -265,7 +265,7 @@ def test_events_arrive_through_the_memory_bus(rt):
     def number():
         with rt.engine.connect() as conn:
             return conn.execute(sa.select(cases.c.receipt_number)).scalar()
-    assert wait_until(number, message="case received").startswith("FUK-")
+    assert wait_until(number, message="case received").startswith("福オン-")
 
 
 def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):

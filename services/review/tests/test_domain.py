@@ -104,12 +104,15 @@ def test_proposals_must_be_complete():
     assert approval().confirm_step == c.Step.CONFIRM_APPROVAL
 
 
-def test_receipt_numbers_round_trip_and_reject_garbage():
+def test_receipt_numbers_name_the_receiving_office_round_trip_and_reject_garbage():
+    # Corrected (issue 16): numbers named the bureau (TKY-); ISA's name the online receiving office (東オン, 横オン).
     number = receipt.receipt_number("tokyo", 2026, 123)
-    assert number == "TKY-2026-000123"
+    assert number == "東オン-2026-000123"
     assert receipt.parse_receipt_number(number) == ("tokyo", 2026, 123)
-    assert receipt.receipt_number("osaka", 2026, 1234567) == "OSA-2026-1234567"
-    for bad in ("TKY2026000123", "XXX-2026-000001", "TKY-26-000001"):
+    assert receipt.receipt_number("yokohama", 2026, 1) == "横オン-2026-000001" and receipt.bureau_of("yokohama") == "tokyo"
+    assert receipt.receipt_number("osaka", 2026, 1234567) == "阪オン-2026-1234567"
+    assert receipt.parse_receipt_number("TKY-2026-000123") == ("tokyo", 2026, 123)  # numbers issued before
+    for bad in ("TKY2026000123", "XXX-2026-000001", "TKY-26-000001", "京オン-2026-000001"):
         with pytest.raises(ValueError):
             receipt.parse_receipt_number(bad)
     with pytest.raises(ValueError):

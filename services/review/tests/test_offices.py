@@ -380,3 +380,17 @@ def test_an_early_extension_is_flagged_on_the_case_page_with_the_applicants_reas
     page = client.get(f"/cases/{event.payload['application_id']}").get_data(as_text=True)
     assert "Filed before the extension window" in page and "Surgery abroad for four months" in page
     assert "Filed before the extension window" not in client.get(f"/cases/{plain}").get_data(as_text=True)
+
+
+def test_the_receipt_number_names_the_receiving_office_intakes_routing_chose(rt):
+    kanagawa = receive(rt, address="神奈川県横浜市中区")
+    hyogo = receive(rt, bureau="osaka", address="兵庫県神戸市")
+    tokyo = receive(rt)
+    assert receipt(rt, kanagawa).startswith("横オン-") and receipt(rt, hyogo).startswith("神オン-")
+    assert receipt(rt, tokyo).startswith("東オン-")
+    stray = verified_event(bureau="osaka", routing={"prefecture": "Kanagawa", "receiving_office": "yokohama",
+                                                     "office": "yokohama"})
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, stray)  # another bureau's office: the bureau's own receiving office, no office
+    assert receipt(rt, stray.payload["application_id"]).startswith("阪オン-")
+    assert office_of(rt, stray.payload["application_id"]).office is None

@@ -70,7 +70,7 @@ def test_verified_application_through_to_decision(live):
     app, applicant = event.payload["application_id"], event.payload["applicant_id"]
     send(publisher, event)
     row = testing.wait_until(lambda: case_row(rt, app), message="the case received")
-    assert row.bureau == "osaka" and row.status == "received" and row.receipt_number.startswith("OSA-")
+    assert row.bureau == "osaka" and row.status == "received" and row.receipt_number.startswith("阪オン-")
 
     with transaction(rt.session_factory) as s:
         casework.claim(rt, s, examiner, app)

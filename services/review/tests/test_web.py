@@ -162,7 +162,7 @@ def test_queue_and_case_page_are_scoped_to_the_bureau(app, people, rt):
     osaka_case = new_case(rt, "osaka")
     tokyo = sign_in(app, people, "tokyo-examiner")
     page = tokyo.get("/queue").get_data(as_text=True)
-    assert "TKY-" in page and "OSA-" not in page
+    assert "東オン-" in page and "阪オン-" not in page
     assert f'href="/cases/{tokyo_case}"' in page
     osaka = sign_in(app, people, "osaka-supervisor")
     assert osaka.get(f"/cases/{tokyo_case}").status_code == 404
@@ -420,5 +420,5 @@ def test_earlier_applications_of_another_bureau_stay_hidden(app, people, rt):
             inbound.receive(rt, s, event)
     osaka = sign_in(app, people, "osaka-examiner")
     page = osaka.get(f"/cases/{osaka_event.payload['application_id']}").get_data(as_text=True)
-    assert "TKY-" not in page
+    assert "東オン-" not in page
     assert osaka.get("/queue?after=garbage").status_code == 400
