@@ -132,6 +132,9 @@ def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
     # This machine's keys, made once and kept under the data folder like the embedded run's.
     for key, value in _secrets(data_dir).items():
         env.setdefault(key, value)
+    # Rate limits count in this machine's Redis (shared by the gunicorn workers), keyed apart per run.
+    env.setdefault("ZAIRYU_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0")
+    env.setdefault("ZAIRYU_RATELIMIT_PREFIX", prefix.rstrip("_") or "zairyu")
     env.update({f"ZAIRYU_{d.name.upper().replace('-', '_')}_URL": f"http://{host}:{web}" for d, web, _ in plan})
     bindir = Path(sys.executable).parent
     children: Children = []
