@@ -119,6 +119,9 @@ def test_a_registered_support_organisation_only_for_specified_skilled_worker_i(c
     body = dict(procedure="extension", filer_role="support_organisation", period_expiry=iso(TODAY + timedelta(days=30)))
     assert check(client, **body, current_status="ssw_1")["eligible"]
     assert keys(check(client, **body, current_status="engineer_humanities")) == ["filer.support_organisation_ssw1_only"]
+    body["filer_role"] = "supervising_organisation"
+    assert check(client, **body, current_status="tit_2b")["eligible"]
+    assert keys(check(client, **body, current_status="engineer_humanities")) == ["filer.supervising_organisation_tit_only"]
 
 
 def test_the_applicant_files_themself_from_15_as_a_mid_to_long_term_resident(client):
@@ -242,3 +245,19 @@ def test_a_receipt_number_with_its_office_prefix_survives_the_public_lookups_nor
 
     assert normalise.reference(" 横オン－２０２６－０００００１ ") == "横オン-2026-000001"
     assert normalise.reference("東ｵﾝ-2026-000123") == "東オン-2026-000123"  # half-width katakana typed
+
+
+def test_acquisition_within_30_days_of_the_event(client):
+    body = dict(procedure="acquisition", desired_status="dependent", filer_role="legal_representative")
+    assert check(client, **body, event_date=iso(TODAY - timedelta(days=30)))["eligible"]
+    assert keys(check(client, **body, event_date=iso(TODAY - timedelta(days=31)))) == ["eligibility.acquisition_late"]
+
+
+def test_excluded_statuses_and_permits_that_only_travel_with_a_host(client):
+    ok = dict(current_status="student", period_expiry=iso(TODAY + timedelta(days=30)))
+    assert check(client, procedure="extension", bundled=["activity_outside_status"], **ok)["eligible"]
+    assert keys(check(client, procedure="activity_outside_status", **ok)) == ["eligibility.bundled_only"]
+    assert keys(check(client, procedure="change", current_status="student", desired_status="temporary_visitor",
+                      period_expiry=iso(TODAY + timedelta(days=30)))) == ["eligibility.status_excluded"]
+    assert keys(check(client, procedure="change", current_status="student", desired_status="permanent_resident",
+                      period_expiry=iso(TODAY + timedelta(days=30)))) == ["eligibility.permanent_residence_not_online"]
