@@ -72,3 +72,55 @@ def test_a_v1_decision_keeps_the_card_choice_it_carried():
     assert "bring" in approval("extension", "en", version=1, card_by_mail=False)
     assert "mailed to you" in approval("extension", "en", version=1)
     assert "card" not in approval("coe", "en", version=1).lower()
+
+
+# --- refusals: what they mean for the stay ---------------------------------------------------------
+from datetime import date, datetime, timezone  # noqa: E402
+
+from notify.domain import formatting  # noqa: E402
+
+DEPARTURE = {"en": "Designated Activities (preparation for departure)", "ja": "特定活動（出国準備）",
+             "vi": "Hoạt động đặc định (chuẩn bị xuất cảnh)", "zh_Hans": "特定活动（出国准备）",
+             "ko": "특정활동(출국준비)", "pt_BR": "Atividades Designadas (preparação para a saída)",
+             "tl": "Designated Activities (paghahanda sa pag-alis)", "ne": "निर्दिष्ट गतिविधि (प्रस्थानको तयारी)"}
+
+
+def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_period=True):
+    payload = {"application_id": samples.APPLICATION, "applicant_id": samples.APPLICANT, "outcome": "refused",
+               "procedure": procedure, "bureau": "tokyo", "fee_yen": 0, "card_by_mail": True,
+               "explanation": "Income requirement not met.", "decided_at": decided_at.isoformat()}
+    if procedure in ("extension", "change"):
+        payload.update(period_of_stay_expiry=expiry.isoformat(), special_period=special_period)
+    event = new_event("application.decided", payload, source="review", correlation_id=samples.APPLICATION)
+    info = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT)
+    [p] = plan(event.type, event.data, info)
+    return CAT.render(p.notice_type, lang, p.context, name=samples.NAME, portal_url="https://zairyu.example.jp").text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("procedure", ["extension", "change"])
+def test_a_refusal_after_the_expiry_ends_the_special_period_and_says_what_to_do(procedure, lang):
+    # 2027-01-10 10:00 in Japan, after the expiry of 2026-12-31
+    text = refusal(procedure, lang, datetime(2027, 1, 10, 1, tzinfo=timezone.utc))
+    assert DEPARTURE[lang] in text and "申請内容変更申出書" in text
+    assert formatting.long_date(date(2026, 12, 31), lang) in text and "30" in text and "31" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_refusal_before_the_expiry_says_the_stay_runs_until_it(lang):
+    # 2026-12-31 23:30 in Japan is still the expiry day (14:30 UTC): the period of stay still runs
+    text = refusal("extension", lang, datetime(2026, 12, 31, 14, 30, tzinfo=timezone.utc))
+    assert formatting.long_date(date(2026, 12, 31), lang) in text and DEPARTURE[lang] not in text
+    after_midnight = refusal("extension", lang, datetime(2026, 12, 31, 15, 30, tzinfo=timezone.utc))  # 1 Jan in Japan
+    assert DEPARTURE[lang] in after_midnight
+
+
+@pytest.mark.parametrize("procedure", ["coe", "employment_certificate", "acquisition"])
+def test_other_refusals_say_nothing_of_a_stay(procedure):
+    text = refusal(procedure, "en", datetime(2027, 1, 10, 1, tzinfo=timezone.utc))
+    assert "What this means for your stay" not in text and "Designated Activities" not in text
+
+
+def test_filed_after_the_expiry_there_was_no_special_period_to_end():
+    text = refusal("extension", "en", datetime(2027, 1, 10, 1, tzinfo=timezone.utc), special_period=False)
+    assert "special period" not in text

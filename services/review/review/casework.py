@@ -24,6 +24,7 @@ from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
+from zairyu_shared.japan_time import japan_date
 
 JST = ZoneInfo("Asia/Tokyo")
 CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
@@ -228,7 +229,9 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "reason_codes": list(proposal.reason_codes), "explanation": proposal.explanation, "fee_yen": fee,
         "card_by_mail": bool(row.card_by_mail),
         "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
-        "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form)}, application_id))
+        "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
+        **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry)},
+        application_id))
     days = processing_days(row.received_at, at)
 
     def count():

@@ -406,3 +406,18 @@ def test_a_bundled_activity_permission_is_granted_with_its_conditions(rt):
 def test_a_refusal_delivers_nothing(rt):
     decided = _decide(rt, "coe", {"coe_delivery": "email"}, outcome="refused")
     assert "delivery_method" not in decided and "outside_activity" not in decided
+
+
+@pytest.mark.parametrize("outcome", ["approved", "refused"])
+def test_an_extension_decision_carries_the_expiry_and_whether_the_special_period_applied(rt, outcome):
+    decided = _decide(rt, "extension", {}, outcome=outcome)
+    from zairyu_shared.japan_time import japan_today
+
+    # review_testkit's submission: filed today, period of stay until 2027-01-31
+    assert decided["period_of_stay_expiry"] == "2027-01-31"
+    assert decided["special_period"] is (japan_today() <= date(2027, 1, 31))
+
+
+def test_a_coe_decision_says_nothing_of_a_stay(rt):
+    decided = _decide(rt, "coe", {}, outcome="refused")
+    assert "period_of_stay_expiry" not in decided and "special_period" not in decided

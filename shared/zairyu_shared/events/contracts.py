@@ -312,6 +312,10 @@ class ApplicationDecidedV2(ApplicationDecided):
     # The applicant asked for the specified residence card (residence card + My Number Card), from 2026-06-14.
     specified_card = fields.Boolean(load_default=False)
     outside_activity = fields.Nested(OutsideActivityGrant, load_default=None, allow_none=True)
+    # Extension and change: the period of stay's expiry, and whether it was filed by then so the special
+    # period (Immigration Control Act art. 20(6)) let the person stay while pending: what a refusal means.
+    period_of_stay_expiry = fields.Date(load_default=None, allow_none=True)
+    special_period = fields.Boolean(load_default=False)
 
 
 class ApplicationClosed(_Strict):

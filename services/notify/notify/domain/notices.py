@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zairyu_shared import deliverables
+from zairyu_shared.japan_time import japan_date
 
 EMAIL, INBOX = "email", "inbox"
 BOTH = (EMAIL, INBOX)
@@ -89,6 +90,20 @@ def approval_delivers(data: dict) -> dict:
             "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None}
 
 
+def refusal_and_stay(data: dict) -> dict:
+    """What a refused extension or change means for the stay (Immigration Control Act art. 20(6), 21(4);
+    residence-procedures.md item 8). Decided by the expiry: the current period of stay still runs until
+    it. Decided after it, within the special period: that period ends with the decision, and the person
+    must leave or change the application at once into one for Designated Activities (preparation for
+    departure), usually 30 or 31 days (practitioners: shimokawara-office.com/archives/4912,
+    visa-consultation.jp 出国準備; the change is asked for at the bureau, not online). Japan's dates."""
+    expiry = data.get("period_of_stay_expiry")
+    if not data.get("special_period") or expiry is None:
+        return {"stay_note": None}
+    decided_on = japan_date(data["decided_at"])
+    return {"stay_note": "until_expiry" if decided_on <= expiry else "special_period_ended", "expiry": expiry}
+
+
 def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Planned]:
     """The notices for one event (empty for events that only feed the directory)."""
     def applicant(notice_type, ctx, channels=BOTH, address=None):
@@ -123,7 +138,8 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
     if event_type == "application.decided":
         ctx = {**_app(info, data), "procedure": data["procedure"], "decided_at": data["decided_at"]}
         if data["outcome"] == "refused":
-            return applicant("decision_refused", {**ctx, "explanation": data.get("explanation") or ""})
+            return applicant("decision_refused", {**ctx, "explanation": data.get("explanation") or "",
+                                                  **refusal_and_stay(data)})
         return applicant("decision_approved", {**ctx, "granted_status": data.get("granted_status"),
                                                "period_of_stay": data.get("period_of_stay"),
                                                "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"],

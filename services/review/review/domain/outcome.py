@@ -5,6 +5,7 @@ residence-procedures.md "What the applicant sees" item 7; zairyu_shared.delivera
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from zairyu_shared import deliverables
@@ -43,3 +44,11 @@ def outside_activity(bundled: list[str], form: dict[str, Any]) -> dict[str, Any]
     activity = str(form.get("outside_activity") or "").strip()[:2000] or "-"
     employer = str(form.get("outside_employer") or "").strip()[:200] or None
     return {"hours_per_week": hours, "activity": activity, "employer": employer}
+
+
+def stay_facts(procedure: str, filed_on: date, expiry: date | None) -> dict[str, Any]:
+    """For an extension or change: the expiry, and whether it was filed on or before it, so that the special
+    period applied (Immigration Control Act art. 20(6), 21(4)): a refusal then tells what happens to the stay."""
+    if procedure not in ("extension", "change") or expiry is None:
+        return {}
+    return {"period_of_stay_expiry": expiry, "special_period": filed_on <= expiry}
