@@ -216,3 +216,20 @@ def test_a_missing_family_is_reported_with_its_package():
     assert fonts.missing({"Noto Sans Klingon": "fonts-noto-klingon"}) == {"Noto Sans Klingon": "fonts-noto-klingon"}
     with pytest.raises(fonts.FontsMissing, match="apt-get install fonts-noto-klingon"):
         raise fonts.FontsMissing({"Noto Sans Klingon": "fonts-noto-klingon"})
+
+
+def test_the_service_says_at_start_which_fonts_are_missing_and_refuses_the_pdf(rt, monkeypatch, caplog):
+    from intake.adapters import pdfs
+    from intake.entrypoints.web import create_app
+
+    monkeypatch.setitem(fonts.REQUIRED, "Noto Sans Klingon", "fonts-noto-klingon")
+    fonts._checked.cache_clear()
+    try:
+        with caplog.at_level("ERROR", logger="intake.pdfs"):
+            create_app(rt)
+        assert any("apt-get install fonts-noto-klingon" in r.getMessage() for r in caplog.records)
+        with pytest.raises(fonts.FontsMissing, match="fonts-noto-klingon"):  # never a PDF of boxes
+            pdfs.render("Giấy biên nhận", [("Họ tên", "NGUYỄN THỊ HƯƠNG")], lang="vi")
+    finally:
+        monkeypatch.undo()
+        fonts._checked.cache_clear()

@@ -120,4 +120,17 @@ def create_app(runtime=None):
     from .errors import install as install_errors
 
     install_errors(app)
+    _say_missing_fonts()
     return app
+
+
+def _say_missing_fonts() -> None:
+    """At start, not at an applicant's first download: without the Noto fonts every PDF is refused
+    (adapters/fonts.py), and the log says which Debian packages to install."""
+    import logging
+
+    from intake.adapters import fonts
+
+    gone = fonts.missing()
+    if gone:
+        logging.getLogger("intake.pdfs").error(str(fonts.FontsMissing(gone)))
