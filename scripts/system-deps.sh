@@ -5,7 +5,7 @@ set -euo pipefail
 # card stack (pcscd + vpcd + OpenSC), pyscard's build deps, promtool (prometheus), shellcheck, the browser
 PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus shellcheck chromium)
 # intake's PDFs: WeasyPrint's Pango, the Noto fonts they embed (all eight languages), poppler's pdffonts/pdftotext
-PKGS+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk poppler-utils)
+PKGS+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils)
 # kubectl renders the Kustomize overlays; this machine kind has it (Google Cloud SDK's Debian repo)
 command -v kubectl >/dev/null || PKGS+=(kubectl)
 # npm installs axe-core for the browser test (this kind's nodejs bundles npm; stock Debian splits it)

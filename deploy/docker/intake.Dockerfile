@@ -21,11 +21,12 @@ RUN python -m venv /opt/venv \
 
 FROM ${PYTHON_IMAGE} AS runtime
 # The applicant's PDFs: WeasyPrint's layout (Pango) and the Noto fonts they embed for all eight languages
-# (Latin and Vietnamese, Devanagari, CJK). Without them intake refuses to print and names these packages.
+# (Latin and Vietnamese, Devanagari, CJK; HarfBuzz subsets them). Without them intake refuses to print and names
+# these packages.
 # Versions are bookworm's, as the base image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        libpango-1.0-0=1.50.12+ds-1 libpangoft2-1.0-0=1.50.12+ds-1 \
+        libpango-1.0-0=1.50.12+ds-1 libpangoft2-1.0-0=1.50.12+ds-1 libharfbuzz-subset0=6.0.0+dfsg-3 \
         fonts-noto-core=20201225-1 fonts-noto-cjk=1:20220127+repack1-1 \
  && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid so Kubernetes' runAsNonRoot can verify it without /etc/passwd lookups.
