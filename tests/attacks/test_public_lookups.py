@@ -94,7 +94,7 @@ def _received(app, numbers: list[str]) -> None:
     from intake.adapters.tables import applicants, applications
 
     rt = runtime_of(app)
-    at = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
     with rt.engine.begin() as conn:
         for number in numbers:
             applicant_id = str(uuid.uuid4())

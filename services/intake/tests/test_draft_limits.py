@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from journey import API, register
 
 from intake.adapters.tables import drafts
 from intake.application import draft_limits
-from journey import API, register
 
 
 def _draft(client, procedure="extension") -> str:

@@ -10,10 +10,10 @@ import base64
 import json
 
 import sqlalchemy as sa
+from journey import code_from, sign_code
 
 from intake.adapters.tables import applicants
 from intake.adapters.tables import signing_requests as signing_requests_table
-from journey import API, code_from, sign_code
 
 
 def test_the_signed_registration_statement_names_the_email_and_the_signer_shows_it(client, rt):
