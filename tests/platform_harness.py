@@ -40,6 +40,7 @@ def platform(extra_env: dict | None = None, services: tuple[str, ...] | None = N
         "ZAIRYU_SECRET_KEY": "t" * 48,
         "ZAIRYU_DATA_KEYS": crypto.new_key(),
         "ZAIRYU_PAYMENT_SECRET": "p" * 48,  # intake's payment provider notifications
+        **testing.redis_ratelimit_env(),  # the real mode counts rate limits in Redis
         **{f"ZAIRYU_{n.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()},
         **(extra_env or {}),
     }

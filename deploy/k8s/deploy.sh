@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploy an overlay in the order the platform needs:
 #   1. namespace, config, secrets (dev), databases, broker, topology, policies, monitoring
-#   2. wait for PostgreSQL and RabbitMQ
+#   2. wait for PostgreSQL, RabbitMQ and Redis
 #   3. the migration Jobs (Alembic upgrade head), and wait for all of them to complete
 #   4. the web and consumer Deployments (and their Services, autoscalers, budgets, monitors)
 # Argo CD users get the same order from the Jobs' PreSync hook annotation instead.
@@ -27,10 +27,11 @@ trap 'rm -f "$rendered"' EXIT
 echo "== 1/4 platform, data stores, configuration"
 "${kubectl[@]}" apply -f "$rendered" -l 'app.kubernetes.io/component notin (web,consumer,migrate)'
 
-echo "== 2/4 waiting for PostgreSQL and RabbitMQ"
+echo "== 2/4 waiting for PostgreSQL, RabbitMQ and Redis"
 "${kubectl[@]}" -n "$ns" wait --for=condition=Ready clusters.postgresql.cnpg.io --all --timeout="$timeout"
 "${kubectl[@]}" -n "$ns" wait --for=condition=AllReplicasReady rabbitmqclusters.rabbitmq.com/zairyu-rabbitmq \
   --timeout="$timeout"
+"${kubectl[@]}" -n "$ns" rollout status deploy/zairyu-redis --timeout="$timeout"
 
 echo "== 3/4 migrations"
 # Jobs are immutable: the previous release's Jobs go first.

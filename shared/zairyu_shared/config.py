@@ -76,6 +76,9 @@ def load(cls, environ: typing.Mapping[str, str] | None = None, **overrides):
         if meta.get("minimum") is not None and value is not None and value < meta["minimum"]:
             problems.append(f"{env}={value!r}: must be at least {meta['minimum']}")
         values[f.name] = value
+    for old, new in getattr(cls, "RENAMED", {}).items():  # an old name must not be ignored in silence
+        if old in environ:
+            problems.append(f"{old} is no longer read: use {new}")
     if problems:
         raise ConfigError(problems)
     obj = cls(**values)
@@ -128,4 +131,57 @@ class CommonSettings:
         from .crypto import check_keys
 
         problems.extend(check_keys(self.data_keys))
+        return problems
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
+
+
+@dataclass(frozen=True)
+class FrontSettings(CommonSettings):
+    """What a service whose web front people sign in to (intake, review, card-delivery) adds: where its rate
+    limits count and how many proxies stand in front. One name for each across the services."""
+
+    RENAMED: typing.ClassVar[dict[str, str]] = {
+        "ZAIRYU_REVIEW_PROXY_HOPS": "ZAIRYU_PROXY_HOPS",
+        "ZAIRYU_TRUSTED_PROXIES": "ZAIRYU_PROXY_HOPS (how many proxies, not their addresses)",
+        "ZAIRYU_RATELIMIT_STORAGE_URI": "ZAIRYU_RATELIMIT_STORAGE",
+    }
+
+    ratelimit_storage: str = setting(
+        "ZAIRYU_RATELIMIT_STORAGE", "",
+        help="Where rate limits count: redis://[:password@]host:6379/0, shared by every worker and pod (required "
+             "outside the embedded run; memory:// there would give each process its own budget). Empty in the "
+             "embedded run: memory")
+    ratelimit_prefix: str = setting("ZAIRYU_RATELIMIT_PREFIX", "zairyu",
+                                    help="Prefix of the rate-limit keys in Redis (several environments on one Redis)")
+    proxy_hops: int = setting(
+        "ZAIRYU_PROXY_HOPS", 0, minimum=0,
+        help="Reverse proxies in front of the web front (behind the ingress: 1). The client address (rate limits, "
+             "audit, geo gate) is the one the outermost of them saw; 0 ignores X-Forwarded-For")
+    proxy_networks: tuple = setting(
+        "ZAIRYU_PROXY_NETWORKS", (),
+        help="Comma-separated IPs/CIDRs the nearest proxy connects from (the ingress controller's pods); a request "
+             "from any other peer has its X-Forwarded-* ignored. Empty: any peer (only when nothing else can connect)")
+
+    @property
+    def ratelimit_storage_uri(self) -> str:
+        return self.ratelimit_storage or "memory://"
+
+    def validate(self) -> list[str]:
+        problems: list[str] = super().validate()
+        storage = self.ratelimit_storage
+        import ipaddress
+
+        for net in self.proxy_networks:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                problems.append(f"ZAIRYU_PROXY_NETWORKS: {net!r} is not an IP address or CIDR range")
+        if storage and not storage.startswith((*REDIS_SCHEMES, "memory://")):
+            problems.append("ZAIRYU_RATELIMIT_STORAGE must be a redis:// URL (or memory:// in the embedded run)")
+        elif not self.embedded and not storage.startswith(REDIS_SCHEMES):
+            # Per-process counting multiplies every limit by workers x pods (issue 15, finding 9).
+            problems.append("ZAIRYU_RATELIMIT_STORAGE must be a redis:// URL outside the embedded run "
+                            "(memory:// counts per process: every worker and pod would get its own budget)")
         return problems

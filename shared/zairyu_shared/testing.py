@@ -19,6 +19,8 @@ import pytest
 PG_ADMIN_URL = os.environ.get("ZAIRYU_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_HOST = os.environ.get("ZAIRYU_TEST_AMQP_HOST", "127.0.0.1")
 AMQP_PORT = int(os.environ.get("ZAIRYU_TEST_AMQP_PORT", "5672"))
+REDIS_HOST = os.environ.get("ZAIRYU_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("ZAIRYU_TEST_REDIS_PORT", "6379"))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -60,6 +62,25 @@ def require_rabbitmq() -> None:
     if not _reachable(AMQP_HOST, AMQP_PORT):
         unavailable(f"RabbitMQ is not reachable on {AMQP_HOST}:{AMQP_PORT}: start it "
                     "(rabbitmq-server -detached) to run the integration tests")
+
+
+def require_redis() -> None:
+    if not _reachable(REDIS_HOST, REDIS_PORT):
+        unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: start it (redis-server --daemonize yes) "
+                    "to run the tests of the real mode's rate limits")
+
+
+def redis_ratelimits() -> dict[str, str]:
+    """Settings that count a test's rate limits in the real Redis, under keys no other run shares."""
+    require_redis()
+    return {"ratelimit_storage": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+            "ratelimit_prefix": f"zt-{uuid.uuid4().hex[:12]}"}
+
+
+def redis_ratelimit_env() -> dict[str, str]:
+    """The same as environment variables (for processes and ``Runtime.from_env(environ=...)``)."""
+    values = redis_ratelimits()
+    return {"ZAIRYU_RATELIMIT_STORAGE": values["ratelimit_storage"], "ZAIRYU_RATELIMIT_PREFIX": values["ratelimit_prefix"]}
 
 
 @contextmanager

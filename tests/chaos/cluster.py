@@ -179,7 +179,9 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
             "ZAIRYU_SIGN_POLICY_OID": "test", "ZAIRYU_AUTH_POLICY_OID": "test",
             # intake: the load arrives from 127.0.0.1 as if through the ingress, one address per applicant
             "ZAIRYU_INTAKE_STORE": str(workdir / "intake-store"), "ZAIRYU_GEO_GATE": "false",
-            "ZAIRYU_TRUSTED_PROXIES": "127.0.0.1/32",
+            "ZAIRYU_PROXY_HOPS": "1", "ZAIRYU_PROXY_NETWORKS": "127.0.0.1/32",
+            # the real mode counts rate limits in Redis (shared by each service's gunicorn workers)
+            **testing.redis_ratelimit_env(),
             # notify: our SMTP server, no send-rate cap (it protects a real relay, not this sink)
             "ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(smtp.port), "ZAIRYU_NOTIFY_SEND_RATE": "0",
             "ZAIRYU_NOTIFY_POLL_SECONDS": "0.2",

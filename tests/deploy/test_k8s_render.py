@@ -215,6 +215,30 @@ def test_network_policies_default_deny_and_allow_the_needed_flows(overlay):
     assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "zairyu-review"}}}]
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_fronts_see_the_client_behind_the_ingress_and_count_limits_in_redis(overlay):
+    """Issue 15, finding 9: hops at 0 made every client the ingress; memory:// gave each worker its own budget."""
+    objs = rendered(overlay)
+    for svc in ("intake", "review", "card-delivery"):
+        (config,) = [c["data"] for c in by_kind(objs, "ConfigMap")
+                     if c["metadata"]["name"].startswith(f"zairyu-{svc}-config")]  # name-hashed by kustomize
+        assert config["ZAIRYU_PROXY_HOPS"] == "1" and config["ZAIRYU_PROXY_NETWORKS"], svc
+        assert not {"ZAIRYU_TRUSTED_PROXIES", "ZAIRYU_RATELIMIT_STORAGE_URI", "ZAIRYU_REVIEW_PROXY_HOPS"} & set(config)
+        for comp in ("web", "consumer"):  # the settings are validated in every process of the service
+            env = {e["name"]: e for e in pod_spec(named(objs, "Deployment", f"zairyu-{svc}-{comp}"))["containers"][0]["env"]}
+            assert env["ZAIRYU_RATELIMIT_STORAGE"]["value"] == "redis://:$(REDIS_PASSWORD)@zairyu-redis:6379/0"
+            assert list(env).index("REDIS_PASSWORD") < list(env).index("ZAIRYU_RATELIMIT_STORAGE")
+    redis = named(objs, "Service", "zairyu-redis")
+    pods = [d for d in by_kind(objs, "Deployment") if selects({"matchLabels": redis["spec"]["selector"]}, pod_labels(d))]
+    assert [d["metadata"]["name"] for d in pods] == ["zairyu-redis"]
+    policy = named(objs, "NetworkPolicy", "zairyu-redis")
+    for svc in ("intake", "review", "card-delivery"):
+        web = pod_labels(named(objs, "Deployment", f"zairyu-{svc}-web"))
+        assert any(selects(peer["podSelector"], web) for rule in policy["spec"]["ingress"] for peer in rule["from"])
+    consumer = pod_labels(named(objs, "Deployment", "zairyu-intake-consumer"))
+    assert not any(selects(peer["podSelector"], consumer) for rule in policy["spec"]["ingress"] for peer in rule["from"])
+
+
 def test_prod_is_highly_available_and_backed_up():
     objs = rendered("prod")
     assert named(objs, "RabbitmqCluster", "zairyu-rabbitmq")["spec"]["replicas"] == 3
@@ -313,7 +337,8 @@ def test_deploy_script_steps_cover_every_object_once(overlay):
     assert {o["kind"] for o in steps["migrate"]} == {"Job"}
     assert len(steps["migrate"]) == len(SERVICES)
     assert {o["kind"] for o in steps["services"] if o["kind"] == "Deployment"} == {"Deployment"}
-    assert not [o for o in steps["platform"] if o["kind"] in ("Deployment", "Job")]
+    # the one Deployment there is a data store the fronts need at start: the rate limits' Redis
+    assert [o["metadata"]["name"] for o in steps["platform"] if o["kind"] in ("Deployment", "Job")] == ["zairyu-redis"]
     # What the workloads need at start is in the first step.
     assert {"ConfigMap", "Cluster", "RabbitmqCluster", "NetworkPolicy"} <= {o["kind"] for o in steps["platform"]}
 

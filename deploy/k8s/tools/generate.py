@@ -38,14 +38,19 @@ MAILROOM = "https://mailroom.zairyu.example.jp"
 # Kubelet probes and in-cluster callers come from private addresses; applicants' addresses come
 # from X-Forwarded-For, trusted only from the ingress controller's pod range (set per cluster).
 PRIVATE = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+# The fronts people sign in to sit behind one ingress controller: the client is the address it saw (one hop),
+# read only from the controller's pod range, and their rate limits count in the namespace's Redis (across
+# workers and pods). zairyu_shared.front; issue 15, finding 9.
+INGRESS_PODS = "10.0.0.0/8"
+BEHIND_INGRESS = {"ZAIRYU_PROXY_HOPS": "1", "ZAIRYU_PROXY_NETWORKS": INGRESS_PODS}
+REDIS = "zairyu-redis"
 SERVICES: dict[str, dict] = {
     "intake": {"pkg": "intake", "ingress": "public", "host": "apply.zairyu.example.jp", "calls": ["signing"],
                "store": "/var/lib/zairyu/intake-store",
                "config": {"ZAIRYU_INTAKE_URL": PUBLIC, "ZAIRYU_SIGNING_URL": SIGNING_API,
                           "ZAIRYU_INTAKE_STORE": "/var/lib/zairyu/intake-store",
-                          "ZAIRYU_GEO_GATE": "true", "ZAIRYU_GEO_ALLOW": PRIVATE,
-                          "ZAIRYU_TRUSTED_PROXIES": "10.0.0.0/8",
-                          "ZAIRYU_RATELIMIT_STORAGE": "memory://"},
+                          "ZAIRYU_GEO_GATE": "true", "ZAIRYU_GEO_ALLOW": PRIVATE, **BEHIND_INGRESS},
+               "front": True,
                "web": {"cpu": "250m", "memory": "320Mi", "cpu_limit": "1", "memory_limit": "640Mi"}},
     "signing": {"pkg": "signing", "ingress": None, "trust": True,
                 "config": {"ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_TRUST_DIR": "/etc/zairyu/trust",
@@ -56,15 +61,16 @@ SERVICES: dict[str, dict] = {
     "review": {"pkg": "review", "ingress": "bureau", "host": "review.zairyu.example.jp",
                "calls": ["intake", "signing"],
                "config": {"ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_INTAKE_URL": INTAKE_API,
-                          "ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_REVIEW_SECURE_COOKIES": "true"}},
+                          "ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_REVIEW_SECURE_COOKIES": "true", **BEHIND_INGRESS},
+               "front": True},
     "notify": {"pkg": "notify", "ingress": None, "smtp": True,
                "config": {"ZAIRYU_NOTIFY_URL": "http://zairyu-notify-web", "ZAIRYU_PORTAL_URL": PUBLIC,
                           "ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_SMTP_HOST": "smtp.zairyu.example.jp",
                           "ZAIRYU_SMTP_PORT": "587", "ZAIRYU_SMTP_SECURITY": "starttls",
                           "ZAIRYU_MAIL_FROM": "Zairyu <no-reply@zairyu.example.jp>"}},
     "card-delivery": {"pkg": "card_delivery", "ingress": "bureau", "host": "mailroom.zairyu.example.jp",
-                      "config": {"ZAIRYU_CARD_DELIVERY_URL": MAILROOM,
-                                 "ZAIRYU_RATELIMIT_STORAGE_URI": "memory://"}},
+                      "config": {"ZAIRYU_CARD_DELIVERY_URL": MAILROOM, **BEHIND_INGRESS},
+                      "front": True},
 }
 
 DEFAULT_WEB = {"cpu": "100m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"}
@@ -128,6 +134,10 @@ def env(svc: str, facts: dict) -> list[dict]:
         {"name": "AMQP_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-amqp", "key": "password"}}},
         {"name": "AMQP_URL", "value": f"amqp://$(AMQP_USER):$(AMQP_PASSWORD)@{RABBITMQ}:5672//"},
     ]
+    if facts.get("front"):
+        # Rate limits in the namespace's Redis (base/platform/redis.yaml), its password from the zairyu-redis Secret.
+        out += [{"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": REDIS, "key": "password"}}},
+                {"name": "ZAIRYU_RATELIMIT_STORAGE", "value": f"redis://:$(REDIS_PASSWORD)@{REDIS}:6379/0"}]
     if facts.get("smtp"):
         for key in ("ZAIRYU_SMTP_USERNAME", "ZAIRYU_SMTP_PASSWORD"):
             out.append({"name": key, "valueFrom": {"secretKeyRef": {"name": "zairyu-smtp", "key": key}}})
@@ -358,11 +368,13 @@ def network_policies(svc: str, facts: dict, has_consumer: bool) -> list[dict]:
         web_ingress.append({"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{caller}"}}}],
                             "ports": [{"protocol": "TCP", "port": 8000}]})
     app_egress = [DNS_EGRESS, db, broker] + calls + ([smtp] if facts.get("smtp") else [])
+    redis = [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": REDIS}}}],
+              "ports": [{"protocol": "TCP", "port": 6379}]}] if facts.get("front") else []
     out.append({
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": f"zairyu-{svc}-web"},
         "spec": {"podSelector": {"matchLabels": labels(svc, "web")}, "policyTypes": ["Ingress", "Egress"],
-                 "ingress": web_ingress, "egress": app_egress},
+                 "ingress": web_ingress, "egress": app_egress + redis},
     })
     if has_consumer:
         out.append({

@@ -3,25 +3,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zairyu_shared.config import CommonSettings, setting
+from zairyu_shared.config import FrontSettings, setting
 
 # "" resolves to demo in the embedded run and to none elsewhere; a real PSP adapter adds its name here.
 PAYMENT_PROVIDERS = ("", "none", "demo")
 
 
 @dataclass(frozen=True)
-class IntakeSettings(CommonSettings):
+class IntakeSettings(FrontSettings):
     public_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000", help="Where this service's web front is reached (links in e-mails, QR codes, the card-login origin)")
     signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Base URL of the signing service's internal verification API")
     store_dir: str = setting("ZAIRYU_INTAKE_STORE", "var/intake-store", help="Directory of the content-addressed attachment store (files named by SHA-256)")
     geo_gate: bool = setting("ZAIRYU_GEO_GATE", True, help="Refuse visitors whose IP address is not Japanese (off in the embedded demo)")
-    trusted_proxies: tuple = setting("ZAIRYU_TRUSTED_PROXIES", (), help="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is honoured")
     gate_allow: tuple = setting("ZAIRYU_GEO_ALLOW", ("127.0.0.0/8", "::1/128"), help="IPs/CIDRs always let through the geo gate (health checks, operators)")
     internal_networks: tuple = setting("ZAIRYU_INTERNAL_NETWORKS", ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"), help="Peers allowed to call /internal/ (the review service); requests relayed by a proxy are refused")
     max_upload_bytes: int = setting("ZAIRYU_INTAKE_MAX_UPLOAD", 25 * 1024 * 1024, help="Total attachment size per application (photo included)", minimum=1)
     lockout_after: int = setting("ZAIRYU_LOGIN_LOCKOUT_AFTER", 5, help="Failed password logins before the account locks for a while", minimum=1)
     lockout_minutes: int = setting("ZAIRYU_LOGIN_LOCKOUT_MINUTES", 15, help="How long a locked account stays locked", minimum=1)
-    rate_limit_storage: str = setting("ZAIRYU_RATELIMIT_STORAGE", "memory://", help="Flask-Limiter storage URI (memory:// per process; redis://... when several workers)")
     signing_code_minutes: int = setting("ZAIRYU_SIGNING_CODE_MINUTES", 15, help="Lifetime of a one-time signing code", minimum=1)
     payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "", choices=PAYMENT_PROVIDERS, help="Payment service provider for online fees: none (applicants pay with revenue stamps), or demo (the DEMO provider, no money moves: embedded run only). Unset: demo in the embedded run, none otherwise")
     payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required with a provider outside the embedded run", secret=True)

@@ -19,7 +19,7 @@ from zairyu_shared.testing import wait_until
 def test_submit_publishes_and_consumers_follow_on_real_servers(tmp_path):
     with testing.fresh_database("zt_intake") as db_url, testing.fresh_vhost("zt-intake") as amqp_url:
         rt = make_runtime(tmp_path, database_url=db_url, amqp_url=amqp_url, embedded=False,
-                          secret_key="s" * 40)
+                          secret_key="s" * 40, **testing.redis_ratelimits())
         try:
             with rt.engine.connect() as conn:
                 assert {"applicants", "applications", "outbox"} <= set(sa.inspect(conn).get_table_names())

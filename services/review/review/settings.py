@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zairyu_shared.config import CommonSettings, setting
+from zairyu_shared.config import FrontSettings, setting
 
 
 @dataclass(frozen=True)
-class ReviewSettings(CommonSettings):
+class ReviewSettings(FrontSettings):
     public_url: str = setting("ZAIRYU_REVIEW_URL", "http://127.0.0.1:8001", help="Where this service's web front is reached")
     intake_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000",
                               help="Intake's internal API (attachments fetched byte-exact from it)")
     signing_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Signing's verification API")
-    proxy_hops: int = setting("ZAIRYU_REVIEW_PROXY_HOPS", 0, minimum=0,
-                              help="Reverse proxies in front (X-Forwarded-For hops trusted for the audited client address)")
     login_rate_limit: str = setting("ZAIRYU_REVIEW_LOGIN_RATE_LIMIT", "20 per minute",
                                     help="Sign-in attempts per client address (on top of the per-account lockout)")
     stats_rate_limit: str = setting("ZAIRYU_REVIEW_STATS_RATE_LIMIT", "60 per minute",

@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from zairyu_shared import front
 from zairyu_shared.redirects import safe_next
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
@@ -40,18 +41,14 @@ def create_app(runtime=None):
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
-    if settings.proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        # Only as many X-Forwarded-For hops as there are proxies we run: a client cannot spoof its way
-        # to a fresh rate-limit budget.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    # Rate limits per client behind the ingress (ZAIRYU_PROXY_HOPS), counted in Redis across workers and
+    # pods (ZAIRYU_RATELIMIT_STORAGE).
+    front.install(app, settings, "card-delivery")
     CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_uri,
-                      headers_enabled=True, default_limits=[])
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["card_delivery_limiter"] = limiter
 
     from . import mailroom, public, signin

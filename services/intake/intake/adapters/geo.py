@@ -32,29 +32,5 @@ def country(ip: str) -> str | None:
     return code if code and code != "--" and len(code) == 2 else None
 
 
-def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: list) -> str | None:
-    """The visitor's address: X-Forwarded-For is honoured only hop by hop from trusted proxies.
-
-    Walking the list from the right, each address added by a trusted proxy is peeled off; the first
-    untrusted address is the client. A client-written X-Forwarded-For from an untrusted peer is ignored.
-    """
-    def is_trusted(addr: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(addr)
-        except ValueError:
-            return False
-        return any(ip in net for net in trusted)
-
-    current = remote_addr
-    if not current or not is_trusted(current) or not forwarded_for:
-        return current
-    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-    while hops:
-        current = hops.pop()
-        if not is_trusted(current):
-            return current
-    return current
-
-
 def networks(values) -> list:
     return [ipaddress.ip_network(v, strict=False) for v in values]

@@ -1,8 +1,9 @@
 """The Japanese-IP gate: refuse visitors from outside Japan, with a message in their language.
 
-Configurable (ZAIRYU_GEO_GATE, off in the embedded demo). The visitor's address is the peer's,
-or the X-Forwarded-For hop added by a proxy listed in ZAIRYU_TRUSTED_PROXIES; a forwarded header
-from anyone else is ignored. Health, metrics and the internal API are not gated (not public).
+Configurable (ZAIRYU_GEO_GATE, off in the embedded demo). The visitor's address is the peer's, or
+the X-Forwarded-For entry our ingress added (zairyu_shared.front: ZAIRYU_PROXY_HOPS, only from
+ZAIRYU_PROXY_NETWORKS); what a client writes there itself is ignored. Health, metrics and the
+internal API are not gated (not public).
 """
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ UNGATED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/internal/", "/static/",
 
 
 def install(app, settings) -> None:
-    trusted = geo.networks(settings.trusted_proxies)
     allow = geo.networks(settings.gate_allow)
 
     @app.before_request
     def _gate():
-        g.client_ip = geo.client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+        g.client_ip = request.remote_addr  # already the visitor's behind our proxies (zairyu_shared.front)
         # Never in the embedded demo (it runs on a laptop anywhere), whatever ZAIRYU_GEO_GATE says.
         if not settings.geo_gate or settings.embedded or request.path.startswith(UNGATED_PREFIXES):
             return None

@@ -11,6 +11,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from zairyu_shared import front
 from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 from zairyu_shared.redirects import safe_back
 from zairyu_shared.runtime import runtime_from_environment
@@ -35,11 +36,9 @@ def create_app(runtime=None):
                       SESSION_COOKIE_SECURE=runtime.settings.session_cookie_secure,
                       WTF_CSRF_TIME_LIMIT=None, BABEL_DEFAULT_LOCALE="ja",
                       BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"))
-    if runtime.settings.proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        # The audit records "from where": trust exactly as many forwarding hops as there are proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.settings.proxy_hops, x_proto=runtime.settings.proxy_hops)
+    # The audit records "from where" and the limits count per client: the address behind the ingress
+    # (ZAIRYU_PROXY_HOPS), counted in Redis across workers and pods (ZAIRYU_RATELIMIT_STORAGE).
+    front.install(app, runtime.settings, "review")
     if "attachments" not in runtime.extras:
         from review.adapters.intake_client import IntakeAttachments
 
@@ -47,7 +46,7 @@ def create_app(runtime=None):
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["fromjson"] = json.loads

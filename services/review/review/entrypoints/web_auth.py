@@ -20,7 +20,7 @@ def runtime():
 
 
 def client_ip() -> str | None:
-    return request.remote_addr  # behind the ingress, ProxyFix (ZAIRYU_REVIEW_PROXY_HOPS) sets it from X-Forwarded-For
+    return request.remote_addr  # behind the ingress, zairyu_shared.front (ZAIRYU_PROXY_HOPS) sets it from X-Forwarded-For
 
 
 def load_officer():
