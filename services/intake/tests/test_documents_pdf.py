@@ -164,7 +164,7 @@ def test_the_e_receipt_ties_the_application_to_the_person(written, lang):
 
 
 @pytest.mark.parametrize("lang", samples.LANGUAGES)
-@pytest.mark.parametrize("kind", ["e-receipt", "application-copy", "draft", "fee-slip", "payment-receipt"])
+@pytest.mark.parametrize("kind", ["e-receipt", "application-copy", "draft", "fee-slip", "fee-slip-paid", "payment-receipt"])
 def test_nothing_overlaps_and_nothing_runs_off_the_page(written, lang, kind):
     path = written / f"{kind}-{lang}.pdf"
     if kind == "e-receipt":
@@ -233,3 +233,30 @@ def test_the_service_says_at_start_which_fonts_are_missing_and_refuses_the_pdf(r
     finally:
         monkeypatch.undo()
         fonts._checked.cache_clear()
+
+
+def test_what_an_applicant_typed_is_printed_as_text_and_never_loaded(tmp_path):
+    _need_tools()
+    from intake.adapters import pdfs
+
+    typed = '<img src="file:///etc/hostname"><b>NGUYEN</b>'
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdfs.render("Biên nhận", [("Họ tên", typed)], qr="https://x.example/verify?n=1", lang="vi"))
+    assert typed in _flat(pdftext(path))
+    assert len(images(path)) == 1  # the QR code only
+
+
+def test_a_pdf_never_loads_a_file_from_the_server_even_if_a_template_asks(tmp_path, monkeypatch):
+    _need_tools()
+    import segno
+    from jinja2 import DictLoader, Environment
+
+    from intake.adapters import pdfs
+
+    secret = tmp_path / "on-the-server.png"
+    segno.make("not yours").save(str(secret), scale=4)
+    monkeypatch.setattr(pdfs, "_TEMPLATES", Environment(loader=DictLoader(
+        {"document.html": f'<p>{{{{ title }}}}</p><img src="file://{secret}">'})))
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdfs.render("Biên nhận", [], lang="vi"))
+    assert "Biên nhận" in pdftext(path) and images(path) == []

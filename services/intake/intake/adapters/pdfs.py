@@ -94,6 +94,7 @@ def render(title: str, content, *, lang: str | None = None, title_ja: str = "", 
     """One document. ``content``: a list of Sections, or of (label, value[, label_ja]) rows."""
     fonts.require()
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     lang = lang or _current_lang()
     page = _TEMPLATES.get_template("document.html").render(
@@ -101,7 +102,8 @@ def render(title: str, content, *, lang: str | None = None, title_ja: str = "", 
         fonts=Markup(font_stack(lang)), sections=_sections(content), qr=qr_data_uri(qr) if qr else None,
         qr_caption=qr_caption, lead=lead, note=note, paid=paid, stamps=stamps, sample=sample,
         footer_css=_css_string(footer))
-    return HTML(string=page).write_pdf()
+    # Only the QR code's data: URI is ever loaded: no file or network fetch, whatever a template holds.
+    return HTML(string=page, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
 def _css_string(text: str) -> Markup:
