@@ -9,7 +9,6 @@ from flask_wtf.csrf import CSRFProtect
 
 from intake.domain import statuses
 from zairyu_shared import front
-from zairyu_shared import front
 from zairyu_shared.events.contracts import LANGUAGES
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
