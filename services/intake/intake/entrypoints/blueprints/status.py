@@ -8,7 +8,7 @@ from flask_babel import format_date, gettext as _
 
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
-from intake.domain import deliveries
+from intake.domain import card_by_post, deliveries
 from intake.domain import timeline
 
 from .. import documents
@@ -50,8 +50,15 @@ def application(application_id):
         stay = staying.special_period_of(app.procedure, app.submitted_at, app.form, staying.decided_at(db, app.id))
     approved = next((e["detail"] for e in entries if e["kind"] == "approved"), None)
     delivers = deliveries.of(app.procedure, json.loads(app.form), approved)
+    by_post = None
+    if card_by_post.due(delivers.deliverable, delivers.method, app.status,
+                        any(e["kind"] == "envelope_received" for e in entries)):
+        by_post = {"items": card_by_post.checklist(app.fee_yen or 0, bool(fee and fee.get("paid"))),
+                   "address": card_by_post.BUREAUS.get(app.bureau), "fee_yen": app.fee_yen or 0,
+                   "postage_yen": card_by_post.RETURN_POSTAGE_YEN}
     return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           delivers=delivers, approved=approved is not None, stay=stay,
+                           delivers=delivers, approved=approved is not None, stay=stay, by_post=by_post,
+                           receipt_needed=app.status not in card_by_post.RECEIPT_NO_LONGER_NEEDED,
                            pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json,
                            expected=expected, fee=fee)
 
@@ -73,6 +80,19 @@ def drafting_files(db, request_id):
     return db.execute(sa.select(attachments).where(attachments.c.request_id == request_id,
                                                    attachments.c.applicant_id == g.applicant_id,
                                                    attachments.c.application_id.is_(None))).all()
+
+
+@bp.get("/applications/<application_id>/mail-label")
+@login_required
+def mail_label(application_id):
+    """A printable label for the envelope that carries the old card to the bureau (card by post only)."""
+    with tx() as db:
+        app = _own(db, application_id)
+    address = card_by_post.BUREAUS.get(app.bureau)
+    if address is None or not app.receipt_number:
+        abort(404)
+    return render_template("mail_label.html", app=app, bureau_post=address,
+                           sender=following.filing_of(app)["applicant"])
 
 
 @bp.post("/applications/<application_id>/documents/<request_id>/upload")

@@ -1,0 +1,63 @@
+"""After an approval whose new card comes by post: what the applicant sends, where, and the postage.
+
+- What: the current residence card, the fee slip with revenue stamps (unless the fee was paid online), and a
+  self-addressed return envelope with stamps for simple registered mail (residence-procedures.md, "What the
+  applicant sees" item 6; ISA, オンライン申請の在留カード郵送受領).
+- Postage of the return envelope: a standard letter up to 50 g, ¥110, plus simple registered mail
+  (簡易書留), ¥350 = ¥460 (Japan Post rates from 2024-10-01).
+- Where: the regional bureau's postal address (ISA, 地方出入国在留管理官署 https://www.moj.go.jp/isa/about/region/index.html;
+  Sapporo and Sendai also as quoted by koyou.acroseed.com/visa1/000119.html).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+LETTER_YEN: Final = 110
+SIMPLE_REGISTERED_YEN: Final = 350
+RETURN_POSTAGE_YEN: Final = LETTER_YEN + SIMPLE_REGISTERED_YEN
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    postal_code: str
+    address: str
+    name: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (f"〒{self.postal_code}", self.address, f"{self.name} 御中")
+
+
+BUREAUS: Final[dict[str, PostalAddress]] = {
+    "sapporo": PostalAddress("060-0042", "北海道札幌市中央区大通西12丁目 札幌第3合同庁舎", "札幌出入国在留管理局"),
+    "sendai": PostalAddress("983-0842", "宮城県仙台市宮城野区五輪1-3-20 仙台第二法務合同庁舎", "仙台出入国在留管理局"),
+    "tokyo": PostalAddress("108-8255", "東京都港区港南5-5-30", "東京出入国在留管理局"),
+    "nagoya": PostalAddress("455-8601", "愛知県名古屋市港区正保町5-18", "名古屋出入国在留管理局"),
+    "osaka": PostalAddress("559-0034", "大阪府大阪市住之江区南港北1-29-53", "大阪出入国在留管理局"),
+    "hiroshima": PostalAddress("730-0012", "広島県広島市中区上八丁堀2-31 広島法務総合庁舎内", "広島出入国在留管理局"),
+    "takamatsu": PostalAddress("760-0033", "香川県高松市丸の内1-1 高松法務合同庁舎", "高松出入国在留管理局"),
+    "fukuoka": PostalAddress("810-0073", "福岡県福岡市中央区舞鶴3-5-25 福岡第1法務総合庁舎", "福岡出入国在留管理局"),
+}
+
+# Checklist items (message keys), in the order they go into the envelope.
+CURRENT_CARD, FEE_SLIP, FEE_PAID_ONLINE, RETURN_ENVELOPE = "current_card", "fee_slip", "fee_paid_online", "return_envelope"
+
+
+def checklist(fee_yen: int, paid_online: bool) -> list[str]:
+    items = [CURRENT_CARD]
+    if fee_yen > 0:
+        items.append(FEE_PAID_ONLINE if paid_online else FEE_SLIP)
+    items.append(RETURN_ENVELOPE)
+    return items
+
+
+def due(deliverable: str, method: str, status: str, envelope_received: bool) -> bool:
+    """Shown from the approval until the bureau has the envelope, for a new card by post only."""
+    return deliverable == "residence_card" and method == "post" and status == "approved" and not envelope_received
+
+
+# The e-receipt proves a pending application; once the new card is issued (or the case ended) it is no
+# longer needed and leaves the application's first page.
+RECEIPT_NO_LONGER_NEEDED: Final = frozenset({"card_issued", "card_dispatched", "card_delivered", "card_collected",
+                                             "refused", "withdrawn", "signature_rejected"})

@@ -1,0 +1,89 @@
+"""After an approval whose new card comes by post: the checklist, the bureau's address, the postage, the
+printable label; the e-receipt leaves the first page once the new card is issued."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from following_scenario import application_row, card, emit, received, verified
+from intake.domain import card_by_post
+from intake_testkit import outbox_events
+from journey import fill_draft, register, submit, worker_fields
+
+from zairyu_shared.events.contracts import BUREAUS
+from zairyu_shared.testing import wait_until
+
+
+def test_every_bureau_has_a_postal_address():
+    assert set(card_by_post.BUREAUS) == set(BUREAUS)
+    for address in card_by_post.BUREAUS.values():
+        assert re.fullmatch(r"\d{3}-\d{4}", address.postal_code) and address.name.endswith("出入国在留管理局")
+    assert card_by_post.BUREAUS["tokyo"].lines == ("〒108-8255", "東京都港区港南5-5-30", "東京出入国在留管理局 御中")
+
+
+def test_the_checklist_and_the_postage():
+    assert card_by_post.RETURN_POSTAGE_YEN == 460  # letter ¥110 + simple registered ¥350 (from 2024-10-01)
+    assert card_by_post.checklist(5500, paid_online=False) == ["current_card", "fee_slip", "return_envelope"]
+    assert card_by_post.checklist(5500, paid_online=True) == ["current_card", "fee_paid_online", "return_envelope"]
+    assert card_by_post.checklist(0, paid_online=False) == ["current_card", "return_envelope"]
+
+
+@pytest.mark.parametrize("deliverable,method,status,envelope,shown", [
+    ("residence_card", "post", "approved", False, True), ("residence_card", "post", "approved", True, False),
+    ("residence_card", "counter", "approved", False, False), ("residence_card", "post", "under_examination", False, False),
+    ("coe", "post", "approved", False, False), ("employment_certificate", "post", "approved", False, False)])
+def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives(deliverable, method, status, envelope,
+                                                                               shown):
+    assert card_by_post.due(deliverable, method, status, envelope) is shown
+
+
+def _approved_extension(client, rt, procedure="extension", extra=None, method="post"):
+    applicant_id = register(client, rt)
+    draft_id = fill_draft(client, procedure=procedure, bundled=(), fields={**worker_fields(), **(extra or {})})
+    _, answer = submit(client, draft_id)
+    rt.start_background()
+    app_id = answer.json["application_id"]
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id, receipt="TKY-2026-000777", procedure=procedure)
+    emit(rt, "application.decided", "review", {
+        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved", "procedure": procedure,
+        "bureau": "tokyo", "fee_yen": 5500, "card_by_mail": method == "post", "delivery_method": method,
+        "decided_at": datetime.now(timezone.utc).isoformat()}, app_id)
+    wait_until(lambda: application_row(rt, app_id).status == "approved", message="approved")
+    return applicant_id, app_id
+
+
+def test_the_account_shows_what_to_send_where_and_a_label_then_tidies_up(client, rt):
+    applicant_id, app_id = _approved_extension(client, rt)
+    page = client.get(f"/applications/{app_id}").data.decode()
+    section = page.split('<section id="by-post">', 1)[1].split("</section>", 1)[0]
+    for text in ("Your current residence card", "The fee slip with revenue stamps for ¥5,500", "¥460",
+                 "〒108-8255", "東京都港区港南5-5-30", "東京出入国在留管理局 御中", f"/applications/{app_id}/mail-label"):
+        assert text in section, text
+    label = client.get(f"/applications/{app_id}/mail-label")
+    assert label.status_code == 200
+    body = label.data.decode()
+    assert "〒108-8255" in body and "TKY-2026-000777" in body and "NGUYEN" in body
+    assert "E-receipt: proof of a pending application" in page
+    ja = client.get(f"/applications/{app_id}?lang=ja").data.decode()
+    assert "現在の在留カード" in ja and "簡易書留" in ja
+    card(rt, "card.envelope_received", app_id, applicant_id)
+    wait_until(lambda: '<section id="by-post">' not in client.get(f"/applications/{app_id}").data.decode(),
+               message="checklist gone once the envelope arrived")
+    card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
+    wait_until(lambda: application_row(rt, app_id).status == "card_issued", message="card issued")
+    assert "E-receipt: proof of a pending application" not in client.get(f"/applications/{app_id}").data.decode()
+
+
+def test_another_applicant_cannot_print_my_label(client, rt):
+    _, app_id = _approved_extension(client, rt)
+    other = client.application.test_client()
+    assert other.get(f"/applications/{app_id}/mail-label").status_code in (302, 401, 404)
+
+
+def test_the_counter_gets_no_postal_checklist(client, rt):
+    _, app_id = _approved_extension(client, rt, extra={"card_receipt": "counter"}, method="counter")
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert '<section id="by-post">' not in page and "at the bureau counter" in page
