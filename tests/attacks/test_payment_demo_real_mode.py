@@ -28,7 +28,8 @@ from card_delivery_testkit import decision_payload  # noqa: E402
 from platform_harness import platform  # noqa: E402
 
 REAL = {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/x", "AMQP_URL": "amqp://guest:guest@127.0.0.1/x",
-        "ZAIRYU_SECRET_KEY": "k" * 48, "ZAIRYU_DATA_KEYS": DATA_KEY, "ZAIRYU_PAYMENT_SECRET": "p" * 48}
+        "ZAIRYU_SECRET_KEY": "k" * 48, "ZAIRYU_DATA_KEYS": DATA_KEY, "ZAIRYU_PAYMENT_SECRET": "p" * 48,
+        "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
 TEST_CARD_BODY = json.dumps({"id": "evt_attack", "type": "checkout.succeeded", "created": 0, "data": {
     "session_id": "cs_demo_x", "merchant_reference": "x", "amount": 5500, "currency": "JPY"}}).encode()
 
@@ -49,7 +50,9 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
     from intake.adapters import payment_provider
     from intake.application import paying
 
-    with platform(services=("intake", "card-delivery")) as plat:
+    # The real mode's rate limits count in Redis, under keys of this run only.
+    limits = {"ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0", "ZAIRYU_RATELIMIT_PREFIX": f"zt-{uuid.uuid4().hex[:12]}"}
+    with platform(services=("intake", "card-delivery"), extra_env=limits) as plat:
         intake, cards = plat.runtimes["intake"], plat.runtimes["card-delivery"]
         assert not intake.settings.embedded and not cards.settings.embedded
         app = plat.apps["intake"]

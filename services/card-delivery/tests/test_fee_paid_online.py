@@ -133,7 +133,8 @@ def _real_mode_runtime(tmp_path):
     from card_delivery_testkit import DATA_KEY
     from zairyu_shared.runtime import Runtime
 
-    rt = Runtime.from_env(definition, environ={}, database_url=f"sqlite:///{tmp_path}/real.db",
+    rt = Runtime.from_env(definition, environ={"ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"},
+                          database_url=f"sqlite:///{tmp_path}/real.db",
                           amqp_url="amqp://guest:guest@127.0.0.1:5672/%2F", embedded=False, data_keys=(DATA_KEY,),
                           secret_key="t" * 40)
     rt.migrate()

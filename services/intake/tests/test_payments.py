@@ -263,7 +263,8 @@ def test_the_consume_process_reconciles_lost_notifications_by_itself(client, rt,
 
 
 REAL_MODE = {"DATABASE_URL": "postgresql://x/y", "AMQP_URL": "amqp://h", "ZAIRYU_SECRET_KEY": "s" * 40,
-             "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE="}
+             "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE=",
+             "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"}  # the real mode counts rate limits in Redis
 
 
 def test_outside_the_embedded_run_there_is_no_provider_unless_one_is_configured_and_never_the_demo():
