@@ -159,7 +159,7 @@ class FrontSettings(CommonSettings):
         "ZAIRYU_PROXY_HOPS", 0, minimum=0,
         help="Reverse proxies in front of the web front (behind the ingress: 1). The client address (rate limits, "
              "audit, geo gate) is the one the outermost of them saw; 0 ignores X-Forwarded-For")
-    proxy_networks: tuple = setting(
+    proxy_networks: tuple[str, ...] = setting(
         "ZAIRYU_PROXY_NETWORKS", (),
         help="Comma-separated IPs/CIDRs the nearest proxy connects from (the ingress controller's pods); a request "
              "from any other peer has its X-Forwarded-* ignored. Empty: any peer (only when nothing else can connect)")
