@@ -60,6 +60,13 @@ chaos: venv
 chaos-cluster: venv
 	$(BIN)/python tests/chaos/chaos.py $(or $(CHAOS_SIZE),2000) --rabbit-cluster $(CHAOS_ARGS)
 
+## make chaos-failover: the workload with intake on a PostgreSQL primary + streaming standby started here
+## (initdb/pg_basebackup, own ports); the primary SIGKILLed mid-burst, the standby promoted; asynchronous then
+## synchronous replication, side by side.
+.PHONY: chaos-failover
+chaos-failover: venv
+	$(BIN)/python tests/chaos/failover.py $(or $(CHAOS_SIZE),2000) $(CHAOS_ARGS)
+
 docs: venv
 	$(BIN)/python -m zairyu_shared.events.docs > docs/events.md
 

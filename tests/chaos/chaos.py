@@ -181,13 +181,13 @@ class DeliveryWatch:
 
 
 def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6, out=print,
-        broker=None) -> dict:
+        broker=None, plan_for=None, database_urls: dict | None = None, settle_timeout: float | None = None) -> dict:
     """The scenario; with `broker` (a started rabbit_cluster.RabbitCluster) the faults are node losses of
     that cluster instead of the machine broker's restarts and the consumers' SIGKILLs."""
     ledger = Ledger()
     photo = photo_jpeg()
     _fault_notes.clear()
-    with running_system(workdir, broker=broker) as cluster:
+    with running_system(workdir, broker=broker, database_urls=database_urls) as cluster:
         intake = Intake(cluster.url("intake"))
         holders = cluster.pki.holders_of_kind("valid")
         applicants = [intake.register(cluster.pki, h, f"chaos{i}@example.jp", cluster.mail, address_of(60000 + i))
@@ -198,7 +198,12 @@ def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6,
             out(f"# quorum queues and their replicas: {replicas}")
             if not replicas or min(replicas.values()) < len(broker.nodes):
                 raise RuntimeError(f"queues not replicated on every node: {replicas}")
-        plan = cluster_fault_plan(n, broker) if broker is not None else fault_plan(n, restart_postgres)
+        if plan_for is not None:
+            plan = plan_for(n)
+        elif broker is not None:
+            plan = cluster_fault_plan(n, broker)
+        else:
+            plan = fault_plan(n, restart_postgres)
         watch = DeliveryWatch(cluster.databases["review"], ledger).__enter__()
         faults_done: list[str] = []
         fault_errors: list[str] = []
@@ -249,7 +254,8 @@ def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6,
             out(f"# FAULT FAILED: {f}")
         cluster.check_alive()
         try:
-            result = settle_and_check(cluster, ledger, len(applicants), timeout=max(180, n * 0.3), out=out)
+            result = settle_and_check(cluster, ledger, len(applicants), out=out,
+                                      timeout=settle_timeout if settle_timeout is not None else max(180, n * 0.3))
         finally:
             watch.__exit__(None, None, None)
         out(f"longest_delivery_pause: {watch.longest:.1f} s")
@@ -314,6 +320,8 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
                 and states.get(a, ("",))[0] == "signature_rejected" and a not in cases]
     wrong = {a: (want, states.get(a)) for a, want in ledger.expected.items()
              if a not in set(received) | set(rejected)}
+    # accepted (the applicant was given an id) and then gone from intake's database: what a failover can lose
+    lost = sorted(a for a in expected_ids if a not in states)
     unknown = sorted(set(states) - expected_ids)  # an application the client was never told about
     stray_cases = sorted(set(cases) - expected_ids)
     ids = cluster.mail.message_ids()
@@ -326,7 +334,7 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
     outbox = unsent()
     result = {
         "submitted": ledger.submitted, "accepted": len(expected_ids), "refused": len(ledger.refused),
-        "received": len(received), "rejected": len(rejected),
+        "received": len(received), "rejected": len(rejected), "lost": len(lost),
         "expected_rejected": sum(1 for w in ledger.expected.values() if w == "signature_rejected"), "wrong": wrong, "unknown": unknown,
         "stray_cases": stray_cases, "duplicate_notices": duplicates, "resent_after_crash": resent,
         "claims_taken_over": len(taken_over), "mails": sum(ids.values()),
@@ -338,6 +346,7 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
     out(f"chaos_applications_refused_at_submit: {len(ledger.refused)} applications")
     out(f"chaos_applications_received: {len(received)} applications")
     out(f"chaos_applications_rejected: {len(rejected)} applications")
+    out(f"chaos_applications_lost: {len(lost)} applications")
     out(f"chaos_applications_wrong_state: {len(wrong)} applications")
     out(f"chaos_applications_unknown: {len(unknown) + len(stray_cases)} applications")
     out(f"chaos_mails: {sum(ids.values())} mails (expected {expected_mails})")

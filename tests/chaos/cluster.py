@@ -145,11 +145,12 @@ def wait_healthy(proc: Proc, timeout: float = 60) -> None:
 
 @contextmanager
 def running_system(workdir: Path, web_workers: dict | None = None, extra_env: dict | None = None,
-                   broker=None):
+                   broker=None, database_urls: dict | None = None):
     """Start everything; yields a Cluster; stops the processes and drops vhost and databases.
 
     `broker`: None for a fresh vhost on the machine's RabbitMQ, or a started rabbit_cluster.RabbitCluster
-    (the services then get every node's address as kombu failover alternatives)."""
+    (the services then get every node's address as kombu failover alternatives). `database_urls` gives a
+    service a database made elsewhere (e.g. on a primary/standby pair) instead of a fresh one here."""
     from aiosmtpd.controller import Controller
 
     from signing.testpki import create_test_pki
@@ -193,7 +194,8 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         base.pop("PROMETHEUS_MULTIPROC_DIR", None)
         databases = {}
         for s in SERVICES:
-            databases[s] = stack.enter_context(fresh_database("zt_chaos_" + s.replace("-", "_")))
+            databases[s] = (database_urls or {}).get(s) or stack.enter_context(
+                fresh_database("zt_chaos_" + s.replace("-", "_")))
         cluster = Cluster(amqp_url=amqp, vhost=broker.vhost if broker is not None else amqp.rsplit("/", 1)[1],
                           databases=databases, urls=urls, pki=pki, mail=mail, log_dir=log_dir,
                           list_queues=(lambda: list(broker.queues())) if broker is not None else None)
