@@ -4,6 +4,8 @@
 set -euo pipefail
 # card stack (pcscd + vpcd + OpenSC), pyscard's build deps, promtool (prometheus), shellcheck, the browser
 PKGS=(python3-venv pcscd vsmartcard-vpcd libpcsclite-dev opensc swig openssl prometheus shellcheck chromium)
+# the e-COE signing key's PKCS#11 token in the tests and the real mode on one machine
+PKGS+=(softhsm2)
 # intake's PDFs: WeasyPrint's Pango, the Noto fonts they embed (all eight languages), poppler's pdffonts/pdftotext
 PKGS+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils)
 # kubectl renders the Kustomize overlays; this machine kind has it (Google Cloud SDK's Debian repo)

@@ -232,6 +232,9 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
         **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry)},
         application_id))
+    if proposal.outcome == "approved" and row.procedure == "coe" and \
+            outcome_rules.delivery_method(row.procedure, form) == "email":
+        _issue_e_coe(runtime, session, row, proposal, content, at)
     days = processing_days(row.received_at, at)
 
     def count():
@@ -239,6 +242,25 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         metrics.PROCESSING_DAYS.labels(row.bureau, row.procedure).observe(days)
     after_commit(session, count)
     return new.value
+
+
+def coe_signer(runtime):
+    """The bureau's e-COE key (adapters/document_keys.py), opened once per process."""
+    signer = runtime.extras.get("coe_signer")
+    if signer is None:
+        from review.adapters.document_keys import signer_from
+
+        signer = runtime.extras["coe_signer"] = signer_from(runtime.settings)
+    return signer
+
+
+def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
+    """The COE chosen by e-mail: sealed with the bureau's key at the approval, kept for the public check."""
+    from review import coe
+
+    coe.issue(session, coe_signer(runtime), application_id=row.application_id, receipt_number=row.receipt_number,
+              bureau=row.bureau, holder=coe.holder_of(content), status=proposal.granted_status or row.desired_status,
+              at=at, public_url=runtime.settings.public_url)
 
 
 def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], form: dict) -> dict:

@@ -20,5 +20,13 @@ class ReviewSettings(FrontSettings):
                                     help="Inside `consume`: how often document reminders are staged and gauges refreshed")
     reminder_days_before: int = setting("ZAIRYU_REVIEW_REMINDER_DAYS", 3, minimum=0,
                                         help="Days before a documents deadline that the reminder is sent")
+    # The e-COE signing key: a PKCS#11 token (adapters/document_keys.py); the PIN in a file, never the key.
+    coe_pkcs11_module: str = setting("ZAIRYU_COE_PKCS11_MODULE", "",
+                                     help="PKCS#11 module of the token holding the e-COE key (e.g. /usr/lib/softhsm/libsofthsm2.so); empty: DEMO key in the embedded run only")
+    coe_token_label: str = setting("ZAIRYU_COE_TOKEN_LABEL", "zairyu-coe", help="Label of the token holding the e-COE key")
+    coe_key_label: str = setting("ZAIRYU_COE_KEY_LABEL", "coe-1", help="Label of the current e-COE key pair in the token (a new label rotates)")
+    coe_pin_file: str = setting("ZAIRYU_COE_PIN_FILE", "", help="File holding the token's user PIN")
+    coe_demo_key_file: str = setting("ZAIRYU_COE_DEMO_KEY_FILE", "var/embedded/demo/coe-demo-key.pem",
+                                     help="The embedded run's DEMO software key (used only there, when no token is configured)")
     session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
                                           help="Mark session cookies Secure (true behind TLS)")

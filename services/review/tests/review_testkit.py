@@ -4,8 +4,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import tempfile
 import uuid
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from review.entrypoints.service import definition
 from zairyu_shared.crypto import new_key
@@ -16,6 +18,8 @@ DATA_KEY = new_key()
 
 
 def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -> Runtime:
+    # The embedded run's DEMO e-COE key, kept out of the work tree.
+    kw.setdefault("coe_demo_key_file", str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "coe-demo-key.pem"))
     rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
                           data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
     rt.extras["signing"] = FakeSigning()

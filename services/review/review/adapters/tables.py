@@ -16,6 +16,26 @@ outbox, inbox = add_messaging_tables(metadata)
 
 TS = sa.DateTime(timezone=True)
 
+# e-COEs issued (adapters/coe_documents.py) and every key that signed one (published for verification).
+document_keys = sa.Table(
+    "document_keys", metadata,
+    sa.Column("kid", sa.String(40), primary_key=True),
+    sa.Column("public_key_der", sa.LargeBinary, nullable=False),
+    sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=False),
+)
+coe_documents = sa.Table(
+    "coe_documents", metadata,
+    sa.Column("document_id", sa.String(40), primary_key=True),
+    sa.Column("application_id", sa.String(80), nullable=False, unique=True),
+    sa.Column("kid", sa.String(40), nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=False),
+    sa.Column("sealed", EncryptedText, nullable=False),  # base64 of the signed PDF (personal data: encrypted)
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("cancel_reason", sa.Text, nullable=True),
+)
+
 cases = sa.Table(
     "cases", metadata,
     sa.Column("application_id", sa.String(80), primary_key=True),

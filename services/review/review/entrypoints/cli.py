@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         return create_officer_main(argv[1:])
     if argv[:1] == ["send-reminders"]:  # run daily (cron / k8s CronJob)
         return reminders_main(argv[1:])
+    if argv[:1] in (["sample-coe"], ["cancel-coe"], ["coe-key"]):
+        from .coe_cli import main as coe_main
+
+        return coe_main(argv)
     return service_main(definition, argv)
 
 

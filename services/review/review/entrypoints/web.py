@@ -54,7 +54,7 @@ def create_app(runtime=None):
     app.jinja_env.globals["statuses_of_residence"] = list(STATUSES_OF_RESIDENCE)
     csrf = CSRFProtect(app)
 
-    from . import api, web_admin, web_auth, web_cases, web_enrol, web_stats
+    from . import api, web_admin, web_auth, web_cases, web_documents, web_enrol, web_stats
 
     csrf.exempt(api.hand_over)  # the JSON write checks the X-Zairyu-Api header instead
 
@@ -68,6 +68,10 @@ def create_app(runtime=None):
     app.view_functions["stats.processing_days_json"] = limiter.limit(runtime.settings.stats_rate_limit)(
         app.view_functions["stats.processing_days_json"])
     app.register_blueprint(api.bp)
+    # e-COE checks and the published keys: open to anyone, limited per address like every public lookup.
+    app.register_blueprint(web_documents.bp)
+    for view in ("documents.status", "documents.check"):
+        app.view_functions[view] = limiter.limit(runtime.settings.stats_rate_limit)(app.view_functions[view])
     app.register_blueprint(web_admin.bp)
     app.register_blueprint(web_enrol.bp)
     # An enrolment link's codes are guessed like a sign-in's: the same per-address limit.

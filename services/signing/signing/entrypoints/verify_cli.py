@@ -120,6 +120,11 @@ def run(args) -> Verdict:
 
 def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)  # its tracebacks are not verdicts
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["document"]:  # a document the bureau signed (the e-COE): zairyu_shared.documents
+        from .verify_document import main as document_main
+
+        return document_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         verdict = run(args)
