@@ -77,6 +77,14 @@ def test_behind_the_ingress_each_visitor_has_a_budget_and_cannot_forge_another(t
     # the attacker writing a fresh address into the header: the ingress appends the real one, which counts
     forged = sign_in(app, service, through_ingress, {"X-Forwarded-For": f"198.51.100.77, {attacker}"})
     assert forged == 429
+    if service == "review":  # the audit says who tried, not "the ingress"
+        import sqlalchemy as sa
+
+        from review.adapters.tables import audit_log
+
+        with runtime_of(app).engine.connect() as conn:
+            ips = set(conn.execute(sa.select(audit_log.c.ip).where(audit_log.c.action.like("officer.sign_in_%"))).scalars())
+        assert ips == {attacker, other}, ips
     # reaching the pod directly (not from the ingress's network), X-Forwarded-For is not read at all
     direct = {"REMOTE_ADDR": "192.0.2.44"}
     assert [sign_in(app, service, direct, {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(10, 11 + limit)][-1] == 429
