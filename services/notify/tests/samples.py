@@ -17,6 +17,8 @@ FEE = 5500
 PAYMENT_REF = "DEMO-7F3A91C2B4D0"
 WHEN = datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc)  # 09:30 in Japan
 EMAIL = "resident@example.jp"
+COE_ID = "COE-0123456789ABCDEF"
+COE_PDF_B64 = base64.b64encode(b"%PDF-1.4 sealed e-COE stand-in\n").decode()
 NAME = "NGUYEN VAN AN"
 
 _SIGNED = base64.b64encode(b"{}").decode()
@@ -90,6 +92,9 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _ev("application.withdrawn", {"reason": "", "signed_content_b64": _SIGNED, "signature_cms_b64": _SIGNED,
                                       "withdrawn_at": WHEN.isoformat()}, "intake", **a),
         _ev("application.closed", {"reason": "withdrawn", "closed_at": WHEN.isoformat()}, "review", **a),
+        _ev("coe.issued", {"document_id": COE_ID, "kid": "DEMO-0123456789abcdef", "valid_until": "2026-06-05",
+                           "verify_url": f"https://review.example.jp/public/coe/{COE_ID}",
+                           "document_b64": COE_PDF_B64, "issued_at": WHEN.isoformat()}, "review", **a),
     ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date as calendar_day
 
 import jinja2
 import pytest
@@ -52,6 +53,8 @@ def expected(notice_type, lang):
         "withdrawal_received": [samples.RECEIPT, when],
         "application_closed": [samples.RECEIPT, day],
         "fee_paid": [samples.RECEIPT, formatting.yen(samples.FEE, lang), samples.PAYMENT_REF, day],
+        "coe_issued": [samples.COE_ID, samples.RECEIPT, formatting.long_date(calendar_day(2026, 6, 5), lang),
+                       f"https://review.example.jp/public/coe/{samples.COE_ID}"],
     }[notice_type]
 
 

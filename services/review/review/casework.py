@@ -256,11 +256,21 @@ def coe_signer(runtime):
 
 def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
     """The COE chosen by e-mail: sealed with the bureau's key at the approval, kept for the public check."""
-    from review import coe
+    import base64
 
-    coe.issue(session, coe_signer(runtime), application_id=row.application_id, receipt_number=row.receipt_number,
-              bureau=row.bureau, holder=coe.holder_of(content), status=proposal.granted_status or row.desired_status,
-              at=at, public_url=runtime.settings.public_url)
+    from review import coe
+    from zairyu_shared import documents
+
+    signer = coe_signer(runtime)
+    document_id, sealed = coe.issue(
+        session, signer, application_id=row.application_id, receipt_number=row.receipt_number, bureau=row.bureau,
+        holder=coe.holder_of(content), status=proposal.granted_status or row.desired_status, at=at,
+        public_url=runtime.settings.public_url)
+    payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
+    runtime.stage(session, review_event("coe.issued", {
+        "application_id": row.application_id, "applicant_id": row.applicant_id, "document_id": document_id,
+        "kid": signer.kid, "valid_until": payload["valid_until"], "verify_url": payload["verify_url"],
+        "document_b64": base64.b64encode(sealed).decode(), "issued_at": at}, row.application_id))
 
 
 def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], form: dict) -> dict:

@@ -162,3 +162,16 @@ def testing_transaction(rt):
 def test_valid_until_is_three_months_by_the_civil_code():
     assert coe.valid_until(date(2026, 12, 6)) == date(2027, 3, 6)
     assert coe.valid_until(date(2026, 11, 30)) == date(2027, 2, 28)
+
+
+def test_the_approval_publishes_the_sealed_document_for_the_mail(rt, token):
+    import json
+
+    signer = _use_token(rt, token)
+    row = _approve_coe(rt)
+    with rt.engine.connect() as conn:
+        [body] = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "coe.issued")).scalars()
+    payload = json.loads(body)["payload"]
+    assert payload["document_id"] == row.document_id and payload["kid"] == signer.kid
+    assert base64.b64decode(payload["document_b64"]) == base64.b64decode(row.sealed)
+    assert documents.verify(base64.b64decode(payload["document_b64"]), japan_today()).valid

@@ -318,6 +318,20 @@ class ApplicationDecidedV2(ApplicationDecided):
     special_period = fields.Boolean(load_default=False)
 
 
+class CoeIssued(_Strict):
+    """The e-COE sealed at the approval (review's key; zairyu_shared.documents): notify mails it to the filer."""
+
+    application_id = _id()
+    applicant_id = _id()
+    document_id = fields.String(required=True, validate=validate.Regexp(r"^COE-[0-9A-F]{16}$"))
+    kid = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    valid_until = fields.Date(required=True)
+    verify_url = fields.Url(required=True, require_tld=False)
+    # The sealed PDF itself, base64 (a few tens of KB): forwarded as it is, any change breaks it.
+    document_b64 = fields.String(required=True, validate=validate.Length(min=8, max=4 * 1024 * 1024))
+    issued_at = fields.AwareDateTime(required=True)
+
+
 class ApplicationClosed(_Strict):
     """A case ended without a decision (withdrawn by the applicant, acknowledged by the bureau)."""
 
@@ -421,6 +435,7 @@ for _spec in [
     EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
     EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
     EventSpec("application.decided", 2, ApplicationDecidedV2, "review", ("intake", "notify", "card-delivery"), "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted)."),
+    EventSpec("coe.issued", 1, CoeIssued, "review", ("notify",), "An e-COE was sealed at the approval: mail it to the filer with the signed PDF attached."),
     EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
     EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify"), "The approval fee was paid online (no revenue stamps needed)."),
     EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),

@@ -5,13 +5,16 @@ refused, timed out, dropped), which the domain classifies as transient or perman
 """
 from __future__ import annotations
 
+import base64
 import email.utils
 import smtplib
 import socket
 import ssl
 import time
+from email import encoders
 from email.header import Header
 from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import SMTP as SMTP_POLICY
@@ -29,7 +32,32 @@ class SendFailure(Exception):
 
 
 def build_message(*, notice_id: str, sender: str, to: str, subject: str, text: str, html: str, language: str,
-                  notice_type: str, id_domain: str) -> Message:
+                  notice_type: str, id_domain: str, attachment: dict | None = None) -> Message:
+    msg = _build_message(notice_id=notice_id, sender=sender, to=to, subject=subject, text=text, html=html,
+                         language=language, notice_type=notice_type, id_domain=id_domain)
+    if not attachment:
+        return msg
+    # multipart/mixed: the text/HTML alternatives, then the file byte for byte (a sealed e-COE must not change).
+    outer = MIMEMultipart("mixed")
+    for name, value in msg.items():
+        if not name.lower().startswith(("content-", "mime-version")):
+            outer[name] = value
+    body = MIMEMultipart("alternative")
+    for part in msg.get_payload() if msg.is_multipart() else [msg]:
+        body.attach(part)
+    outer["Content-Language"] = msg["Content-Language"]
+    outer.attach(body)
+    maintype, _, subtype = attachment["media_type"].partition("/")
+    file_part = MIMEBase(maintype, subtype)
+    file_part.set_payload(base64.b64decode(attachment["b64"]))
+    encoders.encode_base64(file_part)
+    file_part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    outer.attach(file_part)
+    return outer
+
+
+def _build_message(*, notice_id: str, sender: str, to: str, subject: str, text: str, html: str, language: str,
+                   notice_type: str, id_domain: str) -> Message:
     """The mail: plain text and HTML alternatives, UTF-8.
 
     Built with the legacy (compat32) classes, encoding the headers here: the modern EmailMessage

@@ -5,6 +5,7 @@ transactions afterwards, so no database transaction is open while the relay is t
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -115,6 +116,7 @@ class Claimed:
     address: str | None
     attempts: int
     stolen: bool  # taken over from a sender whose lease expired
+    attachment: dict | None = None  # {filename, media_type, b64}: mailed as it is (the sealed e-COE)
 
 
 def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -144,7 +146,8 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
             .where(notices.c.id.in_(ids)).order_by(notices.c.next_attempt_at)
         ).all()
     return [Claimed(r.id, token, r.notice_type, r.language, r.subject, r.body_text, r.body_html,
-                    r.address or r.current_email, r.attempts, r.id in stolen) for r in rows]
+                    r.address or r.current_email, r.attempts, r.id in stolen,
+                    json.loads(r.attachment) if r.attachment else None) for r in rows]
 
 
 def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **values) -> bool:

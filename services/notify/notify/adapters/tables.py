@@ -49,6 +49,8 @@ notices = sa.Table(
     sa.Column("body_text", EncryptedText(), nullable=False),
     sa.Column("body_html", EncryptedText(), nullable=False),
     sa.Column("address", EncryptedText(), nullable=True),  # fixed address; else the applicant's current one
+    # A file mailed with the notice (the sealed e-COE): JSON {filename, media_type, b64}, e-mail channel only.
+    sa.Column("attachment", EncryptedText(), nullable=True),
     sa.Column("state", sa.String(12), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("next_attempt_at", _ts, nullable=True),

@@ -20,7 +20,7 @@ APPLICANT_TYPES = (
     "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
     "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
     "card_dispatched", "card_delivered", "card_returned", "card_held_at_counter", "card_collected",
-    "withdrawal_received", "application_closed", "fee_paid",
+    "withdrawal_received", "application_closed", "fee_paid", "coe_issued",
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -52,6 +52,7 @@ class Planned:
     context: dict = field(default_factory=dict)
     address: str | None = None  # a fixed address (verification, reset); else the applicant's current one
     bureau: str | None = None
+    attachment: dict | None = None  # mailed with the e-mail copy only: {filename, media_type, b64}
 
     @property
     def recipient_kind(self) -> str:
@@ -144,6 +145,11 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
                                                "period_of_stay": data.get("period_of_stay"),
                                                "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"],
                                                **approval_delivers(data)})
+    if event_type == "coe.issued":  # the sealed e-COE, attached as it is for the filer to forward
+        return [Planned("coe_issued", "applicant", BOTH, {
+            **_app(info, data), "document_id": data["document_id"], "valid_until": data["valid_until"],
+            "verify_url": data["verify_url"]}, attachment={
+            "filename": f"{data['document_id']}.pdf", "media_type": "application/pdf", "b64": data["document_b64"]})]
     if event_type == "fee.paid":  # the receipt notice of an online payment
         return applicant("fee_paid", {**_app(info, data), "amount_yen": data["amount_yen"], "paid_at": data["paid_at"],
                                       "payment_reference": data["payment_reference"], "method": data["method"],
@@ -180,5 +186,5 @@ CONSUMED_EVENTS = (
     "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
     "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
     "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-    "card.held_at_counter", "card.collected", "fee.paid",
+    "card.held_at_counter", "card.collected", "fee.paid", "coe.issued",
 )

@@ -5,6 +5,7 @@ notices are written in the applicant's language from the start.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from notify.adapters import metrics, store
@@ -79,8 +80,10 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
                       channel=channel, recipient=recipient, applicant_id=data["applicant_id"],
                       application_id=data.get("application_id"), language=rendered.language,
                       subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
+        values["attachment"] = None  # every row of the multi-row insert has the same keys
         if channel == EMAIL:
-            values.update(state=state, last_error=error, address=address)
+            values.update(state=state, last_error=error, address=address,
+                          attachment=json.dumps(p.attachment) if p.attachment else None)
         else:
             values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
         rows.append(values)

@@ -82,7 +82,8 @@ class Sender:
             return
         msg = build_message(notice_id=claim.id, sender=self.settings.mail_from, to=claim.address,
                             subject=claim.subject, text=claim.body_text, html=claim.body_html,
-                            language=claim.language, notice_type=claim.notice_type, id_domain=self.id_domain)
+                            language=claim.language, notice_type=claim.notice_type, id_domain=self.id_domain,
+                            attachment=claim.attachment)
         started = time.perf_counter()
         try:
             self.mailer.send(msg)
