@@ -11,6 +11,8 @@ and synchronous replication (a commit waits for the standby: nothing acknowledge
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -24,6 +26,7 @@ import chaos  # noqa: E402
 from pg_pair import pg_pair  # noqa: E402
 
 KILL_AT = 0.4  # of the submissions
+STALL = 2.0  # seconds the standby receives nothing before the primary is lost
 
 
 def run_failover(n: int, workdir: Path, synchronous: bool, out=print, threads: int = 6) -> dict:
@@ -38,14 +41,27 @@ def run_failover(n: int, workdir: Path, synchronous: bool, out=print, threads: i
 
         def plan_for(size: int) -> list:
             def fail(_cluster) -> None:
-                seen["lag_bytes"] = pair.replay_lag_bytes()
-                t0 = time.monotonic()
-                pair.primary.kill()
+                # The standby falls behind first (the primary's WAL sender stalled for STALL seconds, as behind a
+                # slow or partitioned network), then the primary dies: what the standby never received is what an
+                # asynchronous pair loses; a synchronous primary acknowledges nothing the standby lacks.
+                sender = pair.walsender_pid()
+                os.kill(sender, signal.SIGSTOP)
+                try:
+                    time.sleep(STALL)
+                    seen["lag_bytes"] = pair.replay_lag_bytes()
+                    t0 = time.monotonic()
+                    pair.primary.kill()  # the stopped sender dies with it (SIGKILL needs no SIGCONT)
+                finally:
+                    try:
+                        os.kill(sender, signal.SIGCONT)
+                    except ProcessLookupError:
+                        pass
                 time.sleep(1.0)  # what a failover manager takes at least to be sure the primary is gone
                 pair.promote()
                 seen["failover_seconds"] = time.monotonic() - t0
-                chaos.out_fault(f"[{mode}] primary SIGKILLed {seen['lag_bytes']} WAL bytes ahead of the standby's "
-                                f"replay; standby promoted after {seen['failover_seconds']:.1f} s")
+                chaos.out_fault(f"[{mode}] primary's WAL sender stalled {STALL:.0f} s, then the primary SIGKILLed "
+                                f"{seen['lag_bytes']} WAL bytes ahead of the standby; standby promoted after "
+                                f"{seen['failover_seconds']:.1f} s")
 
             return [(max(1, int(KILL_AT * size)), "kill the primary, promote the standby", fail)]
 

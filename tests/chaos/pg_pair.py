@@ -111,6 +111,20 @@ class Pair:
                 c.execute(sa.text("SELECT pg_reload_conf()"))
             engine.dispose()
 
+    def walsender_pid(self) -> int:
+        """The primary's process streaming WAL to the standby (stopping it stops the shipping at the source,
+        so nothing sits in a socket buffer to be read after the primary is gone)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.admin_url(self.primary), poolclass=sa.pool.NullPool)
+        with engine.connect() as c:
+            pid = c.execute(sa.text("SELECT pid FROM pg_stat_replication WHERE application_name = :n"),
+                            {"n": STANDBY_NAME}).scalar()
+        engine.dispose()
+        if not pid:
+            raise RuntimeError("the primary streams to no standby")
+        return int(pid)
+
     def replay_lag_bytes(self) -> int:
         """How far the standby's replay is behind the primary's current WAL position."""
         import sqlalchemy as sa
