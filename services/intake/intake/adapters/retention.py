@@ -1,0 +1,98 @@
+"""What intake's retention purge deletes (the periods: zairyu_shared.retention.RULES, README "Retention").
+
+- drafts never submitted, 180 days after their last change, with their uploads;
+- registrations that never opened an account (signing codes of purpose ``register`` that failed or
+  expired), 30 days after expiry; used or expired login challenges and e-mail/reset links after a day;
+- uploads of drafts whose draft is gone, 180 days after upload;
+- closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
+  hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
+- inbox copies of notices not tied to an application, a year after they were created.
+Files in the content-addressed store are unlinked after the commit, once no row refers to them.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.domain.timeline import TERMINAL
+from zairyu_shared.db import after_commit
+from zairyu_shared.retention import PurgeStep
+
+from .store import AttachmentStore
+from .tables import (
+    applications,
+    attachments,
+    challenges,
+    document_requests,
+    drafts,
+    notices,
+    payment_notifications,
+    payments,
+    signing_requests,
+    timeline_entries,
+    tokens,
+)
+
+
+def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
+    def unlink_later(session: Session, shas: set[str]) -> None:
+        if not shas:
+            return
+
+        def unlink() -> None:
+            with Session(session.get_bind()) as check:
+                used = set(check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars())
+            for sha in shas - used:
+                store.path(sha).unlink(missing_ok=True)
+
+        after_commit(session, unlink)
+
+    def drop_attachments(session: Session, where: sa.ColumnElement[bool]) -> None:
+        shas = set(session.execute(sa.select(attachments.c.sha256).where(where)).scalars())
+        session.execute(attachments.delete().where(where))
+        unlink_later(session, shas)
+
+    def before_drafts(session: Session, ids: list[object]) -> None:
+        drop_attachments(session, sa.and_(attachments.c.draft_id.in_(ids), attachments.c.application_id.is_(None)))
+
+    def before_applications(session: Session, ids: list[object]) -> None:
+        drop_attachments(session, attachments.c.application_id.in_(ids))
+        pay_ids = list(session.execute(sa.select(payments.c.id).where(payments.c.application_id.in_(ids))).scalars())
+        if pay_ids:
+            session.execute(payment_notifications.delete().where(payment_notifications.c.payment_id.in_(pay_ids)))
+        for table, column in ((timeline_entries, timeline_entries.c.application_id),
+                              (notices, notices.c.application_id),
+                              (document_requests, document_requests.c.application_id),
+                              (payments, payments.c.application_id),
+                              (signing_requests, signing_requests.c.subject_id),
+                              (drafts, drafts.c.submitted_application_id)):
+            session.execute(table.delete().where(column.in_(ids)))
+
+    def before_loose_attachments(session: Session, ids: list[object]) -> None:
+        shas = set(session.execute(sa.select(attachments.c.sha256).where(attachments.c.id.in_(ids))).scalars())
+        unlink_later(session, shas)
+
+    closed_at = sa.func.coalesce(applications.c.closed_at, applications.c.updated_at)
+    return [
+        PurgeStep("draft_unsubmitted", drafts, drafts.c.id,
+                  lambda cutoff: sa.and_(drafts.c.submitted_application_id.is_(None), drafts.c.updated_at < cutoff),
+                  before=before_drafts),
+        PurgeStep("attachment_unsubmitted", attachments, attachments.c.id,
+                  lambda cutoff: sa.and_(
+                      attachments.c.application_id.is_(None), attachments.c.created_at < cutoff,
+                      ~sa.exists().where(drafts.c.id == attachments.c.draft_id)),
+                  before=before_loose_attachments),
+        PurgeStep("registration_refused", signing_requests, signing_requests.c.code,
+                  lambda cutoff: sa.and_(signing_requests.c.purpose == "register",
+                                         signing_requests.c.status.in_(("failed", "expired", "pending", "signed")),
+                                         signing_requests.c.expires_at < cutoff)),
+        PurgeStep("login_token", challenges, challenges.c.nonce,
+                  lambda cutoff: sa.func.coalesce(challenges.c.used_at, challenges.c.created_at) < cutoff),
+        PurgeStep("login_token", tokens, tokens.c.token_hash,
+                  lambda cutoff: sa.func.coalesce(tokens.c.used_at, tokens.c.expires_at) < cutoff),
+        PurgeStep("notice", notices, notices.c.id,
+                  lambda cutoff: sa.and_(notices.c.application_id.is_(None), notices.c.created_at < cutoff)),
+        PurgeStep("case_closed", applications, applications.c.id,
+                  lambda cutoff: sa.and_(applications.c.status.in_(sorted(TERMINAL)), closed_at < cutoff),
+                  before=before_applications),
+    ]

@@ -1,0 +1,51 @@
+"""What review's retention purge deletes (periods: zairyu_shared.retention.RULES, README "Retention").
+
+- closed case files, 10 years from the 特定日 after the decision or withdrawal, with their history,
+  notes, requests, corrections, proposals and e-COEs; rejected signatures that never became a case, likewise;
+- officers' sessions (they carry the IP address) 90 days after they expired.
+The audit chain is append-only and kept (``audit_entry``); each purge appends one entry with the counts
+per kind, never which rows went.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from zairyu_shared.retention import PurgeReport, PurgeStep
+
+from . import audit
+from .tables import (
+    case_history,
+    cases,
+    coe_documents,
+    corrections,
+    document_requests,
+    notes,
+    officer_sessions,
+    proposals,
+    signature_rejections,
+)
+
+_CASE_CHILDREN = (case_history, notes, document_requests, corrections, proposals, coe_documents)
+
+
+def purge_steps() -> list[PurgeStep]:
+    def before_cases(session: Session, ids: list[object]) -> None:
+        for table in _CASE_CHILDREN:
+            session.execute(table.delete().where(table.c.application_id.in_(ids)))
+
+    ended = sa.func.coalesce(cases.c.decided_at, cases.c.withdrawal_requested_at, cases.c.received_at)
+    return [
+        PurgeStep("case_closed", cases, cases.c.application_id,
+                  lambda cutoff: sa.and_(cases.c.is_open.is_(False), ended < cutoff), before=before_cases),
+        PurgeStep("case_closed", signature_rejections, signature_rejections.c.application_id,
+                  lambda cutoff: signature_rejections.c.at < cutoff, label="case_closed:signature_rejections"),
+        PurgeStep("ip_address", officer_sessions, officer_sessions.c.token_sha256,
+                  lambda cutoff: officer_sessions.c.expires_at < cutoff),
+    ]
+
+
+def record_purge(session: Session, report: PurgeReport) -> None:
+    """The audit keeps that a purge happened and how many rows of each kind went; not what they were."""
+    audit.append(session, "system", "retention.purged",
+                 detail={"counts": {kind: n for kind, n in sorted(report.counts.items()) if n}})
