@@ -69,7 +69,7 @@ def seal(pdf: bytes, payload: dict[str, Any], signer: Signer) -> bytes:
 
 def public_key_pem(public_key_der: bytes) -> str:
     key = serialization.load_der_public_key(public_key_der)
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return str(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
 
 
 @dataclass(frozen=True)

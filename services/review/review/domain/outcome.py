@@ -22,7 +22,7 @@ _FORM_VALUES = {"paper": "post"}
 def delivery_method(procedure: str, form: dict[str, Any]) -> str:
     chosen = form.get(_CHOICE_FIELD[deliverables.deliverable(procedure)])
     chosen = _FORM_VALUES.get(chosen, chosen) if isinstance(chosen, str) else None
-    return deliverables.method_for(procedure, chosen)
+    return str(deliverables.method_for(procedure, chosen))
 
 
 def specified_card(procedure: str, form: dict[str, Any]) -> bool:
