@@ -118,3 +118,39 @@ def test_after_commit_runs_only_for_the_outermost_commit_and_never_after_a_rollb
         with session.begin():
             pass
     assert ran == ["first", "inner"]  # the rolled-back callback neither ran nor leaked into the next commit
+
+
+def test_the_session_key_rotates_without_signing_anyone_out(tmp_path):
+    """ZAIRYU_SECRET_KEY_FALLBACKS (Flask >= 3.1 SECRET_KEY_FALLBACKS): a session signed with the previous
+    key still reads after the new key is in place; once the old key is dropped it no longer does."""
+    from types import SimpleNamespace
+
+    from flask import session
+
+    from zairyu_shared.web import create_service_app
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/s.db")
+
+    def app_with(**keys):
+        runtime = SimpleNamespace(name="demo", engine=engine, settings=load(DemoSettings, {**GOOD, **keys}))
+        app = create_service_app(runtime, __name__)
+        app.add_url_rule("/in", "in", lambda: session.update(who="a1") or "", methods=["POST"])
+        app.add_url_rule("/who", "who", lambda: session.get("who", "nobody"))
+        return app
+
+    old, new = "o" * 40, "n" * 40
+    before = app_with(ZAIRYU_SECRET_KEY=old)
+    name = before.config["SESSION_COOKIE_NAME"]
+    signed_in = before.test_client()
+    signed_in.post("/in")
+    cookie = signed_in.get_cookie(name).value
+
+    def who(app):
+        client = app.test_client()
+        client.set_cookie(name, cookie)
+        return client.get("/who").data
+
+    assert who(app_with(ZAIRYU_SECRET_KEY=new, ZAIRYU_SECRET_KEY_FALLBACKS=old)) == b"a1"
+    assert who(app_with(ZAIRYU_SECRET_KEY=new)) == b"nobody"  # the old key dropped: that cookie is void
+    with pytest.raises(ConfigError, match="FALLBACKS"):
+        load(DemoSettings, {**GOOD, "ZAIRYU_SECRET_KEY_FALLBACKS": "short"})

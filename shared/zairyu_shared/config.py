@@ -109,10 +109,14 @@ class CommonSettings:
     amqp_url: str = setting("AMQP_URL", "memory://", help="RabbitMQ URL (amqp://user:pass@host:5672/vhost); memory:// in the embedded run")
     data_keys: tuple = setting("ZAIRYU_DATA_KEYS", (), help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)", secret=True)
     secret_key: str = setting("ZAIRYU_SECRET_KEY", "", help="Flask session signing key (required outside the embedded run)", secret=True)
+    secret_key_fallbacks: tuple = setting("ZAIRYU_SECRET_KEY_FALLBACKS", (), help="Comma-separated previous session keys, still accepted for reading sessions (rotation without signing anyone out)", secret=True)
+    erasure_ledger: str = setting("ZAIRYU_ERASURE_LEDGER", "", help="Append-only file of erased subjects, outside the database: re-applied after a restore (docs/operations.md)")
     log_level: str = setting("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     prefetch: int = setting("ZAIRYU_PREFETCH", 200, help="Unacked messages a consumer may hold", minimum=1)
     relay_batch: int = setting("ZAIRYU_RELAY_BATCH", 500, help="Outbox rows published per confirm window", minimum=1)
     handler_attempts: int = setting("ZAIRYU_HANDLER_ATTEMPTS", 5, help="Handler failures before a message is dead-lettered", minimum=1)
+    purge_minutes: int = setting("ZAIRYU_PURGE_MINUTES", 60, help="Minutes between retention purges in the consume process (0: off; `purge` command)")
+    purge_batch: int = setting("ZAIRYU_PURGE_BATCH", 500, help="Rows deleted per transaction by the retention purge", minimum=1)
     embedded: bool = setting("ZAIRYU_EMBEDDED", False, help="Embedded demo mode (SQLite, in-process bus, demo card). Never in production")
 
     def validate(self) -> list[str]:
@@ -128,6 +132,8 @@ class CommonSettings:
                 problems.append("ZAIRYU_SECRET_KEY must be at least 32 characters outside the embedded run")
             if not self.data_keys:
                 problems.append("ZAIRYU_DATA_KEYS is required outside the embedded run")
+            if any(len(k) < 32 for k in self.secret_key_fallbacks):
+                problems.append("every ZAIRYU_SECRET_KEY_FALLBACKS entry must be at least 32 characters")
         from .crypto import check_keys
 
         problems.extend(check_keys(self.data_keys))

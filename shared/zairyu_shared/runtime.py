@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from . import config as config_mod
-from . import crypto
+from . import crypto, subject_keys
 from .bus import EventConsumer, Handler, KombuPublisher, RetryPolicy, declare_topology
 from .db import make_engine, make_session_factory, messaging_tables
 from .events import Envelope
@@ -46,6 +46,10 @@ class ServiceDefinition:
     # Background loops that belong with the consumers (e.g. notify's SMTP sender): each is called
     # with (runtime, stop event) and returns the threads it started.
     workers: list[Callable[["Runtime", threading.Event], list]] = field(default_factory=list)
+    # What the retention purge deletes here (zairyu_shared.retention), given the runtime; the outbox
+    # and inbox rows are added for every service. ``purge_audit`` records that a purge happened.
+    purge_steps: Callable[["Runtime"], list] | None = None
+    purge_audit: Callable[["Runtime", object, object], None] | None = None
 
 
 @dataclass
@@ -70,6 +74,11 @@ class Runtime:
                         lambda s: self.relay.wake() if staged_in(s, self.outbox) else None)
         if self.settings.data_keys:
             crypto.configure(self.settings.data_keys)
+        self.keyring: subject_keys.Keyring | None = None
+        if subject_keys.has_subject_keys(self.definition.metadata):
+            ledger_path = getattr(self.settings, "erasure_ledger", "")
+            self.keyring = subject_keys.bind(self.definition.metadata, self.engine,
+                                             subject_keys.TombstoneLedger(ledger_path) if ledger_path else None)
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
 
@@ -89,6 +98,13 @@ class Runtime:
 
     def migrate(self) -> None:
         upgrade(self.definition.migrations, self.settings.database_url)
+        if self.keyring is not None:
+            # After a restore the database may hold keys of people erased since the backup: forget them
+            # before anything serves (the ledger lives outside the database).
+            with self.engine.begin() as conn:
+                destroyed = self.keyring.reapply(conn)
+            if destroyed:
+                log.warning("erasures re-applied after a restore", extra={"keys_destroyed": destroyed})
 
     def handlers(self) -> list[Handler]:
         return self.definition.handlers
@@ -118,8 +134,19 @@ class Runtime:
             if not ready.wait(30):
                 raise RuntimeError(f"{self.name} consumer did not start within 30 s")
         if consume:
-            for worker in self.definition.workers:
+            for worker in [*self.definition.workers, _purge_worker]:
                 self._threads.extend(worker(self, self.stop_event) or [])
+
+    def purge(self, dry_run: bool = False, now=None):
+        """Delete this service's expired records (see zairyu_shared.retention); return the report."""
+        from . import retention
+
+        steps = list(self.definition.purge_steps(self) if self.definition.purge_steps else [])
+        steps += retention.messaging_steps(self.outbox, self.inbox)
+        audit = self.definition.purge_audit
+        return retention.purge(self.name, self.session_factory, steps, now=now, dry_run=dry_run,
+                               batch=self.settings.purge_batch,
+                               after=(lambda session, report: audit(self, session, report)) if audit else None)
 
     def ended_threads(self) -> list[str]:
         """Background threads (relay, consumer, workers) that ended although the runtime was not
@@ -166,6 +193,10 @@ def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"],
 
     worker.__name__ = worker.__qualname__ = name.replace("-", "_")
     return worker
+
+
+# Every consume process purges its service's expired records every ZAIRYU_PURGE_MINUTES.
+_purge_worker = periodic_worker("retention-purge", "purge_minutes", lambda runtime: runtime.purge())
 
 
 def runtime_from_environment(service: str) -> Runtime:

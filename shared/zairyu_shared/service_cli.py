@@ -27,6 +27,14 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
     web = sub.add_parser("web", help="development web server (production: gunicorn)")
     web.add_argument("--port", type=int, default=definition.web_port)
     web.add_argument("--host", default="127.0.0.1")
+    purge = sub.add_parser("purge", help="delete the records whose retention period has ended (README: Retention)")
+    purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt under the newest ZAIRYU_DATA_KEYS key, in batches, while the service runs")
+    rotate.add_argument("--batch", type=int, default=500)
+    rotate.add_argument("--check", action="store_true", help="only count what still needs an older key (0: drop it)")
+    erase = sub.add_parser("erase-subject", help="destroy a person's data key: their data is unreadable everywhere, backups too")
+    erase.add_argument("subject", help="the applicant id")
+    sub.add_parser("reapply-erasures", help="after a restore: destroy again the keys of everyone in the erasure ledger")
     sub.add_parser("seed-demo", help="create demo data (embedded run only)")
     sub.add_parser("settings", help="list the environment variables this service reads")
     args = parser.parse_args(argv)
@@ -42,6 +50,14 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         runtime.migrate()
         print(f"{definition.name}: database at head")
         return 0
+    if args.command == "purge":
+        report = runtime.purge(dry_run=args.dry_run)
+        verb = "would purge" if args.dry_run else "purged"
+        for kind, count in sorted(report.counts.items()):
+            print(f"{definition.name}: {verb} {count:>8} {kind}")
+        return 0
+    if args.command in ("rotate-keys", "erase-subject", "reapply-erasures"):
+        return _keys_command(runtime, args)
     if args.command == "seed-demo":
         if not runtime.settings.embedded:
             print("seed-demo refuses to run outside the embedded run (ZAIRYU_EMBEDDED=true)", file=sys.stderr)
@@ -54,6 +70,30 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         app.run(host=args.host, port=args.port, threaded=True)
         return 0
     return _consume(runtime, args.port)
+
+
+def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    from . import subject_keys
+
+    name, metadata = runtime.name, runtime.definition.metadata
+    if runtime.keyring is None:
+        print(f"{name}: no per-person keys in this service", file=sys.stderr)
+        return 2
+    if args.command == "erase-subject":
+        with runtime.engine.begin() as conn:
+            destroyed = runtime.keyring.erase(conn, args.subject)
+        print(f"{name}: {'data key destroyed' if destroyed else 'no data key (already erased or never stored)'}")
+        return 0
+    if args.command == "reapply-erasures":
+        with runtime.engine.begin() as conn:
+            print(f"{name}: {runtime.keyring.reapply(conn)} data keys destroyed again")
+        return 0
+    if not args.check:
+        report = subject_keys.rotate_keys(runtime.engine, metadata, batch=args.batch)
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+    left = subject_keys.values_needing_old_keys(runtime.engine, metadata)
+    print(f"{name}: {left} values still need an older key" + ("" if left else " (the older keys can be dropped)"))
+    return 1 if args.check and left else 0
 
 
 def _consume(runtime: Runtime, port: int) -> int:

@@ -114,6 +114,9 @@ def create_service_app(runtime, import_name: str, extra_checks: dict[str, Callab
               **(extra_checks or {})}
     app = create_base_app(runtime.name, import_name, ready_checks=checks, **flask_kw)
     app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"  # settings refuse "" outside the demo
+    # Rotation (Flask >= 3.1): sessions signed with a previous key still read (a session saved again is
+    # signed with the new key); after the session lifetime the old key can be dropped.
+    app.config["SECRET_KEY_FALLBACKS"] = list(getattr(runtime.settings, "secret_key_fallbacks", ()))
     app.extensions["zairyu_runtime"] = runtime
     return app
 

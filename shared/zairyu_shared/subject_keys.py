@@ -1,0 +1,411 @@
+"""One data key per person (envelope encryption), so that erasing a person reaches the backups.
+
+Each person (subject: the applicant id every event carries) gets a random Fernet data key, stored
+in the service's own ``subject_keys`` table *wrapped* (encrypted) by the service key
+(ZAIRYU_DATA_KEYS). Their personal data is encrypted under that data key (``crypto.EncryptedText``
+inside a ``sealing(...)`` scope). Erasure deletes the wrapped key: nothing can decrypt that
+person's values any more, wherever copies of them are (replicas, pg_dump files, base backups).
+
+A backup taken before the erasure still holds the wrapped key. So every erasure is also written to
+a *tombstone ledger* kept outside the database (ZAIRYU_ERASURE_LEDGER: an append-only file; in
+production a volume or object-store bucket with its own, longer retention, never restored to the
+past). ``reapply`` (run by ``zairyu-<service> migrate`` and ``erasures --reapply``) deletes again the
+keys of every subject in the ledger: a restored backup forgets those people before it serves.
+
+Unwrapped keys are cached per process (bounded LRU with a time to live): the request path decrypts
+without a key look-up, and an erasure done by another process takes effect here within the TTL.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import crypto
+from .crypto import EncryptedText, SubjectErased
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SubjectErased", "SubjectKeyTables", "Keyring", "TombstoneLedger", "add_subject_key_tables",
+           "bind", "keyring_of", "sealing", "current_seal", "rotate_keys", "values_needing_old_keys"]
+
+_INFO = "zairyu_subject_keys"
+_SEAL: contextvars.ContextVar[tuple[str, Fernet] | None] = contextvars.ContextVar("zairyu_seal", default=None)
+
+
+@dataclass(frozen=True)
+class SubjectKeyTables:
+    keys: sa.Table
+    erased: sa.Table
+
+
+def add_subject_key_tables(metadata: sa.MetaData) -> SubjectKeyTables:
+    """The key table and the erased-subjects table, in the service's own metadata."""
+    keys = sa.Table(
+        "subject_keys", metadata,
+        sa.Column("subject", sa.String(80), primary_key=True),
+        sa.Column("wrapped", sa.LargeBinary(), nullable=False),  # the data key, Fernet-encrypted by the service key
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    erased = sa.Table(
+        "erased_subjects", metadata,
+        sa.Column("subject", sa.String(80), primary_key=True),
+        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    tables = SubjectKeyTables(keys, erased)
+    metadata.info[_INFO] = tables
+    return tables
+
+
+def create_subject_key_tables() -> None:
+    """For a service's migration: both tables exactly as ``add_subject_key_tables`` defines them."""
+    from alembic import op
+
+    metadata = sa.MetaData()
+    add_subject_key_tables(metadata)
+    metadata.create_all(op.get_bind())
+
+
+def drop_subject_key_tables() -> None:
+    from alembic import op
+
+    op.drop_table("erased_subjects")
+    op.drop_table("subject_keys")
+
+
+class TombstoneLedger:
+    """Append-only list of erased subjects, outside the database (one ``subject<TAB>time`` a line)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def append(self, subject: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = f"{subject}\t{datetime.now(timezone.utc).isoformat()}\n".encode()
+        # O_APPEND: lines from several processes never interleave; fsync: durable before the key goes.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def subjects(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        seen: dict[str, None] = {}
+        for line in self.path.read_text().splitlines():
+            subject = line.split("\t", 1)[0].strip()
+            if subject:
+                seen[subject] = None
+        return list(seen)
+
+
+class _KeyCache:
+    """Unwrapped data keys, bounded (LRU) and aged (TTL), shared by the threads of a process."""
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[str, tuple[bytes, Fernet, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, subject: str, wrapped: bytes | None = None) -> Fernet | None:
+        with self._lock:
+            item = self._items.get(subject)
+            if item is None:
+                return None
+            if time.monotonic() - item[2] > self.ttl or (wrapped is not None and item[0] != wrapped):
+                del self._items[subject]
+                return None
+            self._items.move_to_end(subject)
+            return item[1]
+
+    def put(self, subject: str, wrapped: bytes, key: Fernet) -> None:
+        with self._lock:
+            self._items[subject] = (wrapped, key, time.monotonic())
+            self._items.move_to_end(subject)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def evict(self, subject: str) -> None:
+        with self._lock:
+            self._items.pop(subject, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        conn.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+    else:  # pragma: no cover - the services run on PostgreSQL (SQLite in the embedded demo)
+        raise RuntimeError(f"subject keys: unsupported database {dialect}")
+
+
+class Keyring:
+    """A service's per-person data keys: look-up, creation, erasure (one per service database)."""
+
+    def __init__(self, tables: SubjectKeyTables, engine: sa.Engine | None, ledger: TombstoneLedger | None = None,
+                 cache_size: int = 20_000, cache_ttl: float = 300.0) -> None:
+        self.tables = tables
+        self.ledger = ledger
+        self.cache = _KeyCache(cache_size, cache_ttl)
+        self.misses = 0
+        # Key look-ups on a cache miss use a pool of their own: a request already holding a connection
+        # of the service's pool never waits on that same pool for a second one.
+        self._lookup_engine: sa.Engine | None = engine
+        if engine is not None and engine.dialect.name == "postgresql":
+            self._lookup_engine = sa.create_engine(engine.url, pool_size=2, max_overflow=8, pool_pre_ping=True)
+
+    # -- reading --------------------------------------------------------------------------------
+    def open(self, subject: str, token: bytes) -> bytes:
+        key = self.cache.get(subject)
+        if key is None:
+            key = self._load(subject)
+        try:
+            return key.decrypt(token)
+        except InvalidToken as exc:
+            raise RuntimeError(f"a value of subject {subject} does not decrypt under its data key") from exc
+
+    def _load(self, subject: str) -> Fernet:
+        seal = _SEAL.get()
+        if seal is not None and seal[0] == subject:
+            return seal[1]
+        if self._lookup_engine is None:
+            raise RuntimeError("keyring has no database to look keys up in")
+        self.misses += 1
+        with self._lookup_engine.connect() as conn:
+            wrapped = conn.execute(sa.select(self.tables.keys.c.wrapped)
+                                   .where(self.tables.keys.c.subject == subject)).scalar()
+        if wrapped is None:
+            raise SubjectErased(f"the data key of subject {subject} is destroyed: the value is erased")
+        return self._unwrap(subject, bytes(wrapped))
+
+    def _unwrap(self, subject: str, wrapped: bytes) -> Fernet:
+        key = self.cache.get(subject, wrapped)
+        if key is None:
+            key = Fernet(crypto.cipher().decrypt(wrapped))
+            self.cache.put(subject, wrapped, key)
+        return key
+
+    # -- writing --------------------------------------------------------------------------------
+    def key_for_writing(self, conn: sa.Connection, subject: str) -> Fernet:
+        """The subject's data key, created in the caller's transaction if it has none yet."""
+        keys = self.tables.keys
+        query = sa.select(keys.c.wrapped).where(keys.c.subject == subject)
+        wrapped = conn.execute(query).scalar()
+        if wrapped is None:
+            if self.is_erased(conn, subject):
+                raise SubjectErased(f"subject {subject} was erased: no new personal data is stored for them")
+            _insert_ignore(conn, keys, {"subject": subject, "created_at": datetime.now(timezone.utc),
+                                        "wrapped": crypto.cipher().encrypt(Fernet.generate_key())})
+            wrapped = conn.execute(query).scalar()  # ours, or the one a concurrent writer committed first
+            if wrapped is None:  # erased between the two statements
+                raise SubjectErased(f"subject {subject} was erased while their key was being made")
+        return self._unwrap(subject, bytes(wrapped))
+
+    def is_erased(self, conn: sa.Connection, subject: str) -> bool:
+        erased = self.tables.erased
+        return conn.execute(sa.select(erased.c.subject).where(erased.c.subject == subject)).first() is not None
+
+    # -- erasing --------------------------------------------------------------------------------
+    def erase(self, conn: sa.Connection, subject: str) -> bool:
+        """Destroy the subject's data key (in the caller's transaction). True if a key was destroyed.
+
+        The tombstone goes to the ledger first: if the transaction then fails, a later restore erases
+        a person whose erasure was asked for anyway; the other order could forget an erasure.
+        """
+        if self.ledger is not None:
+            self.ledger.append(subject)
+        else:
+            log.warning("erasing without a tombstone ledger: a restored backup would bring this person back",
+                        extra={"subject": subject})
+        destroyed = self._destroy(conn, [subject])
+        self.cache.evict(subject)
+        return destroyed > 0
+
+    def _destroy(self, conn: sa.Connection, subjects: list[str]) -> int:
+        count = 0
+        now = datetime.now(timezone.utc)
+        for start in range(0, len(subjects), 500):
+            chunk = subjects[start:start + 500]
+            count += conn.execute(self.tables.keys.delete().where(self.tables.keys.c.subject.in_(chunk))).rowcount
+            for subject in chunk:
+                _insert_ignore(conn, self.tables.erased, {"subject": subject, "erased_at": now})
+                self.cache.evict(subject)
+        return count
+
+    def reapply(self, conn: sa.Connection) -> int:
+        """Destroy again the keys of every subject in the ledger (after a restore). Keys destroyed."""
+        if self.ledger is None:
+            return 0
+        return self._destroy(conn, self.ledger.subjects())
+
+
+def bind(metadata: sa.MetaData, engine: sa.Engine | None, ledger: TombstoneLedger | None = None,
+         **cache: Any) -> Keyring:
+    """Give the service's encrypted columns their keyring (once per runtime)."""
+    tables = metadata.info.get(_INFO)
+    if not isinstance(tables, SubjectKeyTables):
+        raise RuntimeError("this metadata has no subject key tables (add_subject_key_tables)")
+    ring = Keyring(tables, engine, ledger, **cache)
+    metadata.info[_INFO + ".ring"] = ring
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, EncryptedText):
+                column.type.slot.keyring = ring
+    return ring
+
+
+def has_subject_keys(metadata: sa.MetaData) -> bool:
+    return isinstance(metadata.info.get(_INFO), SubjectKeyTables)
+
+
+def keyring_of(metadata: sa.MetaData) -> Keyring:
+    ring = metadata.info.get(_INFO + ".ring")
+    if not isinstance(ring, Keyring):
+        raise RuntimeError("no keyring bound to this metadata (subject_keys.bind)")
+    return ring
+
+
+def current_seal() -> tuple[str, Fernet] | None:
+    return _SEAL.get()
+
+
+@contextmanager
+def sealing(db: Session | sa.Connection, metadata: sa.MetaData, subject: str) -> Iterator[None]:
+    """Encrypt the personal data written inside this block under ``subject``'s own data key."""
+    conn = db.connection() if isinstance(db, Session) else db
+    key = keyring_of(metadata).key_for_writing(conn, subject)
+    token = _SEAL.set((subject, key))
+    try:
+        yield
+    finally:
+        _SEAL.reset(token)
+
+
+# -- rotation --------------------------------------------------------------------------------------
+
+def _newest_reads(token: bytes) -> bool:
+    try:
+        crypto.newest().decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def _encrypted_columns(table: sa.Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, EncryptedText)]
+
+
+def rotate_keys(engine: sa.Engine, metadata: sa.MetaData, batch: int = 500, pause: float = 0.0) -> dict[str, int]:
+    """Bring every key and value under the newest service key, in short batches, while the service runs.
+
+    - wrapped data keys are re-wrapped (the data under them is unchanged: cheap);
+    - service-key values of tables naming their subject (``table.info["subject"]``) move under
+      that person's data key; the other service-key values are re-encrypted with the newest key.
+    Each update is conditional on the value read, so a concurrent write (which already uses the newest
+    key) is never overwritten: nothing is lost; such rows are counted as ``raced``.
+    """
+    ring = keyring_of(metadata)
+    report = {"keys_rewrapped": 0, "values_rotated": 0, "values_sealed": 0, "raced": 0, "erased_left": 0}
+    keys = ring.tables.keys
+    last: Any = None
+    while True:
+        with engine.begin() as conn:
+            query = sa.select(keys.c.subject, keys.c.wrapped).order_by(keys.c.subject).limit(batch)
+            rows = conn.execute(query if last is None else query.where(keys.c.subject > last)).all()
+            for subject, wrapped in rows:
+                last = subject
+                if _newest_reads(bytes(wrapped)):
+                    continue
+                done = conn.execute(keys.update().where(keys.c.subject == subject, keys.c.wrapped == wrapped)
+                                    .values(wrapped=crypto.cipher().rotate(bytes(wrapped)))).rowcount
+                report["keys_rewrapped" if done else "raced"] += 1
+        if not rows:
+            break
+        time.sleep(pause)
+    for table in metadata.sorted_tables:
+        columns = _encrypted_columns(table)
+        if not columns or table is ring.tables.keys:
+            continue
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1:
+            raise RuntimeError(f"rotate-keys needs a one-column primary key on {table.name}")
+        _rotate_table(engine, ring, table, pk[0].name, columns, table.info.get("subject"), batch, pause, report)
+    return report
+
+
+def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: str, columns: list[str],
+                  subject_column: str | None, batch: int, pause: float, report: dict[str, int]) -> None:
+    # A plain table clause: the raw tokens, not EncryptedText's decrypted text.
+    wanted = [pk, *columns] + ([subject_column] if subject_column and subject_column not in (pk, *columns) else [])
+    raw = sa.table(table.name, *[sa.column(name) for name in wanted])
+    last: Any = None
+    while True:
+        with engine.begin() as conn:
+            query = sa.select(*[raw.c[name] for name in wanted]).order_by(raw.c[pk]).limit(batch)
+            rows = conn.execute(query if last is None else query.where(raw.c[pk] > last)).mappings().all()
+            for row in rows:
+                last = row[pk]
+                subject = row[subject_column] if subject_column else None
+                for column in columns:
+                    if row[column] is None:
+                        continue
+                    token = bytes(row[column])
+                    if crypto.split_subject_token(token) is not None:
+                        continue  # under a data key: unchanged by a service-key rotation
+                    if subject is not None:
+                        try:
+                            key = ring.key_for_writing(conn, str(subject))
+                        except SubjectErased:
+                            report["erased_left"] += 1
+                            continue
+                        new = crypto.subject_token(str(subject), key.encrypt(crypto.cipher().decrypt(token)))
+                        kind = "values_sealed"
+                    elif _newest_reads(token):
+                        continue
+                    else:
+                        new, kind = crypto.cipher().rotate(token), "values_rotated"
+                    done = conn.execute(raw.update().where(raw.c[pk] == row[pk], raw.c[column] == token)
+                                        .values({column: new})).rowcount
+                    report[kind if done else "raced"] += 1
+        if not rows:
+            return
+        time.sleep(pause)
+
+
+def values_needing_old_keys(engine: sa.Engine, metadata: sa.MetaData) -> int:
+    """How many wrapped keys and service-key values the newest key alone cannot read (0: drop the old)."""
+    ring = keyring_of(metadata)
+    count = 0
+    with engine.connect() as conn:
+        for (wrapped,) in conn.execute(sa.select(ring.tables.keys.c.wrapped)):
+            count += not _newest_reads(bytes(wrapped))
+        for table in metadata.sorted_tables:
+            columns = _encrypted_columns(table)
+            if not columns:
+                continue
+            raw = sa.table(table.name, *[sa.column(name) for name in columns])
+            for row in conn.execute(sa.select(*raw.c)):
+                for value in row:
+                    if value is not None and crypto.split_subject_token(bytes(value)) is None:
+                        count += not _newest_reads(bytes(value))
+    return count
