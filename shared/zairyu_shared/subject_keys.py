@@ -346,25 +346,27 @@ def rotate_keys(engine: sa.Engine, metadata: sa.MetaData, batch: int = 500, paus
         columns = _encrypted_columns(table)
         if not columns or table is ring.tables.keys:
             continue
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1:
-            raise RuntimeError(f"rotate-keys needs a one-column primary key on {table.name}")
-        _rotate_table(engine, ring, table, pk[0].name, columns, table.info.get("subject"), batch, pause, report)
+        pk = [c.name for c in table.primary_key.columns]
+        if not pk:
+            raise RuntimeError(f"rotate-keys needs a primary key on {table.name}")
+        _rotate_table(engine, ring, table, pk, columns, table.info.get("subject"), batch, pause, report)
     return report
 
 
-def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: str, columns: list[str],
+def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: list[str], columns: list[str],
                   subject_column: str | None, batch: int, pause: float, report: dict[str, int]) -> None:
     # A plain table clause: the raw tokens, not EncryptedText's decrypted text.
-    wanted = [pk, *columns] + ([subject_column] if subject_column and subject_column not in (pk, *columns) else [])
+    wanted = list(dict.fromkeys([*pk, *columns, *([subject_column] if subject_column else [])]))
     raw = sa.table(table.name, *[sa.column(name) for name in wanted])
-    last: Any = None
+    key = sa.tuple_(*[raw.c[name] for name in pk])
+    last: tuple[Any, ...] | None = None
     while True:
         with engine.begin() as conn:
-            query = sa.select(*[raw.c[name] for name in wanted]).order_by(raw.c[pk]).limit(batch)
-            rows = conn.execute(query if last is None else query.where(raw.c[pk] > last)).mappings().all()
+            query = sa.select(*[raw.c[name] for name in wanted]).order_by(*[raw.c[name] for name in pk]).limit(batch)
+            rows = conn.execute(query if last is None else query.where(key > sa.tuple_(*last))).mappings().all()
             for row in rows:
-                last = row[pk]
+                last = tuple(row[name] for name in pk)
+                this_row = sa.and_(*[raw.c[name] == row[name] for name in pk])
                 subject = row[subject_column] if subject_column else None
                 for column in columns:
                     if row[column] is None:
@@ -374,17 +376,17 @@ def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: str, co
                         continue  # under a data key: unchanged by a service-key rotation
                     if subject is not None:
                         try:
-                            key = ring.key_for_writing(conn, str(subject))
+                            data_key = ring.key_for_writing(conn, str(subject))
                         except SubjectErased:
                             report["erased_left"] += 1
                             continue
-                        new = crypto.subject_token(str(subject), key.encrypt(crypto.cipher().decrypt(token)))
+                        new = crypto.subject_token(str(subject), data_key.encrypt(crypto.cipher().decrypt(token)))
                         kind = "values_sealed"
                     elif _newest_reads(token):
                         continue
                     else:
                         new, kind = crypto.cipher().rotate(token), "values_rotated"
-                    done = conn.execute(raw.update().where(raw.c[pk] == row[pk], raw.c[column] == token)
+                    done = conn.execute(raw.update().where(this_row, raw.c[column] == token)
                                         .values({column: new})).rowcount
                     report[kind if done else "raced"] += 1
         if not rows:
