@@ -18,6 +18,7 @@ PAYMENT_REF = "DEMO-7F3A91C2B4D0"
 WHEN = datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc)  # 09:30 in Japan
 EMAIL = "resident@example.jp"
 COE_ID = "COE-0123456789ABCDEF"
+CERT_ID = "EMP-0123456789ABCDEF"
 COE_PDF_B64 = base64.b64encode(b"%PDF-1.4 sealed e-COE stand-in\n").decode()
 NAME = "NGUYEN VAN AN"
 
@@ -95,6 +96,9 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _ev("coe.issued", {"document_id": COE_ID, "kid": "DEMO-0123456789abcdef", "valid_until": "2026-06-05",
                            "verify_url": f"https://review.example.jp/public/coe/{COE_ID}",
                            "document_b64": COE_PDF_B64, "issued_at": WHEN.isoformat()}, "review", **a),
+        _ev("certificate.issued", {"document_id": CERT_ID, "kid": "DEMO-0123456789abcdef", "valid_until": "2027-05-31",
+                                   "verify_url": f"https://review.example.jp/public/coe/{CERT_ID}",
+                                   "document_b64": COE_PDF_B64, "issued_at": WHEN.isoformat()}, "review", **a),
     ]
 
 

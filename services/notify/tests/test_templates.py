@@ -53,6 +53,7 @@ def expected(notice_type, lang):
         "withdrawal_received": [samples.RECEIPT, when],
         "application_closed": [samples.RECEIPT, day],
         "fee_paid": [samples.RECEIPT, formatting.yen(samples.FEE, lang), samples.PAYMENT_REF, day],
+        "certificate_issued": [samples.CERT_ID, samples.RECEIPT, f"https://review.example.jp/public/coe/{samples.CERT_ID}"],
         "coe_issued": [samples.COE_ID, samples.RECEIPT, formatting.long_date(calendar_day(2026, 6, 5), lang),
                        f"https://review.example.jp/public/coe/{samples.COE_ID}"],
     }[notice_type]

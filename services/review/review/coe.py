@@ -36,12 +36,16 @@ def valid_until(issued_on: date, months: int = documents.COE_VALID_MONTHS) -> da
 
 
 def payload_for(*, document_id: str, receipt_number: str, bureau: str, holder: dict, status: str, issued_on: date,
-                kid: str, demo: bool, public_url: str) -> dict:
+                kid: str, demo: bool, public_url: str, kind: str = "coe", until: date | None = None,
+                activity: str | None = None) -> dict:
+    """What the document certifies. ``kind``: "coe" (valid 3 months) or "employment_certificate" (the work the
+    holder may do under the current status, until the period of stay ends: ``until``)."""
     names = STATUSES_OF_RESIDENCE.get(status, (status, status))
-    return {"type": "coe", "document_id": document_id, "receipt_number": receipt_number, "bureau": bureau,
+    extra = {"activity": activity} if activity else {}
+    return {**extra, "type": kind, "document_id": document_id, "receipt_number": receipt_number, "bureau": bureau,
             "issuer": BUREAU_NAMES.get(bureau, bureau), "holder": holder, "status": status,
             "status_ja": names[0], "status_en": names[1], "issued_on": issued_on.isoformat(),
-            "valid_until": valid_until(issued_on).isoformat(), "kid": kid, "demo": demo,
+            "valid_until": (until or valid_until(issued_on)).isoformat(), "kid": kid, "demo": demo,
             "verify_url": f"{public_url.rstrip('/')}/public/coe/{document_id}"}
 
 
@@ -65,16 +69,18 @@ def holder_of(content: dict) -> dict:
 
 
 def issue(session, signer, *, application_id: str, receipt_number: str, bureau: str, holder: dict, status: str,
-          at: datetime, public_url: str) -> tuple[str, bytes]:
-    """Seal and store the e-COE (once per application); returns (document id, sealed bytes)."""
+          at: datetime, public_url: str, kind: str = "coe", until: date | None = None,
+          activity: str | None = None) -> tuple[str, bytes]:
+    """Seal and store the e-COE or certificate (once per application); returns (document id, sealed bytes)."""
     existing = session.execute(sa.select(coe_documents.c.document_id, coe_documents.c.sealed).where(
         coe_documents.c.application_id == application_id)).first()
     if existing is not None:
         return existing.document_id, base64.b64decode(existing.sealed)
-    document_id = "COE-" + uuid.uuid4().hex[:16].upper()
+    document_id = ("COE-" if kind == "coe" else "EMP-") + uuid.uuid4().hex[:16].upper()
     issued_on = japan_date(at)
     payload = payload_for(document_id=document_id, receipt_number=receipt_number, bureau=bureau, holder=holder,
-                          status=status, issued_on=issued_on, kid=signer.kid, demo=signer.demo, public_url=public_url)
+                          status=status, issued_on=issued_on, kid=signer.kid, demo=signer.demo, public_url=public_url,
+                          kind=kind, until=until, activity=activity)
     sealed = make(signer, payload)
     _remember_key(session, signer, at)
     session.execute(coe_documents.insert().values(

@@ -78,6 +78,41 @@ def receive(runtime, session, event) -> str | None:
     return number
 
 
+def fee_paid(runtime, session, event) -> None:
+    """intake's fee.paid: an approved certificate of authorised employment chosen as a signed PDF is sealed now,
+    its fee paid (¥1,600 online, residence-procedures.md fees table), and sent to notify to mail."""
+    import base64
+
+    from review import coe
+    from review.casework import coe_signer
+    from review.domain import outcome as outcome_rules
+    from zairyu_shared import documents
+    from zairyu_shared.japan_time import japan_date
+
+    data = event.data
+    row = session.execute(sa.select(cases).where(cases.c.application_id == data["application_id"])).first()
+    if row is None or row.procedure != "employment_certificate" or row.status != machine.Status.APPROVED.value:
+        return  # a card procedure's fee (card-delivery's business) or nothing to issue
+    content = json.loads(row.form)
+    form = form_rules.form_of(content)
+    if outcome_rules.delivery_method(row.procedure, form) != "pdf":
+        return  # on paper, by post
+    at = now()
+    signer = coe_signer(runtime)
+    expiry = row.period_of_stay_expiry
+    document_id, sealed = coe.issue(
+        session, signer, application_id=row.application_id, receipt_number=row.receipt_number, bureau=row.bureau,
+        holder=coe.holder_of(content), status=form.get("current_status") or row.status_of_residence, at=at,
+        public_url=runtime.settings.public_url, kind="employment_certificate",
+        until=expiry if expiry and expiry > japan_date(at) else None,
+        activity=form.get("job_description") or form.get("activity_description"))
+    payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
+    runtime.stage(session, review_event("certificate.issued", {
+        "application_id": row.application_id, "applicant_id": row.applicant_id, "document_id": document_id,
+        "kid": signer.kid, "valid_until": payload["valid_until"], "verify_url": payload["verify_url"],
+        "document_b64": base64.b64encode(sealed).decode(), "issued_at": at}, row.application_id, event.id))
+
+
 def record_rejection(runtime, session, event) -> None:
     """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
     data = event.payload

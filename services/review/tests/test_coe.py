@@ -175,3 +175,54 @@ def test_the_approval_publishes_the_sealed_document_for_the_mail(rt, token):
     assert payload["document_id"] == row.document_id and payload["kid"] == signer.kid
     assert base64.b64decode(payload["document_b64"]) == base64.b64decode(row.sealed)
     assert documents.verify(base64.b64decode(payload["document_b64"]), japan_today()).valid
+
+
+def _approve_certificate(rt, delivery):
+    content = {**FORM, "procedure": "employment_certificate",
+               "form": {**FORM["form"], "certificate_delivery": delivery, "job_description": "Software engineer"}}
+    o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
+    event = verified_event(procedure="employment_certificate", form=content)
+    app = event.payload["application_id"]
+    act(rt, inbound.receive, event)
+    act(rt, casework.claim, o["examiner"], app)
+    act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "engineer_humanities", "-"))
+    act(rt, casework.confirm, o["supervisor"], app)
+    return app, event.payload["applicant_id"]
+
+
+def _fee_paid(rt, app, applicant):
+    from datetime import datetime, timezone
+
+    from zairyu_shared.events import new_event
+
+    act(rt, inbound.fee_paid, new_event("fee.paid", {
+        "application_id": app, "applicant_id": applicant, "payment_id": "pay-1", "amount_yen": 1600,
+        "paid_at": datetime.now(timezone.utc), "payment_reference": "DEMO-1", "method": "card", "provider": "demo"},
+        source="intake", correlation_id=app))
+
+
+def test_a_certificate_chosen_as_pdf_is_sealed_once_its_fee_is_paid_and_sent_to_be_mailed(rt, token):
+    import json
+
+    signer = _use_token(rt, token)
+    app, applicant = _approve_certificate(rt, "pdf")
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(coe_documents).where(coe_documents.c.application_id == app)).first() is None
+    _fee_paid(rt, app, applicant)
+    _fee_paid(rt, app, applicant)  # a replay issues nothing new
+    with rt.engine.connect() as conn:
+        row = conn.execute(sa.select(coe_documents).where(coe_documents.c.application_id == app)).one()
+        bodies = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "certificate.issued")).scalars().all()
+    assert row.document_id.startswith("EMP-") and row.kid == signer.kid
+    payload = json.loads(bodies[0])["payload"]
+    verdict = documents.verify(base64.b64decode(payload["document_b64"]), japan_today())
+    assert verdict.valid and verdict.payload["type"] == "employment_certificate"
+    assert verdict.payload["activity"] == "Software engineer" and verdict.payload["valid_until"] == "2027-01-31"
+
+
+def test_a_certificate_on_paper_or_a_card_fee_issues_no_pdf(rt, token):
+    _use_token(rt, token)
+    app, applicant = _approve_certificate(rt, "paper")
+    _fee_paid(rt, app, applicant)
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(coe_documents)).scalar() == 0

@@ -332,6 +332,19 @@ class CoeIssued(_Strict):
     issued_at = fields.AwareDateTime(required=True)
 
 
+class CertificateIssued(_Strict):
+    """A certificate of authorised employment chosen as a signed PDF, sealed once its fee was paid online."""
+
+    application_id = _id()
+    applicant_id = _id()
+    document_id = fields.String(required=True, validate=validate.Regexp(r"^EMP-[0-9A-F]{16}$"))
+    kid = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    valid_until = fields.Date(required=True)
+    verify_url = fields.Url(required=True, require_tld=False)
+    document_b64 = fields.String(required=True, validate=validate.Length(min=8, max=4 * 1024 * 1024))
+    issued_at = fields.AwareDateTime(required=True)
+
+
 class ApplicationClosed(_Strict):
     """A case ended without a decision (withdrawn by the applicant, acknowledged by the bureau)."""
 
@@ -436,8 +449,9 @@ for _spec in [
     EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
     EventSpec("application.decided", 2, ApplicationDecidedV2, "review", ("intake", "notify", "card-delivery"), "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted)."),
     EventSpec("coe.issued", 1, CoeIssued, "review", ("notify",), "An e-COE was sealed at the approval: mail it to the filer with the signed PDF attached."),
+    EventSpec("certificate.issued", 1, CertificateIssued, "review", ("notify",), "A certificate of authorised employment was sealed once its fee was paid: mail it with the signed PDF attached."),
     EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
-    EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify"), "The approval fee was paid online (no revenue stamps needed)."),
+    EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify", "review"), "The approval fee was paid online (no revenue stamps needed)."),
     EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),
     EventSpec("card.envelope_received", 1, CardEnvelopeReceived, "card-delivery", ("intake", "notify"), "Old card, fee slip and return postage arrived and checked."),
     EventSpec("card.issued", 1, CardIssued, "card-delivery", ("intake", "notify"), "A new residence card was issued; the old number is invalid."),

@@ -20,7 +20,7 @@ APPLICANT_TYPES = (
     "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
     "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
     "card_dispatched", "card_delivered", "card_returned", "card_held_at_counter", "card_collected",
-    "withdrawal_received", "application_closed", "fee_paid", "coe_issued",
+    "withdrawal_received", "application_closed", "fee_paid", "coe_issued", "certificate_issued",
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -145,8 +145,9 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
                                                "period_of_stay": data.get("period_of_stay"),
                                                "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"],
                                                **approval_delivers(data)})
-    if event_type == "coe.issued":  # the sealed e-COE, attached as it is for the filer to forward
-        return [Planned("coe_issued", "applicant", BOTH, {
+    if event_type in ("coe.issued", "certificate.issued"):  # the sealed document, attached as it is
+        notice_type = "coe_issued" if event_type == "coe.issued" else "certificate_issued"
+        return [Planned(notice_type, "applicant", BOTH, {
             **_app(info, data), "document_id": data["document_id"], "valid_until": data["valid_until"],
             "verify_url": data["verify_url"]}, attachment={
             "filename": f"{data['document_id']}.pdf", "media_type": "application/pdf", "b64": data["document_b64"]})]
@@ -186,5 +187,5 @@ CONSUMED_EVENTS = (
     "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
     "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
     "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-    "card.held_at_counter", "card.collected", "fee.paid", "coe.issued",
+    "card.held_at_counter", "card.collected", "fee.paid", "coe.issued", "certificate.issued",
 )

@@ -19,11 +19,13 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 def render(payload: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4, invariant=1)  # invariant: no timestamp or random id in the file
-    pdf.setTitle("Certificate of Eligibility (e-COE)")
+    certificate = payload.get("type") == "employment_certificate"
+    pdf.setTitle("Certificate of authorised employment" if certificate else "Certificate of Eligibility (e-COE)")
     width, height = A4
     y = height - 30 * mm
     pdf.setFont(FONT, 18)
-    pdf.drawString(20 * mm, y, "在留資格認定証明書 / Certificate of Eligibility")
+    pdf.drawString(20 * mm, y, "就労資格証明書 / Certificate of Authorised Employment" if certificate
+                   else "在留資格認定証明書 / Certificate of Eligibility")
     if payload.get("demo"):
         pdf.setFont(FONT, 14)
         pdf.drawString(20 * mm, y - 10 * mm, "DEMO — not a real document / 見本")
@@ -35,6 +37,8 @@ def render(payload: dict[str, Any]) -> bytes:
             ("在留資格 Status of residence", f"{payload['status_ja']} / {payload['status_en']}"),
             ("交付日 Issued on", payload["issued_on"]), ("有効期限 Valid until", payload["valid_until"]),
             ("交付官署 Issued by", payload["issuer"]), ("署名鍵 Signing key", payload["kid"])]
+    if payload.get("activity"):
+        rows.insert(7, ("就労活動 Authorised work", str(payload["activity"])[:60]))
     for label, value in rows:
         pdf.setFont(FONT, 9)
         pdf.drawString(20 * mm, y, label)

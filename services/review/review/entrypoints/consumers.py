@@ -12,4 +12,5 @@ handlers = [
     Handler("on_correction_requested", ("application.correction_requested",), inbound.correction_requested),
     Handler("on_withdrawn", ("application.withdrawn",), inbound.withdrawn),
     Handler("on_card_address_mismatch", ("card.address_mismatch",), inbound.address_mismatch),
+    Handler("on_fee_paid", ("fee.paid",), inbound.fee_paid),
 ]

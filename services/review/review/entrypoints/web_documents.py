@@ -17,7 +17,7 @@ from zairyu_shared.japan_time import japan_today
 from .web_auth import runtime
 
 bp = Blueprint("documents", __name__)
-DOCUMENT_ID = re.compile(r"^COE-[0-9A-F]{16}$")
+DOCUMENT_ID = re.compile(r"^(COE|EMP)-[0-9A-F]{16}$")
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
