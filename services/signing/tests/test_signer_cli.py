@@ -127,6 +127,22 @@ def test_native_host_ops_and_origin_from_the_browser(test_pki):
     assert replies[5]["error"]["code"] == "wrong_pin" and "あと4回" in replies[5]["error"]["message"]
 
 
+def test_native_host_hello_answers_without_the_card_and_speaks_the_pages_language(test_pki):
+    """The extension's "hello" (is zairyu-signer installed?) must not need a card: pages ask it on load."""
+    class NoCard:
+        def __getattr__(self, name):
+            raise AssertionError(f"hello touched the card ({name})")
+
+    stdin = io.BytesIO(frame({"id": "h", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "hello"}})
+                       + frame({"id": "v", "origin": "https://zairyu.example", "lang": "vi",
+                                "request": {"op": "format-card"}}))
+    stdout = io.BytesIO()
+    assert native_host.serve(NoCard(), "en", ["chrome-extension://abc/"], stdin, stdout) == 0
+    hello, bad = unframe_all(stdout.getvalue())
+    assert hello == {"id": "h", "ok": True, "hello": {"program": "zairyu-signer", "version": hello["hello"]["version"]}}
+    assert bad["error"]["code"] == "bad_request" and bad["error"]["message"].startswith("Yêu cầu")  # Vietnamese
+
+
 def test_native_host_refuses_unlisted_extensions(test_pki, monkeypatch):
     monkeypatch.setenv("ZAIRYU_SIGNER_ALLOWED_EXTENSIONS", "chrome-extension://good/")
     stdout = io.BytesIO()

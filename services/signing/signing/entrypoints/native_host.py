@@ -3,7 +3,11 @@
 Messages come from our extension's background worker (browser-extension/background.js)::
 
     {"id": 7, "origin": "<page origin, from the browser's MessageSender>",
-     "request": {"op": "info" | "sign" | "auth", ...page fields...}}
+     "request": {"op": "hello" | "info" | "sign" | "auth", ...fields...}}
+
+"hello" answers without touching the card: the extension asks it to learn that this program is
+installed before a page offers "Sign with your card reader". The signature password and the PIN
+come from the extension's own window (browser-extension/confirm.js), never from the page.
 
 The origin used in an authentication token is the one the extension took from the browser
 (``sender.origin``), never a field of the page's own request: a page could claim any origin.
@@ -21,7 +25,7 @@ from typing import BinaryIO
 
 from signing.domain.signer import Signer
 from signing.domain.signer_errors import BadRequest, SignerError
-from signing.domain.signer_messages import describe
+from signing.domain.signer_messages import SUPPORTED, describe
 
 MAX_MESSAGE = 64 * 1024 * 1024
 _LENGTH = struct.Struct("=I")  # native byte order, as Chrome and Firefox write it
@@ -62,11 +66,22 @@ def _text(request: dict, field: str) -> str:
     return value
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("zairyu-signing")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def handle(signer: Signer, envelope: dict) -> dict:
     request = envelope.get("request")
     if not isinstance(request, dict):
         raise BadRequest("request must be an object")
     op = request.get("op")
+    if op == "hello":
+        return {"hello": {"program": "zairyu-signer", "version": _version()}}
     if op == "info":
         return {"info": signer.info().as_dict()}
     if op == "sign":
@@ -110,5 +125,5 @@ def serve(signer: Signer, lang: str, caller: list[str] | None = None,
             reply.update({"ok": True, **handle(signer, envelope)})
         except SignerError as error:
             wanted = envelope.get("lang") if isinstance(envelope, dict) else None
-            reply.update({"ok": False, "error": describe(error, wanted if wanted in ("en", "ja") else lang)})
+            reply.update({"ok": False, "error": describe(error, wanted if wanted in SUPPORTED else lang)})
         write_message(stdout, reply)

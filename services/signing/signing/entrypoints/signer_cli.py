@@ -5,6 +5,7 @@
   zairyu-signer sign --in FILE --out FILE.p7s         detached CAdES-BES signature (password)
   zairyu-signer auth --challenge NONCE --origin URL   Web eID authentication token (4-digit PIN)
   zairyu-signer native-host [CALLER_ORIGIN]           browser native messaging host
+  zairyu-signer install-native-host                   let Chrome/Chromium start it for the Zairyu extension
 
 PINs are read with a hidden prompt, or from stdin when stdin is not a terminal. ``--simulated
 PKI_DIR`` (with ``--holder``) uses an in-process simulated card instead of PC/SC (demo, tests).
@@ -64,9 +65,11 @@ def parser() -> argparse.ArgumentParser:
     auth.add_argument("--origin", required=True)
     host = sub.add_parser("native-host", help="run as the browser's native messaging host")
     host.add_argument("caller", nargs="*", help="arguments the browser passes (caller origin, ...)")
+    from signing.entrypoints.native_host_install import add_parser as add_install
     from signing.entrypoints.redeem import add_parser as add_redeem  # redeem lives with the service
 
     add_redeem(sub)
+    add_install(sub)
     return p
 
 
@@ -103,6 +106,10 @@ def run(args: argparse.Namespace, lang: str) -> int:
 
         signer = build_signer(args)
         return redeem(args, signer, lang, read_secret, before_password=lambda: check_tries(signer, "sign", lang))
+    if args.command == "install-native-host":  # --reader/--wait/--lang go into the wrapper it writes
+        from signing.entrypoints.native_host_install import run as install
+
+        return install(args)
     if args.command == "native-host":
         from signing.entrypoints.native_host import serve
 

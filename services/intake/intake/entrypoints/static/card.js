@@ -6,9 +6,9 @@
   ZairyuExtension.whenPresent(function () {
     box.hidden = false;
     document.getElementById("use-extension").addEventListener("click", function () {
-      var pin = document.getElementById("card-pin"), error = document.getElementById("extension-error");
-      ZairyuExtension.ask({ op: "auth", challenge: form.getAttribute("data-nonce"), pin: pin.value }, function (reply) {
-        pin.value = "";
+      // The 4-digit PIN is typed in the extension's own window, never on this page.
+      var error = document.getElementById("extension-error");
+      ZairyuExtension.ask({ op: "auth", challenge: form.getAttribute("data-nonce") }, function (reply) {
         if (!reply || !reply.ok) { error.textContent = (reply && reply.error && reply.error.message) || "error"; return; }
         document.getElementById("token").value = JSON.stringify(reply.token);
         form.submit();

@@ -16,7 +16,10 @@ window.ZairyuExtension = (function () {
   }
   return {
     ask: ask,
-    // Calls back only if the extension answers (the no-extension path stays as it is).
-    whenPresent: function (callback) { ask({ op: "info" }, function (reply) { if (reply) callback(); }, 1500); }
+    // Calls back only if the extension and its native program (zairyu-signer) both answer; otherwise
+    // the page stays as it is (one-time code, desktop signer). "hello" does not touch the card.
+    whenPresent: function (callback) {
+      ask({ op: "hello" }, function (reply) { if (reply && reply.ok) callback(); }, 8000);
+    }
   };
 })();
