@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from card_delivery.adapters.retention import purge_steps
 from card_delivery.adapters.tables import metadata
 from card_delivery.settings import CardDeliverySettings
 from zairyu_shared.runtime import ServiceDefinition
@@ -13,6 +14,7 @@ from .seed import seed_demo
 from .web import create_app
 
 definition = ServiceDefinition(
+    purge_steps=lambda runtime: purge_steps(),
     name="card-delivery",
     settings_class=CardDeliverySettings,
     metadata=metadata,

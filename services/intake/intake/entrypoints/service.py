@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intake.adapters.retention import purge_steps
 from intake.adapters.tables import metadata
+from intake.application.context import store
 from intake.settings import IntakeSettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -21,6 +23,7 @@ definition = ServiceDefinition(
     handlers=HANDLERS,
     workers=[payment_reconciler],
     seed_demo=seed_demo,
+    purge_steps=lambda runtime: purge_steps(store(runtime)),
     # Embedded run: attachments live with the rest of the demo data, not in the working directory.
     demo_environment=lambda demo_dir: {"ZAIRYU_INTAKE_STORE": str(Path(demo_dir) / "intake-store")},
     web_port=8000,

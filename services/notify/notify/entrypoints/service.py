@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from notify.adapters.retention import purge_steps
 from notify.adapters.tables import metadata
 from notify.settings import NotifySettings
 from zairyu_shared.runtime import ServiceDefinition
@@ -34,4 +35,5 @@ definition = ServiceDefinition(
     web_port=8002,
     demo_environment=demo_environment,
     workers=[run_sender],
+    purge_steps=lambda runtime: purge_steps(),
 )

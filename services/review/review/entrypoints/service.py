@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from review.adapters.retention import purge_steps, record_purge
 from review.adapters.tables import metadata
 from review.settings import ReviewSettings
 from zairyu_shared.runtime import ServiceDefinition
@@ -22,4 +23,6 @@ definition = ServiceDefinition(
     seed_demo=seed_demo,
     web_port=8001,
     workers=[periodic_worker],
+    purge_steps=lambda runtime: purge_steps(),
+    purge_audit=lambda runtime, session, report: record_purge(session, report),
 )

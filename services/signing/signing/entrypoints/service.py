@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from signing.adapters.retention import purge_steps
 from signing.adapters.tables import metadata
 from signing.settings import SigningSettings
 from zairyu_shared.runtime import ServiceDefinition
@@ -10,6 +11,7 @@ from zairyu_shared.runtime import ServiceDefinition
 from .demo_card import demo_card_worker
 from .handlers import HANDLERS
 from .web import create_app
+
 
 def seed_demo(runtime) -> None:
     # Imported here so the real mode never loads the demo (test PKI, simulated card) code.
@@ -26,6 +28,7 @@ def demo_environment(demo_dir: Path) -> dict:
 
 
 definition = ServiceDefinition(
+    purge_steps=lambda runtime: purge_steps(),
     name="signing",
     settings_class=SigningSettings,
     metadata=metadata,
