@@ -80,6 +80,27 @@ def _stage_statement(outbox: sa.Table, dialect: str):
     return statement_once(("outbox", outbox, dialect), build)
 
 
+def republish(session_factory: sessionmaker[Session], outbox: sa.Table, since: datetime,
+              event_types: tuple[str, ...] = ()) -> int:
+    """Send again every event staged since ``since`` (after another service's database was restored).
+
+    The rows become unsent and the relay publishes them once more under their own event ids: the
+    restored service takes those its restored inbox has not seen, every other consumer's inbox drops
+    them as duplicates. Reaches back only as far as sent rows are kept (the relay's retention).
+    """
+    o = outbox
+    condition = o.c.created_at >= since
+    if event_types:
+        condition = sa.and_(condition, o.c.event_type.in_(event_types))
+    with session_factory() as session, session.begin():
+        done = session.connection().execute(o.update().where(condition, o.c.sent_at.is_not(None))
+                                            .values(sent_at=None, attempts=0, last_error=None))
+        count = done.rowcount
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))  # wake the relays now
+    return int(count)
+
+
 class OutboxRelay:
     """Publishes unsent outbox rows in batches, each batch with a window of unconfirmed messages."""
 

@@ -35,6 +35,9 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
     erase = sub.add_parser("erase-subject", help="destroy a person's data key: their data is unreadable everywhere, backups too")
     erase.add_argument("subject", help="the applicant id")
     sub.add_parser("reapply-erasures", help="after a restore: destroy again the keys of everyone in the erasure ledger")
+    again = sub.add_parser("republish", help="after another service's restore: send again the events staged since a moment")
+    again.add_argument("--since", required=True, help="ISO 8601 time with offset (the restored backup's time, minus a margin)")
+    again.add_argument("--type", action="append", default=[], dest="types", help="only this event type (repeatable)")
     sub.add_parser("seed-demo", help="create demo data (embedded run only)")
     sub.add_parser("settings", help="list the environment variables this service reads")
     args = parser.parse_args(argv)
@@ -55,6 +58,18 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
         verb = "would purge" if args.dry_run else "purged"
         for kind, count in sorted(report.counts.items()):
             print(f"{definition.name}: {verb} {count:>8} {kind}")
+        return 0
+    if args.command == "republish":
+        from datetime import datetime
+
+        from .outbox import republish
+
+        since = datetime.fromisoformat(args.since)
+        if since.tzinfo is None:
+            print("--since needs a UTC offset (e.g. 2026-12-06T02:30:00+09:00)", file=sys.stderr)
+            return 2
+        count = republish(runtime.session_factory, runtime.outbox, since, tuple(args.types))
+        print(f"{definition.name}: {count} events marked for publishing again (the consume process's relay sends them)")
         return 0
     if args.command in ("rotate-keys", "erase-subject", "reapply-erasures"):
         return _keys_command(runtime, args)
