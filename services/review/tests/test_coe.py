@@ -99,7 +99,7 @@ def test_an_approved_coe_by_email_is_sealed_by_the_token_and_checked_publicly(rt
     assert "BEGIN PUBLIC KEY" in client.get(f"/public/document-keys/{signer.kid}.pem").get_data(as_text=True)
     page = client.get(f"/public/coe/{row.document_id}").get_data(as_text=True)
     assert "有効 / valid until" in page and "TRAN" not in page  # no personal data from a bare number
-    with testing_transaction(rt) as s:
+    with _transaction(rt) as s:
         assert coe.cancel(s, row.document_id, "marriage annulled")
     assert "取消し済み / cancelled" in client.get(f"/public/coe/{row.document_id}").get_data(as_text=True)
     assert documents.verify(sealed, japan_today()).valid  # offline: the signature cannot know it was cancelled
@@ -153,7 +153,7 @@ def test_the_public_check_of_an_uploaded_file_shows_what_it_certifies_and_refuse
     assert "無効 / Not valid" in bad and re.search(r"bad_signature|malformed", bad)
 
 
-def testing_transaction(rt):
+def _transaction(rt):
     from zairyu_shared.db import transaction
 
     return transaction(rt.session_factory)
