@@ -67,6 +67,12 @@ chaos-cluster: venv
 chaos-failover: venv
 	$(BIN)/python tests/chaos/failover.py $(or $(CHAOS_SIZE),2000) $(CHAOS_ARGS)
 
+## make alerts: Debian's prometheus with the project's alert rules against the real-mode processes; each fault
+## (consumer killed, broker gone, dead letter, outbox backing up, stale CRL) must fire its alert and resolve.
+.PHONY: alerts
+alerts: venv
+	$(BIN)/python tests/chaos/alerts.py
+
 docs: venv
 	$(BIN)/python -m zairyu_shared.events.docs > docs/events.md
 

@@ -54,6 +54,7 @@ class RabbitCluster:
     nodes: list[Node]
     vhost: str = "/"
     env: dict[str, str] = field(default_factory=dict)
+    prometheus_ports: dict[str, int] = field(default_factory=dict)  # node name -> rabbitmq_prometheus port
 
     # -- URLs -------------------------------------------------------------------------------------------
     def amqp_url(self, vhost: str | None = None) -> str:
@@ -85,7 +86,9 @@ class RabbitCluster:
         conf.write_text(f"listeners.tcp.default = 127.0.0.1:{node.port}\n"
                         "loopback_users = none\n"
                         # lose a node and carry on: the minority side pauses instead of diverging
-                        "cluster_partition_handling = pause_minority\n")
+                        "cluster_partition_handling = pause_minority\n"
+                        + (f"prometheus.tcp.port = {self.prometheus_ports[node.name]}\n"
+                           "prometheus.tcp.ip = 127.0.0.1\n" if node.name in self.prometheus_ports else ""))
         env = {**self.env, "RABBITMQ_NODENAME": node.name, "RABBITMQ_CONFIG_FILE": str(conf),
                "RABBITMQ_MNESIA_BASE": str(node.base / "mnesia"), "RABBITMQ_LOG_BASE": str(node.base / "log"),
                "RABBITMQ_DIST_PORT": str(node.dist_port)}
@@ -159,8 +162,10 @@ class RabbitCluster:
 
 
 @contextmanager
-def rabbit_cluster(workdir: Path, size: int = 3, prefix: str | None = None) -> Iterator[RabbitCluster]:
-    """Start `size` nodes, join them into one cluster, and give guest a fresh vhost on it."""
+def rabbit_cluster(workdir: Path, size: int = 3, prefix: str | None = None,
+                   prometheus: bool = False) -> Iterator[RabbitCluster]:
+    """Start `size` nodes, join them into one cluster, and give guest a fresh vhost on it. `prometheus`
+    enables the rabbitmq_prometheus plugin on each node, on a port of its own (`prometheus_ports`)."""
     why = available()
     if why:
         raise RuntimeError(why)
@@ -171,13 +176,14 @@ def rabbit_cluster(workdir: Path, size: int = 3, prefix: str | None = None) -> I
     cookie = home / ".erlang.cookie"
     cookie.write_text(uuid.uuid4().hex.upper())
     cookie.chmod(0o400)
-    (root / "enabled_plugins").write_text("[].\n")
+    (root / "enabled_plugins").write_text("[rabbitmq_prometheus].\n" if prometheus else "[].\n")
     (root / "rabbitmq-env.conf").write_text("")  # not /etc/rabbitmq/rabbitmq-env.conf (the machine's node)
     env = {**os.environ, "HOME": str(home), "RABBITMQ_CONF_ENV_FILE": str(root / "rabbitmq-env.conf"),
            "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"), "ERL_EPMD_ADDRESS": "127.0.0.1"}
     nodes = [Node(f"{prefix}{i + 1}@localhost", _free_port(), _free_port(), root / f"node{i + 1}")
              for i in range(size)]
-    cluster = RabbitCluster(root=root, nodes=nodes, env=env)
+    cluster = RabbitCluster(root=root, nodes=nodes, env=env,
+                            prometheus_ports={n.name: _free_port() for n in nodes} if prometheus else {})
     try:
         for node in nodes:
             cluster.start_node(node)
