@@ -102,3 +102,19 @@ def test_an_extension_says_the_card_the_specified_card_and_the_granted_activity(
     assert "specified residence card" in section and "at most 20 hours a week" in section
     vi = _section(client.get(f"/applications/{app_id}?lang=vi").data.decode())
     assert "tối đa 20 giờ mỗi tuần" in vi
+
+
+def test_the_timeline_says_the_signed_pdf_was_mailed_with_its_number_and_check_link(client, rt):
+    applicant_id, app_id = _file(client, rt, "employment_certificate", {})
+    _approve(rt, app_id, applicant_id, "employment_certificate", delivery_method="pdf")
+    emit(rt, "certificate.issued", "review", {
+        "application_id": app_id, "applicant_id": applicant_id, "document_id": "EMP-0123456789ABCDEF",
+        "kid": "DEMO-0123456789abcdef", "valid_until": "2027-05-31",
+        "verify_url": "http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF",
+        "document_b64": "JVBERi0xLjQKc2VhbGVkCg==", "issued_at": datetime.now(timezone.utc).isoformat()}, app_id)
+    wait_until(lambda: "EMP-0123456789ABCDEF" in client.get(f"/applications/{app_id}").data.decode(),
+               message="the document entry on the timeline")
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Signed PDF sent to you by e-mail" in page and "valid until 2027-05-31" in page
+    assert 'href="http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF"' in page
+    assert "署名付きPDFをメールで送付しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()

@@ -43,6 +43,9 @@ EVENT_EFFECTS = {
     "card.held_at_counter": ("card_held_at_counter", None),  # an entry, not a status: the card is still issued
     "card.collected": ("card_collected", "card_collected"),
     "notice.created": ("notice", None),
+    # The sealed e-COE or certificate was mailed: an entry (document number, validity, public check), no status.
+    "coe.issued": ("document_issued", None),
+    "certificate.issued": ("document_issued", None),
 }
 
 

@@ -74,6 +74,9 @@ def on_application_event(runtime, session, event) -> None:
                 {"granted_status": data.get("granted_status"), "period_of_stay": data.get("period_of_stay"),
                  "fee_yen": data["fee_yen"], "explanation": data.get("explanation", ""), **delivers},
                 fee_yen=data["fee_yen"], closed_at=data["decided_at"] if outcome == "refused" else None)
+    elif t in ("coe.issued", "certificate.issued"):  # the signed PDF itself went by mail: only its facts here
+        _record(session, event, app, "document_issued", None,
+                {"document_id": data["document_id"], "valid_until": data["valid_until"], "verify_url": data["verify_url"]})
     elif t == "application.closed":
         _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):
@@ -101,7 +104,7 @@ HANDLERS = [
         "application.examination_started",
         "application.documents_requested", "application.decided", "application.closed",
         "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-        "card.held_at_counter", "card.collected",
+        "card.held_at_counter", "card.collected", "coe.issued", "certificate.issued",
     ), on_application_event),
     Handler("inbox_notices", ("notice.created",), on_notice_created),
 ]

@@ -122,6 +122,7 @@ TIMELINE = {
     "transferred": _l("Handed to another office of the bureau"),
 }
 TIMELINE["fee_paid"] = _l("Fee paid online")
+TIMELINE["document_issued"] = _l("Signed PDF sent to you by e-mail")
 # What an approval delivers and how (domain/deliveries.py keys).
 DELIVERS = {
     "residence_card.post": _l("A new residence card, by post: send your current card and a return envelope to the bureau as described in the approval notice."),
