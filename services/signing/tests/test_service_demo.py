@@ -151,6 +151,9 @@ def test_demo_form_needs_its_csrf_token(client, seeded):
     rt, _ = seeded
     page = client.get("/demo/sign")
     assert page.status_code == 200 and b"DEMO" in page.data
+    linked = client.get("/demo/sign?code=K7QM-2HXD-9PZA").data  # intake's link carries its code (issue 18)
+    assert b'name="code" autocomplete="off" inputmode="text" value="K7QM-2HXD-9PZA"' in linked
+    assert b'value="&lt;b&gt;"' in client.get("/demo/sign?code=<b>").data  # escaped, never markup
     token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
     password = demo.demo_cards(rt).holder(None).password
     with FakeIntake(DOCUMENT) as intake:

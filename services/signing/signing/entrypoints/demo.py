@@ -250,7 +250,8 @@ def _page(status: int = 200, **context):
 
 @bp.get("/demo/sign")
 def demo_sign_page():
-    return _page()
+    # intake's waiting page links here with its code (?code=): on a phone the person cannot copy it across
+    return _page(code=request.args.get("code", "")[:40])
 
 
 @bp.post("/demo/sign")
