@@ -58,6 +58,12 @@ async function openConfirmation(id, request, origin, lang, sender) {
     }
     pending = { op: "auth", challenge: request.challenge };
   }
+  // One signer window per tab: a page cannot stack windows on the person (the open one comes forward).
+  const open = Object.values(await chrome.storage.session.get(null)).find((p) => p && p.tabId === sender.tab.id);
+  if (open) {
+    if (open.windowId !== undefined) chrome.windows.update(open.windowId, { focused: true }).catch(() => {});
+    return { id, ok: false, error: { code: "busy", message: "the signer window is already open" } };
+  }
   const token = crypto.randomUUID();
   Object.assign(pending, { id, origin, lang, tabId: sender.tab.id, frameId: sender.frameId || 0 });
   await chrome.storage.session.set({ ["req:" + token]: pending });
