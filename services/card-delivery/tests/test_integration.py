@@ -179,7 +179,7 @@ def test_approved_to_delivered_through_rabbitmq_and_postgresql():
                 mailroom = sign_in(app.test_client(), rt)
                 url = f"/mailroom/cases/{delivery_id}"
                 assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
-                assert mailroom.post(f"{url}/issue").status_code == 302
+                assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
                 assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
                 assert mailroom.post(f"{url}/delivered").status_code == 302
 

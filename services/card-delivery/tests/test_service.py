@@ -165,7 +165,13 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "ab12345678cd"}).status_code == 302
     assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 409
 
-    assert mailroom.post(f"{url}/issue").status_code == 302
+    page = mailroom.get(url).get_data(as_text=True)  # the issue form shows what is about to happen
+    summary = page[page.index('class="facts confirm-summary"'):]
+    assert "NGUYEN VAN AN" in summary and "AB12345678CD" in summary and 'name="confirm"' in summary
+    unconfirmed = mailroom.post(f"{url}/issue")  # one click is no longer enough (issue 18)
+    assert unconfirmed.status_code == 422 and "becomes invalid at once" in unconfirmed.get_data(as_text=True)
+    assert only_case(runtime).state is State.ENVELOPE_RECEIVED and lookup(public, "AB12345678CD") == "valid"
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
     issued = only_case(runtime)
     assert issued.state is State.CARD_ISSUED
     assert lookup(public, issued.card_number) == "valid"
@@ -235,7 +241,7 @@ def test_flagged_address_waits_for_the_officer_decision(app, runtime, mailroom):
     case = only_case(runtime)
     url = f"/mailroom/cases/{case.delivery_id}"
     mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"})
-    mailroom.post(f"{url}/issue")
+    mailroom.post(f"{url}/issue", {"confirm": "y"})
     assert only_case(runtime).state is State.ADDRESS_FLAGGED
     assert mailroom.post(f"{url}/dispatch", {"tracking_number": "123456789012"}).status_code == 409
     assert "officer decision needed" in mailroom.get(url).get_data(as_text=True)
@@ -255,7 +261,7 @@ def issue_many(runtime, mailroom, n):
         case = only_case(runtime, f"app-{i}")
         mailroom.post(f"/mailroom/cases/{case.delivery_id}/envelope",
                       {"fee_yen": "5500", "old_card_number": f"AB{i:08d}CD"})
-        assert mailroom.post(f"/mailroom/cases/{case.delivery_id}/issue").status_code == 302
+        assert mailroom.post(f"/mailroom/cases/{case.delivery_id}/issue", {"confirm": "y"}).status_code == 302
         ids.append(case.delivery_id)
     return ids
 

@@ -56,6 +56,14 @@ class ActionForm(FlaskForm):
     """Buttons that need nothing but the CSRF token."""
 
 
+class IssueForm(FlaskForm):
+    """Issuing cancels the old card number at once and cannot be undone: the officer confirms, with the
+    summary (holder, old number, kind of card) in front of them."""
+    confirm = BooleanField(_l("I have checked the summary: issue the new card and cancel the old number"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm: the old card number "
+                                                               "becomes invalid at once."))])
+
+
 class AddressForm(FlaskForm):
     decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
         ("mail_registered", _l("Mail to the registered mailing address")),
@@ -111,6 +119,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
     forms.setdefault("dispatch", DispatchForm(formdata=None, delivery_id=delivery_id))
     forms.setdefault("return_", ReturnForm(formdata=None))
     forms.setdefault("action", ActionForm(formdata=None))
+    forms.setdefault("issue", IssueForm(formdata=None))
     allowed = {action for action, states in ALLOWED.items() if case.state in states}
     return render_template("mailroom/case.html", case=case, history=history, labels=STATE_LABELS,
                            errors=errors or [], forms=forms, allowed=allowed, reference=pdf.reference), status
@@ -171,7 +180,8 @@ def _presented(delivery_id, use_case):
 @bp.post("/cases/<delivery_id>/issue")
 @signed_in
 def issue(delivery_id):
-    return _press(delivery_id, casework.issue_card)
+    return _act(delivery_id, "issue", IssueForm(),
+                lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()))
 
 
 @bp.post("/cases/<delivery_id>/address")
