@@ -110,6 +110,7 @@ def in_extension_window(context, button, extension_id: str, secret: str, checks,
         window.locator("#error").filter(has_text="4").wait_for()  # "... 4 ..." tries left, in Vietnamese
         checks.shot(window, name + "-wrong-secret")
     checks.shot(window, name + "-extension-window")
+    checks._axe(window, name + "-extension-window")  # the extension's window is held to the pages' standard
     window.fill("#secret", secret)
     with window.expect_event("close"):
         window.click("#ok")
