@@ -70,6 +70,32 @@ def _path(m: int, leaves: Sequence[bytes]) -> list[bytes]:
     return _path(m - k, leaves[k:]) + [root_from_leaf_hashes(leaves[:k])]
 
 
+def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree, leaves first, built as root_from_leaf_hashes does (an odd last node goes up as
+    it is): the RFC's tree, so a path read off these levels is PATH(m, D[n])."""
+    out = [list(leaves)]
+    while len(out[-1]) > 1:
+        level = out[-1]
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        out.append(nxt)
+    return out
+
+
+def inclusion_proof_from_levels(index: int, tree: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """PATH(index) in O(log n) from ``levels``: the sibling at each level, none where a node went up alone."""
+    if not tree or not 0 <= index < len(tree[0]):
+        raise ValueError(f"leaf index {index} outside the tree")
+    path = []
+    for level in tree[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        index >>= 1
+    return path
+
+
 def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PROOF(m, D[n]) over leaf hashes (RFC 9162 §2.1.4.1); empty when m is 0 or n."""
     if not 0 <= old_size <= len(leaves):

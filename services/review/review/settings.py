@@ -28,5 +28,10 @@ class ReviewSettings(FrontSettings):
     coe_pin_file: str = setting("ZAIRYU_COE_PIN_FILE", "", help="File holding the token's user PIN")
     coe_demo_key_file: str = setting("ZAIRYU_COE_DEMO_KEY_FILE", "var/embedded/demo/coe-demo-key.pem",
                                      help="The embedded run's DEMO software key (used only there, when no token is configured)")
+    # The access log's tree heads are signed by a key pair of their own in the same token (issue 22).
+    access_log_key_label: str = setting("ZAIRYU_ACCESS_LOG_KEY_LABEL", "access-log-1",
+                                        help="Label of the key pair in the e-COE token that signs the access log's tree heads")
+    access_log_demo_key_file: str = setting("ZAIRYU_ACCESS_LOG_DEMO_KEY_FILE", "var/embedded/demo/access-log-demo-key.pem",
+                                            help="The embedded run's DEMO software key for tree heads (only there, without a token)")
     session_cookie_secure: bool = setting("ZAIRYU_REVIEW_SECURE_COOKIES", False,
                                           help="Mark session cookies Secure (true behind TLS)")

@@ -73,4 +73,4 @@ def all_specs() -> list[EventSpec]:
 
 def _load_catalogue() -> None:
     # The contract modules register themselves on import.
-    from . import contracts  # noqa: F401
+    from . import access_contracts, contracts  # noqa: F401

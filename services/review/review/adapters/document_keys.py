@@ -98,15 +98,16 @@ class DemoKey:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
-def signer_from(settings) -> Pkcs11Key | DemoKey:
-    """The token when one is configured; the DEMO key only in the embedded run; otherwise refuse."""
+def signer_from(settings, key_label: str | None = None, demo_key_file: str | None = None) -> Pkcs11Key | DemoKey:
+    """The token when one is configured; the DEMO key only in the embedded run; otherwise refuse.
+    ``key_label``/``demo_key_file``: another key pair in the same token (the access log's tree heads)."""
     if settings.coe_pkcs11_module:
         if not settings.coe_pin_file:
             raise NoSigningKey("ZAIRYU_COE_PIN_FILE is required with ZAIRYU_COE_PKCS11_MODULE")
         pin = Path(settings.coe_pin_file).read_text().strip()
-        return Pkcs11Key(settings.coe_pkcs11_module, settings.coe_token_label, settings.coe_key_label, pin)
+        return Pkcs11Key(settings.coe_pkcs11_module, settings.coe_token_label, key_label or settings.coe_key_label, pin)
     if settings.embedded:
-        return DemoKey(Path(settings.coe_demo_key_file))
+        return DemoKey(Path(demo_key_file or settings.coe_demo_key_file))
     raise NoSigningKey("no e-COE signing key: set ZAIRYU_COE_PKCS11_MODULE, ZAIRYU_COE_TOKEN_LABEL, "
                        "ZAIRYU_COE_KEY_LABEL and ZAIRYU_COE_PIN_FILE (a PKCS#11 token such as SoftHSM2)")
 

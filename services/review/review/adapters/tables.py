@@ -236,3 +236,56 @@ audit_log = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# The access log (issue 22, adapters/access_log.py): an RFC 9162 Merkle tree over ``entry`` (canonical JSON, hashed
+# exactly as stored), one leaf per officer's read, decision, hand-over or export of a case; append-only like
+# audit_log. Columns beside ``entry`` are what the monitor filters on (never published).
+access_log = sa.Table(
+    "access_log", metadata,
+    sa.Column("leaf_index", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=False),
+    sa.Column("entry", sa.Text, nullable=False),
+    sa.Column("leaf_hash", sa.String(64), nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("application_id", sa.String(80), nullable=False, index=True),
+    sa.Column("applicant_id", sa.String(80), nullable=True),
+    sa.Column("officer_id", sa.String(80), nullable=False),
+    sa.Column("officer_bureau", sa.String(20), nullable=True),
+    sa.Column("officer_office", sa.String(40), nullable=True),
+    sa.Column("case_bureau", sa.String(20), nullable=False),
+    sa.Column("case_office", sa.String(40), nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("purpose", sa.String(30), nullable=False),
+)
+
+# Signed tree heads, published at intervals (the key: a PKCS#11 token, its own label; adapters/access_log.py).
+tree_heads = sa.Table(
+    "tree_heads", metadata,
+    sa.Column("tree_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=False),
+    sa.Column("timestamp", sa.String(40), nullable=False),  # ISO text: signed exactly as stored
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("kid", sa.String(40), nullable=False),
+    sa.Column("signature", sa.String(120), nullable=False),
+    sa.Column("public_key_der", sa.LargeBinary, nullable=False),
+)
+
+# The purpose an officer gave for a case, remembered for their sign-in session (a convenience; never a default).
+access_purposes = sa.Table(
+    "access_purposes", metadata,
+    sa.Column("token_sha256", sa.String(64), sa.ForeignKey("officer_sessions.token_sha256", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("application_id", sa.String(80), primary_key=True),
+    sa.Column("purpose", sa.String(30), nullable=False),
+)
+
+# After review's database is restored to an earlier point: the receipt numbers other services had
+# already seen (intake's record; numbers e-mailed to applicants) for applications the restored database
+# does not know. A replayed submission gets its number back; the serials move past all of them, so no
+# number is ever issued twice (docs/operations.md, "Restoring one service").
+receipt_reservations = sa.Table(
+    "receipt_reservations", metadata,
+    sa.Column("application_id", sa.String(36), primary_key=True),
+    sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
+    sa.Column("reserved_at", sa.DateTime(timezone=True), nullable=False),
+)

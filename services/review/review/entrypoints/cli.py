@@ -54,6 +54,22 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     return 0
 
 
+def reserve_receipts_main(argv: list[str], runtime=None, src=sys.stdin, out=sys.stdout) -> int:
+    """Reads "application_id<TAB>receipt_number" lines (what intake has recorded) after a restore."""
+    from review.receipts_after_restore import reserve
+    from zairyu_shared.db import transaction
+
+    argparse.ArgumentParser(prog="zairyu-review reserve-receipts",
+                            description="after a restore: never issue again a number other services have seen "
+                                        "(stdin: `zairyu-intake receipts-seen`)").parse_args(argv)
+    seen = [tuple(line.split("\t")[:2]) for line in (raw.strip() for raw in src) if line]
+    runtime = runtime or _runtime()
+    with transaction(runtime.session_factory) as session:
+        report = reserve(session, seen)
+    print("receipts: " + ", ".join(f"{k} {v}" for k, v in report.items()), file=out)
+    return 0
+
+
 def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     """Bootstrap accounts (the first administrators of a bureau, a national auditor) from the shell.
 
@@ -101,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
+    if argv[:1] == ["access-log"]:
+        from .access_cli import main as access_main
+
+        return access_main(argv[1:])
+    if argv[:1] == ["reserve-receipts"]:  # after a restore: `zairyu-intake receipts-seen | zairyu-review reserve-receipts`
+        return reserve_receipts_main(argv[1:])
     if argv[:1] == ["create-officer"]:
         return create_officer_main(argv[1:])
     if argv[:1] == ["send-reminders"]:  # run daily (cron / k8s CronJob)
