@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from card_delivery.domain.case import Change, DeliveryCase, State
+from zairyu_shared.subject_keys import sealing
 
-from .tables import case_history, delivery_cases, early_fee_payments
+from .tables import case_history, delivery_cases, early_fee_payments, metadata
 
 _CASE_FIELDS = [f for f in DeliveryCase.__dataclass_fields__]
 
@@ -107,7 +108,8 @@ def take_early_payment(session: Session, application_id: str) -> dict | None:
 
 def insert(session: Session, case: DeliveryCase) -> None:
     values = _row_values(case)
-    session.execute(delivery_cases.insert().values(**values))
+    with sealing(session, metadata, case.applicant_id):  # the applicant's own data key (erasure reaches backups)
+        session.execute(delivery_cases.insert().values(**values))
 
 
 def save(session: Session, case: DeliveryCase, change: Change, now: datetime, officer: str | None = None,
@@ -115,8 +117,9 @@ def save(session: Session, case: DeliveryCase, change: Change, now: datetime, of
     values = _row_values(case)
     for key in ("delivery_id", "application_id", "applicant_id", "approved_at", "procedure", "fee_yen"):
         values.pop(key)
-    session.execute(delivery_cases.update().where(delivery_cases.c.delivery_id == case.delivery_id)
-                    .values(**values, version=delivery_cases.c.version + 1))
+    with sealing(session, metadata, case.applicant_id):
+        session.execute(delivery_cases.update().where(delivery_cases.c.delivery_id == case.delivery_id)
+                        .values(**values, version=delivery_cases.c.version + 1))
     record(session, case.delivery_id, change, now, officer, note)
 
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
+from zairyu_shared.subject_keys import add_subject_key_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
@@ -96,3 +97,8 @@ officers = sa.Table(
     # Raised on sign-out: every session cookie carrying an older value is dead (cookies are client-side).
     sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
 )
+
+# Each applicant's name and addresses are encrypted under their own data key (zairyu_shared.subject_keys):
+# destroying it erases them here and in every backup. ``info["subject"]``: whose data a row is.
+subject_key_tables = add_subject_key_tables(metadata)
+delivery_cases.info["subject"] = "applicant_id"
