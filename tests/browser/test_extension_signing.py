@@ -93,7 +93,7 @@ def ask_extension(page, request: dict) -> dict | None:
 
 
 def in_extension_window(context, button, extension_id: str, secret: str, checks, name: str,
-                        wrong_first: str | None = None, while_open=None):
+                        wrong_first: str | None = None, while_open=None, page=None):
     """Press the page's button; the extension's own window opens and takes the password or PIN."""
     with context.expect_page() as opened:
         button.click()
@@ -109,6 +109,8 @@ def in_extension_window(context, button, extension_id: str, secret: str, checks,
         window.click("#ok")
         window.locator("#error").filter(has_text="4").wait_for()  # "... 4 ..." tries left, in Vietnamese
         checks.shot(window, name + "-wrong-secret")
+        if page is not None:
+            assert page.locator("#extension-error").inner_text() == ""  # the page hears only the final answer
     checks.shot(window, name + "-extension-window")
     checks._axe(window, name + "-extension-window")  # the extension's window is held to the pages' standard
     window.fill("#secret", secret)
@@ -123,6 +125,7 @@ def sign_with_extension(context, page, extension_id: str, password: str, checks,
     button = page.locator("#sign-with-extension")
     button.wait_for(state="visible")  # shown only after the extension and zairyu-signer answered "hello"
     checks.applicant_page(page, name)
+    assert page.locator("input[type=password]").count() == 0  # the password is typed in the extension's window
     page_digest = page.locator("p.digest").inner_text().strip()
 
     def check_window(window):
@@ -136,8 +139,7 @@ def sign_with_extension(context, page, extension_id: str, password: str, checks,
 
     context.once("page", check_window)
     in_extension_window(context, button, extension_id, password, checks, name, wrong_first,
-                        while_open=second_request_is_refused if wrong_first else None)
-    assert page.locator("#extension-error").inner_text() == ""  # the page heard only the final answer
+                        while_open=second_request_is_refused if wrong_first else None, page=page)
 
 
 # The form's coded pickers (issue 18: ISO country, the legal periods of stay, the industry classification);
