@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -17,8 +18,9 @@ from sqlalchemy.orm import Session
 from notify.domain import delivery
 from notify.domain.notices import ApplicationInfo
 from zairyu_shared.db import statement_once
+from zairyu_shared.subject_keys import SubjectErased, sealing
 
-from .tables import applicants, applications, notices
+from .tables import applicants, applications, metadata, notices, subject_key_tables
 
 
 # Marks the sender's own commits, so they do not wake the sender (see sender.start_sender).
@@ -51,7 +53,11 @@ def remember_applicant(session: Session, applicant_id: str, *, email: str, langu
                                           set_={k: stmt.excluded[k] for k in values if k != "applicant_id"},
                                           where=applicants.c.updated_at <= stmt.excluded.updated_at)
 
-    session.execute(statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values)
+    try:
+        with sealing(session, metadata, applicant_id):
+            session.execute(statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values)
+    except SubjectErased:
+        pass  # an erased applicant: nothing is kept about them again
 
 
 def applicant(session: Session, applicant_id: str):
@@ -95,7 +101,16 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
     defaults = {"state": None, "last_error": None, "address": None, "sent_at": None,
                 "created_at": at, "updated_at": at, "next_attempt_at": at}
     full = [{**defaults, **row} for row in rows]
-    return {r.id for r in session.execute(_insert_notices_statement(session), full)}
+    inserted: set[str] = set()
+    # An applicant's notices under their own key; a bureau's (no applicant) under the service key.
+    for applicant_id in dict.fromkeys(row.get("applicant_id") for row in full):
+        group = [row for row in full if row.get("applicant_id") == applicant_id]
+        try:
+            with sealing(session, metadata, applicant_id) if applicant_id else nullcontext():
+                inserted |= {r.id for r in session.execute(_insert_notices_statement(session), group)}
+        except SubjectErased:
+            continue  # an erased applicant gets no mail
+    return inserted
 
 
 def _insert_notices_statement(session: Session):
@@ -127,10 +142,13 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
         sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= at),
         sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < stale),
     )
+    # An erased applicant's notices can no longer be read, and are not to be sent: leave them to the purge.
+    erased = subject_key_tables.erased
+    alive = ~sa.exists().where(erased.c.subject == notices.c.applicant_id)
     token = str(uuid.uuid4())
     with session_factory(info=SENDER_SESSION) as session, session.begin():
         picked = session.execute(
-            sa.select(notices.c.id, notices.c.state).where(notices.c.channel == "email", due)
+            sa.select(notices.c.id, notices.c.state).where(notices.c.channel == "email", due, alive)
             .order_by(notices.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
         ).all()
         if not picked:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
+from zairyu_shared.subject_keys import add_subject_key_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
@@ -64,3 +65,9 @@ notices = sa.Table(
 )
 sa.Index("ix_notices_due", notices.c.state, notices.c.next_attempt_at)
 sa.Index("ix_notices_applicant", notices.c.applicant_id, notices.c.channel, notices.c.created_at)
+
+# Each applicant's address, name and mails are encrypted under their own data key (zairyu_shared.subject_keys):
+# destroying it erases them here and in every backup. ``info["subject"]``: whose data a row is.
+subject_key_tables = add_subject_key_tables(metadata)
+applicants.info["subject"] = "applicant_id"
+notices.info["subject"] = "applicant_id"
