@@ -103,7 +103,7 @@ def in_extension_window(context, button, extension_id: str, secret: str, checks,
     window.locator("#secret").wait_for(state="visible")
     assert window.evaluate("document.documentElement.lang") == "vi"  # the page's language, not the browser's
     if while_open:
-        while_open()
+        while_open(window)
     if wrong_first:
         window.fill("#secret", wrong_first)
         window.click("#ok")
@@ -132,14 +132,15 @@ def sign_with_extension(context, page, extension_id: str, password: str, checks,
         window.locator("#digest").filter(has_text=re.compile(r"\w")).wait_for()
         assert window.locator("#digest").inner_text().strip() == page_digest  # the bytes the site showed
 
-    def second_request_is_refused():  # one signer window per tab: a page cannot stack them
-        busy = ask_extension(page, {"op": "sign", "data": "eA=="})
-        assert busy and not busy["ok"] and busy["error"]["code"] == "busy", busy
-        assert len([p for p in context.pages if p.url.startswith("chrome-extension://")]) == 1
+    def while_open(window):
+        check_window(window)
+        if wrong_first:  # one signer window per tab: a page cannot stack them
+            busy = ask_extension(page, {"op": "sign", "data": "eA=="})
+            assert busy and not busy["ok"] and busy["error"]["code"] == "busy", busy
+            assert len([p for p in context.pages if p.url.startswith("chrome-extension://")]) == 1
 
-    context.once("page", check_window)
     in_extension_window(context, button, extension_id, password, checks, name, wrong_first,
-                        while_open=second_request_is_refused if wrong_first else None, page=page)
+                        while_open=while_open, page=page)
 
 
 # The form's coded pickers (issue 18: ISO country, the legal periods of stay, the industry classification);
