@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Producer, Queue
@@ -25,8 +25,13 @@ from . import logs, metrics
 from .events import ContractError, Envelope, parse_message
 from .events.registry import all_specs, exchange_for
 from .inbox import record_many, record_once
+from .outbox import OutboundMessage
 
 log = logging.getLogger(__name__)
+
+# (queue name, kombu message) as delivered; (message, queue name, event) once its contract is checked
+_Delivery = tuple[str, Any]
+_Parsed = tuple[Any, str, Envelope]
 
 DELIVERY_LIMIT = 20  # broker-side safety net for a message that kills its consumer every time
 
@@ -92,26 +97,26 @@ class KombuPublisher:
     not (measured-floors.md). On the in-memory transport there are no confirms to wait for.
     """
 
-    def __init__(self, url: str, confirm_timeout: float = 30.0, transport_options: dict | None = None):
+    def __init__(self, url: str, confirm_timeout: float = 30.0, transport_options: dict[str, Any] | None = None) -> None:
         self.url = url
         self.confirm_timeout = confirm_timeout
         self.transport_options = transport_options or {}
         self._conn: Connection | None = None
-        self._channel = None
+        self._channel: Any = None  # a kombu channel
         self._next_tag = 1
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
         self._returned: dict[str, str] = {}
 
-    def _ensure(self):
+    def _ensure(self) -> Any:
         if self._conn is not None and self._conn.connected:
             return self._channel
         self.close()
-        self._conn = Connection(self.url, transport_options=self.transport_options)
-        self._conn.ensure_connection(max_retries=3)
-        self._channel = self._conn.channel()
+        conn = self._conn = Connection(self.url, transport_options=self.transport_options)
+        conn.ensure_connection(max_retries=3)
+        self._channel = conn.channel()
         self._next_tag = 1
-        if is_amqp(self._conn):
+        if is_amqp(conn):
             self._channel.confirm_select()
             self._channel.events["basic_ack"].add(self._on_ack)
             self._channel.events["basic_nack"].add(self._on_nack)
@@ -130,20 +135,22 @@ class KombuPublisher:
         else:
             into.add(tag)
 
-    def _on_return(self, exc, exchange, routing_key, message) -> None:
+    def _on_return(self, exc: object, exchange: str, routing_key: str, message: Any) -> None:
         self._returned[message.properties.get("message_id", "")] = f"unroutable: {exchange} {routing_key} ({exc})"
 
-    def publish_batch(self, messages: list) -> tuple[set[str], dict[str, str]]:
+    def publish_batch(self, messages: Sequence[OutboundMessage]) -> tuple[set[str], dict[str, str]]:
         try:
             return self._publish_batch(messages)
         except Exception:
             self.close()  # the next batch reconnects; these rows stay unsent
             raise
 
-    def _publish_batch(self, messages: list) -> tuple[set[str], dict[str, str]]:
+    def _publish_batch(self, messages: Sequence[OutboundMessage]) -> tuple[set[str], dict[str, str]]:
         channel = self._ensure()
+        conn = self._conn
+        assert conn is not None  # _ensure connected
         producer = Producer(channel)
-        amqp = is_amqp(self._conn)
+        amqp = is_amqp(conn)
         self._acked, self._nacked, self._returned = set(), set(), {}
         self._pending: dict[int, str] = {}
         for m in messages:
@@ -163,10 +170,11 @@ class KombuPublisher:
             if remaining <= 0:
                 raise TimeoutError(f"{len(self._pending) - len(self._acked)} publisher confirms outstanding")
             try:
-                self._conn.drain_events(timeout=min(remaining, 1.0))
+                conn.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
                 continue
-        confirmed, failed = set(), {}
+        confirmed: set[str] = set()
+        failed: dict[str, str] = {}
         for tag, event_id in self._pending.items():
             if event_id in self._returned:
                 failed[event_id] = self._returned[event_id]
@@ -197,7 +205,7 @@ class RetryPolicy:
     max_delay: float = 5.0
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
 
 TRANSIENT = (OperationalError, DisconnectionError)
@@ -221,10 +229,10 @@ class EventConsumer:
     batch_size: int = 100
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     on_commit: Callable[[], None] | None = None
-    transport_options: dict = field(default_factory=dict)
+    transport_options: dict[str, Any] = field(default_factory=dict)
     context: object = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._by_queue = {h.queue_name(self.service): h for h in self.handlers}
         self._dlq_conn: Connection | None = None
         self._dialect = self.session_factory.kw["bind"].dialect.name
@@ -257,7 +265,7 @@ class EventConsumer:
         amqp = self._amqp = is_amqp(conn)
         channel = conn.channel()
         channel.basic_qos(0, self.prefetch, False)
-        batch: list = []
+        batch: list[_Delivery] = []
         consumers = []
         for handler in self.handlers:
             qname = handler.queue_name(self.service)
@@ -286,9 +294,9 @@ class EventConsumer:
                 except Exception:
                     pass
 
-    def process(self, messages: list, stop: threading.Event | None = None) -> None:
+    def process(self, messages: list[_Delivery], stop: threading.Event | None = None) -> None:
         """Handle a batch of (queue, message): contract check, then effects in one transaction, ack after commit."""
-        valid = []
+        valid: list[_Parsed] = []
         for qname, message in messages:
             try:
                 event = parse_message(message.body)
@@ -305,7 +313,7 @@ class EventConsumer:
         for message, qname, event in failed:
             self._apply_with_retries(message, qname, event, stop)
 
-    def _apply_batch(self, valid: list) -> list:
+    def _apply_batch(self, valid: list[_Parsed]) -> list[_Parsed]:
         """Many messages, one commit (one fsync), one inbox statement.
 
         If any handler raises, the whole batch rolls back and every message is retried on its
@@ -351,7 +359,7 @@ class EventConsumer:
             self._by_queue[qname].func(self.context, session, event)
         return "ok"
 
-    def _apply_with_retries(self, message, qname: str, event: Envelope, stop: threading.Event | None) -> None:
+    def _apply_with_retries(self, message: Any, qname: str, event: Envelope, stop: threading.Event | None) -> None:
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -390,7 +398,7 @@ class EventConsumer:
             self.on_commit()
 
     # -- dead letters ------------------------------------------------------------------------
-    def _dead_letter(self, message, qname: str, reason: str, error: str) -> None:
+    def _dead_letter(self, message: Any, qname: str, reason: str, error: str) -> None:
         """Publish to the queue's DLX with the reason (confirmed), then ack the original."""
         if self._dlq_conn is None:
             self._dlq_conn = Connection(self.url, transport_options={**self.transport_options, "confirm_publish": True})

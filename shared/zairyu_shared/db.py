@@ -7,7 +7,7 @@ into that metadata so they live, and commit, with the service's state.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kw) -> Engine:
+def make_engine(url: str, **kw: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kw)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
             # WAL lets the web threads read while a consumer writes; foreign keys are off by default.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -59,17 +59,18 @@ def _drop_after_commit(session: Session) -> None:
         session.info.pop(AFTER_COMMIT, None)
 
 
-_STATEMENTS: dict = {}
+_STATEMENTS: dict[Hashable, Any] = {}
+_Statement = TypeVar("_Statement")
 
 
-def statement_once(key, build):
+def statement_once(key: Hashable, build: Callable[[], _Statement]) -> _Statement:
     """The statement ``build()`` makes, built once per ``key`` (its table and dialect) and reused.
 
     For hot statements: SQLAlchemy memoizes a statement object's cache key, so a reused one skips
     being assembled and keyed on every call (which cost more than executing it). Vary the values
     through execute's parameters, never by building a new statement.
     """
-    stmt = _STATEMENTS.get(key)
+    stmt: _Statement | None = _STATEMENTS.get(key)
     if stmt is None:
         stmt = _STATEMENTS[key] = build()
     return stmt

@@ -31,7 +31,7 @@ def record_many(session: Session, inbox: sa.Table, items: list[tuple[str, Envelo
     return {(r.consumer, r.event_id) for r in session.execute(_record_statement(session, inbox), rows)}
 
 
-def _record_statement(session: Session, inbox: sa.Table):
+def _record_statement(session: Session, inbox: sa.Table) -> sa.Executable:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return statement_once(("inbox", inbox, dialect), lambda: (

@@ -5,6 +5,7 @@ import contextvars
 import logging
 import sys
 from contextlib import contextmanager
+from typing import IO, Iterator
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -20,19 +21,19 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[IO[str]]):
     """Writes to whatever sys.stderr is now (test runners swap it; a stale stream breaks logging)."""
 
     @property
-    def stream(self):
+    def stream(self) -> IO[str]:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value):
+    def stream(self, _value: IO[str]) -> None:
         pass
 
 
-def configure(service: str, level: str = "INFO", stream=None) -> None:
+def configure(service: str, level: str = "INFO", stream: IO[str] | None = None) -> None:
     global _service
     _service = service
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
@@ -51,7 +52,7 @@ def configure(service: str, level: str = "INFO", stream=None) -> None:
 
 
 @contextmanager
-def correlated(value: str | None):
+def correlated(value: str | None) -> Iterator[None]:
     token = correlation_id.set(value)
     try:
         yield

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import MetaData, engine_from_config, pool
 
 
 def alembic_config(script_location: str | Path, database_url: str) -> Config:
@@ -22,7 +22,7 @@ def upgrade(script_location: str | Path, database_url: str, revision: str = "hea
     command.upgrade(alembic_config(script_location, database_url), revision)
 
 
-def run_env(target_metadata) -> None:
+def run_env(target_metadata: MetaData | None) -> None:
     """Body of every service's env.py (online mode; SQLite gets batch mode for ALTERs)."""
     config = context.config
     connectable = engine_from_config(config.get_section(config.config_ini_section, {}),

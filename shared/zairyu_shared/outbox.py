@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Any, Protocol, Sequence, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +31,7 @@ class OutboundMessage(Protocol):
 
 
 class Publisher(Protocol):
-    def publish_batch(self, messages: list) -> tuple[set[str], dict[str, str]]:
+    def publish_batch(self, messages: Sequence[OutboundMessage]) -> tuple[set[str], dict[str, str]]:
         """Publish and wait for confirms; return (confirmed ids, {failed id: reason})."""
 
 
@@ -42,7 +42,7 @@ STAGED = "zairyu_staged_outbox"
 
 
 @sa.event.listens_for(Session, "after_begin")
-def _new_transaction(session, _transaction, _connection) -> None:
+def _new_transaction(session: Session, _transaction: object, _connection: object) -> None:
     session.info.pop(STAGED, None)
 
 
@@ -68,8 +68,8 @@ def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
 _STAGE_COLUMNS = ("event_id", "event_type", "exchange", "correlation_id", "body", "created_at")
 
 
-def _stage_statement(outbox: sa.Table, dialect: str):
-    def build():
+def _stage_statement(outbox: sa.Table, dialect: str) -> sa.Insert:
+    def build() -> sa.Insert:
         if dialect != "postgresql":
             return outbox.insert()
         # INSERT ... SELECT FROM pg_notify(): the relays listening on this database wake when (and
@@ -106,7 +106,7 @@ class OutboxRelay:
 
     def __init__(self, service: str, session_factory: sessionmaker[Session], outbox: sa.Table,
                  publisher: Publisher, batch_size: int = 500, idle_interval: float = 0.05,
-                 retention: timedelta = timedelta(days=1), listen_interval: float = 2.0):
+                 retention: timedelta = timedelta(days=1), listen_interval: float = 2.0) -> None:
         self.service = service
         self.session_factory = session_factory
         self.outbox = outbox
@@ -156,8 +156,8 @@ class OutboxRelay:
         self.last_failures = len(failed)
         return len(confirmed)
 
-    def _unsent_query(self):
-        def build():
+    def _unsent_query(self) -> sa.Select[Any]:
+        def build() -> sa.Select[Any]:
             o = self.outbox
             query = (sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
                      .where(o.c.sent_at.is_(None)).order_by(o.c.seq).limit(self.batch_size))
@@ -166,7 +166,7 @@ class OutboxRelay:
 
         return statement_once(("relay", self.outbox, self._dialect, self.batch_size), build)
 
-    def _mark_sent(self):
+    def _mark_sent(self) -> sa.Update:
         o = self.outbox
         return statement_once(("relay-sent", o), lambda: o.update().where(
             o.c.event_id.in_(sa.bindparam("ids", expanding=True))).values(sent_at=sa.bindparam("sent_now")))
@@ -190,7 +190,9 @@ class OutboxRelay:
         o = self.outbox
         cutoff = datetime.now(timezone.utc) - self.retention
         with self.session_factory() as session, session.begin():
-            return session.execute(o.delete().where(o.c.sent_at.is_not(None), o.c.sent_at < cutoff)).rowcount
+            # a DELETE's result is a CursorResult, which carries the row count
+            done = cast("sa.CursorResult[Any]", session.execute(o.delete().where(o.c.sent_at.is_not(None), o.c.sent_at < cutoff)))
+            return done.rowcount
 
     def drain(self, timeout: float = 30.0) -> None:
         """Publish until nothing is left (tests, shutdown)."""

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from marshmallow import fields
 
 from .registry import all_specs
 
 
-def _field_type(f: fields.Field) -> str:
+def _field_type(f: fields.Field[Any]) -> str:
     if isinstance(f, fields.Nested):
         inner = f.nested if isinstance(f.nested, type) else type(f.nested)
         return f"{inner.__name__}{'[]' if f.many else ''}"

@@ -49,21 +49,22 @@ class Envelope:
     source: str
     correlation_id: str
     causation_id: str | None
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
     # The payload as its schema loaded it when the message was parsed (parse_message validates by
     # loading): handlers asking for ``data`` get a copy instead of a second load.
-    loaded: dict | None = field(default=None, repr=False, compare=False)
+    loaded: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         """The payload loaded into Python types (dates, decimals) by its schema."""
         if self.loaded is not None:
             return dict(self.loaded)
         from .registry import spec_for  # late: the registry imports this module
 
-        return spec_for(self.type, self.version).validator().load(self.payload)
+        loaded: dict[str, Any] = spec_for(self.type, self.version).validator().load(self.payload)
+        return loaded
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "type": self.type,
@@ -81,7 +82,7 @@ class Envelope:
 
 def new_event(
     event_type: str,
-    payload: dict,
+    payload: dict[str, Any],
     *,
     source: str,
     correlation_id: str,
@@ -112,10 +113,10 @@ def new_event(
     )
 
 
-def _json_default(value):
+def _json_default(value: object) -> str:
     # Payloads are stored and sent in their JSON form; dates and decimals become ISO/str.
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, uuid.UUID):
         return str(value)
     from decimal import Decimal
@@ -125,7 +126,7 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
-def parse_message(body: bytes | str | dict) -> Envelope:
+def parse_message(body: bytes | str | dict[str, Any]) -> Envelope:
     """Validate a received message against the envelope and its event's schema."""
     from .registry import spec_for
 

@@ -5,6 +5,7 @@ Consumers are listed for the catalogue and the topology tool; a service subscrib
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from marshmallow import Schema
@@ -14,7 +15,7 @@ from marshmallow import Schema
 class EventSpec:
     type: str
     version: int
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # builtins: the field ``type`` shadows the name in the class body
     producer: str
     consumers: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
@@ -73,4 +74,4 @@ def all_specs() -> list[EventSpec]:
 
 def _load_catalogue() -> None:
     # The contract modules register themselves on import.
-    from . import access_contracts, contracts  # noqa: F401
+    from . import access_contracts, contracts, organisation_contracts  # noqa: F401
