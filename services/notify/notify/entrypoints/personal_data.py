@@ -39,6 +39,9 @@ def on_account_closed(runtime, session, event) -> None:
     session.execute(notices.delete().where(notices.c.recipient == f"applicant:{applicant}"))
     session.execute(applications.delete().where(applications.c.applicant_id == applicant))
     session.execute(applicants.delete().where(applicants.c.applicant_id == applicant))
+    keyring = getattr(runtime, "keyring", None)
+    if keyring is not None:  # what is left of them in the last backups becomes unreadable too
+        keyring.erase(session.connection(), applicant)
 
 
 CLOSED = Handler("account_closed", ("applicant.account_closed",), on_account_closed)
