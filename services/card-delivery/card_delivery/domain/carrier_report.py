@@ -77,7 +77,7 @@ def parse(text: str) -> tuple[list[StatusRow], list[RowError]]:
             problems.append(f"status {cells[index['status']].strip()!r} is not delivered or returned")
         if at is None:
             problems.append(f"timestamp {cells[index['timestamp']].strip()!r} is not ISO 8601 (2026-11-20T14:03:00+09:00)")
-        if problems:
+        if problems or tracking is None or at is None:  # (either None made a problem above)
             errors.append(RowError(number, "; ".join(problems)))
             continue
         reason = cells[reason_at].strip() if reason_at is not None else ""

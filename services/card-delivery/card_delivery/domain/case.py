@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeAlias
 
 from .address import addresses_match, mismatch_detail
 from .card_number import is_card_number, normalise
@@ -94,7 +95,11 @@ class Change:
     from_state: State
     to_state: State
     event_type: str | None
-    event_fields: dict = field(default_factory=dict)
+    event_fields: dict[str, Any] = field(default_factory=dict)
+
+
+# What a transition returns: the case as it now is, and what changed.
+Moved: TypeAlias = "tuple[DeliveryCase, Change]"
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,9 @@ class DeliveryCase:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, *, delivery_id, application_id, applicant_id, procedure, fee_yen, approved_at, name,
-             postal_code, mailing_address, certificate_address, old_card_number,
+    def open(cls, *, delivery_id: str, application_id: str, applicant_id: str, procedure: str, fee_yen: int,
+             approved_at: datetime, name: str, postal_code: str | None, mailing_address: str,
+             certificate_address: str, old_card_number: str | None,
              at_counter: bool = False, specified_card: bool = False,
              card_remarks: str | None = None) -> tuple["DeliveryCase", list[Change]]:
         if procedure not in PROCEDURES_WITH_CARD:
@@ -144,7 +150,7 @@ class DeliveryCase:
                    state_since=approved_at, address_mismatch=mismatch, specified_card=specified_card,
                    card_remarks=card_remarks,
                    state=State.AWAITING_VISIT if at_counter else State.AWAITING_ENVELOPE)
-        changes = []
+        changes: list[Change] = []
         if mismatch:
             # Told at once, so the officer can look into it while the envelope is on its way.
             changes.append(Change("open", State.AWAITING_ENVELOPE, State.AWAITING_ENVELOPE, "card.address_mismatch",
@@ -160,7 +166,8 @@ class DeliveryCase:
         if self.state not in ALLOWED[action]:
             raise IllegalTransition(action, self.state)
 
-    def _move(self, action, to, now, event_type, event_fields=None, **values):
+    def _move(self, action: str, to: State, now: datetime, event_type: str | None,
+              event_fields: dict[str, Any] | None = None, **values: Any) -> Moved:
         change = Change(action, self.state, to, event_type, event_fields or {})
         return replace(self, state=to, state_since=now, **values), change
 
@@ -168,7 +175,8 @@ class DeliveryCase:
     def paid_online(self) -> bool:
         return self.fee_paid_online_yen is not None
 
-    def record_online_payment(self, *, amount_yen: int, reference: str, paid_at: datetime, now: datetime):
+    def record_online_payment(self, *, amount_yen: int, reference: str, paid_at: datetime,
+                              now: datetime) -> tuple[DeliveryCase, Change | None]:
         """intake's fee.paid: a fact, recorded whatever the state; (case, None) when already recorded."""
         if self.paid_online:
             return self, None
@@ -178,7 +186,7 @@ class DeliveryCase:
 
     def _fee_problems(self, fee_paid_yen: int | None, stamps_enclosed: bool) -> list[str]:
         if self.paid_online:
-            problems = []
+            problems: list[str] = []
             if stamps_enclosed or (fee_paid_yen or 0) > 0:
                 problems.append(f"the fee was paid online (¥{self.fee_paid_online_yen:,}, ref {self.fee_payment_reference}) "
                                 "but the envelope carries revenue stamps: return them to the applicant and record the "
@@ -207,7 +215,7 @@ class DeliveryCase:
         return problems
 
     def receive_envelope(self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime,
-                         stamps_enclosed: bool = False):
+                         stamps_enclosed: bool = False) -> Moved:
         self.ensure_allowed("receive_envelope")
         problems = self._presented_problems(fee_paid_yen, old_card_number, stamps_enclosed)
         if problems:
@@ -221,7 +229,7 @@ class DeliveryCase:
         if card_number == self.old_card_number:
             raise InvalidInput("the new card number must differ from the old one")
 
-    def issue_card(self, *, card_number: str, now: datetime):
+    def issue_card(self, *, card_number: str, now: datetime) -> Moved:
         self.ensure_allowed("issue_card")
         self._check_new_number(card_number)
         to = State.ADDRESS_FLAGGED if self.address_on_hold else State.CARD_ISSUED
@@ -229,7 +237,7 @@ class DeliveryCase:
                           {"card_number": card_number, "old_card_number": self.old_card_number},
                           card_number=card_number)
 
-    def resolve_address(self, *, decision: str, now: datetime):
+    def resolve_address(self, *, decision: str, now: datetime) -> Moved:
         """The officer's decision on a flagged address: mail to one of the two, or keep at the counter."""
         self.ensure_allowed("resolve_address")
         if decision == "mail_registered":
@@ -242,7 +250,7 @@ class DeliveryCase:
                               {"reason": "address_unconfirmed"}, address_resolved=True)
         raise InvalidInput(f"unknown address decision {decision!r}")
 
-    def dispatch(self, *, tracking_number: str, now: datetime):
+    def dispatch(self, *, tracking_number: str, now: datetime) -> Moved:
         self.ensure_allowed("dispatch")
         if self.address_on_hold:  # cannot happen through issue_card; guards direct state edits
             raise IllegalTransition("dispatch", State.ADDRESS_FLAGGED)
@@ -252,28 +260,28 @@ class DeliveryCase:
         return self._move("dispatch", State.DISPATCHED, now, "card.dispatched", {"tracking_number": tracking},
                           tracking_number=tracking, dispatch_count=self.dispatch_count + 1, return_reason=None)
 
-    def record_delivery(self, *, now: datetime):
+    def record_delivery(self, *, now: datetime) -> Moved:
         self.ensure_allowed("record_delivery")
         return self._move("record_delivery", State.DELIVERED, now, "card.delivered")
 
-    def record_return(self, *, reason: str, now: datetime):
+    def record_return(self, *, reason: str, now: datetime) -> Moved:
         self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
         return self._move("record_return", State.RETURNED, now, "card.returned", {"reason": reason},
                           return_reason=reason)
 
-    def hand_to_counter(self, *, now: datetime):
+    def hand_to_counter(self, *, now: datetime) -> Moved:
         self.ensure_allowed("hand_to_counter")
         return self._move("hand_to_counter", State.COUNTER_PICKUP, now, "card.held_at_counter", {"reason": "returned"})
 
-    def hand_over(self, *, now: datetime):
+    def hand_over(self, *, now: datetime) -> Moved:
         """The card kept at the counter (returned by the post, or an address decision) is collected."""
         self.ensure_allowed("hand_over")
         return self._move("hand_over", State.COLLECTED, now, "card.collected",
                           {"card_number": self.card_number, "old_card_number": self.old_card_number})
 
     def collect_at_counter(self, *, card_number: str, fee_paid_yen: int | None, old_card_number: str | None,
-                           now: datetime, stamps_enclosed: bool = False):
+                           now: datetime, stamps_enclosed: bool = False) -> Moved:
         """The applicant who chose the counter comes with the old card and the fee: checked as an envelope
         would be, the new card is issued and handed over in the one visit."""
         self.ensure_allowed("collect_at_counter")
