@@ -42,7 +42,7 @@ def export(entries, head_sizes, key):
     rows = [{"leaf_index": i, "entry": entries[i], "tree_size": last,
              "inclusion_proof": [p.hex() for p in merkle.inclusion_proof(i, leaves[:last])]} for i in range(last)]
     proofs = [{"old_size": a, "new_size": b, "proof": [p.hex() for p in merkle.consistency_proof(a, leaves[:b])]}
-              for a, b in zip(head_sizes, head_sizes[1:])]
+              for a, b in zip(head_sizes, head_sizes[1:], strict=False)]
     return heads, rows, proofs
 
 

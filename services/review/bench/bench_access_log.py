@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 from review.adapters import access_log, audit, document_keys
@@ -47,9 +48,9 @@ def _case(session) -> str:
 
 
 def fmt_now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def rate(rt, officer_id, app_id, n, action, purpose):

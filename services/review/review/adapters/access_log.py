@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -93,7 +93,7 @@ def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeH
     leaves = leaf_hashes(session)
     if not leaves or (previous is not None and previous.tree_size == len(leaves)):
         return None
-    moment = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
     head = fmt.sign_tree_head(len(leaves), merkle.root_from_leaf_hashes(leaves),
                               moment.isoformat(timespec="seconds").replace("+00:00", "Z"), signer)
     session.execute(tree_heads.insert().values(tree_size=head.tree_size, timestamp=head.timestamp,
@@ -160,7 +160,7 @@ def monitor(conn, bureau: str | None, since: datetime, limit: int = 500) -> list
     query = sa.select(access_log).where(access_log.c.kind == "read", access_log.c.at >= since)
     if bureau is not None:
         query = query.where(access_log.c.case_bureau == bureau)
-    reads = [access.Read(r.leaf_index, r.at if r.at.tzinfo else r.at.replace(tzinfo=timezone.utc),
+    reads = [access.Read(r.leaf_index, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
                          r.application_id, r.officer_id, r.officer_bureau, r.officer_office, r.case_bureau,
                          r.case_office, r.purpose)
              for r in conn.execute(query.order_by(access_log.c.leaf_index.desc()).limit(limit))]

@@ -3,7 +3,7 @@ and the access log's public side (signed tree heads, keys, consistency proofs) f
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -64,7 +64,7 @@ def monitor():
     if not (can(officer, Action.CONFIRM, bureau) or can(officer, Action.VIEW_AUDIT, bureau)):
         abort(403)
     days = request.args.get("days", type=int) or 7
-    since = datetime.now(timezone.utc) - timedelta(days=min(max(days, 1), 90))
+    since = datetime.now(UTC) - timedelta(days=min(max(days, 1), 90))
     with runtime().engine.connect() as conn:
         rows = access_log.monitor(conn, bureau, since)
         names = queries.officer_names(conn, bureau)
