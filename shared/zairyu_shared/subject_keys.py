@@ -116,14 +116,19 @@ class TombstoneLedger:
 
 
 class _KeyCache:
-    """Unwrapped data keys, bounded (LRU) and aged (TTL), shared by the threads of a process."""
+    """Unwrapped data keys, bounded (LRU) and aged (TTL), shared by the threads of a process.
+
+    An entry is *committed* when it was read from committed rows (a look-up on a connection of its own):
+    only those spare a writer its key query. A key made in a transaction that may still roll back is
+    cached for reading only.
+    """
 
     def __init__(self, size: int, ttl: float) -> None:
         self.size, self.ttl = size, ttl
-        self._items: OrderedDict[str, tuple[bytes, Fernet, float]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[bytes, Fernet, float, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, subject: str, wrapped: bytes | None = None) -> Fernet | None:
+    def get(self, subject: str, wrapped: bytes | None = None, committed: bool = False) -> Fernet | None:
         with self._lock:
             item = self._items.get(subject)
             if item is None:
@@ -131,12 +136,16 @@ class _KeyCache:
             if time.monotonic() - item[2] > self.ttl or (wrapped is not None and item[0] != wrapped):
                 del self._items[subject]
                 return None
+            if committed and not item[3]:
+                return None
             self._items.move_to_end(subject)
             return item[1]
 
-    def put(self, subject: str, wrapped: bytes, key: Fernet) -> None:
+    def put(self, subject: str, wrapped: bytes, key: Fernet, committed: bool = False) -> None:
         with self._lock:
-            self._items[subject] = (wrapped, key, time.monotonic())
+            old = self._items.get(subject)
+            committed = committed or (old is not None and old[0] == wrapped and old[3])
+            self._items[subject] = (wrapped, key, time.monotonic(), committed)
             self._items.move_to_end(subject)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -172,7 +181,7 @@ class Keyring:
         # of the service's pool never waits on that same pool for a second one.
         self._lookup_engine: sa.Engine | None = engine
         if engine is not None and engine.dialect.name == "postgresql":
-            self._lookup_engine = sa.create_engine(engine.url, pool_size=2, max_overflow=8, pool_pre_ping=True)
+            self._lookup_engine = sa.create_engine(engine.url, pool_size=2, max_overflow=8)
 
     # -- reading --------------------------------------------------------------------------------
     def open(self, subject: str, token: bytes) -> bytes:
@@ -196,18 +205,21 @@ class Keyring:
                                    .where(self.tables.keys.c.subject == subject)).scalar()
         if wrapped is None:
             raise SubjectErased(f"the data key of subject {subject} is destroyed: the value is erased")
-        return self._unwrap(subject, bytes(wrapped))
+        return self._unwrap(subject, bytes(wrapped), committed=True)
 
-    def _unwrap(self, subject: str, wrapped: bytes) -> Fernet:
+    def _unwrap(self, subject: str, wrapped: bytes, committed: bool = False) -> Fernet:
         key = self.cache.get(subject, wrapped)
-        if key is None:
-            key = Fernet(crypto.cipher().decrypt(wrapped))
-            self.cache.put(subject, wrapped, key)
+        if key is None or committed:
+            key = key or Fernet(crypto.cipher().decrypt(wrapped))
+            self.cache.put(subject, wrapped, key, committed)
         return key
 
     # -- writing --------------------------------------------------------------------------------
     def key_for_writing(self, conn: sa.Connection, subject: str) -> Fernet:
         """The subject's data key, created in the caller's transaction if it has none yet."""
+        known = self.cache.get(subject, committed=True)
+        if known is not None:  # read from committed rows (the request read the person's data first)
+            return known
         keys = self.tables.keys
         query = sa.select(keys.c.wrapped).where(keys.c.subject == subject)
         wrapped = conn.execute(query).scalar()
