@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from importlib.metadata import entry_points
+from typing import Any, TypedDict
 
 import pika
 
@@ -19,9 +20,20 @@ from .bus import DELIVERY_LIMIT
 from .events.registry import all_specs, exchange_for
 
 
-def _handlers_by_service() -> dict[str, list]:
+class _QueuePlan(TypedDict):
+    queue: str
+    dlq: str
+    binds: list[str]
+
+
+class _Plan(TypedDict):
+    exchanges: list[str]
+    queues: list[_QueuePlan]
+
+
+def _handlers_by_service() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     """Every service's handlers, discovered through the ``zairyu.services`` entry points."""
-    found = {}
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for ep in entry_points(group="zairyu.services"):
         definition = ep.load()
         found[definition.name] = [(h.queue_name(definition.name), h.event_types) for h in definition.handlers]
@@ -32,10 +44,10 @@ def _connect(url: str) -> pika.BlockingConnection:
     return pika.BlockingConnection(pika.URLParameters(url))
 
 
-def cmd_topology(args) -> int:
+def cmd_topology(args: argparse.Namespace) -> int:
     services = _handlers_by_service()
     producers = sorted({s.producer for s in all_specs()})
-    plan = {"exchanges": [exchange_for(p) for p in producers], "queues": []}
+    plan: _Plan = {"exchanges": [exchange_for(p) for p in producers], "queues": []}
     for service, handlers in sorted(services.items()):
         for qname, types in handlers:
             plan["queues"].append({"queue": qname, "dlq": f"{qname}.dlq", "binds": list(types)})
@@ -68,13 +80,13 @@ def cmd_topology(args) -> int:
     return 0
 
 
-def _dlqs(args) -> list[str]:
+def _dlqs(args: argparse.Namespace) -> list[str]:
     if args.queue:
         return [args.queue if args.queue.endswith(".dlq") else f"{args.queue}.dlq"]
     return [f"{q}.dlq" for handlers in _handlers_by_service().values() for q, _ in handlers]
 
 
-def cmd_dlq_list(args) -> int:
+def cmd_dlq_list(args: argparse.Namespace) -> int:
     conn = _connect(args.url)
     rows = []
     for name in _dlqs(args):
@@ -92,7 +104,7 @@ def cmd_dlq_list(args) -> int:
     return 0
 
 
-def _describe(method, props, body) -> dict:
+def _describe(method: Any, props: Any, body: bytes) -> dict[str, Any]:
     headers = props.headers or {}
     return {
         "message_id": props.message_id, "type": props.type, "correlation_id": props.correlation_id,
@@ -105,14 +117,14 @@ def _describe(method, props, body) -> dict:
     }
 
 
-def _death_reason(headers) -> str | None:
+def _death_reason(headers: dict[str, Any]) -> str | None:
     deaths = headers.get("x-death") or []
     if deaths:
         return f"broker:{deaths[0].get('reason')}"  # e.g. delivery_limit exceeded
     return None
 
 
-def cmd_dlq_show(args) -> int:
+def cmd_dlq_show(args: argparse.Namespace) -> int:
     """Look without taking: the messages are returned to the DLQ in their order."""
     conn = _connect(args.url)
     ch = conn.channel()
@@ -134,7 +146,7 @@ def cmd_dlq_show(args) -> int:
     return 0
 
 
-def cmd_dlq_replay(args) -> int:
+def cmd_dlq_replay(args: argparse.Namespace) -> int:
     """Put dead letters back on their consumer's queue (only that consumer sees them again)."""
     dlq = _dlqs(args)[0]
     queue = dlq[: -len(".dlq")]

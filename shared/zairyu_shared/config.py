@@ -9,24 +9,32 @@ import dataclasses
 import os
 import typing
 from dataclasses import MISSING, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Settings = TypeVar("_Settings", bound="DataclassInstance")
 
 
 class ConfigError(SystemExit):
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         super().__init__("configuration error:\n  " + "\n  ".join(problems))
         self.problems = problems
 
 
-def setting(env: str, default=MISSING, help: str = "", choices: tuple | None = None,
-            minimum: float | None = None, secret: bool = False):
-    """A field read from ``env``; no default means the variable is required."""
+def setting(env: str, default: Any = MISSING, help: str = "", choices: tuple[object, ...] | None = None,
+            minimum: float | None = None, secret: bool = False) -> Any:
+    """A field read from ``env``; no default means the variable is required.
+
+    Returns Any like ``dataclasses.field``'s overloads do: the annotation on the left says the type."""
     meta = {"env": env, "help": help, "choices": choices, "minimum": minimum, "secret": secret}
     if default is MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
 
 
-def _convert(raw: str, typ):
+def _convert(raw: str, typ: Any) -> Any:  # Any: the value has whatever type the field's hint says
     origin = typing.get_origin(typ)
     if origin is typing.Union or origin is getattr(__import__("types"), "UnionType", None):
         args = [a for a in typing.get_args(typ) if a is not type(None)]
@@ -47,11 +55,12 @@ def _convert(raw: str, typ):
     return raw
 
 
-def load(cls, environ: typing.Mapping[str, str] | None = None, **overrides):
+def load(cls: type[_Settings], environ: typing.Mapping[str, str] | None = None, **overrides: Any) -> _Settings:
     """Build ``cls`` from the environment (plus explicit overrides), collecting every problem."""
     environ = os.environ if environ is None else environ
     hints = typing.get_type_hints(cls)
-    values, problems = {}, []
+    values: dict[str, Any] = {}
+    problems: list[str] = []
     for f in dataclasses.fields(cls):
         meta = f.metadata
         if f.name in overrides:
@@ -66,8 +75,8 @@ def load(cls, environ: typing.Mapping[str, str] | None = None, **overrides):
                 continue
         elif f.default is not MISSING:
             value = f.default
-        elif f.default_factory is not MISSING:  # type: ignore[misc]
-            value = f.default_factory()  # type: ignore[misc]
+        elif f.default_factory is not MISSING:
+            value = f.default_factory()
         else:
             problems.append(f"{env} is required: {meta.get('help', '')}")
             continue
@@ -90,13 +99,13 @@ def load(cls, environ: typing.Mapping[str, str] | None = None, **overrides):
     return obj
 
 
-def describe(cls) -> list[tuple[str, str, str]]:
+def describe(cls: type[DataclassInstance]) -> list[tuple[str, str, str]]:
     """(variable, default, help) rows for the README's configuration tables."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for f in dataclasses.fields(cls):
         if "env" not in f.metadata:
             continue
-        default = "(required)" if f.default is MISSING and f.default_factory is MISSING else repr(f.default)  # type: ignore[misc]
+        default = "(required)" if f.default is MISSING and f.default_factory is MISSING else repr(f.default)
         rows.append((f.metadata["env"], default, f.metadata.get("help", "")))
     return rows
 
@@ -107,9 +116,9 @@ class CommonSettings:
 
     database_url: str = setting("DATABASE_URL", help="SQLAlchemy URL of this service's own database")
     amqp_url: str = setting("AMQP_URL", "memory://", help="RabbitMQ URL (amqp://user:pass@host:5672/vhost); memory:// in the embedded run")
-    data_keys: tuple = setting("ZAIRYU_DATA_KEYS", (), help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)", secret=True)
+    data_keys: tuple[str, ...] = setting("ZAIRYU_DATA_KEYS", (), help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)", secret=True)
     secret_key: str = setting("ZAIRYU_SECRET_KEY", "", help="Flask session signing key (required outside the embedded run)", secret=True)
-    secret_key_fallbacks: tuple = setting("ZAIRYU_SECRET_KEY_FALLBACKS", (), help="Comma-separated previous session keys, still accepted for reading sessions (rotation without signing anyone out)", secret=True)
+    secret_key_fallbacks: tuple[str, ...] = setting("ZAIRYU_SECRET_KEY_FALLBACKS", (), help="Comma-separated previous session keys, still accepted for reading sessions (rotation without signing anyone out)", secret=True)
     erasure_ledger: str = setting("ZAIRYU_ERASURE_LEDGER", "", help="Append-only file of erased subjects, outside the database: re-applied after a restore (docs/operations.md)")
     log_level: str = setting("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     prefetch: int = setting("ZAIRYU_PREFETCH", 200, help="Unacked messages a consumer may hold", minimum=1)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -23,6 +24,12 @@ from .events import Envelope
 from .migrations import upgrade
 from .outbox import OutboxRelay, add_event, staged_in
 
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from .retention import PurgeReport, PurgeStep
+
 log = logging.getLogger(__name__)
 
 # The in-memory transport polls; 1 s (kombu's default) would make the embedded run feel stuck.
@@ -32,38 +39,38 @@ MEMORY_TRANSPORT_OPTIONS = {"polling_interval": 0.01}
 @dataclass
 class ServiceDefinition:
     name: str
-    settings_class: type
+    settings_class: type[config_mod.CommonSettings]
     metadata: sa.MetaData
     migrations: Path
-    create_app: Callable[["Runtime"], object]
+    create_app: Callable[["Runtime"], Flask]
     handlers: list[Handler] = field(default_factory=list)
     seed_demo: Callable[["Runtime"], None] | None = None
     web_port: int = 8000
     seed_order: int = 50
     # Settings the embedded run must set before any service starts, given the demo folder
     # (e.g. signing: where the demo test PKI lives). Never used in the real mode.
-    demo_environment: Callable[[Path], dict] | None = None
+    demo_environment: Callable[[Path], dict[str, str]] | None = None
     # Background loops that belong with the consumers (e.g. notify's SMTP sender): each is called
     # with (runtime, stop event) and returns the threads it started.
-    workers: list[Callable[["Runtime", threading.Event], list]] = field(default_factory=list)
+    workers: list[Callable[["Runtime", threading.Event], list[threading.Thread]]] = field(default_factory=list)
     # What the retention purge deletes here (zairyu_shared.retention), given the runtime; the outbox
     # and inbox rows are added for every service. ``purge_audit`` records that a purge happened.
-    purge_steps: Callable[["Runtime"], list] | None = None
-    purge_audit: Callable[["Runtime", object, object], None] | None = None
+    purge_steps: Callable[["Runtime"], list[PurgeStep]] | None = None
+    purge_audit: Callable[["Runtime", Session, PurgeReport], None] | None = None
 
 
 @dataclass
 class Runtime:
     definition: ServiceDefinition
-    settings: object
+    settings: config_mod.CommonSettings  # the service's subclass of it
     engine: sa.Engine = field(init=False)
-    extras: dict = field(default_factory=dict)  # service-owned objects (stores, clients)
+    extras: dict[str, Any] = field(default_factory=dict)  # service-owned objects (stores, clients)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self.outbox, self.inbox = messaging_tables(self.definition.metadata)
-        opts = MEMORY_TRANSPORT_OPTIONS if self.settings.amqp_url.startswith("memory://") else {}
+        opts: dict[str, Any] = MEMORY_TRANSPORT_OPTIONS if self.settings.amqp_url.startswith("memory://") else {}
         self.transport_options = opts
         self.publisher = KombuPublisher(self.settings.amqp_url, transport_options=opts)
         self.relay = OutboxRelay(self.name, self.session_factory, self.outbox, self.publisher,
@@ -87,12 +94,13 @@ class Runtime:
         return self.definition.name
 
     @classmethod
-    def from_env(cls, definition: ServiceDefinition, environ=None, **overrides) -> "Runtime":
+    def from_env(cls, definition: ServiceDefinition, environ: Mapping[str, str] | None = None,
+                 **overrides: Any) -> "Runtime":
         settings = config_mod.load(definition.settings_class, environ, **overrides)
         return cls(definition, settings)
 
     # -- what services call ------------------------------------------------------------------
-    def stage(self, session, event: Envelope) -> None:
+    def stage(self, session: Session, event: Envelope) -> None:
         """Put an event in the outbox within the caller's transaction."""
         add_event(session, self.outbox, event)
 
@@ -109,7 +117,7 @@ class Runtime:
     def handlers(self) -> list[Handler]:
         return self.definition.handlers
 
-    def consumer(self, **kw) -> EventConsumer:
+    def consumer(self, **kw: Any) -> EventConsumer:
         return EventConsumer(
             service=self.name, url=self.settings.amqp_url, handlers=self.handlers(),
             session_factory=self.session_factory, inbox=self.inbox, prefetch=self.settings.prefetch,
@@ -137,7 +145,7 @@ class Runtime:
             for worker in [*self.definition.workers, _purge_worker]:
                 self._threads.extend(worker(self, self.stop_event) or [])
 
-    def purge(self, dry_run: bool = False, now=None):
+    def purge(self, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
         """Delete this service's expired records (see zairyu_shared.retention); return the report."""
         from . import retention
 
@@ -155,7 +163,7 @@ class Runtime:
             return []
         return [thread.name for thread in self._threads if not thread.is_alive()]
 
-    def _spawn(self, name, target, *args) -> None:
+    def _spawn(self, name: str, target: Callable[..., object], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
@@ -170,7 +178,8 @@ class Runtime:
         self.engine.dispose()
 
 
-def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"], object]):
+def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"], object]
+                    ) -> Callable[["Runtime", threading.Event], list[threading.Thread]]:
     """A service definition's worker: ``work(runtime)`` at start, then every
     ``runtime.settings.<minutes_setting>`` minutes (0 or less: off), until the runtime stops.
     It runs beside the consumers (consume process, embedded run), so what it stages is relayed there."""
@@ -179,7 +188,7 @@ def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"],
         if minutes <= 0:
             return []
 
-        def loop():
+        def loop() -> None:
             while not stop.is_set():
                 try:
                     work(runtime)

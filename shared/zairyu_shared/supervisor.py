@@ -19,21 +19,25 @@ import threading
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .crypto import new_key
 
+if TYPE_CHECKING:
+    from .runtime import ServiceDefinition
 
-def definitions() -> list:
-    found = [ep.load() for ep in entry_points(group="zairyu.services")]
+
+def definitions() -> list[ServiceDefinition]:
+    found: list[ServiceDefinition] = [ep.load() for ep in entry_points(group="zairyu.services")]
     return sorted(found, key=lambda d: (d.seed_order, d.name))
 
 
-def _secrets(folder: Path) -> dict:
+def _secrets(folder: Path) -> dict[str, str]:
     """Keys for this machine's run, made once and kept (losing them would lose the demo's data)."""
     path = folder / "secrets.json"
     if path.exists():
-        return json.loads(path.read_text())
+        kept: dict[str, str] = json.loads(path.read_text())
+        return kept
     values = {"ZAIRYU_SECRET_KEY": secrets.token_urlsafe(48), "ZAIRYU_DATA_KEYS": new_key()}
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
@@ -41,12 +45,12 @@ def _secrets(folder: Path) -> dict:
     return values
 
 
-def _service_urls(defs, host: str) -> dict:
+def _service_urls(defs: list[ServiceDefinition], host: str) -> dict[str, str]:
     return {f"ZAIRYU_{d.name.upper().replace('-', '_')}_URL": f"http://{host}:{d.web_port}" for d in defs}
 
 
 def run_embedded(data_dir: Path, host: str) -> int:
-    from werkzeug.serving import make_server
+    from werkzeug.serving import BaseWSGIServer, make_server
 
     from . import logs
     from .runtime import Runtime
@@ -63,7 +67,8 @@ def run_embedded(data_dir: Path, host: str) -> int:
             for key, value in d.demo_environment(demo_dir).items():
                 os.environ.setdefault(key, value)
     logs.configure("zairyu-run", os.environ.get("LOG_LEVEL", "WARNING"))
-    runtimes, servers = [], []
+    runtimes: list[Runtime] = []
+    servers: list[BaseWSGIServer] = []
     print(f"Zairyu embedded run (DEMO) — data in {data_dir}")
     for d in defs:
         rt = Runtime.from_env(d, database_url=f"sqlite:///{data_dir / (d.name + '.sqlite')}")
@@ -87,10 +92,17 @@ def run_embedded(data_dir: Path, host: str) -> int:
     for rt in runtimes:
         print(f"  {rt.name:14} http://{host}:{rt.definition.web_port}/")
     print("\nApplicants: open the intake URL. Officers: the review URL. Ctrl-C stops.")
-    return _wait_for_stop(lambda: [s.shutdown() for s in servers] and [rt.stop() for rt in runtimes])
+
+    def shutdown() -> None:
+        for server in servers:
+            server.shutdown()
+        for rt in runtimes:
+            rt.stop()
+
+    return _wait_for_stop(shutdown)
 
 
-def _wait_for_stop(shutdown) -> int:
+def _wait_for_stop(shutdown: Callable[[], None]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

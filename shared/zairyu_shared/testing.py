@@ -12,9 +12,11 @@ import subprocess
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, NoReturn, TypeVar
 
 import pytest
+
+_T = TypeVar("_T")
 
 PG_ADMIN_URL = os.environ.get("ZAIRYU_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_HOST = os.environ.get("ZAIRYU_TEST_AMQP_HOST", "127.0.0.1")
@@ -28,7 +30,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def unavailable(reason: str):
+def unavailable(reason: str) -> NoReturn:
     """Skip, or fail under CI=true."""
     if in_ci():
         pytest.fail(f"{reason} (CI=true: the real part must be present)")
@@ -124,7 +126,8 @@ def fresh_vhost(prefix: str = "zt") -> Iterator[str]:
             pass
 
 
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.02, message: str = "condition"):
+def wait_until(predicate: Callable[[], _T], timeout: float = 20.0, interval: float = 0.02,
+               message: str = "condition") -> _T:
     """Poll a condition with a deadline (tests never sleep a fixed time)."""
     import time
 

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import logs, metrics
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +31,7 @@ SECURITY_HEADERS = {
 
 
 class _JSONProvider(DefaultJSONProvider):
-    def loads(self, s, **kwargs):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -37,16 +43,16 @@ MACHINE_PATHS = ("/api/", "/internal/")
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # services that take uploads raise it; the rest keep it small
 
 
-def machine_error(exc: HTTPException):
+def machine_error(exc: HTTPException) -> tuple[Response, int] | None:
     """A JSON error for machine paths (/api/, /internal/), else None: a service's own page handlers
     (404, 403, CSRF) call this first, so their HTML never reaches an API client."""
     if request.path.startswith(MACHINE_PATHS):
-        return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+        return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code or 500
     return None
 
 
 def create_base_app(service: str, import_name: str, ready_checks: dict[str, Callable[[], None]] | None = None,
-                    **flask_kw) -> Flask:
+                    **flask_kw: Any) -> Flask:
     """A Flask app with /healthz, /readyz and /metrics. ``ready_checks`` raise when not ready."""
     app = Flask(import_name, **flask_kw)
     app.json = _JSONProvider(app)
@@ -54,18 +60,18 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
     app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         return machine_error(exc) or exc
     checks = dict(ready_checks or {})
     app.extensions["zairyu_ready_checks"] = checks
 
     @app.before_request
-    def _start():
+    def _start() -> None:
         g._started = time.perf_counter()
         g._cid_token = logs.correlation_id.set(request.headers.get("X-Correlation-Id"))
 
     @app.after_request
-    def _finish(response: Response):
+    def _finish(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.is_secure:
@@ -78,18 +84,18 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
         return response
 
     @app.teardown_request
-    def _reset(_exc):
+    def _reset(_exc: BaseException | None) -> None:
         token = g.pop("_cid_token", None)
         if token is not None:
             logs.correlation_id.reset(token)
 
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> ResponseReturnValue:
         return jsonify(status="ok", service=service)
 
     @app.get("/readyz")
-    def readyz():
-        failures = {}
+    def readyz() -> ResponseReturnValue:
+        failures: dict[str, str] = {}
         for name, check in checks.items():
             try:
                 check()
@@ -100,15 +106,15 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
         return jsonify(status="ready", service=service, checks=sorted(checks))
 
     @app.get("/metrics")
-    def metrics_endpoint():
+    def metrics_endpoint() -> Response:
         body, content_type = metrics.render()
         return Response(body, content_type=content_type)
 
     return app
 
 
-def create_service_app(runtime, import_name: str, extra_checks: dict[str, Callable[[], None]] | None = None,
-                       **flask_kw) -> Flask:
+def create_service_app(runtime: Runtime, import_name: str, extra_checks: dict[str, Callable[[], None]] | None = None,
+                       **flask_kw: Any) -> Flask:
     """A service's app on its runtime: base app, database and broker readiness, session key."""
     checks = {"database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url),
               **(extra_checks or {})}
@@ -121,10 +127,10 @@ def create_service_app(runtime, import_name: str, extra_checks: dict[str, Callab
     return app
 
 
-def database_check(engine) -> Callable[[], None]:
+def database_check(engine: Engine) -> Callable[[], None]:
     import sqlalchemy as sa
 
-    def check():
+    def check() -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
 
@@ -134,7 +140,7 @@ def database_check(engine) -> Callable[[], None]:
 def broker_check(url: str) -> Callable[[], None]:
     from kombu import Connection
 
-    def check():
+    def check() -> None:
         if url.startswith("memory://"):
             return
         with Connection(url, connect_timeout=2) as conn:
