@@ -32,6 +32,7 @@ APPLICANT = "applicant"    # a signed-in applicant, their own things only
 OFFICER = "officer"        # a signed-in bureau officer, their bureau only, per role
 MAILROOM = "mailroom"      # a signed-in mailroom officer
 INTERNAL = "internal"      # cluster network only (no Ingress route / peer-address check), never the public
+ORG_STAFF = "org_staff"    # a signed-in organisation staff member, their organisation's things only (issue 21)
 
 MATRIX = {
     "intake": {
@@ -61,6 +62,17 @@ MATRIX = {
         "payments.page": APPLICANT, "payments.start": APPLICANT, "payments.receipt_pdf": APPLICANT,
         "api.start_payment": APPLICANT, "api.payment_status": APPLICANT,
         "payments.webhook": PUBLIC, "demo_psp.checkout": TOKEN,
+        "access_log.page": APPLICANT,  # who at the bureau opened my file: one's own entries only (issue 22)
+        # organisational users (issue 21): applying for use and signing in are public; the rest is the staff's
+        "org.apply": PUBLIC, "org.login": PUBLIC, "org.logout": PUBLIC, "org.dashboard": ORG_STAFF,
+        "org.staff": ORG_STAFF, "org.remove_staff": ORG_STAFF, "org.people": ORG_STAFF, "org.consent_link": ORG_STAFF,
+        "org.consent_document": ORG_STAFF, "org.import_drafts": ORG_STAFF,
+        "org.accept_invitation": TOKEN,  # the invitation link's unguessable token
+        "org.consent": APPLICANT,  # the person, from their own account, with the link's token
+        # the organisations' API: bearer tokens with scopes (tests: services/intake/tests/test_organisation_people.py)
+        "org_api.tokens": PUBLIC, "org_api.openapi": PUBLIC, "org_api.organisation": ORG_STAFF,
+        "org_api.people": ORG_STAFF, "org_api.add_person": ORG_STAFF, "org_api.drafts": ORG_STAFF,
+        "org_api.create_draft": ORG_STAFF, "org_api.import_csv": ORG_STAFF, "org_api.webhook": ORG_STAFF,
     },
     "review": {
         "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "language": PUBLIC,
@@ -75,6 +87,11 @@ MATRIX = {
         "cases.request_documents": OFFICER, "cases.resume": OFFICER, "cases.return_proposal": OFFICER,
         "cases.hand_over": OFFICER, "cases.hand_over_by_receipt": OFFICER, "api.hand_over": OFFICER,
         "enrol.page": TOKEN,  # a new officer's one-time link (plus the approver's code to finish)
+        # the access log (issue 22): supervisors' monitor; what anyone needs to check the log (no entry, no person)
+        "access.monitor": OFFICER, "access.tree_heads": PUBLIC, "access.keys": PUBLIC, "access.consistency": PUBLIC,
+        # organisations' applications for use (issue 21): the bureau covering the address only
+        "organisations.queue": OFFICER, "organisations.page": OFFICER, "organisations.propose": OFFICER,
+        "organisations.confirm": OFFICER, "organisations.return_proposal": OFFICER,
     },
     "card-delivery": {
         "home": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
@@ -130,7 +147,9 @@ def path_values(w, service: str) -> dict:
             "request_id": w.request_id, "receipt_number": w.receipt_number, "notice_id": w.notice_id,
             "sha256": w.sha256, "delivery_id": delivery, "number": 1, "n": 0, "action": "correction",
             "code": "K7QM-2HXD-9PZA", "token": "x" * 43, "officer_id": w.officers["tokyo-examiner"]["id"],
-            "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css"}
+            "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css",
+            "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
+            "staff_id": "0f0f0f0f-0000-4000-8000-000000000022", "person_id": "0f0f0f0f-0000-4000-8000-000000000023"}
 
 
 def urls(app, values: dict):
@@ -339,7 +358,7 @@ def test_four_eyes_examiner_never_confirms_supervisor_never_confirms_own_proposa
     if w.case_status() != "under_examination":
         w.act(examiner, "resume")
     # a supervisor may propose on any case of the bureau; their own confirmation is refused.
-    w.act(supervisor, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="3 years",
+    w.act(supervisor, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
           explanation="ok")
     assert w.case_status() == "decision_proposed"
     w.act(supervisor, "confirm")
@@ -431,3 +450,49 @@ def test_an_applicant_can_never_pay_or_see_anothers_payment(tmp_path_factory):
     forged["id"] = "evt_forged_by_b"
     assert hook.post("/payments/webhook", data=json.dumps(forged), content_type="application/json",
                      headers={"Zairyu-Signature": payment_provider.sign("b-guessed-secret" * 3, sent[0])}).status_code == 400
+
+
+def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory):
+    """Issue 22: an officer reads A's case (with a purpose); the signed tree head and the entry reach intake.
+    A sees it, proven; B sees nothing of it; anonymous gets the sign-in; the public log files name nobody;
+    the access monitor is the bureau's supervisors' and auditors', and another bureau's sees nothing of Tokyo."""
+    from attack_support import (Relay, build_service_app, intake_applicant, intake_draft, intake_submit,
+                                intake_worker_fields, memory_folder, review_client, review_officer,
+                                signature_verified)
+    from review.entrypoints.workers import publish_tree_head
+
+    with pytest.MonkeyPatch.context() as mp:
+        cheap_password_hashing(mp)
+        folder = memory_folder(tmp_path_factory.mktemp("access-log-world"))
+        intake, review, relay = build_service_app("intake", folder), build_service_app("review", folder), Relay()
+        a_id, a = intake_applicant(intake, "nguyen", "an@example.jp")
+        _b_id, b = intake_applicant(intake, "silva", "maria@example.jp")
+        app_id = intake_submit(a, intake_draft(a, intake_worker_fields()), "nguyen")
+        verified = signature_verified(next(e for e in relay.new_events(intake) if e.type == "application.submitted"))
+        relay.deliver(intake, verified)
+        relay.deliver(review, verified)
+        people = {who: review_officer(review, who, who.split("-")[1], who.split("-")[0])[0]
+                  for who in ("tokyo-examiner", "tokyo-supervisor", "tokyo-auditor", "osaka-supervisor")}
+        examiner = review_client(review, people["tokyo-examiner"])
+        refused = examiner.get(f"/cases/{app_id}")
+        assert refused.status_code == 200 and 'name="purpose"' in refused.get_data(as_text=True)
+        assert examiner.get(f"/api/v1/cases/{app_id}").status_code == 400  # no read without a purpose
+        assert examiner.get(f"/cases/{app_id}?purpose=examination").status_code == 200
+        assert publish_tree_head(runtime_of(review)) is not None
+        relay.pump(review, intake)
+
+        mine = a.get("/access-log", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert mine.count("✓") == 1 and "Examination of the application" in mine
+        theirs = b.get("/access-log", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "✓" not in theirs and "Examination of the application" not in theirs and app_id not in theirs
+        anonymous = intake.test_client().get("/access-log")
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+        public = review.test_client()
+        for url in ("/public/access-log/tree-heads.json", "/public/access-log/keys.json"):
+            body = public.get(url, environ_base={"REMOTE_ADDR": fresh_ip()}).get_data(as_text=True)
+            assert app_id not in body and a_id not in body and "Examiner" not in body, url
+        assert examiner.get("/access-monitor").status_code == 403
+        for who in ("tokyo-supervisor", "tokyo-auditor"):
+            assert review_client(review, people[who]).get("/access-monitor").status_code == 200, who
+        assert "Tokyo Examiner" not in review_client(review, people["osaka-supervisor"]).get(
+            "/access-monitor").get_data(as_text=True)

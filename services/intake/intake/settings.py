@@ -24,12 +24,21 @@ class IntakeSettings(FrontSettings):
     payment_provider: str = setting("ZAIRYU_PAYMENT_PROVIDER", "", choices=PAYMENT_PROVIDERS, help="Payment service provider for online fees: none (applicants pay with revenue stamps), or demo (the DEMO provider, no money moves: embedded run only). Unset: demo in the embedded run, none otherwise")
     payment_secret: str = setting("ZAIRYU_PAYMENT_SECRET", "", help="Shared secret signing the provider's notifications (HMAC-SHA256); required with a provider outside the embedded run", secret=True)
     payment_reconcile_minutes: float = setting("ZAIRYU_PAYMENT_RECONCILE_MINUTES", 5.0, minimum=0, help="How often the consume process asks the provider about payments pending over 10 minutes with no notification (0: never)")
+    organisation_reminder_minutes: float = setting("ZAIRYU_ORGANISATION_REMINDER_MINUTES", 60.0, minimum=0, help="How often the consume process sends organisations' reminders 90/60/30 days before a person's stay expires (each once; 0: never)")
+    organisation_webhook_minutes: float = setting("ZAIRYU_ORGANISATION_WEBHOOK_MINUTES", 1.0, minimum=0, help="How often the consume process attempts organisations' due decision webhooks (retried with backoff for 24 h; 0: never)")
+    hash_key: str = setting("ZAIRYU_INTAKE_HASH_KEY", "", help="Key of the stored keyed hashes (e-mail and card-holder look-ups) and of the e-receipt check codes. Unset: ZAIRYU_SECRET_KEY; set it to that value before the session key first rotates (docs/operations.md)", secret=True)
     payment_tolerance: int = setting("ZAIRYU_PAYMENT_TOLERANCE", 300, help="Seconds a provider notification's timestamp may differ from our clock", minimum=30)
 
     def __post_init__(self) -> None:
         if self.payment_provider == "":
             # The DEMO checkout takes a public test card as payment: only the demo may have it by default.
             object.__setattr__(self, "payment_provider", "demo" if self.embedded else "none")
+
+    @property
+    def hashing_key(self) -> str:
+        """What the stored keyed hashes and receipt codes are made with: it never rotates with the session
+        key (a rotated hash key would orphan every stored e-mail look-up and void every printed code)."""
+        return self.hash_key or self.secret_key or "embedded-only"
 
     def validate(self) -> list[str]:
         problems = super().validate()

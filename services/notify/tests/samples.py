@@ -72,9 +72,9 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
                                    "language": language}, "signing", **a),
         received(applicant, application),
         _ev("application.documents_requested", {"request_id": "req-1", "deadline": DEADLINE.isoformat(),
-            "items": [{"code": "tax", "description": "Certificate of taxation 2025"},
-                      {"code": "employ", "description": "Employment contract"}],
-            "message": "Please send both."}, "review", **a),
+            "items": [{"code": "tax_certificate", "description": "住民税の課税（又は非課税）証明書"},
+                      {"code": "employment_contract", "description": "雇用契約書（労働条件通知書）の写し"}],
+            "message": "令和7年度のものを提出してください。"}, "review", **a),
         _ev("application.documents_reminder_due", {"request_id": "req-1", "deadline": DEADLINE.isoformat()}, "review", **a),
         _ev("application.documents_submitted", {"request_id": "req-1", "attachments": [_ATTACH, _ATTACH],
             "message": "Here they are", "submitted_at": WHEN.isoformat()}, "intake", **a),
@@ -99,14 +99,35 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _ev("certificate.issued", {"document_id": CERT_ID, "kid": "DEMO-0123456789abcdef", "valid_until": "2027-05-31",
                                    "verify_url": f"https://review.example.jp/public/coe/{CERT_ID}",
                                    "document_b64": COE_PDF_B64, "issued_at": WHEN.isoformat()}, "review", **a),
+        *organisation_events(applicant, language, email),
+    ]
+
+
+ORGANISATION = "0f0f0f0f-0000-4000-8000-000000000021"
+PERSON_NAME = "TRAN THI BINH"
+EXPIRY = "2027-03-06"
+
+
+def organisation_events(staff=APPLICANT, language="en", email=EMAIL):
+    """An organisation's staff member's two notices (issue 21): the invitation and a stay's reminder."""
+    common = {"applicant_id": staff, "organisation_id": ORGANISATION, "email": email, "language": language,
+              "organisation_name": "株式会社サンプル"}
+    return [
+        new_event("organisation.staff_invited", {**common, "invite_url": "https://zairyu.example.jp/org/invite/tok",
+                                                 "expires_at": WHEN.isoformat()}, source="intake",
+                  correlation_id=ORGANISATION),
+        new_event("organisation.stay_reminder_due", {**common, "person_name": PERSON_NAME,
+                                                     "status": "engineer_humanities", "period_expiry": EXPIRY,
+                                                     "days_before": 90, "dashboard_url": "https://zairyu.example.jp/org/"},
+                  source="intake", correlation_id=ORGANISATION),
     ]
 
 
 def decided(applicant=APPLICANT, application=APPLICATION, outcome="approved", fee=FEE, by_mail=True):
     return _ev("application.decided", {
         "application_id": application, "outcome": outcome, "procedure": "extension", "bureau": "tokyo",
-        "granted_status": "Engineer/Specialist in Humanities/International Services" if outcome == "approved" else None,
-        "period_of_stay": "3 years" if outcome == "approved" else None, "fee_yen": fee if outcome == "approved" else 0,
+        "granted_status": "engineer_humanities" if outcome == "approved" else None,
+        "period_of_stay": "P3Y" if outcome == "approved" else None, "fee_yen": fee if outcome == "approved" else 0,
         "card_by_mail": by_mail, "explanation": "" if outcome == "approved" else "Income requirement not met.",
         "decided_at": WHEN.isoformat()}, "review", applicant=applicant)
 

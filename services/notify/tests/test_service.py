@@ -110,6 +110,8 @@ def test_every_notice_type_in_every_language_arrives_by_smtp_with_its_facts(rt, 
             assert samples.NAME in text
             if notice_type in ("application_submitted", "signature_rejected"):  # before the receipt number
                 assert samples.PROVISIONAL in text, (lang, notice_type)
+            elif notice_type in ("staff_invitation", "stay_reminder"):  # to an organisation's staff (issue 21)
+                assert "株式会社サンプル" in text, (lang, notice_type)
             elif notice_type not in ("email_verification", "password_reset"):
                 assert samples.RECEIPT in text, (lang, notice_type)
         received = parts(by_type[(to, "application_received")][0])[0]

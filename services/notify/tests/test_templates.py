@@ -12,6 +12,7 @@ import samples
 from notify.adapters.catalogue import Catalogue
 from notify.domain import formatting
 from notify.domain.notices import APPLICANT_TYPES, ApplicationInfo, plan
+from zairyu_shared import glossary
 from zairyu_shared.events.contracts import LANGUAGES
 
 CAT = Catalogue()
@@ -38,9 +39,11 @@ def expected(notice_type, lang):
         "application_submitted": [samples.PROVISIONAL, when],
         "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
         "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.messages[lang]["advice"]["revoked"]],
-        "documents_requested": [samples.RECEIPT, date, "Certificate of taxation 2025", "Employment contract", "Please send both."],
+        "documents_requested": [samples.RECEIPT, date, glossary.document_kind_name("tax_certificate", lang),
+                                glossary.document_kind_name("employment_contract", lang), "令和7年度のものを提出してください。"],
         "documents_reminder": [samples.RECEIPT, date],
-        "decision_approved": [samples.RECEIPT, formatting.yen(samples.FEE, lang), "3 years"],
+        "decision_approved": [samples.RECEIPT, formatting.yen(samples.FEE, lang), glossary.period_name("P3Y", lang),
+                              glossary.status_name("engineer_humanities", lang)],
         "decision_refused": [samples.RECEIPT, "Income requirement not met."],
         "card_envelope_overdue": [samples.RECEIPT, "14"],
         "card_envelope_received": [samples.RECEIPT, day],
@@ -56,6 +59,9 @@ def expected(notice_type, lang):
         "certificate_issued": [samples.CERT_ID, samples.RECEIPT, f"https://review.example.jp/public/coe/{samples.CERT_ID}"],
         "coe_issued": [samples.COE_ID, samples.RECEIPT, formatting.long_date(calendar_day(2026, 6, 5), lang),
                        f"https://review.example.jp/public/coe/{samples.COE_ID}"],
+        "staff_invitation": ["https://zairyu.example.jp/org/invite/tok", when, "株式会社サンプル"],
+        "stay_reminder": [samples.PERSON_NAME, formatting.long_date(calendar_day.fromisoformat(samples.EXPIRY), lang),
+                          glossary.status_name("engineer_humanities", lang), "90", "https://zairyu.example.jp/org/"],
     }[notice_type]
 
 

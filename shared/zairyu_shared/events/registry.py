@@ -74,4 +74,4 @@ def all_specs() -> list[EventSpec]:
 
 def _load_catalogue() -> None:
     # The contract modules register themselves on import.
-    from . import access_contracts, contracts  # noqa: F401
+    from . import access_contracts, contracts, organisation_contracts  # noqa: F401

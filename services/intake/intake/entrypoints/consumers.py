@@ -10,11 +10,14 @@ import json
 
 import sqlalchemy as sa
 
-from intake.adapters.tables import applications, document_requests, notices, timeline_entries
+from intake.adapters.tables import applications, document_requests, notices, personal, timeline_entries
+from intake.application import personal_data
 from intake.application.common import now
 from intake.domain import timeline
 from zairyu_shared.bus import Handler
 from zairyu_shared.db import statement_once
+from zairyu_shared.personal_data import PART_EVENT
+from zairyu_shared.subject_keys import SubjectErased
 
 
 class UnknownApplication(LookupError):
@@ -60,10 +63,11 @@ def on_application_event(runtime, session, event) -> None:
     elif t == "application.examination_started":
         _record(session, event, app, "examination_started", "under_examination", {})
     elif t == "application.documents_requested":
-        session.execute(document_requests.insert().values(
-            request_id=data["request_id"], application_id=app.id, applicant_id=app.applicant_id,
-            items=json.dumps(data["items"], ensure_ascii=False), message=data.get("message") or "",
-            deadline=data["deadline"]))
+        with personal(session, app.applicant_id):
+            session.execute(document_requests.insert().values(
+                request_id=data["request_id"], application_id=app.id, applicant_id=app.applicant_id,
+                items=json.dumps(data["items"], ensure_ascii=False), message=data.get("message") or "",
+                deadline=data["deadline"]))
         _record(session, event, app, "documents_requested", "documents_requested",
                 {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]})
     elif t == "application.decided":
@@ -93,9 +97,26 @@ def on_notice_created(runtime, session, event) -> None:
         notices.c.id == sa.bindparam("notice_id"))), {"notice_id": data["notice_id"]}).first()
     if exists:
         return
-    session.execute(statement_once(("intake.notice_insert",), notices.insert), dict(
-        id=data["notice_id"], applicant_id=data["applicant_id"], application_id=data.get("application_id"),
-        notice_type=data["notice_type"], subject=data["subject"], body=data["body_text"], created_at=data["created_at"]))
+    try:
+        with personal(session, data["applicant_id"]):
+            session.execute(statement_once(("intake.notice_insert",), notices.insert), dict(
+                id=data["notice_id"], applicant_id=data["applicant_id"], application_id=data.get("application_id"),
+                notice_type=data["notice_type"], subject=data["subject"], body=data["body_text"],
+                created_at=data["created_at"]))
+    except SubjectErased:
+        return  # the person was erased: nothing new is kept about them
+
+
+def _on_use_decided(runtime, session, event) -> None:
+    from intake.application.organisations import on_use_decided  # issue 21: the bureau's answer to 利用申出
+
+    on_use_decided(session, event)
+
+
+def _on_access(runtime, session, event) -> None:
+    from intake.application import access_log
+
+    access_log.on_event(runtime, session, event)
 
 
 HANDLERS = [
@@ -107,4 +128,9 @@ HANDLERS = [
         "card.held_at_counter", "card.collected", "coe.issued", "certificate.issued",
     ), on_application_event),
     Handler("inbox_notices", ("notice.created",), on_notice_created),
+    Handler("organisation_decisions", ("organisation.use_decided",), _on_use_decided),
+    # Who at the bureau opened the file, with proofs (issue 22).
+    Handler("access_log", ("application.accessed", "access.tree_head_published"), _on_access),
+    # Each service's part of a person's data export (APPI art. 76).
+    Handler("personal_data", tuple(PART_EVENT.values()), personal_data.on_part),
 ]

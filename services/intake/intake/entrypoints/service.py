@@ -12,7 +12,7 @@ from zairyu_shared.runtime import ServiceDefinition
 from .consumers import HANDLERS
 from .seed import seed_demo
 from .web import create_app
-from .workers import payment_reconciler
+from .workers import organisation_reminder, organisation_webhook, payment_reconciler
 
 definition = ServiceDefinition(
     name="intake",
@@ -21,7 +21,7 @@ definition = ServiceDefinition(
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
     create_app=create_app,
     handlers=HANDLERS,
-    workers=[payment_reconciler],
+    workers=[payment_reconciler, organisation_reminder, organisation_webhook],
     seed_demo=seed_demo,
     purge_steps=lambda runtime: purge_steps(store(runtime)),
     # Embedded run: attachments live with the rest of the demo data, not in the working directory.

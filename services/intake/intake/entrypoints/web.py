@@ -79,16 +79,28 @@ def create_app(runtime=None):
         for bp in DEMO_BLUEPRINTS:  # outside the demo its checkout page does not exist at all
             app.register_blueprint(bp)
     csrf.exempt(BLUEPRINTS[-1])  # the JSON API: custom-header check instead (see blueprints/api.py)
+    from .blueprints.org_api import bp as org_api
+
+    csrf.exempt(org_api)  # organisations' API: bearer tokens only, never cookies (see blueprints/org_api.py)
     from .blueprints.payments import webhook
 
     csrf.exempt(webhook)  # the payment provider's notifications: HMAC signature instead (the only form-post exemption)
 
     @app.template_filter("jst")
     def _jst(value, fmt="%Y-%m-%d %H:%M"):
-        """Times as the applicant lives them: Japan time, whatever the server's zone."""
+        """Times as the applicant lives them: Japan time, whatever the server's zone, written the way their
+        language writes dates (Babel/CLDR: 2026年12月6日, 6 thg 12, 2026, 2026 डिसेम्बर 6). A ``fmt`` without
+        %H asks for the day only."""
+        if not value:
+            return ""
+        from babel.dates import format_skeleton
+        from flask_babel import get_locale
+
         from intake.application.common import JST, aware
 
-        return aware(value).astimezone(JST).strftime(fmt) if value else ""
+        when, locale = aware(value).astimezone(JST), get_locale() or "ja"
+        day = format_skeleton("yMMMd", when, tzinfo=JST, locale=locale)
+        return day if "%H" not in fmt else f"{day} {format_skeleton('Hm', when, tzinfo=JST, locale=locale)}"
 
     def _draft_data(row) -> dict:
         from intake.application.drafting import data

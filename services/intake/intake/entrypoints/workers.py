@@ -13,3 +13,25 @@ def reconcile_payments(runtime) -> int:
 
 
 payment_reconciler = periodic_worker("intake-payment-reconcile", "payment_reconcile_minutes", reconcile_payments)
+
+
+def organisation_reminders(runtime) -> int:
+    """Reminders 90/60/30 days before a roster person's stay expires (issue 21); each goes once."""
+    from intake.application import organisation_people
+
+    with transaction(runtime.session_factory) as session:
+        return organisation_people.send_reminders(runtime, session)
+
+
+def organisation_webhooks(runtime) -> int:
+    """Decision webhooks due for an attempt (retried with backoff for 24 h)."""
+    from intake.application import organisation_api
+
+    with transaction(runtime.session_factory) as session:
+        return organisation_api.deliver_due(runtime, session)
+
+
+organisation_reminder = periodic_worker("intake-organisation-reminders", "organisation_reminder_minutes",
+                                        organisation_reminders)
+organisation_webhook = periodic_worker("intake-organisation-webhooks", "organisation_webhook_minutes",
+                                       organisation_webhooks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zairyu_shared import deliverables
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_date
 
 EMAIL, INBOX = "email", "inbox"
@@ -21,6 +22,7 @@ APPLICANT_TYPES = (
     "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
     "card_dispatched", "card_delivered", "card_returned", "card_held_at_counter", "card_collected",
     "withdrawal_received", "application_closed", "fee_paid", "coe_issued", "certificate_issued",
+    "staff_invitation", "stay_reminder",  # to an organisation's staff member (issue 21)
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -118,6 +120,17 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
     if event_type == "applicant.password_reset_requested":
         return applicant("password_reset", {"reset_url": data["reset_url"], "expires_at": data["expires_at"]},
                          (EMAIL,), data["email"])
+    # Organisations' staff (issue 21): mailed to the member's address in the member's language.
+    if event_type == "organisation.staff_invited":
+        return applicant("staff_invitation", {"organisation_name": data["organisation_name"],
+                                              "invite_url": data["invite_url"], "expires_at": data["expires_at"]},
+                         (EMAIL,), data["email"])
+    if event_type == "organisation.stay_reminder_due":
+        # granted_status: the status the person holds, named in the reader's language by the catalogue.
+        return applicant("stay_reminder", {"organisation_name": data["organisation_name"],
+                                           "person_name": data["person_name"], "granted_status": data["status"],
+                                           "period_expiry": data["period_expiry"], "days_before": data["days_before"],
+                                           "dashboard_url": data["dashboard_url"]}, (EMAIL,), data["email"])
     if event_type == "application.submitted":
         return applicant("application_submitted", {
             "provisional_number": data["provisional_number"], "procedure": data["procedure"],
@@ -132,8 +145,10 @@ def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Plan
                                                 "reason_message": data["message"],
                                                 "advice": signature_advice(data["reason"])})
     if event_type == "application.documents_requested":
-        return applicant("documents_requested", {**_app(info, data), "items": [i["description"] for i in data["items"]],
-                                                 "message": data.get("message") or "", "deadline": data["deadline"]})
+        # v2 items are coded kinds: the catalogue names them in the applicant's language; a v1 item's text as sent.
+        return applicant("documents_requested", {**_app(info, data), "documents": [
+            {"kind": i["code"] if i["code"] in DOCUMENT_KINDS else None, "description": i["description"]}
+            for i in data["items"]], "message": data.get("message") or "", "deadline": data["deadline"]})
     if event_type == "application.documents_reminder_due":
         return applicant("documents_reminder", {**_app(info, data), "deadline": data["deadline"]})
     if event_type == "application.decided":
@@ -188,4 +203,5 @@ CONSUMED_EVENTS = (
     "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
     "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
     "card.held_at_counter", "card.collected", "fee.paid", "coe.issued", "certificate.issued",
+    "organisation.staff_invited", "organisation.stay_reminder_due",
 )

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 
+from babel import Locale
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from zairyu_shared import front
-from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, STATUSES_OF_RESIDENCE, period_name_ja
 from zairyu_shared.redirects import safe_back
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
@@ -52,9 +53,15 @@ def create_app(runtime=None):
     app.jinja_env.filters["fromjson"] = json.loads
     app.jinja_env.filters["status_name"] = status_label
     app.jinja_env.globals["statuses_of_residence"] = list(STATUSES_OF_RESIDENCE)
+    # The bureau's coded words, by their Japanese names (the applicant reads them in their own language).
+    app.jinja_env.globals["document_kinds"] = {code: ja for code, (ja, _en) in DOCUMENT_KINDS.items()}
+    app.jinja_env.globals["periods_of_stay"] = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
+    # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
+    app.jinja_env.filters["country_name"] = lambda code: (
+        Locale.parse("ja").territories.get(code, code) if code and len(code) == 2 and code.isupper() else code)
     csrf = CSRFProtect(app)
 
-    from . import api, web_admin, web_auth, web_cases, web_documents, web_enrol, web_stats
+    from . import api, web_access, web_admin, web_auth, web_cases, web_documents, web_enrol, web_stats
 
     csrf.exempt(api.hand_over)  # the JSON write checks the X-Zairyu-Api header instead
 
@@ -73,7 +80,13 @@ def create_app(runtime=None):
     for view in ("documents.status", "documents.check"):
         app.view_functions[view] = limiter.limit(runtime.settings.stats_rate_limit)(app.view_functions[view])
     app.register_blueprint(web_admin.bp)
+    app.register_blueprint(web_access.bp)  # the purpose of a read, the access monitor, the log's public side
+    for view in ("access.tree_heads", "access.keys", "access.consistency"):
+        app.view_functions[view] = limiter.limit(runtime.settings.stats_rate_limit)(app.view_functions[view])
     app.register_blueprint(web_enrol.bp)
+    from . import web_organisations
+
+    app.register_blueprint(web_organisations.bp)  # organisations' applications for use (issue 21)
     # An enrolment link's codes are guessed like a sign-in's: the same per-address limit.
     app.view_functions["enrol.page"] = limiter.limit(runtime.settings.login_rate_limit, methods=["POST"])(
         app.view_functions["enrol.page"])

@@ -1,0 +1,138 @@
+"""Organisational users' tables (issue 21): the organisation, its approval and its staff accounts.
+
+On intake's one metadata (so migrations and tests see them); personal data (staff e-mail, the TOTP secret)
+and the organisation's address (an agent's office may be a home) are EncryptedText.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from zairyu_shared.crypto import EncryptedText
+
+from .tables import metadata
+
+_ID = lambda: sa.String(36)  # noqa: E731
+_TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
+
+organisations = sa.Table(
+    "organisations", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("name", EncryptedText(), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("corporate_number", sa.String(13), nullable=True),
+    sa.Column("agent_qualification", sa.String(20), nullable=True),
+    sa.Column("agent_number", sa.String(30), nullable=True),
+    sa.Column("address", EncryptedText(), nullable=False),
+    sa.Column("bureau", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | approved | refused (lapsed: computed)
+    sa.Column("requested_at", _TS(), nullable=False),
+    sa.Column("decided_at", _TS(), nullable=True),
+    sa.Column("approved_from", sa.Date(), nullable=True),
+    sa.Column("approved_until", sa.Date(), nullable=True),
+    sa.Column("refusal_reason", sa.Text(), nullable=True),
+)
+
+organisation_staff = sa.Table(
+    "organisation_staff", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("email", EncryptedText(), nullable=False),
+    sa.Column("email_lookup", sa.String(64), nullable=False, unique=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("password_hash", sa.String(200), nullable=True),  # NULL until the invitation is taken up
+    sa.Column("totp_secret", EncryptedText(), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+    sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("locked_until", _TS(), nullable=True),
+    # Switched off when the person leaves: sessions are checked against it on every request.
+    sa.Column("removed_at", _TS(), nullable=True),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+
+# Invitation links (only the token's hash is stored; single use, time-limited).
+staff_invitations = sa.Table(
+    "organisation_staff_invitations", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("staff_id", _ID(), sa.ForeignKey("organisation_staff.id"), nullable=False, index=True),
+    sa.Column("expires_at", _TS(), nullable=False),
+    sa.Column("used_at", _TS(), nullable=True),
+)
+
+# The organisation's people (its roster): personal data, encrypted; the expiry too (it is filtered in Python,
+# one organisation's roster at a time). Consent: given from the person's own account (applicant_id) or
+# recorded with a signed consent document (its SHA-256 in the content-addressed store).
+people = sa.Table(
+    "organisation_people", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("name", EncryptedText(), nullable=False),
+    sa.Column("nationality", EncryptedText(), nullable=True),
+    sa.Column("date_of_birth", EncryptedText(), nullable=True),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("period_of_stay", EncryptedText(), nullable=True),
+    sa.Column("period_expiry", EncryptedText(), nullable=False),  # ISO date
+    sa.Column("card_number", EncryptedText(), nullable=False),
+    sa.Column("consent", sa.String(20), nullable=False, server_default="none"),  # none | account | document
+    sa.Column("consent_at", _TS(), nullable=True),
+    sa.Column("consent_applicant_id", _ID(), nullable=True),
+    sa.Column("consent_document_sha256", sa.String(64), nullable=True),
+    sa.Column("consent_code_hash", sa.String(64), nullable=True, unique=True),  # the link given to the person
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("removed_at", _TS(), nullable=True),
+)
+
+# Each reminder (days before expiry) goes once per person and expiry: the unique key makes a second run a no-op.
+reminders = sa.Table(
+    "organisation_reminders", metadata,
+    sa.Column("person_id", _ID(), sa.ForeignKey("organisation_people.id"), primary_key=True),
+    sa.Column("expiry", sa.Date(), primary_key=True),
+    sa.Column("days_before", sa.Integer(), primary_key=True),
+    sa.Column("sent_at", _TS(), nullable=False),
+)
+
+# Drafts the organisation prepares for its people (one per person and procedure; the filer is the organisation).
+org_drafts = sa.Table(
+    "organisation_drafts", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("person_id", _ID(), sa.ForeignKey("organisation_people.id"), nullable=True),
+    sa.Column("procedure", sa.String(40), nullable=False),
+    sa.Column("filer_role", sa.String(40), nullable=False),
+    sa.Column("data", EncryptedText(), nullable=False),  # JSON of the form's raw fields, filer section included
+    sa.Column("batch_id", _ID(), nullable=True, index=True),
+    sa.Column("created_by", _ID(), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+
+# API access for the agents' own software: scoped bearer tokens (only their hash is stored).
+api_tokens = sa.Table(
+    "organisation_api_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("staff_id", _ID(), sa.ForeignKey("organisation_staff.id"), nullable=False),
+    sa.Column("scopes", sa.String(200), nullable=False),
+    sa.Column("expires_at", _TS(), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+
+# Decision webhooks: one endpoint per organisation; each delivery is kept until delivered or 24 h have passed.
+webhooks = sa.Table(
+    "organisation_webhooks", metadata,
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), primary_key=True),
+    sa.Column("url", sa.String(500), nullable=False),
+    sa.Column("secret", EncryptedText(), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+)
+webhook_deliveries = sa.Table(
+    "organisation_webhook_deliveries", metadata,
+    sa.Column("event_id", sa.String(80), primary_key=True),  # the receiver deduplicates by it
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), primary_key=True),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", _TS(), nullable=False, index=True),
+    sa.Column("delivered_at", _TS(), nullable=True),
+    sa.Column("given_up_at", _TS(), nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+)

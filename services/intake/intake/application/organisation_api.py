@@ -1,0 +1,136 @@
+"""The API for agents' own software (issue 21): scoped bearer tokens and decision webhooks.
+
+A token is issued to a staff member signing in with password + TOTP, for the scopes asked (at most those
+listed in SCOPES); only its SHA-256 is stored; it dies with the member's removal. Webhooks: the organisation
+names one HTTPS endpoint; decisions about it are queued in its transaction (``organisation_webhook_deliveries``,
+keyed by event id, so a redelivered event queues nothing twice) and delivered by a worker with an HMAC and a
+timestamp, retried with backoff for 24 hours (domain/webhooks.py).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+
+from intake.adapters.organisation_tables import api_tokens, organisation_staff, webhook_deliveries, webhooks
+from intake.domain import webhooks as rules
+
+from .common import aware, now, token, token_hash
+from .organisations import Invalid, staff_sign_in
+
+log = logging.getLogger("intake.webhooks")
+SCOPES = ("organisation", "roster", "drafts", "webhooks")
+TOKEN_HOURS = 12
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    organisation_id: str
+    staff_id: str
+    scopes: frozenset[str]
+
+
+def issue_token(runtime, session, email: str, password: str, code: str, scopes: list[str]) -> tuple[str, datetime]:
+    wanted = set(scopes or ())
+    if not wanted or not wanted <= set(SCOPES):
+        raise Invalid({"scopes": "error.choice"})
+    staff_id, _outcome = staff_sign_in(runtime, session, email, password, code)
+    if staff_id is None:
+        raise PermissionError("org.error.sign_in")
+    org_id = session.execute(sa.select(organisation_staff.c.organisation_id).where(
+        organisation_staff.c.id == staff_id)).scalar_one()
+    value, expires = "zo_" + token(), now() + timedelta(hours=TOKEN_HOURS)
+    session.execute(api_tokens.insert().values(token_hash=token_hash(value), organisation_id=org_id, staff_id=staff_id,
+                                               scopes=" ".join(sorted(wanted)), expires_at=expires, created_at=now()))
+    return value, expires
+
+
+def holder(session, value: str | None) -> TokenHolder | None:
+    """The token's holder while it is unexpired and its member not removed; else None."""
+    if not value:
+        return None
+    row = session.execute(sa.select(api_tokens).join(
+        organisation_staff, organisation_staff.c.id == api_tokens.c.staff_id).where(
+        api_tokens.c.token_hash == token_hash(value), organisation_staff.c.removed_at.is_(None))).first()
+    if row is None or aware(row.expires_at) <= now():
+        return None
+    return TokenHolder(row.organisation_id, row.staff_id, frozenset(row.scopes.split()))
+
+
+# -- webhooks ------------------------------------------------------------------------------------------
+def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
+    """Names the endpoint (HTTPS; plain HTTP only in the embedded demo) and returns a fresh signing secret."""
+    parsed = urlparse(url or "")
+    allowed = ("https",) if not runtime.settings.embedded else ("https", "http")
+    if parsed.scheme not in allowed or not parsed.netloc or len(url) > 500:
+        raise Invalid({"url": "org.error.webhook_url"})
+    secret = secrets.token_urlsafe(32)
+    session.execute(webhooks.delete().where(webhooks.c.organisation_id == organisation_id))
+    session.execute(webhooks.insert().values(organisation_id=organisation_id, url=url, secret=secret, created_at=now()))
+    return secret
+
+
+def queue_decision(session, organisation_id: str, event) -> None:
+    """In the consumer's transaction: one delivery per event id (a redelivered event adds nothing)."""
+    if session.execute(sa.select(webhooks.c.organisation_id).where(
+            webhooks.c.organisation_id == organisation_id)).first() is None:
+        return
+    exists = session.execute(sa.select(webhook_deliveries.c.event_id).where(
+        webhook_deliveries.c.event_id == event.id, webhook_deliveries.c.organisation_id == organisation_id)).first()
+    if exists is not None:
+        return
+    body = json.dumps({"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(),
+                       "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in event.data.items()}},
+                      ensure_ascii=False, sort_keys=True)
+    at = now()
+    session.execute(webhook_deliveries.insert().values(event_id=event.id, organisation_id=organisation_id, body=body,
+                                                       created_at=at, next_attempt_at=at))
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) -> int:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https only outside the demo)
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+def deliver_due(runtime, session, at: datetime | None = None) -> int:
+    """One attempt for every due delivery; returns how many were delivered."""
+    at = at or now()
+    due = session.execute(sa.select(webhook_deliveries, webhooks.c.url, webhooks.c.secret).join(
+        webhooks, webhooks.c.organisation_id == webhook_deliveries.c.organisation_id).where(
+        webhook_deliveries.c.delivered_at.is_(None), webhook_deliveries.c.given_up_at.is_(None),
+        webhook_deliveries.c.next_attempt_at <= at).limit(100)).all()
+    delivered = 0
+    for row in due:
+        body = row.body.encode()
+        stamp = int(at.timestamp())
+        headers = {"Content-Type": "application/json", "X-Zairyu-Event-Id": row.event_id,
+                   "X-Zairyu-Timestamp": str(stamp), "X-Zairyu-Signature": rules.signature(row.secret, stamp, body)}
+        try:
+            status, error = _post(row.url, body, headers), None
+        except (OSError, ValueError) as exc:
+            status, error = 0, type(exc).__name__
+        key = (webhook_deliveries.c.event_id == row.event_id) & (webhook_deliveries.c.organisation_id == row.organisation_id)
+        attempts = row.attempts + 1
+        if 200 <= status < 300:
+            session.execute(webhook_deliveries.update().where(key).values(attempts=attempts, delivered_at=at,
+                                                                          last_error=None))
+            delivered += 1
+            continue
+        following = rules.next_attempt(aware(row.created_at), attempts, at)
+        session.execute(webhook_deliveries.update().where(key).values(
+            attempts=attempts, last_error=(error or f"HTTP {status}")[:300],
+            next_attempt_at=following or at, given_up_at=None if following else at))
+        log.info("webhook %s to organisation %s failed (%s), attempt %d", row.event_id, row.organisation_id,
+                 error or status, attempts)
+    return delivered

@@ -1,0 +1,120 @@
+"""An organisation's staff accounts (issue 21): invited by its administrator, switched off when they leave.
+
+An invitation is an e-mail link (notify sends ``organisation.staff_invited`` in the invitee's language); the
+invitee chooses a password and gets an authenticator secret, then signs in with both (organisations.py).
+Removing a member ends their sessions at once (every request checks ``removed_at``) and revokes their API tokens.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from intake.adapters.organisation_tables import api_tokens, organisation_staff, organisations, staff_invitations
+from zairyu_shared import credentials
+from zairyu_shared.events import new_event
+from zairyu_shared.events.contracts import LANGUAGES
+
+from .accounts import AccountError, clean_email, email_lookup
+from .common import aware, new_id, now, token, token_hash
+from .organisations import MIN_PASSWORD, Invalid, Member
+
+INVITATION_HOURS = 72
+
+
+class NotFound(LookupError):
+    """No such member in the caller's organisation (another organisation's staff do not exist for it)."""
+
+
+def invite(runtime, session, admin: Member, email_raw: str, language: str) -> str:
+    """Creates the member (no password yet) and sends the link; returns the new member's id."""
+    try:
+        email = clean_email(email_raw)
+    except AccountError:
+        raise Invalid({"email": "error.email"}) from None
+    lookup = email_lookup(runtime, email)
+    if session.execute(sa.select(organisation_staff.c.id).where(
+            organisation_staff.c.email_lookup == lookup)).first() is not None:
+        raise Invalid({"email": "org.error.email_taken"})
+    language = language if language in LANGUAGES else "ja"
+    staff_id, value, expires = new_id(), token(), now() + timedelta(hours=INVITATION_HOURS)
+    session.execute(organisation_staff.insert().values(
+        id=staff_id, organisation_id=admin.organisation_id, email=email, email_lookup=lookup, language=language,
+        is_admin=False, created_at=now()))
+    session.execute(staff_invitations.insert().values(token_hash=token_hash(value), staff_id=staff_id,
+                                                      expires_at=expires))
+    name = session.execute(sa.select(organisations.c.name).where(
+        organisations.c.id == admin.organisation_id)).scalar_one()
+    base = (runtime.settings.public_url or "").rstrip("/")
+    runtime.stage(session, new_event("organisation.staff_invited", {
+        "applicant_id": staff_id, "organisation_id": admin.organisation_id, "email": email, "language": language,
+        "organisation_name": name, "invite_url": f"{base}/org/invite/{value}", "expires_at": expires,
+    }, source="intake", correlation_id=admin.organisation_id))
+    return staff_id
+
+
+def _invitation(session, value: str, at: datetime):
+    row = session.execute(sa.select(staff_invitations, organisation_staff.c.email, organisation_staff.c.removed_at)
+                          .join(organisation_staff, organisation_staff.c.id == staff_invitations.c.staff_id)
+                          .where(staff_invitations.c.token_hash == token_hash(value or ""))).first()
+    if row is None or row.used_at is not None or aware(row.expires_at) <= at or row.removed_at is not None:
+        return None
+    return row
+
+
+def invitation_valid(session, value: str) -> bool:
+    return _invitation(session, value, now()) is not None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    staff_id: str
+    email: str
+    totp_secret: str
+
+
+def accept(session, value: str, password: str) -> Accepted:
+    """The invitee chooses a password; the link is spent only then (a mail scanner's visit spends nothing)."""
+    at = now()
+    row = _invitation(session, value, at)
+    if row is None:
+        raise Invalid({"token": "org.error.invitation"})
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid({"password": "error.password_short"})
+    done = session.execute(staff_invitations.update().where(
+        staff_invitations.c.token_hash == row.token_hash, staff_invitations.c.used_at.is_(None)).values(used_at=at))
+    if done.rowcount != 1:  # a second tab got there first
+        raise Invalid({"token": "org.error.invitation"})
+    secret = credentials.new_totp_secret()
+    session.execute(organisation_staff.update().where(organisation_staff.c.id == row.staff_id).values(
+        password_hash=credentials.hash_password(password), totp_secret=secret))
+    return Accepted(row.staff_id, row.email, secret)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    email: str
+    is_admin: bool
+    active: bool  # has chosen a password
+    language: str
+
+
+def members(session, organisation_id: str) -> list[StaffMember]:
+    rows = session.execute(sa.select(organisation_staff).where(
+        organisation_staff.c.organisation_id == organisation_id, organisation_staff.c.removed_at.is_(None))
+        .order_by(organisation_staff.c.created_at)).all()
+    return [StaffMember(r.id, r.email, bool(r.is_admin), r.password_hash is not None, r.language) for r in rows]
+
+
+def remove(session, admin: Member, staff_id: str) -> None:
+    """Switches the member off at once: sessions end on their next request, API tokens are revoked."""
+    if staff_id == admin.staff_id:
+        raise Invalid({"staff": "org.error.remove_self"})
+    done = session.execute(organisation_staff.update().where(
+        organisation_staff.c.id == staff_id, organisation_staff.c.organisation_id == admin.organisation_id,
+        organisation_staff.c.removed_at.is_(None)).values(removed_at=now()))
+    if done.rowcount != 1:
+        raise NotFound(staff_id)
+    session.execute(api_tokens.delete().where(api_tokens.c.staff_id == staff_id))

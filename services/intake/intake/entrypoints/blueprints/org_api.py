@@ -1,0 +1,271 @@
+"""/org/api/v1: the organisations' API for agents' own software (issue 21), described at /org/api/v1/openapi.json.
+
+Bearer tokens only (``Authorization: Bearer zo_...``), never the browser's cookies: no CSRF surface. Each route
+names the scope it needs; a token without it gets 403 ``org.api.scope``, whatever else it may do.
+"""
+from __future__ import annotations
+
+import functools
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, g, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from intake.application import draft_limits, organisation_api, organisation_drafts, organisation_people
+from intake.application import organisations as orgs
+
+from ..limits import LOGIN, limiter
+from ..web_support import runtime, tx
+
+bp = Blueprint("org_api", __name__, url_prefix="/org/api/v1")
+
+
+class TokenIn(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True)
+    totp = fields.String(required=True, metadata={"description": "the 6-digit code of the staff member's authenticator"})
+    scopes = fields.List(fields.String(validate=validate.OneOf(organisation_api.SCOPES)), required=True,
+                         validate=validate.Length(min=1))
+
+
+class TokenOut(Schema):
+    token = fields.String(required=True)
+    scopes = fields.List(fields.String())
+    expires_at = fields.DateTime()
+
+
+class OrganisationOut(Schema):
+    organisation_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    standing = fields.String(metadata={"description": "pending | approved | refused | lapsed"})
+    approved_until = fields.Date(allow_none=True)
+
+
+class PersonIn(Schema):
+    name = fields.String(required=True)
+    nationality = fields.String(load_default="")
+    date_of_birth = fields.String(load_default="")
+    status = fields.String(required=True)
+    period_of_stay = fields.String(load_default="")
+    period_expiry = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    card_number = fields.String(required=True)
+
+
+class PersonOut(Schema):
+    person_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    period_expiry = fields.Date()
+    card_number = fields.String()
+    consent = fields.String(metadata={"description": "none | account | document"})
+    ends_soon = fields.Boolean()
+
+
+class DraftIn(Schema):
+    person_id = fields.String(required=True)
+    procedure = fields.String(required=True)
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields", load_default=dict)
+
+
+class DraftOut(Schema):
+    draft_id = fields.String()
+    person_id = fields.String(allow_none=True)
+    procedure = fields.String()
+    filer_role = fields.String()
+    batch_id = fields.String(allow_none=True)
+
+
+class WebhookIn(Schema):
+    url = fields.String(required=True)
+
+
+class WebhookOut(Schema):
+    secret = fields.String(metadata={"description": "HMAC-SHA256 key of X-Zairyu-Signature (t=<unix>,v1=<hex of "
+                                                    "HMAC(secret, '<t>.<body>')>); dedupe by X-Zairyu-Event-Id"})
+
+
+def _error(key: str, status: int, **extra):
+    return jsonify(error=key, **extra), status
+
+
+def needs(scope: str):
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            value = header[7:].strip() if header.startswith("Bearer ") else None
+            with tx() as db:
+                who = organisation_api.holder(db, value)
+            if who is None:
+                return _error("org.api.token", 401)
+            if scope not in who.scopes:
+                return _error("org.api.scope", 403, needs=scope)
+            g.holder = who
+            return view(*args, **kwargs)
+        inner.scope = scope  # type: ignore[attr-defined]
+        return inner
+    return wrap
+
+
+def _load(schema):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, _error("error.invalid", 400)
+    try:
+        return schema().load(body), None
+    except ValidationError as exc:
+        return None, _error("error.invalid", 422, fields=exc.messages)
+
+
+def _member():
+    return orgs.Member(g.holder.staff_id, g.holder.organisation_id, False, "ja")
+
+
+@bp.post("/tokens")
+@limiter.limit(LOGIN)
+def tokens():
+    data, problem = _load(TokenIn)
+    if problem:
+        return problem
+    try:
+        with tx() as db:
+            value, expires = organisation_api.issue_token(runtime(), db, data["email"], data["password"], data["totp"],
+                                                          data["scopes"])
+    except PermissionError:
+        return _error("org.error.sign_in", 401)
+    return jsonify(TokenOut().dump({"token": value, "scopes": sorted(set(data["scopes"])), "expires_at": expires})), 201
+
+
+@bp.get("/organisation")
+@needs("organisation")
+def organisation():
+    with tx() as db:
+        found = orgs.standing(db, g.holder.organisation_id)
+    return jsonify(OrganisationOut().dump(found.__dict__))
+
+
+@bp.get("/people")
+@needs("roster")
+def people():
+    with tx() as db:
+        listed = organisation_people.roster(db, g.holder.organisation_id)
+    return jsonify(PersonOut(many=True).dump([p.__dict__ for p in listed]))
+
+
+@bp.post("/people")
+@needs("roster")
+def add_person():
+    data, problem = _load(PersonIn)
+    if problem:
+        return problem
+    try:
+        with tx() as db:
+            person_id = organisation_people.add(runtime(), db, g.holder.organisation_id, data)
+    except orgs.Invalid as invalid:
+        return _error("error.invalid", 422, fields=invalid.errors)
+    return jsonify(person_id=person_id), 201
+
+
+@bp.get("/drafts")
+@needs("drafts")
+def drafts():
+    with tx() as db:
+        listed = organisation_people.drafts_of(db, g.holder.organisation_id)
+    return jsonify(DraftOut(many=True).dump(listed))
+
+
+@bp.post("/drafts")
+@needs("drafts")
+def create_draft():
+    data, problem = _load(DraftIn)
+    if problem:
+        return problem
+    try:
+        with tx() as db:
+            draft_id = organisation_drafts.create(runtime(), db, _member(), data["person_id"], data["procedure"],
+                                                  data["fields_"])
+    except LookupError:
+        return _error("error.not_found", 404)
+    except orgs.NotAllowedToFile:
+        return _error("org.error.not_allowed", 403)
+    except organisation_drafts.NotAllowed as refused:
+        return _error(refused.key, 422)
+    except draft_limits.DraftRefused as refused:
+        return _error(refused.key, 422, fields=refused.errors)
+    return jsonify(draft_id=draft_id), 201
+
+
+@bp.post("/drafts/csv")
+@needs("drafts")
+def import_csv():
+    """The CSV as the request body (text/csv, UTF-8): all rows or none."""
+    try:
+        with tx() as db:
+            batch, count = organisation_drafts.import_csv(runtime(), db, _member(), request.get_data())
+    except orgs.NotAllowedToFile:
+        return _error("org.error.not_allowed", 403)
+    except organisation_drafts.ImportRefused as refused:
+        return _error("org.error.csv", 422, rows=[{"row": p.row, "errors": p.errors} for p in refused.problems])
+    return jsonify(batch_id=batch, created=count), 201
+
+
+@bp.put("/webhook")
+@needs("webhooks")
+def webhook():
+    data, problem = _load(WebhookIn)
+    if problem:
+        return problem
+    try:
+        with tx() as db:
+            secret = organisation_api.set_webhook(runtime(), db, g.holder.organisation_id, data["url"])
+    except orgs.Invalid as invalid:
+        return _error("error.invalid", 422, fields=invalid.errors)
+    return jsonify(WebhookOut().dump({"secret": secret}))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="Zairyu organisations API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "For organisations' and agents' own software: a staff member's scoped "
+                                        "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
+                                        "rows or none) and a decision webhook."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for schema in (TokenIn, TokenOut, OrganisationOut, PersonIn, PersonOut, DraftIn, DraftOut, WebhookIn, WebhookOut):
+        spec.components.schema(schema.__name__, schema=schema)
+
+    def op(summary, scope=None, body=None, out=None, status="200", content="application/json"):
+        operation = {"summary": summary + (f" (scope: {scope})" if scope else ""),
+                     "responses": {status: {"description": "ok"}, "401": {"description": "no valid token"},
+                                   "403": {"description": "the token lacks the scope"}}}
+        if out:
+            operation["responses"][status]["content"] = {"application/json": {"schema": out}}
+        if body:
+            operation["requestBody"] = {"required": True, "content": {content: {"schema": body}}}
+        if scope:
+            operation["security"] = [{"bearer": []}]
+        return operation
+
+    spec.path("/org/api/v1/tokens", operations={"post": op("Sign in (password + TOTP) for a scoped token", None,
+                                                           "TokenIn", "TokenOut", "201")})
+    spec.path("/org/api/v1/organisation", operations={"get": op("The organisation and its approval", "organisation",
+                                                                out="OrganisationOut")})
+    spec.path("/org/api/v1/people", operations={
+        "get": op("The roster", "roster", out={"type": "array", "items": "PersonOut"}),
+        "post": op("Add a person to the roster", "roster", "PersonIn", status="201")})
+    spec.path("/org/api/v1/drafts", operations={
+        "get": op("The drafts prepared", "drafts", out={"type": "array", "items": "DraftOut"}),
+        "post": op("A draft for a person who consented (the organisation as filer)", "drafts", "DraftIn",
+                   status="201")})
+    spec.path("/org/api/v1/drafts/csv", operations={"post": op(
+        "Drafts from a CSV, one row per person (all or none; errors per row and field)", "drafts",
+        {"type": "string"}, status="201", content="text/csv")})
+    spec.path("/org/api/v1/webhook", operations={"put": op("Name the decision webhook; returns its secret", "webhooks",
+                                                           "WebhookIn", "WebhookOut")})
+    return spec.to_dict()

@@ -1,0 +1,74 @@
+"""Organisations' applications for use (利用申出, issue 21): the bureau's four-eyes decision and its period.
+
+Sources: residence-procedures.md, "Who applies": organisational users file only after the bureau covering
+the organisation's address approves its application for use; the approval lasts one year and a periodic
+report (定期報告) renews it. The decision is made like a case's: an examiner (or supervisor) proposes, a
+supervisor who is another person confirms (case.check_confirmation, case.check_two_people).
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+
+from .case import FourEyesViolation
+from .roles import Officer, Role
+
+APPROVAL_YEARS = 1  # residence-procedures.md, "Who applies": the approval lasts one year
+
+
+class UseStatus(str, Enum):
+    PENDING = "pending"
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+OUTCOMES = ("approved", "refused")
+
+
+class IllegalUseStep(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class UseProposal:
+    outcome: str
+    proposed_by: str
+    reason: str | None
+
+
+def propose(status: UseStatus, officer: Officer, outcome: str, reason: str | None) -> UseProposal:
+    """An examiner or supervisor proposes; a refusal states its reason (the organisation reads it)."""
+    if status is not UseStatus.PENDING:
+        raise IllegalUseStep(f"cannot propose on a {status.value} application for use")
+    if officer.role not in (Role.EXAMINER, Role.SUPERVISOR):
+        raise FourEyesViolation(f"{officer.role.value} cannot propose")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    if outcome == "refused" and not (reason or "").strip():
+        raise ValueError("a refusal states its reason")
+    return UseProposal(outcome, officer.id, (reason or "").strip() or None)
+
+
+def confirm(status: UseStatus, confirmer: Officer, proposal: UseProposal) -> UseStatus:
+    """Only a supervisor who did not propose confirms (the caller also checks they are another person)."""
+    if status is not UseStatus.PROPOSED:
+        raise IllegalUseStep(f"cannot confirm a {status.value} application for use")
+    if confirmer.role is not Role.SUPERVISOR:
+        raise FourEyesViolation(f"{confirmer.role.value} cannot confirm a decision")
+    if confirmer.id == proposal.proposed_by:
+        raise FourEyesViolation("nobody confirms their own proposal")
+    return UseStatus.APPROVED if proposal.outcome == "approved" else UseStatus.REFUSED
+
+
+def approval_period(start: date) -> tuple[date, date]:
+    """One year from ``start`` (Japan's date of the confirmation), both days included: 2026-12-07 ..
+    2027-12-06; from 29 February, to 28 February of the next year (Civil Code art. 143: the day before
+    the anniversary; a missing anniversary day ends the period at the month's end)."""
+    year = start.year + APPROVAL_YEARS
+    anniversary = date(year, start.month, min(start.day, calendar.monthrange(year, start.month)[1]))
+    if anniversary.day != start.day:  # no such day that year: the period ends on the month's last day
+        return start, anniversary
+    return start, anniversary - timedelta(days=1)

@@ -1,0 +1,101 @@
+"""Organisations' applications for use (issue 21): the bureau's queue, the page, propose / confirm / return."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from review import organisations
+from review.casework import Conflict, NotFound
+from review.domain.case import FourEyesViolation
+from review.domain.organisation_use import IllegalUseStep
+from review.domain.roles import Action, Forbidden, can
+from zairyu_shared.db import transaction
+
+from .web_auth import client_ip, login_required, runtime
+from .web_cases import officer_bureau
+
+bp = Blueprint("organisations", __name__)
+
+KINDS = {
+    "employer": _l("Employer"), "school": _l("School"), "supervising_organisation": _l("Supervising organisation"),
+    "support_organisation": _l("Registered support organisation"),
+    "public_interest_corporation": _l("Public-interest corporation"), "agent_office": _l("Licensed agent's office"),
+}
+STATUSES = {"pending": _l("Waiting for a proposal"), "proposed": _l("Proposed, waiting for confirmation"),
+            "approved": _l("Approved"), "refused": _l("Refused")}
+
+
+@bp.context_processor
+def _labels():
+    return {"org_kinds": KINDS, "org_statuses": STATUSES}
+
+
+@bp.get("/organisations")
+@login_required
+def queue():
+    bureau = officer_bureau(request.args.get("bureau"))
+    try:
+        with transaction(runtime().session_factory) as s:
+            rows = organisations.queue(s, g.officer, bureau)
+    except Forbidden:
+        abort(403)
+    return render_template("organisations.html", rows=rows, bureau=bureau)
+
+
+@bp.get("/organisations/<organisation_id>")
+@login_required
+def page(organisation_id):
+    try:
+        with transaction(runtime().session_factory) as s:
+            found = organisations.load(s, g.officer, organisation_id)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    officer = g.officer
+    return render_template(
+        "organisation.html", org=found,
+        may_propose=found.status == "pending" and can(officer, Action.PROPOSE, found.bureau, assignee=officer.id),
+        may_confirm=found.status == "proposed" and can(officer, Action.CONFIRM, found.bureau)
+        and found.proposed_by != officer.id)
+
+
+def _act(organisation_id, func, *args, success):
+    version = request.form.get("version", type=int)
+    try:
+        with transaction(runtime().session_factory) as s:
+            func(runtime(), s, g.officer, organisation_id, *args, version=version, ip=client_ip())
+        flash(success, "success")
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except Conflict:
+        flash(_("Someone else changed this case meanwhile. Check the page and try again."), "error")
+    except FourEyesViolation:
+        flash(_("A decision must be confirmed by a supervisor other than the one who proposed it."), "error")
+    except IllegalUseStep:
+        flash(_("Not possible in the application's current state."), "error")
+    except ValueError:
+        flash(_("A refusal states its reason."), "error")
+    return redirect(url_for("organisations.page", organisation_id=organisation_id))
+
+
+@bp.post("/organisations/<organisation_id>/propose")
+@login_required
+def propose(organisation_id):
+    return _act(organisation_id, organisations.propose, request.form.get("outcome", ""),
+                request.form.get("reason", ""), success=_("Decision proposed for confirmation."))
+
+
+@bp.post("/organisations/<organisation_id>/confirm")
+@login_required
+def confirm(organisation_id):
+    return _act(organisation_id, organisations.confirm, success=_("Decision confirmed and announced."))
+
+
+@bp.post("/organisations/<organisation_id>/return")
+@login_required
+def return_proposal(organisation_id):
+    return _act(organisation_id, organisations.return_proposal, success=_("Returned to examination."))

@@ -1,0 +1,149 @@
+"""Use cases of the bureau for organisations' applications for use (issue 21), one transaction each.
+
+An application arrives as ``organisation.use_requested`` (intake routed it to the bureau covering the
+organisation's address); an examiner or supervisor of that bureau proposes approval or refusal, a supervisor
+who is another person confirms, and ``organisation.use_decided`` tells intake. Every step is in the
+hash-chained audit (actions ``organisation.*``, target = the organisation id).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from review.adapters import audit
+from review.adapters.enrolments import officer_person
+from review.adapters.organisation_tables import organisation_requests as requests
+from review.casework import Conflict, NotFound, now
+from review.domain import case as machine
+from review.domain import organisation_use as rules
+from review.domain.roles import Action, Forbidden, Officer, can
+from zairyu_shared.events import new_event
+from zairyu_shared.japan_time import japan_date
+
+
+def receive(runtime, session, event) -> None:
+    """Consumer handler: file the application at its bureau (redeliveries are the inbox's to skip)."""
+    data = event.data
+    session.execute(requests.insert().values(
+        organisation_id=data["organisation_id"], bureau=data["bureau"], name=data["name"], kind=data["kind"],
+        corporate_number=data.get("corporate_number"), agent_qualification=data.get("agent_qualification"),
+        agent_number=data.get("agent_number"), address=data["address"], status=rules.UseStatus.PENDING.value,
+        requested_at=data["requested_at"]))
+    audit.append(session, "system", "organisation.use_requested", bureau=data["bureau"],
+                 target=data["organisation_id"], detail={"kind": data["kind"]})
+
+
+@dataclass(frozen=True)
+class UseRequest:
+    organisation_id: str
+    bureau: str
+    name: str
+    kind: str
+    corporate_number: str | None
+    agent_qualification: str | None
+    agent_number: str | None
+    address: str
+    status: str
+    requested_at: datetime
+    proposed_outcome: str | None
+    proposed_by: str | None
+    reason: str | None
+    decided_by: str | None
+    approved_from: date | None
+    approved_until: date | None
+    version: int
+
+
+def _as_request(row) -> UseRequest:
+    return UseRequest(**{f: getattr(row, f) for f in UseRequest.__dataclass_fields__})
+
+
+def _require(officer: Officer, action: Action, bureau: str) -> None:
+    # Organisations are the bureau's (never an office's); an examiner's proposal needs no claim first.
+    if not can(officer, action, bureau, assignee=officer.id):
+        raise Forbidden(f"{officer.role.value} {officer.id} may not {action.value} organisations of {bureau}")
+
+
+def queue(session, officer: Officer, bureau: str) -> list[UseRequest]:
+    _require(officer, Action.VIEW_QUEUE, bureau)
+    rows = session.execute(sa.select(requests).where(requests.c.bureau == bureau).order_by(
+        sa.case((requests.c.status.in_(("pending", "proposed")), 0), else_=1), requests.c.requested_at.desc())
+        .limit(200))
+    return [_as_request(r) for r in rows]
+
+
+def load(session, officer: Officer, organisation_id: str) -> UseRequest:
+    row = session.execute(sa.select(requests).where(requests.c.organisation_id == organisation_id)).first()
+    if row is None:
+        raise NotFound(organisation_id)
+    _require(officer, Action.VIEW_CASE, row.bureau)
+    audit.append(session, officer.id, "organisation.viewed", bureau=row.bureau, target=organisation_id)
+    return _as_request(row)
+
+
+def _update(session, found: UseRequest, version: int | None, **values) -> None:
+    if version is not None and version != found.version:
+        raise Conflict(found.organisation_id)
+    done = session.execute(requests.update().where(
+        requests.c.organisation_id == found.organisation_id, requests.c.version == found.version)
+        .values(version=found.version + 1, **values))
+    if done.rowcount != 1:
+        raise Conflict(found.organisation_id)
+
+
+def _row(session, organisation_id: str) -> UseRequest:
+    row = session.execute(sa.select(requests).where(requests.c.organisation_id == organisation_id)).first()
+    if row is None:
+        raise NotFound(organisation_id)
+    return _as_request(row)
+
+
+def propose(runtime, session, officer: Officer, organisation_id: str, outcome: str, reason: str | None,
+            version: int | None = None, ip: str | None = None) -> None:
+    found = _row(session, organisation_id)
+    _require(officer, Action.PROPOSE, found.bureau)
+    proposal = rules.propose(rules.UseStatus(found.status), officer, outcome, reason)
+    _update(session, found, version, status=rules.UseStatus.PROPOSED.value, proposed_outcome=proposal.outcome,
+            proposed_by=officer.id, proposed_at=now(), reason=proposal.reason)
+    audit.append(session, officer.id, "organisation.proposed", bureau=found.bureau, target=organisation_id, ip=ip,
+                 detail={"outcome": outcome})
+
+
+def return_proposal(runtime, session, officer: Officer, organisation_id: str, version: int | None = None,
+                    ip: str | None = None) -> None:
+    """A supervisor sends a proposal back (it can be proposed again)."""
+    found = _row(session, organisation_id)
+    _require(officer, Action.RETURN, found.bureau)
+    if found.status != rules.UseStatus.PROPOSED.value:
+        raise rules.IllegalUseStep(f"nothing proposed on {organisation_id}")
+    _update(session, found, version, status=rules.UseStatus.PENDING.value, proposed_outcome=None, proposed_by=None,
+            proposed_at=None, reason=None)
+    audit.append(session, officer.id, "organisation.returned", bureau=found.bureau, target=organisation_id, ip=ip)
+
+
+def confirm(runtime, session, officer: Officer, organisation_id: str, version: int | None = None,
+            ip: str | None = None) -> str:
+    """A supervisor who is another person confirms: the decision is final and intake is told."""
+    found = _row(session, organisation_id)
+    _require(officer, Action.CONFIRM, found.bureau)
+    if found.proposed_outcome is None or found.proposed_by is None:
+        raise rules.IllegalUseStep(f"nothing proposed on {organisation_id}")
+    proposal = rules.UseProposal(found.proposed_outcome, found.proposed_by, found.reason)
+    status = rules.confirm(rules.UseStatus(found.status), officer, proposal)
+    machine.check_two_people(officer_person(session, officer.id) or officer.id,
+                             officer_person(session, proposal.proposed_by) or proposal.proposed_by)
+    at = now()
+    start, until = rules.approval_period(japan_date(at)) if status is rules.UseStatus.APPROVED else (None, None)
+    _update(session, found, version, status=status.value, decided_by=officer.id, decided_at=at,
+            approved_from=start, approved_until=until)
+    audit.append(session, officer.id, "organisation.decided", bureau=found.bureau, target=organisation_id, ip=ip,
+                 detail={"outcome": proposal.outcome, "proposed_by": proposal.proposed_by,
+                         "approved_until": until.isoformat() if until else None})
+    runtime.stage(session, new_event("organisation.use_decided", {
+        "organisation_id": organisation_id, "outcome": proposal.outcome, "bureau": found.bureau,
+        "approved_from": start, "approved_until": until,
+        "reason": proposal.reason if proposal.outcome == "refused" else None, "decided_at": at},
+        source="review", correlation_id=organisation_id))
+    return status.value

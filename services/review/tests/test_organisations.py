@@ -1,0 +1,151 @@
+"""Organisations' applications for use (issue 21): filed at the bureau, four-eyes decision, audited, announced."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timezone
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+import time_machine
+from review_testkit import intake_event
+
+from review import organisations
+from review.adapters import audit
+from review.adapters.accounts import create_officer
+from review.adapters.organisation_tables import organisation_requests
+from review.adapters.tables import audit_log
+from review.domain.organisation_use import approval_period
+from review.entrypoints.web import create_app
+from zairyu_shared.db import transaction
+
+ORG_ID = "5d0c7a52-1111-4222-8333-944455556666"
+
+
+@pytest.fixture
+def app(rt):
+    application = create_app(rt)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def people(rt):
+    made = {}
+    with transaction(rt.session_factory) as s:
+        for who, role, bureau in (("tokyo-examiner", "examiner", "tokyo"), ("tokyo-supervisor", "supervisor", "tokyo"),
+                                  ("tokyo-supervisor2", "supervisor", "tokyo"), ("osaka-supervisor", "supervisor", "osaka"),
+                                  ("tokyo-bureau_admin", "bureau_admin", "tokyo")):
+            oid, pw, secret = create_officer(s, who, who, role, bureau)
+            made[who] = {"id": oid, "password": pw, "secret": secret}
+    return made
+
+
+def sign_in(app, people, who):
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    p = people[who]
+    r = client.post("/login", data={"csrf_token": token, "username": who, "password": p["password"],
+                                    "totp": pyotp.TOTP(p["secret"]).now()})
+    assert r.status_code == 302
+    return client
+
+
+def post(client, path, data=None):
+    page = client.get(f"/organisations/{ORG_ID}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(path, data={"csrf_token": token, **(data or {})})
+
+
+def requested(rt, bureau="tokyo"):
+    event = intake_event("organisation.use_requested", {
+        "organisation_id": ORG_ID, "name": "株式会社サンプル", "kind": "employer", "corporate_number": "7123456789012",
+        "agent_qualification": None, "agent_number": None, "address": "東京都港区港南5-5-30", "bureau": bureau,
+        "requested_at": datetime.now(timezone.utc).isoformat()}, ORG_ID)
+    with transaction(rt.session_factory) as s:
+        organisations.receive(rt, s, event)
+
+
+def row(rt):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(organisation_requests)).one()
+
+
+def decided_events(rt):
+    with rt.engine.connect() as conn:
+        bodies = conn.execute(sa.select(rt.outbox.c.body).where(
+            rt.outbox.c.event_type == "organisation.use_decided")).scalars().all()
+    return [json.loads(b) for b in bodies]
+
+
+def org_audit(rt):
+    with rt.engine.connect() as conn:
+        return conn.execute(sa.select(audit_log.c.action, audit_log.c.actor).where(
+            audit_log.c.target == ORG_ID).order_by(audit_log.c.seq)).all()
+
+
+def test_one_year_both_days_included():
+    assert approval_period(date(2026, 12, 7)) == (date(2026, 12, 7), date(2027, 12, 6))
+    assert approval_period(date(2028, 2, 29)) == (date(2028, 2, 29), date(2029, 2, 28))
+    assert approval_period(date(2027, 1, 1)) == (date(2027, 1, 1), date(2027, 12, 31))
+
+
+def test_examiner_proposes_another_supervisor_confirms_and_intake_is_told(app, people, rt):
+    requested(rt)
+    examiner = sign_in(app, people, "tokyo-examiner")
+    assert "株式会社サンプル" in examiner.get("/organisations").get_data(as_text=True)
+    assert post(examiner, f"/organisations/{ORG_ID}/propose", {"outcome": "approved"}).status_code == 302
+    assert row(rt).status == "proposed"
+    # The examiner may not confirm at all; nothing is announced.
+    assert post(examiner, f"/organisations/{ORG_ID}/confirm").status_code == 403
+    assert decided_events(rt) == []
+    # 2026-12-06 16:00 UTC is already 7 December in Japan: the year starts on Japan's day.
+    with time_machine.travel(datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc), tick=True):
+        supervisor = sign_in(app, people, "tokyo-supervisor")
+        assert post(supervisor, f"/organisations/{ORG_ID}/confirm").status_code == 302
+    found = row(rt)
+    assert found.status == "approved" and found.decided_by == people["tokyo-supervisor"]["id"]
+    [event] = decided_events(rt)
+    assert event["payload"]["outcome"] == "approved"
+    assert (event["payload"]["approved_from"], event["payload"]["approved_until"]) == ("2026-12-07", "2027-12-06")
+    actions = org_audit(rt)
+    assert [(a.action, a.actor) for a in actions if a.action != "organisation.viewed"] == [
+        ("organisation.use_requested", "system"), ("organisation.proposed", people["tokyo-examiner"]["id"]),
+        ("organisation.decided", people["tokyo-supervisor"]["id"])]
+    assert "organisation.viewed" in {a.action for a in actions}  # reading the file is audited too
+    with rt.engine.connect() as conn:
+        assert audit.verify_chain(conn)[1] == []  # still one unbroken hash chain
+
+
+def test_a_supervisor_never_confirms_their_own_proposal(app, people, rt):
+    requested(rt)
+    supervisor = sign_in(app, people, "tokyo-supervisor")
+    post(supervisor, f"/organisations/{ORG_ID}/propose", {"outcome": "refused", "reason": "所在確認できず"})
+    r = post(supervisor, f"/organisations/{ORG_ID}/confirm")
+    assert r.status_code == 302 and row(rt).status == "proposed" and decided_events(rt) == []
+    other = sign_in(app, people, "tokyo-supervisor2")
+    post(other, f"/organisations/{ORG_ID}/confirm")
+    [event] = decided_events(rt)
+    assert event["payload"]["outcome"] == "refused" and event["payload"]["reason"] == "所在確認できず"
+    assert event["payload"]["approved_until"] is None
+
+
+def test_a_refusal_needs_its_reason(app, people, rt):
+    requested(rt)
+    examiner = sign_in(app, people, "tokyo-examiner")
+    post(examiner, f"/organisations/{ORG_ID}/propose", {"outcome": "refused", "reason": "  "})
+    assert row(rt).status == "pending"
+
+
+def test_another_bureau_and_an_administrator_cannot_reach_it(app, people, rt):
+    requested(rt)
+    osaka = sign_in(app, people, "osaka-supervisor")
+    assert "株式会社サンプル" not in osaka.get("/organisations").get_data(as_text=True)
+    assert osaka.get(f"/organisations/{ORG_ID}").status_code == 403
+    token = re.search(r'name="csrf_token" value="([^"]+)"', osaka.get("/organisations").get_data(as_text=True)).group(1)
+    assert osaka.post(f"/organisations/{ORG_ID}/propose", data={"csrf_token": token, "outcome": "approved"}
+                      ).status_code == 403
+    admin = sign_in(app, people, "tokyo-bureau_admin")
+    assert admin.get("/organisations").status_code == 403
+    assert row(rt).status == "pending"
