@@ -81,4 +81,5 @@ def build_detached(content: bytes, cert_der: bytes, sign_digest_info: Callable[[
         "certificates": [cms.CertificateChoices.load(cert_der)],
         "signer_infos": [signer_info],
     })
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+    der: bytes = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+    return der

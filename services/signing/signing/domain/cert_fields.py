@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterable
 
 from cryptography import x509
 
 from signing.domain.der import OCTET_STRING, SEQUENCE, Tlv, children, oid, want
+
+# GeneralNames as a comparable key: sorted (identifier octet, contents) pairs
+NamesKey = tuple[tuple[int, bytes], ...]
+# an extension as _extensions reads it: (critical, extnValue contents)
+_Extension = tuple[bool, bytes]
 
 KEY_USAGE_BITS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
                   "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
@@ -31,7 +37,7 @@ class CertFields:
     policies: frozenset[str] | None
     policies_critical: bool
     other_names: tuple[tuple[str, bytes], ...]  # SAN otherName: (type OID, value TLV inside [0])
-    crl_scopes: tuple[tuple, ...]  # per distribution point: general_names_key() of its fullName
+    crl_scopes: tuple[NamesKey, ...]  # per distribution point: general_names_key() of its fullName
 
 
 @functools.lru_cache(maxsize=4096)  # certificates are immutable and hashable
@@ -73,7 +79,7 @@ def _extensions(tbs: bytes) -> dict[str, tuple[bool, bytes]]:
     return found
 
 
-def _authority_key_id(ext) -> bytes | None:
+def _authority_key_id(ext: _Extension | None) -> bytes | None:
     if ext is None:
         return None
     for part in children(want(children(ext[1])[0], SEQUENCE, "authorityKeyIdentifier").body):
@@ -82,14 +88,14 @@ def _authority_key_id(ext) -> bytes | None:
     return None
 
 
-def _is_ca(ext) -> bool | None:
+def _is_ca(ext: _Extension | None) -> bool | None:
     if ext is None:
         return None
     parts = children(want(children(ext[1])[0], SEQUENCE, "basicConstraints").body)
     return bool(parts) and parts[0].ident == BOOLEAN and parts[0].body != b"\x00"
 
 
-def _key_usage(ext) -> frozenset[str] | None:
+def _key_usage(ext: _Extension | None) -> frozenset[str] | None:
     if ext is None:
         return None
     bits = want(children(ext[1])[0], BIT_STRING, "keyUsage").body
@@ -99,16 +105,16 @@ def _key_usage(ext) -> frozenset[str] | None:
     return frozenset(name for i, name in enumerate(KEY_USAGE_BITS) if value & (0x8000 >> i))
 
 
-def _oid_list(ext) -> frozenset[str] | None:
+def _oid_list(ext: _Extension | None) -> frozenset[str] | None:
     if ext is None:
         return None
     return frozenset(oid(o) for o in children(want(children(ext[1])[0], SEQUENCE, "OID list").body))
 
 
-def _other_names(ext) -> tuple[tuple[str, bytes], ...]:
+def _other_names(ext: _Extension | None) -> tuple[tuple[str, bytes], ...]:
     if ext is None:
         return ()
-    found = []
+    found: list[tuple[str, bytes]] = []
     for name in children(want(children(ext[1])[0], SEQUENCE, "subjectAltName").body):
         if name.ident == 0xA0:  # [0] otherName: type-id, [0] EXPLICIT value
             type_id, value = children(name.body)
@@ -116,10 +122,10 @@ def _other_names(ext) -> tuple[tuple[str, bytes], ...]:
     return tuple(found)
 
 
-def _crl_scopes(ext) -> tuple[tuple, ...]:
+def _crl_scopes(ext: _Extension | None) -> tuple[NamesKey, ...]:
     if ext is None:
         return ()
-    scopes = []
+    scopes: list[NamesKey] = []
     for point in children(want(children(ext[1])[0], SEQUENCE, "cRLDistributionPoints").body):
         for part in children(want(point, SEQUENCE, "DistributionPoint").body):
             if part.ident == 0xA0:  # [0] distributionPoint
@@ -129,14 +135,14 @@ def _crl_scopes(ext) -> tuple[tuple, ...]:
     return tuple(scopes)
 
 
-def general_names_key_raw(names: list[Tlv]) -> tuple:
+def general_names_key_raw(names: list[Tlv]) -> NamesKey:
     """A comparable key for GeneralNames as encoded: (identifier, contents) pairs, sorted."""
     return tuple(sorted((n.ident, bytes(n.body)) for n in names))
 
 
-def general_names_key(names) -> tuple:
+def general_names_key(names: Iterable[x509.GeneralName]) -> NamesKey:
     """The same key from cryptography GeneralName objects (used for CRL distribution points)."""
-    parts = []
+    parts: list[tuple[int, bytes]] = []
     for n in names:
         if isinstance(n, x509.DirectoryName):
             parts.append((0xA4, n.value.public_bytes()))

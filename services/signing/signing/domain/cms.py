@@ -11,11 +11,13 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+from typing import Any
 
 from asn1crypto import algos, core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from signing.domain.cert_fields import fields
@@ -171,8 +173,8 @@ def _digest_name(oid: str) -> str:
     return DIGESTS.get(oid, oid)
 
 
-def _signed_attributes(body: bytes) -> dict:
-    found: dict = {}
+def _signed_attributes(body: bytes) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     for attr in _children(body):
         fields = _children(attr.body)
         oid = _oid(fields[0])
@@ -285,11 +287,11 @@ def _cert_hash(cert: x509.Certificate, hash_name: str) -> bytes:
     return hashlib.new(hash_name, cert.public_bytes(Encoding.DER)).digest()
 
 
-def verify_raw(key, scheme: SignatureScheme, signature: bytes, data: bytes) -> None:
+def verify_raw(key: PublicKeyTypes, scheme: SignatureScheme, signature: bytes, data: bytes) -> None:
     try:
         if scheme.family == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, data, padding.PKCS1v15(), hash_by_name(scheme.hash_name))
-        elif scheme.family == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
+        elif scheme.family == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey) and scheme.pss_salt_length is not None:
             algo = hash_by_name(scheme.hash_name)
             key.verify(signature, data, padding.PSS(padding.MGF1(algo), scheme.pss_salt_length), algo)
         elif scheme.family == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):

@@ -11,34 +11,35 @@ import functools
 from asn1crypto import core
 
 
-class Tlv(tuple):
+class Tlv(tuple[int, int, bytes, bytes]):
     """(class, tag, header, body) of one DER element."""
 
     @property
-    def cls(self):
+    def cls(self) -> int:
         return self[0]
 
     @property
-    def tag(self):
+    def tag(self) -> int:
         return self[1]
 
     @property
-    def body(self):
+    def body(self) -> bytes:
         return self[3]
 
     @property
-    def raw(self):
+    def raw(self) -> bytes:
         return self[2] + self[3]
 
     @property
-    def ident(self):
+    def ident(self) -> int:
         """The whole identifier octet: class, constructed bit and tag."""
         return self[2][0]
 
 
 def children(contents: bytes) -> list[Tlv]:
     """Split DER contents into elements. Single-byte tags and definite lengths only (DER)."""
-    out, pointer, end = [], 0, len(contents)
+    out: list[Tlv] = []
+    pointer, end = 0, len(contents)
     while pointer < end:
         if end - pointer < 2:
             raise ValueError("truncated DER element")
@@ -79,7 +80,8 @@ def oid(tlv: Tlv) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _dotted(raw: bytes) -> str:
-    return core.ObjectIdentifier.load(raw).dotted
+    dotted: str = core.ObjectIdentifier.load(raw).dotted
+    return dotted
 
 
 def integer(tlv: Tlv) -> int:

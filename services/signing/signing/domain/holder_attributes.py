@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import datetime as dt
 import unicodedata
+from typing import Any
 
 from asn1crypto import core
 from cryptography import x509
@@ -39,7 +40,7 @@ class HolderAttributes:
     address: str | None = None
     address_substitution: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "name_substitution": self.name_substitution, "sex": self.sex,
                 "sex_label": SEX.get(self.sex or ""),
                 "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
@@ -74,7 +75,8 @@ def decode_other_name_value(der: bytes) -> str:
         value = core.load(value.contents)
     if not isinstance(value, (core.UTF8String, core.PrintableString, core.BMPString, core.IA5String)):
         raise ValueError(f"holder attribute is {type(value).__name__}, not UTF8String")
-    return value.native
+    text: str = value.native
+    return text
 
 
 EMPTY = HolderAttributes()
@@ -83,7 +85,7 @@ EMPTY = HolderAttributes()
 @functools.lru_cache(maxsize=4096)  # certificates are immutable; the same card signs again and again
 def holder_attributes(cert: x509.Certificate) -> HolderAttributes:
     """Decode the JPKI holder attributes; empty when the certificate carries none (auth certs)."""
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}  # HolderAttributes' keyword arguments
     try:
         for type_id, value in fields(cert).other_names:
             field = FIELDS.get(type_id)

@@ -13,7 +13,7 @@ from typing import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
-from .jpki_apdu import ATR, JPKI_AID, TOKEN_LABEL_MY_NUMBER_CARD, Ef, MalformedApdu, Sw, parse_command
+from .jpki_apdu import ATR, JPKI_AID, TOKEN_LABEL_MY_NUMBER_CARD, Command, Ef, MalformedApdu, Sw, parse_command
 
 CERT_EF_SIZE = 2048  # certificate EFs are fixed-size; the DER is followed by filler
 FILLER = b"\xff"
@@ -110,7 +110,7 @@ class JpkiCard:
         return handler(command)
 
     # --- SELECT -----------------------------------------------------------------------------------
-    def _select(self, c) -> bytes:
+    def _select(self, c: Command) -> bytes:
         if c.p2 not in (0x00, 0x04, 0x0C):
             return _sw(Sw.WRONG_P1P2)
         if c.p1 == 0x04:  # by DF name (AID)
@@ -140,7 +140,7 @@ class JpkiCard:
         return fid in self._files or fid in self._keys or fid in self._pins
 
     # --- READ BINARY ------------------------------------------------------------------------------
-    def _read_binary(self, c) -> bytes:
+    def _read_binary(self, c: Command) -> bytes:
         if c.p1 & 0x80:  # short EF identifier addressing: not offered by this card
             return _sw(Sw.WRONG_P1P2)
         if c.data:
@@ -162,11 +162,11 @@ class JpkiCard:
     def _selected_pin(self) -> PinState | None:
         return self._pins.get(self._current_ef) if self._current_ef is not None else None
 
-    def _verify(self, c) -> bytes:
+    def _verify(self, c: Command) -> bytes:
         if (c.p1, c.p2) != (0x00, 0x80):
             return _sw(Sw.WRONG_P1P2)
         pin = self._selected_pin()
-        if pin is None:
+        if pin is None or self._current_ef is None:  # (no PIN without a current EF)
             return _sw(Sw.NO_CURRENT_EF)
         if not c.data:  # tries query; a blocked PIN answers 63C0 (OpenSC needs 63xx here)
             return _sw(Sw.tries_left(pin.tries_left))
@@ -182,7 +182,7 @@ class JpkiCard:
         self._verified.discard(self._current_ef)
         return _sw(Sw.tries_left(pin.tries_left))
 
-    def _change_pin(self, c) -> bytes:
+    def _change_pin(self, c: Command) -> bytes:
         if (c.p1, c.p2) != (0x01, 0x80):
             return _sw(Sw.WRONG_P1P2)
         pin = self._selected_pin()
@@ -196,11 +196,11 @@ class JpkiCard:
         return _sw(Sw.OK)
 
     # --- COMPUTE DIGITAL SIGNATURE ------------------------------------------------------------
-    def _compute_signature(self, c) -> bytes:
+    def _compute_signature(self, c: Command) -> bytes:
         if (c.p1, c.p2) != (0x00, 0x80):
             return _sw(Sw.WRONG_P1P2)
         key = self._keys.get(self._current_ef) if self._current_ef is not None else None
-        if key is None:
+        if key is None or self._current_ef is None:  # (no key without a current EF)
             return _sw(Sw.NO_CURRENT_EF)
         if _PIN_FOR_KEY[self._current_ef] not in self._verified:
             return _sw(Sw.SECURITY_NOT_SATISFIED)

@@ -11,7 +11,7 @@ def key_identifier(cert: x509.Certificate) -> bytes:
     return fields(cert).key_id
 
 
-def authority_key_identifier(obj) -> bytes | None:
+def authority_key_identifier(obj: x509.Certificate | x509.CertificateRevocationList) -> bytes | None:
     """AKI keyid of a certificate or CRL, if it carries one."""
     if isinstance(obj, x509.Certificate):
         return fields(obj).authority_key_id

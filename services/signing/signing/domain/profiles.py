@@ -7,10 +7,12 @@ precisely.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from signing.domain.cert_fields import fields
@@ -99,7 +101,7 @@ def check_end_entity(cert: x509.Certificate, profile: Profile) -> None:
         )
 
 
-def check_key_strength(key, what: str) -> None:
+def check_key_strength(key: PublicKeyTypes, what: str) -> None:
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
             raise VerificationFailure(Reason.WEAK_KEY, f"{what} is RSA-{key.key_size}, need >= {MIN_RSA_BITS}")
@@ -125,8 +127,12 @@ def check_certificate_algorithm(cert: x509.Certificate, what: str) -> None:
     check_hash_name(algo.name, what)
 
 
-def hash_by_name(name: str) -> hashes.HashAlgorithm:
-    try:
-        return {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[name]()
-    except KeyError:
-        raise VerificationFailure(Reason.WEAK_ALGORITHM, f"digest {name} is not allowed") from None
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+
+def hash_by_name(name: str | None) -> hashes.HashAlgorithm:
+    make = _HASHES.get(name) if name is not None else None
+    if make is None:
+        raise VerificationFailure(Reason.WEAK_ALGORITHM, f"digest {name} is not allowed")
+    return make()

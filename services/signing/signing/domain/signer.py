@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from cryptography import x509
 
@@ -39,7 +39,7 @@ class CertificateSummary:
         return cls(_display(cert.subject), _display(cert.issuer),
                    f"{cert.serial_number:X}", cert.not_valid_before_utc, cert.not_valid_after_utc)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["not_before"], out["not_after"] = self.not_before.isoformat(), self.not_after.isoformat()
         return out
@@ -47,7 +47,7 @@ class CertificateSummary:
 
 def _display(name: x509.Name) -> str:
     """``C=JP, O=JPKI, ...`` in certificate order (RFC 4514 strings run backwards)."""
-    return ", ".join(f"{attr.rfc4514_attribute_name}={attr.value}" for attr in name)
+    return ", ".join(f"{attr.rfc4514_attribute_name}={str(attr.value)}" for attr in name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +59,7 @@ class CardInfo:
     auth_pin_tries_left: int
     sign_password_tries_left: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["auth_certificate"] = self.auth_certificate.as_dict()
         return out
@@ -71,7 +71,7 @@ class Signer(Protocol):
     def sign(self, content: bytes, password: str) -> bytes:
         """Detached CAdES-BES CMS (DER) over exactly ``content``, with the signature key."""
 
-    def authenticate(self, challenge: str, origin: str, pin: str) -> dict:
+    def authenticate(self, challenge: str, origin: str, pin: str) -> dict[str, Any]:
         """Web eID authentication token, with the authentication key."""
 
 
@@ -120,7 +120,7 @@ class CardSigner:
         finally:
             link.close()
 
-    def authenticate(self, challenge: str, origin: str, pin: str) -> dict:
+    def authenticate(self, challenge: str, origin: str, pin: str) -> dict[str, Any]:
         origin = web_eid.check_origin(origin)
         challenge = web_eid.check_challenge(challenge)
         link, session = self._session()

@@ -5,6 +5,7 @@ English and Japanese here; the platform's six further languages in ``signer_mess
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .signer_errors import SignerError
 
@@ -92,8 +93,8 @@ def text(key: str, lang: str = "en", **params: object) -> str:
     return template.format(**params)
 
 
-def describe(error: SignerError, lang: str = "en") -> dict:
+def describe(error: SignerError, lang: str = "en") -> dict[str, Any]:
     """Machine code + human message, e.g. for JSON answers."""
-    out = {"code": error.code, "message": text(error.code, lang, detail=error.detail, **error.params)}
+    out: dict[str, Any] = {"code": error.code, "message": text(error.code, lang, detail=error.detail, **error.params)}
     out.update({k: v for k, v in error.params.items() if isinstance(v, (int, str))})
     return out

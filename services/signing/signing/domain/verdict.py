@@ -64,7 +64,7 @@ class Verdict:
     issuer: str | None = None
     root_fingerprint: str | None = None  # SHA-256 of the trust anchor: which CA generation
     root_label: str | None = None
-    holder: dict | None = None
+    holder: dict[str, Any] | None = None
     validation_time: dt.datetime | None = None
     signing_time: dt.datetime | None = None
     revocation: RevocationEvidence | None = None
@@ -73,7 +73,8 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (datetimes as ISO 8601 strings, enums as their values)."""
-        return _json_safe(dataclasses.asdict(self))
+        safe: dict[str, Any] = _json_safe(dataclasses.asdict(self))
+        return safe
 
 
 def _json_safe(value: Any) -> Any:

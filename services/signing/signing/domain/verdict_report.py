@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -90,14 +91,14 @@ def revocation_source(verdict: Verdict) -> str | None:
     return f"{rev.source_kind}:{where}"
 
 
-def holder_of(verdict: Verdict) -> dict:
+def holder_of(verdict: Verdict) -> dict[str, Any]:
     return {k: verdict.holder.get(k) for k in HOLDER_FIELDS} if verdict.holder else {}
 
 
-def evidence(verdict: Verdict) -> dict:
+def evidence(verdict: Verdict) -> dict[str, Any]:
     """The evidence as the internal API and signature.rejected carry it (JSON-safe)."""
     rev = verdict.revocation
-    out = {
+    out: dict[str, Any] = {
         "certificate_serial": verdict.serial,
         "issuer": verdict.issuer,
         "issuer_fingerprint": verdict.root_fingerprint,
@@ -120,7 +121,7 @@ def evidence(verdict: Verdict) -> dict:
     return out
 
 
-def event_evidence(verdict: Verdict) -> dict:
+def event_evidence(verdict: Verdict) -> dict[str, Any]:
     """Exactly the fields of the SignatureEvidence contract (it refuses unknown ones)."""
     full = evidence(verdict)
     return {

@@ -13,7 +13,7 @@ import functools
 import datetime as dt
 import hashlib
 import json
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -38,10 +38,21 @@ AUTH_TOKEN_ALGORITHMS = {  # Web eID names -> (signature family, hash)
 
 
 class Anchor(Protocol):
-    certificate: x509.Certificate
-    fingerprint: str
-    label: str
-    key_id: bytes
+    # read-only: the trust store's anchors are frozen
+    @property
+    def certificate(self) -> x509.Certificate: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def key_id(self) -> bytes: ...
+
+
+class TrustStore(Protocol):
+    def issuer_of(self, obj: x509.Certificate) -> Anchor | None: ...
+
+    def same_name(self, name: x509.Name) -> Sequence[Anchor]: ...
 
 
 class RevocationSource(Protocol):
@@ -64,8 +75,8 @@ class VerificationPolicy:
 
 
 class Verifier:
-    def __init__(self, trust_store, revocation: Sequence[RevocationSource] = (),
-                 policy: VerificationPolicy | None = None):
+    def __init__(self, trust_store: TrustStore, revocation: Sequence[RevocationSource] = (),
+                 policy: VerificationPolicy | None = None) -> None:
         self.trust_store = trust_store
         self.revocation = list(revocation)
         self.policy = policy or VerificationPolicy()
@@ -82,7 +93,7 @@ class Verifier:
         certificate. Revocation counts every revocation dated up to `at` (or any, without `at`).
         """
         profile = profile or self.policy.sign_profile
-        facts: dict = {"profile": profile.name}
+        facts: dict[str, Any] = {"profile": profile.name}
         try:
             parsed = cms.parse_signed_data(cms_der)
             facts.update(_cert_facts(parsed.signer), signing_time=parsed.signing_time)
@@ -106,7 +117,7 @@ class Verifier:
         profile = profile or self.policy.sign_profile
         now = self.policy.clock()
         when = at or now
-        facts: dict = {"profile": profile.name, "validation_time": when}
+        facts: dict[str, Any] = {"profile": profile.name, "validation_time": when}
         try:
             facts.update(_cert_facts(cert))
             return self._finish(cert, list(intermediates), when, now, at, profile, expected_holder, facts)
@@ -115,15 +126,17 @@ class Verifier:
         except UNREADABLE as exc:
             return _unreadable(exc, facts)
 
-    def verify_auth_token(self, token: dict | str | bytes, origin: str, nonce: str,
+    def verify_auth_token(self, token: dict[str, Any] | str | bytes, origin: str, nonce: str,
                           at: dt.datetime | None = None) -> Verdict:
         """Web eID-style card login: signature over hash(origin) + hash(nonce) by the auth key."""
         profile = self.policy.auth_profile
-        facts: dict = {"profile": profile.name}
+        facts: dict[str, Any] = {"profile": profile.name}
         try:
             cert, scheme, signature = _parse_auth_token(token)
             facts.update(_cert_facts(cert))
             h = scheme.hash_name
+            if h is None:  # every AUTH_TOKEN_ALGORITHMS entry names its hash
+                raise VerificationFailure(Reason.WEAK_ALGORITHM, "auth token algorithm names no hash")
             try:
                 signed = hashlib.new(h, origin.encode()).digest() + hashlib.new(h, nonce.encode()).digest()
             except (UnicodeEncodeError, AttributeError):
@@ -139,7 +152,9 @@ class Verifier:
             return _unreadable(exc, facts)
 
     # -- steps -----------------------------------------------------------------------------------
-    def _finish(self, leaf, intermediates, when, now, at, profile, expected_holder, facts) -> Verdict:
+    def _finish(self, leaf: x509.Certificate, intermediates: list[x509.Certificate], when: dt.datetime,
+                now: dt.datetime, at: dt.datetime | None, profile: profiles.Profile,
+                expected_holder: ApplicantRecord | None, facts: dict[str, Any]) -> Verdict:
         anchor, chain = self._path(leaf, intermediates, when, profile)
         facts.update(root_fingerprint=anchor.fingerprint, root_label=anchor.label)
         holder = holder_attributes(leaf)
@@ -160,7 +175,8 @@ class Verifier:
             compare_holder(holder, expected_holder)
         return Verdict(valid=True, soft_fail=evidence.soft_fail, detail=evidence.note or "", **facts)
 
-    def _path(self, leaf, intermediates, when, profile):
+    def _path(self, leaf: x509.Certificate, intermediates: list[x509.Certificate], when: dt.datetime,
+              profile: profiles.Profile) -> tuple[Anchor, list[x509.Certificate]]:
         """Issuer by AKI up to a pinned root, then validity, profile, and cryptography's verifier."""
         chain = [leaf]
         current = leaf
@@ -201,14 +217,15 @@ class Verifier:
             raise VerificationFailure(Reason.UNTRUSTED_ISSUER, f"path to {anchor.label} does not validate: {exc}") from None
         return anchor, chain
 
-    def _x509_verifier(self, anchor, when):
+    def _x509_verifier(self, anchor: Anchor, when: dt.datetime) -> xv.ClientVerifier:
         store = self._stores.get(anchor.key_id)
         if store is None:
             store = self._stores[anchor.key_id] = xv.Store([anchor.certificate])
         return (xv.PolicyBuilder().store(store).time(when).max_chain_depth(self.policy.max_chain_depth)
                 .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY).build_client_verifier())
 
-    def _revocation(self, leaf, chain, anchor, now, at) -> RevocationEvidence:
+    def _revocation(self, leaf: x509.Certificate, chain: list[x509.Certificate], anchor: Anchor,
+                    now: dt.datetime, at: dt.datetime | None) -> RevocationEvidence:
         if len(chain) > 1:
             # JPKI roots issue end-entity certificates directly; the CRL/OCSP sources know roots only.
             return self._soft(RevocationEvidence(
@@ -243,38 +260,38 @@ CA_POLICY = (xv.ExtensionPolicy.permit_all()
              .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None))
 
 
-def _unreadable(exc: BaseException, facts: dict) -> Verdict:
+def _unreadable(exc: BaseException, facts: dict[str, Any]) -> Verdict:
     detail = "input nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
     return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable: {type(exc).__name__}: {detail}", **facts)
 
 
 @functools.lru_cache(maxsize=4096)
-def _cert_facts_cached(cert: x509.Certificate) -> tuple:
+def _cert_facts_cached(cert: x509.Certificate) -> tuple[tuple[str, Any], ...]:
     return tuple(_cert_facts_uncached(cert).items())
 
 
-def _cert_facts(cert: x509.Certificate) -> dict:
+def _cert_facts(cert: x509.Certificate) -> dict[str, Any]:
     return dict(_cert_facts_cached(cert))
 
 
-def _cert_facts_uncached(cert: x509.Certificate) -> dict:
+def _cert_facts_uncached(cert: x509.Certificate) -> dict[str, Any]:
     return {"serial": format(cert.serial_number, "X"), "subject": cert.subject.rfc4514_string(),
             "issuer": cert.issuer.rfc4514_string()}
 
 
-def _parse_auth_token(token):
+def _parse_auth_token(token: dict[str, Any] | str | bytes) -> tuple[x509.Certificate, cms.SignatureScheme, bytes]:
     try:
-        if isinstance(token, (str, bytes)):
-            token = json.loads(token)
-        fmt = token.get("format", "")
+        # Any: the JSON as sent, checked field by field below
+        data: Any = json.loads(token) if isinstance(token, (str, bytes)) else token
+        fmt = data.get("format", "")
         if not str(fmt).startswith("web-eid:1"):
             raise VerificationFailure(Reason.MALFORMED, f"auth token format {fmt!r} is not web-eid:1.x")
-        algorithm = token["algorithm"]
+        algorithm = data["algorithm"]
         if algorithm not in AUTH_TOKEN_ALGORITHMS:
             raise VerificationFailure(Reason.WEAK_ALGORITHM, f"auth token algorithm {algorithm!r} is not allowed")
         family, hash_name = AUTH_TOKEN_ALGORITHMS[algorithm]
-        cert = x509.load_der_x509_certificate(base64.b64decode(token["unverifiedCertificate"], validate=True))
-        signature = base64.b64decode(token["signature"], validate=True)
+        cert = x509.load_der_x509_certificate(base64.b64decode(data["unverifiedCertificate"], validate=True))
+        signature = base64.b64decode(data["signature"], validate=True)
     except VerificationFailure:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from .signer_errors import BadRequest
@@ -39,7 +40,7 @@ def signed_value(origin: str, challenge: str) -> bytes:
     return hashlib.sha256(origin.encode()).digest() + hashlib.sha256(challenge.encode()).digest()
 
 
-def token(auth_cert_der: bytes, signature: bytes) -> dict:
+def token(auth_cert_der: bytes, signature: bytes) -> dict[str, Any]:
     return {
         "unverifiedCertificate": base64.b64encode(auth_cert_der).decode(),
         "algorithm": ALGORITHM,
