@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 FORMAT = "zairyu-application/1"
 
 
-def _plain(value):
+def _plain(value: object) -> Any:  # JSON: whatever shape the value has
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, str):
@@ -28,12 +30,13 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} cannot be signed canonically")
 
 
-def canonical_json(obj) -> bytes:
+def canonical_json(obj: object) -> bytes:
     return json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def signed_document(*, kind: str = "application", application_id: str, applicant_id: str, procedure: str,
-                    bundled, form: dict, attachments, holder: dict, extra: dict | None = None) -> bytes:
+                    bundled: Iterable[str], form: dict[str, Any], attachments: Iterable[dict[str, Any]],
+                    holder: dict[str, Any], extra: dict[str, Any] | None = None) -> bytes:
     """The document to sign. ``attachments``: iterable of dicts with sha256, kind, media_type, size."""
     doc = {
         "format": FORMAT,
@@ -55,7 +58,7 @@ def signed_document(*, kind: str = "application", application_id: str, applicant
     return canonical_json(doc)
 
 
-def statement(kind: str, **fields) -> bytes:
+def statement(kind: str, **fields: Any) -> bytes:
     """A short signed statement (registration, card re-binding, correction, withdrawal)."""
     return canonical_json({"format": f"zairyu-{kind}/1", **fields})
 

@@ -28,4 +28,4 @@ def provisional_number(day: date, random_digits: str | None = None) -> str:
 
 def is_valid(number: str) -> bool:
     m = PATTERN.match(number or "")
-    return bool(m) and check_digit(m.group(1) + m.group(2)) == int(m.group(3))
+    return m is not None and check_digit(m.group(1) + m.group(2)) == int(m.group(3))

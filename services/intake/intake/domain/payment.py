@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 
 class State(str, enum.Enum):
@@ -85,18 +86,19 @@ class Payment:
     failure: str | None = None
     updated_at: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.amount_yen, bool) or not isinstance(self.amount_yen, int) or self.amount_yen <= 0:
             raise ValueError("a payment is a positive whole number of yen")
 
     @classmethod
-    def start(cls, *, id, application_id, applicant_id, amount_yen, idempotency_key, now, provider="demo") -> "Payment":
+    def start(cls, *, id: str, application_id: str, applicant_id: str, amount_yen: int, idempotency_key: str,
+              now: datetime, provider: str = "demo") -> "Payment":
         if not idempotency_key or len(idempotency_key) > 80:
             raise ValueError("an attempt needs an idempotency key of at most 80 characters")
         return cls(id=id, application_id=application_id, applicant_id=applicant_id, amount_yen=amount_yen,
                    idempotency_key=idempotency_key, created_at=now, updated_at=now, provider=provider)
 
-    def _to(self, state: State, now: datetime, **values) -> "Payment":
+    def _to(self, state: State, now: datetime, **values: Any) -> "Payment":
         if state not in ALLOWED[self.state]:
             raise IllegalTransition(self.state, state)
         return replace(self, state=state, updated_at=now, **values)

@@ -3,23 +3,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from typing import Any
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "action", "bureau", "application_id", "target", "ip", "detail")
 
 
-def canonical(entry: dict) -> bytes:
+def canonical(entry: dict[str, Any]) -> bytes:
     return json.dumps({k: entry.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, entry: dict) -> str:
+def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(entry)).hexdigest()
 
 
-def check(entry: dict, prev_hash: str, expected_seq: int) -> list[str]:
+def check(entry: dict[str, Any], prev_hash: str, expected_seq: int) -> list[str]:
     """Problems with one entry given the previous entry's hash and the expected sequence number."""
-    problems = []
+    problems: list[str] = []
     if entry["seq"] != expected_seq:
         problems.append(f"seq {entry['seq']}: expected {expected_seq} (entry missing or inserted)")
     if entry["prev_hash"] != prev_hash:
@@ -29,9 +31,10 @@ def check(entry: dict, prev_hash: str, expected_seq: int) -> list[str]:
     return problems
 
 
-def verify(entries) -> list[str]:
+def verify(entries: Iterable[dict[str, Any]]) -> list[str]:
     """Problems found walking the chain in order (an empty list means intact)."""
-    problems, prev, expected_seq = [], GENESIS, 1
+    problems: list[str] = []
+    prev, expected_seq = GENESIS, 1
     for e in entries:
         problems += check(e, prev, expected_seq)
         prev, expected_seq = e["hash"], e["seq"] + 1

@@ -59,7 +59,7 @@ class Officer:
     display_name: str = ""
     office: str | None = None  # None: the whole bureau (its own cases and its offices'); else that office only
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.bureau is None and self.role is not Role.AUDITOR:
             raise ValueError("only an auditor may be national (without a bureau)")
         if self.office is not None:
