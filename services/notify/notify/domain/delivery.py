@@ -29,7 +29,7 @@ def backoff(attempts: int, base: float, cap: float) -> float:
     """Delay before the next attempt after ``attempts`` failed ones: doubling, capped."""
     if attempts <= 0:
         return 0.0
-    return min(cap, base * (2 ** (attempts - 1)))
+    return min(cap, base * (2.0 ** (attempts - 1)))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ this module answers with planned notices (type, audience, channels, template con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from zairyu_shared import deliverables
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
@@ -51,10 +52,10 @@ class Planned:
     notice_type: str
     audience: str  # "applicant" or "bureau"
     channels: tuple[str, ...]
-    context: dict = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
     address: str | None = None  # a fixed address (verification, reset); else the applicant's current one
     bureau: str | None = None
-    attachment: dict | None = None  # mailed with the e-mail copy only: {filename, media_type, b64}
+    attachment: dict[str, Any] | None = None  # mailed with the e-mail copy only: {filename, media_type, b64}
 
     @property
     def recipient_kind(self) -> str:
@@ -73,13 +74,13 @@ def signature_advice(reason_code: str) -> str:
     return "other"
 
 
-def _app(info: ApplicationInfo | None, data: dict) -> dict:
+def _app(info: ApplicationInfo | None, data: dict[str, Any]) -> dict[str, Any]:
     ref = info.reference if info else data["application_id"]
     return {"reference": ref, "application_id": data["application_id"],
             "procedure": (info.procedure if info else None)}
 
 
-def approval_delivers(data: dict) -> dict:
+def approval_delivers(data: dict[str, Any]) -> dict[str, Any]:
     """What the approval delivers and how (residence-procedures.md item 7): a COE or a certificate is never
     followed by card instructions. A v1 decision has no delivery_method: the card's post/counter choice,
     else the procedure's default."""
@@ -93,7 +94,7 @@ def approval_delivers(data: dict) -> dict:
             "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None}
 
 
-def refusal_and_stay(data: dict) -> dict:
+def refusal_and_stay(data: dict[str, Any]) -> dict[str, Any]:
     """What a refused extension or change means for the stay (Immigration Control Act art. 20(6), 21(4);
     residence-procedures.md item 8). Decided by the expiry: the current period of stay still runs until
     it. Decided after it, within the special period: that period ends with the decision, and the person
@@ -107,9 +108,10 @@ def refusal_and_stay(data: dict) -> dict:
     return {"stay_note": "until_expiry" if decided_on <= expiry else "special_period_ended", "expiry": expiry}
 
 
-def plan(event_type: str, data: dict, info: ApplicationInfo | None) -> list[Planned]:
+def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) -> list[Planned]:
     """The notices for one event (empty for events that only feed the directory)."""
-    def applicant(notice_type, ctx, channels=BOTH, address=None):
+    def applicant(notice_type: str, ctx: dict[str, Any], channels: tuple[str, ...] = BOTH,
+                  address: str | None = None) -> list[Planned]:
         return [Planned(notice_type, "applicant", channels, ctx, address=address)]
 
     if event_type in ("applicant.registered", "applicant.contact_changed"):
