@@ -5,22 +5,29 @@ commit together, or not at all (and the message is retried).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from review import metrics
 from review.adapters import audit, signing_client
-from review.adapters.tables import cases, corrections, document_requests, receipt_serials, signature_rejections
+from review.adapters.tables import (cases, corrections, document_requests, metadata, receipt_serials,
+                                   signature_rejections)
 from review.casework import JST, NotFound, get_row, load_case, now, record_history, review_event, update_case
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
 from review.domain.receipt import bureau_of as receipt_bureau
 from review.domain.receipt import receipt_number
+from review.receipts_after_restore import reserved_number
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
+from zairyu_shared.subject_keys import sealing
+
+_RECEIVED_IDS = uuid.UUID("6f1d2f0e-8c1e-4f5e-9a53-2b8f0c6a0d20")  # namespace of application.received ids
 
 
 def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
@@ -53,27 +60,32 @@ def receive(runtime, session, event) -> str | None:
     receiving = routing.get("receiving_office")
     if receiving not in RECEIVING_OFFICES or receipt_bureau(receiving) != sub["bureau"]:
         receiving = sub["bureau"]
-    number = next_receipt_number(session, receiving, at)
+    # After a restore, a replayed submission gets back the number it was already given (and e-mailed).
+    number = reserved_number(session, data["application_id"]) or next_receipt_number(session, receiving, at)
     office = offices.routed_office(sub["bureau"], routing.get("office"))
-    session.execute(statement_once(("review.case_insert",), cases.insert), dict(
-        application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
-        bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
-        status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
-        nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
-        is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
-        period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
-        card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
-        content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
-        form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False),
-        filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None))
+    with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups
+        session.execute(statement_once(("review.case_insert",), cases.insert), dict(
+            application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
+            bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
+            status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
+            nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
+            is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
+            period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
+            card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
+            content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
+            form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False),
+            filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None))
     record_history(session, data["application_id"], "received", "system", None, "received",
              {"receipt_number": number, "event_id": event.id, "office": office}, at)
     audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
                  target=number, detail={"event_id": event.id, "office": office})
-    runtime.stage(session, review_event("application.received", {
+    received = review_event("application.received", {
         "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
         "bureau": sub["bureau"], "office": office, "procedure": sub["procedure"], "received_at": at},
-        data["application_id"], event.id))
+        data["application_id"], event.id)
+    # One id per application, ever: received again after a restore, it is the same event to every inbox
+    # (intake's timeline, notify's mail): nobody is told twice.
+    runtime.stage(session, dataclasses.replace(received, id=str(uuid.uuid5(_RECEIVED_IDS, data["application_id"]))))
     after_commit(session, lambda: metrics.RECEIVED.labels(sub["bureau"], sub["procedure"]).inc())
     return number
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
+from zairyu_shared.subject_keys import add_subject_key_tables
 from zairyu_shared.db import add_messaging_tables
 
 metadata = sa.MetaData()
@@ -289,3 +290,9 @@ receipt_reservations = sa.Table(
     sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
     sa.Column("reserved_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The signed content, evidence and filer of each case are encrypted under the applicant's own data key
+# (zairyu_shared.subject_keys): destroying it erases them here and in every backup. Values written
+# elsewhere still under the service key move under it with rotate-keys (``info["subject"]``).
+subject_key_tables = add_subject_key_tables(metadata)
+cases.info["subject"] = "applicant_id"
