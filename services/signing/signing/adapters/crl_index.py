@@ -13,9 +13,11 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
 
 from signing.adapters.trust_store import TrustStore
 from signing.domain.cert_fields import fields, general_names_key
@@ -114,7 +116,8 @@ class CrlIndex:
         algorithm = crl.signature_hash_algorithm
         if algorithm is not None and algorithm.name not in ("sha256", "sha384", "sha512"):
             raise ValueError(f"CRL signed with {algorithm.name}, not an allowed hash")
-        if not crl.is_signature_valid(anchor.certificate.public_key()):
+        # a trust anchor is a CA certificate: its key is one that can issue
+        if not crl.is_signature_valid(cast(CertificateIssuerPublicKeyTypes, anchor.certificate.public_key())):
             raise ValueError(f"signature does not verify against {anchor.label}")
         refuse_partial_scope(crl)
         scope = None
@@ -156,7 +159,7 @@ class CrlIndex:
         crl = self._covering_crl(cert, issuer_key_id)
         if crl is None:
             return RevocationEvidence(status="unavailable", note="no CRL from this issuer covers the certificate")
-        evidence = dict(source_kind="crl", source=crl.path, this_update=crl.this_update,
+        evidence: dict[str, Any] = dict(source_kind="crl", source=crl.path, this_update=crl.this_update,
                         next_update=crl.next_update, age_seconds=(now - crl.this_update).total_seconds())
         entry = self._revoked.get((issuer_key_id, cert.serial_number))
         if entry is not None and (revoked_before is None or entry[0] <= revoked_before):

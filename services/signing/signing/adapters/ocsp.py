@@ -13,6 +13,7 @@ import datetime as dt
 import threading
 import urllib.error
 import urllib.request
+from typing import Any
 
 from asn1crypto import keys
 from cryptography import x509
@@ -71,7 +72,7 @@ class OcspClient:
               revoked_before: dt.datetime | None = None) -> RevocationEvidence:
         """The evidence for one question: revoked if the answer's revocation came at or before
         ``revoked_before`` (the signing time; None: at any time), else good while the answer is current."""
-        evidence = dict(source_kind="ocsp", source=self.url, this_update=answer.this_update,
+        evidence: dict[str, Any] = dict(source_kind="ocsp", source=self.url, this_update=answer.this_update,
                         next_update=answer.next_update, age_seconds=(now - answer.this_update).total_seconds())
         if answer.status == "revoked" and answer.revocation_time is not None and (
                 revoked_before is None or answer.revocation_time <= revoked_before):
@@ -162,12 +163,16 @@ def _spki_bits(cert: x509.Certificate) -> bytes:
 
 
 def _signature_ok(key, response: ocsp.OCSPResponse) -> bool:
+    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        return False
+    algorithm = response.signature_hash_algorithm
+    if algorithm is None:  # only EdDSA signs without a separate hash
+        return False
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(response.signature, response.tbs_response_bytes, padding.PKCS1v15(),
-                       response.signature_hash_algorithm)
+            key.verify(response.signature, response.tbs_response_bytes, padding.PKCS1v15(), algorithm)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(response.signature, response.tbs_response_bytes, ec.ECDSA(response.signature_hash_algorithm))
+            key.verify(response.signature, response.tbs_response_bytes, ec.ECDSA(algorithm))
         else:
             return False
     except InvalidSignature:

@@ -19,7 +19,7 @@ from signing.adapters.trust_store import (CERT_SUFFIXES, PRODUCTION_PINS, TrustS
                                           fingerprint, load_certificates, normalise_fingerprint)
 from signing.domain import profiles
 from signing.domain.verdict import RevocationEvidence
-from signing.domain.verification import VerificationPolicy, Verifier
+from signing.domain.verification import RevocationSource, VerificationPolicy, Verifier
 
 
 class VerifierConfigError(RuntimeError):
@@ -129,7 +129,7 @@ def policy_profile(kind: str, setting_value: str) -> profiles.Profile:
 def build(settings) -> VerificationService:
     pins = load_pins(settings.trust_pins)
     trust_store = load_trust_store(settings.trust_dir, pins)
-    sources = []
+    sources: list[RevocationSource] = []
     crl_index = None
     if settings.crl_dir:
         crl_index = CrlIndex(settings.crl_dir, trust_store)

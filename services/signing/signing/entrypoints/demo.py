@@ -23,11 +23,13 @@ from wtforms.validators import ValidationError as CsrfValidationError
 
 from signing.adapters import signing_requests
 from signing.adapters.inprocess_card import inprocess_signer
+from signing.domain.jpki_card import JpkiCard
 from signing.domain.signer_errors import SignerError
 from signing.domain.signer_messages import describe
 from signing.entrypoints.internal_api import Base64Bytes
 from signing.testpki import TestPki, create_test_pki, load_test_pki
 from signing.testpki.card import card_for
+from signing.testpki.model import Holder
 from signing.testpki.crl import build_crl
 
 REFRESH_BEFORE = dt.timedelta(hours=12)  # re-issue demo CRLs this long before their nextUpdate
@@ -128,7 +130,7 @@ class DemoCards:
     def __init__(self, pki_dir: Path):
         self.pki_dir = pki_dir
         self._pki: TestPki | None = None
-        self._cards: dict[str, object] = {}
+        self._cards: dict[str, JpkiCard] = {}
         self._lock = threading.Lock()
 
     @property
@@ -137,10 +139,10 @@ class DemoCards:
             self._pki, _ = ensure_demo_pki(self.pki_dir)
         return self._pki
 
-    def holder(self, holder_id: str | None):
+    def holder(self, holder_id: str | None) -> Holder:
         return self.pki.holder(holder_id) if holder_id else self.pki.first("valid")
 
-    def sign(self, holder_id: str | None, content: bytes, password: str) -> tuple[object, bytes]:
+    def sign(self, holder_id: str | None, content: bytes, password: str) -> tuple[Holder, bytes]:
         holder = self.holder(holder_id)
         with self._lock:  # a card does one thing at a time
             card = self._cards.get(holder.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -130,7 +131,7 @@ class Error(Schema):
     fields_ = fields.Dict(data_key="fields")
 
 
-def _bad_request(message: str, details: dict | None = None):
+def _bad_request(message: str, details: dict[str, Any] | list[Any] | None = None):
     return jsonify(error="invalid_request", message=message, fields=details or {}), 400
 
 

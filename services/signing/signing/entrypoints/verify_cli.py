@@ -19,7 +19,7 @@ from signing.adapters.ocsp import OcspClient
 from signing.adapters.trust_store import PRODUCTION_PINS, TrustStore, TrustStoreError, load_certificates
 from signing.domain import profiles
 from signing.domain.verdict import Verdict
-from signing.domain.verification import VerificationPolicy, Verifier
+from signing.domain.verification import RevocationSource, VerificationPolicy, Verifier
 
 
 class UsageError(Exception):
@@ -85,7 +85,7 @@ def _trust(args) -> TrustStore:
 
 def _verifier(args) -> Verifier:
     trust = _trust(args)
-    sources = []
+    sources: list[RevocationSource] = []
     if args.crl:
         if not Path(args.crl).is_dir():
             raise UsageError(f"CRL directory {args.crl} does not exist")
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = " (SOFT-FAIL: revocation not confirmed)" if verdict.soft_fail else ""
         print(f"valid: serial {verdict.serial}, root {verdict.root_label or '-'}{extra}")
     else:
-        print(f"invalid: {verdict.reason.value}: {verdict.detail}")
+        print(f"invalid: {verdict.reason.value if verdict.reason else '-'}: {verdict.detail}")
     return 0 if verdict.valid else 1
 
 

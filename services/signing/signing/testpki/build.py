@@ -7,8 +7,10 @@ import json
 import pathlib
 import secrets
 import string
+from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import profiles
@@ -61,8 +63,8 @@ class _Ca:
     generation: int
     trusted: bool
     cert: x509.Certificate
-    key: object
-    revoked: list = dataclasses.field(default_factory=list)
+    key: rsa.RSAPrivateKey
+    revoked: list[tuple[int, dt.datetime, Any]] = dataclasses.field(default_factory=list)
 
 
 def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: bool = False,
@@ -103,7 +105,7 @@ def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: boo
             generation, start, end = 1, now - 5 * YEAR, now - 10 * DAY
         elif kind == "not_yet_valid":
             start = now + 30 * DAY
-        entry = {"id": holder_id, "kind": kind, "pin": _pin(), "password": _password()}
+        entry: dict[str, Any] = {"id": holder_id, "kind": kind, "pin": _pin(), "password": _password()}
         for cert_kind in ("sign", "auth"):
             ca = cas[f"{cert_kind}-lookalike" if kind == "wrong_issuer" else f"{cert_kind}-g{generation}"]
             policy = policies[cert_kind]
