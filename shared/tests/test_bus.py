@@ -130,6 +130,23 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_retry_bound(run
     assert failed == runtime.settings.handler_attempts
 
 
+def test_a_published_event_carries_the_time_it_left_the_outbox(runtime):
+    """RabbitMQ's head-message age (the backlog alert and the dashboard's oldest-message panel) needs it."""
+    from kombu import Queue
+
+    with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
+        probe = Queue(f"probe-{os.getpid()}-{time.monotonic_ns()}",
+                      Exchange("intake.events", type="topic", durable=True), routing_key="applicant.registered",
+                      auto_delete=True)
+        probe(conn.default_channel).declare()
+        before = int(time.time())
+        stage(runtime, ["stamped"])
+        assert runtime.relay.relay_once() == 1
+        message = wait_until(lambda: conn.default_channel.basic_get(probe.name, no_ack=True),
+                             message="the event on the probe queue")
+        assert before - 1 <= message.properties["timestamp"] <= int(time.time()) + 1
+
+
 def test_a_schema_invalid_message_is_dead_lettered_with_its_reason(runtime):
     runtime.start_background(relay=False)
     bad = registration("x").to_dict()

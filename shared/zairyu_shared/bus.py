@@ -159,6 +159,9 @@ class KombuPublisher:
                 content_type="application/json", content_encoding="binary",
                 delivery_mode=2, mandatory=amqp, retry=False,
                 message_id=m.event_id, correlation_id=m.correlation_id, type=m.event_type,
+                # when it left the outbox: RabbitMQ's head-message age (ZairyuQueueBacklogOld, the
+                # platform dashboard's oldest-message panel) reads it; without it that alert never fires
+                timestamp=int(time.time()),
             )
             self._pending[self._next_tag] = m.event_id
             self._next_tag += 1
