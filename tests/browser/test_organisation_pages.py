@@ -1,0 +1,109 @@
+"""The organisation's pages (issue 21) in a real browser: axe-core at desktop width and at 375 px, no sideways
+scrolling, and every page again in Nepali at 375 px with no English left (the same checks as the applicant's)."""
+from __future__ import annotations
+
+
+import sys
+import threading
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+import browser_support as bs
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
+
+
+@pytest.fixture
+def intake(tmp_path):
+    missing = [m for m in bs.missing_prerequisites() if "zairyu-signer" not in m]
+    bs.require(not missing, "; ".join(missing))
+    from intake_testkit import make_runtime
+
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path)
+    app = create_app(rt)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield rt, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    rt.stop()
+
+
+def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, browser, tmp_path):
+    from intake.adapters.organisation_tables import organisation_staff, organisations
+    from intake.application import organisations as orgs
+    from zairyu_shared.db import transaction
+    from zairyu_shared.events import new_event
+
+    rt, base = intake
+    out = tmp_path / "shots"
+    out.mkdir()
+    checks = bs.PageChecks(out, lang="en")
+    context = browser.new_context(locale="en-GB", viewport=bs.DESKTOP)
+    page = context.new_page()
+    page.goto(f"{base}/org/apply")
+    checks.applicant_page(page, "org-apply")
+    page.fill("#f-name", "株式会社サンプル")
+    page.select_option("#f-kind", "employer")
+    page.fill("#f-address", "東京都港区港南5-5-30")
+    page.fill("#f-corporate_number", "8123456789012")  # a wrong check digit first: the error summary
+    page.fill("#f-email", "admin@sample.example")
+    page.fill("#f-password", "correct horse battery")
+    page.click("main > form button[type=submit]")
+    checks.applicant_page(page, "org-apply-errors")
+    page.fill("#f-corporate_number", "7123456789012")
+    page.fill("#f-password", "correct horse battery")
+    page.click("main > form button[type=submit]")
+    checks.applicant_page(page, "org-applied")
+    with transaction(rt.session_factory) as s:
+        org_id, secret = s.execute(sa.select(organisation_staff.c.organisation_id,
+                                             organisation_staff.c.totp_secret)).one()
+        start = date.today() - timedelta(days=1)
+        orgs.on_use_decided(s, new_event("organisation.use_decided", {
+            "organisation_id": org_id, "outcome": "approved", "bureau": "tokyo", "approved_from": start.isoformat(),
+            "approved_until": (start + timedelta(days=364)).isoformat(), "reason": None,
+            "decided_at": datetime.now(timezone.utc).isoformat()}, source="review", correlation_id=org_id))
+        assert s.execute(sa.select(organisations.c.status)).scalar() == "approved"
+    page.goto(f"{base}/org/login")
+    checks.applicant_page(page, "org-login")
+    page.fill("#email", "admin@sample.example")
+    page.fill("#password", "correct horse battery")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("main > form button[type=submit]")
+    page.goto(f"{base}/org/people")
+    page.fill("#f-person_name", "NGUYEN VAN A")
+    page.select_option("#f-status", "engineer_humanities")
+    page.fill("#f-period_expiry", (date.today() + timedelta(days=40)).isoformat())
+    page.fill("#f-card_number", "AB12345678CD")
+    page.click("main > form:last-of-type button[type=submit]")
+    checks.applicant_page(page, "org-people")
+    page.goto(f"{base}/org/")
+    checks.applicant_page(page, "org-dashboard")
+    page.goto(f"{base}/org/staff")
+    page.fill("#f-email", "a-very-long-address-for-a-narrow-phone@sample-organisation.example")
+    page.click("main > form:last-of-type button[type=submit]")
+    checks.applicant_page(page, "org-staff")
+    page.goto(f"{base}/org/drafts/import")
+    page.set_input_files("#f-file", files=[{"name": "b.csv", "mimeType": "text/csv",
+                                              "buffer": b"card_number,procedure,phone\nAB12345678CD,extension,x\n"}])
+    page.click("main > form:last-of-type button[type=submit]")
+    checks.applicant_page(page, "org-import-errors")
+    checks.lang = "ne"
+
+    def to_nepali(p):
+        p.goto(f"{base}/org/")
+        p.select_option("#lang-select", "ne")
+        p.locator("form.lang button").click()
+        p.wait_for_function("document.documentElement.lang === 'ne'")
+
+    checks.again_in(page, "ne", to_nepali)
+    context.close()
+    assert not checks.problems, "accessibility / 375 px / untranslated problems:\n" + "\n".join(checks.problems)
+
