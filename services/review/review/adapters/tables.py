@@ -6,6 +6,8 @@ sort key, then the primary key as tie-breaker).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
@@ -87,7 +89,7 @@ sa.Index("ix_cases_queue_sor", cases.c.bureau, cases.c.status_of_residence, case
          cases.c.application_id)
 sa.Index("ix_cases_assignee", cases.c.bureau, cases.c.assignee, cases.c.is_open)
 # An office's queue: only cases held by an office are indexed (office codes are unique across bureaus).
-_AT_OFFICE = {"postgresql_where": cases.c.office.isnot(None), "sqlite_where": cases.c.office.isnot(None)}
+_AT_OFFICE: dict[str, Any] = {"postgresql_where": cases.c.office.isnot(None), "sqlite_where": cases.c.office.isnot(None)}
 sa.Index("ix_cases_office_age", cases.c.office, cases.c.is_open, cases.c.received_at, cases.c.application_id,
          **_AT_OFFICE)
 sa.Index("ix_cases_office_deadline", cases.c.office, cases.c.is_open, cases.c.period_of_stay_expiry,
