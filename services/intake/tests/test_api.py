@@ -119,13 +119,9 @@ def test_openapi_declares_the_api_header_on_writes(client):
 
 def test_api_registration_withdrawal_and_inbox(client, rt):
     r = client.post("/api/v1/registrations", json={"email": "api@example.jp", "language": "vi"}, headers=API)
-    assert r.status_code == 201
-    code = r.json["code"]
-    content = base64.b64decode(client.get(f"/api/v1/signing-requests/{code}").json["content_b64"])
-    done = client.post(f"/api/v1/signing-requests/{code}/signature", headers=API,
-                       json={"signature_b64": base64.b64encode(fake_signature(content, "silva")).decode()})
-    assert done.json["ok"] is True
-    assert outbox_events(rt, "applicant.email_verification_requested")[-1]["payload"]["language"] == "vi"
+    assert r.status_code == 202 and r.json == {"status": "link_sent"}  # no card signature before the link
+    sent = outbox_events(rt, "applicant.email_verification_requested")[-1]["payload"]
+    assert sent["language"] == "vi" and sent["email"] == "api@example.jp"
     register(client, rt)
     draft = client.post("/api/v1/drafts", json={"procedure": "extension", "fields": worker_fields()}, headers=API).json
     client.post(f"/api/v1/drafts/{draft['id']}/attachments", headers=API, content_type="multipart/form-data",

@@ -22,11 +22,13 @@ def test_other_applicants_things_do_not_exist_for_me(app, rt):
     register(silva, rt, holder="silva", email="maria@example.jp")
     for path in [f"/applications/{app_id}", f"/applications/{app_id}/copy.pdf", f"/applications/{app_id}/correction",
                  f"/files/{file_id}", f"/apply/{other_draft}/step/0", f"/apply/{other_draft}/review",
-                 f"/apply/{other_draft}/attachments", f"/apply/{other_draft}/draft.pdf", f"/api/v1/applications/{app_id}", f"/api/v1/drafts/{other_draft}"]:
+                 f"/apply/{other_draft}/attachments", f"/apply/{other_draft}/draft.pdf", f"/api/v1/applications/{app_id}", f"/api/v1/drafts/{other_draft}",
+                 f"/drafts/{other_draft}/delete"]:
         assert silva.get(path).status_code == 404, path
     for path, data in [(f"/applications/{app_id}/withdrawal", {"message": "x"}),
                        (f"/drafts/{other_draft}/autosave", {"nationality": "x"}),
                        (f"/drafts/{other_draft}/delete", {}),
+                       (f"/drafts/{other_draft}/restore", {}),
                        (f"/apply/{other_draft}/step/0", {"nationality": "x"})]:
         assert silva.post(path, data=data).status_code == 404, path
     assert silva.put(f"/api/v1/drafts/{other_draft}", json={"fields": {"a": "b"}}, headers=API).status_code == 404

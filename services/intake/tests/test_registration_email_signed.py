@@ -10,14 +10,14 @@ import base64
 import json
 
 import sqlalchemy as sa
-from journey import code_from, sign_code
+from journey import code_from, registration_link, sign_code
 
 from intake.adapters.tables import applicants
 from intake.adapters.tables import signing_requests as signing_requests_table
 
 
 def test_the_signed_registration_statement_names_the_email_and_the_signer_shows_it(client, rt):
-    code = code_from(client.post("/register", data={"email": "An@Example.jp"}))
+    code = code_from(client.post(registration_link(client, rt, "An@Example.jp") + "/sign"))
     shown = client.get(f"/api/v1/signing-requests/{code}").json  # what the desktop and demo signers display
     statement = json.loads(base64.b64decode(shown["content_b64"]))
     assert statement["email"] == "an@example.jp" and statement["format"] == "zairyu-registration/1"
@@ -28,7 +28,7 @@ def test_the_signed_registration_statement_names_the_email_and_the_signer_shows_
 
 
 def test_an_account_is_never_bound_to_an_address_the_holder_did_not_sign_for(client, rt):
-    code = code_from(client.post("/register", data={"email": "holder@example.jp"}))
+    code = code_from(client.post(registration_link(client, rt, "holder@example.jp") + "/sign"))
     # the server-side record of the request now says another address than the signed bytes
     with rt.engine.begin() as conn:
         row = conn.execute(sa.select(signing_requests_table)).first()

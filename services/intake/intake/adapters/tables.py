@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
+from zairyu_shared.subject_keys import add_subject_key_tables, sealing
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
@@ -61,6 +62,28 @@ tokens = sa.Table(
     sa.Column("used_at", _TS(), nullable=True),
 )
 
+# Registration starts with the e-mail address: the link proves the address before the card signs, and it is
+# spent only when the password is saved (a mail scanner or a second tap does not use it up).
+# registrations.id becomes the account's id once the card has signed.
+registrations = sa.Table(
+    "registrations", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("email", EncryptedText(), nullable=False),
+    sa.Column("email_lookup", sa.String(64), nullable=False, index=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("completed_at", _TS(), nullable=True),
+)
+
+registration_links = sa.Table(
+    "registration_links", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("registration_id", _ID(), sa.ForeignKey("registrations.id"), nullable=False, index=True),
+    sa.Column("created_at", _TS(), nullable=False),
+    sa.Column("expires_at", _TS(), nullable=False),
+    sa.Column("used_at", _TS(), nullable=True),
+)
+
 drafts = sa.Table(
     "drafts", metadata,
     sa.Column("id", _ID(), primary_key=True),
@@ -71,6 +94,8 @@ drafts = sa.Table(
     sa.Column("step", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("updated_at", _TS(), nullable=False),
     sa.Column("submitted_application_id", _ID(), nullable=True),
+    # Set by "delete": the draft is hidden and can be restored for drafting.UNDO_WINDOW, then removed.
+    sa.Column("deleted_at", _TS(), nullable=True),
 )
 
 attachments = sa.Table(
@@ -212,3 +237,37 @@ demo_psp_sessions = sa.Table(
     sa.Column("created_at", _TS(), nullable=False),
     sa.Column("completed_at", _TS(), nullable=True),
 )
+
+# A person's request for everything the system holds about them (APPI art. 76): intake asks every service
+# (personal_data.export_requested) and keeps each service's answer until all have come; kept 30 days.
+data_exports = sa.Table(
+    "data_exports", metadata,
+    sa.Column("id", _ID(), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("requested_at", _TS(), nullable=False),
+    sa.Column("completed_at", _TS(), nullable=True),
+)
+
+data_export_parts = sa.Table(
+    "data_export_parts", metadata,
+    sa.Column("export_id", _ID(), sa.ForeignKey("data_exports.id"), primary_key=True),
+    sa.Column("service", sa.String(20), primary_key=True),
+    sa.Column("applicant_id", _ID(), nullable=False),
+    sa.Column("content", EncryptedText(), nullable=False),  # JSON of the service's records
+    sa.Column("received_at", _TS(), nullable=False),
+)
+
+# Each applicant's personal data is encrypted under their own data key (zairyu_shared.subject_keys):
+# destroying that key erases them everywhere, backups included. ``info["subject"]`` names the column
+# holding whose data a row is; rotate-keys moves older rows (under the service key) to those keys.
+subject_key_tables = add_subject_key_tables(metadata)
+for _table, _subject in ((applicants, "id"), (drafts, "applicant_id"), (attachments, "applicant_id"),
+                         (applications, "applicant_id"), (signing_requests, "applicant_id"),
+                         (notices, "applicant_id"), (document_requests, "applicant_id")):
+    _table.info["subject"] = _subject
+
+
+def personal(db, applicant_id: str):
+    """``with personal(session, applicant_id):`` the personal data written inside goes under their key."""
+    return sealing(db, metadata, applicant_id)

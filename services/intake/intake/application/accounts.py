@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from intake.adapters import passwords
-from intake.adapters.tables import applicants, challenges, tokens
+from intake.adapters.tables import applicants, challenges, personal, registration_links, registrations, tokens
 from intake.domain import canonical
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
@@ -52,7 +52,7 @@ class Holder:
 
 
 def _secret(runtime) -> str:
-    return runtime.settings.secret_key or "embedded-only"
+    return runtime.settings.hashing_key
 
 
 def email_lookup(runtime, email: str) -> str:
@@ -89,17 +89,93 @@ def use_challenge(session, nonce: str, purpose: str) -> bool:
 
 
 # --- registration -----------------------------------------------------------------------------
+# Order: e-mail address, then the link (proves the address), then the card's signature, then the password.
+# The address is proven before anyone is asked for a card signature, so a typo or an address that already
+# has an account never costs a signature; the link is spent only when the password is saved, so opening it
+# (a mail scanner, a second tap, another device) changes nothing; it can be sent again, within RESEND limits.
+RESEND_WINDOW = timedelta(minutes=10)
+RESEND_MAX = 3  # links per registration within RESEND_WINDOW (plus the per-address web limit REGISTER)
+
+
 def start_registration(runtime, session, email_raw: str, language: str) -> str:
-    """A registration statement to sign with the card; returns the signing code."""
+    """Sends the link that continues the registration; returns "sent" or "too_soon".
+
+    Every address gets the same answer ("check your e-mail"), so the page says nothing about accounts: an
+    address with an account and a password gets a password-reset link instead; one whose account never got
+    a password (registered before links were kept) gets a link straight to choosing it, no second signature.
+    """
     email = clean_email(email_raw)
+    lookup = email_lookup(runtime, email)
+    person = session.execute(sa.select(applicants).where(applicants.c.email_lookup == lookup)).first()
+    if person is not None and person.password_hash is not None:
+        request_password_reset(runtime, session, email)
+        return "sent"
+    registration = session.execute(sa.select(registrations).where(
+        registrations.c.email_lookup == lookup, registrations.c.completed_at.is_(None))
+        .order_by(registrations.c.created_at.desc())).first()
+    if registration is None:
+        reg_id = person.id if person is not None else new_id()
+        session.execute(registrations.insert().values(id=reg_id, email=email, email_lookup=lookup, language=language,
+                                                      created_at=now()))
+    else:
+        reg_id = registration.id
+        recent = session.execute(sa.select(sa.func.count()).select_from(registration_links).where(
+            registration_links.c.registration_id == reg_id,
+            registration_links.c.created_at > now() - RESEND_WINDOW)).scalar()
+        if recent >= RESEND_MAX:
+            return "too_soon"
+        session.execute(registrations.update().where(registrations.c.id == reg_id).values(language=language))
+    value = token()
+    expires = now() + timedelta(hours=EMAIL_LINK_HOURS)
+    session.execute(registration_links.insert().values(token_hash=token_hash(value), registration_id=reg_id,
+                                                       created_at=now(), expires_at=expires))
+    runtime.stage(session, new_event("applicant.email_verification_requested", {
+        "applicant_id": reg_id, "email": email, "language": language,
+        "verify_url": _link(runtime, f"/register/verify/{value}"), "expires_at": expires,
+    }, source="intake", correlation_id=reg_id))
+    return "sent"
+
+
+@dataclass(frozen=True)
+class RegistrationStep:
+    """Where a registration link stands: "sign" (the card has not signed yet), "password", or "done"."""
+    step: str
+    registration_id: str
+    email: str
+    language: str
+    name: str | None = None
+
+
+def registration_step(session, value: str) -> RegistrationStep:
+    """Reads the link without spending it (GET may run any number of times)."""
+    row = session.execute(sa.select(registration_links, registrations).join(
+        registrations, registrations.c.id == registration_links.c.registration_id)
+        .where(registration_links.c.token_hash == token_hash(value or ""))).first()
+    if row is None or aware(row.expires_at) < now():
+        raise AccountError("account.link_invalid")
+    person = get(session, row.registration_id)
+    if row.used_at is not None or row.completed_at is not None or (person is not None and person.password_hash):
+        return RegistrationStep("done", row.registration_id, row.email, row.language)
+    if person is None:
+        return RegistrationStep("sign", row.registration_id, row.email, row.language)
+    return RegistrationStep("password", row.registration_id, row.email, row.language, name=person.name)
+
+
+def start_registration_signature(runtime, session, value: str) -> str:
+    """The registration statement to sign with the card, for the address the link proved; the signing code."""
+    step = registration_step(session, value)
+    if step.step != "sign":
+        raise AccountError("account.link_invalid")
     nonce = new_challenge(session, "register")
     # The e-mail address the account will be bound to is part of what the card signs, and the signer
     # shows it (in the description and the statement): a signature cannot be reused for another address.
     statement = canonical.statement("registration", nonce=nonce, origin=runtime.settings.public_url,
-                                    purpose="register an account on Zairyu", email=email, issued_at=now().isoformat())
+                                    purpose="register an account on Zairyu", email=step.email,
+                                    issued_at=now().isoformat())
     return signing_requests.create(runtime, session, purpose="register", content=statement, applicant_id=None,
-                                   description=f"Zairyu: register an account for {email} (registration statement)",
-                                   extra={"email": email, "language": language, "nonce": nonce})
+                                   description=f"Zairyu: register an account for {step.email} (registration statement)",
+                                   extra={"email": step.email, "language": step.language, "nonce": nonce,
+                                          "registration_id": step.registration_id})
 
 
 @signing_requests.completion("register")
@@ -113,21 +189,51 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     if _signed_email(signing_requests.content_of(row)) != extra["email"]:
         return {"ok": False, "error": "register.email_mismatch"}  # the account gets only the address signed for
     holder = Holder.from_evidence(verdict.evidence)
+    applicant_id = extra["registration_id"]
+    if get(session, applicant_id) is not None:  # a second code of the same registration, signed too
+        return {"ok": True, "applicant_id": applicant_id}
     lookup_email = email_lookup(runtime, extra["email"])
     if session.execute(sa.select(applicants.c.id).where(applicants.c.email_lookup == lookup_email)).first():
         return {"ok": False, "error": "register.email_taken"}
     if session.execute(sa.select(applicants.c.id).where(applicants.c.holder_lookup == holder_lookup(runtime, holder))).first():
         # A renewed card of an existing account: log in and re-bind instead of a second account.
         return {"ok": False, "error": "register.already_registered"}
-    applicant_id = new_id()
-    session.execute(applicants.insert().values(
-        id=applicant_id, email=extra["email"], email_lookup=lookup_email, language=extra["language"],
-        name=holder.name, date_of_birth=holder.date_of_birth, sex=holder.sex, address=holder.address,
-        cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
-        holder_lookup=holder_lookup(runtime, holder), created_at=now(),
-    ))
-    request_email_verification(runtime, session, applicant_id)
+    with personal(session, applicant_id):
+        session.execute(applicants.insert().values(
+            id=applicant_id, email=extra["email"], email_lookup=lookup_email, language=extra["language"],
+            email_verified_at=now(),  # the link proved the address before the card signed
+            name=holder.name, date_of_birth=holder.date_of_birth, sex=holder.sex, address=holder.address,
+            cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
+            holder_lookup=holder_lookup(runtime, holder), created_at=now(),
+        ))
     return {"ok": True, "applicant_id": applicant_id}
+
+
+def finish_registration(runtime, session, value: str, password: str) -> str:
+    """Saves the password: only now is the link spent (every link of this registration)."""
+    step = registration_step(session, value)
+    if step.step != "password":
+        raise AccountError("account.link_invalid")
+    problem = passwords.password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    spent = session.execute(registration_links.update().where(
+        registration_links.c.registration_id == step.registration_id, registration_links.c.used_at.is_(None))
+        .values(used_at=now()))
+    if spent.rowcount == 0:  # a concurrent save won
+        raise AccountError("account.link_invalid")
+    session.execute(registrations.update().where(registrations.c.id == step.registration_id)
+                    .values(completed_at=now()))
+    person = get(session, step.registration_id)
+    session.execute(applicants.update().where(applicants.c.id == person.id).values(
+        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None,
+        email_verified_at=sa.func.coalesce(applicants.c.email_verified_at, now()),
+        session_epoch=applicants.c.session_epoch + 1))
+    runtime.stage(session, new_event("applicant.registered", {
+        "applicant_id": person.id, "email": person.email, "language": person.language,
+        "display_name": person.name[:200],
+    }, source="intake", correlation_id=person.id))
+    return person.id
 
 
 def _signed_email(content: bytes) -> str | None:
@@ -170,23 +276,6 @@ def end_sessions(session, applicant_id: str) -> None:
 
 def get(session, applicant_id: str):
     return session.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
-
-
-def request_email_verification(runtime, session, applicant_id: str) -> None:
-    person = get(session, applicant_id)
-    value, expires = _new_token(session, applicant_id, "verify_email", timedelta(hours=EMAIL_LINK_HOURS))
-    runtime.stage(session, new_event("applicant.email_verification_requested", {
-        "applicant_id": applicant_id, "email": person.email, "language": person.language,
-        "verify_url": _link(runtime, f"/register/verify/{value}"), "expires_at": expires,
-    }, source="intake", correlation_id=applicant_id))
-
-
-def verify_email(session, value: str) -> str:
-    """Marks the e-mail verified; returns a token to choose the password with."""
-    applicant_id = _use_token(session, value, "verify_email")
-    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(email_verified_at=now()))
-    follow, _ = _new_token(session, applicant_id, "set_password", timedelta(hours=EMAIL_LINK_HOURS))
-    return follow
 
 
 def set_password(runtime, session, value: str, password: str, purpose: str = "set_password") -> str:
@@ -280,7 +369,8 @@ def check_totp(session, applicant_id: str, code: str, settings) -> bool:
 def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
     if not passwords.totp_ok(secret, code):
         raise AccountError("totp.wrong_code")
-    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=secret))
+    with personal(session, applicant_id):
+        session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=secret))
 
 
 def disable_totp(session, applicant_id: str) -> None:
@@ -347,11 +437,12 @@ def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
     # declared it; date of birth and sex must still match. The address may change freely (a move).
     if not same_person or (holder.name != person.name and not extra.get("name_changed")):
         return {"ok": False, "error": "rebind.holder_mismatch"}
-    session.execute(applicants.update().where(applicants.c.id == person.id).values(
-        name=holder.name, address=holder.address, holder_lookup=holder_lookup(runtime, holder),
-        cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
-        auth_subject=None,  # the old card's login certificate is gone with the old card
-    ))
+    with personal(session, person.id):
+        session.execute(applicants.update().where(applicants.c.id == person.id).values(
+            name=holder.name, address=holder.address, holder_lookup=holder_lookup(runtime, holder),
+            cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
+            auth_subject=None,  # the old card's login certificate is gone with the old card
+        ))
     return {"ok": True, "applicant_id": person.id, "name_changed": holder.name != person.name}
 
 

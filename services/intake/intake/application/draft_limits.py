@@ -56,5 +56,6 @@ def check_fields(choice: form.Choice, fields: dict[str, str]) -> None:
 
 def room_for_another(session, applicant_id: str) -> bool:
     open_drafts = session.execute(sa.select(sa.func.count()).select_from(drafts).where(
-        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None))).scalar()
+        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
+        drafts.c.deleted_at.is_(None))).scalar()
     return int(open_drafts or 0) < MAX_OPEN_DRAFTS

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from intake.adapters import upload_checks
-from intake.adapters.tables import attachments, drafts
+from intake.adapters.tables import attachments, drafts, personal
 from intake.domain import filers, form, procedures
 
 from . import context, draft_limits
@@ -40,21 +41,32 @@ def create(session, applicant_id: str, procedure: str, bundled: list[str], filer
     if not draft_limits.room_for_another(session, applicant_id):
         raise DraftError("draft.too_many")
     draft_id = new_id()
-    session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
-                                           bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,
-                                           updated_at=now()))
+    with personal(session, applicant_id):
+        session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
+                                               bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,
+                                               updated_at=now()))
     return draft_id
 
 
 def get(session, applicant_id: str, draft_id: str):
-    """The applicant's own draft, or None (another applicant's draft does not exist for them)."""
-    return session.execute(sa.select(drafts).where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id)).first()
+    """The applicant's own draft, or None (another applicant's draft, or a deleted one, does not exist for them)."""
+    return session.execute(sa.select(drafts).where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id,
+                                                   drafts.c.deleted_at.is_(None))).first()
 
 
 def mine(session, applicant_id: str):
     return session.execute(sa.select(drafts).where(drafts.c.applicant_id == applicant_id,
-                                                   drafts.c.submitted_application_id.is_(None))
+                                                   drafts.c.submitted_application_id.is_(None),
+                                                   drafts.c.deleted_at.is_(None))
                            .order_by(drafts.c.updated_at.desc())).all()
+
+
+def recently_deleted(session, applicant_id: str):
+    """Drafts deleted within UNDO_WINDOW: the person can still restore them."""
+    return session.execute(sa.select(drafts).where(drafts.c.applicant_id == applicant_id,
+                                                   drafts.c.submitted_application_id.is_(None),
+                                                   drafts.c.deleted_at > now() - UNDO_WINDOW)
+                           .order_by(drafts.c.deleted_at.desc())).all()
 
 
 def data(row) -> dict:
@@ -85,14 +97,37 @@ def save(session, applicant_id: str, draft_id: str, fields: dict, step: int | No
     values = {"data": json.dumps(merged, ensure_ascii=False), "updated_at": now()}
     if step is not None:
         values["step"] = max(step, row.step)
-    session.execute(drafts.update().where(drafts.c.id == draft_id).values(**values))
+    with personal(session, applicant_id):
+        session.execute(drafts.update().where(drafts.c.id == draft_id).values(**values))
+
+
+# Deleting a draft is one tap away from losing hours of typing: it is hidden first and can be restored for
+# UNDO_WINDOW; after that it is removed for good (with its attachments) at the account's next deletion,
+# and by the retention purge.
+UNDO_WINDOW = timedelta(minutes=30)
 
 
 def delete(session, applicant_id: str, draft_id: str) -> None:
-    session.execute(attachments.delete().where(attachments.c.draft_id == draft_id, attachments.c.applicant_id == applicant_id,
-                                               attachments.c.application_id.is_(None)))
-    session.execute(drafts.delete().where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id,
-                                          drafts.c.submitted_application_id.is_(None)))
+    session.execute(drafts.update().where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id,
+                                          drafts.c.submitted_application_id.is_(None), drafts.c.deleted_at.is_(None))
+                    .values(deleted_at=now()))
+    expired = session.execute(sa.select(drafts.c.id).where(
+        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
+        drafts.c.deleted_at <= now() - UNDO_WINDOW)).scalars().all()
+    for gone in expired:
+        session.execute(attachments.delete().where(attachments.c.draft_id == gone, attachments.c.applicant_id == applicant_id,
+                                                   attachments.c.application_id.is_(None)))
+        session.execute(drafts.delete().where(drafts.c.id == gone))
+
+
+def restore(session, applicant_id: str, draft_id: str) -> bool:
+    """Undo a deletion within UNDO_WINDOW (and within the open-draft limit); False when too late."""
+    if not draft_limits.room_for_another(session, applicant_id):
+        raise DraftError("draft.too_many")
+    done = session.execute(drafts.update().where(
+        drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
+        drafts.c.deleted_at > now() - UNDO_WINDOW).values(deleted_at=None))
+    return done.rowcount == 1
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -117,7 +152,8 @@ def add_attachment(runtime, session, applicant_id: str, data_bytes: bytes, kind:
     row = {"id": att_id, "applicant_id": applicant_id, "draft_id": draft_id, "application_id": application_id,
            "request_id": request_id, "sha256": sha, "media_type": checked.media_type, "size": checked.size, "kind": kind,
            "filename": upload_checks.clean_filename(filename), "created_at": now()}
-    session.execute(attachments.insert().values(**row))
+    with personal(session, applicant_id):
+        session.execute(attachments.insert().values(**row))
     return row
 
 

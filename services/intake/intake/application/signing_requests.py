@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
 
+from intake.adapters.tables import personal
 from intake.adapters.tables import signing_requests as t
 from intake.domain import canonical
 from zairyu_shared.db import statement_once
@@ -48,12 +50,14 @@ def create(runtime, session, *, purpose: str, content: bytes, description: str, 
             return found.code
     code = signing_code()
     created = now()
-    session.execute(t.insert().values(
-        code=code, applicant_id=applicant_id, idempotency_key=idempotency_key, purpose=purpose, subject_id=subject_id,
-        content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content), description=description,
-        extra=json.dumps(extra or {}, ensure_ascii=False, default=str), status="pending",
-        created_at=created, expires_at=created + timedelta(minutes=runtime.settings.signing_code_minutes),
-    ))
+    # A registration's code has no account yet: its content stays under the service key until purged.
+    with personal(session, applicant_id) if applicant_id else nullcontext():
+        session.execute(t.insert().values(
+            code=code, applicant_id=applicant_id, idempotency_key=idempotency_key, purpose=purpose, subject_id=subject_id,
+            content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content), description=description,
+            extra=json.dumps(extra or {}, ensure_ascii=False, default=str), status="pending",
+            created_at=created, expires_at=created + timedelta(minutes=runtime.settings.signing_code_minutes),
+        ))
     return code
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
-from intake.adapters.tables import applicants, applications, attachments, drafts, timeline_entries
+from intake.adapters.tables import applicants, applications, attachments, drafts, personal, timeline_entries
 from intake.domain import canonical, fees, filers, form, numbers, procedures, routing, statuses
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
@@ -125,8 +125,10 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
 def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     # The draft's id and whether it went already: its encrypted form data is in the signed content.
-    draft = session.execute(sa.select(drafts.c.id, drafts.c.submitted_application_id)
+    draft = session.execute(sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at)
                             .where(drafts.c.id == row.subject_id)).first()
+    if draft is None or (draft.deleted_at is not None and not draft.submitted_application_id):
+        return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
     if draft.submitted_application_id:  # another code for the same draft was signed first
         app = get_any(session, draft.submitted_application_id)
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
@@ -139,13 +141,14 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     form_values = doc["form"]
     status_code = form_values.get("current_status") or form_values.get("desired_status")
     fee = doc["fee_yen"]
-    session.execute(statement_once(("intake.application_insert",), applications.insert), dict(
-        id=application_id, applicant_id=person.id, idempotency_key=extra["idempotency_key"],
-        provisional_number=provisional, procedure=doc["procedure"], bundled=",".join(doc["bundled"]), status="submitted",
-        bureau=doc["bureau"], language=person.language, fee_yen=fee, form=json.dumps(form_values, ensure_ascii=False),
-        signed_content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content),
-        signature_cms=base64.b64encode(cms_der).decode(), submitted_at=submitted_at, updated_at=submitted_at,
-    ))
+    with personal(session, person.id):
+        session.execute(statement_once(("intake.application_insert",), applications.insert), dict(
+            id=application_id, applicant_id=person.id, idempotency_key=extra["idempotency_key"],
+            provisional_number=provisional, procedure=doc["procedure"], bundled=",".join(doc["bundled"]), status="submitted",
+            bureau=doc["bureau"], language=person.language, fee_yen=fee, form=json.dumps(form_values, ensure_ascii=False),
+            signed_content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content),
+            signature_cms=base64.b64encode(cms_der).decode(), submitted_at=submitted_at, updated_at=submitted_at,
+        ))
     session.execute(statement_once(("intake.draft_submitted",), lambda: drafts.update().where(
         drafts.c.id == sa.bindparam("draft_key"))), {"draft_key": draft.id, "submitted_application_id": application_id})
     session.execute(statement_once(("intake.attachments_submitted",), lambda: attachments.update().where(

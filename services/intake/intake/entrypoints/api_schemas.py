@@ -254,8 +254,9 @@ def build_spec() -> dict:
             "post": op(f"Signing code for a signed {action} (open applications only)", "SignedActionIn", "SigningResult",
                        "201", params=("application_id",))})
     spec.path("/api/v1/registrations", operations={
-        "post": op("Start registration with the card: signing code for the registration statement", "RegistrationIn",
-                   "SigningResult", "201")})
+        "post": op("Start registration: e-mails the link that proves the address; the person then signs the "
+                   "registration statement with the card and chooses a password from that link. "
+                   "status link_sent, or too_soon after 3 links in 10 minutes", "RegistrationIn", status="202")})
     spec.path("/api/v1/applications/{application_id}/payments", operations={
         "post": op("Start paying the fee online (approved applications; idempotent by key): redirect the applicant "
                    "to checkout_url. Paid only once the provider's signed notification arrives", "PaymentIn",

@@ -56,16 +56,26 @@ def applicant_id() -> str | None:
     return who
 
 
-def login_required(view):
+def login_required(view, *, answer_401: bool = False):
+    """Logged-in applicants only. Others go to the login page, which brings them back where they were:
+    the page itself for a GET; for a form posted after the session ended, the page the form was on (the
+    POST's own path may be an endpoint without a page). answer_401: for calls made by scripts (autosave),
+    which must learn that nothing was saved rather than follow a redirect to a login page."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not applicant_id():
-            if request.path.startswith("/api/"):
+            if answer_401 or request.path.startswith("/api/"):
                 abort(401)
-            return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+            return redirect(url_for("auth.login", next=_return_to()))
         g.applicant_id = applicant_id()
         return view(*args, **kwargs)
     return wrapper
+
+
+def _return_to() -> str:
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    return redirects.safe_back(request.referrer, request.host, request.path)
 
 
 def person(db):

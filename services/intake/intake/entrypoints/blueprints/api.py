@@ -378,14 +378,15 @@ def payment_status(application_id):
 @bp.post("/registrations")
 @limiter.limit(REGISTER)
 def registration():
-    """Start registering with the card: returns the signing code for the registration statement."""
+    """Start registering: e-mails the link (the address is proven before the card signs); same answer for
+    every address. The person continues from the link in a browser."""
     data = _load(s.RegistrationIn)
     try:
         with tx() as db:
-            code = accounts.start_registration(runtime(), db, data["email"], data["language"])
+            outcome = accounts.start_registration(runtime(), db, data["email"], data["language"])
     except accounts.AccountError as exc:
         return _error(exc.key, 422)
-    return jsonify(code=code, status="pending"), 201
+    return jsonify(status="link_sent" if outcome == "sent" else "too_soon"), 202
 
 
 @bp.get("/inbox")
@@ -404,7 +405,7 @@ def receipt(receipt_number):
     """Public, with the e-receipt's check code (?code=): a bare number or a wrong code reads as not found."""
     number = normalise.reference(receipt_number)
     with tx() as db:
-        found = following.public_status(db, number, request.args.get("code"), runtime().settings.secret_key)
+        found = following.public_status(db, number, request.args.get("code"), runtime().settings.hashing_key)
     out = {"receipt_number": number, "found": found is not None}
     if found:
         out.update(pending=found["pending"], since=found["since"])

@@ -41,5 +41,5 @@ def verify():
     result = None
     if number:
         with tx() as db:
-            result = following.public_status(db, number, code, runtime().settings.secret_key)
+            result = following.public_status(db, number, code, runtime().settings.hashing_key)
     return render_template("verify.html", number=number, code=code, result=result, looked_up=bool(number))

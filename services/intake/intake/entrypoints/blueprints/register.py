@@ -1,4 +1,8 @@
-"""Registration with the card: sign a statement, verify the e-mail address, choose a password."""
+"""Registration: the e-mail address first (a link proves it), then the card signs, then a password.
+
+The link page is read-only on GET (a mail scanner or a second tap changes nothing); only saving the
+password spends it. Entering the address again sends a new link (limited in accounts.RESEND_*).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -16,45 +20,67 @@ bp = Blueprint("register", __name__, url_prefix="/register")
 @limiter.limit(REGISTER, methods=["POST"])
 def start():
     error = None
+    email = request.form.get("email", "")
     if request.method == "POST":
         try:
             with tx() as db:
-                code = accounts.start_registration(_runtime(), db, request.form.get("email", ""), select_locale())
+                outcome = accounts.start_registration(_runtime(), db, email, select_locale())
         except accounts.AccountError as exc:
             error = exc.key
         else:
-            session.setdefault("codes", [])
-            session["codes"] = (session["codes"] + [code])[-5:]
-            return redirect(url_for("signing.wait", code=code))
-    return render_template("register_start.html", error=error, email=request.form.get("email", ""))
+            return render_template("register_sent.html", email=accounts.clean_email(email), too_soon=outcome == "too_soon")
+    return render_template("register_start.html", error=error, email=email)
 
 
 @bp.get("/verify/<token>")
-def verify_email(token):
+def link(token):
     try:
         with tx() as db:
-            follow = accounts.verify_email(db, token)
+            step = accounts.registration_step(db, token)
     except accounts.AccountError as exc:
-        return render_template("message.html", title_key="account.link_invalid", error=exc.key), 400
-    return redirect(url_for("register.password", token=follow))
+        return render_template("register_link_invalid.html", error=exc.key), 400
+    if step.step == "sign":
+        return render_template("register_sign.html", token=token, email=step.email)
+    if step.step == "password":
+        return render_template("register_password.html", error=None, token=token, email=step.email, name=step.name)
+    return render_template("register_done.html")
 
 
-@bp.route("/password/<token>", methods=["GET", "POST"])
+@bp.post("/verify/<token>/sign")
+def sign(token):
+    try:
+        with tx() as db:
+            code = accounts.start_registration_signature(_runtime(), db, token)
+    except accounts.AccountError as exc:
+        return render_template("register_link_invalid.html", error=exc.key), 400
+    session["codes"] = (session.get("codes", []) + [code])[-5:]
+    session["registration_link"] = token  # where the waiting page goes once the card has signed
+    return redirect(url_for("signing.wait", code=code))
+
+
+@bp.post("/verify/<token>")
 def password(token):
     error = None
-    if request.method == "POST":
-        if request.form.get("password") != request.form.get("password_again"):
-            error = "register.passwords_differ"
+    if request.form.get("password") != request.form.get("password_again"):
+        error = "register.passwords_differ"
+    else:
+        try:
+            with tx() as db:
+                applicant_id = accounts.finish_registration(_runtime(), db, token, request.form.get("password", ""))
+        except accounts.AccountError as exc:
+            error = exc.key
         else:
-            try:
-                with tx() as db:
-                    applicant_id = accounts.set_password(_runtime(), db, token, request.form.get("password", ""))
-            except accounts.AccountError as exc:
-                error = exc.key
-            else:
-                log_in(applicant_id)
-                return redirect(url_for("status.applications"))
-    return render_template("register_password.html", error=error, token=token)
+            session.pop("registration_link", None)
+            log_in(applicant_id)
+            return redirect(url_for("status.applications"))
+    with tx() as db:
+        try:
+            step = accounts.registration_step(db, token)
+        except accounts.AccountError as exc:
+            return render_template("register_link_invalid.html", error=exc.key), 400
+    if step.step != "password":
+        return redirect(url_for("register.link", token=token))
+    return render_template("register_password.html", error=error, token=token, email=step.email, name=step.name)
 
 
 def _runtime():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, session, url_for
 
@@ -33,7 +34,7 @@ def wait(code):
     settings = runtime().settings
     demo = None
     if settings.embedded:  # the embedded demo has no card reader: signing's demo page signs with the DEMO card
-        demo = {"page": settings.signing_url.rstrip("/") + "/demo/sign",
+        demo = {"page": settings.signing_url.rstrip("/") + "/demo/sign?" + urlencode({"code": code}),  # the link carries the code
                 "request_url": settings.public_url.rstrip("/") + url_for("api.signing_request", code=code)}
     return render_template("sign_wait.html", code=code, purpose=row.purpose, status=status, result=result,
                            digest=canonical.digest_display(content), description=row.description,
@@ -42,7 +43,9 @@ def wait(code):
 
 def _after(purpose: str, result: dict) -> str:
     if purpose == "register":
-        return url_for("signing.registered")
+        # back to the e-mail link's page, which now asks for the password (the link opened in this browser)
+        link = session.get("registration_link")
+        return url_for("register.link", token=link) if link else url_for("signing.registered")
     if purpose == "rebind":
         return url_for("auth.account", rebound=1)
     return url_for("status.application", application_id=result["application_id"])

@@ -183,10 +183,10 @@ def receipt_pdf(application_id):
         app = _own(db, application_id)
     if not app.receipt_number:
         abort(404)
-    token = following.receipt_token(runtime().settings.secret_key, app.receipt_number)
+    token = following.receipt_token(runtime().settings.hashing_key, app.receipt_number)
     url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
     # The check code in print as well as in the QR: the public check needs it with the number.
-    code = following.receipt_code(runtime().settings.secret_key, app.receipt_number)
+    code = following.receipt_code(runtime().settings.hashing_key, app.receipt_number)
     return pdf_response(documents.e_receipt(app, url, code), f"receipt-{app.receipt_number}.pdf")
 
 
