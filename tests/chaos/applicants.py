@@ -45,7 +45,7 @@ def worker_fields() -> dict:
         "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": expiry.isoformat(),
         "card_number": "AB12345678CD", "reason": "Continue my work", "criminal_record": "no",
         "employer_name": "Example KK", "corporate_number": "7000012050002", "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "IT", "employees": "120", "job_description": "Software",
+        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
         "contract_from": "2024-04-01", "monthly_salary_yen": "300,000",
     }
 
@@ -100,12 +100,8 @@ class Intake:
         sess = requests.Session()
         sess.headers["X-Forwarded-For"] = address
         r = self._call(sess, "POST", "/api/v1/registrations", json={"email": email, "language": language}, headers=API)
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text  # the link first: the address is proven before the card signs
         card = Card(pki, holder)
-        answer = self.sign_code(sess, r.json()["code"], card)
-        assert answer.status_code == 200 and answer.json()["ok"], answer.text
-        applicant = Applicant(email=email, card=card, session=sess, address=address,
-                              applicant_id=answer.json()["applicant_id"])
 
         def verify_link():
             for m in mail_sink.snapshot():
@@ -116,12 +112,17 @@ class Intake:
             return None
 
         token = testing.wait_until(verify_link, timeout=60, interval=0.1, message=f"verification mail to {email}")
-        to_password = sess.get(f"{self.base}/register/verify/{token}", allow_redirects=False, timeout=self.timeout)
-        assert to_password.status_code == 302, to_password.text[:300]
-        page = sess.get(self.base + to_password.headers["Location"], timeout=self.timeout).text
+        link = f"{self.base}/register/verify/{token}"
+        page = sess.get(link, timeout=self.timeout).text  # "sign with your card" (opening it spends nothing)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        started = sess.post(link + "/sign", data={"csrf_token": csrf}, allow_redirects=False, timeout=self.timeout)
+        assert started.status_code == 302, started.text[:300]
+        answer = self.sign_code(sess, started.headers["Location"].rsplit("/", 1)[1], card)
+        assert answer.status_code == 200 and answer.json()["ok"], answer.text
+        applicant = Applicant(email=email, card=card, session=sess, address=address,
+                              applicant_id=answer.json()["applicant_id"])
         pw = "chaos long pass phrase"
-        done = sess.post(self.base + to_password.headers["Location"], allow_redirects=False, timeout=self.timeout,
+        done = sess.post(link, allow_redirects=False, timeout=self.timeout,
                          data={"csrf_token": csrf, "password": pw, "password_again": pw})
         assert done.status_code == 302, done.text[:500]
         return applicant
