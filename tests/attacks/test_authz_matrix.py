@@ -496,3 +496,108 @@ def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory
             assert review_client(review, people[who]).get("/access-monitor").status_code == 200, who
         assert "Tokyo Examiner" not in review_client(review, people["osaka-supervisor"]).get(
             "/access-monitor").get_data(as_text=True)
+
+
+# -- organisations (issue 21): never another organisation's people, staff or drafts -------------------------
+def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_factory):
+    """Organisation B, through every ORG_STAFF route (pages with its administrator's session, the API with a
+    token holding every scope), aimed at organisation A's person and staff member: 404 or a refusal, never A's
+    data, and nothing of A changes; A itself still reaches them (the 404s are about B)."""
+    import io
+    from datetime import date, datetime, timedelta, timezone
+
+    import pyotp
+    from attack_support import build_service_app, memory_folder
+
+    from intake.adapters.organisation_tables import org_drafts, organisation_staff, people
+    from intake.application import organisations as orgs
+    from zairyu_shared.db import transaction
+    from zairyu_shared.events import new_event
+
+    with pytest.MonkeyPatch.context() as mp:
+        cheap_password_hashing(mp)
+        intake = build_service_app("intake", memory_folder(tmp_path_factory.mktemp("org-world")))
+        rt = runtime_of(intake)
+
+        def organisation(email):
+            client = intake.test_client()
+            client.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
+            r = client.post("/org/apply", data={"csrf_token": csrf_token(client, "/org/apply"), "name": f"Org {email}",
+                                                "kind": "employer", "address": "東京都港区港南5-5-30",
+                                                "corporate_number": "7123456789012", "email": email,
+                                                "password": "correct horse battery"})
+            assert r.status_code == 200, r.get_data(as_text=True)[:300]
+            with transaction(rt.session_factory) as s:
+                row = next(r for r in s.execute(sa.select(organisation_staff)).all() if r.email == email)
+                start = date.today() - timedelta(days=1)
+                orgs.on_use_decided(s, new_event("organisation.use_decided", {
+                    "organisation_id": row.organisation_id, "outcome": "approved", "bureau": "tokyo",
+                    "approved_from": start.isoformat(), "approved_until": (start + timedelta(days=364)).isoformat(),
+                    "reason": None, "decided_at": datetime.now(timezone.utc).isoformat()},
+                    source="review", correlation_id=row.organisation_id))
+            r = client.post("/org/login", data={"csrf_token": csrf_token(client, "/org/login"), "email": email,
+                                                "password": "correct horse battery",
+                                                "code": pyotp.TOTP(row.totp_secret).now()})
+            assert r.status_code == 302
+            token = client.post("/org/api/v1/tokens", json={
+                "email": email, "password": "correct horse battery", "scopes": ["organisation", "roster", "drafts",
+                                                                                "webhooks"],
+                "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30))}).get_json()["token"]
+            return client, token
+
+        a, _a_token = organisation("admin@a.example")
+        b, b_token = organisation("admin@b.example")
+        token = csrf_token(a, "/org/people")
+        assert a.post("/org/people", data={"csrf_token": token, "name": "PERSON OF A", "status": "engineer_humanities",
+                                           "period_expiry": "2027-02-01", "card_number": "AB12345678CD"}
+                      ).status_code == 302
+        assert a.post("/org/staff", data={"csrf_token": token, "email": "staff@a.example", "language": "en"}
+                      ).status_code == 302
+        with transaction(rt.session_factory) as s:
+            person_id = s.execute(sa.select(people.c.id)).scalar_one()
+            staff_id = next(r.id for r in s.execute(sa.select(organisation_staff)).all() if r.email == "staff@a.example")
+
+        def state():
+            with transaction(rt.session_factory) as s:
+                p = s.execute(sa.select(people)).one()
+                return (p.consent, p.consent_code_hash, p.removed_at,
+                        s.execute(sa.select(organisation_staff.c.removed_at).where(
+                            organisation_staff.c.id == staff_id)).scalar(),
+                        s.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar())
+
+        before = state()
+        values = {"person_id": person_id, "staff_id": staff_id}
+        b_csrf = csrf_token(b, "/org/people")
+        wrong = []
+        routes = []
+        for rule in intake.url_map.iter_rules():
+            if MATRIX["intake"].get(rule.endpoint) != ORG_STAFF:
+                continue
+            with intake.test_request_context():
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
+            routes += [(rule.endpoint, m, url) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+        assert len(routes) >= 15, routes
+        for endpoint, method, url in routes:
+            if endpoint.startswith("org_api."):
+                kw = {"headers": {"Authorization": f"Bearer {b_token}"}}
+                if method != "GET":
+                    kw["json"] = {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
+            else:
+                kw = {"data": {"csrf_token": b_csrf, "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf")}} \
+                    if method != "GET" else {}
+            response = b.open(url, method=method, **kw)
+            body = response.get_data(as_text=True)
+            if "PERSON OF A" in body or "AB12345678CD" in body or "staff@a.example" in body:
+                wrong.append(f"{method} {url}: shows A's data")
+            if (person_id in url or staff_id in url) and response.status_code not in (403, 404):
+                wrong.append(f"{method} {url}: {response.status_code}")
+        assert not wrong, "organisation B reached A's things: " + "; ".join(wrong)
+        assert state() == before, "organisation B changed something of A's"
+        r = b.post("/org/api/v1/drafts", json={"person_id": person_id, "procedure": "extension"},
+                   headers={"Authorization": f"Bearer {b_token}"})
+        assert r.status_code == 404
+        # and A reaches them (the 404s above are about B).
+        assert "PERSON OF A" in a.get("/org/people").get_data(as_text=True)
+        assert "staff@a.example" in a.get("/org/staff").get_data(as_text=True)
