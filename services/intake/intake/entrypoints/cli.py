@@ -12,7 +12,27 @@ def main(argv: list[str] | None = None) -> int:
         from .samples import main as samples_main
 
         return samples_main(argv[1:])
+    if argv[:1] == ["receipts-seen"]:  # for review's restore: `... | zairyu-review reserve-receipts`
+        return receipts_seen(argv[1:])
     return service_main(definition, argv)
+
+
+def receipts_seen(argv: list[str], out=sys.stdout) -> int:
+    """Every receipt number intake has recorded (and e-mailed the applicant): "application_id<TAB>number"."""
+    import argparse
+
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import applications
+    from zairyu_shared.runtime import Runtime
+
+    argparse.ArgumentParser(prog="zairyu-intake receipts-seen").parse_args(argv)
+    runtime = Runtime.from_env(definition)
+    with runtime.engine.connect() as conn:
+        for application_id, number in conn.execute(sa.select(applications.c.id, applications.c.receipt_number)
+                                                   .where(applications.c.receipt_number.is_not(None))):
+            print(f"{application_id}\t{number}", file=out)
+    return 0
 
 
 if __name__ == "__main__":
