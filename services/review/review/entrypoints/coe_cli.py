@@ -27,11 +27,11 @@ def main(argv: list[str]) -> int:
         return 2 if exc.code else 0
     if args.command == "sample-coe":
         return _sample(Path(args.out))
-    from zairyu_shared.runtime import runtime_from_environment
+    from zairyu_shared.runtime import Runtime
 
     from .service import definition
 
-    runtime = runtime_from_environment(definition)
+    runtime = Runtime.from_env(definition)
     if args.command == "cancel-coe":
         from review import coe
         from zairyu_shared.db import transaction
@@ -42,7 +42,10 @@ def main(argv: list[str]) -> int:
         return 0 if done else 1
     from review.adapters.document_keys import generate_in_token
 
+    from review.settings import ReviewSettings
+
     s = runtime.settings
+    assert isinstance(s, ReviewSettings)  # the service's settings class (for the checker)
     pin = Path(s.coe_pin_file).read_text().strip()
     made = generate_in_token(s.coe_pkcs11_module, s.coe_token_label, pin, args.label)
     print(f"generated {args.label}: kid {made.kid}; set ZAIRYU_COE_KEY_LABEL={args.label} to sign with it")
