@@ -146,12 +146,14 @@ def pg_pair(workdir: Path, synchronous: bool) -> Iterator[Pair]:
     why = available()
     if why:
         raise RuntimeError(why)
-    root = workdir / ("pg-sync" if synchronous else "pg-async")
-    root.mkdir(parents=True, exist_ok=True)
+    # the clusters run as `postgres`, who must reach their folder: not under pytest's 0700 temporary folders
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix=f"zairyu-pg-{'sync' if synchronous else 'async'}-"))
+    root.chmod(0o755)
     pw = pwd.getpwnam("postgres")
-    for path in (workdir, root):
-        path.chmod(0o755)
     os.chown(root, pw.pw_uid, pw.pw_gid)
+    (workdir / "pg-pair-folder").write_text(str(root))  # where the servers' logs are, while it runs
     primary = Server("primary", _free_port(), root / "primary")
     standby = Server("standby", _free_port(), root / "standby")
     pair = Pair(primary, standby, synchronous)
