@@ -46,7 +46,7 @@ class Handler:
 
     name: str
     event_types: tuple[str, ...]
-    func: Callable[[object, Session, Envelope], None]
+    func: Callable[[object, Session, Envelope], object]  # what it returns is not used
 
     def queue_name(self, service: str) -> str:
         return f"{service}.{self.name}"

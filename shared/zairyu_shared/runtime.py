@@ -44,7 +44,7 @@ class ServiceDefinition:
     migrations: Path
     create_app: Callable[["Runtime"], Flask]
     handlers: list[Handler] = field(default_factory=list)
-    seed_demo: Callable[["Runtime"], None] | None = None
+    seed_demo: Callable[["Runtime"], object] | None = None  # what it returns is not used
     web_port: int = 8000
     seed_order: int = 50
     # Settings the embedded run must set before any service starts, given the demo folder

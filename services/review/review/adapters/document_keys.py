@@ -13,6 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
@@ -41,15 +42,18 @@ class Pkcs11Key:
 
         self._token = pkcs11.lib(self.module).get_token(token_label=self.token_label)
         with self._token.open(user_pin=self.pin) as session:
-            public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=self.key_label)
+            # get_key is typed as returning the base Key; asked for a PUBLIC_KEY it returns a PublicKey
+            public = cast(pkcs11.PublicKey, session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=self.key_label))
             self.public_key_der = encode_ec_public_key(public)
         self.kid = key_id(self.public_key_der)
 
     def sign_digest(self, digest: bytes) -> bytes:
+        import pkcs11
         from pkcs11 import Mechanism, ObjectClass
 
         with self._token.open(user_pin=self.pin) as session:
-            private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
+            # asked for a PRIVATE_KEY of an EC pair, get_key returns a key that signs
+            private = cast(pkcs11.SignMixin, session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label))
             return bytes(private.sign(digest, mechanism=Mechanism.ECDSA))  # raw r||s over the digest
 
 
