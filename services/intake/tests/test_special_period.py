@@ -83,7 +83,7 @@ def _receipt_text(client, app_id):
 
 
 def _public(client, rt, number):
-    token = following.receipt_token(rt.settings.secret_key, number)
+    token = following.receipt_token(rt.settings.hashing_key, number)
     return client.application.test_client().get(f"/verify?n={number}&t={token}").data.decode()
 
 

@@ -65,7 +65,7 @@ def main() -> int:
     pages = [("home", "/"), ("apply", "/apply"), ("step", f"/apply/{draft_id}/step/0"),
              ("review", f"/apply/{draft_id}/review"), ("application", f"/applications/{app_id}"),
              ("proxy", f"/apply/{proxy_draft}/step/0"), ("payment", f"/applications/{app_id}/payment"),
-             ("verify", "/verify?n=TKY-2026-004217&code=" + receipt_code(rt.settings.secret_key, "TKY-2026-004217"))]
+             ("verify", "/verify?n=TKY-2026-004217&code=" + receipt_code(rt.settings.hashing_key, "TKY-2026-004217"))]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
         for lang in ("ja", "en"):
