@@ -81,15 +81,16 @@ def _build_message(*, notice_id: str, sender: str, to: str, subject: str, text: 
         # After the bodies: set_content/add_alternative move Content-* headers into the parts.
         msg["Content-Language"] = language
         return msg
-    msg = MIMEMultipart("alternative")
-    msg["From"] = email.utils.formataddr(email.utils.parseaddr(sender), charset="utf-8")
-    msg["To"] = to
-    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    mime = MIMEMultipart("alternative")
+    mime["From"] = email.utils.formataddr(email.utils.parseaddr(sender), charset="utf-8")
+    mime["To"] = to
+    # compat32 messages take a Header (typeshed allows only str)
+    mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     for name, value in {**common, "Content-Language": language}.items():
-        msg[name] = value
-    msg.attach(MIMEText(text, "plain", "utf-8"))
-    msg.attach(MIMEText(html, "html", "utf-8"))
-    return msg
+        mime[name] = value
+    mime.attach(MIMEText(text, "plain", "utf-8"))
+    mime.attach(MIMEText(html, "html", "utf-8"))
+    return mime
 
 
 def sender_domain(mail_from: str) -> str:
@@ -111,6 +112,7 @@ class SmtpMailer:
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=self.ca_file or None)  # verifies the relay's name
+        conn: smtplib.SMTP
         if self.security == "ssl":
             conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -147,7 +149,8 @@ class SmtpMailer:
 
     def _reset(self) -> None:
         try:
-            self._conn.rset()
+            if self._conn is not None:
+                self._conn.rset()
         except Exception:
             self.close()
 

@@ -25,8 +25,8 @@ def _iso(value):
 def applicant_notices(applicant_id: str):
     try:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
-        before = request.args.get("before")
-        before = datetime.fromisoformat(before) if before else None
+        raw_before = request.args.get("before")
+        before = datetime.fromisoformat(raw_before) if raw_before else None
     except ValueError:
         return jsonify(error="limit must be an integer 1-200, before an ISO-8601 time"), 400
     rows = store.inbox_for(_rt().engine, applicant_id, limit, before)
@@ -56,7 +56,7 @@ def _json_object() -> tuple[dict | None, tuple | None]:
 @bp.post("/notices/<notice_id>/bounce")
 def bounce(notice_id: str):
     body, problem = _json_object()
-    if problem:
+    if body is None:  # (then problem says why)
         return problem
     reason = body.get("reason", "")
     if not isinstance(reason, str):
