@@ -23,6 +23,17 @@ def migrated_sqlite(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def officers_give_a_purpose(monkeypatch):
+    """Every test client's officer reads a case for examination unless the test says otherwise (issue 22: a read
+    without a purpose is refused; test_access_log tests that with ``client.purpose = None``)."""
+    import flask
+
+    from review_testkit import PurposefulClient
+
+    monkeypatch.setattr(flask.Flask, "test_client_class", PurposefulClient)
+
+
+@pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """argon2id still, with test-sized cost: the real parameters cost ~0.1 s per officer."""
     from argon2 import PasswordHasher

@@ -4,10 +4,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import tempfile
 import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from flask.testing import FlaskClient
 
 from review.entrypoints.service import definition
 from zairyu_shared.crypto import new_key
@@ -20,6 +23,8 @@ DATA_KEY = new_key()
 def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -> Runtime:
     # The embedded run's DEMO e-COE key, kept out of the work tree.
     kw.setdefault("coe_demo_key_file", str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "coe-demo-key.pem"))
+    kw.setdefault("access_log_demo_key_file",
+                  str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "access-log-demo-key.pem"))
     rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
                           data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
     rt.extras["signing"] = FakeSigning()
@@ -79,3 +84,24 @@ def verified_event(bureau="tokyo", applicant_id=None, application_id=None, proce
 
 def intake_event(event_type, payload, application_id):
     return new_event(event_type, payload, source="intake", correlation_id=application_id)
+
+
+class PurposefulClient(FlaskClient):
+    """A test client whose officer has already said why they open each file (issue 22: no read without a
+    purpose): GETs of a case, its attachments or the API's case carry ``purpose`` (default examination) unless
+    the URL names one or ``client.purpose`` is None. Tests of the purpose rule itself set it to None."""
+
+    purpose: str | None = "examination"
+
+    def open(self, *args, **kwargs):
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path")
+        if (self.purpose and isinstance(path, str) and _CASE_READ.match(path.split("?")[0])
+                and "purpose=" not in path and kwargs.get("method", "GET") == "GET"):
+            path += ("&" if "?" in path else "?") + f"purpose={self.purpose}"
+            args = (path,) + tuple(args[1:]) if args else args
+            if not args:
+                kwargs["path"] = path
+        return super().open(*args, **kwargs)
+
+
+_CASE_READ = re.compile(r"^(/api/v1)?/cases/[^/]+(/attachments/[0-9a-f]{64})?$")

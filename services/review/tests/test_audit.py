@@ -17,7 +17,7 @@ def write(rt, n=5):
     with transaction(rt.session_factory) as s:
         for i in range(n):
             audit.append(s, f"officer-{i}", "case.viewed", bureau="tokyo", application_id=f"app-{i % 2}",
-                         ip="10.1.2.3", detail={"i": i})
+                         ip="10.1.2.3", detail={"i": i}, purpose="examination")
 
 
 def verify(rt):

@@ -8,8 +8,10 @@ from flask import Blueprint, abort, g, jsonify, request
 from review import casework, handover
 from review.adapters import audit, queries
 from review.adapters.tables import cases
+from review.domain.access import valid_purpose
 from review.domain.offices import IllegalHandOver
 from review.domain.roles import Action, Forbidden, can, in_scope
+from zairyu_shared.access_log import PURPOSES
 from zairyu_shared.db import transaction
 
 from .web_auth import client_ip, login_required, runtime
@@ -49,10 +51,13 @@ def case(application_id):
             abort(404)
         if not can(g.officer, Action.VIEW_CASE, row.bureau, office=row.office):
             abort(403)
+        purpose = valid_purpose(request.args.get("purpose"))
+        if purpose is None:  # no read without a purpose (issue 22)
+            return jsonify({"error": "purpose_required", "purposes": list(PURPOSES)}), 400
         file = queries.case_file(conn, application_id)
     with transaction(rt.session_factory) as s:
         audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id,
-                     ip=client_ip(), detail={"via": "api"})
+                     ip=client_ip(), detail={"via": "api"}, purpose=purpose)
     keep = ("application_id", "receipt_number", "bureau", "office", "procedure", "status", "assignee", "version",
             "received_at", "period_of_stay_expiry", "status_of_residence", "nationality", "outcome", "decided_at",
             "fee_yen")
@@ -108,7 +113,7 @@ def openapi_spec() -> dict:
     filters = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                for n in ("status", "procedure", "status_of_residence", "nationality", "min_age", "expiry_before",
                          "sort", "after", "limit", "bureau", "office")]
-    secured = [{"officerSession": []}]
+    secured: list[dict[str, list[str]]] = [{"officerSession": []}]
     spec.path(path="/api/v1/statistics/processing-days", operations={"get": {
         "summary": "Processing days per procedure, status of residence and bureau (decided cases)",
         "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer", "default": 365}},
@@ -120,9 +125,13 @@ def openapi_spec() -> dict:
         "responses": {"200": {"description": "cases and next_cursor"}, "401": {"description": "not signed in"},
                       "403": {"description": "role may not see the queue"}}}})
     spec.path(path="/api/v1/cases/{application_id}", operations={"get": {
-        "summary": "A case summary with its history (the view is audited)", "security": secured,
-        "parameters": [{"name": "application_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "the case"}, "404": {"description": "no such case in your scope"}}}})
+        "summary": "A case summary with its history (the view is audited and logged with its purpose)",
+        "security": secured,
+        "parameters": [{"name": "application_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "purpose", "in": "query", "required": True,
+                        "schema": {"type": "string", "enum": list(PURPOSES)}}],
+        "responses": {"200": {"description": "the case"}, "400": {"description": "no purpose given"},
+                      "404": {"description": "no such case in your scope"}}}})
     spec.path(path="/api/v1/cases/{application_id}/office", operations={"post": {
         "summary": "Hand the case to an office of its bureau, or back to the bureau (office null); audited",
         "security": secured,

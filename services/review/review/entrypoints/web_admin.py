@@ -148,6 +148,8 @@ def case_audit(application_id):
     with rt.engine.connect() as conn:
         entries = audit.entries(conn, application_id=application_id)
     with transaction(rt.session_factory) as s:
-        audit.append(s, g.officer.id, "audit.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
+        # An auditor's own page: its purpose is the audit (issue 22).
+        audit.append(s, g.officer.id, "audit.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip(),
+                     purpose="audit")
     return render_template("case_audit.html", entries=entries, receipt_number=row.receipt_number,
                            application_id=application_id)

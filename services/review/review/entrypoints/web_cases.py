@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,11 @@ from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_today
 
 from .labels import choice_labels, translated
+from .web_access import ask_purpose, case_purpose
 from .web_auth import client_ip, login_required, runtime
 
 bp = Blueprint("cases", __name__)
@@ -137,6 +140,9 @@ def case(application_id):
     rt = runtime()
     with rt.engine.connect() as conn:
         row = _case_or_404(conn, application_id)
+        purpose = case_purpose(application_id)
+        if purpose is None:  # no read without a purpose (issue 22): ask first, show nothing of the file
+            return ask_purpose(application_id, row.receipt_number)
         file = queries.case_file(conn, application_id)
         # Earlier applications elsewhere are another bureau's business: not even their numbers show.
         file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"], e["office"])]
@@ -144,7 +150,8 @@ def case(application_id):
             if can(g.officer, Action.ASSIGN, row.bureau, office=row.office) else []
         names = queries.officer_names(conn, row.bureau)
     with transaction(rt.session_factory) as s:
-        audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip())
+        audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip(),
+                     purpose=purpose)
     officer = g.officer
     allowed = {a.value: can(officer, a, row.bureau, row.assignee, row.office) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
@@ -161,6 +168,9 @@ def attachment(application_id, sha256):
     rt = runtime()
     with rt.engine.connect() as conn:
         row = _case_or_404(conn, application_id)
+        purpose = case_purpose(application_id)
+        if purpose is None:
+            return ask_purpose(application_id, row.receipt_number)
         file = queries.case_file(conn, application_id)
     known = {a["sha256"]: a for a in file["attachments"]}
     for r in file["requests"]:
@@ -176,7 +186,7 @@ def attachment(application_id, sha256):
         return render_template("error.html", code=503, message=_("The file store is not reachable.")), 503
     with transaction(rt.session_factory) as s:
         audit.append(s, g.officer.id, "attachment.viewed", bureau=row.bureau, application_id=application_id,
-                     target=sha256, ip=client_ip())
+                     target=sha256, ip=client_ip(), purpose=purpose)
     response = Response(body, mimetype=known[sha256]["media_type"])
     response.headers["Content-Disposition"] = "inline"
     # Nothing in an applicant's file may run in our origin. Images get a sandbox; browsers refuse to
@@ -233,18 +243,17 @@ def resume(application_id):
 @bp.post("/cases/<application_id>/request-documents")
 @login_required
 def request_documents(application_id):
-    items = []
-    for line in request.form.get("items", "").splitlines():
-        code, _sep, description = line.partition(":")
-        if line.strip():
-            items.append({"code": (code.strip() if description else "document")[:60] or "document",
-                          "description": (description or code).strip()[:1000]})
+    # Coded kinds of documents (the applicant reads them in their language); the note is free Japanese text.
+    # (none chosen, or "other" without a note: refused by casework after the access checks, as a flash)
+    kinds = [k for k in dict.fromkeys(request.form.getlist("kinds")) if k in DOCUMENT_KINDS]
+    note = request.form.get("message", "").strip()[:4000]
+    items = [{"code": k, "description": DOCUMENT_KINDS[k][0]} for k in kinds]
     try:
         deadline = date.fromisoformat(request.form.get("deadline", ""))
     except ValueError:
         flash(_("Enter the deadline as a date."), "error")
         return redirect(url_for("cases.case", application_id=application_id))
-    return _act(application_id, casework.request_documents, items, request.form.get("message", "")[:4000], deadline,
+    return _act(application_id, casework.request_documents, items, note, deadline,
                 success=_("Documents requested; the applicant is told in their language."))
 
 
@@ -268,15 +277,18 @@ def add_note(application_id):
 def propose(application_id):
     form = request.form
     try:
-        proposal = Proposal(form.get("outcome", ""), g.officer.id, form.get("granted_status") or None,
-                            form.get("period_of_stay") or None,
+        approved = form.get("outcome") == "approved"  # the pickers only count for an approval
+        proposal = Proposal(form.get("outcome", ""), g.officer.id, (form.get("granted_status") or None) if approved else None,
+                            (form.get("period_of_stay") or None) if approved else None,
                             tuple(c.strip() for c in form.get("reason_codes", "").split(",") if c.strip()),
                             form.get("explanation", ""))
     except ValueError:
         flash(_("An approval needs the granted status and period of stay; a refusal needs reason codes and an "
                 "explanation."), "error")
         return redirect(url_for("cases.case", application_id=application_id))
-    return _act(application_id, casework.propose, proposal, success=_("Decision proposed for confirmation."))
+    # The page's pickers give codes: free text is refused (after the access checks) so v3 carries codes.
+    return _act(application_id, partial(casework.propose, coded=True), proposal,
+                success=_("Decision proposed for confirmation."))
 
 
 @bp.post("/cases/<application_id>/confirm")
