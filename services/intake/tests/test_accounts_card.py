@@ -43,6 +43,8 @@ def test_totp_second_factor(client, rt):
     register(client, rt)
     page = client.get("/account/totp").data.decode()
     secret = page.split("<code>", 1)[1].split("</code>", 1)[0]
+    # beside the QR, a link the phone's authenticator app opens (a phone cannot scan its own screen; issue 18)
+    assert 'href="otpauth://totp/' in page and f"secret={secret}" in page.split('href="otpauth://', 1)[1].split('"', 1)[0]
     assert client.post("/account/totp", data={"code": "000000"}).status_code == 200
     assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
     client.post("/logout")

@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from intake.adapters import passwords
-from intake.application import accounts
+from intake.application import accounts, personal_data
 
 from ..limits import LOGIN, RESET, limiter
 from ..web_support import log_in, log_out, login_required, person, runtime, safe_next, tx
@@ -56,13 +56,15 @@ def card():
         token = _token()
         with tx() as db:
             who, error = accounts.card_login(runtime(), db, token, request.form.get("nonce", ""))
+        target = safe_next(request.values.get("next"), url_for("status.applications"))
         if who is not None:
             log_in(who.id)
-            return redirect(url_for("status.applications"))
+            return redirect(target)  # back to the draft the person was on when the session ended
     with tx() as db:
         nonce = accounts.new_challenge(db, "card_login")
+    nxt = safe_next(request.values.get("next"), "") or None
     return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
-                           action=url_for("auth.card"))
+                           action=url_for("auth.card", next=nxt))
 
 
 def _token() -> dict:
@@ -114,7 +116,8 @@ def reset(token):
 def account():
     with tx() as db:
         me = person(db)
-    return render_template("account.html", me=me)
+        exports = personal_data.exports_of(db, me.id)
+    return render_template("account.html", me=me, exports=exports)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
@@ -143,7 +146,8 @@ def totp_setup():
     import segno
 
     qr = segno.make(uri, error="m").svg_data_uri(scale=4)
-    return render_template("totp_setup.html", secret=secret, qr=qr, error=error)
+    # otpauth:// beside the QR: a phone cannot scan its own screen, but a tap opens its authenticator app.
+    return render_template("totp_setup.html", secret=secret, qr=qr, otpauth=uri, error=error)
 
 
 @bp.route("/account/card-login", methods=["GET", "POST"])
