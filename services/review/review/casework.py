@@ -18,12 +18,14 @@ from review.adapters import audit
 from review.adapters.enrolments import officer_person
 from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 from review.domain import case as machine
-from review.domain import fees, form as form_rules
+from review.domain import fees
+from review.domain import form as form_rules
 from review.domain import outcome as outcome_rules
-from review.domain.statistics import processing_days
 from review.domain.roles import Action, Forbidden, Officer, Role, in_scope, require
+from review.domain.statistics import processing_days
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_date
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -47,8 +49,10 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def review_event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None):
-    return new_event(event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id)
+def review_event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None,
+                 version: int | None = None):
+    return new_event(event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id,
+                     version=version)
 
 
 def record_history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
@@ -149,6 +153,8 @@ def request_documents(runtime, session, officer, application_id, items: list[dic
     _check_version(row, version)
     if not items:
         raise ValueError("at least one item must be requested")
+    if any(i.get("code") == "other" for i in items) and not message.strip():
+        raise ValueError("for other documents, say in the note what is needed")
     if deadline <= now().astimezone(JST).date():
         raise ValueError("the deadline must be in the future")
     request_id = str(uuid.uuid4())
@@ -159,7 +165,10 @@ def request_documents(runtime, session, officer, application_id, items: list[dic
         message=message, deadline=deadline, requested_by=officer.id, requested_at=now()))
     runtime.stage(session, review_event("application.documents_requested", {
         "application_id": application_id, "applicant_id": row.applicant_id, "request_id": request_id,
-        "items": items, "message": message, "deadline": deadline}, application_id))
+        "items": items, "message": message, "deadline": deadline}, application_id,
+        # v2 (coded kinds, shown in the applicant's language) whenever every item is a known kind, as the
+        # officer page sends; a caller's free-text items still go out as v1.
+        version=None if all(i.get("code") in DOCUMENT_KINDS for i in items) else 1))
     return request_id
 
 
@@ -172,10 +181,14 @@ def add_note(runtime, session, officer, application_id, body: str, ip=None) -> N
     audit.append(session, officer.id, "case.note_added", bureau=row.bureau, application_id=application_id, ip=ip)
 
 
-def propose(runtime, session, officer, application_id, proposal: machine.Proposal, version=None, ip=None) -> None:
+def propose(runtime, session, officer, application_id, proposal: machine.Proposal, version=None, ip=None,
+            coded: bool = False) -> None:
+    """coded: the status and period must be codes (the officer page's pickers), as decided v3 carries them."""
     row = load_case(session, application_id)
     _guard(officer, Action.PROPOSE, row)
     _check_version(row, version)
+    if coded and not machine.coded_grant(proposal):
+        raise ValueError("choose the granted status of residence and the period of stay from the lists")
     if proposal.proposed_by != officer.id:
         raise Forbidden("a proposal is made in one's own name")
     if row.withdrawal_requested_at is not None:
@@ -231,7 +244,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
         "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
         "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
         **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry)},
-        application_id))
+        application_id, version=None if machine.coded_grant(proposal) else 2))  # v3: coded status and period
     if proposal.outcome == "approved" and row.procedure == "coe" and \
             outcome_rules.delivery_method(row.procedure, form) == "email":
         _issue_e_coe(runtime, session, row, proposal, content, at)

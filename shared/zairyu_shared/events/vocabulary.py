@@ -5,6 +5,8 @@ intake offers them in its forms (with its own rules per status); review shows th
 """
 from __future__ import annotations
 
+import re
+
 # code -> (official Japanese name, English), in the order of the Immigration Control Act's tables.
 STATUSES_OF_RESIDENCE: dict[str, tuple[str, str]] = {
     "diplomat": ("外交", "Diplomat"),
@@ -118,4 +120,88 @@ OFFICES: dict[str, tuple[str, str, str, str]] = {
     "oita": ("branch", "fukuoka", "大分出張所", "Oita"),
     "miyazaki": ("branch", "fukuoka", "宮崎出張所", "Miyazaki"),
     "kagoshima": ("branch", "fukuoka", "鹿児島出張所", "Kagoshima"),
+}
+
+
+# Documents the bureau asks for (追加資料), by the codes application.documents_requested v2 carries:
+# code -> (Japanese, English). The applicant reads them in their language (zairyu_shared.glossary);
+# anything else is "other" with the officer's note, which is written in Japanese. The kinds are those of
+# ISA's lists of documents per procedure (moj.go.jp/isa/applications/procedures/, 提出書類).
+DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
+    "passport_copy": ("旅券の写し", "Copy of passport"),
+    "photo": ("写真（縦4cm×横3cm）", "Photograph (4 cm x 3 cm)"),
+    "employment_certificate": ("在職証明書", "Certificate of employment"),
+    "tax_certificate": ("住民税の課税（又は非課税）証明書", "Certificate of residence tax (taxation certificate)"),
+    "tax_payment_certificate": ("住民税の納税証明書", "Certificate of residence tax payment"),
+    "residence_certificate": ("住民票（世帯全員の記載のあるもの）", "Certificate of residence (jūminhyō)"),
+    "enrolment_certificate": ("在学証明書", "Certificate of enrolment"),
+    "attendance_record": ("出席状況証明書", "Attendance record"),
+    "transcript": ("成績証明書", "Academic transcript"),
+    "employment_contract": ("雇用契約書（労働条件通知書）の写し", "Copy of the employment contract"),
+    "family_relation": ("身分関係を証する文書（戸籍謄本・出生証明書・婚姻証明書等）",
+                        "Documents proving the family relationship (family register, birth or marriage certificate)"),
+    "bank_balance": ("預金残高証明書", "Certificate of bank balance"),
+    "medical_certificate": ("診断書", "Medical certificate"),
+    "other": ("その他（備考のとおり）", "Other (see the bureau's note)"),
+}
+
+
+def document_kind_name(code: str, language: str = "ja") -> str:
+    """The kind's Japanese (or English) name; an unknown code as it is."""
+    names = DOCUMENT_KINDS.get(code)
+    if names is None:
+        return code
+    return names[1] if language == "en" else names[0]
+
+
+# Periods of stay a permission grants, as ISO 8601 durations, plus "indefinite" (permanent residents).
+# Source: Immigration Control Act Enforcement Regulation, Annex Table 2 (出入国管理及び難民認定法施行規則
+# 別表第二): 5年, 4年3月, 4年, 3年3月, 3年, 2年3月, 2年, 1年3月, 1年, 6月, 4月, 3月, 90日, 30日, 15日 and
+# the Minister's designated period up to 5 years (specified as one of these lengths on the card).
+PERIODS_OF_STAY: tuple[str, ...] = (
+    "P5Y", "P4Y3M", "P4Y", "P3Y3M", "P3Y", "P2Y3M", "P2Y", "P1Y3M", "P1Y", "P6M", "P4M", "P3M",
+    "P90D", "P30D", "P15D", "indefinite",
+)
+
+
+def period_parts(code: str) -> tuple[int, int, int]:
+    """(years, months, days) of a period code; ValueError for anything else (also for "indefinite")."""
+    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?", code)
+    if code not in PERIODS_OF_STAY or m is None or code == "P":
+        raise ValueError(f"not a period of stay: {code!r}")
+    return int(m.group(1) or 0), int(m.group(2) or 0), int(m.group(3) or 0)
+
+
+def period_name_ja(code: str) -> str:
+    """The period as the card writes it: 3年, 1年3月, 90日, 無期限."""
+    if code == "indefinite":
+        return "無期限"
+    years, months, days = period_parts(code)
+    return "".join(f"{n}{unit}" for n, unit in ((years, "年"), (months, "月"), (days, "日")) if n)
+
+
+# The employer's industry as the official forms ask it: the major groups (大分類) of the Japan Standard Industrial
+# Classification (日本標準産業分類, Rev. 14, in force 2024-04-01; Ministry of Internal Affairs and Communications,
+# soumu.go.jp/toukei_toukatsu/index/seido/sangyo/): code -> (Japanese, English).
+INDUSTRIES: dict[str, tuple[str, str]] = {
+    "A": ("農業，林業", "Agriculture and forestry"),
+    "B": ("漁業", "Fisheries"),
+    "C": ("鉱業，採石業，砂利採取業", "Mining and quarrying of stone and gravel"),
+    "D": ("建設業", "Construction"),
+    "E": ("製造業", "Manufacturing"),
+    "F": ("電気・ガス・熱供給・水道業", "Electricity, gas, heat supply and water"),
+    "G": ("情報通信業", "Information and communications"),
+    "H": ("運輸業，郵便業", "Transport and postal activities"),
+    "I": ("卸売業，小売業", "Wholesale and retail trade"),
+    "J": ("金融業，保険業", "Finance and insurance"),
+    "K": ("不動産業，物品賃貸業", "Real estate and goods rental and leasing"),
+    "L": ("学術研究，専門・技術サービス業", "Scientific research, professional and technical services"),
+    "M": ("宿泊業，飲食サービス業", "Accommodations, eating and drinking services"),
+    "N": ("生活関連サービス業，娯楽業", "Living-related and personal services and amusement services"),
+    "O": ("教育，学習支援業", "Education, learning support"),
+    "P": ("医療，福祉", "Medical, health care and welfare"),
+    "Q": ("複合サービス事業", "Compound services"),
+    "R": ("サービス業（他に分類されないもの）", "Services, not elsewhere classified"),
+    "S": ("公務（他に分類されるものを除く）", "Government, except elsewhere classified"),
+    "T": ("分類不能の産業", "Industries unable to classify"),
 }

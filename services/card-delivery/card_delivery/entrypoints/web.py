@@ -15,15 +15,24 @@ from zairyu_shared.redirects import safe_next
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
 
-LANGUAGES = ("ja", "en")
+LANGUAGES = ("ja", "en")  # the mailroom's staff work in Japanese (English for tests and visitors)
+# The public card check is for anyone, the card's holder first: in the applicants' eight languages (issue 18).
+PUBLIC_LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "fil", "ne")
+PUBLIC_NAMES = {"ja": "日本語", "en": "English", "vi": "Tiếng Việt", "zh_Hans": "简体中文", "ko": "한국어",
+                "pt_BR": "Português", "fil": "Filipino", "ne": "नेपाली"}
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
+def _offered() -> tuple[str, ...]:
+    return PUBLIC_LANGUAGES if request.path.startswith("/public/") else LANGUAGES
+
+
 def _locale():
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
+    offered = _offered()
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in offered:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "ja"
+    return request.accept_languages.best_match(offered) or "ja"
 
 
 def create_app(runtime=None):
@@ -48,6 +57,7 @@ def create_app(runtime=None):
     Babel(app, locale_selector=_locale)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["offered_languages"] = lambda: {code: PUBLIC_NAMES[code] for code in _offered()}
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["card_delivery_limiter"] = limiter
 
@@ -82,7 +92,7 @@ def create_app(runtime=None):
     def language():
         from flask import redirect, url_for
         lang = request.form.get("lang")
-        if lang in LANGUAGES:
+        if lang in PUBLIC_LANGUAGES:
             session["lang"] = lang
         return redirect(safe_next(request.form.get("next"), url_for("public.card_check")))
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from notify.domain import formatting
+from zairyu_shared import glossary
 from zairyu_shared.events.contracts import LANGUAGES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -87,6 +88,15 @@ class Catalogue:
             ctx["bureau_name"] = cat["bureaus"][context["bureau"]]
         if context.get("advice"):
             ctx["advice_text"] = cat["advice"][context["advice"]]
+        # The bureau's coded words in the reader's language (zairyu_shared.glossary); older events' free text
+        # (v1 items, v2 decisions) passes through as written.
+        if "documents" in context:
+            ctx["items"] = [glossary.document_kind_name(d["kind"], lang) if d.get("kind") else d["description"]
+                            for d in context["documents"]]
+        if context.get("granted_status"):
+            ctx["granted_status"] = glossary.status_name(context["granted_status"], lang)
+        if context.get("period_of_stay"):
+            ctx["period_of_stay"] = glossary.period_name(context["period_of_stay"], lang)
         if audience == "bureau":
             greeting_src = common["greeting_officers"]
         else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from zairyu_shared.events.vocabulary import PERIODS_OF_STAY, STATUSES_OF_RESIDENCE
+
 from .roles import Officer, Role
 
 
@@ -89,6 +91,15 @@ class Proposal:
     @property
     def confirm_step(self) -> Step:
         return Step.CONFIRM_APPROVAL if self.outcome == "approved" else Step.CONFIRM_REFUSAL
+
+
+def coded_grant(proposal: Proposal) -> bool:
+    """Whether an approval names its status and period by code (vocabulary.STATUSES_OF_RESIDENCE,
+    PERIODS_OF_STAY), as the officer page's pickers do, so application.decided v3 carries them and the
+    applicant reads them in their language. A refusal grants nothing and is always coded."""
+    if proposal.outcome != "approved":
+        return True
+    return proposal.granted_status in STATUSES_OF_RESIDENCE and proposal.period_of_stay in PERIODS_OF_STAY
 
 
 class FourEyesViolation(Exception):

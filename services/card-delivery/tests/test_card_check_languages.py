@@ -1,0 +1,28 @@
+"""The public card check speaks the applicants' eight languages (issue 18); the mailroom stays Japanese/English."""
+from __future__ import annotations
+
+import pytest
+
+ENGLISH = ["Check a residence card number", "Anyone may check", "Residence card number", "This card number is"]
+
+
+@pytest.mark.parametrize("lang, title", [
+    ("vi", "Kiểm tra số thẻ lưu trú"), ("zh_Hans", "查询在留卡号码"), ("ko", "재류카드 번호 확인"),
+    ("pt_BR", "Verificar um número de cartão de residente"), ("fil", "Suriin ang numero ng residence card"),
+    ("ne", "निवास कार्ड नम्बर जाँच गर्नुहोस्"),
+])
+def test_the_card_check_page_is_in_the_visitors_language(app, lang, title):
+    page = app.test_client().get(f"/public/card-check?lang={lang}&number=XX").get_data(as_text=True)
+    assert f'<html lang="{lang.replace("_", "-")}">' in page and title in page
+    assert not [e for e in ENGLISH if e in page], page
+    assert 'value="vi" lang="vi"' in page  # every language is offered on the public page
+
+
+def test_the_choice_is_remembered_and_the_mailroom_keeps_its_two_languages(app):
+    client = app.test_client()
+    page = client.get("/public/card-check").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    client.post("/language", data={"csrf_token": token, "lang": "vi", "next": "/public/card-check"})
+    assert "Kiểm tra số thẻ lưu trú" in client.get("/public/card-check").get_data(as_text=True)
+    signin = client.get("/mailroom/", follow_redirects=True).get_data(as_text=True)
+    assert 'value="vi"' not in signin and '<html lang="vi">' not in signin

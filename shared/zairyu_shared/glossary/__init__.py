@@ -1,0 +1,95 @@
+"""One glossary per language: the immigration terms, statuses of residence, kinds of documents and periods
+of stay as the applicant reads them, in the names the Immigration Services Agency uses in that language.
+
+intake and notify both show the bureau's coded words (application.documents_requested v2,
+application.decided v3) in the applicant's language from here; a test holds the intake catalogs to the
+glossary's terms (tests/contracts/test_glossary.py). Japanese and English names of statuses and document
+kinds live in zairyu_shared.events.vocabulary, the contracts' source.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, STATUSES_OF_RESIDENCE, period_parts
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")  # contracts.LANGUAGES
+_ALIASES = {"fil": "tl"}  # intake's Babel locale for Filipino
+
+
+@dataclass(frozen=True)
+class Term:
+    ja: str
+    en: str
+    text: str  # the rendering in the glossary's language
+
+
+@cache
+def _load(language: str) -> dict[str, object]:
+    path = HERE / f"{_ALIASES.get(language, language)}.toml"
+    if not path.exists():
+        raise KeyError(f"no glossary for {language!r}")
+    return tomllib.loads(path.read_text("utf-8"))
+
+
+def terms(language: str) -> list[Term]:
+    raw = _load(language).get("term", [])
+    assert isinstance(raw, list)
+    return [Term(t["ja"], t["en"], t["text"]) for t in raw]
+
+
+def _section(language: str, name: str) -> dict[str, str]:
+    section = _load(language).get(name, {})
+    assert isinstance(section, dict)
+    return section
+
+
+def status_name(code: str | None, language: str) -> str:
+    """The status of residence in the language (ja/en: the vocabulary's names); an unknown code as it is."""
+    if not code:
+        return ""
+    names = STATUSES_OF_RESIDENCE.get(code)
+    if names is None:
+        return code
+    if language in ("ja", "en"):
+        return names[0] if language == "ja" else names[1]
+    return _section(language, "statuses").get(code) or names[1]
+
+
+def document_kind_name(code: str, language: str) -> str:
+    names = DOCUMENT_KINDS.get(code)
+    if names is None:
+        return code
+    if language in ("ja", "en"):
+        return names[0] if language == "ja" else names[1]
+    return _section(language, "document_kinds").get(code) or names[1]
+
+
+def industry_name(code: str, language: str) -> str:
+    """A major group of the Japan Standard Industrial Classification (A-T) in the language."""
+    names = INDUSTRIES.get(code)
+    if names is None:
+        return code
+    if language in ("ja", "en"):
+        return names[0] if language == "ja" else names[1]
+    return _section(language, "industries").get(code) or names[1]
+
+
+def period_name(code: str | None, language: str) -> str:
+    """A period of stay code (P3Y, P1Y3M, P90D, indefinite) in words; an unknown value as it is (older
+    decisions carried free text)."""
+    if not code:
+        return ""
+    words = _section(language, "periods")
+    if code == "indefinite":
+        return words["indefinite"]
+    try:
+        parts = period_parts(code)
+    except ValueError:
+        return code
+    out = [words[f"{unit}_{'one' if n == 1 else 'other'}"].format(n=n)
+           for n, unit in zip(parts, ("year", "month", "day"), strict=True) if n]
+    return words["join"].join(out)
