@@ -88,7 +88,7 @@ def authenticate(session: Session, username: str, password: str, code: str, now:
                                   stored=row["password_hash"] if row else None, password=password,
                                   secret=row["totp_secret"] if row else None, code=code,
                                   locked_until=row["locked_until"] if row else None, at=now)
-    if outcome is not credentials.Outcome.SIGNED_IN:
+    if outcome is not credentials.Outcome.SIGNED_IN or row is None:  # (no row never signs in)
         return None
     if credentials.needs_rehash(row["password_hash"]):
         session.execute(officers.update().where(officers.c.officer_id == row["officer_id"])

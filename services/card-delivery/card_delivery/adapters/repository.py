@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timezone
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ def _to_case(row) -> DeliveryCase:
 
 def _locked(stmt, session: Session):
     # Row lock on PostgreSQL so two officers (or an officer and the CSV import) serialise on a case.
-    return stmt.with_for_update() if session.bind.dialect.name == "postgresql" else stmt
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
 def get(session: Session, delivery_id: str, lock: bool = False) -> DeliveryCase:
@@ -74,7 +75,7 @@ def exists_for_application(session: Session, application_id: str) -> bool:
 def lock_application(session: Session, application_id: str) -> None:
     """Serialise the handlers of one application (decision and fee.paid come on separate queues):
     without it each could miss the other's uncommitted row and a held payment would never apply."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:a, 0))"), {"a": application_id})
 
 
@@ -173,7 +174,7 @@ def mark_reminded(session: Session, delivery_id: str, now: datetime) -> bool:
     result = session.execute(delivery_cases.update().where(
         delivery_cases.c.delivery_id == delivery_id, delivery_cases.c.overdue_reminded_at.is_(None))
         .values(overdue_reminded_at=utc(now)))
-    return result.rowcount == 1
+    return cast("sa.CursorResult[Any]", result).rowcount == 1  # an UPDATE's result carries the count
 
 
 def find_by_reference(session: Session, reference: str, state: State) -> DeliveryCase | None:
