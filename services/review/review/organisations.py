@@ -147,3 +147,29 @@ def confirm(runtime, session, officer: Officer, organisation_id: str, version: i
         "reason": proposal.reason if proposal.outcome == "refused" else None, "decided_at": at},
         source="review", correlation_id=organisation_id))
     return status.value
+
+
+@dataclass(frozen=True)
+class FilerStanding:
+    """What the case page says about the organisation that filed: its approval for use, by its number."""
+
+    organisation_id: str
+    bureau: str
+    status: str  # pending | proposed | approved | refused | lapsed
+    approved_until: date | None
+
+
+def standing_of_filer(session, number: str | None, today: date) -> FilerStanding | None:
+    """The latest application for use of the organisation with this corporate or agent's number, or None (an
+    organisation that files as a person with their own card, as before issue 21, has none)."""
+    if not number:
+        return None
+    row = session.execute(sa.select(requests).where(sa.or_(
+        requests.c.corporate_number == number, requests.c.agent_number == number))
+        .order_by(requests.c.requested_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    status = row.status
+    if status == rules.UseStatus.APPROVED.value and (row.approved_until is None or row.approved_until < today):
+        status = "lapsed"
+    return FilerStanding(row.organisation_id, row.bureau, status, row.approved_until)

@@ -149,3 +149,33 @@ def test_another_bureau_and_an_administrator_cannot_reach_it(app, people, rt):
     admin = sign_in(app, people, "tokyo-bureau_admin")
     assert admin.get("/organisations").status_code == 403
     assert row(rt).status == "pending"
+
+
+def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, people, rt):
+    """The bureau's view: a case filed by an organisation shows its approval for use (and lapsed once over)."""
+    from review_testkit import FORM, verified_event
+
+    from review import inbound
+
+    agent = {"role": "employer_staff", "name": "SATO HANAKO", "organisation_name": "株式会社サンプル",
+             "organisation_number": "7123456789012", "agent_qualification": None, "relationship": None,
+             "applicant_name": "TRAN THI BINH", "applicant_date_of_birth": "1995-05-05"}
+    event = verified_event(form=FORM, filer=agent)
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, event)
+    app_id = event.payload["application_id"]
+    examiner = sign_in(app, people, "tokyo-examiner")
+    assert 'class="filer-organisation"' not in examiner.get(f"/cases/{app_id}").get_data(as_text=True)  # none yet
+    requested(rt)
+    with transaction(rt.session_factory) as s:
+        s.execute(organisation_requests.update().values(status="approved", approved_from=date(2026, 12, 7),
+                                                        approved_until=date(2027, 12, 6)))
+    with time_machine.travel(datetime(2027, 6, 1, 3, tzinfo=timezone.utc), tick=True):
+        examiner = sign_in(app, people, "tokyo-examiner")
+        page = examiner.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert 'class="filer-organisation"' in page and "Approved" in page and "2027-12-06" in page
+        assert f"/organisations/{ORG_ID}" in page
+    with time_machine.travel(datetime(2027, 12, 7, 3, tzinfo=timezone.utc), tick=True):
+        examiner = sign_in(app, people, "tokyo-examiner")
+        page = examiner.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Approval lapsed" in page

@@ -23,12 +23,20 @@ KINDS = {
     "public_interest_corporation": _l("Public-interest corporation"), "agent_office": _l("Licensed agent's office"),
 }
 STATUSES = {"pending": _l("Waiting for a proposal"), "proposed": _l("Proposed, waiting for confirmation"),
-            "approved": _l("Approved"), "refused": _l("Refused")}
+            "approved": _l("Approved"), "refused": _l("Refused"), "lapsed": _l("Approval lapsed")}
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _labels():
-    return {"org_kinds": KINDS, "org_statuses": STATUSES}
+    return {"org_kinds": KINDS, "org_statuses": STATUSES, "filer_organisation": _filer_organisation}
+
+
+def _filer_organisation(number):
+    """For the case page: the filing organisation's approval for use (the bureau sees whom it dealt with)."""
+    from zairyu_shared.japan_time import japan_today
+
+    with transaction(runtime().session_factory) as s:
+        return organisations.standing_of_filer(s, number, japan_today())
 
 
 @bp.get("/organisations")
