@@ -43,7 +43,8 @@ def from_json(text: str | None) -> Any:
         return text
 
 
-def record(kind: str, at: datetime | date | str | None, **data: Any) -> dict[str, Any]:
+def record(kind: str, at: datetime | date | str | None, /, **data: Any) -> dict[str, Any]:
+    # positional-only: a row's own field may be called kind or at (intake's attachments have a kind)
     return {"kind": kind, "at": plain(at), "data": {k: plain(v) for k, v in data.items()}}
 
 
