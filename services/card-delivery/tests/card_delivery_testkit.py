@@ -65,8 +65,8 @@ def decision_payload(application_id="app-1", *, procedure="extension", outcome="
                      old_card="AB12345678CD", fee_yen=5500, decided_at=None):
     return {
         "application_id": application_id, "applicant_id": f"applicant-{application_id}", "outcome": outcome,
-        "procedure": procedure, "bureau": "tokyo", "granted_status": "engineer_specialist_humanities",
-        "period_of_stay": "3 years", "fee_yen": fee_yen, "card_by_mail": card_by_mail,
+        "procedure": procedure, "bureau": "tokyo", "granted_status": "engineer_humanities",
+        "period_of_stay": "P3Y", "fee_yen": fee_yen, "card_by_mail": card_by_mail,
         "delivery": {"name": "NGUYEN VAN AN", "mailing_address": {"postal_code": "163-8001", "text": mailing},
                      "certificate_address": certificate, "old_card_number": old_card},
         "decided_at": (decided_at or datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),

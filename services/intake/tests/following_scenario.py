@@ -54,7 +54,8 @@ def documents_requested(rt, app_id, applicant_id, request_id=None):
     request_id = request_id or f"req-{uuid.uuid4().hex[:8]}"
     emit(rt, "application.documents_requested", "review", {
         "application_id": app_id, "applicant_id": applicant_id, "request_id": request_id,
-        "items": [{"code": "tax", "description": "Tax certificate 2025"}], "message": "Please send",
+        "items": [{"code": "tax_certificate", "description": "住民税の課税（又は非課税）証明書"}],
+        "message": "令和7年度分を提出してください。",
         "deadline": (date.today() + timedelta(days=14)).isoformat()}, app_id)
     return request_id
 
@@ -71,7 +72,7 @@ def decided(rt, app_id, applicant_id, outcome="approved"):
     emit(rt, "application.decided", "review", {
         "application_id": app_id, "applicant_id": applicant_id, "outcome": outcome, "procedure": "extension",
         "bundled": ["reentry"], "bureau": "tokyo", "fee_yen": 12000, "card_by_mail": True,
-        "granted_status": "engineer_humanities", "period_of_stay": "3 years", "explanation": "Approved as requested.",
+        "granted_status": "engineer_humanities", "period_of_stay": "P3Y", "explanation": "Approved as requested.",
         "decided_at": _now().isoformat()}, app_id)
 
 

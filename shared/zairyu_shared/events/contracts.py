@@ -6,10 +6,12 @@ e-mail address; card delivery needs a mailing address).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from .registry import EventSpec, register
-from .vocabulary import RECEIVING_OFFICES
+from .vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, RECEIVING_OFFICES, STATUSES_OF_RESIDENCE
 
 PROCEDURES = (
     "coe",  # 1 Certificate of Eligibility
@@ -30,11 +32,11 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _id(**kw):
+def _id(**kw: Any) -> fields.String:
     return fields.String(required=True, validate=validate.Length(min=1, max=80), **kw)
 
 
-def _lang():
+def _lang() -> fields.String:
     return fields.String(required=True, validate=validate.OneOf(LANGUAGES))
 
 
@@ -263,6 +265,21 @@ class ApplicationDocumentsRequested(_Strict):
     deadline = fields.Date(required=True)
 
 
+class RequestedDocument(RequestedItem):
+    """v2: the item's code is a kind of document (vocabulary.DOCUMENT_KINDS), shown to the applicant in their
+    language; description stays the Japanese name (what v1 readers print)."""
+
+    code = fields.String(required=True, validate=validate.OneOf(tuple(DOCUMENT_KINDS)))
+
+
+class ApplicationDocumentsRequestedV2(ApplicationDocumentsRequested):
+    """v2: coded kinds of documents; message is the officer's free note, always written in Japanese (the
+    bureau works in Japanese), and shown to the applicant labelled as such."""
+
+    items = fields.List(fields.Nested(RequestedDocument), required=True, validate=validate.Length(min=1))
+    message_language = fields.String(load_default="ja", validate=validate.OneOf(["ja"]))
+
+
 class ApplicationDocumentsReminderDue(_Strict):
     application_id = _id()
     applicant_id = _id()
@@ -330,6 +347,16 @@ class CoeIssued(_Strict):
     # The sealed PDF itself, base64 (a few tens of KB): forwarded as it is, any change breaks it.
     document_b64 = fields.String(required=True, validate=validate.Length(min=8, max=4 * 1024 * 1024))
     issued_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationDecidedV3(ApplicationDecidedV2):
+    """v3: the granted status and period of stay are codes (vocabulary.STATUSES_OF_RESIDENCE and
+    PERIODS_OF_STAY: P3Y, P1Y3M, P90D, indefinite), so the applicant reads them in their language.
+    The explanation of a refusal is the officer's text, in Japanese."""
+
+    granted_status = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(tuple(STATUSES_OF_RESIDENCE)))
+    period_of_stay = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PERIODS_OF_STAY))
 
 
 class CertificateIssued(_Strict):
@@ -428,6 +455,45 @@ class NoticeCreated(_Strict):
     created_at = fields.AwareDateTime(required=True)
 
 
+# --- people's requests (issue 20) -------------------------------------------------------------------
+# APPI art. 76 (disclosure of what a public body holds about a person): intake asks every service for its
+# part of one person's data; each answers with what it holds under that applicant id and nothing else.
+PERSONAL_DATA_SERVICES = ("signing", "review", "notify", "card-delivery")
+
+
+class PersonalDataExportRequested(_Strict):
+    request_id = _id()
+    applicant_id = _id()
+    language = _lang()
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class ApplicantAccountClosed(_Strict):
+    """The applicant closed their account: what the law keeps (submitted applications, case files) stays for
+    its retention period; every service deletes the rest it holds about them (contact details, notices)."""
+
+    applicant_id = _id()
+    closed_at = fields.AwareDateTime(required=True)
+
+
+class PersonalDataRecord(_Strict):
+    """One record a service holds about the person: its kind (a stable code the export labels in the
+    person's language), when it was made, and its fields as the service keeps them (text, numbers, lists)."""
+
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    data = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=80)), values=fields.Raw(allow_none=True),
+                       required=True)
+
+
+class PersonalDataPart(_Strict):
+    request_id = _id()
+    applicant_id = _id()
+    service = fields.String(required=True, validate=validate.OneOf(PERSONAL_DATA_SERVICES))
+    records = fields.List(fields.Nested(PersonalDataRecord), required=True, validate=validate.Length(max=10000))
+    answered_at = fields.AwareDateTime(required=True)
+
+
 for _spec in [
     EventSpec("applicant.registered", 1, ApplicantRegistered, "intake", ("notify",), "A resident registered an account with their card."),
     EventSpec("applicant.contact_changed", 1, ApplicantContactChanged, "intake", ("notify",), "E-mail or language changed."),
@@ -445,10 +511,12 @@ for _spec in [
     EventSpec("application.transferred", 1, ApplicationTransferred, "review", ("intake",), "The bureau handed the case to one of its offices, or took it back."),
     EventSpec("application.examination_started", 1, ApplicationExaminationStarted, "review", ("intake",), "An examiner started the examination."),
     EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
+    EventSpec("application.documents_requested", 2, ApplicationDocumentsRequestedV2, "review", ("intake", "notify"), "v1 with coded kinds of documents (shown in the applicant's language) and the note marked as written in Japanese."),
     EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
     EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
     EventSpec("application.decided", 2, ApplicationDecidedV2, "review", ("intake", "notify", "card-delivery"), "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted)."),
     EventSpec("coe.issued", 1, CoeIssued, "review", ("notify", "intake"), "An e-COE was sealed at the approval: mail it to the filer with the signed PDF attached."),
+    EventSpec("application.decided", 3, ApplicationDecidedV3, "review", ("intake", "notify", "card-delivery"), "v2 with the granted status and period of stay as codes (shown in the applicant's language)."),
     EventSpec("certificate.issued", 1, CertificateIssued, "review", ("notify", "intake"), "A certificate of authorised employment was sealed once its fee was paid: mail it with the signed PDF attached."),
     EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
     EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify", "review"), "The approval fee was paid online (no revenue stamps needed)."),
@@ -462,5 +530,11 @@ for _spec in [
     EventSpec("card.collected", 1, CardCollected, "card-delivery", ("intake", "notify"), "The applicant collected the new card at the bureau counter."),
     EventSpec("card.address_mismatch", 1, CardAddressMismatch, "card-delivery", ("review",), "Registered and certificate addresses differ: officer must check."),
     EventSpec("notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."),
+    EventSpec("personal_data.export_requested", 1, PersonalDataExportRequested, "intake", PERSONAL_DATA_SERVICES, "The applicant asked for everything the system holds about them (APPI art. 76): each service answers with its part."),
+    EventSpec("applicant.account_closed", 1, ApplicantAccountClosed, "intake", ("notify",), "The applicant closed their account: notify forgets their contact details and notices (case files stay with review)."),
+    EventSpec("personal_data.signing_part", 1, PersonalDataPart, "signing", ("intake",), "Signing's part of a personal data export: the verdicts on the applicant's signatures."),
+    EventSpec("personal_data.review_part", 1, PersonalDataPart, "review", ("intake",), "Review's part of a personal data export: the case data the applicant may see."),
+    EventSpec("personal_data.notify_part", 1, PersonalDataPart, "notify", ("intake",), "Notify's part of a personal data export: contact details, notices and mails."),
+    EventSpec("personal_data.card_delivery_part", 1, PersonalDataPart, "card-delivery", ("intake",), "Card-delivery's part of a personal data export: the card's delivery."),
 ]:
     register(_spec)
