@@ -131,3 +131,81 @@ def test_openapi_operations_never_fail_with_a_server_error(service_apps, signed_
     distinct = list(dict.fromkeys(v.split(" <- ")[0] for v in violations))
     assert not violations, f"{service}: {len(violations)} bad responses, {len(distinct)} distinct:\n" + "\n".join(
         next(v for v in violations if v.startswith(d)) for d in distinct[:25])
+
+
+# -- the organisations' API (issue 21): its own document, bearer tokens -------------------------------------
+ORG_DOC = "/org/api/v1/openapi.json"
+
+
+def _organisation_token(app) -> str:
+    """An approved organisation's administrator with a token holding every scope, made through the app."""
+    from datetime import date, datetime, timedelta, timezone
+
+    import pyotp
+    import sqlalchemy as sa
+
+    from attack_support import csrf_token, fresh_ip, runtime_of
+    from intake.adapters.organisation_tables import organisation_staff
+    from intake.application import organisations as orgs
+    from zairyu_shared.db import transaction
+    from zairyu_shared.events import new_event
+
+    rt = runtime_of(app)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = fresh_ip()
+    email = "fuzz-admin@org.example"
+    with transaction(rt.session_factory) as s:
+        exists = s.execute(sa.select(organisation_staff.c.id)).first()
+    if exists is None:
+        assert client.post("/org/apply", data={
+            "csrf_token": csrf_token(client, "/org/apply"), "name": "Fuzz KK", "kind": "employer",
+            "address": "東京都港区港南5-5-30", "corporate_number": "7123456789012", "email": email,
+            "password": "correct horse battery"}).status_code == 200
+    with transaction(rt.session_factory) as s:
+        row = s.execute(sa.select(organisation_staff)).first()
+        start = date.today() - timedelta(days=1)
+        orgs.on_use_decided(s, new_event("organisation.use_decided", {
+            "organisation_id": row.organisation_id, "outcome": "approved", "bureau": "tokyo",
+            "approved_from": start.isoformat(), "approved_until": (start + timedelta(days=364)).isoformat(),
+            "reason": None, "decided_at": datetime.now(timezone.utc).isoformat()},
+            source="review", correlation_id=row.organisation_id))
+    answer = client.post("/org/api/v1/tokens", json={
+        "email": email, "password": "correct horse battery", "scopes": ["organisation", "roster", "drafts", "webhooks"],
+        "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30))})
+    assert answer.status_code == 201, answer.data
+    return answer.get_json()["token"]
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "token"])
+def test_the_organisations_api_never_fails_with_a_server_error(service_apps, caller):
+    app = service_apps("intake")
+    headers = {"Authorization": f"Bearer {_organisation_token(app)}"} if caller == "token" else {}
+    assert app.test_client().get(ORG_DOC).status_code == 200
+    schema = schemathesis.openapi.from_wsgi(ORG_DOC, app)
+    violations: list[str] = []
+    statuses: list[int] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @attack_settings(EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate])
+            @given(case=operation.as_strategy(generation_mode=mode))  # noqa: B023 (run at once, in this iteration)
+            def run(case):
+                try:
+                    response = case.call(headers=headers)
+                except Exception as exc:  # noqa: BLE001
+                    violations.append(f"{operation.label} [{mode.value}] server error: {type(exc).__name__}: {exc}")
+                    return
+                statuses.append(response.status_code)
+                problem = judge(response)
+                if problem:
+                    violations.append(f"{operation.label} [{mode.value}] {problem} <- body={str(case.body)[:120]}")
+
+            try:
+                run()
+            except Unsatisfiable:
+                pass
+    if caller == "token":
+        assert sum(s != 401 for s in statuses) > len(statuses) / 2, sorted(set(statuses))
+    distinct = list(dict.fromkeys(v.split(" <- ")[0] for v in violations))
+    assert not violations, f"{len(violations)} bad responses:\n" + "\n".join(distinct[:25])

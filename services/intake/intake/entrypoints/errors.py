@@ -1,4 +1,4 @@
-"""Error pages in the visitor's language; JSON errors under /api/ and /internal/."""
+"""Error pages in the visitor's language; JSON errors under /api/, /org/api/ and /internal/."""
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -11,7 +11,8 @@ from .messages import message
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/internal/"))
+    # /org/api/: the organisations' API (issue 21); its clients are programs too (a 429 was an HTML page).
+    return request.path.startswith(("/api/", "/internal/", "/org/api/"))
 
 
 def install(app) -> None:
