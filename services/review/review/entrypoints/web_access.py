@@ -70,7 +70,7 @@ def monitor():
         names = queries.officer_names(conn, bureau)
     reasons = {"no_action": _("Read with no action on the case"),
                "outside_office": _("Read outside the officer's office"),
-               "unusual_hour": _("Read at an unusual hour (Japan time)")}
+               "unusual_hour": _("Read at night or at a weekend (Japan time)")}
     counts = {k: sum(1 for _r, rs in rows if k in rs) for k in reasons}
     return render_template("access_monitor.html", rows=rows, reasons=reasons, counts=counts, bureau=bureau,
                            days=days, labels=purpose_labels(), japan=JAPAN, names=names)
