@@ -130,6 +130,8 @@ RULES: dict[str, Rule] = {r.kind: r for r in (
          "technical (no record of its own); the relay also deletes these (OutboxRelay.purge_sent)"),
     Rule("inbox_processed", Period(days=30), "consumption",
          "technical: longer than any redelivery the broker can make; APPI art. 61"),
+    # A person's copy of their data, assembled from every service's answer: theirs to download for a month.
+    Rule("data_export", Period(days=30), "the request", "APPI art. 61 (a copy; the originals stay where they are)"),
     # Application logs (stdout, kept by the log platform): the platform's retention, see docs/operations.md.
     Rule("log_line", Period(days=90), "the line", "APPI art. 66 (security); set in the log platform, not by this job"),
 )}

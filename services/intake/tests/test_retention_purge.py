@@ -105,6 +105,11 @@ def test_each_kind_goes_when_its_period_ends(runtime):
         _signing(s, "register", "failed", NOW - 31 * day)  # goes
         reg_new = _signing(s, "register", "expired", NOW - 29 * day)
         reg_done = _signing(s, "register", "done", NOW - 400 * day)
+        for reg_id, days, done in (("reg-old", 31, None), ("reg-done", 31, NOW - 31 * day), ("reg-new", 29, None)):
+            s.execute(t.registrations.insert().values(id=reg_id, email="x@example.jp", email_lookup=reg_id,
+                                                      language="en", created_at=NOW - days * day, completed_at=done))
+            s.execute(t.registration_links.insert().values(token_hash=reg_id + "-link", registration_id=reg_id,
+                                                           created_at=NOW - days * day, expires_at=NOW - days * day))
         s.execute(t.challenges.insert().values(nonce="used", purpose="login", created_at=NOW - 3 * day,
                                                used_at=NOW - 2 * day))
         s.execute(t.challenges.insert().values(nonce="fresh", purpose="login", created_at=NOW - timedelta(hours=1)))
@@ -113,7 +118,7 @@ def test_each_kind_goes_when_its_period_ends(runtime):
         first = rt.purge()
     assert first.counts["case_closed"] == 0 and refused in _ids(rt, t.applications, t.applications.c.id)
     assert first.counts["draft_unsubmitted"] == 1  # 181 days less an hour: past 180 days
-    assert first.counts["registration_refused"] == 1 and first.counts["login_token"] == 1
+    assert first.counts["registration_refused"] == 2 and first.counts["login_token"] == 1  # a code, a registration
 
     with time_machine.travel(NOW, tick=False):
         dry = rt.purge(dry_run=True)
@@ -127,6 +132,7 @@ def test_each_kind_goes_when_its_period_ends(runtime):
     assert f"n-{refused}" not in _ids(rt, t.notices, t.notices.c.id)
     assert _ids(rt, t.signing_requests, t.signing_requests.c.code) == {reg_new, reg_done}
     assert _ids(rt, t.challenges, t.challenges.c.nonce) == {"fresh"}
+    assert _ids(rt, t.registrations, t.registrations.c.id) == {"reg-done", "reg-new"}
     files = store(rt)
     assert not files.exists(sha_old_draft) and not files.exists(sha_refused)
     assert files.exists(sha_new_draft) and files.exists(sha_shared)
@@ -157,3 +163,18 @@ def test_purge_command_dry_run(runtime, capsys, monkeypatch):
 
 def jst(*args: int) -> datetime:
     return datetime(*args, tzinfo=JAPAN).astimezone(UTC)
+
+
+def test_data_exports_go_thirty_days_after_the_request(runtime):
+    rt = runtime
+    with rt.session_factory() as s, s.begin():
+        a = _applicant(s, "bo")
+        for export_id, days in (("old", 31), ("new", 29)):
+            s.execute(t.data_exports.insert().values(id=export_id, applicant_id=a, language="en",
+                                                     requested_at=NOW - timedelta(days=days), completed_at=NOW))
+            s.execute(t.data_export_parts.insert().values(export_id=export_id, service="review", applicant_id=a,
+                                                          content="[]", received_at=NOW))
+    with time_machine.travel(NOW, tick=False):
+        assert rt.purge().counts["data_export"] == 1
+    assert _ids(rt, t.data_exports, t.data_exports.c.id) == {"new"}
+    assert _ids(rt, t.data_export_parts, t.data_export_parts.c.export_id) == {"new"}

@@ -7,6 +7,8 @@ from zairyu_shared.bus import Handler
 
 from card_delivery import casework
 
+from .personal_data import HANDLER as PERSONAL_DATA
+
 log = logging.getLogger(__name__)
 
 
@@ -27,4 +29,4 @@ def on_fee_paid(runtime, session, event) -> None:
 
 
 HANDLERS = [Handler("on_application_decided", ("application.decided",), on_application_decided),
-            Handler("on_fee_paid", ("fee.paid",), on_fee_paid)]
+            Handler("on_fee_paid", ("fee.paid",), on_fee_paid), PERSONAL_DATA]

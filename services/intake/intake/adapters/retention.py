@@ -6,7 +6,8 @@
 - uploads of drafts whose draft is gone, 180 days after upload;
 - closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
   hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
-- inbox copies of notices not tied to an application, a year after they were created.
+- inbox copies of notices not tied to an application, a year after they were created;
+- a person's data exports (each service's answer) 30 days after the request.
 Files in the content-addressed store are unlinked after the commit, once no row refers to them.
 """
 from __future__ import annotations
@@ -23,11 +24,15 @@ from .tables import (
     applications,
     attachments,
     challenges,
+    data_export_parts,
+    data_exports,
     document_requests,
     drafts,
     notices,
     payment_notifications,
     payments,
+    registration_links,
+    registrations,
     signing_requests,
     timeline_entries,
     tokens,
@@ -72,8 +77,16 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         shas = set(session.execute(sa.select(attachments.c.sha256).where(attachments.c.id.in_(ids))).scalars())
         unlink_later(session, shas)
 
+    def before_registrations(session: Session, ids: list[object]) -> None:
+        session.execute(registration_links.delete().where(registration_links.c.registration_id.in_(ids)))
+
+    def before_exports(session: Session, ids: list[object]) -> None:
+        session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))
+
     closed_at = sa.func.coalesce(applications.c.closed_at, applications.c.updated_at)
     return [
+        PurgeStep("data_export", data_exports, data_exports.c.id, lambda cutoff: data_exports.c.requested_at < cutoff,
+                  before=before_exports),
         PurgeStep("draft_unsubmitted", drafts, drafts.c.id,
                   lambda cutoff: sa.and_(drafts.c.submitted_application_id.is_(None), drafts.c.updated_at < cutoff),
                   before=before_drafts),
@@ -86,6 +99,10 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
                   lambda cutoff: sa.and_(signing_requests.c.purpose == "register",
                                          signing_requests.c.status.in_(("failed", "expired", "pending", "signed")),
                                          signing_requests.c.expires_at < cutoff)),
+        # A registration started with an e-mail address that never finished (no account was opened).
+        PurgeStep("registration_refused", registrations, registrations.c.id,
+                  lambda cutoff: sa.and_(registrations.c.completed_at.is_(None), registrations.c.created_at < cutoff),
+                  before=before_registrations),
         PurgeStep("login_token", challenges, challenges.c.nonce,
                   lambda cutoff: sa.func.coalesce(challenges.c.used_at, challenges.c.created_at) < cutoff),
         PurgeStep("login_token", tokens, tokens.c.token_hash,

@@ -17,6 +17,9 @@ from zairyu_shared.db import after_commit
 from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
+from .personal_data import CLOSED as ACCOUNT_CLOSED
+from .personal_data import HANDLER as PERSONAL_DATA
+
 log = logging.getLogger(__name__)
 
 
@@ -103,4 +106,4 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
     return counts
 
 
-HANDLERS = [Handler("notices", CONSUMED_EVENTS, on_event)]
+HANDLERS = [Handler("notices", CONSUMED_EVENTS, on_event), PERSONAL_DATA, ACCOUNT_CLOSED]

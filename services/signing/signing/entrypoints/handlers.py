@@ -25,6 +25,8 @@ from zairyu_shared.bus import Handler
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 
+from .personal_data import HANDLER as PERSONAL_DATA
+
 log = logging.getLogger(__name__)
 SERVICE = "signing"
 
@@ -91,4 +93,4 @@ def _after_commit(service: VerificationService, verdict: Verdict) -> None:
     service_metrics.observe_crls(service.crl_index)
 
 
-HANDLERS = [Handler("on_application_submitted", ("application.submitted",), on_application_submitted)]
+HANDLERS = [Handler("on_application_submitted", ("application.submitted",), on_application_submitted), PERSONAL_DATA]
