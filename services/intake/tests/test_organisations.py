@@ -139,3 +139,22 @@ def test_staff_sign_in_needs_the_password_and_a_fresh_code(client, rt):
     # The same code is accepted once (zairyu_shared.credentials: the step is spent).
     assert client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"],
                                            "code": code}).status_code == 401
+
+
+def test_staff_accounts_lock_after_repeated_failures(client, rt):
+    """The shared lockout (zairyu_shared.credentials): five wrong tries lock the account; the right password and
+    a fresh code are refused until the lock ends."""
+    apply(client)
+    with rt.engine.connect() as conn:
+        secret = conn.execute(sa.select(organisation_staff.c.totp_secret)).scalar()
+    with transaction(rt.session_factory) as session:
+        for _ in range(5):
+            who, outcome = orgs.staff_sign_in(rt, session, FORM["email"], "wrong password!", "000000")
+        assert who is None and outcome.value == "locked"
+        who, outcome = orgs.staff_sign_in(rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).now())
+        assert who is None and outcome.value == "locked"
+    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    with transaction(rt.session_factory) as session:
+        who, _ = orgs.staff_sign_in(rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).at(later),
+                                    at=later)
+        assert who is not None
