@@ -347,6 +347,8 @@ def password_login(runtime, session, email_raw: str, password: str):
         policy=lockout(runtime.settings), code_follows=bool(person and person.totp_secret))
     if outcome is not credentials.Outcome.SIGNED_IN:
         return None, _ERRORS[outcome]
+    if not person:  # cannot happen: no account never signs in
+        return None, "login.failed"
     if person.email_verified_at is None:
         return None, "login.unverified"
     if passwords.needs_rehash(person.password_hash):

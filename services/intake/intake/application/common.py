@@ -6,6 +6,7 @@ import hmac
 import secrets
 import uuid
 from datetime import date, datetime, timezone
+from typing import overload
 
 from zairyu_shared.japan_time import JAPAN, japan_today
 
@@ -25,6 +26,10 @@ def today_jst() -> date:
     return japan_today()
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything here is stored in UTC."""
     if value is not None and value.tzinfo is None:

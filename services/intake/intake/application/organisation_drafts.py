@@ -15,6 +15,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,7 +65,7 @@ class ImportRefused(Exception):
         self.problems = problems
 
 
-def _person_by_card(session, organisation_id: str) -> dict[str, object]:
+def _person_by_card(session, organisation_id: str) -> dict[str, sa.Row[Any]]:
     rows = session.execute(sa.select(people).where(people.c.organisation_id == organisation_id,
                                                    people.c.removed_at.is_(None))).all()
     return {r.card_number: r for r in rows}
@@ -115,7 +116,9 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
         raise ImportRefused([RowProblems(0, {"file": "org.error.csv_rows"})])
     org = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
     roster = _person_by_card(session, member.organisation_id)
-    checked, problems, seen = [], [], set()
+    checked: list[tuple[sa.Row[Any], form.Choice, dict[str, Any]]] = []
+    problems: list[RowProblems] = []
+    seen: set[tuple[str, str | None]] = set()
     for number, raw in enumerate(rows, start=1):
         if None in raw:  # more cells than the header names
             problems.append(RowProblems(number, {"file": "org.error.csv_cells"}))
@@ -128,7 +131,7 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
             errors.setdefault("card_number", "org.error.duplicate_row")
         if person is not None:
             seen.add((person.id, raw.get("procedure")))
-        if errors:
+        if errors or person is None or choice is None:  # (either None comes with an error)
             problems.append(RowProblems(number, errors))
         else:
             checked.append((person, choice, data))
