@@ -67,6 +67,12 @@ chaos-cluster: venv
 chaos-failover: venv
 	$(BIN)/python tests/chaos/failover.py $(or $(CHAOS_SIZE),2000) $(CHAOS_ARGS)
 
+## make restore-drill: back up every service's database (pg_dump), keep submitting, restore review to the backup,
+## bring it back consistent (receipt numbers reserved, events republished) and check nothing was issued or mailed twice.
+.PHONY: restore-drill
+restore-drill: venv
+	$(BIN)/python tests/chaos/restore_drill.py $(or $(DRILL_BEFORE),40) $(or $(DRILL_AFTER),40) $(DRILL_ARGS)
+
 ## make alerts: Debian's prometheus with the project's alert rules against the real-mode processes; each fault
 ## (consumer killed, broker gone, dead letter, outbox backing up, stale CRL) must fire its alert and resolve.
 .PHONY: alerts
