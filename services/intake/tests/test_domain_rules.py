@@ -205,7 +205,7 @@ def _worker_form(**over):
         "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": "2027-01-10",
         "card_number": "AB12345678CD", "reason": "Continue working", "criminal_record": "no",
         "employer_name": "Example KK", "corporate_number": "7000012050002", "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "IT", "employees": "120", "job_description": "Software",
+        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
         "contract_from": "2024-04-01", "monthly_salary_yen": "３００，０００",
     }
     raw.update(over)

@@ -158,7 +158,7 @@ def test_documents_request_answered_online(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     request_id = documents_requested(rt, app_id, applicant_id)
     wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
-    assert "Tax certificate 2025" in client.get(f"/applications/{app_id}").data.decode()
+    assert "Certificate of residence tax (taxation certificate)" in client.get(f"/applications/{app_id}").data.decode()
     empty = client.post(f"/applications/{app_id}/documents/{request_id}/submit", data={"message": "x"})
     assert empty.status_code == 302
     assert "Attach at least one document" in client.get(f"/applications/{app_id}").data.decode()
@@ -287,3 +287,23 @@ def test_a_draft_prints_as_a_pdf_marked_unsigned_with_what_is_missing(client, rt
     assert "Extension of period of stay" in text and "C1234567" in text  # the procedure and the typed values
     assert "At the counter" in text  # choices by their label, not their code
     assert "Still to complete" in text and "Photo" in text  # no photo yet: said, not hidden
+
+
+def test_a_vietnamese_applicant_reads_the_bureaus_words_in_vietnamese(client, rt, submitted):
+    """Issue 18: the requested documents, the granted status and period in Vietnamese on the application page
+    and its timeline; the officer's note shown as written, marked as Japanese."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    examination(rt, app_id, applicant_id)
+    documents_requested(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "Giấy chứng nhận thuế cư trú (課税証明書)" in page and "住民税の課税（又は非課税）証明書" not in page
+    assert "Ghi chú của Cục, nguyên văn bằng tiếng Nhật (原文（日本語）):" in page
+    assert '<p lang="ja">令和7年度分を提出してください。</p>' in page
+    decided(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "approved", message="approved")
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "Kỹ thuật・Tri thức nhân văn・Nghiệp vụ quốc tế (技術・人文知識・国際業務)" in page and "(3 năm)" in page
+    assert "Engineer" not in page and "P3Y" not in page

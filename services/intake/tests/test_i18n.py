@@ -19,13 +19,15 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 CATALOG_DIR = {"tl": "fil"}
 
 
-def source_messages() -> set[str]:
-    """What the code and templates use right now (not what the .pot once said)."""
+def source_messages() -> set[tuple[str | None, str]]:
+    """What the code and templates use right now (not what the .pot once said): (context, message)."""
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+    context_first = ((1, "c"), 2)
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
+                "pgettext": context_first, "_lp": context_first, "lazy_pgettext": context_first}
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, keywords=keywords):
-        found.add(message if isinstance(message, str) else message[0])
+    for _file, _line, message, _comments, context in extract_from_dir(str(PACKAGE), method_map, keywords=keywords):
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -42,16 +44,18 @@ def test_catalog_is_complete_and_compiled(lang, messages):
     with po_path.open("rb") as fh:
         po = read_po(fh, locale=lang)
     with (po_path.with_suffix(".mo")).open("rb") as fh:
-        mo = read_mo(fh)
-    missing = sorted(m for m in messages if not (po.get(m) and po.get(m).string))
+        # Babel's read_mo keeps a message context as bytes: key the compiled strings by text.
+        mo = {(m.id if isinstance(m.id, str) else m.id[0], m.context.decode() if isinstance(m.context, bytes) else m.context):
+              m.string for m in read_mo(fh)}
+    missing = sorted(m for c, m in messages if not (po.get(m, c) and po.get(m, c).string))
     assert not missing, f"{lang}: {len(missing)} untranslated, e.g. {missing[:3]}"
-    for m in messages:
-        entry = po.get(m)
+    for c, m in messages:
+        entry = po.get(m, c)
         assert not entry.fuzzy, (lang, m)
         assert sorted(PLACEHOLDER.findall(entry.string)) == sorted(PLACEHOLDER.findall(m)), (lang, m)
-        assert mo.get(m) is not None and mo.get(m).string == entry.string, f"{lang}: .mo is stale for {m!r}"
+        assert mo.get((m, c)) == entry.string, f"{lang}: .mo is stale for {m!r}"
     if lang not in ("en",):
-        same = [m for m in messages if po.get(m).string == m and len(m) > 25 and " " in m]
+        same = [m for c, m in messages if po.get(m, c).string == m and len(m) > 25 and " " in m]
         assert len(same) < 5, f"{lang}: looks untranslated: {same[:5]}"
 
 

@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from . import normalise
+from zairyu_shared.events.vocabulary import INDUSTRIES, PERIODS_OF_STAY, period_parts
+
+from . import countries, normalise, timing
 
 _DATE_RES = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -29,7 +31,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | multiline | date | choice | yesno | integer | phone | passport | card_number | corporate_number | agent_number
+    kind: str  # text | multiline | date | choice | yesno | country | period | industry | integer | phone | passport | card_number | corporate_number | agent_number
     required: bool = True
     max_length: int = 200
     choices: tuple[str, ...] = ()
@@ -53,6 +55,19 @@ def parse_date(raw: str) -> date | None:
     return None
 
 
+def _period_code(text: str) -> tuple[str, str | None]:
+    """A period typed as text in an older draft, as the legal list's code when it is one of them."""
+    if text.strip() in ("無期限", "indefinite", "Indefinite"):
+        return "indefinite", None
+    months = timing.period_months(text)
+    days = [int(n) for n in re.findall(r"(\d+)\s*(?:days?|日)", normalise.text(text))]
+    for code in PERIODS_OF_STAY[:-1]:
+        y, m, d = period_parts(code)
+        if (d and days == [d]) or (not d and not days and months == 12 * y + m):
+            return code, None
+    return text, "error.choice"
+
+
 def corporate_number_ok(number: str) -> bool:
     """Japan's 13-digit corporate number: the first digit checks the other twelve (NTA rule)."""
     if not re.fullmatch(r"\d{13}", number):
@@ -63,7 +78,7 @@ def corporate_number_ok(number: str) -> bool:
     return int(number[0]) == 9 - (total % 9)
 
 
-def clean(f: Field, raw) -> tuple[object, str | None]:
+def clean(f: Field, raw: str | None) -> tuple[object, str | None]:
     """Normalise one submitted value; return it with an error key or None."""
     if f.kind == "multiline":
         value = normalise.multiline(raw)
@@ -84,6 +99,13 @@ def clean(f: Field, raw) -> tuple[object, str | None]:
     if f.kind == "date":
         parsed = parse_date(value)
         return (parsed, None) if parsed else (value, "error.date")
+    if f.kind == "country":  # ISO 3166 code; a name typed in an older draft is recognised where unambiguous
+        code = countries.code_for(value)
+        return (code, None) if code else (value, "error.choice")
+    if f.kind == "period":  # vocabulary.PERIODS_OF_STAY; an older draft's "3 years" / "1年3月" becomes its code
+        return (value, None) if value in PERIODS_OF_STAY else _period_code(value)
+    if f.kind == "industry":
+        return (value.upper(), None) if value.upper() in INDUSTRIES else (value, "error.choice")
     if f.kind in ("choice", "yesno"):
         choices = f.choices or (("yes", "no") if f.kind == "yesno" else ())
         return (value, None) if value in choices else (value, "error.choice")

@@ -22,7 +22,7 @@ STATUS_CODES = tuple(s.code for s in statuses.STATUSES)
 
 SECTIONS: dict[str, tuple[Field, ...]] = {
     "personal": (
-        Field("nationality", "text", max_length=80),
+        Field("nationality", "country", max_length=80),
         Field("place_of_birth", "text", max_length=120),
         Field("marital_status", "choice", choices=("single", "married", "widowed", "divorced")),
         Field("occupation", "text", max_length=120),
@@ -33,7 +33,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     ),
     "stay": (
         Field("current_status", "choice", choices=STATUS_CODES),
-        Field("period_of_stay", "text", max_length=40),
+        Field("period_of_stay", "period", max_length=40),
         Field("period_expiry", "date"),
         Field("card_number", "card_number", max_length=20),
         # An extension filed before its window: the special reason the bureau weighs (timing.py).
@@ -41,7 +41,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     ),
     "request": (
         Field("desired_status", "choice", choices=STATUS_CODES),
-        Field("desired_period", "text", max_length=40),
+        Field("desired_period", "period", max_length=40),
         Field("reason", "multiline", max_length=4000),
         Field("criminal_record", "yesno"),
         Field("criminal_record_detail", "multiline", required=False, max_length=2000),
@@ -61,7 +61,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("corporate_number", "corporate_number", required=False, max_length=20),
         Field("employer_address", "text", max_length=400),
         Field("employer_phone", "phone", max_length=20),
-        Field("industry", "text", max_length=120),
+        Field("industry", "industry", max_length=120),
         Field("capital_yen", "integer", required=False, max_length=20, minimum=0),
         Field("annual_sales_yen", "integer", required=False, max_length=20, minimum=0),
         Field("employees", "integer", max_length=9, minimum=1),
@@ -83,7 +83,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("supporter_name", "text", max_length=200),
         Field("supporter_relationship", "text", max_length=80),
         Field("supporter_date_of_birth", "date"),
-        Field("supporter_nationality", "text", max_length=80),
+        Field("supporter_nationality", "country", max_length=80),
         Field("supporter_status", "choice", choices=STATUS_CODES + ("japanese_national",)),
         Field("supporter_card_number", "card_number", required=False, max_length=20),
         Field("supporter_annual_income_yen", "integer", max_length=12, minimum=0),
@@ -104,7 +104,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     "invitee": (
         Field("invitee_name", "text", max_length=200),
         Field("invitee_date_of_birth", "date"),
-        Field("invitee_nationality", "text", max_length=80),
+        Field("invitee_nationality", "country", max_length=80),
         Field("invitee_sex", "choice", choices=("female", "male")),
     ),
     "event": (

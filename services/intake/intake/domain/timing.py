@@ -91,12 +91,17 @@ def check(t: Timing, today: date) -> TimingVerdict:
     return verdict
 
 
+_ISO_PERIOD = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?")
 _PERIOD = re.compile(r"(\d+)\s*(years?|yrs?|年|months?|か月|ヶ月|ケ月|カ月|箇月|ヵ月|月|days?|日)", re.IGNORECASE)
 
 
 def period_months(text: str | None) -> int | None:
     """Whole months in a period of stay as written on the card ("1 year", "6 months", "3年", "90日");
     None when the text names no period. Days count in whole months of 30 (90 days is 3 months)."""
+    iso = _ISO_PERIOD.fullmatch((text or "").strip())
+    if iso and any(iso.groups()):  # the form's codes (vocabulary.PERIODS_OF_STAY): P3Y, P1Y3M, P90D
+        years, months_, days = (int(g or 0) for g in iso.groups())
+        return 12 * years + months_ + days // 30
     months = 0
     found = False
     for number, unit in _PERIOD.findall(nfkc(text or "")):

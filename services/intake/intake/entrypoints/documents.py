@@ -74,7 +74,8 @@ def _field_value(name: str, value) -> str:
         return _date(value)
     if name.endswith("_yen") and str(value).isdigit():
         return f"¥{int(value):,}"
-    return labels.display_value(value)
+    coded = labels.coded_value(name, value)  # nationality, periods, industry: named in the document's language
+    return coded if coded is not None else labels.display_value(value)
 
 
 def _bundled(app) -> list[str]:
@@ -145,7 +146,7 @@ def e_receipt(app, verify_url: str, check_code: str | None = None, *, sample: bo
     applicant, values = filing["applicant"], json.loads(app.form)
     person = [row(_IDENTITY_LABELS["name"], applicant.get("name")),
               row(_IDENTITY_LABELS["date_of_birth"], _date(applicant.get("date_of_birth"))),
-              row(labels.FIELDS["nationality"], values.get("nationality") or applicant.get("nationality")),
+              row(labels.FIELDS["nationality"], _field_value("nationality", values.get("nationality") or applicant.get("nationality"))),
               row(labels.FIELDS["card_number"], values.get("card_number") or applicant.get("card_number")),
               row(labels.FIELDS["current_status"], labels.display_value(values["current_status"])
                   if values.get("current_status") else None),

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
-from intake.domain import statuses
+from intake.domain import countries, statuses
+from zairyu_shared import glossary
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, PERIODS_OF_STAY
 
 PROCEDURES = {
     "coe": _l("Certificate of Eligibility"),
@@ -88,7 +91,7 @@ ROLE_HINTS = {
 CHOICES = {
     "notice": _l("Under a public notice (give its number)"),
     "outside_notice": _l("Outside any public notice (describe the activity)"),
-    "single": _l("Single"), "married": _l("Married"), "widowed": _l("Widowed"), "divorced": _l("Divorced"),
+    "single": _lp("marital status", "Single"), "married": _l("Married"), "widowed": _l("Widowed"), "divorced": _l("Divorced"),
     "yes": _l("Yes"), "no": _l("No"), "self": _l("Myself"), "family": _l("Family"), "scholarship": _l("Scholarship"),
     "other": _l("Other"), "female": _l("Female"), "male": _l("Male"), "birth": _l("Birth"),
     "loss_of_nationality": _l("Loss of Japanese nationality"), "multiple": _l("Multiple"),
@@ -100,7 +103,19 @@ CHOICES = {
     "pdf": _l("As a signed PDF in your account"),
     "paper": _l("On paper, by post"),
 }
-# "single" is both a marital status and a re-entry type; the label reads right for both.
+# "single" is both a marital status and a re-entry type, words that differ in most languages (độc thân /
+# một lần): each field's own labels first, in their own message context.
+FIELD_CHOICES = {
+    "reentry_type": {"single": _lp("re-entry permit", "Single"), "multiple": _lp("re-entry permit", "Multiple")},
+}
+
+
+def choice_label(field: str | None, code) -> str:
+    """A choice as the applicant reads it in this field (FIELD_CHOICES), else its general label."""
+    own = FIELD_CHOICES.get(field or "", {})
+    return str(own[code]) if code in own else label(CHOICES, code)
+
+
 KINDS = {
     "photo": _l("Photo"), "passport": _l("Passport"), "residence_card": _l("Residence card"),
     "employment_contract": _l("Employment contract"), "tax_certificate": _l("Tax certificate"),
@@ -171,10 +186,72 @@ def label(table: dict, key) -> str:
     return str(value) if value is not None else str(key)
 
 
+def _page_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "ja")
+
+
+def status_label(code: str | None) -> str:
+    """A status of residence in the reader's language (ISA's name there, zairyu_shared.glossary) with the
+    official Japanese name the card and the bureau use; a code that is no status as it is."""
+    status = statuses.BY_CODE.get(code) if code else None
+    if status is None:
+        return code or ""
+    lang = _page_language()
+    return status.ja if lang == "ja" else f"{glossary.status_name(code, lang)} ({status.ja})"
+
+
+def document_kind_label(code: str | None, description: str = "") -> str:
+    """A kind of document the bureau asked for, in the reader's language; an older request's text as sent."""
+    if code in DOCUMENT_KINDS:
+        return glossary.document_kind_name(code, _page_language())
+    return description or code or ""
+
+
+def period_label(code: str | None) -> str:
+    """A granted period of stay (P3Y, P1Y3M...) in the reader's language; older free text as written."""
+    return glossary.period_name(code, _page_language())
+
+
+def coded_options(kind: str) -> dict[str, str]:
+    """{code: name} of a coded picker in the page's language: countries (CLDR, by name), periods of stay (the
+    legal list's order), industries (日本標準産業分類 大分類 A-T, with the Japanese name the form uses)."""
+    lang = _page_language()
+    if kind == "country":
+        return dict(countries.ordered(lang))
+    if kind == "period":
+        return {code: glossary.period_name(code, lang) for code in PERIODS_OF_STAY}
+    return {code: glossary.industry_name(code, lang) if lang == "ja"
+            else f"{code} {glossary.industry_name(code, lang)} ({ja})" for code, (ja, _en) in INDUSTRIES.items()}
+
+
+def coded_current(field, value):
+    """A draft's stored value for a coded picker: its code, also when an older draft holds it as typed text
+    ("Viet Nam", "1 year"); text that names no code is returned as it is (shown, and asked to be chosen)."""
+    if not isinstance(value, str) or not value:
+        return value
+    from intake.domain.fields import clean
+
+    cleaned, error = clean(field, value)
+    return cleaned if error is None else value
+
+
+def coded_value(name: str, value) -> str | None:
+    """A coded form value (nationality, period, industry) as the reader reads it; None for other fields."""
+    from intake.domain.form import FIELDS
+
+    field = FIELDS.get(name)
+    kind = field.kind if field is not None else None
+    if kind in ("country", "period", "industry") and isinstance(value, str):
+        return coded_options(kind).get(value, value)
+    return None
+
+
 def display_value(value) -> str:
-    """A form value as the applicant reads it: a status of residence by its two names, a choice by its
+    """A form value as the applicant reads it: a status of residence by its names, a choice by its
     label, anything else as text (the review page shows the same)."""
     status = statuses.BY_CODE.get(value) if isinstance(value, str) else None
     if status is not None:
-        return f"{status.ja} / {status.en}"
+        return status_label(value)
     return label(CHOICES, value) if isinstance(value, str) and value in CHOICES else str(value)

@@ -19,17 +19,17 @@ from intake.domain import canonical, fees, filers, form
 LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "fil", "ne")
 JST = timezone(timedelta(hours=9))
 # One person per language, as a resident who reads that language might be: the name as in the passport
-# (and on the residence card), places as they write them. Free text in Japanese or English, as the
-# official form asks.
+# (and on the residence card), places as they write them; nationality, period and industry as the form's codes.
+# Free text in Japanese or English, as the official form asks.
 PEOPLE = {
-    "ja": ("WANG FANG", "1994-05-12", "female", "China", "Shanghai", "上海市"),
-    "en": ("BROWN EMILY ROSE", "1990-11-03", "female", "United States", "Portland, Oregon", "Portland, Oregon"),
-    "vi": ("NGUYỄN THỊ HƯƠNG", "1997-08-21", "female", "Viet Nam", "Hà Nội", "Phường Đống Đa, Hà Nội"),
-    "zh_Hans": ("LIU YANG", "1992-02-29", "male", "China", "Chengdu", "四川省成都市"),
-    "ko": ("KIM MINJUN", "1995-07-15", "male", "Republic of Korea", "Busan", "부산광역시 해운대구"),
-    "pt_BR": ("SILVA JOÃO PEDRO", "1988-09-30", "male", "Brazil", "São Paulo", "São Paulo, SP"),
-    "fil": ("SANTOS MARIA CLARA", "1993-12-08", "female", "Philippines", "Quezon City", "Quezon City, Metro Manila"),
-    "ne": ("SHRESTHA RAM BAHADUR", "1996-04-14", "male", "Nepal", "Kathmandu", "काठमाडौं, बागमती प्रदेश"),
+    "ja": ("WANG FANG", "1994-05-12", "female", "CN", "Shanghai", "上海市"),
+    "en": ("BROWN EMILY ROSE", "1990-11-03", "female", "US", "Portland, Oregon", "Portland, Oregon"),
+    "vi": ("NGUYỄN THỊ HƯƠNG", "1997-08-21", "female", "VN", "Hà Nội", "Phường Đống Đa, Hà Nội"),
+    "zh_Hans": ("LIU YANG", "1992-02-29", "male", "CN", "Chengdu", "四川省成都市"),
+    "ko": ("KIM MINJUN", "1995-07-15", "male", "KR", "Busan", "부산광역시 해운대구"),
+    "pt_BR": ("SILVA JOÃO PEDRO", "1988-09-30", "male", "BR", "São Paulo", "São Paulo, SP"),
+    "fil": ("SANTOS MARIA CLARA", "1993-12-08", "female", "PH", "Quezon City", "Quezon City, Metro Manila"),
+    "ne": ("SHRESTHA RAM BAHADUR", "1996-04-14", "male", "NP", "Kathmandu", "काठमाडौं, बागमती प्रदेश"),
 }
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=JST)
 
@@ -40,13 +40,13 @@ def _values(lang: str) -> dict:
         "nationality": nationality, "place_of_birth": birthplace, "marital_status": "single",
         "occupation": "システムエンジニア (software engineer)", "home_town": home, "phone": "090-1234-5678",
         "passport_number": "C1234567", "passport_expiry": "2031-03-31",
-        "current_status": "engineer_humanities", "period_of_stay": "3 years", "period_expiry": "2027-01-15",
+        "current_status": "engineer_humanities", "period_of_stay": "P3Y", "period_expiry": "2027-01-15",
         "card_number": "AB12345678CD",
         "reason": "引き続き同じ会社でソフトウェア開発に従事するため。To continue developing software for the same employer.",
         "criminal_record": "no", "family_in_japan": "", "card_receipt": "post",
         "employer_name": "株式会社サンプル技研 (Sample Giken K.K.)", "corporate_number": "7000012050002",
         "employer_address": "東京都千代田区霞が関1-1-1", "employer_phone": "03-1234-5678",
-        "industry": "情報通信業 (information and communications)", "capital_yen": "50000000",
+        "industry": "G", "capital_yen": "50000000",
         "annual_sales_yen": "1200000000", "employees": "120", "foreign_employees": "8",
         "job_description": "業務システムの設計・開発 (design and development of business systems)",
         "contract_from": "2024-04-01", "monthly_salary_yen": "320000",
