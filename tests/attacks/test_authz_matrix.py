@@ -63,6 +63,11 @@ MATRIX = {
         "api.start_payment": APPLICANT, "api.payment_status": APPLICANT,
         "payments.webhook": PUBLIC, "demo_psp.checkout": TOKEN,
         "access_log.page": APPLICANT,  # who at the bureau opened my file: one's own entries only (issue 22)
+        # people's requests (issue 20): one's own copy (someone else's export id: 404, tests/e2e/test_personal_data_export.py),
+        # closing one's own account, the language of one's own mails
+        "personal_data.request_export": APPLICANT, "personal_data.download_json": APPLICANT,
+        "personal_data.download_pdf": APPLICANT, "personal_data.close_account_page": APPLICANT,
+        "personal_data.close_account": APPLICANT, "personal_data.change_language": APPLICANT,
         # organisational users (issue 21): applying for use and signing in are public; the rest is the staff's
         "org.apply": PUBLIC, "org.login": PUBLIC, "org.logout": PUBLIC, "org.dashboard": ORG_STAFF,
         "org.staff": ORG_STAFF, "org.remove_staff": ORG_STAFF, "org.people": ORG_STAFF, "org.consent_link": ORG_STAFF,
@@ -149,7 +154,8 @@ def path_values(w, service: str) -> dict:
             "code": "K7QM-2HXD-9PZA", "token": "x" * 43, "officer_id": w.officers["tokyo-examiner"]["id"],
             "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css",
             "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
-            "staff_id": "0f0f0f0f-0000-4000-8000-000000000022", "person_id": "0f0f0f0f-0000-4000-8000-000000000023"}
+            "staff_id": "0f0f0f0f-0000-4000-8000-000000000022", "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
+            "export_id": "0f0f0f0f-0000-4000-8000-000000000020"}
 
 
 def urls(app, values: dict):
