@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -116,16 +117,53 @@ def body_text(msg) -> str:
 
 
 # -- pages: screenshots + axe-core + phone width --------------------------------------------------
+INTAKE_CATALOGS = ROOT / "services" / "intake" / "intake" / "entrypoints" / "translations"
+
+
+def catalog_dir(lang: str) -> str:
+    return {"tl": "fil"}.get(lang, lang)
+
+
+def untranslated_markers(lang: str) -> list[str]:
+    """English strings of intake's catalog that must not appear on a page in ``lang``: every msgid of two
+    words or more whose translation differs from it (names that stay the same, like "Zairyu", are left out;
+    so are strings with placeholders, which never show as written)."""
+    from babel.messages.pofile import read_po
+
+    with (INTAKE_CATALOGS / catalog_dir(lang) / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        po = read_po(fh, locale=catalog_dir(lang))
+    out = []
+    for m in po:
+        if not m.id or not isinstance(m.id, str) or "%(" in m.id or " " not in m.id.strip() or len(m.id) < 8:
+            continue
+        if m.string and m.string != m.id:
+            out.append(m.id)
+    return out
+
+
 class PageChecks:
-    """Screenshot every step; on applicant pages run axe-core at desktop and 375 px widths."""
+    """Screenshot every step; on applicant pages run axe-core at desktop and 375 px widths, and look for
+    English left on a page in another language."""
 
     def __init__(self, out: Path, lang: str | None = None):
         self.out = out
         self.lang = lang  # every applicant page must be in this language (<html lang>)
         self.count = 0
         self.checked: list[str] = []
+        self.visited: list[tuple[str, str]] = []  # (name, url) of the applicant pages, to walk again in another language
         self.problems: list[str] = []
         self.seconds = 0.0  # spent in screenshots + axe (reported, so the journey's own time is visible)
+        self._markers: dict[str, list[str]] = {}
+
+    def untranslated(self, page, name: str, lang: str) -> None:
+        """No English msgid of intake's catalog in the visible text of a page shown in ``lang``."""
+        if lang == "en":
+            return
+        markers = self._markers.setdefault(lang, untranslated_markers(lang))
+        text = " ".join(page.locator("body").inner_text().split())
+        left = [m for m in markers if " ".join(m.split()) in text]
+        if left:
+            self.problems.append(f"{name} ({page.url}): untranslated in {lang}: {left[:5]}")
 
     def shot(self, page, name: str) -> None:
         self.count += 1
@@ -136,6 +174,9 @@ class PageChecks:
         started = time.monotonic()
         if self.lang and page.evaluate("document.documentElement.lang") != self.lang:
             self.problems.append(f"{name} ({page.url}): <html lang> is not {self.lang!r}")
+        if self.lang:
+            self.untranslated(page, name, self.lang)
+        self.visited.append((name, page.url))
         self.shot(page, name)
         self._axe(page, name)
         page.set_viewport_size(PHONE)
@@ -149,6 +190,33 @@ class PageChecks:
             page.set_viewport_size(DESKTOP)
         self.checked.append(name)
         self.seconds += time.monotonic() - started
+
+    def again_in(self, page, lang: str, switch) -> None:
+        """Every applicant page visited, again in ``lang`` at 375 px: in that language (<html lang>), nothing
+        English left, no sideways scrolling, axe clean. ``switch(page)`` changes the site's language."""
+        switch(page)
+        page.set_viewport_size(PHONE)
+        try:
+            seen = set()
+            for name, url in self.visited:
+                parts = urlsplit(url)  # a ?lang= in a visited address would switch the language back
+                query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "lang"])
+                url = urlunsplit(parts._replace(query=query))
+                if url in seen:
+                    continue
+                seen.add(url)
+                page.goto(url)
+                label = f"{name}-{lang}-375px"
+                if page.evaluate("document.documentElement.lang") != lang:
+                    self.problems.append(f"{label} ({page.url}): <html lang> is not {lang!r}")
+                self.untranslated(page, label, lang)
+                self.shot(page, label)
+                self._axe(page, label)
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if overflow > 1:
+                    self.problems.append(f"{label}: page scrolls sideways by {overflow}px ({page.url})")
+        finally:
+            page.set_viewport_size(DESKTOP)
 
     def _axe(self, page, name: str) -> None:
         if not page.evaluate("typeof window.axe !== 'undefined'"):
