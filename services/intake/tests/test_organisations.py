@@ -158,3 +158,29 @@ def test_staff_accounts_lock_after_repeated_failures(client, rt):
         who, _ = orgs.staff_sign_in(rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).at(later),
                                     at=later)
         assert who is not None
+
+
+def test_the_periodic_report_asks_again_and_a_refused_renewal_keeps_the_running_year(client, rt):
+    rt.start_background()
+    apply(client)
+    org_id = _decide(rt, "approved", start=date(2026, 12, 7), until=date(2027, 12, 6))
+
+    def standing_on(day):
+        with transaction(rt.session_factory) as session:
+            return orgs.standing(session, org_id, day).standing
+
+    wait_until(lambda: standing_on(date(2027, 1, 1)) == "approved", message="approval recorded")
+    assert _signed_in(client, rt).status_code == 302
+    assert client.post("/org/renew").status_code == 200
+    assert len(outbox_events(rt, "organisation.use_requested")) == 2
+    emit(rt, "organisation.use_decided", "review", {
+        "organisation_id": org_id, "outcome": "refused", "bureau": "tokyo", "approved_from": "2026-12-07",
+        "approved_until": "2027-12-06", "reason": "定期報告の内容に不備",
+        "decided_at": datetime.now(timezone.utc).isoformat()}, org_id)
+
+    def reason():
+        with transaction(rt.session_factory) as session:
+            return orgs.standing(session, org_id, date(2027, 1, 1)).refusal_reason
+
+    wait_until(lambda: reason() == "定期報告の内容に不備", message="refusal recorded")
+    assert standing_on(date(2027, 12, 6)) == "approved" and standing_on(date(2027, 12, 7)) == "lapsed"

@@ -26,13 +26,26 @@ from zairyu_shared.japan_time import japan_date
 def receive(runtime, session, event) -> None:
     """Consumer handler: file the application at its bureau (redeliveries are the inbox's to skip)."""
     data = event.data
-    session.execute(requests.insert().values(
-        organisation_id=data["organisation_id"], bureau=data["bureau"], name=data["name"], kind=data["kind"],
-        corporate_number=data.get("corporate_number"), agent_qualification=data.get("agent_qualification"),
-        agent_number=data.get("agent_number"), address=data["address"], status=rules.UseStatus.PENDING.value,
-        requested_at=data["requested_at"]))
-    audit.append(session, "system", "organisation.use_requested", bureau=data["bureau"],
-                 target=data["organisation_id"], detail={"kind": data["kind"]})
+    values = dict(bureau=data["bureau"], name=data["name"], kind=data["kind"],
+                  corporate_number=data.get("corporate_number"), agent_qualification=data.get("agent_qualification"),
+                  agent_number=data.get("agent_number"), address=data["address"],
+                  status=rules.UseStatus.PENDING.value, requested_at=data["requested_at"])
+    known = session.execute(sa.select(requests.c.status, requests.c.version).where(
+        requests.c.organisation_id == data["organisation_id"])).first()
+    if known is None:
+        session.execute(requests.insert().values(organisation_id=data["organisation_id"], **values))
+        action = "organisation.use_requested"
+    elif known.status in (rules.UseStatus.APPROVED.value, rules.UseStatus.REFUSED.value):
+        # The periodic report (定期報告): the same organisation asks again; examined like the first time, the
+        # current approval running on meanwhile (its period stays until the new decision extends it).
+        session.execute(requests.update().where(requests.c.organisation_id == data["organisation_id"]).values(
+            proposed_outcome=None, proposed_by=None, proposed_at=None, reason=None, decided_by=None,
+            version=known.version + 1, **values))
+        action = "organisation.renewal_requested"
+    else:
+        return  # already waiting for a decision: nothing to add
+    audit.append(session, "system", action, bureau=data["bureau"], target=data["organisation_id"],
+                 detail={"kind": data["kind"]})
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,10 @@ def confirm(runtime, session, officer: Officer, organisation_id: str, version: i
     machine.check_two_people(officer_person(session, officer.id) or officer.id,
                              officer_person(session, proposal.proposed_by) or proposal.proposed_by)
     at = now()
-    start, until = rules.approval_period(japan_date(at)) if status is rules.UseStatus.APPROVED else (None, None)
+    start, until = (rules.approval_period(rules.renewal_start(japan_date(at), found.approved_until))
+                    if status is rules.UseStatus.APPROVED else (None, None))
+    if status is rules.UseStatus.REFUSED and found.approved_until is not None:
+        start, until = found.approved_from, found.approved_until  # a refused renewal: the running period stays
     _update(session, found, version, status=status.value, decided_by=officer.id, decided_at=at,
             approved_from=start, approved_until=until)
     audit.append(session, officer.id, "organisation.decided", bureau=found.bureau, target=organisation_id, ip=ip,

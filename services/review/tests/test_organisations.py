@@ -179,3 +179,38 @@ def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, peo
         examiner = sign_in(app, people, "tokyo-examiner")
         page = examiner.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
         assert "Approval lapsed" in page
+
+
+def test_the_periodic_report_renews_for_another_year_from_the_day_after(app, people, rt):
+    from review.domain.organisation_use import renewal_start
+
+    assert renewal_start(date(2027, 11, 1), date(2027, 12, 6)) == date(2027, 12, 7)
+    assert renewal_start(date(2027, 12, 8), date(2027, 12, 6)) == date(2027, 12, 8)  # lapsed: from the day
+    requested(rt)
+    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=timezone.utc), tick=True):
+        post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
+        post(sign_in(app, people, "tokyo-supervisor"), f"/organisations/{ORG_ID}/confirm")
+    assert (row(rt).approved_from, row(rt).approved_until) == (date(2026, 12, 7), date(2027, 12, 6))
+    requested(rt)  # the periodic report: the same organisation again
+    assert row(rt).status == "pending" and row(rt).approved_until == date(2027, 12, 6)
+    assert "organisation.renewal_requested" in [a.action for a in org_audit(rt)]
+    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=timezone.utc), tick=True):
+        post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
+        post(sign_in(app, people, "tokyo-supervisor2"), f"/organisations/{ORG_ID}/confirm")
+    assert (row(rt).approved_from, row(rt).approved_until) == (date(2027, 12, 7), date(2028, 12, 6))
+    last = decided_events(rt)[-1]["payload"]
+    assert (last["approved_from"], last["approved_until"]) == ("2027-12-07", "2028-12-06")
+
+
+def test_a_refused_renewal_leaves_the_running_year(app, people, rt):
+    requested(rt)
+    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=timezone.utc), tick=True):
+        post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
+        post(sign_in(app, people, "tokyo-supervisor"), f"/organisations/{ORG_ID}/confirm")
+    requested(rt)
+    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=timezone.utc), tick=True):
+        post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose",
+             {"outcome": "refused", "reason": "定期報告の内容に不備"})
+        post(sign_in(app, people, "tokyo-supervisor2"), f"/organisations/{ORG_ID}/confirm")
+    last = decided_events(rt)[-1]["payload"]
+    assert last["outcome"] == "refused" and last["approved_until"] == "2027-12-06"

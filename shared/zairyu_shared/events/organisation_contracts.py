@@ -19,7 +19,8 @@ ORGANISATION_OUTCOMES = ("approved", "refused")
 
 
 class OrganisationUseRequested(_Strict):
-    """An organisation applied for use; the bureau covering its address (intake's routing) examines it."""
+    """An organisation applied for use; the bureau covering its address (intake's routing) examines it. Sent
+    again for the same organisation, it is the periodic report asking for another year."""
 
     organisation_id = _id()
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -34,7 +35,8 @@ class OrganisationUseRequested(_Strict):
 
 
 class OrganisationUseDecided(_Strict):
-    """The bureau approved (for a period, Japan's dates, both days included) or refused the use."""
+    """The bureau approved (for a period, Japan's dates, both days included) or refused the use. A refused
+    renewal (the periodic report, 定期報告) carries the period still running; a first refusal carries none."""
 
     organisation_id = _id()
     outcome = fields.String(required=True, validate=validate.OneOf(ORGANISATION_OUTCOMES))

@@ -74,10 +74,12 @@ def on_use_decided(session, event) -> None:
     """The bureau's answer (consumer handler, in the inbox transaction)."""
     data = event.data
     approved = data["outcome"] == "approved"
+    # A refused renewal (periodic report) carries the period still running: the organisation files until it ends.
+    running = not approved and data.get("approved_until") is not None
     done = session.execute(organisations.update().where(organisations.c.id == data["organisation_id"]).values(
-        status=rules.APPROVED if approved else rules.REFUSED, decided_at=data["decided_at"],
-        approved_from=data.get("approved_from") if approved else None,
-        approved_until=data.get("approved_until") if approved else None,
+        status=rules.APPROVED if approved or running else rules.REFUSED, decided_at=data["decided_at"],
+        approved_from=data.get("approved_from") if approved or running else None,
+        approved_until=data.get("approved_until") if approved or running else None,
         refusal_reason=None if approved else data.get("reason")))
     if done.rowcount != 1:
         raise LookupError(f"organisation {data['organisation_id']} is not known to intake")
@@ -156,3 +158,13 @@ def require_filing_allowed(session, organisation_id: str, today: date | None = N
     if not found.may_file:
         raise NotAllowedToFile(found.standing)
     return found
+
+
+def send_periodic_report(runtime, session, member: Member) -> None:
+    """The administrator's periodic report (定期報告): the organisation asks the bureau again, and a new approval
+    continues the running one for another year (review's organisation_use.renewal_start)."""
+    row = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
+    runtime.stage(session, new_event("organisation.use_requested", {
+        "organisation_id": row.id, "name": row.name, "kind": row.kind, "corporate_number": row.corporate_number,
+        "agent_qualification": row.agent_qualification, "agent_number": row.agent_number, "address": row.address,
+        "bureau": row.bureau, "requested_at": now()}, source="intake", correlation_id=row.id))

@@ -72,3 +72,11 @@ def approval_period(start: date) -> tuple[date, date]:
     if anniversary.day != start.day:  # no such day that year: the period ends on the month's last day
         return start, anniversary
     return start, anniversary - timedelta(days=1)
+
+
+def renewal_start(today: date, running_until: date | None) -> date:
+    """A renewal confirmed while the approval still runs continues it the day after its last day; otherwise
+    (first approval, or lapsed) the new year starts on the day of the confirmation."""
+    if running_until is not None and running_until >= today:
+        return running_until + timedelta(days=1)
+    return today

@@ -360,3 +360,14 @@ def import_drafts():
         except orgs.NotAllowedToFile:
             problems = [organisation_drafts.RowProblems(0, {"file": "org.error.not_allowed"})]
     return render_template("org_import.html", problems=problems, imported=imported), (400 if problems else 200)
+
+
+@bp.post("/renew")
+@admin_required
+def renew():
+    """The periodic report (定期報告): ask the bureau for another year of approval."""
+    with tx() as db:
+        orgs.send_periodic_report(runtime(), db, g.member)
+    return render_template("org_message.html", message=_l(
+        "The periodic report was sent: the bureau will decide on another year. The current approval runs on "
+        "until then."))
