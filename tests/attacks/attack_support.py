@@ -339,7 +339,7 @@ def intake_worker_fields() -> dict:
         "period_expiry": add_months(today_jst(), 2).isoformat(), "card_number": "AB12345678CD",
         "reason": "Continue my work", "criminal_record": "no", "employer_name": "Example KK",
         "corporate_number": "7000012050002", "employer_address": "東京都千代田区", "employer_phone": "03-1234-5678",
-        "industry": "IT", "employees": "120", "job_description": "Software", "contract_from": "2024-04-01",
+        "industry": "G", "employees": "120", "job_description": "Software", "contract_from": "2024-04-01",
         "monthly_salary_yen": "300,000", "reentry_type": "multiple", "reentry_reason": "family visit",
     }
 
@@ -530,7 +530,7 @@ class World:
         # the examiner asks for a document; A answers with a message and a file; A asks for a correction.
         examiner = self.officer("tokyo-examiner")
         self.act(examiner, "claim")
-        self.act(examiner, "request-documents", items="tax: Tax certificate 2025", message="Please send",
+        self.act(examiner, "request-documents", kinds="tax_certificate", message="令和7年度分",
                  deadline=(dt.date.today() + dt.timedelta(days=14)).isoformat())
         relay.pump(self.review, self.intake)
         self.request_id = self._open_request_id()
@@ -603,7 +603,7 @@ class World:
         examiner, supervisor = self.officer("tokyo-examiner"), self.officer("tokyo-supervisor")
         if self.case_status() != "under_examination":
             self.act(examiner, "resume")
-        self.act(examiner, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="3 years",
+        self.act(examiner, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
                  explanation="ok")
         self.act(supervisor, "confirm")
         assert self.case_status() == "approved", self.case_status()

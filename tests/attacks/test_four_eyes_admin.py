@@ -163,7 +163,7 @@ def _try_to_decide(b, loot, made: set[str], sessions: dict) -> str:
         for c in sessions.values():
             for who, action, form in ((a, "claim", {}), (a, "resume", {}),
                                       (a, "propose", {"outcome": "approved", "granted_status": "engineer_humanities",
-                                                      "period_of_stay": "3 years", "explanation": "ok"}),
+                                                      "period_of_stay": "P3Y", "explanation": "ok"}),
                                       (c, "confirm", {})):
                 version = _case(app, case).version
                 who.post(f"/cases/{case}/{action}", data={"csrf_token": _csrf(who, "/workload"), "version": version,
@@ -225,7 +225,7 @@ def test_no_sequence_of_an_administrators_routes_yields_a_decided_case(bureau):
                     form = {"csrf_token": token, "version": _case(app, case).version, "username": f"walk-{n}",
                             "display_name": f"Walk {n}", "staff_id": f"W-{n}", "role": role, "office": "",
                             "examiner": officer_ids[n % len(officer_ids)], "receipt_number": receipt,
-                            "outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "3 years",
+                            "outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y",
                             "explanation": "x", "reason": "x", "body": "x", "items": "x: y", "message": "x",
                             "deadline": (date.today() + timedelta(days=20)).isoformat(), "lang": "en",
                             "approval_code": sorted(loot.words)[0] if loot.words else "",

@@ -221,7 +221,7 @@ def test_examine_propose_confirm_through_the_pages(app, people, rt):
     sv = sign_in(app, people, "tokyo-supervisor")
     base = f"/cases/{app_id}"
     assert post(ex, f"{base}/claim", {"version": version(rt, app_id)}).status_code == 302
-    r = post(ex, f"{base}/request-documents", {"version": version(rt, app_id), "items": "tax: tax certificate",
+    r = post(ex, f"{base}/request-documents", {"version": version(rt, app_id), "kinds": "tax_certificate",
                                                "message": "please", "deadline": str(date.today() + timedelta(days=7))})
     assert r.status_code == 302
     with transaction(rt.session_factory) as s:
@@ -229,7 +229,7 @@ def test_examine_propose_confirm_through_the_pages(app, people, rt):
         s.execute(cases.update().where(cases.c.application_id == app_id).values(status="under_examination"))
     post(ex, f"{base}/notes", {"body": "income verified"})
     post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
-                                 "granted_status": "engineer_specialist", "period_of_stay": "3 years"})
+                                 "granted_status": "engineer_humanities", "period_of_stay": "P3Y"})
     # the examiner sees no confirm button and cannot confirm by posting
     assert "Confirm decision" not in ex.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert post(ex, f"{base}/confirm", {"version": version(rt, app_id)}).status_code == 403
@@ -422,3 +422,46 @@ def test_earlier_applications_of_another_bureau_stay_hidden(app, people, rt):
     page = osaka.get(f"/cases/{osaka_event.payload['application_id']}").get_data(as_text=True)
     assert "東オン-" not in page
     assert osaka.get("/queue?after=garbage").status_code == 400
+
+
+def _outbox(rt, event_type):
+    import json
+
+    with rt.engine.connect() as conn:
+        return [json.loads(b) for b in conn.execute(sa.select(rt.outbox.c.body).where(
+            rt.outbox.c.event_type == event_type)).scalars()]
+
+
+def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app, people, rt):
+    """Issue 18: the officer page sends coded words (documents_requested v2, decided v3) that the applicant
+    reads in their language; free text is the note only, and an "other" without a note is refused."""
+    app_id = new_case(rt)
+    ex = sign_in(app, people, "tokyo-examiner")
+    sv = sign_in(app, people, "tokyo-supervisor")
+    base = f"/cases/{app_id}"
+    post(ex, f"{base}/claim", {"version": version(rt, app_id)})
+    page = ex.get(f"{base}?purpose=examination", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert 'name="kinds" value="tax_certificate"' in page and "住民税の課税（又は非課税）証明書" in page
+    assert '<select id="period_of_stay"' in page and '<option value="P1Y3M">1年3月</option>' in page
+    deadline = str(date.today() + timedelta(days=7))
+    r = ex.post(f"{base}/request-documents", data={"csrf_token": csrf(ex, base), "version": version(rt, app_id),
+                                                   "kinds": ["other"], "message": " ", "deadline": deadline})
+    assert r.status_code == 302 and _outbox(rt, "application.documents_requested") == []
+    ex.post(f"{base}/request-documents", data={
+        "csrf_token": csrf(ex, base), "version": version(rt, app_id), "kinds": ["tax_certificate", "residence_certificate"],
+        "message": "令和7年度分", "deadline": deadline})
+    (event,) = _outbox(rt, "application.documents_requested")
+    assert event["version"] == 2 and event["payload"]["message"] == "令和7年度分"
+    assert [i["code"] for i in event["payload"]["items"]] == ["tax_certificate", "residence_certificate"]
+    with transaction(rt.session_factory) as s:
+        s.execute(cases.update().where(cases.c.application_id == app_id).values(status="under_examination"))
+    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
+                                 "granted_status": "engineer_humanities", "period_of_stay": "3 years"})
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "under_examination"  # free text is no period
+    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
+                                 "granted_status": "engineer_humanities", "period_of_stay": "P1Y3M"})
+    post(sv, f"{base}/confirm", {"version": version(rt, app_id)})
+    (decided,) = _outbox(rt, "application.decided")
+    assert decided["version"] == 3
+    assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == ("engineer_humanities", "P1Y3M")
