@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from typing import Any
 
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
@@ -381,9 +382,9 @@ def _decoded_size(stream: StreamObject, budget: int, pixels: Pixels) -> int:
         _declared_image(stream, filters, pixels)
     for position, name in enumerate(filters):
         if name in _IMAGE_CODECS:
-            size = _codec_size(name, data)  # the codec's input is held: at most MAX_HELD_BYTES
-            if size is not None:
-                pixels.add(*size, count=False)  # the declared size counted towards the total already
+            dimensions = _codec_size(name, data)  # the codec's input is held: at most MAX_HELD_BYTES
+            if dimensions is not None:
+                pixels.add(*dimensions, count=False)  # the declared size counted towards the total already
             break
         last = position == len(filters) - 1
         if name in ("/FlateDecode", "/Fl"):
@@ -434,7 +435,7 @@ def _decode_other(name: str, data: bytes, stream: StreamObject, position: int) -
     from pypdf.errors import LimitReachedError
 
     parms = _parms(stream, position)
-    decoders = {"/ASCIIHexDecode": filters.ASCIIHexDecode, "/AHx": filters.ASCIIHexDecode,
+    decoders: dict[str, Any] = {"/ASCIIHexDecode": filters.ASCIIHexDecode, "/AHx": filters.ASCIIHexDecode,
                 "/ASCII85Decode": filters.ASCII85Decode, "/A85": filters.ASCII85Decode,
                 "/RunLengthDecode": filters.RunLengthDecode, "/RL": filters.RunLengthDecode,
                 "/LZWDecode": filters.LZWDecode, "/LZW": filters.LZWDecode}

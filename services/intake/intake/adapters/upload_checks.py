@@ -77,6 +77,7 @@ def _check_pdf(data: bytes) -> int:
         reader = PdfReader(io.BytesIO(data), strict=True)
         if reader.is_encrypted:
             # An empty user password that opens it means owner-password restrictions only.
+            opened: int  # a PasswordType (an int) or 0
             try:
                 opened = reader.decrypt("")
             except Exception:  # unsupported crypt filters count as encrypted

@@ -13,7 +13,9 @@ from intake.domain import filers, procedures, statuses
 class Error(Schema):
     error = fields.String(required=True, metadata={"description": "message key"})
     message = fields.String()
-    fields = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "field -> message key"})
+    # named fields_ in Python: ``fields`` is the Schema's own attribute
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                          metadata={"description": "field -> message key"})
 
 
 class SigningRequest(Schema):
