@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pk
 import verify_pki as pki  # noqa: E402
 
 from signing.domain.holder_attributes import (ApplicantRecord, HolderAttributes, compare_holder,  # noqa: E402
-                                              decode_date_of_birth, holder_attributes, normalise)
+                                              decode_date_of_birth, decode_other_name_value, holder_attributes,
+                                              normalise)
 from signing.domain.verdict import Reason, VerificationFailure  # noqa: E402
 
 
@@ -46,6 +47,31 @@ def test_decode_from_certificate():
     with pytest.raises(VerificationFailure) as info:
         holder_attributes(broken)
     assert info.value.reason == Reason.MALFORMED
+
+
+@pytest.mark.parametrize("der, text", [
+    ("東京都".encode(), "東京都"),
+])
+def test_holder_attribute_string_types(der, text):
+    """UTF8String as J-LIS writes it, with or without the EXPLICIT [0]; the other string types read as before."""
+    utf8 = b"\x0c" + bytes([len(der)]) + der
+    assert decode_other_name_value(utf8) == text
+    assert decode_other_name_value(b"\xa0" + bytes([len(utf8)]) + utf8) == text
+    assert decode_other_name_value(b"\x13\x03ABC") == "ABC"  # PrintableString
+    assert decode_other_name_value(b"\x16\x03abc") == "abc"  # IA5String
+    assert decode_other_name_value(b"\x1e\x04\x67\x71\x4e\xac") == "東京"  # BMPString
+
+
+@pytest.mark.parametrize("der", [
+    b"\x0c\x02ab\x00\x00",  # a second element after the string (asn1crypto's load ignored it)
+    b"\xa0\x04\x0c\x02ab\x05\x00",  # inside the [0]: the string and more
+    b"\x02\x01\x05",  # an INTEGER, not a string
+    b"\x0c\x02\xff\xfe",  # not UTF-8
+    b"\x0c\x05ab",  # runs past its end
+])
+def test_holder_attribute_not_one_string_is_refused(der):
+    with pytest.raises(ValueError):
+        decode_other_name_value(der)
 
 
 def test_nfkc_comparison():

@@ -38,11 +38,13 @@ class CertFields:
     policies_critical: bool
     other_names: tuple[tuple[str, bytes], ...]  # SAN otherName: (type OID, value TLV inside [0])
     crl_scopes: tuple[NamesKey, ...]  # per distribution point: general_names_key() of its fullName
+    issuer_der: bytes  # the issuer Name exactly as encoded in the certificate
 
 
 @functools.lru_cache(maxsize=4096)  # certificates are immutable and hashable
 def fields(cert: x509.Certificate) -> CertFields:
-    extensions = _extensions(cert.tbs_certificate_bytes)
+    tbs = children(want(children(cert.tbs_certificate_bytes)[0], SEQUENCE, "TBSCertificate").body)
+    extensions = _extensions(tbs)
     ski = extensions.get(OID_SKI)
     key_id = (want(children(ski[1])[0], OCTET_STRING, "subjectKeyIdentifier").body if ski
               else x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest)
@@ -59,14 +61,19 @@ def fields(cert: x509.Certificate) -> CertFields:
         policies_critical=bool(policies and policies[0]),
         other_names=_other_names(extensions.get(OID_SAN)),
         crl_scopes=_crl_scopes(extensions.get(OID_CRLDP)),
+        issuer_der=_issuer(tbs).raw,
     )
 
 
-def _extensions(tbs: bytes) -> dict[str, tuple[bool, bytes]]:
-    """OID -> (critical, extnValue contents) from a TBSCertificate."""
-    items = children(want(children(tbs)[0], SEQUENCE, "TBSCertificate").body)
+def _issuer(tbs: list[Tlv]) -> Tlv:
+    """TBSCertificate: [0] version (absent for v1), serialNumber, signature, issuer, ..."""
+    return want(tbs[3 if tbs[0].ident == 0xA0 else 2], SEQUENCE, "issuer")
+
+
+def _extensions(tbs: list[Tlv]) -> dict[str, tuple[bool, bytes]]:
+    """OID -> (critical, extnValue contents) from a TBSCertificate's elements."""
     found: dict[str, tuple[bool, bytes]] = {}
-    for item in items:
+    for item in tbs:
         if item.ident != 0xA3:  # [3] EXPLICIT Extensions
             continue
         for ext in children(want(children(item.body)[0], SEQUENCE, "extensions").body):

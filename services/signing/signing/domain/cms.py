@@ -50,6 +50,7 @@ class ParsedSignature:
     ess_cert_hash: bytes
     ess_serial: int | None
     encapsulated: bytes | None  # content carried inside (not detached)
+    signer_der: bytes | None = None  # the signer certificate as carried (what signingCertificateV2 hashes)
 
 
 def _malformed(detail: str) -> VerificationFailure:
@@ -124,12 +125,13 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
             encapsulated = _want(econtent[0], OCTET_STRING, "eContent").body
         elif len(encap) != 1:
             raise ValueError("encapContentInfo: too many fields")
-        certs, optional = [], sd[3:-1]
+        certs, carried, optional = [], [], sd[3:-1]
         if [t.ident for t in optional] not in ([], [CONTEXT_0], [CONTEXT_1], [CONTEXT_0, CONTEXT_1]):
             raise ValueError("SignedData: unexpected fields between encapContentInfo and signerInfos")
         for item in optional:
             if item.ident == CONTEXT_0:  # [0] IMPLICIT CertificateSet: plain certificates only
-                certs = [_certificate(_want(c, SEQUENCE, "certificate").raw) for c in _children(item.body)]
+                carried = [_want(c, SEQUENCE, "certificate").raw for c in _children(item.body)]
+                certs = [_certificate(c) for c in carried]
         signer_infos = _children(_want(sd[-1], SET, "signerInfos").body)
         if len(signer_infos) != 1:
             raise _malformed(f"expected exactly one SignerInfo, found {len(signer_infos)}")
@@ -159,6 +161,7 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
             signed_attrs_der=signed_attrs_der, signature=_want(si[5], OCTET_STRING, "signature").body,
             scheme=_scheme(si[4], _digest_name(digest_oid)), ess_hash_name=ess_hash,
             ess_cert_hash=ess_cert_hash, ess_serial=ess_serial, encapsulated=encapsulated,
+            signer_der=carried[certs.index(signer)],
         )
     except VerificationFailure:
         raise
@@ -223,7 +226,8 @@ def _find_signer(sid: _Tlv, certs: list[x509.Certificate]) -> x509.Certificate:
         issuer, serial = _children(sid.body)
         number = _int(serial)
         for c in certs:
-            if c.serial_number == number and c.issuer.public_bytes() == issuer.raw:
+            # the issuer as encoded in the certificate: decoding the Name to re-encode it cost more than the rest
+            if c.serial_number == number and fields(c).issuer_der == issuer.raw:
                 return c
     elif sid.cls == 2 and sid.tag == 0:  # [0] subjectKeyIdentifier
         for c in certs:
@@ -275,16 +279,14 @@ def check_signature(parsed: ParsedSignature) -> None:
         check_hash_name(parsed.scheme.hash_name, "CMS signature algorithm")
     verify_raw(parsed.signer.public_key(), parsed.scheme, parsed.signature, parsed.signed_attrs_der)
     check_hash_name(parsed.ess_hash_name, "signingCertificateV2 hash")
-    cert_hash = _cert_hash(parsed.signer, parsed.ess_hash_name)
+    # The bytes carried are the certificate's own encoding (cryptography parses DER strictly and hands back
+    # the same bytes from public_bytes): hashing them spares re-serialising a certificate never seen before.
+    signer_der = parsed.signer_der if parsed.signer_der is not None else parsed.signer.public_bytes(Encoding.DER)
+    cert_hash = hashlib.new(parsed.ess_hash_name, signer_der).digest()
     if not hmac.compare_digest(cert_hash, parsed.ess_cert_hash):
         raise VerificationFailure(Reason.SIGNATURE_INVALID, "signingCertificateV2 does not name the signer certificate")
     if parsed.ess_serial is not None and parsed.ess_serial != parsed.signer.serial_number:
         raise VerificationFailure(Reason.SIGNATURE_INVALID, "signingCertificateV2 serial differs from the signer's")
-
-
-@functools.lru_cache(maxsize=4096)
-def _cert_hash(cert: x509.Certificate, hash_name: str) -> bytes:
-    return hashlib.new(hash_name, cert.public_bytes(Encoding.DER)).digest()
 
 
 def verify_raw(key: PublicKeyTypes, scheme: SignatureScheme, signature: bytes, data: bytes) -> None:

@@ -11,10 +11,10 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from asn1crypto import core
 from cryptography import x509
 
 from signing.domain.cert_fields import fields
+from signing.domain.der import CONTEXT_0, children
 from signing.domain.verdict import Reason, VerificationFailure
 
 ARC = "1.2.392.200149.8.5.5"
@@ -68,15 +68,28 @@ def decode_date_of_birth(raw: str) -> tuple[dt.date, str | None]:
     return dt.date(int(raw[1:5]), int(raw[5:7]), int(raw[7:9])), ERAS[raw[0]]
 
 
+# The string types a holder attribute may come as, by identifier octet (universal, primitive: DER has no
+# constructed strings), with the codec of each (X.680: UTF8String UTF-8, BMPString UCS-2 big-endian,
+# PrintableString and IA5String subsets of ASCII, read as asn1crypto did: Latin-1 and ASCII).
+STRING_TYPES = {0x0C: "utf-8", 0x13: "latin-1", 0x1E: "utf-16-be", 0x16: "ascii"}
+
+
 def decode_other_name_value(der: bytes) -> str:
     # cryptography hands over the content of the EXPLICIT [0]; tolerate the wrapper being included too.
-    value = core.load(der)
-    if value.tag == 0 and value.class_ == 2:
-        value = core.load(value.contents)
-    if not isinstance(value, (core.UTF8String, core.PrintableString, core.BMPString, core.IA5String)):
-        raise ValueError(f"holder attribute is {type(value).__name__}, not UTF8String")
-    text: str = value.native
-    return text
+    # Read with the strict DER reader: asn1crypto's generic load was a third of a new certificate's cost.
+    elements = children(der)
+    if len(elements) != 1:
+        raise ValueError("holder attribute is not a single DER element")
+    value = elements[0]
+    if value.ident == CONTEXT_0:
+        elements = children(value.body)
+        if len(elements) != 1:
+            raise ValueError("holder attribute is not a single DER element")
+        value = elements[0]
+    codec = STRING_TYPES.get(value.ident)
+    if codec is None:
+        raise ValueError(f"holder attribute is element 0x{value.ident:02x}, not UTF8String")
+    return value.body.decode(codec)
 
 
 EMPTY = HolderAttributes()

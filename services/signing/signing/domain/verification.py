@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import verification as xv
 
-from signing.domain import cms, profiles
+from signing.domain import cert_fields, cms, profiles
 from signing.domain.holder_attributes import ApplicantRecord, compare_holder, holder_attributes
 from signing.domain.keyids import authority_key_identifier, key_identifier
 from signing.domain.verdict import Reason, RevocationEvidence, Verdict, VerificationFailure
@@ -276,7 +276,25 @@ def _cert_facts(cert: x509.Certificate) -> dict[str, Any]:
 
 def _cert_facts_uncached(cert: x509.Certificate) -> dict[str, Any]:
     return {"serial": format(cert.serial_number, "X"), "subject": cert.subject.rfc4514_string(),
-            "issuer": cert.issuer.rfc4514_string()}
+            "issuer": _issuer_string(cert)}
+
+
+# Every applicant's certificate is new, but its issuer is one of a few CAs: the issuer's RFC 4514 text is
+# kept by the issuer Name's DER (the same bytes always give the same text), saving a Name decode per signature.
+_ISSUER_STRINGS: dict[bytes, str] = {}
+
+
+def _issuer_string(cert: x509.Certificate) -> str:
+    try:
+        key = cert_fields.fields(cert).issuer_der
+    except ValueError:  # unreadable extensions: reported by the checks, the facts still name the issuer
+        return cert.issuer.rfc4514_string()
+    text = _ISSUER_STRINGS.get(key)
+    if text is None:
+        text = cert.issuer.rfc4514_string()
+        if len(_ISSUER_STRINGS) < 1024:  # bounded: hostile input must not grow it
+            _ISSUER_STRINGS[key] = text
+    return text
 
 
 def _parse_auth_token(token: dict[str, Any] | str | bytes) -> tuple[x509.Certificate, cms.SignatureScheme, bytes]:
