@@ -237,6 +237,7 @@ def bench_main(args) -> int:
             print(f"shape_raw_pika_publish_consume: {args.raw_messages / raw:.0f} messages/s")
             print(f"shape_applications_accepted: {accepted} applications")
             print(f"shape_submit_to_received_rate: {rate:.0f} applications/s")
+            print(f"shape_submit_to_received_seconds: {elapsed:.2f} s")
             print(f"shape_submit_only_rate: {accepted / max(r['done'] for r in load['results']):.0f} applications/s")
             total = 0.0
             for name in sorted(cpu_after, key=lambda n: cpu_before[n] - cpu_after[n]):
