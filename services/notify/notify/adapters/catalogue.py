@@ -66,7 +66,7 @@ class Catalogue:
 
     def render(self, notice_type: str, language: str | None, context: dict, *, name: str | None,
                portal_url: str, audience: str = "applicant") -> Rendered:
-        if self.has(language, notice_type):
+        if language is not None and self.has(language, notice_type):
             parts = [self._one(notice_type, language, context, name, portal_url, audience)]
             lang = language
         else:

@@ -55,13 +55,17 @@ def on_event(runtime, session, event) -> None:
     counts: list[tuple] = []
     for p in planned:
         counts.extend(_create(runtime, session, event, data, p, person))
-    # Count only what committed.
-    after_commit(session, lambda: [metrics.NOTICES.labels(*c).inc() for c in counts])
+    def count_committed() -> None:  # count only what committed
+        for c in counts:
+            metrics.NOTICES.labels(*c).inc()
+
+    after_commit(session, count_committed)
 
 
 def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
     settings = runtime.settings
     state, error, address = delivery.QUEUED, None, p.address
+    language: str | None
     if p.audience == "bureau":
         language, name = OFFICER_LANGUAGE, None
         recipient = f"bureau:{p.bureau or 'unknown'}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,7 +28,7 @@ def append(session, actor: str, action: str, *, bureau: str | None = None, appli
     last = session.execute(statement_once(("review.audit_last",), lambda: sa.select(
         audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))).first()
     moment = datetime.now(timezone.utc)
-    entry = {
+    entry: dict[str, Any] = {
         "seq": (last.seq + 1) if last else 1,
         "at": moment.isoformat(timespec="microseconds"),
         "actor": actor, "action": action, "bureau": bureau, "application_id": application_id,
@@ -54,7 +55,8 @@ def entries(connection, application_id: str | None = None, bureau: str | None = 
 
 def verify_chain(connection, batch: int = 5000) -> tuple[int, list[str]]:
     """Walk the whole chain in batches (constant memory); returns (entries checked, problems)."""
-    count, problems, prev, expected_seq, last_seq = 0, [], GENESIS, 1, 0
+    problems: list[str] = []
+    count, prev, expected_seq, last_seq = 0, GENESIS, 1, 0
     while True:
         rows = [dict(r._mapping) for r in connection.execute(
             sa.select(audit_log).where(audit_log.c.seq > last_seq).order_by(audit_log.c.seq).limit(batch))]

@@ -74,6 +74,7 @@ def on_application_submitted(runtime, session, event) -> None:
             "submission": event.payload,  # exactly as received (its JSON form)
         }, source=SERVICE, correlation_id=application_id, causation_id=event.id)
     else:
+        assert verdict.reason is not None  # an invalid verdict always says why
         out = new_event("signature.rejected", {
             "application_id": application_id, "applicant_id": applicant_id,
             "reason": verdict.reason.value,
