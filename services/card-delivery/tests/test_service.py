@@ -189,7 +189,7 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     [issued_event] = staged(runtime, "card.issued")
     assert issued_event["payload"]["old_card_number"] == "AB12345678CD"
     history = mailroom.get(url).get_data(as_text=True)
-    assert "receive_envelope: awaiting_envelope → envelope_received (clerk)" in history
+    assert "Envelope received: Awaiting envelope → Envelope received (clerk)" in history
 
 
 def test_public_lookup_answers_nothing_but_the_status(app, runtime):
@@ -488,3 +488,21 @@ def test_a_plain_card_case_says_so(runtime, mailroom):
     assert not case.specified_card and case.card_remarks is None
     page = mailroom.get(f"/mailroom/cases/{case.delivery_id}").get_data(as_text=True)
     assert "specified residence card" not in page and "原則週" not in page
+
+
+def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom):
+    """Issue 18: the mailroom's history showed the domain's action names and UTC times."""
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    url = f"/mailroom/cases/{case.delivery_id}"
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
+    with transaction(runtime.session_factory) as s:
+        steps = repository.history(s, case.delivery_id)
+    page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    history = page[page.index('<ol class="history">'):]
+    assert "在留カード交付" in history and "封筒受付済み" in history  # the steps, named in Japanese
+    assert "issue_card" not in history and "receive_envelope" not in history and "card_issued" not in history
+    issued = [h for h in steps if h["action"] == "issue_card"][0]["at"]
+    at = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
+    assert at.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") in history

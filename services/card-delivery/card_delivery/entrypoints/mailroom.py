@@ -34,6 +34,22 @@ STATE_LABELS = {
     State.COLLECTED: _l("Collected at the counter"),
 }
 
+# What each step of the history says (the history stores the domain's action names).
+ACTION_LABELS = {
+    "open": _l("Case opened"),
+    "record_online_payment": _l("Fee paid online"),
+    "receive_envelope": _l("Envelope received"),
+    "issue_card": _l("Card issued"),
+    "resolve_address": _l("Address decided"),
+    "dispatch": _l("Dispatched"),
+    "record_delivery": _l("Delivered"),
+    "record_return": _l("Returned undelivered"),
+    "hand_to_counter": _l("For counter pickup"),
+    "hand_over": _l("Handed over at the counter"),
+    "collect_at_counter": _l("Collected at the counter"),
+}
+STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
+
 
 class EnvelopeForm(FlaskForm):
     fee_yen = IntegerField(_l("Fee paid (yen, revenue stamps on the slip)"),
@@ -122,6 +138,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
     forms.setdefault("issue", IssueForm(formdata=None))
     allowed = {action for action, states in ALLOWED.items() if case.state in states}
     return render_template("mailroom/case.html", case=case, history=history, labels=STATE_LABELS,
+                           action_labels=ACTION_LABELS, state_names=STATE_NAMES,
                            errors=errors or [], forms=forms, allowed=allowed, reference=pdf.reference), status
 
 

@@ -1,7 +1,7 @@
 """The card-delivery web app factory (gunicorn: `gunicorn 'card_delivery.entrypoints.web:create_app()'`)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 from flask import request, session
@@ -58,6 +58,16 @@ def create_app(runtime=None):
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["offered_languages"] = lambda: {code: PUBLIC_NAMES[code] for code in _offered()}
+
+    @app.template_filter("jst")
+    def _jst(value, fmt="%Y-%m-%d %H:%M"):
+        """Times as the mailroom in Japan reads them (the database and the containers speak UTC)."""
+        from zairyu_shared.japan_time import JAPAN
+
+        if not value:
+            return ""
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(JAPAN).strftime(fmt)
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["card_delivery_limiter"] = limiter
 
