@@ -465,3 +465,20 @@ def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app
     (decided,) = _outbox(rt, "application.decided")
     assert decided["version"] == 3
     assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == ("engineer_humanities", "P1Y3M")
+
+
+def test_the_case_page_gives_times_in_japan_time_and_the_receipt_day_of_japan(app, people, rt):
+    """Issue 18: screens showed UTC; a case received at 16:30 UTC on 31 March was received on 1 April in
+    Japan, and the receipt date decides legal deadlines."""
+    from datetime import datetime, timezone
+
+    app_id = new_case(rt)
+    ex = sign_in(app, people, "tokyo-examiner")
+    post(ex, f"/cases/{app_id}/notes", {"body": "checked"})
+    with transaction(rt.session_factory) as s:
+        s.execute(cases.update().where(cases.c.application_id == app_id)
+                  .values(received_at=datetime(2026, 3, 31, 16, 30, tzinfo=timezone.utc)))
+    page = ex.get(f"/cases/{app_id}?purpose=examination", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    header = page[page.index("<h1"):page.index("</p>", page.index("<h1"))]
+    assert "2026-04-01" in header and "2026-03-31" not in header
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", page)  # no raw ISO timestamps (validation time)

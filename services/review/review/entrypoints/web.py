@@ -20,6 +20,24 @@ from zairyu_shared.web import create_service_app, machine_error
 
 from .labels import status_label
 
+
+def japan_time_text(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment as officers in Japan read it: Japan time (the database and the containers speak UTC; the
+    receipt date decides legal deadlines, so a case received at 16:30 UTC was received the next day)."""
+    from datetime import datetime, timezone
+
+    from zairyu_shared.japan_time import JAPAN
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(JAPAN).strftime(fmt)
+
 LANGUAGES = ("ja", "en")
 
 
@@ -57,6 +75,7 @@ def create_app(runtime=None):
     app.jinja_env.globals["document_kinds"] = {code: ja for code, (ja, _en) in DOCUMENT_KINDS.items()}
     app.jinja_env.globals["periods_of_stay"] = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
     # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
+    app.jinja_env.filters["jst"] = japan_time_text
     app.jinja_env.filters["country_name"] = lambda code: (
         Locale.parse("ja").territories.get(code, code) if code and len(code) == 2 and code.isupper() else code)
     csrf = CSRFProtect(app)
