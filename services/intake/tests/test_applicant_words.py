@@ -66,3 +66,16 @@ def test_nationality_period_and_industry_are_pickers_and_older_free_text_still_s
     again = client.post(f"/apply/{draft_id}/step/{n}?lang=vi", data={**worker_fields(), "industry": "IT"})
     page = again.data.decode() if again.status_code == 200 else client.get(again.headers["Location"]).data.decode()
     assert '<option value="IT" selected>IT</option>' in page and 'aria-invalid="true"' in page
+
+
+def test_the_signing_page_says_what_is_signed_in_the_applicants_language(client, rt):
+    """The signing page showed the stored English description ("Zairyu application ..."): now the purpose, in
+    the page's language."""
+    from journey import code_from, fill_draft, register, review_key
+
+    register(client, rt)
+    draft_id = fill_draft(client)
+    code = code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(client, draft_id)}))
+    page = client.get(f"/sign/{code}?lang=vi").data.decode()
+    assert "Bạn ký đơn của mình, đúng như bạn đã xem lại, cùng các tệp đính kèm." in page
+    assert "<p>Zairyu application" not in page  # (the extension still gets it as data, for its own window)

@@ -122,6 +122,15 @@ KINDS = {
     "enrolment_certificate": _l("Certificate of enrolment"), "family_register": _l("Family register"),
     "other": _l("Other document"), "medical_certificate": _l("Medical certificate"),
 }
+# What a signature is for, on the signing page in the applicant's language (the stored description is the
+# signer's, in English, with the e-mail address or the application's number).
+SIGNING_PURPOSES = {
+    "register": _l("You sign the registration statement: an account on Zairyu for the e-mail address you proved."),
+    "rebind": _l("You sign to bind your renewed card to your account."),
+    "submit": _l("You sign your application, as you reviewed it, with its attachments."),
+    "correction": _l("You sign your request to correct the application."),
+    "withdrawal": _l("You sign the withdrawal of your application."),
+}
 TIMELINE = {
     "submitted": _l("Submitted"), "signature_verified": _l("Signature verified"),
     "signature_rejected": _l("Signature rejected"), "received": _l("Received by the bureau"),
