@@ -71,7 +71,7 @@ MATRIX = {
         # organisational users (issue 21): applying for use and signing in are public; the rest is the staff's
         "org.apply": PUBLIC, "org.login": PUBLIC, "org.logout": PUBLIC, "org.dashboard": ORG_STAFF,
         "org.staff": ORG_STAFF, "org.remove_staff": ORG_STAFF, "org.people": ORG_STAFF, "org.consent_link": ORG_STAFF,
-        "org.consent_document": ORG_STAFF, "org.import_drafts": ORG_STAFF,
+        "org.consent_document": ORG_STAFF, "org.import_drafts": ORG_STAFF, "org.renew": ORG_STAFF,
         "org.accept_invitation": TOKEN,  # the invitation link's unguessable token
         "org.consent": APPLICANT,  # the person, from their own account, with the link's token
         # the organisations' API: bearer tokens with scopes (tests: services/intake/tests/test_organisation_people.py)
