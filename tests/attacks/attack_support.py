@@ -605,7 +605,7 @@ class World:
             self.act(examiner, "resume")
         self.act(examiner, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
                  explanation="ok")
-        self.act(supervisor, "confirm")
+        self.act(supervisor, "confirm", acknowledge="yes")
         assert self.case_status() == "approved", self.case_status()
         events = self.relay.pump(self.review, self.intake, self.cards)
         assert any(e.type == "application.decided" for e in events)

@@ -42,7 +42,7 @@ MATRIX = {
         "auth.login": PUBLIC, "auth.card": PUBLIC, "auth.reset_request": PUBLIC, "register.start": PUBLIC,
         "auth.totp": PUBLIC,  # only a password-checked "pending" session gets past it
         "auth.logout": PUBLIC, "api.session_logout": PUBLIC, "signing.registered": PUBLIC,
-        "auth.reset": TOKEN, "register.password": TOKEN, "register.verify_email": TOKEN,
+        "auth.reset": TOKEN, "register.password": TOKEN, "register.link": TOKEN, "register.sign": TOKEN,
         "api.signing_request": TOKEN, "api.post_signature": TOKEN, "signing.wait": TOKEN,
         "auth.account": APPLICANT, "auth.link_card": APPLICANT, "auth.rebind": APPLICANT, "auth.totp_setup": APPLICANT,
         "api.applications": APPLICANT, "api.application": APPLICANT, "api.signed_action": APPLICANT,
@@ -54,7 +54,7 @@ MATRIX = {
         "status.fee_slip_pdf": APPLICANT, "status.receipt_pdf": APPLICANT, "status.inbox": APPLICANT,
         "status.notice": APPLICANT, "apply.choose": APPLICANT, "apply.attachments": APPLICANT,
         "apply.remove_attachment": APPLICANT, "apply.review": APPLICANT, "apply.draft_pdf": APPLICANT, "apply.sign": APPLICANT, "apply.step": APPLICANT,
-        "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT,
+        "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT, "drafts.restore": APPLICANT, "status.mail_label": APPLICANT,
         "attachments.own_file": APPLICANT,
         "attachments.internal_file": INTERNAL,
         # paying the fee online: the applicant's own application only; the provider's webhook is public but
@@ -367,7 +367,7 @@ def test_four_eyes_examiner_never_confirms_supervisor_never_confirms_own_proposa
     w.act(supervisor, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
           explanation="ok")
     assert w.case_status() == "decision_proposed"
-    w.act(supervisor, "confirm")
+    w.act(supervisor, "confirm", acknowledge="yes")
     assert w.case_status() == "decision_proposed", "a supervisor confirmed their own proposal"
     assert w.act(examiner, "confirm", expect=None).status_code == 403
     assert w.case_status() == "decision_proposed"

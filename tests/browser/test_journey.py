@@ -267,6 +267,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     supervisor.wait_for_url(re.compile(r"/queue"))
     supervisor.goto(f"{review_url}/cases/{app_id}?purpose=supervision")
     checks.shot(supervisor, "supervisor-case")
+    supervisor.check("form[action$='/confirm'] input[name=acknowledge]")  # final and announced: ticked first
     supervisor.locator("form[action$='/confirm'] button").click()
     wait(lambda: status() == "approved", "the approval to reach the applicant")
 

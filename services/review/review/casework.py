@@ -45,6 +45,11 @@ class Conflict(Exception):
     """Someone else changed the case first: reload and try again."""
 
 
+class NotAcknowledged(Exception):
+    """A final decision is announced at once and cannot be taken back: the supervisor confirms that they
+    checked the proposal shown beside the button (issue 18)."""
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -212,7 +217,7 @@ def _proposal_of(prow) -> machine.Proposal:
                             tuple(c for c in prow.reason_codes.split(",") if c), prow.explanation or "")
 
 
-def confirm(runtime, session, officer, application_id, version=None, ip=None) -> str:
+def confirm(runtime, session, officer, application_id, version=None, ip=None, acknowledged: bool = True) -> str:
     """A supervisor (not the proposer) confirms: the decision is final and announced."""
     row = load_case(session, application_id)
     _guard(officer, Action.CONFIRM, row)
@@ -223,6 +228,8 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None) ->
     proposal = _proposal_of(prow)
     machine.check_confirmation(officer, proposal)
     _check_two_people(session, officer, prow)
+    if not acknowledged:  # asked after the access and four-eyes checks: they keep their own answers
+        raise NotAcknowledged()
     if row.withdrawal_requested_at is not None:
         raise machine.IllegalTransition(machine.Status(row.status), proposal.confirm_step)
     at = now()

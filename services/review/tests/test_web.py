@@ -238,7 +238,12 @@ def test_examine_propose_confirm_through_the_pages(app, people, rt):
     assert r.status_code == 302
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "decision_proposed"  # stale version refused
+    # one click is not enough: the supervisor ticks that they checked the proposal (issue 18)
+    assert 'name="acknowledge" value="yes" required' in sv.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
     post(sv, f"{base}/confirm", {"version": version(rt, app_id)})
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "decision_proposed"
+    post(sv, f"{base}/confirm", {"version": version(rt, app_id), "acknowledge": "yes"})
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "approved"
     page = sv.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -461,7 +466,7 @@ def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app
         assert casework.load_case(s, app_id).status == "under_examination"  # free text is no period
     post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
                                  "granted_status": "engineer_humanities", "period_of_stay": "P1Y3M"})
-    post(sv, f"{base}/confirm", {"version": version(rt, app_id)})
+    post(sv, f"{base}/confirm", {"version": version(rt, app_id), "acknowledge": "yes"})
     (decided,) = _outbox(rt, "application.decided")
     assert decided["version"] == 3
     assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == ("engineer_humanities", "P1Y3M")

@@ -211,6 +211,8 @@ def _act(application_id, func, *args, success):
         abort(403)
     except casework.Conflict:
         flash(_("Someone else changed this case meanwhile. Check the page and try again."), "error")
+    except casework.NotAcknowledged:
+        flash(_("Tick the box to confirm that you checked the proposed decision: it is announced at once."), "error")
     except FourEyesViolation:
         flash(_("A decision must be confirmed by a supervisor other than the one who proposed it."), "error")
     except IllegalTransition as exc:
@@ -294,7 +296,9 @@ def propose(application_id):
 @bp.post("/cases/<application_id>/confirm")
 @login_required
 def confirm(application_id):
-    return _act(application_id, casework.confirm, success=_("Decision confirmed and announced."))
+    acknowledged = request.form.get("acknowledge") == "yes"
+    return _act(application_id, partial(casework.confirm, acknowledged=acknowledged),
+                success=_("Decision confirmed and announced."))
 
 
 @bp.post("/cases/<application_id>/return")
