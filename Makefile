@@ -31,7 +31,7 @@ test: system-deps venv $(BROWSER_DEPS)
 	$(BIN)/python -m pytest
 
 system-deps:
-	@./scripts/system-deps.sh
+	@bash ./scripts/system-deps.sh
 
 ## make lint: ruff (lint and format), mypy (strict on shared/ and every domain/), shellcheck, hadolint.
 lint: venv
