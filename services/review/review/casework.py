@@ -198,6 +198,11 @@ def propose(runtime, session, officer, application_id, proposal: machine.Proposa
         raise Forbidden("a proposal is made in one's own name")
     if row.withdrawal_requested_at is not None:
         raise machine.IllegalTransition(machine.Status(row.status), machine.Step.PROPOSE)
+    if row.status == machine.Status.DOCUMENTS_ANSWERED.value:
+        # The applicant answered: proposing resumes the examination on the way (issue 18: no separate
+        # "resume" click first); the history still shows both steps.
+        _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, "examination_resumed", ip)
+        row = load_case(session, application_id)
     _transition(runtime, session, officer, row, machine.Step.PROPOSE, "decision_proposed", ip,
                 {"outcome": proposal.outcome})
     session.execute(proposals.insert().values(

@@ -487,3 +487,24 @@ def test_the_case_page_gives_times_in_japan_time_and_the_receipt_day_of_japan(ap
     header = page[page.index("<h1"):page.index("</p>", page.index("<h1"))]
     assert "2026-04-01" in header and "2026-03-31" not in header
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", page)  # no raw ISO timestamps (validation time)
+
+
+def test_after_the_applicant_answered_the_examiner_proposes_without_a_resume_click_first(app, people, rt):
+    """Issue 18: an answered request needed a separate "resume examination" click before proposing."""
+    app_id = new_case(rt)
+    ex = sign_in(app, people, "tokyo-examiner")
+    base = f"/cases/{app_id}"
+    post(ex, f"{base}/claim", {"version": version(rt, app_id)})
+    with transaction(rt.session_factory) as s:
+        s.execute(cases.update().where(cases.c.application_id == app_id).values(status="documents_answered"))
+    page = ex.get(f"{base}?purpose=examination", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'action="{base}/propose"' in page  # the proposal form is there at once
+    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
+                                 "granted_status": "engineer_humanities", "period_of_stay": "P3Y"})
+    from review.adapters.tables import case_history
+
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "decision_proposed"
+        kinds = s.execute(sa.select(case_history.c.kind).where(case_history.c.application_id == app_id)
+                          .order_by(case_history.c.id)).scalars().all()
+    assert kinds[-2:] == ["examination_resumed", "decision_proposed"]  # both steps on record
