@@ -1,4 +1,5 @@
-"""fee.paid: intake's word that the approval fee was paid online (card-delivery and notify act on it)."""
+"""fee.paid: intake's word that the approval fee was paid online (card-delivery, notify and review act on it:
+review seals the certificate of authorised employment once its fee is paid)."""
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ def test_round_trip_and_catalogue_entry():
     back = parse_message(event.to_json().encode())
     assert back == event and back.data["amount_yen"] == 5500 and back.data["paid_at"] == PAYLOAD["paid_at"]
     spec = spec_for("fee.paid", 1)
-    assert (spec.producer, set(spec.consumers), spec.exchange) == ("intake", {"card-delivery", "notify"}, "intake.events")
+    assert (spec.producer, set(spec.consumers), spec.exchange) == ("intake", {"card-delivery", "notify", "review"}, "intake.events")
 
 
 @pytest.mark.parametrize("change", [

@@ -94,6 +94,10 @@ MATRIX = {
         "enrol.page": TOKEN,  # a new officer's one-time link (plus the approver's code to finish)
         # the access log (issue 22): supervisors' monitor; what anyone needs to check the log (no entry, no person)
         "access.monitor": OFFICER, "access.tree_heads": PUBLIC, "access.keys": PUBLIC, "access.consistency": PUBLIC,
+        # the e-COE's public check (issue 17): by a document id of 64 random bits printed in its QR, or by the
+        # signed file itself; and the bureau's published verification keys (public by design)
+        "documents.status": PUBLIC, "documents.check": PUBLIC, "documents.keys_json": PUBLIC,
+        "documents.key_pem": PUBLIC,
         # organisations' applications for use (issue 21): the bureau covering the address only
         "organisations.queue": OFFICER, "organisations.page": OFFICER, "organisations.propose": OFFICER,
         "organisations.confirm": OFFICER, "organisations.return_proposal": OFFICER,
@@ -155,7 +159,8 @@ def path_values(w, service: str) -> dict:
             "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css",
             "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
             "staff_id": "0f0f0f0f-0000-4000-8000-000000000022", "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
-            "export_id": "0f0f0f0f-0000-4000-8000-000000000020"}
+            "export_id": "0f0f0f0f-0000-4000-8000-000000000020", "kid": "demo-0000000000000000",
+            "document_id": "COE-0123456789ABCDEF"}
 
 
 def urls(app, values: dict):

@@ -40,7 +40,9 @@ DECIDED = {"approved", "refused"}
 ADMIN_MAY = {"index", "admin.officers", "admin.create", "admin.change", "cases.workload", "cases.hand_over",
              "cases.hand_over_by_receipt", "api.hand_over", "stats.page", "stats.export_csv",
              "stats.processing_days_json", "api.openapi", "healthz", "readyz", "metrics_endpoint", "static",
-             "language", "auth.login", "enrol.page"}
+             "language", "auth.login", "enrol.page",
+             # public to anyone: the bureau's published keys and the access log's signed tree heads
+             "documents.keys_json", "documents.key_pem", "access.keys", "access.tree_heads", "access.consistency"}
 DECIDING = {"cases.claim", "cases.assign", "cases.propose", "cases.confirm", "cases.return_proposal",
             "cases.resume", "cases.request_documents", "cases.case", "api.case", "api.queue", "cases.queue"}
 VERBS_FIRST = ["approve", "activate", "unlock", "enrol", "reset", "password", "totp"]
@@ -205,7 +207,9 @@ def test_no_sequence_of_an_administrators_routes_yields_a_decided_case(bureau):
             officer_ids = [r.id for r in _officers(app)]
             choices = {"application_id": [case], "officer_id": officer_ids, "what": verbs,
                        "token": sorted(link.rsplit("/", 1)[1] for link in loot.links) or ["x" * 43],
-                       "sha256": ["0" * 64], "correction_id": ["1"], "filename": ["review.css"]}
+                       "sha256": ["0" * 64], "correction_id": ["1"], "filename": ["review.css"],
+                       "kid": ["demo-0000000000000000"], "document_id": ["COE-0123456789ABCDEF"],
+                       "organisation_id": ["0f0f0f0f-0000-4000-8000-000000000021"]}
             missing = [a for a in rule.arguments if a not in choices]
             assert not missing, f"{rule.endpoint}: give the walk values for {missing}"
             combos = [{}]

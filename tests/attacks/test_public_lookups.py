@@ -23,7 +23,8 @@ LOOKUPS = {
     "intake": {"public.verify": "/verify?n=TKY-2026-000001", "api.receipt": "/api/v1/receipts/TKY-2026-000001"},
     "card-delivery": {"public.card_check": "/public/card-check?number=AB12345678CD",
                       "public.card_status": "/public/card-status?number=AB12345678CD"},
-    "review": {"stats.processing_days_json": "/api/v1/statistics/processing-days"},
+    "review": {"stats.processing_days_json": "/api/v1/statistics/processing-days",
+               "documents.status": "/public/coe/COE-0123456789ABCDEF"},
 }
 # Public routes that look nothing up, and why a per-address limit is not what guards them.
 NOT_LOOKUPS = {
@@ -37,10 +38,16 @@ NOT_LOOKUPS = {
         "api.registration": "REGISTER limit", "auth.logout": "ends the caller's own session",
         "api.session_logout": "ends the caller's own session", "signing.registered": "a page",
         "payments.webhook": "HMAC-signed by the provider, replay-proof",
+        "org.apply": "REGISTER limit", "org.login": "LOGIN limit + lockout", "org.logout": "own session",
+        "org_api.openapi": "the API document", "org_api.tokens": "LOGIN limit + lockout",
     },
     "review": {"healthz": "probe", "readyz": "probe", "metrics_endpoint": "metrics", "static": "files",
                "language": "sets a cookie", "auth.login": "login limit + lockout", "auth.logout": "own session",
-               "api.openapi": "the API document"},
+               "api.openapi": "the API document",
+               "documents.check": "checks the uploaded file's own signature; limited like the lookups",
+               "documents.keys_json": "the published verification keys", "documents.key_pem": "one published key",
+               "access.tree_heads": "signed tree heads, no entry (limited)", "access.keys": "the log's public keys",
+               "access.consistency": "proofs between two heads, no entry (limited)"},
     "card-delivery": {"home": "a page", "healthz": "probe", "readyz": "probe", "metrics_endpoint": "metrics",
                       "static": "files", "language": "sets a cookie", "signin.sign_in": "login limit + lockout",
                       "signin.sign_out": "own session"},

@@ -90,18 +90,18 @@ def create_app(runtime=None):
         app.view_functions["auth.login"])
     app.register_blueprint(web_cases.bp)
     app.register_blueprint(web_stats.bp)
-    # The one read open without sign-in: limited per address like every public lookup.
-    app.view_functions["stats.processing_days_json"] = limiter.limit(runtime.settings.stats_rate_limit)(
-        app.view_functions["stats.processing_days_json"])
+    # Reads open without sign-in share one budget per address, like every public lookup: spending it on one
+    # (statistics, e-COE checks, the access log's heads) leaves none for another.
+    public_lookup = limiter.shared_limit(runtime.settings.stats_rate_limit, scope="public-lookup")
+    app.view_functions["stats.processing_days_json"] = public_lookup(app.view_functions["stats.processing_days_json"])
     app.register_blueprint(api.bp)
-    # e-COE checks and the published keys: open to anyone, limited per address like every public lookup.
-    app.register_blueprint(web_documents.bp)
+    app.register_blueprint(web_documents.bp)  # e-COE checks and the published keys
     for view in ("documents.status", "documents.check"):
-        app.view_functions[view] = limiter.limit(runtime.settings.stats_rate_limit)(app.view_functions[view])
+        app.view_functions[view] = public_lookup(app.view_functions[view])
     app.register_blueprint(web_admin.bp)
     app.register_blueprint(web_access.bp)  # the purpose of a read, the access monitor, the log's public side
     for view in ("access.tree_heads", "access.keys", "access.consistency"):
-        app.view_functions[view] = limiter.limit(runtime.settings.stats_rate_limit)(app.view_functions[view])
+        app.view_functions[view] = public_lookup(app.view_functions[view])
     app.register_blueprint(web_enrol.bp)
     from . import web_organisations
 
