@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+# the Tokyo bureau's mailbox in the browser tests (a constant of this module, not of conftest: a bare
+# `from conftest import` gets whichever conftest a whole-repo run imported first)
+BUREAU_MAILBOX = "review-tokyo@example.jp"
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE.parent))   # platform_harness
 
 import browser_support as bs  # noqa: E402
 
-BUREAU_MAILBOX = "review-tokyo@example.jp"
+BUREAU_MAILBOX = bs.BUREAU_MAILBOX
 
 
 @pytest.fixture
