@@ -5,6 +5,8 @@ officers acting on one case at once cannot both succeed; the loser gets ``Confli
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import re
 import uuid
@@ -222,6 +224,18 @@ def _proposal_of(prow) -> machine.Proposal:
                             tuple(c for c in prow.reason_codes.split(",") if c), prow.explanation or "")
 
 
+def approval_fee(outcome: str, content: dict[str, Any], procedure: str, bundled: list[str], reentry_kind: str) -> int:
+    """The fee the applicant signed at filing: intake reads it from the schedule in force on the day the
+    application was received (an application received before a fee change keeps its fee), so review keeps no
+    schedule of its own. Content signed before intake put the fee in it falls back to the 2025 online rates."""
+    if outcome != "approved":
+        return 0
+    signed = content.get("fee_yen")
+    if isinstance(signed, int) and not isinstance(signed, bool) and signed >= 0:
+        return signed
+    return fees.fee_yen(outcome, procedure, bundled, reentry_kind)
+
+
 def confirm(runtime, session, officer, application_id, version=None, ip=None, acknowledged: bool = True) -> str:
     """A supervisor (not the proposer) confirms: the decision is final and announced."""
     row = load_case(session, application_id)
@@ -241,7 +255,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
     content = json.loads(row.form)
     form = form_rules.form_of(content)
     bundled = [b for b in row.bundled.split(",") if b]
-    fee = fees.fee_yen(proposal.outcome, row.procedure, bundled, form_rules.reentry_kind(form))
+    fee = approval_fee(proposal.outcome, content, row.procedure, bundled, form_rules.reentry_kind(form))
     new = _transition(runtime, session, officer, row, proposal.confirm_step, "decision_confirmed", ip,
                       {"outcome": proposal.outcome, "proposal_id": prow.id},
                       outcome=proposal.outcome, decided_at=at, fee_yen=fee)

@@ -103,6 +103,20 @@ def full_path(rt, officers, outcome="approved", bundled=()):
     return app
 
 
+def test_the_fee_decided_is_the_one_signed_at_filing_from_the_schedule_of_the_day_received(rt):
+    """Review keeps no fee schedule: a fee signed under a newer schedule (here a hypothetical 6,000 yen) is the
+    one decided, not review's table (which would say 5,500 for an extension)."""
+    from review_testkit import FORM
+
+    officers = officers_of(rt, "tokyo")
+    app = receive(rt, form={**FORM, "fee_yen": 6000})
+    ex, sv = officers["examiner"], officers["supervisor"]
+    act(rt, casework.claim, ex, app, ip="10.0.0.5")
+    act(rt, casework.propose, ex, app, Proposal("approved", ex.id, "engineer_specialist", "3 years"))
+    act(rt, casework.confirm, sv, app)
+    assert staged(rt, "application.decided")[-1]["fee_yen"] == 6000
+
+
 def test_the_whole_path_publishes_what_others_need(rt):
     from review import metrics
 
