@@ -227,7 +227,8 @@ class PageChecks:
             # evaluated through the DevTools protocol: the pages' strict CSP stays on (no inline script tag)
             page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
         result = page.evaluate("""async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
+            // target-size: WCAG 2.2 2.5.8, tap targets of at least 24 x 24 px (a phone's fingers; issue 18)
+            const r = await axe.run(document, {resultTypes: ['violations'], rules: {'target-size': {enabled: true}}});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                             nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
         }""")
