@@ -506,3 +506,14 @@ def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom)
     issued = [h for h in steps if h["action"] == "issue_card"][0]["at"]
     at = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
     assert at.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") in history
+
+
+def test_the_mailroom_finds_a_case_by_name_or_card_number_not_only_by_internal_id(runtime, mailroom):
+    """Issue 18: a case could be reached only through its state list or an internal id."""
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    for query in ("nguyen van", "ｎｇｕｙｅｎ　ＶＡＮ ａｎ", "AB12345678CD", "ab12-3456-78cd", pdf_reference(case.delivery_id)):
+        page = mailroom.get(f"/mailroom/?q={query}").get_data(as_text=True)
+        assert f"/mailroom/cases/{case.delivery_id}" in page, query
+    none = mailroom.get("/mailroom/?q=SILVA").get_data(as_text=True)
+    assert f"/mailroom/cases/{case.delivery_id}" not in none and "Nothing found." in none

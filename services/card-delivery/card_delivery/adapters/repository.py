@@ -143,6 +143,42 @@ def in_state(session: Session, state: State, limit: int = 200, offset: int = 0) 
     return [_to_case(r) for r in rows]
 
 
+SEARCH_SCAN_LIMIT = 5000  # the newest cases read for a name search (names are encrypted: no SQL LIKE on them)
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def search(session: Session, text: str, limit: int = 50) -> list[DeliveryCase]:
+    """Cases found by what the person or the envelope shows: a card number (old or new), a tracking number,
+    the printed reference, or part of the name (any case or width, spaces ignored)."""
+    needle = _folded(text or "")
+    if len(needle) < 2:
+        return []
+    code = needle.replace(" ", "").replace("-", "").upper()
+    exact = session.execute(sa.select(delivery_cases).where(sa.or_(
+        delivery_cases.c.old_card_number == code, delivery_cases.c.card_number == code,
+        delivery_cases.c.tracking_number == (text or "").strip()))).all()
+    found = {r.delivery_id: _to_case(r) for r in exact}
+    if len(code) == 12 and all(c in "0123456789ABCDEF" for c in code):
+        ref = code.lower()
+        for r in session.execute(sa.select(delivery_cases).where(
+                delivery_cases.c.delivery_id.like(f"{ref[:8]}-{ref[8:]}%"))).all():
+            found.setdefault(r.delivery_id, _to_case(r))
+    rows = session.execute(sa.select(delivery_cases).order_by(delivery_cases.c.state_since.desc())
+                           .limit(SEARCH_SCAN_LIMIT)).all()
+    squeezed = needle.replace(" ", "")
+    for r in rows:
+        if len(found) >= limit:
+            break
+        if squeezed in _folded(r.name).replace(" ", ""):
+            found.setdefault(r.delivery_id, _to_case(r))
+    return list(found.values())[:limit]
+
+
 def count_by_state(session: Session) -> dict[State, int]:
     rows = session.execute(sa.select(delivery_cases.c.state, sa.func.count())
                            .group_by(delivery_cases.c.state)).all()

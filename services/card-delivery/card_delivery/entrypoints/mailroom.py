@@ -114,12 +114,14 @@ def _officer() -> str:
 @signed_in
 def index():
     state = request.args.get("state")
+    query = (request.args.get("q") or "").strip()[:100]
     with _runtime().session_factory() as db:
         counts = repository.count_by_state(db)
         selected = State(state) if state in {s.value for s in State} else None
         cases = repository.in_state(db, selected) if selected else []
+        found = repository.search(db, query) if query else None
     return render_template("mailroom/index.html", counts=counts, labels=STATE_LABELS, selected=selected,
-                           cases=cases, reference=pdf.reference)
+                           cases=cases, reference=pdf.reference, query=query, found=found)
 
 
 def _case_page(delivery_id, status=200, errors=None, forms=None):
