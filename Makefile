@@ -26,8 +26,9 @@ BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund
 
-## make test: system packages (Debian/Ubuntu as root), the venv, axe-core for the browser test, then the suite.
+## make test: system packages (Debian/Ubuntu as root), the venv, axe-core for the browser test, make lint, then the suite.
 test: system-deps venv $(BROWSER_DEPS)
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
 system-deps:

@@ -4,6 +4,7 @@ A module that starts a PostgreSQL database gets `pg`, one that starts a RabbitMQ
 the browser journey `browser`, and whatever takes minutes (chaos, browser, real-mode runs) `slow`; a test
 may also mark itself. Read from the module's source so a new test is marked without anyone remembering to.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -33,7 +34,7 @@ def _fixture_sources(item: pytest.Item) -> str:
     """The source of every fixture the test uses (a conftest fixture may be what starts the database)."""
     info = getattr(item, "_fixtureinfo", None)
     parts = []
-    for defs in (info.name2fixturedefs.values() if info else ()):
+    for defs in info.name2fixturedefs.values() if info else ():
         for fixturedef in defs:
             func = getattr(fixturedef, "func", None)
             try:

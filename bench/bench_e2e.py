@@ -12,6 +12,7 @@ and everything behind it. The load comes from a second process (this script re-r
 open-loop for the latency run (latency counted from the scheduled send time).
 Prints `name: value unit` lines.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,15 +48,22 @@ async def _post_all(base: str, jobs: list, rate: float | None, concurrency: int)
                 await asyncio.sleep(max(0.0, scheduled - loop.time()))
             async with sem:
                 sent = loop.time()
-                async with http.post(f"{base}/api/v1/signing-requests/{job['code']}/signature",
-                                     json={"signature_b64": job["sig"]},
-                                     headers={"X-Zairyu-Api": "1", "X-Forwarded-For": job["address"]}) as r:
+                async with http.post(
+                    f"{base}/api/v1/signing-requests/{job['code']}/signature",
+                    json={"signature_b64": job["sig"]},
+                    headers={"X-Zairyu-Api": "1", "X-Forwarded-For": job["address"]},
+                ) as r:
                     body = await r.json(content_type=None)
                 done = loop.time()
             # open loop: a request that had to queue in the client counts its wait too
-            results.append({"status": r.status, "app": body.get("application_id"),
-                            "latency": done - (scheduled if scheduled is not None else sent),
-                            "done": done - start})
+            results.append(
+                {
+                    "status": r.status,
+                    "app": body.get("application_id"),
+                    "latency": done - (scheduled if scheduled is not None else sent),
+                    "done": done - start,
+                }
+            )
 
         await asyncio.gather(*(one(i, j) for i, j in enumerate(jobs)))
     return results
@@ -72,8 +80,19 @@ def load_main(args) -> int:
 def run_load(base: str, jobs: list, workdir: Path, rate: float | None, concurrency: int) -> dict:
     jobs_file, out_file = workdir / f"jobs-{rate}.json", workdir / f"results-{rate}.json"
     jobs_file.write_text(json.dumps(jobs))
-    cmd = [sys.executable, __file__, "--load", "--base", base, "--jobs", str(jobs_file), "--out", str(out_file),
-           "--concurrency", str(concurrency)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--load",
+        "--base",
+        base,
+        "--jobs",
+        str(jobs_file),
+        "--out",
+        str(out_file),
+        "--concurrency",
+        str(concurrency),
+    ]
     if rate:
         cmd += ["--rate", str(rate)]
     subprocess.run(cmd, check=True)
@@ -86,9 +105,10 @@ def prepare(cluster, count: int, first_address: int) -> list:
 
     intake = Intake(cluster.url("intake"))
     if not hasattr(cluster, "applicants"):
-        cluster.applicants = [intake.register(cluster.pki, h, f"bench{i}@example.jp", cluster.mail,
-                                              address_of(60000 + i))
-                              for i, h in enumerate(cluster.pki.holders_of_kind("valid"))]
+        cluster.applicants = [
+            intake.register(cluster.pki, h, f"bench{i}@example.jp", cluster.mail, address_of(60000 + i))
+            for i, h in enumerate(cluster.pki.holders_of_kind("valid"))
+        ]
     photo = photo_jpeg()
 
     def one(i):
@@ -113,9 +133,31 @@ def _profiler(cluster, workdir: Path) -> list:
     spies = []
     for name in ("intake-web", "intake-consume", "signing-consume", "review-consume", "notify-consume"):
         out = workdir / f"profile-{name}.txt"
-        spies.append((name, out, subprocess.Popen(
-            [exe, "record", "--format", "raw", "--nonblocking", "--subprocesses", "--gil", "--rate", "50", "-o", str(out),
-             "--pid", str(cluster.procs[name].popen.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        spies.append(
+            (
+                name,
+                out,
+                subprocess.Popen(
+                    [
+                        exe,
+                        "record",
+                        "--format",
+                        "raw",
+                        "--nonblocking",
+                        "--subprocesses",
+                        "--gil",
+                        "--rate",
+                        "50",
+                        "-o",
+                        str(out),
+                        "--pid",
+                        str(cluster.procs[name].popen.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ),
+            )
+        )
     return spies
 
 
@@ -182,11 +224,16 @@ def infrastructure_cpu(engine, database_names: list) -> dict:
     import sqlalchemy as sa
 
     with engine.connect() as c:
-        pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"),
-                         {"n": database_names}).scalars().all()
+        pids = (
+            c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"), {"n": database_names})
+            .scalars()
+            .all()
+        )
     beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
-    return {"postgresql-backends": sum(_cpu_seconds(p) for p in pids),
-            "rabbitmq": sum(_cpu_seconds(int(p)) for p in beam)}
+    return {
+        "postgresql-backends": sum(_cpu_seconds(p) for p in pids),
+        "rabbitmq": sum(_cpu_seconds(int(p)) for p in beam),
+    }
 
 
 def _report_cpu(before: dict, after: dict, applications: int) -> None:
@@ -251,8 +298,8 @@ def percentile(values: list, p: float) -> float:
 
 def bench_main(args) -> int:
     import sqlalchemy as sa
-
     from cluster import rss_mb, running_system
+
     from zairyu_shared.testing import wait_until
 
     workdir = Path(tempfile.mkdtemp(prefix="zairyu-bench-e2e-"))
@@ -262,10 +309,13 @@ def bench_main(args) -> int:
         # every prepared application is an open draft until submitted, and intake holds an account to
         # MAX_OPEN_DRAFTS of them (issue 15): the test PKI's valid holders bound what one run can prepare
         from intake.application.draft_limits import MAX_OPEN_DRAFTS
+
         room = MAX_OPEN_DRAFTS * len(cluster.pki.holders_of_kind("valid"))
         if args.applications > room:
-            print(f"# {args.applications} applications asked, {room} prepared: at most {MAX_OPEN_DRAFTS} open "
-                  "drafts an account and one account per test applicant")
+            print(
+                f"# {args.applications} applications asked, {room} prepared: at most {MAX_OPEN_DRAFTS} open "
+                "drafts an account and one account per test applicant"
+            )
         jobs = prepare(cluster, min(args.applications, room), 1)
         base = received_count(review)
         spy = _profiler(cluster, workdir) if args.profile else None
@@ -273,8 +323,12 @@ def bench_main(args) -> int:
         cpu_before = _cpu_snapshot(cluster, review)
         load = run_load(cluster.url("intake"), jobs, workdir, None, args.concurrency)
         accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
-        wait_until(lambda: received_count(review) - base >= len(accepted), timeout=600, interval=0.05,
-                   message="every accepted application received by review")
+        wait_until(
+            lambda: received_count(review) - base >= len(accepted),
+            timeout=600,
+            interval=0.05,
+            message="every accepted application received by review",
+        )
         elapsed = time.time() - load["started"]
         # CPU and events counted once the rest (e-mails, timelines) has caught up too: all of an
         # application's cost, not only the part before "received".
@@ -301,8 +355,9 @@ def bench_main(args) -> int:
         base = received_count(review)
         load = run_load(cluster.url("intake"), jobs, workdir, half, args.concurrency)
         ok = [r["latency"] * 1000 for r in load["results"] if r["status"] == 200]
-        wait_until(lambda: received_count(review) - base >= len(ok), timeout=600, interval=0.05,
-                   message="latency run received")
+        wait_until(
+            lambda: received_count(review) - base >= len(ok), timeout=600, interval=0.05, message="latency run received"
+        )
         print(f"e2e_latency_rate: {half:.0f} applications/s")
         print(f"e2e_latency_submissions: {len(ok)} applications")
         print(f"e2e_submit_latency_p50: {percentile(ok, 50):.1f} ms")

@@ -13,6 +13,7 @@ through and adds:
 
 `make bench` runs this instead of the two benches separately.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -12,6 +12,7 @@ run, since this shared machine's speed changes from day to day.
 
 Prints `name: value unit` lines.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,15 +51,21 @@ def _definition(service: str):
 
     metadata = sa.MetaData()
     add_messaging_tables(metadata)
-    ledger = sa.Table("ledger", metadata, sa.Column("event_id", sa.String(36), primary_key=True),
-                      sa.Column("event_type", sa.String(60), nullable=False),
-                      sa.Column("application_id", sa.String(40), nullable=False))
+    ledger = sa.Table(
+        "ledger",
+        metadata,
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("event_type", sa.String(60), nullable=False),
+        sa.Column("application_id", sa.String(40), nullable=False),
+    )
     handlers = []
     for handler in _real_handlers(service):
         types = tuple(t for t in handler.event_types if t in PATH_EVENTS)
         if types:
             handlers.append(Handler(handler.name, types, _skeleton_handler(service, ledger)))
-    return ServiceDefinition(service, CommonSettings, metadata, Path("unused"), lambda rt: None, handlers=handlers), ledger
+    return ServiceDefinition(
+        service, CommonSettings, metadata, Path("unused"), lambda rt: None, handlers=handlers
+    ), ledger
 
 
 def _real_handlers(service: str) -> list:
@@ -71,9 +78,15 @@ def _real_handlers(service: str) -> list:
 def expected_deliveries() -> int:
     """Deliveries per application that the real services' bindings imply on this path."""
     binders = {t: sum(t in h.event_types for s in SERVICES for h in _real_handlers(s)) for t in PATH_EVENTS}
-    to_notify = sum(t in h.event_types for h in _real_handlers("notify")
-                    for t in ("application.submitted", "application.received"))
-    emitted = {"application.submitted": 1, "signature.verified": 1, "application.received": 1, "notice.created": to_notify}
+    to_notify = sum(
+        t in h.event_types for h in _real_handlers("notify") for t in ("application.submitted", "application.received")
+    )
+    emitted = {
+        "application.submitted": 1,
+        "signature.verified": 1,
+        "application.received": 1,
+        "notice.created": to_notify,
+    }
     return sum(emitted[t] * binders[t] for t in PATH_EVENTS)
 
 
@@ -88,35 +101,67 @@ def _skeleton_handler(service: str, ledger: sa.Table):
         session.execute(record, {"event_id": event.id, "event_type": event.type, "application_id": app_id})
         follow = None
         if service == "signing" and event.type == "application.submitted":
-            follow = ("signature.verified", {
-                "application_id": app_id, "applicant_id": event.payload["applicant_id"], "submission": event.payload,
-                "evidence": {"certificate_serial": "1", "issuer": "CN=JPKI", "validation_time": _now()}})
+            follow = (
+                "signature.verified",
+                {
+                    "application_id": app_id,
+                    "applicant_id": event.payload["applicant_id"],
+                    "submission": event.payload,
+                    "evidence": {"certificate_serial": "1", "issuer": "CN=JPKI", "validation_time": _now()},
+                },
+            )
         elif service == "review" and event.type == "signature.verified":
-            follow = ("application.received", {
-                "application_id": app_id, "applicant_id": event.payload["applicant_id"],
-                "receipt_number": "R-" + app_id[:12], "bureau": "tokyo", "procedure": "extension", "received_at": _now()})
+            follow = (
+                "application.received",
+                {
+                    "application_id": app_id,
+                    "applicant_id": event.payload["applicant_id"],
+                    "receipt_number": "R-" + app_id[:12],
+                    "bureau": "tokyo",
+                    "procedure": "extension",
+                    "received_at": _now(),
+                },
+            )
         elif service == "notify" and event.type in ("application.submitted", "application.received"):
-            follow = ("notice.created", {
-                "notice_id": str(uuid.uuid4()), "applicant_id": event.payload["applicant_id"], "application_id": app_id,
-                "notice_type": event.type, "language": "vi", "subject": "Zairyu: " + event.type,
-                "body_text": "Xin chào. " * 60, "created_at": _now()})
+            follow = (
+                "notice.created",
+                {
+                    "notice_id": str(uuid.uuid4()),
+                    "applicant_id": event.payload["applicant_id"],
+                    "application_id": app_id,
+                    "notice_type": event.type,
+                    "language": "vi",
+                    "subject": "Zairyu: " + event.type,
+                    "body_text": "Xin chào. " * 60,
+                    "created_at": _now(),
+                },
+            )
         if follow:
-            runtime.stage(session, new_event(follow[0], follow[1], source=service, correlation_id=event.correlation_id,
-                                             causation_id=event.id))
+            runtime.stage(
+                session,
+                new_event(
+                    follow[0], follow[1], source=service, correlation_id=event.correlation_id, causation_id=event.id
+                ),
+            )
 
     return apply
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _runtime(service: str):
     from zairyu_shared.runtime import Runtime
 
     definition, ledger = _definition(service)
-    rt = Runtime.from_env(definition, environ={}, database_url=os.environ[f"SHAPE_DB_{service.upper()}"],
-                          amqp_url=os.environ["SHAPE_AMQP"], embedded=True)
+    rt = Runtime.from_env(
+        definition,
+        environ={},
+        database_url=os.environ[f"SHAPE_DB_{service.upper()}"],
+        amqp_url=os.environ["SHAPE_AMQP"],
+        embedded=True,
+    )
     return rt, ledger
 
 
@@ -143,13 +188,32 @@ def front_app():
     def submit(code):
         body = request.get_json()
         app_id = str(uuid.uuid4())
-        event = new_event("application.submitted", {
-            "application_id": app_id, "applicant_id": "acc-" + code[:8], "provisional_number": "P-20261126-0000001-3",
-            "procedure": "extension", "bundled": ["reentry"], "status_of_residence": "engineer_humanities",
-            "nationality": "Viet Nam", "bureau": "tokyo", "language": "vi", "submitted_at": _now(),
-            "signed_content_b64": CONTENT, "content_sha256": "0" * 64, "signature_cms_b64": body["signature_b64"],
-            "expected_holder": {"name": "NGUYEN VAN A", "date_of_birth": "1990-01-01", "sex": "male", "address": "東京都港区"},
-        }, source="intake", correlation_id=app_id)
+        event = new_event(
+            "application.submitted",
+            {
+                "application_id": app_id,
+                "applicant_id": "acc-" + code[:8],
+                "provisional_number": "P-20261126-0000001-3",
+                "procedure": "extension",
+                "bundled": ["reentry"],
+                "status_of_residence": "engineer_humanities",
+                "nationality": "Viet Nam",
+                "bureau": "tokyo",
+                "language": "vi",
+                "submitted_at": _now(),
+                "signed_content_b64": CONTENT,
+                "content_sha256": "0" * 64,
+                "signature_cms_b64": body["signature_b64"],
+                "expected_holder": {
+                    "name": "NGUYEN VAN A",
+                    "date_of_birth": "1990-01-01",
+                    "sex": "male",
+                    "address": "東京都港区",
+                },
+            },
+            source="intake",
+            correlation_id=app_id,
+        )
         with transaction(rt.session_factory) as session:
             session.execute(record, {"event_id": event.id, "event_type": "submit", "application_id": app_id})
             rt.stage(session, event)
@@ -190,17 +254,26 @@ def bench_main(args) -> int:
     from bench_bus import bench_raw_pika
     from bench_e2e import percentile, run_load, settled
     from cluster import free_port
+
     from zairyu_shared import testing
 
     workdir = Path(tempfile.mkdtemp(prefix="zairyu-bench-shape-"))
     print(f"# work directory (logs): {workdir}")
-    with testing.fresh_vhost("zshape") as amqp, testing.fresh_database("zshape_i") as db_i, \
-            testing.fresh_database("zshape_s") as db_s, testing.fresh_database("zshape_r") as db_r, \
-            testing.fresh_database("zshape_n") as db_n:
+    with (
+        testing.fresh_vhost("zshape") as amqp,
+        testing.fresh_database("zshape_i") as db_i,
+        testing.fresh_database("zshape_s") as db_s,
+        testing.fresh_database("zshape_r") as db_r,
+        testing.fresh_database("zshape_n") as db_n,
+    ):
         dbs = dict(zip(SERVICES, (db_i, db_s, db_r, db_n)))
         raw = bench_raw_pika(amqp, [os.urandom(300).hex().encode()[:450] for _ in range(args.raw_messages)])
-        env = dict(os.environ, SHAPE_AMQP=amqp, SHAPE_READY=str(workdir / "ready"),
-                   **{f"SHAPE_DB_{s.upper()}": url for s, url in dbs.items()})
+        env = dict(
+            os.environ,
+            SHAPE_AMQP=amqp,
+            SHAPE_READY=str(workdir / "ready"),
+            **{f"SHAPE_DB_{s.upper()}": url for s, url in dbs.items()},
+        )
         os.environ.update(env)
         for service in SERVICES:  # tables and topology before anything runs
             rt, _ = _runtime(service)
@@ -211,25 +284,55 @@ def bench_main(args) -> int:
         procs = {}
         try:
             for service in SERVICES:
-                procs[service] = subprocess.Popen([sys.executable, __file__, "--consume", service], env=env,
-                                                  stdout=open(workdir / f"{service}.log", "w"), stderr=subprocess.STDOUT)
+                procs[service] = subprocess.Popen(
+                    [sys.executable, __file__, "--consume", service],
+                    env=env,
+                    stdout=open(workdir / f"{service}.log", "w"),
+                    stderr=subprocess.STDOUT,
+                )
             port = free_port()
             procs["front"] = subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "-w", str(FRONT_WORKERS), "-b", f"127.0.0.1:{port}",
-                 "--backlog", "2048", "--chdir", str(HERE), "bench_shape:front_app()"],
-                env=env, stdout=open(workdir / "front.log", "w"), stderr=subprocess.STDOUT)
+                [
+                    str(Path(sys.executable).parent / "gunicorn"),
+                    "-w",
+                    str(FRONT_WORKERS),
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "--backlog",
+                    "2048",
+                    "--chdir",
+                    str(HERE),
+                    "bench_shape:front_app()",
+                ],
+                env=env,
+                stdout=open(workdir / "front.log", "w"),
+                stderr=subprocess.STDOUT,
+            )
             base = f"http://127.0.0.1:{port}"
-            testing.wait_until(lambda: all((workdir / f"ready.{s}").exists() for s in SERVICES), timeout=60,
-                               message="skeleton consumers running")
+            testing.wait_until(
+                lambda: all((workdir / f"ready.{s}").exists() for s in SERVICES),
+                timeout=60,
+                message="skeleton consumers running",
+            )
             testing.wait_until(lambda: _up(base), timeout=60, message="skeleton front up")
 
-            jobs = [{"code": uuid.uuid4().hex, "sig": base64.b64encode(os.urandom(2538)).decode(),
-                     "address": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"} for i in range(args.applications)]
+            jobs = [
+                {
+                    "code": uuid.uuid4().hex,
+                    "sig": base64.b64encode(os.urandom(2538)).decode(),
+                    "address": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+                }
+                for i in range(args.applications)
+            ]
             cpu_before = _cpu(procs, engines)
             load = run_load(base, jobs, workdir, None, args.concurrency)
             accepted = sum(1 for r in load["results"] if r["status"] == 200)
-            testing.wait_until(lambda: _count(engines["review"], "signature.verified") >= accepted, timeout=600,
-                               interval=0.05, message="every application received by the skeleton review")
+            testing.wait_until(
+                lambda: _count(engines["review"], "signature.verified") >= accepted,
+                timeout=600,
+                interval=0.05,
+                message="every application received by the skeleton review",
+            )
             elapsed = time.time() - load["started"]
             settled(lambda: _rows(engines))
             cpu_after = _cpu(procs, engines)
@@ -250,8 +353,10 @@ def bench_main(args) -> int:
             print(f"shape_deliveries_per_application: {deliveries / max(accepted, 1):.1f} deliveries")
 
             half = max(1.0, rate / 2)
-            jobs = [{"code": uuid.uuid4().hex, "sig": j["sig"], "address": j["address"]}
-                    for j in jobs[: max(50, int(half * args.latency_seconds))]]
+            jobs = [
+                {"code": uuid.uuid4().hex, "sig": j["sig"], "address": j["address"]}
+                for j in jobs[: max(50, int(half * args.latency_seconds))]
+            ]
             lat = run_load(base, jobs, workdir, half, args.concurrency)
             ok = [r["latency"] * 1000 for r in lat["results"] if r["status"] == 200]
             print(f"shape_latency_rate: {half:.0f} applications/s")
@@ -284,8 +389,10 @@ def _cpu(procs: dict, engines: dict) -> dict:
 
     out = {}
     for name, proc in procs.items():
-        pids = [proc.pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                                            text=True).stdout.split()]
+        pids = [proc.pid] + [
+            int(p)
+            for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        ]
         out[name if name == "front" else f"{name}_consume"] = sum(_cpu_seconds(p) for p in pids)
     out.update(infrastructure_cpu(engines["review"], [str(e.url.database) for e in engines.values()]))
     return out

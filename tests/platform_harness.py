@@ -1,5 +1,6 @@
 """Boot the whole platform for cross-service tests: every service on real PostgreSQL (a database
 each) and one fresh RabbitMQ vhost, web fronts on free local ports, consumers and relays running."""
+
 from __future__ import annotations
 
 import socket

@@ -3,6 +3,7 @@ against raw pika publish + consume of the same messages in the same run.
 
 Prints `name: value unit` lines. Needs RabbitMQ and PostgreSQL (the machine's, as in CI).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,22 +26,40 @@ N = int(os.environ.get("BENCH_EVENTS", "20000"))
 
 metadata = sa.MetaData()
 add_messaging_tables(metadata)
-ledger = sa.Table("ledger", metadata, sa.Column("event_id", sa.String(36), primary_key=True),
-                  sa.Column("applicant_id", sa.String(80)))
+ledger = sa.Table(
+    "ledger", metadata, sa.Column("event_id", sa.String(36), primary_key=True), sa.Column("applicant_id", sa.String(80))
+)
 
 
 def apply(runtime, session, event):
     session.execute(ledger.insert().values(event_id=event.id, applicant_id=event.payload["applicant_id"]))
 
 
-definition = ServiceDefinition("benchsvc", CommonSettings, metadata, Path("unused"), lambda rt: None,
-                               handlers=[Handler("on_applicant_registered", ("applicant.registered",), apply)])
+definition = ServiceDefinition(
+    "benchsvc",
+    CommonSettings,
+    metadata,
+    Path("unused"),
+    lambda rt: None,
+    handlers=[Handler("on_applicant_registered", ("applicant.registered",), apply)],
+)
 
 
 def events(n):
-    return [new_event("applicant.registered", {"applicant_id": f"a-{i:06d}", "email": f"a{i}@example.jp",
-                                               "language": "vi", "display_name": "Nguyen Van A " * 6},
-                      source="intake", correlation_id=f"a-{i:06d}") for i in range(n)]
+    return [
+        new_event(
+            "applicant.registered",
+            {
+                "applicant_id": f"a-{i:06d}",
+                "email": f"a{i}@example.jp",
+                "language": "vi",
+                "display_name": "Nguyen Van A " * 6,
+            },
+            source="intake",
+            correlation_id=f"a-{i:06d}",
+        )
+        for i in range(n)
+    ]
 
 
 def bench_pipeline(db_url, amqp_url, evs) -> dict:
@@ -50,9 +69,20 @@ def bench_pipeline(db_url, amqp_url, evs) -> dict:
     t0 = time.perf_counter()
     with transaction(rt.session_factory) as session:
         for start in range(0, len(evs), 1000):
-            session.execute(rt.outbox.insert(), [
-                {"event_id": e.id, "event_type": e.type, "exchange": "intake.events", "correlation_id": e.correlation_id,
-                 "body": e.to_json(), "created_at": e.occurred_at} for e in evs[start:start + 1000]])
+            session.execute(
+                rt.outbox.insert(),
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "exchange": "intake.events",
+                        "correlation_id": e.correlation_id,
+                        "body": e.to_json(),
+                        "created_at": e.occurred_at,
+                    }
+                    for e in evs[start : start + 1000]
+                ],
+            )
     staged = time.perf_counter() - t0
     t0 = time.perf_counter()
     rt.start_background()

@@ -1,4 +1,5 @@
 """Fixtures: the miniature spine service on both transports."""
+
 from __future__ import annotations
 
 import sys
@@ -8,9 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make spine_service importable
 
-from spine_service import FAILING, make_definition, metadata  # noqa: E402
-from zairyu_shared import testing  # noqa: E402
-from zairyu_shared.runtime import Runtime  # noqa: E402
+from spine_service import FAILING, make_definition, metadata
+
+from zairyu_shared import testing
+from zairyu_shared.runtime import Runtime
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +45,9 @@ def runtime(request, transport, tmp_path):
         db = request.getfixturevalue("pg_url")
         amqp = request.getfixturevalue("amqp_url")
         svc = f"rmq{abs(hash(tmp_path)) % 10**8}"
-    rt = Runtime.from_env(make_definition(svc), environ={}, database_url=db, amqp_url=amqp, embedded=True,
-                          handler_attempts=3)
+    rt = Runtime.from_env(
+        make_definition(svc), environ={}, database_url=db, amqp_url=amqp, embedded=True, handler_attempts=3
+    )
     metadata.drop_all(rt.engine)
     metadata.create_all(rt.engine)
     yield rt

@@ -1,12 +1,19 @@
 """Run by test_bus: publish the outbox with confirms, then die by SIGKILL before marking sent."""
+
 import os
 import signal
 
 from spine_service import make_definition
+
 from zairyu_shared.runtime import Runtime
 
-rt = Runtime.from_env(make_definition(os.environ["SVC"]), environ={}, database_url=os.environ["DATABASE_URL"],
-                      amqp_url=os.environ["AMQP_URL"], embedded=True)
+rt = Runtime.from_env(
+    make_definition(os.environ["SVC"]),
+    environ={},
+    database_url=os.environ["DATABASE_URL"],
+    amqp_url=os.environ["AMQP_URL"],
+    embedded=True,
+)
 inner = rt.relay.publisher
 
 

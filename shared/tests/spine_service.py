@@ -1,4 +1,5 @@
 """A miniature service used to exercise the spine: a ledger that records registrations."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,12 +10,16 @@ from zairyu_shared.bus import Handler
 from zairyu_shared.config import CommonSettings
 from zairyu_shared.db import add_messaging_tables
 from zairyu_shared.runtime import ServiceDefinition
+
 metadata = sa.MetaData()
 add_messaging_tables(metadata)
-ledger = sa.Table("ledger", metadata,
-                  sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                  sa.Column("event_id", sa.String(36), nullable=False),
-                  sa.Column("applicant_id", sa.String(80), nullable=False))
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("applicant_id", sa.String(80), nullable=False),
+)
 
 FAILING = {"applicant_ids": set(), "calls": 0}
 
@@ -30,7 +35,11 @@ HANDLERS = [Handler("on_applicant_registered", ("applicant.registered",), record
 
 
 def make_definition(name="testsvc"):
-    return ServiceDefinition(name=name, settings_class=CommonSettings, metadata=metadata,
-                             migrations=Path("unused"), create_app=lambda rt: None, handlers=HANDLERS)
-
-
+    return ServiceDefinition(
+        name=name,
+        settings_class=CommonSettings,
+        metadata=metadata,
+        migrations=Path("unused"),
+        create_app=lambda rt: None,
+        handlers=HANDLERS,
+    )

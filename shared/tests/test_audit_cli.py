@@ -1,4 +1,5 @@
 """zairyu-audit verify: an outside auditor, with files only, detects a deleted or rewritten entry."""
+
 from __future__ import annotations
 
 import io
@@ -15,7 +16,8 @@ class SoftKey:
     def __init__(self):
         self._key = ec.generate_private_key(ec.SECP256R1())
         self.public_key_der = self._key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self.kid = "log-test"
 
     def sign_digest(self, digest):
@@ -23,26 +25,46 @@ class SoftKey:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     def pem(self):
-        return self._key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
 
 def entry(i):
-    return {"v": 1, "application_id": f"app-{i % 3}", "officer": f"officer-{i % 4}", "role": "examiner",
-            "office": "tokyo", "kind": "read", "action": "case.viewed", "purpose": "examination",
-            "at": f"2026-12-06T00:{i % 60:02d}:00+00:00"}
+    return {
+        "v": 1,
+        "application_id": f"app-{i % 3}",
+        "officer": f"officer-{i % 4}",
+        "role": "examiner",
+        "office": "tokyo",
+        "kind": "read",
+        "action": "case.viewed",
+        "purpose": "examination",
+        "at": f"2026-12-06T00:{i % 60:02d}:00+00:00",
+    }
 
 
 def export(entries, head_sizes, key):
     """What review's export writes: heads, every entry with its proof against the last head, consistency."""
     leaves = [merkle.leaf_hash(access_log.entry_bytes(e)) for e in entries]
-    heads = [access_log.sign_tree_head(n, merkle.root_from_leaf_hashes(leaves[:n]), "2026-12-06T00:00:00Z", key)
-             .as_dict() for n in head_sizes]
+    heads = [
+        access_log.sign_tree_head(n, merkle.root_from_leaf_hashes(leaves[:n]), "2026-12-06T00:00:00Z", key).as_dict()
+        for n in head_sizes
+    ]
     last = head_sizes[-1]
-    rows = [{"leaf_index": i, "entry": entries[i], "tree_size": last,
-             "inclusion_proof": [p.hex() for p in merkle.inclusion_proof(i, leaves[:last])]} for i in range(last)]
-    proofs = [{"old_size": a, "new_size": b, "proof": [p.hex() for p in merkle.consistency_proof(a, leaves[:b])]}
-              for a, b in zip(head_sizes, head_sizes[1:], strict=False)]
+    rows = [
+        {
+            "leaf_index": i,
+            "entry": entries[i],
+            "tree_size": last,
+            "inclusion_proof": [p.hex() for p in merkle.inclusion_proof(i, leaves[:last])],
+        }
+        for i in range(last)
+    ]
+    proofs = [
+        {"old_size": a, "new_size": b, "proof": [p.hex() for p in merkle.consistency_proof(a, leaves[:b])]}
+        for a, b in zip(head_sizes, head_sizes[1:], strict=False)
+    ]
     return heads, rows, proofs
 
 
@@ -55,8 +77,10 @@ def run(tmp_path, key, heads, rows, proofs, *extra_heads):
     (tmp_path / "entries.json").write_text(json.dumps(rows))
     (tmp_path / "proofs.json").write_text(json.dumps(proofs))
     out = io.StringIO()
-    code = audit_cli.main(args + ["--entries", str(tmp_path / "entries.json"), "--proofs",
-                                  str(tmp_path / "proofs.json"), "--json"], out=out)
+    code = audit_cli.main(
+        args + ["--entries", str(tmp_path / "entries.json"), "--proofs", str(tmp_path / "proofs.json"), "--json"],
+        out=out,
+    )
     return code, json.loads(out.getvalue())
 
 

@@ -1,4 +1,5 @@
 """The spine, end to end: outbox -> bus -> idempotent consumer, on both transports."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from kombu import Connection, Exchange, Producer
-
 from spine_service import FAILING, ledger
+
 from zairyu_shared import metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -24,9 +25,17 @@ from zairyu_shared.testing import wait_until
 
 
 def registration(applicant_id: str):
-    return new_event("applicant.registered", {"applicant_id": applicant_id, "email": f"{applicant_id}@example.jp",
-                                              "language": "en", "display_name": applicant_id},
-                     source="intake", correlation_id=applicant_id)
+    return new_event(
+        "applicant.registered",
+        {
+            "applicant_id": applicant_id,
+            "email": f"{applicant_id}@example.jp",
+            "language": "en",
+            "display_name": applicant_id,
+        },
+        source="intake",
+        correlation_id=applicant_id,
+    )
 
 
 def stage(rt, ids):
@@ -135,15 +144,19 @@ def test_a_published_event_carries_the_time_it_left_the_outbox(runtime):
     from kombu import Queue
 
     with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
-        probe = Queue(f"probe-{os.getpid()}-{time.monotonic_ns()}",
-                      Exchange("intake.events", type="topic", durable=True), routing_key="applicant.registered",
-                      auto_delete=True)
+        probe = Queue(
+            f"probe-{os.getpid()}-{time.monotonic_ns()}",
+            Exchange("intake.events", type="topic", durable=True),
+            routing_key="applicant.registered",
+            auto_delete=True,
+        )
         probe(conn.default_channel).declare()
         before = int(time.time())
         stage(runtime, ["stamped"])
         assert runtime.relay.relay_once() == 1
-        message = wait_until(lambda: conn.default_channel.basic_get(probe.name, no_ack=True),
-                             message="the event on the probe queue")
+        message = wait_until(
+            lambda: conn.default_channel.basic_get(probe.name, no_ack=True), message="the event on the probe queue"
+        )
         assert before - 1 <= message.properties["timestamp"] <= int(time.time()) + 1
 
 
@@ -153,9 +166,13 @@ def test_a_schema_invalid_message_is_dead_lettered_with_its_reason(runtime):
     bad["payload"]["individual_number"] = "123456789012"
     with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
         Producer(conn.default_channel).publish(
-            json.dumps(bad).encode(), exchange=Exchange("intake.events", type="topic", durable=True),
-            routing_key="applicant.registered", content_type="application/json", content_encoding="binary",
-            message_id=bad["id"])
+            json.dumps(bad).encode(),
+            exchange=Exchange("intake.events", type="topic", durable=True),
+            routing_key="applicant.registered",
+            content_type="application/json",
+            content_encoding="binary",
+            message_id=bad["id"],
+        )
     letters = wait_until(lambda: dead_letters(runtime), message="the invalid message dead-lettered")
     assert letters[0].headers["x-zairyu-reason"] == "invalid_payload"
     assert "individual_number" in letters[0].headers["x-zairyu-error"]
@@ -200,8 +217,13 @@ def test_relay_killed_with_sigkill_after_publishing_loses_and_duplicates_nothing
     ids = [f"k-{i}" for i in range(30)]
     stage(runtime, ids)
     script = Path(__file__).with_name("relay_then_die.py")
-    env = {**os.environ, "DATABASE_URL": runtime.settings.database_url, "AMQP_URL": runtime.settings.amqp_url,
-           "SVC": runtime.name, "PYTHONPATH": str(Path(__file__).parent)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.settings.database_url,
+        "AMQP_URL": runtime.settings.amqp_url,
+        "SVC": runtime.name,
+        "PYTHONPATH": str(Path(__file__).parent),
+    }
     proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     assert unsent(runtime) == 30
@@ -216,7 +238,11 @@ class _AckOnLostBroker:
 
     def __init__(self, body: bytes):
         self.body, self.headers, self.properties = body, {}, {}
-        self.delivery_info, self.content_type, self.acks = {"routing_key": "applicant.registered"}, "application/json", 0
+        self.delivery_info, self.content_type, self.acks = (
+            {"routing_key": "applicant.registered"},
+            "application/json",
+            0,
+        )
 
     def ack(self, multiple=False):
         self.acks += 1
@@ -240,7 +266,11 @@ class _Delivery:
 
     def __init__(self, body: bytes):
         self.body, self.headers, self.properties = body, {}, {}
-        self.delivery_info, self.content_type, self.acks = {"routing_key": "applicant.registered"}, "application/json", 0
+        self.delivery_info, self.content_type, self.acks = (
+            {"routing_key": "applicant.registered"},
+            "application/json",
+            0,
+        )
 
     def ack(self, multiple=False):
         self.acks += 1
@@ -262,7 +292,9 @@ def test_a_failed_consumer_batch_is_logged_with_its_error_count_and_ids(runtime,
     assert sorted(ledger_rows(runtime)) == ["batch-1", "batch-2"]  # then each on its own, as before
 
 
-@pytest.mark.parametrize("transport", ["memory"])  # the broker is replaced by a closed port: once is enough (12 s of retries)
+@pytest.mark.parametrize(
+    "transport", ["memory"]
+)  # the broker is replaced by a closed port: once is enough (12 s of retries)
 def test_an_unpublished_outbox_batch_is_logged_with_its_error_count_and_ids(runtime, caplog):
     from zairyu_shared.bus import KombuPublisher
 
@@ -307,8 +339,11 @@ def test_a_commit_from_another_process_wakes_the_relay_without_polling(runtime, 
     wait_until(runtime.relay.listening.is_set, timeout=10, message="relay listening")
     time.sleep(0.3)  # the relay's catch-up round is done; it now sleeps on its minute-long poll
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", STAGE_ELSEWHERE, runtime.settings.database_url, runtime.outbox.name],
-                   check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", STAGE_ELSEWHERE, runtime.settings.database_url, runtime.outbox.name],
+        check=True,
+        timeout=60,
+    )
     wait_until(lambda: ledger_rows(runtime) == ["elsewhere"], timeout=20, message="applied after a notification")
     assert time.monotonic() - started < 10
 
@@ -332,10 +367,17 @@ def test_two_replicas_share_the_outbox_and_the_queue_and_apply_each_event_once(r
     if transport != "rabbitmq":
         pytest.skip("replicas are processes sharing PostgreSQL and RabbitMQ; the embedded run is one process")
     from spine_service import make_definition
+
     from zairyu_shared.runtime import Runtime
 
-    twin = Runtime.from_env(make_definition(runtime.name), environ={}, database_url=runtime.settings.database_url,
-                            amqp_url=runtime.settings.amqp_url, embedded=True, handler_attempts=3)
+    twin = Runtime.from_env(
+        make_definition(runtime.name),
+        environ={},
+        database_url=runtime.settings.database_url,
+        amqp_url=runtime.settings.amqp_url,
+        embedded=True,
+        handler_attempts=3,
+    )
     published = metrics.EVENTS_PUBLISHED.labels(runtime.name, "applicant.registered")
     before = published._value.get()
     batches = {id(runtime.relay): 0, id(twin.relay): 0}
@@ -354,7 +396,7 @@ def test_two_replicas_share_the_outbox_and_the_queue_and_apply_each_event_once(r
         twin.start_background()
         ids = [f"r-{i}" for i in range(600)]
         for start in range(0, 600, 20):  # commits spread over time, as web workers make them
-            stage(runtime if start % 40 else twin, ids[start:start + 20])
+            stage(runtime if start % 40 else twin, ids[start : start + 20])
         wait_until(lambda: len(ledger_rows(runtime)) >= 600, timeout=60, message="600 registrations applied")
         wait_until(lambda: unsent(runtime) == 0, timeout=30, message="outbox drained")
         assert sorted(ledger_rows(runtime)) == sorted(ids)  # each once: no loss, no double effect
@@ -415,14 +457,20 @@ def test_a_broker_down_longer_than_the_connection_retries_is_waited_for(runtime,
     if transport != "rabbitmq":
         pytest.skip("a broker that refuses connections is RabbitMQ's case; the memory transport cannot be down")
     from spine_service import make_definition
+
     from zairyu_shared import testing
     from zairyu_shared.runtime import Runtime
 
     runtime.declare()  # the queues exist, as they do across a restart (durable, quorum)
     gate = _BrokerGate((testing.AMQP_HOST, testing.AMQP_PORT))
     behind_gate = runtime.settings.amqp_url.replace(f":{testing.AMQP_PORT}/", f":{gate.port}/")
-    consumer_side = Runtime.from_env(make_definition(runtime.name), environ={}, embedded=True,
-                                     database_url=runtime.settings.database_url, amqp_url=behind_gate)
+    consumer_side = Runtime.from_env(
+        make_definition(runtime.name),
+        environ={},
+        embedded=True,
+        database_url=runtime.settings.database_url,
+        amqp_url=behind_gate,
+    )
     stop = threading.Event()
     thread = threading.Thread(target=consumer_side.consumer().run, args=(stop,), daemon=True)
     try:
@@ -432,7 +480,9 @@ def test_a_broker_down_longer_than_the_connection_retries_is_waited_for(runtime,
         gate.open()
         stage(runtime, ["after-the-outage"])
         runtime.relay.drain()
-        wait_until(lambda: ledger_rows(runtime) == ["after-the-outage"], timeout=30, message="consumed once the broker is back")
+        wait_until(
+            lambda: ledger_rows(runtime) == ["after-the-outage"], timeout=30, message="consumed once the broker is back"
+        )
     finally:
         stop.set()
         thread.join(15)

@@ -13,8 +13,12 @@ class DemoSettings(CommonSettings):
     port: int = setting("DEMO_PORT", 8000, minimum=1)
 
 
-GOOD = {"DATABASE_URL": "postgresql+psycopg://db/x", "AMQP_URL": "amqp://guest:guest@mq:5672/",
-        "ZAIRYU_SECRET_KEY": "s" * 40, "ZAIRYU_DATA_KEYS": crypto.new_key()}
+GOOD = {
+    "DATABASE_URL": "postgresql+psycopg://db/x",
+    "AMQP_URL": "amqp://guest:guest@mq:5672/",
+    "ZAIRYU_SECRET_KEY": "s" * 40,
+    "ZAIRYU_DATA_KEYS": crypto.new_key(),
+}
 
 
 def test_settings_load_and_convert():
@@ -24,11 +28,18 @@ def test_settings_load_and_convert():
 
 def test_every_bad_value_is_named_at_once():
     with pytest.raises(ConfigError) as err:
-        load(DemoSettings, {"DEMO_PORT": "eighty", "ZAIRYU_PREFETCH": "0", "LOG_LEVEL": "LOUD",
-                            "ZAIRYU_EMBEDDED": "perhaps"})
+        load(
+            DemoSettings,
+            {"DEMO_PORT": "eighty", "ZAIRYU_PREFETCH": "0", "LOG_LEVEL": "LOUD", "ZAIRYU_EMBEDDED": "perhaps"},
+        )
     text = str(err.value)
-    for name in ("DATABASE_URL is required", "DEMO_PORT='eighty'", "ZAIRYU_PREFETCH=0", "LOG_LEVEL='LOUD'",
-                 "ZAIRYU_EMBEDDED='perhaps'"):
+    for name in (
+        "DATABASE_URL is required",
+        "DEMO_PORT='eighty'",
+        "ZAIRYU_PREFETCH=0",
+        "LOG_LEVEL='LOUD'",
+        "ZAIRYU_EMBEDDED='perhaps'",
+    ):
         assert name in text
 
 
@@ -45,8 +56,9 @@ def test_personal_data_is_encrypted_at_rest_and_survives_key_rotation(tmp_path):
     old, new = crypto.new_key(), crypto.new_key()
     crypto.configure([old])
     md = sa.MetaData()
-    people = sa.Table("people", md, sa.Column("id", sa.Integer, primary_key=True),
-                      sa.Column("name", crypto.EncryptedText()))
+    people = sa.Table(
+        "people", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", crypto.EncryptedText())
+    )
     engine = sa.create_engine(f"sqlite:///{tmp_path}/p.db")
     md.create_all(engine)
     with engine.begin() as conn:
@@ -76,7 +88,10 @@ def test_health_readiness_and_metrics(tmp_path):
     app.extensions["zairyu_ready_checks"]["broker"] = broker_down
     r = client.get("/readyz")
     assert r.status_code == 503 and "ConnectionRefusedError" in r.json["failures"]["broker"]
-    assert r.headers["X-Content-Type-Options"] == "nosniff" and "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert (
+        r.headers["X-Content-Type-Options"] == "nosniff"
+        and "default-src 'self'" in r.headers["Content-Security-Policy"]
+    )
     body = client.get("/metrics").data.decode()
     assert 'zairyu_http_requests_total{endpoint="/readyz",method="GET",service="demo",status="503"} 1.0' in body
 

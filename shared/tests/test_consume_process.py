@@ -1,5 +1,6 @@
 """The consume process (``zairyu-<service> consume``): it leaves when one of its threads has ended,
 so that whatever runs it (Kubernetes, the chaos cluster) starts a new one."""
+
 from __future__ import annotations
 
 import signal
@@ -8,8 +9,8 @@ import threading
 import time
 
 import pytest
-
 from spine_service import make_definition, metadata
+
 from zairyu_shared import service_cli
 from zairyu_shared.runtime import Runtime
 
@@ -31,8 +32,13 @@ def restore_signals():
 def _runtime(tmp_path, workers) -> Runtime:
     definition = make_definition(f"cli{abs(hash(tmp_path)) % 10**8}")
     definition.workers = workers
-    rt = Runtime.from_env(definition, environ={}, database_url=f"sqlite:///{tmp_path}/svc.db",
-                          amqp_url=f"memory://{tmp_path.name}", embedded=True)
+    rt = Runtime.from_env(
+        definition,
+        environ={},
+        database_url=f"sqlite:///{tmp_path}/svc.db",
+        amqp_url=f"memory://{tmp_path.name}",
+        embedded=True,
+    )
     metadata.create_all(rt.engine)
     return rt
 

@@ -20,9 +20,17 @@ def test_round_trip_keeps_every_envelope_field():
 
 
 def test_a_parsed_events_data_is_the_schemas_load_once_and_a_fresh_copy_each_time():
-    event = new_event("application.closed", {"application_id": "x-1", "applicant_id": "a-1", "reason": "withdrawn",
-                                             "closed_at": "2026-11-26T03:00:00+00:00"},
-                      source="review", correlation_id="x-1")
+    event = new_event(
+        "application.closed",
+        {
+            "application_id": "x-1",
+            "applicant_id": "a-1",
+            "reason": "withdrawn",
+            "closed_at": "2026-11-26T03:00:00+00:00",
+        },
+        source="review",
+        correlation_id="x-1",
+    )
     back = parse_message(event.to_json())
     first = back.data
     assert first == event.data and first["closed_at"].year == 2026  # loaded into Python types
@@ -30,16 +38,19 @@ def test_a_parsed_events_data_is_the_schemas_load_once_and_a_fresh_copy_each_tim
     assert back.data["reason"] == "withdrawn"  # one handler's change does not leak into the next's
 
 
-@pytest.mark.parametrize("mutate, reason", [
-    (lambda d: d.update(extra=1), "invalid_envelope"),
-    (lambda d: d["payload"].update(individual_number="123456789012"), "invalid_payload"),
-    (lambda d: d.update(version=2), "unknown_event"),
-    (lambda d: d.update(type="applicant.vanished"), "unknown_event"),
-    (lambda d: d["payload"].pop("email"), "invalid_payload"),
-    (lambda d: d["payload"].update(language="xx"), "invalid_payload"),
-    (lambda d: d.update(version="1"), "invalid_envelope"),
-    (lambda d: d.pop("correlation_id"), "invalid_envelope"),
-])
+@pytest.mark.parametrize(
+    "mutate, reason",
+    [
+        (lambda d: d.update(extra=1), "invalid_envelope"),
+        (lambda d: d["payload"].update(individual_number="123456789012"), "invalid_payload"),
+        (lambda d: d.update(version=2), "unknown_event"),
+        (lambda d: d.update(type="applicant.vanished"), "unknown_event"),
+        (lambda d: d["payload"].pop("email"), "invalid_payload"),
+        (lambda d: d["payload"].update(language="xx"), "invalid_payload"),
+        (lambda d: d.update(version="1"), "invalid_envelope"),
+        (lambda d: d.pop("correlation_id"), "invalid_envelope"),
+    ],
+)
 def test_contract_breaches_are_rejected_with_a_reason(mutate, reason):
     body = registered().to_dict()
     mutate(body)
@@ -48,7 +59,9 @@ def test_contract_breaches_are_rejected_with_a_reason(mutate, reason):
     assert err.value.reason == reason
 
 
-@pytest.mark.parametrize("raw, reason", [(b"\xff\xfe", "not_utf8"), (b"{not json", "not_json"), (b"[1,2]", "not_an_object")])
+@pytest.mark.parametrize(
+    "raw, reason", [(b"\xff\xfe", "not_utf8"), (b"{not json", "not_json"), (b"[1,2]", "not_an_object")]
+)
 def test_garbage_is_rejected(raw, reason):
     with pytest.raises(ContractError) as err:
         parse_message(raw)
@@ -57,8 +70,12 @@ def test_garbage_is_rejected(raw, reason):
 
 def test_a_service_cannot_publish_another_services_event():
     with pytest.raises(ContractError) as err:
-        new_event("applicant.registered", {"applicant_id": "a", "email": "a@b.jp", "language": "en",
-                                           "display_name": "A"}, source="review", correlation_id="a")
+        new_event(
+            "applicant.registered",
+            {"applicant_id": "a", "email": "a@b.jp", "language": "en", "display_name": "A"},
+            source="review",
+            correlation_id="a",
+        )
     assert err.value.reason == "wrong_producer"
 
 
@@ -87,8 +104,15 @@ def test_event_catalogue_document_is_generated_from_the_schemas():
 
 
 def _received(**over):
-    payload = {"application_id": "app-1", "applicant_id": "a-1", "receipt_number": "TKY-2026-000001",
-               "bureau": "tokyo", "procedure": "extension", "received_at": "2026-04-01T09:00:00+09:00", **over}
+    payload = {
+        "application_id": "app-1",
+        "applicant_id": "a-1",
+        "receipt_number": "TKY-2026-000001",
+        "bureau": "tokyo",
+        "procedure": "extension",
+        "received_at": "2026-04-01T09:00:00+09:00",
+        **over,
+    }
     return new_event("application.received", payload, source="review", correlation_id="app-1")
 
 
@@ -103,8 +127,14 @@ def test_application_received_office_is_optional_and_a_code():
 
 def test_application_transferred_names_bureau_and_office_or_none():
     def transferred(**over):
-        payload = {"application_id": "app-1", "applicant_id": "a-1", "bureau": "tokyo", "office": "saitama",
-                   "transferred_at": "2026-04-02T09:00:00+09:00", **over}
+        payload = {
+            "application_id": "app-1",
+            "applicant_id": "a-1",
+            "bureau": "tokyo",
+            "office": "saitama",
+            "transferred_at": "2026-04-02T09:00:00+09:00",
+            **over,
+        }
         return new_event("application.transferred", payload, source="review", correlation_id="app-1")
 
     assert parse_message(transferred().to_json().encode()).payload["office"] == "saitama"

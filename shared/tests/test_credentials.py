@@ -1,4 +1,5 @@
 """zairyu_shared.credentials on a table of its own (SQLite and real PostgreSQL), with real races on PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -15,7 +16,8 @@ from zairyu_shared.credentials import LockoutPolicy, Outcome, SignInColumns
 
 metadata = sa.MetaData()
 accounts = sa.Table(
-    "test_accounts", metadata,
+    "test_accounts",
+    metadata,
     sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("pw", sa.String(200), nullable=False),
     sa.Column("secret", sa.String(64), nullable=False),
@@ -23,8 +25,9 @@ accounts = sa.Table(
     sa.Column("until", sa.DateTime(timezone=True), nullable=True),
     sa.Column("step", sa.BigInteger, nullable=True),
 )
-COLS = SignInColumns(key=accounts.c.account_id, failures=accounts.c.wrong, locked_until=accounts.c.until,
-                     last_step=accounts.c.step)
+COLS = SignInColumns(
+    key=accounts.c.account_id, failures=accounts.c.wrong, locked_until=accounts.c.until, last_step=accounts.c.step
+)
 PASSWORD = "correct horse battery"
 
 
@@ -34,7 +37,9 @@ def engine(request, tmp_path):
         url = f"sqlite:///{tmp_path}/accounts.db"
     else:
         url = request.getfixturevalue("pg_url")
-    eng = sa.create_engine(url, pool_size=12, max_overflow=4) if request.param == "postgresql" else sa.create_engine(url)
+    eng = (
+        sa.create_engine(url, pool_size=12, max_overflow=4) if request.param == "postgresql" else sa.create_engine(url)
+    )
     metadata.drop_all(eng)
     metadata.create_all(eng)
     yield eng
@@ -52,7 +57,9 @@ def cheap(monkeypatch):
 def new_account(engine) -> tuple[str, str]:
     account, secret = str(uuid.uuid4()), pyotp.random_base32()
     with engine.begin() as conn:
-        conn.execute(accounts.insert().values(account_id=account, pw=credentials.hash_password(PASSWORD), secret=secret))
+        conn.execute(
+            accounts.insert().values(account_id=account, pw=credentials.hash_password(PASSWORD), secret=secret)
+        )
     return account, secret
 
 
@@ -65,8 +72,18 @@ def attempt(engine, account, password, code, at=None, policy=credentials.POLICY)
     at = at or datetime.now(UTC)
     with engine.begin() as conn:
         r = conn.execute(sa.select(accounts).where(accounts.c.account_id == account)).one()
-        return credentials.sign_in(conn, COLS, account, stored=r.pw, password=password, secret=r.secret, code=code,
-                                   locked_until=r.until, at=at, policy=policy)
+        return credentials.sign_in(
+            conn,
+            COLS,
+            account,
+            stored=r.pw,
+            password=password,
+            secret=r.secret,
+            code=code,
+            locked_until=r.until,
+            at=at,
+            policy=policy,
+        )
 
 
 def wrong_code(secret: str, at: datetime) -> str:
@@ -113,8 +130,17 @@ def test_no_account_costs_a_hash_and_counts_nothing(engine, cheap, monkeypatch):
 
     monkeypatch.setattr(credentials, "HASHER", Recording(time_cost=1, memory_cost=1024, parallelism=1))
     with engine.begin() as conn:
-        got = credentials.sign_in(conn, COLS, None, stored=None, password=PASSWORD, secret=None, code="123456",
-                                  locked_until=None, at=datetime.now(UTC))
+        got = credentials.sign_in(
+            conn,
+            COLS,
+            None,
+            stored=None,
+            password=PASSWORD,
+            secret=None,
+            code="123456",
+            locked_until=None,
+            at=datetime.now(UTC),
+        )
     assert got is Outcome.FAILED and calls == [credentials.DUMMY_HASH]
 
 
@@ -124,12 +150,27 @@ def test_password_step_before_a_code_clears_nothing(engine, cheap):
     with engine.begin() as conn:
         conn.execute(accounts.update().values(wrong=2))
     with engine.begin() as conn:
-        assert credentials.check_password(conn, COLS, account, stored=row(engine, account).pw, password=PASSWORD,
-                                          locked_until=None, at=now, code_follows=True) is Outcome.SIGNED_IN
+        assert (
+            credentials.check_password(
+                conn,
+                COLS,
+                account,
+                stored=row(engine, account).pw,
+                password=PASSWORD,
+                locked_until=None,
+                at=now,
+                code_follows=True,
+            )
+            is Outcome.SIGNED_IN
+        )
     assert row(engine, account).wrong == 2
     with engine.begin() as conn:
-        assert credentials.check_code(conn, COLS, account, secret=secret, code=pyotp.TOTP(secret).at(now),
-                                      locked_until=None, at=now) is Outcome.SIGNED_IN
+        assert (
+            credentials.check_code(
+                conn, COLS, account, secret=secret, code=pyotp.TOTP(secret).at(now), locked_until=None, at=now
+            )
+            is Outcome.SIGNED_IN
+        )
     assert row(engine, account).wrong == 0
 
 

@@ -1,4 +1,5 @@
 """Sealed documents (the e-COE format): any changed byte, an expired one, an unknown key, a rotated key."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +14,9 @@ from zairyu_shared import documents
 class SoftKey:
     def __init__(self, demo: bool = False):
         self._key = ec.generate_private_key(ec.SECP256R1())
-        self.public_key_der = self._key.public_key().public_bytes(serialization.Encoding.DER,
-                                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.public_key_der = self._key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self.demo = demo
         self.kid = documents.key_id(self.public_key_der, demo)
 
@@ -24,8 +26,12 @@ class SoftKey:
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PAYLOAD = {"document_id": "COE-0123456789ABCDEF", "holder": {"name": "TRAN THI BINH"}, "status": "spouse_japanese",
-           "valid_until": "2027-03-05"}
+PAYLOAD = {
+    "document_id": "COE-0123456789ABCDEF",
+    "holder": {"name": "TRAN THI BINH"},
+    "status": "spouse_japanese",
+    "valid_until": "2027-03-05",
+}
 TODAY = date(2026, 12, 6)
 
 
@@ -65,6 +71,8 @@ def test_a_demo_key_says_so():
     assert documents.verify(documents.seal(PDF, PAYLOAD, SoftKey(demo=True)), TODAY).demo
 
 
-@pytest.mark.parametrize("garbage", [b"", b"not a pdf", PDF + documents.MARK + b"@@@\n", PDF + documents.MARK + b"e30=\n"])
+@pytest.mark.parametrize(
+    "garbage", [b"", b"not a pdf", PDF + documents.MARK + b"@@@\n", PDF + documents.MARK + b"e30=\n"]
+)
 def test_garbage_is_refused_without_an_exception(garbage):
     assert not documents.verify(garbage, TODAY).valid

@@ -1,4 +1,5 @@
 """FrontSettings and zairyu_shared.front: one name per setting, Redis outside the embedded run, proxies."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,12 @@ from flask import Flask, request
 
 from zairyu_shared import config, front
 
-BASE = {"DATABASE_URL": "postgresql+psycopg://u@h/db", "AMQP_URL": "amqp://guest:guest@h:5672/v",
-        "ZAIRYU_SECRET_KEY": "k" * 40, "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE="}
+BASE = {
+    "DATABASE_URL": "postgresql+psycopg://u@h/db",
+    "AMQP_URL": "amqp://guest:guest@h:5672/v",
+    "ZAIRYU_SECRET_KEY": "k" * 40,
+    "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE=",
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,9 @@ def test_an_old_setting_name_stops_the_service_instead_of_being_ignored(old):
 
 
 def test_proxy_networks_are_checked():
-    assert "not an IP address or CIDR" in problems(ZAIRYU_PROXY_NETWORKS="10.0.0.0/8,ingress",
-                                                   ZAIRYU_RATELIMIT_STORAGE="redis://r:6379/0")
+    assert "not an IP address or CIDR" in problems(
+        ZAIRYU_PROXY_NETWORKS="10.0.0.0/8,ingress", ZAIRYU_RATELIMIT_STORAGE="redis://r:6379/0"
+    )
 
 
 def app_behind(hops: int, networks: tuple[str, ...] = ()) -> Flask:
@@ -58,24 +64,31 @@ def app_behind(hops: int, networks: tuple[str, ...] = ()) -> Flask:
     return app
 
 
-@pytest.mark.parametrize("hops,networks,peer,xff,seen", [
-    (0, (), "10.0.0.2", "203.0.113.5", "10.0.0.2"),  # no proxy configured: the header is not read
-    (1, (), "10.0.0.2", "203.0.113.5", "203.0.113.5"),
-    (1, (), "10.0.0.2", "198.51.100.1, 203.0.113.5", "203.0.113.5"),  # a client-written left part is not read
-    (2, (), "10.0.0.2", "198.51.100.1, 203.0.113.5, 10.0.0.9", "203.0.113.5"),
-    (1, ("10.0.0.0/8",), "10.0.0.2", "203.0.113.5", "203.0.113.5"),
-    (1, ("10.0.0.0/8",), "192.0.2.7", "203.0.113.5", "192.0.2.7"),  # not from the ingress: taken as it is
-])
+@pytest.mark.parametrize(
+    "hops,networks,peer,xff,seen",
+    [
+        (0, (), "10.0.0.2", "203.0.113.5", "10.0.0.2"),  # no proxy configured: the header is not read
+        (1, (), "10.0.0.2", "203.0.113.5", "203.0.113.5"),
+        (1, (), "10.0.0.2", "198.51.100.1, 203.0.113.5", "203.0.113.5"),  # a client-written left part is not read
+        (2, (), "10.0.0.2", "198.51.100.1, 203.0.113.5, 10.0.0.9", "203.0.113.5"),
+        (1, ("10.0.0.0/8",), "10.0.0.2", "203.0.113.5", "203.0.113.5"),
+        (1, ("10.0.0.0/8",), "192.0.2.7", "203.0.113.5", "192.0.2.7"),  # not from the ingress: taken as it is
+    ],
+)
 def test_the_client_address_is_what_our_proxies_saw(hops, networks, peer, xff, seen):
     client = app_behind(hops, networks).test_client()
-    answer = client.get("/who", environ_base={"REMOTE_ADDR": peer},
-                        headers={"X-Forwarded-For": xff, "X-Forwarded-Proto": "https, https"}).get_data(as_text=True)
+    answer = client.get(
+        "/who",
+        environ_base={"REMOTE_ADDR": peer},
+        headers={"X-Forwarded-For": xff, "X-Forwarded-Proto": "https, https"},
+    ).get_data(as_text=True)
     assert answer.split()[0] == seen
     assert answer.split()[1] == ("https" if seen != peer else "http")
 
 
 def test_limiter_keys_are_per_service_and_prefix():
-    settings = config.load(Settings, {**BASE, "ZAIRYU_RATELIMIT_STORAGE": "redis://r:6379/0",
-                                      "ZAIRYU_RATELIMIT_PREFIX": "staging"})
+    settings = config.load(
+        Settings, {**BASE, "ZAIRYU_RATELIMIT_STORAGE": "redis://r:6379/0", "ZAIRYU_RATELIMIT_PREFIX": "staging"}
+    )
     conf = front.limiter_config(settings, "review")
     assert conf["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0" and conf["RATELIMIT_KEY_PREFIX"] == "staging:review"

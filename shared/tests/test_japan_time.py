@@ -1,4 +1,5 @@
 """Japan's date, not the machine's: at 16:00 UTC on 5 December it is already 6 December in Japan."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The Merkle log against RFC 9162's own definitions: any honest proof verifies, any tampered one fails."""
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,9 @@ def test_any_tampered_inclusion_proof_fails(entries, data):
     elif how == "add":
         proof.insert(data.draw(st.integers(0, len(proof))), hashlib.sha256(b"x").digest())
     elif how == "index" and n > 1:
-        index = data.draw(st.integers(0, n - 1).filter(lambda j: leaves[j] != leaves[i]
-                                                        or merkle.inclusion_proof(j, leaves) != proof))
+        index = data.draw(
+            st.integers(0, n - 1).filter(lambda j: leaves[j] != leaves[i] or merkle.inclusion_proof(j, leaves) != proof)
+        )
     elif how == "leaf":
         leaf = merkle.leaf_hash(entries[i] + b"!")
     else:
@@ -99,9 +101,9 @@ def test_a_rewritten_or_deleted_past_entry_breaks_consistency(entries, data):
     old_root = mth(entries[:m])
     j = data.draw(st.integers(0, m - 1))
     if data.draw(st.booleans()):
-        forged = entries[:j] + [entries[j] + b"!"] + entries[j + 1:]
+        forged = entries[:j] + [entries[j] + b"!"] + entries[j + 1 :]
     else:
-        forged = entries[:j] + entries[j + 1:] + [b"padding"]  # deleted, size kept by an extra entry
+        forged = entries[:j] + entries[j + 1 :] + [b"padding"]  # deleted, size kept by an extra entry
     if forged[:m] == entries[:m]:
         return
     leaves = [merkle.leaf_hash(e) for e in forged]

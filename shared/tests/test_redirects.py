@@ -1,4 +1,5 @@
 """safe_next: every way a `next=` value has been used to leave a site gives the default instead."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,25 +7,61 @@ import pytest
 from zairyu_shared.redirects import safe_back, safe_next
 
 HOSTILE = [
-    "//evil.example/", "///evil.example", "////evil.example",
-    "/\t/evil.example/x",          # review's hole: the tab is dropped by the browser -> //evil.example
-    "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", " //evil.example",
-    "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "\\/evil.example",
-    "/%09/evil.example",           # the same tab, still encoded (a proxy that decodes once)
-    "/%2F%2Fevil.example", "/%2f/evil.example", "%2F%2Fevil.example", "/%5Cevil.example", "/%5C%5Cevil.example",
-    "/%252F%252Fevil.example",     # double encoding
-    "/%0d%0aSet-Cookie:%20x=1", "/x\r\nSet-Cookie: x=1", "/x%00", "/x\x00",
-    "https://evil.example/", "http:evil.example", "//evil.example@host/", "evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>",
-    "vbscript:x", "mailto:x@evil.example",
-    "/／evil.example",              # fullwidth solidus: NFKC makes it //evil.example
-    "/＼evil.example",              # fullwidth reverse solidus
-    "／／evil.example", "/\u2215evil.example", "/é", "/\u200b/evil.example",
-    "", None, 42, ["/"], "/" + "a" * 3000,
+    "//evil.example/",
+    "///evil.example",
+    "////evil.example",
+    "/\t/evil.example/x",  # review's hole: the tab is dropped by the browser -> //evil.example
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "\\/evil.example",
+    "/%09/evil.example",  # the same tab, still encoded (a proxy that decodes once)
+    "/%2F%2Fevil.example",
+    "/%2f/evil.example",
+    "%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%5C%5Cevil.example",
+    "/%252F%252Fevil.example",  # double encoding
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/x\r\nSet-Cookie: x=1",
+    "/x%00",
+    "/x\x00",
+    "https://evil.example/",
+    "http:evil.example",
+    "//evil.example@host/",
+    "evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>",
+    "vbscript:x",
+    "mailto:x@evil.example",
+    "/／evil.example",  # fullwidth solidus: NFKC makes it //evil.example
+    "/＼evil.example",  # fullwidth reverse solidus
+    "／／evil.example",
+    "/\u2215evil.example",
+    "/é",
+    "/\u200b/evil.example",
+    "",
+    None,
+    42,
+    ["/"],
+    "/" + "a" * 3000,
 ]
 
-SAFE = ["/", "/queue", "/cases/abc-123?tab=documents", "/queue?q=a%20b&page=2", "/mailroom/batches/7",
-        "/api/v1/applications/x", "/a/b/../c", "/login?next=%2Fqueue"]
+SAFE = [
+    "/",
+    "/queue",
+    "/cases/abc-123?tab=documents",
+    "/queue?q=a%20b&page=2",
+    "/mailroom/batches/7",
+    "/api/v1/applications/x",
+    "/a/b/../c",
+    "/login?next=%2Fqueue",
+]
 
 
 @pytest.mark.parametrize("target", HOSTILE, ids=repr)

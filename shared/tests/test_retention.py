@@ -1,4 +1,5 @@
 """The retention periods (counted from the 特定日 in Japan) and the batched purge, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,12 @@ def test_fiscal_year_period_runs_from_the_next_april_first_in_japan():
 @pytest.mark.parametrize("now", [jst(2030, 3, 31, 23, 59), jst(2030, 4, 1), jst(2030, 4, 1, 0, 1), jst(2031, 4, 1)])
 def test_cutoff_agrees_with_expiry(event, now):
     """The SQL side compares the event with ``cutoff(now)``; it must say what ``expires`` says."""
-    for period in (Period(years=10, from_fiscal_year=True), Period(years=5, from_fiscal_year=True), Period(days=90),
-                   Period(days=1)):
+    for period in (
+        Period(years=10, from_fiscal_year=True),
+        Period(years=5, from_fiscal_year=True),
+        Period(days=90),
+        Period(days=1),
+    ):
         assert (event < period.cutoff(now)) == (period.expires(event) <= now), (period, event, now)
 
 
@@ -49,10 +54,18 @@ def test_every_rule_has_a_basis_and_the_readme_lists_it():
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
-things = sa.Table("things", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                  sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False))
-children = sa.Table("children", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                    sa.Column("thing_id", sa.Integer, sa.ForeignKey("things.id"), nullable=False))
+things = sa.Table(
+    "things",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+children = sa.Table(
+    "children",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("thing_id", sa.Integer, sa.ForeignKey("things.id"), nullable=False),
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -74,8 +87,12 @@ def _steps():
     def drop_children(session, ids):
         session.execute(children.delete().where(children.c.thing_id.in_(ids)))
 
-    return [PurgeStep("draft_unsubmitted", things, things.c.id, lambda cutoff: things.c.updated_at < cutoff,
-                      before=drop_children), *messaging_steps(outbox, inbox)]
+    return [
+        PurgeStep(
+            "draft_unsubmitted", things, things.c.id, lambda cutoff: things.c.updated_at < cutoff, before=drop_children
+        ),
+        *messaging_steps(outbox, inbox),
+    ]
 
 
 def test_purge_deletes_expired_rows_in_batches_counts_them_and_dry_run_deletes_nothing(factory):
@@ -86,14 +103,33 @@ def test_purge_deletes_expired_rows_in_batches_counts_them_and_dry_run_deletes_n
             session.execute(things.insert().values(id=i, updated_at=now - timedelta(days=days)))
             session.execute(children.insert().values(id=i, thing_id=i))
         for i, (sent, processed) in enumerate([(2, 31), (0.5, 29)]):
-            session.execute(outbox.insert().values(event_id=f"e{i}", event_type="t", exchange="x", correlation_id="c",
-                                                   body="{}", created_at=now - timedelta(days=sent),
-                                                   sent_at=now - timedelta(days=sent)))
-            session.execute(inbox.insert().values(consumer="q", event_id=f"e{i}", event_type="t",
-                                                  processed_at=now - timedelta(days=processed)))
+            session.execute(
+                outbox.insert().values(
+                    event_id=f"e{i}",
+                    event_type="t",
+                    exchange="x",
+                    correlation_id="c",
+                    body="{}",
+                    created_at=now - timedelta(days=sent),
+                    sent_at=now - timedelta(days=sent),
+                )
+            )
+            session.execute(
+                inbox.insert().values(
+                    consumer="q", event_id=f"e{i}", event_type="t", processed_at=now - timedelta(days=processed)
+                )
+            )
         # An unsent row is never purged, however old.
-        session.execute(outbox.insert().values(event_id="old-unsent", event_type="t", exchange="x", correlation_id="c",
-                                               body="{}", created_at=now - timedelta(days=400)))
+        session.execute(
+            outbox.insert().values(
+                event_id="old-unsent",
+                event_type="t",
+                exchange="x",
+                correlation_id="c",
+                body="{}",
+                created_at=now - timedelta(days=400),
+            )
+        )
     before = PURGED_ROWS.labels("test", "draft_unsubmitted")._value.get()
     audits = []
     with time_machine.travel(now, tick=False):
@@ -112,7 +148,10 @@ def test_purge_deletes_expired_rows_in_batches_counts_them_and_dry_run_deletes_n
         assert list(session.execute(sa.select(inbox.c.event_id)).scalars()) == ["e1"]
     with time_machine.travel(now, tick=False):  # nothing left: no audit entry for an empty round
         assert purge("test", factory, _steps(), after=lambda s, r: audits.append(r.counts)).counts == {
-            "draft_unsubmitted": 0, "outbox_sent": 0, "inbox_processed": 0}
+            "draft_unsubmitted": 0,
+            "outbox_sent": 0,
+            "inbox_processed": 0,
+        }
     assert len(audits) == 1
 
 

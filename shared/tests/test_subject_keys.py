@@ -3,6 +3,7 @@
 Rotation runs while writers keep writing: afterwards every row holds its last committed value and
 reads under the newest key alone (the old one can be dropped).
 """
+
 from __future__ import annotations
 
 import random
@@ -17,11 +18,20 @@ from zairyu_shared.subject_keys import SubjectErased, sealing
 
 def _schema():
     metadata = sa.MetaData()
-    people = sa.Table("people", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                      sa.Column("owner", sa.String(36), nullable=False),
-                      sa.Column("name", crypto.EncryptedText(), nullable=True), info={"subject": "owner"})
-    staff = sa.Table("staff", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("secret", crypto.EncryptedText(), nullable=True))
+    people = sa.Table(
+        "people",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner", sa.String(36), nullable=False),
+        sa.Column("name", crypto.EncryptedText(), nullable=True),
+        info={"subject": "owner"},
+    )
+    staff = sa.Table(
+        "staff",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("secret", crypto.EncryptedText(), nullable=True),
+    )
     subject_keys.add_subject_key_tables(metadata)
     return metadata, people, staff
 

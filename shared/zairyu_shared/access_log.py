@@ -9,6 +9,7 @@ An entry is canonical JSON (sorted keys, no spaces, UTF-8). A tree head's signat
 over SHA-256 of the canonical JSON of ``{"v", "tree_size", "timestamp", "root_hash"}`` — the fields of
 RFC 9162's TreeHeadDataV2, in JSON.
 """
+
 from __future__ import annotations
 
 import base64
@@ -51,8 +52,9 @@ def entry_bytes(entry: Mapping[str, Any]) -> bytes:
 
 
 def _tbs(tree_size: int, timestamp: str, root_hash: str) -> bytes:
-    return hashlib.sha256(canonical({"v": VERSION, "tree_size": tree_size, "timestamp": timestamp,
-                                     "root_hash": root_hash})).digest()
+    return hashlib.sha256(
+        canonical({"v": VERSION, "tree_size": tree_size, "timestamp": timestamp, "root_hash": root_hash})
+    ).digest()
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,14 @@ class TreeHead:
     signature: str  # base64 of raw r||s
 
     def as_dict(self) -> dict[str, Any]:
-        return {"v": VERSION, "tree_size": self.tree_size, "timestamp": self.timestamp,
-                "root_hash": self.root_hash, "kid": self.kid, "signature": self.signature}
+        return {
+            "v": VERSION,
+            "tree_size": self.tree_size,
+            "timestamp": self.timestamp,
+            "root_hash": self.root_hash,
+            "kid": self.kid,
+            "signature": self.signature,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TreeHead:
@@ -74,8 +82,7 @@ class TreeHead:
         size = data["tree_size"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise ValueError(f"bad tree_size {size!r}")
-        return cls(size, str(data["timestamp"]), str(data["root_hash"]), str(data["kid"]),
-                   str(data["signature"]))
+        return cls(size, str(data["timestamp"]), str(data["root_hash"]), str(data["kid"]), str(data["signature"]))
 
 
 def sign_tree_head(tree_size: int, root: bytes, timestamp: str, signer: Signer) -> TreeHead:
@@ -86,8 +93,11 @@ def sign_tree_head(tree_size: int, root: bytes, timestamp: str, signer: Signer) 
 
 def load_public_key(data: bytes) -> ec.EllipticCurvePublicKey:
     """A PEM or DER SubjectPublicKeyInfo of a P-256 key."""
-    key = (serialization.load_pem_public_key(data) if data.lstrip().startswith(b"-----")
-           else serialization.load_der_public_key(data))
+    key = (
+        serialization.load_pem_public_key(data)
+        if data.lstrip().startswith(b"-----")
+        else serialization.load_der_public_key(data)
+    )
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise ValueError("not a P-256 public key")
     return key
@@ -129,16 +139,22 @@ def hexes(values: object) -> list[bytes]:
 def inclusion_ok(entry: Mapping[str, Any], leaf_index: int, proof: Sequence[str], head: TreeHead) -> bool:
     """Does this entry sit at ``leaf_index`` of the tree that ``head`` signs? (signature checked apart)"""
     try:
-        return merkle.verify_inclusion(leaf_index, head.tree_size, merkle.leaf_hash(entry_bytes(entry)),
-                                       hexes(list(proof)), bytes.fromhex(head.root_hash))
+        return merkle.verify_inclusion(
+            leaf_index,
+            head.tree_size,
+            merkle.leaf_hash(entry_bytes(entry)),
+            hexes(list(proof)),
+            bytes.fromhex(head.root_hash),
+        )
     except ValueError:
         return False
 
 
 def consistency_ok(old: TreeHead, new: TreeHead, proof: Sequence[str]) -> bool:
     try:
-        return merkle.verify_consistency(old.tree_size, new.tree_size, bytes.fromhex(old.root_hash),
-                                         bytes.fromhex(new.root_hash), hexes(list(proof)))
+        return merkle.verify_consistency(
+            old.tree_size, new.tree_size, bytes.fromhex(old.root_hash), bytes.fromhex(new.root_hash), hexes(list(proof))
+        )
     except ValueError:
         return False
 
@@ -157,12 +173,21 @@ class Report:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "tree_heads": self.heads, "entries": self.entries,
-                "consistency_proofs": self.consistency, "problems": list(self.problems)}
+        return {
+            "ok": self.ok,
+            "tree_heads": self.heads,
+            "entries": self.entries,
+            "consistency_proofs": self.consistency,
+            "problems": list(self.problems),
+        }
 
 
-def verify_export(heads: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]],
-                  proofs: Sequence[Mapping[str, Any]], keys: Sequence[ec.EllipticCurvePublicKey]) -> Report:
+def verify_export(
+    heads: Sequence[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
+    proofs: Sequence[Mapping[str, Any]],
+    keys: Sequence[ec.EllipticCurvePublicKey],
+) -> Report:
     """Check signed tree heads, entries with inclusion proofs and consistency proofs, all from files.
 
     Every head must carry a valid signature; every two heads of different sizes next to each other (by size)
@@ -201,8 +226,9 @@ def verify_export(heads: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[
             continue
         report.consistency += 1
         if not consistency_ok(by_size[old_size], by_size[new_size], proof):
-            problems.append(f"tree head {new_size} is not an extension of tree head {old_size} "
-                            "(an entry was deleted or rewritten)")
+            problems.append(
+                f"tree head {new_size} is not an extension of tree head {old_size} (an entry was deleted or rewritten)"
+            )
     leaves: dict[int, bytes] = {}
     for raw in entries:
         report.entries += 1

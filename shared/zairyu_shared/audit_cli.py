@@ -10,6 +10,7 @@ inclusion_proof}``. ``proofs``: a JSON list of ``{old_size, new_size, proof}`` c
 
 Exit status: 0 intact, 1 a problem found (each is printed), 2 usage error or unreadable input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zairyu-audit", description=(__doc__ or "").splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="check signed tree heads, inclusion proofs and consistency proofs")
-    v.add_argument("--key", action="append", required=True, type=Path,
-                   help="the log's published public key (PEM or DER); repeat for a rotated key")
+    v.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        type=Path,
+        help="the log's published public key (PEM or DER); repeat for a rotated key",
+    )
     v.add_argument("--heads", action="append", required=True, type=Path, help="signed tree heads (JSON list)")
     v.add_argument("--entries", action="append", default=[], type=Path, help="entries with inclusion proofs")
     v.add_argument("--proofs", action="append", default=[], type=Path, help="consistency proofs")
@@ -73,8 +79,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), file=out)
     else:
-        print(f"{report.heads} tree heads, {report.entries} entries, {report.consistency} consistency proofs: "
-              f"{'intact' if report.ok else f'{len(report.problems)} problems'}", file=out)
+        print(
+            f"{report.heads} tree heads, {report.entries} entries, {report.consistency} consistency proofs: "
+            f"{'intact' if report.ok else f'{len(report.problems)} problems'}",
+            file=out,
+        )
         for problem in report.problems:
             print(f"  {problem}", file=out)
     return 0 if report.ok else 1

@@ -5,15 +5,16 @@ queue per consuming handler (``<service>.<handler>``; quorum on RabbitMQ), routi
 type, and per queue a dead-letter exchange ``<queue>.dlx`` and queue ``<queue>.dlq``. The same
 code runs on kombu's in-memory transport for the embedded run.
 """
+
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Producer, Queue
@@ -66,14 +67,24 @@ def producer_of(event_type: str) -> str:
 def queues_for(service: str, handler: Handler, amqp: bool) -> tuple[Queue, Queue, Exchange]:
     qname = handler.queue_name(service)
     dlx = Exchange(f"{qname}.dlx", type="fanout", durable=True)
-    args = {"x-queue-type": "quorum", "x-dead-letter-exchange": dlx.name, "x-delivery-limit": DELIVERY_LIMIT} if amqp else {}
+    args = (
+        {"x-queue-type": "quorum", "x-dead-letter-exchange": dlx.name, "x-delivery-limit": DELIVERY_LIMIT}
+        if amqp
+        else {}
+    )
     bindings = [(Exchange(exchange_for(producer_of(t)), type="topic", durable=True), t) for t in handler.event_types]
     from kombu import binding
 
-    queue = Queue(qname, bindings=[binding(ex, routing_key=rk) for ex, rk in bindings], durable=True,
-                  queue_arguments=args or None)
-    dlq = Queue(f"{qname}.dlq", exchange=dlx, routing_key="#", durable=True,
-                queue_arguments={"x-queue-type": "quorum"} if amqp else None)
+    queue = Queue(
+        qname, bindings=[binding(ex, routing_key=rk) for ex, rk in bindings], durable=True, queue_arguments=args or None
+    )
+    dlq = Queue(
+        f"{qname}.dlq",
+        exchange=dlx,
+        routing_key="#",
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"} if amqp else None,
+    )
     return queue, dlq, dlx
 
 
@@ -97,7 +108,9 @@ class KombuPublisher:
     not (measured-floors.md). On the in-memory transport there are no confirms to wait for.
     """
 
-    def __init__(self, url: str, confirm_timeout: float = 30.0, transport_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url: str, confirm_timeout: float = 30.0, transport_options: dict[str, Any] | None = None
+    ) -> None:
         self.url = url
         self.confirm_timeout = confirm_timeout
         self.transport_options = transport_options or {}
@@ -155,10 +168,17 @@ class KombuPublisher:
         self._pending: dict[int, str] = {}
         for m in messages:
             producer.publish(
-                m.body.encode("utf-8"), exchange=m.exchange, routing_key=m.event_type,
-                content_type="application/json", content_encoding="binary",
-                delivery_mode=2, mandatory=amqp, retry=False,
-                message_id=m.event_id, correlation_id=m.correlation_id, type=m.event_type,
+                m.body.encode("utf-8"),
+                exchange=m.exchange,
+                routing_key=m.event_type,
+                content_type="application/json",
+                content_encoding="binary",
+                delivery_mode=2,
+                mandatory=amqp,
+                retry=False,
+                message_id=m.event_id,
+                correlation_id=m.correlation_id,
+                type=m.event_type,
                 # when it left the outbox: RabbitMQ's head-message age (ZairyuQueueBacklogOld, the
                 # platform dashboard's oldest-message panel) reads it; without it that alert never fires
                 timestamp=int(time.time()),
@@ -174,7 +194,7 @@ class KombuPublisher:
                 raise TimeoutError(f"{len(self._pending) - len(self._acked)} publisher confirms outstanding")
             try:
                 conn.drain_events(timeout=min(remaining, 1.0))
-            except socket.timeout:
+            except TimeoutError:
                 continue
         confirmed: set[str] = set()
         failed: dict[str, str] = {}
@@ -273,8 +293,15 @@ class EventConsumer:
         for handler in self.handlers:
             qname = handler.queue_name(self.service)
             queue = queues_for(self.service, handler, amqp)[0]
-            consumers.append(Consumer(channel, queues=[queue], no_ack=False, accept=None,
-                                      on_message=lambda m, q=qname: batch.append((q, m))))
+            consumers.append(
+                Consumer(
+                    channel,
+                    queues=[queue],
+                    no_ack=False,
+                    accept=None,
+                    on_message=lambda m, q=qname: batch.append((q, m)),
+                )
+            )
         for consumer in consumers:
             consumer.consume()
         try:
@@ -285,7 +312,7 @@ class EventConsumer:
                     conn.drain_events(timeout=0.5)
                     while len(batch) < self.batch_size:
                         conn.drain_events(timeout=0.002)
-                except socket.timeout:
+                except TimeoutError:
                     pass
                 if batch:
                     taken, batch[:] = list(batch), []
@@ -338,9 +365,15 @@ class EventConsumer:
         except Exception as exc:
             # Nothing of the batch committed and each message is retried on its own next: say so, with
             # what failed, or a batch that keeps failing only shows as slower consumption.
-            log.warning("consumer batch rolled back; retrying its messages one by one",
-                        extra={"count": len(valid), "event_ids": [e.id for _m, _q, e in valid],
-                               "error": f"{type(exc).__name__}: {exc}"[:500]}, exc_info=True)
+            log.warning(
+                "consumer batch rolled back; retrying its messages one by one",
+                extra={
+                    "count": len(valid),
+                    "event_ids": [e.id for _m, _q, e in valid],
+                    "error": f"{type(exc).__name__}: {exc}"[:500],
+                },
+                exc_info=True,
+            )
             return valid
         self._after_commit()
         elapsed = (time.perf_counter() - started) / len(valid)
@@ -351,7 +384,7 @@ class EventConsumer:
         else:
             for message, _q, _e in valid:
                 message.ack()
-        for (message, qname, event), outcome in zip(valid, outcomes):
+        for (_message, qname, event), outcome in zip(valid, outcomes):
             self._count(qname, event, outcome, elapsed)
         return []
 
@@ -407,20 +440,29 @@ class EventConsumer:
             self._dlq_conn = Connection(self.url, transport_options={**self.transport_options, "confirm_publish": True})
         props = message.properties or {}
         headers = dict(message.headers or {})
-        headers.update({
-            "x-zairyu-reason": reason,
-            "x-zairyu-error": error[:2000],
-            "x-zairyu-queue": qname,
-            "x-zairyu-original-exchange": message.delivery_info.get("exchange", ""),
-            "x-zairyu-original-routing-key": message.delivery_info.get("routing_key", ""),
-            "x-zairyu-dead-lettered-at": datetime.now(timezone.utc).isoformat(),
-        })
+        headers.update(
+            {
+                "x-zairyu-reason": reason,
+                "x-zairyu-error": error[:2000],
+                "x-zairyu-queue": qname,
+                "x-zairyu-original-exchange": message.delivery_info.get("exchange", ""),
+                "x-zairyu-original-routing-key": message.delivery_info.get("routing_key", ""),
+                "x-zairyu-dead-lettered-at": datetime.now(UTC).isoformat(),
+            }
+        )
         producer = Producer(self._dlq_conn.default_channel)
         producer.publish(
-            message.body, exchange=f"{qname}.dlx", routing_key=message.delivery_info.get("routing_key", ""),
-            headers=headers, content_type=props.get("content_type") or message.content_type or "application/octet-stream",
-            content_encoding="binary", delivery_mode=2, message_id=props.get("message_id"),
-            correlation_id=props.get("correlation_id"), type=props.get("type"), retry=True,
+            message.body,
+            exchange=f"{qname}.dlx",
+            routing_key=message.delivery_info.get("routing_key", ""),
+            headers=headers,
+            content_type=props.get("content_type") or message.content_type or "application/octet-stream",
+            content_encoding="binary",
+            delivery_mode=2,
+            message_id=props.get("message_id"),
+            correlation_id=props.get("correlation_id"),
+            type=props.get("type"),
+            retry=True,
         )
         message.ack()
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, qname, reason).inc()

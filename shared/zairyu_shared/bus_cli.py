@@ -5,6 +5,7 @@ acks and confirms, and no service framework in between. Policies cannot be set o
 tool prints the ``rabbitmqctl set_policy`` lines that mirror what the queues declare as arguments
 (the Kubernetes overlay ships the same as topology-operator Policy objects).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,7 +49,7 @@ def cmd_topology(args: argparse.Namespace) -> int:
     services = _handlers_by_service()
     producers = sorted({s.producer for s in all_specs()})
     plan: _Plan = {"exchanges": [exchange_for(p) for p in producers], "queues": []}
-    for service, handlers in sorted(services.items()):
+    for _service, handlers in sorted(services.items()):
         for qname, types in handlers:
             plan["queues"].append({"queue": qname, "dlq": f"{qname}.dlq", "binds": list(types)})
     if args.declare:
@@ -61,9 +62,15 @@ def cmd_topology(args: argparse.Namespace) -> int:
             ch.exchange_declare(f"{q['queue']}.dlx", exchange_type="fanout", durable=True)
             ch.queue_declare(q["dlq"], durable=True, arguments={"x-queue-type": "quorum"})
             ch.queue_bind(q["dlq"], f"{q['queue']}.dlx", routing_key="#")
-            ch.queue_declare(q["queue"], durable=True, arguments={
-                "x-queue-type": "quorum", "x-dead-letter-exchange": f"{q['queue']}.dlx",
-                "x-delivery-limit": DELIVERY_LIMIT})
+            ch.queue_declare(
+                q["queue"],
+                durable=True,
+                arguments={
+                    "x-queue-type": "quorum",
+                    "x-dead-letter-exchange": f"{q['queue']}.dlx",
+                    "x-delivery-limit": DELIVERY_LIMIT,
+                },
+            )
             for t in q["binds"]:
                 ch.queue_bind(q["queue"], exchange_for(producer_of[t]), routing_key=t)
         conn.close()
@@ -75,8 +82,10 @@ def cmd_topology(args: argparse.Namespace) -> int:
     for q in plan["queues"]:
         print(f"queue {q['queue']} (quorum) <- {', '.join(q['binds'])}; dead letters -> {q['dlq']}")
     print("\n# equivalent policies, for operators who manage them centrally:")
-    print(f"rabbitmqctl set_policy --apply-to queues zairyu-delivery-limit '^(intake|signing|review|notify|card-delivery)\\.[a-z_]+$' "
-          f"'{{\"delivery-limit\": {DELIVERY_LIMIT}}}'")
+    print(
+        f"rabbitmqctl set_policy --apply-to queues zairyu-delivery-limit '^(intake|signing|review|notify|card-delivery)\\.[a-z_]+$' "
+        f"'{{\"delivery-limit\": {DELIVERY_LIMIT}}}'"
+    )
     return 0
 
 
@@ -107,7 +116,9 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
 def _describe(method: Any, props: Any, body: bytes) -> dict[str, Any]:
     headers = props.headers or {}
     return {
-        "message_id": props.message_id, "type": props.type, "correlation_id": props.correlation_id,
+        "message_id": props.message_id,
+        "type": props.type,
+        "correlation_id": props.correlation_id,
         "reason": headers.get("x-zairyu-reason") or _death_reason(headers),
         "error": headers.get("x-zairyu-error"),
         "original_routing_key": headers.get("x-zairyu-original-routing-key") or method.routing_key,
@@ -168,9 +179,20 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
             continue
         headers = {k: v for k, v in (props.headers or {}).items() if not k.startswith("x-zairyu-") and k != "x-death"}
         headers["x-zairyu-replayed"] = True
-        ch.basic_publish("", queue, body, pika.BasicProperties(
-            content_type=props.content_type, delivery_mode=2, message_id=props.message_id,
-            correlation_id=props.correlation_id, type=props.type, headers=headers), mandatory=True)
+        ch.basic_publish(
+            "",
+            queue,
+            body,
+            pika.BasicProperties(
+                content_type=props.content_type,
+                delivery_mode=2,
+                message_id=props.message_id,
+                correlation_id=props.correlation_id,
+                type=props.type,
+                headers=headers,
+            ),
+            mandatory=True,
+        )
         ch.basic_ack(method.delivery_tag)  # only after the broker confirmed the republish
         replayed += 1
     conn.close()

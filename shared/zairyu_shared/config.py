@@ -3,6 +3,7 @@
 Each service declares one settings dataclass; every field documents its variable and default.
 A bad value stops the service with a message naming the variable, not a stack trace later.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,8 +24,14 @@ class ConfigError(SystemExit):
         self.problems = problems
 
 
-def setting(env: str, default: Any = MISSING, help: str = "", choices: tuple[object, ...] | None = None,
-            minimum: float | None = None, secret: bool = False) -> Any:
+def setting(
+    env: str,
+    default: Any = MISSING,
+    help: str = "",
+    choices: tuple[object, ...] | None = None,
+    minimum: float | None = None,
+    secret: bool = False,
+) -> Any:
     """A field read from ``env``; no default means the variable is required.
 
     Returns Any like ``dataclasses.field``'s overloads do: the annotation on the left says the type."""
@@ -115,23 +122,53 @@ class CommonSettings:
     """What every service reads. Services subclass this and add their own fields."""
 
     database_url: str = setting("DATABASE_URL", help="SQLAlchemy URL of this service's own database")
-    amqp_url: str = setting("AMQP_URL", "memory://", help="RabbitMQ URL (amqp://user:pass@host:5672/vhost); memory:// in the embedded run")
-    data_keys: tuple[str, ...] = setting("ZAIRYU_DATA_KEYS", (), help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)", secret=True)
-    secret_key: str = setting("ZAIRYU_SECRET_KEY", "", help="Flask session signing key (required outside the embedded run)", secret=True)
-    secret_key_fallbacks: tuple[str, ...] = setting("ZAIRYU_SECRET_KEY_FALLBACKS", (), help="Comma-separated previous session keys, still accepted for reading sessions (rotation without signing anyone out)", secret=True)
-    erasure_ledger: str = setting("ZAIRYU_ERASURE_LEDGER", "", help="Append-only file of erased subjects, outside the database: re-applied after a restore (docs/operations.md)")
+    amqp_url: str = setting(
+        "AMQP_URL", "memory://", help="RabbitMQ URL (amqp://user:pass@host:5672/vhost); memory:// in the embedded run"
+    )
+    data_keys: tuple[str, ...] = setting(
+        "ZAIRYU_DATA_KEYS",
+        (),
+        help="Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt (rotation)",
+        secret=True,
+    )
+    secret_key: str = setting(
+        "ZAIRYU_SECRET_KEY", "", help="Flask session signing key (required outside the embedded run)", secret=True
+    )
+    secret_key_fallbacks: tuple[str, ...] = setting(
+        "ZAIRYU_SECRET_KEY_FALLBACKS",
+        (),
+        help="Comma-separated previous session keys, still accepted for reading sessions (rotation without signing anyone out)",
+        secret=True,
+    )
+    erasure_ledger: str = setting(
+        "ZAIRYU_ERASURE_LEDGER",
+        "",
+        help="Append-only file of erased subjects, outside the database: re-applied after a restore (docs/operations.md)",
+    )
     log_level: str = setting("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     prefetch: int = setting("ZAIRYU_PREFETCH", 200, help="Unacked messages a consumer may hold", minimum=1)
     relay_batch: int = setting("ZAIRYU_RELAY_BATCH", 500, help="Outbox rows published per confirm window", minimum=1)
-    handler_attempts: int = setting("ZAIRYU_HANDLER_ATTEMPTS", 5, help="Handler failures before a message is dead-lettered", minimum=1)
-    purge_minutes: int = setting("ZAIRYU_PURGE_MINUTES", 60, help="Minutes between retention purges in the consume process (0: off; `purge` command)")
-    purge_batch: int = setting("ZAIRYU_PURGE_BATCH", 500, help="Rows deleted per transaction by the retention purge", minimum=1)
-    embedded: bool = setting("ZAIRYU_EMBEDDED", False, help="Embedded demo mode (SQLite, in-process bus, demo card). Never in production")
+    handler_attempts: int = setting(
+        "ZAIRYU_HANDLER_ATTEMPTS", 5, help="Handler failures before a message is dead-lettered", minimum=1
+    )
+    purge_minutes: int = setting(
+        "ZAIRYU_PURGE_MINUTES",
+        60,
+        help="Minutes between retention purges in the consume process (0: off; `purge` command)",
+    )
+    purge_batch: int = setting(
+        "ZAIRYU_PURGE_BATCH", 500, help="Rows deleted per transaction by the retention purge", minimum=1
+    )
+    embedded: bool = setting(
+        "ZAIRYU_EMBEDDED", False, help="Embedded demo mode (SQLite, in-process bus, demo card). Never in production"
+    )
 
     def validate(self) -> list[str]:
         problems = []
         if not (self.database_url.startswith("postgresql") or self.database_url.startswith("sqlite")):
-            problems.append(f"DATABASE_URL must be a postgresql:// or sqlite:// URL, got {self.database_url.split(':')[0]}://")
+            problems.append(
+                f"DATABASE_URL must be a postgresql:// or sqlite:// URL, got {self.database_url.split(':')[0]}://"
+            )
         if not self.amqp_url.startswith(("amqp://", "amqps://", "pyamqp://", "memory://")):
             problems.append("AMQP_URL must be amqp://, amqps:// or memory://")
         if not self.embedded:
@@ -164,20 +201,30 @@ class FrontSettings(CommonSettings):
     }
 
     ratelimit_storage: str = setting(
-        "ZAIRYU_RATELIMIT_STORAGE", "",
+        "ZAIRYU_RATELIMIT_STORAGE",
+        "",
         help="Where rate limits count: redis://[:password@]host:6379/0, shared by every worker and pod (required "
-             "outside the embedded run; memory:// there would give each process its own budget). Empty in the "
-             "embedded run: memory")
-    ratelimit_prefix: str = setting("ZAIRYU_RATELIMIT_PREFIX", "zairyu",
-                                    help="Prefix of the rate-limit keys in Redis (several environments on one Redis)")
+        "outside the embedded run; memory:// there would give each process its own budget). Empty in the "
+        "embedded run: memory",
+    )
+    ratelimit_prefix: str = setting(
+        "ZAIRYU_RATELIMIT_PREFIX",
+        "zairyu",
+        help="Prefix of the rate-limit keys in Redis (several environments on one Redis)",
+    )
     proxy_hops: int = setting(
-        "ZAIRYU_PROXY_HOPS", 0, minimum=0,
+        "ZAIRYU_PROXY_HOPS",
+        0,
+        minimum=0,
         help="Reverse proxies in front of the web front (behind the ingress: 1). The client address (rate limits, "
-             "audit, geo gate) is the one the outermost of them saw; 0 ignores X-Forwarded-For")
+        "audit, geo gate) is the one the outermost of them saw; 0 ignores X-Forwarded-For",
+    )
     proxy_networks: tuple[str, ...] = setting(
-        "ZAIRYU_PROXY_NETWORKS", (),
+        "ZAIRYU_PROXY_NETWORKS",
+        (),
         help="Comma-separated IPs/CIDRs the nearest proxy connects from (the ingress controller's pods); a request "
-             "from any other peer has its X-Forwarded-* ignored. Empty: any peer (only when nothing else can connect)")
+        "from any other peer has its X-Forwarded-* ignored. Empty: any peer (only when nothing else can connect)",
+    )
 
     @property
     def ratelimit_storage_uri(self) -> str:
@@ -197,6 +244,8 @@ class FrontSettings(CommonSettings):
             problems.append("ZAIRYU_RATELIMIT_STORAGE must be a redis:// URL (or memory:// in the embedded run)")
         elif not self.embedded and not storage.startswith(REDIS_SCHEMES):
             # Per-process counting multiplies every limit by workers x pods (issue 15, finding 9).
-            problems.append("ZAIRYU_RATELIMIT_STORAGE must be a redis:// URL outside the embedded run "
-                            "(memory:// counts per process: every worker and pod would get its own budget)")
+            problems.append(
+                "ZAIRYU_RATELIMIT_STORAGE must be a redis:// URL outside the embedded run "
+                "(memory:// counts per process: every worker and pod would get its own budget)"
+            )
         return problems

@@ -10,6 +10,7 @@ Every write is one conditional SQL statement, so concurrent requests cannot undo
 - a TOTP step is accepted by ``UPDATE ... WHERE last_step < :step`` (two requests with the same code:
   the database lets exactly one of them through), and only while the account is not locked.
 """
+
 from __future__ import annotations
 
 import enum
@@ -122,15 +123,22 @@ def _not_locked(cols: SignInColumns, at: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(cols.locked_until.is_(None), cols.locked_until <= at)
 
 
-def record_failure(db: Database, cols: SignInColumns, account: object, at: datetime,
-                   policy: LockoutPolicy = POLICY) -> bool:
+def record_failure(
+    db: Database, cols: SignInColumns, account: object, at: datetime, policy: LockoutPolicy = POLICY
+) -> bool:
     """Counts one wrong guess in SQL; True when it locked the account (the count starts again)."""
     reaching = cols.failures + 1 >= policy.max_failures
     row = db.execute(
-        sa.update(cols.table).where(cols.key == account)
-        .values({cols.failures: sa.case((reaching, 0), else_=cols.failures + 1),
-                 cols.locked_until: sa.case((reaching, at + policy.lock_for), else_=cols.locked_until)})
-        .returning(cols.locked_until)).first()
+        sa.update(cols.table)
+        .where(cols.key == account)
+        .values(
+            {
+                cols.failures: sa.case((reaching, 0), else_=cols.failures + 1),
+                cols.locked_until: sa.case((reaching, at + policy.lock_for), else_=cols.locked_until),
+            }
+        )
+        .returning(cols.locked_until)
+    ).first()
     return row is not None and is_locked(row[0], at)
 
 
@@ -139,16 +147,19 @@ def accept_step(db: Database, cols: SignInColumns, account: object, step: int, a
     used or the account is locked. Concurrent requests with one code: the database lets one through."""
     done = db.execute(
         sa.update(cols.table)
-        .where(cols.key == account, _not_locked(cols, at),
-               sa.or_(cols.last_step.is_(None), cols.last_step < step))
-        .values({cols.last_step: step, cols.failures: 0, cols.locked_until: None}))
+        .where(cols.key == account, _not_locked(cols, at), sa.or_(cols.last_step.is_(None), cols.last_step < step))
+        .values({cols.last_step: step, cols.failures: 0, cols.locked_until: None})
+    )
     return bool(getattr(done, "rowcount", 0) == 1)
 
 
 def clear_failures(db: Database, cols: SignInColumns, account: object, at: datetime) -> bool:
     """A right password with no second factor to follow: the count starts again (unless locked meanwhile)."""
-    done = db.execute(sa.update(cols.table).where(cols.key == account, _not_locked(cols, at))
-                      .values({cols.failures: 0, cols.locked_until: None}))
+    done = db.execute(
+        sa.update(cols.table)
+        .where(cols.key == account, _not_locked(cols, at))
+        .values({cols.failures: 0, cols.locked_until: None})
+    )
     return bool(getattr(done, "rowcount", 0) == 1)
 
 
@@ -157,9 +168,18 @@ def _failed(db: Database, cols: SignInColumns, account: object, at: datetime, po
     return Outcome.LOCKED if record_failure(db, cols, account, at, policy) else Outcome.FAILED
 
 
-def check_password(db: Database, cols: SignInColumns, account: object | None, *, stored: str | None,
-                   password: str, locked_until: datetime | None, at: datetime, policy: LockoutPolicy = POLICY,
-                   code_follows: bool = False) -> Outcome:
+def check_password(
+    db: Database,
+    cols: SignInColumns,
+    account: object | None,
+    *,
+    stored: str | None,
+    password: str,
+    locked_until: datetime | None,
+    at: datetime,
+    policy: LockoutPolicy = POLICY,
+    code_follows: bool = False,
+) -> Outcome:
     """The password step. ``account`` None: no such account (the same time is spent, nothing counted).
 
     With ``code_follows`` a right password clears nothing: only a right code does, or every password
@@ -177,8 +197,17 @@ def check_password(db: Database, cols: SignInColumns, account: object | None, *,
     return Outcome.SIGNED_IN
 
 
-def check_code(db: Database, cols: SignInColumns, account: object, *, secret: str | None, code: str | None,
-               locked_until: datetime | None, at: datetime, policy: LockoutPolicy = POLICY) -> Outcome:
+def check_code(
+    db: Database,
+    cols: SignInColumns,
+    account: object,
+    *,
+    secret: str | None,
+    code: str | None,
+    locked_until: datetime | None,
+    at: datetime,
+    policy: LockoutPolicy = POLICY,
+) -> Outcome:
     """The second-factor step: a right code is accepted once; wrong and replayed codes count as failures."""
     if is_locked(locked_until, at):
         return Outcome.LOCKED
@@ -188,9 +217,19 @@ def check_code(db: Database, cols: SignInColumns, account: object, *, secret: st
     return Outcome.SIGNED_IN
 
 
-def sign_in(db: Database, cols: SignInColumns, account: object | None, *, stored: str | None, password: str,
-            secret: str | None, code: str | None, locked_until: datetime | None, at: datetime,
-            policy: LockoutPolicy = POLICY) -> Outcome:
+def sign_in(
+    db: Database,
+    cols: SignInColumns,
+    account: object | None,
+    *,
+    stored: str | None,
+    password: str,
+    secret: str | None,
+    code: str | None,
+    locked_until: datetime | None,
+    at: datetime,
+    policy: LockoutPolicy = POLICY,
+) -> Outcome:
     """Password and code on one form (review, the mailroom): one failure whichever was wrong."""
     if account is None:
         verify_password(None, password)

@@ -12,6 +12,7 @@ Two token formats live side by side in an ``EncryptedText`` column:
   before per-person keys existed). Still read as before; ``rotate-keys`` moves the rows of tables
   that name their subject (``table.info["subject"]``) under per-person keys.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -80,7 +81,7 @@ def split_subject_token(token: bytes) -> tuple[str, bytes] | None:
     """(subject, inner Fernet token) of a per-person value; None for a service-key token."""
     if not token.startswith(SUBJECT_PREFIX):
         return None
-    subject, _, inner = token[len(SUBJECT_PREFIX):].partition(b":")
+    subject, _, inner = token[len(SUBJECT_PREFIX) :].partition(b":")
     return subject.decode("ascii"), inner
 
 
@@ -141,8 +142,9 @@ def _is_newest(token: bytes) -> bool:
     return True
 
 
-def rotate_column(connection: sa.Connection, table: sa.Table, column: str, key_column: str = "id",
-                  batch: int = 500) -> int:
+def rotate_column(
+    connection: sa.Connection, table: sa.Table, column: str, key_column: str = "id", batch: int = 500
+) -> int:
     """Re-encrypt one column's service-key tokens with the newest key. Returns rows rewritten.
 
     Each update is conditional on the token read (a row a writer changed meanwhile already holds a
@@ -163,6 +165,8 @@ def rotate_column(connection: sa.Connection, table: sa.Table, column: str, key_c
             if token is None or split_subject_token(bytes(token)) is not None or _is_newest(bytes(token)):
                 continue
             done = connection.execute(
-                raw_table.update().where(raw_table.c[key_column] == pk, raw_table.c[column] == token)
-                .values({column: cipher().rotate(bytes(token))}))
+                raw_table.update()
+                .where(raw_table.c[key_column] == pk, raw_table.c[column] == token)
+                .values({column: cipher().rotate(bytes(token))})
+            )
             count += done.rowcount

@@ -4,10 +4,12 @@ Each service owns its own database (PostgreSQL in real deployments and tests, a 
 for the embedded run) and its own metadata; ``add_messaging_tables`` puts the outbox and inbox
 into that metadata so they live, and commit, with the service's state.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Hashable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event

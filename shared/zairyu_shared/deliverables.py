@@ -10,6 +10,7 @@
 - permission for activity outside the status (bundled with a card procedure only): granted in the decision
   and recorded on the new card (art. 19(2); the card's 資格外活動許可欄, art. 19-4(1)(vii)).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,11 @@ EMPLOYMENT_CERTIFICATE: Final = "employment_certificate"
 DELIVERABLES: Final = (RESIDENCE_CARD, COE, EMPLOYMENT_CERTIFICATE)
 
 _OF_PROCEDURE: Final[dict[str, str]] = {
-    "change": RESIDENCE_CARD, "extension": RESIDENCE_CARD, "acquisition": RESIDENCE_CARD,
-    "coe": COE, "employment_certificate": EMPLOYMENT_CERTIFICATE,
+    "change": RESIDENCE_CARD,
+    "extension": RESIDENCE_CARD,
+    "acquisition": RESIDENCE_CARD,
+    "coe": COE,
+    "employment_certificate": EMPLOYMENT_CERTIFICATE,
 }
 # How each deliverable may reach the person; the first is the default offered in the form.
 METHODS: Final[dict[str, tuple[str, ...]]] = {

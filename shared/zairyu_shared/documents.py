@@ -14,6 +14,7 @@ SubjectPublicKeyInfo; "DEMO-..." for the embedded run's software key); older key
 rotation, so older documents still verify. A cancellation cannot be seen offline: only the public page
 knows it (the verifier says so).
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,9 +62,14 @@ def seal(pdf: bytes, payload: dict[str, Any], signer: Signer) -> bytes:
     if MARK in pdf:
         raise ValueError("the PDF already carries a signature line")
     signature = signer.sign_digest(_digest(pdf, payload))
-    block = {"v": VERSION, "alg": ALG, "kid": signer.kid,
-             "public_key": base64.b64encode(signer.public_key_der).decode(), "payload": payload,
-             "signature": base64.b64encode(signature).decode()}
+    block = {
+        "v": VERSION,
+        "alg": ALG,
+        "kid": signer.kid,
+        "public_key": base64.b64encode(signer.public_key_der).decode(),
+        "payload": payload,
+        "signature": base64.b64encode(signature).decode(),
+    }
     return pdf + MARK + base64.b64encode(canonical(block)) + b"\n"
 
 
@@ -83,9 +89,15 @@ class Verdict:
     trusted: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reason": self.reason, "kid": self.kid, "demo": self.demo,
-                "trusted": self.trusted, "payload": self.payload,
-                "cancellation": "cannot be known offline: check the bureau's public page"}
+        return {
+            "valid": self.valid,
+            "reason": self.reason,
+            "kid": self.kid,
+            "demo": self.demo,
+            "trusted": self.trusted,
+            "payload": self.payload,
+            "cancellation": "cannot be known offline: check the bureau's public page",
+        }
 
 
 def split(data: bytes) -> tuple[bytes, dict[str, Any]] | None:
@@ -93,7 +105,7 @@ def split(data: bytes) -> tuple[bytes, dict[str, Any]] | None:
     at = data.rfind(MARK)
     if at < 0 or not data.endswith(b"\n"):
         return None
-    encoded = data[at + len(MARK):-1]
+    encoded = data[at + len(MARK) : -1]
     try:
         raw = base64.b64decode(encoded, validate=True)
         block = json.loads(raw)

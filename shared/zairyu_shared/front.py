@@ -6,6 +6,7 @@ in memory whatever was configured and read its own proxy setting, the manifests 
 hops at 0, so behind the ingress every client had the ingress's address: one attacker's guesses
 locked every officer out and filled every applicant's budget.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -79,8 +80,11 @@ def limiter_config(settings: FrontConfig, service: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri,
         "RATELIMIT_KEY_PREFIX": f"{settings.ratelimit_prefix}:{service}",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 2, "socket_timeout": 2}
-                                      if settings.ratelimit_storage_uri.startswith("redis") else {}),
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 2, "socket_timeout": 2}
+            if settings.ratelimit_storage_uri.startswith("redis")
+            else {}
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
     }
 

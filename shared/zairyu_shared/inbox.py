@@ -1,7 +1,8 @@
 """Idempotent consumption: the event id is recorded in the same transaction as the effect."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +25,7 @@ def record_many(session: Session, inbox: sa.Table, items: list[tuple[str, Envelo
     """Record a batch in one statement; return the (consumer, event id) pairs seen for the first time."""
     if not items:
         return set()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [dict(consumer=c, event_id=e.id, event_type=e.type, processed_at=now) for c, e in items]
     # One statement, many parameter sets: SQLAlchemy sends one multi-row INSERT (insertmanyvalues) and
     # compiles it once; a `.values(rows)` statement was compiled anew for every batch.
@@ -34,6 +35,11 @@ def record_many(session: Session, inbox: sa.Table, items: list[tuple[str, Envelo
 def _record_statement(session: Session, inbox: sa.Table) -> sa.Executable:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return statement_once(("inbox", inbox, dialect), lambda: (
-        insert(inbox).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox.c.consumer, inbox.c.event_id)))
+    return statement_once(
+        ("inbox", inbox, dialect),
+        lambda: (
+            insert(inbox)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(inbox.c.consumer, inbox.c.event_id)
+        ),
+    )

@@ -6,6 +6,7 @@ daylight saving). Containers run in UTC, where 00:00-09:00 in Japan is still the
 service asks the machine for "today" (``date.today()``, a naive ``datetime.now()``); they ask here.
 tests/contracts/test_japan_time.py keeps ``date.today(`` out of the services' code.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -1,11 +1,13 @@
 """Structured JSON logs that carry the correlation id (the application) of what is being handled."""
+
 from __future__ import annotations
 
 import contextvars
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -37,10 +39,12 @@ def configure(service: str, level: str = "INFO", stream: IO[str] | None = None) 
     global _service
     _service = service
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
-    handler.setFormatter(JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-    ))
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     handler.addFilter(_ContextFilter())
     root = logging.getLogger()
     for old in list(root.handlers):

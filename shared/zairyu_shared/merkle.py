@@ -9,6 +9,7 @@ auditor holding two signed tree heads sees whether the later tree still contains
 Review appends to the log and makes proofs; intake checks the proofs it shows the applicant; the offline
 ``zairyu-audit verify`` checks everything again: all three need the same arithmetic, so it lives here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -134,8 +135,7 @@ def verify_inclusion(index: int, tree_size: int, leaf: bytes, proof: Sequence[by
     return sn == 0 and r == expected_root
 
 
-def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
-                       proof: Sequence[bytes]) -> bool:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> bool:
     """RFC 9162 §2.1.4.2: is the tree (old_size, old_root) a prefix of the tree (new_size, new_root)?"""
     if not 0 <= old_size <= new_size or any(len(p) != HASH_SIZE for p in proof):
         return False

@@ -2,6 +2,7 @@
 
 A service's ``migrations/env.py`` is two lines calling ``run_env(target_metadata)``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,11 +26,13 @@ def upgrade(script_location: str | Path, database_url: str, revision: str = "hea
 def run_env(target_metadata: MetaData | None) -> None:
     """Body of every service's env.py (online mode; SQLite gets batch mode for ALTERs)."""
     config = context.config
-    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
-                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -3,13 +3,15 @@
 A crash between commit and publish loses nothing (the row stays unsent); a crash between publish
 and mark-sent publishes the event again, which the consumers' inbox absorbs.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol, Sequence, cast
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,7 +61,7 @@ def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
         "exchange": spec_for(event.type, event.version).exchange,
         "correlation_id": event.correlation_id,
         "body": event.to_json(),
-        "created_at": datetime.now(timezone.utc),
+        "created_at": datetime.now(UTC),
     }
     session.info.setdefault(STAGED, set()).add(outbox)
     session.execute(_stage_statement(outbox, session.get_bind().dialect.name), values)
@@ -80,8 +82,9 @@ def _stage_statement(outbox: sa.Table, dialect: str) -> sa.Insert:
     return statement_once(("outbox", outbox, dialect), build)
 
 
-def republish(session_factory: sessionmaker[Session], outbox: sa.Table, since: datetime,
-              event_types: tuple[str, ...] = ()) -> int:
+def republish(
+    session_factory: sessionmaker[Session], outbox: sa.Table, since: datetime, event_types: tuple[str, ...] = ()
+) -> int:
     """Send again every event staged since ``since`` (after another service's database was restored).
 
     The rows become unsent and the relay publishes them once more under their own event ids: the
@@ -93,8 +96,9 @@ def republish(session_factory: sessionmaker[Session], outbox: sa.Table, since: d
     if event_types:
         condition = sa.and_(condition, o.c.event_type.in_(event_types))
     with session_factory() as session, session.begin():
-        done = session.connection().execute(o.update().where(condition, o.c.sent_at.is_not(None))
-                                            .values(sent_at=None, attempts=0, last_error=None))
+        done = session.connection().execute(
+            o.update().where(condition, o.c.sent_at.is_not(None)).values(sent_at=None, attempts=0, last_error=None)
+        )
         count = done.rowcount
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))  # wake the relays now
@@ -104,9 +108,17 @@ def republish(session_factory: sessionmaker[Session], outbox: sa.Table, since: d
 class OutboxRelay:
     """Publishes unsent outbox rows in batches, each batch with a window of unconfirmed messages."""
 
-    def __init__(self, service: str, session_factory: sessionmaker[Session], outbox: sa.Table,
-                 publisher: Publisher, batch_size: int = 500, idle_interval: float = 0.05,
-                 retention: timedelta = timedelta(days=1), listen_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        service: str,
+        session_factory: sessionmaker[Session],
+        outbox: sa.Table,
+        publisher: Publisher,
+        batch_size: int = 500,
+        idle_interval: float = 0.05,
+        retention: timedelta = timedelta(days=1),
+        listen_interval: float = 2.0,
+    ) -> None:
         self.service = service
         self.session_factory = session_factory
         self.outbox = outbox
@@ -137,16 +149,22 @@ class OutboxRelay:
                 confirmed, failed = self.publisher.publish_batch(rows)
             except Exception as exc:
                 # The rows stay unsent and the next round tries again; the round's own log has the traceback.
-                log.error("outbox batch not published", extra={
-                    "count": len(rows), "event_ids": [row.event_id for row in rows],
-                    "error": f"{type(exc).__name__}: {exc}"[:500]})
+                log.error(
+                    "outbox batch not published",
+                    extra={
+                        "count": len(rows),
+                        "event_ids": [row.event_id for row in rows],
+                        "error": f"{type(exc).__name__}: {exc}"[:500],
+                    },
+                )
                 raise
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             if confirmed:
                 session.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
             for event_id, reason in failed.items():
                 session.execute(
-                    o.update().where(o.c.event_id == event_id)
+                    o.update()
+                    .where(o.c.event_id == event_id)
                     .values(attempts=o.c.attempts + 1, last_error=reason[:2000])
                 )
                 log.error("outbox publish failed", extra={"event_id": event_id, "reason": reason})
@@ -159,8 +177,12 @@ class OutboxRelay:
     def _unsent_query(self) -> sa.Select[Any]:
         def build() -> sa.Select[Any]:
             o = self.outbox
-            query = (sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
-                     .where(o.c.sent_at.is_(None)).order_by(o.c.seq).limit(self.batch_size))
+            query = (
+                sa.select(o.c.seq, o.c.event_id, o.c.event_type, o.c.exchange, o.c.correlation_id, o.c.body)
+                .where(o.c.sent_at.is_(None))
+                .order_by(o.c.seq)
+                .limit(self.batch_size)
+            )
             # Several relay replicas may run; each takes rows no other holds.
             return query.with_for_update(skip_locked=True) if self._dialect == "postgresql" else query
 
@@ -168,8 +190,14 @@ class OutboxRelay:
 
     def _mark_sent(self) -> sa.Update:
         o = self.outbox
-        return statement_once(("relay-sent", o), lambda: o.update().where(
-            o.c.event_id.in_(sa.bindparam("ids", expanding=True))).values(sent_at=sa.bindparam("sent_now")))
+        return statement_once(
+            ("relay-sent", o),
+            lambda: (
+                o.update()
+                .where(o.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+                .values(sent_at=sa.bindparam("sent_now"))
+            ),
+        )
 
     def observe_backlog(self) -> tuple[int, float]:
         o = self.outbox
@@ -180,18 +208,21 @@ class OutboxRelay:
         age = 0.0
         if oldest is not None:
             if oldest.tzinfo is None:  # SQLite returns naive datetimes
-                oldest = oldest.replace(tzinfo=timezone.utc)
-            age = max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+                oldest = oldest.replace(tzinfo=UTC)
+            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
         metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         return count, age
 
     def purge_sent(self) -> int:
         o = self.outbox
-        cutoff = datetime.now(timezone.utc) - self.retention
+        cutoff = datetime.now(UTC) - self.retention
         with self.session_factory() as session, session.begin():
             # a DELETE's result is a CursorResult, which carries the row count
-            done = cast("sa.CursorResult[Any]", session.execute(o.delete().where(o.c.sent_at.is_not(None), o.c.sent_at < cutoff)))
+            done = cast(
+                "sa.CursorResult[Any]",
+                session.execute(o.delete().where(o.c.sent_at.is_not(None), o.c.sent_at < cutoff)),
+            )
             return done.rowcount
 
     def drain(self, timeout: float = 30.0) -> None:
@@ -256,7 +287,7 @@ class OutboxRelay:
             # back off instead of re-publishing it every poll.
             failing_rounds = failing_rounds + 1 if self.last_failures else 0
             if failing_rounds:
-                stop.wait(min(30.0, 0.1 * 2 ** failing_rounds))
+                stop.wait(min(30.0, 0.1 * 2**failing_rounds))
             elif sent < self.batch_size:
                 self._wake.wait(self.listen_interval if self.listening.is_set() else self.idle_interval)
                 self._wake.clear()

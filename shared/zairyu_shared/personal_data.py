@@ -5,6 +5,7 @@ part (``personal_data.<service>_part``), records of what it holds under that app
 A record is ``{kind, at, data}``: ``kind`` a stable code the export labels in the person's language,
 ``data`` the values as the service keeps them, made JSON-safe here.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ from typing import Any
 
 from .events import Envelope, new_event
 
-PART_EVENT = {"signing": "personal_data.signing_part", "review": "personal_data.review_part",
-              "notify": "personal_data.notify_part", "card-delivery": "personal_data.card_delivery_part"}
+PART_EVENT = {
+    "signing": "personal_data.signing_part",
+    "review": "personal_data.review_part",
+    "notify": "personal_data.notify_part",
+    "card-delivery": "personal_data.card_delivery_part",
+}
 
 
 def plain(value: Any) -> Any:
@@ -51,7 +56,16 @@ def record(kind: str, at: datetime | date | str | None, /, **data: Any) -> dict[
 def answer(request: Envelope, service: str, records: Iterable[dict[str, Any]]) -> Envelope:
     """The part event answering ``request`` (stage it in the same transaction as nothing else: a read)."""
     payload = request.data
-    return new_event(PART_EVENT[service], {
-        "request_id": payload["request_id"], "applicant_id": payload["applicant_id"], "service": service,
-        "records": list(records), "answered_at": datetime.now(UTC),
-    }, source=service, correlation_id=request.correlation_id, causation_id=request.id)
+    return new_event(
+        PART_EVENT[service],
+        {
+            "request_id": payload["request_id"],
+            "applicant_id": payload["applicant_id"],
+            "service": service,
+            "records": list(records),
+            "answered_at": datetime.now(UTC),
+        },
+        source=service,
+        correlation_id=request.correlation_id,
+        causation_id=request.id,
+    )

@@ -7,6 +7,7 @@ another site. A target is kept only when it is printable ASCII, starts with exac
 no backslash, and stays so once percent-decoded and Unicode-normalised; anything else gives the
 default.
 """
+
 from __future__ import annotations
 
 import re

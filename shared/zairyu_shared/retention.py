@@ -18,6 +18,7 @@ Sources (README "Retention" table repeats them with links):
   (a draft never submitted, a refused registration) has no retention period of its own: art. 61 says
   delete it once it serves nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ from .japan_time import JAPAN
 
 log = logging.getLogger(__name__)
 
-PURGED_ROWS = Counter("zairyu_purged_rows_total", "Rows deleted by the retention purge, by data kind",
-                      ["service", "kind"])
+PURGED_ROWS = Counter(
+    "zairyu_purged_rows_total", "Rows deleted by the retention purge, by data kind", ["service", "kind"]
+)
 
 
 @dataclass(frozen=True)
@@ -82,59 +84,107 @@ class Rule:
 
 
 # The retention table. The README's "Retention" table is this one in prose; a test keeps them in step.
-RULES: dict[str, Rule] = {r.kind: r for r in (
-    # Not an administrative document until submitted (公文書管理法 art. 2(4)); APPI art. 61. Half a year
-    # lets a person come back to an application they began; the draft page says so.
-    Rule("draft_unsubmitted", Period(days=180), "last change of the draft",
-         "APPI art. 61 (no retention period: never became an administrative document)"),
-    # A registration whose card signature failed or which was abandoned: kept a month for the help desk.
-    Rule("registration_refused", Period(days=30), "the refusal / the code's expiry",
-         "APPI art. 61 (no retention period: no account was opened)"),
-    # Single-use challenges and e-mail / reset links: technical, useless after use or expiry.
-    Rule("login_token", Period(days=1), "use or expiry", "APPI art. 61"),
-    # Uploaded files of a draft never submitted go with the draft; those of an application with its case.
-    Rule("attachment_unsubmitted", Period(days=180), "upload",
-         "APPI art. 61 (part of a draft; never submitted)"),
-    # The case file. A refusal / withdrawal: 処分がされる日に係る特定日以後5年. A grant: 5 years from the
-    # 特定日 after the permission lapses; the longest period of stay is 5 years (入管法施行規則 別表第二), so
-    # 10 years from the 特定日 after the decision covers every grant except permanent residence, whose
-    # permission never lapses: those files are never purged by the job (transfer or disposal is decided
-    # with the National Archives, 公文書管理法 art. 8).
-    Rule("case_closed", Period(years=10, from_fiscal_year=True), "the decision or withdrawal (特定日: next April 1)",
-         "ISA 標準文書保存期間基準: 許認可等の効力が消滅する日に係る特定日以後5年 / 処分がされる日に係る特定日以後5年"),
-    Rule("case_permanent_residence", None, "the decision",
-         "permission never lapses; kept until transfer/disposal under 公文書管理法 art. 8"),
-    # A signature verdict is evidence in the case file; signing does not know when the case closes, so
-    # it keeps the verdict as long as the longest case file could be kept.
-    Rule("signature_verdict", Period(years=11, from_fiscal_year=True), "verification",
-         "part of the case file (case_closed), counted from the verification, a year of margin for the examination"),
-    # Notices and mails are copies; the decision itself is in the case file (review). Copies whose
-    # original is kept elsewhere may be kept under a year (行政文書の管理に関するガイドライン, 別表第1 備考);
-    # we keep them one year so a person can still read what they were told.
-    Rule("notice", Period(years=1), "sending",
-         "copy of the case file's decision (ガイドライン: 写し, original kept in review)"),
-    # The card's delivery record: the issuance of the residence card is a 許認可 consequence; its
-    # delivery record follows the decision's 5-year rule.
-    Rule("card_delivery", Period(years=5, from_fiscal_year=True), "delivery or closing",
-         "ISA 標準文書保存期間基準: 処分がされる日に係る特定日以後5年"),
-    # The hash-chained audit log is evidence about the case files: as long as the longest case file.
-    # Not purged by the job yet: trimming an append-only chain needs a signed anchor of the cut.
-    Rule("audit_entry", Period(years=10, from_fiscal_year=True), "the entry",
-         "evidence of handling of the case file (case_closed); kept, not trimmed yet"),
-    # Sessions of officers with their IP address: for investigating misuse within the period an
-    # incident is typically found; the audit log keeps the IPs of what they did.
-    Rule("ip_address", Period(days=90), "the session's expiry",
-         "APPI art. 61 and art. 66 (security measures need a recent window, not a history)"),
-    # Relayed outbox rows and consumed inbox rows: technical, no legal record (the state change is the record).
-    Rule("outbox_sent", Period(days=1), "publication",
-         "technical (no record of its own); the relay also deletes these (OutboxRelay.purge_sent)"),
-    Rule("inbox_processed", Period(days=30), "consumption",
-         "technical: longer than any redelivery the broker can make; APPI art. 61"),
-    # A person's copy of their data, assembled from every service's answer: theirs to download for a month.
-    Rule("data_export", Period(days=30), "the request", "APPI art. 61 (a copy; the originals stay where they are)"),
-    # Application logs (stdout, kept by the log platform): the platform's retention, see docs/operations.md.
-    Rule("log_line", Period(days=90), "the line", "APPI art. 66 (security); set in the log platform, not by this job"),
-)}
+RULES: dict[str, Rule] = {
+    r.kind: r
+    for r in (
+        # Not an administrative document until submitted (公文書管理法 art. 2(4)); APPI art. 61. Half a year
+        # lets a person come back to an application they began; the draft page says so.
+        Rule(
+            "draft_unsubmitted",
+            Period(days=180),
+            "last change of the draft",
+            "APPI art. 61 (no retention period: never became an administrative document)",
+        ),
+        # A registration whose card signature failed or which was abandoned: kept a month for the help desk.
+        Rule(
+            "registration_refused",
+            Period(days=30),
+            "the refusal / the code's expiry",
+            "APPI art. 61 (no retention period: no account was opened)",
+        ),
+        # Single-use challenges and e-mail / reset links: technical, useless after use or expiry.
+        Rule("login_token", Period(days=1), "use or expiry", "APPI art. 61"),
+        # Uploaded files of a draft never submitted go with the draft; those of an application with its case.
+        Rule("attachment_unsubmitted", Period(days=180), "upload", "APPI art. 61 (part of a draft; never submitted)"),
+        # The case file. A refusal / withdrawal: 処分がされる日に係る特定日以後5年. A grant: 5 years from the
+        # 特定日 after the permission lapses; the longest period of stay is 5 years (入管法施行規則 別表第二), so
+        # 10 years from the 特定日 after the decision covers every grant except permanent residence, whose
+        # permission never lapses: those files are never purged by the job (transfer or disposal is decided
+        # with the National Archives, 公文書管理法 art. 8).
+        Rule(
+            "case_closed",
+            Period(years=10, from_fiscal_year=True),
+            "the decision or withdrawal (特定日: next April 1)",
+            "ISA 標準文書保存期間基準: 許認可等の効力が消滅する日に係る特定日以後5年 / 処分がされる日に係る特定日以後5年",
+        ),
+        Rule(
+            "case_permanent_residence",
+            None,
+            "the decision",
+            "permission never lapses; kept until transfer/disposal under 公文書管理法 art. 8",
+        ),
+        # A signature verdict is evidence in the case file; signing does not know when the case closes, so
+        # it keeps the verdict as long as the longest case file could be kept.
+        Rule(
+            "signature_verdict",
+            Period(years=11, from_fiscal_year=True),
+            "verification",
+            "part of the case file (case_closed), counted from the verification, a year of margin for the examination",
+        ),
+        # Notices and mails are copies; the decision itself is in the case file (review). Copies whose
+        # original is kept elsewhere may be kept under a year (行政文書の管理に関するガイドライン, 別表第1 備考);
+        # we keep them one year so a person can still read what they were told.
+        Rule(
+            "notice",
+            Period(years=1),
+            "sending",
+            "copy of the case file's decision (ガイドライン: 写し, original kept in review)",
+        ),
+        # The card's delivery record: the issuance of the residence card is a 許認可 consequence; its
+        # delivery record follows the decision's 5-year rule.
+        Rule(
+            "card_delivery",
+            Period(years=5, from_fiscal_year=True),
+            "delivery or closing",
+            "ISA 標準文書保存期間基準: 処分がされる日に係る特定日以後5年",
+        ),
+        # The hash-chained audit log is evidence about the case files: as long as the longest case file.
+        # Not purged by the job yet: trimming an append-only chain needs a signed anchor of the cut.
+        Rule(
+            "audit_entry",
+            Period(years=10, from_fiscal_year=True),
+            "the entry",
+            "evidence of handling of the case file (case_closed); kept, not trimmed yet",
+        ),
+        # Sessions of officers with their IP address: for investigating misuse within the period an
+        # incident is typically found; the audit log keeps the IPs of what they did.
+        Rule(
+            "ip_address",
+            Period(days=90),
+            "the session's expiry",
+            "APPI art. 61 and art. 66 (security measures need a recent window, not a history)",
+        ),
+        # Relayed outbox rows and consumed inbox rows: technical, no legal record (the state change is the record).
+        Rule(
+            "outbox_sent",
+            Period(days=1),
+            "publication",
+            "technical (no record of its own); the relay also deletes these (OutboxRelay.purge_sent)",
+        ),
+        Rule(
+            "inbox_processed",
+            Period(days=30),
+            "consumption",
+            "technical: longer than any redelivery the broker can make; APPI art. 61",
+        ),
+        # A person's copy of their data, assembled from every service's answer: theirs to download for a month.
+        Rule("data_export", Period(days=30), "the request", "APPI art. 61 (a copy; the originals stay where they are)"),
+        # Application logs (stdout, kept by the log platform): the platform's retention, see docs/operations.md.
+        Rule(
+            "log_line", Period(days=90), "the line", "APPI art. 66 (security); set in the log platform, not by this job"
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -166,9 +216,16 @@ class PurgeReport:
         self.counts[kind] = self.counts.get(kind, 0) + count
 
 
-def purge(service: str, session_factory: sessionmaker[Session], steps: Sequence[PurgeStep], *,
-          now: datetime | None = None, dry_run: bool = False, batch: int = 500,
-          after: Callable[[Session, PurgeReport], None] | None = None) -> PurgeReport:
+def purge(
+    service: str,
+    session_factory: sessionmaker[Session],
+    steps: Sequence[PurgeStep],
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch: int = 500,
+    after: Callable[[Session, PurgeReport], None] | None = None,
+) -> PurgeReport:
     """Delete every expired row of ``steps``, ``batch`` rows per transaction. A dry run counts only.
 
     ``after`` runs in a last transaction with the report (e.g. an audit entry saying how many went)."""
@@ -182,7 +239,9 @@ def purge(service: str, session_factory: sessionmaker[Session], steps: Sequence[
         condition = step.where(rule.keep.cutoff(now))
         if dry_run:
             with session_factory() as session:
-                count = session.execute(sa.select(sa.func.count()).select_from(step.table).where(condition)).scalar_one()
+                count = session.execute(
+                    sa.select(sa.func.count()).select_from(step.table).where(condition)
+                ).scalar_one()
             report.add(step.kind, count)
             continue
         total = 0
@@ -207,16 +266,22 @@ def purge(service: str, session_factory: sessionmaker[Session], steps: Sequence[
     if after is not None and not dry_run and any(report.counts.values()):
         with session_factory() as session, session.begin():
             after(session, report)
-    log.info("retention purge done", extra={"service": service, "dry_run": dry_run, "counts": report.counts,
-                                             "seconds": report.seconds})
+    log.info(
+        "retention purge done",
+        extra={"service": service, "dry_run": dry_run, "counts": report.counts, "seconds": report.seconds},
+    )
     return report
 
 
 def messaging_steps(outbox: sa.Table, inbox: sa.Table) -> list[PurgeStep]:
     """Every service's relayed outbox rows and consumed inbox rows."""
     return [
-        PurgeStep("outbox_sent", outbox, outbox.c.seq,
-                  lambda cutoff: sa.and_(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)),
+        PurgeStep(
+            "outbox_sent",
+            outbox,
+            outbox.c.seq,
+            lambda cutoff: sa.and_(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff),
+        ),
         PurgeStep("inbox_processed", inbox, inbox.c.event_id, lambda cutoff: inbox.c.processed_at < cutoff),
     ]
 

@@ -4,14 +4,16 @@
 CLI, the embedded supervisor and the tests all build a ``Runtime`` from it, so the same wiring
 runs everywhere.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -42,9 +44,9 @@ class ServiceDefinition:
     settings_class: type[config_mod.CommonSettings]
     metadata: sa.MetaData
     migrations: Path
-    create_app: Callable[["Runtime"], Flask]
+    create_app: Callable[[Runtime], Flask]
     handlers: list[Handler] = field(default_factory=list)
-    seed_demo: Callable[["Runtime"], object] | None = None  # what it returns is not used
+    seed_demo: Callable[[Runtime], object] | None = None  # what it returns is not used
     web_port: int = 8000
     seed_order: int = 50
     # Settings the embedded run must set before any service starts, given the demo folder
@@ -52,11 +54,11 @@ class ServiceDefinition:
     demo_environment: Callable[[Path], dict[str, str]] | None = None
     # Background loops that belong with the consumers (e.g. notify's SMTP sender): each is called
     # with (runtime, stop event) and returns the threads it started.
-    workers: list[Callable[["Runtime", threading.Event], list[threading.Thread]]] = field(default_factory=list)
+    workers: list[Callable[[Runtime, threading.Event], list[threading.Thread]]] = field(default_factory=list)
     # What the retention purge deletes here (zairyu_shared.retention), given the runtime; the outbox
     # and inbox rows are added for every service. ``purge_audit`` records that a purge happened.
-    purge_steps: Callable[["Runtime"], list[PurgeStep]] | None = None
-    purge_audit: Callable[["Runtime", Session, PurgeReport], None] | None = None
+    purge_steps: Callable[[Runtime], list[PurgeStep]] | None = None
+    purge_audit: Callable[[Runtime, Session, PurgeReport], None] | None = None
 
 
 @dataclass
@@ -73,19 +75,24 @@ class Runtime:
         opts: dict[str, Any] = MEMORY_TRANSPORT_OPTIONS if self.settings.amqp_url.startswith("memory://") else {}
         self.transport_options = opts
         self.publisher = KombuPublisher(self.settings.amqp_url, transport_options=opts)
-        self.relay = OutboxRelay(self.name, self.session_factory, self.outbox, self.publisher,
-                                 batch_size=self.settings.relay_batch)
+        self.relay = OutboxRelay(
+            self.name, self.session_factory, self.outbox, self.publisher, batch_size=self.settings.relay_batch
+        )
         # A commit that staged events nudges the in-process relay instead of waiting for a poll.
         # Only those: the relay's own commits would otherwise wake it again, forever.
-        sa_event.listen(self.session_factory, "after_commit",
-                        lambda s: self.relay.wake() if staged_in(s, self.outbox) else None)
+        sa_event.listen(
+            self.session_factory, "after_commit", lambda s: self.relay.wake() if staged_in(s, self.outbox) else None
+        )
         if self.settings.data_keys:
             crypto.configure(self.settings.data_keys)
         self.keyring: subject_keys.Keyring | None = None
         if subject_keys.has_subject_keys(self.definition.metadata):
             ledger_path = getattr(self.settings, "erasure_ledger", "")
-            self.keyring = subject_keys.bind(self.definition.metadata, self.engine,
-                                             subject_keys.TombstoneLedger(ledger_path) if ledger_path else None)
+            self.keyring = subject_keys.bind(
+                self.definition.metadata,
+                self.engine,
+                subject_keys.TombstoneLedger(ledger_path) if ledger_path else None,
+            )
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
 
@@ -94,8 +101,9 @@ class Runtime:
         return self.definition.name
 
     @classmethod
-    def from_env(cls, definition: ServiceDefinition, environ: Mapping[str, str] | None = None,
-                 **overrides: Any) -> "Runtime":
+    def from_env(
+        cls, definition: ServiceDefinition, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Runtime:
         settings = config_mod.load(definition.settings_class, environ, **overrides)
         return cls(definition, settings)
 
@@ -119,10 +127,16 @@ class Runtime:
 
     def consumer(self, **kw: Any) -> EventConsumer:
         return EventConsumer(
-            service=self.name, url=self.settings.amqp_url, handlers=self.handlers(),
-            session_factory=self.session_factory, inbox=self.inbox, prefetch=self.settings.prefetch,
+            service=self.name,
+            url=self.settings.amqp_url,
+            handlers=self.handlers(),
+            session_factory=self.session_factory,
+            inbox=self.inbox,
+            prefetch=self.settings.prefetch,
             retry=kw.pop("retry", RetryPolicy(attempts=self.settings.handler_attempts)),
-            transport_options=self.transport_options, context=self, **kw,
+            transport_options=self.transport_options,
+            context=self,
+            **kw,
         )
 
     def declare(self) -> None:
@@ -152,9 +166,15 @@ class Runtime:
         steps = list(self.definition.purge_steps(self) if self.definition.purge_steps else [])
         steps += retention.messaging_steps(self.outbox, self.inbox)
         audit = self.definition.purge_audit
-        return retention.purge(self.name, self.session_factory, steps, now=now, dry_run=dry_run,
-                               batch=self.settings.purge_batch,
-                               after=(lambda session, report: audit(self, session, report)) if audit else None)
+        return retention.purge(
+            self.name,
+            self.session_factory,
+            steps,
+            now=now,
+            dry_run=dry_run,
+            batch=self.settings.purge_batch,
+            after=(lambda session, report: audit(self, session, report)) if audit else None,
+        )
 
     def ended_threads(self) -> list[str]:
         """Background threads (relay, consumer, workers) that ended although the runtime was not
@@ -178,12 +198,14 @@ class Runtime:
         self.engine.dispose()
 
 
-def periodic_worker(name: str, minutes_setting: str, work: Callable[["Runtime"], object]
-                    ) -> Callable[["Runtime", threading.Event], list[threading.Thread]]:
+def periodic_worker(
+    name: str, minutes_setting: str, work: Callable[[Runtime], object]
+) -> Callable[[Runtime, threading.Event], list[threading.Thread]]:
     """A service definition's worker: ``work(runtime)`` at start, then every
     ``runtime.settings.<minutes_setting>`` minutes (0 or less: off), until the runtime stops.
     It runs beside the consumers (consume process, embedded run), so what it stages is relayed there."""
-    def worker(runtime: "Runtime", stop: threading.Event) -> list[threading.Thread]:
+
+    def worker(runtime: Runtime, stop: threading.Event) -> list[threading.Thread]:
         minutes = getattr(runtime.settings, minutes_setting)
         if minutes <= 0:
             return []

@@ -1,4 +1,5 @@
 """The command every service ships (``zairyu-<service>``): migrate, consume, web, seed-demo, settings."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,26 +18,37 @@ log = logging.getLogger(__name__)
 
 
 def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"zairyu-{definition.name}",
-                                     description=f"Zairyu {definition.name} service")
+    parser = argparse.ArgumentParser(prog=f"zairyu-{definition.name}", description=f"Zairyu {definition.name} service")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply this service's database migrations (idempotent)")
     consume = sub.add_parser("consume", help="run the event consumers and the outbox relay")
-    consume.add_argument("--port", type=int, default=int(os.environ.get("ZAIRYU_CONSUMER_PORT", "9100")),
-                         help="port for /healthz, /readyz and /metrics of this process")
+    consume.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("ZAIRYU_CONSUMER_PORT", "9100")),
+        help="port for /healthz, /readyz and /metrics of this process",
+    )
     web = sub.add_parser("web", help="development web server (production: gunicorn)")
     web.add_argument("--port", type=int, default=definition.web_port)
     web.add_argument("--host", default="127.0.0.1")
     purge = sub.add_parser("purge", help="delete the records whose retention period has ended (README: Retention)")
     purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
-    rotate = sub.add_parser("rotate-keys", help="re-encrypt under the newest ZAIRYU_DATA_KEYS key, in batches, while the service runs")
+    rotate = sub.add_parser(
+        "rotate-keys", help="re-encrypt under the newest ZAIRYU_DATA_KEYS key, in batches, while the service runs"
+    )
     rotate.add_argument("--batch", type=int, default=500)
     rotate.add_argument("--check", action="store_true", help="only count what still needs an older key (0: drop it)")
-    erase = sub.add_parser("erase-subject", help="destroy a person's data key: their data is unreadable everywhere, backups too")
+    erase = sub.add_parser(
+        "erase-subject", help="destroy a person's data key: their data is unreadable everywhere, backups too"
+    )
     erase.add_argument("subject", help="the applicant id")
     sub.add_parser("reapply-erasures", help="after a restore: destroy again the keys of everyone in the erasure ledger")
-    again = sub.add_parser("republish", help="after another service's restore: send again the events staged since a moment")
-    again.add_argument("--since", required=True, help="ISO 8601 time with offset (the restored backup's time, minus a margin)")
+    again = sub.add_parser(
+        "republish", help="after another service's restore: send again the events staged since a moment"
+    )
+    again.add_argument(
+        "--since", required=True, help="ISO 8601 time with offset (the restored backup's time, minus a margin)"
+    )
     again.add_argument("--type", action="append", default=[], dest="types", help="only this event type (repeatable)")
     sub.add_parser("seed-demo", help="create demo data (embedded run only)")
     sub.add_parser("settings", help="list the environment variables this service reads")
@@ -116,8 +128,11 @@ def _consume(runtime: Runtime, port: int) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         # Finish the message in hand, then leave; unacked ones are redelivered elsewhere.
         signal.signal(sig, lambda *_: stop.set())
-    health = create_base_app(f"{runtime.name}-consumer", __name__, ready_checks={
-        "database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url)})
+    health = create_base_app(
+        f"{runtime.name}-consumer",
+        __name__,
+        ready_checks={"database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url)},
+    )
     from werkzeug.serving import make_server
 
     server = make_server("0.0.0.0", port, health, threaded=True)

@@ -15,6 +15,7 @@ keys of every subject in the ledger: a restored backup forgets those people befo
 Unwrapped keys are cached per process (bounded LRU with a time to live): the request path decrypts
 without a key look-up, and an erasure done by another process takes effect here within the TTL.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -26,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,19 @@ from .crypto import EncryptedText, SubjectErased
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SubjectErased", "SubjectKeyTables", "Keyring", "TombstoneLedger", "add_subject_key_tables",
-           "bind", "keyring_of", "sealing", "current_seal", "rotate_keys", "values_needing_old_keys"]
+__all__ = [
+    "SubjectErased",
+    "SubjectKeyTables",
+    "Keyring",
+    "TombstoneLedger",
+    "add_subject_key_tables",
+    "bind",
+    "keyring_of",
+    "sealing",
+    "current_seal",
+    "rotate_keys",
+    "values_needing_old_keys",
+]
 
 _INFO = "zairyu_subject_keys"
 _SEAL: contextvars.ContextVar[tuple[str, Fernet] | None] = contextvars.ContextVar("zairyu_seal", default=None)
@@ -56,13 +68,15 @@ class SubjectKeyTables:
 def add_subject_key_tables(metadata: sa.MetaData) -> SubjectKeyTables:
     """The key table and the erased-subjects table, in the service's own metadata."""
     keys = sa.Table(
-        "subject_keys", metadata,
+        "subject_keys",
+        metadata,
         sa.Column("subject", sa.String(80), primary_key=True),
         sa.Column("wrapped", sa.LargeBinary(), nullable=False),  # the data key, Fernet-encrypted by the service key
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     erased = sa.Table(
-        "erased_subjects", metadata,
+        "erased_subjects",
+        metadata,
         sa.Column("subject", sa.String(80), primary_key=True),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
     )
@@ -95,7 +109,7 @@ class TombstoneLedger:
 
     def append(self, subject: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = f"{subject}\t{datetime.now(timezone.utc).isoformat()}\n".encode()
+        line = f"{subject}\t{datetime.now(UTC).isoformat()}\n".encode()
         # O_APPEND: lines from several processes never interleave; fsync: durable before the key goes.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -171,8 +185,14 @@ def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any])
 class Keyring:
     """A service's per-person data keys: look-up, creation, erasure (one per service database)."""
 
-    def __init__(self, tables: SubjectKeyTables, engine: sa.Engine | None, ledger: TombstoneLedger | None = None,
-                 cache_size: int = 20_000, cache_ttl: float = 300.0) -> None:
+    def __init__(
+        self,
+        tables: SubjectKeyTables,
+        engine: sa.Engine | None,
+        ledger: TombstoneLedger | None = None,
+        cache_size: int = 20_000,
+        cache_ttl: float = 300.0,
+    ) -> None:
         self.tables = tables
         self.ledger = ledger
         self.cache = _KeyCache(cache_size, cache_ttl)
@@ -201,8 +221,9 @@ class Keyring:
             raise RuntimeError("keyring has no database to look keys up in")
         self.misses += 1
         with self._lookup_engine.connect() as conn:
-            wrapped = conn.execute(sa.select(self.tables.keys.c.wrapped)
-                                   .where(self.tables.keys.c.subject == subject)).scalar()
+            wrapped = conn.execute(
+                sa.select(self.tables.keys.c.wrapped).where(self.tables.keys.c.subject == subject)
+            ).scalar()
         if wrapped is None:
             raise SubjectErased(f"the data key of subject {subject} is destroyed: the value is erased")
         return self._unwrap(subject, bytes(wrapped), committed=True)
@@ -226,8 +247,15 @@ class Keyring:
         if wrapped is None:
             if self.is_erased(conn, subject):
                 raise SubjectErased(f"subject {subject} was erased: no new personal data is stored for them")
-            _insert_ignore(conn, keys, {"subject": subject, "created_at": datetime.now(timezone.utc),
-                                        "wrapped": crypto.cipher().encrypt(Fernet.generate_key())})
+            _insert_ignore(
+                conn,
+                keys,
+                {
+                    "subject": subject,
+                    "created_at": datetime.now(UTC),
+                    "wrapped": crypto.cipher().encrypt(Fernet.generate_key()),
+                },
+            )
             wrapped = conn.execute(query).scalar()  # ours, or the one a concurrent writer committed first
             if wrapped is None:  # erased between the two statements
                 raise SubjectErased(f"subject {subject} was erased while their key was being made")
@@ -247,17 +275,19 @@ class Keyring:
         if self.ledger is not None:
             self.ledger.append(subject)
         else:
-            log.warning("erasing without a tombstone ledger: a restored backup would bring this person back",
-                        extra={"subject": subject})
+            log.warning(
+                "erasing without a tombstone ledger: a restored backup would bring this person back",
+                extra={"subject": subject},
+            )
         destroyed = self._destroy(conn, [subject])
         self.cache.evict(subject)
         return destroyed > 0
 
     def _destroy(self, conn: sa.Connection, subjects: list[str]) -> int:
         count = 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for start in range(0, len(subjects), 500):
-            chunk = subjects[start:start + 500]
+            chunk = subjects[start : start + 500]
             count += conn.execute(self.tables.keys.delete().where(self.tables.keys.c.subject.in_(chunk))).rowcount
             for subject in chunk:
                 _insert_ignore(conn, self.tables.erased, {"subject": subject, "erased_at": now})
@@ -271,8 +301,9 @@ class Keyring:
         return self._destroy(conn, self.ledger.subjects())
 
 
-def bind(metadata: sa.MetaData, engine: sa.Engine | None, ledger: TombstoneLedger | None = None,
-         **cache: Any) -> Keyring:
+def bind(
+    metadata: sa.MetaData, engine: sa.Engine | None, ledger: TombstoneLedger | None = None, **cache: Any
+) -> Keyring:
     """Give the service's encrypted columns their keyring (once per runtime)."""
     tables = metadata.info.get(_INFO)
     if not isinstance(tables, SubjectKeyTables):
@@ -315,6 +346,7 @@ def sealing(db: Session | sa.Connection, metadata: sa.MetaData, subject: str) ->
 
 # -- rotation --------------------------------------------------------------------------------------
 
+
 def _newest_reads(token: bytes) -> bool:
     try:
         crypto.newest().decrypt(token)
@@ -348,8 +380,11 @@ def rotate_keys(engine: sa.Engine, metadata: sa.MetaData, batch: int = 500, paus
                 last = subject
                 if _newest_reads(bytes(wrapped)):
                     continue
-                done = conn.execute(keys.update().where(keys.c.subject == subject, keys.c.wrapped == wrapped)
-                                    .values(wrapped=crypto.cipher().rotate(bytes(wrapped)))).rowcount
+                done = conn.execute(
+                    keys.update()
+                    .where(keys.c.subject == subject, keys.c.wrapped == wrapped)
+                    .values(wrapped=crypto.cipher().rotate(bytes(wrapped)))
+                ).rowcount
                 report["keys_rewrapped" if done else "raced"] += 1
         if not rows:
             break
@@ -365,8 +400,17 @@ def rotate_keys(engine: sa.Engine, metadata: sa.MetaData, batch: int = 500, paus
     return report
 
 
-def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: list[str], columns: list[str],
-                  subject_column: str | None, batch: int, pause: float, report: dict[str, int]) -> None:
+def _rotate_table(
+    engine: sa.Engine,
+    ring: Keyring,
+    table: sa.Table,
+    pk: list[str],
+    columns: list[str],
+    subject_column: str | None,
+    batch: int,
+    pause: float,
+    report: dict[str, int],
+) -> None:
     # A plain table clause: the raw tokens, not EncryptedText's decrypted text.
     wanted = list(dict.fromkeys([*pk, *columns, *([subject_column] if subject_column else [])]))
     raw = sa.table(table.name, *[sa.column(name) for name in wanted])
@@ -398,8 +442,9 @@ def _rotate_table(engine: sa.Engine, ring: Keyring, table: sa.Table, pk: list[st
                         continue
                     else:
                         new, kind = crypto.cipher().rotate(token), "values_rotated"
-                    done = conn.execute(raw.update().where(this_row, raw.c[column] == token)
-                                        .values({column: new})).rowcount
+                    done = conn.execute(
+                        raw.update().where(this_row, raw.c[column] == token).values({column: new})
+                    ).rowcount
                     report[kind if done else "raced"] += 1
         if not rows:
             return

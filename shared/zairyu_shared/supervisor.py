@@ -6,6 +6,7 @@ Real (AMQP_URL and DATABASE_URL set): each service as its own processes (gunicor
 consumer process) against RabbitMQ and PostgreSQL, one database per service.
 Services are found through the ``zairyu.services`` entry points, so nothing here names them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .crypto import new_key
 
@@ -58,8 +60,13 @@ def run_embedded(data_dir: Path, host: str) -> int:
     defs = definitions()
     data_dir.mkdir(parents=True, exist_ok=True)
     demo_dir = data_dir / "demo"
-    base_env = {**_secrets(data_dir), **_service_urls(defs, host), "ZAIRYU_EMBEDDED": "true",
-                "AMQP_URL": "memory://", "ZAIRYU_DEMO_DIR": str(demo_dir)}
+    base_env = {
+        **_secrets(data_dir),
+        **_service_urls(defs, host),
+        "ZAIRYU_EMBEDDED": "true",
+        "AMQP_URL": "memory://",
+        "ZAIRYU_DEMO_DIR": str(demo_dir),
+    }
     for key, value in base_env.items():
         os.environ.setdefault(key, value)
     for d in defs:  # a service's demo hook may add settings (e.g. signing: where the test PKI is)
@@ -124,8 +131,9 @@ def _real_plan(defs: list[Any], port_offset: int) -> list[tuple[Any, int, int]]:
     return [(d, d.web_port + port_offset, 9100 + i + port_offset) for i, d in enumerate(defs)]
 
 
-def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
-             stop: threading.Event | None = None) -> int:
+def run_real(
+    host: str, data_dir: Path, environ: dict[str, str] | None = None, stop: threading.Event | None = None
+) -> int:
     """Migrate every service, then start its gunicorn front and consume process; supervise them.
 
     Any failed step stops every child started so far and returns 1 with a message (no traceback);
@@ -161,14 +169,20 @@ def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
                         conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
                 envs[d.name] = {**env, "DATABASE_URL": f"{server_url}/{db}"}
             # Every service migrated (side by side: each has its own database) before any process starts.
-            migrations = [(d.name, subprocess.Popen([str(bindir / f"zairyu-{d.name}"), "migrate"], env=envs[d.name]))
-                          for d, _, _ in plan]
+            migrations = [
+                (d.name, subprocess.Popen([str(bindir / f"zairyu-{d.name}"), "migrate"], env=envs[d.name]))
+                for d, _, _ in plan
+            ]
             failed = [(name, m.wait()) for name, m in migrations if m.wait() != 0]
             if stop.is_set():
                 return _stopped(children)
             if failed:
-                raise StepFailed("; ".join(f"{name}: `zairyu-{name} migrate` failed (exit {code}; its message is "
-                                           "above)" for name, code in failed))
+                raise StepFailed(
+                    "; ".join(
+                        f"{name}: `zairyu-{name} migrate` failed (exit {code}; its message is above)"
+                        for name, code in failed
+                    )
+                )
         except sa.exc.SQLAlchemyError as exc:
             raise StepFailed(f"PostgreSQL at {server_url}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         finally:
@@ -176,11 +190,32 @@ def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
         for d, web, metrics_port in plan:
             module = d.create_app.__module__
             web_env = {**envs[d.name], "PROMETHEUS_MULTIPROC_DIR": str(_fresh_dir(data_dir / "prom" / d.name))}
-            children.append((f"{d.name} web", subprocess.Popen(
-                [str(bindir / "gunicorn"), "-w", workers, "-b", f"{host}:{web}", "--graceful-timeout", "30",
-                 f"{module}:create_app()"], env=web_env)))
-            children.append((f"{d.name} consumer", subprocess.Popen(
-                [str(bindir / f"zairyu-{d.name}"), "consume", "--port", str(metrics_port)], env=envs[d.name])))
+            children.append(
+                (
+                    f"{d.name} web",
+                    subprocess.Popen(
+                        [
+                            str(bindir / "gunicorn"),
+                            "-w",
+                            workers,
+                            "-b",
+                            f"{host}:{web}",
+                            "--graceful-timeout",
+                            "30",
+                            f"{module}:create_app()",
+                        ],
+                        env=web_env,
+                    ),
+                )
+            )
+            children.append(
+                (
+                    f"{d.name} consumer",
+                    subprocess.Popen(
+                        [str(bindir / f"zairyu-{d.name}"), "consume", "--port", str(metrics_port)], env=envs[d.name]
+                    ),
+                )
+            )
     except (StepFailed, OSError) as exc:
         if stop.is_set():  # Ctrl-C reached a migration too: that is a stop, not a failure
             return _stopped(children)
@@ -194,8 +229,13 @@ def run_real(host: str, data_dir: Path, environ: dict[str, str] | None = None,
     while not stop.wait(0.5):
         ended = [(name, child.returncode) for name, child in children if child.poll() is not None]
         if ended and not stop.is_set():
-            print("zairyu-run: " + ", ".join(f"{name} ended (exit {code})" for name, code in ended)
-                  + "; stopping the others", file=sys.stderr, flush=True)
+            print(
+                "zairyu-run: "
+                + ", ".join(f"{name} ended (exit {code})" for name, code in ended)
+                + "; stopping the others",
+                file=sys.stderr,
+                flush=True,
+            )
             _stop_children(children)
             return 1
     return _stopped(children)

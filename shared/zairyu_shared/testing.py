@@ -3,6 +3,7 @@
 Outside CI a missing server or reference folder skips with a message saying how to get it;
 with CI=true it fails, so a green CI run always means the real parts were exercised.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,10 @@ import shutil
 import socket
 import subprocess
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 import pytest
 
@@ -41,8 +43,10 @@ def shared_dir() -> Path:
     """The workplace's reference and conformance data (ZAIRYU_SHARED_DIR, default ../shared)."""
     path = Path(os.environ.get("ZAIRYU_SHARED_DIR", REPO_ROOT.parent / "shared"))
     if not (path / "reference").is_dir():
-        unavailable(f"reference data not found at {path}: set ZAIRYU_SHARED_DIR to the folder holding "
-                    "reference/ (JPKI roots from https://www.jpki.go.jp/ca/) and conformance/ (NIST PKITS, x509-limbo)")
+        unavailable(
+            f"reference data not found at {path}: set ZAIRYU_SHARED_DIR to the folder holding "
+            "reference/ (JPKI roots from https://www.jpki.go.jp/ca/) and conformance/ (NIST PKITS, x509-limbo)"
+        )
     return path
 
 
@@ -56,33 +60,44 @@ def _reachable(host: str, port: int) -> bool:
 
 def require_postgres() -> None:
     if not _reachable("127.0.0.1", 5432):
-        unavailable("PostgreSQL is not reachable on 127.0.0.1:5432: start it "
-                    "(pg_ctlcluster <version> main start) to run the integration tests")
+        unavailable(
+            "PostgreSQL is not reachable on 127.0.0.1:5432: start it "
+            "(pg_ctlcluster <version> main start) to run the integration tests"
+        )
 
 
 def require_rabbitmq() -> None:
     if not _reachable(AMQP_HOST, AMQP_PORT):
-        unavailable(f"RabbitMQ is not reachable on {AMQP_HOST}:{AMQP_PORT}: start it "
-                    "(rabbitmq-server -detached) to run the integration tests")
+        unavailable(
+            f"RabbitMQ is not reachable on {AMQP_HOST}:{AMQP_PORT}: start it "
+            "(rabbitmq-server -detached) to run the integration tests"
+        )
 
 
 def require_redis() -> None:
     if not _reachable(REDIS_HOST, REDIS_PORT):
-        unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: start it (redis-server --daemonize yes) "
-                    "to run the tests of the real mode's rate limits")
+        unavailable(
+            f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: start it (redis-server --daemonize yes) "
+            "to run the tests of the real mode's rate limits"
+        )
 
 
 def redis_ratelimits() -> dict[str, str]:
     """Settings that count a test's rate limits in the real Redis, under keys no other run shares."""
     require_redis()
-    return {"ratelimit_storage": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
-            "ratelimit_prefix": f"zt-{uuid.uuid4().hex[:12]}"}
+    return {
+        "ratelimit_storage": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+        "ratelimit_prefix": f"zt-{uuid.uuid4().hex[:12]}",
+    }
 
 
 def redis_ratelimit_env() -> dict[str, str]:
     """The same as environment variables (for processes and ``Runtime.from_env(environ=...)``)."""
     values = redis_ratelimits()
-    return {"ZAIRYU_RATELIMIT_STORAGE": values["ratelimit_storage"], "ZAIRYU_RATELIMIT_PREFIX": values["ratelimit_prefix"]}
+    return {
+        "ZAIRYU_RATELIMIT_STORAGE": values["ratelimit_storage"],
+        "ZAIRYU_RATELIMIT_PREFIX": values["ratelimit_prefix"],
+    }
 
 
 @contextmanager
@@ -126,8 +141,9 @@ def fresh_vhost(prefix: str = "zt") -> Iterator[str]:
             pass
 
 
-def wait_until(predicate: Callable[[], _T], timeout: float = 20.0, interval: float = 0.02,
-               message: str = "condition") -> _T:
+def wait_until(
+    predicate: Callable[[], _T], timeout: float = 20.0, interval: float = 0.02, message: str = "condition"
+) -> _T:
     """Poll a condition with a deadline (tests never sleep a fixed time)."""
     import time
 

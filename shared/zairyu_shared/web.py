@@ -1,9 +1,11 @@
 """What every service's Flask app has: health, readiness, metrics, request metrics, headers, logs."""
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
@@ -51,8 +53,9 @@ def machine_error(exc: HTTPException) -> tuple[Response, int] | None:
     return None
 
 
-def create_base_app(service: str, import_name: str, ready_checks: dict[str, Callable[[], None]] | None = None,
-                    **flask_kw: Any) -> Flask:
+def create_base_app(
+    service: str, import_name: str, ready_checks: dict[str, Callable[[], None]] | None = None, **flask_kw: Any
+) -> Flask:
     """A Flask app with /healthz, /readyz and /metrics. ``ready_checks`` raise when not ready."""
     app = Flask(import_name, **flask_kw)
     app.json = _JSONProvider(app)
@@ -62,6 +65,7 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         return machine_error(exc) or exc
+
     checks = dict(ready_checks or {})
     app.extensions["zairyu_ready_checks"] = checks
 
@@ -113,11 +117,15 @@ def create_base_app(service: str, import_name: str, ready_checks: dict[str, Call
     return app
 
 
-def create_service_app(runtime: Runtime, import_name: str, extra_checks: dict[str, Callable[[], None]] | None = None,
-                       **flask_kw: Any) -> Flask:
+def create_service_app(
+    runtime: Runtime, import_name: str, extra_checks: dict[str, Callable[[], None]] | None = None, **flask_kw: Any
+) -> Flask:
     """A service's app on its runtime: base app, database and broker readiness, session key."""
-    checks = {"database": database_check(runtime.engine), "broker": broker_check(runtime.settings.amqp_url),
-              **(extra_checks or {})}
+    checks = {
+        "database": database_check(runtime.engine),
+        "broker": broker_check(runtime.settings.amqp_url),
+        **(extra_checks or {}),
+    }
     app = create_base_app(runtime.name, import_name, ready_checks=checks, **flask_kw)
     app.config["SECRET_KEY"] = runtime.settings.secret_key or "embedded-only"  # settings refuse "" outside the demo
     # Rotation (Flask >= 3.1): sessions signed with a previous key still read (a session saved again is

@@ -5,6 +5,7 @@ The default budget is derandomized and small so the suite stays fast and stable 
 Settings are applied per test, never loaded as a global profile, so other packages' hypothesis
 tests in the same pytest run keep theirs.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,12 @@ def attack_settings(max_examples: int, **kw) -> settings:
         derandomize=not DEEP,
         deadline=kw.pop("deadline", 5000),  # a hang shows up as a deadline failure, not a stuck run
         database=None,  # no .hypothesis/ directory written into the repo
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
         **kw,
     )
 
@@ -32,6 +37,7 @@ def attack_settings(max_examples: int, **kw) -> settings:
 # Without a session most /api/v1 routes stop at 401 before reading anything; these put a caller
 # straight into the database and mint the service's own session cookie, so the fuzzers reach the
 # validation and the handlers behind the login.
+
 
 def _fill_row(table, values: dict) -> dict:
     """`values` plus a plausible value for every other NOT NULL column without a default."""
@@ -45,8 +51,12 @@ def _fill_row(table, values: dict) -> dict:
             kind = column.type.python_type
         except NotImplementedError:
             kind = str
-        row[column.name] = {int: 0, bool: False, dt.datetime: dt.datetime.now(dt.timezone.utc),
-                            dt.date: dt.date(1990, 1, 1)}.get(kind, f"attack-{column.name}"[:30])
+        row[column.name] = {
+            int: 0,
+            bool: False,
+            dt.datetime: dt.datetime.now(dt.UTC),
+            dt.date: dt.date(1990, 1, 1),
+        }.get(kind, f"attack-{column.name}"[:30])
     return row
 
 
@@ -58,12 +68,26 @@ def _intake_session(app) -> dict:
 
     runtime = app.extensions["zairyu_runtime"]
     applicant_id = str(uuid.uuid4())
-    now = dt.datetime.now(dt.timezone.utc)
-    row = _fill_row(applicants, {
-        "id": applicant_id, "email": "attack@example.jp", "email_lookup": uuid.uuid4().hex,
-        "email_verified_at": now, "language": "en", "name": "ＡＴＴＡＣＫ　ＴＥＳＴ", "date_of_birth": "1990-01-01",
-        "sex": "1", "address": "東京都千代田区", "cert_serial": "01", "cert_issuer": "CN=attack",
-        "holder_lookup": uuid.uuid4().hex, "created_at": now, "failed_logins": 0})
+    now = dt.datetime.now(dt.UTC)
+    row = _fill_row(
+        applicants,
+        {
+            "id": applicant_id,
+            "email": "attack@example.jp",
+            "email_lookup": uuid.uuid4().hex,
+            "email_verified_at": now,
+            "language": "en",
+            "name": "ＡＴＴＡＣＫ　ＴＥＳＴ",
+            "date_of_birth": "1990-01-01",
+            "sex": "1",
+            "address": "東京都千代田区",
+            "cert_serial": "01",
+            "cert_issuer": "CN=attack",
+            "holder_lookup": uuid.uuid4().hex,
+            "created_at": now,
+            "failed_logins": 0,
+        },
+    )
     with runtime.engine.begin() as conn:
         conn.execute(applicants.insert().values(**row))
     # intake's own log_in() writes the session (whatever it holds: applicant, epoch, ...).
@@ -77,11 +101,17 @@ def _intake_session(app) -> dict:
     cookie = app.session_interface.get_signing_serializer(app).dumps(contents)
     client = app.test_client()
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
-    created = client.post("/api/v1/drafts", json={"procedure": "extension"}, headers={"X-Zairyu-Api": "1"},
-                          environ_base={"REMOTE_ADDR": "10.99.0.1"})
+    created = client.post(
+        "/api/v1/drafts",
+        json={"procedure": "extension"},
+        headers={"X-Zairyu-Api": "1"},
+        environ_base={"REMOTE_ADDR": "10.99.0.1"},
+    )
     assert created.status_code == 201, created.get_data()[:300]
-    return {"cookies": {app.config["SESSION_COOKIE_NAME"]: cookie},
-            "path_values": {"draft_id": created.get_json()["id"]}}
+    return {
+        "cookies": {app.config["SESSION_COOKIE_NAME"]: cookie},
+        "path_values": {"draft_id": created.get_json()["id"]},
+    }
 
 
 def _review_session(app) -> dict:
@@ -90,8 +120,9 @@ def _review_session(app) -> dict:
 
     runtime = app.extensions["zairyu_runtime"]
     with transaction(runtime.session_factory) as session:
-        officer_id, _password, _secret = create_officer(session, "attack-examiner", "Attack Examiner",
-                                                        "examiner", "tokyo")
+        officer_id, _password, _secret = create_officer(
+            session, "attack-examiner", "Attack Examiner", "examiner", "tokyo"
+        )
         token = open_session(session, officer_id, "127.0.0.1")
     return {"cookies": {"review_session": token}, "path_values": {}}
 
@@ -105,10 +136,22 @@ SIGN_IN = {"intake": _intake_session, "review": _review_session}
 # consuming service's own handler on the parsed envelope: the real payloads, no broker.
 
 INTAKE_HOLDERS = {
-    "nguyen": {"name": "NGUYEN VAN AN", "name_substitution": False, "sex": "male", "date_of_birth": "1994-03-15",
-               "address": "東京都新宿区西新宿二丁目８番１号", "address_substitution": False},
-    "silva": {"name": "SILVA MARIA", "name_substitution": False, "sex": "female", "date_of_birth": "1990-07-01",
-              "address": "東京都千代田区丸の内一丁目１番１号", "address_substitution": False},
+    "nguyen": {
+        "name": "NGUYEN VAN AN",
+        "name_substitution": False,
+        "sex": "male",
+        "date_of_birth": "1994-03-15",
+        "address": "東京都新宿区西新宿二丁目８番１号",
+        "address_substitution": False,
+    },
+    "silva": {
+        "name": "SILVA MARIA",
+        "name_substitution": False,
+        "sex": "female",
+        "date_of_birth": "1990-07-01",
+        "address": "東京都千代田区丸の内一丁目１番１号",
+        "address_substitution": False,
+    },
 }
 
 
@@ -138,8 +181,16 @@ class FakeSigning:
             return Verdict(False, "malformed_signature", "not a CMS signature", {})
         if tag != "sig" or digest != hashlib.sha256(content).hexdigest() or holder not in INTAKE_HOLDERS:
             return Verdict(False, "signature_mismatch", "signature does not match the content", {})
-        return Verdict(True, None, "ok", {"certificate_serial": f"serial-{holder}", "issuer": "CN=test sign CA",
-                                          "holder": dict(INTAKE_HOLDERS[holder])})
+        return Verdict(
+            True,
+            None,
+            "ok",
+            {
+                "certificate_serial": f"serial-{holder}",
+                "issuer": "CN=test sign CA",
+                "holder": dict(INTAKE_HOLDERS[holder]),
+            },
+        )
 
     def verify_auth_token(self, token, origin, nonce):
         from intake.adapters.signing_client import Verdict
@@ -200,14 +251,25 @@ def build_service_app(name: str, folder, pki=None, environ: dict | None = None, 
     if name == "intake":
         env.update({"ZAIRYU_GEO_GATE": "false", "ZAIRYU_INTAKE_STORE": str(folder / "intake-store")})
     if name == "signing" and pki is not None:
-        env.update({"ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
-                    "ZAIRYU_CRL_DIR": str(pki.crl_dir), "ZAIRYU_SIGN_POLICY_OID": "test"})
+        env.update(
+            {
+                "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
+                "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
+                "ZAIRYU_CRL_DIR": str(pki.crl_dir),
+                "ZAIRYU_SIGN_POLICY_OID": "test",
+            }
+        )
     database = folder / f"{name.replace('-', '_')}.db"
     template = _MIGRATED.get(name) if database_url is None else "not SQLite"
     if database_url is None and template is not None and not database.exists():
         shutil.copyfile(template, database)  # the Alembic history once per service and run, then copies
-    runtime = Runtime.from_env(definition, environ=env, database_url=database_url or f"sqlite:///{database}",
-                               amqp_url=f"memory://attack-{name}-{folder.name}", embedded=True)
+    runtime = Runtime.from_env(
+        definition,
+        environ=env,
+        database_url=database_url or f"sqlite:///{database}",
+        amqp_url=f"memory://attack-{name}-{folder.name}",
+        embedded=True,
+    )
     if database_url is not None:
         runtime.migrate()
     elif template is None:
@@ -243,8 +305,9 @@ class Relay:
         rt = runtime_of(app)
         last = self.seen.get(id(rt), 0)
         with rt.engine.connect() as conn:
-            rows = conn.execute(sa.select(rt.outbox.c.seq, rt.outbox.c.body).where(rt.outbox.c.seq > last)
-                                .order_by(rt.outbox.c.seq)).all()
+            rows = conn.execute(
+                sa.select(rt.outbox.c.seq, rt.outbox.c.body).where(rt.outbox.c.seq > last).order_by(rt.outbox.c.seq)
+            ).all()
         if rows:
             self.seen[id(rt)] = rows[-1].seq
         return [parse_message(r.body) for r in rows]
@@ -277,12 +340,26 @@ def signature_verified(submitted):
     from zairyu_shared.events import new_event
 
     p = submitted.payload
-    evidence = {"certificate_serial": "01", "issuer": "CN=sign CA", "holder": p.get("expected_holder") or {},
-                "validation_time": dt.datetime.now(dt.timezone.utc), "revocation_source": "crl",
-                "revocation_age_seconds": 60.0, "soft_fail": False}
-    return new_event("signature.verified", {"application_id": p["application_id"], "applicant_id": p["applicant_id"],
-                                            "evidence": evidence, "submission": p},
-                     source="signing", correlation_id=p["application_id"])
+    evidence = {
+        "certificate_serial": "01",
+        "issuer": "CN=sign CA",
+        "holder": p.get("expected_holder") or {},
+        "validation_time": dt.datetime.now(dt.UTC),
+        "revocation_source": "crl",
+        "revocation_age_seconds": 60.0,
+        "soft_fail": False,
+    }
+    return new_event(
+        "signature.verified",
+        {
+            "application_id": p["application_id"],
+            "applicant_id": p["applicant_id"],
+            "evidence": evidence,
+            "submission": p,
+        },
+        source="signing",
+        correlation_id=p["application_id"],
+    )
 
 
 API_HEADERS = {"X-Zairyu-Api": "1"}
@@ -309,19 +386,39 @@ def intake_applicant(app, holder: str, email: str):
     runtime = runtime_of(app)
     applicant_id = str(uuid.uuid4())
     h = INTAKE_HOLDERS[holder]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with runtime.engine.begin() as conn:
-        conn.execute(applicants.insert().values(**_fill_row(applicants, {
-            "id": applicant_id, "email": email, "email_lookup": accounts.email_lookup(runtime, email),
-            "email_verified_at": now, "language": "en", "name": h["name"], "date_of_birth": h["date_of_birth"],
-            "sex": h["sex"], "address": h["address"], "cert_serial": f"serial-{holder}", "cert_issuer": "CN=test sign CA",
-            "holder_lookup": uuid.uuid4().hex, "created_at": now, "failed_logins": 0})))
+        conn.execute(
+            applicants.insert().values(
+                **_fill_row(
+                    applicants,
+                    {
+                        "id": applicant_id,
+                        "email": email,
+                        "email_lookup": accounts.email_lookup(runtime, email),
+                        "email_verified_at": now,
+                        "language": "en",
+                        "name": h["name"],
+                        "date_of_birth": h["date_of_birth"],
+                        "sex": h["sex"],
+                        "address": h["address"],
+                        "cert_serial": f"serial-{holder}",
+                        "cert_issuer": "CN=test sign CA",
+                        "holder_lookup": uuid.uuid4().hex,
+                        "created_at": now,
+                        "failed_logins": 0,
+                    },
+                )
+            )
+        )
     with app.test_request_context("/"):
         log_in(applicant_id)
         contents = dict(flask_session)
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
-    client.set_cookie(app.config["SESSION_COOKIE_NAME"], app.session_interface.get_signing_serializer(app).dumps(contents))
+    client.set_cookie(
+        app.config["SESSION_COOKIE_NAME"], app.session_interface.get_signing_serializer(app).dumps(contents)
+    )
     return applicant_id, client
 
 
@@ -332,15 +429,31 @@ def intake_worker_fields() -> dict:
     from intake.domain.dates import add_months
 
     return {
-        "nationality": "Viet Nam", "place_of_birth": "Hà Nội", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hà Nội", "phone": "090-1234-5678", "passport_number": "C1234567",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Hà Nội",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hà Nội",
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
         "passport_expiry": (today_jst() + timedelta(days=900)).isoformat(),
-        "current_status": "engineer_humanities", "period_of_stay": "1 year",
-        "period_expiry": add_months(today_jst(), 2).isoformat(), "card_number": "AB12345678CD",
-        "reason": "Continue my work", "criminal_record": "no", "employer_name": "Example KK",
-        "corporate_number": "7000012050002", "employer_address": "東京都千代田区", "employer_phone": "03-1234-5678",
-        "industry": "G", "employees": "120", "job_description": "Software", "contract_from": "2024-04-01",
-        "monthly_salary_yen": "300,000", "reentry_type": "multiple", "reentry_reason": "family visit",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "1 year",
+        "period_expiry": add_months(today_jst(), 2).isoformat(),
+        "card_number": "AB12345678CD",
+        "reason": "Continue my work",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "300,000",
+        "reentry_type": "multiple",
+        "reentry_reason": "family visit",
     }
 
 
@@ -371,14 +484,21 @@ def intake_draft(client, fields: dict | None = None, files=(("photo", "me.jpg"),
     """A complete extension draft (with re-entry) through the JSON API; returns its id."""
     import io
 
-    created = client.post("/api/v1/drafts", json={"procedure": "extension", "bundled": ["reentry"],
-                                                   "fields": fields or intake_worker_fields()}, headers=API_HEADERS)
+    created = client.post(
+        "/api/v1/drafts",
+        json={"procedure": "extension", "bundled": ["reentry"], "fields": fields or intake_worker_fields()},
+        headers=API_HEADERS,
+    )
     assert created.status_code == 201, created.get_data()[:500]
     draft_id = created.get_json()["id"]
     for kind, filename in files:
         body = sample_jpeg() if kind == "photo" else sample_pdf()
-        up = client.post(f"/api/v1/drafts/{draft_id}/attachments", data={"kind": kind, "file": (io.BytesIO(body), filename)},
-                         content_type="multipart/form-data", headers=API_HEADERS)
+        up = client.post(
+            f"/api/v1/drafts/{draft_id}/attachments",
+            data={"kind": kind, "file": (io.BytesIO(body), filename)},
+            content_type="multipart/form-data",
+            headers=API_HEADERS,
+        )
         assert up.status_code == 201, up.get_data()[:500]
     return draft_id
 
@@ -389,9 +509,11 @@ def redeem_code(client, code: str, holder: str):
     got = client.get(f"/api/v1/signing-requests/{code}")
     assert got.status_code == 200, got.get_data()[:500]
     content = base64.b64decode(got.get_json()["content_b64"])
-    answer = client.post(f"/api/v1/signing-requests/{code}/signature",
-                         json={"signature_b64": base64.b64encode(fake_signature(content, holder)).decode()},
-                         headers=API_HEADERS)
+    answer = client.post(
+        f"/api/v1/signing-requests/{code}/signature",
+        json={"signature_b64": base64.b64encode(fake_signature(content, holder)).decode()},
+        headers=API_HEADERS,
+    )
     assert answer.status_code == 200, answer.get_data()[:500]
     return answer.get_json()
 
@@ -400,8 +522,9 @@ def intake_submit(client, draft_id: str, holder: str) -> str:
     """Sign and submit the draft; returns the application id."""
     import uuid
 
-    made = client.post(f"/api/v1/drafts/{draft_id}/signing-requests", json={"idempotency_key": str(uuid.uuid4())},
-                       headers=API_HEADERS)
+    made = client.post(
+        f"/api/v1/drafts/{draft_id}/signing-requests", json={"idempotency_key": str(uuid.uuid4())}, headers=API_HEADERS
+    )
     assert made.status_code == 201, made.get_data()[:1000]
     return redeem_code(client, made.get_json()["code"], holder)["application_id"]
 
@@ -455,7 +578,9 @@ def csrf_token(client, path: str) -> str:
     import re
 
     html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -493,8 +618,9 @@ class World:
         self.application_id = intake_submit(self.a, submitted_draft, "nguyen")
         self.draft_id = intake_draft(self.a, fields)
         with runtime_of(self.intake).engine.connect() as conn:
-            rows = conn.execute(sa.select(intake_attachments.c.id, intake_attachments.c.sha256,
-                                          intake_attachments.c.application_id)).all()
+            rows = conn.execute(
+                sa.select(intake_attachments.c.id, intake_attachments.c.sha256, intake_attachments.c.application_id)
+            ).all()
         self.attachment_id = next(r.id for r in rows if r.application_id == self.application_id)
         self.draft_attachment_id = next(r.id for r in rows if r.application_id is None)
         store = runtime_of(self.intake).extras.get("store")
@@ -520,42 +646,75 @@ class World:
             for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
                 oid, password, secret = review_officer(self.review, f"{bureau}-{role}", role, bureau)
                 self.officers[f"{bureau}-{role}"] = {"id": oid, "password": password, "secret": secret}
-        self.officers["tokyo-examiner-2"] = dict(zip(("id", "password", "secret"),
-                                                     review_officer(self.review, "tokyo-examiner-2", "examiner", "tokyo")))
+        self.officers["tokyo-examiner-2"] = dict(
+            zip(("id", "password", "secret"), review_officer(self.review, "tokyo-examiner-2", "examiner", "tokyo"))
+        )
         # Tokyo's Yokohama district office: A's case (a Tokyo address) stays at the bureau, outside their scope.
         for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
-            self.officers[f"yokohama-{role}"] = dict(zip(("id", "password", "secret"), review_officer(
-                self.review, f"yokohama-{role}", role, "tokyo", office="yokohama")))
+            self.officers[f"yokohama-{role}"] = dict(
+                zip(
+                    ("id", "password", "secret"),
+                    review_officer(self.review, f"yokohama-{role}", role, "tokyo", office="yokohama"),
+                )
+            )
 
         # the examiner asks for a document; A answers with a message and a file; A asks for a correction.
         examiner = self.officer("tokyo-examiner")
         self.act(examiner, "claim")
-        self.act(examiner, "request-documents", kinds="tax_certificate", message="令和7年度分",
-                 deadline=(dt.date.today() + dt.timedelta(days=14)).isoformat())
+        self.act(
+            examiner,
+            "request-documents",
+            kinds="tax_certificate",
+            message="令和7年度分",
+            deadline=(dt.date.today() + dt.timedelta(days=14)).isoformat(),
+        )
         relay.pump(self.review, self.intake)
         self.request_id = self._open_request_id()
         import io
 
-        up = self.a.post(f"/api/v1/applications/{self.application_id}/documents/{self.request_id}/attachments",
-                         data={"kind": "other", "file": (io.BytesIO(sample_pdf()), filename)},
-                         content_type="multipart/form-data", headers=API_HEADERS)
+        up = self.a.post(
+            f"/api/v1/applications/{self.application_id}/documents/{self.request_id}/attachments",
+            data={"kind": "other", "file": (io.BytesIO(sample_pdf()), filename)},
+            content_type="multipart/form-data",
+            headers=API_HEADERS,
+        )
         assert up.status_code == 201, up.get_data()[:500]
-        runtime_of(self.review).extras["attachments"].blobs[up.get_json()["sha256"]] = \
+        runtime_of(self.review).extras["attachments"].blobs[up.get_json()["sha256"]] = (
             runtime_of(self.intake).extras["store"].get(up.get_json()["sha256"])
-        answered = self.a.post(f"/api/v1/applications/{self.application_id}/documents/{self.request_id}",
-                               json={"message": message}, headers=API_HEADERS)
+        )
+        answered = self.a.post(
+            f"/api/v1/applications/{self.application_id}/documents/{self.request_id}",
+            json={"message": message},
+            headers=API_HEADERS,
+        )
         assert answered.status_code == 200, answered.get_data()[:500]
-        correction = self.a.post(f"/api/v1/applications/{self.application_id}/correction",
-                                 json={"message": text or "My employer's address changed."}, headers=API_HEADERS)
+        correction = self.a.post(
+            f"/api/v1/applications/{self.application_id}/correction",
+            json={"message": text or "My employer's address changed."},
+            headers=API_HEADERS,
+        )
         assert correction.status_code == 201, correction.get_data()[:500]
         redeem_code(self.a, correction.get_json()["code"], "nguyen")
         relay.pump(self.intake, self.review)
         self.notice_id = "n-attack-1"
-        relay.deliver(self.intake, new_event("notice.created", {
-            "notice_id": self.notice_id, "applicant_id": self.a_id, "application_id": self.application_id,
-            "notice_type": "application_received", "language": "en", "subject": "Your application was received",
-            "body_text": "We received it.", "created_at": dt.datetime.now(dt.timezone.utc)},
-            source="notify", correlation_id=self.application_id))
+        relay.deliver(
+            self.intake,
+            new_event(
+                "notice.created",
+                {
+                    "notice_id": self.notice_id,
+                    "applicant_id": self.a_id,
+                    "application_id": self.application_id,
+                    "notice_type": "application_received",
+                    "language": "en",
+                    "subject": "Your application was received",
+                    "body_text": "We received it.",
+                    "created_at": dt.datetime.now(dt.UTC),
+                },
+                source="notify",
+                correlation_id=self.application_id,
+            ),
+        )
 
         # mailroom: one officer, and a delivery case from an approval with A's mailing address.
         self.mailroom = mailroom_officer(self.cards, "clerk")
@@ -570,7 +729,9 @@ class World:
         from review.adapters.tables import cases
 
         with runtime_of(self.review).engine.connect() as conn:
-            return conn.execute(sa.select(cases.c.version).where(cases.c.application_id == self.application_id)).scalar()
+            return conn.execute(
+                sa.select(cases.c.version).where(cases.c.application_id == self.application_id)
+            ).scalar()
 
     def case_status(self) -> str:
         import sqlalchemy as sa
@@ -594,7 +755,11 @@ class World:
         from intake.adapters.tables import document_requests as table
 
         with runtime_of(self.intake).engine.connect() as conn:
-            found = conn.execute(sa.select(table.c.request_id).where(table.c.application_id == self.application_id)).scalars().first()
+            found = (
+                conn.execute(sa.select(table.c.request_id).where(table.c.application_id == self.application_id))
+                .scalars()
+                .first()
+            )
         assert found, "review's request for documents did not reach intake"
         return found
 
@@ -603,8 +768,14 @@ class World:
         examiner, supervisor = self.officer("tokyo-examiner"), self.officer("tokyo-supervisor")
         if self.case_status() != "under_examination":
             self.act(examiner, "resume")
-        self.act(examiner, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
-                 explanation="ok")
+        self.act(
+            examiner,
+            "propose",
+            outcome="approved",
+            granted_status="engineer_humanities",
+            period_of_stay="P3Y",
+            explanation="ok",
+        )
         self.act(supervisor, "confirm", acknowledge="yes")
         assert self.case_status() == "approved", self.case_status()
         events = self.relay.pump(self.review, self.intake, self.cards)

@@ -2,6 +2,7 @@
 
 Hypothesis budgets are in attack_support.py (HYPOTHESIS_PROFILE=deep for a long run).
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # attack_support (--import-mode=importlib)
 
-from attack_support import DATA_KEY, SIGN_IN  # noqa: E402
+from attack_support import DATA_KEY, SIGN_IN
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +31,15 @@ def attack_verifier(attack_pki):
 
     pki = attack_pki
     config = types.SimpleNamespace(
-        trust_pins=f"test:{pki.root / 'manifest.json'}", trust_dir=str(pki.root / "trust"),
-        crl_dir=str(pki.crl_dir), crl_max_age=3 * 86400, ocsp_url="", sign_policy_oid="test",
-        auth_policy_oid="production", revocation_soft_fail=False)
+        trust_pins=f"test:{pki.root / 'manifest.json'}",
+        trust_dir=str(pki.root / "trust"),
+        crl_dir=str(pki.crl_dir),
+        crl_max_age=3 * 86400,
+        ocsp_url="",
+        sign_policy_oid="test",
+        auth_policy_oid="production",
+        revocation_soft_fail=False,
+    )
     return verifier_factory.build(config).verifier
 
 
@@ -49,6 +56,7 @@ def real_signature(attack_pki):
 
 # -- service apps ------------------------------------------------------------------------------
 
+
 def service_names() -> list[str]:
     return sorted(ep.name for ep in entry_points(group="zairyu.services"))
 
@@ -64,19 +72,28 @@ def service_apps(tmp_path_factory, attack_pki):
     data_key = DATA_KEY  # the process-wide cipher: one key for every app of the run
     pki = attack_pki
     # Per-service settings so the apps can reach their real code paths (signing: a trust store).
-    extra = {"signing": {"ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
-                         "ZAIRYU_TRUST_DIR": str(pki.root / "trust"), "ZAIRYU_CRL_DIR": str(pki.crl_dir),
-                         "ZAIRYU_SIGN_POLICY_OID": "test"},
-             # the Japanese-IP gate would answer every request with its page; it is not under test here
-             "intake": {"ZAIRYU_GEO_GATE": "false"}}
+    extra = {
+        "signing": {
+            "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
+            "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
+            "ZAIRYU_CRL_DIR": str(pki.crl_dir),
+            "ZAIRYU_SIGN_POLICY_OID": "test",
+        },
+        # the Japanese-IP gate would answer every request with its page; it is not under test here
+        "intake": {"ZAIRYU_GEO_GATE": "false"},
+    }
 
     def factory(name: str):
         if name not in built:
             definition = defs[name].load()
             environ = {"ZAIRYU_SECRET_KEY": "a" * 48, "ZAIRYU_DATA_KEYS": data_key, **extra.get(name, {})}
-            runtime = Runtime.from_env(definition, environ=environ,
-                                       database_url=f"sqlite:///{tmp}/{name.replace('-', '_')}.db",
-                                       amqp_url="memory://", embedded=True)
+            runtime = Runtime.from_env(
+                definition,
+                environ=environ,
+                database_url=f"sqlite:///{tmp}/{name.replace('-', '_')}.db",
+                amqp_url="memory://",
+                embedded=True,
+            )
             runtime.migrate()
             app = definition.create_app(runtime)
             app.config["TESTING"] = False  # errors must go through the app's own handlers

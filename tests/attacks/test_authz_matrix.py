@@ -17,109 +17,239 @@ officer role in Tokyo and Osaka, a mailroom officer):
 * separate accounts: a mailroom session means nothing to review and a review session nothing to the
   mailroom, and neither's credentials sign in at the other.
 """
+
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 import sqlalchemy as sa
 from attack_support import API_HEADERS, World, cheap_password_hashing, csrf_token, fresh_ip, mailroom_client, runtime_of
 
 # -- the classification ---------------------------------------------------------------------------
-PUBLIC = "public"          # anyone; reveals nothing personal (pages, health, metrics, lookups by number)
-TOKEN = "token"            # anyone holding an unguessable one-time code/token from the URL
-APPLICANT = "applicant"    # a signed-in applicant, their own things only
-OFFICER = "officer"        # a signed-in bureau officer, their bureau only, per role
-MAILROOM = "mailroom"      # a signed-in mailroom officer
-INTERNAL = "internal"      # cluster network only (no Ingress route / peer-address check), never the public
-ORG_STAFF = "org_staff"    # a signed-in organisation staff member, their organisation's things only (issue 21)
+PUBLIC = "public"  # anyone; reveals nothing personal (pages, health, metrics, lookups by number)
+TOKEN = "token"  # anyone holding an unguessable one-time code/token from the URL
+APPLICANT = "applicant"  # a signed-in applicant, their own things only
+OFFICER = "officer"  # a signed-in bureau officer, their bureau only, per role
+MAILROOM = "mailroom"  # a signed-in mailroom officer
+INTERNAL = "internal"  # cluster network only (no Ingress route / peer-address check), never the public
+ORG_STAFF = "org_staff"  # a signed-in organisation staff member, their organisation's things only (issue 21)
 
 MATRIX = {
     "intake": {
-        "public.home": PUBLIC, "public.language": PUBLIC, "public.verify": PUBLIC, "healthz": PUBLIC,
-        "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "api.openapi": PUBLIC,
-        "api.eligibility": PUBLIC, "api.receipt": PUBLIC, "api.registration": PUBLIC, "api.session_login": PUBLIC,
-        "auth.login": PUBLIC, "auth.card": PUBLIC, "auth.reset_request": PUBLIC, "register.start": PUBLIC,
+        "public.home": PUBLIC,
+        "public.language": PUBLIC,
+        "public.verify": PUBLIC,
+        "healthz": PUBLIC,
+        "readyz": PUBLIC,
+        "metrics_endpoint": PUBLIC,
+        "static": PUBLIC,
+        "api.openapi": PUBLIC,
+        "api.eligibility": PUBLIC,
+        "api.receipt": PUBLIC,
+        "api.registration": PUBLIC,
+        "api.session_login": PUBLIC,
+        "auth.login": PUBLIC,
+        "auth.card": PUBLIC,
+        "auth.reset_request": PUBLIC,
+        "register.start": PUBLIC,
         "auth.totp": PUBLIC,  # only a password-checked "pending" session gets past it
-        "auth.logout": PUBLIC, "api.session_logout": PUBLIC, "signing.registered": PUBLIC,
-        "auth.reset": TOKEN, "register.password": TOKEN, "register.link": TOKEN, "register.sign": TOKEN,
-        "api.signing_request": TOKEN, "api.post_signature": TOKEN, "signing.wait": TOKEN,
-        "auth.account": APPLICANT, "auth.link_card": APPLICANT, "auth.rebind": APPLICANT, "auth.totp_setup": APPLICANT,
-        "api.applications": APPLICANT, "api.application": APPLICANT, "api.signed_action": APPLICANT,
-        "api.answer_documents": APPLICANT, "api.upload_for_request": APPLICANT, "api.create_draft": APPLICANT,
-        "api.get_draft": APPLICANT, "api.save_draft": APPLICANT, "api.upload": APPLICANT,
-        "api.prepare_submission": APPLICANT, "api.inbox": APPLICANT, "api.signing_status": APPLICANT,
-        "status.applications": APPLICANT, "status.application": APPLICANT, "status.signed_action": APPLICANT,
-        "status.copy_pdf": APPLICANT, "status.submit_documents": APPLICANT, "status.upload_for_request": APPLICANT,
-        "status.fee_slip_pdf": APPLICANT, "status.receipt_pdf": APPLICANT, "status.inbox": APPLICANT,
-        "status.notice": APPLICANT, "apply.choose": APPLICANT, "apply.attachments": APPLICANT,
-        "apply.remove_attachment": APPLICANT, "apply.review": APPLICANT, "apply.draft_pdf": APPLICANT, "apply.sign": APPLICANT, "apply.step": APPLICANT,
-        "drafts.index": APPLICANT, "drafts.autosave": APPLICANT, "drafts.delete": APPLICANT, "drafts.restore": APPLICANT, "status.mail_label": APPLICANT,
+        "auth.logout": PUBLIC,
+        "api.session_logout": PUBLIC,
+        "signing.registered": PUBLIC,
+        "auth.reset": TOKEN,
+        "register.password": TOKEN,
+        "register.link": TOKEN,
+        "register.sign": TOKEN,
+        "api.signing_request": TOKEN,
+        "api.post_signature": TOKEN,
+        "signing.wait": TOKEN,
+        "auth.account": APPLICANT,
+        "auth.link_card": APPLICANT,
+        "auth.rebind": APPLICANT,
+        "auth.totp_setup": APPLICANT,
+        "api.applications": APPLICANT,
+        "api.application": APPLICANT,
+        "api.signed_action": APPLICANT,
+        "api.answer_documents": APPLICANT,
+        "api.upload_for_request": APPLICANT,
+        "api.create_draft": APPLICANT,
+        "api.get_draft": APPLICANT,
+        "api.save_draft": APPLICANT,
+        "api.upload": APPLICANT,
+        "api.prepare_submission": APPLICANT,
+        "api.inbox": APPLICANT,
+        "api.signing_status": APPLICANT,
+        "status.applications": APPLICANT,
+        "status.application": APPLICANT,
+        "status.signed_action": APPLICANT,
+        "status.copy_pdf": APPLICANT,
+        "status.submit_documents": APPLICANT,
+        "status.upload_for_request": APPLICANT,
+        "status.fee_slip_pdf": APPLICANT,
+        "status.receipt_pdf": APPLICANT,
+        "status.inbox": APPLICANT,
+        "status.notice": APPLICANT,
+        "apply.choose": APPLICANT,
+        "apply.attachments": APPLICANT,
+        "apply.remove_attachment": APPLICANT,
+        "apply.review": APPLICANT,
+        "apply.draft_pdf": APPLICANT,
+        "apply.sign": APPLICANT,
+        "apply.step": APPLICANT,
+        "drafts.index": APPLICANT,
+        "drafts.autosave": APPLICANT,
+        "drafts.delete": APPLICANT,
+        "drafts.restore": APPLICANT,
+        "status.mail_label": APPLICANT,
         "attachments.own_file": APPLICANT,
         "attachments.internal_file": INTERNAL,
         # paying the fee online: the applicant's own application only; the provider's webhook is public but
         # HMAC-signed; the DEMO provider's checkout page is reached with its unguessable session id
-        "payments.page": APPLICANT, "payments.start": APPLICANT, "payments.receipt_pdf": APPLICANT,
-        "api.start_payment": APPLICANT, "api.payment_status": APPLICANT,
-        "payments.webhook": PUBLIC, "demo_psp.checkout": TOKEN,
+        "payments.page": APPLICANT,
+        "payments.start": APPLICANT,
+        "payments.receipt_pdf": APPLICANT,
+        "api.start_payment": APPLICANT,
+        "api.payment_status": APPLICANT,
+        "payments.webhook": PUBLIC,
+        "demo_psp.checkout": TOKEN,
         "access_log.page": APPLICANT,  # who at the bureau opened my file: one's own entries only (issue 22)
         # people's requests (issue 20): one's own copy (someone else's export id: 404, tests/e2e/test_personal_data_export.py),
         # closing one's own account, the language of one's own mails
-        "personal_data.request_export": APPLICANT, "personal_data.download_json": APPLICANT,
-        "personal_data.download_pdf": APPLICANT, "personal_data.close_account_page": APPLICANT,
-        "personal_data.close_account": APPLICANT, "personal_data.change_language": APPLICANT,
+        "personal_data.request_export": APPLICANT,
+        "personal_data.download_json": APPLICANT,
+        "personal_data.download_pdf": APPLICANT,
+        "personal_data.close_account_page": APPLICANT,
+        "personal_data.close_account": APPLICANT,
+        "personal_data.change_language": APPLICANT,
         # organisational users (issue 21): applying for use and signing in are public; the rest is the staff's
-        "org.apply": PUBLIC, "org.login": PUBLIC, "org.logout": PUBLIC, "org.dashboard": ORG_STAFF,
-        "org.staff": ORG_STAFF, "org.remove_staff": ORG_STAFF, "org.people": ORG_STAFF, "org.consent_link": ORG_STAFF,
-        "org.consent_document": ORG_STAFF, "org.import_drafts": ORG_STAFF, "org.renew": ORG_STAFF,
+        "org.apply": PUBLIC,
+        "org.login": PUBLIC,
+        "org.logout": PUBLIC,
+        "org.dashboard": ORG_STAFF,
+        "org.staff": ORG_STAFF,
+        "org.remove_staff": ORG_STAFF,
+        "org.people": ORG_STAFF,
+        "org.consent_link": ORG_STAFF,
+        "org.consent_document": ORG_STAFF,
+        "org.import_drafts": ORG_STAFF,
+        "org.renew": ORG_STAFF,
         "org.accept_invitation": TOKEN,  # the invitation link's unguessable token
         "org.consent": APPLICANT,  # the person, from their own account, with the link's token
         # the organisations' API: bearer tokens with scopes (tests: services/intake/tests/test_organisation_people.py)
-        "org_api.tokens": PUBLIC, "org_api.openapi": PUBLIC, "org_api.organisation": ORG_STAFF,
-        "org_api.people": ORG_STAFF, "org_api.add_person": ORG_STAFF, "org_api.drafts": ORG_STAFF,
-        "org_api.create_draft": ORG_STAFF, "org_api.import_csv": ORG_STAFF, "org_api.webhook": ORG_STAFF,
+        "org_api.tokens": PUBLIC,
+        "org_api.openapi": PUBLIC,
+        "org_api.organisation": ORG_STAFF,
+        "org_api.people": ORG_STAFF,
+        "org_api.add_person": ORG_STAFF,
+        "org_api.drafts": ORG_STAFF,
+        "org_api.create_draft": ORG_STAFF,
+        "org_api.import_csv": ORG_STAFF,
+        "org_api.webhook": ORG_STAFF,
     },
     "review": {
-        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC, "language": PUBLIC,
-        "auth.login": PUBLIC, "auth.logout": PUBLIC, "api.openapi": PUBLIC,
-        "index": OFFICER, "admin.officers": OFFICER, "admin.create": OFFICER, "admin.change": OFFICER,
+        "healthz": PUBLIC,
+        "readyz": PUBLIC,
+        "metrics_endpoint": PUBLIC,
+        "static": PUBLIC,
+        "language": PUBLIC,
+        "auth.login": PUBLIC,
+        "auth.logout": PUBLIC,
+        "api.openapi": PUBLIC,
+        "index": OFFICER,
+        "admin.officers": OFFICER,
+        "admin.create": OFFICER,
+        "admin.change": OFFICER,
         "stats.processing_days_json": PUBLIC,  # aggregates only (intake's estimates); no case, no person
-        "admin.case_audit": OFFICER, "api.case": OFFICER, "api.queue": OFFICER,
-        "stats.page": OFFICER, "stats.export_csv": OFFICER, "cases.case": OFFICER, "cases.queue": OFFICER,
-        "cases.workload": OFFICER, "cases.acknowledge_withdrawal": OFFICER, "cases.assign": OFFICER,
-        "cases.attachment": OFFICER, "cases.claim": OFFICER, "cases.confirm": OFFICER,
-        "cases.correction_handled": OFFICER, "cases.add_note": OFFICER, "cases.propose": OFFICER,
-        "cases.request_documents": OFFICER, "cases.resume": OFFICER, "cases.return_proposal": OFFICER,
-        "cases.hand_over": OFFICER, "cases.hand_over_by_receipt": OFFICER, "api.hand_over": OFFICER,
+        "admin.case_audit": OFFICER,
+        "api.case": OFFICER,
+        "api.queue": OFFICER,
+        "stats.page": OFFICER,
+        "stats.export_csv": OFFICER,
+        "cases.case": OFFICER,
+        "cases.queue": OFFICER,
+        "cases.workload": OFFICER,
+        "cases.acknowledge_withdrawal": OFFICER,
+        "cases.assign": OFFICER,
+        "cases.attachment": OFFICER,
+        "cases.claim": OFFICER,
+        "cases.confirm": OFFICER,
+        "cases.correction_handled": OFFICER,
+        "cases.add_note": OFFICER,
+        "cases.propose": OFFICER,
+        "cases.request_documents": OFFICER,
+        "cases.resume": OFFICER,
+        "cases.return_proposal": OFFICER,
+        "cases.hand_over": OFFICER,
+        "cases.hand_over_by_receipt": OFFICER,
+        "api.hand_over": OFFICER,
         "enrol.page": TOKEN,  # a new officer's one-time link (plus the approver's code to finish)
         # the access log (issue 22): supervisors' monitor; what anyone needs to check the log (no entry, no person)
-        "access.monitor": OFFICER, "access.tree_heads": PUBLIC, "access.keys": PUBLIC, "access.consistency": PUBLIC,
+        "access.monitor": OFFICER,
+        "access.tree_heads": PUBLIC,
+        "access.keys": PUBLIC,
+        "access.consistency": PUBLIC,
         # the e-COE's public check (issue 17): by a document id of 64 random bits printed in its QR, or by the
         # signed file itself; and the bureau's published verification keys (public by design)
-        "documents.status": PUBLIC, "documents.check": PUBLIC, "documents.keys_json": PUBLIC,
+        "documents.status": PUBLIC,
+        "documents.check": PUBLIC,
+        "documents.keys_json": PUBLIC,
         "documents.key_pem": PUBLIC,
         # organisations' applications for use (issue 21): the bureau covering the address only
-        "organisations.queue": OFFICER, "organisations.page": OFFICER, "organisations.propose": OFFICER,
-        "organisations.confirm": OFFICER, "organisations.return_proposal": OFFICER,
+        "organisations.queue": OFFICER,
+        "organisations.page": OFFICER,
+        "organisations.propose": OFFICER,
+        "organisations.confirm": OFFICER,
+        "organisations.return_proposal": OFFICER,
     },
     "card-delivery": {
-        "home": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
-        "language": PUBLIC, "public.card_check": PUBLIC, "public.card_status": PUBLIC,
-        "signin.sign_in": PUBLIC, "signin.sign_out": PUBLIC,
-        "mailroom.index": MAILROOM, "mailroom.carrier_csv": MAILROOM, "mailroom.case": MAILROOM,
-        "mailroom.address": MAILROOM, "mailroom.counter": MAILROOM, "mailroom.collect": MAILROOM, "mailroom.hand_over": MAILROOM, "mailroom.delivered": MAILROOM,
-        "mailroom.dispatch": MAILROOM, "mailroom.envelope": MAILROOM, "mailroom.issue": MAILROOM,
-        "mailroom.returned": MAILROOM, "mailroom.dispatch_batches": MAILROOM, "mailroom.labels_pdf": MAILROOM,
-        "mailroom.dispatch_list_pdf": MAILROOM, "mailroom.scan": MAILROOM,
+        "home": PUBLIC,
+        "healthz": PUBLIC,
+        "readyz": PUBLIC,
+        "metrics_endpoint": PUBLIC,
+        "static": PUBLIC,
+        "language": PUBLIC,
+        "public.card_check": PUBLIC,
+        "public.card_status": PUBLIC,
+        "signin.sign_in": PUBLIC,
+        "signin.sign_out": PUBLIC,
+        "mailroom.index": MAILROOM,
+        "mailroom.carrier_csv": MAILROOM,
+        "mailroom.case": MAILROOM,
+        "mailroom.address": MAILROOM,
+        "mailroom.counter": MAILROOM,
+        "mailroom.collect": MAILROOM,
+        "mailroom.hand_over": MAILROOM,
+        "mailroom.delivered": MAILROOM,
+        "mailroom.dispatch": MAILROOM,
+        "mailroom.envelope": MAILROOM,
+        "mailroom.issue": MAILROOM,
+        "mailroom.returned": MAILROOM,
+        "mailroom.dispatch_batches": MAILROOM,
+        "mailroom.labels_pdf": MAILROOM,
+        "mailroom.dispatch_list_pdf": MAILROOM,
+        "mailroom.scan": MAILROOM,
     },
     "notify": {
-        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
-        "internal.applicant_notices": INTERNAL, "internal.bounce": INTERNAL,
+        "healthz": PUBLIC,
+        "readyz": PUBLIC,
+        "metrics_endpoint": PUBLIC,
+        "static": PUBLIC,
+        "internal.applicant_notices": INTERNAL,
+        "internal.bounce": INTERNAL,
     },
     "signing": {
-        "healthz": PUBLIC, "readyz": PUBLIC, "metrics_endpoint": PUBLIC, "static": PUBLIC,
-        "internal_api.openapi": PUBLIC, "demo.demo_sign_page": PUBLIC, "demo.demo_sign": PUBLIC, "demo.static": PUBLIC,
-        "internal_api.verify_cms": INTERNAL, "internal_api.verify_auth_token": INTERNAL,
+        "healthz": PUBLIC,
+        "readyz": PUBLIC,
+        "metrics_endpoint": PUBLIC,
+        "static": PUBLIC,
+        "internal_api.openapi": PUBLIC,
+        "demo.demo_sign_page": PUBLIC,
+        "demo.demo_sign": PUBLIC,
+        "demo.static": PUBLIC,
+        "internal_api.verify_cms": INTERNAL,
+        "internal_api.verify_auth_token": INTERNAL,
     },
 }
 
@@ -141,8 +271,10 @@ def test_every_route_of_every_service_is_classified(service_apps):
         endpoints = {rule.endpoint for rule in service_apps(name).url_map.iter_rules()}
         unclassified += [f"{name}: {e}" for e in sorted(endpoints - expected.keys())]
         stale += [f"{name}: {e}" for e in sorted(expected.keys() - endpoints)]
-    assert not unclassified, ("routes missing from the authorization matrix (classify them in "
-                              f"tests/attacks/test_authz_matrix.py): {unclassified}")
+    assert not unclassified, (
+        "routes missing from the authorization matrix (classify them in "
+        f"tests/attacks/test_authz_matrix.py): {unclassified}"
+    )
     assert not stale, f"the matrix names routes that no longer exist: {stale}"
     from importlib.metadata import entry_points
 
@@ -152,15 +284,32 @@ def test_every_route_of_every_service_is_classified(service_apps):
 # -- URLs for every rule, filled with the world's real identifiers ---------------------------------
 def path_values(w, service: str) -> dict:
     delivery = (w.delivery_ids() or ["0b9d8c4e-0000-4000-8000-000000000000"])[0]
-    return {"application_id": w.application_id, "draft_id": w.draft_id, "attachment_id": w.attachment_id,
-            "request_id": w.request_id, "receipt_number": w.receipt_number, "notice_id": w.notice_id,
-            "sha256": w.sha256, "delivery_id": delivery, "number": 1, "n": 0, "action": "correction",
-            "code": "K7QM-2HXD-9PZA", "token": "x" * 43, "officer_id": w.officers["tokyo-examiner"]["id"],
-            "what": "unlock", "correction_id": "1", "applicant_id": w.a_id, "filename": "app.css",
-            "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
-            "staff_id": "0f0f0f0f-0000-4000-8000-000000000022", "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
-            "export_id": "0f0f0f0f-0000-4000-8000-000000000020", "kid": "demo-0000000000000000",
-            "document_id": "COE-0123456789ABCDEF"}
+    return {
+        "application_id": w.application_id,
+        "draft_id": w.draft_id,
+        "attachment_id": w.attachment_id,
+        "request_id": w.request_id,
+        "receipt_number": w.receipt_number,
+        "notice_id": w.notice_id,
+        "sha256": w.sha256,
+        "delivery_id": delivery,
+        "number": 1,
+        "n": 0,
+        "action": "correction",
+        "code": "K7QM-2HXD-9PZA",
+        "token": "x" * 43,
+        "officer_id": w.officers["tokyo-examiner"]["id"],
+        "what": "unlock",
+        "correction_id": "1",
+        "applicant_id": w.a_id,
+        "filename": "app.css",
+        "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
+        "staff_id": "0f0f0f0f-0000-4000-8000-000000000022",
+        "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
+        "export_id": "0f0f0f0f-0000-4000-8000-000000000020",
+        "kid": "demo-0000000000000000",
+        "document_id": "COE-0123456789ABCDEF",
+    }
 
 
 def urls(app, values: dict):
@@ -185,18 +334,29 @@ def leaks(w, body: str, asked: str = "", demo_holder: bool = False) -> list[str]
 
 
 def test_anonymous_reaches_only_public_routes_and_never_any_data(world, service_apps):
-    apps = {"intake": world.intake, "review": world.review, "card-delivery": world.cards,
-            "notify": service_apps("notify"), "signing": service_apps("signing")}
+    apps = {
+        "intake": world.intake,
+        "review": world.review,
+        "card-delivery": world.cards,
+        "notify": service_apps("notify"),
+        "signing": service_apps("signing"),
+    }
     wrong = []
     for service, app in apps.items():
         for endpoint, method, url in urls(app, path_values(world, service)):
             kind = MATRIX[service][endpoint]
             client = app.test_client()
-            client.environ_base.update({"REMOTE_ADDR": PUBLIC_ADDRESS if (service, endpoint) in GUARDED_INTERNAL
-                                        else fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
+            client.environ_base.update(
+                {
+                    "REMOTE_ADDR": PUBLIC_ADDRESS if (service, endpoint) in GUARDED_INTERNAL else fresh_ip(),
+                    "HTTP_ACCEPT_LANGUAGE": "en",
+                }
+            )
             kw = {"json": {}, "headers": API_HEADERS} if method != "GET" and "/api/" in url else {}
             response = client.open(url, method=method, **kw)
-            body = response.get_data(as_text=True) if response.mimetype.startswith(("text/", "application/json")) else ""
+            body = (
+                response.get_data(as_text=True) if response.mimetype.startswith(("text/", "application/json")) else ""
+            )
             shown = leaks(world, body, url, demo_holder=service == "signing")
             if shown:
                 wrong.append(f"{service} {method} {url}: shows {shown}")
@@ -205,7 +365,8 @@ def test_anonymous_reaches_only_public_routes_and_never_any_data(world, service_
                 continue
             location = response.headers.get("Location", "")
             refused = response.status_code in (400, 401, 403, 404, 405) or (
-                response.status_code == 302 and re.search(r"/(login|sign-in)", location))
+                response.status_code == 302 and re.search(r"/(login|sign-in)", location)
+            )
             if not refused:
                 wrong.append(f"{service} {method} {url} ({kind}): {response.status_code} {location}")
     assert not wrong, "anonymous reached: " + "; ".join(wrong)
@@ -229,8 +390,12 @@ def test_another_applicant_reads_and_writes_nothing_of_mine(world):
     for endpoint, method, url in urls(w.intake, values):
         if MATRIX["intake"][endpoint] != APPLICANT:
             continue
-        if not any(f"<{k}>" in str(r) for r in w.intake.url_map.iter_rules() if r.endpoint == endpoint
-                   for k in ("application_id", "draft_id", "attachment_id", "request_id", "notice_id")):
+        if not any(
+            f"<{k}>" in str(r)
+            for r in w.intake.url_map.iter_rules()
+            if r.endpoint == endpoint
+            for k in ("application_id", "draft_id", "attachment_id", "request_id", "notice_id")
+        ):
             continue  # lists and pages without A's identifiers: checked below for content
         if "/api/" in url:
             kw = {"headers": API_HEADERS}
@@ -246,8 +411,10 @@ def test_another_applicant_reads_and_writes_nothing_of_mine(world):
             for key in ("application_id", "draft_id", "attachment_id", "request_id", "notice_id"):
                 made_up = made_up.replace(str(values[key]), "0e0e0e0e-0000-4000-8000-00000000000" + str(len(key) % 10))
             twin = w.b.open(made_up, method=method, **kw)
-            if (twin.status_code, twin.get_data()) != (response.status_code, response.get_data()) \
-                    or response.status_code < 400:
+            if (twin.status_code, twin.get_data()) != (
+                response.status_code,
+                response.get_data(),
+            ) or response.status_code < 400:
                 wrong.append(f"{method} {url}: {response.status_code} (made-up id: {twin.status_code})")
     # B's own lists know nothing of A.
     for page in ("/applications", "/drafts", "/inbox", "/api/v1/applications", "/api/v1/inbox", "/account"):
@@ -260,8 +427,13 @@ def test_another_applicant_reads_and_writes_nothing_of_mine(world):
     assert w.a.get(f"/api/v1/drafts/{w.draft_id}").get_json() == a_draft_before
     assert w.a.get(f"/api/v1/applications/{w.application_id}").get_json() == a_app_before
     # and A still reaches all of it (the 404s above are about B, not broken routes).
-    for url in (f"/applications/{w.application_id}", f"/files/{w.attachment_id}", f"/inbox/{w.notice_id}",
-                f"/apply/{w.draft_id}/review", f"/api/v1/drafts/{w.draft_id}"):
+    for url in (
+        f"/applications/{w.application_id}",
+        f"/files/{w.attachment_id}",
+        f"/inbox/{w.notice_id}",
+        f"/apply/{w.draft_id}/review",
+        f"/api/v1/drafts/{w.draft_id}",
+    ):
         assert w.a.get(url, headers=API_HEADERS).status_code == 200, url
 
 
@@ -282,10 +454,23 @@ def test_an_officer_of_another_bureau_finds_no_tokyo_case(world):
     for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
         osaka = w.officer(f"osaka-{role}")
         token = csrf_token(osaka, "/login") if role == "bureau_admin" else csrf_token(osaka, "/queue")
-        for endpoint, method, url in _case_routes(w):
-            data = {"csrf_token": token, "version": version, "body": "x", "reason": "x", "examiner": "osaka-examiner",
-                    "outcome": "approved", "granted_status": "x", "period_of_stay": "1 year", "items": "x",
-                    "deadline": "2030-01-01"} if method == "POST" else None
+        for _endpoint, method, url in _case_routes(w):
+            data = (
+                {
+                    "csrf_token": token,
+                    "version": version,
+                    "body": "x",
+                    "reason": "x",
+                    "examiner": "osaka-examiner",
+                    "outcome": "approved",
+                    "granted_status": "x",
+                    "period_of_stay": "1 year",
+                    "items": "x",
+                    "deadline": "2030-01-01",
+                }
+                if method == "POST"
+                else None
+            )
             response = osaka.open(url, method=method, data=data)
             if response.status_code != 404:
                 wrong.append(f"osaka-{role} {method} {url}: {response.status_code}")
@@ -304,22 +489,45 @@ def test_an_office_officer_finds_nothing_the_bureau_holds(world):
     for role in ("examiner", "supervisor", "bureau_admin", "auditor"):
         office = w.officer(f"yokohama-{role}")
         token = csrf_token(office, "/login") if role == "bureau_admin" else csrf_token(office, "/queue")
-        for endpoint, method, url in _case_routes(w):
-            data = {"csrf_token": token, "version": version, "body": "x", "reason": "x", "office": "yokohama",
-                    "examiner": w.officers[f"yokohama-{role}"]["id"], "outcome": "approved", "granted_status": "x",
-                    "period_of_stay": "1 year", "items": "x", "deadline": "2030-01-01"} if method == "POST" else None
+        for _endpoint, method, url in _case_routes(w):
+            data = (
+                {
+                    "csrf_token": token,
+                    "version": version,
+                    "body": "x",
+                    "reason": "x",
+                    "office": "yokohama",
+                    "examiner": w.officers[f"yokohama-{role}"]["id"],
+                    "outcome": "approved",
+                    "granted_status": "x",
+                    "period_of_stay": "1 year",
+                    "items": "x",
+                    "deadline": "2030-01-01",
+                }
+                if method == "POST"
+                else None
+            )
             response = office.open(url, method=method, data=data)
             if response.status_code != 404:
                 wrong.append(f"yokohama-{role} {method} {url}: {response.status_code}")
         api = office.post(f"/api/v1/cases/{w.application_id}/office", json={"office": "yokohama"}, headers=API_HEADERS)
         if api.status_code not in (403, 404):
             wrong.append(f"yokohama-{role} API hand-over: {api.status_code}")
-        handed = office.post("/handover", data={"csrf_token": token, "receipt_number": w.receipt_number,
-                                                "office": "yokohama"})
+        handed = office.post(
+            "/handover", data={"csrf_token": token, "receipt_number": w.receipt_number, "office": "yokohama"}
+        )
         if handed.status_code not in (302, 403):
             wrong.append(f"yokohama-{role} /handover: {handed.status_code}")
-        for page in ("/queue", "/queue?office=-", "/api/v1/queue", "/api/v1/queue?office=-", "/workload",
-                     "/statistics", "/statistics.csv", "/admin/officers"):
+        for page in (
+            "/queue",
+            "/queue?office=-",
+            "/api/v1/queue",
+            "/api/v1/queue?office=-",
+            "/workload",
+            "/statistics",
+            "/statistics.csv",
+            "/admin/officers",
+        ):
             response = office.get(page)
             if response.status_code == 200 and leaks(w, response.get_data(as_text=True)):
                 wrong.append(f"yokohama-{role} {page} shows {leaks(w, response.get_data(as_text=True))}")
@@ -347,18 +555,47 @@ def test_roles_reach_only_their_actions(world):
     assert auditor.get(f"/cases/{app_id}").status_code == 200
     assert auditor.get(f"/cases/{app_id}/audit").status_code == 200
     version = w.case_version()
-    for action in ("claim", "resume", "notes", "assign", "propose", "confirm", "return", "request-documents",
-                   "acknowledge-withdrawal"):
-        response = w.act(auditor, action, expect=None, body="x", examiner="tokyo-auditor", outcome="approved",
-                         granted_status="engineer_humanities", period_of_stay="1 year", explanation="x",
-                         items="tax: x", deadline="2030-01-01", reason="x")
+    for action in (
+        "claim",
+        "resume",
+        "notes",
+        "assign",
+        "propose",
+        "confirm",
+        "return",
+        "request-documents",
+        "acknowledge-withdrawal",
+    ):
+        response = w.act(
+            auditor,
+            action,
+            expect=None,
+            body="x",
+            examiner="tokyo-auditor",
+            outcome="approved",
+            granted_status="engineer_humanities",
+            period_of_stay="1 year",
+            explanation="x",
+            items="tax: x",
+            deadline="2030-01-01",
+            reason="x",
+        )
         assert response.status_code == 403, (action, response.status_code)
     assert w.case_version() == version
     # another examiner of the bureau cannot act on a case claimed by someone else.
     other = w.officer("tokyo-examiner-2")
     for action in ("resume", "propose", "request-documents"):
-        response = w.act(other, action, expect=None, outcome="approved", granted_status="engineer_humanities",
-                         period_of_stay="1 year", explanation="x", items="tax: x", deadline="2030-01-01")
+        response = w.act(
+            other,
+            action,
+            expect=None,
+            outcome="approved",
+            granted_status="engineer_humanities",
+            period_of_stay="1 year",
+            explanation="x",
+            items="tax: x",
+            deadline="2030-01-01",
+        )
         assert response.status_code == 403, (action, response.status_code)
     assert w.case_version() == version
 
@@ -369,8 +606,14 @@ def test_four_eyes_examiner_never_confirms_supervisor_never_confirms_own_proposa
     if w.case_status() != "under_examination":
         w.act(examiner, "resume")
     # a supervisor may propose on any case of the bureau; their own confirmation is refused.
-    w.act(supervisor, "propose", outcome="approved", granted_status="engineer_humanities", period_of_stay="P3Y",
-          explanation="ok")
+    w.act(
+        supervisor,
+        "propose",
+        outcome="approved",
+        granted_status="engineer_humanities",
+        period_of_stay="P3Y",
+        explanation="ok",
+    )
     assert w.case_status() == "decision_proposed"
     w.act(supervisor, "confirm", acknowledge="yes")
     assert w.case_status() == "decision_proposed", "a supervisor confirmed their own proposal"
@@ -381,8 +624,9 @@ def test_four_eyes_examiner_never_confirms_supervisor_never_confirms_own_proposa
 # -- the mailroom and the bureau are separate account worlds ---------------------------------------
 def test_mailroom_and_review_accounts_are_separate(world):
     w = world
-    mailroom = mailroom_client(w.cards, w.mailroom.officer.officer_id if hasattr(w.mailroom, "officer")
-                               else w.mailroom.officer_id)
+    mailroom = mailroom_client(
+        w.cards, w.mailroom.officer.officer_id if hasattr(w.mailroom, "officer") else w.mailroom.officer_id
+    )
     assert mailroom.get("/mailroom/").status_code == 200  # the minted session is a real one
     review_cookie = w.officer("tokyo-supervisor")
     token = review_cookie.get_cookie("review_session").value
@@ -405,15 +649,27 @@ def test_mailroom_and_review_accounts_are_separate(world):
     officer = w.officers["tokyo-supervisor"]
     at_mailroom = w.cards.test_client()
     at_mailroom.environ_base["REMOTE_ADDR"] = fresh_ip()
-    answer = at_mailroom.post("/mailroom/sign-in", data={
-        "csrf_token": csrf_token(at_mailroom, "/mailroom/sign-in"), "username": "tokyo-supervisor",
-        "password": officer["password"], "code": pyotp.TOTP(officer["secret"]).now()})
+    answer = at_mailroom.post(
+        "/mailroom/sign-in",
+        data={
+            "csrf_token": csrf_token(at_mailroom, "/mailroom/sign-in"),
+            "username": "tokyo-supervisor",
+            "password": officer["password"],
+            "code": pyotp.TOTP(officer["secret"]).now(),
+        },
+    )
     assert answer.status_code == 401
     at_review = w.review.test_client()
     at_review.environ_base["REMOTE_ADDR"] = fresh_ip()
-    answer = at_review.post("/login", data={
-        "csrf_token": csrf_token(at_review, "/login"), "username": "clerk", "password": w.mailroom.password,
-        "totp": pyotp.TOTP(w.mailroom.totp_secret).now()})
+    answer = at_review.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(at_review, "/login"),
+            "username": "clerk",
+            "password": w.mailroom.password,
+            "totp": pyotp.TOTP(w.mailroom.totp_secret).now(),
+        },
+    )
     assert answer.status_code != 302
 
 
@@ -431,15 +687,25 @@ def test_an_applicant_can_never_pay_or_see_anothers_payment(tmp_path_factory):
     w.decide()  # approved: A's fee is due
     psp = paying.provider(runtime_of(w.intake))
     hook = w.intake.test_client()
-    psp.deliver = lambda url, body: hook.post("/payments/webhook", data=body, content_type="application/json",
-                                              headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)})
+    psp.deliver = lambda url, body: hook.post(
+        "/payments/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)},
+    )
     base = f"/api/v1/applications/{w.application_id}"
     events_before = _intake_events(w)
-    for method, url, kw in [("POST", f"{base}/payments", {"json": {"idempotency_key": str(uuid.uuid4())}}),
-                            ("GET", f"{base}/payment", {}), ("GET", f"/applications/{w.application_id}/payment", {}),
-                            ("POST", f"/applications/{w.application_id}/payment",
-                             {"data": {"csrf_token": csrf_token(w.b, "/applications"), "idempotency_key": str(uuid.uuid4())}}),
-                            ("GET", f"/applications/{w.application_id}/payment-receipt.pdf", {})]:
+    for method, url, kw in [
+        ("POST", f"{base}/payments", {"json": {"idempotency_key": str(uuid.uuid4())}}),
+        ("GET", f"{base}/payment", {}),
+        ("GET", f"/applications/{w.application_id}/payment", {}),
+        (
+            "POST",
+            f"/applications/{w.application_id}/payment",
+            {"data": {"csrf_token": csrf_token(w.b, "/applications"), "idempotency_key": str(uuid.uuid4())}},
+        ),
+        ("GET", f"/applications/{w.application_id}/payment-receipt.pdf", {}),
+    ]:
         response = w.b.open(url, method=method, headers=API_HEADERS, **kw)
         assert response.status_code == 404, (method, url, response.status_code)
     assert _intake_events(w) == events_before, "B's attempts staged events"
@@ -448,28 +714,52 @@ def test_an_applicant_can_never_pay_or_see_anothers_payment(tmp_path_factory):
     assert started.status_code == 201, started.get_json()
     checkout = started.get_json()["checkout_url"].split("://", 1)[1].split("/", 1)[1]
     sent = []
-    psp.deliver = lambda url, body: sent.append(body) or hook.post(
-        "/payments/webhook", data=body, content_type="application/json",
-        headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)})
-    paid = w.a.post("/" + checkout, data={"card_number": "4242424242424242",
-                                          "csrf_token": csrf_token(w.a, "/" + checkout)})
+    psp.deliver = lambda url, body: (
+        sent.append(body)
+        or hook.post(
+            "/payments/webhook",
+            data=body,
+            content_type="application/json",
+            headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)},
+        )
+    )
+    paid = w.a.post(
+        "/" + checkout, data={"card_number": "4242424242424242", "csrf_token": csrf_token(w.a, "/" + checkout)}
+    )
     assert paid.status_code == 302
     assert w.a.get(f"{base}/payment", headers=API_HEADERS).get_json()["paid"]["state"] == "paid"
     for url in (f"{base}/payment", f"/applications/{w.application_id}/payment-receipt.pdf"):
         assert w.b.get(url, headers=API_HEADERS).status_code == 404
     forged = json.loads(sent[0])
     forged["id"] = "evt_forged_by_b"
-    assert hook.post("/payments/webhook", data=json.dumps(forged), content_type="application/json",
-                     headers={"Zairyu-Signature": payment_provider.sign("b-guessed-secret" * 3, sent[0])}).status_code == 400
+    assert (
+        hook.post(
+            "/payments/webhook",
+            data=json.dumps(forged),
+            content_type="application/json",
+            headers={"Zairyu-Signature": payment_provider.sign("b-guessed-secret" * 3, sent[0])},
+        ).status_code
+        == 400
+    )
 
 
 def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory):
     """Issue 22: an officer reads A's case (with a purpose); the signed tree head and the entry reach intake.
     A sees it, proven; B sees nothing of it; anonymous gets the sign-in; the public log files name nobody;
     the access monitor is the bureau's supervisors' and auditors', and another bureau's sees nothing of Tokyo."""
-    from attack_support import (Relay, build_service_app, intake_applicant, intake_draft, intake_submit,
-                                intake_worker_fields, memory_folder, review_client, review_officer,
-                                signature_verified)
+    from attack_support import (
+        Relay,
+        build_service_app,
+        intake_applicant,
+        intake_draft,
+        intake_submit,
+        intake_worker_fields,
+        memory_folder,
+        review_client,
+        review_officer,
+        signature_verified,
+    )
+
     from review.entrypoints.workers import publish_tree_head
 
     with pytest.MonkeyPatch.context() as mp:
@@ -482,8 +772,10 @@ def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory
         verified = signature_verified(next(e for e in relay.new_events(intake) if e.type == "application.submitted"))
         relay.deliver(intake, verified)
         relay.deliver(review, verified)
-        people = {who: review_officer(review, who, who.split("-")[1], who.split("-")[0])[0]
-                  for who in ("tokyo-examiner", "tokyo-supervisor", "tokyo-auditor", "osaka-supervisor")}
+        people = {
+            who: review_officer(review, who, who.split("-")[1], who.split("-")[0])[0]
+            for who in ("tokyo-examiner", "tokyo-supervisor", "tokyo-auditor", "osaka-supervisor")
+        }
         examiner = review_client(review, people["tokyo-examiner"])
         refused = examiner.get(f"/cases/{app_id}")
         assert refused.status_code == 200 and 'name="purpose"' in refused.get_data(as_text=True)
@@ -506,7 +798,8 @@ def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory
         for who in ("tokyo-supervisor", "tokyo-auditor"):
             assert review_client(review, people[who]).get("/access-monitor").status_code == 200, who
         assert "Tokyo Examiner" not in review_client(review, people["osaka-supervisor"]).get(
-            "/access-monitor").get_data(as_text=True)
+            "/access-monitor"
+        ).get_data(as_text=True)
 
 
 # -- organisations (issue 21): never another organisation's people, staff or drafts -------------------------
@@ -515,7 +808,7 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
     token holding every scope), aimed at organisation A's person and staff member: 404 or a refusal, never A's
     data, and nothing of A changes; A itself still reaches them (the 404s are about B)."""
     import io
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
 
     import pyotp
     from attack_support import build_service_app, memory_folder
@@ -533,48 +826,98 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
         def organisation(email):
             client = intake.test_client()
             client.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
-            r = client.post("/org/apply", data={"csrf_token": csrf_token(client, "/org/apply"), "name": f"Org {email}",
-                                                "kind": "employer", "address": "東京都港区港南5-5-30",
-                                                "corporate_number": "7123456789012", "email": email,
-                                                "password": "correct horse battery"})
+            r = client.post(
+                "/org/apply",
+                data={
+                    "csrf_token": csrf_token(client, "/org/apply"),
+                    "name": f"Org {email}",
+                    "kind": "employer",
+                    "address": "東京都港区港南5-5-30",
+                    "corporate_number": "7123456789012",
+                    "email": email,
+                    "password": "correct horse battery",
+                },
+            )
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
             with transaction(rt.session_factory) as s:
                 row = next(r for r in s.execute(sa.select(organisation_staff)).all() if r.email == email)
                 start = date.today() - timedelta(days=1)
-                orgs.on_use_decided(s, new_event("organisation.use_decided", {
-                    "organisation_id": row.organisation_id, "outcome": "approved", "bureau": "tokyo",
-                    "approved_from": start.isoformat(), "approved_until": (start + timedelta(days=364)).isoformat(),
-                    "reason": None, "decided_at": datetime.now(timezone.utc).isoformat()},
-                    source="review", correlation_id=row.organisation_id))
-            r = client.post("/org/login", data={"csrf_token": csrf_token(client, "/org/login"), "email": email,
-                                                "password": "correct horse battery",
-                                                "code": pyotp.TOTP(row.totp_secret).now()})
+                orgs.on_use_decided(
+                    s,
+                    new_event(
+                        "organisation.use_decided",
+                        {
+                            "organisation_id": row.organisation_id,
+                            "outcome": "approved",
+                            "bureau": "tokyo",
+                            "approved_from": start.isoformat(),
+                            "approved_until": (start + timedelta(days=364)).isoformat(),
+                            "reason": None,
+                            "decided_at": datetime.now(UTC).isoformat(),
+                        },
+                        source="review",
+                        correlation_id=row.organisation_id,
+                    ),
+                )
+            r = client.post(
+                "/org/login",
+                data={
+                    "csrf_token": csrf_token(client, "/org/login"),
+                    "email": email,
+                    "password": "correct horse battery",
+                    "code": pyotp.TOTP(row.totp_secret).now(),
+                },
+            )
             assert r.status_code == 302
-            token = client.post("/org/api/v1/tokens", json={
-                "email": email, "password": "correct horse battery", "scopes": ["organisation", "roster", "drafts",
-                                                                                "webhooks"],
-                "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30))}).get_json()["token"]
+            token = client.post(
+                "/org/api/v1/tokens",
+                json={
+                    "email": email,
+                    "password": "correct horse battery",
+                    "scopes": ["organisation", "roster", "drafts", "webhooks"],
+                    "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30)),
+                },
+            ).get_json()["token"]
             return client, token
 
         a, _a_token = organisation("admin@a.example")
         b, b_token = organisation("admin@b.example")
         token = csrf_token(a, "/org/people")
-        assert a.post("/org/people", data={"csrf_token": token, "name": "PERSON OF A", "status": "engineer_humanities",
-                                           "period_expiry": "2027-02-01", "card_number": "AB12345678CD"}
-                      ).status_code == 302
-        assert a.post("/org/staff", data={"csrf_token": token, "email": "staff@a.example", "language": "en"}
-                      ).status_code == 302
+        assert (
+            a.post(
+                "/org/people",
+                data={
+                    "csrf_token": token,
+                    "name": "PERSON OF A",
+                    "status": "engineer_humanities",
+                    "period_expiry": "2027-02-01",
+                    "card_number": "AB12345678CD",
+                },
+            ).status_code
+            == 302
+        )
+        assert (
+            a.post("/org/staff", data={"csrf_token": token, "email": "staff@a.example", "language": "en"}).status_code
+            == 302
+        )
         with transaction(rt.session_factory) as s:
             person_id = s.execute(sa.select(people.c.id)).scalar_one()
-            staff_id = next(r.id for r in s.execute(sa.select(organisation_staff)).all() if r.email == "staff@a.example")
+            staff_id = next(
+                r.id for r in s.execute(sa.select(organisation_staff)).all() if r.email == "staff@a.example"
+            )
 
         def state():
             with transaction(rt.session_factory) as s:
                 p = s.execute(sa.select(people)).one()
-                return (p.consent, p.consent_code_hash, p.removed_at,
-                        s.execute(sa.select(organisation_staff.c.removed_at).where(
-                            organisation_staff.c.id == staff_id)).scalar(),
-                        s.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar())
+                return (
+                    p.consent,
+                    p.consent_code_hash,
+                    p.removed_at,
+                    s.execute(
+                        sa.select(organisation_staff.c.removed_at).where(organisation_staff.c.id == staff_id)
+                    ).scalar(),
+                    s.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar(),
+                )
 
         before = state()
         values = {"person_id": person_id, "staff_id": staff_id}
@@ -596,8 +939,11 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                 if method != "GET":
                     kw["json"] = {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
             else:
-                kw = {"data": {"csrf_token": b_csrf, "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf")}} \
-                    if method != "GET" else {}
+                kw = (
+                    {"data": {"csrf_token": b_csrf, "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf")}}
+                    if method != "GET"
+                    else {}
+                )
             response = b.open(url, method=method, **kw)
             body = response.get_data(as_text=True)
             if "PERSON OF A" in body or "AB12345678CD" in body or "staff@a.example" in body:
@@ -606,8 +952,11 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                 wrong.append(f"{method} {url}: {response.status_code}")
         assert not wrong, "organisation B reached A's things: " + "; ".join(wrong)
         assert state() == before, "organisation B changed something of A's"
-        r = b.post("/org/api/v1/drafts", json={"person_id": person_id, "procedure": "extension"},
-                   headers={"Authorization": f"Bearer {b_token}"})
+        r = b.post(
+            "/org/api/v1/drafts",
+            json={"person_id": person_id, "procedure": "extension"},
+            headers={"Authorization": f"Bearer {b_token}"},
+        )
         assert r.status_code == 404
         # and A reaches them (the 404s above are about B).
         assert "PERSON OF A" in a.get("/org/people").get_data(as_text=True)

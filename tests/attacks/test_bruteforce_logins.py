@@ -9,6 +9,7 @@ Card PIN guessing is the card's business: the simulated JPKI card counts tries a
 test_signer_cli.py::test_blocked_pin_is_reported_before_prompting, test_signer_pcsc.py::
 test_wrong_pin_through_pcsc_reports_tries); no service ever sees a PIN.
 """
+
 from __future__ import annotations
 
 import pyotp
@@ -46,15 +47,24 @@ def _intake_account(w, email, totp_secret=None):
 
     rt = runtime_of(w.intake)
     with rt.engine.begin() as conn:
-        conn.execute(applicants.update().where(applicants.c.email_lookup == accounts.email_lookup(rt, email)).values(
-            password_hash=passwords.hash_password(PASSWORD), failed_logins=0, locked_until=None,
-            totp_secret=totp_secret, totp_last_step=None))
+        conn.execute(
+            applicants.update()
+            .where(applicants.c.email_lookup == accounts.email_lookup(rt, email))
+            .values(
+                password_hash=passwords.hash_password(PASSWORD),
+                failed_logins=0,
+                locked_until=None,
+                totp_secret=totp_secret,
+                totp_last_step=None,
+            )
+        )
 
 
 def _intake_login(w, email, password, ip=None):
     browser = _browser(w.intake, ip)
-    response = browser.post("/login", data={"csrf_token": csrf_token(browser, "/login"), "email": email,
-                                            "password": password})
+    response = browser.post(
+        "/login", data={"csrf_token": csrf_token(browser, "/login"), "email": email, "password": password}
+    )
     return browser, response
 
 
@@ -117,8 +127,11 @@ def test_intake_totp_guessing_locks_the_account(world):
     assert not _signed_in(browser), "unlimited second-factor guesses: the right code still signs in"
     api = w.intake.test_client()
     api.environ_base["REMOTE_ADDR"] = fresh_ip()
-    answer = api.post("/api/v1/session", json={"email": "maria@example.jp", "password": PASSWORD, "totp": right},
-                      headers={"X-Zairyu-Api": "1"})
+    answer = api.post(
+        "/api/v1/session",
+        json={"email": "maria@example.jp", "password": PASSWORD, "totp": right},
+        headers={"X-Zairyu-Api": "1"},
+    )
     assert answer.status_code == 401
     # control: unlocked, the right code signs in (and clears the count)
     _intake_account(w, "maria@example.jp", totp_secret=secret)
@@ -130,8 +143,10 @@ def test_intake_totp_guessing_locks_the_account(world):
 # -- review ------------------------------------------------------------------------------------------
 def _review_login(w, username, password, code, ip=None):
     browser = _browser(w.review, ip)
-    response = browser.post("/login", data={"csrf_token": csrf_token(browser, "/login"), "username": username,
-                                            "password": password, "totp": code})
+    response = browser.post(
+        "/login",
+        data={"csrf_token": csrf_token(browser, "/login"), "username": username, "password": password, "totp": code},
+    )
     return browser, response
 
 
@@ -139,8 +154,11 @@ def _review_reset(w, username):
     from review.adapters.tables import officers
 
     with runtime_of(w.review).engine.begin() as conn:
-        conn.execute(officers.update().where(officers.c.username == username)
-                     .values(failed_attempts=0, locked_until=None, last_totp_step=None))
+        conn.execute(
+            officers.update()
+            .where(officers.c.username == username)
+            .values(failed_attempts=0, locked_until=None, last_totp_step=None)
+        )
 
 
 @pytest.mark.parametrize("what", ["password", "totp"])
@@ -155,7 +173,9 @@ def test_review_guessing_locks_the_officer(world, what):
         if what == "password":
             _, response = _review_login(w, "osaka-examiner", f"guess-{n}", totp.now())
         else:
-            _, response = _review_login(w, "osaka-examiner", officer["password"], wrong_codes(officer["secret"], n + 1)[n])
+            _, response = _review_login(
+                w, "osaka-examiner", officer["password"], wrong_codes(officer["secret"], n + 1)[n]
+            )
         assert response.status_code != 302
     browser, response = _review_login(w, "osaka-examiner", officer["password"], totp.now())
     assert response.status_code != 302 and browser.get("/api/v1/queue").status_code == 401
@@ -185,8 +205,15 @@ def test_review_login_posts_are_rate_limited_per_address(world):
 # -- card-delivery mailroom ---------------------------------------------------------------------------
 def _mailroom_login(w, password, code, ip=None, username="guard"):
     browser = _browser(w.cards, ip)
-    response = browser.post("/mailroom/sign-in", data={"csrf_token": csrf_token(browser, "/mailroom/sign-in"),
-                                                       "username": username, "password": password, "code": code})
+    response = browser.post(
+        "/mailroom/sign-in",
+        data={
+            "csrf_token": csrf_token(browser, "/mailroom/sign-in"),
+            "username": username,
+            "password": password,
+            "code": code,
+        },
+    )
     return browser, response
 
 
@@ -194,8 +221,11 @@ def _mailroom_reset(w, username="guard"):
     from card_delivery.adapters.tables import officers
 
     with runtime_of(w.cards).engine.begin() as conn:
-        conn.execute(officers.update().where(officers.c.username == username)
-                     .values(failed_attempts=0, last_totp_step=0, locked_until=None))
+        conn.execute(
+            officers.update()
+            .where(officers.c.username == username)
+            .values(failed_attempts=0, last_totp_step=0, locked_until=None)
+        )
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ JSON API defends with a custom header instead: without ``X-Zairyu-Api`` a cookie
 Signing's demo form is covered the same way. Sessions: the cookie a visitor had before signing in is
 not the one after (and is not signed in); after signing out, the signed-in cookie is dead.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,16 @@ import re
 import pyotp
 import pytest
 import sqlalchemy as sa
-from attack_support import (API_HEADERS, World, cheap_password_hashing, csrf_token, fresh_ip, intake_applicant,
-                            mailroom_client, runtime_of)
+from attack_support import (
+    API_HEADERS,
+    World,
+    cheap_password_hashing,
+    csrf_token,
+    fresh_ip,
+    intake_applicant,
+    mailroom_client,
+    runtime_of,
+)
 
 WRONG = "IjY5ZTc3YjQ4ZDM1NzQ5MTE1YmI0NzFhNmVlYjkwZTI0ZDBiMGYxNDUi.Z0Q2jA.forged-token-value"
 
@@ -30,9 +39,20 @@ def world(tmp_path_factory):
 
 
 def _values(w) -> dict:
-    return {"application_id": w.application_id, "draft_id": w.draft_id, "attachment_id": w.draft_attachment_id,
-            "request_id": w.request_id, "delivery_id": w.delivery_ids()[0], "officer_id": w.officers["tokyo-examiner"]["id"],
-            "what": "deactivate", "correction_id": "1", "action": "withdrawal", "token": "x" * 43, "n": 0, "number": 1}
+    return {
+        "application_id": w.application_id,
+        "draft_id": w.draft_id,
+        "attachment_id": w.draft_attachment_id,
+        "request_id": w.request_id,
+        "delivery_id": w.delivery_ids()[0],
+        "officer_id": w.officers["tokyo-examiner"]["id"],
+        "what": "deactivate",
+        "correction_id": "1",
+        "action": "withdrawal",
+        "token": "x" * 43,
+        "n": 0,
+        "number": 1,
+    }
 
 
 def form_posts(app, values):
@@ -64,8 +84,11 @@ def _fingerprint(w):
 
 
 def _signed_in_clients(w):
-    return {"intake": w.a, "review": w.officer("tokyo-supervisor"),
-            "card-delivery": mailroom_client(w.cards, w.mailroom.officer.officer_id)}
+    return {
+        "intake": w.a,
+        "review": w.officer("tokyo-supervisor"),
+        "card-delivery": mailroom_client(w.cards, w.mailroom.officer.officer_id),
+    }
 
 
 def test_every_form_post_refuses_a_missing_or_wrong_csrf_token(world):
@@ -80,8 +103,16 @@ def test_every_form_post_refuses_a_missing_or_wrong_csrf_token(world):
             if (service, endpoint) in CSRF_EXEMPT:
                 continue  # checked below: refused for its missing signature instead
             for token in (None, WRONG):
-                data = {"message": "forged", "reason": "forged", "body": "forged", "outcome": "approved",
-                        "examiner": "tokyo-examiner", "lang": "en", "email": "x@example.jp", "password": "forged"}
+                data = {
+                    "message": "forged",
+                    "reason": "forged",
+                    "body": "forged",
+                    "outcome": "approved",
+                    "examiner": "tokyo-examiner",
+                    "lang": "en",
+                    "email": "x@example.jp",
+                    "password": "forged",
+                }
                 if token:
                     data["csrf_token"] = token
                 response = client.open(url, method=method, data=data)
@@ -115,11 +146,13 @@ def test_the_real_token_is_accepted_so_the_400s_are_about_csrf(world):
     """The control: the same kind of post with the page's token goes through."""
     w = world
     officer = w.officer("tokyo-supervisor")
-    note = officer.post(f"/cases/{w.application_id}/notes",
-                        data={"csrf_token": csrf_token(officer, "/queue"), "body": "control note"})
+    note = officer.post(
+        f"/cases/{w.application_id}/notes", data={"csrf_token": csrf_token(officer, "/queue"), "body": "control note"}
+    )
     assert note.status_code == 302
-    assert w.a.post(f"/drafts/{w.draft_id}/autosave", data={"csrf_token": csrf_token(w.a, "/applications"),
-                                                           "reason": "control"}).status_code in (200, 204, 302)
+    assert w.a.post(
+        f"/drafts/{w.draft_id}/autosave", data={"csrf_token": csrf_token(w.a, "/applications"), "reason": "control"}
+    ).status_code in (200, 204, 302)
 
 
 def test_intake_json_api_writes_need_the_custom_header(world):
@@ -159,7 +192,10 @@ def test_signing_demo_form_refuses_missing_and_wrong_csrf(service_apps):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = fresh_ip()
     assert client.get("/demo/sign").status_code == 200
-    for data in ({"pin": "1234", "code": "K7QM-2HXD-9PZA"}, {"pin": "1234", "code": "K7QM-2HXD-9PZA", "csrf_token": WRONG}):
+    for data in (
+        {"pin": "1234", "code": "K7QM-2HXD-9PZA"},
+        {"pin": "1234", "code": "K7QM-2HXD-9PZA", "csrf_token": WRONG},
+    ):
         assert client.post("/demo/sign", data=data).status_code == 400
 
 
@@ -171,9 +207,11 @@ def _intake_password_account(w, email):
 
     rt = runtime_of(w.intake)
     with rt.engine.begin() as conn:
-        conn.execute(applicants.update().where(applicants.c.email_lookup == accounts.email_lookup(rt, email))
-                     .values(password_hash=passwords.hash_password("correct horse battery"), failed_logins=0,
-                             locked_until=None))
+        conn.execute(
+            applicants.update()
+            .where(applicants.c.email_lookup == accounts.email_lookup(rt, email))
+            .values(password_hash=passwords.hash_password("correct horse battery"), failed_logins=0, locked_until=None)
+        )
 
 
 def _cookie(client, name):
@@ -190,7 +228,9 @@ def test_intake_session_rotates_on_login_and_dies_on_logout(world):
     token = csrf_token(victim, "/login")  # the pre-login session (holds the CSRF secret)
     planted = _cookie(victim, name)
     assert planted
-    done = victim.post("/login", data={"csrf_token": token, "email": "maria@example.jp", "password": "correct horse battery"})
+    done = victim.post(
+        "/login", data={"csrf_token": token, "email": "maria@example.jp", "password": "correct horse battery"}
+    )
     assert done.status_code == 302 and "/login" not in done.headers["Location"]
     after = _cookie(victim, name)
     assert after and after != planted
@@ -210,8 +250,14 @@ def test_intake_cookie_copied_before_logout_is_dead_after_it(world):
     name = w.intake.config["SESSION_COOKIE_NAME"]
     victim = w.intake.test_client()
     victim.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
-    victim.post("/login", data={"csrf_token": csrf_token(victim, "/login"), "email": "maria@example.jp",
-                                "password": "correct horse battery"})
+    victim.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(victim, "/login"),
+            "email": "maria@example.jp",
+            "password": "correct horse battery",
+        },
+    )
     stolen = _cookie(victim, name)
     victim.post("/logout", data={"csrf_token": csrf_token(victim, "/applications")})
     replay = w.intake.test_client()
@@ -226,8 +272,15 @@ def test_review_session_rotates_on_login_and_dies_on_logout(world):
     browser.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
     token = csrf_token(browser, "/login")
     browser.set_cookie("review_session", "planted-by-attacker")
-    done = browser.post("/login", data={"csrf_token": token, "username": "tokyo-auditor", "password": officer["password"],
-                                        "totp": pyotp.TOTP(officer["secret"]).now()})
+    done = browser.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "username": "tokyo-auditor",
+            "password": officer["password"],
+            "totp": pyotp.TOTP(officer["secret"]).now(),
+        },
+    )
     assert done.status_code == 302, done.get_data()[:300]
     signed_in = _cookie(browser, "review_session")
     assert signed_in and signed_in != "planted-by-attacker"
@@ -243,9 +296,15 @@ def test_review_session_rotates_on_login_and_dies_on_logout(world):
 
 def _mailroom_sign_in(w, browser):
     created = w.mailroom
-    return browser.post("/mailroom/sign-in", data={"csrf_token": csrf_token(browser, "/mailroom/sign-in"),
-                                                   "username": "clerk", "password": created.password,
-                                                   "code": pyotp.TOTP(created.totp_secret).now()})
+    return browser.post(
+        "/mailroom/sign-in",
+        data={
+            "csrf_token": csrf_token(browser, "/mailroom/sign-in"),
+            "username": "clerk",
+            "password": created.password,
+            "code": pyotp.TOTP(created.totp_secret).now(),
+        },
+    )
 
 
 def test_mailroom_session_rotates_on_sign_in(world):

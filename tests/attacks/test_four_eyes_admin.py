@@ -11,6 +11,7 @@ everything they collected is used to sign in as each account they made (and to e
 link) and, with any two sessions, to claim, propose and confirm. No round yields a decided case, no
 account they made becomes active, and what the administrator reaches is only what an administrator may.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,14 +38,46 @@ from review_testkit import verified_event
 
 DECIDED = {"approved", "refused"}
 # What an administrator's session may reach (2xx/3xx other than to the sign-in page); decisions are not in it.
-ADMIN_MAY = {"index", "admin.officers", "admin.create", "admin.change", "cases.workload", "cases.hand_over",
-             "cases.hand_over_by_receipt", "api.hand_over", "stats.page", "stats.export_csv",
-             "stats.processing_days_json", "api.openapi", "healthz", "readyz", "metrics_endpoint", "static",
-             "language", "auth.login", "enrol.page",
-             # public to anyone: the bureau's published keys and the access log's signed tree heads
-             "documents.keys_json", "documents.key_pem", "access.keys", "access.tree_heads", "access.consistency"}
-DECIDING = {"cases.claim", "cases.assign", "cases.propose", "cases.confirm", "cases.return_proposal",
-            "cases.resume", "cases.request_documents", "cases.case", "api.case", "api.queue", "cases.queue"}
+ADMIN_MAY = {
+    "index",
+    "admin.officers",
+    "admin.create",
+    "admin.change",
+    "cases.workload",
+    "cases.hand_over",
+    "cases.hand_over_by_receipt",
+    "api.hand_over",
+    "stats.page",
+    "stats.export_csv",
+    "stats.processing_days_json",
+    "api.openapi",
+    "healthz",
+    "readyz",
+    "metrics_endpoint",
+    "static",
+    "language",
+    "auth.login",
+    "enrol.page",
+    # public to anyone: the bureau's published keys and the access log's signed tree heads
+    "documents.keys_json",
+    "documents.key_pem",
+    "access.keys",
+    "access.tree_heads",
+    "access.consistency",
+}
+DECIDING = {
+    "cases.claim",
+    "cases.assign",
+    "cases.propose",
+    "cases.confirm",
+    "cases.return_proposal",
+    "cases.resume",
+    "cases.request_documents",
+    "cases.case",
+    "api.case",
+    "api.queue",
+    "cases.queue",
+}
 VERBS_FIRST = ["approve", "activate", "unlock", "enrol", "reset", "password", "totp"]
 VERBS_ALL = VERBS_FIRST + ["deactivate", "withdraw"]
 
@@ -62,12 +95,18 @@ def bureau(tmp_path, monkeypatch):
         pass
     app = build_service_app("review", tmp_path)
     # The bureau as it is: the administrator (the attacker) and officers whose credentials they never saw.
-    ids = {role: review_officer(app, f"tokyo-{role}", role, "tokyo")[0]
-           for role in ("bureau_admin", "examiner", "supervisor")}
+    ids = {
+        role: review_officer(app, f"tokyo-{role}", role, "tokyo")[0]
+        for role in ("bureau_admin", "examiner", "supervisor")
+    }
     event = verified_event(bureau="tokyo")
     assert Relay.deliver(app, event)
-    return {"app": app, "admin": review_client(app, ids["bureau_admin"]), "ids": ids,
-            "case": event.payload["application_id"]}
+    return {
+        "app": app,
+        "admin": review_client(app, ids["bureau_admin"]),
+        "ids": ids,
+        "case": event.payload["application_id"],
+    }
 
 
 def _case(app, application_id):
@@ -121,8 +160,15 @@ class Loot:
 def _sign_in(app, username, password, secret):
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": fresh_ip(), "HTTP_ACCEPT_LANGUAGE": "en"})
-    r = client.post("/login", data={"csrf_token": _csrf(client, "/login"), "username": username,
-                                    "password": password, "totp": pyotp.TOTP(secret).now()})
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(client, "/login"),
+            "username": username,
+            "password": password,
+            "totp": pyotp.TOTP(secret).now(),
+        },
+    )
     return client if r.status_code == 302 and "/login" not in r.headers.get("Location", "") else None
 
 
@@ -137,9 +183,16 @@ def _enrol(app, link, loot):
     if not secret or not token:
         return None
     for code in sorted(loot.words)[:4] or [""]:  # guesses count against the link: a handful
-        r = client.post(link, data={"csrf_token": token.group(1), "approval_code": code,
-                                    "password": "attacker chose this 1", "password_again": "attacker chose this 1",
-                                    "totp": pyotp.TOTP(secret.group(1)).now()})
+        r = client.post(
+            link,
+            data={
+                "csrf_token": token.group(1),
+                "approval_code": code,
+                "password": "attacker chose this 1",
+                "password_again": "attacker chose this 1",
+                "totp": pyotp.TOTP(secret.group(1)).now(),
+            },
+        )
         if r.status_code == 200 and "Your account is ready" in r.get_data(as_text=True):
             return secret.group(1)
     return None
@@ -163,13 +216,25 @@ def _try_to_decide(b, loot, made: set[str], sessions: dict) -> str:
     case = b["case"]
     for a in sessions.values():
         for c in sessions.values():
-            for who, action, form in ((a, "claim", {}), (a, "resume", {}),
-                                      (a, "propose", {"outcome": "approved", "granted_status": "engineer_humanities",
-                                                      "period_of_stay": "P3Y", "explanation": "ok"}),
-                                      (c, "confirm", {})):
+            for who, action, form in (
+                (a, "claim", {}),
+                (a, "resume", {}),
+                (
+                    a,
+                    "propose",
+                    {
+                        "outcome": "approved",
+                        "granted_status": "engineer_humanities",
+                        "period_of_stay": "P3Y",
+                        "explanation": "ok",
+                    },
+                ),
+                (c, "confirm", {}),
+            ):
                 version = _case(app, case).version
-                who.post(f"/cases/{case}/{action}", data={"csrf_token": _csrf(who, "/workload"), "version": version,
-                                                           **form})
+                who.post(
+                    f"/cases/{case}/{action}", data={"csrf_token": _csrf(who, "/workload"), "version": version, **form}
+                )
             status = _case(app, case).status
             if status in DECIDED:
                 return status
@@ -178,9 +243,16 @@ def _try_to_decide(b, loot, made: set[str], sessions: dict) -> str:
 
 def _mint(admin, username, role):
     """What the administrator posted to create an account; returns the page they got back."""
-    return admin.post("/admin/officers", data={
-        "csrf_token": _csrf(admin, "/admin/officers"), "username": username, "display_name": username.title(),
-        "staff_id": f"FAKE-{username}", "role": role}).get_data(as_text=True)
+    return admin.post(
+        "/admin/officers",
+        data={
+            "csrf_token": _csrf(admin, "/admin/officers"),
+            "username": username,
+            "display_name": username.title(),
+            "staff_id": f"FAKE-{username}",
+            "role": role,
+        },
+    ).get_data(as_text=True)
 
 
 def test_an_administrator_who_mints_an_examiner_and_a_supervisor_cannot_decide(bureau):
@@ -205,11 +277,18 @@ def test_no_sequence_of_an_administrators_routes_yields_a_decided_case(bureau):
             if rule.endpoint in ("auth.logout", "static"):  # signing themself out ends nothing but the walk
                 continue
             officer_ids = [r.id for r in _officers(app)]
-            choices = {"application_id": [case], "officer_id": officer_ids, "what": verbs,
-                       "token": sorted(link.rsplit("/", 1)[1] for link in loot.links) or ["x" * 43],
-                       "sha256": ["0" * 64], "correction_id": ["1"], "filename": ["review.css"],
-                       "kid": ["demo-0000000000000000"], "document_id": ["COE-0123456789ABCDEF"],
-                       "organisation_id": ["0f0f0f0f-0000-4000-8000-000000000021"]}
+            choices = {
+                "application_id": [case],
+                "officer_id": officer_ids,
+                "what": verbs,
+                "token": sorted(link.rsplit("/", 1)[1] for link in loot.links) or ["x" * 43],
+                "sha256": ["0" * 64],
+                "correction_id": ["1"],
+                "filename": ["review.css"],
+                "kid": ["demo-0000000000000000"],
+                "document_id": ["COE-0123456789ABCDEF"],
+                "organisation_id": ["0f0f0f0f-0000-4000-8000-000000000021"],
+            }
             missing = [a for a in rule.arguments if a not in choices]
             assert not missing, f"{rule.endpoint}: give the walk values for {missing}"
             combos = [{}]
@@ -220,25 +299,46 @@ def test_no_sequence_of_an_administrators_routes_yields_a_decided_case(bureau):
                 for arg, value in args.items():
                     url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
                 # an account of every role the form offers; one call of everything else
-                roles = ("examiner", "supervisor", "bureau_admin", "auditor") if rule.endpoint == "admin.create" \
+                roles = (
+                    ("examiner", "supervisor", "bureau_admin", "auditor")
+                    if rule.endpoint == "admin.create"
                     else ("examiner",)
+                )
                 for method, role in [(m, r) for m in sorted(rule.methods - {"HEAD", "OPTIONS"}) for r in roles]:
                     n += 1
                     if rule.endpoint == "admin.create":
                         made.add(f"walk-{n}")
-                    form = {"csrf_token": token, "version": _case(app, case).version, "username": f"walk-{n}",
-                            "display_name": f"Walk {n}", "staff_id": f"W-{n}", "role": role, "office": "",
-                            "examiner": officer_ids[n % len(officer_ids)], "receipt_number": receipt,
-                            "outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y",
-                            "explanation": "x", "reason": "x", "body": "x", "items": "x: y", "message": "x",
-                            "deadline": (date.today() + timedelta(days=20)).isoformat(), "lang": "en",
-                            "approval_code": sorted(loot.words)[0] if loot.words else "",
-                            "password": "attacker chose this 1", "password_again": "attacker chose this 1",
-                            "totp": "000000"}
+                    form = {
+                        "csrf_token": token,
+                        "version": _case(app, case).version,
+                        "username": f"walk-{n}",
+                        "display_name": f"Walk {n}",
+                        "staff_id": f"W-{n}",
+                        "role": role,
+                        "office": "",
+                        "examiner": officer_ids[n % len(officer_ids)],
+                        "receipt_number": receipt,
+                        "outcome": "approved",
+                        "granted_status": "engineer_humanities",
+                        "period_of_stay": "P3Y",
+                        "explanation": "x",
+                        "reason": "x",
+                        "body": "x",
+                        "items": "x: y",
+                        "message": "x",
+                        "deadline": (date.today() + timedelta(days=20)).isoformat(),
+                        "lang": "en",
+                        "approval_code": sorted(loot.words)[0] if loot.words else "",
+                        "password": "attacker chose this 1",
+                        "password_again": "attacker chose this 1",
+                        "totp": "000000",
+                    }
                     if method == "GET":
                         r = admin.get(url)
                     elif url.startswith("/api/"):
-                        r = admin.post(url, json={"office": "yokohama", "version": form["version"]}, headers=API_HEADERS)
+                        r = admin.post(
+                            url, json={"office": "yokohama", "version": form["version"]}, headers=API_HEADERS
+                        )
                     else:
                         r = admin.post(url, data=form)
                     if r.status_code < 400 and "/login" not in r.headers.get("Location", ""):

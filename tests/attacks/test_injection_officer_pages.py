@@ -9,6 +9,7 @@ evaluated, and no ``javascript:`` URL becomes a link. The mailroom's list and ca
 treatment for the name and mailing address a decision carries. Every HTML page sends a CSP that
 forbids inline script.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ import html
 import re
 
 import pytest
-from attack_support import (API_HEADERS, World, cheap_password_hashing, mailroom_client, runtime_of)
+from attack_support import API_HEADERS, World, cheap_password_hashing, mailroom_client, runtime_of
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -24,7 +25,7 @@ JS_URL = "javascript:alert(1)"
 TEMPLATE = "{{7*7}}"
 PAYLOAD = f"{SCRIPT}{IMG}{JS_URL} {TEMPLATE}"
 SHORT = f"{SCRIPT}{TEMPLATE}"  # for fields of 40 characters
-FILENAME = f'{IMG}{TEMPLATE}.pdf'
+FILENAME = f"{IMG}{TEMPLATE}.pdf"
 RAW = (SCRIPT, "<img src=x", "onerror=alert(1)>")
 
 
@@ -43,18 +44,24 @@ def free_text_fields() -> dict:
 def world(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         cheap_password_hashing(mp)
-        yield World(tmp_path_factory.mktemp("injection-world"), text=PAYLOAD, field_overrides=free_text_fields(),
-                    filename=FILENAME)
+        yield World(
+            tmp_path_factory.mktemp("injection-world"),
+            text=PAYLOAD,
+            field_overrides=free_text_fields(),
+            filename=FILENAME,
+        )
 
 
 def assert_escaped(body: str, where: str, expect_rendered: bool = True) -> None:
     for raw in RAW:
         assert raw not in body, f"{where}: raw {raw!r} in the HTML"
-    assert not re.search(r"""(href|src|action|formaction)\s*=\s*["']?\s*javascript:""", body, re.I), \
+    assert not re.search(r"""(href|src|action|formaction)\s*=\s*["']?\s*javascript:""", body, re.I), (
         f"{where}: a javascript: URL became an attribute"
+    )
     if expect_rendered:
-        assert html.escape(SCRIPT, quote=False) in body or html.escape(SCRIPT) in body, \
+        assert html.escape(SCRIPT, quote=False) in body or html.escape(SCRIPT) in body, (
             f"{where}: the payload is not on the page at all (the check would prove nothing)"
+        )
         assert TEMPLATE in body, f"{where}: {{{{7*7}}}} was evaluated or dropped"
 
 
@@ -64,8 +71,9 @@ def assert_csp_forbids_inline_script(response, where: str) -> None:
     directives = {d.split()[0]: d.split()[1:] for d in (p.strip() for p in policy.split(";")) if d}
     sources = directives.get("script-src", directives.get("default-src"))
     assert sources is not None, f"{where}: CSP without script-src or default-src: {policy}"
-    assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(sources), \
+    assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(sources), (
         f"{where}: CSP lets script in: {policy}"
+    )
 
 
 def _saved_fields(w) -> set[str]:
@@ -77,7 +85,9 @@ def _saved_fields(w) -> set[str]:
     from review.adapters.tables import cases
 
     with runtime_of(w.review).engine.connect() as conn:
-        form = json.loads(conn.execute(sa.select(cases.c.form).where(cases.c.application_id == w.application_id)).scalar())
+        form = json.loads(
+            conn.execute(sa.select(cases.c.form).where(cases.c.application_id == w.application_id)).scalar()
+        )
     found = set()
 
     def walk(node):
@@ -154,13 +164,31 @@ def test_mailroom_pages_show_names_and_addresses_escaped(world):
 
     w = world
     app_id = "inj-" + w.application_id[:8]
-    event = new_event("application.decided", {
-        "application_id": app_id, "applicant_id": w.a_id, "outcome": "approved", "procedure": "extension",
-        "bundled": [], "bureau": "tokyo", "granted_status": "engineer_humanities", "period_of_stay": "P3Y",
-        "fee_yen": 4000, "card_by_mail": True, "explanation": PAYLOAD,
-        "delivery": {"name": f"NGUYEN {SCRIPT}", "mailing_address": {"postal_code": "163-8001", "text": f"東京都 {PAYLOAD}"},
-                     "certificate_address": f"東京都 {IMG}", "old_card_number": "AB12345678CD"},
-        "decided_at": dt.datetime.now(dt.timezone.utc)}, source="review", correlation_id=app_id)
+    event = new_event(
+        "application.decided",
+        {
+            "application_id": app_id,
+            "applicant_id": w.a_id,
+            "outcome": "approved",
+            "procedure": "extension",
+            "bundled": [],
+            "bureau": "tokyo",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "P3Y",
+            "fee_yen": 4000,
+            "card_by_mail": True,
+            "explanation": PAYLOAD,
+            "delivery": {
+                "name": f"NGUYEN {SCRIPT}",
+                "mailing_address": {"postal_code": "163-8001", "text": f"東京都 {PAYLOAD}"},
+                "certificate_address": f"東京都 {IMG}",
+                "old_card_number": "AB12345678CD",
+            },
+            "decided_at": dt.datetime.now(dt.UTC),
+        },
+        source="review",
+        correlation_id=app_id,
+    )
     assert w.relay.deliver(w.cards, event)
     clerk = mailroom_client(w.cards, w.mailroom.officer.officer_id)
     index = clerk.get("/mailroom/")
@@ -184,8 +212,14 @@ def test_every_html_page_of_the_officer_fronts_forbids_inline_script(world):
     for url in ("/queue", "/statistics", "/login", f"/cases/{w.application_id}?purpose=supervision"):
         assert_csp_forbids_inline_script(officer.get(url), f"review {url}")
     clerk = mailroom_client(w.cards, w.mailroom.officer.officer_id)
-    for url in ("/mailroom/", "/mailroom/dispatch", "/mailroom/dispatch/scan", "/mailroom/carrier-import",
-                "/mailroom/sign-in", "/public/card-check"):
+    for url in (
+        "/mailroom/",
+        "/mailroom/dispatch",
+        "/mailroom/dispatch/scan",
+        "/mailroom/carrier-import",
+        "/mailroom/sign-in",
+        "/public/card-check",
+    ):
         assert_csp_forbids_inline_script(clerk.get(url), f"card-delivery {url}")
     applicant_pages = ("/", "/login", "/applications", "/inbox", "/verify")
     for url in applicant_pages:

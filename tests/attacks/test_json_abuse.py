@@ -6,6 +6,7 @@ Path parameters get a plausible value; the body is hostile (invalid JSON, wrong 
 object naming the error (413 for the oversized body is fine, as is 401/403/404 from a check that
 comes before the body is read) and never a 5xx or a success.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,16 +41,20 @@ PAYLOADS = {
     "ten_megabytes": (b'{"x": "' + b"a" * TEN_MB + b'"}', "application/json"),
     "huge_number": (b'{"x": 1' + b"0" * 5000 + b"}", "application/json"),
     "nan_and_infinity": (b'{"x": NaN, "y": Infinity, "z": -Infinity}', "application/json"),
-    "lone_surrogate": (b'{"procedure": "\\ud800", "email": "\\udfff@x.jp", "origin": "https://a\\ud800"}',
-                       "application/json"),
+    "lone_surrogate": (
+        b'{"procedure": "\\ud800", "email": "\\udfff@x.jp", "origin": "https://a\\ud800"}',
+        "application/json",
+    ),
     "nul_and_controls": (b'{"procedure": "\\u0000\\u0007\\u202e", "email": "a\\u0000@x.jp"}', "application/json"),
     "invalid_utf8": (b'{"procedure": "\xff\xfe\xc3\x28"}', "application/json"),
     # Valid JSON in an unusual encoding (Python's json detects both): may be accepted, never a 5xx.
     "utf8_bom": (b'\xef\xbb\xbf{"procedure": "extension"}', "application/json"),
     "utf16_body": ('{"procedure": "extension"}'.encode("utf-16"), "application/json"),
     "duplicate_keys": (b'{"procedure": "extension", "procedure": ["a", {"b": null}]}', "application/json"),
-    "wrong_types": (b'{"procedure": 1, "form": "x", "token": [], "content_b64": {}, "email": true}',
-                    "application/json"),
+    "wrong_types": (
+        b'{"procedure": 1, "form": "x", "token": [], "content_b64": {}, "email": true}',
+        "application/json",
+    ),
 }
 
 
@@ -67,9 +72,11 @@ def json_endpoints(app, path_values: dict | None = None) -> list[tuple[str, str]
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/api/", "/internal/")):
             continue
-        values = {arg: path_values.get(arg) or (
-            1 if type(rule._converters.get(arg)).__name__ in ("IntegerConverter",) else "attack-1")
-            for arg in rule.arguments}
+        values = {
+            arg: path_values.get(arg)
+            or (1 if type(rule._converters.get(arg)).__name__ in ("IntegerConverter",) else "attack-1")
+            for arg in rule.arguments
+        }
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(set(rule.methods) & set(WRITE_METHODS)):
             out.append((method, url))
@@ -98,16 +105,22 @@ def judge(status: int, content_type: str | None, body: bytes, may_be_accepted: b
 
 
 # (service, payload kind) -> the bug it hits today; strict, so a fix shows up as XPASS.
-BUG_JSON_DEPTH = ("BUG-JSON-DEPTH: 10,000-deep JSON makes json.loads raise RecursionError inside "
-                  "request.get_json(); Werkzeug converts only ValueError (silent=True included), so the "
-                  "app answers 500. Fix: a JSON provider whose loads() turns RecursionError into a 400 "
-                  "(one place in zairyu_shared for every app), or a depth check before parsing")
-BUG_INTAKE_DRAFT_BODY = ("BUG-INTAKE-DRAFT-BODY: intake PUT /api/v1/drafts/<id> does "
-                         "`(request.get_json(silent=True) or {}).get('fields')`: a JSON body that is a number, a "
-                         "string or a non-empty list raises AttributeError -> 500 (signed-in applicant)")
-BUG_INTAKE_DRAFT_SILENT = ("BUG-INTAKE-DRAFT-SILENT: intake PUT /api/v1/drafts/<id> reads the body with "
-                           "get_json(silent=True) or {}: invalid JSON, a wrong content type, an empty body or "
-                           "null is answered 200 as a successful save of nothing, not a 4xx")
+BUG_JSON_DEPTH = (
+    "BUG-JSON-DEPTH: 10,000-deep JSON makes json.loads raise RecursionError inside "
+    "request.get_json(); Werkzeug converts only ValueError (silent=True included), so the "
+    "app answers 500. Fix: a JSON provider whose loads() turns RecursionError into a 400 "
+    "(one place in zairyu_shared for every app), or a depth check before parsing"
+)
+BUG_INTAKE_DRAFT_BODY = (
+    "BUG-INTAKE-DRAFT-BODY: intake PUT /api/v1/drafts/<id> does "
+    "`(request.get_json(silent=True) or {}).get('fields')`: a JSON body that is a number, a "
+    "string or a non-empty list raises AttributeError -> 500 (signed-in applicant)"
+)
+BUG_INTAKE_DRAFT_SILENT = (
+    "BUG-INTAKE-DRAFT-SILENT: intake PUT /api/v1/drafts/<id> reads the body with "
+    "get_json(silent=True) or {}: invalid JSON, a wrong content type, an empty body or "
+    "null is answered 200 as a successful save of nothing, not a 4xx"
+)
 # Fixed in zairyu_shared.web (a JSON provider turning RecursionError into a 400): kept as a guard.
 KNOWN: dict[tuple[str, str, str], str] = {}
 
@@ -142,8 +155,7 @@ def test_hostile_json_is_a_clear_client_error(service_apps, signed_in, service, 
         # A fresh client address per request: intake's login rate limit (per address) would otherwise
         # answer 429 before the body is read, and this test is about the body.
         address = f"10.77.{number // 250}.{number % 250 + 1}"
-        response = client.open(url, method=method, data=body, headers=headers,
-                               environ_base={"REMOTE_ADDR": address})
+        response = client.open(url, method=method, data=body, headers=headers, environ_base={"REMOTE_ADDR": address})
         statuses.append(response.status_code)
         problem = judge(response.status_code, response.content_type, response.get_data(), kind in MAY_BE_ACCEPTED)
         if problem:
@@ -153,9 +165,11 @@ def test_hostile_json_is_a_clear_client_error(service_apps, signed_in, service, 
         assert sum(s != 401 for s in statuses) > len(statuses) / 2, statuses
 
 
-NO_LIMIT = ("MAX_CONTENT_LENGTH is not set: Werkzeug reads a request body of any size (signing's internal "
-            "API checks 8 MB itself, after the body is read). Recommend app.config['MAX_CONTENT_LENGTH'] "
-            "in every create_app (e.g. 1 MB for JSON-only services), or once in zairyu_shared")
+NO_LIMIT = (
+    "MAX_CONTENT_LENGTH is not set: Werkzeug reads a request body of any size (signing's internal "
+    "API checks 8 MB itself, after the body is read). Recommend app.config['MAX_CONTENT_LENGTH'] "
+    "in every create_app (e.g. 1 MB for JSON-only services), or once in zairyu_shared"
+)
 
 
 @pytest.mark.parametrize("service", _services())  # fixed: create_base_app sets a default cap
@@ -171,15 +185,21 @@ def test_request_size_is_capped(service_apps, service):
 # BUG-INTAKE-DRAFT-SILENT, BUG-INTAKE-DRAFT-BODY (described above) and BUG-INTAKE-ELIGIBILITY-YEAR:
 # a period expiry of 0001-01-01 made procedures.window() compute year 0 -> ValueError -> 500.
 
-@pytest.mark.parametrize("body, content_type", [(b'{"fields": {', "application/json"), (b"", "application/json"),
-                                                (b'{"fields": {"x": "1"}}', "text/plain")])
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [(b'{"fields": {', "application/json"), (b"", "application/json"), (b'{"fields": {"x": "1"}}', "text/plain")],
+)
 def test_intake_draft_save_with_an_unreadable_body(service_apps, signed_in, body, content_type):
     session = signed_in("intake")
     client = service_apps("intake").test_client()
     for name, value in session["cookies"].items():
         client.set_cookie(name, value)
-    response = client.put(f"/api/v1/drafts/{session['path_values']['draft_id']}", data=body,
-                          headers={**HEADERS, "Content-Type": content_type})
+    response = client.put(
+        f"/api/v1/drafts/{session['path_values']['draft_id']}",
+        data=body,
+        headers={**HEADERS, "Content-Type": content_type},
+    )
     assert 400 <= response.status_code < 500, response.status_code
 
 
@@ -189,14 +209,21 @@ def test_intake_draft_save_with_a_body_that_is_not_an_object(service_apps, signe
     client = service_apps("intake").test_client()
     for name, value in session["cookies"].items():
         client.set_cookie(name, value)
-    response = client.put(f"/api/v1/drafts/{session['path_values']['draft_id']}", data=body,
-                          headers={**HEADERS, "Content-Type": "application/json"})
+    response = client.put(
+        f"/api/v1/drafts/{session['path_values']['draft_id']}",
+        data=body,
+        headers={**HEADERS, "Content-Type": "application/json"},
+    )
     assert 400 <= response.status_code < 500, response.status_code
 
 
 @pytest.mark.parametrize("procedure", ["extension", "change"])
 def test_intake_eligibility_with_a_date_in_year_one(service_apps, procedure):
     client = service_apps("intake").test_client()
-    response = client.post("/api/v1/eligibility", json={"procedure": procedure, "period_expiry": "0001-01-01"},
-                           headers=HEADERS, environ_base={"REMOTE_ADDR": "10.78.0.1"})
+    response = client.post(
+        "/api/v1/eligibility",
+        json={"procedure": procedure, "period_expiry": "0001-01-01"},
+        headers=HEADERS,
+        environ_base={"REMOTE_ADDR": "10.78.0.1"},
+    )
     assert 200 <= response.status_code < 500, response.status_code

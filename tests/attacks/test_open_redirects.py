@@ -8,6 +8,7 @@ the mailroom's any ``next`` starting with a slash. Every service now asks zairyu
 Each Location is judged as a browser reads it (tabs and newlines dropped, backslashes as slashes,
 resolved against the page), not by string comparison.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,11 +31,27 @@ from attack_support import (
 BASE = "http://localhost/"
 PASSWORD = "correct horse battery"
 HOSTILE = [
-    "/\t/evil.example/x", "/%09/evil.example/x", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
-    "/\\evil.example", "/\\/evil.example", "\\\\evil.example", "//evil.example", "///evil.example",
-    "/%2F%2Fevil.example", "/%5Cevil.example", "/%252F%252Fevil.example", "/x%0d%0aSet-Cookie:%20a=b",
-    "https://evil.example/", "http:evil.example", "javascript:alert(1)", "/／evil.example", "／／evil.example",
-    "/mailroom\t/evil.example", "/mailroom/\\/evil.example",
+    "/\t/evil.example/x",
+    "/%09/evil.example/x",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "\\\\evil.example",
+    "//evil.example",
+    "///evil.example",
+    "/%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%252F%252Fevil.example",
+    "/x%0d%0aSet-Cookie:%20a=b",
+    "https://evil.example/",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "/／evil.example",
+    "／／evil.example",
+    "/mailroom\t/evil.example",
+    "/mailroom/\\/evil.example",
 ]
 
 
@@ -50,8 +67,9 @@ def lands_on(location: str) -> tuple[str, str]:
 def assert_stays(response) -> None:
     assert response.status_code in (301, 302, 303, 307, 308), response.status_code
     scheme, host = lands_on(response.headers["Location"])
-    assert (scheme, host) in (("", ""), ("http", "localhost")), \
+    assert (scheme, host) in (("", ""), ("http", "localhost")), (
         f"redirected off the site: Location {response.headers['Location']!r} -> {scheme}://{host}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,18 +98,35 @@ def test_review_sign_in_never_leaves_the_site(apps, examiner, target):
     app = apps["review"]
     _id, password, secret = examiner
     with runtime_of(app).engine.begin() as conn:  # each case signs in afresh: the code is usable again
-        conn.execute(officers.update().where(officers.c.username == "redirect-examiner")
-                     .values(last_totp_step=None, failed_attempts=0, locked_until=None))
+        conn.execute(
+            officers.update()
+            .where(officers.c.username == "redirect-examiner")
+            .values(last_totp_step=None, failed_attempts=0, locked_until=None)
+        )
     browser = _browser(app)
-    response = browser.post("/login", query_string={"next": target},
-                            data={"csrf_token": csrf_token(browser, "/login"), "username": "redirect-examiner",
-                                  "password": password, "totp": pyotp.TOTP(secret).now()})
+    response = browser.post(
+        "/login",
+        query_string={"next": target},
+        data={
+            "csrf_token": csrf_token(browser, "/login"),
+            "username": "redirect-examiner",
+            "password": password,
+            "totp": pyotp.TOTP(secret).now(),
+        },
+    )
     assert "review_session" in response.headers.get("Set-Cookie", ""), f"the sign-in failed: {response.status_code}"
     assert_stays(response)
 
 
-@pytest.mark.parametrize("referrer", ["https://evil.example/", "http://localhost//evil.example",
-                                      "http://localhost/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "https://evil.example/",
+        "http://localhost//evil.example",
+        "http://localhost/\\evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_review_language_switch_follows_no_foreign_referrer(apps, referrer):
     browser = _browser(apps["review"])
     token = csrf_token(browser, "/login")
@@ -108,13 +143,22 @@ def test_mailroom_sign_in_never_leaves_the_site(apps, target):
         app._redirect_clerk = mailroom_officer(app, "redirect-clerk")
     clerk = app._redirect_clerk
     with runtime_of(app).engine.begin() as conn:
-        conn.execute(officers.update().where(officers.c.username == "redirect-clerk").values(last_totp_step=0,
-                                                                                            failed_attempts=0,
-                                                                                            locked_until=None))
+        conn.execute(
+            officers.update()
+            .where(officers.c.username == "redirect-clerk")
+            .values(last_totp_step=0, failed_attempts=0, locked_until=None)
+        )
     browser = _browser(app)
-    response = browser.post("/mailroom/sign-in", query_string={"next": target},
-                            data={"csrf_token": csrf_token(browser, "/mailroom/sign-in"), "username": "redirect-clerk",
-                                  "password": clerk.password, "code": pyotp.TOTP(clerk.totp_secret).now()})
+    response = browser.post(
+        "/mailroom/sign-in",
+        query_string={"next": target},
+        data={
+            "csrf_token": csrf_token(browser, "/mailroom/sign-in"),
+            "username": "redirect-clerk",
+            "password": clerk.password,
+            "code": pyotp.TOTP(clerk.totp_secret).now(),
+        },
+    )
     assert_stays(response)
 
 
@@ -133,16 +177,21 @@ def intake_account(apps):
     app = apps["intake"]
     applicant_id, _client = intake_applicant(app, "nguyen", "redirect@example.jp")
     with runtime_of(app).engine.begin() as conn:
-        conn.execute(applicants.update().where(applicants.c.id == applicant_id)
-                     .values(password_hash=passwords.hash_password(PASSWORD)))
+        conn.execute(
+            applicants.update()
+            .where(applicants.c.id == applicant_id)
+            .values(password_hash=passwords.hash_password(PASSWORD))
+        )
     return "redirect@example.jp"
 
 
 @pytest.mark.parametrize("target", HOSTILE, ids=repr)
 def test_intake_login_and_language_never_leave_the_site(apps, intake_account, target):
     browser = _browser(apps["intake"])
-    response = browser.post("/login", query_string={"next": target},
-                            data={"csrf_token": csrf_token(browser, "/login"), "email": intake_account,
-                                  "password": PASSWORD})
+    response = browser.post(
+        "/login",
+        query_string={"next": target},
+        data={"csrf_token": csrf_token(browser, "/login"), "email": intake_account, "password": PASSWORD},
+    )
     assert_stays(response)
     assert_stays(_browser(apps["intake"]).get("/language", query_string={"lang": "en", "next": target}))

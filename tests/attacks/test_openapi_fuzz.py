@@ -6,16 +6,17 @@ that has /api/v1 routes but serves no document fails; one without either is skip
 Violations are collected over all examples (no shrinking) and reported together, so one run shows
 every broken operation. Budget: 6 examples per operation and mode (x25 with HYPOTHESIS_PROFILE=deep).
 """
+
 from __future__ import annotations
 
 import json
 import os
+from datetime import UTC
 
 import pytest
+from attack_support import SIGN_IN, attack_settings
 from hypothesis import Phase, given
 from hypothesis.errors import Unsatisfiable
-
-from attack_support import SIGN_IN, attack_settings
 
 try:
     import schemathesis
@@ -23,8 +24,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     if os.environ.get("CI", "").lower() == "true":
         raise  # CI installs requirements-dev.txt: a missing fuzzer must not pass as a skip
-    pytest.skip("schemathesis is not installed (pip install schemathesis; requirements-dev.txt)",
-                allow_module_level=True)
+    pytest.skip(
+        "schemathesis is not installed (pip install schemathesis; requirements-dev.txt)", allow_module_level=True
+    )
 
 pytestmark = pytest.mark.timeout(180)
 DOC = "/api/v1/openapi.json"
@@ -75,8 +77,7 @@ def judge(response) -> str | None:
 def fuzz_operation(operation, mode, violations: list[str], caller: dict, statuses: list[int]) -> int:
     calls = 0
     # Known path values (e.g. the signed-in applicant's own draft) so requests get past the 404.
-    fixed = {name: value for name, value in caller.get("path_values", {}).items()
-             if "{" + name + "}" in operation.path}
+    fixed = {name: value for name, value in caller.get("path_values", {}).items() if "{" + name + "}" in operation.path}
 
     @attack_settings(EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate])
     @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed or None))
@@ -85,16 +86,20 @@ def fuzz_operation(operation, mode, violations: list[str], caller: dict, statuse
         calls += 1
         try:
             response = case.call(headers=HEADERS, cookies=caller.get("cookies") or None)
-        except Exception as exc:  # noqa: BLE001 - schemathesis's WSGI transport re-raises what the app raised
+        except Exception as exc:
             statuses.append(500)
-            violations.append(f"{operation.label} [{mode.value}] server error: {type(exc).__name__}: {exc} "
-                              f"<- path={case.path_parameters} query={case.query} body={str(case.body)[:120]}")
+            violations.append(
+                f"{operation.label} [{mode.value}] server error: {type(exc).__name__}: {exc} "
+                f"<- path={case.path_parameters} query={case.query} body={str(case.body)[:120]}"
+            )
             return
         statuses.append(response.status_code)
         problem = judge(response)
         if problem:
-            violations.append(f"{operation.label} [{mode.value}] {problem} <- path={case.path_parameters} "
-                              f"query={case.query} body={str(case.body)[:120]}")
+            violations.append(
+                f"{operation.label} [{mode.value}] {problem} <- path={case.path_parameters} "
+                f"query={case.query} body={str(case.body)[:120]}"
+            )
 
     try:
         run()
@@ -121,8 +126,10 @@ def test_openapi_operations_never_fail_with_a_server_error(service_apps, signed_
     for result in schema.get_all_operations():
         operation = result.ok()
         operations.append(operation.label)
-        calls = sum(fuzz_operation(operation, mode, violations, session, statuses)
-                    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+        calls = sum(
+            fuzz_operation(operation, mode, violations, session, statuses)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        )
         assert calls, f"{operation.label}: schemathesis generated no request"
     assert operations, f"{service}: the document lists no operation"
     if session:  # the sign-in worked: the fuzzer got past the login on most requests
@@ -130,7 +137,8 @@ def test_openapi_operations_never_fail_with_a_server_error(service_apps, signed_
     # Each distinct problem once (the same broken check tends to repeat for every example).
     distinct = list(dict.fromkeys(v.split(" <- ")[0] for v in violations))
     assert not violations, f"{service}: {len(violations)} bad responses, {len(distinct)} distinct:\n" + "\n".join(
-        next(v for v in violations if v.startswith(d)) for d in distinct[:25])
+        next(v for v in violations if v.startswith(d)) for d in distinct[:25]
+    )
 
 
 # -- the organisations' API (issue 21): its own document, bearer tokens -------------------------------------
@@ -139,12 +147,12 @@ ORG_DOC = "/org/api/v1/openapi.json"
 
 def _organisation_token(app) -> str:
     """An approved organisation's administrator with a token holding every scope, made through the app."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
 
     import pyotp
     import sqlalchemy as sa
-
     from attack_support import csrf_token, fresh_ip, runtime_of
+
     from intake.adapters.organisation_tables import organisation_staff
     from intake.application import organisations as orgs
     from zairyu_shared.db import transaction
@@ -157,21 +165,50 @@ def _organisation_token(app) -> str:
     with transaction(rt.session_factory) as s:
         exists = s.execute(sa.select(organisation_staff.c.id)).first()
     if exists is None:
-        assert client.post("/org/apply", data={
-            "csrf_token": csrf_token(client, "/org/apply"), "name": "Fuzz KK", "kind": "employer",
-            "address": "東京都港区港南5-5-30", "corporate_number": "7123456789012", "email": email,
-            "password": "correct horse battery"}).status_code == 200
+        assert (
+            client.post(
+                "/org/apply",
+                data={
+                    "csrf_token": csrf_token(client, "/org/apply"),
+                    "name": "Fuzz KK",
+                    "kind": "employer",
+                    "address": "東京都港区港南5-5-30",
+                    "corporate_number": "7123456789012",
+                    "email": email,
+                    "password": "correct horse battery",
+                },
+            ).status_code
+            == 200
+        )
     with transaction(rt.session_factory) as s:
         row = s.execute(sa.select(organisation_staff)).first()
         start = date.today() - timedelta(days=1)
-        orgs.on_use_decided(s, new_event("organisation.use_decided", {
-            "organisation_id": row.organisation_id, "outcome": "approved", "bureau": "tokyo",
-            "approved_from": start.isoformat(), "approved_until": (start + timedelta(days=364)).isoformat(),
-            "reason": None, "decided_at": datetime.now(timezone.utc).isoformat()},
-            source="review", correlation_id=row.organisation_id))
-    answer = client.post("/org/api/v1/tokens", json={
-        "email": email, "password": "correct horse battery", "scopes": ["organisation", "roster", "drafts", "webhooks"],
-        "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30))})
+        orgs.on_use_decided(
+            s,
+            new_event(
+                "organisation.use_decided",
+                {
+                    "organisation_id": row.organisation_id,
+                    "outcome": "approved",
+                    "bureau": "tokyo",
+                    "approved_from": start.isoformat(),
+                    "approved_until": (start + timedelta(days=364)).isoformat(),
+                    "reason": None,
+                    "decided_at": datetime.now(UTC).isoformat(),
+                },
+                source="review",
+                correlation_id=row.organisation_id,
+            ),
+        )
+    answer = client.post(
+        "/org/api/v1/tokens",
+        json={
+            "email": email,
+            "password": "correct horse battery",
+            "scopes": ["organisation", "roster", "drafts", "webhooks"],
+            "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30)),
+        },
+    )
     assert answer.status_code == 201, answer.data
     return answer.get_json()["token"]
 
@@ -189,17 +226,17 @@ def test_the_organisations_api_never_fails_with_a_server_error(service_apps, cal
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @attack_settings(EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate])
-            @given(case=operation.as_strategy(generation_mode=mode))  # noqa: B023 (run at once, in this iteration)
-            def run(case):
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case):  # called within this iteration (below): the loop variables are the current ones
                 try:
                     response = case.call(headers=headers)
-                except Exception as exc:  # noqa: BLE001
-                    violations.append(f"{operation.label} [{mode.value}] server error: {type(exc).__name__}: {exc}")
+                except Exception as exc:
+                    violations.append(f"{operation.label} [{mode.value}] server error: {type(exc).__name__}: {exc}")  # noqa: B023
                     return
                 statuses.append(response.status_code)
                 problem = judge(response)
                 if problem:
-                    violations.append(f"{operation.label} [{mode.value}] {problem} <- body={str(case.body)[:120]}")
+                    violations.append(f"{operation.label} [{mode.value}] {problem} <- body={str(case.body)[:120]}")  # noqa: B023
 
             try:
                 run()

@@ -6,6 +6,7 @@ in the real mode (no ZAIRYU_EMBEDDED, RabbitMQ and PostgreSQL): intake's setting
 its checkout and its notifications do not exist, and card-delivery refuses a `fee.paid` that says `demo`
 (dead-lettered, the case still expects stamps). The embedded demo keeps all of it.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from attack_support import DATA_KEY
 from kombu import Connection, Exchange, Producer
 
-from attack_support import DATA_KEY
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
 
@@ -27,11 +28,22 @@ sys.path.insert(0, str(ROOT / "services" / "card-delivery" / "tests"))
 from card_delivery_testkit import decision_payload  # noqa: E402
 from platform_harness import platform  # noqa: E402
 
-REAL = {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/x", "AMQP_URL": "amqp://guest:guest@127.0.0.1/x",
-        "ZAIRYU_SECRET_KEY": "k" * 48, "ZAIRYU_DATA_KEYS": DATA_KEY, "ZAIRYU_PAYMENT_SECRET": "p" * 48,
-        "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
-TEST_CARD_BODY = json.dumps({"id": "evt_attack", "type": "checkout.succeeded", "created": 0, "data": {
-    "session_id": "cs_demo_x", "merchant_reference": "x", "amount": 5500, "currency": "JPY"}}).encode()
+REAL = {
+    "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/x",
+    "AMQP_URL": "amqp://guest:guest@127.0.0.1/x",
+    "ZAIRYU_SECRET_KEY": "k" * 48,
+    "ZAIRYU_DATA_KEYS": DATA_KEY,
+    "ZAIRYU_PAYMENT_SECRET": "p" * 48,
+    "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+}
+TEST_CARD_BODY = json.dumps(
+    {
+        "id": "evt_attack",
+        "type": "checkout.succeeded",
+        "created": 0,
+        "data": {"session_id": "cs_demo_x", "merchant_reference": "x", "amount": 5500, "currency": "JPY"},
+    }
+).encode()
 
 
 def test_real_mode_settings_refuse_the_demo_provider_and_default_to_none():
@@ -40,7 +52,9 @@ def test_real_mode_settings_refuse_the_demo_provider_and_default_to_none():
 
     with pytest.raises(ConfigError) as refused:
         load(IntakeSettings, {**REAL, "ZAIRYU_PAYMENT_PROVIDER": "demo"})
-    assert any(p.startswith("ZAIRYU_PAYMENT_PROVIDER=demo is only for the embedded run") for p in refused.value.problems)
+    assert any(
+        p.startswith("ZAIRYU_PAYMENT_PROVIDER=demo is only for the embedded run") for p in refused.value.problems
+    )
     assert load(IntakeSettings, REAL).payment_provider == "none"
     assert load(IntakeSettings, {**REAL, "ZAIRYU_EMBEDDED": "true"}).payment_provider == "demo"  # the demo keeps it
 
@@ -51,7 +65,10 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
     from intake.application import paying
 
     # The real mode's rate limits count in Redis, under keys of this run only.
-    limits = {"ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0", "ZAIRYU_RATELIMIT_PREFIX": f"zt-{uuid.uuid4().hex[:12]}"}
+    limits = {
+        "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+        "ZAIRYU_RATELIMIT_PREFIX": f"zt-{uuid.uuid4().hex[:12]}",
+    }
     with platform(services=("intake", "card-delivery"), extra_env=limits) as plat:
         intake, cards = plat.runtimes["intake"], plat.runtimes["card-delivery"]
         assert not intake.settings.embedded and not cards.settings.embedded
@@ -60,30 +77,59 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
         assert not [r.rule for r in app.url_map.iter_rules() if "demo" in r.rule], "the DEMO checkout is reachable"
         client = plat.client("intake")
         assert client.get("/demo-psp/checkout/cs_demo_anything").status_code == 404
-        assert client.post("/demo-psp/checkout/cs_demo_anything", data={"card_number": "4242424242424242"}
-                           ).status_code in (400, 404)
+        assert client.post(
+            "/demo-psp/checkout/cs_demo_anything", data={"card_number": "4242424242424242"}
+        ).status_code in (400, 404)
         # A notification signed with the configured secret (as the demo would sign it) is no payment either.
-        hook = client.post("/payments/webhook", data=TEST_CARD_BODY, content_type="application/json",
-                           headers={"Zairyu-Signature": payment_provider.sign("p" * 48, TEST_CARD_BODY)})
+        hook = client.post(
+            "/payments/webhook",
+            data=TEST_CARD_BODY,
+            content_type="application/json",
+            headers={"Zairyu-Signature": payment_provider.sign("p" * 48, TEST_CARD_BODY)},
+        )
         assert hook.status_code == 400
 
         # card-delivery: an approved case, then a fee.paid from the demo provider on the bus (forged, or
         # from a misconfigured intake): the case still expects revenue stamps; the event is dead-lettered.
         app_id = str(uuid.uuid4())
-        _publish(plat.amqp_url, "review.events", new_event("application.decided", decision_payload(app_id),
-                                                           source="review", correlation_id=app_id))
+        _publish(
+            plat.amqp_url,
+            "review.events",
+            new_event("application.decided", decision_payload(app_id), source="review", correlation_id=app_id),
+        )
 
         def case():
             with cards.engine.connect() as db:
-                return db.execute(sa.text("SELECT delivery_id, fee_paid_online_yen FROM delivery_cases "
-                                          "WHERE application_id = :a"), {"a": app_id}).first()
+                return db.execute(
+                    sa.text("SELECT delivery_id, fee_paid_online_yen FROM delivery_cases WHERE application_id = :a"),
+                    {"a": app_id},
+                ).first()
+
         wait_until(case, timeout=60, message="the delivery case opened")
-        _publish(plat.amqp_url, "intake.events", new_event("fee.paid", {
-            "application_id": app_id, "applicant_id": f"applicant-{app_id}", "payment_id": str(uuid.uuid4()),
-            "amount_yen": 5500, "paid_at": "2026-12-01T00:00:00+00:00", "payment_reference": "DEMO-ATTACK",
-            "method": "card", "provider": "demo"}, source="intake", correlation_id=app_id))
-        wait_until(lambda: _dead_letters(plat.amqp_url, "card-delivery.on_fee_paid.dlq") == 1, timeout=60,
-                   message="the demo fee.paid dead-lettered")
+        _publish(
+            plat.amqp_url,
+            "intake.events",
+            new_event(
+                "fee.paid",
+                {
+                    "application_id": app_id,
+                    "applicant_id": f"applicant-{app_id}",
+                    "payment_id": str(uuid.uuid4()),
+                    "amount_yen": 5500,
+                    "paid_at": "2026-12-01T00:00:00+00:00",
+                    "payment_reference": "DEMO-ATTACK",
+                    "method": "card",
+                    "provider": "demo",
+                },
+                source="intake",
+                correlation_id=app_id,
+            ),
+        )
+        wait_until(
+            lambda: _dead_letters(plat.amqp_url, "card-delivery.on_fee_paid.dlq") == 1,
+            timeout=60,
+            message="the demo fee.paid dead-lettered",
+        )
         assert case()[1] is None, "a DEMO payment counted as the fee in the real mode"
 
 
@@ -91,17 +137,24 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
 def test_payment_webhook_answers_400_not_500_to_a_non_ascii_signature(service_apps, header):
     """Finding 10: hmac.compare_digest raised TypeError on non-ASCII text, so the webhook answered 500."""
     app = service_apps("intake")  # the embedded demo, where the webhook has a provider to ask
-    answer = app.test_client().post("/payments/webhook", data=TEST_CARD_BODY, content_type="application/json",
-                                    headers={"Zairyu-Signature": header})
+    answer = app.test_client().post(
+        "/payments/webhook", data=TEST_CARD_BODY, content_type="application/json", headers={"Zairyu-Signature": header}
+    )
     assert answer.status_code == 400 and answer.get_json() == {"error": "bad_notification"}
 
 
 def _publish(amqp_url, exchange, event):
     with Connection(amqp_url) as conn:
         Producer(conn.default_channel).publish(
-            event.to_json().encode(), exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type, content_type="application/json", content_encoding="binary",
-            message_id=event.id, correlation_id=event.correlation_id, type=event.type)
+            event.to_json().encode(),
+            exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=event.type,
+            content_type="application/json",
+            content_encoding="binary",
+            message_id=event.id,
+            correlation_id=event.correlation_id,
+            type=event.type,
+        )
 
 
 def _dead_letters(amqp_url, queue) -> int:

@@ -8,6 +8,7 @@ spent everyone's budget (and their guesses locked every officer out under the in
 Two app instances on one Redis stand for two gunicorn workers (or pods); a test client whose
 peer is the ingress (10.0.0.2) and who sends X-Forwarded-For stands for a visitor behind it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ from zairyu_shared import testing
 
 LOGIN = {  # service -> (sign-in path, form fields besides the CSRF token, setting holding the limit)
     "review": ("/login", {"username": "nobody", "password": "x", "totp": "123456"}, "login_rate_limit"),
-    "card-delivery": ("/mailroom/sign-in", {"username": "nobody", "password": "x", "code": "123456"},
-                      "login_rate_limit"),
+    "card-delivery": (
+        "/mailroom/sign-in",
+        {"username": "nobody", "password": "x", "code": "123456"},
+        "login_rate_limit",
+    ),
     "intake": ("/login", {"email": "nobody@example.jp", "password": "x"}, None),
 }
 INGRESS = "10.0.0.2"
@@ -72,8 +76,9 @@ def test_behind_the_ingress_each_visitor_has_a_budget_and_cannot_forge_another(t
     codes = [sign_in(app, service, through_ingress, {"X-Forwarded-For": attacker}) for _ in range(limit + 1)]
     assert codes[-1] == 429, codes
     # another visitor behind the same ingress still signs in
-    assert sign_in(app, service, through_ingress, {"X-Forwarded-For": other}) != 429, \
+    assert sign_in(app, service, through_ingress, {"X-Forwarded-For": other}) != 429, (
         "one visitor's guesses spent every visitor's budget (the ingress's address was counted)"
+    )
     # the attacker writing a fresh address into the header: the ingress appends the real one, which counts
     forged = sign_in(app, service, through_ingress, {"X-Forwarded-For": f"198.51.100.77, {attacker}"})
     assert forged == 429
@@ -83,8 +88,12 @@ def test_behind_the_ingress_each_visitor_has_a_budget_and_cannot_forge_another(t
         from review.adapters.tables import audit_log
 
         with runtime_of(app).engine.connect() as conn:
-            ips = set(conn.execute(sa.select(audit_log.c.ip).where(audit_log.c.action.like("officer.sign_in_%"))).scalars())
+            ips = set(
+                conn.execute(sa.select(audit_log.c.ip).where(audit_log.c.action.like("officer.sign_in_%"))).scalars()
+            )
         assert ips == {attacker, other}, ips
     # reaching the pod directly (not from the ingress's network), X-Forwarded-For is not read at all
     direct = {"REMOTE_ADDR": "192.0.2.44"}
-    assert [sign_in(app, service, direct, {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(10, 11 + limit)][-1] == 429
+    assert [sign_in(app, service, direct, {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(10, 11 + limit)][
+        -1
+    ] == 429

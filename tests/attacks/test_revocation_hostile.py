@@ -6,6 +6,7 @@
 * An OCSP answer cached as a verdict: "good" for a signature made before a revocation stayed "good"
   for signatures made after it. The responder's answer is cached, each question judged against it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,9 +26,15 @@ def verifier_on(pki, crl_dir: Path, ocsp_url: str = ""):
     from signing.adapters import verifier_factory
 
     config = types.SimpleNamespace(
-        trust_pins=f"test:{pki.root / 'manifest.json'}", trust_dir=str(pki.root / "trust"),
-        crl_dir=str(crl_dir), crl_max_age=3 * 86400, ocsp_url=ocsp_url, sign_policy_oid="test",
-        auth_policy_oid="production", revocation_soft_fail=False)
+        trust_pins=f"test:{pki.root / 'manifest.json'}",
+        trust_dir=str(pki.root / "trust"),
+        crl_dir=str(crl_dir),
+        crl_max_age=3 * 86400,
+        ocsp_url=ocsp_url,
+        sign_policy_oid="test",
+        auth_policy_oid="production",
+        revocation_soft_fail=False,
+    )
     return verifier_factory.build(config)
 
 
@@ -47,24 +54,45 @@ def test_a_newer_empty_crl_of_another_scope_does_not_unrevoke(attack_pki, tmp_pa
     ca = attack_pki.issuer_of(holder.sign)
     crl_dir = tmp_path / "crl"
     shutil.copytree(attack_pki.crl_dir, crl_dir)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if shape == "delta":  # the test PKI's own writer, as an operator's mirror could serve it
-        newer = build_crl(issuer=ca.cert, issuer_key=ca.key, this_update=now - dt.timedelta(minutes=1),
-                          next_update=now + dt.timedelta(days=1), number=3, revoked=[], delta_of=2)
+        newer = build_crl(
+            issuer=ca.cert,
+            issuer_key=ca.key,
+            this_update=now - dt.timedelta(minutes=1),
+            next_update=now + dt.timedelta(days=1),
+            number=3,
+            revoked=[],
+            delta_of=2,
+        )
     else:
         from cryptography.hazmat.primitives import hashes, serialization
 
         extension, critical = {
-            "freshest": (x509.FreshestCRL([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier("http://crl.example/delta.crl")], None, None, None)]), False),
+            "freshest": (
+                x509.FreshestCRL(
+                    [
+                        x509.DistributionPoint(
+                            [x509.UniformResourceIdentifier("http://crl.example/delta.crl")], None, None, None
+                        )
+                    ]
+                ),
+                False,
+            ),
             "indirect": (x509.IssuingDistributionPoint(None, None, False, False, None, True, False), True),
             "unknown-critical": (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.4"), b"\x05\x00"), True),
         }[shape]
-        newer = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
-                 .last_update(now - dt.timedelta(minutes=1)).next_update(now + dt.timedelta(days=1))
-                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-                 .add_extension(x509.CRLNumber(3), critical=False).add_extension(extension, critical=critical)
-                 .sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+        newer = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca.cert.subject)
+            .last_update(now - dt.timedelta(minutes=1))
+            .next_update(now + dt.timedelta(days=1))
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+            .add_extension(x509.CRLNumber(3), critical=False)
+            .add_extension(extension, critical=critical)
+            .sign(ca.key, hashes.SHA256())
+            .public_bytes(serialization.Encoding.DER)
+        )
     (crl_dir / f"zz-{shape}.crl").write_bytes(newer)
     service = verifier_on(attack_pki, crl_dir)
     verdict = service.verifier.verify_cms(CONTENT, signature_of(attack_pki, holder))
@@ -93,12 +121,18 @@ def test_an_ocsp_good_for_an_earlier_question_is_not_reused_after_the_revocation
     with Responder(ca) as responder:
         responder.statuses, responder.revoked_at = {4242: "revoked"}, revoked_at
         policy = VerificationPolicy(sign_profile=profiles.jpki_sign("test"), clock=lambda: pki.NOW)
-        verifier = Verifier(TrustStore.from_certificates([ca.cert], [ca.fingerprint]), [OcspClient(responder.url)],
-                            policy)
+        verifier = Verifier(
+            TrustStore.from_certificates([ca.cert], [ca.fingerprint]), [OcspClient(responder.url)], policy
+        )
         # Questions in every order: each one's time decides, whatever was asked first.
-        for at, valid in [(revoked_at - dt.timedelta(hours=1), True), (None, False),
-                          (revoked_at - dt.timedelta(seconds=1), True), (revoked_at, False),
-                          (revoked_at + dt.timedelta(seconds=1), False), (revoked_at - dt.timedelta(days=1), True)]:
+        for at, valid in [
+            (revoked_at - dt.timedelta(hours=1), True),
+            (None, False),
+            (revoked_at - dt.timedelta(seconds=1), True),
+            (revoked_at, False),
+            (revoked_at + dt.timedelta(seconds=1), False),
+            (revoked_at - dt.timedelta(days=1), True),
+        ]:
             verdict = verifier.verify_cms(b"x", signature, at=at)
             assert verdict.valid is valid and (valid or verdict.reason == Reason.REVOKED), (at, verdict)
         assert responder.requests == 1

@@ -8,6 +8,7 @@ zairyu_shared.credentials: the step is taken by a conditional UPDATE and failure
 
 Each race releases its requests together (a barrier) from separate addresses, as a botnet would.
 """
+
 from __future__ import annotations
 
 import threading
@@ -85,16 +86,22 @@ def review_state(app):
     from review.adapters.tables import officers
 
     with runtime_of(app).engine.begin() as conn:
-        return conn.execute(sa.select(officers.c.failed_attempts, officers.c.locked_until)
-                            .where(officers.c.username == "racing-examiner")).one()
+        return conn.execute(
+            sa.select(officers.c.failed_attempts, officers.c.locked_until).where(
+                officers.c.username == "racing-examiner"
+            )
+        ).one()
 
 
 def reset_review(app):
     from review.adapters.tables import officers
 
     with runtime_of(app).engine.begin() as conn:
-        conn.execute(officers.update().where(officers.c.username == "racing-examiner")
-                     .values(failed_attempts=0, locked_until=None, last_totp_step=None))
+        conn.execute(
+            officers.update()
+            .where(officers.c.username == "racing-examiner")
+            .values(failed_attempts=0, locked_until=None, last_totp_step=None)
+        )
 
 
 def test_review_one_code_raced_signs_in_once(apps, officer):
@@ -128,8 +135,11 @@ def applicant(apps):
     applicant_id, _ = intake_applicant(app, "nguyen", "racer@example.jp")
     secret = pyotp.random_base32()
     with runtime_of(app).engine.begin() as conn:
-        conn.execute(applicants.update().where(applicants.c.id == applicant_id)
-                     .values(password_hash=passwords.hash_password(PASSWORD), totp_secret=secret))
+        conn.execute(
+            applicants.update()
+            .where(applicants.c.id == applicant_id)
+            .values(password_hash=passwords.hash_password(PASSWORD), totp_secret=secret)
+        )
     return applicant_id, secret
 
 
@@ -139,8 +149,9 @@ def intake_state(app, applicant_id, **reset):
     with runtime_of(app).engine.begin() as conn:
         if reset:
             conn.execute(applicants.update().where(applicants.c.id == applicant_id).values(**reset))
-        return conn.execute(sa.select(applicants.c.failed_logins, applicants.c.locked_until)
-                            .where(applicants.c.id == applicant_id)).one()
+        return conn.execute(
+            sa.select(applicants.c.failed_logins, applicants.c.locked_until).where(applicants.c.id == applicant_id)
+        ).one()
 
 
 def intake_password_attempt(app, password):
@@ -165,13 +176,16 @@ def test_intake_one_code_raced_signs_in_once(apps, applicant):
     clients = []
     for _ in range(RACERS):  # each racer has passed the password step: a pending session
         client = browser(app)
-        client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": "racer@example.jp",
-                                    "password": PASSWORD})
+        client.post(
+            "/login",
+            data={"csrf_token": csrf_token(client, "/login"), "email": "racer@example.jp", "password": PASSWORD},
+        )
         clients.append((client, csrf_token(client, "/login/totp")))
     code = pyotp.TOTP(secret).now()
     race([(lambda c=c, t=t: c.post("/login/totp", data={"csrf_token": t, "code": code})) for c, t in clients])
-    signed_in = [c for c, _ in clients
-                 if c.get("/api/v1/applications", headers={"X-Zairyu-Api": "1"}).status_code == 200]
+    signed_in = [
+        c for c, _ in clients if c.get("/api/v1/applications", headers={"X-Zairyu-Api": "1"}).status_code == 200
+    ]
     assert len(signed_in) == 1, f"{len(signed_in)} sessions from one TOTP code"
 
 
@@ -185,8 +199,12 @@ def clerk(apps):
 
 def mailroom_attempt(app, password, code):
     client = browser(app)
-    form = {"csrf_token": csrf_token(client, "/mailroom/sign-in"), "username": "racing-clerk", "password": password,
-            "code": code}
+    form = {
+        "csrf_token": csrf_token(client, "/mailroom/sign-in"),
+        "username": "racing-clerk",
+        "password": password,
+        "code": code,
+    }
     return lambda: client.post("/mailroom/sign-in", data=form)
 
 
@@ -195,8 +213,11 @@ def mailroom_failures(app, reset=False):
 
     with runtime_of(app).engine.begin() as conn:
         if reset:
-            conn.execute(officers.update().where(officers.c.username == "racing-clerk")
-                         .values(failed_attempts=0, last_totp_step=0, locked_until=None))
+            conn.execute(
+                officers.update()
+                .where(officers.c.username == "racing-clerk")
+                .values(failed_attempts=0, last_totp_step=0, locked_until=None)
+            )
         return conn.execute(sa.select(officers.c.failed_attempts).where(officers.c.username == "racing-clerk")).scalar()
 
 

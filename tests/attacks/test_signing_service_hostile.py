@@ -6,6 +6,7 @@ the same exception meant retried, then dead-lettered, and never a signature.reje
 applicant. All are fixed; these stay as regression guards. Controls first, so the others cannot
 pass by never reaching the verifier.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,8 +41,11 @@ def signed_by(key, cert_der: bytes, content: bytes) -> bytes:
     """A self-consistent CAdES signature made with `key` around `cert_der` (the attacker's own)."""
     from signing.domain import cades
 
-    return cades.build_detached(content, cert_der, lambda digest_info: key.sign(
-        digest_info[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
+    return cades.build_detached(
+        content,
+        cert_der,
+        lambda digest_info: key.sign(digest_info[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())),
+    )
 
 
 def nested_attribute_signature(real: bytes, depth: int) -> bytes:
@@ -66,8 +70,12 @@ def nested_attribute_signature(real: bytes, depth: int) -> bytes:
 def web_eid_token(cert_der: bytes, key) -> dict:
     h = hashlib.sha256
     signed = h(ORIGIN.encode()).digest() + h(NONCE.encode()).digest()
-    return {"format": "web-eid:1.0", "algorithm": "RS256", "unverifiedCertificate": b64(cert_der),
-            "signature": b64(key.sign(signed, padding.PKCS1v15(), hashes.SHA256()))}
+    return {
+        "format": "web-eid:1.0",
+        "algorithm": "RS256",
+        "unverifiedCertificate": b64(cert_der),
+        "signature": b64(key.sign(signed, padding.PKCS1v15(), hashes.SHA256())),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +90,7 @@ def post(client, path, body):
 
 
 # -- controls --------------------------------------------------------------------------------------
+
 
 def test_control_real_signature_is_valid_through_the_api(signing, real_signature):
     content, der = real_signature
@@ -109,6 +118,7 @@ def test_control_shallow_unknown_attribute_is_an_invalid_verdict(signing, real_s
 
 
 # -- the bugs, end to end ----------------------------------------------------------------------------
+
 
 def test_pem_armour_around_bad_base64_through_the_api(signing):
     pem = b"-----BEGIN CMS-----\nA\n-----END CMS-----\n"
@@ -162,32 +172,45 @@ def test_signing_time_of_the_wrong_type_through_the_api(signing, real_signature)
 def test_login_with_lone_surrogate_in_nonce_through_the_api(signing, attack_pki):
     holder = attack_pki.first("valid")
     token = web_eid_token(holder.auth.cert_der, holder.auth.key)
-    body = ('{"token": %s, "origin": "%s", "nonce": "%s\\ud800"}'
-            % (__import__("json").dumps(token), ORIGIN, NONCE)).encode()
+    body = (
+        '{"token": %s, "origin": "%s", "nonce": "%s\\ud800"}' % (__import__("json").dumps(token), ORIGIN, NONCE)
+    ).encode()
     response = signing.post(AUTH, data=body, content_type="application/json")
     assert response.status_code < 500, response.get_data()[:200]
 
 
 # -- the consumer: a hostile submission must be rejected, not dead-lettered ----------------------------
 
+
 @pytest.fixture(scope="module")
 def verification_service(attack_pki):
     from signing.adapters import verifier_factory
 
     pki = attack_pki
-    return verifier_factory.build(types.SimpleNamespace(
-        trust_pins=f"test:{pki.root / 'manifest.json'}", trust_dir=str(pki.root / "trust"),
-        crl_dir=str(pki.crl_dir), crl_max_age=3 * 86400, ocsp_url="", sign_policy_oid="test",
-        auth_policy_oid="production", revocation_soft_fail=False))
+    return verifier_factory.build(
+        types.SimpleNamespace(
+            trust_pins=f"test:{pki.root / 'manifest.json'}",
+            trust_dir=str(pki.root / "trust"),
+            crl_dir=str(pki.crl_dir),
+            crl_max_age=3 * 86400,
+            ocsp_url="",
+            sign_policy_oid="test",
+            auth_policy_oid="production",
+            revocation_soft_fail=False,
+        )
+    )
 
 
 def submission(content: bytes, signature: bytes) -> dict:
     import datetime as dt
 
-    return {"signed_content_b64": b64(content), "signature_cms_b64": b64(signature),
-            "content_sha256": hashlib.sha256(content).hexdigest(),
-            "expected_holder": {"name": None, "date_of_birth": None, "sex": None, "address": None},
-            "submitted_at": dt.datetime.now(dt.timezone.utc)}
+    return {
+        "signed_content_b64": b64(content),
+        "signature_cms_b64": b64(signature),
+        "content_sha256": hashlib.sha256(content).hexdigest(),
+        "expected_holder": {"name": None, "date_of_birth": None, "sex": None, "address": None},
+        "submitted_at": dt.datetime.now(dt.UTC),
+    }
 
 
 def test_control_consumer_rejects_a_garbage_signature(verification_service):

@@ -5,6 +5,7 @@ Each hostile file is refused with a clear reason (``upload.*`` key and a human m
 byte. Hostile file *names* (path traversal, NUL, 10k characters, RTL override) never become paths and
 are stored and shown as harmless text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from attack_support import (API_HEADERS, build_service_app, cheap_password_hashing, csrf_token, intake_applicant,
-                            intake_draft, runtime_of, sample_jpeg, sample_pdf)
-
+from attack_support import (
+    API_HEADERS,
+    build_service_app,
+    cheap_password_hashing,
+    csrf_token,
+    intake_applicant,
+    intake_draft,
+    runtime_of,
+    sample_jpeg,
+    sample_pdf,
+)
 
 MAX_UPLOAD = 3_000_000  # per application; small so the totals test needs few files
 
@@ -59,12 +68,14 @@ def pdf_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
 
 def built(name: str, *args, **kw):
     """A builder from services/intake/tests/hostile_files.py, called when the test runs."""
+
     def make():
         sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "intake" / "tests"))
         import hostile_files
 
         item = getattr(hostile_files, name)
         return item(*args, **kw) if callable(item) else item
+
     return make
 
 
@@ -74,12 +85,17 @@ def outward(where: str):
 
 def png_of(width: int, height: int, rows: bytes | None = None) -> bytes:
     """A PNG claiming ``width`` x ``height`` (1-bit grey); the IDAT is a small deflate of zeros."""
+
     def chunk(tag, body):
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
 
     raw = rows if rows is not None else zlib.compress(b"\0" * min(((width + 7) // 8 + 1) * height, 50_000_000), 9)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_then_pdf() -> bytes:
@@ -105,9 +121,12 @@ def _refused(response) -> tuple[int, str, str]:
 
 
 def _upload(ctx, body: bytes, kind: str, filename: str = "file.bin", draft_id: str | None = None):
-    return ctx["client"].post(f"/api/v1/drafts/{draft_id or ctx['draft_id']}/attachments",
-                              data={"kind": kind, "file": (io.BytesIO(body), filename)},
-                              content_type="multipart/form-data", headers=API_HEADERS)
+    return ctx["client"].post(
+        f"/api/v1/drafts/{draft_id or ctx['draft_id']}/attachments",
+        data={"kind": kind, "file": (io.BytesIO(body), filename)},
+        content_type="multipart/form-data",
+        headers=API_HEADERS,
+    )
 
 
 def _draft_files(ctx):
@@ -132,22 +151,43 @@ HOSTILE = {
     "13 KB pdf with a 100000 x 100000 CCITT image": (built("huge_ccitt_pdf"), "passport", "upload.pdf_image_too_large"),
     "pdf image whose CCITT /Columns are huge": (built("ccitt_columns_pdf"), "passport", "upload.pdf_image_too_large"),
     "pdf image whose JPEG header is huge": (built("jpeg_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
-    "pdf image whose JPEG 2000 header is huge": (built("jpx_header_lies_pdf"), "passport", "upload.pdf_image_too_large"),
+    "pdf image whose JPEG 2000 header is huge": (
+        built("jpx_header_lies_pdf"),
+        "passport",
+        "upload.pdf_image_too_large",
+    ),
     "pdf image whose JBIG2 page is huge": (built("jbig2_page_lies_pdf"), "passport", "upload.pdf_image_too_large"),
-    "huge pdf image in an annotation's appearance": (built("image_in_annotation_appearance_pdf"), "passport",
-                                                     "upload.pdf_image_too_large"),
+    "huge pdf image in an annotation's appearance": (
+        built("image_in_annotation_appearance_pdf"),
+        "passport",
+        "upload.pdf_image_too_large",
+    ),
     "huge inline image in a page": (built("inline_image_pdf"), "passport", "upload.pdf_image_too_large"),
-    "huge inline image padded out of a window": (built("inline_image_pdf", padding=3_000_000), "passport",
-                                                 "upload.pdf_image_too_large"),
-    "huge inline image in a tiling pattern": (built("inline_image_in_pattern_pdf"), "passport",
-                                              "upload.pdf_image_too_large"),
+    "huge inline image padded out of a window": (
+        built("inline_image_pdf", padding=3_000_000),
+        "passport",
+        "upload.pdf_image_too_large",
+    ),
+    "huge inline image in a tiling pattern": (
+        built("inline_image_in_pattern_pdf"),
+        "passport",
+        "upload.pdf_image_too_large",
+    ),
     "pdf of 17 images of 36 Mpx": (built("many_images_pdf", 17), "passport", "upload.pdf_image_too_large"),
     # issue 15: actions that send the form away, import data, open other files or launch programs
-    **{f"pdf action: {where}": (outward(where), "passport", "upload.pdf_actions") for where in (
-        "submit form on open", "go-to-remote in a page's additional actions", "import data from a link annotation",
-        "launch from an outline item", "submit at the end of a /Next chain",
-        "submit in a form field's additional actions", "action type behind an indirect name",
-        "action type spelt with a #-escape")},
+    **{
+        f"pdf action: {where}": (outward(where), "passport", "upload.pdf_actions")
+        for where in (
+            "submit form on open",
+            "go-to-remote in a page's additional actions",
+            "import data from a link annotation",
+            "launch from an outline item",
+            "submit at the end of a /Next chain",
+            "submit in a form field's additional actions",
+            "action type behind an indirect name",
+            "action type spelt with a #-escape",
+        )
+    },
     "pdf with an XFA script": (lambda: built("xfa_pdf", built("XFA_SCRIPT")())(), "passport", "upload.pdf_active"),
     "pdf with an XFA submission": (lambda: built("xfa_pdf", built("XFA_SUBMIT")())(), "passport", "upload.pdf_actions"),
 }
@@ -163,8 +203,9 @@ def test_hostile_file_is_refused_with_a_reason_and_nothing_else_changes(intake, 
     if expected:
         assert key == expected, (name, key)
     assert message and "Traceback" not in message and key not in message, (name, message)
-    assert _files_under(intake["folder"]) - before_files <= {p for p in _files_under(intake["folder"])
-                                                             if p.endswith((".db", ".db-journal", ".db-wal"))}
+    assert _files_under(intake["folder"]) - before_files <= {
+        p for p in _files_under(intake["folder"]) if p.endswith((".db", ".db-journal", ".db-wal"))
+    }
     assert _draft_files(intake) == before_attachments  # the accepted photo and passport copy are still there, intact
 
 
@@ -185,10 +226,12 @@ def test_an_honest_600_dpi_scan_and_a_plain_xfa_form_are_accepted(intake):
 def test_a_huge_pdf_image_is_refused_in_the_applicants_language(intake):
     client = intake["client"]
     token = csrf_token(client, f"/apply/{intake['draft_id']}/attachments")
-    response = client.post(f"/apply/{intake['draft_id']}/attachments?lang=ja",
-                           data={"csrf_token": token, "kind": "passport",
-                                 "file": (io.BytesIO(built("huge_ccitt_pdf")()), "x.pdf")},
-                           content_type="multipart/form-data", headers={"Accept-Language": "ja"})
+    response = client.post(
+        f"/apply/{intake['draft_id']}/attachments?lang=ja",
+        data={"csrf_token": token, "kind": "passport", "file": (io.BytesIO(built("huge_ccitt_pdf")()), "x.pdf")},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "ja"},
+    )
     page = response.get_data(as_text=True)
     assert "画素数" in page and "upload.pdf_image_too_large" not in page
 
@@ -211,8 +254,17 @@ def test_over_size_totals_are_refused_and_the_body_is_capped(intake):
     assert all(after.get(k) for k in before)  # what was accepted before is still there, intact
 
 
-HOSTILE_NAMES = ["../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/passwd", "pass\x00port.pdf.exe",
-                 "a" * 10_000 + ".pdf", "invoice\u202efdp.exe", "\u200f\u202e..pdf", "con.pdf", "x\ty\x1b[31m.pdf"]
+HOSTILE_NAMES = [
+    "../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "/etc/passwd",
+    "pass\x00port.pdf.exe",
+    "a" * 10_000 + ".pdf",
+    "invoice\u202efdp.exe",
+    "\u200f\u202e..pdf",
+    "con.pdf",
+    "x\ty\x1b[31m.pdf",
+]
 
 
 @pytest.mark.parametrize("filename", HOSTILE_NAMES, ids=lambda n: repr(n[:30]))
@@ -227,8 +279,9 @@ def test_hostile_file_names_never_become_paths_or_raw_text(intake, filename):
     assert all(p.startswith(store + os.sep) or p.endswith((".db", "-journal", "-wal")) for p in created), created
     assert not os.path.exists("/etc/passwd.pdf")
     with runtime_of(intake["app"]).engine.connect() as conn:
-        stored = conn.execute(sa.select(attachments.c.filename)
-                              .where(attachments.c.id == response.get_json()["id"])).scalar()
+        stored = conn.execute(
+            sa.select(attachments.c.filename).where(attachments.c.id == response.get_json()["id"])
+        ).scalar()
     assert stored is None or len(stored) <= 255
     # the name is shown on the applicant's attachments page as text, never as markup or a header
     page = intake["client"].get(f"/apply/{intake['draft_id']}/attachments")
@@ -246,8 +299,12 @@ def test_stored_file_names_have_no_control_or_bidi_characters(intake):
         response = _upload(intake, sample_pdf() + os.urandom(16), "other", filename)
         assert response.status_code == 201
         with runtime_of(intake["app"]).engine.connect() as conn:
-            stored = conn.execute(sa.select(attachments.c.filename)
-                                  .where(attachments.c.id == response.get_json()["id"])).scalar() or ""
+            stored = (
+                conn.execute(
+                    sa.select(attachments.c.filename).where(attachments.c.id == response.get_json()["id"])
+                ).scalar()
+                or ""
+            )
         assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in stored), repr(stored)
         assert "/" not in stored and "\\" not in stored, repr(stored)
 
@@ -263,9 +320,11 @@ def test_html_upload_form_refuses_with_a_message_too(intake):
     client = intake["client"]
     token = csrf_token(client, f"/apply/{intake['draft_id']}/attachments")
     before = _draft_files(intake)
-    response = client.post(f"/apply/{intake['draft_id']}/attachments",
-                           data={"csrf_token": token, "kind": "photo", "file": (io.BytesIO(png_of(60000, 60000)), "x.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/apply/{intake['draft_id']}/attachments",
+        data={"csrf_token": token, "kind": "photo", "file": (io.BytesIO(png_of(60000, 60000)), "x.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (200, 400, 422)
     assert "upload.image_too_large" not in response.get_data(as_text=True)  # a sentence, not a key
     assert _draft_files(intake) == before

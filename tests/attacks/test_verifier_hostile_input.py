@@ -6,6 +6,7 @@ bit-flipped, re-lengthed, re-OID'd, nested or replaced by random bytes. Certific
 holder attributes are issued by the test CA itself, so they pass the chain and reach the parsing of
 the attributes. Budgets: see conftest.attack_settings (HYPOTHESIS_PROFILE=deep for a long run).
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,11 +14,12 @@ import datetime as dt
 import json
 
 import pytest
+from attack_support import attack_settings
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from hypothesis import assume, example, given, strategies as st
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
-from attack_support import attack_settings
 from signing.domain import holder_attributes as ha
 from signing.domain.verdict import Reason, Verdict, VerificationFailure
 
@@ -51,6 +53,7 @@ def assert_rejected(verdict, *reasons: Reason) -> None:
 
 # -- DER surgery -------------------------------------------------------------------------------
 
+
 def tlv_headers(der: bytes, start: int = 0, end: int | None = None, depth: int = 0, out=None):
     """(offset of tag, offset of length, header length, content length, tag byte) of every TLV."""
     out = [] if out is None else out
@@ -66,7 +69,7 @@ def tlv_headers(der: bytes, start: int = 0, end: int | None = None, depth: int =
             length, header = first, j + 1 - i
         else:
             n = first & 0x7F
-            length = int.from_bytes(der[j + 1:j + 1 + n], "big")
+            length = int.from_bytes(der[j + 1 : j + 1 + n], "big")
             header = j + 1 + n - i
         out.append((i, j, header, length, tag))
         if tag & 0x20:  # constructed: walk inside
@@ -84,7 +87,7 @@ def encode_length(n: int) -> bytes:
 
 def with_length(der: bytes, header, new_length: bytes) -> bytes:
     tag_at, len_at, header_len, _, _ = header
-    return der[:len_at] + new_length + der[tag_at + header_len:]
+    return der[:len_at] + new_length + der[tag_at + header_len :]
 
 
 def nested(depth: int, tag: int = 0x30) -> bytes:
@@ -104,6 +107,7 @@ def oid_positions(der: bytes) -> list[tuple[int, int]]:
 
 
 # -- the CMS path ------------------------------------------------------------------------------
+
 
 def test_the_unmutated_signature_is_valid(attack_verifier, real_signature):
     """The starting point of every mutation below really verifies (otherwise they prove nothing)."""
@@ -132,11 +136,10 @@ def test_pem_armour_around_bad_base64_is_rejected(attack_verifier, body):
 
 
 @attack_settings(120)
-@given(body=st.binary(max_size=300), width=st.integers(4, 76), text=st.text(max_size=120),
-       as_text=st.booleans())
+@given(body=st.binary(max_size=300), width=st.integers(4, 76), text=st.text(max_size=120), as_text=st.booleans())
 def test_pem_armour_around_random_der_or_text_is_rejected(attack_verifier, body, width, text, as_text):
     encoded = text.encode("utf-8", "surrogatepass") if as_text else base64.b64encode(body)
-    lines = b"\n".join(encoded[i:i + width] for i in range(0, len(encoded), width))
+    lines = b"\n".join(encoded[i : i + width] for i in range(0, len(encoded), width))
     pem = b"-----BEGIN CMS-----\n" + lines + b"\n-----END CMS-----\n"
     assert_rejected(attack_verifier.verify_cms(b"c", pem), Reason.MALFORMED)
 
@@ -177,8 +180,16 @@ def test_bit_flips_in_signed_parts_are_rejected(attack_verifier, real_signature,
     assert_rejected(attack_verifier.verify_cms(content, bytes(mutated)))
 
 
-HOSTILE_LENGTHS = [b"\x80", b"\x81\x00", b"\x84\xff\xff\xff\xff", b"\x88" + b"\xff" * 8,
-                   b"\x89" + b"\x01" + b"\x00" * 8, b"\xff", b"\x00", b"\x82\x00\x01"]
+HOSTILE_LENGTHS = [
+    b"\x80",
+    b"\x81\x00",
+    b"\x84\xff\xff\xff\xff",
+    b"\x88" + b"\xff" * 8,
+    b"\x89" + b"\x01" + b"\x00" * 8,
+    b"\xff",
+    b"\x00",
+    b"\x82\x00\x01",
+]
 
 
 @attack_settings(240)
@@ -187,11 +198,13 @@ def test_mutated_asn1_lengths_never_crash(attack_verifier, real_signature, data)
     content, der = real_signature
     headers = tlv_headers(der)
     header = data.draw(st.sampled_from(headers))
-    new_length = data.draw(st.one_of(
-        st.sampled_from(HOSTILE_LENGTHS),
-        st.integers(0, 2**16).map(encode_length),
-        st.integers(header[3] - 3, header[3] + 3).filter(lambda n: n >= 0 and n != header[3]).map(encode_length),
-    ))
+    new_length = data.draw(
+        st.one_of(
+            st.sampled_from(HOSTILE_LENGTHS),
+            st.integers(0, 2**16).map(encode_length),
+            st.integers(header[3] - 3, header[3] + 3).filter(lambda n: n >= 0 and n != header[3]).map(encode_length),
+        )
+    )
     mutated = with_length(der, header, new_length)
     assume(mutated != der)
     assert_clean(attack_verifier.verify_cms(content, mutated))
@@ -204,12 +217,14 @@ def test_wrong_oids_are_rejected(attack_verifier, real_signature, data):
     content, der = real_signature
     at, header = data.draw(st.sampled_from(oid_positions(der)))
     size = der[at + 1]
-    replacement = data.draw(st.one_of(
-        st.binary(min_size=size, max_size=size),
-        # well-formed arcs: every byte < 0x80 except continuation bytes
-        st.lists(st.integers(0, 0x7F), min_size=size, max_size=size).map(bytes),
-    ))
-    mutated = der[:at + header] + replacement + der[at + header + size:]
+    replacement = data.draw(
+        st.one_of(
+            st.binary(min_size=size, max_size=size),
+            # well-formed arcs: every byte < 0x80 except continuation bytes
+            st.lists(st.integers(0, 0x7F), min_size=size, max_size=size).map(bytes),
+        )
+    )
+    mutated = der[: at + header] + replacement + der[at + header + size :]
     assume(mutated != der)
     verdict = attack_verifier.verify_cms(content, mutated)
     assert_clean(verdict)
@@ -240,19 +255,22 @@ def _rewrap(der: bytes, old_child: bytes, new_child: bytes) -> bytes:
     """Replace a child TLV and fix the lengths of every TLV that encloses it."""
     at = der.index(old_child)
     delta = len(new_child) - len(old_child)
-    out = der[:at] + new_child + der[at + len(old_child):]
+    out = der[:at] + new_child + der[at + len(old_child) :]
     for tag_at, len_at, header, length, _tag in sorted(tlv_headers(der), reverse=True):
         if tag_at < at and at + len(old_child) <= tag_at + header + length:
-            out = out[:len_at] + encode_length(length + delta) + out[tag_at + header:]
+            out = out[:len_at] + encode_length(length + delta) + out[tag_at + header :]
             delta += len(encode_length(length + delta)) - (header - 1)
     return out
 
 
-@pytest.mark.parametrize("depth", [
-    50,
-    1000,
-    20_000,
-])
+@pytest.mark.parametrize(
+    "depth",
+    [
+        50,
+        1000,
+        20_000,
+    ],
+)
 def test_deeply_nested_unknown_signed_attribute_is_rejected(attack_verifier, real_signature, depth):
     content, der = real_signature
     mutated = _with_extra_signed_attribute(der, nested(depth))
@@ -265,9 +283,20 @@ def test_deeply_nested_unknown_signed_attribute_is_rejected(attack_verifier, rea
 
 
 @attack_settings(90)
-@given(when=st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
-       raw=st.sampled_from([b"00000101000000Z", b"20230230000000Z", b"99991231235960Z", b"2023",
-                            b"20231301000000Z", b"20230101246000Z", b"\xff\xfe000000000000Z"]))
+@given(
+    when=st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    raw=st.sampled_from(
+        [
+            b"00000101000000Z",
+            b"20230230000000Z",
+            b"99991231235960Z",
+            b"2023",
+            b"20231301000000Z",
+            b"20230101246000Z",
+            b"\xff\xfe000000000000Z",
+        ]
+    ),
+)
 def test_hostile_signing_time_is_rejected(attack_verifier, real_signature, when, raw):
     """signing-time replaced by a GeneralizedTime (random or impossible): never accepted, never a crash."""
     from asn1crypto import cms
@@ -286,15 +315,35 @@ def test_hostile_signing_time_is_rejected(attack_verifier, real_signature, when,
         assert_rejected(verdict)
 
 
-@pytest.mark.parametrize("value", [
-    b"\x02\x01\x05",  # INTEGER  (BUG-SIGNING-TIME-TYPE)
-    b"\x0c\x03abc",  # UTF8String
-    b"\x01\x01\xff",  # BOOLEAN
-    nested(5000),
-    b"\x05\x00", b"\x04\x00", b"\x30\x00", b"\x17\x0d991332000000Z", b"\x18\x0f00000101000000Z",
-    b"\x17\x00", b"\x18\x01Z",
-], ids=["integer", "utf8string", "boolean", "nested-5000", "null", "octets", "empty-sequence",
-        "utctime-month-13", "generalized-year-0", "empty-utctime", "generalized-Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"\x02\x01\x05",  # INTEGER  (BUG-SIGNING-TIME-TYPE)
+        b"\x0c\x03abc",  # UTF8String
+        b"\x01\x01\xff",  # BOOLEAN
+        nested(5000),
+        b"\x05\x00",
+        b"\x04\x00",
+        b"\x30\x00",
+        b"\x17\x0d991332000000Z",
+        b"\x18\x0f00000101000000Z",
+        b"\x17\x00",
+        b"\x18\x01Z",
+    ],
+    ids=[
+        "integer",
+        "utf8string",
+        "boolean",
+        "nested-5000",
+        "null",
+        "octets",
+        "empty-sequence",
+        "utctime-month-13",
+        "generalized-year-0",
+        "empty-utctime",
+        "generalized-Z",
+    ],
+)
 def test_signing_time_of_the_wrong_type_is_rejected(attack_verifier, real_signature, value):
     """The signing-time attribute's value replaced by another ASN.1 type (no valid signature needed)."""
     from asn1crypto import cms
@@ -308,18 +357,30 @@ def test_signing_time_of_the_wrong_type_is_rejected(attack_verifier, real_signat
 
 # -- the certificate path: hostile holder attributes issued by the test CA ------------------------
 
+
 def reissue(pki, holder, san_values: dict[str, bytes] | None = None, other_names=None) -> x509.Certificate:
     """The holder's signature certificate, re-signed by its real CA with the SAN replaced."""
     cert = holder.sign.cert
     ca = pki.issuer_of(holder.sign)
-    builder = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.issuer)
-               .public_key(cert.public_key()).serial_number(cert.serial_number)
-               .not_valid_before(cert.not_valid_before_utc).not_valid_after(cert.not_valid_after_utc))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(cert.issuer)
+        .public_key(cert.public_key())
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+    )
     if other_names is None:
-        other_names = [x509.OtherName(x509.ObjectIdentifier(f"{ha.ARC}.{i}"), value)
-                       for i, value in sorted(san_values.items())]
+        other_names = [
+            x509.OtherName(x509.ObjectIdentifier(f"{ha.ARC}.{i}"), value) for i, value in sorted(san_values.items())
+        ]
     for ext in cert.extensions:
-        value = x509.SubjectAlternativeName(other_names) if isinstance(ext.value, x509.SubjectAlternativeName) else ext.value
+        value = (
+            x509.SubjectAlternativeName(other_names)
+            if isinstance(ext.value, x509.SubjectAlternativeName)
+            else ext.value
+        )
         builder = builder.add_extension(value, ext.critical)
     return builder.sign(ca.key, hashes.SHA256())
 
@@ -332,9 +393,15 @@ def baseline(holder) -> dict[str, bytes]:
     from signing.testpki.profiles import ATTR_OIDS
 
     values = ha.FIELDS
-    decoded = {oid: value for oid, value in ((o.type_id.dotted_string, o.value) for o in
-               holder.sign.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-               .get_values_for_type(x509.OtherName))}
+    decoded = {
+        oid: value
+        for oid, value in (
+            (o.type_id.dotted_string, o.value)
+            for o in holder.sign.cert.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName
+            ).value.get_values_for_type(x509.OtherName)
+        )
+    }
     assert set(decoded) == set(ATTR_OIDS.values()) == set(values)
     return {int(oid.rsplit(".", 1)[1]): value for oid, value in decoded.items()}
 
@@ -357,8 +424,22 @@ def test_reissued_certificate_with_its_own_attributes_is_valid(attack_verifier, 
     assert verdict.holder["date_of_birth"] == holder.attributes["date_of_birth"]
 
 
-DOB_CASES = ["420230230", "620000101", "919990101", "320230229", "400000101", "419991301", "419990132",
-             "4199901011", "41999010", "\uff1419990101", "+19990101", " 19990101", "0-1990101", "000000000"]
+DOB_CASES = [
+    "420230230",
+    "620000101",
+    "919990101",
+    "320230229",
+    "400000101",
+    "419991301",
+    "419990132",
+    "4199901011",
+    "41999010",
+    "\uff1419990101",
+    "+19990101",
+    " 19990101",
+    "0-1990101",
+    "000000000",
+]
 
 
 @pytest.mark.parametrize("raw", ["4199\uff190101", "4\u0661\u0669\u0669\u0669\u0660\u0661\u0660\u0661"])
@@ -369,9 +450,11 @@ def test_date_of_birth_with_non_ascii_digits_is_rejected(attack_verifier, attack
 
 
 @attack_settings(120)
-@given(raw=st.one_of(st.sampled_from(DOB_CASES),
-                     st.text(alphabet="0123456789", min_size=9, max_size=9),
-                     st.text(max_size=12)))
+@given(
+    raw=st.one_of(
+        st.sampled_from(DOB_CASES), st.text(alphabet="0123456789", min_size=9, max_size=9), st.text(max_size=12)
+    )
+)
 def test_date_of_birth_codes(attack_verifier, attack_pki, raw):
     """Era digit out of range, 20230230, wrong length, full-width digits: MALFORMED, never a crash."""
     holder = attack_pki.first("valid")
@@ -388,17 +471,19 @@ NON_UTF8 = [b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x
 
 
 @attack_settings(120)
-@given(field=st.sampled_from([1, 2, 3, 4, 5, 6]),
-       value=st.one_of(
-           st.sampled_from(NON_UTF8).map(utf8),  # non-UTF-8 bytes in a UTF8String
-           st.binary(min_size=1, max_size=40).map(utf8),
-           st.binary(max_size=40).map(lambda b: utf8(b, 0x04)),  # OCTET STRING instead
-           st.binary(max_size=40).map(lambda b: utf8(b, 0x1E)),  # BMPString, odd lengths included
-           st.integers(0, 2**64).map(lambda n: utf8(n.to_bytes(9, "big"), 0x02)),  # INTEGER
-           st.just(b"\x05\x00"),  # NULL
-           st.just(nested(30)),
-           st.just(utf8(utf8(b"x"), 0xA0)),  # an extra EXPLICIT [0] around the string
-       ))
+@given(
+    field=st.sampled_from([1, 2, 3, 4, 5, 6]),
+    value=st.one_of(
+        st.sampled_from(NON_UTF8).map(utf8),  # non-UTF-8 bytes in a UTF8String
+        st.binary(min_size=1, max_size=40).map(utf8),
+        st.binary(max_size=40).map(lambda b: utf8(b, 0x04)),  # OCTET STRING instead
+        st.binary(max_size=40).map(lambda b: utf8(b, 0x1E)),  # BMPString, odd lengths included
+        st.integers(0, 2**64).map(lambda n: utf8(n.to_bytes(9, "big"), 0x02)),  # INTEGER
+        st.just(b"\x05\x00"),  # NULL
+        st.just(nested(30)),
+        st.just(utf8(utf8(b"x"), 0xA0)),  # an extra EXPLICIT [0] around the string
+    ),
+)
 def test_garbage_other_name_values(attack_verifier, attack_pki, field, value):
     """Issued by the trusted CA, so the chain is fine: the holder attributes alone must be rejected."""
     holder = attack_pki.first("valid")
@@ -415,8 +500,7 @@ def test_garbage_other_name_values(attack_verifier, attack_pki, field, value):
     decoded = verdict.holder
     assert isinstance(decoded, dict)
     if field == 4:
-        assert dob_is_valid(decoded["date_of_birth_raw"] if "date_of_birth_raw" in decoded else
-                            _raw_dob(value))
+        assert dob_is_valid(decoded["date_of_birth_raw"] if "date_of_birth_raw" in decoded else _raw_dob(value))
 
 
 def _raw_dob(value: bytes) -> str:
@@ -429,9 +513,13 @@ def _raw_dob(value: bytes) -> str:
 
 
 @attack_settings(60)
-@given(oids=st.lists(st.sampled_from([f"{ha.ARC}.{i}" for i in range(0, 9)] + ["1.2.392.200149.8.5.5",
-                                                                              "2.5.4.3", "1.2.3"]),
-                     min_size=1, max_size=8))
+@given(
+    oids=st.lists(
+        st.sampled_from([f"{ha.ARC}.{i}" for i in range(0, 9)] + ["1.2.392.200149.8.5.5", "2.5.4.3", "1.2.3"]),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_wrong_and_repeated_other_name_oids(attack_verifier, attack_pki, oids):
     holder = attack_pki.first("valid")
     names = [x509.OtherName(x509.ObjectIdentifier(oid), utf8(b"419990101")) for oid in oids]
@@ -482,30 +570,45 @@ def test_holder_attributes_contract_on_malformed_values(attack_pki):
 
 # -- card login tokens -------------------------------------------------------------------------
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                           max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def real_token(pki) -> dict:
     holder = pki.first("valid")
-    return {"format": "web-eid:1.0", "algorithm": "RS256", "appVersion": "https://web-eid.eu/1.0",
-            "unverifiedCertificate": base64.b64encode(holder.auth.cert_der).decode(),
-            "signature": base64.b64encode(b"\x00" * 256).decode()}
+    return {
+        "format": "web-eid:1.0",
+        "algorithm": "RS256",
+        "appVersion": "https://web-eid.eu/1.0",
+        "unverifiedCertificate": base64.b64encode(holder.auth.cert_der).decode(),
+        "signature": base64.b64encode(b"\x00" * 256).decode(),
+    }
 
 
 @attack_settings(180)
-@given(token=st.one_of(
-    json_values,
-    st.dictionaries(st.sampled_from(["format", "algorithm", "unverifiedCertificate", "signature", "x"]),
-                    json_values, max_size=5),
-    st.fixed_dictionaries({"format": st.sampled_from(["web-eid:1", "web-eid:1.0", "web-eid:2"]),
-                           "algorithm": st.sampled_from(["RS256", "PS512", "ES384", "none", "HS256"]),
-                           "unverifiedCertificate": st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()),
-                           "signature": st.binary(max_size=140).map(lambda b: base64.b64encode(b).decode())}),
-    st.text(max_size=100), st.binary(max_size=100)),
+@given(
+    token=st.one_of(
+        json_values,
+        st.dictionaries(
+            st.sampled_from(["format", "algorithm", "unverifiedCertificate", "signature", "x"]), json_values, max_size=5
+        ),
+        st.fixed_dictionaries(
+            {
+                "format": st.sampled_from(["web-eid:1", "web-eid:1.0", "web-eid:2"]),
+                "algorithm": st.sampled_from(["RS256", "PS512", "ES384", "none", "HS256"]),
+                "unverifiedCertificate": st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()),
+                "signature": st.binary(max_size=140).map(lambda b: base64.b64encode(b).decode()),
+            }
+        ),
+        st.text(max_size=100),
+        st.binary(max_size=100),
+    ),
     origin=st.sampled_from(["https://zairyu.example", "http://localhost:8000"]),
-    nonce=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40))
+    nonce=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
+)
 def test_hostile_auth_tokens_are_rejected(attack_verifier, attack_pki, token, origin, nonce):
     assert_rejected(attack_verifier.verify_auth_token(token, origin, nonce))
 
@@ -539,8 +642,9 @@ def test_auth_token_json_text_round_trip(attack_verifier, attack_pki):
     """The token may arrive as JSON text or bytes: same (clean) rejection for a bad signature."""
     token = real_token(attack_pki)
     for form in (token, json.dumps(token), json.dumps(token).encode()):
-        assert_rejected(attack_verifier.verify_auth_token(form, "https://zairyu.example", "nonce"),
-                        Reason.SIGNATURE_INVALID)
+        assert_rejected(
+            attack_verifier.verify_auth_token(form, "https://zairyu.example", "nonce"), Reason.SIGNATURE_INVALID
+        )
 
 
 def _attacker_signature(cert_der: bytes, key, content: bytes) -> bytes:
@@ -577,11 +681,18 @@ def test_attacker_self_signed_certificate_in_cms_is_untrusted(attack_verifier, a
 
     holder = attack_pki.first("valid")
     cert = holder.sign.cert
-    forged = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.issuer)
-              .public_key(cert.public_key()).serial_number(cert.serial_number)
-              .not_valid_before(cert.not_valid_before_utc).not_valid_after(cert.not_valid_after_utc)
-              .sign(holder.sign.key, hashes.SHA256()))
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(cert.issuer)
+        .public_key(cert.public_key())
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+        .sign(holder.sign.key, hashes.SHA256())
+    )
     content = b"application"
     signature = _attacker_signature(forged.public_bytes(Encoding.DER), holder.sign.key, content)
-    assert_rejected(attack_verifier.verify_cms(content, signature), Reason.UNTRUSTED_ISSUER,
-                    Reason.ISSUER_GENERATION_UNKNOWN)
+    assert_rejected(
+        attack_verifier.verify_cms(content, signature), Reason.UNTRUSTED_ISSUER, Reason.ISSUER_GENERATION_UNKNOWN
+    )

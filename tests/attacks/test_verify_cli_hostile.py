@@ -1,5 +1,6 @@
 """zairyu-verify on hostile files: exit 1 (invalid, reason printed) or 2 (unreadable input), never a
 traceback. Runs main() in process for the property tests and the installed script once end to end."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, strategies as st
-
 from attack_support import attack_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 verify_cli = pytest.importorskip("signing.entrypoints.verify_cli", reason="zairyu-verify not present")
 pytestmark = pytest.mark.timeout(120)
@@ -29,8 +30,16 @@ def cli_env(attack_pki, real_signature, tmp_path_factory):
     pins = []
     for ca in pki.roots("sign"):
         pins += ["--pin", fingerprint(ca.cert)]
-    common = ["--trust", str(pki.root / "trust" / "sign"), *pins, "--crl", str(pki.crl_dir),
-              "--environment", "test", "--json"]
+    common = [
+        "--trust",
+        str(pki.root / "trust" / "sign"),
+        *pins,
+        "--crl",
+        str(pki.crl_dir),
+        "--environment",
+        "test",
+        "--json",
+    ]
     return {"dir": work, "common": common}
 
 
@@ -61,14 +70,18 @@ def assert_clean_exit(code: int, out: str) -> None:
 @given(data=st.data())
 def test_hostile_signature_files(cli_env, real_signature, data, capsys):
     content, der = real_signature
-    hostile = data.draw(st.one_of(
-        st.binary(max_size=2000),
-        st.integers(0, len(der) - 1).map(lambda n: der[:n]),
-        st.tuples(st.integers(0, len(der) - 1), st.integers(0, 7)).map(
-            lambda f: der[:f[0]] + bytes((der[f[0]] ^ (1 << f[1]),)) + der[f[0] + 1:]),
-        st.text(max_size=200).map(lambda t: ("-----BEGIN CMS-----\n" + t + "\n-----END CMS-----\n").encode(
-            "utf-8", "surrogatepass")),
-    ))
+    hostile = data.draw(
+        st.one_of(
+            st.binary(max_size=2000),
+            st.integers(0, len(der) - 1).map(lambda n: der[:n]),
+            st.tuples(st.integers(0, len(der) - 1), st.integers(0, 7)).map(
+                lambda f: der[: f[0]] + bytes((der[f[0]] ^ (1 << f[1]),)) + der[f[0] + 1 :]
+            ),
+            st.text(max_size=200).map(
+                lambda t: ("-----BEGIN CMS-----\n" + t + "\n-----END CMS-----\n").encode("utf-8", "surrogatepass")
+            ),
+        )
+    )
     path = cli_env["dir"] / "hostile.p7s"
     path.write_bytes(hostile)
     assert_clean_exit(*run_cli(cms_args(cli_env, path), capsys))
@@ -78,12 +91,17 @@ def test_hostile_signature_files(cli_env, real_signature, data, capsys):
 @given(data=st.data(), profile=st.sampled_from(["jpki-sign", "jpki-auth", "rfc5280"]))
 def test_hostile_certificate_files(cli_env, attack_pki, data, profile, capsys):
     der = attack_pki.first("valid").sign.cert_der
-    hostile = data.draw(st.one_of(
-        st.binary(max_size=1500),
-        st.integers(0, len(der) - 1).map(lambda n: der[:n]),
-        st.text(max_size=100).map(lambda t: ("-----BEGIN CERTIFICATE-----\n" + t + "\n-----END CERTIFICATE-----\n")
-                                  .encode("utf-8", "surrogatepass")),
-    ))
+    hostile = data.draw(
+        st.one_of(
+            st.binary(max_size=1500),
+            st.integers(0, len(der) - 1).map(lambda n: der[:n]),
+            st.text(max_size=100).map(
+                lambda t: ("-----BEGIN CERTIFICATE-----\n" + t + "\n-----END CERTIFICATE-----\n").encode(
+                    "utf-8", "surrogatepass"
+                )
+            ),
+        )
+    )
     path = cli_env["dir"] / "hostile.der"
     path.write_bytes(hostile)
     code, out = run_cli(["chain", "--cert", str(path), "--profile", profile, *cli_env["common"]], capsys)

@@ -2,6 +2,7 @@
 
 Every wait polls a condition against a deadline; nothing sleeps a fixed time.
 """
+
 from __future__ import annotations
 
 import email
@@ -25,8 +26,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("ZAIRYU_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 INSTALL_AXE = "npm ci --prefix tests/browser  (package.json + package-lock.json pin axe-core)"
 PHONE = {"width": 375, "height": 812}
@@ -97,6 +105,7 @@ def letter_pdf(title: str, lines: list[str]) -> bytes:
 @dataclass
 class SmtpSink:
     """A real SMTP server (aiosmtpd) that keeps every message it is handed."""
+
     port: int
     messages: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -154,7 +163,9 @@ class PageChecks:
         self.lang = lang  # every applicant page must be in this language (<html lang>)
         self.count = 0
         self.checked: list[str] = []
-        self.visited: list[tuple[str, str]] = []  # (name, url) of the applicant pages, to walk again in another language
+        self.visited: list[
+            tuple[str, str]
+        ] = []  # (name, url) of the applicant pages, to walk again in another language
         self.problems: list[str] = []
         self.seconds = 0.0  # spent in screenshots + axe (reported, so the journey's own time is visible)
         self._markers: dict[str, list[str]] = {}
@@ -241,7 +252,12 @@ class PageChecks:
 def redeem_with_card(code: str, server: str, reader: str, password: str, timeout: float = 60.0) -> str:
     """`zairyu-signer --reader R redeem CODE --server URL --yes`, the password on stdin (exit 0 or fail)."""
     signer = str(Path(sys.executable).parent / "zairyu-signer")
-    done = subprocess.run([signer, "--reader", reader, "--lang", "en", "redeem", code, "--server", server, "--yes"],
-                          input=password + "\n", capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [signer, "--reader", reader, "--lang", "en", "redeem", code, "--server", server, "--yes"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, f"zairyu-signer exit {done.returncode}: {done.stdout}\n{done.stderr}"
     return done.stdout

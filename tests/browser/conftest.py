@@ -1,5 +1,6 @@
 """Fixtures for the browser journey: the whole platform on RabbitMQ + PostgreSQL, a real SMTP server,
 a test PKI trusted by signing, a simulated card in a vpcd reader, and Debian's chromium."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))          # browser_support (--import-mode=importlib)
-sys.path.insert(0, str(HERE.parent))   # platform_harness
+sys.path.insert(0, str(HERE))  # browser_support (--import-mode=importlib)
+sys.path.insert(0, str(HERE.parent))  # platform_harness
 
 import browser_support as bs  # noqa: E402
 
@@ -37,7 +38,6 @@ def artifacts():
 @pytest.fixture
 def smtp():
     from aiosmtpd.controller import Controller
-
     from platform_harness import free_port
 
     sink = bs.SmtpSink(port=free_port())
@@ -60,14 +60,19 @@ def zairyu(prerequisites, pki, smtp, tmp_path):
     from platform_harness import platform
 
     env = {
-        "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
-        "ZAIRYU_CRL_DIR": str(pki.crl_dir), "ZAIRYU_SIGN_POLICY_OID": "test", "ZAIRYU_ALLOW_TEST_PKI": "true",
+        "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
+        "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
+        "ZAIRYU_CRL_DIR": str(pki.crl_dir),
+        "ZAIRYU_SIGN_POLICY_OID": "test",
+        "ZAIRYU_ALLOW_TEST_PKI": "true",
         "ZAIRYU_INTAKE_STORE": str(tmp_path / "intake-store"),
         "ZAIRYU_GEO_GATE": "false",  # the browser comes from 127.0.0.1, allowed anyway; keep the journey plain
-        "ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(smtp.port),
+        "ZAIRYU_SMTP_HOST": "127.0.0.1",
+        "ZAIRYU_SMTP_PORT": str(smtp.port),
         "ZAIRYU_BUREAU_MAILBOXES": f"tokyo={BUREAU_MAILBOX}",
         # a notice may arrive before the applicant's registration: retry in a second, not 30
-        "ZAIRYU_NOTIFY_RETRY_BASE_SECONDS": "1", "ZAIRYU_NOTIFY_POLL_SECONDS": "0.2",
+        "ZAIRYU_NOTIFY_RETRY_BASE_SECONDS": "1",
+        "ZAIRYU_NOTIFY_POLL_SECONDS": "0.2",
     }
     with platform(env) as plat:
         yield plat
@@ -85,7 +90,7 @@ def browser(prerequisites, request):
                 for m, page in enumerate(context.pages):
                     try:
                         page.screenshot(path=str(bs.ARTIFACTS / f"FAILED-{n}-{m}.png"), full_page=True)
-                    except Exception:  # noqa: BLE001  (best effort: the failure itself is what matters)
+                    except Exception:
                         pass
         chromium.close()
 

@@ -2,6 +2,7 @@
 chromium through Playwright, as the journey), after an officer read the case with a purpose and review signed a
 tree head: the entry shows, proven, in Vietnamese, axe-clean, no sideways scrolling. Screenshots go to
 test-artifacts/browser-access-log/."""
+
 from __future__ import annotations
 
 import sys
@@ -68,8 +69,15 @@ def test_who_opened_my_file_in_vietnamese_on_a_phone(tmp_path_factory):
                 chromium = p.chromium.launch(executable_path=str(bs.CHROMIUM), headless=True, args=bs.CHROMIUM_ARGS)
                 # the officer's side, in Japanese: the purpose asked before the file, and the supervisors' monitor
                 bureau = chromium.new_context(viewport=bs.DESKTOP, locale="ja-JP")
-                bureau.add_cookies([{"name": "review_session", "value": auditor.get_cookie("review_session").value,
-                                     "url": review_base}])
+                bureau.add_cookies(
+                    [
+                        {
+                            "name": "review_session",
+                            "value": auditor.get_cookie("review_session").value,
+                            "url": review_base,
+                        }
+                    ]
+                )
                 officer_page = bureau.new_page()
                 officer_page.goto(f"{review_base}/cases/{app_id}")
                 assert "このファイルを開く目的" in officer_page.locator("main").inner_text()
@@ -83,7 +91,9 @@ def test_who_opened_my_file_in_vietnamese_on_a_phone(tmp_path_factory):
                 page = context.new_page()
                 page.goto(f"{base}/access-log?lang=vi")
                 text = page.locator("main").inner_text()
-                assert "Ai đã mở hồ sơ của tôi" in text and "Thẩm tra hồ sơ" in text and "Giám sát việc thẩm tra" in text
+                assert (
+                    "Ai đã mở hồ sơ của tôi" in text and "Thẩm tra hồ sơ" in text and "Giám sát việc thẩm tra" in text
+                )
                 assert text.count("✓") == 2 and "Cán bộ thẩm tra" in text
                 checks.applicant_page(page, "access-log-vi")
                 chromium.close()

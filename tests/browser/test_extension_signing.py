@@ -10,6 +10,7 @@ takes the signature password (a wrong one first: the window says how many tries 
 application reaches "received" after signing verified it. The card is then linked for login and logs in,
 the 4-digit PIN typed in the same window. Screenshots: test-artifacts/browser/extension/.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,9 +43,23 @@ def install_native_host(profile: Path, reader: str) -> Path:
     """What a user runs once (services/signing/README.md), here for this profile only and the test's reader:
     `zairyu-signer install-native-host` writes a wrapper and <user-data-dir>/NativeMessagingHosts/<name>.json."""
     signer = Path(sys.executable).parent / "zairyu-signer"
-    done = subprocess.run([str(signer), "--reader", reader, "--wait", "10", "install-native-host",
-                           "--user-data-dir", str(profile), "--bin-dir", str(profile.parent / "bin")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            str(signer),
+            "--reader",
+            reader,
+            "--wait",
+            "10",
+            "install-native-host",
+            "--user-data-dir",
+            str(profile),
+            "--bin-dir",
+            str(profile.parent / "bin"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     manifest = profile / "NativeMessagingHosts" / f"{HOST_NAME}.json"
     assert str(manifest) in done.stdout
@@ -61,15 +76,23 @@ def extension_browser(prerequisites, tmp_path, request):
     profile.mkdir()
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(bs.CHROMIUM), headless=True, locale="vi-VN", viewport=bs.DESKTOP,
-            args=[*bs.CHROMIUM_ARGS, f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"])
+            str(profile),
+            executable_path=str(bs.CHROMIUM),
+            headless=True,
+            locale="vi-VN",
+            viewport=bs.DESKTOP,
+            args=[*bs.CHROMIUM_ARGS, f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"],
+        )
         context.set_default_timeout(30_000)
         if not context.service_workers:
             try:
                 context.wait_for_event("serviceworker", timeout=20_000)
             except PlaywrightTimeout:  # skip outside CI, fail under CI=true
-                bs.require(False, f"{bs.CHROMIUM} did not load the unpacked extension (Google Chrome 137+ ignores "
-                                  "--load-extension; use Debian's chromium)")
+                bs.require(
+                    False,
+                    f"{bs.CHROMIUM} did not load the unpacked extension (Google Chrome 137+ ignores "
+                    "--load-extension; use Debian's chromium)",
+                )
         yield context, profile
         if getattr(request.node, "failed_call", False):
             for m, page in enumerate(context.pages):
@@ -82,18 +105,30 @@ def extension_browser(prerequisites, tmp_path, request):
 
 def ask_extension(page, request: dict) -> dict | None:
     """What a page gets back for a request, by the protocol zairyu-extension.js speaks (window messages)."""
-    return page.evaluate("""(request) => new Promise((resolve) => {
+    return page.evaluate(
+        """(request) => new Promise((resolve) => {
         const id = "test-" + Math.random();
         window.addEventListener("message", (e) => {
             if (e.source === window && e.data && e.data.source === "zairyu-extension" && e.data.id === id) resolve(e.data.reply);
         });
         window.postMessage({source: "zairyu-page", id, request}, window.location.origin);
         setTimeout(() => resolve(null), 15000);
-    })""", request)
+    })""",
+        request,
+    )
 
 
-def in_extension_window(context, button, extension_id: str, secret: str, checks, name: str,
-                        wrong_first: str | None = None, while_open=None, page=None):
+def in_extension_window(
+    context,
+    button,
+    extension_id: str,
+    secret: str,
+    checks,
+    name: str,
+    wrong_first: str | None = None,
+    while_open=None,
+    page=None,
+):
     """Press the page's button; the extension's own window opens and takes the password or PIN."""
     with context.expect_page() as opened:
         button.click()
@@ -118,8 +153,9 @@ def in_extension_window(context, button, extension_id: str, secret: str, checks,
         window.click("#ok")
 
 
-def sign_with_extension(context, page, extension_id: str, password: str, checks, name: str,
-                        wrong_first: str | None = None) -> None:
+def sign_with_extension(
+    context, page, extension_id: str, password: str, checks, name: str, wrong_first: str | None = None
+) -> None:
     """On the waiting page: "Sign with your card reader"; the window shows the fingerprint the page shows."""
     page.wait_for_url(re.compile(r"/sign/[A-Z0-9-]+$"))
     button = page.locator("#sign-with-extension")
@@ -139,8 +175,9 @@ def sign_with_extension(context, page, extension_id: str, password: str, checks,
             assert busy and not busy["ok"] and busy["error"]["code"] == "busy", busy
             assert len([p for p in context.pages if p.url.startswith("chrome-extension://")]) == 1
 
-    in_extension_window(context, button, extension_id, password, checks, name, wrong_first,
-                        while_open=while_open, page=page)
+    in_extension_window(
+        context, button, extension_id, password, checks, name, wrong_first, while_open=while_open, page=page
+    )
 
 
 # The form's coded pickers (issue 18: ISO country, the legal periods of stay, the industry classification);
@@ -149,8 +186,9 @@ CODED = {"nationality": "VN", "period_of_stay": "P1Y", "industry": "G"}
 
 
 def fill_coded_step(page, values: dict) -> None:
-    coded = {name: code for name, code in CODED.items()
-             if page.locator(f"select#f-{name} option[value='{code}']").count()}
+    coded = {
+        name: code for name, code in CODED.items() if page.locator(f"select#f-{name} option[value='{code}']").count()
+    }
     fill_step(page, {**values, **coded})
 
 
@@ -199,15 +237,17 @@ def test_signing_through_the_extension_and_native_host(zairyu, extension_browser
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
         if re.search(r"/sign/[A-Z0-9-]+$", page.url):  # card first, then the e-mail link
-            sign_with_extension(context, page, extension_id, card.holder.password, checks, "register-sign",
-                                wrong_first="WRONGPW1")
+            sign_with_extension(
+                context, page, extension_id, card.holder.password, checks, "register-sign", wrong_first="WRONGPW1"
+            )
             page.wait_for_url(re.compile(r"/sign/registered$"))
             page.goto(registration_mail_link(smtp, intake_url))
         else:  # the e-mail link first, then the card (issue 18's registration flow)
             page.goto(registration_mail_link(smtp, intake_url))
             page.locator("main form[action$='/sign'] button").click()
-            sign_with_extension(context, page, extension_id, card.holder.password, checks, "register-sign",
-                                wrong_first="WRONGPW1")
+            sign_with_extension(
+                context, page, extension_id, card.holder.password, checks, "register-sign", wrong_first="WRONGPW1"
+            )
         page.wait_for_selector("#password_again")
         page.fill("#password", PASSWORD)
         page.fill("#password_again", PASSWORD)
@@ -228,9 +268,15 @@ def test_signing_through_the_extension_and_native_host(zairyu, extension_browser
         else:
             raise AssertionError("the form never reached the attachments step")
         draft_path = page.url.rsplit("/", 1)[0]
-        for kind, name, mime, data in (("photo", "anh.jpg", "image/jpeg", bs.portrait_jpeg()),
-                                       ("passport", "ho-chieu.pdf", "application/pdf",
-                                        bs.letter_pdf("Passport copy", ["TRAN THI BINH", "C7654321"]))):
+        for kind, name, mime, data in (
+            ("photo", "anh.jpg", "image/jpeg", bs.portrait_jpeg()),
+            (
+                "passport",
+                "ho-chieu.pdf",
+                "application/pdf",
+                bs.letter_pdf("Passport copy", ["TRAN THI BINH", "C7654321"]),
+            ),
+        ):
             page.select_option("#kind", kind)
             page.set_input_files("#file", {"name": name, "mimeType": mime, "buffer": data})
             page.locator("main form[enctype] button[type=submit]").click()
@@ -261,8 +307,15 @@ def test_signing_through_the_extension_and_native_host(zairyu, extension_browser
 
     wait(lambda: status() == "received", "signing verified and the bureau received the application")
     with intake_rt.engine.connect() as conn:
-        kinds = conn.execute(sa.select(timeline_entries.c.kind).where(timeline_entries.c.application_id == app_id)
-                             .order_by(timeline_entries.c.id)).scalars().all()
+        kinds = (
+            conn.execute(
+                sa.select(timeline_entries.c.kind)
+                .where(timeline_entries.c.application_id == app_id)
+                .order_by(timeline_entries.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert "signature_verified" in kinds and "received" in kinds, kinds
     page.reload()
     checks.applicant_page(page, "application-received")

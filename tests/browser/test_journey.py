@@ -8,16 +8,17 @@ issues and dispatches the card; the applicant's timeline and inbox show every st
 server received every mail. axe-core runs on every applicant page, at desktop width and at 375 px.
 Screenshots: test-artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
+import browser_support as bs
 import pyotp
 import pytest
 import sqlalchemy as sa
 
-import browser_support as bs
 BUREAU_MAILBOX = bs.BUREAU_MAILBOX
 
 EMAIL = "nguyen.van.an@example.vn"
@@ -25,23 +26,58 @@ PASSWORD = "mật khẩu dài của tôi 2026"
 OLD_CARD = "AB12345678CD"
 TRACKING = "123456789012"  # Japan Post: 11-13 digits
 # The notices the applicant receives on the way (e-mail; all but the first also in the inbox).
-APPLICANT_MAILS = ["email_verification", "application_submitted", "application_received", "documents_requested",
-                   "decision_approved", "card_envelope_received", "card_issued", "card_dispatched"]
-TIMELINE = ["submitted", "signature_verified", "received", "examination_started", "documents_requested",
-            "documents_submitted", "approved", "envelope_received", "card_issued", "card_dispatched"]
+APPLICANT_MAILS = [
+    "email_verification",
+    "application_submitted",
+    "application_received",
+    "documents_requested",
+    "decision_approved",
+    "card_envelope_received",
+    "card_issued",
+    "card_dispatched",
+]
+TIMELINE = [
+    "submitted",
+    "signature_verified",
+    "received",
+    "examination_started",
+    "documents_requested",
+    "documents_submitted",
+    "approved",
+    "envelope_received",
+    "card_issued",
+    "card_dispatched",
+]
 
 
 def form_values(today: date) -> dict:
     expiry = today + timedelta(days=60)  # inside the extension window (3 months before expiry)
     return {
-        "nationality": "VN", "place_of_birth": "Hà Nội", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hà Nội", "phone": "090-1234-5678", "passport_number": "C1234567",
-        "passport_expiry": (today + timedelta(days=900)).isoformat(), "current_status": "engineer_humanities",
-        "period_of_stay": "P1Y", "period_expiry": expiry.isoformat(), "card_number": OLD_CARD,
-        "reason": "Tiếp tục làm việc tại công ty", "criminal_record": "no", "employer_name": "Example KK",
-        "corporate_number": "7000012050002", "employer_address": "東京都千代田区", "employer_phone": "03-1234-5678",
-        "industry": "G", "employees": "120", "job_description": "Software", "contract_from": "2024-04-01",
-        "monthly_salary_yen": "300,000", "reentry_type": "multiple", "reentry_reason": "family visit",
+        "nationality": "VN",
+        "place_of_birth": "Hà Nội",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hà Nội",
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
+        "passport_expiry": (today + timedelta(days=900)).isoformat(),
+        "current_status": "engineer_humanities",
+        "period_of_stay": "P1Y",
+        "period_expiry": expiry.isoformat(),
+        "card_number": OLD_CARD,
+        "reason": "Tiếp tục làm việc tại công ty",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "300,000",
+        "reentry_type": "multiple",
+        "reentry_reason": "family visit",
     }
 
 
@@ -92,18 +128,22 @@ def officer_sign_in(context, base: str, path: str, fields: tuple[str, str, str],
 # wait is bounded on its own, so a real hang still fails early).
 @pytest.mark.timeout(600)
 def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
-    from signing.testing import running_card
-
-    from intake.adapters.tables import applications, notices as inbox_notices, timeline_entries
+    from card_delivery.adapters import officers as mailroom_officers
+    from card_delivery.adapters.tables import delivery_cases
+    from intake.adapters.tables import applications, timeline_entries
+    from intake.adapters.tables import notices as inbox_notices
     from intake.application.common import today_jst
     from review.adapters.accounts import create_officer
     from review.adapters.tables import cases
-    from card_delivery.adapters import officers as mailroom_officers
-    from card_delivery.adapters.tables import delivery_cases
+    from signing.testing import running_card
     from zairyu_shared.db import transaction
 
     intake_url, review_url, mailroom_url = zairyu.urls["intake"], zairyu.urls["review"], zairyu.urls["card-delivery"]
-    intake_rt, review_rt, delivery_rt = zairyu.runtimes["intake"], zairyu.runtimes["review"], zairyu.runtimes["card-delivery"]
+    intake_rt, review_rt, delivery_rt = (
+        zairyu.runtimes["intake"],
+        zairyu.runtimes["review"],
+        zairyu.runtimes["card-delivery"],
+    )
     checks = artifacts
     checks.lang = "vi"  # every applicant page after the switch must be in Vietnamese
 
@@ -177,9 +217,15 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
             raise AssertionError("the form never reached the attachments step")
         draft_path = page.url.rsplit("/", 1)[0]
         checks.applicant_page(page, "attachments-empty")
-        for kind, name, mime, data in (("photo", "anh-chan-dung.jpg", "image/jpeg", bs.portrait_jpeg()),
-                                       ("passport", "ho-chieu.pdf", "application/pdf",
-                                        bs.letter_pdf("Passport copy", ["NGUYEN VAN AN", "C1234567"]))):
+        for kind, name, mime, data in (
+            ("photo", "anh-chan-dung.jpg", "image/jpeg", bs.portrait_jpeg()),
+            (
+                "passport",
+                "ho-chieu.pdf",
+                "application/pdf",
+                bs.letter_pdf("Passport copy", ["NGUYEN VAN AN", "C1234567"]),
+            ),
+        ):
             page.select_option("#kind", kind)
             page.set_input_files("#file", {"name": name, "mimeType": mime, "buffer": data})
             page.locator("main form[enctype] button[type=submit]").click()
@@ -209,8 +255,9 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     checks.applicant_page(page, "application-received")
 
     # -- 3. the examiner signs in with TOTP, claims the case and requests a document ------------------
-    examiner = officer_sign_in(officer_ctx, review_url, "/login", ("username", "password", "totp"),
-                               "tanaka", examiner_pw, examiner_totp)
+    examiner = officer_sign_in(
+        officer_ctx, review_url, "/login", ("username", "password", "totp"), "tanaka", examiner_pw, examiner_totp
+    )
     examiner.wait_for_url(re.compile(r"/queue"))
     examiner.goto(review_url + "/queue")
     examiner.locator(f"a:text('{receipt}')").click()
@@ -238,16 +285,27 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     # The kind of document in Vietnamese; the officer's note as written, marked as Japanese (issue 18).
     requested = page.locator("#documents").inner_text()
     assert "Giấy chứng nhận đang làm việc" in requested and "(原文（日本語）)" in requested, requested
-    page.set_input_files("#documents input[type=file]", {
-        "name": "giay-xac-nhan-viec-lam.pdf", "mimeType": "application/pdf",
-        "buffer": bs.letter_pdf("Certificate of employment", ["Example KK certifies that NGUYEN VAN AN",
-                                                              "is employed as a software engineer."])})
+    page.set_input_files(
+        "#documents input[type=file]",
+        {
+            "name": "giay-xac-nhan-viec-lam.pdf",
+            "mimeType": "application/pdf",
+            "buffer": bs.letter_pdf(
+                "Certificate of employment",
+                ["Example KK certifies that NGUYEN VAN AN", "is employed as a software engineer."],
+            ),
+        },
+    )
     page.locator("#documents form[enctype] button").click()
     page.wait_for_selector("#documents li:has-text('giay-xac-nhan-viec-lam.pdf')")
     page.fill("#documents textarea", "Tôi gửi giấy xác nhận việc làm.")
     page.locator("#documents form[action$='/submit'] button").click()
-    wait(lambda: scalar(review_rt, sa.select(cases.c.status).where(cases.c.application_id == app_id))
-         == "documents_answered", "the answer to reach the examiner")
+    wait(
+        lambda: (
+            scalar(review_rt, sa.select(cases.c.status).where(cases.c.application_id == app_id)) == "documents_answered"
+        ),
+        "the answer to reach the examiner",
+    )
 
     # -- 5. the examiner proposes approval at once; a supervisor confirms --------------------------
     examiner.reload()
@@ -259,10 +317,15 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     examiner.select_option("#period_of_stay", "P3Y")
     checks.shot(examiner, "examiner-propose")
     examiner.locator("form[action$='/propose'] button").click()
-    wait(lambda: scalar(review_rt, sa.select(cases.c.status).where(cases.c.application_id == app_id))
-         == "decision_proposed", "the proposal")
-    supervisor = officer_sign_in(supervisor_ctx, review_url, "/login", ("username", "password", "totp"),
-                                 "suzuki", supervisor_pw, supervisor_totp)
+    wait(
+        lambda: (
+            scalar(review_rt, sa.select(cases.c.status).where(cases.c.application_id == app_id)) == "decision_proposed"
+        ),
+        "the proposal",
+    )
+    supervisor = officer_sign_in(
+        supervisor_ctx, review_url, "/login", ("username", "password", "totp"), "suzuki", supervisor_pw, supervisor_totp
+    )
     supervisor.wait_for_url(re.compile(r"/queue"))
     supervisor.goto(f"{review_url}/cases/{app_id}?purpose=supervision")
     checks.shot(supervisor, "supervisor-case")
@@ -271,13 +334,26 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     wait(lambda: status() == "approved", "the approval to reach the applicant")
 
     # -- 6. the mailroom: envelope, card, dispatch ---------------------------------------------------
-    wait(lambda: scalar(delivery_rt, sa.select(delivery_cases.c.state).where(delivery_cases.c.application_id == app_id))
-         == "awaiting_envelope", "card-delivery to open the delivery case")
-    mailroom = officer_sign_in(mailroom_ctx, mailroom_url, "/mailroom/sign-in", ("username", "password", "code"),
-                               "sato", clerk.password, clerk.totp_secret)
+    wait(
+        lambda: (
+            scalar(delivery_rt, sa.select(delivery_cases.c.state).where(delivery_cases.c.application_id == app_id))
+            == "awaiting_envelope"
+        ),
+        "card-delivery to open the delivery case",
+    )
+    mailroom = officer_sign_in(
+        mailroom_ctx,
+        mailroom_url,
+        "/mailroom/sign-in",
+        ("username", "password", "code"),
+        "sato",
+        clerk.password,
+        clerk.totp_secret,
+    )
     mailroom.wait_for_url(re.compile(r"/mailroom/?$"))
-    delivery_id = scalar(delivery_rt, sa.select(delivery_cases.c.delivery_id)
-                         .where(delivery_cases.c.application_id == app_id))
+    delivery_id = scalar(
+        delivery_rt, sa.select(delivery_cases.c.delivery_id).where(delivery_cases.c.application_id == app_id)
+    )
     mailroom.goto(f"{mailroom_url}/mailroom/cases/{delivery_id}")
     assert mailroom.evaluate("document.documentElement.lang") == "ja"
     due = int(re.sub(r"\D", "", mailroom.locator("dt:text('手数料') + dd").inner_text()))  # "Fee due"
@@ -298,8 +374,15 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     # -- 7. the applicant's timeline, inbox and mailbox show every step -------------------------------
     def kinds():
         with intake_rt.engine.connect() as conn:
-            return conn.execute(sa.select(timeline_entries.c.kind).where(timeline_entries.c.application_id == app_id)
-                                .order_by(timeline_entries.c.id)).scalars().all()
+            return (
+                conn.execute(
+                    sa.select(timeline_entries.c.kind)
+                    .where(timeline_entries.c.application_id == app_id)
+                    .order_by(timeline_entries.c.id)
+                )
+                .scalars()
+                .all()
+            )
 
     wait(lambda: status() == "card_dispatched" and "envelope_received" in kinds(), "the card events in the timeline")
     got = kinds()
@@ -323,12 +406,15 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     assert smtp.to(BUREAU_MAILBOX)[0]["X-Zairyu-Notice-Type"] == "documents_submitted"
 
     inbox_expected = len(APPLICANT_MAILS) - 1  # the verification link goes by e-mail only
-    wait(lambda: scalar(intake_rt, sa.select(sa.func.count()).select_from(inbox_notices)) == inbox_expected,
-         "the inbox copies of every notice")
+    wait(
+        lambda: scalar(intake_rt, sa.select(sa.func.count()).select_from(inbox_notices)) == inbox_expected,
+        "the inbox copies of every notice",
+    )
     page.goto(intake_url + "/inbox")
     subjects = page.locator("main ul.cards li a").all_inner_texts()
-    assert sorted(s.strip() for s in subjects) == sorted(str(m["Subject"]) for m in mails
-                                                        if m["X-Zairyu-Notice-Type"] != "email_verification")
+    assert sorted(s.strip() for s in subjects) == sorted(
+        str(m["Subject"]) for m in mails if m["X-Zairyu-Notice-Type"] != "email_verification"
+    )
     checks.applicant_page(page, "inbox")
     page.locator("main ul.cards li a").first.click()
     checks.applicant_page(page, "notice")
@@ -342,8 +428,10 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
 
     checks.again_in(page, "ne", to_nepali)
 
-    print(f"{len(checks.checked)} applicant pages checked at 1280 and 375 px; {checks.seconds:.1f} s in "
-          f"screenshots + axe-core; {checks.count} screenshots in {bs.ARTIFACTS}")
+    print(
+        f"{len(checks.checked)} applicant pages checked at 1280 and 375 px; {checks.seconds:.1f} s in "
+        f"screenshots + axe-core; {checks.count} screenshots in {bs.ARTIFACTS}"
+    )
     assert not checks.problems, "accessibility / 375 px / untranslated problems:\n" + "\n".join(checks.problems)
     for ctx in (applicant_ctx, officer_ctx, supervisor_ctx, mailroom_ctx):
         ctx.close()

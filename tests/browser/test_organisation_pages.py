@@ -1,19 +1,18 @@
 """The organisation's pages (issue 21) in a real browser: axe-core at desktop width and at 375 px, no sideways
 scrolling, and every page again in Nepali at 375 px with no English left (the same checks as the applicant's)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import sys
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import browser_support as bs
 import pyotp
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
-
-import browser_support as bs
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
@@ -63,13 +62,27 @@ def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, b
     page.click("main > form button[type=submit]")
     checks.applicant_page(page, "org-applied")
     with transaction(rt.session_factory) as s:
-        org_id, secret = s.execute(sa.select(organisation_staff.c.organisation_id,
-                                             organisation_staff.c.totp_secret)).one()
+        org_id, secret = s.execute(
+            sa.select(organisation_staff.c.organisation_id, organisation_staff.c.totp_secret)
+        ).one()
         start = date.today() - timedelta(days=1)
-        orgs.on_use_decided(s, new_event("organisation.use_decided", {
-            "organisation_id": org_id, "outcome": "approved", "bureau": "tokyo", "approved_from": start.isoformat(),
-            "approved_until": (start + timedelta(days=364)).isoformat(), "reason": None,
-            "decided_at": datetime.now(timezone.utc).isoformat()}, source="review", correlation_id=org_id))
+        orgs.on_use_decided(
+            s,
+            new_event(
+                "organisation.use_decided",
+                {
+                    "organisation_id": org_id,
+                    "outcome": "approved",
+                    "bureau": "tokyo",
+                    "approved_from": start.isoformat(),
+                    "approved_until": (start + timedelta(days=364)).isoformat(),
+                    "reason": None,
+                    "decided_at": datetime.now(UTC).isoformat(),
+                },
+                source="review",
+                correlation_id=org_id,
+            ),
+        )
         assert s.execute(sa.select(organisations.c.status)).scalar() == "approved"
     page.goto(f"{base}/org/login")
     checks.applicant_page(page, "org-login")
@@ -91,8 +104,16 @@ def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, b
     page.click("main > form:last-of-type button[type=submit]")
     checks.applicant_page(page, "org-staff")
     page.goto(f"{base}/org/drafts/import")
-    page.set_input_files("#f-file", files=[{"name": "b.csv", "mimeType": "text/csv",
-                                              "buffer": b"card_number,procedure,phone\nAB12345678CD,extension,x\n"}])
+    page.set_input_files(
+        "#f-file",
+        files=[
+            {
+                "name": "b.csv",
+                "mimeType": "text/csv",
+                "buffer": b"card_number,procedure,phone\nAB12345678CD,extension,x\n",
+            }
+        ],
+    )
     page.click("main > form:last-of-type button[type=submit]")
     checks.applicant_page(page, "org-import-errors")
     checks.lang = "ne"
@@ -106,4 +127,3 @@ def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, b
     checks.again_in(page, "ne", to_nepali)
     context.close()
     assert not checks.problems, "accessibility / 375 px / untranslated problems:\n" + "\n".join(checks.problems)
-

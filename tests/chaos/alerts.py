@@ -15,6 +15,7 @@ processes, with each fault the rules are for provoked and seen to fire, then to 
 
     .venv/bin/python tests/chaos/alerts.py [--size N] [--workdir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,9 +38,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from applicants import Intake, address_of, photo_jpeg  # noqa: E402
-from cluster import free_port, running_system, settle  # noqa: E402
-from rabbit_cluster import rabbit_cluster  # noqa: E402
+from applicants import Intake, address_of, photo_jpeg
+from cluster import free_port, running_system, settle
+from rabbit_cluster import rabbit_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "k8s" / "base" / "platform" / "monitoring" / "alerts.yaml"
@@ -81,9 +82,17 @@ class Prometheus:
         self.data = workdir / "prometheus-data"
         self.log = open(workdir / "prometheus.log", "ab")
         self.proc = subprocess.Popen(
-            ["prometheus", f"--config.file={self.config}", f"--storage.tsdb.path={self.data}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-lifecycle"],
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                "prometheus",
+                f"--config.file={self.config}",
+                f"--storage.tsdb.path={self.data}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.enable-lifecycle",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         settle(self._ready, timeout=60, message="prometheus ready")
 
     def _ready(self) -> bool:
@@ -108,8 +117,10 @@ class Prometheus:
         return out
 
     def up(self) -> dict[str, float]:
-        return {r["metric"].get("job", "?") + "/" + r["metric"].get("instance", "?"): float(r["value"][1])
-                for r in self.api("query", query="up")["result"]}
+        return {
+            r["metric"].get("job", "?") + "/" + r["metric"].get("instance", "?"): float(r["value"][1])
+            for r in self.api("query", query="up")["result"]
+        }
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -125,12 +136,30 @@ def scrape_targets(cluster, broker) -> list[dict]:
     for name, proc in cluster.procs.items():
         service, kind = name.rsplit("-", 1)
         host = proc.health.split("//", 1)[1].split("/", 1)[0]
-        jobs.append({"job_name": f"zairyu-{name}", "honor_labels": True, "metrics_path": "/metrics",
-                     "static_configs": [{"targets": [host], "labels": {
-                         "container": "consumer" if kind == "consume" else "web", "pod": name,
-                         "app_service": service}}]})
-    jobs.append({"job_name": "zairyu-rabbitmq", "metrics_path": "/metrics/per-object",
-                 "static_configs": [{"targets": [f"127.0.0.1:{p}" for p in broker.prometheus_ports.values()]}]})
+        jobs.append(
+            {
+                "job_name": f"zairyu-{name}",
+                "honor_labels": True,
+                "metrics_path": "/metrics",
+                "static_configs": [
+                    {
+                        "targets": [host],
+                        "labels": {
+                            "container": "consumer" if kind == "consume" else "web",
+                            "pod": name,
+                            "app_service": service,
+                        },
+                    }
+                ],
+            }
+        )
+    jobs.append(
+        {
+            "job_name": "zairyu-rabbitmq",
+            "metrics_path": "/metrics/per-object",
+            "static_configs": [{"targets": [f"127.0.0.1:{p}" for p in broker.prometheus_ports.values()]}],
+        }
+    )
     return jobs
 
 
@@ -164,8 +193,11 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
         fors = shortened_rules(rules)
         prom = Prometheus(workdir, scrape_targets(cluster, broker), rules)
         try:
-            settle(lambda: len(prom.up()) >= len(cluster.procs) + 1 and all(v == 1 for v in prom.up().values()),
-                   timeout=60, message=f"every target up in prometheus: {prom.up()}")
+            settle(
+                lambda: len(prom.up()) >= len(cluster.procs) + 1 and all(v == 1 for v in prom.up().values()),
+                timeout=60,
+                message=f"every target up in prometheus: {prom.up()}",
+            )
             traffic(cluster, size, out)
             quiet = prom.firing()
             out(f"# firing before any fault: {sorted(quiet)}")
@@ -184,12 +216,17 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                 wait_state(prom, "ZairyuConsumerDown", False, 60)
 
             # 2. the broker gone, an event waiting in intake's outbox since 6 minutes ago meanwhile
-            with fault(report, "the RabbitMQ node SIGKILLed, an event staged 6 minutes ago", "ZairyuBrokerDown", out) as f:
+            with fault(
+                report, "the RabbitMQ node SIGKILLed, an event staged 6 minutes ago", "ZairyuBrokerDown", out
+            ) as f:
                 broker.kill(node)
                 f["fired_s"] = wait_state(prom, "ZairyuBrokerDown", True, 60 + fors["ZairyuBrokerDown"])
                 stage_old_event(cluster.databases["intake"], minutes=6)
-                f["also_fired_s"] = {"ZairyuOutboxBacklogOld": wait_state(
-                    prom, "ZairyuOutboxBacklogOld", True, 90 + fors["ZairyuOutboxBacklogOld"])}
+                f["also_fired_s"] = {
+                    "ZairyuOutboxBacklogOld": wait_state(
+                        prom, "ZairyuOutboxBacklogOld", True, 90 + fors["ZairyuOutboxBacklogOld"]
+                    )
+                }
                 sample_panels(prom, panels)
                 broker.start_node(node)
                 f["resolved_s"] = wait_state(prom, "ZairyuBrokerDown", False, 120)
@@ -198,8 +235,13 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
             # 3. a message dead-lettered: a body no contract accepts, on a work queue
             with fault(report, "a malformed message on review's queue", "ZairyuDeadLetterQueueNotEmpty", out) as f:
                 queue = poison(broker)
-                f["fired_s"] = wait_state(prom, "ZairyuDeadLetterQueueNotEmpty", True,
-                                          90 + fors["ZairyuDeadLetterQueueNotEmpty"], match={"queue": queue + ".dlq"})
+                f["fired_s"] = wait_state(
+                    prom,
+                    "ZairyuDeadLetterQueueNotEmpty",
+                    True,
+                    90 + fors["ZairyuDeadLetterQueueNotEmpty"],
+                    match={"queue": queue + ".dlq"},
+                )
                 sample_panels(prom, panels)
                 broker.ctl("purge_queue", "-p", broker.vhost, queue + ".dlq")
                 f["resolved_s"] = wait_state(prom, "ZairyuDeadLetterQueueNotEmpty", False, 90)
@@ -216,8 +258,8 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
         finally:
             prom.stop()
     for f in report:
-        out(f"alert_fired_seconds{{alert=\"{f['alert']}\"}}: {f.get('fired_s', -1):.1f} s")
-        out(f"alert_resolved_seconds{{alert=\"{f['alert']}\"}}: {f.get('resolved_s', -1):.1f} s")
+        out(f'alert_fired_seconds{{alert="{f["alert"]}"}}: {f.get("fired_s", -1):.1f} s')
+        out(f'alert_resolved_seconds{{alert="{f["alert"]}"}}: {f.get("resolved_s", -1):.1f} s')
     empty = [p for p, n in panels.items() if n == 0]
     out(f"dashboard_panels_with_data: {len(panels) - len(empty)} panels (of {len(panels)})")
     for p in empty:
@@ -235,8 +277,10 @@ def traffic(cluster, size: int, out, wait: bool = True) -> None:
     photo = photo_jpeg()
     if not _applicants:
         holders = cluster.pki.holders_of_kind("valid")
-        _applicants.extend(intake.register(cluster.pki, h, f"alerts{i}@example.jp", cluster.mail,
-                                           address_of(70000 + i)) for i, h in enumerate(holders))
+        _applicants.extend(
+            intake.register(cluster.pki, h, f"alerts{i}@example.jp", cluster.mail, address_of(70000 + i))
+            for i, h in enumerate(holders)
+        )
     applicants = _applicants
     ids = []
     for i in range(size):
@@ -259,8 +303,9 @@ def traffic(cluster, size: int, out, wait: bool = True) -> None:
 
 def _received(engine, ids) -> int:
     with engine.connect() as c:
-        return c.execute(sa.text("SELECT count(*) FROM applications WHERE status = 'received' AND id = ANY(:ids)"),
-                         {"ids": ids}).scalar()
+        return c.execute(
+            sa.text("SELECT count(*) FROM applications WHERE status = 'received' AND id = ANY(:ids)"), {"ids": ids}
+        ).scalar()
 
 
 def _b64(der: bytes) -> str:
@@ -276,12 +321,23 @@ def stage_old_event(database_url: str, minutes: int) -> None:
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as c:
-            row = c.execute(sa.text("SELECT event_type, exchange, correlation_id, body FROM outbox "
-                                    "ORDER BY seq DESC LIMIT 1")).one()
-            c.execute(sa.text("INSERT INTO outbox (event_id, event_type, exchange, correlation_id, body, created_at) "
-                              "VALUES (:id, :t, :x, :c, :b, :at)"),
-                      {"id": str(uuid.uuid4()), "t": row.event_type, "x": row.exchange, "c": row.correlation_id,
-                       "b": row.body, "at": datetime.now(timezone.utc) - timedelta(minutes=minutes)})
+            row = c.execute(
+                sa.text("SELECT event_type, exchange, correlation_id, body FROM outbox ORDER BY seq DESC LIMIT 1")
+            ).one()
+            c.execute(
+                sa.text(
+                    "INSERT INTO outbox (event_id, event_type, exchange, correlation_id, body, created_at) "
+                    "VALUES (:id, :t, :x, :c, :b, :at)"
+                ),
+                {
+                    "id": str(uuid.uuid4()),
+                    "t": row.event_type,
+                    "x": row.exchange,
+                    "c": row.correlation_id,
+                    "b": row.body,
+                    "at": datetime.now(UTC) - timedelta(minutes=minutes),
+                },
+            )
     finally:
         engine.dispose()
 
@@ -295,8 +351,9 @@ def poison(broker) -> str:
     url = broker.amqp_url().split(";")[0]
     with pika.BlockingConnection(pika.URLParameters(url)) as conn:
         ch = conn.channel()
-        ch.basic_publish("", queue, b"{not json", pika.BasicProperties(content_type="application/json",
-                                                                      message_id=str(uuid.uuid4())))
+        ch.basic_publish(
+            "", queue, b"{not json", pika.BasicProperties(content_type="application/json", message_id=str(uuid.uuid4()))
+        )
     return queue
 
 
@@ -308,7 +365,7 @@ def swap_crls(pki) -> dict[Path, bytes]:
     from signing.testpki.crl import build_crl
 
     fresh: dict[Path, bytes] = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for ca in pki.cas:
         if not (ca.trusted and ca.crl_path and Path(ca.crl_path).exists()):
             continue
@@ -317,8 +374,16 @@ def swap_crls(pki) -> dict[Path, bytes]:
         current = x509.load_der_x509_crl(fresh[path])
         number = current.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
         revoked = [(r.serial_number, r.revocation_date_utc, None) for r in current]
-        path.write_bytes(build_crl(issuer=ca.cert, issuer_key=ca.key, this_update=now - timedelta(hours=7),
-                                   next_update=now + timedelta(hours=17), number=number, revoked=revoked))
+        path.write_bytes(
+            build_crl(
+                issuer=ca.cert,
+                issuer_key=ca.key,
+                this_update=now - timedelta(hours=7),
+                next_update=now + timedelta(hours=17),
+                number=number,
+                revoked=revoked,
+            )
+        )
     return fresh
 
 

@@ -6,6 +6,7 @@ the form, a photo, a signing request, the signer fetching the exact bytes, the c
 and the signature posted (the "submit"). Every applicant comes through the ingress from its own
 address (X-Forwarded-For from 127.0.0.1, a trusted proxy), as real applicants would.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,14 +40,29 @@ def worker_fields() -> dict:
     today = date.today()
     expiry = today + timedelta(days=60)
     return {
-        "nationality": "Viet Nam", "place_of_birth": "Hà Nội", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hà Nội", "phone": "090-1234-5678", "passport_number": "C1234567",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Hà Nội",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hà Nội",
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
         "passport_expiry": (today + timedelta(days=900)).isoformat(),
-        "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": expiry.isoformat(),
-        "card_number": "AB12345678CD", "reason": "Continue my work", "criminal_record": "no",
-        "employer_name": "Example KK", "corporate_number": "7000012050002", "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
-        "contract_from": "2024-04-01", "monthly_salary_yen": "300,000",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "1 year",
+        "period_expiry": expiry.isoformat(),
+        "card_number": "AB12345678CD",
+        "reason": "Continue my work",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "300,000",
     }
 
 
@@ -93,7 +109,7 @@ class Intake:
             else:
                 if r.status_code in ok or attempt == retries or r.status_code < 500:
                     return r
-            time.sleep(min(2.0, 0.05 * 2 ** attempt))
+            time.sleep(min(2.0, 0.05 * 2**attempt))
         return r
 
     def register(self, pki, holder, email: str, mail_sink, address: str, language: str = "vi") -> Applicant:
@@ -119,11 +135,16 @@ class Intake:
         assert started.status_code == 302, started.text[:300]
         answer = self.sign_code(sess, started.headers["Location"].rsplit("/", 1)[1], card)
         assert answer.status_code == 200 and answer.json()["ok"], answer.text
-        applicant = Applicant(email=email, card=card, session=sess, address=address,
-                              applicant_id=answer.json()["applicant_id"])
+        applicant = Applicant(
+            email=email, card=card, session=sess, address=address, applicant_id=answer.json()["applicant_id"]
+        )
         pw = "chaos long pass phrase"
-        done = sess.post(link, allow_redirects=False, timeout=self.timeout,
-                         data={"csrf_token": csrf, "password": pw, "password_again": pw})
+        done = sess.post(
+            link,
+            allow_redirects=False,
+            timeout=self.timeout,
+            data={"csrf_token": csrf, "password": pw, "password_again": pw},
+        )
         assert done.status_code == 302, done.text[:500]
         return applicant
 
@@ -137,26 +158,52 @@ class Intake:
 
     def post_signature(self, sess, code, sig_b64, address=None, retries=0):
         headers = {**API, **({"X-Forwarded-For": address} if address else {})}
-        return self._call(sess, "POST", f"/api/v1/signing-requests/{code}/signature",
-                          json={"signature_b64": sig_b64}, headers=headers, retries=retries)
+        return self._call(
+            sess,
+            "POST",
+            f"/api/v1/signing-requests/{code}/signature",
+            json={"signature_b64": sig_b64},
+            headers=headers,
+            retries=retries,
+        )
 
     def prepare(self, applicant: Applicant, photo: bytes, address: str, retries: int = 0) -> tuple[str, bytes]:
         """Draft + photo + signing request, and the signer fetching the bytes from ``address``;
         returns (code, content to sign)."""
         sess = applicant.session
-        created = self._call(sess, "POST", "/api/v1/drafts", headers=API, retries=retries,
-                             json={"procedure": "extension", "bundled": [], "fields": worker_fields()})
+        created = self._call(
+            sess,
+            "POST",
+            "/api/v1/drafts",
+            headers=API,
+            retries=retries,
+            json={"procedure": "extension", "bundled": [], "fields": worker_fields()},
+        )
         assert created.status_code == 201 and created.json()["errors"] == {}, created.text[:500]
         draft_id = created.json()["id"]
-        up = self._call(sess, "POST", f"/api/v1/drafts/{draft_id}/attachments", headers=API, retries=retries,
-                        data={"kind": "photo"}, files={"file": ("me.jpg", photo, "image/jpeg")})
+        up = self._call(
+            sess,
+            "POST",
+            f"/api/v1/drafts/{draft_id}/attachments",
+            headers=API,
+            retries=retries,
+            data={"kind": "photo"},
+            files={"file": ("me.jpg", photo, "image/jpeg")},
+        )
         assert up.status_code == 201, up.text[:300]
-        req = self._call(sess, "POST", f"/api/v1/drafts/{draft_id}/signing-requests", headers=API, retries=retries,
-                         json={"idempotency_key": str(uuid.uuid4())})
+        req = self._call(
+            sess,
+            "POST",
+            f"/api/v1/drafts/{draft_id}/signing-requests",
+            headers=API,
+            retries=retries,
+            json={"idempotency_key": str(uuid.uuid4())},
+        )
         assert req.status_code == 201, req.text[:300]
         code = req.json()["code"]
-        got = self._call(sess, "GET", f"/api/v1/signing-requests/{code}", retries=retries,
-                         headers={"X-Forwarded-For": address})
+        got = self._call(
+            sess, "GET", f"/api/v1/signing-requests/{code}", retries=retries, headers={"X-Forwarded-For": address}
+        )
         assert got.status_code == 200, got.text[:300]
         return code, base64.b64decode(got.json()["content_b64"])
 
@@ -172,4 +219,3 @@ def _text(msg) -> str:
         return "\n".join(_text(p) for p in msg.get_payload())
     payload = msg.get_payload(decode=True) or b""
     return payload.decode(msg.get_content_charset() or "utf-8", "replace")
-

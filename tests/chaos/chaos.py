@@ -12,6 +12,7 @@ if any check fails.
 --restart-postgres restarts the machine's PostgreSQL cluster (`pg_ctlcluster 15 main restart -m fast`):
 it breaks every other test running on this machine, so it is never part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from applicants import Intake, address_of, photo_jpeg  # noqa: E402
-from cluster import running_system, settle  # noqa: E402
+from applicants import Intake, address_of, photo_jpeg
+from cluster import running_system, settle
 
 CONSUMERS = ("signing", "review", "notify", "card-delivery", "intake")
 REJECT_EVERY = 10  # every tenth application is signed with a stranger's card
@@ -40,6 +41,7 @@ REJECT_EVERY = 10  # every tenth application is signed with a stranger's card
 @dataclass
 class Ledger:
     """What the client was told: accepted submissions and the state each one must end in."""
+
     lock: threading.Lock = field(default_factory=threading.Lock)
     expected: dict = field(default_factory=dict)  # application_id -> "received" | "signature_rejected"
     refused: list = field(default_factory=list)  # submissions the front did not accept (never counted as lost)
@@ -60,6 +62,7 @@ class Ledger:
 # Faults that can cut a sender between the relay's 250 and its commit: the notify consumer's SIGKILL and a
 # PostgreSQL restart that outlasts the sender's hold on its outcome (half the claim lease).
 MAX_SEND_WINDOW_RESENDS = 2
+
 
 def rabbit_restart() -> None:
     """Restart the broker application (not the Erlang VM, not its configuration)."""
@@ -83,8 +86,9 @@ def postgres_restart(wait: float = 90) -> None:
         time.sleep(1)
     # fast: in-flight transactions are aborted and connections cut, as in a crash or failover (the default
     # "smart" mode politely waits for every client to leave, which tests nothing)
-    subprocess.run(["pg_ctlcluster", "15", "main", "restart", "-m", "fast"], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        ["pg_ctlcluster", "15", "main", "restart", "-m", "fast"], check=True, capture_output=True, timeout=300
+    )
 
 
 def fault_plan(n: int, restart_postgres: bool) -> list:
@@ -128,8 +132,12 @@ def cluster_fault_plan(n: int, broker) -> list:
     def restart_last(c):
         broker.start_node(lost[-1])
 
-    plan = [(0.20, "kill the busiest queues' leader node", kill_busiest), (0.40, "restart it", restart_last),
-            (0.60, "kill another node", kill_another), (0.80, "restart it", restart_last)]
+    plan = [
+        (0.20, "kill the busiest queues' leader node", kill_busiest),
+        (0.40, "restart it", restart_last),
+        (0.60, "kill another node", kill_another),
+        (0.80, "restart it", restart_last),
+    ]
     return [(max(1, int(f * n)), label, act) for f, label, act in plan]
 
 
@@ -180,8 +188,17 @@ class DeliveryWatch:
         self.engine.dispose()
 
 
-def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6, out=print,
-        broker=None, plan_for=None, database_urls: dict | None = None, settle_timeout: float | None = None) -> dict:
+def run(
+    n: int,
+    workdir: Path,
+    restart_postgres: bool = False,
+    threads: int = 6,
+    out=print,
+    broker=None,
+    plan_for=None,
+    database_urls: dict | None = None,
+    settle_timeout: float | None = None,
+) -> dict:
     """The scenario; with `broker` (a started rabbit_cluster.RabbitCluster) the faults are node losses of
     that cluster instead of the machine broker's restarts and the consumers' SIGKILLs."""
     ledger = Ledger()
@@ -190,8 +207,10 @@ def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6,
     with running_system(workdir, broker=broker, database_urls=database_urls) as cluster:
         intake = Intake(cluster.url("intake"))
         holders = cluster.pki.holders_of_kind("valid")
-        applicants = [intake.register(cluster.pki, h, f"chaos{i}@example.jp", cluster.mail, address_of(60000 + i))
-                      for i, h in enumerate(holders)]
+        applicants = [
+            intake.register(cluster.pki, h, f"chaos{i}@example.jp", cluster.mail, address_of(60000 + i))
+            for i, h in enumerate(holders)
+        ]
         out(f"chaos_applicants_registered: {len(applicants)} applicants")
         if broker is not None:
             replicas = {q: len(broker.members(q)) for q in work_queues(broker)}
@@ -254,8 +273,13 @@ def run(n: int, workdir: Path, restart_postgres: bool = False, threads: int = 6,
             out(f"# FAULT FAILED: {f}")
         cluster.check_alive()
         try:
-            result = settle_and_check(cluster, ledger, len(applicants), out=out,
-                                      timeout=settle_timeout if settle_timeout is not None else max(180, n * 0.3))
+            result = settle_and_check(
+                cluster,
+                ledger,
+                len(applicants),
+                out=out,
+                timeout=settle_timeout if settle_timeout is not None else max(180, n * 0.3),
+            )
         finally:
             watch.__exit__(None, None, None)
         out(f"longest_delivery_pause: {watch.longest:.1f} s")
@@ -283,8 +307,10 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
 
     def intake_states() -> dict:
         with engines["intake"].connect() as c:
-            return {r.id: (r.status, r.receipt_number) for r in
-                    c.execute(sa.text("SELECT id, status, receipt_number FROM applications"))}
+            return {
+                r.id: (r.status, r.receipt_number)
+                for r in c.execute(sa.text("SELECT id, status, receipt_number FROM applications"))
+            }
 
     def unsent() -> dict:
         counts = {}
@@ -296,8 +322,9 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
     def done():
         states = intake_states()
         final = sum(1 for a, want in ledger.expected.items() if states.get(a, ("",))[0] == want)
-        return (final == len(expected_ids) and not any(unsent().values())
-                and len(cluster.mail.snapshot()) >= expected_mails)
+        return (
+            final == len(expected_ids) and not any(unsent().values()) and len(cluster.mail.snapshot()) >= expected_mails
+        )
 
     t0 = time.monotonic()
     try:
@@ -309,17 +336,28 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
 
     states = intake_states()
     with engines["review"].connect() as c:
-        cases = {r.application_id: r.receipt_number for r in
-                 c.execute(sa.text("SELECT application_id, receipt_number FROM cases"))}
+        cases = {
+            r.application_id: r.receipt_number
+            for r in c.execute(sa.text("SELECT application_id, receipt_number FROM cases"))
+        }
     with engines["notify"].connect() as c:
-        notice_states = dict(c.execute(sa.text(
-            "SELECT state, count(*) FROM notices WHERE channel = 'email' GROUP BY state")).all())
-    received = [a for a, want in ledger.expected.items() if want == "received"
-                and states.get(a, ("",))[0] == "received" and states[a][1] and cases.get(a) == states[a][1]]
-    rejected = [a for a, want in ledger.expected.items() if want == "signature_rejected"
-                and states.get(a, ("",))[0] == "signature_rejected" and a not in cases]
-    wrong = {a: (want, states.get(a)) for a, want in ledger.expected.items()
-             if a not in set(received) | set(rejected)}
+        notice_states = dict(
+            c.execute(sa.text("SELECT state, count(*) FROM notices WHERE channel = 'email' GROUP BY state")).all()
+        )
+    received = [
+        a
+        for a, want in ledger.expected.items()
+        if want == "received"
+        and states.get(a, ("",))[0] == "received"
+        and states[a][1]
+        and cases.get(a) == states[a][1]
+    ]
+    rejected = [
+        a
+        for a, want in ledger.expected.items()
+        if want == "signature_rejected" and states.get(a, ("",))[0] == "signature_rejected" and a not in cases
+    ]
+    wrong = {a: (want, states.get(a)) for a, want in ledger.expected.items() if a not in set(received) | set(rejected)}
     # accepted (the applicant was given an id) and then gone from intake's database: what a failover can lose
     lost = sorted(a for a in expected_ids if a not in states)
     unknown = sorted(set(states) - expected_ids)  # an application the client was never told about
@@ -333,12 +371,24 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
     dlq = dlq_counts(cluster)
     outbox = unsent()
     result = {
-        "submitted": ledger.submitted, "accepted": len(expected_ids), "refused": len(ledger.refused),
-        "received": len(received), "rejected": len(rejected), "lost": len(lost),
-        "expected_rejected": sum(1 for w in ledger.expected.values() if w == "signature_rejected"), "wrong": wrong, "unknown": unknown,
-        "stray_cases": stray_cases, "duplicate_notices": duplicates, "resent_after_crash": resent,
-        "claims_taken_over": len(taken_over), "mails": sum(ids.values()),
-        "expected_mails": expected_mails, "dlq": dlq, "outbox": outbox, "settled": settled,
+        "submitted": ledger.submitted,
+        "accepted": len(expected_ids),
+        "refused": len(ledger.refused),
+        "received": len(received),
+        "rejected": len(rejected),
+        "lost": len(lost),
+        "expected_rejected": sum(1 for w in ledger.expected.values() if w == "signature_rejected"),
+        "wrong": wrong,
+        "unknown": unknown,
+        "stray_cases": stray_cases,
+        "duplicate_notices": duplicates,
+        "resent_after_crash": resent,
+        "claims_taken_over": len(taken_over),
+        "mails": sum(ids.values()),
+        "expected_mails": expected_mails,
+        "dlq": dlq,
+        "outbox": outbox,
+        "settled": settled,
         "notice_states": notice_states,
     }
     out(f"chaos_applications_submitted: {ledger.submitted} applications")
@@ -351,7 +401,9 @@ def settle_and_check(cluster, ledger: Ledger, registrations: int, timeout: float
     out(f"chaos_applications_unknown: {len(unknown) + len(stray_cases)} applications")
     out(f"chaos_mails: {sum(ids.values())} mails (expected {expected_mails})")
     out(f"duplicate_notices: {duplicates} notices")
-    out(f"resent_after_a_crash_in_the_send_window: {resent} mails (same Message-ID; {len(taken_over)} claims taken over)")
+    out(
+        f"resent_after_a_crash_in_the_send_window: {resent} mails (same Message-ID; {len(taken_over)} claims taken over)"
+    )
     out(f"dlq_messages: {sum(dlq.values())} messages")
     out(f"outbox_unsent: {sum(outbox.values())} rows")
     out(f"# notify e-mail notices by state: {notice_states}")
@@ -397,8 +449,13 @@ def dlq_counts(cluster) -> dict:
     if cluster.list_queues is not None:
         listed = cluster.list_queues()
     else:
-        listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "--no-table-headers"],
-                                check=True, capture_output=True, text=True, timeout=60).stdout.split()
+        listed = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "--no-table-headers"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.split()
     queues = sorted(q for q in listed if not q.endswith((".dlq", ".dlx")) and q + ".dlq" in listed)
     params = pika.URLParameters(_first_reachable(cluster.amqp_url))
     counts = {}
@@ -452,13 +509,19 @@ def failures(result: dict) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", type=int, nargs="?", default=2000, help="applications to submit")
-    parser.add_argument("--restart-postgres", action="store_true",
-                        help="also restart PostgreSQL mid-burst (breaks other tests on a shared machine)")
+    parser.add_argument(
+        "--restart-postgres",
+        action="store_true",
+        help="also restart PostgreSQL mid-burst (breaks other tests on a shared machine)",
+    )
     parser.add_argument("--workdir", help="keep logs and files here (default: a temporary folder)")
     parser.add_argument("--threads", type=int, default=6, help="concurrent applicants' clients")
-    parser.add_argument("--rabbit-cluster", action="store_true",
-                        help="run on a 3-node RabbitMQ cluster of our own (own nodes, ports and folders; the "
-                             "machine's broker is left alone) and kill its nodes instead")
+    parser.add_argument(
+        "--rabbit-cluster",
+        action="store_true",
+        help="run on a 3-node RabbitMQ cluster of our own (own nodes, ports and folders; the "
+        "machine's broker is left alone) and kill its nodes instead",
+    )
     args = parser.parse_args(argv)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="zairyu-chaos-"))
     say = lambda line: print(line, flush=True)  # noqa: E731

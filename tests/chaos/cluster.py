@@ -4,6 +4,7 @@ database each, a test PKI for signing, and an SMTP server (aiosmtpd) that record
 
 Used by the chaos scenario (tests/chaos/chaos.py) and the end-to-end bench (bench/bench_e2e.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,13 @@ from zairyu_shared import crypto, testing
 
 BIN = Path(sys.executable).parent
 SERVICES = ("signing", "review", "notify", "card-delivery", "intake")  # consumers before the fronts feeding them
-MODULES = {"intake": "intake", "signing": "signing", "review": "review", "notify": "notify",
-           "card-delivery": "card_delivery"}
+MODULES = {
+    "intake": "intake",
+    "signing": "signing",
+    "review": "review",
+    "notify": "notify",
+    "card-delivery": "card_delivery",
+}
 
 
 def free_port() -> int:
@@ -66,8 +72,9 @@ class Proc:
 
     def start(self, log_dir: Path) -> None:
         log = open(log_dir / f"{self.name}.log", "ab")
-        self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
 
     def alive(self) -> bool:
@@ -144,8 +151,13 @@ def wait_healthy(proc: Proc, timeout: float = 60) -> None:
 
 
 @contextmanager
-def running_system(workdir: Path, web_workers: dict | None = None, extra_env: dict | None = None,
-                   broker=None, database_urls: dict | None = None):
+def running_system(
+    workdir: Path,
+    web_workers: dict | None = None,
+    extra_env: dict | None = None,
+    broker=None,
+    database_urls: dict | None = None,
+):
     """Start everything; yields a Cluster; stops the processes and drops vhost and databases.
 
     `broker`: None for a fresh vhost on the machine's RabbitMQ, or a started rabbit_cluster.RabbitCluster
@@ -170,21 +182,31 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
         base = {
             **os.environ,
-            "AMQP_URL": amqp, "LOG_LEVEL": "WARNING",
-            "ZAIRYU_SECRET_KEY": "c" * 48, "ZAIRYU_DATA_KEYS": crypto.new_key(), "ZAIRYU_PAYMENT_SECRET": "p" * 48,
+            "AMQP_URL": amqp,
+            "LOG_LEVEL": "WARNING",
+            "ZAIRYU_SECRET_KEY": "c" * 48,
+            "ZAIRYU_DATA_KEYS": crypto.new_key(),
+            "ZAIRYU_PAYMENT_SECRET": "p" * 48,
             **{f"ZAIRYU_{s.upper().replace('-', '_')}_URL": u for s, u in urls.items()},
             "ZAIRYU_PORTAL_URL": urls["intake"],
             # signing trusts the test PKI (allowed outside the embedded run only when asked for)
-            "ZAIRYU_ALLOW_TEST_PKI": "true", "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
-            "ZAIRYU_TRUST_DIR": str(pki.root / "trust"), "ZAIRYU_CRL_DIR": str(pki.crl_dir),
-            "ZAIRYU_SIGN_POLICY_OID": "test", "ZAIRYU_AUTH_POLICY_OID": "test",
+            "ZAIRYU_ALLOW_TEST_PKI": "true",
+            "ZAIRYU_TRUST_PINS": f"test:{pki.root / 'manifest.json'}",
+            "ZAIRYU_TRUST_DIR": str(pki.root / "trust"),
+            "ZAIRYU_CRL_DIR": str(pki.crl_dir),
+            "ZAIRYU_SIGN_POLICY_OID": "test",
+            "ZAIRYU_AUTH_POLICY_OID": "test",
             # intake: the load arrives from 127.0.0.1 as if through the ingress, one address per applicant
-            "ZAIRYU_INTAKE_STORE": str(workdir / "intake-store"), "ZAIRYU_GEO_GATE": "false",
-            "ZAIRYU_PROXY_HOPS": "1", "ZAIRYU_PROXY_NETWORKS": "127.0.0.1/32",
+            "ZAIRYU_INTAKE_STORE": str(workdir / "intake-store"),
+            "ZAIRYU_GEO_GATE": "false",
+            "ZAIRYU_PROXY_HOPS": "1",
+            "ZAIRYU_PROXY_NETWORKS": "127.0.0.1/32",
             # the real mode counts rate limits in Redis (shared by each service's gunicorn workers)
             **testing.redis_ratelimit_env(),
             # notify: our SMTP server, no send-rate cap (it protects a real relay, not this sink)
-            "ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(smtp.port), "ZAIRYU_NOTIFY_SEND_RATE": "0",
+            "ZAIRYU_SMTP_HOST": "127.0.0.1",
+            "ZAIRYU_SMTP_PORT": str(smtp.port),
+            "ZAIRYU_NOTIFY_SEND_RATE": "0",
             "ZAIRYU_NOTIFY_POLL_SECONDS": "0.2",
             # a SIGKILLed sender leaves its claimed mails 'sending' until the lease ends (300 s by
             # default); a shorter lease lets the scenario see them retaken and sent within its run
@@ -195,24 +217,48 @@ def running_system(workdir: Path, web_workers: dict | None = None, extra_env: di
         databases = {}
         for s in SERVICES:
             databases[s] = (database_urls or {}).get(s) or stack.enter_context(
-                fresh_database("zt_chaos_" + s.replace("-", "_")))
-        cluster = Cluster(amqp_url=amqp, vhost=broker.vhost if broker is not None else amqp.rsplit("/", 1)[1],
-                          databases=databases, urls=urls, pki=pki, mail=mail, log_dir=log_dir,
-                          list_queues=(lambda: list(broker.queues())) if broker is not None else None)
+                fresh_database("zt_chaos_" + s.replace("-", "_"))
+            )
+        cluster = Cluster(
+            amqp_url=amqp,
+            vhost=broker.vhost if broker is not None else amqp.rsplit("/", 1)[1],
+            databases=databases,
+            urls=urls,
+            pki=pki,
+            mail=mail,
+            log_dir=log_dir,
+            list_queues=(lambda: list(broker.queues())) if broker is not None else None,
+        )
         stack.callback(cluster.stop)
         for s in SERVICES:
             env = {**base, "DATABASE_URL": databases[s]}
             subprocess.run([str(BIN / f"zairyu-{s}"), "migrate"], env=env, check=True, capture_output=True)
             mport = free_port()
-            cluster.procs[f"{s}-consume"] = Proc(f"{s}-consume", [str(BIN / f"zairyu-{s}"), "consume", "--port", str(mport)],
-                                                 env, health=f"http://127.0.0.1:{mport}/healthz")
+            cluster.procs[f"{s}-consume"] = Proc(
+                f"{s}-consume",
+                [str(BIN / f"zairyu-{s}"), "consume", "--port", str(mport)],
+                env,
+                health=f"http://127.0.0.1:{mport}/healthz",
+            )
             prom = workdir / "prom" / s
             prom.mkdir(parents=True, exist_ok=True)
             cluster.procs[f"{s}-web"] = Proc(
-                f"{s}-web", [str(BIN / "gunicorn"), "-w", str(web_workers.get(s, 1)), "-b", f"127.0.0.1:{ports[s]}",
-                             "--graceful-timeout", "10", "--backlog", "2048",
-                             f"{MODULES[s]}.entrypoints.web:create_app()"],
-                {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)}, health=f"{urls[s]}/healthz")
+                f"{s}-web",
+                [
+                    str(BIN / "gunicorn"),
+                    "-w",
+                    str(web_workers.get(s, 1)),
+                    "-b",
+                    f"127.0.0.1:{ports[s]}",
+                    "--graceful-timeout",
+                    "10",
+                    "--backlog",
+                    "2048",
+                    f"{MODULES[s]}.entrypoints.web:create_app()",
+                ],
+                {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)},
+                health=f"{urls[s]}/healthz",
+            )
         for s in SERVICES:  # consumers first: they declare the queues the fronts' events are routed to
             cluster.procs[f"{s}-consume"].start(log_dir)
             wait_healthy(cluster.procs[f"{s}-consume"])

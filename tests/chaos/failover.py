@@ -8,6 +8,7 @@ and synchronous replication (a commit waits for the standby: nothing acknowledge
 
     .venv/bin/python tests/chaos/failover.py 2000 [--only sync|async] [--workdir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chaos  # noqa: E402
-from pg_pair import pg_pair  # noqa: E402
+import chaos
+from pg_pair import pg_pair
 
 KILL_AT = 0.4  # of the submissions
 STALL = 2.0  # seconds the standby receives nothing before the primary is lost
@@ -32,8 +33,7 @@ STALL = 2.0  # seconds the standby receives nothing before the primary is lost
 def run_failover(n: int, workdir: Path, synchronous: bool, out=print, threads: int = 6) -> dict:
     mode = "sync" if synchronous else "async"
     with pg_pair(workdir, synchronous=synchronous) as pair:
-        admin = sa.create_engine(pair.admin_url(pair.primary), isolation_level="AUTOCOMMIT",
-                                 poolclass=sa.pool.NullPool)
+        admin = sa.create_engine(pair.admin_url(pair.primary), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         with admin.connect() as c:
             c.execute(sa.text("CREATE DATABASE zt_failover_intake"))
         admin.dispose()
@@ -59,15 +59,23 @@ def run_failover(n: int, workdir: Path, synchronous: bool, out=print, threads: i
                 time.sleep(1.0)  # what a failover manager takes at least to be sure the primary is gone
                 pair.promote()
                 seen["failover_seconds"] = time.monotonic() - t0
-                chaos.out_fault(f"[{mode}] primary's WAL sender stalled {STALL:.0f} s, then the primary SIGKILLed "
-                                f"{seen['lag_bytes']} WAL bytes ahead of the standby; standby promoted after "
-                                f"{seen['failover_seconds']:.1f} s")
+                chaos.out_fault(
+                    f"[{mode}] primary's WAL sender stalled {STALL:.0f} s, then the primary SIGKILLed "
+                    f"{seen['lag_bytes']} WAL bytes ahead of the standby; standby promoted after "
+                    f"{seen['failover_seconds']:.1f} s"
+                )
 
             return [(max(1, int(KILL_AT * size)), "kill the primary, promote the standby", fail)]
 
-        result = chaos.run(n, workdir / mode, threads=threads, out=out, plan_for=plan_for,
-                           database_urls={"intake": pair.url("zt_failover_intake")},
-                           settle_timeout=max(120, n * 0.15))
+        result = chaos.run(
+            n,
+            workdir / mode,
+            threads=threads,
+            out=out,
+            plan_for=plan_for,
+            database_urls={"intake": pair.url("zt_failover_intake")},
+            settle_timeout=max(120, n * 0.15),
+        )
     result.update(mode=mode, **seen)
     out(f"failover_{mode}_acknowledged_then_lost: {result['lost']} applications")
     out(f"failover_{mode}_wal_behind_at_kill: {seen.get('lag_bytes', -1)} bytes")
@@ -86,12 +94,15 @@ def main(argv=None) -> int:
     modes = [args.only == "sync"] if args.only else [False, True]
     results = {}
     for synchronous in modes:
-        results["sync" if synchronous else "async"] = run_failover(args.size, workdir, synchronous, out=say,
-                                                                     threads=args.threads)
+        results["sync" if synchronous else "async"] = run_failover(
+            args.size, workdir, synchronous, out=say, threads=args.threads
+        )
     print("# side by side: mode | accepted | lost after failover | refused at submit | duplicates | dead letters")
     for mode, r in results.items():
-        print(f"# {mode:5} | {r['accepted']} | {r['lost']} | {r['refused']} | {r['duplicate_notices']} | "
-              f"{sum(r['dlq'].values())}")
+        print(
+            f"# {mode:5} | {r['accepted']} | {r['lost']} | {r['refused']} | {r['duplicate_notices']} | "
+            f"{sum(r['dlq'].values())}"
+        )
     sync = results.get("sync")
     return 1 if sync is not None and (sync["lost"] or chaos.failures(sync)) else 0
 

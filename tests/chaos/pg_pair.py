@@ -8,6 +8,7 @@ a commit returns only once the standby has the WAL, which is what keeps an ackno
 the primary's loss. Services reach the pair through one multi-host URL with `target_session_attrs=read-write`,
 so after the standby is promoted their pools reconnect to it.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,10 +18,10 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 PG_BIN = Path(os.environ.get("ZAIRYU_PG_BIN", "/usr/lib/postgresql/15/bin"))
 STANDBY_NAME = "zairyu_standby"
@@ -62,8 +63,21 @@ class Server:
             return None
 
     def start(self) -> None:
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "server.log"),
-                      "-o", f"-p {self.port} -k {self.data}", "-w", "-t", "60", "start"])
+        _as_postgres(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.data / "server.log"),
+                "-o",
+                f"-p {self.port} -k {self.data}",
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def kill(self) -> None:
         """SIGKILL the postmaster and its backends: the machine gone, nothing flushed that was not already."""
@@ -90,8 +104,10 @@ class Pair:
 
     def url(self, database: str) -> str:
         """One URL naming both servers; libpq picks the one that accepts writes."""
-        return (f"postgresql+psycopg://postgres@/{database}?host=127.0.0.1:{self.primary.port}"
-                f"&host=127.0.0.1:{self.standby.port}&target_session_attrs=read-write&connect_timeout=3")
+        return (
+            f"postgresql+psycopg://postgres@/{database}?host=127.0.0.1:{self.primary.port}"
+            f"&host=127.0.0.1:{self.standby.port}&target_session_attrs=read-write&connect_timeout=3"
+        )
 
     def admin_url(self, server: Server, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{database}"
@@ -104,8 +120,9 @@ class Pair:
             # made (CloudNativePG's three instances keep a synchronous partner through one loss).
             import sqlalchemy as sa
 
-            engine = sa.create_engine(self.admin_url(self.standby), isolation_level="AUTOCOMMIT",
-                                      poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(
+                self.admin_url(self.standby), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+            )
             with engine.connect() as c:
                 c.execute(sa.text("ALTER SYSTEM SET synchronous_standby_names = ''"))
                 c.execute(sa.text("SELECT pg_reload_conf()"))
@@ -118,8 +135,9 @@ class Pair:
 
         engine = sa.create_engine(self.admin_url(self.primary), poolclass=sa.pool.NullPool)
         with engine.connect() as c:
-            pid = c.execute(sa.text("SELECT pid FROM pg_stat_replication WHERE application_name = :n"),
-                            {"n": STANDBY_NAME}).scalar()
+            pid = c.execute(
+                sa.text("SELECT pid FROM pg_stat_replication WHERE application_name = :n"), {"n": STANDBY_NAME}
+            ).scalar()
         engine.dispose()
         if not pid:
             raise RuntimeError("the primary streams to no standby")
@@ -131,8 +149,12 @@ class Pair:
 
         engine = sa.create_engine(self.admin_url(self.primary), poolclass=sa.pool.NullPool)
         with engine.connect() as c:
-            lag = c.execute(sa.text("SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) "
-                                    "FROM pg_stat_replication")).scalar()
+            lag = c.execute(
+                sa.text(
+                    "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) "
+                    "FROM pg_stat_replication"
+                )
+            ).scalar()
         engine.dispose()
         return int(lag or 0)
 
@@ -158,21 +180,43 @@ def pg_pair(workdir: Path, synchronous: bool) -> Iterator[Pair]:
     standby = Server("standby", _free_port(), root / "standby")
     pair = Pair(primary, standby, synchronous)
     try:
-        _as_postgres([str(PG_BIN / "initdb"), "-D", str(primary.data), "-A", "trust", "-U", "postgres",
-                      "--no-instructions"])
+        _as_postgres(
+            [str(PG_BIN / "initdb"), "-D", str(primary.data), "-A", "trust", "-U", "postgres", "--no-instructions"]
+        )
         with open(primary.data / "postgresql.conf", "a") as conf:
-            conf.write("listen_addresses = '127.0.0.1'\nwal_level = replica\nmax_wal_senders = 4\n"
-                       "hot_standby = on\nfsync = on\nmax_connections = 200\n")
+            conf.write(
+                "listen_addresses = '127.0.0.1'\nwal_level = replica\nmax_wal_senders = 4\n"
+                "hot_standby = on\nfsync = on\nmax_connections = 200\n"
+            )
             if synchronous:
                 conf.write(f"synchronous_standby_names = '{STANDBY_NAME}'\nsynchronous_commit = on\n")
         with open(primary.data / "pg_hba.conf", "a") as hba:
             hba.write("host replication postgres 127.0.0.1/32 trust\n")
         primary.start()
-        _as_postgres([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                      "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast"], timeout=300)
+        _as_postgres(
+            [
+                str(PG_BIN / "pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(primary.port),
+                "-U",
+                "postgres",
+                "-D",
+                str(standby.data),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+            timeout=300,
+        )
         with open(standby.data / "postgresql.auto.conf", "a") as auto:
-            auto.write(f"primary_conninfo = 'host=127.0.0.1 port={primary.port} user=postgres "
-                       f"application_name={STANDBY_NAME}'\n")
+            auto.write(
+                f"primary_conninfo = 'host=127.0.0.1 port={primary.port} user=postgres "
+                f"application_name={STANDBY_NAME}'\n"
+            )
         standby.start()
         _wait_streaming(pair)
         yield pair
@@ -189,8 +233,10 @@ def _wait_streaming(pair: Pair, timeout: float = 60) -> None:
     try:
         while True:
             with engine.connect() as c:
-                row = c.execute(sa.text("SELECT state, sync_state FROM pg_stat_replication "
-                                        "WHERE application_name = :n"), {"n": STANDBY_NAME}).first()
+                row = c.execute(
+                    sa.text("SELECT state, sync_state FROM pg_stat_replication WHERE application_name = :n"),
+                    {"n": STANDBY_NAME},
+                ).first()
             want = "sync" if pair.synchronous else "async"
             if row is not None and row.state == "streaming" and row.sync_state == want:
                 return

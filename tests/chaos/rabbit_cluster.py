@@ -5,6 +5,7 @@ configuration under one temporary folder, and its own Erlang cookie (HOME points
 broker (rabbit@localhost on 5672, its /etc/rabbitmq files and cookie) is never read or touched. No plugins are
 enabled, so no management or Prometheus port can clash with the machine's.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,10 +15,10 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 RABBIT_BIN = Path(os.environ.get("ZAIRYU_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
 
@@ -65,16 +66,27 @@ class RabbitCluster:
     # -- control ----------------------------------------------------------------------------------------
     def ctl(self, *args: str, node: Node | None = None, timeout: float = 120, check: bool = True) -> str:
         target = node or self.running()[0]
-        done = subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-q", "-n", target.name, *args], env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [str(RABBIT_BIN / "rabbitmqctl"), "-q", "-n", target.name, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and done.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} on {target.name}: {done.stderr.strip() or done.stdout}")
         return done.stdout
 
     def queues_cmd(self, *args: str, node: Node | None = None, timeout: float = 60) -> str:
         target = node or self.running()[0]
-        done = subprocess.run([str(RABBIT_BIN / "rabbitmq-queues"), "-q", "-n", target.name, *args], env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=True)
+        done = subprocess.run(
+            [str(RABBIT_BIN / "rabbitmq-queues"), "-q", "-n", target.name, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
         return done.stdout
 
     def running(self) -> list[Node]:
@@ -83,18 +95,29 @@ class RabbitCluster:
     def start_node(self, node: Node, timeout: float = 120) -> None:
         node.base.mkdir(parents=True, exist_ok=True)
         conf = node.base / "rabbitmq.conf"
-        conf.write_text(f"listeners.tcp.default = 127.0.0.1:{node.port}\n"
-                        "loopback_users = none\n"
-                        # lose a node and carry on: the minority side pauses instead of diverging
-                        "cluster_partition_handling = pause_minority\n"
-                        + (f"prometheus.tcp.port = {self.prometheus_ports[node.name]}\n"
-                           "prometheus.tcp.ip = 127.0.0.1\n" if node.name in self.prometheus_ports else ""))
-        env = {**self.env, "RABBITMQ_NODENAME": node.name, "RABBITMQ_CONFIG_FILE": str(conf),
-               "RABBITMQ_MNESIA_BASE": str(node.base / "mnesia"), "RABBITMQ_LOG_BASE": str(node.base / "log"),
-               "RABBITMQ_DIST_PORT": str(node.dist_port)}
+        conf.write_text(
+            f"listeners.tcp.default = 127.0.0.1:{node.port}\n"
+            "loopback_users = none\n"
+            # lose a node and carry on: the minority side pauses instead of diverging
+            "cluster_partition_handling = pause_minority\n"
+            + (
+                f"prometheus.tcp.port = {self.prometheus_ports[node.name]}\nprometheus.tcp.ip = 127.0.0.1\n"
+                if node.name in self.prometheus_ports
+                else ""
+            )
+        )
+        env = {
+            **self.env,
+            "RABBITMQ_NODENAME": node.name,
+            "RABBITMQ_CONFIG_FILE": str(conf),
+            "RABBITMQ_MNESIA_BASE": str(node.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(node.base / "log"),
+            "RABBITMQ_DIST_PORT": str(node.dist_port),
+        }
         log = open(node.base / "server.out", "ab")
-        node.popen = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        node.popen = subprocess.Popen(
+            [str(RABBIT_BIN / "rabbitmq-server")], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         # await_startup needs the VM registered with epmd first: ask until it answers
         deadline = time.monotonic() + timeout
@@ -144,8 +167,7 @@ class RabbitCluster:
     def members(self, queue: str) -> list[str]:
         """The nodes holding a replica of a quorum queue."""
         out = self.queues_cmd("quorum_status", queue, "--vhost", self.vhost)
-        return sorted({word for line in out.splitlines() for word in line.replace("|", " ").split()
-                       if "@" in word})
+        return sorted({word for line in out.splitlines() for word in line.replace("|", " ").split() if "@" in word})
 
     def node_named(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -162,8 +184,9 @@ class RabbitCluster:
 
 
 @contextmanager
-def rabbit_cluster(workdir: Path, size: int = 3, prefix: str | None = None,
-                   prometheus: bool = False) -> Iterator[RabbitCluster]:
+def rabbit_cluster(
+    workdir: Path, size: int = 3, prefix: str | None = None, prometheus: bool = False
+) -> Iterator[RabbitCluster]:
     """Start `size` nodes, join them into one cluster, and give guest a fresh vhost on it. `prometheus`
     enables the rabbitmq_prometheus plugin on each node, on a port of its own (`prometheus_ports`)."""
     why = available()
@@ -178,12 +201,17 @@ def rabbit_cluster(workdir: Path, size: int = 3, prefix: str | None = None,
     cookie.chmod(0o400)
     (root / "enabled_plugins").write_text("[rabbitmq_prometheus].\n" if prometheus else "[].\n")
     (root / "rabbitmq-env.conf").write_text("")  # not /etc/rabbitmq/rabbitmq-env.conf (the machine's node)
-    env = {**os.environ, "HOME": str(home), "RABBITMQ_CONF_ENV_FILE": str(root / "rabbitmq-env.conf"),
-           "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"), "ERL_EPMD_ADDRESS": "127.0.0.1"}
-    nodes = [Node(f"{prefix}{i + 1}@localhost", _free_port(), _free_port(), root / f"node{i + 1}")
-             for i in range(size)]
-    cluster = RabbitCluster(root=root, nodes=nodes, env=env,
-                            prometheus_ports={n.name: _free_port() for n in nodes} if prometheus else {})
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "RABBITMQ_CONF_ENV_FILE": str(root / "rabbitmq-env.conf"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
+        "ERL_EPMD_ADDRESS": "127.0.0.1",
+    }
+    nodes = [Node(f"{prefix}{i + 1}@localhost", _free_port(), _free_port(), root / f"node{i + 1}") for i in range(size)]
+    cluster = RabbitCluster(
+        root=root, nodes=nodes, env=env, prometheus_ports={n.name: _free_port() for n in nodes} if prometheus else {}
+    )
     try:
         for node in nodes:
             cluster.start_node(node)

@@ -19,26 +19,27 @@ and show the system comes back consistent.
    sent twice; AFTER2 new applications get numbers nobody has seen. Prints `name: value unit` figures,
    exits 1 if a check fails.
 """
+
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from applicants import Intake, address_of, photo_jpeg  # noqa: E402
-from cluster import BIN, SERVICES, running_system  # noqa: E402
+from applicants import Intake, address_of, photo_jpeg
+from cluster import BIN, SERVICES, running_system
 
-from zairyu_shared import testing  # noqa: E402
+from zairyu_shared import testing
 
 RESTORED = "review"
 
@@ -55,6 +56,7 @@ def _b64(der: bytes) -> str:
 
 def submit(intake: Intake, applicants: list, photo: bytes, count: int, start: int, threads: int = 4) -> list[str]:
     """``count`` signed applications; their ids."""
+
     def one(i: int) -> str:
         owner = applicants[i % len(applicants)]
         address = address_of(start + i + 1)
@@ -69,7 +71,9 @@ def submit(intake: Intake, applicants: list, photo: bytes, count: int, start: in
 
 def intake_receipts(engine) -> dict[str, str]:
     with engine.connect() as c:
-        return dict(c.execute(sa.text("SELECT id, receipt_number FROM applications WHERE receipt_number IS NOT NULL")).all())
+        return dict(
+            c.execute(sa.text("SELECT id, receipt_number FROM applications WHERE receipt_number IS NOT NULL")).all()
+        )
 
 
 def review_cases(engine) -> dict[str, str]:
@@ -88,7 +92,7 @@ def unsent(engines: dict) -> int:
 def settle(cluster, engines, ids: list[str], mails: int, timeout: float) -> None:
     def done() -> bool:
         seen = intake_receipts(engines["intake"])
-        return (all(i in seen for i in ids) and unsent(engines) == 0 and len(cluster.mail.snapshot()) >= mails)
+        return all(i in seen for i in ids) and unsent(engines) == 0 and len(cluster.mail.snapshot()) >= mails
 
     try:
         testing.wait_until(done, timeout=timeout, interval=0.5, message=f"{len(ids)} applications received and mailed")
@@ -97,15 +101,18 @@ def settle(cluster, engines, ids: list[str], mails: int, timeout: float) -> None
         from email.header import decode_header, make_header
 
         subjects = Counter(str(make_header(decode_header(m["Subject"] or ""))) for m in cluster.mail.snapshot())
-        raise AssertionError(f"{exc}: {sum(i in seen for i in ids)} of {len(ids)} with a receipt number, "
-                             f"{unsent(engines)} outbox rows unsent, {len(cluster.mail.snapshot())} of {mails} mails "
-                             f"{dict(subjects)}") from None
+        raise AssertionError(
+            f"{exc}: {sum(i in seen for i in ids)} of {len(ids)} with a receipt number, "
+            f"{unsent(engines)} outbox rows unsent, {len(cluster.mail.snapshot())} of {mails} mails "
+            f"{dict(subjects)}"
+        ) from None
 
 
 def cli(cluster, service: str, *args: str, stdin: str | None = None) -> str:
     env = cluster.procs[f"{service}-consume"].env
-    done = subprocess.run([str(BIN / f"zairyu-{service}"), *args], env=env, input=stdin, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [str(BIN / f"zairyu-{service}"), *args], env=env, input=stdin, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -120,12 +127,15 @@ def run(before: int, after: int, after_restore: int, workdir: Path, out=print) -
     problems: list[str] = []
     photo = photo_jpeg()
     with running_system(workdir) as cluster:
-        engines = {s: sa.create_engine(u, pool_pre_ping=True, poolclass=sa.pool.NullPool)
-                   for s, u in cluster.databases.items()}
+        engines = {
+            s: sa.create_engine(u, pool_pre_ping=True, poolclass=sa.pool.NullPool) for s, u in cluster.databases.items()
+        }
         intake = Intake(cluster.url("intake"))
         holders = cluster.pki.holders_of_kind("valid")[:4]
-        applicants = [intake.register(cluster.pki, h, f"drill{i}@example.jp", cluster.mail, address_of(70000 + i))
-                      for i, h in enumerate(holders)]
+        applicants = [
+            intake.register(cluster.pki, h, f"drill{i}@example.jp", cluster.mail, address_of(70000 + i))
+            for i, h in enumerate(holders)
+        ]
         mails = len(applicants)
         first = submit(intake, applicants, photo, before, 0)
         mails += 2 * len(first)  # submitted + received
@@ -135,11 +145,19 @@ def run(before: int, after: int, after_restore: int, workdir: Path, out=print) -
         # -- backup -------------------------------------------------------------------------------
         backups = workdir / "backups"
         backups.mkdir(exist_ok=True)
-        backup_time = datetime.now(timezone.utc)
+        backup_time = datetime.now(UTC)
         t0 = time.monotonic()
         for service in SERVICES:
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={backups / service}.dump",
-                            _libpq(cluster.databases[service])], check=True)
+            subprocess.run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    f"--file={backups / service}.dump",
+                    _libpq(cluster.databases[service]),
+                ],
+                check=True,
+            )
         out(f"drill_backup_seconds: {time.monotonic() - t0:.2f} s (pg_dump of {len(SERVICES)} databases)")
         out(f"drill_backup_bytes: {sum((backups / f'{s}.dump').stat().st_size for s in SERVICES)} bytes")
 
@@ -159,8 +177,15 @@ def run(before: int, after: int, after_restore: int, workdir: Path, out=print) -
         url = sa.make_url(cluster.databases[RESTORED])
         admin(f'DROP DATABASE "{url.database}" WITH (FORCE)')
         admin(f'CREATE DATABASE "{url.database}"')
-        subprocess.run(["pg_restore", "--no-owner", f"--dbname={_libpq(cluster.databases[RESTORED])}",
-                        str(backups / f"{RESTORED}.dump")], check=True)
+        subprocess.run(
+            [
+                "pg_restore",
+                "--no-owner",
+                f"--dbname={_libpq(cluster.databases[RESTORED])}",
+                str(backups / f"{RESTORED}.dump"),
+            ],
+            check=True,
+        )
         lost = len(second) - len(set(second) & set(review_cases(engines[RESTORED])))
         out(f"drill_cases_missing_after_restore: {lost} cases (received after the backup)")
         cli(cluster, RESTORED, "migrate")
@@ -175,13 +200,17 @@ def run(before: int, after: int, after_restore: int, workdir: Path, out=print) -
                 line = cli(cluster, service, "republish", "--since", since)
                 republished += int(line.split(": ", 1)[1].split()[0])
         out(f"drill_events_republished: {republished} events")
-        out(f"drill_restore_steps_seconds: {time.monotonic() - t_restore:.1f} s (stop, drop, pg_restore, migrate, "
-            "reserve receipts, start, republish: mostly the CLIs' start-up)")
+        out(
+            f"drill_restore_steps_seconds: {time.monotonic() - t_restore:.1f} s (stop, drop, pg_restore, migrate, "
+            "reserve receipts, start, republish: mostly the CLIs' start-up)"
+        )
         t_replay = time.monotonic()
 
         def consistent() -> bool:
-            return review_cases(engines[RESTORED]) == {a: seen_before_restore[a] for a in first + second} \
+            return (
+                review_cases(engines[RESTORED]) == {a: seen_before_restore[a] for a in first + second}
                 and unsent(engines) == 0
+            )
 
         testing.wait_until(consistent, timeout=max(120, after), interval=0.5, message="review caught up")
         out(f"drill_replay_to_consistent_seconds: {time.monotonic() - t_replay:.1f} s")

@@ -2,6 +2,7 @@
 RabbitMQ restarted twice, every consumer SIGKILLed once; nothing lost, nothing done twice.
 (PostgreSQL is not restarted here: that would break the other tests running on the machine;
 `make chaos` does it with --restart-postgres.)"""
+
 from __future__ import annotations
 
 import shutil
@@ -16,7 +17,7 @@ from zairyu_shared import testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chaos  # noqa: E402
+import chaos
 
 
 @pytest.mark.timeout(600)
@@ -57,26 +58,47 @@ def test_only_a_taken_over_claim_explains_a_repeated_mail(tmp_path):
     stream = io.StringIO()
     logs.configure("notify", stream=stream)
     try:
-        with mock.patch.object(sender.store, "claim_due", return_value=[_claim("n-crashed")]), \
-                mock.patch.object(sender.Sender, "_deliver"), mock.patch.object(sender.Sender, "observe_backlog"):
+        with (
+            mock.patch.object(sender.store, "claim_due", return_value=[_claim("n-crashed")]),
+            mock.patch.object(sender.Sender, "_deliver"),
+            mock.patch.object(sender.Sender, "observe_backlog"),
+        ):
             sender.Sender(_runtime(), mailer=object()).send_due()
     finally:
         logging.getLogger().handlers.clear()
     (tmp_path / "notify-consume.log").write_text(stream.getvalue())
     taken_over = chaos.claims_taken_over(tmp_path)
     assert taken_over == {"n-crashed"}
-    mails = Counter({message_id("n-crashed", "x.jp"): 2, message_id("n-other", "x.jp"): 2, message_id("n-once", "x.jp"): 1})
+    mails = Counter(
+        {message_id("n-crashed", "x.jp"): 2, message_id("n-other", "x.jp"): 2, message_id("n-once", "x.jp"): 1}
+    )
     assert chaos.repeats(mails, taken_over) == (1, 1)
 
 
 def _claim(notice_id):
     from notify.adapters.store import Claimed
 
-    return Claimed(id=notice_id, token="t", notice_type="application_received", language="en", subject="s",
-                   body_text="b", body_html="<p>b</p>", address="a@example.jp", attempts=2, stolen=True)
+    return Claimed(
+        id=notice_id,
+        token="t",
+        notice_type="application_received",
+        language="en",
+        subject="s",
+        body_text="b",
+        body_html="<p>b</p>",
+        address="a@example.jp",
+        attempts=2,
+        stolen=True,
+    )
 
 
 def _runtime():
-    settings = SimpleNamespace(send_rate=100.0, send_burst=10, message_id_domain="x.jp", mail_from="z@x.jp",
-                               claim_batch=10, claim_lease_seconds=30)
+    settings = SimpleNamespace(
+        send_rate=100.0,
+        send_burst=10,
+        message_id_domain="x.jp",
+        mail_from="z@x.jp",
+        claim_batch=10,
+        claim_lease_seconds=30,
+    )
     return SimpleNamespace(settings=settings, session_factory=None)

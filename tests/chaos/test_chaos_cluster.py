@@ -1,6 +1,7 @@
 """The chaos workload on a 3-node RabbitMQ cluster of our own (issue 23), at a small size: the node leading
 the busiest quorum queues is SIGKILLed and restarted, then another one; the services, given every node as a
 kombu failover address, carry on; nothing is lost or done twice. Full size: `make chaos-cluster`."""
+
 from __future__ import annotations
 
 import sys
@@ -12,8 +13,8 @@ from zairyu_shared import testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chaos  # noqa: E402
-import rabbit_cluster  # noqa: E402
+import chaos
+import rabbit_cluster
 
 
 @pytest.mark.slow

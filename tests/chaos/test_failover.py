@@ -4,6 +4,7 @@ and the standby promoted. With synchronous
 replication nothing the applicant was told was accepted is lost, and the system settles with nothing done
 twice. (The asynchronous side, which may lose acknowledged applications, is measured by
 `make chaos-failover`, not asserted: how much it loses depends on the moment.)"""
+
 from __future__ import annotations
 
 import sys
@@ -15,9 +16,9 @@ from zairyu_shared import testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chaos  # noqa: E402
-import failover  # noqa: E402
-import pg_pair  # noqa: E402
+import chaos
+import failover
+import pg_pair
 
 
 @pytest.mark.slow
@@ -39,4 +40,5 @@ def test_a_primary_killed_mid_burst_with_a_synchronous_standby_loses_no_acknowle
     assert result["received"] + result["rejected"] == result["accepted"], report
     assert result["duplicate_notices"] == 0, report
     assert chaos.failures(result) == [] or chaos.failures(result) == [
-        f"{result['refused']} submissions refused by the front (see '# refused' lines)"], report
+        f"{result['refused']} submissions refused by the front (see '# refused' lines)"
+    ], report

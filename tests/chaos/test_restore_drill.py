@@ -1,6 +1,7 @@
 """The restore drill at a small size (issue 20): review restored to a pg_dump taken before some applications;
 afterwards every application is a case with the receipt number intake recorded, no mail went out twice, and
 new applications get numbers nobody has seen."""
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +13,7 @@ from zairyu_shared import testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import restore_drill  # noqa: E402
+import restore_drill
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """Service boundaries: no service imports another, and the catalogue says who really consumes what."""
+
 from __future__ import annotations
 
 import ast
@@ -10,8 +11,13 @@ import pytest
 from zairyu_shared.events.registry import all_specs
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"intake": "intake", "signing": "signing", "review": "review", "notify": "notify",
-            "card-delivery": "card_delivery"}
+SERVICES = {
+    "intake": "intake",
+    "signing": "signing",
+    "review": "review",
+    "notify": "notify",
+    "card-delivery": "card_delivery",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -37,8 +43,11 @@ def test_a_service_imports_no_other_service(folder, package):
 
 
 def test_shared_imports_no_service():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "shared" / "zairyu_shared").rglob("*.py")
-                 if _imports(p) & set(SERVICES.values())]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "shared" / "zairyu_shared").rglob("*.py")
+        if _imports(p) & set(SERVICES.values())
+    ]
     assert not offenders
 
 
@@ -60,7 +69,11 @@ def test_catalogue_consumers_match_the_handlers_services_really_run():
     declared = {s.type: set(s.consumers) for s in all_specs()}
     unknown = set(subscribed) - set(declared)
     assert not unknown, f"handlers bind events that have no contract: {unknown}"
-    wrong = {t: (sorted(declared[t]), sorted(subscribed.get(t, set()))) for t in declared
-             if declared[t] != subscribed.get(t, set())}
+    wrong = {
+        t: (sorted(declared[t]), sorted(subscribed.get(t, set())))
+        for t in declared
+        if declared[t] != subscribed.get(t, set())
+    }
     assert not wrong, "event: (catalogue consumers, services that subscribe)\n" + "\n".join(
-        f"{t}: {v}" for t, v in sorted(wrong.items()))
+        f"{t}: {v}" for t, v in sorted(wrong.items())
+    )

@@ -1,10 +1,11 @@
 """The bureau's words are codes in the contracts (issue 18): application.documents_requested v2 names kinds of
 documents, application.decided v3 the granted status and period of stay; every language's glossary names each
 of them, so no applicant reads an officer's Japanese label or an internal code."""
+
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,26 @@ from zairyu_shared.events.vocabulary import (
     period_name_ja,
 )
 
-REQUEST = {"application_id": "a", "applicant_id": "p", "request_id": "r", "deadline": "2026-04-01",
-           "items": [{"code": "tax_certificate", "description": "住民税の課税証明書"}], "message": "令和7年度分"}
-DECIDED = {"application_id": "a", "applicant_id": "p", "outcome": "approved", "procedure": "extension",
-           "bureau": "tokyo", "granted_status": "engineer_humanities", "period_of_stay": "P1Y3M", "fee_yen": 4000,
-           "card_by_mail": True, "decided_at": datetime(2026, 3, 5, tzinfo=UTC).isoformat()}
+REQUEST = {
+    "application_id": "a",
+    "applicant_id": "p",
+    "request_id": "r",
+    "deadline": "2026-04-01",
+    "items": [{"code": "tax_certificate", "description": "住民税の課税証明書"}],
+    "message": "令和7年度分",
+}
+DECIDED = {
+    "application_id": "a",
+    "applicant_id": "p",
+    "outcome": "approved",
+    "procedure": "extension",
+    "bureau": "tokyo",
+    "granted_status": "engineer_humanities",
+    "period_of_stay": "P1Y3M",
+    "fee_yen": 4000,
+    "card_by_mail": True,
+    "decided_at": datetime(2026, 3, 5, tzinfo=UTC).isoformat(),
+}
 
 
 def test_documents_are_requested_by_kind_and_the_note_is_japanese():
@@ -34,9 +50,12 @@ def test_documents_are_requested_by_kind_and_the_note_is_japanese():
     assert loaded["message_language"] == "ja" and loaded["deadline"] == date(2026, 4, 1)
     with pytest.raises(ValidationError):
         spec_for("application.documents_requested", 2).validator().load(
-            {**REQUEST, "items": [{"code": "tax", "description": "課税証明書"}]})
+            {**REQUEST, "items": [{"code": "tax", "description": "課税証明書"}]}
+        )
     # v1 (free text) still loads for events already on the bus.
-    spec_for("application.documents_requested", 1).validator().load({**REQUEST, "items": [{"code": "x", "description": "y"}]})
+    spec_for("application.documents_requested", 1).validator().load(
+        {**REQUEST, "items": [{"code": "x", "description": "y"}]}
+    )
 
 
 def test_the_granted_status_and_period_are_codes():

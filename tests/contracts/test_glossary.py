@@ -1,6 +1,7 @@
 """One glossary per language (zairyu_shared/glossary/<lang>.toml): the immigration terms in the names ISA uses
 in that language. Every intake catalog entry whose source says a term (in English or Japanese) says it as the
 glossary does, and so does every notify message whose English version says it (issue 18)."""
+
 from __future__ import annotations
 
 import tomllib
@@ -54,7 +55,11 @@ def test_the_catalogs_use_the_glossarys_terms(lang, root):
 def test_notify_messages_use_the_glossarys_terms(lang):
     english = dict(_texts(tomllib.loads((NOTIFY_MESSAGES / "en.toml").read_text("utf-8"))))
     own = dict(_texts(tomllib.loads((NOTIFY_MESSAGES / f"{lang}.toml").read_text("utf-8"))))
-    wrong = [f"{'.'.join(key)} lacks {term.text!r}" for key, text in own.items() if key in english
-             for term in glossary.terms(lang)
-             if term.en.lower() in english[key].lower() and term.text.lower() not in text.lower()]
+    wrong = [
+        f"{'.'.join(key)} lacks {term.text!r}"
+        for key, text in own.items()
+        if key in english
+        for term in glossary.terms(lang)
+        if term.en.lower() in english[key].lower() and term.text.lower() not in text.lower()
+    ]
     assert not wrong, f"{lang}: {len(wrong)} messages stray from the glossary:\n" + "\n".join(wrong[:20])

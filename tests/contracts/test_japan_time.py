@@ -6,6 +6,7 @@ deadlines, reminders and filing windows on the wrong day. They use zairyu_shared
 (japan_today / japan_now / japan_date) or an aware ``datetime.now(UTC)`` instead. This reads the
 services' and the shared library's code (not their tests) and names every call that came back.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,13 +43,19 @@ def test_the_scan_sees_the_services_code():
     names = {p.relative_to(ROOT).as_posix() for p in _sources()}
     assert "services/review/review/periodic.py" in names and "shared/zairyu_shared/japan_time.py" in names
     assert not any("/tests/" in n for n in names)
-    assert _machine_clock_calls(ast.parse("import datetime as d\nd.date.today()\nfrom datetime import datetime\n"
-                                          "datetime.now()\ndatetime.now(UTC)\n")) == [
-        (2, "date.today()"), (4, "datetime.now() without a time zone")]
+    assert _machine_clock_calls(
+        ast.parse(
+            "import datetime as d\nd.date.today()\nfrom datetime import datetime\ndatetime.now()\ndatetime.now(UTC)\n"
+        )
+    ) == [(2, "date.today()"), (4, "datetime.now() without a time zone")]
 
 
 def test_no_service_asks_the_machine_for_today():
-    wrong = [f"{path.relative_to(ROOT)}:{line}: {call}" for path in _sources()
-             for line, call in _machine_clock_calls(ast.parse(path.read_text(encoding="utf-8")))]
-    assert not wrong, ("use zairyu_shared.japan_time (japan_today/japan_now/japan_date) for a date in Japan: "
-                       + "; ".join(wrong))
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for path in _sources()
+        for line, call in _machine_clock_calls(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not wrong, (
+        "use zairyu_shared.japan_time (japan_today/japan_now/japan_date) for a date in Japan: " + "; ".join(wrong)
+    )

@@ -5,6 +5,7 @@ behaviours and three holes. This keeps a fourth variant from growing back: in se
 value is read only inside `safe_next(...)`, nobody redirects to what the request says, and password
 hashing, TOTP checks, ProxyFix and the limiter's storage are zairyu_shared's business.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,19 +14,36 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = sorted(p for p in (REPO / "services").glob("*/*/**/*.py")
-                 if "/tests/" not in p.as_posix() and "/bench/" not in p.as_posix() and "/migrations/" not in p.as_posix())
+SOURCES = sorted(
+    p
+    for p in (REPO / "services").glob("*/*/**/*.py")
+    if "/tests/" not in p.as_posix() and "/bench/" not in p.as_posix() and "/migrations/" not in p.as_posix()
+)
 
 RULES = [
     # (what, pattern, allowed when the line also matches)
-    ("a `next` value read outside safe_next()", re.compile(r"""\.get\(\s*["']next["']|\[["']next["']\]"""),
-     re.compile(r"safe_next\(|render_template\(")),  # a template gets it back as a form field, re-checked on POST
+    (
+        "a `next` value read outside safe_next()",
+        re.compile(r"""\.get\(\s*["']next["']|\[["']next["']\]"""),
+        re.compile(r"safe_next\(|render_template\("),
+    ),  # a template gets it back as a form field, re-checked on POST
     ("a redirect to what the request says", re.compile(r"redirect\(\s*request\."), None),
-    ("a password hasher of its own (zairyu_shared.credentials)", re.compile(r"PasswordHasher\(|argon2\.exceptions"), None),
-    ("a TOTP check of its own (zairyu_shared.credentials)", re.compile(r"\.verify\(\s*code|generate_otp\(|\.timecode\("), None),
+    (
+        "a password hasher of its own (zairyu_shared.credentials)",
+        re.compile(r"PasswordHasher\(|argon2\.exceptions"),
+        None,
+    ),
+    (
+        "a TOTP check of its own (zairyu_shared.credentials)",
+        re.compile(r"\.verify\(\s*code|generate_otp\(|\.timecode\("),
+        None,
+    ),
     ("ProxyFix of its own (zairyu_shared.front)", re.compile(r"ProxyFix"), None),
-    ("a limiter storage of its own (ZAIRYU_RATELIMIT_STORAGE via zairyu_shared.front)",
-     re.compile(r"storage_uri\s*=|RATELIMIT_STORAGE_URI\s*="), None),
+    (
+        "a limiter storage of its own (ZAIRYU_RATELIMIT_STORAGE via zairyu_shared.front)",
+        re.compile(r"storage_uri\s*=|RATELIMIT_STORAGE_URI\s*="),
+        None,
+    ),
 ]
 
 

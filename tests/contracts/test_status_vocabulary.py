@@ -1,5 +1,6 @@
 """The statuses of residence are contract vocabulary: intake offers exactly those in its forms, and
 every service that shows one (review's queue, case page, statistics) finds its official name."""
+
 from __future__ import annotations
 
 from intake.domain import statuses

@@ -2,6 +2,7 @@
 
 pytest runs with --import-mode=importlib, so the helpers module is put on sys.path here.
 """
+
 import sys
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 A missing tool (kubectl, promtool, hadolint, shellcheck) skips its tests with the install line, except under
 CI=true where it fails: CI must have every tool (see docs/operations.md, "Checks").
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The PrometheusRule's rules pass `promtool check rules` and behave as intended (`promtool test rules`)."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from deploy_helpers import K8S, tool
 
 RULE = K8S / "base" / "platform" / "monitoring" / "alerts.yaml"
@@ -34,23 +34,28 @@ def test_rules_pass_promtool_check(tmp_path):
 def test_alerts_fire_as_specified(tmp_path):
     extract(tmp_path, annotations=False)
     shutil.copy(UNIT_TESTS, tmp_path / UNIT_TESTS.name)
-    out = subprocess.run([tool("promtool"), "test", "rules", UNIT_TESTS.name], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [tool("promtool"), "test", "rules", UNIT_TESTS.name], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_every_alert_has_a_runbook_and_a_unit_test():
     groups = yaml.safe_load(RULE.read_text())["spec"]["groups"]
     alerts = [r for g in groups for r in g["rules"] if "alert" in r]
-    tested = {t["alertname"] for case in yaml.safe_load(UNIT_TESTS.read_text())["tests"]
-              for t in case.get("alert_rule_test", [])}
+    tested = {
+        t["alertname"]
+        for case in yaml.safe_load(UNIT_TESTS.read_text())["tests"]
+        for t in case.get("alert_rule_test", [])
+    }
     operations = (K8S.parents[1] / "docs" / "operations.md").read_text()
     for rule in alerts:
         ann = rule["annotations"]
         assert ann.get("summary") and ann.get("runbook"), rule["alert"]
         anchor = ann["runbook_url"].split("#", 1)[1]
-        assert f"{{#{anchor}}}" in operations or anchor_of_headings(operations).get(anchor), \
+        assert f"{{#{anchor}}}" in operations or anchor_of_headings(operations).get(anchor), (
             f"{rule['alert']}: docs/operations.md has no section #{anchor}"
+        )
         assert rule["labels"]["severity"] in {"warning", "critical"}
         assert rule["alert"] in tested, f"{rule['alert']} has no promtool unit test"
 

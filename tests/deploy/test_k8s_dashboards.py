@@ -1,4 +1,5 @@
 """The Grafana dashboards: valid PromQL in every panel, a sane layout, shipped to the Grafana sidecar."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import subprocess
 
 import pytest
 import yaml
-
 from deploy_helpers import K8S, OVERLAYS, by_kind, rendered, tool
 
 DASHBOARDS = sorted((K8S / "base" / "platform" / "dashboards").glob("*.json"))
@@ -20,7 +20,11 @@ def load(path):
 
 def test_the_four_dashboards_exist():
     assert {load(p)["title"] for p in DASHBOARDS} == {
-        "Zairyu / Platform", "Zairyu / Applications", "Zairyu / Card delivery", "Zairyu / Notifications"}
+        "Zairyu / Platform",
+        "Zairyu / Applications",
+        "Zairyu / Card delivery",
+        "Zairyu / Notifications",
+    }
 
 
 def test_every_panel_query_is_valid_promql(tmp_path):

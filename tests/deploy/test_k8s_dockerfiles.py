@@ -1,23 +1,32 @@
 """The service images: hadolint-clean, multi-stage on a pinned slim base, non-root, built from the
 monorepo with a context limited to what each image needs."""
+
 from __future__ import annotations
 
 import re
 import subprocess
 
 import pytest
-
 from deploy_helpers import DEPLOY, REPO, SERVICES, tool
 
 DOCKERFILES = {s: DEPLOY / "docker" / f"{s}.Dockerfile" for s in SERVICES}
-PKG = {"intake": "intake", "signing": "signing", "review": "review", "notify": "notify",
-       "card-delivery": "card_delivery"}
+PKG = {
+    "intake": "intake",
+    "signing": "signing",
+    "review": "review",
+    "notify": "notify",
+    "card-delivery": "card_delivery",
+}
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_hadolint_passes(service):
-    out = subprocess.run([tool("hadolint"), "--failure-threshold", "info", str(DOCKERFILES[service])],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [tool("hadolint"), "--failure-threshold", "info", str(DOCKERFILES[service])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 

@@ -3,6 +3,7 @@
 The queue topology comes from the services' handlers: after adding or renaming a handler, run
 `.venv/bin/python deploy/k8s/tools/generate.py` and commit its output.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -12,15 +13,21 @@ from deploy_helpers import K8S, REPO
 
 
 def test_generated_files_are_current():
-    out = subprocess.run([sys.executable, str(K8S / "tools" / "generate.py"), "--check"], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, str(K8S / "tools" / "generate.py"), "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_topology_has_a_queue_and_dead_letter_queue_per_handler():
     """Cross-check against the bus itself: the queues and arguments zairyu_shared declares."""
-    import yaml
     from importlib.metadata import entry_points
+
+    import yaml
 
     from zairyu_shared.bus import queues_for
 

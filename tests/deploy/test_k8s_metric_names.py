@@ -6,6 +6,7 @@ in-memory bus) and its GET /metrics read, plus the shared metrics every consumer
 While the services are being written this fails and lists the missing names with their expected
 exporter (docs/operations.md, "Dashboards", has the table).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,15 @@ import sys
 import pytest
 import yaml
 from cryptography.fernet import Fernet
-
 from deploy_helpers import K8S, SERVICES
 
-PKG = {"intake": "intake", "signing": "signing", "review": "review", "notify": "notify",
-       "card-delivery": "card_delivery"}
+PKG = {
+    "intake": "intake",
+    "signing": "signing",
+    "review": "review",
+    "notify": "notify",
+    "card-delivery": "card_delivery",
+}
 
 # Not ours: (name, source).
 EXTERNAL = {
@@ -36,20 +41,54 @@ EXTERNAL = {
 # Who is expected to export each service-specific name (for the failure message only).
 EXPECTED_EXPORTER = {
     "zairyu_applications_submitted_total": "intake",
-    "zairyu_signature_verdicts_total": "signing", "zairyu_crl_age_seconds": "signing",
-    "zairyu_applications_received_total": "review", "zairyu_decisions_total": "review",
-    "zairyu_processing_days": "review", "zairyu_review_cases_open": "review",
+    "zairyu_signature_verdicts_total": "signing",
+    "zairyu_crl_age_seconds": "signing",
+    "zairyu_applications_received_total": "review",
+    "zairyu_decisions_total": "review",
+    "zairyu_processing_days": "review",
+    "zairyu_review_cases_open": "review",
     "zairyu_review_cases_past_target": "review",
-    "zairyu_card_deliveries": "card-delivery", "zairyu_card_deliveries_stalled": "card-delivery",
+    "zairyu_card_deliveries": "card-delivery",
+    "zairyu_card_deliveries_stalled": "card-delivery",
     "zairyu_card_transitions_total": "card-delivery",
-    "zairyu_notices_total": "notify", "zairyu_smtp_send_duration_seconds": "notify",
+    "zairyu_notices_total": "notify",
+    "zairyu_smtp_send_duration_seconds": "notify",
     "zairyu_notices_retry_backlog": "notify",
 }
 
-PROMQL_KEYWORDS = {"sum", "max", "min", "avg", "count", "rate", "increase", "delta", "deriv", "time", "vector",
-                   "histogram_quantile", "topk", "bottomk", "by", "without", "on", "ignoring", "and", "or",
-                   "unless", "min_over_time", "max_over_time", "avg_over_time", "absent", "label_values",
-                   "group_left", "group_right", "bool", "offset", "humanizeDuration"}
+PROMQL_KEYWORDS = {
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "rate",
+    "increase",
+    "delta",
+    "deriv",
+    "time",
+    "vector",
+    "histogram_quantile",
+    "topk",
+    "bottomk",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "and",
+    "or",
+    "unless",
+    "min_over_time",
+    "max_over_time",
+    "avg_over_time",
+    "absent",
+    "label_values",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+    "humanizeDuration",
+}
 
 SCRAPE = r"""
 import json, sys, importlib
@@ -94,11 +133,19 @@ def used_names() -> dict[str, set[str]]:
 
 def scrape(service: str, tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update({"DATABASE_URL": f"sqlite:///{tmp_path}/{PKG[service]}.db", "AMQP_URL": "memory://",
-                "ZAIRYU_EMBEDDED": "true", "ZAIRYU_SECRET_KEY": "metric-names-test-" + "x" * 32,
-                "ZAIRYU_DATA_KEYS": Fernet.generate_key().decode(), "ZAIRYU_DEMO_DIR": str(tmp_path / "demo")})
-    out = subprocess.run([sys.executable, "-c", SCRAPE, PKG[service]], capture_output=True, text=True,
-                         env=env, cwd=tmp_path, timeout=180)
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/{PKG[service]}.db",
+            "AMQP_URL": "memory://",
+            "ZAIRYU_EMBEDDED": "true",
+            "ZAIRYU_SECRET_KEY": "metric-names-test-" + "x" * 32,
+            "ZAIRYU_DATA_KEYS": Fernet.generate_key().decode(),
+            "ZAIRYU_DEMO_DIR": str(tmp_path / "demo"),
+        }
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SCRAPE, PKG[service]], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180
+    )
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["(no output)"])[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -130,8 +177,12 @@ def shared_metric_names() -> set[str]:
 def test_the_used_names_are_parsed():
     """Guard for the parser below: it finds names in both sources and no label or keyword."""
     used = used_names()
-    assert {"zairyu_outbox_oldest_age_seconds", "rabbitmq_queue_messages_ready",
-            "zairyu_http_request_duration_seconds_bucket", "zairyu_signature_verdicts_total"} <= set(used)
+    assert {
+        "zairyu_outbox_oldest_age_seconds",
+        "rabbitmq_queue_messages_ready",
+        "zairyu_http_request_duration_seconds_bucket",
+        "zairyu_signature_verdicts_total",
+    } <= set(used)
     assert not {"queue", "service", "le", "bureau", "verdict"} & set(used)
 
 
@@ -156,9 +207,11 @@ def test_every_metric_in_dashboards_and_alerts_is_exported(tmp_path):
         base = re.sub(r"_(bucket|sum|count)$", "", name)
         who = EXPECTED_EXPORTER.get(base) or EXPECTED_EXPORTER.get(name) or "?"
         missing.append(f"{name} (expected from {who}; used by {', '.join(sorted(used[name]))})")
-    assert not missing and not failures, (
-        "\n".join(["metrics used but not exported:"] + [f"  {m}" for m in missing]
-                  + (["services that could not be scraped:"] + [f"  {f}" for f in failures] if failures else [])))
+    assert not missing and not failures, "\n".join(
+        ["metrics used but not exported:"]
+        + [f"  {m}" for m in missing]
+        + (["services that could not be scraped:"] + [f"  {f}" for f in failures] if failures else [])
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXTERNAL))

@@ -1,8 +1,8 @@
 """Both overlays render, and what they render has the properties the platform relies on."""
+
 from __future__ import annotations
 
 import pytest
-
 from deploy_helpers import K8S, OVERLAYS, SERVICES, by_kind, kustomize, named, rendered
 
 WORKLOAD_KINDS = ("Deployment", "Job", "CronJob")
@@ -105,8 +105,7 @@ def test_each_service_scales_and_has_disruption_budgets(overlay):
         assert trigger["type"] == "rabbitmq" and trigger["authenticationRef"]["name"] == "zairyu-rabbitmq-keda"
         for comp in ("web", "consumer"):
             dep = named(objs, "Deployment", f"zairyu-{svc}-{comp}")
-            pdbs = [p for p in by_kind(objs, "PodDisruptionBudget")
-                    if selects(p["spec"]["selector"], pod_labels(dep))]
+            pdbs = [p for p in by_kind(objs, "PodDisruptionBudget") if selects(p["spec"]["selector"], pod_labels(dep))]
             assert len(pdbs) == 1, f"{svc}-{comp}: {len(pdbs)} PodDisruptionBudgets"
     named(objs, "TriggerAuthentication", "zairyu-rabbitmq-keda")
 
@@ -220,23 +219,31 @@ def test_fronts_see_the_client_behind_the_ingress_and_count_limits_in_redis(over
     """Issue 15, finding 9: hops at 0 made every client the ingress; memory:// gave each worker its own budget."""
     objs = rendered(overlay)
     for svc in ("intake", "review", "card-delivery"):
-        (config,) = [c["data"] for c in by_kind(objs, "ConfigMap")
-                     if c["metadata"]["name"].startswith(f"zairyu-{svc}-config")]  # name-hashed by kustomize
+        (config,) = [
+            c["data"] for c in by_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith(f"zairyu-{svc}-config")
+        ]  # name-hashed by kustomize
         assert config["ZAIRYU_PROXY_HOPS"] == "1" and config["ZAIRYU_PROXY_NETWORKS"], svc
         assert not {"ZAIRYU_TRUSTED_PROXIES", "ZAIRYU_RATELIMIT_STORAGE_URI", "ZAIRYU_REVIEW_PROXY_HOPS"} & set(config)
         for comp in ("web", "consumer"):  # the settings are validated in every process of the service
-            env = {e["name"]: e for e in pod_spec(named(objs, "Deployment", f"zairyu-{svc}-{comp}"))["containers"][0]["env"]}
+            env = {
+                e["name"]: e
+                for e in pod_spec(named(objs, "Deployment", f"zairyu-{svc}-{comp}"))["containers"][0]["env"]
+            }
             assert env["ZAIRYU_RATELIMIT_STORAGE"]["value"] == "redis://:$(REDIS_PASSWORD)@zairyu-redis:6379/0"
             assert list(env).index("REDIS_PASSWORD") < list(env).index("ZAIRYU_RATELIMIT_STORAGE")
     redis = named(objs, "Service", "zairyu-redis")
-    pods = [d for d in by_kind(objs, "Deployment") if selects({"matchLabels": redis["spec"]["selector"]}, pod_labels(d))]
+    pods = [
+        d for d in by_kind(objs, "Deployment") if selects({"matchLabels": redis["spec"]["selector"]}, pod_labels(d))
+    ]
     assert [d["metadata"]["name"] for d in pods] == ["zairyu-redis"]
     policy = named(objs, "NetworkPolicy", "zairyu-redis")
     for svc in ("intake", "review", "card-delivery"):
         web = pod_labels(named(objs, "Deployment", f"zairyu-{svc}-web"))
         assert any(selects(peer["podSelector"], web) for rule in policy["spec"]["ingress"] for peer in rule["from"])
     consumer = pod_labels(named(objs, "Deployment", "zairyu-intake-consumer"))
-    assert not any(selects(peer["podSelector"], consumer) for rule in policy["spec"]["ingress"] for peer in rule["from"])
+    assert not any(
+        selects(peer["podSelector"], consumer) for rule in policy["spec"]["ingress"] for peer in rule["from"]
+    )
 
 
 def test_prod_is_highly_available_and_backed_up():

@@ -2,14 +2,13 @@
 strict: unknown fields are errors), operators' custom resources against the CRD schemas vendored in
 deploy/k8s/crds/ (jsonschema; unknown fields are errors too, like the API server's strict field
 validation)."""
+
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
-
 from deploy_helpers import K8S, OVERLAYS, py_module, rendered
 
 KUBERNETES_VERSION = "1.32.0"  # the oldest minor we support; kubectl here is 1.32 too
@@ -29,13 +28,15 @@ def strict(schema: dict) -> dict:
 
     def walk(node):
         if isinstance(node, dict):
-            for key in [k for k in node if k.startswith("x-kubernetes-") and k != "x-kubernetes-preserve-unknown-fields"]:
+            for key in [
+                k for k in node if k.startswith("x-kubernetes-") and k != "x-kubernetes-preserve-unknown-fields"
+            ]:
                 del node[key]
             preserve = node.pop("x-kubernetes-preserve-unknown-fields", False)
             pattern = node.get("pattern")
             if isinstance(pattern, str) and pattern.startswith("^(?i)"):
                 # Go's RE2 takes inline flags anywhere; Python only at the start.
-                node["pattern"] = "(?i)^" + pattern[len("^(?i)"):]
+                node["pattern"] = "(?i)^" + pattern[len("^(?i)") :]
             if "properties" in node and "additionalProperties" not in node and not preserve:
                 node["additionalProperties"] = False
             for value in node.values():
@@ -85,8 +86,13 @@ def crd_schemas():
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_builtin_objects_validate_strictly(overlay):
-    problems = {describe(o): errs for o in rendered(overlay) if group_of(o) in BUILTIN_GROUPS
-                for errs in [validate_builtin(o)] if errs}
+    problems = {
+        describe(o): errs
+        for o in rendered(overlay)
+        if group_of(o) in BUILTIN_GROUPS
+        for errs in [validate_builtin(o)]
+        if errs
+    }
     assert problems == {}
 
 
@@ -94,8 +100,18 @@ def test_builtin_objects_validate_strictly(overlay):
 def test_custom_resources_validate_against_vendored_crds(overlay, crd_schemas):
     customs = [o for o in rendered(overlay) if group_of(o) not in BUILTIN_GROUPS]
     kinds = {o["kind"] for o in customs}
-    assert {"RabbitmqCluster", "Policy", "User", "Permission", "Cluster", "ScaledObject",
-            "TriggerAuthentication", "ServiceMonitor", "PodMonitor", "PrometheusRule"} <= kinds
+    assert {
+        "RabbitmqCluster",
+        "Policy",
+        "User",
+        "Permission",
+        "Cluster",
+        "ScaledObject",
+        "TriggerAuthentication",
+        "ServiceMonitor",
+        "PodMonitor",
+        "PrometheusRule",
+    } <= kinds
     if overlay == "prod":
         assert "ScheduledBackup" in kinds
     problems = {describe(o): errs for o in customs for errs in [validate_custom(o, crd_schemas)] if errs}

@@ -2,6 +2,7 @@
 against, so it must keep the real system's path: every application it submits is received, and it
 makes exactly the deliveries the real services' bindings imply (a handler added to a real service on
 this path changes both)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,12 +29,25 @@ def test_the_skeleton_carries_every_application_along_the_real_path():
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import bench_shape
+
         expected = bench_shape.expected_deliveries()
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_shape.py"), "--applications", "30",
-                          "--raw-messages", "300", "--latency-seconds", "1"],
-                         capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_shape.py"),
+            "--applications",
+            "30",
+            "--raw-messages",
+            "300",
+            "--latency-seconds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     figures = _figures(run.stdout)
     assert figures["shape_applications_accepted"] == 30

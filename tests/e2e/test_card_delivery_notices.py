@@ -1,9 +1,10 @@
 """Approved -> envelope -> issued -> dispatched -> delivered, through real RabbitMQ and PostgreSQL,
 with the applicant's notices produced by notify and received by a real SMTP server."""
+
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -34,17 +35,26 @@ class Inbox:
 def publish(amqp_url, exchange, event):
     with Connection(amqp_url) as conn:
         Producer(conn.default_channel).publish(
-            event.to_json().encode(), exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type, content_type="application/json", content_encoding="binary",
-            message_id=event.id, correlation_id=event.correlation_id, type=event.type)
+            event.to_json().encode(),
+            exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=event.type,
+            content_type="application/json",
+            content_encoding="binary",
+            message_id=event.id,
+            correlation_id=event.correlation_id,
+            type=event.type,
+        )
 
 
 # After the dispatch: (mailroom posts, notices expected in all, words only that ending's notices carry)
 ENDINGS = {
     "delivered": ([("delivered", {})], 6, "được giao"),
     # returned by the post, kept at the counter: the applicant is told to come, then gets a receipt
-    "returned_then_collected": ([("return", {"reason": "addressee unknown"}), ("counter", {}), ("hand-over", {})], 8,
-                                "hộ chiếu"),
+    "returned_then_collected": (
+        [("return", {"reason": "addressee unknown"}), ("counter", {}), ("hand-over", {})],
+        8,
+        "hộ chiếu",
+    ),
 }
 
 
@@ -60,27 +70,58 @@ def test_card_journey_to_the_door_produces_every_notice_once(ending):
             applicant = "app-nguyen"
             decision = decision_payload("app-card-1")
             decision["applicant_id"] = applicant
-            publish(plat.amqp_url, "intake.events", new_event("applicant.registered", {
-                "applicant_id": applicant, "email": "nguyen@example.jp", "language": "vi",
-                "display_name": "Nguyen Van An"}, source="intake", correlation_id=applicant))
-            publish(plat.amqp_url, "review.events", new_event("application.received", {
-                "application_id": "app-card-1", "applicant_id": applicant, "receipt_number": "TKY-2026-000042",
-                "bureau": decision["bureau"], "procedure": decision["procedure"],
-                "received_at": datetime.now(timezone.utc)}, source="review", correlation_id="app-card-1"))
-            publish(plat.amqp_url, "review.events", new_event("application.decided", decision, source="review",
-                                                               correlation_id="app-card-1"))
+            publish(
+                plat.amqp_url,
+                "intake.events",
+                new_event(
+                    "applicant.registered",
+                    {
+                        "applicant_id": applicant,
+                        "email": "nguyen@example.jp",
+                        "language": "vi",
+                        "display_name": "Nguyen Van An",
+                    },
+                    source="intake",
+                    correlation_id=applicant,
+                ),
+            )
+            publish(
+                plat.amqp_url,
+                "review.events",
+                new_event(
+                    "application.received",
+                    {
+                        "application_id": "app-card-1",
+                        "applicant_id": applicant,
+                        "receipt_number": "TKY-2026-000042",
+                        "bureau": decision["bureau"],
+                        "procedure": decision["procedure"],
+                        "received_at": datetime.now(UTC),
+                    },
+                    source="review",
+                    correlation_id="app-card-1",
+                ),
+            )
+            publish(
+                plat.amqp_url,
+                "review.events",
+                new_event("application.decided", decision, source="review", correlation_id="app-card-1"),
+            )
             delivery = plat.runtimes["card-delivery"]
 
             def opened():
                 with delivery.engine.connect() as db:
-                    return db.execute(sa.text("SELECT delivery_id FROM delivery_cases WHERE application_id = :a"),
-                                      {"a": "app-card-1"}).scalar()
+                    return db.execute(
+                        sa.text("SELECT delivery_id FROM delivery_cases WHERE application_id = :a"), {"a": "app-card-1"}
+                    ).scalar()
 
             delivery_id = wait_until(opened, timeout=60, message="the delivery case opened from the decision")
             mailroom = sign_in(plat.client("card-delivery"), delivery)
             url = f"/mailroom/cases/{delivery_id}"
             fee = str(decision["fee_yen"])
-            assert mailroom.post(f"{url}/envelope", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            assert (
+                mailroom.post(f"{url}/envelope", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            )
             assert mailroom.post(f"{url}/issue").status_code == 302
             assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
             for step, form in steps:
@@ -105,23 +146,38 @@ def test_a_counter_choice_is_collected_there_and_published():
     with platform(services=("card-delivery",)) as plat:
         decision = decision_payload("app-counter-1", card_by_mail=False)
         with Connection(plat.amqp_url) as conn:
-            probe = Queue("e2e-probe-collected", Exchange("card-delivery.events", type="topic", durable=True),
-                          routing_key="card.collected", auto_delete=False, durable=False)
+            probe = Queue(
+                "e2e-probe-collected",
+                Exchange("card-delivery.events", type="topic", durable=True),
+                routing_key="card.collected",
+                auto_delete=False,
+                durable=False,
+            )
             probe(conn.default_channel).declare()
-            publish(plat.amqp_url, "review.events", new_event("application.decided", decision, source="review",
-                                                               correlation_id="app-counter-1"))
+            publish(
+                plat.amqp_url,
+                "review.events",
+                new_event("application.decided", decision, source="review", correlation_id="app-counter-1"),
+            )
             delivery = plat.runtimes["card-delivery"]
 
             def waiting():
                 with delivery.engine.connect() as db:
-                    return db.execute(sa.text("SELECT delivery_id FROM delivery_cases WHERE application_id = :a "
-                                              "AND state = 'awaiting_visit'"), {"a": "app-counter-1"}).scalar()
+                    return db.execute(
+                        sa.text(
+                            "SELECT delivery_id FROM delivery_cases WHERE application_id = :a "
+                            "AND state = 'awaiting_visit'"
+                        ),
+                        {"a": "app-counter-1"},
+                    ).scalar()
 
             delivery_id = wait_until(waiting, timeout=60, message="a case awaiting the applicant's visit")
             mailroom = sign_in(plat.client("card-delivery"), delivery)
             url = f"/mailroom/cases/{delivery_id}"
             fee = str(decision["fee_yen"])
-            assert mailroom.post(f"{url}/collect", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            assert (
+                mailroom.post(f"{url}/collect", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
+            )
             queue = probe(conn.default_channel)
             message = wait_until(lambda: queue.get(no_ack=True), timeout=60, message="card.collected on the bus")
             body = message.decode()

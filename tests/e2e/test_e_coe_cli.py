@@ -1,5 +1,6 @@
 """`zairyu-review sample-coe --out FILE` writes a signed DEMO e-COE; `zairyu-verify document FILE` exits 0 on it,
 1 when any byte is changed or it has expired, 2 on usage errors, and prints what it certifies with --json."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def test_any_changed_byte_or_an_expired_document_exits_1(sample, tmp_path):
         bad = tmp_path / f"bad{i}.pdf"
         bad.write_bytes(bytes(changed))
         assert run("zairyu-verify", "document", str(bad)).returncode == 1, i
-    valid_until = date.fromisoformat(json.loads(run("zairyu-verify", "document", str(sample), "--json").stdout)
-                                     ["payload"]["valid_until"])
+    valid_until = date.fromisoformat(
+        json.loads(run("zairyu-verify", "document", str(sample), "--json").stdout)["payload"]["valid_until"]
+    )
     later = valid_until.replace(year=valid_until.year + 1).isoformat()
     expired = run("zairyu-verify", "document", str(sample), "--today", later)
     assert expired.returncode == 1 and "expired" in expired.stdout

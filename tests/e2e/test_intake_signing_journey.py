@@ -7,6 +7,7 @@ check through signing's real internal API over HTTP, and the asynchronous path: 
 memory bus -> signing's consumer verifies the submission against the account's holder ->
 signature.verified -> intake's timeline. The receipt step needs the review service (not here).
 """
+
 from __future__ import annotations
 
 import re
@@ -35,24 +36,40 @@ def _serve(app):
 
 @pytest.fixture
 def platform(tmp_path):
+    from intake.entrypoints.service import definition as intake_definition
     from signing.entrypoints.service import definition as signing_definition
     from signing.testpki import create_test_pki
-    from intake.entrypoints.service import definition as intake_definition
 
     pki = create_test_pki(tmp_path / "pki")
     bus = f"memory://journey-{tmp_path.name}"
     key = new_key()
-    signing = Runtime.from_env(signing_definition, environ={}, database_url=f"sqlite:///{tmp_path}/signing.db",
-                               amqp_url=bus, embedded=True, data_keys=(key,),
-                               trust_pins=f"test:{pki.root / 'manifest.json'}", trust_dir=str(pki.root / "trust"),
-                               crl_dir=str(pki.crl_dir), sign_policy_oid="test")
+    signing = Runtime.from_env(
+        signing_definition,
+        environ={},
+        database_url=f"sqlite:///{tmp_path}/signing.db",
+        amqp_url=bus,
+        embedded=True,
+        data_keys=(key,),
+        trust_pins=f"test:{pki.root / 'manifest.json'}",
+        trust_dir=str(pki.root / "trust"),
+        crl_dir=str(pki.crl_dir),
+        sign_policy_oid="test",
+    )
     signing.migrate()
     from signing.entrypoints.web import create_app as signing_app
 
     signing_server, signing_url = _serve(signing_app(signing))
-    intake = Runtime.from_env(intake_definition, environ={}, database_url=f"sqlite:///{tmp_path}/intake.db",
-                              amqp_url=bus, embedded=True, data_keys=(key,), store_dir=str(tmp_path / "store"),
-                              signing_url=signing_url, secret_key="j" * 40)
+    intake = Runtime.from_env(
+        intake_definition,
+        environ={},
+        database_url=f"sqlite:///{tmp_path}/intake.db",
+        amqp_url=bus,
+        embedded=True,
+        data_keys=(key,),
+        store_dir=str(tmp_path / "store"),
+        signing_url=signing_url,
+        secret_key="j" * 40,
+    )
     intake.migrate()
     from intake.entrypoints.web import create_app as intake_app
 
@@ -75,8 +92,15 @@ def registration_token(intake, email: str) -> str:
     import sqlalchemy as sa
 
     with intake.engine.connect() as conn:
-        bodies = conn.execute(sa.select(intake.outbox.c.body).where(
-            intake.outbox.c.event_type == "applicant.email_verification_requested")).scalars().all()
+        bodies = (
+            conn.execute(
+                sa.select(intake.outbox.c.body).where(
+                    intake.outbox.c.event_type == "applicant.email_verification_requested"
+                )
+            )
+            .scalars()
+            .all()
+        )
     urls = [json.loads(b)["payload"]["verify_url"] for b in bodies if json.loads(b)["payload"]["email"] == email]
     return urls[-1].rsplit("/", 1)[1]
 
@@ -85,10 +109,10 @@ def test_register_apply_sign_and_verified_through_real_services(platform):
 
     import sqlalchemy as sa
 
+    from intake.adapters.tables import applications, timeline_entries
     from signing.adapters import signing_requests as desktop
     from signing.adapters.inprocess_card import inprocess_signer
     from signing.testpki.card import card_for
-    from intake.adapters.tables import applications, timeline_entries
 
     pki, intake, url = platform["pki"], platform["intake"], platform["intake_url"]
     holder = pki.first("valid")
@@ -109,8 +133,10 @@ def test_register_apply_sign_and_verified_through_real_services(platform):
     assert "journey@example.jp" in shown.description and '"email":"journey@example.jp"' in desktop.preview(shown)
     answer = redeem(code)
     assert answer["ok"] is True, answer  # verified by signing's /internal/v1/verifications/cms over HTTP
-    browser.post(f"/register/verify/{token}", data={"password": "a long journey phrase",
-                                                    "password_again": "a long journey phrase"})
+    browser.post(
+        f"/register/verify/{token}",
+        data={"password": "a long journey phrase", "password_again": "a long journey phrase"},
+    )
     account = browser.get("/account").data.decode()
     assert holder.attributes["date_of_birth"] in account  # identity from the certificate
 
@@ -127,8 +153,15 @@ def test_register_apply_sign_and_verified_through_real_services(platform):
 
     wait_until(lambda: status() == "signature_verified", timeout=30, message="signing verified the submission")
     with intake.engine.connect() as conn:
-        kinds = conn.execute(sa.select(timeline_entries.c.kind).where(timeline_entries.c.application_id == app_id)
-                             .order_by(timeline_entries.c.id)).scalars().all()
+        kinds = (
+            conn.execute(
+                sa.select(timeline_entries.c.kind)
+                .where(timeline_entries.c.application_id == app_id)
+                .order_by(timeline_entries.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert kinds == ["submitted", "signature_verified"]
     page = browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
     assert "Signature verified" in page
@@ -138,10 +171,10 @@ def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platf
 
     import sqlalchemy as sa
 
+    from intake.adapters.tables import applications
     from signing.adapters import signing_requests as desktop
     from signing.adapters.inprocess_card import inprocess_signer
     from signing.testpki.card import card_for
-    from intake.adapters.tables import applications
 
     pki, intake, url, app = platform["pki"], platform["intake"], platform["intake_url"], platform["app"]
     owner, *others = pki.holders_of_kind("valid")
@@ -151,16 +184,23 @@ def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platf
 
     def redeem(code, who):
         request = desktop.fetch(url, code)
-        return desktop.post_signature(url, code, inprocess_signer(card_for(pki, who)).sign(request.content, who.password))
+        return desktop.post_signature(
+            url, code, inprocess_signer(card_for(pki, who)).sign(request.content, who.password)
+        )
 
     browser.post("/register", data={"email": "owner@example.jp"})
     token = registration_token(intake, "owner@example.jp")
     code = browser.post(f"/register/verify/{token}/sign").headers["Location"].rsplit("/", 1)[1]
     assert redeem(code, owner)["ok"] is True
-    browser.post(f"/register/verify/{token}", data={"password": "owner long phrase", "password_again": "owner long phrase"})
+    browser.post(
+        f"/register/verify/{token}", data={"password": "owner long phrase", "password_again": "owner long phrase"}
+    )
     draft_id = fill_draft(browser)
-    code = browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)}) \
-        .headers["Location"].rsplit("/", 1)[1]
+    code = (
+        browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     app_id = redeem(code, stranger)["application_id"]  # accepted provisionally, judged asynchronously
 
     def status():
@@ -168,7 +208,9 @@ def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platf
             return conn.execute(sa.select(applications.c.status).where(applications.c.id == app_id)).scalar()
 
     wait_until(lambda: status() == "signature_rejected", timeout=30, message="signing rejected the stranger's card")
-    assert "Signature rejected" in browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
+    assert (
+        "Signature rejected" in browser.get(f"/applications/{app_id}", headers={"Accept-Language": "en"}).data.decode()
+    )
 
 
 def test_an_employer_files_for_an_employee_and_signing_verifies_the_filers_own_card(platform):
@@ -178,13 +220,13 @@ def test_an_employer_files_for_an_employee_and_signing_verifies_the_filers_own_c
     import json
 
     import sqlalchemy as sa
+    from journey import worker_fields
+    from test_proxy_journey import EMPLOYEE, EMPLOYER, _fill, _start
 
+    from intake.adapters.tables import applications
     from signing.adapters import signing_requests as desktop
     from signing.adapters.inprocess_card import inprocess_signer
     from signing.testpki.card import card_for
-    from intake.adapters.tables import applications
-    from journey import worker_fields
-    from test_proxy_journey import EMPLOYEE, EMPLOYER, _fill, _start
 
     pki, intake, url, app = platform["pki"], platform["intake"], platform["intake_url"], platform["app"]
     hr = pki.first("valid")
@@ -199,11 +241,17 @@ def test_an_employer_files_for_an_employee_and_signing_verifies_the_filers_own_c
     token = registration_token(intake, "hr@example.jp")
     code = browser.post(f"/register/verify/{token}/sign").headers["Location"].rsplit("/", 1)[1]
     assert redeem(code)["ok"] is True
-    browser.post(f"/register/verify/{token}", data={"password": "hr officer long phrase", "password_again": "hr officer long phrase"})
+    browser.post(
+        f"/register/verify/{token}",
+        data={"password": "hr officer long phrase", "password_again": "hr officer long phrase"},
+    )
     draft_id = _start(browser, "extension", "employer_staff")
     _fill(browser, draft_id, {**worker_fields(), **EMPLOYEE, **EMPLOYER})
-    code = browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)}) \
-        .headers["Location"].rsplit("/", 1)[1]
+    code = (
+        browser.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(browser, draft_id)})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     app_id = redeem(code)["application_id"]
 
     def row():

@@ -1,6 +1,7 @@
 """An organisation's application for use (issue 21) through real RabbitMQ, PostgreSQL and SMTP: a Tokyo employer
 applies at intake, a Tokyo examiner proposes and a supervisor confirms at review, intake learns of the approval
 from the event, and the administrator's invitation reaches a new staff member by e-mail in their language."""
+
 from __future__ import annotations
 
 import re
@@ -43,16 +44,29 @@ def test_a_tokyo_employer_is_approved_four_eyes_and_invites_its_staff():
     inbox, port = Inbox(), free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
-    env = {"ZAIRYU_EMBEDDED": "true", "ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(port),
-           "ZAIRYU_NOTIFY_SEND_RATE": "0"}
+    env = {
+        "ZAIRYU_EMBEDDED": "true",
+        "ZAIRYU_SMTP_HOST": "127.0.0.1",
+        "ZAIRYU_SMTP_PORT": str(port),
+        "ZAIRYU_NOTIFY_SEND_RATE": "0",
+    }
     try:
         with platform(env, services=("intake", "review", "notify")) as plat:
             intake = plat.client("intake")
             intake.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-            r = form_post(intake, "/org/apply", "/org/apply", {
-                "name": "株式会社サンプル", "kind": "employer", "address": "東京都港区港南5-5-30",
-                "corporate_number": "7123456789012", "email": "admin@sample.example",
-                "password": "correct horse battery"})
+            r = form_post(
+                intake,
+                "/org/apply",
+                "/org/apply",
+                {
+                    "name": "株式会社サンプル",
+                    "kind": "employer",
+                    "address": "東京都港区港南5-5-30",
+                    "corporate_number": "7123456789012",
+                    "email": "admin@sample.example",
+                    "password": "correct horse battery",
+                },
+            )
             assert r.status_code == 200, r.get_data(as_text=True)[:500]
             secret = re.search(r"<code>([A-Z2-7]+)</code>", r.get_data(as_text=True)).group(1)
             with transaction(plat.runtimes["intake"].session_factory) as s:
@@ -75,8 +89,12 @@ def test_a_tokyo_employer_is_approved_four_eyes_and_invites_its_staff():
             def officer(who):
                 client = plat.client("review")
                 pw, totp = people[who]
-                assert form_post(client, "/login", "/login", {"username": who, "password": pw,
-                                                              "totp": pyotp.TOTP(totp).now()}).status_code == 302
+                assert (
+                    form_post(
+                        client, "/login", "/login", {"username": who, "password": pw, "totp": pyotp.TOTP(totp).now()}
+                    ).status_code
+                    == 302
+                )
                 return client
 
             page = f"/organisations/{org_id}"
@@ -95,14 +113,31 @@ def test_a_tokyo_employer_is_approved_four_eyes_and_invites_its_staff():
 
             admin = plat.client("intake")
             admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-            assert form_post(admin, "/org/login", "/org/login", {
-                "email": "admin@sample.example", "password": "correct horse battery",
-                "code": pyotp.TOTP(secret).now()}).status_code == 302
+            assert (
+                form_post(
+                    admin,
+                    "/org/login",
+                    "/org/login",
+                    {
+                        "email": "admin@sample.example",
+                        "password": "correct horse battery",
+                        "code": pyotp.TOTP(secret).now(),
+                    },
+                ).status_code
+                == 302
+            )
             assert "Approved from" in admin.get("/org/").get_data(as_text=True)
-            assert form_post(admin, "/org/staff", "/org/staff", {"email": "lan@sample.example",
-                                                                 "language": "vi"}).status_code == 302
-            wait_until(lambda: any(m["To"] == "lan@sample.example" for m in inbox.mails), timeout=30,
-                       message="the invitation was mailed")
+            assert (
+                form_post(
+                    admin, "/org/staff", "/org/staff", {"email": "lan@sample.example", "language": "vi"}
+                ).status_code
+                == 302
+            )
+            wait_until(
+                lambda: any(m["To"] == "lan@sample.example" for m in inbox.mails),
+                timeout=30,
+                message="the invitation was mailed",
+            )
             mail = next(m for m in inbox.mails if m["To"] == "lan@sample.example")
             body = mail.get_body(("plain",)).get_content()
             assert mail["Content-Language"] == "vi" and "/org/invite/" in body and "株式会社サンプル" in body

@@ -1,6 +1,7 @@
 """A person's data export across the five services (real RabbitMQ and PostgreSQL): intake asks with
 personal_data.export_requested, every service answers with its part, and the export holds everything each
 service keeps under that applicant and nothing of the other applicant; only its owner may download it."""
+
 from __future__ import annotations
 
 import json
@@ -29,50 +30,155 @@ def seed(plat, who: str) -> str:
     aid, app = str(uuid.uuid4()), f"app-{who}"
     mark = lambda svc, what: f"MARK-{who}-{svc}-{what}"  # noqa: E731
     with plat.runtimes["intake"].session_factory() as s, s.begin():
-        s.execute(it.applicants.insert().values(
-            id=aid, email=f"{who}@example.jp", email_lookup=uuid.uuid4().hex, language="vi",
-            name=mark("intake", "name"), date_of_birth="1990-01-01", sex="female", address=mark("intake", "address"),
-            cert_serial="1", cert_issuer="CA", holder_lookup=uuid.uuid4().hex, password_hash="x", created_at=NOW))
-        s.execute(it.applications.insert().values(
-            id=app, applicant_id=aid, idempotency_key=app, provisional_number=f"P-{who}", procedure="extension",
-            status="under_examination", bureau="tokyo", language="vi", fee_yen=4000,
-            form=json.dumps({"employer_name": mark("intake", "form")}), signed_content="", content_sha256="0" * 64,
-            signature_cms="", submitted_at=NOW, updated_at=NOW))
-        s.execute(it.notices.insert().values(id=f"n-{who}", applicant_id=aid, application_id=app, notice_type="received",
-                                             subject=mark("intake", "notice"), body="b", created_at=NOW))
+        s.execute(
+            it.applicants.insert().values(
+                id=aid,
+                email=f"{who}@example.jp",
+                email_lookup=uuid.uuid4().hex,
+                language="vi",
+                name=mark("intake", "name"),
+                date_of_birth="1990-01-01",
+                sex="female",
+                address=mark("intake", "address"),
+                cert_serial="1",
+                cert_issuer="CA",
+                holder_lookup=uuid.uuid4().hex,
+                password_hash="x",
+                created_at=NOW,
+            )
+        )
+        s.execute(
+            it.applications.insert().values(
+                id=app,
+                applicant_id=aid,
+                idempotency_key=app,
+                provisional_number=f"P-{who}",
+                procedure="extension",
+                status="under_examination",
+                bureau="tokyo",
+                language="vi",
+                fee_yen=4000,
+                form=json.dumps({"employer_name": mark("intake", "form")}),
+                signed_content="",
+                content_sha256="0" * 64,
+                signature_cms="",
+                submitted_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        s.execute(
+            it.notices.insert().values(
+                id=f"n-{who}",
+                applicant_id=aid,
+                application_id=app,
+                notice_type="received",
+                subject=mark("intake", "notice"),
+                body="b",
+                created_at=NOW,
+            )
+        )
     with plat.runtimes["signing"].session_factory() as s, s.begin():
-        s.execute(sg.verdicts.insert().values(event_id=str(uuid.uuid4()), application_id=app, applicant_id=aid,
-                                              verdict="verified", evidence="{}",
-                                              holder=json.dumps({"name": mark("signing", "holder")}), created_at=NOW))
+        s.execute(
+            sg.verdicts.insert().values(
+                event_id=str(uuid.uuid4()),
+                application_id=app,
+                applicant_id=aid,
+                verdict="verified",
+                evidence="{}",
+                holder=json.dumps({"name": mark("signing", "holder")}),
+                created_at=NOW,
+            )
+        )
     with plat.runtimes["review"].session_factory() as s, s.begin():
-        s.execute(rv.cases.insert().values(
-            application_id=app, applicant_id=aid, receipt_number=f"R-{who}", bureau="tokyo", procedure="extension",
-            status_of_residence="engineer", nationality="VNM", language="vi", status="under_examination", is_open=True,
-            submitted_at=NOW, received_at=NOW, card_by_mail=True, provisional_number=f"P-{who}",
-            content_sha256="0" * 64, form=json.dumps({"employer_name": mark("review", "form")}), evidence="{}"))
+        s.execute(
+            rv.cases.insert().values(
+                application_id=app,
+                applicant_id=aid,
+                receipt_number=f"R-{who}",
+                bureau="tokyo",
+                procedure="extension",
+                status_of_residence="engineer",
+                nationality="VNM",
+                language="vi",
+                status="under_examination",
+                is_open=True,
+                submitted_at=NOW,
+                received_at=NOW,
+                card_by_mail=True,
+                provisional_number=f"P-{who}",
+                content_sha256="0" * 64,
+                form=json.dumps({"employer_name": mark("review", "form")}),
+                evidence="{}",
+            )
+        )
         s.execute(rv.case_history.insert().values(application_id=app, at=NOW, kind="received", actor="officer-7"))
         s.execute(rv.notes.insert().values(application_id=app, author="o1", at=NOW, body=f"INTERNAL-{who}"))
-        s.execute(rv.document_requests.insert().values(
-            request_id=f"rq-{who}", application_id=app, items=json.dumps([{"code": "x", "description": "d"}]),
-            message=mark("review", "request"), deadline=(NOW + timedelta(days=14)).date(), requested_by="o1",
-            requested_at=NOW))
+        s.execute(
+            rv.document_requests.insert().values(
+                request_id=f"rq-{who}",
+                application_id=app,
+                items=json.dumps([{"code": "x", "description": "d"}]),
+                message=mark("review", "request"),
+                deadline=(NOW + timedelta(days=14)).date(),
+                requested_by="o1",
+                requested_at=NOW,
+            )
+        )
     with plat.runtimes["notify"].session_factory() as s, s.begin():
-        s.execute(nt.applicants.insert().values(applicant_id=aid, email=mark("notify", "email"), language="vi",
-                                                display_name=who, updated_at=NOW))
+        s.execute(
+            nt.applicants.insert().values(
+                applicant_id=aid, email=mark("notify", "email"), language="vi", display_name=who, updated_at=NOW
+            )
+        )
         for recipient, what in ((f"applicant:{aid}", "mail"), ("bureau:tokyo", "bureau")):
-            s.execute(nt.notices.insert().values(
-                id=str(uuid.uuid4()), event_id=str(uuid.uuid4()), event_type="application.received",
-                notice_type="received", channel="email", recipient=recipient, applicant_id=aid, application_id=app,
-                language="vi", subject=mark("notify", what), body_text="b", body_html="b", state="sent",
-                created_at=NOW, updated_at=NOW, sent_at=NOW))
+            s.execute(
+                nt.notices.insert().values(
+                    id=str(uuid.uuid4()),
+                    event_id=str(uuid.uuid4()),
+                    event_type="application.received",
+                    notice_type="received",
+                    channel="email",
+                    recipient=recipient,
+                    applicant_id=aid,
+                    application_id=app,
+                    language="vi",
+                    subject=mark("notify", what),
+                    body_text="b",
+                    body_html="b",
+                    state="sent",
+                    created_at=NOW,
+                    updated_at=NOW,
+                    sent_at=NOW,
+                )
+            )
     with plat.runtimes["card-delivery"].session_factory() as s, s.begin():
         did = str(uuid.uuid4())
-        s.execute(cd.delivery_cases.insert().values(
-            delivery_id=did, application_id=app, applicant_id=aid, procedure="extension", fee_yen=4000, approved_at=NOW,
-            name=mark("card", "name"), mailing_address=mark("card", "address"), certificate_address="東京都",
-            state="dispatched", state_since=NOW, tracking_number=f"TRK-{who}"))
-        s.execute(cd.case_history.insert().values(delivery_id=did, action="dispatch", from_state="card_issued",
-                                                  to_state="dispatched", officer="mailroom-3", at=NOW))
+        s.execute(
+            cd.delivery_cases.insert().values(
+                delivery_id=did,
+                application_id=app,
+                applicant_id=aid,
+                procedure="extension",
+                fee_yen=4000,
+                approved_at=NOW,
+                name=mark("card", "name"),
+                mailing_address=mark("card", "address"),
+                certificate_address="東京都",
+                state="dispatched",
+                state_since=NOW,
+                tracking_number=f"TRK-{who}",
+            )
+        )
+        s.execute(
+            cd.case_history.insert().values(
+                delivery_id=did,
+                action="dispatch",
+                from_state="card_issued",
+                to_state="dispatched",
+                officer="mailroom-3",
+                at=NOW,
+            )
+        )
     return aid
 
 
@@ -94,10 +200,21 @@ def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
         wait_until(lambda: complete(other_id, bo), timeout=60, message="the other export too")
 
         text = json.dumps(export, ensure_ascii=False)
-        expected = ["MARK-an-intake-name", "MARK-an-intake-address", "MARK-an-intake-form", "MARK-an-intake-notice",
-                    "MARK-an-signing-holder", "MARK-an-review-form", "MARK-an-review-request",
-                    "MARK-an-notify-email", "MARK-an-notify-mail", "MARK-an-card-name", "MARK-an-card-address",
-                    "TRK-an", "R-an"]
+        expected = [
+            "MARK-an-intake-name",
+            "MARK-an-intake-address",
+            "MARK-an-intake-form",
+            "MARK-an-intake-notice",
+            "MARK-an-signing-holder",
+            "MARK-an-review-form",
+            "MARK-an-review-request",
+            "MARK-an-notify-email",
+            "MARK-an-notify-mail",
+            "MARK-an-card-name",
+            "MARK-an-card-address",
+            "TRK-an",
+            "R-an",
+        ]
         assert [m for m in expected if m not in text] == []
         assert "MARK-bo" not in text and bo not in text and "TRK-bo" not in text
         # What the applicant may not be shown, or is not theirs: officers' notes and names, the bureau's mail.

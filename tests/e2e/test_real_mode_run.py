@@ -6,6 +6,7 @@ trust data it lacks), and stopping the supervisor leaves no process behind. A st
 setting, a port already taken) stops every child already started and says why, without a traceback.
 Issue 15, finding 1: it used to stop at intake's migration with a traceback and leave card-delivery running.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,20 +77,36 @@ def real_run(tmp_path, **extra_env):
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
-        testing.unavailable("Redis is not reachable on 127.0.0.1:6379 (the real mode's rate limits count there): "
-                            "start it (redis-server --daemonize yes)")
+        testing.unavailable(
+            "Redis is not reachable on 127.0.0.1:6379 (the real mode's rate limits count there): "
+            "start it (redis-server --daemonize yes)"
+        )
     prefix = f"zt_run_{uuid.uuid4().hex[:8]}_"
     offset = _port_offset()
     with testing.fresh_vhost("zt-run") as amqp:
-        env = {**os.environ, "AMQP_URL": amqp, "DATABASE_URL": testing.PG_ADMIN_URL, "ZAIRYU_DB_PREFIX": prefix,
-               "ZAIRYU_PORT_OFFSET": str(offset), "ZAIRYU_WEB_WORKERS": "1", "LOG_LEVEL": "WARNING", **extra_env}
+        env = {
+            **os.environ,
+            "AMQP_URL": amqp,
+            "DATABASE_URL": testing.PG_ADMIN_URL,
+            "ZAIRYU_DB_PREFIX": prefix,
+            "ZAIRYU_PORT_OFFSET": str(offset),
+            "ZAIRYU_WEB_WORKERS": "1",
+            "LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
         for key in ("ZAIRYU_EMBEDDED", "ZAIRYU_SECRET_KEY", "ZAIRYU_DATA_KEYS", "ZAIRYU_PAYMENT_PROVIDER"):
             if key not in extra_env:
                 env.pop(key, None)  # what the machine would have: nothing set but the two URLs
         # Output to files, not pipes: fifteen processes' logs would fill a pipe nobody reads while we wait.
         with open(tmp_path / "out.txt", "w") as out, open(tmp_path / "err.txt", "w") as err:
-            proc = subprocess.Popen([str(BIN / "zairyu-run"), "--data", str(tmp_path / "var")], env=env,
-                                    cwd=tmp_path, stdout=out, stderr=err, start_new_session=True)
+            proc = subprocess.Popen(
+                [str(BIN / "zairyu-run"), "--data", str(tmp_path / "var")],
+                env=env,
+                cwd=tmp_path,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
         try:
             yield proc, _real_plan(definitions(), offset)
         finally:

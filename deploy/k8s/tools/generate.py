@@ -8,6 +8,7 @@ service's facts below or the event catalogue (zairyu_shared.events), and commit 
 
 tests/deploy/test_k8s_generated.py fails when the committed files differ from what this writes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dashboards  # noqa: E402
+import dashboards
 
 K8S = Path(__file__).resolve().parents[1]
 REPO = K8S.parents[1]
@@ -45,32 +46,72 @@ INGRESS_PODS = "10.0.0.0/8"
 BEHIND_INGRESS = {"ZAIRYU_PROXY_HOPS": "1", "ZAIRYU_PROXY_NETWORKS": INGRESS_PODS}
 REDIS = "zairyu-redis"
 SERVICES: dict[str, dict] = {
-    "intake": {"pkg": "intake", "ingress": "public", "host": "apply.zairyu.example.jp", "calls": ["signing"],
-               "store": "/var/lib/zairyu/intake-store",
-               "config": {"ZAIRYU_INTAKE_URL": PUBLIC, "ZAIRYU_SIGNING_URL": SIGNING_API,
-                          "ZAIRYU_INTAKE_STORE": "/var/lib/zairyu/intake-store",
-                          "ZAIRYU_GEO_GATE": "true", "ZAIRYU_GEO_ALLOW": PRIVATE, **BEHIND_INGRESS},
-               "front": True,
-               "web": {"cpu": "250m", "memory": "320Mi", "cpu_limit": "1", "memory_limit": "640Mi"}},
-    "signing": {"pkg": "signing", "ingress": None, "trust": True,
-                "config": {"ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_TRUST_DIR": "/etc/zairyu/trust",
-                           "ZAIRYU_CRL_DIR": "/var/lib/zairyu/crl", "ZAIRYU_CRL_MAX_AGE": "86400",
-                           "ZAIRYU_REVOCATION_SOFT_FAIL": "false"},
-                "web": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"},
-                "consumer": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"}},
-    "review": {"pkg": "review", "ingress": "bureau", "host": "review.zairyu.example.jp",
-               "calls": ["intake", "signing"],
-               "config": {"ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_INTAKE_URL": INTAKE_API,
-                          "ZAIRYU_SIGNING_URL": SIGNING_API, "ZAIRYU_REVIEW_SECURE_COOKIES": "true", **BEHIND_INGRESS},
-               "front": True},
-    "notify": {"pkg": "notify", "ingress": None, "smtp": True,
-               "config": {"ZAIRYU_NOTIFY_URL": "http://zairyu-notify-web", "ZAIRYU_PORTAL_URL": PUBLIC,
-                          "ZAIRYU_REVIEW_URL": REVIEW, "ZAIRYU_SMTP_HOST": "smtp.zairyu.example.jp",
-                          "ZAIRYU_SMTP_PORT": "587", "ZAIRYU_SMTP_SECURITY": "starttls",
-                          "ZAIRYU_MAIL_FROM": "Zairyu <no-reply@zairyu.example.jp>"}},
-    "card-delivery": {"pkg": "card_delivery", "ingress": "bureau", "host": "mailroom.zairyu.example.jp",
-                      "config": {"ZAIRYU_CARD_DELIVERY_URL": MAILROOM, **BEHIND_INGRESS},
-                      "front": True},
+    "intake": {
+        "pkg": "intake",
+        "ingress": "public",
+        "host": "apply.zairyu.example.jp",
+        "calls": ["signing"],
+        "store": "/var/lib/zairyu/intake-store",
+        "config": {
+            "ZAIRYU_INTAKE_URL": PUBLIC,
+            "ZAIRYU_SIGNING_URL": SIGNING_API,
+            "ZAIRYU_INTAKE_STORE": "/var/lib/zairyu/intake-store",
+            "ZAIRYU_GEO_GATE": "true",
+            "ZAIRYU_GEO_ALLOW": PRIVATE,
+            **BEHIND_INGRESS,
+        },
+        "front": True,
+        "web": {"cpu": "250m", "memory": "320Mi", "cpu_limit": "1", "memory_limit": "640Mi"},
+    },
+    "signing": {
+        "pkg": "signing",
+        "ingress": None,
+        "trust": True,
+        "config": {
+            "ZAIRYU_SIGNING_URL": SIGNING_API,
+            "ZAIRYU_TRUST_DIR": "/etc/zairyu/trust",
+            "ZAIRYU_CRL_DIR": "/var/lib/zairyu/crl",
+            "ZAIRYU_CRL_MAX_AGE": "86400",
+            "ZAIRYU_REVOCATION_SOFT_FAIL": "false",
+        },
+        "web": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"},
+        "consumer": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"},
+    },
+    "review": {
+        "pkg": "review",
+        "ingress": "bureau",
+        "host": "review.zairyu.example.jp",
+        "calls": ["intake", "signing"],
+        "config": {
+            "ZAIRYU_REVIEW_URL": REVIEW,
+            "ZAIRYU_INTAKE_URL": INTAKE_API,
+            "ZAIRYU_SIGNING_URL": SIGNING_API,
+            "ZAIRYU_REVIEW_SECURE_COOKIES": "true",
+            **BEHIND_INGRESS,
+        },
+        "front": True,
+    },
+    "notify": {
+        "pkg": "notify",
+        "ingress": None,
+        "smtp": True,
+        "config": {
+            "ZAIRYU_NOTIFY_URL": "http://zairyu-notify-web",
+            "ZAIRYU_PORTAL_URL": PUBLIC,
+            "ZAIRYU_REVIEW_URL": REVIEW,
+            "ZAIRYU_SMTP_HOST": "smtp.zairyu.example.jp",
+            "ZAIRYU_SMTP_PORT": "587",
+            "ZAIRYU_SMTP_SECURITY": "starttls",
+            "ZAIRYU_MAIL_FROM": "Zairyu <no-reply@zairyu.example.jp>",
+        },
+    },
+    "card-delivery": {
+        "pkg": "card_delivery",
+        "ingress": "bureau",
+        "host": "mailroom.zairyu.example.jp",
+        "config": {"ZAIRYU_CARD_DELIVERY_URL": MAILROOM, **BEHIND_INGRESS},
+        "front": True,
+    },
 }
 
 DEFAULT_WEB = {"cpu": "100m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"}
@@ -89,8 +130,9 @@ def consumed_queues() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     out: dict[str, list] = {s: [] for s in SERVICES}
     for ep in entry_points(group="zairyu.services"):
         definition = ep.load()
-        out[definition.name] = sorted((h.queue_name(definition.name), tuple(h.event_types))
-                                      for h in definition.handlers)
+        out[definition.name] = sorted(
+            (h.queue_name(definition.name), tuple(h.event_types)) for h in definition.handlers
+        )
     return out
 
 
@@ -106,18 +148,29 @@ def labels(svc: str, component: str) -> dict:
 
 
 def resources(r: dict) -> dict:
-    return {"requests": {"cpu": r["cpu"], "memory": r["memory"]},
-            "limits": {"cpu": r["cpu_limit"], "memory": r["memory_limit"]}}
+    return {
+        "requests": {"cpu": r["cpu"], "memory": r["memory"]},
+        "limits": {"cpu": r["cpu_limit"], "memory": r["memory_limit"]},
+    }
 
 
 def container_security() -> dict:
-    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
 
 
 def pod_security() -> dict:
-    return {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID,
-            "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": UID,
+        "runAsGroup": UID,
+        "fsGroup": UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def env(svc: str, facts: dict) -> list[dict]:
@@ -127,8 +180,10 @@ def env(svc: str, facts: dict) -> list[dict]:
     out = [
         {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-db", "key": "username"}}},
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-db", "key": "password"}}},
-        {"name": "DATABASE_URL",
-         "value": f"postgresql+psycopg://$(DB_USER):$(DB_PASSWORD)@zairyu-{svc}-db-rw:5432/{db}"},
+        {
+            "name": "DATABASE_URL",
+            "value": f"postgresql+psycopg://$(DB_USER):$(DB_PASSWORD)@zairyu-{svc}-db-rw:5432/{db}",
+        },
         # The same Secret creates the service's RabbitMQ user (topology operator, broker.yaml).
         {"name": "AMQP_USER", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-amqp", "key": "username"}}},
         {"name": "AMQP_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-amqp", "key": "password"}}},
@@ -136,8 +191,10 @@ def env(svc: str, facts: dict) -> list[dict]:
     ]
     if facts.get("front"):
         # Rate limits in the namespace's Redis (base/platform/redis.yaml), its password from the zairyu-redis Secret.
-        out += [{"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": REDIS, "key": "password"}}},
-                {"name": "ZAIRYU_RATELIMIT_STORAGE", "value": f"redis://:$(REDIS_PASSWORD)@{REDIS}:6379/0"}]
+        out += [
+            {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": REDIS, "key": "password"}}},
+            {"name": "ZAIRYU_RATELIMIT_STORAGE", "value": f"redis://:$(REDIS_PASSWORD)@{REDIS}:6379/0"},
+        ]
     if facts.get("smtp"):
         for key in ("ZAIRYU_SMTP_USERNAME", "ZAIRYU_SMTP_PASSWORD"):
             out.append({"name": key, "valueFrom": {"secretKeyRef": {"name": "zairyu-smtp", "key": key}}})
@@ -145,17 +202,23 @@ def env(svc: str, facts: dict) -> list[dict]:
 
 
 def volumes(facts: dict) -> tuple[list[dict], list[dict]]:
-    vols = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-            {"name": "prometheus", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
+    vols = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+        {"name": "prometheus", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+    ]
     mounts = [{"name": "tmp", "mountPath": "/tmp"}, {"name": "prometheus", "mountPath": "/tmp/prometheus"}]
     if facts.get("store"):
         vols.append({"name": "store", "persistentVolumeClaim": {"claimName": "zairyu-intake-store"}})  # storage.yaml
         mounts.append({"name": "store", "mountPath": facts["store"]})
     if facts.get("trust"):
-        vols += [{"name": "jpki-roots", "configMap": {"name": "zairyu-jpki-roots"}},
-                 {"name": "crl", "persistentVolumeClaim": {"claimName": "zairyu-crl", "readOnly": True}}]
-        mounts += [{"name": "jpki-roots", "mountPath": "/etc/zairyu/trust", "readOnly": True},
-                   {"name": "crl", "mountPath": "/var/lib/zairyu/crl", "readOnly": True}]
+        vols += [
+            {"name": "jpki-roots", "configMap": {"name": "zairyu-jpki-roots"}},
+            {"name": "crl", "persistentVolumeClaim": {"claimName": "zairyu-crl", "readOnly": True}},
+        ]
+        mounts += [
+            {"name": "jpki-roots", "mountPath": "/etc/zairyu/trust", "readOnly": True},
+            {"name": "crl", "mountPath": "/var/lib/zairyu/crl", "readOnly": True},
+        ]
     return vols, mounts
 
 
@@ -165,8 +228,7 @@ def pod_template(svc: str, facts: dict, component: str, container: dict, grace: 
         "image": f"zairyu/{svc}",
         "imagePullPolicy": "IfNotPresent",
         **container,
-        "envFrom": [{"configMapRef": {"name": f"zairyu-{svc}-config"}},
-                    {"secretRef": {"name": f"zairyu-{svc}-app"}}],
+        "envFrom": [{"configMapRef": {"name": f"zairyu-{svc}-config"}}, {"secretRef": {"name": f"zairyu-{svc}-app"}}],
         "env": env(svc, facts),
         "securityContext": container_security(),
         "volumeMounts": mounts,
@@ -178,9 +240,14 @@ def pod_template(svc: str, facts: dict, component: str, container: dict, grace: 
             "enableServiceLinks": False,
             "securityContext": pod_security(),
             "terminationGracePeriodSeconds": grace,
-            "topologySpreadConstraints": [{
-                "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": labels(svc, component)}}],
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": labels(svc, component)},
+                }
+            ],
             "containers": [container],
             "volumes": vols,
         },
@@ -188,8 +255,12 @@ def pod_template(svc: str, facts: dict, component: str, container: dict, grace: 
 
 
 def probe(path: str, port: str, period: int, failures: int) -> dict:
-    return {"httpGet": {"path": path, "port": port}, "periodSeconds": period,
-            "timeoutSeconds": 3, "failureThreshold": failures}
+    return {
+        "httpGet": {"path": path, "port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": 3,
+        "failureThreshold": failures,
+    }
 
 
 def web_deployment(svc: str, facts: dict) -> dict:
@@ -197,8 +268,17 @@ def web_deployment(svc: str, facts: dict) -> dict:
         "name": "web",
         "command": ["gunicorn"],
         # gunicorn takes its worker count from WEB_CONCURRENCY (in the ConfigMap).
-        "args": ["--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm",
-                 "--graceful-timeout", "25", "--access-logfile", "-", f"{facts['pkg']}.entrypoints.web:create_app()"],
+        "args": [
+            "--bind",
+            "0.0.0.0:8000",
+            "--worker-tmp-dir",
+            "/dev/shm",
+            "--graceful-timeout",
+            "25",
+            "--access-logfile",
+            "-",
+            f"{facts['pkg']}.entrypoints.web:create_app()",
+        ],
         "ports": [{"name": "http", "containerPort": 8000, "protocol": "TCP"}],
         "resources": resources(facts.get("web", DEFAULT_WEB)),
         "startupProbe": probe("/healthz", "http", 2, 30),
@@ -206,7 +286,8 @@ def web_deployment(svc: str, facts: dict) -> dict:
         "readinessProbe": probe("/readyz", "http", 5, 3),
     }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
         "spec": {
             # No replicas: the HorizontalPodAutoscaler owns the count.
@@ -230,7 +311,8 @@ def consumer_deployment(svc: str, facts: dict) -> dict:
         "readinessProbe": probe("/readyz", "metrics", 5, 3),
     }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
         "spec": {
             # No replicas: the KEDA ScaledObject owns the count (never below 1: the outbox relay runs here).
@@ -253,59 +335,91 @@ def migrate_job(svc: str, facts: dict) -> dict:
     template["spec"]["restartPolicy"] = "Never"
     del template["spec"]["topologySpreadConstraints"]
     return {
-        "apiVersion": "batch/v1", "kind": "Job",
+        "apiVersion": "batch/v1",
+        "kind": "Job",
         "metadata": {
-            "name": f"zairyu-{svc}-migrate", "labels": labels(svc, "migrate"),
+            "name": f"zairyu-{svc}-migrate",
+            "labels": labels(svc, "migrate"),
             # Argo CD runs it before syncing the new Deployments; with plain kubectl,
             # deploy/k8s/deploy.sh applies and waits for it first (docs/operations.md).
-            "annotations": {"argocd.argoproj.io/hook": "PreSync",
-                            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"},
+            "annotations": {
+                "argocd.argoproj.io/hook": "PreSync",
+                "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+            },
         },
-        "spec": {"backoffLimit": 3, "activeDeadlineSeconds": 900, "ttlSecondsAfterFinished": 86400,
-                 "template": template},
+        "spec": {
+            "backoffLimit": 3,
+            "activeDeadlineSeconds": 900,
+            "ttlSecondsAfterFinished": 86400,
+            "template": template,
+        },
     }
 
 
 def services_yaml(svc: str) -> list[dict]:
-    return [{
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
-        "spec": {"type": "ClusterIP", "selector": labels(svc, "web"),
-                 "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]},
-    }]
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
+            "spec": {
+                "type": "ClusterIP",
+                "selector": labels(svc, "web"),
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        }
+    ]
 
 
 def autoscaling(svc: str) -> list[dict]:
     hpa = {
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"zairyu-{svc}-web"},
-            "minReplicas": 2, "maxReplicas": 6,
-            "metrics": [{"type": "Resource", "resource": {
-                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+            "minReplicas": 2,
+            "maxReplicas": 6,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
             "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
         },
     }
     # One trigger summing every work queue of this service (the .dlq queues don't match).
     prefix = svc.replace("-", "\\-")
     scaled = {
-        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
         "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
         "spec": {
             "scaleTargetRef": {"name": f"zairyu-{svc}-consumer"},
-            "minReplicaCount": 1, "maxReplicaCount": 5,
-            "pollingInterval": 15, "cooldownPeriod": 300,
-            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
-                "scaleDown": {"stabilizationWindowSeconds": 300}}}},
-            "triggers": [{
-                "type": "rabbitmq",
-                "name": "work-queues",
-                "metadata": {"protocol": "http", "mode": "QueueLength", "value": "100",
-                             "queueName": f"^{prefix}\\.[a-z0-9_]+$", "useRegex": "true",
-                             "operation": "sum", "vhostName": "/"},
-                "authenticationRef": {"name": "zairyu-rabbitmq-keda"},
-            }],
+            "minReplicaCount": 1,
+            "maxReplicaCount": 5,
+            "pollingInterval": 15,
+            "cooldownPeriod": 300,
+            "advanced": {
+                "horizontalPodAutoscalerConfig": {"behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}
+            },
+            "triggers": [
+                {
+                    "type": "rabbitmq",
+                    "name": "work-queues",
+                    "metadata": {
+                        "protocol": "http",
+                        "mode": "QueueLength",
+                        "value": "100",
+                        "queueName": f"^{prefix}\\.[a-z0-9_]+$",
+                        "useRegex": "true",
+                        "operation": "sum",
+                        "vhostName": "/",
+                    },
+                    "authenticationRef": {"name": "zairyu-rabbitmq-keda"},
+                }
+            ],
         },
     }
     return [hpa, scaled]
@@ -314,34 +428,53 @@ def autoscaling(svc: str) -> list[dict]:
 def pdbs(svc: str, has_consumer: bool) -> list[dict]:
     out = []
     for comp in ["web"] + (["consumer"] if has_consumer else []):
-        out.append({
-            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": {"name": f"zairyu-{svc}-{comp}", "labels": labels(svc, comp)},
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(svc, comp)}},
-        })
+        out.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": f"zairyu-{svc}-{comp}", "labels": labels(svc, comp)},
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(svc, comp)}},
+            }
+        )
     return out
 
 
 def monitoring(svc: str, has_consumer: bool) -> list[dict]:
-    out = [{
-        "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-        "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
-        "spec": {"selector": {"matchLabels": labels(svc, "web")},
-                 "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}]},
-    }]
+    out = [
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": {"name": f"zairyu-{svc}-web", "labels": labels(svc, "web")},
+            "spec": {
+                "selector": {"matchLabels": labels(svc, "web")},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}],
+            },
+        }
+    ]
     if has_consumer:
-        out.append({
-            "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
-            "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
-            "spec": {"selector": {"matchLabels": labels(svc, "consumer")},
-                     "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
-        })
+        out.append(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PodMonitor",
+                "metadata": {"name": f"zairyu-{svc}-consumer", "labels": labels(svc, "consumer")},
+                "spec": {
+                    "selector": {"matchLabels": labels(svc, "consumer")},
+                    "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}],
+                },
+            }
+        )
     return out
 
 
-DNS_EGRESS = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                      "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-              "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+DNS_EGRESS = {
+    "to": [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+        }
+    ],
+    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+}
 
 
 def from_namespace(ns: str) -> dict:
@@ -349,75 +482,125 @@ def from_namespace(ns: str) -> dict:
 
 
 def network_policies(svc: str, facts: dict, has_consumer: bool) -> list[dict]:
-    db = {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"zairyu-{svc}-db"}}}],
-          "ports": [{"protocol": "TCP", "port": 5432}]}
-    broker = {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": RABBITMQ}}}],
-              "ports": [{"protocol": "TCP", "port": 5672}]}
-    smtp = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-            "ports": [{"protocol": "TCP", "port": 587}, {"protocol": "TCP", "port": 465}]}
+    db = {
+        "to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"zairyu-{svc}-db"}}}],
+        "ports": [{"protocol": "TCP", "port": 5432}],
+    }
+    broker = {
+        "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": RABBITMQ}}}],
+        "ports": [{"protocol": "TCP", "port": 5672}],
+    }
+    smtp = {
+        "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+        "ports": [{"protocol": "TCP", "port": 587}, {"protocol": "TCP", "port": 465}],
+    }
     out = []
     web_ingress = [{"from": [from_namespace("monitoring")], "ports": [{"protocol": "TCP", "port": 8000}]}]
     if facts["ingress"]:
-        web_ingress.insert(0, {"from": [from_namespace("ingress-nginx")],
-                               "ports": [{"protocol": "TCP", "port": 8000}]})
+        web_ingress.insert(0, {"from": [from_namespace("ingress-nginx")], "ports": [{"protocol": "TCP", "port": 8000}]})
     # Internal HTTP APIs: egress to the web fronts this service calls, ingress from its callers.
-    calls = [{"to": [{"podSelector": {"matchLabels": labels(callee, "web")}}],
-              "ports": [{"protocol": "TCP", "port": 8000}]} for callee in facts.get("calls", [])]
+    calls = [
+        {"to": [{"podSelector": {"matchLabels": labels(callee, "web")}}], "ports": [{"protocol": "TCP", "port": 8000}]}
+        for callee in facts.get("calls", [])
+    ]
     callers = sorted(other for other, f in SERVICES.items() if svc in f.get("calls", []))
     for caller in callers:
-        web_ingress.append({"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{caller}"}}}],
-                            "ports": [{"protocol": "TCP", "port": 8000}]})
+        web_ingress.append(
+            {
+                "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{caller}"}}}],
+                "ports": [{"protocol": "TCP", "port": 8000}],
+            }
+        )
     app_egress = [DNS_EGRESS, db, broker] + calls + ([smtp] if facts.get("smtp") else [])
-    redis = [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": REDIS}}}],
-              "ports": [{"protocol": "TCP", "port": 6379}]}] if facts.get("front") else []
-    out.append({
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": f"zairyu-{svc}-web"},
-        "spec": {"podSelector": {"matchLabels": labels(svc, "web")}, "policyTypes": ["Ingress", "Egress"],
-                 "ingress": web_ingress, "egress": app_egress + redis},
-    })
+    redis = (
+        [
+            {
+                "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": REDIS}}}],
+                "ports": [{"protocol": "TCP", "port": 6379}],
+            }
+        ]
+        if facts.get("front")
+        else []
+    )
+    out.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": f"zairyu-{svc}-web"},
+            "spec": {
+                "podSelector": {"matchLabels": labels(svc, "web")},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": web_ingress,
+                "egress": app_egress + redis,
+            },
+        }
+    )
     if has_consumer:
-        out.append({
-            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"zairyu-{svc}-consumer"},
-            "spec": {"podSelector": {"matchLabels": labels(svc, "consumer")}, "policyTypes": ["Ingress", "Egress"],
-                     "ingress": [{"from": [from_namespace("monitoring")],
-                                  "ports": [{"protocol": "TCP", "port": 9100}]}],
-                     "egress": app_egress},
-        })
-    out.append({
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": f"zairyu-{svc}-migrate"},
-        "spec": {"podSelector": {"matchLabels": labels(svc, "migrate")}, "policyTypes": ["Ingress", "Egress"],
-                 "ingress": [], "egress": [DNS_EGRESS, db]},
-    })
+        out.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"zairyu-{svc}-consumer"},
+                "spec": {
+                    "podSelector": {"matchLabels": labels(svc, "consumer")},
+                    "policyTypes": ["Ingress", "Egress"],
+                    "ingress": [{"from": [from_namespace("monitoring")], "ports": [{"protocol": "TCP", "port": 9100}]}],
+                    "egress": app_egress,
+                },
+            }
+        )
+    out.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": f"zairyu-{svc}-migrate"},
+            "spec": {
+                "podSelector": {"matchLabels": labels(svc, "migrate")},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [],
+                "egress": [DNS_EGRESS, db],
+            },
+        }
+    )
     # Only this service's pods reach its database (CloudNativePG's own flows are in platform/).
-    out.append({
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": f"zairyu-{svc}-db-clients"},
-        "spec": {"podSelector": {"matchLabels": {"cnpg.io/cluster": f"zairyu-{svc}-db"}},
-                 "policyTypes": ["Ingress"],
-                 "ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{svc}"}}}],
-                              "ports": [{"protocol": "TCP", "port": 5432}]}]},
-    })
+    out.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": f"zairyu-{svc}-db-clients"},
+            "spec": {
+                "podSelector": {"matchLabels": {"cnpg.io/cluster": f"zairyu-{svc}-db"}},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"zairyu-{svc}"}}}],
+                        "ports": [{"protocol": "TCP", "port": 5432}],
+                    }
+                ],
+            },
+        }
+    )
     return out
 
 
 def postgres(svc: str, facts: dict) -> list[dict]:
     db = facts["pkg"]
-    return [{
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
-        "metadata": {"name": f"zairyu-{svc}-db", "labels": {"app.kubernetes.io/name": f"zairyu-{svc}-db"}},
-        "spec": {
-            "instances": 1,
-            "imageName": "ghcr.io/cloudnative-pg/postgresql:16.4",
-            "primaryUpdateStrategy": "unsupervised",
-            "bootstrap": {"initdb": {"database": db, "owner": db, "secret": {"name": f"zairyu-{svc}-db"}}},
-            "storage": {"size": "10Gi"},
-            "postgresql": {"parameters": {"max_connections": "200", "log_min_duration_statement": "1000"}},
-            "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
-        },
-    }]
+    return [
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Cluster",
+            "metadata": {"name": f"zairyu-{svc}-db", "labels": {"app.kubernetes.io/name": f"zairyu-{svc}-db"}},
+            "spec": {
+                "instances": 1,
+                "imageName": "ghcr.io/cloudnative-pg/postgresql:16.4",
+                "primaryUpdateStrategy": "unsupervised",
+                "bootstrap": {"initdb": {"database": db, "owner": db, "secret": {"name": f"zairyu-{svc}-db"}}},
+                "storage": {"size": "10Gi"},
+                "postgresql": {"parameters": {"max_connections": "200", "log_min_duration_statement": "1000"}},
+                "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+            },
+        }
+    ]
 
 
 def broker_user(svc: str) -> list[dict]:
@@ -426,15 +609,23 @@ def broker_user(svc: str) -> list[dict]:
     ref = {"name": RABBITMQ}
     own = "^" + svc.replace("-", "\\-") + "\\."
     return [
-        {"apiVersion": "rabbitmq.com/v1beta1", "kind": "User",
-         "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "broker-user")},
-         "spec": {"importCredentialsSecret": {"name": f"zairyu-{svc}-amqp"}, "rabbitmqClusterReference": ref}},
-        {"apiVersion": "rabbitmq.com/v1beta1", "kind": "Permission",
-         "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "broker-user")},
-         "spec": {"vhost": "/", "userReference": {"name": f"zairyu-{svc}"},
-                  "permissions": {"configure": own, "write": own,
-                                  "read": f"({own}|^[a-z-]+\\.events$)"},
-                  "rabbitmqClusterReference": ref}},
+        {
+            "apiVersion": "rabbitmq.com/v1beta1",
+            "kind": "User",
+            "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "broker-user")},
+            "spec": {"importCredentialsSecret": {"name": f"zairyu-{svc}-amqp"}, "rabbitmqClusterReference": ref},
+        },
+        {
+            "apiVersion": "rabbitmq.com/v1beta1",
+            "kind": "Permission",
+            "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "broker-user")},
+            "spec": {
+                "vhost": "/",
+                "userReference": {"name": f"zairyu-{svc}"},
+                "permissions": {"configure": own, "write": own, "read": f"({own}|^[a-z-]+\\.events$)"},
+                "rabbitmqClusterReference": ref,
+            },
+        },
     ]
 
 
@@ -442,8 +633,10 @@ def ingress(svc: str, facts: dict) -> list[dict]:
     kind = facts["ingress"]
     if not kind:
         return []
-    annotations = {"cert-manager.io/cluster-issuer": "zairyu-letsencrypt" if kind == "public" else "zairyu-internal-ca",
-                   "nginx.ingress.kubernetes.io/proxy-body-size": "30m"}
+    annotations = {
+        "cert-manager.io/cluster-issuer": "zairyu-letsencrypt" if kind == "public" else "zairyu-internal-ca",
+        "nginx.ingress.kubernetes.io/proxy-body-size": "30m",
+    }
     if kind == "bureau":
         # Defence in depth: the bureau controller is only reachable from the bureau network,
         # and nginx refuses any other source address (the prod overlay sets the real ranges).
@@ -453,24 +646,37 @@ def ingress(svc: str, facts: dict) -> list[dict]:
     internal = {"service": {"name": "zairyu-internal-only", "port": {"name": "http"}}}
     paths = [{"path": p, "pathType": "Exact", "backend": internal} for p in ("/metrics", "/readyz", "/healthz")]
     paths.append({"path": "/", "pathType": "Prefix", "backend": backend})
-    return [{
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "web"), "annotations": annotations},
-        "spec": {"ingressClassName": "nginx" if kind == "public" else "nginx-bureau",
-                 "tls": [{"hosts": [host], "secretName": f"zairyu-{svc}-tls"}],
-                 "rules": [{"host": host, "http": {"paths": paths}}]},
-    }]
+    return [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": f"zairyu-{svc}", "labels": labels(svc, "web"), "annotations": annotations},
+            "spec": {
+                "ingressClassName": "nginx" if kind == "public" else "nginx-bureau",
+                "tls": [{"hosts": [host], "secretName": f"zairyu-{svc}-tls"}],
+                "rules": [{"host": host, "http": {"paths": paths}}],
+            },
+        }
+    ]
 
 
 def kustomization(svc: str, facts: dict, files: list[str]) -> dict:
-    config = {"LOG_LEVEL": "INFO", "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": "/tmp/prometheus",
-              "ZAIRYU_EMBEDDED": "false"}
+    config = {
+        "LOG_LEVEL": "INFO",
+        "WEB_CONCURRENCY": "2",
+        "PROMETHEUS_MULTIPROC_DIR": "/tmp/prometheus",
+        "ZAIRYU_EMBEDDED": "false",
+    }
     config.update(facts.get("config", {}))
-    k = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-         "labels": [{"pairs": {"app.kubernetes.io/part-of": PART_OF}}],
-         "resources": files,
-         "configMapGenerator": [{"name": f"zairyu-{svc}-config",
-                                 "literals": [f"{k}={v}" for k, v in sorted(config.items())]}]}
+    k = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "labels": [{"pairs": {"app.kubernetes.io/part-of": PART_OF}}],
+        "resources": files,
+        "configMapGenerator": [
+            {"name": f"zairyu-{svc}-config", "literals": [f"{k}={v}" for k, v in sorted(config.items())]}
+        ],
+    }
     return k
 
 
@@ -501,12 +707,15 @@ def render() -> dict[Path, str]:
         if has_consumer:
             parts["consumer.yaml"] = [consumer_deployment(svc, facts)]
         if facts.get("store"):
-            parts["storage.yaml"] = [{
-                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                "metadata": {"name": f"zairyu-{svc}-store", "labels": labels(svc, "store")},
-                # Shared by every web and consumer pod of the service: ReadWriteMany.
-                "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}},
-            }]
+            parts["storage.yaml"] = [
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": f"zairyu-{svc}-store", "labels": labels(svc, "store")},
+                    # Shared by every web and consumer pod of the service: ReadWriteMany.
+                    "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}},
+                }
+            ]
         if facts["ingress"]:
             parts["ingress.yaml"] = ingress(svc, facts)
         names = sorted(parts)
@@ -534,37 +743,73 @@ def topology(queues: dict[str, list[tuple[str, tuple[str, ...]]]]) -> list[dict]
     for svc in sorted(queues):
         for queue, _types in queues[svc]:
             slug = queue.replace(".", "-").replace("_", "-")
-            docs.append({
-                "apiVersion": "rabbitmq.com/v1beta1", "kind": "Queue",
-                "metadata": {"name": slug, "labels": {"zairyu.jp/service": svc}},
-                "spec": {"name": queue, "type": "quorum", "durable": True, "vhost": "/",
-                         "arguments": {"x-dead-letter-exchange": f"{queue}.dlx", "x-delivery-limit": limit},
-                         "rabbitmqClusterReference": ref},
-            })
-            docs.append({
-                "apiVersion": "rabbitmq.com/v1beta1", "kind": "Queue",
-                "metadata": {"name": f"{slug}-dlq", "labels": {"zairyu.jp/service": svc}},
-                "spec": {"name": f"{queue}.dlq", "type": "quorum", "durable": True, "vhost": "/",
-                         "rabbitmqClusterReference": ref},
-            })
-    docs.append({
-        "apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy",
-        "metadata": {"name": "work-queues"},
-        "spec": {"name": "work-queues", "vhost": "/", "pattern": WORK_QUEUE_PATTERN, "applyTo": "quorum_queues",
-                 "priority": 10,
-                 # Bounded, and full means publishers are refused (the outbox keeps the event and
-                 # retries) rather than messages dropped; at-least-once dead-lettering needs that.
-                 "definition": {"max-length": QUEUE_MAX_LENGTH, "overflow": "reject-publish",
-                                "dead-letter-strategy": "at-least-once"},
-                 "rabbitmqClusterReference": ref},
-    })
-    docs.append({
-        "apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy",
-        "metadata": {"name": "dead-letter-queues"},
-        "spec": {"name": "dead-letter-queues", "vhost": "/", "pattern": "\\.dlq$", "applyTo": "quorum_queues",
-                 "priority": 10, "definition": {"max-length": DLQ_MAX_LENGTH, "overflow": "reject-publish"},
-                 "rabbitmqClusterReference": ref},
-    })
+            docs.append(
+                {
+                    "apiVersion": "rabbitmq.com/v1beta1",
+                    "kind": "Queue",
+                    "metadata": {"name": slug, "labels": {"zairyu.jp/service": svc}},
+                    "spec": {
+                        "name": queue,
+                        "type": "quorum",
+                        "durable": True,
+                        "vhost": "/",
+                        "arguments": {"x-dead-letter-exchange": f"{queue}.dlx", "x-delivery-limit": limit},
+                        "rabbitmqClusterReference": ref,
+                    },
+                }
+            )
+            docs.append(
+                {
+                    "apiVersion": "rabbitmq.com/v1beta1",
+                    "kind": "Queue",
+                    "metadata": {"name": f"{slug}-dlq", "labels": {"zairyu.jp/service": svc}},
+                    "spec": {
+                        "name": f"{queue}.dlq",
+                        "type": "quorum",
+                        "durable": True,
+                        "vhost": "/",
+                        "rabbitmqClusterReference": ref,
+                    },
+                }
+            )
+    docs.append(
+        {
+            "apiVersion": "rabbitmq.com/v1beta1",
+            "kind": "Policy",
+            "metadata": {"name": "work-queues"},
+            "spec": {
+                "name": "work-queues",
+                "vhost": "/",
+                "pattern": WORK_QUEUE_PATTERN,
+                "applyTo": "quorum_queues",
+                "priority": 10,
+                # Bounded, and full means publishers are refused (the outbox keeps the event and
+                # retries) rather than messages dropped; at-least-once dead-lettering needs that.
+                "definition": {
+                    "max-length": QUEUE_MAX_LENGTH,
+                    "overflow": "reject-publish",
+                    "dead-letter-strategy": "at-least-once",
+                },
+                "rabbitmqClusterReference": ref,
+            },
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "rabbitmq.com/v1beta1",
+            "kind": "Policy",
+            "metadata": {"name": "dead-letter-queues"},
+            "spec": {
+                "name": "dead-letter-queues",
+                "vhost": "/",
+                "pattern": "\\.dlq$",
+                "applyTo": "quorum_queues",
+                "priority": 10,
+                "definition": {"max-length": DLQ_MAX_LENGTH, "overflow": "reject-publish"},
+                "rabbitmqClusterReference": ref,
+            },
+        }
+    )
     return docs
 
 

@@ -3,11 +3,12 @@ all in the caller's transaction (so the state and the event commit together or n
 
 Shared by the consumer, the mailroom pages, the CSV import and the deadline check.
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -23,16 +24,25 @@ SOURCE = "card-delivery"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stage(runtime, session: Session, case: DeliveryCase, change: Change, now: datetime, causation_id=None):
     if change.event_type is None:
         return
-    payload = {"application_id": case.application_id, "applicant_id": case.applicant_id,
-               "delivery_id": case.delivery_id, "occurred_at": now, **change.event_fields}
-    runtime.stage(session, new_event(change.event_type, payload, source=SOURCE,
-                                     correlation_id=case.application_id, causation_id=causation_id))
+    payload = {
+        "application_id": case.application_id,
+        "applicant_id": case.applicant_id,
+        "delivery_id": case.delivery_id,
+        "occurred_at": now,
+        **change.event_fields,
+    }
+    runtime.stage(
+        session,
+        new_event(
+            change.event_type, payload, source=SOURCE, correlation_id=case.application_id, causation_id=causation_id
+        ),
+    )
 
 
 def issues_card(decision: dict) -> bool:
@@ -51,14 +61,21 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         raise ValueError(f"application {decision['application_id']}: a card to issue but no delivery instructions")
     now = utcnow()
     case, changes = DeliveryCase.open(
-        delivery_id=str(uuid.uuid4()), application_id=decision["application_id"],
-        applicant_id=decision["applicant_id"], procedure=decision["procedure"], fee_yen=decision["fee_yen"],
-        approved_at=decision["decided_at"], name=delivery["name"],
+        delivery_id=str(uuid.uuid4()),
+        application_id=decision["application_id"],
+        applicant_id=decision["applicant_id"],
+        procedure=decision["procedure"],
+        fee_yen=decision["fee_yen"],
+        approved_at=decision["decided_at"],
+        name=delivery["name"],
         postal_code=delivery["mailing_address"].get("postal_code"),
         mailing_address=delivery["mailing_address"]["text"],
-        certificate_address=delivery["certificate_address"], old_card_number=delivery.get("old_card_number"),
-        at_counter=not decision["card_by_mail"], specified_card=bool(decision.get("specified_card")),
-        card_remarks=card_contents.outside_activity_remark(decision.get("outside_activity")))
+        certificate_address=delivery["certificate_address"],
+        old_card_number=delivery.get("old_card_number"),
+        at_counter=not decision["card_by_mail"],
+        specified_card=bool(decision.get("specified_card")),
+        card_remarks=card_contents.outside_activity_remark(decision.get("outside_activity")),
+    )
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:
@@ -80,10 +97,14 @@ def check_provider(runtime, payment: dict) -> None:
     # The DEMO checkout accepts a public test card; only the embedded demo may take its payments as paid.
     # Raising leaves the case expecting revenue stamps and dead-letters the event for an operator to see.
     if payment.get("provider") == "demo" and not runtime.settings.embedded:
-        log.error("fee.paid from the DEMO payment provider refused outside the embedded run",
-                  extra={"application_id": payment.get("application_id"), "payment_id": payment.get("payment_id")})
-        raise DemoPaymentRefused(f"application {payment.get('application_id')}: fee.paid from the DEMO payment "
-                                 "provider outside the embedded run (no money moved)")
+        log.error(
+            "fee.paid from the DEMO payment provider refused outside the embedded run",
+            extra={"application_id": payment.get("application_id"), "payment_id": payment.get("payment_id")},
+        )
+        raise DemoPaymentRefused(
+            f"application {payment.get('application_id')}: fee.paid from the DEMO payment "
+            "provider outside the embedded run (no money moved)"
+        )
 
 
 def record_fee_paid(runtime, session: Session, payment: dict) -> DeliveryCase | None:
@@ -121,20 +142,39 @@ def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, no
     return updated
 
 
-def receive_envelope(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None,
-                     stamps_enclosed=False):
-    return _apply(runtime, session, delivery_id, "receive_envelope", officer=officer,
-                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number, stamps_enclosed=stamps_enclosed)
+def receive_envelope(
+    runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None, stamps_enclosed=False
+):
+    return _apply(
+        runtime,
+        session,
+        delivery_id,
+        "receive_envelope",
+        officer=officer,
+        fee_paid_yen=fee_paid_yen,
+        old_card_number=old_card_number,
+        stamps_enclosed=stamps_enclosed,
+    )
 
 
 def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
     return _issue(runtime, session, delivery_id, "issue_card", officer=officer, draw=draw)
 
 
-def collect_at_counter(runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None,
-                       stamps_enclosed=False, draw=None):
-    return _issue(runtime, session, delivery_id, "collect_at_counter", officer=officer, draw=draw,
-                  fee_paid_yen=fee_paid_yen, old_card_number=old_card_number, stamps_enclosed=stamps_enclosed)
+def collect_at_counter(
+    runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None, stamps_enclosed=False, draw=None
+):
+    return _issue(
+        runtime,
+        session,
+        delivery_id,
+        "collect_at_counter",
+        officer=officer,
+        draw=draw,
+        fee_paid_yen=fee_paid_yen,
+        old_card_number=old_card_number,
+        stamps_enclosed=stamps_enclosed,
+    )
 
 
 def _issue(runtime, session, delivery_id, method, *, officer, draw, **kw):
@@ -143,8 +183,9 @@ def _issue(runtime, session, delivery_id, method, *, officer, draw, **kw):
     case = repository.get(session, delivery_id, lock=True)
     case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
     number = cards.allocate(session, delivery_id, now, **({"draw": draw} if draw else {}))
-    updated = _apply(runtime, session, delivery_id, method, officer=officer, now=now, case=case,
-                     card_number=number, **kw)
+    updated = _apply(
+        runtime, session, delivery_id, method, officer=officer, now=now, case=case, card_number=number, **kw
+    )
     if case.old_card_number:
         cards.invalidate(session, case.old_card_number, now)
     return updated
@@ -181,10 +222,20 @@ def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> i
     for case in repository.envelope_overdue_candidates(session, now - deadlines.ENVELOPE_GRACE):
         if not repository.mark_reminded(session, case.delivery_id, now):
             continue
-        runtime.stage(session, new_event("card.envelope_overdue", {
-            "application_id": case.application_id, "applicant_id": case.applicant_id,
-            "delivery_id": case.delivery_id, "occurred_at": now,
-            "days_waiting": deadlines.days_waiting(case.approved_at, now)},
-            source=SOURCE, correlation_id=case.application_id))
+        runtime.stage(
+            session,
+            new_event(
+                "card.envelope_overdue",
+                {
+                    "application_id": case.application_id,
+                    "applicant_id": case.applicant_id,
+                    "delivery_id": case.delivery_id,
+                    "occurred_at": now,
+                    "days_waiting": deadlines.days_waiting(case.approved_at, now),
+                },
+                source=SOURCE,
+                correlation_id=case.application_id,
+            ),
+        )
         sent += 1
     return sent

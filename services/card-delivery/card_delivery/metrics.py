@@ -3,6 +3,7 @@
 The state gauges are computed from the database by the deadline check (consume process); every
 replica reports the same whole-database figure, so aggregate them with max, not sum.
 """
+
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
@@ -13,12 +14,16 @@ from .adapters import repository
 from .domain.case import State
 from .domain.deadlines import STALL_AFTER
 
-DELIVERIES = Gauge("zairyu_card_deliveries", "Delivery cases by current state", ["state"],
-                   multiprocess_mode="livemax")
-STALLED = Gauge("zairyu_card_deliveries_stalled", "Delivery cases in a state longer than its threshold",
-                ["state"], multiprocess_mode="livemax")
-TRANSITIONS = Counter("zairyu_card_transitions_total", "Committed delivery-case transitions, by state entered",
-                      ["to_state"])
+DELIVERIES = Gauge("zairyu_card_deliveries", "Delivery cases by current state", ["state"], multiprocess_mode="livemax")
+STALLED = Gauge(
+    "zairyu_card_deliveries_stalled",
+    "Delivery cases in a state longer than its threshold",
+    ["state"],
+    multiprocess_mode="livemax",
+)
+TRANSITIONS = Counter(
+    "zairyu_card_transitions_total", "Committed delivery-case transitions, by state entered", ["to_state"]
+)
 
 
 def refresh(session, now) -> dict[str, dict[str, int]]:
@@ -33,4 +38,3 @@ def refresh(session, now) -> dict[str, dict[str, int]]:
 def count_transition_on_commit(session, to_state: State) -> None:
     """Counted once the outermost transaction commits, so a rolled-back transition is never counted."""
     after_commit(session, lambda: TRANSITIONS.labels(to_state.value).inc())
-

@@ -1,9 +1,10 @@
 """Helpers for card-delivery tests (a uniquely named module: several packages have a conftest.py,
 and a plain `import conftest` would get whichever was imported first in a whole-repo run)."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from cryptography.fernet import Fernet
@@ -17,8 +18,16 @@ DATA_KEY = Fernet.generate_key().decode()
 
 
 def make_runtime(database_url: str, amqp_url: str, **overrides) -> Runtime:
-    rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
-                          data_keys=(DATA_KEY,), secret_key="t" * 40, **overrides)
+    rt = Runtime.from_env(
+        definition,
+        environ={},
+        database_url=database_url,
+        amqp_url=amqp_url,
+        embedded=True,
+        data_keys=(DATA_KEY,),
+        secret_key="t" * 40,
+        **overrides,
+    )
     rt.migrate()  # the schema always comes from the Alembic history, never create_all
     return rt
 
@@ -54,20 +63,41 @@ def sign_in(client, runtime, username="clerk") -> Mailroom:
     with transaction(runtime.session_factory) as session:
         created = officers.create(session, username, f"Officer {username}")
     browser = Mailroom(client)
-    response = browser.post("/mailroom/sign-in", {"username": username, "password": created.password,
-                                                   "code": pyotp.TOTP(created.totp_secret).now()})
+    response = browser.post(
+        "/mailroom/sign-in",
+        {"username": username, "password": created.password, "code": pyotp.TOTP(created.totp_secret).now()},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return browser
 
 
-def decision_payload(application_id="app-1", *, procedure="extension", outcome="approved", card_by_mail=True,
-                     mailing="東京都新宿区西新宿2-8-1 都庁ハイツ101", certificate="東京都新宿区西新宿２－８－１　都庁ハイツ１０１",
-                     old_card="AB12345678CD", fee_yen=5500, decided_at=None):
+def decision_payload(
+    application_id="app-1",
+    *,
+    procedure="extension",
+    outcome="approved",
+    card_by_mail=True,
+    mailing="東京都新宿区西新宿2-8-1 都庁ハイツ101",
+    certificate="東京都新宿区西新宿２－８－１　都庁ハイツ１０１",
+    old_card="AB12345678CD",
+    fee_yen=5500,
+    decided_at=None,
+):
     return {
-        "application_id": application_id, "applicant_id": f"applicant-{application_id}", "outcome": outcome,
-        "procedure": procedure, "bureau": "tokyo", "granted_status": "engineer_humanities",
-        "period_of_stay": "P3Y", "fee_yen": fee_yen, "card_by_mail": card_by_mail,
-        "delivery": {"name": "NGUYEN VAN AN", "mailing_address": {"postal_code": "163-8001", "text": mailing},
-                     "certificate_address": certificate, "old_card_number": old_card},
-        "decided_at": (decided_at or datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
+        "application_id": application_id,
+        "applicant_id": f"applicant-{application_id}",
+        "outcome": outcome,
+        "procedure": procedure,
+        "bureau": "tokyo",
+        "granted_status": "engineer_humanities",
+        "period_of_stay": "P3Y",
+        "fee_yen": fee_yen,
+        "card_by_mail": card_by_mail,
+        "delivery": {
+            "name": "NGUYEN VAN AN",
+            "mailing_address": {"postal_code": "163-8001", "text": mailing},
+            "certificate_address": certificate,
+            "old_card_number": old_card,
+        },
+        "decided_at": (decided_at or datetime.now(UTC) - timedelta(hours=1)).isoformat(),
     }

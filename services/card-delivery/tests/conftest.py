@@ -1,4 +1,5 @@
 """Fixtures: the service on SQLite + memory bus (fast), and a signed-in mailroom browser."""
+
 from __future__ import annotations
 
 import sys
@@ -8,8 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make the testkit importable
 
-from card_delivery.entrypoints.service import definition  # noqa: E402
-from card_delivery_testkit import make_runtime, sign_in  # noqa: E402
+from card_delivery_testkit import make_runtime, sign_in
+
+from card_delivery.entrypoints.service import definition
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The public card check speaks the applicants' eight languages (issue 18); the mailroom stays Japanese/English."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,11 +7,17 @@ import pytest
 ENGLISH = ["Check a residence card number", "Anyone may check", "Residence card number", "This card number is"]
 
 
-@pytest.mark.parametrize("lang, title", [
-    ("vi", "Kiểm tra số thẻ lưu trú"), ("zh_Hans", "查询在留卡号码"), ("ko", "재류카드 번호 확인"),
-    ("pt_BR", "Verificar um número de cartão de residente"), ("fil", "Suriin ang numero ng residence card"),
-    ("ne", "निवास कार्ड नम्बर जाँच गर्नुहोस्"),
-])
+@pytest.mark.parametrize(
+    "lang, title",
+    [
+        ("vi", "Kiểm tra số thẻ lưu trú"),
+        ("zh_Hans", "查询在留卡号码"),
+        ("ko", "재류카드 번호 확인"),
+        ("pt_BR", "Verificar um número de cartão de residente"),
+        ("fil", "Suriin ang numero ng residence card"),
+        ("ne", "निवास कार्ड नम्बर जाँच गर्नुहोस्"),
+    ],
+)
 def test_the_card_check_page_is_in_the_visitors_language(app, lang, title):
     page = app.test_client().get(f"/public/card-check?lang={lang}&number=XX").get_data(as_text=True)
     assert f'<html lang="{lang.replace("_", "-")}">' in page and title in page

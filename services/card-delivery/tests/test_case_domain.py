@@ -1,26 +1,36 @@
 """The delivery case, pure: every transition, its guards, and every illegal neighbour."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from card_delivery.domain import deadlines
 from card_delivery.domain.address import addresses_match, normalise_address
 from card_delivery.domain.card_number import is_card_number, normalise, random_card_number
-from card_delivery.domain.case import (ALLOWED, DeliveryCase, EnvelopeRejected, IllegalTransition, InvalidInput,
-                                       State)
+from card_delivery.domain.case import ALLOWED, DeliveryCase, EnvelopeRejected, IllegalTransition, InvalidInput, State
 from card_delivery.domain.tracking import normalise_tracking
 
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 ADDRESS = "東京都新宿区西新宿2-8-1"
 
 
 def new_case(certificate=ADDRESS, old="AB12345678CD", procedure="extension", fee=5500, at_counter=False):
     case, changes = DeliveryCase.open(
-        delivery_id="d-1", application_id="a-1", applicant_id="p-1", procedure=procedure, fee_yen=fee,
-        approved_at=T0, name="NGUYEN VAN AN", postal_code="163-8001", mailing_address=ADDRESS,
-        certificate_address=certificate, old_card_number=old, at_counter=at_counter)
+        delivery_id="d-1",
+        application_id="a-1",
+        applicant_id="p-1",
+        procedure=procedure,
+        fee_yen=fee,
+        approved_at=T0,
+        name="NGUYEN VAN AN",
+        postal_code="163-8001",
+        mailing_address=ADDRESS,
+        certificate_address=certificate,
+        old_card_number=old,
+        at_counter=at_counter,
+    )
     return case, changes
 
 
@@ -73,12 +83,20 @@ def test_happy_path_publishes_one_event_per_step():
     case, c3 = case.dispatch(tracking_number="１２３４-５６７８-９０１２", now=at(3))
     case, c4 = case.record_delivery(now=at(4))
     assert [c.event_type for c in (c1, c2, c3, c4)] == [
-        "card.envelope_received", "card.issued", "card.dispatched", "card.delivered"]
+        "card.envelope_received",
+        "card.issued",
+        "card.dispatched",
+        "card.delivered",
+    ]
     assert c2.event_fields == {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"}
     assert c3.event_fields == {"tracking_number": "123456789012"}
     assert case.state is State.DELIVERED and case.state_since == at(4)
     assert (case.fee_paid_yen, case.card_number, case.tracking_number, case.dispatch_count) == (
-        5500, "ZX98765432QW", "123456789012", 1)
+        5500,
+        "ZX98765432QW",
+        "123456789012",
+        1,
+    )
 
 
 def test_returned_card_can_be_dispatched_again_or_kept_at_the_counter():
@@ -115,18 +133,28 @@ def test_the_counter_chosen_case_waits_for_the_visit_then_issues_and_hands_over_
     # nothing is mailed, so differing addresses hold nothing and announce nothing
     assert changes == [] and case.state is State.AWAITING_VISIT and not case.address_mismatch
     with pytest.raises(EnvelopeRejected) as refused:
-        case.collect_at_counter(card_number="ZX98765432QW", fee_paid_yen=4000, old_card_number="AB12345678CE",
-                                now=at(1))
-    assert refused.value.problems == ["fee paid ¥4,000 differs from the fee due ¥5,500",
-                                      "the old card number does not match the card on record"]
+        case.collect_at_counter(
+            card_number="ZX98765432QW", fee_paid_yen=4000, old_card_number="AB12345678CE", now=at(1)
+        )
+    assert refused.value.problems == [
+        "fee paid ¥4,000 differs from the fee due ¥5,500",
+        "the old card number does not match the card on record",
+    ]
     with pytest.raises(InvalidInput):
-        case.collect_at_counter(card_number="AB12345678CD", fee_paid_yen=5500, old_card_number="AB12345678CD",
-                                now=at(1))
-    done, change = case.collect_at_counter(card_number="zx 9876 5432 qw".upper().replace(" ", ""), fee_paid_yen=5500,
-                                           old_card_number="ab 1234 5678 cd", now=at(2))
+        case.collect_at_counter(
+            card_number="AB12345678CD", fee_paid_yen=5500, old_card_number="AB12345678CD", now=at(1)
+        )
+    done, change = case.collect_at_counter(
+        card_number="zx 9876 5432 qw".upper().replace(" ", ""),
+        fee_paid_yen=5500,
+        old_card_number="ab 1234 5678 cd",
+        now=at(2),
+    )
     assert done.state is State.COLLECTED and done.card_number == "ZX98765432QW" and done.fee_paid_yen == 5500
     assert (change.event_type, change.event_fields) == (
-        "card.collected", {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"})
+        "card.collected",
+        {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"},
+    )
 
 
 def test_a_card_kept_at_the_counter_is_handed_over():
@@ -136,13 +164,19 @@ def test_a_card_kept_at_the_counter_is_handed_over():
     assert change.event_fields == {"card_number": "ZX98765432QW", "old_card_number": "AB12345678CD"}
 
 
-@pytest.mark.parametrize("fee,old,problems", [
-    (6000, "AB12345678CD", ["fee paid ¥6,000 differs from the fee due ¥5,500"]),
-    (5500, "AB12345678CE", ["the old card number does not match the card on record"]),
-    (5500, "", ["the old card number is missing"]),
-    (0, "XX00000000XX", ["fee paid ¥0 differs from the fee due ¥5,500",
-                         "the old card number does not match the card on record"]),
-])
+@pytest.mark.parametrize(
+    "fee,old,problems",
+    [
+        (6000, "AB12345678CD", ["fee paid ¥6,000 differs from the fee due ¥5,500"]),
+        (5500, "AB12345678CE", ["the old card number does not match the card on record"]),
+        (5500, "", ["the old card number is missing"]),
+        (
+            0,
+            "XX00000000XX",
+            ["fee paid ¥0 differs from the fee due ¥5,500", "the old card number does not match the card on record"],
+        ),
+    ],
+)
 def test_envelope_is_rejected_with_every_problem_and_the_case_does_not_move(fee, old, problems):
     case, _ = new_case()
     with pytest.raises(EnvelopeRejected) as info:
@@ -179,21 +213,27 @@ def test_dispatch_refuses_what_is_not_a_tracking_number(raw):
 
 
 # -- the address rule -----------------------------------------------------------------------
-@pytest.mark.parametrize("registered,certificate", [
-    ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿２－８－１"),       # full-width digits and dash
-    ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿2ー8ー1"),           # prolonged sound mark as dash
-    ("東京都新宿区西新宿2-8-1 ハイツ101", "東京都新宿区西新宿2‐8‐1　ﾊｲﾂ101"),  # half-width kana, ideographic space
-    ("1-2-3 Nishi-Shinjuku, Tokyo", "1-2-3 NISHI-SHINJUKU,  TOKYO"),
-])
+@pytest.mark.parametrize(
+    "registered,certificate",
+    [
+        ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿２－８－１"),  # full-width digits and dash
+        ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿2ー8ー1"),  # prolonged sound mark as dash
+        ("東京都新宿区西新宿2-8-1 ハイツ101", "東京都新宿区西新宿2‐8‐1　ﾊｲﾂ101"),  # half-width kana, ideographic space
+        ("1-2-3 Nishi-Shinjuku, Tokyo", "1-2-3 NISHI-SHINJUKU,  TOKYO"),
+    ],
+)
 def test_addresses_equal_after_nfkc_normalisation_match(registered, certificate):
     assert addresses_match(registered, certificate)
 
 
-@pytest.mark.parametrize("registered,certificate", [
-    ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿2-8-2"),
-    ("東京都新宿区西新宿2-8-1", "大阪府大阪市北区梅田1-1"),
-    ("東京都新宿区西新宿2-8-1 ハイツ101", "東京都新宿区西新宿2-8-1"),
-])
+@pytest.mark.parametrize(
+    "registered,certificate",
+    [
+        ("東京都新宿区西新宿2-8-1", "東京都新宿区西新宿2-8-2"),
+        ("東京都新宿区西新宿2-8-1", "大阪府大阪市北区梅田1-1"),
+        ("東京都新宿区西新宿2-8-1 ハイツ101", "東京都新宿区西新宿2-8-1"),
+    ],
+)
 def test_different_addresses_do_not_match(registered, certificate):
     assert not addresses_match(registered, certificate)
 
@@ -214,11 +254,14 @@ def test_mismatch_is_announced_at_opening_and_holds_the_card_instead_of_mailing(
         flagged.dispatch(tracking_number="123456789012", now=at(3))
 
 
-@pytest.mark.parametrize("decision,state,address", [
-    ("mail_registered", State.CARD_ISSUED, ADDRESS),
-    ("mail_certificate", State.CARD_ISSUED, "大阪府大阪市北区梅田1-1"),
-    ("counter_pickup", State.COUNTER_PICKUP, ADDRESS),
-])
+@pytest.mark.parametrize(
+    "decision,state,address",
+    [
+        ("mail_registered", State.CARD_ISSUED, ADDRESS),
+        ("mail_certificate", State.CARD_ISSUED, "大阪府大阪市北区梅田1-1"),
+        ("counter_pickup", State.COUNTER_PICKUP, ADDRESS),
+    ],
+)
 def test_officer_decision_clears_the_flag(decision, state, address):
     flagged = case_in(State.ADDRESS_FLAGGED)
     decided, change = flagged.resolve_address(decision=decision, now=at(5))
@@ -247,14 +290,28 @@ def test_random_card_numbers_have_the_official_shape_and_vary():
     assert len({n[:2] for n in numbers}) > 200  # letters really drawn
 
 
-@pytest.mark.parametrize("raw,expected", [("ab12345678cd", "AB12345678CD"), ("AB 1234 5678 CD", "AB12345678CD"),
-                                          ("ＡＢ１２３４５６７８ＣＤ", "AB12345678CD")])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("ab12345678cd", "AB12345678CD"),
+        ("AB 1234 5678 CD", "AB12345678CD"),
+        ("ＡＢ１２３４５６７８ＣＤ", "AB12345678CD"),
+    ],
+)
 def test_card_numbers_as_typed_are_normalised(raw, expected):
     assert normalise(raw) == expected and is_card_number(normalise(raw))
 
 
-@pytest.mark.parametrize("raw,expected", [("A123456789012A", "123456789012"), (" 1234-5678-9012 ", "123456789012"),
-                                          ("12345678901", "12345678901"), ("D1234D", None), ("", None)])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("A123456789012A", "123456789012"),
+        (" 1234-5678-9012 ", "123456789012"),
+        ("12345678901", "12345678901"),
+        ("D1234D", None),
+        ("", None),
+    ],
+)
 def test_scanned_tracking_numbers(raw, expected):
     assert normalise_tracking(raw) == expected
 

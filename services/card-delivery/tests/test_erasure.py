@@ -1,13 +1,14 @@
 """Each applicant's name and addresses are under their own data key (issue 20): erasing one applicant
 leaves their delivery case unreadable (here and in any backup) and everyone else's whole."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from card_delivery_testkit import decision_payload
 
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.entrypoints.consumers import on_application_decided
-from card_delivery_testkit import decision_payload
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.subject_keys import SubjectErased
@@ -23,8 +24,11 @@ def _decide(runtime, application_id):
 
 def _name(runtime, applicant_id):
     with runtime.engine.connect() as conn:
-        return conn.execute(sa.select(delivery_cases.c.name, delivery_cases.c.mailing_address)
-                            .where(delivery_cases.c.applicant_id == applicant_id)).one()
+        return conn.execute(
+            sa.select(delivery_cases.c.name, delivery_cases.c.mailing_address).where(
+                delivery_cases.c.applicant_id == applicant_id
+            )
+        ).one()
 
 
 def test_an_erased_applicants_delivery_case_is_unreadable_and_the_others_stay(runtime):

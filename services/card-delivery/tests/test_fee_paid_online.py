@@ -1,27 +1,39 @@
 """intake's fee.paid: the case records it (even when it overtakes the decision) and the envelope
 check then expects no revenue stamps; stamps for a paid case are flagged, never silently accepted."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from card_delivery_testkit import decision_payload
 
 from card_delivery.adapters.tables import early_fee_payments
 from card_delivery.domain.case import DeliveryCase, EnvelopeRejected, State
 from card_delivery.entrypoints.consumers import on_application_decided, on_fee_paid
-from card_delivery_testkit import decision_payload
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 
-PAID_AT = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
+PAID_AT = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
 
 def fee_paid(application_id="app-1", amount=5500, reference="DEMO-ABC123", provider="demo"):
-    return new_event("fee.paid", {
-        "application_id": application_id, "applicant_id": f"applicant-{application_id}", "payment_id": "pay-1",
-        "amount_yen": amount, "paid_at": PAID_AT, "payment_reference": reference, "method": "card",
-        "provider": provider}, source="intake", correlation_id=application_id)
+    return new_event(
+        "fee.paid",
+        {
+            "application_id": application_id,
+            "applicant_id": f"applicant-{application_id}",
+            "payment_id": "pay-1",
+            "amount_yen": amount,
+            "paid_at": PAID_AT,
+            "payment_reference": reference,
+            "method": "card",
+            "provider": provider,
+        },
+        source="intake",
+        correlation_id=application_id,
+    )
 
 
 def consume(runtime, handler, event):
@@ -31,8 +43,11 @@ def consume(runtime, handler, event):
 
 def decided(runtime, **kw):
     payload = decision_payload(**kw)
-    consume(runtime, on_application_decided,
-            new_event("application.decided", payload, source="review", correlation_id=payload["application_id"]))
+    consume(
+        runtime,
+        on_application_decided,
+        new_event("application.decided", payload, source="review", correlation_id=payload["application_id"]),
+    )
 
 
 def the_case(runtime, application_id="app-1"):
@@ -60,7 +75,11 @@ def test_the_payment_reaches_the_case_in_either_order_once(runtime, order):
         decided(runtime)
     consume(runtime, on_fee_paid, fee_paid())  # redelivered: no second effect
     case = the_case(runtime)
-    assert (case.fee_paid_online_yen, case.fee_payment_reference, case.fee_paid_online_at) == (5500, "DEMO-ABC123", PAID_AT)
+    assert (case.fee_paid_online_yen, case.fee_payment_reference, case.fee_paid_online_at) == (
+        5500,
+        "DEMO-ABC123",
+        PAID_AT,
+    )
     assert [h["action"] for h in history(runtime, case)].count("record_online_payment") == 1
     with runtime.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(early_fee_payments)).scalar() == 0
@@ -77,9 +96,19 @@ def test_a_payment_reaches_the_counter_case_too(runtime):
 
 
 def _open(**kw):
-    case, _ = DeliveryCase.open(delivery_id="d", application_id="a", applicant_id="p", procedure="extension", fee_yen=5500,
-                                approved_at=PAID_AT, name="N", postal_code=None, mailing_address="東京都新宿区西新宿2-8-1",
-                                certificate_address="東京都新宿区西新宿2-8-1", old_card_number="AB12345678CD")
+    case, _ = DeliveryCase.open(
+        delivery_id="d",
+        application_id="a",
+        applicant_id="p",
+        procedure="extension",
+        fee_yen=5500,
+        approved_at=PAID_AT,
+        name="N",
+        postal_code=None,
+        mailing_address="東京都新宿区西新宿2-8-1",
+        certificate_address="東京都新宿区西新宿2-8-1",
+        old_card_number="AB12345678CD",
+    )
     return case
 
 
@@ -129,14 +158,20 @@ def test_paid_online_after_stamps_were_accepted_is_noted_for_a_refund(runtime, m
 
 def _real_mode_runtime(tmp_path):
     """card-delivery as the real mode configures it (not embedded); nothing here talks to the broker."""
-    from card_delivery.entrypoints.service import definition
     from card_delivery_testkit import DATA_KEY
+
+    from card_delivery.entrypoints.service import definition
     from zairyu_shared.runtime import Runtime
 
-    rt = Runtime.from_env(definition, environ={"ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"},
-                          database_url=f"sqlite:///{tmp_path}/real.db",
-                          amqp_url="amqp://guest:guest@127.0.0.1:5672/%2F", embedded=False, data_keys=(DATA_KEY,),
-                          secret_key="t" * 40)
+    rt = Runtime.from_env(
+        definition,
+        environ={"ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"},
+        database_url=f"sqlite:///{tmp_path}/real.db",
+        amqp_url="amqp://guest:guest@127.0.0.1:5672/%2F",
+        embedded=False,
+        data_keys=(DATA_KEY,),
+        secret_key="t" * 40,
+    )
     rt.migrate()
     return rt
 

@@ -1,13 +1,15 @@
 """Against real PostgreSQL and RabbitMQ: card-number uniqueness under concurrency, and the
 scenario approved -> envelope -> issued -> dispatched -> delivered with the card.* events on the bus."""
+
 from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from card_delivery_testkit import decision_payload, make_runtime, sign_in
 from kombu import Connection, Exchange, Producer, Queue
 
 from card_delivery import casework
@@ -17,7 +19,6 @@ from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.card_number import is_card_number
 from card_delivery.domain.case import IllegalTransition, State
 from card_delivery.entrypoints.service import definition
-from card_delivery_testkit import decision_payload, make_runtime, sign_in
 from zairyu_shared import testing
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -59,7 +60,7 @@ def test_random_numbers_stay_unique_with_many_concurrent_issuers(pg_runtime):
         got = []
         for _ in range(20):
             with transaction(pg_runtime.session_factory) as session:
-                got.append(cards.allocate(session, f"d-{i}", datetime.now(timezone.utc)))
+                got.append(cards.allocate(session, f"d-{i}", datetime.now(UTC)))
         return got
 
     numbers = [n for batch in run_together(THREADS, allocate_many) for n in batch]
@@ -78,8 +79,9 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
     for i in range(THREADS):
         with transaction(pg_runtime.session_factory) as session:
             case = casework.open_case(pg_runtime, session, new_decision(f"app-{i}", f"AB{i:08d}CD"))
-            casework.receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500,
-                                      old_card_number=f"AB{i:08d}CD")
+            casework.receive_envelope(
+                pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number=f"AB{i:08d}CD"
+            )
         ids.append(case.delivery_id)
 
     def issue(i):
@@ -105,8 +107,9 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
 def test_two_officers_issuing_the_same_case_at_once_give_it_one_card(pg_runtime):
     with transaction(pg_runtime.session_factory) as session:
         case = casework.open_case(pg_runtime, session, new_decision("app-twice", "AB00000042CD"))
-        casework.receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500,
-                                  old_card_number="AB00000042CD")
+        casework.receive_envelope(
+            pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number="AB00000042CD"
+        )
     outcomes = []
 
     def issue(_i):
@@ -120,10 +123,14 @@ def test_two_officers_issuing_the_same_case_at_once_give_it_one_card(pg_runtime)
     run_together(2, issue)
     assert sorted(outcomes) == ["issued", "refused"]
     with pg_runtime.engine.connect() as conn:
-        issued = conn.execute(sa.select(sa.func.count()).select_from(cards_table)
-                              .where(cards_table.c.origin == "issued")).scalar()
-        events = conn.execute(sa.select(sa.func.count()).select_from(pg_runtime.outbox)
-                              .where(pg_runtime.outbox.c.event_type == "card.issued")).scalar()
+        issued = conn.execute(
+            sa.select(sa.func.count()).select_from(cards_table).where(cards_table.c.origin == "issued")
+        ).scalar()
+        events = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(pg_runtime.outbox)
+            .where(pg_runtime.outbox.c.event_type == "card.issued")
+        ).scalar()
     assert (issued, events) == (1, 1)
 
 
@@ -153,24 +160,37 @@ def test_approved_to_delivered_through_rabbitmq_and_postgresql():
     with testing.fresh_database("zt_card") as db_url, testing.fresh_vhost("zt-card") as amqp_url:
         rt = make_runtime(db_url, amqp_url)
         try:
-            card_events = Queue("test.card-events", Exchange("card-delivery.events", type="topic", durable=True),
-                                routing_key="card.#", durable=False, auto_delete=False)
+            card_events = Queue(
+                "test.card-events",
+                Exchange("card-delivery.events", type="topic", durable=True),
+                routing_key="card.#",
+                durable=False,
+                auto_delete=False,
+            )
             with Connection(amqp_url) as conn:
                 rt.declare()
                 card_events(conn.default_channel).declare()
                 rt.start_background()
 
-                decision = new_event("application.decided", decision_payload("app-rmq"), source="review",
-                                     correlation_id="app-rmq")
+                decision = new_event(
+                    "application.decided", decision_payload("app-rmq"), source="review", correlation_id="app-rmq"
+                )
                 Producer(conn.default_channel).publish(
-                    decision.to_json().encode(), exchange=Exchange("review.events", type="topic", durable=True),
-                    routing_key="application.decided", content_type="application/json", content_encoding="binary",
-                    message_id=decision.id, correlation_id="app-rmq", type="application.decided")
+                    decision.to_json().encode(),
+                    exchange=Exchange("review.events", type="topic", durable=True),
+                    routing_key="application.decided",
+                    content_type="application/json",
+                    content_encoding="binary",
+                    message_id=decision.id,
+                    correlation_id="app-rmq",
+                    type="application.decided",
+                )
 
                 def opened():
                     with rt.engine.connect() as db:
-                        return db.execute(sa.select(delivery_cases.c.delivery_id)
-                                          .where(delivery_cases.c.application_id == "app-rmq")).scalar()
+                        return db.execute(
+                            sa.select(delivery_cases.c.delivery_id).where(delivery_cases.c.application_id == "app-rmq")
+                        ).scalar()
 
                 delivery_id = testing.wait_until(opened, message="delivery case opened by the consumer")
 
@@ -178,14 +198,21 @@ def test_approved_to_delivered_through_rabbitmq_and_postgresql():
                 app.config["TESTING"] = True
                 mailroom = sign_in(app.test_client(), rt)
                 url = f"/mailroom/cases/{delivery_id}"
-                assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
+                assert (
+                    mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code
+                    == 302
+                )
                 assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
                 assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
                 assert mailroom.post(f"{url}/delivered").status_code == 302
 
                 events = drain(conn, card_events, 4)
-                assert [e["type"] for e in events] == ["card.envelope_received", "card.issued", "card.dispatched",
-                                                       "card.delivered"]
+                assert [e["type"] for e in events] == [
+                    "card.envelope_received",
+                    "card.issued",
+                    "card.dispatched",
+                    "card.delivered",
+                ]
                 assert {e["payload"]["delivery_id"] for e in events} == {delivery_id}
                 assert all(e["correlation_id"] == "app-rmq" and e["source"] == "card-delivery" for e in events)
                 issued = events[1]["payload"]
@@ -198,6 +225,7 @@ def test_approved_to_delivered_through_rabbitmq_and_postgresql():
 
                 # the envelope came, so the 14-day check has nothing to remind, even a month later
                 from card_delivery.entrypoints.deadlines import check_deadlines
-                assert check_deadlines(rt, datetime.now(timezone.utc) + timedelta(days=30))["reminded"] == 0
+
+                assert check_deadlines(rt, datetime.now(UTC) + timedelta(days=30))["reminded"] == 0
         finally:
             rt.stop()

@@ -1,5 +1,6 @@
 """Card-delivery's retention purge under a frozen clock (SQLite and PostgreSQL): an ended delivery goes
 5 years from the 特定日 after it ended, with its history; its card number stays known (never reissued)."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,11 +35,25 @@ def runtime(request, tmp_path):
 
 def _case(s, state: str, since: datetime, card: str) -> str:
     did = str(uuid.uuid4())
-    s.execute(delivery_cases.insert().values(
-        delivery_id=did, application_id="app-" + did, applicant_id="a1", procedure="extension", fee_yen=4000,
-        approved_at=since, name="NGUYEN", mailing_address="東京都", certificate_address="東京都", state=state,
-        state_since=since, card_number=card))
-    s.execute(cards.insert().values(card_number=card, status="valid", origin="issued", delivery_id=did, recorded_at=since))
+    s.execute(
+        delivery_cases.insert().values(
+            delivery_id=did,
+            application_id="app-" + did,
+            applicant_id="a1",
+            procedure="extension",
+            fee_yen=4000,
+            approved_at=since,
+            name="NGUYEN",
+            mailing_address="東京都",
+            certificate_address="東京都",
+            state=state,
+            state_since=since,
+            card_number=card,
+        )
+    )
+    s.execute(
+        cards.insert().values(card_number=card, status="valid", origin="issued", delivery_id=did, recorded_at=since)
+    )
     s.execute(case_history.insert().values(delivery_id=did, action="x", from_state="a", to_state=state, at=since))
     return did
 

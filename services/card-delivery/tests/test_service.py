@@ -1,14 +1,16 @@
 """The service on SQLite + memory bus: consumer, mailroom pages, CSV import, lookup, deadlines."""
+
 from __future__ import annotations
 
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pyotp
 import pytest
 import sqlalchemy as sa
+from card_delivery_testkit import Mailroom, decision_payload
 from pypdf import PdfReader
 
 from card_delivery.adapters import officers, repository
@@ -17,7 +19,6 @@ from card_delivery.adapters.tables import delivery_cases
 from card_delivery.domain.case import State
 from card_delivery.entrypoints.consumers import on_application_decided
 from card_delivery.entrypoints.deadlines import check_deadlines
-from card_delivery_testkit import Mailroom, decision_payload
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -32,16 +33,18 @@ def deliver_decision(runtime, payload):
 
 def staged(runtime, event_type=None):
     with runtime.engine.connect() as conn:
-        rows = conn.execute(sa.select(runtime.outbox.c.event_type, runtime.outbox.c.body)
-                            .order_by(runtime.outbox.c.seq)).all()
+        rows = conn.execute(
+            sa.select(runtime.outbox.c.event_type, runtime.outbox.c.body).order_by(runtime.outbox.c.seq)
+        ).all()
     events = [(t, json.loads(b)) for t, b in rows]
     return [e for t, e in events if t == event_type] if event_type else [t for t, _ in events]
 
 
 def only_case(runtime, application_id="app-1"):
     with runtime.session_factory() as session:
-        delivery_id = session.execute(sa.select(delivery_cases.c.delivery_id).where(
-            delivery_cases.c.application_id == application_id)).scalar_one()
+        delivery_id = session.execute(
+            sa.select(delivery_cases.c.delivery_id).where(delivery_cases.c.application_id == application_id)
+        ).scalar_one()
         return repository.get(session, delivery_id)
 
 
@@ -50,10 +53,16 @@ def lookup(client, number):
 
 
 # -- consumer --------------------------------------------------------------------------------
-@pytest.mark.parametrize("change", [dict(outcome="refused"), dict(procedure="coe"),
-                                    dict(procedure="coe", delivery_method="post"),
-                                    dict(procedure="employment_certificate", delivery_method="post"),
-                                    dict(procedure="employment_certificate", delivery_method="pdf")])
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(outcome="refused"),
+        dict(procedure="coe"),
+        dict(procedure="coe", delivery_method="post"),
+        dict(procedure="employment_certificate", delivery_method="post"),
+        dict(procedure="employment_certificate", delivery_method="pdf"),
+    ],
+)
 def test_decisions_that_issue_no_card_open_nothing(runtime, change):
     method = change.pop("delivery_method", None)
     deliver_decision(runtime, {**decision_payload(**change), **({"delivery_method": method} if method else {})})
@@ -113,7 +122,12 @@ def test_card_by_mail_without_delivery_instructions_fails_loudly(runtime):
 # -- mailroom ----------------------------------------------------------------------------------
 def test_mailroom_requires_sign_in(app):
     client = app.test_client()
-    for path in ("/mailroom/", "/mailroom/dispatch", "/mailroom/carrier-import", "/mailroom/dispatch/batch/1/labels.pdf"):
+    for path in (
+        "/mailroom/",
+        "/mailroom/dispatch",
+        "/mailroom/carrier-import",
+        "/mailroom/dispatch/batch/1/labels.pdf",
+    ):
         response = client.get(path)
         assert response.status_code == 302 and "/mailroom/sign-in" in response.headers["Location"]
 
@@ -139,14 +153,16 @@ def test_sign_in_needs_password_and_a_fresh_totp_code(app, runtime):
 def test_forms_without_the_csrf_token_are_refused(app, runtime, mailroom):
     deliver_decision(runtime, decision_payload())
     case = only_case(runtime)
-    response = mailroom.client.post(f"/mailroom/cases/{case.delivery_id}/envelope",
-                                    data={"fee_yen": "5500", "old_card_number": "AB12345678CD"})
+    response = mailroom.client.post(
+        f"/mailroom/cases/{case.delivery_id}/envelope", data={"fee_yen": "5500", "old_card_number": "AB12345678CD"}
+    )
     assert response.status_code == 400
     assert only_case(runtime).state is State.AWAITING_ENVELOPE
 
 
 def transitions(state):
     from card_delivery.metrics import TRANSITIONS
+
     return TRANSITIONS.labels(state)._value.get()
 
 
@@ -166,7 +182,7 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 409
 
     page = mailroom.get(url).get_data(as_text=True)  # the issue form shows what is about to happen
-    summary = page[page.index('class="facts confirm-summary"'):]
+    summary = page[page.index('class="facts confirm-summary"') :]
     assert "NGUYEN VAN AN" in summary and "AB12345678CD" in summary and 'name="confirm"' in summary
     unconfirmed = mailroom.post(f"{url}/issue")  # one click is no longer enough (issue 18)
     assert unconfirmed.status_code == 422 and "becomes invalid at once" in unconfirmed.get_data(as_text=True)
@@ -185,7 +201,10 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
     assert staged(runtime) == ["card.envelope_received", "card.issued", "card.dispatched", "card.delivered"]
     # one each: the refused envelope attempts count nothing
     assert {s: transitions(s) - n for s, n in before.items()} == {
-        "awaiting_envelope": 1, "envelope_received": 1, "delivered": 1}
+        "awaiting_envelope": 1,
+        "envelope_received": 1,
+        "delivered": 1,
+    }
     [issued_event] = staged(runtime, "card.issued")
     assert issued_event["payload"]["old_card_number"] == "AB12345678CD"
     history = mailroom.get(url).get_data(as_text=True)
@@ -206,8 +225,9 @@ def test_public_lookup_answers_nothing_but_the_status(app, runtime):
 
 
 def test_public_lookup_is_rate_limited(tmp_path):
-    from card_delivery.entrypoints.service import definition
     from card_delivery_testkit import make_runtime
+
+    from card_delivery.entrypoints.service import definition
 
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}rl", lookup_rate_limit="3 per minute")
     try:
@@ -222,15 +242,21 @@ def test_public_lookup_is_rate_limited(tmp_path):
 
 @pytest.mark.parametrize("hops,expected", [(0, [200, 200, 429]), (1, [200, 200, 200])])
 def test_rate_limit_is_per_client_behind_the_ingress_and_not_spoofable_without_it(tmp_path, hops, expected):
-    from card_delivery.entrypoints.service import definition
     from card_delivery_testkit import make_runtime
 
-    rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}px", lookup_rate_limit="2 per minute",
-                      proxy_hops=hops)
+    from card_delivery.entrypoints.service import definition
+
+    rt = make_runtime(
+        f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}px", lookup_rate_limit="2 per minute", proxy_hops=hops
+    )
     try:
         client = definition.create_app(rt).test_client()
-        codes = [client.get("/public/card-status?number=AB12345678CD",
-                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in (1, 1, 2)]
+        codes = [
+            client.get(
+                "/public/card-status?number=AB12345678CD", headers={"X-Forwarded-For": f"203.0.113.{i}"}
+            ).status_code
+            for i in (1, 1, 2)
+        ]
         assert codes == expected
     finally:
         rt.stop()
@@ -247,8 +273,12 @@ def test_flagged_address_waits_for_the_officer_decision(app, runtime, mailroom):
     assert "officer decision needed" in mailroom.get(url).get_data(as_text=True)
     missing_note = mailroom.post(f"{url}/address", {"decision": "mail_certificate"})
     assert missing_note.status_code == 422
-    assert mailroom.post(f"{url}/address", {"decision": "mail_certificate",
-                                            "note": "applicant moved; certificate is current"}).status_code == 302
+    assert (
+        mailroom.post(
+            f"{url}/address", {"decision": "mail_certificate", "note": "applicant moved; certificate is current"}
+        ).status_code
+        == 302
+    )
     decided = only_case(runtime)
     assert decided.state is State.CARD_ISSUED and decided.mailing_address == "大阪府大阪市北区梅田1-1"
     assert mailroom.post(f"{url}/dispatch", {"tracking_number": "123456789012"}).status_code == 302
@@ -259,8 +289,9 @@ def issue_many(runtime, mailroom, n):
     for i in range(n):
         deliver_decision(runtime, decision_payload(f"app-{i}", old_card=f"AB{i:08d}CD"))
         case = only_case(runtime, f"app-{i}")
-        mailroom.post(f"/mailroom/cases/{case.delivery_id}/envelope",
-                      {"fee_yen": "5500", "old_card_number": f"AB{i:08d}CD"})
+        mailroom.post(
+            f"/mailroom/cases/{case.delivery_id}/envelope", {"fee_yen": "5500", "old_card_number": f"AB{i:08d}CD"}
+        )
         assert mailroom.post(f"/mailroom/cases/{case.delivery_id}/issue", {"confirm": "y"}).status_code == 302
         ids.append(case.delivery_id)
     return ids
@@ -285,8 +316,9 @@ def test_dispatch_batches_print_lists_and_labels_and_scanning_dispatches_in_labe
     for i, expected in enumerate(ids):
         form = mailroom.get("/mailroom/dispatch/scan").get_data(as_text=True)
         assert f'value="{expected}"' in form and "autofocus" in form
-        done = mailroom.post("/mailroom/dispatch/scan", {"delivery_id": expected,
-                                                         "tracking_number": f"A12345678901{i}A"})
+        done = mailroom.post(
+            "/mailroom/dispatch/scan", {"delivery_id": expected, "tracking_number": f"A12345678901{i}A"}
+        )
         assert done.status_code == 302
     with runtime.session_factory() as session:
         assert [repository.get(session, d).tracking_number for d in ids] == [f"12345678901{i}" for i in range(3)]
@@ -300,15 +332,19 @@ def test_carrier_csv_applies_good_rows_and_reports_each_bad_one(app, runtime, ma
     ids = issue_many(runtime, mailroom, 2)
     for i, delivery_id in enumerate(ids):
         mailroom.post(f"/mailroom/cases/{delivery_id}/dispatch", {"tracking_number": f"55550000000{i}"})
-    csv_text = ("tracking_number,status,timestamp,reason\n"
-                "555500000000,delivered,2026-11-20T14:03:00+09:00,\n"
-                "555500000001,returned,2026-11-20T15:00:00+09:00,addressee unknown\n"
-                "555500000009,delivered,2026-11-20T15:00:00+09:00,\n"
-                "555500000000,returned,2026-11-21T15:00:00+09:00,\n"
-                "bad,gone,never,\n")
-    response = mailroom.post("/mailroom/carrier-import",
-                             {"file": (io.BytesIO(csv_text.encode()), "statuses.csv")},
-                             content_type="multipart/form-data")
+    csv_text = (
+        "tracking_number,status,timestamp,reason\n"
+        "555500000000,delivered,2026-11-20T14:03:00+09:00,\n"
+        "555500000001,returned,2026-11-20T15:00:00+09:00,addressee unknown\n"
+        "555500000009,delivered,2026-11-20T15:00:00+09:00,\n"
+        "555500000000,returned,2026-11-21T15:00:00+09:00,\n"
+        "bad,gone,never,\n"
+    )
+    response = mailroom.post(
+        "/mailroom/carrier-import",
+        {"file": (io.BytesIO(csv_text.encode()), "statuses.csv")},
+        content_type="multipart/form-data",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "2 rows applied, 0 already recorded" in html
@@ -317,12 +353,18 @@ def test_carrier_csv_applies_good_rows_and_reports_each_bad_one(app, runtime, ma
     assert re.search(r"Line 6: tracking number &#39;bad&#39; is not 11–13 digits", html)
     with runtime.session_factory() as session:
         first, second = (repository.get(session, d) for d in ids)
-    assert first.state is State.DELIVERED and first.state_since == datetime(2026, 11, 20, 5, 3, tzinfo=timezone.utc)
+    assert first.state is State.DELIVERED and first.state_since == datetime(2026, 11, 20, 5, 3, tzinfo=UTC)
     assert second.state is State.RETURNED and second.return_reason == "addressee unknown"
-    again = mailroom.post("/mailroom/carrier-import",
-                          {"file": (io.BytesIO(csv_text.splitlines()[0].encode() + b"\n"
-                                               + csv_text.splitlines()[1].encode()), "again.csv")},
-                          content_type="multipart/form-data")
+    again = mailroom.post(
+        "/mailroom/carrier-import",
+        {
+            "file": (
+                io.BytesIO(csv_text.splitlines()[0].encode() + b"\n" + csv_text.splitlines()[1].encode()),
+                "again.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 200 and "0 rows applied, 1 already recorded" in again.get_data(as_text=True)
     # the returned card goes out again, or waits at the counter
     url = f"/mailroom/cases/{ids[1]}"
@@ -339,7 +381,7 @@ def test_pages_come_in_japanese_and_english(app, runtime, mailroom):
 
 
 def test_envelope_reminder_is_published_once_per_case_and_gauges_count_stalls(runtime):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     deliver_decision(runtime, decision_payload("old", decided_at=now - timedelta(days=15), old_card="AB00000001CD"))
     deliver_decision(runtime, decision_payload("young", decided_at=now - timedelta(days=3), old_card="AB00000002CD"))
     first = check_deadlines(runtime, now)
@@ -359,7 +401,7 @@ def test_envelope_reminder_is_published_once_per_case_and_gauges_count_stalls(ru
 def test_check_deadlines_cli(runtime, monkeypatch, capsys):
     from card_delivery.entrypoints import cli
 
-    deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=20)))
+    deliver_decision(runtime, decision_payload(decided_at=datetime.now(UTC) - timedelta(days=20)))
     monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("AMQP_URL", runtime.settings.amqp_url)
     monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
@@ -380,14 +422,17 @@ def test_seed_demo_prints_the_officer_secrets_once(runtime, capsys):
 
 
 def test_sign_in_attempts_are_rate_limited(tmp_path):
-    from card_delivery.entrypoints.service import definition
     from card_delivery_testkit import make_runtime
+
+    from card_delivery.entrypoints.service import definition
 
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}login", login_rate_limit="2 per minute")
     try:
         browser = Mailroom(definition.create_app(rt).test_client())
-        codes = [browser.post("/mailroom/sign-in", {"username": "x", "password": "y", "code": "123456"}).status_code
-                 for _ in range(3)]
+        codes = [
+            browser.post("/mailroom/sign-in", {"username": "x", "password": "y", "code": "123456"}).status_code
+            for _ in range(3)
+        ]
         assert codes == [401, 401, 429]
         assert browser.get("/mailroom/sign-in").status_code == 200  # the page itself stays reachable
     finally:
@@ -402,7 +447,7 @@ def test_consume_process_runs_the_deadline_check_periodically(runtime):
     from zairyu_shared.testing import wait_until
 
     assert deadline_worker in definition.workers  # what `consume` (and the embedded run) starts
-    deliver_decision(runtime, decision_payload(decided_at=datetime.now(timezone.utc) - timedelta(days=14, minutes=1)))
+    deliver_decision(runtime, decision_payload(decided_at=datetime.now(UTC) - timedelta(days=14, minutes=1)))
     stop = threading.Event()
     threads = deadline_worker(runtime, stop)
     try:
@@ -424,8 +469,9 @@ def test_create_officer_cli_prints_secrets_that_sign_in(app, runtime, monkeypatc
     password = re.search(r"password\s+(\S+)", out).group(1)
     secret = re.search(r"TOTP secret\s+(\S+)", out).group(1)
     browser = Mailroom(app.test_client())
-    response = browser.post("/mailroom/sign-in", {"username": "sato", "password": password,
-                                                   "code": pyotp.TOTP(secret).now()})
+    response = browser.post(
+        "/mailroom/sign-in", {"username": "sato", "password": password, "code": pyotp.TOTP(secret).now()}
+    )
     assert response.status_code == 302
 
 
@@ -441,11 +487,15 @@ def test_failures_lock_the_officer_for_a_while_or_until_reset_by_the_cli(app, ru
             assert officers.authenticate(session, "mori", "wrong", "000000") is None
     with transaction(runtime.session_factory) as session:  # right password and code, but locked
         assert officers.authenticate(session, "mori", created.password, pyotp.TOTP(created.totp_secret).now()) is None
-    later = datetime.now(timezone.utc) + POLICY.lock_for + timedelta(seconds=31)
+    later = datetime.now(UTC) + POLICY.lock_for + timedelta(seconds=31)
     with transaction(runtime.session_factory) as session:
         # the lock ends by itself: a guesser cannot shut the mailroom out for good
-        assert officers.authenticate(session, "mori", created.password, pyotp.TOTP(created.totp_secret).at(later),
-                                     now=later) is not None
+        assert (
+            officers.authenticate(
+                session, "mori", created.password, pyotp.TOTP(created.totp_secret).at(later), now=later
+            )
+            is not None
+        )
     monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("ZAIRYU_EMBEDDED", "true")
     monkeypatch.setenv("ZAIRYU_DATA_KEYS", runtime.settings.data_keys[0])
@@ -463,8 +513,12 @@ def test_a_transition_rolled_back_is_neither_stored_nor_counted(runtime):
     with pytest.raises(RuntimeError):
         with transaction(runtime.session_factory) as session:
             from card_delivery import casework
-            casework.open_case(runtime, session, new_event("application.decided", decision_payload(), source="review",
-                                                           correlation_id="app-1").data)
+
+            casework.open_case(
+                runtime,
+                session,
+                new_event("application.decided", decision_payload(), source="review", correlation_id="app-1").data,
+            )
             raise RuntimeError("the commit never happens")
     assert transitions("awaiting_envelope") == before
     deliver_decision(runtime, decision_payload())
@@ -473,9 +527,16 @@ def test_a_transition_rolled_back_is_neither_stored_nor_counted(runtime):
 
 @pytest.mark.parametrize("procedure", ["change", "extension", "acquisition"])
 def test_the_specified_card_and_an_activity_permission_reach_the_mailroom(runtime, mailroom, procedure):
-    deliver_decision(runtime, {**decision_payload(procedure=procedure), "delivery_method": "post", "specified_card": True,
-                               "bundled": ["activity_outside_status"],
-                               "outside_activity": {"hours_per_week": 20, "activity": "Kitchen help", "employer": None}})
+    deliver_decision(
+        runtime,
+        {
+            **decision_payload(procedure=procedure),
+            "delivery_method": "post",
+            "specified_card": True,
+            "bundled": ["activity_outside_status"],
+            "outside_activity": {"hours_per_week": 20, "activity": "Kitchen help", "employer": None},
+        },
+    )
     case = only_case(runtime)
     assert case.specified_card and case.card_remarks == "許可：原則週20時間以内・風俗営業等の従事を除く"
     page = mailroom.get(f"/mailroom/cases/{case.delivery_id}").get_data(as_text=True)
@@ -500,11 +561,11 @@ def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom)
     with transaction(runtime.session_factory) as s:
         steps = repository.history(s, case.delivery_id)
     page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
-    history = page[page.index('<ol class="history">'):]
+    history = page[page.index('<ol class="history">') :]
     assert "在留カード交付" in history and "封筒受付済み" in history  # the steps, named in Japanese
     assert "issue_card" not in history and "receive_envelope" not in history and "card_issued" not in history
     issued = [h for h in steps if h["action"] == "issue_card"][0]["at"]
-    at = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
+    at = issued if issued.tzinfo else issued.replace(tzinfo=UTC)
     assert at.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") in history
 
 
@@ -512,7 +573,13 @@ def test_the_mailroom_finds_a_case_by_name_or_card_number_not_only_by_internal_i
     """Issue 18: a case could be reached only through its state list or an internal id."""
     deliver_decision(runtime, decision_payload())
     case = only_case(runtime)
-    for query in ("nguyen van", "ｎｇｕｙｅｎ　ＶＡＮ ａｎ", "AB12345678CD", "ab12-3456-78cd", pdf_reference(case.delivery_id)):
+    for query in (
+        "nguyen van",
+        "ｎｇｕｙｅｎ　ＶＡＮ ａｎ",
+        "AB12345678CD",
+        "ab12-3456-78cd",
+        pdf_reference(case.delivery_id),
+    ):
         page = mailroom.get(f"/mailroom/?q={query}").get_data(as_text=True)
         assert f"/mailroom/cases/{case.delivery_id}" in page, query
     none = mailroom.get("/mailroom/?q=SILVA").get_data(as_text=True)

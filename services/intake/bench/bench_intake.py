@@ -7,6 +7,7 @@
   seconds to refuse a 0.5 MB PDF inflating to 512 MB
 - submit path: prepare + redeem + outbox staging, per second, on SQLite (one process)
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,28 +30,39 @@ def rate(name: str, func, seconds: float = 1.5, unit: str = "ops/s") -> None:
 
 
 def _scan_pdf(pages: int) -> bytes:
-    from hostile_files import jpeg, raw_pdf, stream
     import zlib
 
+    from hostile_files import jpeg, raw_pdf, stream
+
     image = jpeg((1600, 2200), color=(240, 238, 230))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(pages)), pages)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(pages)), pages),
+    ]
     for i in range(pages):
-        page, content, img = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                       b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (content, img))
+        content, img = 4 + 3 * i, 5 + 3 * i
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (content, img)
+        )
         objects.append(stream(zlib.compress(b"q 595 0 0 842 0 0 cm /Im0 Do Q"), b"/Filter /FlateDecode"))
-        objects.append(stream(image, b"/Type /XObject /Subtype /Image /Width 1600 /Height 2200 /ColorSpace /DeviceRGB "
-                                     b"/BitsPerComponent 8 /Filter /DCTDecode"))
+        objects.append(
+            stream(
+                image,
+                b"/Type /XObject /Subtype /Image /Width 1600 /Height 2200 /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode",
+            )
+        )
     return raw_pdf(objects)
 
 
 def main() -> None:
+    from hostile_files import flate_bomb_pdf, jpeg, pdf
+    from journey import worker_fields
+
     from intake.adapters.upload_checks import check
     from intake.domain import canonical, form, procedures
     from zairyu_shared.japan_time import japan_today
-    from journey import worker_fields
-    from hostile_files import flate_bomb_pdf, jpeg, pdf
 
     today = japan_today()
     req = procedures.Request("extension", ("reentry",), "engineer_humanities", None, today + timedelta(days=40))
@@ -60,9 +72,18 @@ def main() -> None:
     rate("intake_form_validations", lambda: form.validate(form.Choice("extension", ("reentry",)), raw, today))
     values, _ = form.validate(form.Choice("extension", ("reentry",)), raw, today)
     atts = [{"sha256": "a" * 64, "kind": "photo", "media_type": "image/jpeg", "size": 1000}]
-    rate("intake_canonical_documents", lambda: canonical.signed_document(
-        application_id="x", applicant_id="y", procedure="extension", bundled=["reentry"], form=values,
-        attachments=atts, holder={"name": "N"}))
+    rate(
+        "intake_canonical_documents",
+        lambda: canonical.signed_document(
+            application_id="x",
+            applicant_id="y",
+            procedure="extension",
+            bundled=["reentry"],
+            form=values,
+            attachments=atts,
+            holder={"name": "N"},
+        ),
+    )
     one_page, photo = pdf(), jpeg()
     rate("intake_pdf_upload_checks", lambda: check(one_page, "document"))
     rate("intake_photo_upload_checks", lambda: check(photo, "photo"))
@@ -79,14 +100,13 @@ def main() -> None:
 
 
 def bench_submit() -> None:
-    from intake_testkit import fake_signature, make_runtime
-    from hostile_files import jpeg
-
-    from intake.application import accounts, drafting, signing_requests, submission
     import sqlalchemy as sa
+    from hostile_files import jpeg
+    from intake_testkit import fake_signature, make_runtime
+    from journey import worker_fields
 
     from intake.adapters.tables import applicants
-    from journey import worker_fields
+    from intake.application import accounts, drafting, signing_requests, submission
     from zairyu_shared.db import transaction
 
     tmp = Path(tempfile.mkdtemp())

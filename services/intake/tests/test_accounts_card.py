@@ -1,19 +1,26 @@
 """Card login (Web eID style), TOTP, re-binding a renewed card."""
+
 from __future__ import annotations
 
 import json
 
 import pyotp
 import sqlalchemy as sa
-
 from journey import code_from, login, register, sign_code
 
 from intake.adapters.tables import applicants
 
 
 def _token(origin, nonce, cert="AUTH-CERT-1"):
-    return json.dumps({"unverifiedCertificate": cert, "algorithm": "RS256", "signature": f"signed:{origin}:{nonce}",
-                       "format": "web-eid:1.0", "appVersion": "https://zairyu.example/signer/1.0"})
+    return json.dumps(
+        {
+            "unverifiedCertificate": cert,
+            "algorithm": "RS256",
+            "signature": f"signed:{origin}:{nonce}",
+            "format": "web-eid:1.0",
+            "appVersion": "https://zairyu.example/signer/1.0",
+        }
+    )
 
 
 def _nonce(page: str) -> str:
@@ -23,7 +30,12 @@ def _nonce(page: str) -> str:
 def test_card_login_after_linking_and_nonce_is_single_use(client, rt):
     register(client, rt)
     nonce = _nonce(client.get("/account/card-login").data.decode())
-    assert client.post("/account/card-login", data={"nonce": nonce, "token": _token("http://intake.test", nonce)}).status_code == 302
+    assert (
+        client.post(
+            "/account/card-login", data={"nonce": nonce, "token": _token("http://intake.test", nonce)}
+        ).status_code
+        == 302
+    )
     client.post("/logout")
     nonce = _nonce(client.get("/login/card").data.decode())
     wrong_origin = client.post("/login/card", data={"nonce": nonce, "token": _token("https://evil.example", nonce)})
@@ -44,7 +56,9 @@ def test_totp_second_factor(client, rt):
     page = client.get("/account/totp").data.decode()
     secret = page.split("<code>", 1)[1].split("</code>", 1)[0]
     # beside the QR, a link the phone's authenticator app opens (a phone cannot scan its own screen; issue 18)
-    assert 'href="otpauth://totp/' in page and f"secret={secret}" in page.split('href="otpauth://', 1)[1].split('"', 1)[0]
+    assert (
+        'href="otpauth://totp/' in page and f"secret={secret}" in page.split('href="otpauth://', 1)[1].split('"', 1)[0]
+    )
     assert client.post("/account/totp", data={"code": "000000"}).status_code == 200
     assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
     client.post("/logout")

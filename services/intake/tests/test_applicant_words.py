@@ -1,5 +1,6 @@
 """What the applicant reads in their language (issue 18): the re-entry "single" is not the marital status,
 statuses of residence in the page's language with their official Japanese name, the bureau's coded words."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,10 +20,18 @@ def bare_app():
     return app
 
 
-@pytest.mark.parametrize("lang, marital, reentry", [
-    ("vi", "Độc thân", "Một lần"), ("ja", "未婚", "一回限り"), ("ko", "미혼", "1회"), ("zh_Hans", "未婚", "单次"),
-    ("pt_BR", "Solteiro(a)", "Única"), ("fil", "Walang asawa", "Isahan"), ("ne", "अविवाहित", "एक पटक"),
-])
+@pytest.mark.parametrize(
+    "lang, marital, reentry",
+    [
+        ("vi", "Độc thân", "Một lần"),
+        ("ja", "未婚", "一回限り"),
+        ("ko", "미혼", "1회"),
+        ("zh_Hans", "未婚", "单次"),
+        ("pt_BR", "Solteiro(a)", "Única"),
+        ("fil", "Walang asawa", "Isahan"),
+        ("ne", "अविवाहित", "एक पटक"),
+    ],
+)
 def test_single_re_entry_is_not_the_marital_status(bare_app, lang, marital, reentry):
     with bare_app.test_request_context(), force_locale(lang):
         assert labels.choice_label("marital_status", "single") == marital
@@ -34,7 +43,9 @@ def test_statuses_and_the_bureaus_words_in_the_pages_language(bare_app):
     with bare_app.test_request_context(), force_locale("vi"):
         assert labels.status_label("student") == "Du học (留学)"
         assert labels.document_kind_label("residence_certificate") == "Phiếu cư trú (住民票)"
-        assert labels.document_kind_label("tax", "課税証明書（令和7年度）") == "課税証明書（令和7年度）"  # an older request
+        assert (
+            labels.document_kind_label("tax", "課税証明書（令和7年度）") == "課税証明書（令和7年度）"
+        )  # an older request
         assert labels.period_label("P1Y3M") == "1 năm 3 tháng" and labels.period_label("3 years") == "3 years"
     with bare_app.test_request_context(), force_locale("ja"):
         assert labels.status_label("student") == "留学" and labels.period_label("P1Y3M") == "1年3月"
@@ -52,8 +63,9 @@ def test_nationality_period_and_industry_are_pickers_and_older_free_text_still_s
     from journey import fill_draft, register, worker_fields
 
     register(client, rt)
-    draft_id = fill_draft(client, fields={**worker_fields(), "nationality": "Việt Nam", "period_of_stay": "1年"},
-                          photo=False)
+    draft_id = fill_draft(
+        client, fields={**worker_fields(), "nationality": "Việt Nam", "period_of_stay": "1年"}, photo=False
+    )
     _n, page = _step_with(client, draft_id, "nationality")
     # A name typed the old way became its ISO code, shown in the page's language.
     assert '<option value="VN" selected>Việt Nam</option>' in page

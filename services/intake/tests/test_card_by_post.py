@@ -1,17 +1,17 @@
 """After an approval whose new card comes by post: the checklist, the bureau's address, the postage, the
 printable label; the e-receipt leaves the first page once the new card is issued."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from following_scenario import application_row, card, emit, received, verified
-from intake.domain import card_by_post
 from intake_testkit import outbox_events
 from journey import fill_draft, register, submit, worker_fields
 
+from intake.domain import card_by_post
 from zairyu_shared.events.contracts import BUREAUS
 from zairyu_shared.testing import wait_until
 
@@ -30,12 +30,20 @@ def test_the_checklist_and_the_postage():
     assert card_by_post.checklist(0, paid_online=False) == ["current_card", "return_envelope"]
 
 
-@pytest.mark.parametrize("deliverable,method,status,envelope,shown", [
-    ("residence_card", "post", "approved", False, True), ("residence_card", "post", "approved", True, False),
-    ("residence_card", "counter", "approved", False, False), ("residence_card", "post", "under_examination", False, False),
-    ("coe", "post", "approved", False, False), ("employment_certificate", "post", "approved", False, False)])
-def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives(deliverable, method, status, envelope,
-                                                                               shown):
+@pytest.mark.parametrize(
+    "deliverable,method,status,envelope,shown",
+    [
+        ("residence_card", "post", "approved", False, True),
+        ("residence_card", "post", "approved", True, False),
+        ("residence_card", "counter", "approved", False, False),
+        ("residence_card", "post", "under_examination", False, False),
+        ("coe", "post", "approved", False, False),
+        ("employment_certificate", "post", "approved", False, False),
+    ],
+)
+def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives(
+    deliverable, method, status, envelope, shown
+):
     assert card_by_post.due(deliverable, method, status, envelope) is shown
 
 
@@ -47,10 +55,23 @@ def _approved_extension(client, rt, procedure="extension", extra=None, method="p
     app_id = answer.json["application_id"]
     verified(rt, outbox_events(rt, "application.submitted")[0])
     received(rt, app_id, applicant_id, receipt="TKY-2026-000777", procedure=procedure)
-    emit(rt, "application.decided", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved", "procedure": procedure,
-        "bureau": "tokyo", "fee_yen": 5500, "card_by_mail": method == "post", "delivery_method": method,
-        "decided_at": datetime.now(timezone.utc).isoformat()}, app_id)
+    emit(
+        rt,
+        "application.decided",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "outcome": "approved",
+            "procedure": procedure,
+            "bureau": "tokyo",
+            "fee_yen": 5500,
+            "card_by_mail": method == "post",
+            "delivery_method": method,
+            "decided_at": datetime.now(UTC).isoformat(),
+        },
+        app_id,
+    )
     wait_until(lambda: application_row(rt, app_id).status == "approved", message="approved")
     return applicant_id, app_id
 
@@ -59,8 +80,15 @@ def test_the_account_shows_what_to_send_where_and_a_label_then_tidies_up(client,
     applicant_id, app_id = _approved_extension(client, rt)
     page = client.get(f"/applications/{app_id}").data.decode()
     section = page.split('<section id="by-post">', 1)[1].split("</section>", 1)[0]
-    for text in ("Your current residence card", "The fee slip with revenue stamps for ¥5,500", "¥460",
-                 "〒108-8255", "東京都港区港南5-5-30", "東京出入国在留管理局 御中", f"/applications/{app_id}/mail-label"):
+    for text in (
+        "Your current residence card",
+        "The fee slip with revenue stamps for ¥5,500",
+        "¥460",
+        "〒108-8255",
+        "東京都港区港南5-5-30",
+        "東京出入国在留管理局 御中",
+        f"/applications/{app_id}/mail-label",
+    ):
         assert text in section, text
     label = client.get(f"/applications/{app_id}/mail-label")
     assert label.status_code == 200
@@ -70,8 +98,10 @@ def test_the_account_shows_what_to_send_where_and_a_label_then_tidies_up(client,
     ja = client.get(f"/applications/{app_id}?lang=ja").data.decode()
     assert "現在の在留カード" in ja and "簡易書留" in ja
     card(rt, "card.envelope_received", app_id, applicant_id)
-    wait_until(lambda: '<section id="by-post">' not in client.get(f"/applications/{app_id}").data.decode(),
-               message="checklist gone once the envelope arrived")
+    wait_until(
+        lambda: '<section id="by-post">' not in client.get(f"/applications/{app_id}").data.decode(),
+        message="checklist gone once the envelope arrived",
+    )
     card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
     wait_until(lambda: application_row(rt, app_id).status == "card_issued", message="card issued")
     assert "E-receipt: proof of a pending application" not in client.get(f"/applications/{app_id}").data.decode()

@@ -2,6 +2,7 @@
 writes them; poppler (what most Linux viewers use) says whether every font is embedded, what text comes
 out and where each word sits, and nothing may overlap the QR code, another word or the page's edge.
 """
+
 from __future__ import annotations
 
 import html
@@ -23,8 +24,11 @@ from zairyu_shared.testing import unavailable
 
 TRANSLATIONS = Path(samples.__file__).with_name("translations")
 TITLES = {
-    "e-receipt": "Proof of a pending application (e-receipt)", "application-copy": "Application (copy)",
-    "draft": "Draft application: not signed, not submitted", "fee-slip": "Fee slip", "fee-slip-paid": "Fee slip",
+    "e-receipt": "Proof of a pending application (e-receipt)",
+    "application-copy": "Application (copy)",
+    "draft": "Draft application: not signed, not submitted",
+    "fee-slip": "Fee slip",
+    "fee-slip-paid": "Fee slip",
     "payment-receipt": "Payment receipt: residence procedure fee",
 }
 
@@ -39,8 +43,9 @@ def _need_tools() -> None:
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "intake.entrypoints.cli", *args], capture_output=True, text=True,
-                          timeout=600, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "intake.entrypoints.cli", *args], capture_output=True, text=True, timeout=600, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,24 +64,34 @@ def pdffonts(path: Path) -> list[dict]:
     # Columns by the rule's dashes: a font's name or type may hold spaces.
     spans = [(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
     names = ["name", "type", "encoding", "emb", "sub", "uni", "object", "id"]
-    return [{n: row[a:b + 1].strip() for n, (a, b) in zip(names, spans, strict=False)} for row in rows]
+    return [{n: row[a : b + 1].strip() for n, (a, b) in zip(names, spans, strict=False)} for row in rows]
 
 
 def pdftext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def words(path: Path) -> list[dict]:
     """Every word of every page with its box (points, origin top left), from ``pdftotext -bbox``."""
-    out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S)
     found = []
     for number, (width, height, body) in enumerate(pages):
-        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', body):
-            found.append({"page": number, "box": tuple(float(v) for v in m.groups()[:4]), "text": html.unescape(m.group(5)),
-                          "page_size": (float(width), float(height))})
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', body
+        ):
+            found.append(
+                {
+                    "page": number,
+                    "box": tuple(float(v) for v in m.groups()[:4]),
+                    "text": html.unescape(m.group(5)),
+                    "page_size": (float(width), float(height)),
+                }
+            )
     return found
 
 
@@ -106,15 +121,21 @@ def layout_problems(path: Path, margin: float = 20.0) -> list[str]:
     problems = []
     ws = words(path)
     for image in images(path):
-        problems += [f"{w['text']!r} under the QR code" for w in ws
-                     if w["page"] == image["page"] and _overlap(w["box"], image["box"])]
+        problems += [
+            f"{w['text']!r} under the QR code"
+            for w in ws
+            if w["page"] == image["page"] and _overlap(w["box"], image["box"])
+        ]
     for i, a in enumerate(ws):
         width, height = a["page_size"]
         x0, y0, x1, y1 = a["box"]
         if x0 < margin or y0 < margin or x1 > width - margin or y1 > height - margin:
             problems.append(f"{a['text']!r} at {a['box']} runs off the page or into its edge")
-        problems += [f"{a['text']!r} overlaps {b['text']!r}" for b in ws[i + 1:]
-                     if b["page"] == a["page"] and _overlap(a["box"], b["box"])]
+        problems += [
+            f"{a['text']!r} overlaps {b['text']!r}"
+            for b in ws[i + 1 :]
+            if b["page"] == a["page"] and _overlap(a["box"], b["box"])
+        ]
     return problems
 
 
@@ -164,7 +185,9 @@ def test_the_e_receipt_ties_the_application_to_the_person(written, lang):
 
 
 @pytest.mark.parametrize("lang", samples.LANGUAGES)
-@pytest.mark.parametrize("kind", ["e-receipt", "application-copy", "draft", "fee-slip", "fee-slip-paid", "payment-receipt"])
+@pytest.mark.parametrize(
+    "kind", ["e-receipt", "application-copy", "draft", "fee-slip", "fee-slip-paid", "payment-receipt"]
+)
 def test_nothing_overlaps_and_nothing_runs_off_the_page(written, lang, kind):
     path = written / f"{kind}-{lang}.pdf"
     if kind == "e-receipt":
@@ -174,12 +197,31 @@ def test_nothing_overlaps_and_nothing_runs_off_the_page(written, lang, kind):
 
 def test_the_copy_follows_the_official_forms_order(written):
     text = _flat(pdftext(written / "application-copy-en.pdf"))
-    order = ["Nationality or region", "Applicant's date of birth", "Applicant's name", "Applicant's sex",
-             "Place of birth", "Marital status", "Occupation", "Home town or city", "Address",
-             "Mobile or telephone number", "Passport number", "Passport expiry date", "Current status of residence",
-             "Period of stay", "Date of expiry of the period of stay", "Residence card number",
-             "Reason for the application", "Criminal record in Japan or abroad", "Name of the employer",
-             "Corporate number", "Monthly salary", "Single or multiple re-entry", "Signed content SHA-256"]
+    order = [
+        "Nationality or region",
+        "Applicant's date of birth",
+        "Applicant's name",
+        "Applicant's sex",
+        "Place of birth",
+        "Marital status",
+        "Occupation",
+        "Home town or city",
+        "Address",
+        "Mobile or telephone number",
+        "Passport number",
+        "Passport expiry date",
+        "Current status of residence",
+        "Period of stay",
+        "Date of expiry of the period of stay",
+        "Residence card number",
+        "Reason for the application",
+        "Criminal record in Japan or abroad",
+        "Name of the employer",
+        "Corporate number",
+        "Monthly salary",
+        "Single or multiple re-entry",
+        "Signed content SHA-256",
+    ]
     at = [text.find(label) for label in order]
     assert -1 not in at, [label for label, i in zip(order, at, strict=True) if i == -1]
     assert at == sorted(at), [label for label, i in sorted(zip(order, at, strict=True), key=lambda p: p[1])]
@@ -190,10 +232,18 @@ def test_the_copy_follows_the_official_forms_order(written):
 
 def test_official_order_places_fields_it_does_not_know_and_the_filer_last():
     parts = official_form.ordered(
-        {"reason": "x", "card_number": "AB12345678CD", "applicant_name": "TRAN THI BINH", "organisation_name": "Org",
-         "new_coded_field": "v", "nationality": "Viet Nam"},
-        identity={"date_of_birth": "2001-01-01"}, proxy=True,
-        sections={"request": ["reason", "new_coded_field"], "filer": ["organisation_name"]})
+        {
+            "reason": "x",
+            "card_number": "AB12345678CD",
+            "applicant_name": "TRAN THI BINH",
+            "organisation_name": "Org",
+            "new_coded_field": "v",
+            "nationality": "Viet Nam",
+        },
+        identity={"date_of_birth": "2001-01-01"},
+        proxy=True,
+        sections={"request": ["reason", "new_coded_field"], "filer": ["organisation_name"]},
+    )
     assert [p.name for p in parts] == ["identity", "stay", "request", "filer"]
     assert [n for n, _ in parts[0].fields] == ["nationality", "date_of_birth", "name"]
     assert [n for n, _ in parts[2].fields] == ["reason", "new_coded_field"]  # after the known ones, not dropped
@@ -203,12 +253,16 @@ def test_official_order_places_fields_it_does_not_know_and_the_filer_last():
 def test_without_the_fonts_the_command_names_the_packages_instead_of_printing_boxes(tmp_path):
     _need_tools()
     empty = tmp_path / "fonts.conf"  # a fontconfig that knows no font directory: as on a bare image
-    empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-                     f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>")
+    empty.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
     env = {**os.environ, "FONTCONFIG_FILE": str(empty)}
     done = _cli("sample-documents", "--lang", "vi", "--out", str(tmp_path / "out"), env=env)
     assert done.returncode == 2
-    assert "fonts-noto-core" in done.stderr and "fonts-noto-cjk" in done.stderr and "Noto Sans Devanagari" in done.stderr
+    assert (
+        "fonts-noto-core" in done.stderr and "fonts-noto-cjk" in done.stderr and "Noto Sans Devanagari" in done.stderr
+    )
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
@@ -255,8 +309,11 @@ def test_a_pdf_never_loads_a_file_from_the_server_even_if_a_template_asks(tmp_pa
 
     secret = tmp_path / "on-the-server.png"
     segno.make("not yours").save(str(secret), scale=4)
-    monkeypatch.setattr(pdfs, "_TEMPLATES", Environment(loader=DictLoader(
-        {"document.html": f'<p>{{{{ title }}}}</p><img src="file://{secret}">'})))
+    monkeypatch.setattr(
+        pdfs,
+        "_TEMPLATES",
+        Environment(loader=DictLoader({"document.html": f'<p>{{{{ title }}}}</p><img src="file://{secret}">'})),
+    )
     path = tmp_path / "r.pdf"
     path.write_bytes(pdfs.render("Biên nhận", [], lang="vi"))
     assert "Biên nhận" in pdftext(path) and images(path) == []

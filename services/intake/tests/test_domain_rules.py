@@ -1,4 +1,5 @@
 """The domain's rules: eligibility, windows, bundling, fees, routing, normalisation, canonical bytes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,16 +23,43 @@ def req(**kw):
 # --- eligibility ----------------------------------------------------------------------------
 @pytest.mark.parametrize("status", ["diplomat", "temporary_visitor", "designated_departure"])
 def test_excluded_statuses_cannot_extend_or_change(status):
-    assert ("current_status", "eligibility.status_excluded") in procedures.check(req(current_status=status), TODAY).problems
+    assert ("current_status", "eligibility.status_excluded") in procedures.check(
+        req(current_status=status), TODAY
+    ).problems
     v = procedures.check(req(procedure="change", current_status="student", desired_status=status), TODAY)
     assert ("desired_status", "eligibility.status_excluded") in v.problems
 
 
 def test_every_status_in_the_reference_is_listed_with_both_names():
     ja = {s.ja for s in statuses.STATUSES}
-    for name in ["外交", "公用", "教授", "芸術", "宗教", "報道", "経営・管理", "法律・会計業務", "医療", "研究", "教育",
-                 "技術・人文知識・国際業務", "企業内転勤", "介護", "興行", "技能", "文化活動", "短期滞在", "留学", "研修",
-                 "家族滞在", "特定活動", "永住者", "日本人の配偶者等", "永住者の配偶者等", "定住者"]:
+    for name in [
+        "外交",
+        "公用",
+        "教授",
+        "芸術",
+        "宗教",
+        "報道",
+        "経営・管理",
+        "法律・会計業務",
+        "医療",
+        "研究",
+        "教育",
+        "技術・人文知識・国際業務",
+        "企業内転勤",
+        "介護",
+        "興行",
+        "技能",
+        "文化活動",
+        "短期滞在",
+        "留学",
+        "研修",
+        "家族滞在",
+        "特定活動",
+        "永住者",
+        "日本人の配偶者等",
+        "永住者の配偶者等",
+        "定住者",
+    ]:
         assert name in ja
     assert all(s.en and s.ja for s in statuses.STATUSES)
     assert len({s.code for s in statuses.STATUSES}) == len(statuses.STATUSES)
@@ -43,10 +71,14 @@ def test_technical_intern_type_b_is_for_the_supervising_organisation():
     assert procedures.check(req(current_status="tit_2a"), TODAY).eligible
 
 
-@pytest.mark.parametrize("bundled", [("reentry",), ("activity_outside_status",), ("reentry", "activity_outside_status")])
+@pytest.mark.parametrize(
+    "bundled", [("reentry",), ("activity_outside_status",), ("reentry", "activity_outside_status")]
+)
 @pytest.mark.parametrize("host", ["change", "extension", "acquisition"])
 def test_bundled_permits_ride_with_change_extension_acquisition(bundled, host):
-    v = procedures.check(req(procedure=host, bundled=bundled, desired_status="student", event_date=date(2026, 11, 20)), TODAY)
+    v = procedures.check(
+        req(procedure=host, bundled=bundled, desired_status="student", event_date=date(2026, 11, 20)), TODAY
+    )
     assert not [p for p in v.problems if p[0] == "bundled"]
 
 
@@ -105,8 +137,9 @@ def test_change_within_the_same_status_where_the_permission_names_employer_or_ac
     same = req(procedure="change", desired_status="engineer_humanities")
     assert ("desired_status", "eligibility.change_same_status") in procedures.check(same, TODAY).problems
     for code in ("ssw_1", "hsp_1a", "designated_activities"):
-        assert procedures.check(req(procedure="change", current_status=code, desired_status=code,
-                                    notice_number=46), TODAY).eligible, code
+        assert procedures.check(
+            req(procedure="change", current_status=code, desired_status=code, notice_number=46), TODAY
+        ).eligible, code
     pr = req(procedure="change", desired_status="permanent_resident")
     assert ("desired_status", "eligibility.permanent_residence_not_online") in procedures.check(pr, TODAY).problems
 
@@ -114,14 +147,16 @@ def test_change_within_the_same_status_where_the_permission_names_employer_or_ac
 def test_permanent_resident_has_nothing_to_extend_but_may_ask_for_an_employment_certificate():
     v = procedures.check(req(current_status="permanent_resident", period_expiry=None), TODAY)
     assert ("current_status", "eligibility.no_period_to_extend") in v.problems
-    assert procedures.check(req(procedure="employment_certificate", current_status="permanent_resident",
-                                period_expiry=None), TODAY).eligible
+    assert procedures.check(
+        req(procedure="employment_certificate", current_status="permanent_resident", period_expiry=None), TODAY
+    ).eligible
 
 
 def test_coe_needs_a_desired_status_not_the_window():
     assert procedures.check(procedures.Request("coe", desired_status="student", filer_role="relative"), TODAY).eligible
     assert procedures.check(procedures.Request("coe", filer_role="relative"), TODAY).problems == [
-        ("desired_status", "error.required")]
+        ("desired_status", "error.required")
+    ]
 
 
 # --- fees -------------------------------------------------------------------------------------
@@ -136,23 +171,26 @@ def test_fees_at_online_rates():
 
 
 # --- routing ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("address,bureau", [
-    ("東京都新宿区西新宿2-8-1", "tokyo"),
-    ("北海道札幌市中央区", "sapporo"),
-    ("京都府京都市左京区", "osaka"),
-    ("沖縄県那覇市", "fukuoka"),
-    ("香川県高松市", "takamatsu"),
-    ("ﾄｳｷｮｳ", None),
-    ("2-8-1 Nishi-Shinjuku, Shinjuku-ku, Tokyo 163-8001", "tokyo"),
-    ("1-1 Kita, Kōchi-shi, Kōchi", "takamatsu"),
-    ("Naka-ku, Hiroshima-ken", "hiroshima"),
-    ("愛知県名古屋市", "nagoya"),
-    ("宮城県仙台市", "sendai"),
-    ("大阪府大阪市", "osaka"),
-    ("広島県広島市", "hiroshima"),
-    ("福岡県福岡市", "fukuoka"),
-    ("somewhere abroad", None),
-])
+@pytest.mark.parametrize(
+    "address,bureau",
+    [
+        ("東京都新宿区西新宿2-8-1", "tokyo"),
+        ("北海道札幌市中央区", "sapporo"),
+        ("京都府京都市左京区", "osaka"),
+        ("沖縄県那覇市", "fukuoka"),
+        ("香川県高松市", "takamatsu"),
+        ("ﾄｳｷｮｳ", None),
+        ("2-8-1 Nishi-Shinjuku, Shinjuku-ku, Tokyo 163-8001", "tokyo"),
+        ("1-1 Kita, Kōchi-shi, Kōchi", "takamatsu"),
+        ("Naka-ku, Hiroshima-ken", "hiroshima"),
+        ("愛知県名古屋市", "nagoya"),
+        ("宮城県仙台市", "sendai"),
+        ("大阪府大阪市", "osaka"),
+        ("広島県広島市", "hiroshima"),
+        ("福岡県福岡市", "fukuoka"),
+        ("somewhere abroad", None),
+    ],
+)
 def test_bureau_from_address(address, bureau):
     assert routing.bureau_for_address(address) == bureau
 
@@ -200,24 +238,49 @@ def test_parse_date_variants():
 # --- the whole form ---------------------------------------------------------------------------
 def _worker_form(**over):
     raw = {
-        "nationality": "Viet Nam", "place_of_birth": "Hanoi", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hanoi", "phone": "090-1234-5678", "passport_number": "C1234567", "passport_expiry": "2030-01-01",
-        "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": "2027-01-10",
-        "card_number": "AB12345678CD", "reason": "Continue working", "criminal_record": "no",
-        "employer_name": "Example KK", "corporate_number": "7000012050002", "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
-        "contract_from": "2024-04-01", "monthly_salary_yen": "３００，０００",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Hanoi",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hanoi",
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
+        "passport_expiry": "2030-01-01",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "1 year",
+        "period_expiry": "2027-01-10",
+        "card_number": "AB12345678CD",
+        "reason": "Continue working",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "３００，０００",
     }
     raw.update(over)
     return raw
 
 
 def test_sections_follow_the_status():
-    assert form.sections_for(form.Choice("extension"), "engineer_humanities") == ["personal", "stay", "request", "employer"]
+    assert form.sections_for(form.Choice("extension"), "engineer_humanities") == [
+        "personal",
+        "stay",
+        "request",
+        "employer",
+    ]
     assert "school" in form.sections_for(form.Choice("change"), "student")
     assert "supporting_person" in form.sections_for(form.Choice("extension"), "dependent")
     assert "supporting_person" in form.sections_for(form.Choice("extension"), "spouse_japanese")
-    assert form.sections_for(form.Choice("coe", filer_role="relative"), "student")[:3] == ["filer", "applicant", "personal"]
+    assert form.sections_for(form.Choice("coe", filer_role="relative"), "student")[:3] == [
+        "filer",
+        "applicant",
+        "personal",
+    ]
     assert "event" in form.sections_for(form.Choice("acquisition"), "long_term_resident")
     assert form.sections_for(form.Choice("extension", ("reentry",)), "student")[-1] == "reentry"
     assert "designated" in form.sections_for(form.Choice("extension"), "designated_activities")
@@ -234,8 +297,12 @@ def test_a_complete_worker_extension_validates():
 def test_form_errors_per_field_including_eligibility():
     raw = _worker_form(employer_name="", phone="abc", period_expiry="2027-06-30", criminal_record="yes")
     _, errors = form.validate(form.Choice("extension"), raw, TODAY)
-    assert errors == {"employer_name": "error.required", "phone": "error.phone",
-                      "period_expiry": "eligibility.too_early", "criminal_record_detail": "error.required"}
+    assert errors == {
+        "employer_name": "error.required",
+        "phone": "error.phone",
+        "period_expiry": "eligibility.too_early",
+        "criminal_record_detail": "error.required",
+    }
 
 
 def test_the_new_card_comes_by_post_unless_the_counter_is_chosen():
@@ -272,29 +339,59 @@ def test_provisional_numbers_carry_a_check_digit():
 
 
 def test_canonical_bytes_are_deterministic_and_order_independent():
-    atts = [{"sha256": "b" * 64, "kind": "photo", "media_type": "image/jpeg", "size": 10},
-            {"sha256": "a" * 64, "kind": "document", "media_type": "application/pdf", "size": 20}]
-    one = canonical.signed_document(application_id="app1", applicant_id="u1", procedure="extension", bundled=["reentry"],
-                                    form={"b": 1, "a": date(2027, 1, 1), "name": "グエン"}, attachments=atts,
-                                    holder={"name": "x"})
-    two = canonical.signed_document(application_id="app1", applicant_id="u1", procedure="extension", bundled=("reentry",),
-                                    form={"name": "グエン", "a": date(2027, 1, 1), "b": 1}, attachments=list(reversed(atts)),
-                                    holder={"name": "x"})
+    atts = [
+        {"sha256": "b" * 64, "kind": "photo", "media_type": "image/jpeg", "size": 10},
+        {"sha256": "a" * 64, "kind": "document", "media_type": "application/pdf", "size": 20},
+    ]
+    one = canonical.signed_document(
+        application_id="app1",
+        applicant_id="u1",
+        procedure="extension",
+        bundled=["reentry"],
+        form={"b": 1, "a": date(2027, 1, 1), "name": "グエン"},
+        attachments=atts,
+        holder={"name": "x"},
+    )
+    two = canonical.signed_document(
+        application_id="app1",
+        applicant_id="u1",
+        procedure="extension",
+        bundled=("reentry",),
+        form={"name": "グエン", "a": date(2027, 1, 1), "b": 1},
+        attachments=list(reversed(atts)),
+        holder={"name": "x"},
+    )
     assert one == two
     assert "グエン".encode() in one  # UTF-8, not \u escapes
     assert b", " not in one and b": " not in one
     assert one.index(b"a" * 64) < one.index(b"b" * 64)  # ordered by (kind, sha256): document before photo
-    other = canonical.signed_document(application_id="app1", applicant_id="u1", procedure="extension", bundled=["reentry"],
-                                      form={"b": 2, "a": date(2027, 1, 1), "name": "グエン"}, attachments=atts,
-                                      holder={"name": "x"})
+    other = canonical.signed_document(
+        application_id="app1",
+        applicant_id="u1",
+        procedure="extension",
+        bundled=["reentry"],
+        form={"b": 2, "a": date(2027, 1, 1), "name": "グエン"},
+        attachments=atts,
+        holder={"name": "x"},
+    )
     assert canonical.digest(other) != canonical.digest(one)
     assert len(canonical.digest_display(one).split(" ")) == 16
 
 
 def test_timeline_moves_forward_only_and_terminal_states_stick():
     s = None
-    for target in ["submitted", "signature_verified", "received", "under_examination", "documents_requested",
-                   "under_examination", "approved", "card_issued", "card_dispatched", "card_delivered"]:
+    for target in [
+        "submitted",
+        "signature_verified",
+        "received",
+        "under_examination",
+        "documents_requested",
+        "under_examination",
+        "approved",
+        "card_issued",
+        "card_dispatched",
+        "card_delivered",
+    ]:
         s = timeline.advance(s, target)
         assert s == target
     assert timeline.advance("received", "signature_verified") == "received"  # late event: no step back

@@ -2,6 +2,7 @@
 
 Before: one tap on "Delete" in the list removed the draft and its attachments at once, for good.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,8 +47,12 @@ def test_a_deleted_draft_disappears_and_comes_back_with_undo(client, rt):
     assert client.get(f"/apply/{draft_id}/step/0").status_code == 200
     assert _rows(rt, attachments) == files  # the attachments came back with it
     key = review_key(client, draft_id)  # and it can still be signed and submitted
-    assert sign_code(client, code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": key})),
-                     "nguyen").json["ok"] is True
+    assert (
+        sign_code(
+            client, code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": key})), "nguyen"
+        ).json["ok"]
+        is True
+    )
 
 
 def test_after_the_undo_window_the_draft_is_gone_with_its_attachments(client, rt):
@@ -55,15 +60,20 @@ def test_after_the_undo_window_the_draft_is_gone_with_its_attachments(client, rt
     old = fill_draft(client)
     client.post(f"/drafts/{old}/delete")
     with rt.engine.begin() as conn:
-        conn.execute(drafts.update().where(drafts.c.id == old)
-                     .values(deleted_at=now() - drafting.UNDO_WINDOW - timedelta(seconds=1)))
+        conn.execute(
+            drafts.update()
+            .where(drafts.c.id == old)
+            .values(deleted_at=now() - drafting.UNDO_WINDOW - timedelta(seconds=1))
+        )
     assert client.post(f"/drafts/{old}/restore").status_code == 404  # too late
     assert f"/drafts/{old}/restore" not in client.get("/drafts").get_data(as_text=True)
     other = fill_draft(client, photo=False)
     client.post(f"/drafts/{other}/delete")  # the next deletion removes the expired one for good
     with rt.engine.connect() as conn:
         ids = set(conn.execute(sa.select(drafts.c.id)).scalars())
-        left = conn.execute(sa.select(sa.func.count()).select_from(attachments).where(attachments.c.draft_id == old)).scalar()
+        left = conn.execute(
+            sa.select(sa.func.count()).select_from(attachments).where(attachments.c.draft_id == old)
+        ).scalar()
     assert old not in ids and other in ids and left == 0
 
 

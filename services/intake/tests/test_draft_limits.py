@@ -3,6 +3,7 @@
 A draft kept any key of any length up to the request cap: one PUT wrote a 27 MB row, and an account could
 open drafts without end. Refusals say what is wrong in the person's language, on the page and in /api/v1.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def test_api_refuses_fields_the_form_does_not_have_and_values_far_too_long(clien
     stuffed = client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {"x" * 1000: "y" * 5_000_000}}, headers=API)
     assert stuffed.status_code == 422 and stuffed.json["error"] == "draft.refused"
     assert list(stuffed.json["fields"].values()) == ["This application form has no such field."]
-    long = client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {"reason": "a" * 8001, "phone": "090"}}, headers=API)
+    long = client.put(
+        f"/api/v1/drafts/{draft_id}", json={"fields": {"reason": "a" * 8001, "phone": "090"}}, headers=API
+    )
     assert long.status_code == 422 and long.json["fields"] == {"reason": "This is too long."}
     many = client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {f"k{i}": "v" for i in range(10_000)}}, headers=API)
     assert many.status_code == 422
@@ -40,7 +43,10 @@ def test_api_refuses_fields_the_form_does_not_have_and_values_far_too_long(clien
     assert other.status_code == 422 and "invitee_name" in other.json["fields"]
     assert _stored(rt, draft_id) == {"filer_role": "self", "reason": "Renewal of my contract."}  # nothing else saved
     # raw input up to twice the field's limit is kept: the form then says "too long" and it can be shortened
-    assert client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {"reason": "a" * 8000}}, headers=API).status_code == 200
+    assert (
+        client.put(f"/api/v1/drafts/{draft_id}", json={"fields": {"reason": "a" * 8000}}, headers=API).status_code
+        == 200
+    )
     # POST /drafts with fields: refused as a whole, no draft left behind
     before = len(client.get("/api/v1/applications").json)
     created = client.post("/api/v1/drafts", json={"procedure": "extension", "fields": {"nope": "1"}}, headers=API)
@@ -59,7 +65,11 @@ def test_every_field_the_form_can_show_is_accepted():
             allowed = draft_limits.allowed_fields(choice)
             for status in ("engineer_specialist", "student", "spouse_of_japanese", None):
                 for section in form.sections_for(choice, status):
-                    assert {f.name for f in form.fields_for(choice, section)} <= set(allowed), (procedure, role, section)
+                    assert {f.name for f in form.fields_for(choice, section)} <= set(allowed), (
+                        procedure,
+                        role,
+                        section,
+                    )
 
 
 def test_at_most_twenty_open_drafts_and_the_refusal_is_in_the_person_s_language(client, rt):
@@ -84,8 +94,11 @@ def test_web_form_and_autosave_refuse_with_a_message(client, rt):
     register(client, rt)
     draft_id = _draft(client)
     auto = client.post(f"/drafts/{draft_id}/autosave", data={"hacker": "z" * 100_000, "reason": "ok"})
-    assert auto.status_code == 422 and auto.json["saved"] is False and auto.json["fields"] == {
-        "hacker": "This application form has no such field."}
+    assert (
+        auto.status_code == 422
+        and auto.json["saved"] is False
+        and auto.json["fields"] == {"hacker": "This application form has no such field."}
+    )
     assert client.post(f"/drafts/{draft_id}/autosave", data={"reason": "ok"}).json == {"saved": True}
     sections = [client.get(f"/apply/{draft_id}/step/{n}") for n in range(3)]
     n = next(i for i, page in enumerate(sections) if 'name="reason"' in page.get_data(as_text=True))

@@ -4,13 +4,13 @@ A pg_dump taken before an erasure still holds the person's wrapped key; restorin
 back. The erasure ledger (outside the database) is re-applied by ``migrate``: the restored copy forgets
 them, while everyone else stays readable.
 """
+
 from __future__ import annotations
 
 import subprocess
 
 import pytest
 import sqlalchemy as sa
-
 from intake_testkit import make_runtime
 from journey import fill_draft, register, submit
 
@@ -30,10 +30,16 @@ def _app(rt):
 def _person(rt, applicant_id):
     """Everything personal intake holds about one applicant, decrypted (raises SubjectErased)."""
     with rt.engine.connect() as conn:
-        who = conn.execute(sa.select(applicants.c.name, applicants.c.email, applicants.c.address)
-                           .where(applicants.c.id == applicant_id)).one()
-        forms = conn.execute(sa.select(applications.c.form, applications.c.signed_content)
-                             .where(applications.c.applicant_id == applicant_id)).all()
+        who = conn.execute(
+            sa.select(applicants.c.name, applicants.c.email, applicants.c.address).where(
+                applicants.c.id == applicant_id
+            )
+        ).one()
+        forms = conn.execute(
+            sa.select(applications.c.form, applications.c.signed_content).where(
+                applications.c.applicant_id == applicant_id
+            )
+        ).all()
         data = conn.execute(sa.select(drafts.c.data).where(drafts.c.applicant_id == applicant_id)).all()
     return tuple(who), [tuple(f) for f in forms], [d.data for d in data]
 
@@ -43,10 +49,14 @@ def _raw_tokens(url, applicant_id):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT name, email, address, date_of_birth FROM applicants WHERE id = :a "
-                "UNION ALL SELECT form, signed_content, form, form FROM applications WHERE applicant_id = :a "
-                "UNION ALL SELECT data, data, data, data FROM drafts WHERE applicant_id = :a"), {"a": applicant_id}).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT name, email, address, date_of_birth FROM applicants WHERE id = :a "
+                    "UNION ALL SELECT form, signed_content, form, form FROM applications WHERE applicant_id = :a "
+                    "UNION ALL SELECT data, data, data, data FROM drafts WHERE applicant_id = :a"
+                ),
+                {"a": applicant_id},
+            ).all()
     finally:
         engine.dispose()
     return [bytes(v) for row in rows for v in row]
@@ -98,15 +108,20 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
 
         # Restore the old dump into a new database: the wrapped key is back in it...
         _pg_restore(restored_url, backup)
-        restored = make_runtime(tmp_path / "r", database_url=restored_url, erasure_ledger=str(ledger),
-                                data_keys=rt.settings.data_keys)  # the same service key as production
+        restored = make_runtime(
+            tmp_path / "r", database_url=restored_url, erasure_ledger=str(ledger), data_keys=rt.settings.data_keys
+        )  # the same service key as production
         try:
             # ...and ``migrate`` (run after every restore) re-applied the ledger before anything served.
             with pytest.raises(SubjectErased):
                 _person(restored, erased)
             with restored.engine.connect() as conn:
-                assert conn.execute(sa.text("SELECT count(*) FROM subject_keys WHERE subject = :s"),
-                                    {"s": erased}).scalar() == 0
+                assert (
+                    conn.execute(
+                        sa.text("SELECT count(*) FROM subject_keys WHERE subject = :s"), {"s": erased}
+                    ).scalar()
+                    == 0
+                )
             assert _person(restored, kept) == kept_before  # everyone else is whole
         finally:
             restored.stop()

@@ -1,4 +1,5 @@
 """Who may file on whose behalf (domain/filers.py), through the form and eligibility rules that use it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,17 +16,41 @@ PROXIES = filers.FAMILY_ROLES + filers.ORGANISATION_ROLES
 
 def _proxy_form(role, **over):
     raw = {
-        "applicant_name": "ＴＲＡＮ　ＴＨＩ　ＢＩＮＨ", "applicant_date_of_birth": "1995-05-05", "applicant_sex": "female",
-        "applicant_address": "大阪府大阪市北区梅田１－１", "filer_relationship": "mother", "applicant_ill": "no",
-        "filer_address": "東京都港区芝公園４－２－８", "organisation_name": "Example KK",
-        "filer_corporate_number": VALID_CORPORATE, "agent_qualification": "gyoseishoshi", "agent_number": "ＡＢ－１２３４５",
-        "nationality": "Viet Nam", "place_of_birth": "Hanoi", "marital_status": "single", "occupation": "engineer",
-        "home_town": "Hanoi", "phone": "090-1234-5678", "passport_number": "C1234567", "passport_expiry": "2030-01-01",
-        "current_status": "engineer_humanities", "period_of_stay": "1 year", "period_expiry": "2027-01-10",
-        "card_number": "AB12345678CD", "reason": "Continue working", "criminal_record": "no",
-        "employer_name": "Example KK", "corporate_number": VALID_CORPORATE, "employer_address": "東京都千代田区",
-        "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "job_description": "Software",
-        "contract_from": "2024-04-01", "monthly_salary_yen": "300000", "desired_status": "engineer_humanities",
+        "applicant_name": "ＴＲＡＮ　ＴＨＩ　ＢＩＮＨ",
+        "applicant_date_of_birth": "1995-05-05",
+        "applicant_sex": "female",
+        "applicant_address": "大阪府大阪市北区梅田１－１",
+        "filer_relationship": "mother",
+        "applicant_ill": "no",
+        "filer_address": "東京都港区芝公園４－２－８",
+        "organisation_name": "Example KK",
+        "filer_corporate_number": VALID_CORPORATE,
+        "agent_qualification": "gyoseishoshi",
+        "agent_number": "ＡＢ－１２３４５",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Hanoi",
+        "marital_status": "single",
+        "occupation": "engineer",
+        "home_town": "Hanoi",
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
+        "passport_expiry": "2030-01-01",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "1 year",
+        "period_expiry": "2027-01-10",
+        "card_number": "AB12345678CD",
+        "reason": "Continue working",
+        "criminal_record": "no",
+        "employer_name": "Example KK",
+        "corporate_number": VALID_CORPORATE,
+        "employer_address": "東京都千代田区",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "employees": "120",
+        "job_description": "Software",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "300000",
+        "desired_status": "engineer_humanities",
         "desired_period": "3 years",
     }
     raw.update(over)
@@ -37,24 +62,30 @@ def _errors(role, procedure="extension", **over):
 
 
 # --- the under-16 boundary on the submission date ------------------------------------------------
-@pytest.mark.parametrize("born, under", [
-    (date(2010, 11, 26), True),   # turns 16 tomorrow
-    (date(2010, 11, 25), False),  # turns 16 today: no longer under 16
-    (date(2010, 11, 24), False),
-    (date(2026, 11, 25), True),
-])
+@pytest.mark.parametrize(
+    "born, under",
+    [
+        (date(2010, 11, 26), True),  # turns 16 tomorrow
+        (date(2010, 11, 25), False),  # turns 16 today: no longer under 16
+        (date(2010, 11, 24), False),
+        (date(2026, 11, 25), True),
+    ],
+)
 def test_under_16_on_the_submission_date(born, under):
     assert filers.under_age(born, TODAY) is under
 
 
 # Corrected (issue 16): legal representatives were held to the relatives' condition.
 @pytest.mark.parametrize("role", ["relative"])
-@pytest.mark.parametrize("born, ill, problem", [
-    ("2010-11-26", "no", None),  # under 16: no illness needed
-    ("2010-11-25", "no", "filer.family_needs_minor_or_illness"),  # 16 today, not ill: refused
-    ("1990-01-01", "no", "filer.family_needs_minor_or_illness"),
-    ("1990-01-01", "yes", None),  # ill: allowed (the medical certificate is checked with the attachments)
-])
+@pytest.mark.parametrize(
+    "born, ill, problem",
+    [
+        ("2010-11-26", "no", None),  # under 16: no illness needed
+        ("2010-11-25", "no", "filer.family_needs_minor_or_illness"),  # 16 today, not ill: refused
+        ("1990-01-01", "no", "filer.family_needs_minor_or_illness"),
+        ("1990-01-01", "yes", None),  # ill: allowed (the medical certificate is checked with the attachments)
+    ],
+)
 def test_family_may_file_only_for_a_child_under_16_or_an_ill_applicant(role, born, ill, problem):
     errors = _errors(role, applicant_date_of_birth=born, applicant_ill=ill)
     assert errors.get("applicant_ill") == problem
@@ -68,18 +99,26 @@ def test_a_legal_representative_files_for_an_adult_who_is_not_ill():
 
 @pytest.mark.parametrize("role", ["relative"])
 def test_an_ill_adult_needs_a_medical_certificate_a_child_does_not(role):
-    values, _ = form.validate(form.Choice("extension", filer_role=role), _proxy_form(role, applicant_date_of_birth="1990-01-01",
-                                                                                     applicant_ill="yes"), TODAY)
+    values, _ = form.validate(
+        form.Choice("extension", filer_role=role),
+        _proxy_form(role, applicant_date_of_birth="1990-01-01", applicant_ill="yes"),
+        TODAY,
+    )
     assert filers.needs_medical_certificate(role, values, TODAY)
     assert not filers.needs_medical_certificate("legal_representative", values, TODAY)
-    child, _ = form.validate(form.Choice("extension", filer_role=role),
-                             _proxy_form(role, applicant_date_of_birth="2015-01-01", applicant_ill="yes"), TODAY)
+    child, _ = form.validate(
+        form.Choice("extension", filer_role=role),
+        _proxy_form(role, applicant_date_of_birth="2015-01-01", applicant_ill="yes"),
+        TODAY,
+    )
     assert not filers.needs_medical_certificate(role, child, TODAY)
     assert not filers.needs_medical_certificate("employer_staff", values, TODAY)
 
 
 def test_birth_date_in_the_future_is_refused():
-    assert _errors("relative", applicant_date_of_birth="2027-01-01")["applicant_date_of_birth"] == "error.date_in_future"
+    assert (
+        _errors("relative", applicant_date_of_birth="2027-01-01")["applicant_date_of_birth"] == "error.date_in_future"
+    )
 
 
 # --- organisations ---------------------------------------------------------------------------------
@@ -114,7 +153,9 @@ def test_family_filers_give_their_relationship_and_address_not_an_organisation()
     assert [f.name for f in filers.filer_fields("relative")] == ["filer_relationship", "filer_address"]
     assert [f.name for f in filers.applicant_fields("relative")][-1] == "applicant_ill"
     assert "applicant_ill" not in [f.name for f in filers.applicant_fields("employer_staff")]
-    assert _errors("relative", organisation_name="", filer_corporate_number="", applicant_date_of_birth="2015-01-01") == {}
+    assert (
+        _errors("relative", organisation_name="", filer_corporate_number="", applicant_date_of_birth="2015-01-01") == {}
+    )
     assert _errors("legal_representative", filer_relationship="")["filer_relationship"] == "error.required"
 
 
@@ -128,11 +169,15 @@ def test_self_filing_asks_no_identity_nor_filer_section():
     sections = form.sections_for(form.Choice("extension"), "engineer_humanities")
     assert "filer" not in sections and "applicant" not in sections
     assert form.sections_for(form.Choice("extension", filer_role="employer_staff"), "engineer_humanities")[:2] == [
-        "filer", "applicant"]
+        "filer",
+        "applicant",
+    ]
 
 
 def test_identity_is_nfkc_normalised():
-    values, _ = form.validate(form.Choice("extension", filer_role="employer_staff"), _proxy_form("employer_staff"), TODAY)
+    values, _ = form.validate(
+        form.Choice("extension", filer_role="employer_staff"), _proxy_form("employer_staff"), TODAY
+    )
     assert values["applicant_name"] == "TRAN THI BINH"
     assert values["applicant_date_of_birth"] == date(1995, 5, 5)
 
@@ -150,11 +195,18 @@ def test_a_coe_is_filed_by_someone_in_japan(role):
 
 
 @pytest.mark.parametrize("role", filers.ROLES)
-@pytest.mark.parametrize("procedure, field_name, kw", [
-    ("extension", "current_status", {"current_status": "tit_2b", "period_expiry": date(2027, 1, 10)}),
-    ("change", "desired_status", {"current_status": "tit_2b", "desired_status": "tit_3b", "period_expiry": date(2027, 1, 10)}),
-    ("coe", "desired_status", {"desired_status": "tit_1b"}),
-])
+@pytest.mark.parametrize(
+    "procedure, field_name, kw",
+    [
+        ("extension", "current_status", {"current_status": "tit_2b", "period_expiry": date(2027, 1, 10)}),
+        (
+            "change",
+            "desired_status",
+            {"current_status": "tit_2b", "desired_status": "tit_3b", "period_expiry": date(2027, 1, 10)},
+        ),
+        ("coe", "desired_status", {"desired_status": "tit_1b"}),
+    ],
+)
 def test_technical_intern_type_b_only_by_the_supervising_organisation(role, procedure, field_name, kw):
     v = procedures.check(procedures.Request(procedure, filer_role=role, **kw), TODAY)
     refused = (field_name, "eligibility.supervising_organisation_only") in v.problems
@@ -164,16 +216,24 @@ def test_technical_intern_type_b_only_by_the_supervising_organisation(role, proc
 
 
 def test_an_unknown_role_is_refused():
-    v = procedures.check(procedures.Request("extension", current_status="student", period_expiry=date(2027, 1, 10),
-                                            filer_role="neighbour"), TODAY)
+    v = procedures.check(
+        procedures.Request(
+            "extension", current_status="student", period_expiry=date(2027, 1, 10), filer_role="neighbour"
+        ),
+        TODAY,
+    )
     assert ("filer_role", "error.choice") in v.problems
 
 
 # --- routing --------------------------------------------------------------------------------------------
 def test_coe_goes_by_the_receiving_organisation_or_inviter_everything_else_by_the_applicants_address():
     # Corrected (issue 16): a COE went by the filer's address (a licensed agent's own office).
-    values = {"filer_address": "福岡県福岡市", "applicant_address": "大阪府大阪市", "employer_address": "愛知県名古屋市",
-              "inviter_address": "北海道札幌市"}
+    values = {
+        "filer_address": "福岡県福岡市",
+        "applicant_address": "大阪府大阪市",
+        "employer_address": "愛知県名古屋市",
+        "inviter_address": "北海道札幌市",
+    }
     assert routing.routing_address("coe", "licensed_agent", "東京都新宿区", values, ["employer"]) == "愛知県名古屋市"
     assert routing.routing_address("coe", "relative", "東京都新宿区", values, ["supporting_person"]) == "北海道札幌市"
     assert routing.routing_address("extension", "employer_staff", "東京都新宿区", values) == "大阪府大阪市"
@@ -182,13 +242,23 @@ def test_coe_goes_by_the_receiving_organisation_or_inviter_everything_else_by_th
 
 
 def test_filer_and_applicant_records_for_the_signed_document():
-    values, _ = form.validate(form.Choice("extension", filer_role="licensed_agent"), _proxy_form("licensed_agent"), TODAY)
+    values, _ = form.validate(
+        form.Choice("extension", filer_role="licensed_agent"), _proxy_form("licensed_agent"), TODAY
+    )
     holder = {"name": "SATO HANAKO", "date_of_birth": "1970-01-01", "sex": "female", "address": "東京都港区"}
     record = filers.filer_record("licensed_agent", holder, values)
-    assert record == {"role": "licensed_agent", "holder": holder, "agent_qualification": "gyoseishoshi",
-                      "organisation_name": "Example KK", "filer_address": "東京都港区芝公園4-2-8", "agent_number": "AB12345"}
+    assert record == {
+        "role": "licensed_agent",
+        "holder": holder,
+        "agent_qualification": "gyoseishoshi",
+        "organisation_name": "Example KK",
+        "filer_address": "東京都港区芝公園4-2-8",
+        "agent_number": "AB12345",
+    }
     assert filers.organisation_number("licensed_agent", values) == "AB12345"
-    employer, _ = form.validate(form.Choice("extension", filer_role="employer_staff"), _proxy_form("employer_staff"), TODAY)
+    employer, _ = form.validate(
+        form.Choice("extension", filer_role="employer_staff"), _proxy_form("employer_staff"), TODAY
+    )
     assert filers.organisation_number("employer_staff", employer) == VALID_CORPORATE
     assert "agent_number" not in employer  # only the role's own filer fields are kept
     assert filers.organisation_number("relative", values) is None

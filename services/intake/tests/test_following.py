@@ -1,14 +1,24 @@
 """After submission, through the real consumer (memory transport): timeline, inbox, receipt, answers."""
+
 from __future__ import annotations
 
 import io
+from datetime import UTC
 
 import pytest
-
-from intake_testkit import outbox_events
-from following_scenario import (application_row, card, decided, documents_requested, examination, notice, received,
-                                transferred, verified)
+from following_scenario import (
+    application_row,
+    card,
+    decided,
+    documents_requested,
+    examination,
+    notice,
+    received,
+    transferred,
+    verified,
+)
 from hostile_files import encrypted_pdf, pdf
+from intake_testkit import outbox_events
 from journey import code_from, fill_draft, register, sign_code, submit
 
 from zairyu_shared.testing import wait_until
@@ -48,9 +58,21 @@ def test_timeline_follows_every_step_to_delivery(client, rt, submitted):
     card(rt, "card.delivered", app_id, applicant_id)
     wait_until(lambda: status_of(rt, app_id) == "card_delivered", message="delivered")
     page = client.get(f"/applications/{app_id}").data.decode()
-    for text in ["Submitted", "Signature verified", "Received by the bureau", "Under examination", "Approved",
-                 "Card issued", "Card dispatched", "Card delivered", "TKY-2026-000123", "1234-5678-9012",
-                 "技術・人文知識・国際業務", "(3 years)", "Approved as requested."]:
+    for text in [
+        "Submitted",
+        "Signature verified",
+        "Received by the bureau",
+        "Under examination",
+        "Approved",
+        "Card issued",
+        "Card dispatched",
+        "Card delivered",
+        "TKY-2026-000123",
+        "1234-5678-9012",
+        "技術・人文知識・国際業務",
+        "(3 years)",
+        "Approved as requested.",
+    ]:
         assert text in page, text
     api = client.get(f"/api/v1/applications/{app_id}").json
     assert [e["kind"] for e in api["timeline"]][:3] == ["submitted", "signature_verified", "received"]
@@ -106,8 +128,11 @@ def test_timeline_names_the_office_that_received_the_case_and_hand_overs(client,
     page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
     assert "do 横浜支局 (Yokohama District Office) tiếp nhận" in page  # the office name stays a proper noun
     api = client.get(f"/api/v1/applications/{app_id}").json
-    assert [e["detail"].get("office") for e in api["timeline"] if e["kind"] in ("received", "transferred")] == \
-        ["yokohama", "saitama", None]
+    assert [e["detail"].get("office") for e in api["timeline"] if e["kind"] in ("received", "transferred")] == [
+        "yokohama",
+        "saitama",
+        None,
+    ]
 
 
 def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
@@ -117,9 +142,8 @@ def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
     wait_until(lambda: application_row(rt, app_id).receipt_number == "OSK-2026-777", message="receipt")
     anonymous = client.application.test_client()
     pdf_bytes = client.get(f"/applications/{app_id}/receipt.pdf").data
-    from urllib.parse import parse_qs, urlparse
-
     import re as _re
+    from urllib.parse import parse_qs, urlparse
 
     text = _pdf_text(pdf_bytes).replace("\n", "")
     qr_url = _re.search(rb"URL\s*(http://intake\.test/verify\?[^\s)]+)", text.encode())
@@ -129,8 +153,11 @@ def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
     assert printed and printed.group(1).replace("-", "").lower() == token, "the check code is printed to be typed"
     # The number alone, a wrong code, and a number that does not exist: one neutral answer, no status.
     neutral = "Nothing found. Check the receipt number and the check code printed on your e-receipt."
-    for data in ({"receipt_number": "OSK-2026-777"}, {"receipt_number": "OSK-2026-777", "code": "0" * 20},
-                 {"receipt_number": "NOPE-1", "code": printed.group(1)}):
+    for data in (
+        {"receipt_number": "OSK-2026-777"},
+        {"receipt_number": "OSK-2026-777", "code": "0" * 20},
+        {"receipt_number": "NOPE-1", "code": printed.group(1)},
+    ):
         page = anonymous.post("/verify", data=data).data.decode()
         assert neutral in page and "pending since" not in page and "no longer pending" not in page, data
     for query in ("", "?code=" + "0" * 20):
@@ -138,7 +165,12 @@ def test_receipt_proof_public_page_and_pdfs(client, rt, submitted):
         assert body["found"] is False and "pending" not in body and "since" not in body and body["message"] == neutral
     assert anonymous.get("/verify?n=OSK-2026-777").data.decode().count("pending since") == 0
     # With the printed code typed by hand (full width, lower case, spaces) the page answers.
-    typed = printed.group(1).lower().replace("-", " ").translate(str.maketrans("0123456789abcdef", "０１２３４５６７８９ａｂｃｄｅｆ"))
+    typed = (
+        printed.group(1)
+        .lower()
+        .replace("-", " ")
+        .translate(str.maketrans("0123456789abcdef", "０１２３４５６７８９ａｂｃｄｅｆ"))
+    )
     page = anonymous.post("/verify", data={"receipt_number": "ｏｓｋ-2026-777", "code": typed}).data.decode()
     assert "is pending since" in page and "NGUYEN" not in page
     assert anonymous.get(f"/api/v1/receipts/OSK-2026-777?code={printed.group(1)}").json["pending"] is True
@@ -162,12 +194,18 @@ def test_documents_request_answered_online(client, rt, submitted):
     empty = client.post(f"/applications/{app_id}/documents/{request_id}/submit", data={"message": "x"})
     assert empty.status_code == 302
     assert "Attach at least one document" in client.get(f"/applications/{app_id}").data.decode()
-    bad = client.post(f"/applications/{app_id}/documents/{request_id}/upload",
-                      data={"file": (io.BytesIO(encrypted_pdf()), "tax.pdf")}, content_type="multipart/form-data")
+    bad = client.post(
+        f"/applications/{app_id}/documents/{request_id}/upload",
+        data={"file": (io.BytesIO(encrypted_pdf()), "tax.pdf")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 302
     assert "password-protected" in client.get(f"/applications/{app_id}").data.decode()  # never silently dropped
-    client.post(f"/applications/{app_id}/documents/{request_id}/upload",
-                data={"file": (io.BytesIO(pdf()), "tax.pdf"), "kind": "tax_certificate"}, content_type="multipart/form-data")
+    client.post(
+        f"/applications/{app_id}/documents/{request_id}/upload",
+        data={"file": (io.BytesIO(pdf()), "tax.pdf"), "kind": "tax_certificate"},
+        content_type="multipart/form-data",
+    )
     client.post(f"/applications/{app_id}/documents/{request_id}/submit", data={"message": "Here it is"})
     sent = outbox_events(rt, "application.documents_submitted")
     assert len(sent) == 1 and sent[0]["payload"]["request_id"] == request_id
@@ -190,9 +228,16 @@ def test_a_notice_published_again_under_a_new_event_id_is_kept_once(client, rt, 
     from zairyu_shared.events import new_event
 
     applicant_id, app_id, _ = submitted
-    payload = {"notice_id": "n-repeated", "applicant_id": applicant_id, "application_id": app_id,
-               "notice_type": "application_received", "language": "en", "subject": "Only once, please",
-               "body_text": "We received it.", "created_at": "2026-11-26T00:00:00+00:00"}
+    payload = {
+        "notice_id": "n-repeated",
+        "applicant_id": applicant_id,
+        "application_id": app_id,
+        "notice_type": "application_received",
+        "language": "en",
+        "subject": "Only once, please",
+        "body_text": "We received it.",
+        "created_at": "2026-11-26T00:00:00+00:00",
+    }
     for _ in range(2):
         event = new_event("notice.created", payload, source="notify", correlation_id=app_id)
         with transaction(rt.session_factory) as session:
@@ -220,16 +265,19 @@ def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
     from zairyu_shared.db import transaction
     from zairyu_shared.events import new_event
 
-    event = new_event("application.examination_started", {"application_id": "nope", "applicant_id": "x",
-                                                           "started_at": "2026-11-25T00:00:00+00:00"},
-                      source="review", correlation_id="nope")
+    event = new_event(
+        "application.examination_started",
+        {"application_id": "nope", "applicant_id": "x", "started_at": "2026-11-25T00:00:00+00:00"},
+        source="review",
+        correlation_id="nope",
+    )
     with pytest.raises(UnknownApplication):
         with transaction(rt.session_factory) as session:
             on_application_event(rt, session, event)
 
 
 def test_expected_processing_time_from_decisions_here(client, rt, submitted):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from intake.adapters.tables import applications, timeline_entries
     from intake.application import following
@@ -237,20 +285,46 @@ def test_expected_processing_time_from_decisions_here(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "14 to 30 days" in page and "official target" in page
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     with rt.engine.begin() as conn:
         for i, days in enumerate([10, 12, 20, 22, 40]):
             other = f"past-{i}"
-            conn.execute(applications.insert().values(
-                id=other, applicant_id=applicant_id, idempotency_key=other, provisional_number=f"P-{i}",
-                procedure="extension", bundled="", status="approved", bureau="tokyo", language="en", fee_yen=5500,
-                form="{}", signed_content="", content_sha256="0" * 64, signature_cms="", submitted_at=base,
-                received_at=base, updated_at=base))
-            conn.execute(timeline_entries.insert().values(application_id=other, applicant_id=applicant_id,
-                                                          kind="approved", occurred_at=base + timedelta(days=days)))
+            conn.execute(
+                applications.insert().values(
+                    id=other,
+                    applicant_id=applicant_id,
+                    idempotency_key=other,
+                    provisional_number=f"P-{i}",
+                    procedure="extension",
+                    bundled="",
+                    status="approved",
+                    bureau="tokyo",
+                    language="en",
+                    fee_yen=5500,
+                    form="{}",
+                    signed_content="",
+                    content_sha256="0" * 64,
+                    signature_cms="",
+                    submitted_at=base,
+                    received_at=base,
+                    updated_at=base,
+                )
+            )
+            conn.execute(
+                timeline_entries.insert().values(
+                    application_id=other,
+                    applicant_id=applicant_id,
+                    kind="approved",
+                    occurred_at=base + timedelta(days=days),
+                )
+            )
     with rt.session_factory() as session:
-        assert following.expected_days(session, "extension", "tokyo") == {"source": "decisions", "low": 20, "high": 40,
-                                                                           "samples": 5}
+        assert following.expected_days(session, "extension", "tokyo") == {
+            "source": "decisions",
+            "low": 20,
+            "high": 40,
+            "samples": 5,
+        }
         assert following.expected_days(session, "extension", "osaka")["source"] == "official"
     assert "from 5 recent decisions" in client.get(f"/applications/{app_id}").data.decode()
 
@@ -261,14 +335,23 @@ def test_documents_answered_through_the_api(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     request_id = documents_requested(rt, app_id, applicant_id)
     wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
-    bad = client.post(f"/api/v1/applications/{app_id}/documents/{request_id}/attachments", headers=API,
-                      content_type="multipart/form-data", data={"file": (io.BytesIO(encrypted_pdf()), "t.pdf")})
+    bad = client.post(
+        f"/api/v1/applications/{app_id}/documents/{request_id}/attachments",
+        headers=API,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(encrypted_pdf()), "t.pdf")},
+    )
     assert bad.status_code == 400 and bad.json["error"] == "upload.pdf_encrypted"
-    ok = client.post(f"/api/v1/applications/{app_id}/documents/{request_id}/attachments", headers=API,
-                     content_type="multipart/form-data", data={"file": (io.BytesIO(pdf()), "t.pdf"), "kind": "tax_certificate"})
+    ok = client.post(
+        f"/api/v1/applications/{app_id}/documents/{request_id}/attachments",
+        headers=API,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(pdf()), "t.pdf"), "kind": "tax_certificate"},
+    )
     assert ok.status_code == 201
-    assert client.post(f"/api/v1/applications/{app_id}/documents/{request_id}", json={"message": "here"},
-                       headers=API).json == {"ok": True}
+    assert client.post(
+        f"/api/v1/applications/{app_id}/documents/{request_id}", json={"message": "here"}, headers=API
+    ).json == {"ok": True}
     assert client.post(f"/api/v1/applications/{app_id}/documents/{request_id}", json={}, headers=API).status_code == 409
     assert len(outbox_events(rt, "application.documents_submitted")) == 1
 

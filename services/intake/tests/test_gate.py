@@ -1,8 +1,8 @@
 """The Japanese-IP gate: country data shipped offline, forwarded headers only as our ingress wrote them."""
+
 from __future__ import annotations
 
 import pytest
-
 from intake_testkit import make_runtime
 
 from intake.adapters import geo
@@ -23,8 +23,16 @@ def gated(tmp_path):
     from zairyu_shared import testing
 
     # behind one ingress whose pods connect from 10.0.0.0/8 (the real mode counts limits in Redis)
-    rt = make_runtime(tmp_path, geo_gate=True, proxy_hops=1, proxy_networks=("10.0.0.0/8",), gate_allow=(),
-                      embedded=False, amqp_url="amqp://guest:guest@127.0.0.1:5672/unused", **testing.redis_ratelimits())
+    rt = make_runtime(
+        tmp_path,
+        geo_gate=True,
+        proxy_hops=1,
+        proxy_networks=("10.0.0.0/8",),
+        gate_allow=(),
+        embedded=False,
+        amqp_url="amqp://guest:guest@127.0.0.1:5672/unused",
+        **testing.redis_ratelimits(),
+    )
     from intake.entrypoints.web import create_app
 
     app = create_app(rt)

@@ -1,4 +1,5 @@
 """Every user-visible string is translated in every catalog, and the language switch is remembered."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,15 @@ def source_messages() -> set[tuple[str | None, str]]:
     """What the code and templates use right now (not what the .pot once said): (context, message)."""
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     context_first = ((1, "c"), 2)
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
-                "pgettext": context_first, "_lp": context_first, "lazy_pgettext": context_first}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "_l": None,
+        "lazy_gettext": None,
+        "pgettext": context_first,
+        "_lp": context_first,
+        "lazy_pgettext": context_first,
+    }
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(str(PACKAGE), method_map, keywords=keywords):
         found.add((context, message if isinstance(message, str) else message[0]))
@@ -45,8 +53,13 @@ def test_catalog_is_complete_and_compiled(lang, messages):
         po = read_po(fh, locale=lang)
     with (po_path.with_suffix(".mo")).open("rb") as fh:
         # Babel's read_mo keeps a message context as bytes: key the compiled strings by text.
-        mo = {(m.id if isinstance(m.id, str) else m.id[0], m.context.decode() if isinstance(m.context, bytes) else m.context):
-              m.string for m in read_mo(fh)}
+        mo = {
+            (
+                m.id if isinstance(m.id, str) else m.id[0],
+                m.context.decode() if isinstance(m.context, bytes) else m.context,
+            ): m.string
+            for m in read_mo(fh)
+        }
     missing = sorted(m for c, m in messages if not (po.get(m, c) and po.get(m, c).string))
     assert not missing, f"{lang}: {len(missing)} untranslated, e.g. {missing[:3]}"
     for c, m in messages:

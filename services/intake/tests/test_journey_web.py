@@ -1,11 +1,11 @@
 """The applicant's journey through the web front: register with the card, apply, sign, submit, follow."""
+
 from __future__ import annotations
 
 import base64
 import json
 
 import sqlalchemy as sa
-
 from intake_testkit import outbox_events
 from journey import API, code_from, fill_draft, login, register, registration_link, review_key, sign_code, worker_fields
 
@@ -19,7 +19,11 @@ def test_registration_takes_identity_from_the_certificate_and_encrypts_it(client
         row = conn.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
         raw = conn.execute(sa.text("SELECT name, address, email FROM applicants")).first()
     assert row.name == "NGUYEN VAN AN" and row.date_of_birth == "1994-03-15" and row.address.startswith("東京都")
-    assert b"NGUYEN" not in bytes(raw.name) and "東京".encode() not in bytes(raw.address) and b"example" not in bytes(raw.email)
+    assert (
+        b"NGUYEN" not in bytes(raw.name)
+        and "東京".encode() not in bytes(raw.address)
+        and b"example" not in bytes(raw.email)
+    )
     registered = outbox_events(rt, "applicant.registered")
     assert [e["payload"]["applicant_id"] for e in registered] == [applicant_id]
     assert client.get("/applications").status_code == 200  # logged in after choosing the password
@@ -45,8 +49,11 @@ def test_full_application_is_signed_submitted_once_and_published(client, rt):
     assert code_from(double_click) == code
     answer = sign_code(client, code, "nguyen")
     assert answer.status_code == 200 and answer.json["provisional_number"].startswith("P-")
-    retry = client.post(f"/api/v1/signing-requests/{code}/signature",
-                        json={"signature_b64": base64.b64encode(b"whatever").decode()}, headers=API)
+    retry = client.post(
+        f"/api/v1/signing-requests/{code}/signature",
+        json={"signature_b64": base64.b64encode(b"whatever").decode()},
+        headers=API,
+    )
     assert retry.json["application_id"] == answer.json["application_id"]  # a retried post: same answer
     # A second code for the same draft (e.g. a reload of the review page) cannot make a second application.
     with rt.engine.connect() as conn:
@@ -180,5 +187,7 @@ def test_password_reset_ends_other_sessions(app, rt):
 def test_embedded_signing_page_points_to_the_demo_signer(client, rt):
     code = code_from(client.post(registration_link(client, rt, "demo@example.jp") + "/sign"))
     page = client.get(f"/sign/{code}").data.decode()
-    assert code in page and f"/demo/sign?code={code}" in page  # a phone cannot copy the code across: the link carries it
+    assert (
+        code in page and f"/demo/sign?code={code}" in page
+    )  # a phone cannot copy the code across: the link carries it
     assert f"http://intake.test/api/v1/signing-requests/{code}" in page

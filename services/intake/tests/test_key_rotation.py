@@ -6,10 +6,10 @@
 - The data key (ZAIRYU_DATA_KEYS) rotates with ``rotate-keys``: older rows (under the service key) move
   under each applicant's own key, and everything reads with the newest key alone.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from intake_testkit import EnglishClient, make_runtime
 from journey import fill_draft, login, register
 
@@ -39,8 +39,9 @@ def test_the_session_key_rotates_and_nobody_is_signed_out_or_locked_out(tmp_path
 
     # The new session key, the old one as a fallback, the hash key pinned to the old value (step 0 of
     # the procedure in docs/operations.md).
-    after = make_runtime(tmp_path, secret_key=NEW, secret_key_fallbacks=(OLD,), hash_key=OLD,
-                         data_keys=before.settings.data_keys)
+    after = make_runtime(
+        tmp_path, secret_key=NEW, secret_key_fallbacks=(OLD,), hash_key=OLD, data_keys=before.settings.data_keys
+    )
     try:
         still_in = _client(after)
         still_in.set_cookie(cookie_name, cookie)
@@ -66,17 +67,26 @@ def test_rotate_keys_moves_old_rows_under_each_applicants_key(tmp_path, capsys):
             cols = [c.name for c in table.columns if isinstance(c.type, crypto.EncryptedText)]
             rows = conn.execute(sa.select(table).where(where)).mappings().all()
             for row in rows:  # read clear values, write them back with no sealing scope open
-                conn.execute(table.update().where(table.c[list(table.primary_key)[0].name] == row[list(table.primary_key)[0].name])
-                             .values({c: row[c] for c in cols}))
+                conn.execute(
+                    table.update()
+                    .where(table.c[list(table.primary_key)[0].name] == row[list(table.primary_key)[0].name])
+                    .values({c: row[c] for c in cols})
+                )
         raw = conn.execute(sa.text("SELECT name FROM applicants")).scalar()
     assert not bytes(raw).startswith(b"zk1:")
     database = rt.settings.database_url
     rt.stop()
 
-    env = {"DATABASE_URL": database, "ZAIRYU_EMBEDDED": "true", "AMQP_URL": "memory://rotate",
-           "ZAIRYU_DATA_KEYS": f"{new_key},{old_key}", "ZAIRYU_SECRET_KEY": "x" * 40,
-           "ZAIRYU_INTAKE_STORE": str(tmp_path / "store")}
+    env = {
+        "DATABASE_URL": database,
+        "ZAIRYU_EMBEDDED": "true",
+        "AMQP_URL": "memory://rotate",
+        "ZAIRYU_DATA_KEYS": f"{new_key},{old_key}",
+        "ZAIRYU_SECRET_KEY": "x" * 40,
+        "ZAIRYU_INTAKE_STORE": str(tmp_path / "store"),
+    }
     import os
+
     saved = dict(os.environ)
     os.environ.update(env)
     try:

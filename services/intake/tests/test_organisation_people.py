@@ -3,13 +3,14 @@
 Staff removal, consent, CSV errors (nothing half-imported), reminders with a frozen clock, scoped tokens, an
 organisation never reaching another's people, and decision webhooks against a receiver that fails twice.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import re
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pyotp
@@ -38,12 +39,24 @@ PASSWORD = "correct horse battery"
 
 
 def make_org(client, rt, email="admin@sample.example", address="東京都港区港南5-5-30", approved=True):
-    r = client.post("/org/apply", data={"name": f"Org of {email}", "kind": "employer", "address": address,
-                                        "corporate_number": CORPORATE, "email": email, "password": PASSWORD})
+    r = client.post(
+        "/org/apply",
+        data={
+            "name": f"Org of {email}",
+            "kind": "employer",
+            "address": address,
+            "corporate_number": CORPORATE,
+            "email": email,
+            "password": PASSWORD,
+        },
+    )
     assert r.status_code == 200, r.data
     with rt.engine.connect() as conn:
-        org_id, secret = conn.execute(sa.select(organisation_staff.c.organisation_id, organisation_staff.c.totp_secret)
-                                      .where(organisation_staff.c.email_lookup == _lookup(rt, email))).one()
+        org_id, secret = conn.execute(
+            sa.select(organisation_staff.c.organisation_id, organisation_staff.c.totp_secret).where(
+                organisation_staff.c.email_lookup == _lookup(rt, email)
+            )
+        ).one()
     if approved:
         decide(rt, org_id, "approved")
     return org_id, secret
@@ -58,11 +71,20 @@ def _lookup(rt, email):
 def decide(rt, org_id, outcome, start=None, until=None):
     start = start or date.today() - timedelta(days=1)
     until = until or start + timedelta(days=364)
-    event = new_event("organisation.use_decided", {
-        "organisation_id": org_id, "outcome": outcome, "bureau": "tokyo",
-        "approved_from": start.isoformat() if outcome == "approved" else None,
-        "approved_until": until.isoformat() if outcome == "approved" else None, "reason": None,
-        "decided_at": datetime.now(timezone.utc).isoformat()}, source="review", correlation_id=org_id)
+    event = new_event(
+        "organisation.use_decided",
+        {
+            "organisation_id": org_id,
+            "outcome": outcome,
+            "bureau": "tokyo",
+            "approved_from": start.isoformat() if outcome == "approved" else None,
+            "approved_until": until.isoformat() if outcome == "approved" else None,
+            "reason": None,
+            "decided_at": datetime.now(UTC).isoformat(),
+        },
+        source="review",
+        correlation_id=org_id,
+    )
     with transaction(rt.session_factory) as session:
         orgs.on_use_decided(session, event)
     return event
@@ -73,8 +95,17 @@ def sign_in(client, email, secret, password=PASSWORD):
 
 
 def add_person(client, card="AB12345678CD", expiry="2027-02-01", name="NGUYEN VAN A"):
-    r = client.post("/org/people", data={"name": name, "status": "engineer_humanities", "period_of_stay": "3 years",
-                                         "period_expiry": expiry, "card_number": card, "nationality": "Viet Nam"})
+    r = client.post(
+        "/org/people",
+        data={
+            "name": name,
+            "status": "engineer_humanities",
+            "period_of_stay": "3 years",
+            "period_expiry": expiry,
+            "card_number": card,
+            "nationality": "Viet Nam",
+        },
+    )
     assert r.status_code == 302, r.data
     return person_id(client.application, card)
 
@@ -89,8 +120,11 @@ def person_id(app, card):
 
 
 def consent_by_document(client, pid):
-    r = client.post(f"/org/people/{pid}/consent-document",
-                    data={"document": (io.BytesIO(pdf()), "consent.pdf")}, content_type="multipart/form-data")
+    r = client.post(
+        f"/org/people/{pid}/consent-document",
+        data={"document": (io.BytesIO(pdf()), "consent.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302, r.data
 
 
@@ -121,9 +155,14 @@ def test_an_invited_member_joins_and_a_removed_member_is_out_at_once(org, app, r
     assert member.get("/org/").status_code == 200
     assert member.get("/org/staff").status_code == 403  # only the administrator manages staff
     with transaction(rt.session_factory) as session:
-        token, _ = organisation_api.issue_token(rt, session, "kim@sample.example", "another long password",
-                                                pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
-                                                ["roster"])
+        token, _ = organisation_api.issue_token(
+            rt,
+            session,
+            "kim@sample.example",
+            "another long password",
+            pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
+            ["roster"],
+        )
     api = {"Authorization": f"Bearer {token}"}
     assert member.get("/org/api/v1/people", headers=api).status_code == 200
     staff_id = invited["payload"]["applicant_id"]
@@ -139,8 +178,11 @@ def test_an_administrator_cannot_remove_anothers_staff(app, rt, org):
     other = app.test_client()
     _other_id, secret = make_org(other, rt, email="admin@other.example")
     with rt.engine.connect() as conn:
-        theirs = conn.execute(sa.select(organisation_staff.c.id).where(
-            organisation_staff.c.email_lookup == _lookup(rt, "admin@other.example"))).scalar()
+        theirs = conn.execute(
+            sa.select(organisation_staff.c.id).where(
+                organisation_staff.c.email_lookup == _lookup(rt, "admin@other.example")
+            )
+        ).scalar()
     assert org.post(f"/org/staff/{theirs}/remove").status_code == 404
     assert sign_in(other, "admin@other.example", secret).status_code == 302
 
@@ -175,8 +217,11 @@ def test_the_roster_is_encrypted_and_consent_comes_from_the_persons_own_account(
 
 def test_a_signed_consent_document_is_checked_like_every_upload(org, rt):
     pid = add_person(org)
-    bad = org.post(f"/org/people/{pid}/consent-document",
-                   data={"document": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "x.pdf")}, content_type="multipart/form-data")
+    bad = org.post(
+        f"/org/people/{pid}/consent-document",
+        data={"document": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400
     consent_by_document(org, pid)
     with transaction(rt.session_factory) as session:
@@ -185,8 +230,11 @@ def test_a_signed_consent_document_is_checked_like_every_upload(org, rt):
 
 def _admin_id(rt, org_id):
     with rt.engine.connect() as conn:
-        return conn.execute(sa.select(organisation_staff.c.id).where(
-            organisation_staff.c.organisation_id == org_id, organisation_staff.c.is_admin)).scalar()
+        return conn.execute(
+            sa.select(organisation_staff.c.id).where(
+                organisation_staff.c.organisation_id == org_id, organisation_staff.c.is_admin
+            )
+        ).scalar()
 
 
 def test_an_organisation_never_reaches_another_organisations_people(org, app, rt):
@@ -196,16 +244,24 @@ def test_an_organisation_never_reaches_another_organisations_people(org, app, rt
     sign_in(other, "admin@other.example", secret)
     for url in (f"/org/people/{pid}/consent-link",):
         assert other.post(url).status_code == 404
-    r = other.post(f"/org/people/{pid}/consent-document", data={"document": (io.BytesIO(pdf()), "c.pdf")},
-                   content_type="multipart/form-data")
+    r = other.post(
+        f"/org/people/{pid}/consent-document",
+        data={"document": (io.BytesIO(pdf()), "c.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 404
     for page in ("/org/", "/org/people"):
         assert b"MINE PERSON" not in other.get(page).data
     # Nor through the API, whatever its scopes.
     with transaction(rt.session_factory) as session:
-        token, _ = organisation_api.issue_token(rt, session, "admin@other.example", PASSWORD,
-                                                pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
-                                                ["roster", "drafts"])
+        token, _ = organisation_api.issue_token(
+            rt,
+            session,
+            "admin@other.example",
+            PASSWORD,
+            pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
+            ["roster", "drafts"],
+        )
     api = {"Authorization": f"Bearer {token}"}
     assert b"MINE PERSON" not in other.get("/org/api/v1/people", headers=api).data
     r = other.post("/org/api/v1/drafts", json={"person_id": pid, "procedure": "extension"}, headers=api)
@@ -219,7 +275,7 @@ def test_an_organisation_never_reaches_another_organisations_people(org, app, rt
 
 # -- the dashboard and reminders ------------------------------------------------------------------------------
 def test_dashboard_shows_whose_stay_ends_within_three_months(app, rt):
-    with time_machine.travel(datetime(2026, 12, 6, 3, tzinfo=timezone.utc), tick=True):  # 12:00 in Japan
+    with time_machine.travel(datetime(2026, 12, 6, 3, tzinfo=UTC), tick=True):  # 12:00 in Japan
         org = app.test_client()
         _org_id, secret = make_org(org, rt)
         sign_in(org, "admin@sample.example", secret)
@@ -237,7 +293,7 @@ def test_reminders_go_90_60_and_30_days_before_once_each_in_the_members_language
         session.execute(organisation_staff.update().values(language="vi"))
 
     def run(day):
-        at = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=1)  # 10:00 JST
+        at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)  # 10:00 JST
         with time_machine.travel(at, tick=False), transaction(rt.session_factory) as session:
             return organisation_people.send_reminders(rt, session)
 
@@ -251,18 +307,38 @@ def test_reminders_go_90_60_and_30_days_before_once_each_in_the_members_language
     assert [e["payload"]["days_before"] for e in sent] == [90, 60, 30]
     assert {e["payload"]["language"] for e in sent} == {"vi"} and sent[0]["payload"]["person_name"] == "NGUYEN VAN A"
     with rt.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(reminders).where(
-            reminders.c.person_id == pid)).scalar() == 3
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(reminders).where(reminders.c.person_id == pid)).scalar()
+            == 3
+        )
 
 
 # -- many at once: CSV --------------------------------------------------------------------------------------
-ROW = {"applicant_name": "NGUYEN VAN A", "applicant_date_of_birth": "1995-04-01", "applicant_sex": "male",
-       "applicant_address": "東京都港区港南1-1-1", "criminal_record": "no", "current_status": "engineer_humanities",
-       "home_town": "Hanoi", "marital_status": "single", "nationality": "Viet Nam", "occupation": "engineer",
-       "passport_expiry": "2031-01-01", "passport_number": "C1234567", "period_expiry": "2027-02-01",
-       "period_of_stay": "3 years", "phone": "090-1234-5678", "place_of_birth": "Hanoi", "reason": "continue work",
-       "employer_phone": "03-1234-5678", "industry": "G", "employees": "120", "contract_from": "2024-04-01",
-       "job_description": "software", "monthly_salary_yen": "300000"}
+ROW = {
+    "applicant_name": "NGUYEN VAN A",
+    "applicant_date_of_birth": "1995-04-01",
+    "applicant_sex": "male",
+    "applicant_address": "東京都港区港南1-1-1",
+    "criminal_record": "no",
+    "current_status": "engineer_humanities",
+    "home_town": "Hanoi",
+    "marital_status": "single",
+    "nationality": "Viet Nam",
+    "occupation": "engineer",
+    "passport_expiry": "2031-01-01",
+    "passport_number": "C1234567",
+    "period_expiry": "2027-02-01",
+    "period_of_stay": "3 years",
+    "phone": "090-1234-5678",
+    "place_of_birth": "Hanoi",
+    "reason": "continue work",
+    "employer_phone": "03-1234-5678",
+    "industry": "G",
+    "employees": "120",
+    "contract_from": "2024-04-01",
+    "job_description": "software",
+    "monthly_salary_yen": "300000",
+}
 
 
 def csv_of(rows):
@@ -280,9 +356,16 @@ def _people_with_consent(org, n):
 
 def test_twenty_drafts_from_a_csv_carry_the_organisation_as_filer(org, rt):
     cards = _people_with_consent(org, 20)
-    r = org.post("/org/drafts/import", data={"file": (io.BytesIO(csv_of(
-        [{**ROW, "card_number": c, "procedure": "extension"} for c in cards])), "batch.csv")},
-        content_type="multipart/form-data")
+    r = org.post(
+        "/org/drafts/import",
+        data={
+            "file": (
+                io.BytesIO(csv_of([{**ROW, "card_number": c, "procedure": "extension"} for c in cards])),
+                "batch.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200 and b"20" in r.data, r.data
     with transaction(rt.session_factory) as session:
         made = organisation_people.drafts_of(session, org.org_id)
@@ -297,8 +380,9 @@ def test_one_bad_field_in_one_row_and_nothing_is_imported(org, rt):
     rows[1]["applicant_date_of_birth"] = "1995-13-45"
     rows[2]["phone"] = "call me"
     rows.append({**ROW, "card_number": "ZZ99999999ZZ", "procedure": "extension"})  # not on the roster
-    r = org.post("/org/drafts/import", data={"file": (io.BytesIO(csv_of(rows)), "batch.csv")},
-                 content_type="multipart/form-data")
+    r = org.post(
+        "/org/drafts/import", data={"file": (io.BytesIO(csv_of(rows)), "batch.csv")}, content_type="multipart/form-data"
+    )
     assert r.status_code == 400
     page = r.get_data(as_text=True)
     assert "Nothing was imported" in page and "Row 2" in page and "Row 3" in page and "Row 4" in page
@@ -308,9 +392,14 @@ def test_one_bad_field_in_one_row_and_nothing_is_imported(org, rt):
     # The API says the same, row by row and field by field.
     with transaction(rt.session_factory) as session:
         secret = session.execute(sa.select(organisation_staff.c.totp_secret)).scalar()
-        token, _ = organisation_api.issue_token(rt, session, "admin@sample.example", PASSWORD,
-                                                pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
-                                                ["drafts"])
+        token, _ = organisation_api.issue_token(
+            rt,
+            session,
+            "admin@sample.example",
+            PASSWORD,
+            pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
+            ["drafts"],
+        )
     answer = org.post("/org/api/v1/drafts/csv", data=csv_of(rows), headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 422
     by_row = {p["row"]: p["errors"] for p in answer.get_json()["rows"]}
@@ -323,9 +412,13 @@ def test_a_lapsed_organisation_prepares_nothing(app, rt):
     decide(rt, org_id, "approved", start=date(2025, 1, 1), until=date(2025, 12, 31))
     sign_in(client, "admin@sample.example", secret)
     consent_by_document(client, add_person(client))
-    r = client.post("/org/drafts/import", data={"file": (io.BytesIO(csv_of(
-        [{**ROW, "card_number": "AB12345678CD", "procedure": "extension"}])), "b.csv")},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/org/drafts/import",
+        data={
+            "file": (io.BytesIO(csv_of([{**ROW, "card_number": "AB12345678CD", "procedure": "extension"}])), "b.csv")
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400 and b"approval is current" in r.data
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar() == 0
@@ -336,11 +429,15 @@ def test_a_token_scoped_to_roster_and_drafts_is_refused_elsewhere(org, rt):
     with rt.engine.connect() as conn:
         secret = conn.execute(sa.select(organisation_staff.c.totp_secret)).scalar()
     code = pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30))
-    bad = org.post("/org/api/v1/tokens", json={"email": "admin@sample.example", "password": "wrong password",
-                                                "totp": code, "scopes": ["roster"]})
+    bad = org.post(
+        "/org/api/v1/tokens",
+        json={"email": "admin@sample.example", "password": "wrong password", "totp": code, "scopes": ["roster"]},
+    )
     assert bad.status_code == 401
-    r = org.post("/org/api/v1/tokens", json={"email": "admin@sample.example", "password": PASSWORD, "totp": code,
-                                             "scopes": ["roster", "drafts"]})
+    r = org.post(
+        "/org/api/v1/tokens",
+        json={"email": "admin@sample.example", "password": PASSWORD, "totp": code, "scopes": ["roster", "drafts"]},
+    )
     assert r.status_code == 201, r.data
     api = {"Authorization": f"Bearer {r.get_json()['token']}"}
     client = org.application.test_client()  # no cookie: the token alone
@@ -365,7 +462,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.calls.append((dict(self.headers), body))
                 if len(outer.calls) <= outer.failures:
@@ -392,14 +489,15 @@ def test_decision_webhook_is_signed_retried_with_backoff_and_deduplicated(app, r
     receiver = Receiver(failures=2)
     try:
         with transaction(rt.session_factory) as session:
-            token, _ = organisation_api.issue_token(rt, session, "admin@sample.example", PASSWORD,
-                                                    pyotp.TOTP(secret).now(), ["webhooks"])
+            token, _ = organisation_api.issue_token(
+                rt, session, "admin@sample.example", PASSWORD, pyotp.TOTP(secret).now(), ["webhooks"]
+            )
         r = client.put("/org/api/v1/webhook", json={"url": receiver.url}, headers={"Authorization": f"Bearer {token}"})
         hook_secret = r.get_json()["secret"]
         event = decide(rt, org_id, "approved")
         with transaction(rt.session_factory) as session:  # the same event again (a redelivery): nothing new
             organisation_api.queue_decision(session, org_id, event)
-        start = datetime.now(timezone.utc)
+        start = datetime.now(UTC)
 
         def attempt(at):
             with transaction(rt.session_factory) as session:
@@ -414,7 +512,7 @@ def test_decision_webhook_is_signed_retried_with_backoff_and_deduplicated(app, r
         ids = {h["X-Zairyu-Event-Id"] for h, _ in receiver.calls}
         assert ids == {event.id}  # every retry carries the same id: the receiver deduplicates by it
         headers, body = receiver.calls[-1]
-        sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), timezone.utc)
+        sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), UTC)
         assert webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at)
         assert not webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body + b" ", sent_at)
         assert not webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at + timedelta(minutes=6))
@@ -424,7 +522,7 @@ def test_decision_webhook_is_signed_retried_with_backoff_and_deduplicated(app, r
 
 
 def test_a_webhook_is_given_up_after_24_hours():
-    created = datetime(2026, 12, 6, tzinfo=timezone.utc)
+    created = datetime(2026, 12, 6, tzinfo=UTC)
     assert webhooks.next_attempt(created, 1, created) == created + timedelta(minutes=1)
     assert webhooks.next_attempt(created, 3, created) == created + timedelta(minutes=4)
     assert webhooks.next_attempt(created, 20, created + timedelta(hours=5)) == created + timedelta(hours=6)  # capped

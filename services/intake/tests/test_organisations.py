@@ -1,7 +1,8 @@
 """Organisational users (issue 21): applying for use, the bureau's answer, approval expiry, staff sign-in."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 import pytest
@@ -17,8 +18,14 @@ from zairyu_shared.db import transaction
 from zairyu_shared.testing import wait_until
 
 CORPORATE = "7123456789012"  # the NTA's worked example: check digit 7 over 123456789012
-FORM = {"name": "株式会社サンプル", "kind": "employer", "address": "東京都港区港南5-5-30",
-        "corporate_number": CORPORATE, "email": "admin@sample.example", "password": "correct horse battery"}
+FORM = {
+    "name": "株式会社サンプル",
+    "kind": "employer",
+    "address": "東京都港区港南5-5-30",
+    "corporate_number": CORPORATE,
+    "email": "admin@sample.example",
+    "password": "correct horse battery",
+}
 
 
 def apply(client, **changes):
@@ -36,8 +43,15 @@ def test_corporate_number_check_digit_and_routing_are_checked():
     good, _ = rules.check_application({**FORM, "corporate_number": "７１２３-４５６７-８９０１２"})
     assert good is not None and good.corporate_number == CORPORATE
     # An agent's office: qualification and registration number; a sole practitioner has no corporate number.
-    good, errors = rules.check_application({**FORM, "kind": "agent_office", "corporate_number": "",
-                                            "agent_qualification": "gyoseishoshi", "agent_number": "12-3456"})
+    good, errors = rules.check_application(
+        {
+            **FORM,
+            "kind": "agent_office",
+            "corporate_number": "",
+            "agent_qualification": "gyoseishoshi",
+            "agent_number": "12-3456",
+        }
+    )
     assert errors == {} and good.agent_number == "123456" and good.corporate_number is None
     _, errors = rules.check_application({**FORM, "kind": "agent_office", "agent_qualification": "x"})
     assert set(errors) == {"agent_qualification", "agent_number"}
@@ -72,18 +86,29 @@ def test_applying_routes_to_the_bureau_of_the_address_and_refuses_per_field(clie
 def _signed_in(client, rt):
     with rt.engine.connect() as conn:
         secret = conn.execute(sa.select(organisation_staff.c.totp_secret)).scalar()
-    return client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"],
-                                           "code": pyotp.TOTP(secret).now()})
+    return client.post(
+        "/org/login", data={"email": FORM["email"], "password": FORM["password"], "code": pyotp.TOTP(secret).now()}
+    )
 
 
 def _decide(rt, outcome, start=date(2026, 12, 7), until=date(2027, 12, 6), reason=None):
     with rt.engine.connect() as conn:
         org_id = conn.execute(sa.select(organisations.c.id)).scalar()
-    emit(rt, "organisation.use_decided", "review", {
-        "organisation_id": org_id, "outcome": outcome, "bureau": "tokyo",
-        "approved_from": start.isoformat() if outcome == "approved" else None,
-        "approved_until": until.isoformat() if outcome == "approved" else None, "reason": reason,
-        "decided_at": datetime.now(timezone.utc).isoformat()}, org_id)
+    emit(
+        rt,
+        "organisation.use_decided",
+        "review",
+        {
+            "organisation_id": org_id,
+            "outcome": outcome,
+            "bureau": "tokyo",
+            "approved_from": start.isoformat() if outcome == "approved" else None,
+            "approved_until": until.isoformat() if outcome == "approved" else None,
+            "reason": reason,
+            "decided_at": datetime.now(UTC).isoformat(),
+        },
+        org_id,
+    )
     return org_id
 
 
@@ -99,12 +124,12 @@ def test_the_bureaus_approval_lasts_until_its_last_day_then_nothing_is_filed(cli
             return orgs.standing(session, org_id, day).standing
 
     wait_until(lambda: standing_on(date(2026, 12, 7)) == "approved", message="approval recorded")
-    with time_machine.travel(datetime(2027, 12, 6, 14, 59, tzinfo=timezone.utc), tick=False):  # 23:59 in Japan
+    with time_machine.travel(datetime(2027, 12, 6, 14, 59, tzinfo=UTC), tick=False):  # 23:59 in Japan
         _signed_in(client, rt)  # a year on: the session has long expired
         assert b"Approved from 2026-12-07 to 2027-12-06" in client.get("/org/").data
         with transaction(rt.session_factory) as session:
             orgs.require_filing_allowed(session, org_id)
-    with time_machine.travel(datetime(2027, 12, 6, 15, 0, 31, tzinfo=timezone.utc), tick=False):  # 7 Dec, JST
+    with time_machine.travel(datetime(2027, 12, 6, 15, 0, 31, tzinfo=UTC), tick=False):  # 7 Dec, JST
         assert b"Approval lapsed" in client.get("/org/").data
         with transaction(rt.session_factory) as session, pytest.raises(orgs.NotAllowedToFile):
             orgs.require_filing_allowed(session, org_id)
@@ -130,15 +155,23 @@ def test_staff_sign_in_needs_the_password_and_a_fresh_code(client, rt):
     with rt.engine.connect() as conn:
         secret = conn.execute(sa.select(organisation_staff.c.totp_secret)).scalar()
     code = pyotp.TOTP(secret).now()
-    assert client.post("/org/login", data={"email": FORM["email"], "password": "wrong password!",
-                                           "code": code}).status_code == 401
+    assert (
+        client.post(
+            "/org/login", data={"email": FORM["email"], "password": "wrong password!", "code": code}
+        ).status_code
+        == 401
+    )
     assert client.get("/org/").status_code == 302  # not signed in
-    assert client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"],
-                                           "code": code}).status_code == 302
+    assert (
+        client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"], "code": code}).status_code
+        == 302
+    )
     client.post("/org/logout")
     # The same code is accepted once (zairyu_shared.credentials: the step is spent).
-    assert client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"],
-                                           "code": code}).status_code == 401
+    assert (
+        client.post("/org/login", data={"email": FORM["email"], "password": FORM["password"], "code": code}).status_code
+        == 401
+    )
 
 
 def test_staff_accounts_lock_after_repeated_failures(client, rt):
@@ -153,10 +186,11 @@ def test_staff_accounts_lock_after_repeated_failures(client, rt):
         assert who is None and outcome.value == "locked"
         who, outcome = orgs.staff_sign_in(rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).now())
         assert who is None and outcome.value == "locked"
-    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    later = datetime.now(UTC) + timedelta(minutes=16)
     with transaction(rt.session_factory) as session:
-        who, _ = orgs.staff_sign_in(rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).at(later),
-                                    at=later)
+        who, _ = orgs.staff_sign_in(
+            rt, session, FORM["email"], FORM["password"], pyotp.TOTP(secret).at(later), at=later
+        )
         assert who is not None
 
 
@@ -173,10 +207,21 @@ def test_the_periodic_report_asks_again_and_a_refused_renewal_keeps_the_running_
     assert _signed_in(client, rt).status_code == 302
     assert client.post("/org/renew").status_code == 200
     assert len(outbox_events(rt, "organisation.use_requested")) == 2
-    emit(rt, "organisation.use_decided", "review", {
-        "organisation_id": org_id, "outcome": "refused", "bureau": "tokyo", "approved_from": "2026-12-07",
-        "approved_until": "2027-12-06", "reason": "定期報告の内容に不備",
-        "decided_at": datetime.now(timezone.utc).isoformat()}, org_id)
+    emit(
+        rt,
+        "organisation.use_decided",
+        "review",
+        {
+            "organisation_id": org_id,
+            "outcome": "refused",
+            "bureau": "tokyo",
+            "approved_from": "2026-12-07",
+            "approved_until": "2027-12-06",
+            "reason": "定期報告の内容に不備",
+            "decided_at": datetime.now(UTC).isoformat(),
+        },
+        org_id,
+    )
 
     def reason():
         with transaction(rt.session_factory) as session:

@@ -1,4 +1,5 @@
 """Paying the fee online through the web front, the API and the DEMO provider's signed notifications."""
+
 from __future__ import annotations
 
 import io
@@ -9,11 +10,10 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
-
-from intake_testkit import EnglishClient, make_runtime, outbox_events
 from following_scenario import application_row, decided, emit, examination, received, verified
+from intake_testkit import EnglishClient, make_runtime, outbox_events
 from journey import API, fill_draft, register, submit
+from werkzeug.serving import make_server
 
 from intake.adapters import payment_provider
 from intake.adapters.tables import payments
@@ -47,9 +47,14 @@ def sent(rt, app):
     def deliver(url, body):
         assert url == "http://intake.test/payments/webhook"
         outbox.append(body)
-        answer = app.test_client().post("/payments/webhook", data=body, content_type="application/json",
-                                        headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)})
+        answer = app.test_client().post(
+            "/payments/webhook",
+            data=body,
+            content_type="application/json",
+            headers={"Zairyu-Signature": payment_provider.sign(psp.secret, body)},
+        )
         assert answer.status_code == 200, answer.data
+
     psp.deliver = deliver
     return outbox
 
@@ -101,8 +106,15 @@ def test_declined_then_paid_once_with_event_timeline_and_pdfs(client, rt, sent):
     events = outbox_events(rt, "fee.paid")
     assert len(events) == 1
     assert events[0]["payload"] | {"paid_at": None} == {
-        "application_id": app_id, "applicant_id": applicant_id, "payment_id": paid[0].id, "amount_yen": 12000,
-        "paid_at": None, "payment_reference": paid[0].provider_reference, "method": "card", "provider": "demo"}
+        "application_id": app_id,
+        "applicant_id": applicant_id,
+        "payment_id": paid[0].id,
+        "amount_yen": 12000,
+        "paid_at": None,
+        "payment_reference": paid[0].provider_reference,
+        "method": "card",
+        "provider": "demo",
+    }
     done_page = client.get(f"/applications/{app_id}/payment?returned=1").data.decode()
     assert "Fee paid online: ¥12,000" in done_page and paid[0].provider_reference in done_page
     assert 'http-equiv="refresh"' not in done_page
@@ -127,7 +139,9 @@ def test_return_before_the_notification_shows_processing_until_it_arrives(client
     assert "Processing your payment" in page and 'http-equiv="refresh"' in page
     assert _rows(rt)[0].state == "pending" and not outbox_events(rt, "fee.paid")
     post = app.test_client().post
-    answer = post("/payments/webhook", data=held[0], headers={"Zairyu-Signature": payment_provider.sign(psp.secret, held[0])})
+    answer = post(
+        "/payments/webhook", data=held[0], headers={"Zairyu-Signature": payment_provider.sign(psp.secret, held[0])}
+    )
     assert answer.json == {"received": True, "effect": "paid"}
     assert "Fee paid online" in client.get(f"/applications/{app_id}/payment?returned=1").data.decode()
 
@@ -140,8 +154,13 @@ def test_forged_stale_replayed_and_out_of_order_notifications(client, rt, sent, 
     hook = app.test_client()
 
     def post(data, header):
-        return hook.post("/payments/webhook", data=data, content_type="application/json",
-                         headers={"Zairyu-Signature": header} if header else {})
+        return hook.post(
+            "/payments/webhook",
+            data=data,
+            content_type="application/json",
+            headers={"Zairyu-Signature": header} if header else {},
+        )
+
     # forged: no signature, another secret, a body changed after signing, a stale or future timestamp
     assert post(body, None).status_code == 400
     assert post(body, payment_provider.sign("x" * 40, body)).status_code == 400
@@ -156,10 +175,22 @@ def test_forged_stale_replayed_and_out_of_order_notifications(client, rt, sent, 
     assert post(body, payment_provider.sign(psp.secret, body)).json["effect"] == "duplicate"
     # a late "failed" for the paid payment (out of order): a final payment never moves
     row = _rows(rt)[0]
-    late = json.dumps({"id": "evt_late_failure", "type": "checkout.failed", "created": int(time.time()) - 5,
-                       "data": {"session_id": row.provider_session, "merchant_reference": row.id, "amount": 12000,
-                                "currency": "JPY", "method": "card", "psp_reference": None,
-                                "reason": "card_declined"}}).encode()
+    late = json.dumps(
+        {
+            "id": "evt_late_failure",
+            "type": "checkout.failed",
+            "created": int(time.time()) - 5,
+            "data": {
+                "session_id": row.provider_session,
+                "merchant_reference": row.id,
+                "amount": 12000,
+                "currency": "JPY",
+                "method": "card",
+                "psp_reference": None,
+                "reason": "card_declined",
+            },
+        }
+    ).encode()
     assert post(late, payment_provider.sign(psp.secret, late)).json["effect"] == "ignored_final"
     # a validly signed notification about a payment we never made
     ghost = late.replace(row.id.encode(), str(uuid.uuid4()).encode()).replace(b"evt_late_failure", b"evt_ghost")
@@ -178,14 +209,18 @@ def test_a_new_attempt_closes_the_open_checkout(client, rt, sent):
     assert [r.state for r in _rows(rt)] == ["cancelled", "paid"]
 
 
-@pytest.mark.parametrize("outcome, key, text", [
-    ("refused", "payment.refused", "refused: there is no fee"),
-    (None, "payment.not_decided", "only after approval"),
-])
+@pytest.mark.parametrize(
+    "outcome, key, text",
+    [
+        ("refused", "payment.refused", "refused: there is no fee"),
+        (None, "payment.not_decided", "only after approval"),
+    ],
+)
 def test_cannot_pay_what_is_not_due(client, rt, outcome, key, text):
     _, app_id = _approve(client, rt, outcome)
-    answer = client.post(f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": str(uuid.uuid4())},
-                         headers=API)
+    answer = client.post(
+        f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": str(uuid.uuid4())}, headers=API
+    )
     assert answer.status_code == 409 and answer.json["error"] == key and text in answer.json["message"]
     status = client.get(f"/api/v1/applications/{app_id}/payment").json
     assert status["payable"] is False and status["reason"] == key and status["latest"] is None
@@ -196,9 +231,22 @@ def test_cannot_pay_what_is_not_due(client, rt, outcome, key, text):
 
 def test_no_fee_and_already_stamped(client, rt):
     applicant_id, app_id = _approve(client, rt, None)
-    emit(rt, "application.decided", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved", "procedure": "extension",
-        "bureau": "tokyo", "fee_yen": 0, "card_by_mail": True, "decided_at": "2026-03-05T00:00:00+00:00"}, app_id)
+    emit(
+        rt,
+        "application.decided",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "outcome": "approved",
+            "procedure": "extension",
+            "bureau": "tokyo",
+            "fee_yen": 0,
+            "card_by_mail": True,
+            "decided_at": "2026-03-05T00:00:00+00:00",
+        },
+        app_id,
+    )
     wait_until(lambda: application_row(rt, app_id).status == "approved", message="approved")
     status = client.get(f"/api/v1/applications/{app_id}/payment").json
     assert status["reason"] == "payment.no_fee"
@@ -212,8 +260,12 @@ def test_api_start_is_idempotent_and_status_follows(client, rt, sent):
     again = client.post(f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": key}, headers=API)
     assert first.status_code == 201 and again.status_code == 200 and first.json == again.json
     assert first.json["state"] == "pending" and first.json["amount_yen"] == 12000 and first.json["provider"] == "demo"
-    assert client.post(f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": "nope"},
-                       headers=API).status_code == 422
+    assert (
+        client.post(
+            f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": "nope"}, headers=API
+        ).status_code
+        == 422
+    )
     _pay(client, first.json["checkout_url"].removeprefix("http://intake.test"), GOOD)
     status = client.get(f"/api/v1/applications/{app_id}/payment").json
     assert status["paid"]["state"] == "paid" and status["paid"]["payment_reference"].startswith("DEMO-")
@@ -262,16 +314,19 @@ def test_the_consume_process_reconciles_lost_notifications_by_itself(client, rt,
     assert len(outbox_events(rt, "fee.paid")) == 1
 
 
-REAL_MODE = {"DATABASE_URL": "postgresql://x/y", "AMQP_URL": "amqp://h", "ZAIRYU_SECRET_KEY": "s" * 40,
-             "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE=",
-             "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0"}  # the real mode counts rate limits in Redis
+REAL_MODE = {
+    "DATABASE_URL": "postgresql://x/y",
+    "AMQP_URL": "amqp://h",
+    "ZAIRYU_SECRET_KEY": "s" * 40,
+    "ZAIRYU_DATA_KEYS": "ZGV2LW9ubHktZmVybmV0LWtleS1ub3Qtc2VjcmV0ISE=",
+    "ZAIRYU_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+}  # the real mode counts rate limits in Redis
 
 
 def test_outside_the_embedded_run_there_is_no_provider_unless_one_is_configured_and_never_the_demo():
     """Issue 15, finding 1: the DEMO checkout (public test card) paid real fees in the real mode."""
-    from zairyu_shared.config import ConfigError, load
-
     from intake.settings import IntakeSettings
+    from zairyu_shared.config import ConfigError, load
 
     real = load(IntakeSettings, REAL_MODE)  # no payment secret needed while no provider is configured
     assert real.payment_provider == "none"
@@ -320,11 +375,16 @@ def test_without_a_provider_the_applicant_is_told_to_use_stamps_in_their_languag
     application = client.get(f"/applications/{app_id}").data.decode()
     assert unavailable in application and "¥12,000" in application and "Pay the fee online</a>" not in application
     page = client.get(f"/applications/{app_id}/payment").data.decode()
-    assert unavailable in page and f"/applications/{app_id}/fee-slip.pdf" in page and "<button" not in page.split("<main")[-1]
+    assert (
+        unavailable in page
+        and f"/applications/{app_id}/fee-slip.pdf" in page
+        and "<button" not in page.split("<main")[-1]
+    )
     answer = client.post(f"/applications/{app_id}/payment", data={"idempotency_key": str(uuid.uuid4())})
     assert answer.status_code == 409 and unavailable in answer.data.decode()
-    api = client.post(f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": str(uuid.uuid4())},
-                      headers=API)
+    api = client.post(
+        f"/api/v1/applications/{app_id}/payments", json={"idempotency_key": str(uuid.uuid4())}, headers=API
+    )
     assert api.status_code == 409 and api.json["error"] == "payment.unavailable"
     status = client.get(f"/api/v1/applications/{app_id}/payment").json
     assert status["payable"] is False and status["reason"] == "payment.unavailable"
@@ -333,8 +393,9 @@ def test_without_a_provider_the_applicant_is_told_to_use_stamps_in_their_languag
     assert unavailable not in japanese and "手数料のオンライン納付はまだご利用いただけません" in japanese
     # nothing can be notified into being paid: there is no provider to trust
     body = b'{"id":"evt_x","type":"checkout.succeeded"}'
-    hook = web.test_client().post("/payments/webhook", data=body, headers={
-        "Zairyu-Signature": payment_provider.sign("p" * 40, body)})
+    hook = web.test_client().post(
+        "/payments/webhook", data=body, headers={"Zairyu-Signature": payment_provider.sign("p" * 40, body)}
+    )
     assert hook.status_code == 400
 
 

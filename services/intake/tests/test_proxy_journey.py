@@ -1,5 +1,6 @@
 """Filing on someone else's behalf through the web front: an employer for an employee, a parent for a
 child under 16, a relative's COE; the filer signs with their own card (simulated) and is the expected holder."""
+
 from __future__ import annotations
 
 import base64
@@ -14,10 +15,17 @@ from journey import API, code_from, register, review_key, sign_code, worker_fiel
 from intake.application.common import today_jst
 from zairyu_shared.events import parse_message
 
-EMPLOYEE = {"applicant_name": "ＴＲＡＮ　ＴＨＩ　ＢＩＮＨ", "applicant_date_of_birth": "1995-05-05", "applicant_sex": "female",
-            "applicant_address": "大阪府大阪市北区梅田１－１－１"}
-EMPLOYER = {"organisation_name": "Example KK", "filer_address": "愛知県名古屋市中区三の丸三丁目１番２号",
-            "filer_corporate_number": "７０００－０１２０－５０００２"}
+EMPLOYEE = {
+    "applicant_name": "ＴＲＡＮ　ＴＨＩ　ＢＩＮＨ",
+    "applicant_date_of_birth": "1995-05-05",
+    "applicant_sex": "female",
+    "applicant_address": "大阪府大阪市北区梅田１－１－１",
+}
+EMPLOYER = {
+    "organisation_name": "Example KK",
+    "filer_address": "愛知県名古屋市中区三の丸三丁目１番２号",
+    "filer_corporate_number": "７０００－０１２０－５０００２",
+}
 
 
 def _start(client, procedure, role, bundled=()):
@@ -38,8 +46,11 @@ def _fill(client, draft_id, fields, attach=("photo", "passport")):
     files = {"photo": (jpeg(), "p.jpg"), "passport": (pdf(), "pp.pdf"), "medical_certificate": (pdf(), "m.pdf")}
     for kind in attach:
         data, name = files[kind]
-        up = client.post(f"/apply/{draft_id}/attachments", data={"kind": kind, "file": (io.BytesIO(data), name)},
-                         content_type="multipart/form-data")
+        up = client.post(
+            f"/apply/{draft_id}/attachments",
+            data={"kind": kind, "file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
         assert up.status_code == 302, up.data.decode()[:2000]
 
 
@@ -95,21 +106,40 @@ def test_an_organisation_files_for_many_people(client, rt):
     listing = client.get("/applications").data.decode()
     assert "TRAN THI BINH" in listing and "LE VAN CUONG" in listing
     assert {e["payload"]["filer"]["applicant_name"] for e in outbox_events(rt, "application.submitted")} == {
-        "TRAN THI BINH", "LE VAN CUONG"}
+        "TRAN THI BINH",
+        "LE VAN CUONG",
+    }
 
 
 def _child_fields(born):
     return {
-        "filer_relationship": "mother", "applicant_ill": "no", "filer_address": "東京都新宿区西新宿二丁目８番１号",
-        "applicant_name": "NGUYEN MINH", "applicant_date_of_birth": born.isoformat(), "applicant_sex": "male",
+        "filer_relationship": "mother",
+        "applicant_ill": "no",
+        "filer_address": "東京都新宿区西新宿二丁目８番１号",
+        "applicant_name": "NGUYEN MINH",
+        "applicant_date_of_birth": born.isoformat(),
+        "applicant_sex": "male",
         "applicant_address": "東京都新宿区西新宿二丁目８番１号",
-        "nationality": "Viet Nam", "place_of_birth": "Tokyo", "marital_status": "single", "occupation": "none",
-        "home_town": "Hanoi", "phone": "090-1234-5678", "passport_number": "C7654321",
-        "passport_expiry": (today_jst() + timedelta(days=1800)).isoformat(), "event_kind": "birth",
-        "event_date": born.isoformat(), "desired_status": "dependent", "desired_period": "1 year",
-        "reason": "Born in Japan", "criminal_record": "no", "supporter_name": "NGUYEN VAN AN",
-        "supporter_relationship": "father", "supporter_date_of_birth": "1994-03-15", "supporter_nationality": "Viet Nam",
-        "supporter_status": "engineer_humanities", "supporter_annual_income_yen": "4,000,000",
+        "nationality": "Viet Nam",
+        "place_of_birth": "Tokyo",
+        "marital_status": "single",
+        "occupation": "none",
+        "home_town": "Hanoi",
+        "phone": "090-1234-5678",
+        "passport_number": "C7654321",
+        "passport_expiry": (today_jst() + timedelta(days=1800)).isoformat(),
+        "event_kind": "birth",
+        "event_date": born.isoformat(),
+        "desired_status": "dependent",
+        "desired_period": "1 year",
+        "reason": "Born in Japan",
+        "criminal_record": "no",
+        "supporter_name": "NGUYEN VAN AN",
+        "supporter_relationship": "father",
+        "supporter_date_of_birth": "1994-03-15",
+        "supporter_nationality": "Viet Nam",
+        "supporter_status": "engineer_humanities",
+        "supporter_annual_income_yen": "4,000,000",
     }
 
 
@@ -128,8 +158,12 @@ def test_a_parent_files_an_acquisition_for_a_newborn_child(client, rt):
 def test_a_relative_may_not_file_for_a_healthy_adult_and_must_prove_an_illness(client, rt):
     register(client, rt)
     draft_id = _start(client, "extension", "relative")
-    fields = {**worker_fields(), **_child_fields(today_jst()), "applicant_date_of_birth": "1990-01-01",
-              "current_status": "engineer_humanities"}
+    fields = {
+        **worker_fields(),
+        **_child_fields(today_jst()),
+        "applicant_date_of_birth": "1990-01-01",
+        "current_status": "engineer_humanities",
+    }
     assert client.post(f"/apply/{draft_id}/step/0", data=fields).status_code == 302  # the filer section
     page = client.post(f"/apply/{draft_id}/step/1", data=fields)  # the applicant: date of birth and illness
     assert page.status_code == 200 and "only for an applicant who is under 16" in page.data.decode()
@@ -148,10 +182,15 @@ def test_a_relative_files_a_coe_routed_by_the_inviting_relatives_location(client
     register(client, rt)  # lives in Tokyo
     assert client.post("/apply", data={"procedure": "coe", "filer_role": "self"}).status_code == 302
     draft_id = _start(client, "coe", "relative")
-    fields = {**_child_fields(today_jst() - timedelta(days=3000)), "filer_address": "東京都新宿区西新宿２－８－１",
-              "inviter_address": "2-1 Tenjin, Chuo-ku, Fukuoka", "applicant_ill": "",
-              "applicant_date_of_birth": "1990-01-01",  # an adult, not ill: a relative may still file the COE
-              "applicant_address": "12 Tran Hung Dao, Hanoi, Viet Nam", "desired_status": "dependent"}
+    fields = {
+        **_child_fields(today_jst() - timedelta(days=3000)),
+        "filer_address": "東京都新宿区西新宿２－８－１",
+        "inviter_address": "2-1 Tenjin, Chuo-ku, Fukuoka",
+        "applicant_ill": "",
+        "applicant_date_of_birth": "1990-01-01",  # an adult, not ill: a relative may still file the COE
+        "applicant_address": "12 Tran Hung Dao, Hanoi, Viet Nam",
+        "desired_status": "dependent",
+    }
     _fill(client, draft_id, fields)
     _, data, signed = _submit(client, rt, draft_id, "nguyen")
     assert data["bureau"] == "fukuoka" and data["procedure"] == "coe"
@@ -162,22 +201,36 @@ def test_a_relative_files_a_coe_routed_by_the_inviting_relatives_location(client
 def test_api_creates_a_proxy_draft_and_refuses_what_isas_table_refuses(client, rt):
     register(client, rt, holder="silva", email="hr@example.jp")
     assert client.post("/api/v1/drafts", json={"procedure": "coe"}, headers=API).status_code == 201  # own COE: allowed
-    bad = client.post("/api/v1/drafts", json={"procedure": "employment_certificate", "filer_role": "relative"},
-                      headers=API)
+    bad = client.post(
+        "/api/v1/drafts", json={"procedure": "employment_certificate", "filer_role": "relative"}, headers=API
+    )
     assert bad.status_code == 422 and bad.json["error"] == "filer.role_not_for_procedure"
-    assert client.post("/api/v1/drafts", json={"procedure": "extension", "filer_role": "boss"},
-                       headers=API).status_code == 422
-    created = client.post("/api/v1/drafts", json={"procedure": "extension", "filer_role": "employer_staff",
-                                                   "fields": {**worker_fields(), **EMPLOYEE, **EMPLOYER,
-                                                              "filer_corporate_number": "8000012050002"}}, headers=API)
+    assert (
+        client.post("/api/v1/drafts", json={"procedure": "extension", "filer_role": "boss"}, headers=API).status_code
+        == 422
+    )
+    created = client.post(
+        "/api/v1/drafts",
+        json={
+            "procedure": "extension",
+            "filer_role": "employer_staff",
+            "fields": {**worker_fields(), **EMPLOYEE, **EMPLOYER, "filer_corporate_number": "8000012050002"},
+        },
+        headers=API,
+    )
     assert created.status_code == 201, created.json
     assert created.json["filer_role"] == "employer_staff" and created.json["sections"]["filer"] == [
-        "organisation_name", "filer_address", "filer_corporate_number"]
+        "organisation_name",
+        "filer_address",
+        "filer_corporate_number",
+    ]
     assert created.json["errors"] == {"filer_corporate_number": "error.corporate_number"}
     # The role is fixed when the draft starts: saving fields cannot turn it into another filer.
-    saved = client.put(f"/api/v1/drafts/{created.json['id']}", json={"fields": {"filer_role": "self",
-                                                                                "filer_corporate_number": "7000012050002"}},
-                       headers=API)
+    saved = client.put(
+        f"/api/v1/drafts/{created.json['id']}",
+        json={"fields": {"filer_role": "self", "filer_corporate_number": "7000012050002"}},
+        headers=API,
+    )
     assert saved.json["filer_role"] == "employer_staff" and saved.json["errors"] == {}
 
 

@@ -4,6 +4,7 @@ The registration statement said nothing about the address: a signature over it c
 whatever address the server row held. Now the statement names it, the signer shows it, and intake
 binds the account only to the address the holder signed for.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ Before: the card signed first; the e-mailed link was spent by its first GET (a m
 killed it), and registering again cost another card signature only to end in "log in" to an account that
 had no password.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -86,10 +87,22 @@ def test_a_card_signed_on_another_device_continues_from_the_link(client, rt, app
 def test_an_account_stranded_without_a_password_gets_a_link_not_a_second_signature(client, rt):
     stranded = new_id()  # signed with the card under the old flow, its one link spent by a mail scanner
     with rt.engine.begin() as conn:
-        conn.execute(applicants.insert().values(
-            id=stranded, email="an@example.jp", email_lookup=accounts.email_lookup(rt, "an@example.jp"),
-            language="vi", name="NGUYEN VAN AN", date_of_birth="1994-03-15", sex="M", address="東京都新宿区",
-            cert_serial="1", cert_issuer="x", holder_lookup="h", created_at=now() - timedelta(days=3)))
+        conn.execute(
+            applicants.insert().values(
+                id=stranded,
+                email="an@example.jp",
+                email_lookup=accounts.email_lookup(rt, "an@example.jp"),
+                language="vi",
+                name="NGUYEN VAN AN",
+                date_of_birth="1994-03-15",
+                sex="M",
+                address="東京都新宿区",
+                cert_serial="1",
+                cert_issuer="x",
+                holder_lookup="h",
+                created_at=now() - timedelta(days=3),
+            )
+        )
     link = registration_link(client, rt)
     page = client.get(link)
     assert b'name="password_again"' in page.data and _count(rt, signing_requests) == 0

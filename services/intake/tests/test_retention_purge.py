@@ -1,5 +1,6 @@
 """Intake's retention purge under a frozen clock, on SQLite and PostgreSQL: each kind goes when its period
 ends (not a day earlier), with what hangs off it, and its files leave the store once nothing refers to them."""
+
 from __future__ import annotations
 
 import json
@@ -35,47 +36,109 @@ def runtime(request, tmp_path):
 
 def _applicant(s, name: str) -> str:
     aid = str(uuid.uuid4())
-    s.execute(t.applicants.insert().values(
-        id=aid, email=f"{name}@example.jp", email_lookup=uuid.uuid4().hex, language="en", name=name.upper(),
-        date_of_birth="1990-01-01", sex="female", address="東京都", cert_serial="1", cert_issuer="CA",
-        holder_lookup=uuid.uuid4().hex, created_at=NOW - timedelta(days=4000)))
+    s.execute(
+        t.applicants.insert().values(
+            id=aid,
+            email=f"{name}@example.jp",
+            email_lookup=uuid.uuid4().hex,
+            language="en",
+            name=name.upper(),
+            date_of_birth="1990-01-01",
+            sex="female",
+            address="東京都",
+            cert_serial="1",
+            cert_issuer="CA",
+            holder_lookup=uuid.uuid4().hex,
+            created_at=NOW - timedelta(days=4000),
+        )
+    )
     return aid
 
 
 def _application(s, applicant: str, status: str, ended: datetime, closed: bool) -> str:
     app_id = str(uuid.uuid4())
-    s.execute(t.applications.insert().values(
-        id=app_id, applicant_id=applicant, idempotency_key=app_id, provisional_number=app_id[:20], procedure="extension",
-        status=status, bureau="tokyo", language="en", fee_yen=4000, form="{}", signed_content="", content_sha256="0" * 64,
-        signature_cms="", submitted_at=ended - timedelta(days=60), closed_at=ended if closed else None,
-        updated_at=ended))
-    s.execute(t.timeline_entries.insert().values(application_id=app_id, applicant_id=applicant, kind=status,
-                                                 occurred_at=ended))
-    s.execute(t.notices.insert().values(id=f"n-{app_id}", applicant_id=applicant, application_id=app_id,
-                                        notice_type="decided", subject="s", body="b", created_at=ended))
+    s.execute(
+        t.applications.insert().values(
+            id=app_id,
+            applicant_id=applicant,
+            idempotency_key=app_id,
+            provisional_number=app_id[:20],
+            procedure="extension",
+            status=status,
+            bureau="tokyo",
+            language="en",
+            fee_yen=4000,
+            form="{}",
+            signed_content="",
+            content_sha256="0" * 64,
+            signature_cms="",
+            submitted_at=ended - timedelta(days=60),
+            closed_at=ended if closed else None,
+            updated_at=ended,
+        )
+    )
+    s.execute(
+        t.timeline_entries.insert().values(
+            application_id=app_id, applicant_id=applicant, kind=status, occurred_at=ended
+        )
+    )
+    s.execute(
+        t.notices.insert().values(
+            id=f"n-{app_id}",
+            applicant_id=applicant,
+            application_id=app_id,
+            notice_type="decided",
+            subject="s",
+            body="b",
+            created_at=ended,
+        )
+    )
     return app_id
 
 
 def _attachment(s, rt, applicant: str, content: bytes, created: datetime, draft=None, application=None) -> str:
     sha = store(rt).put(content)
-    s.execute(t.attachments.insert().values(
-        id=str(uuid.uuid4()), applicant_id=applicant, draft_id=draft, application_id=application, sha256=sha,
-        media_type="application/pdf", size=len(content), kind="other", filename="f.pdf", created_at=created))
+    s.execute(
+        t.attachments.insert().values(
+            id=str(uuid.uuid4()),
+            applicant_id=applicant,
+            draft_id=draft,
+            application_id=application,
+            sha256=sha,
+            media_type="application/pdf",
+            size=len(content),
+            kind="other",
+            filename="f.pdf",
+            created_at=created,
+        )
+    )
     return sha
 
 
 def _draft(s, applicant: str, updated: datetime) -> str:
     draft_id = str(uuid.uuid4())
-    s.execute(t.drafts.insert().values(id=draft_id, applicant_id=applicant, procedure="extension", data=json.dumps({}),
-                                       updated_at=updated))
+    s.execute(
+        t.drafts.insert().values(
+            id=draft_id, applicant_id=applicant, procedure="extension", data=json.dumps({}), updated_at=updated
+        )
+    )
     return draft_id
 
 
 def _signing(s, purpose: str, status: str, expires: datetime) -> str:
     code = uuid.uuid4().hex[:20]
-    s.execute(t.signing_requests.insert().values(code=code, purpose=purpose, content="", content_sha256="0" * 64,
-                                                 description="d", status=status, created_at=expires - timedelta(minutes=10),
-                                                 expires_at=expires))
+    s.execute(
+        t.signing_requests.insert().values(
+            code=code,
+            purpose=purpose,
+            content="",
+            content_sha256="0" * 64,
+            description="d",
+            status=status,
+            created_at=expires - timedelta(minutes=10),
+            expires_at=expires,
+        )
+    )
     return code
 
 
@@ -106,12 +169,27 @@ def test_each_kind_goes_when_its_period_ends(runtime):
         reg_new = _signing(s, "register", "expired", NOW - 29 * day)
         reg_done = _signing(s, "register", "done", NOW - 400 * day)
         for reg_id, days, done in (("reg-old", 31, None), ("reg-done", 31, NOW - 31 * day), ("reg-new", 29, None)):
-            s.execute(t.registrations.insert().values(id=reg_id, email="x@example.jp", email_lookup=reg_id,
-                                                      language="en", created_at=NOW - days * day, completed_at=done))
-            s.execute(t.registration_links.insert().values(token_hash=reg_id + "-link", registration_id=reg_id,
-                                                           created_at=NOW - days * day, expires_at=NOW - days * day))
-        s.execute(t.challenges.insert().values(nonce="used", purpose="login", created_at=NOW - 3 * day,
-                                               used_at=NOW - 2 * day))
+            s.execute(
+                t.registrations.insert().values(
+                    id=reg_id,
+                    email="x@example.jp",
+                    email_lookup=reg_id,
+                    language="en",
+                    created_at=NOW - days * day,
+                    completed_at=done,
+                )
+            )
+            s.execute(
+                t.registration_links.insert().values(
+                    token_hash=reg_id + "-link",
+                    registration_id=reg_id,
+                    created_at=NOW - days * day,
+                    expires_at=NOW - days * day,
+                )
+            )
+        s.execute(
+            t.challenges.insert().values(nonce="used", purpose="login", created_at=NOW - 3 * day, used_at=NOW - 2 * day)
+        )
         s.execute(t.challenges.insert().values(nonce="fresh", purpose="login", created_at=NOW - timedelta(hours=1)))
 
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):  # 2026-03-31 23:30 in Japan
@@ -147,8 +225,12 @@ def test_purge_command_dry_run(runtime, capsys, monkeypatch):
     rt = runtime
     with rt.session_factory() as s, s.begin():
         _draft(s, _applicant(s, "silva"), NOW - 365 * timedelta(days=1))
-    env = {"DATABASE_URL": rt.settings.database_url, "ZAIRYU_EMBEDDED": "true", "ZAIRYU_DATA_KEYS": ",".join(rt.settings.data_keys),
-           "ZAIRYU_INTAKE_STORE": rt.settings.store_dir}
+    env = {
+        "DATABASE_URL": rt.settings.database_url,
+        "ZAIRYU_EMBEDDED": "true",
+        "ZAIRYU_DATA_KEYS": ",".join(rt.settings.data_keys),
+        "ZAIRYU_INTAKE_STORE": rt.settings.store_dir,
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     from intake.entrypoints.service import definition
@@ -170,10 +252,20 @@ def test_data_exports_go_thirty_days_after_the_request(runtime):
     with rt.session_factory() as s, s.begin():
         a = _applicant(s, "bo")
         for export_id, days in (("old", 31), ("new", 29)):
-            s.execute(t.data_exports.insert().values(id=export_id, applicant_id=a, language="en",
-                                                     requested_at=NOW - timedelta(days=days), completed_at=NOW))
-            s.execute(t.data_export_parts.insert().values(export_id=export_id, service="review", applicant_id=a,
-                                                          content="[]", received_at=NOW))
+            s.execute(
+                t.data_exports.insert().values(
+                    id=export_id,
+                    applicant_id=a,
+                    language="en",
+                    requested_at=NOW - timedelta(days=days),
+                    completed_at=NOW,
+                )
+            )
+            s.execute(
+                t.data_export_parts.insert().values(
+                    export_id=export_id, service="review", applicant_id=a, content="[]", received_at=NOW
+                )
+            )
     with time_machine.travel(NOW, tick=False):
         assert rt.purge().counts["data_export"] == 1
     assert _ids(rt, t.data_exports, t.data_exports.c.id) == {"new"}

@@ -4,6 +4,7 @@ Before: autosave kept answering "✓" while the login page came back instead of 
 the session ended sent the person, after login, to an endpoint without a page (405); card login always
 went to the list of applications.
 """
+
 from __future__ import annotations
 
 from journey import fill_draft, login, register, review_key
@@ -33,15 +34,21 @@ def test_a_form_posted_after_the_session_ended_returns_to_its_page_after_login(c
     draft_id = fill_draft(client)
     key = review_key(client, draft_id)
     _end_session(client)
-    sent = client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": key},
-                       headers={"Referer": f"{HOST}/apply/{draft_id}/review"})
+    sent = client.post(
+        f"/apply/{draft_id}/sign", data={"idempotency_key": key}, headers={"Referer": f"{HOST}/apply/{draft_id}/review"}
+    )
     assert sent.status_code == 302 and sent.headers["Location"] == f"/login?next=/apply/{draft_id}/review"
-    back = client.post("/login", data={
-        "email": "an@example.jp", "password": "correct horse battery", "next": f"/apply/{draft_id}/review"})
+    back = client.post(
+        "/login",
+        data={"email": "an@example.jp", "password": "correct horse battery", "next": f"/apply/{draft_id}/review"},
+    )
     assert back.headers["Location"] == f"/apply/{draft_id}/review"
     _end_session(client)
-    elsewhere = client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": key},
-                            headers={"Referer": "https://evil.example/apply/x/review"})
+    elsewhere = client.post(
+        f"/apply/{draft_id}/sign",
+        data={"idempotency_key": key},
+        headers={"Referer": "https://evil.example/apply/x/review"},
+    )
     assert elsewhere.headers["Location"] == f"/login?next=/apply/{draft_id}/sign"  # never another site's page
 
 
@@ -57,9 +64,16 @@ def test_card_login_returns_to_the_draft_too(client, rt):
     assert f'href="/login/card?next=/apply/{draft_id}/step/1"' in login_page  # the card path keeps it too
     card_page = client.get(f"/login/card?next=/apply/{draft_id}/step/1").get_data(as_text=True)
     nonce = _nonce(card_page)
-    done = client.post(f"/login/card?next=/apply/{draft_id}/step/1",
-                       data={"nonce": nonce, "token": _token("http://intake.test", nonce)})
+    done = client.post(
+        f"/login/card?next=/apply/{draft_id}/step/1",
+        data={"nonce": nonce, "token": _token("http://intake.test", nonce)},
+    )
     assert done.status_code == 302 and done.headers["Location"] == f"/apply/{draft_id}/step/1"
-    evil = client.post("/login/card?next=https://evil.example/", data={"nonce": _nonce(
-        client.get("/login/card").get_data(as_text=True)), "token": _token("http://intake.test", "x")})
+    evil = client.post(
+        "/login/card?next=https://evil.example/",
+        data={
+            "nonce": _nonce(client.get("/login/card").get_data(as_text=True)),
+            "token": _token("http://intake.test", "x"),
+        },
+    )
     assert "evil.example" not in evil.headers.get("Location", "")

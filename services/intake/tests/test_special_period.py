@@ -1,4 +1,5 @@
 """The special period (Immigration Control Act art. 20(6)/21(4)): exact days, month ends, which procedures."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,18 +9,21 @@ import pytest
 from intake.domain import special_period as sp
 
 
-@pytest.mark.parametrize("expiry,last", [
-    (date(2026, 12, 31), date(2027, 2, 28)),   # Dec 31 -> end of February
-    (date(2027, 12, 31), date(2028, 2, 29)),   # ... in a leap year
-    (date(2026, 12, 30), date(2027, 2, 28)),   # no 31 Feb / 30 Feb: the month's last day
-    (date(2027, 12, 29), date(2028, 2, 29)),
-    (date(2027, 1, 31), date(2027, 3, 31)),
-    (date(2026, 11, 30), date(2027, 1, 31)),   # not 30 Jan: counting starts on 1 Dec
-    (date(2027, 1, 15), date(2027, 3, 15)),
-    (date(2027, 4, 30), date(2027, 6, 30)),
-    (date(2027, 6, 30), date(2027, 8, 31)),
-    (date(2027, 2, 28), date(2027, 4, 30)),   # counting starts on 1 Mar: two whole months
-])
+@pytest.mark.parametrize(
+    "expiry,last",
+    [
+        (date(2026, 12, 31), date(2027, 2, 28)),  # Dec 31 -> end of February
+        (date(2027, 12, 31), date(2028, 2, 29)),  # ... in a leap year
+        (date(2026, 12, 30), date(2027, 2, 28)),  # no 31 Feb / 30 Feb: the month's last day
+        (date(2027, 12, 29), date(2028, 2, 29)),
+        (date(2027, 1, 31), date(2027, 3, 31)),
+        (date(2026, 11, 30), date(2027, 1, 31)),  # not 30 Jan: counting starts on 1 Dec
+        (date(2027, 1, 15), date(2027, 3, 15)),
+        (date(2027, 4, 30), date(2027, 6, 30)),
+        (date(2027, 6, 30), date(2027, 8, 31)),
+        (date(2027, 2, 28), date(2027, 4, 30)),  # counting starts on 1 Mar: two whole months
+    ],
+)
 def test_two_months_from_the_expiry(expiry, last):
     assert sp.two_months_from(expiry) == last
 
@@ -47,11 +51,11 @@ import calendar  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 from following_scenario import application_row, card, emit, received, verified  # noqa: E402
-from intake.application import following  # noqa: E402
-from intake.application.common import today_jst  # noqa: E402
 from intake_testkit import outbox_events  # noqa: E402
 from journey import fill_draft, register, submit, worker_fields  # noqa: E402
 
+from intake.application import following  # noqa: E402
+from intake.application.common import today_jst  # noqa: E402
 from zairyu_shared.testing import wait_until  # noqa: E402
 
 
@@ -62,8 +66,12 @@ def _month_end(year: int, month: int) -> date:
 
 def _file(client, rt, procedure, expiry, receipt):
     applicant_id = register(client, rt)
-    draft_id = fill_draft(client, procedure=procedure, bundled=(),
-                          fields={**worker_fields(expiry), "desired_status": "skilled_labor", "desired_period": "1 year"})
+    draft_id = fill_draft(
+        client,
+        procedure=procedure,
+        bundled=(),
+        fields={**worker_fields(expiry), "desired_status": "skilled_labor", "desired_period": "1 year"},
+    )
     _, answer = submit(client, draft_id)
     rt.start_background()
     app_id = answer.json["application_id"]
@@ -97,10 +105,23 @@ def test_an_extension_or_change_says_until_which_day_then_stays_pending_until_th
     assert sentence in client.get(f"/applications/{app_id}").data.decode()
     assert f"Until the decision or {until.isoformat()}" in _receipt_text(client, app_id)
     assert sentence in _public(client, rt, "TKY-2026-000901")
-    emit(rt, "application.decided", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved", "procedure": procedure,
-        "bureau": "tokyo", "fee_yen": 5500, "card_by_mail": True, "delivery_method": "post",
-        "decided_at": (today + timedelta(days=1)).isoformat() + "T01:00:00+00:00"}, app_id)
+    emit(
+        rt,
+        "application.decided",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "outcome": "approved",
+            "procedure": procedure,
+            "bureau": "tokyo",
+            "fee_yen": 5500,
+            "card_by_mail": True,
+            "delivery_method": "post",
+            "decided_at": (today + timedelta(days=1)).isoformat() + "T01:00:00+00:00",
+        },
+        app_id,
+    )
     wait_until(lambda: application_row(rt, app_id).status == "approved", message="approved")
     public = _public(client, rt, "TKY-2026-000901")
     assert "is pending since" in public and "has not been issued yet" in public  # pending until the new card
@@ -112,16 +133,32 @@ def test_an_extension_or_change_says_until_which_day_then_stays_pending_until_th
 
 def test_an_employment_certificate_says_nothing_of_it_and_ends_pending_at_the_decision(client, rt):
     today = today_jst()
-    applicant_id, app_id = _file(client, rt, "employment_certificate", _month_end(today.year, today.month + 1),
-                                 "TKY-2026-000902")
+    applicant_id, app_id = _file(
+        client, rt, "employment_certificate", _month_end(today.year, today.month + 1), "TKY-2026-000902"
+    )
     assert "special period" not in client.get(f"/applications/{app_id}").data.decode()
-    assert "Special period" not in _receipt_text(client, app_id) and "Until the decision" not in _receipt_text(client, app_id)
+    assert "Special period" not in _receipt_text(client, app_id) and "Until the decision" not in _receipt_text(
+        client, app_id
+    )
     public = _public(client, rt, "TKY-2026-000902")
     assert "is pending since" in public and "special period" not in public
-    emit(rt, "application.decided", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved",
-        "procedure": "employment_certificate", "bureau": "tokyo", "fee_yen": 1600, "card_by_mail": True,
-        "delivery_method": "pdf", "decided_at": today.isoformat() + "T01:00:00+00:00"}, app_id)
+    emit(
+        rt,
+        "application.decided",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "outcome": "approved",
+            "procedure": "employment_certificate",
+            "bureau": "tokyo",
+            "fee_yen": 1600,
+            "card_by_mail": True,
+            "delivery_method": "pdf",
+            "decided_at": today.isoformat() + "T01:00:00+00:00",
+        },
+        app_id,
+    )
     wait_until(lambda: application_row(rt, app_id).status == "approved", message="approved")
     assert "no longer pending" in _public(client, rt, "TKY-2026-000902")
 

@@ -1,9 +1,10 @@
 """Upload checks with hostile files: type by content, PDFs refused with reasons, photos, bombs."""
+
 from __future__ import annotations
 
 import pytest
-
 from hostile_files import encrypted_pdf, javascript_pdf, jpeg, pdf, png, png_bomb, restricted_pdf
+
 from intake.adapters.upload_checks import UploadRefused, check, check_total, sniff
 
 
@@ -34,11 +35,14 @@ def test_encrypted_restricted_and_active_pdfs_are_refused_with_distinct_reasons(
     assert refused(javascript_pdf()) == "upload.pdf_active"
 
 
-@pytest.mark.parametrize("data", [
-    b"%PDF-1.7\n%garbage that is not a pdf at all\n",
-    pdf()[:200],
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n%garbage that is not a pdf at all\n",
+        pdf()[:200],
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+    ],
+)
 def test_malformed_pdfs_are_refused(data):
     assert refused(data) == "upload.pdf_malformed"
 
@@ -68,6 +72,7 @@ def test_total_size_limit():
 
 def test_a_pdf_whose_streams_inflate_beyond_the_budget_is_refused(monkeypatch):
     from hostile_files import flate_bomb_pdf
+
     from intake.adapters import pdf_streams
 
     monkeypatch.setattr(pdf_streams, "MAX_DECODED_BYTES", 2 * 1024 * 1024)
@@ -77,15 +82,19 @@ def test_a_pdf_whose_streams_inflate_beyond_the_budget_is_refused(monkeypatch):
 
 
 def test_the_budget_is_counted_over_the_whole_file(monkeypatch):
-    from hostile_files import raw_pdf, stream
     import zlib
+
+    from hostile_files import raw_pdf, stream
 
     from intake.adapters import pdf_streams
 
     monkeypatch.setattr(pdf_streams, "MAX_DECODED_BYTES", 2 * 1024 * 1024)
     part = stream(zlib.compress(b"0" * (800 * 1024)), b"/Filter /FlateDecode")
-    pages = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [4 0 R 5 0 R 6 0 R] >>"]
+    pages = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [4 0 R 5 0 R 6 0 R] >>",
+    ]
     assert refused(raw_pdf(pages + [part, part, part])) == "upload.pdf_inflates_too_much"  # 2.4 MB in three parts
     assert check(raw_pdf(pages[:2] + [pages[2].replace(b" 6 0 R", b""), part, part]), "document").pages == 1
 
@@ -111,16 +120,33 @@ def test_the_13_kb_pdf_declaring_a_100000_x_100000_ccitt_image_is_refused():
     assert refused(data) == "upload.pdf_image_too_large"
 
 
-@pytest.mark.parametrize("builder", ["ccitt_columns_pdf", "jpeg_header_lies_pdf", "jpx_header_lies_pdf", "jbig2_page_lies_pdf",
-                                     "image_in_annotation_appearance_pdf", "inline_image_in_pattern_pdf"])
+@pytest.mark.parametrize(
+    "builder",
+    [
+        "ccitt_columns_pdf",
+        "jpeg_header_lies_pdf",
+        "jpx_header_lies_pdf",
+        "jbig2_page_lies_pdf",
+        "image_in_annotation_appearance_pdf",
+        "inline_image_in_pattern_pdf",
+    ],
+)
 def test_every_way_of_declaring_a_huge_image_is_refused(builder):
     import hostile_files
 
     assert refused(getattr(hostile_files, builder)()) == "upload.pdf_image_too_large"
 
 
-@pytest.mark.parametrize("options", [{}, {"compress": False}, {"key_w": b"/Width", "key_h": b"/Height"},
-                                     {"padding": 3_000_000}, {"width": 30_000, "height": 10}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"compress": False},
+        {"key_w": b"/Width", "key_h": b"/Height"},
+        {"padding": 3_000_000},
+        {"width": 30_000, "height": 10},
+    ],
+)
 def test_a_huge_inline_image_in_a_content_stream_is_refused(options):
     from hostile_files import inline_image_pdf
 
@@ -129,6 +155,7 @@ def test_a_huge_inline_image_in_a_content_stream_is_refused(options):
 
 def test_honest_images_pass_and_the_total_per_file_is_bounded():
     from hostile_files import a4_600dpi_scan_pdf, inline_image_pdf, many_images_pdf
+
     from intake.adapters import pdf_streams
 
     assert check(a4_600dpi_scan_pdf(), "document").pages == 1  # A4 at 600 dpi: 34.8 million pixels
@@ -157,12 +184,14 @@ def test_xfa_forms_with_scripts_or_submissions_are_refused():
 def test_inline_images_are_found_across_chunk_boundaries():
     from intake.adapters import pdf_streams
 
-    content = (b"q BI /W 100 /H 200 /CS /G /BPC 8 ID xxxxx EI Q BI\n/Width 300 % a comment\n/Height 5 "
-               b"/CS [/I /RGB 1 <00ff00 ff0000>] ID ab EI OBI /W 9 /H 9 ID")  # "OBI" is not an operator
+    content = (
+        b"q BI /W 100 /H 200 /CS /G /BPC 8 ID xxxxx EI Q BI\n/Width 300 % a comment\n/Height 5 "
+        b"/CS [/I /RGB 1 <00ff00 ff0000>] ID ab EI OBI /W 9 /H 9 ID"
+    )  # "OBI" is not an operator
     for step in (1, 2, 3, 7, len(content)):
         pixels = pdf_streams.Pixels()
         finder = pdf_streams._InlineImages(pixels)
         for at in range(0, len(content), step):
-            finder.feed(content[at:at + step])
+            finder.feed(content[at : at + step])
         finder.close()
         assert pixels.total == 100 * 200 + 300 * 5, step

@@ -1,31 +1,34 @@
 """The account says what approving the application delivers and how, per procedure (residence-procedures.md
 item 7): a new card by post or at the counter (the specified card, an activity permission), a COE by e-mail or
 on paper, an employment certificate as a signed PDF or on paper. A procedure without a card never mentions one."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from following_scenario import emit, verified
-from intake.domain import deliveries, form
 from intake_testkit import outbox_events
 from journey import fill_draft, register, submit, worker_fields
 
+from intake.domain import deliveries, form
 from zairyu_shared.testing import wait_until
 
 
-@pytest.mark.parametrize("procedure,values,decided,key", [
-    ("extension", {}, None, "residence_card.post"),
-    ("change", {"card_receipt": "counter"}, None, "residence_card.counter"),
-    ("acquisition", {"card_receipt": "counter"}, {"delivery_method": "post"}, "residence_card.post"),
-    ("coe", {}, None, "coe.email"),
-    ("coe", {"coe_delivery": "paper"}, None, "coe.post"),
-    ("employment_certificate", {}, None, "employment_certificate.pdf"),
-    ("employment_certificate", {"certificate_delivery": "paper"}, None, "employment_certificate.post"),
-    ("employment_certificate", {"card_receipt": "counter"}, None, "employment_certificate.pdf"),
-])
+@pytest.mark.parametrize(
+    "procedure,values,decided,key",
+    [
+        ("extension", {}, None, "residence_card.post"),
+        ("change", {"card_receipt": "counter"}, None, "residence_card.counter"),
+        ("acquisition", {"card_receipt": "counter"}, {"delivery_method": "post"}, "residence_card.post"),
+        ("coe", {}, None, "coe.email"),
+        ("coe", {"coe_delivery": "paper"}, None, "coe.post"),
+        ("employment_certificate", {}, None, "employment_certificate.pdf"),
+        ("employment_certificate", {"certificate_delivery": "paper"}, None, "employment_certificate.post"),
+        ("employment_certificate", {"card_receipt": "counter"}, None, "employment_certificate.pdf"),
+    ],
+)
 def test_each_procedure_delivers_its_own_thing(procedure, values, decided, key):
     assert deliveries.of(procedure, values, decided).key == key
 
@@ -37,12 +40,15 @@ def test_the_specified_card_and_the_activity_permission_belong_to_card_procedure
     assert granted.outside_activity_hours == 20
 
 
-@pytest.mark.parametrize("procedure,asked,not_asked", [
-    ("coe", {"coe_delivery"}, {"card_receipt", "specified_card", "certificate_delivery"}),
-    ("employment_certificate", {"certificate_delivery"}, {"card_receipt", "specified_card", "coe_delivery"}),
-    ("extension", {"card_receipt", "specified_card"}, {"coe_delivery", "certificate_delivery"}),
-    ("acquisition", {"card_receipt", "specified_card"}, {"coe_delivery", "certificate_delivery"}),
-])
+@pytest.mark.parametrize(
+    "procedure,asked,not_asked",
+    [
+        ("coe", {"coe_delivery"}, {"card_receipt", "specified_card", "certificate_delivery"}),
+        ("employment_certificate", {"certificate_delivery"}, {"card_receipt", "specified_card", "coe_delivery"}),
+        ("extension", {"card_receipt", "specified_card"}, {"coe_delivery", "certificate_delivery"}),
+        ("acquisition", {"card_receipt", "specified_card"}, {"coe_delivery", "certificate_delivery"}),
+    ],
+)
 def test_the_form_asks_each_procedure_only_its_own_delivery_choice(procedure, asked, not_asked):
     names = {f.name for f in form.fields_for(form.Choice(procedure), "request")}
     assert asked <= names and not (not_asked & names)
@@ -71,10 +77,24 @@ def _file(client, rt, procedure, extra):
 
 
 def _approve(rt, app_id, applicant_id, procedure, **v2):
-    emit(rt, "application.decided", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "outcome": "approved", "procedure": procedure,
-        "bundled": v2.pop("bundled", []), "bureau": "tokyo", "fee_yen": 1600, "card_by_mail": True,
-        "decided_at": datetime.now(timezone.utc).isoformat(), **v2}, app_id)
+    emit(
+        rt,
+        "application.decided",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "outcome": "approved",
+            "procedure": procedure,
+            "bundled": v2.pop("bundled", []),
+            "bureau": "tokyo",
+            "fee_yen": 1600,
+            "card_by_mail": True,
+            "decided_at": datetime.now(UTC).isoformat(),
+            **v2,
+        },
+        app_id,
+    )
 
 
 def test_an_employment_certificate_on_paper_is_told_without_any_card(client, rt):
@@ -94,9 +114,16 @@ def test_an_employment_certificate_on_paper_is_told_without_any_card(client, rt)
 def test_an_extension_says_the_card_the_specified_card_and_the_granted_activity(client, rt):
     applicant_id, app_id = _file(client, rt, "extension", {"specified_card": "yes", "card_receipt": "counter"})
     assert "at the bureau counter" in _section(client.get(f"/applications/{app_id}").data.decode())
-    _approve(rt, app_id, applicant_id, "extension", delivery_method="counter", specified_card=True,
-             bundled=["activity_outside_status"],
-             outside_activity={"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"})
+    _approve(
+        rt,
+        app_id,
+        applicant_id,
+        "extension",
+        delivery_method="counter",
+        specified_card=True,
+        bundled=["activity_outside_status"],
+        outside_activity={"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"},
+    )
     wait_until(lambda: "Approved" in client.get(f"/applications/{app_id}").data.decode(), message="approved")
     section = _section(client.get(f"/applications/{app_id}").data.decode())
     assert "specified residence card" in section and "at most 20 hours a week" in section
@@ -107,13 +134,26 @@ def test_an_extension_says_the_card_the_specified_card_and_the_granted_activity(
 def test_the_timeline_says_the_signed_pdf_was_mailed_with_its_number_and_check_link(client, rt):
     applicant_id, app_id = _file(client, rt, "employment_certificate", {})
     _approve(rt, app_id, applicant_id, "employment_certificate", delivery_method="pdf")
-    emit(rt, "certificate.issued", "review", {
-        "application_id": app_id, "applicant_id": applicant_id, "document_id": "EMP-0123456789ABCDEF",
-        "kid": "DEMO-0123456789abcdef", "valid_until": "2027-05-31",
-        "verify_url": "http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF",
-        "document_b64": "JVBERi0xLjQKc2VhbGVkCg==", "issued_at": datetime.now(timezone.utc).isoformat()}, app_id)
-    wait_until(lambda: "EMP-0123456789ABCDEF" in client.get(f"/applications/{app_id}").data.decode(),
-               message="the document entry on the timeline")
+    emit(
+        rt,
+        "certificate.issued",
+        "review",
+        {
+            "application_id": app_id,
+            "applicant_id": applicant_id,
+            "document_id": "EMP-0123456789ABCDEF",
+            "kid": "DEMO-0123456789abcdef",
+            "valid_until": "2027-05-31",
+            "verify_url": "http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF",
+            "document_b64": "JVBERi0xLjQKc2VhbGVkCg==",
+            "issued_at": datetime.now(UTC).isoformat(),
+        },
+        app_id,
+    )
+    wait_until(
+        lambda: "EMP-0123456789ABCDEF" in client.get(f"/applications/{app_id}").data.decode(),
+        message="the document entry on the timeline",
+    )
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "Signed PDF sent to you by e-mail" in page and "valid until 2027-05-31" in page
     assert 'href="http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF"' in page

@@ -6,6 +6,7 @@
 New strings arrive empty in each messages.po; translate them there (tests/test_i18n.py fails until
 every catalog is complete), then run this again to compile the .mo files.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -24,12 +25,34 @@ def run(*args: str) -> None:
 
 def main() -> int:
     pot = TRANSLATIONS / "messages.pot"
-    run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location", "--project=zairyu-intake",
-        "--version=1", "-o", str(pot), ".")
+    run(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--project=zairyu-intake",
+        "--version=1",
+        "-o",
+        str(pot),
+        ".",
+    )
     if "--check" not in sys.argv:
         for directory in DIRS.values():
-            run("update", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", directory, "--no-fuzzy-matching",
-                "--ignore-obsolete")
+            run(
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(TRANSLATIONS),
+                "-l",
+                directory,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         run("compile", "-d", str(TRANSLATIONS), "--use-fuzzy")
     from babel.messages.pofile import read_po
 

@@ -6,6 +6,7 @@ Runs the real app (SQLite, memory bus, a fake signing service at the HTTP-client
 local port, walks an applicant through registration, an application and a few events, then
 photographs the pages with Playwright (Debian's chromium; no browser download).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,11 +24,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
+    from following_scenario import decided, examination, received, verified
+    from intake_testkit import EnglishClient, make_runtime, outbox_events
+    from journey import fill_draft, register, submit
     from werkzeug.serving import make_server
 
-    from intake_testkit import EnglishClient, make_runtime, outbox_events
-    from following_scenario import decided, examination, received, verified
-    from journey import fill_draft, register, submit
     from intake.entrypoints.web import create_app
 
     rt = make_runtime(Path(tempfile.mkdtemp()))
@@ -43,8 +44,9 @@ def main() -> int:
     rt.start_background()
     received(rt, app_id, applicant_id, receipt="TKY-2026-004217")
     examination(rt, app_id, applicant_id)
-    from zairyu_shared.testing import wait_until
     from following_scenario import application_row
+
+    from zairyu_shared.testing import wait_until
 
     wait_until(lambda: application_row(rt, app_id).status == "under_examination", message="events applied")
     decided(rt, app_id, applicant_id)  # approved with a fee: the timeline's last steps and the payment page
@@ -62,17 +64,27 @@ def main() -> int:
     from intake.application.following import receipt_code  # the public check needs the e-receipt's code
 
     OUT.mkdir(parents=True, exist_ok=True)
-    pages = [("home", "/"), ("apply", "/apply"), ("step", f"/apply/{draft_id}/step/0"),
-             ("review", f"/apply/{draft_id}/review"), ("application", f"/applications/{app_id}"),
-             ("proxy", f"/apply/{proxy_draft}/step/0"), ("payment", f"/applications/{app_id}/payment"),
-             ("verify", "/verify?n=TKY-2026-004217&code=" + receipt_code(rt.settings.hashing_key, "TKY-2026-004217"))]
+    pages = [
+        ("home", "/"),
+        ("apply", "/apply"),
+        ("step", f"/apply/{draft_id}/step/0"),
+        ("review", f"/apply/{draft_id}/review"),
+        ("application", f"/applications/{app_id}"),
+        ("proxy", f"/apply/{proxy_draft}/step/0"),
+        ("payment", f"/applications/{app_id}/payment"),
+        ("verify", "/verify?n=TKY-2026-004217&code=" + receipt_code(rt.settings.hashing_key, "TKY-2026-004217")),
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
         for lang in ("ja", "en"):
             for width, tag in ((1280, "desktop"), (375, "phone")):
                 ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
-                ctx.add_cookies([{"name": "zairyu_session", "value": session_cookie, "url": base},
-                                 {"name": "zairyu_lang", "value": lang, "url": base}])
+                ctx.add_cookies(
+                    [
+                        {"name": "zairyu_session", "value": session_cookie, "url": base},
+                        {"name": "zairyu_lang", "value": lang, "url": base},
+                    ]
+                )
                 page = ctx.new_page()
                 for name, path in pages:
                     if tag == "phone" and name not in ("step", "application", "payment"):

@@ -6,6 +6,7 @@ Prints `name: value unit` lines:
   notify_sender_mails_per_second     mails claimed, sent over SMTP and recorded, rate limit off
   notify_smtp_send_p50_ms            median SMTP send (reused connection)
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,11 +17,12 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import samples  # noqa: E402
-from notify_testkit import FakeMessage, free_port, make_runtime  # noqa: E402
-from notify.adapters import metrics  # noqa: E402
-from notify.entrypoints.sender import Sender  # noqa: E402
-from zairyu_shared import testing  # noqa: E402
+import samples
+from notify_testkit import FakeMessage, free_port, make_runtime
+
+from notify.adapters import metrics
+from notify.entrypoints.sender import Sender
+from zairyu_shared import testing
 
 
 class Count:
@@ -43,13 +45,23 @@ def main(n: int) -> None:
             consumer = rt.consumer()
             consumer._amqp = False
             qname = rt.handlers()[0].queue_name(rt.name)
-            consumer.process([(qname, FakeMessage(samples.registered(applicant=f"b{i}", email=f"b{i}@example.jp",
-                                                                     language=samples_lang(i)))) for i in range(n)])
-            events = [samples.received(applicant=f"b{i}", application=f"c{i}", receipt=f"TKY-2026-{i:06d}")
-                      for i in range(n)]
+            consumer.process(
+                [
+                    (
+                        qname,
+                        FakeMessage(
+                            samples.registered(applicant=f"b{i}", email=f"b{i}@example.jp", language=samples_lang(i))
+                        ),
+                    )
+                    for i in range(n)
+                ]
+            )
+            events = [
+                samples.received(applicant=f"b{i}", application=f"c{i}", receipt=f"TKY-2026-{i:06d}") for i in range(n)
+            ]
             started = time.perf_counter()
             for start in range(0, n, 100):
-                consumer.process([(qname, FakeMessage(e)) for e in events[start:start + 100]])
+                consumer.process([(qname, FakeMessage(e)) for e in events[start : start + 100]])
             consume = time.perf_counter() - started
             print(f"notify_consume_events_per_second: {n / consume:.0f} events/s")
             sender = Sender(rt)
@@ -72,7 +84,6 @@ def main(n: int) -> None:
 def _parallel(rt, handler, n, threads):
     """The same mails again (requeued), through ``threads`` sender threads sharing the claims."""
     import threading
-
 
     from notify.adapters.tables import notices
 
@@ -100,8 +111,11 @@ def samples_lang(i: int) -> str:
 def _p50(histogram) -> float | None:
     """Median from the histogram buckets (upper bound of the bucket holding the 50th percentile)."""
     for metric in histogram.collect():
-        buckets = [(float(s.labels["le"]), s.value) for s in metric.samples
-                   if s.name.endswith("_bucket") and s.labels.get("outcome") == "delivered"]
+        buckets = [
+            (float(s.labels["le"]), s.value)
+            for s in metric.samples
+            if s.name.endswith("_bucket") and s.labels.get("outcome") == "delivered"
+        ]
         if not buckets:
             return None
         total = buckets[-1][1]

@@ -1,4 +1,5 @@
 """Fixtures: a real SMTP server (aiosmtpd) on a random port, notify on SQLite + memory bus."""
+
 from __future__ import annotations
 
 import socket
@@ -12,9 +13,9 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make samples importable
 
-from notify.entrypoints.service import definition  # noqa: E402
-from zairyu_shared import crypto  # noqa: E402
-from zairyu_shared.runtime import Runtime  # noqa: E402
+from notify.entrypoints.service import definition
+from zairyu_shared import crypto
+from zairyu_shared.runtime import Runtime
 
 KEY = crypto.new_key()
 BUREAU_MAILBOX = "review-tokyo@example.jp"
@@ -80,9 +81,18 @@ def smtp():
 
 def make_runtime(database_url: str, amqp_url: str, smtp_port: int, **overrides) -> Runtime:
     crypto.configure([KEY])
-    settings = dict(embedded=True, data_keys=(KEY,), smtp_port=smtp_port, smtp_timeout=5.0, send_rate=0.0,
-                    retry_base_seconds=0.05, retry_max_seconds=0.2, poll_seconds=0.05,
-                    bureau_mailboxes=(f"tokyo={BUREAU_MAILBOX}",), portal_url="https://zairyu.example.jp")
+    settings = dict(
+        embedded=True,
+        data_keys=(KEY,),
+        smtp_port=smtp_port,
+        smtp_timeout=5.0,
+        send_rate=0.0,
+        retry_base_seconds=0.05,
+        retry_max_seconds=0.2,
+        poll_seconds=0.05,
+        bureau_mailboxes=(f"tokyo={BUREAU_MAILBOX}",),
+        portal_url="https://zairyu.example.jp",
+    )
     settings.update(overrides)
     return Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, **settings)
 
@@ -93,8 +103,9 @@ def make_rt(tmp_path, smtp):
 
     def build(**overrides):
         port = overrides.pop("smtp_port", smtp.port)
-        rt = make_runtime(f"sqlite:///{tmp_path}/notify-{len(made)}.db", f"memory://{tmp_path.name}-{len(made)}",
-                          port, **overrides)
+        rt = make_runtime(
+            f"sqlite:///{tmp_path}/notify-{len(made)}.db", f"memory://{tmp_path.name}-{len(made)}", port, **overrides
+        )
         rt.migrate()
         made.append(rt)
         return rt

@@ -1,4 +1,5 @@
 """A closed account: notify forgets the person's contact details, numbers and notices; another person's stay."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,22 +15,41 @@ NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
 
 def _person(s, aid: str) -> None:
-    s.execute(applicants.insert().values(applicant_id=aid, email=f"{aid}@example.jp", language="vi",
-                                         display_name=aid, updated_at=NOW))
+    s.execute(
+        applicants.insert().values(
+            applicant_id=aid, email=f"{aid}@example.jp", language="vi", display_name=aid, updated_at=NOW
+        )
+    )
     s.execute(applications.insert().values(application_id=f"app-{aid}", applicant_id=aid))
     for recipient in (f"applicant:{aid}", "bureau:tokyo"):
-        s.execute(notices.insert().values(
-            id=str(uuid.uuid4()), event_id=str(uuid.uuid4()), event_type="application.received",
-            notice_type="received", channel="email", recipient=recipient, applicant_id=aid, language="vi",
-            subject="s", body_text="b", body_html="b", state="sent", created_at=NOW, updated_at=NOW, sent_at=NOW))
+        s.execute(
+            notices.insert().values(
+                id=str(uuid.uuid4()),
+                event_id=str(uuid.uuid4()),
+                event_type="application.received",
+                notice_type="received",
+                channel="email",
+                recipient=recipient,
+                applicant_id=aid,
+                language="vi",
+                subject="s",
+                body_text="b",
+                body_html="b",
+                state="sent",
+                created_at=NOW,
+                updated_at=NOW,
+                sent_at=NOW,
+            )
+        )
 
 
 def test_a_closed_account_leaves_nothing_of_the_person_but_the_bureaus_mail(rt):
     with rt.session_factory() as s, s.begin():
         _person(s, "an")
         _person(s, "bo")
-    event = new_event("applicant.account_closed", {"applicant_id": "an", "closed_at": NOW}, source="intake",
-                      correlation_id="an")
+    event = new_event(
+        "applicant.account_closed", {"applicant_id": "an", "closed_at": NOW}, source="intake", correlation_id="an"
+    )
     with rt.session_factory() as s, s.begin():
         on_account_closed(rt, s, event)
     with rt.engine.connect() as conn:

@@ -1,6 +1,7 @@
 """The bureau's words reach the applicant in their language (issue 18): requested documents by coded kind,
 the granted status and period of stay by code; the officer's free note arrives as written, marked as Japanese.
 Through notify's consumer and a real SMTP server (aiosmtpd), and the inbox copy (notice.created)."""
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,20 @@ NOTE = "令和7年度のものを提出してください。"
 
 
 def requested(kinds, message=NOTE, version=None):
-    return new_event("application.documents_requested", {
-        "application_id": samples.APPLICATION, "applicant_id": samples.APPLICANT, "request_id": "req-vi",
-        "items": [{"code": k, "description": d} for k, d in kinds], "message": message,
-        "deadline": samples.DEADLINE.isoformat()}, source="review", correlation_id=samples.APPLICATION, version=version)
+    return new_event(
+        "application.documents_requested",
+        {
+            "application_id": samples.APPLICATION,
+            "applicant_id": samples.APPLICANT,
+            "request_id": "req-vi",
+            "items": [{"code": k, "description": d} for k, d in kinds],
+            "message": message,
+            "deadline": samples.DEADLINE.isoformat(),
+        },
+        source="review",
+        correlation_id=samples.APPLICATION,
+        version=version,
+    )
 
 
 def created(rt):
@@ -38,8 +49,12 @@ def send_all(rt):
 
 
 def test_a_vietnamese_applicant_reads_the_request_for_documents_in_vietnamese(rt, smtp):
-    deliver(rt, samples.registered(language="vi"), samples.received(),
-            requested([("tax_certificate", "住民税の課税（又は非課税）証明書"), ("residence_certificate", "住民票")]))
+    deliver(
+        rt,
+        samples.registered(language="vi"),
+        samples.received(),
+        requested([("tax_certificate", "住民税の課税（又は非課税）証明書"), ("residence_certificate", "住民票")]),
+    )
     send_all(rt)
     mail = next(m for m in smtp.inbox.messages if "Yêu cầu bổ sung" in m["Subject"])
     assert mail["Content-Language"] == "vi"
@@ -64,8 +79,12 @@ def test_the_granted_status_and_period_arrive_in_the_applicants_language(rt, smt
 
 
 def test_an_older_request_with_free_text_items_still_arrives_as_written(rt, smtp):
-    deliver(rt, samples.registered(language="vi"), samples.received(),
-            requested([("tax", "課税証明書（令和7年度）")], message="", version=1))
+    deliver(
+        rt,
+        samples.registered(language="vi"),
+        samples.received(),
+        requested([("tax", "課税証明書（令和7年度）")], message="", version=1),
+    )
     send_all(rt)
     text, _html = parts(smtp.inbox.messages[-1])
     assert "- 課税証明書（令和7年度）" in text and "原文" not in text

@@ -1,10 +1,12 @@
 """The e-COE reaches the filer attached to the mail byte for byte, so it still verifies after the trip."""
+
 from __future__ import annotations
 
 import base64
 import email
 
 import samples
+
 from notify.adapters.catalogue import Catalogue
 from notify.adapters.smtp import build_message
 from notify.domain.notices import ApplicationInfo, plan
@@ -23,11 +25,22 @@ def test_the_coe_notice_carries_the_pdf_on_its_e_mail_copy_only():
 def test_the_mail_attaches_the_file_unchanged_beside_the_text_and_html():
     sealed = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%ZAIRYU-SIGNATURE abc=\n"
     for to in ("filer@example.jp", "ファイラー@例え.jp"):  # the compat32 path and the SMTPUTF8 one
-        msg = build_message(notice_id="n-1", sender="Zairyu <noreply@zairyu.example.jp>", to=to, subject="COE",
-                            text="text body", html="<p>html body</p>", language="en", notice_type="coe_issued",
-                            id_domain="zairyu.example.jp",
-                            attachment={"filename": "COE-0123456789ABCDEF.pdf", "media_type": "application/pdf",
-                                        "b64": base64.b64encode(sealed).decode()})
+        msg = build_message(
+            notice_id="n-1",
+            sender="Zairyu <noreply@zairyu.example.jp>",
+            to=to,
+            subject="COE",
+            text="text body",
+            html="<p>html body</p>",
+            language="en",
+            notice_type="coe_issued",
+            id_domain="zairyu.example.jp",
+            attachment={
+                "filename": "COE-0123456789ABCDEF.pdf",
+                "media_type": "application/pdf",
+                "b64": base64.b64encode(sealed).decode(),
+            },
+        )
         parsed = email.message_from_bytes(msg.as_bytes())
         assert parsed.get_content_type() == "multipart/mixed" and parsed["X-Zairyu-Notice-Type"] == "coe_issued"
         files = [part for part in parsed.walk() if part.get_filename()]

@@ -1,18 +1,31 @@
 """The pure rules: SMTP answers, backoff, the rate limit, Message-IDs, which notices an event deserves."""
+
 from __future__ import annotations
 
 import pytest
-
 import samples
+
 from notify.domain import delivery
 from notify.domain.notices import ALL_TYPES, EMAIL, INBOX, ApplicationInfo, plan, signature_advice
 
 
-@pytest.mark.parametrize("code,outcome", [
-    (None, "transient"), (421, "transient"), (450, "transient"), (451, "transient"), (452, "transient"),
-    (550, "permanent"), (551, "permanent"), (552, "permanent"), (553, "permanent"), (554, "permanent"),
-    (535, "transient"), (530, "transient"),  # relay misconfigured: ops fix it, the mail is still good
-])
+@pytest.mark.parametrize(
+    "code,outcome",
+    [
+        (None, "transient"),
+        (421, "transient"),
+        (450, "transient"),
+        (451, "transient"),
+        (452, "transient"),
+        (550, "permanent"),
+        (551, "permanent"),
+        (552, "permanent"),
+        (553, "permanent"),
+        (554, "permanent"),
+        (535, "transient"),
+        (530, "transient"),  # relay misconfigured: ops fix it, the mail is still good
+    ],
+)
 def test_smtp_answers_are_classified(code, outcome):
     assert delivery.classify(code) == outcome
 
@@ -22,7 +35,9 @@ def test_backoff_doubles_up_to_the_cap():
 
 
 def test_after_failure_retries_transient_until_the_attempt_limit_and_fails_permanent_at_once():
-    assert delivery.after_failure("transient", 2, 5, 1, 100, "421 busy") == delivery.AfterFailure("queued", 2, "421 busy")
+    assert delivery.after_failure("transient", 2, 5, 1, 100, "421 busy") == delivery.AfterFailure(
+        "queued", 2, "421 busy"
+    )
     gave_up = delivery.after_failure("transient", 5, 5, 1, 100, "421 busy")
     assert gave_up.state == "failed" and "gave up after 5 attempts" in gave_up.error
     assert delivery.after_failure("permanent", 1, 5, 1, 100, "550 no such user").state == "failed"
@@ -56,9 +71,16 @@ def test_bounces_only_for_sent_mail():
     assert delivery.can_bounce("sent") and not delivery.can_bounce("queued") and not delivery.can_bounce("failed")
 
 
-@pytest.mark.parametrize("code,advice", [("certificate_revoked", "revoked"), ("expired", "expired"),
-                                         ("not_yet_valid", "expired"), ("holder_mismatch", "holder_mismatch"),
-                                         ("bad_signature", "other")])
+@pytest.mark.parametrize(
+    "code,advice",
+    [
+        ("certificate_revoked", "revoked"),
+        ("expired", "expired"),
+        ("not_yet_valid", "expired"),
+        ("holder_mismatch", "holder_mismatch"),
+        ("bad_signature", "other"),
+    ],
+)
 def test_signature_reasons_map_to_advice(code, advice):
     assert signature_advice(code) == advice
 
@@ -90,7 +112,9 @@ def test_answered_documents_go_to_the_bureau_of_the_case():
 def test_applicant_notices_use_both_channels_and_quote_the_receipt_number_once_known():
     event = samples.decided()
     before = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, None)
-    after = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, samples.RECEIPT)
+    after = ApplicationInfo(
+        samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, samples.RECEIPT
+    )
     assert _plans(event, before)[0].context["reference"] == samples.PROVISIONAL
     (p,) = _plans(event, after)
     assert p.context["reference"] == samples.RECEIPT and p.channels == (EMAIL, INBOX)

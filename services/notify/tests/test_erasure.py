@@ -1,6 +1,7 @@
 """Each applicant's address, name and mails are under their own data key (issue 20): erasing one leaves
 what notify holds about them unreadable (here and in any backup), keeps everyone else's, and nothing new is
 stored or mailed for them afterwards."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,14 +1,15 @@
 """Through real RabbitMQ and PostgreSQL: published event -> consumer -> notice -> sender -> mail received."""
+
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
-
 import samples
+import sqlalchemy as sa
 from notify_testkit import make_runtime
+
 from notify.adapters.tables import notices
 from notify.entrypoints.sender import start_sender
 from zairyu_shared import testing
@@ -29,8 +30,9 @@ class Row:  # what the publisher takes (the shape of an outbox row)
 def publish(url, *events):
     publisher = KombuPublisher(url)
     try:
-        confirmed, failed = publisher.publish_batch([
-            Row(e.id, e.type, spec_for(e.type, e.version).exchange, e.correlation_id, e.to_json()) for e in events])
+        confirmed, failed = publisher.publish_batch(
+            [Row(e.id, e.type, spec_for(e.type, e.version).exchange, e.correlation_id, e.to_json()) for e in events]
+        )
     finally:
         publisher.close()
     assert not failed and len(confirmed) == len({e.id for e in events})
@@ -71,8 +73,12 @@ def _declare_intake_queue(url):
     from kombu import Connection, Exchange, Queue
 
     with Connection(url) as conn:
-        Queue(INTAKE_QUEUE, Exchange("notify.events", type="topic", durable=True), routing_key="notice.created",
-              durable=True)(conn.default_channel).declare()
+        Queue(
+            INTAKE_QUEUE,
+            Exchange("notify.events", type="topic", durable=True),
+            routing_key="notice.created",
+            durable=True,
+        )(conn.default_channel).declare()
 
 
 def intake_received(url):
@@ -94,16 +100,24 @@ def email_rows(rt):
 
 
 def test_published_events_become_mails_once_each_even_when_redelivered(live, smtp):
-    registration, submitted, received = samples.registered(language="pt_BR"), samples.submitted(language="pt_BR"), samples.received()
+    registration, submitted, received = (
+        samples.registered(language="pt_BR"),
+        samples.submitted(language="pt_BR"),
+        samples.received(),
+    )
     publish(live.settings.amqp_url, registration, submitted)
     publish(live.settings.amqp_url, received, received)  # the same event twice on the wire
     wait_until(lambda: len(smtp.inbox.messages) >= 2, timeout=30, message="two mails at the SMTP server")
     wait_until(lambda: all(r.state == "sent" for r in email_rows(live)), timeout=30, message="sent recorded")
     publish(live.settings.amqp_url, received)  # a late redelivery after everything settled
     with live.engine.connect() as conn:
-        wait_until(lambda: conn.execute(sa.select(sa.func.count()).select_from(live.inbox)).scalar() == 3,
-                   message="inbox saw the three distinct events")
-        created = conn.execute(sa.select(live.outbox.c.sent_at).where(live.outbox.c.event_type == "notice.created")).all()
+        wait_until(
+            lambda: conn.execute(sa.select(sa.func.count()).select_from(live.inbox)).scalar() == 3,
+            message="inbox saw the three distinct events",
+        )
+        created = conn.execute(
+            sa.select(live.outbox.c.sent_at).where(live.outbox.c.event_type == "notice.created")
+        ).all()
     assert len(email_rows(live)) == 2 and len(smtp.inbox.messages) == 2
     receipt = next(m for m in smtp.inbox.messages if samples.RECEIPT in m["Subject"])
     assert receipt["Content-Language"] == "pt-BR" and "Número de protocolo" in receipt["Subject"]
@@ -112,8 +126,10 @@ def test_published_events_become_mails_once_each_even_when_redelivered(live, smt
     assert len(created) == 2
     # The inbox copies reached intake's queue through the outbox.
     announced = []
-    wait_until(lambda: announced.extend(intake_received(live.settings.amqp_url)) or len(announced) >= 2,
-               message="notice.created delivered to intake's queue")
+    wait_until(
+        lambda: announced.extend(intake_received(live.settings.amqp_url)) or len(announced) >= 2,
+        message="notice.created delivered to intake's queue",
+    )
     assert sorted(a["payload"]["notice_type"] for a in announced) == ["application_received", "application_submitted"]
     assert all(a["payload"]["language"] == "pt_BR" for a in announced)
 
@@ -124,8 +140,12 @@ def test_two_consumers_of_the_same_event_on_postgresql_make_one_notice(live, smt
 
     event = samples.received(applicant="twin", application="c-twin")
     publish(live.settings.amqp_url, samples.registered(applicant="twin", email="twin@example.jp"))
-    wait_until(lambda: live.engine.connect().execute(sa.text("SELECT count(*) FROM applicants WHERE applicant_id='twin'")).scalar(),
-               message="twin registered")
+    wait_until(
+        lambda: (
+            live.engine.connect().execute(sa.text("SELECT count(*) FROM applicants WHERE applicant_id='twin'")).scalar()
+        ),
+        message="twin registered",
+    )
     qname = live.handlers()[0].queue_name(live.name)
     barrier = threading.Barrier(4)
 
@@ -153,16 +173,21 @@ def test_several_senders_on_postgresql_never_send_the_same_notice_twice(live, sm
 
     n = 120
     publish(live.settings.amqp_url, samples.registered(applicant="many", email="many@example.jp"))
-    publish(live.settings.amqp_url, *[samples.received(applicant="many", application=f"m-{i}", receipt=f"OSK-2026-{i:06d}")
-                                      for i in range(n)])
+    publish(
+        live.settings.amqp_url,
+        *[samples.received(applicant="many", application=f"m-{i}", receipt=f"OSK-2026-{i:06d}") for i in range(n)],
+    )
     stop = threading.Event()
     extra = [Sender(live) for _ in range(3)]  # plus the live fixture's own sender thread
     threads = [threading.Thread(target=s.run, args=(stop,)) for s in extra]
     for t in threads:
         t.start()
     try:
-        wait_until(lambda: sum(m["To"] == "many@example.jp" for m in smtp.inbox.messages) >= n, timeout=60,
-                   message=f"{n} mails")
+        wait_until(
+            lambda: sum(m["To"] == "many@example.jp" for m in smtp.inbox.messages) >= n,
+            timeout=60,
+            message=f"{n} mails",
+        )
         wait_until(lambda: all(r.state == "sent" for r in email_rows(live)), message="all recorded as sent")
     finally:
         stop.set()

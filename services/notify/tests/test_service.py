@@ -1,14 +1,15 @@
 """Notify on SQLite + in-memory bus, mailing through a real SMTP server (aiosmtpd)."""
+
 from __future__ import annotations
 
 import io
 import json
 import threading
 
-import sqlalchemy as sa
-
 import samples
+import sqlalchemy as sa
 from notify_testkit import BUREAU_MAILBOX, deliver, parts
+
 from notify.adapters import metrics, store
 from notify.adapters.tables import notices
 from notify.domain import formatting
@@ -50,8 +51,10 @@ def test_redelivered_events_make_exactly_one_notice_per_channel(rt, smtp):
     for _ in range(3):
         deliver(rt, event)
     deliver(rt, event, event)  # twice in one batch too
-    assert [(r.channel, r.notice_type) for r in rows(rt)] == [("email", "application_received"),
-                                                              ("inbox", "application_received")]
+    assert [(r.channel, r.notice_type) for r in rows(rt)] == [
+        ("email", "application_received"),
+        ("inbox", "application_received"),
+    ]
     assert len(outbox_events(rt)) == 1
     drain(Sender(rt), rt)
     assert len(smtp.inbox.messages) == 1
@@ -84,8 +87,12 @@ def test_personal_data_is_encrypted_at_rest(rt, smtp):
 
 def _run_case(rt, lang, applicant, application):
     deliver(rt, samples.registered(applicant=applicant, language=lang, email=f"{applicant}@example.jp"))
-    deliver(rt, *samples.all_notice_events(applicant=applicant, application=application, language=lang,
-                                          email=f"{applicant}@example.jp"))
+    deliver(
+        rt,
+        *samples.all_notice_events(
+            applicant=applicant, application=application, language=lang, email=f"{applicant}@example.jp"
+        ),
+    )
 
 
 def test_every_notice_type_in_every_language_arrives_by_smtp_with_its_facts(rt, smtp):
@@ -138,8 +145,10 @@ def test_an_smtp_outage_delays_but_loses_nothing_and_sends_nothing_twice(rt, smt
         deliver(rt, samples.registered())
         events = [samples.received(application=f"c-{i}", receipt=f"TKY-2026-{i:06d}") for i in range(6)]
         deliver(rt, *events)
-        wait_until(lambda: all(r.attempts >= 2 and r.state == "queued" for r in rows(rt, channel="email")),
-                   message="every mail retried during the outage")
+        wait_until(
+            lambda: all(r.attempts >= 2 and r.state == "queued" for r in rows(rt, channel="email")),
+            message="every mail retried during the outage",
+        )
         assert smtp.inbox.messages == []
         assert all("no answer" in r.last_error for r in rows(rt, channel="email"))
         wait_until(lambda: metrics.RETRY_BACKLOG._value.get() == 6, message="retry backlog metric")
@@ -152,17 +161,24 @@ def test_an_smtp_outage_delays_but_loses_nothing_and_sends_nothing_twice(rt, smt
     ids = smtp.inbox.by_message_id()
     assert len(smtp.inbox.messages) == 6 and all(len(v) == 1 for v in ids.values())
     assert sorted(m["Subject"].split()[2].rstrip(":") for m in smtp.inbox.messages) == sorted(
-        f"TKY-2026-{i:06d}" for i in range(6))
+        f"TKY-2026-{i:06d}" for i in range(6)
+    )
 
 
 def test_transient_answers_are_retried_and_permanent_ones_recorded_for_ops(rt, smtp):
-    deliver(rt, samples.registered(applicant="busy", email="busy@example.jp"),
-            samples.registered(applicant="gone", email="gone@example.jp"))
+    deliver(
+        rt,
+        samples.registered(applicant="busy", email="busy@example.jp"),
+        samples.registered(applicant="gone", email="gone@example.jp"),
+    )
     smtp.inbox.reject["busy@example.jp"] = "451 4.3.0 Try again later"
     smtp.inbox.reject["gone@example.jp"] = "550 5.1.1 No such user"
     failed_before = counter("application_received", "en", "email", "failed")
-    deliver(rt, samples.received(applicant="busy", application="c-busy"),
-            samples.received(applicant="gone", application="c-gone"))
+    deliver(
+        rt,
+        samples.received(applicant="busy", application="c-busy"),
+        samples.received(applicant="gone", application="c-gone"),
+    )
     sender = Sender(rt)
     sender.send_due()
     busy = rows(rt, applicant_id="busy", channel="email")[0]
@@ -176,8 +192,10 @@ def test_transient_answers_are_retried_and_permanent_ones_recorded_for_ops(rt, s
     listed = json.loads(out.getvalue())
     assert [f["id"] for f in listed] == [gone.id] and listed[0]["address"] == "go***@example.jp"
     del smtp.inbox.reject["busy@example.jp"]
-    wait_until(lambda: sender.send_due() == 0 and rows(rt, applicant_id="busy", channel="email")[0].state == "sent",
-               message="busy mail sent on retry")
+    wait_until(
+        lambda: sender.send_due() == 0 and rows(rt, applicant_id="busy", channel="email")[0].state == "sent",
+        message="busy mail sent on retry",
+    )
     # Ops fixed the mailbox: requeue the failed one.
     del smtp.inbox.reject["gone@example.jp"]
     assert cli.ops(["requeue", gone.id], runtime=rt, out=io.StringIO()) == 0
@@ -218,8 +236,10 @@ def test_a_notice_waits_for_the_applicants_address(rt, smtp):
     (mail,) = rows(rt, channel="email")
     assert mail.state == "queued" and "no e-mail address" in mail.last_error and mail.language == "ja+en"
     deliver(rt, samples.registered())
-    wait_until(lambda: sender.send_due() == 0 and rows(rt, channel="email")[0].state == "sent",
-               message="sent once the address is known")
+    wait_until(
+        lambda: sender.send_due() == 0 and rows(rt, channel="email")[0].state == "sent",
+        message="sent once the address is known",
+    )
     assert smtp.inbox.messages[0]["To"] == samples.EMAIL
 
 
@@ -241,10 +261,13 @@ def test_ascii_and_international_addresses_both_arrive_whole(make_rt, smtp):
     """ASCII mail goes the fast (compat32) way, an address outside ASCII the SMTPUTF8 way: both
     arrive with the same headers and bodies, the Japanese subject and sender name decoded."""
     rt = make_rt(mail_from="在留申請 Zairyu <no-reply@zairyu.example>")
-    deliver(rt, samples.registered(applicant="a-ascii", email="plain@example.jp", language="ja"),
-            samples.registered(applicant="a-intl", email="ユーザー@例え.jp", language="ja"),
-            samples.received(applicant="a-ascii", application="app-1"),
-            samples.received(applicant="a-intl", application="app-2"))
+    deliver(
+        rt,
+        samples.registered(applicant="a-ascii", email="plain@example.jp", language="ja"),
+        samples.registered(applicant="a-intl", email="ユーザー@例え.jp", language="ja"),
+        samples.received(applicant="a-ascii", application="app-1"),
+        samples.received(applicant="a-intl", application="app-2"),
+    )
     drain(Sender(rt), rt)
     assert [r.state for r in rows(rt, channel="email")] == ["sent", "sent"]
     by_to = {m["To"]: m for m in smtp.inbox.messages}
@@ -329,8 +352,8 @@ def test_the_embedded_run_drops_mails_as_files_sent_from_the_web_process(make_rt
     from email import message_from_bytes, policy
 
     from notify.entrypoints.service import demo_environment
-    from zairyu_shared import config
     from notify.settings import NotifySettings
+    from zairyu_shared import config
 
     env = demo_environment(tmp_path)
     assert config.load(NotifySettings, {**env, "DATABASE_URL": "sqlite://", "ZAIRYU_EMBEDDED": "true"}).sender_with_web
@@ -380,8 +403,13 @@ def test_the_internal_api_answers_bad_requests_with_json_errors(rt):
     client = rt.definition.create_app(rt).test_client()
     url = "/internal/v1/notices/nope/bounce"
     cases = {
-        b"[1]": 400, b'"x"': 400, b"{": 400, b"[" * 10_000 + b"]" * 10_000: 400,
-        b'{"reason": 5}': 400, b'{"reason": "full"}': 404, b"": 404,
+        b"[1]": 400,
+        b'"x"': 400,
+        b"{": 400,
+        b"[" * 10_000 + b"]" * 10_000: 400,
+        b'{"reason": 5}': 400,
+        b'{"reason": "full"}': 404,
+        b"": 404,
     }
     for body, status in cases.items():
         r = client.post(url, data=body, headers={"Content-Type": "application/json"})

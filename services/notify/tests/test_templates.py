@@ -1,4 +1,5 @@
 """Every notice type in every language renders, says what it must, in that language, formatted for it."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ from datetime import date as calendar_day
 
 import jinja2
 import pytest
-
 import samples
+
 from notify.adapters.catalogue import Catalogue
 from notify.domain import formatting
 from notify.domain.notices import APPLICANT_TYPES, ApplicationInfo, plan
@@ -16,7 +17,9 @@ from zairyu_shared import glossary
 from zairyu_shared.events.contracts import LANGUAGES
 
 CAT = Catalogue()
-INFO = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, samples.RECEIPT)
+INFO = ApplicationInfo(
+    samples.APPLICATION, samples.APPLICANT, "tokyo", "extension", samples.PROVISIONAL, samples.RECEIPT
+)
 PLANS = {p.notice_type: p for e in samples.all_notice_events() for p in plan(e.type, e.data, INFO)}
 LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|Undefined")
 SCRIPTS = {"ja": r"[\u3040-\u30ff]", "zh_Hans": r"[\u4e00-\u9fff]", "ko": r"[\uac00-\ud7af]", "ne": r"[\u0900-\u097f]"}
@@ -39,11 +42,20 @@ def expected(notice_type, lang):
         "application_submitted": [samples.PROVISIONAL, when],
         "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
         "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.messages[lang]["advice"]["revoked"]],
-        "documents_requested": [samples.RECEIPT, date, glossary.document_kind_name("tax_certificate", lang),
-                                glossary.document_kind_name("employment_contract", lang), "令和7年度のものを提出してください。"],
+        "documents_requested": [
+            samples.RECEIPT,
+            date,
+            glossary.document_kind_name("tax_certificate", lang),
+            glossary.document_kind_name("employment_contract", lang),
+            "令和7年度のものを提出してください。",
+        ],
         "documents_reminder": [samples.RECEIPT, date],
-        "decision_approved": [samples.RECEIPT, formatting.yen(samples.FEE, lang), glossary.period_name("P3Y", lang),
-                              glossary.status_name("engineer_humanities", lang)],
+        "decision_approved": [
+            samples.RECEIPT,
+            formatting.yen(samples.FEE, lang),
+            glossary.period_name("P3Y", lang),
+            glossary.status_name("engineer_humanities", lang),
+        ],
         "decision_refused": [samples.RECEIPT, "Income requirement not met."],
         "card_envelope_overdue": [samples.RECEIPT, "14"],
         "card_envelope_received": [samples.RECEIPT, day],
@@ -56,12 +68,25 @@ def expected(notice_type, lang):
         "withdrawal_received": [samples.RECEIPT, when],
         "application_closed": [samples.RECEIPT, day],
         "fee_paid": [samples.RECEIPT, formatting.yen(samples.FEE, lang), samples.PAYMENT_REF, day],
-        "certificate_issued": [samples.CERT_ID, samples.RECEIPT, f"https://review.example.jp/public/coe/{samples.CERT_ID}"],
-        "coe_issued": [samples.COE_ID, samples.RECEIPT, formatting.long_date(calendar_day(2026, 6, 5), lang),
-                       f"https://review.example.jp/public/coe/{samples.COE_ID}"],
+        "certificate_issued": [
+            samples.CERT_ID,
+            samples.RECEIPT,
+            f"https://review.example.jp/public/coe/{samples.CERT_ID}",
+        ],
+        "coe_issued": [
+            samples.COE_ID,
+            samples.RECEIPT,
+            formatting.long_date(calendar_day(2026, 6, 5), lang),
+            f"https://review.example.jp/public/coe/{samples.COE_ID}",
+        ],
         "staff_invitation": ["https://zairyu.example.jp/org/invite/tok", when, "株式会社サンプル"],
-        "stay_reminder": [samples.PERSON_NAME, formatting.long_date(calendar_day.fromisoformat(samples.EXPIRY), lang),
-                          glossary.status_name("engineer_humanities", lang), "90", "https://zairyu.example.jp/org/"],
+        "stay_reminder": [
+            samples.PERSON_NAME,
+            formatting.long_date(calendar_day.fromisoformat(samples.EXPIRY), lang),
+            glossary.status_name("engineer_humanities", lang),
+            "90",
+            "https://zairyu.example.jp/org/",
+        ],
     }[notice_type]
 
 

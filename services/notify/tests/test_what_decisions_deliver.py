@@ -1,39 +1,64 @@
 """An approval notice says what that procedure delivers and how, in every language; a COE or an
 employment certificate never gets card instructions (residence-procedures.md, item 7)."""
+
 from __future__ import annotations
 
 import pytest
-
 import samples
+
 from notify.adapters.catalogue import Catalogue
 from notify.domain.notices import ApplicationInfo, plan
 from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
 CAT = Catalogue()
-CARD_WORDS = {"en": "card", "ja": "カード", "vi": "thẻ", "zh_Hans": "卡", "ko": "카드", "pt_BR": "cartão", "tl": "card",
-              "ne": "कार्ड"}
+CARD_WORDS = {
+    "en": "card",
+    "ja": "カード",
+    "vi": "thẻ",
+    "zh_Hans": "卡",
+    "ko": "카드",
+    "pt_BR": "cartão",
+    "tl": "card",
+    "ne": "कार्ड",
+}
 
 
 def approval(procedure, lang, version=None, **extra):
-    payload = {"application_id": samples.APPLICATION, "applicant_id": samples.APPLICANT, "outcome": "approved",
-               "procedure": procedure, "bureau": "tokyo", "fee_yen": 0 if procedure == "coe" else 1600,
-               "card_by_mail": True, "decided_at": samples.WHEN.isoformat(), **extra}
-    event = new_event("application.decided", payload, source="review", correlation_id=samples.APPLICATION,
-                      version=version)
-    info = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT)
+    payload = {
+        "application_id": samples.APPLICATION,
+        "applicant_id": samples.APPLICANT,
+        "outcome": "approved",
+        "procedure": procedure,
+        "bureau": "tokyo",
+        "fee_yen": 0 if procedure == "coe" else 1600,
+        "card_by_mail": True,
+        "decided_at": samples.WHEN.isoformat(),
+        **extra,
+    }
+    event = new_event(
+        "application.decided", payload, source="review", correlation_id=samples.APPLICATION, version=version
+    )
+    info = ApplicationInfo(
+        samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT
+    )
     [p] = plan(event.type, event.data, info)
     return CAT.render(p.notice_type, lang, p.context, name=samples.NAME, portal_url="https://zairyu.example.jp").text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("procedure,method", [("coe", "email"), ("coe", "post"),
-                                              ("employment_certificate", "pdf"), ("employment_certificate", "post")])
+@pytest.mark.parametrize(
+    "procedure,method",
+    [("coe", "email"), ("coe", "post"), ("employment_certificate", "pdf"), ("employment_certificate", "post")],
+)
 def test_no_notice_for_a_procedure_without_a_card_mentions_a_card(procedure, method, lang):
     text = approval(procedure, lang, delivery_method=method)
     assert CARD_WORDS[lang] not in text.lower(), text
-    other = approval(procedure, lang, delivery_method={"email": "post", "post": "email" if procedure == "coe" else "pdf",
-                                                       "pdf": "post"}[method])
+    other = approval(
+        procedure,
+        lang,
+        delivery_method={"email": "post", "post": "email" if procedure == "coe" else "pdf", "pdf": "post"}[method],
+    )
     assert other != text  # the e-mail/PDF and the paper way are told apart
     if method in ("email", "pdf"):
         assert "PDF" in text
@@ -54,8 +79,13 @@ def test_a_card_procedure_says_how_the_new_card_comes(procedure, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_granted_activity_permission_states_its_conditions(lang):
-    text = approval("extension", lang, bundled=["activity_outside_status"], delivery_method="post",
-                    outside_activity={"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"})
+    text = approval(
+        "extension",
+        lang,
+        bundled=["activity_outside_status"],
+        delivery_method="post",
+        outside_activity={"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"},
+    )
     assert "Kitchen help" in text and "Cafe Sakura" in text and "20" in text
 
 
@@ -64,8 +94,11 @@ def test_the_english_texts_say_what_is_delivered():
     assert "mailed to you on paper" in approval("coe", "en", delivery_method="post")
     assert "will also be your My Number Card" in approval("change", "en", delivery_method="post", specified_card=True)
     assert "never in businesses affecting public morals" in approval(
-        "change", "en", bundled=["activity_outside_status"],
-        outside_activity={"hours_per_week": 28, "activity": "Teaching", "employer": None})
+        "change",
+        "en",
+        bundled=["activity_outside_status"],
+        outside_activity={"hours_per_week": 28, "activity": "Teaching", "employer": None},
+    )
 
 
 def test_a_v1_decision_keeps_the_card_choice_it_carried():
@@ -75,24 +108,40 @@ def test_a_v1_decision_keeps_the_card_choice_it_carried():
 
 
 # --- refusals: what they mean for the stay ---------------------------------------------------------
-from datetime import date, datetime, timezone  # noqa: E402
+from datetime import UTC, date, datetime  # noqa: E402
 
 from notify.domain import formatting  # noqa: E402
 
-DEPARTURE = {"en": "Designated Activities (preparation for departure)", "ja": "特定活動（出国準備）",
-             "vi": "Hoạt động đặc định (chuẩn bị xuất cảnh)", "zh_Hans": "特定活动（出国准备）",
-             "ko": "특정활동(출국준비)", "pt_BR": "Atividades Designadas (preparação para a saída)",
-             "tl": "Designated Activities (paghahanda sa pag-alis)", "ne": "निर्दिष्ट गतिविधि (प्रस्थानको तयारी)"}
+DEPARTURE = {
+    "en": "Designated Activities (preparation for departure)",
+    "ja": "特定活動（出国準備）",
+    "vi": "Hoạt động đặc định (chuẩn bị xuất cảnh)",
+    "zh_Hans": "特定活动（出国准备）",
+    "ko": "특정활동(출국준비)",
+    "pt_BR": "Atividades Designadas (preparação para a saída)",
+    "tl": "Designated Activities (paghahanda sa pag-alis)",
+    "ne": "निर्दिष्ट गतिविधि (प्रस्थानको तयारी)",
+}
 
 
 def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_period=True):
-    payload = {"application_id": samples.APPLICATION, "applicant_id": samples.APPLICANT, "outcome": "refused",
-               "procedure": procedure, "bureau": "tokyo", "fee_yen": 0, "card_by_mail": True,
-               "explanation": "Income requirement not met.", "decided_at": decided_at.isoformat()}
+    payload = {
+        "application_id": samples.APPLICATION,
+        "applicant_id": samples.APPLICANT,
+        "outcome": "refused",
+        "procedure": procedure,
+        "bureau": "tokyo",
+        "fee_yen": 0,
+        "card_by_mail": True,
+        "explanation": "Income requirement not met.",
+        "decided_at": decided_at.isoformat(),
+    }
     if procedure in ("extension", "change"):
         payload.update(period_of_stay_expiry=expiry.isoformat(), special_period=special_period)
     event = new_event("application.decided", payload, source="review", correlation_id=samples.APPLICATION)
-    info = ApplicationInfo(samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT)
+    info = ApplicationInfo(
+        samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT
+    )
     [p] = plan(event.type, event.data, info)
     return CAT.render(p.notice_type, lang, p.context, name=samples.NAME, portal_url="https://zairyu.example.jp").text
 
@@ -101,7 +150,7 @@ def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_peri
 @pytest.mark.parametrize("procedure", ["extension", "change"])
 def test_a_refusal_after_the_expiry_ends_the_special_period_and_says_what_to_do(procedure, lang):
     # 2027-01-10 10:00 in Japan, after the expiry of 2026-12-31
-    text = refusal(procedure, lang, datetime(2027, 1, 10, 1, tzinfo=timezone.utc))
+    text = refusal(procedure, lang, datetime(2027, 1, 10, 1, tzinfo=UTC))
     assert DEPARTURE[lang] in text and "申請内容変更申出書" in text
     assert formatting.long_date(date(2026, 12, 31), lang) in text and "30" in text and "31" in text
 
@@ -109,18 +158,18 @@ def test_a_refusal_after_the_expiry_ends_the_special_period_and_says_what_to_do(
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_refusal_before_the_expiry_says_the_stay_runs_until_it(lang):
     # 2026-12-31 23:30 in Japan is still the expiry day (14:30 UTC): the period of stay still runs
-    text = refusal("extension", lang, datetime(2026, 12, 31, 14, 30, tzinfo=timezone.utc))
+    text = refusal("extension", lang, datetime(2026, 12, 31, 14, 30, tzinfo=UTC))
     assert formatting.long_date(date(2026, 12, 31), lang) in text and DEPARTURE[lang] not in text
-    after_midnight = refusal("extension", lang, datetime(2026, 12, 31, 15, 30, tzinfo=timezone.utc))  # 1 Jan in Japan
+    after_midnight = refusal("extension", lang, datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 1 Jan in Japan
     assert DEPARTURE[lang] in after_midnight
 
 
 @pytest.mark.parametrize("procedure", ["coe", "employment_certificate", "acquisition"])
 def test_other_refusals_say_nothing_of_a_stay(procedure):
-    text = refusal(procedure, "en", datetime(2027, 1, 10, 1, tzinfo=timezone.utc))
+    text = refusal(procedure, "en", datetime(2027, 1, 10, 1, tzinfo=UTC))
     assert "What this means for your stay" not in text and "Designated Activities" not in text
 
 
 def test_filed_after_the_expiry_there_was_no_special_period_to_end():
-    text = refusal("extension", "en", datetime(2027, 1, 10, 1, tzinfo=timezone.utc), special_period=False)
+    text = refusal("extension", "en", datetime(2027, 1, 10, 1, tzinfo=UTC), special_period=False)
     assert "special period" not in text

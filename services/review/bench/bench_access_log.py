@@ -9,6 +9,7 @@ cost. Then tree heads: the root over every leaf and the ES256 signature, with th
 is installed (as review signs in production) and with the embedded run's software key. Prints
 ``name: value unit`` lines.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,13 +38,30 @@ SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
 def _case(session) -> str:
     app_id = str(uuid.uuid4())
-    session.execute(cases.insert().values(
-        application_id=app_id, applicant_id=str(uuid.uuid4()), receipt_number="東オン-B-" + app_id[:8],
-        bureau="tokyo", procedure="extension", bundled="[]", status_of_residence="engineer_specialist",
-        nationality="Viet Nam", language="vi", status="received", is_open=True, version=1,
-        submitted_at=fmt_now(), received_at=fmt_now(), card_by_mail=True, provisional_number="P-" + app_id[:8],
-        content_sha256="0" * 64, attachments="[]", form="{}",
-        evidence="{}"))
+    session.execute(
+        cases.insert().values(
+            application_id=app_id,
+            applicant_id=str(uuid.uuid4()),
+            receipt_number="東オン-B-" + app_id[:8],
+            bureau="tokyo",
+            procedure="extension",
+            bundled="[]",
+            status_of_residence="engineer_specialist",
+            nationality="Viet Nam",
+            language="vi",
+            status="received",
+            is_open=True,
+            version=1,
+            submitted_at=fmt_now(),
+            received_at=fmt_now(),
+            card_by_mail=True,
+            provisional_number="P-" + app_id[:8],
+            content_sha256="0" * 64,
+            attachments="[]",
+            form="{}",
+            evidence="{}",
+        )
+    )
     return app_id
 
 
@@ -68,8 +86,11 @@ def softhsm_key(base: Path):
     conf = base / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "zairyu-coe", "--pin", "4321",
-                    "--so-pin", "87654321"], check=True, capture_output=True)
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "zairyu-coe", "--pin", "4321", "--so-pin", "87654321"],
+        check=True,
+        capture_output=True,
+    )
     return document_keys.generate_in_token(SOFTHSM, "zairyu-coe", "4321", "access-log-bench")
 
 
@@ -79,9 +100,16 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=20)
     args = parser.parse_args()
     with fresh_database("zb_access") as url, tempfile.TemporaryDirectory() as tmp:
-        rt = Runtime.from_env(definition, environ={}, database_url=url, amqp_url="memory://bench-access",
-                              embedded=True, data_keys=(crypto.new_key(),), secret_key="b" * 32,
-                              access_log_demo_key_file=str(Path(tmp) / "demo.pem"))
+        rt = Runtime.from_env(
+            definition,
+            environ={},
+            database_url=url,
+            amqp_url="memory://bench-access",
+            embedded=True,
+            data_keys=(crypto.new_key(),),
+            secret_key="b" * 32,
+            access_log_demo_key_file=str(Path(tmp) / "demo.pem"),
+        )
         rt.migrate()
         with transaction(rt.session_factory) as s:
             officer_id, _, _ = create_officer(s, "bench-examiner", "bench", "examiner", "tokyo", password="pw")
@@ -93,9 +121,19 @@ def main() -> None:
         print(f"review_access_append_rate: {logged:.0f} appends/s")
         print(f"review_audit_only_rate: {plain:.0f} actions/s")
         print(f"review_access_leaf_cost: {max(0.0, 1000 / logged - 1000 / plain):.2f} ms")
-        entry = fmt.entry_bytes({"v": 1, "at": "2026-12-06T00:00:00+00:00", "application_id": app_id,
-                                 "officer": "K7Q2-M9XD", "role": "examiner", "office": "tokyo", "kind": "read",
-                                 "action": "case.viewed", "purpose": "examination"})
+        entry = fmt.entry_bytes(
+            {
+                "v": 1,
+                "at": "2026-12-06T00:00:00+00:00",
+                "application_id": app_id,
+                "officer": "K7Q2-M9XD",
+                "role": "examiner",
+                "office": "tokyo",
+                "kind": "read",
+                "action": "case.viewed",
+                "purpose": "examination",
+            }
+        )
         t0 = time.perf_counter()
         for _ in range(100_000):
             merkle.leaf_hash(entry)

@@ -3,14 +3,14 @@
 Every change goes through the domain state machine and an optimistic version check, so two
 officers acting on one case at once cannot both succeed; the loser gets ``Conflict``.
 """
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import json
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -53,19 +53,30 @@ class NotAcknowledged(Exception):
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def review_event(event_type: str, payload: dict, application_id: str, causation_id: str | None = None,
-                 version: int | None = None):
-    return new_event(event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id,
-                     version=version)
+def review_event(
+    event_type: str, payload: dict, application_id: str, causation_id: str | None = None, version: int | None = None
+):
+    return new_event(
+        event_type, payload, source="review", correlation_id=application_id, causation_id=causation_id, version=version
+    )
 
 
 def record_history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
-    session.execute(statement_once(("review.history_insert",), case_history.insert), dict(
-        application_id=application_id, at=at or now(), kind=kind, actor=actor, from_status=from_status,
-        to_status=to_status, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
+    session.execute(
+        statement_once(("review.history_insert",), case_history.insert),
+        dict(
+            application_id=application_id,
+            at=at or now(),
+            kind=kind,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        ),
+    )
 
 
 def load_case(session, application_id: str):
@@ -78,8 +89,10 @@ def load_case(session, application_id: str):
 def update_case(session, row, **values) -> None:
     """Write the case only if nobody changed it since ``row`` was read."""
     result = session.execute(
-        cases.update().where(cases.c.application_id == row.application_id, cases.c.version == row.version)
-        .values(version=cases.c.version + 1, **values))
+        cases.update()
+        .where(cases.c.application_id == row.application_id, cases.c.version == row.version)
+        .values(version=cases.c.version + 1, **values)
+    )
     if result.rowcount != 1:
         metrics.CONFLICTS.inc()
         raise Conflict(f"case {row.application_id} changed meanwhile (version {row.version})")
@@ -103,8 +116,15 @@ def _transition(runtime, session, officer, row, step, kind, ip, detail=None, **v
     open_ = new not in machine.TERMINAL
     update_case(session, row, status=new.value, is_open=open_, **values)
     record_history(session, row.application_id, kind, officer.id, row.status, new.value, detail)
-    audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id, ip=ip,
-                 detail={"from": row.status, "to": new.value})
+    audit.append(
+        session,
+        officer.id,
+        f"case.{kind}",
+        bureau=row.bureau,
+        application_id=row.application_id,
+        ip=ip,
+        detail={"from": row.status, "to": new.value},
+    )
     return new
 
 
@@ -123,26 +143,50 @@ def assign(runtime, session, officer: Officer, application_id: str, examiner_id:
     _guard(officer, Action.ASSIGN, row)
     _check_version(row, version)
     examiner = get_row(session, officers, examiner_id)
-    if examiner is None or examiner.role not in ("examiner", "supervisor") \
-            or not in_scope(as_officer(examiner), row.bureau, row.office):
+    if (
+        examiner is None
+        or examiner.role not in ("examiner", "supervisor")
+        or not in_scope(as_officer(examiner), row.bureau, row.office)
+    ):
         raise Forbidden(f"{examiner_id} cannot examine cases of {row.bureau}/{row.office or '-'}")
     _start_or_assign(runtime, session, officer, row, examiner_id, "assigned", ip)
 
 
 def _start_or_assign(runtime, session, officer, row, assignee, kind, ip):
     if row.status == machine.Status.RECEIVED.value:
-        _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, kind, ip,
-                    {"assignee": assignee}, assignee=assignee)
-        runtime.stage(session, review_event("application.examination_started", {
-            "application_id": row.application_id, "applicant_id": row.applicant_id, "started_at": now()},
-            row.application_id))
+        _transition(
+            runtime,
+            session,
+            officer,
+            row,
+            machine.Step.START_EXAMINATION,
+            kind,
+            ip,
+            {"assignee": assignee},
+            assignee=assignee,
+        )
+        runtime.stage(
+            session,
+            review_event(
+                "application.examination_started",
+                {"application_id": row.application_id, "applicant_id": row.applicant_id, "started_at": now()},
+                row.application_id,
+            ),
+        )
     else:
         if row.status in {s.value for s in machine.TERMINAL}:
             raise machine.IllegalTransition(machine.Status(row.status), machine.Step.START_EXAMINATION)
         update_case(session, row, assignee=assignee)
         record_history(session, row.application_id, kind, officer.id, row.status, row.status, {"assignee": assignee})
-        audit.append(session, officer.id, f"case.{kind}", bureau=row.bureau, application_id=row.application_id,
-                     ip=ip, detail={"assignee": assignee})
+        audit.append(
+            session,
+            officer.id,
+            f"case.{kind}",
+            bureau=row.bureau,
+            application_id=row.application_id,
+            ip=ip,
+            detail={"assignee": assignee},
+        )
 
 
 def resume_examination(runtime, session, officer, application_id, version=None, ip=None) -> None:
@@ -153,8 +197,9 @@ def resume_examination(runtime, session, officer, application_id, version=None, 
     _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, "examination_resumed", ip)
 
 
-def request_documents(runtime, session, officer, application_id, items: list[dict], message: str, deadline: date,
-                      version=None, ip=None) -> str:
+def request_documents(
+    runtime, session, officer, application_id, items: list[dict], message: str, deadline: date, version=None, ip=None
+) -> str:
     row = load_case(session, application_id)
     _guard(officer, Action.REQUEST_DOCUMENTS, row)
     _check_version(row, version)
@@ -165,17 +210,45 @@ def request_documents(runtime, session, officer, application_id, items: list[dic
     if deadline <= now().astimezone(JST).date():
         raise ValueError("the deadline must be in the future")
     request_id = str(uuid.uuid4())
-    _transition(runtime, session, officer, row, machine.Step.REQUEST_DOCUMENTS, "documents_requested", ip,
-                {"request_id": request_id, "items": items, "deadline": deadline.isoformat()})
-    session.execute(document_requests.insert().values(
-        request_id=request_id, application_id=application_id, items=json.dumps(items, ensure_ascii=False),
-        message=message, deadline=deadline, requested_by=officer.id, requested_at=now()))
-    runtime.stage(session, review_event("application.documents_requested", {
-        "application_id": application_id, "applicant_id": row.applicant_id, "request_id": request_id,
-        "items": items, "message": message, "deadline": deadline}, application_id,
-        # v2 (coded kinds, shown in the applicant's language) whenever every item is a known kind, as the
-        # officer page sends; a caller's free-text items still go out as v1.
-        version=None if all(i.get("code") in DOCUMENT_KINDS for i in items) else 1))
+    _transition(
+        runtime,
+        session,
+        officer,
+        row,
+        machine.Step.REQUEST_DOCUMENTS,
+        "documents_requested",
+        ip,
+        {"request_id": request_id, "items": items, "deadline": deadline.isoformat()},
+    )
+    session.execute(
+        document_requests.insert().values(
+            request_id=request_id,
+            application_id=application_id,
+            items=json.dumps(items, ensure_ascii=False),
+            message=message,
+            deadline=deadline,
+            requested_by=officer.id,
+            requested_at=now(),
+        )
+    )
+    runtime.stage(
+        session,
+        review_event(
+            "application.documents_requested",
+            {
+                "application_id": application_id,
+                "applicant_id": row.applicant_id,
+                "request_id": request_id,
+                "items": items,
+                "message": message,
+                "deadline": deadline,
+            },
+            application_id,
+            # v2 (coded kinds, shown in the applicant's language) whenever every item is a known kind, as the
+            # officer page sends; a caller's free-text items still go out as v1.
+            version=None if all(i.get("code") in DOCUMENT_KINDS for i in items) else 1,
+        ),
+    )
     return request_id
 
 
@@ -188,8 +261,9 @@ def add_note(runtime, session, officer, application_id, body: str, ip=None) -> N
     audit.append(session, officer.id, "case.note_added", bureau=row.bureau, application_id=application_id, ip=ip)
 
 
-def propose(runtime, session, officer, application_id, proposal: machine.Proposal, version=None, ip=None,
-            coded: bool = False) -> None:
+def propose(
+    runtime, session, officer, application_id, proposal: machine.Proposal, version=None, ip=None, coded: bool = False
+) -> None:
     """coded: the status and period must be codes (the officer page's pickers), as decided v3 carries them."""
     row = load_case(session, application_id)
     _guard(officer, Action.PROPOSE, row)
@@ -205,23 +279,40 @@ def propose(runtime, session, officer, application_id, proposal: machine.Proposa
         # "resume" click first); the history still shows both steps.
         _transition(runtime, session, officer, row, machine.Step.START_EXAMINATION, "examination_resumed", ip)
         row = load_case(session, application_id)
-    _transition(runtime, session, officer, row, machine.Step.PROPOSE, "decision_proposed", ip,
-                {"outcome": proposal.outcome})
-    session.execute(proposals.insert().values(
-        application_id=application_id, outcome=proposal.outcome, granted_status=proposal.granted_status,
-        period_of_stay=proposal.period_of_stay, reason_codes=",".join(proposal.reason_codes),
-        explanation=proposal.explanation, proposed_by=officer.id, proposed_at=now()))
+    _transition(
+        runtime, session, officer, row, machine.Step.PROPOSE, "decision_proposed", ip, {"outcome": proposal.outcome}
+    )
+    session.execute(
+        proposals.insert().values(
+            application_id=application_id,
+            outcome=proposal.outcome,
+            granted_status=proposal.granted_status,
+            period_of_stay=proposal.period_of_stay,
+            reason_codes=",".join(proposal.reason_codes),
+            explanation=proposal.explanation,
+            proposed_by=officer.id,
+            proposed_at=now(),
+        )
+    )
 
 
 def open_proposal(session, application_id):
-    return session.execute(sa.select(proposals).where(proposals.c.application_id == application_id,
-                                                      proposals.c.resolution.is_(None))
-                           .order_by(proposals.c.id.desc())).first()
+    return session.execute(
+        sa.select(proposals)
+        .where(proposals.c.application_id == application_id, proposals.c.resolution.is_(None))
+        .order_by(proposals.c.id.desc())
+    ).first()
 
 
 def _proposal_of(prow) -> machine.Proposal:
-    return machine.Proposal(prow.outcome, prow.proposed_by, prow.granted_status, prow.period_of_stay,
-                            tuple(c for c in prow.reason_codes.split(",") if c), prow.explanation or "")
+    return machine.Proposal(
+        prow.outcome,
+        prow.proposed_by,
+        prow.granted_status,
+        prow.period_of_stay,
+        tuple(c for c in prow.reason_codes.split(",") if c),
+        prow.explanation or "",
+    )
 
 
 def approval_fee(outcome: str, content: dict[str, Any], procedure: str, bundled: list[str], reentry_kind: str) -> int:
@@ -256,29 +347,62 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
     form = form_rules.form_of(content)
     bundled = [b for b in row.bundled.split(",") if b]
     fee = approval_fee(proposal.outcome, content, row.procedure, bundled, form_rules.reentry_kind(form))
-    new = _transition(runtime, session, officer, row, proposal.confirm_step, "decision_confirmed", ip,
-                      {"outcome": proposal.outcome, "proposal_id": prow.id},
-                      outcome=proposal.outcome, decided_at=at, fee_yen=fee)
-    session.execute(proposals.update().where(proposals.c.id == prow.id)
-                    .values(resolution="confirmed", resolved_by=officer.id, resolved_at=at))
-    runtime.stage(session, review_event("application.decided", {
-        "application_id": application_id, "applicant_id": row.applicant_id, "outcome": proposal.outcome,
-        "procedure": row.procedure, "bundled": bundled, "bureau": row.bureau,
-        "granted_status": proposal.granted_status, "period_of_stay": proposal.period_of_stay,
-        "reason_codes": list(proposal.reason_codes), "explanation": proposal.explanation, "fee_yen": fee,
-        "card_by_mail": bool(row.card_by_mail),
-        "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
-        "decided_at": at, **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
-        **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry)},
-        application_id, version=None if machine.coded_grant(proposal) else 2))  # v3: coded status and period
-    if proposal.outcome == "approved" and row.procedure == "coe" and \
-            outcome_rules.delivery_method(row.procedure, form) == "email":
+    new = _transition(
+        runtime,
+        session,
+        officer,
+        row,
+        proposal.confirm_step,
+        "decision_confirmed",
+        ip,
+        {"outcome": proposal.outcome, "proposal_id": prow.id},
+        outcome=proposal.outcome,
+        decided_at=at,
+        fee_yen=fee,
+    )
+    session.execute(
+        proposals.update()
+        .where(proposals.c.id == prow.id)
+        .values(resolution="confirmed", resolved_by=officer.id, resolved_at=at)
+    )
+    runtime.stage(
+        session,
+        review_event(
+            "application.decided",
+            {
+                "application_id": application_id,
+                "applicant_id": row.applicant_id,
+                "outcome": proposal.outcome,
+                "procedure": row.procedure,
+                "bundled": bundled,
+                "bureau": row.bureau,
+                "granted_status": proposal.granted_status,
+                "period_of_stay": proposal.period_of_stay,
+                "reason_codes": list(proposal.reason_codes),
+                "explanation": proposal.explanation,
+                "fee_yen": fee,
+                "card_by_mail": bool(row.card_by_mail),
+                "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
+                "decided_at": at,
+                **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
+                **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry),
+            },
+            application_id,
+            version=None if machine.coded_grant(proposal) else 2,
+        ),
+    )  # v3: coded status and period
+    if (
+        proposal.outcome == "approved"
+        and row.procedure == "coe"
+        and outcome_rules.delivery_method(row.procedure, form) == "email"
+    ):
         _issue_e_coe(runtime, session, row, proposal, content, at)
     days = processing_days(row.received_at, at)
 
     def count():
         metrics.DECISIONS.labels(row.bureau, row.procedure, proposal.outcome).inc()
         metrics.PROCESSING_DAYS.labels(row.bureau, row.procedure).observe(days)
+
     after_commit(session, count)
     return new.value
 
@@ -302,23 +426,45 @@ def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
 
     signer = coe_signer(runtime)
     document_id, sealed = coe.issue(
-        session, signer, application_id=row.application_id, receipt_number=row.receipt_number, bureau=row.bureau,
-        holder=coe.holder_of(content), status=proposal.granted_status or row.desired_status, at=at,
-        public_url=runtime.settings.public_url)
+        session,
+        signer,
+        application_id=row.application_id,
+        receipt_number=row.receipt_number,
+        bureau=row.bureau,
+        holder=coe.holder_of(content),
+        status=proposal.granted_status or row.desired_status,
+        at=at,
+        public_url=runtime.settings.public_url,
+    )
     payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
-    runtime.stage(session, review_event("coe.issued", {
-        "application_id": row.application_id, "applicant_id": row.applicant_id, "document_id": document_id,
-        "kid": signer.kid, "valid_until": payload["valid_until"], "verify_url": payload["verify_url"],
-        "document_b64": base64.b64encode(sealed).decode(), "issued_at": at}, row.application_id))
+    runtime.stage(
+        session,
+        review_event(
+            "coe.issued",
+            {
+                "application_id": row.application_id,
+                "applicant_id": row.applicant_id,
+                "document_id": document_id,
+                "kid": signer.kid,
+                "valid_until": payload["valid_until"],
+                "verify_url": payload["verify_url"],
+                "document_b64": base64.b64encode(sealed).decode(),
+                "issued_at": at,
+            },
+            row.application_id,
+        ),
+    )
 
 
 def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], form: dict) -> dict:
     """application.decided v2's fields: nothing is delivered on a refusal."""
     if outcome != "approved":
         return {}
-    return {"delivery_method": outcome_rules.delivery_method(procedure, form),
-            "specified_card": outcome_rules.specified_card(procedure, form),
-            "outside_activity": outcome_rules.outside_activity(bundled, form)}
+    return {
+        "delivery_method": outcome_rules.delivery_method(procedure, form),
+        "specified_card": outcome_rules.specified_card(procedure, form),
+        "outside_activity": outcome_rules.outside_activity(bundled, form),
+    }
 
 
 def delivery_instructions(row, content: dict) -> dict | None:
@@ -341,8 +487,12 @@ def delivery_instructions(row, content: dict) -> dict | None:
     if not name or not mailing or not certificate_address:
         return None  # nothing to guess: card-delivery then asks the bureau
     card = form_rules.old_card_number(form)
-    return {"name": name, "mailing_address": mailing, "certificate_address": certificate_address,
-            "old_card_number": card if card and CARD_NUMBER.fullmatch(card) else None}
+    return {
+        "name": name,
+        "mailing_address": mailing,
+        "certificate_address": certificate_address,
+        "old_card_number": card if card and CARD_NUMBER.fullmatch(card) else None,
+    }
 
 
 def return_proposal(runtime, session, officer, application_id, reason: str, version=None, ip=None) -> None:
@@ -356,8 +506,11 @@ def return_proposal(runtime, session, officer, application_id, reason: str, vers
         raise machine.FourEyesViolation("nobody reviews their own proposal")
     _check_two_people(session, officer, prow)
     _transition(runtime, session, officer, row, machine.Step.RETURN, "proposal_returned", ip, {"reason": reason})
-    session.execute(proposals.update().where(proposals.c.id == prow.id)
-                    .values(resolution="returned", resolved_by=officer.id, resolved_at=now()))
+    session.execute(
+        proposals.update()
+        .where(proposals.c.id == prow.id)
+        .values(resolution="returned", resolved_by=officer.id, resolved_at=now())
+    )
 
 
 def acknowledge_withdrawal(runtime, session, officer, application_id, version=None, ip=None) -> None:
@@ -367,27 +520,51 @@ def acknowledge_withdrawal(runtime, session, officer, application_id, version=No
     if row.withdrawal_requested_at is None:
         raise ValueError("the applicant has not withdrawn")
     _transition(runtime, session, officer, row, machine.Step.WITHDRAW, "withdrawal_acknowledged", ip)
-    runtime.stage(session, review_event("application.closed", {
-        "application_id": application_id, "applicant_id": row.applicant_id, "reason": "withdrawn",
-        "closed_at": now()}, application_id))
+    runtime.stage(
+        session,
+        review_event(
+            "application.closed",
+            {
+                "application_id": application_id,
+                "applicant_id": row.applicant_id,
+                "reason": "withdrawn",
+                "closed_at": now(),
+            },
+            application_id,
+        ),
+    )
 
 
 def handle_correction(runtime, session, officer, application_id, correction_id, ip=None) -> None:
     row = load_case(session, application_id)
     _guard(officer, Action.ADD_NOTE, row)
-    result = session.execute(corrections.update().where(
-        corrections.c.correction_id == correction_id, corrections.c.application_id == application_id,
-        corrections.c.handled_at.is_(None)).values(handled_by=officer.id, handled_at=now()))
+    result = session.execute(
+        corrections.update()
+        .where(
+            corrections.c.correction_id == correction_id,
+            corrections.c.application_id == application_id,
+            corrections.c.handled_at.is_(None),
+        )
+        .values(handled_by=officer.id, handled_at=now())
+    )
     if result.rowcount != 1:
         raise NotFound(correction_id)
-    audit.append(session, officer.id, "case.correction_handled", bureau=row.bureau, application_id=application_id,
-                 target=correction_id, ip=ip)
+    audit.append(
+        session,
+        officer.id,
+        "case.correction_handled",
+        bureau=row.bureau,
+        application_id=application_id,
+        target=correction_id,
+        ip=ip,
+    )
 
 
 def _check_two_people(session, officer: Officer, prow) -> None:
     """The proposer and the reviewer are two natural people, not two accounts of one (staff ids)."""
-    machine.check_two_people(officer_person(session, officer.id) or officer.id,
-                             officer_person(session, prow.proposed_by) or prow.proposed_by)
+    machine.check_two_people(
+        officer_person(session, officer.id) or officer.id, officer_person(session, prow.proposed_by) or prow.proposed_by
+    )
 
 
 def as_officer(row) -> Officer:

@@ -3,6 +3,7 @@
 Each runs inside the inbox transaction: its state change, history, audit entry and outgoing events
 commit together, or not at all (and the message is retried).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,8 +15,14 @@ import sqlalchemy as sa
 
 from review import metrics
 from review.adapters import audit, signing_client
-from review.adapters.tables import (cases, corrections, document_requests, metadata, receipt_serials,
-                                   signature_rejections)
+from review.adapters.tables import (
+    cases,
+    corrections,
+    document_requests,
+    metadata,
+    receipt_serials,
+    signature_rejections,
+)
 from review.casework import JST, NotFound, get_row, load_case, now, record_history, review_event, update_case
 from review.domain import case as machine
 from review.domain import form as form_rules
@@ -35,10 +42,21 @@ def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
     bureau = receiving_office  # receipt_serials.bureau holds the receiving office's key (a bureau's is its own)
     year = at.astimezone(JST).year
     s = receipt_serials
-    serial = session.execute(statement_once(("review.next_serial",), lambda: s.update().where(
-        s.c.bureau == sa.bindparam("serial_bureau"), s.c.year == sa.bindparam("serial_year"),
-    ).values(last_serial=s.c.last_serial + 1).returning(s.c.last_serial)),
-        {"serial_bureau": bureau, "serial_year": year}).scalar()
+    serial = session.execute(
+        statement_once(
+            ("review.next_serial",),
+            lambda: (
+                s.update()
+                .where(
+                    s.c.bureau == sa.bindparam("serial_bureau"),
+                    s.c.year == sa.bindparam("serial_year"),
+                )
+                .values(last_serial=s.c.last_serial + 1)
+                .returning(s.c.last_serial)
+            ),
+        ),
+        {"serial_bureau": bureau, "serial_year": year},
+    ).scalar()
     if serial is None:
         serial = 1
         session.execute(s.insert().values(bureau=bureau, year=year, last_serial=1))
@@ -49,8 +67,13 @@ def receive(runtime, session, event) -> str | None:
     """signature.verified: a received case in its bureau's queue, with an official receipt number."""
     data = event.payload
     sub = data["submission"]
-    if session.execute(statement_once(("review.case_exists",), lambda: sa.select(cases.c.receipt_number).where(
-            cases.c.application_id == sa.bindparam("application_id"))), {"application_id": data["application_id"]}).first():
+    if session.execute(
+        statement_once(
+            ("review.case_exists",),
+            lambda: sa.select(cases.c.receipt_number).where(cases.c.application_id == sa.bindparam("application_id")),
+        ),
+        {"application_id": data["application_id"]},
+    ).first():
         return None  # already a case (a replay under a new event id)
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
@@ -64,25 +87,69 @@ def receive(runtime, session, event) -> str | None:
     number = reserved_number(session, data["application_id"]) or next_receipt_number(session, receiving, at)
     office = offices.routed_office(sub["bureau"], routing.get("office"))
     with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups
-        session.execute(statement_once(("review.case_insert",), cases.insert), dict(
-            application_id=data["application_id"], applicant_id=data["applicant_id"], receipt_number=number,
-            bureau=sub["bureau"], office=office, procedure=sub["procedure"], bundled=",".join(sub.get("bundled") or []),
-            status_of_residence=sub["status_of_residence"], desired_status=sub.get("desired_status"),
-            nationality=sub["nationality"], language=sub["language"], status=machine.Status.RECEIVED.value,
-            is_open=True, submitted_at=datetime.fromisoformat(sub["submitted_at"]), received_at=at,
-            period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"]) if sub.get("period_of_stay_expiry") else None,
-            card_by_mail=sub.get("card_by_mail", True), provisional_number=sub["provisional_number"],
-            content_sha256=sub["content_sha256"], attachments=json.dumps(sub.get("attachments") or []),
-            form=json.dumps(content, ensure_ascii=False), evidence=json.dumps(data["evidence"], ensure_ascii=False),
-            filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None))
-    record_history(session, data["application_id"], "received", "system", None, "received",
-             {"receipt_number": number, "event_id": event.id, "office": office}, at)
-    audit.append(session, "system", "case.received", bureau=sub["bureau"], application_id=data["application_id"],
-                 target=number, detail={"event_id": event.id, "office": office})
-    received = review_event("application.received", {
-        "application_id": data["application_id"], "applicant_id": data["applicant_id"], "receipt_number": number,
-        "bureau": sub["bureau"], "office": office, "procedure": sub["procedure"], "received_at": at},
-        data["application_id"], event.id)
+        session.execute(
+            statement_once(("review.case_insert",), cases.insert),
+            dict(
+                application_id=data["application_id"],
+                applicant_id=data["applicant_id"],
+                receipt_number=number,
+                bureau=sub["bureau"],
+                office=office,
+                procedure=sub["procedure"],
+                bundled=",".join(sub.get("bundled") or []),
+                status_of_residence=sub["status_of_residence"],
+                desired_status=sub.get("desired_status"),
+                nationality=sub["nationality"],
+                language=sub["language"],
+                status=machine.Status.RECEIVED.value,
+                is_open=True,
+                submitted_at=datetime.fromisoformat(sub["submitted_at"]),
+                received_at=at,
+                period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"])
+                if sub.get("period_of_stay_expiry")
+                else None,
+                card_by_mail=sub.get("card_by_mail", True),
+                provisional_number=sub["provisional_number"],
+                content_sha256=sub["content_sha256"],
+                attachments=json.dumps(sub.get("attachments") or []),
+                form=json.dumps(content, ensure_ascii=False),
+                evidence=json.dumps(data["evidence"], ensure_ascii=False),
+                filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None,
+            ),
+        )
+    record_history(
+        session,
+        data["application_id"],
+        "received",
+        "system",
+        None,
+        "received",
+        {"receipt_number": number, "event_id": event.id, "office": office},
+        at,
+    )
+    audit.append(
+        session,
+        "system",
+        "case.received",
+        bureau=sub["bureau"],
+        application_id=data["application_id"],
+        target=number,
+        detail={"event_id": event.id, "office": office},
+    )
+    received = review_event(
+        "application.received",
+        {
+            "application_id": data["application_id"],
+            "applicant_id": data["applicant_id"],
+            "receipt_number": number,
+            "bureau": sub["bureau"],
+            "office": office,
+            "procedure": sub["procedure"],
+            "received_at": at,
+        },
+        data["application_id"],
+        event.id,
+    )
     # One id per application, ever: received again after a restore, it is the same event to every inbox
     # (intake's timeline, notify's mail): nobody is told twice.
     runtime.stage(session, dataclasses.replace(received, id=str(uuid.uuid5(_RECEIVED_IDS, data["application_id"]))))
@@ -113,48 +180,94 @@ def fee_paid(runtime, session, event) -> None:
     signer = coe_signer(runtime)
     expiry = row.period_of_stay_expiry
     document_id, sealed = coe.issue(
-        session, signer, application_id=row.application_id, receipt_number=row.receipt_number, bureau=row.bureau,
-        holder=coe.holder_of(content), status=form.get("current_status") or row.status_of_residence, at=at,
-        public_url=runtime.settings.public_url, kind="employment_certificate",
+        session,
+        signer,
+        application_id=row.application_id,
+        receipt_number=row.receipt_number,
+        bureau=row.bureau,
+        holder=coe.holder_of(content),
+        status=form.get("current_status") or row.status_of_residence,
+        at=at,
+        public_url=runtime.settings.public_url,
+        kind="employment_certificate",
         until=expiry if expiry and expiry > japan_date(at) else None,
-        activity=form.get("job_description") or form.get("activity_description"))
+        activity=form.get("job_description") or form.get("activity_description"),
+    )
     payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
-    runtime.stage(session, review_event("certificate.issued", {
-        "application_id": row.application_id, "applicant_id": row.applicant_id, "document_id": document_id,
-        "kid": signer.kid, "valid_until": payload["valid_until"], "verify_url": payload["verify_url"],
-        "document_b64": base64.b64encode(sealed).decode(), "issued_at": at}, row.application_id, event.id))
+    runtime.stage(
+        session,
+        review_event(
+            "certificate.issued",
+            {
+                "application_id": row.application_id,
+                "applicant_id": row.applicant_id,
+                "document_id": document_id,
+                "kid": signer.kid,
+                "valid_until": payload["valid_until"],
+                "verify_url": payload["verify_url"],
+                "document_b64": base64.b64encode(sealed).decode(),
+                "issued_at": at,
+            },
+            row.application_id,
+            event.id,
+        ),
+    )
 
 
 def record_rejection(runtime, session, event) -> None:
     """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
     data = event.payload
     if get_row(session, signature_rejections, data["application_id"]) is None:
-        session.execute(signature_rejections.insert().values(application_id=data["application_id"],
-                                                             reason=data["reason"], at=now()))
+        session.execute(
+            signature_rejections.insert().values(application_id=data["application_id"], reason=data["reason"], at=now())
+        )
 
 
 def documents_submitted(runtime, session, event) -> None:
     data = event.payload
     row = load_case(session, data["application_id"])
-    request = session.execute(sa.select(document_requests).where(
-        document_requests.c.request_id == data["request_id"],
-        document_requests.c.application_id == row.application_id)).first()
+    request = session.execute(
+        sa.select(document_requests).where(
+            document_requests.c.request_id == data["request_id"],
+            document_requests.c.application_id == row.application_id,
+        )
+    ).first()
     if request is None:
         raise NotFound(f"document request {data['request_id']}")
     if request.answered_at is not None:
         return  # this request was answered already (a resend): the first answer stands
     if row.status != machine.Status.DOCUMENTS_REQUESTED.value:
         # e.g. withdrawn meanwhile: keep the fact on the file, change nothing
-        record_history(session, row.application_id, "documents_after_close", "applicant", row.status, row.status,
-                 {"request_id": data["request_id"]})
+        record_history(
+            session,
+            row.application_id,
+            "documents_after_close",
+            "applicant",
+            row.status,
+            row.status,
+            {"request_id": data["request_id"]},
+        )
         return
     new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
-    session.execute(document_requests.update().where(document_requests.c.request_id == data["request_id"]).values(
-        answered_at=datetime.fromisoformat(data["submitted_at"]), answer_message=data.get("message", ""),
-        answer_attachments=json.dumps(data["attachments"])))
+    session.execute(
+        document_requests.update()
+        .where(document_requests.c.request_id == data["request_id"])
+        .values(
+            answered_at=datetime.fromisoformat(data["submitted_at"]),
+            answer_message=data.get("message", ""),
+            answer_attachments=json.dumps(data["attachments"]),
+        )
+    )
     update_case(session, row, status=new.value)
-    record_history(session, row.application_id, "documents_submitted", "applicant", row.status, new.value,
-             {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]})
+    record_history(
+        session,
+        row.application_id,
+        "documents_submitted",
+        "applicant",
+        row.status,
+        new.value,
+        {"request_id": data["request_id"], "attachments": [a["sha256"] for a in data["attachments"]]},
+    )
 
 
 def _case_for_applicant_request(session, application_id):
@@ -175,8 +288,12 @@ def _check_signature(runtime, row, data) -> dict:
     """The applicant's own signature over the request, by the holder who signed the application."""
     holder = json.loads(row.evidence).get("holder") or {}
     expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
-    answer = signing_client.verifier(runtime).verify_cms(data["signed_content_b64"], data["signature_cms_b64"],
-                                                         expected, row.language if row.language in ("ja", "en") else "en")
+    answer = signing_client.verifier(runtime).verify_cms(
+        data["signed_content_b64"],
+        data["signature_cms_b64"],
+        expected,
+        row.language if row.language in ("ja", "en") else "en",
+    )
     return {"verdict": answer["verdict"], "reason": answer.get("reason"), "message": answer.get("message", "")}
 
 
@@ -185,12 +302,25 @@ def correction_requested(runtime, session, event) -> None:
     row = _case_for_applicant_request(session, data["application_id"])
     if row is not None and get_row(session, corrections, data["correction_id"]) is None:
         signature = _check_signature(runtime, row, data)
-        session.execute(corrections.insert().values(
-            correction_id=data["correction_id"], application_id=row.application_id, message=data["message"],
-            signed_content_b64=data["signed_content_b64"], signature=json.dumps(signature),
-            requested_at=datetime.fromisoformat(data["requested_at"])))
-        record_history(session, row.application_id, "correction_requested", "applicant", row.status, row.status,
-                 {"correction_id": data["correction_id"], "message": data["message"], "signature": signature})
+        session.execute(
+            corrections.insert().values(
+                correction_id=data["correction_id"],
+                application_id=row.application_id,
+                message=data["message"],
+                signed_content_b64=data["signed_content_b64"],
+                signature=json.dumps(signature),
+                requested_at=datetime.fromisoformat(data["requested_at"]),
+            )
+        )
+        record_history(
+            session,
+            row.application_id,
+            "correction_requested",
+            "applicant",
+            row.status,
+            row.status,
+            {"correction_id": data["correction_id"], "message": data["message"], "signature": signature},
+        )
 
 
 def withdrawn(runtime, session, event) -> None:
@@ -204,20 +334,44 @@ def withdrawn(runtime, session, event) -> None:
         return
     signature = _check_signature(runtime, row, data)
     if signature["verdict"] != "valid":
-        record_history(session, row.application_id, "withdrawal_signature_invalid", "applicant", row.status, row.status,
-                 {"signature": signature})
+        record_history(
+            session,
+            row.application_id,
+            "withdrawal_signature_invalid",
+            "applicant",
+            row.status,
+            row.status,
+            {"signature": signature},
+        )
         return
-    update_case(session, row, withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
-                 withdrawal_reason=data.get("reason", ""), withdrawal_signature=json.dumps(signature))
-    record_history(session, row.application_id, "withdrawal_requested", "applicant", row.status, row.status,
-             {"reason": data.get("reason", ""), "signature": signature})
+    update_case(
+        session,
+        row,
+        withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
+        withdrawal_reason=data.get("reason", ""),
+        withdrawal_signature=json.dumps(signature),
+    )
+    record_history(
+        session,
+        row.application_id,
+        "withdrawal_requested",
+        "applicant",
+        row.status,
+        row.status,
+        {"reason": data.get("reason", ""), "signature": signature},
+    )
 
 
 def address_mismatch(runtime, session, event) -> None:
     data = event.payload
     row = load_case(session, data["application_id"])
     update_case(session, row, address_mismatch=data["detail"])
-    record_history(session, row.application_id, "address_mismatch", "card-delivery", row.status, row.status,
-             {"detail": data["detail"], "delivery_id": data["delivery_id"]})
-
-
+    record_history(
+        session,
+        row.application_id,
+        "address_mismatch",
+        "card-delivery",
+        row.status,
+        row.status,
+        {"detail": data["detail"], "delivery_id": data["delivery_id"]},
+    )

@@ -5,6 +5,7 @@ organisation's address); an examiner or supervisor of that bureau proposes appro
 who is another person confirms, and ``organisation.use_decided`` tells intake. Every step is in the
 hash-chained audit (actions ``organisation.*``, target = the organisation id).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,26 +27,45 @@ from zairyu_shared.japan_time import japan_date
 def receive(runtime, session, event) -> None:
     """Consumer handler: file the application at its bureau (redeliveries are the inbox's to skip)."""
     data = event.data
-    values = dict(bureau=data["bureau"], name=data["name"], kind=data["kind"],
-                  corporate_number=data.get("corporate_number"), agent_qualification=data.get("agent_qualification"),
-                  agent_number=data.get("agent_number"), address=data["address"],
-                  status=rules.UseStatus.PENDING.value, requested_at=data["requested_at"])
-    known = session.execute(sa.select(requests.c.status, requests.c.version).where(
-        requests.c.organisation_id == data["organisation_id"])).first()
+    values = dict(
+        bureau=data["bureau"],
+        name=data["name"],
+        kind=data["kind"],
+        corporate_number=data.get("corporate_number"),
+        agent_qualification=data.get("agent_qualification"),
+        agent_number=data.get("agent_number"),
+        address=data["address"],
+        status=rules.UseStatus.PENDING.value,
+        requested_at=data["requested_at"],
+    )
+    known = session.execute(
+        sa.select(requests.c.status, requests.c.version).where(requests.c.organisation_id == data["organisation_id"])
+    ).first()
     if known is None:
         session.execute(requests.insert().values(organisation_id=data["organisation_id"], **values))
         action = "organisation.use_requested"
     elif known.status in (rules.UseStatus.APPROVED.value, rules.UseStatus.REFUSED.value):
         # The periodic report (定期報告): the same organisation asks again; examined like the first time, the
         # current approval running on meanwhile (its period stays until the new decision extends it).
-        session.execute(requests.update().where(requests.c.organisation_id == data["organisation_id"]).values(
-            proposed_outcome=None, proposed_by=None, proposed_at=None, reason=None, decided_by=None,
-            version=known.version + 1, **values))
+        session.execute(
+            requests.update()
+            .where(requests.c.organisation_id == data["organisation_id"])
+            .values(
+                proposed_outcome=None,
+                proposed_by=None,
+                proposed_at=None,
+                reason=None,
+                decided_by=None,
+                version=known.version + 1,
+                **values,
+            )
+        )
         action = "organisation.renewal_requested"
     else:
         return  # already waiting for a decision: nothing to add
-    audit.append(session, "system", action, bureau=data["bureau"], target=data["organisation_id"],
-                 detail={"kind": data["kind"]})
+    audit.append(
+        session, "system", action, bureau=data["bureau"], target=data["organisation_id"], detail={"kind": data["kind"]}
+    )
 
 
 @dataclass(frozen=True)
@@ -81,9 +101,12 @@ def _require(officer: Officer, action: Action, bureau: str) -> None:
 
 def queue(session, officer: Officer, bureau: str) -> list[UseRequest]:
     _require(officer, Action.VIEW_QUEUE, bureau)
-    rows = session.execute(sa.select(requests).where(requests.c.bureau == bureau).order_by(
-        sa.case((requests.c.status.in_(("pending", "proposed")), 0), else_=1), requests.c.requested_at.desc())
-        .limit(200))
+    rows = session.execute(
+        sa.select(requests)
+        .where(requests.c.bureau == bureau)
+        .order_by(sa.case((requests.c.status.in_(("pending", "proposed")), 0), else_=1), requests.c.requested_at.desc())
+        .limit(200)
+    )
     return [_as_request(r) for r in rows]
 
 
@@ -99,9 +122,11 @@ def load(session, officer: Officer, organisation_id: str) -> UseRequest:
 def _update(session, found: UseRequest, version: int | None, **values) -> None:
     if version is not None and version != found.version:
         raise Conflict(found.organisation_id)
-    done = session.execute(requests.update().where(
-        requests.c.organisation_id == found.organisation_id, requests.c.version == found.version)
-        .values(version=found.version + 1, **values))
+    done = session.execute(
+        requests.update()
+        .where(requests.c.organisation_id == found.organisation_id, requests.c.version == found.version)
+        .values(version=found.version + 1, **values)
+    )
     if done.rowcount != 1:
         raise Conflict(found.organisation_id)
 
@@ -113,31 +138,64 @@ def _row(session, organisation_id: str) -> UseRequest:
     return _as_request(row)
 
 
-def propose(runtime, session, officer: Officer, organisation_id: str, outcome: str, reason: str | None,
-            version: int | None = None, ip: str | None = None) -> None:
+def propose(
+    runtime,
+    session,
+    officer: Officer,
+    organisation_id: str,
+    outcome: str,
+    reason: str | None,
+    version: int | None = None,
+    ip: str | None = None,
+) -> None:
     found = _row(session, organisation_id)
     _require(officer, Action.PROPOSE, found.bureau)
     proposal = rules.propose(rules.UseStatus(found.status), officer, outcome, reason)
-    _update(session, found, version, status=rules.UseStatus.PROPOSED.value, proposed_outcome=proposal.outcome,
-            proposed_by=officer.id, proposed_at=now(), reason=proposal.reason)
-    audit.append(session, officer.id, "organisation.proposed", bureau=found.bureau, target=organisation_id, ip=ip,
-                 detail={"outcome": outcome})
+    _update(
+        session,
+        found,
+        version,
+        status=rules.UseStatus.PROPOSED.value,
+        proposed_outcome=proposal.outcome,
+        proposed_by=officer.id,
+        proposed_at=now(),
+        reason=proposal.reason,
+    )
+    audit.append(
+        session,
+        officer.id,
+        "organisation.proposed",
+        bureau=found.bureau,
+        target=organisation_id,
+        ip=ip,
+        detail={"outcome": outcome},
+    )
 
 
-def return_proposal(runtime, session, officer: Officer, organisation_id: str, version: int | None = None,
-                    ip: str | None = None) -> None:
+def return_proposal(
+    runtime, session, officer: Officer, organisation_id: str, version: int | None = None, ip: str | None = None
+) -> None:
     """A supervisor sends a proposal back (it can be proposed again)."""
     found = _row(session, organisation_id)
     _require(officer, Action.RETURN, found.bureau)
     if found.status != rules.UseStatus.PROPOSED.value:
         raise rules.IllegalUseStep(f"nothing proposed on {organisation_id}")
-    _update(session, found, version, status=rules.UseStatus.PENDING.value, proposed_outcome=None, proposed_by=None,
-            proposed_at=None, reason=None)
+    _update(
+        session,
+        found,
+        version,
+        status=rules.UseStatus.PENDING.value,
+        proposed_outcome=None,
+        proposed_by=None,
+        proposed_at=None,
+        reason=None,
+    )
     audit.append(session, officer.id, "organisation.returned", bureau=found.bureau, target=organisation_id, ip=ip)
 
 
-def confirm(runtime, session, officer: Officer, organisation_id: str, version: int | None = None,
-            ip: str | None = None) -> str:
+def confirm(
+    runtime, session, officer: Officer, organisation_id: str, version: int | None = None, ip: str | None = None
+) -> str:
     """A supervisor who is another person confirms: the decision is final and intake is told."""
     found = _row(session, organisation_id)
     _require(officer, Action.CONFIRM, found.bureau)
@@ -145,23 +203,58 @@ def confirm(runtime, session, officer: Officer, organisation_id: str, version: i
         raise rules.IllegalUseStep(f"nothing proposed on {organisation_id}")
     proposal = rules.UseProposal(found.proposed_outcome, found.proposed_by, found.reason)
     status = rules.confirm(rules.UseStatus(found.status), officer, proposal)
-    machine.check_two_people(officer_person(session, officer.id) or officer.id,
-                             officer_person(session, proposal.proposed_by) or proposal.proposed_by)
+    machine.check_two_people(
+        officer_person(session, officer.id) or officer.id,
+        officer_person(session, proposal.proposed_by) or proposal.proposed_by,
+    )
     at = now()
-    start, until = (rules.approval_period(rules.renewal_start(japan_date(at), found.approved_until))
-                    if status is rules.UseStatus.APPROVED else (None, None))
+    start, until = (
+        rules.approval_period(rules.renewal_start(japan_date(at), found.approved_until))
+        if status is rules.UseStatus.APPROVED
+        else (None, None)
+    )
     if status is rules.UseStatus.REFUSED and found.approved_until is not None:
         start, until = found.approved_from, found.approved_until  # a refused renewal: the running period stays
-    _update(session, found, version, status=status.value, decided_by=officer.id, decided_at=at,
-            approved_from=start, approved_until=until)
-    audit.append(session, officer.id, "organisation.decided", bureau=found.bureau, target=organisation_id, ip=ip,
-                 detail={"outcome": proposal.outcome, "proposed_by": proposal.proposed_by,
-                         "approved_until": until.isoformat() if until else None})
-    runtime.stage(session, new_event("organisation.use_decided", {
-        "organisation_id": organisation_id, "outcome": proposal.outcome, "bureau": found.bureau,
-        "approved_from": start, "approved_until": until,
-        "reason": proposal.reason if proposal.outcome == "refused" else None, "decided_at": at},
-        source="review", correlation_id=organisation_id))
+    _update(
+        session,
+        found,
+        version,
+        status=status.value,
+        decided_by=officer.id,
+        decided_at=at,
+        approved_from=start,
+        approved_until=until,
+    )
+    audit.append(
+        session,
+        officer.id,
+        "organisation.decided",
+        bureau=found.bureau,
+        target=organisation_id,
+        ip=ip,
+        detail={
+            "outcome": proposal.outcome,
+            "proposed_by": proposal.proposed_by,
+            "approved_until": until.isoformat() if until else None,
+        },
+    )
+    runtime.stage(
+        session,
+        new_event(
+            "organisation.use_decided",
+            {
+                "organisation_id": organisation_id,
+                "outcome": proposal.outcome,
+                "bureau": found.bureau,
+                "approved_from": start,
+                "approved_until": until,
+                "reason": proposal.reason if proposal.outcome == "refused" else None,
+                "decided_at": at,
+            },
+            source="review",
+            correlation_id=organisation_id,
+        ),
+    )
     return status.value
 
 
@@ -180,9 +273,12 @@ def standing_of_filer(session, number: str | None, today: date) -> FilerStanding
     organisation that files as a person with their own card, as before issue 21, has none)."""
     if not number:
         return None
-    row = session.execute(sa.select(requests).where(sa.or_(
-        requests.c.corporate_number == number, requests.c.agent_number == number))
-        .order_by(requests.c.requested_at.desc()).limit(1)).first()
+    row = session.execute(
+        sa.select(requests)
+        .where(sa.or_(requests.c.corporate_number == number, requests.c.agent_number == number))
+        .order_by(requests.c.requested_at.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return None
     status = row.status

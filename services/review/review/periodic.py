@@ -1,4 +1,5 @@
 """Work on a clock: document reminders (each once) and the whole-database gauges."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,23 +16,39 @@ from review.domain.statistics import TARGET_DAYS
 
 def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
     """Stage a reminder for each open request whose deadline is within ``days_before`` days (once)."""
-    due = session.execute(sa.select(document_requests, cases.c.applicant_id)
-                          .join(cases, cases.c.application_id == document_requests.c.application_id)
-                          .where(document_requests.c.answered_at.is_(None),
-                                 document_requests.c.reminder_sent_at.is_(None),
-                                 cases.c.status == machine.Status.DOCUMENTS_REQUESTED.value,
-                                 document_requests.c.deadline <= today + timedelta(days=days_before))).all()
+    due = session.execute(
+        sa.select(document_requests, cases.c.applicant_id)
+        .join(cases, cases.c.application_id == document_requests.c.application_id)
+        .where(
+            document_requests.c.answered_at.is_(None),
+            document_requests.c.reminder_sent_at.is_(None),
+            cases.c.status == machine.Status.DOCUMENTS_REQUESTED.value,
+            document_requests.c.deadline <= today + timedelta(days=days_before),
+        )
+    ).all()
     staged = 0
     for r in due:
-        claimed = session.execute(document_requests.update().where(
-            document_requests.c.request_id == r.request_id, document_requests.c.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now())).rowcount
+        claimed = session.execute(
+            document_requests.update()
+            .where(document_requests.c.request_id == r.request_id, document_requests.c.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now())
+        ).rowcount
         if claimed != 1:  # another replica took it
             continue
         staged += 1
-        runtime.stage(session, review_event("application.documents_reminder_due", {
-            "application_id": r.application_id, "applicant_id": r.applicant_id, "request_id": r.request_id,
-            "deadline": r.deadline}, r.application_id))
+        runtime.stage(
+            session,
+            review_event(
+                "application.documents_reminder_due",
+                {
+                    "application_id": r.application_id,
+                    "applicant_id": r.applicant_id,
+                    "request_id": r.request_id,
+                    "deadline": r.deadline,
+                },
+                r.application_id,
+            ),
+        )
     return staged
 
 
@@ -39,19 +56,24 @@ def refresh_gauges(connection) -> None:
     """Open cases per bureau and state, and how many are past their target (whole database)."""
     counts = {(b, s): 0 for b in BUREAUS for s in machine.OPEN}
     for bureau, status, n in connection.execute(
-            sa.select(cases.c.bureau, cases.c.status, sa.func.count()).where(cases.c.is_open.is_(True))
-            .group_by(cases.c.bureau, cases.c.status)):
+        sa.select(cases.c.bureau, cases.c.status, sa.func.count())
+        .where(cases.c.is_open.is_(True))
+        .group_by(cases.c.bureau, cases.c.status)
+    ):
         counts[(bureau, machine.Status(status))] = n
     for (bureau, status), n in counts.items():
         metrics.CASES_OPEN.labels(bureau, status.value).set(n)
     past = {b: 0 for b in BUREAUS}
     for procedure, target in TARGET_DAYS.items():
         for bureau, n in connection.execute(
-                sa.select(cases.c.bureau, sa.func.count()).where(
-                    cases.c.is_open.is_(True), cases.c.procedure == procedure,
-                    cases.c.received_at < now() - timedelta(days=target)).group_by(cases.c.bureau)):
+            sa.select(cases.c.bureau, sa.func.count())
+            .where(
+                cases.c.is_open.is_(True),
+                cases.c.procedure == procedure,
+                cases.c.received_at < now() - timedelta(days=target),
+            )
+            .group_by(cases.c.bureau)
+        ):
             past[bureau] += n
     for bureau, n in past.items():
         metrics.PAST_TARGET.labels(bureau).set(n)
-
-

@@ -5,10 +5,11 @@ recorded by intake. ``reserve`` takes intake's list (application id, receipt num
 past the highest number seen, and every application the restored database does not know keeps its
 number for when its submission is replayed (``receive`` asks ``reserved_number`` first).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -20,24 +21,31 @@ def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
     """Advance the serials past ``seen`` and keep the numbers of unknown applications. Returns counts."""
     highest: dict[tuple[str, int], int] = {}
     reserved = known = 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for application_id, number in seen:
         office, year, serial = parse_receipt_number(number)
         highest[(office, year)] = max(serial, highest.get((office, year), 0))
         if session.execute(sa.select(cases.c.application_id).where(cases.c.application_id == application_id)).first():
             known += 1
             continue
-        exists = session.execute(sa.select(receipt_reservations.c.receipt_number)
-                                 .where(receipt_reservations.c.application_id == application_id)).first()
+        exists = session.execute(
+            sa.select(receipt_reservations.c.receipt_number).where(
+                receipt_reservations.c.application_id == application_id
+            )
+        ).first()
         if exists is None:
-            session.execute(receipt_reservations.insert().values(application_id=application_id, receipt_number=number,
-                                                                 reserved_at=now))
+            session.execute(
+                receipt_reservations.insert().values(
+                    application_id=application_id, receipt_number=number, reserved_at=now
+                )
+            )
             reserved += 1
     advanced = 0
     s = receipt_serials
     for (office, year), serial in highest.items():
-        current = session.execute(sa.select(s.c.last_serial).where(s.c.bureau == office, s.c.year == year)
-                                  .with_for_update()).scalar()
+        current = session.execute(
+            sa.select(s.c.last_serial).where(s.c.bureau == office, s.c.year == year).with_for_update()
+        ).scalar()
         if current is None:
             session.execute(s.insert().values(bureau=office, year=year, last_serial=serial))
             advanced += 1
@@ -48,5 +56,6 @@ def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
 
 
 def reserved_number(session, application_id: str) -> str | None:
-    return session.execute(sa.select(receipt_reservations.c.receipt_number)
-                           .where(receipt_reservations.c.application_id == application_id)).scalar()
+    return session.execute(
+        sa.select(receipt_reservations.c.receipt_number).where(receipt_reservations.c.application_id == application_id)
+    ).scalar()

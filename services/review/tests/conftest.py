@@ -1,4 +1,5 @@
 """Fixtures: the review service on SQLite + memory bus (fast) and on PostgreSQL (+ RabbitMQ)."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,8 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make review_testkit importable
 
-from review_testkit import make_runtime  # noqa: E402
-from zairyu_shared import testing  # noqa: E402
+from review_testkit import make_runtime
+
+from zairyu_shared import testing
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +29,6 @@ def officers_give_a_purpose(monkeypatch):
     """Every test client's officer reads a case for examination unless the test says otherwise (issue 22: a read
     without a purpose is refused; test_access_log tests that with ``client.purpose = None``)."""
     import flask
-
     from review_testkit import PurposefulClient
 
     monkeypatch.setattr(flask.Flask, "test_client_class", PurposefulClient)
@@ -61,5 +62,3 @@ def pg_rt(tmp_path):
         runtime = make_runtime(url, f"memory://{tmp_path.name}")
         yield runtime
         runtime.stop()
-
-

@@ -1,4 +1,5 @@
 """Builders shared by the review tests (events as the other services send them)."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,7 @@ import json
 import re
 import tempfile
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -23,10 +24,20 @@ DATA_KEY = new_key()
 def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -> Runtime:
     # The embedded run's DEMO e-COE key, kept out of the work tree.
     kw.setdefault("coe_demo_key_file", str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "coe-demo-key.pem"))
-    kw.setdefault("access_log_demo_key_file",
-                  str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "access-log-demo-key.pem"))
-    rt = Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, embedded=True,
-                          data_keys=(DATA_KEY,), secret_key="t" * 32, handler_attempts=2, **kw)
+    kw.setdefault(
+        "access_log_demo_key_file", str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "access-log-demo-key.pem")
+    )
+    rt = Runtime.from_env(
+        definition,
+        environ={},
+        database_url=database_url,
+        amqp_url=amqp_url,
+        embedded=True,
+        data_keys=(DATA_KEY,),
+        secret_key="t" * 32,
+        handler_attempts=2,
+        **kw,
+    )
     rt.extras["signing"] = FakeSigning()
     if migrate:
         rt.migrate()
@@ -40,46 +51,102 @@ class FakeSigning:
         self.verdict, self.reason, self.calls = verdict, reason, []
 
     def verify_cms(self, content_b64, signature_b64, expected_holder, language="en"):
-        self.calls.append({"content_b64": content_b64, "signature_b64": signature_b64,
-                           "expected_holder": expected_holder, "language": language})
+        self.calls.append(
+            {
+                "content_b64": content_b64,
+                "signature_b64": signature_b64,
+                "expected_holder": expected_holder,
+                "language": language,
+            }
+        )
         return {"verdict": self.verdict, "reason": self.reason, "message": self.reason or "ok", "evidence": {}}
 
 
 HOLDER = {"name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
 # The shape intake signs (services/intake/intake/domain/canonical.py, "zairyu-application/1").
-FORM = {"format": "zairyu-application/1", "kind": "application", "procedure": "extension", "bundled": [],
-        "applicant": {**HOLDER, "address": "東京都新宿区西新宿1-1-1 アパート101"},
-        "form": {"nationality": "Viet Nam", "occupation": "engineer", "card_number": "AB12345678CD",
-                 "current_status": "engineer_specialist", "period_expiry": "2027-01-31"},
-        "attachments": []}
+FORM = {
+    "format": "zairyu-application/1",
+    "kind": "application",
+    "procedure": "extension",
+    "bundled": [],
+    "applicant": {**HOLDER, "address": "東京都新宿区西新宿1-1-1 アパート101"},
+    "form": {
+        "nationality": "Viet Nam",
+        "occupation": "engineer",
+        "card_number": "AB12345678CD",
+        "current_status": "engineer_specialist",
+        "period_expiry": "2027-01-31",
+    },
+    "attachments": [],
+}
 
 
-def verified_event(bureau="tokyo", applicant_id=None, application_id=None, procedure="extension",
-                   nationality="Viet Nam", bundled=(), form=None, filer=None, card_by_mail=True, routing=None):
+def verified_event(
+    bureau="tokyo",
+    applicant_id=None,
+    application_id=None,
+    procedure="extension",
+    nationality="Viet Nam",
+    bundled=(),
+    form=None,
+    filer=None,
+    card_by_mail=True,
+    routing=None,
+):
     application_id = application_id or str(uuid.uuid4())
     applicant_id = applicant_id or str(uuid.uuid4())
     content = json.dumps(form or FORM, ensure_ascii=False, sort_keys=True).encode()
     submission = {
-        "application_id": application_id, "applicant_id": applicant_id, "provisional_number": "P-" + application_id[:8],
-        "procedure": procedure, "bundled": list(bundled), "status_of_residence": "engineer_specialist",
-        "nationality": nationality, "bureau": bureau, "language": "en",
-        "submitted_at": datetime.now(timezone.utc), "period_of_stay_expiry": date(2027, 1, 31), "card_by_mail": card_by_mail,
-        "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": hashlib.sha256(content).hexdigest(),
+        "application_id": application_id,
+        "applicant_id": applicant_id,
+        "provisional_number": "P-" + application_id[:8],
+        "procedure": procedure,
+        "bundled": list(bundled),
+        "status_of_residence": "engineer_specialist",
+        "nationality": nationality,
+        "bureau": bureau,
+        "language": "en",
+        "submitted_at": datetime.now(UTC),
+        "period_of_stay_expiry": date(2027, 1, 31),
+        "card_by_mail": card_by_mail,
+        "signed_content_b64": base64.b64encode(content).decode(),
+        "content_sha256": hashlib.sha256(content).hexdigest(),
         "signature_cms_b64": base64.b64encode(b"cms").decode(),
-        "attachments": [{"sha256": hashlib.sha256(b"%PDF-1.4 demo").hexdigest(), "media_type": "application/pdf",
-                         "size": 13, "kind": "passport", "filename": "passport.pdf"}],
+        "attachments": [
+            {
+                "sha256": hashlib.sha256(b"%PDF-1.4 demo").hexdigest(),
+                "media_type": "application/pdf",
+                "size": 13,
+                "kind": "passport",
+                "filename": "passport.pdf",
+            }
+        ],
         "expected_holder": HOLDER,
     }
     if filer:  # filed on the applicant's behalf (application.submitted's optional filer)
         submission["filer"] = filer
     if routing:  # intake's routing decision (application.submitted v2)
         submission["routing"] = routing
-    evidence = {"certificate_serial": "1234", "issuer": "CN=JPKI Sign CA (test)", "holder": HOLDER,
-                "validation_time": datetime.now(timezone.utc), "revocation_source": "crl",
-                "revocation_age_seconds": 3600.0, "soft_fail": False}
-    return new_event("signature.verified", {"application_id": application_id, "applicant_id": applicant_id,
-                                            "evidence": evidence, "submission": submission},
-                     source="signing", correlation_id=application_id)
+    evidence = {
+        "certificate_serial": "1234",
+        "issuer": "CN=JPKI Sign CA (test)",
+        "holder": HOLDER,
+        "validation_time": datetime.now(UTC),
+        "revocation_source": "crl",
+        "revocation_age_seconds": 3600.0,
+        "soft_fail": False,
+    }
+    return new_event(
+        "signature.verified",
+        {
+            "application_id": application_id,
+            "applicant_id": applicant_id,
+            "evidence": evidence,
+            "submission": submission,
+        },
+        source="signing",
+        correlation_id=application_id,
+    )
 
 
 def intake_event(event_type, payload, application_id):
@@ -95,8 +162,13 @@ class PurposefulClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         path = args[0] if args and isinstance(args[0], str) else kwargs.get("path")
-        if (self.purpose and isinstance(path, str) and _CASE_READ.match(path.split("?")[0])
-                and "purpose=" not in path and kwargs.get("method", "GET") == "GET"):
+        if (
+            self.purpose
+            and isinstance(path, str)
+            and _CASE_READ.match(path.split("?")[0])
+            and "purpose=" not in path
+            and kwargs.get("method", "GET") == "GET"
+        ):
             path += ("&" if "?" in path else "?") + f"purpose={self.purpose}"
             args = (path,) + tuple(args[1:]) if args else args
             if not args:

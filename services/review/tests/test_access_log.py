@@ -1,5 +1,6 @@
 """The access log (issue 22): every officer's access of a case is a leaf of an RFC 9162 log with a purpose; a
 read without one is refused; signed tree heads stay consistent; zairyu-audit verify catches a rewrite."""
+
 from __future__ import annotations
 
 import io
@@ -38,12 +39,22 @@ def test_reads_decisions_and_handovers_become_leaves_with_purposes(rt):
     app_id = receive(rt, bureau="tokyo")
     read(rt, o["examiner"], app_id)
     act(rt, casework.claim, o["examiner"], app_id)
-    act(rt, casework.propose, o["examiner"], app_id, Proposal("approved", o["examiner"].id, "engineer_specialist", "P1Y"))
+    act(
+        rt,
+        casework.propose,
+        o["examiner"],
+        app_id,
+        Proposal("approved", o["examiner"].id, "engineer_specialist", "P1Y"),
+    )
     act(rt, handover.hand_over, o["supervisor"], app_id, "yokohama")
     read(rt, o["auditor"], app_id, "legal_request")
     rows = leaves(rt)
-    assert [(r.kind, r.purpose) for r in rows] == [("read", "examination"), ("decision", "examination"),
-                                                   ("handover", "supervision"), ("read", "legal_request")]
+    assert [(r.kind, r.purpose) for r in rows] == [
+        ("read", "examination"),
+        ("decision", "examination"),
+        ("handover", "supervision"),
+        ("read", "legal_request"),
+    ]
     assert rows[-1].case_office == "yokohama"
     assert [r.leaf_index for r in rows] == list(range(len(rows)))  # no gaps
     entry = json.loads(rows[0].entry)
@@ -151,16 +162,23 @@ def test_a_rewritten_or_deleted_past_entry_is_detected_by_zairyu_audit_verify(pg
         for table in ("access_log", "tree_heads"):
             conn.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         if tamper == "change":
-            forged = json.loads(conn.execute(sa.select(access_table.c.entry)
-                                             .where(access_table.c.leaf_index == 1)).scalar())
+            forged = json.loads(
+                conn.execute(sa.select(access_table.c.entry).where(access_table.c.leaf_index == 1)).scalar()
+            )
             forged["purpose"] = "legal_request"
             data = fmt.entry_bytes(forged)
-            conn.execute(access_table.update().where(access_table.c.leaf_index == 1).values(
-                entry=data.decode(), leaf_hash=merkle.leaf_hash(data).hex()))
+            conn.execute(
+                access_table.update()
+                .where(access_table.c.leaf_index == 1)
+                .values(entry=data.decode(), leaf_hash=merkle.leaf_hash(data).hex())
+            )
         else:
             conn.execute(access_table.delete().where(access_table.c.leaf_index == 1))
-            conn.execute(access_table.update().where(access_table.c.leaf_index > 1)
-                         .values(leaf_index=access_table.c.leaf_index - 1))
+            conn.execute(
+                access_table.update()
+                .where(access_table.c.leaf_index > 1)
+                .values(leaf_index=access_table.c.leaf_index - 1)
+            )
         conn.execute(sa.text("DELETE FROM tree_heads"))  # and the old heads too
     read(rt, o["examiner"], app_id)
     publish_tree_head(rt)
@@ -174,12 +192,28 @@ def test_a_rewritten_or_deleted_past_entry_is_detected_by_zairyu_audit_verify(pg
     with rt.engine.connect() as conn:
         proof = access_log.consistency(conn, old_head.tree_size, new_head.tree_size)
     assert not fmt.consistency_ok(old_head, new_head, proof)  # (a deletion kept the size: same size, other root)
-    (tmp_path / "asked.json").write_text(json.dumps([{"old_size": old_head.tree_size,
-                                                      "new_size": new_head.tree_size, "proof": proof}]))
+    (tmp_path / "asked.json").write_text(
+        json.dumps([{"old_size": old_head.tree_size, "new_size": new_head.tree_size, "proof": proof}])
+    )
     out = io.StringIO()
-    assert audit_cli.main(["verify", "--json", "--key", str(next(after.glob("*.pem"))),
-                           "--heads", str(before / "tree-heads.json"), "--heads", str(after / "tree-heads.json"),
-                           "--proofs", str(tmp_path / "asked.json")], out=out) == 1
+    assert (
+        audit_cli.main(
+            [
+                "verify",
+                "--json",
+                "--key",
+                str(next(after.glob("*.pem"))),
+                "--heads",
+                str(before / "tree-heads.json"),
+                "--heads",
+                str(after / "tree-heads.json"),
+                "--proofs",
+                str(tmp_path / "asked.json"),
+            ],
+            out=out,
+        )
+        == 1
+    )
     assert any("not an extension" in p or "forked" in p for p in json.loads(out.getvalue())["problems"])
 
 
@@ -193,14 +227,25 @@ def test_the_log_is_append_only_on_postgresql(pg_rt):
 
 def test_the_monitor_flags_reads_without_action_outside_the_office_and_at_night():
     utc = UTC
-    base = dict(application_id="a1", officer_id="o1", officer_bureau="tokyo", officer_office=None,
-                case_bureau="tokyo", case_office=None, purpose="examination")
+    base = dict(
+        application_id="a1",
+        officer_id="o1",
+        officer_bureau="tokyo",
+        officer_office=None,
+        case_bureau="tokyo",
+        case_office=None,
+        purpose="examination",
+    )
     day = datetime(2026, 12, 7, 2, 0, tzinfo=utc)  # Monday 11:00 in Japan
     night = datetime(2026, 12, 7, 15, 30, tzinfo=utc)  # Tuesday 00:30 in Japan
     saturday = datetime(2026, 12, 5, 3, 0, tzinfo=utc)  # Saturday 12:00 in Japan
-    reads = [access.Read(0, day, **base), access.Read(1, night, **base), access.Read(2, saturday, **base),
-             access.Read(3, day, **{**base, "case_office": "yokohama"}),
-             access.Read(4, day, **{**base, "application_id": "a2"})]
+    reads = [
+        access.Read(0, day, **base),
+        access.Read(1, night, **base),
+        access.Read(2, saturday, **base),
+        access.Read(3, day, **{**base, "case_office": "yokohama"}),
+        access.Read(4, day, **{**base, "application_id": "a2"}),
+    ]
     found = {r.leaf_index: why for r, why in access.findings(reads, [("o1", "a1")])}
     assert found == {1: ["unusual_hour"], 2: ["unusual_hour"], 3: ["outside_office"], 4: ["no_action"]}
 
@@ -212,7 +257,9 @@ def test_the_monitor_page_is_for_supervisors(app, people, rt):  # noqa: F811
     page = sign_in(app, people, "tokyo-supervisor").get("/access-monitor")
     assert page.status_code == 200 and "tokyo examiner" in page.get_data(as_text=True)
     assert examiner.get("/access-monitor").status_code == 403
-    assert "tokyo examiner" not in sign_in(app, people, "osaka-supervisor").get("/access-monitor").get_data(as_text=True)
+    assert "tokyo examiner" not in sign_in(app, people, "osaka-supervisor").get("/access-monitor").get_data(
+        as_text=True
+    )
 
 
 def test_the_public_side_serves_heads_keys_and_consistency(app, rt):  # noqa: F811

@@ -1,4 +1,5 @@
 """The intake attachment client over real HTTP, the seed command, the reminders command."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,8 @@ def test_seed_demo_creates_officers_who_can_sign_in_once_printed(rt):
     lines = []
     created = seed_demo(rt, out=lines.append)
     assert {(c["bureau"], c["office"], c["role"]) for c in created} == {
-        (b, None, r) for b in ("tokyo", "osaka") for r in ("examiner", "supervisor", "bureau_admin", "auditor")} | {
-        ("tokyo", "yokohama", "examiner"), ("tokyo", "yokohama", "supervisor")}
+        (b, None, r) for b in ("tokyo", "osaka") for r in ("examiner", "supervisor", "bureau_admin", "auditor")
+    } | {("tokyo", "yokohama", "examiner"), ("tokyo", "yokohama", "supervisor")}
     assert any(line.split()[0] == "tokyo-yokohama-examiner" for line in lines if line.startswith("  "))
     assert any(created[0]["totp_secret"] in line for line in lines)
     assert seed_demo(rt, out=lines.append) == []  # second run: nothing new, nothing printed again
@@ -70,8 +71,9 @@ def test_seed_demo_creates_officers_who_can_sign_in_once_printed(rt):
         row = accounts.authenticate(s, c["username"], c["password"], pyotp.TOTP(c["totp_secret"]).now())
         assert row.role == c["role"] and row.password_hash.startswith("$argon2id$")
     with rt.engine.connect() as conn:  # the TOTP secret is not stored in clear
-        raw = conn.execute(sa.text("SELECT totp_secret FROM officers WHERE username = :u"),
-                           {"u": c["username"]}).scalar()
+        raw = conn.execute(
+            sa.text("SELECT totp_secret FROM officers WHERE username = :u"), {"u": c["username"]}
+        ).scalar()
     assert c["totp_secret"].encode() not in bytes(raw)
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(officers)).scalar() == 10
@@ -93,13 +95,19 @@ def test_reminders_command_stages_due_reminders(rt):
     with transaction(rt.session_factory) as s:
         casework.claim(rt, s, ex, app)
     with transaction(rt.session_factory) as s:
-        casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=2))
+        casework.request_documents(
+            rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=2)
+        )
     out = io.StringIO()
     assert reminders_main([], runtime=rt, out=out) == 0
     assert out.getvalue() == "documents reminders staged: 1\n"
     with rt.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).where(
-            rt.outbox.c.event_type == "application.documents_reminder_due")).scalar() == 1
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).where(rt.outbox.c.event_type == "application.documents_reminder_due")
+            ).scalar()
+            == 1
+        )
 
 
 def test_signing_client_posts_the_documented_request_and_reads_the_verdict():
@@ -117,8 +125,10 @@ def test_signing_client_posts_the_documented_request_and_reads_the_verdict():
         seen.append(body)
         if body["content_b64"] == "ZmFpbA==":
             return Response('{"error": "verifier_unavailable"}', status=503, mimetype="application/json")
-        return Response(_json.dumps({"verdict": "invalid", "reason": "revoked", "message": "revoked",
-                                     "evidence": {}}), mimetype="application/json")
+        return Response(
+            _json.dumps({"verdict": "invalid", "reason": "revoked", "message": "revoked", "evidence": {}}),
+            mimetype="application/json",
+        )
 
     server = make_server("127.0.0.1", 0, signing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -126,8 +136,13 @@ def test_signing_client_posts_the_documented_request_and_reads_the_verdict():
         client = SigningVerifier(f"http://127.0.0.1:{server.server_port}")
         holder = {"name": "A", "date_of_birth": "1990-01-01", "sex": "F", "address": "Osaka"}
         assert client.verify_cms("e30=", "eA==", holder)["reason"] == "revoked"
-        assert seen[0] == {"content_b64": "e30=", "signature_b64": "eA==", "profile": "jpki-sign",
-                           "expected_holder": holder, "language": "en"}
+        assert seen[0] == {
+            "content_b64": "e30=",
+            "signature_b64": "eA==",
+            "profile": "jpki-sign",
+            "expected_holder": holder,
+            "language": "en",
+        }
         with pytest.raises(SigningUnavailable):
             client.verify_cms("ZmFpbA==", "eA==", None)
     finally:
@@ -150,11 +165,12 @@ def test_periodic_work_stages_each_reminder_once(rt):
         inbound.receive(rt, s, event)
         casework.claim(rt, s, ex, app)
     with transaction(rt.session_factory) as s:
-        casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=5))
+        casework.request_documents(
+            rt, s, ex, app, [{"code": "x", "description": "y"}], "", date.today() + timedelta(days=5)
+        )
     assert periodic_once(rt) == 0
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 1
     assert periodic_once(rt, today=date.today() + timedelta(days=2)) == 0
-
 
 
 def test_reminders_and_a_case_s_age_count_japan_s_day_in_a_utc_container(rt):
@@ -181,13 +197,17 @@ def test_reminders_and_a_case_s_age_count_japan_s_day_in_a_utc_container(rt):
             casework.request_documents(rt, s, ex, app, [{"code": "x", "description": "y"}], "", date(2026, 12, 9))
         assert periodic_once(rt) == 1  # the consume process's worker, with no date handed in
         # received at 15:30 UTC on 4 December (00:30 on the 5th in Japan): one Japanese day old, not two
-        assert statistics.ageing("extension", datetime(2026, 12, 4, 15, 30, tzinfo=UTC),
-                                 japan_today())["age_days"] == 1
+        assert statistics.ageing("extension", datetime(2026, 12, 4, 15, 30, tzinfo=UTC), japan_today())["age_days"] == 1
+
 
 def test_create_officer_command_bootstraps_a_national_auditor(rt, capsys):
     out = io.StringIO()
-    assert create_officer_main(["nat-audit", "--display-name", "National Auditor", "--role", "auditor"],
-                               runtime=rt, out=out) == 0
+    assert (
+        create_officer_main(
+            ["nat-audit", "--display-name", "National Auditor", "--role", "auditor"], runtime=rt, out=out
+        )
+        == 0
+    )
     password, secret = re.search(r"password (\S+)  TOTP secret (\S+)", out.getvalue()).groups()
     with transaction(rt.session_factory) as s:
         row = accounts.authenticate(s, "nat-audit", password, pyotp.TOTP(secret).now())

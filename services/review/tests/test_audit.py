@@ -1,4 +1,5 @@
 """The audit chain: altered, removed or inserted entries are found; the CLI says so and exits 1."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,16 @@ from zairyu_shared.db import transaction
 def write(rt, n=5):
     with transaction(rt.session_factory) as s:
         for i in range(n):
-            audit.append(s, f"officer-{i}", "case.viewed", bureau="tokyo", application_id=f"app-{i % 2}",
-                         ip="10.1.2.3", detail={"i": i}, purpose="examination")
+            audit.append(
+                s,
+                f"officer-{i}",
+                "case.viewed",
+                bureau="tokyo",
+                application_id=f"app-{i % 2}",
+                ip="10.1.2.3",
+                detail={"i": i},
+                purpose="examination",
+            )
 
 
 def verify(rt):
@@ -44,8 +53,11 @@ def test_recomputing_one_hash_breaks_the_next_link(rt):
     with rt.engine.begin() as conn:
         row = dict(conn.execute(sa.select(audit_log).where(audit_log.c.seq == 2)).one()._mapping)
         row["actor"] = "forger"
-        conn.execute(audit_log.update().where(audit_log.c.seq == 2)
-                     .values(actor="forger", hash=entry_hash(row["prev_hash"], row)))
+        conn.execute(
+            audit_log.update()
+            .where(audit_log.c.seq == 2)
+            .values(actor="forger", hash=entry_hash(row["prev_hash"], row))
+        )
     code, text = verify(rt)
     assert code == 1 and "seq 3: prev_hash does not match" in text and "seq 2" not in text
 

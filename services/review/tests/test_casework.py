@@ -1,4 +1,5 @@
 """Casework on SQLite + memory bus: events in, transitions, events out, audit, authorization."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ from zairyu_shared.events import new_event
 
 def staged(rt, event_type):
     with rt.engine.connect() as conn:
-        return [json.loads(b)["payload"] for b in conn.execute(
-            sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)).scalars()]
+        return [
+            json.loads(b)["payload"]
+            for b in conn.execute(
+                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)
+            ).scalars()
+        ]
 
 
 def officers_of(rt, bureau):
@@ -73,9 +78,18 @@ def test_same_application_verified_twice_is_one_case(rt):
 
 
 def test_rejected_signature_makes_no_case(rt):
-    event = new_event("signature.rejected", {"application_id": "a1", "applicant_id": "p1", "reason": "revoked",
-                                             "message": "certificate revoked", "language": "en"},
-                      source="signing", correlation_id="a1")
+    event = new_event(
+        "signature.rejected",
+        {
+            "application_id": "a1",
+            "applicant_id": "p1",
+            "reason": "revoked",
+            "message": "certificate revoked",
+            "language": "en",
+        },
+        source="signing",
+        correlation_id="a1",
+    )
     act(rt, inbound.record_rejection, event)
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(cases)).scalar() == 0
@@ -86,13 +100,32 @@ def full_path(rt, officers, outcome="approved", bundled=()):
     app = receive(rt, bundled=bundled)
     ex, sv = officers["examiner"], officers["supervisor"]
     act(rt, casework.claim, ex, app, ip="10.0.0.5")
-    request_id = act(rt, casework.request_documents, ex, app, [{"code": "tax", "description": "tax certificate"}],
-                     "please", date.today() + timedelta(days=14))
+    request_id = act(
+        rt,
+        casework.request_documents,
+        ex,
+        app,
+        [{"code": "tax", "description": "tax certificate"}],
+        "please",
+        date.today() + timedelta(days=14),
+    )
     applicant = staged(rt, "application.received")[-1]["applicant_id"]
-    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted", {
-        "application_id": app, "applicant_id": applicant, "request_id": request_id, "message": "here",
-        "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
-        "submitted_at": "2026-01-10T10:00:00+09:00"}, app))
+    act(
+        rt,
+        inbound.documents_submitted,
+        intake_event(
+            "application.documents_submitted",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "request_id": request_id,
+                "message": "here",
+                "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
+                "submitted_at": "2026-01-10T10:00:00+09:00",
+            },
+            app,
+        ),
+    )
     act(rt, casework.resume_examination, ex, app)
     if outcome == "approved":
         proposal = Proposal("approved", ex.id, "engineer_specialist", "3 years")
@@ -129,16 +162,30 @@ def test_the_whole_path_publishes_what_others_need(rt):
     assert requested["items"] == [{"code": "tax", "description": "tax certificate"}]
     decided = staged(rt, "application.decided")[0]
     assert decided["outcome"] == "approved" and decided["fee_yen"] == 9000
-    assert decided["delivery"] == {"name": "NGUYEN VAN A",
-                                   "mailing_address": {"postal_code": None, "text": "東京都新宿区西新宿1-1-1 アパート101"},
-                                   "certificate_address": "東京都新宿区西新宿1-1-1", "old_card_number": "AB12345678CD"}
+    assert decided["delivery"] == {
+        "name": "NGUYEN VAN A",
+        "mailing_address": {"postal_code": None, "text": "東京都新宿区西新宿1-1-1 アパート101"},
+        "certificate_address": "東京都新宿区西新宿1-1-1",
+        "old_card_number": "AB12345678CD",
+    }
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.application_id == app)).one()
         assert (row.status, row.is_open, row.fee_yen) == ("approved", False, 9000)
-        actions = conn.execute(sa.select(audit_log.c.action).where(audit_log.c.application_id == app)
-                               .order_by(audit_log.c.seq)).scalars().all()
-        assert actions == ["case.received", "case.claimed", "case.documents_requested", "case.examination_resumed",
-                           "case.decision_proposed", "case.decision_confirmed"]
+        actions = (
+            conn.execute(
+                sa.select(audit_log.c.action).where(audit_log.c.application_id == app).order_by(audit_log.c.seq)
+            )
+            .scalars()
+            .all()
+        )
+        assert actions == [
+            "case.received",
+            "case.claimed",
+            "case.documents_requested",
+            "case.examination_resumed",
+            "case.decision_proposed",
+            "case.decision_confirmed",
+        ]
         assert audit.verify_chain(conn) == (6, [])
 
 
@@ -181,7 +228,7 @@ def test_osaka_sees_nothing_of_tokyo(rt):
     tokyo = officers_of(rt, "tokyo")
     osaka = officers_of(rt, "osaka")
     app = receive(rt, bureau="tokyo")
-    for role, officer in osaka.items():
+    for officer in osaka.values():
         with pytest.raises(casework.NotFound):
             act(rt, casework.claim, officer, app)
         with pytest.raises(casework.NotFound):
@@ -206,11 +253,28 @@ def test_withdrawal_appears_then_closes_when_acknowledged(rt):
     app = receive(rt)
     act(rt, casework.claim, o["examiner"], app)
     applicant = staged(rt, "application.received")[0]["applicant_id"]
-    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
-        "application_id": app, "applicant_id": applicant, "reason": "leaving Japan", "signed_content_b64": "e30=",
-        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
+    act(
+        rt,
+        inbound.withdrawn,
+        intake_event(
+            "application.withdrawn",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "reason": "leaving Japan",
+                "signed_content_b64": "e30=",
+                "signature_cms_b64": "eA==",
+                "withdrawn_at": "2026-01-10T10:00:00+09:00",
+            },
+            app,
+        ),
+    )
     assert rt.extras["signing"].calls[0]["expected_holder"] == {
-        "name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
+        "name": "NGUYEN VAN A",
+        "date_of_birth": "1995-04-01",
+        "sex": "M",
+        "address": "東京都新宿区西新宿1-1-1",
+    }
     with pytest.raises(IllegalTransition):  # no decision on a withdrawn application
         act(rt, casework.propose, o["examiner"], app, Proposal("approved", o["examiner"].id, "student", "1 year"))
     assert staged(rt, "application.closed") == []
@@ -225,12 +289,39 @@ def test_correction_and_address_mismatch_are_noted(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     applicant = staged(rt, "application.received")[0]["applicant_id"]
-    act(rt, inbound.correction_requested, intake_event("application.correction_requested", {
-        "application_id": app, "applicant_id": applicant, "correction_id": "c1", "message": "typo in employer",
-        "signed_content_b64": "e30=", "signature_cms_b64": "eA==", "requested_at": "2026-01-10T10:00:00+09:00"}, app))
-    act(rt, inbound.address_mismatch, new_event("card.address_mismatch", {
-        "application_id": app, "applicant_id": applicant, "delivery_id": "d1", "occurred_at": "2026-01-10T10:00:00+09:00",
-        "detail": "registered address differs"}, source="card-delivery", correlation_id=app))
+    act(
+        rt,
+        inbound.correction_requested,
+        intake_event(
+            "application.correction_requested",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "correction_id": "c1",
+                "message": "typo in employer",
+                "signed_content_b64": "e30=",
+                "signature_cms_b64": "eA==",
+                "requested_at": "2026-01-10T10:00:00+09:00",
+            },
+            app,
+        ),
+    )
+    act(
+        rt,
+        inbound.address_mismatch,
+        new_event(
+            "card.address_mismatch",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "delivery_id": "d1",
+                "occurred_at": "2026-01-10T10:00:00+09:00",
+                "detail": "registered address differs",
+            },
+            source="card-delivery",
+            correlation_id=app,
+        ),
+    )
     from review.adapters.queries import case_file
 
     with rt.engine.connect() as conn:
@@ -246,10 +337,17 @@ def test_correction_and_address_mismatch_are_noted(rt):
 
 def test_documents_answer_for_an_unknown_request_or_wrong_state_raises(rt):
     app = receive(rt)
-    event = intake_event("application.documents_submitted", {
-        "application_id": app, "applicant_id": "p", "request_id": "nope", "attachments": [
-            {"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
-        "submitted_at": "2026-01-10T10:00:00+09:00"}, app)
+    event = intake_event(
+        "application.documents_submitted",
+        {
+            "application_id": app,
+            "applicant_id": "p",
+            "request_id": "nope",
+            "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax"}],
+            "submitted_at": "2026-01-10T10:00:00+09:00",
+        },
+        app,
+    )
     with pytest.raises(casework.NotFound):
         act(rt, inbound.documents_submitted, event)
 
@@ -258,8 +356,15 @@ def test_reminder_is_staged_once_near_the_deadline(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     act(rt, casework.claim, o["examiner"], app)
-    act(rt, casework.request_documents, o["examiner"], app, [{"code": "x", "description": "y"}], "",
-        date.today() + timedelta(days=10))
+    act(
+        rt,
+        casework.request_documents,
+        o["examiner"],
+        app,
+        [{"code": "x", "description": "y"}],
+        "",
+        date.today() + timedelta(days=10),
+    )
     assert act(rt, periodic.reminders_due, date.today()) == 0
     assert act(rt, periodic.reminders_due, date.today() + timedelta(days=8)) == 1
     assert act(rt, periodic.reminders_due, date.today() + timedelta(days=8)) == 0
@@ -272,13 +377,26 @@ def test_events_arrive_through_the_memory_bus(rt):
     rt.start_background()
     event = verified_event(bureau="fukuoka")
     # as signing would: straight onto its exchange on the in-memory broker
-    rt.relay.publisher.publish_batch([type("M", (), {"event_id": event.id, "event_type": event.type,
-                                                      "exchange": "signing.events", "correlation_id": "x",
-                                                      "body": event.to_json()})()])
+    rt.relay.publisher.publish_batch(
+        [
+            type(
+                "M",
+                (),
+                {
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "exchange": "signing.events",
+                    "correlation_id": "x",
+                    "body": event.to_json(),
+                },
+            )()
+        ]
+    )
 
     def number():
         with rt.engine.connect() as conn:
             return conn.execute(sa.select(cases.c.receipt_number)).scalar()
+
     assert wait_until(number, message="case received").startswith("福オン-")
 
 
@@ -288,9 +406,22 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     rt.extras["signing"] = FakeSigning("invalid", "holder_mismatch")
-    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
-        "application_id": app, "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
-        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, app))
+    act(
+        rt,
+        inbound.withdrawn,
+        intake_event(
+            "application.withdrawn",
+            {
+                "application_id": app,
+                "applicant_id": "p",
+                "reason": "",
+                "signed_content_b64": "e30=",
+                "signature_cms_b64": "eA==",
+                "withdrawn_at": "2026-01-10T10:00:00+09:00",
+            },
+            app,
+        ),
+    )
     with pytest.raises(ValueError):
         act(rt, casework.acknowledge_withdrawal, o["examiner"], app)
     from review.adapters.queries import case_file
@@ -318,30 +449,78 @@ def test_gauges_count_open_cases_and_those_past_target(rt):
 
 
 def test_applicant_events_for_a_rejected_application_are_ignored(rt):
-    act(rt, inbound.record_rejection, new_event("signature.rejected", {
-        "application_id": "rej-1", "applicant_id": "p", "reason": "revoked", "message": "x", "language": "en"},
-        source="signing", correlation_id="rej-1"))
-    act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
-        "application_id": "rej-1", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
-        "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "rej-1"))
+    act(
+        rt,
+        inbound.record_rejection,
+        new_event(
+            "signature.rejected",
+            {"application_id": "rej-1", "applicant_id": "p", "reason": "revoked", "message": "x", "language": "en"},
+            source="signing",
+            correlation_id="rej-1",
+        ),
+    )
+    act(
+        rt,
+        inbound.withdrawn,
+        intake_event(
+            "application.withdrawn",
+            {
+                "application_id": "rej-1",
+                "applicant_id": "p",
+                "reason": "",
+                "signed_content_b64": "e30=",
+                "signature_cms_b64": "eA==",
+                "withdrawn_at": "2026-01-10T10:00:00+09:00",
+            },
+            "rej-1",
+        ),
+    )
     with pytest.raises(casework.NotFound):  # not yet received: retried until signature.verified arrives
-        act(rt, inbound.withdrawn, intake_event("application.withdrawn", {
-            "application_id": "not-yet", "applicant_id": "p", "reason": "", "signed_content_b64": "e30=",
-            "signature_cms_b64": "eA==", "withdrawn_at": "2026-01-10T10:00:00+09:00"}, "not-yet"))
+        act(
+            rt,
+            inbound.withdrawn,
+            intake_event(
+                "application.withdrawn",
+                {
+                    "application_id": "not-yet",
+                    "applicant_id": "p",
+                    "reason": "",
+                    "signed_content_b64": "e30=",
+                    "signature_cms_b64": "eA==",
+                    "withdrawn_at": "2026-01-10T10:00:00+09:00",
+                },
+                "not-yet",
+            ),
+        )
 
 
 def test_a_second_answer_to_the_same_request_changes_nothing(rt):
     o = officers_of(rt, "tokyo")
     app = receive(rt)
     act(rt, casework.claim, o["examiner"], app)
-    request_id = act(rt, casework.request_documents, o["examiner"], app, [{"code": "x", "description": "y"}], "",
-                     date.today() + timedelta(days=5))
-    answer = {"application_id": app, "applicant_id": "p", "request_id": request_id, "message": "first",
-              "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "x"}],
-              "submitted_at": "2026-01-10T10:00:00+09:00"}
+    request_id = act(
+        rt,
+        casework.request_documents,
+        o["examiner"],
+        app,
+        [{"code": "x", "description": "y"}],
+        "",
+        date.today() + timedelta(days=5),
+    )
+    answer = {
+        "application_id": app,
+        "applicant_id": "p",
+        "request_id": request_id,
+        "message": "first",
+        "attachments": [{"sha256": "a" * 64, "media_type": "application/pdf", "size": 10, "kind": "x"}],
+        "submitted_at": "2026-01-10T10:00:00+09:00",
+    }
     act(rt, inbound.documents_submitted, intake_event("application.documents_submitted", answer, app))
-    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted",
-                                                       {**answer, "message": "second"}, app))
+    act(
+        rt,
+        inbound.documents_submitted,
+        intake_event("application.documents_submitted", {**answer, "message": "second"}, app),
+    )
     from review.adapters.queries import case_file
 
     with rt.engine.connect() as conn:
@@ -383,23 +562,36 @@ def _decide(rt, procedure, form_values, bundled=(), outcome="approved"):
     from review_testkit import FORM
 
     o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
-    event = verified_event(procedure=procedure, bundled=bundled,
-                           form={**FORM, "procedure": procedure, "form": {**FORM["form"], **form_values}})
+    event = verified_event(
+        procedure=procedure,
+        bundled=bundled,
+        form={**FORM, "procedure": procedure, "form": {**FORM["form"], **form_values}},
+    )
     app = event.payload["application_id"]
     act(rt, inbound.receive, event)
     act(rt, casework.claim, o["examiner"], app)
-    proposal = (Proposal("approved", o["examiner"].id, "student", "1 year") if outcome == "approved"
-                else Proposal("refused", o["examiner"].id, reason_codes=("x",), explanation="no"))
+    proposal = (
+        Proposal("approved", o["examiner"].id, "student", "1 year")
+        if outcome == "approved"
+        else Proposal("refused", o["examiner"].id, reason_codes=("x",), explanation="no")
+    )
     act(rt, casework.propose, o["examiner"], app, proposal)
     act(rt, casework.confirm, o["supervisor"], app)
     return staged(rt, "application.decided")[-1]
 
 
-@pytest.mark.parametrize("procedure,form_values,method", [
-    ("coe", {"coe_delivery": "email"}, "email"), ("coe", {"coe_delivery": "paper"}, "post"),
-    ("coe", {}, "email"), ("employment_certificate", {"certificate_delivery": "paper"}, "post"),
-    ("employment_certificate", {"certificate_delivery": "counter"}, "pdf"),  # not a choice it has: the default
-    ("extension", {"card_receipt": "counter"}, "counter"), ("change", {}, "post")])
+@pytest.mark.parametrize(
+    "procedure,form_values,method",
+    [
+        ("coe", {"coe_delivery": "email"}, "email"),
+        ("coe", {"coe_delivery": "paper"}, "post"),
+        ("coe", {}, "email"),
+        ("employment_certificate", {"certificate_delivery": "paper"}, "post"),
+        ("employment_certificate", {"certificate_delivery": "counter"}, "pdf"),  # not a choice it has: the default
+        ("extension", {"card_receipt": "counter"}, "counter"),
+        ("change", {}, "post"),
+    ],
+)
 def test_an_approval_says_how_its_deliverable_reaches_the_person(rt, procedure, form_values, method):
     decided = _decide(rt, procedure, form_values)
     assert decided["delivery_method"] == method
@@ -412,8 +604,12 @@ def test_the_specified_card_choice_is_carried_only_for_a_card_procedure(rt):
 
 
 def test_a_bundled_activity_permission_is_granted_with_its_conditions(rt):
-    decided = _decide(rt, "extension", {"outside_activity": "Kitchen help", "outside_employer": "Cafe Sakura",
-                                        "outside_hours_per_week": 20}, bundled=["activity_outside_status"])
+    decided = _decide(
+        rt,
+        "extension",
+        {"outside_activity": "Kitchen help", "outside_employer": "Cafe Sakura", "outside_hours_per_week": 20},
+        bundled=["activity_outside_status"],
+    )
     assert decided["outside_activity"] == {"hours_per_week": 20, "activity": "Kitchen help", "employer": "Cafe Sakura"}
 
 

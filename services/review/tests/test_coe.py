@@ -1,5 +1,6 @@
 """The e-COE: sealed with a key held in a PKCS#11 token (SoftHSM2), issued on approval when the filer chose
 e-mail, checked by anyone on the public page (cancelled shows), keys published, rotation keeps old ones valid."""
+
 from __future__ import annotations
 
 import base64
@@ -7,18 +8,18 @@ import re
 import shutil
 import subprocess
 import uuid
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 import sqlalchemy as sa
+from review_testkit import FORM, verified_event
+from test_casework import act, officers_of
 
 from review import casework, coe, inbound
 from review.adapters import document_keys
 from review.adapters.tables import coe_documents
 from review.domain.case import Proposal
 from review.entrypoints.web import create_app
-from test_casework import act, officers_of
-from review_testkit import FORM, verified_event
 from zairyu_shared import documents, testing
 from zairyu_shared.japan_time import japan_today
 
@@ -37,8 +38,11 @@ def softhsm(tmp_path_factory):
     conf = base / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "zairyu-coe", "--pin", "4321",
-                    "--so-pin", "87654321"], check=True, capture_output=True)
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "zairyu-coe", "--pin", "4321", "--so-pin", "87654321"],
+        check=True,
+        capture_output=True,
+    )
     pin_file = base / "pin"
     pin_file.write_text("4321\n")
     return {"module": MODULE, "pin_file": str(pin_file)}
@@ -57,10 +61,17 @@ def _use_token(rt, token, label=None):
 
 
 def _approve_coe(rt, delivery="email"):
-    content = {**FORM, "procedure": "coe",
-               "applicant": {"name": "TRAN THI BINH", "date_of_birth": "1996-02-03", "sex": "female",
-                             "address": "Hanoi, Viet Nam"},
-               "form": {**FORM["form"], "nationality": "Viet Nam", "coe_delivery": delivery}}
+    content = {
+        **FORM,
+        "procedure": "coe",
+        "applicant": {
+            "name": "TRAN THI BINH",
+            "date_of_birth": "1996-02-03",
+            "sex": "female",
+            "address": "Hanoi, Viet Nam",
+        },
+        "form": {**FORM["form"], "nationality": "Viet Nam", "coe_delivery": delivery},
+    }
     o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
     event = verified_event(procedure="coe", form=content, filer={"role": "relative", "relationship": "spouse"})
     app = event.payload["application_id"]
@@ -90,7 +101,9 @@ def test_an_approved_coe_by_email_is_sealed_by_the_token_and_checked_publicly(rt
     sealed = base64.b64decode(row.sealed)
     verdict = documents.verify(sealed, japan_today())
     assert verdict.valid and verdict.payload["holder"]["name"] == "TRAN THI BINH"
-    assert verdict.payload["status"] == "spouse_japanese" and verdict.payload["valid_until"] == row.valid_until.isoformat()
+    assert (
+        verdict.payload["status"] == "spouse_japanese" and verdict.payload["valid_until"] == row.valid_until.isoformat()
+    )
     assert row.valid_until == coe.valid_until(row.issued_on)
     client = create_app(rt).test_client()
     keys = client.get("/public/document-keys.json").get_json()
@@ -144,12 +157,14 @@ def test_the_public_check_of_an_uploaded_file_shows_what_it_certifies_and_refuse
     client = app.test_client()
     import io
 
-    ok = client.post("/public/coe/check", data={"file": (io.BytesIO(sealed), "coe.pdf")},
-                     content_type="multipart/form-data").get_data(as_text=True)
+    ok = client.post(
+        "/public/coe/check", data={"file": (io.BytesIO(sealed), "coe.pdf")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     assert "署名は有効です" in ok and "TRAN THI BINH" in ok and row.valid_until.isoformat() in ok
     changed = sealed.replace(b"TRAN", b"TRAM", 1) if b"TRAN" in sealed else sealed[:100] + b"X" + sealed[101:]
-    bad = client.post("/public/coe/check", data={"file": (io.BytesIO(changed), "coe.pdf")},
-                      content_type="multipart/form-data").get_data(as_text=True)
+    bad = client.post(
+        "/public/coe/check", data={"file": (io.BytesIO(changed), "coe.pdf")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     assert "無効 / Not valid" in bad and re.search(r"bad_signature|malformed", bad)
 
 
@@ -178,8 +193,11 @@ def test_the_approval_publishes_the_sealed_document_for_the_mail(rt, token):
 
 
 def _approve_certificate(rt, delivery):
-    content = {**FORM, "procedure": "employment_certificate",
-               "form": {**FORM["form"], "certificate_delivery": delivery, "job_description": "Software engineer"}}
+    content = {
+        **FORM,
+        "procedure": "employment_certificate",
+        "form": {**FORM["form"], "certificate_delivery": delivery, "job_description": "Software engineer"},
+    }
     o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
     event = verified_event(procedure="employment_certificate", form=content)
     app = event.payload["application_id"]
@@ -191,14 +209,29 @@ def _approve_certificate(rt, delivery):
 
 
 def _fee_paid(rt, app, applicant):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from zairyu_shared.events import new_event
 
-    act(rt, inbound.fee_paid, new_event("fee.paid", {
-        "application_id": app, "applicant_id": applicant, "payment_id": "pay-1", "amount_yen": 1600,
-        "paid_at": datetime.now(timezone.utc), "payment_reference": "DEMO-1", "method": "card", "provider": "demo"},
-        source="intake", correlation_id=app))
+    act(
+        rt,
+        inbound.fee_paid,
+        new_event(
+            "fee.paid",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "payment_id": "pay-1",
+                "amount_yen": 1600,
+                "paid_at": datetime.now(UTC),
+                "payment_reference": "DEMO-1",
+                "method": "card",
+                "provider": "demo",
+            },
+            source="intake",
+            correlation_id=app,
+        ),
+    )
 
 
 def test_a_certificate_chosen_as_pdf_is_sealed_once_its_fee_is_paid_and_sent_to_be_mailed(rt, token):
@@ -212,7 +245,11 @@ def test_a_certificate_chosen_as_pdf_is_sealed_once_its_fee_is_paid_and_sent_to_
     _fee_paid(rt, app, applicant)  # a replay issues nothing new
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(coe_documents).where(coe_documents.c.application_id == app)).one()
-        bodies = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "certificate.issued")).scalars().all()
+        bodies = (
+            conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "certificate.issued"))
+            .scalars()
+            .all()
+        )
     assert row.document_id.startswith("EMP-") and row.kid == signer.kid
     payload = json.loads(bodies[0])["payload"]
     verdict = documents.verify(base64.b64decode(payload["document_b64"]), japan_today())

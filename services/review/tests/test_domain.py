@@ -1,9 +1,10 @@
 """The review domain, pure: matrix, state machine, four-eyes, receipt numbers, fees, statistics."""
+
 from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -109,7 +110,9 @@ def test_receipt_numbers_name_the_receiving_office_round_trip_and_reject_garbage
     number = receipt.receipt_number("tokyo", 2026, 123)
     assert number == "東オン-2026-000123"
     assert receipt.parse_receipt_number(number) == ("tokyo", 2026, 123)
-    assert receipt.receipt_number("yokohama", 2026, 1) == "横オン-2026-000001" and receipt.bureau_of("yokohama") == "tokyo"
+    assert (
+        receipt.receipt_number("yokohama", 2026, 1) == "横オン-2026-000001" and receipt.bureau_of("yokohama") == "tokyo"
+    )
     assert receipt.receipt_number("osaka", 2026, 1234567) == "阪オン-2026-1234567"
     assert receipt.parse_receipt_number("TKY-2026-000123") == ("tokyo", 2026, 123)  # numbers issued before
     for bad in ("TKY2026000123", "XXX-2026-000001", "TKY-26-000001", "京オン-2026-000001"):
@@ -133,15 +136,22 @@ def test_fees_at_online_rates_only_on_approval():
 
 
 def test_processing_days_and_summaries():
-    received = datetime(2026, 1, 5, 23, 0, tzinfo=timezone.utc)  # 6 January, 08:00 in Japan
+    received = datetime(2026, 1, 5, 23, 0, tzinfo=UTC)  # 6 January, 08:00 in Japan
     assert statistics.processing_days(received, date(2026, 2, 4)) == 29  # Japanese calendar days
-    assert statistics.processing_days(datetime(2026, 1, 5, 14, 0, tzinfo=timezone.utc), date(2026, 2, 4)) == 30
+    assert statistics.processing_days(datetime(2026, 1, 5, 14, 0, tzinfo=UTC), date(2026, 2, 4)) == 30
     with pytest.raises(ValueError):
         statistics.processing_days(date(2026, 2, 1), date(2026, 1, 1))
     rows = [("extension", "student", "tokyo", d) for d in (10, 20, 30, 40)] + [("coe", "student", "osaka", 60)]
     summary = statistics.group_summaries(rows)
-    assert summary[0] == {"procedure": "coe", "status_of_residence": "student", "bureau": "osaka", "count": 1,
-                          "mean_days": 60.0, "median_days": 60.0, "p90_days": 60.0}
+    assert summary[0] == {
+        "procedure": "coe",
+        "status_of_residence": "student",
+        "bureau": "osaka",
+        "count": 1,
+        "mean_days": 60.0,
+        "median_days": 60.0,
+        "p90_days": 60.0,
+    }
     assert summary[1]["count"] == 4 and summary[1]["mean_days"] == 25.0
     assert summary[1]["median_days"] == 20.0 and summary[1]["p90_days"] == 40.0
     assert statistics.summarise([]) is None
@@ -151,16 +161,25 @@ def test_ageing_against_targets():
     today = date(2026, 3, 1)
     assert statistics.ageing("extension", date(2026, 2, 25), today)["state"] == "ok"
     assert statistics.ageing("extension", date(2026, 2, 5), today)["state"] == "due"
-    assert statistics.ageing("extension", date(2026, 1, 1), today) == {"age_days": 59, "target_days": 30,
-                                                                       "state": "overdue"}
+    assert statistics.ageing("extension", date(2026, 1, 1), today) == {
+        "age_days": 59,
+        "target_days": 30,
+        "state": "overdue",
+    }
     assert statistics.ageing("coe", date(2026, 1, 1), today)["state"] == "ok"
 
 
 def test_form_fields_from_the_signed_bytes():
-    content = {"form": {"family_name": "NGUYEN", "given_name": "VAN A",
-                        "address": {"postal_code": "160-0023", "text": "Tokyo Shinjuku 1-1"},
-                        "residence_card_number": "AB12345678CD", "reentry_kind": "multiple"},
-               "attachments": []}
+    content = {
+        "form": {
+            "family_name": "NGUYEN",
+            "given_name": "VAN A",
+            "address": {"postal_code": "160-0023", "text": "Tokyo Shinjuku 1-1"},
+            "residence_card_number": "AB12345678CD",
+            "reentry_kind": "multiple",
+        },
+        "attachments": [],
+    }
     b64 = base64.b64encode(json.dumps(content).encode()).decode()
     f = form.form_of(form.decode_signed_content(b64))
     assert form.applicant_name(f) == "NGUYEN VAN A"
@@ -178,14 +197,25 @@ def test_audit_chain_links_every_entry_to_the_previous():
 
     chain, prev = [], GENESIS
     for seq in (1, 2, 3):
-        e = {"seq": seq, "at": f"2026-01-0{seq}T00:00:00+00:00", "actor": "a", "action": "case.viewed",
-             "bureau": "tokyo", "application_id": "x", "target": None, "ip": "10.0.0.1", "detail": "{}",
-             "prev_hash": prev}
+        e = {
+            "seq": seq,
+            "at": f"2026-01-0{seq}T00:00:00+00:00",
+            "actor": "a",
+            "action": "case.viewed",
+            "bureau": "tokyo",
+            "application_id": "x",
+            "target": None,
+            "ip": "10.0.0.1",
+            "detail": "{}",
+            "prev_hash": prev,
+        }
         e["hash"] = prev = entry_hash(e["prev_hash"], e)
         chain.append(e)
     assert verify(chain) == []
     altered = [dict(e) for e in chain]
     altered[1]["detail"] = '{"x":1}'
     assert verify(altered) == ["seq 2: hash does not match its content (entry altered)"]
-    assert verify([chain[0], chain[2]]) == ["seq 3: expected 2 (entry missing or inserted)",
-                                            "seq 3: prev_hash does not match the previous entry's hash"]
+    assert verify([chain[0], chain[2]]) == [
+        "seq 3: expected 2 (entry missing or inserted)",
+        "seq 3: prev_hash does not match the previous entry's hash",
+    ]

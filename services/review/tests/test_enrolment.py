@@ -1,6 +1,7 @@
 """Officer accounts without an all-powerful administrator (issue 15, finding 4): a second
 administrator approves, the officer enrols with the creator's link and the approver's code and sets
 their own password and TOTP, one live account per person, four-eyes between people."""
+
 from __future__ import annotations
 
 import io
@@ -48,8 +49,9 @@ def csrf(client, path):
 def sign_in(app, username, password, secret, at=None):
     client = app.test_client()
     code = pyotp.TOTP(secret).at(at or datetime.now(UTC))
-    return client, client.post("/login", data={"csrf_token": csrf(client, "/login"), "username": username,
-                                                "password": password, "totp": code})
+    return client, client.post(
+        "/login", data={"csrf_token": csrf(client, "/login"), "username": username, "password": password, "totp": code}
+    )
 
 
 def admin(app, admins, name):
@@ -59,9 +61,18 @@ def admin(app, admins, name):
 
 
 def create(client, username="new-ex", staff_id="S-1001", role="examiner", **extra):
-    return client.post("/admin/officers", data={"csrf_token": csrf(client, "/admin/officers"), "username": username,
-                                                "display_name": "New Examiner", "staff_id": staff_id, "role": role,
-                                                **extra}, headers={"Accept-Language": "en"})
+    return client.post(
+        "/admin/officers",
+        data={
+            "csrf_token": csrf(client, "/admin/officers"),
+            "username": username,
+            "display_name": "New Examiner",
+            "staff_id": staff_id,
+            "role": role,
+            **extra,
+        },
+        headers={"Accept-Language": "en"},
+    )
 
 
 def row_of(rt, username):
@@ -74,8 +85,11 @@ def link_path(html):
 
 
 def approve(client, officer_id):
-    return client.post(f"/admin/officers/{officer_id}/approve",
-                       data={"csrf_token": csrf(client, "/admin/officers")}, headers={"Accept-Language": "en"})
+    return client.post(
+        f"/admin/officers/{officer_id}/approve",
+        data={"csrf_token": csrf(client, "/admin/officers")},
+        headers={"Accept-Language": "en"},
+    )
 
 
 def code_of(html):
@@ -88,9 +102,17 @@ def enrol(app, path, approval_code, password="a long pass phrase 42", totp=None,
     page = officer.get(path, headers={"Accept-Language": lang})
     html = page.get_data(as_text=True)
     secret = re.search(r"<code>([A-Z2-7]{32})</code>", html).group(1)
-    r = officer.post(path, data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
-                                 "approval_code": approval_code, "password": password, "password_again": password,
-                                 "totp": totp or pyotp.TOTP(secret).now()}, headers={"Accept-Language": lang})
+    r = officer.post(
+        path,
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "approval_code": approval_code,
+            "password": password,
+            "password_again": password,
+            "totp": totp or pyotp.TOTP(secret).now(),
+        },
+        headers={"Accept-Language": lang},
+    )
     return r, secret, html
 
 
@@ -105,8 +127,9 @@ def test_an_administrator_gets_an_enrolment_link_and_never_credentials(app, rt, 
     token = link_path(html).rsplit("/", 1)[1]
     assert row.enrolment_token_sha256 == enrolments._digest(token) and token not in repr(tuple(row))  # stored hashed
     with rt.engine.connect() as conn:
-        entry = conn.execute(sa.select(audit_log).where(audit_log.c.action == "officer.created")
-                             .order_by(audit_log.c.seq.desc())).first()
+        entry = conn.execute(
+            sa.select(audit_log).where(audit_log.c.action == "officer.created").order_by(audit_log.c.seq.desc())
+        ).first()
         assert audit.verify_chain(conn)[1] == []
     assert entry.actor == admins["adm-a"]["id"] and '"enrolment":"pending_approval"' in entry.detail
 
@@ -118,13 +141,15 @@ def test_the_creator_can_neither_approve_nor_activate_nor_enrol_alone(app, rt, a
     assert "Approve" not in a.get("/admin/officers", headers={"Accept-Language": "en"}).get_data(as_text=True)
     refused = approve(a, new_id)
     assert refused.status_code == 302
-    assert "Another administrator must approve" in a.get("/admin/officers", headers={"Accept-Language": "en"}) \
-        .get_data(as_text=True)
-    assert a.post(f"/admin/officers/{new_id}/activate",
-                  data={"csrf_token": csrf(a, "/admin/officers")}).status_code == 404
+    assert "Another administrator must approve" in a.get("/admin/officers", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert (
+        a.post(f"/admin/officers/{new_id}/activate", data={"csrf_token": csrf(a, "/admin/officers")}).status_code == 404
+    )
     page = app.test_client().get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Waiting for approval" in page.get_data(as_text=True)
-    assert "name=\"password\"" not in page.get_data(as_text=True)
+    assert 'name="password"' not in page.get_data(as_text=True)
     row = row_of(rt, "new-ex")
     assert (row.enrolment, row.active) == ("pending_approval", False)
     with rt.engine.connect() as conn:
@@ -137,8 +162,10 @@ def test_a_second_administrator_approves_and_the_officer_enrols_with_link_and_co
     new_id = row_of(rt, "new-ex").id
     b = admin(app, admins, "adm-b")
     osaka = admin(app, admins, "adm-osaka")
-    assert osaka.post(f"/admin/officers/{new_id}/approve",
-                      data={"csrf_token": csrf(osaka, "/admin/officers")}).status_code == 404  # another bureau
+    assert (
+        osaka.post(f"/admin/officers/{new_id}/approve", data={"csrf_token": csrf(osaka, "/admin/officers")}).status_code
+        == 404
+    )  # another bureau
     approved = approve(b, new_id)
     assert approved.status_code == 200
     code = code_of(approved.get_data(as_text=True))
@@ -162,12 +189,16 @@ def test_a_second_administrator_approves_and_the_officer_enrols_with_link_and_co
     assert (row.enrolment, row.active) == ("enrolled", True) and row.password_hash.startswith("$argon2id$")
     assert row.enrolment_token_sha256 is None and row.approval_code_sha256 is None
     assert app.test_client().get(path).status_code == 404  # single use
-    _client, signed_in = sign_in(app, "new-ex", "a long pass phrase 42", secret,
-                                 at=datetime.now(UTC) + timedelta(seconds=30))
+    _client, signed_in = sign_in(
+        app, "new-ex", "a long pass phrase 42", secret, at=datetime.now(UTC) + timedelta(seconds=30)
+    )
     assert signed_in.status_code == 302
     with rt.engine.connect() as conn:
-        actions = conn.execute(sa.select(audit_log.c.action).where(audit_log.c.target == new_id)
-                               .order_by(audit_log.c.seq)).scalars().all()
+        actions = (
+            conn.execute(sa.select(audit_log.c.action).where(audit_log.c.target == new_id).order_by(audit_log.c.seq))
+            .scalars()
+            .all()
+        )
         assert audit.verify_chain(conn)[1] == []
     assert actions == ["officer.created", "officer.approved", "officer.enrolment_failed", "officer.enrolled"]
 
@@ -185,8 +216,16 @@ def test_a_link_is_void_after_five_wrong_codes_and_after_it_expires(rt, admins):
     at = datetime.now(UTC)
     with transaction(rt.session_factory) as s:
         officer_id, token = enrolments.create_pending_officer(
-            s, username="x", display_name="X", role="supervisor", bureau="tokyo", office=None, staff_id="S-9",
-            created_by=admins["adm-a"]["id"], at=at)
+            s,
+            username="x",
+            display_name="X",
+            role="supervisor",
+            bureau="tokyo",
+            office=None,
+            staff_id="S-9",
+            created_by=admins["adm-a"]["id"],
+            at=at,
+        )
         code = enrolments.approve_officer(s, officer_id, admins["adm-b"]["id"], "tokyo", at=at)
         secret = enrolments.renew_totp_secret(s, officer_id)
     for _ in range(enrolment.MAX_ENROLMENT_FAILURES):
@@ -198,8 +237,16 @@ def test_a_link_is_void_after_five_wrong_codes_and_after_it_expires(rt, admins):
 
     with transaction(rt.session_factory) as s:
         officer_id, token = enrolments.create_pending_officer(
-            s, username="y", display_name="Y", role="examiner", bureau="tokyo", office=None, staff_id="S-10",
-            created_by=admins["adm-a"]["id"], at=at)
+            s,
+            username="y",
+            display_name="Y",
+            role="examiner",
+            bureau="tokyo",
+            office=None,
+            staff_id="S-10",
+            created_by=admins["adm-a"]["id"],
+            at=at,
+        )
         code = enrolments.approve_officer(s, officer_id, admins["adm-b"]["id"], "tokyo", at=at)
         secret = enrolments.renew_totp_secret(s, officer_id)
     late = at + enrolment.LINK_VALID + timedelta(seconds=1)
@@ -224,27 +271,50 @@ def test_one_live_account_per_person_and_none_for_oneself(app, rt, admins):
     assert create(a, "second", "S-2000").status_code == 200
     out = io.StringIO()  # the shell refuses a live person too
     with pytest.raises(SystemExit):
-        create_officer_main(["dup", "--display-name", "D", "--role", "examiner", "--bureau", "tokyo",
-                             "--staff-id", "S-adm-b"], runtime=rt, out=out)
+        create_officer_main(
+            ["dup", "--display-name", "D", "--role", "examiner", "--bureau", "tokyo", "--staff-id", "S-adm-b"],
+            runtime=rt,
+            out=out,
+        )
 
 
 def test_approval_rules_compare_people():
     person = enrolment.person
     with pytest.raises(enrolment.SecondPersonRequired):  # the creator, from another account of theirs
-        enrolment.check_approval(state=enrolment.Enrolment.PENDING_APPROVAL, approver_id="acc-2",
-                                 approver_person=person("acc-2", "S1"), creator_id="acc-1",
-                                 creator_person=person("acc-1", "S1"), account_person=person("new", "S3"))
+        enrolment.check_approval(
+            state=enrolment.Enrolment.PENDING_APPROVAL,
+            approver_id="acc-2",
+            approver_person=person("acc-2", "S1"),
+            creator_id="acc-1",
+            creator_person=person("acc-1", "S1"),
+            account_person=person("new", "S3"),
+        )
     with pytest.raises(enrolment.SecondPersonRequired):  # an account for the approver themself
-        enrolment.check_approval(state=enrolment.Enrolment.PENDING_APPROVAL, approver_id="acc-2",
-                                 approver_person=person("acc-2", "S2"), creator_id="acc-1",
-                                 creator_person=person("acc-1", "S1"), account_person=person("new", "S2"))
+        enrolment.check_approval(
+            state=enrolment.Enrolment.PENDING_APPROVAL,
+            approver_id="acc-2",
+            approver_person=person("acc-2", "S2"),
+            creator_id="acc-1",
+            creator_person=person("acc-1", "S1"),
+            account_person=person("new", "S2"),
+        )
     with pytest.raises(ValueError):
-        enrolment.check_approval(state=enrolment.Enrolment.ENROLLED, approver_id="acc-2",
-                                 approver_person=person("acc-2", "S2"), creator_id="acc-1",
-                                 creator_person=person("acc-1", "S1"), account_person=person("new", "S3"))
-    enrolment.check_approval(state=enrolment.Enrolment.PENDING_APPROVAL, approver_id="acc-2",
-                             approver_person=person("acc-2", "S2"), creator_id="acc-1",
-                             creator_person=person("acc-1", "S1"), account_person=person("new", "S3"))
+        enrolment.check_approval(
+            state=enrolment.Enrolment.ENROLLED,
+            approver_id="acc-2",
+            approver_person=person("acc-2", "S2"),
+            creator_id="acc-1",
+            creator_person=person("acc-1", "S1"),
+            account_person=person("new", "S3"),
+        )
+    enrolment.check_approval(
+        state=enrolment.Enrolment.PENDING_APPROVAL,
+        approver_id="acc-2",
+        approver_person=person("acc-2", "S2"),
+        creator_id="acc-1",
+        creator_person=person("acc-1", "S1"),
+        account_person=person("new", "S3"),
+    )
     with pytest.raises(enrolment.SecondPersonRequired):
         enrolment.check_creation(person("acc-1", "S1"), person("new", "S1"))
     assert person("acc-1", None) != person("acc-2", None)
@@ -268,8 +338,10 @@ def test_one_person_never_proposes_and_confirms_one_decision_through_two_account
         sv, _, _ = accounts.create_officer(s, "tanaka-sv", "Tanaka", "supervisor", "tokyo", staff_id="S-TANAKA")
         other, _, _ = accounts.create_officer(s, "suzuki-sv", "Suzuki", "supervisor", "tokyo", staff_id="S-SUZUKI")
     tanaka = Officer(sv, Role.SUPERVISOR, "tokyo")
-    for step in (lambda s: casework.confirm(rt, s, tanaka, app_id),
-                 lambda s: casework.return_proposal(rt, s, tanaka, app_id, "again")):
+    for step in (
+        lambda s: casework.confirm(rt, s, tanaka, app_id),
+        lambda s: casework.return_proposal(rt, s, tanaka, app_id, "again"),
+    ):
         with transaction(rt.session_factory) as s, pytest.raises(FourEyesViolation):
             step(s)
     with transaction(rt.session_factory) as s:  # another person confirms
@@ -282,8 +354,12 @@ def test_an_old_account_is_not_reactivated_beside_its_persons_live_one(app, rt, 
         accounts.set_active(s, old, "tokyo", False)
         accounts.create_officer(s, "sato-new", "Sato", "supervisor", "tokyo", staff_id="S-SATO")
     a = admin(app, admins, "adm-a")
-    r = a.post(f"/admin/officers/{old}/activate", data={"csrf_token": csrf(a, "/admin/officers")},
-               headers={"Accept-Language": "en"}, follow_redirects=True)
+    r = a.post(
+        f"/admin/officers/{old}/activate",
+        data={"csrf_token": csrf(a, "/admin/officers")},
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "one account per person" in r.get_data(as_text=True)
     assert row_of(rt, "sato-old").active is False
 
@@ -298,13 +374,30 @@ def test_the_flow_on_postgresql_one_enrolment_per_link_even_at_once(pg_rt):
         a, _, _ = accounts.create_officer(s, "adm-a", "A", "bureau_admin", "tokyo", staff_id="S-A")
         b, _, _ = accounts.create_officer(s, "adm-b", "B", "bureau_admin", "tokyo", staff_id="S-B")
         officer_id, token = enrolments.create_pending_officer(
-            s, username="z", display_name="Z", role="examiner", bureau="tokyo", office=None, staff_id="S-Z",
-            created_by=a, at=at)
+            s,
+            username="z",
+            display_name="Z",
+            role="examiner",
+            bureau="tokyo",
+            office=None,
+            staff_id="S-Z",
+            created_by=a,
+            at=at,
+        )
     with transaction(pg_rt.session_factory) as s, pytest.raises(enrolment.SecondPersonRequired):
         enrolments.approve_officer(s, officer_id, a, "tokyo", at=at)
     with transaction(pg_rt.session_factory) as s, pytest.raises(sa.exc.IntegrityError):
-        enrolments.create_pending_officer(s, username="z2", display_name="Z", role="examiner", bureau="tokyo",
-                                          office=None, staff_id="S-Z", created_by=b, at=at)
+        enrolments.create_pending_officer(
+            s,
+            username="z2",
+            display_name="Z",
+            role="examiner",
+            bureau="tokyo",
+            office=None,
+            staff_id="S-Z",
+            created_by=b,
+            at=at,
+        )
     with transaction(pg_rt.session_factory) as s:
         code = enrolments.approve_officer(s, officer_id, b, "tokyo", at=at)
         secret = enrolments.renew_totp_secret(s, officer_id)

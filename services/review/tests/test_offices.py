@@ -1,4 +1,5 @@
 """District and branch offices: routing at receipt, office scope, hand-over (domain, casework, web, API)."""
+
 from __future__ import annotations
 
 import copy
@@ -22,13 +23,29 @@ from zairyu_shared.db import transaction
 # --- the table and routing (pure) -------------------------------------------------------------------
 def test_the_office_table():
     kinds = [o for o in offices.OFFICES.values() if o.kind == offices.DISTRICT]
-    assert sorted(o.code for o in kinds) == ["chubu_airport", "haneda_airport", "kansai_airport", "kobe", "naha",
-                                             "narita_airport", "yokohama"]
+    assert sorted(o.code for o in kinds) == [
+        "chubu_airport",
+        "haneda_airport",
+        "kansai_airport",
+        "kobe",
+        "naha",
+        "narita_airport",
+        "yokohama",
+    ]
     for airport in ("narita_airport", "haneda_airport", "chubu_airport", "kansai_airport"):
         assert offices.office(airport).at_airport  # scoping only: no applications by address
     assert offices.office("naha").bureau == "fukuoka" and not offices.office("naha").at_airport
-    assert {o.code for o in offices.offices_of("tokyo")} >= {"yokohama", "saitama", "chiba", "mito", "utsunomiya",
-                                                             "takasaki", "niigata", "kofu", "nagano"}
+    assert {o.code for o in offices.offices_of("tokyo")} >= {
+        "yokohama",
+        "saitama",
+        "chiba",
+        "mito",
+        "utsunomiya",
+        "takasaki",
+        "niigata",
+        "kofu",
+        "nagano",
+    }
     assert all(o.name_ja.endswith(("支局", "出張所")) for o in offices.OFFICES.values())
     with pytest.raises(ValueError):
         offices.Office("x", "district", "atlantis", "x", "x")
@@ -72,8 +89,10 @@ def test_the_bureau_supervises_its_offices():
 
 
 def test_only_the_bureau_hands_over_supervisors_and_administrators():
-    assert [r for r in Role if can(BUREAU[r], Action.HAND_OVER, "tokyo", office="yokohama")] == \
-        [Role.SUPERVISOR, Role.ADMIN]
+    assert [r for r in Role if can(BUREAU[r], Action.HAND_OVER, "tokyo", office="yokohama")] == [
+        Role.SUPERVISOR,
+        Role.ADMIN,
+    ]
     office_admin = Officer("yok-admin", Role.ADMIN, "tokyo", office="yokohama")
     for officer in (*YOKOHAMA.values(), office_admin):
         assert not can(officer, Action.HAND_OVER, "tokyo", office="yokohama")
@@ -87,16 +106,25 @@ def test_the_hand_over_rule():
     offices.check_hand_over("tokyo", None, "saitama", True)
     offices.check_hand_over("tokyo", "saitama", None, True)  # taken back
     offices.check_hand_over("tokyo", "saitama", "chiba", True)
-    for args in (("tokyo", None, "kobe", True), ("tokyo", None, "atlantis", True), ("tokyo", "chiba", "chiba", True),
-                 ("tokyo", None, None, True), ("tokyo", None, "saitama", False)):
+    for args in (
+        ("tokyo", None, "kobe", True),
+        ("tokyo", None, "atlantis", True),
+        ("tokyo", "chiba", "chiba", True),
+        ("tokyo", None, None, True),
+        ("tokyo", None, "saitama", False),
+    ):
         with pytest.raises(offices.IllegalHandOver):
             offices.check_hand_over(*args)
 
 
 # --- receipt and hand-over with the database ---------------------------------------------------------
 # The office each address's prefecture goes to under intake's routing (what application.submitted carries).
-ROUTED = {"神奈川": ("Kanagawa", "yokohama", "yokohama"), "埼玉": ("Saitama", "tokyo", "saitama"),
-          "兵庫": ("Hyogo", "kobe", "kobe"), "茨城": ("Ibaraki", "tokyo", "mito")}
+ROUTED = {
+    "神奈川": ("Kanagawa", "yokohama", "yokohama"),
+    "埼玉": ("Saitama", "tokyo", "saitama"),
+    "兵庫": ("Hyogo", "kobe", "kobe"),
+    "茨城": ("Ibaraki", "tokyo", "mito"),
+}
 
 
 def receive(rt, bureau="tokyo", address="東京都新宿区西新宿1-1-1", procedure="extension", **form_extra):
@@ -104,8 +132,9 @@ def receive(rt, bureau="tokyo", address="東京都新宿区西新宿1-1-1", proc
     content["applicant"]["address"] = address
     content["form"].update(form_extra)
     deciding = form_extra.get("employer_address", "") if procedure == "coe" else address
-    prefecture, receiving, office = next((v for k, v in ROUTED.items() if deciding.startswith(k)),
-                                         ("Tokyo", bureau, None))
+    prefecture, receiving, office = next(
+        (v for k, v in ROUTED.items() if deciding.startswith(k)), ("Tokyo", bureau, None)
+    )
     routing = {"prefecture": prefecture, "receiving_office": receiving, "office": office}
     event = verified_event(bureau=bureau, procedure=procedure, form=content, routing=routing)
     with transaction(rt.session_factory) as s:
@@ -115,14 +144,19 @@ def receive(rt, bureau="tokyo", address="東京都新宿区西新宿1-1-1", proc
 
 def staged(rt, event_type):
     with rt.engine.connect() as conn:
-        return [json.loads(b)["payload"] for b in conn.execute(
-            sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)).scalars()]
+        return [
+            json.loads(b)["payload"]
+            for b in conn.execute(
+                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)
+            ).scalars()
+        ]
 
 
 def office_of(rt, application_id):
     with rt.engine.connect() as conn:
-        return conn.execute(sa.select(cases.c.office, cases.c.assignee)
-                            .where(cases.c.application_id == application_id)).first()
+        return conn.execute(
+            sa.select(cases.c.office, cases.c.assignee).where(cases.c.application_id == application_id)
+        ).first()
 
 
 def test_a_case_goes_to_the_office_covering_the_address_at_receipt(rt):
@@ -131,8 +165,13 @@ def test_a_case_goes_to_the_office_covering_the_address_at_receipt(rt):
     coe_mito = receive(rt, procedure="coe", address="東京都港区", employer_address="茨城県水戸市1-1")
     coe_plain = receive(rt, procedure="coe", address="神奈川県横浜市")
     osaka_from_kanagawa = receive(rt, bureau="osaka", address="神奈川県横浜市")
-    assert [office_of(rt, a).office for a in (kanagawa, tokyo, coe_mito, coe_plain, osaka_from_kanagawa)] == \
-        ["yokohama", None, "mito", None, None]
+    assert [office_of(rt, a).office for a in (kanagawa, tokyo, coe_mito, coe_plain, osaka_from_kanagawa)] == [
+        "yokohama",
+        None,
+        "mito",
+        None,
+        None,
+    ]
     by_id = {e["application_id"]: e for e in staged(rt, "application.received")}
     assert by_id[kanagawa]["office"] == "yokohama" and by_id[tokyo]["office"] is None
 
@@ -142,10 +181,14 @@ def staff(rt):
     made = {}
     with transaction(rt.session_factory) as s:
         for name, role, bureau, office in (
-                ("tky-sup", "supervisor", "tokyo", None), ("tky-adm", "bureau_admin", "tokyo", None),
-                ("tky-exa", "examiner", "tokyo", None), ("yok-exa", "examiner", "tokyo", "yokohama"),
-                ("yok-sup", "supervisor", "tokyo", "yokohama"), ("sai-exa", "examiner", "tokyo", "saitama"),
-                ("osa-sup", "supervisor", "osaka", None)):
+            ("tky-sup", "supervisor", "tokyo", None),
+            ("tky-adm", "bureau_admin", "tokyo", None),
+            ("tky-exa", "examiner", "tokyo", None),
+            ("yok-exa", "examiner", "tokyo", "yokohama"),
+            ("yok-sup", "supervisor", "tokyo", "yokohama"),
+            ("sai-exa", "examiner", "tokyo", "saitama"),
+            ("osa-sup", "supervisor", "osaka", None),
+        ):
             oid, _pw, _secret = create_officer(s, name, name, role, bureau, password="pw", office=office)
             made[name] = Officer(oid, Role(role), bureau, name, office)
     return made
@@ -170,11 +213,16 @@ def test_hand_over_is_guarded_audited_and_announced(rt, staff):
     act(rt, handover.hand_over, staff["tky-sup"], case, "yokohama", ip="10.0.0.7")
     assert office_of(rt, case).office == "yokohama"
     (event,) = staged(rt, "application.transferred")
-    assert {k: event[k] for k in ("application_id", "bureau", "office")} == \
-        {"application_id": case, "bureau": "tokyo", "office": "yokohama"}
+    assert {k: event[k] for k in ("application_id", "bureau", "office")} == {
+        "application_id": case,
+        "bureau": "tokyo",
+        "office": "yokohama",
+    }
     with rt.engine.connect() as conn:
         entry = conn.execute(sa.select(audit_log).where(audit_log.c.action == "case.handed_over")).one()
-        kinds = conn.execute(sa.select(case_history.c.kind).where(case_history.c.application_id == case)).scalars().all()
+        kinds = (
+            conn.execute(sa.select(case_history.c.kind).where(case_history.c.application_id == case)).scalars().all()
+        )
     assert (entry.actor, entry.target, entry.ip) == (staff["tky-sup"].id, "yokohama", "10.0.0.7")
     assert json.loads(entry.detail) == {"from": None, "to": "yokohama", "assignee_released": False}
     assert "handed_over" in kinds
@@ -224,9 +272,13 @@ def people(rt):
     made = {}
     with transaction(rt.session_factory) as s:
         for name, role, bureau, office in (
-                ("tky-sup", "supervisor", "tokyo", None), ("tky-adm", "bureau_admin", "tokyo", None),
-                ("yok-exa", "examiner", "tokyo", "yokohama"), ("yok-aud", "auditor", "tokyo", "yokohama"),
-                ("sai-exa", "examiner", "tokyo", "saitama"), ("osa-sup", "supervisor", "osaka", None)):
+            ("tky-sup", "supervisor", "tokyo", None),
+            ("tky-adm", "bureau_admin", "tokyo", None),
+            ("yok-exa", "examiner", "tokyo", "yokohama"),
+            ("yok-aud", "auditor", "tokyo", "yokohama"),
+            ("sai-exa", "examiner", "tokyo", "saitama"),
+            ("osa-sup", "supervisor", "osaka", None),
+        ):
             oid, pw, secret = create_officer(s, name, name, role, bureau, office=office)
             made[name] = {"id": oid, "password": pw, "secret": secret}
     return made
@@ -236,8 +288,18 @@ def sign_in(app, people, who):
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     p = people[who]
-    assert client.post("/login", data={"csrf_token": token, "username": who, "password": p["password"],
-                                       "totp": pyotp.TOTP(p["secret"]).now()}).status_code == 302
+    assert (
+        client.post(
+            "/login",
+            data={
+                "csrf_token": token,
+                "username": who,
+                "password": p["password"],
+                "totp": pyotp.TOTP(p["secret"]).now(),
+            },
+        ).status_code
+        == 302
+    )
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
@@ -252,12 +314,16 @@ def receipt(rt, application_id):
 
 
 def test_office_officers_see_only_their_office_everywhere(app, rt, people):
-    yokohama, bureau, saitama_case = (receive(rt, address="神奈川県横浜市"), receive(rt),
-                                      receive(rt, address="埼玉県さいたま市"))
+    yokohama, bureau, saitama_case = (
+        receive(rt, address="神奈川県横浜市"),
+        receive(rt),
+        receive(rt, address="埼玉県さいたま市"),
+    )
     osaka = receive(rt, bureau="osaka", address="兵庫県神戸市")
     with rt.engine.connect() as conn:
-        sha = json.loads(conn.execute(sa.select(cases.c.attachments)
-                                      .where(cases.c.application_id == bureau)).scalar())[0]["sha256"]
+        sha = json.loads(conn.execute(sa.select(cases.c.attachments).where(cases.c.application_id == bureau)).scalar())[
+            0
+        ]["sha256"]
     for who in ("yok-exa", "yok-aud"):
         client = sign_in(app, people, who)
         queue = client.get("/queue").get_data(as_text=True)
@@ -297,16 +363,27 @@ def test_workload_and_statistics_per_office(app, rt, people):
     header = "procedure,status_of_residence,bureau,office,count,mean_days,median_days,p90_days"
     assert yok.get("/statistics.csv").get_data(as_text=True).splitlines() == [header]
     with rt.engine.begin() as conn:  # both decided 10 days after receipt (SQLite date arithmetic)
-        conn.execute(sa.text("UPDATE cases SET decided_at = datetime(received_at, '+10 days'), outcome = 'approved', "
-                             "is_open = 0, status = 'approved'"))
-    assert yok.get("/statistics.csv").get_data(as_text=True).splitlines() == \
-        [header, "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0"]
+        conn.execute(
+            sa.text(
+                "UPDATE cases SET decided_at = datetime(received_at, '+10 days'), outcome = 'approved', "
+                "is_open = 0, status = 'approved'"
+            )
+        )
+    assert yok.get("/statistics.csv").get_data(as_text=True).splitlines() == [
+        header,
+        "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0",
+    ]
     rows = sup.get("/statistics.csv").get_data(as_text=True).splitlines()
-    assert rows == [header, "extension,engineer_specialist,tokyo,,1,10.0,10.0,10.0",
-                    "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0"]
+    assert rows == [
+        header,
+        "extension,engineer_specialist,tokyo,,1,10.0,10.0,10.0",
+        "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0",
+    ]
     feed = app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"]
     # the public feed: bureau level only, and two decisions are too few to publish
-    assert [(g["bureau"], g["count"], g["suppressed"]) for g in feed] == [("tokyo", None, True)] and "office" not in feed[0]
+    assert [(g["bureau"], g["count"], g["suppressed"]) for g in feed] == [
+        ("tokyo", None, True)
+    ] and "office" not in feed[0]
 
 
 def test_hand_over_from_the_case_page_the_workload_page_and_the_api(app, rt, people):
@@ -316,8 +393,9 @@ def test_hand_over_from_the_case_page_the_workload_page_and_the_api(app, rt, peo
     assert 'name="office"' in page and "横浜支局" in page
     r = sup.post(f"/cases/{case}/office", data={"csrf_token": csrf(sup, "/queue"), "office": "yokohama"})
     assert r.status_code == 302 and office_of(rt, case).office == "yokohama"
-    r = sup.post(f"/cases/{case}/office", data={"csrf_token": csrf(sup, "/queue"), "office": "kobe"},
-                 follow_redirects=True)
+    r = sup.post(
+        f"/cases/{case}/office", data={"csrf_token": csrf(sup, "/queue"), "office": "kobe"}, follow_redirects=True
+    )
     assert "only to an office of its own bureau" in r.get_data(as_text=True)
     assert office_of(rt, case).office == "yokohama"
     # an office officer has no hand-over at all
@@ -327,12 +405,18 @@ def test_hand_over_from_the_case_page_the_workload_page_and_the_api(app, rt, peo
     # the administrator (no case pages) hands over by receipt number from the workload page
     adm = sign_in(app, people, "tky-adm")
     assert adm.get(f"/cases/{case}").status_code == 403
-    r = adm.post("/handover", data={"csrf_token": csrf(adm, "/workload"), "receipt_number": receipt(rt, case),
-                                    "office": "-"}, follow_redirects=True)
+    r = adm.post(
+        "/handover",
+        data={"csrf_token": csrf(adm, "/workload"), "receipt_number": receipt(rt, case), "office": "-"},
+        follow_redirects=True,
+    )
     assert "The case was handed over." in r.get_data(as_text=True) and office_of(rt, case).office is None
     osaka_case = receive(rt, bureau="osaka")
-    r = adm.post("/handover", data={"csrf_token": csrf(adm, "/workload"), "receipt_number": receipt(rt, osaka_case),
-                                    "office": "yokohama"}, follow_redirects=True)
+    r = adm.post(
+        "/handover",
+        data={"csrf_token": csrf(adm, "/workload"), "receipt_number": receipt(rt, osaka_case), "office": "yokohama"},
+        follow_redirects=True,
+    )
     assert "No case with that receipt number" in r.get_data(as_text=True)
     # JSON: the custom header instead of a CSRF token; errors are explicit
     url = f"/api/v1/cases/{case}/office"
@@ -353,14 +437,30 @@ def test_administrators_create_officers_scoped_to_an_office(app, rt, people):
     adm = sign_in(app, people, "tky-adm")
     page = adm.get("/admin/officers").get_data(as_text=True)
     assert "横浜支局" in page and "神戸支局" not in page
-    r = adm.post("/admin/officers", data={"csrf_token": csrf(adm, "/admin/officers"), "username": "chiba-ex",
-                                          "display_name": "Chiba Examiner", "role": "examiner", "office": "chiba",
-                                          "staff_id": "C-1"})
+    r = adm.post(
+        "/admin/officers",
+        data={
+            "csrf_token": csrf(adm, "/admin/officers"),
+            "username": "chiba-ex",
+            "display_name": "Chiba Examiner",
+            "role": "examiner",
+            "office": "chiba",
+            "staff_id": "C-1",
+        },
+    )
     assert r.status_code == 200
-    r = adm.post("/admin/officers", data={"csrf_token": csrf(adm, "/admin/officers"), "username": "kobe-ex",
-                                          "display_name": "Kobe?", "role": "examiner", "office": "kobe",
-                                          "staff_id": "K-1"},
-                 follow_redirects=True)
+    r = adm.post(
+        "/admin/officers",
+        data={
+            "csrf_token": csrf(adm, "/admin/officers"),
+            "username": "kobe-ex",
+            "display_name": "Kobe?",
+            "role": "examiner",
+            "office": "kobe",
+            "staff_id": "K-1",
+        },
+        follow_redirects=True,
+    )
     assert "Choose an office of your bureau." in r.get_data(as_text=True)
     with rt.engine.connect() as conn:
         rows = dict(conn.execute(sa.text("SELECT username, office FROM officers WHERE username LIKE '%-ex'")).all())
@@ -371,8 +471,9 @@ def test_an_early_extension_is_flagged_on_the_case_page_with_the_applicants_reas
     content = copy.deepcopy(FORM)
     content["form"]["early_filing_reason"] = "Surgery abroad for four months"
     content["examiner_flags"] = ["early_filing"]
-    event = verified_event(form=content, routing={"prefecture": "Kanagawa", "receiving_office": "yokohama",
-                                                  "office": "yokohama"})
+    event = verified_event(
+        form=content, routing={"prefecture": "Kanagawa", "receiving_office": "yokohama", "office": "yokohama"}
+    )
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, event)
     plain = receive(rt, address="神奈川県横浜市")
@@ -388,8 +489,9 @@ def test_the_receipt_number_names_the_receiving_office_intakes_routing_chose(rt)
     tokyo = receive(rt)
     assert receipt(rt, kanagawa).startswith("横オン-") and receipt(rt, hyogo).startswith("神オン-")
     assert receipt(rt, tokyo).startswith("東オン-")
-    stray = verified_event(bureau="osaka", routing={"prefecture": "Kanagawa", "receiving_office": "yokohama",
-                                                     "office": "yokohama"})
+    stray = verified_event(
+        bureau="osaka", routing={"prefecture": "Kanagawa", "receiving_office": "yokohama", "office": "yokohama"}
+    )
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, stray)  # another bureau's office: the bureau's own receiving office, no office
     assert receipt(rt, stray.payload["application_id"]).startswith("阪オン-")

@@ -1,9 +1,10 @@
 """Organisations' applications for use (issue 21): filed at the bureau, four-eyes decision, audited, announced."""
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pyotp
 import pytest
@@ -34,9 +35,13 @@ def app(rt):
 def people(rt):
     made = {}
     with transaction(rt.session_factory) as s:
-        for who, role, bureau in (("tokyo-examiner", "examiner", "tokyo"), ("tokyo-supervisor", "supervisor", "tokyo"),
-                                  ("tokyo-supervisor2", "supervisor", "tokyo"), ("osaka-supervisor", "supervisor", "osaka"),
-                                  ("tokyo-bureau_admin", "bureau_admin", "tokyo")):
+        for who, role, bureau in (
+            ("tokyo-examiner", "examiner", "tokyo"),
+            ("tokyo-supervisor", "supervisor", "tokyo"),
+            ("tokyo-supervisor2", "supervisor", "tokyo"),
+            ("osaka-supervisor", "supervisor", "osaka"),
+            ("tokyo-bureau_admin", "bureau_admin", "tokyo"),
+        ):
             oid, pw, secret = create_officer(s, who, who, role, bureau)
             made[who] = {"id": oid, "password": pw, "secret": secret}
     return made
@@ -46,8 +51,10 @@ def sign_in(app, people, who):
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     p = people[who]
-    r = client.post("/login", data={"csrf_token": token, "username": who, "password": p["password"],
-                                    "totp": pyotp.TOTP(p["secret"]).now()})
+    r = client.post(
+        "/login",
+        data={"csrf_token": token, "username": who, "password": p["password"], "totp": pyotp.TOTP(p["secret"]).now()},
+    )
     assert r.status_code == 302
     return client
 
@@ -59,10 +66,21 @@ def post(client, path, data=None):
 
 
 def requested(rt, bureau="tokyo"):
-    event = intake_event("organisation.use_requested", {
-        "organisation_id": ORG_ID, "name": "株式会社サンプル", "kind": "employer", "corporate_number": "7123456789012",
-        "agent_qualification": None, "agent_number": None, "address": "東京都港区港南5-5-30", "bureau": bureau,
-        "requested_at": datetime.now(timezone.utc).isoformat()}, ORG_ID)
+    event = intake_event(
+        "organisation.use_requested",
+        {
+            "organisation_id": ORG_ID,
+            "name": "株式会社サンプル",
+            "kind": "employer",
+            "corporate_number": "7123456789012",
+            "agent_qualification": None,
+            "agent_number": None,
+            "address": "東京都港区港南5-5-30",
+            "bureau": bureau,
+            "requested_at": datetime.now(UTC).isoformat(),
+        },
+        ORG_ID,
+    )
     with transaction(rt.session_factory) as s:
         organisations.receive(rt, s, event)
 
@@ -74,15 +92,21 @@ def row(rt):
 
 def decided_events(rt):
     with rt.engine.connect() as conn:
-        bodies = conn.execute(sa.select(rt.outbox.c.body).where(
-            rt.outbox.c.event_type == "organisation.use_decided")).scalars().all()
+        bodies = (
+            conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "organisation.use_decided"))
+            .scalars()
+            .all()
+        )
     return [json.loads(b) for b in bodies]
 
 
 def org_audit(rt):
     with rt.engine.connect() as conn:
-        return conn.execute(sa.select(audit_log.c.action, audit_log.c.actor).where(
-            audit_log.c.target == ORG_ID).order_by(audit_log.c.seq)).all()
+        return conn.execute(
+            sa.select(audit_log.c.action, audit_log.c.actor)
+            .where(audit_log.c.target == ORG_ID)
+            .order_by(audit_log.c.seq)
+        ).all()
 
 
 def test_one_year_both_days_included():
@@ -101,7 +125,7 @@ def test_examiner_proposes_another_supervisor_confirms_and_intake_is_told(app, p
     assert post(examiner, f"/organisations/{ORG_ID}/confirm").status_code == 403
     assert decided_events(rt) == []
     # 2026-12-06 16:00 UTC is already 7 December in Japan: the year starts on Japan's day.
-    with time_machine.travel(datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc), tick=True):
+    with time_machine.travel(datetime(2026, 12, 6, 16, 0, tzinfo=UTC), tick=True):
         supervisor = sign_in(app, people, "tokyo-supervisor")
         assert post(supervisor, f"/organisations/{ORG_ID}/confirm").status_code == 302
     found = row(rt)
@@ -111,8 +135,10 @@ def test_examiner_proposes_another_supervisor_confirms_and_intake_is_told(app, p
     assert (event["payload"]["approved_from"], event["payload"]["approved_until"]) == ("2026-12-07", "2027-12-06")
     actions = org_audit(rt)
     assert [(a.action, a.actor) for a in actions if a.action != "organisation.viewed"] == [
-        ("organisation.use_requested", "system"), ("organisation.proposed", people["tokyo-examiner"]["id"]),
-        ("organisation.decided", people["tokyo-supervisor"]["id"])]
+        ("organisation.use_requested", "system"),
+        ("organisation.proposed", people["tokyo-examiner"]["id"]),
+        ("organisation.decided", people["tokyo-supervisor"]["id"]),
+    ]
     assert "organisation.viewed" in {a.action for a in actions}  # reading the file is audited too
     with rt.engine.connect() as conn:
         assert audit.verify_chain(conn)[1] == []  # still one unbroken hash chain
@@ -144,8 +170,10 @@ def test_another_bureau_and_an_administrator_cannot_reach_it(app, people, rt):
     assert "株式会社サンプル" not in osaka.get("/organisations").get_data(as_text=True)
     assert osaka.get(f"/organisations/{ORG_ID}").status_code == 403
     token = re.search(r'name="csrf_token" value="([^"]+)"', osaka.get("/organisations").get_data(as_text=True)).group(1)
-    assert osaka.post(f"/organisations/{ORG_ID}/propose", data={"csrf_token": token, "outcome": "approved"}
-                      ).status_code == 403
+    assert (
+        osaka.post(f"/organisations/{ORG_ID}/propose", data={"csrf_token": token, "outcome": "approved"}).status_code
+        == 403
+    )
     admin = sign_in(app, people, "tokyo-bureau_admin")
     assert admin.get("/organisations").status_code == 403
     assert row(rt).status == "pending"
@@ -157,9 +185,16 @@ def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, peo
 
     from review import inbound
 
-    agent = {"role": "employer_staff", "name": "SATO HANAKO", "organisation_name": "株式会社サンプル",
-             "organisation_number": "7123456789012", "agent_qualification": None, "relationship": None,
-             "applicant_name": "TRAN THI BINH", "applicant_date_of_birth": "1995-05-05"}
+    agent = {
+        "role": "employer_staff",
+        "name": "SATO HANAKO",
+        "organisation_name": "株式会社サンプル",
+        "organisation_number": "7123456789012",
+        "agent_qualification": None,
+        "relationship": None,
+        "applicant_name": "TRAN THI BINH",
+        "applicant_date_of_birth": "1995-05-05",
+    }
     event = verified_event(form=FORM, filer=agent)
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, event)
@@ -168,14 +203,17 @@ def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, peo
     assert 'class="filer-organisation"' not in examiner.get(f"/cases/{app_id}").get_data(as_text=True)  # none yet
     requested(rt)
     with transaction(rt.session_factory) as s:
-        s.execute(organisation_requests.update().values(status="approved", approved_from=date(2026, 12, 7),
-                                                        approved_until=date(2027, 12, 6)))
-    with time_machine.travel(datetime(2027, 6, 1, 3, tzinfo=timezone.utc), tick=True):
+        s.execute(
+            organisation_requests.update().values(
+                status="approved", approved_from=date(2026, 12, 7), approved_until=date(2027, 12, 6)
+            )
+        )
+    with time_machine.travel(datetime(2027, 6, 1, 3, tzinfo=UTC), tick=True):
         examiner = sign_in(app, people, "tokyo-examiner")
         page = examiner.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
         assert 'class="filer-organisation"' in page and "Approved" in page and "2027-12-06" in page
         assert f"/organisations/{ORG_ID}" in page
-    with time_machine.travel(datetime(2027, 12, 7, 3, tzinfo=timezone.utc), tick=True):
+    with time_machine.travel(datetime(2027, 12, 7, 3, tzinfo=UTC), tick=True):
         examiner = sign_in(app, people, "tokyo-examiner")
         page = examiner.get(f"/cases/{app_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
         assert "Approval lapsed" in page
@@ -187,14 +225,14 @@ def test_the_periodic_report_renews_for_another_year_from_the_day_after(app, peo
     assert renewal_start(date(2027, 11, 1), date(2027, 12, 6)) == date(2027, 12, 7)
     assert renewal_start(date(2027, 12, 8), date(2027, 12, 6)) == date(2027, 12, 8)  # lapsed: from the day
     requested(rt)
-    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=timezone.utc), tick=True):
+    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=UTC), tick=True):
         post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
         post(sign_in(app, people, "tokyo-supervisor"), f"/organisations/{ORG_ID}/confirm")
     assert (row(rt).approved_from, row(rt).approved_until) == (date(2026, 12, 7), date(2027, 12, 6))
     requested(rt)  # the periodic report: the same organisation again
     assert row(rt).status == "pending" and row(rt).approved_until == date(2027, 12, 6)
     assert "organisation.renewal_requested" in [a.action for a in org_audit(rt)]
-    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=timezone.utc), tick=True):
+    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=UTC), tick=True):
         post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
         post(sign_in(app, people, "tokyo-supervisor2"), f"/organisations/{ORG_ID}/confirm")
     assert (row(rt).approved_from, row(rt).approved_until) == (date(2027, 12, 7), date(2028, 12, 6))
@@ -204,13 +242,16 @@ def test_the_periodic_report_renews_for_another_year_from_the_day_after(app, peo
 
 def test_a_refused_renewal_leaves_the_running_year(app, people, rt):
     requested(rt)
-    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=timezone.utc), tick=True):
+    with time_machine.travel(datetime(2026, 12, 7, 1, tzinfo=UTC), tick=True):
         post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose", {"outcome": "approved"})
         post(sign_in(app, people, "tokyo-supervisor"), f"/organisations/{ORG_ID}/confirm")
     requested(rt)
-    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=timezone.utc), tick=True):
-        post(sign_in(app, people, "tokyo-examiner"), f"/organisations/{ORG_ID}/propose",
-             {"outcome": "refused", "reason": "定期報告の内容に不備"})
+    with time_machine.travel(datetime(2027, 11, 1, 1, tzinfo=UTC), tick=True):
+        post(
+            sign_in(app, people, "tokyo-examiner"),
+            f"/organisations/{ORG_ID}/propose",
+            {"outcome": "refused", "reason": "定期報告の内容に不備"},
+        )
         post(sign_in(app, people, "tokyo-supervisor2"), f"/organisations/{ORG_ID}/confirm")
     last = decided_events(rt)[-1]["payload"]
     assert last["outcome"] == "refused" and last["approved_until"] == "2027-12-06"

@@ -1,4 +1,5 @@
 """On real PostgreSQL: concurrent officers, the append-only audit table, migrations."""
+
 from __future__ import annotations
 
 import threading
@@ -67,8 +68,9 @@ def test_two_examiners_cannot_both_claim_one_case(pg_rt, monkeypatch):
     with pg_rt.engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.application_id == app)).one()
         assert row.assignee in (o["ex1"].id, o["ex2"].id) and row.status == "under_examination"
-        started = conn.execute(sa.select(sa.func.count()).where(
-            pg_rt.outbox.c.event_type == "application.examination_started")).scalar()
+        started = conn.execute(
+            sa.select(sa.func.count()).where(pg_rt.outbox.c.event_type == "application.examination_started")
+        ).scalar()
     assert started == 1
 
 
@@ -81,8 +83,9 @@ def test_two_supervisors_cannot_both_decide_one_case(pg_rt, monkeypatch):
     outcomes = race(pg_rt, monkeypatch, [(casework.confirm, (o["sv1"], app)), (casework.confirm, (o["sv2"], app))])
     assert outcomes == ["conflict", "ok"]
     with pg_rt.engine.connect() as conn:
-        decided = conn.execute(sa.select(sa.func.count()).where(
-            pg_rt.outbox.c.event_type == "application.decided")).scalar()
+        decided = conn.execute(
+            sa.select(sa.func.count()).where(pg_rt.outbox.c.event_type == "application.decided")
+        ).scalar()
         assert decided == 1
         assert audit.verify_chain(conn)[1] == []
 

@@ -1,5 +1,6 @@
 """Review restored to an earlier point (issue 20): no receipt number is issued twice, a replayed
 submission gets its number back, and its application.received is the same event as the first time."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,9 @@ def _receive(rt, event):
 
 def _received_events(rt):
     with rt.engine.connect() as conn:
-        rows = conn.execute(sa.select(rt.outbox.c.event_id, rt.outbox.c.body)
-                            .where(rt.outbox.c.event_type == "application.received")).all()
+        rows = conn.execute(
+            sa.select(rt.outbox.c.event_id, rt.outbox.c.body).where(rt.outbox.c.event_type == "application.received")
+        ).all()
     return {json.loads(body)["payload"]["application_id"]: event_id for event_id, body in rows}
 
 
@@ -32,14 +34,15 @@ def test_after_a_restore_numbers_seen_elsewhere_are_never_issued_again(rt, tmp_p
     for event in before:
         _receive(rt, event)
     backup = tmp_path / "backup.db"
-    with sqlite3.connect(rt.settings.database_url.removeprefix("sqlite:///")) as live, \
-            sqlite3.connect(backup) as copy:
+    with sqlite3.connect(rt.settings.database_url.removeprefix("sqlite:///")) as live, sqlite3.connect(backup) as copy:
         live.backup(copy)  # the nightly backup
     after = [verified_event(bureau="tokyo") for _ in range(2)]
     issued_after = [_receive(rt, event) for event in after]  # e-mailed to applicants, recorded by intake
     first_ids = _received_events(rt)
-    intake_record = "".join(f"{e.payload['application_id']}\t{n}\n"
-                            for e, n in zip(before + after, _numbers(rt, before) + issued_after, strict=True))
+    intake_record = "".join(
+        f"{e.payload['application_id']}\t{n}\n"
+        for e, n in zip(before + after, _numbers(rt, before) + issued_after, strict=True)
+    )
     rt.stop()
 
     restored = make_runtime(f"sqlite:///{backup}", f"memory://{tmp_path.name}-r", migrate=False)
@@ -50,8 +53,10 @@ def test_after_a_restore_numbers_seen_elsewhere_are_never_issued_again(rt, tmp_p
         assert "reserved 2, already_cases 2" in out.getvalue()
         # signing republishes signature.verified since the backup: the lost case comes back, same number
         assert _receive(restored, after[0]) == issued_after[0]
-        assert _received_events(restored)[after[0].payload["application_id"]] == \
-            first_ids[after[0].payload["application_id"]]  # intake's and notify's inboxes drop it: no second mail
+        assert (
+            _received_events(restored)[after[0].payload["application_id"]]
+            == first_ids[after[0].payload["application_id"]]
+        )  # intake's and notify's inboxes drop it: no second mail
         # a new application gets a number nobody has seen
         new = _receive(restored, verified_event(bureau="tokyo"))
         seen = set(_numbers(restored, before)) | set(issued_after)
@@ -62,5 +67,9 @@ def test_after_a_restore_numbers_seen_elsewhere_are_never_issued_again(rt, tmp_p
 
 def _numbers(rt, events):
     with rt.engine.connect() as conn:
-        return [conn.execute(sa.select(cases.c.receipt_number)
-                             .where(cases.c.application_id == e.payload["application_id"])).scalar() for e in events]
+        return [
+            conn.execute(
+                sa.select(cases.c.receipt_number).where(cases.c.application_id == e.payload["application_id"])
+            ).scalar()
+            for e in events
+        ]

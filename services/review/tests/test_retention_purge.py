@@ -1,6 +1,7 @@
 """Review's retention purge under a frozen clock (SQLite and PostgreSQL): a closed case file goes 10 years
 after the 特定日 following its decision, with everything hanging off it; officers' sessions (their IPs)
 90 days after expiry; the audit chain records how many rows went, stays intact, and names none of them."""
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,29 @@ def jst(*args: int) -> datetime:
 
 
 def _case(s, app_id: str, *, is_open: bool, decided: datetime | None, received: datetime) -> None:
-    s.execute(t.cases.insert().values(
-        application_id=app_id, applicant_id="ap-" + app_id, receipt_number="R" + app_id, bureau="tokyo",
-        procedure="extension", status_of_residence="engineer", nationality="VNM", language="vi",
-        status="decided" if decided else "under_examination", is_open=is_open, submitted_at=received,
-        received_at=received, card_by_mail=False, provisional_number="P" + app_id, content_sha256="0" * 64,
-        form=json.dumps({"name": "X"}), evidence="{}", outcome="refused" if decided else None, decided_at=decided))
+    s.execute(
+        t.cases.insert().values(
+            application_id=app_id,
+            applicant_id="ap-" + app_id,
+            receipt_number="R" + app_id,
+            bureau="tokyo",
+            procedure="extension",
+            status_of_residence="engineer",
+            nationality="VNM",
+            language="vi",
+            status="decided" if decided else "under_examination",
+            is_open=is_open,
+            submitted_at=received,
+            received_at=received,
+            card_by_mail=False,
+            provisional_number="P" + app_id,
+            content_sha256="0" * 64,
+            form=json.dumps({"name": "X"}),
+            evidence="{}",
+            outcome="refused" if decided else None,
+            decided_at=decided,
+        )
+    )
     s.execute(t.case_history.insert().values(application_id=app_id, at=received, kind="received", actor="system"))
     s.execute(t.notes.insert().values(application_id=app_id, author="o1", at=received, body="note"))
 
@@ -43,13 +61,22 @@ def test_closed_cases_and_old_sessions_go_and_the_audit_counts_them(runtime):
         _case(s, "fy16", is_open=False, decided=jst(2016, 4, 1, 0, 10), received=jst(2016, 1, 1))  # fiscal 2016
         _case(s, "open", is_open=True, decided=None, received=jst(2010, 1, 1))
         s.execute(t.signature_rejections.insert().values(application_id="rej", reason="bad", at=jst(2015, 5, 1)))
-        s.execute(t.officers.insert().values(id="o1", username="o1", display_name="O", role="examiner",
-                                             password_hash="x", totp_secret="s"))
+        s.execute(
+            t.officers.insert().values(
+                id="o1", username="o1", display_name="O", role="examiner", password_hash="x", totp_secret="s"
+            )
+        )
         for token, expired_days in (("a" * 64, 91), ("b" * 64, 89)):
-            s.execute(t.officer_sessions.insert().values(
-                token_sha256=token, officer_id="o1", created_at=now - timedelta(days=expired_days + 1),
-                last_seen_at=now - timedelta(days=expired_days + 1), expires_at=now - timedelta(days=expired_days),
-                ip="203.0.113.7"))
+            s.execute(
+                t.officer_sessions.insert().values(
+                    token_sha256=token,
+                    officer_id="o1",
+                    created_at=now - timedelta(days=expired_days + 1),
+                    last_seen_at=now - timedelta(days=expired_days + 1),
+                    expires_at=now - timedelta(days=expired_days),
+                    ip="203.0.113.7",
+                )
+            )
         audit.append(s, "system", "case.received", application_id="old")
     with time_machine.travel(jst(2026, 3, 31, 23, 55), tick=False):
         early = rt.purge()
@@ -65,8 +92,7 @@ def test_closed_cases_and_old_sessions_go_and_the_audit_counts_them(runtime):
         entries = [dict(e) for e in audit.entries(conn)]
         assert audit.verify_chain(conn)[1] == []
     purges = [e for e in entries if e["action"] == "retention.purged"]
-    assert [json.loads(e["detail"]) for e in purges] == [
-        {"counts": {"ip_address": 1}}, {"counts": {"case_closed": 2}}]
+    assert [json.loads(e["detail"]) for e in purges] == [{"counts": {"ip_address": 1}}, {"counts": {"case_closed": 2}}]
     assert all(e["application_id"] is None and e["target"] is None for e in purges)
     # The audit entry about the purged case stays (audit_entry: kept).
     assert any(e["action"] == "case.received" and e["application_id"] == "old" for e in entries)

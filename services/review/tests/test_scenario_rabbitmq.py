@@ -1,5 +1,6 @@
 """Through real RabbitMQ + PostgreSQL: verified -> received -> documents requested -> answered ->
 approval proposed -> confirmed -> application.decided on the bus."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ def live(tmp_path):
         rt = make_runtime(db, amqp)
         rt.declare()
         with Connection(amqp) as conn:  # a test queue that hears everything review publishes
-            Queue("review-test-tap", Exchange("review.events", type="topic", durable=True), routing_key="#",
-                  durable=False, auto_delete=False)(conn.default_channel).declare()
+            Queue(
+                "review-test-tap",
+                Exchange("review.events", type="topic", durable=True),
+                routing_key="#",
+                durable=False,
+                auto_delete=False,
+            )(conn.default_channel).declare()
         rt.start_background()
         publisher = KombuPublisher(amqp)
         yield rt, publisher
@@ -75,13 +81,32 @@ def test_verified_application_through_to_decision(live):
     with transaction(rt.session_factory) as s:
         casework.claim(rt, s, examiner, app)
     with transaction(rt.session_factory) as s:
-        request_id = casework.request_documents(rt, s, examiner, app, [{"code": "employment",
-                                                                        "description": "employment contract"}],
-                                                "Please upload your contract", date.today() + timedelta(days=14))
-    send(publisher, intake_event("application.documents_submitted", {
-        "application_id": app, "applicant_id": applicant, "request_id": request_id, "message": "attached",
-        "attachments": [{"sha256": "b" * 64, "media_type": "application/pdf", "size": 2048, "kind": "employment"}],
-        "submitted_at": "2026-01-12T09:00:00+09:00"}, app))
+        request_id = casework.request_documents(
+            rt,
+            s,
+            examiner,
+            app,
+            [{"code": "employment", "description": "employment contract"}],
+            "Please upload your contract",
+            date.today() + timedelta(days=14),
+        )
+    send(
+        publisher,
+        intake_event(
+            "application.documents_submitted",
+            {
+                "application_id": app,
+                "applicant_id": applicant,
+                "request_id": request_id,
+                "message": "attached",
+                "attachments": [
+                    {"sha256": "b" * 64, "media_type": "application/pdf", "size": 2048, "kind": "employment"}
+                ],
+                "submitted_at": "2026-01-12T09:00:00+09:00",
+            },
+            app,
+        ),
+    )
     testing.wait_until(lambda: case_row(rt, app).status == "documents_answered", message="documents answered")
 
     with transaction(rt.session_factory) as s:

@@ -1,9 +1,10 @@
 """The officers' web front: sign-in with TOTP, lockout, queue, case page, actions, audit of views, API."""
+
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pyotp
 import pytest
@@ -59,8 +60,15 @@ def csrf(client, path="/login"):
 def sign_in(app, people, who, code=None):
     client = app.test_client()
     p = people[who]
-    r = client.post("/login", data={"csrf_token": csrf(client), "username": who, "password": p["password"],
-                                    "totp": code or pyotp.TOTP(p["secret"]).now()})
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf(client),
+            "username": who,
+            "password": p["password"],
+            "totp": code or pyotp.TOTP(p["secret"]).now(),
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
     return client
 
@@ -74,24 +82,31 @@ def new_case(rt, bureau="tokyo"):
 
 def audit_actions(rt, app_id):
     with rt.engine.connect() as conn:
-        return conn.execute(sa.select(audit_log.c.action, audit_log.c.actor, audit_log.c.ip, audit_log.c.target)
-                            .where(audit_log.c.application_id == app_id).order_by(audit_log.c.seq)).all()
+        return conn.execute(
+            sa.select(audit_log.c.action, audit_log.c.actor, audit_log.c.ip, audit_log.c.target)
+            .where(audit_log.c.application_id == app_id)
+            .order_by(audit_log.c.seq)
+        ).all()
 
 
 def test_sign_in_needs_password_and_a_fresh_totp_code(app, people):
     client = app.test_client()
     p = people["tokyo-examiner"]
     token = csrf(client)
-    bad = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
-                                      "totp": "000000"})
+    bad = client.post(
+        "/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"], "totp": "000000"}
+    )
     assert bad.status_code == 400 and "review_session" not in (bad.headers.get("Set-Cookie") or "")
     code = pyotp.TOTP(p["secret"]).now()
-    ok = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
-                                     "totp": code})
+    ok = client.post(
+        "/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"], "totp": code}
+    )
     assert ok.status_code == 302
     replay = app.test_client()
-    again = replay.post("/login", data={"csrf_token": csrf(replay), "username": "tokyo-examiner",
-                                        "password": p["password"], "totp": code})
+    again = replay.post(
+        "/login",
+        data={"csrf_token": csrf(replay), "username": "tokyo-examiner", "password": p["password"], "totp": code},
+    )
     assert again.status_code == 400  # a code works once
 
 
@@ -99,11 +114,19 @@ def test_lockout_after_repeated_failures(app, people):
     client = app.test_client()
     token = csrf(client)
     for _ in range(5):
-        client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": "wrong",
-                                    "totp": "123456"})
+        client.post(
+            "/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": "wrong", "totp": "123456"}
+        )
     p = people["tokyo-examiner"]
-    r = client.post("/login", data={"csrf_token": token, "username": "tokyo-examiner", "password": p["password"],
-                                    "totp": pyotp.TOTP(p["secret"]).now()})
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "username": "tokyo-examiner",
+            "password": p["password"],
+            "totp": pyotp.TOTP(p["secret"]).now(),
+        },
+    )
     assert r.status_code == 400 and "ロックされています" in r.get_data(as_text=True)  # right credentials, still locked
 
 
@@ -118,7 +141,10 @@ def test_the_case_says_how_the_applicant_receives_the_new_card(app, people, rt):
     assert "新しい在留カード: 郵送" in post_page and "窓口で受領" not in post_page
     assert "新しい在留カード: 窓口で受領" in counter_page
     # the signed form reads with the official form's names, the values exactly as signed
-    assert "<dt>国籍・地域</dt><dd>Viet Nam</dd>" in post_page and "<dt>在留カード番号</dt><dd>AB12345678CD</dd>" in post_page
+    assert (
+        "<dt>国籍・地域</dt><dd>Viet Nam</dd>" in post_page
+        and "<dt>在留カード番号</dt><dd>AB12345678CD</dd>" in post_page
+    )
     assert "<dt>nationality</dt>" not in post_page
 
 
@@ -127,9 +153,19 @@ def test_signed_codes_read_as_words_for_the_officer(app, people, rt):
     ("single" is a marital status and a re-entry permit); codes outside the vocabulary stay as signed."""
     from review_testkit import FORM
 
-    form = {**FORM, "form": {**FORM["form"], "current_status": "engineer_humanities", "desired_status": "spouse_japanese",
-                             "marital_status": "single", "reentry_type": "single", "criminal_record": "no",
-                             "card_receipt": "counter", "weird_field": "single"}}
+    form = {
+        **FORM,
+        "form": {
+            **FORM["form"],
+            "current_status": "engineer_humanities",
+            "desired_status": "spouse_japanese",
+            "marital_status": "single",
+            "reentry_type": "single",
+            "criminal_record": "no",
+            "card_receipt": "counter",
+            "weird_field": "single",
+        },
+    }
     event = verified_event(form=form)
     event.payload["submission"]["status_of_residence"] = "engineer_humanities"
     with transaction(rt.session_factory) as s:
@@ -141,7 +177,9 @@ def test_signed_codes_read_as_words_for_the_officer(app, people, rt):
     assert "<dd>窓口で受領</dd>" in page
     assert "<dd>single</dd>" in page  # a field the vocabulary does not know keeps the signed value
     assert "engineer_humanities" not in page.split("<h2", 1)[1]  # the header and the form: by name only
-    english = client.get(f"/cases/{event.payload['application_id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = client.get(f"/cases/{event.payload['application_id']}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Engineer / Specialist in Humanities / International Services" in english and "Unmarried" in english
     queue = client.get("/queue?status_of_residence=engineer_humanities").get_data(as_text=True)
     assert "<td>技術・人文知識・国際業務</td>" in queue
@@ -221,15 +259,31 @@ def test_examine_propose_confirm_through_the_pages(app, people, rt):
     sv = sign_in(app, people, "tokyo-supervisor")
     base = f"/cases/{app_id}"
     assert post(ex, f"{base}/claim", {"version": version(rt, app_id)}).status_code == 302
-    r = post(ex, f"{base}/request-documents", {"version": version(rt, app_id), "kinds": "tax_certificate",
-                                               "message": "please", "deadline": str(date.today() + timedelta(days=7))})
+    r = post(
+        ex,
+        f"{base}/request-documents",
+        {
+            "version": version(rt, app_id),
+            "kinds": "tax_certificate",
+            "message": "please",
+            "deadline": str(date.today() + timedelta(days=7)),
+        },
+    )
     assert r.status_code == 302
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "documents_requested"
         s.execute(cases.update().where(cases.c.application_id == app_id).values(status="under_examination"))
     post(ex, f"{base}/notes", {"body": "income verified"})
-    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
-                                 "granted_status": "engineer_humanities", "period_of_stay": "P3Y"})
+    post(
+        ex,
+        f"{base}/propose",
+        {
+            "version": version(rt, app_id),
+            "outcome": "approved",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "P3Y",
+        },
+    )
     # the examiner sees no confirm button and cannot confirm by posting
     assert "Confirm decision" not in ex.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert post(ex, f"{base}/confirm", {"version": version(rt, app_id)}).status_code == 403
@@ -239,7 +293,9 @@ def test_examine_propose_confirm_through_the_pages(app, people, rt):
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "decision_proposed"  # stale version refused
     # one click is not enough: the supervisor ticks that they checked the proposal (issue 18)
-    assert 'name="acknowledge" value="yes" required' in sv.get(base, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="acknowledge" value="yes" required' in sv.get(base, headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     post(sv, f"{base}/confirm", {"version": version(rt, app_id)})
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "decision_proposed"
@@ -266,19 +322,35 @@ def test_statistics_json_csv_and_openapi(app, people, rt):
     app_id = new_case(rt)
     with transaction(rt.session_factory) as s:
         received = casework.load_case(s, app_id).received_at
-        s.execute(cases.update().where(cases.c.application_id == app_id).values(
-            status="approved", is_open=False, outcome="approved", decided_at=received + timedelta(days=21)))
+        s.execute(
+            cases.update()
+            .where(cases.c.application_id == app_id)
+            .values(status="approved", is_open=False, outcome="approved", decided_at=received + timedelta(days=21))
+        )
     data = app.test_client().get("/api/v1/statistics/processing-days").get_json()
     # One decision is a person: published without sign-in, the cell keeps its key and loses its figures.
     assert data["min_count"] == 10 and data["groups"] == [
-        {"procedure": "extension", "status_of_residence": "engineer_specialist", "bureau": "tokyo", "count": None,
-         "mean_days": None, "median_days": None, "p90_days": None, "suppressed": True}]
+        {
+            "procedure": "extension",
+            "status_of_residence": "engineer_specialist",
+            "bureau": "tokyo",
+            "count": None,
+            "mean_days": None,
+            "median_days": None,
+            "p90_days": None,
+            "suppressed": True,
+        }
+    ]
     client = sign_in(app, people, "tokyo-supervisor")
     csv_text = client.get("/statistics.csv").get_data(as_text=True)
-    assert csv_text.splitlines()[:2] == ["procedure,status_of_residence,bureau,office,count,mean_days,median_days,p90_days",
-                                         "extension,engineer_specialist,tokyo,,1,21.0,21.0,21.0"]  # office empty: the bureau
+    assert csv_text.splitlines()[:2] == [
+        "procedure,status_of_residence,bureau,office,count,mean_days,median_days,p90_days",
+        "extension,engineer_specialist,tokyo,,1,21.0,21.0,21.0",
+    ]  # office empty: the bureau
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
-    assert {"/api/v1/statistics/processing-days", "/api/v1/queue", "/api/v1/cases/{application_id}"} <= set(spec["paths"])
+    assert {"/api/v1/statistics/processing-days", "/api/v1/queue", "/api/v1/cases/{application_id}"} <= set(
+        spec["paths"]
+    )
 
 
 def test_public_statistics_show_a_cell_from_ten_decisions_and_suppress_smaller_ones(app, rt):
@@ -287,9 +359,16 @@ def test_public_statistics_show_a_cell_from_ten_decisions_and_suppress_smaller_o
         with transaction(rt.session_factory) as s:
             received = casework.load_case(s, app_id).received_at
             # ten decided after 20 days, two after 40: the officers' figures are exact, the public ones too once >= 10
-            s.execute(cases.update().where(cases.c.application_id == app_id).values(
-                status="approved", is_open=False, outcome="approved",
-                decided_at=received + timedelta(days=20 if n < 10 else 40)))
+            s.execute(
+                cases.update()
+                .where(cases.c.application_id == app_id)
+                .values(
+                    status="approved",
+                    is_open=False,
+                    outcome="approved",
+                    decided_at=received + timedelta(days=20 if n < 10 else 40),
+                )
+            )
         if n == 8:
             assert app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"][0]["suppressed"]
         if n == 9:
@@ -312,8 +391,9 @@ def test_api_queue_keyset_pages_cover_everything_once(app, people, rt):
     assert len(seen) == 7 and set(seen) == ids
     newest_first, cursor = [], None
     while True:
-        r = client.get("/api/v1/queue", query_string={"limit": 4, "sort": "received_desc",
-                                                      **({"after": cursor} if cursor else {})}).get_json()
+        r = client.get(
+            "/api/v1/queue", query_string={"limit": 4, "sort": "received_desc", **({"after": cursor} if cursor else {})}
+        ).get_json()
         newest_first += [c["application_id"] for c in r["cases"]]
         if not (cursor := r["next_cursor"]):
             break
@@ -333,24 +413,35 @@ def test_session_expires_when_idle(app, people, rt):
 def test_bureau_admin_creates_an_officer_pending_a_second_administrator(app, people, rt):
     """The whole flow (approval, enrolment, sign-in) is tested in test_enrolment.py."""
     admin = sign_in(app, people, "tokyo-bureau_admin")
-    r = admin.post("/admin/officers", data={"csrf_token": csrf(admin, "/admin/officers"), "username": "new-examiner",
-                                            "display_name": "New Examiner", "role": "examiner", "staff_id": "T-0042"})
+    r = admin.post(
+        "/admin/officers",
+        data={
+            "csrf_token": csrf(admin, "/admin/officers"),
+            "username": "new-examiner",
+            "display_name": "New Examiner",
+            "role": "examiner",
+            "staff_id": "T-0042",
+        },
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "/enrol/" in html and "data:image/svg+xml" not in html  # a link, no credentials
     assert "new-examiner" in admin.get("/admin/officers").get_data(as_text=True)
     assert sign_in(app, people, "tokyo-examiner").get("/admin/officers").status_code == 403
     osaka_admin = sign_in(app, people, "osaka-bureau_admin")
     tokyo_id = people["tokyo-examiner"]["id"]
-    r = osaka_admin.post(f"/admin/officers/{tokyo_id}/deactivate",
-                         data={"csrf_token": csrf(osaka_admin, "/admin/officers")})
+    r = osaka_admin.post(
+        f"/admin/officers/{tokyo_id}/deactivate", data={"csrf_token": csrf(osaka_admin, "/admin/officers")}
+    )
     assert r.status_code == 404  # another bureau's officer
 
 
 def test_deactivating_an_officer_ends_their_sessions(app, people):
     examiner = sign_in(app, people, "tokyo-examiner")
     admin = sign_in(app, people, "tokyo-bureau_admin")
-    admin.post(f"/admin/officers/{people['tokyo-examiner']['id']}/deactivate",
-               data={"csrf_token": csrf(admin, "/admin/officers")})
+    admin.post(
+        f"/admin/officers/{people['tokyo-examiner']['id']}/deactivate",
+        data={"csrf_token": csrf(admin, "/admin/officers")},
+    )
     assert examiner.get("/queue").status_code == 302
 
 
@@ -368,13 +459,22 @@ def test_workload_shows_ageing_against_targets(app, people, rt):
     app_id = new_case(rt)
     with transaction(rt.session_factory) as s:
         received = casework.load_case(s, app_id).received_at
-        s.execute(cases.update().where(cases.c.application_id == app_id).values(received_at=received - timedelta(days=40)))
+        s.execute(
+            cases.update().where(cases.c.application_id == app_id).values(received_at=received - timedelta(days=40))
+        )
     new_case(rt)
     from review.adapters.queries import ageing_summary
 
     with rt.engine.connect() as conn:
         rows = {r["procedure"]: r for r in ageing_summary(conn, "tokyo", {"extension": 30, "coe": 90})}
-    assert rows["extension"] == {"procedure": "extension", "target_days": 30, "open": 2, "ok": 1, "due": 0, "overdue": 1}
+    assert rows["extension"] == {
+        "procedure": "extension",
+        "target_days": 30,
+        "open": 2,
+        "ok": 1,
+        "due": 0,
+        "overdue": 1,
+    }
     assert rows["coe"]["open"] == 0
     assert sign_in(app, people, "tokyo-supervisor").get("/workload").status_code == 200
 
@@ -386,8 +486,12 @@ def test_sign_in_attempts_are_rate_limited_per_address(tmp_path):
     try:
         client = create_app(rt).test_client()
         token = csrf(client)
-        codes = [client.post("/login", data={"csrf_token": token, "username": "x", "password": "y",
-                                             "totp": "123456"}).status_code for _ in range(4)]
+        codes = [
+            client.post(
+                "/login", data={"csrf_token": token, "username": "x", "password": "y", "totp": "123456"}
+            ).status_code
+            for _ in range(4)
+        ]
         assert codes == [400, 400, 400, 429]
     finally:
         rt.stop()
@@ -397,12 +501,24 @@ def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt
     from review_testkit import intake_event
 
     app_id = new_case(rt)
-    for event_type, extra in (("application.correction_requested", {"correction_id": "c-1", "message": "wrong employer",
-                                                                   "requested_at": "2026-01-10T10:00:00+09:00"}),
-                              ("application.withdrawn", {"reason": "leaving Japan",
-                                                         "withdrawn_at": "2026-01-11T10:00:00+09:00"})):
-        event = intake_event(event_type, {"application_id": app_id, "applicant_id": "p", "signed_content_b64": "e30=",
-                                          "signature_cms_b64": "eA==", **extra}, app_id)
+    for event_type, extra in (
+        (
+            "application.correction_requested",
+            {"correction_id": "c-1", "message": "wrong employer", "requested_at": "2026-01-10T10:00:00+09:00"},
+        ),
+        ("application.withdrawn", {"reason": "leaving Japan", "withdrawn_at": "2026-01-11T10:00:00+09:00"}),
+    ):
+        event = intake_event(
+            event_type,
+            {
+                "application_id": app_id,
+                "applicant_id": "p",
+                "signed_content_b64": "e30=",
+                "signature_cms_b64": "eA==",
+                **extra,
+            },
+            app_id,
+        )
         with transaction(rt.session_factory) as s:
             (inbound.correction_requested if "correction" in event_type else inbound.withdrawn)(rt, s, event)
     ex = sign_in(app, people, "tokyo-examiner")
@@ -412,14 +528,19 @@ def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "withdrawn"
     with rt.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).where(rt.outbox.c.event_type == "application.closed")).scalar() == 1
+        assert (
+            conn.execute(sa.select(sa.func.count()).where(rt.outbox.c.event_type == "application.closed")).scalar() == 1
+        )
 
 
 def test_earlier_applications_of_another_bureau_stay_hidden(app, people, rt):
     from review_testkit import verified_event as make
 
     applicant = "same-person"
-    tokyo_event, osaka_event = make(bureau="tokyo", applicant_id=applicant), make(bureau="osaka", applicant_id=applicant)
+    tokyo_event, osaka_event = (
+        make(bureau="tokyo", applicant_id=applicant),
+        make(bureau="osaka", applicant_id=applicant),
+    )
     for event in (tokyo_event, osaka_event):
         with transaction(rt.session_factory) as s:
             inbound.receive(rt, s, event)
@@ -433,8 +554,10 @@ def _outbox(rt, event_type):
     import json
 
     with rt.engine.connect() as conn:
-        return [json.loads(b) for b in conn.execute(sa.select(rt.outbox.c.body).where(
-            rt.outbox.c.event_type == event_type)).scalars()]
+        return [
+            json.loads(b)
+            for b in conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type)).scalars()
+        ]
 
 
 def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app, people, rt):
@@ -449,42 +572,79 @@ def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app
     assert 'name="kinds" value="tax_certificate"' in page and "住民税の課税（又は非課税）証明書" in page
     assert '<select id="period_of_stay"' in page and '<option value="P1Y3M">1年3月</option>' in page
     deadline = str(date.today() + timedelta(days=7))
-    r = ex.post(f"{base}/request-documents", data={"csrf_token": csrf(ex, base), "version": version(rt, app_id),
-                                                   "kinds": ["other"], "message": " ", "deadline": deadline})
+    r = ex.post(
+        f"{base}/request-documents",
+        data={
+            "csrf_token": csrf(ex, base),
+            "version": version(rt, app_id),
+            "kinds": ["other"],
+            "message": " ",
+            "deadline": deadline,
+        },
+    )
     assert r.status_code == 302 and _outbox(rt, "application.documents_requested") == []
-    ex.post(f"{base}/request-documents", data={
-        "csrf_token": csrf(ex, base), "version": version(rt, app_id), "kinds": ["tax_certificate", "residence_certificate"],
-        "message": "令和7年度分", "deadline": deadline})
+    ex.post(
+        f"{base}/request-documents",
+        data={
+            "csrf_token": csrf(ex, base),
+            "version": version(rt, app_id),
+            "kinds": ["tax_certificate", "residence_certificate"],
+            "message": "令和7年度分",
+            "deadline": deadline,
+        },
+    )
     (event,) = _outbox(rt, "application.documents_requested")
     assert event["version"] == 2 and event["payload"]["message"] == "令和7年度分"
     assert [i["code"] for i in event["payload"]["items"]] == ["tax_certificate", "residence_certificate"]
     with transaction(rt.session_factory) as s:
         s.execute(cases.update().where(cases.c.application_id == app_id).values(status="under_examination"))
-    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
-                                 "granted_status": "engineer_humanities", "period_of_stay": "3 years"})
+    post(
+        ex,
+        f"{base}/propose",
+        {
+            "version": version(rt, app_id),
+            "outcome": "approved",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "3 years",
+        },
+    )
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "under_examination"  # free text is no period
-    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
-                                 "granted_status": "engineer_humanities", "period_of_stay": "P1Y3M"})
+    post(
+        ex,
+        f"{base}/propose",
+        {
+            "version": version(rt, app_id),
+            "outcome": "approved",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "P1Y3M",
+        },
+    )
     post(sv, f"{base}/confirm", {"version": version(rt, app_id), "acknowledge": "yes"})
     (decided,) = _outbox(rt, "application.decided")
     assert decided["version"] == 3
-    assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == ("engineer_humanities", "P1Y3M")
+    assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == (
+        "engineer_humanities",
+        "P1Y3M",
+    )
 
 
 def test_the_case_page_gives_times_in_japan_time_and_the_receipt_day_of_japan(app, people, rt):
     """Issue 18: screens showed UTC; a case received at 16:30 UTC on 31 March was received on 1 April in
     Japan, and the receipt date decides legal deadlines."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     app_id = new_case(rt)
     ex = sign_in(app, people, "tokyo-examiner")
     post(ex, f"/cases/{app_id}/notes", {"body": "checked"})
     with transaction(rt.session_factory) as s:
-        s.execute(cases.update().where(cases.c.application_id == app_id)
-                  .values(received_at=datetime(2026, 3, 31, 16, 30, tzinfo=timezone.utc)))
+        s.execute(
+            cases.update()
+            .where(cases.c.application_id == app_id)
+            .values(received_at=datetime(2026, 3, 31, 16, 30, tzinfo=UTC))
+        )
     page = ex.get(f"/cases/{app_id}?purpose=examination", headers={"Accept-Language": "ja"}).get_data(as_text=True)
-    header = page[page.index("<h1"):page.index("</p>", page.index("<h1"))]
+    header = page[page.index("<h1") : page.index("</p>", page.index("<h1"))]
     assert "2026-04-01" in header and "2026-03-31" not in header
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", page)  # no raw ISO timestamps (validation time)
 
@@ -499,12 +659,27 @@ def test_after_the_applicant_answered_the_examiner_proposes_without_a_resume_cli
         s.execute(cases.update().where(cases.c.application_id == app_id).values(status="documents_answered"))
     page = ex.get(f"{base}?purpose=examination", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f'action="{base}/propose"' in page  # the proposal form is there at once
-    post(ex, f"{base}/propose", {"version": version(rt, app_id), "outcome": "approved",
-                                 "granted_status": "engineer_humanities", "period_of_stay": "P3Y"})
+    post(
+        ex,
+        f"{base}/propose",
+        {
+            "version": version(rt, app_id),
+            "outcome": "approved",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "P3Y",
+        },
+    )
     from review.adapters.tables import case_history
 
     with transaction(rt.session_factory) as s:
         assert casework.load_case(s, app_id).status == "decision_proposed"
-        kinds = s.execute(sa.select(case_history.c.kind).where(case_history.c.application_id == app_id)
-                          .order_by(case_history.c.id)).scalars().all()
+        kinds = (
+            s.execute(
+                sa.select(case_history.c.kind)
+                .where(case_history.c.application_id == app_id)
+                .order_by(case_history.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert kinds[-2:] == ["examination_resumed", "decision_proposed"]  # both steps on record

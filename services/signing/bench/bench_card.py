@@ -10,6 +10,7 @@ Prints ``name: value unit`` lines:
   crl_100k_create_s                   test PKI with 100,000 extra revoked serials, minus the default
 Needs pcscd + vsmartcard-vpcd for the PC/SC figures (skipped with a note otherwise).
 """
+
 from __future__ import annotations
 
 import os

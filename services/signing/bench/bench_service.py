@@ -7,6 +7,7 @@ Prints ``name: value unit`` lines:
   signing_internal_api_cms_per_s     POST /internal/v1/verifications/cms through the Flask app (no network)
 One core, one thread; the CMS verification itself is measured by the verification core's bench.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from service_support import make_runtime, submission, submitted_event  # noqa: E402
+from service_support import make_runtime, submission, submitted_event
 
-from signing.entrypoints.handlers import on_application_submitted  # noqa: E402
-from signing.entrypoints.web import create_app  # noqa: E402
-from signing.testpki import create_test_pki  # noqa: E402
-from zairyu_shared.db import transaction  # noqa: E402
+from signing.entrypoints.handlers import on_application_submitted
+from signing.entrypoints.web import create_app
+from signing.testpki import create_test_pki
+from zairyu_shared.db import transaction
 
 
 def handler_rate(rt, events) -> float:

@@ -4,6 +4,7 @@ Usage: .venv/bin/python services/signing/bench/bench_verify.py [--seconds S] [--
 Prints `name: value unit` lines (rates: best of 5 rounds, in CPU time). The test PKI comes from `zairyu-pki`
 (signing.testpki) with --revoked N; the signature is a CAdES-BES made by the signer's builder with a valid holder's key.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,16 +59,17 @@ def bench_size(n: int, seconds: float, workdir: Path) -> None:
     holder = next(h for h in pki.holders_of_kind("valid") if h.sign.issuer_id == "sign-g2")  # the big CRL's CA
     key = holder.sign.key
     cms_der = cades.build_detached(
-        CONTENT, holder.sign.cert_der,
-        lambda di: key.sign(di[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
+        CONTENT,
+        holder.sign.cert_der,
+        lambda di: key.sign(di[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())),
+    )
     verdict = verifier.verify_cms(CONTENT, cms_der)
     assert verdict.valid, verdict
     seen = rate(lambda: verifier.verify_cms(CONTENT, cms_der), seconds)
     print(f"cms_verify_per_s_crl_{n}: {seen:.0f} /s")
 
     def cold():  # as if every signature came from a certificate not seen before (no per-cert caches)
-        for cached in (cms._certificate, holder_attributes, verification._cert_facts_cached,
-                       cert_fields.fields):
+        for cached in (cms._certificate, holder_attributes, verification._cert_facts_cached, cert_fields.fields):
             cached.cache_clear()
         # what is kept per issuing CA (the issuer's text, the trust store, the CRL index) stays: the CA is not new
         verifier.verify_cms(CONTENT, cms_der)
@@ -77,16 +79,24 @@ def bench_size(n: int, seconds: float, workdir: Path) -> None:
     # the machine's speed cancels out of this one (issue 24: 3,000/s against 4,783/s seen, i.e. >= 0.63)
     print(f"cms_verify_new_cert_to_seen_ratio_crl_{n}: {new / seen:.3f}")
     cert = holder.sign.cert
-    print(f"chain_verify_per_s_crl_{n}: "
-          f"{rate(lambda: verifier.verify_certificate(cert, profile=verifier.policy.sign_profile), seconds):.0f} /s")
+    print(
+        f"chain_verify_per_s_crl_{n}: "
+        f"{rate(lambda: verifier.verify_certificate(cert, profile=verifier.policy.sign_profile), seconds):.0f} /s"
+    )
 
     # floor, same run: cryptography's path validation alone (no CMS, no revocation, no profile)
     ca = pki.ca(holder.sign.issuer_id)
     store = xv.Store([ca.cert])
 
     def raw_path():
-        (xv.PolicyBuilder().store(store).time(dt.datetime.now(dt.timezone.utc))
-         .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY).build_client_verifier().verify(cert, []))
+        (
+            xv.PolicyBuilder()
+            .store(store)
+            .time(dt.datetime.now(dt.UTC))
+            .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY)
+            .build_client_verifier()
+            .verify(cert, [])
+        )
 
     print(f"floor_cryptography_path_per_s_crl_{n}: {rate(raw_path, seconds):.0f} /s")
 
@@ -95,8 +105,12 @@ def bench_size(n: int, seconds: float, workdir: Path) -> None:
     if not check.valid:
         print(f"pyhanko_chain_per_s_crl_{n}: 0 /s  # failed: {check.reason} {check.detail[:100]}")
         return
-    per_s = rate(lambda: validate_rfc5280(cert, [], [ca.cert], [crl_bytes], revocation_mode="require"),
-                 seconds, min_runs=2, rounds=2)
+    per_s = rate(
+        lambda: validate_rfc5280(cert, [], [ca.cert], [crl_bytes], revocation_mode="require"),
+        seconds,
+        min_runs=2,
+        rounds=2,
+    )
     print(f"pyhanko_chain_per_s_crl_{n}: {per_s:.1f} /s")
 
 

@@ -1,4 +1,5 @@
 """Signing settings: environment variables, validated at start."""
+
 from __future__ import annotations
 
 import re
@@ -15,23 +16,68 @@ def _policy_ok(value: str) -> bool:
 
 @dataclass(frozen=True)
 class SigningSettings(CommonSettings):
-    public_url: str = setting("ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Where this service's web front is reached")
-    trust_dir: str = setting("ZAIRYU_TRUST_DIR", "/etc/zairyu/trust", help="Directory of trusted root certificates (.der/.cer/.crt/.pem; its immediate subdirectories are read too); comma-separate several")
-    trust_pins: str = setting("ZAIRYU_TRUST_PINS", "production", help="'production' = the J-LIS SHA-256 pins built into the code; 'test:<file>' = a test PKI manifest.json or a pin list (one 'SHA256 [label]' a line). Roots not pinned are refused")
-    crl_dir: str = setting("ZAIRYU_CRL_DIR", "/var/lib/zairyu/crl", help="Directory of CRLs the crl-sync job keeps current; re-read when a file changes")
-    crl_max_age: int = setting("ZAIRYU_CRL_MAX_AGE", 86400, help="Seconds after a CRL's thisUpdate at which it counts as stale even before its nextUpdate", minimum=60)
-    ocsp_url: str = setting("ZAIRYU_OCSP_URL", "", help="OCSP responder asked when no fresh CRL answers (empty: CRLs only)")
-    revocation_soft_fail: bool = setting("ZAIRYU_REVOCATION_SOFT_FAIL", False, help="Accept signatures when revocation data is stale or missing (the verdict then says soft_fail). Keep false in production")
-    sign_policy_oid: str = setting("ZAIRYU_SIGN_POLICY_OID", "production", help="Certificate policy a signature certificate must assert: 'production' (1.2.392.200149.8.5.1.1.20), 'test' (1.2.392.200149.8.5.1.0.20) or a dotted OID")
-    auth_policy_oid: str = setting("ZAIRYU_AUTH_POLICY_OID", "production", help="Certificate policy an authentication certificate must assert: 'production' (1.2.392.200149.8.5.1.3.30), 'test' or a dotted OID")
-    allow_test_pki: bool = setting("ZAIRYU_ALLOW_TEST_PKI", False, help="Allow ZAIRYU_TRUST_PINS=test:... outside the embedded run (staging, integration tests)")
-    demo_dir: str = setting("ZAIRYU_DEMO_DIR", "var/demo", help="Embedded run only: where the demo test PKI (DIR/pki) is created")
-    demo_intake_url: str = setting("ZAIRYU_INTAKE_URL", "http://127.0.0.1:8000", help="Embedded run only: intake's URL (zairyu-run sets it), where the demo signer fetches signing requests by code")
+    public_url: str = setting(
+        "ZAIRYU_SIGNING_URL", "http://127.0.0.1:8004", help="Where this service's web front is reached"
+    )
+    trust_dir: str = setting(
+        "ZAIRYU_TRUST_DIR",
+        "/etc/zairyu/trust",
+        help="Directory of trusted root certificates (.der/.cer/.crt/.pem; its immediate subdirectories are read too); comma-separate several",
+    )
+    trust_pins: str = setting(
+        "ZAIRYU_TRUST_PINS",
+        "production",
+        help="'production' = the J-LIS SHA-256 pins built into the code; 'test:<file>' = a test PKI manifest.json or a pin list (one 'SHA256 [label]' a line). Roots not pinned are refused",
+    )
+    crl_dir: str = setting(
+        "ZAIRYU_CRL_DIR",
+        "/var/lib/zairyu/crl",
+        help="Directory of CRLs the crl-sync job keeps current; re-read when a file changes",
+    )
+    crl_max_age: int = setting(
+        "ZAIRYU_CRL_MAX_AGE",
+        86400,
+        help="Seconds after a CRL's thisUpdate at which it counts as stale even before its nextUpdate",
+        minimum=60,
+    )
+    ocsp_url: str = setting(
+        "ZAIRYU_OCSP_URL", "", help="OCSP responder asked when no fresh CRL answers (empty: CRLs only)"
+    )
+    revocation_soft_fail: bool = setting(
+        "ZAIRYU_REVOCATION_SOFT_FAIL",
+        False,
+        help="Accept signatures when revocation data is stale or missing (the verdict then says soft_fail). Keep false in production",
+    )
+    sign_policy_oid: str = setting(
+        "ZAIRYU_SIGN_POLICY_OID",
+        "production",
+        help="Certificate policy a signature certificate must assert: 'production' (1.2.392.200149.8.5.1.1.20), 'test' (1.2.392.200149.8.5.1.0.20) or a dotted OID",
+    )
+    auth_policy_oid: str = setting(
+        "ZAIRYU_AUTH_POLICY_OID",
+        "production",
+        help="Certificate policy an authentication certificate must assert: 'production' (1.2.392.200149.8.5.1.3.30), 'test' or a dotted OID",
+    )
+    allow_test_pki: bool = setting(
+        "ZAIRYU_ALLOW_TEST_PKI",
+        False,
+        help="Allow ZAIRYU_TRUST_PINS=test:... outside the embedded run (staging, integration tests)",
+    )
+    demo_dir: str = setting(
+        "ZAIRYU_DEMO_DIR", "var/demo", help="Embedded run only: where the demo test PKI (DIR/pki) is created"
+    )
+    demo_intake_url: str = setting(
+        "ZAIRYU_INTAKE_URL",
+        "http://127.0.0.1:8000",
+        help="Embedded run only: intake's URL (zairyu-run sets it), where the demo signer fetches signing requests by code",
+    )
 
     def validate(self) -> list[str]:
         problems = list(super().validate())
-        for env, value in (("ZAIRYU_SIGN_POLICY_OID", self.sign_policy_oid),
-                           ("ZAIRYU_AUTH_POLICY_OID", self.auth_policy_oid)):
+        for env, value in (
+            ("ZAIRYU_SIGN_POLICY_OID", self.sign_policy_oid),
+            ("ZAIRYU_AUTH_POLICY_OID", self.auth_policy_oid),
+        ):
             if not _policy_ok(value):
                 problems.append(f"{env}={value!r}: must be production, test or a dotted OID")
         if self.trust_pins != "production" and not self.trust_pins.startswith("test:"):
@@ -39,6 +85,8 @@ class SigningSettings(CommonSettings):
         if self.ocsp_url and not self.ocsp_url.startswith(("http://", "https://")):
             problems.append("ZAIRYU_OCSP_URL must be an http:// or https:// URL")
         if not (self.embedded or self.allow_test_pki) and self.trust_pins.startswith("test:"):
-            problems.append("ZAIRYU_TRUST_PINS=test:... trusts a test PKI: only allowed with ZAIRYU_EMBEDDED=true "
-                            "or ZAIRYU_ALLOW_TEST_PKI=true")
+            problems.append(
+                "ZAIRYU_TRUST_PINS=test:... trusts a test PKI: only allowed with ZAIRYU_EMBEDDED=true "
+                "or ZAIRYU_ALLOW_TEST_PKI=true"
+            )
         return problems

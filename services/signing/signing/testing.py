@@ -12,6 +12,7 @@ slots (TCP 35963 -> "Virtual PCD 00 00", 35964 -> "Virtual PCD 00 01"); a slot i
 an flock in /tmp so concurrent test sessions on one machine do not insert cards into each
 other's reader. Waits poll a condition against a deadline; nothing sleeps a fixed time.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 VPCD_DRIVER = pathlib.Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_BASE_PORT = 35963
@@ -72,8 +73,8 @@ def reader_name(slot: int) -> str:
 
 def _vpcd_readers() -> list[str]:
     from smartcard import Exceptions as sc_exc
-    from smartcard.System import readers
     from smartcard.pcsc import PCSCExceptions as pcsc_exc
+    from smartcard.System import readers
 
     try:
         return [str(r) for r in readers() if str(r).startswith("Virtual PCD")]
@@ -109,15 +110,21 @@ def ensure_pcscd(timeout: float = 20.0) -> None:
             _wait_until(lambda: not _pcscd_pids(), deadline)  # one on its way out
             log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
             # Detached and self-terminating: other sessions may come to rely on it.
-            started = subprocess.Popen(["pcscd", "--foreground", "--auto-exit"], stdout=log, stderr=log,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            started = subprocess.Popen(
+                ["pcscd", "--foreground", "--auto-exit"],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         if _wait_until(lambda: bool(_vpcd_readers()), min(deadline, time.monotonic() + 5.0)):
             return
         if started is not None and started.poll() is None:
             started.terminate()  # ours, and readerless: let the port go and try again
             started.wait(10)
-    raise PcscUnavailable("pcscd is running but shows no 'Virtual PCD' reader (is vpcd configured in "
-                          "/etc/reader.conf.d?)")
+    raise PcscUnavailable(
+        "pcscd is running but shows no 'Virtual PCD' reader (is vpcd configured in /etc/reader.conf.d?)"
+    )
 
 
 @contextlib.contextmanager
@@ -192,8 +199,9 @@ class RunningCard:
 
 
 @contextlib.contextmanager
-def running_card(pki, holder=None, timeout: float = 20.0, extra_args: tuple[str, ...] = (),
-                 log_apdus: bool = True) -> Iterator[RunningCard]:
+def running_card(
+    pki, holder=None, timeout: float = 20.0, extra_args: tuple[str, ...] = (), log_apdus: bool = True
+) -> Iterator[RunningCard]:
     """A holder's simulated card inserted in a vpcd reader, removed again on exit."""
     reason = pcsc_missing_reason()
     if reason:
@@ -209,15 +217,31 @@ def running_card(pki, holder=None, timeout: float = 20.0, extra_args: tuple[str,
         apdu_log = pathlib.Path(tmp) / "apdu.log"
         out = open(pathlib.Path(tmp) / "card.out", "wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "signing.entrypoints.card_cli", "serve", "--pki", str(pki.root),
-             "--holder", holder.id, "--port", str(port), *extra_args,
-             *(("--apdu-log", str(apdu_log)) if log_apdus else ())],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "signing.entrypoints.card_cli",
+                "serve",
+                "--pki",
+                str(pki.root),
+                "--holder",
+                holder.id,
+                "--port",
+                str(port),
+                *extra_args,
+                *(("--apdu-log", str(apdu_log)) if log_apdus else ()),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         try:
+
             def inserted() -> bool:
                 if process.poll() is not None:
-                    raise PcscUnavailable("card simulator exited: "
-                                          + (pathlib.Path(tmp) / "card.out").read_text(errors="replace"))
+                    raise PcscUnavailable(
+                        "card simulator exited: " + (pathlib.Path(tmp) / "card.out").read_text(errors="replace")
+                    )
                 return card_present(reader)
 
             wait_for(inserted, timeout, f"the card in {reader}")

@@ -3,6 +3,7 @@
 Card fixtures (test PKI, simulated card in a PC/SC reader) live in ``signing.testing`` so other
 suites can reuse them: ``from signing.testing import ...``.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The simulated JPKI card answers APDUs like the card described in jpki-card.md."""
+
 from __future__ import annotations
 
 import hashlib
@@ -166,23 +167,26 @@ def test_raw_pkcs1_for_non_digestinfo_input(card, holder):
     assert recovered.startswith(b"\x00\x01\xff") and recovered.endswith(b"\x00" + blob)
 
 
-@pytest.mark.parametrize("command,sw", [
-    ("00CA010000", "6D00"),           # GET DATA: not offered
-    ("0084000008", "6D00"),           # GET CHALLENGE
-    ("80B0000004", "6D00"),           # proprietary class, wrong INS
-    ("A0A4000002 3F00", "6E00"),      # GSM class
-    ("0CA4040C0AD392F000260100000001", "6E00"),  # secure messaging
-    ("00A4080C023F00", "6A86"),       # select by path: not supported
-    ("00A40401 0AD392F000260100000001", "6A86"),
-    ("00A4020C03000A00", "6700"),     # FID must be 2 bytes
-    ("00A4", "6700"),                 # truncated
-    ("00A4040C00", "6700"),           # no AID
-    ("00B0000004", "6986"),           # READ BINARY with no EF selected
-    ("00200081", "6A86"),             # VERIFY with a wrong P2
-    ("00200080", "6986"),             # tries query with no PIN EF selected
-    ("802A00800400000000", "6986"),   # sign with no key selected
-    ("00A4000C023F00", "9000"),       # MF
-])
+@pytest.mark.parametrize(
+    "command,sw",
+    [
+        ("00CA010000", "6D00"),  # GET DATA: not offered
+        ("0084000008", "6D00"),  # GET CHALLENGE
+        ("80B0000004", "6D00"),  # proprietary class, wrong INS
+        ("A0A4000002 3F00", "6E00"),  # GSM class
+        ("0CA4040C0AD392F000260100000001", "6E00"),  # secure messaging
+        ("00A4080C023F00", "6A86"),  # select by path: not supported
+        ("00A40401 0AD392F000260100000001", "6A86"),
+        ("00A4020C03000A00", "6700"),  # FID must be 2 bytes
+        ("00A4", "6700"),  # truncated
+        ("00A4040C00", "6700"),  # no AID
+        ("00B0000004", "6986"),  # READ BINARY with no EF selected
+        ("00200081", "6A86"),  # VERIFY with a wrong P2
+        ("00200080", "6986"),  # tries query with no PIN EF selected
+        ("802A00800400000000", "6986"),  # sign with no key selected
+        ("00A4000C023F00", "9000"),  # MF
+    ],
+)
 def test_status_words_for_probes(card, command, sw):
     assert send(card, command.replace(" ", ""))[1] == sw
 

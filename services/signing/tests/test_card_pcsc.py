@@ -1,4 +1,5 @@
 """The simulated card through the real stack: pcscd + vpcd, pyscard, and OpenSC's JPKI driver."""
+
 from __future__ import annotations
 
 import shutil
@@ -63,8 +64,12 @@ def test_opensc_pkcs15_lists_and_reads_the_certificates(card_in_reader, test_pki
     with card_in_reader(holder) as card:
         listed = _opensc("pkcs15-tool", "--reader", card.reader, "--list-certificates")
         assert listed.returncode == 0, listed.stderr
-        for label in ("User Authentication Certificate", "Digital Signature Certificate",
-                      "User Authentication Certificate CA", "Digital Signature Certificate CA"):
+        for label in (
+            "User Authentication Certificate",
+            "Digital Signature Certificate",
+            "User Authentication Certificate CA",
+            "Digital Signature Certificate CA",
+        ):
             assert label in listed.stdout
         read = _opensc("pkcs15-tool", "--reader", card.reader, "--read-certificate", "01")
         assert read.returncode == 0, read.stderr
@@ -74,8 +79,9 @@ def test_opensc_pkcs15_lists_and_reads_the_certificates(card_in_reader, test_pki
         # The signature certificate is private: OpenSC may not read it without the password.
         private = _opensc("pkcs15-tool", "--reader", card.reader, "--read-certificate", "02")
         assert "BEGIN CERTIFICATE" not in private.stdout
-        assert not any(c[:5] == bytes.fromhex("00A4040C0A") and c[5:] in apdu.INDIVIDUAL_NUMBER_AIDS
-                       for c in card.commands())
+        assert not any(
+            c[:5] == bytes.fromhex("00A4040C0A") and c[5:] in apdu.INDIVIDUAL_NUMBER_AIDS for c in card.commands()
+        )
 
 
 def _slot_index(card_reader: str, label: str) -> str:
@@ -96,27 +102,76 @@ def test_opensc_pkcs11_lists_objects_and_signs(card_in_reader, test_pki, tmp_pat
     message.write_bytes("在留期間更新許可申請\n".encode())
     signature = tmp_path / "form.sig"
     with card_in_reader(holder) as card:
-        public = _opensc("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index",
-                         _slot_index(card.reader, "User Authentication PIN"), "--list-objects")
+        public = _opensc(
+            "pkcs11-tool",
+            "--module",
+            PKCS11_MODULE,
+            "--slot-index",
+            _slot_index(card.reader, "User Authentication PIN"),
+            "--list-objects",
+        )
         assert public.returncode == 0, public.stderr
-        for label in ("User Authentication Certificate", "User Authentication Certificate CA",
-                      "Digital Signature Certificate CA"):
+        for label in (
+            "User Authentication Certificate",
+            "User Authentication Certificate CA",
+            "Digital Signature Certificate CA",
+        ):
             assert f"label:      {label}\n" in public.stdout
         slot = _slot_index(card.reader, "Digital Signature PIN")
-        private = _opensc("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index", slot, "--list-objects",
-                          "--login", "--pin", holder.password)
+        private = _opensc(
+            "pkcs11-tool",
+            "--module",
+            PKCS11_MODULE,
+            "--slot-index",
+            slot,
+            "--list-objects",
+            "--login",
+            "--pin",
+            holder.password,
+        )
         assert private.returncode == 0, private.stderr
         assert "label:      Digital Signature Certificate\n" in private.stdout
-        signed = _opensc("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index", slot, "--sign",
-                         "--mechanism", "SHA256-RSA-PKCS", "--pin", holder.password, "--id", "02",
-                         "-i", str(message), "-o", str(signature))
+        signed = _opensc(
+            "pkcs11-tool",
+            "--module",
+            PKCS11_MODULE,
+            "--slot-index",
+            slot,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--pin",
+            holder.password,
+            "--id",
+            "02",
+            "-i",
+            str(message),
+            "-o",
+            str(signature),
+        )
         assert signed.returncode == 0, signed.stderr
-        holder.sign.cert.public_key().verify(signature.read_bytes(), message.read_bytes(),
-                                             padding.PKCS1v15(), hashes.SHA256())
+        holder.sign.cert.public_key().verify(
+            signature.read_bytes(), message.read_bytes(), padding.PKCS1v15(), hashes.SHA256()
+        )
         # A wrong password through PKCS#11 costs exactly one try.
-        bad = _opensc("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index", slot, "--sign",
-                      "--mechanism", "SHA256-RSA-PKCS", "--pin", "WRONG99", "--id", "02",
-                      "-i", str(message), "-o", str(tmp_path / "bad.sig"))
+        bad = _opensc(
+            "pkcs11-tool",
+            "--module",
+            PKCS11_MODULE,
+            "--slot-index",
+            slot,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--pin",
+            "WRONG99",
+            "--id",
+            "02",
+            "-i",
+            str(message),
+            "-o",
+            str(tmp_path / "bad.sig"),
+        )
         assert bad.returncode != 0
         connection = _connect(card.reader)
         try:
@@ -133,12 +188,28 @@ def test_opensc_pkcs11_authentication_key(card_in_reader, test_pki, tmp_path):
     challenge.write_bytes(b"nonce-0123456789")
     with card_in_reader(holder) as card:
         slot = _slot_index(card.reader, "User Authentication PIN")
-        signed = _opensc("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index", slot, "--sign",
-                         "--mechanism", "SHA256-RSA-PKCS", "--pin", holder.pin, "--id", "01",
-                         "-i", str(challenge), "-o", str(tmp_path / "c.sig"))
+        signed = _opensc(
+            "pkcs11-tool",
+            "--module",
+            PKCS11_MODULE,
+            "--slot-index",
+            slot,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--pin",
+            holder.pin,
+            "--id",
+            "01",
+            "-i",
+            str(challenge),
+            "-o",
+            str(tmp_path / "c.sig"),
+        )
         assert signed.returncode == 0, signed.stderr
-        holder.auth.cert.public_key().verify((tmp_path / "c.sig").read_bytes(), challenge.read_bytes(),
-                                             padding.PKCS1v15(), hashes.SHA256())
+        holder.auth.cert.public_key().verify(
+            (tmp_path / "c.sig").read_bytes(), challenge.read_bytes(), padding.PKCS1v15(), hashes.SHA256()
+        )
 
 
 def test_reset_through_pcsc_clears_the_security_state(card_in_reader, test_pki):

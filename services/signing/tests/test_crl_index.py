@@ -1,4 +1,5 @@
 """CRL directory index: signature and issuer checked once at load, O(1) lookups, reload on change."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,12 +8,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki  # noqa: E402
-import pytest  # noqa: E402
-from cryptography import x509  # noqa: E402
+import pytest
+import verify_pki as pki
+from cryptography import x509
 
-from signing.adapters.crl_index import CrlIndex  # noqa: E402
-from signing.adapters.trust_store import TrustStore  # noqa: E402
+from signing.adapters.crl_index import CrlIndex
+from signing.adapters.trust_store import TrustStore
 
 NOW = pki.NOW
 
@@ -122,16 +123,20 @@ def test_crl_signed_with_a_weak_hash_is_rejected(tmp_path):
     assert index.status(leaf, a2, NOW).status == "unavailable"
 
 
-FRESHEST = x509.FreshestCRL([x509.DistributionPoint([x509.UniformResourceIdentifier("http://x/delta.crl")],
-                                                    None, None, None)])
+FRESHEST = x509.FreshestCRL(
+    [x509.DistributionPoint([x509.UniformResourceIdentifier("http://x/delta.crl")], None, None, None)]
+)
 
 
-@pytest.mark.parametrize("extension,critical,why", [
-    (x509.DeltaCRLIndicator(1), True, "delta CRL (deltaCRLIndicator"),
-    (FRESHEST, False, "freshestCRL"),
-    (x509.IssuingDistributionPoint(None, None, False, False, None, True, False), True, "issuingDistributionPoint"),
-    (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.4"), b"\x05\x00"), True, "critical extension 1.2.3.4"),
-])
+@pytest.mark.parametrize(
+    "extension,critical,why",
+    [
+        (x509.DeltaCRLIndicator(1), True, "delta CRL (deltaCRLIndicator"),
+        (FRESHEST, False, "freshestCRL"),
+        (x509.IssuingDistributionPoint(None, None, False, False, None, True, False), True, "issuingDistributionPoint"),
+        (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.4"), b"\x05\x00"), True, "critical extension 1.2.3.4"),
+    ],
+)
 def test_a_newer_delta_crl_does_not_unrevoke(tmp_path, extension, critical, why):
     """Issue 15: without an issuingDistributionPoint a CRL counted as full and the newest won, so a newer
     empty delta CRL made a revoked certificate good. Only full CRLs count; the others are refused, with why."""
@@ -139,9 +144,14 @@ def test_a_newer_delta_crl_does_not_unrevoke(tmp_path, extension, critical, why)
 
     gen1, gen2, trust, a1, a2 = setup(tmp_path)
     leaf, _ = pki.issue(gen2, slot=20, serial=0x55)
-    (tmp_path / "full.crl").write_bytes(pki.crl_der(pki.make_crl(gen2, [0x55], this_update=NOW - dt.timedelta(hours=5))))
-    (tmp_path / "delta.crl").write_bytes(pki.crl_der(pki.make_crl(gen2, [], this_update=NOW - dt.timedelta(minutes=5),
-                                                                  extensions=[(extension, critical)])))
+    (tmp_path / "full.crl").write_bytes(
+        pki.crl_der(pki.make_crl(gen2, [0x55], this_update=NOW - dt.timedelta(hours=5)))
+    )
+    (tmp_path / "delta.crl").write_bytes(
+        pki.crl_der(
+            pki.make_crl(gen2, [], this_update=NOW - dt.timedelta(minutes=5), extensions=[(extension, critical)])
+        )
+    )
     index = CrlIndex(tmp_path, trust)
     assert index.status(leaf, a2, NOW).status == "revoked"
     assert why in index.rejected[str(tmp_path / "delta.crl")], index.rejected
@@ -156,14 +166,33 @@ def test_the_test_pki_makes_a_delta_crl_and_it_is_refused(tmp_path):
 
     gen1, gen2, trust, a1, a2 = setup(tmp_path)
     leaf, _ = pki.issue(gen2, slot=20, serial=0x56)
-    (tmp_path / "full.crl").write_bytes(build_crl(issuer=gen2.cert, issuer_key=gen2.key, this_update=NOW - dt.timedelta(hours=5),
-                                                  next_update=NOW + dt.timedelta(days=1), number=7,
-                                                  revoked=[(0x56, NOW - dt.timedelta(days=1), None)]))
-    (tmp_path / "delta.crl").write_bytes(build_crl(issuer=gen2.cert, issuer_key=gen2.key, this_update=NOW - dt.timedelta(minutes=1),
-                                                   next_update=NOW + dt.timedelta(days=1), number=8, revoked=[],
-                                                   delta_of=7))
-    assert x509.load_der_x509_crl((tmp_path / "delta.crl").read_bytes()).extensions.get_extension_for_class(
-        x509.DeltaCRLIndicator).value.crl_number == 7
+    (tmp_path / "full.crl").write_bytes(
+        build_crl(
+            issuer=gen2.cert,
+            issuer_key=gen2.key,
+            this_update=NOW - dt.timedelta(hours=5),
+            next_update=NOW + dt.timedelta(days=1),
+            number=7,
+            revoked=[(0x56, NOW - dt.timedelta(days=1), None)],
+        )
+    )
+    (tmp_path / "delta.crl").write_bytes(
+        build_crl(
+            issuer=gen2.cert,
+            issuer_key=gen2.key,
+            this_update=NOW - dt.timedelta(minutes=1),
+            next_update=NOW + dt.timedelta(days=1),
+            number=8,
+            revoked=[],
+            delta_of=7,
+        )
+    )
+    assert (
+        x509.load_der_x509_crl((tmp_path / "delta.crl").read_bytes())
+        .extensions.get_extension_for_class(x509.DeltaCRLIndicator)
+        .value.crl_number
+        == 7
+    )
     index = CrlIndex(tmp_path, trust)
     assert index.status(leaf, a2, NOW).status == "revoked"
     assert "delta CRL" in index.rejected[str(tmp_path / "delta.crl")]

@@ -3,6 +3,7 @@
 In scope: CLIENT and SERVER validation. Skipped, with the reason counted: Web PKI (CA/Browser Forum)
 rules, which RFC 5280 path validation does not make, and pedantic feature tags.
 """
+
 from __future__ import annotations
 
 import collections
@@ -10,9 +11,8 @@ import datetime as dt
 import json
 import logging
 
-from zairyu_shared.testing import shared_dir, unavailable
-
 from signing.adapters.rfc5280 import validate_rfc5280
+from zairyu_shared.testing import shared_dir, unavailable
 
 FLOOR = 140  # of 148 run; raise it when the profile improves
 SKIP_FEATURES = {
@@ -23,8 +23,13 @@ SKIP_FEATURES = {
     "pedantic-rfc5280": "pedantic RFC 5280 check",
 }
 EKU = {"serverAuth": "server_auth", "clientAuth": "client_auth"}
-KU = {"digitalSignature": "digital_signature", "keyCertSign": "key_cert_sign", "cRLSign": "crl_sign",
-      "keyEncipherment": "key_encipherment", "contentCommitment": "non_repudiation"}
+KU = {
+    "digitalSignature": "digital_signature",
+    "keyCertSign": "key_cert_sign",
+    "cRLSign": "crl_sign",
+    "keyEncipherment": "key_encipherment",
+    "contentCommitment": "non_repudiation",
+}
 
 
 def skip_reason(case) -> str | None:
@@ -43,13 +48,17 @@ def skip_reason(case) -> str | None:
 def run_case(case):
     peer = case["expected_peer_name"]
     return validate_rfc5280(
-        case["peer_certificate"].encode(), [c.encode() for c in case["untrusted_intermediates"]],
-        [c.encode() for c in case["trusted_certs"]], [c.encode() for c in case["crls"]],
+        case["peer_certificate"].encode(),
+        [c.encode() for c in case["untrusted_intermediates"]],
+        [c.encode() for c in case["trusted_certs"]],
+        [c.encode() for c in case["crls"]],
         at=dt.datetime.fromisoformat(case["validation_time"]) if case["validation_time"] else None,
         revocation_mode="require" if case["crls"] else "soft-fail",
-        key_usage=[KU[k] for k in case["key_usage"]], extended_key_usage=[EKU[e] for e in case["extended_key_usage"]],
+        key_usage=[KU[k] for k in case["key_usage"]],
+        extended_key_usage=[EKU[e] for e in case["extended_key_usage"]],
         peer_name=peer["value"] if peer and case["validation_kind"] == "SERVER" else None,
-        max_chain_depth=case["max_chain_depth"])
+        max_chain_depth=case["max_chain_depth"],
+    )
 
 
 def test_limbo():

@@ -1,4 +1,5 @@
 """The test PKI has the shape of the real JPKI hierarchy and describes itself truthfully."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,13 +14,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from signing.testpki import HOLDER_KINDS, create_test_pki, decode_holder_san, load_test_pki
 from signing.testpki.profiles import era_code
 
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
-        issuer.public_key().verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                                   cert.signature_hash_algorithm)
+        issuer.public_key().verify(
+            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+        )
         return True
     except Exception:
         return False
@@ -52,7 +54,8 @@ def test_ca_generations_share_the_dn_but_not_the_key(test_pki):
 def test_exact_dn_option_gives_the_real_jlis_dn(tmp_path):
     pki = create_test_pki(tmp_path, exact_dn=True)
     assert pki.roots("sign")[0].cert.subject.rfc4514_string() == (
-        "OU=Japan Agency for Local Authority Information Systems,OU=JPKI for digital signature,O=JPKI,C=JP")
+        "OU=Japan Agency for Local Authority Information Systems,OU=JPKI for digital signature,O=JPKI,C=JP"
+    )
 
 
 def test_issuer_is_found_by_authority_key_identifier(test_pki):
@@ -93,15 +96,24 @@ def test_signature_certificate_profile_and_holder_attributes(test_pki):
 
 
 def test_san_values_are_explicit_utf8_strings(test_pki):
-    der = test_pki.first().sign.cert.extensions.get_extension_for_class(
-        x509.SubjectAlternativeName).value.get_values_for_type(x509.OtherName)[0].value
+    der = (
+        test_pki.first()
+        .sign.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        .value.get_values_for_type(x509.OtherName)[0]
+        .value
+    )
     assert der[0] == 0x0C  # UTF8String inside cryptography's [0] EXPLICIT wrapper
 
 
-@pytest.mark.parametrize("born,code", [
-    (dt.date(1994, 3, 2), "419940302"), (dt.date(1989, 1, 7), "319890107"),
-    (dt.date(1989, 1, 8), "419890108"), (dt.date(2019, 5, 1), "520190501"),
-])
+@pytest.mark.parametrize(
+    "born,code",
+    [
+        (dt.date(1994, 3, 2), "419940302"),
+        (dt.date(1989, 1, 7), "319890107"),
+        (dt.date(1989, 1, 8), "419890108"),
+        (dt.date(2019, 5, 1), "520190501"),
+    ],
+)
 def test_era_codes(born, code):
     assert era_code(born) == code
 
@@ -130,7 +142,8 @@ def test_every_bad_holder_is_bad_in_its_own_way(test_pki):
         assert usage.content_commitment == (holder.kind != "wrong_key_usage"), holder.id
         policy = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value[0]
         assert (policy.policy_identifier.dotted_string == test_pki.policies["sign"]) == (
-            holder.kind != "wrong_policy"), holder.id
+            holder.kind != "wrong_policy"
+        ), holder.id
         assert len(holder.pin) == 4 and holder.pin.isdigit()
         assert re.fullmatch(r"[A-Z0-9]{6,16}", holder.password)
     lookalike = test_pki.issuer_of(test_pki.first("wrong_issuer").sign)
@@ -164,7 +177,8 @@ def test_crls_are_signed_fresh_and_list_the_revoked_holder(test_pki):
         crl = _crl(test_pki.issuer_of(holder.sign).crl_path)
         assert crl.get_revoked_certificate_by_serial_number(holder.sign.serial) is None
     assert sorted(p.name for p in test_pki.crl_dir.iterdir()) == sorted(
-        ca.crl_path.name for ca in test_pki.cas if ca.trusted)
+        ca.crl_path.name for ca in test_pki.cas if ca.trusted
+    )
 
 
 def test_large_crl(tmp_path):
@@ -191,8 +205,10 @@ def test_manifest_round_trips_and_trust_dirs_hold_only_trusted_roots(test_pki):
     assert set(holder["sign"]) >= {"cert", "key", "issuer", "serial"}
     assert (test_pki.root / holder["sign"]["key"]).exists()
     # The private key in the manifest is the one whose public half is certified.
-    assert test_pki.first().sign.key.public_key().public_numbers() == \
-        test_pki.first().sign.cert.public_key().public_numbers()
+    assert (
+        test_pki.first().sign.key.public_key().public_numbers()
+        == test_pki.first().sign.cert.public_key().public_numbers()
+    )
 
 
 def test_cli_init(tmp_path, capsys):

@@ -3,6 +3,7 @@
 Expectations: BoringSSL's encoding of PKITS.pdf (249 cases, with the initial policy parameters and
 the expected user-constrained policy set), and pyhanko-certvalidator's pkits.json (246 cases).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,13 @@ import json
 import logging
 
 import pytest
-from zairyu_shared.testing import shared_dir
 
 from signing.adapters.rfc5280 import ANY_POLICY, LEGACY_WEAK_HASHES, PolicyParams, validate_rfc5280
+from zairyu_shared.testing import shared_dir
 
 FLOOR_BORINGSSL = 248  # of 249: 4.1.5 (DSA parameter inheritance in a CRL signer) is a known pyhanko gap
 FLOOR_PYHANKO = 246  # of 246 (this encoding does not require revocation for 4.1.5)
-AT = dt.datetime(2022, 5, 1, tzinfo=dt.timezone.utc)  # inside every PKITS validity window
+AT = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)  # inside every PKITS validity window
 NIST = {f"NIST-test-policy-{i}": f"2.16.840.1.101.3.2.1.48.{i}" for i in range(1, 11)} | {"anyPolicy": ANY_POLICY}
 
 
@@ -42,13 +43,22 @@ def run_boringssl_cases(base) -> tuple[int, int, list[str]]:
         s = case["settings"]
         certs = [_read(base, "certs", n) for n in case["certs_root_to_leaf"]]
         params = PolicyParams(
-            user_initial_policy_set=_policy_set(s["SetInitialPolicySet"]) if "SetInitialPolicySet" in s else frozenset({ANY_POLICY}),
+            user_initial_policy_set=_policy_set(s["SetInitialPolicySet"])
+            if "SetInitialPolicySet" in s
+            else frozenset({ANY_POLICY}),
             initial_explicit_policy=s.get("SetInitialExplicitPolicy") == "true",
             initial_policy_mapping_inhibit=s.get("SetInitialPolicyMappingInhibit") == "true",
             initial_any_policy_inhibit=s.get("SetInitialInhibitAnyPolicy") == "true",
         )
-        verdict = validate_rfc5280(certs[-1], certs[1:-1], [certs[0]], [_read(base, "crls", n) for n in case["crls"]],
-                                   at=AT, params=params, weak_hashes=LEGACY_WEAK_HASHES)
+        verdict = validate_rfc5280(
+            certs[-1],
+            certs[1:-1],
+            [certs[0]],
+            [_read(base, "crls", n) for n in case["crls"]],
+            at=AT,
+            params=params,
+            weak_hashes=LEGACY_WEAK_HASHES,
+        )
         ok = verdict.valid == case["should_validate"]
         if ok and verdict.valid and "SetUserConstrainedPolicySet" in s:
             ok = set(verdict.policies) == _policy_set(s["SetUserConstrainedPolicySet"])
@@ -73,9 +83,15 @@ def run_pyhanko_cases(base) -> tuple[int, int, list[str]]:
         )
         others = [_read(base, "certs", n) for n in case.get("path_intermediates", case.get("other_certs", []))]
         verdict = validate_rfc5280(
-            _read(base, "certs", case["cert"]), others, [root],
-            [root_crl] + [_read(base, "crls", n) for n in case.get("crls", [])], at=AT, params=params,
-            revocation_mode="require" if case.get("revocation", True) else "hard-fail", weak_hashes=LEGACY_WEAK_HASHES)
+            _read(base, "certs", case["cert"]),
+            others,
+            [root],
+            [root_crl] + [_read(base, "crls", n) for n in case.get("crls", [])],
+            at=AT,
+            params=params,
+            revocation_mode="require" if case.get("revocation", True) else "hard-fail",
+            weak_hashes=LEGACY_WEAK_HASHES,
+        )
         ok = verdict.valid == ("error" not in case)
         passed += ok
         if not ok:

@@ -1,5 +1,6 @@
 """Signing's retention purge under a frozen clock (SQLite and PostgreSQL): a verdict and the holder's
 attributes go 11 years from the 特定日 after the verification (as long as the longest case file)."""
+
 from __future__ import annotations
 
 import sys
@@ -41,8 +42,17 @@ def test_verdicts_go_eleven_years_after_the_tokuteibi(runtime):
     rt = runtime
     with rt.session_factory() as s, s.begin():
         for event_id, at in (("old", jst(2015, 3, 31, 23)), ("fy15", jst(2015, 4, 1, 1))):
-            s.execute(verdicts.insert().values(event_id=event_id, application_id="app-" + event_id, applicant_id="a",
-                                               verdict="verified", evidence="{}", holder='{"name": "X"}', created_at=at))
+            s.execute(
+                verdicts.insert().values(
+                    event_id=event_id,
+                    application_id="app-" + event_id,
+                    applicant_id="a",
+                    verdict="verified",
+                    evidence="{}",
+                    holder='{"name": "X"}',
+                    created_at=at,
+                )
+            )
     # fiscal 2014 -> 特定日 2015-04-01 -> + 11 years = 2026-04-01
     with time_machine.travel(jst(2026, 3, 31, 23, 59), tick=False):
         assert rt.purge().counts["signature_verdict"] == 0

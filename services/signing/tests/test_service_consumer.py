@@ -3,6 +3,7 @@
 Schema through the service's Alembic migrations; events in through intake's exchange (as intake's
 relay would publish them); verdicts read from a test queue bound to signing.events.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,13 +18,13 @@ from kombu import Connection, Exchange, Queue
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
 
-from service_support import expected_holder, make_runtime, submission, submitted_event  # noqa: E402
+from service_support import expected_holder, make_runtime, submission, submitted_event
 
-from signing.adapters import service_metrics  # noqa: E402
-from signing.adapters.tables import verdicts  # noqa: E402
-from zairyu_shared import metrics, testing  # noqa: E402
-from zairyu_shared.bus import KombuPublisher  # noqa: E402
-from zairyu_shared.events import parse_message  # noqa: E402
+from signing.adapters import service_metrics
+from signing.adapters.tables import verdicts
+from zairyu_shared import metrics, testing
+from zairyu_shared.bus import KombuPublisher
+from zairyu_shared.events import parse_message
 
 OUT_QUEUE = "test.signing-verdicts"
 
@@ -43,8 +44,12 @@ def service(test_pki):
         rt = make_runtime(test_pki, db, amqp)
         rt.migrate()
         with Connection(amqp) as conn:
-            Queue(OUT_QUEUE, exchange=Exchange("signing.events", type="topic", durable=True),
-                  routing_key="signature.*", durable=True)(conn.default_channel).declare()
+            Queue(
+                OUT_QUEUE,
+                exchange=Exchange("signing.events", type="topic", durable=True),
+                routing_key="signature.*",
+                durable=True,
+            )(conn.default_channel).declare()
         rt.start_background()
         intake = KombuPublisher(amqp)
         yield rt, intake, Verdicts(amqp)
@@ -75,8 +80,9 @@ class Verdicts:
 
 
 def publish(intake: KombuPublisher, event) -> None:
-    confirmed, failed = intake.publish_batch([Row(event.id, event.type, "intake.events", event.correlation_id,
-                                                  event.to_json())])
+    confirmed, failed = intake.publish_batch(
+        [Row(event.id, event.type, "intake.events", event.correlation_id, event.to_json())]
+    )
     assert confirmed == {event.id} and not failed
 
 
@@ -114,12 +120,15 @@ def test_good_signature_is_verified_with_evidence_and_the_submission(service, te
     testing.wait_until(lambda: count("verified", "none") >= before + 1, message="verdict counted")
 
 
-@pytest.mark.parametrize("case, reason", [
-    ("tampered", "content_mismatch"),
-    ("hash_lies", "content_mismatch"),
-    ("revoked", "revoked"),
-    ("other_holder", "holder_mismatch"),
-])
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("tampered", "content_mismatch"),
+        ("hash_lies", "content_mismatch"),
+        ("revoked", "revoked"),
+        ("other_holder", "holder_mismatch"),
+    ],
+)
 def test_bad_submissions_are_rejected_with_reason_and_message(service, test_pki, case, reason):
     rt, intake, out = service
     valid = test_pki.first("valid")

@@ -1,4 +1,5 @@
 """The embedded run's demo: seeded test PKI the verifier trusts, /demo/sign, and signer redeem."""
+
 from __future__ import annotations
 
 import base64
@@ -16,23 +17,29 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
 
-from service_support import DATA_KEY, sign  # noqa: E402
+from service_support import DATA_KEY, sign
 
-from signing.adapters.verifier_factory import build  # noqa: E402
-from signing.entrypoints import demo, signer_cli  # noqa: E402
-from signing.entrypoints.service import definition  # noqa: E402
-from signing.entrypoints.web import create_app  # noqa: E402
-from signing.testpki import create_test_pki, load_test_pki  # noqa: E402
-from zairyu_shared.runtime import Runtime  # noqa: E402
+from signing.adapters.verifier_factory import build
+from signing.entrypoints import demo, signer_cli
+from signing.entrypoints.service import definition
+from signing.entrypoints.web import create_app
+from signing.testpki import create_test_pki, load_test_pki
+from zairyu_shared.runtime import Runtime
 
 DOCUMENT = "申請内容: 在留期間更新 / extension of period of stay, 3 years".encode()
 
 
 def demo_runtime(demo_dir: Path, **overrides) -> Runtime:
     env = demo.demo_environment(demo_dir / "pki")
-    return Runtime.from_env(definition, environ={**env, "ZAIRYU_DEMO_DIR": str(demo_dir)},
-                            database_url=f"sqlite:///{demo_dir}/signing.db", amqp_url=f"memory://{demo_dir.name}",
-                            embedded=True, data_keys=(DATA_KEY,), **overrides)
+    return Runtime.from_env(
+        definition,
+        environ={**env, "ZAIRYU_DEMO_DIR": str(demo_dir)},
+        database_url=f"sqlite:///{demo_dir}/signing.db",
+        amqp_url=f"memory://{demo_dir.name}",
+        embedded=True,
+        data_keys=(DATA_KEY,),
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +73,11 @@ class FakeIntake:
 
         @app.get("/api/v1/signing-requests/<code>")
         def get(code):
-            return jsonify(content_b64=base64.b64encode(self.content).decode(), description="Extension application",
-                           digest=self.digest)
+            return jsonify(
+                content_b64=base64.b64encode(self.content).decode(),
+                description="Extension application",
+                digest=self.digest,
+            )
 
         @app.post("/api/v1/signing-requests/<code>/signature")
         def post(code):
@@ -87,9 +97,10 @@ class FakeIntake:
 
 
 def verify(client, content: bytes, signature: bytes) -> dict:
-    return client.post("/internal/v1/verifications/cms", json={
-        "content_b64": base64.b64encode(content).decode(),
-        "signature_b64": base64.b64encode(signature).decode()}).get_json()
+    return client.post(
+        "/internal/v1/verifications/cms",
+        json={"content_b64": base64.b64encode(content).decode(), "signature_b64": base64.b64encode(signature).decode()},
+    ).get_json()
 
 
 def test_seed_creates_a_trusted_demo_pki_and_prints_the_secrets(seeded):
@@ -105,8 +116,10 @@ def test_seed_creates_a_trusted_demo_pki_and_prints_the_secrets(seeded):
 
 def test_demo_sign_bytes_gives_a_signature_the_service_accepts(client, seeded):
     rt, _ = seeded
-    resp = client.post("/demo/sign", json={"bytes_b64": base64.b64encode(DOCUMENT).decode(),
-                                           "password": demo.demo_cards(rt).holder(None).password})
+    resp = client.post(
+        "/demo/sign",
+        json={"bytes_b64": base64.b64encode(DOCUMENT).decode(), "password": demo.demo_cards(rt).holder(None).password},
+    )
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["demo"] is True and body["posted"] is False
@@ -120,8 +133,15 @@ def test_demo_sign_redeems_a_code_and_a_revoked_demo_card_is_refused(client, see
     cards = demo.demo_cards(rt)
     revoked = cards.pki.first("revoked")
     with FakeIntake(DOCUMENT) as intake:
-        resp = client.post("/demo/sign", json={"code": "ａｂｃｄ-1234 ", "server": intake.url,  # as typed with an IME
-                                               "holder": revoked.id, "password": revoked.password})
+        resp = client.post(
+            "/demo/sign",
+            json={
+                "code": "ａｂｃｄ-1234 ",
+                "server": intake.url,  # as typed with an IME
+                "holder": revoked.id,
+                "password": revoked.password,
+            },
+        )
         assert resp.status_code == 200, resp.get_json()
         assert resp.get_json()["posted"] is True and resp.get_json()["server_answer"] == {"status": "signed"}
         verdict = verify(client, DOCUMENT, intake.signatures["abcd-1234"])
@@ -131,8 +151,10 @@ def test_demo_sign_redeems_a_code_and_a_revoked_demo_card_is_refused(client, see
 def test_demo_sign_refuses_content_that_does_not_match_the_stated_digest(client, seeded):
     rt, _ = seeded
     with FakeIntake(DOCUMENT, digest="00" * 32) as intake:
-        resp = client.post("/demo/sign", json={"code": "ABCD-1234", "server": intake.url,
-                                               "password": demo.demo_cards(rt).holder(None).password})
+        resp = client.post(
+            "/demo/sign",
+            json={"code": "ABCD-1234", "server": intake.url, "password": demo.demo_cards(rt).holder(None).password},
+        )
         assert resp.status_code == 502 and "digest" in resp.get_json()["message"]
         assert intake.signatures == {}
 
@@ -159,21 +181,30 @@ def test_demo_form_needs_its_csrf_token(client, seeded):
     with FakeIntake(DOCUMENT) as intake:
         no_token = client.post("/demo/sign", data={"code": "FORM-0001", "server": intake.url, "password": password})
         assert no_token.status_code == 400 and intake.signatures == {}
-        ok = client.post("/demo/sign", data={"csrf_token": token, "code": "FORM-0001", "server": intake.url,
-                                             "password": password})
+        ok = client.post(
+            "/demo/sign", data={"csrf_token": token, "code": "FORM-0001", "server": intake.url, "password": password}
+        )
         assert ok.status_code == 200 and b"Signed" in ok.data
         assert "FORM-0001" in intake.signatures
-        by_url = client.post("/demo/sign", json={"url": f"{intake.url}/api/v1/signing-requests/URL-0002",
-                                                 "password": password})
+        by_url = client.post(
+            "/demo/sign", json={"url": f"{intake.url}/api/v1/signing-requests/URL-0002", "password": password}
+        )
         assert by_url.status_code == 200 and "URL-0002" in intake.signatures
 
 
 def test_demo_routes_do_not_exist_outside_the_embedded_run(tmp_path):
     pki_dir = tmp_path / "pki"
     create_test_pki(pki_dir)
-    rt = Runtime.from_env(definition, environ=demo.demo_environment(pki_dir), database_url=f"sqlite:///{tmp_path}/s.db",
-                          amqp_url="amqp://guest:guest@127.0.0.1:5672/unused", embedded=False,
-                          secret_key="s" * 40, data_keys=(DATA_KEY,), allow_test_pki=True)
+    rt = Runtime.from_env(
+        definition,
+        environ=demo.demo_environment(pki_dir),
+        database_url=f"sqlite:///{tmp_path}/s.db",
+        amqp_url="amqp://guest:guest@127.0.0.1:5672/unused",
+        embedded=False,
+        secret_key="s" * 40,
+        data_keys=(DATA_KEY,),
+        allow_test_pki=True,
+    )
     client = create_app(rt).test_client()
     assert client.get("/demo/sign").status_code == 404
     assert client.post("/demo/sign", json={"bytes_b64": "AAAA", "password": "x"}).status_code == 404
@@ -181,13 +212,15 @@ def test_demo_routes_do_not_exist_outside_the_embedded_run(tmp_path):
 
 
 def test_stale_demo_crls_are_reissued_when_the_embedded_app_starts(tmp_path):
-    old = create_test_pki(tmp_path / "pki", now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))
+    old = create_test_pki(tmp_path / "pki", now=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     rt = demo_runtime(tmp_path)
     rt.migrate()
     holder = old.first("valid")
     signature = sign(old, holder, DOCUMENT)
     before = build(rt.settings)
-    assert before.verifier.verify_cms(DOCUMENT, signature, profile=before.sign_profile).reason.value == "revocation_stale"
+    assert (
+        before.verifier.verify_cms(DOCUMENT, signature, profile=before.sign_profile).reason.value == "revocation_stale"
+    )
     client = create_app(rt).test_client()  # zairyu-run seeds once; each start re-issues near-stale CRLs
     assert verify(client, DOCUMENT, signature)["verdict"] == "valid"
     revoked = old.first("revoked")

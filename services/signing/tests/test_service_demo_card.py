@@ -1,4 +1,5 @@
 """The embedded run puts the DEMO card in the virtual reader when pcscd and vpcd are installed."""
+
 import threading
 from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
 """Trust configuration from settings: pins, directories, CRL max age, soft-fail, and failing safe."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,16 +11,16 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
 
-from service_support import DATA_KEY, make_runtime, sign, submission, submitted_event  # noqa: E402
+from service_support import DATA_KEY, make_runtime, sign, submission, submitted_event
 
-from signing.adapters.tables import verdicts  # noqa: E402
-from signing.adapters.trust_store import fingerprint  # noqa: E402
-from signing.adapters.verifier_factory import VerifierConfigError, build, load_pins  # noqa: E402
-from signing.entrypoints.handlers import on_application_submitted  # noqa: E402
-from signing.entrypoints.web import create_app  # noqa: E402
-from signing.settings import SigningSettings  # noqa: E402
-from zairyu_shared.config import ConfigError, load  # noqa: E402
-from zairyu_shared.db import transaction  # noqa: E402
+from signing.adapters.tables import verdicts
+from signing.adapters.trust_store import fingerprint
+from signing.adapters.verifier_factory import VerifierConfigError, build, load_pins
+from signing.entrypoints.handlers import on_application_submitted
+from signing.entrypoints.web import create_app
+from signing.settings import SigningSettings
+from zairyu_shared.config import ConfigError, load
+from zairyu_shared.db import transaction
 
 CONTENT = b"signed application bytes"
 
@@ -58,12 +59,18 @@ def test_production_pins_refuse_the_test_pki(test_pki, tmp_path):
 
 
 def test_test_pins_outside_the_embedded_run_need_an_explicit_allowance(test_pki, tmp_path):
-    real_mode = dict(database_url="postgresql+psycopg://x@localhost/x", amqp_url="amqp://localhost//",
-                     secret_key="k" * 40, data_keys=(DATA_KEY,))
+    real_mode = dict(
+        database_url="postgresql+psycopg://x@localhost/x",
+        amqp_url="amqp://localhost//",
+        secret_key="k" * 40,
+        data_keys=(DATA_KEY,),
+    )
     test_pins = {"ZAIRYU_TRUST_PINS": f"test:{test_pki.root}/manifest.json"}
     with pytest.raises(ConfigError, match="ZAIRYU_TRUST_PINS"):
         load(SigningSettings, test_pins, **real_mode)
-    assert load(SigningSettings, {**test_pins, "ZAIRYU_ALLOW_TEST_PKI": "true"}, **real_mode).trust_pins.startswith("test:")
+    assert load(SigningSettings, {**test_pins, "ZAIRYU_ALLOW_TEST_PKI": "true"}, **real_mode).trust_pins.startswith(
+        "test:"
+    )
     with pytest.raises(ConfigError, match="ZAIRYU_SIGN_POLICY_OID"):
         load(SigningSettings, {"ZAIRYU_SIGN_POLICY_OID": "staging"}, **real_mode)
 
@@ -92,8 +99,9 @@ def test_missing_crls_reject_unless_soft_fail(test_pki, tmp_path):
 
 def test_broken_trust_configuration_fails_safe(test_pki, tmp_path):
     """Not ready, 503 on the API, and the consumer raises (retry/DLQ) instead of rejecting anyone."""
-    rt = make_runtime(test_pki, f"sqlite:///{tmp_path}/s.db", f"memory://{tmp_path.name}",
-                      trust_dir=str(tmp_path / "nowhere"))
+    rt = make_runtime(
+        test_pki, f"sqlite:///{tmp_path}/s.db", f"memory://{tmp_path.name}", trust_dir=str(tmp_path / "nowhere")
+    )
     rt.migrate()
     client = create_app(rt).test_client()
     ready = client.get("/readyz")

@@ -1,4 +1,5 @@
 """zairyu-signer commands and the browser native messaging host."""
+
 from __future__ import annotations
 
 import base64
@@ -33,13 +34,20 @@ def test_info_sign_and_auth_with_simulated_card(test_pki, tmp_path, monkeypatch,
     code, out, _ = run_cli(monkeypatch, capsys, base + ["info"])
     assert code == 0 and "signature password tries left: 5/5" in out and "My Number Card" in out
     (tmp_path / "form.pdf").write_bytes(b"%PDF form")
-    code, out, err = run_cli(monkeypatch, capsys, base + ["sign", "--in", str(tmp_path / "form.pdf"),
-                                                          "--out", str(tmp_path / "form.pdf.p7s")],
-                             stdin=holder.password.lower() + "\n")
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        base + ["sign", "--in", str(tmp_path / "form.pdf"), "--out", str(tmp_path / "form.pdf.p7s")],
+        stdin=holder.password.lower() + "\n",
+    )
     assert code == 0, err
     assert (tmp_path / "form.pdf.p7s").read_bytes()[:1] == b"\x30"
-    code, out, _ = run_cli(monkeypatch, capsys, base + ["auth", "--challenge", NONCE, "--origin",
-                                                        "https://zairyu.example"], stdin=holder.pin + "\n")
+    code, out, _ = run_cli(
+        monkeypatch,
+        capsys,
+        base + ["auth", "--challenge", NONCE, "--origin", "https://zairyu.example"],
+        stdin=holder.pin + "\n",
+    )
     token = json.loads(out)
     assert code == 0 and token["format"] == "web-eid:1.0"
 
@@ -90,8 +98,8 @@ def unframe_all(raw: bytes) -> list[dict]:
     out = []
     while raw:
         (length,) = struct.unpack("=I", raw[:4])
-        out.append(json.loads(raw[4:4 + length]))
-        raw = raw[4 + length:]
+        out.append(json.loads(raw[4 : 4 + length]))
+        raw = raw[4 + length :]
     return out
 
 
@@ -100,15 +108,36 @@ def test_native_host_ops_and_origin_from_the_browser(test_pki):
     signer = inprocess_signer(card_for(test_pki, holder))
     stdin = io.BytesIO(
         frame({"id": 1, "origin": "https://zairyu.example", "request": {"op": "info"}})
-        + frame({"id": 2, "origin": "https://zairyu.example", "request": {
-            "op": "sign", "data": base64.b64encode(b"form").decode(), "password": holder.password}})
-        + frame({"id": 3, "origin": "https://zairyu.example", "request": {
-            "op": "auth", "challenge": NONCE, "pin": holder.pin, "origin": "https://evil.example"}})
-        + frame({"id": 4, "request": {"op": "auth", "challenge": NONCE, "pin": holder.pin,
-                                      "origin": "https://evil.example"}})
+        + frame(
+            {
+                "id": 2,
+                "origin": "https://zairyu.example",
+                "request": {"op": "sign", "data": base64.b64encode(b"form").decode(), "password": holder.password},
+            }
+        )
+        + frame(
+            {
+                "id": 3,
+                "origin": "https://zairyu.example",
+                "request": {"op": "auth", "challenge": NONCE, "pin": holder.pin, "origin": "https://evil.example"},
+            }
+        )
+        + frame(
+            {
+                "id": 4,
+                "request": {"op": "auth", "challenge": NONCE, "pin": holder.pin, "origin": "https://evil.example"},
+            }
+        )
         + frame({"id": 5, "origin": "https://zairyu.example", "request": {"op": "format-card"}})
-        + frame({"id": 6, "origin": "https://zairyu.example", "lang": "ja", "request": {
-            "op": "sign", "data": base64.b64encode(b"form").decode(), "password": "WRONG11"}}))
+        + frame(
+            {
+                "id": 6,
+                "origin": "https://zairyu.example",
+                "lang": "ja",
+                "request": {"op": "sign", "data": base64.b64encode(b"form").decode(), "password": "WRONG11"},
+            }
+        )
+    )
     stdout = io.BytesIO()
     assert native_host.serve(signer, "en", ["chrome-extension://abc/"], stdin, stdout) == 0
     replies = unframe_all(stdout.getvalue())
@@ -117,11 +146,14 @@ def test_native_host_ops_and_origin_from_the_browser(test_pki):
     assert replies[1]["ok"] and base64.b64decode(replies[1]["signature"])[:1] == b"\x30"
     assert replies[2]["ok"]
     import hashlib
+
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
+
     signed = hashlib.sha256(b"https://zairyu.example").digest() + hashlib.sha256(NONCE.encode()).digest()
-    holder.auth.cert.public_key().verify(base64.b64decode(replies[2]["token"]["signature"]), signed,
-                                         padding.PKCS1v15(), hashes.SHA256())  # not evil.example
+    holder.auth.cert.public_key().verify(
+        base64.b64decode(replies[2]["token"]["signature"]), signed, padding.PKCS1v15(), hashes.SHA256()
+    )  # not evil.example
     assert not replies[3]["ok"] and replies[3]["error"]["code"] == "bad_request"
     assert not replies[4]["ok"] and replies[4]["error"]["code"] == "bad_request"
     assert replies[5]["error"]["code"] == "wrong_pin" and "あと4回" in replies[5]["error"]["message"]
@@ -129,13 +161,15 @@ def test_native_host_ops_and_origin_from_the_browser(test_pki):
 
 def test_native_host_hello_answers_without_the_card_and_speaks_the_pages_language(test_pki):
     """The extension's "hello" (is zairyu-signer installed?) must not need a card: pages ask it on load."""
+
     class NoCard:
         def __getattr__(self, name):
             raise AssertionError(f"hello touched the card ({name})")
 
-    stdin = io.BytesIO(frame({"id": "h", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "hello"}})
-                       + frame({"id": "v", "origin": "https://zairyu.example", "lang": "vi",
-                                "request": {"op": "format-card"}}))
+    stdin = io.BytesIO(
+        frame({"id": "h", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "hello"}})
+        + frame({"id": "v", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "format-card"}})
+    )
     stdout = io.BytesIO()
     assert native_host.serve(NoCard(), "en", ["chrome-extension://abc/"], stdin, stdout) == 0
     hello, bad = unframe_all(stdout.getvalue())
@@ -155,9 +189,20 @@ def test_native_host_process_framing(test_pki):
     """A real process, as the browser starts it: binary stdin/stdout, caller origin argument."""
     request = frame({"id": "a", "origin": "https://zairyu.example", "request": {"op": "info"}})
     result = subprocess.run(
-        [sys.executable, "-m", "signing.entrypoints.signer_cli", "--simulated", str(test_pki.root),
-         "native-host", "chrome-extension://abcdefghijklmnop/"],
-        input=request, capture_output=True, timeout=60, env={**os.environ, "LANG": "C"})
+        [
+            sys.executable,
+            "-m",
+            "signing.entrypoints.signer_cli",
+            "--simulated",
+            str(test_pki.root),
+            "native-host",
+            "chrome-extension://abcdefghijklmnop/",
+        ],
+        input=request,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "LANG": "C"},
+    )
     assert result.returncode == 0, result.stderr
     (reply,) = unframe_all(result.stdout)
     assert reply["id"] == "a" and reply["ok"] and reply["info"]["my_number_card"]
@@ -171,16 +216,39 @@ def test_cli_against_a_card_in_a_pcsc_reader(card_in_reader, test_pki, tmp_path)
         info = subprocess.run(cli + ["--json", "info"], capture_output=True, text=True, timeout=60)
         assert info.returncode == 0, info.stderr
         assert json.loads(info.stdout)["reader"] == card.reader
-        signed = subprocess.run(cli + ["sign", "--in", str(tmp_path / "form.pdf"), "--out",
-                                       str(tmp_path / "form.pdf.p7s")],
-                                input=holder.password + "\n", capture_output=True, text=True, timeout=60)
+        signed = subprocess.run(
+            cli + ["sign", "--in", str(tmp_path / "form.pdf"), "--out", str(tmp_path / "form.pdf.p7s")],
+            input=holder.password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert signed.returncode == 0, signed.stderr
     from cryptography.hazmat.primitives.serialization import Encoding
+
     (tmp_path / "root.pem").write_bytes(test_pki.issuer_of(holder.sign).cert.public_bytes(Encoding.PEM))
-    verified = subprocess.run(["openssl", "cms", "-verify", "-binary", "-content", str(tmp_path / "form.pdf"),
-                               "-inform", "DER", "-in", str(tmp_path / "form.pdf.p7s"), "-CAfile",
-                               str(tmp_path / "root.pem"), "-purpose", "any", "-out", "/dev/null"],
-                              capture_output=True, text=True)
+    verified = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-content",
+            str(tmp_path / "form.pdf"),
+            "-inform",
+            "DER",
+            "-in",
+            str(tmp_path / "form.pdf.p7s"),
+            "-CAfile",
+            str(tmp_path / "root.pem"),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert verified.returncode == 0, verified.stderr
 
 
@@ -225,4 +293,7 @@ def test_every_signer_message_exists_in_every_platform_language_and_formats():
             out = m.text(key, lang, pin="sign", tries_left=2, sw="6A82", detail="x")
             assert "{" not in out and out.strip(), (key, lang)
     assert m.pick_language(None) in m.SUPPORTED
-    assert m.text("wrong_pin", "vi", pin="auth", tries_left=2) == "Sai mã PIN xác thực (4 chữ số). Còn 2 lần thử trước khi bị khóa."
+    assert (
+        m.text("wrong_pin", "vi", pin="auth", tries_left=2)
+        == "Sai mã PIN xác thực (4 chữ số). Còn 2 lần thử trước khi bị khóa."
+    )

@@ -2,6 +2,7 @@
 
 Signing through them for real, in chromium with pcscd and the simulated card: tests/browser/test_extension_signing.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -73,8 +74,10 @@ def test_scripts_parse(script):
 def test_signer_window_words_in_all_eight_languages():
     if shutil.which("node") is None:
         pytest.skip("node is not installed: the string table not checked")
-    script = ("global.self = global; require(process.argv[1]); const T = self.ZairyuStrings.all;"
-              "console.log(JSON.stringify(Object.fromEntries(Object.entries(T).map(([l, t]) => [l, Object.keys(t)]))));")
+    script = (
+        "global.self = global; require(process.argv[1]); const T = self.ZairyuStrings.all;"
+        "console.log(JSON.stringify(Object.fromEntries(Object.entries(T).map(([l, t]) => [l, Object.keys(t)]))));"
+    )
     result = subprocess.run(["node", "-e", script, str(EXT / "strings.js")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     keys = json.loads(result.stdout)
@@ -91,9 +94,23 @@ def test_install_native_host_writes_a_manifest_chromium_can_start(tmp_path):
     from signing.entrypoints.native_host_install import EXTENSION_ORIGIN
 
     profile = tmp_path / "profile"
-    done = subprocess.run([sys.executable, "-m", "signing.entrypoints.signer_cli", "--wait", "0", "install-native-host",
-                           "--user-data-dir", str(profile), "--bin-dir", str(tmp_path / "bin")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signing.entrypoints.signer_cli",
+            "--wait",
+            "0",
+            "install-native-host",
+            "--user-data-dir",
+            str(profile),
+            "--bin-dir",
+            str(tmp_path / "bin"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     manifest = json.loads((profile / "NativeMessagingHosts" / "jp.zairyu.signer.json").read_text())
     template = json.loads((EXT / "native-host" / "jp.zairyu.signer.json.template").read_text())
@@ -108,6 +125,7 @@ def test_install_native_host_writes_a_manifest_chromium_can_start(tmp_path):
     assert ok.returncode == 0, ok.stderr
     reply = json.loads(ok.stdout[4:])
     assert reply["ok"] and reply["hello"]["program"] == "zairyu-signer"
-    refused = subprocess.run([str(wrapper), "chrome-extension://someoneelse/"], input=request, capture_output=True,
-                             timeout=60, env=env)
+    refused = subprocess.run(
+        [str(wrapper), "chrome-extension://someoneelse/"], input=request, capture_output=True, timeout=60, env=env
+    )
     assert refused.returncode == 1 and b"caller_not_allowed" in refused.stdout

@@ -1,4 +1,5 @@
 """The signer over the in-process simulated card: CAdES-BES output, Web eID tokens, PIN handling."""
+
 from __future__ import annotations
 
 import base64
@@ -45,9 +46,28 @@ def openssl_cms_verify(tmp_path, pki, content: bytes, signature: bytes) -> subpr
     roots.write_bytes(b"".join(r.cert.public_bytes(Encoding.PEM) for r in pki.roots("sign")))
     (tmp_path / "f").write_bytes(content)
     (tmp_path / "f.p7s").write_bytes(signature)
-    return subprocess.run(["openssl", "cms", "-verify", "-binary", "-content", str(tmp_path / "f"),
-                           "-inform", "DER", "-in", str(tmp_path / "f.p7s"), "-CAfile", str(roots),
-                           "-purpose", "any", "-out", "/dev/null"], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-content",
+            str(tmp_path / "f"),
+            "-inform",
+            "DER",
+            "-in",
+            str(tmp_path / "f.p7s"),
+            "-CAfile",
+            str(roots),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("holder_id", ["valid-nguyen", "valid-santos", "valid-wang"])
@@ -62,7 +82,7 @@ def test_signature_verifies_with_openssl_against_the_test_root(test_pki, tmp_pat
 
 def test_cades_bes_structure(test_pki):
     holder = test_pki.first()
-    when = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
     signer = CardSigner(lambda: InProcessCardLink(card_for(test_pki, holder)), clock=lambda: when)
     info = cms.ContentInfo.load(signer.sign(CONTENT, holder.password))
     assert info["content_type"].native == "signed_data"
@@ -80,8 +100,9 @@ def test_cades_bes_structure(test_pki):
     assert ess["cert_hash"].native == hashlib.sha256(holder.sign.cert_der).digest()
     assert ess["issuer_serial"]["serial_number"].native == holder.sign.serial
     # The signature is over the DER SET of the signed attributes, with the signature key.
-    holder.sign.cert.public_key().verify(signer_info["signature"].native, signer_info["signed_attrs"].untag().dump(),
-                                         padding.PKCS1v15(), hashes.SHA256())
+    holder.sign.cert.public_key().verify(
+        signer_info["signature"].native, signer_info["signed_attrs"].untag().dump(), padding.PKCS1v15(), hashes.SHA256()
+    )
 
 
 def test_password_is_upper_cased_and_format_checked_before_the_card(test_pki):
@@ -131,13 +152,16 @@ def test_web_eid_token_verifies_with_the_auth_certificate(test_pki):
     assert token["format"] == "web-eid:1.0" and token["algorithm"] == "RS256"
     assert base64.b64decode(token["unverifiedCertificate"]) == holder.auth.cert_der
     signed = hashlib.sha256(origin.encode()).digest() + hashlib.sha256(NONCE.encode()).digest()
-    holder.auth.cert.public_key().verify(base64.b64decode(token["signature"]), signed,
-                                         padding.PKCS1v15(), hashes.SHA256())
+    holder.auth.cert.public_key().verify(
+        base64.b64decode(token["signature"]), signed, padding.PKCS1v15(), hashes.SHA256()
+    )
     assert token["appVersion"].startswith("https://")
 
 
-@pytest.mark.parametrize("origin", ["https://zairyu.example/path", "http://zairyu.example",
-                                    "javascript:alert(1)", "https://user@zairyu.example", ""])
+@pytest.mark.parametrize(
+    "origin",
+    ["https://zairyu.example/path", "http://zairyu.example", "javascript:alert(1)", "https://user@zairyu.example", ""],
+)
 def test_authentication_refuses_non_origins(test_pki, origin):
     with pytest.raises(BadRequest):
         signer_for(test_pki, test_pki.first()).authenticate(NONCE, origin, test_pki.first().pin)
@@ -156,7 +180,7 @@ def test_never_selects_the_individual_number_applets(test_pki):
     signer.sign(CONTENT, holder.password)
     signer.authenticate(NONCE, "https://zairyu.example", holder.pin)
     selects = [c for c in record.commands if c[1] == 0xA4 and c[2] == 0x04]
-    assert selects and all(c[5:5 + c[4]] == apdu.JPKI_AID for c in selects)
+    assert selects and all(c[5 : 5 + c[4]] == apdu.JPKI_AID for c in selects)
     assert not any(aid in c for c in record.commands for aid in apdu.INDIVIDUAL_NUMBER_AIDS)
 
 

@@ -1,4 +1,5 @@
 """The signer through pcscd + vpcd: the same behaviour as in-process, plus reader/card errors."""
+
 from __future__ import annotations
 
 import base64
@@ -34,14 +35,33 @@ def test_sign_auth_and_info_through_pcsc(card_in_reader, test_pki, tmp_path):
     (tmp_path / "f").write_bytes(content)
     (tmp_path / "f.p7s").write_bytes(signature)
     (tmp_path / "root.pem").write_bytes(test_pki.issuer_of(holder.sign).cert.public_bytes(Encoding.PEM))
-    result = subprocess.run(["openssl", "cms", "-verify", "-binary", "-content", str(tmp_path / "f"),
-                             "-inform", "DER", "-in", str(tmp_path / "f.p7s"), "-CAfile",
-                             str(tmp_path / "root.pem"), "-purpose", "any", "-out", "/dev/null"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-content",
+            str(tmp_path / "f"),
+            "-inform",
+            "DER",
+            "-in",
+            str(tmp_path / "f.p7s"),
+            "-CAfile",
+            str(tmp_path / "root.pem"),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     signed = hashlib.sha256(b"https://zairyu.example").digest() + hashlib.sha256(NONCE.encode()).digest()
-    holder.auth.cert.public_key().verify(base64.b64decode(token["signature"]), signed,
-                                         padding.PKCS1v15(), hashes.SHA256())
+    holder.auth.cert.public_key().verify(
+        base64.b64decode(token["signature"]), signed, padding.PKCS1v15(), hashes.SHA256()
+    )
     # What the card saw (its own log): only the JPKI applet was ever selected.
     selects = [c for c in commands if c[:3] == bytes.fromhex("00A404")]
     assert selects and all(c[5:] == apdu.JPKI_AID for c in selects)
@@ -60,6 +80,7 @@ def test_wrong_pin_through_pcsc_reports_tries(card_in_reader, test_pki):
 def test_card_removed_mid_operation(card_in_reader, test_pki):
     holder = test_pki.first()
     with card_in_reader(holder) as card:
+
         def pull_card_after_verify(command, response, sw):
             if command[1] == 0x20 and len(command) > 5 and sw == 0x9000:
                 card.process.terminate()

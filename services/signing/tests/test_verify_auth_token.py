@@ -1,4 +1,5 @@
 """Web eID-style card login tokens checked with the jpki-auth profile."""
+
 from __future__ import annotations
 
 import base64
@@ -13,13 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki  # noqa: E402
+import verify_pki as pki
 
-from signing.adapters.crl_index import CrlIndex  # noqa: E402
-from signing.adapters.trust_store import TrustStore  # noqa: E402
-from signing.domain import profiles  # noqa: E402
-from signing.domain.verdict import Reason  # noqa: E402
-from signing.domain.verification import VerificationPolicy, Verifier  # noqa: E402
+from signing.adapters.crl_index import CrlIndex
+from signing.adapters.trust_store import TrustStore
+from signing.domain import profiles
+from signing.domain.verdict import Reason
+from signing.domain.verification import VerificationPolicy, Verifier
 
 ORIGIN = "https://intake.zairyu.example"
 NONCE = base64.b64encode(b"n" * 32).decode()
@@ -33,8 +34,12 @@ def token(cert, key, origin=ORIGIN, nonce=NONCE, algorithm="RS256"):
         sig = r.to_bytes(48, "big") + s.to_bytes(48, "big")
     else:
         sig = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    return {"unverifiedCertificate": base64.b64encode(pki.cert_der(cert)).decode(), "algorithm": algorithm,
-            "signature": base64.b64encode(sig).decode(), "format": "web-eid:1.0"}
+    return {
+        "unverifiedCertificate": base64.b64encode(pki.cert_der(cert)).decode(),
+        "algorithm": algorithm,
+        "signature": base64.b64encode(sig).decode(),
+        "format": "web-eid:1.0",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +48,11 @@ def setup(tmp_path_factory):
     crl_dir = tmp_path_factory.mktemp("crl")
     (crl_dir / "auth.crl").write_bytes(pki.crl_der(pki.make_crl(root, [0xBAD])))
     trust = TrustStore.from_certificates([root.cert], [root.fingerprint])
-    v = Verifier(trust, [CrlIndex(crl_dir, trust)],
-                 VerificationPolicy(auth_profile=profiles.jpki_auth("test"), clock=lambda: pki.NOW))
+    v = Verifier(
+        trust,
+        [CrlIndex(crl_dir, trust)],
+        VerificationPolicy(auth_profile=profiles.jpki_auth("test"), clock=lambda: pki.NOW),
+    )
     return root, v
 
 
@@ -91,8 +99,11 @@ def test_es384_next_generation_card(tmp_path):
     cert, key = pki.issue(root, profile="auth", kind="p384", slot=43)
     trust = TrustStore.from_certificates([root.cert], [root.fingerprint])
     (tmp_path / "a.crl").write_bytes(pki.crl_der(pki.make_crl(root)))
-    v = Verifier(trust, [CrlIndex(tmp_path, trust)],
-                 VerificationPolicy(auth_profile=profiles.jpki_auth("test"), clock=lambda: pki.NOW))
+    v = Verifier(
+        trust,
+        [CrlIndex(tmp_path, trust)],
+        VerificationPolicy(auth_profile=profiles.jpki_auth("test"), clock=lambda: pki.NOW),
+    )
     assert v.verify_auth_token(token(cert, key, algorithm="ES384"), ORIGIN, NONCE).valid
 
 

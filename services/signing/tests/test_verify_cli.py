@@ -1,4 +1,5 @@
 """zairyu-verify: exit 0 valid, 1 invalid with the reason, 2 usage error; DER and PEM accepted."""
+
 from __future__ import annotations
 
 import base64
@@ -10,14 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from zairyu_shared.testing import shared_dir
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki  # noqa: E402
+import verify_pki as pki
 
-from signing.entrypoints.verify_cli import main  # noqa: E402
+from signing.entrypoints.verify_cli import main
 
-REAL_NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+REAL_NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 CONTENT = b"application form bytes"
 
 
@@ -29,8 +31,9 @@ def files(tmp_path):
     (tmp_path / "trust").mkdir()
     (tmp_path / "trust" / "root.pem").write_bytes(root.pem)
     (tmp_path / "crl").mkdir()
-    crl = pki.make_crl(root, [0x2002], this_update=REAL_NOW - dt.timedelta(hours=1),
-                       next_update=REAL_NOW + dt.timedelta(days=1))
+    crl = pki.make_crl(
+        root, [0x2002], this_update=REAL_NOW - dt.timedelta(hours=1), next_update=REAL_NOW + dt.timedelta(days=1)
+    )
     (tmp_path / "crl" / "root.crl").write_bytes(pki.crl_der(crl))
     (tmp_path / "content").write_bytes(CONTENT)
     sig = pki.sign_cms(CONTENT, leaf, key, signing_time=REAL_NOW)
@@ -39,8 +42,16 @@ def files(tmp_path):
     (tmp_path / "good.pem").write_bytes(pem)
     (tmp_path / "revoked.p7s").write_bytes(pki.sign_cms(CONTENT, revoked, rkey, signing_time=REAL_NOW))
     (tmp_path / "leaf.der").write_bytes(pki.cert_der(leaf))
-    common = ["--trust", str(tmp_path / "trust"), "--pin", root.fingerprint, "--crl", str(tmp_path / "crl"),
-              "--environment", "test"]
+    common = [
+        "--trust",
+        str(tmp_path / "trust"),
+        "--pin",
+        root.fingerprint,
+        "--crl",
+        str(tmp_path / "crl"),
+        "--environment",
+        "test",
+    ]
     return tmp_path, common
 
 
@@ -76,15 +87,43 @@ def test_usage_errors(files, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["chain", "--cert", str(tmp_path / "leaf.der"), "--profile", "nope", *common])
     assert exit_info.value.code == 2
-    assert main(["chain", "--cert", str(tmp_path / "leaf.der"), "--profile", "rfc5280", "--trust",
-                 str(tmp_path / "trust"), "--pin", common[3], "--crl", str(tmp_path / "nope")]) == 2
+    assert (
+        main(
+            [
+                "chain",
+                "--cert",
+                str(tmp_path / "leaf.der"),
+                "--profile",
+                "rfc5280",
+                "--trust",
+                str(tmp_path / "trust"),
+                "--pin",
+                common[3],
+                "--crl",
+                str(tmp_path / "nope"),
+            ]
+        )
+        == 2
+    )
     bad_version = bytearray((tmp_path / "leaf.der").read_bytes())
     bad_version[12] ^= 1  # [0] EXPLICIT INTEGER 2 -> 3: cryptography raises InvalidVersion, not ValueError
     (tmp_path / "v4.der").write_bytes(bytes(bad_version))
     assert main(["chain", "--cert", str(tmp_path / "v4.der"), "--profile", "jpki-sign", *common]) == 2
     # a root that is not pinned is refused: production pins do not cover the test root
-    assert main(["cms", "--content", str(tmp_path / "content"), "--signature", str(tmp_path / "good.p7s"),
-                 "--trust", str(tmp_path / "trust")]) == 2
+    assert (
+        main(
+            [
+                "cms",
+                "--content",
+                str(tmp_path / "content"),
+                "--signature",
+                str(tmp_path / "good.p7s"),
+                "--trust",
+                str(tmp_path / "trust"),
+            ]
+        )
+        == 2
+    )
     assert "not pinned" in capsys.readouterr().err
 
 
@@ -110,8 +149,20 @@ def test_rfc5280_chain_on_pkits(tmp_path, capsys):
     from signing.adapters.trust_store import fingerprint, load_certificates
 
     pin = fingerprint(load_certificates((tmp_path / "trust" / "root.crt").read_bytes())[0])
-    args = ["--trust", str(tmp_path / "trust"), "--pin", pin, "--crl", str(tmp_path / "crl"),
-            "--intermediate", str(base / "certs" / "GoodCACert.crt"), "--profile", "rfc5280", "--at", "2022-05-01T00:00:00Z"]
+    args = [
+        "--trust",
+        str(tmp_path / "trust"),
+        "--pin",
+        pin,
+        "--crl",
+        str(tmp_path / "crl"),
+        "--intermediate",
+        str(base / "certs" / "GoodCACert.crt"),
+        "--profile",
+        "rfc5280",
+        "--at",
+        "2022-05-01T00:00:00Z",
+    ]
     assert main(["chain", "--cert", str(base / "certs" / "ValidCertificatePathTest1EE.crt"), *args]) == 0
     assert main(["chain", "--cert", str(base / "certs" / "InvalidRevokedEETest3EE.crt"), *args]) == 1
     assert "revoked" in capsys.readouterr().out
@@ -122,6 +173,9 @@ def test_installed_script(files):
     exe = Path(sys.executable).parent / "zairyu-verify"
     if not exe.exists():
         pytest.skip("zairyu-verify not installed: pip install -e services/signing")
-    run = subprocess.run([str(exe), "cms", "--content", str(tmp_path / "content"),
-                          "--signature", str(tmp_path / "good.p7s"), *common], capture_output=True, text=True)
+    run = subprocess.run(
+        [str(exe), "cms", "--content", str(tmp_path / "content"), "--signature", str(tmp_path / "good.p7s"), *common],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr

@@ -1,4 +1,5 @@
 """The JPKI trust decision on detached CAdES-BES signatures: each defect has its own reason code."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,14 +12,14 @@ import pytest
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki  # noqa: E402
+import verify_pki as pki
 
-from signing.adapters.crl_index import CrlIndex  # noqa: E402
-from signing.adapters.trust_store import TrustStore  # noqa: E402
-from signing.domain import profiles  # noqa: E402
-from signing.domain.holder_attributes import ApplicantRecord  # noqa: E402
-from signing.domain.verdict import Reason  # noqa: E402
-from signing.domain.verification import VerificationPolicy, Verifier  # noqa: E402
+from signing.adapters.crl_index import CrlIndex
+from signing.adapters.trust_store import TrustStore
+from signing.domain import profiles
+from signing.domain.holder_attributes import ApplicantRecord
+from signing.domain.verdict import Reason
+from signing.domain.verification import VerificationPolicy, Verifier
 
 CONTENT = b'{"application_id": "app-1", "procedure": "extension"}'
 NOW = pki.NOW
@@ -39,8 +40,12 @@ def verifier(world, tmp_path, *, crls=(), soft_fail=False, anchors=("gen1", "gen
     crl_dir.mkdir(exist_ok=True)
     for i, crl in enumerate(crls):
         (crl_dir / f"{i}.crl").write_bytes(pki.crl_der(crl))
-    policy = VerificationPolicy(sign_profile=profiles.jpki_sign("test"), auth_profile=profiles.jpki_auth("test"),
-                                soft_fail=soft_fail, clock=lambda: clock)
+    policy = VerificationPolicy(
+        sign_profile=profiles.jpki_sign("test"),
+        auth_profile=profiles.jpki_auth("test"),
+        soft_fail=soft_fail,
+        clock=lambda: clock,
+    )
     return Verifier(trust, [CrlIndex(crl_dir, trust)], policy)
 
 
@@ -60,7 +65,9 @@ def test_good_signature_is_valid_with_evidence(world, tmp_path):
     assert verdict.revocation.source.endswith("1.crl")
     assert verdict.revocation.age_seconds == 3600
     d = verdict.to_dict()
-    assert d["revocation"]["next_update"] == "2026-06-02T00:00:00+00:00" and d["validation_time"].startswith("2026-06-01")
+    assert d["revocation"]["next_update"] == "2026-06-02T00:00:00+00:00" and d["validation_time"].startswith(
+        "2026-06-01"
+    )
 
 
 def test_tampered_content(world, tmp_path):
@@ -105,7 +112,9 @@ def test_sha1_digest_is_weak(world, tmp_path):
 
 
 def test_expired_and_not_yet_valid(world, tmp_path):
-    old, k1 = pki.issue(world["gen2"], slot=23, not_before=NOW - dt.timedelta(days=900), not_after=NOW - dt.timedelta(days=1))
+    old, k1 = pki.issue(
+        world["gen2"], slot=23, not_before=NOW - dt.timedelta(days=900), not_after=NOW - dt.timedelta(days=1)
+    )
     new, k2 = pki.issue(world["gen2"], slot=24, not_before=NOW + dt.timedelta(days=1))
     v = verifier(world, tmp_path, crls=fresh_crls(world))
     expired = v.verify_cms(CONTENT, pki.sign_cms(CONTENT, old, k1))
@@ -117,7 +126,12 @@ def test_expired_and_not_yet_valid(world, tmp_path):
     backdated = pki.sign_cms(CONTENT, old, k1, signing_time=NOW - dt.timedelta(days=10))
     assert v.verify_cms(CONTENT, backdated).reason == Reason.EXPIRED
     assert v.verify_cms(CONTENT, backdated, at=NOW - dt.timedelta(days=10)).valid
-    assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, world["leaf"], world["key"]), at=NOW + dt.timedelta(days=5000)).reason == Reason.EXPIRED
+    assert (
+        v.verify_cms(
+            CONTENT, pki.sign_cms(CONTENT, world["leaf"], world["key"]), at=NOW + dt.timedelta(days=5000)
+        ).reason
+        == Reason.EXPIRED
+    )
 
 
 def test_revoked(world, tmp_path):
@@ -188,7 +202,9 @@ def test_weak_rsa_key(world, tmp_path):
 
 
 def test_stale_and_missing_crl(world, tmp_path):
-    stale = [pki.make_crl(world["gen2"], this_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))]
+    stale = [
+        pki.make_crl(world["gen2"], this_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))
+    ]
     sig = pki.sign_cms(CONTENT, world["leaf"], world["key"])
     (tmp_path / "a").mkdir()
     v = verifier(world, tmp_path / "a", crls=stale)
@@ -201,7 +217,9 @@ def test_stale_and_missing_crl(world, tmp_path):
 
 
 def test_soft_fail_is_declared_in_the_verdict(world, tmp_path):
-    stale = [pki.make_crl(world["gen2"], this_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))]
+    stale = [
+        pki.make_crl(world["gen2"], this_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))
+    ]
     v = verifier(world, tmp_path, crls=stale, soft_fail=True)
     verdict = v.verify_cms(CONTENT, pki.sign_cms(CONTENT, world["leaf"], world["key"]))
     assert verdict.valid and verdict.soft_fail and verdict.revocation.soft_fail
@@ -215,8 +233,9 @@ def test_soft_fail_is_declared_in_the_verdict(world, tmp_path):
 def test_holder_comparison(world, tmp_path):
     v = verifier(world, tmp_path, crls=fresh_crls(world))
     sig = pki.sign_cms(CONTENT, world["leaf"], world["key"])
-    same = ApplicantRecord(name="山田 太郎", date_of_birth=dt.date(1990, 1, 15), sex="1",
-                           address="東京都千代田区霞が関2－1－1")
+    same = ApplicantRecord(
+        name="山田 太郎", date_of_birth=dt.date(1990, 1, 15), sex="1", address="東京都千代田区霞が関2－1－1"
+    )
     assert v.verify_cms(CONTENT, sig, expected_holder=same).valid
     other = v.verify_cms(CONTENT, sig, expected_holder=ApplicantRecord(name="山田 太郎", date_of_birth="1990-01-16"))
     assert other.reason == Reason.HOLDER_MISMATCH and "date_of_birth" in other.detail and "1990" not in other.detail
@@ -229,8 +248,11 @@ def test_ecdsa_p384_chain(tmp_path):
     trust = TrustStore.from_certificates([root.cert], [root.fingerprint])
     (tmp_path / "crl").mkdir()
     (tmp_path / "crl" / "p384.crl").write_bytes(pki.crl_der(pki.make_crl(root)))
-    v = Verifier(trust, [CrlIndex(tmp_path / "crl", trust)],
-                 VerificationPolicy(sign_profile=profiles.jpki_sign("test"), clock=lambda: NOW))
+    v = Verifier(
+        trust,
+        [CrlIndex(tmp_path / "crl", trust)],
+        VerificationPolicy(sign_profile=profiles.jpki_sign("test"), clock=lambda: NOW),
+    )
     verdict = v.verify_cms(CONTENT, pki.sign_cms(CONTENT, leaf, k))
     assert verdict.valid, verdict
     assert v.verify_cms(CONTENT + b"x", pki.sign_cms(CONTENT, leaf, k)).reason == Reason.CONTENT_MISMATCH
@@ -258,8 +280,26 @@ def test_openssl_accepts_what_we_accept(world, tmp_path):
     content.write_bytes(CONTENT)
     root = tmp_path / "root.pem"
     root.write_bytes(world["gen2"].pem)
-    cmd = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig), "-content", str(content),
-           "-CAfile", str(root), "-purpose", "any", "-attime", str(int(NOW.timestamp())), "-out", "/dev/null"]
+    cmd = [
+        "openssl",
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        str(sig),
+        "-content",
+        str(content),
+        "-CAfile",
+        str(root),
+        "-purpose",
+        "any",
+        "-attime",
+        str(int(NOW.timestamp())),
+        "-out",
+        "/dev/null",
+    ]
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     content.write_bytes(CONTENT + b"x")
     assert subprocess.run(cmd, capture_output=True).returncode != 0
@@ -314,10 +354,14 @@ def test_signing_time_must_be_a_time(value):
     ess = _tlv(0x30, _tlv(0x30, _tlv(0x30, _tlv(0x04, b"\x00" * 32))))
 
     def body(time_value: bytes) -> bytes:
-        return b"".join([attribute("1.2.840.113549.1.9.3", core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()),
-                         attribute("1.2.840.113549.1.9.4", _tlv(0x04, b"\x00" * 32)),
-                         attribute("1.2.840.113549.1.9.5", time_value),
-                         attribute("1.2.840.113549.1.9.16.2.47", ess)])
+        return b"".join(
+            [
+                attribute("1.2.840.113549.1.9.3", core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()),
+                attribute("1.2.840.113549.1.9.4", _tlv(0x04, b"\x00" * 32)),
+                attribute("1.2.840.113549.1.9.5", time_value),
+                attribute("1.2.840.113549.1.9.16.2.47", ess),
+            ]
+        )
 
     assert cms._signed_attributes(body(core.UTCTime(NOW).dump()))["signing_time"] == NOW
     with pytest.raises(VerificationFailure) as failure:

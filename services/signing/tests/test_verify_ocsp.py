@@ -1,4 +1,5 @@
 """OCSP against a tiny responder on 127.0.0.1: good, revoked, unknown, forged, unreachable."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,14 +14,14 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki  # noqa: E402
+import verify_pki as pki
 
-from signing.adapters.crl_index import CrlIndex  # noqa: E402
-from signing.adapters.ocsp import OcspClient  # noqa: E402
-from signing.adapters.trust_store import TrustStore  # noqa: E402
-from signing.domain import profiles  # noqa: E402
-from signing.domain.verdict import Reason  # noqa: E402
-from signing.domain.verification import VerificationPolicy, Verifier  # noqa: E402
+from signing.adapters.crl_index import CrlIndex
+from signing.adapters.ocsp import OcspClient
+from signing.adapters.trust_store import TrustStore
+from signing.domain import profiles
+from signing.domain.verdict import Reason
+from signing.domain.verification import VerificationPolicy, Verifier
 
 NOW = pki.NOW
 
@@ -61,14 +62,26 @@ class Responder:
         status = self.statuses.get(request.serial_number, "unknown")
         cert, _ = pki.issue(self.ca, slot=1, serial=request.serial_number)  # only serial/issuer matter
         kwargs = dict(revocation_time=None, revocation_reason=None)
-        cert_status = {"good": ocsp.OCSPCertStatus.GOOD, "unknown": ocsp.OCSPCertStatus.UNKNOWN,
-                       "revoked": ocsp.OCSPCertStatus.REVOKED}[status]
+        cert_status = {
+            "good": ocsp.OCSPCertStatus.GOOD,
+            "unknown": ocsp.OCSPCertStatus.UNKNOWN,
+            "revoked": ocsp.OCSPCertStatus.REVOKED,
+        }[status]
         if status == "revoked":
             kwargs = dict(revocation_time=self.revoked_at, revocation_reason=None)
-        builder = ocsp.OCSPResponseBuilder().add_response(
-            cert=cert, issuer=self.ca.cert, algorithm=hashes.SHA1(), cert_status=cert_status,
-            this_update=NOW - dt.timedelta(minutes=10), next_update=NOW + dt.timedelta(hours=4), **kwargs,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.signer_cert)
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=cert,
+                issuer=self.ca.cert,
+                algorithm=hashes.SHA1(),
+                cert_status=cert_status,
+                this_update=NOW - dt.timedelta(minutes=10),
+                next_update=NOW + dt.timedelta(hours=4),
+                **kwargs,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.signer_cert)
+        )
         if self.signer_cert is not self.ca.cert:
             builder = builder.certificates([self.signer_cert])
         return builder.sign(self.signer_key, hashes.SHA256()).public_bytes(Encoding.DER)

@@ -3,6 +3,7 @@
 Signatures come from the signer's CAdES builder (signing.domain.cades) with the holder's key, so
 this also checks that what the signer produces is what the verifier accepts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,12 @@ from signing.domain.verification import VerificationPolicy, Verifier
 
 CONTENT = b'{"application_id": "app-testpki", "procedure": "change"}'
 EXPECTED = {
-    "valid": None, "revoked": Reason.REVOKED, "expired": Reason.EXPIRED, "not_yet_valid": Reason.NOT_YET_VALID,
-    "wrong_issuer": Reason.ISSUER_GENERATION_UNKNOWN, "wrong_key_usage": Reason.WRONG_KEY_USAGE,
+    "valid": None,
+    "revoked": Reason.REVOKED,
+    "expired": Reason.EXPIRED,
+    "not_yet_valid": Reason.NOT_YET_VALID,
+    "wrong_issuer": Reason.ISSUER_GENERATION_UNKNOWN,
+    "wrong_key_usage": Reason.WRONG_KEY_USAGE,
     "wrong_policy": Reason.WRONG_POLICY,
 }
 
@@ -34,8 +39,7 @@ def trust_for(pki) -> TrustStore:
 
 def verifier(pki, crl_dir=None) -> Verifier:
     trust = trust_for(pki)
-    policy = VerificationPolicy(sign_profile=profiles.jpki_sign("test"),
-                                auth_profile=profiles.jpki_auth("production"))
+    policy = VerificationPolicy(sign_profile=profiles.jpki_sign("test"), auth_profile=profiles.jpki_auth("production"))
     return Verifier(trust, [CrlIndex(crl_dir or pki.crl_dir, trust)], policy)
 
 
@@ -45,7 +49,7 @@ def sign(holder, content=CONTENT) -> bytes:
     def card(digest_info: bytes) -> bytes:  # what the card does: PKCS#1 v1.5 over the DigestInfo
         return key.sign(digest_info[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
 
-    return cades.build_detached(content, holder.sign.cert_der, card, signing_time=dt.datetime.now(dt.timezone.utc))
+    return cades.build_detached(content, holder.sign.cert_der, card, signing_time=dt.datetime.now(dt.UTC))
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))

@@ -1,12 +1,13 @@
 """Trust anchors: real J-LIS roots accepted only when pinned; issuer found by key id, not by name."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from zairyu_shared.testing import shared_dir
 
 from signing.adapters.trust_store import PRODUCTION_PINS, TrustStore, TrustStoreError, load_certificates
+from zairyu_shared.testing import shared_dir
 
 
 @pytest.fixture(scope="module")

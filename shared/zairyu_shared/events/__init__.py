@@ -1,4 +1,5 @@
 """Event contracts: the versioned envelope, one marshmallow schema per event type, the catalogue."""
+
 from .envelope import ContractError, Envelope, new_event, parse_message
 from .registry import CATALOGUE, EventSpec, spec_for
 

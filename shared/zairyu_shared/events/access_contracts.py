@@ -1,6 +1,7 @@
 """Contracts of the access log (issue 22): review publishes each officer's access with its inclusion proof and
 the signed tree heads; intake keeps them per applicant. The formats hashed and signed are zairyu_shared.access_log.
 """
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -53,7 +54,21 @@ class AccessTreeHeadPublished(_Strict):
 
 
 for _spec in [
-    EventSpec("application.accessed", 1, ApplicationAccessed, "review", ("intake",), "An officer read, decided, handed over or exported the case: the access log entry (officer pseudonym, role, office, purpose) with its inclusion proof against a signed tree head."),
-    EventSpec("access.tree_head_published", 1, AccessTreeHeadPublished, "review", ("intake",), "A signed tree head of the access log (RFC 9162), with the public key that signed it."),
+    EventSpec(
+        "application.accessed",
+        1,
+        ApplicationAccessed,
+        "review",
+        ("intake",),
+        "An officer read, decided, handed over or exported the case: the access log entry (officer pseudonym, role, office, purpose) with its inclusion proof against a signed tree head.",
+    ),
+    EventSpec(
+        "access.tree_head_published",
+        1,
+        AccessTreeHeadPublished,
+        "review",
+        ("intake",),
+        "A signed tree head of the access log (RFC 9162), with the public key that signed it.",
+    ),
 ]:
     register(_spec)

@@ -4,6 +4,7 @@ Payloads carry identifiers and what consumers need to act, and no more: the Indi
 never appears; personal data appears only where the consumer must act on it (notify needs an
 e-mail address; card delivery needs a mailing address).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -92,8 +93,14 @@ class ApplicantPasswordResetRequested(_Strict):
     expires_at = fields.AwareDateTime(required=True)
 
 
-FILER_ROLES = ("legal_representative", "relative", "employer_staff", "licensed_agent", "support_organisation",
-               "supervising_organisation")
+FILER_ROLES = (
+    "legal_representative",
+    "relative",
+    "employer_staff",
+    "licensed_agent",
+    "support_organisation",
+    "supervising_organisation",
+)
 
 
 class Filer(_Strict):
@@ -105,7 +112,9 @@ class Filer(_Strict):
     organisation_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     # Corporate number (employers, support and supervising organisations) or the agent's registration number.
     organisation_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    agent_qualification = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["gyoseishoshi", "lawyer"]))
+    agent_qualification = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["gyoseishoshi", "lawyer"])
+    )
     relationship = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
     applicant_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     applicant_date_of_birth = fields.Date(load_default=None, allow_none=True)
@@ -291,7 +300,9 @@ class DeliveryInstructions(_Strict):
     name = fields.String(required=True)
     mailing_address = fields.Nested(PostalAddress, required=True)
     certificate_address = fields.String(required=True)
-    old_card_number = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$"))
+    old_card_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$")
+    )
 
 
 class ApplicationDecided(_Strict):
@@ -324,8 +335,9 @@ class ApplicationDecidedV2(ApplicationDecided):
     procedures' post/counter choice only."""
 
     # post/counter (residence card), email/post (COE), pdf/post (employment certificate); None when refused.
-    delivery_method = fields.String(load_default=None, allow_none=True,
-                                    validate=validate.OneOf(["post", "counter", "email", "pdf"]))
+    delivery_method = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["post", "counter", "email", "pdf"])
+    )
     # The applicant asked for the specified residence card (residence card + My Number Card), from 2026-06-14.
     specified_card = fields.Boolean(load_default=False)
     outside_activity = fields.Nested(OutsideActivityGrant, load_default=None, allow_none=True)
@@ -354,8 +366,9 @@ class ApplicationDecidedV3(ApplicationDecidedV2):
     PERIODS_OF_STAY: P3Y, P1Y3M, P90D, indefinite), so the applicant reads them in their language.
     The explanation of a refusal is the officer's text, in Japanese."""
 
-    granted_status = fields.String(load_default=None, allow_none=True,
-                                   validate=validate.OneOf(tuple(STATUSES_OF_RESIDENCE)))
+    granted_status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(tuple(STATUSES_OF_RESIDENCE))
+    )
     period_of_stay = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PERIODS_OF_STAY))
 
 
@@ -429,6 +442,7 @@ class CardReturned(_CardEvent):
 
 class CardCollected(_CardEvent):
     """The applicant took the new card at the bureau counter (their choice, or after a return)."""
+
     card_number = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$"))
     old_card_number = fields.String(load_default=None, allow_none=True)
 
@@ -436,6 +450,7 @@ class CardCollected(_CardEvent):
 class CardHeldAtCounter(_CardEvent):
     """The new card waits at the bureau counter for the applicant to collect it: it came back from the
     post, or the officer kept it there because the mailing address could not be confirmed."""
+
     reason = fields.String(required=True, validate=validate.OneOf(["returned", "address_unconfirmed"]))
 
 
@@ -482,8 +497,9 @@ class PersonalDataRecord(_Strict):
 
     kind = fields.String(required=True, validate=validate.Length(min=1, max=60))
     at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    data = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=80)), values=fields.Raw(allow_none=True),
-                       required=True)
+    data = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=80)), values=fields.Raw(allow_none=True), required=True
+    )
 
 
 class PersonalDataPart(_Strict):
@@ -495,46 +511,313 @@ class PersonalDataPart(_Strict):
 
 
 for _spec in [
-    EventSpec("applicant.registered", 1, ApplicantRegistered, "intake", ("notify",), "A resident registered an account with their card."),
-    EventSpec("applicant.contact_changed", 1, ApplicantContactChanged, "intake", ("notify",), "E-mail or language changed."),
-    EventSpec("applicant.email_verification_requested", 1, ApplicantEmailVerificationRequested, "intake", ("notify",), "Send the e-mail verification link."),
-    EventSpec("applicant.password_reset_requested", 1, ApplicantPasswordResetRequested, "intake", ("notify",), "Send the password reset link."),
-    EventSpec("application.submitted", 1, ApplicationSubmitted, "intake", ("signing", "notify"), "A signed application was submitted (provisional number)."),
-    EventSpec("application.submitted", 2, ApplicationSubmittedV2, "intake", ("signing", "notify"), "v1 + the routing decision (receiving office, examining office) and the examiner's flags."),
-    EventSpec("application.documents_submitted", 1, ApplicationDocumentsSubmitted, "intake", ("review", "notify"), "The applicant answered a request for documents."),
-    EventSpec("application.correction_requested", 1, ApplicationCorrectionRequested, "intake", ("review",), "The applicant sent a signed correction request."),
-    EventSpec("application.withdrawn", 1, ApplicationWithdrawn, "intake", ("review", "notify"), "The applicant withdrew the application (signed)."),
-    EventSpec("signature.verified", 1, SignatureVerified, "signing", ("review", "intake"), "The application's signature and certificate are trusted."),
-    EventSpec("signature.verified", 2, SignatureVerifiedV2, "signing", ("review", "intake"), "v1 with the submission as application.submitted v2 (routing, examiner's flags)."),
-    EventSpec("signature.rejected", 1, SignatureRejected, "signing", ("intake", "notify", "review"), "The signature or certificate failed verification."),
-    EventSpec("application.received", 1, ApplicationReceived, "review", ("intake", "notify"), "The bureau accepted the case: official receipt number."),
-    EventSpec("application.transferred", 1, ApplicationTransferred, "review", ("intake",), "The bureau handed the case to one of its offices, or took it back."),
-    EventSpec("application.examination_started", 1, ApplicationExaminationStarted, "review", ("intake",), "An examiner started the examination."),
-    EventSpec("application.documents_requested", 1, ApplicationDocumentsRequested, "review", ("intake", "notify"), "The bureau requests additional documents."),
-    EventSpec("application.documents_requested", 2, ApplicationDocumentsRequestedV2, "review", ("intake", "notify"), "v1 with coded kinds of documents (shown in the applicant's language) and the note marked as written in Japanese."),
-    EventSpec("application.documents_reminder_due", 1, ApplicationDocumentsReminderDue, "review", ("notify",), "The deadline of a request for documents is near."),
-    EventSpec("application.decided", 1, ApplicationDecided, "review", ("intake", "notify", "card-delivery"), "Approved or refused, confirmed by a supervisor."),
-    EventSpec("application.decided", 2, ApplicationDecidedV2, "review", ("intake", "notify", "card-delivery"), "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted)."),
-    EventSpec("coe.issued", 1, CoeIssued, "review", ("notify", "intake"), "An e-COE was sealed at the approval: mail it to the filer with the signed PDF attached."),
-    EventSpec("application.decided", 3, ApplicationDecidedV3, "review", ("intake", "notify", "card-delivery"), "v2 with the granted status and period of stay as codes (shown in the applicant's language)."),
-    EventSpec("certificate.issued", 1, CertificateIssued, "review", ("notify", "intake"), "A certificate of authorised employment was sealed once its fee was paid: mail it with the signed PDF attached."),
-    EventSpec("application.closed", 1, ApplicationClosed, "review", ("intake", "notify"), "The case closed without decision (withdrawal)."),
-    EventSpec("fee.paid", 1, FeePaid, "intake", ("card-delivery", "notify", "review"), "The approval fee was paid online (no revenue stamps needed)."),
-    EventSpec("card.envelope_overdue", 1, CardEnvelopeOverdue, "card-delivery", ("notify",), "No envelope 14 days after approval: remind."),
-    EventSpec("card.envelope_received", 1, CardEnvelopeReceived, "card-delivery", ("intake", "notify"), "Old card, fee slip and return postage arrived and checked."),
-    EventSpec("card.issued", 1, CardIssued, "card-delivery", ("intake", "notify"), "A new residence card was issued; the old number is invalid."),
-    EventSpec("card.dispatched", 1, CardDispatched, "card-delivery", ("intake", "notify"), "The card was posted by simple registered mail."),
-    EventSpec("card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."),
-    EventSpec("card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."),
-    EventSpec("card.held_at_counter", 1, CardHeldAtCounter, "card-delivery", ("intake", "notify"), "The new card waits at the bureau counter for the applicant (returned by the post, or address unconfirmed)."),
-    EventSpec("card.collected", 1, CardCollected, "card-delivery", ("intake", "notify"), "The applicant collected the new card at the bureau counter."),
-    EventSpec("card.address_mismatch", 1, CardAddressMismatch, "card-delivery", ("review",), "Registered and certificate addresses differ: officer must check."),
-    EventSpec("notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."),
-    EventSpec("personal_data.export_requested", 1, PersonalDataExportRequested, "intake", PERSONAL_DATA_SERVICES, "The applicant asked for everything the system holds about them (APPI art. 76): each service answers with its part."),
-    EventSpec("applicant.account_closed", 1, ApplicantAccountClosed, "intake", ("notify",), "The applicant closed their account: notify forgets their contact details and notices (case files stay with review)."),
-    EventSpec("personal_data.signing_part", 1, PersonalDataPart, "signing", ("intake",), "Signing's part of a personal data export: the verdicts on the applicant's signatures."),
-    EventSpec("personal_data.review_part", 1, PersonalDataPart, "review", ("intake",), "Review's part of a personal data export: the case data the applicant may see."),
-    EventSpec("personal_data.notify_part", 1, PersonalDataPart, "notify", ("intake",), "Notify's part of a personal data export: contact details, notices and mails."),
-    EventSpec("personal_data.card_delivery_part", 1, PersonalDataPart, "card-delivery", ("intake",), "Card-delivery's part of a personal data export: the card's delivery."),
+    EventSpec(
+        "applicant.registered",
+        1,
+        ApplicantRegistered,
+        "intake",
+        ("notify",),
+        "A resident registered an account with their card.",
+    ),
+    EventSpec(
+        "applicant.contact_changed", 1, ApplicantContactChanged, "intake", ("notify",), "E-mail or language changed."
+    ),
+    EventSpec(
+        "applicant.email_verification_requested",
+        1,
+        ApplicantEmailVerificationRequested,
+        "intake",
+        ("notify",),
+        "Send the e-mail verification link.",
+    ),
+    EventSpec(
+        "applicant.password_reset_requested",
+        1,
+        ApplicantPasswordResetRequested,
+        "intake",
+        ("notify",),
+        "Send the password reset link.",
+    ),
+    EventSpec(
+        "application.submitted",
+        1,
+        ApplicationSubmitted,
+        "intake",
+        ("signing", "notify"),
+        "A signed application was submitted (provisional number).",
+    ),
+    EventSpec(
+        "application.submitted",
+        2,
+        ApplicationSubmittedV2,
+        "intake",
+        ("signing", "notify"),
+        "v1 + the routing decision (receiving office, examining office) and the examiner's flags.",
+    ),
+    EventSpec(
+        "application.documents_submitted",
+        1,
+        ApplicationDocumentsSubmitted,
+        "intake",
+        ("review", "notify"),
+        "The applicant answered a request for documents.",
+    ),
+    EventSpec(
+        "application.correction_requested",
+        1,
+        ApplicationCorrectionRequested,
+        "intake",
+        ("review",),
+        "The applicant sent a signed correction request.",
+    ),
+    EventSpec(
+        "application.withdrawn",
+        1,
+        ApplicationWithdrawn,
+        "intake",
+        ("review", "notify"),
+        "The applicant withdrew the application (signed).",
+    ),
+    EventSpec(
+        "signature.verified",
+        1,
+        SignatureVerified,
+        "signing",
+        ("review", "intake"),
+        "The application's signature and certificate are trusted.",
+    ),
+    EventSpec(
+        "signature.verified",
+        2,
+        SignatureVerifiedV2,
+        "signing",
+        ("review", "intake"),
+        "v1 with the submission as application.submitted v2 (routing, examiner's flags).",
+    ),
+    EventSpec(
+        "signature.rejected",
+        1,
+        SignatureRejected,
+        "signing",
+        ("intake", "notify", "review"),
+        "The signature or certificate failed verification.",
+    ),
+    EventSpec(
+        "application.received",
+        1,
+        ApplicationReceived,
+        "review",
+        ("intake", "notify"),
+        "The bureau accepted the case: official receipt number.",
+    ),
+    EventSpec(
+        "application.transferred",
+        1,
+        ApplicationTransferred,
+        "review",
+        ("intake",),
+        "The bureau handed the case to one of its offices, or took it back.",
+    ),
+    EventSpec(
+        "application.examination_started",
+        1,
+        ApplicationExaminationStarted,
+        "review",
+        ("intake",),
+        "An examiner started the examination.",
+    ),
+    EventSpec(
+        "application.documents_requested",
+        1,
+        ApplicationDocumentsRequested,
+        "review",
+        ("intake", "notify"),
+        "The bureau requests additional documents.",
+    ),
+    EventSpec(
+        "application.documents_requested",
+        2,
+        ApplicationDocumentsRequestedV2,
+        "review",
+        ("intake", "notify"),
+        "v1 with coded kinds of documents (shown in the applicant's language) and the note marked as written in Japanese.",
+    ),
+    EventSpec(
+        "application.documents_reminder_due",
+        1,
+        ApplicationDocumentsReminderDue,
+        "review",
+        ("notify",),
+        "The deadline of a request for documents is near.",
+    ),
+    EventSpec(
+        "application.decided",
+        1,
+        ApplicationDecided,
+        "review",
+        ("intake", "notify", "card-delivery"),
+        "Approved or refused, confirmed by a supervisor.",
+    ),
+    EventSpec(
+        "application.decided",
+        2,
+        ApplicationDecidedV2,
+        "review",
+        ("intake", "notify", "card-delivery"),
+        "Approved or refused, with what the approval delivers and how (e-COE, certificate, card; specified card; activity outside status granted).",
+    ),
+    EventSpec(
+        "coe.issued",
+        1,
+        CoeIssued,
+        "review",
+        ("notify", "intake"),
+        "An e-COE was sealed at the approval: mail it to the filer with the signed PDF attached.",
+    ),
+    EventSpec(
+        "application.decided",
+        3,
+        ApplicationDecidedV3,
+        "review",
+        ("intake", "notify", "card-delivery"),
+        "v2 with the granted status and period of stay as codes (shown in the applicant's language).",
+    ),
+    EventSpec(
+        "certificate.issued",
+        1,
+        CertificateIssued,
+        "review",
+        ("notify", "intake"),
+        "A certificate of authorised employment was sealed once its fee was paid: mail it with the signed PDF attached.",
+    ),
+    EventSpec(
+        "application.closed",
+        1,
+        ApplicationClosed,
+        "review",
+        ("intake", "notify"),
+        "The case closed without decision (withdrawal).",
+    ),
+    EventSpec(
+        "fee.paid",
+        1,
+        FeePaid,
+        "intake",
+        ("card-delivery", "notify", "review"),
+        "The approval fee was paid online (no revenue stamps needed).",
+    ),
+    EventSpec(
+        "card.envelope_overdue",
+        1,
+        CardEnvelopeOverdue,
+        "card-delivery",
+        ("notify",),
+        "No envelope 14 days after approval: remind.",
+    ),
+    EventSpec(
+        "card.envelope_received",
+        1,
+        CardEnvelopeReceived,
+        "card-delivery",
+        ("intake", "notify"),
+        "Old card, fee slip and return postage arrived and checked.",
+    ),
+    EventSpec(
+        "card.issued",
+        1,
+        CardIssued,
+        "card-delivery",
+        ("intake", "notify"),
+        "A new residence card was issued; the old number is invalid.",
+    ),
+    EventSpec(
+        "card.dispatched",
+        1,
+        CardDispatched,
+        "card-delivery",
+        ("intake", "notify"),
+        "The card was posted by simple registered mail.",
+    ),
+    EventSpec(
+        "card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."
+    ),
+    EventSpec(
+        "card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."
+    ),
+    EventSpec(
+        "card.held_at_counter",
+        1,
+        CardHeldAtCounter,
+        "card-delivery",
+        ("intake", "notify"),
+        "The new card waits at the bureau counter for the applicant (returned by the post, or address unconfirmed).",
+    ),
+    EventSpec(
+        "card.collected",
+        1,
+        CardCollected,
+        "card-delivery",
+        ("intake", "notify"),
+        "The applicant collected the new card at the bureau counter.",
+    ),
+    EventSpec(
+        "card.address_mismatch",
+        1,
+        CardAddressMismatch,
+        "card-delivery",
+        ("review",),
+        "Registered and certificate addresses differ: officer must check.",
+    ),
+    EventSpec(
+        "notice.created", 1, NoticeCreated, "notify", ("intake",), "A notice for the applicant's in-account inbox."
+    ),
+    EventSpec(
+        "personal_data.export_requested",
+        1,
+        PersonalDataExportRequested,
+        "intake",
+        PERSONAL_DATA_SERVICES,
+        "The applicant asked for everything the system holds about them (APPI art. 76): each service answers with its part.",
+    ),
+    EventSpec(
+        "applicant.account_closed",
+        1,
+        ApplicantAccountClosed,
+        "intake",
+        ("notify",),
+        "The applicant closed their account: notify forgets their contact details and notices (case files stay with review).",
+    ),
+    EventSpec(
+        "personal_data.signing_part",
+        1,
+        PersonalDataPart,
+        "signing",
+        ("intake",),
+        "Signing's part of a personal data export: the verdicts on the applicant's signatures.",
+    ),
+    EventSpec(
+        "personal_data.review_part",
+        1,
+        PersonalDataPart,
+        "review",
+        ("intake",),
+        "Review's part of a personal data export: the case data the applicant may see.",
+    ),
+    EventSpec(
+        "personal_data.notify_part",
+        1,
+        PersonalDataPart,
+        "notify",
+        ("intake",),
+        "Notify's part of a personal data export: contact details, notices and mails.",
+    ),
+    EventSpec(
+        "personal_data.card_delivery_part",
+        1,
+        PersonalDataPart,
+        "card-delivery",
+        ("intake",),
+        "Card-delivery's part of a personal data export: the card's delivery.",
+    ),
 ]:
     register(_spec)

@@ -3,12 +3,13 @@
 Parsing is strict on purpose: an unknown field or an unknown version is a contract breach that
 must reach the dead-letter queue with its reason, never be guessed at or silently dropped.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -105,7 +106,7 @@ def new_event(
         id=str(uuid.uuid4()),
         type=event_type,
         version=version,
-        occurred_at=occurred_at or datetime.now(timezone.utc),
+        occurred_at=occurred_at or datetime.now(UTC),
         source=source,
         correlation_id=str(correlation_id),
         causation_id=str(causation_id) if causation_id else None,

@@ -1,5 +1,6 @@
 """Contracts of organisational users (issue 21): the application for use (利用申出) and its four-eyes decision
 between intake and review, and the two mails notify sends to an organisation's staff."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -13,8 +14,14 @@ from .vocabulary import STATUSES_OF_RESIDENCE
 # organisations (employer, school), supervising and registered support organisations, public-interest
 # corporations that help receive foreign nationals, and a licensed agent's office (residence-procedures.md,
 # "Who applies").
-ORGANISATION_KINDS = ("employer", "school", "supervising_organisation", "support_organisation",
-                      "public_interest_corporation", "agent_office")
+ORGANISATION_KINDS = (
+    "employer",
+    "school",
+    "supervising_organisation",
+    "support_organisation",
+    "public_interest_corporation",
+    "agent_office",
+)
 ORGANISATION_OUTCOMES = ("approved", "refused")
 
 
@@ -26,8 +33,9 @@ class OrganisationUseRequested(_Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     corporate_number = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[1-9][0-9]{12}$"))
-    agent_qualification = fields.String(load_default=None, allow_none=True,
-                                        validate=validate.OneOf(["gyoseishoshi", "lawyer"]))
+    agent_qualification = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["gyoseishoshi", "lawyer"])
+    )
     agent_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     address = fields.String(required=True, validate=validate.Length(min=1, max=400))
     bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
@@ -45,7 +53,6 @@ class OrganisationUseDecided(_Strict):
     approved_until = fields.Date(load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     decided_at = fields.AwareDateTime(required=True)
-
 
 
 class OrganisationStaffInvited(_Strict):
@@ -76,10 +83,39 @@ class OrganisationStayReminderDue(_Strict):
     days_before = fields.Integer(required=True, validate=validate.OneOf([90, 60, 30]))
     dashboard_url = fields.Url(required=True, require_tld=False)
 
+
 for _spec in [
-    EventSpec("organisation.use_requested", 1, OrganisationUseRequested, "intake", ("review",), "An organisation applied for use (利用申出); routed to the bureau covering its address."),
-    EventSpec("organisation.use_decided", 1, OrganisationUseDecided, "review", ("intake",), "The bureau approved (for one year) or refused an organisation's use, confirmed by a second officer."),
-    EventSpec("organisation.staff_invited", 1, OrganisationStaffInvited, "intake", ("notify",), "An organisation's administrator invited a staff member: mail the link."),
-    EventSpec("organisation.stay_reminder_due", 1, OrganisationStayReminderDue, "intake", ("notify",), "A person on an organisation's roster is 90, 60 or 30 days from the expiry of their stay: tell each staff member."),
+    EventSpec(
+        "organisation.use_requested",
+        1,
+        OrganisationUseRequested,
+        "intake",
+        ("review",),
+        "An organisation applied for use (利用申出); routed to the bureau covering its address.",
+    ),
+    EventSpec(
+        "organisation.use_decided",
+        1,
+        OrganisationUseDecided,
+        "review",
+        ("intake",),
+        "The bureau approved (for one year) or refused an organisation's use, confirmed by a second officer.",
+    ),
+    EventSpec(
+        "organisation.staff_invited",
+        1,
+        OrganisationStaffInvited,
+        "intake",
+        ("notify",),
+        "An organisation's administrator invited a staff member: mail the link.",
+    ),
+    EventSpec(
+        "organisation.stay_reminder_due",
+        1,
+        OrganisationStayReminderDue,
+        "intake",
+        ("notify",),
+        "A person on an organisation's roster is 90, 60 or 30 days from the expiry of their stay: tell each staff member.",
+    ),
 ]:
     register(_spec)

@@ -3,6 +3,7 @@
 The producer determines the exchange (``<producer>.events``); the routing key is the event type.
 Consumers are listed for the catalogue and the topology tool; a service subscribes in its own code.
 """
+
 from __future__ import annotations
 
 import builtins

@@ -3,6 +3,7 @@ events and signed forms carry, with their official Japanese names and English re
 
 intake offers them in its forms (with its own rules per status); review shows them to officers by name.
 """
+
 from __future__ import annotations
 
 import re
@@ -138,8 +139,10 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "attendance_record": ("出席状況証明書", "Attendance record"),
     "transcript": ("成績証明書", "Academic transcript"),
     "employment_contract": ("雇用契約書（労働条件通知書）の写し", "Copy of the employment contract"),
-    "family_relation": ("身分関係を証する文書（戸籍謄本・出生証明書・婚姻証明書等）",
-                        "Documents proving the family relationship (family register, birth or marriage certificate)"),
+    "family_relation": (
+        "身分関係を証する文書（戸籍謄本・出生証明書・婚姻証明書等）",
+        "Documents proving the family relationship (family register, birth or marriage certificate)",
+    ),
     "bank_balance": ("預金残高証明書", "Certificate of bank balance"),
     "medical_certificate": ("診断書", "Medical certificate"),
     "other": ("その他（備考のとおり）", "Other (see the bureau's note)"),
@@ -159,8 +162,22 @@ def document_kind_name(code: str, language: str = "ja") -> str:
 # 別表第二): 5年, 4年3月, 4年, 3年3月, 3年, 2年3月, 2年, 1年3月, 1年, 6月, 4月, 3月, 90日, 30日, 15日 and
 # the Minister's designated period up to 5 years (specified as one of these lengths on the card).
 PERIODS_OF_STAY: tuple[str, ...] = (
-    "P5Y", "P4Y3M", "P4Y", "P3Y3M", "P3Y", "P2Y3M", "P2Y", "P1Y3M", "P1Y", "P6M", "P4M", "P3M",
-    "P90D", "P30D", "P15D", "indefinite",
+    "P5Y",
+    "P4Y3M",
+    "P4Y",
+    "P3Y3M",
+    "P3Y",
+    "P2Y3M",
+    "P2Y",
+    "P1Y3M",
+    "P1Y",
+    "P6M",
+    "P4M",
+    "P3M",
+    "P90D",
+    "P30D",
+    "P15D",
+    "indefinite",
 )
 
 

@@ -6,11 +6,12 @@ application.decided v3) in the applicant's language from here; a test holds the 
 glossary's terms (tests/contracts/test_glossary.py). Japanese and English names of statuses and document
 kinds live in zairyu_shared.events.vocabulary, the contracts' source.
 """
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, STATUSES_OF_RESIDENCE, period_parts
@@ -90,6 +91,9 @@ def period_name(code: str | None, language: str) -> str:
         parts = period_parts(code)
     except ValueError:
         return code
-    out = [words[f"{unit}_{'one' if n == 1 else 'other'}"].format(n=n)
-           for n, unit in zip(parts, ("year", "month", "day"), strict=True) if n]
+    out = [
+        words[f"{unit}_{'one' if n == 1 else 'other'}"].format(n=n)
+        for n, unit in zip(parts, ("year", "month", "day"), strict=True)
+        if n
+    ]
     return words["join"].join(out)

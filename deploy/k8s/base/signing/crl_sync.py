@@ -15,6 +15,7 @@ Anything else is refused: the old file stays, the run exits 1 and the Job's fail
 Environment: ZAIRYU_CRL_SOURCES (whitespace/comma-separated URLs; name=URL to choose the file name),
 ZAIRYU_CRL_DIR, ZAIRYU_TRUST_DIR, ZAIRYU_CRL_MAX_AGE (seconds, default 86400).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,8 +75,13 @@ def load_trust(trust_dir: Path) -> list[x509.Certificate]:
     return certs
 
 
-def check(crl: x509.CertificateRevocationList, trust: list[x509.Certificate], now: dt.datetime,
-          max_age: int, current: x509.CertificateRevocationList | None) -> None:
+def check(
+    crl: x509.CertificateRevocationList,
+    trust: list[x509.Certificate],
+    now: dt.datetime,
+    max_age: int,
+    current: x509.CertificateRevocationList | None,
+) -> None:
     issuers = [c for c in trust if c.subject == crl.issuer]
     if not issuers:
         raise Refused(f"no trusted certificate for issuer {crl.issuer.rfc4514_string()}")
@@ -101,7 +107,7 @@ def check(crl: x509.CertificateRevocationList, trust: list[x509.Certificate], no
 def fetch(url: str) -> bytes:
     if not url.startswith(("https://", "http://", "file://")):
         raise Refused(f"unsupported URL scheme: {url}")
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:  # noqa: S310 (scheme checked above)
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
         data = resp.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise Refused(f"larger than {MAX_BYTES} bytes")
@@ -124,10 +130,16 @@ def install(crl_dir: Path, name: str, data: bytes) -> Path:
     return target
 
 
-def sync(sources: list[tuple[str, str]], crl_dir: Path, trust_dir: Path, max_age: int,
-         now: dt.datetime | None = None, fetcher=fetch) -> list[str]:
+def sync(
+    sources: list[tuple[str, str]],
+    crl_dir: Path,
+    trust_dir: Path,
+    max_age: int,
+    now: dt.datetime | None = None,
+    fetcher=fetch,
+) -> list[str]:
     """Returns the list of problems (empty when every CRL was installed or already current)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     trust = load_trust(trust_dir)
     problems = []
     for name, url in sources:
@@ -138,8 +150,10 @@ def sync(sources: list[tuple[str, str]], crl_dir: Path, trust_dir: Path, max_age
             current = load_crl(existing.read_bytes()) if existing.exists() else None
             check(crl, trust, now, max_age, current)
             install(crl_dir, name, crl.public_bytes(_der()))
-            print(f"installed {name}: thisUpdate={crl.last_update_utc:%Y-%m-%dT%H:%M:%SZ} "
-                  f"nextUpdate={crl.next_update_utc:%Y-%m-%dT%H:%M:%SZ} revoked={len(crl)}")
+            print(
+                f"installed {name}: thisUpdate={crl.last_update_utc:%Y-%m-%dT%H:%M:%SZ} "
+                f"nextUpdate={crl.next_update_utc:%Y-%m-%dT%H:%M:%SZ} revoked={len(crl)}"
+            )
         except (Refused, OSError) as exc:
             problems.append(f"{name} ({url}): {exc}")
     return problems
@@ -147,6 +161,7 @@ def sync(sources: list[tuple[str, str]], crl_dir: Path, trust_dir: Path, max_age
 
 def _der():
     from cryptography.hazmat.primitives.serialization import Encoding
+
     return Encoding.DER
 
 
@@ -159,8 +174,12 @@ def main() -> int:
     if not sources:
         print("crl-sync: ZAIRYU_CRL_SOURCES is empty; nothing to fetch", file=sys.stderr)
         return 2
-    problems = sync(sources, Path(os.environ["ZAIRYU_CRL_DIR"]), Path(os.environ["ZAIRYU_TRUST_DIR"]),
-                    int(os.environ.get("ZAIRYU_CRL_MAX_AGE", "86400")))
+    problems = sync(
+        sources,
+        Path(os.environ["ZAIRYU_CRL_DIR"]),
+        Path(os.environ["ZAIRYU_TRUST_DIR"]),
+        int(os.environ.get("ZAIRYU_CRL_MAX_AGE", "86400")),
+    )
     for p in problems:
         print(f"crl-sync: refused {p}", file=sys.stderr)
     return 1 if problems else 0

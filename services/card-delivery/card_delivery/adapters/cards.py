@@ -1,8 +1,9 @@
 """The card registry: which residence card numbers exist and whether each is still valid."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -32,12 +33,18 @@ def record_old_card(session: Session, card_number: str, delivery_id: str, now: d
     exists = session.execute(sa.select(cards.c.card_number).where(cards.c.card_number == card_number)).first()
     if exists is None:
         with session.begin_nested():
-            session.execute(cards.insert().values(card_number=card_number, status="valid", origin="decision",
-                                                  delivery_id=delivery_id, recorded_at=now.astimezone(timezone.utc)))
+            session.execute(
+                cards.insert().values(
+                    card_number=card_number,
+                    status="valid",
+                    origin="decision",
+                    delivery_id=delivery_id,
+                    recorded_at=now.astimezone(UTC),
+                )
+            )
 
 
-def allocate(session: Session, delivery_id: str, now: datetime,
-             draw: Callable[[], str] = random_card_number) -> str:
+def allocate(session: Session, delivery_id: str, now: datetime, draw: Callable[[], str] = random_card_number) -> str:
     """Draw random numbers until one is new, and register it valid in the caller's transaction.
 
     Two issuers drawing the same number at once both try to insert it: the primary key lets one
@@ -47,8 +54,15 @@ def allocate(session: Session, delivery_id: str, now: datetime,
         number = draw()
         try:
             with session.begin_nested():
-                session.execute(cards.insert().values(card_number=number, status="valid", origin="issued",
-                                                      delivery_id=delivery_id, recorded_at=now.astimezone(timezone.utc)))
+                session.execute(
+                    cards.insert().values(
+                        card_number=number,
+                        status="valid",
+                        origin="issued",
+                        delivery_id=delivery_id,
+                        recorded_at=now.astimezone(UTC),
+                    )
+                )
             return number
         except IntegrityError:
             continue
@@ -56,5 +70,8 @@ def allocate(session: Session, delivery_id: str, now: datetime,
 
 
 def invalidate(session: Session, card_number: str, now: datetime) -> None:
-    session.execute(cards.update().where(cards.c.card_number == card_number, cards.c.status == "valid")
-                    .values(status="invalid", invalidated_at=now.astimezone(timezone.utc)))
+    session.execute(
+        cards.update()
+        .where(cards.c.card_number == card_number, cards.c.status == "valid")
+        .values(status="invalid", invalidated_at=now.astimezone(UTC))
+    )

@@ -3,6 +3,7 @@
 Japanese text uses reportlab's built-in CID font (HeiseiKakuGo-W5): no font file ships with us,
 the PDF viewer supplies the glyphs.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,12 +12,12 @@ from datetime import datetime
 from reportlab.graphics.barcode import code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-from reportlab.lib.styles import ParagraphStyle
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -29,24 +30,46 @@ def reference(delivery_id: str) -> str:
 
 def dispatch_list(cases, batch: int, printed_at: datetime) -> bytes:
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=f"Dispatch list, batch {batch}", author="Zairyu card delivery")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=f"Dispatch list, batch {batch}",
+        author="Zairyu card delivery",
+    )
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)
     head = ParagraphStyle("head", parent=cell, fontSize=12, leading=16)
     rows = [["#", "Reference", "Name / 氏名", "〒", "Address / 住所", "Card / 在留カード番号", "Tracking / 追跡番号"]]
     for i, case in enumerate(cases, start=1):
-        rows.append([str(i), reference(case.delivery_id), Paragraph(_esc(case.name), cell),
-                     case.postal_code or "", Paragraph(_esc(case.mailing_address), cell), case.card_number or "", ""])
+        rows.append(
+            [
+                str(i),
+                reference(case.delivery_id),
+                Paragraph(_esc(case.name), cell),
+                case.postal_code or "",
+                Paragraph(_esc(case.mailing_address), cell),
+                case.card_number or "",
+                "",
+            ]
+        )
     table = Table(rows, colWidths=[8 * mm, 30 * mm, 45 * mm, 20 * mm, 95 * mm, 35 * mm, 40 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
-    title = Paragraph(f"簡易書留 発送リスト / Dispatch list — batch {batch} — {len(cases)} cards — "
-                      f"{printed_at:%Y-%m-%d %H:%M} UTC", head)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    title = Paragraph(
+        f"簡易書留 発送リスト / Dispatch list — batch {batch} — {len(cases)} cards — {printed_at:%Y-%m-%d %H:%M} UTC",
+        head,
+    )
     doc.build([title, table])
     return buf.getvalue()
 

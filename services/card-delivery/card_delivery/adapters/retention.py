@@ -4,6 +4,7 @@ A delivery case that ended (card delivered or collected) goes 5 years from the ç
 with its history and any fee payment that came for it. The card number itself stays in ``cards``
 (without the link to the case): a residence card number is never issued twice.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -22,6 +23,15 @@ def purge_steps() -> list[PurgeStep]:
         applications = sa.select(delivery_cases.c.application_id).where(delivery_cases.c.delivery_id.in_(ids))
         session.execute(early_fee_payments.delete().where(early_fee_payments.c.application_id.in_(applications)))
 
-    return [PurgeStep("card_delivery", delivery_cases, delivery_cases.c.delivery_id, lambda cutoff: sa.and_(
-        delivery_cases.c.state.in_((State.DELIVERED.value, State.COLLECTED.value)),
-        delivery_cases.c.state_since < cutoff), before=before)]
+    return [
+        PurgeStep(
+            "card_delivery",
+            delivery_cases,
+            delivery_cases.c.delivery_id,
+            lambda cutoff: sa.and_(
+                delivery_cases.c.state.in_((State.DELIVERED.value, State.COLLECTED.value)),
+                delivery_cases.c.state_since < cutoff,
+            ),
+            before=before,
+        )
+    ]

@@ -1,4 +1,5 @@
 """The card-delivery service's own tables (its database is its alone)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ outbox, inbox = add_messaging_tables(metadata)
 TS = sa.DateTime(timezone=True)
 
 delivery_cases = sa.Table(
-    "delivery_cases", metadata,
+    "delivery_cases",
+    metadata,
     sa.Column("delivery_id", sa.String(36), primary_key=True),
     sa.Column("application_id", sa.String(80), nullable=False, unique=True),
     sa.Column("applicant_id", sa.String(80), nullable=False),
@@ -49,7 +51,8 @@ delivery_cases = sa.Table(
 
 # fee.paid that came before application.decided opened the case (separate queues): applied on opening.
 early_fee_payments = sa.Table(
-    "early_fee_payments", metadata,
+    "early_fee_payments",
+    metadata,
     sa.Column("application_id", sa.String(80), primary_key=True),
     sa.Column("applicant_id", sa.String(80), nullable=False),
     sa.Column("amount_yen", sa.Integer, nullable=False),
@@ -61,7 +64,8 @@ early_fee_payments = sa.Table(
 # Every residence card number this service knows: the ones it issued and the old ones named in
 # decisions. The primary key is what makes a freshly drawn random number unique.
 cards = sa.Table(
-    "cards", metadata,
+    "cards",
+    metadata,
     sa.Column("card_number", sa.String(12), primary_key=True),
     sa.Column("status", sa.String(10), nullable=False),  # valid | invalid
     sa.Column("origin", sa.String(10), nullable=False),  # issued | decision
@@ -71,7 +75,8 @@ cards = sa.Table(
 )
 
 case_history = sa.Table(
-    "case_history", metadata,
+    "case_history",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("delivery_id", sa.String(36), nullable=False, index=True),
     sa.Column("action", sa.String(40), nullable=False),
@@ -83,7 +88,8 @@ case_history = sa.Table(
 )
 
 officers = sa.Table(
-    "officers", metadata,
+    "officers",
+    metadata,
     sa.Column("officer_id", sa.String(36), primary_key=True),
     sa.Column("username", sa.String(80), nullable=False, unique=True),
     sa.Column("display_name", sa.String(200), nullable=False),

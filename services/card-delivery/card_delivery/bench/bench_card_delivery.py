@@ -5,6 +5,7 @@
 Measures the public lookup (Flask + SQLite, rate limit lifted), label PDF rendering, and with
 --pg concurrent card issuing on a fresh PostgreSQL database (8 threads, unique-index retries).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,29 +13,34 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet
-
-from zairyu_shared.db import transaction
-from zairyu_shared.runtime import Runtime
 
 from card_delivery import casework
 from card_delivery.adapters import cards, pdf
 from card_delivery.domain.case import DeliveryCase
 from card_delivery.entrypoints.service import definition
+from zairyu_shared.db import transaction
+from zairyu_shared.runtime import Runtime
 
 
 def _runtime(db_url: str) -> Runtime:
-    rt = Runtime.from_env(definition, environ={}, database_url=db_url, amqp_url=f"memory://bench{uuid.uuid4().hex[:6]}",
-                          embedded=True, data_keys=(Fernet.generate_key().decode(),),
-                          lookup_rate_limit="1000000 per minute")
+    rt = Runtime.from_env(
+        definition,
+        environ={},
+        database_url=db_url,
+        amqp_url=f"memory://bench{uuid.uuid4().hex[:6]}",
+        embedded=True,
+        data_keys=(Fernet.generate_key().decode(),),
+        lookup_rate_limit="1000000 per minute",
+    )
     rt.migrate()
     return rt
 
 
 def bench_lookup(rt, n_cards=2000, requests=2000):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     numbers = []
     with transaction(rt.session_factory) as session:
         for i in range(n_cards):
@@ -49,16 +55,27 @@ def bench_lookup(rt, n_cards=2000, requests=2000):
 
 
 def bench_labels(batch=36):
-    cases = [DeliveryCase.open(delivery_id=str(uuid.uuid4()), application_id=f"a{i}", applicant_id="p", procedure="extension",
-                               fee_yen=5500, approved_at=datetime.now(timezone.utc), name="グエン・ヴァン・アン",
-                               postal_code="163-8001", mailing_address="東京都新宿区西新宿2-8-1 都庁ハイツ101",
-                               certificate_address="東京都新宿区西新宿2-8-1 都庁ハイツ101", old_card_number=None)[0]
-             for i in range(batch)]
+    cases = [
+        DeliveryCase.open(
+            delivery_id=str(uuid.uuid4()),
+            application_id=f"a{i}",
+            applicant_id="p",
+            procedure="extension",
+            fee_yen=5500,
+            approved_at=datetime.now(UTC),
+            name="グエン・ヴァン・アン",
+            postal_code="163-8001",
+            mailing_address="東京都新宿区西新宿2-8-1 都庁ハイツ101",
+            certificate_address="東京都新宿区西新宿2-8-1 都庁ハイツ101",
+            old_card_number=None,
+        )[0]
+        for i in range(batch)
+    ]
     start = time.perf_counter()
     pdf.address_labels(cases)
     labels = time.perf_counter() - start
     start = time.perf_counter()
-    pdf.dispatch_list(cases, 1, datetime.now(timezone.utc))
+    pdf.dispatch_list(cases, 1, datetime.now(UTC))
     listing = time.perf_counter() - start
     print(f"address_labels_pdf_{batch}: {labels * 1000:.0f} ms")
     print(f"dispatch_list_pdf_{batch}: {listing * 1000:.0f} ms")

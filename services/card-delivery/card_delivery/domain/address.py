@@ -4,6 +4,7 @@ certificate (JPKI, i.e. the resident register) agrees with it.
 Both come from people typing Japanese addresses, so the comparison ignores what does not change
 where a letter goes: width (NFKC), spaces, case, and the many dash look-alikes between numbers.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,5 +35,7 @@ def mismatch_detail(registered: str, certificate: str) -> str:
         if x != y:
             break
         common += 1
-    return (f"registered mailing address and signature-certificate address differ after normalisation "
-            f"(first difference at character {common + 1} of {len(a)} / {len(b)})")
+    return (
+        f"registered mailing address and signature-certificate address differ after normalisation "
+        f"(first difference at character {common + 1} of {len(a)} / {len(b)})"
+    )

@@ -6,6 +6,7 @@ extension is written there; the comprehensive permission reads 「許可：原�
 従事を除く」 (ISA, 資格外活動許可について), its hours being the limit granted (at most 28 a week,
 Enforcement Regulation art. 19(5)(i)).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,10 +1,11 @@
 """Residence card numbers: two Latin letters, eight digits, two Latin letters (AB12345678CD)."""
+
 from __future__ import annotations
 
 import re
 import secrets
 import string
-from typing import Callable
+from collections.abc import Callable
 
 CARD_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{8}[A-Z]{2}$")
 
@@ -27,5 +28,8 @@ def random_card_number(choice: Callable[[str], str] = secrets.choice) -> str:
     Uniqueness is not decided here but by the card registry's unique index (see adapters.cards).
     """
     letters, digits = string.ascii_uppercase, string.digits
-    return ("".join(choice(letters) for _ in range(2)) + "".join(choice(digits) for _ in range(8))
-            + "".join(choice(letters) for _ in range(2)))
+    return (
+        "".join(choice(letters) for _ in range(2))
+        + "".join(choice(digits) for _ in range(8))
+        + "".join(choice(letters) for _ in range(2))
+    )

@@ -3,6 +3,7 @@
 Every row is judged on its own: a bad row is reported with its line number and reason, and the
 good rows still count. Naive timestamps are Japan time (the carrier's export has no zone).
 """
+
 from __future__ import annotations
 
 import csv
@@ -76,7 +77,9 @@ def parse(text: str) -> tuple[list[StatusRow], list[RowError]]:
         if status not in STATUSES:
             problems.append(f"status {cells[index['status']].strip()!r} is not delivered or returned")
         if at is None:
-            problems.append(f"timestamp {cells[index['timestamp']].strip()!r} is not ISO 8601 (2026-11-20T14:03:00+09:00)")
+            problems.append(
+                f"timestamp {cells[index['timestamp']].strip()!r} is not ISO 8601 (2026-11-20T14:03:00+09:00)"
+            )
         if problems or tracking is None or at is None:  # (either None made a problem above)
             errors.append(RowError(number, "; ".join(problems)))
             continue

@@ -20,6 +20,7 @@ Every transition checks the state it starts from and raises ``IllegalTransition`
 checks of the envelope raise ``EnvelopeRejected`` with every problem found. Methods return the
 ``Change`` that happened so the caller can store it and publish its event; nothing here does I/O.
 """
+
 from __future__ import annotations
 
 import enum
@@ -134,27 +135,58 @@ class DeliveryCase:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, *, delivery_id: str, application_id: str, applicant_id: str, procedure: str, fee_yen: int,
-             approved_at: datetime, name: str, postal_code: str | None, mailing_address: str,
-             certificate_address: str, old_card_number: str | None,
-             at_counter: bool = False, specified_card: bool = False,
-             card_remarks: str | None = None) -> tuple["DeliveryCase", list[Change]]:
+    def open(
+        cls,
+        *,
+        delivery_id: str,
+        application_id: str,
+        applicant_id: str,
+        procedure: str,
+        fee_yen: int,
+        approved_at: datetime,
+        name: str,
+        postal_code: str | None,
+        mailing_address: str,
+        certificate_address: str,
+        old_card_number: str | None,
+        at_counter: bool = False,
+        specified_card: bool = False,
+        card_remarks: str | None = None,
+    ) -> tuple[DeliveryCase, list[Change]]:
         if procedure not in PROCEDURES_WITH_CARD:
             raise InvalidInput(f"procedure {procedure} issues no residence card")
         # Nothing is mailed to a case collected at the counter: the addresses need no comparing.
         mismatch = not at_counter and not addresses_match(mailing_address, certificate_address)
-        case = cls(delivery_id=delivery_id, application_id=application_id, applicant_id=applicant_id,
-                   procedure=procedure, fee_yen=fee_yen, approved_at=approved_at, name=name,
-                   postal_code=postal_code, mailing_address=mailing_address,
-                   certificate_address=certificate_address, old_card_number=old_card_number,
-                   state_since=approved_at, address_mismatch=mismatch, specified_card=specified_card,
-                   card_remarks=card_remarks,
-                   state=State.AWAITING_VISIT if at_counter else State.AWAITING_ENVELOPE)
+        case = cls(
+            delivery_id=delivery_id,
+            application_id=application_id,
+            applicant_id=applicant_id,
+            procedure=procedure,
+            fee_yen=fee_yen,
+            approved_at=approved_at,
+            name=name,
+            postal_code=postal_code,
+            mailing_address=mailing_address,
+            certificate_address=certificate_address,
+            old_card_number=old_card_number,
+            state_since=approved_at,
+            address_mismatch=mismatch,
+            specified_card=specified_card,
+            card_remarks=card_remarks,
+            state=State.AWAITING_VISIT if at_counter else State.AWAITING_ENVELOPE,
+        )
         changes: list[Change] = []
         if mismatch:
             # Told at once, so the officer can look into it while the envelope is on its way.
-            changes.append(Change("open", State.AWAITING_ENVELOPE, State.AWAITING_ENVELOPE, "card.address_mismatch",
-                                  {"detail": mismatch_detail(mailing_address, certificate_address)}))
+            changes.append(
+                Change(
+                    "open",
+                    State.AWAITING_ENVELOPE,
+                    State.AWAITING_ENVELOPE,
+                    "card.address_mismatch",
+                    {"detail": mismatch_detail(mailing_address, certificate_address)},
+                )
+            )
         return case, changes
 
     @property
@@ -166,8 +198,15 @@ class DeliveryCase:
         if self.state not in ALLOWED[action]:
             raise IllegalTransition(action, self.state)
 
-    def _move(self, action: str, to: State, now: datetime, event_type: str | None,
-              event_fields: dict[str, Any] | None = None, **values: Any) -> Moved:
+    def _move(
+        self,
+        action: str,
+        to: State,
+        now: datetime,
+        event_type: str | None,
+        event_fields: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> Moved:
         change = Change(action, self.state, to, event_type, event_fields or {})
         return replace(self, state=to, state_since=now, **values), change
 
@@ -175,24 +214,30 @@ class DeliveryCase:
     def paid_online(self) -> bool:
         return self.fee_paid_online_yen is not None
 
-    def record_online_payment(self, *, amount_yen: int, reference: str, paid_at: datetime,
-                              now: datetime) -> tuple[DeliveryCase, Change | None]:
+    def record_online_payment(
+        self, *, amount_yen: int, reference: str, paid_at: datetime, now: datetime
+    ) -> tuple[DeliveryCase, Change | None]:
         """intake's fee.paid: a fact, recorded whatever the state; (case, None) when already recorded."""
         if self.paid_online:
             return self, None
         change = Change("record_online_payment", self.state, self.state, None)
-        return replace(self, fee_paid_online_yen=amount_yen, fee_payment_reference=reference,
-                       fee_paid_online_at=paid_at), change
+        return replace(
+            self, fee_paid_online_yen=amount_yen, fee_payment_reference=reference, fee_paid_online_at=paid_at
+        ), change
 
     def _fee_problems(self, fee_paid_yen: int | None, stamps_enclosed: bool) -> list[str]:
         if self.paid_online:
             problems: list[str] = []
             if stamps_enclosed or (fee_paid_yen or 0) > 0:
-                problems.append(f"the fee was paid online (¥{self.fee_paid_online_yen:,}, ref {self.fee_payment_reference}) "
-                                "but the envelope carries revenue stamps: return them to the applicant and record the "
-                                "envelope without them")
+                problems.append(
+                    f"the fee was paid online (¥{self.fee_paid_online_yen:,}, ref {self.fee_payment_reference}) "
+                    "but the envelope carries revenue stamps: return them to the applicant and record the "
+                    "envelope without them"
+                )
             if self.fee_paid_online_yen != self.fee_yen:
-                problems.append(f"fee paid online ¥{self.fee_paid_online_yen:,} differs from the fee due ¥{self.fee_yen:,}")
+                problems.append(
+                    f"fee paid online ¥{self.fee_paid_online_yen:,} differs from the fee due ¥{self.fee_yen:,}"
+                )
             return problems
         if fee_paid_yen is None:
             return ["the amount of revenue stamps on the fee slip is missing"]
@@ -200,8 +245,9 @@ class DeliveryCase:
             return [f"fee paid ¥{fee_paid_yen:,} differs from the fee due ¥{self.fee_yen:,}"]
         return []
 
-    def _presented_problems(self, fee_paid_yen: int | None, old_card_number: str | None,
-                            stamps_enclosed: bool) -> list[str]:
+    def _presented_problems(
+        self, fee_paid_yen: int | None, old_card_number: str | None, stamps_enclosed: bool
+    ) -> list[str]:
         """What the applicant hands in (by post or at the counter): the fee and the old card."""
         problems = self._fee_problems(fee_paid_yen, stamps_enclosed)
         presented = normalise(old_card_number) if old_card_number else None
@@ -214,18 +260,26 @@ class DeliveryCase:
             problems.append("the old card number does not match the card on record")
         return problems
 
-    def receive_envelope(self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime,
-                         stamps_enclosed: bool = False) -> Moved:
+    def receive_envelope(
+        self, *, fee_paid_yen: int | None, old_card_number: str | None, now: datetime, stamps_enclosed: bool = False
+    ) -> Moved:
         self.ensure_allowed("receive_envelope")
         problems = self._presented_problems(fee_paid_yen, old_card_number, stamps_enclosed)
         if problems:
             raise EnvelopeRejected(problems)
-        return self._move("receive_envelope", State.ENVELOPE_RECEIVED, now, "card.envelope_received",
-                          fee_paid_yen=0 if self.paid_online else fee_paid_yen)  # stamps: none when paid online
+        return self._move(
+            "receive_envelope",
+            State.ENVELOPE_RECEIVED,
+            now,
+            "card.envelope_received",
+            fee_paid_yen=0 if self.paid_online else fee_paid_yen,
+        )  # stamps: none when paid online
 
     def _check_new_number(self, card_number: str) -> None:
         if not is_card_number(card_number):
-            raise InvalidInput(f"{card_number!r} is not a residence card number (two letters, eight digits, two letters)")
+            raise InvalidInput(
+                f"{card_number!r} is not a residence card number (two letters, eight digits, two letters)"
+            )
         if card_number == self.old_card_number:
             raise InvalidInput("the new card number must differ from the old one")
 
@@ -233,9 +287,14 @@ class DeliveryCase:
         self.ensure_allowed("issue_card")
         self._check_new_number(card_number)
         to = State.ADDRESS_FLAGGED if self.address_on_hold else State.CARD_ISSUED
-        return self._move("issue_card", to, now, "card.issued",
-                          {"card_number": card_number, "old_card_number": self.old_card_number},
-                          card_number=card_number)
+        return self._move(
+            "issue_card",
+            to,
+            now,
+            "card.issued",
+            {"card_number": card_number, "old_card_number": self.old_card_number},
+            card_number=card_number,
+        )
 
     def resolve_address(self, *, decision: str, now: datetime) -> Moved:
         """The officer's decision on a flagged address: mail to one of the two, or keep at the counter."""
@@ -243,11 +302,24 @@ class DeliveryCase:
         if decision == "mail_registered":
             return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True)
         if decision == "mail_certificate":
-            return self._move("resolve_address", State.CARD_ISSUED, now, None, address_resolved=True,
-                              mailing_address=self.certificate_address, postal_code=None)
+            return self._move(
+                "resolve_address",
+                State.CARD_ISSUED,
+                now,
+                None,
+                address_resolved=True,
+                mailing_address=self.certificate_address,
+                postal_code=None,
+            )
         if decision == "counter_pickup":
-            return self._move("resolve_address", State.COUNTER_PICKUP, now, "card.held_at_counter",
-                              {"reason": "address_unconfirmed"}, address_resolved=True)
+            return self._move(
+                "resolve_address",
+                State.COUNTER_PICKUP,
+                now,
+                "card.held_at_counter",
+                {"reason": "address_unconfirmed"},
+                address_resolved=True,
+            )
         raise InvalidInput(f"unknown address decision {decision!r}")
 
     def dispatch(self, *, tracking_number: str, now: datetime) -> Moved:
@@ -257,8 +329,16 @@ class DeliveryCase:
         tracking = normalise_tracking(tracking_number)
         if tracking is None:
             raise InvalidInput(f"{tracking_number!r} is not a registered-mail tracking number")
-        return self._move("dispatch", State.DISPATCHED, now, "card.dispatched", {"tracking_number": tracking},
-                          tracking_number=tracking, dispatch_count=self.dispatch_count + 1, return_reason=None)
+        return self._move(
+            "dispatch",
+            State.DISPATCHED,
+            now,
+            "card.dispatched",
+            {"tracking_number": tracking},
+            tracking_number=tracking,
+            dispatch_count=self.dispatch_count + 1,
+            return_reason=None,
+        )
 
     def record_delivery(self, *, now: datetime) -> Moved:
         self.ensure_allowed("record_delivery")
@@ -267,8 +347,9 @@ class DeliveryCase:
     def record_return(self, *, reason: str, now: datetime) -> Moved:
         self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
-        return self._move("record_return", State.RETURNED, now, "card.returned", {"reason": reason},
-                          return_reason=reason)
+        return self._move(
+            "record_return", State.RETURNED, now, "card.returned", {"reason": reason}, return_reason=reason
+        )
 
     def hand_to_counter(self, *, now: datetime) -> Moved:
         self.ensure_allowed("hand_to_counter")
@@ -277,11 +358,23 @@ class DeliveryCase:
     def hand_over(self, *, now: datetime) -> Moved:
         """The card kept at the counter (returned by the post, or an address decision) is collected."""
         self.ensure_allowed("hand_over")
-        return self._move("hand_over", State.COLLECTED, now, "card.collected",
-                          {"card_number": self.card_number, "old_card_number": self.old_card_number})
+        return self._move(
+            "hand_over",
+            State.COLLECTED,
+            now,
+            "card.collected",
+            {"card_number": self.card_number, "old_card_number": self.old_card_number},
+        )
 
-    def collect_at_counter(self, *, card_number: str, fee_paid_yen: int | None, old_card_number: str | None,
-                           now: datetime, stamps_enclosed: bool = False) -> Moved:
+    def collect_at_counter(
+        self,
+        *,
+        card_number: str,
+        fee_paid_yen: int | None,
+        old_card_number: str | None,
+        now: datetime,
+        stamps_enclosed: bool = False,
+    ) -> Moved:
         """The applicant who chose the counter comes with the old card and the fee: checked as an envelope
         would be, the new card is issued and handed over in the one visit."""
         self.ensure_allowed("collect_at_counter")
@@ -289,6 +382,12 @@ class DeliveryCase:
         if problems:
             raise EnvelopeRejected(problems)
         self._check_new_number(card_number)
-        return self._move("collect_at_counter", State.COLLECTED, now, "card.collected",
-                          {"card_number": card_number, "old_card_number": self.old_card_number},
-                          card_number=card_number, fee_paid_yen=0 if self.paid_online else fee_paid_yen)
+        return self._move(
+            "collect_at_counter",
+            State.COLLECTED,
+            now,
+            "card.collected",
+            {"card_number": card_number, "old_card_number": self.old_card_number},
+            card_number=card_number,
+            fee_paid_yen=0 if self.paid_online else fee_paid_yen,
+        )

@@ -1,4 +1,5 @@
 """When a case is late: the envelope reminder and the per-state stall thresholds ops watch."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

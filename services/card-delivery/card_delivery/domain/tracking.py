@@ -3,6 +3,7 @@
 Japan Post prints them as 11–13 digits, often grouped with hyphens (1234-5678-9012); the barcode
 is Codabar, and some scanners pass its start/stop characters (A–D) through.
 """
+
 from __future__ import annotations
 
 import re

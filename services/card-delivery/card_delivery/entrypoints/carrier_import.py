@@ -1,22 +1,22 @@
 """Applying the carrier's status CSV: each good row in its own transaction, every problem reported."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from zairyu_shared.db import transaction
 
 from card_delivery import casework
 from card_delivery.adapters import repository
 from card_delivery.domain import carrier_report
 from card_delivery.domain.carrier_report import RowError
 from card_delivery.domain.case import DeliveryError, State
+from zairyu_shared.db import transaction
 
 
 @dataclass
 class Report:
     applied: list = field(default_factory=list)  # (line, tracking number, status)
     already: list = field(default_factory=list)  # (line, tracking number, status)
-    errors: list = field(default_factory=list)   # RowError
+    errors: list = field(default_factory=list)  # RowError
 
 
 def run(runtime, text: str, officer: str | None = None) -> Report:
@@ -35,8 +35,7 @@ def run(runtime, text: str, officer: str | None = None) -> Report:
                 if row.status == "delivered":
                     casework.record_delivery(runtime, db, case.delivery_id, officer=officer, at=row.at)
                 else:
-                    casework.record_return(runtime, db, case.delivery_id, reason=row.reason, officer=officer,
-                                           at=row.at)
+                    casework.record_return(runtime, db, case.delivery_id, reason=row.reason, officer=officer, at=row.at)
             report.applied.append((row.line, row.tracking_number, row.status))
         except (LookupError, DeliveryError) as exc:
             report.errors.append(RowError(row.line, str(exc)))

@@ -1,5 +1,6 @@
 """`zairyu-card-delivery`: migrate, consume, web, seed-demo, settings — plus check-deadlines and
 create-officer, which only this service has."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,10 @@ def _runtime():
 
 
 def check_deadlines_command(argv) -> int:
-    argparse.ArgumentParser(prog="zairyu-card-delivery check-deadlines",
-                            description="publish card.envelope_overdue (once per case) and refresh the gauges").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="zairyu-card-delivery check-deadlines",
+        description="publish card.envelope_overdue (once per case) and refresh the gauges",
+    ).parse_args(argv)
     from .deadlines import check_deadlines
 
     runtime = _runtime()
@@ -36,14 +39,15 @@ def check_deadlines_command(argv) -> int:
 
 
 def create_officer_command(argv) -> int:
-    parser = argparse.ArgumentParser(prog="zairyu-card-delivery create-officer",
-                                     description="create a mailroom officer; prints the password and TOTP secret once")
+    parser = argparse.ArgumentParser(
+        prog="zairyu-card-delivery create-officer",
+        description="create a mailroom officer; prints the password and TOTP secret once",
+    )
     parser.add_argument("username")
     parser.add_argument("--display-name", required=True)
     args = parser.parse_args(argv)
-    from zairyu_shared.db import transaction
-
     from card_delivery.adapters import officers
+    from zairyu_shared.db import transaction
 
     from .seed import print_new_officer
 
@@ -58,13 +62,14 @@ def create_officer_command(argv) -> int:
 
 
 def reset_officer_command(argv) -> int:
-    parser = argparse.ArgumentParser(prog="zairyu-card-delivery reset-officer",
-                                     description="new password and TOTP secret for a locked-out officer; printed once")
+    parser = argparse.ArgumentParser(
+        prog="zairyu-card-delivery reset-officer",
+        description="new password and TOTP secret for a locked-out officer; printed once",
+    )
     parser.add_argument("username")
     args = parser.parse_args(argv)
-    from zairyu_shared.db import transaction
-
     from card_delivery.adapters import officers
+    from zairyu_shared.db import transaction
 
     from .seed import print_new_officer
 

@@ -1,12 +1,12 @@
 """The periodic deadline check: envelope reminders and the stall gauges."""
+
 from __future__ import annotations
 
 import logging
 
+from card_delivery import casework, metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.runtime import periodic_worker
-
-from card_delivery import casework, metrics
 
 log = logging.getLogger(__name__)
 

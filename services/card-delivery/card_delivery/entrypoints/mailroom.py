@@ -1,5 +1,6 @@
 """Mailroom pages: cases by state, the envelope check, issuing, dispatch batches, scanning,
 returns, and the carrier's CSV of delivery statuses."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -10,11 +11,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from zairyu_shared.db import transaction
-
 from card_delivery import casework
 from card_delivery.adapters import pdf, repository
 from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
+from zairyu_shared.db import transaction
 
 from . import carrier_import
 from .signin import signed_in
@@ -52,8 +52,10 @@ STATE_NAMES = {state.value: label for state, label in STATE_LABELS.items()}
 
 
 class EnvelopeForm(FlaskForm):
-    fee_yen = IntegerField(_l("Fee paid (yen, revenue stamps on the slip)"),
-                           validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+    fee_yen = IntegerField(
+        _l("Fee paid (yen, revenue stamps on the slip)"),
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
+    )
     old_card_number = StringField(_l("Old residence card number"), validators=[Optional(), Length(max=20)])
 
 
@@ -75,23 +77,31 @@ class ActionForm(FlaskForm):
 class IssueForm(FlaskForm):
     """Issuing cancels the old card number at once and cannot be undone: the officer confirms, with the
     summary (holder, old number, kind of card) in front of them."""
-    confirm = BooleanField(_l("I have checked the summary: issue the new card and cancel the old number"),
-                           validators=[DataRequired(message=_l("Tick the box to confirm: the old card number "
-                                                               "becomes invalid at once."))])
+
+    confirm = BooleanField(
+        _l("I have checked the summary: issue the new card and cancel the old number"),
+        validators=[DataRequired(message=_l("Tick the box to confirm: the old card number becomes invalid at once."))],
+    )
 
 
 class AddressForm(FlaskForm):
-    decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
-        ("mail_registered", _l("Mail to the registered mailing address")),
-        ("mail_certificate", _l("Mail to the address in the signature certificate")),
-        ("counter_pickup", _l("Keep the card for pickup at the counter"))])
+    decision = RadioField(
+        _l("Decision"),
+        validators=[DataRequired()],
+        choices=[
+            ("mail_registered", _l("Mail to the registered mailing address")),
+            ("mail_certificate", _l("Mail to the address in the signature certificate")),
+            ("counter_pickup", _l("Keep the card for pickup at the counter")),
+        ],
+    )
     note = TextAreaField(_l("Reason for the decision"), validators=[DataRequired(), Length(max=2000)])
 
 
 class DispatchForm(FlaskForm):
     delivery_id = HiddenField()
-    tracking_number = StringField(_l("Tracking number (scan or type, then Enter)"),
-                                  validators=[DataRequired(), Length(max=40)])
+    tracking_number = StringField(
+        _l("Tracking number (scan or type, then Enter)"), validators=[DataRequired(), Length(max=40)]
+    )
 
 
 class ReturnForm(FlaskForm):
@@ -120,8 +130,16 @@ def index():
         selected = State(state) if state in {s.value for s in State} else None
         cases = repository.in_state(db, selected) if selected else []
         found = repository.search(db, query) if query else None
-    return render_template("mailroom/index.html", counts=counts, labels=STATE_LABELS, selected=selected,
-                           cases=cases, reference=pdf.reference, query=query, found=found)
+    return render_template(
+        "mailroom/index.html",
+        counts=counts,
+        labels=STATE_LABELS,
+        selected=selected,
+        cases=cases,
+        reference=pdf.reference,
+        query=query,
+        found=found,
+    )
 
 
 def _case_page(delivery_id, status=200, errors=None, forms=None):
@@ -139,9 +157,18 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
     forms.setdefault("action", ActionForm(formdata=None))
     forms.setdefault("issue", IssueForm(formdata=None))
     allowed = {action for action, states in ALLOWED.items() if case.state in states}
-    return render_template("mailroom/case.html", case=case, history=history, labels=STATE_LABELS,
-                           action_labels=ACTION_LABELS, state_names=STATE_NAMES,
-                           errors=errors or [], forms=forms, allowed=allowed, reference=pdf.reference), status
+    return render_template(
+        "mailroom/case.html",
+        case=case,
+        history=history,
+        labels=STATE_LABELS,
+        action_labels=ACTION_LABELS,
+        state_names=STATE_NAMES,
+        errors=errors or [],
+        forms=forms,
+        allowed=allowed,
+        reference=pdf.reference,
+    ), status
 
 
 @bp.get("/cases/<delivery_id>")
@@ -171,7 +198,9 @@ def _act(delivery_id, form_key, form, operation):
 
 def _press(delivery_id, use_case):
     """A button that needs nothing but the CSRF token."""
-    return _act(delivery_id, "action", ActionForm(), lambda db: use_case(_runtime(), db, delivery_id, officer=_officer()))
+    return _act(
+        delivery_id, "action", ActionForm(), lambda db: use_case(_runtime(), db, delivery_id, officer=_officer())
+    )
 
 
 @bp.post("/cases/<delivery_id>/envelope")
@@ -190,33 +219,59 @@ def _presented(delivery_id, use_case):
     form = envelope_form(case)
     paid_online = isinstance(form, PaidEnvelopeForm)
     # The form follows the case as the officer saw it; if fee.paid arrived meanwhile the domain still decides.
-    return _act(delivery_id, "envelope", form, lambda db: use_case(
-        _runtime(), db, delivery_id, fee_paid_yen=None if paid_online else form.fee_yen.data,
-        stamps_enclosed=paid_online and form.stamps_enclosed.data, old_card_number=form.old_card_number.data,
-        officer=_officer()))
+    return _act(
+        delivery_id,
+        "envelope",
+        form,
+        lambda db: use_case(
+            _runtime(),
+            db,
+            delivery_id,
+            fee_paid_yen=None if paid_online else form.fee_yen.data,
+            stamps_enclosed=paid_online and form.stamps_enclosed.data,
+            old_card_number=form.old_card_number.data,
+            officer=_officer(),
+        ),
+    )
 
 
 @bp.post("/cases/<delivery_id>/issue")
 @signed_in
 def issue(delivery_id):
-    return _act(delivery_id, "issue", IssueForm(),
-                lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()))
+    return _act(
+        delivery_id,
+        "issue",
+        IssueForm(),
+        lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()),
+    )
 
 
 @bp.post("/cases/<delivery_id>/address")
 @signed_in
 def address(delivery_id):
     form = AddressForm()
-    return _act(delivery_id, "address", form, lambda db: casework.resolve_address(
-        _runtime(), db, delivery_id, decision=form.decision.data, note=form.note.data, officer=_officer()))
+    return _act(
+        delivery_id,
+        "address",
+        form,
+        lambda db: casework.resolve_address(
+            _runtime(), db, delivery_id, decision=form.decision.data, note=form.note.data, officer=_officer()
+        ),
+    )
 
 
 @bp.post("/cases/<delivery_id>/dispatch")
 @signed_in
 def dispatch(delivery_id):
     form = DispatchForm()
-    return _act(delivery_id, "dispatch", form, lambda db: casework.dispatch(
-        _runtime(), db, delivery_id, tracking_number=form.tracking_number.data, officer=_officer()))
+    return _act(
+        delivery_id,
+        "dispatch",
+        form,
+        lambda db: casework.dispatch(
+            _runtime(), db, delivery_id, tracking_number=form.tracking_number.data, officer=_officer()
+        ),
+    )
 
 
 @bp.post("/cases/<delivery_id>/delivered")
@@ -229,8 +284,14 @@ def delivered(delivery_id):
 @signed_in
 def returned(delivery_id):
     form = ReturnForm()
-    return _act(delivery_id, "return_", form, lambda db: casework.record_return(
-        _runtime(), db, delivery_id, reason=form.reason.data or "", officer=_officer()))
+    return _act(
+        delivery_id,
+        "return_",
+        form,
+        lambda db: casework.record_return(
+            _runtime(), db, delivery_id, reason=form.reason.data or "", officer=_officer()
+        ),
+    )
 
 
 @bp.post("/cases/<delivery_id>/counter")
@@ -273,16 +334,20 @@ def dispatch_batches():
 @signed_in
 def dispatch_list_pdf(number):
     body = pdf.dispatch_list(_batch(max(number, 1)), number, casework.utcnow())
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="dispatch-list-{number}.pdf"'})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="dispatch-list-{number}.pdf"'},
+    )
 
 
 @bp.get("/dispatch/batch/<int:number>/labels.pdf")
 @signed_in
 def labels_pdf(number):
     body = pdf.address_labels(_batch(max(number, 1)))
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="labels-{number}.pdf"'})
+    return Response(
+        body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="labels-{number}.pdf"'}
+    )
 
 
 @bp.route("/dispatch/scan", methods=["GET", "POST"])
@@ -295,10 +360,20 @@ def scan():
         if form.validate_on_submit():
             try:
                 with transaction(_runtime().session_factory) as db:
-                    done = casework.dispatch(_runtime(), db, form.delivery_id.data,
-                                             tracking_number=form.tracking_number.data, officer=_officer())
-                flash(_("Dispatched %(ref)s with tracking number %(tracking)s.",
-                        ref=pdf.reference(done.delivery_id), tracking=done.tracking_number))
+                    done = casework.dispatch(
+                        _runtime(),
+                        db,
+                        form.delivery_id.data,
+                        tracking_number=form.tracking_number.data,
+                        officer=_officer(),
+                    )
+                flash(
+                    _(
+                        "Dispatched %(ref)s with tracking number %(tracking)s.",
+                        ref=pdf.reference(done.delivery_id),
+                        tracking=done.tracking_number,
+                    )
+                )
                 return redirect(url_for("mailroom.scan"))
             except repository.CaseNotFound:
                 abort(404)
@@ -322,8 +397,9 @@ def scan():
                 next_case = repository.get(db, form.delivery_id.data)
             except repository.CaseNotFound:
                 abort(404)
-    return render_template("mailroom/scan.html", form=form, case=next_case, errors=errors,
-                           reference=pdf.reference), (422 if errors else 200)
+    return render_template("mailroom/scan.html", form=form, case=next_case, errors=errors, reference=pdf.reference), (
+        422 if errors else 200
+    )
 
 
 # -- carrier statuses ----------------------------------------------------------------------

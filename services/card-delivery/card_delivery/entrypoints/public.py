@@ -1,4 +1,5 @@
 """The public card-status lookup: valid / invalid / unknown, nothing more, rate-limited."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -22,8 +23,9 @@ def make_blueprint(limiter, rate_limit: str) -> Blueprint:
     def card_status():
         number = normalise(request.args.get("number", ""))
         if not is_card_number(number):
-            return jsonify(error="malformed_number",
-                           message="a residence card number is two letters, eight digits, two letters"), 400
+            return jsonify(
+                error="malformed_number", message="a residence card number is two letters, eight digits, two letters"
+            ), 400
         response = jsonify(number=number, status=_lookup(number))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -39,7 +41,10 @@ def make_blueprint(limiter, rate_limit: str) -> Blueprint:
                 status = _lookup(number)
             else:
                 error = True
-        return render_template("public/card_check.html", number=raw or "", status=status, error=error), \
-            (400 if error else 200), {"Cache-Control": "no-store"}
+        return (
+            render_template("public/card_check.html", number=raw or "", status=status, error=error),
+            (400 if error else 200),
+            {"Cache-Control": "no-store"},
+        )
 
     return bp

@@ -1,4 +1,5 @@
 """Mailroom officer sign-in: username, password and a TOTP code on one form."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -9,17 +10,18 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from card_delivery.adapters import officers
 from zairyu_shared.db import transaction
 from zairyu_shared.redirects import safe_next
-
-from card_delivery.adapters import officers
 
 
 class SignInForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    code = StringField(_l("Authenticator code (6 digits)"),
-                       validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code."))])
+    code = StringField(
+        _l("Authenticator code (6 digits)"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code."))],
+    )
 
 
 def signed_in(view):
@@ -39,6 +41,7 @@ def signed_in(view):
             return redirect(url_for("signin.sign_in", next=request.path))
         g.officer = officer
         return view(*args, **kwargs)
+
     return wrapper
 
 

@@ -1,7 +1,8 @@
 """The card-delivery web app factory (gunicorn: `gunicorn 'card_delivery.entrypoints.web:create_app()'`)."""
+
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from flask import request, session
@@ -18,8 +19,16 @@ from zairyu_shared.web import create_service_app, machine_error
 LANGUAGES = ("ja", "en")  # the mailroom's staff work in Japanese (English for tests and visitors)
 # The public card check is for anyone, the card's holder first: in the applicants' eight languages (issue 18).
 PUBLIC_LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "fil", "ne")
-PUBLIC_NAMES = {"ja": "日本語", "en": "English", "vi": "Tiếng Việt", "zh_Hans": "简体中文", "ko": "한국어",
-                "pt_BR": "Português", "fil": "Filipino", "ne": "नेपाली"}
+PUBLIC_NAMES = {
+    "ja": "日本語",
+    "en": "English",
+    "vi": "Tiếng Việt",
+    "zh_Hans": "简体中文",
+    "ko": "한국어",
+    "pt_BR": "Português",
+    "fil": "Filipino",
+    "ne": "नेपाली",
+}
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -38,8 +47,9 @@ def _locale():
 def create_app(runtime=None):
     runtime = runtime or runtime_from_environment("card-delivery")  # gunicorn calls create_app()
     settings = runtime.settings
-    app = create_service_app(runtime, __name__, template_folder=str(PACKAGE / "templates"),
-                             static_folder=str(PACKAGE / "static"))
+    app = create_service_app(
+        runtime, __name__, template_folder=str(PACKAGE / "templates"), static_folder=str(PACKAGE / "static")
+    )
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -56,6 +66,7 @@ def create_app(runtime=None):
     CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     from flask_babel import get_locale
+
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["offered_languages"] = lambda: {code: PUBLIC_NAMES[code] for code in _offered()}
 
@@ -66,8 +77,9 @@ def create_app(runtime=None):
 
         if not value:
             return ""
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(JAPAN).strftime(fmt)
+
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["card_delivery_limiter"] = limiter
 
@@ -91,16 +103,19 @@ def create_app(runtime=None):
         if (machine := machine_error(exc)) is not None:
             return machine
         from flask import render_template
+
         return render_template("too_many.html"), 429
 
     @app.get("/")
     def home():
         from flask import redirect, url_for
+
         return redirect(url_for("public.card_check"))
 
     @app.post("/language")
     def language():
         from flask import redirect, url_for
+
         lang = request.form.get("lang")
         if lang in PUBLIC_LANGUAGES:
             session["lang"] = lang

@@ -5,6 +5,7 @@ of its own (blueprints/demo_psp.py) taking a test card number, then a signed not
 over HTTP to intake's webhook (retried until it is answered 2xx, as PSPs do), and the applicant
 sent back to the return URL. Its sessions live in their own table; card numbers are never stored.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,7 @@ import sqlalchemy as sa
 
 from intake.application.common import new_id, now
 
-from .payment_provider import (SIGNATURE_HEADER, Checkout, Notification, SessionStatus, parse, sign,
-                               verify_signature)
+from .payment_provider import SIGNATURE_HEADER, Checkout, Notification, SessionStatus, parse, sign, verify_signature
 from .tables import demo_psp_sessions
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,14 @@ def card_outcome(number: str) -> tuple[str, str | None]:
 
 
 def post_notification(url: str, body: bytes, header: str, timeout: float = 5.0) -> int:
-    req = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", SIGNATURE_HEADER: header, "User-Agent": "zairyu-demo-psp/1"})
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: header, "User-Agent": "zairyu-demo-psp/1"},
+    )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (our own configured URL)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -54,6 +58,7 @@ def post_notification(url: str, body: bytes, header: str, timeout: float = 5.0) 
 
 def deliver_in_background(url: str, body: bytes, secret: str, attempts: int = 6) -> threading.Thread:
     """Like a PSP: after the page answered, POST until a 2xx, backing off; signed afresh each time."""
+
     def run():
         for attempt in range(attempts):
             try:
@@ -63,8 +68,9 @@ def deliver_in_background(url: str, body: bytes, secret: str, attempts: int = 6)
                 log.warning("demo PSP notification refused", extra={"status": status, "attempt": attempt})
             except OSError as exc:
                 log.warning("demo PSP notification failed", extra={"error": str(exc), "attempt": attempt})
-            time.sleep(min(0.5 * 2 ** attempt, 8))
+            time.sleep(min(0.5 * 2**attempt, 8))
         log.error("demo PSP gave up delivering a notification", extra={"url": url})
+
     thread = threading.Thread(target=run, name="demo-psp-notify", daemon=True)
     thread.start()
     return thread
@@ -84,8 +90,16 @@ class DemoProvider:
     # -- the port, as intake calls it ----------------------------------------------------------------
     def create_checkout(self, *, payment_id, amount_yen, description, return_url, notify_url, session=None) -> Checkout:
         session_id = "cs_demo_" + secrets.token_urlsafe(24)
-        values = dict(id=session_id, merchant_reference=payment_id, amount_yen=amount_yen, description=description[:200],
-                      return_url=return_url, notify_url=notify_url, status="open", created_at=now())
+        values = dict(
+            id=session_id,
+            merchant_reference=payment_id,
+            amount_yen=amount_yen,
+            description=description[:200],
+            return_url=return_url,
+            notify_url=notify_url,
+            status="open",
+            created_at=now(),
+        )
         if session is not None:  # same database in the demo: commit with the payment
             session.execute(demo_psp_sessions.insert().values(**values))
         else:
@@ -94,8 +108,11 @@ class DemoProvider:
         return Checkout(session_id, f"{self.public_url}/demo-psp/checkout/{session_id}")
 
     def cancel(self, session_id: str, session=None) -> bool:
-        stmt = demo_psp_sessions.update().where(demo_psp_sessions.c.id == session_id,
-                                                demo_psp_sessions.c.status == "open").values(status="cancelled")
+        stmt = (
+            demo_psp_sessions.update()
+            .where(demo_psp_sessions.c.id == session_id, demo_psp_sessions.c.status == "open")
+            .values(status="cancelled")
+        )
         if session is not None:
             return session.execute(stmt).rowcount == 1 or self._status_of(session, session_id) == "cancelled"
         with self._db() as db, db.begin():
@@ -134,9 +151,11 @@ class DemoProvider:
         at = now()
         reference = "DEMO-" + secrets.token_hex(6).upper() if outcome == "succeeded" else None
         with self._db() as db, db.begin():
-            done = db.execute(demo_psp_sessions.update().where(
-                demo_psp_sessions.c.id == session_id, demo_psp_sessions.c.status == "open").values(
-                status=outcome, psp_reference=reference, completed_at=at))
+            done = db.execute(
+                demo_psp_sessions.update()
+                .where(demo_psp_sessions.c.id == session_id, demo_psp_sessions.c.status == "open")
+                .values(status=outcome, psp_reference=reference, completed_at=at)
+            )
             if done.rowcount != 1:
                 raise LookupError(session_id)
             row = self.load(db, session_id)
@@ -145,9 +164,20 @@ class DemoProvider:
         return row, outcome
 
     def notification_body(self, row, outcome: str, reason: str | None = None, event_id: str | None = None) -> bytes:
-        return json.dumps({
-            "id": event_id or "evt_demo_" + new_id().replace("-", ""), "type": f"checkout.{outcome}",
-            "created": int(time.time()),
-            "data": {"session_id": row.id, "merchant_reference": row.merchant_reference, "amount": row.amount_yen,
-                     "currency": "JPY", "method": "card", "psp_reference": row.psp_reference, "reason": reason},
-        }, separators=(",", ":")).encode()
+        return json.dumps(
+            {
+                "id": event_id or "evt_demo_" + new_id().replace("-", ""),
+                "type": f"checkout.{outcome}",
+                "created": int(time.time()),
+                "data": {
+                    "session_id": row.id,
+                    "merchant_reference": row.merchant_reference,
+                    "amount": row.amount_yen,
+                    "currency": "JPY",
+                    "method": "card",
+                    "psp_reference": row.psp_reference,
+                    "reason": reason,
+                },
+            },
+            separators=(",", ":"),
+        ).encode()

@@ -5,6 +5,7 @@ for Latin and Vietnamese, Noto Sans Devanagari for Nepali, Noto Sans CJK for Jap
 When one is missing, fontconfig silently substitutes another family and the PDF prints boxes; we refuse
 instead and name the Debian package to install.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,7 +28,8 @@ class FontsMissing(RuntimeError):
         packages = sorted(set(missing.values()))
         super().__init__(
             f"fonts missing for the PDFs: {', '.join(sorted(missing))}; install the Debian package(s) "
-            f"{' '.join(packages)} (apt-get install {' '.join(packages)}), or the same Noto families for fontconfig")
+            f"{' '.join(packages)} (apt-get install {' '.join(packages)}), or the same Noto families for fontconfig"
+        )
 
 
 def resolved_family(family: str) -> str:
@@ -59,8 +61,9 @@ def resolved_family(family: str) -> str:
 def missing(required: dict[str, str] | None = None) -> dict[str, str]:
     """{family: package} for each required family fontconfig cannot give."""
     wanted = REQUIRED if required is None else required
-    return {family: package for family, package in wanted.items()
-            if resolved_family(family).casefold() != family.casefold()}
+    return {
+        family: package for family, package in wanted.items() if resolved_family(family).casefold() != family.casefold()
+    }
 
 
 @functools.lru_cache(maxsize=1)

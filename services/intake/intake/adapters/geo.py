@@ -1,4 +1,5 @@
 """Country of an IP address from data shipped inside the geoip2fast package (no download at run time)."""
+
 from __future__ import annotations
 
 import ipaddress

@@ -3,6 +3,7 @@
 On intake's one metadata (so migrations and tests see them); personal data (staff e-mail, the TOTP secret)
 and the organisation's address (an agent's office may be a home) are EncryptedText.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -15,7 +16,8 @@ _ID = lambda: sa.String(36)  # noqa: E731
 _TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
 
 organisations = sa.Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("name", EncryptedText(), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
@@ -33,7 +35,8 @@ organisations = sa.Table(
 )
 
 organisation_staff = sa.Table(
-    "organisation_staff", metadata,
+    "organisation_staff",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("email", EncryptedText(), nullable=False),
@@ -52,7 +55,8 @@ organisation_staff = sa.Table(
 
 # Invitation links (only the token's hash is stored; single use, time-limited).
 staff_invitations = sa.Table(
-    "organisation_staff_invitations", metadata,
+    "organisation_staff_invitations",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("staff_id", _ID(), sa.ForeignKey("organisation_staff.id"), nullable=False, index=True),
     sa.Column("expires_at", _TS(), nullable=False),
@@ -63,7 +67,8 @@ staff_invitations = sa.Table(
 # one organisation's roster at a time). Consent: given from the person's own account (applicant_id) or
 # recorded with a signed consent document (its SHA-256 in the content-addressed store).
 people = sa.Table(
-    "organisation_people", metadata,
+    "organisation_people",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("name", EncryptedText(), nullable=False),
@@ -84,7 +89,8 @@ people = sa.Table(
 
 # Each reminder (days before expiry) goes once per person and expiry: the unique key makes a second run a no-op.
 reminders = sa.Table(
-    "organisation_reminders", metadata,
+    "organisation_reminders",
+    metadata,
     sa.Column("person_id", _ID(), sa.ForeignKey("organisation_people.id"), primary_key=True),
     sa.Column("expiry", sa.Date(), primary_key=True),
     sa.Column("days_before", sa.Integer(), primary_key=True),
@@ -93,7 +99,8 @@ reminders = sa.Table(
 
 # Drafts the organisation prepares for its people (one per person and procedure; the filer is the organisation).
 org_drafts = sa.Table(
-    "organisation_drafts", metadata,
+    "organisation_drafts",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("person_id", _ID(), sa.ForeignKey("organisation_people.id"), nullable=True),
@@ -107,7 +114,8 @@ org_drafts = sa.Table(
 
 # API access for the agents' own software: scoped bearer tokens (only their hash is stored).
 api_tokens = sa.Table(
-    "organisation_api_tokens", metadata,
+    "organisation_api_tokens",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("staff_id", _ID(), sa.ForeignKey("organisation_staff.id"), nullable=False),
@@ -118,14 +126,16 @@ api_tokens = sa.Table(
 
 # Decision webhooks: one endpoint per organisation; each delivery is kept until delivered or 24 h have passed.
 webhooks = sa.Table(
-    "organisation_webhooks", metadata,
+    "organisation_webhooks",
+    metadata,
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), primary_key=True),
     sa.Column("url", sa.String(500), nullable=False),
     sa.Column("secret", EncryptedText(), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
 )
 webhook_deliveries = sa.Table(
-    "organisation_webhook_deliveries", metadata,
+    "organisation_webhook_deliveries",
+    metadata,
     sa.Column("event_id", sa.String(80), primary_key=True),  # the receiver deduplicates by it
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), primary_key=True),
     sa.Column("body", sa.Text(), nullable=False),

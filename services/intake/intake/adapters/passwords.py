@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and TOTP second factor: zairyu_shared.credentials, with intake's password rules."""
+
 from __future__ import annotations
 
 from datetime import datetime

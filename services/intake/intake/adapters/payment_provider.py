@@ -10,6 +10,7 @@ where v1 = HMAC-SHA256(secret, "<t>." + raw body). Checked in constant time; a t
 the tolerance is refused (a captured request cannot be replayed later), and the event id is
 recorded so the same notification has its effect once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,9 @@ class SessionStatus:
 class PaymentProvider(Protocol):
     name: str
 
-    def create_checkout(self, *, payment_id: str, amount_yen: int, description: str, return_url: str,
-                        notify_url: str) -> Checkout: ...
+    def create_checkout(
+        self, *, payment_id: str, amount_yen: int, description: str, return_url: str, notify_url: str
+    ) -> Checkout: ...
 
     def cancel(self, session_id: str) -> bool:
         """False when the session already completed (its notification will tell)."""
@@ -96,13 +98,24 @@ def parse(body: bytes) -> Notification:
         doc = json.loads(body)
         data = doc["data"]
         outcome = doc["type"].removeprefix("checkout.")
-        n = Notification(event_id=str(doc["id"]), outcome=outcome, session_id=str(data["session_id"]),
-                         merchant_reference=str(data["merchant_reference"]), amount_yen=data["amount"],
-                         method=str(data.get("method") or "card"), provider_reference=data.get("psp_reference"),
-                         occurred_at=int(doc["created"]), reason=data.get("reason"))
+        n = Notification(
+            event_id=str(doc["id"]),
+            outcome=outcome,
+            session_id=str(data["session_id"]),
+            merchant_reference=str(data["merchant_reference"]),
+            amount_yen=data["amount"],
+            method=str(data.get("method") or "card"),
+            provider_reference=data.get("psp_reference"),
+            occurred_at=int(doc["created"]),
+            reason=data.get("reason"),
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise BadNotification("malformed notification") from None
-    if outcome not in OUTCOMES or data.get("currency") != "JPY" or type(n.amount_yen) is not int \
-            or not 0 < len(n.event_id) <= 80:
+    if (
+        outcome not in OUTCOMES
+        or data.get("currency") != "JPY"
+        or type(n.amount_yen) is not int
+        or not 0 < len(n.event_id) <= 80
+    ):
         raise BadNotification("malformed notification")
     return n

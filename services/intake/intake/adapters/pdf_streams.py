@@ -18,6 +18,7 @@ and so are XFA forms carrying scripts or submissions.
 Looking inside the objects rather than grepping the raw bytes also stops refusing honest scans whose
 compressed image data happens to contain the three bytes ``/JS``.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,16 @@ _BEFORE_BI = frozenset(_DELIMITERS)
 _BI = re.compile(rb"BI[" + re.escape(_WS) + rb"/]")  # a literal first: searched at memory speed
 _SPACE = re.compile(rb"[" + re.escape(_WS) + rb"]+")
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
-_TOKEN = re.compile(rb"/[^" + re.escape(_DELIMITERS) + rb"]*|" + _NUMBER.pattern
-                    + rb"|<<|>>|\[|\]|[A-Za-z]+|<[0-9A-Fa-f" + re.escape(_WS) + rb"]*>|\((?:[^()\\]|\\.)*\)", re.DOTALL)
+_TOKEN = re.compile(
+    rb"/[^"
+    + re.escape(_DELIMITERS)
+    + rb"]*|"
+    + _NUMBER.pattern
+    + rb"|<<|>>|\[|\]|[A-Za-z]+|<[0-9A-Fa-f"
+    + re.escape(_WS)
+    + rb"]*>|\((?:[^()\\]|\\.)*\)",
+    re.DOTALL,
+)
 _INLINE_KEYS = {b"/W": 0, b"/Width": 0, b"/Columns": 0, b"/H": 1, b"/Height": 1, b"/Rows": 1}
 _XFA_SCRIPT = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?script[\s>/]", re.IGNORECASE)
 _XFA_OUTWARD = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?(?:submit|execute|signData)[\s>/]", re.IGNORECASE)
@@ -123,8 +132,12 @@ def _refuse_active(obj, depth: int) -> None:
         kind = _resolved(obj.get("/S"))
         if kind in _OUTWARD_ACTIONS:
             raise Outward(str(kind))
-        if (_ACTIVE_KEYS.intersection(obj.keys()) or kind in _ACTIVE_ACTIONS
-                or _resolved(obj.get("/Type")) == "/EmbeddedFile" or "/EF" in obj):
+        if (
+            _ACTIVE_KEYS.intersection(obj.keys())
+            or kind in _ACTIVE_ACTIONS
+            or _resolved(obj.get("/Type")) == "/EmbeddedFile"
+            or "/EF" in obj
+        ):
             raise Active(str(sorted(obj.keys())))
         for value in obj.values():
             if isinstance(value, (DictionaryObject, ArrayObject)):
@@ -146,8 +159,11 @@ def _refuse_xfa(reader) -> None:
     if not isinstance(acroform, DictionaryObject):
         return
     xfa = _resolved(acroform.get("/XFA"))
-    packets = [xfa] if isinstance(xfa, StreamObject) else (
-        [_resolved(v) for v in xfa] if isinstance(xfa, ArrayObject) else [])
+    packets = (
+        [xfa]
+        if isinstance(xfa, StreamObject)
+        else ([_resolved(v) for v in xfa] if isinstance(xfa, ArrayObject) else [])
+    )
     for packet in packets:
         if isinstance(packet, StreamObject):
             text = _decoded(packet)
@@ -199,7 +215,7 @@ def _codec_size(name: str, data: bytes) -> tuple[int, int] | None:
     if name == "/JPXDecode":
         at = data.find(b"\xff\x4f\xff\x51")  # SOC then SIZ (ISO/IEC 15444-1 A.5.1)
         if at >= 0 and len(data) >= at + 24:
-            x, y, x0, y0 = (int.from_bytes(data[at + 8 + 4 * i:at + 12 + 4 * i], "big") for i in range(4))
+            x, y, x0, y0 = (int.from_bytes(data[at + 8 + 4 * i : at + 12 + 4 * i], "big") for i in range(4))
             return max(x - x0, 0), max(y - y0, 0)
     if name == "/JBIG2Decode":
         return _jbig2_size(data)
@@ -217,23 +233,23 @@ def _jbig2_size(data: bytes) -> tuple[int, int] | None:
     at, segments = 0, 0
     while at + 11 <= len(data) and segments < 100_000:
         segments += 1
-        number = int.from_bytes(data[at:at + 4], "big")
+        number = int.from_bytes(data[at : at + 4], "big")
         flags = data[at + 4]
         kind, long_page = flags & 0x3F, flags & 0x40
         at += 5
         count = data[at] >> 5
         if count == 7:
-            count = int.from_bytes(data[at:at + 4], "big") & 0x1FFFFFFF
+            count = int.from_bytes(data[at : at + 4], "big") & 0x1FFFFFFF
             at += 4 + (count + 8) // 8
         else:
             at += 1
         at += count * (1 if number <= 256 else 2 if number <= 65536 else 4) + (4 if long_page else 1)
         if at + 4 > len(data):
             break
-        length = int.from_bytes(data[at:at + 4], "big")
+        length = int.from_bytes(data[at : at + 4], "big")
         at += 4
         if (kind == 48 or kind in _JBIG2_REGIONS) and at + 8 <= len(data):
-            w, h = int.from_bytes(data[at:at + 4], "big"), int.from_bytes(data[at + 4:at + 8], "big")
+            w, h = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
             width = max(width, w)
             height = max(height, h if h != 0xFFFFFFFF else 0)  # a striped page of unknown height
         if length == 0xFFFFFFFF:
@@ -257,11 +273,11 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         elif marker in _SOF:
             if i + 9 > len(data):
                 return None
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
         elif marker == 0xDA:  # scan data before any frame header: not a JPEG a viewer decodes
             return None
         else:
-            i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+            i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     return None
 
 
@@ -309,7 +325,7 @@ class _InlineImages:
                 pos = space.end()
             if pos >= end:
                 return -1
-            if buf[pos:pos + 1] == b"%":
+            if buf[pos : pos + 1] == b"%":
                 self.in_comment, pos = True, pos + 1
                 continue
             token = _TOKEN.match(buf, pos)
@@ -359,8 +375,11 @@ def _find_bi(buf: bytes, pos: int) -> int:
 
 
 def _is_image(stream: StreamObject, filters: list[str]) -> bool:
-    return (_resolved(stream.get("/Subtype")) == "/Image" or any(f in _IMAGE_CODECS for f in filters)
-            or ("/Width" in stream and "/Height" in stream))
+    return (
+        _resolved(stream.get("/Subtype")) == "/Image"
+        or any(f in _IMAGE_CODECS for f in filters)
+        or ("/Width" in stream and "/Height" in stream)
+    )
 
 
 def _filters(stream: StreamObject) -> list[str]:
@@ -435,10 +454,16 @@ def _decode_other(name: str, data: bytes, stream: StreamObject, position: int) -
     from pypdf.errors import LimitReachedError
 
     parms = _parms(stream, position)
-    decoders: dict[str, Any] = {"/ASCIIHexDecode": filters.ASCIIHexDecode, "/AHx": filters.ASCIIHexDecode,
-                "/ASCII85Decode": filters.ASCII85Decode, "/A85": filters.ASCII85Decode,
-                "/RunLengthDecode": filters.RunLengthDecode, "/RL": filters.RunLengthDecode,
-                "/LZWDecode": filters.LZWDecode, "/LZW": filters.LZWDecode}
+    decoders: dict[str, Any] = {
+        "/ASCIIHexDecode": filters.ASCIIHexDecode,
+        "/AHx": filters.ASCIIHexDecode,
+        "/ASCII85Decode": filters.ASCII85Decode,
+        "/A85": filters.ASCII85Decode,
+        "/RunLengthDecode": filters.RunLengthDecode,
+        "/RL": filters.RunLengthDecode,
+        "/LZWDecode": filters.LZWDecode,
+        "/LZW": filters.LZWDecode,
+    }
     decoder = decoders.get(name)
     if decoder is None:
         raise ValueError(f"unknown filter {name}")  # judged malformed by the caller

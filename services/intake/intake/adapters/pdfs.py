@@ -10,6 +10,7 @@ are installed (fonts.py): a missing one is an error naming its package, never a 
 The title and the QR code sit in two columns of one table, the rows in a fixed-layout table whose
 cells wrap long words: nothing overlaps or runs off the page, whatever the language's length.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,12 @@ from markupsafe import Markup
 
 from . import fonts
 
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 # The first family that has a character draws it: Latin and Vietnamese in Noto Sans, Nepali in Noto Sans
 # Devanagari, Han characters in the CJK face of the document's language (Japanese forms elsewhere: the
 # bureaus' names are Japanese).
@@ -88,9 +93,21 @@ def qr_data_uri(data: str) -> str:
     return segno.make(data, error="m").png_data_uri(scale=8, border=4)
 
 
-def render(title: str, content, *, lang: str | None = None, title_ja: str = "", qr: str | None = None,
-           qr_caption: str = "", lead: str = "", note: str = "", paid: str = "", stamps: str = "",
-           footer: str = "", sample: bool = False) -> bytes:
+def render(
+    title: str,
+    content,
+    *,
+    lang: str | None = None,
+    title_ja: str = "",
+    qr: str | None = None,
+    qr_caption: str = "",
+    lead: str = "",
+    note: str = "",
+    paid: str = "",
+    stamps: str = "",
+    footer: str = "",
+    sample: bool = False,
+) -> bytes:
     """One document. ``content``: a list of Sections, or of (label, value[, label_ja]) rows."""
     fonts.require()
     from weasyprint import HTML
@@ -98,10 +115,20 @@ def render(title: str, content, *, lang: str | None = None, title_ja: str = "", 
 
     lang = lang or _current_lang()
     page = _TEMPLATES.get_template("document.html").render(
-        title=title, title_ja=title_ja if title_ja != title else "", html_lang=_HTML_LANG.get(lang, lang),
-        fonts=Markup(font_stack(lang)), sections=_sections(content), qr=qr_data_uri(qr) if qr else None,
-        qr_caption=qr_caption, lead=lead, note=note, paid=paid, stamps=stamps, sample=sample,
-        footer_css=_css_string(footer))
+        title=title,
+        title_ja=title_ja if title_ja != title else "",
+        html_lang=_HTML_LANG.get(lang, lang),
+        fonts=Markup(font_stack(lang)),
+        sections=_sections(content),
+        qr=qr_data_uri(qr) if qr else None,
+        qr_caption=qr_caption,
+        lead=lead,
+        note=note,
+        paid=paid,
+        stamps=stamps,
+        sample=sample,
+        footer_css=_css_string(footer),
+    )
     # Only the QR code's data: URI is ever loaded: no file or network fetch, whatever a template holds.
     return HTML(string=page, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 

@@ -10,6 +10,7 @@
 - a person's data exports (each service's answer) 30 days after the request.
 Files in the content-addressed store are unlinked after the commit, once no row refers to them.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -46,7 +47,9 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
 
         def unlink() -> None:
             with Session(session.get_bind()) as check:
-                used = set(check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars())
+                used = set(
+                    check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars()
+                )
             for sha in shas - used:
                 store.path(sha).unlink(missing_ok=True)
 
@@ -65,12 +68,14 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         pay_ids = list(session.execute(sa.select(payments.c.id).where(payments.c.application_id.in_(ids))).scalars())
         if pay_ids:
             session.execute(payment_notifications.delete().where(payment_notifications.c.payment_id.in_(pay_ids)))
-        for table, column in ((timeline_entries, timeline_entries.c.application_id),
-                              (notices, notices.c.application_id),
-                              (document_requests, document_requests.c.application_id),
-                              (payments, payments.c.application_id),
-                              (signing_requests, signing_requests.c.subject_id),
-                              (drafts, drafts.c.submitted_application_id)):
+        for table, column in (
+            (timeline_entries, timeline_entries.c.application_id),
+            (notices, notices.c.application_id),
+            (document_requests, document_requests.c.application_id),
+            (payments, payments.c.application_id),
+            (signing_requests, signing_requests.c.subject_id),
+            (drafts, drafts.c.submitted_application_id),
+        ):
             session.execute(table.delete().where(column.in_(ids)))
 
     def before_loose_attachments(session: Session, ids: list[object]) -> None:
@@ -85,31 +90,72 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
 
     closed_at = sa.func.coalesce(applications.c.closed_at, applications.c.updated_at)
     return [
-        PurgeStep("data_export", data_exports, data_exports.c.id, lambda cutoff: data_exports.c.requested_at < cutoff,
-                  before=before_exports),
-        PurgeStep("draft_unsubmitted", drafts, drafts.c.id,
-                  lambda cutoff: sa.and_(drafts.c.submitted_application_id.is_(None), drafts.c.updated_at < cutoff),
-                  before=before_drafts),
-        PurgeStep("attachment_unsubmitted", attachments, attachments.c.id,
-                  lambda cutoff: sa.and_(
-                      attachments.c.application_id.is_(None), attachments.c.created_at < cutoff,
-                      ~sa.exists().where(drafts.c.id == attachments.c.draft_id)),
-                  before=before_loose_attachments),
-        PurgeStep("registration_refused", signing_requests, signing_requests.c.code,
-                  lambda cutoff: sa.and_(signing_requests.c.purpose == "register",
-                                         signing_requests.c.status.in_(("failed", "expired", "pending", "signed")),
-                                         signing_requests.c.expires_at < cutoff)),
+        PurgeStep(
+            "data_export",
+            data_exports,
+            data_exports.c.id,
+            lambda cutoff: data_exports.c.requested_at < cutoff,
+            before=before_exports,
+        ),
+        PurgeStep(
+            "draft_unsubmitted",
+            drafts,
+            drafts.c.id,
+            lambda cutoff: sa.and_(drafts.c.submitted_application_id.is_(None), drafts.c.updated_at < cutoff),
+            before=before_drafts,
+        ),
+        PurgeStep(
+            "attachment_unsubmitted",
+            attachments,
+            attachments.c.id,
+            lambda cutoff: sa.and_(
+                attachments.c.application_id.is_(None),
+                attachments.c.created_at < cutoff,
+                ~sa.exists().where(drafts.c.id == attachments.c.draft_id),
+            ),
+            before=before_loose_attachments,
+        ),
+        PurgeStep(
+            "registration_refused",
+            signing_requests,
+            signing_requests.c.code,
+            lambda cutoff: sa.and_(
+                signing_requests.c.purpose == "register",
+                signing_requests.c.status.in_(("failed", "expired", "pending", "signed")),
+                signing_requests.c.expires_at < cutoff,
+            ),
+        ),
         # A registration started with an e-mail address that never finished (no account was opened).
-        PurgeStep("registration_refused", registrations, registrations.c.id,
-                  lambda cutoff: sa.and_(registrations.c.completed_at.is_(None), registrations.c.created_at < cutoff),
-                  before=before_registrations),
-        PurgeStep("login_token", challenges, challenges.c.nonce,
-                  lambda cutoff: sa.func.coalesce(challenges.c.used_at, challenges.c.created_at) < cutoff),
-        PurgeStep("login_token", tokens, tokens.c.token_hash,
-                  lambda cutoff: sa.func.coalesce(tokens.c.used_at, tokens.c.expires_at) < cutoff),
-        PurgeStep("notice", notices, notices.c.id,
-                  lambda cutoff: sa.and_(notices.c.application_id.is_(None), notices.c.created_at < cutoff)),
-        PurgeStep("case_closed", applications, applications.c.id,
-                  lambda cutoff: sa.and_(applications.c.status.in_(sorted(TERMINAL)), closed_at < cutoff),
-                  before=before_applications),
+        PurgeStep(
+            "registration_refused",
+            registrations,
+            registrations.c.id,
+            lambda cutoff: sa.and_(registrations.c.completed_at.is_(None), registrations.c.created_at < cutoff),
+            before=before_registrations,
+        ),
+        PurgeStep(
+            "login_token",
+            challenges,
+            challenges.c.nonce,
+            lambda cutoff: sa.func.coalesce(challenges.c.used_at, challenges.c.created_at) < cutoff,
+        ),
+        PurgeStep(
+            "login_token",
+            tokens,
+            tokens.c.token_hash,
+            lambda cutoff: sa.func.coalesce(tokens.c.used_at, tokens.c.expires_at) < cutoff,
+        ),
+        PurgeStep(
+            "notice",
+            notices,
+            notices.c.id,
+            lambda cutoff: sa.and_(notices.c.application_id.is_(None), notices.c.created_at < cutoff),
+        ),
+        PurgeStep(
+            "case_closed",
+            applications,
+            applications.c.id,
+            lambda cutoff: sa.and_(applications.c.status.in_(sorted(TERMINAL)), closed_at < cutoff),
+            before=before_applications,
+        ),
     ]

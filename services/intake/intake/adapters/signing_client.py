@@ -4,6 +4,7 @@ Only the two calls intake needs: a CMS signature over bytes (registration, card 
 Web eID authentication token (card login). A transport failure is a ``SigningUnavailable``, which
 the pages show as "try again shortly", never as a verdict.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,8 +36,12 @@ class SigningClient:
         self.timeout = timeout
 
     def _post(self, path: str, body: dict) -> Verdict:
-        req = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 answer = json.loads(resp.read())
@@ -48,19 +53,26 @@ class SigningClient:
             except ValueError as inner:
                 raise SigningUnavailable(f"signing service answered {exc.code}") from inner
             if "verdict" not in answer:
-                raise SigningUnavailable(f"signing service refused the request ({exc.code}): {answer}")
+                raise SigningUnavailable(f"signing service refused the request ({exc.code}): {answer}") from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise SigningUnavailable(str(exc)) from exc
-        return Verdict(valid=answer.get("verdict") == "valid", reason=answer.get("reason"),
-                       message=answer.get("message") or "", evidence=answer.get("evidence") or {})
+        return Verdict(
+            valid=answer.get("verdict") == "valid",
+            reason=answer.get("reason"),
+            message=answer.get("message") or "",
+            evidence=answer.get("evidence") or {},
+        )
 
     def verify_cms(self, content: bytes, signature_der: bytes, expected_holder: dict | None = None) -> Verdict:
-        return self._post("/internal/v1/verifications/cms", {
-            "content_b64": base64.b64encode(content).decode(),
-            "signature_b64": base64.b64encode(signature_der).decode(),
-            "profile": "jpki-sign",
-            "expected_holder": expected_holder,
-        })
+        return self._post(
+            "/internal/v1/verifications/cms",
+            {
+                "content_b64": base64.b64encode(content).decode(),
+                "signature_b64": base64.b64encode(signature_der).decode(),
+                "profile": "jpki-sign",
+                "expected_holder": expected_holder,
+            },
+        )
 
     def verify_auth_token(self, token: dict, origin: str, nonce: str) -> Verdict:
         return self._post("/internal/v1/verifications/auth-token", {"token": token, "origin": origin, "nonce": nonce})

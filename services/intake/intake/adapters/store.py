@@ -4,6 +4,7 @@ Files live outside the bus and the database (the events carry only hashes). Writ
 (temporary file + rename), identical uploads are stored once, and reads re-check the hash so a
 corrupted file is never served as if it were the applicant's.
 """
+
 from __future__ import annotations
 
 import hashlib

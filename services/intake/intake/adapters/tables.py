@@ -3,6 +3,7 @@
 Personal data (names, addresses, dates of birth, e-mail addresses, form contents, filenames)
 is stored with EncryptedText. E-mail lookups use a keyed hash, never the clear address.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,7 +19,8 @@ _ID = lambda: sa.String(36)  # noqa: E731
 _TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
 
 applicants = sa.Table(
-    "applicants", metadata,
+    "applicants",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("email", EncryptedText(), nullable=False),
     sa.Column("email_lookup", sa.String(64), nullable=False, unique=True),
@@ -45,7 +47,8 @@ applicants = sa.Table(
 
 # One-time server challenges (registration statement, card login nonce); single use.
 challenges = sa.Table(
-    "challenges", metadata,
+    "challenges",
+    metadata,
     sa.Column("nonce", sa.String(64), primary_key=True),
     sa.Column("purpose", sa.String(20), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
@@ -54,7 +57,8 @@ challenges = sa.Table(
 
 # E-mail verification and password reset links (only the token's hash is stored).
 tokens = sa.Table(
-    "tokens", metadata,
+    "tokens",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False),
     sa.Column("purpose", sa.String(20), nullable=False),
@@ -66,7 +70,8 @@ tokens = sa.Table(
 # spent only when the password is saved (a mail scanner or a second tap does not use it up).
 # registrations.id becomes the account's id once the card has signed.
 registrations = sa.Table(
-    "registrations", metadata,
+    "registrations",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("email", EncryptedText(), nullable=False),
     sa.Column("email_lookup", sa.String(64), nullable=False, index=True),
@@ -76,7 +81,8 @@ registrations = sa.Table(
 )
 
 registration_links = sa.Table(
-    "registration_links", metadata,
+    "registration_links",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("registration_id", _ID(), sa.ForeignKey("registrations.id"), nullable=False, index=True),
     sa.Column("created_at", _TS(), nullable=False),
@@ -85,7 +91,8 @@ registration_links = sa.Table(
 )
 
 drafts = sa.Table(
-    "drafts", metadata,
+    "drafts",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
     sa.Column("procedure", sa.String(40), nullable=False),
@@ -99,7 +106,8 @@ drafts = sa.Table(
 )
 
 attachments = sa.Table(
-    "attachments", metadata,
+    "attachments",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
     sa.Column("draft_id", _ID(), nullable=True, index=True),
@@ -114,7 +122,8 @@ attachments = sa.Table(
 )
 
 applications = sa.Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
     sa.Column("idempotency_key", sa.String(80), nullable=False),
@@ -139,7 +148,8 @@ applications = sa.Table(
 
 # A one-time signing code: the desktop signer fetches the bytes and posts the detached CMS.
 signing_requests = sa.Table(
-    "signing_requests", metadata,
+    "signing_requests",
+    metadata,
     sa.Column("code", sa.String(20), primary_key=True),
     sa.Column("applicant_id", _ID(), nullable=True, index=True),  # none yet while registering
     sa.Column("idempotency_key", sa.String(80), nullable=True, unique=True),
@@ -157,7 +167,8 @@ signing_requests = sa.Table(
 )
 
 timeline_entries = sa.Table(
-    "timeline_entries", metadata,
+    "timeline_entries",
+    metadata,
     sa.Column("id", sa.Integer().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("application_id", _ID(), nullable=False, index=True),
     sa.Column("applicant_id", _ID(), nullable=False),
@@ -168,7 +179,8 @@ timeline_entries = sa.Table(
 )
 
 notices = sa.Table(
-    "notices", metadata,
+    "notices",
+    metadata,
     sa.Column("id", sa.String(80), primary_key=True),
     sa.Column("applicant_id", _ID(), nullable=False, index=True),
     sa.Column("application_id", _ID(), nullable=True),
@@ -180,7 +192,8 @@ notices = sa.Table(
 )
 
 document_requests = sa.Table(
-    "document_requests", metadata,
+    "document_requests",
+    metadata,
     sa.Column("request_id", sa.String(80), primary_key=True),
     sa.Column("application_id", _ID(), nullable=False, index=True),
     sa.Column("applicant_id", _ID(), nullable=False),
@@ -192,7 +205,8 @@ document_requests = sa.Table(
 
 # Online fee payments: one row per attempt; at most one paid per application (partial unique index).
 payments = sa.Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("application_id", _ID(), sa.ForeignKey("applications.id"), nullable=False, index=True),
     sa.Column("applicant_id", _ID(), nullable=False),
@@ -209,13 +223,19 @@ payments = sa.Table(
     sa.Column("created_at", _TS(), nullable=False),
     sa.Column("updated_at", _TS(), nullable=False),
     sa.UniqueConstraint("application_id", "idempotency_key", name="uq_payments_attempt"),
-    sa.Index("uq_payments_one_paid", "application_id", unique=True, postgresql_where=sa.text("state = 'paid'"),
-             sqlite_where=sa.text("state = 'paid'")),
+    sa.Index(
+        "uq_payments_one_paid",
+        "application_id",
+        unique=True,
+        postgresql_where=sa.text("state = 'paid'"),
+        sqlite_where=sa.text("state = 'paid'"),
+    ),
 )
 
 # Every provider notification seen, by its event id: a replayed one has no second effect.
 payment_notifications = sa.Table(
-    "payment_notifications", metadata,
+    "payment_notifications",
+    metadata,
     sa.Column("event_id", sa.String(80), primary_key=True),
     sa.Column("payment_id", _ID(), nullable=True),
     sa.Column("outcome", sa.String(20), nullable=False),
@@ -225,7 +245,8 @@ payment_notifications = sa.Table(
 
 # The DEMO provider's own sessions (a real PSP keeps these on its side; no card data is stored).
 demo_psp_sessions = sa.Table(
-    "demo_psp_sessions", metadata,
+    "demo_psp_sessions",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("merchant_reference", _ID(), nullable=False),
     sa.Column("amount_yen", sa.Integer(), nullable=False),
@@ -241,7 +262,8 @@ demo_psp_sessions = sa.Table(
 # A person's request for everything the system holds about them (APPI art. 76): intake asks every service
 # (personal_data.export_requested) and keeps each service's answer until all have come; kept 30 days.
 data_exports = sa.Table(
-    "data_exports", metadata,
+    "data_exports",
+    metadata,
     sa.Column("id", _ID(), primary_key=True),
     sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
     sa.Column("language", sa.String(8), nullable=False),
@@ -250,7 +272,8 @@ data_exports = sa.Table(
 )
 
 data_export_parts = sa.Table(
-    "data_export_parts", metadata,
+    "data_export_parts",
+    metadata,
     sa.Column("export_id", _ID(), sa.ForeignKey("data_exports.id"), primary_key=True),
     sa.Column("service", sa.String(20), primary_key=True),
     sa.Column("applicant_id", _ID(), nullable=False),
@@ -262,9 +285,15 @@ data_export_parts = sa.Table(
 # destroying that key erases them everywhere, backups included. ``info["subject"]`` names the column
 # holding whose data a row is; rotate-keys moves older rows (under the service key) to those keys.
 subject_key_tables = add_subject_key_tables(metadata)
-for _table, _subject in ((applicants, "id"), (drafts, "applicant_id"), (attachments, "applicant_id"),
-                         (applications, "applicant_id"), (signing_requests, "applicant_id"),
-                         (notices, "applicant_id"), (document_requests, "applicant_id")):
+for _table, _subject in (
+    (applicants, "id"),
+    (drafts, "applicant_id"),
+    (attachments, "applicant_id"),
+    (applications, "applicant_id"),
+    (signing_requests, "applicant_id"),
+    (notices, "applicant_id"),
+    (document_requests, "applicant_id"),
+):
     _table.info["subject"] = _subject
 
 

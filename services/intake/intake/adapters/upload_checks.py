@@ -7,6 +7,7 @@ broken or oversized (decompression-bomb) images and PDFs (streams inflating beyo
 declaring more pixels than a scan needs),
 and photos that are not 3:4 portrait of a usable size. Nothing is ever dropped silently: every refusal is an ``UploadRefused``.
 """
+
 from __future__ import annotations
 
 import io
@@ -100,8 +101,17 @@ def _check_pdf(data: bytes) -> int:
         raise UploadRefused("upload.pdf_image_too_large") from exc
     except (pdf_streams.TooMuch, LimitReachedError) as exc:
         raise UploadRefused("upload.pdf_inflates_too_much") from exc
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError) as exc:
+    except (
+        PdfReadError,
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+    ) as exc:
         raise UploadRefused("upload.pdf_malformed") from exc
 
 
@@ -121,8 +131,8 @@ def _check_image(data: bytes, media_type: str) -> tuple[int, int]:
                 img.load()  # decode fully: truncated files fail here
     except UploadRefused:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRefused("upload.image_too_large")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UploadRefused("upload.image_too_large") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UploadRefused("upload.image_broken") from exc
     return width, height

@@ -3,6 +3,7 @@
 The account's name, date of birth, sex and address come only from the signing service's
 verified certificate evidence (never typed in, never the Individual Number).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ class Holder:
     address: str
 
     @classmethod
-    def from_evidence(cls, evidence: dict) -> "Holder":
+    def from_evidence(cls, evidence: dict) -> Holder:
         h = evidence.get("holder") or {}
         if not all(h.get(k) for k in ("name", "date_of_birth", "sex", "address")):
             raise AccountError("register.no_holder")
@@ -83,8 +84,9 @@ def use_challenge(session, nonce: str, purpose: str) -> bool:
         return False
     if aware(row.created_at) < now() - timedelta(minutes=CHALLENGE_MINUTES):
         return False
-    done = session.execute(challenges.update().where(challenges.c.nonce == nonce, challenges.c.used_at.is_(None))
-                           .values(used_at=now()))
+    done = session.execute(
+        challenges.update().where(challenges.c.nonce == nonce, challenges.c.used_at.is_(None)).values(used_at=now())
+    )
     return done.rowcount == 1
 
 
@@ -110,35 +112,59 @@ def start_registration(runtime, session, email_raw: str, language: str) -> str:
     if person is not None and person.password_hash is not None:
         request_password_reset(runtime, session, email)
         return "sent"
-    registration = session.execute(sa.select(registrations).where(
-        registrations.c.email_lookup == lookup, registrations.c.completed_at.is_(None))
-        .order_by(registrations.c.created_at.desc())).first()
+    registration = session.execute(
+        sa.select(registrations)
+        .where(registrations.c.email_lookup == lookup, registrations.c.completed_at.is_(None))
+        .order_by(registrations.c.created_at.desc())
+    ).first()
     if registration is None:
         reg_id = person.id if person is not None else new_id()
-        session.execute(registrations.insert().values(id=reg_id, email=email, email_lookup=lookup, language=language,
-                                                      created_at=now()))
+        session.execute(
+            registrations.insert().values(
+                id=reg_id, email=email, email_lookup=lookup, language=language, created_at=now()
+            )
+        )
     else:
         reg_id = registration.id
-        recent = session.execute(sa.select(sa.func.count()).select_from(registration_links).where(
-            registration_links.c.registration_id == reg_id,
-            registration_links.c.created_at > now() - RESEND_WINDOW)).scalar()
+        recent = session.execute(
+            sa.select(sa.func.count())
+            .select_from(registration_links)
+            .where(
+                registration_links.c.registration_id == reg_id, registration_links.c.created_at > now() - RESEND_WINDOW
+            )
+        ).scalar()
         if recent >= RESEND_MAX:
             return "too_soon"
         session.execute(registrations.update().where(registrations.c.id == reg_id).values(language=language))
     value = token()
     expires = now() + timedelta(hours=EMAIL_LINK_HOURS)
-    session.execute(registration_links.insert().values(token_hash=token_hash(value), registration_id=reg_id,
-                                                       created_at=now(), expires_at=expires))
-    runtime.stage(session, new_event("applicant.email_verification_requested", {
-        "applicant_id": reg_id, "email": email, "language": language,
-        "verify_url": _link(runtime, f"/register/verify/{value}"), "expires_at": expires,
-    }, source="intake", correlation_id=reg_id))
+    session.execute(
+        registration_links.insert().values(
+            token_hash=token_hash(value), registration_id=reg_id, created_at=now(), expires_at=expires
+        )
+    )
+    runtime.stage(
+        session,
+        new_event(
+            "applicant.email_verification_requested",
+            {
+                "applicant_id": reg_id,
+                "email": email,
+                "language": language,
+                "verify_url": _link(runtime, f"/register/verify/{value}"),
+                "expires_at": expires,
+            },
+            source="intake",
+            correlation_id=reg_id,
+        ),
+    )
     return "sent"
 
 
 @dataclass(frozen=True)
 class RegistrationStep:
     """Where a registration link stands: "sign" (the card has not signed yet), "password", or "done"."""
+
     step: str
     registration_id: str
     email: str
@@ -148,9 +174,11 @@ class RegistrationStep:
 
 def registration_step(session, value: str) -> RegistrationStep:
     """Reads the link without spending it (GET may run any number of times)."""
-    row = session.execute(sa.select(registration_links, registrations).join(
-        registrations, registrations.c.id == registration_links.c.registration_id)
-        .where(registration_links.c.token_hash == token_hash(value or ""))).first()
+    row = session.execute(
+        sa.select(registration_links, registrations)
+        .join(registrations, registrations.c.id == registration_links.c.registration_id)
+        .where(registration_links.c.token_hash == token_hash(value or ""))
+    ).first()
     if row is None or aware(row.expires_at) < now():
         raise AccountError("account.link_invalid")
     person = get(session, row.registration_id)
@@ -169,13 +197,23 @@ def start_registration_signature(runtime, session, value: str) -> str:
     nonce = new_challenge(session, "register")
     # The e-mail address the account will be bound to is part of what the card signs, and the signer
     # shows it (in the description and the statement): a signature cannot be reused for another address.
-    statement = canonical.statement("registration", nonce=nonce, origin=runtime.settings.public_url,
-                                    purpose="register an account on Zairyu", email=step.email,
-                                    issued_at=now().isoformat())
-    return signing_requests.create(runtime, session, purpose="register", content=statement, applicant_id=None,
-                                   description=f"Zairyu: register an account for {step.email} (registration statement)",
-                                   extra={"email": step.email, "language": step.language, "nonce": nonce,
-                                          "registration_id": step.registration_id})
+    statement = canonical.statement(
+        "registration",
+        nonce=nonce,
+        origin=runtime.settings.public_url,
+        purpose="register an account on Zairyu",
+        email=step.email,
+        issued_at=now().isoformat(),
+    )
+    return signing_requests.create(
+        runtime,
+        session,
+        purpose="register",
+        content=statement,
+        applicant_id=None,
+        description=f"Zairyu: register an account for {step.email} (registration statement)",
+        extra={"email": step.email, "language": step.language, "nonce": nonce, "registration_id": step.registration_id},
+    )
 
 
 @signing_requests.completion("register")
@@ -195,17 +233,29 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     lookup_email = email_lookup(runtime, extra["email"])
     if session.execute(sa.select(applicants.c.id).where(applicants.c.email_lookup == lookup_email)).first():
         return {"ok": False, "error": "register.email_taken"}
-    if session.execute(sa.select(applicants.c.id).where(applicants.c.holder_lookup == holder_lookup(runtime, holder))).first():
+    if session.execute(
+        sa.select(applicants.c.id).where(applicants.c.holder_lookup == holder_lookup(runtime, holder))
+    ).first():
         # A renewed card of an existing account: log in and re-bind instead of a second account.
         return {"ok": False, "error": "register.already_registered"}
     with personal(session, applicant_id):
-        session.execute(applicants.insert().values(
-            id=applicant_id, email=extra["email"], email_lookup=lookup_email, language=extra["language"],
-            email_verified_at=now(),  # the link proved the address before the card signed
-            name=holder.name, date_of_birth=holder.date_of_birth, sex=holder.sex, address=holder.address,
-            cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
-            holder_lookup=holder_lookup(runtime, holder), created_at=now(),
-        ))
+        session.execute(
+            applicants.insert().values(
+                id=applicant_id,
+                email=extra["email"],
+                email_lookup=lookup_email,
+                language=extra["language"],
+                email_verified_at=now(),  # the link proved the address before the card signed
+                name=holder.name,
+                date_of_birth=holder.date_of_birth,
+                sex=holder.sex,
+                address=holder.address,
+                cert_serial=str(verdict.evidence.get("certificate_serial", "")),
+                cert_issuer=str(verdict.evidence.get("issuer", "")),
+                holder_lookup=holder_lookup(runtime, holder),
+                created_at=now(),
+            )
+        )
     return {"ok": True, "applicant_id": applicant_id}
 
 
@@ -217,22 +267,40 @@ def finish_registration(runtime, session, value: str, password: str) -> str:
     problem = passwords.password_problem(password)
     if problem:
         raise AccountError(problem)
-    spent = session.execute(registration_links.update().where(
-        registration_links.c.registration_id == step.registration_id, registration_links.c.used_at.is_(None))
-        .values(used_at=now()))
+    spent = session.execute(
+        registration_links.update()
+        .where(registration_links.c.registration_id == step.registration_id, registration_links.c.used_at.is_(None))
+        .values(used_at=now())
+    )
     if spent.rowcount == 0:  # a concurrent save won
         raise AccountError("account.link_invalid")
-    session.execute(registrations.update().where(registrations.c.id == step.registration_id)
-                    .values(completed_at=now()))
+    session.execute(registrations.update().where(registrations.c.id == step.registration_id).values(completed_at=now()))
     person = get(session, step.registration_id)
-    session.execute(applicants.update().where(applicants.c.id == person.id).values(
-        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None,
-        email_verified_at=sa.func.coalesce(applicants.c.email_verified_at, now()),
-        session_epoch=applicants.c.session_epoch + 1))
-    runtime.stage(session, new_event("applicant.registered", {
-        "applicant_id": person.id, "email": person.email, "language": person.language,
-        "display_name": person.name[:200],
-    }, source="intake", correlation_id=person.id))
+    session.execute(
+        applicants.update()
+        .where(applicants.c.id == person.id)
+        .values(
+            password_hash=passwords.hash_password(password),
+            failed_logins=0,
+            locked_until=None,
+            email_verified_at=sa.func.coalesce(applicants.c.email_verified_at, now()),
+            session_epoch=applicants.c.session_epoch + 1,
+        )
+    )
+    runtime.stage(
+        session,
+        new_event(
+            "applicant.registered",
+            {
+                "applicant_id": person.id,
+                "email": person.email,
+                "language": person.language,
+                "display_name": person.name[:200],
+            },
+            source="intake",
+            correlation_id=person.id,
+        ),
+    )
     return person.id
 
 
@@ -251,8 +319,11 @@ def _link(runtime, path: str) -> str:
 def _new_token(session, applicant_id: str, purpose: str, lifetime: timedelta) -> tuple[str, object]:
     value = token()
     expires = now() + lifetime
-    session.execute(tokens.insert().values(token_hash=token_hash(value), applicant_id=applicant_id, purpose=purpose,
-                                           expires_at=expires))
+    session.execute(
+        tokens.insert().values(
+            token_hash=token_hash(value), applicant_id=applicant_id, purpose=purpose, expires_at=expires
+        )
+    )
     return value, expires
 
 
@@ -270,8 +341,9 @@ def session_epoch(session, applicant_id: str) -> int | None:
 
 def end_sessions(session, applicant_id: str) -> None:
     """Every session of the account ends (the cookie is client-side: a copy would outlive a mere clear)."""
-    session.execute(applicants.update().where(applicants.c.id == applicant_id)
-                    .values(session_epoch=applicants.c.session_epoch + 1))
+    session.execute(
+        applicants.update().where(applicants.c.id == applicant_id).values(session_epoch=applicants.c.session_epoch + 1)
+    )
 
 
 def get(session, applicant_id: str):
@@ -285,14 +357,31 @@ def set_password(runtime, session, value: str, password: str, purpose: str = "se
     applicant_id = _use_token(session, value, purpose)
     person = get(session, applicant_id)
     first_time = person.password_hash is None
-    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(
-        password_hash=passwords.hash_password(password), failed_logins=0, locked_until=None,
-        session_epoch=applicants.c.session_epoch + 1))
+    session.execute(
+        applicants.update()
+        .where(applicants.c.id == applicant_id)
+        .values(
+            password_hash=passwords.hash_password(password),
+            failed_logins=0,
+            locked_until=None,
+            session_epoch=applicants.c.session_epoch + 1,
+        )
+    )
     if first_time:
-        runtime.stage(session, new_event("applicant.registered", {
-            "applicant_id": applicant_id, "email": person.email, "language": person.language,
-            "display_name": person.name[:200],
-        }, source="intake", correlation_id=applicant_id))
+        runtime.stage(
+            session,
+            new_event(
+                "applicant.registered",
+                {
+                    "applicant_id": applicant_id,
+                    "email": person.email,
+                    "language": person.language,
+                    "display_name": person.name[:200],
+                },
+                source="intake",
+                correlation_id=applicant_id,
+            ),
+        )
     return applicant_id
 
 
@@ -302,26 +391,44 @@ def request_password_reset(runtime, session, email_raw: str) -> None:
         email = clean_email(email_raw)
     except AccountError:
         return
-    person = session.execute(sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
+    person = session.execute(
+        sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))
+    ).first()
     if person is None or person.email_verified_at is None:
         return
     value, expires = _new_token(session, person.id, "reset_password", timedelta(minutes=RESET_LINK_MINUTES))
-    runtime.stage(session, new_event("applicant.password_reset_requested", {
-        "applicant_id": person.id, "email": person.email, "language": person.language,
-        "reset_url": _link(runtime, f"/login/reset/{value}"), "expires_at": expires,
-    }, source="intake", correlation_id=person.id))
+    runtime.stage(
+        session,
+        new_event(
+            "applicant.password_reset_requested",
+            {
+                "applicant_id": person.id,
+                "email": person.email,
+                "language": person.language,
+                "reset_url": _link(runtime, f"/login/reset/{value}"),
+                "expires_at": expires,
+            },
+            source="intake",
+            correlation_id=person.id,
+        ),
+    )
 
 
 # --- login ------------------------------------------------------------------------------------
 # The sign-in state of an applicant, changed only by zairyu_shared.credentials' conditional statements
 # (failures counted in SQL, a TOTP step taken once), under the one lockout policy sized by the settings.
-SIGN_IN = credentials.SignInColumns(key=applicants.c.id, failures=applicants.c.failed_logins,
-                                    locked_until=applicants.c.locked_until, last_step=applicants.c.totp_last_step)
+SIGN_IN = credentials.SignInColumns(
+    key=applicants.c.id,
+    failures=applicants.c.failed_logins,
+    locked_until=applicants.c.locked_until,
+    last_step=applicants.c.totp_last_step,
+)
 
 
 def lockout(settings) -> credentials.LockoutPolicy:
-    return credentials.LockoutPolicy(max_failures=settings.lockout_after,
-                                     lock_for=timedelta(minutes=settings.lockout_minutes))
+    return credentials.LockoutPolicy(
+        max_failures=settings.lockout_after, lock_for=timedelta(minutes=settings.lockout_minutes)
+    )
 
 
 _ERRORS = {credentials.Outcome.FAILED: "login.failed", credentials.Outcome.LOCKED: "login.locked"}
@@ -337,14 +444,25 @@ def password_login(runtime, session, email_raw: str, password: str):
         email = clean_email(email_raw)
     except AccountError:
         email = ""
-    person = email and session.execute(
-        sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))).first()
+    person = (
+        email
+        and session.execute(
+            sa.select(applicants).where(applicants.c.email_lookup == email_lookup(runtime, email))
+        ).first()
+    )
     # With a second factor the failure count is cleared only by a right code (check_totp), or each
     # password login would reset the count of guessed codes.
     outcome = credentials.check_password(
-        session, SIGN_IN, person.id if person else None, stored=person.password_hash if person else None,
-        password=password, locked_until=person.locked_until if person else None, at=now(),
-        policy=lockout(runtime.settings), code_follows=bool(person and person.totp_secret))
+        session,
+        SIGN_IN,
+        person.id if person else None,
+        stored=person.password_hash if person else None,
+        password=password,
+        locked_until=person.locked_until if person else None,
+        at=now(),
+        policy=lockout(runtime.settings),
+        code_follows=bool(person and person.totp_secret),
+    )
     if outcome is not credentials.Outcome.SIGNED_IN:
         return None, _ERRORS[outcome]
     if not person:  # cannot happen: no account never signs in
@@ -352,8 +470,11 @@ def password_login(runtime, session, email_raw: str, password: str):
     if person.email_verified_at is None:
         return None, "login.unverified"
     if passwords.needs_rehash(person.password_hash):
-        session.execute(applicants.update().where(applicants.c.id == person.id)
-                        .values(password_hash=passwords.hash_password(password)))
+        session.execute(
+            applicants.update()
+            .where(applicants.c.id == person.id)
+            .values(password_hash=passwords.hash_password(password))
+        )
     return person, None
 
 
@@ -363,9 +484,19 @@ def check_totp(session, applicant_id: str, code: str, settings) -> bool:
     otherwise whoever knows the password could guess codes from many addresses.
     """
     person = get(session, applicant_id)
-    return credentials.check_code(session, SIGN_IN, applicant_id, secret=person.totp_secret, code=code,
-                                  locked_until=person.locked_until, at=now(),
-                                  policy=lockout(settings)) is credentials.Outcome.SIGNED_IN
+    return (
+        credentials.check_code(
+            session,
+            SIGN_IN,
+            applicant_id,
+            secret=person.totp_secret,
+            code=code,
+            locked_until=person.locked_until,
+            at=now(),
+            policy=lockout(settings),
+        )
+        is credentials.Outcome.SIGNED_IN
+    )
 
 
 def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
@@ -416,12 +547,24 @@ def link_card_login(runtime, session, applicant_id: str, auth_token: dict, nonce
 # --- re-binding a renewed card ----------------------------------------------------------------
 def start_rebind(runtime, session, applicant_id: str, name_changed: bool) -> str:
     nonce = new_challenge(session, "rebind")
-    statement = canonical.statement("rebind", nonce=nonce, applicant_id=applicant_id, origin=runtime.settings.public_url,
-                                    purpose="bind a renewed My Number Card to my Zairyu account",
-                                    name_changed=bool(name_changed), issued_at=now().isoformat())
-    return signing_requests.create(runtime, session, purpose="rebind", content=statement, applicant_id=applicant_id,
-                                   description="Zairyu: bind your renewed card to your account",
-                                   extra={"nonce": nonce, "name_changed": bool(name_changed)})
+    statement = canonical.statement(
+        "rebind",
+        nonce=nonce,
+        applicant_id=applicant_id,
+        origin=runtime.settings.public_url,
+        purpose="bind a renewed My Number Card to my Zairyu account",
+        name_changed=bool(name_changed),
+        issued_at=now().isoformat(),
+    )
+    return signing_requests.create(
+        runtime,
+        session,
+        purpose="rebind",
+        content=statement,
+        applicant_id=applicant_id,
+        description="Zairyu: bind your renewed card to your account",
+        extra={"nonce": nonce, "name_changed": bool(name_changed)},
+    )
 
 
 @signing_requests.completion("rebind")
@@ -440,11 +583,18 @@ def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
     if not same_person or (holder.name != person.name and not extra.get("name_changed")):
         return {"ok": False, "error": "rebind.holder_mismatch"}
     with personal(session, person.id):
-        session.execute(applicants.update().where(applicants.c.id == person.id).values(
-            name=holder.name, address=holder.address, holder_lookup=holder_lookup(runtime, holder),
-            cert_serial=str(verdict.evidence.get("certificate_serial", "")), cert_issuer=str(verdict.evidence.get("issuer", "")),
-            auth_subject=None,  # the old card's login certificate is gone with the old card
-        ))
+        session.execute(
+            applicants.update()
+            .where(applicants.c.id == person.id)
+            .values(
+                name=holder.name,
+                address=holder.address,
+                holder_lookup=holder_lookup(runtime, holder),
+                cert_serial=str(verdict.evidence.get("certificate_serial", "")),
+                cert_issuer=str(verdict.evidence.get("issuer", "")),
+                auth_subject=None,  # the old card's login certificate is gone with the old card
+            )
+        )
     return {"ok": True, "applicant_id": person.id, "name_changed": holder.name != person.name}
 
 

@@ -11,6 +11,7 @@ data exports, inbox messages not about an application; notify forgets the contac
 
 Closing waits while an application is still open: the bureau must be able to tell the decision.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,18 +64,31 @@ def plan(session: Session, applicant_id: str) -> ClosingPlan:
     """What closing would delete and what it keeps (for the page that asks, and the one that confirms)."""
     result = ClosingPlan()
     keep = RULES["case_closed"].keep
-    for a in session.execute(sa.select(applications).where(applications.c.applicant_id == applicant_id)
-                             .order_by(applications.c.submitted_at)):
+    for a in session.execute(
+        sa.select(applications).where(applications.c.applicant_id == applicant_id).order_by(applications.c.submitted_at)
+    ):
         ended = aware(a.closed_at or a.updated_at)
         final = a.status in timeline.TERMINAL
         if not final:
             result.open_applications.append(a.receipt_number or a.provisional_number)
-        result.kept.append(Kept(a.id, a.receipt_number or a.provisional_number, a.procedure,
-                                keep.expires(ended) if final and keep else None))
-    result.drafts = session.execute(sa.select(sa.func.count()).select_from(drafts).where(
-        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None))).scalar_one()
-    result.files = session.execute(sa.select(sa.func.count()).select_from(attachments).where(
-        attachments.c.applicant_id == applicant_id, attachments.c.application_id.is_(None))).scalar_one()
+        result.kept.append(
+            Kept(
+                a.id,
+                a.receipt_number or a.provisional_number,
+                a.procedure,
+                keep.expires(ended) if final and keep else None,
+            )
+        )
+    result.drafts = session.execute(
+        sa.select(sa.func.count())
+        .select_from(drafts)
+        .where(drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None))
+    ).scalar_one()
+    result.files = session.execute(
+        sa.select(sa.func.count())
+        .select_from(attachments)
+        .where(attachments.c.applicant_id == applicant_id, attachments.c.application_id.is_(None))
+    ).scalar_one()
     return result
 
 
@@ -86,8 +100,9 @@ def close(runtime, session: Session, applicant_id: str, store: AttachmentStore) 
     loose = sa.and_(loose, attachments.c.application_id.is_(None))
     shas = set(session.execute(sa.select(attachments.c.sha256).where(loose)).scalars())
     session.execute(attachments.delete().where(loose))
-    session.execute(drafts.delete().where(drafts.c.applicant_id == applicant_id,
-                                         drafts.c.submitted_application_id.is_(None)))
+    session.execute(
+        drafts.delete().where(drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None))
+    )
     exports = sa.select(data_exports.c.id).where(data_exports.c.applicant_id == applicant_id)
     session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(exports)))
     session.execute(data_exports.delete().where(data_exports.c.applicant_id == applicant_id))
@@ -97,18 +112,42 @@ def close(runtime, session: Session, applicant_id: str, store: AttachmentStore) 
     if result.kept:
         # The applications refer to the account: keep an empty shell that nobody can sign in to or find.
         shell = f"closed-{applicant_id}"
-        session.execute(applicants.update().where(applicants.c.id == applicant_id).values(
-            email="", email_lookup=shell, email_verified_at=None, name="", date_of_birth="", sex="", address="",
-            cert_serial="", cert_issuer="", holder_lookup=shell, auth_subject=None, password_hash=None,
-            totp_secret=None, totp_last_step=None, session_epoch=applicants.c.session_epoch + 1))
+        session.execute(
+            applicants.update()
+            .where(applicants.c.id == applicant_id)
+            .values(
+                email="",
+                email_lookup=shell,
+                email_verified_at=None,
+                name="",
+                date_of_birth="",
+                sex="",
+                address="",
+                cert_serial="",
+                cert_issuer="",
+                holder_lookup=shell,
+                auth_subject=None,
+                password_hash=None,
+                totp_secret=None,
+                totp_last_step=None,
+                session_epoch=applicants.c.session_epoch + 1,
+            )
+        )
     else:
         session.execute(applicants.delete().where(applicants.c.id == applicant_id))
         keyring = getattr(runtime, "keyring", None)
         if keyring is not None:
             # Nothing of theirs is kept: destroying their data key makes the backups unreadable for them too.
             keyring.erase(session.connection(), applicant_id)
-    runtime.stage(session, new_event("applicant.account_closed", {"applicant_id": applicant_id, "closed_at": now()},
-                                     source="intake", correlation_id=applicant_id))
+    runtime.stage(
+        session,
+        new_event(
+            "applicant.account_closed",
+            {"applicant_id": applicant_id, "closed_at": now()},
+            source="intake",
+            correlation_id=applicant_id,
+        ),
+    )
 
     def unlink() -> None:
         with Session(session.get_bind()) as check:

@@ -1,11 +1,12 @@
 """Small helpers every use case needs: ids, clocks, keyed hashes, the runtime's objects."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import overload
 
 from zairyu_shared.japan_time import JAPAN, japan_today
@@ -18,7 +19,7 @@ def new_id() -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today_jst() -> date:
@@ -33,7 +34,7 @@ def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything here is stored in UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -56,11 +57,11 @@ SIGNING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read 
 
 def signing_code() -> str:
     raw = "".join(secrets.choice(SIGNING_CODE_ALPHABET) for _ in range(12))
-    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
 def normalise_code(code: str) -> str:
     import unicodedata
 
     raw = "".join(c for c in unicodedata.normalize("NFKC", code or "").upper() if c.isalnum())
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))

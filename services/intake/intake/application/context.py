@@ -1,4 +1,5 @@
 """The service's objects built once per runtime: the attachment store and the signing client."""
+
 from __future__ import annotations
 
 from intake.adapters.signing_client import SigningClient

@@ -1,6 +1,7 @@
 """What a draft may hold: only its own form's fields, each of a bounded length, and a bounded number of
 drafts per account. Drafts keep raw input as typed (nothing is lost on a timeout), so without these a
 saved draft took any key of any length up to the request cap (a 27 MB row) and an account any number."""
+
 from __future__ import annotations
 
 import functools
@@ -55,7 +56,13 @@ def check_fields(choice: form.Choice, fields: dict[str, str]) -> None:
 
 
 def room_for_another(session, applicant_id: str) -> bool:
-    open_drafts = session.execute(sa.select(sa.func.count()).select_from(drafts).where(
-        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
-        drafts.c.deleted_at.is_(None))).scalar()
+    open_drafts = session.execute(
+        sa.select(sa.func.count())
+        .select_from(drafts)
+        .where(
+            drafts.c.applicant_id == applicant_id,
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at.is_(None),
+        )
+    ).scalar()
     return int(open_drafts or 0) < MAX_OPEN_DRAFTS

@@ -1,4 +1,5 @@
 """Drafts (saved on the server at every step: nothing is lost on timeout or a closed tab) and attachments."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,17 @@ from intake.domain import filers, form, procedures
 from . import context, draft_limits
 from .common import new_id, now
 
-DOCUMENT_KINDS = ("photo", "passport", "residence_card", "employment_contract", "tax_certificate", "enrolment_certificate",
-                  "family_register", "other", filers.MEDICAL_CERTIFICATE)
+DOCUMENT_KINDS = (
+    "photo",
+    "passport",
+    "residence_card",
+    "employment_contract",
+    "tax_certificate",
+    "enrolment_certificate",
+    "family_register",
+    "other",
+    filers.MEDICAL_CERTIFICATE,
+)
 # Chosen once, on the first step: it decides which sections the form has, so saving fields never changes it.
 FILER_ROLE = "filer_role"
 
@@ -42,31 +52,52 @@ def create(session, applicant_id: str, procedure: str, bundled: list[str], filer
         raise DraftError("draft.too_many")
     draft_id = new_id()
     with personal(session, applicant_id):
-        session.execute(drafts.insert().values(id=draft_id, applicant_id=applicant_id, procedure=procedure,
-                                               bundled=",".join(bundled), data=json.dumps({FILER_ROLE: filer_role}), step=0,
-                                               updated_at=now()))
+        session.execute(
+            drafts.insert().values(
+                id=draft_id,
+                applicant_id=applicant_id,
+                procedure=procedure,
+                bundled=",".join(bundled),
+                data=json.dumps({FILER_ROLE: filer_role}),
+                step=0,
+                updated_at=now(),
+            )
+        )
     return draft_id
 
 
 def get(session, applicant_id: str, draft_id: str):
     """The applicant's own draft, or None (another applicant's draft, or a deleted one, does not exist for them)."""
-    return session.execute(sa.select(drafts).where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id,
-                                                   drafts.c.deleted_at.is_(None))).first()
+    return session.execute(
+        sa.select(drafts).where(
+            drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id, drafts.c.deleted_at.is_(None)
+        )
+    ).first()
 
 
 def mine(session, applicant_id: str):
-    return session.execute(sa.select(drafts).where(drafts.c.applicant_id == applicant_id,
-                                                   drafts.c.submitted_application_id.is_(None),
-                                                   drafts.c.deleted_at.is_(None))
-                           .order_by(drafts.c.updated_at.desc())).all()
+    return session.execute(
+        sa.select(drafts)
+        .where(
+            drafts.c.applicant_id == applicant_id,
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at.is_(None),
+        )
+        .order_by(drafts.c.updated_at.desc())
+    ).all()
 
 
 def recently_deleted(session, applicant_id: str):
     """Drafts deleted within UNDO_WINDOW: the person can still restore them."""
-    return session.execute(sa.select(drafts).where(drafts.c.applicant_id == applicant_id,
-                                                   drafts.c.submitted_application_id.is_(None),
-                                                   drafts.c.deleted_at > now() - UNDO_WINDOW)
-                           .order_by(drafts.c.deleted_at.desc())).all()
+    return session.execute(
+        sa.select(drafts)
+        .where(
+            drafts.c.applicant_id == applicant_id,
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at > now() - UNDO_WINDOW,
+        )
+        .order_by(drafts.c.deleted_at.desc())
+    ).all()
 
 
 def data(row) -> dict:
@@ -108,15 +139,35 @@ UNDO_WINDOW = timedelta(minutes=30)
 
 
 def delete(session, applicant_id: str, draft_id: str) -> None:
-    session.execute(drafts.update().where(drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id,
-                                          drafts.c.submitted_application_id.is_(None), drafts.c.deleted_at.is_(None))
-                    .values(deleted_at=now()))
-    expired = session.execute(sa.select(drafts.c.id).where(
-        drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
-        drafts.c.deleted_at <= now() - UNDO_WINDOW)).scalars().all()
+    session.execute(
+        drafts.update()
+        .where(
+            drafts.c.id == draft_id,
+            drafts.c.applicant_id == applicant_id,
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at.is_(None),
+        )
+        .values(deleted_at=now())
+    )
+    expired = (
+        session.execute(
+            sa.select(drafts.c.id).where(
+                drafts.c.applicant_id == applicant_id,
+                drafts.c.submitted_application_id.is_(None),
+                drafts.c.deleted_at <= now() - UNDO_WINDOW,
+            )
+        )
+        .scalars()
+        .all()
+    )
     for gone in expired:
-        session.execute(attachments.delete().where(attachments.c.draft_id == gone, attachments.c.applicant_id == applicant_id,
-                                                   attachments.c.application_id.is_(None)))
+        session.execute(
+            attachments.delete().where(
+                attachments.c.draft_id == gone,
+                attachments.c.applicant_id == applicant_id,
+                attachments.c.application_id.is_(None),
+            )
+        )
         session.execute(drafts.delete().where(drafts.c.id == gone))
 
 
@@ -124,52 +175,91 @@ def restore(session, applicant_id: str, draft_id: str) -> bool:
     """Undo a deletion within UNDO_WINDOW (and within the open-draft limit); False when too late."""
     if not draft_limits.room_for_another(session, applicant_id):
         raise DraftError("draft.too_many")
-    done = session.execute(drafts.update().where(
-        drafts.c.id == draft_id, drafts.c.applicant_id == applicant_id, drafts.c.submitted_application_id.is_(None),
-        drafts.c.deleted_at > now() - UNDO_WINDOW).values(deleted_at=None))
+    done = session.execute(
+        drafts.update()
+        .where(
+            drafts.c.id == draft_id,
+            drafts.c.applicant_id == applicant_id,
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at > now() - UNDO_WINDOW,
+        )
+        .values(deleted_at=None)
+    )
     return done.rowcount == 1
 
 
 # --- attachments ------------------------------------------------------------------------------
 def total_size(session, applicant_id: str, *, draft_id: str | None = None, request_id: str | None = None) -> int:
-    q = sa.select(sa.func.coalesce(sa.func.sum(attachments.c.size), 0)).where(attachments.c.applicant_id == applicant_id)
+    q = sa.select(sa.func.coalesce(sa.func.sum(attachments.c.size), 0)).where(
+        attachments.c.applicant_id == applicant_id
+    )
     q = q.where(attachments.c.draft_id == draft_id) if draft_id else q.where(attachments.c.request_id == request_id)
     return int(session.execute(q).scalar())
 
 
-def add_attachment(runtime, session, applicant_id: str, data_bytes: bytes, kind: str, filename: str | None, *,
-                   draft_id: str | None = None, application_id: str | None = None, request_id: str | None = None) -> dict:
+def add_attachment(
+    runtime,
+    session,
+    applicant_id: str,
+    data_bytes: bytes,
+    kind: str,
+    filename: str | None,
+    *,
+    draft_id: str | None = None,
+    application_id: str | None = None,
+    request_id: str | None = None,
+) -> dict:
     """Check the file by content, store it by hash, record it. Raises UploadRefused with a reason."""
     if kind not in DOCUMENT_KINDS:
         raise upload_checks.UploadRefused("upload.kind")
     checked = upload_checks.check(data_bytes, kind)
-    upload_checks.check_total(total_size(session, applicant_id, draft_id=draft_id, request_id=request_id), checked.size,
-                              runtime.settings.max_upload_bytes)
+    upload_checks.check_total(
+        total_size(session, applicant_id, draft_id=draft_id, request_id=request_id),
+        checked.size,
+        runtime.settings.max_upload_bytes,
+    )
     if kind == "photo" and draft_id:
         session.execute(attachments.delete().where(attachments.c.draft_id == draft_id, attachments.c.kind == "photo"))
     sha = context.store(runtime).put(data_bytes)
     att_id = new_id()
-    row = {"id": att_id, "applicant_id": applicant_id, "draft_id": draft_id, "application_id": application_id,
-           "request_id": request_id, "sha256": sha, "media_type": checked.media_type, "size": checked.size, "kind": kind,
-           "filename": upload_checks.clean_filename(filename), "created_at": now()}
+    row = {
+        "id": att_id,
+        "applicant_id": applicant_id,
+        "draft_id": draft_id,
+        "application_id": application_id,
+        "request_id": request_id,
+        "sha256": sha,
+        "media_type": checked.media_type,
+        "size": checked.size,
+        "kind": kind,
+        "filename": upload_checks.clean_filename(filename),
+        "created_at": now(),
+    }
     with personal(session, applicant_id):
         session.execute(attachments.insert().values(**row))
     return row
 
 
 def attachments_of_draft(session, applicant_id: str, draft_id: str):
-    return session.execute(sa.select(attachments).where(attachments.c.draft_id == draft_id,
-                                                        attachments.c.applicant_id == applicant_id)
-                           .order_by(attachments.c.created_at)).all()
+    return session.execute(
+        sa.select(attachments)
+        .where(attachments.c.draft_id == draft_id, attachments.c.applicant_id == applicant_id)
+        .order_by(attachments.c.created_at)
+    ).all()
 
 
 def remove_attachment(session, applicant_id: str, attachment_id: str) -> bool:
-    done = session.execute(attachments.delete().where(attachments.c.id == attachment_id,
-                                                      attachments.c.applicant_id == applicant_id,
-                                                      attachments.c.application_id.is_(None)))
+    done = session.execute(
+        attachments.delete().where(
+            attachments.c.id == attachment_id,
+            attachments.c.applicant_id == applicant_id,
+            attachments.c.application_id.is_(None),
+        )
+    )
     return done.rowcount == 1
 
 
 def attachment_for(session, applicant_id: str, attachment_id: str):
-    return session.execute(sa.select(attachments).where(attachments.c.id == attachment_id,
-                                                        attachments.c.applicant_id == applicant_id)).first()
+    return session.execute(
+        sa.select(attachments).where(attachments.c.id == attachment_id, attachments.c.applicant_id == applicant_id)
+    ).first()

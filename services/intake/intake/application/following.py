@@ -1,4 +1,5 @@
 """Following an application: the applicant's list, timeline and inbox, and what they can still do."""
+
 from __future__ import annotations
 
 import base64
@@ -11,9 +12,8 @@ import sqlalchemy as sa
 
 from intake.adapters.tables import applications, attachments, document_requests, notices, timeline_entries
 from intake.domain import canonical, timeline
-from zairyu_shared.events import new_event
-
 from zairyu_shared import deliverables
+from zairyu_shared.events import new_event
 
 from . import signing_requests, staying
 from .common import JST, aware, new_id, now
@@ -26,8 +26,11 @@ class FollowError(Exception):
 
 
 def mine(session, applicant_id: str):
-    return session.execute(sa.select(applications).where(applications.c.applicant_id == applicant_id)
-                           .order_by(applications.c.submitted_at.desc())).all()
+    return session.execute(
+        sa.select(applications)
+        .where(applications.c.applicant_id == applicant_id)
+        .order_by(applications.c.submitted_at.desc())
+    ).all()
 
 
 def filing_of(app) -> dict:
@@ -39,46 +42,67 @@ def filing_of(app) -> dict:
 
 def get(session, applicant_id: str, application_id: str):
     """The applicant's own application, or None: another's application does not exist for them."""
-    return session.execute(sa.select(applications).where(applications.c.id == application_id,
-                                                         applications.c.applicant_id == applicant_id)).first()
+    return session.execute(
+        sa.select(applications).where(applications.c.id == application_id, applications.c.applicant_id == applicant_id)
+    ).first()
 
 
 def entries(session, application_id: str) -> list[dict]:
-    rows = session.execute(sa.select(timeline_entries).where(timeline_entries.c.application_id == application_id)
-                           .order_by(timeline_entries.c.occurred_at, timeline_entries.c.id)).all()
+    rows = session.execute(
+        sa.select(timeline_entries)
+        .where(timeline_entries.c.application_id == application_id)
+        .order_by(timeline_entries.c.occurred_at, timeline_entries.c.id)
+    ).all()
     return [{"kind": r.kind, "occurred_at": aware(r.occurred_at), "detail": json.loads(r.detail or "{}")} for r in rows]
 
 
 def attachments_of(session, application_id: str):
-    return session.execute(sa.select(attachments).where(attachments.c.application_id == application_id)
-                           .order_by(attachments.c.created_at)).all()
+    return session.execute(
+        sa.select(attachments).where(attachments.c.application_id == application_id).order_by(attachments.c.created_at)
+    ).all()
 
 
 def open_requests(session, application_id: str):
-    return session.execute(sa.select(document_requests).where(document_requests.c.application_id == application_id,
-                                                              document_requests.c.answered_at.is_(None))).all()
+    return session.execute(
+        sa.select(document_requests).where(
+            document_requests.c.application_id == application_id, document_requests.c.answered_at.is_(None)
+        )
+    ).all()
 
 
 def inbox(session, applicant_id: str):
-    return session.execute(sa.select(notices).where(notices.c.applicant_id == applicant_id)
-                           .order_by(notices.c.created_at.desc())).all()
+    return session.execute(
+        sa.select(notices).where(notices.c.applicant_id == applicant_id).order_by(notices.c.created_at.desc())
+    ).all()
 
 
 def notice(session, applicant_id: str, notice_id: str):
-    row = session.execute(sa.select(notices).where(notices.c.id == notice_id, notices.c.applicant_id == applicant_id)).first()
+    row = session.execute(
+        sa.select(notices).where(notices.c.id == notice_id, notices.c.applicant_id == applicant_id)
+    ).first()
     if row is not None and row.read_at is None:
         session.execute(notices.update().where(notices.c.id == notice_id).values(read_at=now()))
     return row
 
 
 def unread_count(session, applicant_id: str) -> int:
-    return int(session.execute(sa.select(sa.func.count()).select_from(notices)
-                               .where(notices.c.applicant_id == applicant_id, notices.c.read_at.is_(None))).scalar())
+    return int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(notices)
+            .where(notices.c.applicant_id == applicant_id, notices.c.read_at.is_(None))
+        ).scalar()
+    )
 
 
 # Official processing targets (ISA), used until enough decisions have been seen here.
-OFFICIAL_DAYS = {"change": (14, 30), "extension": (14, 30), "coe": (30, 90), "acquisition": (14, 30),
-                 "employment_certificate": (7, 30)}
+OFFICIAL_DAYS = {
+    "change": (14, 30),
+    "extension": (14, 30),
+    "coe": (30, 90),
+    "acquisition": (14, 30),
+    "employment_certificate": (7, 30),
+}
 MIN_SAMPLES = 5
 
 
@@ -88,12 +112,21 @@ def expected_days(session, procedure: str, bureau: str) -> dict:
     Median and 80th percentile of days from receipt to decision over decided applications; the
     official target range when fewer than MIN_SAMPLES decisions exist.
     """
-    decided = sa.select(timeline_entries.c.application_id, sa.func.min(timeline_entries.c.occurred_at).label("at")) \
-        .where(timeline_entries.c.kind.in_(("approved", "refused"))).group_by(timeline_entries.c.application_id).subquery()
-    rows = session.execute(sa.select(applications.c.received_at, decided.c.at)
-                           .join(decided, decided.c.application_id == applications.c.id)
-                           .where(applications.c.procedure == procedure, applications.c.bureau == bureau,
-                                  applications.c.received_at.is_not(None))).all()
+    decided = (
+        sa.select(timeline_entries.c.application_id, sa.func.min(timeline_entries.c.occurred_at).label("at"))
+        .where(timeline_entries.c.kind.in_(("approved", "refused")))
+        .group_by(timeline_entries.c.application_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(applications.c.received_at, decided.c.at)
+        .join(decided, decided.c.application_id == applications.c.id)
+        .where(
+            applications.c.procedure == procedure,
+            applications.c.bureau == bureau,
+            applications.c.received_at.is_not(None),
+        )
+    ).all()
     days = sorted(max(0.0, (aware(at) - aware(received)).total_seconds() / 86400) for received, at in rows)
     if len(days) < MIN_SAMPLES:
         low, high = OFFICIAL_DAYS.get(procedure, (14, 30))
@@ -114,7 +147,7 @@ def receipt_token(secret: str, receipt_number: str) -> str:
 def receipt_code(secret: str, receipt_number: str) -> str:
     """The check code as a person reads and types it: the token in groups of four (``1A2B-3C4D-...``)."""
     token = receipt_token(secret, receipt_number).upper()
-    return "-".join(token[i:i + 4] for i in range(0, len(token), 4))
+    return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
 
 
 _NOT_HEX = re.compile("[^0-9a-f]")
@@ -136,10 +169,18 @@ def public_status(session, receipt_number: str, code: str | None, secret: str) -
     expected = receipt_token(secret, receipt_number or "")
     if not receipt_number or not hmac.compare_digest(normalise_receipt_code(code), expected):
         return None
-    row = session.execute(sa.select(applications.c.id, applications.c.status, applications.c.received_at,
-                                    applications.c.procedure, applications.c.bureau, applications.c.closed_at,
-                                    applications.c.submitted_at, applications.c.form)
-                          .where(applications.c.receipt_number == receipt_number)).first()
+    row = session.execute(
+        sa.select(
+            applications.c.id,
+            applications.c.status,
+            applications.c.received_at,
+            applications.c.procedure,
+            applications.c.bureau,
+            applications.c.closed_at,
+            applications.c.submitted_at,
+            applications.c.form,
+        ).where(applications.c.receipt_number == receipt_number)
+    ).first()
     if row is None:
         return None
     since = aware(row.received_at)
@@ -147,15 +188,23 @@ def public_status(session, receipt_number: str, code: str | None, secret: str) -
     # card is still what the person holds (issue 17).
     awaiting_card = row.status == "approved" and deliverables.issues_card(row.procedure)
     pending = timeline.is_open(row.status) or row.status == "withdrawal_requested" or awaiting_card
-    stay = staying.special_period_of(row.procedure, aware(row.submitted_at), row.form,
-                                     staying.decided_at(session, row.id)) if pending else None
-    return {"pending": pending, "awaiting_card": awaiting_card,
-            "since": since, "since_date": since.astimezone(JST).date() if since else None,  # the Japanese calendar day
-            "procedure": row.procedure, "bureau": row.bureau,
-            # Until when the person may stay while it is pending (extension, change), before the decision only.
-            "special_period_until": stay["until"] if stay and not stay["decided"] else None,
-            "closed": not pending and (row.status in timeline.TERMINAL
-                                       or row.status in ("approved", "card_issued", "card_dispatched"))}
+    stay = (
+        staying.special_period_of(row.procedure, aware(row.submitted_at), row.form, staying.decided_at(session, row.id))
+        if pending
+        else None
+    )
+    return {
+        "pending": pending,
+        "awaiting_card": awaiting_card,
+        "since": since,
+        "since_date": since.astimezone(JST).date() if since else None,  # the Japanese calendar day
+        "procedure": row.procedure,
+        "bureau": row.bureau,
+        # Until when the person may stay while it is pending (extension, change), before the decision only.
+        "special_period_until": stay["until"] if stay and not stay["decided"] else None,
+        "closed": not pending
+        and (row.status in timeline.TERMINAL or row.status in ("approved", "card_issued", "card_dispatched")),
+    }
 
 
 # --- answering a request for documents ----------------------------------------------------------
@@ -163,25 +212,47 @@ def answer_documents(runtime, session, person, application_id: str, request_id: 
     app = get(session, person.id, application_id)
     if app is None:
         raise FollowError("error.not_found")
-    req = session.execute(sa.select(document_requests).where(document_requests.c.request_id == request_id,
-                                                             document_requests.c.application_id == app.id)).first()
+    req = session.execute(
+        sa.select(document_requests).where(
+            document_requests.c.request_id == request_id, document_requests.c.application_id == app.id
+        )
+    ).first()
     if req is None:
         raise FollowError("error.not_found")
     if req.answered_at is not None:
         raise FollowError("documents.already_answered")
-    files = session.execute(sa.select(attachments).where(attachments.c.request_id == request_id,
-                                                         attachments.c.applicant_id == person.id)).all()
+    files = session.execute(
+        sa.select(attachments).where(attachments.c.request_id == request_id, attachments.c.applicant_id == person.id)
+    ).all()
     if not files:
         raise FollowError("documents.none_attached")
     at = now()
-    session.execute(attachments.update().where(attachments.c.request_id == request_id,
-                                               attachments.c.applicant_id == person.id).values(application_id=app.id))
-    session.execute(document_requests.update().where(document_requests.c.request_id == request_id).values(answered_at=at))
-    runtime.stage(session, new_event("application.documents_submitted", {
-        "application_id": app.id, "applicant_id": person.id, "request_id": request_id, "message": (message or "")[:4000],
-        "attachments": [{"sha256": f.sha256, "media_type": f.media_type, "size": f.size, "kind": f.kind} for f in files],
-        "submitted_at": at,
-    }, source="intake", correlation_id=app.id))
+    session.execute(
+        attachments.update()
+        .where(attachments.c.request_id == request_id, attachments.c.applicant_id == person.id)
+        .values(application_id=app.id)
+    )
+    session.execute(
+        document_requests.update().where(document_requests.c.request_id == request_id).values(answered_at=at)
+    )
+    runtime.stage(
+        session,
+        new_event(
+            "application.documents_submitted",
+            {
+                "application_id": app.id,
+                "applicant_id": person.id,
+                "request_id": request_id,
+                "message": (message or "")[:4000],
+                "attachments": [
+                    {"sha256": f.sha256, "media_type": f.media_type, "size": f.size, "kind": f.kind} for f in files
+                ],
+                "submitted_at": at,
+            },
+            source="intake",
+            correlation_id=app.id,
+        ),
+    )
     _add_entry(session, app, "documents_submitted", at, {"files": len(files)})
     _move(session, app.id, "under_examination")
 
@@ -198,13 +269,27 @@ def start_signed_action(runtime, session, person, application_id: str, action: s
     if action == "correction" and not message:
         raise FollowError("error.required")
     action_id = new_id()
-    statement = canonical.statement(action, application_id=app.id, applicant_id=person.id, action_id=action_id,
-                                    provisional_number=app.provisional_number, receipt_number=app.receipt_number,
-                                    message=message[:4000], issued_at=now().isoformat())
+    statement = canonical.statement(
+        action,
+        application_id=app.id,
+        applicant_id=person.id,
+        action_id=action_id,
+        provisional_number=app.provisional_number,
+        receipt_number=app.receipt_number,
+        message=message[:4000],
+        issued_at=now().isoformat(),
+    )
     label = "correction request" if action == "correction" else "withdrawal"
-    return signing_requests.create(runtime, session, purpose=action, content=statement, applicant_id=person.id,
-                                   subject_id=app.id, description=f"Zairyu: {label} for {app.provisional_number}",
-                                   extra={"action_id": action_id, "message": message[:4000]})
+    return signing_requests.create(
+        runtime,
+        session,
+        purpose=action,
+        content=statement,
+        applicant_id=person.id,
+        subject_id=app.id,
+        description=f"Zairyu: {label} for {app.provisional_number}",
+        extra={"action_id": action_id, "message": message[:4000]},
+    )
 
 
 def _signed_action(event_type: str, entry_kind: str, status: str | None):
@@ -220,29 +305,55 @@ def _signed_action(event_type: str, entry_kind: str, status: str | None):
             payload = {"correction_id": extra["action_id"], "message": extra["message"], "requested_at": at}
         else:
             payload = {"reason": extra["message"], "withdrawn_at": at}
-        runtime.stage(session, new_event(event_type, {
-            "application_id": app.id, "applicant_id": app.applicant_id, "signed_content_b64": content_b64,
-            "signature_cms_b64": sig_b64, **payload}, source="intake", correlation_id=app.id))
+        runtime.stage(
+            session,
+            new_event(
+                event_type,
+                {
+                    "application_id": app.id,
+                    "applicant_id": app.applicant_id,
+                    "signed_content_b64": content_b64,
+                    "signature_cms_b64": sig_b64,
+                    **payload,
+                },
+                source="intake",
+                correlation_id=app.id,
+            ),
+        )
         _add_entry(session, app, entry_kind, at, {})
         if status:
             _move(session, app.id, status)
         return {"ok": True, "application_id": app.id}
+
     return complete
 
 
-signing_requests.COMPLETIONS["correction"] = _signed_action("application.correction_requested", "correction_requested", None)
-signing_requests.COMPLETIONS["withdrawal"] = _signed_action("application.withdrawn", "withdrawal_requested",
-                                                            "withdrawal_requested")
+signing_requests.COMPLETIONS["correction"] = _signed_action(
+    "application.correction_requested", "correction_requested", None
+)
+signing_requests.COMPLETIONS["withdrawal"] = _signed_action(
+    "application.withdrawn", "withdrawal_requested", "withdrawal_requested"
+)
 
 
 def _add_entry(session, app, kind: str, at, detail: dict, event_id: str | None = None) -> None:
-    session.execute(timeline_entries.insert().values(application_id=app.id, applicant_id=app.applicant_id, kind=kind,
-                                                     occurred_at=at, detail=json.dumps(detail, ensure_ascii=False, default=str),
-                                                     event_id=event_id))
+    session.execute(
+        timeline_entries.insert().values(
+            application_id=app.id,
+            applicant_id=app.applicant_id,
+            kind=kind,
+            occurred_at=at,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+            event_id=event_id,
+        )
+    )
 
 
 def _move(session, application_id: str, target: str | None, **values) -> None:
     current = session.execute(sa.select(applications.c.status).where(applications.c.id == application_id)).scalar()
     status = timeline.advance(current, target)
-    session.execute(applications.update().where(applications.c.id == application_id)
-                    .values(status=status, updated_at=now(), **values))
+    session.execute(
+        applications.update()
+        .where(applications.c.id == application_id)
+        .values(status=status, updated_at=now(), **values)
+    )

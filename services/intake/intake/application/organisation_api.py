@@ -6,6 +6,7 @@ names one HTTPS endpoint; decisions about it are queued in its transaction (``or
 keyed by event id, so a redelivered event queues nothing twice) and delivered by a worker with an HMAC and a
 timestamp, retried with backoff for 24 hours (domain/webhooks.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,11 +45,20 @@ def issue_token(runtime, session, email: str, password: str, code: str, scopes: 
     staff_id, _outcome = staff_sign_in(runtime, session, email, password, code)
     if staff_id is None:
         raise PermissionError("org.error.sign_in")
-    org_id = session.execute(sa.select(organisation_staff.c.organisation_id).where(
-        organisation_staff.c.id == staff_id)).scalar_one()
+    org_id = session.execute(
+        sa.select(organisation_staff.c.organisation_id).where(organisation_staff.c.id == staff_id)
+    ).scalar_one()
     value, expires = "zo_" + token(), now() + timedelta(hours=TOKEN_HOURS)
-    session.execute(api_tokens.insert().values(token_hash=token_hash(value), organisation_id=org_id, staff_id=staff_id,
-                                               scopes=" ".join(sorted(wanted)), expires_at=expires, created_at=now()))
+    session.execute(
+        api_tokens.insert().values(
+            token_hash=token_hash(value),
+            organisation_id=org_id,
+            staff_id=staff_id,
+            scopes=" ".join(sorted(wanted)),
+            expires_at=expires,
+            created_at=now(),
+        )
+    )
     return value, expires
 
 
@@ -56,9 +66,11 @@ def holder(session, value: str | None) -> TokenHolder | None:
     """The token's holder while it is unexpired and its member not removed; else None."""
     if not value:
         return None
-    row = session.execute(sa.select(api_tokens).join(
-        organisation_staff, organisation_staff.c.id == api_tokens.c.staff_id).where(
-        api_tokens.c.token_hash == token_hash(value), organisation_staff.c.removed_at.is_(None))).first()
+    row = session.execute(
+        sa.select(api_tokens)
+        .join(organisation_staff, organisation_staff.c.id == api_tokens.c.staff_id)
+        .where(api_tokens.c.token_hash == token_hash(value), organisation_staff.c.removed_at.is_(None))
+    ).first()
     if row is None or aware(row.expires_at) <= now():
         return None
     return TokenHolder(row.organisation_id, row.staff_id, frozenset(row.scopes.split()))
@@ -79,25 +91,42 @@ def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
 
 def queue_decision(session, organisation_id: str, event) -> None:
     """In the consumer's transaction: one delivery per event id (a redelivered event adds nothing)."""
-    if session.execute(sa.select(webhooks.c.organisation_id).where(
-            webhooks.c.organisation_id == organisation_id)).first() is None:
+    if (
+        session.execute(
+            sa.select(webhooks.c.organisation_id).where(webhooks.c.organisation_id == organisation_id)
+        ).first()
+        is None
+    ):
         return
-    exists = session.execute(sa.select(webhook_deliveries.c.event_id).where(
-        webhook_deliveries.c.event_id == event.id, webhook_deliveries.c.organisation_id == organisation_id)).first()
+    exists = session.execute(
+        sa.select(webhook_deliveries.c.event_id).where(
+            webhook_deliveries.c.event_id == event.id, webhook_deliveries.c.organisation_id == organisation_id
+        )
+    ).first()
     if exists is not None:
         return
-    body = json.dumps({"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(),
-                       "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in event.data.items()}},
-                      ensure_ascii=False, sort_keys=True)
+    body = json.dumps(
+        {
+            "id": event.id,
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in event.data.items()},
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
     at = now()
-    session.execute(webhook_deliveries.insert().values(event_id=event.id, organisation_id=organisation_id, body=body,
-                                                       created_at=at, next_attempt_at=at))
+    session.execute(
+        webhook_deliveries.insert().values(
+            event_id=event.id, organisation_id=organisation_id, body=body, created_at=at, next_attempt_at=at
+        )
+    )
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) -> int:
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https only outside the demo)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return int(err.code)
@@ -106,31 +135,56 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0)
 def deliver_due(runtime, session, at: datetime | None = None) -> int:
     """One attempt for every due delivery; returns how many were delivered."""
     at = at or now()
-    due = session.execute(sa.select(webhook_deliveries, webhooks.c.url, webhooks.c.secret).join(
-        webhooks, webhooks.c.organisation_id == webhook_deliveries.c.organisation_id).where(
-        webhook_deliveries.c.delivered_at.is_(None), webhook_deliveries.c.given_up_at.is_(None),
-        webhook_deliveries.c.next_attempt_at <= at).limit(100)).all()
+    due = session.execute(
+        sa.select(webhook_deliveries, webhooks.c.url, webhooks.c.secret)
+        .join(webhooks, webhooks.c.organisation_id == webhook_deliveries.c.organisation_id)
+        .where(
+            webhook_deliveries.c.delivered_at.is_(None),
+            webhook_deliveries.c.given_up_at.is_(None),
+            webhook_deliveries.c.next_attempt_at <= at,
+        )
+        .limit(100)
+    ).all()
     delivered = 0
     for row in due:
         body = row.body.encode()
         stamp = int(at.timestamp())
-        headers = {"Content-Type": "application/json", "X-Zairyu-Event-Id": row.event_id,
-                   "X-Zairyu-Timestamp": str(stamp), "X-Zairyu-Signature": rules.signature(row.secret, stamp, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Zairyu-Event-Id": row.event_id,
+            "X-Zairyu-Timestamp": str(stamp),
+            "X-Zairyu-Signature": rules.signature(row.secret, stamp, body),
+        }
         try:
             status, error = _post(row.url, body, headers), None
         except (OSError, ValueError) as exc:
             status, error = 0, type(exc).__name__
-        key = (webhook_deliveries.c.event_id == row.event_id) & (webhook_deliveries.c.organisation_id == row.organisation_id)
+        key = (webhook_deliveries.c.event_id == row.event_id) & (
+            webhook_deliveries.c.organisation_id == row.organisation_id
+        )
         attempts = row.attempts + 1
         if 200 <= status < 300:
-            session.execute(webhook_deliveries.update().where(key).values(attempts=attempts, delivered_at=at,
-                                                                          last_error=None))
+            session.execute(
+                webhook_deliveries.update().where(key).values(attempts=attempts, delivered_at=at, last_error=None)
+            )
             delivered += 1
             continue
         following = rules.next_attempt(aware(row.created_at), attempts, at)
-        session.execute(webhook_deliveries.update().where(key).values(
-            attempts=attempts, last_error=(error or f"HTTP {status}")[:300],
-            next_attempt_at=following or at, given_up_at=None if following else at))
-        log.info("webhook %s to organisation %s failed (%s), attempt %d", row.event_id, row.organisation_id,
-                 error or status, attempts)
+        session.execute(
+            webhook_deliveries.update()
+            .where(key)
+            .values(
+                attempts=attempts,
+                last_error=(error or f"HTTP {status}")[:300],
+                next_attempt_at=following or at,
+                given_up_at=None if following else at,
+            )
+        )
+        log.info(
+            "webhook %s to organisation %s failed (%s), attempt %d",
+            row.event_id,
+            row.organisation_id,
+            error or status,
+            attempts,
+        )
     return delivered

@@ -9,6 +9,7 @@ A CSV is one row per person (``card_number`` names the person on the roster; ``p
 by their names). It is imported whole or not at all: any error in any row (per row and field) and nothing is
 saved.
 """
+
 from __future__ import annotations
 
 import csv
@@ -66,8 +67,9 @@ class ImportRefused(Exception):
 
 
 def _person_by_card(session, organisation_id: str) -> dict[str, sa.Row[Any]]:
-    rows = session.execute(sa.select(people).where(people.c.organisation_id == organisation_id,
-                                                   people.c.removed_at.is_(None))).all()
+    rows = session.execute(
+        sa.select(people).where(people.c.organisation_id == organisation_id, people.c.removed_at.is_(None))
+    ).all()
     return {r.card_number: r for r in rows}
 
 
@@ -138,10 +140,23 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
     if problems:
         raise ImportRefused(problems)
     batch = new_id()
-    session.execute(org_drafts.insert(), [dict(
-        id=new_id(), organisation_id=member.organisation_id, person_id=person.id, procedure=choice.procedure,
-        filer_role=choice.filer_role, data=json.dumps(data, ensure_ascii=False), batch_id=batch,
-        created_by=member.staff_id, created_at=now()) for person, choice, data in checked])
+    session.execute(
+        org_drafts.insert(),
+        [
+            dict(
+                id=new_id(),
+                organisation_id=member.organisation_id,
+                person_id=person.id,
+                procedure=choice.procedure,
+                filer_role=choice.filer_role,
+                data=json.dumps(data, ensure_ascii=False),
+                batch_id=batch,
+                created_by=member.staff_id,
+                created_at=now(),
+            )
+            for person, choice, data in checked
+        ],
+    )
     return batch, len(checked)
 
 
@@ -150,8 +165,11 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
     CSV row except completeness, which a draft need not have yet."""
     require_filing_allowed(session, member.organisation_id)
     org = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
-    person = session.execute(sa.select(people).where(people.c.id == person_id, people.c.removed_at.is_(None),
-                                                     people.c.organisation_id == member.organisation_id)).first()
+    person = session.execute(
+        sa.select(people).where(
+            people.c.id == person_id, people.c.removed_at.is_(None), people.c.organisation_id == member.organisation_id
+        )
+    ).first()
     if person is None:
         raise LookupError(person_id)
     if person.consent not in ("account", "document"):
@@ -167,7 +185,16 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
     draft_limits.check_fields(choice, fields)  # DraftRefused: unknown or over-long fields
     data = {**filer, "card_number": person.card_number, **fields}
     draft_id = new_id()
-    session.execute(org_drafts.insert().values(
-        id=draft_id, organisation_id=member.organisation_id, person_id=person.id, procedure=procedure,
-        filer_role=role, data=json.dumps(data, ensure_ascii=False), created_by=member.staff_id, created_at=now()))
+    session.execute(
+        org_drafts.insert().values(
+            id=draft_id,
+            organisation_id=member.organisation_id,
+            person_id=person.id,
+            procedure=procedure,
+            filer_role=role,
+            data=json.dumps(data, ensure_ascii=False),
+            created_by=member.staff_id,
+            created_at=now(),
+        )
+    )
     return draft_id

@@ -3,6 +3,7 @@
 Every query is scoped by the caller's organisation id: another organisation's people do not exist for it
 (NotFound, the same as an unknown id). Personal data (name, card number, expiry...) is EncryptedText.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,11 +57,20 @@ def add(runtime, session, organisation_id: str, raw: dict) -> str:
     if errors:
         raise Invalid(errors)
     person_id = new_id()
-    session.execute(people.insert().values(
-        id=person_id, organisation_id=organisation_id, name=values["name"], nationality=values.get("nationality"),
-        date_of_birth=values["date_of_birth"].isoformat() if values.get("date_of_birth") else None,
-        status=values["status"], period_of_stay=values.get("period_of_stay"),
-        period_expiry=values["period_expiry"].isoformat(), card_number=values["card_number"], created_at=now()))
+    session.execute(
+        people.insert().values(
+            id=person_id,
+            organisation_id=organisation_id,
+            name=values["name"],
+            nationality=values.get("nationality"),
+            date_of_birth=values["date_of_birth"].isoformat() if values.get("date_of_birth") else None,
+            status=values["status"],
+            period_of_stay=values.get("period_of_stay"),
+            period_expiry=values["period_expiry"].isoformat(),
+            card_number=values["card_number"],
+            created_at=now(),
+        )
+    )
     return person_id
 
 
@@ -80,20 +90,41 @@ class Person:
 
 def roster(session, organisation_id: str, today: date | None = None) -> list[Person]:
     today = today or today_jst()
-    counts = dict(session.execute(sa.select(org_drafts.c.person_id, sa.func.count()).where(
-        org_drafts.c.organisation_id == organisation_id).group_by(org_drafts.c.person_id)).all())
+    counts = dict(
+        session.execute(
+            sa.select(org_drafts.c.person_id, sa.func.count())
+            .where(org_drafts.c.organisation_id == organisation_id)
+            .group_by(org_drafts.c.person_id)
+        ).all()
+    )
     out = []
-    for r in session.execute(sa.select(people).where(people.c.organisation_id == organisation_id,
-                                                     people.c.removed_at.is_(None))):
+    for r in session.execute(
+        sa.select(people).where(people.c.organisation_id == organisation_id, people.c.removed_at.is_(None))
+    ):
         expiry = date.fromisoformat(r.period_expiry)
-        out.append(Person(r.id, r.name, r.nationality, r.status, r.period_of_stay, expiry, r.card_number, r.consent,
-                          rules.ends_soon(expiry, today), counts.get(r.id, 0)))
+        out.append(
+            Person(
+                r.id,
+                r.name,
+                r.nationality,
+                r.status,
+                r.period_of_stay,
+                expiry,
+                r.card_number,
+                r.consent,
+                rules.ends_soon(expiry, today),
+                counts.get(r.id, 0),
+            )
+        )
     return sorted(out, key=lambda p: (p.period_expiry, p.name))
 
 
 def get(session, organisation_id: str, person_id: str):
-    row = session.execute(sa.select(people).where(people.c.id == person_id, people.c.organisation_id == organisation_id,
-                                                  people.c.removed_at.is_(None))).first()
+    row = session.execute(
+        sa.select(people).where(
+            people.c.id == person_id, people.c.organisation_id == organisation_id, people.c.removed_at.is_(None)
+        )
+    ).first()
     if row is None:
         raise NotFound(person_id)
     return row
@@ -110,18 +141,21 @@ def consent_link(runtime, session, organisation_id: str, person_id: str) -> str:
 
 def consent_request(session, value: str):
     """(organisation name, person row) behind a consent link, or None."""
-    row = session.execute(sa.select(people, organisations.c.name.label("organisation_name"))
-                          .join(organisations, organisations.c.id == people.c.organisation_id)
-                          .where(people.c.consent_code_hash == token_hash(value or ""),
-                                 people.c.removed_at.is_(None))).first()
+    row = session.execute(
+        sa.select(people, organisations.c.name.label("organisation_name"))
+        .join(organisations, organisations.c.id == people.c.organisation_id)
+        .where(people.c.consent_code_hash == token_hash(value or ""), people.c.removed_at.is_(None))
+    ).first()
     return row
 
 
 def give_consent(session, value: str, applicant_id: str) -> bool:
     """The person, signed in to their own account, consents: the link is spent."""
-    done = session.execute(people.update().where(
-        people.c.consent_code_hash == token_hash(value or ""), people.c.removed_at.is_(None)).values(
-        consent="account", consent_at=now(), consent_applicant_id=applicant_id, consent_code_hash=None))
+    done = session.execute(
+        people.update()
+        .where(people.c.consent_code_hash == token_hash(value or ""), people.c.removed_at.is_(None))
+        .values(consent="account", consent_at=now(), consent_applicant_id=applicant_id, consent_code_hash=None)
+    )
     return done.rowcount == 1
 
 
@@ -130,8 +164,11 @@ def record_consent_document(runtime, session, organisation_id: str, person_id: s
     get(session, organisation_id, person_id)
     upload_checks.check(data, "other")  # raises UploadRefused with its reason
     sha = context.store(runtime).put(data)
-    session.execute(people.update().where(people.c.id == person_id).values(
-        consent="document", consent_at=now(), consent_document_sha256=sha, consent_code_hash=None))
+    session.execute(
+        people.update()
+        .where(people.c.id == person_id)
+        .values(consent="document", consent_at=now(), consent_document_sha256=sha, consent_code_hash=None)
+    )
     return sha
 
 
@@ -148,31 +185,64 @@ def send_reminders(runtime, session, today: date | None = None) -> int:
     orgs = {r.id: r for r in session.execute(sa.select(organisations.c.id, organisations.c.name))}
     for r in session.execute(sa.select(people).where(people.c.removed_at.is_(None))).all():
         expiry = date.fromisoformat(r.period_expiry)
-        sent = set(session.execute(sa.select(reminders.c.days_before).where(
-            reminders.c.person_id == r.id, reminders.c.expiry == expiry)).scalars())
+        sent = set(
+            session.execute(
+                sa.select(reminders.c.days_before).where(reminders.c.person_id == r.id, reminders.c.expiry == expiry)
+            ).scalars()
+        )
         days = rules.reminder_due(expiry, today, sent)
         if days is None:
             continue
         for d in rules.superseded(days):
             if d not in sent:
                 session.execute(reminders.insert().values(person_id=r.id, expiry=expiry, days_before=d, sent_at=now()))
-        staff = session.execute(sa.select(organisation_staff.c.id, organisation_staff.c.email,
-                                          organisation_staff.c.language).where(
-            organisation_staff.c.organisation_id == r.organisation_id, organisation_staff.c.removed_at.is_(None),
-            organisation_staff.c.password_hash.is_not(None))).all()
+        staff = session.execute(
+            sa.select(organisation_staff.c.id, organisation_staff.c.email, organisation_staff.c.language).where(
+                organisation_staff.c.organisation_id == r.organisation_id,
+                organisation_staff.c.removed_at.is_(None),
+                organisation_staff.c.password_hash.is_not(None),
+            )
+        ).all()
         for member in staff:
-            runtime.stage(session, new_event("organisation.stay_reminder_due", {
-                "applicant_id": member.id, "organisation_id": r.organisation_id, "email": member.email,
-                "language": member.language, "organisation_name": orgs[r.organisation_id].name,
-                "person_name": r.name, "status": r.status, "period_expiry": expiry, "days_before": days,
-                "dashboard_url": f"{(runtime.settings.public_url or '').rstrip('/')}/org/"},
-                source="intake", correlation_id=r.id))
+            runtime.stage(
+                session,
+                new_event(
+                    "organisation.stay_reminder_due",
+                    {
+                        "applicant_id": member.id,
+                        "organisation_id": r.organisation_id,
+                        "email": member.email,
+                        "language": member.language,
+                        "organisation_name": orgs[r.organisation_id].name,
+                        "person_name": r.name,
+                        "status": r.status,
+                        "period_expiry": expiry,
+                        "days_before": days,
+                        "dashboard_url": f"{(runtime.settings.public_url or '').rstrip('/')}/org/",
+                    },
+                    source="intake",
+                    correlation_id=r.id,
+                ),
+            )
             sent_total += 1
     return sent_total
 
 
 def drafts_of(session, organisation_id: str) -> list[dict]:
-    rows = session.execute(sa.select(org_drafts).where(org_drafts.c.organisation_id == organisation_id)
-                           .order_by(org_drafts.c.created_at.desc())).all()
-    return [{"draft_id": r.id, "person_id": r.person_id, "procedure": r.procedure, "filer_role": r.filer_role,
-             "batch_id": r.batch_id, "fields": json.loads(r.data), "created_at": r.created_at} for r in rows]
+    rows = session.execute(
+        sa.select(org_drafts)
+        .where(org_drafts.c.organisation_id == organisation_id)
+        .order_by(org_drafts.c.created_at.desc())
+    ).all()
+    return [
+        {
+            "draft_id": r.id,
+            "person_id": r.person_id,
+            "procedure": r.procedure,
+            "filer_role": r.filer_role,
+            "batch_id": r.batch_id,
+            "fields": json.loads(r.data),
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]

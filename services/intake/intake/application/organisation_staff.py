@@ -4,6 +4,7 @@ An invitation is an e-mail link (notify sends ``organisation.staff_invited`` in 
 invitee chooses a password and gets an authenticator secret, then signs in with both (organisations.py).
 Removing a member ends their sessions at once (every request checks ``removed_at``) and revokes their API tokens.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,30 +35,57 @@ def invite(runtime, session, admin: Member, email_raw: str, language: str) -> st
     except AccountError:
         raise Invalid({"email": "error.email"}) from None
     lookup = email_lookup(runtime, email)
-    if session.execute(sa.select(organisation_staff.c.id).where(
-            organisation_staff.c.email_lookup == lookup)).first() is not None:
+    if (
+        session.execute(sa.select(organisation_staff.c.id).where(organisation_staff.c.email_lookup == lookup)).first()
+        is not None
+    ):
         raise Invalid({"email": "org.error.email_taken"})
     language = language if language in LANGUAGES else "ja"
     staff_id, value, expires = new_id(), token(), now() + timedelta(hours=INVITATION_HOURS)
-    session.execute(organisation_staff.insert().values(
-        id=staff_id, organisation_id=admin.organisation_id, email=email, email_lookup=lookup, language=language,
-        is_admin=False, created_at=now()))
-    session.execute(staff_invitations.insert().values(token_hash=token_hash(value), staff_id=staff_id,
-                                                      expires_at=expires))
-    name = session.execute(sa.select(organisations.c.name).where(
-        organisations.c.id == admin.organisation_id)).scalar_one()
+    session.execute(
+        organisation_staff.insert().values(
+            id=staff_id,
+            organisation_id=admin.organisation_id,
+            email=email,
+            email_lookup=lookup,
+            language=language,
+            is_admin=False,
+            created_at=now(),
+        )
+    )
+    session.execute(
+        staff_invitations.insert().values(token_hash=token_hash(value), staff_id=staff_id, expires_at=expires)
+    )
+    name = session.execute(
+        sa.select(organisations.c.name).where(organisations.c.id == admin.organisation_id)
+    ).scalar_one()
     base = (runtime.settings.public_url or "").rstrip("/")
-    runtime.stage(session, new_event("organisation.staff_invited", {
-        "applicant_id": staff_id, "organisation_id": admin.organisation_id, "email": email, "language": language,
-        "organisation_name": name, "invite_url": f"{base}/org/invite/{value}", "expires_at": expires,
-    }, source="intake", correlation_id=admin.organisation_id))
+    runtime.stage(
+        session,
+        new_event(
+            "organisation.staff_invited",
+            {
+                "applicant_id": staff_id,
+                "organisation_id": admin.organisation_id,
+                "email": email,
+                "language": language,
+                "organisation_name": name,
+                "invite_url": f"{base}/org/invite/{value}",
+                "expires_at": expires,
+            },
+            source="intake",
+            correlation_id=admin.organisation_id,
+        ),
+    )
     return staff_id
 
 
 def _invitation(session, value: str, at: datetime):
-    row = session.execute(sa.select(staff_invitations, organisation_staff.c.email, organisation_staff.c.removed_at)
-                          .join(organisation_staff, organisation_staff.c.id == staff_invitations.c.staff_id)
-                          .where(staff_invitations.c.token_hash == token_hash(value or ""))).first()
+    row = session.execute(
+        sa.select(staff_invitations, organisation_staff.c.email, organisation_staff.c.removed_at)
+        .join(organisation_staff, organisation_staff.c.id == staff_invitations.c.staff_id)
+        .where(staff_invitations.c.token_hash == token_hash(value or ""))
+    ).first()
     if row is None or row.used_at is not None or aware(row.expires_at) <= at or row.removed_at is not None:
         return None
     return row
@@ -82,13 +110,19 @@ def accept(session, value: str, password: str) -> Accepted:
         raise Invalid({"token": "org.error.invitation"})
     if len(password or "") < MIN_PASSWORD:
         raise Invalid({"password": "error.password_short"})
-    done = session.execute(staff_invitations.update().where(
-        staff_invitations.c.token_hash == row.token_hash, staff_invitations.c.used_at.is_(None)).values(used_at=at))
+    done = session.execute(
+        staff_invitations.update()
+        .where(staff_invitations.c.token_hash == row.token_hash, staff_invitations.c.used_at.is_(None))
+        .values(used_at=at)
+    )
     if done.rowcount != 1:  # a second tab got there first
         raise Invalid({"token": "org.error.invitation"})
     secret = credentials.new_totp_secret()
-    session.execute(organisation_staff.update().where(organisation_staff.c.id == row.staff_id).values(
-        password_hash=credentials.hash_password(password), totp_secret=secret))
+    session.execute(
+        organisation_staff.update()
+        .where(organisation_staff.c.id == row.staff_id)
+        .values(password_hash=credentials.hash_password(password), totp_secret=secret)
+    )
     return Accepted(row.staff_id, row.email, secret)
 
 
@@ -102,9 +136,11 @@ class StaffMember:
 
 
 def members(session, organisation_id: str) -> list[StaffMember]:
-    rows = session.execute(sa.select(organisation_staff).where(
-        organisation_staff.c.organisation_id == organisation_id, organisation_staff.c.removed_at.is_(None))
-        .order_by(organisation_staff.c.created_at)).all()
+    rows = session.execute(
+        sa.select(organisation_staff)
+        .where(organisation_staff.c.organisation_id == organisation_id, organisation_staff.c.removed_at.is_(None))
+        .order_by(organisation_staff.c.created_at)
+    ).all()
     return [StaffMember(r.id, r.email, bool(r.is_admin), r.password_hash is not None, r.language) for r in rows]
 
 
@@ -112,9 +148,15 @@ def remove(session, admin: Member, staff_id: str) -> None:
     """Switches the member off at once: sessions end on their next request, API tokens are revoked."""
     if staff_id == admin.staff_id:
         raise Invalid({"staff": "org.error.remove_self"})
-    done = session.execute(organisation_staff.update().where(
-        organisation_staff.c.id == staff_id, organisation_staff.c.organisation_id == admin.organisation_id,
-        organisation_staff.c.removed_at.is_(None)).values(removed_at=now()))
+    done = session.execute(
+        organisation_staff.update()
+        .where(
+            organisation_staff.c.id == staff_id,
+            organisation_staff.c.organisation_id == admin.organisation_id,
+            organisation_staff.c.removed_at.is_(None),
+        )
+        .values(removed_at=now())
+    )
     if done.rowcount != 1:
         raise NotFound(staff_id)
     session.execute(api_tokens.delete().where(api_tokens.c.staff_id == staff_id))

@@ -5,6 +5,7 @@ and authenticator (TOTP); the bureau covering the address (routing.py) approves 
 answers with ``organisation.use_decided``. Staff sign in with password + TOTP through zairyu_shared.credentials
 (argon2id, each TOTP step accepted once, failures counted in SQL, one lockout policy).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from .common import aware, new_id, now, today_jst
 
 MIN_PASSWORD = 10
 STAFF_CREDENTIALS = credentials.SignInColumns(
-    key=organisation_staff.c.id, failures=organisation_staff.c.failed_logins,
-    locked_until=organisation_staff.c.locked_until, last_step=organisation_staff.c.totp_last_step)
+    key=organisation_staff.c.id,
+    failures=organisation_staff.c.failed_logins,
+    locked_until=organisation_staff.c.locked_until,
+    last_step=organisation_staff.c.totp_last_step,
+)
 
 
 class Invalid(Exception):
@@ -49,24 +53,63 @@ def apply_for_use(runtime, session, raw: dict, email_raw: str, password: str, la
     if len(password or "") < MIN_PASSWORD:
         errors["password"] = "error.password_short"
     lookup = email_lookup(runtime, email) if email else ""
-    if email and session.execute(sa.select(organisation_staff.c.id).where(
-            organisation_staff.c.email_lookup == lookup)).first() is not None:
+    if (
+        email
+        and session.execute(
+            sa.select(organisation_staff.c.id).where(organisation_staff.c.email_lookup == lookup)
+        ).first()
+        is not None
+    ):
         errors["email"] = "org.error.email_taken"
     if errors or application is None:
         raise Invalid(errors)
     at, org_id, staff_id, secret = now(), new_id(), new_id(), credentials.new_totp_secret()
-    session.execute(organisations.insert().values(
-        id=org_id, name=application.name, kind=application.kind, corporate_number=application.corporate_number,
-        agent_qualification=application.agent_qualification, agent_number=application.agent_number,
-        address=application.address, bureau=application.bureau, status=rules.PENDING, requested_at=at))
-    session.execute(organisation_staff.insert().values(
-        id=staff_id, organisation_id=org_id, email=email, email_lookup=lookup, language=language, is_admin=True,
-        password_hash=credentials.hash_password(password), totp_secret=secret, created_at=at))
-    runtime.stage(session, new_event("organisation.use_requested", {
-        "organisation_id": org_id, "name": application.name, "kind": application.kind,
-        "corporate_number": application.corporate_number, "agent_qualification": application.agent_qualification,
-        "agent_number": application.agent_number, "address": application.address, "bureau": application.bureau,
-        "requested_at": at}, source="intake", correlation_id=org_id))
+    session.execute(
+        organisations.insert().values(
+            id=org_id,
+            name=application.name,
+            kind=application.kind,
+            corporate_number=application.corporate_number,
+            agent_qualification=application.agent_qualification,
+            agent_number=application.agent_number,
+            address=application.address,
+            bureau=application.bureau,
+            status=rules.PENDING,
+            requested_at=at,
+        )
+    )
+    session.execute(
+        organisation_staff.insert().values(
+            id=staff_id,
+            organisation_id=org_id,
+            email=email,
+            email_lookup=lookup,
+            language=language,
+            is_admin=True,
+            password_hash=credentials.hash_password(password),
+            totp_secret=secret,
+            created_at=at,
+        )
+    )
+    runtime.stage(
+        session,
+        new_event(
+            "organisation.use_requested",
+            {
+                "organisation_id": org_id,
+                "name": application.name,
+                "kind": application.kind,
+                "corporate_number": application.corporate_number,
+                "agent_qualification": application.agent_qualification,
+                "agent_number": application.agent_number,
+                "address": application.address,
+                "bureau": application.bureau,
+                "requested_at": at,
+            },
+            source="intake",
+            correlation_id=org_id,
+        ),
+    )
     return Applied(org_id, staff_id, secret)
 
 
@@ -76,11 +119,17 @@ def on_use_decided(session, event) -> None:
     approved = data["outcome"] == "approved"
     # A refused renewal (periodic report) carries the period still running: the organisation files until it ends.
     running = not approved and data.get("approved_until") is not None
-    done = session.execute(organisations.update().where(organisations.c.id == data["organisation_id"]).values(
-        status=rules.APPROVED if approved or running else rules.REFUSED, decided_at=data["decided_at"],
-        approved_from=data.get("approved_from") if approved or running else None,
-        approved_until=data.get("approved_until") if approved or running else None,
-        refusal_reason=None if approved else data.get("reason")))
+    done = session.execute(
+        organisations.update()
+        .where(organisations.c.id == data["organisation_id"])
+        .values(
+            status=rules.APPROVED if approved or running else rules.REFUSED,
+            decided_at=data["decided_at"],
+            approved_from=data.get("approved_from") if approved or running else None,
+            approved_until=data.get("approved_until") if approved or running else None,
+            refusal_reason=None if approved else data.get("reason"),
+        )
+    )
     if done.rowcount != 1:
         raise LookupError(f"organisation {data['organisation_id']} is not known to intake")
     from .organisation_api import queue_decision
@@ -89,20 +138,30 @@ def on_use_decided(session, event) -> None:
 
 
 # -- staff sign-in and sessions -----------------------------------------------------------------------
-def staff_sign_in(runtime, session, email_raw: str, password: str, code: str,
-                  at: datetime | None = None) -> tuple[str | None, credentials.Outcome]:
+def staff_sign_in(
+    runtime, session, email_raw: str, password: str, code: str, at: datetime | None = None
+) -> tuple[str | None, credentials.Outcome]:
     """(staff id, outcome): password and code on one form; a removed member is an unknown account."""
     try:
         lookup = email_lookup(runtime, clean_email(email_raw))
     except AccountError:
         lookup = ""
-    row = session.execute(sa.select(organisation_staff).where(
-        organisation_staff.c.email_lookup == lookup, organisation_staff.c.removed_at.is_(None))).first()
+    row = session.execute(
+        sa.select(organisation_staff).where(
+            organisation_staff.c.email_lookup == lookup, organisation_staff.c.removed_at.is_(None)
+        )
+    ).first()
     outcome = credentials.sign_in(
-        session, STAFF_CREDENTIALS, row.id if row is not None else None,
-        stored=row.password_hash if row is not None else None, password=password,
-        secret=row.totp_secret if row is not None else None, code=code,
-        locked_until=aware(row.locked_until) if row is not None else None, at=at or now())
+        session,
+        STAFF_CREDENTIALS,
+        row.id if row is not None else None,
+        stored=row.password_hash if row is not None else None,
+        password=password,
+        secret=row.totp_secret if row is not None else None,
+        code=code,
+        locked_until=aware(row.locked_until) if row is not None else None,
+        at=at or now(),
+    )
     return (row.id if row is not None and outcome is credentials.Outcome.SIGNED_IN else None), outcome
 
 
@@ -118,11 +177,18 @@ def active_member(session, staff_id: str | None) -> Member | None:
     """The staff member behind a session, only while they are not removed (checked on every request)."""
     if not staff_id:
         return None
-    row = session.execute(sa.select(
-        organisation_staff.c.id, organisation_staff.c.organisation_id, organisation_staff.c.is_admin,
-        organisation_staff.c.language).where(
-        organisation_staff.c.id == staff_id, organisation_staff.c.removed_at.is_(None),
-        organisation_staff.c.password_hash.is_not(None))).first()
+    row = session.execute(
+        sa.select(
+            organisation_staff.c.id,
+            organisation_staff.c.organisation_id,
+            organisation_staff.c.is_admin,
+            organisation_staff.c.language,
+        ).where(
+            organisation_staff.c.id == staff_id,
+            organisation_staff.c.removed_at.is_(None),
+            organisation_staff.c.password_hash.is_not(None),
+        )
+    ).first()
     return Member(row.id, row.organisation_id, bool(row.is_admin), row.language) if row else None
 
 
@@ -144,9 +210,16 @@ class Standing:
 
 def standing(session, organisation_id: str, today: date | None = None) -> Standing:
     row = session.execute(sa.select(organisations).where(organisations.c.id == organisation_id)).one()
-    return Standing(row.id, row.name, row.kind, row.bureau,
-                    rules.standing(row.status, row.approved_until, today or today_jst()),
-                    row.approved_from, row.approved_until, row.refusal_reason)
+    return Standing(
+        row.id,
+        row.name,
+        row.kind,
+        row.bureau,
+        rules.standing(row.status, row.approved_until, today or today_jst()),
+        row.approved_from,
+        row.approved_until,
+        row.refusal_reason,
+    )
 
 
 class NotAllowedToFile(Exception):
@@ -164,7 +237,22 @@ def send_periodic_report(runtime, session, member: Member) -> None:
     """The administrator's periodic report (定期報告): the organisation asks the bureau again, and a new approval
     continues the running one for another year (review's organisation_use.renewal_start)."""
     row = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
-    runtime.stage(session, new_event("organisation.use_requested", {
-        "organisation_id": row.id, "name": row.name, "kind": row.kind, "corporate_number": row.corporate_number,
-        "agent_qualification": row.agent_qualification, "agent_number": row.agent_number, "address": row.address,
-        "bureau": row.bureau, "requested_at": now()}, source="intake", correlation_id=row.id))
+    runtime.stage(
+        session,
+        new_event(
+            "organisation.use_requested",
+            {
+                "organisation_id": row.id,
+                "name": row.name,
+                "kind": row.kind,
+                "corporate_number": row.corporate_number,
+                "agent_qualification": row.agent_qualification,
+                "agent_number": row.agent_number,
+                "address": row.address,
+                "bureau": row.bureau,
+                "requested_at": now(),
+            },
+            source="intake",
+            correlation_id=row.id,
+        ),
+    )

@@ -5,13 +5,14 @@ detached CMS back, and the purpose's completion function runs (register, re-bind
 correct, withdraw). The code is single use: once a signature is accepted, a replay gets the same
 result and never runs the purpose twice. The browser extension posts to the same endpoint.
 """
+
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 
@@ -36,11 +37,22 @@ def completion(purpose: str):
     def register(func):
         COMPLETIONS[purpose] = func
         return func
+
     return register
 
 
-def create(runtime, session, *, purpose: str, content: bytes, description: str, applicant_id: str | None,
-           subject_id: str | None = None, extra: dict | None = None, idempotency_key: str | None = None) -> str:
+def create(
+    runtime,
+    session,
+    *,
+    purpose: str,
+    content: bytes,
+    description: str,
+    applicant_id: str | None,
+    subject_id: str | None = None,
+    extra: dict | None = None,
+    idempotency_key: str | None = None,
+) -> str:
     """A new code (or the existing one for the same idempotency key: a double click shows one code)."""
     if idempotency_key:
         found = session.execute(sa.select(t).where(t.c.idempotency_key == idempotency_key)).first()
@@ -52,12 +64,22 @@ def create(runtime, session, *, purpose: str, content: bytes, description: str, 
     created = now()
     # A registration's code has no account yet: its content stays under the service key until purged.
     with personal(session, applicant_id) if applicant_id else nullcontext():
-        session.execute(t.insert().values(
-            code=code, applicant_id=applicant_id, idempotency_key=idempotency_key, purpose=purpose, subject_id=subject_id,
-            content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content), description=description,
-            extra=json.dumps(extra or {}, ensure_ascii=False, default=str), status="pending",
-            created_at=created, expires_at=created + timedelta(minutes=runtime.settings.signing_code_minutes),
-        ))
+        session.execute(
+            t.insert().values(
+                code=code,
+                applicant_id=applicant_id,
+                idempotency_key=idempotency_key,
+                purpose=purpose,
+                subject_id=subject_id,
+                content=base64.b64encode(content).decode(),
+                content_sha256=canonical.digest(content),
+                description=description,
+                extra=json.dumps(extra or {}, ensure_ascii=False, default=str),
+                status="pending",
+                created_at=created,
+                expires_at=created + timedelta(minutes=runtime.settings.signing_code_minutes),
+            )
+        )
     return code
 
 
@@ -74,15 +96,26 @@ def for_signer(session, code: str) -> dict:
         raise SigningRequestError("signing.expired", 410)
     if row.status != "pending":
         raise SigningRequestError("signing.already_used", 409)
-    return {"code": row.code, "purpose": row.purpose, "content_b64": row.content, "content_sha256": row.content_sha256,
-            "digest": row.content_sha256,  # the name the desktop signer reads (hex SHA-256)
-            "description": row.description, "expires_at": aware(row.expires_at).isoformat()}
+    return {
+        "code": row.code,
+        "purpose": row.purpose,
+        "content_b64": row.content,
+        "content_sha256": row.content_sha256,
+        "digest": row.content_sha256,  # the name the desktop signer reads (hex SHA-256)
+        "description": row.description,
+        "expires_at": aware(row.expires_at).isoformat(),
+    }
 
 
 def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
     """Accept a signature for ``code`` and complete its purpose (once)."""
-    row = session.execute(statement_once(("intake.signing_request_locked",), lambda: sa.select(t).where(
-        t.c.code == sa.bindparam("code")).with_for_update()), {"code": code}).first()
+    row = session.execute(
+        statement_once(
+            ("intake.signing_request_locked",),
+            lambda: sa.select(t).where(t.c.code == sa.bindparam("code")).with_for_update(),
+        ),
+        {"code": code},
+    ).first()
     if row is None:
         raise SigningRequestError("signing.unknown_code", 404)
     if row.status in ("done", "failed"):
@@ -93,10 +126,17 @@ def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
         raise SigningRequestError("signing.bad_signature")
     result = COMPLETIONS[row.purpose](runtime, session, row, signature_der)
     status = "done" if result.get("ok") else "failed"
-    session.execute(statement_once(("intake.signing_request_done",), lambda: t.update().where(
-        t.c.code == sa.bindparam("done_code"))), {"done_code": code, "status": status,
-                                                 "signature_cms": base64.b64encode(signature_der).decode(),
-                                                 "result": json.dumps(result, ensure_ascii=False)})
+    session.execute(
+        statement_once(
+            ("intake.signing_request_done",), lambda: t.update().where(t.c.code == sa.bindparam("done_code"))
+        ),
+        {
+            "done_code": code,
+            "status": status,
+            "signature_cms": base64.b64encode(signature_der).decode(),
+            "result": json.dumps(result, ensure_ascii=False),
+        },
+    )
     return result
 
 

@@ -3,6 +3,7 @@
 The review page carries an idempotency key; preparing twice with it gives the same code, and a
 signature posted twice (or two codes signed for one draft) never makes two applications.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,8 +49,9 @@ def review(session, person, draft) -> dict:
     files = drafting.attachments_of_draft(session, person.id, draft.id)
     if not any(a.kind == "photo" for a in files):
         errors["photo"] = "upload.photo_missing"
-    if filers.needs_medical_certificate(choice.filer_role, values, today, choice.procedure, tuple(choice.bundled)) \
-            and not any(a.kind == filers.MEDICAL_CERTIFICATE for a in files):
+    if filers.needs_medical_certificate(
+        choice.filer_role, values, today, choice.procedure, tuple(choice.bundled)
+    ) and not any(a.kind == filers.MEDICAL_CERTIFICATE for a in files):
         errors[filers.MEDICAL_CERTIFICATE] = "filer.medical_certificate_missing"
     governing = procedures.governing_status(form.request_of(choice, values))
     sections = form.sections_for(choice, governing)
@@ -62,14 +64,20 @@ def review(session, person, draft) -> dict:
     holder = accounts.expected_holder(person)
     proxy = filers.is_proxy(choice.filer_role)
     return {
-        "choice": choice, "values": values, "errors": errors, "attachments": files,
-        "bureau": route.bureau if route else None, "route": route,
+        "choice": choice,
+        "values": values,
+        "errors": errors,
+        "attachments": files,
+        "bureau": route.bureau if route else None,
+        "route": route,
         # Accepted but for the examiner to weigh (an early extension's special reason), and what to read first.
-        "flags": verdict.flags, "advice": verdict.advice,
+        "flags": verdict.flags,
+        "advice": verdict.advice,
         # The schedule in force today: the day the system receives it (an application keeps this fee).
         "fee_lines": fees.lines(choice.procedure, choice.bundled, values.get("reentry_type"), received_on=today),
         "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type"), received_on=today),
-        "sections": sections, "governing_status": governing,
+        "sections": sections,
+        "governing_status": governing,
         # Who the application is for, and who files it (signs with their own card).
         "applicant": filers.applicant_record(values) if proxy else holder,
         "filer": filers.filer_record(choice.filer_role, holder, values) if proxy else None,
@@ -83,16 +91,26 @@ def _document(person, draft, application_id: str, r: dict) -> bytes:
     """The signed bytes. Self filing: ``applicant`` is the account's (card's) identity, as before.
     Proxy filing: ``applicant`` is the identity the filer typed and ``filer`` says who signs (their
     card's identity, as the account holds it) in which role; the form keeps the official form's fields."""
-    extra = {"bureau": r["bureau"], "fee_yen": r["fee_total"], "routing": r["route"].as_event(),
-             "examiner_flags": list(r["flags"])}
+    extra = {
+        "bureau": r["bureau"],
+        "fee_yen": r["fee_total"],
+        "routing": r["route"].as_event(),
+        "examiner_flags": list(r["flags"]),
+    }
     form_values = r["values"]
     if r["filer"] is not None:
         extra["filer"] = r["filer"]
         form_values = {k: v for k, v in form_values.items() if k not in _IDENTITY_FIELDS}
     return canonical.signed_document(
-        application_id=application_id, applicant_id=person.id, procedure=draft.procedure, bundled=r["choice"].bundled,
-        form=form_values, holder=r["applicant"],
-        attachments=[{"sha256": a.sha256, "kind": a.kind, "media_type": a.media_type, "size": a.size} for a in r["attachments"]],
+        application_id=application_id,
+        applicant_id=person.id,
+        procedure=draft.procedure,
+        bundled=r["choice"].bundled,
+        form=form_values,
+        holder=r["applicant"],
+        attachments=[
+            {"sha256": a.sha256, "kind": a.kind, "media_type": a.media_type, "size": a.size} for a in r["attachments"]
+        ],
         extra=extra,
     )
 
@@ -103,7 +121,9 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
     if draft is None:
         raise drafting.DraftError("error.not_found")
     key = f"submit:{person.id}:{idempotency_key}"
-    existing = session.execute(sa.select(signing_requests.t.c.code).where(signing_requests.t.c.idempotency_key == key)).first()
+    existing = session.execute(
+        sa.select(signing_requests.t.c.code).where(signing_requests.t.c.idempotency_key == key)
+    ).first()
     if existing:
         return existing.code
     if draft.submitted_application_id:
@@ -115,8 +135,14 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
     content = _document(person, draft, application_id, r)
     names = "+".join([procedures.NAMES_JA[draft.procedure]] + [procedures.NAMES_JA[b] for b in r["choice"].bundled])
     return signing_requests.create(
-        runtime, session, purpose="submit", content=content, applicant_id=person.id, subject_id=draft.id,
-        idempotency_key=key, description=f"Zairyu application {names} ({canonical.digest(content)[:16]})",
+        runtime,
+        session,
+        purpose="submit",
+        content=content,
+        applicant_id=person.id,
+        subject_id=draft.id,
+        idempotency_key=key,
+        description=f"Zairyu application {names} ({canonical.digest(content)[:16]})",
         extra={"application_id": application_id, "idempotency_key": idempotency_key},
     )
 
@@ -125,8 +151,11 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
 def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     # The draft's id and whether it went already: its encrypted form data is in the signed content.
-    draft = session.execute(sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at)
-                            .where(drafts.c.id == row.subject_id)).first()
+    draft = session.execute(
+        sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at).where(
+            drafts.c.id == row.subject_id
+        )
+    ).first()
     if draft is None or (draft.deleted_at is not None and not draft.submitted_application_id):
         return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
     if draft.submitted_application_id:  # another code for the same draft was signed first
@@ -142,37 +171,87 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     status_code = form_values.get("current_status") or form_values.get("desired_status")
     fee = doc["fee_yen"]
     with personal(session, person.id):
-        session.execute(statement_once(("intake.application_insert",), applications.insert), dict(
-            id=application_id, applicant_id=person.id, idempotency_key=extra["idempotency_key"],
-            provisional_number=provisional, procedure=doc["procedure"], bundled=",".join(doc["bundled"]), status="submitted",
-            bureau=doc["bureau"], language=person.language, fee_yen=fee, form=json.dumps(form_values, ensure_ascii=False),
-            signed_content=base64.b64encode(content).decode(), content_sha256=canonical.digest(content),
-            signature_cms=base64.b64encode(cms_der).decode(), submitted_at=submitted_at, updated_at=submitted_at,
-        ))
-    session.execute(statement_once(("intake.draft_submitted",), lambda: drafts.update().where(
-        drafts.c.id == sa.bindparam("draft_key"))), {"draft_key": draft.id, "submitted_application_id": application_id})
-    session.execute(statement_once(("intake.attachments_submitted",), lambda: attachments.update().where(
-        attachments.c.draft_id == sa.bindparam("draft_key"))), {"draft_key": draft.id, "application_id": application_id})
-    session.execute(statement_once(("intake.timeline_entry",), timeline_entries.insert), dict(
-        application_id=application_id, applicant_id=person.id, kind="submitted", occurred_at=submitted_at,
-        detail=json.dumps({"provisional_number": provisional})))
+        session.execute(
+            statement_once(("intake.application_insert",), applications.insert),
+            dict(
+                id=application_id,
+                applicant_id=person.id,
+                idempotency_key=extra["idempotency_key"],
+                provisional_number=provisional,
+                procedure=doc["procedure"],
+                bundled=",".join(doc["bundled"]),
+                status="submitted",
+                bureau=doc["bureau"],
+                language=person.language,
+                fee_yen=fee,
+                form=json.dumps(form_values, ensure_ascii=False),
+                signed_content=base64.b64encode(content).decode(),
+                content_sha256=canonical.digest(content),
+                signature_cms=base64.b64encode(cms_der).decode(),
+                submitted_at=submitted_at,
+                updated_at=submitted_at,
+            ),
+        )
+    session.execute(
+        statement_once(
+            ("intake.draft_submitted",), lambda: drafts.update().where(drafts.c.id == sa.bindparam("draft_key"))
+        ),
+        {"draft_key": draft.id, "submitted_application_id": application_id},
+    )
+    session.execute(
+        statement_once(
+            ("intake.attachments_submitted",),
+            lambda: attachments.update().where(attachments.c.draft_id == sa.bindparam("draft_key")),
+        ),
+        {"draft_key": draft.id, "application_id": application_id},
+    )
+    session.execute(
+        statement_once(("intake.timeline_entry",), timeline_entries.insert),
+        dict(
+            application_id=application_id,
+            applicant_id=person.id,
+            kind="submitted",
+            occurred_at=submitted_at,
+            detail=json.dumps({"provisional_number": provisional}),
+        ),
+    )
     status = statuses.get(status_code)
-    runtime.stage(session, new_event("application.submitted", {
-        "application_id": application_id, "applicant_id": person.id, "provisional_number": provisional,
-        "procedure": doc["procedure"], "bundled": doc["bundled"], "status_of_residence": status.code if status else status_code,
-        "desired_status": form_values.get("desired_status"), "nationality": form_values.get("nationality", "")[:80],
-        "bureau": doc["bureau"], "language": person.language, "submitted_at": submitted_at,
-        "period_of_stay_expiry": form_values.get("period_expiry"), "card_by_mail": form_values.get("card_receipt", "post") != "counter",
-        "signed_content_b64": base64.b64encode(content).decode(), "content_sha256": canonical.digest(content),
-        "signature_cms_b64": base64.b64encode(cms_der).decode(),
-        "attachments": [{"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}
-                        for a in doc["attachments"]],
-        # The signer is the account holder: the applicant themself or, for a proxy, the filer.
-        "expected_holder": accounts.expected_holder(person),
-        # intake's routing decision and the examiner's flags, as signed (review files the case there).
-        "routing": doc.get("routing"), "examiner_flags": doc.get("examiner_flags") or [],
-        **_filer_payload(doc),
-    }, source="intake", correlation_id=application_id))
+    runtime.stage(
+        session,
+        new_event(
+            "application.submitted",
+            {
+                "application_id": application_id,
+                "applicant_id": person.id,
+                "provisional_number": provisional,
+                "procedure": doc["procedure"],
+                "bundled": doc["bundled"],
+                "status_of_residence": status.code if status else status_code,
+                "desired_status": form_values.get("desired_status"),
+                "nationality": form_values.get("nationality", "")[:80],
+                "bureau": doc["bureau"],
+                "language": person.language,
+                "submitted_at": submitted_at,
+                "period_of_stay_expiry": form_values.get("period_expiry"),
+                "card_by_mail": form_values.get("card_receipt", "post") != "counter",
+                "signed_content_b64": base64.b64encode(content).decode(),
+                "content_sha256": canonical.digest(content),
+                "signature_cms_b64": base64.b64encode(cms_der).decode(),
+                "attachments": [
+                    {"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}
+                    for a in doc["attachments"]
+                ],
+                # The signer is the account holder: the applicant themself or, for a proxy, the filer.
+                "expected_holder": accounts.expected_holder(person),
+                # intake's routing decision and the examiner's flags, as signed (review files the case there).
+                "routing": doc.get("routing"),
+                "examiner_flags": doc.get("examiner_flags") or [],
+                **_filer_payload(doc),
+            },
+            source="intake",
+            correlation_id=application_id,
+        ),
+    )
     # Counted once the submission is durable, not when the transaction merely staged it.
     after_commit(session, lambda: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc())
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
@@ -184,14 +263,18 @@ def _filer_payload(doc: dict) -> dict:
     if not filer:
         return {}
     applicant = doc.get("applicant") or {}
-    return {"filer": {
-        "role": filer["role"], "name": (filer.get("holder") or {}).get("name"),
-        "organisation_name": filer.get("organisation_name"),
-        "organisation_number": filers.organisation_number(filer["role"], filer),
-        "agent_qualification": filer.get("agent_qualification"),
-        "relationship": filer.get("filer_relationship"),
-        "applicant_name": applicant.get("name"), "applicant_date_of_birth": applicant.get("date_of_birth"),
-    }}
+    return {
+        "filer": {
+            "role": filer["role"],
+            "name": (filer.get("holder") or {}).get("name"),
+            "organisation_name": filer.get("organisation_name"),
+            "organisation_number": filers.organisation_number(filer["role"], filer),
+            "agent_qualification": filer.get("agent_qualification"),
+            "relationship": filer.get("filer_relationship"),
+            "applicant_name": applicant.get("name"),
+            "applicant_date_of_birth": applicant.get("date_of_birth"),
+        }
+    }
 
 
 def get_any(session, application_id: str):

@@ -4,6 +4,7 @@ Deterministic: sorted keys, no insignificant whitespace, UTF-8 (not \\u escapes)
 as ISO strings, attachments ordered by (kind, sha256). The same form always gives the same bytes,
 so the review service can re-derive what was signed and any change breaks the signature.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,9 +35,18 @@ def canonical_json(obj: object) -> bytes:
     return json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def signed_document(*, kind: str = "application", application_id: str, applicant_id: str, procedure: str,
-                    bundled: Iterable[str], form: dict[str, Any], attachments: Iterable[dict[str, Any]],
-                    holder: dict[str, Any], extra: dict[str, Any] | None = None) -> bytes:
+def signed_document(
+    *,
+    kind: str = "application",
+    application_id: str,
+    applicant_id: str,
+    procedure: str,
+    bundled: Iterable[str],
+    form: dict[str, Any],
+    attachments: Iterable[dict[str, Any]],
+    holder: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> bytes:
     """The document to sign. ``attachments``: iterable of dicts with sha256, kind, media_type, size."""
     doc = {
         "format": FORMAT,
@@ -48,8 +58,10 @@ def signed_document(*, kind: str = "application", application_id: str, applicant
         "applicant": holder,
         "form": form,
         "attachments": sorted(
-            ({"sha256": a["sha256"], "kind": a["kind"], "media_type": a["media_type"], "size": a["size"]}
-             for a in attachments),
+            (
+                {"sha256": a["sha256"], "kind": a["kind"], "media_type": a["media_type"], "size": a["size"]}
+                for a in attachments
+            ),
             key=lambda a: (a["kind"], a["sha256"]),
         ),
     }
@@ -70,4 +82,4 @@ def digest(content: bytes) -> str:
 def digest_display(content: bytes) -> str:
     """The digest grouped in fours, as the page and the signer show it for comparison."""
     hexd = digest(content)
-    return " ".join(hexd[i:i + 4] for i in range(0, len(hexd), 4))
+    return " ".join(hexd[i : i + 4] for i in range(0, len(hexd), 4))

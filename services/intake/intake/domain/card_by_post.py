@@ -8,6 +8,7 @@
 - Where: the regional bureau's postal address (ISA, 地方出入国在留管理官署 https://www.moj.go.jp/isa/about/region/index.html;
   Sapporo and Sendai also as quoted by koyou.acroseed.com/visa1/000119.html).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,7 +42,12 @@ BUREAUS: Final[dict[str, PostalAddress]] = {
 }
 
 # Checklist items (message keys), in the order they go into the envelope.
-CURRENT_CARD, FEE_SLIP, FEE_PAID_ONLINE, RETURN_ENVELOPE = "current_card", "fee_slip", "fee_paid_online", "return_envelope"
+CURRENT_CARD, FEE_SLIP, FEE_PAID_ONLINE, RETURN_ENVELOPE = (
+    "current_card",
+    "fee_slip",
+    "fee_paid_online",
+    "return_envelope",
+)
 
 
 def checklist(fee_yen: int, paid_online: bool) -> list[str]:
@@ -59,5 +65,6 @@ def due(deliverable: str, method: str, status: str, envelope_received: bool) -> 
 
 # The e-receipt proves a pending application; once the new card is issued (or the case ended) it is no
 # longer needed and leaves the application's first page.
-RECEIPT_NO_LONGER_NEEDED: Final = frozenset({"card_issued", "card_dispatched", "card_delivered", "card_collected",
-                                             "refused", "withdrawn", "signature_rejected"})
+RECEIPT_NO_LONGER_NEEDED: Final = frozenset(
+    {"card_issued", "card_dispatched", "card_delivered", "card_collected", "refused", "withdrawn", "signature_rejected"}
+)

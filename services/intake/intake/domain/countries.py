@@ -4,6 +4,7 @@ The official forms ask for the nationality (国籍・地域); a code keeps it co
 in their own language. Drafts saved when the field was free text are recognised by name where that is
 unambiguous ("Vietnam", "ベトナム", "Việt Nam" -> VN), else the applicant is asked to choose.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -12,8 +13,17 @@ from functools import lru_cache
 from babel import Locale
 
 # CLDR locales of the eight languages (contracts.LANGUAGES; Tagalog is CLDR's Filipino).
-_LOCALES = {"ja": "ja", "en": "en", "vi": "vi", "zh_Hans": "zh_Hans", "ko": "ko", "pt_BR": "pt_BR", "tl": "fil",
-            "fil": "fil", "ne": "ne"}
+_LOCALES = {
+    "ja": "ja",
+    "en": "en",
+    "vi": "vi",
+    "zh_Hans": "zh_Hans",
+    "ko": "ko",
+    "pt_BR": "pt_BR",
+    "tl": "fil",
+    "fil": "fil",
+    "ne": "ne",
+}
 # CLDR territories that are no nationality: unknown region, groupings, pseudo-regions.
 _NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
 
@@ -26,8 +36,9 @@ def _locale(language: str) -> Locale:
 def codes() -> tuple[str, ...]:
     """Every ISO 3166-1 alpha-2 code CLDR names (plus XK, as CLDR does), sorted."""
     territories = Locale.parse("en").territories
-    return tuple(sorted(c for c in territories
-                        if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES))
+    return tuple(
+        sorted(c for c in territories if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
+    )
 
 
 def name(code: str, language: str) -> str:

@@ -1,4 +1,5 @@
 """Calendar arithmetic the rules need (no third-party date library)."""
+
 from __future__ import annotations
 
 import calendar

@@ -3,6 +3,7 @@ from the choices signed in the form, after it from the decision (application.dec
 
 Rules: residence-procedures.md "What the applicant sees" item 7 (zairyu_shared.deliverables).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,11 @@ from zairyu_shared import deliverables
 
 # The form's value for "on paper" (a COE or certificate) is the contract's "post".
 _FORM_VALUES = {"paper": "post"}
-_CHOICE_FIELD = {deliverables.RESIDENCE_CARD: "card_receipt", deliverables.COE: "coe_delivery",
-                 deliverables.EMPLOYMENT_CERTIFICATE: "certificate_delivery"}
+_CHOICE_FIELD = {
+    deliverables.RESIDENCE_CARD: "card_receipt",
+    deliverables.COE: "coe_delivery",
+    deliverables.EMPLOYMENT_CERTIFICATE: "certificate_delivery",
+}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Fees change by cabinet order, and an application keeps the fee of the schedule i
 was received (the 2025-04-01 change was applied that way; a reform is pending: residence-procedures.md,
 "Fees"). A new schedule is a data change: add a ``Schedule`` with the day it starts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -25,11 +26,22 @@ SCHEDULES: tuple[Schedule, ...] = (
     # other than permanent residence is not in the fee table (residence-procedures.md, "Fees").
     Schedule(
         starts=date(2025, 4, 1),
-        online_yen={"change": 5500, "extension": 5500, "employment_certificate": 1600, "coe": 0,
-                    "acquisition": 0, "activity_outside_status": 0},
+        online_yen={
+            "change": 5500,
+            "extension": 5500,
+            "employment_certificate": 1600,
+            "coe": 0,
+            "acquisition": 0,
+            "activity_outside_status": 0,
+        },
         reentry_yen={"single": 3500, "multiple": 6500},
-        counter_yen={"change": 6000, "extension": 6000, "employment_certificate": 2000,
-                     "reentry_single": 4000, "reentry_multiple": 7000},
+        counter_yen={
+            "change": 6000,
+            "extension": 6000,
+            "employment_certificate": 2000,
+            "reentry_single": 4000,
+            "reentry_multiple": 7000,
+        },
         source="Cabinet order of 2025 (施行令 art. 9 amended), residence-procedures.md 'Fees'",
     ),
 )
@@ -57,8 +69,9 @@ REENTRY_YEN = _latest().reentry_yen
 COUNTER_YEN = _latest().counter_yen
 
 
-def lines(procedure: str, bundled: Iterable[str] = (), reentry_type: str | None = None,
-          received_on: date | None = None) -> list[tuple[str, int]]:
+def lines(
+    procedure: str, bundled: Iterable[str] = (), reentry_type: str | None = None, received_on: date | None = None
+) -> list[tuple[str, int]]:
     """(item, yen) for each permission applied for, from the schedule of ``received_on`` (default: the latest)."""
     schedule = schedule_on(received_on) if received_on is not None else _latest()
     out = [(procedure, schedule.online_yen[procedure])]
@@ -71,6 +84,7 @@ def lines(procedure: str, bundled: Iterable[str] = (), reentry_type: str | None 
     return out
 
 
-def total(procedure: str, bundled: Iterable[str] = (), reentry_type: str | None = None,
-          received_on: date | None = None) -> int:
+def total(
+    procedure: str, bundled: Iterable[str] = (), reentry_type: str | None = None, received_on: date | None = None
+) -> int:
     return sum(yen for _, yen in lines(procedure, tuple(bundled), reentry_type, received_on))

@@ -3,6 +3,7 @@
 ``clean(kind, raw)`` returns (value, error key | None). Errors are message keys; the web layer
 translates them. Input is normalised (NFKC) first, so full-width input is never refused.
 """
+
 from __future__ import annotations
 
 import re

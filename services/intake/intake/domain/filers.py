@@ -18,6 +18,7 @@ www.moj.go.jp/isa/applications/online/online-QA.html):
   supervising organisations give a valid corporate number, licensed agents their number.
 Routing (which bureau and office) is routing.py's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,13 +42,30 @@ MEDICAL_CERTIFICATE = "medical_certificate"
 
 # ISA's table, per procedure. YES: may file; MINOR_OR_ILL: only for an applicant under 16 or ill; NO: may not.
 YES, MINOR_OR_ILL, NO = "yes", "minor_or_ill", "no"
-_ALL_YES = {p: YES for p in ("coe", "change", "extension", "acquisition", "employment_certificate",
-                             "reentry", "activity_outside_status")}
+_ALL_YES = {
+    p: YES
+    for p in (
+        "coe",
+        "change",
+        "extension",
+        "acquisition",
+        "employment_certificate",
+        "reentry",
+        "activity_outside_status",
+    )
+}
 PROCEDURES_BY_ROLE: dict[str, dict[str, str]] = {
     SELF: dict(_ALL_YES),
     "legal_representative": dict(_ALL_YES),
-    "relative": {"coe": YES, "change": MINOR_OR_ILL, "extension": MINOR_OR_ILL, "acquisition": MINOR_OR_ILL,
-                 "employment_certificate": NO, "activity_outside_status": NO, "reentry": MINOR_OR_ILL},
+    "relative": {
+        "coe": YES,
+        "change": MINOR_OR_ILL,
+        "extension": MINOR_OR_ILL,
+        "acquisition": MINOR_OR_ILL,
+        "employment_certificate": NO,
+        "activity_outside_status": NO,
+        "reentry": MINOR_OR_ILL,
+    },
     "licensed_agent": dict(_ALL_YES),
     # Organisational users file procedures 1-5 and the permits bundled with 2-4 (ISA's overview of
     # online filing for organisations, www.moj.go.jp/content/001358967.pdf).
@@ -63,8 +81,10 @@ STATUSES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "support_organisation": ("ssw_1",),
     "supervising_organisation": ("tit_1b", "tit_2b", "tit_3b"),
 }
-ROLE_STATUS_REFUSAL = {"support_organisation": "filer.support_organisation_ssw1_only",
-                       "supervising_organisation": "filer.supervising_organisation_tit_only"}
+ROLE_STATUS_REFUSAL = {
+    "support_organisation": "filer.support_organisation_ssw1_only",
+    "supervising_organisation": "filer.supervising_organisation_tit_only",
+}
 
 # The person the application is for, typed by the filer (a proxy has not got the applicant's card).
 APPLICANT_FIELDS = (
@@ -100,7 +120,9 @@ def filer_fields(role: str) -> tuple[Field, ...]:
 def applicant_fields(role: str, procedure: str | None = None) -> tuple[Field, ...]:
     """The applicant section: their identity, and, where a relative's standing depends on it, whether
     the applicant is ill (asked next to the date of birth, which decides whether it matters)."""
-    asks_ill = role == "relative" and (procedure is None or PROCEDURES_BY_ROLE["relative"].get(procedure) == MINOR_OR_ILL)
+    asks_ill = role == "relative" and (
+        procedure is None or PROCEDURES_BY_ROLE["relative"].get(procedure) == MINOR_OR_ILL
+    )
     return APPLICANT_FIELDS + ((_ILL,) if asks_ill else ())
 
 
@@ -116,8 +138,9 @@ def _governing(status_codes: Mapping[str, str | None]) -> str | None:
     return status_codes.get("desired_status") or status_codes.get("current_status")
 
 
-def role_problems(procedure: str, role: str | None, status_codes: Mapping[str, str | None],
-                  bundled: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def role_problems(
+    procedure: str, role: str | None, status_codes: Mapping[str, str | None], bundled: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     """Problems with who files this procedure. ``status_codes``: form field -> status code
     (current and/or desired); a status reserved to one filer role (tit_*b) binds either way."""
     role = role or SELF
@@ -147,8 +170,13 @@ def _minor_or_ill_applies(role: str | None, procedure: str | None, bundled: tupl
     return any(rules.get(item) == MINOR_OR_ILL for item in (procedure, *bundled))
 
 
-def identity_problems(role: str | None, values: Mapping[str, Any], today: date, procedure: str | None = None,
-                      bundled: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def identity_problems(
+    role: str | None,
+    values: Mapping[str, Any],
+    today: date,
+    procedure: str | None = None,
+    bundled: tuple[str, ...] = (),
+) -> list[tuple[str, str]]:
     """Problems with the applicant's identity and the filer section (cleaned values)."""
     if not is_proxy(role):
         return []
@@ -156,22 +184,36 @@ def identity_problems(role: str | None, values: Mapping[str, Any], today: date, 
     dob = values.get("applicant_date_of_birth")
     if isinstance(dob, date) and dob > today:
         out.append(("applicant_date_of_birth", "error.date_in_future"))
-    elif (_minor_or_ill_applies(role, procedure, bundled) and isinstance(dob, date) and not under_age(dob, today)
-          and values.get("applicant_ill") != "yes"):
+    elif (
+        _minor_or_ill_applies(role, procedure, bundled)
+        and isinstance(dob, date)
+        and not under_age(dob, today)
+        and values.get("applicant_ill") != "yes"
+    ):
         out.append(("applicant_ill", "filer.family_needs_minor_or_illness"))
     return out
 
 
-def needs_medical_certificate(role: str | None, values: Mapping[str, Any], today: date, procedure: str | None = None,
-                              bundled: tuple[str, ...] = ()) -> bool:
+def needs_medical_certificate(
+    role: str | None,
+    values: Mapping[str, Any],
+    today: date,
+    procedure: str | None = None,
+    bundled: tuple[str, ...] = (),
+) -> bool:
     """A relative filing for an applicant of 16 or over declared ill must prove it."""
     dob = values.get("applicant_date_of_birth")
-    return (_minor_or_ill_applies(role, procedure, bundled) and values.get("applicant_ill") == "yes"
-            and isinstance(dob, date) and not under_age(dob, today))
+    return (
+        _minor_or_ill_applies(role, procedure, bundled)
+        and values.get("applicant_ill") == "yes"
+        and isinstance(dob, date)
+        and not under_age(dob, today)
+    )
 
 
-def self_problems(role: str | None, born: date | None, current_status: str | None, period_months: int | None,
-                  today: date) -> list[tuple[str, str]]:
+def self_problems(
+    role: str | None, born: date | None, current_status: str | None, period_months: int | None, today: date
+) -> list[tuple[str, str]]:
     """Whether the applicant may file themself: 15 or over, and a mid-to-long-term resident."""
     if is_proxy(role):
         return []
@@ -180,7 +222,8 @@ def self_problems(role: str | None, born: date | None, current_status: str | Non
         out.append(("filer_role", Refusal("filer.self_under_15", add_months(born, 12 * SELF_MIN_AGE))))
     status = statuses.get(current_status)
     if (status is not None and not status.mid_to_long_term) or (
-            period_months is not None and period_months <= SHORT_STAY_MONTHS):
+        period_months is not None and period_months <= SHORT_STAY_MONTHS
+    ):
         out.append(("filer_role", "filer.self_not_mid_to_long_term"))
     return out
 
@@ -196,9 +239,14 @@ def filer_record(role: str, holder: Mapping[str, Any], values: Mapping[str, Any]
 
 def applicant_record(values: Mapping[str, Any]) -> dict[str, Any]:
     """The applicant's identity as the filer entered it (signed in the document's ``applicant``)."""
-    out = {"name": values.get("applicant_name"), "date_of_birth": values.get("applicant_date_of_birth"),
-           "sex": values.get("applicant_sex"), "address": values.get("applicant_address"),
-           "nationality": values.get("nationality"), "ill": values.get("applicant_ill")}
+    out = {
+        "name": values.get("applicant_name"),
+        "date_of_birth": values.get("applicant_date_of_birth"),
+        "sex": values.get("applicant_sex"),
+        "address": values.get("applicant_address"),
+        "nationality": values.get("nationality"),
+        "ill": values.get("applicant_ill"),
+    }
     if values.get("card_number"):
         out["card_number"] = values["card_number"]
     return {k: v for k, v in out.items() if v is not None}

@@ -6,6 +6,7 @@ behalf (filers.py), the applicant's identity is typed in (section "applicant") a
 describes themself (section "filer"); the filer's own identity is their card's. The Individual
 Number is never asked.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -94,8 +95,10 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     ),
     # Designated Activities under a public notice (its number) or outside any notice (告示外), described in
     # the activity section (residence-procedures.md, "The seven procedures").
-    "designated": (Field("designated_basis", "choice", choices=statuses.DESIGNATED_BASES, default="notice"),
-                   Field("notice_number", "integer", required=False, max_length=3, minimum=1, maximum=99)),
+    "designated": (
+        Field("designated_basis", "choice", choices=statuses.DESIGNATED_BASES, default="notice"),
+        Field("notice_number", "integer", required=False, max_length=3, minimum=1, maximum=99),
+    ),
     # A COE whose status has no employer section: where the receiving organisation (school...) or the
     # inviting relative is, which decides the bureau (routing.py).
     "inviter": (Field("inviter_address", "text", max_length=400),),
@@ -168,9 +171,13 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     if section == "request":
         keep_desired = procedures.needs_desired_status(choice.procedure)
         keep_card = procedures.issues_residence_card(choice.procedure)
-        fields = tuple(f for f in fields if (keep_desired or f.name not in _REQUEST_DESIRED)
-                       and (keep_card or f.name not in _CARD_ONLY)
-                       and _DELIVERY_CHOICE_OF.get(f.name, choice.procedure) == choice.procedure)
+        fields = tuple(
+            f
+            for f in fields
+            if (keep_desired or f.name not in _REQUEST_DESIRED)
+            and (keep_card or f.name not in _CARD_ONLY)
+            and _DELIVERY_CHOICE_OF.get(f.name, choice.procedure) == choice.procedure
+        )
     return fields
 
 
@@ -208,9 +215,13 @@ def _check_ranges(values: Mapping[str, Any], errors: dict[str, str], *pairs: tup
 def request_of(choice: Choice, values: dict[str, Any], filer_born: date | None = None) -> procedures.Request:
     notice = values.get("notice_number")
     return procedures.Request(
-        procedure=choice.procedure, bundled=tuple(choice.bundled),
-        current_status=values.get("current_status"), desired_status=values.get("desired_status"),
-        period_expiry=values.get("period_expiry"), event_date=values.get("event_date"), filer_role=choice.filer_role,
+        procedure=choice.procedure,
+        bundled=tuple(choice.bundled),
+        current_status=values.get("current_status"),
+        desired_status=values.get("desired_status"),
+        period_expiry=values.get("period_expiry"),
+        event_date=values.get("event_date"),
+        filer_role=choice.filer_role,
         period_of_stay_months=timing.period_months(values.get("period_of_stay")),
         early_filing_reason=values.get("early_filing_reason"),
         designated_basis=values.get("designated_basis"),
@@ -224,23 +235,31 @@ def verdict(choice: Choice, values: dict[str, Any], today: date, filer_born: dat
     return procedures.check(request_of(choice, values, filer_born), today)
 
 
-def validate(choice: Choice, raw: Mapping[str, Any], today: date,
-             filer_born: date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def validate(
+    choice: Choice, raw: Mapping[str, Any], today: date, filer_born: date | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate the whole form and the eligibility rules. Returns (values, {field: error key}).
     ``filer_born``: the account holder's date of birth (the applicant's own standing when self-filing)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    governing = raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
+    governing = (
+        raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
+    )
     for section in sections_for(choice, governing):
         v, e = validate_section(choice, section, raw)
         values.update(v)
         errors.update(e)
-    if "passport_expiry" in values and isinstance(values["passport_expiry"], date) and values["passport_expiry"] < today:
+    if (
+        "passport_expiry" in values
+        and isinstance(values["passport_expiry"], date)
+        and values["passport_expiry"] < today
+    ):
         errors.setdefault("passport_expiry", "error.passport_expired")
     if values.get("specified_card") == "yes" and not deliverables.specified_card_offered(choice.procedure, today):
         errors.setdefault("specified_card", "error.choice")  # not an option before 2026-06-14
     found = verdict(choice, values, today, filer_born)
-    for field_name, key in found.problems + filers.identity_problems(choice.filer_role, values, today,
-                                                                     choice.procedure, tuple(choice.bundled)):
+    for field_name, key in found.problems + filers.identity_problems(
+        choice.filer_role, values, today, choice.procedure, tuple(choice.bundled)
+    ):
         errors.setdefault(field_name, key)
     return values, errors

@@ -3,6 +3,7 @@
 NFKC folds full-width digits and Latin letters (２０２６, ＡＢ) and half-width katakana (ｶﾀｶﾅ) to
 their usual forms. Hyphen look-alikes (ー － ‐ ― −) in numbers become "-".
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Format ``P-YYYYMMDD-NNNNNNN-C``: submission date (JST), seven random digits, and a check digit
 (ISO 7064 mod 11-10, as used for many public identifiers) so a mistyped number is caught.
 """
+
 from __future__ import annotations
 
 import re

@@ -11,6 +11,7 @@ Sources:
   平成26年財務省令第70号 第2条: 9 - (sum of Pn x Qn over the 12 digits counted from the right, Qn = 1 for odd n,
   2 for even n) mod 9); implemented once in fields.corporate_number_ok.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,8 +23,14 @@ from .dates import add_months
 from .fields import AGENT_NUMBER_RE, corporate_number_ok
 from .routing import bureau_for_address
 
-KINDS = ("employer", "school", "supervising_organisation", "support_organisation",
-         "public_interest_corporation", "agent_office")
+KINDS = (
+    "employer",
+    "school",
+    "supervising_organisation",
+    "support_organisation",
+    "public_interest_corporation",
+    "agent_office",
+)
 AGENT_QUALIFICATIONS = ("gyoseishoshi", "lawyer")
 
 PENDING, APPROVED, REFUSED, LAPSED = "pending", "approved", "refused", "lapsed"
@@ -54,8 +61,10 @@ class UseApplication:
 
 def check_application(raw: Mapping[str, str]) -> tuple[UseApplication | None, dict[str, str]]:
     """The application for use from a form's raw values: (application, {}) or (None, {field: error key})."""
-    values = {k: normalise.text(str(raw.get(k) or "")).strip() for k in (
-        "name", "kind", "address", "corporate_number", "agent_qualification", "agent_number")}
+    values = {
+        k: normalise.text(str(raw.get(k) or "")).strip()
+        for k in ("name", "kind", "address", "corporate_number", "agent_qualification", "agent_number")
+    }
     values["corporate_number"] = values["corporate_number"].replace("-", "").replace(" ", "")
     values["agent_number"] = values["agent_number"].upper().replace("-", "").replace(" ", "")
     errors: dict[str, str] = {}
@@ -81,10 +90,14 @@ def check_application(raw: Mapping[str, str]) -> tuple[UseApplication | None, di
     if errors or bureau is None:
         return None, errors
     return UseApplication(
-        name=values["name"], kind=values["kind"], address=values["address"], bureau=bureau,
+        name=values["name"],
+        kind=values["kind"],
+        address=values["address"],
+        bureau=bureau,
         corporate_number=values["corporate_number"] or None,
         agent_qualification=values["agent_qualification"] if is_agent else None,
-        agent_number=values["agent_number"] if is_agent else None), {}
+        agent_number=values["agent_number"] if is_agent else None,
+    ), {}
 
 
 def standing(status: str, approved_until: date | None, today: date) -> str:

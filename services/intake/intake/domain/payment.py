@@ -10,6 +10,7 @@ The fee (online rates) is due only on approval (residence-procedures.md). One at
 paid, failed and cancelled are final. The provider's signed notification decides paid/failed;
 nothing here does I/O.
 """
+
 from __future__ import annotations
 
 import enum
@@ -91,22 +92,39 @@ class Payment:
             raise ValueError("a payment is a positive whole number of yen")
 
     @classmethod
-    def start(cls, *, id: str, application_id: str, applicant_id: str, amount_yen: int, idempotency_key: str,
-              now: datetime, provider: str = "demo") -> "Payment":
+    def start(
+        cls,
+        *,
+        id: str,
+        application_id: str,
+        applicant_id: str,
+        amount_yen: int,
+        idempotency_key: str,
+        now: datetime,
+        provider: str = "demo",
+    ) -> Payment:
         if not idempotency_key or len(idempotency_key) > 80:
             raise ValueError("an attempt needs an idempotency key of at most 80 characters")
-        return cls(id=id, application_id=application_id, applicant_id=applicant_id, amount_yen=amount_yen,
-                   idempotency_key=idempotency_key, created_at=now, updated_at=now, provider=provider)
+        return cls(
+            id=id,
+            application_id=application_id,
+            applicant_id=applicant_id,
+            amount_yen=amount_yen,
+            idempotency_key=idempotency_key,
+            created_at=now,
+            updated_at=now,
+            provider=provider,
+        )
 
-    def _to(self, state: State, now: datetime, **values: Any) -> "Payment":
+    def _to(self, state: State, now: datetime, **values: Any) -> Payment:
         if state not in ALLOWED[self.state]:
             raise IllegalTransition(self.state, state)
         return replace(self, state=state, updated_at=now, **values)
 
-    def open_checkout(self, session_id: str, now: datetime) -> "Payment":
+    def open_checkout(self, session_id: str, now: datetime) -> Payment:
         return self._to(State.PENDING, now, provider_session=session_id)
 
-    def confirm(self, *, amount_yen: int, reference: str, method: str, paid_at: datetime, now: datetime) -> "Payment":
+    def confirm(self, *, amount_yen: int, reference: str, method: str, paid_at: datetime, now: datetime) -> Payment:
         """The provider says the money was captured: only for the amount asked, never a different one."""
         if amount_yen != self.amount_yen:
             raise ValueError(f"provider captured ¥{amount_yen:,} but ¥{self.amount_yen:,} was asked")
@@ -114,10 +132,10 @@ class Payment:
             raise ValueError(f"unknown payment method {method!r}")
         return self._to(State.PAID, now, provider_reference=reference, method=method, paid_at=paid_at)
 
-    def fail(self, reason: str, now: datetime) -> "Payment":
+    def fail(self, reason: str, now: datetime) -> Payment:
         return self._to(State.FAILED, now, failure=(reason or "failed")[:200])
 
-    def cancel(self, now: datetime) -> "Payment":
+    def cancel(self, now: datetime) -> Payment:
         return self._to(State.CANCELLED, now)
 
     @property

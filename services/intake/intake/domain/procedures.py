@@ -15,6 +15,7 @@ module per concern:
   activity (Specified Skilled Worker, Highly Skilled Professional (i), Designated Activities:
   residence-procedures.md, row 2); for other statuses a new employer is notified, not applied for.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,12 +29,23 @@ MAIN = ("coe", "change", "extension", "acquisition", "employment_certificate")
 BUNDLED_ONLY = ("reentry", "activity_outside_status")
 ALL = MAIN + BUNDLED_ONLY
 BUNDLE_HOSTS = ("change", "extension", "acquisition")
-NUMBERS = {"coe": 1, "change": 2, "extension": 3, "acquisition": 4, "employment_certificate": 5,
-           "reentry": 6, "activity_outside_status": 7}
+NUMBERS = {
+    "coe": 1,
+    "change": 2,
+    "extension": 3,
+    "acquisition": 4,
+    "employment_certificate": 5,
+    "reentry": 6,
+    "activity_outside_status": 7,
+}
 NAMES_JA = {
-    "coe": "在留資格認定証明書交付申請", "change": "在留資格変更許可申請", "extension": "在留期間更新許可申請",
-    "acquisition": "在留資格取得許可申請", "employment_certificate": "就労資格証明書交付申請",
-    "reentry": "再入国許可申請", "activity_outside_status": "資格外活動許可申請",
+    "coe": "在留資格認定証明書交付申請",
+    "change": "在留資格変更許可申請",
+    "extension": "在留期間更新許可申請",
+    "acquisition": "在留資格取得許可申請",
+    "employment_certificate": "就労資格証明書交付申請",
+    "reentry": "再入国許可申請",
+    "activity_outside_status": "資格外活動許可申請",
 }
 WINDOW_MONTHS = timing.EXTENSION_WINDOW_MONTHS
 # Statuses whose permission names the employer or the activity: a change within the status exists.
@@ -143,19 +155,29 @@ def check(req: Request, today: date) -> Verdict:
     codes = {"current_status": current.code if current else None, "desired_status": desired.code if desired else None}
     for field_name, key in filers.role_problems(req.procedure, req.filer_role, codes, tuple(req.bundled)):
         verdict.add(field_name, key)
-    for field_name, key in filers.self_problems(req.filer_role, req.filer_born, codes["current_status"],
-                                                req.period_of_stay_months, today):
+    for field_name, key in filers.self_problems(
+        req.filer_role, req.filer_born, codes["current_status"], req.period_of_stay_months, today
+    ):
         verdict.add(field_name, key)
 
-    if (req.procedure == "change" and current and desired and current.code == desired.code
-            and current.code not in SAME_STATUS_CHANGE):
+    if (
+        req.procedure == "change"
+        and current
+        and desired
+        and current.code == desired.code
+        and current.code not in SAME_STATUS_CHANGE
+    ):
         verdict.add("desired_status", "eligibility.change_same_status")
     if req.procedure == "extension" and current is not None and not current.has_period_of_stay:
         verdict.add("current_status", "eligibility.no_period_to_extend")
 
     governing = desired if needs_desired_status(req.procedure) else current
-    if (governing is not None and governing.code == "designated_activities" and req.designated_basis != "outside_notice"
-            and not statuses.notice_online(req.notice_number, req.procedure)):
+    if (
+        governing is not None
+        and governing.code == "designated_activities"
+        and req.designated_basis != "outside_notice"
+        and not statuses.notice_online(req.notice_number, req.procedure)
+    ):
         verdict.add("notice_number", "eligibility.notice_not_online")
 
     if req.procedure in ("change", "extension") and req.period_expiry is None:
@@ -164,8 +186,16 @@ def check(req: Request, today: date) -> Verdict:
     if req.procedure == "acquisition" and req.event_date is None:
         verdict.add("event_date", "error.required")
     has_period = not (current is not None and not current.has_period_of_stay)
-    timed = timing.check(timing.Timing(req.procedure, req.period_expiry if has_period else None,
-                                       req.period_of_stay_months, req.early_filing_reason, req.event_date), today)
+    timed = timing.check(
+        timing.Timing(
+            req.procedure,
+            req.period_expiry if has_period else None,
+            req.period_of_stay_months,
+            req.early_filing_reason,
+            req.event_date,
+        ),
+        today,
+    )
     for field_name, key in timed.problems:
         verdict.add(field_name, key)
     verdict.flags.extend(timed.flags)

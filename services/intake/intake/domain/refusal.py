@@ -3,6 +3,7 @@
 It is a ``str`` (the key itself), so every place that stores or compares error keys keeps working;
 ``from_date`` lets the web layer say *when* the rule stops refusing ("you can apply from 2027-04-01").
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -18,6 +18,7 @@ Rules and sources:
   offices, 地方出入国在留管理官署, as reproduced in practitioners' guides; a prefecture with several offices
   or none confirmed stays with its bureau). Codes are the contract's (zairyu_shared.events.vocabulary.OFFICES).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,20 +33,61 @@ from .normalise import nfkc
 # (romanised, Japanese) per prefecture, grouped by the bureau that covers it.
 BUREAU_PREFECTURES: dict[str, tuple[tuple[str, str], ...]] = {
     "sapporo": (("Hokkaido", "北海道"),),
-    "sendai": (("Aomori", "青森県"), ("Iwate", "岩手県"), ("Miyagi", "宮城県"), ("Akita", "秋田県"),
-               ("Yamagata", "山形県"), ("Fukushima", "福島県")),
-    "tokyo": (("Ibaraki", "茨城県"), ("Tochigi", "栃木県"), ("Gunma", "群馬県"), ("Saitama", "埼玉県"),
-              ("Chiba", "千葉県"), ("Tokyo", "東京都"), ("Kanagawa", "神奈川県"), ("Niigata", "新潟県"),
-              ("Yamanashi", "山梨県"), ("Nagano", "長野県")),
-    "nagoya": (("Toyama", "富山県"), ("Ishikawa", "石川県"), ("Fukui", "福井県"), ("Gifu", "岐阜県"),
-               ("Shizuoka", "静岡県"), ("Aichi", "愛知県"), ("Mie", "三重県")),
-    "osaka": (("Shiga", "滋賀県"), ("Kyoto", "京都府"), ("Osaka", "大阪府"), ("Hyogo", "兵庫県"),
-              ("Nara", "奈良県"), ("Wakayama", "和歌山県")),
-    "hiroshima": (("Tottori", "鳥取県"), ("Shimane", "島根県"), ("Okayama", "岡山県"), ("Hiroshima", "広島県"),
-                  ("Yamaguchi", "山口県")),
+    "sendai": (
+        ("Aomori", "青森県"),
+        ("Iwate", "岩手県"),
+        ("Miyagi", "宮城県"),
+        ("Akita", "秋田県"),
+        ("Yamagata", "山形県"),
+        ("Fukushima", "福島県"),
+    ),
+    "tokyo": (
+        ("Ibaraki", "茨城県"),
+        ("Tochigi", "栃木県"),
+        ("Gunma", "群馬県"),
+        ("Saitama", "埼玉県"),
+        ("Chiba", "千葉県"),
+        ("Tokyo", "東京都"),
+        ("Kanagawa", "神奈川県"),
+        ("Niigata", "新潟県"),
+        ("Yamanashi", "山梨県"),
+        ("Nagano", "長野県"),
+    ),
+    "nagoya": (
+        ("Toyama", "富山県"),
+        ("Ishikawa", "石川県"),
+        ("Fukui", "福井県"),
+        ("Gifu", "岐阜県"),
+        ("Shizuoka", "静岡県"),
+        ("Aichi", "愛知県"),
+        ("Mie", "三重県"),
+    ),
+    "osaka": (
+        ("Shiga", "滋賀県"),
+        ("Kyoto", "京都府"),
+        ("Osaka", "大阪府"),
+        ("Hyogo", "兵庫県"),
+        ("Nara", "奈良県"),
+        ("Wakayama", "和歌山県"),
+    ),
+    "hiroshima": (
+        ("Tottori", "鳥取県"),
+        ("Shimane", "島根県"),
+        ("Okayama", "岡山県"),
+        ("Hiroshima", "広島県"),
+        ("Yamaguchi", "山口県"),
+    ),
     "takamatsu": (("Tokushima", "徳島県"), ("Kagawa", "香川県"), ("Ehime", "愛媛県"), ("Kochi", "高知県")),
-    "fukuoka": (("Fukuoka", "福岡県"), ("Saga", "佐賀県"), ("Nagasaki", "長崎県"), ("Kumamoto", "熊本県"),
-                ("Oita", "大分県"), ("Miyazaki", "宮崎県"), ("Kagoshima", "鹿児島県"), ("Okinawa", "沖縄県")),
+    "fukuoka": (
+        ("Fukuoka", "福岡県"),
+        ("Saga", "佐賀県"),
+        ("Nagasaki", "長崎県"),
+        ("Kumamoto", "熊本県"),
+        ("Oita", "大分県"),
+        ("Miyazaki", "宮崎県"),
+        ("Kagoshima", "鹿児島県"),
+        ("Okinawa", "沖縄県"),
+    ),
 }
 PREFECTURE_TO_BUREAU = {rom: bureau for bureau, prefs in BUREAU_PREFECTURES.items() for rom, _ in prefs}
 _JA_TO_ROMAN = {ja: rom for prefs in BUREAU_PREFECTURES.values() for rom, ja in prefs}
@@ -55,15 +97,40 @@ RECEIVING_BY_PREFECTURE = {"Kanagawa": "yokohama", "Hyogo": "kobe", "Okinawa": "
 
 # The office examining residence applications from a prefecture's addresses (see the module docstring).
 OFFICE_BY_PREFECTURE: dict[str, str] = {
-    "Kanagawa": "yokohama", "Hyogo": "kobe", "Okinawa": "naha",
-    "Aomori": "aomori", "Iwate": "morioka", "Akita": "akita", "Fukushima": "koriyama",
-    "Ibaraki": "mito", "Tochigi": "utsunomiya", "Gunma": "takasaki", "Saitama": "saitama", "Chiba": "chiba",
-    "Niigata": "niigata", "Yamanashi": "kofu", "Nagano": "nagano",
-    "Toyama": "toyama", "Ishikawa": "kanazawa", "Fukui": "fukui", "Gifu": "gifu", "Shizuoka": "shizuoka",
-    "Shiga": "otsu", "Kyoto": "kyoto", "Nara": "nara", "Wakayama": "wakayama",
-    "Tottori": "sakaiminato", "Shimane": "matsue", "Okayama": "okayama",
-    "Ehime": "matsuyama", "Kochi": "kochi",
-    "Saga": "saga", "Nagasaki": "nagasaki", "Kumamoto": "kumamoto", "Oita": "oita", "Miyazaki": "miyazaki",
+    "Kanagawa": "yokohama",
+    "Hyogo": "kobe",
+    "Okinawa": "naha",
+    "Aomori": "aomori",
+    "Iwate": "morioka",
+    "Akita": "akita",
+    "Fukushima": "koriyama",
+    "Ibaraki": "mito",
+    "Tochigi": "utsunomiya",
+    "Gunma": "takasaki",
+    "Saitama": "saitama",
+    "Chiba": "chiba",
+    "Niigata": "niigata",
+    "Yamanashi": "kofu",
+    "Nagano": "nagano",
+    "Toyama": "toyama",
+    "Ishikawa": "kanazawa",
+    "Fukui": "fukui",
+    "Gifu": "gifu",
+    "Shizuoka": "shizuoka",
+    "Shiga": "otsu",
+    "Kyoto": "kyoto",
+    "Nara": "nara",
+    "Wakayama": "wakayama",
+    "Tottori": "sakaiminato",
+    "Shimane": "matsue",
+    "Okayama": "okayama",
+    "Ehime": "matsuyama",
+    "Kochi": "kochi",
+    "Saga": "saga",
+    "Nagasaki": "nagasaki",
+    "Kumamoto": "kumamoto",
+    "Oita": "oita",
+    "Miyazaki": "miyazaki",
     "Kagoshima": "kagoshima",
 }
 
@@ -78,8 +145,11 @@ _JA_BARE_RE = re.compile("^(" + "|".join(sorted(_JA_BARE, key=len, reverse=True)
 # Toshima-ku is a district, "Fukushima-ku" is in Osaka). A name with a prefecture suffix (Tokyo-to,
 # Osaka-fu, Hyogo-ken, Hokkaido) wins; else the last one.
 _MACRONS = str.maketrans("ōŌūŪ", "oOuU")
-_ROMAN_RE = re.compile(r"\b(" + "|".join(sorted(PREFECTURE_TO_BUREAU, key=len, reverse=True)) + r")\b"
-                       r"(?P<suffix>[- ](?:to|fu|ken|do|prefecture)\b)?(?P<ward>[- ]?(?:ku|ward)\b)?", re.IGNORECASE)
+_ROMAN_RE = re.compile(
+    r"\b(" + "|".join(sorted(PREFECTURE_TO_BUREAU, key=len, reverse=True)) + r")\b"
+    r"(?P<suffix>[- ](?:to|fu|ken|do|prefecture)\b)?(?P<ward>[- ]?(?:ku|ward)\b)?",
+    re.IGNORECASE,
+)
 
 
 def prefecture_of(address: str | None) -> str | None:
@@ -144,8 +214,13 @@ def routing_field(procedure: str, role: str | None, sections: tuple[str, ...] | 
     return "applicant_address" if (role or "self") != "self" else "address"
 
 
-def routing_address(procedure: str, role: str | None, account_address: str | None, values: Mapping[str, Any],
-                    sections: tuple[str, ...] | list[str] = ()) -> str | None:
+def routing_address(
+    procedure: str,
+    role: str | None,
+    account_address: str | None,
+    values: Mapping[str, Any],
+    sections: tuple[str, ...] | list[str] = (),
+) -> str | None:
     """The address whose prefecture decides (see the module docstring)."""
     where = routing_field(procedure, role, sections)
     if where == "address":

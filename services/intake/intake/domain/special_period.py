@@ -11,6 +11,7 @@ the period ends on the day before the corresponding day two months on, or on the
 month has no corresponding day): expiry 31 Jan -> 31 Mar, 30 Nov -> 31 Jan, 31 Dec -> 28 (29) Feb,
 30 Dec -> 28 (29) Feb. All dates are Japan's calendar days.
 """
+
 from __future__ import annotations
 
 import calendar

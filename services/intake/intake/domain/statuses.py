@@ -6,6 +6,7 @@ The table follows residence-procedures.md ("Statuses of residence", "The seven p
 (the receiving organisation, 所属機関), a student the school, a dependent or spouse the supporting
 person, other statuses the activity.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,15 +74,24 @@ STATUSES: tuple[Status, ...] = (
     Status("tit_3a", sections=_W),
     # Type ロ (supervising-organisation type) is filed by the supervising organisation, not the intern
     # (filers.role_problems refuses any other filer).
-    Status("tit_1b", sections=_W,
-           filed_by="supervising_organisation",
-           excluded_reason="eligibility.supervising_organisation_only"),
-    Status("tit_2b", sections=_W,
-           filed_by="supervising_organisation",
-           excluded_reason="eligibility.supervising_organisation_only"),
-    Status("tit_3b", sections=_W,
-           filed_by="supervising_organisation",
-           excluded_reason="eligibility.supervising_organisation_only"),
+    Status(
+        "tit_1b",
+        sections=_W,
+        filed_by="supervising_organisation",
+        excluded_reason="eligibility.supervising_organisation_only",
+    ),
+    Status(
+        "tit_2b",
+        sections=_W,
+        filed_by="supervising_organisation",
+        excluded_reason="eligibility.supervising_organisation_only",
+    ),
+    Status(
+        "tit_3b",
+        sections=_W,
+        filed_by="supervising_organisation",
+        excluded_reason="eligibility.supervising_organisation_only",
+    ),
     # 育成就労 exists from 2027-04-01 (residence-procedures.md, "The seven procedures"): not offered before.
     Status("employment_skill_development", sections=_W, available_from=EMPLOYMENT_FOR_SKILL_DEVELOPMENT_FROM),
     Status("cultural_activities", sections=_A),
@@ -90,8 +100,7 @@ STATUSES: tuple[Status, ...] = (
     Status("trainee", sections=_W),
     Status("dependent", sections=_S),
     Status("designated_activities", sections=("designated",) + _A),
-    Status("designated_departure",
-           online=False, excluded_reason="eligibility.status_excluded"),
+    Status("designated_departure", online=False, excluded_reason="eligibility.status_excluded"),
     # No period of stay to extend; the permanent residence application itself is not online.
     Status("permanent_resident", has_period_of_stay=False),
     Status("spouse_japanese", sections=_S),

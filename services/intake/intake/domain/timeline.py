@@ -4,17 +4,39 @@ Events may arrive out of order (separate queues); the status only moves forward,
 status (refused, withdrawn, rejected signature, delivered, collected) is never left. Every event still adds
 a timeline entry, so nothing the applicant was told disappears.
 """
+
 from __future__ import annotations
 
 STATUSES = (
-    "submitted", "signature_verified", "received", "under_examination", "documents_requested",
-    "approved", "card_issued", "card_dispatched", "card_delivered", "card_collected",
-    "refused", "withdrawal_requested", "withdrawn", "signature_rejected",
+    "submitted",
+    "signature_verified",
+    "received",
+    "under_examination",
+    "documents_requested",
+    "approved",
+    "card_issued",
+    "card_dispatched",
+    "card_delivered",
+    "card_collected",
+    "refused",
+    "withdrawal_requested",
+    "withdrawn",
+    "signature_rejected",
 )
 RANK = {
-    "submitted": 10, "signature_verified": 20, "received": 30, "under_examination": 40,
-    "documents_requested": 45, "approved": 60, "card_issued": 70, "card_dispatched": 80,
-    "card_delivered": 90, "card_collected": 90, "refused": 100, "withdrawal_requested": 50, "withdrawn": 100,
+    "submitted": 10,
+    "signature_verified": 20,
+    "received": 30,
+    "under_examination": 40,
+    "documents_requested": 45,
+    "approved": 60,
+    "card_issued": 70,
+    "card_dispatched": 80,
+    "card_delivered": 90,
+    "card_collected": 90,
+    "refused": 100,
+    "withdrawal_requested": 50,
+    "withdrawn": 100,
     "signature_rejected": 100,
 }
 TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered", "card_collected"}
@@ -59,8 +81,12 @@ def advance(current: str | None, target: str | None) -> str | None:
         return current
     if target == "under_examination" and current == "documents_requested":
         return target  # documents answered: back under examination
-    if target in ("documents_requested",) and current in ("documents_requested", "under_examination", "received",
-                                                           "signature_verified"):
+    if target in ("documents_requested",) and current in (
+        "documents_requested",
+        "under_examination",
+        "received",
+        "signature_verified",
+    ):
         return target
     return target if RANK[target] > RANK[current] else current
 

@@ -14,6 +14,7 @@ Rules and their sources:
 - Acquisition (在留資格取得): within 30 days of the birth or loss of Japanese nationality (row 4).
 Refusals are ``Refusal`` keys; a too-early one names the day from which the person may file.
 """
+
 from __future__ import annotations
 
 import re

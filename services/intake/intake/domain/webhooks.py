@@ -5,6 +5,7 @@ timestamp inside the MAC, so an old delivery cannot be replayed as new: refuse o
 deduplicates by ``X-Zairyu-Event-Id`` (a retried delivery carries the same id). A delivery that fails is retried
 with exponential backoff (1, 2, 4... minutes, at most an hour apart) for 24 hours, then given up.
 """
+
 from __future__ import annotations
 
 import hashlib

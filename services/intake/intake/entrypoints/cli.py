@@ -1,4 +1,5 @@
 """`zairyu-intake`: migrate, consume, web, seed-demo, settings, and sample-documents (intake's own)."""
+
 import sys
 
 from zairyu_shared.service_cli import main as service_main
@@ -29,8 +30,11 @@ def receipts_seen(argv: list[str], out=sys.stdout) -> int:
     argparse.ArgumentParser(prog="zairyu-intake receipts-seen").parse_args(argv)
     runtime = Runtime.from_env(definition)
     with runtime.engine.connect() as conn:
-        for application_id, number in conn.execute(sa.select(applications.c.id, applications.c.receipt_number)
-                                                   .where(applications.c.receipt_number.is_not(None))):
+        for application_id, number in conn.execute(
+            sa.select(applications.c.id, applications.c.receipt_number).where(
+                applications.c.receipt_number.is_not(None)
+            )
+        ):
             print(f"{application_id}\t{number}", file=out)
     return 0
 

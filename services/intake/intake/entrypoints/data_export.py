@@ -3,6 +3,7 @@
 Each service's records become sections titled in the person's language; the form's fields carry the
 labels of the application pages (labels.FIELDS); other keys are shown as the services name them.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,25 +26,53 @@ SERVICE_TITLES = {
     "card-delivery": _l("Residence card delivery"),
 }
 KIND_TITLES = {
-    "account": _l("Account"), "draft": _l("Draft"), "application": _l("Application"),
-    "attachment": _l("Uploaded file"), "timeline": _l("Step of an application"),
-    "inbox_notice": _l("Message in your inbox"), "documents_request": _l("Request for documents"),
-    "payment": _l("Payment"), "signature_verdict": _l("Signature check"), "case": _l("Case file"),
-    "case_step": _l("Step of a case"), "correction": _l("Correction request"), "contact": _l("Contact details"),
-    "application_numbers": _l("Application numbers"), "notice": _l("Notice"), "card_delivery": _l("Card delivery"),
-    "card_delivery_step": _l("Step of the card delivery"), "fee_payment": _l("Fee payment"),
+    "account": _l("Account"),
+    "draft": _l("Draft"),
+    "application": _l("Application"),
+    "attachment": _l("Uploaded file"),
+    "timeline": _l("Step of an application"),
+    "inbox_notice": _l("Message in your inbox"),
+    "documents_request": _l("Request for documents"),
+    "payment": _l("Payment"),
+    "signature_verdict": _l("Signature check"),
+    "case": _l("Case file"),
+    "case_step": _l("Step of a case"),
+    "correction": _l("Correction request"),
+    "contact": _l("Contact details"),
+    "application_numbers": _l("Application numbers"),
+    "notice": _l("Notice"),
+    "card_delivery": _l("Card delivery"),
+    "card_delivery_step": _l("Step of the card delivery"),
+    "fee_payment": _l("Fee payment"),
 }
 
 
 # The keys the services use most, labelled in the person's language; others are shown as the services name them.
 KEY_LABELS = {
-    "email": _l("E-mail address"), "name": _l("Name"), "date_of_birth": _l("Date of birth"), "sex": _l("Sex"),
-    "address": _l("Address"), "language": _l("Language"), "status": _l("Status"), "procedure": _l("Procedure"),
-    "bureau": _l("Bureau"), "application_id": _l("Application ID"), "receipt_number": _l("Receipt number"),
-    "provisional_number": _l("Provisional number"), "subject": _l("Subject"), "body": _l("Text"), "sent_at": _l("Sent"),
-    "deadline": _l("Deadline"), "message": _l("Message"), "verdict": _l("Result"), "card_number": _l("Card number"),
-    "tracking_number": _l("Tracking number"), "mailing_address": _l("Mailing address"), "state": _l("State"),
-    "step": _l("Step"), "items": _l("Items"),
+    "email": _l("E-mail address"),
+    "name": _l("Name"),
+    "date_of_birth": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "address": _l("Address"),
+    "language": _l("Language"),
+    "status": _l("Status"),
+    "procedure": _l("Procedure"),
+    "bureau": _l("Bureau"),
+    "application_id": _l("Application ID"),
+    "receipt_number": _l("Receipt number"),
+    "provisional_number": _l("Provisional number"),
+    "subject": _l("Subject"),
+    "body": _l("Text"),
+    "sent_at": _l("Sent"),
+    "deadline": _l("Deadline"),
+    "message": _l("Message"),
+    "verdict": _l("Result"),
+    "card_number": _l("Card number"),
+    "tracking_number": _l("Tracking number"),
+    "mailing_address": _l("Mailing address"),
+    "state": _l("State"),
+    "step": _l("Step"),
+    "items": _l("Items"),
 }
 
 
@@ -99,7 +128,14 @@ def sections(export: dict[str, Any]) -> list[pdfs.Section]:
 
 
 def to_pdf(export: dict[str, Any], lang: str) -> bytes:
-    lead = _("Prepared on %(when)s. It holds only what is kept under your account.",
-             when=_value("completed_at", export["completed_at"]))
-    return pdfs.render(_("What the system holds about you"), sections(export), lang=lang, lead=lead,
-                       footer=f" Zairyu · {export['export_id']}")
+    lead = _(
+        "Prepared on %(when)s. It holds only what is kept under your account.",
+        when=_value("completed_at", export["completed_at"]),
+    )
+    return pdfs.render(
+        _("What the system holds about you"),
+        sections(export),
+        lang=lang,
+        lead=lead,
+        footer=f" Zairyu · {export['export_id']}",
+    )

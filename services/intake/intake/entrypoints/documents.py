@@ -7,6 +7,7 @@ laid out in the official form's order and parts (domain/official_form.py), not i
 stored JSON. The e-receipt names the person it proves a pending application for: name, date of birth,
 nationality, residence card number, current status and the expiry of the current period of stay.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ from . import labels
 
 # Identity fields without a web-form field of their own (they come from the card, or from the filer).
 _IDENTITY_LABELS = {
-    "name": labels.FIELDS["applicant_name"], "date_of_birth": labels.FIELDS["applicant_date_of_birth"],
-    "sex": labels.FIELDS["applicant_sex"], "address": labels.FIELDS["address"], "filer_name": _l("Name"),
+    "name": labels.FIELDS["applicant_name"],
+    "date_of_birth": labels.FIELDS["applicant_date_of_birth"],
+    "sex": labels.FIELDS["applicant_sex"],
+    "address": labels.FIELDS["address"],
+    "filer_name": _l("Name"),
 }
 _PART_TITLES = {official_form.IDENTITY: labels.SECTIONS["applicant"]}
 
@@ -106,18 +110,21 @@ def form_sections(values: dict, applicant: dict, filer: dict | None) -> list[pdf
     out = []
     for part in official_form.ordered(values, identity=identity, proxy=bool(filer), sections=sections):
         title = _PART_TITLES.get(part.name) or labels.SECTIONS.get(part.name) or part.name
-        out.append(pdfs.Section(str(title), [row(_field_label(n), _field_value(n, v)) for n, v in part.fields],
-                                _ja(title)))
+        out.append(
+            pdfs.Section(str(title), [row(_field_label(n), _field_value(n, v)) for n, v in part.fields], _ja(title))
+        )
     return out
 
 
 def _summary(app) -> list[pdfs.Row]:
-    return [row(_l("Provisional number"), app.provisional_number),
-            row(_l("Receipt number"), app.receipt_number or _l("not yet received")),
-            row(_l("Procedure"), _procedures(app)),
-            row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
-            row(_l("Submitted"), app.submitted_at),
-            row(_l("Status"), labels.label(labels.TIMELINE, app.status))]
+    return [
+        row(_l("Provisional number"), app.provisional_number),
+        row(_l("Receipt number"), app.receipt_number or _l("not yet received")),
+        row(_l("Procedure"), _procedures(app)),
+        row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
+        row(_l("Submitted"), app.submitted_at),
+        row(_l("Status"), labels.label(labels.TIMELINE, app.status)),
+    ]
 
 
 def copy(app, *, sample: bool = False) -> bytes:
@@ -127,66 +134,111 @@ def copy(app, *, sample: bool = False) -> bytes:
     sections += form_sections(json.loads(app.form), filing["applicant"], filing["filer"])
     sections.append(pdfs.Section("", [row(_l("Signed content SHA-256"), app.content_sha256, mono=True)]))
     title = _l("Application (copy)")
-    return pdfs.application_copy(str(title), sections, lang=_lang(), title_ja=_ja(title), footer=_footer(app),
-                                 sample=sample)
+    return pdfs.application_copy(
+        str(title), sections, lang=_lang(), title_ja=_ja(title), footer=_footer(app), sample=sample
+    )
 
 
 def _special_period(app) -> str | None:
     from intake.application import staying
     from intake.domain import timeline
 
-    stay = staying.special_period_of(app.procedure, app.submitted_at, app.form, None) \
-        if timeline.is_open(app.status) else None
-    return str(_l("Until the decision or %(date)s, whichever comes first", date=stay["until"].isoformat())) if stay else None
+    stay = (
+        staying.special_period_of(app.procedure, app.submitted_at, app.form, None)
+        if timeline.is_open(app.status)
+        else None
+    )
+    return (
+        str(_l("Until the decision or %(date)s, whichever comes first", date=stay["until"].isoformat()))
+        if stay
+        else None
+    )
 
 
 def e_receipt(app, verify_url: str, check_code: str | None = None, *, sample: bool = False) -> bytes:
     """The proof that an application is pending: who it is for, what, since when, and how to check it."""
     filing = following.filing_of(app)
     applicant, values = filing["applicant"], json.loads(app.form)
-    person = [row(_IDENTITY_LABELS["name"], applicant.get("name")),
-              row(_IDENTITY_LABELS["date_of_birth"], _date(applicant.get("date_of_birth"))),
-              row(labels.FIELDS["nationality"], _field_value("nationality", values.get("nationality") or applicant.get("nationality"))),
-              row(labels.FIELDS["card_number"], values.get("card_number") or applicant.get("card_number")),
-              row(labels.FIELDS["current_status"], labels.display_value(values["current_status"])
-                  if values.get("current_status") else None),
-              row(labels.FIELDS["period_expiry"], _date(values.get("period_expiry")))]
-    application = [row(_l("Receipt number"), app.receipt_number), row(_l("Procedure"), _procedures(app)),
-                   row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
-                   row(_l("Submitted"), app.submitted_at), row(_l("Pending since"), app.received_at),
-                   # Extension, change filed before the expiry: until when the holder may stay (special_period.py).
-                   *([row(_l("Special period"), stay)] if (stay := _special_period(app)) else []),
-                   row(_l("Status"), labels.label(labels.TIMELINE, app.status))]
+    person = [
+        row(_IDENTITY_LABELS["name"], applicant.get("name")),
+        row(_IDENTITY_LABELS["date_of_birth"], _date(applicant.get("date_of_birth"))),
+        row(
+            labels.FIELDS["nationality"],
+            _field_value("nationality", values.get("nationality") or applicant.get("nationality")),
+        ),
+        row(labels.FIELDS["card_number"], values.get("card_number") or applicant.get("card_number")),
+        row(
+            labels.FIELDS["current_status"],
+            labels.display_value(values["current_status"]) if values.get("current_status") else None,
+        ),
+        row(labels.FIELDS["period_expiry"], _date(values.get("period_expiry"))),
+    ]
+    application = [
+        row(_l("Receipt number"), app.receipt_number),
+        row(_l("Procedure"), _procedures(app)),
+        row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
+        row(_l("Submitted"), app.submitted_at),
+        row(_l("Pending since"), app.received_at),
+        # Extension, change filed before the expiry: until when the holder may stay (special_period.py).
+        *([row(_l("Special period"), stay)] if (stay := _special_period(app)) else []),
+        row(_l("Status"), labels.label(labels.TIMELINE, app.status)),
+    ]
     if filing["filer"]:
         filer = filing["filer"]
-        application.append(row(_l("Filer"), f"{(filer.get('holder') or {}).get('name', '')} — "
-                                            f"{labels.label(labels.ROLES, filer.get('role'))}"))
+        application.append(
+            row(
+                _l("Filer"),
+                f"{(filer.get('holder') or {}).get('name', '')} — {labels.label(labels.ROLES, filer.get('role'))}",
+            )
+        )
     if check_code:  # in print as well as in the QR: the public check needs it with the number
         application.append(row(_l("Check code"), check_code, mono=True))
     application.append(pdfs.Row("URL", verify_url, mono=True))
     title = _l("Proof of a pending application (e-receipt)")
-    return pdfs.e_receipt(str(title), [pdfs.Section(str(labels.SECTIONS["applicant"]), person,
-                                                    _ja(labels.SECTIONS["applicant"])),
-                                       pdfs.Section("", application)],
-                          verify_url, lang=_lang(), title_ja=_ja(title), footer=_footer(app), sample=sample)
+    return pdfs.e_receipt(
+        str(title),
+        [
+            pdfs.Section(str(labels.SECTIONS["applicant"]), person, _ja(labels.SECTIONS["applicant"])),
+            pdfs.Section("", application),
+        ],
+        verify_url,
+        lang=_lang(),
+        title_ja=_ja(title),
+        footer=_footer(app),
+        sample=sample,
+    )
 
 
 def fee_slip(app, paid_note: str | None, *, sample: bool = False) -> bytes:
     values = json.loads(app.form)
     rows = [row(_l("Receipt number"), app.receipt_number), row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau))]
-    rows += [pdfs.Row(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}", _ja(labels.FEE_ITEMS.get(item, item)))
-             for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))]
+    rows += [
+        pdfs.Row(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}", _ja(labels.FEE_ITEMS.get(item, item)))
+        for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))
+    ]
     rows.append(row(_l("Total"), f"¥{app.fee_yen:,}"))
     title = _l("Fee slip")
-    return pdfs.fee_slip(str(title), rows, str(_l("Fee payable only if approved.")), paid=paid_note, lang=_lang(),
-                         title_ja=_ja(title), footer=_footer(app), sample=sample)
+    return pdfs.fee_slip(
+        str(title),
+        rows,
+        str(_l("Fee payable only if approved.")),
+        paid=paid_note,
+        lang=_lang(),
+        title_ja=_ja(title),
+        footer=_footer(app),
+        sample=sample,
+    )
 
 
 def draft(r: dict, *, sample: bool = False) -> bytes:
     """The draft as it stands (``submission.review``'s answer), marked unsigned, with what is missing."""
     choice = r["choice"]
-    head = [row(_l("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in (choice.procedure, *choice.bundled))),
-            row(_l("Bureau"), labels.label(labels.BUREAUS, r["bureau"]) if r["bureau"] else "—")]
+    head = [
+        row(
+            _l("Procedure"), " + ".join(labels.label(labels.PROCEDURES, p) for p in (choice.procedure, *choice.bundled))
+        ),
+        row(_l("Bureau"), labels.label(labels.BUREAUS, r["bureau"]) if r["bureau"] else "—"),
+    ]
     sections = [pdfs.Section("", head)] + form_sections(r["values"], r.get("applicant") or {}, r.get("filer"))
     tail = []
     if r["errors"]:
@@ -199,13 +251,18 @@ def draft(r: dict, *, sample: bool = False) -> bytes:
 
 def payment_receipt(app, done, *, sample: bool = False) -> bytes:
     """The online payment's receipt (the same rows as payments.receipt_pdf)."""
-    rows = [row(_l("Receipt number"), app.receipt_number or app.provisional_number),
-            row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
-            row(_l("Procedure"), labels.label(labels.PROCEDURES, app.procedure)),
-            row(_l("Amount paid"), f"¥{done.amount_yen:,}"), row(_l("Paid on"), done.paid_at),
-            row(_l("Payment reference"), done.provider_reference), row(_l("Payment method"), _l("Card")),
-            row(_l("Payment ID"), done.id)]
+    rows = [
+        row(_l("Receipt number"), app.receipt_number or app.provisional_number),
+        row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
+        row(_l("Procedure"), labels.label(labels.PROCEDURES, app.procedure)),
+        row(_l("Amount paid"), f"¥{done.amount_yen:,}"),
+        row(_l("Paid on"), done.paid_at),
+        row(_l("Payment reference"), done.provider_reference),
+        row(_l("Payment method"), _l("Card")),
+        row(_l("Payment ID"), done.id),
+    ]
     note = str(_l("DEMO payment — no money moved.")) if done.provider == "demo" else ""
     title = _l("Payment receipt: residence procedure fee")
-    return pdfs.payment_receipt(str(title), rows, note, lang=_lang(), title_ja=_ja(title), footer=_footer(app),
-                                sample=sample)
+    return pdfs.payment_receipt(
+        str(title), rows, note, lang=_lang(), title_ja=_ja(title), footer=_footer(app), sample=sample
+    )

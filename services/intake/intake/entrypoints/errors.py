@@ -1,4 +1,5 @@
 """Error pages in the visitor's language; JSON errors under /api/, /org/api/ and /internal/."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -26,5 +27,7 @@ def install(app) -> None:
     app.register_error_handler(403, lambda e: page(403, _("You may not do this.")))
     app.register_error_handler(413, lambda e: page(413, message("upload.total_too_large")))
     app.register_error_handler(429, lambda e: page(429, _("Too many attempts. Please wait a minute and try again.")))
-    app.register_error_handler(CSRFError, lambda e: page(400, _("The form expired. Please go back, reload the page and try again.")))
+    app.register_error_handler(
+        CSRFError, lambda e: page(400, _("The form expired. Please go back, reload the page and try again."))
+    )
     app.register_error_handler(SigningUnavailable, lambda e: page(503, message("signing.unavailable")))

@@ -5,6 +5,7 @@ the X-Forwarded-For entry our ingress added (zairyu_shared.front: ZAIRYU_PROXY_H
 ZAIRYU_PROXY_NETWORKS); what a client writes there itself is ignored. Health, metrics and the
 internal API are not gated (not public).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -13,8 +14,14 @@ from flask import g, render_template, request
 
 from intake.adapters import geo
 
-UNGATED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/internal/", "/static/",
-                    "/payments/webhook")  # the payment provider's servers may be anywhere; signed
+UNGATED_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/internal/",
+    "/static/",
+    "/payments/webhook",
+)  # the payment provider's servers may be anywhere; signed
 
 
 def install(app, settings) -> None:

@@ -1,4 +1,5 @@
 """Rate limits against guessing (Flask-Limiter), keyed on the visitor's address as the gate sees it."""
+
 from __future__ import annotations
 
 from flask import g, request

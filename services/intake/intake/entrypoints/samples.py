@@ -3,6 +3,7 @@ sample application, so reviewers and translators can look at them. No database: 
 memory the way a submitted application is (validated form, signed document) and goes through the same
 builders as the pages' downloads (documents.py). Every page is marked 見本 SAMPLE.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,20 +38,36 @@ NOW = datetime(2026, 12, 1, 10, 30, tzinfo=JST)
 def _values(lang: str) -> dict:
     name, _dob, _sex, nationality, birthplace, home = PEOPLE[lang]
     return {
-        "nationality": nationality, "place_of_birth": birthplace, "marital_status": "single",
-        "occupation": "システムエンジニア (software engineer)", "home_town": home, "phone": "090-1234-5678",
-        "passport_number": "C1234567", "passport_expiry": "2031-03-31",
-        "current_status": "engineer_humanities", "period_of_stay": "P3Y", "period_expiry": "2027-01-15",
+        "nationality": nationality,
+        "place_of_birth": birthplace,
+        "marital_status": "single",
+        "occupation": "システムエンジニア (software engineer)",
+        "home_town": home,
+        "phone": "090-1234-5678",
+        "passport_number": "C1234567",
+        "passport_expiry": "2031-03-31",
+        "current_status": "engineer_humanities",
+        "period_of_stay": "P3Y",
+        "period_expiry": "2027-01-15",
         "card_number": "AB12345678CD",
         "reason": "引き続き同じ会社でソフトウェア開発に従事するため。To continue developing software for the same employer.",
-        "criminal_record": "no", "family_in_japan": "", "card_receipt": "post",
-        "employer_name": "株式会社サンプル技研 (Sample Giken K.K.)", "corporate_number": "7000012050002",
-        "employer_address": "東京都千代田区霞が関1-1-1", "employer_phone": "03-1234-5678",
-        "industry": "G", "capital_yen": "50000000",
-        "annual_sales_yen": "1200000000", "employees": "120", "foreign_employees": "8",
+        "criminal_record": "no",
+        "family_in_japan": "",
+        "card_receipt": "post",
+        "employer_name": "株式会社サンプル技研 (Sample Giken K.K.)",
+        "corporate_number": "7000012050002",
+        "employer_address": "東京都千代田区霞が関1-1-1",
+        "employer_phone": "03-1234-5678",
+        "industry": "G",
+        "capital_yen": "50000000",
+        "annual_sales_yen": "1200000000",
+        "employees": "120",
+        "foreign_employees": "8",
         "job_description": "業務システムの設計・開発 (design and development of business systems)",
-        "contract_from": "2024-04-01", "monthly_salary_yen": "320000",
-        "reentry_type": "multiple", "reentry_reason": "一時帰国 (family visit)",
+        "contract_from": "2024-04-01",
+        "monthly_salary_yen": "320000",
+        "reentry_type": "multiple",
+        "reentry_reason": "一時帰国 (family visit)",
     }
 
 
@@ -63,15 +80,33 @@ def application(lang: str) -> SimpleNamespace:
         raise ValueError(f"sample application no longer valid: {errors}")
     holder = {"name": name, "date_of_birth": dob, "sex": sex, "address": "東京都新宿区西新宿2-8-1 サンプルハイツ101"}
     fee = fees.total(choice.procedure, choice.bundled, values.get("reentry_type"))
-    signed = canonical.signed_document(application_id="sample", applicant_id="sample", procedure=choice.procedure,
-                                       bundled=choice.bundled, form=values, holder=holder, attachments=[],
-                                       extra={"bureau": "tokyo", "fee_yen": fee})
+    signed = canonical.signed_document(
+        application_id="sample",
+        applicant_id="sample",
+        procedure=choice.procedure,
+        bundled=choice.bundled,
+        form=values,
+        holder=holder,
+        attachments=[],
+        extra={"bureau": "tokyo", "fee_yen": fee},
+    )
     return SimpleNamespace(
-        id="sample", procedure=choice.procedure, bundled=",".join(choice.bundled), status="under_examination",
-        bureau="tokyo", language=lang, fee_yen=fee, provisional_number="P-2026-000123",
-        receipt_number="TKY-2026-004321", form=json.dumps(json.loads(canonical.canonical_json(values))),
-        signed_content=base64.b64encode(signed).decode(), content_sha256=canonical.digest(signed),
-        submitted_at=NOW, received_at=NOW + timedelta(days=1), closed_at=None)
+        id="sample",
+        procedure=choice.procedure,
+        bundled=",".join(choice.bundled),
+        status="under_examination",
+        bureau="tokyo",
+        language=lang,
+        fee_yen=fee,
+        provisional_number="P-2026-000123",
+        receipt_number="TKY-2026-004321",
+        form=json.dumps(json.loads(canonical.canonical_json(values))),
+        signed_content=base64.b64encode(signed).decode(),
+        content_sha256=canonical.digest(signed),
+        submitted_at=NOW,
+        received_at=NOW + timedelta(days=1),
+        closed_at=None,
+    )
 
 
 def _app(lang: str):
@@ -91,8 +126,13 @@ def write(lang: str, out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     app = application(lang)
-    done = SimpleNamespace(id="pay_sample_0001", amount_yen=app.fee_yen, paid_at=NOW + timedelta(days=20),
-                           provider_reference="DEMO-SAMPLE-0001", provider="demo")
+    done = SimpleNamespace(
+        id="pay_sample_0001",
+        amount_yen=app.fee_yen,
+        paid_at=NOW + timedelta(days=20),
+        provider_reference="DEMO-SAMPLE-0001",
+        provider="demo",
+    )
     from flask_babel import format_date
     from flask_babel import gettext as _
 
@@ -102,16 +142,25 @@ def write(lang: str, out: Path) -> list[Path]:
         # The draft: two answers still missing, as a draft printed before signing usually has.
         values, errors = form.validate(choice, {**_values(lang), "reason": "", "monthly_salary_yen": ""}, NOW.date())
         # What submission.review answers, as the draft's builder reads it.
-        review = {"choice": choice, "values": values, "errors": errors, "bureau": "tokyo",
-                  "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
-                  "applicant": json.loads(base64.b64decode(app.signed_content))["applicant"], "filer": None}
+        review = {
+            "choice": choice,
+            "values": values,
+            "errors": errors,
+            "bureau": "tokyo",
+            "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
+            "applicant": json.loads(base64.b64decode(app.signed_content))["applicant"],
+            "filer": None,
+        }
         files = {
             "e-receipt": documents.e_receipt(app, url, "0123-4567-89AB-CDEF-0123", sample=True),
             "application-copy": documents.copy(app, sample=True),
             "draft": documents.draft(review, sample=True),
             "fee-slip": documents.fee_slip(app, None, sample=True),
-            "fee-slip-paid": documents.fee_slip(app, _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at),
-                                                       ref=done.provider_reference), sample=True),
+            "fee-slip-paid": documents.fee_slip(
+                app,
+                _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference),
+                sample=True,
+            ),
             "payment-receipt": documents.payment_receipt(app, done, sample=True),
         }
     written = []
@@ -123,8 +172,9 @@ def write(lang: str, out: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="zairyu-intake sample-documents",
-                                     description="write every applicant-facing PDF of a sample application")
+    parser = argparse.ArgumentParser(
+        prog="zairyu-intake sample-documents", description="write every applicant-facing PDF of a sample application"
+    )
     parser.add_argument("--lang", required=True, choices=LANGUAGES + ("all",))
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 
 Seeding makes sure the attachment store exists, so the first upload does not race to create it.
 """
+
 from __future__ import annotations
 
 from intake.application import context

@@ -1,4 +1,5 @@
 """The intake web app factory (gunicorn: `gunicorn 'intake.entrypoints.web:create_app()'`)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,16 @@ from .limits import limiter
 from .messages import message
 from .web_support import applicant_id
 
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "vi": "Tiếng Việt", "zh_Hans": "简体中文", "ko": "한국어",
-                  "pt_BR": "Português (Brasil)", "tl": "Tagalog", "ne": "नेपाली"}
+LANGUAGE_NAMES = {
+    "ja": "日本語",
+    "en": "English",
+    "vi": "Tiếng Việt",
+    "zh_Hans": "简体中文",
+    "ko": "한국어",
+    "pt_BR": "Português (Brasil)",
+    "tl": "Tagalog",
+    "ne": "नेपाली",
+}
 LANG_COOKIE = "zairyu_lang"
 
 
@@ -45,6 +54,7 @@ def _store_check(runtime):
         root = context.store(runtime).root
         if not os.access(root, os.W_OK):
             raise RuntimeError(f"attachment store {root} is not writable")
+
     return check
 
 
@@ -115,16 +125,30 @@ def create_app(runtime=None):
 
     @app.context_processor
     def _globals():
-        return {"languages": LANGUAGE_NAMES, "current_lang": select_locale(), "msg": message, "labels": labels,
-                "label": labels.label, "status_names": statuses.BY_CODE, "draft_data": _draft_data,
-                "status_offered": _status_offered, "logged_in": bool(applicant_id())}
+        return {
+            "languages": LANGUAGE_NAMES,
+            "current_lang": select_locale(),
+            "msg": message,
+            "labels": labels,
+            "label": labels.label,
+            "status_names": statuses.BY_CODE,
+            "draft_data": _draft_data,
+            "status_offered": _status_offered,
+            "logged_in": bool(applicant_id()),
+        }
 
     @app.after_request
     def _remember_language(response):
         wanted = request.args.get("lang")
         if wanted in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                                secure=settings.public_url.startswith("https://"))
+            response.set_cookie(
+                LANG_COOKIE,
+                wanted,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=settings.public_url.startswith("https://"),
+            )
         if getattr(g, "no_store", True) and request.path not in ("/healthz", "/readyz", "/metrics"):
             response.headers.setdefault("Cache-Control", "no-store")  # personal pages never cached
         return response

@@ -1,4 +1,5 @@
 """What every blueprint uses: the runtime, one transaction per action, the logged-in applicant."""
+
 from __future__ import annotations
 
 import functools
@@ -61,6 +62,7 @@ def login_required(view, *, answer_401: bool = False):
     the page itself for a GET; for a form posted after the session ended, the page the form was on (the
     POST's own path may be an endpoint without a page). answer_401: for calls made by scripts (autosave),
     which must learn that nothing was saved rather than follow a redirect to a login page."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not applicant_id():
@@ -69,6 +71,7 @@ def login_required(view, *, answer_401: bool = False):
             return redirect(url_for("auth.login", next=_return_to()))
         g.applicant_id = applicant_id()
         return view(*args, **kwargs)
+
     return wrapper
 
 

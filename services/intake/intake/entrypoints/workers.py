@@ -1,4 +1,5 @@
 """Background work beside intake's consumers (the service definition's workers)."""
+
 from __future__ import annotations
 
 from intake.application import paying
@@ -31,7 +32,9 @@ def organisation_webhooks(runtime) -> int:
         return organisation_api.deliver_due(runtime, session)
 
 
-organisation_reminder = periodic_worker("intake-organisation-reminders", "organisation_reminder_minutes",
-                                        organisation_reminders)
-organisation_webhook = periodic_worker("intake-organisation-webhooks", "organisation_webhook_minutes",
-                                       organisation_webhooks)
+organisation_reminder = periodic_worker(
+    "intake-organisation-reminders", "organisation_reminder_minutes", organisation_reminders
+)
+organisation_webhook = periodic_worker(
+    "intake-organisation-webhooks", "organisation_webhook_minutes", organisation_webhooks
+)

@@ -5,6 +5,7 @@ layout. Undefined placeholders raise (StrictUndefined): a template that names so
 notice does not provide fails in the tests and in the consumer, never as a blank in a mail.
 A language without the notice falls back to Japanese + English in one bilingual notice.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -36,15 +37,24 @@ def _lang_filter(fn):
     @pass_context
     def apply(ctx, value):
         return fn(value, ctx["lang"])
+
     return apply
 
 
 def _environment(html: bool) -> Environment:
-    env = Environment(undefined=StrictUndefined, autoescape=html, trim_blocks=True, lstrip_blocks=True,
-                      loader=FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=False)
+    env = Environment(
+        undefined=StrictUndefined,
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        loader=FileSystemLoader(str(TEMPLATES)),
+        keep_trailing_newline=False,
+    )
     env.filters.update(
-        date=_lang_filter(formatting.long_date), datetime=_lang_filter(formatting.date_time),
-        yen=_lang_filter(formatting.yen), number=_lang_filter(formatting.number),
+        date=_lang_filter(formatting.long_date),
+        datetime=_lang_filter(formatting.date_time),
+        yen=_lang_filter(formatting.yen),
+        number=_lang_filter(formatting.number),
         link=(lambda url: Markup('<a href="{0}">{0}</a>').format(url)) if html else (lambda url: url),
     )
     return env
@@ -64,8 +74,16 @@ class Catalogue:
     def has(self, language: str | None, notice_type: str) -> bool:
         return language in self.messages and notice_type in self.messages[language].get("notice", {})
 
-    def render(self, notice_type: str, language: str | None, context: dict, *, name: str | None,
-               portal_url: str, audience: str = "applicant") -> Rendered:
+    def render(
+        self,
+        notice_type: str,
+        language: str | None,
+        context: dict,
+        *,
+        name: str | None,
+        portal_url: str,
+        audience: str = "applicant",
+    ) -> Rendered:
         if language is not None and self.has(language, notice_type):
             parts = [self._one(notice_type, language, context, name, portal_url, audience)]
             lang = language
@@ -91,8 +109,10 @@ class Catalogue:
         # The bureau's coded words in the reader's language (zairyu_shared.glossary); older events' free text
         # (v1 items, v2 decisions) passes through as written.
         if "documents" in context:
-            ctx["items"] = [glossary.document_kind_name(d["kind"], lang) if d.get("kind") else d["description"]
-                            for d in context["documents"]]
+            ctx["items"] = [
+                glossary.document_kind_name(d["kind"], lang) if d.get("kind") else d["description"]
+                for d in context["documents"]
+            ]
         if context.get("granted_status"):
             ctx["granted_status"] = glossary.status_name(context["granted_status"], lang)
         if context.get("period_of_stay"):
@@ -108,9 +128,14 @@ class Catalogue:
         footer = self._text(footer_src, ctx).strip()
         text = f"{greeting}\n\n{body}\n\n-- \n{footer}\n"
         html_paragraphs = [_paragraphs(self._html(src, ctx)) for src in (greeting_src, entry["body"])]
-        return {"lang": lang.replace("_", "-"), "subject": subject, "text": text,
-                "greeting": html_paragraphs[0], "body": html_paragraphs[1],
-                "footer": _paragraphs(self._html(footer_src, ctx))}
+        return {
+            "lang": lang.replace("_", "-"),
+            "subject": subject,
+            "text": text,
+            "greeting": html_paragraphs[0],
+            "body": html_paragraphs[1],
+            "footer": _paragraphs(self._html(footer_src, ctx)),
+        }
 
     def _text(self, source: str, ctx: dict) -> str:
         return _compiled(self.text_env, source).render(ctx)
@@ -126,8 +151,11 @@ def _compiled(env: Environment, source: str):
 
 def _paragraphs(html: Markup) -> list[Markup]:
     """Blank lines separate paragraphs; single newlines become <br> (content already escaped)."""
-    return [Markup("<br>\n").join(Markup(line) for line in block.split("\n"))
-            for block in str(html).split("\n\n") if block.strip()]
+    return [
+        Markup("<br>\n").join(Markup(line) for line in block.split("\n"))
+        for block in str(html).split("\n\n")
+        if block.strip()
+    ]
 
 
 __all__ = ["Catalogue", "Rendered", "BILINGUAL", "escape"]

@@ -3,12 +3,12 @@
 ``send`` raises ``SendFailure`` carrying the SMTP code (None when the relay never answered:
 refused, timed out, dropped), which the domain classifies as transient or permanent.
 """
+
 from __future__ import annotations
 
 import base64
 import email.utils
 import smtplib
-import socket
 import ssl
 import time
 from email import encoders
@@ -31,10 +31,30 @@ class SendFailure(Exception):
         self.detail = detail
 
 
-def build_message(*, notice_id: str, sender: str, to: str, subject: str, text: str, html: str, language: str,
-                  notice_type: str, id_domain: str, attachment: dict | None = None) -> Message:
-    msg = _build_message(notice_id=notice_id, sender=sender, to=to, subject=subject, text=text, html=html,
-                         language=language, notice_type=notice_type, id_domain=id_domain)
+def build_message(
+    *,
+    notice_id: str,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    language: str,
+    notice_type: str,
+    id_domain: str,
+    attachment: dict | None = None,
+) -> Message:
+    msg = _build_message(
+        notice_id=notice_id,
+        sender=sender,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        notice_type=notice_type,
+        id_domain=id_domain,
+    )
     if not attachment:
         return msg
     # multipart/mixed: the text/HTML alternatives, then the file byte for byte (a sealed e-COE must not change).
@@ -56,8 +76,18 @@ def build_message(*, notice_id: str, sender: str, to: str, subject: str, text: s
     return outer
 
 
-def _build_message(*, notice_id: str, sender: str, to: str, subject: str, text: str, html: str, language: str,
-                   notice_type: str, id_domain: str) -> Message:
+def _build_message(
+    *,
+    notice_id: str,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    language: str,
+    notice_type: str,
+    id_domain: str,
+) -> Message:
     """The mail: plain text and HTML alternatives, UTF-8.
 
     Built with the legacy (compat32) classes, encoding the headers here: the modern EmailMessage
@@ -98,17 +128,32 @@ def sender_domain(mail_from: str) -> str:
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, security: str = "none", username: str = "", password: str = "",
-                 timeout: float = 15.0, ca_file: str = ""):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: str = "none",
+        username: str = "",
+        password: str = "",
+        timeout: float = 15.0,
+        ca_file: str = "",
+    ):
         self.host, self.port, self.security, self.ca_file = host, port, security, ca_file
         self.username, self.password, self.timeout = username, password, timeout
         self._conn: smtplib.SMTP | None = None
         self._last_used = 0.0
 
     @classmethod
-    def from_settings(cls, settings) -> "SmtpMailer":
-        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_security, settings.smtp_username,
-                   settings.smtp_password, settings.smtp_timeout, settings.smtp_ca_file)
+    def from_settings(cls, settings) -> SmtpMailer:
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_username,
+            settings.smtp_password,
+            settings.smtp_timeout,
+            settings.smtp_ca_file,
+        )
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=self.ca_file or None)  # verifies the relay's name
@@ -140,7 +185,7 @@ class SmtpMailer:
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise SendFailure(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             self.close()
             raise SendFailure(None, f"{type(exc).__name__}: {exc}") from exc
         if refused:  # only one recipient per mail, so this cannot be partial; kept for safety

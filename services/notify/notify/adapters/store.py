@@ -3,13 +3,14 @@
 Claims are committed before any SMTP traffic and outcomes are recorded in their own short
 transactions afterwards, so no database transaction is open while the relay is talked to.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,13 +23,12 @@ from zairyu_shared.subject_keys import SubjectErased, sealing
 
 from .tables import applicants, applications, metadata, notices, subject_key_tables
 
-
 # Marks the sender's own commits, so they do not wake the sender (see sender.start_sender).
 SENDER_SESSION = {"notify_sender": True}
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _dialect(session: Session) -> str:
@@ -40,8 +40,9 @@ def _insert(session: Session):
 
 
 # -- directory -------------------------------------------------------------------------------
-def remember_applicant(session: Session, applicant_id: str, *, email: str, language: str, at: datetime,
-                       display_name: str | None = None) -> None:
+def remember_applicant(
+    session: Session, applicant_id: str, *, email: str, language: str, at: datetime, display_name: str | None = None
+) -> None:
     """Upsert; an older event arriving late does not overwrite a newer address or language."""
     values = {"applicant_id": applicant_id, "email": email, "language": language, "updated_at": at}
     if display_name is not None:
@@ -49,9 +50,11 @@ def remember_applicant(session: Session, applicant_id: str, *, email: str, langu
 
     def build():
         stmt = _insert(session)(applicants)
-        return stmt.on_conflict_do_update(index_elements=["applicant_id"],
-                                          set_={k: stmt.excluded[k] for k in values if k != "applicant_id"},
-                                          where=applicants.c.updated_at <= stmt.excluded.updated_at)
+        return stmt.on_conflict_do_update(
+            index_elements=["applicant_id"],
+            set_={k: stmt.excluded[k] for k in values if k != "applicant_id"},
+            where=applicants.c.updated_at <= stmt.excluded.updated_at,
+        )
 
     try:
         with sealing(session, metadata, applicant_id):
@@ -61,8 +64,13 @@ def remember_applicant(session: Session, applicant_id: str, *, email: str, langu
 
 
 def applicant(session: Session, applicant_id: str):
-    return session.execute(statement_once(("notify.applicant_by_id",), lambda: sa.select(applicants).where(
-        applicants.c.applicant_id == sa.bindparam("applicant_key"))), {"applicant_key": applicant_id}).first()
+    return session.execute(
+        statement_once(
+            ("notify.applicant_by_id",),
+            lambda: sa.select(applicants).where(applicants.c.applicant_id == sa.bindparam("applicant_key")),
+        ),
+        {"applicant_key": applicant_id},
+    ).first()
 
 
 def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> None:
@@ -71,23 +79,32 @@ def remember_application(session: Session, application_id: str, applicant_id: st
     def build():
         stmt = _insert(session)(applications)
         if fields:
-            return stmt.on_conflict_do_update(index_elements=["application_id"],
-                                              set_={k: stmt.excluded[k] for k in fields})
+            return stmt.on_conflict_do_update(
+                index_elements=["application_id"], set_={k: stmt.excluded[k] for k in fields}
+            )
         return stmt.on_conflict_do_nothing(index_elements=["application_id"])
 
-    session.execute(statement_once(("notify.application", _dialect(session), tuple(fields)), build),
-                    {"application_id": application_id, "applicant_id": applicant_id, **fields})
+    session.execute(
+        statement_once(("notify.application", _dialect(session), tuple(fields)), build),
+        {"application_id": application_id, "applicant_id": applicant_id, **fields},
+    )
 
 
 def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
     if not application_id:
         return None
-    row = session.execute(statement_once(("notify.application_by_id",), lambda: sa.select(applications).where(
-        applications.c.application_id == sa.bindparam("application_key"))), {"application_key": application_id}).first()
+    row = session.execute(
+        statement_once(
+            ("notify.application_by_id",),
+            lambda: sa.select(applications).where(applications.c.application_id == sa.bindparam("application_key")),
+        ),
+        {"application_key": application_id},
+    ).first()
     if row is None:
         return None
-    return ApplicationInfo(row.application_id, row.applicant_id, row.bureau, row.procedure,
-                           row.provisional_number, row.receipt_number)
+    return ApplicationInfo(
+        row.application_id, row.applicant_id, row.bureau, row.procedure, row.provisional_number, row.receipt_number
+    )
 
 
 # -- notices ---------------------------------------------------------------------------------
@@ -98,8 +115,15 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
         return set()
     at = now()
     # One statement for all rows: every row names the same columns (the caller gives each its id).
-    defaults = {"state": None, "last_error": None, "address": None, "sent_at": None,
-                "created_at": at, "updated_at": at, "next_attempt_at": at}
+    defaults = {
+        "state": None,
+        "last_error": None,
+        "address": None,
+        "sent_at": None,
+        "created_at": at,
+        "updated_at": at,
+        "next_attempt_at": at,
+    }
     full = [{**defaults, **row} for row in rows]
     inserted: set[str] = set()
     # An applicant's notices under their own key; a bureau's (no applicant) under the service key.
@@ -114,9 +138,14 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
 
 
 def _insert_notices_statement(session: Session):
-    return statement_once(("notices", _dialect(session)), lambda: (
-        _insert(session)(notices).on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
-        .returning(notices.c.id)))
+    return statement_once(
+        ("notices", _dialect(session)),
+        lambda: (
+            _insert(session)(notices)
+            .on_conflict_do_nothing(index_elements=["event_id", "channel", "recipient"])
+            .returning(notices.c.id)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -148,24 +177,45 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
     token = str(uuid.uuid4())
     with session_factory(info=SENDER_SESSION) as session, session.begin():
         picked = session.execute(
-            sa.select(notices.c.id, notices.c.state).where(notices.c.channel == "email", due, alive)
-            .order_by(notices.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+            sa.select(notices.c.id, notices.c.state)
+            .where(notices.c.channel == "email", due, alive)
+            .order_by(notices.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
         if not picked:
             return []
         ids = [p.id for p in picked]
         stolen = {p.id for p in picked if p.state == delivery.SENDING}
-        session.execute(notices.update().where(notices.c.id.in_(ids)).values(
-            state=delivery.SENDING, claim_token=token, claimed_at=at, updated_at=at,
-            attempts=notices.c.attempts + 1))
+        session.execute(
+            notices.update()
+            .where(notices.c.id.in_(ids))
+            .values(
+                state=delivery.SENDING, claim_token=token, claimed_at=at, updated_at=at, attempts=notices.c.attempts + 1
+            )
+        )
         rows = session.execute(
             sa.select(notices, applicants.c.email.label("current_email"))
             .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
-            .where(notices.c.id.in_(ids)).order_by(notices.c.next_attempt_at)
+            .where(notices.c.id.in_(ids))
+            .order_by(notices.c.next_attempt_at)
         ).all()
-    return [Claimed(r.id, token, r.notice_type, r.language, r.subject, r.body_text, r.body_html,
-                    r.address or r.current_email, r.attempts, r.id in stolen,
-                    json.loads(r.attachment) if r.attachment else None) for r in rows]
+    return [
+        Claimed(
+            r.id,
+            token,
+            r.notice_type,
+            r.language,
+            r.subject,
+            r.body_text,
+            r.body_html,
+            r.address or r.current_email,
+            r.attempts,
+            r.id in stolen,
+            json.loads(r.attachment) if r.attachment else None,
+        )
+        for r in rows
+    ]
 
 
 def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **values) -> bool:
@@ -173,9 +223,15 @@ def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **va
     values.update(updated_at=now(), claim_token=None)
 
     def build():
-        stmt = (notices.update().where(notices.c.id == sa.bindparam("claimed_id"),
-                                       notices.c.claim_token == sa.bindparam("claimed_token"),
-                                       notices.c.state == delivery.SENDING).returning(notices.c.id))
+        stmt = (
+            notices.update()
+            .where(
+                notices.c.id == sa.bindparam("claimed_id"),
+                notices.c.claim_token == sa.bindparam("claimed_token"),
+                notices.c.state == delivery.SENDING,
+            )
+            .returning(notices.c.id)
+        )
         return stmt.values(attempts=notices.c.attempts - 1) if attempt_back else stmt
 
     stmt = statement_once(("notify.finish", tuple(values), attempt_back), build)
@@ -201,23 +257,36 @@ def release(session_factory, claim: Claimed) -> bool:
 def backlog(engine) -> tuple[int, int]:
     """(queued e-mail notices, of which waiting for a retry)."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((notices.c.attempts > 0, 1), else_=0)), 0),
-        ).where(notices.c.state == delivery.QUEUED, notices.c.channel == "email")).one()
+        row = conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((notices.c.attempts > 0, 1), else_=0)), 0),
+            ).where(notices.c.state == delivery.QUEUED, notices.c.channel == "email")
+        ).one()
     return int(row[0]), int(row[1])
 
 
 # -- operators and the internal API ----------------------------------------------------------
 def failures(engine, limit: int = 100):
     with engine.connect() as conn:
-        return conn.execute(sa.select(notices.c.id, notices.c.notice_type, notices.c.recipient, notices.c.language,
-                                      notices.c.attempts, notices.c.last_error, notices.c.updated_at,
-                                      notices.c.address, applicants.c.email.label("current_email"),
-                                      notices.c.application_id)
-                            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
-                            .where(notices.c.state == delivery.FAILED)
-                            .order_by(notices.c.updated_at.desc()).limit(limit)).all()
+        return conn.execute(
+            sa.select(
+                notices.c.id,
+                notices.c.notice_type,
+                notices.c.recipient,
+                notices.c.language,
+                notices.c.attempts,
+                notices.c.last_error,
+                notices.c.updated_at,
+                notices.c.address,
+                applicants.c.email.label("current_email"),
+                notices.c.application_id,
+            )
+            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
+            .where(notices.c.state == delivery.FAILED)
+            .order_by(notices.c.updated_at.desc())
+            .limit(limit)
+        ).all()
 
 
 def get_notice(engine, notice_id: str):
@@ -225,16 +294,26 @@ def get_notice(engine, notice_id: str):
         return conn.execute(sa.select(notices).where(notices.c.id == notice_id)).first()
 
 
-def set_state(session_factory, notice_id: str, *, allowed_from: tuple[str, ...], state: str, error: str | None,
-              reset_attempts: bool = False):
+def set_state(
+    session_factory,
+    notice_id: str,
+    *,
+    allowed_from: tuple[str, ...],
+    state: str,
+    error: str | None,
+    reset_attempts: bool = False,
+):
     """Move a notice between states for operators (bounce, requeue). Returns the row or None if not allowed."""
     values = {"state": state, "updated_at": now(), "last_error": error}
     if reset_attempts:
         values.update(attempts=0, next_attempt_at=now())
     with session_factory(info=SENDER_SESSION) as session, session.begin():
-        row = session.execute(notices.update().where(notices.c.id == notice_id, notices.c.state.in_(allowed_from))
-                              .values(**values).returning(notices.c.id, notices.c.notice_type, notices.c.language,
-                                                          notices.c.channel)).first()
+        row = session.execute(
+            notices.update()
+            .where(notices.c.id == notice_id, notices.c.state.in_(allowed_from))
+            .values(**values)
+            .returning(notices.c.id, notices.c.notice_type, notices.c.language, notices.c.channel)
+        ).first()
     return row
 
 
@@ -247,10 +326,19 @@ def inbox_for(engine, applicant_id: str, limit: int, before: datetime | None = N
     with engine.connect() as conn:
         return conn.execute(
             sa.select(notices, mail.c.state.label("email_state"), mail.c.sent_at.label("email_sent_at"))
-            .select_from(notices.outerjoin(mail, sa.and_(mail.c.event_id == notices.c.event_id,
-                                                         mail.c.channel == "email",
-                                                         mail.c.recipient == notices.c.recipient)))
-            .where(*cond).order_by(notices.c.created_at.desc(), notices.c.id).limit(limit)
+            .select_from(
+                notices.outerjoin(
+                    mail,
+                    sa.and_(
+                        mail.c.event_id == notices.c.event_id,
+                        mail.c.channel == "email",
+                        mail.c.recipient == notices.c.recipient,
+                    ),
+                )
+            )
+            .where(*cond)
+            .order_by(notices.c.created_at.desc(), notices.c.id)
+            .limit(limit)
         ).all()
 
 

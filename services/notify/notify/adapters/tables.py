@@ -1,4 +1,5 @@
 """The notify service's own tables (its database is its alone)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,7 +15,8 @@ _ts = sa.DateTime(timezone=True)
 
 # Who to write to and in which language, learnt from intake's applicant events.
 applicants = sa.Table(
-    "applicants", metadata,
+    "applicants",
+    metadata,
     sa.Column("applicant_id", sa.String(80), primary_key=True),
     sa.Column("email", EncryptedText(), nullable=True),
     sa.Column("language", sa.String(10), nullable=False),
@@ -24,7 +26,8 @@ applicants = sa.Table(
 
 # What later notices quote: provisional and receipt numbers, the bureau (for officers' mail).
 applications = sa.Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     sa.Column("application_id", sa.String(80), primary_key=True),
     sa.Column("applicant_id", sa.String(80), nullable=False),
     sa.Column("bureau", sa.String(20), nullable=True),
@@ -36,7 +39,8 @@ applications = sa.Table(
 # One row per notice per channel. Email rows carry delivery state; inbox rows are the applicant's
 # in-account messages (served by the internal API and announced with notice.created).
 notices = sa.Table(
-    "notices", metadata,
+    "notices",
+    metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("event_type", sa.String(80), nullable=False),

@@ -1,4 +1,5 @@
 """Delivery rules for e-mail notices: states, what an SMTP answer means, backoff, the rate limit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -86,4 +87,4 @@ def notice_id_from_message_id(value: str) -> str | None:
     value = value.strip().strip("<>")
     if not value.startswith("notice-") or "@" not in value:
         return None
-    return value[len("notice-"):value.index("@")]
+    return value[len("notice-") : value.index("@")]

@@ -1,4 +1,5 @@
 """Dates, times, money and numbers as each language writes them (Babel's CLDR data)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,8 +12,16 @@ JAPAN = ZoneInfo("Asia/Tokyo")  # deadlines and office hours are Japanese time, 
 
 # Our language codes (contracts.LANGUAGES) onto CLDR locales. Tagalog is CLDR's Filipino ("fil").
 # English is British English: "5 March 2026" cannot be misread as 3 May.
-LOCALES = {"ja": "ja_JP", "en": "en_GB", "vi": "vi_VN", "zh_Hans": "zh_Hans_CN", "ko": "ko_KR",
-           "pt_BR": "pt_BR", "tl": "fil_PH", "ne": "ne_NP"}
+LOCALES = {
+    "ja": "ja_JP",
+    "en": "en_GB",
+    "vi": "vi_VN",
+    "zh_Hans": "zh_Hans_CN",
+    "ko": "ko_KR",
+    "pt_BR": "pt_BR",
+    "tl": "fil_PH",
+    "ne": "ne_NP",
+}
 
 
 def locale_for(language: str) -> str:

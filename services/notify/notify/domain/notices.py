@@ -3,6 +3,7 @@
 Pure: the handler gives the event's data and what the directory knows about the application;
 this module answers with planned notices (type, audience, channels, template context).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,12 +19,30 @@ BOTH = (EMAIL, INBOX)
 # Links and codes are for the address being verified or the person who cannot log in:
 # an inbox copy would be useless (and a reset link in the account pointless), so e-mail only.
 APPLICANT_TYPES = (
-    "email_verification", "password_reset", "application_submitted", "application_received",
-    "signature_rejected", "documents_requested", "documents_reminder", "decision_approved",
-    "decision_refused", "card_envelope_overdue", "card_envelope_received", "card_issued",
-    "card_dispatched", "card_delivered", "card_returned", "card_held_at_counter", "card_collected",
-    "withdrawal_received", "application_closed", "fee_paid", "coe_issued", "certificate_issued",
-    "staff_invitation", "stay_reminder",  # to an organisation's staff member (issue 21)
+    "email_verification",
+    "password_reset",
+    "application_submitted",
+    "application_received",
+    "signature_rejected",
+    "documents_requested",
+    "documents_reminder",
+    "decision_approved",
+    "decision_refused",
+    "card_envelope_overdue",
+    "card_envelope_received",
+    "card_issued",
+    "card_dispatched",
+    "card_delivered",
+    "card_returned",
+    "card_held_at_counter",
+    "card_collected",
+    "withdrawal_received",
+    "application_closed",
+    "fee_paid",
+    "coe_issued",
+    "certificate_issued",
+    "staff_invitation",
+    "stay_reminder",  # to an organisation's staff member (issue 21)
 )
 OFFICER_TYPES = ("documents_submitted",)
 ALL_TYPES = APPLICANT_TYPES + OFFICER_TYPES
@@ -76,8 +95,7 @@ def signature_advice(reason_code: str) -> str:
 
 def _app(info: ApplicationInfo | None, data: dict[str, Any]) -> dict[str, Any]:
     ref = info.reference if info else data["application_id"]
-    return {"reference": ref, "application_id": data["application_id"],
-            "procedure": (info.procedure if info else None)}
+    return {"reference": ref, "application_id": data["application_id"], "procedure": (info.procedure if info else None)}
 
 
 def approval_delivers(data: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +106,12 @@ def approval_delivers(data: dict[str, Any]) -> dict[str, Any]:
     chosen = data.get("delivery_method")
     if chosen is None and deliverables.issues_card(procedure):
         chosen = "post" if data["card_by_mail"] else "counter"
-    return {"deliverable": deliverables.deliverable(procedure),
-            "delivery_method": deliverables.method_for(procedure, chosen),
-            "specified_card": bool(data.get("specified_card")) and deliverables.issues_card(procedure),
-            "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None}
+    return {
+        "deliverable": deliverables.deliverable(procedure),
+        "delivery_method": deliverables.method_for(procedure, chosen),
+        "specified_card": bool(data.get("specified_card")) and deliverables.issues_card(procedure),
+        "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None,
+    }
 
 
 def refusal_and_stay(data: dict[str, Any]) -> dict[str, Any]:
@@ -110,80 +130,173 @@ def refusal_and_stay(data: dict[str, Any]) -> dict[str, Any]:
 
 def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) -> list[Planned]:
     """The notices for one event (empty for events that only feed the directory)."""
-    def applicant(notice_type: str, ctx: dict[str, Any], channels: tuple[str, ...] = BOTH,
-                  address: str | None = None) -> list[Planned]:
+
+    def applicant(
+        notice_type: str, ctx: dict[str, Any], channels: tuple[str, ...] = BOTH, address: str | None = None
+    ) -> list[Planned]:
         return [Planned(notice_type, "applicant", channels, ctx, address=address)]
 
     if event_type in ("applicant.registered", "applicant.contact_changed"):
         return []
     if event_type == "applicant.email_verification_requested":
-        return applicant("email_verification", {"verify_url": data["verify_url"], "expires_at": data["expires_at"]},
-                         (EMAIL,), data["email"])
+        return applicant(
+            "email_verification",
+            {"verify_url": data["verify_url"], "expires_at": data["expires_at"]},
+            (EMAIL,),
+            data["email"],
+        )
     if event_type == "applicant.password_reset_requested":
-        return applicant("password_reset", {"reset_url": data["reset_url"], "expires_at": data["expires_at"]},
-                         (EMAIL,), data["email"])
+        return applicant(
+            "password_reset",
+            {"reset_url": data["reset_url"], "expires_at": data["expires_at"]},
+            (EMAIL,),
+            data["email"],
+        )
     # Organisations' staff (issue 21): mailed to the member's address in the member's language.
     if event_type == "organisation.staff_invited":
-        return applicant("staff_invitation", {"organisation_name": data["organisation_name"],
-                                              "invite_url": data["invite_url"], "expires_at": data["expires_at"]},
-                         (EMAIL,), data["email"])
+        return applicant(
+            "staff_invitation",
+            {
+                "organisation_name": data["organisation_name"],
+                "invite_url": data["invite_url"],
+                "expires_at": data["expires_at"],
+            },
+            (EMAIL,),
+            data["email"],
+        )
     if event_type == "organisation.stay_reminder_due":
         # granted_status: the status the person holds, named in the reader's language by the catalogue.
-        return applicant("stay_reminder", {"organisation_name": data["organisation_name"],
-                                           "person_name": data["person_name"], "granted_status": data["status"],
-                                           "period_expiry": data["period_expiry"], "days_before": data["days_before"],
-                                           "dashboard_url": data["dashboard_url"]}, (EMAIL,), data["email"])
+        return applicant(
+            "stay_reminder",
+            {
+                "organisation_name": data["organisation_name"],
+                "person_name": data["person_name"],
+                "granted_status": data["status"],
+                "period_expiry": data["period_expiry"],
+                "days_before": data["days_before"],
+                "dashboard_url": data["dashboard_url"],
+            },
+            (EMAIL,),
+            data["email"],
+        )
     if event_type == "application.submitted":
-        return applicant("application_submitted", {
-            "provisional_number": data["provisional_number"], "procedure": data["procedure"],
-            "submitted_at": data["submitted_at"], "application_id": data["application_id"]})
+        return applicant(
+            "application_submitted",
+            {
+                "provisional_number": data["provisional_number"],
+                "procedure": data["procedure"],
+                "submitted_at": data["submitted_at"],
+                "application_id": data["application_id"],
+            },
+        )
     if event_type == "application.received":
-        return applicant("application_received", {
-            "receipt_number": data["receipt_number"], "procedure": data["procedure"], "bureau": data["bureau"],
-            "received_at": data["received_at"], "application_id": data["application_id"],
-            "provisional_number": info.provisional_number if info else None})
+        return applicant(
+            "application_received",
+            {
+                "receipt_number": data["receipt_number"],
+                "procedure": data["procedure"],
+                "bureau": data["bureau"],
+                "received_at": data["received_at"],
+                "application_id": data["application_id"],
+                "provisional_number": info.provisional_number if info else None,
+            },
+        )
     if event_type == "signature.rejected":
-        return applicant("signature_rejected", {**_app(info, data), "reason_code": data["reason"],
-                                                "reason_message": data["message"],
-                                                "advice": signature_advice(data["reason"])})
+        return applicant(
+            "signature_rejected",
+            {
+                **_app(info, data),
+                "reason_code": data["reason"],
+                "reason_message": data["message"],
+                "advice": signature_advice(data["reason"]),
+            },
+        )
     if event_type == "application.documents_requested":
         # v2 items are coded kinds: the catalogue names them in the applicant's language; a v1 item's text as sent.
-        return applicant("documents_requested", {**_app(info, data), "documents": [
-            {"kind": i["code"] if i["code"] in DOCUMENT_KINDS else None, "description": i["description"]}
-            for i in data["items"]], "message": data.get("message") or "", "deadline": data["deadline"]})
+        return applicant(
+            "documents_requested",
+            {
+                **_app(info, data),
+                "documents": [
+                    {"kind": i["code"] if i["code"] in DOCUMENT_KINDS else None, "description": i["description"]}
+                    for i in data["items"]
+                ],
+                "message": data.get("message") or "",
+                "deadline": data["deadline"],
+            },
+        )
     if event_type == "application.documents_reminder_due":
         return applicant("documents_reminder", {**_app(info, data), "deadline": data["deadline"]})
     if event_type == "application.decided":
         ctx = {**_app(info, data), "procedure": data["procedure"], "decided_at": data["decided_at"]}
         if data["outcome"] == "refused":
-            return applicant("decision_refused", {**ctx, "explanation": data.get("explanation") or "",
-                                                  **refusal_and_stay(data)})
-        return applicant("decision_approved", {**ctx, "granted_status": data.get("granted_status"),
-                                               "period_of_stay": data.get("period_of_stay"),
-                                               "fee_yen": data["fee_yen"], "card_by_mail": data["card_by_mail"],
-                                               **approval_delivers(data)})
+            return applicant(
+                "decision_refused", {**ctx, "explanation": data.get("explanation") or "", **refusal_and_stay(data)}
+            )
+        return applicant(
+            "decision_approved",
+            {
+                **ctx,
+                "granted_status": data.get("granted_status"),
+                "period_of_stay": data.get("period_of_stay"),
+                "fee_yen": data["fee_yen"],
+                "card_by_mail": data["card_by_mail"],
+                **approval_delivers(data),
+            },
+        )
     if event_type in ("coe.issued", "certificate.issued"):  # the sealed document, attached as it is
         notice_type = "coe_issued" if event_type == "coe.issued" else "certificate_issued"
-        return [Planned(notice_type, "applicant", BOTH, {
-            **_app(info, data), "document_id": data["document_id"], "valid_until": data["valid_until"],
-            "verify_url": data["verify_url"]}, attachment={
-            "filename": f"{data['document_id']}.pdf", "media_type": "application/pdf", "b64": data["document_b64"]})]
+        return [
+            Planned(
+                notice_type,
+                "applicant",
+                BOTH,
+                {
+                    **_app(info, data),
+                    "document_id": data["document_id"],
+                    "valid_until": data["valid_until"],
+                    "verify_url": data["verify_url"],
+                },
+                attachment={
+                    "filename": f"{data['document_id']}.pdf",
+                    "media_type": "application/pdf",
+                    "b64": data["document_b64"],
+                },
+            )
+        ]
     if event_type == "fee.paid":  # the receipt notice of an online payment
-        return applicant("fee_paid", {**_app(info, data), "amount_yen": data["amount_yen"], "paid_at": data["paid_at"],
-                                      "payment_reference": data["payment_reference"], "method": data["method"],
-                                      "demo": data["provider"] == "demo"})
+        return applicant(
+            "fee_paid",
+            {
+                **_app(info, data),
+                "amount_yen": data["amount_yen"],
+                "paid_at": data["paid_at"],
+                "payment_reference": data["payment_reference"],
+                "method": data["method"],
+                "demo": data["provider"] == "demo",
+            },
+        )
     if event_type == "application.withdrawn":
         return applicant("withdrawal_received", {**_app(info, data), "withdrawn_at": data["withdrawn_at"]})
     if event_type == "application.closed":
         return applicant("application_closed", {**_app(info, data), "closed_at": data["closed_at"]})
     if event_type == "application.documents_submitted":
-        ctx = {**_app(info, data), "request_id": data["request_id"], "attachment_count": len(data["attachments"]),
-               "submitted_at": data["submitted_at"], "has_message": bool(data.get("message"))}
+        ctx = {
+            **_app(info, data),
+            "request_id": data["request_id"],
+            "attachment_count": len(data["attachments"]),
+            "submitted_at": data["submitted_at"],
+            "has_message": bool(data.get("message")),
+        }
         return [Planned("documents_submitted", "bureau", (EMAIL,), ctx, bureau=info.bureau if info else None)]
     card = {
-        "card.envelope_overdue": "card_envelope_overdue", "card.envelope_received": "card_envelope_received",
-        "card.issued": "card_issued", "card.dispatched": "card_dispatched", "card.delivered": "card_delivered",
-        "card.returned": "card_returned", "card.held_at_counter": "card_held_at_counter",
+        "card.envelope_overdue": "card_envelope_overdue",
+        "card.envelope_received": "card_envelope_received",
+        "card.issued": "card_issued",
+        "card.dispatched": "card_dispatched",
+        "card.delivered": "card_delivered",
+        "card.returned": "card_returned",
+        "card.held_at_counter": "card_held_at_counter",
         "card.collected": "card_collected",
     }
     if event_type in card:
@@ -199,11 +312,30 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
 
 
 CONSUMED_EVENTS = (
-    "applicant.registered", "applicant.contact_changed", "applicant.email_verification_requested",
-    "applicant.password_reset_requested", "application.submitted", "application.documents_submitted",
-    "application.withdrawn", "signature.rejected", "application.received", "application.documents_requested",
-    "application.documents_reminder_due", "application.decided", "application.closed", "card.envelope_overdue",
-    "card.envelope_received", "card.issued", "card.dispatched", "card.delivered", "card.returned",
-    "card.held_at_counter", "card.collected", "fee.paid", "coe.issued", "certificate.issued",
-    "organisation.staff_invited", "organisation.stay_reminder_due",
+    "applicant.registered",
+    "applicant.contact_changed",
+    "applicant.email_verification_requested",
+    "applicant.password_reset_requested",
+    "application.submitted",
+    "application.documents_submitted",
+    "application.withdrawn",
+    "signature.rejected",
+    "application.received",
+    "application.documents_requested",
+    "application.documents_reminder_due",
+    "application.decided",
+    "application.closed",
+    "card.envelope_overdue",
+    "card.envelope_received",
+    "card.issued",
+    "card.dispatched",
+    "card.delivered",
+    "card.returned",
+    "card.held_at_counter",
+    "card.collected",
+    "fee.paid",
+    "coe.issued",
+    "certificate.issued",
+    "organisation.staff_invited",
+    "organisation.stay_reminder_due",
 )

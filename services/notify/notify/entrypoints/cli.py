@@ -2,6 +2,7 @@
 
 `consume` also runs the sender loop (the service definition's worker).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,17 +24,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ops(argv: list[str], runtime=None, out=None) -> int:
-    from zairyu_shared.runtime import Runtime
-
     from notify.adapters import store
     from notify.domain import delivery
+    from zairyu_shared.runtime import Runtime
 
     from .internal_api import mark_bounced
 
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="zairyu-notify")
     sub = parser.add_subparsers(dest="command", required=True)
-    f = sub.add_parser("failures", help="e-mail notices that failed for good (permanent SMTP error or too many retries)")
+    f = sub.add_parser(
+        "failures", help="e-mail notices that failed for good (permanent SMTP error or too many retries)"
+    )
     f.add_argument("--limit", type=int, default=100)
     f.add_argument("--json", action="store_true")
     b = sub.add_parser("bounce", help="record a bounce for a sent notice (notice id or its Message-ID)")
@@ -45,15 +47,28 @@ def ops(argv: list[str], runtime=None, out=None) -> int:
     runtime = runtime or Runtime.from_env(definition)
     if args.command == "failures":
         rows = store.failures(runtime.engine, args.limit)
-        items = [{"id": r.id, "notice_type": r.notice_type, "recipient": r.recipient, "address": _mask(r.address or r.current_email),
-                  "application_id": r.application_id, "attempts": r.attempts, "last_error": r.last_error,
-                  "failed_at": r.updated_at.isoformat()} for r in rows]
+        items = [
+            {
+                "id": r.id,
+                "notice_type": r.notice_type,
+                "recipient": r.recipient,
+                "address": _mask(r.address or r.current_email),
+                "application_id": r.application_id,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "failed_at": r.updated_at.isoformat(),
+            }
+            for r in rows
+        ]
         if args.json:
             print(json.dumps(items, ensure_ascii=False, indent=2), file=out)
         else:
             for i in items:
-                print(f"{i['failed_at']}  {i['id']}  {i['notice_type']:24} {i['recipient']:28} "
-                      f"{i['address'] or '-':24} attempts={i['attempts']}  {i['last_error']}", file=out)
+                print(
+                    f"{i['failed_at']}  {i['id']}  {i['notice_type']:24} {i['recipient']:28} "
+                    f"{i['address'] or '-':24} attempts={i['attempts']}  {i['last_error']}",
+                    file=out,
+                )
             print(f"{len(items)} failed notice(s)", file=out)
         return 0
     if args.command == "bounce":
@@ -66,8 +81,14 @@ def ops(argv: list[str], runtime=None, out=None) -> int:
             return 1
         print(f"{args.notice}: bounced", file=out)
         return 0
-    row = store.set_state(runtime.session_factory, args.notice_id, allowed_from=(delivery.FAILED,),
-                          state=delivery.QUEUED, error=None, reset_attempts=True)
+    row = store.set_state(
+        runtime.session_factory,
+        args.notice_id,
+        allowed_from=(delivery.FAILED,),
+        state=delivery.QUEUED,
+        error=None,
+        reset_attempts=True,
+    )
     if row is None:
         print(f"notice {args.notice_id} is not failed", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 One queue for all of them keeps intake's order (registration before the first application), so
 notices are written in the applicant's language from the start.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,16 +33,34 @@ def catalogue(runtime) -> Catalogue:
 
 def update_directory(session, event_type: str, data: dict, at) -> None:
     if event_type == "applicant.registered":
-        store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"],
-                                 display_name=data["display_name"], at=at)
+        store.remember_applicant(
+            session,
+            data["applicant_id"],
+            email=data["email"],
+            language=data["language"],
+            display_name=data["display_name"],
+            at=at,
+        )
     elif event_type == "applicant.contact_changed":
         store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"], at=at)
     elif event_type == "application.submitted":
-        store.remember_application(session, data["application_id"], data["applicant_id"], bureau=data["bureau"],
-                                   procedure=data["procedure"], provisional_number=data["provisional_number"])
+        store.remember_application(
+            session,
+            data["application_id"],
+            data["applicant_id"],
+            bureau=data["bureau"],
+            procedure=data["procedure"],
+            provisional_number=data["provisional_number"],
+        )
     elif event_type == "application.received":
-        store.remember_application(session, data["application_id"], data["applicant_id"], bureau=data["bureau"],
-                                   procedure=data["procedure"], receipt_number=data["receipt_number"])
+        store.remember_application(
+            session,
+            data["application_id"],
+            data["applicant_id"],
+            bureau=data["bureau"],
+            procedure=data["procedure"],
+            receipt_number=data["receipt_number"],
+        )
 
 
 def on_event(runtime, session, event) -> None:
@@ -55,6 +74,7 @@ def on_event(runtime, session, event) -> None:
     counts: list[tuple] = []
     for p in planned:
         counts.extend(_create(runtime, session, event, data, p, person))
+
     def count_committed() -> None:  # count only what committed
         for c in counts:
             metrics.NOTICES.labels(*c).inc()
@@ -79,18 +99,33 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
         name = person.display_name if person else None
         recipient = f"applicant:{data['applicant_id']}"
         context = p.context
-    rendered = catalogue(runtime).render(p.notice_type, language, context, name=name, portal_url=settings.portal_url,
-                                         audience=p.audience)
+    rendered = catalogue(runtime).render(
+        p.notice_type, language, context, name=name, portal_url=settings.portal_url, audience=p.audience
+    )
     rows = []
     for channel in p.channels:
-        values = dict(id=store.new_id(), event_id=event.id, event_type=event.type, notice_type=p.notice_type,
-                      channel=channel, recipient=recipient, applicant_id=data["applicant_id"],
-                      application_id=data.get("application_id"), language=rendered.language,
-                      subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
+        values = dict(
+            id=store.new_id(),
+            event_id=event.id,
+            event_type=event.type,
+            notice_type=p.notice_type,
+            channel=channel,
+            recipient=recipient,
+            applicant_id=data["applicant_id"],
+            application_id=data.get("application_id"),
+            language=rendered.language,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+        )
         values["attachment"] = None  # every row of the multi-row insert has the same keys
         if channel == EMAIL:
-            values.update(state=state, last_error=error, address=address,
-                          attachment=json.dumps(p.attachment) if p.attachment else None)
+            values.update(
+                state=state,
+                last_error=error,
+                address=address,
+                attachment=json.dumps(p.attachment) if p.attachment else None,
+            )
         else:
             values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
         rows.append(values)
@@ -101,12 +136,25 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
             continue
         counts.append((p.notice_type, rendered.language, values["channel"], values["state"]))
         if values["channel"] == INBOX:
-            runtime.stage(session, new_event("notice.created", {
-                "notice_id": values["id"], "applicant_id": data["applicant_id"],
-                "application_id": data.get("application_id"), "notice_type": p.notice_type,
-                "language": rendered.language if rendered.language in LANGUAGES else "ja",
-                "subject": rendered.subject, "body_text": rendered.text, "created_at": values["sent_at"],
-            }, source="notify", correlation_id=event.correlation_id, causation_id=event.id))
+            runtime.stage(
+                session,
+                new_event(
+                    "notice.created",
+                    {
+                        "notice_id": values["id"],
+                        "applicant_id": data["applicant_id"],
+                        "application_id": data.get("application_id"),
+                        "notice_type": p.notice_type,
+                        "language": rendered.language if rendered.language in LANGUAGES else "ja",
+                        "subject": rendered.subject,
+                        "body_text": rendered.text,
+                        "created_at": values["sent_at"],
+                    },
+                    source="notify",
+                    correlation_id=event.correlation_id,
+                    causation_id=event.id,
+                ),
+            )
     return counts
 
 

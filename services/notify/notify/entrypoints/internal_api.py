@@ -1,5 +1,6 @@
 """The internal API (cluster network only, not routed from outside): intake reads the inbox here;
 a bounce processor reports bounces here."""
+
 from __future__ import annotations
 
 import json
@@ -30,11 +31,23 @@ def applicant_notices(applicant_id: str):
     except ValueError:
         return jsonify(error="limit must be an integer 1-200, before an ISO-8601 time"), 400
     rows = store.inbox_for(_rt().engine, applicant_id, limit, before)
-    return jsonify(applicant_id=applicant_id, notices=[{
-        "id": r.id, "notice_type": r.notice_type, "application_id": r.application_id, "language": r.language,
-        "subject": r.subject, "body_text": r.body_text, "body_html": r.body_html, "created_at": _iso(r.created_at),
-        "email": None if r.email_state is None else {"state": r.email_state, "sent_at": _iso(r.email_sent_at)},
-    } for r in rows])
+    return jsonify(
+        applicant_id=applicant_id,
+        notices=[
+            {
+                "id": r.id,
+                "notice_type": r.notice_type,
+                "application_id": r.application_id,
+                "language": r.language,
+                "subject": r.subject,
+                "body_text": r.body_text,
+                "body_html": r.body_html,
+                "created_at": _iso(r.created_at),
+                "email": None if r.email_state is None else {"state": r.email_state, "sent_at": _iso(r.email_sent_at)},
+            }
+            for r in rows
+        ],
+    )
 
 
 def _json_object() -> tuple[dict | None, tuple | None]:
@@ -75,8 +88,13 @@ def mark_bounced(runtime, id_or_message_id: str, reason: str):
     row = store.get_notice(runtime.engine, notice_id)
     if row is None or row.channel != "email":
         return None
-    changed = store.set_state(runtime.session_factory, notice_id, allowed_from=(delivery.SENT,),
-                              state=delivery.BOUNCED, error=f"bounced: {reason}" if reason else "bounced")
+    changed = store.set_state(
+        runtime.session_factory,
+        notice_id,
+        allowed_from=(delivery.SENT,),
+        state=delivery.BOUNCED,
+        error=f"bounced: {reason}" if reason else "bounced",
+    )
     if changed is None:
         return row.state == delivery.BOUNCED or False
     metrics.NOTICES.labels(changed.notice_type, changed.language, "email", delivery.BOUNCED).inc()

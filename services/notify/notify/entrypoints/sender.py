@@ -8,6 +8,7 @@ Residual duplicate risk, stated plainly: if the process dies after the relay acc
 and the notice is sent again, with the same Message-ID so mail clients can fold the two. The
 alternative (never resending an expired claim) would lose mails instead; notices must arrive.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,10 +33,16 @@ class Sender:
         self.runtime = runtime
         self.settings = runtime.settings
         if mailer is None:
-            mailer = MailDrop(self.settings.mail_drop) if self.settings.mail_drop else SmtpMailer.from_settings(self.settings)
+            mailer = (
+                MailDrop(self.settings.mail_drop)
+                if self.settings.mail_drop
+                else SmtpMailer.from_settings(self.settings)
+            )
         self.mailer = mailer
         self.clock = clock
-        self.bucket = bucket or SharedBucket(delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock()))
+        self.bucket = bucket or SharedBucket(
+            delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock())
+        )
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)
         self._wake = threading.Event()
         self._observed_at = float("-inf")
@@ -57,8 +64,9 @@ class Sender:
 
     def send_due(self, stop: threading.Event | None = None) -> int:
         """One round: claim a batch, send it, record each outcome. Returns notices claimed."""
-        claims = store.claim_due(self.runtime.session_factory, self.settings.claim_batch,
-                                 self.settings.claim_lease_seconds)
+        claims = store.claim_due(
+            self.runtime.session_factory, self.settings.claim_batch, self.settings.claim_lease_seconds
+        )
         for i, claim in enumerate(claims):
             if claim.stolen:
                 metrics.RECLAIMED.inc()
@@ -80,10 +88,18 @@ class Sender:
             # The applicant's registration has not arrived yet: wait for it like for a relay outage.
             self._failed(claim, delivery.TRANSIENT, "no e-mail address known for the applicant yet")
             return
-        msg = build_message(notice_id=claim.id, sender=self.settings.mail_from, to=claim.address,
-                            subject=claim.subject, text=claim.body_text, html=claim.body_html,
-                            language=claim.language, notice_type=claim.notice_type, id_domain=self.id_domain,
-                            attachment=claim.attachment)
+        msg = build_message(
+            notice_id=claim.id,
+            sender=self.settings.mail_from,
+            to=claim.address,
+            subject=claim.subject,
+            text=claim.body_text,
+            html=claim.body_html,
+            language=claim.language,
+            notice_type=claim.notice_type,
+            id_domain=self.id_domain,
+            attachment=claim.attachment,
+        )
         started = time.perf_counter()
         try:
             self.mailer.send(msg)
@@ -98,13 +114,16 @@ class Sender:
 
     def _failed(self, claim: store.Claimed, outcome: str, error: str) -> None:
         s = self.settings
-        after = delivery.after_failure(outcome, claim.attempts, s.max_attempts, s.retry_base_seconds,
-                                       s.retry_max_seconds, error)
+        after = delivery.after_failure(
+            outcome, claim.attempts, s.max_attempts, s.retry_base_seconds, s.retry_max_seconds, error
+        )
         if self._record(store.record_failure, claim, after):
             label = "retry" if after.state == delivery.QUEUED else after.state
             metrics.NOTICES.labels(claim.notice_type, claim.language, "email", label).inc()
-            log.warning("mail not delivered", extra={"notice_id": claim.id, "outcome": outcome,
-                                                     "state": after.state, "error": error[:300]})
+            log.warning(
+                "mail not delivered",
+                extra={"notice_id": claim.id, "outcome": outcome, "state": after.state, "error": error[:300]},
+            )
 
     def _record(self, fn, claim, *args) -> bool:
         """Record an outcome, holding on to it while the database is away.
@@ -120,8 +139,10 @@ class Sender:
             except (OperationalError, DBAPIError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise
-                log.warning("database unavailable while recording an outcome; holding it",
-                            extra={"notice_id": claim.id, "error": str(exc)[:200]})
+                log.warning(
+                    "database unavailable while recording an outcome; holding it",
+                    extra={"notice_id": claim.id, "error": str(exc)[:200]},
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 

@@ -1,4 +1,5 @@
 """The notify service as the platform runs it: settings, tables, migrations, app, handlers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,11 @@ def run_sender(runtime, stop):
 
 def demo_environment(demo_dir: Path) -> dict:
     """Embedded run: no SMTP server and no consume process, so mails land as files, sent from the web process."""
-    return {"ZAIRYU_NOTIFY_MAIL_DROP": str(demo_dir / "mail"), "ZAIRYU_NOTIFY_SENDER_WITH_WEB": "true",
-            "ZAIRYU_NOTIFY_SEND_RATE": "0"}
+    return {
+        "ZAIRYU_NOTIFY_MAIL_DROP": str(demo_dir / "mail"),
+        "ZAIRYU_NOTIFY_SENDER_WITH_WEB": "true",
+        "ZAIRYU_NOTIFY_SEND_RATE": "0",
+    }
 
 
 definition = ServiceDefinition(

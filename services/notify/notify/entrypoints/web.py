@@ -1,4 +1,5 @@
 """The notify web app factory (gunicorn: `gunicorn 'notify.entrypoints.web:create_app()'`)."""
+
 from __future__ import annotations
 
 from zairyu_shared.runtime import runtime_from_environment
@@ -20,6 +21,7 @@ def create_app(runtime=None):
     def _json_error(exc: HTTPException):
         # Machine clients only: errors as JSON, never Werkzeug's HTML pages.
         return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
+
     if runtime.settings.sender_with_web and "sender" not in runtime.extras:
         from .sender import start_sender
 

@@ -7,6 +7,7 @@ own label: the e-COE token, never a second key machinery); each signing publishe
 it newly covers, the entry with its inclusion proof to the applicant (events access.tree_head_published and
 application.accessed).
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,8 +27,9 @@ from .tables import access_log, access_purposes, cases, officers, tree_heads
 log = logging.getLogger(__name__)
 
 
-def record(session, *, officer_id: str, action: str, application_id: str, at: datetime,
-           purpose: str | None) -> int | None:
+def record(
+    session, *, officer_id: str, action: str, application_id: str, at: datetime, purpose: str | None
+) -> int | None:
     """Append the leaf for an audited action when it is an access the applicant sees; returns its index.
     A read or export without a purpose raises access.PurposeRequired (the caller's transaction rolls back)."""
     kind = access.kind_of(action)
@@ -35,25 +37,60 @@ def record(session, *, officer_id: str, action: str, application_id: str, at: da
         return None
     chosen = access.purpose_for(kind, purpose)
     # One round trip for the officer, the case and the last leaf (this runs for every read of a case).
-    row = session.execute(statement_once(("review.access_context",), lambda: sa.select(
-        officers.c.role, officers.c.bureau, officers.c.office, cases.c.bureau.label("case_bureau"),
-        cases.c.office.label("case_office"), cases.c.applicant_id,
-        sa.select(sa.func.max(access_log.c.leaf_index)).scalar_subquery().label("last"),
-    ).select_from(officers.join(cases, sa.true()))  # one row each: no cartesian product to speak of
-     .where(officers.c.id == sa.bindparam("officer_id"), cases.c.application_id == sa.bindparam("application_id"))),
-        {"officer_id": officer_id, "application_id": application_id}).first()
+    row = session.execute(
+        statement_once(
+            ("review.access_context",),
+            lambda: (
+                sa.select(
+                    officers.c.role,
+                    officers.c.bureau,
+                    officers.c.office,
+                    cases.c.bureau.label("case_bureau"),
+                    cases.c.office.label("case_office"),
+                    cases.c.applicant_id,
+                    sa.select(sa.func.max(access_log.c.leaf_index)).scalar_subquery().label("last"),
+                )
+                .select_from(officers.join(cases, sa.true()))  # one row each: no cartesian product to speak of
+                .where(
+                    officers.c.id == sa.bindparam("officer_id"),
+                    cases.c.application_id == sa.bindparam("application_id"),
+                )
+            ),
+        ),
+        {"officer_id": officer_id, "application_id": application_id},
+    ).first()
     if row is None:
         return None  # the system's own steps (receipt) are not an officer's access
     index = 0 if row.last is None else row.last + 1
-    entry = access.entry(at=at.isoformat(timespec="seconds"), application_id=application_id, officer_id=officer_id,
-                         role=row.role, office=row.office or row.bureau or "national", action=action,
-                         kind=kind, purpose=chosen)
+    entry = access.entry(
+        at=at.isoformat(timespec="seconds"),
+        application_id=application_id,
+        officer_id=officer_id,
+        role=row.role,
+        office=row.office or row.bureau or "national",
+        action=action,
+        kind=kind,
+        purpose=chosen,
+    )
     data = fmt.entry_bytes(entry)
-    session.execute(statement_once(("review.access_insert",), access_log.insert), {
-        "leaf_index": index, "entry": data.decode("utf-8"), "leaf_hash": merkle.leaf_hash(data).hex(), "at": at,
-        "application_id": application_id, "applicant_id": row.applicant_id, "officer_id": officer_id,
-        "officer_bureau": row.bureau, "officer_office": row.office, "case_bureau": row.case_bureau,
-        "case_office": row.case_office, "kind": kind, "purpose": chosen})
+    session.execute(
+        statement_once(("review.access_insert",), access_log.insert),
+        {
+            "leaf_index": index,
+            "entry": data.decode("utf-8"),
+            "leaf_hash": merkle.leaf_hash(data).hex(),
+            "at": at,
+            "application_id": application_id,
+            "applicant_id": row.applicant_id,
+            "officer_id": officer_id,
+            "officer_bureau": row.bureau,
+            "officer_office": row.office,
+            "case_bureau": row.case_bureau,
+            "case_office": row.case_office,
+            "kind": kind,
+            "purpose": chosen,
+        },
+    )
     return index
 
 
@@ -74,8 +111,10 @@ def heads(conn) -> list[fmt.TreeHead]:
 
 
 def public_keys(conn) -> dict[str, bytes]:
-    return {r.kid: r.public_key_der for r in conn.execute(
-        sa.select(tree_heads.c.kid, tree_heads.c.public_key_der).distinct())}
+    return {
+        r.kid: r.public_key_der
+        for r in conn.execute(sa.select(tree_heads.c.kid, tree_heads.c.public_key_der).distinct())
+    }
 
 
 def _head(row) -> fmt.TreeHead:
@@ -94,26 +133,58 @@ def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeH
     if not leaves or (previous is not None and previous.tree_size == len(leaves)):
         return None
     moment = (at or datetime.now(UTC)).astimezone(UTC)
-    head = fmt.sign_tree_head(len(leaves), merkle.root_from_leaf_hashes(leaves),
-                              moment.isoformat(timespec="seconds").replace("+00:00", "Z"), signer)
-    session.execute(tree_heads.insert().values(tree_size=head.tree_size, timestamp=head.timestamp,
-                                               root_hash=head.root_hash, kid=head.kid, signature=head.signature,
-                                               public_key_der=signer.public_key_der))
-    runtime.stage(session, review_event("access.tree_head_published", {
-        **{k: v for k, v in head.as_dict().items() if k != "v"},
-        "public_key": base64.b64encode(signer.public_key_der).decode()}, f"tree-head-{head.tree_size}"))
+    head = fmt.sign_tree_head(
+        len(leaves),
+        merkle.root_from_leaf_hashes(leaves),
+        moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        signer,
+    )
+    session.execute(
+        tree_heads.insert().values(
+            tree_size=head.tree_size,
+            timestamp=head.timestamp,
+            root_hash=head.root_hash,
+            kid=head.kid,
+            signature=head.signature,
+            public_key_der=signer.public_key_der,
+        )
+    )
+    runtime.stage(
+        session,
+        review_event(
+            "access.tree_head_published",
+            {
+                **{k: v for k, v in head.as_dict().items() if k != "v"},
+                "public_key": base64.b64encode(signer.public_key_der).decode(),
+            },
+            f"tree-head-{head.tree_size}",
+        ),
+    )
     start = previous.tree_size if previous else 0
     tree = merkle.levels(leaves)  # once: each new leaf's proof is then O(log n)
-    for row in session.execute(sa.select(access_log.c.leaf_index, access_log.c.entry, access_log.c.application_id,
-                                         access_log.c.applicant_id)
-                               .where(access_log.c.leaf_index >= start).order_by(access_log.c.leaf_index)):
+    for row in session.execute(
+        sa.select(access_log.c.leaf_index, access_log.c.entry, access_log.c.application_id, access_log.c.applicant_id)
+        .where(access_log.c.leaf_index >= start)
+        .order_by(access_log.c.leaf_index)
+    ):
         if row.applicant_id is None:
             continue
-        runtime.stage(session, review_event("application.accessed", {
-            "application_id": row.application_id, "applicant_id": row.applicant_id, "leaf_index": row.leaf_index,
-            "entry": json.loads(row.entry), "tree_size": head.tree_size, "root_hash": head.root_hash,
-            "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(row.leaf_index, tree)]},
-            row.application_id))
+        runtime.stage(
+            session,
+            review_event(
+                "application.accessed",
+                {
+                    "application_id": row.application_id,
+                    "applicant_id": row.applicant_id,
+                    "leaf_index": row.leaf_index,
+                    "entry": json.loads(row.entry),
+                    "tree_size": head.tree_size,
+                    "root_hash": head.root_hash,
+                    "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(row.leaf_index, tree)],
+                },
+                row.application_id,
+            ),
+        )
     return head
 
 
@@ -126,13 +197,27 @@ def export(conn) -> dict[str, list[dict]]:
     last = all_heads[-1].tree_size
     leaves = leaf_hashes(conn, last)
     tree = merkle.levels(leaves)
-    entries = [{"leaf_index": r.leaf_index, "entry": json.loads(r.entry), "tree_size": last,
-                "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(r.leaf_index, tree)]}
-               for r in conn.execute(sa.select(access_log.c.leaf_index, access_log.c.entry)
-                                     .where(access_log.c.leaf_index < last).order_by(access_log.c.leaf_index))]
-    proofs = [{"old_size": a.tree_size, "new_size": b.tree_size,
-               "proof": [p.hex() for p in merkle.consistency_proof(a.tree_size, leaves[:b.tree_size])]}
-              for a, b in zip(all_heads, all_heads[1:], strict=False)]
+    entries = [
+        {
+            "leaf_index": r.leaf_index,
+            "entry": json.loads(r.entry),
+            "tree_size": last,
+            "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(r.leaf_index, tree)],
+        }
+        for r in conn.execute(
+            sa.select(access_log.c.leaf_index, access_log.c.entry)
+            .where(access_log.c.leaf_index < last)
+            .order_by(access_log.c.leaf_index)
+        )
+    ]
+    proofs = [
+        {
+            "old_size": a.tree_size,
+            "new_size": b.tree_size,
+            "proof": [p.hex() for p in merkle.consistency_proof(a.tree_size, leaves[: b.tree_size])],
+        }
+        for a, b in zip(all_heads, all_heads[1:], strict=False)
+    ]
     return {"tree_heads": [h.as_dict() for h in all_heads], "entries": entries, "proofs": proofs}
 
 
@@ -142,16 +227,22 @@ def consistency(conn, old_size: int, new_size: int) -> list[str]:
 
 # --- the purpose an officer gave, remembered for the sign-in session ------------------------------------------
 def remembered_purpose(conn, token_sha256: str, application_id: str) -> str | None:
-    return conn.execute(sa.select(access_purposes.c.purpose).where(
-        access_purposes.c.token_sha256 == token_sha256,
-        access_purposes.c.application_id == application_id)).scalar()
+    return conn.execute(
+        sa.select(access_purposes.c.purpose).where(
+            access_purposes.c.token_sha256 == token_sha256, access_purposes.c.application_id == application_id
+        )
+    ).scalar()
 
 
 def remember_purpose(session, token_sha256: str, application_id: str, purpose: str) -> None:
-    session.execute(access_purposes.delete().where(access_purposes.c.token_sha256 == token_sha256,
-                                                   access_purposes.c.application_id == application_id))
-    session.execute(access_purposes.insert().values(token_sha256=token_sha256, application_id=application_id,
-                                                    purpose=purpose))
+    session.execute(
+        access_purposes.delete().where(
+            access_purposes.c.token_sha256 == token_sha256, access_purposes.c.application_id == application_id
+        )
+    )
+    session.execute(
+        access_purposes.insert().values(token_sha256=token_sha256, application_id=application_id, purpose=purpose)
+    )
 
 
 # --- the supervisors' monitor ------------------------------------------------------------------------------------
@@ -160,17 +251,35 @@ def monitor(conn, bureau: str | None, since: datetime, limit: int = 500) -> list
     query = sa.select(access_log).where(access_log.c.kind == "read", access_log.c.at >= since)
     if bureau is not None:
         query = query.where(access_log.c.case_bureau == bureau)
-    reads = [access.Read(r.leaf_index, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
-                         r.application_id, r.officer_id, r.officer_bureau, r.officer_office, r.case_bureau,
-                         r.case_office, r.purpose)
-             for r in conn.execute(query.order_by(access_log.c.leaf_index.desc()).limit(limit))]
+    reads = [
+        access.Read(
+            r.leaf_index,
+            r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
+            r.application_id,
+            r.officer_id,
+            r.officer_bureau,
+            r.officer_office,
+            r.case_bureau,
+            r.case_office,
+            r.purpose,
+        )
+        for r in conn.execute(query.order_by(access_log.c.leaf_index.desc()).limit(limit))
+    ]
     from .tables import audit_log
 
     acted = set()
     ids = {r.application_id for r in reads}
     if ids:
-        acted = {(a, c) for a, c in conn.execute(
-            sa.select(audit_log.c.actor, audit_log.c.application_id).distinct().where(
-                audit_log.c.application_id.in_(ids), audit_log.c.action.like("case.%"),
-                audit_log.c.action != "case.viewed"))}
+        acted = {
+            (a, c)
+            for a, c in conn.execute(
+                sa.select(audit_log.c.actor, audit_log.c.application_id)
+                .distinct()
+                .where(
+                    audit_log.c.application_id.in_(ids),
+                    audit_log.c.action.like("case.%"),
+                    audit_log.c.action != "case.viewed",
+                )
+            )
+        }
     return access.findings(reads, sorted(acted))

@@ -1,4 +1,5 @@
 """The e-COE as a PDF (reportlab): what it certifies, its validity, the DEMO label, a QR to the public check."""
+
 from __future__ import annotations
 
 import io
@@ -24,19 +25,31 @@ def render(payload: dict[str, Any]) -> bytes:
     width, height = A4
     y = height - 30 * mm
     pdf.setFont(FONT, 18)
-    pdf.drawString(20 * mm, y, "就労資格証明書 / Certificate of Authorised Employment" if certificate
-                   else "在留資格認定証明書 / Certificate of Eligibility")
+    pdf.drawString(
+        20 * mm,
+        y,
+        "就労資格証明書 / Certificate of Authorised Employment"
+        if certificate
+        else "在留資格認定証明書 / Certificate of Eligibility",
+    )
     if payload.get("demo"):
         pdf.setFont(FONT, 14)
         pdf.drawString(20 * mm, y - 10 * mm, "DEMO — not a real document / 見本")
     y -= 24 * mm
     holder = payload["holder"]
-    rows = [("文書番号 Document number", payload["document_id"]), ("受付番号 Receipt number", payload["receipt_number"]),
-            ("氏名 Name", holder.get("name") or ""), ("生年月日 Date of birth", holder.get("date_of_birth") or ""),
-            ("国籍 Nationality", holder.get("nationality") or ""), ("性別 Sex", holder.get("sex") or ""),
-            ("在留資格 Status of residence", f"{payload['status_ja']} / {payload['status_en']}"),
-            ("交付日 Issued on", payload["issued_on"]), ("有効期限 Valid until", payload["valid_until"]),
-            ("交付官署 Issued by", payload["issuer"]), ("署名鍵 Signing key", payload["kid"])]
+    rows = [
+        ("文書番号 Document number", payload["document_id"]),
+        ("受付番号 Receipt number", payload["receipt_number"]),
+        ("氏名 Name", holder.get("name") or ""),
+        ("生年月日 Date of birth", holder.get("date_of_birth") or ""),
+        ("国籍 Nationality", holder.get("nationality") or ""),
+        ("性別 Sex", holder.get("sex") or ""),
+        ("在留資格 Status of residence", f"{payload['status_ja']} / {payload['status_en']}"),
+        ("交付日 Issued on", payload["issued_on"]),
+        ("有効期限 Valid until", payload["valid_until"]),
+        ("交付官署 Issued by", payload["issuer"]),
+        ("署名鍵 Signing key", payload["kid"]),
+    ]
     if payload.get("activity"):
         rows.insert(7, ("就労活動 Authorised work", str(payload["activity"])[:60]))
     for label, value in rows:

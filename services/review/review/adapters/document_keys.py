@@ -7,6 +7,7 @@ configured, signs with a software key labelled DEMO (its kid starts "DEMO-"), ke
 Rotation: generate a key under a new label and point ZAIRYU_COE_KEY_LABEL at it; every key that ever signed
 stays in the published list (document_keys table), so older documents still verify.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,9 @@ class Pkcs11Key:
 
         with self._token.open(user_pin=self.pin) as session:
             # asked for a PRIVATE_KEY of an EC pair, get_key returns a key that signs
-            private = cast(pkcs11.SignMixin, session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label))
+            private = cast(
+                pkcs11.SignMixin, session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
+            )
             return bytes(private.sign(digest, mechanism=Mechanism.ECDSA))  # raw r||s over the digest
 
 
@@ -66,9 +69,11 @@ def generate_in_token(module: str, token_label: str, pin: str, key_label: str) -
     token = pkcs11.lib(module).get_token(token_label=token_label)
     with token.open(user_pin=pin, rw=True) as session:
         params = session.create_domain_parameters(
-            KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
-        params.generate_keypair(store=True, label=key_label,
-                                private_template={Attribute.EXTRACTABLE: False, Attribute.SENSITIVE: True})
+            KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True
+        )
+        params.generate_keypair(
+            store=True, label=key_label, private_template={Attribute.EXTRACTABLE: False, Attribute.SENSITIVE: True}
+        )
     return Pkcs11Key(module, token_label, key_label, pin)
 
 
@@ -89,12 +94,16 @@ class DemoKey:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
-                out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
+                out.write(
+                    key.private_bytes(
+                        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                    )
+                )
         assert isinstance(key, ec.EllipticCurvePrivateKey)
         self._key = key
-        self.public_key_der = key.public_key().public_bytes(serialization.Encoding.DER,
-                                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.public_key_der = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self.kid = key_id(self.public_key_der, demo=True)
 
     def sign_digest(self, digest: bytes) -> bytes:
@@ -112,8 +121,10 @@ def signer_from(settings, key_label: str | None = None, demo_key_file: str | Non
         return Pkcs11Key(settings.coe_pkcs11_module, settings.coe_token_label, key_label or settings.coe_key_label, pin)
     if settings.embedded:
         return DemoKey(Path(demo_key_file or settings.coe_demo_key_file))
-    raise NoSigningKey("no e-COE signing key: set ZAIRYU_COE_PKCS11_MODULE, ZAIRYU_COE_TOKEN_LABEL, "
-                       "ZAIRYU_COE_KEY_LABEL and ZAIRYU_COE_PIN_FILE (a PKCS#11 token such as SoftHSM2)")
+    raise NoSigningKey(
+        "no e-COE signing key: set ZAIRYU_COE_PKCS11_MODULE, ZAIRYU_COE_TOKEN_LABEL, "
+        "ZAIRYU_COE_KEY_LABEL and ZAIRYU_COE_PIN_FILE (a PKCS#11 token such as SoftHSM2)"
+    )
 
 
 def fingerprint(public_key_der: bytes) -> str:

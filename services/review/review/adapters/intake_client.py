@@ -1,4 +1,5 @@
 """Attachments, fetched byte-exact from intake's content-addressed store and checked against their hash."""
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 
 The organisation's name and address are encrypted like the rest (an agent's office may be a home).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from .tables import metadata
 TS = sa.DateTime(timezone=True)
 
 organisation_requests = sa.Table(
-    "organisation_requests", metadata,
+    "organisation_requests",
+    metadata,
     sa.Column("organisation_id", sa.String(80), primary_key=True),
     sa.Column("bureau", sa.String(20), nullable=False),
     sa.Column("name", EncryptedText, nullable=False),

@@ -1,23 +1,38 @@
 """Read side: the queue (keyset pages), workload, a case with everything around it, statistics rows."""
+
 from __future__ import annotations
 
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from .tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 
-QUEUE_COLUMNS = [cases.c.application_id, cases.c.receipt_number, cases.c.office, cases.c.procedure,
-                 cases.c.status_of_residence,
-                 cases.c.nationality, cases.c.status, cases.c.assignee, cases.c.received_at,
-                 cases.c.period_of_stay_expiry, cases.c.version, cases.c.withdrawal_requested_at,
-                 cases.c.address_mismatch.isnot(None).label("flagged"), cases.c.filer]
+QUEUE_COLUMNS = [
+    cases.c.application_id,
+    cases.c.receipt_number,
+    cases.c.office,
+    cases.c.procedure,
+    cases.c.status_of_residence,
+    cases.c.nationality,
+    cases.c.status,
+    cases.c.assignee,
+    cases.c.received_at,
+    cases.c.period_of_stay_expiry,
+    cases.c.version,
+    cases.c.withdrawal_requested_at,
+    cases.c.address_mismatch.isnot(None).label("flagged"),
+    cases.c.filer,
+]
 # sort name -> (key column, newest/latest first?)
-SORTS = {"received": (cases.c.received_at, False), "received_desc": (cases.c.received_at, True),
-         "deadline": (cases.c.period_of_stay_expiry, False)}
+SORTS = {
+    "received": (cases.c.received_at, False),
+    "received_desc": (cases.c.received_at, True),
+    "deadline": (cases.c.period_of_stay_expiry, False),
+}
 
 
 AT_BUREAU = "-"  # an office filter meaning "held by the bureau itself, not by one of its offices"
@@ -64,19 +79,26 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
     key, descending = SORTS[f.sort]
     q = _at(sa.select(*QUEUE_COLUMNS).where(cases.c.bureau == f.bureau), f.office)
     q = q.where(cases.c.status == f.status) if f.status else q.where(cases.c.is_open.is_(True))
-    for column, value in ((cases.c.procedure, f.procedure), (cases.c.status_of_residence, f.status_of_residence),
-                          (cases.c.nationality, f.nationality), (cases.c.assignee, f.assignee)):
+    for column, value in (
+        (cases.c.procedure, f.procedure),
+        (cases.c.status_of_residence, f.status_of_residence),
+        (cases.c.nationality, f.nationality),
+        (cases.c.assignee, f.assignee),
+    ):
         if value:
             q = q.where(column == value)
     if f.min_age_days:
-        q = q.where(cases.c.received_at <= datetime.now(timezone.utc) - timedelta(days=f.min_age_days))
+        q = q.where(cases.c.received_at <= datetime.now(UTC) - timedelta(days=f.min_age_days))
     if f.expiry_before:
         q = q.where(cases.c.period_of_stay_expiry <= f.expiry_before)
     if f.sort == "deadline":
         q = q.where(cases.c.period_of_stay_expiry.isnot(None))
     if after:
         value, application_id = decode_cursor(after, f.sort)
-        row_key, cursor = sa.tuple_(key, cases.c.application_id), sa.tuple_(sa.literal(value), sa.literal(application_id))
+        row_key, cursor = (
+            sa.tuple_(key, cases.c.application_id),
+            sa.tuple_(sa.literal(value), sa.literal(application_id)),
+        )
         q = q.where(row_key < cursor if descending else row_key > cursor)
     order = (key.desc(), cases.c.application_id.desc()) if descending else (key, cases.c.application_id)
     rows = [dict(r._mapping) for r in conn.execute(q.order_by(*order).limit(limit + 1))]
@@ -90,12 +112,19 @@ def queue_page(conn, f: QueueFilter, after: str | None = None, limit: int = 50) 
 
 def workload(conn, bureau: str, office: str | None = None) -> list[dict]:
     """Examiners and supervisors with their open cases: the whole bureau's, or one office's people only."""
-    q = (sa.select(officers.c.id, officers.c.display_name, officers.c.role, officers.c.office,
-                   sa.func.count(cases.c.application_id).label("open_cases"))
-         .select_from(officers.outerjoin(cases, sa.and_(cases.c.assignee == officers.c.id, cases.c.is_open.is_(True))))
-         .where(officers.c.bureau == bureau, officers.c.role.in_(["examiner", "supervisor"]))
-         .group_by(officers.c.id, officers.c.display_name, officers.c.role, officers.c.office)
-         .order_by(officers.c.display_name))
+    q = (
+        sa.select(
+            officers.c.id,
+            officers.c.display_name,
+            officers.c.role,
+            officers.c.office,
+            sa.func.count(cases.c.application_id).label("open_cases"),
+        )
+        .select_from(officers.outerjoin(cases, sa.and_(cases.c.assignee == officers.c.id, cases.c.is_open.is_(True))))
+        .where(officers.c.bureau == bureau, officers.c.role.in_(["examiner", "supervisor"]))
+        .group_by(officers.c.id, officers.c.display_name, officers.c.role, officers.c.office)
+        .order_by(officers.c.display_name)
+    )
     if office == AT_BUREAU:
         q = q.where(officers.c.office.is_(None))
     elif office:
@@ -104,8 +133,14 @@ def workload(conn, bureau: str, office: str | None = None) -> list[dict]:
 
 
 def unassigned_count(conn, bureau: str, office: str | None = None) -> int:
-    return conn.execute(_at(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.is_open.is_(True),
-                                                             cases.c.assignee.is_(None)), office)).scalar()
+    return conn.execute(
+        _at(
+            sa.select(sa.func.count()).where(
+                cases.c.bureau == bureau, cases.c.is_open.is_(True), cases.c.assignee.is_(None)
+            ),
+            office,
+        )
+    ).scalar()
 
 
 def case_file(conn, application_id: str) -> dict:
@@ -117,8 +152,10 @@ def case_file(conn, application_id: str) -> dict:
     c["filer"] = json.loads(c["filer"]) if c["filer"] else None
 
     def all_of(table, order):
-        return [dict(r._mapping) for r in conn.execute(
-            sa.select(table).where(table.c.application_id == application_id).order_by(order))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(sa.select(table).where(table.c.application_id == application_id).order_by(order))
+        ]
 
     c["history"] = all_of(case_history, case_history.c.id)
     for h in c["history"]:
@@ -130,18 +167,36 @@ def case_file(conn, application_id: str) -> dict:
         r["answer_attachments"] = json.loads(r["answer_attachments"]) if r["answer_attachments"] else []
     c["corrections"] = all_of(corrections, corrections.c.requested_at)
     c["proposals"] = all_of(proposals, proposals.c.id)
-    c["earlier"] = [dict(r._mapping) for r in conn.execute(
-        sa.select(cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status,
-                  cases.c.received_at, cases.c.outcome, cases.c.bureau, cases.c.office)
-        .where(cases.c.applicant_id == c["applicant_id"], cases.c.application_id != application_id)
-        .order_by(cases.c.received_at.desc()))]
+    c["earlier"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            sa.select(
+                cases.c.application_id,
+                cases.c.receipt_number,
+                cases.c.procedure,
+                cases.c.status,
+                cases.c.received_at,
+                cases.c.outcome,
+                cases.c.bureau,
+                cases.c.office,
+            )
+            .where(cases.c.applicant_id == c["applicant_id"], cases.c.application_id != application_id)
+            .order_by(cases.c.received_at.desc())
+        )
+    ]
     return c
 
 
 def decided_rows(conn, since: datetime | None = None, bureau: str | None = None, office: str | None = None):
     """(procedure, status_of_residence, bureau, office, received_at, decided_at) of decided cases."""
-    q = sa.select(cases.c.procedure, cases.c.status_of_residence, cases.c.bureau, cases.c.office, cases.c.received_at,
-                  cases.c.decided_at).where(cases.c.decided_at.isnot(None))
+    q = sa.select(
+        cases.c.procedure,
+        cases.c.status_of_residence,
+        cases.c.bureau,
+        cases.c.office,
+        cases.c.received_at,
+        cases.c.decided_at,
+    ).where(cases.c.decided_at.isnot(None))
     if since:
         q = q.where(cases.c.decided_at >= since)
     if bureau:
@@ -151,16 +206,28 @@ def decided_rows(conn, since: datetime | None = None, bureau: str | None = None,
 
 def ageing_summary(conn, bureau: str, targets: dict[str, int], office: str | None = None) -> list[dict]:
     """Open cases per procedure: within target, in its last fifth ("due"), beyond it ("overdue")."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = []
     for procedure, target in targets.items():
-        base = _at(sa.select(sa.func.count()).where(cases.c.bureau == bureau, cases.c.procedure == procedure,
-                                                     cases.c.is_open.is_(True)), office)
+        base = _at(
+            sa.select(sa.func.count()).where(
+                cases.c.bureau == bureau, cases.c.procedure == procedure, cases.c.is_open.is_(True)
+            ),
+            office,
+        )
         total = conn.execute(base).scalar()
         overdue = conn.execute(base.where(cases.c.received_at < now - timedelta(days=target))).scalar()
         due = conn.execute(base.where(cases.c.received_at <= now - timedelta(days=target * 0.8))).scalar() - overdue
-        out.append({"procedure": procedure, "target_days": target, "open": total, "ok": total - due - overdue,
-                    "due": due, "overdue": overdue})
+        out.append(
+            {
+                "procedure": procedure,
+                "target_days": target,
+                "open": total,
+                "ok": total - due - overdue,
+                "due": due,
+                "overdue": overdue,
+            }
+        )
     return out
 
 

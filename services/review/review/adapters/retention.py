@@ -6,6 +6,7 @@
 The audit chain is append-only and kept (``audit_entry``); each purge appends one entry with the counts
 per kind, never which rows went.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -36,16 +37,34 @@ def purge_steps() -> list[PurgeStep]:
 
     ended = sa.func.coalesce(cases.c.decided_at, cases.c.withdrawal_requested_at, cases.c.received_at)
     return [
-        PurgeStep("case_closed", cases, cases.c.application_id,
-                  lambda cutoff: sa.and_(cases.c.is_open.is_(False), ended < cutoff), before=before_cases),
-        PurgeStep("case_closed", signature_rejections, signature_rejections.c.application_id,
-                  lambda cutoff: signature_rejections.c.at < cutoff, label="case_closed:signature_rejections"),
-        PurgeStep("ip_address", officer_sessions, officer_sessions.c.token_sha256,
-                  lambda cutoff: officer_sessions.c.expires_at < cutoff),
+        PurgeStep(
+            "case_closed",
+            cases,
+            cases.c.application_id,
+            lambda cutoff: sa.and_(cases.c.is_open.is_(False), ended < cutoff),
+            before=before_cases,
+        ),
+        PurgeStep(
+            "case_closed",
+            signature_rejections,
+            signature_rejections.c.application_id,
+            lambda cutoff: signature_rejections.c.at < cutoff,
+            label="case_closed:signature_rejections",
+        ),
+        PurgeStep(
+            "ip_address",
+            officer_sessions,
+            officer_sessions.c.token_sha256,
+            lambda cutoff: officer_sessions.c.expires_at < cutoff,
+        ),
     ]
 
 
 def record_purge(session: Session, report: PurgeReport) -> None:
     """The audit keeps that a purge happened and how many rows of each kind went; not what they were."""
-    audit.append(session, "system", "retention.purged",
-                 detail={"counts": {kind: n for kind, n in sorted(report.counts.items()) if n}})
+    audit.append(
+        session,
+        "system",
+        "retention.purged",
+        detail={"counts": {kind: n for kind, n in sorted(report.counts.items()) if n}},
+    )

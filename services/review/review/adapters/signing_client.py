@@ -1,4 +1,5 @@
 """Signing's synchronous verification API (withdrawals and corrections carry their own signatures)."""
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,25 @@ class SigningVerifier:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def verify_cms(self, content_b64: str, signature_b64: str, expected_holder: dict | None,
-                   language: str = "en") -> dict:
+    def verify_cms(
+        self, content_b64: str, signature_b64: str, expected_holder: dict | None, language: str = "en"
+    ) -> dict:
         """{"verdict": "valid"|"invalid", "reason", "message", "evidence"} from signing."""
-        body = json.dumps({"content_b64": content_b64, "signature_b64": signature_b64, "profile": "jpki-sign",
-                           "expected_holder": expected_holder, "language": language}).encode()
-        request = urllib.request.Request(f"{self.base_url}/internal/v1/verifications/cms", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {
+                "content_b64": content_b64,
+                "signature_b64": signature_b64,
+                "profile": "jpki-sign",
+                "expected_holder": expected_holder,
+                "language": language,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/internal/v1/verifications/cms",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read())

@@ -4,6 +4,7 @@ Personal data (the form, the signer's identity, notes, messages) is encrypted at
 queue filters and sorts on are plain, and indexed for keyset pagination (bureau first, then the
 sort key, then the primary key as tie-breaker).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
-from zairyu_shared.subject_keys import add_subject_key_tables
 from zairyu_shared.db import add_messaging_tables
+from zairyu_shared.subject_keys import add_subject_key_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
@@ -21,14 +22,16 @@ TS = sa.DateTime(timezone=True)
 
 # e-COEs issued (adapters/coe_documents.py) and every key that signed one (published for verification).
 document_keys = sa.Table(
-    "document_keys", metadata,
+    "document_keys",
+    metadata,
     sa.Column("kid", sa.String(40), primary_key=True),
     sa.Column("public_key_der", sa.LargeBinary, nullable=False),
     sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=False),
 )
 coe_documents = sa.Table(
-    "coe_documents", metadata,
+    "coe_documents",
+    metadata,
     sa.Column("document_id", sa.String(40), primary_key=True),
     sa.Column("application_id", sa.String(80), nullable=False, unique=True),
     sa.Column("kid", sa.String(40), nullable=False),
@@ -40,7 +43,8 @@ coe_documents = sa.Table(
 )
 
 cases = sa.Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     sa.Column("application_id", sa.String(80), primary_key=True),
     sa.Column("applicant_id", sa.String(80), nullable=False, index=True),
     sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
@@ -78,41 +82,94 @@ cases = sa.Table(
 )
 # The queue pages: open cases of one bureau by age, by deadline, by procedure, status, nationality.
 sa.Index("ix_cases_queue_age", cases.c.bureau, cases.c.is_open, cases.c.received_at, cases.c.application_id)
-sa.Index("ix_cases_queue_deadline", cases.c.bureau, cases.c.is_open, cases.c.period_of_stay_expiry,
-         cases.c.application_id)
+sa.Index(
+    "ix_cases_queue_deadline", cases.c.bureau, cases.c.is_open, cases.c.period_of_stay_expiry, cases.c.application_id
+)
 sa.Index("ix_cases_queue_status", cases.c.bureau, cases.c.status, cases.c.received_at, cases.c.application_id)
-sa.Index("ix_cases_queue_procedure", cases.c.bureau, cases.c.procedure, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id)
-sa.Index("ix_cases_queue_nationality", cases.c.bureau, cases.c.nationality, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id)
-sa.Index("ix_cases_queue_sor", cases.c.bureau, cases.c.status_of_residence, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id)
+sa.Index(
+    "ix_cases_queue_procedure",
+    cases.c.bureau,
+    cases.c.procedure,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+)
+sa.Index(
+    "ix_cases_queue_nationality",
+    cases.c.bureau,
+    cases.c.nationality,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+)
+sa.Index(
+    "ix_cases_queue_sor",
+    cases.c.bureau,
+    cases.c.status_of_residence,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+)
 sa.Index("ix_cases_assignee", cases.c.bureau, cases.c.assignee, cases.c.is_open)
 # An office's queue: only cases held by an office are indexed (office codes are unique across bureaus).
-_AT_OFFICE: dict[str, Any] = {"postgresql_where": cases.c.office.isnot(None), "sqlite_where": cases.c.office.isnot(None)}
-sa.Index("ix_cases_office_age", cases.c.office, cases.c.is_open, cases.c.received_at, cases.c.application_id,
-         **_AT_OFFICE)
-sa.Index("ix_cases_office_deadline", cases.c.office, cases.c.is_open, cases.c.period_of_stay_expiry,
-         cases.c.application_id, **_AT_OFFICE)
-sa.Index("ix_cases_office_status", cases.c.office, cases.c.status, cases.c.received_at, cases.c.application_id,
-         **_AT_OFFICE)
-sa.Index("ix_cases_office_procedure", cases.c.office, cases.c.procedure, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id, **_AT_OFFICE)
-sa.Index("ix_cases_office_nationality", cases.c.office, cases.c.nationality, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id, **_AT_OFFICE)
-sa.Index("ix_cases_office_sor", cases.c.office, cases.c.status_of_residence, cases.c.is_open, cases.c.received_at,
-         cases.c.application_id, **_AT_OFFICE)
+_AT_OFFICE: dict[str, Any] = {
+    "postgresql_where": cases.c.office.isnot(None),
+    "sqlite_where": cases.c.office.isnot(None),
+}
+sa.Index(
+    "ix_cases_office_age", cases.c.office, cases.c.is_open, cases.c.received_at, cases.c.application_id, **_AT_OFFICE
+)
+sa.Index(
+    "ix_cases_office_deadline",
+    cases.c.office,
+    cases.c.is_open,
+    cases.c.period_of_stay_expiry,
+    cases.c.application_id,
+    **_AT_OFFICE,
+)
+sa.Index(
+    "ix_cases_office_status", cases.c.office, cases.c.status, cases.c.received_at, cases.c.application_id, **_AT_OFFICE
+)
+sa.Index(
+    "ix_cases_office_procedure",
+    cases.c.office,
+    cases.c.procedure,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+    **_AT_OFFICE,
+)
+sa.Index(
+    "ix_cases_office_nationality",
+    cases.c.office,
+    cases.c.nationality,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+    **_AT_OFFICE,
+)
+sa.Index(
+    "ix_cases_office_sor",
+    cases.c.office,
+    cases.c.status_of_residence,
+    cases.c.is_open,
+    cases.c.received_at,
+    cases.c.application_id,
+    **_AT_OFFICE,
+)
 sa.Index("ix_cases_decided", cases.c.decided_at)
 
 receipt_serials = sa.Table(
-    "receipt_serials", metadata,
+    "receipt_serials",
+    metadata,
     sa.Column("bureau", sa.String(20), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("last_serial", sa.Integer, nullable=False),
 )
 
 case_history = sa.Table(
-    "case_history", metadata,
+    "case_history",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("at", TS, nullable=False),
@@ -124,7 +181,8 @@ case_history = sa.Table(
 )
 
 notes = sa.Table(
-    "notes", metadata,
+    "notes",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("author", sa.String(80), nullable=False),
@@ -133,7 +191,8 @@ notes = sa.Table(
 )
 
 document_requests = sa.Table(
-    "document_requests", metadata,
+    "document_requests",
+    metadata,
     sa.Column("request_id", sa.String(80), primary_key=True),
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("items", EncryptedText, nullable=False),  # JSON list of {code, description}
@@ -148,7 +207,8 @@ document_requests = sa.Table(
 )
 
 corrections = sa.Table(
-    "corrections", metadata,
+    "corrections",
+    metadata,
     sa.Column("correction_id", sa.String(80), primary_key=True),
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("message", EncryptedText, nullable=False),
@@ -160,7 +220,8 @@ corrections = sa.Table(
 )
 
 proposals = sa.Table(
-    "proposals", metadata,
+    "proposals",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("application_id", sa.String(80), sa.ForeignKey("cases.application_id"), nullable=False, index=True),
     sa.Column("outcome", sa.String(20), nullable=False),
@@ -176,14 +237,16 @@ proposals = sa.Table(
 )
 
 signature_rejections = sa.Table(
-    "signature_rejections", metadata,
+    "signature_rejections",
+    metadata,
     sa.Column("application_id", sa.String(80), primary_key=True),
     sa.Column("reason", sa.String(60), nullable=False),
     sa.Column("at", TS, nullable=False),
 )
 
 officers = sa.Table(
-    "officers", metadata,
+    "officers",
+    metadata,
     sa.Column("id", sa.String(80), primary_key=True),
     sa.Column("username", sa.String(80), nullable=False, unique=True),
     sa.Column("display_name", sa.String(200), nullable=False),
@@ -215,7 +278,8 @@ sa.Index("ux_officers_enrolment_token", officers.c.enrolment_token_sha256, uniqu
 sa.Index("ux_officers_live_staff_id", officers.c.staff_id, unique=True, postgresql_where=_LIVE, sqlite_where=_LIVE)
 
 officer_sessions = sa.Table(
-    "officer_sessions", metadata,
+    "officer_sessions",
+    metadata,
     sa.Column("token_sha256", sa.String(64), primary_key=True),  # the cookie holds the token, we its hash
     sa.Column("officer_id", sa.String(80), sa.ForeignKey("officers.id"), nullable=False, index=True),
     sa.Column("created_at", TS, nullable=False),
@@ -226,7 +290,8 @@ officer_sessions = sa.Table(
 
 # Append-only; each row's hash covers the previous hash and the canonical entry (audit.py).
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
     sa.Column("at", sa.String(40), nullable=False),  # ISO text: hashed exactly as stored
     sa.Column("actor", sa.String(80), nullable=False),
@@ -244,9 +309,11 @@ audit_log = sa.Table(
 # exactly as stored), one leaf per officer's read, decision, hand-over or export of a case; append-only like
 # audit_log. Columns beside ``entry`` are what the monitor filters on (never published).
 access_log = sa.Table(
-    "access_log", metadata,
-    sa.Column("leaf_index", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-              autoincrement=False),
+    "access_log",
+    metadata,
+    sa.Column(
+        "leaf_index", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False
+    ),
     sa.Column("entry", sa.Text, nullable=False),
     sa.Column("leaf_hash", sa.String(64), nullable=False),
     sa.Column("at", TS, nullable=False),
@@ -263,9 +330,9 @@ access_log = sa.Table(
 
 # Signed tree heads, published at intervals (the key: a PKCS#11 token, its own label; adapters/access_log.py).
 tree_heads = sa.Table(
-    "tree_heads", metadata,
-    sa.Column("tree_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-              autoincrement=False),
+    "tree_heads",
+    metadata,
+    sa.Column("tree_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
     sa.Column("timestamp", sa.String(40), nullable=False),  # ISO text: signed exactly as stored
     sa.Column("root_hash", sa.String(64), nullable=False),
     sa.Column("kid", sa.String(40), nullable=False),
@@ -275,9 +342,14 @@ tree_heads = sa.Table(
 
 # The purpose an officer gave for a case, remembered for their sign-in session (a convenience; never a default).
 access_purposes = sa.Table(
-    "access_purposes", metadata,
-    sa.Column("token_sha256", sa.String(64), sa.ForeignKey("officer_sessions.token_sha256", ondelete="CASCADE"),
-              primary_key=True),
+    "access_purposes",
+    metadata,
+    sa.Column(
+        "token_sha256",
+        sa.String(64),
+        sa.ForeignKey("officer_sessions.token_sha256", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("application_id", sa.String(80), primary_key=True),
     sa.Column("purpose", sa.String(30), nullable=False),
 )
@@ -287,7 +359,8 @@ access_purposes = sa.Table(
 # does not know. A replayed submission gets its number back; the serials move past all of them, so no
 # number is ever issued twice (docs/operations.md, "Restoring one service").
 receipt_reservations = sa.Table(
-    "receipt_reservations", metadata,
+    "receipt_reservations",
+    metadata,
     sa.Column("application_id", sa.String(36), primary_key=True),
     sa.Column("receipt_number", sa.String(40), nullable=False, unique=True),
     sa.Column("reserved_at", sa.DateTime(timezone=True), nullable=False),

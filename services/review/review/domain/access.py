@@ -5,6 +5,7 @@ Every read, decision, hand-over and export of a case is logged with a purpose fr
 without one is refused (the applicant and any auditor can then see why each access happened, as Estonia's
 data tracker shows its citizens; the log itself is RFC 9162's append-only Merkle tree).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,16 @@ from zairyu_shared.access_log import PURPOSES
 from zairyu_shared.japan_time import JAPAN
 
 READS = frozenset({"case.viewed", "attachment.viewed", "audit.viewed"})
-DECISIONS = frozenset({"case.documents_requested", "case.decision_proposed", "case.decision_confirmed",
-                       "case.proposal_returned", "case.withdrawal_acknowledged", "case.correction_handled"})
+DECISIONS = frozenset(
+    {
+        "case.documents_requested",
+        "case.decision_proposed",
+        "case.decision_confirmed",
+        "case.proposal_returned",
+        "case.withdrawal_acknowledged",
+        "case.correction_handled",
+    }
+)
 HANDOVERS = frozenset({"case.handed_over"})
 EXPORTS = frozenset({"case.exported"})
 # A decision is part of the examination, a hand-over the supervisors' routing of work: their purpose follows
@@ -69,11 +78,21 @@ def pseudonym(officer_id: str) -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
-def entry(*, at: str, application_id: str, officer_id: str, role: str, office: str, action: str,
-          kind: str, purpose: str) -> dict[str, Any]:
+def entry(
+    *, at: str, application_id: str, officer_id: str, role: str, office: str, action: str, kind: str, purpose: str
+) -> dict[str, Any]:
     """The entry as published (and hashed as a leaf): no name, no address, no IP."""
-    return {"v": 1, "at": at, "application_id": application_id, "officer": pseudonym(officer_id),
-            "role": role, "office": office, "kind": kind, "action": action, "purpose": purpose}
+    return {
+        "v": 1,
+        "at": at,
+        "application_id": application_id,
+        "officer": pseudonym(officer_id),
+        "role": role,
+        "office": office,
+        "kind": kind,
+        "action": action,
+        "purpose": purpose,
+    }
 
 
 # --- the supervisors' monitor -----------------------------------------------------------------------------
@@ -113,9 +132,15 @@ def findings(reads: Iterable[Read], acted: Iterable[tuple[str, str]]) -> list[tu
     did = set(acted)
     out: list[tuple[Read, list[str]]] = []
     for r in reads:
-        reasons = [name for name, hit in (("no_action", (r.officer_id, r.application_id) not in did),
-                                          ("outside_office", outside_office(r)),
-                                          ("unusual_hour", unusual_hour(r.at))) if hit]
+        reasons = [
+            name
+            for name, hit in (
+                ("no_action", (r.officer_id, r.application_id) not in did),
+                ("outside_office", outside_office(r)),
+                ("unusual_hour", unusual_hour(r.at)),
+            )
+            if hit
+        ]
         if reasons:
             out.append((r, reasons))
     return out

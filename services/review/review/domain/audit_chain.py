@@ -1,4 +1,5 @@
 """The audit chain: each entry's hash covers the previous hash and the canonical entry."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,9 @@ FIELDS = ("seq", "at", "actor", "action", "bureau", "application_id", "target", 
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
-    return json.dumps({k: entry.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        {k: entry.get(k) for k in FIELDS}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
 """The eight regional immigration bureaus (offices sit under them)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,16 +13,19 @@ class Bureau:
     name_ja: str
 
 
-BUREAUS: dict[str, Bureau] = {b.key: b for b in (
-    Bureau("sapporo", "SPR", "Sapporo Regional Immigration Services Bureau", "札幌出入国在留管理局"),
-    Bureau("sendai", "SDJ", "Sendai Regional Immigration Services Bureau", "仙台出入国在留管理局"),
-    Bureau("tokyo", "TKY", "Tokyo Regional Immigration Services Bureau", "東京出入国在留管理局"),
-    Bureau("nagoya", "NGY", "Nagoya Regional Immigration Services Bureau", "名古屋出入国在留管理局"),
-    Bureau("osaka", "OSA", "Osaka Regional Immigration Services Bureau", "大阪出入国在留管理局"),
-    Bureau("hiroshima", "HIJ", "Hiroshima Regional Immigration Services Bureau", "広島出入国在留管理局"),
-    Bureau("takamatsu", "TAK", "Takamatsu Regional Immigration Services Bureau", "高松出入国在留管理局"),
-    Bureau("fukuoka", "FUK", "Fukuoka Regional Immigration Services Bureau", "福岡出入国在留管理局"),
-)}
+BUREAUS: dict[str, Bureau] = {
+    b.key: b
+    for b in (
+        Bureau("sapporo", "SPR", "Sapporo Regional Immigration Services Bureau", "札幌出入国在留管理局"),
+        Bureau("sendai", "SDJ", "Sendai Regional Immigration Services Bureau", "仙台出入国在留管理局"),
+        Bureau("tokyo", "TKY", "Tokyo Regional Immigration Services Bureau", "東京出入国在留管理局"),
+        Bureau("nagoya", "NGY", "Nagoya Regional Immigration Services Bureau", "名古屋出入国在留管理局"),
+        Bureau("osaka", "OSA", "Osaka Regional Immigration Services Bureau", "大阪出入国在留管理局"),
+        Bureau("hiroshima", "HIJ", "Hiroshima Regional Immigration Services Bureau", "広島出入国在留管理局"),
+        Bureau("takamatsu", "TAK", "Takamatsu Regional Immigration Services Bureau", "高松出入国在留管理局"),
+        Bureau("fukuoka", "FUK", "Fukuoka Regional Immigration Services Bureau", "福岡出入国在留管理局"),
+    )
+}
 
 
 def bureau(key: str) -> Bureau:

@@ -2,6 +2,7 @@
 
 An illegal transition raises; the caller never writes a state the machine did not return.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -12,6 +12,7 @@ TOTP secret, so one person could mint an examiner and a supervisor and decide a 
 * an account names its natural person (``staff_id``, at most one live account each); nobody creates
   or approves an account for themself, and four-eyes compares people, not accounts.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,15 @@ def check_creation(creator_person: str, account_person: str) -> None:
         raise SecondPersonRequired("an administrator does not create an account for themself")
 
 
-def check_approval(*, state: Enrolment, approver_id: str, approver_person: str, creator_id: str | None,
-                   creator_person: str | None, account_person: str) -> None:
+def check_approval(
+    *,
+    state: Enrolment,
+    approver_id: str,
+    approver_person: str,
+    creator_id: str | None,
+    creator_person: str | None,
+    account_person: str,
+) -> None:
     """A pending account is approved by someone who neither created it nor is the person it is for."""
     if state is not Enrolment.PENDING_APPROVAL:
         raise ValueError(f"the account is {state.value}, not waiting for approval")

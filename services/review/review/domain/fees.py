@@ -1,4 +1,5 @@
 """Fees due on approval, at the online rates in force since 2025-04-01 (residence-procedures.md)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -7,6 +7,7 @@ signer's registered identity) and ``applicant`` is the identity the filer typed 
 the fields we must act on and keep the whole document for display; the Individual Number is never
 there. A flat form (no ``form`` key) is read the same way.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ offices and the branch offices we ship). Which office examines a new case is not
 routing rules decide it once and application.submitted carries it (``routing``); review files the case
 where it says (inbound.receive). A bureau may then hand a case to one of its offices.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ the organisation's address approves its application for use; the approval lasts 
 report (定期報告) renews it. The decision is made like a case's: an examiner (or supervisor) proposes, a
 supervisor who is another person confirms (case.check_confirmation, case.check_two_people).
 """
+
 from __future__ import annotations
 
 import calendar

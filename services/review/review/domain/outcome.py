@@ -3,6 +3,7 @@ how the deliverable reaches them, the specified residence card, the activity-out
 
 residence-procedures.md "What the applicant sees" item 7; zairyu_shared.deliverables has the table.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,11 @@ from typing import Any
 from zairyu_shared import deliverables
 
 # The form field holding the signed choice, per deliverable (intake's form).
-_CHOICE_FIELD = {deliverables.RESIDENCE_CARD: "card_receipt", deliverables.COE: "coe_delivery",
-                 deliverables.EMPLOYMENT_CERTIFICATE: "certificate_delivery"}
+_CHOICE_FIELD = {
+    deliverables.RESIDENCE_CARD: "card_receipt",
+    deliverables.COE: "coe_delivery",
+    deliverables.EMPLOYMENT_CERTIFICATE: "certificate_delivery",
+}
 
 
 # The form's values where they differ from the contract's: a COE or certificate "on paper" goes by post.

@@ -6,6 +6,7 @@ numbers (札オン 仙オン 東オン 横オン 名オン 阪オン 神オン �
 "Who decides"); the receiving office is intake's routing decision (application.submitted v2 ``routing``).
 Numbers issued before (TKY-2026-000123: a bureau's code) still parse, as the bureau's own receiving office.
 """
+
 from __future__ import annotations
 
 import re

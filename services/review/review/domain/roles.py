@@ -1,4 +1,5 @@
 """Officers, their roles and the authorization matrix (a pure function)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,17 @@ class Action(str, Enum):
     HAND_OVER = "hand_over"  # give a case to one of the bureau's offices, or take it back
 
 
-_EXAMINING = {Action.VIEW_QUEUE, Action.VIEW_CASE, Action.CLAIM, Action.REQUEST_DOCUMENTS, Action.ADD_NOTE,
-              Action.PROPOSE, Action.ACKNOWLEDGE_WITHDRAWAL, Action.VIEW_STATISTICS, Action.VIEW_WORKLOAD}
+_EXAMINING = {
+    Action.VIEW_QUEUE,
+    Action.VIEW_CASE,
+    Action.CLAIM,
+    Action.REQUEST_DOCUMENTS,
+    Action.ADD_NOTE,
+    Action.PROPOSE,
+    Action.ACKNOWLEDGE_WITHDRAWAL,
+    Action.VIEW_STATISTICS,
+    Action.VIEW_WORKLOAD,
+}
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.EXAMINER: frozenset(_EXAMINING),
@@ -41,8 +51,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
     # Administrators manage accounts and hand cases to offices; they do not read applicants' files.
     Role.ADMIN: frozenset({Action.MANAGE_OFFICERS, Action.VIEW_WORKLOAD, Action.VIEW_STATISTICS, Action.HAND_OVER}),
     # Auditors read everything in scope, change nothing.
-    Role.AUDITOR: frozenset({Action.VIEW_QUEUE, Action.VIEW_CASE, Action.VIEW_AUDIT, Action.VIEW_STATISTICS,
-                             Action.VIEW_WORKLOAD}),
+    Role.AUDITOR: frozenset(
+        {Action.VIEW_QUEUE, Action.VIEW_CASE, Action.VIEW_AUDIT, Action.VIEW_STATISTICS, Action.VIEW_WORKLOAD}
+    ),
 }
 
 # Actions that change a case only its assignee (or a supervisor) may take.
@@ -99,7 +110,8 @@ class Forbidden(Exception):
     pass
 
 
-def require(officer: Officer, action: Action, bureau: str, assignee: str | None = None,
-            office: str | None = None) -> None:
+def require(
+    officer: Officer, action: Action, bureau: str, assignee: str | None = None, office: str | None = None
+) -> None:
     if not can(officer, action, bureau, assignee, office):
         raise Forbidden(f"{officer.role.value} {officer.id} may not {action.value} in {bureau}/{office or '-'}")

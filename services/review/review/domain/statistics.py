@@ -1,4 +1,5 @@
 """Processing days and ageing against the official processing targets."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,9 @@ def summarise(days: list[int]) -> DaysSummary | None:
     if not days:
         return None
     ordered = sorted(days)
-    return DaysSummary(len(ordered), round(sum(ordered) / len(ordered), 1), _percentile(ordered, 50),
-                       _percentile(ordered, 90))
+    return DaysSummary(
+        len(ordered), round(sum(ordered) / len(ordered), 1), _percentile(ordered, 50), _percentile(ordered, 90)
+    )
 
 
 def group_summaries(rows: Iterable[Sequence[Any]], by_office: bool = False) -> list[dict[str, Any]]:
@@ -79,8 +81,9 @@ def suppress_small(groups: list[dict[str, Any]], minimum: int = PUBLIC_MIN_COUNT
         if group["count"] >= minimum:
             out.append({**group, "suppressed": False})
         else:
-            out.append({**group, "count": None, "mean_days": None, "median_days": None, "p90_days": None,
-                        "suppressed": True})
+            out.append(
+                {**group, "count": None, "mean_days": None, "median_days": None, "p90_days": None, "suppressed": True}
+            )
     return out
 
 

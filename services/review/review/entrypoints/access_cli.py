@@ -5,6 +5,7 @@ head), consistency.json (a proof between each two heads in turn) and the public 
 ``zairyu-audit verify`` checks with no database. ``sign-head`` signs a head now instead of waiting for the
 periodic worker.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """`zairyu-review`: migrate, consume, web, seed-demo, settings, plus audit verify|export and reminders."""
+
 import argparse
 import json
 import sys
@@ -32,7 +33,9 @@ def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
             count, problems = audit.verify_chain(conn)
             for p in problems:
                 print(f"TAMPERED {p}", file=out)
-            print(f"audit chain: {count} entries, {'intact' if not problems else f'{len(problems)} problems'}", file=out)
+            print(
+                f"audit chain: {count} entries, {'intact' if not problems else f'{len(problems)} problems'}", file=out
+            )
             return 1 if problems else 0
         for entry in audit.entries(conn, args.application, args.bureau):
             print(json.dumps(entry, ensure_ascii=False, sort_keys=True), file=out)
@@ -59,9 +62,11 @@ def reserve_receipts_main(argv: list[str], runtime=None, src=sys.stdin, out=sys.
     from review.receipts_after_restore import reserve
     from zairyu_shared.db import transaction
 
-    argparse.ArgumentParser(prog="zairyu-review reserve-receipts",
-                            description="after a restore: never issue again a number other services have seen "
-                                        "(stdin: `zairyu-intake receipts-seen`)").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="zairyu-review reserve-receipts",
+        description="after a restore: never issue again a number other services have seen "
+        "(stdin: `zairyu-intake receipts-seen`)",
+    ).parse_args(argv)
     seen = [tuple(line.split("\t")[:2]) for line in (raw.strip() for raw in src) if line]
     runtime = runtime or _runtime()
     with transaction(runtime.session_factory) as session:
@@ -84,15 +89,19 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     from review.domain.roles import Officer, Role
     from zairyu_shared.db import transaction
 
-    parser = argparse.ArgumentParser(prog="zairyu-review create-officer",
-                                     description="create an officer; prints the password and TOTP secret once")
+    parser = argparse.ArgumentParser(
+        prog="zairyu-review create-officer", description="create an officer; prints the password and TOTP secret once"
+    )
     parser.add_argument("username")
     parser.add_argument("--display-name", required=True)
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--bureau", choices=sorted(BUREAUS), help="omit only for a national auditor")
     parser.add_argument("--office", choices=sorted(OFFICES), help="scope to one district/branch office of the bureau")
-    parser.add_argument("--staff-id", help="the person's staff number (one live account per person; four-eyes "
-                                           "compares people): give it, especially to administrators")
+    parser.add_argument(
+        "--staff-id",
+        help="the person's staff number (one live account per person; four-eyes "
+        "compares people): give it, especially to administrators",
+    )
     args = parser.parse_args(argv)
     try:
         Officer("new", Role(args.role), args.bureau, office=args.office)
@@ -104,11 +113,30 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     with transaction(runtime.session_factory) as session:
         if args.staff_id is not None and staff_id_taken(session, args.staff_id):
             parser.error(f"staff id {args.staff_id} already has a live account")
-        officer_id, password, secret = create_officer(session, args.username, args.display_name, args.role, args.bureau,
-                                                      office=args.office, staff_id=args.staff_id, created_by="cli")
-        audit.append(session, "cli", "officer.created", bureau=args.bureau, target=officer_id,
-                     detail={"username": args.username, "role": args.role, "office": args.office,
-                             "staff_id": args.staff_id, "enrolment": "enrolled (bootstrap)"})
+        officer_id, password, secret = create_officer(
+            session,
+            args.username,
+            args.display_name,
+            args.role,
+            args.bureau,
+            office=args.office,
+            staff_id=args.staff_id,
+            created_by="cli",
+        )
+        audit.append(
+            session,
+            "cli",
+            "officer.created",
+            bureau=args.bureau,
+            target=officer_id,
+            detail={
+                "username": args.username,
+                "role": args.role,
+                "office": args.office,
+                "staff_id": args.staff_id,
+                "enrolment": "enrolled (bootstrap)",
+            },
+        )
     print(f"{args.username}: password {password}  TOTP secret {secret}  (shown once)", file=out)
     return 0
 
@@ -121,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         from .access_cli import main as access_main
 
         return access_main(argv[1:])
-    if argv[:1] == ["reserve-receipts"]:  # after a restore: `zairyu-intake receipts-seen | zairyu-review reserve-receipts`
+    if argv[:1] == [
+        "reserve-receipts"
+    ]:  # after a restore: `zairyu-intake receipts-seen | zairyu-review reserve-receipts`
         return reserve_receipts_main(argv[1:])
     if argv[:1] == ["create-officer"]:
         return create_officer_main(argv[1:])

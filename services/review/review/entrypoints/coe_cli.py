@@ -1,10 +1,11 @@
 """e-COE tools: `sample-coe --out FILE` (a signed DEMO e-COE), `cancel-coe DOCUMENT_ID --reason TEXT`,
 `coe-key generate --label LABEL` (a new key pair in the PKCS#11 token: first key or rotation)."""
+
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from zairyu_shared.japan_time import japan_today
@@ -13,7 +14,9 @@ from zairyu_shared.japan_time import japan_today
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="zairyu-review")
     sub = parser.add_subparsers(dest="command", required=True)
-    sample = sub.add_parser("sample-coe", help="write a signed DEMO e-COE (the token's key if configured, else a DEMO key)")
+    sample = sub.add_parser(
+        "sample-coe", help="write a signed DEMO e-COE (the token's key if configured, else a DEMO key)"
+    )
     sample.add_argument("--out", required=True)
     cancel = sub.add_parser("cancel-coe", help="cancel an issued e-COE: the public page then shows it cancelled")
     cancel.add_argument("document_id")
@@ -41,7 +44,6 @@ def main(argv: list[str]) -> int:
         print("cancelled" if done else "no such issued, uncancelled document", file=sys.stderr)
         return 0 if done else 1
     from review.adapters.document_keys import generate_in_token
-
     from review.settings import ReviewSettings
 
     s = runtime.settings
@@ -63,17 +65,33 @@ def _sample(out: Path) -> int:
     signer: DemoKey | Pkcs11Key
     if module:
         pin = Path(os.environ["ZAIRYU_COE_PIN_FILE"]).read_text().strip()
-        signer = Pkcs11Key(module, os.environ.get("ZAIRYU_COE_TOKEN_LABEL", "zairyu-coe"),
-                           os.environ.get("ZAIRYU_COE_KEY_LABEL", "coe-1"), pin)
+        signer = Pkcs11Key(
+            module,
+            os.environ.get("ZAIRYU_COE_TOKEN_LABEL", "zairyu-coe"),
+            os.environ.get("ZAIRYU_COE_KEY_LABEL", "coe-1"),
+            pin,
+        )
     else:
-        signer = DemoKey(Path(os.environ.get("ZAIRYU_COE_DEMO_KEY_FILE")
-                              or Path(tempfile.gettempdir()) / "zairyu-sample-coe-demo-key.pem"))
+        signer = DemoKey(
+            Path(
+                os.environ.get("ZAIRYU_COE_DEMO_KEY_FILE")
+                or Path(tempfile.gettempdir()) / "zairyu-sample-coe-demo-key.pem"
+            )
+        )
     payload = coe.payload_for(
-        document_id="COE-" + "0" * 12 + "DE30", receipt_number="TKY-2026-000000", bureau="tokyo",
+        document_id="COE-" + "0" * 12 + "DE30",
+        receipt_number="TKY-2026-000000",
+        bureau="tokyo",
         holder={"name": "DEMO TARO", "date_of_birth": "1995-05-05", "nationality": "Viet Nam", "sex": "male"},
-        status="spouse_japanese", issued_on=japan_today(), kid=signer.kid, demo=True,
-        public_url="http://127.0.0.1:8001")
+        status="spouse_japanese",
+        issued_on=japan_today(),
+        kid=signer.kid,
+        demo=True,
+        public_url="http://127.0.0.1:8001",
+    )
     out.write_bytes(coe.make(signer, payload))
-    print(f"wrote {out} (DEMO e-COE, key {signer.kid}, valid until {payload['valid_until']}, "
-          f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%MZ})")
+    print(
+        f"wrote {out} (DEMO e-COE, key {signer.kid}, valid until {payload['valid_until']}, "
+        f"{datetime.now(UTC):%Y-%m-%dT%H:%MZ})"
+    )
     return 0

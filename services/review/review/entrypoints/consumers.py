@@ -1,9 +1,9 @@
 """What review does with other services' events (each runs in the inbox transaction)."""
+
 from __future__ import annotations
 
-from zairyu_shared.bus import Handler
-
 from review import inbound
+from zairyu_shared.bus import Handler
 
 from .personal_data import HANDLER as PERSONAL_DATA
 

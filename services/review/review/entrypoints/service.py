@@ -1,4 +1,5 @@
 """The review service as the platform runs it: settings, tables, migrations, app, handlers."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,9 +3,11 @@
 Reachable only from the bureau network in deployment (NetworkPolicy); still, every page needs a
 signed-in officer with password and TOTP, forms carry CSRF tokens and responses strict headers.
 """
+
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from babel import Locale
 from flask import g, redirect, render_template, request, url_for
@@ -24,7 +26,7 @@ from .labels import status_label
 def japan_time_text(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A moment as officers in Japan read it: Japan time (the database and the containers speak UTC; the
     receipt date decides legal deadlines, so a case received at 16:30 UTC was received the next day)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from zairyu_shared.japan_time import JAPAN
 
@@ -35,8 +37,9 @@ def japan_time_text(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(JAPAN).strftime(fmt)
+
 
 LANGUAGES = ("ja", "en")
 
@@ -51,10 +54,14 @@ def _locale():
 def create_app(runtime=None):
     runtime = runtime or runtime_from_environment("review")  # gunicorn calls create_app()
     app = create_service_app(runtime, __name__, template_folder="../templates", static_folder="../static")
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-                      SESSION_COOKIE_SECURE=runtime.settings.session_cookie_secure,
-                      WTF_CSRF_TIME_LIMIT=None, BABEL_DEFAULT_LOCALE="ja",
-                      BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=runtime.settings.session_cookie_secure,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="ja",
+        BABEL_TRANSLATION_DIRECTORIES=str(__import__("pathlib").Path(__file__).parents[1] / "translations"),
+    )
     # The audit records "from where" and the limits count per client: the address behind the ingress
     # (ZAIRYU_PROXY_HOPS), counted in Redis across workers and pods (ZAIRYU_RATELIMIT_STORAGE).
     front.install(app, runtime.settings, "review")
@@ -77,7 +84,8 @@ def create_app(runtime=None):
     # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
     app.jinja_env.filters["jst"] = japan_time_text
     app.jinja_env.filters["country_name"] = lambda code: (
-        Locale.parse("ja").territories.get(code, code) if code and len(code) == 2 and code.isupper() else code)
+        Locale.parse("ja").territories.get(code, code) if code and len(code) == 2 and code.isupper() else code
+    )
     csrf = CSRFProtect(app)
 
     from . import api, web_access, web_admin, web_auth, web_cases, web_documents, web_enrol, web_stats
@@ -87,7 +95,8 @@ def create_app(runtime=None):
     app.register_blueprint(web_auth.bp)
     # Guessing is slowed per address here and stopped per account by the lockout.
     app.view_functions["auth.login"] = limiter.limit(runtime.settings.login_rate_limit, methods=["POST"])(
-        app.view_functions["auth.login"])
+        app.view_functions["auth.login"]
+    )
     app.register_blueprint(web_cases.bp)
     app.register_blueprint(web_stats.bp)
     # Reads open without sign-in share one budget per address, like every public lookup: spending it on one
@@ -108,7 +117,8 @@ def create_app(runtime=None):
     app.register_blueprint(web_organisations.bp)  # organisations' applications for use (issue 21)
     # An enrolment link's codes are guessed like a sign-in's: the same per-address limit.
     app.view_functions["enrol.page"] = limiter.limit(runtime.settings.login_rate_limit, methods=["POST"])(
-        app.view_functions["enrol.page"])
+        app.view_functions["enrol.page"]
+    )
     app.before_request(web_auth.load_officer)
 
     @app.after_request

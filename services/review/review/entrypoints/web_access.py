@@ -1,5 +1,6 @@
 """Who opened a file and why (issue 22): the purpose asked before a read, the supervisors' monitor report,
 and the access log's public side (signed tree heads, keys, consistency proofs) for anyone to check."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,13 @@ bp = Blueprint("access", __name__)
 
 
 def purpose_labels() -> dict[str, str]:
-    return {"examination": _("Examination"), "supervision": _("Supervision"), "audit": _("Audit"),
-            "applicant_request": _("The applicant's request"), "legal_request": _("A request under the law")}
+    return {
+        "examination": _("Examination"),
+        "supervision": _("Supervision"),
+        "audit": _("Audit"),
+        "applicant_request": _("The applicant's request"),
+        "legal_request": _("A request under the law"),
+    }
 
 
 def _token_sha256() -> str | None:
@@ -50,9 +56,14 @@ def case_purpose(application_id: str) -> str | None:
 
 def ask_purpose(application_id: str, receipt_number: str | None):
     """The page shown instead of the file until the officer says why they open it."""
-    return render_template("access_purpose.html", application_id=application_id, receipt_number=receipt_number,
-                           purposes=PURPOSES, labels=purpose_labels(),
-                           unknown=request.args.get("purpose") is not None), 200
+    return render_template(
+        "access_purpose.html",
+        application_id=application_id,
+        receipt_number=receipt_number,
+        purposes=PURPOSES,
+        labels=purpose_labels(),
+        unknown=request.args.get("purpose") is not None,
+    ), 200
 
 
 @bp.get("/access-monitor")
@@ -68,12 +79,23 @@ def monitor():
     with runtime().engine.connect() as conn:
         rows = access_log.monitor(conn, bureau, since)
         names = queries.officer_names(conn, bureau)
-    reasons = {"no_action": _("Read with no action on the case"),
-               "outside_office": _("Read outside the officer's office"),
-               "unusual_hour": _("Read at night or at a weekend (Japan time)")}
+    reasons = {
+        "no_action": _("Read with no action on the case"),
+        "outside_office": _("Read outside the officer's office"),
+        "unusual_hour": _("Read at night or at a weekend (Japan time)"),
+    }
     counts = {k: sum(1 for _r, rs in rows if k in rs) for k in reasons}
-    return render_template("access_monitor.html", rows=rows, reasons=reasons, counts=counts, bureau=bureau,
-                           days=days, labels=purpose_labels(), japan=JAPAN, names=names)
+    return render_template(
+        "access_monitor.html",
+        rows=rows,
+        reasons=reasons,
+        counts=counts,
+        bureau=bureau,
+        days=days,
+        labels=purpose_labels(),
+        japan=JAPAN,
+        names=names,
+    )
 
 
 # --- public: what anyone needs to check the log ---------------------------------------------------------

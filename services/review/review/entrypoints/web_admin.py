@@ -1,4 +1,5 @@
 """Bureau administration (accounts) and the auditors' view of a case's audit trail."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -28,8 +29,17 @@ def _require_admin():
 def _page(rows, bureau, created=None, approved=None):
     # A bureau administrator creates accounts for the bureau or any of its offices; an office's only for it.
     choices = [OFFICES[g.officer.office]] if g.officer.office else offices_of(bureau)
-    return render_template("officers.html", rows=rows, roles=CREATABLE, bureau=bureau, created=created,
-                           approved=approved, offices=OFFICES, office_choices=choices, link_days=LINK_VALID.days)
+    return render_template(
+        "officers.html",
+        rows=rows,
+        roles=CREATABLE,
+        bureau=bureau,
+        created=created,
+        approved=approved,
+        offices=OFFICES,
+        office_choices=choices,
+        link_days=LINK_VALID.days,
+    )
 
 
 @bp.get("/admin/officers")
@@ -66,11 +76,30 @@ def create():
             if enrolments.staff_id_taken(s, staff_id):
                 raise SecondPersonRequired("one live account per person")
             officer_id, token = enrolments.create_pending_officer(
-                s, username=username, display_name=display_name, role=role, bureau=bureau, office=office,
-                staff_id=staff_id, created_by=g.officer.id)
-            audit.append(s, g.officer.id, "officer.created", bureau=bureau, target=officer_id, ip=client_ip(),
-                         detail={"username": username, "role": role, "office": office, "staff_id": staff_id,
-                                 "enrolment": "pending_approval"})
+                s,
+                username=username,
+                display_name=display_name,
+                role=role,
+                bureau=bureau,
+                office=office,
+                staff_id=staff_id,
+                created_by=g.officer.id,
+            )
+            audit.append(
+                s,
+                g.officer.id,
+                "officer.created",
+                bureau=bureau,
+                target=officer_id,
+                ip=client_ip(),
+                detail={
+                    "username": username,
+                    "role": role,
+                    "office": office,
+                    "staff_id": staff_id,
+                    "enrolment": "pending_approval",
+                },
+            )
             rows = accounts.list_officers(s, bureau, g.officer.office)
     except SecondPersonRequired:
         flash(_("That staff number already has an account (yours, or a live one): one account per person."), "error")
@@ -120,10 +149,19 @@ def _approve(officer_id, bureau):
         abort(404)
     except SecondPersonRequired:
         with transaction(runtime().session_factory) as s:
-            audit.append(s, g.officer.id, "officer.approval_refused", bureau=bureau, target=officer_id,
-                         ip=client_ip(), detail={"reason": "second_person_required"})
-        flash(_("Another administrator must approve this account: not the one who created it, and not its "
-                "own officer."), "error")
+            audit.append(
+                s,
+                g.officer.id,
+                "officer.approval_refused",
+                bureau=bureau,
+                target=officer_id,
+                ip=client_ip(),
+                detail={"reason": "second_person_required"},
+            )
+        flash(
+            _("Another administrator must approve this account: not the one who created it, and not its own officer."),
+            "error",
+        )
         return redirect(url_for("admin.officers"))
     except ValueError:
         flash(_("This account is not waiting for approval."), "error")
@@ -149,7 +187,15 @@ def case_audit(application_id):
         entries = audit.entries(conn, application_id=application_id)
     with transaction(rt.session_factory) as s:
         # An auditor's own page: its purpose is the audit (issue 22).
-        audit.append(s, g.officer.id, "audit.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip(),
-                     purpose="audit")
-    return render_template("case_audit.html", entries=entries, receipt_number=row.receipt_number,
-                           application_id=application_id)
+        audit.append(
+            s,
+            g.officer.id,
+            "audit.viewed",
+            bureau=row.bureau,
+            application_id=application_id,
+            ip=client_ip(),
+            purpose="audit",
+        )
+    return render_template(
+        "case_audit.html", entries=entries, receipt_number=row.receipt_number, application_id=application_id
+    )

@@ -1,4 +1,5 @@
 """Signing in: argon2id password plus TOTP, sessions that expire, lockout, all audited."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -20,7 +21,9 @@ def runtime():
 
 
 def client_ip() -> str | None:
-    return request.remote_addr  # behind the ingress, zairyu_shared.front (ZAIRYU_PROXY_HOPS) sets it from X-Forwarded-For
+    return (
+        request.remote_addr
+    )  # behind the ingress, zairyu_shared.front (ZAIRYU_PROXY_HOPS) sets it from X-Forwarded-For
 
 
 def load_officer():
@@ -42,6 +45,7 @@ def login_required(view):
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -77,8 +81,9 @@ def login():
                 _audit_failure(username, "failed")
             else:
                 response = redirect(safe_next(request.args.get("next"), url_for("index")))
-                response.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
-                                    secure=current_app.config["SESSION_COOKIE_SECURE"])
+                response.set_cookie(
+                    COOKIE, token, httponly=True, samesite="Strict", secure=current_app.config["SESSION_COOKIE_SECURE"]
+                )
                 return response
     return render_template("login.html", errors=errors), (400 if errors else 200)
 

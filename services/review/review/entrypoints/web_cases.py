@@ -1,4 +1,5 @@
 """The work queue, workload, the case page and the officers' actions."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -61,7 +62,8 @@ def queue_filter(args) -> queries.QueueFilter:
     status = args.get("status") or None
     bureau = officer_bureau(args.get("bureau"))
     return queries.QueueFilter(
-        bureau=bureau, office=officer_office(bureau, args.get("office")),
+        bureau=bureau,
+        office=officer_office(bureau, args.get("office")),
         status=status if status in {s.value for s in Status} else None,
         procedure=args.get("procedure") if args.get("procedure") in PROCEDURES else None,
         status_of_residence=(args.get("status_of_residence") or "").strip() or None,
@@ -94,9 +96,21 @@ def queue():
             abort(400)
         names = queries.officer_names(conn, f.bureau)
     args = {k: v for k, v in request.args.items() if k != "after"}
-    return render_template("queue.html", rows=with_ageing(rows), names=names, labels=translated(), f=f, args=args, next_cursor=next_cursor,
-                           statuses=[s.value for s in Status], procedures=PROCEDURES[:5], bureaus=BUREAUS,
-                           offices=OFFICES, bureau_offices=offices_of(f.bureau), at_bureau=queries.AT_BUREAU)
+    return render_template(
+        "queue.html",
+        rows=with_ageing(rows),
+        names=names,
+        labels=translated(),
+        f=f,
+        args=args,
+        next_cursor=next_cursor,
+        statuses=[s.value for s in Status],
+        procedures=PROCEDURES[:5],
+        bureaus=BUREAUS,
+        offices=OFFICES,
+        bureau_offices=offices_of(f.bureau),
+        at_bureau=queries.AT_BUREAU,
+    )
 
 
 @bp.get("/workload")
@@ -110,10 +124,19 @@ def workload():
         people = queries.workload(conn, bureau, office)
         unassigned = queries.unassigned_count(conn, bureau, office)
         ageing = queries.ageing_summary(conn, bureau, statistics.TARGET_DAYS, office)
-    return render_template("workload.html", people=people, unassigned=unassigned, bureau=bureau, bureaus=BUREAUS,
-                           ageing=ageing, office=office, offices=OFFICES, bureau_offices=offices_of(bureau),
-                           at_bureau=queries.AT_BUREAU,
-                           may_hand_over=can(g.officer, Action.HAND_OVER, bureau))
+    return render_template(
+        "workload.html",
+        people=people,
+        unassigned=unassigned,
+        bureau=bureau,
+        bureaus=BUREAUS,
+        ageing=ageing,
+        office=office,
+        offices=OFFICES,
+        bureau_offices=offices_of(bureau),
+        at_bureau=queries.AT_BUREAU,
+        may_hand_over=can(g.officer, Action.HAND_OVER, bureau),
+    )
 
 
 def _case_or_404(conn, application_id):
@@ -146,20 +169,38 @@ def case(application_id):
         file = queries.case_file(conn, application_id)
         # Earlier applications elsewhere are another bureau's business: not even their numbers show.
         file["earlier"] = [e for e in file["earlier"] if in_scope(g.officer, e["bureau"], e["office"])]
-        examiners = [p for p in queries.workload(conn, row.bureau) if _may_examine(p, row)] \
-            if can(g.officer, Action.ASSIGN, row.bureau, office=row.office) else []
+        examiners = (
+            [p for p in queries.workload(conn, row.bureau) if _may_examine(p, row)]
+            if can(g.officer, Action.ASSIGN, row.bureau, office=row.office)
+            else []
+        )
         names = queries.officer_names(conn, row.bureau)
     with transaction(rt.session_factory) as s:
-        audit.append(s, g.officer.id, "case.viewed", bureau=row.bureau, application_id=application_id, ip=client_ip(),
-                     purpose=purpose)
+        audit.append(
+            s,
+            g.officer.id,
+            "case.viewed",
+            bureau=row.bureau,
+            application_id=application_id,
+            ip=client_ip(),
+            purpose=purpose,
+        )
     officer = g.officer
     allowed = {a.value: can(officer, a, row.bureau, row.assignee, row.office) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
-    return render_template("case.html", c=file, allowed=allowed, proposal=proposal, examiners=examiners, names=names,
-                           offices=OFFICES, bureau_offices=offices_of(row.bureau),
-                           data_labels=translated(), choices=choice_labels(),
-                           ageing=statistics.ageing(file["procedure"], file["received_at"],
-                                                    japan_today()))
+    return render_template(
+        "case.html",
+        c=file,
+        allowed=allowed,
+        proposal=proposal,
+        examiners=examiners,
+        names=names,
+        offices=OFFICES,
+        bureau_offices=offices_of(row.bureau),
+        data_labels=translated(),
+        choices=choice_labels(),
+        ageing=statistics.ageing(file["procedure"], file["received_at"], japan_today()),
+    )
 
 
 @bp.get("/cases/<application_id>/attachments/<sha256>")
@@ -180,13 +221,22 @@ def attachment(application_id, sha256):
     try:
         body = rt.extras["attachments"].fetch(sha256)
     except AttachmentCorrupt:
-        return render_template("error.html", code=502, message=_("The file received does not match what the "
-                                                                  "applicant signed.")), 502
+        return render_template(
+            "error.html", code=502, message=_("The file received does not match what the applicant signed.")
+        ), 502
     except AttachmentUnavailable:
         return render_template("error.html", code=503, message=_("The file store is not reachable.")), 503
     with transaction(rt.session_factory) as s:
-        audit.append(s, g.officer.id, "attachment.viewed", bureau=row.bureau, application_id=application_id,
-                     target=sha256, ip=client_ip(), purpose=purpose)
+        audit.append(
+            s,
+            g.officer.id,
+            "attachment.viewed",
+            bureau=row.bureau,
+            application_id=application_id,
+            target=sha256,
+            ip=client_ip(),
+            purpose=purpose,
+        )
     response = Response(body, mimetype=known[sha256]["media_type"])
     response.headers["Content-Disposition"] = "inline"
     # Nothing in an applicant's file may run in our origin. Images get a sandbox; browsers refuse to
@@ -255,8 +305,14 @@ def request_documents(application_id):
     except ValueError:
         flash(_("Enter the deadline as a date."), "error")
         return redirect(url_for("cases.case", application_id=application_id))
-    return _act(application_id, casework.request_documents, items, note, deadline,
-                success=_("Documents requested; the applicant is told in their language."))
+    return _act(
+        application_id,
+        casework.request_documents,
+        items,
+        note,
+        deadline,
+        success=_("Documents requested; the applicant is told in their language."),
+    )
 
 
 @bp.post("/cases/<application_id>/notes")
@@ -280,32 +336,49 @@ def propose(application_id):
     form = request.form
     try:
         approved = form.get("outcome") == "approved"  # the pickers only count for an approval
-        proposal = Proposal(form.get("outcome", ""), g.officer.id, (form.get("granted_status") or None) if approved else None,
-                            (form.get("period_of_stay") or None) if approved else None,
-                            tuple(c.strip() for c in form.get("reason_codes", "").split(",") if c.strip()),
-                            form.get("explanation", ""))
+        proposal = Proposal(
+            form.get("outcome", ""),
+            g.officer.id,
+            (form.get("granted_status") or None) if approved else None,
+            (form.get("period_of_stay") or None) if approved else None,
+            tuple(c.strip() for c in form.get("reason_codes", "").split(",") if c.strip()),
+            form.get("explanation", ""),
+        )
     except ValueError:
-        flash(_("An approval needs the granted status and period of stay; a refusal needs reason codes and an "
-                "explanation."), "error")
+        flash(
+            _(
+                "An approval needs the granted status and period of stay; a refusal needs reason codes and an "
+                "explanation."
+            ),
+            "error",
+        )
         return redirect(url_for("cases.case", application_id=application_id))
     # The page's pickers give codes: free text is refused (after the access checks) so v3 carries codes.
-    return _act(application_id, partial(casework.propose, coded=True), proposal,
-                success=_("Decision proposed for confirmation."))
+    return _act(
+        application_id,
+        partial(casework.propose, coded=True),
+        proposal,
+        success=_("Decision proposed for confirmation."),
+    )
 
 
 @bp.post("/cases/<application_id>/confirm")
 @login_required
 def confirm(application_id):
     acknowledged = request.form.get("acknowledge") == "yes"
-    return _act(application_id, partial(casework.confirm, acknowledged=acknowledged),
-                success=_("Decision confirmed and announced."))
+    return _act(
+        application_id,
+        partial(casework.confirm, acknowledged=acknowledged),
+        success=_("Decision confirmed and announced."),
+    )
 
 
 @bp.post("/cases/<application_id>/return")
 @login_required
 def return_proposal(application_id):
-    return _act(application_id, casework.return_proposal, request.form.get("reason", ""),
-                success=_("Returned to examination."))
+    return _act(
+        application_id, casework.return_proposal, request.form.get("reason", ""), success=_("Returned to examination.")
+    )
 
 
 @bp.post("/cases/<application_id>/acknowledge-withdrawal")

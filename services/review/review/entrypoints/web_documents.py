@@ -4,6 +4,7 @@
 - /public/coe/check (POST a file): the signature, the key among the published ones, and what it certifies.
 - /public/document-keys.json and /public/document-keys/<kid>.pem: every key that ever signed (old ones stay).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,9 @@ def status(document_id):
         abort(404)
     with runtime().engine.connect() as conn:
         found = coe.public_status(conn, document_id, japan_today())
-    return render_template("coe_check.html", found=found, document_id=document_id, verdict=None), (200 if found else 404)
+    return render_template("coe_check.html", found=found, document_id=document_id, verdict=None), (
+        200 if found else 404
+    )
 
 
 @bp.post("/public/coe/check")

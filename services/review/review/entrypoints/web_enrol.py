@@ -1,5 +1,6 @@
 """An officer's enrolment: with the creator's link and the approver's code, they set their own
 password and TOTP (issue 15, finding 4: no administrator ever sees an officer's credentials)."""
+
 from __future__ import annotations
 
 import pyotp
@@ -19,8 +20,15 @@ ISSUER = "Zairyu review"
 
 def _form(row, secret, errors, status=200):
     uri = pyotp.TOTP(secret).provisioning_uri(name=row.username, issuer_name=ISSUER)
-    return render_template("enrol.html", row=row, secret=secret, otpauth=uri, qr=segno.make(uri).svg_data_uri(scale=4),
-                           errors=errors, min_length=MIN_PASSWORD_LENGTH), status
+    return render_template(
+        "enrol.html",
+        row=row,
+        secret=secret,
+        otpauth=uri,
+        qr=segno.make(uri).svg_data_uri(scale=4),
+        errors=errors,
+        min_length=MIN_PASSWORD_LENGTH,
+    ), status
 
 
 @bp.route("/enrol/<token>", methods=["GET", "POST"])
@@ -52,8 +60,9 @@ def page(token):
     refused = None
     with transaction(rt.session_factory) as s:  # a wrong code's count must commit too
         try:
-            enrolments.complete_enrolment(s, token, request.form.get("approval_code", ""), password,
-                                        request.form.get("totp", ""))
+            enrolments.complete_enrolment(
+                s, token, request.form.get("approval_code", ""), password, request.form.get("totp", "")
+            )
         except enrolments.EnrolmentRefused as exc:
             refused = exc.reason
         else:
@@ -61,11 +70,20 @@ def page(token):
     if refused is None:
         return render_template("enrol_done.html", state="enrolled", row=row)
     with transaction(rt.session_factory) as s:
-        audit.append(s, "anonymous", "officer.enrolment_failed", bureau=row.bureau, target=row.id, ip=client_ip(),
-                     detail={"reason": refused})
+        audit.append(
+            s,
+            "anonymous",
+            "officer.enrolment_failed",
+            bureau=row.bureau,
+            target=row.id,
+            ip=client_ip(),
+            detail={"reason": refused},
+        )
     if refused == "link_invalid":
         abort(404)
-    message = {"approval_code_wrong": _("The approval code is not correct (or has expired)."),
-               "totp_wrong": _("The 6-digit code from your authenticator is not correct.")}.get(refused, refused)
+    message = {
+        "approval_code_wrong": _("The approval code is not correct (or has expired)."),
+        "totp_wrong": _("The 6-digit code from your authenticator is not correct."),
+    }.get(refused, refused)
     field = "approval_code" if refused == "approval_code_wrong" else "totp"
     return _form(row, secret, [(field, message)], 400)

@@ -1,4 +1,5 @@
 """Organisations' applications for use (issue 21): the bureau's queue, the page, propose / confirm / return."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -18,12 +19,20 @@ from .web_cases import officer_bureau
 bp = Blueprint("organisations", __name__)
 
 KINDS = {
-    "employer": _l("Employer"), "school": _l("School"), "supervising_organisation": _l("Supervising organisation"),
+    "employer": _l("Employer"),
+    "school": _l("School"),
+    "supervising_organisation": _l("Supervising organisation"),
     "support_organisation": _l("Registered support organisation"),
-    "public_interest_corporation": _l("Public-interest corporation"), "agent_office": _l("Licensed agent's office"),
+    "public_interest_corporation": _l("Public-interest corporation"),
+    "agent_office": _l("Licensed agent's office"),
 }
-STATUSES = {"pending": _l("Waiting for a proposal"), "proposed": _l("Proposed, waiting for confirmation"),
-            "approved": _l("Approved"), "refused": _l("Refused"), "lapsed": _l("Approval lapsed")}
+STATUSES = {
+    "pending": _l("Waiting for a proposal"),
+    "proposed": _l("Proposed, waiting for confirmation"),
+    "approved": _l("Approved"),
+    "refused": _l("Refused"),
+    "lapsed": _l("Approval lapsed"),
+}
 
 
 @bp.app_context_processor
@@ -63,10 +72,13 @@ def page(organisation_id):
         abort(403)
     officer = g.officer
     return render_template(
-        "organisation.html", org=found,
+        "organisation.html",
+        org=found,
         may_propose=found.status == "pending" and can(officer, Action.PROPOSE, found.bureau, assignee=officer.id),
-        may_confirm=found.status == "proposed" and can(officer, Action.CONFIRM, found.bureau)
-        and found.proposed_by != officer.id)
+        may_confirm=found.status == "proposed"
+        and can(officer, Action.CONFIRM, found.bureau)
+        and found.proposed_by != officer.id,
+    )
 
 
 def _act(organisation_id, func, *args, success):
@@ -93,8 +105,13 @@ def _act(organisation_id, func, *args, success):
 @bp.post("/organisations/<organisation_id>/propose")
 @login_required
 def propose(organisation_id):
-    return _act(organisation_id, organisations.propose, request.form.get("outcome", ""),
-                request.form.get("reason", ""), success=_("Decision proposed for confirmation."))
+    return _act(
+        organisation_id,
+        organisations.propose,
+        request.form.get("outcome", ""),
+        request.form.get("reason", ""),
+        success=_("Decision proposed for confirmation."),
+    )
 
 
 @bp.post("/organisations/<organisation_id>/confirm")

@@ -1,9 +1,10 @@
 """Processing-day statistics: page, CSV export, and the JSON intake reads for expected-time estimates."""
+
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 
@@ -20,13 +21,17 @@ FIELDS = ["procedure", "status_of_residence", "bureau", "office", "count", "mean
 
 
 def summaries(days_back: int, bureau: str | None, office: str | None = None, by_office: bool = False) -> list[dict]:
-    since = datetime.now(timezone.utc) - timedelta(days=days_back)
+    since = datetime.now(UTC) - timedelta(days=days_back)
     with runtime().engine.connect() as conn:
         rows = queries.decided_rows(conn, since, bureau, office)
     where = (lambda r: (r.bureau, r.office)) if by_office else (lambda r: (r.bureau,))
     return statistics.group_summaries(
-        ((r.procedure, r.status_of_residence, *where(r), statistics.processing_days(r.received_at, r.decided_at))
-         for r in rows), by_office=by_office)
+        (
+            (r.procedure, r.status_of_residence, *where(r), statistics.processing_days(r.received_at, r.decided_at))
+            for r in rows
+        ),
+        by_office=by_office,
+    )
 
 
 def _window() -> int:
@@ -49,8 +54,14 @@ def page():
     bureau, office = _scope()
     if not can(g.officer, Action.VIEW_STATISTICS, bureau or "tokyo", office=office):
         abort(403)
-    return render_template("statistics.html", rows=summaries(_window(), bureau, office, by_office=True),
-                           days=_window(), bureau=bureau, bureaus=BUREAUS, offices=OFFICES)
+    return render_template(
+        "statistics.html",
+        rows=summaries(_window(), bureau, office, by_office=True),
+        days=_window(),
+        bureau=bureau,
+        bureaus=BUREAUS,
+        offices=OFFICES,
+    )
 
 
 @bp.get("/statistics.csv")
@@ -63,8 +74,9 @@ def export_csv():
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     writer.writerows(summaries(_window(), bureau, office, by_office=True))
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=processing-days.csv"})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=processing-days.csv"}
+    )
 
 
 @bp.get("/api/v1/statistics/processing-days")
@@ -73,5 +85,9 @@ def processing_days_json():
     statistics.PUBLIC_MIN_COUNT decisions are published without their count and days (suppressed)."""
     bureau = request.args.get("bureau") if request.args.get("bureau") in BUREAUS else None
     days = _window()
-    return jsonify(window_days=days, generated_at=datetime.now(timezone.utc).isoformat(),
-                   min_count=statistics.PUBLIC_MIN_COUNT, groups=statistics.suppress_small(summaries(days, bureau)))
+    return jsonify(
+        window_days=days,
+        generated_at=datetime.now(UTC).isoformat(),
+        min_count=statistics.PUBLIC_MIN_COUNT,
+        groups=statistics.suppress_small(summaries(days, bureau)),
+    )

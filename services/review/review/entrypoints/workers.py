@@ -1,4 +1,5 @@
 """Background work that runs beside review's consumers (the service definition's workers)."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ def access_log_signer(runtime):
 
         settings = runtime.settings
         try:
-            runtime.extras["access_log_signer"] = signer_from(settings, settings.access_log_key_label,
-                                                              settings.access_log_demo_key_file)
+            runtime.extras["access_log_signer"] = signer_from(
+                settings, settings.access_log_key_label, settings.access_log_demo_key_file
+            )
         except NoSigningKey as exc:
             log.warning("access log: tree heads are not signed: %s", exc)
             runtime.extras["access_log_signer"] = None

@@ -4,6 +4,7 @@ Each CRL is parsed and its signature checked once, when its file is (re)loaded; 
 into one dict keyed by (issuer key id, serial), so a lookup costs the same with 10 or 10^6 entries.
 Files are re-scanned (mtime/size) at most every `rescan_seconds`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,9 @@ class UnsupportedCrlScope(ValueError):
 
 
 class CrlIndex:
-    def __init__(self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0,
-                 clock=time.monotonic):
+    def __init__(
+        self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0, clock=time.monotonic
+    ):
         self.directory = Path(directory)
         self.trust_store = trust_store
         self.rescan_seconds = rescan_seconds
@@ -78,8 +80,7 @@ class CrlIndex:
                         seen[entry.path] = (st.st_mtime, st.st_size)
             if seen == self._stamps and not force:
                 return
-            changed = {p for p, stamp in seen.items() if self._stamps.get(p) != stamp} | (
-                set(self._stamps) - set(seen))
+            changed = {p for p, stamp in seen.items() if self._stamps.get(p) != stamp} | (set(self._stamps) - set(seen))
             if not changed and not force:
                 return
             crls = {p: c for p, c in self._crls.items() if p in seen and p not in changed}
@@ -97,8 +98,12 @@ class CrlIndex:
                         untrusted.add(path)
                     else:
                         untrusted.discard(path)
-                    log.log(logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
-                            "CRL %s rejected: %s", path, exc)
+                    log.log(
+                        logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
+                        "CRL %s rejected: %s",
+                        path,
+                        exc,
+                    )
             self.untrusted = untrusted
             self._install(crls, rejected, seen)
 
@@ -111,8 +116,9 @@ class CrlIndex:
         anchor = self.trust_store.issuer_of(crl)
         if anchor is None:
             aki = authority_key_identifier(crl)
-            raise UntrustedCrlIssuer(f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) "
-                                     "is not a trusted root")
+            raise UntrustedCrlIssuer(
+                f"issuer {crl.issuer.rfc4514_string()} (key id {aki.hex() if aki else '-'}) is not a trusted root"
+            )
         algorithm = crl.signature_hash_algorithm
         if algorithm is not None and algorithm.name not in ("sha256", "sha384", "sha512"):
             raise ValueError(f"CRL signed with {algorithm.name}, not an allowed hash")
@@ -151,20 +157,27 @@ class CrlIndex:
         self._by_scope, self._revoked = by_scope, revoked
 
     # -- lookups ---------------------------------------------------------------------------
-    def status(self, cert: x509.Certificate, issuer, now: dt.datetime,
-               revoked_before: dt.datetime | None = None) -> RevocationEvidence:
+    def status(
+        self, cert: x509.Certificate, issuer, now: dt.datetime, revoked_before: dt.datetime | None = None
+    ) -> RevocationEvidence:
         """Revocation status of `cert` (issued by trust anchor `issuer`); `now` decides freshness."""
         self.refresh()
         issuer_key_id = issuer.key_id
         crl = self._covering_crl(cert, issuer_key_id)
         if crl is None:
             return RevocationEvidence(status="unavailable", note="no CRL from this issuer covers the certificate")
-        evidence: dict[str, Any] = dict(source_kind="crl", source=crl.path, this_update=crl.this_update,
-                        next_update=crl.next_update, age_seconds=(now - crl.this_update).total_seconds())
+        evidence: dict[str, Any] = dict(
+            source_kind="crl",
+            source=crl.path,
+            this_update=crl.this_update,
+            next_update=crl.next_update,
+            age_seconds=(now - crl.this_update).total_seconds(),
+        )
         entry = self._revoked.get((issuer_key_id, cert.serial_number))
         if entry is not None and (revoked_before is None or entry[0] <= revoked_before):
-            return RevocationEvidence(status="revoked", revocation_time=entry[0], revocation_reason=entry[1],
-                                      **evidence)
+            return RevocationEvidence(
+                status="revoked", revocation_time=entry[0], revocation_reason=entry[1], **evidence
+            )
         if crl.next_update is None or now > crl.next_update:
             return RevocationEvidence(status="stale", note="CRL is past its nextUpdate", **evidence)
         if crl.this_update > now:
@@ -195,15 +208,22 @@ def refuse_partial_scope(crl: x509.CertificateRevocationList) -> None:
     for ext in crl.extensions:
         value = ext.value
         if isinstance(value, x509.DeltaCRLIndicator):
-            raise UnsupportedCrlScope(f"delta CRL (deltaCRLIndicator, base CRL number {value.crl_number}): only "
-                                      "full CRLs are accepted (J-LIS publishes no delta CRLs)")
+            raise UnsupportedCrlScope(
+                f"delta CRL (deltaCRLIndicator, base CRL number {value.crl_number}): only "
+                "full CRLs are accepted (J-LIS publishes no delta CRLs)"
+            )
         if isinstance(value, x509.FreshestCRL):
-            raise UnsupportedCrlScope("CRL points to delta CRLs (freshestCRL): only full CRLs without deltas "
-                                      "are accepted (J-LIS publishes no delta CRLs)")
+            raise UnsupportedCrlScope(
+                "CRL points to delta CRLs (freshestCRL): only full CRLs without deltas "
+                "are accepted (J-LIS publishes no delta CRLs)"
+            )
         if isinstance(value, x509.IssuingDistributionPoint) and (
-                value.indirect_crl or value.only_some_reasons or value.only_contains_attribute_certs):
-            raise UnsupportedCrlScope("CRL covers only some reasons, attribute certificates or another "
-                                      "issuer's certificates (issuingDistributionPoint): not a full CRL")
+            value.indirect_crl or value.only_some_reasons or value.only_contains_attribute_certs
+        ):
+            raise UnsupportedCrlScope(
+                "CRL covers only some reasons, attribute certificates or another "
+                "issuer's certificates (issuingDistributionPoint): not a full CRL"
+            )
         if ext.critical and ext.oid not in _UNDERSTOOD_CRITICAL:
             raise UnsupportedCrlScope(f"CRL carries an unrecognised critical extension {ext.oid.dotted_string}")
 

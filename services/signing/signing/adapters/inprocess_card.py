@@ -1,8 +1,9 @@
 """Card link to a simulated card in this process (the demo, tests without pcscd)."""
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from signing.domain.jpki_card import JpkiCard
 
@@ -27,8 +28,9 @@ class InProcessCardLink:
         pass
 
 
-def connector(card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None
-              ) -> Callable[[], InProcessCardLink]:
+def connector(
+    card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None
+) -> Callable[[], InProcessCardLink]:
     return lambda: InProcessCardLink(card, record=record)
 
 

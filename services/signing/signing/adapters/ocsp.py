@@ -6,6 +6,7 @@ reason, thisUpdate/nextUpdate) is cached until its nextUpdate, never a verdict: 
 judged against the cached answer, so a certificate revoked after one signature and before the next is
 "good" for the first and "revoked" for the second from the same answer.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,7 +27,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from signing.domain.verdict import RevocationEvidence
 
-
 SKEW = dt.timedelta(minutes=5)  # a responder clock this far ahead of ours is tolerated
 
 
@@ -42,15 +42,18 @@ class OcspAnswer:
 
 
 class OcspClient:
-    def __init__(self, url: str, timeout: float = 5.0, max_age_without_next_update: dt.timedelta = dt.timedelta(hours=1)):
+    def __init__(
+        self, url: str, timeout: float = 5.0, max_age_without_next_update: dt.timedelta = dt.timedelta(hours=1)
+    ):
         self.url = url
         self.timeout = timeout
         self.max_age = max_age_without_next_update
         self._cache: dict[tuple[bytes, int], OcspAnswer] = {}
         self._lock = threading.Lock()
 
-    def status(self, cert: x509.Certificate, anchor, now: dt.datetime,
-               revoked_before: dt.datetime | None = None) -> RevocationEvidence:
+    def status(
+        self, cert: x509.Certificate, anchor, now: dt.datetime, revoked_before: dt.datetime | None = None
+    ) -> RevocationEvidence:
         """Status of `cert` issued by trust anchor `anchor` (anything with a .certificate)."""
         issuer = anchor.certificate
         key = (issuer.fingerprint(hashes.SHA256()), cert.serial_number)
@@ -68,16 +71,29 @@ class OcspClient:
     def _expiry(self, answer: OcspAnswer) -> dt.datetime:
         return answer.next_update or (answer.this_update + self.max_age)
 
-    def judge(self, answer: OcspAnswer, now: dt.datetime,
-              revoked_before: dt.datetime | None = None) -> RevocationEvidence:
+    def judge(
+        self, answer: OcspAnswer, now: dt.datetime, revoked_before: dt.datetime | None = None
+    ) -> RevocationEvidence:
         """The evidence for one question: revoked if the answer's revocation came at or before
         ``revoked_before`` (the signing time; None: at any time), else good while the answer is current."""
-        evidence: dict[str, Any] = dict(source_kind="ocsp", source=self.url, this_update=answer.this_update,
-                        next_update=answer.next_update, age_seconds=(now - answer.this_update).total_seconds())
-        if answer.status == "revoked" and answer.revocation_time is not None and (
-                revoked_before is None or answer.revocation_time <= revoked_before):
-            return RevocationEvidence(status="revoked", revocation_time=answer.revocation_time,
-                                      revocation_reason=answer.revocation_reason, **evidence)
+        evidence: dict[str, Any] = dict(
+            source_kind="ocsp",
+            source=self.url,
+            this_update=answer.this_update,
+            next_update=answer.next_update,
+            age_seconds=(now - answer.this_update).total_seconds(),
+        )
+        if (
+            answer.status == "revoked"
+            and answer.revocation_time is not None
+            and (revoked_before is None or answer.revocation_time <= revoked_before)
+        ):
+            return RevocationEvidence(
+                status="revoked",
+                revocation_time=answer.revocation_time,
+                revocation_reason=answer.revocation_reason,
+                **evidence,
+            )
         if now > self._expiry(answer):
             return RevocationEvidence(status="stale", note="OCSP response is past its nextUpdate", **evidence)
         if answer.this_update > now + SKEW:
@@ -87,7 +103,8 @@ class OcspClient:
     def _ask(self, cert, issuer, now) -> OcspAnswer | RevocationEvidence:
         request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
         http = urllib.request.Request(
-            self.url, data=request.public_bytes(Encoding.DER),
+            self.url,
+            data=request.public_bytes(Encoding.DER),
             headers={"Content-Type": "application/ocsp-request", "Accept": "application/ocsp-response"},
         )
         try:
@@ -110,14 +127,20 @@ class OcspClient:
         if problem:
             return self._unavailable(problem)
         if response.certificate_status == ocsp.OCSPCertStatus.UNKNOWN:
-            return RevocationEvidence(status="unavailable", note="OCSP responder does not know the certificate",
-                                      source_kind="ocsp", source=self.url, this_update=response.this_update_utc,
-                                      next_update=response.next_update_utc,
-                                      age_seconds=(now - response.this_update_utc).total_seconds())
+            return RevocationEvidence(
+                status="unavailable",
+                note="OCSP responder does not know the certificate",
+                source_kind="ocsp",
+                source=self.url,
+                this_update=response.this_update_utc,
+                next_update=response.next_update_utc,
+                age_seconds=(now - response.this_update_utc).total_seconds(),
+            )
         if response.certificate_status == ocsp.OCSPCertStatus.REVOKED:
             reason = response.revocation_reason.value if response.revocation_reason else None
-            return OcspAnswer("revoked", response.this_update_utc, response.next_update_utc,
-                              response.revocation_time_utc, reason)
+            return OcspAnswer(
+                "revoked", response.this_update_utc, response.next_update_utc, response.revocation_time_utc, reason
+            )
         return OcspAnswer("good", response.this_update_utc, response.next_update_utc)
 
     def _unavailable(self, note: str) -> RevocationEvidence:
@@ -128,8 +151,7 @@ def _check_response(response: ocsp.OCSPResponse, cert: x509.Certificate, issuer:
     if response.serial_number != cert.serial_number:
         return "OCSP response is for another certificate"
     expected = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, response.hash_algorithm).build()
-    if (response.issuer_key_hash != expected.issuer_key_hash
-            or response.issuer_name_hash != expected.issuer_name_hash):
+    if response.issuer_key_hash != expected.issuer_key_hash or response.issuer_name_hash != expected.issuer_name_hash:
         return "OCSP response is for another issuer"
     signer = issuer
     if not _responder_is(issuer, response):

@@ -2,17 +2,18 @@
 
 Maps PC/SC failures onto the signer's error codes (no reader / no card / card removed).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from smartcard import Exceptions as sc_exc
 from smartcard.CardConnection import CardConnection
 from smartcard.CardRequest import CardRequest
 from smartcard.CardType import AnyCardType
-from smartcard.System import readers as pcsc_readers
 from smartcard.pcsc import PCSCExceptions as pcsc_exc
+from smartcard.System import readers as pcsc_readers
 
 from signing.domain.signer_errors import CardRemoved, NoCard, NoReader
 
@@ -75,8 +76,7 @@ class PcscCardLink:
             pass
 
 
-def connect(reader: str | None = None, wait_seconds: float = 0.0,
-            record: Recorder | None = None) -> PcscCardLink:
+def connect(reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None) -> PcscCardLink:
     """Connect to the card in ``reader`` (or in any reader), waiting up to ``wait_seconds``."""
     candidates = _pick_readers(reader)
     if wait_seconds > 0:
@@ -100,8 +100,9 @@ def connect(reader: str | None = None, wait_seconds: float = 0.0,
     raise NoCard("no card in " + ", ".join(str(c) for c in candidates))
 
 
-def connector(reader: str | None = None, wait_seconds: float = 0.0,
-              record: Recorder | None = None) -> Callable[[], PcscCardLink]:
+def connector(
+    reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None
+) -> Callable[[], PcscCardLink]:
     return lambda: connect(reader, wait_seconds, record)
 
 

@@ -3,6 +3,7 @@
 A verdict (with the holder's attributes) is evidence in the case file; signing does not learn when
 the case closes, so it keeps each verdict as long as the longest case file (``signature_verdict``).
 """
+
 from __future__ import annotations
 
 from zairyu_shared.retention import PurgeStep

@@ -4,15 +4,18 @@ pyhanko-certvalidator is RFC-complete (policy processing, name constraints, indi
 CRLs: NIST PKITS 248/249) but re-reads CRLs on every validation, so the JPKI hot path uses
 signing.domain.verification instead; this profile serves general chains and the conformance suites.
 """
+
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import datetime as dt
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
-from asn1crypto import crl as acrl, pem, x509 as ax509
+from asn1crypto import crl as acrl
+from asn1crypto import pem
+from asn1crypto import x509 as ax509
 from cryptography import x509
 from cryptography.x509 import verification as xv
 from pyhanko_certvalidator import CertificateValidator, PKIXValidationParams, ValidationContext
@@ -40,8 +43,9 @@ class PolicyParams:
     def to_pyhanko(self) -> PKIXValidationParams:
         return PKIXValidationParams(
             # asn1crypto names anyPolicy "any_policy"; other OIDs stay dotted.
-            user_initial_policy_set=frozenset("any_policy" if p == ANY_POLICY else p
-                                              for p in self.user_initial_policy_set),
+            user_initial_policy_set=frozenset(
+                "any_policy" if p == ANY_POLICY else p for p in self.user_initial_policy_set
+            ),
             initial_policy_mapping_inhibit=self.initial_policy_mapping_inhibit,
             initial_explicit_policy=self.initial_explicit_policy,
             initial_any_policy_inhibit=self.initial_any_policy_inhibit,
@@ -75,9 +79,13 @@ def _name_constraints(chain: list[x509.Certificate], root: x509.Certificate, at:
     than RFC 5280 (byte-exact name chaining) and would reject valid PKITS paths."""
     if not any(_has(c, x509.NameConstraints) for c in chain[1:] + [root]):
         return None
-    verifier = (xv.PolicyBuilder().store(xv.Store([root])).time(at)
-                .extension_policies(ca_policy=_NC_CA_POLICY, ee_policy=xv.ExtensionPolicy.permit_all())
-                .build_client_verifier())
+    verifier = (
+        xv.PolicyBuilder()
+        .store(xv.Store([root]))
+        .time(at)
+        .extension_policies(ca_policy=_NC_CA_POLICY, ee_policy=xv.ExtensionPolicy.permit_all())
+        .build_client_verifier()
+    )
     try:
         verifier.verify(chain[0], chain[1:])
     except xv.VerificationError as exc:
@@ -124,11 +132,21 @@ def _name(name) -> str:
 
 
 def validate_rfc5280(
-    leaf, intermediates: Iterable = (), roots: Iterable = (), crls: Iterable[bytes] = (), *,
-    at: dt.datetime | None = None, params: PolicyParams | None = None, revocation_mode: str = "require",
-    weak_hashes: frozenset[str] = STRICT_WEAK_HASHES, key_usage: Iterable[str] = (),
-    extended_key_usage: Iterable[str] | None = None, peer_name: str | None = None,
-    max_chain_depth: int | None = None, max_intermediates: int = MAX_INTERMEDIATES, lint: bool = True,
+    leaf,
+    intermediates: Iterable = (),
+    roots: Iterable = (),
+    crls: Iterable[bytes] = (),
+    *,
+    at: dt.datetime | None = None,
+    params: PolicyParams | None = None,
+    revocation_mode: str = "require",
+    weak_hashes: frozenset[str] = STRICT_WEAK_HASHES,
+    key_usage: Iterable[str] = (),
+    extended_key_usage: Iterable[str] | None = None,
+    peer_name: str | None = None,
+    max_chain_depth: int | None = None,
+    max_intermediates: int = MAX_INTERMEDIATES,
+    lint: bool = True,
 ) -> Verdict:
     """Validate `leaf` up to one of `roots` (DER/PEM bytes, asn1crypto or cryptography certificates).
 
@@ -136,25 +154,34 @@ def validate_rfc5280(
     "hard-fail" - a certificate naming a distribution point must have an answer; "soft-fail" -
     revocation data is used where present.
     """
-    at = at or dt.datetime.now(dt.timezone.utc)
+    at = at or dt.datetime.now(dt.UTC)
     facts: dict = dict(profile="rfc5280", validation_time=at)
     try:
         intermediates = list(intermediates)
         if len(intermediates) > max_intermediates:
             # pyhanko's path builder explores every combination: bound the input, not the search
-            return Verdict(valid=False, reason=Reason.MALFORMED,
-                           detail=f"{len(intermediates)} candidate intermediates, more than {max_intermediates}", **facts)
+            return Verdict(
+                valid=False,
+                reason=Reason.MALFORMED,
+                detail=f"{len(intermediates)} candidate intermediates, more than {max_intermediates}",
+                **facts,
+            )
         leaf = _cert(leaf)
         facts.update(serial=format(leaf.serial_number, "X"), subject=_name(leaf.subject), issuer=_name(leaf.issuer))
         context = ValidationContext(
-            trust_roots=[_cert(r) for r in roots], other_certs=[_cert(c) for c in intermediates],
-            crls=[_crl(c) for c in crls if _conforming_crl(c)], moment=at, time_tolerance=dt.timedelta(0),
+            trust_roots=[_cert(r) for r in roots],
+            other_certs=[_cert(c) for c in intermediates],
+            crls=[_crl(c) for c in crls if _conforming_crl(c)],
+            moment=at,
+            time_tolerance=dt.timedelta(0),
             revocation_mode=revocation_mode,
-            algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=set(weak_hashes),
-                                                                dsa_key_size_threshold=1024),
+            algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(
+                weak_hash_algos=set(weak_hashes), dsa_key_size_threshold=1024
+            ),
         )
-        validator = CertificateValidator(leaf, validation_context=context,
-                                         pkix_params=(params or PolicyParams()).to_pyhanko())
+        validator = CertificateValidator(
+            leaf, validation_context=context, pkix_params=(params or PolicyParams()).to_pyhanko()
+        )
         path = asyncio.run(validator.async_validate_usage(set(key_usage), set(extended_key_usage or ()) or None))
     except perr.RevokedError as exc:
         return Verdict(valid=False, reason=Reason.REVOKED, detail=str(exc), **facts)
@@ -197,12 +224,20 @@ def validate_rfc5280(
     # self-issued intermediates (key rollover) do not count towards the depth, as for pathLenConstraint
     depth = sum(1 for c in path.iter_certs(include_root=False) if c is not leaf and not c.self_issued)
     if max_chain_depth is not None and depth > max_chain_depth:
-        return Verdict(valid=False, reason=Reason.UNTRUSTED_ISSUER,
-                       detail=f"path has {depth} intermediates, more than {max_chain_depth}", **facts)
+        return Verdict(
+            valid=False,
+            reason=Reason.UNTRUSTED_ISSUER,
+            detail=f"path has {depth} intermediates, more than {max_chain_depth}",
+            **facts,
+        )
     if peer_name is not None and not _name_matches(leaf, peer_name):
-        return Verdict(valid=False, reason=Reason.HOLDER_MISMATCH,
-                       detail=f"certificate is not valid for {peer_name}", **facts)
+        return Verdict(
+            valid=False, reason=Reason.HOLDER_MISMATCH, detail=f"certificate is not valid for {peer_name}", **facts
+        )
     qualified = path.qualified_policies()
-    policies = sorted({ANY_POLICY if q.user_domain_policy_id == "any_policy" else q.user_domain_policy_id
-                       for q in qualified}) if qualified is not None else []
+    policies = (
+        sorted({ANY_POLICY if q.user_domain_policy_id == "any_policy" else q.user_domain_policy_id for q in qualified})
+        if qualified is not None
+        else []
+    )
     return Verdict(valid=True, policies=policies, **facts)

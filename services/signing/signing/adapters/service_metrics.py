@@ -1,4 +1,5 @@
 """The signing service's own Prometheus metrics (platform-wide ones live in zairyu_shared.metrics)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,17 +7,27 @@ from pathlib import Path
 
 from prometheus_client import Counter, Gauge
 
-SIGNATURE_VERDICTS = Counter("zairyu_signature_verdicts_total",
-                             "Signature verdicts reached (events and internal API), by verdict and reason",
-                             ["verdict", "reason"])
-CRL_AGE = Gauge("zairyu_crl_age_seconds", "Age of each loaded CRL: now - thisUpdate", ["crl"],
-                multiprocess_mode="livemax")
-CRL_NEXT_UPDATE = Gauge("zairyu_crl_next_update_seconds",
-                        "Seconds until each loaded CRL's nextUpdate (negative: already past)", ["crl"],
-                        multiprocess_mode="livemin")
-CRL_REFUSED = Gauge("zairyu_crl_refused", "1 for each CRL file in the CRL directory refused (bad signature, "
-                    "delta CRL, unreadable...; another CA's CRL is not counted); the log says why", ["crl"],
-                    multiprocess_mode="livemax")
+SIGNATURE_VERDICTS = Counter(
+    "zairyu_signature_verdicts_total",
+    "Signature verdicts reached (events and internal API), by verdict and reason",
+    ["verdict", "reason"],
+)
+CRL_AGE = Gauge(
+    "zairyu_crl_age_seconds", "Age of each loaded CRL: now - thisUpdate", ["crl"], multiprocess_mode="livemax"
+)
+CRL_NEXT_UPDATE = Gauge(
+    "zairyu_crl_next_update_seconds",
+    "Seconds until each loaded CRL's nextUpdate (negative: already past)",
+    ["crl"],
+    multiprocess_mode="livemin",
+)
+CRL_REFUSED = Gauge(
+    "zairyu_crl_refused",
+    "1 for each CRL file in the CRL directory refused (bad signature, "
+    "delta CRL, unreadable...; another CA's CRL is not counted); the log says why",
+    ["crl"],
+    multiprocess_mode="livemax",
+)
 
 
 def count_verdict(valid: bool, reason: str | None) -> None:
@@ -27,7 +38,7 @@ def observe_crls(crl_index, now: dt.datetime | None = None) -> None:
     """Set the CRL gauges from what the index has loaded (called on scrape and after verifying)."""
     if crl_index is None:
         return
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     crl_index.refresh()
     seen = set()
     for crl in crl_index.loaded:

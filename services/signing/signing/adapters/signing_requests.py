@@ -6,6 +6,7 @@
 Used by ``zairyu-signer redeem`` on the applicant's PC and by the embedded run's demo signer.
 The content's SHA-256 must match the digest the server states, or nothing is signed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -104,8 +105,12 @@ def fetch(server: str, code: str, timeout: float = 15.0) -> SigningRequest:
 
 def post_signature(server: str, code: str, signature: bytes, timeout: float = 15.0) -> dict:
     body = json.dumps({"signature_b64": base64.b64encode(signature).decode()}).encode()
-    req = urllib.request.Request(_url(server, code, "/signature"), data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    req = urllib.request.Request(
+        _url(server, code, "/signature"),
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     return _request(req, timeout)
 
 

@@ -1,4 +1,5 @@
 """The signing service's own tables (its database is its alone)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

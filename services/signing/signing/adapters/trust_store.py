@@ -3,12 +3,13 @@
 A root file that is present but not pinned is refused loudly: silently trusting whatever an
 operator dropped into the directory would make the directory the trust decision.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -115,7 +116,7 @@ class TrustStore:
                     return anchor
                 if obj.is_signature_valid(anchor.certificate.public_key()):
                     return anchor
-            except (ValueError, TypeError, Exception):  # noqa: BLE001 - any failure means "not this one"
+            except (ValueError, TypeError, Exception):
                 continue
         return None
 

@@ -5,6 +5,7 @@ file changes, so an operator's CRL sync needs no restart. A misconfigured trust 
 here with a message naming the variable, and the handler that asked is retried, never turned
 into a rejection of an applicant.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,8 +16,15 @@ from pathlib import Path
 
 from signing.adapters.crl_index import CrlIndex
 from signing.adapters.ocsp import OcspClient
-from signing.adapters.trust_store import (CERT_SUFFIXES, PRODUCTION_PINS, TrustStore, TrustStoreError,
-                                          fingerprint, load_certificates, normalise_fingerprint)
+from signing.adapters.trust_store import (
+    CERT_SUFFIXES,
+    PRODUCTION_PINS,
+    TrustStore,
+    TrustStoreError,
+    fingerprint,
+    load_certificates,
+    normalise_fingerprint,
+)
 from signing.domain import profiles
 from signing.domain.verdict import RevocationEvidence
 from signing.domain.verification import RevocationSource, VerificationPolicy, Verifier
@@ -57,11 +65,12 @@ class MaxAgeRevocation:
 
     def status(self, cert, issuer, now, revoked_before=None) -> RevocationEvidence:
         evidence = self.inner.status(cert, issuer, now, revoked_before)
-        if evidence.status == "good" and evidence.this_update is not None \
-                and now - evidence.this_update > self.max_age:
+        if evidence.status == "good" and evidence.this_update is not None and now - evidence.this_update > self.max_age:
             return dataclasses.replace(
-                evidence, status="stale",
-                note=f"CRL is older than ZAIRYU_CRL_MAX_AGE ({int(self.max_age.total_seconds())} s)")
+                evidence,
+                status="stale",
+                note=f"CRL is older than ZAIRYU_CRL_MAX_AGE ({int(self.max_age.total_seconds())} s)",
+            )
         return evidence
 
 
@@ -71,7 +80,7 @@ def load_pins(spec: str) -> dict[str, str]:
         return dict(PRODUCTION_PINS)
     if not spec.startswith("test:"):
         raise VerifierConfigError(f"ZAIRYU_TRUST_PINS={spec!r}: expected 'production' or 'test:<path>'")
-    path = Path(spec[len("test:"):])
+    path = Path(spec[len("test:") :])
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -138,10 +147,12 @@ def build(settings) -> VerificationService:
         sources.append(OcspClient(settings.ocsp_url))
     sign_profile = policy_profile("sign", settings.sign_policy_oid)
     auth_profile = policy_profile("auth", settings.auth_policy_oid)
-    policy = VerificationPolicy(sign_profile=sign_profile, auth_profile=auth_profile,
-                                soft_fail=settings.revocation_soft_fail)
-    return VerificationService(Verifier(trust_store, sources, policy), trust_store, crl_index,
-                               sign_profile, auth_profile)
+    policy = VerificationPolicy(
+        sign_profile=sign_profile, auth_profile=auth_profile, soft_fail=settings.revocation_soft_fail
+    )
+    return VerificationService(
+        Verifier(trust_store, sources, policy), trust_store, crl_index, sign_profile, auth_profile
+    )
 
 
 _lock = threading.Lock()

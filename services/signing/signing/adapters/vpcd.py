@@ -5,12 +5,12 @@ as a client. Frames are a 2-byte big-endian length and a payload. A 1-byte paylo
 message: 0x00 power off, 0x01 power on, 0x02 reset (no answer), 0x04 get ATR (answer: the ATR).
 Anything longer is a command APDU, answered with the response APDU.
 """
+
 from __future__ import annotations
 
 import logging
 import socket
 import threading
-
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,9 @@ def _recv_exact(sock: socket.socket, count: int, quickack: bool = True) -> bytes
     return bytes(buf)
 
 
-def serve_connection(sock: socket.socket, card: Card, stop: threading.Event | None = None,
-                     tcp_tuning: bool = True) -> None:
+def serve_connection(
+    sock: socket.socket, card: Card, stop: threading.Event | None = None, tcp_tuning: bool = True
+) -> None:
     """Answer vpcd until it closes the connection (or ``stop`` is set).
 
     ``tcp_tuning=False`` leaves Nagle and delayed ACKs on: only to measure what they cost.
@@ -77,8 +78,7 @@ def serve_connection(sock: socket.socket, card: Card, stop: threading.Event | No
 class VirtualCardInserter:
     """Keeps a card "inserted" in a vpcd slot: connects, serves, reconnects if pcscd restarts."""
 
-    def __init__(self, card: Card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 tcp_tuning: bool = True):
+    def __init__(self, card: Card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, tcp_tuning: bool = True):
         self.card, self.host, self.port, self.tcp_tuning = card, host, port, tcp_tuning
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
@@ -92,8 +92,12 @@ class VirtualCardInserter:
                 if not reconnect:
                     raise
                 if not warned:
-                    log.warning("vpcd not reachable at %s:%s (%s); is pcscd running with "
-                                "vsmartcard-vpcd? retrying", self.host, self.port, exc)
+                    log.warning(
+                        "vpcd not reachable at %s:%s (%s); is pcscd running with vsmartcard-vpcd? retrying",
+                        self.host,
+                        self.port,
+                        exc,
+                    )
                     warned = True
                 self._stop.wait(delay)  # vpcd not listening yet (pcscd starting): retry
                 delay = min(delay * 2, 1.0)
@@ -127,5 +131,3 @@ class VirtualCardInserter:
         thread = threading.Thread(target=self.run, name=f"vpcd-card:{self.port}", daemon=True)
         thread.start()
         return thread
-
-

@@ -4,13 +4,15 @@ Signed attributes: content-type (id-data), message-digest, signing-time, signing
 (ESSCertIDv2, SHA-256 of the signer certificate, with issuer and serial). SHA-256 throughout,
 sha256WithRSAEncryption, the signer certificate included, no eContent (detached).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
-from asn1crypto import cms, tsp, x509 as asn1_x509  # tsp: registers signing_certificate_v2
+from asn1crypto import cms, tsp  # tsp: registers signing_certificate_v2
+from asn1crypto import x509 as asn1_x509
 
 _SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
@@ -27,16 +29,21 @@ def _issuer(cert: asn1_x509.Certificate) -> asn1_x509.Name:
     return asn1_x509.Name.load(cert["tbs_certificate"]["issuer"].dump())
 
 
-def signed_attributes(content_digest: bytes, cert_der: bytes,
-                      signing_time: dt.datetime) -> cms.CMSAttributes:
+def signed_attributes(content_digest: bytes, cert_der: bytes, signing_time: dt.datetime) -> cms.CMSAttributes:
     cert = asn1_x509.Certificate.load(cert_der)
-    ess = tsp.SigningCertificateV2({"certs": [{
-        "cert_hash": hashlib.sha256(cert_der).digest(),
-        "issuer_serial": {
-            "issuer": [asn1_x509.GeneralName(name="directory_name", value=_issuer(cert))],
-            "serial_number": cert.serial_number,
-        },
-    }]})
+    ess = tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {
+                    "cert_hash": hashlib.sha256(cert_der).digest(),
+                    "issuer_serial": {
+                        "issuer": [asn1_x509.GeneralName(name="directory_name", value=_issuer(cert))],
+                        "serial_number": cert.serial_number,
+                    },
+                }
+            ]
+        }
+    )
     attributes = [
         cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
         cms.CMSAttribute({"type": "signing_time", "values": [cms.Time(name="utc_time", value=signing_time)]}),
@@ -58,28 +65,34 @@ def _der_length(n: int) -> bytes:
     return bytes((0x80 | len(raw),)) + raw
 
 
-def build_detached(content: bytes, cert_der: bytes, sign_digest_info: Callable[[bytes], bytes],
-                   signing_time: dt.datetime | None = None) -> bytes:
+def build_detached(
+    content: bytes, cert_der: bytes, sign_digest_info: Callable[[bytes], bytes], signing_time: dt.datetime | None = None
+) -> bytes:
     """DER ContentInfo(SignedData) over ``content``; ``sign_digest_info`` is the card."""
     cert = asn1_x509.Certificate.load(cert_der)
-    when = (signing_time or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    when = (signing_time or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     attrs = signed_attributes(hashlib.sha256(content).digest(), cert_der, when)
     signature = sign_digest_info(sha256_digest_info(hashlib.sha256(attrs.dump()).digest()))
-    signer_info = cms.SignerInfo({
-        "version": "v1",
-        "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
-            "issuer": _issuer(cert), "serial_number": cert.serial_number}),
-        "digest_algorithm": {"algorithm": "sha256"},
-        "signed_attrs": attrs,
-        "signature_algorithm": {"algorithm": "sha256_rsa"},
-        "signature": signature,
-    })
-    signed_data = cms.SignedData({
-        "version": "v1",
-        "digest_algorithms": [{"algorithm": "sha256"}],
-        "encap_content_info": {"content_type": "data"},
-        "certificates": [cms.CertificateChoices.load(cert_der)],
-        "signer_infos": [signer_info],
-    })
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number", value={"issuer": _issuer(cert), "serial_number": cert.serial_number}
+            ),
+            "digest_algorithm": {"algorithm": "sha256"},
+            "signed_attrs": attrs,
+            "signature_algorithm": {"algorithm": "sha256_rsa"},
+            "signature": signature,
+        }
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [cms.CertificateChoices.load(cert_der)],
+            "signer_infos": [signer_info],
+        }
+    )
     der: bytes = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
     return der

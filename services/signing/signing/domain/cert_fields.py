@@ -5,6 +5,7 @@ validated attributes, policy qualifiers...): ~0.25 ms for a JPKI certificate, mo
 of a verification. Reading the six extensions we use from the TBS bytes costs a tenth of that.
 Duplicate extensions are refused here as they are by cryptography.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,8 +21,17 @@ NamesKey = tuple[tuple[int, bytes], ...]
 # an extension as _extensions reads it: (critical, extnValue contents)
 _Extension = tuple[bool, bytes]
 
-KEY_USAGE_BITS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-                  "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
+KEY_USAGE_BITS = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
 OID_SKI, OID_KU, OID_SAN, OID_BC = "2.5.29.14", "2.5.29.15", "2.5.29.17", "2.5.29.19"
 OID_CRLDP, OID_POLICIES, OID_AKI, OID_EKU = "2.5.29.31", "2.5.29.32", "2.5.29.35", "2.5.29.37"
 BOOLEAN, BIT_STRING = 0x01, 0x03
@@ -46,8 +56,11 @@ def fields(cert: x509.Certificate) -> CertFields:
     tbs = children(want(children(cert.tbs_certificate_bytes)[0], SEQUENCE, "TBSCertificate").body)
     extensions = _extensions(tbs)
     ski = extensions.get(OID_SKI)
-    key_id = (want(children(ski[1])[0], OCTET_STRING, "subjectKeyIdentifier").body if ski
-              else x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest)
+    key_id = (
+        want(children(ski[1])[0], OCTET_STRING, "subjectKeyIdentifier").body
+        if ski
+        else x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
+    )
     policies = extensions.get(OID_POLICIES)
     return CertFields(
         key_id=key_id,
@@ -55,9 +68,12 @@ def fields(cert: x509.Certificate) -> CertFields:
         is_ca=_is_ca(extensions.get(OID_BC)),
         key_usage=_key_usage(extensions.get(OID_KU)),
         extended_key_usage=_oid_list(extensions.get(OID_EKU)),
-        policies=frozenset(oid(children(want(p, SEQUENCE, "PolicyInformation").body)[0])
-                           for p in children(want(children(policies[1])[0], SEQUENCE, "policies").body))
-        if policies else None,
+        policies=frozenset(
+            oid(children(want(p, SEQUENCE, "PolicyInformation").body)[0])
+            for p in children(want(children(policies[1])[0], SEQUENCE, "policies").body)
+        )
+        if policies
+        else None,
         policies_critical=bool(policies and policies[0]),
         other_names=_other_names(extensions.get(OID_SAN)),
         crl_scopes=_crl_scopes(extensions.get(OID_CRLDP)),

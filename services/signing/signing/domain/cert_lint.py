@@ -3,12 +3,12 @@
 Run on the certificates of a path that already validated; each returns a reason text or None.
 Only MUST-level rules of RFC 5280 section 4 are here, so conforming paths (PKITS) still pass.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from cryptography import x509
-
 
 PATH_EXTENSIONS = {"2.5.29.33"}  # policyMappings: processed by the path validator, unknown to cryptography
 
@@ -18,7 +18,9 @@ def lint_path(certs: list[x509.Certificate], anchor: x509.Certificate, at: dt.da
     if at > anchor.not_valid_after_utc or at < anchor.not_valid_before_utc:
         return "trust anchor is outside its validity period"
     for index, cert in enumerate(certs + [anchor]):
-        what = "end-entity certificate" if index == 0 else ("trust anchor" if cert is anchor else f"intermediate {index}")
+        what = (
+            "end-entity certificate" if index == 0 else ("trust anchor" if cert is anchor else f"intermediate {index}")
+        )
         problem = _lint(cert, is_leaf=index == 0, is_anchor=cert is anchor)
         if problem:
             return f"{what}: {problem}"
@@ -35,8 +37,11 @@ def _lint(cert: x509.Certificate, is_leaf: bool, is_anchor: bool) -> str | None:
     by_type = {type(e.value): e for e in extensions}
     if is_anchor:  # the path validator checks critical extensions of path certificates, not the anchor's
         for ext in extensions:
-            if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension) \
-                    and ext.oid.dotted_string not in PATH_EXTENSIONS:
+            if (
+                ext.critical
+                and isinstance(ext.value, x509.UnrecognizedExtension)
+                and ext.oid.dotted_string not in PATH_EXTENSIONS
+            ):
                 return f"unrecognised critical extension {ext.oid.dotted_string}"
     aki = by_type.get(x509.AuthorityKeyIdentifier)
     if aki is not None and aki.critical:

@@ -3,6 +3,7 @@
 Chain, profile and revocation are decided elsewhere; this module answers "was exactly this content
 signed by the key of exactly this certificate".
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,8 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from signing.domain.cert_fields import fields
-from signing.domain.der import (CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, OCTET_STRING, SEQUENCE, SET,
-                                 Tlv as _Tlv, children as _children, integer as _int, oid as _oid, want as _want)
+from signing.domain.der import CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, OCTET_STRING, SEQUENCE, SET
+from signing.domain.der import Tlv as _Tlv
+from signing.domain.der import children as _children
+from signing.domain.der import integer as _int
+from signing.domain.der import oid as _oid
+from signing.domain.der import want as _want
 from signing.domain.profiles import check_hash_name, hash_by_name
 from signing.domain.verdict import Reason, VerificationFailure
 
@@ -57,8 +62,13 @@ def _malformed(detail: str) -> VerificationFailure:
     return VerificationFailure(Reason.MALFORMED, detail)
 
 
-DIGESTS = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
-           "2.16.840.1.101.3.4.2.3": "sha512", "1.3.14.3.2.26": "sha1", "1.2.840.113549.2.5": "md5"}
+DIGESTS = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+    "1.3.14.3.2.26": "sha1",
+    "1.2.840.113549.2.5": "md5",
+}
 SIGNATURE_ALGORITHMS = {  # OID -> (family, hash or None = the SignerInfo digest algorithm)
     "1.2.840.113549.1.1.1": ("rsassa_pkcs1v15", None),
     "1.2.840.113549.1.1.5": ("rsassa_pkcs1v15", "sha1"),
@@ -74,8 +84,12 @@ SIGNATURE_ALGORITHMS = {  # OID -> (family, hash or None = the SignerInfo digest
 }
 OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 OID_DATA = "1.2.840.113549.1.7.1"
-ATTRIBUTES = {"1.2.840.113549.1.9.3": "content_type", "1.2.840.113549.1.9.4": "message_digest",
-              "1.2.840.113549.1.9.5": "signing_time", "1.2.840.113549.1.9.16.2.47": "signing_certificate_v2"}
+ATTRIBUTES = {
+    "1.2.840.113549.1.9.3": "content_type",
+    "1.2.840.113549.1.9.4": "message_digest",
+    "1.2.840.113549.1.9.5": "signing_time",
+    "1.2.840.113549.1.9.16.2.47": "signing_certificate_v2",
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,8 +127,9 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
         sd = _children(_want(wrapped[0], SEQUENCE, "SignedData").body)
         if len(sd) < 4:
             raise ValueError("SignedData: too few fields")
-        digest_algorithms = {_algorithm(a, "digestAlgorithms")[0]
-                             for a in _children(_want(sd[1], SET, "digestAlgorithms").body)}
+        digest_algorithms = {
+            _algorithm(a, "digestAlgorithms")[0] for a in _children(_want(sd[1], SET, "digestAlgorithms").body)
+        }
         encap = _children(_want(sd[2], SEQUENCE, "encapContentInfo").body)
         econtent_type = _oid(encap[0])
         encapsulated = None
@@ -156,17 +171,32 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
             raise _malformed("content-type attribute does not match the encapsulated content type")
         ess_hash, ess_cert_hash, ess_serial = attrs["signing_certificate_v2"]
         return ParsedSignature(
-            signer=signer, certificates=tuple(certs), digest_name=_digest_name(digest_oid),
-            message_digest=attrs["message_digest"], signing_time=attrs.get("signing_time"),
-            signed_attrs_der=signed_attrs_der, signature=_want(si[5], OCTET_STRING, "signature").body,
-            scheme=_scheme(si[4], _digest_name(digest_oid)), ess_hash_name=ess_hash,
-            ess_cert_hash=ess_cert_hash, ess_serial=ess_serial, encapsulated=encapsulated,
+            signer=signer,
+            certificates=tuple(certs),
+            digest_name=_digest_name(digest_oid),
+            message_digest=attrs["message_digest"],
+            signing_time=attrs.get("signing_time"),
+            signed_attrs_der=signed_attrs_der,
+            signature=_want(si[5], OCTET_STRING, "signature").body,
+            scheme=_scheme(si[4], _digest_name(digest_oid)),
+            ess_hash_name=ess_hash,
+            ess_cert_hash=ess_cert_hash,
+            ess_serial=ess_serial,
+            encapsulated=encapsulated,
             signer_der=carried[certs.index(signer)],
         )
     except VerificationFailure:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, x509.InvalidVersion,
-            x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        x509.InvalidVersion,
+        x509.DuplicateExtension,
+        UnsupportedAlgorithm,
+    ) as exc:
         raise _malformed(f"CMS structure unreadable: {type(exc).__name__}: {exc}") from None
     except RecursionError:
         raise _malformed("CMS structure nested too deeply") from None
@@ -241,7 +271,11 @@ def _scheme(algorithm: _Tlv, digest: str) -> SignatureScheme:
     if oid not in SIGNATURE_ALGORITHMS:
         raise VerificationFailure(Reason.WEAK_ALGORITHM, f"signature algorithm {oid} is not supported")
     family, hash_name = SIGNATURE_ALGORITHMS[oid]
-    if family != "rsassa_pss" and params_tlv is not None and (family != "rsassa_pkcs1v15" or params_tlv.raw != b"\x05\x00"):
+    if (
+        family != "rsassa_pss"
+        and params_tlv is not None
+        and (family != "rsassa_pkcs1v15" or params_tlv.raw != b"\x05\x00")
+    ):
         raise ValueError("signatureAlgorithm: unexpected parameters")
     if family == "rsassa_pss":
         if params_tlv is None:
@@ -302,8 +336,11 @@ def verify_raw(key: PublicKeyTypes, scheme: SignatureScheme, signature: bytes, d
             key.verify(signature, data)
         else:
             raise VerificationFailure(
-                Reason.SIGNATURE_INVALID, f"signature algorithm {scheme.family} does not fit the certificate's key")
+                Reason.SIGNATURE_INVALID, f"signature algorithm {scheme.family} does not fit the certificate's key"
+            )
     except InvalidSignature:
-        raise VerificationFailure(Reason.SIGNATURE_INVALID, "signature does not verify with the signer certificate's key") from None
+        raise VerificationFailure(
+            Reason.SIGNATURE_INVALID, "signature does not verify with the signer certificate's key"
+        ) from None
     except (UnsupportedAlgorithm, ValueError) as exc:
         raise VerificationFailure(Reason.MALFORMED, f"signature unusable: {exc}") from None

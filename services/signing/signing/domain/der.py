@@ -4,6 +4,7 @@ asn1crypto re-encodes what it parses and cryptography decodes every extension in
 objects; on the verification hot path both cost more than the check itself, so the few
 structures we read are walked here directly.
 """
+
 from __future__ import annotations
 
 import functools
@@ -52,7 +53,7 @@ def children(contents: bytes) -> list[Tlv]:
             count = length & 0x7F
             if count == 0 or count > 4:
                 raise ValueError("indefinite or oversized length where DER is required")
-            length = int.from_bytes(contents[start:start + count], "big")
+            length = int.from_bytes(contents[start : start + count], "big")
             if length < 0x80 or contents[start] == 0:
                 raise ValueError("length not in its shortest form (DER)")
             start += count

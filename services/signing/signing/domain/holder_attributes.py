@@ -3,11 +3,12 @@
 J-LIS puts name, address, date of birth and sex into subjectAltName otherName entries under
 1.2.392.200149.8.5.5.{1..6}, each an EXPLICIT [0] UTF8String.
 """
+
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import unicodedata
 from typing import Any
 
@@ -41,10 +42,16 @@ class HolderAttributes:
     address_substitution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "name_substitution": self.name_substitution, "sex": self.sex,
-                "sex_label": SEX.get(self.sex or ""),
-                "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-                "era": self.era, "address": self.address, "address_substitution": self.address_substitution}
+        return {
+            "name": self.name,
+            "name_substitution": self.name_substitution,
+            "sex": self.sex,
+            "sex_label": SEX.get(self.sex or ""),
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "era": self.era,
+            "address": self.address,
+            "address_substitution": self.address_substitution,
+        }
 
     def is_empty(self) -> bool:
         return self == EMPTY
@@ -130,9 +137,7 @@ def compare_holder(attrs: HolderAttributes, record: ApplicantRecord) -> None:
             differing.append("date_of_birth")
     if record.sex is not None and (attrs.sex is None or normalise(attrs.sex) != normalise(record.sex)):
         differing.append("sex")
-    if record.address is not None and (
-        attrs.address is None or normalise(attrs.address) != normalise(record.address)
-    ):
+    if record.address is not None and (attrs.address is None or normalise(attrs.address) != normalise(record.address)):
         differing.append("address")
     if differing:
         raise VerificationFailure(

@@ -3,6 +3,7 @@
 Facts from /work/shared/reference/jpki-card.md. Shared by the simulated card and the client so
 both speak exactly the same bytes.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -5,10 +5,11 @@ it directly. Behaviour follows /work/shared/reference/jpki-card.md; where the re
 something unverified, the simulator picks the answer OpenSC copes with. It holds no Individual
 Number and answers 6A82 to those applets like to any unknown AID.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
@@ -32,7 +33,7 @@ class PinState:
     tries_left: int
 
     @classmethod
-    def new(cls, secret: str, max_tries: int) -> "PinState":
+    def new(cls, secret: str, max_tries: int) -> PinState:
         return cls(secret.encode("ascii"), max_tries, max_tries)
 
 
@@ -70,8 +71,7 @@ class JpkiCard:
             Ef.TOKEN_INFO: contents.token_label.ljust(32, b" "),
         }
         self._keys = {Ef.SIGN_KEY: contents.sign_key, Ef.AUTH_KEY: contents.auth_key}
-        self._pins = {Ef.AUTH_PIN: PinState.new(contents.pin, 3),
-                      Ef.SIGN_PIN: PinState.new(contents.password, 5)}
+        self._pins = {Ef.AUTH_PIN: PinState.new(contents.pin, 3), Ef.SIGN_PIN: PinState.new(contents.password, 5)}
         self._on_apdu = on_apdu
         self.reset()
 
@@ -99,8 +99,7 @@ class JpkiCard:
             return _sw(Sw.WRONG_LENGTH)
         cla, ins = command.cla, command.ins
         if cla == 0x00:
-            handler = {0xA4: self._select, 0xB0: self._read_binary, 0x20: self._verify,
-                       0x24: self._change_pin}.get(ins)
+            handler = {0xA4: self._select, 0xB0: self._read_binary, 0x20: self._verify, 0x24: self._change_pin}.get(ins)
         elif cla == 0x80:
             handler = {0x2A: self._compute_signature}.get(ins)
         else:
@@ -156,7 +155,7 @@ class JpkiCard:
         if offset >= len(content):
             return _sw(Sw.OFFSET_BEYOND_END)
         wanted = 256 if not c.le else c.le
-        return content[offset:offset + wanted] + _sw(Sw.OK)
+        return content[offset : offset + wanted] + _sw(Sw.OK)
 
     # --- PINs -----------------------------------------------------------------------------------
     def _selected_pin(self) -> PinState | None:
@@ -213,7 +212,7 @@ def pkcs1_sign(key: rsa.RSAPrivateKey, digest_info: bytes) -> bytes:
     """RSASSA-PKCS1-v1_5 over a caller-made DigestInfo (the card pads, the host hashes)."""
     for prefix, algorithm in _DIGEST_INFO_PREFIXES.items():
         if digest_info.startswith(prefix) and len(digest_info) == len(prefix) + algorithm.digest_size:
-            return key.sign(digest_info[len(prefix):], padding.PKCS1v15(), utils.Prehashed(algorithm))
+            return key.sign(digest_info[len(prefix) :], padding.PKCS1v15(), utils.Prehashed(algorithm))
     # Anything else (e.g. a TLS 1.1 MD5+SHA1 blob) gets raw PKCS#1 type-1 padding.
     size = key.key_size // 8
     block = b"\x00\x01" + b"\xff" * (size - 3 - len(digest_info)) + b"\x00" + digest_info

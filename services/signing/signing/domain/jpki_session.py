@@ -3,10 +3,12 @@
 Transport-free: it is given a ``transmit(apdu) -> (data, sw)`` function (PC/SC or the in-process
 card). It only ever selects the JPKI applet: the Individual Number applets are never addressed.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from . import jpki_apdu as apdu
 from .jpki_apdu import Ef, Sw
@@ -15,8 +17,7 @@ from .signer_errors import BadPinFormat, CardError, NotJpkiCard, PinBlocked, Wro
 Transmit = Callable[[bytes], tuple[bytes, int]]
 PinKind = Literal["auth", "sign"]
 
-_CERT_EF = {"auth": Ef.AUTH_CERT, "sign": Ef.SIGN_CERT, "auth_ca": Ef.AUTH_CA_CERT,
-            "sign_ca": Ef.SIGN_CA_CERT}
+_CERT_EF = {"auth": Ef.AUTH_CERT, "sign": Ef.SIGN_CERT, "auth_ca": Ef.AUTH_CA_CERT, "sign_ca": Ef.SIGN_CA_CERT}
 _PIN_EF = {"auth": Ef.AUTH_PIN, "sign": Ef.SIGN_PIN}
 _KEY_EF = {"auth": Ef.AUTH_KEY, "sign": Ef.SIGN_KEY}
 _PIN_FORMAT = {"auth": re.compile(r"[0-9]{4}"), "sign": re.compile(r"[A-Z0-9]{6,16}")}
@@ -114,4 +115,4 @@ def der_size(header: bytes) -> int:
     count = first & 0x7F
     if count == 0 or count > 2 or len(header) < 2 + count:
         raise CardError("unsupported certificate length encoding", sw="9000")
-    return 2 + count + int.from_bytes(header[2:2 + count], "big")
+    return 2 + count + int.from_bytes(header[2 : 2 + count], "big")

@@ -1,4 +1,5 @@
 """Key identifiers: how an issuer is recognised when CA generations share one DN."""
+
 from __future__ import annotations
 
 from cryptography import x509

@@ -4,10 +4,11 @@ cryptography's verifier builds and checks the path; these rules say what a JPKI 
 authentication certificate must look like (key usage, policy, key strength) and name the failure
 precisely.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -39,7 +40,7 @@ class Profile:
     policy_critical: bool = True
     extended_key_usage: frozenset[str] = frozenset()  # dotted OIDs that must be present
 
-    def with_policies(self, *oids: str) -> "Profile":
+    def with_policies(self, *oids: str) -> Profile:
         return dataclasses.replace(self, policies=frozenset(oids))
 
 
@@ -128,7 +129,10 @@ def check_certificate_algorithm(cert: x509.Certificate, what: str) -> None:
 
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def hash_by_name(name: str | None) -> hashes.HashAlgorithm:

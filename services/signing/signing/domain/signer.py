@@ -4,12 +4,14 @@
 one implementation, over any card link: PC/SC (adapters.pcsc_card) or the in-process simulated
 card (adapters.inprocess_card). The signer does not judge trust: the verification service does.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import hashlib
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from cryptography import x509
 
@@ -34,10 +36,15 @@ class CertificateSummary:
     not_after: dt.datetime
 
     @classmethod
-    def of(cls, der: bytes) -> "CertificateSummary":
+    def of(cls, der: bytes) -> CertificateSummary:
         cert = x509.load_der_x509_certificate(der)
-        return cls(_display(cert.subject), _display(cert.issuer),
-                   f"{cert.serial_number:X}", cert.not_valid_before_utc, cert.not_valid_after_utc)
+        return cls(
+            _display(cert.subject),
+            _display(cert.issuer),
+            f"{cert.serial_number:X}",
+            cert.not_valid_before_utc,
+            cert.not_valid_after_utc,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -76,8 +83,9 @@ class Signer(Protocol):
 
 
 class CardSigner:
-    def __init__(self, connect: Callable[[], CardLink],
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+    def __init__(
+        self, connect: Callable[[], CardLink], clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    ) -> None:
         self._connect = connect
         self._clock = clock
 

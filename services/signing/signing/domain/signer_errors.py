@@ -2,6 +2,7 @@
 
 Messages people read are in ``signer_messages``; code here never branches on message text.
 """
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 
 English and Japanese here; the platform's six further languages in ``signer_messages_more``.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,11 @@ from typing import Any
 from .signer_errors import SignerError
 
 PIN_NAMES = {
-    "en": {"auth": "authentication PIN (4 digits)",
-           "sign": "signature password (6-16 letters and digits)"},
-    "ja": {"auth": "利用者証明用電子証明書の暗証番号（数字4桁）",
-           "sign": "署名用電子証明書の暗証番号（英数字6～16文字）"},
+    "en": {"auth": "authentication PIN (4 digits)", "sign": "signature password (6-16 letters and digits)"},
+    "ja": {
+        "auth": "利用者証明用電子証明書の暗証番号（数字4桁）",
+        "sign": "署名用電子証明書の暗証番号（英数字6～16文字）",
+    },
 }
 
 MESSAGES = {
@@ -47,9 +49,9 @@ MESSAGES = {
     },
     "pin_blocked": {
         "en": "Your {pin_name} is locked after too many wrong tries. Only your municipal office "
-              "(city hall) can reset it: bring your My Number Card there.",
+        "(city hall) can reset it: bring your My Number Card there.",
         "ja": "{pin_name}は誤入力が続いたためロックされています。お住まいの市区町村の窓口で"
-              "初期化の手続きをしてください（マイナンバーカードをお持ちください）。",
+        "初期化の手続きをしてください（マイナンバーカードをお持ちください）。",
     },
     "bad_request": {
         "en": "Invalid request: {detail}",

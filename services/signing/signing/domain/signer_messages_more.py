@@ -3,6 +3,7 @@
 Kept apart from the English/Japanese table so each file stays readable; merged into it on import.
 Translations are working quality and want review by fluent speakers.
 """
+
 from __future__ import annotations
 
 PIN_NAMES = {
@@ -73,21 +74,25 @@ MESSAGES = {
     },
     "pin_blocked": {
         "vi": "{pin_name} của bạn đã bị khóa do nhập sai quá nhiều lần. Chỉ văn phòng hành chính nơi bạn sống "
-              "(tòa thị chính) mới có thể đặt lại: hãy mang thẻ My Number đến đó.",
+        "(tòa thị chính) mới có thể đặt lại: hãy mang thẻ My Number đến đó.",
         "zh": "由于输错次数过多，您的{pin_name}已被锁定。只有您居住地的市区町村窗口（市政府）可以重置，"
-              "请携带个人编号卡前往办理。",
+        "请携带个人编号卡前往办理。",
         "ko": "잘못된 입력이 반복되어 {pin_name}가 잠겼습니다. 거주지 시구정촌(시청) 창구에서만 초기화할 수 "
-              "있습니다. 마이넘버 카드를 가지고 방문하세요.",
+        "있습니다. 마이넘버 카드를 가지고 방문하세요.",
         "pt": "O(a) {pin_name} foi bloqueado(a) após muitas tentativas erradas. Somente a prefeitura do seu "
-              "município pode redefini-lo(a): leve o seu My Number Card até lá.",
+        "município pode redefini-lo(a): leve o seu My Number Card até lá.",
         "tl": "Na-lock ang iyong {pin_name} dahil sa sobrang maling subok. Ang munisipyo (city hall) lamang ang "
-              "makapag-reset nito: dalhin doon ang iyong My Number Card.",
+        "makapag-reset nito: dalhin doon ang iyong My Number Card.",
         "ne": "धेरै पटक गलत प्रविष्टि भएकाले तपाईंको {pin_name} लक भयो। तपाईं बस्ने नगरपालिका कार्यालय (सिटी हल) ले "
-              "मात्र यसलाई रिसेट गर्न सक्छ: आफ्नो My Number कार्ड लिएर त्यहाँ जानुहोस्।",
+        "मात्र यसलाई रिसेट गर्न सक्छ: आफ्नो My Number कार्ड लिएर त्यहाँ जानुहोस्।",
     },
     "bad_request": {
-        "vi": "Yêu cầu không hợp lệ: {detail}", "zh": "无效的请求：{detail}", "ko": "잘못된 요청입니다: {detail}",
-        "pt": "Pedido inválido: {detail}", "tl": "Hindi wastong kahilingan: {detail}", "ne": "अमान्य अनुरोध: {detail}",
+        "vi": "Yêu cầu không hợp lệ: {detail}",
+        "zh": "无效的请求：{detail}",
+        "ko": "잘못된 요청입니다: {detail}",
+        "pt": "Pedido inválido: {detail}",
+        "tl": "Hindi wastong kahilingan: {detail}",
+        "ne": "अमान्य अनुरोध: {detail}",
     },
     "tries_warning": {
         "vi": "Chú ý: còn {tries_left} lần thử cho {pin_name}.",
@@ -98,12 +103,19 @@ MESSAGES = {
         "ne": "सावधान: तपाईंको {pin_name} का लागि {tries_left} पटक मात्र बाँकी छ।",
     },
     "prompt_password": {
-        "vi": "Mật khẩu chữ ký: ", "zh": "签名密码：", "ko": "서명용 비밀번호: ", "pt": "Senha de assinatura: ",
-        "tl": "Signature password: ", "ne": "हस्ताक्षर पासवर्ड: ",
+        "vi": "Mật khẩu chữ ký: ",
+        "zh": "签名密码：",
+        "ko": "서명용 비밀번호: ",
+        "pt": "Senha de assinatura: ",
+        "tl": "Signature password: ",
+        "ne": "हस्ताक्षर पासवर्ड: ",
     },
     "prompt_pin": {
-        "vi": "Mã PIN xác thực (4 chữ số): ", "zh": "身份验证PIN码（4位数字）：", "ko": "인증용 PIN(숫자 4자리): ",
-        "pt": "PIN de autenticação (4 dígitos): ", "tl": "Authentication PIN (4 na numero): ",
+        "vi": "Mã PIN xác thực (4 chữ số): ",
+        "zh": "身份验证PIN码（4位数字）：",
+        "ko": "인증용 PIN(숫자 4자리): ",
+        "pt": "PIN de autenticação (4 dígitos): ",
+        "tl": "Authentication PIN (4 na numero): ",
         "ne": "प्रमाणीकरण PIN (४ अङ्क): ",
     },
 }

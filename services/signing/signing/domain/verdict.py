@@ -1,4 +1,5 @@
 """The outcome of a signature or certificate verification: valid or not, why, and on what evidence."""
+
 from __future__ import annotations
 
 import dataclasses

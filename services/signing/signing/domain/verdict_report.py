@@ -3,6 +3,7 @@
 Consumers branch on the reason code; the message is for the applicant (in their language) and
 never contains personal data, only which check failed.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -5,15 +5,17 @@ Authority Key Identifier; JPKI profile rules, validity, revocation and holder co
 The trust store and revocation sources are passed in (see signing.adapters), so this module does
 no I/O of its own.
 """
+
 from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import json
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -27,13 +29,25 @@ from signing.domain.verdict import Reason, RevocationEvidence, Verdict, Verifica
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # cryptography decodes extensions and keys lazily, so a hostile certificate can raise these from
 # any step; whatever cannot be read is MALFORMED (fail closed), never an exception to the caller.
-UNREADABLE = (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType,
-              x509.InvalidVersion, UnsupportedAlgorithm, RecursionError)
+UNREADABLE = (
+    ValueError,
+    TypeError,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+    x509.InvalidVersion,
+    UnsupportedAlgorithm,
+    RecursionError,
+)
 AUTH_TOKEN_ALGORITHMS = {  # Web eID names -> (signature family, hash)
-    "RS256": ("rsassa_pkcs1v15", "sha256"), "RS384": ("rsassa_pkcs1v15", "sha384"),
-    "RS512": ("rsassa_pkcs1v15", "sha512"), "PS256": ("rsassa_pss", "sha256"),
-    "PS384": ("rsassa_pss", "sha384"), "PS512": ("rsassa_pss", "sha512"),
-    "ES256": ("ecdsa", "sha256"), "ES384": ("ecdsa", "sha384"), "ES512": ("ecdsa", "sha512"),
+    "RS256": ("rsassa_pkcs1v15", "sha256"),
+    "RS384": ("rsassa_pkcs1v15", "sha384"),
+    "RS512": ("rsassa_pkcs1v15", "sha512"),
+    "PS256": ("rsassa_pss", "sha256"),
+    "PS384": ("rsassa_pss", "sha384"),
+    "PS512": ("rsassa_pss", "sha512"),
+    "ES256": ("ecdsa", "sha256"),
+    "ES384": ("ecdsa", "sha384"),
+    "ES512": ("ecdsa", "sha512"),
 }
 
 
@@ -56,12 +70,13 @@ class TrustStore(Protocol):
 
 
 class RevocationSource(Protocol):
-    def status(self, cert: x509.Certificate, issuer: Anchor, now: dt.datetime,
-               revoked_before: dt.datetime | None = None) -> RevocationEvidence: ...
+    def status(
+        self, cert: x509.Certificate, issuer: Anchor, now: dt.datetime, revoked_before: dt.datetime | None = None
+    ) -> RevocationEvidence: ...
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,16 +90,26 @@ class VerificationPolicy:
 
 
 class Verifier:
-    def __init__(self, trust_store: TrustStore, revocation: Sequence[RevocationSource] = (),
-                 policy: VerificationPolicy | None = None) -> None:
+    def __init__(
+        self,
+        trust_store: TrustStore,
+        revocation: Sequence[RevocationSource] = (),
+        policy: VerificationPolicy | None = None,
+    ) -> None:
         self.trust_store = trust_store
         self.revocation = list(revocation)
         self.policy = policy or VerificationPolicy()
         self._stores: dict[bytes, xv.Store] = {}
 
     # -- public API ----------------------------------------------------------------------------
-    def verify_cms(self, content: bytes, cms_der: bytes, expected_holder: ApplicantRecord | None = None,
-                   at: dt.datetime | None = None, profile: profiles.Profile | None = None) -> Verdict:
+    def verify_cms(
+        self,
+        content: bytes,
+        cms_der: bytes,
+        expected_holder: ApplicantRecord | None = None,
+        at: dt.datetime | None = None,
+        profile: profiles.Profile | None = None,
+    ) -> Verdict:
         """Verify a detached CAdES-BES signature over `content`.
 
         Validity is judged at `at` (a time the caller trusts, e.g. when the platform received the
@@ -111,9 +136,14 @@ class Verifier:
         except UNREADABLE as exc:
             return _unreadable(exc, facts)
 
-    def verify_certificate(self, cert: x509.Certificate, intermediates: Sequence[x509.Certificate] = (),
-                           at: dt.datetime | None = None, profile: profiles.Profile | None = None,
-                           expected_holder: ApplicantRecord | None = None) -> Verdict:
+    def verify_certificate(
+        self,
+        cert: x509.Certificate,
+        intermediates: Sequence[x509.Certificate] = (),
+        at: dt.datetime | None = None,
+        profile: profiles.Profile | None = None,
+        expected_holder: ApplicantRecord | None = None,
+    ) -> Verdict:
         profile = profile or self.policy.sign_profile
         now = self.policy.clock()
         when = at or now
@@ -126,8 +156,9 @@ class Verifier:
         except UNREADABLE as exc:
             return _unreadable(exc, facts)
 
-    def verify_auth_token(self, token: dict[str, Any] | str | bytes, origin: str, nonce: str,
-                          at: dt.datetime | None = None) -> Verdict:
+    def verify_auth_token(
+        self, token: dict[str, Any] | str | bytes, origin: str, nonce: str, at: dt.datetime | None = None
+    ) -> Verdict:
         """Web eID-style card login: signature over hash(origin) + hash(nonce) by the auth key."""
         profile = self.policy.auth_profile
         facts: dict[str, Any] = {"profile": profile.name}
@@ -140,7 +171,9 @@ class Verifier:
             try:
                 signed = hashlib.new(h, origin.encode()).digest() + hashlib.new(h, nonce.encode()).digest()
             except (UnicodeEncodeError, AttributeError):
-                raise VerificationFailure(Reason.MALFORMED, "origin and nonce must be text (no lone surrogates)") from None
+                raise VerificationFailure(
+                    Reason.MALFORMED, "origin and nonce must be text (no lone surrogates)"
+                ) from None
             cms.verify_raw(cert.public_key(), scheme, signature, signed)
             now = self.policy.clock()
             when = at or now
@@ -152,9 +185,17 @@ class Verifier:
             return _unreadable(exc, facts)
 
     # -- steps -----------------------------------------------------------------------------------
-    def _finish(self, leaf: x509.Certificate, intermediates: list[x509.Certificate], when: dt.datetime,
-                now: dt.datetime, at: dt.datetime | None, profile: profiles.Profile,
-                expected_holder: ApplicantRecord | None, facts: dict[str, Any]) -> Verdict:
+    def _finish(
+        self,
+        leaf: x509.Certificate,
+        intermediates: list[x509.Certificate],
+        when: dt.datetime,
+        now: dt.datetime,
+        at: dt.datetime | None,
+        profile: profiles.Profile,
+        expected_holder: ApplicantRecord | None,
+        facts: dict[str, Any],
+    ) -> Verdict:
         anchor, chain = self._path(leaf, intermediates, when, profile)
         facts.update(root_fingerprint=anchor.fingerprint, root_label=anchor.label)
         holder = holder_attributes(leaf)
@@ -169,14 +210,22 @@ class Verifier:
                 detail += f" (nextUpdate {evidence.next_update:%Y-%m-%dT%H:%M:%SZ}, {evidence.source})"
             raise VerificationFailure(Reason.REVOCATION_STALE if stale else Reason.REVOCATION_UNAVAILABLE, detail)
         if evidence.status == "revoked":
-            raise VerificationFailure(Reason.REVOKED, f"certificate revoked at {evidence.revocation_time:%Y-%m-%dT%H:%M:%SZ}"
-                                      + (f" ({evidence.revocation_reason})" if evidence.revocation_reason else ""))
+            raise VerificationFailure(
+                Reason.REVOKED,
+                f"certificate revoked at {evidence.revocation_time:%Y-%m-%dT%H:%M:%SZ}"
+                + (f" ({evidence.revocation_reason})" if evidence.revocation_reason else ""),
+            )
         if expected_holder is not None:
             compare_holder(holder, expected_holder)
         return Verdict(valid=True, soft_fail=evidence.soft_fail, detail=evidence.note or "", **facts)
 
-    def _path(self, leaf: x509.Certificate, intermediates: list[x509.Certificate], when: dt.datetime,
-              profile: profiles.Profile) -> tuple[Anchor, list[x509.Certificate]]:
+    def _path(
+        self,
+        leaf: x509.Certificate,
+        intermediates: list[x509.Certificate],
+        when: dt.datetime,
+        profile: profiles.Profile,
+    ) -> tuple[Anchor, list[x509.Certificate]]:
         """Issuer by AKI up to a pinned root, then validity, profile, and cryptography's verifier."""
         chain = [leaf]
         current = leaf
@@ -186,8 +235,14 @@ class Verifier:
             if anchor is not None:
                 break
             aki = authority_key_identifier(current)
-            parent = next((c for c in intermediates if c not in chain and c.subject == current.issuer
-                           and (aki is None or key_identifier(c) == aki)), None)
+            parent = next(
+                (
+                    c
+                    for c in intermediates
+                    if c not in chain and c.subject == current.issuer and (aki is None or key_identifier(c) == aki)
+                ),
+                None,
+            )
             if parent is None:
                 break
             chain.append(parent)
@@ -198,15 +253,29 @@ class Verifier:
             if self.trust_store.same_name(current.issuer):
                 raise VerificationFailure(
                     Reason.ISSUER_GENERATION_UNKNOWN,
-                    f"issued by a generation of {current.issuer.rfc4514_string()}{kid} that is not a trusted root")
-            raise VerificationFailure(Reason.UNTRUSTED_ISSUER, f"issuer {current.issuer.rfc4514_string()}{kid} is not trusted")
+                    f"issued by a generation of {current.issuer.rfc4514_string()}{kid} that is not a trusted root",
+                )
+            raise VerificationFailure(
+                Reason.UNTRUSTED_ISSUER, f"issuer {current.issuer.rfc4514_string()}{kid} is not trusted"
+            )
         for i, cert in enumerate(chain + [anchor.certificate]):
-            what = "end-entity certificate" if i == 0 else (
-                f"root {anchor.label}" if cert is anchor.certificate else f"intermediate {cert.subject.rfc4514_string()}")
+            what = (
+                "end-entity certificate"
+                if i == 0
+                else (
+                    f"root {anchor.label}"
+                    if cert is anchor.certificate
+                    else f"intermediate {cert.subject.rfc4514_string()}"
+                )
+            )
             if when > cert.not_valid_after_utc:
-                raise VerificationFailure(Reason.EXPIRED, f"{what} expired {cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
+                raise VerificationFailure(
+                    Reason.EXPIRED, f"{what} expired {cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}"
+                )
             if when < cert.not_valid_before_utc:
-                raise VerificationFailure(Reason.NOT_YET_VALID, f"{what} valid only from {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}")
+                raise VerificationFailure(
+                    Reason.NOT_YET_VALID, f"{what} valid only from {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
+                )
         profiles.check_end_entity(leaf, profile)
         for ca in chain[1:]:
             profiles.check_key_strength(ca.public_key(), "intermediate key")
@@ -214,22 +283,39 @@ class Verifier:
         try:
             self._x509_verifier(anchor, when).verify(leaf, chain[1:])
         except xv.VerificationError as exc:
-            raise VerificationFailure(Reason.UNTRUSTED_ISSUER, f"path to {anchor.label} does not validate: {exc}") from None
+            raise VerificationFailure(
+                Reason.UNTRUSTED_ISSUER, f"path to {anchor.label} does not validate: {exc}"
+            ) from None
         return anchor, chain
 
     def _x509_verifier(self, anchor: Anchor, when: dt.datetime) -> xv.ClientVerifier:
         store = self._stores.get(anchor.key_id)
         if store is None:
             store = self._stores[anchor.key_id] = xv.Store([anchor.certificate])
-        return (xv.PolicyBuilder().store(store).time(when).max_chain_depth(self.policy.max_chain_depth)
-                .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY).build_client_verifier())
+        return (
+            xv.PolicyBuilder()
+            .store(store)
+            .time(when)
+            .max_chain_depth(self.policy.max_chain_depth)
+            .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY)
+            .build_client_verifier()
+        )
 
-    def _revocation(self, leaf: x509.Certificate, chain: list[x509.Certificate], anchor: Anchor,
-                    now: dt.datetime, at: dt.datetime | None) -> RevocationEvidence:
+    def _revocation(
+        self,
+        leaf: x509.Certificate,
+        chain: list[x509.Certificate],
+        anchor: Anchor,
+        now: dt.datetime,
+        at: dt.datetime | None,
+    ) -> RevocationEvidence:
         if len(chain) > 1:
             # JPKI roots issue end-entity certificates directly; the CRL/OCSP sources know roots only.
-            return self._soft(RevocationEvidence(
-                status="unavailable", note="revocation of intermediate-issued certificates is not supported"))
+            return self._soft(
+                RevocationEvidence(
+                    status="unavailable", note="revocation of intermediate-issued certificates is not supported"
+                )
+            )
         seen: list[RevocationEvidence] = []
         for source in self.revocation:
             evidence = source.status(leaf, anchor, now, at)
@@ -244,20 +330,25 @@ class Verifier:
     def _soft(self, evidence: RevocationEvidence) -> RevocationEvidence:
         if not self.policy.soft_fail:
             return evidence
-        return dataclasses.replace(evidence, soft_fail=True,
-                                   note=f"soft-fail: {evidence.note or evidence.status} (revocation not confirmed)")
+        return dataclasses.replace(
+            evidence, soft_fail=True, note=f"soft-fail: {evidence.note or evidence.status} (revocation not confirmed)"
+        )
 
 
 # The JPKI leaf carries a critical certificatePolicies and no SAN requirement applies: declare
 # the extensions the EE may carry so the verifier does not reject them as unknown-critical.
-EE_POLICY = (xv.ExtensionPolicy.permit_all()
-             .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None)
-             .may_be_present(x509.KeyUsage, xv.Criticality.AGNOSTIC, None)
-             .may_be_present(x509.ExtendedKeyUsage, xv.Criticality.AGNOSTIC, None)
-             .may_be_present(x509.SubjectAlternativeName, xv.Criticality.AGNOSTIC, None))
-CA_POLICY = (xv.ExtensionPolicy.permit_all()
-             .require_present(x509.BasicConstraints, xv.Criticality.AGNOSTIC, None)
-             .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None))
+EE_POLICY = (
+    xv.ExtensionPolicy.permit_all()
+    .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None)
+    .may_be_present(x509.KeyUsage, xv.Criticality.AGNOSTIC, None)
+    .may_be_present(x509.ExtendedKeyUsage, xv.Criticality.AGNOSTIC, None)
+    .may_be_present(x509.SubjectAlternativeName, xv.Criticality.AGNOSTIC, None)
+)
+CA_POLICY = (
+    xv.ExtensionPolicy.permit_all()
+    .require_present(x509.BasicConstraints, xv.Criticality.AGNOSTIC, None)
+    .may_be_present(x509.CertificatePolicies, xv.Criticality.AGNOSTIC, None)
+)
 
 
 def _unreadable(exc: BaseException, facts: dict[str, Any]) -> Verdict:
@@ -275,8 +366,11 @@ def _cert_facts(cert: x509.Certificate) -> dict[str, Any]:
 
 
 def _cert_facts_uncached(cert: x509.Certificate) -> dict[str, Any]:
-    return {"serial": format(cert.serial_number, "X"), "subject": cert.subject.rfc4514_string(),
-            "issuer": _issuer_string(cert)}
+    return {
+        "serial": format(cert.serial_number, "X"),
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": _issuer_string(cert),
+    }
 
 
 # Every applicant's certificate is new, but its issuer is one of a few CAs: the issuer's RFC 4514 text is

@@ -4,6 +4,7 @@ The signed value is SHA256(origin) || SHA256(challenge nonce); RS256 = RSASSA-PK
 SHA-256 over it. The origin must come from the browser (the caller), never from the page's
 message, or a malicious page could obtain a token for another site.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,14 @@ def check_origin(origin: str) -> str:
     """An origin is scheme://host[:port] only; https, or http for localhost development."""
     parts = urlsplit(origin)
     local = parts.hostname in ("localhost", "127.0.0.1")
-    if (parts.scheme != "https" and not (parts.scheme == "http" and local)) or not parts.hostname \
-            or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+    if (
+        (parts.scheme != "https" and not (parts.scheme == "http" and local))
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
         raise BadRequest(f"not an origin: {origin!r}")
     return origin.rstrip("/")
 

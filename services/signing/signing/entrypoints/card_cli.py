@@ -4,6 +4,7 @@ Runs until interrupted; pcscd then shows the card in "Virtual PCD 00 00" (or 00 
 35964). ``--apdu-log FILE`` appends every command/response in hex (used by tests to prove what a
 client sent).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,16 +18,18 @@ from signing.testpki.card import card_for
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="zairyu-card", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="zairyu-card", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve a holder's card to vpcd")
     serve.add_argument("--pki", required=True, help="test PKI directory (zairyu-pki init)")
     serve.add_argument("--holder", help="holder id (default: the first valid holder)")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="vpcd slot port (35963 = slot 0)")
-    serve.add_argument("--no-tcp-tuning", action="store_true",
-                       help="leave Nagle/delayed ACK on (only to measure their ~40 ms cost)")
+    serve.add_argument(
+        "--no-tcp-tuning", action="store_true", help="leave Nagle/delayed ACK on (only to measure their ~40 ms cost)"
+    )
     serve.add_argument("--apdu-log", help="append command/response hex lines to this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -1,4 +1,5 @@
 """`zairyu-signing`: migrate, consume, web, seed-demo, settings."""
+
 import sys
 
 from zairyu_shared.service_cli import main as service_main

@@ -6,6 +6,7 @@ blueprint is registered only when ``settings.embedded`` is true: it signs with t
 card logic behind the ``Signer`` interface, so the whole flow works in a browser without a
 reader. Nothing here exists in the real mode.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,8 @@ from signing.domain.signer_messages import describe
 from signing.entrypoints.internal_api import Base64Bytes
 from signing.testpki import TestPki, create_test_pki, load_test_pki
 from signing.testpki.card import card_for
-from signing.testpki.model import Holder
 from signing.testpki.crl import build_crl
+from signing.testpki.model import Holder
 
 REFRESH_BEFORE = dt.timedelta(hours=12)  # re-issue demo CRLs this long before their nextUpdate
 REVOKED_AGO = dt.timedelta(days=10)
@@ -50,7 +51,7 @@ def demo_environment(pki_dir: Path) -> dict[str, str]:
 
 def refresh_crls(pki: TestPki, now: dt.datetime | None = None) -> list[Path]:
     """Re-issue the trusted CAs' CRLs (same CA keys, revoked holders listed) when near expiry."""
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     written = []
     for ca in pki.cas:
         if not ca.trusted or ca.crl_path is None:
@@ -59,11 +60,20 @@ def refresh_crls(pki: TestPki, now: dt.datetime | None = None) -> list[Path]:
             current = x509.load_der_x509_crl(ca.crl_path.read_bytes())
             if current.next_update_utc and current.next_update_utc - now > REFRESH_BEFORE:
                 continue
-        revoked = [(cert.serial, now - REVOKED_AGO, REASON_AFFILIATION_CHANGED)
-                   for holder in pki.holders_of_kind("revoked")
-                   for cert in (holder.sign, holder.auth) if cert.issuer_id == ca.id]
-        der = build_crl(issuer=ca.cert, issuer_key=ca.key, this_update=now - dt.timedelta(minutes=5),
-                        next_update=now + dt.timedelta(days=1), number=int(now.timestamp()), revoked=revoked)
+        revoked = [
+            (cert.serial, now - REVOKED_AGO, REASON_AFFILIATION_CHANGED)
+            for holder in pki.holders_of_kind("revoked")
+            for cert in (holder.sign, holder.auth)
+            if cert.issuer_id == ca.id
+        ]
+        der = build_crl(
+            issuer=ca.cert,
+            issuer_key=ca.key,
+            this_update=now - dt.timedelta(minutes=5),
+            next_update=now + dt.timedelta(days=1),
+            number=int(now.timestamp()),
+            revoked=revoked,
+        )
         tmp = ca.crl_path.with_suffix(".tmp")
         tmp.write_bytes(der)
         tmp.replace(ca.crl_path)  # the CRL index sees one complete file or the old one
@@ -106,17 +116,27 @@ def seed_demo(runtime) -> None:
     pki, created = ensure_demo_pki(pki_dir)
     holder = pki.first("valid")
     print(f"signing: demo test PKI {'created' if created else 'reused'} at {pki.root}")
-    print(f"signing: DEMO card holder {display_name(holder)} ({holder.id}): "
-          f"signature password {holder.password}, authentication PIN {holder.pin}")
-    print(f"signing: other demo holders (revoked, expired, wrong issuer...) and their secrets: "
-          f"{pki.root / 'manifest.json'}; sign in the browser at {runtime.settings.public_url}/demo/sign")
+    print(
+        f"signing: DEMO card holder {display_name(holder)} ({holder.id}): "
+        f"signature password {holder.password}, authentication PIN {holder.pin}"
+    )
+    print(
+        f"signing: other demo holders (revoked, expired, wrong issuer...) and their secrets: "
+        f"{pki.root / 'manifest.json'}; sign in the browser at {runtime.settings.public_url}/demo/sign"
+    )
     wanted = demo_environment(pki_dir)
     settings = runtime.settings
-    actual = {"ZAIRYU_TRUST_PINS": settings.trust_pins, "ZAIRYU_TRUST_DIR": settings.trust_dir,
-              "ZAIRYU_CRL_DIR": settings.crl_dir, "ZAIRYU_SIGN_POLICY_OID": settings.sign_policy_oid}
+    actual = {
+        "ZAIRYU_TRUST_PINS": settings.trust_pins,
+        "ZAIRYU_TRUST_DIR": settings.trust_dir,
+        "ZAIRYU_CRL_DIR": settings.crl_dir,
+        "ZAIRYU_SIGN_POLICY_OID": settings.sign_policy_oid,
+    }
     if any(_normal(actual[k]) != _normal(v) for k, v in wanted.items()):
-        print("signing: WARNING the verifier does not trust the demo PKI; start signing with "
-              + " ".join(f"{k}={v}" for k, v in wanted.items()))
+        print(
+            "signing: WARNING the verifier does not trust the demo PKI; start signing with "
+            + " ".join(f"{k}={v}" for k, v in wanted.items())
+        )
 
 
 def _normal(value: str) -> str:
@@ -230,13 +250,16 @@ def perform(runtime, req: dict) -> dict:
         try:
             out["server_answer"] = signing_requests.post_signature(server, req["code"], signature)
         except signing_requests.SigningRequestError as exc:
-            raise DemoError(502, {"error": "signing_request", "message": f"signed, but posting failed: {exc}"}) from None
+            raise DemoError(
+                502, {"error": "signing_request", "message": f"signed, but posting failed: {exc}"}
+            ) from None
         out["posted"] = True
     return out
 
 
-bp = Blueprint("demo", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/demo/static")
+bp = Blueprint(
+    "demo", __name__, template_folder="../templates", static_folder="../static", static_url_path="/demo/static"
+)
 
 
 def _runtime():
@@ -245,9 +268,15 @@ def _runtime():
 
 def _page(status: int = 200, **context):
     cards = demo_cards(_runtime())
-    return render_template("demo_sign.html", holders=cards.pki.holders, default_holder=cards.holder(None).id,
-                           intake_url=_runtime().settings.demo_intake_url, csrf_token=generate_csrf(),
-                           display_name=display_name, **context), status
+    return render_template(
+        "demo_sign.html",
+        holders=cards.pki.holders,
+        default_holder=cards.holder(None).id,
+        intake_url=_runtime().settings.demo_intake_url,
+        csrf_token=generate_csrf(),
+        display_name=display_name,
+        **context,
+    ), status
 
 
 @bp.get("/demo/sign")
@@ -273,10 +302,14 @@ def demo_sign():
         req = DemoSignRequest().load(raw)
     except ValidationError as exc:
         if as_json:
-            return jsonify(error="invalid_request", message="the request does not match the schema",
-                           fields=exc.messages), 400
-        return _page(400, error="Please check the form: " + "; ".join(
-            f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in exc.messages.items()))
+            return jsonify(
+                error="invalid_request", message="the request does not match the schema", fields=exc.messages
+            ), 400
+        return _page(
+            400,
+            error="Please check the form: "
+            + "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in exc.messages.items()),
+        )
     try:
         result = perform(_runtime(), req)
     except DemoError as exc:

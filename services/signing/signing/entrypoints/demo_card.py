@@ -3,6 +3,7 @@
 Then the desktop signer (`zairyu-signer redeem CODE`) and OpenSC see a real PC/SC card; without
 them the same card logic stays available in-process behind the demo signer page (/demo/sign).
 """
+
 from __future__ import annotations
 
 import glob
@@ -42,6 +43,8 @@ def demo_card_worker(runtime, stop: threading.Event) -> list[threading.Thread]:
 
     watcher = threading.Thread(target=pull_out_on_stop, name="demo-card-stop", daemon=True)
     watcher.start()
-    print(f"signing: DEMO card of {holder.id} is in the virtual reader (pcscd + vpcd): "
-          f"`zairyu-signer info`, `zairyu-signer redeem CODE --server http://127.0.0.1:8000`")
+    print(
+        f"signing: DEMO card of {holder.id} is in the virtual reader (pcscd + vpcd): "
+        f"`zairyu-signer info`, `zairyu-signer redeem CODE --server http://127.0.0.1:8000`"
+    )
     return [card_thread, watcher]

@@ -5,6 +5,7 @@
 outbox in the inbox transaction together with a row in ``verdicts``. A broken trust
 configuration raises (retried, then dead-lettered and replayable); it never rejects an applicant.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,14 +43,17 @@ def judge_submission(service: VerificationService, data: dict) -> Verdict:
     if not hmac.compare_digest(actual, data["content_sha256"]):
         return verdict_report.boundary_rejection(
             Reason.CONTENT_MISMATCH.value,
-            f"signed content hashes to {actual}, the submission says {data['content_sha256']}")
+            f"signed content hashes to {actual}, the submission says {data['content_sha256']}",
+        )
     holder = data["expected_holder"]
-    record = ApplicantRecord(name=holder["name"], date_of_birth=holder["date_of_birth"],
-                             sex=holder["sex"], address=holder["address"])
+    record = ApplicantRecord(
+        name=holder["name"], date_of_birth=holder["date_of_birth"], sex=holder["sex"], address=holder["address"]
+    )
     # Judged at submission time (intake's clock, not the signer's signing-time claim): a
     # certificate revoked after the applicant submitted does not undo the submission.
-    return service.verifier.verify_cms(content, cms_der, expected_holder=record, at=data["submitted_at"],
-                                       profile=service.sign_profile)
+    return service.verifier.verify_cms(
+        content, cms_der, expected_holder=record, at=data["submitted_at"], profile=service.sign_profile
+    )
 
 
 def on_application_submitted(runtime, session, event) -> None:
@@ -59,32 +63,54 @@ def on_application_submitted(runtime, session, event) -> None:
     evidence = verdict_report.evidence(verdict)
     holder = evidence.pop("holder", None)
     application_id, applicant_id = data["application_id"], data["applicant_id"]
-    session.execute(statement_once(("signing.verdict_insert",), verdicts.insert), dict(
-        event_id=event.id, application_id=application_id, applicant_id=applicant_id,
-        verdict="verified" if verdict.valid else "rejected",
-        reason=verdict.reason.value if verdict.reason else None,
-        evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
-        holder=json.dumps(holder, ensure_ascii=False, sort_keys=True) if holder else None,
-        created_at=dt.datetime.now(dt.timezone.utc),
-    ))
+    session.execute(
+        statement_once(("signing.verdict_insert",), verdicts.insert),
+        dict(
+            event_id=event.id,
+            application_id=application_id,
+            applicant_id=applicant_id,
+            verdict="verified" if verdict.valid else "rejected",
+            reason=verdict.reason.value if verdict.reason else None,
+            evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
+            holder=json.dumps(holder, ensure_ascii=False, sort_keys=True) if holder else None,
+            created_at=dt.datetime.now(dt.UTC),
+        ),
+    )
     if verdict.valid:
-        out = new_event("signature.verified", {
-            "application_id": application_id, "applicant_id": applicant_id,
-            "evidence": verdict_report.event_evidence(verdict),
-            "submission": event.payload,  # exactly as received (its JSON form)
-        }, source=SERVICE, correlation_id=application_id, causation_id=event.id)
+        out = new_event(
+            "signature.verified",
+            {
+                "application_id": application_id,
+                "applicant_id": applicant_id,
+                "evidence": verdict_report.event_evidence(verdict),
+                "submission": event.payload,  # exactly as received (its JSON form)
+            },
+            source=SERVICE,
+            correlation_id=application_id,
+            causation_id=event.id,
+        )
     else:
         assert verdict.reason is not None  # an invalid verdict always says why
-        out = new_event("signature.rejected", {
-            "application_id": application_id, "applicant_id": applicant_id,
-            "reason": verdict.reason.value,
-            "message": verdict_report.message(verdict.reason.value, data["language"]),
-            "evidence": evidence,  # no holder attributes: the rejection goes to intake and notify
-            "language": data["language"],
-        }, source=SERVICE, correlation_id=application_id, causation_id=event.id)
+        out = new_event(
+            "signature.rejected",
+            {
+                "application_id": application_id,
+                "applicant_id": applicant_id,
+                "reason": verdict.reason.value,
+                "message": verdict_report.message(verdict.reason.value, data["language"]),
+                "evidence": evidence,  # no holder attributes: the rejection goes to intake and notify
+                "language": data["language"],
+            },
+            source=SERVICE,
+            correlation_id=application_id,
+            causation_id=event.id,
+        )
     runtime.stage(session, out)
-    log.info("signature %s", "verified" if verdict.valid else "rejected",
-             extra={"application_id": application_id, "reason": verdict.reason.value if verdict.reason else None})
+    log.info(
+        "signature %s",
+        "verified" if verdict.valid else "rejected",
+        extra={"application_id": application_id, "reason": verdict.reason.value if verdict.reason else None},
+    )
     # Count only what commits: a rolled-back attempt is retried and would count twice.
     after_commit(session, lambda: _after_commit(service, verdict))
 

@@ -10,6 +10,7 @@ token because no browser reaches it; there is no authentication beyond that netw
   -> 200 {verdict: valid|invalid, reason, message, evidence}; 400 {error, message, fields} on bad input
   GET  /api/v1/openapi.json                   the OpenAPI document of the above
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,8 +61,11 @@ class CmsVerificationRequest(_Strict):
     signature_b64 = Base64Bytes(required=True, metadata={"description": "detached CMS SignedData (DER), base64"})
     profile = fields.String(load_default="jpki-sign", validate=validate.OneOf(["jpki-sign"]))
     expected_holder = fields.Nested(ExpectedHolder, load_default=None, allow_none=True)
-    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES),
-                             metadata={"description": "language of the returned message"})
+    language = fields.String(
+        load_default="en",
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "language of the returned message"},
+    )
 
 
 class WebEidToken(Schema):
@@ -77,8 +81,9 @@ class WebEidToken(Schema):
 
 class AuthTokenVerificationRequest(_Strict):
     token = fields.Nested(WebEidToken, required=True)
-    origin = fields.String(required=True, validate=validate.Regexp(r"^https?://[^/\s]+$",
-                                                                   error="must be scheme://host[:port]"))
+    origin = fields.String(
+        required=True, validate=validate.Regexp(r"^https?://[^/\s]+$", error="must be scheme://host[:port]")
+    )
     nonce = fields.String(required=True, validate=validate.Length(min=32, max=200))
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
 
@@ -102,7 +107,9 @@ class Holder(Schema):
 class Evidence(Schema):
     certificate_serial = fields.String(allow_none=True, metadata={"description": "hex"})
     issuer = fields.String(allow_none=True)
-    issuer_fingerprint = fields.String(allow_none=True, metadata={"description": "SHA-256 of the trusted root (CA generation)"})
+    issuer_fingerprint = fields.String(
+        allow_none=True, metadata={"description": "SHA-256 of the trusted root (CA generation)"}
+    )
     issuer_label = fields.String(allow_none=True)
     profile = fields.String(allow_none=True)
     holder = fields.Nested(Holder, metadata={"description": "signature certificates only"})
@@ -174,8 +181,9 @@ def verify_cms():
     service = _service()
     holder = req["expected_holder"]
     record = ApplicantRecord(**holder) if holder else None
-    verdict = service.verifier.verify_cms(req["content_b64"], req["signature_b64"], expected_holder=record,
-                                          profile=service.profile(req["profile"]))
+    verdict = service.verifier.verify_cms(
+        req["content_b64"], req["signature_b64"], expected_holder=record, profile=service.profile(req["profile"])
+    )
     return _answer(verdict, req["language"])
 
 
@@ -189,28 +197,60 @@ def verify_auth_token():
 
 
 def openapi_spec() -> dict:
-    spec = APISpec(title="Zairyu signing: internal verification API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "Reachable only inside the cluster (no Ingress routes to it; the "
-                                        "NetworkPolicy admits only the platform's calling pods). Verdicts on JPKI signatures and card logins."})
-    for name, schema in (("CmsVerificationRequest", CmsVerificationRequest),
-                         ("AuthTokenVerificationRequest", AuthTokenVerificationRequest),
-                         ("VerificationResponse", VerificationResponse), ("Error", Error)):
+    spec = APISpec(
+        title="Zairyu signing: internal verification API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Reachable only inside the cluster (no Ingress routes to it; the "
+            "NetworkPolicy admits only the platform's calling pods). Verdicts on JPKI signatures and card logins."
+        },
+    )
+    for name, schema in (
+        ("CmsVerificationRequest", CmsVerificationRequest),
+        ("AuthTokenVerificationRequest", AuthTokenVerificationRequest),
+        ("VerificationResponse", VerificationResponse),
+        ("Error", Error),
+    ):
         spec.components.schema(name, schema=schema)
     responses = {
-        "200": {"description": "a verdict (valid or invalid: both are answers, not errors)",
-                "content": {"application/json": {"schema": "VerificationResponse"}}},
+        "200": {
+            "description": "a verdict (valid or invalid: both are answers, not errors)",
+            "content": {"application/json": {"schema": "VerificationResponse"}},
+        },
         "400": {"description": "malformed request", "content": {"application/json": {"schema": "Error"}}},
-        "503": {"description": "trust store or CRLs could not be loaded", "content": {"application/json": {"schema": "Error"}}},
+        "503": {
+            "description": "trust store or CRLs could not be loaded",
+            "content": {"application/json": {"schema": "Error"}},
+        },
     }
-    spec.path(path="/internal/v1/verifications/cms", operations={"post": {
-        "summary": "Verify a detached CMS (CAdES-BES) signature made with a JPKI signature certificate",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "CmsVerificationRequest"}}},
-        "responses": responses}})
-    spec.path(path="/internal/v1/verifications/auth-token", operations={"post": {
-        "summary": "Verify a Web eID authentication token made with a JPKI authentication certificate",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "AuthTokenVerificationRequest"}}},
-        "responses": responses}})
+    spec.path(
+        path="/internal/v1/verifications/cms",
+        operations={
+            "post": {
+                "summary": "Verify a detached CMS (CAdES-BES) signature made with a JPKI signature certificate",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "CmsVerificationRequest"}},
+                },
+                "responses": responses,
+            }
+        },
+    )
+    spec.path(
+        path="/internal/v1/verifications/auth-token",
+        operations={
+            "post": {
+                "summary": "Verify a Web eID authentication token made with a JPKI authentication certificate",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "AuthTokenVerificationRequest"}},
+                },
+                "responses": responses,
+            }
+        },
+    )
     return spec.to_dict()
 
 

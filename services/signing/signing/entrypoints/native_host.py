@@ -13,6 +13,7 @@ The origin used in an authentication token is the one the extension took from th
 (``sender.origin``), never a field of the page's own request: a page could claim any origin.
 Replies: ``{"id": 7, "ok": true, ...}`` or ``{"id": 7, "ok": false, "error": {"code", "message"}}``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -101,13 +102,20 @@ def allowed_caller(caller: list[str]) -> bool:
     return not allowed or bool(caller and caller[0] in allowed)
 
 
-def serve(signer: Signer, lang: str, caller: list[str] | None = None,
-          stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+def serve(
+    signer: Signer,
+    lang: str,
+    caller: list[str] | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+) -> int:
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer
     if not allowed_caller(caller or []):
-        write_message(stdout, {"ok": False, "error": {"code": "caller_not_allowed",
-                                                       "message": "this extension may not use the signer"}})
+        write_message(
+            stdout,
+            {"ok": False, "error": {"code": "caller_not_allowed", "message": "this extension may not use the signer"}},
+        )
         return 1
     while True:
         try:

@@ -12,6 +12,7 @@ Folders (Chromium's native messaging docs, Linux): ``~/.config/chromium/NativeMe
 ``~/.config/google-chrome/NativeMessagingHosts``; for another profile directory (``--user-data-dir``),
 ``<dir>/NativeMessagingHosts``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,17 @@ BROWSER_DIRS = {"chromium": ".config/chromium", "chrome": ".config/google-chrome
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("install-native-host", help="register this program with Chrome/Chromium for the extension")
     p.add_argument("--browser", choices=[*BROWSER_DIRS, "all"], default="all")
-    p.add_argument("--user-data-dir", type=pathlib.Path,
-                   help="a browser profile directory (--user-data-dir) instead of the usual per-user folders")
-    p.add_argument("--bin-dir", type=pathlib.Path, default=pathlib.Path.home() / ".local" / "share" / "zairyu-signer",
-                   help="where the wrapper script goes (default ~/.local/share/zairyu-signer)")
+    p.add_argument(
+        "--user-data-dir",
+        type=pathlib.Path,
+        help="a browser profile directory (--user-data-dir) instead of the usual per-user folders",
+    )
+    p.add_argument(
+        "--bin-dir",
+        type=pathlib.Path,
+        default=pathlib.Path.home() / ".local" / "share" / "zairyu-signer",
+        help="where the wrapper script goes (default ~/.local/share/zairyu-signer)",
+    )
     return p
 
 
@@ -45,14 +53,21 @@ def wrapper_text(reader: str | None, wait: float, lang: str | None) -> str:
     if lang:
         command += ["--lang", lang]
     command += ["--wait", f"{wait:g}", "native-host"]
-    return ("#!/bin/sh\n# Started by the browser for the Zairyu extension (zairyu-signer install-native-host).\n"
-            f"export ZAIRYU_SIGNER_ALLOWED_EXTENSIONS={shlex.quote(EXTENSION_ORIGIN)}\n"
-            f"exec {' '.join(shlex.quote(part) for part in command)} \"$@\"\n")
+    return (
+        "#!/bin/sh\n# Started by the browser for the Zairyu extension (zairyu-signer install-native-host).\n"
+        f"export ZAIRYU_SIGNER_ALLOWED_EXTENSIONS={shlex.quote(EXTENSION_ORIGIN)}\n"
+        f'exec {" ".join(shlex.quote(part) for part in command)} "$@"\n'
+    )
 
 
 def host_manifest(wrapper: pathlib.Path) -> dict:
-    return {"name": HOST_NAME, "description": "Zairyu JPKI signer (My Number Card)", "path": str(wrapper),
-            "type": "stdio", "allowed_origins": [EXTENSION_ORIGIN]}
+    return {
+        "name": HOST_NAME,
+        "description": "Zairyu JPKI signer (My Number Card)",
+        "path": str(wrapper),
+        "type": "stdio",
+        "allowed_origins": [EXTENSION_ORIGIN],
+    }
 
 
 def install(args: argparse.Namespace) -> list[pathlib.Path]:

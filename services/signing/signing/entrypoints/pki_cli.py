@@ -1,4 +1,5 @@
 """``zairyu-pki init DIR [--revoked N] [--exact-dn]``: write a JPKI-shaped test PKI."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,10 +14,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="create a test PKI in DIR (see DIR/manifest.json)")
     init.add_argument("dir")
-    init.add_argument("--revoked", type=int, default=0, metavar="N",
-                      help="add N random revoked serials to the signature CA generation-2 CRL")
-    init.add_argument("--exact-dn", action="store_true",
-                      help="use the exact real J-LIS CA DNs (no TEST marker)")
+    init.add_argument(
+        "--revoked",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N random revoked serials to the signature CA generation-2 CRL",
+    )
+    init.add_argument("--exact-dn", action="store_true", help="use the exact real J-LIS CA DNs (no TEST marker)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     pki = create_test_pki(args.dir, revoked=args.revoked, exact_dn=args.exact_dn)

@@ -4,6 +4,7 @@ Fetches the signing request, shows what is about to be signed (description, the 
 its size, SHA-256), asks for the signature password (the consent), signs with the card and posts
 the signature back. Nothing is signed when the content does not match the digest intake states.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
     except signing_requests.SigningRequestError as exc:
         print(f"error [signing_request]: signed, but the site did not take the signature: {exc}", file=sys.stderr)
         return EXIT_SERVER
-    print(f"signature sent ({len(signature)} bytes){': ' + str(answer['status']) if 'status' in answer else ''}",
-          file=out)
+    print(
+        f"signature sent ({len(signature)} bytes){': ' + str(answer['status']) if 'status' in answer else ''}", file=out
+    )
     return 0

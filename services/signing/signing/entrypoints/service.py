@@ -1,4 +1,5 @@
 """The signing service as the platform runs it: settings, tables, migrations, app, handlers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,12 @@ def seed_demo(runtime) -> None:
 def demo_environment(demo_dir: Path) -> dict:
     """What the embedded run sets so the verifier trusts the demo PKI that seed_demo creates."""
     pki = Path(demo_dir) / "pki"
-    return {"ZAIRYU_TRUST_PINS": f"test:{pki / 'manifest.json'}", "ZAIRYU_TRUST_DIR": str(pki / "trust"),
-            "ZAIRYU_CRL_DIR": str(pki / "crl"), "ZAIRYU_SIGN_POLICY_OID": "test"}
+    return {
+        "ZAIRYU_TRUST_PINS": f"test:{pki / 'manifest.json'}",
+        "ZAIRYU_TRUST_DIR": str(pki / "trust"),
+        "ZAIRYU_CRL_DIR": str(pki / "crl"),
+        "ZAIRYU_SIGN_POLICY_OID": "test",
+    }
 
 
 definition = ServiceDefinition(

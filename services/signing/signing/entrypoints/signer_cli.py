@@ -12,6 +12,7 @@ PKI_DIR`` (with ``--holder``) uses an in-process simulated card instead of PC/SC
 Errors print a machine code and a message in the chosen language (--lang, else LANG).
 Exit status: 0 ok, 2 card/PIN error, 1 usage error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,17 @@ def read_secret(prompt_key: str, lang: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zairyu-signer", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="zairyu-signer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--reader", help="reader name (or its prefix); default: any reader with a card")
-    p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
-                   help="how long to wait for a card to be placed (default 30)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for a card to be placed (default 30)",
+    )
     p.add_argument("--lang", help="message language: en, ja, vi, zh, ko, pt, tl, ne (default: from LANG)")
     p.add_argument("--simulated", metavar="PKI_DIR", help="use an in-process simulated card")
     p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
@@ -122,8 +129,10 @@ def run(args: argparse.Namespace, lang: str) -> int:
         else:
             cert = info.auth_certificate
             print(f"reader:            {info.reader}")
-            print(f"card:              {'My Number Card (JPKI)' if info.my_number_card else 'JPKI card'}"
-                  f" [{info.token_label}]")
+            print(
+                f"card:              {'My Number Card (JPKI)' if info.my_number_card else 'JPKI card'}"
+                f" [{info.token_label}]"
+            )
             print(f"auth certificate:  {cert.subject}")
             print(f"  issuer:          {cert.issuer}")
             print(f"  serial:          {cert.serial}")

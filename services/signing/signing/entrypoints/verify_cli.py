@@ -2,6 +2,7 @@
 
 Exit status: 0 valid, 1 invalid (the reason code is printed), 2 usage error or unreadable input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,22 +32,37 @@ def _time(value: str) -> dt.datetime:
         t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zairyu-verify", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--trust", metavar="DIR", help="directory of root certificates (each must be pinned)")
-    common.add_argument("--pin", action="append", default=[], metavar="SHA256",
-                        help="accept a root with this SHA-256 fingerprint (default: the production J-LIS pins)")
+    common.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SHA256",
+        help="accept a root with this SHA-256 fingerprint (default: the production J-LIS pins)",
+    )
     common.add_argument("--crl", metavar="DIR", help="directory of CRLs (DER or PEM)")
     common.add_argument("--ocsp", metavar="URL", help="OCSP responder URL, asked when the CRLs give no fresh answer")
-    common.add_argument("--at", type=_time, metavar="ISO-TIME", help="validation time you trust (default: now; the signing-time attribute is the signer's claim)")
-    common.add_argument("--environment", choices=["production", "test"], default="production",
-                        help="which J-LIS certificate policy OIDs to require")
-    common.add_argument("--soft-fail", action="store_true",
-                        help="accept missing or stale revocation data (the verdict says soft_fail)")
+    common.add_argument(
+        "--at",
+        type=_time,
+        metavar="ISO-TIME",
+        help="validation time you trust (default: now; the signing-time attribute is the signer's claim)",
+    )
+    common.add_argument(
+        "--environment",
+        choices=["production", "test"],
+        default="production",
+        help="which J-LIS certificate policy OIDs to require",
+    )
+    common.add_argument(
+        "--soft-fail", action="store_true", help="accept missing or stale revocation data (the verdict says soft_fail)"
+    )
     common.add_argument("--json", action="store_true", help="print the verdict as JSON")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("cms", parents=[common], help="verify a detached CMS (CAdES-BES) signature")
@@ -56,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--cert", required=True, type=Path)
     ch.add_argument("--intermediate", action="append", default=[], type=Path)
     ch.add_argument("--profile", required=True, choices=["jpki-sign", "jpki-auth", "rfc5280"])
-    ch.add_argument("--allow-sha1", action="store_true", help="rfc5280 profile: accept SHA-1 signatures (PKITS DSA tests)")
+    ch.add_argument(
+        "--allow-sha1", action="store_true", help="rfc5280 profile: accept SHA-1 signatures (PKITS DSA tests)"
+    )
     return p
 
 
@@ -92,8 +110,11 @@ def _verifier(args) -> Verifier:
         sources.append(CrlIndex(args.crl, trust))
     if args.ocsp:
         sources.append(OcspClient(args.ocsp))
-    policy = VerificationPolicy(sign_profile=profiles.jpki_sign(args.environment),
-                                auth_profile=profiles.jpki_auth(args.environment), soft_fail=args.soft_fail)
+    policy = VerificationPolicy(
+        sign_profile=profiles.jpki_sign(args.environment),
+        auth_profile=profiles.jpki_auth(args.environment),
+        soft_fail=args.soft_fail,
+    )
     return Verifier(trust, sources, policy)
 
 
@@ -107,12 +128,24 @@ def run(args) -> Verdict:
         trust = _trust(args)
         if args.crl and not Path(args.crl).is_dir():
             raise UsageError(f"CRL directory {args.crl} does not exist")
-        crls = [p.read_bytes() for p in sorted(Path(args.crl).iterdir())
-                if p.is_file() and p.suffix.lower() in CRL_SUFFIXES] if args.crl else []
+        crls = (
+            [
+                p.read_bytes()
+                for p in sorted(Path(args.crl).iterdir())
+                if p.is_file() and p.suffix.lower() in CRL_SUFFIXES
+            ]
+            if args.crl
+            else []
+        )
         return rfc5280.validate_rfc5280(
-            leaf, intermediates, [a.certificate for a in trust.anchors], crls, at=args.at,
+            leaf,
+            intermediates,
+            [a.certificate for a in trust.anchors],
+            crls,
+            at=args.at,
             revocation_mode="soft-fail" if args.soft_fail else "require",
-            weak_hashes=rfc5280.LEGACY_WEAK_HASHES if args.allow_sha1 else rfc5280.STRICT_WEAK_HASHES)
+            weak_hashes=rfc5280.LEGACY_WEAK_HASHES if args.allow_sha1 else rfc5280.STRICT_WEAK_HASHES,
+        )
     verifier = _verifier(args)
     profile = verifier.policy.sign_profile if args.profile == "jpki-sign" else verifier.policy.auth_profile
     return verifier.verify_certificate(leaf, intermediates, at=args.at, profile=profile)

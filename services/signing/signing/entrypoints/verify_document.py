@@ -4,6 +4,7 @@ Exit 0: the signature holds over every byte and the document has not expired; 1:
 signed by a key not in --keys, or expired; 2: usage error or unreadable file. A cancellation cannot be seen
 offline: the bureau's public page (the QR's link) says whether it was cancelled.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,16 @@ from zairyu_shared.japan_time import japan_today
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="zairyu-verify document", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
-    parser.add_argument("--keys", type=Path, metavar="JSON",
-                        help="the bureau's published keys (/public/document-keys.json): the signing key must be one")
+    parser.add_argument(
+        "--keys",
+        type=Path,
+        metavar="JSON",
+        help="the bureau's published keys (/public/document-keys.json): the signing key must be one",
+    )
     parser.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="Japan's date to check against")
-    parser.add_argument("--json", action="store_true", help="print what it certifies (holder, status, validity) as JSON")
+    parser.add_argument(
+        "--json", action="store_true", help="print what it certifies (holder, status, validity) as JSON"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -39,9 +46,11 @@ def main(argv: list[str]) -> int:
     elif verdict.valid:
         p = verdict.payload or {}
         holder = p.get("holder") or {}
-        print(f"valid{' (DEMO)' if verdict.demo else ''}: {p.get('document_id')} {holder.get('name')} "
-              f"({holder.get('date_of_birth')}), {p.get('status_en')}, valid until {p.get('valid_until')}, "
-              f"key {verdict.kid}{'' if verdict.trusted else ' (not checked against the published keys: --keys)'}")
+        print(
+            f"valid{' (DEMO)' if verdict.demo else ''}: {p.get('document_id')} {holder.get('name')} "
+            f"({holder.get('date_of_birth')}), {p.get('status_en')}, valid until {p.get('valid_until')}, "
+            f"key {verdict.kid}{'' if verdict.trusted else ' (not checked against the published keys: --keys)'}"
+        )
         print("cancellation cannot be known offline: check the public page " + str(p.get("verify_url", "")))
     else:
         print(f"invalid: {verdict.reason}")

@@ -3,6 +3,7 @@
 Routes: the internal verification API (``/internal/v1/...``, cluster-internal only) and its
 OpenAPI document; ``/demo/sign`` only in the embedded run.
 """
+
 from __future__ import annotations
 
 from flask import request

@@ -18,9 +18,18 @@ Holder kinds: valid (three; one issued by generation 1), revoked, expired, not_y
 wrong_issuer (signed by a look-alike CA), wrong_key_usage (keyEncipherment only),
 wrong_policy (signature and authentication policies swapped).
 """
+
 from .build import create_test_pki
 from .model import HOLDER_KINDS, CaGeneration, Holder, HolderCert, TestPki, load_test_pki
 from .profiles import decode_holder_san
 
-__all__ = ["create_test_pki", "load_test_pki", "TestPki", "Holder", "HolderCert", "CaGeneration",
-           "HOLDER_KINDS", "decode_holder_san"]
+__all__ = [
+    "create_test_pki",
+    "load_test_pki",
+    "TestPki",
+    "Holder",
+    "HolderCert",
+    "CaGeneration",
+    "HOLDER_KINDS",
+    "decode_holder_san",
+]

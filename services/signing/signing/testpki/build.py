@@ -1,4 +1,5 @@
 """Create a JPKI-shaped test PKI on disk (layout documented in ``signing.testpki``)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,25 +26,56 @@ REASON_AFFILIATION_CHANGED = 3  # name/address change: the usual reason a JPKI c
 
 # (id, kind, attributes). The foreign residents are the people this project serves.
 HOLDERS = (
-    ("valid-nguyen", "valid", HolderAttributes(
-        "ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ", "1", dt.date(1994, 3, 2),
-        "東京都新宿区大久保一丁目２番３号　コーポ大久保１０１")),
-    ("valid-santos", "valid", HolderAttributes(
-        "サントス　マリア　クルス", "2", dt.date(1988, 11, 20), "東京都足立区千住旭町１２番３号")),
-    ("valid-wang", "valid", HolderAttributes(
-        "王　偉", "1", dt.date(2001, 7, 15), "東京都豊島区池袋二丁目１番１号", name_substituted="010")),
-    ("revoked", "revoked", HolderAttributes(
-        "チャン　ティ　ホア", "2", dt.date(1999, 1, 5), "東京都江戸川区西葛西六丁目５番７号")),
-    ("expired", "expired", HolderAttributes(
-        "シャルマ　ラジ", "1", dt.date(1985, 6, 30), "東京都江東区大島三丁目２番１号")),
-    ("not-yet-valid", "not_yet_valid", HolderAttributes(
-        "キム　ミンジュン", "1", dt.date(2003, 12, 1), "東京都新宿区百人町二丁目４番５号")),
-    ("wrong-issuer", "wrong_issuer", HolderAttributes(
-        "ＳＭＩＴＨ　ＪＯＨＮ", "1", dt.date(1979, 2, 14), "東京都港区六本木一丁目１番１号")),
-    ("wrong-key-usage", "wrong_key_usage", HolderAttributes(
-        "リー　スーザン", "2", dt.date(1992, 9, 9), "東京都中野区中野四丁目１番１号")),
-    ("wrong-policy", "wrong_policy", HolderAttributes(
-        "ペレイラ　ジョアン", "1", dt.date(1990, 4, 1), "東京都大田区蒲田五丁目１３番１４号")),
+    (
+        "valid-nguyen",
+        "valid",
+        HolderAttributes(
+            "ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ",
+            "1",
+            dt.date(1994, 3, 2),
+            "東京都新宿区大久保一丁目２番３号　コーポ大久保１０１",
+        ),
+    ),
+    (
+        "valid-santos",
+        "valid",
+        HolderAttributes("サントス　マリア　クルス", "2", dt.date(1988, 11, 20), "東京都足立区千住旭町１２番３号"),
+    ),
+    (
+        "valid-wang",
+        "valid",
+        HolderAttributes("王　偉", "1", dt.date(2001, 7, 15), "東京都豊島区池袋二丁目１番１号", name_substituted="010"),
+    ),
+    (
+        "revoked",
+        "revoked",
+        HolderAttributes("チャン　ティ　ホア", "2", dt.date(1999, 1, 5), "東京都江戸川区西葛西六丁目５番７号"),
+    ),
+    (
+        "expired",
+        "expired",
+        HolderAttributes("シャルマ　ラジ", "1", dt.date(1985, 6, 30), "東京都江東区大島三丁目２番１号"),
+    ),
+    (
+        "not-yet-valid",
+        "not_yet_valid",
+        HolderAttributes("キム　ミンジュン", "1", dt.date(2003, 12, 1), "東京都新宿区百人町二丁目４番５号"),
+    ),
+    (
+        "wrong-issuer",
+        "wrong_issuer",
+        HolderAttributes("ＳＭＩＴＨ　ＪＯＨＮ", "1", dt.date(1979, 2, 14), "東京都港区六本木一丁目１番１号"),
+    ),
+    (
+        "wrong-key-usage",
+        "wrong_key_usage",
+        HolderAttributes("リー　スーザン", "2", dt.date(1992, 9, 9), "東京都中野区中野四丁目１番１号"),
+    ),
+    (
+        "wrong-policy",
+        "wrong_policy",
+        HolderAttributes("ペレイラ　ジョアン", "1", dt.date(1990, 4, 1), "東京都大田区蒲田五丁目１３番１４号"),
+    ),
 )
 
 
@@ -67,14 +99,20 @@ class _Ca:
     revoked: list[tuple[int, dt.datetime, Any]] = dataclasses.field(default_factory=list)
 
 
-def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: bool = False,
-                    now: dt.datetime | None = None, use_key_cache: bool = True) -> TestPki:
+def create_test_pki(
+    path: str | pathlib.Path,
+    revoked: int = 0,
+    *,
+    exact_dn: bool = False,
+    now: dt.datetime | None = None,
+    use_key_cache: bool = True,
+) -> TestPki:
     """Write a test PKI into ``path`` (created if missing) and return its typed view.
 
     ``revoked`` adds that many random serials to the signature CA generation-2 CRL.
     """
     root = pathlib.Path(path).resolve()
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     for sub in ("trust/sign", "trust/auth", "untrusted", "crl", "crl-stale", "keys", "holders"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     keys = KeyPool(use_cache=use_key_cache)
@@ -89,12 +127,14 @@ def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: boo
     for kind in ("sign", "auth"):
         for generation, (start, end) in windows.items():
             key = keys.take()
-            cas[f"{kind}-g{generation}"] = _Ca(f"{kind}-g{generation}", kind, generation, True,
-                                               profiles.build_ca(kind, key, start, end, exact_dn), key)
+            cas[f"{kind}-g{generation}"] = _Ca(
+                f"{kind}-g{generation}", kind, generation, True, profiles.build_ca(kind, key, start, end, exact_dn), key
+            )
         # Same DN, different key, not in the trust store: the "wrong issuer".
         key = keys.take()
-        cas[f"{kind}-lookalike"] = _Ca(f"{kind}-lookalike", kind, 1, False,
-                                       profiles.build_ca(kind, key, now - YEAR, now + 9 * YEAR, exact_dn), key)
+        cas[f"{kind}-lookalike"] = _Ca(
+            f"{kind}-lookalike", kind, 1, False, profiles.build_ca(kind, key, now - YEAR, now + 9 * YEAR, exact_dn), key
+        )
 
     policies = {"sign": profiles.POLICY_SIGN_TEST, "auth": profiles.POLICY_AUTH}
     holder_entries = []
@@ -112,9 +152,14 @@ def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: boo
             if kind == "wrong_policy":  # the other certificate's policy: a classic mix-up
                 policy = policies["auth" if cert_kind == "sign" else "sign"]
             spec = EndEntitySpec(
-                kind=cert_kind, not_before=start, not_after=end, policy=policy,
+                kind=cert_kind,
+                not_before=start,
+                not_after=end,
+                policy=policy,
                 key_usage="wrong" if kind == "wrong_key_usage" else "normal",
-                attributes=attributes if cert_kind == "sign" else None, exact_dn=exact_dn)
+                attributes=attributes if cert_kind == "sign" else None,
+                exact_dn=exact_dn,
+            )
             key = keys.take()
             cert = profiles.build_end_entity(spec, key, ca.cert, ca.key)
             if kind == "revoked":
@@ -123,11 +168,15 @@ def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: boo
             entry[cert_kind] = {
                 "cert": write(base + ".der", cert.public_bytes(Encoding.DER)),
                 "key": write(f"keys/{holder_id}-{cert_kind}.key.pem", key_pem(key)),
-                "issuer": ca.id, "serial": str(cert.serial_number),
+                "issuer": ca.id,
+                "serial": str(cert.serial_number),
             }
         values = attributes.as_san_values()
-        entry["attributes"] = {**values, "date_of_birth": attributes.date_of_birth.isoformat(),
-                               "date_of_birth_code": values["date_of_birth"]}
+        entry["attributes"] = {
+            **values,
+            "date_of_birth": attributes.date_of_birth.isoformat(),
+            "date_of_birth_code": values["date_of_birth"],
+        }
         holder_entries.append(entry)
 
     if revoked:
@@ -141,19 +190,35 @@ def create_test_pki(path: str | pathlib.Path, revoked: int = 0, *, exact_dn: boo
     ca_entries = []
     for ca in cas.values():
         trust_rel = f"trust/{ca.kind}/jpki-{ca.id}.der" if ca.trusted else f"untrusted/jpki-{ca.id}.der"
-        entry = {"id": ca.id, "kind": ca.kind, "generation": ca.generation, "trusted": ca.trusted,
-                 "cert": write(trust_rel, ca.cert.public_bytes(Encoding.DER)),
-                 "key": write(f"keys/ca-{ca.id}.key.pem", key_pem(ca.key)),
-                 "subject": ca.cert.subject.rfc4514_string(),
-                 "ski": ca.cert.extensions.get_extension_for_class(
-                     x509.SubjectKeyIdentifier).value.digest.hex()}
+        entry = {
+            "id": ca.id,
+            "kind": ca.kind,
+            "generation": ca.generation,
+            "trusted": ca.trusted,
+            "cert": write(trust_rel, ca.cert.public_bytes(Encoding.DER)),
+            "key": write(f"keys/ca-{ca.id}.key.pem", key_pem(ca.key)),
+            "subject": ca.cert.subject.rfc4514_string(),
+            "ski": ca.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex(),
+        }
         if ca.trusted:
-            fresh = build_crl(issuer=ca.cert, issuer_key=ca.key, this_update=now - dt.timedelta(hours=1),
-                              next_update=now + DAY, number=2, revoked=ca.revoked)
+            fresh = build_crl(
+                issuer=ca.cert,
+                issuer_key=ca.key,
+                this_update=now - dt.timedelta(hours=1),
+                next_update=now + DAY,
+                number=2,
+                revoked=ca.revoked,
+            )
             entry["crl"] = write(f"crl/jpki-{ca.id}.crl", fresh)
             # Stale: issued before the holder revocation, nextUpdate already past.
-            stale = build_crl(issuer=ca.cert, issuer_key=ca.key, this_update=now - 12 * DAY,
-                              next_update=now - 11 * DAY, number=1, revoked=[])
+            stale = build_crl(
+                issuer=ca.cert,
+                issuer_key=ca.key,
+                this_update=now - 12 * DAY,
+                next_update=now - 11 * DAY,
+                number=1,
+                revoked=[],
+            )
             entry["stale_crl"] = write(f"crl-stale/jpki-{ca.id}.crl", stale)
         ca_entries.append(entry)
 

@@ -4,10 +4,11 @@ cryptography's CRL builder creates one Python object per entry and is several se
 entries; here each entry is a few bytes concatenated. Output is a standard X.509 v2 CRL
 (RFC 5280 5.1) with CRL number and authority key identifier, signed sha256WithRSA.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -38,7 +39,7 @@ def _integer(value: int) -> bytes:
 
 
 def _time(when: dt.datetime) -> bytes:
-    when = when.astimezone(dt.timezone.utc)
+    when = when.astimezone(dt.UTC)
     if 1950 <= when.year < 2050:
         return _tlv(0x17, when.strftime("%y%m%d%H%M%SZ").encode())
     return _tlv(0x18, when.strftime("%Y%m%d%H%M%SZ").encode())
@@ -74,9 +75,7 @@ def build_crl(
             body += _tlv(0x30, _extension(_OID_REASON, _tlv(0x0A, bytes((reason,)))))
         entries += _tlv(0x30, body)
     ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    extensions = _extension(_OID_CRL_NUMBER, _integer(number)) + _extension(
-        _OID_AKI, _tlv(0x30, _tlv(0x80, ski))
-    )
+    extensions = _extension(_OID_CRL_NUMBER, _integer(number)) + _extension(_OID_AKI, _tlv(0x30, _tlv(0x80, ski)))
     if delta_of is not None:
         extensions += _tlv(0x30, _OID_DELTA_CRL_INDICATOR + _CRITICAL + _tlv(0x04, _integer(delta_of)))
     tbs = _tlv(

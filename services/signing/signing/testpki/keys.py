@@ -6,6 +6,7 @@ from an on-disk pool that later runs reuse (``ZAIRYU_TEST_KEY_CACHE``, default
 only ever test keys: reusing them across test PKIs is harmless, but within one PKI every role
 gets a distinct key (pool index = role index).
 """
+
 from __future__ import annotations
 
 import fcntl

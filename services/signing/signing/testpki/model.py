@@ -1,4 +1,5 @@
 """Typed view of a test PKI directory (what ``DIR/manifest.json`` describes)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .keys import load_key
 
-HOLDER_KINDS = ("valid", "revoked", "expired", "not_yet_valid", "wrong_issuer",
-                "wrong_key_usage", "wrong_policy")
+HOLDER_KINDS = ("valid", "revoked", "expired", "not_yet_valid", "wrong_issuer", "wrong_key_usage", "wrong_policy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +116,13 @@ class TestPki:
 
 
 def _holder_cert(root: pathlib.Path, raw: dict, kind: str) -> HolderCert:
-    return HolderCert(kind=kind, cert_path=root / raw["cert"], key_path=root / raw["key"],
-                      issuer_id=raw["issuer"], serial=int(raw["serial"]))
+    return HolderCert(
+        kind=kind,
+        cert_path=root / raw["cert"],
+        key_path=root / raw["key"],
+        issuer_id=raw["issuer"],
+        serial=int(raw["serial"]),
+    )
 
 
 def load_test_pki(path: str | pathlib.Path) -> TestPki:
@@ -125,18 +130,33 @@ def load_test_pki(path: str | pathlib.Path) -> TestPki:
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     cas = tuple(
         CaGeneration(
-            id=raw["id"], kind=raw["kind"], generation=raw["generation"], trusted=raw["trusted"],
-            cert_path=root / raw["cert"], key_path=root / raw["key"],
+            id=raw["id"],
+            kind=raw["kind"],
+            generation=raw["generation"],
+            trusted=raw["trusted"],
+            cert_path=root / raw["cert"],
+            key_path=root / raw["key"],
             crl_path=root / raw["crl"] if raw.get("crl") else None,
             stale_crl_path=root / raw["stale_crl"] if raw.get("stale_crl") else None,
         )
         for raw in manifest["cas"]
     )
     holders = tuple(
-        Holder(id=raw["id"], kind=raw["kind"], pin=raw["pin"], password=raw["password"],
-               attributes=raw["attributes"], sign=_holder_cert(root, raw["sign"], "sign"),
-               auth=_holder_cert(root, raw["auth"], "auth"))
+        Holder(
+            id=raw["id"],
+            kind=raw["kind"],
+            pin=raw["pin"],
+            password=raw["password"],
+            attributes=raw["attributes"],
+            sign=_holder_cert(root, raw["sign"], "sign"),
+            auth=_holder_cert(root, raw["auth"], "auth"),
+        )
         for raw in manifest["holders"]
     )
-    return TestPki(root=root, cas=cas, holders=holders, policies=manifest["policies"],
-                   extra_revoked=manifest.get("extra_revoked", 0))
+    return TestPki(
+        root=root,
+        cas=cas,
+        holders=holders,
+        policies=manifest["policies"],
+        extra_revoked=manifest.get("extra_revoked", 0),
+    )

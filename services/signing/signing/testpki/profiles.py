@@ -5,6 +5,7 @@ the TEST marker appended to the agency OU (``... Information Systems TEST``) so 
 can never be mistaken for a real one in a log line. ``exact_dn=True`` drops the marker, to test
 that a verifier picks issuers by key identifier rather than by name.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,28 +36,38 @@ ATTR_OIDS = {
 }
 SERVICE_NAME_JA = "公的個人認証サービス"
 # Gregorian start dates of the eras the JPKI date-of-birth code uses (1 Meiji .. 5 Reiwa).
-ERAS = ((5, dt.date(2019, 5, 1)), (4, dt.date(1989, 1, 8)), (3, dt.date(1926, 12, 25)),
-        (2, dt.date(1912, 7, 30)), (1, dt.date(1868, 10, 23)))
+ERAS = (
+    (5, dt.date(2019, 5, 1)),
+    (4, dt.date(1989, 1, 8)),
+    (3, dt.date(1926, 12, 25)),
+    (2, dt.date(1912, 7, 30)),
+    (1, dt.date(1868, 10, 23)),
+)
 
 
 def ca_name(kind: str, exact_dn: bool = False) -> x509.Name:
     agency = AGENCY if exact_dn else AGENCY + TEST_MARKER
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "JPKI"),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, OU_BY_KIND[kind]),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, agency),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "JPKI"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, OU_BY_KIND[kind]),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, agency),
+        ]
+    )
 
 
 def crl_dp_name(kind: str, exact_dn: bool = False) -> x509.Name:
     """Partitioned CRL distribution point as a DirName, like the real per-municipality DPs."""
     base = list(ca_name(kind, exact_dn))[:3]
-    return x509.Name(base + [
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Tokyo"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "Shinjuku-ku CRLDP"),
-    ])
+    return x509.Name(
+        base
+        + [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CRL Distribution Points"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Tokyo"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Shinjuku-ku CRLDP"),
+        ]
+    )
 
 
 def era_code(born: dt.date) -> str:
@@ -101,10 +112,9 @@ def _utf8(value: str) -> bytes:
 def holder_san(attributes: HolderAttributes) -> x509.SubjectAlternativeName:
     # cryptography wraps OtherName values in the EXPLICIT [0]; we supply the UTF8String DER.
     values = attributes.as_san_values()
-    return x509.SubjectAlternativeName([
-        x509.OtherName(x509.ObjectIdentifier(ATTR_OIDS[field]), _utf8(values[field]))
-        for field in ATTR_OIDS
-    ])
+    return x509.SubjectAlternativeName(
+        [x509.OtherName(x509.ObjectIdentifier(ATTR_OIDS[field]), _utf8(values[field])) for field in ATTR_OIDS]
+    )
 
 
 def issuance_id() -> str:
@@ -118,27 +128,35 @@ def new_serial() -> int:
 
 
 def _service_dirname() -> x509.DirectoryName:
-    return x509.DirectoryName(x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, SERVICE_NAME_JA),
-    ]))
+    return x509.DirectoryName(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, SERVICE_NAME_JA),
+            ]
+        )
+    )
 
 
-def build_ca(kind: str, key: rsa.RSAPrivateKey, not_before: dt.datetime, not_after: dt.datetime,
-             exact_dn: bool = False) -> x509.Certificate:
+def build_ca(
+    kind: str, key: rsa.RSAPrivateKey, not_before: dt.datetime, not_after: dt.datetime, exact_dn: bool = False
+) -> x509.Certificate:
     """Self-signed root that issues end entities directly (one level), like the J-LIS CAs."""
     name = ca_name(kind, exact_dn)
     return (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(new_serial())
-        .not_valid_before(not_before).not_valid_after(not_after)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), True)
         .add_extension(x509.SubjectAlternativeName([_service_dirname()]), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .add_extension(x509.CRLDistributionPoints([
-            x509.DistributionPoint([x509.DirectoryName(name)], None, None, None)]), False)
+        .add_extension(
+            x509.CRLDistributionPoints([x509.DistributionPoint([x509.DirectoryName(name)], None, None, None)]), False
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .sign(key, hashes.SHA256())
     )
@@ -162,28 +180,40 @@ def _key_usage(kind: str, which: str) -> x509.KeyUsage:
     return x509.KeyUsage(ds, nr, ke, False, False, False, False, False, False)
 
 
-def build_end_entity(spec: EndEntitySpec, key: rsa.RSAPrivateKey, issuer: x509.Certificate,
-                     issuer_key: rsa.RSAPrivateKey) -> x509.Certificate:
+def build_end_entity(
+    spec: EndEntitySpec, key: rsa.RSAPrivateKey, issuer: x509.Certificate, issuer_key: rsa.RSAPrivateKey
+) -> x509.Certificate:
     subject = [x509.NameAttribute(NameOID.COUNTRY_NAME, "JP")]
     if spec.kind == "sign":  # real signature certificates carry the municipality in L
-        subject += [x509.NameAttribute(NameOID.LOCALITY_NAME, "Tokyo-to"),
-                    x509.NameAttribute(NameOID.LOCALITY_NAME, "Shinjuku-ku")]
+        subject += [
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Tokyo-to"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Shinjuku-ku"),
+        ]
     subject.append(x509.NameAttribute(NameOID.COMMON_NAME, issuance_id()))
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name(subject)).issuer_name(issuer.subject)
+        .subject_name(x509.Name(subject))
+        .issuer_name(issuer.subject)
         .public_key(key.public_key())
         .serial_number(new_serial())
-        .not_valid_before(spec.not_before).not_valid_after(spec.not_after)
+        .not_valid_before(spec.not_before)
+        .not_valid_after(spec.not_after)
         .add_extension(_key_usage(spec.kind, spec.key_usage), True)
-        .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-            x509.ObjectIdentifier(spec.policy), [CPS_URI])]), True)
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(spec.policy), [CPS_URI])]), True
+        )
         .add_extension(x509.IssuerAlternativeName([_service_dirname()]), False)
-        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-            [x509.DirectoryName(crl_dp_name(spec.kind, spec.exact_dn))], None, None, None)]), False)
-        .add_extension(x509.AuthorityKeyIdentifier(
-            issuer_ski.digest, [x509.DirectoryName(issuer.subject)], issuer.serial_number), False)
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.DirectoryName(crl_dp_name(spec.kind, spec.exact_dn))], None, None, None)]
+            ),
+            False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier(issuer_ski.digest, [x509.DirectoryName(issuer.subject)], issuer.serial_number),
+            False,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
     if spec.kind == "auth":
@@ -214,5 +244,5 @@ def _decode_utf8(der: bytes) -> str:
     length, offset = der[1], 2
     if length & 0x80:
         count = length & 0x7F
-        length, offset = int.from_bytes(der[2:2 + count], "big"), 2 + count
-    return der[offset:offset + length].decode("utf-8")
+        length, offset = int.from_bytes(der[2 : 2 + count], "big"), 2 + count
+    return der[offset : offset + length].decode("utf-8")

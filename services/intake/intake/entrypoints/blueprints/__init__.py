@@ -1,4 +1,5 @@
 """The web front's blueprints, one per concern."""
+
 from .access_log import bp as access_log
 from .api import bp as api
 from .apply import bp as apply
@@ -15,6 +16,21 @@ from .register import bp as register
 from .signing import bp as signing
 from .status import bp as status
 
-BLUEPRINTS = [public, register, auth, apply, drafts, attachments, signing, status, payments, organisations, org_api, personal_data, access_log, api]
+BLUEPRINTS = [
+    public,
+    register,
+    auth,
+    apply,
+    drafts,
+    attachments,
+    signing,
+    status,
+    payments,
+    organisations,
+    org_api,
+    personal_data,
+    access_log,
+    api,
+]
 # Registered only when ZAIRYU_PAYMENT_PROVIDER=demo, which the settings allow in the embedded run only.
 DEMO_BLUEPRINTS = [demo_psp]

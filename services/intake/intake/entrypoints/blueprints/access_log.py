@@ -1,4 +1,5 @@
 """Who opened my file (issue 22): the applicant's own entries of the bureau's access log, with their proofs."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
@@ -17,5 +18,11 @@ bp = Blueprint("access_log", __name__)
 def page():
     with tx() as db:
         accesses = access_log.mine(db, g.applicant_id)  # only the signed-in applicant's own entries
-    return render_template("access_log.html", accesses=accesses, roles=ROLES, purposes=PURPOSES, kinds=KINDS,
-                           offices={**BUREAUS, **OFFICES})
+    return render_template(
+        "access_log.html",
+        accesses=accesses,
+        roles=ROLES,
+        purposes=PURPOSES,
+        kinds=KINDS,
+        offices={**BUREAUS, **OFFICES},
+    )

@@ -4,6 +4,7 @@ Cookie session auth; CSRF tokens are not used here, instead every state-changing
 the header ``X-Zairyu-Api: 1`` (a cross-site form cannot set it without a CORS preflight, which
 we never grant). The signer's endpoints are authorised by the one-time code itself.
 """
+
 from __future__ import annotations
 
 import base64
@@ -70,7 +71,11 @@ def session_login():
     data = _load(s.Login)
     with tx() as db:
         who, error = accounts.password_login(runtime(), db, data["email"], data["password"])
-        if who is not None and who.totp_secret and not accounts.check_totp(db, who.id, data.get("totp") or "", runtime().settings):
+        if (
+            who is not None
+            and who.totp_secret
+            and not accounts.check_totp(db, who.id, data.get("totp") or "", runtime().settings)
+        ):
             who, error = None, "totp.wrong_code"
     if who is None:
         return _error(error, 401)
@@ -88,19 +93,32 @@ def session_logout():
 @bp.post("/eligibility")
 def eligibility():
     data = _load(s.EligibilityIn)
-    req = procedures.Request(data["procedure"], tuple(data["bundled"]), data["current_status"], data["desired_status"],
-                             data["period_expiry"], data["event_date"], data["filer_role"],
-                             period_of_stay_months=timing.period_months(data["period_of_stay"]),
-                             early_filing_reason=data["early_filing_reason"], designated_basis=data["designated_basis"],
-                             notice_number=data["notice_number"], filer_born=data["date_of_birth"])
+    req = procedures.Request(
+        data["procedure"],
+        tuple(data["bundled"]),
+        data["current_status"],
+        data["desired_status"],
+        data["period_expiry"],
+        data["event_date"],
+        data["filer_role"],
+        period_of_stay_months=timing.period_months(data["period_of_stay"]),
+        early_filing_reason=data["early_filing_reason"],
+        designated_basis=data["designated_basis"],
+        notice_number=data["notice_number"],
+        filer_born=data["date_of_birth"],
+    )
     today = today_jst()
     verdict = procedures.check(req, today)
-    out = {"eligible": verdict.eligible,
-           "problems": [_problem(f, k) for f, k in verdict.problems],
-           "flags": verdict.flags, "advice": [{"key": k, "message": message(k)} for k in verdict.advice]}
+    out = {
+        "eligible": verdict.eligible,
+        "problems": [_problem(f, k) for f, k in verdict.problems],
+        "flags": verdict.flags,
+        "advice": [{"key": k, "message": message(k)} for k in verdict.advice],
+    }
     if data["procedure"] in procedures.MAIN:
-        out["fee_yen"] = fees.total(data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY],
-                                    received_on=today)
+        out["fee_yen"] = fees.total(
+            data["procedure"], [b for b in data["bundled"] if b in procedures.BUNDLED_ONLY], received_on=today
+        )
     return jsonify(s.EligibilityOut().dump(out))
 
 
@@ -116,13 +134,24 @@ def _draft_out(db, draft):
     choice = drafting.choice_of(draft)
     _, errors = form.validate(choice, drafting.data(draft), today_jst())
     files = drafting.attachments_of_draft(db, g.applicant_id, draft.id)
-    return s.DraftOut().dump({"id": draft.id, "procedure": draft.procedure, "bundled": list(choice.bundled),
-                              "filer_role": choice.filer_role,
-                              "sections": {name: [f.name for f in form.fields_for(choice, name)]
-                                           for name in form.sections_for(choice, _governing(choice, drafting.data(draft)))},
-                              "fields_": drafting.data(draft), "errors": errors,
-                              "attachments": [{"id": f.id, "sha256": f.sha256, "kind": f.kind, "size": f.size,
-                                               "media_type": f.media_type} for f in files]})
+    return s.DraftOut().dump(
+        {
+            "id": draft.id,
+            "procedure": draft.procedure,
+            "bundled": list(choice.bundled),
+            "filer_role": choice.filer_role,
+            "sections": {
+                name: [f.name for f in form.fields_for(choice, name)]
+                for name in form.sections_for(choice, _governing(choice, drafting.data(draft)))
+            },
+            "fields_": drafting.data(draft),
+            "errors": errors,
+            "attachments": [
+                {"id": f.id, "sha256": f.sha256, "kind": f.kind, "size": f.size, "media_type": f.media_type}
+                for f in files
+            ],
+        }
+    )
 
 
 def _governing(choice, raw):
@@ -186,11 +215,20 @@ def upload(draft_id):
             raise UploadRefused("upload.empty")
         with tx() as db:
             _own_draft(db, draft_id)
-            row = drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", ""),
-                                          upload.filename, draft_id=draft_id)
+            row = drafting.add_attachment(
+                runtime(),
+                db,
+                g.applicant_id,
+                upload.read(),
+                request.form.get("kind", ""),
+                upload.filename,
+                draft_id=draft_id,
+            )
     except UploadRefused as exc:
         return _error(exc.key, 400)
-    return jsonify(id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]), 201
+    return jsonify(
+        id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]
+    ), 201
 
 
 @bp.post("/drafts/<draft_id>/signing-requests")
@@ -248,14 +286,24 @@ def signing_status(code):
 
 # --- applications -------------------------------------------------------------------------------------
 def _app_out(db, app, with_timeline=False):
-    out = {"id": app.id, "provisional_number": app.provisional_number, "receipt_number": app.receipt_number,
-           "procedure": app.procedure, "bundled": [b for b in app.bundled.split(",") if b], "status": app.status,
-           "bureau": app.bureau, "fee_yen": app.fee_yen, "submitted_at": app.submitted_at}
+    out = {
+        "id": app.id,
+        "provisional_number": app.provisional_number,
+        "receipt_number": app.receipt_number,
+        "procedure": app.procedure,
+        "bundled": [b for b in app.bundled.split(",") if b],
+        "status": app.status,
+        "bureau": app.bureau,
+        "fee_yen": app.fee_yen,
+        "submitted_at": app.submitted_at,
+    }
     filing = following.filing_of(app)
     out["applicant_name"] = filing["applicant"].get("name")
     if filing["filer"]:
-        out["filer"] = {k: filing["filer"].get(k) for k in ("role", "organisation_name", "agent_qualification",
-                                                            "filer_relationship")}
+        out["filer"] = {
+            k: filing["filer"].get(k)
+            for k in ("role", "organisation_name", "agent_qualification", "filer_relationship")
+        }
     if with_timeline:
         out["timeline"] = following.entries(db, app.id)
     return s.ApplicationOut().dump(out)
@@ -291,11 +339,20 @@ def upload_for_request(application_id, request_id):
         if upload is None:
             raise UploadRefused("upload.empty")
         with tx() as db:
-            row = drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", "other"),
-                                          upload.filename, request_id=request_id)
+            row = drafting.add_attachment(
+                runtime(),
+                db,
+                g.applicant_id,
+                upload.read(),
+                request.form.get("kind", "other"),
+                upload.filename,
+                request_id=request_id,
+            )
     except UploadRefused as exc:
         return _error(exc.key, 400)
-    return jsonify(id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]), 201
+    return jsonify(
+        id=row["id"], sha256=row["sha256"], media_type=row["media_type"], size=row["size"], kind=row["kind"]
+    ), 201
 
 
 @bp.post("/applications/<application_id>/documents/<request_id>")
@@ -332,10 +389,18 @@ def _payment_out(row):
 def _payment(row):
     if row is None:
         return None
-    return {"id": row.id, "state": row.state, "amount_yen": row.amount_yen, "provider": row.provider,
-            "checkout_url": row.checkout_url if row.state == "pending" else None,
-            "payment_reference": row.provider_reference, "method": row.method, "failure": row.failure,
-            "paid_at": row.paid_at, "created_at": row.created_at}
+    return {
+        "id": row.id,
+        "state": row.state,
+        "amount_yen": row.amount_yen,
+        "provider": row.provider,
+        "checkout_url": row.checkout_url if row.state == "pending" else None,
+        "payment_reference": row.provider_reference,
+        "method": row.method,
+        "failure": row.failure,
+        "paid_at": row.paid_at,
+        "created_at": row.created_at,
+    }
 
 
 @bp.post("/applications/<application_id>/payments")
@@ -346,8 +411,9 @@ def start_payment(application_id):
             return _error("error.not_found", 404)  # before validation: says nothing of others' applications
     data = _load(s.PaymentIn)
     key = str(data["idempotency_key"])
-    return_url = runtime().settings.public_url.rstrip("/") + url_for("payments.page", application_id=application_id,
-                                                                     returned=1)
+    return_url = runtime().settings.public_url.rstrip("/") + url_for(
+        "payments.page", application_id=application_id, returned=1
+    )
     try:
         with tx() as db:
             again = any(p.idempotency_key == key for p in paying.attempts(db, application_id))
@@ -370,9 +436,18 @@ def payment_status(application_id):
         except paying.PaymentRefused as exc:
             due, reason = None, exc.key
         done = next((t for t in tries if t.state == "paid"), None)
-        return jsonify(s.PaymentStatus().dump({
-            "payable": due is not None, "due_yen": due, "reason": reason, "reason_message": message(reason) or None,
-            "latest": _payment(tries[0]) if tries else None, "paid": _payment(done)}))
+        return jsonify(
+            s.PaymentStatus().dump(
+                {
+                    "payable": due is not None,
+                    "due_yen": due,
+                    "reason": reason,
+                    "reason_message": message(reason) or None,
+                    "latest": _payment(tries[0]) if tries else None,
+                    "paid": _payment(done),
+                }
+            )
+        )
 
 
 @bp.post("/registrations")
@@ -394,9 +469,22 @@ def registration():
 def inbox():
     with tx() as db:
         rows = following.inbox(db, g.applicant_id)
-    return jsonify([s.NoticeOut().dump({"id": n.id, "application_id": n.application_id, "notice_type": n.notice_type,
-                                        "subject": n.subject, "body": n.body, "created_at": n.created_at,
-                                        "read": n.read_at is not None}) for n in rows])
+    return jsonify(
+        [
+            s.NoticeOut().dump(
+                {
+                    "id": n.id,
+                    "application_id": n.application_id,
+                    "notice_type": n.notice_type,
+                    "subject": n.subject,
+                    "body": n.body,
+                    "created_at": n.created_at,
+                    "read": n.read_at is not None,
+                }
+            )
+            for n in rows
+        ]
+    )
 
 
 @bp.get("/receipts/<receipt_number>")

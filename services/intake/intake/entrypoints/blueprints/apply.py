@@ -1,4 +1,5 @@
 """Applying: procedure choice with the rules explained, the multi-step form, review, sign & submit."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,15 +23,27 @@ def choose():
     if request.method == "POST":
         try:
             with tx() as db:
-                draft_id = drafting.create(db, g.applicant_id, request.form.get("procedure", ""),
-                                           request.form.getlist("bundled"), request.form.get("filer_role") or filers.SELF)
+                draft_id = drafting.create(
+                    db,
+                    g.applicant_id,
+                    request.form.get("procedure", ""),
+                    request.form.getlist("bundled"),
+                    request.form.get("filer_role") or filers.SELF,
+                )
         except drafting.DraftError as exc:
             error = exc.key
         else:
             return redirect(url_for("apply.step", draft_id=draft_id, n=0))
-    return render_template("apply_choose.html", main=procedures.MAIN, explain=procedures.explain,
-                           hosts=procedures.BUNDLE_HOSTS, error=error, numbers=procedures.NUMBERS, roles=filers.ROLES,
-                           chosen_role=request.form.get("filer_role") or filers.SELF)
+    return render_template(
+        "apply_choose.html",
+        main=procedures.MAIN,
+        explain=procedures.explain,
+        hosts=procedures.BUNDLE_HOSTS,
+        error=error,
+        numbers=procedures.NUMBERS,
+        roles=filers.ROLES,
+        chosen_role=request.form.get("filer_role") or filers.SELF,
+    )
 
 
 def _load(db, draft_id):
@@ -45,7 +58,9 @@ def _load(db, draft_id):
 def _sections(draft) -> tuple[form.Choice, list[str]]:
     choice = drafting.choice_of(draft)
     raw = drafting.data(draft)
-    governing = raw.get("desired_status") if procedures.needs_desired_status(draft.procedure) else raw.get("current_status")
+    governing = (
+        raw.get("desired_status") if procedures.needs_desired_status(draft.procedure) else raw.get("current_status")
+    )
     return choice, form.sections_for(choice, governing)
 
 
@@ -64,22 +79,45 @@ def step(draft_id, n):
             try:
                 drafting.save(db, g.applicant_id, draft_id, fields, step=n)
             except draft_limits.DraftRefused as exc:  # nothing saved: the page says which field is too long
-                return render_template("apply_step.html", draft=draft, choice=choice, sections=sections, n=n,
-                                       section=section, fields=form.fields_for(choice, section),
-                                       values={**drafting.data(draft), **fields}, errors=exc.errors, saved=False), 400
+                return render_template(
+                    "apply_step.html",
+                    draft=draft,
+                    choice=choice,
+                    sections=sections,
+                    n=n,
+                    section=section,
+                    fields=form.fields_for(choice, section),
+                    values={**drafting.data(draft), **fields},
+                    errors=exc.errors,
+                    saved=False,
+                ), 400
             draft = _load(db, draft_id)
             _, errors = form.validate_section(choice, section, fields)
             # Eligibility (window, excluded statuses) is explained as soon as its fields are filled in.
             _, all_errors = form.validate(choice, drafting.data(draft), today_jst())
             names = {f.name for f in form.fields_for(choice, section)}
-            errors.update({k: v for k, v in all_errors.items() if k in names and k not in errors
-                           and v.startswith(("eligibility.", "filer."))})
+            errors.update(
+                {
+                    k: v
+                    for k, v in all_errors.items()
+                    if k in names and k not in errors and v.startswith(("eligibility.", "filer."))
+                }
+            )
             if not errors and request.form.get("action") != "save":
                 _, sections = _sections(draft)
                 return redirect(url_for("apply.step", draft_id=draft_id, n=n + 1))
-    return render_template("apply_step.html", draft=draft, choice=choice, sections=sections, n=n, section=section,
-                           fields=form.fields_for(choice, section), values=drafting.data(draft), errors=errors,
-                           saved=request.method == "POST" and request.form.get("action") == "save")
+    return render_template(
+        "apply_step.html",
+        draft=draft,
+        choice=choice,
+        sections=sections,
+        n=n,
+        section=section,
+        fields=form.fields_for(choice, section),
+        values=drafting.data(draft),
+        errors=errors,
+        saved=request.method == "POST" and request.form.get("action") == "save",
+    )
 
 
 @bp.route("/<draft_id>/attachments", methods=["GET", "POST"])
@@ -99,8 +137,9 @@ def attachments(draft_id):
         else:
             try:
                 with tx() as db:
-                    drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), kind, upload.filename,
-                                            draft_id=draft_id)
+                    drafting.add_attachment(
+                        runtime(), db, g.applicant_id, upload.read(), kind, upload.filename, draft_id=draft_id
+                    )
             except UploadRefused as exc:
                 error = exc.key  # shown to the applicant: a refused file is never dropped silently
             else:
@@ -108,8 +147,16 @@ def attachments(draft_id):
     with tx() as db:
         files = drafting.attachments_of_draft(db, g.applicant_id, draft_id)
         used = drafting.total_size(db, g.applicant_id, draft_id=draft_id)
-    return render_template("apply_attachments.html", draft=draft, files=files, error=error, kinds=drafting.DOCUMENT_KINDS,
-                           sections=sections, used=used, limit=runtime().settings.max_upload_bytes), (400 if error else 200)
+    return render_template(
+        "apply_attachments.html",
+        draft=draft,
+        files=files,
+        error=error,
+        kinds=drafting.DOCUMENT_KINDS,
+        sections=sections,
+        used=used,
+        limit=runtime().settings.max_upload_bytes,
+    ), (400 if error else 200)
 
 
 @bp.post("/<draft_id>/attachments/<attachment_id>/remove")
@@ -130,8 +177,15 @@ def review(draft_id):
         me = person(db)
         r = submission.review(db, me, draft)
         _, sections = _sections(draft)
-    return render_template("apply_review.html", draft=draft, r=r, me=me, sections=sections,
-                           idempotency_key=str(uuid.uuid4()), form_fields=form.fields_for)
+    return render_template(
+        "apply_review.html",
+        draft=draft,
+        r=r,
+        me=me,
+        sections=sections,
+        idempotency_key=str(uuid.uuid4()),
+        form_fields=form.fields_for,
+    )
 
 
 @bp.get("/<draft_id>/draft.pdf")

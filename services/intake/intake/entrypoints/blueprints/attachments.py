@@ -5,6 +5,7 @@ hash. It is for the review service inside the cluster only: refused unless the p
 ZAIRYU_INTERNAL_NETWORKS and the request did not come through a proxy (no X-Forwarded-For);
 the public ingress must not route /internal/ at all (deploy/ routes only the public paths).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,9 +31,15 @@ def own_file(attachment_id):
     data = context.store(runtime()).get(row.sha256)
     if data is None:
         abort(404)
-    return Response(data, mimetype=row.media_type, headers={
-        "Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return Response(
+        data,
+        mimetype=row.media_type,
+        headers={
+            "Content-Disposition": "attachment",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 def _internal_peer() -> bool:
@@ -52,6 +59,11 @@ def internal_file(sha256):
     data = context.store(runtime()).get(sha256) if len(sha256) == 64 else None
     if data is None:
         abort(404)
-    return Response(data, mimetype="application/octet-stream", headers={
-        "Digest": f"sha-256={base64.b64encode(bytes.fromhex(sha256)).decode()}",
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return Response(
+        data,
+        mimetype="application/octet-stream",
+        headers={
+            "Digest": f"sha-256={base64.b64encode(bytes.fromhex(sha256)).decode()}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

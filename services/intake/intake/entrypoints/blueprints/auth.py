@@ -1,4 +1,5 @@
 """Logging in (password + optional TOTP, or the card), password reset, and account security."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ def login():
     target = safe_next(request.values.get("next"), url_for("status.applications"))
     if request.method == "POST":
         with tx() as db:
-            who, error = accounts.password_login(runtime(), db, request.form.get("email", ""), request.form.get("password", ""))
+            who, error = accounts.password_login(
+                runtime(), db, request.form.get("email", ""), request.form.get("password", "")
+            )
         if who is not None:
             log_in(who.id, pending_totp=bool(who.totp_secret))
             if who.totp_secret:
@@ -63,8 +66,13 @@ def card():
     with tx() as db:
         nonce = accounts.new_challenge(db, "card_login")
     nxt = safe_next(request.values.get("next"), "") or None
-    return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
-                           action=url_for("auth.card", next=nxt))
+    return render_template(
+        "login_card.html",
+        error=error,
+        nonce=nonce,
+        origin=runtime().settings.public_url,
+        action=url_for("auth.card", next=nxt),
+    )
 
 
 def _token() -> dict:
@@ -102,7 +110,9 @@ def reset(token):
         else:
             try:
                 with tx() as db:
-                    accounts.set_password(runtime(), db, token, request.form.get("password", ""), purpose="reset_password")
+                    accounts.set_password(
+                        runtime(), db, token, request.form.get("password", ""), purpose="reset_password"
+                    )
             except accounts.AccountError as exc:
                 error = exc.key
             else:
@@ -161,8 +171,14 @@ def link_card():
             return redirect(url_for("auth.account"))
     with tx() as db:
         nonce = accounts.new_challenge(db, "card_login")
-    return render_template("login_card.html", error=error, nonce=nonce, origin=runtime().settings.public_url,
-                           action=url_for("auth.link_card"), linking=True)
+    return render_template(
+        "login_card.html",
+        error=error,
+        nonce=nonce,
+        origin=runtime().settings.public_url,
+        action=url_for("auth.link_card"),
+        linking=True,
+    )
 
 
 @bp.route("/account/rebind", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ It stands where a real PSP's page would be: reached by redirect with an unguessa
 it knows nothing of the applicant's login, and it tells intake the outcome only through the
 signed notification (adapters/demo_psp.py), then sends the applicant back to the return URL.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request

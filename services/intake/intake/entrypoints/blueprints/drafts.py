@@ -1,4 +1,5 @@
 """Drafts: the list, deletion, and the autosave endpoint the form's script calls."""
+
 from __future__ import annotations
 
 import functools
@@ -19,8 +20,13 @@ def index():
     with tx() as db:
         rows = drafting.mine(db, g.applicant_id)
         deleted = drafting.recently_deleted(db, g.applicant_id)
-    return render_template("drafts.html", drafts=rows, deleted=deleted, just_deleted=request.args.get("deleted"),
-                           undo_minutes=int(drafting.UNDO_WINDOW.total_seconds() // 60))
+    return render_template(
+        "drafts.html",
+        drafts=rows,
+        deleted=deleted,
+        just_deleted=request.args.get("deleted"),
+        undo_minutes=int(drafting.UNDO_WINDOW.total_seconds() // 60),
+    )
 
 
 @bp.post("/<draft_id>/autosave")
@@ -34,8 +40,9 @@ def autosave(draft_id):
     except drafting.DraftError:
         abort(404)
     except draft_limits.DraftRefused as exc:
-        return jsonify(saved=False, error=exc.key, message=message(exc.key),
-                       fields={k: message(v) for k, v in exc.errors.items()}), 422
+        return jsonify(
+            saved=False, error=exc.key, message=message(exc.key), fields={k: message(v) for k, v in exc.errors.items()}
+        ), 422
     return jsonify(saved=True)
 
 
@@ -49,8 +56,9 @@ def delete(draft_id):
             abort(404)
         if request.method == "GET":
             files = drafting.attachments_of_draft(db, g.applicant_id, draft_id)
-            return render_template("draft_delete.html", d=draft, files=files,
-                                   undo_minutes=int(drafting.UNDO_WINDOW.total_seconds() // 60))
+            return render_template(
+                "draft_delete.html", d=draft, files=files, undo_minutes=int(drafting.UNDO_WINDOW.total_seconds() // 60)
+            )
         drafting.delete(db, g.applicant_id, draft_id)
     return redirect(url_for("drafts.index", deleted=draft_id))
 

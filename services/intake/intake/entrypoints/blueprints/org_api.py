@@ -3,6 +3,7 @@
 Bearer tokens only (``Authorization: Bearer zo_...``), never the browser's cookies: no CSRF surface. Each route
 names the scope it needs; a token without it gets 403 ``org.api.scope``, whatever else it may do.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,9 +25,12 @@ bp = Blueprint("org_api", __name__, url_prefix="/org/api/v1")
 class TokenIn(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True)
-    totp = fields.String(required=True, metadata={"description": "the 6-digit code of the staff member's authenticator"})
-    scopes = fields.List(fields.String(validate=validate.OneOf(organisation_api.SCOPES)), required=True,
-                         validate=validate.Length(min=1))
+    totp = fields.String(
+        required=True, metadata={"description": "the 6-digit code of the staff member's authenticator"}
+    )
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(organisation_api.SCOPES)), required=True, validate=validate.Length(min=1)
+    )
 
 
 class TokenOut(Schema):
@@ -82,8 +86,12 @@ class WebhookIn(Schema):
 
 
 class WebhookOut(Schema):
-    secret = fields.String(metadata={"description": "HMAC-SHA256 key of X-Zairyu-Signature (t=<unix>,v1=<hex of "
-                                                    "HMAC(secret, '<t>.<body>')>); dedupe by X-Zairyu-Event-Id"})
+    secret = fields.String(
+        metadata={
+            "description": "HMAC-SHA256 key of X-Zairyu-Signature (t=<unix>,v1=<hex of "
+            "HMAC(secret, '<t>.<body>')>); dedupe by X-Zairyu-Event-Id"
+        }
+    )
 
 
 def _error(key: str, status: int, **extra):
@@ -104,8 +112,10 @@ def needs(scope: str):
                 return _error("org.api.scope", 403, needs=scope)
             g.holder = who
             return view(*args, **kwargs)
+
         inner.scope = scope  # type: ignore[attr-defined]
         return inner
+
     return wrap
 
 
@@ -131,8 +141,9 @@ def tokens():
         return problem
     try:
         with tx() as db:
-            value, expires = organisation_api.issue_token(runtime(), db, data["email"], data["password"], data["totp"],
-                                                          data["scopes"])
+            value, expires = organisation_api.issue_token(
+                runtime(), db, data["email"], data["password"], data["totp"], data["scopes"]
+            )
     except PermissionError:
         return _error("org.error.sign_in", 401)
     return jsonify(TokenOut().dump({"token": value, "scopes": sorted(set(data["scopes"])), "expires_at": expires})), 201
@@ -184,8 +195,9 @@ def create_draft():
         return problem
     try:
         with tx() as db:
-            draft_id = organisation_drafts.create(runtime(), db, _member(), data["person_id"], data["procedure"],
-                                                  data["fields_"])
+            draft_id = organisation_drafts.create(
+                runtime(), db, _member(), data["person_id"], data["procedure"], data["fields_"]
+            )
     except LookupError:
         return _error("error.not_found", 404)
     except orgs.NotAllowedToFile:
@@ -231,19 +243,30 @@ def openapi():
 
 
 def build_spec() -> dict:
-    spec = APISpec(title="Zairyu organisations API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "For organisations' and agents' own software: a staff member's scoped "
-                                        "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
-                                        "rows or none) and a decision webhook."})
+    spec = APISpec(
+        title="Zairyu organisations API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "For organisations' and agents' own software: a staff member's scoped "
+            "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
+            "rows or none) and a decision webhook."
+        },
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for schema in (TokenIn, TokenOut, OrganisationOut, PersonIn, PersonOut, DraftIn, DraftOut, WebhookIn, WebhookOut):
         spec.components.schema(schema.__name__, schema=schema)
 
     def op(summary, scope=None, body=None, out=None, status="200", content="application/json"):
-        operation = {"summary": summary + (f" (scope: {scope})" if scope else ""),
-                     "responses": {status: {"description": "ok"}, "401": {"description": "no valid token"},
-                                   "403": {"description": "the token lacks the scope"}}}
+        operation = {
+            "summary": summary + (f" (scope: {scope})" if scope else ""),
+            "responses": {
+                status: {"description": "ok"},
+                "401": {"description": "no valid token"},
+                "403": {"description": "the token lacks the scope"},
+            },
+        }
         if out:
             operation["responses"][status]["content"] = {"application/json": {"schema": out}}
         if body:
@@ -252,20 +275,44 @@ def build_spec() -> dict:
             operation["security"] = [{"bearer": []}]
         return operation
 
-    spec.path("/org/api/v1/tokens", operations={"post": op("Sign in (password + TOTP) for a scoped token", None,
-                                                           "TokenIn", "TokenOut", "201")})
-    spec.path("/org/api/v1/organisation", operations={"get": op("The organisation and its approval", "organisation",
-                                                                out="OrganisationOut")})
-    spec.path("/org/api/v1/people", operations={
-        "get": op("The roster", "roster", out={"type": "array", "items": "PersonOut"}),
-        "post": op("Add a person to the roster", "roster", "PersonIn", status="201")})
-    spec.path("/org/api/v1/drafts", operations={
-        "get": op("The drafts prepared", "drafts", out={"type": "array", "items": "DraftOut"}),
-        "post": op("A draft for a person who consented (the organisation as filer)", "drafts", "DraftIn",
-                   status="201")})
-    spec.path("/org/api/v1/drafts/csv", operations={"post": op(
-        "Drafts from a CSV, one row per person (all or none; errors per row and field)", "drafts",
-        {"type": "string"}, status="201", content="text/csv")})
-    spec.path("/org/api/v1/webhook", operations={"put": op("Name the decision webhook; returns its secret", "webhooks",
-                                                           "WebhookIn", "WebhookOut")})
+    spec.path(
+        "/org/api/v1/tokens",
+        operations={"post": op("Sign in (password + TOTP) for a scoped token", None, "TokenIn", "TokenOut", "201")},
+    )
+    spec.path(
+        "/org/api/v1/organisation",
+        operations={"get": op("The organisation and its approval", "organisation", out="OrganisationOut")},
+    )
+    spec.path(
+        "/org/api/v1/people",
+        operations={
+            "get": op("The roster", "roster", out={"type": "array", "items": "PersonOut"}),
+            "post": op("Add a person to the roster", "roster", "PersonIn", status="201"),
+        },
+    )
+    spec.path(
+        "/org/api/v1/drafts",
+        operations={
+            "get": op("The drafts prepared", "drafts", out={"type": "array", "items": "DraftOut"}),
+            "post": op(
+                "A draft for a person who consented (the organisation as filer)", "drafts", "DraftIn", status="201"
+            ),
+        },
+    )
+    spec.path(
+        "/org/api/v1/drafts/csv",
+        operations={
+            "post": op(
+                "Drafts from a CSV, one row per person (all or none; errors per row and field)",
+                "drafts",
+                {"type": "string"},
+                status="201",
+                content="text/csv",
+            )
+        },
+    )
+    spec.path(
+        "/org/api/v1/webhook",
+        operations={"put": op("Name the decision webhook; returns its secret", "webhooks", "WebhookIn", "WebhookOut")},
+    )
     return spec.to_dict()

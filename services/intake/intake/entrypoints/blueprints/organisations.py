@@ -3,6 +3,7 @@
 A staff session is its own (``org_staff`` in the cookie session, never an applicant's ``applicant_id``), and
 every request checks that the member has not been removed, so a member who leaves is out at once.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,9 +37,13 @@ STANDING_LABELS = {
     "lapsed": _l("Approval lapsed: renew it before filing again"),
 }
 FIELD_LABELS = {
-    "name": _l("Organisation name"), "kind": _l("Kind of organisation"), "address": _l("Organisation address"),
-    "corporate_number": _l("Corporate number (13 digits)"), "agent_qualification": _l("Qualification"),
-    "agent_number": _l("Agent's registration number"), "email": _l("Your e-mail address (administrator)"),
+    "name": _l("Organisation name"),
+    "kind": _l("Kind of organisation"),
+    "address": _l("Organisation address"),
+    "corporate_number": _l("Corporate number (13 digits)"),
+    "agent_qualification": _l("Qualification"),
+    "agent_number": _l("Agent's registration number"),
+    "email": _l("Your e-mail address (administrator)"),
     "password": _l("Password (at least 10 characters)"),
 }
 ERRORS = {
@@ -70,6 +75,7 @@ def staff_required(view):
             return redirect(url_for("org.login"))
         g.member = member
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -80,11 +86,15 @@ def admin_required(view):
         if not g.member.is_admin:
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 
-CONSENT_LABELS = {"none": _l("Not yet given"), "account": _l("Given from their own account"),
-                  "document": _l("Signed consent document")}
+CONSENT_LABELS = {
+    "none": _l("Not yet given"),
+    "account": _l("Given from their own account"),
+    "document": _l("Signed consent document"),
+}
 
 
 def org_msg(key: str | None) -> str:
@@ -102,31 +112,41 @@ def org_label(name: str) -> str:
 
 @bp.context_processor
 def _org_globals():
-    return {"kind_labels": KIND_LABELS, "qualification_labels": QUALIFICATION_LABELS, "org_msg": org_msg,
-            "org_label": org_label, "standing_labels": STANDING_LABELS, "consent_labels": CONSENT_LABELS}
+    return {
+        "kind_labels": KIND_LABELS,
+        "qualification_labels": QUALIFICATION_LABELS,
+        "org_msg": org_msg,
+        "org_label": org_label,
+        "standing_labels": STANDING_LABELS,
+        "consent_labels": CONSENT_LABELS,
+    }
 
 
 @bp.route("/apply", methods=["GET", "POST"])
 @limiter.limit(REGISTER, methods=["POST"])
 def apply():
     errors: dict[str, str] = {}
-    values = {k: request.form.get(k, "") for k in ("name", "kind", "address", "corporate_number",
-                                                   "agent_qualification", "agent_number", "email")}
+    values = {
+        k: request.form.get(k, "")
+        for k in ("name", "kind", "address", "corporate_number", "agent_qualification", "agent_number", "email")
+    }
     if request.method == "POST":
         from ..web import select_locale
 
         try:
             with tx() as db:
-                done = orgs.apply_for_use(runtime(), db, values, values["email"], request.form.get("password", ""),
-                                          select_locale())
+                done = orgs.apply_for_use(
+                    runtime(), db, values, values["email"], request.form.get("password", ""), select_locale()
+                )
         except orgs.Invalid as invalid:
             errors = invalid.errors
         else:
             uri = credentials.totp_uri(done.totp_secret, values["email"], "Zairyu organisation")
             qr = segno.make(uri, error="m").svg_data_uri(scale=4)
             return render_template("org_applied.html", secret=done.totp_secret, qr=qr)
-    return render_template("org_apply.html", values=values, errors=errors, kinds=KINDS,
-                           qualifications=AGENT_QUALIFICATIONS), (400 if errors else 200)
+    return render_template(
+        "org_apply.html", values=values, errors=errors, kinds=KINDS, qualifications=AGENT_QUALIFICATIONS
+    ), (400 if errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -135,8 +155,13 @@ def login():
     error = None
     if request.method == "POST":
         with tx() as db:
-            who, outcome = orgs.staff_sign_in(runtime(), db, request.form.get("email", ""),
-                                              request.form.get("password", ""), request.form.get("code", ""))
+            who, outcome = orgs.staff_sign_in(
+                runtime(),
+                db,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                request.form.get("code", ""),
+            )
         if who is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session on every sign-in (no fixation)
@@ -146,8 +171,7 @@ def login():
             session["org_staff"] = who
             return redirect(url_for("org.dashboard"))
         error = "org.error.locked" if outcome is credentials.Outcome.LOCKED else "org.error.sign_in"
-    return render_template("org_login.html", error=error, email=request.form.get("email", "")), \
-        (401 if error else 200)
+    return render_template("org_login.html", error=error, email=request.form.get("email", "")), (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -186,8 +210,9 @@ def staff():
     if request.method == "POST":
         try:
             with tx() as db:
-                organisation_staff.invite(runtime(), db, g.member, request.form.get("email", ""),
-                                          request.form.get("language", "ja"))
+                organisation_staff.invite(
+                    runtime(), db, g.member, request.form.get("email", ""), request.form.get("language", "ja")
+                )
             return redirect(url_for("org.staff", invited=1))
         except orgs.Invalid as invalid:
             errors = invalid.errors
@@ -195,8 +220,13 @@ def staff():
         listed = organisation_staff.members(db, g.member.organisation_id)
     from ..web import LANGUAGE_NAMES
 
-    return render_template("org_staff.html", members=listed, errors=errors, languages_offered=LANGUAGE_NAMES,
-                           invited=request.args.get("invited")), (400 if errors else 200)
+    return render_template(
+        "org_staff.html",
+        members=listed,
+        errors=errors,
+        languages_offered=LANGUAGE_NAMES,
+        invited=request.args.get("invited"),
+    ), (400 if errors else 200)
 
 
 @bp.post("/staff/<staff_id>/remove")
@@ -228,8 +258,12 @@ def accept_invitation(token):
             error = next(iter(invalid.errors.values()))
         else:
             uri = credentials.totp_uri(done.totp_secret, done.email, "Zairyu organisation")
-            return render_template("org_applied.html", secret=done.totp_secret,
-                                   qr=segno.make(uri, error="m").svg_data_uri(scale=4), accepted=True)
+            return render_template(
+                "org_applied.html",
+                secret=done.totp_secret,
+                qr=segno.make(uri, error="m").svg_data_uri(scale=4),
+                accepted=True,
+            )
     else:
         with tx() as db:
             if not organisation_staff.invitation_valid(db, token):
@@ -251,16 +285,25 @@ PEOPLE_ERRORS = {
     "org.error.csv_rows": _l("The file must have between 1 and 500 rows."),
     "org.error.csv_cells": _l("This row has more cells than the first row names."),
     "org.error.csv_too_large": _l("The file is too large (2 MB at most)."),
-    "org.error.not_allowed": _l("Nothing can be filed in the organisation's name until the bureau's approval is current."),
+    "org.error.not_allowed": _l(
+        "Nothing can be filed in the organisation's name until the bureau's approval is current."
+    ),
     "draft.unknown_field": _l("This application form has no such field."),
 }
 ERRORS.update(PEOPLE_ERRORS)
-FIELD_LABELS.update({
-    "person_name": _l("Name (as in the passport)"), "nationality": _l("Nationality"),
-    "date_of_birth": _l("Date of birth"), "status": _l("Status of residence"),
-    "period_of_stay": _l("Period of stay"), "period_expiry": _l("Date of expiry of the period of stay"),
-    "card_number": _l("Residence card number"), "file": _l("File"), "procedure": _l("Procedure"),
-})
+FIELD_LABELS.update(
+    {
+        "person_name": _l("Name (as in the passport)"),
+        "nationality": _l("Nationality"),
+        "date_of_birth": _l("Date of birth"),
+        "status": _l("Status of residence"),
+        "period_of_stay": _l("Period of stay"),
+        "period_expiry": _l("Date of expiry of the period of stay"),
+        "card_number": _l("Residence card number"),
+        "file": _l("File"),
+        "procedure": _l("Procedure"),
+    }
+)
 
 
 def _errors_for_template(errors: dict[str, str]) -> dict[str, str]:
@@ -284,9 +327,13 @@ def people():
             errors = _errors_for_template(invalid.errors)
     with tx() as db:
         listed = organisation_people.roster(db, g.member.organisation_id)
-    return render_template("org_people.html", people=listed, errors=errors,
-                           values={("person_name" if k == "name" else k): v for k, v in values.items()},
-                           status_codes=[s.code for s in statuses.STATUSES]), (400 if errors else 200)
+    return render_template(
+        "org_people.html",
+        people=listed,
+        errors=errors,
+        values={("person_name" if k == "name" else k): v for k, v in values.items()},
+        status_codes=[s.code for s in statuses.STATUSES],
+    ), (400 if errors else 200)
 
 
 @bp.post("/people/<person_id>/consent-link")
@@ -311,8 +358,9 @@ def consent_document(person_id):
     upload = request.files.get("document")
     try:
         with tx() as db:
-            organisation_people.record_consent_document(runtime(), db, g.member.organisation_id, person_id,
-                                                        upload.read() if upload else b"")
+            organisation_people.record_consent_document(
+                runtime(), db, g.member.organisation_id, person_id, upload.read() if upload else b""
+            )
     except organisation_people.NotFound:
         abort(404)
     except UploadRefused as refused:
@@ -353,8 +401,9 @@ def import_drafts():
         upload = request.files.get("file")
         try:
             with tx() as db:
-                _batch, imported = organisation_drafts.import_csv(runtime(), db, g.member,
-                                                                  upload.read() if upload else b"")
+                _batch, imported = organisation_drafts.import_csv(
+                    runtime(), db, g.member, upload.read() if upload else b""
+                )
         except organisation_drafts.ImportRefused as refused:
             problems = refused.problems
         except orgs.NotAllowedToFile:
@@ -368,6 +417,10 @@ def renew():
     """The periodic report (定期報告): ask the bureau for another year of approval."""
     with tx() as db:
         orgs.send_periodic_report(runtime(), db, g.member)
-    return render_template("org_message.html", message=_l(
-        "The periodic report was sent: the bureau will decide on another year. The current approval runs on "
-        "until then."))
+    return render_template(
+        "org_message.html",
+        message=_l(
+            "The periodic report was sent: the bureau will decide on another year. The current approval runs on "
+            "until then."
+        ),
+    )

@@ -1,10 +1,12 @@
 """Paying the fee online: the applicant's payment page, the provider's webhook, the payment receipt."""
+
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date
+from flask_babel import gettext as _
 
 from intake.adapters import pdfs
 from intake.application import following, paying
@@ -51,12 +53,14 @@ def page(application_id):
 @bp.post("/applications/<application_id>/payment")
 @login_required
 def start(application_id):
-    return_url = runtime().settings.public_url.rstrip("/") + url_for("payments.page", application_id=application_id,
-                                                                     returned=1)
+    return_url = runtime().settings.public_url.rstrip("/") + url_for(
+        "payments.page", application_id=application_id, returned=1
+    )
     try:
         with tx() as db:
-            row = paying.start(runtime(), db, g.applicant_id, application_id, request.form.get("idempotency_key", ""),
-                               return_url)
+            row = paying.start(
+                runtime(), db, g.applicant_id, application_id, request.form.get("idempotency_key", ""), return_url
+            )
     except paying.PaymentRefused as exc:
         if exc.key == "error.not_found":
             abort(404)
@@ -78,14 +82,16 @@ def receipt_pdf(application_id):
         done = paying.paid(db, app.id)
     if done is None:
         abort(404)
-    rows = [(_("Receipt number"), app.receipt_number or app.provisional_number),
-            (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
-            (_("Procedure"), labels.label(labels.PROCEDURES, app.procedure)),
-            (_("Amount paid"), f"¥{done.amount_yen:,}"),
-            (_("Paid on"), format_date(done.paid_at)),
-            (_("Payment reference"), done.provider_reference),
-            (_("Payment method"), _("Card")),
-            (_("Payment ID"), done.id)]
+    rows = [
+        (_("Receipt number"), app.receipt_number or app.provisional_number),
+        (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
+        (_("Procedure"), labels.label(labels.PROCEDURES, app.procedure)),
+        (_("Amount paid"), f"¥{done.amount_yen:,}"),
+        (_("Paid on"), format_date(done.paid_at)),
+        (_("Payment reference"), done.provider_reference),
+        (_("Payment method"), _("Card")),
+        (_("Payment ID"), done.id),
+    ]
     note = _("DEMO payment — no money moved.") if done.provider == "demo" else ""
     body = pdfs.payment_receipt(_("Payment receipt: residence procedure fee"), rows, note)
     return pdf_response(body, f"payment-{done.provider_reference}.pdf")

@@ -1,4 +1,5 @@
 """People's requests about their data: a copy of everything held (APPI art. 76), closing the account."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
@@ -32,8 +33,11 @@ def _export(export_id: str) -> dict:
 @bp.get("/account/data-export/<export_id>.json")
 @login_required
 def download_json(export_id: str):
-    return Response(data_export.to_json(_export(export_id)), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="zairyu-data-{export_id[:8]}.json"'})
+    return Response(
+        data_export.to_json(_export(export_id)),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="zairyu-data-{export_id[:8]}.json"'},
+    )
 
 
 @bp.get("/account/data-export/<export_id>.pdf")

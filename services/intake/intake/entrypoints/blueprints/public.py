@@ -1,4 +1,5 @@
 """Pages without login: home, language switch, public receipt verification."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request

@@ -3,6 +3,7 @@
 The link page is read-only on GET (a mail scanner or a second tap changes nothing); only saving the
 password spends it. Entering the address again sends a new link (limited in accounts.RESEND_*).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -28,7 +29,9 @@ def start():
         except accounts.AccountError as exc:
             error = exc.key
         else:
-            return render_template("register_sent.html", email=accounts.clean_email(email), too_soon=outcome == "too_soon")
+            return render_template(
+                "register_sent.html", email=accounts.clean_email(email), too_soon=outcome == "too_soon"
+            )
     return render_template("register_start.html", error=error, email=email)
 
 

@@ -1,4 +1,5 @@
 """The waiting page of a one-time signing code: shows the code and digest, refreshes until signed."""
+
 from __future__ import annotations
 
 import base64
@@ -34,11 +35,24 @@ def wait(code):
     settings = runtime().settings
     demo = None
     if settings.embedded:  # the embedded demo has no card reader: signing's demo page signs with the DEMO card
-        demo = {"page": settings.signing_url.rstrip("/") + "/demo/sign?" + urlencode({"code": code}),  # the link carries the code
-                "request_url": settings.public_url.rstrip("/") + url_for("api.signing_request", code=code)}
-    return render_template("sign_wait.html", code=code, purpose=row.purpose, status=status, result=result,
-                           digest=canonical.digest_display(content), description=row.description,
-                           content_b64=row.content, expires_at=row.expires_at, demo=demo)
+        demo = {
+            "page": settings.signing_url.rstrip("/")
+            + "/demo/sign?"
+            + urlencode({"code": code}),  # the link carries the code
+            "request_url": settings.public_url.rstrip("/") + url_for("api.signing_request", code=code),
+        }
+    return render_template(
+        "sign_wait.html",
+        code=code,
+        purpose=row.purpose,
+        status=status,
+        result=result,
+        digest=canonical.digest_display(content),
+        description=row.description,
+        content_b64=row.content,
+        expires_at=row.expires_at,
+        demo=demo,
+    )
 
 
 def _after(purpose: str, result: dict) -> str:

@@ -1,15 +1,16 @@
 """After submission: the applicant's applications, timeline, inbox, answers and signed actions, PDFs."""
+
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date
+from flask_babel import gettext as _
 
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
-from intake.domain import card_by_post, deliveries
-from intake.domain import timeline
+from intake.domain import card_by_post, deliveries, timeline
 
 from .. import documents
 from ..web_support import login_required, pdf_response, runtime, tx
@@ -51,16 +52,33 @@ def application(application_id):
     approved = next((e["detail"] for e in entries if e["kind"] == "approved"), None)
     delivers = deliveries.of(app.procedure, json.loads(app.form), approved)
     by_post = None
-    if card_by_post.due(delivers.deliverable, delivers.method, app.status,
-                        any(e["kind"] == "envelope_received" for e in entries)):
-        by_post = {"items": card_by_post.checklist(app.fee_yen or 0, bool(fee and fee.get("paid"))),
-                   "address": card_by_post.BUREAUS.get(app.bureau), "fee_yen": app.fee_yen or 0,
-                   "postage_yen": card_by_post.RETURN_POSTAGE_YEN}
-    return render_template("application.html", app=app, entries=entries, requests_open=requests_open, files=files,
-                           delivers=delivers, approved=approved is not None, stay=stay, by_post=by_post,
-                           receipt_needed=app.status not in card_by_post.RECEIPT_NO_LONGER_NEEDED,
-                           pending=pending, filing=following.filing_of(app), is_open=timeline.is_open(app.status), json=json,
-                           expected=expected, fee=fee)
+    if card_by_post.due(
+        delivers.deliverable, delivers.method, app.status, any(e["kind"] == "envelope_received" for e in entries)
+    ):
+        by_post = {
+            "items": card_by_post.checklist(app.fee_yen or 0, bool(fee and fee.get("paid"))),
+            "address": card_by_post.BUREAUS.get(app.bureau),
+            "fee_yen": app.fee_yen or 0,
+            "postage_yen": card_by_post.RETURN_POSTAGE_YEN,
+        }
+    return render_template(
+        "application.html",
+        app=app,
+        entries=entries,
+        requests_open=requests_open,
+        files=files,
+        delivers=delivers,
+        approved=approved is not None,
+        stay=stay,
+        by_post=by_post,
+        receipt_needed=app.status not in card_by_post.RECEIPT_NO_LONGER_NEEDED,
+        pending=pending,
+        filing=following.filing_of(app),
+        is_open=timeline.is_open(app.status),
+        json=json,
+        expected=expected,
+        fee=fee,
+    )
 
 
 def _fee_view(db, app):
@@ -77,9 +95,13 @@ def drafting_files(db, request_id):
 
     from intake.adapters.tables import attachments
 
-    return db.execute(sa.select(attachments).where(attachments.c.request_id == request_id,
-                                                   attachments.c.applicant_id == g.applicant_id,
-                                                   attachments.c.application_id.is_(None))).all()
+    return db.execute(
+        sa.select(attachments).where(
+            attachments.c.request_id == request_id,
+            attachments.c.applicant_id == g.applicant_id,
+            attachments.c.application_id.is_(None),
+        )
+    ).all()
 
 
 @bp.get("/applications/<application_id>/mail-label")
@@ -91,8 +113,9 @@ def mail_label(application_id):
     address = card_by_post.BUREAUS.get(app.bureau)
     if address is None or not app.receipt_number:
         abort(404)
-    return render_template("mail_label.html", app=app, bureau_post=address,
-                           sender=following.filing_of(app)["applicant"])
+    return render_template(
+        "mail_label.html", app=app, bureau_post=address, sender=following.filing_of(app)["applicant"]
+    )
 
 
 @bp.post("/applications/<application_id>/documents/<request_id>/upload")
@@ -108,8 +131,15 @@ def upload_for_request(application_id, request_id):
         if upload is None or not upload.filename:
             raise UploadRefused("upload.empty")
         with tx() as db:
-            drafting.add_attachment(runtime(), db, g.applicant_id, upload.read(), request.form.get("kind", "other"),
-                                    upload.filename, request_id=request_id)
+            drafting.add_attachment(
+                runtime(),
+                db,
+                g.applicant_id,
+                upload.read(),
+                request.form.get("kind", "other"),
+                upload.filename,
+                request_id=request_id,
+            )
     except UploadRefused as exc:
         error = exc.key
     if error:
@@ -122,7 +152,9 @@ def upload_for_request(application_id, request_id):
 def submit_documents(application_id, request_id):
     try:
         with tx() as db:
-            following.answer_documents(runtime(), db, _person(db), application_id, request_id, request.form.get("message", ""))
+            following.answer_documents(
+                runtime(), db, _person(db), application_id, request_id, request.form.get("message", "")
+            )
     except following.FollowError as exc:
         if exc.key == "error.not_found":
             abort(404)
@@ -139,8 +171,9 @@ def signed_action(application_id, action):
     if request.method == "POST":
         try:
             with tx() as db:
-                code = following.start_signed_action(runtime(), db, _person(db), application_id, action,
-                                                     request.form.get("message", ""))
+                code = following.start_signed_action(
+                    runtime(), db, _person(db), application_id, action, request.form.get("message", "")
+                )
         except following.FollowError as exc:
             error = exc.key
         else:
