@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import sqlalchemy as sa
 from intake_testkit import outbox_events
@@ -139,11 +140,15 @@ def test_drafts_are_kept_on_the_server_and_autosaved(client, rt):
     register(client, rt)
     r = client.post("/apply", data={"procedure": "change"})
     draft_id = r.headers["Location"].split("/")[2]
-    assert client.post(f"/drafts/{draft_id}/autosave", data={"nationality": "Ｂｒａｚｉｌ"}).json == {"saved": True}
+    saved = client.post(
+        f"/drafts/{draft_id}/autosave", data={"place_of_birth": "Ｓãｏ Ｐａｕｌｏ", "nationality": "BR"}
+    )
+    assert saved.json == {"saved": True}
     client.post("/logout")
     login(client)
     page = client.get(f"/apply/{draft_id}/step/0").data.decode()
-    assert "Ｂｒａｚｉｌ" in page  # shown back as typed; normalised when validated
+    assert "Ｓãｏ Ｐａｕｌｏ" in page  # free text shown back as typed; normalised when validated
+    assert re.search(r'<option value="BR"[^>]*selected', page)  # the coded nationality chosen again
     assert draft_id in client.get("/applications").data.decode()
 
 
