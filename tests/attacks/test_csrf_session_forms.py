@@ -52,6 +52,13 @@ def _values(w) -> dict:
         "token": "x" * 43,
         "n": 0,
         "number": 1,
+        # organisations (issue 21) and the e-COE (issue 17): ids of nothing, a forged post must change nothing
+        "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
+        "staff_id": "0f0f0f0f-0000-4000-8000-000000000022",
+        "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
+        "export_id": "0f0f0f0f-0000-4000-8000-000000000020",
+        "document_id": "COE-0123456789ABCDEF",
+        "kid": "demo-0000000000000000",
     }
 
 
@@ -59,7 +66,7 @@ def form_posts(app, values):
     from flask import url_for
 
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/api/", "/internal/")):
+        if rule.rule.startswith(("/api/", "/internal/", "/org/api/")):  # header or bearer-token APIs
             continue
         for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             args = {a: (rule.defaults or {}).get(a, values.get(a)) for a in rule.arguments}
@@ -133,7 +140,8 @@ def test_only_the_payment_webhook_is_exempt_and_it_refuses_unsigned_posts(world)
     w = world
     csrf = w.intake.extensions["csrf"]
     assert csrf._exempt_views == {"intake.entrypoints.blueprints.payments.webhook"}
-    assert {getattr(bp, "name", bp) for bp in csrf._exempt_blueprints} == {"api"}  # the JSON API: header check
+    # the JSON API (header check) and the organisations' API (bearer tokens only, never the browser's cookies)
+    assert {getattr(bp, "name", bp) for bp in csrf._exempt_blueprints} == {"api", "org_api"}
     before = _fingerprint(w)
     for data in ({"csrf_token": WRONG}, {}):
         assert w.a.post("/payments/webhook", data=data).status_code == 400

@@ -30,13 +30,19 @@ RAW = (SCRIPT, "<img src=x", "onerror=alert(1)>")
 
 
 def free_text_fields() -> dict:
-    """Every text / multiline field of the form, with the payload (the short one where it must be short)."""
-    from intake.domain.form import FIELDS
+    """Every text / multiline field of the world's form (an extension with a re-entry permit, filed by the
+    applicant: a draft takes only its own form's fields), with the payload (the short one where it must be)."""
+    from attack_support import intake_worker_fields
 
+    from intake.domain import form
+
+    choice = form.Choice("extension", ("reentry",))
+    governing = intake_worker_fields().get("current_status")
     fields = {}
-    for field in FIELDS.values():
-        if field.kind in ("text", "multiline"):
-            fields[field.name] = PAYLOAD if (field.max_length or 4000) >= len(PAYLOAD) else SHORT
+    for section in form.sections_for(choice, governing):
+        for field in form.fields_for(choice, section):
+            if field.kind in ("text", "multiline"):
+                fields[field.name] = PAYLOAD if (field.max_length or 4000) >= len(PAYLOAD) else SHORT
     return fields
 
 
