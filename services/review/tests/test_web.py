@@ -186,6 +186,74 @@ def test_signed_codes_read_as_words_for_the_officer(app, people, rt):
     assert '<option value="engineer_humanities" selected>技術・人文知識・国際業務</option>' in queue
 
 
+def test_case_page_reads_like_the_official_form(app, people, rt):
+    """Issue 18: the signed form in the official form's parts and order, coded values (ISO nationality,
+    ISO 8601 period, JSIC industry, sex) by their Japanese names, attachments by file name with previews."""
+    import hashlib
+
+    from review_testkit import FORM
+
+    form = {
+        **FORM,
+        "form": {  # deliberately not in the form's order
+            "industry": "E",
+            "employer_name": "株式会社テスト",
+            "desired_period": "P3Y",
+            "desired_status": "engineer_humanities",
+            "period_of_stay": "P1Y",
+            "current_status": "engineer_humanities",
+            "card_number": "AB12345678CD",
+            "occupation": "engineer",
+            "nationality": "VN",
+            "supporter_nationality": "BR",
+        },
+    }
+    event = verified_event(form=form)
+    png = b"\x89PNG\r\n\x1a\n scan"
+    event.payload["submission"]["attachments"].append(
+        {
+            "sha256": hashlib.sha256(png).hexdigest(),
+            "media_type": "image/png",
+            "size": len(png),
+            "kind": "photo",
+            "filename": "photo.png",
+        }
+    )
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, event)
+    client = sign_in(app, people, "tokyo-examiner")
+    page = client.get(f"/cases/{event.payload['application_id']}").get_data(as_text=True)
+    form_html = page.split('id="form"', 1)[1].split('id="att"', 1)[0]
+    assert "<dt>国籍・地域</dt><dd>ベトナム</dd>" in form_html and "<dd>ブラジル</dd>" in form_html
+    assert "<dd>1年</dd>" in form_html and "<dd>3年</dd>" in form_html and "<dd>製造業</dd>" in form_html
+    assert "<dt>性別</dt><dd>男</dd>" in form_html  # the registered sex (M), by name
+    for code in (">VN<", ">P1Y<", ">P3Y<", ">E<"):
+        assert code not in form_html
+    # the official form's order: 1 nationality, 3 name, 7 occupation, 11 status, 12 card, 13 desired, employer
+    order = [
+        "申請人（申請書の1〜10）",
+        "<dd>ベトナム</dd>",
+        "<dt>氏名</dt>",
+        "<dd>engineer</dd>",
+        "現に有する在留資格・在留カード",
+        "<dd>1年</dd>",
+        "AB12345678CD",
+        "申請の内容（13〜16）",
+        "<dd>3年</dd>",
+        "所属機関（勤務先）",
+        "株式会社テスト",
+        "<dd>製造業</dd>",
+    ]
+    positions = [form_html.index(marker) for marker in order]
+    assert positions == sorted(positions), list(zip(order, positions))
+    attachments = page.split('id="att"', 1)[1].split("</section>", 1)[0]
+    base = f"/cases/{event.payload['application_id']}/attachments/"
+    assert "photo.png" in attachments and "passport.pdf" in attachments
+    assert f'<img class="preview" src="{base}{hashlib.sha256(png).hexdigest()}"' in attachments
+    assert f'href="{base}{hashlib.sha256(b"%PDF-1.4 demo").hexdigest()}" target="_blank"' in attachments
+    assert "<script" not in page  # the page's CSP allows no inline script
+
+
 def test_pages_need_a_session_and_posts_need_csrf(app, people, rt):
     anon = app.test_client()
     assert anon.get("/queue").status_code == 302

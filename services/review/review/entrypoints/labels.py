@@ -127,6 +127,25 @@ LABELS = [
 ]
 
 
+# The official form's parts (review.domain.form_order), headed on the case page.
+PART_TITLES = {
+    "identity": _("Applicant (numbers 1-10 of the official form)"),
+    "stay": _("Present status of residence and residence card (11-12)"),
+    "event": _("Event giving rise to the application"),
+    "request": _("Application (13-16)"),
+    "employer": _("Organisation of affiliation (employer)"),
+    "school": _("School"),
+    "supporting_person": _("Supporting person"),
+    "activity": _("Activity"),
+    "designated": _("Designated activities"),
+    "invitee": _("Person invited"),
+    "reentry": _("Re-entry permit"),
+    "activity_outside_status": _("Permission to engage in activity other than that permitted"),
+    "filer": _("Legal representative / agent"),
+    "other": _("Other entries"),
+}
+
+
 # The form's choice fields: what each signed code means, by field (the same code can mean different
 # things: "single" is a marital status and a re-entry permit).
 CHOICES = {
@@ -149,9 +168,16 @@ CHOICES = {
     "yesno": {"yes": _("Yes"), "no": _("No")},
     "supporter_status": {"japanese_national": _("Japanese national")},
 }
-CHOICES["applicant_sex"] = CHOICES["sex"] = CHOICES["invitee_sex"]
+CHOICES["applicant_sex"] = CHOICES["invitee_sex"]
+# The registered identity's sex as the certificate's holder record gives it (M/F) or as a form typed it.
+CHOICES["sex"] = {**CHOICES["invitee_sex"], "M": _("Male"), "F": _("Female")}
 CHOICES["criminal_record"] = CHOICES["applicant_ill"] = CHOICES["yesno"]
 STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
+# Coded values from the shared vocabulary: ISO 3166 nationalities (names from CLDR via Babel), periods of
+# stay as ISO 8601 durations (named as the card writes them, 1年3月), the JSIC industry letter.
+NATIONALITY_FIELDS = ("nationality", "supporter_nationality", "invitee_nationality")
+PERIOD_FIELDS = ("period_of_stay", "desired_period")
+INDUSTRY_FIELDS = ("industry",)
 
 
 def page_language() -> str:
@@ -183,7 +209,35 @@ def choice_labels() -> dict[str, dict[str, str]]:
     out = {field: {code: gettext(label) for code, label in codes.items()} for field, codes in CHOICES.items()}
     for field in STATUS_FIELDS:
         out[field] = {**{code: status_label(code) for code in STATUSES_OF_RESIDENCE}, **out.get(field, {})}
+    out.update(_coded_values(page_language()))
     return out
+
+
+_CODED: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def _coded_values(language: str) -> dict[str, dict[str, str]]:
+    """Nationality, period and industry codes by name in ``language`` (built once per language)."""
+    found = _CODED.get(language)
+    if found is None:
+        from babel import Locale
+
+        from zairyu_shared.events.vocabulary import INDUSTRIES, PERIODS_OF_STAY, period_name_ja
+
+        japanese = language.startswith("ja")
+        countries = {
+            code: name
+            for code, name in Locale.parse("ja" if japanese else "en").territories.items()
+            if len(code) == 2 and code.isalpha()  # ISO 3166-1 alpha-2, not CLDR's numeric regions
+        }
+        periods = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
+        industries = {code: (ja if japanese else en) for code, (ja, en) in INDUSTRIES.items()}
+        found = _CODED[language] = {
+            **dict.fromkeys(NATIONALITY_FIELDS, countries),
+            **dict.fromkeys(PERIOD_FIELDS, periods),
+            **dict.fromkeys(INDUSTRY_FIELDS, industries),
+        }
+    return found
 
 
 # The catalogues are compiled files that do not change while the process runs: one dict per language.

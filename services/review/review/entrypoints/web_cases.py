@@ -14,6 +14,7 @@ from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailab
 from review.domain import statistics
 from review.domain.bureaus import BUREAUS
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, Status
+from review.domain.form_order import ordered
 from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
@@ -21,7 +22,7 @@ from zairyu_shared.events.contracts import PROCEDURES
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_today
 
-from .labels import choice_labels, translated
+from .labels import PART_TITLES, choice_labels, translated
 from .web_access import ask_purpose, case_purpose
 from .web_auth import client_ip, login_required, runtime
 
@@ -188,8 +189,14 @@ def case(application_id):
     officer = g.officer
     allowed = {a.value: can(officer, a, row.bureau, row.assignee, row.office) for a in Action}
     proposal = next((p for p in file["proposals"] if p["resolution"] is None), None)
+    signed = file["form"] or {}
+    values = signed.get("form", signed) if isinstance(signed.get("form", signed), dict) else {}
+    # The filer's typed applicant identity is part of the form; a self-filer's identity is the account's.
+    identity = None if signed.get("filer") else signed.get("applicant")
     return render_template(
         "case.html",
+        form_parts=ordered(values, identity=identity, proxy=bool(signed.get("filer"))),
+        part_titles=PART_TITLES,
         c=file,
         allowed=allowed,
         proposal=proposal,
