@@ -17,7 +17,7 @@ from zairyu_shared.events import new_event
 from . import metrics
 from .adapters import cards, repository
 from .domain import card_contents, deadlines
-from .domain.case import PROCEDURES_WITH_CARD, Change, DeliveryCase, State
+from .domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCUMENT, Change, DeliveryCase, State
 
 log = logging.getLogger(__name__)
 SOURCE = "card-delivery"
@@ -49,6 +49,20 @@ def issues_card(decision: dict) -> bool:
     return decision["outcome"] == "approved" and decision["procedure"] in PROCEDURES_WITH_CARD
 
 
+def posts_document(decision: dict) -> bool:
+    """A COE or employment certificate approved with paper by post (application.decided v2 delivery_method):
+    the mailroom posts it. By e-mail or as a PDF, review seals and notify mails it; nothing to post."""
+    return (
+        decision["outcome"] == "approved"
+        and decision["procedure"] in PROCEDURES_WITH_DOCUMENT
+        and decision.get("delivery_method") == "post"
+    )
+
+
+def opens_case(decision: dict) -> bool:
+    return issues_card(decision) or posts_document(decision)
+
+
 def open_case(runtime, session: Session, decision: dict, causation_id: str | None = None) -> DeliveryCase | None:
     """From an approved decision: a mail case, or one awaiting the applicant's visit when they chose the
     counter (``card_by_mail`` false); None when the application already has a case."""
@@ -58,7 +72,7 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     delivery = decision.get("delivery")
     if delivery is None:
         # Without an address the card cannot be mailed; fail loudly (dead letter), never guess.
-        raise ValueError(f"application {decision['application_id']}: a card to issue but no delivery instructions")
+        raise ValueError(f"application {decision['application_id']}: something to post but no delivery instructions")
     now = utcnow()
     case, changes = DeliveryCase.open(
         delivery_id=str(uuid.uuid4()),
@@ -72,7 +86,7 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         mailing_address=delivery["mailing_address"]["text"],
         certificate_address=delivery["certificate_address"],
         old_card_number=delivery.get("old_card_number"),
-        at_counter=not decision["card_by_mail"],
+        at_counter=not decision["card_by_mail"] and not posts_document(decision),
         specified_card=bool(decision.get("specified_card")),
         card_remarks=card_contents.outside_activity_remark(decision.get("outside_activity")),
     )

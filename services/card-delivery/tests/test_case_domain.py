@@ -56,6 +56,8 @@ def case_in(state: State) -> DeliveryCase:
     """A case brought to ``state`` through legal transitions only."""
     flagged = state is State.ADDRESS_FLAGGED
     counter = state in (State.AWAITING_VISIT, State.COLLECTED)
+    if state is State.DOCUMENT_READY:
+        return new_case(procedure="coe", fee=0, old=None)[0]
     case, _ = new_case(certificate="大阪府大阪市北区梅田1-1" if flagged else ADDRESS, at_counter=counter)
     path = {
         State.AWAITING_ENVELOPE: [],
@@ -194,9 +196,11 @@ def test_acquisition_has_no_old_card_and_rejects_one_being_entered():
     assert change.event_fields["old_card_number"] is None
 
 
-def test_only_procedures_that_issue_a_card_open_a_case():
+def test_only_procedures_that_issue_a_card_or_a_paper_document_open_a_case():
     with pytest.raises(InvalidInput):
-        new_case(procedure="coe")
+        new_case(procedure="activity_outside_status")
+    with pytest.raises(InvalidInput):  # a paper COE is posted, never kept at the counter
+        new_case(procedure="coe", at_counter=True)
 
 
 def test_issue_refuses_a_malformed_number_and_the_old_number():
@@ -327,3 +331,22 @@ def test_stall_thresholds():
     assert deadlines.is_stalled(State.DISPATCHED, T0, T0 + timedelta(days=11))
     assert not deadlines.is_stalled(State.DISPATCHED, T0, T0 + timedelta(days=9))
     assert not deadlines.is_stalled(State.DELIVERED, T0, T0 + timedelta(days=900))
+
+
+def test_a_paper_document_case_is_posted_without_any_card_step():
+    """Issue 17: a COE or certificate by post; no envelope, no card number, no old card cancelled."""
+    case, changes = new_case(procedure="employment_certificate", fee=0, old=None, certificate="大阪府大阪市北区梅田1-1")
+    assert changes == [] and case.state is State.DOCUMENT_READY and case.is_document
+    assert case.kind == "employment_certificate" and not case.address_mismatch
+    for action in ("receive_envelope", "issue_card", "collect_at_counter"):
+        with pytest.raises(IllegalTransition):
+            getattr(case, action)(now=at(1), **ACTIONS[action])
+    case, posted = case.dispatch(tracking_number="1234-5678-9012", now=at(1))
+    assert posted.event_type == "document.dispatched"
+    assert posted.event_fields == {"kind": "employment_certificate", "tracking_number": "123456789012"}
+    returned, back = case.record_return(reason="addressee unknown", now=at(2))
+    assert back.event_type is None  # card.returned would tell of a card
+    with pytest.raises(IllegalTransition):
+        returned.hand_to_counter(now=at(3))
+    again, _ = returned.dispatch(tracking_number="1234-5678-9013", now=at(3))
+    assert again.dispatch_count == 2 and again.card_number is None

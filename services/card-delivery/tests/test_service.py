@@ -58,17 +58,62 @@ def lookup(client, number):
     [
         dict(outcome="refused"),
         dict(procedure="coe"),
-        dict(procedure="coe", delivery_method="post"),
-        dict(procedure="employment_certificate", delivery_method="post"),
+        dict(procedure="coe", delivery_method="email"),
         dict(procedure="employment_certificate", delivery_method="pdf"),
+        dict(procedure="coe", outcome="refused", delivery_method="post"),
     ],
 )
-def test_decisions_that_issue_no_card_open_nothing(runtime, change):
+def test_decisions_with_nothing_to_post_open_nothing(runtime, change):
     method = change.pop("delivery_method", None)
     deliver_decision(runtime, {**decision_payload(**change), **({"delivery_method": method} if method else {})})
     with runtime.session_factory() as session:
         assert not any(repository.count_by_state(session).values())
     assert staged(runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("procedure", "kind", "japanese"),
+    [
+        ("coe", "coe", "在留資格認定証明書（書面）"),
+        ("employment_certificate", "employment_certificate", "就労資格証明書（書面）"),
+    ],
+)
+def test_a_paper_document_by_post_goes_through_the_mailroom_without_a_card(
+    app, runtime, mailroom, procedure, kind, japanese
+):
+    """Issue 17: a COE or certificate chosen on paper by post reached no mailroom (the bureau's usual mail)."""
+    payload = {
+        **decision_payload(procedure=procedure, old_card=None, fee_yen=0, certificate="大阪府大阪市北区梅田1-1"),
+        "delivery_method": "post",
+        "card_by_mail": False,  # review's flag is about cards; a document by post is posted all the same
+    }
+    deliver_decision(runtime, payload)
+    case = only_case(runtime)
+    assert case.state is State.DOCUMENT_READY and case.kind == kind and case.old_card_number is None
+    assert staged(runtime) == []  # no address comparison: the document goes where the filer signed
+    listing = mailroom.get("/mailroom/?state=document_ready").get_data(as_text=True)
+    assert "NGUYEN VAN AN" in listing
+    url = f"/mailroom/cases/{case.delivery_id}"
+    page = mailroom.get(url).get_data(as_text=True)
+    assert f"{url}/label.pdf" in page and f"{url}/dispatch" in page
+    assert f"{url}/issue" not in page and f"{url}/envelope" not in page and "Old card number" not in page
+    ja = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert japanese in ja and "宛名ラベルを印刷" in ja
+    label = mailroom.get(f"{url}/label.pdf")
+    assert label.status_code == 200 and label.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(label.data)).pages)
+    assert "西新宿" in text and "NGUYEN VAN AN" in text
+    # Neither a card number nor an old card's cancellation: those steps are refused.
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 409
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
+    posted = only_case(runtime)
+    assert posted.state is State.DISPATCHED and posted.card_number is None
+    assert staged(runtime, "card.dispatched") == [] and staged(runtime, "card.issued") == []
+    [event] = staged(runtime, "document.dispatched")
+    assert event["payload"]["kind"] == kind and event["payload"]["tracking_number"] == posted.tracking_number
+    assert event["payload"]["application_id"] == "app-1"
+    with runtime.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM cards")).scalar() == 0
 
 
 def test_the_applicant_who_chose_the_counter_collects_the_card_there(app, runtime, mailroom):

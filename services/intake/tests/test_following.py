@@ -93,6 +93,20 @@ def test_a_card_collected_at_the_counter_ends_the_timeline(client, rt, submitted
     assert "出入国在留管理局の窓口で在留カードを受領" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
 
 
+def test_a_paper_document_posted_by_the_mailroom_shows_with_its_tracking_number(client, rt, submitted):
+    """Issue 17: card-delivery's document.dispatched (a paper COE or certificate by post) reaches the timeline."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "document.dispatched", app_id, applicant_id, kind="coe", tracking_number="123456789012")
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 5, message="timeline")
+    assert status_of(rt, app_id) == "approved"  # an entry, no card status
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Your paper document was posted by simple registered mail" in page and "123456789012" in page
+    assert "書面を簡易書留で郵送しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+
+
 def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     verified(rt, outbox_events(rt, "application.submitted")[0])

@@ -169,6 +169,7 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _card("card.envelope_received", {}, **a),
         _card("card.issued", {"card_number": "AB12345678CD"}, **a),
         _card("card.dispatched", {"tracking_number": TRACKING}, **a),
+        _card("document.dispatched", {"kind": "coe", "tracking_number": TRACKING}, **a),
         _card("card.delivered", {}, **a),
         _card("card.returned", {"reason": "Addressee unknown"}, **a),
         _card("card.held_at_counter", {"reason": "returned"}, **a),

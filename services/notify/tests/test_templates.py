@@ -61,6 +61,7 @@ def expected(notice_type, lang):
         "card_envelope_received": [samples.RECEIPT, day],
         "card_issued": [samples.RECEIPT, day],
         "card_dispatched": [samples.TRACKING, samples.RECEIPT, day],
+        "document_dispatched": [samples.TRACKING, samples.RECEIPT, day],
         "card_delivered": [samples.RECEIPT, day],
         "card_returned": [samples.RECEIPT, "Addressee unknown"],
         "card_held_at_counter": [samples.RECEIPT, day],
@@ -117,6 +118,19 @@ def test_a_card_kept_at_the_counter_says_why_and_to_come_in_person(lang):
     if lang == "en":
         assert "came back from the post office" in returned and "could not be confirmed" in unconfirmed
         assert "passport" in returned and "passport" in unconfirmed
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_posted_paper_document_names_itself_and_never_a_card(lang):
+    """Issue 17: a paper COE or certificate posted by the mailroom is announced like a card's dispatch."""
+    coe, cert = render("document_dispatched", lang), render("document_dispatched", lang, kind="employment_certificate")
+    assert coe.subject != cert.subject and coe.text != cert.text
+    if lang == "en":
+        assert "Certificate of Eligibility" in coe.subject and "authorised employment" in cert.subject
+        assert "residence card" not in coe.text.lower() and "residence card" not in cert.text.lower()
+    if lang == "ja":
+        assert "在留資格認定証明書" in coe.subject and "就労資格証明書" in cert.subject and "在留カード" not in coe.text
+    assert formatting.long_date(samples.WHEN, lang) in coe.text and samples.TRACKING in coe.subject
 
 
 def test_the_receipt_notice_says_it_is_proof_of_a_pending_application():

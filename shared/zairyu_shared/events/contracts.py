@@ -458,6 +458,14 @@ class CardAddressMismatch(_CardEvent):
     detail = fields.String(required=True)
 
 
+class DocumentDispatched(_CardEvent):
+    """A paper COE or certificate of authorised employment (chosen by post) was posted by card-delivery's
+    mailroom: told like a card's dispatch, with what was posted."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["coe", "employment_certificate"]))
+    tracking_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
+
+
 # --- notify ---------------------------------------------------------------------------------
 class NoticeCreated(_Strict):
     notice_id = _id()
@@ -737,6 +745,14 @@ for _spec in [
         "card-delivery",
         ("intake", "notify"),
         "The card was posted by simple registered mail.",
+    ),
+    EventSpec(
+        "document.dispatched",
+        1,
+        DocumentDispatched,
+        "card-delivery",
+        ("intake", "notify"),
+        "A paper COE or employment certificate chosen by post was posted by simple registered mail.",
     ),
     EventSpec(
         "card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."

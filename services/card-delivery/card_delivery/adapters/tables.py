@@ -46,6 +46,8 @@ delivery_cases = sa.Table(
     # What the card carries besides the decision (application.decided v2).
     sa.Column("specified_card", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("card_remarks", sa.Text, nullable=True),
+    # residence_card, or a paper coe / employment_certificate posted by the mailroom (issue 17).
+    sa.Column("kind", sa.String(30), nullable=False, server_default="residence_card"),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
 )
 

@@ -8,6 +8,12 @@
                                                                      --hand_to_counter--> counter_pickup
     counter_pickup --hand_over--> collected
 
+A COE or employment certificate chosen on paper by post (application.decided v2 ``delivery_method``
+"post") is a document case: no envelope, no card number, no old card to cancel; the bureau prints it
+and the address label and posts it:
+
+    document_ready --dispatch--> dispatched --record_delivery--> delivered | --record_return--> returned
+
 When the applicant chose the counter (``card_by_mail`` false), the case opens waiting for their visit:
 
     awaiting_visit --collect_at_counter--> collected   (old card and fee checked, card issued and handed over)
@@ -28,6 +34,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias
 
+from zairyu_shared import deliverables
+
 from .address import addresses_match, mismatch_detail
 from .card_number import is_card_number, normalise
 from .tracking import normalise_tracking
@@ -44,6 +52,8 @@ class State(str, enum.Enum):
     COUNTER_PICKUP = "counter_pickup"
     AWAITING_VISIT = "awaiting_visit"
     COLLECTED = "collected"
+    # A paper COE or employment certificate, printed, waiting to be posted.
+    DOCUMENT_READY = "document_ready"
 
 
 # Which actions are allowed from which state (the tests walk this table for illegal neighbours).
@@ -51,7 +61,7 @@ ALLOWED = {
     "receive_envelope": {State.AWAITING_ENVELOPE},
     "issue_card": {State.ENVELOPE_RECEIVED},
     "resolve_address": {State.ADDRESS_FLAGGED},
-    "dispatch": {State.CARD_ISSUED, State.RETURNED},
+    "dispatch": {State.CARD_ISSUED, State.RETURNED, State.DOCUMENT_READY},
     "record_delivery": {State.DISPATCHED},
     "record_return": {State.DISPATCHED},
     "hand_to_counter": {State.RETURNED},
@@ -60,6 +70,8 @@ ALLOWED = {
 }
 
 PROCEDURES_WITH_CARD = ("change", "extension", "acquisition")
+# Documents the mailroom posts on paper when the filer chose post (residence-procedures.md item 7).
+PROCEDURES_WITH_DOCUMENT = ("coe", "employment_certificate")
 
 
 class DeliveryError(Exception):
@@ -132,6 +144,8 @@ class DeliveryCase:
     specified_card: bool = False
     # What the new card's field for permission for activity outside the status says (card_contents.py).
     card_remarks: str | None = None
+    # What the case posts: a residence card, or a paper COE / employment certificate (deliverables.py).
+    kind: str = deliverables.RESIDENCE_CARD
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -153,6 +167,21 @@ class DeliveryCase:
         specified_card: bool = False,
         card_remarks: str | None = None,
     ) -> tuple[DeliveryCase, list[Change]]:
+        if procedure in PROCEDURES_WITH_DOCUMENT:
+            if at_counter:
+                raise InvalidInput(f"a {procedure} on paper is posted, never kept at the counter")
+            return cls.open_document(
+                delivery_id=delivery_id,
+                application_id=application_id,
+                applicant_id=applicant_id,
+                procedure=procedure,
+                fee_yen=fee_yen,
+                approved_at=approved_at,
+                name=name,
+                postal_code=postal_code,
+                mailing_address=mailing_address,
+                certificate_address=certificate_address,
+            ), []
         if procedure not in PROCEDURES_WITH_CARD:
             raise InvalidInput(f"procedure {procedure} issues no residence card")
         # Nothing is mailed to a case collected at the counter: the addresses need no comparing.
@@ -188,6 +217,44 @@ class DeliveryCase:
                 )
             )
         return case, changes
+
+    @classmethod
+    def open_document(
+        cls,
+        *,
+        delivery_id: str,
+        application_id: str,
+        applicant_id: str,
+        procedure: str,
+        fee_yen: int,
+        approved_at: datetime,
+        name: str,
+        postal_code: str | None,
+        mailing_address: str,
+        certificate_address: str,
+    ) -> DeliveryCase:
+        """A paper document to post: ready at once (printed with the decision), nothing to compare or cancel:
+        the document goes to the address the filer signed, and no card changes hands."""
+        return cls(
+            delivery_id=delivery_id,
+            application_id=application_id,
+            applicant_id=applicant_id,
+            procedure=procedure,
+            fee_yen=fee_yen,
+            approved_at=approved_at,
+            name=name,
+            postal_code=postal_code,
+            mailing_address=mailing_address,
+            certificate_address=certificate_address,
+            old_card_number=None,
+            state=State.DOCUMENT_READY,
+            state_since=approved_at,
+            kind=deliverables.deliverable(procedure),
+        )
+
+    @property
+    def is_document(self) -> bool:
+        return self.kind != deliverables.RESIDENCE_CARD
 
     @property
     def address_on_hold(self) -> bool:
@@ -329,12 +396,16 @@ class DeliveryCase:
         tracking = normalise_tracking(tracking_number)
         if tracking is None:
             raise InvalidInput(f"{tracking_number!r} is not a registered-mail tracking number")
+        if self.is_document:
+            event, fields_ = "document.dispatched", {"kind": self.kind, "tracking_number": tracking}
+        else:
+            event, fields_ = "card.dispatched", {"tracking_number": tracking}
         return self._move(
             "dispatch",
             State.DISPATCHED,
             now,
-            "card.dispatched",
-            {"tracking_number": tracking},
+            event,
+            fields_,
             tracking_number=tracking,
             dispatch_count=self.dispatch_count + 1,
             return_reason=None,
@@ -342,17 +413,19 @@ class DeliveryCase:
 
     def record_delivery(self, *, now: datetime) -> Moved:
         self.ensure_allowed("record_delivery")
-        return self._move("record_delivery", State.DELIVERED, now, "card.delivered")
+        # A document's delivery is kept in its history only: card.delivered would tell of a card.
+        return self._move("record_delivery", State.DELIVERED, now, None if self.is_document else "card.delivered")
 
     def record_return(self, *, reason: str, now: datetime) -> Moved:
         self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
-        return self._move(
-            "record_return", State.RETURNED, now, "card.returned", {"reason": reason}, return_reason=reason
-        )
+        event = None if self.is_document else "card.returned"
+        return self._move("record_return", State.RETURNED, now, event, {"reason": reason}, return_reason=reason)
 
     def hand_to_counter(self, *, now: datetime) -> Moved:
         self.ensure_allowed("hand_to_counter")
+        if self.is_document:  # a returned document is posted again; the counter hands over cards only
+            raise IllegalTransition("hand_to_counter", self.state)
         return self._move("hand_to_counter", State.COUNTER_PICKUP, now, "card.held_at_counter", {"reason": "returned"})
 
     def hand_over(self, *, now: datetime) -> Moved:

@@ -1,4 +1,5 @@
-"""What card delivery consumes: approved decisions that issue a new card (by mail or at the counter)."""
+"""What card delivery consumes: approved decisions that issue a new card (by mail or at the counter), or a
+paper COE / employment certificate to post."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def on_application_decided(runtime, session, event) -> None:
     decision = event.data
-    if not casework.issues_card(decision):
+    if not casework.opens_case(decision):
         return
     case = casework.open_case(runtime, session, decision, causation_id=event.id)
     if case is not None:

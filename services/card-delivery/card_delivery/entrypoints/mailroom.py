@@ -32,6 +32,13 @@ STATE_LABELS = {
     State.COUNTER_PICKUP: _l("For counter pickup"),
     State.AWAITING_VISIT: _l("Awaiting the applicant at the counter"),
     State.COLLECTED: _l("Collected at the counter"),
+    State.DOCUMENT_READY: _l("Paper COE or certificate, ready to post"),
+}
+# What a case posts (DeliveryCase.kind).
+KIND_LABELS = {
+    "residence_card": _l("residence card"),
+    "coe": _l("Certificate of Eligibility (paper)"),
+    "employment_certificate": _l("Certificate of authorised employment (paper)"),
 }
 
 # What each step of the history says (the history stores the domain's action names).
@@ -137,6 +144,7 @@ def index():
         selected=selected,
         cases=cases,
         reference=pdf.reference,
+        kind_labels=KIND_LABELS,
         query=query,
         found=found,
     )
@@ -157,6 +165,8 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
     forms.setdefault("action", ActionForm(formdata=None))
     forms.setdefault("issue", IssueForm(formdata=None))
     allowed = {action for action, states in ALLOWED.items() if case.state in states}
+    if case.is_document:
+        allowed.discard("hand_to_counter")  # a returned document is posted again; the counter hands over cards
     return render_template(
         "mailroom/case.html",
         case=case,
@@ -168,7 +178,24 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
         forms=forms,
         allowed=allowed,
         reference=pdf.reference,
+        kind_labels=KIND_LABELS,
     ), status
+
+
+@bp.get("/cases/<delivery_id>/label.pdf")
+@signed_in
+def case_label_pdf(delivery_id):
+    """One case's address label (a paper COE or certificate is posted on its own, not in a card batch)."""
+    with _runtime().session_factory() as db:
+        try:
+            case = repository.get(db, delivery_id)
+        except repository.CaseNotFound:
+            abort(404)
+    return Response(
+        pdf.address_labels([case]),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="label-{pdf.reference(delivery_id)}.pdf"'},
+    )
 
 
 @bp.get("/cases/<delivery_id>")

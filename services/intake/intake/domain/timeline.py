@@ -68,6 +68,8 @@ EVENT_EFFECTS = {
     # The sealed e-COE or certificate was mailed: an entry (document number, validity, public check), no status.
     "coe.issued": ("document_issued", None),
     "certificate.issued": ("document_issued", None),
+    # A paper COE or certificate chosen by post, posted by card-delivery's mailroom: an entry with the tracking number.
+    "document.dispatched": ("document_dispatched", None),
 }
 
 

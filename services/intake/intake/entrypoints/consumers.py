@@ -149,6 +149,11 @@ def on_application_event(runtime, session, event) -> None:
             None,
             {"document_id": data["document_id"], "valid_until": data["valid_until"], "verify_url": data["verify_url"]},
         )
+    elif t == "document.dispatched":  # the paper COE or certificate was posted: tracked like a card
+        kind, target = timeline.EVENT_EFFECTS[t]
+        _record(
+            session, event, app, kind, target, {"tracking_number": data["tracking_number"], "document": data["kind"]}
+        )
     elif t == "application.closed":
         _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):
@@ -220,6 +225,7 @@ HANDLERS = [
             "card.collected",
             "coe.issued",
             "certificate.issued",
+            "document.dispatched",
         ),
         on_application_event,
     ),

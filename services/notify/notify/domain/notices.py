@@ -41,6 +41,7 @@ APPLICANT_TYPES = (
     "fee_paid",
     "coe_issued",
     "certificate_issued",
+    "document_dispatched",
     "staff_invitation",
     "stay_reminder",  # to an organisation's staff member (issue 21)
 )
@@ -289,6 +290,14 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             "has_message": bool(data.get("message")),
         }
         return [Planned("documents_submitted", "bureau", (EMAIL,), ctx, bureau=info.bureau if info else None)]
+    if event_type == "document.dispatched":  # a paper COE or certificate posted: told like a card's dispatch
+        ctx = {
+            **_app(info, data),
+            "occurred_at": data["occurred_at"],
+            "tracking_number": data["tracking_number"],
+            "kind": data["kind"],
+        }
+        return applicant("document_dispatched", ctx)
     card = {
         "card.envelope_overdue": "card_envelope_overdue",
         "card.envelope_received": "card_envelope_received",
@@ -329,6 +338,7 @@ CONSUMED_EVENTS = (
     "card.envelope_received",
     "card.issued",
     "card.dispatched",
+    "document.dispatched",
     "card.delivered",
     "card.returned",
     "card.held_at_counter",
