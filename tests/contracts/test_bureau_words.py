@@ -59,8 +59,13 @@ def test_documents_are_requested_by_kind_and_the_note_is_japanese():
 
 
 def test_the_granted_status_and_period_are_codes():
-    assert latest_version("application.decided") == 3
+    assert latest_version("application.decided") == 4  # v4: v3 with the receipt number
     spec_for("application.decided", 3).validator().load(DECIDED)
+    spec_for("application.decided", 4).validator().load({**DECIDED, "receipt_number": "東オン-2026-000001"})
+    with pytest.raises(ValidationError):
+        spec_for("application.decided", 4).validator().load({**DECIDED, "receipt_number": ""})
+    with pytest.raises(ValidationError):  # v3 does not know the number
+        spec_for("application.decided", 3).validator().load({**DECIDED, "receipt_number": "東オン-2026-000001"})
     for wrong in ({"granted_status": "Engineer"}, {"period_of_stay": "3 years"}):
         with pytest.raises(ValidationError):
             spec_for("application.decided", 3).validator().load({**DECIDED, **wrong})

@@ -386,11 +386,13 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
                 "decided_at": at,
                 **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
                 **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry),
+                # v4: the number the applicant quotes, so the mailroom finds the case by it (not in v2)
+                **({"receipt_number": row.receipt_number} if machine.coded_grant(proposal) else {}),
             },
             application_id,
             version=None if machine.coded_grant(proposal) else 2,
         ),
-    )  # v3: coded status and period
+    )  # v4: coded status and period (v3) and the receipt number
     if (
         proposal.outcome == "approved"
         and row.procedure == "coe"

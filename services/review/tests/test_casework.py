@@ -96,7 +96,7 @@ def test_rejected_signature_makes_no_case(rt):
         assert conn.execute(sa.select(signature_rejections.c.reason)).scalar() == "revoked"
 
 
-def full_path(rt, officers, outcome="approved", bundled=()):
+def full_path(rt, officers, outcome="approved", bundled=(), grant=("engineer_specialist", "3 years")):
     app = receive(rt, bundled=bundled)
     ex, sv = officers["examiner"], officers["supervisor"]
     act(rt, casework.claim, ex, app, ip="10.0.0.5")
@@ -128,7 +128,7 @@ def full_path(rt, officers, outcome="approved", bundled=()):
     )
     act(rt, casework.resume_examination, ex, app)
     if outcome == "approved":
-        proposal = Proposal("approved", ex.id, "engineer_specialist", "3 years")
+        proposal = Proposal("approved", ex.id, *grant)
     else:
         proposal = Proposal("refused", ex.id, reason_codes=("insufficient_income",), explanation="income too low")
     act(rt, casework.propose, ex, app, proposal)
@@ -148,6 +148,21 @@ def test_the_fee_decided_is_the_one_signed_at_filing_from_the_schedule_of_the_da
     act(rt, casework.propose, ex, app, Proposal("approved", ex.id, "engineer_specialist", "3 years"))
     act(rt, casework.confirm, sv, app)
     assert staged(rt, "application.decided")[-1]["fee_yen"] == 6000
+
+
+def test_the_decision_carries_the_receipt_number_for_the_mailroom(rt):
+    """application.decided v4 (issue 18): the mailroom finds a case by the number the applicant quotes."""
+    from review.adapters.tables import cases
+
+    app = full_path(rt, officers_of(rt, "tokyo"), grant=("engineer_humanities", "P3Y"))  # as the pickers code it
+    with rt.engine.connect() as conn:
+        receipt = conn.execute(sa.select(cases.c.receipt_number).where(cases.c.application_id == app)).scalar_one()
+        body = json.loads(
+            conn.execute(
+                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "application.decided")
+            ).scalar_one()
+        )
+    assert body["version"] == 4 and body["payload"]["receipt_number"] == receipt
 
 
 def test_the_whole_path_publishes_what_others_need(rt):

@@ -372,6 +372,14 @@ class ApplicationDecidedV3(ApplicationDecidedV2):
     period_of_stay = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PERIODS_OF_STAY))
 
 
+class ApplicationDecidedV4(ApplicationDecidedV3):
+    """v4: v3 with the receipt number (application.received's), the number the applicant quotes and the
+    mailroom looks a case up by (the envelope and the applicant's letters carry it, not internal ids).
+    Review always sends it; a consumer tolerates its absence (a v3 payload is a valid v4 one)."""
+
+    receipt_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=4, max=40))
+
+
 class CertificateIssued(_Strict):
     """A certificate of authorised employment chosen as a signed PDF, sealed once its fee was paid online."""
 
@@ -689,6 +697,14 @@ for _spec in [
         "review",
         ("intake", "notify", "card-delivery"),
         "v2 with the granted status and period of stay as codes (shown in the applicant's language).",
+    ),
+    EventSpec(
+        "application.decided",
+        4,
+        ApplicationDecidedV4,
+        "review",
+        ("intake", "notify", "card-delivery"),
+        "v3 with the receipt number, so the mailroom finds the case by the number the applicant quotes.",
     ),
     EventSpec(
         "certificate.issued",
