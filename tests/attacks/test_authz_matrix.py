@@ -196,6 +196,9 @@ MATRIX = {
         "documents.check": PUBLIC,
         "documents.keys_json": PUBLIC,
         "documents.key_pem": PUBLIC,
+        # cancelling an issued e-COE (issue 17): supervisors of the deciding bureau only
+        "documents.cancel_form": OFFICER,
+        "documents.cancel": OFFICER,
         # organisations' applications for use (issue 21): the bureau covering the address only
         "organisations.queue": OFFICER,
         "organisations.page": OFFICER,
@@ -228,6 +231,7 @@ MATRIX = {
         "mailroom.returned": MAILROOM,
         "mailroom.dispatch_batches": MAILROOM,
         "mailroom.labels_pdf": MAILROOM,
+        "mailroom.case_label_pdf": MAILROOM,  # one paper document's address label (issue 17)
         "mailroom.dispatch_list_pdf": MAILROOM,
         "mailroom.scan": MAILROOM,
     },

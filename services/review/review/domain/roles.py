@@ -31,6 +31,7 @@ class Action(str, Enum):
     VIEW_AUDIT = "view_audit"
     MANAGE_OFFICERS = "manage_officers"
     HAND_OVER = "hand_over"  # give a case to one of the bureau's offices, or take it back
+    CANCEL_DOCUMENT = "cancel_document"  # cancel an issued e-COE / certificate (the public check says so)
 
 
 _EXAMINING = {
@@ -47,7 +48,10 @@ _EXAMINING = {
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.EXAMINER: frozenset(_EXAMINING),
-    Role.SUPERVISOR: frozenset(_EXAMINING | {Action.ASSIGN, Action.CONFIRM, Action.RETURN, Action.HAND_OVER}),
+    # Cancelling an issued document undoes a confirmed decision's effect: supervisors only, as confirming is.
+    Role.SUPERVISOR: frozenset(
+        _EXAMINING | {Action.ASSIGN, Action.CONFIRM, Action.RETURN, Action.HAND_OVER, Action.CANCEL_DOCUMENT}
+    ),
     # Administrators manage accounts and hand cases to offices; they do not read applicants' files.
     Role.ADMIN: frozenset({Action.MANAGE_OFFICERS, Action.VIEW_WORKLOAD, Action.VIEW_STATISTICS, Action.HAND_OVER}),
     # Auditors read everything in scope, change nothing.
