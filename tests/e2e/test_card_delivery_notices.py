@@ -122,7 +122,8 @@ def test_card_journey_to_the_door_produces_every_notice_once(ending):
             assert (
                 mailroom.post(f"{url}/envelope", {"fee_yen": fee, "old_card_number": "AB12345678CD"}).status_code == 302
             )
-            assert mailroom.post(f"{url}/issue").status_code == 302
+            # issuing cancels the old card number at once: the officer ticks that they checked the summary
+            assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
             assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
             for step, form in steps:
                 assert mailroom.post(f"{url}/{step}", form).status_code == 302, step
