@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -90,6 +91,8 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
         specified_card=bool(decision.get("specified_card")),
         card_remarks=card_contents.outside_activity_remark(decision.get("outside_activity")),
     )
+    if decision.get("receipt_number"):  # v4 carries it; the mailroom finds the case by it
+        case = replace(case, receipt_number=decision["receipt_number"])
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:

@@ -614,6 +614,20 @@ def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom)
     assert at.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") in history
 
 
+def test_the_mailroom_finds_a_case_by_the_receipt_number(runtime, mailroom):
+    """Issue 18: people quote the bureau's receipt number (application.decided v4), not an internal id."""
+    deliver_decision(runtime, {**decision_payload(), "receipt_number": "東オン-2026-000123"})
+    case = only_case(runtime)
+    assert case.receipt_number == "東オン-2026-000123"
+    for query in ("東オン-2026-000123", " 東オン－２０２６－０００１２３ "):  # as printed, or typed full-width
+        page = mailroom.get(f"/mailroom/?q={query}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+        assert f"/mailroom/cases/{case.delivery_id}" in page and "東オン-2026-000123" in page, query
+    other = mailroom.get("/mailroom/?q=東オン-2026-000124").get_data(as_text=True)
+    assert f"/mailroom/cases/{case.delivery_id}" not in other
+    detail = mailroom.get(f"/mailroom/cases/{case.delivery_id}", headers={"Accept-Language": "ja"})
+    assert '<dt>受付番号</dt><dd class="receipt-number">東オン-2026-000123</dd>' in detail.get_data(as_text=True)
+
+
 def test_the_mailroom_finds_a_case_by_name_or_card_number_not_only_by_internal_id(runtime, mailroom):
     """Issue 18: a case could be reached only through its state list or an internal id."""
     deliver_decision(runtime, decision_payload())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -209,6 +210,8 @@ def search(session: Session, text: str, limit: int = 50) -> list[DeliveryCase]:
     exact = session.execute(
         sa.select(delivery_cases).where(
             sa.or_(
+                # the receipt number as printed (東オン-2026-000123); full-width digits and hyphens folded by NFKC
+                delivery_cases.c.receipt_number == unicodedata.normalize("NFKC", text or "").strip(),
                 delivery_cases.c.old_card_number == code,
                 delivery_cases.c.card_number == code,
                 delivery_cases.c.tracking_number == (text or "").strip(),

@@ -48,6 +48,8 @@ delivery_cases = sa.Table(
     sa.Column("card_remarks", sa.Text, nullable=True),
     # residence_card, or a paper coe / employment_certificate posted by the mailroom (issue 17).
     sa.Column("kind", sa.String(30), nullable=False, server_default="residence_card"),
+    # The bureau's receipt number (application.decided v4; None from older decisions): what people quote.
+    sa.Column("receipt_number", sa.String(40), nullable=True, index=True),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
 )
 

@@ -146,6 +146,8 @@ class DeliveryCase:
     card_remarks: str | None = None
     # What the case posts: a residence card, or a paper COE / employment certificate (deliverables.py).
     kind: str = deliverables.RESIDENCE_CARD
+    # The bureau's receipt number (application.decided v4), by which the applicant and the bureau name the case.
+    receipt_number: str | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
