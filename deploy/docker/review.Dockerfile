@@ -20,6 +20,12 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/python -m compileall -q /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime
+# SoftHSM2's PKCS#11 module (/usr/lib/softhsm/libsofthsm2.so, ZAIRYU_COE_PKCS11_MODULE in deploy/k8s): the token
+# that holds the bureau's e-COE key; a network HSM's vendor module replaces it in production overlays.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends softhsm2 \
+ && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid so Kubernetes' runAsNonRoot can verify it without /etc/passwd lookups.
 RUN groupadd --system --gid 10001 zairyu \
  && useradd --system --uid 10001 --gid zairyu --no-create-home --home-dir /nonexistent \

@@ -281,6 +281,52 @@ def test_signing_mounts_trust_roots_and_crls_read_only():
     assert named(objs, "PersistentVolumeClaim", "zairyu-crl")["spec"]["accessModes"] == ["ReadWriteMany"]
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_review_pods_reach_the_pkcs11_token_with_the_pin_in_a_mounted_file(overlay):
+    """Issue 17: review seals e-COEs with a key in a PKCS#11 token; its pods get the module's path and labels in
+    the ConfigMap, the user PIN as a file from a Secret (never in the environment), SoftHSM2's configuration
+    and its token volume. Other services get none of it."""
+    objs = rendered(overlay)
+    (config,) = [c for c in by_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("zairyu-review-config")]
+    settings = config["data"]
+    assert settings["ZAIRYU_COE_PKCS11_MODULE"] == "/usr/lib/softhsm/libsofthsm2.so"
+    assert settings["ZAIRYU_COE_TOKEN_LABEL"] and settings["ZAIRYU_COE_KEY_LABEL"]
+    pin_file = settings["ZAIRYU_COE_PIN_FILE"]
+    secrets = {s["metadata"]["name"]: s for s in by_kind(objs, "Secret")}
+    softhsm = [c for c in by_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("zairyu-review-softhsm")]
+    assert len(softhsm) == 1 and "directories.tokendir" in softhsm[0]["data"]["softhsm2.conf"]
+    tokendir = softhsm[0]["data"]["softhsm2.conf"].split("directories.tokendir = ")[1].split("\n")[0]
+    for comp in ("web", "consumer"):
+        spec = pod_spec(named(objs, "Deployment", f"zairyu-review-{comp}"))
+        (c,) = spec["containers"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+        pin_mount = mounts[pin_file.rsplit("/", 1)[0]]
+        assert pin_mount["readOnly"]
+        secret = volumes[pin_mount["name"]]["secret"]
+        assert secret["secretName"].startswith("zairyu-review-coe-token")
+        assert {"key": "pin", "path": pin_file.rsplit("/", 1)[1]} in secret["items"]
+        assert secret["defaultMode"] & 0o007 == 0  # not world-readable; the pods' fsGroup reads it
+        if overlay == "dev":
+            assert secret["secretName"] in secrets  # generated in dev; prod has a template
+        conf_mount = mounts[settings["SOFTHSM2_CONF"].rsplit("/", 1)[0]]
+        assert volumes[conf_mount["name"]]["configMap"]["name"] == softhsm[0]["metadata"]["name"]
+        token_mount = mounts[tokendir]
+        assert not token_mount.get("readOnly")
+        claim = volumes[token_mount["name"]]["persistentVolumeClaim"]["claimName"]
+        assert named(objs, "PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]
+        # The PIN never travels in the environment.
+        assert not any("PIN" in e["name"] and "value" in e for e in c.get("env", []))
+    assert not any("PIN" in k and k != "ZAIRYU_COE_PIN_FILE" for k in settings)
+    for svc in ("intake", "signing", "notify", "card-delivery"):
+        for comp in ("web", "consumer"):
+            spec = pod_spec(named(objs, "Deployment", f"zairyu-{svc}-{comp}"))
+            assert not [v for v in spec["volumes"] if "secret" in v and "coe-token" in v["secret"]["secretName"]]
+    # The image carries the module the ConfigMap names.
+    dockerfile = (K8S.parent / "docker" / "review.Dockerfile").read_text()
+    assert "softhsm2" in dockerfile.split("AS runtime", 1)[1]
+
+
 def test_prod_secrets_all_have_templates():
     """Prod ships no Secret: each one its workloads reference must have a template to create it from."""
     import yaml

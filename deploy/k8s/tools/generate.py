@@ -45,6 +45,21 @@ PRIVATE = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 INGRESS_PODS = "10.0.0.0/8"
 BEHIND_INGRESS = {"ZAIRYU_PROXY_HOPS": "1", "ZAIRYU_PROXY_NETWORKS": INGRESS_PODS}
 REDIS = "zairyu-redis"
+# Review seals e-COEs and certificates (and signs the access log's tree heads) with keys in a PKCS#11 token: the
+# module's path and the token's labels in the ConfigMap, the user PIN in a Secret mounted as a file (never in the
+# environment), the key never leaves the token. SoftHSM2 (Debian's softhsm2, in review's image) keeps its token
+# files on a volume shared by review's pods; with a network HSM an overlay sets ZAIRYU_COE_PKCS11_MODULE to the
+# vendor's module and the token volume goes unused. docs/operations.md, "The bureau's signing key".
+TOKEN_PIN_DIR = "/etc/zairyu/coe-token"
+SOFTHSM_CONF_DIR = "/etc/zairyu/softhsm"
+SOFTHSM_TOKENS = "/var/lib/zairyu/softhsm/tokens"
+PKCS11 = {
+    "ZAIRYU_COE_PKCS11_MODULE": "/usr/lib/softhsm/libsofthsm2.so",
+    "ZAIRYU_COE_TOKEN_LABEL": "zairyu-coe",
+    "ZAIRYU_COE_KEY_LABEL": "coe-1",
+    "ZAIRYU_COE_PIN_FILE": f"{TOKEN_PIN_DIR}/pin",
+    "SOFTHSM2_CONF": f"{SOFTHSM_CONF_DIR}/softhsm2.conf",
+}
 SERVICES: dict[str, dict] = {
     "intake": {
         "pkg": "intake",
@@ -88,8 +103,10 @@ SERVICES: dict[str, dict] = {
             "ZAIRYU_SIGNING_URL": SIGNING_API,
             "ZAIRYU_REVIEW_SECURE_COOKIES": "true",
             **BEHIND_INGRESS,
+            **PKCS11,
         },
         "front": True,
+        "pkcs11": True,
     },
     "notify": {
         "pkg": "notify",
@@ -222,8 +239,54 @@ def volumes(facts: dict) -> tuple[list[dict], list[dict]]:
     return vols, mounts
 
 
+def token_volumes(svc: str) -> tuple[list[dict], list[dict]]:
+    """The PKCS#11 token for the web and consumer pods (both seal documents): the PIN file from the Secret
+    (group-readable by the pods' fsGroup only), SoftHSM2's configuration, and its token directory."""
+    vols = [
+        {
+            "name": "coe-token-pin",
+            "secret": {
+                "secretName": f"zairyu-{svc}-coe-token",
+                "items": [{"key": "pin", "path": "pin"}],
+                "defaultMode": 0o440,
+            },
+        },
+        {"name": "softhsm-conf", "configMap": {"name": f"zairyu-{svc}-softhsm"}},
+        {"name": "softhsm-tokens", "persistentVolumeClaim": {"claimName": f"zairyu-{svc}-softhsm-tokens"}},
+    ]
+    mounts = [
+        {"name": "coe-token-pin", "mountPath": TOKEN_PIN_DIR, "readOnly": True},
+        {"name": "softhsm-conf", "mountPath": SOFTHSM_CONF_DIR, "readOnly": True},
+        {"name": "softhsm-tokens", "mountPath": SOFTHSM_TOKENS},
+    ]
+    return vols, mounts
+
+
+def token_resources(svc: str) -> list[dict]:
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"zairyu-{svc}-softhsm", "labels": labels(svc, "token")},
+            "data": {
+                "softhsm2.conf": f"directories.tokendir = {SOFTHSM_TOKENS}\nobjectstore.backend = file\nlog.level = ERROR\n"
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": f"zairyu-{svc}-softhsm-tokens", "labels": labels(svc, "token")},
+            # The token's files (wrapped keys), shared by every web and consumer pod: ReadWriteMany; backed up.
+            "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}}},
+        },
+    ]
+
+
 def pod_template(svc: str, facts: dict, component: str, container: dict, grace: int) -> dict:
     vols, mounts = volumes(facts)
+    if facts.get("pkcs11") and component in ("web", "consumer"):
+        token_vols, token_mounts = token_volumes(svc)
+        vols, mounts = vols + token_vols, mounts + token_mounts
     container = {
         "image": f"zairyu/{svc}",
         "imagePullPolicy": "IfNotPresent",
@@ -716,6 +779,8 @@ def render() -> dict[Path, str]:
                     "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}},
                 }
             ]
+        if facts.get("pkcs11"):
+            parts["token.yaml"] = token_resources(svc)
         if facts["ingress"]:
             parts["ingress.yaml"] = ingress(svc, facts)
         names = sorted(parts)
