@@ -470,13 +470,23 @@ def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], fo
 
 
 def delivery_instructions(row, content: dict) -> dict | None:
-    """Where the new card goes: the registered name and mailing address as signed (the form's own
+    """Where the new card (or a paper COE / certificate) goes: the registered name and mailing address as signed (the form's own
     mailing address if it has one, else the account's registered address, or for a proxy filing the
     applicant's address the filer entered), the certificate's address (card-delivery compares the two),
     the old card number from the form."""
     form = form_rules.form_of(content)
     registered = form_rules.applicant_of(content)
     holder = json.loads(row.evidence).get("holder") or {}
+    if row.procedure == "coe" and holder.get("name") and holder.get("address"):
+        # A paper COE goes to the filer in Japan, who forwards it to the person abroad (residence-procedures.md
+        # item 7): the name and address of the certificate they signed with; no card changes hands.
+        address = holder["address"]
+        return {
+            "name": holder["name"],
+            "mailing_address": {"postal_code": None, "text": address},
+            "certificate_address": address,
+            "old_card_number": None,
+        }
     name = form_rules.applicant_name(form) or registered.get("name") or holder.get("name")
     mailing = form_rules.mailing_address(form)
     if mailing is None and registered.get("address"):
