@@ -174,6 +174,18 @@ def receive_envelope(
     )
 
 
+def record_postage_shortfall(runtime, session, delivery_id, *, shortfall_yen, officer=None):
+    return _apply(
+        runtime,
+        session,
+        delivery_id,
+        "record_postage_shortfall",
+        officer=officer,
+        note=f"不足額 ¥{shortfall_yen:,}",
+        shortfall_yen=shortfall_yen,
+    )
+
+
 def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
     return _issue(runtime, session, delivery_id, "issue_card", officer=officer, draw=draw)
 

@@ -48,6 +48,7 @@ ACTIONS = {
     "record_return": dict(reason="addressee unknown"),
     "hand_to_counter": {},
     "hand_over": {},
+    "record_postage_shortfall": dict(shortfall_yen=110),
     "collect_at_counter": dict(card_number="ZX98765432QW", fee_paid_yen=5500, old_card_number="AB12345678CD"),
 }
 
@@ -70,6 +71,7 @@ def case_in(state: State) -> DeliveryCase:
         State.COUNTER_PICKUP: ["receive_envelope", "issue_card", "dispatch", "record_return", "hand_to_counter"],
         State.AWAITING_VISIT: [],
         State.COLLECTED: ["collect_at_counter"],
+        State.POSTAGE_SHORTFALL: ["record_postage_shortfall"],
     }[state]
     for i, action in enumerate(path):
         case, _change = getattr(case, action)(now=at(i + 1), **ACTIONS[action])

@@ -614,6 +614,28 @@ def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom)
     assert at.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") in history
 
 
+def test_an_envelope_short_of_return_postage_is_held_and_the_applicant_told(runtime, mailroom):
+    """Issue 18: an underpaid envelope was a dead end. The officer records the shortfall (Japanese page), the
+    applicant is told how much to send (card.postage_shortfall), and the envelope is recorded once it arrives."""
+    deliver_decision(runtime, decision_payload())
+    case = only_case(runtime)
+    url = f"/mailroom/cases/{case.delivery_id}"
+    page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "返信用郵便料金の不足" in page and "不足額を記録して申請人に通知" in page
+    assert mailroom.post(f"{url}/shortfall", {"shortfall_yen": "0"}).status_code == 422
+    assert mailroom.post(f"{url}/shortfall", {"shortfall_yen": "110"}).status_code == 302
+    held = only_case(runtime)
+    assert held.state is State.POSTAGE_SHORTFALL
+    (told,) = staged(runtime, "card.postage_shortfall")
+    assert told["version"] == 1 and told["payload"]["shortfall_yen"] == 110
+    page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "返信用郵便料金不足：申請人からの送付待ち" in page and "不足額 ¥110" in page
+    assert mailroom.post(f"{url}/shortfall", {"shortfall_yen": "110"}).status_code == 409  # told once
+    # the stamps arrived: the case goes on as any envelope
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
+    assert only_case(runtime).state is State.ENVELOPE_RECEIVED
+
+
 def test_the_mailroom_finds_a_case_by_the_receipt_number(runtime, mailroom):
     """Issue 18: people quote the bureau's receipt number (application.decided v4), not an internal id."""
     deliver_decision(runtime, {**decision_payload(), "receipt_number": "東オン-2026-000123"})

@@ -107,6 +107,22 @@ def test_a_paper_document_posted_by_the_mailroom_shows_with_its_tracking_number(
     assert "書面を簡易書留で郵送しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
 
 
+def test_an_envelope_short_of_return_postage_tells_the_applicant_what_to_send(client, rt, submitted):
+    """Issue 18: card-delivery's card.postage_shortfall reaches the timeline with the amount, in the person's language."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "card.postage_shortfall", app_id, applicant_id, shortfall_yen=1100)
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 5, message="timeline")
+    assert status_of(rt, app_id) == "approved"  # held, not refused: an entry, no status
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Your envelope was short of return postage" in page and "Send ¥1,100 in postage stamps" in page
+    vi = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "thiếu bưu phí gửi trả" in vi and "¥1,100" in vi
+    assert "不足額 ¥1,100 分の郵便切手" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+
+
 def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     verified(rt, outbox_events(rt, "application.submitted")[0])

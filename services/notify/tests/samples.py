@@ -172,6 +172,7 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _card("document.dispatched", {"kind": "coe", "tracking_number": TRACKING}, **a),
         _card("card.delivered", {}, **a),
         _card("card.returned", {"reason": "Addressee unknown"}, **a),
+        _card("card.postage_shortfall", {"shortfall_yen": 110}, **a),
         _card("card.held_at_counter", {"reason": "returned"}, **a),
         _card("card.collected", {"card_number": "AB12345678CD"}, **a),
         _ev(

@@ -92,7 +92,9 @@ def _plans(event, info=None):
 def test_every_notice_event_has_a_plan_and_registration_has_none():
     assert _plans(samples.registered()) == [] and _plans(samples.contact_changed()) == []
     types = [p.notice_type for e in samples.all_notice_events() for p in _plans(e)]
-    assert len(types) == len(set(types)) == len(ALL_TYPES) == 25  # every type has its sample event (+2: issue 21)
+    assert (
+        len(types) == len(set(types)) == len(ALL_TYPES) == 27
+    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall)
 
 
 def test_links_go_by_e_mail_only_to_the_address_in_the_event():

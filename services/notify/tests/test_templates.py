@@ -64,6 +64,8 @@ def expected(notice_type, lang):
         "document_dispatched": [samples.TRACKING, samples.RECEIPT, day],
         "card_delivered": [samples.RECEIPT, day],
         "card_returned": [samples.RECEIPT, "Addressee unknown"],
+        # issue 18: how much return postage to send, in the applicant's language and currency format
+        "card_postage_shortfall": [samples.RECEIPT, day, formatting.yen(110, lang)],
         "card_held_at_counter": [samples.RECEIPT, day],
         "card_collected": [samples.RECEIPT, day],
         "withdrawal_received": [samples.RECEIPT, when],

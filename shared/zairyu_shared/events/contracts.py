@@ -444,6 +444,13 @@ class CardDelivered(_CardEvent):
     pass
 
 
+class CardPostageShortfall(_CardEvent):
+    """The envelope arrived without enough return postage (simple registered mail, residence-procedures.md item 6):
+    the bureau holds it and asks the applicant to send the shortfall in postage stamps."""
+
+    shortfall_yen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+
+
 class CardReturned(_CardEvent):
     reason = fields.String(load_default="")
 
@@ -772,6 +779,14 @@ for _spec in [
     ),
     EventSpec(
         "card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."
+    ),
+    EventSpec(
+        "card.postage_shortfall",
+        1,
+        CardPostageShortfall,
+        "card-delivery",
+        ("intake", "notify"),
+        "The envelope arrived with too little return postage: held until the applicant sends the shortfall.",
     ),
     EventSpec(
         "card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."

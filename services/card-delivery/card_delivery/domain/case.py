@@ -54,11 +54,15 @@ class State(str, enum.Enum):
     COLLECTED = "collected"
     # A paper COE or employment certificate, printed, waiting to be posted.
     DOCUMENT_READY = "document_ready"
+    # The envelope came with too little return postage: held until the applicant sends the shortfall.
+    POSTAGE_SHORTFALL = "postage_shortfall"
 
 
 # Which actions are allowed from which state (the tests walk this table for illegal neighbours).
 ALLOWED = {
-    "receive_envelope": {State.AWAITING_ENVELOPE},
+    # From a shortfall too: once the missing postage arrives the envelope is recorded as usual.
+    "receive_envelope": {State.AWAITING_ENVELOPE, State.POSTAGE_SHORTFALL},
+    "record_postage_shortfall": {State.AWAITING_ENVELOPE},
     "issue_card": {State.ENVELOPE_RECEIVED},
     "resolve_address": {State.ADDRESS_FLAGGED},
     "dispatch": {State.CARD_ISSUED, State.RETURNED, State.DOCUMENT_READY},
@@ -343,6 +347,21 @@ class DeliveryCase:
             "card.envelope_received",
             fee_paid_yen=0 if self.paid_online else fee_paid_yen,
         )  # stamps: none when paid online
+
+    def record_postage_shortfall(self, *, shortfall_yen: int, now: datetime) -> Moved:
+        """The envelope carries too little return postage for simple registered mail (residence-procedures.md,
+        item 6: the applicant encloses trackable return postage, ¥350 at the time of writing): the bureau keeps
+        the envelope and tells the applicant how much to send; receive_envelope continues once it arrives."""
+        self.ensure_allowed("record_postage_shortfall")
+        if self.is_document or not 1 <= shortfall_yen <= 10000:
+            raise InvalidInput("a postage shortfall is between ¥1 and ¥10,000, on a card's envelope")
+        return self._move(
+            "record_postage_shortfall",
+            State.POSTAGE_SHORTFALL,
+            now,
+            "card.postage_shortfall",
+            {"shortfall_yen": shortfall_yen},
+        )
 
     def _check_new_number(self, card_number: str) -> None:
         if not is_card_number(card_number):

@@ -18,6 +18,8 @@ STALL_AFTER = {
     State.RETURNED: timedelta(days=7),
     State.COUNTER_PICKUP: timedelta(days=30),
     State.AWAITING_VISIT: timedelta(days=60),
+    # An envelope held for missing return postage that the applicant has not answered in a month.
+    State.POSTAGE_SHORTFALL: timedelta(days=30),
 }
 
 

@@ -33,6 +33,7 @@ STATE_LABELS = {
     State.AWAITING_VISIT: _l("Awaiting the applicant at the counter"),
     State.COLLECTED: _l("Collected at the counter"),
     State.DOCUMENT_READY: _l("Paper COE or certificate, ready to post"),
+    State.POSTAGE_SHORTFALL: _l("Return postage short: waiting for the applicant"),
 }
 # What a case posts (DeliveryCase.kind).
 KIND_LABELS = {
@@ -46,6 +47,7 @@ ACTION_LABELS = {
     "open": _l("Case opened"),
     "record_online_payment": _l("Fee paid online"),
     "receive_envelope": _l("Envelope received"),
+    "record_postage_shortfall": _l("Return postage short: applicant asked to send the shortfall"),
     "issue_card": _l("Card issued"),
     "resolve_address": _l("Address decided"),
     "dispatch": _l("Dispatched"),
@@ -102,6 +104,12 @@ class AddressForm(FlaskForm):
         ],
     )
     note = TextAreaField(_l("Reason for the decision"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ShortfallForm(FlaskForm):
+    shortfall_yen = IntegerField(
+        _l("Missing return postage (yen)"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
+    )
 
 
 class DispatchForm(FlaskForm):
@@ -164,6 +172,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
     forms.setdefault("return_", ReturnForm(formdata=None))
     forms.setdefault("action", ActionForm(formdata=None))
     forms.setdefault("issue", IssueForm(formdata=None))
+    forms.setdefault("shortfall", ShortfallForm(formdata=None))
     allowed = {action for action, states in ALLOWED.items() if case.state in states}
     if case.is_document:
         allowed.discard("hand_to_counter")  # a returned document is posted again; the counter hands over cards
@@ -258,6 +267,21 @@ def _presented(delivery_id, use_case):
             stamps_enclosed=paid_online and form.stamps_enclosed.data,
             old_card_number=form.old_card_number.data,
             officer=_officer(),
+        ),
+    )
+
+
+@bp.post("/cases/<delivery_id>/shortfall")
+@signed_in
+def shortfall(delivery_id):
+    """The envelope came with too little return postage: held; the applicant is told what to send."""
+    form = ShortfallForm()
+    return _act(
+        delivery_id,
+        "shortfall",
+        form,
+        lambda db: casework.record_postage_shortfall(
+            _runtime(), db, delivery_id, shortfall_yen=form.shortfall_yen.data, officer=_officer()
         ),
     )
 

@@ -64,6 +64,8 @@ EVENT_EFFECTS = {
     "card.returned": ("card_returned", None),
     "card.held_at_counter": ("card_held_at_counter", None),  # an entry, not a status: the card is still issued
     "card.collected": ("card_collected", "card_collected"),
+    # The envelope came short of return postage: an entry saying how much to send, no status (held, not refused).
+    "card.postage_shortfall": ("postage_shortfall", None),
     "notice.created": ("notice", None),
     # The sealed e-COE or certificate was mailed: an entry (document number, validity, public check), no status.
     "coe.issued": ("document_issued", None),

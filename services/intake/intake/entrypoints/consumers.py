@@ -158,7 +158,7 @@ def on_application_event(runtime, session, event) -> None:
         _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):
         kind, target = timeline.EVENT_EFFECTS[t]
-        detail = {k: data[k] for k in ("tracking_number", "card_number", "reason") if data.get(k)}
+        detail = {k: data[k] for k in ("tracking_number", "card_number", "reason", "shortfall_yen") if data.get(k)}
         _record(session, event, app, kind, target, detail)
     else:  # bound by mistake: surface it
         raise ValueError(f"intake has no handling for {t}")
@@ -226,6 +226,7 @@ HANDLERS = [
             "coe.issued",
             "certificate.issued",
             "document.dispatched",
+            "card.postage_shortfall",
         ),
         on_application_event,
     ),

@@ -220,6 +220,7 @@ TIMELINE = {
 TIMELINE["fee_paid"] = _l("Fee paid online")
 TIMELINE["document_issued"] = _l("Signed PDF sent to you by e-mail")
 TIMELINE["document_dispatched"] = _l("Your paper document was posted by simple registered mail")
+TIMELINE["postage_shortfall"] = _l("Your envelope was short of return postage: the bureau is keeping it")
 # What an approval delivers and how (domain/deliveries.py keys).
 DELIVERS = {
     "residence_card.post": _l(

@@ -34,6 +34,7 @@ APPLICANT_TYPES = (
     "card_dispatched",
     "card_delivered",
     "card_returned",
+    "card_postage_shortfall",
     "card_held_at_counter",
     "card_collected",
     "withdrawal_received",
@@ -305,6 +306,7 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
         "card.dispatched": "card_dispatched",
         "card.delivered": "card_delivered",
         "card.returned": "card_returned",
+        "card.postage_shortfall": "card_postage_shortfall",
         "card.held_at_counter": "card_held_at_counter",
         "card.collected": "card_collected",
     }
@@ -314,6 +316,8 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             ctx["days_waiting"] = data["days_waiting"]
         if event_type == "card.dispatched":
             ctx["tracking_number"] = data["tracking_number"]
+        if event_type == "card.postage_shortfall":
+            ctx["shortfall_yen"] = data["shortfall_yen"]
         if event_type in ("card.returned", "card.held_at_counter"):
             ctx["reason"] = data.get("reason") or ""
         return applicant(card[event_type], ctx)
@@ -341,6 +345,7 @@ CONSUMED_EVENTS = (
     "document.dispatched",
     "card.delivered",
     "card.returned",
+    "card.postage_shortfall",
     "card.held_at_counter",
     "card.collected",
     "fee.paid",
