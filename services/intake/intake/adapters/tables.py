@@ -300,3 +300,9 @@ for _table, _subject in (
 def personal(db, applicant_id: str):
     """``with personal(session, applicant_id):`` the personal data written inside goes under their key."""
     return sealing(db, metadata, applicant_id)
+
+
+# Tables declared in modules of their own join this one metadata here, so every user of it (the migrations'
+# schema check, rotate-keys, the retention purge) sees them, whichever module was imported first.
+from . import access_tables as _access_tables  # noqa: E402, F401
+from . import organisation_tables as _organisation_tables  # noqa: E402, F401

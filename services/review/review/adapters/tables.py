@@ -371,3 +371,7 @@ receipt_reservations = sa.Table(
 # elsewhere still under the service key move under it with rotate-keys (``info["subject"]``).
 subject_key_tables = add_subject_key_tables(metadata)
 cases.info["subject"] = "applicant_id"
+
+# Tables declared in modules of their own join this one metadata here, so every user of it (the migrations'
+# schema check, rotate-keys, the retention purge) sees them, whichever module was imported first.
+from . import organisation_tables as _organisation_tables  # noqa: E402, F401
