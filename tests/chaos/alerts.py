@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 import yaml
 
@@ -41,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from applicants import Intake, address_of, photo_jpeg
 from cluster import free_port, running_system, settle
 from rabbit_cluster import rabbit_cluster
+
+from zairyu_shared.outbox import NOTIFY_CHANNEL
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "k8s" / "base" / "platform" / "monitoring" / "alerts.yaml"
@@ -186,6 +189,7 @@ def fault(report: list, name: str, alert: str, out):
 
 def run(workdir: Path, size: int = 20, out=print) -> dict:
     report: list[dict] = []
+    outage_5xx = 0
     _applicants.clear()
     with rabbit_cluster(workdir, size=1, prometheus=True) as broker, running_system(workdir, broker=broker) as cluster:
         node = broker.nodes[0]
@@ -199,6 +203,8 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                 message=f"every target up in prometheus: {prom.up()}",
             )
             traffic(cluster, size, out)
+            # officers at work: decisions (one refused), then the approved cards delivered (one returned)
+            deliver(cluster, decide(cluster, approve=3, refuse=1, out=out), out)
             quiet = prom.firing()
             out(f"# firing before any fault: {sorted(quiet)}")
             panels: dict[str, int] = {}
@@ -233,8 +239,11 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                 wait_state(prom, "ZairyuOutboxBacklogOld", False, 120)
 
             # 3. a message dead-lettered: a body no contract accepts, on a work queue
+            #    and an event its contract accepts whose handler fails every attempt (documents for a case
+            #    review does not have), dead-lettered after the retries
             with fault(report, "a malformed message on review's queue", "ZairyuDeadLetterQueueNotEmpty", out) as f:
                 queue = poison(broker)
+                stage_failing_event(cluster.databases["intake"])
                 f["fired_s"] = wait_state(
                     prom,
                     "ZairyuDeadLetterQueueNotEmpty",
@@ -242,9 +251,25 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                     90 + fors["ZairyuDeadLetterQueueNotEmpty"],
                     match={"queue": queue + ".dlq"},
                 )
+                f["handler_dead_lettered_s"] = wait_state(
+                    prom,
+                    "ZairyuDeadLetterQueueNotEmpty",
+                    True,
+                    90,
+                    match={"queue": documents_queue(broker) + ".dlq"},
+                )
                 sample_panels(prom, panels)
-                broker.ctl("purge_queue", "-p", broker.vhost, queue + ".dlq")
+                for q in broker.queues():
+                    if q.endswith(".dlq"):
+                        broker.ctl("purge_queue", "-p", broker.vhost, q)
                 f["resolved_s"] = wait_state(prom, "ZairyuDeadLetterQueueNotEmpty", False, 90)
+
+            # 3b. review's database refusing every connection for a few seconds while requests arrive: its
+            #     front answers 5xx (a real outage, no fake route), then recovers
+            outage_5xx = database_outage(cluster, "review", seconds=6)
+            out(f"alerts_5xx_answers_during_outage: {outage_5xx}")
+            time.sleep(3)  # two scrapes after the last 5xx: the rate panels need two samples
+            sample_panels(prom, panels)
 
             # 4. stale CRLs: signing given the CRLs as issued 12 days ago
             with fault(report, "signing's CRLs replaced by 12-day-old ones", "ZairyuCrlStale", out) as f:
@@ -264,10 +289,11 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
     out(f"dashboard_panels_with_data: {len(panels) - len(empty)} panels (of {len(panels)})")
     for p in empty:
         out(f"# panel without data: {p}")
-    return {"faults": report, "panels": panels}
+    return {"faults": report, "panels": panels, "answers_5xx": outage_5xx}
 
 
 _applicants: list = []  # registered once per run
+REFUSED_ADDRESS = "no-such-mailbox@example.jp"
 
 
 def traffic(cluster, size: int, out, wait: bool = True) -> None:
@@ -276,6 +302,15 @@ def traffic(cluster, size: int, out, wait: bool = True) -> None:
     intake = Intake(cluster.url("intake"))
     photo = photo_jpeg()
     if not _applicants:
+        # a registration whose address the relay refuses for good (550): notify's notice fails
+        cluster.mail.refused.add(REFUSED_ADDRESS)
+        r = requests.post(
+            cluster.url("intake") + "/api/v1/registrations",
+            json={"email": REFUSED_ADDRESS, "language": "en"},
+            headers={"X-Zairyu-Api": "1", "X-Forwarded-For": address_of(79999)},
+            timeout=30,
+        )
+        assert r.status_code == 202, r.text[:300]
         holders = cluster.pki.holders_of_kind("valid")
         _applicants.extend(
             intake.register(cluster.pki, h, f"alerts{i}@example.jp", cluster.mail, address_of(70000 + i))
@@ -340,6 +375,88 @@ def stage_old_event(database_url: str, minutes: int) -> None:
             )
     finally:
         engine.dispose()
+
+
+def stage_failing_event(intake_database_url: str) -> None:
+    """An application.documents_submitted that its contract accepts, for an application review has never
+    received: review's handler raises on every attempt and the message is dead-lettered. Staged in intake's
+    outbox (intake is its producer), so intake's own relay publishes it."""
+    from zairyu_shared.events.envelope import new_event
+
+    ghost = str(uuid.uuid4())
+    event = new_event(
+        "application.documents_submitted",
+        {
+            "application_id": ghost,
+            "applicant_id": str(uuid.uuid4()),
+            "request_id": str(uuid.uuid4()),
+            "attachments": [{"sha256": "0" * 64, "media_type": "application/pdf", "size": 1, "kind": "other"}],
+            "submitted_at": datetime.now(UTC).isoformat(),
+        },
+        source="intake",
+        correlation_id=ghost,
+    )
+    from zairyu_shared.events.registry import spec_for
+
+    engine = sa.create_engine(intake_database_url)
+    try:
+        with engine.begin() as c:
+            c.execute(
+                sa.text(
+                    "INSERT INTO outbox (event_id, event_type, exchange, correlation_id, body, created_at) "
+                    "VALUES (:id, :t, :x, :c, :b, now())"
+                ),
+                {
+                    "id": event.id,
+                    "t": event.type,
+                    "x": spec_for(event.type, event.version).exchange,
+                    "c": event.correlation_id,
+                    "b": event.to_json(),
+                },
+            )
+            c.execute(sa.text("SELECT pg_notify(:ch, '')"), {"ch": NOTIFY_CHANNEL})
+    finally:
+        engine.dispose()
+
+
+def documents_queue(broker) -> str:
+    return next(q for q in broker.queues() if q.startswith("review.") and q.endswith("documents_submitted"))
+
+
+def database_outage(cluster, service: str, seconds: float) -> int:
+    """`service`'s database refuses every new connection (ALLOW_CONNECTIONS false: CONNECTION LIMIT 0 does not
+    bind the superuser the services connect as) and its open ones are ended, for `seconds`, while its front is
+    asked for pages that need the database; returns how many answers were 5xx."""
+    from zairyu_shared import testing
+
+    name = cluster.databases[service].rsplit("/", 1)[1].split("?", 1)[0]
+    admin = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    answers_5xx = 0
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            c.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name})
+        try:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                for path in ("/readyz", "/login"):
+                    try:
+                        r = requests.get(cluster.url(service) + path, timeout=5)
+                        answers_5xx += r.status_code >= 500
+                    except requests.RequestException:
+                        pass
+                time.sleep(0.2)
+        finally:
+            with admin.connect() as c:
+                c.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    finally:
+        admin.dispose()
+    settle(
+        lambda: requests.get(cluster.url(service) + "/readyz", timeout=5).status_code == 200,
+        timeout=60,
+        message=f"{service} ready again after its database outage",
+    )
+    return answers_5xx
 
 
 def poison(broker) -> str:
@@ -425,6 +542,205 @@ def main(argv=None) -> int:
     result = run(workdir, args.size, out=lambda line: print(line, flush=True))
     missing = [f["alert"] for f in result["faults"] if "resolved_s" not in f]
     return 1 if missing else 0
+
+
+# -- officers at work: decisions in review, card deliveries in the mailroom ------------------------------
+def _cli_officer(cluster, service: str, args: list[str]) -> tuple[str, str]:
+    """An officer made by the service's own CLI against its database; (password, TOTP secret) as printed."""
+    env = cluster.procs[f"{service}-web"].env
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / f"zairyu-{service}"), "create-officer", *args],
+        env={k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    password = re.search(r"password\s+(\S+)", out).group(1)
+    secret = re.search(r"TOTP secret\s+([A-Z2-7]+)", out).group(1)
+    return password, secret
+
+
+class _Browser(requests.Session):
+    """A requests session as a browser: the fronts mark their cookies Secure (TLS in production); here it
+    is plain HTTP on 127.0.0.1, so the jar is told to send them anyway."""
+
+    def send(self, request, **kwargs):
+        response = super().send(request, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
+
+
+def _browser() -> _Browser:
+    sess = _Browser()
+    sess.headers["Accept-Language"] = "en"
+    return sess
+
+
+def _form(html: str, action_suffix: str, holding: str | None = None) -> dict[str, str]:
+    """The hidden fields (CSRF token, version) of the page's form whose action ends with `action_suffix`
+    (or, given `holding`, the form with that text inside, e.g. a sign-in form posting to its own page)."""
+    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, re.S):
+        action = re.search(r'action="([^"]*)"', match.group(1))
+        if (holding is not None and holding in match.group(2)) or (
+            holding is None and action and action.group(1).endswith(action_suffix)
+        ):
+            fields = {}
+            for tag in re.findall(r"<input\b[^>]*>", match.group(2)):
+                if 'type="hidden"' in tag:
+                    name = re.search(r'name="([^"]+)"', tag)
+                    value = re.search(r'value="([^"]*)"', tag)
+                    if name:
+                        fields[name.group(1)] = value.group(1) if value else ""
+            return fields
+    raise AssertionError(f"no form ending {action_suffix!r} on the page: {html[:500]}")
+
+
+def _sign_in(base: str, path: str, names: tuple[str, str, str], username: str, password: str, secret: str):
+    import pyotp
+
+    sess = _browser()
+    page = sess.get(base + path, timeout=30).text
+    data = {
+        **_form(page, path, holding=f'name="{names[1]}"'),
+        names[0]: username,
+        names[1]: password,
+        names[2]: pyotp.TOTP(secret).now(),
+    }
+    r = sess.post(base + path, data=data, allow_redirects=False, timeout=30)
+    assert r.status_code in (302, 303), (username, r.status_code, r.text[:500])
+    return sess
+
+
+def _post_form(sess, base: str, page_path: str, action_suffix: str, data: dict) -> None:
+    page = sess.get(base + page_path, timeout=30)
+    assert page.status_code == 200, (page_path, page.status_code)
+    r = sess.post(
+        base + page_path + action_suffix,
+        data={**_form(page.text, action_suffix), **data},
+        allow_redirects=False,
+        timeout=30,
+    )
+    said = re.findall(r'class="(?:field-error|flash[^"]*)"[^>]*>(.*?)</', r.text, re.S) + re.findall(
+        r'class="error-summary".*?<ul>(.*?)</ul>', r.text, re.S
+    )
+    assert r.status_code in (302, 303), (page_path + action_suffix, r.status_code, said or r.text[:500])
+
+
+def decide(cluster, approve: int, refuse: int, out) -> list[str]:
+    """Two officers of the bureau holding the received cases (Tokyo for the test PKI's holders) sign off
+    cases through review's web front: the examiner claims and proposes, the supervisor confirms (four
+    eyes). Returns the approved applications."""
+    base = cluster.url("review")
+    engine = sa.create_engine(cluster.databases["review"])
+    try:
+
+        def received():
+            with engine.connect() as c:
+                return c.execute(
+                    sa.text("SELECT bureau, application_id FROM cases WHERE status = 'received' ORDER BY received_at")
+                ).all()
+
+        rows = settle(lambda: len(received()) >= approve + refuse and received(), 60, "received cases")
+        bureau = max({r.bureau for r in rows}, key=lambda b: sum(r.bureau == b for r in rows))
+        ids = [r.application_id for r in rows if r.bureau == bureau][: approve + refuse]
+        assert len(ids) == approve + refuse, rows
+        officers = {}
+        for role in ("examiner", "supervisor"):
+            password, secret = _cli_officer(
+                cluster,
+                "review",
+                [f"chaos-{role}", "--display-name", f"Chaos {role}", "--role", role, "--bureau", bureau]
+                + ["--staff-id", f"chaos-{role}-1"],
+            )
+            officers[role] = _sign_in(
+                base, "/login", ("username", "password", "totp"), f"chaos-{role}", password, secret
+            )
+        examiner, supervisor = officers["examiner"], officers["supervisor"]
+
+        def status(app_id):
+            with engine.connect() as c:
+                return c.execute(sa.text("SELECT status FROM cases WHERE application_id = :a"), {"a": app_id}).scalar()
+
+        approved = []
+        for n, app_id in enumerate(ids):
+            case = f"/cases/{app_id}"
+            examiner.get(base + case + "?purpose=examination", timeout=30)  # the file opens once a purpose is said
+            _post_form(examiner, base, case, "/claim", {})
+            if n < approve:
+                proposal = {"outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y"}
+            else:
+                proposal = {"outcome": "refused", "reason_codes": "R-1", "explanation": "chaos: refused on purpose"}
+            _post_form(examiner, base, case, "/propose", proposal)
+            assert status(app_id) == "decision_proposed", (app_id, status(app_id))
+            supervisor.get(base + case + "?purpose=supervision", timeout=30)
+            _post_form(supervisor, base, case, "/confirm", {"acknowledge": "yes"})
+            final = status(app_id)
+            assert final == ("approved" if n < approve else "refused"), (app_id, final)
+            if n < approve:
+                approved.append(app_id)
+    finally:
+        engine.dispose()
+    out(f"alerts_decisions: {len(approved)} approved, {len(ids) - len(approved)} refused")
+    return approved
+
+
+def deliver(cluster, approved: list[str], out) -> None:
+    """The mailroom's steps for each approved case through card-delivery's web front: envelope, issue,
+    dispatch, then delivered, except the last one, which the carrier brings back (returned)."""
+    base = cluster.url("card-delivery")
+    password, secret = _cli_officer(cluster, "card-delivery", ["chaos-clerk", "--display-name", "Chaos Clerk"])
+    clerk = _sign_in(base, "/mailroom/sign-in", ("username", "password", "code"), "chaos-clerk", password, secret)
+    engine = sa.create_engine(cluster.databases["card-delivery"])
+    try:
+
+        def cases():
+            with engine.connect() as c:
+                return c.execute(
+                    sa.text(
+                        "SELECT delivery_id, fee_yen, old_card_number, fee_paid_online_yen IS NOT NULL AS paid_online "
+                        "FROM delivery_cases "
+                        "WHERE application_id = ANY(:ids) AND state = 'awaiting_envelope'"
+                    ),
+                    {"ids": approved},
+                ).all()
+
+        rows = settle(lambda: len(cases()) == len(approved) and cases(), 60, "delivery cases opened")
+        for n, row in enumerate(rows):
+            page = f"/mailroom/cases/{row.delivery_id}"
+            # the envelope holds the old card (its number as on record) and the stamps for the fee
+            handed_in = {"old_card_number": row.old_card_number or ""}
+            if not row.paid_online:
+                handed_in["fee_yen"] = str(row.fee_yen)
+            _post_form(clerk, base, page, "/envelope", handed_in)
+            _post_form(clerk, base, page, "/issue", {"confirm": "y"})
+            with engine.connect() as c:
+                state = c.execute(
+                    sa.text("SELECT state FROM delivery_cases WHERE delivery_id = :d"), {"d": row.delivery_id}
+                ).scalar()
+            if state == "address_flagged":  # the two addresses differ: the officer decides where the card goes
+                _post_form(
+                    clerk, base, page, "/address", {"decision": "mail_certificate", "note": "chaos: as certified"}
+                )
+            # Japan Post registered mail: 11-13 digits
+            _post_form(clerk, base, page, "/dispatch", {"tracking_number": f"7700000000{n:02d}"})
+            if n < len(rows) - 1:
+                _post_form(clerk, base, page, "/delivered", {})
+            else:
+                _post_form(clerk, base, page, "/return", {"reason": "addressee unknown"})
+        with engine.connect() as c:
+            states = dict(
+                c.execute(
+                    sa.text(
+                        "SELECT state, count(*) FROM delivery_cases WHERE application_id = ANY(:ids) GROUP BY state"
+                    ),
+                    {"ids": approved},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    out(f"alerts_card_deliveries: {states}")
+    assert states.get("delivered") == len(rows) - 1 and states.get("returned") == 1, states
 
 
 if __name__ == "__main__":

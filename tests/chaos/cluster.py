@@ -46,6 +46,14 @@ class MailSink:
     def __init__(self):
         self.lock = threading.Lock()
         self.mails: list = []
+        # addresses this relay refuses for good (550), as a real one does for a mailbox that does not exist
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.original_content or envelope.content)

@@ -17,21 +17,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import alerts
 import rabbit_cluster
 
-# Panels fed by what this scenario does not do yet: decisions (an officer's two-person sign-off), card
-# deliveries, a failing SMTP relay, 5xx answers, a handler failing, and messages carrying AMQP timestamps.
+# Panels this scenario cannot feed, and why:
+# - cases past their processing target: a case open longer than its procedure's standard processing period
+#   (review's TARGET_DAYS, weeks to months, a domain constant with no setting to shorten it);
+# - deliveries stalled by state: a case sitting in a state longer than its limit (card-delivery's
+#   STALL_AFTER, days, a domain constant with no setting to shorten it);
+# - the oldest message by queue: the services' queues are quorum queues, for which this RabbitMQ exports no
+#   head-message timestamp (the series never appears, even with messages waiting while a consumer is down).
 NOT_PROVOKED = (
-    "Decided",
-    "Decisions per day",
-    "Approval rate",
-    "Processing days",
     "past their processing target",
-    "Delivered (7d)",
-    "Returned (7d)",
-    "Transitions per day",
     "Stalled by state",
-    "Failed (24h)",
-    "5xx ratio",
-    "Handler failures",
     "Oldest message age",
 )
 
@@ -59,4 +54,19 @@ def test_each_alert_fires_on_its_fault_and_resolves_after_recovery(tmp_path):
     assert "ZairyuOutboxBacklogOld" in by_alert["ZairyuBrokerDown"]["also_fired_s"], report
     empty = [p for p, n in result["panels"].items() if n == 0 and not any(k in p for k in NOT_PROVOKED)]
     assert empty == [], report
-    assert sum(1 for n in result["panels"].values() if n) >= 30, report
+    assert sum(1 for n in result["panels"].values() if n) >= 45, report
+    # officers' decisions, the mailroom's deliveries, the failing relay, the failing handler and the database
+    # outage each fed their panels
+    for panel in (
+        "Decided (24h)",
+        "Approval rate",
+        "Processing days",
+        "Delivered (7d)",
+        "Returned (7d)",
+        "Failed (24h)",
+        "5xx ratio",
+        "Handler failures and dead letters per second#0",
+    ):
+        assert any(panel in p and n for p, n in result["panels"].items()), (panel, report)
+    assert result["answers_5xx"] > 0, report
+    print(report)  # the figures (pytest -rP shows them)
