@@ -126,7 +126,7 @@ def test_the_bureaus_approval_lasts_until_its_last_day_then_nothing_is_filed(cli
     wait_until(lambda: standing_on(date(2026, 12, 7)) == "approved", message="approval recorded")
     with time_machine.travel(datetime(2027, 12, 6, 14, 59, tzinfo=UTC), tick=False):  # 23:59 in Japan
         _signed_in(client, rt)  # a year on: the session has long expired
-        assert b"Approved from 2026-12-07 to 2027-12-06" in client.get("/org/").data
+        assert b"Approved from Dec 7, 2026 to Dec 6, 2027" in client.get("/org/").data  # as English writes days
         with transaction(rt.session_factory) as session:
             orgs.require_filing_allowed(session, org_id)
     with time_machine.travel(datetime(2027, 12, 6, 15, 0, 31, tzinfo=UTC), tick=False):  # 7 Dec, JST

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from babel.dates import format_date
 
 from intake.domain import special_period as sp
 
@@ -101,9 +102,11 @@ def test_an_extension_or_change_says_until_which_day_then_stays_pending_until_th
     expiry = _month_end(today.year, today.month + 1)  # a month end inside the filing window
     until = _month_end(expiry.year, expiry.month + 2)  # month end -> the month end two months on
     applicant_id, app_id = _file(client, rt, procedure, expiry, "TKY-2026-000901")
-    sentence = f"until the decision or {until.isoformat()}, whichever comes first"
+    # the day as the language writes it (Babel), never an ISO date (en: "Mar 31, 2027")
+    written = format_date(until, locale="en")
+    sentence = f"until the decision or {written}, whichever comes first"
     assert sentence in client.get(f"/applications/{app_id}").data.decode()
-    assert f"Until the decision or {until.isoformat()}" in _receipt_text(client, app_id)
+    assert f"Until the decision or {written}" in _receipt_text(client, app_id)
     assert sentence in _public(client, rt, "TKY-2026-000901")
     emit(
         rt,
@@ -168,4 +171,5 @@ def test_the_japanese_page_says_it_in_japanese(client, rt):
     expiry = _month_end(today.year, today.month + 1)
     _, app_id = _file(client, rt, "extension", expiry, "TKY-2026-000903")
     page = client.get(f"/applications/{app_id}?lang=ja").data.decode()
-    assert f"処分の日または{_month_end(expiry.year, expiry.month + 2).isoformat()}のいずれか早い日まで" in page
+    written = format_date(_month_end(expiry.year, expiry.month + 2), locale="ja")  # e.g. 2027/03/31
+    assert f"処分の日または{written}のいずれか早い日まで" in page

@@ -149,7 +149,7 @@ def _special_period(app) -> str | None:
         else None
     )
     return (
-        str(_l("Until the decision or %(date)s, whichever comes first", date=stay["until"].isoformat()))
+        str(_l("Until the decision or %(date)s, whichever comes first", date=format_date(stay["until"])))
         if stay
         else None
     )

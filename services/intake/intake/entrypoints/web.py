@@ -112,6 +112,13 @@ def create_app(runtime=None):
         day = format_skeleton("yMMMd", when, tzinfo=JST, locale=locale)
         return day if "%H" not in fmt else f"{day} {format_skeleton('Hm', when, tzinfo=JST, locale=locale)}"
 
+    @app.template_filter("day")
+    def _day(value):
+        """A calendar day (already Japan's: legal dates are kept as dates) as the page's language writes it."""
+        from flask_babel import format_date
+
+        return format_date(value) if value else ""
+
     def _draft_data(row) -> dict:
         from intake.application.drafting import data
 
