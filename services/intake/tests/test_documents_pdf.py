@@ -178,7 +178,7 @@ def test_the_e_receipt_ties_the_application_to_the_person(written, lang):
     text = _flat(pdftext(written / f"e-receipt-{lang}.pdf"))
     # Name, card number and the current period's expiry: what an employer checks against the card.
     assert unicodedata.normalize("NFC", samples.PEOPLE[lang][0]) in unicodedata.normalize("NFC", text)
-    assert "AB12345678CD" in text and "TKY-2026-004321" in text
+    assert "AB12345678CD" in text and "東オン-2026-004321" in text
     assert "2027" in text and ("15" in text)  # the period of stay expires 2027-01-15 (in the language's form)
     if lang != "ja":  # the labels also in Japanese, as on the official form: it is shown to employers in Japan
         assert "在留カード番号" in text and "在留期間の満了日" in text

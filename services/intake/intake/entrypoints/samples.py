@@ -99,7 +99,7 @@ def application(lang: str) -> SimpleNamespace:
         language=lang,
         fee_yen=fee,
         provisional_number="P-2026-000123",
-        receipt_number="TKY-2026-004321",
+        receipt_number="東オン-2026-004321",  # as the Tokyo online receiving office numbers (routing.py)
         form=json.dumps(json.loads(canonical.canonical_json(values))),
         signed_content=base64.b64encode(signed).decode(),
         content_sha256=canonical.digest(signed),
