@@ -220,6 +220,7 @@ MATRIX = {
         "mailroom.index": MAILROOM,
         "mailroom.carrier_csv": MAILROOM,
         "mailroom.case": MAILROOM,
+        "mailroom.shortfall": MAILROOM,  # the postage shortfall (issue 18): mailroom staff only
         "mailroom.address": MAILROOM,
         "mailroom.counter": MAILROOM,
         "mailroom.collect": MAILROOM,
