@@ -20,106 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# The applicant's identity: from the signature certificate when they file themself, typed by the
-# filer otherwise (applicant_*); printed at the official form's numbers 1-10.
-IDENTITY = "identity"
-STAY = "stay"
-REQUEST = "request"
-FILER = "filer"
+from zairyu_shared import official_form as shared_form
 
-# (part, field names in the form's order). Status parts follow statuses.py's ``sections`` names.
-PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        IDENTITY,
-        (
-            "nationality",
-            "date_of_birth",
-            "name",
-            "sex",
-            "place_of_birth",
-            "marital_status",
-            "occupation",
-            "home_town",
-            "address",
-            "phone",
-            "passport_number",
-            "passport_expiry",
-        ),
-    ),
-    (STAY, ("current_status", "period_of_stay", "period_expiry", "card_number")),
-    # 在留資格取得許可申請書: the event that gave rise to the application (birth, loss of nationality).
-    ("event", ("event_kind", "event_date")),
-    (
-        REQUEST,
-        (
-            "desired_status",
-            "desired_period",
-            "reason",
-            "criminal_record",
-            "criminal_record_detail",
-            "family_in_japan",
-            "card_receipt",
-        ),
-    ),
-    (
-        "employer",
-        (
-            "employer_name",
-            "corporate_number",
-            "employer_address",
-            "employer_phone",
-            "industry",
-            "capital_yen",
-            "annual_sales_yen",
-            "employees",
-            "foreign_employees",
-            "job_description",
-            "contract_from",
-            "contract_to",
-            "monthly_salary_yen",
-        ),
-    ),
-    ("school", ("school_name", "course", "enrolment_from", "enrolment_to", "weekly_hours", "costs_paid_by")),
-    (
-        "supporting_person",
-        (
-            "supporter_name",
-            "supporter_relationship",
-            "supporter_date_of_birth",
-            "supporter_nationality",
-            "supporter_status",
-            "supporter_card_number",
-            "supporter_annual_income_yen",
-        ),
-    ),
-    ("activity", ("organisation_name", "activity_description")),
-    ("designated", ("notice_number",)),
-    ("invitee", ("invitee_name", "invitee_date_of_birth", "invitee_nationality", "invitee_sex")),
-    ("reentry", ("reentry_type", "reentry_reason")),
-    ("activity_outside_status", ("outside_activity", "outside_employer", "outside_hours_per_week")),
-    # 21 法定代理人 / ※取次者: who files for the applicant, last on the applicant's part.
-    (
-        FILER,
-        (
-            "filer_role",
-            "filer_name",
-            "filer_relationship",
-            "applicant_ill",
-            "organisation_name",
-            "filer_address",
-            "filer_corporate_number",
-            "agent_qualification",
-            "agent_number",
-        ),
-    ),
-)
-# A proxy filer types the applicant's identity; on paper it sits at the identity numbers.
-_TYPED_IDENTITY = {
-    "applicant_name": "name",
-    "applicant_date_of_birth": "date_of_birth",
-    "applicant_sex": "sex",
-    "applicant_address": "address",
-}
+# The table itself is shared with review (zairyu_shared.official_form).
+IDENTITY, STAY, REQUEST, FILER = shared_form.IDENTITY, shared_form.STAY, shared_form.REQUEST, shared_form.FILER
+PARTS = shared_form.PARTS
+_TYPED_IDENTITY = shared_form.TYPED_IDENTITY
 _PART_OF: dict[str, str] = {}
 for _part, _names in PARTS:
     for _name in _names:

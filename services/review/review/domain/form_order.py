@@ -7,8 +7,8 @@ and 第三十号様式), "申請人等作成用1": 1 国籍・地域, 2 生年�
 then "申請人等作成用2" / "所属機関等作成用" by status, and 法定代理人・取次者 last. Also
 shared/reference/residence-procedures.md, "What the official application form asks".
 
-A mirror of intake's intake/domain/official_form.py ``PARTS`` (services share no code; the signed
-content carries field names, not their order): when intake's table changes, change this one with it.
+The table is zairyu_shared.official_form's, the one intake prints copies in (the signed content carries
+field names, not their order).
 A field neither table knows is shown after the known ones (in a part of its own), never dropped.
 """
 
@@ -17,100 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-IDENTITY = "identity"
-FILER = "filer"
-OTHER = "other"
+from zairyu_shared import official_form as shared_form
 
-PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        IDENTITY,
-        (
-            "nationality",
-            "date_of_birth",
-            "name",
-            "sex",
-            "place_of_birth",
-            "marital_status",
-            "occupation",
-            "home_town",
-            "address",
-            "phone",
-            "passport_number",
-            "passport_expiry",
-        ),
-    ),
-    ("stay", ("current_status", "period_of_stay", "period_expiry", "card_number")),
-    ("event", ("event_kind", "event_date")),
-    (
-        "request",
-        (
-            "desired_status",
-            "desired_period",
-            "reason",
-            "criminal_record",
-            "criminal_record_detail",
-            "family_in_japan",
-            "card_receipt",
-        ),
-    ),
-    (
-        "employer",
-        (
-            "employer_name",
-            "corporate_number",
-            "employer_address",
-            "employer_phone",
-            "industry",
-            "capital_yen",
-            "annual_sales_yen",
-            "employees",
-            "foreign_employees",
-            "job_description",
-            "contract_from",
-            "contract_to",
-            "monthly_salary_yen",
-        ),
-    ),
-    ("school", ("school_name", "course", "enrolment_from", "enrolment_to", "weekly_hours", "costs_paid_by")),
-    (
-        "supporting_person",
-        (
-            "supporter_name",
-            "supporter_relationship",
-            "supporter_date_of_birth",
-            "supporter_nationality",
-            "supporter_status",
-            "supporter_card_number",
-            "supporter_annual_income_yen",
-        ),
-    ),
-    ("activity", ("organisation_name", "activity_description")),
-    ("designated", ("notice_number",)),
-    ("invitee", ("invitee_name", "invitee_date_of_birth", "invitee_nationality", "invitee_sex")),
-    ("reentry", ("reentry_type", "reentry_reason")),
-    ("activity_outside_status", ("outside_activity", "outside_employer", "outside_hours_per_week")),
-    (
-        FILER,
-        (
-            "filer_role",
-            "filer_name",
-            "filer_relationship",
-            "applicant_ill",
-            "organisation_name",
-            "filer_address",
-            "filer_corporate_number",
-            "agent_qualification",
-            "agent_number",
-        ),
-    ),
-)
-# A proxy filer types the applicant's identity; on paper it sits at the identity numbers.
-TYPED_IDENTITY: dict[str, str] = {
-    "applicant_name": "name",
-    "applicant_date_of_birth": "date_of_birth",
-    "applicant_sex": "sex",
-    "applicant_address": "address",
-}
+IDENTITY, FILER = shared_form.IDENTITY, shared_form.FILER
+OTHER = "other"
+PARTS = shared_form.PARTS  # the official form's table, shared with intake's printed copies
+TYPED_IDENTITY = shared_form.TYPED_IDENTITY
 
 
 @dataclass(frozen=True)
