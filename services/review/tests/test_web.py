@@ -751,3 +751,15 @@ def test_after_the_applicant_answered_the_examiner_proposes_without_a_resume_cli
             .all()
         )
     assert kinds[-2:] == ["examination_resumed", "decision_proposed"]  # both steps on record
+
+
+def test_the_certificates_sex_code_and_the_specified_card_choice_read_in_japanese(app):
+    """Seen on the case page: a JPKI holder's sex came as "1" and the specified-card answer as "no"."""
+    from flask_babel import force_locale
+
+    from review.entrypoints.labels import choice_labels
+
+    with app.test_request_context("/?lang=ja"), force_locale("ja"):
+        labels = choice_labels()
+    assert (labels["sex"]["1"], labels["sex"]["2"]) == ("男", "女")
+    assert labels["specified_card"]["no"] != "no"

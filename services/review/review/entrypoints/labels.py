@@ -169,8 +169,10 @@ CHOICES = {
     "supporter_status": {"japanese_national": _("Japanese national")},
 }
 CHOICES["applicant_sex"] = CHOICES["invitee_sex"]
-# The registered identity's sex as the certificate's holder record gives it (M/F) or as a form typed it.
-CHOICES["sex"] = {**CHOICES["invitee_sex"], "M": _("Male"), "F": _("Female")}
+# The registered identity's sex as the certificate's holder record gives it (M/F, or the JPKI code: 1 male,
+# 2 female; jpki-card.md, signature certificate attribute .3) or as a form typed it.
+CHOICES["sex"] = {**CHOICES["invitee_sex"], "M": _("Male"), "F": _("Female"), "1": _("Male"), "2": _("Female")}
+CHOICES["specified_card"] = CHOICES["yesno"]
 CHOICES["criminal_record"] = CHOICES["applicant_ill"] = CHOICES["yesno"]
 STATUS_FIELDS = ("current_status", "desired_status", "supporter_status")
 # Coded values from the shared vocabulary: ISO 3166 nationalities (names from CLDR via Babel), periods of
