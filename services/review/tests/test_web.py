@@ -763,3 +763,16 @@ def test_the_certificates_sex_code_and_the_specified_card_choice_read_in_japanes
         labels = choice_labels()
     assert (labels["sex"]["1"], labels["sex"]["2"]) == ("男", "女")
     assert labels["specified_card"]["no"] != "no"
+
+
+def test_the_case_header_names_a_bundled_permit_in_japanese(app, people, rt):
+    """Seen on the case page: '延長 + reentry' in the header."""
+    event = verified_event(bureau="tokyo", bundled=("reentry",))
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, event)
+    client = sign_in(app, people, "tokyo-examiner")
+    page = client.get(
+        f"/cases/{event.payload['application_id']}?purpose=examination", headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
+    header = re.search(r"<p>[^<]*·[^<]*</p>", page).group(0)
+    assert "+ 再入国許可" in header and "reentry" not in header, header
