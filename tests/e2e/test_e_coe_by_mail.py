@@ -99,8 +99,8 @@ def token(tmp_path_factory):
 
 
 def test_a_relative_gets_the_spouse_s_e_coe_by_mail(token):
-    from review import casework
     from review.adapters.accounts import create_officer
+    from review.application import casework
     from review.domain.case import Proposal
     from review.domain.roles import Officer, Role
     from zairyu_shared.db import transaction

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make review_testkit importable
-
 from review_testkit import make_runtime
 
 from zairyu_shared import testing

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from test_casework import act, officers_of, receive, staged
 from test_web import app, new_case, people, sign_in  # noqa: F401 (fixtures)
 
-from review import casework, handover
 from review.adapters import access_log, audit
 from review.adapters.tables import access_log as access_table
+from review.application import casework, handover
 from review.domain import access
 from review.domain.case import Proposal
 from review.entrypoints import access_cli

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from review import casework, inbound
 from review.adapters import accounts
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
 from review.adapters.tables import officers
+from review.application import casework, inbound
 from review.entrypoints.cli import create_officer_main, periodic_once, reminders_main
 from review.entrypoints.seed import seed_demo
 from zairyu_shared.db import transaction

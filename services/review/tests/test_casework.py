@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import intake_event, verified_event
 
-from review import casework, inbound, periodic
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases, signature_rejections
+from review.application import casework, inbound, periodic
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
 from review.domain.roles import Forbidden, Officer, Role
 from zairyu_shared.db import transaction
@@ -166,7 +166,7 @@ def test_the_decision_carries_the_receipt_number_for_the_mailroom(rt):
 
 
 def test_the_whole_path_publishes_what_others_need(rt):
-    from review import metrics
+    from review.adapters import metrics
 
     officers = officers_of(rt, "tokyo")
     before = metrics.DECISIONS.labels("tokyo", "extension", "approved")._value.get()
@@ -449,7 +449,7 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
 
 
 def test_gauges_count_open_cases_and_those_past_target(rt):
-    from review import metrics
+    from review.adapters import metrics
 
     old = receive(rt, bureau="sendai")
     receive(rt, bureau="sendai")

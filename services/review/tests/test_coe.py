@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from review_testkit import FORM, verified_event
 from test_casework import act, officers_of
 
-from review import casework, coe, inbound
 from review.adapters import document_keys
 from review.adapters.tables import coe_documents
+from review.application import casework, coe, inbound
 from review.domain.case import Proposal
 from review.entrypoints.web import create_app
 from zairyu_shared import documents, testing

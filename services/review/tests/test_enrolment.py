@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import verified_event
 
-from review import casework, inbound
 from review.adapters import accounts, audit, enrolments
 from review.adapters.tables import audit_log, officers
+from review.application import casework, inbound
 from review.domain import enrolment
 from review.domain.case import FourEyesViolation, Proposal
 from review.domain.roles import Officer, Role

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import FORM, verified_event
 
-from review import casework, handover, inbound
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, case_history, cases
+from review.application import casework, handover, inbound
 from review.domain import offices
 from review.domain.roles import MATRIX, Action, Forbidden, Officer, Role, can, in_scope
 from review.entrypoints.web import create_app

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 import time_machine
 from review_testkit import intake_event
 
-from review import organisations
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.organisation_tables import organisation_requests
 from review.adapters.tables import audit_log
+from review.application import organisations
 from review.domain.organisation_use import approval_period
 from review.entrypoints.web import create_app
 from zairyu_shared.db import transaction
@@ -183,7 +183,7 @@ def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, peo
     """The bureau's view: a case filed by an organisation shows its approval for use (and lapsed once over)."""
     from review_testkit import FORM, verified_event
 
-    from review import inbound
+    from review.application import inbound
 
     agent = {
         "role": "employer_staff",

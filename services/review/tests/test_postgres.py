@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import verified_event
 
-from review import casework, inbound
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases
+from review.application import casework, inbound
 from review.domain.case import Proposal
 from review.domain.roles import Officer, Role
 from zairyu_shared.db import transaction

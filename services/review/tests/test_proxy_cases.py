@@ -10,8 +10,8 @@ from review_testkit import FORM, HOLDER, verified_event
 from test_casework import act, officers_of, staged
 from test_web import app, people, sign_in  # noqa: F401  (fixtures)
 
-from review import casework, inbound
 from review.adapters.tables import audit_log, cases
+from review.application import casework, inbound
 from review.domain.case import Proposal
 from zairyu_shared.db import transaction
 

@@ -10,8 +10,8 @@ import sqlite3
 import sqlalchemy as sa
 from review_testkit import make_runtime, verified_event
 
-from review import inbound
 from review.adapters.tables import cases
+from review.application import inbound
 from review.entrypoints.cli import reserve_receipts_main
 from zairyu_shared.db import transaction
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from kombu import Connection, Exchange, Queue
 from review_testkit import intake_event, make_runtime, verified_event
 
-from review import casework
 from review.adapters.accounts import create_officer
 from review.adapters.tables import cases
+from review.application import casework
 from review.domain.case import Proposal
 from review.domain.roles import Officer, Role
 from zairyu_shared import testing

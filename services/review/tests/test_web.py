@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from review_testkit import verified_event
 
-from review import casework, inbound
 from review.adapters.accounts import create_officer
 from review.adapters.intake_client import AttachmentCorrupt
 from review.adapters.tables import audit_log, cases
+from review.application import casework, inbound
 from review.entrypoints.web import create_app
 from zairyu_shared.db import transaction
 

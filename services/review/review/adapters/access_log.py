@@ -124,7 +124,7 @@ def _head(row) -> fmt.TreeHead:
 def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeHead | None:
     """Sign a tree head over every leaf so far, when there are new ones, and publish it with the new leaves'
     entries and inclusion proofs. Returns the head, or None when nothing was appended since the last one."""
-    from review.casework import review_event
+    from review.application.casework import review_event
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x52455649})  # the audit's lock

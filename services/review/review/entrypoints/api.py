@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from apispec import APISpec
 from flask import Blueprint, abort, g, jsonify, request
 
-from review import casework, handover
 from review.adapters import audit, queries
 from review.adapters.tables import cases
+from review.application import casework, handover
 from review.domain.access import valid_purpose
 from review.domain.offices import IllegalHandOver
 from review.domain.roles import Action, Forbidden, can, in_scope

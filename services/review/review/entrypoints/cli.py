@@ -43,7 +43,7 @@ def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
 
 def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
-    from review import periodic
+    from review.application import periodic
     from zairyu_shared.db import transaction
 
     parser = argparse.ArgumentParser(prog="zairyu-review send-reminders")
@@ -59,7 +59,7 @@ def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
 def reserve_receipts_main(argv: list[str], runtime=None, src=sys.stdin, out=sys.stdout) -> int:
     """Reads "application_id<TAB>receipt_number" lines (what intake has recorded) after a restore."""
-    from review.receipts_after_restore import reserve
+    from review.application.receipts_after_restore import reserve
     from zairyu_shared.db import transaction
 
     argparse.ArgumentParser(

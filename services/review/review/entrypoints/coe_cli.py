@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
 
     runtime = Runtime.from_env(definition)
     if args.command == "cancel-coe":
-        from review import coe
+        from review.application import coe
         from zairyu_shared.db import transaction
 
         with transaction(runtime.session_factory) as session:
@@ -58,8 +58,8 @@ def _sample(out: Path) -> int:
     import os
     import tempfile
 
-    from review import coe
     from review.adapters.document_keys import DemoKey, Pkcs11Key
+    from review.application import coe
 
     module = os.environ.get("ZAIRYU_COE_PKCS11_MODULE")
     signer: DemoKey | Pkcs11Key

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from review import inbound
+from review.application import inbound
 from zairyu_shared.bus import Handler
 
 from .personal_data import HANDLER as PERSONAL_DATA
 
 
 def _organisation_use_requested(runtime, session, event) -> None:
-    from review import organisations  # issue 21: an organisation's application for use (利用申出)
+    from review.application import organisations  # issue 21: an organisation's application for use (利用申出)
 
     organisations.receive(runtime, session, event)
 

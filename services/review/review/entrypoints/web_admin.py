@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from review import casework
 from review.adapters import accounts, audit, enrolments
+from review.application import casework
 from review.domain.enrolment import LINK_VALID, SecondPersonRequired, valid_staff_id
 from review.domain.offices import OFFICES, offices_of
 from review.domain.roles import Action, Role, can, in_scope

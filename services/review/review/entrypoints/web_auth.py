@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from review.adapters import accounts, audit
-from review.casework import as_officer
+from review.application.casework import as_officer
 from zairyu_shared.db import transaction
 from zairyu_shared.redirects import safe_next
 

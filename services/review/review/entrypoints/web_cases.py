@@ -8,9 +8,9 @@ from functools import partial
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from review import casework, handover
 from review.adapters import audit, queries
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable
+from review.application import casework, handover
 from review.domain import statistics
 from review.domain.bureaus import BUREAUS
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, Status

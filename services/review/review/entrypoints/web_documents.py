@@ -4,7 +4,7 @@
 - /public/coe/check (POST a file): the signature, the key among the published ones, and what it certifies.
 - /public/document-keys.json and /public/document-keys/<kid>.pem: every key that ever signed (old ones stay).
 - /documents/cancel (officers; supervisors only): cancel an issued e-COE or certificate with a reason, after a
-  confirmation step that shows what is cancelled; audited (document_cancelling.py).
+  confirmation step that shows what is cancelled; audited (application/document_cancelling.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from review import coe, document_cancelling
+from review.application import coe, document_cancelling
 from review.domain.roles import Forbidden
 from zairyu_shared import documents
 from zairyu_shared.db import transaction

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from review import organisations
-from review.casework import Conflict, NotFound
+from review.application import organisations
+from review.application.casework import Conflict, NotFound
 from review.domain.case import FourEyesViolation
 from review.domain.organisation_use import IllegalUseStep
 from review.domain.roles import Action, Forbidden, can

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def periodic_once(runtime, today=None) -> int:
     """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each) and gauges."""
-    from review import periodic
+    from review.application import periodic
     from zairyu_shared.db import transaction
 
     with transaction(runtime.session_factory) as session:

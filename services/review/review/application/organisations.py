@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from review.adapters import audit
 from review.adapters.enrolments import officer_person
 from review.adapters.organisation_tables import organisation_requests as requests
-from review.casework import Conflict, NotFound, now
+from review.application.casework import Conflict, NotFound, now
 from review.domain import case as machine
 from review.domain import organisation_use as rules
 from review.domain.roles import Action, Forbidden, Officer, can

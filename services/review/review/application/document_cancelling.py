@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from review import coe
 from review.adapters import audit
 from review.adapters.tables import cases, coe_documents
+from review.application import coe
 from review.domain.roles import MATRIX, Action, Forbidden, Officer, can, in_scope
 
 REASON_MAX = 2000

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from review import metrics
-from review.adapters import audit
+from review.adapters import audit, metrics
 from review.adapters.enrolments import officer_person
 from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 from review.domain import case as machine
@@ -423,7 +422,7 @@ def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
     """The COE chosen by e-mail: sealed with the bureau's key at the approval, kept for the public check."""
     import base64
 
-    from review import coe
+    from review.application import coe
     from zairyu_shared import documents
 
     signer = coe_signer(runtime)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from review import metrics
+from review.adapters import metrics
 from review.adapters.tables import cases, document_requests
-from review.casework import now, review_event
+from review.application.casework import now, review_event
 from review.domain import case as machine
 from review.domain.bureaus import BUREAUS
 from review.domain.statistics import TARGET_DAYS

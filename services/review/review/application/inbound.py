@@ -13,8 +13,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from review import metrics
-from review.adapters import audit, signing_client
+from review.adapters import audit, metrics, signing_client
 from review.adapters.tables import (
     cases,
     corrections,
@@ -23,13 +22,22 @@ from review.adapters.tables import (
     receipt_serials,
     signature_rejections,
 )
-from review.casework import JST, NotFound, get_row, load_case, now, record_history, review_event, update_case
+from review.application.casework import (
+    JST,
+    NotFound,
+    get_row,
+    load_case,
+    now,
+    record_history,
+    review_event,
+    update_case,
+)
+from review.application.receipts_after_restore import reserved_number
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
 from review.domain.receipt import bureau_of as receipt_bureau
 from review.domain.receipt import receipt_number
-from review.receipts_after_restore import reserved_number
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
 from zairyu_shared.subject_keys import sealing
@@ -162,8 +170,8 @@ def fee_paid(runtime, session, event) -> None:
     its fee paid (¥1,600 online, residence-procedures.md fees table), and sent to notify to mail."""
     import base64
 
-    from review import coe
-    from review.casework import coe_signer
+    from review.application import coe
+    from review.application.casework import coe_signer
     from review.domain import outcome as outcome_rules
     from zairyu_shared import documents
     from zairyu_shared.japan_time import japan_date

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from review.adapters import audit
 from review.adapters.tables import cases, officers
-from review.casework import (
+from review.application.casework import (
     NotFound,
     _check_version,
     _guard,

@@ -1,0 +1,1 @@
+"""Review's use cases: what an officer's request, an incoming event or a periodic job does."""
