@@ -22,7 +22,7 @@ from . import config as config_mod
 from . import crypto, subject_keys
 from .bus import EventConsumer, Handler, KombuPublisher, RetryPolicy, declare_topology
 from .db import make_engine, make_session_factory, messaging_tables
-from .events import Envelope
+from .events import Envelope, new_event
 from .migrations import upgrade
 from .outbox import OutboxRelay, add_event, staged_in
 
@@ -59,6 +59,9 @@ class ServiceDefinition:
     # and inbox rows are added for every service. ``purge_audit`` records that a purge happened.
     purge_steps: Callable[[Runtime], list[PurgeStep]] | None = None
     purge_audit: Callable[[Runtime, Session, PurgeReport], None] | None = None
+    # The service's bootstrap.py: builds its ports (the clients, stores and providers its use cases reach
+    # the world through) from the runtime. Called once, on first use of ``Runtime.ports``.
+    bootstrap: Callable[[Runtime], object] | None = None
 
 
 @dataclass
@@ -95,6 +98,8 @@ class Runtime:
             )
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
+        self._ports: object = None
+        self._ports_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -107,10 +112,52 @@ class Runtime:
         settings = config_mod.load(definition.settings_class, environ, **overrides)
         return cls(definition, settings)
 
+    @property
+    def ports(self) -> object:
+        """The service's ports, built by its bootstrap on first use (lazily: a runtime built only to
+        migrate or purge never opens a client). Each service reads them through its typed accessor
+        (``<service>.bootstrap.ports(runtime)``); tests set fakes on them or assign whole ports."""
+        if self._ports is None:
+            with self._ports_lock:
+                if self._ports is None:
+                    if self.definition.bootstrap is None:
+                        raise RuntimeError(f"{self.name} declares no bootstrap: it has no ports")
+                    self._ports = self.definition.bootstrap(self)
+        return self._ports
+
+    @ports.setter
+    def ports(self, value: object) -> None:
+        self._ports = value
+
     # -- what services call ------------------------------------------------------------------
     def stage(self, session: Session, event: Envelope) -> None:
         """Put an event in the outbox within the caller's transaction."""
         add_event(session, self.outbox, event)
+
+    def emit(
+        self,
+        session: Session,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        correlation_id: str,
+        causation_id: str | None = None,
+        version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        """Build an event from this service (its name is the envelope's source, checked against the
+        contract's producer) and stage it in the caller's transaction; the event is returned."""
+        event = new_event(
+            event_type,
+            payload,
+            source=self.name,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            version=version,
+            occurred_at=occurred_at,
+        )
+        self.stage(session, event)
+        return event
 
     def migrate(self) -> None:
         upgrade(self.definition.migrations, self.settings.database_url)
