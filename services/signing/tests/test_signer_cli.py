@@ -169,12 +169,15 @@ def test_native_host_hello_answers_without_the_card_and_speaks_the_pages_languag
     stdin = io.BytesIO(
         frame({"id": "h", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "hello"}})
         + frame({"id": "v", "origin": "https://zairyu.example", "lang": "vi", "request": {"op": "format-card"}})
+        # The extension's own code for Chinese (background.js) reaches the zh_Hans catalog.
+        + frame({"id": "z", "origin": "https://zairyu.example", "lang": "zh", "request": {"op": "format-card"}})
     )
     stdout = io.BytesIO()
     assert native_host.serve(NoCard(), "en", ["chrome-extension://abc/"], stdin, stdout) == 0
-    hello, bad = unframe_all(stdout.getvalue())
+    hello, bad, chinese = unframe_all(stdout.getvalue())
     assert hello == {"id": "h", "ok": True, "hello": {"program": "zairyu-signer", "version": hello["hello"]["version"]}}
     assert bad["error"]["code"] == "bad_request" and bad["error"]["message"].startswith("Yêu cầu")  # Vietnamese
+    assert chinese["error"]["message"].startswith("无效的请求")
 
 
 def test_native_host_refuses_unlisted_extensions(test_pki, monkeypatch):
@@ -284,12 +287,24 @@ def test_readers_command_lists_vpcd_readers(card_in_reader, test_pki, monkeypatc
 
 
 def test_every_signer_message_exists_in_every_platform_language_and_formats():
-    from signing.domain import signer_messages as m
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
 
-    assert set(m.SUPPORTED) == {"en", "ja", "vi", "zh", "ko", "pt", "tl", "ne"}
-    for key, table in m.MESSAGES.items():
-        assert set(table) == set(m.SUPPORTED), key
-        for lang in m.SUPPORTED:
+    from signing.domain import signer_messages as m
+    from zairyu_shared import translations
+
+    assert set(m.SUPPORTED) == {"en", "ja", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne"}  # the contract's codes
+    assert translations.languages(m.CATALOGS) == set(m.SUPPORTED)
+    wanted = set(m.KEYS) | {f"pin_name.{kind}" for kind in m.PIN_KINDS}
+    for lang in m.SUPPORTED:
+        po_path = translations.catalog_path(m.CATALOGS, lang, ".po")
+        with po_path.open("rb") as fh:
+            po = {msg.id: msg.string for msg in read_po(fh) if msg.id}
+        with po_path.with_suffix(".mo").open("rb") as fh:
+            mo = {msg.id: msg.string for msg in read_mo(fh) if msg.id}
+        assert set(po) == wanted and all(po.values()), lang
+        assert mo == po, f"{lang}: messages.mo is not compiled from messages.po (pybabel compile)"
+        for key in m.KEYS:
             out = m.text(key, lang, pin="sign", tries_left=2, sw="6A82", detail="x")
             assert "{" not in out and out.strip(), (key, lang)
     assert m.pick_language(None) in m.SUPPORTED
@@ -297,3 +312,14 @@ def test_every_signer_message_exists_in_every_platform_language_and_formats():
         m.text("wrong_pin", "vi", pin="auth", tries_left=2)
         == "Sai mã PIN xác thực (4 chữ số). Còn 2 lần thử trước khi bị khóa."
     )
+
+
+def test_the_extension_and_terminals_language_codes_reach_the_catalogs():
+    """The extension sends zh/pt, terminals zh_CN.UTF-8: both read the Chinese and Portuguese catalogs."""
+    from signing.domain import signer_messages as m
+
+    assert m.pick_language("zh") == m.pick_language("zh_CN.UTF-8") == "zh_Hans"
+    assert m.pick_language("pt") == m.pick_language("pt-BR") == "pt_BR"
+    assert m.pick_language("fil") == m.pick_language("tl_PH.UTF-8") == "tl"
+    assert m.text("no_card", "zh") == "读卡器中没有卡。请将个人编号卡放在读卡器上。"
+    assert m.text("bad_request", "pt", detail="x") == "Pedido inválido: x"

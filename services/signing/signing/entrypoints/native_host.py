@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from signing.domain.signer import Signer
 from signing.domain.signer_errors import BadRequest, SignerError
-from signing.domain.signer_messages import SUPPORTED, describe
+from signing.domain.signer_messages import describe, language
 
 MAX_MESSAGE = 64 * 1024 * 1024
 _LENGTH = struct.Struct("=I")  # native byte order, as Chrome and Firefox write it
@@ -133,5 +133,7 @@ def serve(
             reply.update({"ok": True, **handle(signer, envelope)})
         except SignerError as error:
             wanted = envelope.get("lang") if isinstance(envelope, dict) else None
-            reply.update({"ok": False, "error": describe(error, wanted if wanted in SUPPORTED else lang)})
+            # The extension sends its own codes (zh, pt...): mapped onto the catalogs' (zh_Hans, pt_BR...).
+            chosen = language(wanted) if isinstance(wanted, str) else None
+            reply.update({"ok": False, "error": describe(error, chosen or lang)})
         write_message(stdout, reply)

@@ -57,7 +57,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for a card to be placed (default 30)",
     )
-    p.add_argument("--lang", help="message language: en, ja, vi, zh, ko, pt, tl, ne (default: from LANG)")
+    p.add_argument(
+        "--lang", help="message language: en, ja, vi, zh_Hans (or zh), ko, pt_BR (or pt), tl, ne (default: from LANG)"
+    )
     p.add_argument("--simulated", metavar="PKI_DIR", help="use an in-process simulated card")
     p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
     p.add_argument("--json", action="store_true", help="machine-readable output and errors")
