@@ -4,6 +4,7 @@ glossary does, and so does every notify message whose English version says it (i
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from zairyu_shared import glossary
+from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 INTAKE_CATALOGS = ROOT / "services/intake/intake/entrypoints/translations"
@@ -63,3 +65,49 @@ def test_notify_messages_use_the_glossarys_terms(lang):
         if term.en.lower() in english[key].lower() and term.text.lower() not in text.lower()
     ]
     assert not wrong, f"{lang}: {len(wrong)} messages stray from the glossary:\n" + "\n".join(wrong[:20])
+
+
+def _bare(name):
+    """A status's name without its bracketed number ('Kỹ năng đặc định (số 1)' -> 'Kỹ năng đặc định')."""
+    return re.sub(r"\s*[（(].*$", "", name).strip()
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_catalogs_name_statuses_as_the_glossary_does(lang):
+    """A message that names a status of residence (say, 'Specified Skilled Worker') names it in the glossary's
+    words: the Nepali pages said 'निर्दिष्ट दक्ष कामदार' in a hint while the picker, from the glossary, said another."""
+    wrong = []
+    for message in _catalog(lang):
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        string = message.string if isinstance(message.string, str) else message.string[0]
+        if not source or not string:
+            continue
+        for code, (ja, en) in STATUSES_OF_RESIDENCE.items():
+            if _bare(en) in source or _bare(ja) in source:
+                want = _bare(glossary.status_name(code, lang))
+                if want.lower() not in string.lower():
+                    wrong.append(f"{code}: {source[:50]!r} -> {string[:70]!r} lacks {want!r}")
+    assert not wrong, f"{lang}: {len(wrong)} messages name a status otherwise:\n" + "\n".join(sorted(set(wrong))[:20])
+
+
+# Names read on a government page in the language (the glossary files name the pages); a change must come with a
+# new source, not a guess.
+CONFIRMED = {
+    "zh_Hans": {  # immi-moj.go.jp/chinese_simplified/tetuduki/kanri/zairyu_nintei10.html
+        "intra_company": "企业内转职",
+        "entertainer": "演出",
+        "engineer_humanities": "技术/人文知识/国际业务",
+        "business_manager": "经营/管理",
+        "legal_accounting": "法律/会计业务",
+        "professor": "教授",
+        "journalist": "报道",
+    },
+    "ne": {"ssw_1": "निर्दिष्ट सीप भएको कामदार (१)"},  # mofa.go.jp/mofaj/ca/fna/ssw/np/index.html
+    "vi": {"student": "Du học"},  # isa.go.jp/vi/publications/materials/newimmiact_4_index.html
+    "tl": {"ssw_1": "Specified Skilled Worker (i)"},  # mofa.go.jp/mofaj/ca/fna/ssw/ph/
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CONFIRMED))
+def test_statuses_confirmed_from_government_pages(lang):
+    assert {code: glossary.status_name(code, lang) for code in CONFIRMED[lang]} == CONFIRMED[lang]
