@@ -214,14 +214,14 @@ def submission(content: bytes, signature: bytes) -> dict:
 
 
 def test_control_consumer_rejects_a_garbage_signature(verification_service):
-    from signing.entrypoints.handlers import judge_submission
+    from signing.application.verifying import judge_submission
 
     verdict = judge_submission(verification_service, submission(b"x", b"\x30\x00"))
     assert not verdict.valid and verdict.reason.value == "malformed"
 
 
 def test_consumer_rejects_an_attacker_certificate_with_unreadable_extensions(verification_service, attack_pki):
-    from signing.entrypoints.handlers import judge_submission
+    from signing.application.verifying import judge_submission
 
     holder = attack_pki.first("valid")
     content = b"application"
@@ -231,7 +231,7 @@ def test_consumer_rejects_an_attacker_certificate_with_unreadable_extensions(ver
 
 
 def test_consumer_rejects_a_deeply_nested_signed_attribute(verification_service, real_signature):
-    from signing.entrypoints.handlers import judge_submission
+    from signing.application.verifying import judge_submission
 
     content, der = real_signature
     verdict = judge_submission(verification_service, submission(content, nested_attribute_signature(der, 2000)))

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from service_support import make_runtime, submission, submitted_event
 
-from signing.entrypoints.handlers import on_application_submitted
+from signing.application.verifying import on_application_submitted
 from signing.entrypoints.web import create_app
 from signing.testpki import create_test_pki
 from zairyu_shared.db import transaction

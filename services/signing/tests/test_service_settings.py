@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
-
 from service_support import DATA_KEY, make_runtime, sign, submission, submitted_event
 
 from signing.adapters.tables import verdicts
 from signing.adapters.trust_store import fingerprint
 from signing.adapters.verifier_factory import VerifierConfigError, build, load_pins
-from signing.entrypoints.handlers import on_application_submitted
+from signing.application.verifying import on_application_submitted
 from signing.entrypoints.web import create_app
 from signing.settings import SigningSettings
 from zairyu_shared.config import ConfigError, load

@@ -9,8 +9,8 @@ from signing.adapters.tables import metadata
 from signing.settings import SigningSettings
 from zairyu_shared.runtime import ServiceDefinition
 
+from .consumers import HANDLERS
 from .demo_card import demo_card_worker
-from .handlers import HANDLERS
 from .web import create_app
 
 

@@ -1,4 +1,4 @@
-"""Consumers: verify each submitted application's signature and say so on the bus.
+"""Verifying a submitted application's signature, and saying so on the bus.
 
 ``application.submitted`` -> ``signature.verified`` (evidence + the submission echoed) or
 ``signature.rejected`` (reason code, message in the applicant's language, evidence), staged in the
@@ -22,11 +22,8 @@ from signing.adapters.verifier_factory import VerificationService, verification_
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason, Verdict
-from zairyu_shared.bus import Handler
 from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
-
-from .personal_data import HANDLER as PERSONAL_DATA
 
 log = logging.getLogger(__name__)
 SERVICE = "signing"
@@ -118,6 +115,3 @@ def on_application_submitted(runtime, session, event) -> None:
 def _after_commit(service: VerificationService, verdict: Verdict) -> None:
     service_metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
     service_metrics.observe_crls(service.crl_index)
-
-
-HANDLERS = [Handler("on_application_submitted", ("application.submitted",), on_application_submitted), PERSONAL_DATA]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from signing.adapters.tables import verdicts
-from zairyu_shared.bus import Handler
 from zairyu_shared.personal_data import answer, from_json, record
 
 
@@ -33,6 +32,3 @@ def on_export_requested(runtime, session, event) -> None:
             ],
         ),
     )
-
-
-HANDLER = Handler("personal_data", ("personal_data.export_requested",), on_export_requested)
