@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from review.adapters.tables import case_history, cases, corrections, document_requests, proposals
-from zairyu_shared.bus import Handler
 from zairyu_shared.personal_data import answer, from_json, record
 
 
-def on_export_requested(runtime, session, event) -> None:
+def export_requested(runtime, session, event) -> None:
+    """Answer a `personal_data.export_requested` with this person's case files (the records above)."""
     rows = session.execute(
         sa.select(cases).where(cases.c.applicant_id == event.data["applicant_id"]).order_by(cases.c.received_at)
     ).all()
@@ -86,6 +86,3 @@ def on_export_requested(runtime, session, event) -> None:
                 record("correction", r.requested_at, application_id=app, message=r.message, handled_at=r.handled_at)
             )
     runtime.stage(session, answer(event, "review", records))
-
-
-HANDLER = Handler("personal_data", ("personal_data.export_requested",), on_export_requested)
