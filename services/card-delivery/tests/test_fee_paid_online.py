@@ -179,7 +179,7 @@ def _real_mode_runtime(tmp_path):
 @pytest.mark.parametrize("order", ["decision first", "payment first"])
 def test_outside_the_embedded_run_a_demo_payment_pays_nothing(tmp_path, order):
     """Issue 15, finding 1: the DEMO checkout takes a public test card, so its fee.paid is no payment."""
-    from card_delivery.casework import DemoPaymentRefused
+    from card_delivery.application.payments import DemoPaymentRefused
 
     rt = _real_mode_runtime(tmp_path)
     if order == "decision first":

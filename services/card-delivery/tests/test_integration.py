@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from card_delivery_testkit import decision_payload, make_runtime, sign_in
 from kombu import Connection, Exchange, Producer, Queue
 
-from card_delivery import casework
 from card_delivery.adapters import cards, repository
 from card_delivery.adapters.tables import cards as cards_table
 from card_delivery.adapters.tables import delivery_cases
+from card_delivery.application.opening import open_case
+from card_delivery.application.transitions import issue_card, receive_envelope
 from card_delivery.domain.card_number import is_card_number
 from card_delivery.domain.case import IllegalTransition, State
 from card_delivery.entrypoints.service import definition
@@ -78,10 +79,8 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
     ids = []
     for i in range(THREADS):
         with transaction(pg_runtime.session_factory) as session:
-            case = casework.open_case(pg_runtime, session, new_decision(f"app-{i}", f"AB{i:08d}CD"))
-            casework.receive_envelope(
-                pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number=f"AB{i:08d}CD"
-            )
+            case = open_case(pg_runtime, session, new_decision(f"app-{i}", f"AB{i:08d}CD"))
+            receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number=f"AB{i:08d}CD")
         ids.append(case.delivery_id)
 
     def issue(i):
@@ -92,7 +91,7 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
             return next(it)
 
         with transaction(pg_runtime.session_factory) as session:
-            return casework.issue_card(pg_runtime, session, ids[i], draw=draw).card_number
+            return issue_card(pg_runtime, session, ids[i], draw=draw).card_number
 
     numbers = run_together(THREADS, issue)
     assert sorted(numbers) == sequence[:THREADS]
@@ -106,16 +105,14 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
 
 def test_two_officers_issuing_the_same_case_at_once_give_it_one_card(pg_runtime):
     with transaction(pg_runtime.session_factory) as session:
-        case = casework.open_case(pg_runtime, session, new_decision("app-twice", "AB00000042CD"))
-        casework.receive_envelope(
-            pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number="AB00000042CD"
-        )
+        case = open_case(pg_runtime, session, new_decision("app-twice", "AB00000042CD"))
+        receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number="AB00000042CD")
     outcomes = []
 
     def issue(_i):
         try:
             with transaction(pg_runtime.session_factory) as session:
-                casework.issue_card(pg_runtime, session, case.delivery_id, officer=f"officer-{_i}")
+                issue_card(pg_runtime, session, case.delivery_id, officer=f"officer-{_i}")
             outcomes.append("issued")
         except IllegalTransition:
             outcomes.append("refused")
@@ -224,7 +221,7 @@ def test_approved_to_delivered_through_rabbitmq_and_postgresql():
                 assert status(issued["card_number"]) == "valid" and status("AB12345678CD") == "invalid"
 
                 # the envelope came, so the 14-day check has nothing to remind, even a month later
-                from card_delivery.entrypoints.deadlines import check_deadlines
+                from card_delivery.application.deadlines import check_deadlines
 
                 assert check_deadlines(rt, datetime.now(UTC) + timedelta(days=30))["reminded"] == 0
         finally:

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from card_delivery.adapters import officers, repository
 from card_delivery.adapters.pdf import reference as pdf_reference
 from card_delivery.adapters.tables import delivery_cases
+from card_delivery.application.deadlines import check_deadlines
 from card_delivery.domain.case import State
 from card_delivery.entrypoints.consumers import on_application_decided
-from card_delivery.entrypoints.deadlines import check_deadlines
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -206,7 +206,7 @@ def test_forms_without_the_csrf_token_are_refused(app, runtime, mailroom):
 
 
 def transitions(state):
-    from card_delivery.metrics import TRANSITIONS
+    from card_delivery.adapters.metrics import TRANSITIONS
 
     return TRANSITIONS.labels(state)._value.get()
 
@@ -557,9 +557,9 @@ def test_a_transition_rolled_back_is_neither_stored_nor_counted(runtime):
     before = transitions("awaiting_envelope")
     with pytest.raises(RuntimeError):
         with transaction(runtime.session_factory) as session:
-            from card_delivery import casework
+            from card_delivery.application.opening import open_case
 
-            casework.open_case(
+            open_case(
                 runtime,
                 session,
                 new_event("application.decided", decision_payload(), source="review", correlation_id="app-1").data,

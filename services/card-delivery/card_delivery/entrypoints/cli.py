@@ -26,7 +26,7 @@ def check_deadlines_command(argv) -> int:
         prog="zairyu-card-delivery check-deadlines",
         description="publish card.envelope_overdue (once per case) and refresh the gauges",
     ).parse_args(argv)
-    from .deadlines import check_deadlines
+    from card_delivery.application.deadlines import check_deadlines
 
     runtime = _runtime()
     try:

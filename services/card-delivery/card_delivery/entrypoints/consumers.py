@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from card_delivery import casework
+from card_delivery.application import opening, payments
 from zairyu_shared.bus import Handler
 
 from .personal_data import HANDLER as PERSONAL_DATA
@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 
 def on_application_decided(runtime, session, event) -> None:
     decision = event.data
-    if not casework.opens_case(decision):
+    if not opening.opens_case(decision):
         return
-    case = casework.open_case(runtime, session, decision, causation_id=event.id)
+    case = opening.open_case(runtime, session, decision, causation_id=event.id)
     if case is not None:
         log.info(
             "delivery case opened",
@@ -30,7 +30,7 @@ def on_application_decided(runtime, session, event) -> None:
 
 
 def on_fee_paid(runtime, session, event) -> None:
-    case = casework.record_fee_paid(runtime, session, event.data)
+    case = payments.record_fee_paid(runtime, session, event.data)
     log.info(
         "online fee payment recorded" if case else "online fee payment held until the case opens",
         extra={"application_id": event.data["application_id"]},

@@ -11,12 +11,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from card_delivery import casework
 from card_delivery.adapters import pdf, repository
+from card_delivery.application import carrier_import, transitions
 from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
 from zairyu_shared.db import transaction
 
-from . import carrier_import
 from .signin import signed_in
 
 bp = Blueprint("mailroom", __name__, url_prefix="/mailroom")
@@ -242,7 +241,7 @@ def _press(delivery_id, use_case):
 @bp.post("/cases/<delivery_id>/envelope")
 @signed_in
 def envelope(delivery_id):
-    return _presented(delivery_id, casework.receive_envelope)
+    return _presented(delivery_id, transitions.receive_envelope)
 
 
 def _presented(delivery_id, use_case):
@@ -280,7 +279,7 @@ def shortfall(delivery_id):
         delivery_id,
         "shortfall",
         form,
-        lambda db: casework.record_postage_shortfall(
+        lambda db: transitions.record_postage_shortfall(
             _runtime(), db, delivery_id, shortfall_yen=form.shortfall_yen.data, officer=_officer()
         ),
     )
@@ -293,7 +292,7 @@ def issue(delivery_id):
         delivery_id,
         "issue",
         IssueForm(),
-        lambda db: casework.issue_card(_runtime(), db, delivery_id, officer=_officer()),
+        lambda db: transitions.issue_card(_runtime(), db, delivery_id, officer=_officer()),
     )
 
 
@@ -305,7 +304,7 @@ def address(delivery_id):
         delivery_id,
         "address",
         form,
-        lambda db: casework.resolve_address(
+        lambda db: transitions.resolve_address(
             _runtime(), db, delivery_id, decision=form.decision.data, note=form.note.data, officer=_officer()
         ),
     )
@@ -319,7 +318,7 @@ def dispatch(delivery_id):
         delivery_id,
         "dispatch",
         form,
-        lambda db: casework.dispatch(
+        lambda db: transitions.dispatch(
             _runtime(), db, delivery_id, tracking_number=form.tracking_number.data, officer=_officer()
         ),
     )
@@ -328,7 +327,7 @@ def dispatch(delivery_id):
 @bp.post("/cases/<delivery_id>/delivered")
 @signed_in
 def delivered(delivery_id):
-    return _press(delivery_id, casework.record_delivery)
+    return _press(delivery_id, transitions.record_delivery)
 
 
 @bp.post("/cases/<delivery_id>/return")
@@ -339,7 +338,7 @@ def returned(delivery_id):
         delivery_id,
         "return_",
         form,
-        lambda db: casework.record_return(
+        lambda db: transitions.record_return(
             _runtime(), db, delivery_id, reason=form.reason.data or "", officer=_officer()
         ),
     )
@@ -348,20 +347,20 @@ def returned(delivery_id):
 @bp.post("/cases/<delivery_id>/counter")
 @signed_in
 def counter(delivery_id):
-    return _press(delivery_id, casework.hand_to_counter)
+    return _press(delivery_id, transitions.hand_to_counter)
 
 
 @bp.post("/cases/<delivery_id>/hand-over")
 @signed_in
 def hand_over(delivery_id):
-    return _press(delivery_id, casework.hand_over)
+    return _press(delivery_id, transitions.hand_over)
 
 
 @bp.post("/cases/<delivery_id>/collect")
 @signed_in
 def collect(delivery_id):
     """The applicant at the counter: the same checks as an envelope's, then the card is issued and handed over."""
-    return _presented(delivery_id, casework.collect_at_counter)
+    return _presented(delivery_id, transitions.collect_at_counter)
 
 
 # -- dispatch batches ----------------------------------------------------------------------
@@ -384,7 +383,7 @@ def dispatch_batches():
 @bp.get("/dispatch/batch/<int:number>/list.pdf")
 @signed_in
 def dispatch_list_pdf(number):
-    body = pdf.dispatch_list(_batch(max(number, 1)), number, casework.utcnow())
+    body = pdf.dispatch_list(_batch(max(number, 1)), number, transitions.utcnow())
     return Response(
         body,
         mimetype="application/pdf",
@@ -411,7 +410,7 @@ def scan():
         if form.validate_on_submit():
             try:
                 with transaction(_runtime().session_factory) as db:
-                    done = casework.dispatch(
+                    done = transitions.dispatch(
                         _runtime(),
                         db,
                         form.delivery_id.data,

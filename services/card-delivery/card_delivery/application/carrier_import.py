@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from card_delivery import casework
 from card_delivery.adapters import repository
 from card_delivery.domain import carrier_report
 from card_delivery.domain.carrier_report import RowError
 from card_delivery.domain.case import DeliveryError, State
 from zairyu_shared.db import transaction
+
+from .transitions import record_delivery, record_return
 
 
 @dataclass
@@ -33,9 +34,9 @@ def run(runtime, text: str, officer: str | None = None) -> Report:
                     report.already.append((row.line, row.tracking_number, row.status))
                     continue
                 if row.status == "delivered":
-                    casework.record_delivery(runtime, db, case.delivery_id, officer=officer, at=row.at)
+                    record_delivery(runtime, db, case.delivery_id, officer=officer, at=row.at)
                 else:
-                    casework.record_return(runtime, db, case.delivery_id, reason=row.reason, officer=officer, at=row.at)
+                    record_return(runtime, db, case.delivery_id, reason=row.reason, officer=officer, at=row.at)
             report.applied.append((row.line, row.tracking_number, row.status))
         except (LookupError, DeliveryError) as exc:
             report.errors.append(RowError(row.line, str(exc)))

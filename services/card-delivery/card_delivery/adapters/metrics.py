@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
 
+from card_delivery.domain.case import State
+from card_delivery.domain.deadlines import STALL_AFTER
 from zairyu_shared.db import after_commit
 
-from .adapters import repository
-from .domain.case import State
-from .domain.deadlines import STALL_AFTER
+from . import repository
 
 DELIVERIES = Gauge("zairyu_card_deliveries", "Delivery cases by current state", ["state"], multiprocess_mode="livemax")
 STALLED = Gauge(
