@@ -240,6 +240,7 @@ def test_documents_request_answered_online(client, rt, submitted):
     sent = outbox_events(rt, "application.documents_submitted")
     assert len(sent) == 1 and sent[0]["payload"]["request_id"] == request_id
     assert sent[0]["payload"]["attachments"][0]["media_type"] == "application/pdf"
+    assert sent[0]["payload"]["attachments"][0]["filename"] == "tax.pdf"  # what the officer reads beside the kind
     assert status_of(rt, app_id) == "under_examination"
 
 

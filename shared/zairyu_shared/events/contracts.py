@@ -46,6 +46,9 @@ class Attachment(_Strict):
     media_type = fields.String(required=True, validate=validate.OneOf(["application/pdf", "image/jpeg", "image/png"]))
     size = fields.Integer(required=True, validate=validate.Range(min=1, max=25 * 1024 * 1024))
     kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    # The file's name as the applicant's computer called it, cleaned by intake (last path part, no control or
+    # bidi characters, <= 255): personal data, not signed (the signed bytes carry the hash). Optional since v1, so
+    # no version bump carries it: older events have none and the officer's page shows the kind alone.
     filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 

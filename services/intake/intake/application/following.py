@@ -245,7 +245,14 @@ def answer_documents(runtime, session, person, application_id: str, request_id: 
                 "request_id": request_id,
                 "message": (message or "")[:4000],
                 "attachments": [
-                    {"sha256": f.sha256, "media_type": f.media_type, "size": f.size, "kind": f.kind} for f in files
+                    {
+                        "sha256": f.sha256,
+                        "media_type": f.media_type,
+                        "size": f.size,
+                        "kind": f.kind,
+                        "filename": f.filename,
+                    }
+                    for f in files
                 ],
                 "submitted_at": at,
             },
