@@ -5,7 +5,6 @@ glossary does, and so does every notify message whose English version says it (i
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 ROOT = Path(__file__).resolve().parents[2]
 INTAKE_CATALOGS = ROOT / "services/intake/intake/entrypoints/translations"
 CARD_CATALOGS = ROOT / "services/card-delivery/card_delivery/translations"  # the public card check
-NOTIFY_MESSAGES = ROOT / "services/notify/notify/templates/messages"
+NOTIFY_CATALOGS = ROOT / "services/notify/notify/translations"  # msgid = the template key
 TRANSLATED = ("vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")
 CATALOG_DIR = {"tl": "fil"}
 
@@ -27,13 +26,10 @@ def _catalog(lang, root=INTAKE_CATALOGS):
         return read_po(fh, locale=CATALOG_DIR.get(lang, lang))
 
 
-def _texts(node, path=()):
-    """Every string of a notify message file, by its key path."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _texts(value, path + (key,))
-    elif isinstance(node, str):
-        yield path, node
+def _notify_texts(lang):
+    """Every string of a notify catalog, by its template key."""
+    with (NOTIFY_CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return {message.id: message.string for message in read_po(fh) if message.id}
 
 
 @pytest.mark.parametrize("root", [INTAKE_CATALOGS, CARD_CATALOGS], ids=["intake", "card-delivery"])
@@ -55,10 +51,10 @@ def test_the_catalogs_use_the_glossarys_terms(lang, root):
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_notify_messages_use_the_glossarys_terms(lang):
-    english = dict(_texts(tomllib.loads((NOTIFY_MESSAGES / "en.toml").read_text("utf-8"))))
-    own = dict(_texts(tomllib.loads((NOTIFY_MESSAGES / f"{lang}.toml").read_text("utf-8"))))
+    english = _notify_texts("en")
+    own = _notify_texts(lang)
     wrong = [
-        f"{'.'.join(key)} lacks {term.text!r}"
+        f"{key} lacks {term.text!r}"
         for key, text in own.items()
         if key in english
         for term in glossary.terms(lang)

@@ -10,7 +10,7 @@ import jinja2
 import pytest
 import samples
 
-from notify.adapters.catalogue import Catalogue
+from notify.adapters.catalogue import CATALOGS, Catalogue
 from notify.domain import formatting
 from notify.domain.notices import APPLICANT_TYPES, ApplicationInfo, plan
 from zairyu_shared import glossary
@@ -41,7 +41,7 @@ def expected(notice_type, lang):
         "password_reset": ["https://zairyu.example.jp/reset/xyz", when],
         "application_submitted": [samples.PROVISIONAL, when],
         "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
-        "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.messages[lang]["advice"]["revoked"]],
+        "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.message(lang, "advice.revoked")],
         "documents_requested": [
             samples.RECEIPT,
             date,
@@ -186,7 +186,7 @@ def test_a_missing_placeholder_is_an_error_not_a_blank():
 
 def test_a_language_without_the_notice_falls_back_to_japanese_and_english(tmp_path):
     for lang in ("ja", "en"):
-        shutil.copy(_file(lang), tmp_path / f"{lang}.toml")
+        shutil.copytree(CATALOGS / lang, tmp_path / lang)
     partial = Catalogue(tmp_path)
     p = PLANS["card_dispatched"]
     r = partial.render("card_dispatched", "vi", p.context, name="AN", portal_url="https://p")
@@ -195,12 +195,6 @@ def test_a_language_without_the_notice_falls_back_to_japanese_and_english(tmp_pa
     assert " / " in r.subject and 'lang="ja"' in r.html and 'lang="en"' in r.html
     unknown = CAT.render("card_dispatched", None, p.context, name=None, portal_url="https://p")
     assert unknown.language == "ja+en" and "お客様" in unknown.text
-
-
-def _file(lang):
-    from notify.adapters.catalogue import TEMPLATES
-
-    return TEMPLATES / "messages" / f"{lang}.toml"
 
 
 def test_html_escapes_what_people_typed():

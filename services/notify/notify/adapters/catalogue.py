@@ -1,4 +1,8 @@
-"""The message catalogue: one TOML file per language, each notice a Jinja2 subject and body.
+"""The message catalogue: one Babel catalog per language, each notice a Jinja2 subject and body.
+
+notify/translations/<code>/LC_MESSAGES/messages.po (compiled to messages.mo, which is what is read): the msgid
+is the template's key (``common.greeting``, ``procedures.coe``, ``notice.<type>.subject``/``.body``) and the
+msgstr its Jinja2 source; the English catalog holds the English. <code> is the contract's language code.
 
 A body is rendered twice from the same source: as plain text, and HTML-escaped into the HTML
 layout. Undefined placeholders raise (StrictUndefined): a template that names something the
@@ -8,19 +12,20 @@ A language without the notice falls back to Japanese + English in one bilingual 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from babel.support import NullTranslations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from notify.domain import formatting
-from zairyu_shared import glossary
+from zairyu_shared import glossary, translations
 from zairyu_shared.events.contracts import LANGUAGES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the HTML layout
+CATALOGS = Path(__file__).resolve().parents[1] / "translations"
 FALLBACK = ("ja", "en")
 BILINGUAL = "ja+en"
 
@@ -61,18 +66,31 @@ def _environment(html: bool) -> Environment:
 
 
 class Catalogue:
-    def __init__(self, directory: Path = TEMPLATES / "messages"):
-        self.messages: dict[str, dict] = {}
-        for lang in LANGUAGES:
-            path = directory / f"{lang}.toml"
-            if path.exists():
-                self.messages[lang] = tomllib.loads(path.read_text("utf-8"))
+    def __init__(self, directory: Path = CATALOGS):
+        present = translations.languages(directory)
+        self.catalogs: dict[str, NullTranslations] = {
+            lang: translations.load(directory, lang) for lang in LANGUAGES if lang in present
+        }
         self.text_env = _environment(html=False)
         self.html_env = _environment(html=True)
         self.layout = self.html_env.get_template("mail.html")
 
+    def message(self, language: str, key: str) -> str:
+        """The Jinja2 source of ``key`` in ``language``'s catalog; KeyError if that catalog lacks it."""
+        found = self.catalogs[language].gettext(key) if language in self.catalogs else key
+        if found == key:  # gettext answers an untranslated msgid with the msgid itself
+            raise KeyError(f"{language}: {key}")
+        return found
+
     def has(self, language: str | None, notice_type: str) -> bool:
-        return language in self.messages and notice_type in self.messages[language].get("notice", {})
+        if language is None:
+            return False
+        try:
+            self.message(language, f"notice.{notice_type}.subject")
+            self.message(language, f"notice.{notice_type}.body")
+        except KeyError:
+            return False
+        return True
 
     def render(
         self,
@@ -96,16 +114,16 @@ class Catalogue:
         return Rendered(lang, subject, text, html)
 
     def _one(self, notice_type, lang, context, name, portal_url, audience) -> dict:
-        cat = self.messages[lang]
-        entry = cat["notice"][notice_type]
-        common = cat["common"]
+        def say(key: str) -> str:
+            return self.message(lang, key)
+
         ctx = dict(context, lang=lang, portal_url=portal_url, name=name)
         if context.get("procedure"):
-            ctx["procedure_name"] = cat["procedures"][context["procedure"]]
+            ctx["procedure_name"] = say(f"procedures.{context['procedure']}")
         if context.get("bureau"):
-            ctx["bureau_name"] = cat["bureaus"][context["bureau"]]
+            ctx["bureau_name"] = say(f"bureaus.{context['bureau']}")
         if context.get("advice"):
-            ctx["advice_text"] = cat["advice"][context["advice"]]
+            ctx["advice_text"] = say(f"advice.{context['advice']}")
         # The bureau's coded words in the reader's language (zairyu_shared.glossary); older events' free text
         # (v1 items, v2 decisions) passes through as written.
         if "documents" in context:
@@ -118,13 +136,14 @@ class Catalogue:
         if context.get("period_of_stay"):
             ctx["period_of_stay"] = glossary.period_name(context["period_of_stay"], lang)
         if audience == "bureau":
-            greeting_src = common["greeting_officers"]
+            greeting_src = say("common.greeting_officers")
         else:
-            greeting_src = common["greeting"] if name else common["greeting_anonymous"]
+            greeting_src = say("common.greeting") if name else say("common.greeting_anonymous")
+        entry = {"subject": say(f"notice.{notice_type}.subject"), "body": say(f"notice.{notice_type}.body")}
         subject = self._text(entry["subject"], ctx).strip()
         greeting = self._text(greeting_src, ctx).strip()
         body = self._text(entry["body"], ctx).strip()
-        footer_src = common["footer_officers"] if audience == "bureau" else common["footer"]
+        footer_src = say("common.footer_officers") if audience == "bureau" else say("common.footer")
         footer = self._text(footer_src, ctx).strip()
         text = f"{greeting}\n\n{body}\n\n-- \n{footer}\n"
         html_paragraphs = [_paragraphs(self._html(src, ctx)) for src in (greeting_src, entry["body"])]
@@ -158,4 +177,4 @@ def _paragraphs(html: Markup) -> list[Markup]:
     ]
 
 
-__all__ = ["Catalogue", "Rendered", "BILINGUAL", "escape"]
+__all__ = ["Catalogue", "Rendered", "BILINGUAL", "CATALOGS", "escape"]
