@@ -6,6 +6,7 @@ from pathlib import Path
 
 from review.adapters.retention import purge_steps, record_purge
 from review.adapters.tables import metadata
+from review.bootstrap import bootstrap
 from review.settings import ReviewSettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -26,4 +27,5 @@ definition = ServiceDefinition(
     workers=[periodic_worker],
     purge_steps=lambda runtime: purge_steps(),
     purge_audit=lambda runtime, session, report: record_purge(session, report),
+    bootstrap=bootstrap,
 )
