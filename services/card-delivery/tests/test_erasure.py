@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from card_delivery_testkit import decision_payload
 
 from card_delivery.adapters.tables import delivery_cases
-from card_delivery.entrypoints.consumers import on_application_decided
+from card_delivery.application.opening import application_decided as on_application_decided
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.subject_keys import SubjectErased

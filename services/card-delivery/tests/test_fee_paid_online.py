@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from card_delivery_testkit import decision_payload
 
 from card_delivery.adapters.tables import early_fee_payments
+from card_delivery.application.opening import application_decided as on_application_decided
+from card_delivery.application.payments import fee_paid as on_fee_paid
 from card_delivery.domain.case import DeliveryCase, EnvelopeRejected, State
-from card_delivery.entrypoints.consumers import on_application_decided, on_fee_paid
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 

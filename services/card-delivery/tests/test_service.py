@@ -17,8 +17,8 @@ from card_delivery.adapters import officers, repository
 from card_delivery.adapters.pdf import reference as pdf_reference
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.application.deadlines import check_deadlines
+from card_delivery.application.opening import application_decided as on_application_decided
 from card_delivery.domain.case import State
-from card_delivery.entrypoints.consumers import on_application_decided
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event

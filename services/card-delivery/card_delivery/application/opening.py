@@ -3,6 +3,7 @@ COE / employment certificate to post."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import replace
 
@@ -14,6 +15,8 @@ from card_delivery.domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCU
 
 from .payments import record_payment
 from .transitions import stage_change, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def issues_card(decision: dict) -> bool:
@@ -32,6 +35,23 @@ def posts_document(decision: dict) -> bool:
 
 def opens_case(decision: dict) -> bool:
     return issues_card(decision) or posts_document(decision)
+
+
+def application_decided(runtime, session: Session, event) -> None:
+    """review's application.decided: a case when the decision gives the mailroom something to post."""
+    decision = event.data
+    if not opens_case(decision):
+        return
+    case = open_case(runtime, session, decision, causation_id=event.id)
+    if case is not None:
+        log.info(
+            "delivery case opened",
+            extra={
+                "delivery_id": case.delivery_id,
+                "state": case.state.value,
+                "address_mismatch": case.address_mismatch,
+            },
+        )
 
 
 def open_case(runtime, session: Session, decision: dict, causation_id: str | None = None) -> DeliveryCase | None:

@@ -32,6 +32,14 @@ def check_provider(runtime, payment: dict) -> None:
         )
 
 
+def fee_paid(runtime, session: Session, event) -> None:
+    case = record_fee_paid(runtime, session, event.data)
+    log.info(
+        "online fee payment recorded" if case else "online fee payment held until the case opens",
+        extra={"application_id": event.data["application_id"]},
+    )
+
+
 def record_fee_paid(runtime, session: Session, payment: dict) -> DeliveryCase | None:
     """intake's fee.paid: note it on the case, or hold it until application.decided opens the case."""
     check_provider(runtime, payment)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from card_delivery.adapters.tables import case_history, delivery_cases, early_fee_payments
-from zairyu_shared.bus import Handler
 from zairyu_shared.personal_data import answer, record
 
 
-def on_export_requested(runtime, session, event) -> None:
+def export_requested(runtime, session, event) -> None:
     applicant = event.data["applicant_id"]
     records = []
     for c in session.execute(
@@ -65,6 +64,3 @@ def on_export_requested(runtime, session, event) -> None:
             )
         )
     runtime.stage(session, answer(event, "card-delivery", records))
-
-
-HANDLER = Handler("personal_data", ("personal_data.export_requested",), on_export_requested)
