@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
@@ -133,6 +133,12 @@ def create_service_app(
     app.config["SECRET_KEY_FALLBACKS"] = list(getattr(runtime.settings, "secret_key_fallbacks", ()))
     app.extensions["zairyu_runtime"] = runtime
     return app
+
+
+def current_runtime() -> Runtime:
+    """The runtime of the app handling this request (views reach their service's ports through it)."""
+    runtime: Runtime = current_app.extensions["zairyu_runtime"]
+    return runtime
 
 
 def database_check(engine: Engine) -> Callable[[], None]:

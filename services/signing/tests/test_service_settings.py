@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
@@ -110,6 +111,15 @@ def test_broken_trust_configuration_fails_safe(test_pki, tmp_path):
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(verdicts)).scalar() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(rt.outbox)).scalar() == 0
+    # The operator fixes the trust directory: the retry builds the verifier, without a restart.
+    from service_support import pki_settings
+
+    rt.settings = dataclasses.replace(rt.settings, trust_dir=pki_settings(test_pki)["trust_dir"])
+    assert client.get("/readyz").status_code == 200
+    with transaction(rt.session_factory) as session:
+        on_application_submitted(rt, session, event)
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(verdicts.c.verdict)).scalars().all() == ["verified"]
     rt.stop()
 
 

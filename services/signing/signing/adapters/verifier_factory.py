@@ -1,6 +1,6 @@
 """Builds the service's Verifier from settings: pinned roots, CRL directory, OCSP, policy.
 
-Built once per process (``verifier_for(runtime)``); the CRL index re-reads its directory when a
+Built once per runtime, on first use (``signing.bootstrap``); the CRL index re-reads its directory when a
 file changes, so an operator's CRL sync needs no restart. A misconfigured trust store raises
 here with a message naming the variable, and the handler that asked is retried, never turned
 into a rejection of an applicant.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import threading
 from pathlib import Path
 
 from signing.adapters.crl_index import CrlIndex
@@ -153,17 +152,3 @@ def build(settings) -> VerificationService:
     return VerificationService(
         Verifier(trust_store, sources, policy), trust_store, crl_index, sign_profile, auth_profile
     )
-
-
-_lock = threading.Lock()
-
-
-def verification_for(runtime) -> VerificationService:
-    """The process's VerificationService, built on first use and kept in ``runtime.extras``."""
-    service = runtime.extras.get("verification")
-    if service is None:
-        with _lock:
-            service = runtime.extras.get("verification")
-            if service is None:
-                service = runtime.extras["verification"] = build(runtime.settings)
-    return service

@@ -18,15 +18,14 @@ import logging
 
 from signing.adapters import service_metrics
 from signing.adapters.tables import verdicts
-from signing.adapters.verifier_factory import VerificationService, verification_for
+from signing.adapters.verifier_factory import VerificationService
+from signing.bootstrap import ports
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason, Verdict
 from zairyu_shared.db import after_commit, statement_once
-from zairyu_shared.events import new_event
 
 log = logging.getLogger(__name__)
-SERVICE = "signing"
 
 
 def judge_submission(service: VerificationService, data: dict) -> Verdict:
@@ -55,7 +54,7 @@ def judge_submission(service: VerificationService, data: dict) -> Verdict:
 
 def on_application_submitted(runtime, session, event) -> None:
     data = event.data
-    service = verification_for(runtime)
+    service = ports(runtime).verification()
     verdict = judge_submission(service, data)
     evidence = verdict_report.evidence(verdict)
     holder = evidence.pop("holder", None)
@@ -74,7 +73,8 @@ def on_application_submitted(runtime, session, event) -> None:
         ),
     )
     if verdict.valid:
-        out = new_event(
+        runtime.emit(
+            session,
             "signature.verified",
             {
                 "application_id": application_id,
@@ -82,13 +82,13 @@ def on_application_submitted(runtime, session, event) -> None:
                 "evidence": verdict_report.event_evidence(verdict),
                 "submission": event.payload,  # exactly as received (its JSON form)
             },
-            source=SERVICE,
             correlation_id=application_id,
             causation_id=event.id,
         )
     else:
         assert verdict.reason is not None  # an invalid verdict always says why
-        out = new_event(
+        runtime.emit(
+            session,
             "signature.rejected",
             {
                 "application_id": application_id,
@@ -98,11 +98,9 @@ def on_application_submitted(runtime, session, event) -> None:
                 "evidence": evidence,  # no holder attributes: the rejection goes to intake and notify
                 "language": data["language"],
             },
-            source=SERVICE,
             correlation_id=application_id,
             causation_id=event.id,
         )
-    runtime.stage(session, out)
     log.info(
         "signature %s",
         "verified" if verdict.valid else "rejected",

@@ -17,13 +17,14 @@ import unicodedata
 from pathlib import Path
 
 from cryptography import x509
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from wtforms.validators import ValidationError as CsrfValidationError
 
 from signing.adapters import signing_requests
 from signing.adapters.inprocess_card import inprocess_signer
+from signing.bootstrap import ports
 from signing.domain.jpki_card import JpkiCard
 from signing.domain.signer_errors import SignerError
 from signing.domain.signer_messages import describe
@@ -32,6 +33,7 @@ from signing.testpki import TestPki, create_test_pki, load_test_pki
 from signing.testpki.card import card_for
 from signing.testpki.crl import build_crl
 from signing.testpki.model import Holder
+from zairyu_shared.web import current_runtime
 
 REFRESH_BEFORE = dt.timedelta(hours=12)  # re-issue demo CRLs this long before their nextUpdate
 REVOKED_AGO = dt.timedelta(days=10)
@@ -91,7 +93,7 @@ def ensure_demo_pki(pki_dir: Path) -> tuple[TestPki, bool]:
 
 def keep_crls_fresh(runtime, every: float = 3600.0) -> None:
     """Embedded run: re-issue the demo CRLs hourly, so a demo left running does not go stale."""
-    if runtime.extras.get("demo_crl_refresher"):
+    if ports(runtime).demo_crl_refresher:
         return
     pki_dir = demo_pki_dir(runtime.settings)
 
@@ -104,7 +106,7 @@ def keep_crls_fresh(runtime, every: float = 3600.0) -> None:
         refresh_crls(load_test_pki(pki_dir))  # zairyu-run seeds once; later starts refresh here
     thread = threading.Thread(target=loop, name="signing-demo-crls", daemon=True)
     thread.start()
-    runtime.extras["demo_crl_refresher"] = thread
+    ports(runtime).demo_crl_refresher = thread
 
 
 def display_name(holder) -> str:
@@ -171,11 +173,15 @@ class DemoCards:
             return holder, inprocess_signer(card).sign(content, password)
 
 
+_cards_lock = threading.Lock()
+
+
 def demo_cards(runtime) -> DemoCards:
-    cards = runtime.extras.get("demo_cards")
-    if cards is None:
-        cards = runtime.extras.setdefault("demo_cards", DemoCards(demo_pki_dir(runtime.settings)))
-    return cards
+    held = ports(runtime)
+    with _cards_lock:  # two first requests at once must share one set of cards
+        if held.demo_cards is None:
+            held.demo_cards = DemoCards(demo_pki_dir(runtime.settings))
+    return held.demo_cards
 
 
 class DemoSignRequest(Schema):
@@ -263,7 +269,7 @@ bp = Blueprint(
 
 
 def _runtime():
-    return current_app.extensions["zairyu_runtime"]
+    return current_runtime()
 
 
 def _page(status: int = 200, **context):

@@ -22,10 +22,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from signing.adapters.verifier_factory import VerifierConfigError, verification_for
+from signing.adapters.verifier_factory import VerifierConfigError
+from signing.bootstrap import ports
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from zairyu_shared.events.contracts import LANGUAGES
+from zairyu_shared.web import current_runtime
 
 bp = Blueprint("internal_api", __name__)
 MAX_BODY = 8 * 1024 * 1024  # a signed application with attachment hashes is far below this
@@ -164,7 +166,7 @@ def _answer(verdict, language: str):
 
 
 def _service():
-    return verification_for(current_app.extensions["zairyu_runtime"])
+    return ports(current_runtime()).verification()
 
 
 @bp.errorhandler(VerifierConfigError)

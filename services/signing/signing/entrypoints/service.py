@@ -6,6 +6,7 @@ from pathlib import Path
 
 from signing.adapters.retention import purge_steps
 from signing.adapters.tables import metadata
+from signing.bootstrap import bootstrap
 from signing.settings import SigningSettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -35,6 +36,7 @@ def demo_environment(demo_dir: Path) -> dict:
 definition = ServiceDefinition(
     purge_steps=lambda runtime: purge_steps(),
     name="signing",
+    bootstrap=bootstrap,
     settings_class=SigningSettings,
     metadata=metadata,
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",

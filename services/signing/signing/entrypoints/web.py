@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import request
 
 from signing.adapters import service_metrics
-from signing.adapters.verifier_factory import verification_for
+from signing.bootstrap import ports
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
 
@@ -19,7 +19,7 @@ def create_app(runtime=None):
 
     def trust_check():
         # Loads roots and CRLs once; not ready while the trust configuration is broken.
-        verification_for(runtime)
+        ports(runtime).verification()
 
     app = create_service_app(runtime, __name__, extra_checks={"trust": trust_check})
 
@@ -36,7 +36,7 @@ def create_app(runtime=None):
     @app.before_request
     def _crl_gauges():
         if request.path == "/metrics":
-            service = runtime.extras.get("verification")
+            service = ports(runtime).built_verification
             if service is not None:
                 service_metrics.observe_crls(service.crl_index)
 
