@@ -106,6 +106,24 @@ def load(cls: type[_Settings], environ: typing.Mapping[str, str] | None = None, 
     return obj
 
 
+def limits_by_name(
+    env: str, entries: tuple[str, ...], defaults: typing.Mapping[str, int]
+) -> tuple[dict[str, int], list[str]]:
+    """``name=number`` entries of a setting over ``defaults`` (a name left out keeps its default): the
+    limits and the problems (an unknown name, a number that is not a whole number of at least 0)."""
+    limits = dict(defaults)
+    problems: list[str] = []
+    for entry in entries:
+        name, sep, number = (part.strip() for part in entry.partition("="))
+        if not sep or name not in defaults:
+            problems.append(f"{env}: {entry!r} is not name=number with a name among {', '.join(defaults)}")
+        elif not number.isdigit():
+            problems.append(f"{env}: {entry!r}: the number must be a whole number, 0 or more")
+        else:
+            limits[name] = int(number)
+    return limits, problems
+
+
 def describe(cls: type[DataclassInstance]) -> list[tuple[str, str, str]]:
     """(variable, default, help) rows for the README's configuration tables."""
     rows: list[tuple[str, str, str]] = []

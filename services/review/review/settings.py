@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zairyu_shared.config import FrontSettings, setting
+from review.domain.statistics import TARGET_DAYS
+from zairyu_shared.config import FrontSettings, limits_by_name, setting
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,18 @@ class ReviewSettings(FrontSettings):
         "60 per minute",
         help="Requests to the public statistics JSON per client address",
     )
-    periodic_minutes: int = setting(
+    periodic_minutes: float = setting(
         "ZAIRYU_REVIEW_PERIODIC_MINUTES",
-        15,
-        minimum=1,
+        15.0,
+        minimum=0.01,
         help="Inside `consume`: how often document reminders are staged and gauges refreshed",
+    )
+    # Defaults and their source: domain/statistics.py TARGET_DAYS (the ISA's standard processing periods).
+    target_days: tuple[str, ...] = setting(
+        "ZAIRYU_REVIEW_TARGET_DAYS",
+        tuple(f"{procedure}={days}" for procedure, days in TARGET_DAYS.items()),
+        help="Days an open case may take, per procedure (procedure=days, comma-separated; one left out keeps its "
+        "default), before the queue, the workload page and zairyu_review_cases_past_target count it past its target",
     )
     reminder_days_before: int = setting(
         "ZAIRYU_REVIEW_REMINDER_DAYS", 3, minimum=0, help="Days before a documents deadline that the reminder is sent"
@@ -69,3 +77,11 @@ class ReviewSettings(FrontSettings):
     session_cookie_secure: bool = setting(
         "ZAIRYU_REVIEW_SECURE_COOKIES", False, help="Mark session cookies Secure (true behind TLS)"
     )
+
+    def targets(self) -> dict[str, int]:
+        """ZAIRYU_REVIEW_TARGET_DAYS over the defaults: days per procedure."""
+        return limits_by_name("ZAIRYU_REVIEW_TARGET_DAYS", self.target_days, TARGET_DAYS)[0]
+
+    def validate(self) -> list[str]:
+        problems: list[str] = super().validate()
+        return problems + limits_by_name("ZAIRYU_REVIEW_TARGET_DAYS", self.target_days, TARGET_DAYS)[1]

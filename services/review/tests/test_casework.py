@@ -13,6 +13,7 @@ from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases, signature_rejections
 from review.application import casework, inbound, periodic
+from review.domain import statistics
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
 from review.domain.roles import Forbidden, Officer, Role
 from zairyu_shared.db import transaction
@@ -461,6 +462,29 @@ def test_gauges_count_open_cases_and_those_past_target(rt):
     assert metrics.CASES_OPEN.labels("sendai", "received")._value.get() == 2
     assert metrics.CASES_OPEN.labels("sendai", "under_examination")._value.get() == 0
     assert metrics.PAST_TARGET.labels("sendai")._value.get() == 1
+
+
+def test_past_target_follows_the_target_days_setting(rt):
+    """ZAIRYU_REVIEW_TARGET_DAYS: a procedure's target set to 0 days puts its open cases past target at once;
+    a procedure left out keeps its default (an extension received today is within its 30 days)."""
+    from review.adapters import metrics
+    from review.settings import ReviewSettings
+    from zairyu_shared.config import ConfigError, load
+
+    receive(rt, bureau="fukuoka")
+    environ = {"DATABASE_URL": "sqlite://", "ZAIRYU_EMBEDDED": "true"}
+    with rt.engine.connect() as conn:
+        periodic.refresh_gauges(conn, load(ReviewSettings, environ).targets())
+    assert metrics.PAST_TARGET.labels("fukuoka")._value.get() == 0
+    short = load(ReviewSettings, {**environ, "ZAIRYU_REVIEW_TARGET_DAYS": "extension=0"})
+    assert short.targets() == {**statistics.TARGET_DAYS, "extension": 0}
+    with rt.engine.connect() as conn:
+        periodic.refresh_gauges(conn, short.targets())
+    assert metrics.PAST_TARGET.labels("fukuoka")._value.get() == 1
+    with pytest.raises(ConfigError, match="ZAIRYU_REVIEW_TARGET_DAYS"):
+        load(ReviewSettings, {**environ, "ZAIRYU_REVIEW_TARGET_DAYS": "extension=two weeks"})
+    with pytest.raises(ConfigError, match="ZAIRYU_REVIEW_TARGET_DAYS"):
+        load(ReviewSettings, {**environ, "ZAIRYU_REVIEW_TARGET_DAYS": "visa=30"})
 
 
 def test_applicant_events_for_a_rejected_application_are_ignored(rt):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -52,8 +53,9 @@ def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
     return staged
 
 
-def refresh_gauges(connection) -> None:
-    """Open cases per bureau and state, and how many are past their target (whole database)."""
+def refresh_gauges(connection, targets: Mapping[str, int] = TARGET_DAYS) -> None:
+    """Open cases per bureau and state, and how many are past their target (whole database; ``targets``:
+    days per procedure, ZAIRYU_REVIEW_TARGET_DAYS)."""
     counts = {(b, s): 0 for b in BUREAUS for s in machine.OPEN}
     for bureau, status, n in connection.execute(
         sa.select(cases.c.bureau, cases.c.status, sa.func.count())
@@ -64,7 +66,7 @@ def refresh_gauges(connection) -> None:
     for (bureau, status), n in counts.items():
         metrics.CASES_OPEN.labels(bureau, status.value).set(n)
     past = {b: 0 for b in BUREAUS}
-    for procedure, target in TARGET_DAYS.items():
+    for procedure, target in targets.items():
         for bureau, n in connection.execute(
             sa.select(cases.c.bureau, sa.func.count())
             .where(

@@ -78,8 +78,9 @@ def queue_filter(args) -> queries.QueueFilter:
 
 def with_ageing(rows):
     today = japan_today()  # a case's age in Japanese calendar days, as the targets are counted
+    targets = runtime().settings.targets()
     for r in rows:
-        r["ageing"] = statistics.ageing(r["procedure"], r["received_at"], today)
+        r["ageing"] = statistics.ageing(r["procedure"], r["received_at"], today, targets)
     return rows
 
 
@@ -124,7 +125,7 @@ def workload():
     with runtime().engine.connect() as conn:
         people = queries.workload(conn, bureau, office)
         unassigned = queries.unassigned_count(conn, bureau, office)
-        ageing = queries.ageing_summary(conn, bureau, statistics.TARGET_DAYS, office)
+        ageing = queries.ageing_summary(conn, bureau, runtime().settings.targets(), office)
     return render_template(
         "workload.html",
         people=people,
@@ -206,7 +207,7 @@ def case(application_id):
         bureau_offices=offices_of(row.bureau),
         data_labels=translated(),
         choices=choice_labels(),
-        ageing=statistics.ageing(file["procedure"], file["received_at"], japan_today()),
+        ageing=statistics.ageing(file["procedure"], file["received_at"], japan_today(), runtime().settings.targets()),
     )
 
 

@@ -18,7 +18,7 @@ def periodic_once(runtime, today=None) -> int:
     with transaction(runtime.session_factory) as session:
         staged = periodic.reminders_due(runtime, session, today or japan_today(), runtime.settings.reminder_days_before)
     with runtime.engine.connect() as conn:
-        periodic.refresh_gauges(conn)
+        periodic.refresh_gauges(conn, runtime.settings.targets())
     publish_tree_head(runtime)
     return staged
 
