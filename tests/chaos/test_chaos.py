@@ -51,8 +51,8 @@ def test_only_a_taken_over_claim_explains_a_repeated_mail(tmp_path):
     import logging
     from collections import Counter
 
+    from notify.application import sending as sender
     from notify.domain.delivery import message_id
-    from notify.entrypoints import sender
     from zairyu_shared import logs
 
     stream = io.StringIO()

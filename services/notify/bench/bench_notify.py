@@ -21,7 +21,7 @@ import samples
 from notify_testkit import FakeMessage, free_port, make_runtime
 
 from notify.adapters import metrics
-from notify.entrypoints.sender import Sender
+from notify.application.sending import Sender
 from zairyu_shared import testing
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from notify.adapters.tables import applicants, applications, notices
-from notify.entrypoints.personal_data import on_account_closed
+from notify.application.personal_data import account_closed as on_account_closed
 from zairyu_shared.events import new_event
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)

@@ -12,7 +12,7 @@ import samples
 import sqlalchemy as sa
 from notify_testkit import deliver, parts
 
-from notify.entrypoints.sender import Sender
+from notify.application.sending import Sender
 from zairyu_shared.events import new_event
 
 NOTE = "令和7年度のものを提出してください。"

@@ -169,7 +169,7 @@ def test_two_consumers_of_the_same_event_on_postgresql_make_one_notice(live, smt
 
 def test_several_senders_on_postgresql_never_send_the_same_notice_twice(live, smtp):
     """Replicas of the consume process each run a sender: SKIP LOCKED claims keep them apart."""
-    from notify.entrypoints.sender import Sender
+    from notify.application.sending import Sender
 
     n = 120
     publish(live.settings.amqp_url, samples.registered(applicant="many", email="many@example.jp"))

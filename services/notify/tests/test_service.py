@@ -12,10 +12,11 @@ from notify_testkit import BUREAU_MAILBOX, deliver, parts
 
 from notify.adapters import metrics, store
 from notify.adapters.tables import notices
+from notify.application.sending import Sender
 from notify.domain import formatting
 from notify.domain.notices import APPLICANT_TYPES
 from notify.entrypoints import cli
-from notify.entrypoints.sender import Sender, start_sender
+from notify.entrypoints.sender import start_sender
 from zairyu_shared.events.contracts import LANGUAGES
 from zairyu_shared.testing import wait_until
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from notify_testkit import Inbox, deliver, free_port
 
-from notify.entrypoints.sender import Sender
+from notify.application.sending import Sender
 
 
 @pytest.fixture(scope="module")

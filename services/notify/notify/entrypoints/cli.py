@@ -25,10 +25,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def ops(argv: list[str], runtime=None, out=None) -> int:
     from notify.adapters import store
+    from notify.application.bounces import mark_bounced
     from notify.domain import delivery
     from zairyu_shared.runtime import Runtime
-
-    from .internal_api import mark_bounced
 
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="zairyu-notify")

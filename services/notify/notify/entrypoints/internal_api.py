@@ -8,7 +8,8 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
 
-from notify.adapters import metrics, store
+from notify.adapters import store
+from notify.application.bounces import mark_bounced
 from notify.domain import delivery
 
 bp = Blueprint("internal", __name__, url_prefix="/internal/v1")
@@ -80,22 +81,3 @@ def bounce(notice_id: str):
     if result is False:
         return jsonify(error="only a sent e-mail notice can bounce"), 409
     return jsonify(id=notice_id, state=delivery.BOUNCED)
-
-
-def mark_bounced(runtime, id_or_message_id: str, reason: str):
-    """None: unknown notice; False: not in a state that can bounce; True: recorded."""
-    notice_id = delivery.notice_id_from_message_id(id_or_message_id) or id_or_message_id
-    row = store.get_notice(runtime.engine, notice_id)
-    if row is None or row.channel != "email":
-        return None
-    changed = store.set_state(
-        runtime.session_factory,
-        notice_id,
-        allowed_from=(delivery.SENT,),
-        state=delivery.BOUNCED,
-        error=f"bounced: {reason}" if reason else "bounced",
-    )
-    if changed is None:
-        return row.state == delivery.BOUNCED or False
-    metrics.NOTICES.labels(changed.notice_type, changed.language, "email", delivery.BOUNCED).inc()
-    return True

@@ -9,7 +9,7 @@ from notify.adapters.tables import metadata
 from notify.settings import NotifySettings
 from zairyu_shared.runtime import ServiceDefinition
 
-from .handlers import HANDLERS
+from .consumers import HANDLERS
 from .web import create_app
 
 

@@ -1,8 +1,5 @@
-"""The consumer: every event notify listens to, turned into notices inside the inbox transaction.
-
-One queue for all of them keeps intake's order (registration before the first application), so
-notices are written in the applicant's language from the start.
-"""
+"""Every event notify listens to, turned into notices inside the inbox transaction (the directory of
+applicants and applications kept on the way)."""
 
 from __future__ import annotations
 
@@ -12,14 +9,10 @@ import logging
 from notify.adapters import metrics, store
 from notify.adapters.catalogue import Catalogue
 from notify.domain import delivery
-from notify.domain.notices import CONSUMED_EVENTS, EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
-from zairyu_shared.bus import Handler
+from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.db import after_commit
 from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
-
-from .personal_data import CLOSED as ACCOUNT_CLOSED
-from .personal_data import HANDLER as PERSONAL_DATA
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +56,8 @@ def update_directory(session, event_type: str, data: dict, at) -> None:
         )
 
 
-def on_event(runtime, session, event) -> None:
+def write_notices(runtime, session, event) -> None:
+    """The notices an event means (none for most), each in its audience's language, and the directory kept."""
     data = event.data
     update_directory(session, event.type, data, event.occurred_at)
     info = store.application_info(session, data.get("application_id"))
@@ -156,6 +150,3 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
                 ),
             )
     return counts
-
-
-HANDLERS = [Handler("notices", CONSUMED_EVENTS, on_event), PERSONAL_DATA, ACCOUNT_CLOSED]

@@ -7,11 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from notify.adapters.tables import applicants, applications, notices
-from zairyu_shared.bus import Handler
 from zairyu_shared.personal_data import answer, record
 
 
-def on_export_requested(runtime, session, event) -> None:
+def export_requested(runtime, session, event) -> None:
     applicant = event.data["applicant_id"]
     records = []
     me = session.execute(sa.select(applicants).where(applicants.c.applicant_id == applicant)).first()
@@ -54,10 +53,7 @@ def on_export_requested(runtime, session, event) -> None:
     runtime.stage(session, answer(event, "notify", records))
 
 
-HANDLER = Handler("personal_data", ("personal_data.export_requested",), on_export_requested)
-
-
-def on_account_closed(runtime, session, event) -> None:
+def account_closed(runtime, session, event) -> None:
     """The applicant closed their account (no application was still open, intake checks): forget where and how
     to write to them and every notice addressed to them. What they were told stays in the case file (review)."""
     applicant = event.data["applicant_id"]
@@ -67,6 +63,3 @@ def on_account_closed(runtime, session, event) -> None:
     keyring = getattr(runtime, "keyring", None)
     if keyring is not None:  # what is left of them in the last backups becomes unreadable too
         keyring.erase(session.connection(), applicant)
-
-
-CLOSED = Handler("account_closed", ("applicant.account_closed",), on_account_closed)
