@@ -140,7 +140,7 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_retry_bound(run
 
 
 def test_a_published_event_carries_the_time_it_left_the_outbox(runtime):
-    """RabbitMQ's head-message age (the backlog alert and the dashboard's oldest-message panel) needs it."""
+    """The consumers' message age (the backlog alert and the dashboard's message-age panel) is measured from it."""
     from kombu import Queue
 
     with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
@@ -158,6 +158,60 @@ def test_a_published_event_carries_the_time_it_left_the_outbox(runtime):
             lambda: conn.default_channel.basic_get(probe.name, no_ack=True), message="the event on the probe queue"
         )
         assert before - 1 <= message.properties["timestamp"] <= int(time.time()) + 1
+
+
+def test_consumers_report_how_long_a_taken_message_waited_and_zero_once_the_queue_is_empty(runtime, monkeypatch):
+    """zairyu_queue_message_age_seconds (alert ZairyuQueueBacklogOld): an event that left its outbox 11 minutes
+    ago is taken at about 660 s of age; the queue empty again, the age is 0."""
+    from zairyu_shared import bus
+
+    ages = []
+    gauge = metrics.QUEUE_MESSAGE_AGE.labels(runtime.name, queue_name(runtime))
+    took = bus.QueueAges.took
+
+    def recording(self, qname, message):
+        took(self, qname, message)
+        ages.append(gauge._value.get())
+
+    monkeypatch.setattr(bus.QueueAges, "took", recording)
+    runtime.start_background(relay=False)
+    event = registration("late")
+    with Connection(runtime.settings.amqp_url, transport_options=runtime.transport_options) as conn:
+        Producer(conn.default_channel).publish(
+            event.to_json().encode(),
+            exchange=Exchange("intake.events", type="topic", durable=True),
+            routing_key=event.type,
+            content_type="application/json",
+            content_encoding="binary",
+            message_id=event.id,
+            type=event.type,
+            timestamp=int(time.time()) - 660,
+        )
+    wait_until(lambda: ledger_rows(runtime) == ["late"], message="the late event applied")
+    assert len(ages) == 1 and 655 <= ages[0] <= 700, ages
+    wait_until(lambda: gauge._value.get() == 0, message="age back to 0 once nothing is left to take")
+
+
+def test_a_queue_nothing_was_taken_from_for_a_while_is_counted_empty(monkeypatch):
+    """A consumer busy with its other queues never has an idle round: a queue's age is forgotten after
+    AGE_FORGOTTEN_AFTER seconds without a message from it, and not before."""
+    from types import SimpleNamespace
+
+    from zairyu_shared import bus
+
+    ages = bus.QueueAges("agesvc")
+    busy, quiet = (
+        metrics.QUEUE_MESSAGE_AGE.labels("agesvc", "busy"),
+        metrics.QUEUE_MESSAGE_AGE.labels("agesvc", "quiet"),
+    )
+    ages.took("quiet", SimpleNamespace(properties={"timestamp": int(time.time()) - 900}))
+    ages.took("busy", SimpleNamespace(properties={}))  # no timestamp (a replayed dead letter): no age
+    assert quiet._value.get() >= 899 and busy._value.get() == 0
+    ages.idle(everything=False)
+    assert quiet._value.get() >= 899  # taken just now
+    monkeypatch.setattr(bus, "AGE_FORGOTTEN_AFTER", -1.0)  # any time since is longer
+    ages.idle(everything=False)
+    assert quiet._value.get() == 0
 
 
 def test_a_schema_invalid_message_is_dead_lettered_with_its_reason(runtime):

@@ -36,6 +36,39 @@ _Parsed = tuple[Any, str, Envelope]
 
 DELIVERY_LIMIT = 20  # broker-side safety net for a message that kills its consumer every time
 
+# A queue the consumer has taken nothing from for this long is taken as empty: its age goes back to 0
+# (the consumer may be busy with its other queues, so an idle round is not needed for that).
+AGE_FORGOTTEN_AFTER = 60.0
+
+
+class QueueAges:
+    """zairyu_queue_message_age_seconds: how long the message last taken from each queue had waited since it
+    was published (its AMQP timestamp, set by the relay). RabbitMQ exports no head-message timestamp for
+    quorum queues; our consumers taking ten-minute-old messages say the same thing as a ten-minute-old head,
+    since a queue is delivered in order. 0 once the queue has nothing more to give (ZairyuQueueBacklogOld)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._taken: dict[str, float] = {}  # queue -> monotonic time of the last message taken with an age
+
+    def took(self, qname: str, message: Any) -> None:
+        sent = message.properties.get("timestamp")
+        if isinstance(sent, datetime):  # some transports decode it (naive UTC)
+            sent = sent.replace(tzinfo=UTC).timestamp() if sent.tzinfo is None else sent.timestamp()
+        if not isinstance(sent, int | float) or sent <= 0:
+            return
+        metrics.QUEUE_MESSAGE_AGE.labels(self.service, qname).set(max(0.0, time.time() - sent))
+        self._taken[qname] = time.monotonic()
+
+    def idle(self, everything: bool) -> None:
+        """``everything``: a round of waiting brought nothing, so every queue is empty; otherwise only the queues
+        nothing was taken from for AGE_FORGOTTEN_AFTER seconds."""
+        now = time.monotonic()
+        for qname, at in list(self._taken.items()):
+            if everything or now - at > AGE_FORGOTTEN_AFTER:
+                metrics.QUEUE_MESSAGE_AGE.labels(self.service, qname).set(0)
+                del self._taken[qname]
+
 
 @dataclass(frozen=True)
 class Handler:
@@ -179,8 +212,8 @@ class KombuPublisher:
                 message_id=m.event_id,
                 correlation_id=m.correlation_id,
                 type=m.event_type,
-                # when it left the outbox: RabbitMQ's head-message age (ZairyuQueueBacklogOld, the
-                # platform dashboard's oldest-message panel) reads it; without it that alert never fires
+                # when it left the outbox: the consumers' zairyu_queue_message_age_seconds (alert
+                # ZairyuQueueBacklogOld) is measured from it
                 timestamp=int(time.time()),
             )
             self._pending[self._next_tag] = m.event_id
@@ -259,6 +292,7 @@ class EventConsumer:
         self._by_queue = {h.queue_name(self.service): h for h in self.handlers}
         self._dlq_conn: Connection | None = None
         self._dialect = self.session_factory.kw["bind"].dialect.name
+        self._ages = QueueAges(self.service)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
@@ -290,6 +324,11 @@ class EventConsumer:
         channel.basic_qos(0, self.prefetch, False)
         batch: list[_Delivery] = []
         consumers = []
+
+        def took(qname: str, message: Any) -> None:
+            batch.append((qname, message))
+            self._ages.took(qname, message)
+
         for handler in self.handlers:
             qname = handler.queue_name(self.service)
             queue = queues_for(self.service, handler, amqp)[0]
@@ -299,7 +338,7 @@ class EventConsumer:
                     queues=[queue],
                     no_ack=False,
                     accept=None,
-                    on_message=lambda m, q=qname: batch.append((q, m)),
+                    on_message=lambda m, q=qname: took(q, m),
                 )
             )
         for consumer in consumers:
@@ -317,6 +356,9 @@ class EventConsumer:
                 if batch:
                     taken, batch[:] = list(batch), []
                     self.process(taken, stop)
+                    self._ages.idle(everything=False)
+                else:  # half a second with nothing delivered and nothing held: every queue is empty
+                    self._ages.idle(everything=True)
         finally:
             for consumer in consumers:
                 try:

@@ -45,6 +45,13 @@ OUTBOX_BACKLOG = Gauge("zairyu_outbox_backlog", "Unsent outbox rows", ["service"
 OUTBOX_OLDEST_AGE = Gauge(
     "zairyu_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row", ["service"], multiprocess_mode="livemax"
 )
+QUEUE_MESSAGE_AGE = Gauge(
+    "zairyu_queue_message_age_seconds",
+    "How long the message a consumer last took from the queue had waited since it was published (AMQP "
+    "timestamp); 0 once the queue has nothing more to give",
+    ["service", "queue"],
+    multiprocess_mode="livemax",
+)
 HANDLER_LATENCY = Histogram(
     "zairyu_handler_duration_seconds",
     "Event handler latency including commit",

@@ -35,7 +35,6 @@ EXTERNAL = {
     "rabbitmq_queue_messages_ready": "rabbitmq_prometheus /metrics/per-object",
     "rabbitmq_queue_messages_unacked": "rabbitmq_prometheus /metrics/per-object",
     "rabbitmq_queue_consumers": "rabbitmq_prometheus /metrics/per-object",
-    "rabbitmq_queue_head_message_timestamp": "rabbitmq_prometheus /metrics/per-object",
 }
 
 # Who is expected to export each service-specific name (for the failure message only).

@@ -237,10 +237,13 @@ def platform() -> dict:
             [(f"sum by (queue) (rabbitmq_queue_messages_unacked{{{WORK_QUEUES}}})", "{{queue}}")],
         ),
         ts(
-            "Oldest message age by queue",
-            [(f"time() - min by (queue) (rabbitmq_queue_head_message_timestamp{{{WORK_QUEUES}}} > 0)", "{{queue}}")],
+            "Message age when taken, by queue",
+            [(f"max by (queue) (zairyu_queue_message_age_seconds{{{svc}}})", "{{queue}}")],
             "s",
-            description="Needs publishers to set the AMQP timestamp property.",
+            description="How long the message the consumers last took had waited since it was published (the "
+            "AMQP timestamp the relay sets; 0: nothing left to take). RabbitMQ exports no head-message timestamp "
+            "for quorum queues; this says the same, queues being delivered in order. Alert ZairyuQueueBacklogOld "
+            "above 10 minutes.",
         ),
         table(
             "Queues without a consumer",
