@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
 import pytest
 import verify_pki as pki
 from cryptography import x509

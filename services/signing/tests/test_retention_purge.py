@@ -3,20 +3,16 @@ attributes go 11 years from the 特定日 after the verification (as long as the
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from service_support import make_runtime
 
 from signing.adapters.tables import verdicts
 from zairyu_shared import testing
 from zairyu_shared.japan_time import JAPAN
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
-from service_support import make_runtime
 
 
 def jst(*args: int) -> datetime:

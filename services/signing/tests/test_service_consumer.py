@@ -9,15 +9,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from kombu import Connection, Exchange, Queue
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
-
 from service_support import expected_holder, make_runtime, submission, submitted_event
 
 from signing.adapters import service_metrics

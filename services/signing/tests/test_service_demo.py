@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
-
 from service_support import DATA_KEY, sign
+from werkzeug.serving import make_server
 
 from signing.adapters.verifier_factory import build
 from signing.entrypoints import demo, signer_cli

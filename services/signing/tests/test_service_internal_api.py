@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import base64
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make service_support importable
-
 from service_support import expected_holder, make_runtime, sign
 
 from signing.adapters.inprocess_card import inprocess_signer

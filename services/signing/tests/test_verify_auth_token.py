@@ -5,16 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sys
-from pathlib import Path
 
 import pytest
+import verify_pki as pki
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki
 
 from signing.adapters.crl_index import CrlIndex
 from signing.adapters.trust_store import TrustStore

@@ -11,13 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from zairyu_shared.testing import shared_dir
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
 import verify_pki as pki
 
 from signing.entrypoints.verify_cli import main
+from zairyu_shared.testing import shared_dir
 
 REAL_NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 CONTENT = b"application form bytes"

@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
 import verify_pki as pki
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from signing.adapters.crl_index import CrlIndex
 from signing.adapters.trust_store import TrustStore

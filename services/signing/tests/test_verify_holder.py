@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
 import verify_pki as pki
 
 from signing.domain.holder_attributes import (

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+import verify_pki as pki
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make verify_pki importable
-import verify_pki as pki
 
 from signing.adapters.crl_index import CrlIndex
 from signing.adapters.ocsp import OcspClient
