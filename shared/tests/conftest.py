@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make spine_service importable
-
 from spine_service import FAILING, make_definition, metadata
 
 from zairyu_shared import testing
