@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make samples importable
 
 from notify.entrypoints.service import definition
 from zairyu_shared import crypto
