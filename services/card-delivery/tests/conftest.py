@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make the testkit importable
-
 from card_delivery_testkit import make_runtime, sign_in
 
 from card_delivery.entrypoints.service import definition
