@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: make helper modules importable
 
 from intake.adapters.signing_client import Verdict
 from zairyu_shared.crypto import new_key
