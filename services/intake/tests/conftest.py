@@ -1,8 +1,3 @@
 """Fixtures live in intake_testkit (a unique module name: every package's tests share one sys.path)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from intake_testkit import *  # noqa: F403
