@@ -134,6 +134,11 @@ MATRIX = {
         "org.consent_link": ORG_STAFF,
         "org.consent_document": ORG_STAFF,
         "org.import_drafts": ORG_STAFF,
+        "org_filing.drafts": ORG_STAFF,
+        "org_filing.draft": ORG_STAFF,
+        "org_filing.attach": ORG_STAFF,
+        "org_filing.sign": ORG_STAFF,
+        "org_filing.batch": ORG_STAFF,
         "org.renew": ORG_STAFF,
         "org.accept_invitation": TOKEN,  # the invitation link's unguessable token
         "org.consent": APPLICANT,  # the person, from their own account, with the link's token
@@ -311,6 +316,7 @@ def path_values(w, service: str) -> dict:
         "organisation_id": "0f0f0f0f-0000-4000-8000-000000000021",
         "staff_id": "0f0f0f0f-0000-4000-8000-000000000022",
         "person_id": "0f0f0f0f-0000-4000-8000-000000000023",
+        "batch_key": "0f0f0f0f-0000-4000-8000-000000000024",
         "export_id": "0f0f0f0f-0000-4000-8000-000000000020",
         "kid": "demo-0000000000000000",
         "document_id": "COE-0123456789ABCDEF",
@@ -910,6 +916,14 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             staff_id = next(
                 r.id for r in s.execute(sa.select(organisation_staff)).all() if r.email == "staff@a.example"
             )
+            # A's draft for its person (consent recorded), for the drafts' and signing's routes.
+            from intake.application import organisation_drafts
+
+            s.execute(people.update().values(consent="document"))
+            a_admin = next(r for r in s.execute(sa.select(organisation_staff)).all() if r.email == "admin@a.example")
+            draft_id = organisation_drafts.create(
+                rt, s, orgs.active_member(s, a_admin.id), person_id, "extension", {"reason": "continue work"}
+            )
 
         def state():
             with transaction(rt.session_factory) as s:
@@ -922,10 +936,16 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                         sa.select(organisation_staff.c.removed_at).where(organisation_staff.c.id == staff_id)
                     ).scalar(),
                     s.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar(),
+                    s.execute(sa.text("SELECT count(*) FROM signing_requests")).scalar(),
                 )
 
         before = state()
-        values = {"person_id": person_id, "staff_id": staff_id}
+        values = {
+            "person_id": person_id,
+            "staff_id": staff_id,
+            "draft_id": draft_id,
+            "batch_key": "3f1c6a5e-0b7e-4d55-9a52-1b8c9e0f2a11",
+        }
         b_csrf = csrf_token(b, "/org/people")
         wrong = []
         routes = []
@@ -945,7 +965,14 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                     kw["json"] = {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
             else:
                 kw = (
-                    {"data": {"csrf_token": b_csrf, "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf")}}
+                    {
+                        "data": {
+                            "csrf_token": b_csrf,
+                            "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf"),
+                            "draft": draft_id,
+                            "batch_key": values["batch_key"],
+                        }
+                    }
                     if method != "GET"
                     else {}
                 )
@@ -953,7 +980,9 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             body = response.get_data(as_text=True)
             if "PERSON OF A" in body or "AB12345678CD" in body or "staff@a.example" in body:
                 wrong.append(f"{method} {url}: shows A's data")
-            if (person_id in url or staff_id in url) and response.status_code not in (403, 404):
+            if endpoint == "org_filing.sign" and response.status_code != 404:  # A's draft id, in the form
+                wrong.append(f"{method} {url}: {response.status_code} for A's draft")
+            if (person_id in url or staff_id in url or draft_id in url) and response.status_code not in (403, 404):
                 wrong.append(f"{method} {url}: {response.status_code}")
         assert not wrong, "organisation B reached A's things: " + "; ".join(wrong)
         assert state() == before, "organisation B changed something of A's"

@@ -110,6 +110,10 @@ org_drafts = sa.Table(
     sa.Column("batch_id", _ID(), nullable=True, index=True),
     sa.Column("created_by", _ID(), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
+    # Set once a staff member's signature filed it (the application is the person's, filed by the organisation).
+    sa.Column("submitted_application_id", _ID(), nullable=True, index=True),
+    sa.Column("submitted_by", _ID(), nullable=True),
+    sa.Column("submitted_at", _TS(), nullable=True),
 )
 
 # API access for the agents' own software: scoped bearer tokens (only their hash is stored).

@@ -87,7 +87,7 @@ def review(session, person, draft) -> dict:
 _IDENTITY_FIELDS = {f.name for f in form.SECTIONS["applicant"]} | {f.name for f in form.SECTIONS["filer"]}
 
 
-def _document(person, draft, application_id: str, r: dict) -> bytes:
+def document(person, draft, application_id: str, r: dict) -> bytes:
     """The signed bytes. Self filing: ``applicant`` is the account's (card's) identity, as before.
     Proxy filing: ``applicant`` is the identity the filer typed and ``filer`` says who signs (their
     card's identity, as the account holds it) in which role; the form keeps the official form's fields."""
@@ -132,7 +132,7 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
     if r["errors"]:
         raise NotReady(r["errors"])
     application_id = new_id()
-    content = _document(person, draft, application_id, r)
+    content = document(person, draft, application_id, r)
     names = "+".join([procedures.NAMES_JA[draft.procedure]] + [procedures.NAMES_JA[b] for b in r["choice"].bundled])
     return signing_requests.create(
         runtime,
@@ -162,10 +162,45 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         app = get_any(session, draft.submitted_application_id)
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
     person = session.execute(sa.select(applicants).where(applicants.c.id == row.applicant_id)).first()
-    content = signing_requests.content_of(row)
+    # The signer is the account holder: the applicant themself or, for a proxy, the filer.
+    answer = record(
+        runtime,
+        session,
+        person,
+        signing_requests.content_of(row),
+        cms_der,
+        application_id=extra["application_id"],
+        idempotency_key=extra["idempotency_key"],
+        draft_id=draft.id,
+        expected_holder=accounts.expected_holder(person),
+    )
+    session.execute(
+        statement_once(
+            ("intake.draft_submitted",), lambda: drafts.update().where(drafts.c.id == sa.bindparam("draft_key"))
+        ),
+        {"draft_key": draft.id, "submitted_application_id": answer["application_id"]},
+    )
+    return answer
+
+
+def record(
+    runtime,
+    session,
+    person,
+    content: bytes,
+    cms_der: bytes,
+    *,
+    application_id: str,
+    idempotency_key: str,
+    draft_id: str,
+    expected_holder: dict,
+    filer_name: str | None = None,
+) -> dict:
+    """The signed application on the applicant's account, its draft's attachments with it, the timeline's first
+    entry and application.submitted staged (the applicant's own draft, or a draft an organisation filed for them:
+    organisation_filing). ``expected_holder``: whom signing must find in the certificate."""
     doc = json.loads(content)
     submitted_at = now()
-    application_id = extra["application_id"]
     provisional = numbers.provisional_number(today_jst())
     form_values = doc["form"]
     status_code = form_values.get("current_status") or form_values.get("desired_status")
@@ -176,7 +211,7 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
             dict(
                 id=application_id,
                 applicant_id=person.id,
-                idempotency_key=extra["idempotency_key"],
+                idempotency_key=idempotency_key,
                 provisional_number=provisional,
                 procedure=doc["procedure"],
                 bundled=",".join(doc["bundled"]),
@@ -194,16 +229,10 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         )
     session.execute(
         statement_once(
-            ("intake.draft_submitted",), lambda: drafts.update().where(drafts.c.id == sa.bindparam("draft_key"))
-        ),
-        {"draft_key": draft.id, "submitted_application_id": application_id},
-    )
-    session.execute(
-        statement_once(
             ("intake.attachments_submitted",),
             lambda: attachments.update().where(attachments.c.draft_id == sa.bindparam("draft_key")),
         ),
-        {"draft_key": draft.id, "application_id": application_id},
+        {"draft_key": draft_id, "application_id": application_id},
     )
     session.execute(
         statement_once(("intake.timeline_entry",), timeline_entries.insert),
@@ -216,6 +245,7 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         ),
     )
     status = statuses.get(status_code)
+    names = _filenames(session, application_id)
     runtime.stage(
         session,
         new_event(
@@ -238,15 +268,21 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
                 "content_sha256": canonical.digest(content),
                 "signature_cms_b64": base64.b64encode(cms_der).decode(),
                 "attachments": [
-                    {"sha256": a["sha256"], "media_type": a["media_type"], "size": a["size"], "kind": a["kind"]}
+                    {
+                        "sha256": a["sha256"],
+                        "media_type": a["media_type"],
+                        "size": a["size"],
+                        "kind": a["kind"],
+                        # Not signed (the signed bytes hold the hash): what the officer reads beside the kind.
+                        "filename": names.get((a["sha256"], a["kind"])),
+                    }
                     for a in doc["attachments"]
                 ],
-                # The signer is the account holder: the applicant themself or, for a proxy, the filer.
-                "expected_holder": accounts.expected_holder(person),
+                "expected_holder": expected_holder,
                 # intake's routing decision and the examiner's flags, as signed (review files the case there).
                 "routing": doc.get("routing"),
                 "examiner_flags": doc.get("examiner_flags") or [],
-                **_filer_payload(doc),
+                **_filer_payload(doc, filer_name),
             },
             source="intake",
             correlation_id=application_id,
@@ -257,8 +293,24 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
 
 
-def _filer_payload(doc: dict) -> dict:
-    """application.submitted's ``filer`` for a proxy filing (absent when the applicant files themself)."""
+def _filenames(session, application_id: str) -> dict[tuple[str, str], str | None]:
+    """The files' names as the applicant's computer called them (cleaned on upload: upload_checks.clean_filename),
+    by hash and kind: the signed bytes carry no names, the officer's case page shows them."""
+    rows = session.execute(
+        sa.select(attachments.c.sha256, attachments.c.kind, attachments.c.filename)
+        .where(attachments.c.application_id == application_id)
+        .order_by(attachments.c.created_at)
+    ).all()
+    names: dict[tuple[str, str], str | None] = {}
+    for row in rows:
+        names.setdefault((row.sha256, row.kind), row.filename)
+    return names
+
+
+def _filer_payload(doc: dict, filer_name: str | None = None) -> dict:
+    """application.submitted's ``filer`` for a proxy filing (absent when the applicant files themself).
+    ``filer_name``: the signer's name from their certificate, when the signed bytes do not hold it (an
+    organisation's staff member)."""
     filer = doc.get("filer")
     if not filer:
         return {}
@@ -266,7 +318,7 @@ def _filer_payload(doc: dict) -> dict:
     return {
         "filer": {
             "role": filer["role"],
-            "name": (filer.get("holder") or {}).get("name"),
+            "name": filer_name or (filer.get("holder") or {}).get("name"),
             "organisation_name": filer.get("organisation_name"),
             "organisation_number": filers.organisation_number(filer["role"], filer),
             "agent_qualification": filer.get("agent_qualification"),

@@ -8,6 +8,7 @@ from .auth import bp as auth
 from .demo_psp import bp as demo_psp
 from .drafts import bp as drafts
 from .org_api import bp as org_api
+from .org_filing import bp as org_filing
 from .organisations import bp as organisations
 from .payments import bp as payments
 from .personal_data import bp as personal_data
@@ -27,6 +28,7 @@ BLUEPRINTS = [
     status,
     payments,
     organisations,
+    org_filing,
     org_api,
     personal_data,
     access_log,

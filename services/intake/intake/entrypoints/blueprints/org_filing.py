@@ -1,0 +1,130 @@
+"""An organisation's staff sign and file its drafts (issue 21): the draft's page (checks, attachments), the list
+of drafts, and a batch of signing codes redeemed in one card session (``zairyu-signer redeem CODE CODE ...``).
+
+Every route is the staff session's (blueprints/organisations.staff_required) and scoped to its organisation: another
+organisation's draft or batch is not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from intake.application import drafting, organisation_filing
+from intake.application import organisations as orgs
+
+from ..web_support import runtime, tx
+from .organisations import ERRORS, FIELD_LABELS, _org_globals, staff_required
+
+bp = Blueprint("org_filing", __name__, url_prefix="/org")
+bp.context_processor(_org_globals)  # the organisation pages' labels and messages
+
+ERRORS.update(
+    {
+        "org.error.needs_account": _l(
+            "This person consented with a signed document. To file online, they also consent from their own "
+            "account: the application is then theirs, and they follow it there."
+        ),
+        "org.error.staff_removed": _l(
+            "The staff member who prepared this signature no longer works for the organisation."
+        ),
+        "org.error.nothing_chosen": _l("Choose at least one draft that is ready to sign."),
+    }
+)
+FIELD_LABELS.update({"photo": _l("Photo"), "draft": _l("Draft"), "medical_certificate": _l("Medical certificate")})
+
+
+@bp.get("/drafts")
+@staff_required
+def drafts():
+    with tx() as db:
+        listed = organisation_filing.drafts(db, g.member)
+        standing = orgs.standing(db, g.member.organisation_id)
+    return render_template("org_drafts.html", drafts=listed, org=standing, batch_key=str(uuid.uuid4()), problems={})
+
+
+@bp.get("/drafts/<draft_id>")
+@staff_required
+def draft(draft_id):
+    with tx() as db:
+        try:
+            found = organisation_filing.check(db, g.member, draft_id)
+        except organisation_filing.NotFound:
+            abort(404)
+    return render_template(
+        "org_draft.html",
+        found=found,
+        kinds=drafting.DOCUMENT_KINDS,
+        batch_key=str(uuid.uuid4()),
+        upload_error=request.args.get("upload_error"),
+    )
+
+
+@bp.post("/drafts/<draft_id>/attachments")
+@staff_required
+def attach(draft_id):
+    from intake.adapters.upload_checks import UploadRefused
+
+    upload = request.files.get("file")
+    kind = request.form.get("kind", "")
+    try:
+        with tx() as db:
+            organisation_filing.add_attachment(
+                runtime(),
+                db,
+                g.member,
+                draft_id,
+                kind,
+                upload.read() if upload else b"",
+                upload.filename if upload else None,
+            )
+    except organisation_filing.NotFound:
+        abort(404)
+    except UploadRefused as refused:
+        return redirect(url_for("org_filing.draft", draft_id=draft_id, upload_error=refused.key))
+    return redirect(url_for("org_filing.draft", draft_id=draft_id))
+
+
+@bp.post("/drafts/sign")
+@staff_required
+def sign():
+    """One signing code per chosen draft; all of them or none (a draft not ready is named with its problems)."""
+    key = request.form.get("batch_key", "")
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        abort(400)
+    chosen = request.form.getlist("draft")
+    try:
+        with tx() as db:
+            organisation_filing.prepare(runtime(), db, g.member, chosen, key)
+    except organisation_filing.NotReady as not_ready:
+        with tx() as db:
+            listed = organisation_filing.drafts(db, g.member)
+            standing = orgs.standing(db, g.member.organisation_id)
+        problems = not_ready.problems or {"": {"draft": "org.error.nothing_chosen"}}
+        return render_template(
+            "org_drafts.html", drafts=listed, org=standing, batch_key=str(uuid.uuid4()), problems=problems
+        ), 400
+    except organisation_filing.NotFound:
+        abort(404)
+    except orgs.NotAllowedToFile:
+        abort(403)
+    return redirect(url_for("org_filing.batch", batch_key=key))
+
+
+@bp.get("/signing/<batch_key>")
+@staff_required
+def batch(batch_key):
+    try:
+        uuid.UUID(batch_key)
+    except ValueError:
+        abort(404)
+    with tx() as db:
+        items = organisation_filing.batch(db, g.member, batch_key)
+    if not items:
+        abort(404)
+    server = (runtime().settings.public_url or request.host_url).rstrip("/")
+    return render_template("org_signing.html", items=items, batch_key=batch_key, server=server)

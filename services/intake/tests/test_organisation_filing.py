@@ -1,0 +1,216 @@
+"""An organisation's staff sign and file its drafts (issue 21): each application signed separately with the staff
+member's own card (simulated), a batch of codes for one card session, the organisation as filer on every
+application, everything checked again when the signature arrives, and no organisation reaching another's drafts."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from hostile_files import jpeg
+from intake_testkit import HOLDERS, fake_signature, outbox_events
+from journey import API, register, sign_code
+from test_organisation_people import CORPORATE, ROW, _admin_id, add_person, make_org, sign_in
+
+from intake.adapters.organisation_tables import org_drafts, organisation_staff
+from intake.adapters.tables import applications
+from intake.application import organisation_drafts
+from intake.application import organisations as orgs
+from zairyu_shared.db import transaction
+from zairyu_shared.events import parse_message
+
+TODAY = datetime(2026, 12, 6, 3, tzinfo=UTC)  # 12:00 in Japan; the rows' stays end 2027-02-01
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(TODAY, tick=True):
+        yield
+
+
+@pytest.fixture
+def org(app, rt):
+    client = app.test_client()
+    org_id, secret = make_org(client, rt)
+    assert sign_in(client, "admin@sample.example", secret).status_code == 302
+    client.org_id = org_id
+    return client
+
+
+def consenting_person(org, app, rt, card, email):
+    """A person on the roster who consented from their own account (registered with their own card)."""
+    pid = add_person(org, card=card, name=f"PERSON {card}")
+    link = org.post(f"/org/people/{pid}/consent-link")
+    path = re.search(rb"http://intake\.test(/org/consent/[\w-]+)", link.data).group(1).decode()
+    person = app.test_client()
+    rt.extras["signing"].holders[card] = {**HOLDERS["nguyen"], "name": f"PERSON {card}"}
+    register(person, rt, holder=card, email=email)
+    assert person.post(path).status_code == 200
+    return pid, person
+
+
+def a_draft(rt, org, pid, card):
+    with transaction(rt.session_factory) as session:
+        member = orgs.active_member(session, _admin_id(rt, org.org_id))
+        fields = {k: v for k, v in ROW.items() if k != "card_number"}
+        return organisation_drafts.create(rt, session, member, pid, "extension", fields)
+
+
+def with_photo(org, draft_id):
+    r = org.post(
+        f"/org/drafts/{draft_id}/attachments",
+        data={"kind": "photo", "file": (io.BytesIO(jpeg()), "photo.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302 and "upload_error" not in r.headers["Location"], r.headers.get("Location")
+
+
+def sign_batch(org, draft_ids, key="3f1c6a5e-0b7e-4d55-9a52-1b8c9e0f2a11"):
+    return org.post("/org/drafts/sign", data={"batch_key": key, "draft": draft_ids})
+
+
+def codes_on(page: bytes) -> list[str]:
+    return re.findall(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>", page.decode())
+
+
+def test_staff_sign_three_drafts_in_one_batch_and_each_is_filed_with_the_organisation_as_filer(org, app, rt):
+    people = [consenting_person(org, app, rt, f"AB0000000{i}CD", f"p{i}@example.jp") for i in (1, 2, 3)]
+    drafts = [a_draft(rt, org, pid, f"AB0000000{i}CD") for i, (pid, _c) in enumerate(people, start=1)]
+    for d in drafts:
+        with_photo(org, d)
+    page = org.get(f"/org/drafts/{drafts[0]}").get_data(as_text=True)
+    assert "Sign and file with my card" in page and "Before this draft can be signed" not in page
+    r = sign_batch(org, drafts)
+    assert r.status_code == 302 and "/org/signing/" in r.headers["Location"], r.data[:2000]
+    batch_page = org.get(r.headers["Location"]).data
+    codes = codes_on(batch_page)
+    assert len(codes) == 3  # each application its own code, its own signature
+    command = re.search(rb'<pre class="cmd">([^<]+)</pre>', batch_page).group(1).decode()
+    assert command.startswith("zairyu-signer redeem ") and all(c in command for c in codes)
+    # The same batch key again (a double click) gives the same codes, not three more.
+    assert codes_on(org.get(sign_batch(org, drafts).headers["Location"]).data) == codes
+    # The staff member (SILVA MARIA, HR) signs each with their own card, one after the other.
+    posted = {}
+    for code in codes:
+        content = base64.b64decode(org.get(f"/api/v1/signing-requests/{code}").json["content_b64"])
+        posted[code] = {"signature_b64": base64.b64encode(fake_signature(content, "silva")).decode()}
+        answer = sign_code(org, code, "silva")
+        assert answer.status_code == 200 and answer.json["ok"], answer.json
+    events = [parse_message(json.dumps(e)) for e in outbox_events(rt, "application.submitted")]
+    assert len(events) == 3
+    for event in events:
+        data = event.data
+        # The organisation files: its role, name and corporate number; the signer is the staff member's card.
+        assert data["filer"]["role"] == "employer_staff"
+        assert data["filer"]["organisation_name"] == "Org of admin@sample.example"
+        assert data["filer"]["organisation_number"] == CORPORATE
+        assert data["filer"]["name"] == "SILVA MARIA" and data["expected_holder"]["name"] == "SILVA MARIA"
+        assert data["filer"]["applicant_name"] == "NGUYEN VAN A"
+        signed = json.loads(base64.b64decode(data["signed_content_b64"]))
+        assert signed["filer"]["organisation_id"] == org.org_id and signed["filer"]["role"] == "employer_staff"
+        assert [a["kind"] for a in signed["attachments"]] == ["photo"]
+        assert data["bureau"] == "tokyo"
+    # Each application is the person's own: it is on their account.
+    for (_pid, person), event in zip(people, events, strict=False):
+        assert event.data["provisional_number"] in person.get("/applications").get_data(as_text=True)
+    done = org.get(r.headers["Location"]).get_data(as_text=True)
+    assert done.count("Filed. Provisional number") == 3 and "zairyu-signer redeem" not in done
+    # The same signature posted again (the signer's retry) files nothing twice.
+    again = org.post(f"/api/v1/signing-requests/{codes[0]}/signature", json=posted[codes[0]], headers=API)
+    assert again.status_code == 200 and again.json["ok"]
+    assert len(outbox_events(rt, "application.submitted")) == 3
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(applications)).scalar() == 3
+        filed = conn.execute(sa.select(org_drafts.c.submitted_application_id, org_drafts.c.submitted_by)).all()
+    assert all(f.submitted_application_id for f in filed) and {f.submitted_by for f in filed} == {
+        _admin_id(rt, org.org_id)
+    }
+    assert "Filed" in org.get("/org/drafts").get_data(as_text=True)
+
+
+def test_a_batch_with_one_draft_not_ready_prepares_nothing(org, app, rt):
+    (p1, _), (p2, _) = (
+        consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp"),
+        consenting_person(org, app, rt, "AB00000002CD", "p2@example.jp"),
+    )
+    ready, no_photo = a_draft(rt, org, p1, "AB00000001CD"), a_draft(rt, org, p2, "AB00000002CD")
+    with_photo(org, ready)
+    r = sign_batch(org, [ready, no_photo])
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "Nothing was prepared for signing" in page and "PERSON AB00000002CD" in page and "Photo" in page
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM signing_requests WHERE purpose='org_submit'")).scalar() == 0
+    assert sign_batch(org, []).status_code == 400
+
+
+def test_consent_by_document_alone_does_not_file_online(org, app, rt):
+    from test_organisation_people import consent_by_document
+
+    pid = add_person(org, card="AB00000009CD")
+    consent_by_document(org, pid)
+    draft = a_draft(rt, org, pid, "AB00000009CD")
+    page = org.get(f"/org/drafts/{draft}").get_data(as_text=True)
+    assert "also consent from their own account" in page and "Sign and file with my card" not in page
+    assert sign_batch(org, [draft]).status_code == 400
+
+
+def test_a_signature_after_the_member_left_or_the_approval_lapsed_files_nothing(org, app, rt):
+    from test_organisation_people import decide
+
+    pid, _person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    draft = a_draft(rt, org, pid, "AB00000001CD")
+    with_photo(org, draft)
+    [code] = codes_on(org.get(sign_batch(org, [draft]).headers["Location"]).data)
+    with transaction(rt.session_factory) as session:
+        session.execute(
+            organisation_staff.update()
+            .where(organisation_staff.c.id == _admin_id(rt, org.org_id))
+            .values(removed_at=datetime.now(UTC))
+        )
+    answer = sign_code(org, code, "silva")
+    assert answer.status_code == 422 and answer.json["error"] == "org.error.staff_removed"
+    assert outbox_events(rt, "application.submitted") == []
+    # Lapsed approval: refused too (a second organisation, its own member).
+    other = app.test_client()
+    other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    other.org_id = other_id
+    pid2, _ = consenting_person(other, app, rt, "AB00000002CD", "p2@example.jp")
+    draft2 = a_draft(rt, other, pid2, "AB00000002CD")
+    with_photo(other, draft2)
+    [code2] = codes_on(other.get(sign_batch(other, [draft2]).headers["Location"]).data)
+    decide(rt, other_id, "approved", start=datetime(2025, 12, 1).date(), until=datetime(2026, 11, 30).date())
+    answer = sign_code(other, code2, "silva")
+    assert answer.status_code == 422 and answer.json["error"] == "org.error.not_allowed"
+    assert outbox_events(rt, "application.submitted") == []
+
+
+def test_an_organisation_never_reaches_another_organisations_drafts_or_batches(org, app, rt):
+    pid, _ = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    draft = a_draft(rt, org, pid, "AB00000001CD")
+    with_photo(org, draft)
+    batch_url = sign_batch(org, [draft]).headers["Location"]
+    other = app.test_client()
+    _other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    assert other.get(f"/org/drafts/{draft}").status_code == 404
+    assert other.get(batch_url).status_code == 404
+    r = other.post(
+        f"/org/drafts/{draft}/attachments",
+        data={"kind": "photo", "file": (io.BytesIO(jpeg()), "p.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 404
+    assert sign_batch(other, [draft], key="9e4f5b0a-1c2d-4e3f-8a9b-0c1d2e3f4a5b").status_code == 404
+    assert "PERSON AB00000001CD" not in other.get("/org/drafts").get_data(as_text=True)
+    # Signed out: the sign-in page.
+    anonymous = app.test_client()
+    assert anonymous.get("/org/drafts").status_code == 302
+    assert anonymous.get(f"/org/drafts/{draft}").status_code == 302
