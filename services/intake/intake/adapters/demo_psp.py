@@ -15,10 +15,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
-
-from intake.application.common import new_id, now
 
 from .payment_provider import SIGNATURE_HEADER, Checkout, Notification, SessionStatus, parse, sign, verify_signature
 from .tables import demo_psp_sessions
@@ -79,13 +79,15 @@ def deliver_in_background(url: str, body: bytes, secret: str, attempts: int = 6)
 class DemoProvider:
     name = "demo"
 
-    def __init__(self, runtime, secret: str, public_url: str, tolerance: int = 300):
-        self.runtime, self.secret, self.public_url, self.tolerance = runtime, secret, public_url.rstrip("/"), tolerance
+    def __init__(self, session_factory, secret: str, public_url: str, tolerance: int = 300):
+        # Its sessions live in intake's database in the demo (a real PSP keeps its own).
+        self.session_factory, self.secret = session_factory, secret
+        self.public_url, self.tolerance = public_url.rstrip("/"), tolerance
         # How a finished checkout reaches the webhook: HTTP in the background (tests may swap it).
         self.deliver = lambda url, body: deliver_in_background(url, body, self.secret)
 
     def _db(self):
-        return self.runtime.session_factory()
+        return self.session_factory()
 
     # -- the port, as intake calls it ----------------------------------------------------------------
     def create_checkout(self, *, payment_id, amount_yen, description, return_url, notify_url, session=None) -> Checkout:
@@ -98,7 +100,7 @@ class DemoProvider:
             return_url=return_url,
             notify_url=notify_url,
             status="open",
-            created_at=now(),
+            created_at=datetime.now(UTC),
         )
         if session is not None:  # same database in the demo: commit with the payment
             session.execute(demo_psp_sessions.insert().values(**values))
@@ -148,7 +150,7 @@ class DemoProvider:
         LookupError when the session is unknown or no longer open.
         """
         outcome, reason = card_outcome(card_number)
-        at = now()
+        at = datetime.now(UTC)
         reference = "DEMO-" + secrets.token_hex(6).upper() if outcome == "succeeded" else None
         with self._db() as db, db.begin():
             done = db.execute(
@@ -166,7 +168,7 @@ class DemoProvider:
     def notification_body(self, row, outcome: str, reason: str | None = None, event_id: str | None = None) -> bytes:
         return json.dumps(
             {
-                "id": event_id or "evt_demo_" + new_id().replace("-", ""),
+                "id": event_id or "evt_demo_" + uuid.uuid4().hex,
                 "type": f"checkout.{outcome}",
                 "created": int(time.time()),
                 "data": {

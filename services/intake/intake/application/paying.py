@@ -31,7 +31,7 @@ def _demo(runtime):
     if not s.embedded:  # the settings refuse it already; this keeps a hand-built runtime from reaching it too
         raise RuntimeError("the DEMO payment provider exists only in the embedded run")
     secret = s.payment_secret or keyed_hash(s.secret_key or "embedded-only", "demo-payment-provider")
-    return DemoProvider(runtime, secret, s.public_url, s.payment_tolerance)
+    return DemoProvider(runtime.session_factory, secret, s.public_url, s.payment_tolerance)
 
 
 # ZAIRYU_PAYMENT_PROVIDER -> the adapter behind the port (adapters/payment_provider.py). A real PSP's
