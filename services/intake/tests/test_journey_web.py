@@ -69,6 +69,9 @@ def test_full_application_is_signed_submitted_once_and_published(client, rt):
     assert signed["form"]["passport_number"] == "C1234567"  # full-width input normalised
     assert signed["form"]["phone"] == "090-1234-5678"
     assert {a["kind"] for a in signed["attachments"]} == {"photo", "passport"}
+    # The officer reads each file's name beside its kind (not signed: the signed bytes carry the hashes).
+    assert {a["kind"]: a["filename"] for a in data["attachments"]} == {"photo": "me.jpg", "passport": "p.pdf"}
+    assert "filename" not in signed["attachments"][0]
     assert signed["fee_yen"] == 5500 + 6500
     assert data["card_by_mail"] is True and signed["form"]["card_receipt"] == "post"  # the default
     page = client.get(f"/sign/{code}")
