@@ -4,6 +4,8 @@
   zairyu-signer info                                  reader, card, auth certificate, PIN tries
   zairyu-signer sign --in FILE --out FILE.p7s         detached CAdES-BES signature (password)
   zairyu-signer auth --challenge NONCE --origin URL   Web eID authentication token (4-digit PIN)
+  zairyu-signer redeem CODE [CODE ...] --server URL   sign the site's requests by code (several: one
+                                                      card session, the password asked once)
   zairyu-signer native-host [CALLER_ORIGIN]           browser native messaging host
   zairyu-signer install-native-host                   let Chrome/Chromium start it for the Zairyu extension
 
