@@ -18,6 +18,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import SMTP as SMTP_POLICY
+from typing import Protocol
 
 from notify.domain.delivery import message_id
 
@@ -125,6 +126,14 @@ def _build_message(
 
 def sender_domain(mail_from: str) -> str:
     return email.utils.parseaddr(mail_from)[1].rpartition("@")[2] or "zairyu.invalid"
+
+
+class Mailer(Protocol):
+    """What the sender needs of a relay: SmtpMailer, or MailDrop in the embedded run."""
+
+    def send(self, msg: Message) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SmtpMailer:

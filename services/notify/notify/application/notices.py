@@ -7,7 +7,7 @@ import json
 import logging
 
 from notify.adapters import metrics, store
-from notify.adapters.catalogue import Catalogue
+from notify.bootstrap import ports
 from notify.domain import delivery
 from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.db import after_commit
@@ -15,13 +15,6 @@ from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
 log = logging.getLogger(__name__)
-
-
-def catalogue(runtime) -> Catalogue:
-    cat = runtime.extras.get("catalogue")
-    if cat is None:
-        cat = runtime.extras["catalogue"] = Catalogue()
-    return cat
 
 
 def update_directory(session, event_type: str, data: dict, at) -> None:
@@ -93,7 +86,7 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
         name = person.display_name if person else None
         recipient = f"applicant:{data['applicant_id']}"
         context = p.context
-    rendered = catalogue(runtime).render(
+    rendered = ports(runtime).catalogue.render(
         p.notice_type, language, context, name=name, portal_url=settings.portal_url, audience=p.audience
     )
     rows = []

@@ -18,7 +18,8 @@ import time
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from notify.adapters import metrics, store
-from notify.adapters.smtp import MailDrop, SendFailure, SmtpMailer, build_message, sender_domain
+from notify.adapters.smtp import Mailer, SendFailure, build_message, sender_domain
+from notify.bootstrap import ports
 from notify.domain import delivery
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,10 @@ BACKLOG_OBSERVE_SECONDS = 1.0
 
 
 class Sender:
-    def __init__(self, runtime, mailer=None, clock=time.monotonic, bucket=None):
+    def __init__(self, runtime, mailer: Mailer | None = None, clock=time.monotonic, bucket=None):
         self.runtime = runtime
         self.settings = runtime.settings
-        if mailer is None:
-            mailer = (
-                MailDrop(self.settings.mail_drop)
-                if self.settings.mail_drop
-                else SmtpMailer.from_settings(self.settings)
-            )
-        self.mailer = mailer
+        self.mailer = mailer if mailer is not None else ports(runtime).new_mailer()
         self.clock = clock
         self.bucket = bucket or SharedBucket(
             delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock())

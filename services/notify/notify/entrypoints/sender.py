@@ -6,11 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
+from notify.adapters.smtp import Mailer
 from notify.application.sending import Sender, SharedBucket
+from notify.bootstrap import ports
 from notify.domain import delivery
 
 
-def start_sender(runtime, stop: threading.Event, mailer=None) -> tuple[list[Sender], list[threading.Thread]]:
+def start_sender(
+    runtime, stop: threading.Event, mailer: Mailer | None = None
+) -> tuple[list[Sender], list[threading.Thread]]:
     """Start the sender thread(s); commits anywhere in this process wake them.
 
     Several threads only on PostgreSQL: SQLite has no SKIP LOCKED, so two claimers could take
@@ -34,5 +38,5 @@ def start_sender(runtime, stop: threading.Event, mailer=None) -> tuple[list[Send
         thread = threading.Thread(target=sender.run, args=(stop,), name=f"{runtime.name}-sender-{i}", daemon=True)
         thread.start()
         threads.append(thread)
-    runtime.extras["sender"] = senders
+    ports(runtime).senders.extend(senders)
     return senders, threads

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from notify.adapters.retention import purge_steps
 from notify.adapters.tables import metadata
+from notify.bootstrap import bootstrap
 from notify.settings import NotifySettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -40,4 +41,5 @@ definition = ServiceDefinition(
     demo_environment=demo_environment,
     workers=[run_sender],
     purge_steps=lambda runtime: purge_steps(),
+    bootstrap=bootstrap,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from notify.bootstrap import ports
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
 
@@ -22,7 +23,7 @@ def create_app(runtime=None):
         # Machine clients only: errors as JSON, never Werkzeug's HTML pages.
         return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
 
-    if runtime.settings.sender_with_web and "sender" not in runtime.extras:
+    if runtime.settings.sender_with_web and not ports(runtime).senders:
         from .sender import start_sender
 
         start_sender(runtime, runtime.stop_event)
