@@ -425,6 +425,31 @@ def test_pages_come_in_japanese_and_english(app, runtime, mailroom):
     assert "Awaiting envelope" in mailroom.get("/mailroom/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
 
 
+def test_stall_limits_are_the_stall_days_setting(tmp_path):
+    """ZAIRYU_CARD_STALL_DAYS: awaiting_envelope at 0 days counts a case opened a minute ago stalled, the default
+    (30 days) does not; a state left out keeps its default; an unknown state or a bad number stops the service."""
+    from card_delivery_testkit import make_runtime
+
+    from card_delivery.settings import CardDeliverySettings
+    from zairyu_shared.config import ConfigError, load
+
+    now = datetime.now(UTC)
+    for n, (days, stalled) in enumerate((((), 0), (("awaiting_envelope=0",), 1))):
+        rt = make_runtime(f"sqlite:///{tmp_path}/cd{n}.db", f"memory://{tmp_path.name}-{n}", stall_days=days)
+        try:
+            deliver_decision(rt, decision_payload(f"app-{n}", decided_at=now, old_card="AB00000001CD"))
+            gauges = check_deadlines(rt, now + timedelta(minutes=1))
+            assert gauges["stalled"]["awaiting_envelope"] == stalled
+        finally:
+            rt.stop()
+    environ = {"DATABASE_URL": "sqlite://", "ZAIRYU_EMBEDDED": "true"}
+    limits = load(CardDeliverySettings, {**environ, "ZAIRYU_CARD_STALL_DAYS": "returned=1"}).stall_limits()
+    assert limits[State.RETURNED] == timedelta(days=1) and limits[State.DISPATCHED] == timedelta(days=10)
+    for bad in ("lost=3", "returned=soon"):
+        with pytest.raises(ConfigError, match="ZAIRYU_CARD_STALL_DAYS"):
+            load(CardDeliverySettings, {**environ, "ZAIRYU_CARD_STALL_DAYS": bad})
+
+
 def test_envelope_reminder_is_published_once_per_case_and_gauges_count_stalls(runtime):
     now = datetime.now(UTC)
     deliver_decision(runtime, decision_payload("old", decided_at=now - timedelta(days=15), old_card="AB00000001CD"))

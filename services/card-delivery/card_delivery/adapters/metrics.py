@@ -6,6 +6,8 @@ replica reports the same whole-database figure, so aggregate them with max, not 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prometheus_client import Counter, Gauge
 
 from card_delivery.domain.case import State
@@ -26,9 +28,10 @@ TRANSITIONS = Counter(
 )
 
 
-def refresh(session, now) -> dict[str, dict[str, int]]:
+def refresh(session, now, stall_after: dict[State, timedelta] = STALL_AFTER) -> dict[str, dict[str, int]]:
+    """The state gauges from the database; ``stall_after``: the limit per state (ZAIRYU_CARD_STALL_DAYS)."""
     counts = repository.count_by_state(session)
-    stalled = repository.stalled_by_state(session, now, STALL_AFTER)
+    stalled = repository.stalled_by_state(session, now, stall_after)
     for state in State:
         DELIVERIES.labels(state.value).set(counts[state])
         STALLED.labels(state.value).set(stalled[state])

@@ -47,6 +47,6 @@ def check_deadlines(runtime, now=None) -> dict:
     with transaction(runtime.session_factory) as session:
         reminded = remind_overdue_envelopes(runtime, session, now)
     with transaction(runtime.session_factory) as session:
-        gauges = metrics.refresh(session, now)
+        gauges = metrics.refresh(session, now, runtime.settings.stall_limits())
     log.info("deadline check", extra={"reminded": reminded})
     return {"reminded": reminded, **gauges}

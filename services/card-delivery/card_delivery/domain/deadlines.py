@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from .case import State
 
 ENVELOPE_GRACE = timedelta(days=14)
 
-# How long a case may sit in a state before ops should look (terminal states never stall).
+# How long a case may sit in a state before ops should look (terminal states never stall): the defaults of
+# ZAIRYU_CARD_STALL_DAYS (settings.py). No law or published standard sets them; each is the mailroom's rhythm
+# as this service assumes it, with its reason:
 STALL_AFTER = {
+    # the applicant is reminded at 14 days (ENVELOPE_GRACE); two more weeks without an answer
     State.AWAITING_ENVELOPE: timedelta(days=30),
+    # the card is made and handed to the post within days of the envelope: three days, our choice
     State.ENVELOPE_RECEIVED: timedelta(days=3),
     State.CARD_ISSUED: timedelta(days=3),
     State.ADDRESS_FLAGGED: timedelta(days=3),
+    # registered mail arrives in a few days; one the carrier could not hand over is kept 7 days at the
+    # post office before it comes back (Japan Post's holding period): 10 days
     State.DISPATCHED: timedelta(days=10),
+    # a returned card is posted again or offered at the counter within a week: our choice
     State.RETURNED: timedelta(days=7),
+    # a card held at the counter, a person asked to come: a month, two months: our choice
     State.COUNTER_PICKUP: timedelta(days=30),
     State.AWAITING_VISIT: timedelta(days=60),
-    # An envelope held for missing return postage that the applicant has not answered in a month.
+    # an envelope held for missing return postage that the applicant has not answered in a month: our choice
     State.POSTAGE_SHORTFALL: timedelta(days=30),
 }
+
+
+def stall_limits(days: Mapping[str, int]) -> dict[State, timedelta]:
+    """The limits per state from whole days by state name (ZAIRYU_CARD_STALL_DAYS)."""
+    return {State(name): timedelta(days=n) for name, n in days.items()}
 
 
 def envelope_overdue(state: State, approved_at: datetime, already_reminded: bool, now: datetime) -> bool:
@@ -31,6 +45,8 @@ def days_waiting(approved_at: datetime, now: datetime) -> int:
     return (now - approved_at).days
 
 
-def is_stalled(state: State, state_since: datetime, now: datetime) -> bool:
-    limit = STALL_AFTER.get(state)
+def is_stalled(
+    state: State, state_since: datetime, now: datetime, limits: Mapping[State, timedelta] = STALL_AFTER
+) -> bool:
+    limit = limits.get(state)
     return limit is not None and now - state_since > limit
