@@ -139,6 +139,9 @@ MATRIX = {
         "org_filing.attach": ORG_STAFF,
         "org_filing.sign": ORG_STAFF,
         "org_filing.batch": ORG_STAFF,
+        "org_roster.remove": ORG_STAFF,
+        "org_roster.consents": APPLICANT,  # the organisations the person consented to, from their own account
+        "org_roster.withdraw": APPLICANT,  # only their own consent (another's: 404)
         "org.renew": ORG_STAFF,
         "org.accept_invitation": TOKEN,  # the invitation link's unguessable token
         "org.consent": APPLICANT,  # the person, from their own account, with the link's token

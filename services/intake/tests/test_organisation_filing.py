@@ -43,13 +43,22 @@ def org(app, rt):
     return client
 
 
+def fake_signing(rt):
+    """The fake signing service of the runtime (intake.bootstrap's ports; before it, the runtime's extras)."""
+    try:
+        from intake.bootstrap import ports
+    except ImportError:
+        return rt.extras["signing"]
+    return ports(rt).signing
+
+
 def consenting_person(org, app, rt, card, email):
     """A person on the roster who consented from their own account (registered with their own card)."""
     pid = add_person(org, card=card, name=f"PERSON {card}")
     link = org.post(f"/org/people/{pid}/consent-link")
     path = re.search(rb"http://intake\.test(/org/consent/[\w-]+)", link.data).group(1).decode()
     person = app.test_client()
-    rt.extras["signing"].holders[card] = {**HOLDERS["nguyen"], "name": f"PERSON {card}"}
+    fake_signing(rt).holders[card] = {**HOLDERS["nguyen"], "name": f"PERSON {card}"}
     register(person, rt, holder=card, email=email)
     assert person.post(path).status_code == 200
     return pid, person
@@ -214,3 +223,59 @@ def test_an_organisation_never_reaches_another_organisations_drafts_or_batches(o
     anonymous = app.test_client()
     assert anonymous.get("/org/drafts").status_code == 302
     assert anonymous.get(f"/org/drafts/{draft}").status_code == 302
+
+
+# -- ending the organisation's reach: removal from the roster, the person's withdrawal ------------------------
+def prepared_code(org, rt, pid, card):
+    draft = a_draft(rt, org, pid, card)
+    with_photo(org, draft)
+    [code] = codes_on(org.get(sign_batch(org, [draft]).headers["Location"]).data)
+    return draft, code
+
+
+def test_a_person_removed_from_the_roster_can_no_longer_be_filed_for(org, app, rt):
+    pid, _person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    draft, code = prepared_code(org, rt, pid, "AB00000001CD")
+    other = app.test_client()
+    _other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    assert other.post(f"/org/people/{pid}/remove").status_code == 404  # not theirs to remove
+    assert "PERSON AB00000001CD" in org.get("/org/people").get_data(as_text=True)
+    r = org.post(f"/org/people/{pid}/remove")
+    assert r.status_code == 302
+    assert "PERSON AB00000001CD" not in org.get("/org/people").get_data(as_text=True)
+    assert org.post(f"/org/people/{pid}/remove").status_code == 404  # once
+    # The code handed out before is refused when its signature arrives; no new draft, the old one not signable.
+    answer = sign_code(org, code, "silva")
+    assert answer.status_code == 422 and answer.json["error"] == "org.error.no_consent"
+    assert outbox_events(rt, "application.submitted") == []
+    with transaction(rt.session_factory) as session:
+        member = orgs.active_member(session, _admin_id(rt, org.org_id))
+        with pytest.raises(LookupError):
+            organisation_drafts.create(rt, session, member, pid, "extension", {})
+    assert "Sign and file with my card" not in org.get(f"/org/drafts/{draft}").get_data(as_text=True)
+
+
+def test_the_person_withdraws_consent_from_their_own_account(org, app, rt):
+    pid, person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    _draft, code = prepared_code(org, rt, pid, "AB00000001CD")
+    assert "Organisations filing for you" in person.get("/account").get_data(as_text=True)
+    page = person.get("/org/consents").get_data(as_text=True)
+    assert "Org of admin@sample.example" in page
+    stranger = app.test_client()
+    fake_signing(rt).holders["stranger"] = {**HOLDERS["nguyen"], "name": "SOMEONE ELSE"}
+    register(stranger, rt, holder="stranger", email="stranger@example.jp")
+    assert "Org of admin@sample.example" not in stranger.get("/org/consents").get_data(as_text=True)
+    assert stranger.post(f"/org/consents/{pid}/withdraw").status_code == 404  # only the person's own consent
+    assert org.post(f"/org/consents/{pid}/withdraw").status_code == 302  # staff have no applicant session
+    assert person.post(f"/org/consents/{pid}/withdraw").status_code == 302
+    assert "Org of admin@sample.example" not in person.get("/org/consents").get_data(as_text=True)
+    assert person.post(f"/org/consents/{pid}/withdraw").status_code == 404  # once
+    assert "Withdrawn by the person" in org.get("/org/people").get_data(as_text=True)
+    answer = sign_code(org, code, "silva")
+    assert answer.status_code == 422 and answer.json["error"] == "org.error.no_consent"
+    with transaction(rt.session_factory) as session:
+        member = orgs.active_member(session, _admin_id(rt, org.org_id))
+        with pytest.raises(organisation_drafts.NotAllowed):
+            organisation_drafts.create(rt, session, member, pid, "extension", {})
+    assert app.test_client().get("/org/consents").status_code == 302  # signed out: the login page

@@ -78,7 +78,7 @@ people = sa.Table(
     sa.Column("period_of_stay", EncryptedText(), nullable=True),
     sa.Column("period_expiry", EncryptedText(), nullable=False),  # ISO date
     sa.Column("card_number", EncryptedText(), nullable=False),
-    sa.Column("consent", sa.String(20), nullable=False, server_default="none"),  # none | account | document
+    sa.Column("consent", sa.String(20), nullable=False, server_default="none"),  # none | account | document | withdrawn
     sa.Column("consent_at", _TS(), nullable=True),
     sa.Column("consent_applicant_id", _ID(), nullable=True),
     sa.Column("consent_document_sha256", sa.String(64), nullable=True),

@@ -9,6 +9,7 @@ from .demo_psp import bp as demo_psp
 from .drafts import bp as drafts
 from .org_api import bp as org_api
 from .org_filing import bp as org_filing
+from .org_roster import bp as org_roster
 from .organisations import bp as organisations
 from .payments import bp as payments
 from .personal_data import bp as personal_data
@@ -29,6 +30,7 @@ BLUEPRINTS = [
     payments,
     organisations,
     org_filing,
+    org_roster,
     org_api,
     personal_data,
     access_log,
