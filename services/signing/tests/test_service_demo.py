@@ -59,21 +59,40 @@ def client(seeded):
     return create_app(seeded[0]).test_client()
 
 
+def test_signer_redeem_says_what_is_signed_in_the_applicants_language(seeded, monkeypatch, capsys):
+    """Issue 18: the request's summary (intake's, in the applicant's language) is what the person reads, not
+    the stored English description; an English terminal changes nothing."""
+    rt, _ = seeded
+    pki = demo.demo_cards(rt).pki
+    holder = pki.first("valid")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(holder.password + "\n"))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    vi = "Bạn ký đơn của mình, đúng như bạn đã xem lại, cùng các tệp đính kèm."
+    with FakeIntake(DOCUMENT, summary=vi) as intake:
+        assert signer_cli.main(["--simulated", str(pki.root), "redeem", "CODE-43", "--server", intake.url]) == 0
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[0] == vi
+    assert "Extension application" not in shown and "You are about to sign" not in shown
+
+
 class FakeIntake:
     """intake's signing-request endpoints, enough to redeem a code."""
 
-    def __init__(self, content: bytes, digest: str | None = None):
+    def __init__(self, content: bytes, digest: str | None = None, summary: str | None = None):
         self.content = content
         self.digest = digest or hashlib.sha256(content).hexdigest()
+        self.summary = summary  # intake's sentence in the applicant's language (None: an older intake)
         self.signatures: dict[str, bytes] = {}
         app = Flask("fake_intake")
 
         @app.get("/api/v1/signing-requests/<code>")
         def get(code):
+            extra = {"summary": self.summary, "language": "vi"} if self.summary else {}
             return jsonify(
                 content_b64=base64.b64encode(self.content).decode(),
                 description="Extension application",
                 digest=self.digest,
+                **extra,
             )
 
         @app.post("/api/v1/signing-requests/<code>/signature")

@@ -102,9 +102,40 @@ def for_signer(session, code: str) -> dict:
         "content_b64": row.content,
         "content_sha256": row.content_sha256,
         "digest": row.content_sha256,  # the name the desktop signer reads (hex SHA-256)
-        "description": row.description,
+        "description": row.description,  # technical, English; the person reads "summary" (the entrypoint's)
+        "language": signer_language(session, row),
+        "reference": reference(session, row),
         "expires_at": aware(row.expires_at).isoformat(),
     }
+
+
+def signer_language(session, row) -> str | None:
+    """The language of the person the request is for: their account's, or the one a registration chose.
+    None for an organisation's filing (the staff member who signs is not the account holder)."""
+    if row.purpose not in ("register", "rebind", "submit", "correction", "withdrawal"):
+        return None
+    if row.applicant_id is None:
+        return extra_of(row).get("language")
+    from intake.adapters.tables import applicants
+
+    return session.execute(sa.select(applicants.c.language).where(applicants.c.id == row.applicant_id)).scalar()
+
+
+def reference(session, row) -> str | None:
+    """What names the request whatever the language: the e-mail address registered, the application's number
+    a correction or withdrawal is about (the signed bytes and their fingerprint say the rest)."""
+    if row.purpose == "register":
+        return extra_of(row).get("email")
+    if row.purpose in ("correction", "withdrawal") and row.subject_id:
+        from intake.adapters.tables import applications
+
+        found = session.execute(
+            sa.select(applications.c.receipt_number, applications.c.provisional_number).where(
+                applications.c.id == row.subject_id
+            )
+        ).first()
+        return (found.receipt_number or found.provisional_number) if found else None
+    return None
 
 
 def redeem(runtime, session, code: str, signature_der: bytes) -> dict:

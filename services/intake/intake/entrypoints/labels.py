@@ -292,6 +292,23 @@ FEE_ITEMS = dict(
 )
 
 
+def signing_summary(purpose: str, reference: str | None = None, language: str | None = None) -> str | None:
+    """What a signature is for, in ``language`` (default: the page's), with what names it (an e-mail address,
+    an application's number): what the desktop signer and the extension's window show the person. None for a
+    purpose without a sentence (an organisation's filing: the signer then shows the technical description)."""
+    if purpose not in SIGNING_PURPOSES:
+        return None
+    from contextlib import nullcontext
+
+    from flask_babel import force_locale
+
+    from zairyu_shared.events.contracts import LANGUAGES
+
+    with force_locale(language) if language in LANGUAGES else nullcontext():
+        text = str(SIGNING_PURPOSES[purpose])
+    return f"{text} ({reference})" if reference else text
+
+
 def label(table: dict, key) -> str:
     value = table.get(key)
     return str(value) if value is not None else str(key)

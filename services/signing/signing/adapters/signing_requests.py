@@ -1,6 +1,6 @@
 """Client for intake's signing requests: fetch what to sign by its code, hand the signature back.
 
-  GET  {server}/api/v1/signing-requests/{code}            -> {content_b64, description, digest}
+  GET  {server}/api/v1/signing-requests/{code}            -> {content_b64, description, digest, summary, language}
   POST {server}/api/v1/signing-requests/{code}/signature  <- {signature_b64}
 
 Used by ``zairyu-signer redeem`` on the applicant's PC and by the embedded run's demo signer.
@@ -32,8 +32,17 @@ class SigningRequestError(Exception):
 class SigningRequest:
     code: str
     content: bytes
-    description: str
+    description: str  # intake's technical record, in English
     digest: str  # as the server stated it
+    # What the signature is for in the applicant's language (intake's "summary"; empty from older servers) and
+    # that language (the contract's code), whatever language the signer's computer speaks.
+    summary: str = ""
+    language: str | None = None
+
+    @property
+    def what(self) -> str:
+        """What the person reads about the request: the summary in their language, else the description."""
+        return self.summary or self.description
 
     @property
     def sha256(self) -> str:
@@ -100,7 +109,15 @@ def fetch(server: str, code: str, timeout: float = 15.0) -> SigningRequest:
         raise SigningRequestError("server answer lacks content_b64 or digest") from None
     if not _digest_matches(digest, content):
         raise SigningRequestError("the content does not match the digest the server states: refusing to sign")
-    return SigningRequest(code, content, str(data.get("description") or ""), digest)
+    language = data.get("language")
+    return SigningRequest(
+        code,
+        content,
+        str(data.get("description") or ""),
+        digest,
+        summary=str(data.get("summary") or "")[:1000],
+        language=language if isinstance(language, str) else None,
+    )
 
 
 def post_signature(server: str, code: str, signature: bytes, timeout: float = 15.0) -> dict:

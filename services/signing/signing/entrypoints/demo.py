@@ -252,7 +252,7 @@ def perform(runtime, req: dict) -> dict:
         "posted": False,
     }
     if signing_request is not None:
-        out["description"] = signing_request.description
+        out["description"] = signing_request.what  # in the applicant's language when intake says it
         try:
             out["server_answer"] = signing_requests.post_signature(server, req["code"], signature)
         except signing_requests.SigningRequestError as exc:

@@ -42,7 +42,9 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
     many = len(requests) > 1
     for n, (code, request) in enumerate(requests, start=1):
         prefix = f"[{n}/{len(requests)}] {code}: " if many else ""
-        print(f"{prefix}You are about to sign: {request.description or '(no description)'}", file=out)
+        # The summary is a sentence in the applicant's language ("You sign your application ..."): shown as it is.
+        what = request.summary or f"You are about to sign: {request.description or '(no description)'}"
+        print(f"{prefix}{what}", file=out)
         print(f"SHA-256: {request.sha256}", file=out)
         print("-" * 60, file=out)
         print(signing_requests.preview(request), file=out)

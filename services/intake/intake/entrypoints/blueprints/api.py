@@ -20,6 +20,7 @@ from intake.domain import fees, form, normalise, procedures, timing
 from intake.domain.refusal import from_date_of
 
 from .. import api_schemas as s
+from .. import labels
 from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
 from ..messages import message
 from ..web_support import log_in, log_out, login_required, person, runtime, tx
@@ -251,7 +252,10 @@ def prepare_submission(draft_id):
 def signing_request(code):
     try:
         with tx() as db:
-            return jsonify(signing_requests.for_signer(db, normalise_code(code)))
+            answer = signing_requests.for_signer(db, normalise_code(code))
+        # In the applicant's language whatever the signer's computer speaks (the stored description is English).
+        answer["summary"] = labels.signing_summary(answer["purpose"], answer["reference"], answer["language"])
+        return jsonify(answer)
     except signing_requests.SigningRequestError as exc:
         return _error(exc.key, exc.status)
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, session, url_for
 from intake.application import signing_requests
 from intake.domain import canonical
 
+from .. import labels
 from ..web_support import runtime, tx
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
@@ -27,6 +28,7 @@ def wait(code):
     with tx() as db:
         row = signing_requests.load(db, code)
         status, result = signing_requests.outcome(db, code)
+        reference = signing_requests.reference(db, row) if row is not None else None
     if row is None:
         abort(404)
     if status == "done":
@@ -48,7 +50,8 @@ def wait(code):
         status=status,
         result=result,
         digest=canonical.digest_display(content),
-        description=row.description,
+        # What the extension's window says is signed: in the page's language (the stored description is English).
+        description=labels.signing_summary(row.purpose, reference) or row.description,
         content_b64=row.content,
         expires_at=row.expires_at,
         demo=demo,
