@@ -17,6 +17,7 @@ from card_delivery.adapters.tables import cards as cards_table
 from card_delivery.adapters.tables import delivery_cases
 from card_delivery.application.opening import open_case
 from card_delivery.application.transitions import issue_card, receive_envelope
+from card_delivery.bootstrap import CardDeliveryPorts
 from card_delivery.domain.card_number import is_card_number
 from card_delivery.domain.case import IllegalTransition, State
 from card_delivery.entrypoints.service import definition
@@ -83,15 +84,19 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
             receive_envelope(pg_runtime, session, case.delivery_id, fee_paid_yen=5500, old_card_number=f"AB{i:08d}CD")
         ids.append(case.delivery_id)
 
+    each_issuer = threading.local()
+
+    def draw():
+        draws.append(1)
+        if not hasattr(each_issuer, "sequence"):
+            each_issuer.sequence = iter(sequence)
+        return next(each_issuer.sequence)
+
+    pg_runtime.ports = CardDeliveryPorts(draw_card_number=draw)  # a fake draw: the same sequence in every thread
+
     def issue(i):
-        it = iter(sequence)
-
-        def draw():
-            draws.append(1)
-            return next(it)
-
         with transaction(pg_runtime.session_factory) as session:
-            return issue_card(pg_runtime, session, ids[i], draw=draw).card_number
+            return issue_card(pg_runtime, session, ids[i]).card_number
 
     numbers = run_together(THREADS, issue)
     assert sorted(numbers) == sequence[:THREADS]

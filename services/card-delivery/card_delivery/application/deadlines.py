@@ -6,18 +6,19 @@ import logging
 from datetime import datetime
 
 from card_delivery.adapters import metrics, repository
+from card_delivery.bootstrap import ports
 from card_delivery.domain import deadlines
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 
-from .transitions import SOURCE, utcnow
+from .transitions import SOURCE
 
 log = logging.getLogger(__name__)
 
 
 def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> int:
     """Stage card.envelope_overdue once per case still waiting 14 days after approval."""
-    now = now or utcnow()
+    now = now or ports(runtime).clock()
     sent = 0
     for case in repository.envelope_overdue_candidates(session, now - deadlines.ENVELOPE_GRACE):
         if not repository.mark_reminded(session, case.delivery_id, now):
@@ -43,7 +44,7 @@ def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> i
 
 def check_deadlines(runtime, now=None) -> dict:
     """Reminders in one transaction, then the gauges from what committed."""
-    now = now or utcnow()
+    now = now or ports(runtime).clock()
     with transaction(runtime.session_factory) as session:
         reminded = remind_overdue_envelopes(runtime, session, now)
     with transaction(runtime.session_factory) as session:

@@ -10,11 +10,12 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from card_delivery.adapters import cards, metrics, repository
+from card_delivery.bootstrap import ports
 from card_delivery.domain import card_contents
 from card_delivery.domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCUMENT, DeliveryCase
 
 from .payments import record_payment
-from .transitions import stage_change, utcnow
+from .transitions import stage_change
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     if delivery is None:
         # Without an address the card cannot be mailed; fail loudly (dead letter), never guess.
         raise ValueError(f"application {decision['application_id']}: something to post but no delivery instructions")
-    now = utcnow()
+    now = ports(runtime).clock()
     case, changes = DeliveryCase.open(
         delivery_id=str(uuid.uuid4()),
         application_id=decision["application_id"],

@@ -7,9 +7,8 @@ import logging
 from sqlalchemy.orm import Session
 
 from card_delivery.adapters import repository
+from card_delivery.bootstrap import ports
 from card_delivery.domain.case import DeliveryCase, State
-
-from .transitions import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def fee_paid(runtime, session: Session, event) -> None:
 def record_fee_paid(runtime, session: Session, payment: dict) -> DeliveryCase | None:
     """intake's fee.paid: note it on the case, or hold it until application.decided opens the case."""
     check_provider(runtime, payment)
-    now = utcnow()
+    now = ports(runtime).clock()
     repository.lock_application(session, payment["application_id"])
     case = repository.find_by_application(session, payment["application_id"], lock=True)
     if case is None:

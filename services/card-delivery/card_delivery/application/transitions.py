@@ -3,19 +3,16 @@ locked, apply one domain transition, store it and stage its event in the caller'
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from card_delivery.adapters import cards, metrics, repository
+from card_delivery.bootstrap import ports
 from card_delivery.domain.case import Change, DeliveryCase
 from zairyu_shared.events import new_event
 
 SOURCE = "card-delivery"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def stage_change(runtime, session: Session, case: DeliveryCase, change: Change, now: datetime, causation_id=None):
@@ -37,7 +34,7 @@ def stage_change(runtime, session: Session, case: DeliveryCase, change: Change, 
 
 
 def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, now=None, case=None, **kw):
-    now = now or utcnow()
+    now = now or ports(runtime).clock()
     case = case or repository.get(session, delivery_id, lock=True)
     updated, change = getattr(case, method)(now=now, **kw)
     repository.save(session, updated, change, now, officer=officer, note=note)
@@ -73,12 +70,12 @@ def record_postage_shortfall(runtime, session, delivery_id, *, shortfall_yen, of
     )
 
 
-def issue_card(runtime, session, delivery_id, *, officer=None, draw=None):
-    return _issue(runtime, session, delivery_id, "issue_card", officer=officer, draw=draw)
+def issue_card(runtime, session, delivery_id, *, officer=None):
+    return _issue(runtime, session, delivery_id, "issue_card", officer=officer)
 
 
 def collect_at_counter(
-    runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None, stamps_enclosed=False, draw=None
+    runtime, session, delivery_id, *, fee_paid_yen, old_card_number, officer=None, stamps_enclosed=False
 ):
     return _issue(
         runtime,
@@ -86,19 +83,18 @@ def collect_at_counter(
         delivery_id,
         "collect_at_counter",
         officer=officer,
-        draw=draw,
         fee_paid_yen=fee_paid_yen,
         old_card_number=old_card_number,
         stamps_enclosed=stamps_enclosed,
     )
 
 
-def _issue(runtime, session, delivery_id, method, *, officer, draw, **kw):
+def _issue(runtime, session, delivery_id, method, *, officer, **kw):
     """A transition that issues the new card: a number is drawn, the old one becomes invalid."""
-    now = utcnow()
+    now = ports(runtime).clock()
     case = repository.get(session, delivery_id, lock=True)
     case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
-    number = cards.allocate(session, delivery_id, now, **({"draw": draw} if draw else {}))
+    number = cards.allocate(session, delivery_id, now, draw=ports(runtime).draw_card_number)
     updated = _apply(
         runtime, session, delivery_id, method, officer=officer, now=now, case=case, card_number=number, **kw
     )

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from cryptography.fernet import Fernet
 
 from card_delivery.adapters import cards, pdf
-from card_delivery.application import transitions
 from card_delivery.domain.case import DeliveryCase
 from card_delivery.entrypoints.service import definition
 from zairyu_shared.db import transaction
@@ -92,7 +91,7 @@ def bench_pg_issue(threads=8, per_thread=100):
             barrier.wait()
             for _ in range(per_thread):
                 with transaction(rt.session_factory) as session:
-                    cards.allocate(session, f"d-{i}", transitions.utcnow())
+                    cards.allocate(session, f"d-{i}", datetime.now(UTC))
 
         workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
         start = time.perf_counter()

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from card_delivery.adapters import pdf, repository
 from card_delivery.application import carrier_import, transitions
+from card_delivery.bootstrap import ports
 from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
 from zairyu_shared.db import transaction
 
@@ -383,7 +384,7 @@ def dispatch_batches():
 @bp.get("/dispatch/batch/<int:number>/list.pdf")
 @signed_in
 def dispatch_list_pdf(number):
-    body = pdf.dispatch_list(_batch(max(number, 1)), number, transitions.utcnow())
+    body = pdf.dispatch_list(_batch(max(number, 1)), number, ports(_runtime()).clock())
     return Response(
         body,
         mimetype="application/pdf",

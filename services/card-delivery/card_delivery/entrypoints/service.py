@@ -6,6 +6,7 @@ from pathlib import Path
 
 from card_delivery.adapters.retention import purge_steps
 from card_delivery.adapters.tables import metadata
+from card_delivery.bootstrap import bootstrap
 from card_delivery.settings import CardDeliverySettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -25,4 +26,5 @@ definition = ServiceDefinition(
     seed_demo=seed_demo,
     web_port=8003,
     workers=[deadline_worker],
+    bootstrap=bootstrap,
 )
