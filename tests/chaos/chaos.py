@@ -28,9 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from applicants import Intake, address_of, photo_jpeg
 from cluster import running_system, settle
 

@@ -19,11 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import chaos
+import sqlalchemy as sa
 from pg_pair import pg_pair
 
 KILL_AT = 0.4  # of the submissions

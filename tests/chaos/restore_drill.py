@@ -33,9 +33,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from applicants import Intake, address_of, photo_jpeg
 from cluster import BIN, SERVICES, running_system
 

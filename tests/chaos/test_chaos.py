@@ -6,18 +6,13 @@ RabbitMQ restarted twice, every consumer SIGKILLed once; nothing lost, nothing d
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
+import chaos
 import pytest
 
 from zairyu_shared import testing
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import chaos
 
 
 @pytest.mark.timeout(600)

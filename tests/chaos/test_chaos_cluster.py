@@ -4,17 +4,11 @@ kombu failover address, carry on; nothing is lost or done twice. Full size: `mak
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import chaos
 import pytest
+import rabbit_cluster
 
 from zairyu_shared import testing
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import chaos
-import rabbit_cluster
 
 
 @pytest.mark.slow

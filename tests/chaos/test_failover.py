@@ -7,18 +7,12 @@ twice. (The asynchronous side, which may lose acknowledged applications, is meas
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
-
-from zairyu_shared import testing
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import chaos
 import failover
 import pg_pair
+import pytest
+
+from zairyu_shared import testing
 
 
 @pytest.mark.slow

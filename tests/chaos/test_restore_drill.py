@@ -4,16 +4,10 @@ new applications get numbers nobody has seen."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+import restore_drill
 
 from zairyu_shared import testing
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import restore_drill
 
 
 @pytest.mark.slow
