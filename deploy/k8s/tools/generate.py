@@ -15,10 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards
+import yaml
 
 K8S = Path(__file__).resolve().parents[1]
 REPO = K8S.parents[1]
