@@ -4,16 +4,9 @@ a test PKI trusted by signing, a simulated card in a vpcd reader, and Debian's c
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
+import browser_support as bs
 import pytest
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # browser_support (--import-mode=importlib)
-sys.path.insert(0, str(HERE.parent))  # platform_harness
-
-import browser_support as bs  # noqa: E402
 
 BUREAU_MAILBOX = bs.BUREAU_MAILBOX
 

@@ -5,14 +5,10 @@ test-artifacts/browser-access-log/."""
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import browser_support as bs
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "attacks"))
 
 
 def test_who_opened_my_file_in_vietnamese_on_a_phone(tmp_path_factory):

@@ -3,19 +3,14 @@ scrolling, and every page again in Nepali at 375 px with no English left (the sa
 
 from __future__ import annotations
 
-import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import browser_support as bs
 import pyotp
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
 
 
 @pytest.fixture
