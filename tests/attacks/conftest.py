@@ -5,15 +5,10 @@ Hypothesis budgets are in attack_support.py (HYPOTHESIS_PROFILE=deep for a long 
 
 from __future__ import annotations
 
-import sys
 import types
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # attack_support (--import-mode=importlib)
-
 from attack_support import DATA_KEY, SIGN_IN
 
 

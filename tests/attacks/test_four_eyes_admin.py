@@ -15,9 +15,7 @@ account they made becomes active, and what the administrator reaches is only wha
 from __future__ import annotations
 
 import re
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -32,8 +30,6 @@ from attack_support import (
     review_officer,
     runtime_of,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "review" / "tests"))
 from review_testkit import verified_event
 
 DECIDED = {"approved", "refused"}

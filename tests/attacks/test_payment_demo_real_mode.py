@@ -10,23 +10,17 @@ its checkout and its notifications do not exist, and card-delivery refuses a `fe
 from __future__ import annotations
 
 import json
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from attack_support import DATA_KEY
+from card_delivery_testkit import decision_payload
 from kombu import Connection, Exchange, Producer
+from platform_harness import platform
 
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
-sys.path.insert(0, str(ROOT / "services" / "card-delivery" / "tests"))
-from card_delivery_testkit import decision_payload  # noqa: E402
-from platform_harness import platform  # noqa: E402
 
 REAL = {
     "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/x",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 import types
 from pathlib import Path
 
@@ -104,7 +103,6 @@ def test_a_newer_empty_crl_of_another_scope_does_not_unrevoke(attack_pki, tmp_pa
 
 
 def test_an_ocsp_good_for_an_earlier_question_is_not_reused_after_the_revocation():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "signing" / "tests"))
     import verify_pki as pki
     from test_verify_ocsp import Responder
 

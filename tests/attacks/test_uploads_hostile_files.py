@@ -12,9 +12,7 @@ import hashlib
 import io
 import os
 import struct
-import sys
 import zlib
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -60,7 +58,6 @@ def intake(tmp_path_factory):
 # -- hostile files ---------------------------------------------------------------------------------
 def pdf_bomb(inflated: int = 512 * 1024 * 1024) -> bytes:
     """A one-page PDF whose content stream inflates to ``inflated`` bytes (~0.5 MB on the wire)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "intake" / "tests"))
     from hostile_files import flate_bomb_pdf
 
     return flate_bomb_pdf(inflated)
@@ -70,7 +67,6 @@ def built(name: str, *args, **kw):
     """A builder from services/intake/tests/hostile_files.py, called when the test runs."""
 
     def make():
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "intake" / "tests"))
         import hostile_files
 
         item = getattr(hostile_files, name)
