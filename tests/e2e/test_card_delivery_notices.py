@@ -3,24 +3,18 @@ with the applicant's notices produced by notify and received by a real SMTP serv
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from card_delivery_testkit import decision_payload, sign_in
 from kombu import Connection, Exchange, Producer
+from platform_harness import free_port, platform
 
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
-sys.path.insert(0, str(ROOT / "services" / "card-delivery" / "tests"))
-from card_delivery_testkit import decision_payload, sign_in  # noqa: E402
-from platform_harness import free_port, platform  # noqa: E402
 
 
 class Inbox:

@@ -5,23 +5,17 @@ then expects no revenue stamps."""
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
+from card_delivery_testkit import decision_payload, sign_in
 from kombu import Connection, Exchange, Producer
+from platform_harness import platform
 
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
-sys.path.insert(0, str(ROOT / "services" / "card-delivery" / "tests"))
-from card_delivery_testkit import decision_payload, sign_in  # noqa: E402
-from platform_harness import platform  # noqa: E402
 
 API = {"X-Zairyu-Api": "1"}
 

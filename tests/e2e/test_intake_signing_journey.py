@@ -11,21 +11,15 @@ signature.verified -> intake's timeline. The receipt step needs the review servi
 from __future__ import annotations
 
 import re
-import sys
 import threading
-from pathlib import Path
 
 import pytest
+from journey import fill_draft, review_key  # intake's journey steps
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
-
-from journey import fill_draft, review_key  # noqa: E402  (intake's journey steps)
-
-from zairyu_shared.crypto import new_key  # noqa: E402
-from zairyu_shared.runtime import Runtime  # noqa: E402
-from zairyu_shared.testing import wait_until  # noqa: E402
+from zairyu_shared.crypto import new_key
+from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import wait_until
 
 
 def _serve(app):

@@ -5,20 +5,15 @@ from the event, and the administrator's invitation reaches a new staff member by
 from __future__ import annotations
 
 import re
-import sys
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pyotp
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from platform_harness import free_port, platform
 
 from zairyu_shared.db import transaction
 from zairyu_shared.testing import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
-from platform_harness import free_port, platform  # noqa: E402
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

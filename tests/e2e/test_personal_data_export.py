@@ -5,16 +5,15 @@ service keeps under that applicant and nothing of the other applicant; only its 
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from platform_harness import platform
+
 from zairyu_shared.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # platform_harness (--import-mode=importlib)
-from platform_harness import platform  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
