@@ -148,6 +148,15 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "other": ("その他（備考のとおり）", "Other (see the bureau's note)"),
 }
 
+# The kinds an applicant gives a file when uploading it (intake's drafting.DOCUMENT_KINDS; Attachment.kind) that
+# are not kinds the bureau asks for above: code -> (Japanese, English). The officer's case page names every file's
+# kind in Japanese from these two tables (tests/contracts/test_vocabulary_kinds.py keeps intake's list covered).
+UPLOAD_KINDS: dict[str, tuple[str, str]] = {
+    "passport": ("旅券", "Passport"),
+    "residence_card": ("在留カード", "Residence card"),
+    "family_register": ("戸籍謄本等（身分関係を証する文書）", "Family register"),
+}
+
 
 def document_kind_name(code: str, language: str = "ja") -> str:
     """The kind's Japanese (or English) name; an unknown code as it is."""

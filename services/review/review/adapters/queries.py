@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from . import attachment_names
 from .tables import case_history, cases, corrections, document_requests, notes, officers, proposals
 
 QUEUE_COLUMNS = [
@@ -148,7 +149,7 @@ def case_file(conn, application_id: str) -> dict:
     c = dict(row._mapping)
     c["form"] = json.loads(c["form"])
     c["evidence"] = json.loads(c["evidence"])
-    c["attachments"] = json.loads(c["attachments"])
+    c["attachments"] = attachment_names.merged(c["attachments"], c["attachment_names"])
     c["filer"] = json.loads(c["filer"]) if c["filer"] else None
 
     def all_of(table, order):
@@ -164,7 +165,7 @@ def case_file(conn, application_id: str) -> dict:
     c["requests"] = all_of(document_requests, document_requests.c.requested_at)
     for r in c["requests"]:
         r["items"] = json.loads(r["items"])
-        r["answer_attachments"] = json.loads(r["answer_attachments"]) if r["answer_attachments"] else []
+        r["answer_attachments"] = attachment_names.merged(r["answer_attachments"], r["answer_attachment_names"])
     c["corrections"] = all_of(corrections, corrections.c.requested_at)
     c["proposals"] = all_of(proposals, proposals.c.id)
     c["earlier"] = [

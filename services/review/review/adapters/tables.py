@@ -66,7 +66,9 @@ cases = sa.Table(
     sa.Column("card_by_mail", sa.Boolean, nullable=False),
     sa.Column("provisional_number", sa.String(40), nullable=False),
     sa.Column("content_sha256", sa.String(64), nullable=False),
-    sa.Column("attachments", sa.Text, nullable=False, server_default="[]"),  # hashes and media types
+    sa.Column("attachments", sa.Text, nullable=False, server_default="[]"),  # hashes, kinds, media types: no names
+    # JSON {sha256: the file's name as the applicant named it}: personal data, so apart and encrypted.
+    sa.Column("attachment_names", EncryptedText, nullable=True),
     sa.Column("form", EncryptedText, nullable=False),  # JSON of the signed content
     sa.Column("evidence", EncryptedText, nullable=False),  # JSON of the signature evidence
     sa.Column("withdrawal_requested_at", TS, nullable=True),
@@ -203,6 +205,7 @@ document_requests = sa.Table(
     sa.Column("answered_at", TS, nullable=True),
     sa.Column("answer_message", EncryptedText, nullable=True),
     sa.Column("answer_attachments", sa.Text, nullable=True),
+    sa.Column("answer_attachment_names", EncryptedText, nullable=True),  # as cases.attachment_names
     sa.Column("reminder_sent_at", TS, nullable=True),
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from review.adapters import attachment_names
 from review.adapters.tables import case_history, cases, corrections, document_requests, proposals
 from zairyu_shared.personal_data import answer, from_json, record
 
@@ -45,7 +46,7 @@ def export_requested(runtime, session, event) -> None:
                 card_by_mail=c.card_by_mail,
                 provisional_number=c.provisional_number,
                 form=from_json(c.form),
-                attachments=from_json(c.attachments),
+                attachments=attachment_names.merged(c.attachments, c.attachment_names),
                 filer=from_json(c.filer),
                 withdrawal_requested_at=c.withdrawal_requested_at,
                 withdrawal_reason=c.withdrawal_reason,
@@ -78,7 +79,7 @@ def export_requested(runtime, session, event) -> None:
                     deadline=r.deadline,
                     answered_at=r.answered_at,
                     answer_message=r.answer_message,
-                    answer_attachments=from_json(r.answer_attachments),
+                    answer_attachments=attachment_names.merged(r.answer_attachments, r.answer_attachment_names),
                 )
             )
         for r in session.execute(sa.select(corrections).where(corrections.c.application_id == app)):
