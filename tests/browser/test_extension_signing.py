@@ -163,10 +163,14 @@ def sign_with_extension(
     checks.applicant_page(page, name)
     assert page.locator("input[type=password]").count() == 0  # the password is typed in the extension's window
     page_digest = page.locator("p.digest").inner_text().strip()
+    purpose = page.locator("p.signing-purpose").inner_text().strip()
 
     def check_window(window):
         window.locator("#digest").filter(has_text=re.compile(r"\w")).wait_for()
         assert window.locator("#digest").inner_text().strip() == page_digest  # the bytes the site showed
+        # What is signed, in the applicant's language as the page says it (issue 18: was intake's English record).
+        described = window.locator("#description").inner_text().strip()
+        assert described.startswith(purpose) and "Zairyu:" not in described and "Zairyu application" not in described
 
     def while_open(window):
         check_window(window)
