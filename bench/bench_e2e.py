@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "chaos"))
+sys.path.insert(0, str(ROOT / "tests" / "chaos"))  # run as a file: chaos's cluster and applicants
 
 
 # -- the load process ------------------------------------------------------------------------------

@@ -32,8 +32,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "shared" / "bench"))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "shared" / "bench"))  # bench_bus; run as a file, or imported by its e2e test
 
 # The path an application takes, per service: the event types the real services consume on it.
 PATH_EVENTS = ("application.submitted", "signature.verified", "application.received", "notice.created")

@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # run as a file: the tests' hostile_files, testkit
 
 
 def rate(name: str, func, seconds: float = 1.5, unit: str = "ops/s") -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' samples, testkit
 
 import samples
 from notify_testkit import FakeMessage, free_port, make_runtime
