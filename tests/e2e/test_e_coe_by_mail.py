@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -15,17 +14,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from platform_harness import free_port, platform
+from review_testkit import FORM, verified_event
 
 from zairyu_shared import documents, testing
 from zairyu_shared.events import new_event
 from zairyu_shared.japan_time import japan_today
 from zairyu_shared.testing import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "services" / "review" / "tests"))
-from platform_harness import free_port, platform  # noqa: E402
-from review_testkit import FORM, verified_event  # noqa: E402
 
 
 class Inbox:
