@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from card_delivery.domain import deadlines
 from card_delivery.domain.address import addresses_match, normalise_address
 from card_delivery.domain.card_number import is_card_number, normalise, random_card_number
 from card_delivery.domain.case import ALLOWED, DeliveryCase, EnvelopeRejected, IllegalTransition, InvalidInput, State
@@ -320,19 +319,6 @@ def test_card_numbers_as_typed_are_normalised(raw, expected):
 )
 def test_scanned_tracking_numbers(raw, expected):
     assert normalise_tracking(raw) == expected
-
-
-def test_envelope_overdue_after_fourteen_days_once():
-    assert not deadlines.envelope_overdue(State.AWAITING_ENVELOPE, T0, False, T0 + timedelta(days=13, hours=23))
-    assert deadlines.envelope_overdue(State.AWAITING_ENVELOPE, T0, False, T0 + timedelta(days=14))
-    assert not deadlines.envelope_overdue(State.AWAITING_ENVELOPE, T0, True, T0 + timedelta(days=20))
-    assert not deadlines.envelope_overdue(State.ENVELOPE_RECEIVED, T0, False, T0 + timedelta(days=20))
-
-
-def test_stall_thresholds():
-    assert deadlines.is_stalled(State.DISPATCHED, T0, T0 + timedelta(days=11))
-    assert not deadlines.is_stalled(State.DISPATCHED, T0, T0 + timedelta(days=9))
-    assert not deadlines.is_stalled(State.DELIVERED, T0, T0 + timedelta(days=900))
 
 
 def test_a_paper_document_case_is_posted_without_any_card_step():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -245,7 +246,9 @@ def count_by_state(session: Session) -> dict[State, int]:
     return counts
 
 
-def stalled_by_state(session: Session, now: datetime, stall_after: dict) -> dict[State, int]:
+def stalled_by_state(session: Session, now: datetime, stall_after: Mapping[State, timedelta]) -> dict[State, int]:
+    """domain.deadlines.is_stalled as SQL (more than the limit in the state), counted per state; the two are
+    checked against the same cases (tests/test_deadline_rules.py)."""
     counts = {state: 0 for state in State}
     for state, limit in stall_after.items():
         counts[state] = session.execute(
@@ -257,6 +260,8 @@ def stalled_by_state(session: Session, now: datetime, stall_after: dict) -> dict
 
 
 def envelope_overdue_candidates(session: Session, cutoff: datetime) -> list[DeliveryCase]:
+    """domain.deadlines.envelope_overdue as SQL, ``cutoff`` being now - ENVELOPE_GRACE (approved at or before it,
+    still awaiting the envelope, never reminded); checked against the same cases (tests/test_deadline_rules.py)."""
     rows = session.execute(
         sa.select(delivery_cases).where(
             delivery_cases.c.state == State.AWAITING_ENVELOPE.value,

@@ -1,4 +1,9 @@
-"""When a case is late: the envelope reminder and the per-state stall thresholds ops watch."""
+"""When a case is late: the envelope reminder and the per-state stall thresholds ops watch.
+
+The deadline check runs these rules as SQL (adapters/repository.py: envelope_overdue_candidates,
+stalled_by_state) so it never loads every open case; tests/test_deadline_rules.py checks the functions here
+and that SQL against one table of cases, on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,11 @@ from datetime import datetime, timedelta
 
 from .case import State
 
+# No law sets a deadline for the applicant's envelope (old card, fee slip, return postage); 14 days is this
+# service's choice. Why remind at all: a change or extension is notified by issuing the new card and takes
+# effect only then (Immigration Control Act art. 20(4)-(5), applied to extensions by art. 21(4)); until then
+# the applicant stays on the special period, which ends at the latest two months after the old period of stay
+# expired (art. 20(6)): an envelope that never comes can leave them without status.
 ENVELOPE_GRACE = timedelta(days=14)
 
 # How long a case may sit in a state before ops should look (terminal states never stall): the defaults of
