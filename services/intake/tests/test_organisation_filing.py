@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -229,7 +230,7 @@ def test_an_organisation_never_reaches_another_organisations_drafts_or_batches(o
 def prepared_code(org, rt, pid, card):
     draft = a_draft(rt, org, pid, card)
     with_photo(org, draft)
-    [code] = codes_on(org.get(sign_batch(org, [draft]).headers["Location"]).data)
+    [code] = codes_on(org.get(sign_batch(org, [draft], key=str(uuid.uuid4())).headers["Location"]).data)
     return draft, code
 
 
@@ -279,3 +280,64 @@ def test_the_person_withdraws_consent_from_their_own_account(org, app, rt):
         with pytest.raises(organisation_drafts.NotAllowed):
             organisation_drafts.create(rt, session, member, pid, "extension", {})
     assert app.test_client().get("/org/consents").status_code == 302  # signed out: the login page
+
+
+# -- the dashboard: what is filed and what the bureau asks for, per person ---------------------------------------
+def from_review(rt, event_type, payload):
+    """An event from review, handled by intake's consumer in this thread (what the bus would deliver)."""
+    from intake.entrypoints.consumers import on_application_event
+    from zairyu_shared.events import new_event
+
+    event = new_event(event_type, payload, source="review", correlation_id=payload["application_id"])
+    with transaction(rt.session_factory) as session:
+        on_application_event(rt, session, event)
+
+
+def test_the_dashboard_shows_what_is_filed_and_what_the_bureau_asks_for_per_person(org, app, rt):
+    filed = {}
+    for card, email in (("AB00000001CD", "p1@example.jp"), ("AB00000002CD", "p2@example.jp")):
+        pid, _ = consenting_person(org, app, rt, card, email)
+        _draft, code = prepared_code(org, rt, pid, card)
+        filed[card] = sign_code(org, code, "silva").json["application_id"]
+    section = org.get("/org/").get_data(as_text=True).split('id="filed"')[1].split("</section>")[0]
+    assert "PERSON AB00000001CD" in section and "PERSON AB00000002CD" in section
+    assert "Documents requested" not in section
+    with rt.engine.connect() as conn:
+        owner = dict(conn.execute(sa.select(applications.c.id, applications.c.applicant_id)).all())
+    app1 = filed["AB00000001CD"]
+    now = datetime.now(UTC)
+    common = {"application_id": app1, "applicant_id": owner[app1]}
+    from_review(
+        rt,
+        "application.received",
+        {
+            **common,
+            "receipt_number": "東オン-2026-000123",
+            "bureau": "tokyo",
+            "procedure": "extension",
+            "received_at": now.isoformat(),
+        },
+    )
+    from_review(
+        rt,
+        "application.documents_requested",
+        {
+            **common,
+            "request_id": "req-1",
+            "items": [{"code": "tax_certificate", "description": "住民税の課税（又は非課税）証明書"}],
+            "message": "",
+            "deadline": "2026-12-20",
+        },
+    )
+    section = org.get("/org/").get_data(as_text=True).split('id="filed"')[1].split("</section>")[0]
+    assert "東オン-2026-000123" in section
+    # The request is under the person it concerns, with what is asked for and by when; not under the other.
+    person1 = section.split("PERSON AB00000001CD")[1].split("<h3>")[0]
+    person2 = section.split("PERSON AB00000002CD")[1].split("<h3>")[0]
+    assert "Documents requested (by Dec 20, 2026)" in person1 and "tax" in person1.lower()
+    assert "Documents requested" not in person2
+    # Another organisation's dashboard shows none of it.
+    other = app.test_client()
+    _other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    assert "PERSON AB00000001CD" not in other.get("/org/").get_data(as_text=True)

@@ -183,13 +183,16 @@ def logout():
 @bp.get("/")
 @staff_required
 def dashboard():
-    from intake.application import organisation_people
+    from intake.application import organisation_dashboard, organisation_people
 
     with tx() as db:
         standing = orgs.standing(db, g.member.organisation_id)
         listed = organisation_people.roster(db, g.member.organisation_id)
         drafts = organisation_people.drafts_of(db, g.member.organisation_id)
-    return render_template("org_dashboard.html", org=standing, member=g.member, people=listed, drafts=drafts)
+        filed = organisation_dashboard.filed(db, g.member.organisation_id)
+    return render_template(
+        "org_dashboard.html", org=standing, member=g.member, people=listed, drafts=drafts, filed=filed
+    )
 
 
 # -- staff: invitations and removal (the administrator) ---------------------------------------------------

@@ -1,0 +1,64 @@
+"""The organisation's dashboard (issue 21): what it filed for each person, and what the bureau asks for.
+
+Only applications the organisation filed (its drafts' ``submitted_application_id``) are shown: an application the
+person filed themself stays theirs alone.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from intake.adapters.organisation_tables import org_drafts, people
+from intake.adapters.tables import applications, document_requests
+
+
+def filed(session, organisation_id: str) -> list[dict]:
+    """What the organisation filed, per person, newest first: each application's state and numbers, and what the
+    bureau asks for (open document requests, their deadline and items) — the dashboard's view."""
+    rows = session.execute(
+        sa.select(
+            org_drafts.c.person_id,
+            applications.c.id,
+            applications.c.procedure,
+            applications.c.status,
+            applications.c.provisional_number,
+            applications.c.receipt_number,
+            applications.c.submitted_at,
+        )
+        .join(applications, applications.c.id == org_drafts.c.submitted_application_id)
+        .where(org_drafts.c.organisation_id == organisation_id)
+        .order_by(applications.c.submitted_at.desc(), applications.c.id)
+    ).all()
+    if not rows:
+        return []
+    asked: dict[str, list[dict]] = {}
+    for r in session.execute(
+        sa.select(document_requests.c.application_id, document_requests.c.deadline, document_requests.c["items"]).where(
+            document_requests.c.application_id.in_([r.id for r in rows]), document_requests.c.answered_at.is_(None)
+        )
+    ):
+        asked.setdefault(r.application_id, []).append(
+            {"deadline": r.deadline, "items": json.loads(r._mapping["items"])}
+        )
+    names = {
+        p.id: p.name
+        for p in session.execute(
+            sa.select(people.c.id, people.c.name).where(people.c.organisation_id == organisation_id)
+        )
+    }
+    by_person: dict[str | None, dict] = {}
+    for r in rows:
+        entry = by_person.setdefault(r.person_id, {"person_name": names.get(r.person_id, ""), "applications": []})
+        entry["applications"].append(
+            {
+                "application_id": r.id,
+                "procedure": r.procedure,
+                "status": r.status,
+                "number": r.receipt_number or r.provisional_number,
+                "submitted_at": r.submitted_at,
+                "requests": sorted(asked.get(r.id, []), key=lambda q: q["deadline"]),
+            }
+        )
+    return list(by_person.values())
