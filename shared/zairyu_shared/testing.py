@@ -14,9 +14,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from .runtime import Runtime, ServiceDefinition
 
 _T = TypeVar("_T")
 
@@ -155,3 +158,37 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now (for a test's own server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def service_runtime(definition: ServiceDefinition, *, migrate: bool = True, **settings: Any) -> Runtime:
+    """A service's runtime for a test: settings given here only (the environment is not read), embedded
+    (no supervisor), its schema from the Alembic history (never create_all) unless ``migrate=False``."""
+    from .runtime import Runtime
+
+    settings.setdefault("embedded", True)
+    runtime = Runtime.from_env(definition, environ={}, **settings)
+    if migrate:
+        runtime.migrate()
+    return runtime
+
+
+def staged_events(runtime: Runtime, event_type: str | None = None) -> list[dict[str, Any]]:
+    """The events a runtime has staged in its outbox, whole envelopes, oldest first; only ``event_type``'s if given."""
+    import json
+
+    import sqlalchemy as sa
+
+    outbox = runtime.outbox
+    query = sa.select(outbox.c.body).order_by(outbox.c.seq)
+    if event_type is not None:
+        query = query.where(outbox.c.event_type == event_type)
+    with runtime.engine.connect() as conn:
+        return [json.loads(body) for body in conn.execute(query).scalars()]
