@@ -13,23 +13,20 @@ from card_delivery.adapters import officers
 from card_delivery.entrypoints.service import definition
 from zairyu_shared.db import transaction
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import service_runtime
 
 DATA_KEY = Fernet.generate_key().decode()
 
 
 def make_runtime(database_url: str, amqp_url: str, **overrides) -> Runtime:
-    rt = Runtime.from_env(
+    return service_runtime(
         definition,
-        environ={},
         database_url=database_url,
         amqp_url=amqp_url,
-        embedded=True,
         data_keys=(DATA_KEY,),
         secret_key="t" * 40,
         **overrides,
     )
-    rt.migrate()  # the schema always comes from the Alembic history, never create_all
-    return rt
 
 
 class Mailroom:

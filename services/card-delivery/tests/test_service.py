@@ -22,6 +22,7 @@ from card_delivery.domain.case import State
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
+from zairyu_shared.testing import staged_events
 
 
 def deliver_decision(runtime, payload):
@@ -32,12 +33,9 @@ def deliver_decision(runtime, payload):
 
 
 def staged(runtime, event_type=None):
-    with runtime.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(runtime.outbox.c.event_type, runtime.outbox.c.body).order_by(runtime.outbox.c.seq)
-        ).all()
-    events = [(t, json.loads(b)) for t, b in rows]
-    return [e for t, e in events if t == event_type] if event_type else [t for t, _ in events]
+    """The envelopes of one type staged in the outbox, or the types of all of them, oldest first."""
+    events = staged_events(runtime, event_type)
+    return events if event_type else [e["type"] for e in events]
 
 
 def only_case(runtime, application_id="app-1"):
