@@ -59,3 +59,12 @@ def load(directory: Path, code: str) -> NullTranslations:
 def languages(directory: Path) -> set[str]:
     """The languages that have a catalog under ``directory`` (folder names)."""
     return {p.parent.parent.name for p in directory.glob("*/LC_MESSAGES/messages.po")}
+
+
+def best_language(accepted: list[str], offered: tuple[str, ...]) -> str | None:
+    """The first of the visitor's languages (Accept-Language, best first) that is offered, as a contract code."""
+    for tag in accepted:
+        code = language_code(tag)
+        if code in offered:
+            return code
+    return None

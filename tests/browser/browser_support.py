@@ -133,18 +133,14 @@ def body_text(msg) -> str:
 INTAKE_CATALOGS = ROOT / "services" / "intake" / "intake" / "entrypoints" / "translations"
 
 
-def catalog_dir(lang: str) -> str:
-    return {"tl": "fil"}.get(lang, lang)
-
-
 def untranslated_markers(lang: str) -> list[str]:
     """English strings of intake's catalog that must not appear on a page in ``lang``: every msgid of two
     words or more whose translation differs from it (names that stay the same, like "Zairyu", are left out;
     so are strings with placeholders, which never show as written)."""
     from babel.messages.pofile import read_po
 
-    with (INTAKE_CATALOGS / catalog_dir(lang) / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        po = read_po(fh, locale=catalog_dir(lang))
+    with (INTAKE_CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        po = read_po(fh, locale=lang)
     out = []
     for m in po:
         if not m.id or not isinstance(m.id, str) or "%(" in m.id or " " not in m.id.strip() or len(m.id) < 8:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from zairyu_shared import glossary
+from zairyu_shared import glossary, translations
 from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,12 +18,11 @@ INTAKE_CATALOGS = ROOT / "services/intake/intake/entrypoints/translations"
 CARD_CATALOGS = ROOT / "services/card-delivery/card_delivery/translations"  # the public card check
 NOTIFY_CATALOGS = ROOT / "services/notify/notify/translations"  # msgid = the template key
 TRANSLATED = ("vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")
-CATALOG_DIR = {"tl": "fil"}
 
 
 def _catalog(lang, root=INTAKE_CATALOGS):
-    with (root / CATALOG_DIR.get(lang, lang) / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return read_po(fh, locale=CATALOG_DIR.get(lang, lang))
+    with (root / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=translations.babel_locale(lang))
 
 
 def _notify_texts(lang):

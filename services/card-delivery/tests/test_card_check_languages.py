@@ -14,7 +14,7 @@ ENGLISH = ["Check a residence card number", "Anyone may check", "Residence card 
         ("zh_Hans", "查询在留卡号码"),
         ("ko", "재류카드 번호 확인"),
         ("pt_BR", "Verificar um número de cartão de residente"),
-        ("fil", "Suriin ang numero ng residence card"),
+        ("tl", "Suriin ang numero ng residence card"),
         ("ne", "निवास कार्ड नम्बर जाँच गर्नुहोस्"),
     ],
 )
@@ -33,3 +33,16 @@ def test_the_choice_is_remembered_and_the_mailroom_keeps_its_two_languages(app):
     assert "Kiểm tra số thẻ lưu trú" in client.get("/public/card-check").get_data(as_text=True)
     signin = client.get("/mailroom/", follow_redirects=True).get_data(as_text=True)
     assert 'value="vi"' not in signin and '<html lang="vi">' not in signin
+
+
+def test_filipino_links_and_browsers_reach_the_tagalog_catalog(app):
+    """The catalogs are named by the contract's codes (tl); older ?lang=fil links and browsers asking for fil or
+    tl-PH still get it."""
+    client = app.test_client()
+    for page in (
+        client.get("/public/card-check?lang=fil"),
+        client.get("/public/card-check", headers={"Accept-Language": "fil-PH,fil;q=0.9,en;q=0.5"}),
+    ):
+        text = page.get_data(as_text=True)
+        assert '<html lang="tl">' in text and "Suriin ang numero ng residence card" in text
+        assert 'value="tl" lang="tl" aria-current="true"' in text

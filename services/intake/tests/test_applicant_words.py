@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
 from intake.entrypoints import labels
+from zairyu_shared import flask_translations
 
 CATALOGS = str(labels.__file__).rsplit("/", 1)[0] + "/translations"
 
@@ -16,7 +17,7 @@ CATALOGS = str(labels.__file__).rsplit("/", 1)[0] + "/translations"
 def bare_app():
     app = Flask(__name__)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = CATALOGS
-    Babel(app)
+    flask_translations.install(app)  # catalogs in folders named by the contract's codes
     return app
 
 
@@ -28,7 +29,7 @@ def bare_app():
         ("ko", "미혼", "1회"),
         ("zh_Hans", "未婚", "单次"),
         ("pt_BR", "Solteiro(a)", "Única"),
-        ("fil", "Walang asawa", "Isahan"),
+        ("tl", "Walang asawa", "Isahan"),
         ("ne", "अविवाहित", "एक पटक"),
     ],
 )
@@ -91,3 +92,12 @@ def test_the_signing_page_says_what_is_signed_in_the_applicants_language(client,
     page = client.get(f"/sign/{code}?lang=vi").data.decode()
     assert "Bạn ký đơn của mình, đúng như bạn đã xem lại, cùng các tệp đính kèm." in page
     assert "<p>Zairyu application" not in page  # (the extension still gets it as data, for its own window)
+
+
+def test_a_tagalog_page_names_a_status_from_the_tagalog_glossary(bare_app):
+    """Flask-Babel's locale for tl is fil_PH; the glossary and the catalogs are keyed by the contract's tl."""
+    from zairyu_shared import glossary
+
+    with bare_app.test_request_context(), force_locale("tl"):
+        label = labels.status_label("engineer_humanities")
+    assert label.startswith(glossary.status_name("engineer_humanities", "tl")) and "技術・人文知識・国際業務" in label

@@ -13,10 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from zairyu_shared.events.contracts import LANGUAGES
+
 PACKAGE = Path(__file__).resolve().parents[1] / "intake"
 TRANSLATIONS = PACKAGE / "entrypoints" / "translations"
 PYBABEL = str(Path(sys.executable).with_name("pybabel"))
-DIRS = {"ja": "ja", "en": "en", "vi": "vi", "zh_Hans": "zh_Hans", "ko": "ko", "pt_BR": "pt_BR", "tl": "fil", "ne": "ne"}
+# One folder per contract language code (tl too: zairyu_shared.flask_translations reads it for Babel's fil_PH).
+DIRS = {code: code for code in LANGUAGES}
 
 
 def run(*args: str) -> None:

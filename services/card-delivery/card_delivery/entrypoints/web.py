@@ -6,19 +6,19 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from flask import request, session
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from zairyu_shared import front
+from zairyu_shared import flask_translations, front, translations
+from zairyu_shared.events.contracts import LANGUAGES as CONTRACT_LANGUAGES
 from zairyu_shared.redirects import safe_next
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
 
 LANGUAGES = ("ja", "en")  # the mailroom's staff work in Japanese (English for tests and visitors)
 # The public card check is for anyone, the card's holder first: in the applicants' eight languages (issue 18).
-PUBLIC_LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "fil", "ne")
+PUBLIC_LANGUAGES = CONTRACT_LANGUAGES  # the contract's codes; ?lang=fil (older links) is read as tl
 PUBLIC_NAMES = {
     "ja": "日本語",
     "en": "English",
@@ -26,7 +26,7 @@ PUBLIC_NAMES = {
     "zh_Hans": "简体中文",
     "ko": "한국어",
     "pt_BR": "Português",
-    "fil": "Filipino",
+    "tl": "Filipino",
     "ne": "नेपाली",
 }
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -38,10 +38,19 @@ def _offered() -> tuple[str, ...]:
 
 def _locale():
     offered = _offered()
-    chosen = request.args.get("lang") or session.get("lang")
+    chosen = translations.language_code(request.args.get("lang") or session.get("lang"))
     if chosen in offered:
         return chosen
-    return request.accept_languages.best_match(offered) or "ja"
+    return (
+        translations.best_language([tag for tag, quality in request.accept_languages if quality > 0], offered) or "ja"
+    )
+
+
+def _current_language() -> str:
+    """The page's language as a contract code (Flask-Babel's locale for tl is fil_PH)."""
+    from flask_babel import get_locale
+
+    return translations.language_code(str(get_locale())) or "ja"
 
 
 def create_app(runtime=None):
@@ -64,10 +73,8 @@ def create_app(runtime=None):
     # pods (ZAIRYU_RATELIMIT_STORAGE).
     front.install(app, settings, "card-delivery")
     CSRFProtect(app)
-    Babel(app, locale_selector=_locale)
-    from flask_babel import get_locale
-
-    app.jinja_env.globals["get_locale"] = get_locale
+    flask_translations.install(app, _locale)  # catalogs in translations/<contract code>
+    app.jinja_env.globals["current_lang"] = _current_language
     app.jinja_env.globals["offered_languages"] = lambda: {code: PUBLIC_NAMES[code] for code in _offered()}
 
     @app.template_filter("jst")
@@ -116,7 +123,7 @@ def create_app(runtime=None):
     def language():
         from flask import redirect, url_for
 
-        lang = request.form.get("lang")
+        lang = translations.language_code(request.form.get("lang"))
         if lang in PUBLIC_LANGUAGES:
             session["lang"] = lang
         return redirect(safe_next(request.form.get("next"), url_for("public.card_check")))

@@ -80,12 +80,11 @@ def _sections(content) -> list[Section]:
 def _current_lang() -> str:
     """The request's language when called from a page; Japanese otherwise."""
     try:
-        from flask_babel import get_locale
+        from zairyu_shared.flask_translations import page_language
 
-        locale = get_locale()
+        return page_language()  # the contract's code (tl, not Babel's fil_PH)
     except Exception:  # outside a request (a command): no locale to follow
-        locale = None
-    return str(locale) if locale else "ja"
+        return "ja"
 
 
 def qr_data_uri(data: str) -> str:

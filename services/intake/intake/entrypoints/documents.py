@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 
 from intake.adapters import pdfs
 from intake.application import following
 from intake.domain import fees, form, official_form
+from zairyu_shared.flask_translations import page_language
 
 from . import labels
 
@@ -34,7 +35,7 @@ _PART_TITLES = {official_form.IDENTITY: labels.SECTIONS["applicant"]}
 
 
 def _lang() -> str:
-    return str(get_locale() or "ja")
+    return page_language()  # the contract's code (tl, not Babel's fil_PH)
 
 
 def _ja(text) -> str:

@@ -315,9 +315,9 @@ def label(table: dict, key) -> str:
 
 
 def _page_language() -> str:
-    from flask_babel import get_locale
+    from zairyu_shared.flask_translations import page_language
 
-    return str(get_locale() or "ja")
+    return page_language()  # tl, not Babel's fil_PH: the glossary and catalogs are keyed by contract codes
 
 
 def status_label(code: str | None) -> str:

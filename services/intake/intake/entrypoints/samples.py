@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from intake.adapters.fonts import FontsMissing
 from intake.domain import canonical, fees, filers, form
 
-LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "fil", "ne")
+LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")  # contracts.LANGUAGES
 JST = timezone(timedelta(hours=9))
 # One person per language, as a resident who reads that language might be: the name as in the passport
 # (and on the residence card), places as they write them; nationality, period and industry as the form's codes.
@@ -29,7 +29,7 @@ PEOPLE = {
     "zh_Hans": ("LIU YANG", "1992-02-29", "male", "CN", "Chengdu", "四川省成都市"),
     "ko": ("KIM MINJUN", "1995-07-15", "male", "KR", "Busan", "부산광역시 해운대구"),
     "pt_BR": ("SILVA JOÃO PEDRO", "1988-09-30", "male", "BR", "São Paulo", "São Paulo, SP"),
-    "fil": ("SANTOS MARIA CLARA", "1993-12-08", "female", "PH", "Quezon City", "Quezon City, Metro Manila"),
+    "tl": ("SANTOS MARIA CLARA", "1993-12-08", "female", "PH", "Quezon City", "Quezon City, Metro Manila"),
     "ne": ("SHRESTHA RAM BAHADUR", "1996-04-14", "male", "NP", "Kathmandu", "काठमाडौं, बागमती प्रदेश"),
 }
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=JST)
@@ -112,11 +112,12 @@ def application(lang: str) -> SimpleNamespace:
 def _app(lang: str):
     """A Flask app with intake's catalogs and nothing else: no database, no settings."""
     from flask import Flask
-    from flask_babel import Babel
+
+    from zairyu_shared import flask_translations
 
     app = Flask("intake.entrypoints.web")
     app.config.update(BABEL_TRANSLATION_DIRECTORIES="translations", BABEL_DEFAULT_TIMEZONE="Asia/Tokyo")
-    Babel(app, locale_selector=lambda: lang)
+    flask_translations.install(app, lambda: lang)
     return app
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, request, session
-from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from intake.domain import statuses
-from zairyu_shared import front
+from zairyu_shared import flask_translations, front, translations
 from zairyu_shared.events.contracts import LANGUAGES
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
@@ -36,13 +35,10 @@ def select_locale() -> str:
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE) or session.get("lang")
     if wanted in LANGUAGES:
         return wanted
-    best = request.accept_languages.best_match([lang.replace("_", "-") for lang in LANGUAGES] + ["zh", "pt", "fil"])
-    aliases = {"zh": "zh_Hans", "pt": "pt_BR", "fil": "tl"}
-    if best:
-        best = aliases.get(best, best.replace("-", "_"))
-        if best in LANGUAGES:
-            return best
-    return "ja"
+    # The browser's zh, pt-PT, fil... onto the contract's codes (zairyu_shared.translations.ALIASES).
+    return (
+        translations.best_language([tag for tag, quality in request.accept_languages if quality > 0], LANGUAGES) or "ja"
+    )
 
 
 def _store_check(runtime):
@@ -77,7 +73,7 @@ def create_app(runtime=None):
     # limits, and limits counted in Redis across workers and pods (ZAIRYU_RATELIMIT_STORAGE).
     front.install(app, settings, "intake")
     csrf = CSRFProtect(app)
-    Babel(app, locale_selector=select_locale)
+    flask_translations.install(app, select_locale)  # catalogs in translations/<contract code>
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
     limiter.init_app(app)
 
