@@ -6,6 +6,11 @@ def _(text):  # marker only: pybabel extracts these; templates translate at rend
 
 
 LABELS = [
+    # who did a step that no officer did (case_history.actor), and a step's kinds only the system records
+    _("system"),
+    _("applicant"),
+    _("card-delivery"),
+    _("documents_after_close"),
     _("received"),
     _("under_examination"),
     _("documents_requested"),
@@ -215,6 +220,20 @@ def choice_labels() -> dict[str, dict[str, str]]:
     return out
 
 
+class _CountryNames(dict[str, str]):
+    """{ISO code: name}; ``get`` also finds the name of a nationality an older application carries as the
+    applicant typed it ("Viet Nam", "ベトナム": zairyu_shared.countries), so the officer reads ベトナム either way."""
+
+    def get(self, key, default=None):  # type: ignore[override]
+        found = super().get(key)
+        if found is None and isinstance(key, str):
+            from zairyu_shared.countries import code_for
+
+            code = code_for(key)
+            found = super().get(code) if code else None
+        return default if found is None else found
+
+
 _CODED: dict[str, dict[str, dict[str, str]]] = {}
 
 
@@ -227,11 +246,11 @@ def _coded_values(language: str) -> dict[str, dict[str, str]]:
         from zairyu_shared.events.vocabulary import INDUSTRIES, PERIODS_OF_STAY, period_name_ja
 
         japanese = language.startswith("ja")
-        countries = {
-            code: name
+        countries = _CountryNames(
+            (code, name)
             for code, name in Locale.parse("ja" if japanese else "en").territories.items()
             if len(code) == 2 and code.isalpha()  # ISO 3166-1 alpha-2, not CLDR's numeric regions
-        }
+        )
         periods = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
         industries = {code: (ja if japanese else en) for code, (ja, en) in INDUSTRIES.items()}
         found = _CODED[language] = {

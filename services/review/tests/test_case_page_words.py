@@ -1,0 +1,46 @@
+"""Issue 18: words on the officer's case page, not codes or text as typed: an older application's nationality
+(typed, 'Viet Nam') by its Japanese name, the history's steps by the applicant and the system in Japanese."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from case_page_support import act, make_examiner, page_of, section
+from review_testkit import intake_event, verified_event
+
+from review.application import casework, inbound
+
+
+def test_an_older_case_reads_in_japanese_names_not_as_typed_or_as_codes(rt):
+    """Issue 18: the testkit's application is an older one (nationality typed, 'Viet Nam'); the page showed it as
+    typed, and the history's steps by the applicant and the system as 'applicant' and 'system'."""
+    examiner = make_examiner(rt)
+    event = verified_event(nationality="Viet Nam")  # the form inside says "Viet Nam" too
+    act(rt, inbound.receive, event)
+    app_id = event.payload["application_id"]
+    act(rt, casework.claim, examiner["officer"], app_id, ip="10.0.0.5")
+    request_id = act(
+        rt,
+        casework.request_documents,
+        examiner["officer"],
+        app_id,
+        [{"code": "tax_certificate", "description": "住民税の課税証明書"}],
+        "",
+        date.today() + timedelta(days=14),
+    )
+    answer = {
+        "application_id": app_id,
+        "applicant_id": event.payload["applicant_id"],
+        "request_id": request_id,
+        "message": "",
+        "attachments": [{"sha256": "c" * 64, "media_type": "application/pdf", "size": 10, "kind": "tax_certificate"}],
+        "submitted_at": "2026-01-10T10:00:00+09:00",
+    }
+    act(rt, inbound.documents_submitted, intake_event("application.documents_submitted", answer, app_id))
+    page = page_of(rt, examiner, app_id)
+    header = page.split("<h1", 1)[1].split("</p>", 1)[0]
+    assert "· ベトナム ·" in header and "Viet Nam" not in header
+    assert "<dt>国籍・地域</dt><dd>ベトナム</dd>" in section(page, "form")
+    history = section(page, "hist")
+    assert "受付 · システム ·" in history and "資料提出 · 申請人 ·" in history
+    assert "· system ·" not in history and "· applicant ·" not in history
