@@ -244,6 +244,21 @@ def test_documents_request_answered_online(client, rt, submitted):
     assert status_of(rt, app_id) == "under_examination"
 
 
+def test_the_documents_deadline_reads_as_the_language_writes_days(client, rt, submitted):
+    """Issue 18: the request's deadline showed as an ISO date ('hạn 2026-12-20') on the Vietnamese page."""
+    from datetime import date, timedelta
+
+    from babel.dates import format_date
+
+    applicant_id, app_id, _ = submitted
+    documents_requested(rt, app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "documents_requested", message="documents requested")
+    deadline = date.today() + timedelta(days=14)
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    heading = page.split('<section id="documents"><h2>', 1)[1].split("</h2>", 1)[0]
+    assert format_date(deadline, locale="vi") in heading and deadline.isoformat() not in heading
+
+
 def test_inbox_receives_notices(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     notice_id = notice(rt, applicant_id, app_id)
