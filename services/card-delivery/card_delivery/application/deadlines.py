@@ -9,9 +9,6 @@ from card_delivery.adapters import metrics, repository
 from card_delivery.bootstrap import ports
 from card_delivery.domain import deadlines
 from zairyu_shared.db import transaction
-from zairyu_shared.events import new_event
-
-from .transitions import SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +20,17 @@ def remind_overdue_envelopes(runtime, session, now: datetime | None = None) -> i
     for case in repository.envelope_overdue_candidates(session, now - deadlines.ENVELOPE_GRACE):
         if not repository.mark_reminded(session, case.delivery_id, now):
             continue
-        runtime.stage(
+        runtime.emit(
             session,
-            new_event(
-                "card.envelope_overdue",
-                {
-                    "application_id": case.application_id,
-                    "applicant_id": case.applicant_id,
-                    "delivery_id": case.delivery_id,
-                    "occurred_at": now,
-                    "days_waiting": deadlines.days_waiting(case.approved_at, now),
-                },
-                source=SOURCE,
-                correlation_id=case.application_id,
-            ),
+            "card.envelope_overdue",
+            {
+                "application_id": case.application_id,
+                "applicant_id": case.applicant_id,
+                "delivery_id": case.delivery_id,
+                "occurred_at": now,
+                "days_waiting": deadlines.days_waiting(case.approved_at, now),
+            },
+            correlation_id=case.application_id,
         )
         sent += 1
     return sent

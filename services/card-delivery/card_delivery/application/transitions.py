@@ -10,9 +10,6 @@ from sqlalchemy.orm import Session
 from card_delivery.adapters import cards, metrics, repository
 from card_delivery.bootstrap import ports
 from card_delivery.domain.case import Change, DeliveryCase
-from zairyu_shared.events import new_event
-
-SOURCE = "card-delivery"
 
 
 def stage_change(runtime, session: Session, case: DeliveryCase, change: Change, now: datetime, causation_id=None):
@@ -25,12 +22,7 @@ def stage_change(runtime, session: Session, case: DeliveryCase, change: Change, 
         "occurred_at": now,
         **change.event_fields,
     }
-    runtime.stage(
-        session,
-        new_event(
-            change.event_type, payload, source=SOURCE, correlation_id=case.application_id, causation_id=causation_id
-        ),
-    )
+    runtime.emit(session, change.event_type, payload, correlation_id=case.application_id, causation_id=causation_id)
 
 
 def _apply(runtime, session, delivery_id, method, *, officer=None, note=None, now=None, case=None, **kw):

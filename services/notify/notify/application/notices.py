@@ -11,7 +11,6 @@ from notify.bootstrap import ports
 from notify.domain import delivery
 from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.db import after_commit
-from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -123,23 +122,20 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
             continue
         counts.append((p.notice_type, rendered.language, values["channel"], values["state"]))
         if values["channel"] == INBOX:
-            runtime.stage(
+            runtime.emit(
                 session,
-                new_event(
-                    "notice.created",
-                    {
-                        "notice_id": values["id"],
-                        "applicant_id": data["applicant_id"],
-                        "application_id": data.get("application_id"),
-                        "notice_type": p.notice_type,
-                        "language": rendered.language if rendered.language in LANGUAGES else "ja",
-                        "subject": rendered.subject,
-                        "body_text": rendered.text,
-                        "created_at": values["sent_at"],
-                    },
-                    source="notify",
-                    correlation_id=event.correlation_id,
-                    causation_id=event.id,
-                ),
+                "notice.created",
+                {
+                    "notice_id": values["id"],
+                    "applicant_id": data["applicant_id"],
+                    "application_id": data.get("application_id"),
+                    "notice_type": p.notice_type,
+                    "language": rendered.language if rendered.language in LANGUAGES else "ja",
+                    "subject": rendered.subject,
+                    "body_text": rendered.text,
+                    "created_at": values["sent_at"],
+                },
+                correlation_id=event.correlation_id,
+                causation_id=event.id,
             )
     return counts
