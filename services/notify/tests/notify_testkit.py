@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from email import message_from_bytes, policy
 
@@ -12,6 +11,7 @@ from aiosmtpd.controller import Controller
 from notify.entrypoints.service import definition
 from zairyu_shared import crypto
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import free_port, service_runtime
 
 KEY = crypto.new_key()
 BUREAU_MAILBOX = "review-tokyo@example.jp"
@@ -45,12 +45,6 @@ class Inbox:
         return ids
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SmtpServer:
     def __init__(self):
         self.inbox = Inbox()
@@ -78,7 +72,6 @@ def smtp():
 def make_runtime(database_url: str, amqp_url: str, smtp_port: int, **overrides) -> Runtime:
     crypto.configure([KEY])
     settings = dict(
-        embedded=True,
         data_keys=(KEY,),
         smtp_port=smtp_port,
         smtp_timeout=5.0,
@@ -90,7 +83,7 @@ def make_runtime(database_url: str, amqp_url: str, smtp_port: int, **overrides) 
         portal_url="https://zairyu.example.jp",
     )
     settings.update(overrides)
-    return Runtime.from_env(definition, environ={}, database_url=database_url, amqp_url=amqp_url, **settings)
+    return service_runtime(definition, migrate=False, database_url=database_url, amqp_url=amqp_url, **settings)
 
 
 @pytest.fixture

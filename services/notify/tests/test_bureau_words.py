@@ -4,16 +4,15 @@ Through notify's consumer and a real SMTP server (aiosmtpd), and the inbox copy 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import samples
-import sqlalchemy as sa
 from notify_testkit import deliver, parts
 
 from notify.application.sending import Sender
 from zairyu_shared.events import new_event
+from zairyu_shared.testing import staged_events
 
 NOTE = "令和7年度のものを提出してください。"
 
@@ -35,12 +34,6 @@ def requested(kinds, message=NOTE, version=None):
     )
 
 
-def created(rt):
-    with rt.engine.connect() as conn:
-        bodies = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "notice.created")).scalars()
-        return [json.loads(b)["payload"] for b in bodies]
-
-
 def send_all(rt):
     sender = Sender(rt)
     for _ in range(50):
@@ -59,7 +52,11 @@ def test_a_vietnamese_applicant_reads_the_request_for_documents_in_vietnamese(rt
     mail = next(m for m in smtp.inbox.messages if "Yêu cầu bổ sung" in m["Subject"])
     assert mail["Content-Language"] == "vi"
     text, html = parts(mail)
-    inbox = next(p for p in created(rt) if p["notice_type"] == "documents_requested")
+    inbox = next(
+        e["payload"]
+        for e in staged_events(rt, "notice.created")
+        if e["payload"]["notice_type"] == "documents_requested"
+    )
     assert inbox["language"] == "vi"
     for body in (text, html, inbox["body_text"]):
         assert "Giấy chứng nhận thuế cư trú (課税証明書)" in body and "Phiếu cư trú (住民票)" in body

@@ -18,7 +18,7 @@ from notify.domain.notices import APPLICANT_TYPES
 from notify.entrypoints import cli
 from notify.entrypoints.sender import start_sender
 from zairyu_shared.events.contracts import LANGUAGES
-from zairyu_shared.testing import wait_until
+from zairyu_shared.testing import staged_events, wait_until
 
 
 def rows(rt, **where):
@@ -27,12 +27,6 @@ def rows(rt, **where):
         for k, v in where.items():
             q = q.where(notices.c[k] == v)
         return conn.execute(q.order_by(notices.c.created_at)).all()
-
-
-def outbox_events(rt, event_type="notice.created"):
-    with rt.engine.connect() as conn:
-        bodies = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type)).scalars().all()
-    return [json.loads(b) for b in bodies]
 
 
 def drain(sender, rt, rounds=50):
@@ -56,14 +50,14 @@ def test_redelivered_events_make_exactly_one_notice_per_channel(rt, smtp):
         ("email", "application_received"),
         ("inbox", "application_received"),
     ]
-    assert len(outbox_events(rt)) == 1
+    assert len(staged_events(rt, "notice.created")) == 1
     drain(Sender(rt), rt)
     assert len(smtp.inbox.messages) == 1
 
 
 def test_notice_created_is_staged_for_intake_and_the_internal_api_serves_the_inbox(rt, smtp):
     deliver(rt, samples.registered(language="ja"), samples.submitted(language="ja"), samples.received())
-    (created_submitted, created_received) = outbox_events(rt)
+    (created_submitted, created_received) = staged_events(rt, "notice.created")
     payload = created_received["payload"]
     assert payload["notice_type"] == "application_received" and payload["language"] == "ja"
     assert samples.RECEIPT in payload["subject"] and "申請中であることの証明" in payload["body_text"]
