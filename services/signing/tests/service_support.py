@@ -14,6 +14,7 @@ from signing.testpki.card import card_for
 from zairyu_shared.crypto import new_key
 from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import service_runtime
 
 DATA_KEY = new_key()
 
@@ -31,14 +32,8 @@ def pki_settings(pki) -> dict:
 
 def make_runtime(pki, database_url: str, amqp_url: str, **overrides) -> Runtime:
     values = {**pki_settings(pki), **overrides}
-    return Runtime.from_env(
-        definition,
-        environ={},
-        database_url=database_url,
-        amqp_url=amqp_url,
-        embedded=True,
-        handler_attempts=2,
-        **values,
+    return service_runtime(
+        definition, migrate=False, database_url=database_url, amqp_url=amqp_url, handler_attempts=2, **values
     )
 
 
