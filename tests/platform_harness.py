@@ -3,7 +3,6 @@ each) and one fresh RabbitMQ vhost, web fronts on free local ports, consumers an
 
 from __future__ import annotations
 
-import socket
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -13,12 +12,7 @@ from werkzeug.serving import make_server
 
 from zairyu_shared import crypto, testing
 from zairyu_shared.runtime import Runtime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from zairyu_shared.testing import free_port
 
 
 @dataclass

@@ -31,7 +31,8 @@ def artifacts():
 @pytest.fixture
 def smtp():
     from aiosmtpd.controller import Controller
-    from platform_harness import free_port
+
+    from zairyu_shared.testing import free_port
 
     sink = bs.SmtpSink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from email import message_from_bytes
 from pathlib import Path
 
 from zairyu_shared import crypto, testing
+from zairyu_shared.testing import free_port
 
 BIN = Path(sys.executable).parent
 SERVICES = ("signing", "review", "notify", "card-delivery", "intake")  # consumers before the fronts feeding them
@@ -32,12 +32,6 @@ MODULES = {
     "notify": "notify",
     "card-delivery": "card_delivery",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class MailSink:

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from card_delivery_testkit import decision_payload, sign_in
 from kombu import Connection, Exchange, Producer
-from platform_harness import free_port, platform
+from platform_harness import platform
 
 from zairyu_shared.events import new_event
-from zairyu_shared.testing import wait_until
+from zairyu_shared.testing import free_port, wait_until
 
 
 class Inbox:

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from platform_harness import free_port, platform
+from platform_harness import platform
 from review_testkit import FORM, verified_event
 
 from zairyu_shared import documents, testing
 from zairyu_shared.events import new_event
 from zairyu_shared.japan_time import japan_today
-from zairyu_shared.testing import wait_until
+from zairyu_shared.testing import free_port, wait_until
 
 
 class Inbox:

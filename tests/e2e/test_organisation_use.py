@@ -10,10 +10,10 @@ from email import message_from_bytes, policy
 import pyotp
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from platform_harness import free_port, platform
+from platform_harness import platform
 
 from zairyu_shared.db import transaction
-from zairyu_shared.testing import wait_until
+from zairyu_shared.testing import free_port, wait_until
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
