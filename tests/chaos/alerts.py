@@ -9,8 +9,10 @@ processes, with each fault the rules are for provoked and seen to fire, then to 
   are the shipped ones, so each fault is made real: an outbox row that truly waits 5 minutes is one written
   5 minutes ago while the broker is gone.
 - Faults: a consumer process SIGKILLed; the broker gone (its node SIGKILLed), with an event waiting in an
-  outbox meanwhile; a message dead-lettered; the CRLs replaced by 12-day-old ones. Each alert must reach
-  `firing` through Prometheus' API and be gone after recovery.
+  outbox meanwhile; a message dead-lettered; the CRLs replaced by 7-hour-old ones; consumers taking messages
+  published 11 minutes before; a returned card left where it is and cases left undecided, with the limits
+  they are counted against (ZAIRYU_CARD_STALL_DAYS, ZAIRYU_REVIEW_TARGET_DAYS) set to 0 days, as a setting
+  allows. Each alert must reach `firing` through Prometheus' API and be gone after recovery.
 - Then every Grafana panel's query (deploy/k8s/base/platform/dashboards/*.json) is asked of that Prometheus.
 
     .venv/bin/python tests/chaos/alerts.py [--size N] [--workdir DIR]
@@ -36,9 +38,6 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from applicants import Intake, address_of, photo_jpeg
 from cluster import free_port, running_system, settle
 from rabbit_cluster import rabbit_cluster
@@ -166,8 +165,10 @@ def scrape_targets(cluster, broker) -> list[dict]:
     return jobs
 
 
-def wait_state(prom: Prometheus, alert: str, firing: bool, timeout: float, match=None) -> float:
-    """Seconds until `alert` is firing (or gone), optionally with labels matching `match`."""
+def wait_state(prom: Prometheus, alert: str, firing: bool, timeout: float, match=None, since=None) -> float:
+    """Seconds until `alert` is firing (or gone), optionally with labels matching `match`. Given `since` (a
+    time.time() value: when the fault began, earlier than this call), the seconds from then to the first
+    evaluation Prometheus found it firing (its ALERTS series), however late this call looks."""
     t0 = time.monotonic()
 
     def reached() -> bool:
@@ -176,7 +177,17 @@ def wait_state(prom: Prometheus, alert: str, firing: bool, timeout: float, match
         return bool(hit) == firing
 
     settle(reached, timeout=timeout, message=f"{alert} {'firing' if firing else 'resolved'}", interval=0.5)
-    return time.monotonic() - t0
+    if since is None:
+        return time.monotonic() - t0
+    labels = "".join(f',{k}="{v}"' for k, v in (match or {}).items())
+    series = prom.api(
+        "query_range",
+        query=f'ALERTS{{alertname="{alert}",alertstate="firing"{labels}}}',
+        start=f"{since:.3f}",
+        end=f"{time.time():.3f}",
+        step="1s",
+    )["result"]
+    return min(float(t) for r in series for t, _ in r["values"]) - since
 
 
 @contextmanager
@@ -191,7 +202,10 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
     report: list[dict] = []
     outage_5xx = 0
     _applicants.clear()
-    with rabbit_cluster(workdir, size=1, prometheus=True) as broker, running_system(workdir, broker=broker) as cluster:
+    with (
+        rabbit_cluster(workdir, size=1, prometheus=True) as broker,
+        running_system(workdir, broker=broker, extra_env=SHORT_LIMITS) as cluster,
+    ):
         node = broker.nodes[0]
         rules = workdir / "rules.yaml"
         fors = shortened_rules(rules)
@@ -203,8 +217,10 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                 message=f"every target up in prometheus: {prom.up()}",
             )
             traffic(cluster, size, out)
+            received_at = time.time()  # every open case past its 0-day target from here
             # officers at work: decisions (one refused), then the approved cards delivered (one returned)
-            deliver(cluster, decide(cluster, approve=3, refuse=1, out=out), out)
+            returned = deliver(cluster, decide(cluster, approve=3, refuse=1, out=out), out)
+            returned_at = time.time()  # the returned card stalled from here (0 days allowed)
             quiet = prom.firing()
             out(f"# firing before any fault: {sorted(quiet)}")
             panels: dict[str, int] = {}
@@ -272,12 +288,49 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
             sample_panels(prom, panels)
 
             # 4. stale CRLs: signing given the CRLs as issued 12 days ago
-            with fault(report, "signing's CRLs replaced by 12-day-old ones", "ZairyuCrlStale", out) as f:
+            with fault(report, "signing's CRLs replaced by 7-hour-old ones", "ZairyuCrlStale", out) as f:
                 fresh = swap_crls(cluster.pki)
                 f["fired_s"] = wait_state(prom, "ZairyuCrlStale", True, 90 + fors["ZairyuCrlStale"])
                 restore_crls(cluster.pki, fresh)
                 f["resolved_s"] = wait_state(prom, "ZairyuCrlStale", False, 120)
                 wait_state(prom, "ZairyuCrlStaleCritical", False, 120)
+
+            # 5. consumers taking messages 11 minutes after they were published: copies of an event already
+            #    handled (so each inbox takes them as the duplicates they are), stamped as leaving the outbox
+            #    11 minutes ago, arriving one after another as a queue behind by 11 minutes gives them
+            with fault(report, "messages taken 11 minutes after publication", "ZairyuQueueBacklogOld", out) as f:
+                with late_messages(broker, cluster.databases["intake"], minutes=11) as sent:
+                    f["fired_s"] = wait_state(prom, "ZairyuQueueBacklogOld", True, 90 + fors["ZairyuQueueBacklogOld"])
+                    sample_panels(prom, panels)
+                f["late_messages"] = sent[0]
+                f["resolved_s"] = wait_state(prom, "ZairyuQueueBacklogOld", False, 90)
+
+            # 6. the returned card left where it is (stall limit for `returned`: 0 days); the clerk posts it again
+            with fault(report, "a returned card left in the mailroom", "ZairyuCardDeliveriesStalled", out) as f:
+                f["fired_s"] = wait_state(
+                    prom,
+                    "ZairyuCardDeliveriesStalled",
+                    True,
+                    120 + fors["ZairyuCardDeliveriesStalled"],
+                    match={"state": "returned"},
+                    since=returned_at,
+                )
+                sample_panels(prom, panels)
+                redispatch(cluster, returned)
+                f["resolved_s"] = wait_state(prom, "ZairyuCardDeliveriesStalled", False, 90)
+
+            # 7. cases past their target (0 days: every open case); the officers decide every one of them
+            with fault(report, "cases left undecided past their target", "ZairyuReviewCasesPastTarget", out) as f:
+                f["fired_s"] = wait_state(
+                    prom,
+                    "ZairyuReviewCasesPastTarget",
+                    True,
+                    120 + fors["ZairyuReviewCasesPastTarget"],
+                    since=received_at,
+                )
+                sample_panels(prom, panels)
+                f["decided"] = decide_all_open(cluster, out)
+                f["resolved_s"] = wait_state(prom, "ZairyuReviewCasesPastTarget", False, 120)
 
             sample_panels(prom, panels)
         finally:
@@ -291,6 +344,15 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
         out(f"# panel without data: {p}")
     return {"faults": report, "panels": panels, "answers_5xx": outage_5xx}
 
+
+# The limits the business alerts count against, set to 0 days (settings, not code), so a returned card and
+# cases left undecided are late at once; the gauges behind them refreshed every 6 seconds instead of 15 minutes.
+SHORT_LIMITS = {
+    "ZAIRYU_CARD_STALL_DAYS": "returned=0",
+    "ZAIRYU_DEADLINE_CHECK_MINUTES": "0.1",
+    "ZAIRYU_REVIEW_TARGET_DAYS": "change=0,extension=0,coe=0,acquisition=0,employment_certificate=0",
+    "ZAIRYU_REVIEW_PERIODIC_MINUTES": "0.1",
+}
 
 _applicants: list = []  # registered once per run
 REFUSED_ADDRESS = "no-such-mailbox@example.jp"
@@ -417,6 +479,60 @@ def stage_failing_event(intake_database_url: str) -> None:
             c.execute(sa.text("SELECT pg_notify(:ch, '')"), {"ch": NOTIFY_CHANNEL})
     finally:
         engine.dispose()
+
+
+@contextmanager
+def late_messages(broker, intake_database_url: str, minutes: int, every: float = 0.1):
+    """While inside: copies of an application.submitted intake published, each stamped (AMQP timestamp) as published
+    `minutes` ago, sent every `every` seconds to its exchange, so its consumers keep taking messages that old.
+    Yields a one-item list that ends holding how many were sent."""
+    import threading
+
+    import pika
+
+    engine = sa.create_engine(intake_database_url)
+    try:
+        with engine.connect() as c:
+            # an application.submitted signing and notify have already handled (not the failing event staged
+            # for the dead-letter fault)
+            row = c.execute(
+                sa.text(
+                    "SELECT event_type, exchange, body FROM outbox WHERE event_type = 'application.submitted' "
+                    "AND sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    event_id = json.loads(row.body)["id"]
+    stop = threading.Event()
+    sent = [0]
+
+    def send() -> None:
+        with pika.BlockingConnection(pika.URLParameters(broker.amqp_url().split(";")[0])) as conn:
+            ch = conn.channel()
+            while not stop.is_set():
+                ch.basic_publish(
+                    row.exchange,
+                    row.event_type,
+                    row.body.encode() if isinstance(row.body, str) else bytes(row.body),
+                    pika.BasicProperties(
+                        content_type="application/json",
+                        delivery_mode=2,
+                        message_id=event_id,
+                        type=row.event_type,
+                        timestamp=int(time.time()) - minutes * 60,
+                    ),
+                )
+                sent[0] += 1
+                stop.wait(every)
+
+    thread = threading.Thread(target=send, name="late-messages", daemon=True)
+    thread.start()
+    try:
+        yield sent
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 def documents_queue(broker) -> str:
@@ -627,11 +743,47 @@ def _post_form(sess, base: str, page_path: str, action_suffix: str, data: dict) 
     assert r.status_code in (302, 303), (page_path + action_suffix, r.status_code, said or r.text[:500])
 
 
+def _officers(cluster, bureau: str, tag: str):
+    """An examiner and a supervisor of `bureau`, made by review's CLI and signed in to its web front."""
+    base = cluster.url("review")
+    signed_in = []
+    for role in ("examiner", "supervisor"):
+        name = f"chaos-{role}{tag}"
+        password, secret = _cli_officer(
+            cluster,
+            "review",
+            [name, "--display-name", f"Chaos {role}", "--role", role, "--bureau", bureau, "--staff-id", f"{name}-1"],
+        )
+        signed_in.append(_sign_in(base, "/login", ("username", "password", "totp"), name, password, secret))
+    return signed_in[0], signed_in[1]
+
+
+def _decide_case(cluster, engine, examiner, supervisor, app_id: str, approve: bool) -> None:
+    """The examiner claims and proposes, the supervisor confirms (four eyes)."""
+    base = cluster.url("review")
+
+    def status():
+        with engine.connect() as c:
+            return c.execute(sa.text("SELECT status FROM cases WHERE application_id = :a"), {"a": app_id}).scalar()
+
+    case = f"/cases/{app_id}"
+    examiner.get(base + case + "?purpose=examination", timeout=30)  # the file opens once a purpose is said
+    _post_form(examiner, base, case, "/claim", {})
+    if approve:
+        proposal = {"outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y"}
+    else:
+        proposal = {"outcome": "refused", "reason_codes": "R-1", "explanation": "chaos: refused on purpose"}
+    _post_form(examiner, base, case, "/propose", proposal)
+    assert status() == "decision_proposed", (app_id, status())
+    supervisor.get(base + case + "?purpose=supervision", timeout=30)
+    _post_form(supervisor, base, case, "/confirm", {"acknowledge": "yes"})
+    assert status() == ("approved" if approve else "refused"), (app_id, status())
+
+
 def decide(cluster, approve: int, refuse: int, out) -> list[str]:
     """Two officers of the bureau holding the received cases (Tokyo for the test PKI's holders) sign off
     cases through review's web front: the examiner claims and proposes, the supervisor confirms (four
     eyes). Returns the approved applications."""
-    base = cluster.url("review")
     engine = sa.create_engine(cluster.databases["review"])
     try:
 
@@ -645,38 +797,10 @@ def decide(cluster, approve: int, refuse: int, out) -> list[str]:
         bureau = max({r.bureau for r in rows}, key=lambda b: sum(r.bureau == b for r in rows))
         ids = [r.application_id for r in rows if r.bureau == bureau][: approve + refuse]
         assert len(ids) == approve + refuse, rows
-        officers = {}
-        for role in ("examiner", "supervisor"):
-            password, secret = _cli_officer(
-                cluster,
-                "review",
-                [f"chaos-{role}", "--display-name", f"Chaos {role}", "--role", role, "--bureau", bureau]
-                + ["--staff-id", f"chaos-{role}-1"],
-            )
-            officers[role] = _sign_in(
-                base, "/login", ("username", "password", "totp"), f"chaos-{role}", password, secret
-            )
-        examiner, supervisor = officers["examiner"], officers["supervisor"]
-
-        def status(app_id):
-            with engine.connect() as c:
-                return c.execute(sa.text("SELECT status FROM cases WHERE application_id = :a"), {"a": app_id}).scalar()
-
+        examiner, supervisor = _officers(cluster, bureau, "")
         approved = []
         for n, app_id in enumerate(ids):
-            case = f"/cases/{app_id}"
-            examiner.get(base + case + "?purpose=examination", timeout=30)  # the file opens once a purpose is said
-            _post_form(examiner, base, case, "/claim", {})
-            if n < approve:
-                proposal = {"outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y"}
-            else:
-                proposal = {"outcome": "refused", "reason_codes": "R-1", "explanation": "chaos: refused on purpose"}
-            _post_form(examiner, base, case, "/propose", proposal)
-            assert status(app_id) == "decision_proposed", (app_id, status(app_id))
-            supervisor.get(base + case + "?purpose=supervision", timeout=30)
-            _post_form(supervisor, base, case, "/confirm", {"acknowledge": "yes"})
-            final = status(app_id)
-            assert final == ("approved" if n < approve else "refused"), (app_id, final)
+            _decide_case(cluster, engine, examiner, supervisor, app_id, approve=n < approve)
             if n < approve:
                 approved.append(app_id)
     finally:
@@ -685,9 +809,39 @@ def decide(cluster, approve: int, refuse: int, out) -> list[str]:
     return approved
 
 
-def deliver(cluster, approved: list[str], out) -> None:
+def decide_all_open(cluster, out) -> int:
+    """Every case still open (all received, none further) decided, refused, by officers of its bureau: what
+    clears the bureau's cases past their target. Returns how many."""
+    engine = sa.create_engine(cluster.databases["review"])
+    try:
+        with engine.connect() as c:
+            rows = c.execute(
+                sa.text("SELECT bureau, application_id, status FROM cases WHERE is_open ORDER BY received_at")
+            ).all()
+        assert all(r.status == "received" for r in rows), rows
+        for bureau in sorted({r.bureau for r in rows}):
+            examiner, supervisor = _officers(cluster, bureau, f"-{bureau}-late")
+            for r in rows:
+                if r.bureau == bureau:
+                    _decide_case(cluster, engine, examiner, supervisor, r.application_id, approve=False)
+    finally:
+        engine.dispose()
+    out(f"alerts_cases_decided_past_target: {len(rows)}")
+    return len(rows)
+
+
+def redispatch(cluster, delivery_id: str) -> None:
+    """The mailroom posts a returned card again (a new tracking number): it leaves the `returned` state."""
+    base = cluster.url("card-delivery")
+    password, secret = _cli_officer(cluster, "card-delivery", ["chaos-clerk-2", "--display-name", "Chaos Clerk 2"])
+    clerk = _sign_in(base, "/mailroom/sign-in", ("username", "password", "code"), "chaos-clerk-2", password, secret)
+    _post_form(clerk, base, f"/mailroom/cases/{delivery_id}", "/dispatch", {"tracking_number": "770000000099"})
+
+
+def deliver(cluster, approved: list[str], out) -> str:
     """The mailroom's steps for each approved case through card-delivery's web front: envelope, issue,
-    dispatch, then delivered, except the last one, which the carrier brings back (returned)."""
+    dispatch, then delivered, except the last one, which the carrier brings back (returned; its delivery id
+    is returned)."""
     base = cluster.url("card-delivery")
     password, secret = _cli_officer(cluster, "card-delivery", ["chaos-clerk", "--display-name", "Chaos Clerk"])
     clerk = _sign_in(base, "/mailroom/sign-in", ("username", "password", "code"), "chaos-clerk", password, secret)
@@ -741,6 +895,7 @@ def deliver(cluster, approved: list[str], out) -> None:
         engine.dispose()
     out(f"alerts_card_deliveries: {states}")
     assert states.get("delivered") == len(rows) - 1 and states.get("returned") == 1, states
+    return rows[-1].delivery_id
 
 
 if __name__ == "__main__":
