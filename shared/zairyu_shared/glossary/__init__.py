@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from zairyu_shared import translations
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, STATUSES_OF_RESIDENCE, period_parts
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")  # contracts.LANGUAGES
-_ALIASES = {"fil": "tl"}  # intake's Babel locale for Filipino
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Term:
 
 @cache
 def _load(language: str) -> dict[str, object]:
-    path = HERE / f"{_ALIASES.get(language, language)}.toml"
+    path = HERE / f"{translations.language_code(language) or language}.toml"  # fil, fil_PH: tl
     if not path.exists():
         raise KeyError(f"no glossary for {language!r}")
     return tomllib.loads(path.read_text("utf-8"))

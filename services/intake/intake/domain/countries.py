@@ -12,24 +12,16 @@ from functools import lru_cache
 
 from babel import Locale
 
-# CLDR locales of the eight languages (contracts.LANGUAGES; Tagalog is CLDR's Filipino).
-_LOCALES = {
-    "ja": "ja",
-    "en": "en",
-    "vi": "vi",
-    "zh_Hans": "zh_Hans",
-    "ko": "ko",
-    "pt_BR": "pt_BR",
-    "tl": "fil",
-    "fil": "fil",
-    "ne": "ne",
-}
+from zairyu_shared import translations
+from zairyu_shared.events.contracts import LANGUAGES
+
 # CLDR territories that are no nationality: unknown region, groupings, pseudo-regions.
 _NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
 
 
 def _locale(language: str) -> Locale:
-    return Locale.parse(_LOCALES.get(language, "en"))
+    """CLDR's locale for one of the eight languages (Tagalog is CLDR's Filipino); English for any other."""
+    return Locale.parse(translations.babel_locale(translations.language_code(language) or "en"))
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +51,7 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def _by_name() -> dict[str, str]:
     found: dict[str, set[str]] = {}
-    for language in _LOCALES:
+    for language in LANGUAGES:
         for code in codes():
             found.setdefault(_fold(name(code, language)), set()).add(code)
     return {n: next(iter(cs)) for n, cs in found.items() if len(cs) == 1}
