@@ -1,6 +1,6 @@
 """Card-delivery benchmarks; prints `name: value unit` lines.
 
-    .venv/bin/python -m card_delivery.bench.bench_card_delivery [--pg]
+    .venv/bin/python services/card-delivery/bench/bench_card_delivery.py [--pg]
 
 Measures the public lookup (Flask + SQLite, rate limit lifted), label PDF rendering, and with
 --pg concurrent card issuing on a fresh PostgreSQL database (8 threads, unique-index retries).
