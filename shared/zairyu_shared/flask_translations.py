@@ -3,7 +3,7 @@
 Flask-Babel looks a catalog up by the Babel locale (``tl`` parses as ``fil_PH``); the web services' locale
 selectors answer contract codes and their catalogs live under those codes, so the domain maps the locale back
 (``zairyu_shared.translations.language_code``) before it opens the folder. Dates and numbers still use the
-Babel locale.
+Babel locale. Needs Flask-Babel, which the services with web pages depend on (shared does not).
 """
 
 from __future__ import annotations
