@@ -13,7 +13,7 @@ ENGLISH = ["Check a residence card number", "Anyone may check", "Residence card 
         ("vi", "Kiểm tra số thẻ lưu trú"),
         ("zh_Hans", "查询在留卡号码"),
         ("ko", "재류카드 번호 확인"),
-        ("pt_BR", "Verificar um número de cartão de residente"),
+        ("pt_BR", "Verificar um número de cartão de residência"),
         ("tl", "Suriin ang numero ng residence card"),
         ("ne", "निवास कार्ड नम्बर जाँच गर्नुहोस्"),
     ],
