@@ -106,3 +106,16 @@ CONFIRMED = {
 @pytest.mark.parametrize("lang", sorted(CONFIRMED))
 def test_statuses_confirmed_from_government_pages(lang):
     assert {code: glossary.status_name(code, lang) for code in CONFIRMED[lang]} == CONFIRMED[lang]
+
+
+CONFIRMED_TERMS = {
+    ("ne", "status of residence"): "निवासको स्थिति",  # mofa.go.jp/mofaj/ca/fna/ssw/np/, soumu.go.jp …/zairyu/nepali/
+    ("pt_BR", "residence card"): "cartão de residência",  # isa.go.jp/pt/about/guidance/index.html
+    ("vi", "residence card"): "thẻ lưu trú",  # isa.go.jp/vi/publications/materials/newimmiact_4_index.html
+    ("vi", "status of residence"): "tư cách lưu trú",  # the same page
+}
+
+
+@pytest.mark.parametrize(("lang", "english"), sorted(CONFIRMED_TERMS))
+def test_terms_confirmed_from_government_pages(lang, english):
+    assert {t.en: t.text for t in glossary.terms(lang)}[english] == CONFIRMED_TERMS[lang, english]
