@@ -277,14 +277,29 @@ def build_service_app(name: str, folder, pki=None, environ: dict | None = None, 
         _MIGRATED[name] = memory_folder(folder) / database.name
         runtime.engine.dispose()
         shutil.copyfile(database, _MIGRATED[name])
-    if name in ("intake", "review"):
-        runtime.extras["signing"] = FakeSigning()
-    app = definition.create_app(runtime)
+    if name == "intake":
+        intake_ports(runtime).signing = FakeSigning()
     if name == "review":
-        runtime.extras["attachments"] = MemoryAttachments()
+        review_ports(runtime).signing = FakeSigning()
+        review_ports(runtime).attachments = MemoryAttachments()
+    app = definition.create_app(runtime)
     app.config["TESTING"] = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
     return app
+
+
+def review_ports(runtime):
+    """Review's ports (review/bootstrap.py): where its tests put the fakes."""
+    from review.bootstrap import ports
+
+    return ports(runtime)
+
+
+def intake_ports(runtime):
+    """Intake's ports (intake/bootstrap.py): where its tests put the fakes."""
+    from intake.bootstrap import ports
+
+    return ports(runtime)
 
 
 def runtime_of(app):
@@ -623,10 +638,9 @@ class World:
             ).all()
         self.attachment_id = next(r.id for r in rows if r.application_id == self.application_id)
         self.draft_attachment_id = next(r.id for r in rows if r.application_id is None)
-        store = runtime_of(self.intake).extras.get("store")
+        store = intake_ports(runtime_of(self.intake)).store
         for r in rows:
-            if store is not None:
-                runtime_of(self.review).extras["attachments"].blobs[r.sha256] = store.get(r.sha256)
+            review_ports(runtime_of(self.review)).attachments.blobs[r.sha256] = store.get(r.sha256)
         self.sha256 = next(r.sha256 for r in rows if r.application_id == self.application_id)
 
         # signing verifies; review receives; intake follows.
@@ -679,9 +693,9 @@ class World:
             headers=API_HEADERS,
         )
         assert up.status_code == 201, up.get_data()[:500]
-        runtime_of(self.review).extras["attachments"].blobs[up.get_json()["sha256"]] = (
-            runtime_of(self.intake).extras["store"].get(up.get_json()["sha256"])
-        )
+        review_ports(runtime_of(self.review)).attachments.blobs[up.get_json()["sha256"]] = intake_ports(
+            runtime_of(self.intake)
+        ).store.get(up.get_json()["sha256"])
         answered = self.a.post(
             f"/api/v1/applications/{self.application_id}/documents/{self.request_id}",
             json={"message": message},

@@ -5,14 +5,10 @@ the PDF opening inline. Screenshot: test-artifacts/browser-case-page/case.png.""
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import browser_support as bs
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "attacks"))
 
 
 def test_officer_case_page_reads_like_the_official_form(tmp_path_factory):
@@ -25,11 +21,13 @@ def test_officer_case_page_reads_like_the_official_form(tmp_path_factory):
         cheap_password_hashing,
         intake_applicant,
         intake_draft,
+        intake_ports,
         intake_submit,
         intake_worker_fields,
         memory_folder,
         review_client,
         review_officer,
+        review_ports,
         runtime_of,
         signature_verified,
     )
@@ -51,10 +49,10 @@ def test_officer_case_page_reads_like_the_official_form(tmp_path_factory):
         relay.deliver(intake, verified)
         relay.deliver(review, verified)
         # review reaches intake's attachment store through its internal endpoint; here, the same bytes
-        store = runtime_of(intake).extras["store"]
+        store = intake_ports(runtime_of(intake)).store
         with runtime_of(intake).engine.connect() as conn:
             for (sha,) in conn.execute(sa.select(intake_attachments.c.sha256)):
-                runtime_of(review).extras["attachments"].blobs[sha] = store.get(sha)
+                review_ports(runtime_of(review)).attachments.blobs[sha] = store.get(sha)
         examiner = review_client(review, review_officer(review, "tokyo-examiner", "examiner", "tokyo")[0])
         officers = make_server("127.0.0.1", 0, review, threaded=True)
         threading.Thread(target=officers.serve_forever, daemon=True).start()

@@ -26,6 +26,7 @@ from pathlib import Path
 from review.adapters import access_log, audit, document_keys
 from review.adapters.accounts import create_officer
 from review.adapters.tables import cases
+from review.bootstrap import ports
 from review.entrypoints.service import definition
 from zairyu_shared import access_log as fmt
 from zairyu_shared import crypto, merkle
@@ -159,7 +160,7 @@ def main() -> None:
                 times.append((time.perf_counter() - t0) * 1000)
             print(f"access_tree_head_signature_{name}: {stats.median(times):.2f} ms")
         # a whole tree head as the periodic worker does it: every leaf read, root, signature, events staged
-        rt.extras["access_log_signer"] = signers[0][1]
+        ports(rt).access_log_signer = signers[0][1]
         with transaction(rt.session_factory) as s:
             audit.append(s, officer_id, "case.viewed", bureau="tokyo", application_id=app_id, purpose="audit")
         from review.entrypoints.workers import publish_tree_head

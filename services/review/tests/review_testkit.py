@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from review.bootstrap import ports
 from review.entrypoints.service import definition
 from zairyu_shared.crypto import new_key
 from zairyu_shared.events import new_event
@@ -38,7 +39,7 @@ def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -
         handler_attempts=2,
         **kw,
     )
-    rt.extras["signing"] = FakeSigning()
+    ports(rt).signing = FakeSigning()
     if migrate:
         rt.migrate()
     return rt

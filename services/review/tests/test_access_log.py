@@ -15,6 +15,7 @@ from test_web import app, new_case, people, sign_in  # noqa: F401 (fixtures)
 from review.adapters import access_log, audit
 from review.adapters.tables import access_log as access_table
 from review.application import casework, handover
+from review.bootstrap import ports
 from review.domain import access
 from review.domain.case import Proposal
 from review.entrypoints import access_cli
@@ -102,9 +103,9 @@ def test_tree_heads_are_signed_consistent_and_published_with_each_entry_and_its_
             read(rt, o["examiner"], app_id)
         heads.append(publish_tree_head(rt))
     assert publish_tree_head(rt) is None  # nothing new, no new head
-    key = fmt.load_public_key(rt.extras["access_log_signer"].public_key_der)
+    key = fmt.load_public_key(ports(rt).access_log_signer.public_key_der)
     assert all(fmt.signature_valid(h, [key]) for h in heads)
-    assert rt.extras["access_log_signer"].kid.startswith("DEMO-")  # the embedded run's software key
+    assert ports(rt).access_log_signer.kid.startswith("DEMO-")  # the embedded run's software key
     with rt.engine.connect() as conn:
         hashes = access_log.leaf_hashes(conn)
         for a, b in zip(heads, heads[1:], strict=False):

@@ -12,7 +12,9 @@ from review_testkit import intake_event, verified_event
 from review.adapters import audit
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, cases, signature_rejections
+from review.adapters.tables import officers as officer_rows
 from review.application import casework, inbound, periodic
+from review.bootstrap import ports
 from review.domain import statistics
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
 from review.domain.roles import Forbidden, Officer, Role
@@ -39,6 +41,27 @@ def officers_of(rt, bureau):
         oid, _, _ = create_officer(s, f"{bureau}-examiner2", "ex2", "examiner", bureau, password="pw")
         made["examiner2"] = Officer(oid, Role.EXAMINER, bureau)
     return made
+
+
+_TEST_ROLES = {
+    "examiner": Role.EXAMINER,
+    "supervisor": Role.SUPERVISOR,
+    "auditor": Role.AUDITOR,
+    "examiner2": Role.EXAMINER,
+}
+
+
+def officers_once(rt, bureau="tokyo"):
+    """The bureau's officers_of, made on first use in this runtime's database and found again after."""
+    with rt.engine.connect() as conn:
+        ids = dict(
+            conn.execute(
+                sa.select(officer_rows.c.username, officer_rows.c.id).where(officer_rows.c.bureau == bureau)
+            ).all()
+        )
+    if f"{bureau}-examiner" not in ids:
+        return officers_of(rt, bureau)
+    return {key: Officer(ids[f"{bureau}-{key}"], role, bureau) for key, role in _TEST_ROLES.items()}
 
 
 def act(rt, func, *args, **kw):
@@ -285,7 +308,7 @@ def test_withdrawal_appears_then_closes_when_acknowledged(rt):
             app,
         ),
     )
-    assert rt.extras["signing"].calls[0]["expected_holder"] == {
+    assert ports(rt).signing.calls[0]["expected_holder"] == {
         "name": "NGUYEN VAN A",
         "date_of_birth": "1995-04-01",
         "sex": "M",
@@ -421,7 +444,7 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
 
     o = officers_of(rt, "tokyo")
     app = receive(rt)
-    rt.extras["signing"] = FakeSigning("invalid", "holder_mismatch")
+    ports(rt).signing = FakeSigning("invalid", "holder_mismatch")
     act(
         rt,
         inbound.withdrawn,
@@ -600,7 +623,7 @@ def test_a_form_with_its_own_mailing_address_wins_over_the_registered_one(rt):
 def _decide(rt, procedure, form_values, bundled=(), outcome="approved"):
     from review_testkit import FORM
 
-    o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
+    o = officers_once(rt, "tokyo")
     event = verified_event(
         procedure=procedure,
         bundled=bundled,

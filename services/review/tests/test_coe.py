@@ -13,11 +13,12 @@ from datetime import UTC, date
 import pytest
 import sqlalchemy as sa
 from review_testkit import FORM, verified_event
-from test_casework import act, officers_of
+from test_casework import act, officers_once
 
 from review.adapters import document_keys
 from review.adapters.tables import coe_documents
 from review.application import casework, coe, inbound
+from review.bootstrap import ports
 from review.domain.case import Proposal
 from review.entrypoints.web import create_app
 from zairyu_shared import documents, testing
@@ -56,8 +57,8 @@ def token(softhsm):
 
 
 def _use_token(rt, token, label=None):
-    rt.extras["coe_signer"] = document_keys.Pkcs11Key(token["module"], "zairyu-coe", label or token["label"], "4321")
-    return rt.extras["coe_signer"]
+    ports(rt).coe_signer = document_keys.Pkcs11Key(token["module"], "zairyu-coe", label or token["label"], "4321")
+    return ports(rt).coe_signer
 
 
 def _approve_coe(rt, delivery="email"):
@@ -72,7 +73,7 @@ def _approve_coe(rt, delivery="email"):
         },
         "form": {**FORM["form"], "nationality": "Viet Nam", "coe_delivery": delivery},
     }
-    o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
+    o = officers_once(rt, "tokyo")
     event = verified_event(procedure="coe", form=content, filer={"role": "relative", "relationship": "spouse"})
     app = event.payload["application_id"]
     act(rt, inbound.receive, event)
@@ -198,7 +199,7 @@ def _approve_certificate(rt, delivery):
         "procedure": "employment_certificate",
         "form": {**FORM["form"], "certificate_delivery": delivery, "job_description": "Software engineer"},
     }
-    o = rt.extras.get("test_officers") or rt.extras.setdefault("test_officers", officers_of(rt, "tokyo"))
+    o = officers_once(rt, "tokyo")
     event = verified_event(procedure="employment_certificate", form=content)
     app = event.payload["application_id"]
     act(rt, inbound.receive, event)

@@ -14,6 +14,7 @@ from review_testkit import FORM, verified_event
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, case_history, cases
 from review.application import casework, handover, inbound
+from review.bootstrap import ports
 from review.domain import offices
 from review.domain.roles import MATRIX, Action, Forbidden, Officer, Role, can, in_scope
 from review.entrypoints.web import create_app
@@ -261,7 +262,7 @@ class Attachments:
 
 @pytest.fixture
 def app(rt):
-    rt.extras["attachments"] = Attachments()
+    ports(rt).attachments = Attachments()
     app = create_app(rt)
     app.config["TESTING"] = True
     return app

@@ -15,6 +15,7 @@ from review.adapters.accounts import create_officer
 from review.adapters.intake_client import AttachmentCorrupt
 from review.adapters.tables import audit_log, cases
 from review.application import casework, inbound
+from review.bootstrap import ports
 from review.entrypoints.web import create_app
 from zairyu_shared.db import transaction
 
@@ -36,7 +37,7 @@ class FakeAttachments:
 
 @pytest.fixture
 def app(rt):
-    rt.extras["attachments"] = FakeAttachments({hashlib.sha256(PDF).hexdigest(): PDF})
+    ports(rt).attachments = FakeAttachments({hashlib.sha256(PDF).hexdigest(): PDF})
     app = create_app(rt)
     app.config["TESTING"] = True
     return app
@@ -305,7 +306,7 @@ def test_viewing_a_case_and_an_attachment_is_audited(app, people, rt):
 def test_a_corrupt_attachment_is_not_shown(app, people, rt):
     app_id = new_case(rt)
     sha = hashlib.sha256(PDF).hexdigest()
-    rt.extras["attachments"].blobs[sha] = b"tampered"
+    ports(rt).attachments.blobs[sha] = b"tampered"
     client = sign_in(app, people, "tokyo-examiner")
     r = client.get(f"/cases/{app_id}/attachments/{sha}")
     assert r.status_code == 502 and b"tampered" not in r.data

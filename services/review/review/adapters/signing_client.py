@@ -45,9 +45,3 @@ class SigningVerifier:
         if answer.get("verdict") not in ("valid", "invalid"):
             raise SigningUnavailable(f"signing gave no verdict: {answer!r:.300}")
         return answer
-
-
-def verifier(runtime) -> SigningVerifier:
-    if "signing" not in runtime.extras:
-        runtime.extras["signing"] = SigningVerifier(runtime.settings.signing_url)
-    return runtime.extras["signing"]

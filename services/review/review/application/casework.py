@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from review.adapters import audit, metrics
 from review.adapters.enrolments import officer_person
 from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
+from review.bootstrap import ports
 from review.domain import case as machine
 from review.domain import fees
 from review.domain import form as form_rules
@@ -408,16 +409,6 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
     return new.value
 
 
-def coe_signer(runtime):
-    """The bureau's e-COE key (adapters/document_keys.py), opened once per process."""
-    signer = runtime.extras.get("coe_signer")
-    if signer is None:
-        from review.adapters.document_keys import signer_from
-
-        signer = runtime.extras["coe_signer"] = signer_from(runtime.settings)
-    return signer
-
-
 def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
     """The COE chosen by e-mail: sealed with the bureau's key at the approval, kept for the public check."""
     import base64
@@ -425,7 +416,7 @@ def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
     from review.application import coe
     from zairyu_shared import documents
 
-    signer = coe_signer(runtime)
+    signer = ports(runtime).coe_signer
     document_id, sealed = coe.issue(
         session,
         signer,

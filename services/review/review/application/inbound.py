@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from review.adapters import audit, metrics, signing_client
+from review.adapters import attachment_names, audit, metrics
 from review.adapters.tables import (
     cases,
     corrections,
@@ -33,6 +33,7 @@ from review.application.casework import (
     update_case,
 )
 from review.application.receipts_after_restore import reserved_number
+from review.bootstrap import ports
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain import offices
@@ -94,6 +95,7 @@ def receive(runtime, session, event) -> str | None:
     # After a restore, a replayed submission gets back the number it was already given (and e-mailed).
     number = reserved_number(session, data["application_id"]) or next_receipt_number(session, receiving, at)
     office = offices.routed_office(sub["bureau"], routing.get("office"))
+    attached, attached_names = attachment_names.split(sub.get("attachments") or [])
     with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups
         session.execute(
             statement_once(("review.case_insert",), cases.insert),
@@ -119,7 +121,8 @@ def receive(runtime, session, event) -> str | None:
                 card_by_mail=sub.get("card_by_mail", True),
                 provisional_number=sub["provisional_number"],
                 content_sha256=sub["content_sha256"],
-                attachments=json.dumps(sub.get("attachments") or []),
+                attachments=attached,
+                attachment_names=attached_names,
                 form=json.dumps(content, ensure_ascii=False),
                 evidence=json.dumps(data["evidence"], ensure_ascii=False),
                 filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None,
@@ -171,7 +174,6 @@ def fee_paid(runtime, session, event) -> None:
     import base64
 
     from review.application import coe
-    from review.application.casework import coe_signer
     from review.domain import outcome as outcome_rules
     from zairyu_shared import documents
     from zairyu_shared.japan_time import japan_date
@@ -185,7 +187,7 @@ def fee_paid(runtime, session, event) -> None:
     if outcome_rules.delivery_method(row.procedure, form) != "pdf":
         return  # on paper, by post
     at = now()
-    signer = coe_signer(runtime)
+    signer = ports(runtime).coe_signer
     expiry = row.period_of_stay_expiry
     document_id, sealed = coe.issue(
         session,
@@ -257,15 +259,18 @@ def documents_submitted(runtime, session, event) -> None:
         )
         return
     new = machine.next_status(row.status, machine.Step.DOCUMENTS_SUBMITTED)
-    session.execute(
-        document_requests.update()
-        .where(document_requests.c.request_id == data["request_id"])
-        .values(
-            answered_at=datetime.fromisoformat(data["submitted_at"]),
-            answer_message=data.get("message", ""),
-            answer_attachments=json.dumps(data["attachments"]),
+    answered, answered_names = attachment_names.split(data["attachments"])
+    with sealing(session, metadata, row.applicant_id):  # the answer and the files' names: the applicant's key
+        session.execute(
+            document_requests.update()
+            .where(document_requests.c.request_id == data["request_id"])
+            .values(
+                answered_at=datetime.fromisoformat(data["submitted_at"]),
+                answer_message=data.get("message", ""),
+                answer_attachments=answered,
+                answer_attachment_names=answered_names,
+            )
         )
-    )
     update_case(session, row, status=new.value)
     record_history(
         session,
@@ -296,7 +301,7 @@ def _check_signature(runtime, row, data) -> dict:
     """The applicant's own signature over the request, by the holder who signed the application."""
     holder = json.loads(row.evidence).get("holder") or {}
     expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
-    answer = signing_client.verifier(runtime).verify_cms(
+    answer = ports(runtime).signing.verify_cms(
         data["signed_content_b64"],
         data["signature_cms_b64"],
         expected,

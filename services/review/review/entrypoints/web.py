@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
-from babel import Locale
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from zairyu_shared import front
-from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, STATUSES_OF_RESIDENCE, period_name_ja
+from zairyu_shared.events.vocabulary import (
+    DOCUMENT_KINDS,
+    PERIODS_OF_STAY,
+    STATUSES_OF_RESIDENCE,
+    UPLOAD_KINDS,
+    period_name_ja,
+)
 from zairyu_shared.redirects import safe_back
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app, machine_error
 
-from .labels import status_label
+from .labels import country_name, status_label
 
 
 def japan_time_text(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -65,10 +70,6 @@ def create_app(runtime=None):
     # The audit records "from where" and the limits count per client: the address behind the ingress
     # (ZAIRYU_PROXY_HOPS), counted in Redis across workers and pods (ZAIRYU_RATELIMIT_STORAGE).
     front.install(app, runtime.settings, "review")
-    if "attachments" not in runtime.extras:
-        from review.adapters.intake_client import IntakeAttachments
-
-        runtime.extras["attachments"] = IntakeAttachments(runtime.settings.intake_url)
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
@@ -79,13 +80,14 @@ def create_app(runtime=None):
     app.jinja_env.filters["status_name"] = status_label
     app.jinja_env.globals["statuses_of_residence"] = list(STATUSES_OF_RESIDENCE)
     # The bureau's coded words, by their Japanese names (the applicant reads them in their own language).
-    app.jinja_env.globals["document_kinds"] = {code: ja for code, (ja, _en) in DOCUMENT_KINDS.items()}
+    # Every kind a file can have, the bureau's (requests) and the applicant's (uploads: 旅券, 在留カード ...).
+    app.jinja_env.globals["document_kinds"] = {
+        code: ja for code, (ja, _en) in {**UPLOAD_KINDS, **DOCUMENT_KINDS}.items()
+    }
     app.jinja_env.globals["periods_of_stay"] = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
     # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
     app.jinja_env.filters["jst"] = japan_time_text
-    app.jinja_env.filters["country_name"] = lambda code: (
-        Locale.parse("ja").territories.get(code, code) if code and len(code) == 2 and code.isupper() else code
-    )
+    app.jinja_env.filters["country_name"] = country_name
     csrf = CSRFProtect(app)
 
     from . import api, web_access, web_admin, web_auth, web_cases, web_documents, web_enrol, web_stats

@@ -11,13 +11,16 @@ from review.adapters import accounts, audit
 from review.application.casework import as_officer
 from zairyu_shared.db import transaction
 from zairyu_shared.redirects import safe_next
+from zairyu_shared.runtime import Runtime
+from zairyu_shared.web import current_runtime
 
 bp = Blueprint("auth", __name__)
 COOKIE = "review_session"
 
 
-def runtime():
-    return current_app.extensions["zairyu_runtime"]
+def runtime() -> Runtime:
+    """This app's runtime; its ports: ``review.bootstrap.ports(runtime())``."""
+    return current_runtime()
 
 
 def client_ip() -> str | None:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from review.adapters import audit, queries
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable
 from review.application import casework, handover
+from review.bootstrap import ports
 from review.domain import statistics
 from review.domain.bureaus import BUREAUS
 from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, Status
@@ -227,7 +228,7 @@ def attachment(application_id, sha256):
     if sha256 not in known:
         abort(404)
     try:
-        body = rt.extras["attachments"].fetch(sha256)
+        body = ports(rt).attachments.fetch(sha256)
     except AttachmentCorrupt:
         return render_template(
             "error.html", code=502, message=_("The file received does not match what the applicant signed.")
