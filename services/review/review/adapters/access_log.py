@@ -124,8 +124,6 @@ def _head(row) -> fmt.TreeHead:
 def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeHead | None:
     """Sign a tree head over every leaf so far, when there are new ones, and publish it with the new leaves'
     entries and inclusion proofs. Returns the head, or None when nothing was appended since the last one."""
-    from review.application.casework import review_event
-
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x52455649})  # the audit's lock
     previous = latest_head(session)
@@ -149,16 +147,14 @@ def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeH
             public_key_der=signer.public_key_der,
         )
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        review_event(
-            "access.tree_head_published",
-            {
-                **{k: v for k, v in head.as_dict().items() if k != "v"},
-                "public_key": base64.b64encode(signer.public_key_der).decode(),
-            },
-            f"tree-head-{head.tree_size}",
-        ),
+        "access.tree_head_published",
+        {
+            **{k: v for k, v in head.as_dict().items() if k != "v"},
+            "public_key": base64.b64encode(signer.public_key_der).decode(),
+        },
+        correlation_id=f"tree-head-{head.tree_size}",
     )
     start = previous.tree_size if previous else 0
     tree = merkle.levels(leaves)  # once: each new leaf's proof is then O(log n)
@@ -169,21 +165,19 @@ def sign_head(runtime, session, signer, at: datetime | None = None) -> fmt.TreeH
     ):
         if row.applicant_id is None:
             continue
-        runtime.stage(
+        runtime.emit(
             session,
-            review_event(
-                "application.accessed",
-                {
-                    "application_id": row.application_id,
-                    "applicant_id": row.applicant_id,
-                    "leaf_index": row.leaf_index,
-                    "entry": json.loads(row.entry),
-                    "tree_size": head.tree_size,
-                    "root_hash": head.root_hash,
-                    "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(row.leaf_index, tree)],
-                },
-                row.application_id,
-            ),
+            "application.accessed",
+            {
+                "application_id": row.application_id,
+                "applicant_id": row.applicant_id,
+                "leaf_index": row.leaf_index,
+                "entry": json.loads(row.entry),
+                "tree_size": head.tree_size,
+                "root_hash": head.root_hash,
+                "inclusion_proof": [p.hex() for p in merkle.inclusion_proof_from_levels(row.leaf_index, tree)],
+            },
+            correlation_id=row.application_id,
         )
     return head
 
