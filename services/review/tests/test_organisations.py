@@ -255,3 +255,60 @@ def test_a_refused_renewal_leaves_the_running_year(app, people, rt):
         post(sign_in(app, people, "tokyo-supervisor2"), f"/organisations/{ORG_ID}/confirm")
     last = decided_events(rt)[-1]["payload"]
     assert last["outcome"] == "refused" and last["approved_until"] == "2027-12-06"
+
+
+def test_the_organisation_page_and_a_case_it_filed_list_its_other_applications(app, people, rt):
+    """The bureau's view (issue 21): the organisation's page lists what it filed at this bureau; a case it filed
+    lists its other applications; another organisation's, another bureau's and an office's out-of-sight cases
+    never appear."""
+    from review_testkit import FORM, verified_event
+
+    from review.adapters.tables import cases
+    from review.application import inbound
+    from review.domain.roles import Officer, Role
+
+    def filer(number):
+        return {
+            "role": "employer_staff",
+            "name": "SATO HANAKO",
+            "organisation_name": f"Org {number}",
+            "organisation_number": number,
+            "agent_qualification": None,
+            "relationship": None,
+            "applicant_name": "TRAN THI BINH",
+            "applicant_date_of_birth": "1995-05-05",
+        }
+
+    def receive(bureau="tokyo", by=None, routing=None):
+        event = verified_event(bureau=bureau, form=FORM, filer=by, routing=routing)
+        with transaction(rt.session_factory) as s:
+            inbound.receive(rt, s, event)
+        with rt.engine.connect() as conn:
+            return conn.execute(
+                sa.select(cases.c.receipt_number).where(cases.c.application_id == event.payload["application_id"])
+            ).scalar(), event.payload["application_id"]
+
+    requested(rt)
+    ours = "7123456789012"
+    (first, first_id), (second, _) = receive(by=filer(ours)), receive(by=filer(ours))
+    at_yokohama, _ = receive(
+        by=filer(ours), routing={"prefecture": "Kanagawa", "receiving_office": "yokohama", "office": "yokohama"}
+    )
+    osaka, _ = receive(bureau="osaka", by=filer(ours))
+    theirs, _ = receive(by=filer("2010001008774"))
+    own, _ = receive()
+    examiner = sign_in(app, people, "tokyo-examiner")
+    page = examiner.get(f"/organisations/{ORG_ID}").get_data(as_text=True)
+    listed = page.split('id="filed"')[1]
+    assert first in listed and second in listed and at_yokohama in listed
+    assert osaka not in listed and theirs not in listed and own not in listed
+    case_page = examiner.get(f"/cases/{first_id}").get_data(as_text=True)
+    others = case_page.split('class="filer-organisation-cases"')[1].split("</details>")[0]
+    assert second in others and at_yokohama in others and "(2)" in others
+    assert first not in others and theirs not in others and osaka not in others
+    # An office's officer sees only the office's cases of it; another bureau's officer, none of Tokyo's.
+    with transaction(rt.session_factory) as s:
+        yokohama = Officer("y1", Role.EXAMINER, "tokyo", office="yokohama")
+        assert [c.receipt_number for c in organisations.cases_filed_by(s, yokohama, "tokyo", ours)] == [at_yokohama]
+        osaka_officer = Officer("o1", Role.SUPERVISOR, "osaka")
+        assert organisations.cases_filed_by(s, osaka_officer, "tokyo", ours) == []

@@ -8,6 +8,7 @@ hash-chained audit (actions ``organisation.*``, target = the organisation id).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -285,3 +286,49 @@ def standing_of_filer(session, number: str | None, today: date) -> FilerStanding
     if status == rules.UseStatus.APPROVED.value and (row.approved_until is None or row.approved_until < today):
         status = "lapsed"
     return FilerStanding(row.organisation_id, row.bureau, status, row.approved_until)
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    """One application an organisation filed, as the bureau's lists show it."""
+
+    application_id: str
+    receipt_number: str
+    procedure: str
+    status: str
+    received_at: datetime
+
+
+# The filer travels encrypted under each applicant's own key (cases.filer), so it cannot be searched in SQL: the
+# bureau's newest cases filed on someone's behalf are read, at most this many, and matched by the number.
+LOOK_BACK = 2000
+
+
+def cases_filed_by(
+    session, officer: Officer, bureau: str, number: str | None, exclude: str | None = None, limit: int = 50
+) -> list[FiledCase]:
+    """The applications an organisation (its corporate or agent's number) filed at ``bureau``, newest first, only
+    those the officer may see (an office's officer: that office's), without ``exclude`` (the case being viewed)."""
+    from review.adapters.tables import cases
+
+    if not number or not can(officer, Action.VIEW_CASE, bureau, office=officer.office):
+        return []
+    query = sa.select(
+        cases.c.application_id,
+        cases.c.receipt_number,
+        cases.c.procedure,
+        cases.c.status,
+        cases.c.received_at,
+        cases.c.filer,
+    ).where(cases.c.bureau == bureau, cases.c.filer.is_not(None))
+    if officer.office is not None:
+        query = query.where(cases.c.office == officer.office)
+    rows = session.execute(query.order_by(cases.c.received_at.desc()).limit(LOOK_BACK)).all()
+    found = []
+    for r in rows:
+        if r.application_id == exclude or (json.loads(r.filer) or {}).get("organisation_number") != number:
+            continue
+        found.append(FiledCase(r.application_id, r.receipt_number, r.procedure, r.status, r.received_at))
+        if len(found) == limit:
+            break
+    return found

@@ -37,7 +37,12 @@ STATUSES = {
 
 @bp.app_context_processor
 def _labels():
-    return {"org_kinds": KINDS, "org_statuses": STATUSES, "filer_organisation": _filer_organisation}
+    return {
+        "org_kinds": KINDS,
+        "org_statuses": STATUSES,
+        "filer_organisation": _filer_organisation,
+        "organisation_cases": _organisation_cases,
+    }
 
 
 def _filer_organisation(number):
@@ -46,6 +51,19 @@ def _filer_organisation(number):
 
     with transaction(runtime().session_factory) as s:
         return organisations.standing_of_filer(s, number, japan_today())
+
+
+def _organisation_cases(number, bureau, exclude=None):
+    """For the case page: the other applications the same organisation filed at this bureau (in the officer's
+    sight)."""
+    with transaction(runtime().session_factory) as s:
+        return organisations.cases_filed_by(s, g.officer, bureau, number, exclude=exclude)
+
+
+def _number_of(found) -> str | None:
+    """The number the organisation's applications carry as filer: an agent's registration number for an agent's
+    office (its role is licensed_agent), the corporate number otherwise (intake's filers.organisation_number)."""
+    return found.agent_number if found.kind == "agent_office" else found.corporate_number
 
 
 @bp.get("/organisations")
@@ -66,6 +84,7 @@ def page(organisation_id):
     try:
         with transaction(runtime().session_factory) as s:
             found = organisations.load(s, g.officer, organisation_id)
+            filed = organisations.cases_filed_by(s, g.officer, found.bureau, _number_of(found))
     except NotFound:
         abort(404)
     except Forbidden:
@@ -74,6 +93,7 @@ def page(organisation_id):
     return render_template(
         "organisation.html",
         org=found,
+        filed=filed,
         may_propose=found.status == "pending" and can(officer, Action.PROPOSE, found.bureau, assignee=officer.id),
         may_confirm=found.status == "proposed"
         and can(officer, Action.CONFIRM, found.bureau)
