@@ -291,7 +291,6 @@ class EventConsumer:
     def __post_init__(self) -> None:
         self._by_queue = {h.queue_name(self.service): h for h in self.handlers}
         self._dlq_conn: Connection | None = None
-        self._dialect = self.session_factory.kw["bind"].dialect.name
         self._ages = QueueAges(self.service)
 
     # -- the loop ----------------------------------------------------------------------------
