@@ -121,7 +121,6 @@ def test_employment_for_skill_development_only_from_its_first_day(client):
         assert answer["eligible"]
     status = statuses.get("employment_skill_development")
     assert not statuses.exists_on(status, first - timedelta(days=1)) and statuses.exists_on(status, first)
-    assert status not in statuses.selectable(first - timedelta(days=1)) and status in statuses.selectable(first)
 
 
 def test_designated_activities_outside_any_notice_and_the_notices_isa_keeps_offline(client):

@@ -63,12 +63,6 @@ def _latest() -> Schedule:
     return max(SCHEDULES, key=lambda s: s.starts)
 
 
-# The schedule in force last: kept for readers of the old names.
-ONLINE_YEN = _latest().online_yen
-REENTRY_YEN = _latest().reentry_yen
-COUNTER_YEN = _latest().counter_yen
-
-
 def lines(
     procedure: str, bundled: Iterable[str] = (), reentry_type: str | None = None, received_on: date | None = None
 ) -> list[tuple[str, int]]:

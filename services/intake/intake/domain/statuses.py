@@ -120,12 +120,6 @@ def exists_on(status: Status, day: date) -> bool:
     return status.available_from is None or day >= status.available_from
 
 
-def selectable(today: date | None = None) -> list[Status]:
-    """Every status that exists ``today``, in the official order: excluded ones are listed too, so the
-    form can explain why. Without a day, every status (the contract's vocabulary)."""
-    return [s for s in STATUSES if today is None or exists_on(s, today)]
-
-
 # Designated Activities (特定活動): under a public notice (告示, by number) or outside any notice (告示外,
 # e.g. job hunting after graduation), described in the activity section.
 DESIGNATED_BASES = ("notice", "outside_notice")

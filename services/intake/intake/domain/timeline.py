@@ -98,7 +98,3 @@ def advance(current: str | None, target: str | None) -> str | None:
 def is_open(status: str) -> bool:
     """Whether the applicant may still send a correction request or withdraw."""
     return status in OPEN
-
-
-def can_answer_documents(status: str) -> bool:
-    return status == "documents_requested"
