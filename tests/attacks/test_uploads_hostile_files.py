@@ -127,7 +127,9 @@ def _upload(ctx, body: bytes, kind: str, filename: str = "file.bin", draft_id: s
 
 def _draft_files(ctx):
     files = ctx["client"].get(f"/api/v1/drafts/{ctx['draft_id']}", headers=API_HEADERS).get_json()["attachments"]
-    store = runtime_of(ctx["app"]).extras["store"]
+    from intake.bootstrap import ports
+
+    store = ports(runtime_of(ctx["app"])).store
     return {f["id"]: hashlib.sha256(store.get(f["sha256"])).hexdigest() == f["sha256"] for f in files}
 
 

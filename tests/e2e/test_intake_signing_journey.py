@@ -69,7 +69,6 @@ def platform(tmp_path):
 
     app = intake_app(intake)
     intake_server, intake_url = _serve(app)
-    intake.extras.pop("signing", None)
     signing.start_background()
     intake.start_background()
     yield {"pki": pki, "intake": intake, "signing": signing, "app": app, "intake_url": intake_url}

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from intake.adapters.signing_client import Verdict
+from intake.bootstrap import ports
 from zairyu_shared.crypto import new_key
 from zairyu_shared.runtime import Runtime
 
@@ -98,7 +99,7 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
     settings.update(overrides)
     rt = Runtime.from_env(definition, environ={}, **settings)
     rt.migrate()
-    rt.extras["signing"] = FakeSigning()
+    ports(rt).signing = FakeSigning()
     return rt
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from intake.adapters import tables as t
-from intake.application.context import store
+from intake.bootstrap import ports
 
 CLOSED = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)  # fiscal 2026: 特定日 2027-04-01, kept until 2037-04-01
 
@@ -41,7 +41,7 @@ def _account(rt, *, status: str | None) -> tuple[str, str | None, str]:
         s.execute(
             t.drafts.insert().values(id=draft, applicant_id=aid, procedure="extension", data="{}", updated_at=CLOSED)
         )
-        sha = store(rt).put(b"draft scan " + aid.encode())
+        sha = ports(rt).store.put(b"draft scan " + aid.encode())
         s.execute(
             t.attachments.insert().values(
                 id=str(uuid.uuid4()),
@@ -106,7 +106,7 @@ def test_closing_keeps_the_applications_and_says_until_when_in_the_persons_langu
     assert (me.email, me.name, me.address, me.password_hash, me.auth_subject) == ("", "", "", None, None)
     assert me.email_lookup == f"closed-{aid}"
     assert [e["payload"]["applicant_id"] for e in closed] == [aid]
-    assert not store(rt).exists(sha)
+    assert not ports(rt).store.exists(sha)
     # Signed out, and the old session cannot come back (the epoch moved).
     assert client.get("/account").status_code == 302
     _sign_in(client, aid)

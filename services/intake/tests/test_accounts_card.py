@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from journey import code_from, login, register, sign_code
 
 from intake.adapters.tables import applicants
+from intake.bootstrap import ports
 
 
 def _token(origin, nonce, cert="AUTH-CERT-1"):
@@ -78,7 +79,7 @@ def test_totp_second_factor(client, rt):
 def test_renewed_card_rebinds_the_same_person_and_refuses_another(client, rt):
     applicant_id = register(client, rt)
     # The renewed card: same person, new certificate serial, new address (moved).
-    holders = rt.extras["signing"].holders
+    holders = ports(rt).signing.holders
     holders["nguyen_renewed"] = dict(holders["nguyen"], address="大阪府大阪市北区梅田１－１")
     holders["nguyen_married"] = dict(holders["nguyen"], name="TRAN NGUYEN AN")
     code = code_from(client.post("/account/rebind", data={}))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from journey import API, fill_draft, register, submit
 
 from intake.adapters.tables import attachments
+from intake.bootstrap import ports
 
 
 def test_other_applicants_things_do_not_exist_for_me(app, rt):
@@ -65,7 +66,7 @@ def test_internal_attachment_endpoint_is_byte_exact_and_internal_only(app, rt):
     fill_draft(client)
     with rt.engine.connect() as conn:
         sha = conn.execute(sa.select(attachments.c.sha256).where(attachments.c.kind == "passport")).scalar()
-    stored = rt.extras["store"].get(sha)
+    stored = ports(rt).store.get(sha)
     internal = app.test_client()
     got = internal.get(f"/internal/v1/attachments/{sha}", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert got.status_code == 200 and got.data == stored

@@ -13,7 +13,7 @@ import time_machine
 from intake_testkit import make_runtime
 
 from intake.adapters import tables as t
-from intake.application.context import store
+from intake.bootstrap import ports
 from zairyu_shared import testing
 from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.service_cli import main as service_main
@@ -97,7 +97,7 @@ def _application(s, applicant: str, status: str, ended: datetime, closed: bool) 
 
 
 def _attachment(s, rt, applicant: str, content: bytes, created: datetime, draft=None, application=None) -> str:
-    sha = store(rt).put(content)
+    sha = ports(rt).store.put(content)
     s.execute(
         t.attachments.insert().values(
             id=str(uuid.uuid4()),
@@ -211,14 +211,14 @@ def test_each_kind_goes_when_its_period_ends(runtime):
     assert _ids(rt, t.signing_requests, t.signing_requests.c.code) == {reg_new, reg_done}
     assert _ids(rt, t.challenges, t.challenges.c.nonce) == {"fresh"}
     assert _ids(rt, t.registrations, t.registrations.c.id) == {"reg-done", "reg-new"}
-    files = store(rt)
+    files = ports(rt).store
     assert not files.exists(sha_old_draft) and not files.exists(sha_refused)
     assert files.exists(sha_new_draft) and files.exists(sha_shared)
 
     with time_machine.travel(jst(2027, 4, 1, 0, 1), tick=False):
         rt.purge()
     assert _ids(rt, t.applications, t.applications.c.id) == {open_case}
-    assert not store(rt).exists(sha_shared)
+    assert not ports(rt).store.exists(sha_shared)
 
 
 def test_purge_command_dry_run(runtime, capsys, monkeypatch):

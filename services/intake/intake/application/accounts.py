@@ -14,13 +14,14 @@ import sqlalchemy as sa
 
 from intake.adapters import passwords
 from intake.adapters.tables import applicants, challenges, personal, registration_links, registrations, tokens
+from intake.bootstrap import ports
 from intake.domain import canonical
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
 from zairyu_shared import credentials
 from zairyu_shared.events import new_event
 
-from . import context, signing_requests
+from . import signing_requests
 from .common import aware, keyed_hash, new_id, now, token, token_hash
 
 EMAIL_LINK_HOURS = 24
@@ -221,7 +222,7 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     if not use_challenge(session, extra["nonce"], "register"):
         return {"ok": False, "error": "register.challenge_expired"}
-    verdict = context.signing(runtime).verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     if _signed_email(signing_requests.content_of(row)) != extra["email"]:
@@ -513,7 +514,7 @@ def disable_totp(session, applicant_id: str) -> None:
 def _auth_subject(runtime, session, auth_token: dict, nonce: str) -> tuple[str | None, str | None]:
     if not use_challenge(session, nonce, "card_login"):
         return None, "login.challenge_expired"
-    verdict = context.signing(runtime).verify_auth_token(auth_token, runtime.settings.public_url, nonce)
+    verdict = ports(runtime).signing.verify_auth_token(auth_token, runtime.settings.public_url, nonce)
     if not verdict.valid:
         return None, "login.card_invalid"
     subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
@@ -573,7 +574,7 @@ def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
     if not use_challenge(session, extra["nonce"], "rebind"):
         return {"ok": False, "error": "register.challenge_expired"}
     person = get(session, row.applicant_id)
-    verdict = context.signing(runtime).verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     holder = Holder.from_evidence(verdict.evidence)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from intake.adapters import upload_checks
 from intake.adapters.tables import attachments, drafts, personal
+from intake.bootstrap import ports
 from intake.domain import filers, form, procedures
 
-from . import context, draft_limits
+from . import draft_limits
 from .common import new_id, now
 
 DOCUMENT_KINDS = (
@@ -220,7 +221,7 @@ def add_attachment(
     )
     if kind == "photo" and draft_id:
         session.execute(attachments.delete().where(attachments.c.draft_id == draft_id, attachments.c.kind == "photo"))
-    sha = context.store(runtime).put(data_bytes)
+    sha = ports(runtime).store.put(data_bytes)
     att_id = new_id()
     row = {
         "id": att_id,

@@ -28,9 +28,10 @@ import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people
 from intake.adapters.tables import applicants
+from intake.bootstrap import ports
 from intake.domain import canonical, filers, procedures
 
-from . import accounts, context, drafting, signing_requests, submission
+from . import accounts, drafting, signing_requests, submission
 from .common import new_id, now
 from .organisation_drafts import filer_values
 from .organisations import Member, require_filing_allowed
@@ -231,7 +232,7 @@ def _complete(runtime, session, row, cms_der: bytes) -> dict:
         return {"ok": False, "error": refused}
     content = signing_requests.content_of(row)
     # Whose card signed: the staff member's certificate names them; signing checks the same identity again.
-    verdict = context.signing(runtime).verify_cms(content, cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=None)
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     try:

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from intake.adapters import upload_checks
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people, reminders
+from intake.bootstrap import ports
 from intake.domain import fields as field_rules
 from intake.domain import organisations as rules
 from intake.domain import statuses
 from zairyu_shared.events import new_event
 
-from . import context
 from .common import new_id, now, today_jst, token, token_hash
 from .organisations import Invalid
 
@@ -163,7 +163,7 @@ def record_consent_document(runtime, session, organisation_id: str, person_id: s
     """A signed consent document (PDF or image, checked like every upload) recorded as the consent."""
     get(session, organisation_id, person_id)
     upload_checks.check(data, "other")  # raises UploadRefused with its reason
-    sha = context.store(runtime).put(data)
+    sha = ports(runtime).store.put(data)
     session.execute(
         people.update()
         .where(people.c.id == person_id)

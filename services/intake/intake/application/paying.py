@@ -17,34 +17,20 @@ import sqlalchemy as sa
 from intake.adapters.demo_psp import DemoProvider
 from intake.adapters.payment_provider import BadNotification, Notification
 from intake.adapters.tables import applications, payment_notifications, payments, timeline_entries
+from intake.bootstrap import ports
 from intake.domain.payment import IllegalTransition, Payment, PaymentRefused, State, check_payable
 from zairyu_shared.events import new_event
 
-from .common import aware, keyed_hash, new_id, now
+from .common import aware, new_id, now
 
 log = logging.getLogger(__name__)
 __all__ = ["BadNotification", "PaymentRefused", "provider", "start", "take_notification", "reconcile"]
 
 
-def _demo(runtime):
-    s = runtime.settings
-    if not s.embedded:  # the settings refuse it already; this keeps a hand-built runtime from reaching it too
-        raise RuntimeError("the DEMO payment provider exists only in the embedded run")
-    secret = s.payment_secret or keyed_hash(s.secret_key or "embedded-only", "demo-payment-provider")
-    return DemoProvider(runtime.session_factory, secret, s.public_url, s.payment_tolerance)
-
-
-# ZAIRYU_PAYMENT_PROVIDER -> the adapter behind the port (adapters/payment_provider.py). A real PSP's
-# adapter is added here (and to the settings' choices) once a merchant contract exists.
-PROVIDERS = {"demo": _demo}
-
-
 def provider(runtime):
-    """The configured provider, or None: then paying online is unavailable and the fee slip takes stamps."""
-    if "payment_provider" not in runtime.extras:
-        build = PROVIDERS.get(runtime.settings.payment_provider)
-        runtime.extras["payment_provider"] = build(runtime) if build else None
-    return runtime.extras["payment_provider"]
+    """The configured provider (intake/bootstrap.py), or None: then paying online is unavailable and the fee
+    slip takes stamps."""
+    return ports(runtime).payment_provider
 
 
 def _payment(row) -> Payment:

@@ -5,8 +5,8 @@ Seeding makes sure the attachment store exists, so the first upload does not rac
 
 from __future__ import annotations
 
-from intake.application import context
+from intake.bootstrap import ports
 
 
 def seed_demo(runtime) -> None:
-    context.store(runtime)
+    ports(runtime)  # builds the store

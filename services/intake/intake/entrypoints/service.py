@@ -6,7 +6,7 @@ from pathlib import Path
 
 from intake.adapters.retention import purge_steps
 from intake.adapters.tables import metadata
-from intake.application.context import store
+from intake.bootstrap import bootstrap, ports
 from intake.settings import IntakeSettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -17,6 +17,7 @@ from .workers import organisation_reminder, organisation_webhook, payment_reconc
 
 definition = ServiceDefinition(
     name="intake",
+    bootstrap=bootstrap,
     settings_class=IntakeSettings,
     metadata=metadata,
     migrations=Path(__file__).resolve().parents[1] / "adapters" / "migrations",
@@ -24,7 +25,7 @@ definition = ServiceDefinition(
     handlers=HANDLERS,
     workers=[payment_reconciler, organisation_reminder, organisation_webhook],
     seed_demo=seed_demo,
-    purge_steps=lambda runtime: purge_steps(store(runtime)),
+    purge_steps=lambda runtime: purge_steps(ports(runtime).store),
     # Embedded run: attachments live with the rest of the demo data, not in the working directory.
     demo_environment=lambda demo_dir: {"ZAIRYU_INTAKE_STORE": str(Path(demo_dir) / "intake-store")},
     web_port=8000,

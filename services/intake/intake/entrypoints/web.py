@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import g, request, session
 from flask_wtf.csrf import CSRFProtect
 
+from intake.bootstrap import ports
 from intake.domain import statuses
 from zairyu_shared import flask_translations, front, translations
 from zairyu_shared.events.contracts import LANGUAGES
@@ -45,9 +46,7 @@ def _store_check(runtime):
     def check():
         import os
 
-        from intake.application import context
-
-        root = context.store(runtime).root
+        root = ports(runtime).store.root
         if not os.access(root, os.W_OK):
             raise RuntimeError(f"attachment store {root} is not writable")
 

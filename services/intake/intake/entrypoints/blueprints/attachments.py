@@ -14,7 +14,8 @@ import ipaddress
 from flask import Blueprint, Response, abort, g, request
 
 from intake.adapters import geo
-from intake.application import context, drafting
+from intake.application import drafting
+from intake.bootstrap import ports
 
 from ..web_support import login_required, runtime, tx
 
@@ -28,7 +29,7 @@ def own_file(attachment_id):
         row = drafting.attachment_for(db, g.applicant_id, attachment_id)
     if row is None:
         abort(404)  # another applicant's file does not exist for this one
-    data = context.store(runtime()).get(row.sha256)
+    data = ports(runtime()).store.get(row.sha256)
     if data is None:
         abort(404)
     return Response(
@@ -56,7 +57,7 @@ def _internal_peer() -> bool:
 def internal_file(sha256):
     if not _internal_peer():
         abort(404)
-    data = context.store(runtime()).get(sha256) if len(sha256) == 64 else None
+    data = ports(runtime()).store.get(sha256) if len(sha256) == 64 else None
     if data is None:
         abort(404)
     return Response(

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import get_locale
 
 from intake.application import closing, personal_data
-from intake.application.context import store
+from intake.bootstrap import ports
 
 from .. import data_export
 from ..web_support import login_required, pdf_response, runtime, tx
@@ -60,7 +60,7 @@ def close_account_page():
 def close_account():
     try:
         with tx() as db:
-            plan = closing.close(runtime(), db, g.applicant_id, store(runtime()))
+            plan = closing.close(runtime(), db, g.applicant_id, ports(runtime()).store)
     except closing.StillOpen:
         return redirect(url_for("personal_data.close_account_page"))
     session.clear()  # signed out: the account can no longer be signed in to
