@@ -25,6 +25,11 @@ def make_examiner(rt) -> dict:
 
 def page_of(rt, examiner: dict, application_id: str) -> str:
     """The case page as the examiner's browser gets it (signed in with password and TOTP)."""
+    return officer_page(rt, examiner, f"/cases/{application_id}")
+
+
+def officer_page(rt, examiner: dict, path: str) -> str:
+    """A page of the officers' site as the examiner's browser gets it (signed in with password and TOTP)."""
     app = create_app(rt)
     app.config["TESTING"] = True
     client = app.test_client()
@@ -39,7 +44,7 @@ def page_of(rt, examiner: dict, application_id: str) -> str:
         },
     )
     assert signed_in.status_code == 302
-    return client.get(f"/cases/{application_id}").get_data(as_text=True)
+    return client.get(path).get_data(as_text=True)
 
 
 def section(page: str, name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from case_page_support import act, make_examiner, page_of, section
+from case_page_support import act, make_examiner, officer_page, page_of, section
 from review_testkit import intake_event, verified_event
 
 from review.application import casework, inbound
@@ -44,3 +44,14 @@ def test_an_older_case_reads_in_japanese_names_not_as_typed_or_as_codes(rt):
     history = section(page, "hist")
     assert "受付 · システム ·" in history and "資料提出 · 申請人 ·" in history
     assert "· system ·" not in history and "· applicant ·" not in history
+
+
+def test_the_queue_names_nationalities_coded_or_typed(rt):
+    """The queue showed the nationality as the event carried it: 'VN' (a code) or 'Viet Nam' (typed)."""
+    examiner = make_examiner(rt)
+    for nationality in ("VN", "Viet Nam", "ネパール"):
+        act(rt, inbound.receive, verified_event(nationality=nationality))
+    queue = officer_page(rt, examiner, "/queue")
+    rows = queue.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert rows.count("<td>ベトナム</td>") == 2 and rows.count("<td>ネパール</td>") == 1
+    assert "<td>VN</td>" not in rows and "Viet Nam" not in rows

@@ -237,6 +237,14 @@ class _CountryNames(dict[str, str]):
 _CODED: dict[str, dict[str, dict[str, str]]] = {}
 
 
+def country_name(value: str | None) -> str:
+    """A nationality by its name in the page's language: an ISO code (as applications carry it) or a name an
+    older application carries as typed; what names no country stays as written."""
+    if not value:
+        return ""
+    return _coded_values(page_language())["nationality"].get(value, value)
+
+
 def _coded_values(language: str) -> dict[str, dict[str, str]]:
     """Nationality, period and industry codes by name in ``language`` (built once per language)."""
     found = _CODED.get(language)
