@@ -141,9 +141,10 @@ def test_the_case_says_how_the_applicant_receives_the_new_card(app, people, rt):
     counter_page = client.get(f"/cases/{at_counter.payload['application_id']}").get_data(as_text=True)
     assert "新しい在留カード: 郵送" in post_page and "窓口で受領" not in post_page
     assert "新しい在留カード: 窓口で受領" in counter_page
-    # the signed form reads with the official form's names, the values exactly as signed
+    # the signed form reads with the official form's names; the nationality typed in an older form ("Viet Nam")
+    # by its Japanese name, the other values exactly as signed
     assert (
-        "<dt>国籍・地域</dt><dd>Viet Nam</dd>" in post_page
+        "<dt>国籍・地域</dt><dd>ベトナム</dd>" in post_page
         and "<dt>在留カード番号</dt><dd>AB12345678CD</dd>" in post_page
     )
     assert "<dt>nationality</dt>" not in post_page
