@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -74,8 +74,10 @@ def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
 
 def receive(runtime, session, event) -> str | None:
     """signature.verified: a received case in its bureau's queue, with an official receipt number."""
-    data = event.payload
+    data = event.data
     sub = data["submission"]
+    # The evidence and the filer are kept as signing sent them (their JSON form), as the case page reads them.
+    sent = event.payload
     if session.execute(
         statement_once(
             ("review.case_exists",),
@@ -88,14 +90,14 @@ def receive(runtime, session, event) -> str | None:
     at = now()
     # Where intake's routing rules sent it (application.submitted v2 "routing"): one decision, made once.
     # The receiving office names the receipt number (東オン, 横オン...); a v1 submission: the bureau's own.
-    routing = sub.get("routing") or {}
+    routing = sub.get("routing") or {}  # v1: none
     receiving = routing.get("receiving_office")
     if receiving not in RECEIVING_OFFICES or receipt_bureau(receiving) != sub["bureau"]:
         receiving = sub["bureau"]
     # After a restore, a replayed submission gets back the number it was already given (and e-mailed).
     number = reserved_number(session, data["application_id"]) or next_receipt_number(session, receiving, at)
     office = offices.routed_office(sub["bureau"], routing.get("office"))
-    attached, attached_names = attachment_names.split(sub.get("attachments") or [])
+    attached, attached_names = attachment_names.split(sub["attachments"])
     with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups
         session.execute(
             statement_once(("review.case_insert",), cases.insert),
@@ -106,26 +108,24 @@ def receive(runtime, session, event) -> str | None:
                 bureau=sub["bureau"],
                 office=office,
                 procedure=sub["procedure"],
-                bundled=",".join(sub.get("bundled") or []),
+                bundled=",".join(sub["bundled"]),
                 status_of_residence=sub["status_of_residence"],
-                desired_status=sub.get("desired_status"),
+                desired_status=sub["desired_status"],
                 nationality=sub["nationality"],
                 language=sub["language"],
                 status=machine.Status.RECEIVED.value,
                 is_open=True,
-                submitted_at=datetime.fromisoformat(sub["submitted_at"]),
+                submitted_at=sub["submitted_at"],
                 received_at=at,
-                period_of_stay_expiry=date.fromisoformat(sub["period_of_stay_expiry"])
-                if sub.get("period_of_stay_expiry")
-                else None,
-                card_by_mail=sub.get("card_by_mail", True),
+                period_of_stay_expiry=sub["period_of_stay_expiry"],
+                card_by_mail=sub["card_by_mail"],
                 provisional_number=sub["provisional_number"],
                 content_sha256=sub["content_sha256"],
                 attachments=attached,
                 attachment_names=attached_names,
                 form=json.dumps(content, ensure_ascii=False),
-                evidence=json.dumps(data["evidence"], ensure_ascii=False),
-                filer=json.dumps(sub["filer"], ensure_ascii=False) if sub.get("filer") else None,
+                evidence=json.dumps(sent["evidence"], ensure_ascii=False),
+                filer=json.dumps(sent["submission"]["filer"], ensure_ascii=False) if sub["filer"] else None,
             ),
         )
     record_history(
@@ -226,7 +226,7 @@ def fee_paid(runtime, session, event) -> None:
 
 def record_rejection(runtime, session, event) -> None:
     """signature.rejected: no case; kept for statistics only (intake tells the applicant why)."""
-    data = event.payload
+    data = event.data
     if get_row(session, signature_rejections, data["application_id"]) is None:
         session.execute(
             signature_rejections.insert().values(application_id=data["application_id"], reason=data["reason"], at=now())
@@ -234,7 +234,7 @@ def record_rejection(runtime, session, event) -> None:
 
 
 def documents_submitted(runtime, session, event) -> None:
-    data = event.payload
+    data = event.data
     row = load_case(session, data["application_id"])
     request = session.execute(
         sa.select(document_requests).where(
@@ -265,8 +265,8 @@ def documents_submitted(runtime, session, event) -> None:
             document_requests.update()
             .where(document_requests.c.request_id == data["request_id"])
             .values(
-                answered_at=datetime.fromisoformat(data["submitted_at"]),
-                answer_message=data.get("message", ""),
+                answered_at=data["submitted_at"],
+                answer_message=data["message"],
                 answer_attachments=answered,
                 answer_attachment_names=answered_names,
             )
@@ -311,7 +311,7 @@ def _check_signature(runtime, row, data) -> dict:
 
 
 def correction_requested(runtime, session, event) -> None:
-    data = event.payload
+    data = event.data
     row = _case_for_applicant_request(session, data["application_id"])
     if row is not None and get_row(session, corrections, data["correction_id"]) is None:
         signature = _check_signature(runtime, row, data)
@@ -322,7 +322,7 @@ def correction_requested(runtime, session, event) -> None:
                 message=data["message"],
                 signed_content_b64=data["signed_content_b64"],
                 signature=json.dumps(signature),
-                requested_at=datetime.fromisoformat(data["requested_at"]),
+                requested_at=data["requested_at"],
             )
         )
         record_history(
@@ -338,7 +338,7 @@ def correction_requested(runtime, session, event) -> None:
 
 def withdrawn(runtime, session, event) -> None:
     """Shown on the case; it closes only when an officer acknowledges it, and only if validly signed."""
-    data = event.payload
+    data = event.data
     row = _case_for_applicant_request(session, data["application_id"])
     if row is None:
         return
@@ -360,8 +360,8 @@ def withdrawn(runtime, session, event) -> None:
     update_case(
         session,
         row,
-        withdrawal_requested_at=datetime.fromisoformat(data["withdrawn_at"]),
-        withdrawal_reason=data.get("reason", ""),
+        withdrawal_requested_at=data["withdrawn_at"],
+        withdrawal_reason=data["reason"],
         withdrawal_signature=json.dumps(signature),
     )
     record_history(
@@ -371,12 +371,12 @@ def withdrawn(runtime, session, event) -> None:
         "applicant",
         row.status,
         row.status,
-        {"reason": data.get("reason", ""), "signature": signature},
+        {"reason": data["reason"], "signature": signature},
     )
 
 
 def address_mismatch(runtime, session, event) -> None:
-    data = event.payload
+    data = event.data
     row = load_case(session, data["application_id"])
     update_case(session, row, address_mismatch=data["detail"])
     record_history(
