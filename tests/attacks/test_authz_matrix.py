@@ -155,6 +155,9 @@ MATRIX = {
         "org_api.create_draft": ORG_STAFF,
         "org_api.import_csv": ORG_STAFF,
         "org_api.webhook": ORG_STAFF,
+        "org_api.attach": ORG_STAFF,
+        "org_api.signing_requests": ORG_STAFF,
+        "org_api.signing_batch": ORG_STAFF,
     },
     "review": {
         "healthz": PUBLIC,
@@ -965,7 +968,11 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             if endpoint.startswith("org_api."):
                 kw = {"headers": {"Authorization": f"Bearer {b_token}"}}
                 if method != "GET":
-                    kw["json"] = {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
+                    kw["json"] = (
+                        {"draft_ids": [draft_id], "batch_key": values["batch_key"]}
+                        if endpoint == "org_api.signing_requests"
+                        else {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
+                    )
             else:
                 kw = (
                     {
@@ -983,7 +990,8 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             body = response.get_data(as_text=True)
             if "PERSON OF A" in body or "AB12345678CD" in body or "staff@a.example" in body:
                 wrong.append(f"{method} {url}: shows A's data")
-            if endpoint == "org_filing.sign" and response.status_code != 404:  # A's draft id, in the form
+            if endpoint in ("org_filing.sign", "org_api.signing_requests") and response.status_code != 404:
+                # A's draft id, in the form or the body
                 wrong.append(f"{method} {url}: {response.status_code} for A's draft")
             if (person_id in url or staff_id in url or draft_id in url) and response.status_code not in (403, 404):
                 wrong.append(f"{method} {url}: {response.status_code}")

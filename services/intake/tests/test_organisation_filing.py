@@ -9,7 +9,7 @@ import io
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -341,3 +341,88 @@ def test_the_dashboard_shows_what_is_filed_and_what_the_bureau_asks_for_per_pers
     _other_id, secret = make_org(other, rt, email="admin@other.example")
     sign_in(other, "admin@other.example", secret)
     assert "PERSON AB00000001CD" not in other.get("/org/").get_data(as_text=True)
+
+
+# -- the same through the API: a token scoped to roster and drafts ------------------------------------------------
+def test_an_api_client_prepares_and_files_with_a_token_for_roster_and_drafts(org, app, rt):
+    import pyotp
+
+    from intake.application import organisation_api
+
+    pids = [consenting_person(org, app, rt, f"AB0000000{i}CD", f"p{i}@example.jp")[0] for i in (1, 2)]
+    with rt.engine.connect() as conn:
+        secret = conn.execute(
+            sa.select(organisation_staff.c.totp_secret).where(organisation_staff.c.id == _admin_id(rt, org.org_id))
+        ).scalar()
+    with transaction(rt.session_factory) as session:
+        token, _ = organisation_api.issue_token(
+            rt,
+            session,
+            "admin@sample.example",
+            "correct horse battery",
+            pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)),
+            ["roster", "drafts"],
+        )
+    api = app.test_client()  # no cookie: the bearer token only
+    auth = {"Authorization": f"Bearer {token}"}
+    fields = {k: v for k, v in ROW.items() if k != "card_number"}
+    drafts = []
+    for pid in pids:
+        r = api.post(
+            "/org/api/v1/drafts", json={"person_id": pid, "procedure": "extension", "fields": fields}, headers=auth
+        )
+        assert r.status_code == 201, r.json
+        drafts.append(r.json["draft_id"])
+    key = str(uuid.uuid4())
+    r = api.post("/org/api/v1/signing-requests", json={"draft_ids": drafts, "batch_key": key}, headers=auth)
+    assert r.status_code == 422 and set(r.json["drafts"]) == set(drafts)  # no photos yet: nothing prepared
+    assert all(p["photo"] == "upload.photo_missing" for p in r.json["drafts"].values())
+    for d in drafts:
+        up = api.post(
+            f"/org/api/v1/drafts/{d}/attachments",
+            data={"kind": "photo", "file": (io.BytesIO(jpeg()), "p.jpg")},
+            headers=auth,
+            content_type="multipart/form-data",
+        )
+        assert up.status_code == 201, up.json
+    r = api.post("/org/api/v1/signing-requests", json={"draft_ids": drafts, "batch_key": key}, headers=auth)
+    assert r.status_code == 201 and [q["status"] for q in r.json["requests"]] == ["pending", "pending"]
+    for q in r.json["requests"]:
+        assert sign_code(api, q["code"], "silva").json["ok"]
+    done = api.get(f"/org/api/v1/signing-requests/{key}", headers=auth).json["requests"]
+    assert [q["status"] for q in done] == ["done", "done"] and all(q["provisional_number"] for q in done)
+    filed = [e["payload"] for e in outbox_events(rt, "application.submitted")]
+    assert {e["application_id"] for e in filed} == {q["application_id"] for q in done}
+    assert {e["filer"]["organisation_number"] for e in filed} == {CORPORATE}
+    # The token reaches nothing outside its scopes; another organisation's token reaches none of these.
+    assert api.put("/org/api/v1/webhook", json={"url": "https://x.example/h"}, headers=auth).status_code == 403
+    other = app.test_client()
+    _other_id, other_secret = make_org(other, rt, email="admin@other.example")
+    with transaction(rt.session_factory) as session:
+        theirs, _ = organisation_api.issue_token(
+            rt,
+            session,
+            "admin@other.example",
+            "correct horse battery",
+            pyotp.TOTP(other_secret).now(),
+            ["roster", "drafts"],
+        )
+    them = {"Authorization": f"Bearer {theirs}"}
+    assert api.get(f"/org/api/v1/signing-requests/{key}", headers=them).status_code == 404
+    assert (
+        api.post(
+            "/org/api/v1/signing-requests", json={"draft_ids": drafts, "batch_key": str(uuid.uuid4())}, headers=them
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(
+            f"/org/api/v1/drafts/{drafts[0]}/attachments",
+            data={"kind": "photo", "file": (io.BytesIO(jpeg()), "p.jpg")},
+            headers=them,
+            content_type="multipart/form-data",
+        ).status_code
+        == 404
+    )
+    spec = api.get("/org/api/v1/openapi.json").json
+    assert "/org/api/v1/signing-requests" in spec["paths"] and "SigningRequestOut" in spec["components"]["schemas"]

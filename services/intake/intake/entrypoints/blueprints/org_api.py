@@ -13,11 +13,17 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from intake.application import draft_limits, organisation_api, organisation_drafts, organisation_people
+from intake.application import (
+    draft_limits,
+    organisation_api,
+    organisation_drafts,
+    organisation_filing,
+    organisation_people,
+)
 from intake.application import organisations as orgs
 
+from ..applicant_session import runtime, tx
 from ..limits import LOGIN, limiter
-from ..web_support import runtime, tx
 
 bp = Blueprint("org_api", __name__, url_prefix="/org/api/v1")
 
@@ -79,6 +85,25 @@ class DraftOut(Schema):
     procedure = fields.String()
     filer_role = fields.String()
     batch_id = fields.String(allow_none=True)
+
+
+class SigningIn(Schema):
+    draft_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=50))
+    batch_key = fields.UUID(
+        required=True, metadata={"description": "the client's idempotency key: the same key gives the same codes"}
+    )
+
+
+class SigningRequestOut(Schema):
+    draft_id = fields.String()
+    code = fields.String(
+        metadata={"description": "redeem with the staff member's card: zairyu-signer redeem CODE CODE ... --server"}
+    )
+    description = fields.String()
+    status = fields.String(metadata={"description": "pending | done | failed | expired"})
+    application_id = fields.String(allow_none=True)
+    provisional_number = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
 
 
 class WebhookIn(Schema):
@@ -223,6 +248,78 @@ def import_csv():
     return jsonify(batch_id=batch, created=count), 201
 
 
+@bp.post("/drafts/<draft_id>/attachments")
+@needs("drafts")
+def attach(draft_id):
+    """The photo or a document for a draft (multipart: ``kind`` and ``file``), checked like every upload."""
+    from intake.adapters.upload_checks import UploadRefused
+
+    upload = request.files.get("file")
+    try:
+        with tx() as db:
+            row = organisation_filing.add_attachment(
+                runtime(),
+                db,
+                _member(),
+                draft_id,
+                request.form.get("kind", ""),
+                upload.read() if upload else b"",
+                upload.filename if upload else None,
+            )
+    except organisation_filing.NotFound:
+        return _error("error.not_found", 404)
+    except UploadRefused as refused:
+        return _error(refused.key, 422)
+    return jsonify(sha256=row["sha256"], kind=row["kind"]), 201
+
+
+def _batch_out(db, batch_key: str) -> list[dict]:
+    return [
+        {
+            "draft_id": i["draft_id"],
+            "code": i["code"],
+            "description": i["description"],
+            "status": i["status"],
+            "application_id": i["result"].get("application_id"),
+            "provisional_number": i["result"].get("provisional_number"),
+            "error": i["result"].get("error"),
+        }
+        for i in organisation_filing.batch(db, _member(), batch_key)
+    ]
+
+
+@bp.post("/signing-requests")
+@needs("drafts")
+def signing_requests():
+    """One signing code per draft, all or none: a draft not ready answers 422 with its problems per field."""
+    data, problem = _load(SigningIn)
+    if problem:
+        return problem
+    key = str(data["batch_key"])
+    try:
+        with tx() as db:
+            organisation_filing.prepare(runtime(), db, _member(), data["draft_ids"], key)
+    except organisation_filing.NotFound:
+        return _error("error.not_found", 404)
+    except orgs.NotAllowedToFile:
+        return _error("org.error.not_allowed", 403)
+    except organisation_filing.NotReady as not_ready:
+        return _error("submit.not_ready", 422, drafts=not_ready.problems)
+    with tx() as db:
+        return jsonify(batch_key=key, requests=SigningRequestOut(many=True).dump(_batch_out(db, key))), 201
+
+
+@bp.get("/signing-requests/<batch_key>")
+@needs("drafts")
+def signing_batch(batch_key):
+    """Each code of the batch and what became of it (the application's id and provisional number once filed)."""
+    with tx() as db:
+        items = _batch_out(db, batch_key)
+    if not items:
+        return _error("error.not_found", 404)
+    return jsonify(batch_key=batch_key, requests=SigningRequestOut(many=True).dump(items))
+
+
 @bp.put("/webhook")
 @needs("webhooks")
 def webhook():
@@ -251,11 +348,24 @@ def build_spec() -> dict:
         info={
             "description": "For organisations' and agents' own software: a staff member's scoped "
             "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
-            "rows or none) and a decision webhook."
+            "rows or none), their photos and documents, signing requests (one code per application, signed with "
+            "the staff member's own card) and a decision webhook."
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for schema in (TokenIn, TokenOut, OrganisationOut, PersonIn, PersonOut, DraftIn, DraftOut, WebhookIn, WebhookOut):
+    for schema in (
+        TokenIn,
+        TokenOut,
+        OrganisationOut,
+        PersonIn,
+        PersonOut,
+        DraftIn,
+        DraftOut,
+        SigningIn,
+        SigningRequestOut,
+        WebhookIn,
+        WebhookOut,
+    ):
         spec.components.schema(schema.__name__, schema=schema)
 
     def op(summary, scope=None, body=None, out=None, status="200", content="application/json"):
@@ -308,6 +418,44 @@ def build_spec() -> dict:
                 {"type": "string"},
                 status="201",
                 content="text/csv",
+            )
+        },
+    )
+    spec.path(
+        "/org/api/v1/drafts/{draft_id}/attachments",
+        operations={
+            "post": op(
+                "The photo or a document for a draft (multipart: kind, file)",
+                "drafts",
+                {
+                    "type": "object",
+                    "properties": {"kind": {"type": "string"}, "file": {"type": "string", "format": "binary"}},
+                },
+                status="201",
+                content="multipart/form-data",
+            )
+        },
+    )
+    spec.path(
+        "/org/api/v1/signing-requests",
+        operations={
+            "post": op(
+                "One signing code per draft, all or none; the staff member signs them with their own card in one "
+                "session (zairyu-signer redeem CODE CODE ...), each application separately",
+                "drafts",
+                "SigningIn",
+                {"type": "object", "properties": {"requests": {"type": "array", "items": "SigningRequestOut"}}},
+                "201",
+            )
+        },
+    )
+    spec.path(
+        "/org/api/v1/signing-requests/{batch_key}",
+        operations={
+            "get": op(
+                "The batch's codes and what became of each (filed: application id, provisional number)",
+                "drafts",
+                out={"type": "object", "properties": {"requests": {"type": "array", "items": "SigningRequestOut"}}},
             )
         },
     )
