@@ -6,11 +6,14 @@ from __future__ import annotations
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from importlib.metadata import entry_points
 
+from kombu import Connection, Exchange, Producer
 from werkzeug.serving import make_server
 
 from zairyu_shared import crypto, testing
+from zairyu_shared.events.envelope import Envelope
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import free_port
 
@@ -64,3 +67,29 @@ def platform(extra_env: dict | None = None, services: tuple[str, ...] | None = N
             plat.apps[name] = app
             plat.urls[name] = f"http://127.0.0.1:{ports[name]}"
         yield plat
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every mail it is given: the applicants' and officers' mailboxes."""
+
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def publish(amqp_url: str, exchange: str, event: Envelope) -> None:
+    """Publish ``event`` on ``exchange`` routed by its type, standing in for the service that would send it."""
+    with Connection(amqp_url) as conn:
+        Producer(conn.default_channel).publish(
+            event.to_json().encode(),
+            exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=event.type,
+            content_type="application/json",
+            content_encoding="binary",
+            message_id=event.id,
+            correlation_id=event.correlation_id,
+            type=event.type,
+        )

@@ -16,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 from attack_support import DATA_KEY
 from card_delivery_testkit import decision_payload
-from kombu import Connection, Exchange, Producer
-from platform_harness import platform
+from platform_harness import platform, publish
 
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
@@ -86,7 +85,7 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
         # card-delivery: an approved case, then a fee.paid from the demo provider on the bus (forged, or
         # from a misconfigured intake): the case still expects revenue stamps; the event is dead-lettered.
         app_id = str(uuid.uuid4())
-        _publish(
+        publish(
             plat.amqp_url,
             "review.events",
             new_event("application.decided", decision_payload(app_id), source="review", correlation_id=app_id),
@@ -100,7 +99,7 @@ def test_applicant_cannot_pay_with_the_test_card_in_the_real_mode_and_a_forged_f
                 ).first()
 
         wait_until(case, timeout=60, message="the delivery case opened")
-        _publish(
+        publish(
             plat.amqp_url,
             "intake.events",
             new_event(
@@ -135,20 +134,6 @@ def test_payment_webhook_answers_400_not_500_to_a_non_ascii_signature(service_ap
         "/payments/webhook", data=TEST_CARD_BODY, content_type="application/json", headers={"Zairyu-Signature": header}
     )
     assert answer.status_code == 400 and answer.get_json() == {"error": "bad_notification"}
-
-
-def _publish(amqp_url, exchange, event):
-    with Connection(amqp_url) as conn:
-        Producer(conn.default_channel).publish(
-            event.to_json().encode(),
-            exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type,
-            content_type="application/json",
-            content_encoding="binary",
-            message_id=event.id,
-            correlation_id=event.correlation_id,
-            type=event.type,
-        )
 
 
 def _dead_letters(amqp_url, queue) -> int:

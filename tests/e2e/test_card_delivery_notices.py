@@ -4,41 +4,16 @@ with the applicant's notices produced by notify and received by a real SMTP serv
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from card_delivery_testkit import decision_payload, sign_in
-from kombu import Connection, Exchange, Producer
-from platform_harness import platform
+from kombu import Connection, Exchange
+from platform_harness import Inbox, platform, publish
 
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import free_port, wait_until
-
-
-class Inbox:
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def publish(amqp_url, exchange, event):
-    with Connection(amqp_url) as conn:
-        Producer(conn.default_channel).publish(
-            event.to_json().encode(),
-            exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type,
-            content_type="application/json",
-            content_encoding="binary",
-            message_id=event.id,
-            correlation_id=event.correlation_id,
-            type=event.type,
-        )
-
 
 # After the dispatch: (mailroom posts, notices expected in all, words only that ending's notices carry)
 ENDINGS = {

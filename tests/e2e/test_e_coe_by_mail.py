@@ -8,45 +8,18 @@ import os
 import shutil
 import subprocess
 import uuid
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from platform_harness import platform
+from platform_harness import Inbox, platform, publish
 from review_testkit import FORM, verified_event
 
 from zairyu_shared import documents, testing
 from zairyu_shared.events import new_event
 from zairyu_shared.japan_time import japan_today
 from zairyu_shared.testing import free_port, wait_until
-
-
-class Inbox:
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def publish(amqp_url, exchange, event):
-    from kombu import Connection, Exchange, Producer
-
-    with Connection(amqp_url) as conn:
-        Producer(conn.default_channel).publish(
-            event.to_json().encode(),
-            exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type,
-            content_type="application/json",
-            content_encoding="binary",
-            message_id=event.id,
-            correlation_id=event.correlation_id,
-            type=event.type,
-        )
-
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 

@@ -10,28 +10,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from card_delivery_testkit import decision_payload, sign_in
-from kombu import Connection, Exchange, Producer
-from platform_harness import platform
+from platform_harness import platform, publish
 
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import wait_until
 
 API = {"X-Zairyu-Api": "1"}
-
-
-def publish(amqp_url, exchange, event):
-    with Connection(amqp_url) as conn:
-        Producer(conn.default_channel).publish(
-            event.to_json().encode(),
-            exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=event.type,
-            content_type="application/json",
-            content_encoding="binary",
-            message_id=event.id,
-            correlation_id=event.correlation_id,
-            type=event.type,
-        )
 
 
 def _applicant_with_application(rt, applicant_id, application_id):
