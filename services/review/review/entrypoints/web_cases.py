@@ -23,7 +23,8 @@ from zairyu_shared.events.contracts import PROCEDURES
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_today
 
-from .labels import PART_TITLES, choice_labels, translated
+from .label_markers import PART_TITLES
+from .labels import choice_labels, translated
 from .web_access import ask_purpose, case_purpose
 from .web_auth import client_ip, login_required, runtime
 
