@@ -93,7 +93,7 @@ def _intake_session(app) -> dict:
     # intake's own log_in() writes the session (whatever it holds: applicant, epoch, ...).
     from flask import session as flask_session
 
-    from intake.entrypoints.web_support import log_in
+    from intake.entrypoints.applicant_session import log_in
 
     with app.test_request_context("/"):
         log_in(applicant_id)
@@ -396,7 +396,7 @@ def intake_applicant(app, holder: str, email: str):
 
     from intake.adapters.tables import applicants
     from intake.application import accounts
-    from intake.entrypoints.web_support import log_in
+    from intake.entrypoints.applicant_session import log_in
 
     runtime = runtime_of(app)
     applicant_id = str(uuid.uuid4())

@@ -15,9 +15,9 @@ from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
 
 from . import gate, labels
+from .applicant_session import applicant_id
 from .limits import limiter
 from .messages import message
-from .web_support import applicant_id
 
 LANGUAGE_NAMES = {
     "ja": "日本語",

@@ -7,8 +7,8 @@ from flask import Blueprint, g, render_template
 from intake.application import access_log
 
 from ..access_labels import KINDS, PURPOSES, ROLES
+from ..applicant_session import login_required, tx
 from ..labels import BUREAUS, OFFICES
-from ..web_support import login_required, tx
 
 bp = Blueprint("access_log", __name__)
 

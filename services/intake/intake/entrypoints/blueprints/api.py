@@ -21,9 +21,9 @@ from intake.domain.refusal import from_date_of
 
 from .. import api_schemas as s
 from .. import labels
+from ..applicant_session import log_in, log_out, login_required, person, runtime, tx
 from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
 from ..messages import message
-from ..web_support import log_in, log_out, login_required, person, runtime, tx
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -11,7 +11,7 @@ from intake.application.common import today_jst
 from intake.domain import filers, form, procedures
 
 from .. import documents
-from ..web_support import login_required, pdf_response, person, runtime, tx
+from ..applicant_session import login_required, pdf_response, person, runtime, tx
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 

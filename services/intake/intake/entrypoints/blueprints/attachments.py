@@ -17,7 +17,7 @@ from intake.adapters import geo
 from intake.application import drafting
 from intake.bootstrap import ports
 
-from ..web_support import login_required, runtime, tx
+from ..applicant_session import login_required, runtime, tx
 
 bp = Blueprint("attachments", __name__)
 

@@ -9,8 +9,8 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from intake.adapters import passwords
 from intake.application import accounts, personal_data
 
+from ..applicant_session import log_in, log_out, login_required, person, runtime, safe_next, tx
 from ..limits import LOGIN, RESET, limiter
-from ..web_support import log_in, log_out, login_required, person, runtime, safe_next, tx
 
 bp = Blueprint("auth", __name__)
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from intake.adapters.demo_psp import DemoProvider
 from intake.application import paying
 
-from ..web_support import runtime
+from ..applicant_session import runtime
 
 bp = Blueprint("demo_psp", __name__, url_prefix="/demo-psp")
 

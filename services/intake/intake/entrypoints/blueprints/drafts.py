@@ -8,8 +8,8 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 
 from intake.application import draft_limits, drafting
 
+from ..applicant_session import login_required, tx
 from ..messages import message
-from ..web_support import login_required, tx
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
 

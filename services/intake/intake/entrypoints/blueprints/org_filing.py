@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from intake.application import drafting, organisation_filing
 from intake.application import organisations as orgs
 
-from ..web_support import runtime, tx
+from ..applicant_session import runtime, tx
 from .organisations import ERRORS, FIELD_LABELS, _org_globals, staff_required
 
 bp = Blueprint("org_filing", __name__, url_prefix="/org")

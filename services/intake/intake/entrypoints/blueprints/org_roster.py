@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from intake.application import organisation_consent
 
-from ..web_support import login_required, tx
+from ..applicant_session import login_required, tx
 from .organisations import CONSENT_LABELS, staff_required
 
 bp = Blueprint("org_roster", __name__, url_prefix="/org")

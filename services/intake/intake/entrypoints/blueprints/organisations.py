@@ -16,8 +16,8 @@ from intake.application import organisations as orgs
 from intake.domain.organisations import AGENT_QUALIFICATIONS, KINDS
 from zairyu_shared import credentials
 
+from ..applicant_session import runtime, tx
 from ..limits import LOGIN, REGISTER, limiter
-from ..web_support import runtime, tx
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -378,7 +378,7 @@ def consent(token):
     """The person, signed in to their own account, consents to the organisation filing for them."""
     from intake.application import organisation_people
 
-    from ..web_support import applicant_id
+    from ..applicant_session import applicant_id
 
     if not applicant_id():
         return redirect(url_for("auth.login", next=request.path))

@@ -13,7 +13,7 @@ from intake.application import following, paying
 from intake.application.common import new_id
 
 from .. import labels
-from ..web_support import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from intake.application import closing, personal_data
 from intake.bootstrap import ports
 
 from .. import data_export
-from ..web_support import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("personal_data", __name__)
 

@@ -8,8 +8,8 @@ from intake.application import following
 from intake.domain import normalise
 from zairyu_shared.events.contracts import LANGUAGES
 
+from ..applicant_session import runtime, safe_next, tx
 from ..limits import receipt_lookup
-from ..web_support import runtime, safe_next, tx
 
 bp = Blueprint("public", __name__)
 

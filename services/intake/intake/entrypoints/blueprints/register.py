@@ -10,9 +10,9 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from intake.application import accounts
 
+from ..applicant_session import log_in, tx
 from ..limits import REGISTER, limiter
 from ..web import select_locale
-from ..web_support import log_in, tx
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 
@@ -87,6 +87,6 @@ def password(token):
 
 
 def _runtime():
-    from ..web_support import runtime
+    from ..applicant_session import runtime
 
     return runtime()

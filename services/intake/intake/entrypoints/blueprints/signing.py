@@ -11,7 +11,7 @@ from intake.application import signing_requests
 from intake.domain import canonical
 
 from .. import labels
-from ..web_support import runtime, tx
+from ..applicant_session import runtime, tx
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 

@@ -13,7 +13,7 @@ from intake.application import drafting, following, paying, staying
 from intake.domain import card_by_post, deliveries, timeline
 
 from .. import documents
-from ..web_support import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, runtime, tx
 
 bp = Blueprint("status", __name__)
 
@@ -239,6 +239,6 @@ def fee_slip_pdf(application_id):
 
 
 def _person(db):
-    from ..web_support import person
+    from ..applicant_session import person
 
     return person(db)

@@ -1,4 +1,5 @@
-"""What every blueprint uses: the runtime, one transaction per action, the logged-in applicant."""
+"""The applicant's signed-in session (log in and out, ``login_required``, the person behind it), with what
+every blueprint uses beside it: the runtime, one transaction per action, safe redirects, PDF answers."""
 
 from __future__ import annotations
 
