@@ -69,7 +69,6 @@ class Runtime:
     definition: ServiceDefinition
     settings: config_mod.CommonSettings  # the service's subclass of it
     engine: sa.Engine = field(init=False)
-    extras: dict[str, Any] = field(default_factory=dict)  # service-owned objects (stores, clients)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url)
