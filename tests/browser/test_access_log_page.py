@@ -31,7 +31,7 @@ def test_who_opened_my_file_in_vietnamese_on_a_phone(tmp_path_factory):
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from review.entrypoints.workers import publish_tree_head
+    from review.application.tree_heads import publish as publish_tree_head
 
     out = bs.ROOT / "test-artifacts" / "browser-access-log"  # beside the journey's folder, which it empties
     out.mkdir(parents=True, exist_ok=True)

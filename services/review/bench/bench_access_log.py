@@ -163,7 +163,7 @@ def main() -> None:
         ports(rt).access_log_signer = signers[0][1]
         with transaction(rt.session_factory) as s:
             audit.append(s, officer_id, "case.viewed", bureau="tokyo", application_id=app_id, purpose="audit")
-        from review.entrypoints.workers import publish_tree_head
+        from review.application.tree_heads import publish as publish_tree_head
 
         t0 = time.perf_counter()
         publish_tree_head(rt)

@@ -15,11 +15,11 @@ from test_web import app, new_case, people, sign_in  # noqa: F401 (fixtures)
 from review.adapters import access_log, audit
 from review.adapters.tables import access_log as access_table
 from review.application import casework, handover
+from review.application.tree_heads import publish as publish_tree_head
 from review.bootstrap import ports
 from review.domain import access
 from review.domain.case import Proposal
 from review.entrypoints import access_cli
-from review.entrypoints.workers import publish_tree_head
 from zairyu_shared import access_log as fmt
 from zairyu_shared import audit_cli, merkle
 from zairyu_shared.db import transaction

@@ -18,7 +18,8 @@ from review.adapters import accounts
 from review.adapters.intake_client import AttachmentCorrupt, AttachmentUnavailable, IntakeAttachments
 from review.adapters.tables import officers
 from review.application import casework, inbound
-from review.entrypoints.cli import create_officer_main, periodic_once, reminders_main
+from review.application.periodic import run_once as periodic_once
+from review.entrypoints.cli import create_officer_main, reminders_main
 from review.entrypoints.seed import seed_demo
 from zairyu_shared.db import transaction
 from zairyu_shared.japan_time import japan_today

@@ -9,10 +9,13 @@ import sqlalchemy as sa
 
 from review.adapters import metrics
 from review.adapters.tables import cases, document_requests
+from review.application import tree_heads
 from review.application.casework import now, review_event
 from review.domain import case as machine
 from review.domain.bureaus import BUREAUS
 from review.domain.statistics import TARGET_DAYS
+from zairyu_shared.db import transaction
+from zairyu_shared.japan_time import japan_today
 
 
 def reminders_due(runtime, session, today: date, days_before: int = 3) -> int:
@@ -79,3 +82,14 @@ def refresh_gauges(connection, targets: Mapping[str, int] = TARGET_DAYS) -> None
             past[bureau] += n
     for bureau, n in past.items():
         metrics.PAST_TARGET.labels(bureau).set(n)
+
+
+def run_once(runtime, today: date | None = None) -> int:
+    """What `consume` does every ZAIRYU_REVIEW_PERIODIC_MINUTES: reminders (once each), gauges, the access
+    log's tree head; the reminders staged."""
+    with transaction(runtime.session_factory) as session:
+        staged = reminders_due(runtime, session, today or japan_today(), runtime.settings.reminder_days_before)
+    with runtime.engine.connect() as conn:
+        refresh_gauges(conn, runtime.settings.targets())
+    tree_heads.publish(runtime)
+    return staged

@@ -16,10 +16,10 @@ from pathlib import Path
 
 def main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     from review.adapters import access_log
+    from review.application import tree_heads
     from zairyu_shared import documents
 
     from .cli import _runtime
-    from .workers import publish_tree_head
 
     parser = argparse.ArgumentParser(prog="zairyu-review access-log")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,7 +29,7 @@ def main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     args = parser.parse_args(argv)
     runtime = runtime or _runtime()
     if args.command == "sign-head":
-        head = publish_tree_head(runtime)
+        head = tree_heads.publish(runtime)
         runtime.relay.drain()
         print(f"tree head: {head.tree_size} leaves, root {head.root_hash}" if head else "no new entries", file=out)
         return 0

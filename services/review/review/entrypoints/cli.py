@@ -8,7 +8,6 @@ from zairyu_shared.japan_time import japan_today
 from zairyu_shared.service_cli import main as service_main
 
 from .service import definition
-from .workers import periodic_once  # noqa: F401  (also `send-reminders`)
 
 
 def _runtime():
