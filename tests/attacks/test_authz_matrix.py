@@ -21,7 +21,6 @@ officer role in Tokyo and Osaka, a mailroom officer):
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
 import pytest
 import sqlalchemy as sa
@@ -140,6 +139,9 @@ MATRIX = {
         "org_filing.sign": ORG_STAFF,
         "org_filing.batch": ORG_STAFF,
         "org_roster.remove": ORG_STAFF,
+        "org_filing.documents": ORG_STAFF,  # only applications the organisation filed (the person consenting)
+        "org_filing.documents_upload": ORG_STAFF,
+        "org_filing.documents_submit": ORG_STAFF,
         "org_roster.consents": APPLICANT,  # the organisations the person consented to, from their own account
         "org_roster.withdraw": APPLICANT,  # only their own consent (another's: 404)
         "org.renew": ORG_STAFF,
@@ -777,7 +779,7 @@ def test_an_applicant_sees_exactly_their_own_access_log_entries(tmp_path_factory
         signature_verified,
     )
 
-    from review.entrypoints.workers import publish_tree_head
+    from review.application.tree_heads import publish as publish_tree_head
 
     with pytest.MonkeyPatch.context() as mp:
         cheap_password_hashing(mp)
@@ -825,15 +827,15 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
     token holding every scope), aimed at organisation A's person and staff member: 404 or a refusal, never A's
     data, and nothing of A changes; A itself still reaches them (the 404s are about B)."""
     import io
-    from datetime import date, datetime, timedelta
+    from datetime import datetime, timedelta
 
     import pyotp
     from attack_support import build_service_app, memory_folder
+    from intake_testkit import decide_organisation_use
 
     from intake.adapters.organisation_tables import org_drafts, organisation_staff, people
     from intake.application import organisations as orgs
     from zairyu_shared.db import transaction
-    from zairyu_shared.events import new_event
 
     with pytest.MonkeyPatch.context() as mp:
         cheap_password_hashing(mp)
@@ -858,24 +860,7 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
             with transaction(rt.session_factory) as s:
                 row = next(r for r in s.execute(sa.select(organisation_staff)).all() if r.email == email)
-                start = date.today() - timedelta(days=1)
-                orgs.on_use_decided(
-                    s,
-                    new_event(
-                        "organisation.use_decided",
-                        {
-                            "organisation_id": row.organisation_id,
-                            "outcome": "approved",
-                            "bureau": "tokyo",
-                            "approved_from": start.isoformat(),
-                            "approved_until": (start + timedelta(days=364)).isoformat(),
-                            "reason": None,
-                            "decided_at": datetime.now(UTC).isoformat(),
-                        },
-                        source="review",
-                        correlation_id=row.organisation_id,
-                    ),
-                )
+            decide_organisation_use(rt, row.organisation_id)
             r = client.post(
                 "/org/login",
                 data={
@@ -951,6 +936,8 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             "staff_id": staff_id,
             "draft_id": draft_id,
             "batch_key": "3f1c6a5e-0b7e-4d55-9a52-1b8c9e0f2a11",
+            "application_id": "0f0f0f0f-0000-4000-8000-000000000025",
+            "request_id": "req-of-a",
         }
         b_csrf = csrf_token(b, "/org/people")
         wrong = []

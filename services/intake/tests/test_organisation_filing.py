@@ -9,7 +9,7 @@ import io
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from intake_testkit import HOLDERS, fake_signature, outbox_events
 from journey import API, register, sign_code
 from test_organisation_people import CORPORATE, ROW, _admin_id, add_person, make_org, sign_in
 
-from intake.adapters.organisation_tables import org_drafts, organisation_staff
+from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations
 from intake.adapters.tables import applications
 from intake.application import organisation_drafts
 from intake.application import organisations as orgs
@@ -172,8 +172,6 @@ def test_consent_by_document_alone_does_not_file_online(org, app, rt):
 
 
 def test_a_signature_after_the_member_left_or_the_approval_lapsed_files_nothing(org, app, rt):
-    from test_organisation_people import decide
-
     pid, _person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
     draft = a_draft(rt, org, pid, "AB00000001CD")
     with_photo(org, draft)
@@ -196,7 +194,12 @@ def test_a_signature_after_the_member_left_or_the_approval_lapsed_files_nothing(
     draft2 = a_draft(rt, other, pid2, "AB00000002CD")
     with_photo(other, draft2)
     [code2] = codes_on(other.get(sign_batch(other, [draft2]).headers["Location"]).data)
-    decide(rt, other_id, "approved", start=datetime(2025, 12, 1).date(), until=datetime(2026, 11, 30).date())
+    with transaction(rt.session_factory) as session:  # its year ended yesterday (Japan's date): lapsed
+        session.execute(
+            organisations.update()
+            .where(organisations.c.id == other_id)
+            .values(approved_from=date(2025, 12, 6), approved_until=date(2026, 12, 5))
+        )
     answer = sign_code(other, code2, "silva")
     assert answer.status_code == 422 and answer.json["error"] == "org.error.not_allowed"
     assert outbox_events(rt, "application.submitted") == []
@@ -426,3 +429,49 @@ def test_an_api_client_prepares_and_files_with_a_token_for_roster_and_drafts(org
     )
     spec = api.get("/org/api/v1/openapi.json").json
     assert "/org/api/v1/signing-requests" in spec["paths"] and "SigningRequestOut" in spec["components"]["schemas"]
+
+
+def test_staff_answer_the_bureaus_document_request_for_the_person(org, app, rt):
+    from hostile_files import pdf
+
+    pid, person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    _draft, code = prepared_code(org, rt, pid, "AB00000001CD")
+    app_id = sign_code(org, code, "silva").json["application_id"]
+    with rt.engine.connect() as conn:
+        owner = conn.execute(sa.select(applications.c.applicant_id)).scalar()
+    from_review(
+        rt,
+        "application.documents_requested",
+        {
+            "application_id": app_id,
+            "applicant_id": owner,
+            "request_id": "req-1",
+            "items": [{"code": "tax_certificate", "description": "住民税の課税（又は非課税）証明書"}],
+            "message": "令和7年度分",
+            "deadline": "2026-12-20",
+        },
+    )
+    url = f"/org/applications/{app_id}/documents/req-1"
+    assert url in org.get("/org/").get_data(as_text=True)  # the dashboard links to the answer
+    other = app.test_client()
+    _other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    assert other.get(url).status_code == 404
+    assert other.post(url + "/submit", data={"message": "x"}).status_code == 404
+    page = org.get(url).get_data(as_text=True)
+    assert "令和7年度分" in page and "PERSON AB00000001CD" in page
+    nothing = org.post(url + "/submit", data={"message": "x"})
+    assert "error=documents.none_attached" in nothing.headers["Location"]
+    up = org.post(url + "/upload", data={"file": (io.BytesIO(pdf()), "tax.pdf")}, content_type="multipart/form-data")
+    assert up.status_code == 302 and "error" not in up.headers["Location"]
+    assert "tax.pdf" in org.get(url).get_data(as_text=True)
+    sent = org.post(url + "/submit", data={"message": "R7 certificate attached"})
+    assert sent.status_code == 302 and "answered=1" in sent.headers["Location"]
+    [answer] = outbox_events(rt, "application.documents_submitted")
+    assert answer["payload"]["applicant_id"] == owner and answer["payload"]["request_id"] == "req-1"
+    assert [a["filename"] for a in answer["payload"]["attachments"]] == ["tax.pdf"]
+    assert org.get(url).status_code == 404  # answered: no longer open
+    section = org.get("/org/").get_data(as_text=True).split('id="filed"')[1].split("</section>")[0]
+    assert "Documents requested" not in section
+    # The person's own application page shows it answered, too (no open request left there).
+    assert "Send the documents" not in person.get(f"/applications/{app_id}").get_data(as_text=True)

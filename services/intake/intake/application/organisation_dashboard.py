@@ -35,12 +35,15 @@ def filed(session, organisation_id: str) -> list[dict]:
         return []
     asked: dict[str, list[dict]] = {}
     for r in session.execute(
-        sa.select(document_requests.c.application_id, document_requests.c.deadline, document_requests.c["items"]).where(
-            document_requests.c.application_id.in_([r.id for r in rows]), document_requests.c.answered_at.is_(None)
-        )
+        sa.select(
+            document_requests.c.application_id,
+            document_requests.c.request_id,
+            document_requests.c.deadline,
+            document_requests.c["items"],
+        ).where(document_requests.c.application_id.in_([r.id for r in rows]), document_requests.c.answered_at.is_(None))
     ):
         asked.setdefault(r.application_id, []).append(
-            {"deadline": r.deadline, "items": json.loads(r._mapping["items"])}
+            {"request_id": r.request_id, "deadline": r.deadline, "items": json.loads(r._mapping["items"])}
         )
     names = {
         p.id: p.name

@@ -128,3 +128,62 @@ def batch(batch_key):
         abort(404)
     server = (runtime().settings.public_url or request.host_url).rstrip("/")
     return render_template("org_signing.html", items=items, batch_key=batch_key, server=server)
+
+
+# -- the bureau's document requests, answered for the person --------------------------------------------------
+@bp.get("/applications/<application_id>/documents/<request_id>")
+@staff_required
+def documents(application_id, request_id):
+    from intake.application import organisation_requests
+
+    try:
+        with tx() as db:
+            found = organisation_requests.request_page(db, g.member, application_id, request_id)
+    except organisation_requests.NotFound:
+        abort(404)
+    return render_template("org_documents.html", found=found, error=request.args.get("error"))
+
+
+@bp.post("/applications/<application_id>/documents/<request_id>/upload")
+@staff_required
+def documents_upload(application_id, request_id):
+    from intake.adapters.upload_checks import UploadRefused
+    from intake.application import organisation_requests
+
+    upload = request.files.get("file")
+    error = None
+    try:
+        with tx() as db:
+            organisation_requests.attach(
+                runtime(),
+                db,
+                g.member,
+                application_id,
+                request_id,
+                upload.read() if upload else b"",
+                upload.filename if upload else None,
+            )
+    except organisation_requests.NotFound:
+        abort(404)
+    except UploadRefused as refused:
+        error = refused.key
+    return redirect(url_for("org_filing.documents", application_id=application_id, request_id=request_id, error=error))
+
+
+@bp.post("/applications/<application_id>/documents/<request_id>/submit")
+@staff_required
+def documents_submit(application_id, request_id):
+    from intake.application import following, organisation_requests
+
+    try:
+        with tx() as db:
+            organisation_requests.answer(
+                runtime(), db, g.member, application_id, request_id, request.form.get("message", "")
+            )
+    except organisation_requests.NotFound:
+        abort(404)
+    except following.FollowError as refused:
+        return redirect(
+            url_for("org_filing.documents", application_id=application_id, request_id=request_id, error=refused.key)
+        )
+    return redirect(url_for("org.dashboard", answered=1) + "#filed")
