@@ -138,7 +138,7 @@ FRESHEST = x509.FreshestCRL(
 def test_a_newer_delta_crl_does_not_unrevoke(tmp_path, extension, critical, why):
     """Issue 15: without an issuingDistributionPoint a CRL counted as full and the newest won, so a newer
     empty delta CRL made a revoked certificate good. Only full CRLs count; the others are refused, with why."""
-    from signing.adapters import service_metrics
+    from signing.adapters import metrics
 
     gen1, gen2, trust, a1, a2 = setup(tmp_path)
     leaf, _ = pki.issue(gen2, slot=20, serial=0x55)
@@ -153,9 +153,9 @@ def test_a_newer_delta_crl_does_not_unrevoke(tmp_path, extension, critical, why)
     index = CrlIndex(tmp_path, trust)
     assert index.status(leaf, a2, NOW).status == "revoked"
     assert why in index.rejected[str(tmp_path / "delta.crl")], index.rejected
-    service_metrics.observe_crls(index, NOW)
-    assert service_metrics.CRL_REFUSED.labels("delta.crl")._value.get() == 1
-    assert ("full.crl",) not in service_metrics.CRL_REFUSED._metrics
+    metrics.observe_crls(index, NOW)
+    assert metrics.CRL_REFUSED.labels("delta.crl")._value.get() == 1
+    assert ("full.crl",) not in metrics.CRL_REFUSED._metrics
 
 
 def test_the_test_pki_makes_a_delta_crl_and_it_is_refused(tmp_path):

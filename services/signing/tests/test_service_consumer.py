@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from kombu import Connection, Exchange, Queue
 from service_support import expected_holder, make_runtime, submission, submitted_event
 
-from signing.adapters import service_metrics
+from signing.adapters import metrics as signing_metrics
 from signing.adapters.tables import verdicts
 from zairyu_shared import metrics, testing
 from zairyu_shared.bus import KombuPublisher
@@ -87,7 +87,7 @@ def verdict_rows(rt, application_id):
 
 
 def count(verdict, reason):
-    return service_metrics.SIGNATURE_VERDICTS.labels(verdict, reason)._value.get()
+    return signing_metrics.SIGNATURE_VERDICTS.labels(verdict, reason)._value.get()
 
 
 def test_good_signature_is_verified_with_evidence_and_the_submission(service, test_pki):

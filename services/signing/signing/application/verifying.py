@@ -16,7 +16,7 @@ import hmac
 import json
 import logging
 
-from signing.adapters import service_metrics
+from signing.adapters import metrics
 from signing.adapters.tables import verdicts
 from signing.adapters.verifier_factory import VerificationService
 from signing.bootstrap import ports
@@ -111,5 +111,5 @@ def on_application_submitted(runtime, session, event) -> None:
 
 
 def _after_commit(service: VerificationService, verdict: Verdict) -> None:
-    service_metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
-    service_metrics.observe_crls(service.crl_index)
+    metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
+    metrics.observe_crls(service.crl_index)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import request
 
-from signing.adapters import service_metrics
+from signing.adapters import metrics
 from signing.bootstrap import ports
 from zairyu_shared.runtime import runtime_from_environment
 from zairyu_shared.web import create_service_app
@@ -38,6 +38,6 @@ def create_app(runtime=None):
         if request.path == "/metrics":
             service = ports(runtime).built_verification
             if service is not None:
-                service_metrics.observe_crls(service.crl_index)
+                metrics.observe_crls(service.crl_index)
 
     return app
