@@ -160,6 +160,9 @@ def test_the_filing_pages_in_vietnamese_at_375_px(intake, browser, tmp_path):
     checks.applicant_page(page, "org-dashboard-filed")
     filed = page.inner_text("section[aria-labelledby=filed]")
     assert "東オン-2026-000123" in filed and "NGUYEN VAN 1" in filed
+    page.click("section[aria-labelledby=filed] a")  # answer the bureau's request for the person
+    checks.applicant_page(page, "org-documents-request")
+    assert "/documents/req-1" in page.url
     page.goto(f"{base}/org/people")
     checks.applicant_page(page, "org-people-remove")
     context.close()
