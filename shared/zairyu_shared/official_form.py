@@ -54,6 +54,8 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "criminal_record_detail",
             "family_in_japan",
             "card_receipt",
+            # 特定在留カード (the card that is also the My Number Card, from 2026-06-14): asked with the card's receipt
+            "specified_card",
         ),
     ),
     (

@@ -55,3 +55,18 @@ def test_the_queue_names_nationalities_coded_or_typed(rt):
     rows = queue.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     assert rows.count("<td>ベトナム</td>") == 2 and rows.count("<td>ネパール</td>") == 1
     assert "<td>VN</td>" not in rows and "Viet Nam" not in rows
+
+
+def test_the_specified_card_answer_sits_in_the_request_by_its_japanese_name(rt):
+    """The case page listed 'specified_card' under その他の記載事項 by its field code (seen on the officer's
+    screenshot, tests/browser/test_case_page.py)."""
+    from review_testkit import FORM
+
+    examiner = make_examiner(rt)
+    form = {**FORM, "form": {**FORM["form"], "card_receipt": "post", "specified_card": "no"}}
+    event = verified_event(form=form)
+    act(rt, inbound.receive, event)
+    signed = section(page_of(rt, examiner, event.payload["application_id"]), "form")
+    request = signed.split("申請の内容（13〜16）", 1)[1]
+    assert "<dt>特定在留カードの交付の希望</dt>" in request.split("</dl>", 1)[0]
+    assert "specified_card" not in signed and "その他の記載事項" not in signed

@@ -77,6 +77,7 @@ LABELS = [
     _("criminal_record_detail"),
     _("family_in_japan"),
     _("card_receipt"),
+    _("specified_card"),
     _("employer_name"),
     _("corporate_number"),
     _("employer_address"),
