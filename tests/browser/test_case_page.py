@@ -86,6 +86,9 @@ def test_officer_case_page_reads_like_the_official_form(tmp_path_factory):
                 assert (
                     "ベトナム" in text and "1年" in text and "情報通信業" in text and "技術・人文知識・国際業務" in text
                 )
+                assert "specified_card" not in text and "特定在留カードの交付の希望" in text  # by name, in the request
+                files = page.locator("section[aria-labelledby=att]").inner_text()
+                assert "passport.pdf · 旅券" in files and "me.jpg · 写真" in files  # as the applicant named them
                 photo = page.locator("img.preview")
                 assert photo.count() == 1
                 photo.scroll_into_view_if_needed()  # previews load lazily, when the officer reaches them
