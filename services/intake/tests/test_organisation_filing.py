@@ -475,3 +475,24 @@ def test_staff_answer_the_bureaus_document_request_for_the_person(org, app, rt):
     assert "Documents requested" not in section
     # The person's own application page shows it answered, too (no open request left there).
     assert "Send the documents" not in person.get(f"/applications/{app_id}").get_data(as_text=True)
+
+
+def test_after_the_person_withdraws_the_organisation_cannot_answer_for_them(org, app, rt):
+    pid, person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    _draft, code = prepared_code(org, rt, pid, "AB00000001CD")
+    app_id = sign_code(org, code, "silva").json["application_id"]
+    with rt.engine.connect() as conn:
+        owner = conn.execute(sa.select(applications.c.applicant_id)).scalar()
+    request = {"application_id": app_id, "applicant_id": owner, "request_id": "req-2", "message": ""}
+    from_review(
+        rt,
+        "application.documents_requested",
+        {**request, "items": [{"code": "tax_certificate", "description": "課税証明書"}], "deadline": "2026-12-20"},
+    )
+    url = f"/org/applications/{app_id}/documents/req-2"
+    assert org.get(url).status_code == 200
+    assert person.post(f"/org/consents/{pid}/withdraw").status_code == 302
+    assert org.get(url).status_code == 404
+    assert org.post(url + "/submit", data={"message": "x"}).status_code == 404
+    # The application stays the person's: they still see the request on their own page.
+    assert "Send the documents" in person.get(f"/applications/{app_id}").get_data(as_text=True)
