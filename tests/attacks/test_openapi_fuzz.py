@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC
 
 import pytest
 from attack_support import SIGN_IN, attack_settings
@@ -147,16 +146,15 @@ ORG_DOC = "/org/api/v1/openapi.json"
 
 def _organisation_token(app) -> str:
     """An approved organisation's administrator with a token holding every scope, made through the app."""
-    from datetime import date, datetime, timedelta
+    from datetime import datetime, timedelta
 
     import pyotp
     import sqlalchemy as sa
     from attack_support import csrf_token, fresh_ip, runtime_of
+    from intake_testkit import decide_organisation_use
 
     from intake.adapters.organisation_tables import organisation_staff
-    from intake.application import organisations as orgs
     from zairyu_shared.db import transaction
-    from zairyu_shared.events import new_event
 
     rt = runtime_of(app)
     client = app.test_client()
@@ -182,24 +180,7 @@ def _organisation_token(app) -> str:
         )
     with transaction(rt.session_factory) as s:
         row = s.execute(sa.select(organisation_staff)).first()
-        start = date.today() - timedelta(days=1)
-        orgs.on_use_decided(
-            s,
-            new_event(
-                "organisation.use_decided",
-                {
-                    "organisation_id": row.organisation_id,
-                    "outcome": "approved",
-                    "bureau": "tokyo",
-                    "approved_from": start.isoformat(),
-                    "approved_until": (start + timedelta(days=364)).isoformat(),
-                    "reason": None,
-                    "decided_at": datetime.now(UTC).isoformat(),
-                },
-                source="review",
-                correlation_id=row.organisation_id,
-            ),
-        )
+    decide_organisation_use(rt, row.organisation_id)
     answer = client.post(
         "/org/api/v1/tokens",
         json={

@@ -4,7 +4,7 @@ scrolling, and every page again in Nepali at 375 px with no English left (the sa
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import browser_support as bs
 import pyotp
@@ -31,10 +31,10 @@ def intake(tmp_path):
 
 
 def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, browser, tmp_path):
+    from intake_testkit import decide_organisation_use
+
     from intake.adapters.organisation_tables import organisation_staff, organisations
-    from intake.application import organisations as orgs
     from zairyu_shared.db import transaction
-    from zairyu_shared.events import new_event
 
     rt, base = intake
     out = tmp_path / "shots"
@@ -60,24 +60,8 @@ def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, b
         org_id, secret = s.execute(
             sa.select(organisation_staff.c.organisation_id, organisation_staff.c.totp_secret)
         ).one()
-        start = date.today() - timedelta(days=1)
-        orgs.on_use_decided(
-            s,
-            new_event(
-                "organisation.use_decided",
-                {
-                    "organisation_id": org_id,
-                    "outcome": "approved",
-                    "bureau": "tokyo",
-                    "approved_from": start.isoformat(),
-                    "approved_until": (start + timedelta(days=364)).isoformat(),
-                    "reason": None,
-                    "decided_at": datetime.now(UTC).isoformat(),
-                },
-                source="review",
-                correlation_id=org_id,
-            ),
-        )
+    decide_organisation_use(rt, org_id)
+    with transaction(rt.session_factory) as s:
         assert s.execute(sa.select(organisations.c.status)).scalar() == "approved"
     page.goto(f"{base}/org/login")
     checks.applicant_page(page, "org-login")

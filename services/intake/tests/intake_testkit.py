@@ -4,15 +4,19 @@ a fake signing service at the HTTP-client boundary, and Flask test clients."""
 from __future__ import annotations
 
 import hashlib
-import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
 from intake.adapters.signing_client import Verdict
+from intake.application import organisations
 from intake.bootstrap import ports
 from zairyu_shared.crypto import new_key
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import service_runtime, staged_events
 
 HOLDERS = {
     "nguyen": {
@@ -88,7 +92,6 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
     settings = dict(
         database_url=f"sqlite:///{tmp_path}/intake.db",
         amqp_url=f"memory://{tmp_path.name}",
-        embedded=True,
         data_keys=(new_key(),),
         store_dir=str(tmp_path / "store"),
         geo_gate=False,
@@ -97,8 +100,7 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
         payment_secret="p" * 40,
     )
     settings.update(overrides)
-    rt = Runtime.from_env(definition, environ={}, **settings)
-    rt.migrate()
+    rt = service_runtime(definition, **settings)
     ports(rt).signing = FakeSigning()
     return rt
 
@@ -127,11 +129,28 @@ def client(app):
     return app.test_client()
 
 
-def outbox_events(rt, event_type=None):
-    import sqlalchemy as sa
+outbox_events = staged_events  # the envelopes staged in the outbox, oldest first (of one type if given)
 
-    with rt.engine.connect() as conn:
-        q = sa.select(rt.outbox.c.event_type, rt.outbox.c.body).order_by(rt.outbox.c.seq)
-        rows = conn.execute(q).all()
-    out = [json.loads(r.body) for r in rows]
-    return [e for e in out if event_type is None or e["type"] == event_type]
+
+def decide_organisation_use(rt, org_id, outcome="approved", start=None, until=None):
+    """Review's organisation.use_decided as intake's consumer takes it (approved from yesterday for a year
+    unless told); returns the event."""
+    start = start or date.today() - timedelta(days=1)
+    until = until or start + timedelta(days=364)
+    event = new_event(
+        "organisation.use_decided",
+        {
+            "organisation_id": org_id,
+            "outcome": outcome,
+            "bureau": "tokyo",
+            "approved_from": start.isoformat() if outcome == "approved" else None,
+            "approved_until": until.isoformat() if outcome == "approved" else None,
+            "reason": None,
+            "decided_at": datetime.now(UTC).isoformat(),
+        },
+        source="review",
+        correlation_id=org_id,
+    )
+    with transaction(rt.session_factory) as session:
+        organisations.on_use_decided(session, event)
+    return event

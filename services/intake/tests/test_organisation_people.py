@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from hostile_files import pdf
-from intake_testkit import outbox_events
+from intake_testkit import decide_organisation_use, outbox_events
 from journey import register
 
 from intake.adapters.organisation_tables import (
@@ -32,7 +32,6 @@ from intake.application import organisations as orgs
 from intake.domain import organisations as rules
 from intake.domain import webhooks
 from zairyu_shared.db import transaction
-from zairyu_shared.events import new_event
 
 CORPORATE = "7123456789012"
 PASSWORD = "correct horse battery"
@@ -58,7 +57,7 @@ def make_org(client, rt, email="admin@sample.example", address="東京都港区�
             )
         ).one()
     if approved:
-        decide(rt, org_id, "approved")
+        decide_organisation_use(rt, org_id)
     return org_id, secret
 
 
@@ -66,28 +65,6 @@ def _lookup(rt, email):
     from intake.application.accounts import email_lookup
 
     return email_lookup(rt, email)
-
-
-def decide(rt, org_id, outcome, start=None, until=None):
-    start = start or date.today() - timedelta(days=1)
-    until = until or start + timedelta(days=364)
-    event = new_event(
-        "organisation.use_decided",
-        {
-            "organisation_id": org_id,
-            "outcome": outcome,
-            "bureau": "tokyo",
-            "approved_from": start.isoformat() if outcome == "approved" else None,
-            "approved_until": until.isoformat() if outcome == "approved" else None,
-            "reason": None,
-            "decided_at": datetime.now(UTC).isoformat(),
-        },
-        source="review",
-        correlation_id=org_id,
-    )
-    with transaction(rt.session_factory) as session:
-        orgs.on_use_decided(session, event)
-    return event
 
 
 def sign_in(client, email, secret, password=PASSWORD):
@@ -409,7 +386,7 @@ def test_one_bad_field_in_one_row_and_nothing_is_imported(org, rt):
 def test_a_lapsed_organisation_prepares_nothing(app, rt):
     client = app.test_client()
     org_id, secret = make_org(client, rt, approved=False)
-    decide(rt, org_id, "approved", start=date(2025, 1, 1), until=date(2025, 12, 31))
+    decide_organisation_use(rt, org_id, start=date(2025, 1, 1), until=date(2025, 12, 31))
     sign_in(client, "admin@sample.example", secret)
     consent_by_document(client, add_person(client))
     r = client.post(
@@ -494,7 +471,7 @@ def test_decision_webhook_is_signed_retried_with_backoff_and_deduplicated(app, r
             )
         r = client.put("/org/api/v1/webhook", json={"url": receiver.url}, headers={"Authorization": f"Bearer {token}"})
         hook_secret = r.get_json()["secret"]
-        event = decide(rt, org_id, "approved")
+        event = decide_organisation_use(rt, org_id)
         with transaction(rt.session_factory) as session:  # the same event again (a redelivery): nothing new
             organisation_api.queue_decision(session, org_id, event)
         start = datetime.now(UTC)
