@@ -111,6 +111,17 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
             "intake",
             applicant=applicant,
         ),
+        _ev(
+            "applicant.email_change_requested",
+            {
+                "email": email,
+                "language": language,
+                "confirm_url": "https://zairyu.example.jp/account/email/confirm/new",
+                "expires_at": WHEN.isoformat(),
+            },
+            "intake",
+            applicant=applicant,
+        ),
         submitted(applicant, application, language),
         _ev(
             "signature.rejected",
@@ -214,6 +225,18 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
             **a,
         ),
         *organisation_events(applicant, language, email),
+        # Last: from here on notify writes to the new address; this mail goes to the previous one.
+        _ev(
+            "applicant.email_changed",
+            {
+                "email": "new-" + email,
+                "previous_email": email,
+                "language": language,
+                "changed_at": WHEN.isoformat(),
+            },
+            "intake",
+            applicant=applicant,
+        ),
     ]
 
 

@@ -93,8 +93,17 @@ def test_every_notice_event_has_a_plan_and_registration_has_none():
     assert _plans(samples.registered()) == [] and _plans(samples.contact_changed()) == []
     types = [p.notice_type for e in samples.all_notice_events() for p in _plans(e)]
     assert (
-        len(types) == len(set(types)) == len(ALL_TYPES) == 27
-    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall)
+        len(types) == len(set(types)) == len(ALL_TYPES) == 29
+    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall; +2 issue 20)
+
+
+def test_a_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old_one():
+    events = samples.all_notice_events()
+    (link,) = _plans(next(e for e in events if e.type == "applicant.email_change_requested"))
+    (told,) = _plans(next(e for e in events if e.type == "applicant.email_changed"))
+    assert link.channels == (EMAIL,) and link.address == samples.EMAIL  # the new address, as the event names it
+    assert told.channels == (EMAIL,) and told.address == samples.EMAIL  # the previous one
+    assert told.context["new_address"] == "ne***@example.jp"  # recognisable to its owner only
 
 
 def test_links_go_by_e_mail_only_to_the_address_in_the_event():

@@ -39,6 +39,8 @@ def expected(notice_type, lang):
     return {
         "email_verification": ["https://zairyu.example.jp/verify/abc", when],
         "password_reset": ["https://zairyu.example.jp/reset/xyz", when],
+        "email_change": ["https://zairyu.example.jp/account/email/confirm/new", when],
+        "email_changed": ["ne***@example.jp", when],
         "application_submitted": [samples.PROVISIONAL, when],
         "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
         "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.message(lang, "advice.revoked")],

@@ -96,6 +96,26 @@ class ApplicantPasswordResetRequested(_Strict):
     expires_at = fields.AwareDateTime(required=True)
 
 
+class ApplicantEmailChangeRequested(_Strict):
+    """The link that confirms a new address, sent to that new address (nothing changes until it is used)."""
+
+    applicant_id = _id()
+    email = fields.Email(required=True)  # the new address
+    language = _lang()
+    confirm_url = fields.Url(required=True, require_tld=False)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class ApplicantEmailChanged(_Strict):
+    """The new address is confirmed: notify writes to it from now on and tells the previous one."""
+
+    applicant_id = _id()
+    email = fields.Email(required=True)
+    previous_email = fields.Email(required=True)
+    language = _lang()
+    changed_at = fields.AwareDateTime(required=True)
+
+
 FILER_ROLES = (
     "legal_representative",
     "relative",
@@ -563,6 +583,22 @@ for _spec in [
         "intake",
         ("notify",),
         "Send the password reset link.",
+    ),
+    EventSpec(
+        "applicant.email_change_requested",
+        1,
+        ApplicantEmailChangeRequested,
+        "intake",
+        ("notify",),
+        "Send the link confirming a new e-mail address to that address.",
+    ),
+    EventSpec(
+        "applicant.email_changed",
+        1,
+        ApplicantEmailChanged,
+        "intake",
+        ("notify",),
+        "The account's new e-mail address is confirmed; tell the previous address.",
     ),
     EventSpec(
         "application.submitted",

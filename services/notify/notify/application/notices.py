@@ -26,7 +26,7 @@ def update_directory(session, event_type: str, data: dict, at) -> None:
             display_name=data["display_name"],
             at=at,
         )
-    elif event_type == "applicant.contact_changed":
+    elif event_type in ("applicant.contact_changed", "applicant.email_changed"):
         store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"], at=at)
     elif event_type == "application.submitted":
         store.remember_application(

@@ -21,6 +21,8 @@ BOTH = (EMAIL, INBOX)
 APPLICANT_TYPES = (
     "email_verification",
     "password_reset",
+    "email_change",  # the link, to the new address
+    "email_changed",  # to the previous address, once the new one is confirmed
     "application_submitted",
     "application_received",
     "signature_rejected",
@@ -130,6 +132,12 @@ def refusal_and_stay(data: dict[str, Any]) -> dict[str, Any]:
     return {"stay_note": "until_expiry" if decided_on <= expiry else "special_period_ended", "expiry": expiry}
 
 
+def masked_address(email: str) -> str:
+    """Enough of an address for its owner to recognise it, not enough for anyone else: 'ng***@example.jp'."""
+    local, _, domain = email.partition("@")
+    return f"{local[:2]}***@{domain}"
+
+
 def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) -> list[Planned]:
     """The notices for one event (empty for events that only feed the directory)."""
 
@@ -153,6 +161,21 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             {"reset_url": data["reset_url"], "expires_at": data["expires_at"]},
             (EMAIL,),
             data["email"],
+        )
+    if event_type == "applicant.email_change_requested":
+        return applicant(
+            "email_change",
+            {"confirm_url": data["confirm_url"], "expires_at": data["expires_at"]},
+            (EMAIL,),
+            data["email"],
+        )
+    if event_type == "applicant.email_changed":
+        # The previous address hears of the change (someone else may have made it), with the new one masked.
+        return applicant(
+            "email_changed",
+            {"changed_at": data["changed_at"], "new_address": masked_address(data["email"])},
+            (EMAIL,),
+            data["previous_email"],
         )
     # Organisations' staff (issue 21): mailed to the member's address in the member's language.
     if event_type == "organisation.staff_invited":
@@ -329,6 +352,8 @@ CONSUMED_EVENTS = (
     "applicant.contact_changed",
     "applicant.email_verification_requested",
     "applicant.password_reset_requested",
+    "applicant.email_change_requested",
+    "applicant.email_changed",
     "application.submitted",
     "application.documents_submitted",
     "application.withdrawn",
