@@ -18,6 +18,7 @@ from review.entrypoints.service import definition
 from zairyu_shared.crypto import new_key
 from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import service_runtime, staged_events
 
 DATA_KEY = new_key()
 
@@ -28,21 +29,23 @@ def make_runtime(database_url: str, amqp_url: str, migrate: bool = True, **kw) -
     kw.setdefault(
         "access_log_demo_key_file", str(Path(tempfile.gettempdir()) / "zairyu-review-tests" / "access-log-demo-key.pem")
     )
-    rt = Runtime.from_env(
+    rt = service_runtime(
         definition,
-        environ={},
+        migrate=migrate,
         database_url=database_url,
         amqp_url=amqp_url,
-        embedded=True,
         data_keys=(DATA_KEY,),
         secret_key="t" * 32,
         handler_attempts=2,
         **kw,
     )
     ports(rt).signing = FakeSigning()
-    if migrate:
-        rt.migrate()
     return rt
+
+
+def staged(rt, event_type):
+    """The payloads of the ``event_type`` events staged in the outbox, oldest first."""
+    return [event["payload"] for event in staged_events(rt, event_type)]
 
 
 class FakeSigning:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from review_testkit import intake_event, verified_event
+from review_testkit import intake_event, staged, verified_event
 
 from review.adapters import audit
 from review.adapters.accounts import create_officer
@@ -20,16 +20,6 @@ from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
 from review.domain.roles import Forbidden, Officer, Role
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
-
-
-def staged(rt, event_type):
-    with rt.engine.connect() as conn:
-        return [
-            json.loads(b)["payload"]
-            for b in conn.execute(
-                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)
-            ).scalars()
-        ]
 
 
 def officers_of(rt, bureau):

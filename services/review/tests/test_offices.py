@@ -9,7 +9,7 @@ import re
 import pyotp
 import pytest
 import sqlalchemy as sa
-from review_testkit import FORM, verified_event
+from review_testkit import FORM, staged, verified_event
 
 from review.adapters.accounts import create_officer
 from review.adapters.tables import audit_log, case_history, cases
@@ -141,16 +141,6 @@ def receive(rt, bureau="tokyo", address="東京都新宿区西新宿1-1-1", proc
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, event)
     return event.payload["application_id"]
-
-
-def staged(rt, event_type):
-    with rt.engine.connect() as conn:
-        return [
-            json.loads(b)["payload"]
-            for b in conn.execute(
-                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type).order_by(rt.outbox.c.seq)
-            ).scalars()
-        ]
 
 
 def office_of(rt, application_id):
