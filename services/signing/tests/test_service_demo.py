@@ -75,6 +75,29 @@ def test_signer_redeem_says_what_is_signed_in_the_applicants_language(seeded, mo
     assert "Extension application" not in shown and "You are about to sign" not in shown
 
 
+def test_signer_redeem_asks_in_the_applicants_language(seeded, monkeypatch, capsys):
+    """The confirmation and its answer follow the request's language too, on an English terminal."""
+    import argparse
+
+    from signing.entrypoints import redeem
+
+    asked = []
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
+    vi = "Bạn ký đơn của mình, đúng như bạn đã xem lại, cùng các tệp đính kèm."
+    with FakeIntake(DOCUMENT, summary=vi) as intake:
+        args = argparse.Namespace(codes=["CODE-44"], server=intake.url, yes=False)
+        assert redeem.run(args, signer=None, lang="en", read_secret=None) == 1
+        assert intake.signatures == {}  # nothing signed
+    assert asked == ["Ký nội dung này bằng thẻ My Number của bạn? [y/N] "]
+    assert capsys.readouterr().out.splitlines()[-1] == "Chưa ký."
+
+
 class FakeIntake:
     """intake's signing-request endpoints, enough to redeem a code."""
 

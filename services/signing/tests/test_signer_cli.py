@@ -295,7 +295,9 @@ def test_every_signer_message_exists_in_every_platform_language_and_formats():
 
     assert set(m.SUPPORTED) == {"en", "ja", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne"}  # the contract's codes
     assert translations.languages(m.CATALOGS) == set(m.SUPPORTED)
-    wanted = set(m.KEYS) | {f"pin_name.{kind}" for kind in m.PIN_KINDS}
+    from signing.entrypoints import redeem
+
+    wanted = set(m.KEYS) | {f"pin_name.{kind}" for kind in m.PIN_KINDS} | set(redeem.KEYS)
     for lang in m.SUPPORTED:
         po_path = translations.catalog_path(m.CATALOGS, lang, ".po")
         with po_path.open("rb") as fh:
@@ -304,8 +306,8 @@ def test_every_signer_message_exists_in_every_platform_language_and_formats():
             mo = {msg.id: msg.string for msg in read_mo(fh) if msg.id}
         assert set(po) == wanted and all(po.values()), lang
         assert mo == po, f"{lang}: messages.mo is not compiled from messages.po (pybabel compile)"
-        for key in m.KEYS:
-            out = m.text(key, lang, pin="sign", tries_left=2, sw="6A82", detail="x")
+        for key in (*m.KEYS, *redeem.KEYS):
+            out = m.text(key, lang, pin="sign", tries_left=2, sw="6A82", detail="x", count=3)
             assert "{" not in out and out.strip(), (key, lang)
     assert m.pick_language(None) in m.SUPPORTED
     assert (

@@ -11,6 +11,10 @@ import argparse
 import sys
 
 from signing.adapters import signing_requests
+from signing.domain.signer_messages import language, text
+
+# Questions redeem asks, from the signing catalogs (msgid = the key) like the signer's other messages.
+KEYS = ("redeem.confirm_one", "redeem.confirm_many", "redeem.not_signed")
 
 EXIT_SERVER = 3  # server unreachable or refused (2 is a card/PIN error, 1 a usage error)
 
@@ -40,6 +44,10 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
             print(f"error [signing_request]: {code}: {exc} (nothing was signed)", file=sys.stderr)
             return EXIT_SERVER
     many = len(requests) > 1
+    # The applicant's language, as intake says it, when every request is in one (an organisation's batch: none).
+    wanted = {request.language for _, request in requests}
+    if len(wanted) == 1 and language(next(iter(wanted))):
+        lang = language(next(iter(wanted))) or lang
     for n, (code, request) in enumerate(requests, start=1):
         prefix = f"[{n}/{len(requests)}] {code}: " if many else ""
         # The summary is a sentence in the applicant's language ("You sign your application ..."): shown as it is.
@@ -50,9 +58,9 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
         print(signing_requests.preview(request), file=out)
         print("-" * 60, file=out)
     if not args.yes and sys.stdin.isatty():
-        question = f"Sign these {len(requests)} separately" if many else "Sign this"
-        if input(f"{question} with your My Number Card? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("not signed", file=out)
+        question = text("redeem.confirm_many", lang, count=len(requests)) if many else text("redeem.confirm_one", lang)
+        if input(question).strip().lower() not in ("y", "yes"):
+            print(text("redeem.not_signed", lang), file=out)
             return 1
     if before_password is not None:
         before_password()  # signer_cli: a blocked password is reported without asking for it
