@@ -177,6 +177,34 @@ RULES: dict[str, Rule] = {
             "consumption",
             "technical: longer than any redelivery the broker can make; APPI art. 61",
         ),
+        # An organisation's application for use (利用申出) and the bureau's approval or refusal: an administrative
+        # document of the bureau. The ISA's schedule keeps the comparable registrations (監理団体許可申請書,
+        # 登録支援機関の登録申請) "5 years from the 特定日 after the permission lapses" and decisions refusing
+        # them 5 years from the 特定日 after the decision (在留管理課's 標準文書保存期間基準). With the
+        # organisation go its staff, roster, drafts, tokens and webhooks (intake) and its request (review).
+        Rule(
+            "organisation_use",
+            Period(years=5, from_fiscal_year=True),
+            "the approval's last day, or the refusal (特定日: next April 1)",
+            "ISA 標準文書保存期間基準 (在留管理課): 許認可等の効力が消滅する日に係る特定日以後5年 / "
+            "処分がされる日に係る特定日以後5年",
+        ),
+        # A person the organisation removed from its roster, or whose consent they withdrew: the organisation may
+        # do nothing more for them; the row stays a quarter as the record of what it was allowed until when (for
+        # the person's and the bureau's questions), then goes. Applications filed stay the person's (case_closed).
+        Rule(
+            "roster_entry_ended",
+            Period(days=90),
+            "removal from the roster or withdrawal of consent",
+            "APPI art. 61 (held only while the duties need it) and art. 98 (use stopped on withdrawal)",
+        ),
+        # A staff member the organisation switched off: their sign-in and contact details, likewise.
+        Rule(
+            "organisation_staff_removed",
+            Period(days=90),
+            "the staff member's removal",
+            "APPI art. 61",
+        ),
         # A person's copy of their data, assembled from every service's answer: theirs to download for a month.
         Rule("data_export", Period(days=30), "the request", "APPI art. 61 (a copy; the originals stay where they are)"),
         # Application logs (stdout, kept by the log platform): the platform's retention, see docs/operations.md.

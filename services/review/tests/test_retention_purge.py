@@ -96,3 +96,41 @@ def test_closed_cases_and_old_sessions_go_and_the_audit_counts_them(runtime):
     assert all(e["application_id"] is None and e["target"] is None for e in purges)
     # The audit entry about the purged case stays (audit_entry: kept).
     assert any(e["action"] == "case.received" and e["application_id"] == "old" for e in entries)
+
+
+def test_an_organisation_s_ended_use_goes_five_years_from_the_tokutei_bi(runtime):
+    """Refused, or approved until a day in fiscal 2020: gone from 2026-04-01 (特定日 2021-04-01 + 5 years);
+    approved into fiscal 2021 or still pending: kept."""
+    from datetime import date
+
+    from review.adapters.organisation_tables import organisation_requests as req
+
+    rt = runtime
+    decided = jst(2020, 6, 1, 12)
+    rows = {
+        "refused": ("refused", None),
+        "ended": ("approved", date(2021, 3, 31)),
+        "next-year": ("approved", date(2021, 4, 1)),
+        "pending": ("pending", None),
+    }
+    with rt.session_factory() as s, s.begin():
+        for org, (status, until) in rows.items():
+            s.execute(
+                req.insert().values(
+                    organisation_id=org,
+                    bureau="tokyo",
+                    name="株式会社サンプル",
+                    kind="employer",
+                    address="東京都",
+                    status=status,
+                    requested_at=decided - timedelta(days=30),
+                    decided_at=decided if status != "pending" else None,
+                    approved_until=until,
+                )
+            )
+    with time_machine.travel(jst(2026, 3, 31, 23, 59), tick=False):
+        assert rt.purge().counts.get("organisation_use", 0) == 0
+    with time_machine.travel(jst(2026, 4, 1, 0, 1), tick=False):
+        assert rt.purge().counts["organisation_use"] == 2
+    with rt.engine.connect() as conn:
+        assert set(conn.execute(sa.select(req.c.organisation_id)).scalars()) == {"next-year", "pending"}

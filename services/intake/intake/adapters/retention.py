@@ -7,7 +7,11 @@
 - closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
   hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
 - inbox copies of notices not tied to an application, a year after they were created;
-- a person's data exports (each service's answer) 30 days after the request.
+- a person's data exports (each service's answer) 30 days after the request;
+- an organisation whose use was refused, or whose approval ended, 5 years from the 特定日 after that, with its
+  staff, roster, drafts, reminders, API tokens and webhooks (``organisation_use``); a roster entry removed or
+  whose consent was withdrawn, 90 days after (its drafts never filed go too; those filed keep their
+  application, only the link to the roster row goes); a staff member switched off, 90 days after.
 Files in the content-addressed store are unlinked after the commit, once no row refers to them.
 """
 
@@ -18,8 +22,20 @@ from sqlalchemy.orm import Session
 
 from intake.domain.timeline import TERMINAL
 from zairyu_shared.db import after_commit
+from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import PurgeStep
 
+from .organisation_tables import (
+    api_tokens,
+    org_drafts,
+    organisation_staff,
+    organisations,
+    people,
+    reminders,
+    staff_invitations,
+    webhook_deliveries,
+    webhooks,
+)
 from .store import AttachmentStore
 from .tables import (
     applications,
@@ -88,6 +104,43 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
     def before_exports(session: Session, ids: list[object]) -> None:
         session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))
 
+    def before_people(session: Session, ids: list[object]) -> None:
+        session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
+        unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
+        session.execute(org_drafts.delete().where(unfiled))
+        session.execute(org_drafts.update().where(org_drafts.c.person_id.in_(ids)).values(person_id=None))
+
+    def before_staff(session: Session, ids: list[object]) -> None:
+        session.execute(staff_invitations.delete().where(staff_invitations.c.staff_id.in_(ids)))
+        session.execute(api_tokens.delete().where(api_tokens.c.staff_id.in_(ids)))
+
+    def before_organisations(session: Session, ids: list[object]) -> None:
+        roster = list(session.execute(sa.select(people.c.id).where(people.c.organisation_id.in_(ids))).scalars())
+        staff = list(
+            session.execute(
+                sa.select(organisation_staff.c.id).where(organisation_staff.c.organisation_id.in_(ids))
+            ).scalars()
+        )
+        session.execute(org_drafts.delete().where(org_drafts.c.organisation_id.in_(ids)))
+        if roster:
+            before_people(session, roster)
+            session.execute(people.delete().where(people.c.id.in_(roster)))
+        session.execute(api_tokens.delete().where(api_tokens.c.organisation_id.in_(ids)))
+        if staff:
+            before_staff(session, staff)
+            session.execute(organisation_staff.delete().where(organisation_staff.c.id.in_(staff)))
+        session.execute(webhook_deliveries.delete().where(webhook_deliveries.c.organisation_id.in_(ids)))
+        session.execute(webhooks.delete().where(webhooks.c.organisation_id.in_(ids)))
+
+    def organisation_ended(cutoff) -> sa.ColumnElement[bool]:
+        # The approval's last day is a date in Japan: it has "ended before the cutoff" when it is before the
+        # cutoff's day there. A pending request, or an approval still running, is never selected.
+        last_day = cutoff.astimezone(JAPAN).date()
+        return sa.or_(
+            sa.and_(organisations.c.status == "refused", organisations.c.decided_at < cutoff),
+            sa.and_(organisations.c.status == "approved", organisations.c.approved_until < last_day),
+        )
+
     closed_at = sa.func.coalesce(applications.c.closed_at, applications.c.updated_at)
     return [
         PurgeStep(
@@ -150,6 +203,29 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             notices,
             notices.c.id,
             lambda cutoff: sa.and_(notices.c.application_id.is_(None), notices.c.created_at < cutoff),
+        ),
+        PurgeStep(
+            "roster_entry_ended",
+            people,
+            people.c.id,
+            lambda cutoff: sa.or_(
+                people.c.removed_at < cutoff, sa.and_(people.c.consent == "withdrawn", people.c.consent_at < cutoff)
+            ),
+            before=before_people,
+        ),
+        PurgeStep(
+            "organisation_staff_removed",
+            organisation_staff,
+            organisation_staff.c.id,
+            lambda cutoff: organisation_staff.c.removed_at < cutoff,
+            before=before_staff,
+        ),
+        PurgeStep(
+            "organisation_use",
+            organisations,
+            organisations.c.id,
+            organisation_ended,
+            before=before_organisations,
         ),
         PurgeStep(
             "case_closed",

@@ -2,7 +2,9 @@
 
 - closed case files, 10 years from the 特定日 after the decision or withdrawal, with their history,
   notes, requests, corrections, proposals and e-COEs; rejected signatures that never became a case, likewise;
-- officers' sessions (they carry the IP address) 90 days after they expired.
+- officers' sessions (they carry the IP address) 90 days after they expired;
+- organisations' applications for use, refused or whose approval ended, 5 years from the 特定日 after that
+  (``organisation_use``; pending or running ones never).
 The audit chain is append-only and kept (``audit_entry``); each purge appends one entry with the counts
 per kind, never which rows went.
 """
@@ -12,9 +14,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import PurgeReport, PurgeStep
 
 from . import audit
+from .organisation_tables import organisation_requests
 from .tables import (
     case_history,
     cases,
@@ -50,6 +54,19 @@ def purge_steps() -> list[PurgeStep]:
             signature_rejections.c.application_id,
             lambda cutoff: signature_rejections.c.at < cutoff,
             label="case_closed:signature_rejections",
+        ),
+        PurgeStep(
+            "organisation_use",
+            organisation_requests,
+            organisation_requests.c.organisation_id,
+            lambda cutoff: sa.or_(
+                sa.and_(organisation_requests.c.status == "refused", organisation_requests.c.decided_at < cutoff),
+                sa.and_(
+                    organisation_requests.c.status == "approved",
+                    # the approval's last day is a date in Japan
+                    organisation_requests.c.approved_until < cutoff.astimezone(JAPAN).date(),
+                ),
+            ),
         ),
         PurgeStep(
             "ip_address",
