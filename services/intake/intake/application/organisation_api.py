@@ -2,7 +2,8 @@
 
 A token is issued to a staff member signing in with password + TOTP, for the scopes asked (at most those
 listed in SCOPES); only its SHA-256 is stored; it dies with the member's removal. Webhooks: the organisation
-names one HTTPS endpoint; decisions about it are queued in its transaction (``organisation_webhook_deliveries``,
+names one HTTPS endpoint; the bureau's answer to its application for use, and the decisions and document
+requests on the applications it filed, are queued in the consumer's transaction (``organisation_webhook_deliveries``,
 keyed by event id, so a redelivered event queues nothing twice) and delivered by a worker with an HMAC and a
 timestamp, retried with backoff for 24 hours (domain/webhooks.py).
 """
@@ -20,7 +21,14 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
-from intake.adapters.organisation_tables import api_tokens, organisation_staff, webhook_deliveries, webhooks
+from intake.adapters.organisation_tables import (
+    api_tokens,
+    org_drafts,
+    organisation_staff,
+    people,
+    webhook_deliveries,
+    webhooks,
+)
 from intake.domain import webhooks as rules
 
 from .common import aware, now, token, token_hash
@@ -90,7 +98,59 @@ def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
 
 
 def queue_decision(session, organisation_id: str, event) -> None:
-    """In the consumer's transaction: one delivery per event id (a redelivered event adds nothing)."""
+    """The bureau's answer to the organisation's application for use (organisation.use_decided), as it came."""
+    _queue(session, organisation_id, event, event.data)
+
+
+# What an organisation hears about the applications it filed: the decision and the bureau's document requests.
+# Only what its staff may see on the dashboard anyway (no applicant account id, no signed content).
+APPLICATION_EVENTS = {
+    "application.decided": (
+        "procedure",
+        "outcome",
+        "granted_status",
+        "period_of_stay",
+        "period_of_stay_expiry",
+        "fee_yen",
+        "decided_at",
+        "receipt_number",
+    ),
+    "application.documents_requested": ("request_id", "items", "deadline"),
+}
+
+
+def queue_application_event(session, application, event) -> None:
+    """In the consumer's transaction: an event about an application an organisation filed goes to its webhook.
+
+    Only while the person is on its roster and consents from the account the application belongs to (as for
+    answering document requests, organisation_requests._filed): after a withdrawal the organisation hears nothing.
+    """
+    if event.type not in APPLICATION_EVENTS:
+        return
+    filed = session.execute(
+        sa.select(org_drafts.c.id, org_drafts.c.organisation_id, org_drafts.c.person_id)
+        .join(people, people.c.id == org_drafts.c.person_id)
+        .where(
+            org_drafts.c.submitted_application_id == application.id,
+            people.c.organisation_id == org_drafts.c.organisation_id,
+            people.c.removed_at.is_(None),
+            people.c.consent == "account",
+            people.c.consent_applicant_id == application.applicant_id,
+        )
+    ).first()
+    if filed is None:
+        return
+    data = {
+        "application_id": application.id,
+        "draft_id": filed.id,
+        "person_id": filed.person_id,
+        **{k: event.data.get(k) for k in APPLICATION_EVENTS[event.type]},
+    }
+    _queue(session, filed.organisation_id, event, data)
+
+
+def _queue(session, organisation_id: str, event, data: dict) -> None:
+    """One delivery per organisation and event id (a redelivered event adds nothing); none without an endpoint."""
     if (
         session.execute(
             sa.select(webhooks.c.organisation_id).where(webhooks.c.organisation_id == organisation_id)
@@ -110,7 +170,7 @@ def queue_decision(session, organisation_id: str, event) -> None:
             "id": event.id,
             "type": event.type,
             "occurred_at": event.occurred_at.isoformat(),
-            "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in event.data.items()},
+            "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()},
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -143,7 +203,10 @@ def deliver_due(runtime, session, at: datetime | None = None) -> int:
             webhook_deliveries.c.given_up_at.is_(None),
             webhook_deliveries.c.next_attempt_at <= at,
         )
+        .order_by(webhook_deliveries.c.next_attempt_at)
         .limit(100)
+        # Two consume processes never send the same delivery at once (PostgreSQL; SQLite ignores it).
+        .with_for_update(of=webhook_deliveries, skip_locked=True)
     ).all()
     delivered = 0
     for row in due:

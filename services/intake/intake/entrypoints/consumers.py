@@ -12,7 +12,7 @@ import json
 import sqlalchemy as sa
 
 from intake.adapters.tables import applications, document_requests, notices, personal, timeline_entries
-from intake.application import personal_data
+from intake.application import organisation_api, personal_data
 from intake.application.common import now
 from intake.domain import timeline
 from zairyu_shared.bus import Handler
@@ -162,6 +162,8 @@ def on_application_event(runtime, session, event) -> None:
         _record(session, event, app, kind, target, detail)
     else:  # bound by mistake: surface it
         raise ValueError(f"intake has no handling for {t}")
+    if t in organisation_api.APPLICATION_EVENTS:  # issue 21: the filing organisation's webhook, if it named one
+        organisation_api.queue_application_event(session, app, event)
 
 
 def on_notice_created(runtime, session, event) -> None:
