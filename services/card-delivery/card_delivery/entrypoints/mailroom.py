@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from card_delivery.adapters import pdf, repository
@@ -98,9 +98,9 @@ class AddressForm(FlaskForm):
         _l("Decision"),
         validators=[DataRequired()],
         choices=[
-            ("mail_registered", _l("Mail to the registered mailing address")),
-            ("mail_certificate", _l("Mail to the address in the signature certificate")),
-            ("counter_pickup", _l("Keep the card for pickup at the counter")),
+            SelectChoice("mail_registered", _l("Mail to the registered mailing address")),
+            SelectChoice("mail_certificate", _l("Mail to the address in the signature certificate")),
+            SelectChoice("counter_pickup", _l("Keep the card for pickup at the counter")),
         ],
     )
     note = TextAreaField(_l("Reason for the decision"), validators=[DataRequired(), Length(max=2000)])
