@@ -138,6 +138,7 @@ MATRIX = {
         "org_filing.attach": ORG_STAFF,
         "org_filing.sign": ORG_STAFF,
         "org_filing.batch": ORG_STAFF,
+        "org_filing.delete": ORG_STAFF,
         "org_roster.remove": ORG_STAFF,
         "org_filing.documents": ORG_STAFF,  # only applications the organisation filed (the person consenting)
         "org_filing.documents_upload": ORG_STAFF,

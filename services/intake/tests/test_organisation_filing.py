@@ -496,3 +496,25 @@ def test_after_the_person_withdraws_the_organisation_cannot_answer_for_them(org,
     assert org.post(url + "/submit", data={"message": "x"}).status_code == 404
     # The application stays the person's: they still see the request on their own page.
     assert "Send the documents" in person.get(f"/applications/{app_id}").get_data(as_text=True)
+
+
+def test_a_draft_not_filed_can_be_deleted_to_import_it_again_and_a_filed_one_stays(org, app, rt):
+    pid, _ = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    filed_draft, code = prepared_code(org, rt, pid, "AB00000001CD")
+    assert sign_code(org, code, "silva").json["ok"]
+    waiting, pending = prepared_code(org, rt, pid, "AB00000001CD")  # signing code handed out, not signed
+    other = app.test_client()
+    _other_id, secret = make_org(other, rt, email="admin@other.example")
+    sign_in(other, "admin@other.example", secret)
+    assert other.post(f"/org/drafts/{waiting}/delete").status_code == 404
+    assert org.post(f"/org/drafts/{filed_draft}/delete").status_code == 404  # the record of what was filed
+    assert org.post(f"/org/drafts/{waiting}/delete").status_code == 302
+    assert org.get(f"/org/drafts/{waiting}").status_code == 404
+    with rt.engine.connect() as conn:
+        assert (
+            conn.execute(sa.text("SELECT count(*) FROM attachments WHERE draft_id = :d"), {"d": waiting}).scalar() == 0
+        )
+        assert conn.execute(sa.select(sa.func.count()).select_from(org_drafts)).scalar() == 1
+    # The code handed out for it files nothing now.
+    assert org.get(f"/api/v1/signing-requests/{pending}").status_code in (404, 409, 410)
+    assert len(outbox_events(rt, "application.submitted")) == 1

@@ -314,3 +314,22 @@ def drafts(session, member: Member) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def delete(session, member: Member, draft_id: str) -> None:
+    """A draft not filed yet goes, with the files attached to it (to import the corrected row again); a filed one
+    stays as the record of what the organisation filed (NotFound, like another organisation's)."""
+    from intake.adapters.tables import attachments
+
+    row = _draft(session, member.organisation_id, draft_id)
+    if row.submitted_application_id:
+        raise NotFound(draft_id)
+    session.execute(
+        attachments.delete().where(attachments.c.draft_id == draft_id, attachments.c.application_id.is_(None))
+    )
+    session.execute(
+        signing_requests.t.update()
+        .where(signing_requests.t.c.subject_id == draft_id, signing_requests.t.c.status == "pending")
+        .values(status="expired")
+    )
+    session.execute(org_drafts.delete().where(org_drafts.c.id == draft_id))

@@ -87,6 +87,17 @@ def attach(draft_id):
     return redirect(url_for("org_filing.draft", draft_id=draft_id))
 
 
+@bp.post("/drafts/<draft_id>/delete")
+@staff_required
+def delete(draft_id):
+    try:
+        with tx() as db:
+            organisation_filing.delete(db, g.member, draft_id)
+    except organisation_filing.NotFound:
+        abort(404)
+    return redirect(url_for("org_filing.drafts"))
+
+
 @bp.post("/drafts/sign")
 @staff_required
 def sign():
