@@ -147,7 +147,7 @@ def test_the_filing_pages_in_vietnamese_at_375_px(intake, browser, tmp_path):
     page.set_input_files("#file", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
     page.click("main form[enctype] button[type=submit]")
     checks.applicant_page(page, "org-draft-ready")
-    page.click("main form:not([enctype]) button[type=submit]")  # sign and file with my card
+    page.click('main form[action$="/drafts/sign"] button[type=submit]')  # sign and file with my card
     page.wait_for_url(re.compile(r".*/org/signing/.*"))
     checks.applicant_page(page, "org-signing-waiting")
     command = page.inner_text("pre.cmd")
