@@ -19,7 +19,6 @@ from intake.domain import canonical
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
 from zairyu_shared import credentials
-from zairyu_shared.events import new_event
 
 from . import signing_requests
 from .common import aware, keyed_hash, new_id, now, token, token_hash
@@ -144,20 +143,17 @@ def start_registration(runtime, session, email_raw: str, language: str) -> str:
             token_hash=token_hash(value), registration_id=reg_id, created_at=now(), expires_at=expires
         )
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "applicant.email_verification_requested",
-            {
-                "applicant_id": reg_id,
-                "email": email,
-                "language": language,
-                "verify_url": _link(runtime, f"/register/verify/{value}"),
-                "expires_at": expires,
-            },
-            source="intake",
-            correlation_id=reg_id,
-        ),
+        "applicant.email_verification_requested",
+        {
+            "applicant_id": reg_id,
+            "email": email,
+            "language": language,
+            "verify_url": _link(runtime, f"/register/verify/{value}"),
+            "expires_at": expires,
+        },
+        correlation_id=reg_id,
     )
     return "sent"
 
@@ -288,19 +284,16 @@ def finish_registration(runtime, session, value: str, password: str) -> str:
             session_epoch=applicants.c.session_epoch + 1,
         )
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "applicant.registered",
-            {
-                "applicant_id": person.id,
-                "email": person.email,
-                "language": person.language,
-                "display_name": person.name[:200],
-            },
-            source="intake",
-            correlation_id=person.id,
-        ),
+        "applicant.registered",
+        {
+            "applicant_id": person.id,
+            "email": person.email,
+            "language": person.language,
+            "display_name": person.name[:200],
+        },
+        correlation_id=person.id,
     )
     return person.id
 
@@ -369,19 +362,16 @@ def set_password(runtime, session, value: str, password: str, purpose: str = "se
         )
     )
     if first_time:
-        runtime.stage(
+        runtime.emit(
             session,
-            new_event(
-                "applicant.registered",
-                {
-                    "applicant_id": applicant_id,
-                    "email": person.email,
-                    "language": person.language,
-                    "display_name": person.name[:200],
-                },
-                source="intake",
-                correlation_id=applicant_id,
-            ),
+            "applicant.registered",
+            {
+                "applicant_id": applicant_id,
+                "email": person.email,
+                "language": person.language,
+                "display_name": person.name[:200],
+            },
+            correlation_id=applicant_id,
         )
     return applicant_id
 
@@ -398,20 +388,17 @@ def request_password_reset(runtime, session, email_raw: str) -> None:
     if person is None or person.email_verified_at is None:
         return
     value, expires = _new_token(session, person.id, "reset_password", timedelta(minutes=RESET_LINK_MINUTES))
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "applicant.password_reset_requested",
-            {
-                "applicant_id": person.id,
-                "email": person.email,
-                "language": person.language,
-                "reset_url": _link(runtime, f"/login/reset/{value}"),
-                "expires_at": expires,
-            },
-            source="intake",
-            correlation_id=person.id,
-        ),
+        "applicant.password_reset_requested",
+        {
+            "applicant_id": person.id,
+            "email": person.email,
+            "language": person.language,
+            "reset_url": _link(runtime, f"/login/reset/{value}"),
+            "expires_at": expires,
+        },
+        correlation_id=person.id,
     )
 
 

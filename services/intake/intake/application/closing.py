@@ -34,7 +34,6 @@ from intake.adapters.tables import (
 )
 from intake.domain import timeline
 from zairyu_shared.db import after_commit
-from zairyu_shared.events import new_event
 from zairyu_shared.retention import RULES
 
 from .common import aware, now
@@ -139,14 +138,11 @@ def close(runtime, session: Session, applicant_id: str, store: AttachmentStore) 
         if keyring is not None:
             # Nothing of theirs is kept: destroying their data key makes the backups unreadable for them too.
             keyring.erase(session.connection(), applicant_id)
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "applicant.account_closed",
-            {"applicant_id": applicant_id, "closed_at": now()},
-            source="intake",
-            correlation_id=applicant_id,
-        ),
+        "applicant.account_closed",
+        {"applicant_id": applicant_id, "closed_at": now()},
+        correlation_id=applicant_id,
     )
 
     def unlink() -> None:

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from intake.adapters.tables import applications, attachments, document_requests, notices, timeline_entries
 from intake.domain import canonical, timeline
 from zairyu_shared import deliverables
-from zairyu_shared.events import new_event
 
 from . import signing_requests, staying
 from .common import JST, aware, new_id, now
@@ -235,30 +234,27 @@ def answer_documents(runtime, session, person, application_id: str, request_id: 
     session.execute(
         document_requests.update().where(document_requests.c.request_id == request_id).values(answered_at=at)
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "application.documents_submitted",
-            {
-                "application_id": app.id,
-                "applicant_id": person.id,
-                "request_id": request_id,
-                "message": (message or "")[:4000],
-                "attachments": [
-                    {
-                        "sha256": f.sha256,
-                        "media_type": f.media_type,
-                        "size": f.size,
-                        "kind": f.kind,
-                        "filename": f.filename,
-                    }
-                    for f in files
-                ],
-                "submitted_at": at,
-            },
-            source="intake",
-            correlation_id=app.id,
-        ),
+        "application.documents_submitted",
+        {
+            "application_id": app.id,
+            "applicant_id": person.id,
+            "request_id": request_id,
+            "message": (message or "")[:4000],
+            "attachments": [
+                {
+                    "sha256": f.sha256,
+                    "media_type": f.media_type,
+                    "size": f.size,
+                    "kind": f.kind,
+                    "filename": f.filename,
+                }
+                for f in files
+            ],
+            "submitted_at": at,
+        },
+        correlation_id=app.id,
     )
     _add_entry(session, app, "documents_submitted", at, {"files": len(files)})
     _move(session, app.id, "under_examination")
@@ -312,20 +308,17 @@ def _signed_action(event_type: str, entry_kind: str, status: str | None):
             payload = {"correction_id": extra["action_id"], "message": extra["message"], "requested_at": at}
         else:
             payload = {"reason": extra["message"], "withdrawn_at": at}
-        runtime.stage(
+        runtime.emit(
             session,
-            new_event(
-                event_type,
-                {
-                    "application_id": app.id,
-                    "applicant_id": app.applicant_id,
-                    "signed_content_b64": content_b64,
-                    "signature_cms_b64": sig_b64,
-                    **payload,
-                },
-                source="intake",
-                correlation_id=app.id,
-            ),
+            event_type,
+            {
+                "application_id": app.id,
+                "applicant_id": app.applicant_id,
+                "signed_content_b64": content_b64,
+                "signature_cms_b64": sig_b64,
+                **payload,
+            },
+            correlation_id=app.id,
         )
         _add_entry(session, app, entry_kind, at, {})
         if status:

@@ -18,7 +18,6 @@ from intake.bootstrap import ports
 from intake.domain import fields as field_rules
 from intake.domain import organisations as rules
 from intake.domain import statuses
-from zairyu_shared.events import new_event
 
 from .common import new_id, now, today_jst, token, token_hash
 from .organisations import Invalid
@@ -204,25 +203,22 @@ def send_reminders(runtime, session, today: date | None = None) -> int:
             )
         ).all()
         for member in staff:
-            runtime.stage(
+            runtime.emit(
                 session,
-                new_event(
-                    "organisation.stay_reminder_due",
-                    {
-                        "applicant_id": member.id,
-                        "organisation_id": r.organisation_id,
-                        "email": member.email,
-                        "language": member.language,
-                        "organisation_name": orgs[r.organisation_id].name,
-                        "person_name": r.name,
-                        "status": r.status,
-                        "period_expiry": expiry,
-                        "days_before": days,
-                        "dashboard_url": f"{(runtime.settings.public_url or '').rstrip('/')}/org/",
-                    },
-                    source="intake",
-                    correlation_id=r.id,
-                ),
+                "organisation.stay_reminder_due",
+                {
+                    "applicant_id": member.id,
+                    "organisation_id": r.organisation_id,
+                    "email": member.email,
+                    "language": member.language,
+                    "organisation_name": orgs[r.organisation_id].name,
+                    "person_name": r.name,
+                    "status": r.status,
+                    "period_expiry": expiry,
+                    "days_before": days,
+                    "dashboard_url": f"{(runtime.settings.public_url or '').rstrip('/')}/org/",
+                },
+                correlation_id=r.id,
             )
             sent_total += 1
     return sent_total

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import api_tokens, organisation_staff, organisations, staff_invitations
 from zairyu_shared import credentials
-from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import LANGUAGES
 
 from .accounts import AccountError, clean_email, email_lookup
@@ -60,22 +59,19 @@ def invite(runtime, session, admin: Member, email_raw: str, language: str) -> st
         sa.select(organisations.c.name).where(organisations.c.id == admin.organisation_id)
     ).scalar_one()
     base = (runtime.settings.public_url or "").rstrip("/")
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "organisation.staff_invited",
-            {
-                "applicant_id": staff_id,
-                "organisation_id": admin.organisation_id,
-                "email": email,
-                "language": language,
-                "organisation_name": name,
-                "invite_url": f"{base}/org/invite/{value}",
-                "expires_at": expires,
-            },
-            source="intake",
-            correlation_id=admin.organisation_id,
-        ),
+        "organisation.staff_invited",
+        {
+            "applicant_id": staff_id,
+            "organisation_id": admin.organisation_id,
+            "email": email,
+            "language": language,
+            "organisation_name": name,
+            "invite_url": f"{base}/org/invite/{value}",
+            "expires_at": expires,
+        },
+        correlation_id=admin.organisation_id,
     )
     return staff_id
 

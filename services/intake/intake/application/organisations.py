@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from intake.adapters.organisation_tables import organisation_staff, organisations
 from intake.domain import organisations as rules
 from zairyu_shared import credentials
-from zairyu_shared.events import new_event
 
 from .accounts import AccountError, clean_email, email_lookup
 from .common import aware, new_id, now, today_jst
@@ -91,24 +90,21 @@ def apply_for_use(runtime, session, raw: dict, email_raw: str, password: str, la
             created_at=at,
         )
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "organisation.use_requested",
-            {
-                "organisation_id": org_id,
-                "name": application.name,
-                "kind": application.kind,
-                "corporate_number": application.corporate_number,
-                "agent_qualification": application.agent_qualification,
-                "agent_number": application.agent_number,
-                "address": application.address,
-                "bureau": application.bureau,
-                "requested_at": at,
-            },
-            source="intake",
-            correlation_id=org_id,
-        ),
+        "organisation.use_requested",
+        {
+            "organisation_id": org_id,
+            "name": application.name,
+            "kind": application.kind,
+            "corporate_number": application.corporate_number,
+            "agent_qualification": application.agent_qualification,
+            "agent_number": application.agent_number,
+            "address": application.address,
+            "bureau": application.bureau,
+            "requested_at": at,
+        },
+        correlation_id=org_id,
     )
     return Applied(org_id, staff_id, secret)
 
@@ -237,22 +233,19 @@ def send_periodic_report(runtime, session, member: Member) -> None:
     """The administrator's periodic report (定期報告): the organisation asks the bureau again, and a new approval
     continues the running one for another year (review's organisation_use.renewal_start)."""
     row = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "organisation.use_requested",
-            {
-                "organisation_id": row.id,
-                "name": row.name,
-                "kind": row.kind,
-                "corporate_number": row.corporate_number,
-                "agent_qualification": row.agent_qualification,
-                "agent_number": row.agent_number,
-                "address": row.address,
-                "bureau": row.bureau,
-                "requested_at": now(),
-            },
-            source="intake",
-            correlation_id=row.id,
-        ),
+        "organisation.use_requested",
+        {
+            "organisation_id": row.id,
+            "name": row.name,
+            "kind": row.kind,
+            "corporate_number": row.corporate_number,
+            "agent_qualification": row.agent_qualification,
+            "agent_number": row.agent_number,
+            "address": row.address,
+            "bureau": row.bureau,
+            "requested_at": now(),
+        },
+        correlation_id=row.id,
     )

@@ -19,7 +19,6 @@ from intake.adapters.payment_provider import BadNotification, Notification
 from intake.adapters.tables import applications, payment_notifications, payments, timeline_entries
 from intake.bootstrap import ports
 from intake.domain.payment import IllegalTransition, Payment, PaymentRefused, State, check_payable
-from zairyu_shared.events import new_event
 
 from .common import aware, new_id, now
 
@@ -214,23 +213,20 @@ def _apply(runtime, session, note: Notification) -> str:
 
 
 def _publish_paid(runtime, session, p: Payment) -> None:
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "fee.paid",
-            {
-                "application_id": p.application_id,
-                "applicant_id": p.applicant_id,
-                "payment_id": p.id,
-                "amount_yen": p.amount_yen,
-                "paid_at": p.paid_at,
-                "payment_reference": p.provider_reference,
-                "method": p.method,
-                "provider": p.provider,
-            },
-            source="intake",
-            correlation_id=p.application_id,
-        ),
+        "fee.paid",
+        {
+            "application_id": p.application_id,
+            "applicant_id": p.applicant_id,
+            "payment_id": p.id,
+            "amount_yen": p.amount_yen,
+            "paid_at": p.paid_at,
+            "payment_reference": p.provider_reference,
+            "method": p.method,
+            "provider": p.provider,
+        },
+        correlation_id=p.application_id,
     )
     session.execute(
         timeline_entries.insert().values(

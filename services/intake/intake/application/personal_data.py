@@ -28,7 +28,6 @@ from intake.adapters.tables import (
     payments,
     timeline_entries,
 )
-from zairyu_shared.events import new_event
 from zairyu_shared.events.contracts import PERSONAL_DATA_SERVICES
 from zairyu_shared.personal_data import from_json, plain, record
 
@@ -41,19 +40,16 @@ def request_export(runtime, session, applicant_id: str, language: str) -> str:
     session.execute(
         data_exports.insert().values(id=export_id, applicant_id=applicant_id, language=language, requested_at=now)
     )
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "personal_data.export_requested",
-            {
-                "request_id": export_id,
-                "applicant_id": applicant_id,
-                "language": language,
-                "requested_at": now,
-            },
-            source="intake",
-            correlation_id=export_id,
-        ),
+        "personal_data.export_requested",
+        {
+            "request_id": export_id,
+            "applicant_id": applicant_id,
+            "language": language,
+            "requested_at": now,
+        },
+        correlation_id=export_id,
     )
     return export_id
 
@@ -274,17 +270,14 @@ def change_language(runtime, session, applicant_id: str, language: str) -> bool:
     if me is None or not me.email:
         return False
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(language=language))
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "applicant.contact_changed",
-            {
-                "applicant_id": applicant_id,
-                "email": me.email,
-                "language": language,
-            },
-            source="intake",
-            correlation_id=applicant_id,
-        ),
+        "applicant.contact_changed",
+        {
+            "applicant_id": applicant_id,
+            "email": me.email,
+            "language": language,
+        },
+        correlation_id=applicant_id,
     )
     return True

@@ -16,7 +16,6 @@ from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, personal, timeline_entries
 from intake.domain import canonical, fees, filers, form, numbers, procedures, routing, statuses
 from zairyu_shared.db import after_commit, statement_once
-from zairyu_shared.events import new_event
 
 from . import accounts, drafting, signing_requests
 from .common import new_id, now, today_jst
@@ -246,47 +245,44 @@ def record(
     )
     status = statuses.get(status_code)
     names = _filenames(session, application_id)
-    runtime.stage(
+    runtime.emit(
         session,
-        new_event(
-            "application.submitted",
-            {
-                "application_id": application_id,
-                "applicant_id": person.id,
-                "provisional_number": provisional,
-                "procedure": doc["procedure"],
-                "bundled": doc["bundled"],
-                "status_of_residence": status.code if status else status_code,
-                "desired_status": form_values.get("desired_status"),
-                "nationality": form_values.get("nationality", "")[:80],
-                "bureau": doc["bureau"],
-                "language": person.language,
-                "submitted_at": submitted_at,
-                "period_of_stay_expiry": form_values.get("period_expiry"),
-                "card_by_mail": form_values.get("card_receipt", "post") != "counter",
-                "signed_content_b64": base64.b64encode(content).decode(),
-                "content_sha256": canonical.digest(content),
-                "signature_cms_b64": base64.b64encode(cms_der).decode(),
-                "attachments": [
-                    {
-                        "sha256": a["sha256"],
-                        "media_type": a["media_type"],
-                        "size": a["size"],
-                        "kind": a["kind"],
-                        # Not signed (the signed bytes hold the hash): what the officer reads beside the kind.
-                        "filename": names.get((a["sha256"], a["kind"])),
-                    }
-                    for a in doc["attachments"]
-                ],
-                "expected_holder": expected_holder,
-                # intake's routing decision and the examiner's flags, as signed (review files the case there).
-                "routing": doc.get("routing"),
-                "examiner_flags": doc.get("examiner_flags") or [],
-                **_filer_payload(doc, filer_name),
-            },
-            source="intake",
-            correlation_id=application_id,
-        ),
+        "application.submitted",
+        {
+            "application_id": application_id,
+            "applicant_id": person.id,
+            "provisional_number": provisional,
+            "procedure": doc["procedure"],
+            "bundled": doc["bundled"],
+            "status_of_residence": status.code if status else status_code,
+            "desired_status": form_values.get("desired_status"),
+            "nationality": form_values.get("nationality", "")[:80],
+            "bureau": doc["bureau"],
+            "language": person.language,
+            "submitted_at": submitted_at,
+            "period_of_stay_expiry": form_values.get("period_expiry"),
+            "card_by_mail": form_values.get("card_receipt", "post") != "counter",
+            "signed_content_b64": base64.b64encode(content).decode(),
+            "content_sha256": canonical.digest(content),
+            "signature_cms_b64": base64.b64encode(cms_der).decode(),
+            "attachments": [
+                {
+                    "sha256": a["sha256"],
+                    "media_type": a["media_type"],
+                    "size": a["size"],
+                    "kind": a["kind"],
+                    # Not signed (the signed bytes hold the hash): what the officer reads beside the kind.
+                    "filename": names.get((a["sha256"], a["kind"])),
+                }
+                for a in doc["attachments"]
+            ],
+            "expected_holder": expected_holder,
+            # intake's routing decision and the examiner's flags, as signed (review files the case there).
+            "routing": doc.get("routing"),
+            "examiner_flags": doc.get("examiner_flags") or [],
+            **_filer_payload(doc, filer_name),
+        },
+        correlation_id=application_id,
     )
     # Counted once the submission is durable, not when the transaction merely staged it.
     after_commit(session, lambda: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc())
