@@ -10,6 +10,7 @@ from zairyu_shared.bus import Handler
 from zairyu_shared.config import CommonSettings
 from zairyu_shared.db import add_messaging_tables
 from zairyu_shared.runtime import ServiceDefinition
+from zairyu_shared.testing import service_runtime
 
 metadata = sa.MetaData()
 add_messaging_tables(metadata)
@@ -43,3 +44,12 @@ def make_definition(name="testsvc"):
         create_app=lambda rt: None,
         handlers=HANDLERS,
     )
+
+
+def spine_runtime(tmp_path, definition):
+    """The mini service's runtime on SQLite + memory bus in ``tmp_path``, its tables created."""
+    rt = service_runtime(
+        definition, migrate=False, database_url=f"sqlite:///{tmp_path}/svc.db", amqp_url=f"memory://{tmp_path.name}"
+    )
+    metadata.create_all(rt.engine)
+    return rt

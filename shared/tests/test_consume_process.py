@@ -4,21 +4,15 @@ so that whatever runs it (Kubernetes, the chaos cluster) starts a new one."""
 from __future__ import annotations
 
 import signal
-import socket
 import threading
 import time
 
 import pytest
-from spine_service import make_definition, metadata
+from spine_service import make_definition, spine_runtime
 
 from zairyu_shared import service_cli
 from zairyu_shared.runtime import Runtime
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from zairyu_shared.testing import free_port
 
 
 @pytest.fixture
@@ -32,15 +26,7 @@ def restore_signals():
 def _runtime(tmp_path, workers) -> Runtime:
     definition = make_definition(f"cli{abs(hash(tmp_path)) % 10**8}")
     definition.workers = workers
-    rt = Runtime.from_env(
-        definition,
-        environ={},
-        database_url=f"sqlite:///{tmp_path}/svc.db",
-        amqp_url=f"memory://{tmp_path.name}",
-        embedded=True,
-    )
-    metadata.create_all(rt.engine)
-    return rt
+    return spine_runtime(tmp_path, definition)
 
 
 def test_a_thread_that_ends_makes_the_process_leave_with_an_error(tmp_path, restore_signals):
@@ -50,7 +36,7 @@ def test_a_thread_that_ends_makes_the_process_leave_with_an_error(tmp_path, rest
         return [thread]
 
     started = time.monotonic()
-    assert service_cli._consume(_runtime(tmp_path, [short_lived]), _free_port()) == 1
+    assert service_cli._consume(_runtime(tmp_path, [short_lived]), free_port()) == 1
     assert time.monotonic() - started < 15
 
 
@@ -58,5 +44,5 @@ def test_a_healthy_process_runs_until_it_is_told_to_stop(tmp_path, restore_signa
     rt = _runtime(tmp_path, [])
     threading.Timer(3.0, rt.stop_event.set).start()
     started = time.monotonic()
-    assert service_cli._consume(rt, _free_port()) == 0
+    assert service_cli._consume(rt, free_port()) == 0
     assert time.monotonic() - started >= 3.0  # it did not leave on its own

@@ -8,22 +8,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from spine_service import make_definition, metadata
+from spine_service import make_definition, spine_runtime
 
 from zairyu_shared.events import ContractError
-from zairyu_shared.runtime import Runtime
-
-
-def _runtime(tmp_path, definition):
-    rt = Runtime.from_env(
-        definition,
-        environ={},
-        database_url=f"sqlite:///{tmp_path}/svc.db",
-        amqp_url=f"memory://{tmp_path.name}",
-        embedded=True,
-    )
-    metadata.create_all(rt.engine)
-    return rt
 
 
 def test_ports_are_built_by_the_bootstrap_once_on_first_use_and_can_be_replaced(tmp_path):
@@ -33,7 +20,7 @@ def test_ports_are_built_by_the_bootstrap_once_on_first_use_and_can_be_replaced(
         built.append(runtime)
         return {"client": object()}
 
-    rt = _runtime(tmp_path, dataclasses.replace(make_definition(), bootstrap=bootstrap))
+    rt = spine_runtime(tmp_path, dataclasses.replace(make_definition(), bootstrap=bootstrap))
     try:
         assert built == []  # a runtime built to migrate or purge opens no client
         first = rt.ports
@@ -46,7 +33,7 @@ def test_ports_are_built_by_the_bootstrap_once_on_first_use_and_can_be_replaced(
 
 
 def test_a_service_without_a_bootstrap_says_so(tmp_path):
-    rt = _runtime(tmp_path, make_definition())
+    rt = spine_runtime(tmp_path, make_definition())
     try:
         with pytest.raises(RuntimeError, match="no bootstrap"):
             _ = rt.ports
@@ -55,7 +42,7 @@ def test_a_service_without_a_bootstrap_says_so(tmp_path):
 
 
 def test_emit_stages_the_event_with_the_service_as_its_source_and_refuses_what_it_does_not_produce(tmp_path):
-    rt = _runtime(tmp_path, make_definition("intake"))
+    rt = spine_runtime(tmp_path, make_definition("intake"))
     applicant = str(uuid.uuid4())
     payload = {"applicant_id": applicant, "email": "a@example.org", "language": "en", "display_name": "A"}
     try:
@@ -68,7 +55,7 @@ def test_emit_stages_the_event_with_the_service_as_its_source_and_refuses_what_i
         assert staged["correlation_id"] == applicant and staged["payload"]["display_name"] == "A"
 
         (tmp_path / "other").mkdir()
-        other = _runtime(tmp_path / "other", make_definition("review"))
+        other = spine_runtime(tmp_path / "other", make_definition("review"))
         try:
             with other.session_factory() as session, session.begin(), pytest.raises(ContractError):
                 other.emit(session, "applicant.registered", payload, correlation_id=applicant)
