@@ -229,14 +229,3 @@ def rabbit_cluster(
         cluster.stop()
         # the nodes' files are the test's; the machine's epmd keeps no state about stopped nodes
         shutil.rmtree(root, ignore_errors=True)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
