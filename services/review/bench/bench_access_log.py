@@ -47,7 +47,7 @@ def _case(session) -> str:
             bureau="tokyo",
             procedure="extension",
             bundled="[]",
-            status_of_residence="engineer_specialist",
+            status_of_residence="engineer_humanities",
             nationality="Viet Nam",
             language="vi",
             status="received",

@@ -43,12 +43,12 @@ BUREAU_WEIGHTS = {
 }
 PROCEDURES = ["extension"] * 45 + ["change"] * 20 + ["coe"] * 30 + ["acquisition"] * 2 + ["employment_certificate"] * 3
 STATUSES_OF_RESIDENCE = [
-    "engineer_specialist",
+    "engineer_humanities",
     "student",
     "dependent",
-    "specified_skilled_worker_i",
-    "technical_intern_training",
-    "spouse_of_japanese",
+    "ssw_1",
+    "tit_2b",
+    "spouse_japanese",
     "long_term_resident",
     "business_manager",
 ]

@@ -45,7 +45,7 @@ def test_reads_decisions_and_handovers_become_leaves_with_purposes(rt):
         casework.propose,
         o["examiner"],
         app_id,
-        Proposal("approved", o["examiner"].id, "engineer_specialist", "P1Y"),
+        Proposal("approved", o["examiner"].id, "engineer_humanities", "P1Y"),
     )
     act(rt, handover.hand_over, o["supervisor"], app_id, "yokohama")
     read(rt, o["auditor"], app_id, "legal_request")

@@ -40,6 +40,7 @@ def test_an_older_case_reads_in_japanese_names_not_as_typed_or_as_codes(rt):
     page = page_of(rt, examiner, app_id)
     header = page.split("<h1", 1)[1].split("</p>", 1)[0]
     assert "· ベトナム ·" in header and "Viet Nam" not in header
+    assert "· 技術・人文知識・国際業務 ·" in header and "engineer_" not in section(page, "form")  # by name, not code
     assert "<dt>国籍・地域</dt><dd>ベトナム</dd>" in section(page, "form")
     history = section(page, "hist")
     assert "受付 · システム ·" in history and "資料提出 · 申請人 ·" in history

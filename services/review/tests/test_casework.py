@@ -110,7 +110,7 @@ def test_rejected_signature_makes_no_case(rt):
         assert conn.execute(sa.select(signature_rejections.c.reason)).scalar() == "revoked"
 
 
-def full_path(rt, officers, outcome="approved", bundled=(), grant=("engineer_specialist", "3 years")):
+def full_path(rt, officers, outcome="approved", bundled=(), grant=("engineer_humanities", "3 years")):
     app = receive(rt, bundled=bundled)
     ex, sv = officers["examiner"], officers["supervisor"]
     act(rt, casework.claim, ex, app, ip="10.0.0.5")
@@ -159,7 +159,7 @@ def test_the_fee_decided_is_the_one_signed_at_filing_from_the_schedule_of_the_da
     app = receive(rt, form={**FORM, "fee_yen": 6000})
     ex, sv = officers["examiner"], officers["supervisor"]
     act(rt, casework.claim, ex, app, ip="10.0.0.5")
-    act(rt, casework.propose, ex, app, Proposal("approved", ex.id, "engineer_specialist", "3 years"))
+    act(rt, casework.propose, ex, app, Proposal("approved", ex.id, "engineer_humanities", "3 years"))
     act(rt, casework.confirm, sv, app)
     assert staged(rt, "application.decided")[-1]["fee_yen"] == 6000
 

@@ -83,7 +83,7 @@ def test_terminal_states_admit_nothing():
 
 
 def approval(by="ex-t"):
-    return c.Proposal("approved", by, granted_status="engineer_specialist", period_of_stay="3 years")
+    return c.Proposal("approved", by, granted_status="engineer_humanities", period_of_stay="3 years")
 
 
 def test_four_eyes():

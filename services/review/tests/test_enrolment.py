@@ -332,7 +332,7 @@ def test_one_person_never_proposes_and_confirms_one_decision_through_two_account
     with transaction(rt.session_factory) as s:
         casework.claim(rt, s, examiner, app_id)
     with transaction(rt.session_factory) as s:
-        casework.propose(rt, s, examiner, app_id, Proposal("approved", ex, "engineer_specialist", "3 years"))
+        casework.propose(rt, s, examiner, app_id, Proposal("approved", ex, "engineer_humanities", "3 years"))
     with transaction(rt.session_factory) as s:
         accounts.set_active(s, ex, "tokyo", False)
         sv, _, _ = accounts.create_officer(s, "tanaka-sv", "Tanaka", "supervisor", "tokyo", staff_id="S-TANAKA")

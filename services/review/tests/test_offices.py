@@ -362,13 +362,13 @@ def test_workload_and_statistics_per_office(app, rt, people):
         )
     assert yok.get("/statistics.csv").get_data(as_text=True).splitlines() == [
         header,
-        "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0",
+        "extension,engineer_humanities,tokyo,yokohama,1,10.0,10.0,10.0",
     ]
     rows = sup.get("/statistics.csv").get_data(as_text=True).splitlines()
     assert rows == [
         header,
-        "extension,engineer_specialist,tokyo,,1,10.0,10.0,10.0",
-        "extension,engineer_specialist,tokyo,yokohama,1,10.0,10.0,10.0",
+        "extension,engineer_humanities,tokyo,,1,10.0,10.0,10.0",
+        "extension,engineer_humanities,tokyo,yokohama,1,10.0,10.0,10.0",
     ]
     feed = app.test_client().get("/api/v1/statistics/processing-days").get_json()["groups"]
     # the public feed: bureau level only, and two decisions are too few to publish

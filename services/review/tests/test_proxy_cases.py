@@ -93,7 +93,7 @@ def test_the_new_card_goes_to_the_applicant_not_the_filer(rt):
         casework.propose,
         o["examiner"],
         app_id,
-        Proposal("approved", o["examiner"].id, "engineer_specialist", "1 year"),
+        Proposal("approved", o["examiner"].id, "engineer_humanities", "1 year"),
     )
     act(rt, casework.confirm, o["supervisor"], app_id)
     delivery = staged(rt, "application.decided")[0]["delivery"]

@@ -112,7 +112,7 @@ def test_verified_application_through_to_decision(live):
     with transaction(rt.session_factory) as s:
         casework.resume_examination(rt, s, examiner, app)
     with transaction(rt.session_factory) as s:
-        casework.propose(rt, s, examiner, app, Proposal("approved", ex, "engineer_specialist", "3 years"))
+        casework.propose(rt, s, examiner, app, Proposal("approved", ex, "engineer_humanities", "3 years"))
     with transaction(rt.session_factory) as s:
         casework.confirm(rt, s, supervisor, app)
 

@@ -402,7 +402,7 @@ def test_statistics_json_csv_and_openapi(app, people, rt):
     assert data["min_count"] == 10 and data["groups"] == [
         {
             "procedure": "extension",
-            "status_of_residence": "engineer_specialist",
+            "status_of_residence": "engineer_humanities",
             "bureau": "tokyo",
             "count": None,
             "mean_days": None,
@@ -415,7 +415,7 @@ def test_statistics_json_csv_and_openapi(app, people, rt):
     csv_text = client.get("/statistics.csv").get_data(as_text=True)
     assert csv_text.splitlines()[:2] == [
         "procedure,status_of_residence,bureau,office,count,mean_days,median_days,p90_days",
-        "extension,engineer_specialist,tokyo,,1,21.0,21.0,21.0",
+        "extension,engineer_humanities,tokyo,,1,21.0,21.0,21.0",
     ]  # office empty: the bureau
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/statistics/processing-days", "/api/v1/queue", "/api/v1/cases/{application_id}"} <= set(
