@@ -2,7 +2,8 @@
 
 - drafts never submitted, 180 days after their last change, with their uploads;
 - registrations that never opened an account (signing codes of purpose ``register`` that failed or
-  expired), 30 days after expiry; used or expired login challenges and e-mail/reset links after a day;
+  expired), 30 days after expiry; used or expired login challenges and e-mail/reset links after a day, and
+  changes of address never confirmed a day after their link expired;
 - uploads of drafts whose draft is gone, 180 days after upload;
 - closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
   hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
@@ -45,6 +46,7 @@ from .tables import (
     data_exports,
     document_requests,
     drafts,
+    email_changes,
     notices,
     payment_notifications,
     payments,
@@ -197,6 +199,13 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             tokens,
             tokens.c.token_hash,
             lambda cutoff: sa.func.coalesce(tokens.c.used_at, tokens.c.expires_at) < cutoff,
+        ),
+        # A change of address never confirmed (the confirmed ones stay with the account as its record).
+        PurgeStep(
+            "login_token",
+            email_changes,
+            email_changes.c.token_hash,
+            lambda cutoff: sa.and_(email_changes.c.confirmed_at.is_(None), email_changes.c.expires_at < cutoff),
         ),
         PurgeStep(
             "notice",

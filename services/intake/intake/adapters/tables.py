@@ -90,6 +90,22 @@ registration_links = sa.Table(
     sa.Column("used_at", _TS(), nullable=True),
 )
 
+# A change of the account's e-mail address (APPI art. 65, accuracy; art. 90, correction): the new address waits
+# here until the link sent to it is used; nothing on the account changes before. The confirmed row stays as the
+# account's record of the change (when asked, when confirmed; not the old address); an unconfirmed one goes a day
+# after its expiry (login_token) or when a newer request replaces it.
+email_changes = sa.Table(
+    "email_changes",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("applicant_id", _ID(), sa.ForeignKey("applicants.id"), nullable=False, index=True),
+    sa.Column("email", EncryptedText(), nullable=False),  # the new address
+    sa.Column("email_lookup", sa.String(64), nullable=False),
+    sa.Column("requested_at", _TS(), nullable=False),
+    sa.Column("expires_at", _TS(), nullable=False),
+    sa.Column("confirmed_at", _TS(), nullable=True),
+)
+
 drafts = sa.Table(
     "drafts",
     metadata,
@@ -287,6 +303,8 @@ data_export_parts = sa.Table(
 subject_key_tables = add_subject_key_tables(metadata)
 for _table, _subject in (
     (applicants, "id"),
+    (registrations, "id"),  # becomes the account's id: the address typed at the start is theirs too
+    (email_changes, "applicant_id"),
     (drafts, "applicant_id"),
     (attachments, "applicant_id"),
     (applications, "applicant_id"),

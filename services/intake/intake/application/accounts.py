@@ -119,11 +119,12 @@ def start_registration(runtime, session, email_raw: str, language: str) -> str:
     ).first()
     if registration is None:
         reg_id = person.id if person is not None else new_id()
-        session.execute(
-            registrations.insert().values(
-                id=reg_id, email=email, email_lookup=lookup, language=language, created_at=now()
+        with personal(session, reg_id):  # the id the account will have: erasing the person reaches the address
+            session.execute(
+                registrations.insert().values(
+                    id=reg_id, email=email, email_lookup=lookup, language=language, created_at=now()
+                )
             )
-        )
     else:
         reg_id = registration.id
         recent = session.execute(

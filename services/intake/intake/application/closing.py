@@ -5,7 +5,8 @@ payments, its files) until its retention period ends (``case_closed``, zairyu_sh
 the 特定日 after it closed; the bureau's case file under the Public Records Management Act), then the purge
 deletes it. The bureau's own case files (review) are not touched by a closing.
 Gone at once: the sign-in (password, two-step secret, card login), the e-mail address and the card's details
-on the account, drafts never submitted and their files, files not part of an application, links and codes,
+on the account (with the registration that opened it and any change of address), drafts never submitted and
+their files, files not part of an application, links and codes,
 data exports, inbox messages not about an application; notify forgets the contact details and the notices
 (``applicant.account_closed``). An account with no application left is deleted altogether.
 
@@ -28,7 +29,10 @@ from intake.adapters.tables import (
     data_export_parts,
     data_exports,
     drafts,
+    email_changes,
     notices,
+    registration_links,
+    registrations,
     signing_requests,
     tokens,
 )
@@ -106,6 +110,10 @@ def close(runtime, session: Session, applicant_id: str, store: AttachmentStore) 
     session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(exports)))
     session.execute(data_exports.delete().where(data_exports.c.applicant_id == applicant_id))
     session.execute(tokens.delete().where(tokens.c.applicant_id == applicant_id))
+    session.execute(email_changes.delete().where(email_changes.c.applicant_id == applicant_id))
+    # The registration that opened the account (its id is the account's) holds the address typed at the start.
+    session.execute(registration_links.delete().where(registration_links.c.registration_id == applicant_id))
+    session.execute(registrations.delete().where(registrations.c.id == applicant_id))
     session.execute(signing_requests.delete().where(signing_requests.c.applicant_id == applicant_id))
     session.execute(notices.delete().where(notices.c.applicant_id == applicant_id, notices.c.application_id.is_(None)))
     if result.kept:

@@ -24,6 +24,7 @@ from intake.adapters.tables import (
     data_exports,
     document_requests,
     drafts,
+    email_changes,
     notices,
     payments,
     timeline_entries,
@@ -131,7 +132,8 @@ def assemble(session, applicant_id: str, export_id: str) -> dict[str, Any] | Non
 
 
 def intake_part(session, applicant_id: str) -> list[dict[str, Any]]:
-    """What intake holds: the account (credentials only as whether they are set), drafts, applications with
+    """What intake holds: the account (credentials only as whether they are set), changes of its e-mail address,
+    drafts, applications with
     the signed form, the files' descriptions, the timeline, inbox copies, requests for documents, payments."""
     records: list[dict[str, Any]] = []
     me = session.execute(sa.select(applicants).where(applicants.c.id == applicant_id)).first()
@@ -155,6 +157,20 @@ def intake_part(session, applicant_id: str) -> list[dict[str, Any]]:
             card_login_linked=me.auth_subject is not None,
         )
     )
+    for c in session.execute(
+        sa.select(email_changes)
+        .where(email_changes.c.applicant_id == applicant_id)
+        .order_by(email_changes.c.requested_at)
+    ):
+        records.append(
+            record(
+                "email_change",
+                c.requested_at,
+                email=c.email,
+                expires_at=c.expires_at,
+                confirmed_at=c.confirmed_at,
+            )
+        )
     for d in session.execute(
         sa.select(drafts).where(drafts.c.applicant_id == applicant_id).order_by(drafts.c.updated_at)
     ):

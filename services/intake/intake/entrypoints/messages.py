@@ -121,6 +121,12 @@ MESSAGES = {
     "rebind.holder_mismatch": _l("The new card belongs to a different person than this account."),
     "register.passwords_differ": _l("The two passwords are not the same."),
     "account.link_invalid": _l("This link is invalid or has expired."),
+    "email_change.wrong_password": _l("The password is not correct."),
+    "email_change.same": _l("This is already your account's e-mail address."),
+    "email_change.taken": _l(
+        "This e-mail address already belongs to another account: your address stays as it was. Log in to that"
+        " account instead, or choose another address."
+    ),
     "login.failed": _l("E-mail address or password is wrong."),
     "login.locked": _l("Too many attempts. The account is locked for a while; try again later or reset your password."),
     "login.unverified": _l("Please verify your e-mail address first (see the link we sent)."),

@@ -1,6 +1,7 @@
 """The web front's blueprints, one per concern."""
 
 from .access_log import bp as access_log
+from .account_email import bp as account_email
 from .api import bp as api
 from .apply import bp as apply
 from .attachments import bp as attachments
@@ -33,6 +34,7 @@ BLUEPRINTS = [
     org_roster,
     org_api,
     personal_data,
+    account_email,
     access_log,
     api,
 ]

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from intake.adapters import passwords
-from intake.application import accounts, personal_data
+from intake.application import accounts, email_change, personal_data
 
 from ..applicant_session import log_in, log_out, login_required, person, runtime, safe_next, tx
 from ..limits import LOGIN, RESET, limiter
@@ -127,7 +127,8 @@ def account():
     with tx() as db:
         me = person(db)
         exports = personal_data.exports_of(db, me.id)
-    return render_template("account.html", me=me, exports=exports)
+        waiting, changed = email_change.pending(db, me.id), email_change.changes(db, me.id)
+    return render_template("account.html", me=me, exports=exports, email_waiting=waiting, email_changed=changed)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
