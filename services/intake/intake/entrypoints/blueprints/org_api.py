@@ -106,6 +106,45 @@ class SigningRequestOut(Schema):
     error = fields.String(allow_none=True)
 
 
+class PersonCreated(Schema):
+    person_id = fields.String(required=True)
+
+
+class ConsentLinkOut(Schema):
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "give it to the person: they consent from their own account (signed in with their card)"
+        },
+    )
+
+
+class DraftCreated(Schema):
+    draft_id = fields.String(required=True)
+
+
+class ImportOut(Schema):
+    batch_id = fields.String(required=True)
+    created = fields.Integer(required=True)
+
+
+class AttachmentOut(Schema):
+    sha256 = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class SigningBatchOut(Schema):
+    batch_key = fields.String(required=True)
+    requests = fields.List(fields.Nested(SigningRequestOut), required=True)
+
+
+class ErrorOut(Schema):
+    error = fields.String(
+        required=True, metadata={"description": "a message key: org.api.token, org.api.scope, error.not_found ..."}
+    )
+    needs = fields.String(metadata={"description": "with org.api.scope: the scope the route needs"})
+
+
 class WebhookIn(Schema):
     url = fields.String(required=True)
 
@@ -202,6 +241,18 @@ def add_person():
     except orgs.Invalid as invalid:
         return _error("error.invalid", 422, fields=invalid.errors)
     return jsonify(person_id=person_id), 201
+
+
+@bp.post("/people/<person_id>/consent-link")
+@needs("roster")
+def consent_link(person_id):
+    """A link for the person's consent from their own account (the organisation files online only with it)."""
+    try:
+        with tx() as db:
+            link = organisation_people.consent_link(runtime(), db, g.holder.organisation_id, person_id)
+    except organisation_people.NotFound:
+        return _error("error.not_found", 404)
+    return jsonify(url=link), 201
 
 
 @bp.get("/drafts")
@@ -363,20 +414,38 @@ def build_spec() -> dict:
         DraftOut,
         SigningIn,
         SigningRequestOut,
+        PersonCreated,
+        ConsentLinkOut,
+        DraftCreated,
+        ImportOut,
+        AttachmentOut,
+        SigningBatchOut,
+        ErrorOut,
         WebhookIn,
         WebhookOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
 
-    def op(summary, scope=None, body=None, out=None, status="200", content="application/json"):
+    error = {"application/json": {"schema": "ErrorOut"}}
+
+    def path_parameter(name):
+        return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+    def op(operation_id, summary, scope=None, body=None, out=None, status="200", content="application/json"):
+        # operationId: the method's name in a client generated from this document (openapi-python-client ...).
         operation = {
+            "operationId": operation_id,
             "summary": summary + (f" (scope: {scope})" if scope else ""),
             "responses": {
                 status: {"description": "ok"},
-                "401": {"description": "no valid token"},
-                "403": {"description": "the token lacks the scope"},
+                "401": {"description": "no valid token", "content": error},
+                "403": {"description": "the token lacks the scope (needs: which)", "content": error},
             },
         }
+        if scope:
+            operation["responses"]["404"] = {"description": "not found (or another organisation's)", "content": error}
+        if body:
+            operation["responses"]["422"] = {"description": "refused, with the reasons", "content": error}
         if out:
             operation["responses"][status]["content"] = {"application/json": {"schema": out}}
         if body:
@@ -387,25 +456,49 @@ def build_spec() -> dict:
 
     spec.path(
         "/org/api/v1/tokens",
-        operations={"post": op("Sign in (password + TOTP) for a scoped token", None, "TokenIn", "TokenOut", "201")},
+        operations={
+            "post": op(
+                "create_token", "Sign in (password + TOTP) for a scoped token", None, "TokenIn", "TokenOut", "201"
+            )
+        },
     )
     spec.path(
         "/org/api/v1/organisation",
-        operations={"get": op("The organisation and its approval", "organisation", out="OrganisationOut")},
+        operations={
+            "get": op("get_organisation", "The organisation and its approval", "organisation", out="OrganisationOut")
+        },
     )
     spec.path(
         "/org/api/v1/people",
         operations={
-            "get": op("The roster", "roster", out={"type": "array", "items": "PersonOut"}),
-            "post": op("Add a person to the roster", "roster", "PersonIn", status="201"),
+            "get": op("list_people", "The roster", "roster", out={"type": "array", "items": "PersonOut"}),
+            "post": op("add_person", "Add a person to the roster", "roster", "PersonIn", "PersonCreated", "201"),
+        },
+    )
+    spec.path(
+        "/org/api/v1/people/{person_id}/consent-link",
+        parameters=[path_parameter("person_id")],
+        operations={
+            "post": op(
+                "create_consent_link",
+                "A link for the person's consent from their own account",
+                "roster",
+                out="ConsentLinkOut",
+                status="201",
+            )
         },
     )
     spec.path(
         "/org/api/v1/drafts",
         operations={
-            "get": op("The drafts prepared", "drafts", out={"type": "array", "items": "DraftOut"}),
+            "get": op("list_drafts", "The drafts prepared", "drafts", out={"type": "array", "items": "DraftOut"}),
             "post": op(
-                "A draft for a person who consented (the organisation as filer)", "drafts", "DraftIn", status="201"
+                "create_draft",
+                "A draft for a person who consented (the organisation as filer)",
+                "drafts",
+                "DraftIn",
+                "DraftCreated",
+                "201",
             ),
         },
     )
@@ -413,25 +506,31 @@ def build_spec() -> dict:
         "/org/api/v1/drafts/csv",
         operations={
             "post": op(
+                "import_drafts_csv",
                 "Drafts from a CSV, one row per person (all or none; errors per row and field)",
                 "drafts",
                 {"type": "string"},
-                status="201",
+                "ImportOut",
+                "201",
                 content="text/csv",
             )
         },
     )
     spec.path(
         "/org/api/v1/drafts/{draft_id}/attachments",
+        parameters=[path_parameter("draft_id")],
         operations={
             "post": op(
+                "add_attachment",
                 "The photo or a document for a draft (multipart: kind, file)",
                 "drafts",
                 {
                     "type": "object",
                     "properties": {"kind": {"type": "string"}, "file": {"type": "string", "format": "binary"}},
+                    "required": ["kind", "file"],
                 },
-                status="201",
+                "AttachmentOut",
+                "201",
                 content="multipart/form-data",
             )
         },
@@ -440,27 +539,34 @@ def build_spec() -> dict:
         "/org/api/v1/signing-requests",
         operations={
             "post": op(
+                "create_signing_requests",
                 "One signing code per draft, all or none; the staff member signs them with their own card in one "
                 "session (zairyu-signer redeem CODE CODE ...), each application separately",
                 "drafts",
                 "SigningIn",
-                {"type": "object", "properties": {"requests": {"type": "array", "items": "SigningRequestOut"}}},
+                "SigningBatchOut",
                 "201",
             )
         },
     )
     spec.path(
         "/org/api/v1/signing-requests/{batch_key}",
+        parameters=[path_parameter("batch_key")],
         operations={
             "get": op(
+                "get_signing_requests",
                 "The batch's codes and what became of each (filed: application id, provisional number)",
                 "drafts",
-                out={"type": "object", "properties": {"requests": {"type": "array", "items": "SigningRequestOut"}}},
+                out="SigningBatchOut",
             )
         },
     )
     spec.path(
         "/org/api/v1/webhook",
-        operations={"put": op("Name the decision webhook; returns its secret", "webhooks", "WebhookIn", "WebhookOut")},
+        operations={
+            "put": op(
+                "set_webhook", "Name the decision webhook; returns its secret", "webhooks", "WebhookIn", "WebhookOut"
+            )
+        },
     )
     return spec.to_dict()
