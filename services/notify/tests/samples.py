@@ -55,7 +55,7 @@ def submitted(applicant=APPLICANT, application=APPLICATION, language="en", burea
             "application_id": application,
             "provisional_number": provisional,
             "procedure": "extension",
-            "status_of_residence": "engineer_specialist",
+            "status_of_residence": "engineer_humanities",
             "nationality": "VN",
             "bureau": bureau,
             "language": language,
