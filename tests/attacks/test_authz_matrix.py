@@ -122,6 +122,8 @@ MATRIX = {
         "personal_data.close_account_page": APPLICANT,
         "personal_data.close_account": APPLICANT,
         "personal_data.change_language": APPLICANT,
+        "account_email.change": APPLICANT,
+        "account_email.confirm": TOKEN,  # the link mailed to the new address
         # organisational users (issue 21): applying for use and signing in are public; the rest is the staff's
         "org.apply": PUBLIC,
         "org.login": PUBLIC,
@@ -154,6 +156,7 @@ MATRIX = {
         "org_api.organisation": ORG_STAFF,
         "org_api.people": ORG_STAFF,
         "org_api.add_person": ORG_STAFF,
+        "org_api.consent_link": ORG_STAFF,
         "org_api.drafts": ORG_STAFF,
         "org_api.create_draft": ORG_STAFF,
         "org_api.import_csv": ORG_STAFF,
