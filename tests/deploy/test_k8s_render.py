@@ -403,3 +403,21 @@ def test_deploy_script_passes_shellcheck():
 
     out = subprocess.run([tool("shellcheck"), str(K8S / "deploy.sh")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_prod_logs_are_kept_as_long_as_the_retention_table_says_and_the_fronts_log_no_addresses():
+    """Issue 20: RULES["log_line"] (90 days, APPI art. 66) is what the production namespace asks of the log
+    platform; the services' own access logs carry neither the peer's address nor the query string."""
+    from zairyu_shared.retention import RULES
+
+    keep = RULES["log_line"].keep
+    assert keep is not None
+    (namespace,) = by_kind(rendered("prod"), "Namespace")
+    assert namespace["metadata"]["annotations"]["logging.zairyu.example.jp/retention-days"] == str(keep.days)
+    for overlay in OVERLAYS:
+        objs = rendered(overlay)
+        for svc in SERVICES:
+            args = pod_spec(named(objs, "Deployment", f"zairyu-{svc}-web"))["containers"][0]["args"]
+            fmt = args[args.index("--access-logformat") + 1]
+            assert not {"%(h)s", "%(q)s", "%(r)s", "%(f)s", "%(a)s"} & {fmt[i : i + 5] for i in range(len(fmt))}
+            assert "forwarded" not in fmt.lower(), (overlay, svc)

@@ -23,6 +23,7 @@ REPO = K8S.parents[1]
 
 PART_OF = "zairyu"
 UID = 10001
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 CONSUMER_GRACE_SECONDS = 60  # a consumer finishes its in-flight message on SIGTERM
 QUEUE_MAX_LENGTH = 100_000
 DLQ_MAX_LENGTH = 1_000_000
@@ -338,6 +339,10 @@ def web_deployment(svc: str, facts: dict) -> dict:
             "25",
             "--access-logfile",
             "-",
+            # Without the peer's address (the ingress; the client's IP is logged by the ingress controller
+            # only, kept 90 days: RULES["log_line"]), the query string, the referrer and the browser.
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             f"{facts['pkg']}.entrypoints.web:create_app()",
         ],
         "ports": [{"name": "http", "containerPort": 8000, "protocol": "TCP"}],
