@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "SubjectErased",
     "SubjectKeyTables",
+    "SubjectVia",
     "Keyring",
     "TombstoneLedger",
     "add_subject_key_tables",
@@ -400,30 +401,53 @@ def rotate_keys(engine: sa.Engine, metadata: sa.MetaData, batch: int = 500, paus
     return report
 
 
+@dataclass(frozen=True)
+class SubjectVia:
+    """A table whose rows name their subject through a parent row (a case's notes: the case's applicant).
+
+    ``table.info["subject"] = SubjectVia("application_id", "cases", "application_id", "applicant_id")``."""
+
+    column: str  # this table's column pointing at the parent
+    parent: str  # the parent table's name
+    parent_key: str
+    parent_subject: str
+
+
 def _rotate_table(
     engine: sa.Engine,
     ring: Keyring,
     table: sa.Table,
     pk: list[str],
     columns: list[str],
-    subject_column: str | None,
+    subject_column: str | SubjectVia | None,
     batch: int,
     pause: float,
     report: dict[str, int],
 ) -> None:
+    via = subject_column if isinstance(subject_column, SubjectVia) else None
+    own = subject_column if isinstance(subject_column, str) else None
     # A plain table clause: the raw tokens, not EncryptedText's decrypted text.
-    wanted = list(dict.fromkeys([*pk, *columns, *([subject_column] if subject_column else [])]))
+    wanted = list(dict.fromkeys([*pk, *columns, *([own] if own else []), *([via.column] if via else [])]))
     raw = sa.table(table.name, *[sa.column(name) for name in wanted])
     key = sa.tuple_(*[raw.c[name] for name in pk])
+    selected: list[Any] = [raw.c[name] for name in wanted]
+    if via is not None:
+        parent = sa.table(via.parent, sa.column(via.parent_key), sa.column(via.parent_subject))
+        selected.append(
+            sa.select(parent.c[via.parent_subject])
+            .where(parent.c[via.parent_key] == raw.c[via.column])
+            .scalar_subquery()
+            .label("_zairyu_subject")
+        )
     last: tuple[Any, ...] | None = None
     while True:
         with engine.begin() as conn:
-            query = sa.select(*[raw.c[name] for name in wanted]).order_by(*[raw.c[name] for name in pk]).limit(batch)
+            query = sa.select(*selected).order_by(*[raw.c[name] for name in pk]).limit(batch)
             rows = conn.execute(query if last is None else query.where(key > sa.tuple_(*last))).mappings().all()
             for row in rows:
                 last = tuple(row[name] for name in pk)
                 this_row = sa.and_(*[raw.c[name] == row[name] for name in pk])
-                subject = row[subject_column] if subject_column else None
+                subject = row[own] if own else row["_zairyu_subject"] if via else None
                 for column in columns:
                     if row[column] is None:
                         continue

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
-from zairyu_shared.subject_keys import add_subject_key_tables
+from zairyu_shared.subject_keys import SubjectVia, add_subject_key_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
@@ -374,6 +374,10 @@ receipt_reservations = sa.Table(
 # elsewhere still under the service key move under it with rotate-keys (``info["subject"]``).
 subject_key_tables = add_subject_key_tables(metadata)
 cases.info["subject"] = "applicant_id"
+# The casework written later (history details, notes, requests for documents and their answers, corrections,
+# proposals) is the same person's: under the case's applicant's key too (application.casework.case_seal).
+for _child in (case_history, notes, document_requests, corrections, proposals):
+    _child.info["subject"] = SubjectVia("application_id", "cases", "application_id", "applicant_id")
 
 # Tables declared in modules of their own join this one metadata here, so every user of it (the migrations'
 # schema check, rotate-keys, the retention purge) sees them, whichever module was imported first.

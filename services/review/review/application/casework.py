@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +19,16 @@ import sqlalchemy as sa
 
 from review.adapters import audit, metrics
 from review.adapters.enrolments import officer_person
-from review.adapters.tables import case_history, cases, corrections, document_requests, notes, officers, proposals
+from review.adapters.tables import (
+    case_history,
+    cases,
+    corrections,
+    document_requests,
+    metadata,
+    notes,
+    officers,
+    proposals,
+)
 from review.bootstrap import ports
 from review.domain import case as machine
 from review.domain import fees
@@ -29,6 +40,7 @@ from zairyu_shared.db import after_commit, statement_once
 from zairyu_shared.events import new_event
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
 from zairyu_shared.japan_time import japan_date
+from zairyu_shared.subject_keys import current_seal, sealing
 
 JST = ZoneInfo("Asia/Tokyo")
 CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
@@ -64,19 +76,39 @@ def review_event(
     )
 
 
+@contextmanager
+def case_seal(session, application_id: str, applicant_id: str | None = None) -> Iterator[None]:
+    """Personal text written about a case (a note, a request's message, a reason) goes under its applicant's own
+    data key, as the case itself does: erasing the person reaches it in every backup. Inside a seal already
+    (the case being created, an answer being stored) nothing changes."""
+    if current_seal() is not None:
+        yield
+        return
+    if applicant_id is None:
+        applicant_id = session.execute(
+            sa.select(cases.c.applicant_id).where(cases.c.application_id == application_id)
+        ).scalar()
+    if applicant_id is None:
+        yield
+        return
+    with sealing(session, metadata, applicant_id):
+        yield
+
+
 def record_history(session, application_id, kind, actor, from_status=None, to_status=None, detail=None, at=None):
-    session.execute(
-        statement_once(("review.history_insert",), case_history.insert),
-        dict(
-            application_id=application_id,
-            at=at or now(),
-            kind=kind,
-            actor=actor,
-            from_status=from_status,
-            to_status=to_status,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-        ),
-    )
+    with case_seal(session, application_id) if detail else nullcontext():
+        session.execute(
+            statement_once(("review.history_insert",), case_history.insert),
+            dict(
+                application_id=application_id,
+                at=at or now(),
+                kind=kind,
+                actor=actor,
+                from_status=from_status,
+                to_status=to_status,
+                detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            ),
+        )
 
 
 def load_case(session, application_id: str):
@@ -88,11 +120,12 @@ def load_case(session, application_id: str):
 
 def update_case(session, row, **values) -> None:
     """Write the case only if nobody changed it since ``row`` was read."""
-    result = session.execute(
-        cases.update()
-        .where(cases.c.application_id == row.application_id, cases.c.version == row.version)
-        .values(version=cases.c.version + 1, **values)
-    )
+    with case_seal(session, row.application_id, row.applicant_id):
+        result = session.execute(
+            cases.update()
+            .where(cases.c.application_id == row.application_id, cases.c.version == row.version)
+            .values(version=cases.c.version + 1, **values)
+        )
     if result.rowcount != 1:
         metrics.CONFLICTS.inc()
         raise Conflict(f"case {row.application_id} changed meanwhile (version {row.version})")
@@ -220,17 +253,18 @@ def request_documents(
         ip,
         {"request_id": request_id, "items": items, "deadline": deadline.isoformat()},
     )
-    session.execute(
-        document_requests.insert().values(
-            request_id=request_id,
-            application_id=application_id,
-            items=json.dumps(items, ensure_ascii=False),
-            message=message,
-            deadline=deadline,
-            requested_by=officer.id,
-            requested_at=now(),
+    with case_seal(session, application_id, row.applicant_id):
+        session.execute(
+            document_requests.insert().values(
+                request_id=request_id,
+                application_id=application_id,
+                items=json.dumps(items, ensure_ascii=False),
+                message=message,
+                deadline=deadline,
+                requested_by=officer.id,
+                requested_at=now(),
+            )
         )
-    )
     runtime.stage(
         session,
         review_event(
@@ -257,7 +291,8 @@ def add_note(runtime, session, officer, application_id, body: str, ip=None) -> N
     _guard(officer, Action.ADD_NOTE, row)
     if not body.strip():
         raise ValueError("a note needs text")
-    session.execute(notes.insert().values(application_id=application_id, author=officer.id, at=now(), body=body))
+    with case_seal(session, application_id, row.applicant_id):
+        session.execute(notes.insert().values(application_id=application_id, author=officer.id, at=now(), body=body))
     audit.append(session, officer.id, "case.note_added", bureau=row.bureau, application_id=application_id, ip=ip)
 
 
@@ -282,18 +317,19 @@ def propose(
     _transition(
         runtime, session, officer, row, machine.Step.PROPOSE, "decision_proposed", ip, {"outcome": proposal.outcome}
     )
-    session.execute(
-        proposals.insert().values(
-            application_id=application_id,
-            outcome=proposal.outcome,
-            granted_status=proposal.granted_status,
-            period_of_stay=proposal.period_of_stay,
-            reason_codes=",".join(proposal.reason_codes),
-            explanation=proposal.explanation,
-            proposed_by=officer.id,
-            proposed_at=now(),
+    with case_seal(session, application_id, row.applicant_id):
+        session.execute(
+            proposals.insert().values(
+                application_id=application_id,
+                outcome=proposal.outcome,
+                granted_status=proposal.granted_status,
+                period_of_stay=proposal.period_of_stay,
+                reason_codes=",".join(proposal.reason_codes),
+                explanation=proposal.explanation,
+                proposed_by=officer.id,
+                proposed_at=now(),
+            )
         )
-    )
 
 
 def open_proposal(session, application_id):

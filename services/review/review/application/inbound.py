@@ -315,16 +315,17 @@ def correction_requested(runtime, session, event) -> None:
     row = _case_for_applicant_request(session, data["application_id"])
     if row is not None and get_row(session, corrections, data["correction_id"]) is None:
         signature = _check_signature(runtime, row, data)
-        session.execute(
-            corrections.insert().values(
-                correction_id=data["correction_id"],
-                application_id=row.application_id,
-                message=data["message"],
-                signed_content_b64=data["signed_content_b64"],
-                signature=json.dumps(signature),
-                requested_at=data["requested_at"],
+        with sealing(session, metadata, row.applicant_id):  # the person's words: their own key
+            session.execute(
+                corrections.insert().values(
+                    correction_id=data["correction_id"],
+                    application_id=row.application_id,
+                    message=data["message"],
+                    signed_content_b64=data["signed_content_b64"],
+                    signature=json.dumps(signature),
+                    requested_at=data["requested_at"],
+                )
             )
-        )
         record_history(
             session,
             row.application_id,
