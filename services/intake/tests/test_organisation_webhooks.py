@@ -11,6 +11,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from types import SimpleNamespace
 
 import pyotp
 import pytest
@@ -24,6 +25,7 @@ from test_organisation_people import PASSWORD, make_org, sign_in
 from intake.adapters.organisation_tables import organisation_staff, webhook_deliveries
 from intake.adapters.tables import applications
 from intake.application import organisation_api, organisation_consent
+from intake.application.organisations import Invalid
 from intake.domain import webhooks
 from intake.entrypoints.workers import organisation_webhooks
 from zairyu_shared.db import transaction
@@ -35,7 +37,7 @@ class Receiver:
     """The organisation's endpoint: answers 500 to the first ``failures`` deliveries of each event id, then 204;
     keeps each event once (deduplicated by X-Zairyu-Event-Id, as the receiver is told to)."""
 
-    def __init__(self, failures: int):
+    def __init__(self, failures: int, redirect_to: str | None = None):
         self.failures, self.calls, self.accepted = failures, [], {}
         outer, lock = self, threading.Lock()
 
@@ -49,7 +51,9 @@ class Receiver:
                     ok = tries > outer.failures
                     if ok:
                         outer.accepted.setdefault(event_id, (dict(self.headers), body))
-                self.send_response(204 if ok else 500)
+                self.send_response(204 if ok else 302 if redirect_to else 500)
+                if redirect_to and not ok:
+                    self.send_header("Location", redirect_to)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -68,8 +72,8 @@ class Receiver:
 def receiver_factory():
     made = []
 
-    def make(failures):
-        made.append(Receiver(failures))
+    def make(failures, redirect_to=None):
+        made.append(Receiver(failures, redirect_to))
         return made[-1]
 
     yield make
@@ -200,3 +204,43 @@ def test_a_webhook_never_accepted_is_given_up_after_24_hours(app, rt, receiver_f
         assert row.given_up_at - created == timedelta(minutes=1383) and row.last_error == "HTTP 500"
         assert {h["X-Zairyu-Event-Id"] for h, _ in receiver.calls} == {event.id}
         assert run_worker_at(rt, traveller, created + timedelta(days=3)) == 0 and len(receiver.calls) == 29
+
+
+# -- never a call into our own network ----------------------------------------------------------------------------
+PRODUCTION = SimpleNamespace(settings=SimpleNamespace(embedded=False))  # what the setting decides, nothing more
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/h",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.1.2.3/h",
+        "https://[::1]:8443/h",
+        "https://localhost/h",
+        "https://db.internal/h",
+        "http://agent.example/h",  # and plain HTTP
+    ],
+)
+def test_a_webhook_into_our_network_is_refused_outside_the_demo(url):
+    with pytest.raises(Invalid):
+        organisation_api.set_webhook(PRODUCTION, None, "org", url)
+
+
+def test_a_delivery_is_checked_again_and_never_follows_a_redirect(app, rt, receiver_factory):
+    inside = receiver_factory(failures=0)
+    redirecting = receiver_factory(failures=10**6, redirect_to=inside.url)
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        client = app.test_client()
+        org_id, _secret = make_org(client, rt, approved=False)
+        name_webhook(client, rt, org_id, redirecting.url)
+        decide_organisation_use(rt, org_id)
+        assert run_worker_at(rt, traveller, TODAY) == 0
+        assert len(redirecting.calls) == 1 and inside.calls == []  # a redirect is a failure, retried; not followed
+        assert deliveries(rt)[0].last_error == "HTTP 302"
+        # Outside the demo, the same endpoint (it resolves to 127.0.0.1) is not called at all.
+        with transaction(rt.session_factory) as session:
+            organisation_api.deliver_due(PRODUCTION, session, TODAY + timedelta(minutes=1))
+        assert len(redirecting.calls) == 1
+        [row] = deliveries(rt)
+        assert row.attempts == 2 and row.last_error == "AddressRefused" and row.delivered_at is None

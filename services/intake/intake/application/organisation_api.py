@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -89,7 +90,9 @@ def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
     """Names the endpoint (HTTPS; plain HTTP only in the embedded demo) and returns a fresh signing secret."""
     parsed = urlparse(url or "")
     allowed = ("https",) if not runtime.settings.embedded else ("https", "http")
-    if parsed.scheme not in allowed or not parsed.netloc or len(url) > 500:
+    if parsed.scheme not in allowed or not parsed.hostname or len(url) > 500:
+        raise Invalid({"url": "org.error.webhook_url"})
+    if not runtime.settings.embedded and rules.inside_address(parsed.hostname):
         raise Invalid({"url": "org.error.webhook_url"})
     secret = secrets.token_urlsafe(32)
     session.execute(webhooks.delete().where(webhooks.c.organisation_id == organisation_id))
@@ -183,10 +186,34 @@ def _queue(session, organisation_id: str, event, data: dict) -> None:
     )
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer that is not 2xx (retried), never followed: it could point inside our network."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+class AddressRefused(OSError):
+    pass
+
+
+def _check_resolves_outside(url: str) -> None:
+    """Checked again at each delivery: the name may have been pointed inside our network since it was named.
+    (A name that changes between this look-up and the connection's own is not caught: the residual risk.)"""
+    host = urlparse(url).hostname or ""
+    port = urlparse(url).port or 443
+    for *_rest, sockaddr in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
+        if rules.inside_address(str(sockaddr[0])):
+            raise AddressRefused(host)
+
+
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) -> int:
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return int(err.code)
@@ -219,6 +246,8 @@ def deliver_due(runtime, session, at: datetime | None = None) -> int:
             "X-Zairyu-Signature": rules.signature(row.secret, stamp, body),
         }
         try:
+            if not runtime.settings.embedded:
+                _check_resolves_outside(row.url)
             status, error = _post(row.url, body, headers), None
         except (OSError, ValueError) as exc:
             status, error = 0, type(exc).__name__

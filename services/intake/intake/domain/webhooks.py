@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import datetime, timedelta
 
 RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 TOLERANCE = timedelta(minutes=5)  # what a receiver should accept between the timestamp and its clock
+
+
+def inside_address(host: str) -> bool:
+    """A host that names our own network (loopback, private, link-local such as 169.254.169.254, shared or reserved
+    ranges), by address or by a name only it resolves: an organisation's webhook must never make us call it."""
+    host = (host or "").strip("[]").lower()
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
