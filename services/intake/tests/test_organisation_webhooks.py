@@ -220,6 +220,8 @@ PRODUCTION = SimpleNamespace(settings=SimpleNamespace(embedded=False))  # what t
         "https://localhost/h",
         "https://db.internal/h",
         "http://agent.example/h",  # and plain HTTP
+        "https://[::1/h",  # not a URL
+        "https://agent.example:99999/h",
     ],
 )
 def test_a_webhook_into_our_network_is_refused_outside_the_demo(url):

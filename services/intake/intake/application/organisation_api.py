@@ -88,7 +88,11 @@ def holder(session, value: str | None) -> TokenHolder | None:
 # -- webhooks ------------------------------------------------------------------------------------------
 def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
     """Names the endpoint (HTTPS; plain HTTP only in the embedded demo) and returns a fresh signing secret."""
-    parsed = urlparse(url or "")
+    try:
+        parsed = urlparse(url or "")
+        parsed.port  # noqa: B018 (raises on a port out of range)
+    except ValueError:  # e.g. "https://[::1" or a port out of range
+        raise Invalid({"url": "org.error.webhook_url"}) from None
     allowed = ("https",) if not runtime.settings.embedded else ("https", "http")
     if parsed.scheme not in allowed or not parsed.hostname or len(url) > 500:
         raise Invalid({"url": "org.error.webhook_url"})
