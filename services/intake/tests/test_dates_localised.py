@@ -5,11 +5,12 @@ Before: every language saw 2026-12-06 09:38 (ISO, strftime).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 import pytest
-from babel.dates import format_skeleton
-from journey import fill_draft, register
+from babel.dates import format_date, format_skeleton
+from journey import fill_draft, register, worker_fields
 
 from intake.adapters.tables import drafts
 from intake.application.common import JST
@@ -36,3 +37,19 @@ def test_the_draft_list_writes_the_date_in_the_person_s_language(client, rt, lan
     expected = f"{format_skeleton('yMMMd', saved, tzinfo=JST, locale=babel_locale)} 16:30"
     assert expected in page and marker in expected
     assert "2026-12-05" not in page
+
+
+@pytest.mark.parametrize("lang, marker", [("vi", "thg"), ("ne", "मार्च"), ("ja", "1994/03/15")])
+def test_the_date_of_birth_and_the_form_s_dates_are_not_iso_on_the_account_and_review_pages(client, rt, lang, marker):
+    """The card's date of birth (kept as 1994-03-15) and the draft's date answers (period_expiry, contract_from)
+    were shown as ISO on the account and review pages while every other date spoke the language."""
+    register(client, rt)
+    draft_id = fill_draft(client, fields={**worker_fields(), "contract_from": "2024-04-01"})
+    client.get(f"/?lang={lang}")
+    dob = format_date(date(1994, 3, 15), locale=lang)
+    account = client.get("/account").get_data(as_text=True)
+    assert dob in account and marker in dob
+    review = client.get(f"/apply/{draft_id}/review").get_data(as_text=True)
+    assert dob in review and format_date(date(2024, 4, 1), locale=lang) in review
+    for page in (account, review):
+        assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", page), re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", page)

@@ -109,9 +109,17 @@ def create_app(runtime=None):
 
     @app.template_filter("day")
     def _day(value):
-        """A calendar day (already Japan's: legal dates are kept as dates) as the page's language writes it."""
+        """A calendar day (already Japan's: legal dates are kept as dates) as the page's language writes it.
+        Dates of birth and form answers are kept as ISO strings: those too, never shown as yyyy-mm-dd."""
+        from datetime import date
+
         from flask_babel import format_date
 
+        if isinstance(value, str) and value:
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                return value  # not a date (a free-text answer): as written
         return format_date(value) if value else ""
 
     def _draft_data(row) -> dict:
