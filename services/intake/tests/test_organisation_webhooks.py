@@ -17,7 +17,8 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 import time_machine
-from intake_testkit import decide_organisation_use
+from following_scenario import emit
+from intake_testkit import EnglishClient, decide_organisation_use, make_runtime
 from journey import sign_code
 from test_organisation_filing import consenting_person, from_review, prepared_code
 from test_organisation_people import PASSWORD, make_org, sign_in
@@ -29,6 +30,7 @@ from intake.application.organisations import Invalid
 from intake.domain import webhooks
 from intake.entrypoints.workers import organisation_webhooks
 from zairyu_shared.db import transaction
+from zairyu_shared.testing import wait_until
 
 TODAY = datetime(2026, 12, 6, 3, tzinfo=UTC)  # the roster rows' stays end 2027-02-01
 
@@ -246,3 +248,72 @@ def test_a_delivery_is_checked_again_and_never_follows_a_redirect(app, rt, recei
         assert len(redirecting.calls) == 1
         [row] = deliveries(rt)
         assert row.attempts == 2 and row.last_error == "AddressRefused" and row.delivered_at is None
+
+
+# -- through the bus, and across a restart -----------------------------------------------------------------------
+def _app_of(runtime):
+    from intake.entrypoints.limits import limiter
+    from intake.entrypoints.web import create_app
+
+    application = create_app(runtime)
+    application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    application.test_client_class = EnglishClient
+    limiter.reset()
+    return application
+
+
+def test_the_decision_comes_over_the_bus_and_its_delivery_outlives_a_restart(tmp_path, receiver_factory):
+    """Review's event goes through the outbox relay and the bus to intake's consumer, which queues the delivery;
+    the process stops before any attempt; the next consume process (a new runtime on the same database) sends it."""
+    receiver = receiver_factory(failures=0)
+    first = make_runtime(tmp_path, organisation_webhook_minutes=0)  # no attempt before the restart
+    try:
+        with time_machine.travel(TODAY, tick=True) as traveller:
+            app = _app_of(first)
+            org = app.test_client()
+            org_id, secret = make_org(org, first)
+            sign_in(org, "admin@sample.example", secret)
+            org.org_id = org_id
+            traveller.shift(timedelta(seconds=31))  # the next TOTP step: the sign-in's code is spent
+            hook_secret = name_webhook(org, first, org_id, receiver.url)
+            pid, _person = consenting_person(org, app, first, "AB00000001CD", "p1@example.jp")
+            _draft, code = prepared_code(org, first, pid, "AB00000001CD")
+            application_id = sign_code(org, code, "silva").json["application_id"]
+            with first.engine.connect() as conn:
+                applicant_id = conn.execute(
+                    sa.select(applications.c.applicant_id).where(applications.c.id == application_id)
+                ).scalar()
+            first.start_background()
+            emit(
+                first,
+                "application.decided",
+                "review",
+                {
+                    "application_id": application_id,
+                    "applicant_id": applicant_id,
+                    "outcome": "approved",
+                    "procedure": "extension",
+                    "bureau": "tokyo",
+                    "granted_status": "engineer_humanities",
+                    "period_of_stay": "P3Y",
+                    "card_by_mail": False,
+                    "fee_yen": 4000,
+                    "decided_at": datetime.now(UTC).isoformat(),
+                },
+                application_id,
+            )
+            wait_until(lambda: deliveries(first), timeout=20, message="the consumer queued the delivery")
+    finally:
+        first.stop()
+    assert receiver.calls == []  # stopped before any attempt
+    again = make_runtime(tmp_path, data_keys=first.settings.data_keys)  # same database, same keys
+    try:
+        again.start_background()  # its webhook worker runs at start
+        wait_until(lambda: receiver.accepted, timeout=20, message="delivered after the restart")
+    finally:
+        again.stop()
+    [(event_id, (headers, body))] = receiver.accepted.items()
+    assert len(receiver.calls) == 1 and json.loads(body)["data"]["application_id"] == application_id
+    sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), UTC)
+    assert webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at)
+    assert deliveries(again)[0].delivered_at is not None
