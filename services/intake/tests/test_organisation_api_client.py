@@ -170,6 +170,7 @@ def organisation_flow(app, rt, generated, count: int) -> None:
     refused = api("get_organisation").sync_detailed(client=client)
     assert refused.status_code == 403
     assert (refused.parsed.error, refused.parsed.needs) == ("org.api.scope", "organisation")
+    assert "not issued for the scope 'organisation'" in refused.parsed.message
     refused = api("set_webhook").sync_detailed(client=client, body=models.WebhookIn(url="https://agent.example/h"))
     assert refused.status_code == 403 and refused.parsed.needs == "webhooks"
     nobody = generated.Client(base_url=BASE, httpx_args=transport)

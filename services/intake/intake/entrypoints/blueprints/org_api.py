@@ -143,6 +143,7 @@ class ErrorOut(Schema):
         required=True, metadata={"description": "a message key: org.api.token, org.api.scope, error.not_found ..."}
     )
     needs = fields.String(metadata={"description": "with org.api.scope: the scope the route needs"})
+    message = fields.String(metadata={"description": "the error in words, for the developer (English)"})
 
 
 class WebhookIn(Schema):
@@ -173,7 +174,12 @@ def needs(scope: str):
             if who is None:
                 return _error("org.api.token", 401)
             if scope not in who.scopes:
-                return _error("org.api.scope", 403, needs=scope)
+                return _error(
+                    "org.api.scope",
+                    403,
+                    needs=scope,
+                    message=f"this token was not issued for the scope '{scope}': ask POST /org/api/v1/tokens for it",
+                )
             g.holder = who
             return view(*args, **kwargs)
 
