@@ -269,7 +269,7 @@ def test_inbox_receives_notices(client, rt, submitted):
 def test_a_notice_published_again_under_a_new_event_id_is_kept_once(client, rt, submitted):
     # notify re-stages a notice it already published (e.g. replayed as a new event): the inbox is
     # keyed on the notice, so the second one neither fails (and dead-letters) nor shows twice.
-    from intake.entrypoints.consumers import on_notice_created
+    from intake.application.inbound import on_notice_created
     from zairyu_shared.db import transaction
     from zairyu_shared.events import new_event
 
@@ -307,7 +307,7 @@ def test_signed_withdrawal_and_correction(client, rt, submitted):
 
 
 def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
-    from intake.entrypoints.consumers import UnknownApplication, on_application_event
+    from intake.application.inbound import UnknownApplication, on_application_event
     from zairyu_shared.db import transaction
     from zairyu_shared.events import new_event
 

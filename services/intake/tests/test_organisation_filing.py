@@ -288,7 +288,7 @@ def test_the_person_withdraws_consent_from_their_own_account(org, app, rt):
 # -- the dashboard: what is filed and what the bureau asks for, per person ---------------------------------------
 def from_review(rt, event_type, payload):
     """An event from review, handled by intake's consumer in this thread (what the bus would deliver)."""
-    from intake.entrypoints.consumers import on_application_event
+    from intake.application.inbound import on_application_event
     from zairyu_shared.events import new_event
 
     event = new_event(event_type, payload, source="review", correlation_id=payload["application_id"])

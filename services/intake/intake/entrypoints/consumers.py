@@ -1,197 +1,13 @@
-"""Consumers: signing, review, card-delivery and notify events become timeline entries and inbox items.
+"""The events intake consumes, bound to the use cases that handle them (queue ``intake.<name>``).
 
-Every handler runs inside the inbox transaction (a redelivered event is skipped), and an event
-about an application this service does not know is dead-lettered by raising: it means a
-contract or routing fault that an operator must see, not something to swallow.
+Every handler runs inside the inbox transaction (a redelivered event is skipped).
 """
 
 from __future__ import annotations
 
-import json
-
-import sqlalchemy as sa
-
-from intake.adapters.tables import applications, document_requests, notices, personal, timeline_entries
-from intake.application import organisation_api, personal_data
-from intake.application.common import now
-from intake.domain import timeline
+from intake.application import inbound, personal_data
 from zairyu_shared.bus import Handler
-from zairyu_shared.db import statement_once
 from zairyu_shared.personal_data import PART_EVENT
-from zairyu_shared.subject_keys import SubjectErased
-
-
-class UnknownApplication(LookupError):
-    pass
-
-
-def _application(session, data: dict):
-    # Only what a timeline step needs: the whole row would decrypt the signed content for every event.
-    app = session.execute(
-        statement_once(
-            ("intake.application_for_event",),
-            lambda: sa.select(
-                applications.c.id,
-                applications.c.applicant_id,
-                applications.c.status,
-            ).where(applications.c.id == sa.bindparam("application_id")),
-        ),
-        {"application_id": data["application_id"]},
-    ).first()
-    if app is None or app.applicant_id != data["applicant_id"]:
-        raise UnknownApplication(f"application {data['application_id']} is not known to intake")
-    return app
-
-
-def _record(session, event, app, kind: str, target: str | None, detail: dict, **values) -> None:
-    session.execute(
-        statement_once(("intake.timeline_entry",), timeline_entries.insert),
-        dict(
-            application_id=app.id,
-            applicant_id=app.applicant_id,
-            kind=kind,
-            occurred_at=event.occurred_at,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-            event_id=event.id,
-        ),
-    )
-    values.update(status=timeline.advance(app.status, target), updated_at=now())
-    update = statement_once(
-        ("intake.application_step", tuple(values)),
-        lambda: applications.update().where(applications.c.id == sa.bindparam("step_application_id")),
-    )
-    session.execute(update, {**values, "step_application_id": app.id})
-
-
-def on_application_event(runtime, session, event) -> None:
-    data = event.data
-    app = _application(session, data)
-    t = event.type
-    if t == "signature.verified":
-        _record(
-            session,
-            event,
-            app,
-            "signature_verified",
-            "signature_verified",
-            {"issuer": data["evidence"].get("issuer"), "soft_fail": data["evidence"].get("soft_fail", False)},
-        )
-    elif t == "signature.rejected":
-        _record(
-            session,
-            event,
-            app,
-            "signature_rejected",
-            "signature_rejected",
-            {"reason": data["reason"], "message": data["message"]},
-        )
-    elif t == "application.received":
-        _record(
-            session,
-            event,
-            app,
-            "received",
-            "received",
-            {"receipt_number": data["receipt_number"], "bureau": data["bureau"], "office": data.get("office")},
-            receipt_number=data["receipt_number"],
-            received_at=data["received_at"],
-        )
-    elif t == "application.transferred":  # the bureau handed the case to an office (or took it back)
-        _record(session, event, app, "transferred", None, {"bureau": data["bureau"], "office": data["office"]})
-    elif t == "application.examination_started":
-        _record(session, event, app, "examination_started", "under_examination", {})
-    elif t == "application.documents_requested":
-        with personal(session, app.applicant_id):
-            session.execute(
-                document_requests.insert().values(
-                    request_id=data["request_id"],
-                    application_id=app.id,
-                    applicant_id=app.applicant_id,
-                    items=json.dumps(data["items"], ensure_ascii=False),
-                    message=data.get("message") or "",
-                    deadline=data["deadline"],
-                )
-            )
-        _record(
-            session,
-            event,
-            app,
-            "documents_requested",
-            "documents_requested",
-            {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]},
-        )
-    elif t == "application.decided":
-        outcome = data["outcome"]
-        # v2 says what the approval delivers and how: kept for the timeline and the account page.
-        delivers = {k: data[k] for k in ("delivery_method", "specified_card", "outside_activity") if data.get(k)}
-        _record(
-            session,
-            event,
-            app,
-            outcome,
-            outcome,
-            {
-                "granted_status": data.get("granted_status"),
-                "period_of_stay": data.get("period_of_stay"),
-                "fee_yen": data["fee_yen"],
-                "explanation": data.get("explanation", ""),
-                **delivers,
-            },
-            fee_yen=data["fee_yen"],
-            closed_at=data["decided_at"] if outcome == "refused" else None,
-        )
-    elif t in ("coe.issued", "certificate.issued"):  # the signed PDF itself went by mail: only its facts here
-        _record(
-            session,
-            event,
-            app,
-            "document_issued",
-            None,
-            {"document_id": data["document_id"], "valid_until": data["valid_until"], "verify_url": data["verify_url"]},
-        )
-    elif t == "document.dispatched":  # the paper COE or certificate was posted: tracked like a card
-        kind, target = timeline.EVENT_EFFECTS[t]
-        _record(
-            session, event, app, kind, target, {"tracking_number": data["tracking_number"], "document": data["kind"]}
-        )
-    elif t == "application.closed":
-        _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
-    elif t.startswith("card."):
-        kind, target = timeline.EVENT_EFFECTS[t]
-        detail = {k: data[k] for k in ("tracking_number", "card_number", "reason", "shortfall_yen") if data.get(k)}
-        _record(session, event, app, kind, target, detail)
-    else:  # bound by mistake: surface it
-        raise ValueError(f"intake has no handling for {t}")
-    if t in organisation_api.APPLICATION_EVENTS:  # issue 21: the filing organisation's webhook, if it named one
-        organisation_api.queue_application_event(session, app, event)
-
-
-def on_notice_created(runtime, session, event) -> None:
-    data = event.data
-    exists = session.execute(
-        statement_once(
-            ("intake.notice_exists",), lambda: sa.select(notices.c.id).where(notices.c.id == sa.bindparam("notice_id"))
-        ),
-        {"notice_id": data["notice_id"]},
-    ).first()
-    if exists:
-        return
-    try:
-        with personal(session, data["applicant_id"]):
-            session.execute(
-                statement_once(("intake.notice_insert",), notices.insert),
-                dict(
-                    id=data["notice_id"],
-                    applicant_id=data["applicant_id"],
-                    application_id=data.get("application_id"),
-                    notice_type=data["notice_type"],
-                    subject=data["subject"],
-                    body=data["body_text"],
-                    created_at=data["created_at"],
-                ),
-            )
-    except SubjectErased:
-        return  # the person was erased: nothing new is kept about them
 
 
 def _on_use_decided(runtime, session, event) -> None:
@@ -230,9 +46,9 @@ HANDLERS = [
             "document.dispatched",
             "card.postage_shortfall",
         ),
-        on_application_event,
+        inbound.on_application_event,
     ),
-    Handler("inbox_notices", ("notice.created",), on_notice_created),
+    Handler("inbox_notices", ("notice.created",), inbound.on_notice_created),
     Handler("organisation_decisions", ("organisation.use_decided",), _on_use_decided),
     # Who at the bureau opened the file, with proofs (issue 22).
     Handler("access_log", ("application.accessed", "access.tree_head_published"), _on_access),
