@@ -16,8 +16,21 @@ from .translations import babel_locale
 
 _LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")  # events.contracts.LANGUAGES
 
+# CLDR territories that are no nationality: unknown region, groupings, pseudo-regions.
+_NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
 
-def _fold(text: str) -> str:
+
+@cache
+def codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code CLDR names (plus XK, as CLDR does), sorted: the nationalities one picks."""
+    territories = Locale.parse("en").territories
+    return tuple(
+        sorted(c for c in territories if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
+    )
+
+
+def fold(text: str) -> str:
+    """A name compared or sorted as people read it: case, accents and spaces aside."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch) and not ch.isspace())
 
@@ -26,9 +39,9 @@ def _fold(text: str) -> str:
 def _by_name() -> dict[str, str]:
     found: dict[str, set[str]] = {}
     for language in _LANGUAGES:
-        for code, name in Locale.parse(babel_locale(language)).territories.items():
-            if isinstance(code, str) and len(code) == 2 and code.isalpha():
-                found.setdefault(_fold(str(name)), set()).add(code)
+        territories = Locale.parse(babel_locale(language)).territories
+        for code in codes():
+            found.setdefault(fold(str(territories.get(code, code))), set()).add(code)
     return {name: next(iter(codes)) for name, codes in found.items() if len(codes) == 1}
 
 
@@ -37,6 +50,6 @@ def code_for(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     text = value.strip()
-    if len(text) == 2 and text.isalpha() and text.upper() in Locale.parse("en").territories:
+    if text.upper() in codes():
         return text.upper()
-    return _by_name().get(_fold(text))
+    return _by_name().get(fold(text))
