@@ -18,6 +18,7 @@ from journey import login, register
 
 from intake.adapters.tables import applicants, email_changes, registrations
 from intake.application import personal_data
+from zairyu_shared import crypto
 from zairyu_shared.subject_keys import SubjectErased
 
 PW = "correct horse battery"
@@ -148,3 +149,25 @@ def test_a_change_never_confirmed_goes_a_day_after_its_link_expired_and_a_confir
     with rt.session_factory() as s:
         [kept] = s.execute(sa.select(email_changes).where(email_changes.c.applicant_id == me)).all()
     assert kept.email == "new@example.jp" and kept.confirmed_at is not None
+
+
+def test_a_registration_s_address_and_its_card_code_are_under_the_person_s_key(client, rt):
+    me = register(client, rt)
+    with rt.engine.connect() as conn:
+        reg = conn.execute(sa.text("SELECT email FROM registrations")).scalar_one()
+        code = conn.execute(sa.text("SELECT content FROM signing_requests WHERE purpose = 'register'")).scalar_one()
+    for token in (bytes(reg), bytes(code)):
+        assert crypto.split_subject_token(token)[0] == me  # not the service key: erasing the person reaches it
+
+
+def test_an_abandoned_registration_goes_with_the_key_made_for_it(client, rt):
+    client.post("/register", data={"email": "gone@example.jp"})
+    keys = rt.keyring.tables.keys
+    with rt.engine.connect() as conn:
+        (reg,) = conn.execute(sa.select(registrations.c.id)).scalars().all()
+        assert conn.execute(sa.select(keys.c.subject).where(keys.c.subject == reg)).first() is not None
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=31), tick=False):
+        assert rt.purge().counts["registration_refused"] >= 1
+    with rt.engine.connect() as conn:
+        assert conn.execute(sa.select(registrations.c.id)).first() is None
+        assert conn.execute(sa.select(keys.c.subject).where(keys.c.subject == reg)).first() is None

@@ -39,6 +39,7 @@ from .organisation_tables import (
 )
 from .store import AttachmentStore
 from .tables import (
+    applicants,
     applications,
     attachments,
     challenges,
@@ -53,6 +54,7 @@ from .tables import (
     registration_links,
     registrations,
     signing_requests,
+    subject_key_tables,
     timeline_entries,
     tokens,
 )
@@ -102,6 +104,12 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
 
     def before_registrations(session: Session, ids: list[object]) -> None:
         session.execute(registration_links.delete().where(registration_links.c.registration_id.in_(ids)))
+        # The data key made for the address typed (the registration's id would have been the account's): with no
+        # account it protects nothing once the row goes.
+        keys = subject_key_tables.keys
+        session.execute(
+            keys.delete().where(keys.c.subject.in_(ids), ~sa.exists().where(applicants.c.id == keys.c.subject))
+        )
 
     def before_exports(session: Session, ids: list[object]) -> None:
         session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))

@@ -62,8 +62,10 @@ def create(
             return found.code
     code = signing_code()
     created = now()
-    # A registration's code has no account yet: its content stays under the service key until purged.
-    with personal(session, applicant_id) if applicant_id else nullcontext():
+    # A registration's code has no account yet, but the registration's id becomes the account's: its content (the
+    # e-mail address signed for) goes under that person's key, so erasing them reaches it before it is purged.
+    owner = applicant_id or (extra or {}).get("registration_id")
+    with personal(session, owner) if owner else nullcontext():
         session.execute(
             t.insert().values(
                 code=code,
