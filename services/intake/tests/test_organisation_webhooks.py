@@ -317,3 +317,15 @@ def test_the_decision_comes_over_the_bus_and_its_delivery_outlives_a_restart(tmp
     sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), UTC)
     assert webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at)
     assert deliveries(again)[0].delivered_at is not None
+
+
+def test_the_worker_sends_everything_due_a_batch_per_transaction(app, rt, receiver_factory):
+    receiver = receiver_factory(failures=0)
+    with time_machine.travel(TODAY, tick=False):
+        client = app.test_client()
+        org_id, _secret = make_org(client, rt, approved=False)
+        name_webhook(client, rt, org_id, receiver.url)
+        events = {decide_organisation_use(rt, org_id).id for _ in range(organisation_api.BATCH * 2 + 5)}
+        assert organisation_webhooks(rt) == len(events) == 25  # three transactions, one pass of the worker
+        assert set(receiver.accepted) == events and len(receiver.calls) == 25
+        assert organisation_webhooks(rt) == 0 and len(receiver.calls) == 25

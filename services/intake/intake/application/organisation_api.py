@@ -223,8 +223,16 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0)
         return int(err.code)
 
 
+BATCH = 10  # deliveries attempted per transaction (their rows stay locked meanwhile)
+
+
 def deliver_due(runtime, session, at: datetime | None = None) -> int:
-    """One attempt for every due delivery; returns how many were delivered."""
+    """One attempt for every due delivery (up to 100); returns how many were delivered."""
+    return attempt_due(runtime, session, at, limit=100)[1]
+
+
+def attempt_due(runtime, session, at: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
+    """One attempt for up to ``limit`` due deliveries: (how many were attempted, how many delivered)."""
     at = at or now()
     due = session.execute(
         sa.select(webhook_deliveries, webhooks.c.url, webhooks.c.secret)
@@ -235,14 +243,15 @@ def deliver_due(runtime, session, at: datetime | None = None) -> int:
             webhook_deliveries.c.next_attempt_at <= at,
         )
         .order_by(webhook_deliveries.c.next_attempt_at)
-        .limit(100)
+        .limit(limit)
         # Two consume processes never send the same delivery at once (PostgreSQL; SQLite ignores it).
         .with_for_update(of=webhook_deliveries, skip_locked=True)
     ).all()
     delivered = 0
     for row in due:
         body = row.body.encode()
-        stamp = int(at.timestamp())
+        # Signed when sent, not when the batch began: a receiver refuses a timestamp more than 5 minutes off.
+        stamp = int(max(at, now()).timestamp())
         headers = {
             "Content-Type": "application/json",
             "X-Zairyu-Event-Id": row.event_id,
@@ -283,4 +292,4 @@ def deliver_due(runtime, session, at: datetime | None = None) -> int:
             error or status,
             attempts,
         )
-    return delivered
+    return len(due), delivered

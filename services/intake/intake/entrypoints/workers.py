@@ -25,11 +25,17 @@ def organisation_reminders(runtime) -> int:
 
 
 def organisation_webhooks(runtime) -> int:
-    """Decision webhooks due for an attempt (retried with backoff for 24 h)."""
+    """Decision webhooks due for an attempt (retried with backoff for 24 h), a few per transaction so each
+    outcome is committed as it goes (a crash sends at most one batch again; the event id deduplicates it)."""
     from intake.application import organisation_api
 
-    with transaction(runtime.session_factory) as session:
-        return organisation_api.deliver_due(runtime, session)
+    delivered = 0
+    while True:
+        with transaction(runtime.session_factory) as session:
+            attempted, done = organisation_api.attempt_due(runtime, session)
+        delivered += done
+        if attempted < organisation_api.BATCH:  # each attempted row is now delivered, later or given up
+            return delivered
 
 
 organisation_reminder = periodic_worker(
