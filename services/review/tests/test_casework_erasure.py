@@ -5,6 +5,7 @@ change, under the service key, move under that key with rotate-keys."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from test_casework import act, full_path, officers_once
 
@@ -48,7 +49,13 @@ def test_casework_is_sealed_under_the_applicant_s_key_and_erasure_reaches_it(rt)
         raise AssertionError(f"{table.name} still readable after erasure")
 
 
-def test_rotate_keys_moves_older_casework_under_the_applicant_s_key(rt):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(request):
+    return request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
+
+
+def test_rotate_keys_moves_older_casework_under_the_applicant_s_key(runtime):
+    rt = runtime
     officers = officers_once(rt)
     app = full_path(rt, officers)
     with rt.engine.connect() as conn:
