@@ -13,6 +13,7 @@ import time_machine
 from intake_testkit import make_runtime
 
 from intake.adapters import organisation_tables as o
+from intake.bootstrap import ports
 from zairyu_shared import testing
 from zairyu_shared.japan_time import JAPAN
 
@@ -77,7 +78,9 @@ def _organisation(s, status: str, decided: datetime | None, until: date | None =
     return org
 
 
-def _person(s, org: str, staff: str, removed: datetime | None = None, withdrawn: datetime | None = None):
+def _person(
+    s, org: str, staff: str, removed: datetime | None = None, withdrawn: datetime | None = None, scan: str | None = None
+):
     person = str(uuid.uuid4())
     s.execute(
         o.people.insert().values(
@@ -87,8 +90,9 @@ def _person(s, org: str, staff: str, removed: datetime | None = None, withdrawn:
             status="engineer_humanities",
             period_expiry="2027-03-06",
             card_number="AB12345678CD",
-            consent="withdrawn" if withdrawn else "account",
+            consent="withdrawn" if withdrawn else "document" if scan else "account",
             consent_at=withdrawn or FY2020,
+            consent_document_sha256=scan,
             created_at=FY2020,
             removed_at=removed,
         )
@@ -148,7 +152,9 @@ def test_a_roster_entry_ended_goes_after_ninety_days_and_its_filed_drafts_stay(r
     with rt.session_factory() as s, s.begin():
         org = _organisation(s, "approved", FY2020, until=date(2029, 3, 31))
         staff = s.execute(sa.select(o.organisation_staff.c.id)).scalars().first()
-        removed, (removed_unfiled, removed_filed) = _person(s, org, staff, removed=start)
+        gone_scan, kept_scan = ports(rt).store.put(b"consent on paper, removed"), ports(rt).store.put(b"kept")
+        removed, (removed_unfiled, removed_filed) = _person(s, org, staff, removed=start, scan=gone_scan)
+        _person(s, org, staff, scan=kept_scan)
         withdrawn, (withdrawn_unfiled, withdrawn_filed) = _person(s, org, staff, withdrawn=start)
         gone_staff = str(uuid.uuid4())
         s.execute(
@@ -178,7 +184,9 @@ def test_a_roster_entry_ended_goes_after_ninety_days_and_its_filed_drafts_stay(r
     with time_machine.travel(start + timedelta(days=90, minutes=1), tick=False):
         counts = rt.purge().counts
     assert counts["roster_entry_ended"] == 2 and counts["organisation_staff_removed"] == 1
-    assert not {removed, withdrawn} & _ids(rt, o.people) and len(_ids(rt, o.people)) == 1
+    assert not {removed, withdrawn} & _ids(rt, o.people) and len(_ids(rt, o.people)) == 2
+    assert not ports(rt).store.path(gone_scan).exists()  # the paper consent's scan left the store with its row
+    assert ports(rt).store.path(kept_scan).exists()
     drafts = _ids(rt, o.org_drafts)
     assert {removed_filed, withdrawn_filed} <= drafts and not {removed_unfiled, withdrawn_unfiled} & drafts
     with rt.engine.connect() as conn:

@@ -70,6 +70,11 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
                 used = set(
                     check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars()
                 )
+                used |= set(
+                    check.execute(
+                        sa.select(people.c.consent_document_sha256).where(people.c.consent_document_sha256.in_(shas))
+                    ).scalars()
+                )
             for sha in shas - used:
                 store.path(sha).unlink(missing_ok=True)
 
@@ -115,6 +120,11 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))
 
     def before_people(session: Session, ids: list[object]) -> None:
+        # A consent given on paper: its scan leaves the store with the row (unless another row refers to it).
+        scans = sa.select(people.c.consent_document_sha256).where(
+            people.c.id.in_(ids), people.c.consent_document_sha256.is_not(None)
+        )
+        unlink_later(session, set(session.execute(scans).scalars()))
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
         unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
         session.execute(org_drafts.delete().where(unfiled))
