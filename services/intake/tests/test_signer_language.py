@@ -39,3 +39,33 @@ def test_an_application_is_described_in_the_applicants_language(client, rt):
     got = client.application.test_client().get(f"/api/v1/signing-requests/{code}").json
     assert got["language"] == "vi" and got["summary"] == VI_SUBMIT
     assert "Zairyu application" in got["description"]
+
+
+VI_ORG = "Bạn ký đơn này với tư cách người nộp thay mặt tổ chức của bạn: "
+
+
+def test_an_organisation_s_filing_is_described_in_the_staff_member_s_language(app, rt):
+    """The staff member signs with their own card, not the account holder: the signer speaks their language."""
+    from test_organisation_filing import a_draft, codes_on, consenting_person, sign_batch, with_photo
+    from test_organisation_people import _admin_id, make_org, sign_in
+
+    from intake.adapters.organisation_tables import organisation_staff
+    from intake.entrypoints import labels
+
+    org = app.test_client()
+    org_id, secret = make_org(org, rt)
+    assert sign_in(org, "admin@sample.example", secret).status_code == 302
+    org.org_id = org_id
+    pid, _person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")  # an account in English
+    draft_id = a_draft(rt, org, pid, "AB00000001CD")
+    with_photo(org, draft_id)
+    with rt.engine.begin() as conn:
+        staff = _admin_id(rt, org_id)
+        conn.execute(sa.update(organisation_staff).where(organisation_staff.c.id == staff).values(language="vi"))
+    [code] = codes_on(org.get(sign_batch(org, [draft_id]).headers["Location"]).data)
+    got = app.test_client().get(f"/api/v1/signing-requests/{code}", headers={"Accept-Language": "en"}).json
+    with app.test_request_context("/?lang=vi"):
+        procedure = labels.label(labels.PROCEDURES, "extension")
+    assert got["language"] == "vi"
+    assert got["summary"] == f"{VI_ORG}{procedure}. (PERSON AB00000001CD, Org of admin@sample.example)"
+    assert "Zairyu application" in got["description"]  # the technical record, unchanged

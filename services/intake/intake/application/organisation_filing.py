@@ -218,6 +218,27 @@ def _still_allowed(session, row, extra: dict) -> str | None:
     return None
 
 
+def staff_language(session, row) -> str | None:
+    """The language of the staff member who prepared the code (they sign it, with their own card)."""
+    staff_id = signing_requests.extra_of(row).get("staff_id")
+    return session.execute(sa.select(organisation_staff.c.language).where(organisation_staff.c.id == staff_id)).scalar()
+
+
+def filed_for(session, row) -> str | None:
+    """Who and for whom, as the signer lists a batch: the person's name, the organisation's."""
+    found = session.execute(
+        sa.select(people.c.name, organisations.c.name.label("organisation"))
+        .select_from(org_drafts.join(people, people.c.id == org_drafts.c.person_id))
+        .join(organisations, organisations.c.id == org_drafts.c.organisation_id)
+        .where(org_drafts.c.id == row.subject_id)
+    ).first()
+    return f"{found.name}, {found.organisation}" if found else None
+
+
+def procedure_of(session, row) -> str | None:
+    return session.execute(sa.select(org_drafts.c.procedure).where(org_drafts.c.id == row.subject_id)).scalar()
+
+
 @signing_requests.completion(PURPOSE)
 def _complete(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)

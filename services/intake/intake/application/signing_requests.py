@@ -108,12 +108,21 @@ def for_signer(session, code: str) -> dict:
         "language": signer_language(session, row),
         "reference": reference(session, row),
         "expires_at": aware(row.expires_at).isoformat(),
+        **({"procedure": _organisation_filing().procedure_of(session, row)} if row.purpose == "org_submit" else {}),
     }
 
 
+def _organisation_filing():
+    from . import organisation_filing  # it registers its completion here: imported when used, not at load
+
+    return organisation_filing
+
+
 def signer_language(session, row) -> str | None:
-    """The language of the person the request is for: their account's, or the one a registration chose.
-    None for an organisation's filing (the staff member who signs is not the account holder)."""
+    """The language of the person who signs: the account's, or the one a registration chose; for an
+    organisation's filing the staff member's (they sign, not the account holder)."""
+    if row.purpose == "org_submit":
+        return _organisation_filing().staff_language(session, row)
     if row.purpose not in ("register", "rebind", "submit", "correction", "withdrawal"):
         return None
     if row.applicant_id is None:
@@ -125,7 +134,10 @@ def signer_language(session, row) -> str | None:
 
 def reference(session, row) -> str | None:
     """What names the request whatever the language: the e-mail address registered, the application's number
-    a correction or withdrawal is about (the signed bytes and their fingerprint say the rest)."""
+    a correction or withdrawal is about, the person and the organisation an organisation's filing is for (the
+    signed bytes and their fingerprint say the rest)."""
+    if row.purpose == "org_submit":
+        return _organisation_filing().filed_for(session, row)
     if row.purpose == "register":
         return extra_of(row).get("email")
     if row.purpose in ("correction", "withdrawal") and row.subject_id:

@@ -191,6 +191,8 @@ SIGNING_PURPOSES = {
     "submit": _l("You sign your application, as you reviewed it, with its attachments."),
     "correction": _l("You sign your request to correct the application."),
     "withdrawal": _l("You sign the withdrawal of your application."),
+    # an organisation's staff member signs with their own card as the filer (申請取次者), not as the applicant
+    "org_submit": _l("You sign this application as your organisation's filer: %(procedure)s."),
 }
 TIMELINE = {
     "submitted": _l("Submitted"),
@@ -292,10 +294,12 @@ FEE_ITEMS = dict(
 )
 
 
-def signing_summary(purpose: str, reference: str | None = None, language: str | None = None) -> str | None:
+def signing_summary(
+    purpose: str, reference: str | None = None, language: str | None = None, procedure: str | None = None
+) -> str | None:
     """What a signature is for, in ``language`` (default: the page's), with what names it (an e-mail address,
-    an application's number): what the desktop signer and the extension's window show the person. None for a
-    purpose without a sentence (an organisation's filing: the signer then shows the technical description)."""
+    an application's number, the person and organisation an organisation files for): what the desktop signer
+    and the extension's window show the person who signs. None for a purpose without a sentence."""
     if purpose not in SIGNING_PURPOSES:
         return None
     from contextlib import nullcontext
@@ -306,6 +310,8 @@ def signing_summary(purpose: str, reference: str | None = None, language: str | 
 
     with force_locale(language) if language in LANGUAGES else nullcontext():
         text = str(SIGNING_PURPOSES[purpose])
+        if purpose == "org_submit":
+            text = text % {"procedure": label(PROCEDURES, procedure)}
     return f"{text} ({reference})" if reference else text
 
 

@@ -253,8 +253,11 @@ def signing_request(code):
     try:
         with tx() as db:
             answer = signing_requests.for_signer(db, normalise_code(code))
-        # In the applicant's language whatever the signer's computer speaks (the stored description is English).
-        answer["summary"] = labels.signing_summary(answer["purpose"], answer["reference"], answer["language"])
+        # In the language of whoever signs (the applicant, or the organisation's staff member), whatever the
+        # signer's computer speaks (the stored description is English).
+        answer["summary"] = labels.signing_summary(
+            answer["purpose"], answer["reference"], answer["language"], answer.get("procedure")
+        )
         return jsonify(answer)
     except signing_requests.SigningRequestError as exc:
         return _error(exc.key, exc.status)
