@@ -343,6 +343,9 @@ def web_deployment(svc: str, facts: dict) -> dict:
             # only, kept 90 days: RULES["log_line"]), the query string, the referrer and the browser.
             "--access-logformat",
             ACCESS_LOG_FORMAT,
+            # ...and one-time links' tokens in the path written as "…" (a link not yet spent stays secret).
+            "--logger-class",
+            "zairyu_shared.gunicorn_logging.RedactingLogger",
             f"{facts['pkg']}.entrypoints.web:create_app()",
         ],
         "ports": [{"name": "http", "containerPort": 8000, "protocol": "TCP"}],
