@@ -73,6 +73,11 @@ def test_signer_redeem_says_what_is_signed_in_the_applicants_language(seeded, mo
     shown = capsys.readouterr().out
     assert shown.splitlines()[0] == vi
     assert "Extension application" not in shown and "You are about to sign" not in shown
+    # the signer's own lines too: the digest's and the answer's, no English left
+    assert (
+        shown.splitlines()[1] == f"SHA-256 (dấu vân tay của nội dung được ký): {hashlib.sha256(DOCUMENT).hexdigest()}"
+    )
+    assert re.search(r"^đã gửi chữ ký \(\d+ byte\)", shown, re.M) and "signature sent" not in shown
 
 
 def test_signer_redeem_asks_in_the_applicants_language(seeded, monkeypatch, capsys):

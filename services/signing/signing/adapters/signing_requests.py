@@ -131,12 +131,9 @@ def post_signature(server: str, code: str, signature: bytes, timeout: float = 15
     return _request(req, timeout)
 
 
-def preview(request: SigningRequest, limit: int = 2000) -> str:
-    """What the person is about to sign, readable: the text itself, or its size and hash."""
+def readable(request: SigningRequest) -> str | None:
+    """The content as text when it is UTF-8 (the person reads it before signing); None for binary data."""
     try:
-        text = request.content.decode("utf-8")
+        return request.content.decode("utf-8")
     except UnicodeDecodeError:
-        return f"({len(request.content)} bytes of binary data, SHA-256 {request.sha256})"
-    if len(text) > limit:
-        text = text[:limit] + f"\n... ({len(request.content)} bytes in all)"
-    return text
+        return None

@@ -13,8 +13,20 @@ import sys
 from signing.adapters import signing_requests
 from signing.domain.signer_messages import language, text
 
-# Questions redeem asks, from the signing catalogs (msgid = the key) like the signer's other messages.
-KEYS = ("redeem.confirm_one", "redeem.confirm_many", "redeem.not_signed")
+# What redeem asks and says, from the signing catalogs (msgid = the key) like the signer's other messages; the
+# placeholders are the catalogs' own ({count}: a number, {detail}: a description, a digest or the site's error).
+KEYS = (
+    "redeem.confirm_one",
+    "redeem.confirm_many",
+    "redeem.not_signed",
+    "redeem.about_to_sign",
+    "redeem.digest",
+    "redeem.binary",
+    "redeem.cut",
+    "redeem.fetch_failed",
+    "redeem.not_taken",
+    "redeem.sent",
+)
 
 EXIT_SERVER = 3  # server unreachable or refused (2 is a card/PIN error, 1 a usage error)
 
@@ -41,21 +53,25 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
         try:
             requests.append((code, signing_requests.fetch(args.server, code)))
         except signing_requests.SigningRequestError as exc:
-            print(f"error [signing_request]: {code}: {exc} (nothing was signed)", file=sys.stderr)
+            print(
+                f"error [signing_request]: {text('redeem.fetch_failed', lang, detail=f'{code}: {exc}')}",
+                file=sys.stderr,
+            )
             return EXIT_SERVER
     many = len(requests) > 1
-    # The applicant's language, as intake says it, when every request is in one (an organisation's batch: none).
+    # The language of whoever signs, as intake says it (the applicant's; an organisation's staff member's for its
+    # batch), when every request is in one; else the terminal's.
     wanted = {request.language for _, request in requests}
     if len(wanted) == 1 and language(next(iter(wanted))):
         lang = language(next(iter(wanted))) or lang
     for n, (code, request) in enumerate(requests, start=1):
         prefix = f"[{n}/{len(requests)}] {code}: " if many else ""
         # The summary is a sentence in the applicant's language ("You sign your application ..."): shown as it is.
-        what = request.summary or f"You are about to sign: {request.description or '(no description)'}"
+        what = request.summary or text("redeem.about_to_sign", lang, detail=request.description or "—")
         print(f"{prefix}{what}", file=out)
-        print(f"SHA-256: {request.sha256}", file=out)
+        print(text("redeem.digest", lang, detail=request.sha256), file=out)
         print("-" * 60, file=out)
-        print(signing_requests.preview(request), file=out)
+        print(_preview(request, lang), file=out)
         print("-" * 60, file=out)
     if not args.yes and sys.stdin.isatty():
         question = text("redeem.confirm_many", lang, count=len(requests)) if many else text("redeem.confirm_one", lang)
@@ -73,12 +89,19 @@ def run(args: argparse.Namespace, signer, lang: str, read_secret, before_passwor
         try:
             answer = signing_requests.post_signature(args.server, code, signature)
         except signing_requests.SigningRequestError as exc:
-            print(
-                f"error [signing_request]: {prefix}signed, but the site did not take the signature: {exc}",
-                file=sys.stderr,
-            )
+            print(f"error [signing_request]: {prefix}{text('redeem.not_taken', lang, detail=exc)}", file=sys.stderr)
             failed += 1
             continue
         status = f": {answer['status']}" if "status" in answer else ""
-        print(f"{prefix}signature sent ({len(signature)} bytes){status}", file=out)
+        print(f"{prefix}{text('redeem.sent', lang, count=len(signature))}{status}", file=out)
     return EXIT_SERVER if failed else 0
+
+
+def _preview(request, lang: str, limit: int = 2000) -> str:
+    """What the person is about to sign, readable: the text itself (cut at ``limit``), or its size and digest."""
+    shown = signing_requests.readable(request)
+    if shown is None:
+        return text("redeem.binary", lang, count=len(request.content), detail=request.sha256)
+    if len(shown) > limit:
+        return shown[:limit] + "\n" + text("redeem.cut", lang, count=len(request.content))
+    return shown
