@@ -53,3 +53,13 @@ def test_the_date_of_birth_and_the_form_s_dates_are_not_iso_on_the_account_and_r
     assert dob in review and format_date(date(2024, 4, 1), locale=lang) in review
     for page in (account, review):
         assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", page), re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", page)
+
+
+@pytest.mark.parametrize("lang", ["vi", "ne", "ja"])
+def test_the_data_export_writes_days_kept_as_iso_in_the_language(app, lang):
+    """The personal-data export listed the date of birth and the form's dates as 1994-03-15."""
+    from intake.entrypoints.data_export import _value
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert _value("date_of_birth", "1994-03-15") == format_date(date(1994, 3, 15), locale=lang)
+        assert _value("phone", "03-1234-5678") == "03-1234-5678"  # not a day: as written

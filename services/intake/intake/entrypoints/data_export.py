@@ -97,6 +97,8 @@ def _value(key: str, value: Any) -> str:
             return format_datetime(datetime.fromisoformat(value))
         except ValueError:
             return value
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == value[7:8] == "-":
+        return documents._date(value)  # a day kept as ISO (the card's date of birth, the form's dates)
     if isinstance(value, (date, datetime)):
         return documents._text(value)
     return str(value)
