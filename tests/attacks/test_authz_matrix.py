@@ -161,6 +161,7 @@ MATRIX = {
         "org_api.create_draft": ORG_STAFF,
         "org_api.import_csv": ORG_STAFF,
         "org_api.webhook": ORG_STAFF,
+        "org_api.webhook_status": ORG_STAFF,
         "org_api.attach": ORG_STAFF,
         "org_api.signing_requests": ORG_STAFF,
         "org_api.signing_batch": ORG_STAFF,

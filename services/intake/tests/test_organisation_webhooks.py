@@ -83,16 +83,18 @@ def receiver_factory():
         r.close()
 
 
-def name_webhook(client, rt, org_id, url) -> str:
-    """A token scoped to webhooks names the endpoint; the answer carries the signing secret."""
+def webhooks_token(rt, org_id, email="admin@sample.example") -> str:
     with rt.engine.connect() as conn:
         totp = conn.execute(
             sa.select(organisation_staff.c.totp_secret).where(organisation_staff.c.organisation_id == org_id)
         ).scalar()
     with transaction(rt.session_factory) as session:
-        token, _ = organisation_api.issue_token(
-            rt, session, "admin@sample.example", PASSWORD, pyotp.TOTP(totp).now(), ["webhooks"]
-        )
+        return organisation_api.issue_token(rt, session, email, PASSWORD, pyotp.TOTP(totp).now(), ["webhooks"])[0]
+
+
+def name_webhook(client, rt, org_id, url) -> str:
+    """A token scoped to webhooks names the endpoint; the answer carries the signing secret."""
+    token = webhooks_token(rt, org_id)
     r = client.put("/org/api/v1/webhook", json={"url": url}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200, r.json
     return r.json["secret"]
@@ -206,6 +208,16 @@ def test_a_webhook_never_accepted_is_given_up_after_24_hours(app, rt, receiver_f
         assert row.given_up_at - created == timedelta(minutes=1383) and row.last_error == "HTTP 500"
         assert {h["X-Zairyu-Event-Id"] for h, _ in receiver.calls} == {event.id}
         assert run_worker_at(rt, traveller, created + timedelta(days=3)) == 0 and len(receiver.calls) == 29
+        # The organisation's software sees it given up, with the last error; another organisation sees none of it.
+        seen = client.get("/org/api/v1/webhook", headers={"Authorization": f"Bearer {webhooks_token(rt, org_id)}"})
+        assert seen.status_code == 200 and seen.json["url"] == receiver.url and "secret" not in seen.json
+        [listed] = seen.json["deliveries"]
+        assert (listed["event_id"], listed["state"], listed["attempts"]) == (event.id, "given_up", 29)
+        assert listed["type"] == "organisation.use_decided" and listed["last_error"] == "HTTP 500"
+        other_id, _ = make_org(client, rt, email="admin@other.example")
+        theirs = webhooks_token(rt, other_id, "admin@other.example")
+        seen = client.get("/org/api/v1/webhook", headers={"Authorization": f"Bearer {theirs}"})
+        assert seen.json == {"url": None, "deliveries": []}
 
 
 # -- never a call into our own network ----------------------------------------------------------------------------

@@ -223,6 +223,34 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0)
         return int(err.code)
 
 
+def recent_deliveries(session, organisation_id: str, limit: int = 50) -> dict:
+    """The endpoint named (never its secret) and the newest deliveries with what became of each."""
+    url = session.execute(sa.select(webhooks.c.url).where(webhooks.c.organisation_id == organisation_id)).scalar()
+    rows = session.execute(
+        sa.select(webhook_deliveries)
+        .where(webhook_deliveries.c.organisation_id == organisation_id)
+        .order_by(webhook_deliveries.c.created_at.desc())
+        .limit(limit)
+    ).all()
+    listed = []
+    for r in rows:
+        state = "delivered" if r.delivered_at else "given_up" if r.given_up_at else "pending"
+        listed.append(
+            {
+                "event_id": r.event_id,
+                "type": json.loads(r.body)["type"],
+                "state": state,
+                "attempts": r.attempts,
+                "created_at": aware(r.created_at),
+                "next_attempt_at": aware(r.next_attempt_at) if state == "pending" else None,
+                "delivered_at": aware(r.delivered_at),
+                "given_up_at": aware(r.given_up_at),
+                "last_error": r.last_error,
+            }
+        )
+    return {"url": url, "deliveries": listed}
+
+
 BATCH = 10  # deliveries attempted per transaction (their rows stay locked meanwhile)
 
 

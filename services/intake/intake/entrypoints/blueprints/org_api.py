@@ -159,6 +159,23 @@ class WebhookOut(Schema):
     )
 
 
+class DeliveryOut(Schema):
+    event_id = fields.String(required=True)
+    type = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "pending | delivered | given_up"})
+    attempts = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    given_up_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True, metadata={"description": "e.g. 'HTTP 500' or the connection error"})
+
+
+class WebhookStatusOut(Schema):
+    url = fields.String(allow_none=True, metadata={"description": "the endpoint named (null: none)"})
+    deliveries = fields.List(fields.Nested(DeliveryOut), required=True, metadata={"description": "the newest 50"})
+
+
 def _error(key: str, status: int, **extra):
     return jsonify(error=key, **extra), status
 
@@ -391,6 +408,15 @@ def webhook():
     return jsonify(WebhookOut().dump({"secret": secret}))
 
 
+@bp.get("/webhook")
+@needs("webhooks")
+def webhook_status():
+    """The endpoint and the newest deliveries: what was delivered, what is retried when, what was given up."""
+    with tx() as db:
+        found = organisation_api.recent_deliveries(db, g.holder.organisation_id)
+    return jsonify(WebhookStatusOut().dump(found))
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(build_spec())
@@ -429,6 +455,8 @@ def build_spec() -> dict:
         ErrorOut,
         WebhookIn,
         WebhookOut,
+        DeliveryOut,
+        WebhookStatusOut,
     ):
         spec.components.schema(schema.__name__, schema=schema)
 
@@ -572,7 +600,13 @@ def build_spec() -> dict:
         operations={
             "put": op(
                 "set_webhook", "Name the decision webhook; returns its secret", "webhooks", "WebhookIn", "WebhookOut"
-            )
+            ),
+            "get": op(
+                "get_webhook",
+                "The endpoint named and the newest deliveries (delivered, retried when, given up)",
+                "webhooks",
+                out="WebhookStatusOut",
+            ),
         },
     )
     return spec.to_dict()
