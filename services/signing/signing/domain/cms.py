@@ -165,7 +165,7 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
             raise ValueError("SignerInfo digest algorithm is not listed in digestAlgorithms")
         if si[3].ident != CONTEXT_0:
             raise _malformed("no signed attributes (CAdES-BES requires them)")
-        signed_attrs_der = b"\x31" + si[3][2][1:] + si[3].body  # [0] IMPLICIT -> SET OF, as signed
+        signed_attrs_der = b"\x31" + si[3].raw[1:]  # [0] IMPLICIT -> SET OF, as signed
         attrs = _signed_attributes(si[3].body)
         if attrs["content_type"] != econtent_type:
             raise _malformed("content-type attribute does not match the encapsulated content type")

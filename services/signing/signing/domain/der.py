@@ -8,33 +8,29 @@ structures we read are walked here directly.
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from asn1crypto import core
 
 
-class Tlv(tuple[int, int, bytes, bytes]):
-    """(class, tag, header, body) of one DER element."""
+class Tlv(NamedTuple):
+    """One DER element. A named tuple: its fields are read by C-level accessors (this reader is called
+    some sixty times per signature verified, and property calls were a good part of its cost)."""
+
+    ident: int  # the whole identifier octet: class, constructed bit and tag
+    body: bytes  # the contents
+    raw: bytes  # the whole element, identifier and length included
 
     @property
     def cls(self) -> int:
-        return self[0]
+        return self.ident >> 6
 
     @property
     def tag(self) -> int:
-        return self[1]
+        return self.ident & 0x1F
 
-    @property
-    def body(self) -> bytes:
-        return self[3]
 
-    @property
-    def raw(self) -> bytes:
-        return self[2] + self[3]
-
-    @property
-    def ident(self) -> int:
-        """The whole identifier octet: class, constructed bit and tag."""
-        return self[2][0]
+_new_tlv = tuple.__new__  # Tlv(...) would go through NamedTuple's Python-level __new__
 
 
 def children(contents: bytes) -> list[Tlv]:
@@ -60,7 +56,7 @@ def children(contents: bytes) -> list[Tlv]:
         stop = start + length
         if stop > end:
             raise ValueError("DER element runs past its container")
-        out.append(Tlv((first >> 6, first & 0x1F, contents[pointer:start], contents[start:stop])))
+        out.append(_new_tlv(Tlv, (first, contents[start:stop], contents[pointer:stop])))
         pointer = stop
     return out
 
