@@ -59,6 +59,11 @@ class ServiceDefinition:
     # and inbox rows are added for every service. ``purge_audit`` records that a purge happened.
     purge_steps: Callable[[Runtime], list[PurgeStep]] | None = None
     purge_audit: Callable[[Runtime, Session, PurgeReport], None] | None = None
+    # Files kept outside the database that ``rotate-keys`` also brings under per-person keys (intake's
+    # attachment store): ``rotate_files(runtime, batch)`` reports what it did, ``files_left(runtime)``
+    # counts what still is not under a person's key.
+    rotate_files: Callable[[Runtime, int], dict[str, int]] | None = None
+    files_left: Callable[[Runtime], int] | None = None
     # The service's bootstrap.py: builds its ports (the clients, stores and providers its use cases reach
     # the world through) from the runtime. Called once, on first use of ``Runtime.ports``.
     bootstrap: Callable[[Runtime], object] | None = None

@@ -117,9 +117,15 @@ def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
         return 0
     if not args.check:
         report = subject_keys.rotate_keys(runtime.engine, metadata, batch=args.batch)
+        if runtime.definition.rotate_files is not None:
+            report.update(runtime.definition.rotate_files(runtime, args.batch))
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
     left = subject_keys.values_needing_old_keys(runtime.engine, metadata)
     print(f"{name}: {left} values still need an older key" + ("" if left else " (the older keys can be dropped)"))
+    if runtime.definition.files_left is not None:
+        files = runtime.definition.files_left(runtime)
+        print(f"{name}: {files} files not yet under their owner's key")
+        left += files
     return 1 if args.check and left else 0
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from intake.adapters import attachment_owners
 from intake.adapters.demo_psp import DemoProvider
 from intake.adapters.payment_provider import PaymentProvider
 from intake.adapters.signing_client import SigningClient
@@ -40,7 +41,7 @@ PROVIDERS: dict[str, Callable[[Runtime], PaymentProvider]] = {"demo": _demo}
 @dataclass
 class IntakePorts:
     runtime: Runtime
-    store: AttachmentStore  # the applicants' uploads, content-addressed on disk
+    store: AttachmentStore  # the applicants' uploads, on disk, each sealed under its owner's data key
     signing: SigningClient  # signing's verification API (signatures, card logins)
 
     @cached_property
@@ -54,7 +55,8 @@ def bootstrap(runtime: Runtime) -> IntakePorts:
     settings = _settings(runtime)
     return IntakePorts(
         runtime=runtime,
-        store=AttachmentStore(settings.store_dir),
+        # Each file sealed under its owner's data key; a read by hash alone finds the owner in the rows.
+        store=AttachmentStore(settings.store_dir, runtime.keyring, owners=attachment_owners.lookup(runtime.engine)),
         signing=SigningClient(settings.signing_url),
     )
 

@@ -41,7 +41,7 @@ def _account(rt, *, status: str | None) -> tuple[str, str | None, str]:
         s.execute(
             t.drafts.insert().values(id=draft, applicant_id=aid, procedure="extension", data="{}", updated_at=CLOSED)
         )
-        sha = ports(rt).store.put(b"draft scan " + aid.encode())
+        sha = ports(rt).store.put(b"draft scan " + aid.encode(), aid, s.connection())
         s.execute(
             t.attachments.insert().values(
                 id=str(uuid.uuid4()),
@@ -106,7 +106,7 @@ def test_closing_keeps_the_applications_and_says_until_when_in_the_persons_langu
     assert (me.email, me.name, me.address, me.password_hash, me.auth_subject) == ("", "", "", None, None)
     assert me.email_lookup == f"closed-{aid}"
     assert [e["payload"]["applicant_id"] for e in closed] == [aid]
-    assert not ports(rt).store.exists(sha)
+    assert not ports(rt).store.exists(sha, aid)
     # Signed out, and the old session cannot come back (the epoch moved).
     assert client.get("/account").status_code == 302
     _sign_in(client, aid)

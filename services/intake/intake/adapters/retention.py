@@ -61,29 +61,38 @@ from .tables import (
 
 
 def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
-    def unlink_later(session: Session, shas: set[str]) -> None:
-        if not shas:
+    def unlink_later(session: Session, files: set[tuple[str, str]]) -> None:
+        """After the commit, delete the files ``(owner, sha256)`` no row of that owner names any more."""
+        if not files:
             return
+        shas = {sha for _, sha in files}
 
         def unlink() -> None:
             with Session(session.get_bind()) as check:
-                used = set(
-                    check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars()
+                named = sa.select(attachments.c.applicant_id, attachments.c.sha256).where(
+                    attachments.c.sha256.in_(shas)
                 )
-                used |= set(
-                    check.execute(
-                        sa.select(people.c.consent_document_sha256).where(people.c.consent_document_sha256.in_(shas))
-                    ).scalars()
+                consents = sa.select(people.c.id, people.c.consent_document_sha256).where(
+                    people.c.consent_document_sha256.in_(shas)
                 )
-            for sha in shas - used:
-                store.path(sha).unlink(missing_ok=True)
+                still = {(str(o), s) for o, s in check.execute(named)} | {
+                    (str(o), s) for o, s in check.execute(consents)
+                }
+            for owner, sha in files - still:
+                store.delete(sha, owner)
+            for sha in shas - {s for _, s in still}:
+                store.delete_plain(sha)  # a copy from before sealing, once nobody's row names it
 
         after_commit(session, unlink)
 
+    def owned(session: Session, where: sa.ColumnElement[bool]) -> set[tuple[str, str]]:
+        rows = session.execute(sa.select(attachments.c.applicant_id, attachments.c.sha256).where(where))
+        return {(str(owner), sha) for owner, sha in rows}
+
     def drop_attachments(session: Session, where: sa.ColumnElement[bool]) -> None:
-        shas = set(session.execute(sa.select(attachments.c.sha256).where(where)).scalars())
+        files = owned(session, where)
         session.execute(attachments.delete().where(where))
-        unlink_later(session, shas)
+        unlink_later(session, files)
 
     def before_drafts(session: Session, ids: list[object]) -> None:
         drop_attachments(session, sa.and_(attachments.c.draft_id.in_(ids), attachments.c.application_id.is_(None)))
@@ -104,8 +113,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             session.execute(table.delete().where(column.in_(ids)))
 
     def before_loose_attachments(session: Session, ids: list[object]) -> None:
-        shas = set(session.execute(sa.select(attachments.c.sha256).where(attachments.c.id.in_(ids))).scalars())
-        unlink_later(session, shas)
+        unlink_later(session, owned(session, attachments.c.id.in_(ids)))
 
     def before_registrations(session: Session, ids: list[object]) -> None:
         session.execute(registration_links.delete().where(registration_links.c.registration_id.in_(ids)))
@@ -120,11 +128,14 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))
 
     def before_people(session: Session, ids: list[object]) -> None:
-        # A consent given on paper: its scan leaves the store with the row (unless another row refers to it).
-        scans = sa.select(people.c.consent_document_sha256).where(
+        # A consent given on paper: its scan leaves the store with the row, and the data key of the roster
+        # entry (it sealed the scan) goes too: the scan in a backup of the store is unreadable from then on.
+        scans = sa.select(people.c.id, people.c.consent_document_sha256).where(
             people.c.id.in_(ids), people.c.consent_document_sha256.is_not(None)
         )
-        unlink_later(session, set(session.execute(scans).scalars()))
+        unlink_later(session, {(str(person), sha) for person, sha in session.execute(scans)})
+        keys = subject_key_tables.keys
+        session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
         unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
         session.execute(org_drafts.delete().where(unfiled))

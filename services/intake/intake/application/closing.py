@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake.adapters.organisation_tables import people
 from intake.adapters.store import AttachmentStore
 from intake.adapters.tables import (
     applicants,
@@ -155,9 +156,18 @@ def close(runtime, session: Session, applicant_id: str, store: AttachmentStore) 
 
     def unlink() -> None:
         with Session(session.get_bind()) as check:
+            theirs = sa.and_(attachments.c.sha256.in_(shas), attachments.c.applicant_id == applicant_id)
+            kept = set(check.execute(sa.select(attachments.c.sha256).where(theirs)).scalars())
             used = set(check.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256.in_(shas))).scalars())
+            used |= set(
+                check.execute(
+                    sa.select(people.c.consent_document_sha256).where(people.c.consent_document_sha256.in_(shas))
+                ).scalars()
+            )
+        for sha in shas - kept:
+            store.delete(sha, applicant_id)  # their sealed copy (a kept application's file stays)
         for sha in shas - used:
-            store.path(sha).unlink(missing_ok=True)
+            store.delete_plain(sha)  # a copy from before sealing, once nobody's row names it
 
     if shas:
         after_commit(session, unlink)

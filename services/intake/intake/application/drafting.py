@@ -221,7 +221,7 @@ def add_attachment(
     )
     if kind == "photo" and draft_id:
         session.execute(attachments.delete().where(attachments.c.draft_id == draft_id, attachments.c.kind == "photo"))
-    sha = ports(runtime).store.put(data_bytes)
+    sha = ports(runtime).store.put(data_bytes, applicant_id, session.connection())
     att_id = new_id()
     row = {
         "id": att_id,

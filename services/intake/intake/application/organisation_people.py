@@ -162,7 +162,9 @@ def record_consent_document(runtime, session, organisation_id: str, person_id: s
     """A signed consent document (PDF or image, checked like every upload) recorded as the consent."""
     get(session, organisation_id, person_id)
     upload_checks.check(data, "other")  # raises UploadRefused with its reason
-    sha = ports(runtime).store.put(data)
+    # The scan is the roster person's, not the organisation's: sealed under a data key of the entry's own,
+    # destroyed when the entry is purged (adapters/retention.py).
+    sha = ports(runtime).store.put(data, person_id, session.connection())
     session.execute(
         people.update()
         .where(people.c.id == person_id)

@@ -29,7 +29,7 @@ def own_file(attachment_id):
         row = drafting.attachment_for(db, g.applicant_id, attachment_id)
     if row is None:
         abort(404)  # another applicant's file does not exist for this one
-    data = ports(runtime()).store.get(row.sha256)
+    data = ports(runtime()).store.get(row.sha256, g.applicant_id)
     if data is None:
         abort(404)
     return Response(
