@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 
 from intake.application import closing, personal_data
 from intake.bootstrap import ports
+from zairyu_shared.flask_translations import page_language
 
 from .. import data_export
 from ..applicant_session import login_required, pdf_response, runtime, tx
@@ -18,7 +18,7 @@ bp = Blueprint("personal_data", __name__)
 @login_required
 def request_export():
     with tx() as db:
-        personal_data.request_export(runtime(), db, g.applicant_id, str(get_locale() or "ja"))
+        personal_data.request_export(runtime(), db, g.applicant_id, page_language())
     return redirect(url_for("auth.account") + "#your-data")
 
 
@@ -44,7 +44,7 @@ def download_json(export_id: str):
 @login_required
 def download_pdf(export_id: str):
     export = _export(export_id)
-    return pdf_response(data_export.to_pdf(export, str(get_locale() or "ja")), f"zairyu-data-{export_id[:8]}.pdf")
+    return pdf_response(data_export.to_pdf(export, page_language()), f"zairyu-data-{export_id[:8]}.pdf")
 
 
 @bp.get("/account/close")
