@@ -304,12 +304,15 @@ def bench_main(args) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="zairyu-bench-e2e-"))
     print(f"# work directory (logs, profiles): {workdir}")
-    with running_system(workdir, web_workers={"intake": args.intake_workers}) as cluster:
-        review = sa.create_engine(cluster.databases["review"])
-        # every prepared application is an open draft until submitted, and intake holds an account to
-        # MAX_OPEN_DRAFTS of them (issue 15): the test PKI's valid holders bound what one run can prepare
-        from intake.application.draft_limits import MAX_OPEN_DRAFTS
+    # every prepared application is an open draft until submitted, and intake holds an account to
+    # MAX_OPEN_DRAFTS of them (issue 15): the test PKI gets as many valid holders (one account each) as that needs
+    from intake.application.draft_limits import MAX_OPEN_DRAFTS
+    from signing.testpki.build import HOLDERS
 
+    accounts = -(-args.applications // MAX_OPEN_DRAFTS)
+    more = max(0, accounts - sum(kind == "valid" for _, kind, _ in HOLDERS))  # beyond the fixed valid holders
+    with running_system(workdir, web_workers={"intake": args.intake_workers}, more_valid_holders=more) as cluster:
+        review = sa.create_engine(cluster.databases["review"])
         room = MAX_OPEN_DRAFTS * len(cluster.pki.holders_of_kind("valid"))
         if args.applications > room:
             print(

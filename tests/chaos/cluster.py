@@ -159,12 +159,14 @@ def running_system(
     extra_env: dict | None = None,
     broker=None,
     database_urls: dict | None = None,
+    more_valid_holders: int = 0,
 ):
     """Start everything; yields a Cluster; stops the processes and drops vhost and databases.
 
     `broker`: None for a fresh vhost on the machine's RabbitMQ, or a started rabbit_cluster.RabbitCluster
     (the services then get every node's address as kombu failover alternatives). `database_urls` gives a
-    service a database made elsewhere (e.g. on a primary/standby pair) instead of a fresh one here."""
+    service a database made elsewhere (e.g. on a primary/standby pair) instead of a fresh one here.
+    `more_valid_holders`: test applicants beyond the PKI's three valid ones (a load test's accounts)."""
     from aiosmtpd.controller import Controller
 
     from signing.testpki import create_test_pki
@@ -173,7 +175,7 @@ def running_system(
     log_dir = workdir / "logs"
     log_dir.mkdir(exist_ok=True)
     web_workers = {"intake": 3, **(web_workers or {})}
-    pki = create_test_pki(workdir / "pki")
+    pki = create_test_pki(workdir / "pki", more_valid=more_valid_holders)
     with ExitStack() as stack:
         mail = MailSink()
         smtp = Controller(mail, hostname="127.0.0.1", port=free_port())

@@ -18,6 +18,7 @@ from signing.domain import cades, profiles
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason
 from signing.domain.verification import VerificationPolicy, Verifier
+from signing.testpki import create_test_pki
 
 CONTENT = b'{"application_id": "app-testpki", "procedure": "change"}'
 EXPECTED = {
@@ -76,3 +77,22 @@ def test_valid_holder_evidence_and_generation(test_pki):
 def test_stale_crls(test_pki):
     verdict = verifier(test_pki, test_pki.stale_crl_dir).verify_cms(CONTENT, sign(test_pki.first("valid")))
     assert verdict.reason == Reason.REVOCATION_STALE
+
+
+def test_more_valid_holders_each_verify_as_themselves(tmp_path):
+    """A load test's extra applicants (more_valid): each its own certificate, attributes and keys, all valid."""
+    pki = create_test_pki(tmp_path / "pki", more_valid=2)
+    extra = [h for h in pki.holders_of_kind("valid") if h.id.startswith("valid-more-")]
+    assert [h.id for h in extra] == ["valid-more-001", "valid-more-002"]
+    assert extra[0].attributes["name"] != extra[1].attributes["name"]
+    assert extra[0].sign.serial != extra[1].sign.serial
+    v = verifier(pki)
+    for holder in extra:
+        attrs = holder.attributes
+        record = ApplicantRecord(name=attrs["name"], date_of_birth=attrs["date_of_birth"], address=attrs["address"])
+        verdict = v.verify_cms(CONTENT, sign(holder), expected_holder=record)
+        assert verdict.valid, (holder.id, verdict)
+        assert verdict.holder["name"] == attrs["name"]
+    other = extra[1].attributes
+    mismatch = ApplicantRecord(name=other["name"], date_of_birth=other["date_of_birth"], address=other["address"])
+    assert v.verify_cms(CONTENT, sign(extra[0]), expected_holder=mismatch).reason == Reason.HOLDER_MISMATCH

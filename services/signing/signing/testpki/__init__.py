@@ -16,7 +16,8 @@ Layout of DIR (all paths in ``manifest.json`` are relative to DIR)::
 
 Holder kinds: valid (three; one issued by generation 1), revoked, expired, not_yet_valid,
 wrong_issuer (signed by a look-alike CA), wrong_key_usage (keyEncipherment only),
-wrong_policy (signature and authentication policies swapped).
+wrong_policy (signature and authentication policies swapped). ``more_valid=N`` (``--more-valid N``)
+adds N valid holders, valid-more-001 onwards, for load tests that need more applicants.
 """
 
 from .build import create_test_pki

@@ -79,6 +79,25 @@ HOLDERS = (
 )
 
 
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def more_valid_holders(count: int) -> list[tuple[str, str, HolderAttributes]]:
+    """`count` more valid holders for load tests that need more applicants than the three above (intake
+    caps each account's open drafts): distinct names and addresses, full-width as the card writes them."""
+    holders = []
+    for n in range(1, count + 1):
+        number = f"{n:03d}".translate(FULL_WIDTH_DIGITS)
+        attributes = HolderAttributes(
+            f"テスト　ハナコ{number}",
+            "2" if n % 2 else "1",
+            dt.date(1980, 1, 1) + n * 37 * DAY,
+            f"東京都新宿区百人町一丁目{number}番１号",
+        )
+        holders.append((f"valid-more-{n:03d}", "valid", attributes))
+    return holders
+
+
 def _pin() -> str:
     return "".join(secrets.choice(string.digits) for _ in range(4))
 
@@ -106,10 +125,12 @@ def create_test_pki(
     exact_dn: bool = False,
     now: dt.datetime | None = None,
     use_key_cache: bool = True,
+    more_valid: int = 0,
 ) -> TestPki:
     """Write a test PKI into ``path`` (created if missing) and return its typed view.
 
-    ``revoked`` adds that many random serials to the signature CA generation-2 CRL.
+    ``revoked`` adds that many random serials to the signature CA generation-2 CRL; ``more_valid`` adds
+    that many valid holders (generation 2, two keys each) after the fixed ones.
     """
     root = pathlib.Path(path).resolve()
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
@@ -138,7 +159,7 @@ def create_test_pki(
 
     policies = {"sign": profiles.POLICY_SIGN_TEST, "auth": profiles.POLICY_AUTH}
     holder_entries = []
-    for index, (holder_id, kind, attributes) in enumerate(HOLDERS):
+    for index, (holder_id, kind, attributes) in enumerate([*HOLDERS, *more_valid_holders(more_valid)]):
         generation = 1 if index == 1 else 2  # one valid holder from the older generation
         start, end = now - 30 * DAY, now + 5 * YEAR
         if kind == "expired":
