@@ -4,6 +4,7 @@ from the 特定日 after it ended, with everything it holds; a roster entry remo
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -79,9 +80,17 @@ def _organisation(s, status: str, decided: datetime | None, until: date | None =
 
 
 def _person(
-    s, org: str, staff: str, removed: datetime | None = None, withdrawn: datetime | None = None, scan: str | None = None
+    s,
+    org: str,
+    staff: str,
+    removed: datetime | None = None,
+    withdrawn: datetime | None = None,
+    scan: bytes | None = None,
+    rt=None,
 ):
     person = str(uuid.uuid4())
+    # A paper consent's scan is the roster person's: sealed under the entry's own data key.
+    sha = ports(rt).store.put(scan, person, s.connection()) if scan else None
     s.execute(
         o.people.insert().values(
             id=person,
@@ -92,7 +101,7 @@ def _person(
             card_number="AB12345678CD",
             consent="withdrawn" if withdrawn else "document" if scan else "account",
             consent_at=withdrawn or FY2020,
-            consent_document_sha256=scan,
+            consent_document_sha256=sha,
             created_at=FY2020,
             removed_at=removed,
         )
@@ -152,9 +161,10 @@ def test_a_roster_entry_ended_goes_after_ninety_days_and_its_filed_drafts_stay(r
     with rt.session_factory() as s, s.begin():
         org = _organisation(s, "approved", FY2020, until=date(2029, 3, 31))
         staff = s.execute(sa.select(o.organisation_staff.c.id)).scalars().first()
-        gone_scan, kept_scan = ports(rt).store.put(b"consent on paper, removed"), ports(rt).store.put(b"kept")
-        removed, (removed_unfiled, removed_filed) = _person(s, org, staff, removed=start, scan=gone_scan)
-        _person(s, org, staff, scan=kept_scan)
+        removed, (removed_unfiled, removed_filed) = _person(
+            s, org, staff, removed=start, scan=b"consent on paper, removed", rt=rt
+        )
+        kept, _ = _person(s, org, staff, scan=b"kept", rt=rt)
         withdrawn, (withdrawn_unfiled, withdrawn_filed) = _person(s, org, staff, withdrawn=start)
         gone_staff = str(uuid.uuid4())
         s.execute(
@@ -178,6 +188,8 @@ def test_a_roster_entry_ended_goes_after_ninety_days_and_its_filed_drafts_stay(r
                 created_at=start,
             )
         )
+    gone_scan, kept_scan = (hashlib.sha256(b).hexdigest() for b in (b"consent on paper, removed", b"kept"))
+    assert ports(rt).store.get(gone_scan, removed) == b"consent on paper, removed"
     with time_machine.travel(start + timedelta(days=90) - timedelta(minutes=1), tick=False):
         counts = rt.purge().counts
         assert counts.get("roster_entry_ended", 0) == 0 and counts.get("organisation_staff_removed", 0) == 0
@@ -185,8 +197,10 @@ def test_a_roster_entry_ended_goes_after_ninety_days_and_its_filed_drafts_stay(r
         counts = rt.purge().counts
     assert counts["roster_entry_ended"] == 2 and counts["organisation_staff_removed"] == 1
     assert not {removed, withdrawn} & _ids(rt, o.people) and len(_ids(rt, o.people)) == 2
-    assert not ports(rt).store.path(gone_scan).exists()  # the paper consent's scan left the store with its row
-    assert ports(rt).store.path(kept_scan).exists()
+    assert not ports(rt).store.sealed_path(gone_scan, removed).exists()  # the scan left the store with its row
+    with rt.engine.connect() as conn:  # and the entry's data key: a backup's copy of the scan is unreadable
+        assert not conn.execute(sa.text("SELECT 1 FROM subject_keys WHERE subject = :s"), {"s": removed}).first()
+    assert ports(rt).store.get(kept_scan, kept) == b"kept"
     drafts = _ids(rt, o.org_drafts)
     assert {removed_filed, withdrawn_filed} <= drafts and not {removed_unfiled, withdrawn_unfiled} & drafts
     with rt.engine.connect() as conn:

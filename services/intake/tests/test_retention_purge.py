@@ -97,7 +97,7 @@ def _application(s, applicant: str, status: str, ended: datetime, closed: bool) 
 
 
 def _attachment(s, rt, applicant: str, content: bytes, created: datetime, draft=None, application=None) -> str:
-    sha = ports(rt).store.put(content)
+    sha = ports(rt).store.put(content, applicant, s.connection())
     s.execute(
         t.attachments.insert().values(
             id=str(uuid.uuid4()),
@@ -212,13 +212,13 @@ def test_each_kind_goes_when_its_period_ends(runtime):
     assert _ids(rt, t.challenges, t.challenges.c.nonce) == {"fresh"}
     assert _ids(rt, t.registrations, t.registrations.c.id) == {"reg-done", "reg-new"}
     files = ports(rt).store
-    assert not files.exists(sha_old_draft) and not files.exists(sha_refused)
-    assert files.exists(sha_new_draft) and files.exists(sha_shared)
+    assert not files.exists(sha_old_draft, a) and not files.exists(sha_refused, a)
+    assert files.exists(sha_new_draft, a) and files.exists(sha_shared, a)  # another kept row of theirs names it
 
     with time_machine.travel(jst(2027, 4, 1, 0, 1), tick=False):
         rt.purge()
     assert _ids(rt, t.applications, t.applications.c.id) == {open_case}
-    assert not ports(rt).store.exists(sha_shared)
+    assert not ports(rt).store.exists(sha_shared, a)
 
 
 def test_purge_command_dry_run(runtime, capsys, monkeypatch):
