@@ -155,6 +155,8 @@ def test_the_timeline_says_the_signed_pdf_was_mailed_with_its_number_and_check_l
         message="the document entry on the timeline",
     )
     page = client.get(f"/applications/{app_id}").data.decode()
-    assert "Signed PDF sent to you by e-mail" in page and "valid until 2027-05-31" in page
+    assert (
+        "Signed PDF sent to you by e-mail" in page and "valid until May 31, 2027" in page
+    )  # in the reader's own form (Babel)
     assert 'href="http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF"' in page
     assert "署名付きPDFをメールで送付しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
