@@ -220,7 +220,9 @@ def _cpu_snapshot(cluster, review_engine) -> dict:
 
 def infrastructure_cpu(engine, database_names: list) -> dict:
     """CPU seconds so far of the PostgreSQL backends serving these databases (asked through
-    ``engine``) and of RabbitMQ (its whole VM: other vhosts' traffic counts too)."""
+    ``engine``) and of RabbitMQ (its whole VM: other vhosts' traffic counts too). The benches run on a vhost of
+    the machine's broker: its VM is asked for its own pid, because other beam.smp processes (a test's RabbitMQ
+    cluster started or stopped meanwhile) made the difference of a `pgrep beam.smp` sum negative."""
     import sqlalchemy as sa
 
     with engine.connect() as c:
@@ -229,10 +231,12 @@ def infrastructure_cpu(engine, database_names: list) -> dict:
             .scalars()
             .all()
         )
-    beam = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()
+    beam = subprocess.run(
+        ["rabbitmqctl", "eval", "os:getpid()."], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]  # "2973", quoted
     return {
         "postgresql-backends": sum(_cpu_seconds(p) for p in pids),
-        "rabbitmq": sum(_cpu_seconds(int(p)) for p in beam),
+        "rabbitmq": _cpu_seconds(int(beam.strip('"'))),
     }
 
 
