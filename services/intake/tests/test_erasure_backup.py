@@ -7,6 +7,7 @@ them, while everyone else stays readable.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 from intake_testkit import make_runtime
 from journey import fill_draft, register, submit
 
-from intake.adapters.tables import applicants, applications, drafts
+from intake.adapters.tables import applicants, applications, attachments, drafts
+from intake.bootstrap import ports
 from zairyu_shared import subject_keys, testing
 from zairyu_shared.subject_keys import SubjectErased
 
@@ -96,6 +98,16 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
 
             backup = tmp_path / "intake.dump"
             _pg_dump(live_url, backup)  # the nightly backup, taken before the erasure
+            store_backup = tmp_path / "store-backup"  # and the attachment store's, the same night
+            shutil.copytree(ports(rt).store.root, store_backup)
+            with rt.engine.connect() as conn:
+                scan = conn.execute(
+                    sa.select(attachments.c.sha256).where(
+                        attachments.c.applicant_id == erased, attachments.c.kind == "passport"
+                    )
+                ).scalar()
+            passport = ports(rt).store.get(scan, erased)
+            assert passport and ports(rt).store.get(scan, kept) == passport  # the same sample scan, both people
 
             with rt.engine.begin() as conn:
                 assert rt.keyring.erase(conn, erased)
@@ -109,8 +121,12 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
         # Restore the old dump into a new database: the wrapped key is back in it...
         _pg_restore(restored_url, backup)
         restored = make_runtime(
-            tmp_path / "r", database_url=restored_url, erasure_ledger=str(ledger), data_keys=rt.settings.data_keys
-        )  # the same service key as production
+            tmp_path / "r",
+            database_url=restored_url,
+            erasure_ledger=str(ledger),
+            data_keys=rt.settings.data_keys,
+            store_dir=str(store_backup),
+        )  # the same service key as production, the store restored from its copy
         try:
             # ...and ``migrate`` (run after every restore) re-applied the ledger before anything served.
             with pytest.raises(SubjectErased):
@@ -123,6 +139,10 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
                     == 0
                 )
             assert _person(restored, kept) == kept_before  # everyone else is whole
+            # The restored store's copy of their passport scan is sealed under the destroyed key: unreadable;
+            # the other person's copy of the same bytes reads.
+            assert ports(restored).store.get(scan, erased) is None
+            assert ports(restored).store.get(scan, kept) == passport
         finally:
             restored.stop()
             restored.engine.dispose()

@@ -13,17 +13,22 @@ from .store import AttachmentStore
 from .tables import attachments
 
 
-def owners_of(conn: sa.Connection, sha256: str) -> list[str]:
+def owners_of(conn: sa.Connection, sha256: str, scans: bool = True) -> list[str]:
     uploads = sa.select(attachments.c.applicant_id).where(attachments.c.sha256 == sha256)
-    scans = sa.select(people.c.id).where(people.c.consent_document_sha256 == sha256)
     found = [str(o) for o in conn.execute(uploads.distinct()).scalars()]
-    return found + [str(o) for o in conn.execute(scans).scalars()]
+    if scans:
+        consents = sa.select(people.c.id).where(people.c.consent_document_sha256 == sha256)
+        found += [str(o) for o in conn.execute(consents).scalars()]
+    return found
 
 
 def lookup(engine: sa.Engine):
+    """For a read by hash alone: review's fetch of an application's uploads (indexed by hash). A roster
+    entry's consent scan is never fetched by hash: it is not looked for there."""
+
     def owners(sha256: str) -> list[str]:
         with engine.connect() as conn:
-            return owners_of(conn, sha256)
+            return owners_of(conn, sha256, scans=False)
 
     return owners
 
