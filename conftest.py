@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 _USES = {
-    "pg": ("fresh_database", "require_postgres", "postgresql"),
+    "pg": ("fresh_database", "migrated_database", "require_postgres", "postgresql"),
     "rabbitmq": ("fresh_vhost", "require_rabbitmq", "amqp://"),
 }
 _SLOW_FOLDERS = ("tests/chaos/", "tests/browser/")

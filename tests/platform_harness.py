@@ -16,6 +16,7 @@ from zairyu_shared import crypto, testing
 from zairyu_shared.events.envelope import Envelope
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import free_port
+from zairyu_shared.testing_databases import migrated_database
 
 
 @dataclass
@@ -49,7 +50,7 @@ def platform(extra_env: dict | None = None, services: tuple[str, ...] | None = N
         env["AMQP_URL"] = amqp
         plat = Platform(amqp_url=amqp)
         for name in names:
-            db = stack.enter_context(testing.fresh_database("zt_" + name.replace("-", "_")))
+            db = stack.enter_context(migrated_database(defs[name], "zt_" + name.replace("-", "_")))
             rt = Runtime.from_env(defs[name], environ={**env, "DATABASE_URL": db})
             rt.migrate()
             rt.declare()

@@ -14,19 +14,23 @@ from card_delivery.entrypoints.service import definition
 from zairyu_shared.db import transaction
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import service_runtime
+from zairyu_shared.testing_databases import migrate_for_test
 
 DATA_KEY = Fernet.generate_key().decode()
 
 
 def make_runtime(database_url: str, amqp_url: str, **overrides) -> Runtime:
-    return service_runtime(
+    rt = service_runtime(
         definition,
+        migrate=False,
         database_url=database_url,
         amqp_url=amqp_url,
         data_keys=(DATA_KEY,),
         secret_key="t" * 40,
         **overrides,
     )
+    migrate_for_test(rt)  # a copy of the migrated template, then migrate() as always
+    return rt
 
 
 class Mailroom:

@@ -24,13 +24,14 @@ from card_delivery.entrypoints.service import definition
 from zairyu_shared import testing
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
+from zairyu_shared.testing_databases import migrated_database
 
 THREADS = 12
 
 
 @pytest.fixture
 def pg_runtime():
-    with testing.fresh_database("zt_card") as url:
+    with migrated_database(definition, "zt_card") as url:
         rt = make_runtime(url, "memory://card-pg")
         yield rt
         rt.stop()

@@ -12,8 +12,9 @@ import time_machine
 from card_delivery_testkit import make_runtime
 
 from card_delivery.adapters.tables import cards, case_history, delivery_cases
-from zairyu_shared import testing
+from card_delivery.entrypoints.service import definition
 from zairyu_shared.japan_time import JAPAN
+from zairyu_shared.testing_databases import migrated_database
 
 
 def jst(*args: int) -> datetime:
@@ -27,7 +28,7 @@ def runtime(request, tmp_path):
         yield rt
         rt.stop()
         return
-    with testing.fresh_database("zt_card_ret") as url:
+    with migrated_database(definition, "zt_card_ret") as url:
         rt = make_runtime(url, f"memory://{tmp_path.name}")
         yield rt
         rt.stop()

@@ -17,6 +17,7 @@ from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import service_runtime, staged_events
+from zairyu_shared.testing_databases import migrate_for_test
 
 HOLDERS = {
     "nguyen": {
@@ -100,7 +101,8 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
         payment_secret="p" * 40,
     )
     settings.update(overrides)
-    rt = service_runtime(definition, **settings)
+    rt = service_runtime(definition, migrate=False, **settings)
+    migrate_for_test(rt)  # a copy of the migrated template, then migrate() as always
     ports(rt).signing = FakeSigning()
     return rt
 

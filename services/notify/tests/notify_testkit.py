@@ -12,6 +12,7 @@ from notify.entrypoints.service import definition
 from zairyu_shared import crypto
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import free_port, service_runtime
+from zairyu_shared.testing_databases import migrate_for_test
 
 KEY = crypto.new_key()
 BUREAU_MAILBOX = "review-tokyo@example.jp"
@@ -95,7 +96,7 @@ def make_rt(tmp_path, smtp):
         rt = make_runtime(
             f"sqlite:///{tmp_path}/notify-{len(made)}.db", f"memory://{tmp_path.name}-{len(made)}", port, **overrides
         )
-        rt.migrate()
+        migrate_for_test(rt)  # a copy of the migrated template, then migrate() as always
         made.append(rt)
         return rt
 

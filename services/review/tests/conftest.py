@@ -7,7 +7,8 @@ import shutil
 import pytest
 from review_testkit import make_runtime
 
-from zairyu_shared import testing
+from review.entrypoints.service import definition
+from zairyu_shared.testing_databases import migrated_database
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +53,8 @@ def rt(tmp_path, migrated_sqlite):
 
 @pytest.fixture
 def pg_rt(tmp_path):
-    """PostgreSQL runtime; each test gets its own fresh database (migrations applied)."""
-    with testing.fresh_database("zt_review") as url:
+    """PostgreSQL runtime; each test gets its own database (a copy of the migrated template)."""
+    with migrated_database(definition, "zt_review") as url:
         runtime = make_runtime(url, f"memory://{tmp_path.name}")
         yield runtime
         runtime.stop()
