@@ -136,6 +136,9 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         unlink_later(session, {(str(person), sha) for person, sha in session.execute(scans)})
         keys = subject_key_tables.keys
         session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
+        if store.keyring is not None:
+            for person in ids:  # this process forgets it at once (others within the cache's time to live)
+                store.keyring.cache.evict(str(person))
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
         unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
         session.execute(org_drafts.delete().where(unfiled))
