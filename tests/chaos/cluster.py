@@ -18,10 +18,12 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from zairyu_shared import crypto, testing
 from zairyu_shared.testing import free_port
+from zairyu_shared.testing_databases import migrated_database
 
 BIN = Path(sys.executable).parent
 SERVICES = ("signing", "review", "notify", "card-delivery", "intake")  # consumers before the fronts feeding them
@@ -218,10 +220,12 @@ def running_system(
             **(extra_env or {}),
         }
         base.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        # each a copy of a template migrated once per run; the CLI's `migrate` below still runs on it
+        definitions = {ep.name: ep for ep in entry_points(group="zairyu.services")}
         databases = {}
         for s in SERVICES:
             databases[s] = (database_urls or {}).get(s) or stack.enter_context(
-                fresh_database("zt_chaos_" + s.replace("-", "_"))
+                migrated_database(definitions[s].load(), "zt_chaos_" + s.replace("-", "_"))
             )
         cluster = Cluster(
             amqp_url=amqp,
@@ -271,30 +275,6 @@ def running_system(
         for s in SERVICES:
             wait_healthy(cluster.procs[f"{s}-web"])
         yield cluster
-
-
-@contextmanager
-def fresh_database(prefix: str):
-    """Like zairyu_shared.testing.fresh_database, but the drop uses a new connection: the scenario
-    may have restarted PostgreSQL, which kills every pooled one."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    testing.require_postgres()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-    def admin(sql: str) -> None:
-        engine = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            conn.execute(sa.text(sql))
-        engine.dispose()
-
-    admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield testing.PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def rss_mb(pid: int) -> float:
