@@ -51,3 +51,29 @@ def page_language(default: str = "ja") -> str:
     """The request's language as a contract code (``tl``, where ``str(get_locale())`` says ``fil_PH``)."""
     locale = flask_babel.get_locale()
     return (translations.language_code(str(locale)) if locale else None) or default
+
+
+def calendar_day(value: object) -> str:
+    """A day as the request's language writes it, one form on every page and document (Babel/CLDR's
+    ``yMMMd``: 2027年5月31日, May 31, 2027, 31 thg 5, 2027, 2027 मे 31). A moment is read in Japan time
+    (the legal calendar: a receipt date is Japan's); an ISO string (dates of birth and form answers are
+    kept so) is read as a date; anything else (a free-text answer) is returned as written."""
+    from datetime import UTC, date, datetime
+
+    from babel.dates import format_skeleton
+
+    from zairyu_shared.japan_time import JAPAN
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # stored in UTC
+        value = moment.astimezone(JAPAN).date()
+    if not isinstance(value, date):
+        return str(value)
+    return str(format_skeleton("yMMMd", value, locale=flask_babel.get_locale() or "ja"))

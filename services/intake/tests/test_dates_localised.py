@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 from journey import fill_draft, register, worker_fields
 
 from intake.adapters.tables import drafts
@@ -39,18 +39,18 @@ def test_the_draft_list_writes_the_date_in_the_person_s_language(client, rt, lan
     assert "2026-12-05" not in page
 
 
-@pytest.mark.parametrize("lang, marker", [("vi", "thg"), ("ne", "मार्च"), ("ja", "1994/03/15")])
+@pytest.mark.parametrize("lang, marker", [("vi", "thg"), ("ne", "मार्च"), ("ja", "1994年3月15日")])
 def test_the_date_of_birth_and_the_form_s_dates_are_not_iso_on_the_account_and_review_pages(client, rt, lang, marker):
     """The card's date of birth (kept as 1994-03-15) and the draft's date answers (period_expiry, contract_from)
     were shown as ISO on the account and review pages while every other date spoke the language."""
     register(client, rt)
     draft_id = fill_draft(client, fields={**worker_fields(), "contract_from": "2024-04-01"})
     client.get(f"/?lang={lang}")
-    dob = format_date(date(1994, 3, 15), locale=lang)
+    dob = format_skeleton("yMMMd", date(1994, 3, 15), locale=lang)  # one form on every page
     account = client.get("/account").get_data(as_text=True)
     assert dob in account and marker in dob
     review = client.get(f"/apply/{draft_id}/review").get_data(as_text=True)
-    assert dob in review and format_date(date(2024, 4, 1), locale=lang) in review
+    assert dob in review and format_skeleton("yMMMd", date(2024, 4, 1), locale=lang) in review
     for page in (account, review):
         assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", page), re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", page)
 
@@ -61,5 +61,5 @@ def test_the_data_export_writes_days_kept_as_iso_in_the_language(app, lang):
     from intake.entrypoints.data_export import _value
 
     with app.test_request_context(f"/?lang={lang}"):
-        assert _value("date_of_birth", "1994-03-15") == format_date(date(1994, 3, 15), locale=lang)
+        assert _value("date_of_birth", "1994-03-15") == format_skeleton("yMMMd", date(1994, 3, 15), locale=lang)
         assert _value("phone", "03-1234-5678") == "03-1234-5678"  # not a day: as written

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 from intake.domain import special_period as sp
 
@@ -171,5 +171,5 @@ def test_the_japanese_page_says_it_in_japanese(client, rt):
     expiry = _month_end(today.year, today.month + 1)
     _, app_id = _file(client, rt, "extension", expiry, "TKY-2026-000903")
     page = client.get(f"/applications/{app_id}?lang=ja").data.decode()
-    written = format_date(_month_end(expiry.year, expiry.month + 2), locale="ja")  # e.g. 2027/03/31
+    written = format_skeleton("yMMMd", _month_end(expiry.year, expiry.month + 2), locale="ja")  # e.g. 2027年3月31日
     assert f"処分の日または{written}のいずれか早い日まで" in page

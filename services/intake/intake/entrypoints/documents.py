@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from intake.adapters import pdfs
 from intake.application import following
 from intake.domain import fees, form, official_form
-from zairyu_shared.flask_translations import page_language
+from zairyu_shared.flask_translations import calendar_day, page_language
 
 from . import labels
 
@@ -54,16 +54,13 @@ def _text(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, (date, datetime)):
-        return format_date(value)
+        return calendar_day(value)
     return str(value)
 
 
 def _date(value) -> str:
     """A date as the language writes it; the form keeps dates as ISO strings."""
-    try:
-        return format_date(date.fromisoformat(value)) if isinstance(value, str) else _text(value)
-    except ValueError:
-        return str(value)
+    return calendar_day(value) if isinstance(value, str) else _text(value)
 
 
 def _field_label(name: str):
@@ -150,7 +147,7 @@ def _special_period(app) -> str | None:
         else None
     )
     return (
-        str(_l("Until the decision or %(date)s, whichever comes first", date=format_date(stay["until"])))
+        str(_l("Until the decision or %(date)s, whichever comes first", date=calendar_day(stay["until"])))
         if stay
         else None
     )

@@ -134,8 +134,9 @@ def write(lang: str, out: Path) -> list[Path]:
         provider_reference="DEMO-SAMPLE-0001",
         provider="demo",
     )
-    from flask_babel import format_date
     from flask_babel import gettext as _
+
+    from zairyu_shared.flask_translations import calendar_day
 
     with _app(lang).test_request_context():
         url = f"https://zairyu.example/verify?n={app.receipt_number}&t=0123456789abcdef0123"
@@ -159,7 +160,7 @@ def write(lang: str, out: Path) -> list[Path]:
             "fee-slip": documents.fee_slip(app, None, sample=True),
             "fee-slip-paid": documents.fee_slip(
                 app,
-                _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference),
+                _("PAID ONLINE %(date)s ref %(ref)s", date=calendar_day(done.paid_at), ref=done.provider_reference),
                 sample=True,
             ),
             "payment-receipt": documents.payment_receipt(app, done, sample=True),

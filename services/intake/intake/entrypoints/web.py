@@ -102,25 +102,19 @@ def create_app(runtime=None):
         from flask_babel import get_locale
 
         from intake.application.common import JST, aware
+        from zairyu_shared.flask_translations import calendar_day
 
         when, locale = aware(value).astimezone(JST), get_locale() or "ja"
-        day = format_skeleton("yMMMd", when, tzinfo=JST, locale=locale)
+        day = calendar_day(when)
         return day if "%H" not in fmt else f"{day} {format_skeleton('Hm', when, tzinfo=JST, locale=locale)}"
 
     @app.template_filter("day")
     def _day(value):
-        """A calendar day (already Japan's: legal dates are kept as dates) as the page's language writes it.
+        """A calendar day as the page's language writes it (one form everywhere: calendar_day).
         Dates of birth and form answers are kept as ISO strings: those too, never shown as yyyy-mm-dd."""
-        from datetime import date
+        from zairyu_shared.flask_translations import calendar_day
 
-        from flask_babel import format_date
-
-        if isinstance(value, str) and value:
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                return value  # not a date (a free-text answer): as written
-        return format_date(value) if value else ""
+        return calendar_day(value)
 
     def _draft_data(row) -> dict:
         from intake.application.drafting import data

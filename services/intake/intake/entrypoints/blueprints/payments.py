@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from intake.adapters import pdfs
 from intake.application import following, paying
 from intake.application.common import new_id
+from zairyu_shared.flask_translations import calendar_day
 
 from .. import labels
 from ..applicant_session import login_required, pdf_response, runtime, tx
@@ -87,7 +87,7 @@ def receipt_pdf(application_id):
         (_("Bureau"), labels.label(labels.BUREAUS, app.bureau)),
         (_("Procedure"), labels.label(labels.PROCEDURES, app.procedure)),
         (_("Amount paid"), f"¥{done.amount_yen:,}"),
-        (_("Paid on"), format_date(done.paid_at)),
+        (_("Paid on"), calendar_day(done.paid_at)),
         (_("Payment reference"), done.provider_reference),
         (_("Payment method"), _("Card")),
         (_("Payment ID"), done.id),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
 from intake.domain import card_by_post, deliveries, timeline
+from zairyu_shared.flask_translations import calendar_day
 
 from .. import documents
 from ..applicant_session import login_required, pdf_response, runtime, tx
@@ -234,7 +234,7 @@ def fee_slip_pdf(application_id):
         done = paying.paid(db, app.id)
     paid_note = None
     if done is not None:  # no revenue stamps: the slip says the fee was paid online
-        paid_note = _("PAID ONLINE %(date)s ref %(ref)s", date=format_date(done.paid_at), ref=done.provider_reference)
+        paid_note = _("PAID ONLINE %(date)s ref %(ref)s", date=calendar_day(done.paid_at), ref=done.provider_reference)
     return pdf_response(documents.fee_slip(app, paid_note), f"fee-{app.receipt_number}.pdf")
 
 
