@@ -63,3 +63,26 @@ def test_emit_stages_the_event_with_the_service_as_its_source_and_refuses_what_i
             other.stop()
     finally:
         rt.stop()
+
+
+def test_current_runtime_given_a_settings_class_returns_the_apps_runtime_and_refuses_another_services(tmp_path):
+    from flask import Flask
+
+    from zairyu_shared.config import CommonSettings
+    from zairyu_shared.web import current_runtime
+
+    @dataclasses.dataclass(frozen=True)
+    class OtherSettings(CommonSettings):
+        pass
+
+    rt = spine_runtime(tmp_path, make_definition())
+    app = Flask(__name__)
+    app.extensions["zairyu_runtime"] = rt
+    try:
+        with app.app_context():
+            assert current_runtime() is rt
+            assert current_runtime(type(rt.settings)) is rt
+            with pytest.raises(TypeError, match="not OtherSettings"):
+                current_runtime(OtherSettings)
+    finally:
+        rt.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
@@ -17,7 +17,8 @@ from . import logs, metrics
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from .runtime import Runtime
+    from .config import CommonSettings
+    from .runtime import Runtime, S
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,18 @@ def create_service_app(
     return app
 
 
-def current_runtime() -> Runtime:
-    """The runtime of the app handling this request (views reach their service's ports through it)."""
-    runtime: Runtime = current_app.extensions["zairyu_runtime"]
+@overload
+def current_runtime() -> Runtime: ...
+@overload
+def current_runtime(settings_class: type[S]) -> Runtime[S]: ...
+def current_runtime(settings_class: type[CommonSettings] | None = None) -> Runtime[Any]:
+    """The runtime of the app handling this request (views reach their service's ports through it).
+
+    Given the service's settings class (``current_runtime(IntakeSettings)``), the runtime is typed by it,
+    so its service settings are seen by mypy; a runtime of another service is refused."""
+    runtime: Runtime[Any] = current_app.extensions["zairyu_runtime"]
+    if settings_class is not None and not isinstance(runtime.settings, settings_class):
+        raise TypeError(f"{runtime.name}'s settings are not {settings_class.__name__}")
     return runtime
 
 
