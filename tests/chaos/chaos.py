@@ -24,12 +24,14 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import sqlalchemy as sa
 from applicants import Intake, address_of, photo_jpeg
 from cluster import running_system, settle
+
+from notify.settings import NotifySettings
 
 CONSUMERS = ("signing", "review", "notify", "card-delivery", "intake")
 REJECT_EVERY = 10  # every tenth application is signed with a stranger's card
@@ -57,8 +59,11 @@ class Ledger:
 
 
 # Faults that can cut a sender between the relay's 250 and its commit: the notify consumer's SIGKILL and a
-# PostgreSQL restart that outlasts the sender's hold on its outcome (half the claim lease).
-MAX_SEND_WINDOW_RESENDS = 2
+# PostgreSQL restart that outlasts the sender's hold on its outcome (half the claim lease). Each of the
+# consume process's sender threads (ZAIRYU_NOTIFY_SENDER_THREADS, own SMTP connection each) has at most one
+# mail in that window, so one fault can cost one resend per thread.
+SENDER_THREADS = next(f.default for f in fields(NotifySettings) if f.name == "sender_threads")
+MAX_SEND_WINDOW_RESENDS = 2 * SENDER_THREADS
 
 
 def rabbit_restart() -> None:
