@@ -275,9 +275,14 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
                     match={"queue": documents_queue(broker) + ".dlq"},
                 )
                 sample_panels(prom, panels)
-                for q in broker.queues():
-                    if q.endswith(".dlq"):
-                        broker.ctl("purge_queue", "-p", broker.vhost, q)
+                # one AMQP connection for every dead-letter queue (each rabbitmqctl call starts an Erlang VM)
+                import pika
+
+                with pika.BlockingConnection(pika.URLParameters(broker.amqp_url().split(";")[0])) as conn:
+                    channel = conn.channel()
+                    for q in broker.queues():
+                        if q.endswith(".dlq"):
+                            channel.queue_purge(q)
                 f["resolved_s"] = wait_state(prom, "ZairyuDeadLetterQueueNotEmpty", False, 90)
 
             # 3b. review's database refusing every connection for a few seconds while requests arrive: its
