@@ -6,28 +6,9 @@ import io
 import json
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from zairyu_shared import access_log, audit_cli, merkle
-
-
-class SoftKey:
-    def __init__(self):
-        self._key = ec.generate_private_key(ec.SECP256R1())
-        self.public_key_der = self._key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        self.kid = "log-test"
-
-    def sign_digest(self, digest):
-        r, s = utils.decode_dss_signature(self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-    def pem(self):
-        return self._key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+from zairyu_shared.testing import SoftKey
 
 
 def entry(i):
@@ -85,7 +66,7 @@ def run(tmp_path, key, heads, rows, proofs, *extra_heads):
 
 
 def test_an_honest_log_verifies(tmp_path):
-    key, entries = SoftKey(), [entry(i) for i in range(11)]
+    key, entries = SoftKey("log-test"), [entry(i) for i in range(11)]
     code, report = run(tmp_path, key, *export(entries, [3, 4, 8, 11], key))
     assert (code, report["ok"], report["consistency_proofs"], report["entries"]) == (0, True, 3, 11)
 
@@ -94,7 +75,7 @@ def test_an_honest_log_verifies(tmp_path):
 @pytest.mark.parametrize("how", ["changed", "deleted"])
 def test_a_changed_or_deleted_past_entry_is_detected(tmp_path, victim, how):
     """The auditor kept the heads published earlier; the log is rewritten and re-signed with the real key."""
-    key, entries = SoftKey(), [entry(i) for i in range(12)]
+    key, entries = SoftKey("log-test"), [entry(i) for i in range(12)]
     old_heads, _, _ = export(entries, [3, 7], key)
     forged = [dict(e) for e in entries]
     if how == "changed":
@@ -108,7 +89,7 @@ def test_a_changed_or_deleted_past_entry_is_detected(tmp_path, victim, how):
 
 
 def test_an_entry_changed_after_its_head_fails_inclusion(tmp_path):
-    key, entries = SoftKey(), [entry(i) for i in range(6)]
+    key, entries = SoftKey("log-test"), [entry(i) for i in range(6)]
     heads, rows, proofs = export(entries, [6], key)
     rows[2]["entry"]["officer"] = "someone-else"
     code, report = run(tmp_path, key, heads, rows, proofs)
@@ -116,8 +97,8 @@ def test_an_entry_changed_after_its_head_fails_inclusion(tmp_path):
 
 
 def test_a_head_signed_by_another_key_fails(tmp_path):
-    key, entries = SoftKey(), [entry(i) for i in range(4)]
-    heads, rows, proofs = export(entries, [4], SoftKey())
+    key, entries = SoftKey("log-test"), [entry(i) for i in range(4)]
+    heads, rows, proofs = export(entries, [4], SoftKey("log-test"))
     code, report = run(tmp_path, key, heads, rows, proofs)
     assert code == 1 and "signature" in report["problems"][0]
 
@@ -125,6 +106,6 @@ def test_a_head_signed_by_another_key_fails(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     assert audit_cli.main(["verify", "--key", str(tmp_path / "none.pem"), "--heads", "x"]) == 2
     assert audit_cli.main(["nonsense"]) == 2
-    (tmp_path / "k.pem").write_bytes(SoftKey().pem())
+    (tmp_path / "k.pem").write_bytes(SoftKey("log-test").pem())
     (tmp_path / "h.json").write_text("{not json")
     assert audit_cli.main(["verify", "--key", str(tmp_path / "k.pem"), "--heads", str(tmp_path / "h.json")]) == 2

@@ -5,25 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from zairyu_shared import documents
-
-
-class SoftKey:
-    def __init__(self, demo: bool = False):
-        self._key = ec.generate_private_key(ec.SECP256R1())
-        self.public_key_der = self._key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        self.demo = demo
-        self.kid = documents.key_id(self.public_key_der, demo)
-
-    def sign_digest(self, digest: bytes) -> bytes:
-        r, s = utils.decode_dss_signature(self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
+from zairyu_shared.testing import SoftKey
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PAYLOAD = {

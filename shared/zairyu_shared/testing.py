@@ -192,3 +192,36 @@ def staged_events(runtime: Runtime, event_type: str | None = None) -> list[dict[
         query = query.where(outbox.c.event_type == event_type)
     with runtime.engine.connect() as conn:
         return [json.loads(body) for body in conn.execute(query).scalars()]
+
+
+class SoftKey:
+    """The bureau's signing key as a software stand-in for review's PKCS#11 token: a P-256 key in memory that
+    signs a SHA-256 digest as raw r||s (the documents' seal and the access log's tree heads). Its key id is
+    ``kid`` if given, else the one documents.key_id gives."""
+
+    def __init__(self, kid: str | None = None, demo: bool = False) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        from .documents import key_id
+
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.public_key_der = self._key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.demo = demo
+        self.kid = kid if kid is not None else key_id(self.public_key_der, demo)
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+        r, s = utils.decode_dss_signature(self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )

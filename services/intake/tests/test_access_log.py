@@ -7,29 +7,12 @@ import base64
 import uuid
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 from following_scenario import emit
 from journey import fill_draft, register, submit
 
 from zairyu_shared import access_log as fmt
 from zairyu_shared import merkle
-from zairyu_shared.testing import wait_until
-
-
-class Key:
-    """Review's tree head key, as a software stand-in (review signs with its PKCS#11 token)."""
-
-    def __init__(self):
-        self._key = ec.generate_private_key(ec.SECP256R1())
-        self.public_key_der = self._key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        self.kid = "log-test"
-
-    def sign_digest(self, digest):
-        r, s = utils.decode_dss_signature(self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+from zairyu_shared.testing import SoftKey, wait_until
 
 
 def entry(app_id, purpose="examination", kind="read", office="tokyo", at="2026-12-07T01:30:00+00:00"):
@@ -96,7 +79,7 @@ def test_each_applicant_sees_exactly_their_own_accesses_proven(app, rt):
         (silva_app, silva_id, entry(silva_app, purpose="legal_request", office="yokohama")),
         (nguyen_app, nguyen_id, entry(nguyen_app, purpose="supervision", kind="handover")),
     ]
-    publish(rt, owned, Key())
+    publish(rt, owned, SoftKey("log-test"))
     wait_until(lambda: nguyen.get("/access-log").data.decode().count("✓") == 2, message="two proven entries")
     page = nguyen.get("/access-log", headers={"Accept-Language": "en"}).data.decode()
     assert "officer K7Q2-M9XD" in page and "Examination of the application" in page
@@ -114,7 +97,7 @@ def test_a_changed_entry_is_not_shown_as_proven(app, rt):
     publish(
         rt,
         [(app_id, applicant_id, entry(app_id)), (app_id, applicant_id, entry(app_id, purpose="audit"))],
-        Key(),
+        SoftKey("log-test"),
         tamper=1,
     )
     wait_until(lambda: client.get("/access-log").data.decode().count("<li>") == 2, message="both entries")
