@@ -1,25 +1,23 @@
 """The applicant's signed-in session (log in and out, ``login_required``, the person behind it), with what
-every blueprint uses beside it: the runtime, one transaction per action, safe redirects, PDF answers."""
+every blueprint uses beside it: one transaction per action, PDF answers (the runtime is
+``zairyu_shared.web.current_runtime()``, safe redirects ``zairyu_shared.redirects.safe_next``)."""
 
 from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
 
-from flask import Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Response, abort, g, redirect, request, session, url_for
 
 from intake.application import accounts
 from zairyu_shared import redirects
 from zairyu_shared.db import transaction
-
-
-def runtime():
-    return current_app.extensions["zairyu_runtime"]
+from zairyu_shared.web import current_runtime
 
 
 @contextmanager
 def tx():
-    with transaction(runtime().session_factory) as db:
+    with transaction(current_runtime().session_factory) as db:
         yield db
 
 
@@ -88,11 +86,6 @@ def person(db):
         log_out()
         abort(401)
     return row
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site: never an open redirect (the one check all services share)."""
-    return redirects.safe_next(target, default)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from intake.application import accounts, email_change
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import login_required, person, runtime, tx
+from ..applicant_session import login_required, person, tx
 from ..limits import RESET, limiter
 
 bp = Blueprint("account_email", __name__)
@@ -21,7 +22,11 @@ def change():
         try:
             with tx() as db:
                 sent = email_change.request(
-                    runtime(), db, g.applicant_id, request.form.get("email", ""), request.form.get("password", "")
+                    current_runtime(),
+                    db,
+                    g.applicant_id,
+                    request.form.get("email", ""),
+                    request.form.get("password", ""),
                 )
         except accounts.AccountError as exc:
             error = exc.key
@@ -41,7 +46,7 @@ def confirm(token: str):
             new_email = email_change.link(db, token)
         if request.method == "POST":
             with tx() as db:
-                email_change.confirm(runtime(), db, token)
+                email_change.confirm(current_runtime(), db, token)
             return render_template("account_email_confirm.html", email=new_email, done=True, error=None)
     except accounts.AccountError as exc:
         return render_template("account_email_confirm.html", email=None, done=False, error=exc.key), 400

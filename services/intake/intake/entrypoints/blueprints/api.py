@@ -18,10 +18,11 @@ from intake.application import accounts, draft_limits, drafting, following, payi
 from intake.application.common import normalise_code, today_jst
 from intake.domain import fees, form, normalise, procedures, timing
 from intake.domain.refusal import from_date_of
+from zairyu_shared.web import current_runtime
 
 from .. import api_schemas as s
 from .. import labels
-from ..applicant_session import log_in, log_out, login_required, person, runtime, tx
+from ..applicant_session import log_in, log_out, login_required, person, tx
 from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
 from ..messages import message
 
@@ -71,11 +72,11 @@ def openapi():
 def session_login():
     data = _load(s.Login)
     with tx() as db:
-        who, error = accounts.password_login(runtime(), db, data["email"], data["password"])
+        who, error = accounts.password_login(current_runtime(), db, data["email"], data["password"])
         if (
             who is not None
             and who.totp_secret
-            and not accounts.check_totp(db, who.id, data.get("totp") or "", runtime().settings)
+            and not accounts.check_totp(db, who.id, data.get("totp") or "", current_runtime().settings)
         ):
             who, error = None, "totp.wrong_code"
     if who is None:
@@ -217,7 +218,7 @@ def upload(draft_id):
         with tx() as db:
             _own_draft(db, draft_id)
             row = drafting.add_attachment(
-                runtime(),
+                current_runtime(),
                 db,
                 g.applicant_id,
                 upload.read(),
@@ -238,7 +239,7 @@ def prepare_submission(draft_id):
     data = _load(s.SubmitIn)
     try:
         with tx() as db:
-            code = submission.prepare(runtime(), db, person(db), draft_id, str(data["idempotency_key"]))
+            code = submission.prepare(current_runtime(), db, person(db), draft_id, str(data["idempotency_key"]))
     except submission.NotReady as exc:
         return _error("submit.not_ready", 422, fields=exc.errors)
     except drafting.DraftError as exc:
@@ -273,7 +274,7 @@ def post_signature(code):
         return _error("signing.bad_signature", 400)
     try:
         with tx() as db:
-            result = signing_requests.redeem(runtime(), db, normalise_code(code), der)
+            result = signing_requests.redeem(current_runtime(), db, normalise_code(code), der)
     except signing_requests.SigningRequestError as exc:
         return _error(exc.key, exc.status)
     status = 200 if result.get("ok") else 422
@@ -347,7 +348,7 @@ def upload_for_request(application_id, request_id):
             raise UploadRefused("upload.empty")
         with tx() as db:
             row = drafting.add_attachment(
-                runtime(),
+                current_runtime(),
                 db,
                 g.applicant_id,
                 upload.read(),
@@ -368,7 +369,7 @@ def answer_documents(application_id, request_id):
     data = _load(s.DocumentsAnswer)
     try:
         with tx() as db:
-            following.answer_documents(runtime(), db, person(db), application_id, request_id, data["message"])
+            following.answer_documents(current_runtime(), db, person(db), application_id, request_id, data["message"])
     except following.FollowError as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(ok=True)
@@ -382,7 +383,9 @@ def signed_action(application_id, action):
     data = _load(s.SignedActionIn)
     try:
         with tx() as db:
-            code = following.start_signed_action(runtime(), db, person(db), application_id, action, data["message"])
+            code = following.start_signed_action(
+                current_runtime(), db, person(db), application_id, action, data["message"]
+            )
     except following.FollowError as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(code=code, status="pending"), 201
@@ -418,13 +421,13 @@ def start_payment(application_id):
             return _error("error.not_found", 404)  # before validation: says nothing of others' applications
     data = _load(s.PaymentIn)
     key = str(data["idempotency_key"])
-    return_url = runtime().settings.public_url.rstrip("/") + url_for(
+    return_url = current_runtime().settings.public_url.rstrip("/") + url_for(
         "payments.page", application_id=application_id, returned=1
     )
     try:
         with tx() as db:
             again = any(p.idempotency_key == key for p in paying.attempts(db, application_id))
-            row = paying.start(runtime(), db, g.applicant_id, application_id, key, return_url)
+            row = paying.start(current_runtime(), db, g.applicant_id, application_id, key, return_url)
     except paying.PaymentRefused as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(_payment_out(row)), 200 if again else 201
@@ -439,7 +442,7 @@ def payment_status(application_id):
             return _error("error.not_found", 404)
         tries = paying.attempts(db, app.id)
         try:
-            due, reason = paying.amount_due(runtime(), db, app), None
+            due, reason = paying.amount_due(current_runtime(), db, app), None
         except paying.PaymentRefused as exc:
             due, reason = None, exc.key
         done = next((t for t in tries if t.state == "paid"), None)
@@ -465,7 +468,7 @@ def registration():
     data = _load(s.RegistrationIn)
     try:
         with tx() as db:
-            outcome = accounts.start_registration(runtime(), db, data["email"], data["language"])
+            outcome = accounts.start_registration(current_runtime(), db, data["email"], data["language"])
     except accounts.AccountError as exc:
         return _error(exc.key, 422)
     return jsonify(status="link_sent" if outcome == "sent" else "too_soon"), 202
@@ -500,7 +503,7 @@ def receipt(receipt_number):
     """Public, with the e-receipt's check code (?code=): a bare number or a wrong code reads as not found."""
     number = normalise.reference(receipt_number)
     with tx() as db:
-        found = following.public_status(db, number, request.args.get("code"), runtime().settings.hashing_key)
+        found = following.public_status(db, number, request.args.get("code"), current_runtime().settings.hashing_key)
     out = {"receipt_number": number, "found": found is not None}
     if found:
         out.update(pending=found["pending"], since=found["since"])

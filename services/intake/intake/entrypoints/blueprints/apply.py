@@ -9,9 +9,10 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from intake.application import draft_limits, drafting, submission
 from intake.application.common import today_jst
 from intake.domain import filers, form, procedures
+from zairyu_shared.web import current_runtime
 
 from .. import documents
-from ..applicant_session import login_required, pdf_response, person, runtime, tx
+from ..applicant_session import login_required, pdf_response, person, tx
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -138,7 +139,7 @@ def attachments(draft_id):
             try:
                 with tx() as db:
                     drafting.add_attachment(
-                        runtime(), db, g.applicant_id, upload.read(), kind, upload.filename, draft_id=draft_id
+                        current_runtime(), db, g.applicant_id, upload.read(), kind, upload.filename, draft_id=draft_id
                     )
             except UploadRefused as exc:
                 error = exc.key  # shown to the applicant: a refused file is never dropped silently
@@ -155,7 +156,7 @@ def attachments(draft_id):
         kinds=drafting.DOCUMENT_KINDS,
         sections=sections,
         used=used,
-        limit=runtime().settings.max_upload_bytes,
+        limit=current_runtime().settings.max_upload_bytes,
     ), (400 if error else 200)
 
 
@@ -209,7 +210,7 @@ def sign(draft_id):
     try:
         with tx() as db:
             me = person(db)
-            code = submission.prepare(runtime(), db, me, draft_id, key)
+            code = submission.prepare(current_runtime(), db, me, draft_id, key)
     except submission.NotReady:
         return redirect(url_for("apply.review", draft_id=draft_id))
     except drafting.DraftError as exc:

@@ -16,8 +16,10 @@ from flask import Blueprint, Response, abort, g, request
 from intake.adapters import geo
 from intake.application import drafting
 from intake.bootstrap import ports
+from intake.settings import IntakeSettings
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import login_required, runtime, tx
+from ..applicant_session import login_required, tx
 
 bp = Blueprint("attachments", __name__)
 
@@ -29,7 +31,7 @@ def own_file(attachment_id):
         row = drafting.attachment_for(db, g.applicant_id, attachment_id)
     if row is None:
         abort(404)  # another applicant's file does not exist for this one
-    data = ports(runtime()).store.get(row.sha256, g.applicant_id)
+    data = ports(current_runtime()).store.get(row.sha256, g.applicant_id)
     if data is None:
         abort(404)
     return Response(
@@ -50,14 +52,14 @@ def _internal_peer() -> bool:
         peer = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return any(peer in net for net in geo.networks(runtime().settings.internal_networks))
+    return any(peer in net for net in geo.networks(current_runtime(IntakeSettings).settings.internal_networks))
 
 
 @bp.get("/internal/v1/attachments/<sha256>")
 def internal_file(sha256):
     if not _internal_peer():
         abort(404)
-    data = ports(runtime()).store.get(sha256) if len(sha256) == 64 else None
+    data = ports(current_runtime()).store.get(sha256) if len(sha256) == 64 else None
     if data is None:
         abort(404)
     return Response(

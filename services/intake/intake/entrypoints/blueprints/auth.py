@@ -8,8 +8,10 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from intake.adapters import passwords
 from intake.application import accounts, email_change, personal_data
+from zairyu_shared.redirects import safe_next
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import log_in, log_out, login_required, person, runtime, safe_next, tx
+from ..applicant_session import log_in, log_out, login_required, person, tx
 from ..limits import LOGIN, RESET, limiter
 
 bp = Blueprint("auth", __name__)
@@ -23,7 +25,7 @@ def login():
     if request.method == "POST":
         with tx() as db:
             who, error = accounts.password_login(
-                runtime(), db, request.form.get("email", ""), request.form.get("password", "")
+                current_runtime(), db, request.form.get("email", ""), request.form.get("password", "")
             )
         if who is not None:
             log_in(who.id, pending_totp=bool(who.totp_secret))
@@ -42,7 +44,7 @@ def totp():
     error = None
     if request.method == "POST":
         with tx() as db:
-            ok = accounts.check_totp(db, pending, request.form.get("code", ""), runtime().settings)
+            ok = accounts.check_totp(db, pending, request.form.get("code", ""), current_runtime().settings)
         if ok:
             log_in(pending)
             return redirect(safe_next(request.values.get("next"), url_for("status.applications")))
@@ -58,7 +60,7 @@ def card():
     if request.method == "POST":
         token = _token()
         with tx() as db:
-            who, error = accounts.card_login(runtime(), db, token, request.form.get("nonce", ""))
+            who, error = accounts.card_login(current_runtime(), db, token, request.form.get("nonce", ""))
         target = safe_next(request.values.get("next"), url_for("status.applications"))
         if who is not None:
             log_in(who.id)
@@ -70,7 +72,7 @@ def card():
         "login_card.html",
         error=error,
         nonce=nonce,
-        origin=runtime().settings.public_url,
+        origin=current_runtime().settings.public_url,
         action=url_for("auth.card", next=nxt),
     )
 
@@ -96,7 +98,7 @@ def reset_request():
     sent = False
     if request.method == "POST":
         with tx() as db:
-            accounts.request_password_reset(runtime(), db, request.form.get("email", ""))
+            accounts.request_password_reset(current_runtime(), db, request.form.get("email", ""))
         sent = True  # the same answer whether or not the address has an account
     return render_template("reset_request.html", sent=sent)
 
@@ -111,7 +113,7 @@ def reset(token):
             try:
                 with tx() as db:
                     accounts.set_password(
-                        runtime(), db, token, request.form.get("password", ""), purpose="reset_password"
+                        current_runtime(), db, token, request.form.get("password", ""), purpose="reset_password"
                     )
             except accounts.AccountError as exc:
                 error = exc.key
@@ -167,7 +169,9 @@ def link_card():
     error = None
     if request.method == "POST":
         with tx() as db:
-            error = accounts.link_card_login(runtime(), db, g.applicant_id, _token(), request.form.get("nonce", ""))
+            error = accounts.link_card_login(
+                current_runtime(), db, g.applicant_id, _token(), request.form.get("nonce", "")
+            )
         if error is None:
             return redirect(url_for("auth.account"))
     with tx() as db:
@@ -176,7 +180,7 @@ def link_card():
         "login_card.html",
         error=error,
         nonce=nonce,
-        origin=runtime().settings.public_url,
+        origin=current_runtime().settings.public_url,
         action=url_for("auth.link_card"),
         linking=True,
     )
@@ -187,7 +191,7 @@ def link_card():
 def rebind():
     if request.method == "POST":
         with tx() as db:
-            code = accounts.start_rebind(runtime(), db, g.applicant_id, bool(request.form.get("name_changed")))
+            code = accounts.start_rebind(current_runtime(), db, g.applicant_id, bool(request.form.get("name_changed")))
         session["codes"] = (session.get("codes", []) + [code])[-5:]
         return redirect(url_for("signing.wait", code=code))
     return render_template("rebind.html")

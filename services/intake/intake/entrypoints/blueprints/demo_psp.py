@@ -11,14 +11,13 @@ from flask import Blueprint, abort, redirect, render_template, request
 
 from intake.adapters.demo_psp import DemoProvider
 from intake.application import paying
-
-from ..applicant_session import runtime
+from zairyu_shared.web import current_runtime
 
 bp = Blueprint("demo_psp", __name__, url_prefix="/demo-psp")
 
 
 def _provider() -> DemoProvider:
-    psp = paying.provider(runtime())
+    psp = paying.provider(current_runtime())
     if not isinstance(psp, DemoProvider):
         abort(404)  # a real provider is configured: this page does not exist
     return psp
@@ -27,7 +26,7 @@ def _provider() -> DemoProvider:
 @bp.route("/checkout/<token>", methods=["GET", "POST"])
 def checkout(token):
     psp = _provider()
-    with runtime().session_factory() as db:
+    with current_runtime().session_factory() as db:
         row = psp.load(db, token)
     if row is None:
         abort(404)

@@ -21,8 +21,9 @@ from intake.application import (
     organisation_people,
 )
 from intake.application import organisations as orgs
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import runtime, tx
+from ..applicant_session import tx
 from ..limits import LOGIN, limiter
 
 bp = Blueprint("org_api", __name__, url_prefix="/org/api/v1")
@@ -229,7 +230,7 @@ def tokens():
     try:
         with tx() as db:
             value, expires = organisation_api.issue_token(
-                runtime(), db, data["email"], data["password"], data["totp"], data["scopes"]
+                current_runtime(), db, data["email"], data["password"], data["totp"], data["scopes"]
             )
     except PermissionError:
         return _error("org.error.sign_in", 401)
@@ -260,7 +261,7 @@ def add_person():
         return problem
     try:
         with tx() as db:
-            person_id = organisation_people.add(runtime(), db, g.holder.organisation_id, data)
+            person_id = organisation_people.add(current_runtime(), db, g.holder.organisation_id, data)
     except orgs.Invalid as invalid:
         return _error("error.invalid", 422, fields=invalid.errors)
     return jsonify(person_id=person_id), 201
@@ -272,7 +273,7 @@ def consent_link(person_id):
     """A link for the person's consent from their own account (the organisation files online only with it)."""
     try:
         with tx() as db:
-            link = organisation_people.consent_link(runtime(), db, g.holder.organisation_id, person_id)
+            link = organisation_people.consent_link(current_runtime(), db, g.holder.organisation_id, person_id)
     except organisation_people.NotFound:
         return _error("error.not_found", 404)
     return jsonify(url=link), 201
@@ -295,7 +296,7 @@ def create_draft():
     try:
         with tx() as db:
             draft_id = organisation_drafts.create(
-                runtime(), db, _member(), data["person_id"], data["procedure"], data["fields_"]
+                current_runtime(), db, _member(), data["person_id"], data["procedure"], data["fields_"]
             )
     except LookupError:
         return _error("error.not_found", 404)
@@ -314,7 +315,7 @@ def import_csv():
     """The CSV as the request body (text/csv, UTF-8): all rows or none."""
     try:
         with tx() as db:
-            batch, count = organisation_drafts.import_csv(runtime(), db, _member(), request.get_data())
+            batch, count = organisation_drafts.import_csv(current_runtime(), db, _member(), request.get_data())
     except orgs.NotAllowedToFile:
         return _error("org.error.not_allowed", 403)
     except organisation_drafts.ImportRefused as refused:
@@ -332,7 +333,7 @@ def attach(draft_id):
     try:
         with tx() as db:
             row = organisation_filing.add_attachment(
-                runtime(),
+                current_runtime(),
                 db,
                 _member(),
                 draft_id,
@@ -372,7 +373,7 @@ def signing_requests():
     key = str(data["batch_key"])
     try:
         with tx() as db:
-            organisation_filing.prepare(runtime(), db, _member(), data["draft_ids"], key)
+            organisation_filing.prepare(current_runtime(), db, _member(), data["draft_ids"], key)
     except organisation_filing.NotFound:
         return _error("error.not_found", 404)
     except orgs.NotAllowedToFile:
@@ -402,7 +403,7 @@ def webhook():
         return problem
     try:
         with tx() as db:
-            secret = organisation_api.set_webhook(runtime(), db, g.holder.organisation_id, data["url"])
+            secret = organisation_api.set_webhook(current_runtime(), db, g.holder.organisation_id, data["url"])
     except orgs.Invalid as invalid:
         return _error("error.invalid", 422, fields=invalid.errors)
     return jsonify(WebhookOut().dump({"secret": secret}))

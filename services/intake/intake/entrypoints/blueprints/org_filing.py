@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 from intake.application import drafting, organisation_filing
 from intake.application import organisations as orgs
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import runtime, tx
+from ..applicant_session import tx
 from .organisations import ERRORS, FIELD_LABELS, _org_globals, staff_required
 
 bp = Blueprint("org_filing", __name__, url_prefix="/org")
@@ -72,7 +73,7 @@ def attach(draft_id):
     try:
         with tx() as db:
             organisation_filing.add_attachment(
-                runtime(),
+                current_runtime(),
                 db,
                 g.member,
                 draft_id,
@@ -110,7 +111,7 @@ def sign():
     chosen = request.form.getlist("draft")
     try:
         with tx() as db:
-            organisation_filing.prepare(runtime(), db, g.member, chosen, key)
+            organisation_filing.prepare(current_runtime(), db, g.member, chosen, key)
     except organisation_filing.NotReady as not_ready:
         with tx() as db:
             listed = organisation_filing.drafts(db, g.member)
@@ -137,7 +138,7 @@ def batch(batch_key):
         items = organisation_filing.batch(db, g.member, batch_key)
     if not items:
         abort(404)
-    server = (runtime().settings.public_url or request.host_url).rstrip("/")
+    server = (current_runtime().settings.public_url or request.host_url).rstrip("/")
     return render_template("org_signing.html", items=items, batch_key=batch_key, server=server)
 
 
@@ -166,7 +167,7 @@ def documents_upload(application_id, request_id):
     try:
         with tx() as db:
             organisation_requests.attach(
-                runtime(),
+                current_runtime(),
                 db,
                 g.member,
                 application_id,
@@ -189,7 +190,7 @@ def documents_submit(application_id, request_id):
     try:
         with tx() as db:
             organisation_requests.answer(
-                runtime(), db, g.member, application_id, request_id, request.form.get("message", "")
+                current_runtime(), db, g.member, application_id, request_id, request.form.get("message", "")
             )
     except organisation_requests.NotFound:
         abort(404)

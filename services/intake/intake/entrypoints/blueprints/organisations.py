@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from intake.application import organisations as orgs
 from intake.domain.organisations import AGENT_QUALIFICATIONS, KINDS
 from zairyu_shared import credentials
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import runtime, tx
+from ..applicant_session import tx
 from ..limits import LOGIN, REGISTER, limiter
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -136,7 +137,7 @@ def apply():
         try:
             with tx() as db:
                 done = orgs.apply_for_use(
-                    runtime(), db, values, values["email"], request.form.get("password", ""), select_locale()
+                    current_runtime(), db, values, values["email"], request.form.get("password", ""), select_locale()
                 )
         except orgs.Invalid as invalid:
             errors = invalid.errors
@@ -156,7 +157,7 @@ def login():
     if request.method == "POST":
         with tx() as db:
             who, outcome = orgs.staff_sign_in(
-                runtime(),
+                current_runtime(),
                 db,
                 request.form.get("email", ""),
                 request.form.get("password", ""),
@@ -214,7 +215,7 @@ def staff():
         try:
             with tx() as db:
                 organisation_staff.invite(
-                    runtime(), db, g.member, request.form.get("email", ""), request.form.get("language", "ja")
+                    current_runtime(), db, g.member, request.form.get("email", ""), request.form.get("language", "ja")
                 )
             return redirect(url_for("org.staff", invited=1))
         except orgs.Invalid as invalid:
@@ -324,7 +325,7 @@ def people():
     if request.method == "POST":
         try:
             with tx() as db:
-                organisation_people.add(runtime(), db, g.member.organisation_id, values)
+                organisation_people.add(current_runtime(), db, g.member.organisation_id, values)
             return redirect(url_for("org.people"))
         except orgs.Invalid as invalid:
             errors = _errors_for_template(invalid.errors)
@@ -346,7 +347,7 @@ def consent_link(person_id):
 
     try:
         with tx() as db:
-            link = organisation_people.consent_link(runtime(), db, g.member.organisation_id, person_id)
+            link = organisation_people.consent_link(current_runtime(), db, g.member.organisation_id, person_id)
     except organisation_people.NotFound:
         abort(404)
     return render_template("org_consent_link.html", link=link)
@@ -362,7 +363,7 @@ def consent_document(person_id):
     try:
         with tx() as db:
             organisation_people.record_consent_document(
-                runtime(), db, g.member.organisation_id, person_id, upload.read() if upload else b""
+                current_runtime(), db, g.member.organisation_id, person_id, upload.read() if upload else b""
             )
     except organisation_people.NotFound:
         abort(404)
@@ -405,7 +406,7 @@ def import_drafts():
         try:
             with tx() as db:
                 _batch, imported = organisation_drafts.import_csv(
-                    runtime(), db, g.member, upload.read() if upload else b""
+                    current_runtime(), db, g.member, upload.read() if upload else b""
                 )
         except organisation_drafts.ImportRefused as refused:
             problems = refused.problems
@@ -419,7 +420,7 @@ def import_drafts():
 def renew():
     """The periodic report (定期報告): ask the bureau for another year of approval."""
     with tx() as db:
-        orgs.send_periodic_report(runtime(), db, g.member)
+        orgs.send_periodic_report(current_runtime(), db, g.member)
     return render_template(
         "org_message.html",
         message=_l(

@@ -11,9 +11,10 @@ from intake.adapters import pdfs
 from intake.application import following, paying
 from intake.application.common import new_id
 from zairyu_shared.flask_translations import calendar_day
+from zairyu_shared.web import current_runtime
 
 from .. import labels
-from ..applicant_session import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, tx
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def payment_view(db, app) -> dict:
     done = next((t for t in tries if t.state == "paid"), None)
     due, refusal = None, None
     try:
-        due = paying.amount_due(runtime(), db, app)
+        due = paying.amount_due(current_runtime(), db, app)
     except paying.PaymentRefused as exc:
         refusal = exc.key
     return {"due": due, "refusal": refusal, "latest": tries[0] if tries else None, "paid": done}
@@ -53,13 +54,18 @@ def page(application_id):
 @bp.post("/applications/<application_id>/payment")
 @login_required
 def start(application_id):
-    return_url = runtime().settings.public_url.rstrip("/") + url_for(
+    return_url = current_runtime().settings.public_url.rstrip("/") + url_for(
         "payments.page", application_id=application_id, returned=1
     )
     try:
         with tx() as db:
             row = paying.start(
-                runtime(), db, g.applicant_id, application_id, request.form.get("idempotency_key", ""), return_url
+                current_runtime(),
+                db,
+                g.applicant_id,
+                application_id,
+                request.form.get("idempotency_key", ""),
+                return_url,
             )
     except paying.PaymentRefused as exc:
         if exc.key == "error.not_found":
@@ -103,7 +109,7 @@ def webhook():
     body = request.get_data(cache=False)
     try:
         with tx() as db:
-            effect = paying.take_notification(runtime(), db, body, request.headers.get("Zairyu-Signature"))
+            effect = paying.take_notification(current_runtime(), db, body, request.headers.get("Zairyu-Signature"))
     except paying.BadNotification as exc:
         log.warning("payment notification refused", extra={"reason": str(exc)})
         return jsonify(error="bad_notification"), 400

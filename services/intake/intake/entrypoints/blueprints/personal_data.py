@@ -7,9 +7,10 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from intake.application import closing, personal_data
 from intake.bootstrap import ports
 from zairyu_shared.flask_translations import page_language
+from zairyu_shared.web import current_runtime
 
 from .. import data_export
-from ..applicant_session import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, tx
 
 bp = Blueprint("personal_data", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("personal_data", __name__)
 @login_required
 def request_export():
     with tx() as db:
-        personal_data.request_export(runtime(), db, g.applicant_id, page_language())
+        personal_data.request_export(current_runtime(), db, g.applicant_id, page_language())
     return redirect(url_for("auth.account") + "#your-data")
 
 
@@ -60,7 +61,7 @@ def close_account_page():
 def close_account():
     try:
         with tx() as db:
-            plan = closing.close(runtime(), db, g.applicant_id, ports(runtime()).store)
+            plan = closing.close(current_runtime(), db, g.applicant_id, ports(current_runtime()).store)
     except closing.StillOpen:
         return redirect(url_for("personal_data.close_account_page"))
     session.clear()  # signed out: the account can no longer be signed in to
@@ -71,5 +72,5 @@ def close_account():
 @login_required
 def change_language():
     with tx() as db:
-        personal_data.change_language(runtime(), db, g.applicant_id, request.form.get("language", ""))
+        personal_data.change_language(current_runtime(), db, g.applicant_id, request.form.get("language", ""))
     return redirect(url_for("auth.account"))

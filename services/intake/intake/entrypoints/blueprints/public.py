@@ -7,8 +7,10 @@ from flask import Blueprint, redirect, render_template, request
 from intake.application import following
 from intake.domain import normalise
 from zairyu_shared.events.contracts import LANGUAGES
+from zairyu_shared.redirects import safe_next
+from zairyu_shared.web import current_runtime
 
-from ..applicant_session import runtime, safe_next, tx
+from ..applicant_session import tx
 from ..limits import receipt_lookup
 
 bp = Blueprint("public", __name__)
@@ -23,7 +25,7 @@ def home():
 def language():
     """Without JavaScript: a GET form on every page; ?lang= is remembered in a cookie by the app."""
     lang = request.args.get("lang")
-    target = safe_next(request.args.get("next"))
+    target = safe_next(request.args.get("next"), "/")
     if lang in LANGUAGES:
         sep = "&" if "?" in target else "?"
         return redirect(f"{target}{sep}lang={lang}")
@@ -42,5 +44,5 @@ def verify():
     result = None
     if number:
         with tx() as db:
-            result = following.public_status(db, number, code, runtime().settings.hashing_key)
+            result = following.public_status(db, number, code, current_runtime().settings.hashing_key)
     return render_template("verify.html", number=number, code=code, result=result, looked_up=bool(number))

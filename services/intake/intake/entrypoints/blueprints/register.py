@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from intake.application import accounts
+from zairyu_shared.web import current_runtime
 
 from ..applicant_session import log_in, tx
 from ..limits import REGISTER, limiter
@@ -25,7 +26,7 @@ def start():
     if request.method == "POST":
         try:
             with tx() as db:
-                outcome = accounts.start_registration(_runtime(), db, email, select_locale())
+                outcome = accounts.start_registration(current_runtime(), db, email, select_locale())
         except accounts.AccountError as exc:
             error = exc.key
         else:
@@ -53,7 +54,7 @@ def link(token):
 def sign(token):
     try:
         with tx() as db:
-            code = accounts.start_registration_signature(_runtime(), db, token)
+            code = accounts.start_registration_signature(current_runtime(), db, token)
     except accounts.AccountError as exc:
         return render_template("register_link_invalid.html", error=exc.key), 400
     session["codes"] = (session.get("codes", []) + [code])[-5:]
@@ -69,7 +70,9 @@ def password(token):
     else:
         try:
             with tx() as db:
-                applicant_id = accounts.finish_registration(_runtime(), db, token, request.form.get("password", ""))
+                applicant_id = accounts.finish_registration(
+                    current_runtime(), db, token, request.form.get("password", "")
+                )
         except accounts.AccountError as exc:
             error = exc.key
         else:
@@ -84,9 +87,3 @@ def password(token):
     if step.step != "password":
         return redirect(url_for("register.link", token=token))
     return render_template("register_password.html", error=error, token=token, email=step.email, name=step.name)
-
-
-def _runtime():
-    from ..applicant_session import runtime
-
-    return runtime()

@@ -9,9 +9,10 @@ from flask import Blueprint, abort, redirect, render_template, session, url_for
 
 from intake.application import signing_requests
 from intake.domain import canonical
+from zairyu_shared.web import current_runtime
 
 from .. import labels
-from ..applicant_session import runtime, tx
+from ..applicant_session import tx
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 
@@ -34,7 +35,7 @@ def wait(code):
     if status == "done":
         return redirect(_after(row.purpose, result))
     content = base64.b64decode(row.content)
-    settings = runtime().settings
+    settings = current_runtime().settings
     demo = None
     if settings.embedded:  # the embedded demo has no card reader: signing's demo page signs with the DEMO card
         demo = {

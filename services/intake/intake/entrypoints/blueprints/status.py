@@ -11,9 +11,10 @@ from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
 from intake.domain import card_by_post, deliveries, timeline
 from zairyu_shared.flask_translations import calendar_day
+from zairyu_shared.web import current_runtime
 
 from .. import documents
-from ..applicant_session import login_required, pdf_response, runtime, tx
+from ..applicant_session import login_required, pdf_response, tx
 
 bp = Blueprint("status", __name__)
 
@@ -132,7 +133,7 @@ def upload_for_request(application_id, request_id):
             raise UploadRefused("upload.empty")
         with tx() as db:
             drafting.add_attachment(
-                runtime(),
+                current_runtime(),
                 db,
                 g.applicant_id,
                 upload.read(),
@@ -153,7 +154,7 @@ def submit_documents(application_id, request_id):
     try:
         with tx() as db:
             following.answer_documents(
-                runtime(), db, _person(db), application_id, request_id, request.form.get("message", "")
+                current_runtime(), db, _person(db), application_id, request_id, request.form.get("message", "")
             )
     except following.FollowError as exc:
         if exc.key == "error.not_found":
@@ -172,7 +173,7 @@ def signed_action(application_id, action):
         try:
             with tx() as db:
                 code = following.start_signed_action(
-                    runtime(), db, _person(db), application_id, action, request.form.get("message", "")
+                    current_runtime(), db, _person(db), application_id, action, request.form.get("message", "")
                 )
         except following.FollowError as exc:
             error = exc.key
@@ -216,10 +217,10 @@ def receipt_pdf(application_id):
         app = _own(db, application_id)
     if not app.receipt_number:
         abort(404)
-    token = following.receipt_token(runtime().settings.hashing_key, app.receipt_number)
-    url = runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
+    token = following.receipt_token(current_runtime().settings.hashing_key, app.receipt_number)
+    url = current_runtime().settings.public_url.rstrip("/") + url_for("public.verify", n=app.receipt_number, t=token)
     # The check code in print as well as in the QR: the public check needs it with the number.
-    code = following.receipt_code(runtime().settings.hashing_key, app.receipt_number)
+    code = following.receipt_code(current_runtime().settings.hashing_key, app.receipt_number)
     return pdf_response(documents.e_receipt(app, url, code), f"receipt-{app.receipt_number}.pdf")
 
 
