@@ -8,7 +8,9 @@ from the source with ast, so an import inside a function or under TYPE_CHECKING 
 - domain imports nothing of its service outside domain/, and no framework (flask, sqlalchemy, kombu...);
 - application imports no entrypoints;
 - adapters import no application, entrypoints or bootstrap code;
-- the package's top level holds no use case: only __init__, settings, bootstrap and the four layers.
+- the package's top level holds no use case: only __init__, settings, bootstrap and the four layers;
+- ``entrypoints/consumers.py`` only binds events to use cases: imports, lists of ``Handler(...)`` whose
+  function is the application's, and at most one-call adapters (an import from application, one call).
 """
 
 from __future__ import annotations
@@ -125,4 +127,133 @@ def test_the_layer_check_sees_an_inward_import_broken(tmp_path):
         "services/svc/svc/application/use.py:3 (application) imports svc.entrypoints: svc.entrypoints",
         "services/svc/svc/domain/rule.py:1 (domain) imports svc.adapters: svc.adapters",
         "services/svc/svc/domain/rule.py:2 (domain) imports the framework flask: flask",
+    ]
+
+
+# What a consumers module may import at its top: the use cases, the event names the domain keeps, the bus.
+CONSUMER_IMPORTS = ("application", "domain")
+
+
+def _consumer_offenders(folder: str, package: str, root: Path = ROOT) -> list[str]:
+    """Why ``entrypoints/consumers.py`` is more than event -> use case bindings (empty when it is not)."""
+    path = root / "services" / folder / package / "entrypoints" / "consumers.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    where = str(path.relative_to(root))
+    found: list[str] = []
+    application_names: set[str] = set()  # names bound to the application's modules or functions
+    adapters: set[str] = set()
+
+    def from_application(node: ast.ImportFrom) -> bool:
+        return (node.module or "").split(".")[:2] == [package, "application"]
+
+    def allowed_import(node: ast.stmt) -> bool:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            top, _, rest = node.module.partition(".")
+            return (
+                node.module == "__future__"
+                or top == "zairyu_shared"
+                or (top == package and rest.split(".")[0] in CONSUMER_IMPORTS)
+            )
+        return False
+
+    def trivial(func: ast.FunctionDef) -> bool:
+        body = list(func.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # docstring
+        *imports, last = body or [ast.Pass()]
+        params = {a.arg for a in func.args.args}
+        call = last.value if isinstance(last, ast.Expr | ast.Return) else None
+        callee = call.func if isinstance(call, ast.Call) else None
+        while isinstance(callee, ast.Attribute):
+            callee = callee.value
+        local = {a.asname or a.name for i in imports if isinstance(i, ast.ImportFrom) for a in i.names}
+        return (
+            all(isinstance(i, ast.ImportFrom) and from_application(i) for i in imports)
+            and isinstance(call, ast.Call)
+            and isinstance(callee, ast.Name)
+            and callee.id in application_names | local
+            and all(isinstance(a, ast.Name) and a.id in params for a in call.args)
+            and not call.keywords
+        )
+
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # docstring
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            if not allowed_import(node):
+                found.append(f"{where}:{node.lineno} imports {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and from_application(node):
+                application_names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.FunctionDef):
+            if trivial(node):
+                adapters.add(node.name)
+            else:
+                found.append(f"{where}:{node.lineno} {node.name} does more than call a use case")
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.List | ast.Tuple):
+            for item in node.value.elts:
+                if not (isinstance(item, ast.Call) and isinstance(item.func, ast.Name) and item.func.id == "Handler"):
+                    found.append(f"{where}:{item.lineno} binds something else than Handler(...)")
+                    continue
+                func = (
+                    item.args[2]
+                    if len(item.args) > 2
+                    else next((k.value for k in item.keywords if k.arg == "func"), None)
+                )
+                root_name = func
+                while isinstance(root_name, ast.Attribute):
+                    root_name = root_name.value
+                ok = isinstance(root_name, ast.Name) and (
+                    (root_name is not func and root_name.id in application_names)
+                    or (root_name is func and (func.id in adapters or func.id in application_names))
+                )
+                if not ok:
+                    shown = ast.unparse(func) if func is not None else "nothing"
+                    found.append(f"{where}:{item.lineno} binds {shown}, not a use case")
+        else:
+            found.append(f"{where}:{node.lineno} {type(node).__name__} outside the bindings")
+    return found
+
+
+@pytest.mark.parametrize("folder, package", sorted(SERVICES.items()))
+def test_consumers_only_bind_events_to_use_cases(folder, package):
+    offenders = _consumer_offenders(folder, package)
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_consumer_check_sees_a_handler_doing_work(tmp_path):
+    """The check itself: logic in a handler, an adapter or a lambda bound, code at the top are caught;
+    bindings of use cases and one-call adapters are not."""
+    path = tmp_path / "services" / "svc" / "svc" / "entrypoints" / "consumers.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '"""Doc."""\n'
+        "from __future__ import annotations\n"
+        "from svc.application import inbound\n"
+        "from svc.adapters import tables\n"
+        "from zairyu_shared.bus import Handler\n"
+        "def _ok(runtime, session, event):\n"
+        "    from svc.application.other import go\n"
+        "    go(session, event)\n"
+        "def _busy(runtime, session, event):\n"
+        "    if event.payload:\n"
+        "        inbound.go(runtime, session, event)\n"
+        "def _print(runtime, session, event):\n"
+        "    print(event)\n"
+        "LIMIT = 3\n"
+        "HANDLERS = [\n"
+        "    Handler('a', ('x.y',), inbound.receive),\n"
+        "    Handler('b', ('x.z',), _ok),\n"
+        "    Handler('c', ('x.w',), _busy),\n"
+        "    Handler('d', ('x.v',), tables.write),\n"
+        "    Handler('e', ('x.u',), lambda runtime, session, event: None),\n"
+        "]\n"
+    )
+    assert _consumer_offenders("svc", "svc", root=tmp_path) == [
+        "services/svc/svc/entrypoints/consumers.py:4 imports from svc.adapters import tables",
+        "services/svc/svc/entrypoints/consumers.py:9 _busy does more than call a use case",
+        "services/svc/svc/entrypoints/consumers.py:12 _print does more than call a use case",
+        "services/svc/svc/entrypoints/consumers.py:14 Assign outside the bindings",
+        "services/svc/svc/entrypoints/consumers.py:18 binds _busy, not a use case",
+        "services/svc/svc/entrypoints/consumers.py:19 binds tables.write, not a use case",
+        "services/svc/svc/entrypoints/consumers.py:20 binds lambda runtime, session, event: None, not a use case",
     ]
