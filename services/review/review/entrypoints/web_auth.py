@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from review.adapters import accounts, audit
 from review.application.casework import as_officer
+from review.settings import ReviewSettings
 from zairyu_shared.db import transaction
 from zairyu_shared.redirects import safe_next
 from zairyu_shared.runtime import Runtime
@@ -18,9 +19,9 @@ bp = Blueprint("auth", __name__)
 COOKIE = "review_session"
 
 
-def runtime() -> Runtime:
-    """This app's runtime; its ports: ``review.bootstrap.ports(runtime())``."""
-    return current_runtime()
+def runtime() -> Runtime[ReviewSettings]:
+    """This app's runtime, typed by review's settings; its ports: ``review.bootstrap.ports(runtime())``."""
+    return current_runtime(ReviewSettings)
 
 
 def client_ip() -> str | None:
