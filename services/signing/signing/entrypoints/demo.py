@@ -29,10 +29,12 @@ from signing.domain.jpki_card import JpkiCard
 from signing.domain.signer_errors import SignerError
 from signing.domain.signer_messages import describe
 from signing.entrypoints.internal_api import Base64Bytes
+from signing.settings import SigningSettings
 from signing.testpki import TestPki, create_test_pki, load_test_pki
 from signing.testpki.card import card_for
 from signing.testpki.crl import build_crl
 from signing.testpki.model import Holder
+from zairyu_shared.runtime import Runtime
 from zairyu_shared.web import current_runtime
 
 REFRESH_BEFORE = dt.timedelta(hours=12)  # re-issue demo CRLs this long before their nextUpdate
@@ -268,8 +270,8 @@ bp = Blueprint(
 )
 
 
-def _runtime():
-    return current_runtime()
+def _runtime() -> Runtime[SigningSettings]:
+    return current_runtime(SigningSettings)
 
 
 def _page(status: int = 200, **context):
