@@ -447,10 +447,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
 
 def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
     """The COE chosen by e-mail: sealed with the bureau's key at the approval, kept for the public check."""
-    import base64
-
     from review.application import coe
-    from zairyu_shared import documents
 
     signer = ports(runtime).coe_signer
     document_id, sealed = coe.issue(
@@ -464,23 +461,11 @@ def _issue_e_coe(runtime, session, row, proposal, content: dict, at) -> None:
         at=at,
         public_url=runtime.settings.public_url,
     )
-    payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
-    runtime.stage(
+    runtime.emit(
         session,
-        review_event(
-            "coe.issued",
-            {
-                "application_id": row.application_id,
-                "applicant_id": row.applicant_id,
-                "document_id": document_id,
-                "kid": signer.kid,
-                "valid_until": payload["valid_until"],
-                "verify_url": payload["verify_url"],
-                "document_b64": base64.b64encode(sealed).decode(),
-                "issued_at": at,
-            },
-            row.application_id,
-        ),
+        "coe.issued",
+        coe.issued_event(row, document_id, signer.kid, sealed, at),
+        correlation_id=row.application_id,
     )
 
 

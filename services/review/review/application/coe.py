@@ -206,3 +206,19 @@ def published_keys(conn) -> dict:
             for r in rows
         ],
     }
+
+
+def issued_event(row, document_id: str, kid: str, sealed: bytes, at: datetime) -> dict:
+    """What ``coe.issued`` and ``certificate.issued`` carry: the sealed PDF, its number, key id, validity and
+    public check address (read back from the sealed payload, so the event says what the document says)."""
+    payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
+    return {
+        "application_id": row.application_id,
+        "applicant_id": row.applicant_id,
+        "document_id": document_id,
+        "kid": kid,
+        "valid_until": payload["valid_until"],
+        "verify_url": payload["verify_url"],
+        "document_b64": base64.b64encode(sealed).decode(),
+        "issued_at": at,
+    }

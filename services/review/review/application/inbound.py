@@ -171,11 +171,9 @@ def receive(runtime, session, event) -> str | None:
 def fee_paid(runtime, session, event) -> None:
     """intake's fee.paid: an approved certificate of authorised employment chosen as a signed PDF is sealed now,
     its fee paid (¥1,600 online, residence-procedures.md fees table), and sent to notify to mail."""
-    import base64
 
     from review.application import coe
     from review.domain import outcome as outcome_rules
-    from zairyu_shared import documents
     from zairyu_shared.japan_time import japan_date
 
     data = event.data
@@ -203,24 +201,12 @@ def fee_paid(runtime, session, event) -> None:
         until=expiry if expiry and expiry > japan_date(at) else None,
         activity=form.get("job_description") or form.get("activity_description"),
     )
-    payload = (documents.split(sealed) or (b"", {}))[1].get("payload", {})
-    runtime.stage(
+    runtime.emit(
         session,
-        review_event(
-            "certificate.issued",
-            {
-                "application_id": row.application_id,
-                "applicant_id": row.applicant_id,
-                "document_id": document_id,
-                "kid": signer.kid,
-                "valid_until": payload["valid_until"],
-                "verify_url": payload["verify_url"],
-                "document_b64": base64.b64encode(sealed).decode(),
-                "issued_at": at,
-            },
-            row.application_id,
-            event.id,
-        ),
+        "certificate.issued",
+        coe.issued_event(row, document_id, signer.kid, sealed, at),
+        correlation_id=row.application_id,
+        causation_id=event.id,
     )
 
 
