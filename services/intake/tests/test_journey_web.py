@@ -106,6 +106,21 @@ def test_second_code_for_a_submitted_draft_gives_the_same_application(client, rt
     assert len(outbox_events(rt, "application.submitted")) == 1
 
 
+def test_a_submitted_draft_s_pages_lead_to_its_application_not_a_dead_end(client, rt):
+    """Back after submitting (or an old bookmark) answered 'this page does not exist'."""
+    register(client, rt)
+    draft_id = fill_draft(client)
+    answer = sign_code(
+        client,
+        code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(client, draft_id)})),
+        "nguyen",
+    ).json
+    for page in ("review", "step/0", "attachments"):
+        went = client.get(f"/apply/{draft_id}/{page}")
+        assert went.status_code == 303, page
+        assert went.headers["Location"].endswith(f"/applications/{answer['application_id']}"), page
+
+
 def test_signature_by_another_persons_card_is_not_accepted_as_submission_of_this_form(client, rt):
     register(client, rt)
     draft_id = fill_draft(client)

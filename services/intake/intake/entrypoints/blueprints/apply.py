@@ -52,7 +52,8 @@ def _load(db, draft_id):
     if draft is None:
         abort(404)  # someone else's draft does not exist for this applicant
     if draft.submitted_application_id and request.endpoint != "apply.sign":
-        abort(404)
+        # Back after submitting, or an old bookmark: the draft is now an application; its page, not a dead end.
+        abort(redirect(url_for("status.application", application_id=draft.submitted_application_id), 303))
     return draft
 
 
