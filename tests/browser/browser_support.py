@@ -202,9 +202,11 @@ class PageChecks:
         self.checked.append(name)
         self.seconds += time.monotonic() - started
 
-    def again_in(self, page, lang: str, switch) -> None:
+    def again_in(self, page, lang: str, switch, rewrite: dict[str, str] | None = None) -> None:
         """Every applicant page visited, again in ``lang`` at 375 px: in that language (<html lang>), nothing
-        English left, no sideways scrolling, axe clean. ``switch(page)`` changes the site's language."""
+        English left, no sideways scrolling, axe clean, and the page itself (not an error page). ``switch(page)``
+        changes the site's language; ``rewrite`` maps an address prefix to another (a draft submitted since its
+        pages were seen: a live draft's pages stand in for them)."""
         switch(page)
         page.set_viewport_size(PHONE)
         try:
@@ -213,11 +215,16 @@ class PageChecks:
                 parts = urlsplit(url)  # a ?lang= in a visited address would switch the language back
                 query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "lang"])
                 url = urlunsplit(parts._replace(query=query))
+                for before, after in (rewrite or {}).items():
+                    if url.startswith(before):
+                        url = after + url[len(before) :]
                 if url in seen:
                     continue
                 seen.add(url)
-                page.goto(url)
+                answer = page.goto(url)
                 label = f"{name}-{lang}-375px"
+                if answer is not None and answer.status >= 400:
+                    self.problems.append(f"{label} ({url}): answered {answer.status}, not the page")
                 if page.evaluate("document.documentElement.lang") != lang:
                     self.problems.append(f"{label} ({page.url}): <html lang> is not {lang!r}")
                 self.untranslated(page, label, lang)

@@ -214,3 +214,19 @@ def test_embedded_signing_page_points_to_the_demo_signer(client, rt):
         code in page and f"/demo/sign?code={code}" in page
     )  # a phone cannot copy the code across: the link carries it
     assert f"http://intake.test/api/v1/signing-requests/{code}" in page
+
+
+def test_a_signing_code_page_not_of_this_session_sends_a_signed_in_person_to_their_applications(client, rt):
+    """The registration's code page, revisited after signing in (a fresh session), was 'this page does not
+    exist'; a stranger (not signed in) still learns nothing."""
+    register(client, rt)
+    draft_id = fill_draft(client)
+    code = code_from(client.post(f"/apply/{draft_id}/sign", data={"idempotency_key": review_key(client, draft_id)}))
+    with client.session_transaction() as sess:
+        sess["codes"] = []  # as after a sign-in
+    went = client.get(f"/sign/{code}")
+    assert went.status_code == 303 and went.headers["Location"].endswith("/applications")
+    assert client.get("/sign/NOPE-NOPE-NOPE").status_code == 303  # any code: the same answer
+    with client.session_transaction() as sess:
+        sess.clear()
+    assert client.get(f"/sign/{code}").status_code == 404

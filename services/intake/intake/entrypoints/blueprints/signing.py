@@ -12,7 +12,7 @@ from intake.domain import canonical
 from zairyu_shared.web import current_runtime
 
 from .. import labels
-from ..applicant_session import tx
+from ..applicant_session import applicant_id, tx
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 
@@ -20,6 +20,10 @@ bp = Blueprint("signing", __name__, url_prefix="/sign")
 def _mine(code: str) -> None:
     # The code is shown only in the browser session that created it (not guessable, not shared).
     if code not in session.get("codes", []):
+        if applicant_id():
+            # Signed in since (a sign-in starts a fresh session): the registration's code page, revisited, was a
+            # dead end; the same answer for any code, so it says nothing about the code.
+            abort(redirect(url_for("status.applications"), 303))
         abort(404)
 
 
