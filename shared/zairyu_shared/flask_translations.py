@@ -9,13 +9,16 @@ Babel locale. Needs Flask-Babel, which the services with web pages depend on (sh
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
 import flask_babel
+from babel.dates import format_skeleton
 from babel.support import NullTranslations, Translations
 
 from zairyu_shared import translations
+from zairyu_shared.japan_time import JAPAN
 
 
 class ContractDomain(flask_babel.Domain):  # type: ignore[misc]  # flask_babel has no annotations
@@ -58,12 +61,6 @@ def calendar_day(value: object) -> str:
     ``yMMMd``: 2027年5月31日, May 31, 2027, 31 thg 5, 2027, 2027 मे 31). A moment is read in Japan time
     (the legal calendar: a receipt date is Japan's); an ISO string (dates of birth and form answers are
     kept so) is read as a date; anything else (a free-text answer) is returned as written."""
-    from datetime import UTC, date, datetime
-
-    from babel.dates import format_skeleton
-
-    from zairyu_shared.japan_time import JAPAN
-
     if value is None or value == "":
         return ""
     if isinstance(value, str):
