@@ -148,13 +148,21 @@ RULES: dict[str, Rule] = {
             "delivery or closing",
             "ISA 標準文書保存期間基準: 処分がされる日に係る特定日以後5年",
         ),
-        # The hash-chained audit log is evidence about the case files: as long as the longest case file.
-        # Not purged by the job yet: trimming an append-only chain needs a signed anchor of the cut.
+        # Review's hash-chained audit log. An entry about a case records how the file was handled: part of the
+        # permission's process record (経緯, 公文書管理法 art. 4), kept as long as the case file (case_closed, 10
+        # years from the 特定日). The others (sign-ins, accounts, purges) record the system's operation, which
+        # the MOJ's standard schedules keep 5 years (業務システムの運用に関すること: 5年, e.g. 法務省矯正局
+        # 更生支援管理官 標準文書保存期間基準, 2024-04-01: https://www.moj.go.jp/content/001330936.pdf); the PPC's
+        # guideline for public bodies asks only for "一定の期間" (http://mynumber-consul.com/news/4966/). No ISA
+        # schedule entry for a system's audit log was found. A hash chain can only be cut at its start, so one period for every entry: the longer one. The
+        # cut also waits for any case file review still holds (review/adapters/audit.py trim) and leaves a
+        # signed trim anchor (count and span, not content) from which the rest still verifies.
         Rule(
             "audit_entry",
             Period(years=10, from_fiscal_year=True),
-            "the entry",
-            "evidence of handling of the case file (case_closed); kept, not trimmed yet",
+            "the entry (特定日: next April 1)",
+            "公文書管理法 art. 4-5: the case file's 経緯 (case_closed: 10 years from the 特定日); system operation "
+            "records 5 years in the MOJ's standard schedules; cut only from the chain's start, after a signed anchor",
         ),
         # Sessions of officers with their IP address: for investigating misuse within the period an
         # incident is typically found; the audit log keeps the IPs of what they did.
@@ -220,7 +228,10 @@ class PurgeStep:
     """Which rows of a service's table hold ``kind`` data that has expired.
 
     ``where(cutoff)`` selects the expired rows given ``RULES[kind].keep.cutoff(now)``. ``before`` runs in
-    the batch's transaction with the keys about to go (delete dependent rows, unlink files)."""
+    the batch's transaction with the keys about to go (delete dependent rows, unlink files). ``run``, when
+    given, replaces the batched DELETE for what it cannot do (review's audit chain: a signed anchor first,
+    then the cut): ``run(session_factory, cutoff, dry_run, batch)`` deletes (dry: counts) in its own
+    transactions and returns how many rows."""
 
     kind: str
     table: sa.Table
@@ -228,6 +239,7 @@ class PurgeStep:
     where: Callable[[datetime], sa.ColumnElement[bool]]
     before: Callable[[Session, list[object]], None] | None = None
     label: str = ""  # distinguishes two steps of one kind in logs
+    run: Callable[[sessionmaker[Session], datetime, bool, int], int] | None = None
 
     @property
     def name(self) -> str:
@@ -264,6 +276,14 @@ def purge(
         rule = RULES[step.kind]
         if rule.keep is None:
             raise ValueError(f"{step.kind} is kept: no purge step may delete it")
+        if step.run is not None:
+            total = step.run(session_factory, rule.keep.cutoff(now), dry_run, batch)
+            if not dry_run:
+                PURGED_ROWS.labels(service, step.kind).inc(total)
+                if total:
+                    log.info("purged expired rows", extra={"kind": step.kind, "step": step.name, "count": total})
+            report.add(step.kind, total)
+            continue
         condition = step.where(rule.keep.cutoff(now))
         if dry_run:
             with session_factory() as session:

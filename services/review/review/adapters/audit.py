@@ -1,18 +1,29 @@
-"""Appending to and reading the audit chain."""
+"""Appending to, reading, verifying and trimming the audit chain."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+from sqlalchemy.orm import Session, sessionmaker
 
-from review.domain.audit_chain import GENESIS, check, entry_hash
+from review.domain.audit_chain import ANCHOR_ACTION, GENESIS, Anchor, SignatureCheck, SignedAnchor, Walk, entry_hash
+from zairyu_shared import access_log as fmt
 from zairyu_shared.db import statement_once
 
 from . import access_log
-from .tables import audit_log
+from .tables import audit_log, cases
+
+log = logging.getLogger(__name__)
 
 _LOCK_KEY = 0x52455649  # advisory lock serialising appends to the chain ("REVI")
 
@@ -33,8 +44,7 @@ def append(
 
     An officer's read, decision, hand-over or export of a case also gets its leaf in the access log (issue 22),
     under the same lock; a read or export without ``purpose`` raises access.PurposeRequired."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    _lock(session)
     last = session.execute(
         statement_once(
             ("review.audit_last",),
@@ -63,6 +73,11 @@ def append(
     return entry
 
 
+def _lock(session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
 def entries(connection, application_id: str | None = None, bureau: str | None = None):
     query = sa.select(audit_log).order_by(audit_log.c.seq)
     if application_id:
@@ -72,10 +87,43 @@ def entries(connection, application_id: str | None = None, bureau: str | None = 
     return [dict(r._mapping) for r in connection.execute(query)]
 
 
-def verify_chain(connection, batch: int = 5000) -> tuple[int, list[str]]:
-    """Walk the whole chain in batches (constant memory); returns (entries checked, problems)."""
-    problems: list[str] = []
-    count, prev, expected_seq, last_seq = 0, GENESIS, 1, 0
+def signature_check(public_keys: Iterable[bytes]) -> SignatureCheck:
+    """Checks a trim anchor's signature against review's audit keys (PEM or DER P-256 public keys: the
+    access log's key, which signs its tree heads too; older keys after a rotation)."""
+    keys = [fmt.load_public_key(k) for k in public_keys]
+
+    def ok(signed: SignedAnchor) -> bool:
+        try:
+            raw = base64.b64decode(signed.signature, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        if len(raw) != 64:
+            return False
+        der = utils.encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        for key in keys:
+            try:
+                key.verify(der, signed.anchor.digest(), ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+                return True
+            except (InvalidSignature, UnsupportedAlgorithm):
+                continue
+        return False
+
+    return ok
+
+
+def anchors(connection) -> list[dict]:
+    """The trim anchors the chain holds, oldest first."""
+    query = sa.select(audit_log).where(audit_log.c.action == ANCHOR_ACTION).order_by(audit_log.c.seq)
+    return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def verify_chain(connection, batch: int = 5000, keys: Iterable[bytes] = ()) -> tuple[int, list[str]]:
+    """Walk the whole chain in batches (constant memory); returns (entries checked, problems).
+
+    A trimmed chain verifies from its trim anchor, whose signature is checked with ``keys`` (review's audit
+    keys); without keys no anchor verifies, so a trimmed chain reports its missing start."""
+    walk = Walk(anchors(connection), signature_check(keys))
+    last_seq = 0
     while True:
         rows = [
             dict(r._mapping)
@@ -84,9 +132,118 @@ def verify_chain(connection, batch: int = 5000) -> tuple[int, list[str]]:
             )
         ]
         if not rows:
-            return count, problems
+            return walk.count, walk.problems
         for e in rows:
-            problems += check(e, prev, expected_seq)
-            prev, expected_seq = e["hash"], e["seq"] + 1
+            walk.feed(e)
         last_seq = rows[-1]["seq"]
-        count += len(rows)
+
+
+def first_seq(connection) -> int | None:
+    return connection.execute(sa.select(sa.func.min(audit_log.c.seq))).scalar()
+
+
+# --- trimming -------------------------------------------------------------------------------------------------
+# The chain can only be cut at its start: the cut ends before the oldest entry that must stay, either because its
+# own period has not ended (``audit_entry``) or because it is about a case file review still holds (the audit is
+# evidence about the file: it never goes before the file does).
+def _kept_from(session, cutoff: str) -> int | None:
+    held = sa.exists().where(cases.c.application_id == audit_log.c.application_id)
+    return session.execute(
+        sa.select(sa.func.min(audit_log.c.seq)).where(
+            sa.or_(audit_log.c.at >= cutoff, sa.and_(audit_log.c.application_id.is_not(None), held))
+        )
+    ).scalar()
+
+
+def _pending(session, first: int) -> tuple[int, int] | None:
+    """(anchor's seq, through) of the anchor whose cut has not been finished (entries it covers remain)."""
+    best = None
+    for entry in anchors(session):
+        try:
+            through = SignedAnchor.from_entry(entry).anchor.through_seq
+        except (ValueError, KeyError, TypeError):
+            continue
+        if through >= first and (best is None or through > best[1]):
+            best = (entry["seq"], through)
+    return best
+
+
+def trim(
+    session_factory: sessionmaker[Session],
+    cutoff: datetime,
+    signer: Callable[[], fmt.Signer | None],
+    *,
+    batch: int = 500,
+    dry_run: bool = False,
+) -> int:
+    """Cut the entries written before ``cutoff`` from the start of the chain, after a signed trim anchor.
+
+    The anchor is appended (and committed) first; then the entries it covers are deleted oldest first,
+    ``batch`` per transaction, through the database's ``audit_log_trim`` (PostgreSQL: the only way the
+    application's role may delete audit rows, and only those an anchor covers, at least 10 years old). A run
+    stopped half-way leaves a chain that still verifies; the next run finishes the cut. Returns the number of
+    entries deleted (a dry run: that would be). No audit key configured: nothing is cut (logged)."""
+    stamp = cutoff.astimezone(UTC).isoformat(timespec="microseconds")
+    with session_factory() as session, session.begin():
+        _lock(session)
+        first = first_seq(session)
+        if first is None:
+            return 0
+        kept = _kept_from(session, stamp)
+        last = session.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).one()
+        through = (kept - 1) if kept is not None else last.seq
+        pending = _pending(session, first)
+        target = max(through, pending[1] if pending else 0)
+        if dry_run or target < first:
+            return max(0, target - first + 1)
+        anchor_seq = pending[0] if pending else 0
+        if through > (pending[1] if pending else 0):
+            key = signer()
+            if key is None:
+                log.warning(
+                    "audit entries have outlived their retention period but no audit key is configured to sign "
+                    "the cut: kept",
+                    extra={"expired": through - first + 1},
+                )
+                if not pending:
+                    return 0
+                target = pending[1]
+            else:
+                anchor_seq = _write_anchor(session, key, first, through, last)
+    deleted = 0
+    while True:
+        with session_factory() as session, session.begin():
+            n = _delete_batch(session, anchor_seq, target, batch)
+        deleted += n
+        if n < batch:
+            break
+    log.info("audit chain trimmed", extra={"count": deleted, "through_seq": target, "anchor_seq": anchor_seq})
+    return deleted
+
+
+def _write_anchor(session, key: fmt.Signer, first: int, through: int, last) -> int:
+    ends = {r.seq: r for r in session.execute(sa.select(audit_log).where(audit_log.c.seq.in_((first, through)))).all()}
+    anchor = Anchor(
+        first_seq=first,
+        through_seq=through,
+        through_hash=ends[through].hash,
+        count=through - first + 1,
+        first_at=ends[first].at,
+        last_at=ends[through].at,
+        head_seq=last.seq,
+        head_hash=last.hash,
+    )
+    signature = base64.b64encode(key.sign_digest(anchor.digest())).decode()
+    entry = append(session, "system", ANCHOR_ACTION, detail=SignedAnchor(anchor, key.kid, signature).detail())
+    return int(entry["seq"])
+
+
+def _delete_batch(session, anchor_seq: int, through: int, batch: int) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        return int(
+            session.execute(
+                sa.text("SELECT audit_log_trim(:anchor, :batch)"), {"anchor": anchor_seq, "batch": batch}
+            ).scalar_one()
+        )
+    oldest = sa.select(audit_log.c.seq).where(audit_log.c.seq <= through).order_by(audit_log.c.seq).limit(batch)
+    return session.execute(audit_log.delete().where(audit_log.c.seq.in_(oldest))).rowcount

@@ -5,21 +5,27 @@
 - officers' sessions (they carry the IP address) 90 days after they expired;
 - organisations' applications for use, refused or whose approval ended, 5 years from the 特定日 after that
   (``organisation_use``; pending or running ones never).
-The audit chain is append-only and kept (``audit_entry``); each purge appends one entry with the counts
-per kind, never which rows went.
+- the audit chain's oldest entries, 10 years from the 特定日 after each (``audit_entry``), cut from its start
+  after a trim anchor signed with the audit key (adapters/audit.py ``trim``); the cut stops at the oldest entry
+  still about a case file review holds.
+Each purge appends one entry with the counts per kind, never which rows went.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from zairyu_shared.access_log import Signer
 from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import PurgeReport, PurgeStep
 
 from . import audit
 from .organisation_tables import organisation_requests
 from .tables import (
+    audit_log,
     case_history,
     cases,
     coe_documents,
@@ -34,7 +40,9 @@ from .tables import (
 _CASE_CHILDREN = (case_history, notes, document_requests, corrections, proposals, coe_documents)
 
 
-def purge_steps() -> list[PurgeStep]:
+def purge_steps(audit_key: Callable[[], Signer | None] = lambda: None) -> list[PurgeStep]:
+    """``audit_key`` opens the key that signs the audit chain's trim anchors (only when entries have expired)."""
+
     def before_cases(session: Session, ids: list[object]) -> None:
         for table in _CASE_CHILDREN:
             session.execute(table.delete().where(table.c.application_id.in_(ids)))
@@ -73,6 +81,16 @@ def purge_steps() -> list[PurgeStep]:
             officer_sessions,
             officer_sessions.c.token_sha256,
             lambda cutoff: officer_sessions.c.expires_at < cutoff,
+        ),
+        # Last: the case files that went above no longer hold back the entries about them.
+        PurgeStep(
+            "audit_entry",
+            audit_log,
+            audit_log.c.seq,
+            lambda cutoff: audit_log.c.at < cutoff.isoformat(),  # not used: ``run`` cuts the chain
+            run=lambda factory, cutoff, dry_run, batch: audit.trim(
+                factory, cutoff, audit_key, batch=batch, dry_run=dry_run
+            ),
         ),
     ]
 

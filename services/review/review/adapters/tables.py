@@ -298,7 +298,7 @@ audit_log = sa.Table(
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
     sa.Column("at", sa.String(40), nullable=False),  # ISO text: hashed exactly as stored
     sa.Column("actor", sa.String(80), nullable=False),
-    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False, index=True),  # finds the trim anchors (0013)
     sa.Column("bureau", sa.String(20), nullable=True),
     sa.Column("application_id", sa.String(80), nullable=True, index=True),
     sa.Column("target", sa.String(200), nullable=True),

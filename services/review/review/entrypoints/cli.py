@@ -21,7 +21,14 @@ def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
 
     parser = argparse.ArgumentParser(prog="zairyu-review audit")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("verify", help="walk the hash chain; exit 1 if anything was altered, removed or inserted")
+    verify = sub.add_parser("verify", help="walk the hash chain; exit 1 if anything was altered, removed or inserted")
+    verify.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="a public key that signed trim anchors (an earlier audit key; the configured one is always used)",
+    )
     export = sub.add_parser("export", help="write the log as JSON lines (with hashes, verifiable offline)")
     export.add_argument("--application", help="only one case's entries")
     export.add_argument("--bureau")
@@ -29,16 +36,30 @@ def audit_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     runtime = runtime or _runtime()
     with runtime.engine.connect() as conn:
         if args.command == "verify":
-            count, problems = audit.verify_chain(conn)
+            count, problems = audit.verify_chain(conn, keys=_audit_keys(runtime, args.key))
             for p in problems:
                 print(f"TAMPERED {p}", file=out)
+            first = audit.first_seq(conn) or 1
+            cut = f" from seq {first} (1..{first - 1} trimmed)" if first > 1 else ""
             print(
-                f"audit chain: {count} entries, {'intact' if not problems else f'{len(problems)} problems'}", file=out
+                f"audit chain: {count} entries{cut}, {'intact' if not problems else f'{len(problems)} problems'}",
+                file=out,
             )
             return 1 if problems else 0
         for entry in audit.entries(conn, args.application, args.bureau):
             print(json.dumps(entry, ensure_ascii=False, sort_keys=True), file=out)
     return 0
+
+
+def _audit_keys(runtime, pem_files: list[str]) -> list[bytes]:
+    """The audit key (the access log's key pair, which signs trim anchors) and any earlier ones given."""
+    from pathlib import Path
+
+    from review.bootstrap import ports
+
+    keys = [Path(name).read_bytes() for name in pem_files]
+    signer = ports(runtime).access_log_signer
+    return keys + ([signer.public_key_der] if signer is not None else [])
 
 
 def reminders_main(argv: list[str], runtime=None, out=sys.stdout) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from review.adapters.retention import purge_steps, record_purge
 from review.adapters.tables import metadata
-from review.bootstrap import bootstrap
+from review.bootstrap import bootstrap, ports
 from review.settings import ReviewSettings
 from zairyu_shared.runtime import ServiceDefinition
 
@@ -25,7 +25,7 @@ definition = ServiceDefinition(
     seed_demo=seed_demo,
     web_port=8001,
     workers=[periodic_worker],
-    purge_steps=lambda runtime: purge_steps(),
+    purge_steps=lambda runtime: purge_steps(lambda: ports(runtime).access_log_signer),
     purge_audit=lambda runtime, session, report: record_purge(session, report),
     bootstrap=bootstrap,
 )
