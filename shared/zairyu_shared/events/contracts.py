@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .registry import EventSpec, register
 from .vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, RECEIVING_OFFICES, STATUSES_OF_RESIDENCE
@@ -191,6 +191,75 @@ class ApplicationSubmittedV2(ApplicationSubmitted):
     examiner_flags = fields.List(fields.String(validate=validate.OneOf(EXAMINER_FLAGS)), load_default=list)
 
 
+# The filer roles an approved organisation's staff file as (intake's domain/organisations.FILER_ROLE_BY_KIND): the only
+# filers who may submit without a card signature (issue 21). A relative or a legal representative always signs.
+ORGANISATION_FILER_ROLES = ("employer_staff", "licensed_agent", "support_organisation", "supervising_organisation")
+AUTHENTICATION_METHODS = ("card_signature", "organisation_staff")
+
+
+class OrganisationApproval(_Strict):
+    """The approval of the organisation's application for use (利用申出) it filed under: the bureau that decided it,
+    when, and the period (Japan's dates, both days included). Review decided it, so an officer can find it."""
+
+    bureau = fields.String(required=True, validate=validate.OneOf(BUREAUS))
+    decided_at = fields.AwareDateTime(required=True)
+    approved_from = fields.Date(required=True)
+    approved_until = fields.Date(required=True)
+
+
+class OrganisationStaffAuthentication(_Strict):
+    """How an approved organisation's staff member was authenticated when they filed without a card: signed in with
+    password + TOTP (``signed_in_at``: the web session's sign-in or the API token's), and a fresh TOTP code entered
+    at the submission itself (``step_up_at``). Ids only: never the member's name, address or Individual Number."""
+
+    staff_id = _id()
+    organisation_id = _id()
+    approval = fields.Nested(OrganisationApproval, required=True)
+    signed_in_at = fields.AwareDateTime(required=True)
+    step_up_at = fields.AwareDateTime(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(["web", "api"]))
+
+
+class Authentication(_Strict):
+    """How the filer was authenticated: their own card's JPKI signature (``signature_cms_b64`` over the signed
+    bytes), or an organisation staff session with a TOTP step-up (no signature; intake attests it)."""
+
+    method = fields.String(required=True, validate=validate.OneOf(AUTHENTICATION_METHODS))
+    organisation_staff = fields.Nested(OrganisationStaffAuthentication, load_default=None, allow_none=True)
+
+
+def _is_staff_attested(data: dict[str, Any]) -> bool:
+    return bool(data.get("authentication")) and data["authentication"]["method"] == "organisation_staff"
+
+
+class ApplicationSubmittedV3(ApplicationSubmittedV2):
+    """v3: how the filer was authenticated (``authentication``). ``card_signature`` (and no ``authentication``, as
+    in v1/v2) carries the CMS signature and the holder signing must find in it, as before. ``organisation_staff``:
+    an approved organisation's staff member filed without a card; there is no signature and no expected holder, and
+    ``signed_content_b64`` holds the exact bytes they submitted (the same canonical document, ``authentication``
+    inside it). Signing accepts such a submission only for an organisation's filer (``attestation.accepted``,
+    never ``signature.verified``); a private person's application without a signature is rejected. A v1/v2
+    payload loads as v3."""
+
+    signature_cms_b64 = fields.String(load_default=None, allow_none=True)
+    expected_holder = fields.Nested(Holder, load_default=None, allow_none=True)
+    authentication = fields.Nested(Authentication, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_way_of_authenticating(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        staff = (data.get("authentication") or {}).get("organisation_staff")
+        if _is_staff_attested(data):
+            if data.get("signature_cms_b64") or data.get("expected_holder"):
+                raise ValidationError("a staff-authenticated submission carries no card signature or holder")
+            if not staff:
+                raise ValidationError("a staff-authenticated submission says who, for which organisation, and when")
+        else:
+            if not data.get("signature_cms_b64") or not data.get("expected_holder"):
+                raise ValidationError("a card-signed submission carries its signature and the expected holder")
+            if staff:
+                raise ValidationError("a card-signed submission carries no staff session")
+
+
 class ApplicationDocumentsSubmitted(_Strict):
     application_id = _id()
     applicant_id = _id()
@@ -244,6 +313,41 @@ class SignatureVerified(_Strict):
 
 class SignatureVerifiedV2(SignatureVerified):
     submission = fields.Nested(ApplicationSubmittedV2, required=True)
+
+
+class SignatureVerifiedV3(SignatureVerified):
+    """v3: the submission as application.submitted v3. Only a card-signed one: a submission without a signature is
+    never "verified" (its acceptance is ``attestation.accepted``)."""
+
+    submission = fields.Nested(ApplicationSubmittedV3, required=True)
+
+    @validates_schema
+    def _signed(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if _is_staff_attested(data["submission"]):
+            raise ValidationError("a submission without a card signature is not signature.verified")
+
+
+class AttestationAccepted(_Strict):
+    """Signing accepted a submission WITHOUT a card signature as an approved organisation's staff filing (issue 21):
+    the filer is an organisation (its filer role), the bytes hash as stated, and the staff session in the event is
+    the one written in the bytes (staff, organisation, approval, times). Nothing cryptographic is verified here:
+    intake, the authority on staff, approval and consent, checked them at submission (password + TOTP sign-in, a
+    fresh TOTP code, the approval's period, the member not removed, the person's consent)."""
+
+    application_id = _id()
+    applicant_id = _id()
+    checked_at = fields.AwareDateTime(required=True)
+    # What signing checked, in its words (reason codes of the checks passed), for the officer and the record.
+    checks = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True)
+    submission = fields.Nested(ApplicationSubmittedV3, required=True)
+
+    @validates_schema
+    def _staff_attested(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        sub = data["submission"]
+        if not _is_staff_attested(sub):
+            raise ValidationError("only a submission authenticated by an organisation's staff session is attested")
+        if not sub.get("filer") or sub["filer"]["role"] not in ORGANISATION_FILER_ROLES:
+            raise ValidationError("only an organisation's filing is accepted without a card signature")
 
 
 class SignatureRejected(_Strict):
@@ -617,6 +721,15 @@ for _spec in [
         "v1 + the routing decision (receiving office, examining office) and the examiner's flags.",
     ),
     EventSpec(
+        "application.submitted",
+        3,
+        ApplicationSubmittedV3,
+        "intake",
+        ("signing", "notify"),
+        "v2 + how the filer was authenticated: their card's signature, or (no signature) an approved "
+        "organisation's staff session with a TOTP step-up.",
+    ),
+    EventSpec(
         "application.documents_submitted",
         1,
         ApplicationDocumentsSubmitted,
@@ -655,6 +768,22 @@ for _spec in [
         "signing",
         ("review", "intake"),
         "v1 with the submission as application.submitted v2 (routing, examiner's flags).",
+    ),
+    EventSpec(
+        "signature.verified",
+        3,
+        SignatureVerifiedV3,
+        "signing",
+        ("review", "intake"),
+        "v2 with the submission as application.submitted v3 (card-signed only).",
+    ),
+    EventSpec(
+        "attestation.accepted",
+        1,
+        AttestationAccepted,
+        "signing",
+        ("review", "intake"),
+        "A submission without a card signature, accepted as an approved organisation's staff filing.",
     ),
     EventSpec(
         "signature.rejected",

@@ -19,6 +19,7 @@ import logging
 from signing.adapters import metrics
 from signing.adapters.tables import verdicts
 from signing.adapters.verifier_factory import VerificationService
+from signing.application import attesting
 from signing.bootstrap import ports
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
@@ -54,6 +55,9 @@ def judge_submission(service: VerificationService, data: dict) -> Verdict:
 
 def on_application_submitted(runtime, session, event) -> None:
     data = event.data
+    if attesting.is_staff_attested(data):  # no card signature: an organisation's staff filing, or rejected
+        attesting.on_unsigned_submission(runtime, session, event)
+        return
     service = ports(runtime).verification()
     verdict = judge_submission(service, data)
     evidence = verdict_report.evidence(verdict)

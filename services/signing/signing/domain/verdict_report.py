@@ -62,6 +62,46 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# A submission without a card signature (signing.domain.attestation, issue 21): what the person reads, in the eight
+# contract languages (the other reasons above fall back to English outside en and ja).
+_UNSIGNED_MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "unsigned": "This application has no signature. Sign it with your My Number Card and submit it again; only the staff of an approved organisation can file without a card.",
+        "attestation_invalid": "The application your organisation filed for you could not be accepted: its record of who filed it is not consistent. This is not your fault: the organisation can file it again.",
+    },
+    "ja": {
+        "unsigned": "この申請には署名がありません。マイナンバーカードで署名してから、もう一度提出してください。カードなしで申請できるのは、承認を受けた所属機関等の職員だけです。",
+        "attestation_invalid": "所属機関等があなたのために行った申請は受け付けられませんでした。申請した人の認証の記録に不整合があります。あなたの責任ではありません。所属機関等が改めて申請できます。",
+    },
+    "vi": {
+        "unsigned": "Hồ sơ này không có chữ ký. Hãy ký bằng thẻ My Number rồi nộp lại; chỉ nhân viên của tổ chức đã được chấp thuận mới có thể nộp mà không cần thẻ.",
+        "attestation_invalid": "Hồ sơ mà tổ chức đã nộp cho bạn không được tiếp nhận: thông tin về người nộp không nhất quán. Đây không phải lỗi của bạn; tổ chức có thể nộp lại.",
+    },
+    "zh_Hans": {
+        "unsigned": "此申请没有签名。请用您的个人编号卡（My Number卡）签名后重新提交；只有获得批准的所属机构职员才能不用卡提交申请。",
+        "attestation_invalid": "所属机构为您提交的申请未被受理：提交人的认证记录不一致。这不是您的过错，机构可以重新提交。",
+    },
+    "ko": {
+        "unsigned": "이 신청에는 서명이 없습니다. 마이넘버카드로 서명한 후 다시 제출해 주십시오. 카드 없이 신청할 수 있는 사람은 승인을 받은 소속기관 직원뿐입니다.",
+        "attestation_invalid": "소속기관이 귀하를 위해 제출한 신청을 접수할 수 없었습니다. 제출자 인증 기록이 일치하지 않습니다. 귀하의 잘못이 아니며, 기관이 다시 제출할 수 있습니다.",
+    },
+    "pt_BR": {
+        "unsigned": "Este pedido não tem assinatura. Assine-o com o seu My Number Card e envie-o novamente; só os funcionários de uma organização aprovada podem apresentar pedidos sem o cartão.",
+        "attestation_invalid": "O pedido que a sua organização apresentou por você não pôde ser aceito: o registro de quem o apresentou não é consistente. Não é culpa sua: a organização pode apresentá-lo novamente.",
+    },
+    "tl": {
+        "unsigned": "Walang pirma ang aplikasyong ito. Pirmahan ito gamit ang iyong My Number Card at isumite muli; ang mga kawani lamang ng aprubadong organisasyon ang maaaring mag-file nang walang card.",
+        "attestation_invalid": "Hindi natanggap ang aplikasyong isinumite ng iyong organisasyon para sa iyo: hindi tugma ang talaan kung sino ang nag-file nito. Hindi mo ito kasalanan; maaari itong i-file muli ng organisasyon.",
+    },
+    "ne": {
+        "unsigned": "यो आवेदनमा हस्ताक्षर छैन। आफ्नो माइ नम्बर कार्डले हस्ताक्षर गरेर फेरि पेश गर्नुहोस्; स्वीकृत संस्थाका कर्मचारीले मात्र कार्डबिना आवेदन दिन सक्छन्।",
+        "attestation_invalid": "तपाईंको संस्थाले तपाईंका लागि दिएको आवेदन स्वीकार गर्न सकिएन: आवेदन दिने व्यक्तिको प्रमाणीकरणको अभिलेख मेल खाँदैन। यो तपाईंको गल्ती होइन; संस्थाले फेरि आवेदन दिन सक्छ।",
+    },
+}
+for _language, _texts in _UNSIGNED_MESSAGES.items():
+    MESSAGES.setdefault(_language, {}).update(_texts)
+
+
 def message(reason: str | None, language: str = "en") -> str:
     """The applicant-facing text; languages without a translation yet fall back to English."""
     table = MESSAGES.get(language, MESSAGES["en"])
