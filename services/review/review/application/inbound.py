@@ -34,9 +34,9 @@ from review.application.casework import (
 )
 from review.application.receipts_after_restore import reserved_number
 from review.bootstrap import ports
+from review.domain import authentication, offices
 from review.domain import case as machine
 from review.domain import form as form_rules
-from review.domain import offices
 from review.domain.receipt import bureau_of as receipt_bureau
 from review.domain.receipt import receipt_number
 from zairyu_shared.db import after_commit, statement_once
@@ -72,11 +72,49 @@ def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
     return receipt_number(bureau, year, serial)
 
 
+class NotAcceptedWithoutSignature(ValueError):
+    """An unsigned application whose filer is not an organisation: no case (dead-lettered for an operator)."""
+
+
 def receive(runtime, session, event) -> str | None:
     """signature.verified: a received case in its bureau's queue, with an official receipt number."""
+    # The evidence and the filer are kept as signing sent them (their JSON form), as the case page reads them.
+    return _open_case(runtime, session, event, event.payload["evidence"])
+
+
+def receive_attested(runtime, session, event) -> str | None:
+    """attestation.accepted: an approved organisation's staff filed it without a card signature (issue 21). Filed
+    only when the filer is an organisation (review's own check, beside signing's and the contract's); the case keeps,
+    as its evidence, how the filer was authenticated (the staff session, the organisation's approval, signing's
+    checks), which the case page shows the officer. No certificate, so no holder."""
+    sub = event.data["submission"]
+    if not authentication.accepts_without_signature(sub):
+        raise NotAcceptedWithoutSignature(
+            f"application {event.data['application_id']}: unsigned, filer not an organisation"
+        )
+    sent = event.payload
+    evidence = {
+        "authentication": sent["submission"]["authentication"],
+        "checks": sent["checks"],
+        "checked_at": sent["checked_at"],
+    }
+    staff = sub["authentication"]["organisation_staff"]
+    return _open_case(
+        runtime,
+        session,
+        event,
+        evidence,
+        audit_detail={
+            "authentication": authentication.ORGANISATION_STAFF,
+            "staff_id": staff["staff_id"],
+            "organisation_id": staff["organisation_id"],
+        },
+    )
+
+
+def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | None = None) -> str | None:
     data = event.data
     sub = data["submission"]
-    # The evidence and the filer are kept as signing sent them (their JSON form), as the case page reads them.
     sent = event.payload
     if session.execute(
         statement_once(
@@ -124,7 +162,7 @@ def receive(runtime, session, event) -> str | None:
                 attachments=attached,
                 attachment_names=attached_names,
                 form=json.dumps(content, ensure_ascii=False),
-                evidence=json.dumps(sent["evidence"], ensure_ascii=False),
+                evidence=json.dumps(evidence, ensure_ascii=False),
                 filer=json.dumps(sent["submission"]["filer"], ensure_ascii=False) if sub["filer"] else None,
             ),
         )
@@ -145,7 +183,7 @@ def receive(runtime, session, event) -> str | None:
         bureau=sub["bureau"],
         application_id=data["application_id"],
         target=number,
-        detail={"event_id": event.id, "office": office},
+        detail={"event_id": event.id, "office": office, **(audit_detail or {})},
     )
     received = review_event(
         "application.received",

@@ -8,6 +8,8 @@ from zairyu_shared.bus import Handler
 
 handlers = [
     Handler("on_signature_verified", ("signature.verified",), inbound.receive),
+    # issue 21: an approved organisation's staff filing without a card signature, accepted by signing
+    Handler("on_attestation_accepted", ("attestation.accepted",), inbound.receive_attested),
     Handler("on_signature_rejected", ("signature.rejected",), inbound.record_rejection),
     Handler("on_documents_submitted", ("application.documents_submitted",), inbound.documents_submitted),
     Handler("on_correction_requested", ("application.correction_requested",), inbound.correction_requested),

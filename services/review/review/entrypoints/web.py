@@ -13,6 +13,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from review.domain.bureaus import BUREAUS
 from zairyu_shared import front
 from zairyu_shared.events.vocabulary import (
     DOCUMENT_KINDS,
@@ -85,6 +86,7 @@ def create_app(runtime=None):
         code: ja for code, (ja, _en) in {**UPLOAD_KINDS, **DOCUMENT_KINDS}.items()
     }
     app.jinja_env.globals["periods_of_stay"] = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
+    app.jinja_env.globals["bureau_names"] = {key: bureau.name_ja for key, bureau in BUREAUS.items()}
     # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
     app.jinja_env.filters["jst"] = japan_time_text
     app.jinja_env.filters["country_name"] = country_name
