@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -87,24 +88,39 @@ class DemoKey:
     public_key_der: bytes = b""
 
     def __post_init__(self) -> None:
-        if self.path.exists():
-            key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
-        else:
-            key = ec.generate_private_key(ec.SECP256R1())
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(
-                    key.private_bytes(
-                        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                    )
-                )
+        key = self._load() if self.path.exists() else self._create()
         assert isinstance(key, ec.EllipticCurvePrivateKey)
         self._key = key
         self.public_key_der = key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         self.kid = key_id(self.public_key_der, demo=True)
+
+    def _load(self):
+        return serialization.load_pem_private_key(self.path.read_bytes(), password=None)
+
+    def _create(self):
+        """A new key, written whole under a name of its own and then linked into place: two processes
+        starting at once on a new folder (the tests' two workers) end up with the one key that got there first,
+        never a half-written file."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(
+                    key.private_bytes(
+                        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                    )
+                )
+            try:
+                os.link(partial, self.path)
+            except FileExistsError:
+                return self._load()
+            return key
+        finally:
+            os.unlink(partial)
 
     def sign_digest(self, digest: bytes) -> bytes:
         r, s = utils.decode_dss_signature(self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))
