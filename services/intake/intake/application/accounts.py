@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from intake.adapters import passwords
 from intake.adapters.tables import applicants, challenges, personal, registration_links, registrations, tokens
 from intake.bootstrap import ports
-from intake.domain import canonical
+from intake.domain import canonical, reauthentication
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
 from zairyu_shared import credentials
@@ -334,11 +334,15 @@ def session_epoch(session, applicant_id: str) -> int | None:
     return session.execute(sa.select(applicants.c.session_epoch).where(applicants.c.id == applicant_id)).scalar()
 
 
-def end_sessions(session, applicant_id: str) -> None:
-    """Every session of the account ends (the cookie is client-side: a copy would outlive a mere clear)."""
+def end_sessions(session, applicant_id: str) -> int | None:
+    """Every session of the account ends (the cookie is client-side: a copy would outlive a mere clear): the
+    account's session generation moves on. Returns the new generation, which the one session that made the
+    change may take to stay signed in (``applicant_session.keep_signed_in``); every other ends at its next
+    request (OWASP ASVS 4.0.3 V3.3.3: other sessions end after a password change)."""
     session.execute(
         applicants.update().where(applicants.c.id == applicant_id).values(session_epoch=applicants.c.session_epoch + 1)
     )
+    return session_epoch(session, applicant_id)
 
 
 def get(session, applicant_id: str):
@@ -499,14 +503,92 @@ def disable_totp(session, applicant_id: str) -> None:
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=None))
 
 
-def _auth_subject(runtime, session, auth_token: dict, nonce: str) -> tuple[str | None, str | None]:
-    if not use_challenge(session, nonce, "card_login"):
+def _auth_subject(
+    runtime, session, auth_token: dict, nonce: str, purpose: str = "card_login"
+) -> tuple[str | None, str | None]:
+    if not use_challenge(session, nonce, purpose):
         return None, "login.challenge_expired"
     verdict = ports(runtime).signing.verify_auth_token(auth_token, runtime.settings.public_url, nonce)
     if not verdict.valid:
         return None, "login.card_invalid"
     subject = str(verdict.evidence.get("subject_cn") or verdict.evidence.get("certificate_serial") or "")
     return (subject, None) if subject else (None, "login.card_invalid")
+
+
+# --- proving it is the person again (domain/reauthentication.py) ------------------------------------
+@dataclass(frozen=True)
+class Reauthenticated:
+    """Proof, for this request only, that the signed-in person proved again who they are (and how)."""
+
+    applicant_id: str
+    way: str
+
+
+def reauth_ways(person) -> reauthentication.Ways:
+    return reauthentication.ways(
+        has_password=person.password_hash is not None,
+        has_totp=bool(person.totp_secret),
+        has_card_login=person.auth_subject is not None,
+    )
+
+
+def reauthenticate(
+    runtime,
+    session,
+    applicant_id: str,
+    *,
+    password: str = "",
+    code: str = "",
+    card_token: dict | None = None,
+    nonce: str = "",
+) -> tuple[Reauthenticated | None, str | None]:
+    """(proof, None) or (None, error key). A wrong password or code counts towards the sign-in's lockout (an
+    open session must not become a way to guess the password), so errors are returned, not raised: the caller's
+    transaction commits the count. A card's challenge is spent either way."""
+    person = get(session, applicant_id)
+    if person is None:
+        return None, "account.link_invalid"
+    ways = reauth_ways(person)
+    way = reauthentication.chosen(ways, card_token_given=bool(card_token))
+    if way is None:
+        return None, "reauth.card_required" if ways.card else "reauth.unavailable"
+    if way == reauthentication.CARD:
+        subject, error = _auth_subject(runtime, session, card_token or {}, nonce, purpose="reauth")
+        if error:
+            return None, error
+        if subject != person.auth_subject:
+            return None, "reauth.other_card"
+        return Reauthenticated(person.id, way), None
+    policy, at = lockout(runtime.settings), now()
+    if ways.code:
+        outcome = credentials.sign_in(
+            session,
+            SIGN_IN,
+            person.id,
+            stored=person.password_hash,
+            password=password,
+            secret=person.totp_secret,
+            code=code,
+            locked_until=person.locked_until,
+            at=at,
+            policy=policy,
+        )
+    else:
+        outcome = credentials.check_password(
+            session,
+            SIGN_IN,
+            person.id,
+            stored=person.password_hash,
+            password=password,
+            locked_until=person.locked_until,
+            at=at,
+            policy=policy,
+        )
+    if outcome is credentials.Outcome.LOCKED:
+        return None, "login.locked"
+    if outcome is not credentials.Outcome.SIGNED_IN:
+        return None, "reauth.wrong_password_or_code" if ways.code else "reauth.wrong_password"
+    return Reauthenticated(person.id, way), None
 
 
 def card_login(runtime, session, auth_token: dict, nonce: str):

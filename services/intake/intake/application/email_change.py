@@ -8,8 +8,11 @@ made by someone else with a stolen session does not go unseen. The confirmed req
 account's record of the change (when asked, when confirmed; the new address under the person's own key,
 the old one not kept).
 
-Asking needs the account's password when it has one: a session left open is not enough to move the
-account, whose password-reset links follow the address.
+Asking needs the person to prove again who they are, as strongly as the account signs in (password and
+authenticator code, or the linked card: ``accounts.reauthenticate``, domain/reauthentication.py): a session left
+open is not enough to move the account, whose password-reset links follow the address. Confirming ends every
+other session of the account at once (its session generation moves on); the browser that confirms stays
+signed in if it was signed in to this account.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from intake.adapters import passwords
 from intake.adapters.tables import applicants, email_changes, personal
 
-from .accounts import AccountError, clean_email, email_lookup, get
+from .accounts import AccountError, Reauthenticated, clean_email, email_lookup, end_sessions, get
 from .common import aware, now, token, token_hash
 
 log = logging.getLogger(__name__)
@@ -38,16 +40,22 @@ class Pending:
     expires_at: datetime
 
 
-def request(runtime, session, applicant_id: str, new_email_raw: str, password: str) -> str:
-    """Sends the confirmation link to the new address; returns that address (cleaned).
+@dataclass(frozen=True)
+class Confirmed:
+    applicant_id: str
+    session_epoch: int  # the account's new session generation: the confirming session may keep it
+
+
+def request(runtime, session, proof: Reauthenticated, new_email_raw: str) -> str:
+    """Sends the confirmation link to the new address; returns that address (cleaned). ``proof``: the person
+    proved again who they are in this request (``accounts.reauthenticate``).
 
     An address already on another account gets the same answer here (the page must not tell whose address
     it is); the confirmation refuses it then, to the owner of the new mailbox only."""
+    applicant_id = proof.applicant_id
     me = get(session, applicant_id)
     if me is None or not me.email:
         raise AccountError("account.link_invalid")
-    if me.password_hash is not None and not passwords.verify_password(me.password_hash, password):
-        raise AccountError("email_change.wrong_password")
     email = clean_email(new_email_raw)
     lookup = email_lookup(runtime, email)
     if lookup == me.email_lookup:
@@ -122,8 +130,8 @@ def link(session, value: str) -> str:
     return _usable(session, value).email
 
 
-def confirm(runtime, session, value: str) -> str:
-    """Spends the link and changes the address; returns the applicant's id."""
+def confirm(runtime, session, value: str) -> Confirmed:
+    """Spends the link, changes the address and ends the account's sessions (the one confirming may stay)."""
     row = _usable(session, value)
     me = get(session, row.applicant_id)
     if me is None or not me.email:  # the account was closed since
@@ -158,5 +166,6 @@ def confirm(runtime, session, value: str) -> str:
         },
         correlation_id=me.id,
     )
+    epoch = end_sessions(session, me.id)
     log.info("e-mail address changed", extra={"applicant_id": me.id})  # never the addresses
-    return me.id
+    return Confirmed(me.id, int(epoch or 0))

@@ -42,6 +42,14 @@ def log_out() -> None:
     session.clear()
 
 
+def keep_signed_in(who: str, epoch: int | None) -> None:
+    """After a change that ended every session of ``who`` (new e-mail address, new password), this browser's
+    session, if it was ``who``'s, takes the new generation and stays; the others end at their next request."""
+    if epoch is not None and session.get("applicant_id") == who:
+        session["epoch"] = epoch
+        g.checked_epoch = epoch
+
+
 def applicant_id() -> str | None:
     """The logged-in applicant, if the session is still valid (no password change since it began)."""
     who = session.get("applicant_id")

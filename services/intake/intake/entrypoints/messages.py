@@ -121,7 +121,15 @@ MESSAGES = {
     "rebind.holder_mismatch": _l("The new card belongs to a different person than this account."),
     "register.passwords_differ": _l("The two passwords are not the same."),
     "account.link_invalid": _l("This link is invalid or has expired."),
-    "email_change.wrong_password": _l("The password is not correct."),
+    # Proving again who one is before a change to the account (domain/reauthentication.py).
+    "reauth.wrong_password": _l("The password is not correct."),
+    "reauth.wrong_password_or_code": _l("The password or the code is not correct."),
+    "reauth.other_card": _l("This is not the card linked to your account."),
+    "reauth.card_required": _l("Confirm it is you with the card linked to your account."),
+    "reauth.unavailable": _l(
+        "This account has no password and no card linked for logging in, so it cannot confirm it is you here."
+        " Set a password first: log out and use “Forgot your password?”."
+    ),
     "email_change.same": _l("This is already your account's e-mail address."),
     "email_change.taken": _l(
         "This e-mail address already belongs to another account: your address stays as it was. Log in to that"

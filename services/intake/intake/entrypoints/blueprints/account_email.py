@@ -1,13 +1,16 @@
-"""Changing the account's e-mail address: asked on the account page, confirmed by the link sent to the new one."""
+"""Changing the account's e-mail address: asked on the account page (the person proves again who they are, as
+strongly as the account signs in), confirmed by the link sent to the new one, which ends every other session."""
 
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, g, render_template, request
 
 from intake.application import accounts, email_change
 from zairyu_shared.web import current_runtime
 
-from ..applicant_session import login_required, person, tx
+from ..applicant_session import applicant_id, keep_signed_in, login_required, person, tx
 from ..limits import RESET, limiter
 
 bp = Blueprint("account_email", __name__)
@@ -15,39 +18,77 @@ bp = Blueprint("account_email", __name__)
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(RESET, methods=["POST"])  # each try checks the password
+@limiter.limit(RESET, methods=["POST"])  # each try checks the password or the card
 def change():
     error = sent = None
     if request.method == "POST":
         try:
+            accounts.clean_email(request.form.get("email", ""))  # a typo costs no password try, no card challenge
             with tx() as db:
-                sent = email_change.request(
+                proof, error = accounts.reauthenticate(
                     current_runtime(),
                     db,
                     g.applicant_id,
-                    request.form.get("email", ""),
-                    request.form.get("password", ""),
+                    password=request.form.get("password", ""),
+                    code=request.form.get("code", ""),
+                    card_token=_card_token(),
+                    nonce=request.form.get("nonce", ""),
                 )
+            if proof is not None:
+                with tx() as db:
+                    sent = email_change.request(current_runtime(), db, proof, request.form.get("email", ""))
         except accounts.AccountError as exc:
             error = exc.key
     with tx() as db:
         me = person(db)
         waiting = email_change.pending(db, me.id)
+        ways = accounts.reauth_ways(me)
+        nonce = accounts.new_challenge(db, "reauth") if ways.card else None
     return render_template(
-        "account_email.html", me=me, waiting=waiting, sent=sent, error=error, typed=request.form.get("email", "")
+        "account_email.html",
+        me=me,
+        waiting=waiting,
+        sent=sent,
+        error=error,
+        typed=request.form.get("email", "") if not sent else "",
+        ways=ways,
+        nonce=nonce,
+        origin=current_runtime().settings.public_url,
     )
+
+
+def _card_token() -> dict | None:
+    """The Web eID-style token the extension (or `zairyu-signer auth`) gave, if the person used the card."""
+    raw = (request.form.get("token") or "").strip()
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    # Pasted but not a token: still checked as the card (and refused), never taken for "no card".
+    return value if isinstance(value, dict) and value else {"unreadable": True}
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """GET shows the address the link confirms (spends nothing); POST confirms it."""
+    """GET shows the address the link confirms (spends nothing); POST confirms it, ending the account's other
+    sessions; this browser stays signed in if it was signed in to this account."""
     try:
         with tx() as db:
             new_email = email_change.link(db, token)
         if request.method == "POST":
+            signed_in = applicant_id()  # before the change ends the sessions
             with tx() as db:
-                email_change.confirm(current_runtime(), db, token)
-            return render_template("account_email_confirm.html", email=new_email, done=True, error=None)
+                done = email_change.confirm(current_runtime(), db, token)
+            keep_signed_in(done.applicant_id, done.session_epoch)
+            return render_template(
+                "account_email_confirm.html",
+                email=new_email,
+                done=True,
+                error=None,
+                still_signed_in=signed_in == done.applicant_id,
+            )
     except accounts.AccountError as exc:
         return render_template("account_email_confirm.html", email=None, done=False, error=exc.key), 400
     return render_template("account_email_confirm.html", email=new_email, done=False, error=None)

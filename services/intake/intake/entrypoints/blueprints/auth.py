@@ -11,7 +11,7 @@ from intake.application import accounts, email_change, personal_data
 from zairyu_shared.redirects import safe_next
 from zairyu_shared.web import current_runtime
 
-from ..applicant_session import log_in, log_out, login_required, person, tx
+from ..applicant_session import applicant_id, keep_signed_in, log_in, log_out, login_required, person, tx
 from ..limits import LOGIN, RESET, limiter
 
 bp = Blueprint("auth", __name__)
@@ -110,14 +110,19 @@ def reset(token):
         if request.form.get("password") != request.form.get("password_again"):
             error = "register.passwords_differ"
         else:
+            signed_in = applicant_id()  # before the new password ends the account's sessions
             try:
                 with tx() as db:
-                    accounts.set_password(
+                    who = accounts.set_password(
                         current_runtime(), db, token, request.form.get("password", ""), purpose="reset_password"
                     )
+                    epoch = accounts.session_epoch(db, who)
             except accounts.AccountError as exc:
                 error = exc.key
             else:
+                if signed_in == who:  # this browser stays signed in; every other session of the account ends
+                    keep_signed_in(who, epoch)
+                    return redirect(url_for("auth.account"))
                 return redirect(url_for("auth.login"))
     return render_template("register_password.html", error=error, token=token, reset=True)
 
