@@ -158,17 +158,6 @@ def test_a_batch_with_one_draft_not_ready_prepares_nothing(org, app, rt):
     assert sign_batch(org, []).status_code == 400
 
 
-def test_consent_by_document_alone_does_not_file_online(org, app, rt):
-    from test_organisation_people import consent_by_document
-
-    pid = add_person(org, card="AB00000009CD")
-    consent_by_document(org, pid)
-    draft = a_draft(rt, org, pid, "AB00000009CD")
-    page = org.get(f"/org/drafts/{draft}").get_data(as_text=True)
-    assert "also consent from their own account" in page and "Sign and file with my card" not in page
-    assert sign_batch(org, [draft]).status_code == 400
-
-
 def test_a_signature_after_the_member_left_or_the_approval_lapsed_files_nothing(org, app, rt):
     pid, _person = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
     draft = a_draft(rt, org, pid, "AB00000001CD")

@@ -96,10 +96,14 @@ def person_id(app, card):
     return None
 
 
-def consent_by_document(client, pid):
+def consent_by_document(client, pid, until: str | None = None):
+    """The person's signed consent (a PDF) recorded by staff, covering a year from today unless ``until``."""
     r = client.post(
         f"/org/people/{pid}/consent-document",
-        data={"document": (io.BytesIO(pdf()), "consent.pdf")},
+        data={
+            "document": (io.BytesIO(pdf()), "consent.pdf"),
+            "consent_until": until or (date.today() + timedelta(days=365)).isoformat(),
+        },
         content_type="multipart/form-data",
     )
     assert r.status_code == 302, r.data

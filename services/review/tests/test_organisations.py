@@ -312,3 +312,41 @@ def test_the_organisation_page_and_a_case_it_filed_list_its_other_applications(a
         assert [c.receipt_number for c in organisations.cases_filed_by(s, yokohama, "tokyo", ours)] == [at_yokohama]
         osaka_officer = Officer("o1", Role.SUPERVISOR, "osaka")
         assert organisations.cases_filed_by(s, osaka_officer, "tokyo", ours) == []
+
+
+def test_a_case_filed_on_a_signed_consent_document_says_so_and_opens_it(app, people, rt):
+    """Issue 21: consent recorded with a signed consent document alone. The organisation files for a person with no
+    account of their own; the document comes as an attachment of its own kind and the officer sees what the
+    consent rests on, with the document one click away."""
+    import hashlib
+
+    from review_testkit import FORM, verified_event
+
+    from review.application import inbound
+
+    filer = {
+        "role": "employer_staff",
+        "name": "SATO HANAKO",
+        "organisation_name": "株式会社サンプル",
+        "organisation_number": "7123456789012",
+        "agent_qualification": None,
+        "relationship": None,
+        "applicant_name": "TRAN THI BINH",
+        "applicant_date_of_birth": "1995-05-05",
+    }
+    on_paper = verified_event(form=FORM, filer=filer)
+    scan = hashlib.sha256(b"%PDF-1.4 consent").hexdigest()
+    on_paper.payload["submission"]["attachments"].append(
+        {"sha256": scan, "media_type": "application/pdf", "size": 16, "kind": "consent_document", "filename": None}
+    )
+    from_account = verified_event(form=FORM, filer=filer)
+    with transaction(rt.session_factory) as s:
+        inbound.receive(rt, s, on_paper)
+        inbound.receive(rt, s, from_account)
+    examiner = sign_in(app, people, "tokyo-examiner")
+    page = examiner.get(f"/cases/{on_paper.payload['application_id']}").get_data(as_text=True)
+    line = page.split('class="filer-consent"')[1].split("</p>")[0]
+    assert "本人の同意書" in line and f"/attachments/{scan}" in line
+    assert "署名された同意書" in line  # in the officers' Japanese
+    other = examiner.get(f"/cases/{from_account.payload['application_id']}").get_data(as_text=True)
+    assert 'class="filer-consent"' not in other

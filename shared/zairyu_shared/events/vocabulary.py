@@ -155,6 +155,8 @@ UPLOAD_KINDS: dict[str, tuple[str, str]] = {
     "passport": ("旅券", "Passport"),
     "residence_card": ("在留カード", "Residence card"),
     "family_register": ("戸籍謄本等（身分関係を証する文書）", "Family register"),
+    # An organisation filing on the person's consent given on paper attaches it (issue 21).
+    "consent_document": ("本人の同意書", "The person's signed consent document"),
 }
 
 

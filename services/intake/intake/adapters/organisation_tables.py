@@ -83,6 +83,12 @@ people = sa.Table(
     sa.Column("consent_applicant_id", _ID(), nullable=True),
     sa.Column("consent_document_sha256", sa.String(64), nullable=True),
     sa.Column("consent_code_hash", sa.String(64), nullable=True, unique=True),  # the link given to the person
+    # A consent document: its media type (to open it again) and the last day it covers (domain consent_state).
+    sa.Column("consent_document_type", sa.String(40), nullable=True),
+    sa.Column("consent_document_until", sa.Date(), nullable=True),
+    # The account that holds the applications filed on a consent document (the person has none of their own):
+    # no sign-in of any kind; made once per roster entry (organisation_people.held_account).
+    sa.Column("held_applicant_id", _ID(), nullable=True),
     sa.Column("created_at", _TS(), nullable=False),
     sa.Column("removed_at", _TS(), nullable=True),
 )

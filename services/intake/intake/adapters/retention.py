@@ -39,6 +39,7 @@ from .organisation_tables import (
 )
 from .store import AttachmentStore
 from .tables import (
+    HELD_ACCOUNT_ISSUER,
     applicants,
     applications,
     attachments,
@@ -143,6 +144,14 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
         unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
         session.execute(org_drafts.delete().where(unfiled))
         session.execute(org_drafts.update().where(org_drafts.c.person_id.in_(ids)).values(person_id=None))
+
+    def before_held_accounts(session: Session, ids: list[object]) -> None:
+        # What an organisation prepared on a held account and never filed: its uploads and signing codes; then
+        # the account's data key (its sealed files in a backup become unreadable).
+        drop_attachments(session, attachments.c.applicant_id.in_(ids))
+        session.execute(signing_requests.delete().where(signing_requests.c.applicant_id.in_(ids)))
+        keys = subject_key_tables.keys
+        session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
 
     def before_staff(session: Session, ids: list[object]) -> None:
         session.execute(staff_invitations.delete().where(staff_invitations.c.staff_id.in_(ids)))
@@ -253,6 +262,21 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
                 people.c.removed_at < cutoff, sa.and_(people.c.consent == "withdrawn", people.c.consent_at < cutoff)
             ),
             before=before_people,
+        ),
+        # The account held for a person who consented on paper, once their roster entry is gone and no application
+        # is on it any more (those keep it for their own retention, case_closed).
+        PurgeStep(
+            "roster_entry_ended",
+            applicants,
+            applicants.c.id,
+            lambda cutoff: sa.and_(
+                applicants.c.cert_issuer == HELD_ACCOUNT_ISSUER,
+                applicants.c.created_at < cutoff,
+                ~sa.exists().where(people.c.held_applicant_id == applicants.c.id),
+                ~sa.exists().where(applications.c.applicant_id == applicants.c.id),
+            ),
+            before=before_held_accounts,
+            label="roster_entry_ended:held_accounts",
         ),
         PurgeStep(
             "organisation_staff_removed",

@@ -18,6 +18,10 @@ outbox, inbox = add_messaging_tables(metadata)
 _ID = lambda: sa.String(36)  # noqa: E731
 _TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
 
+# ``cert_issuer`` of an account held by an organisation for a person who consented with a signed document and has
+# no account of their own (application/organisation_people.held_account): no card, no password, no sign-in.
+HELD_ACCOUNT_ISSUER = "zairyu:held-by-organisation"
+
 applicants = sa.Table(
     "applicants",
     metadata,

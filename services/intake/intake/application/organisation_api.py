@@ -32,11 +32,12 @@ from intake.adapters.organisation_tables import (
 )
 from intake.domain import webhooks as rules
 
+from . import organisation_people
 from .common import aware, now, token, token_hash
 from .organisations import Invalid, staff_sign_in
 
 log = logging.getLogger("intake.webhooks")
-SCOPES = ("organisation", "roster", "drafts", "webhooks")
+SCOPES = ("organisation", "roster", "drafts", "webhooks", "filing")  # filing: submissions without a card
 TOKEN_HOURS = 12
 
 
@@ -129,23 +130,31 @@ APPLICATION_EVENTS = {
 def queue_application_event(session, application, event) -> None:
     """In the consumer's transaction: an event about an application an organisation filed goes to its webhook.
 
-    Only while the person is on its roster and consents from the account the application belongs to (as for
-    answering document requests, organisation_requests._filed): after a withdrawal the organisation hears nothing.
+    Only while the person is on its roster and their consent is in force for the account the application belongs
+    to (as for answering document requests, organisation_requests._filed): after a withdrawal, or once a consent
+    document's last day has passed, the organisation hears nothing.
     """
     if event.type not in APPLICATION_EVENTS:
         return
     filed = session.execute(
-        sa.select(org_drafts.c.id, org_drafts.c.organisation_id, org_drafts.c.person_id)
+        sa.select(
+            org_drafts.c.id,
+            org_drafts.c.organisation_id,
+            org_drafts.c.person_id,
+            people.c.removed_at,
+            people.c.consent,
+            people.c.consent_document_until,
+            people.c.consent_applicant_id,
+            people.c.held_applicant_id,
+        )
         .join(people, people.c.id == org_drafts.c.person_id)
         .where(
             org_drafts.c.submitted_application_id == application.id,
             people.c.organisation_id == org_drafts.c.organisation_id,
             people.c.removed_at.is_(None),
-            people.c.consent == "account",
-            people.c.consent_applicant_id == application.applicant_id,
         )
     ).first()
-    if filed is None:
+    if filed is None or organisation_people.filing_account_id(filed) != application.applicant_id:
         return
     data = {
         "application_id": application.id,

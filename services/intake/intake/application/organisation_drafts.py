@@ -77,7 +77,7 @@ def _check_row(org, person, procedure: str, raw: dict[str, str]) -> tuple[form.C
     errors: dict[str, str] = {}
     if person is None:
         errors["card_number"] = "org.error.not_on_roster"
-    elif person.consent not in ("account", "document"):
+    elif not rules.consent_in_force(person.consent, person.consent_document_until, today_jst()):
         errors["card_number"] = "org.error.no_consent"
     if procedure not in procedures.MAIN:
         errors["procedure"] = "error.choice"
@@ -172,7 +172,7 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
     ).first()
     if person is None:
         raise LookupError(person_id)
-    if person.consent not in ("account", "document"):
+    if not rules.consent_in_force(person.consent, person.consent_document_until, today_jst()):
         raise NotAllowed("org.error.no_consent")
     if procedure not in procedures.MAIN:
         raise NotAllowed("error.choice")

@@ -30,9 +30,10 @@ from intake.adapters.organisation_tables import org_drafts, organisation_staff, 
 from intake.adapters.tables import applicants
 from intake.bootstrap import ports
 from intake.domain import canonical, filers, procedures
+from intake.domain import organisations as org_rules
 
-from . import accounts, drafting, signing_requests, submission
-from .common import new_id, now
+from . import accounts, drafting, organisation_people, signing_requests, submission
+from .common import new_id, now, today_jst
 from .organisation_drafts import filer_values
 from .organisations import Member, require_filing_allowed
 
@@ -81,10 +82,12 @@ def _person(session, organisation_id: str, person_id: str | None):
 
 
 def _account(session, person) -> Any:
-    """The person's own account, through which they consented (the application will be theirs)."""
-    if person is None or person.consent != "account" or not person.consent_applicant_id:
+    """The account the application will be on: the person's own, through which they consented, or the one held
+    for them when they consented with a document (organisation_people.filing_account_id)."""
+    account_id = organisation_people.filing_account_id(person)
+    if account_id is None:
         return None
-    return session.execute(sa.select(applicants).where(applicants.c.id == person.consent_applicant_id)).first()
+    return session.execute(sa.select(applicants).where(applicants.c.id == account_id)).first()
 
 
 def _as_draft(row) -> SimpleNamespace:
@@ -112,7 +115,7 @@ def check(session, member: Member, draft_id: str) -> dict:
     problems: dict[str, str] = {}
     if person is None:
         problems["card_number"] = "org.error.not_on_roster"
-    elif person.consent not in ("account", "document"):
+    elif not org_rules.consent_in_force(person.consent, person.consent_document_until, today_jst()):
         problems["card_number"] = "org.error.no_consent"
     elif account is None:
         problems["card_number"] = "org.error.needs_account"
@@ -149,6 +152,7 @@ def prepare(runtime, session, member: Member, draft_ids: list[str], batch_key: s
     problems: dict[str, dict[str, str]] = {}
     ready = []
     for draft_id in ids:
+        organisation_people.attach_consent_document(runtime, session, member.organisation_id, draft_id)
         found = check(session, member, draft_id)
         if found["submitted"]:
             problems[draft_id] = {"draft": "submit.already_submitted"}
@@ -176,6 +180,7 @@ def prepare(runtime, session, member: Member, draft_ids: list[str], batch_key: s
                 f"Zairyu application {procedures.NAMES_JA[row.procedure]} for {name}, filed by {org.name} "
                 f"({canonical.digest(content)[:16]})"
             )
+            organisation_people.held_contact(runtime, session, account.id, member.staff_id)
             code = signing_requests.create(
                 runtime,
                 session,
@@ -213,7 +218,7 @@ def _still_allowed(session, row, extra: dict) -> str | None:
         return "org.error.staff_removed"
     draft = session.execute(sa.select(org_drafts).where(org_drafts.c.id == row.subject_id)).first()
     person = _person(session, extra["organisation_id"], draft.person_id if draft else None)
-    if person is None or person.consent != "account" or person.consent_applicant_id != row.applicant_id:
+    if organisation_people.filing_account_id(person) != row.applicant_id:
         return "org.error.no_consent"
     return None
 

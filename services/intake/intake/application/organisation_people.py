@@ -14,12 +14,13 @@ import sqlalchemy as sa
 
 from intake.adapters import upload_checks
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people, reminders
+from intake.adapters.tables import HELD_ACCOUNT_ISSUER, applicants, attachments, personal
 from intake.bootstrap import ports
 from intake.domain import fields as field_rules
 from intake.domain import organisations as rules
 from intake.domain import statuses
 
-from .common import new_id, now, today_jst, token, token_hash
+from .common import keyed_hash, new_id, now, today_jst, token, token_hash
 from .organisations import Invalid
 
 PERSON_FIELDS = ("name", "nationality", "date_of_birth", "status", "period_of_stay", "period_expiry", "card_number")
@@ -82,9 +83,10 @@ class Person:
     period_of_stay: str | None
     period_expiry: date
     card_number: str
-    consent: str
+    consent: str  # account | document | expired | withdrawn | none (domain organisations.consent_state)
     ends_soon: bool
     drafts: int
+    consent_until: date | None = None  # the last day a consent document covers
 
 
 def roster(session, organisation_id: str, today: date | None = None) -> list[Person]:
@@ -110,9 +112,10 @@ def roster(session, organisation_id: str, today: date | None = None) -> list[Per
                 r.period_of_stay,
                 expiry,
                 r.card_number,
-                r.consent,
+                rules.consent_state(r.consent, r.consent_document_until, today),
                 rules.ends_soon(expiry, today),
                 counts.get(r.id, 0),
+                r.consent_document_until if r.consent == rules.DOCUMENT else None,
             )
         )
     return sorted(out, key=lambda p: (p.period_expiry, p.name))
@@ -158,23 +161,188 @@ def give_consent(session, value: str, applicant_id: str) -> bool:
     return done.rowcount == 1
 
 
-def record_consent_document(runtime, session, organisation_id: str, person_id: str, data: bytes) -> str:
-    """A signed consent document (PDF or image, checked like every upload) recorded as the consent."""
-    get(session, organisation_id, person_id)
-    upload_checks.check(data, "other")  # raises UploadRefused with its reason
+def record_consent_document(
+    runtime, session, organisation_id: str, person_id: str, data: bytes, until_raw: str | None
+) -> str:
+    """A signed consent document (PDF or image, checked like every upload) recorded as the consent, with the last
+    day it covers (domain organisations.consent_document_until_problem). Invalid({field: key}) for a wrong day or
+    while the person's own consent from their account is in force (it needs no document)."""
+    person = get(session, organisation_id, person_id)
+    cleaned, error = field_rules.clean(field_rules.Field("consent_until", "date"), until_raw)
+    until = cleaned if isinstance(cleaned, date) else None
+    problem = error or rules.consent_document_until_problem(until, today_jst())
+    if problem:
+        raise Invalid({"consent_until": problem})
+    if person.consent == rules.ACCOUNT:
+        raise Invalid({"document": "org.error.consent_from_account"})
+    checked = upload_checks.check(data, "other")  # raises UploadRefused with its reason
     # The scan is the roster person's, not the organisation's: sealed under a data key of the entry's own,
     # destroyed when the entry is purged (adapters/retention.py).
     sha = ports(runtime).store.put(data, person_id, session.connection())
     session.execute(
         people.update()
         .where(people.c.id == person_id)
-        .values(consent="document", consent_at=now(), consent_document_sha256=sha, consent_code_hash=None)
+        .values(
+            consent=rules.DOCUMENT,
+            consent_at=now(),
+            consent_document_sha256=sha,
+            consent_document_type=checked.media_type,
+            consent_document_until=until,
+            consent_code_hash=None,
+        )
     )
+    held_account(runtime, session, person)  # what is filed on the document sits there
     return sha
 
 
+def consent_document(runtime, session, organisation_id: str, person_id: str) -> tuple[bytes, str] | None:
+    """(bytes, media type) of the person's recorded consent document, for the organisation's staff; None if none."""
+    person = get(session, organisation_id, person_id)
+    if not person.consent_document_sha256:
+        return None
+    data = ports(runtime).store.get(person.consent_document_sha256, person_id)
+    return (data, person.consent_document_type or "application/octet-stream") if data is not None else None
+
+
+def withdraw_consent_document(session, organisation_id: str, person_id: str) -> None:
+    """The person withdrew, on paper or in person, the consent their document gave: staff record it at once.
+    The organisation can no longer prepare, sign or file for them (as after a withdrawal from an account)."""
+    person = get(session, organisation_id, person_id)
+    if person.consent != rules.DOCUMENT:
+        raise NotFound(person_id)
+    session.execute(people.update().where(people.c.id == person_id).values(consent=rules.WITHDRAWN, consent_at=now()))
+
+
 def has_consent(session, organisation_id: str, person_id: str) -> bool:
-    return get(session, organisation_id, person_id).consent in ("account", "document")
+    person = get(session, organisation_id, person_id)
+    return rules.consent_in_force(person.consent, person.consent_document_until, today_jst())
+
+
+# -- where what the organisation files for a person sits -------------------------------------------------
+def filing_account_id(person, today: date | None = None) -> str | None:
+    """The account an application filed for ``person`` (a roster row) belongs to, while their consent is in force:
+    their own (consent from their account), or the account held for them (a consent document); else None."""
+    if person is None or person.removed_at is not None:
+        return None
+    state = rules.consent_state(person.consent, person.consent_document_until, today or today_jst())
+    if state == rules.ACCOUNT:
+        return person.consent_applicant_id
+    if state == rules.DOCUMENT:
+        return person.held_applicant_id
+    return None
+
+
+def held_account(runtime, session, person) -> str:
+    """The account that holds the applications filed for a person who consented with a document (they have no
+    account of their own), made once per roster entry. It has no way to sign in: no password, no card
+    (``cert_serial`` empty) and look-up hashes of its own id that no address or card holder ever gives, so no
+    registration, sign-in or password reset finds it. Its personal data is under a data key of its own, as any
+    account's; its contact is the staff member who files (held_contact)."""
+    if person.held_applicant_id:
+        return person.held_applicant_id
+    from .accounts import _secret
+
+    held_id = new_id()
+    with personal(session, held_id):
+        session.execute(
+            applicants.insert().values(
+                id=held_id,
+                email="",
+                email_lookup=keyed_hash(_secret(runtime), "held-account", held_id),
+                language="ja",
+                name=person.name,
+                date_of_birth=person.date_of_birth or "",
+                sex="",
+                address="",
+                cert_serial="",
+                cert_issuer=HELD_ACCOUNT_ISSUER,
+                holder_lookup=keyed_hash(_secret(runtime), "held-holder", held_id),
+                created_at=now(),
+            )
+        )
+    session.execute(people.update().where(people.c.id == person.id).values(held_applicant_id=held_id))
+    return held_id
+
+
+def held_contact(runtime, session, account_id: str, staff_id: str) -> None:
+    """The notices of a held account's applications go to the staff member filing them, in their language (as ISA
+    answers the organisational user who filed): ``applicant.contact_changed`` tells notify, the account's language
+    follows. Nothing for a person's own account."""
+    held = session.execute(sa.select(people.c.id).where(people.c.held_applicant_id == account_id)).first()
+    if held is None:
+        return
+    member = session.execute(
+        sa.select(organisation_staff.c.email, organisation_staff.c.language).where(organisation_staff.c.id == staff_id)
+    ).one()
+    with personal(session, account_id):
+        session.execute(applicants.update().where(applicants.c.id == account_id).values(language=member.language))
+    runtime.emit(
+        session,
+        "applicant.contact_changed",
+        {"applicant_id": account_id, "email": member.email, "language": member.language},
+        correlation_id=account_id,
+    )
+
+
+CONSENT_KIND = "consent_document"  # its attachment kind (zairyu_shared.events.vocabulary.UPLOAD_KINDS)
+
+
+def attach_consent_document(runtime, session, organisation_id: str, draft_id: str) -> None:
+    """A draft for a person who consented with a document carries that document, on the held account, as an
+    attachment of its own kind: it is in the signed bytes and goes to the bureau with the application, whose
+    officer sees that the consent rests on it and opens it. Replaced when a newer document was recorded."""
+    draft = session.execute(
+        sa.select(org_drafts.c.person_id).where(
+            org_drafts.c.id == draft_id, org_drafts.c.organisation_id == organisation_id
+        )
+    ).first()
+    person = get(session, organisation_id, draft.person_id) if draft and draft.person_id else None
+    if person is None or rules.consent_state(person.consent, person.consent_document_until, today_jst()) != (
+        rules.DOCUMENT
+    ):
+        return
+    account_id = held_account(runtime, session, person)
+    present = (
+        session.execute(
+            sa.select(attachments.c.sha256).where(
+                attachments.c.draft_id == draft_id,
+                attachments.c.applicant_id == account_id,
+                attachments.c.kind == CONSENT_KIND,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if present == [person.consent_document_sha256]:
+        return
+    store = ports(runtime).store
+    data = store.get(person.consent_document_sha256, person.id)
+    if data is None:
+        return
+    session.execute(
+        attachments.delete().where(
+            attachments.c.draft_id == draft_id,
+            attachments.c.applicant_id == account_id,
+            attachments.c.kind == CONSENT_KIND,
+        )
+    )
+    # The application's copy is the held account's (sealed under its key, kept with the application); the roster's
+    # own copy goes with the roster entry.
+    sha = store.put(data, account_id, session.connection())
+    with personal(session, account_id):
+        session.execute(
+            attachments.insert().values(
+                id=new_id(),
+                applicant_id=account_id,
+                draft_id=draft_id,
+                sha256=sha,
+                media_type=person.consent_document_type or "application/pdf",
+                size=len(data),
+                kind=CONSENT_KIND,
+                filename=None,
+                created_at=now(),
+            )
+        )
 
 
 # -- reminders 90/60/30 days before expiry, once each, in each staff member's language --------------------

@@ -2,7 +2,9 @@
 document requests per person").
 
 Only an application the organisation filed (its draft's ``submitted_application_id``) and only while the person
-is on its roster and consents from the account the application belongs to: the answer is the person's own
+is on its roster and their consent, from the account the application belongs to or by a document (then the
+application is on the account held for them: organisation_people.filing_account_id), is in force: the answer is
+the person's own
 (``application.documents_submitted`` as from their account, following.answer_documents), so the person sees it on
 their application too. Another organisation's application, or one whose person withdrew, is not found.
 """
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 from intake.adapters.organisation_tables import org_drafts, people
 from intake.adapters.tables import applicants, applications, attachments, document_requests
 
-from . import drafting, following
+from . import drafting, following, organisation_people
 from .organisations import Member
 
 
@@ -41,10 +43,9 @@ def _filed(session, member: Member, application_id: str) -> tuple[Any, Any, Any]
             people.c.id == row.person_id,
             people.c.organisation_id == member.organisation_id,
             people.c.removed_at.is_(None),
-            people.c.consent == "account",
         )
     ).first()
-    if app is None or person is None or person.consent_applicant_id != app.applicant_id:
+    if app is None or person is None or organisation_people.filing_account_id(person) != app.applicant_id:
         raise NotFound(application_id)
     account = session.execute(sa.select(applicants).where(applicants.c.id == app.applicant_id)).first()
     return app, account, person

@@ -140,3 +140,38 @@ def superseded(days: int) -> tuple[int, ...]:
 def ends_soon(expiry: date | None, today: date) -> bool:
     """The stay ends within SOON_MONTHS (Japan's days), and has not already ended."""
     return expiry is not None and today <= expiry <= add_months(today, SOON_MONTHS)
+
+
+# -- the person's consent for the organisation to file for them ---------------------------------------------
+# Issue 21: "given from the person's own account, or recorded with a signed consent document". From the account
+# it is in force until the person withdraws it there. A signed consent document (同意書) is the way for a person
+# without an account of their own: ISA's organisational users file for the foreign national, whose own card and
+# account are needed only when they file themself (residence-procedures.md, "Who applies"). Staff record it with
+# the last day it covers, as the document says; it is in force up to that day (Japan's days) unless staff record
+# its withdrawal.
+# The longest a document may cover is our choice: CONSENT_DOCUMENT_YEARS, the longest period of stay there is
+# (5 years, Enforcement Regulation annex table 2), so one consent never outlives the stay it was given for.
+ACCOUNT, DOCUMENT, NO_CONSENT, WITHDRAWN, EXPIRED = "account", "document", "none", "withdrawn", "expired"
+CONSENT_DOCUMENT_YEARS = 5
+
+
+def consent_state(consent: str, document_until: date | None, today: date) -> str:
+    """account | document | expired (a document past its last day) | withdrawn | none."""
+    if consent == DOCUMENT and (document_until is None or today > document_until):
+        return EXPIRED
+    return consent if consent in (ACCOUNT, DOCUMENT, WITHDRAWN) else NO_CONSENT
+
+
+def consent_in_force(consent: str, document_until: date | None, today: date) -> bool:
+    return consent_state(consent, document_until, today) in (ACCOUNT, DOCUMENT)
+
+
+def consent_document_until_problem(until: date | None, today: date) -> str | None:
+    """Why the last day a consent document covers cannot be recorded (message key), or None."""
+    if until is None:
+        return "error.required"
+    if until < today:
+        return "org.error.consent_until_past"
+    if until > add_months(today, 12 * CONSENT_DOCUMENT_YEARS):
+        return "org.error.consent_until_far"
+    return None

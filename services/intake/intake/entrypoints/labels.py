@@ -182,6 +182,8 @@ KINDS = {
     "family_register": _l("Family register"),
     "other": _l("Other document"),
     "medical_certificate": _l("Medical certificate"),
+    # attached by the organisation filing on a person's signed consent (organisation_people.attach_consent_document)
+    "consent_document": _l("Signed consent document"),
 }
 # What a signature is for, on the signing page in the applicant's language (the stored description is the
 # signer's, in English, with the e-mail address or the application's number).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import segno
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from intake.application import organisations as orgs
@@ -95,6 +95,7 @@ CONSENT_LABELS = {
     "none": _l("Not yet given"),
     "account": _l("Given from their own account"),
     "document": _l("Signed consent document"),
+    "expired": _l("Signed consent document: its last day has passed"),
 }
 
 
@@ -293,6 +294,11 @@ PEOPLE_ERRORS = {
         "Nothing can be filed in the organisation's name until the bureau's approval is current."
     ),
     "draft.unknown_field": _l("This application form has no such field."),
+    "org.error.consent_until_past": _l("The last day the consent covers cannot be in the past."),
+    "org.error.consent_until_far": _l("A consent document can cover at most 5 years from today."),
+    "org.error.consent_from_account": _l(
+        "This person consented from their own account: no consent document is needed while that consent stands."
+    ),
 }
 ERRORS.update(PEOPLE_ERRORS)
 FIELD_LABELS.update(
@@ -306,6 +312,8 @@ FIELD_LABELS.update(
         "card_number": _l("Residence card number"),
         "file": _l("File"),
         "procedure": _l("Procedure"),
+        "consent_until": _l("Last day the consent covers (as the document says)"),
+        "document": _l("Signed consent document"),
     }
 )
 
@@ -318,7 +326,6 @@ def _errors_for_template(errors: dict[str, str]) -> dict[str, str]:
 @staff_required
 def people():
     from intake.application import organisation_people
-    from intake.domain import statuses
 
     errors: dict[str, str] = {}
     values = {k: request.form.get(k, "") for k in organisation_people.PERSON_FIELDS}
@@ -329,6 +336,14 @@ def people():
             return redirect(url_for("org.people"))
         except orgs.Invalid as invalid:
             errors = _errors_for_template(invalid.errors)
+    return _people_page(errors, values)
+
+
+def _people_page(errors: dict[str, str], values: dict[str, str], consent_error: tuple[str, str] | None = None):
+    """The roster page; ``consent_error``: (person id, message key) shown on that person's consent document form."""
+    from intake.application import organisation_people
+    from intake.domain import statuses
+
     with tx() as db:
         listed = organisation_people.roster(db, g.member.organisation_id)
     return render_template(
@@ -337,7 +352,8 @@ def people():
         errors=errors,
         values={("person_name" if k == "name" else k): v for k, v in values.items()},
         status_codes=[s.code for s in statuses.STATUSES],
-    ), (400 if errors else 200)
+        consent_error=consent_error,
+    ), (400 if errors or consent_error else 200)
 
 
 @bp.post("/people/<person_id>/consent-link")
@@ -356,6 +372,7 @@ def consent_link(person_id):
 @bp.post("/people/<person_id>/consent-document")
 @staff_required
 def consent_document(person_id):
+    """The person's signed consent document (PDF, JPEG or PNG) and the last day it covers."""
     from intake.adapters.upload_checks import UploadRefused
     from intake.application import organisation_people
 
@@ -363,15 +380,60 @@ def consent_document(person_id):
     try:
         with tx() as db:
             organisation_people.record_consent_document(
-                current_runtime(), db, g.member.organisation_id, person_id, upload.read() if upload else b""
+                current_runtime(),
+                db,
+                g.member.organisation_id,
+                person_id,
+                upload.read() if upload else b"",
+                request.form.get("consent_until"),
             )
     except organisation_people.NotFound:
         abort(404)
+    except orgs.Invalid as invalid:
+        return _people_page({}, {}, (person_id, next(iter(invalid.errors.values()))))
     except UploadRefused as refused:
-        from ..messages import message
+        return _people_page({}, {}, (person_id, refused.key))
+    return redirect(url_for("org.people") + f"#person-{person_id}")
 
-        return render_template("org_message.html", message=message(refused.key)), 400
-    return redirect(url_for("org.people"))
+
+@bp.get("/people/<person_id>/consent-document")
+@staff_required
+def consent_document_file(person_id):
+    """The recorded consent document, as it was uploaded (sealed under the roster entry's key)."""
+    from intake.application import organisation_people
+
+    try:
+        with tx() as db:
+            found = organisation_people.consent_document(current_runtime(), db, g.member.organisation_id, person_id)
+    except organisation_people.NotFound:
+        abort(404)
+    if found is None:
+        abort(404)
+    data, media_type = found
+    return Response(
+        data,
+        mimetype=media_type,
+        headers={
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/people/<person_id>/consent-document/withdraw")
+@staff_required
+def consent_document_withdraw(person_id):
+    """The person withdrew the consent their document gave (on paper, in person): recorded at once."""
+    from intake.application import organisation_people
+
+    try:
+        with tx() as db:
+            organisation_people.withdraw_consent_document(db, g.member.organisation_id, person_id)
+    except organisation_people.NotFound:
+        abort(404)
+    return redirect(url_for("org.people", withdrawn=1) + f"#person-{person_id}")
 
 
 @bp.route("/consent/<token>", methods=["GET", "POST"])
