@@ -83,10 +83,11 @@ def test_recording_a_paper_consent_in_vietnamese_at_375_px(intake, browser, tmp_
     assert "Văn bản đồng ý đã ký" in card and "Mở văn bản đồng ý" in card
     opened = page.context.request.get(f"{base}/org/people/{pid}/consent-document")
     assert opened.ok and opened.body() == scan["buffer"]
+    from test_organisation_filing import ROW
+
+    from intake.adapters.organisation_tables import organisation_staff
     from intake.application import organisation_drafts
     from intake.application import organisations as orgs
-    from intake.adapters.organisation_tables import organisation_staff
-    from test_organisation_filing import ROW
     from zairyu_shared.db import transaction
 
     with transaction(rt.session_factory) as s:
