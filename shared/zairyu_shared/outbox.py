@@ -2,24 +2,36 @@
 
 A crash between commit and publish loses nothing (the row stays unsent); a crash between publish
 and mark-sent publishes the event again, which the consumers' inbox absorbs.
+
+A personal event's body (its spec's ``personal``, naming an ``applicant_id``) is stored sealed under that
+person's data key (``zk1:<applicant id>:<Fernet token>``, zairyu_shared.subject_keys) in services that keep
+per-person keys: sent rows are kept a day (retention ``outbox_sent``) and so are in the backups, and
+destroying the person's key must leave them unreadable there too (issue 20). The relay opens the body just
+before publishing; the broker and the consumers see the plain JSON as before.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import metrics
+from . import crypto, metrics
+from .crypto import SubjectErased
 from .db import statement_once
 from .events import Envelope
 from .events.registry import spec_for
+from .subject_keys import current_seal, session_key
+
+if TYPE_CHECKING:
+    from .subject_keys import Keyring
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +53,9 @@ class Publisher(Protocol):
 NOTIFY_CHANNEL = "zairyu_outbox"
 # session.info key: the outbox tables the current transaction staged events in.
 STAGED = "zairyu_staged_outbox"
+# The payload field naming the person a personal event is about (every such contract has it).
+SUBJECT_FIELD = "applicant_id"
+SEALED_PREFIX = crypto.SUBJECT_PREFIX.decode("ascii")
 
 
 @sa.event.listens_for(Session, "after_begin")
@@ -53,14 +68,18 @@ def staged_in(session: Session, outbox: sa.Table) -> bool:
     return outbox in session.info.get(STAGED, ())
 
 
-def add_event(session: Session, outbox: sa.Table, event: Envelope) -> None:
-    """Stage an event in the caller's transaction. Never publish directly."""
+def add_event(session: Session, outbox: sa.Table, event: Envelope, keyring: Keyring | None = None) -> None:
+    """Stage an event in the caller's transaction. Never publish directly. With the service's ``keyring``, a
+    personal event's body is stored sealed under its person's data key (``seal_body``)."""
+    spec = spec_for(event.type, event.version)
+    body = event.to_json()
+    subject = event.payload.get(SUBJECT_FIELD) if keyring is not None and spec.personal else None
     values = {
         "event_id": event.id,
         "event_type": event.type,
-        "exchange": spec_for(event.type, event.version).exchange,
+        "exchange": spec.exchange,
         "correlation_id": event.correlation_id,
-        "body": event.to_json(),
+        "body": seal_body(session, cast("Keyring", keyring), str(subject), body) if subject else body,
         "created_at": datetime.now(UTC),
     }
     session.info.setdefault(STAGED, set()).add(outbox)
@@ -80,6 +99,93 @@ def _stage_statement(outbox: sa.Table, dialect: str) -> sa.Insert:
         return outbox.insert().from_select(list(_STAGE_COLUMNS), row.select_from(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
 
     return statement_once(("outbox", outbox, dialect), build)
+
+
+def seal_body(session: Session, keyring: Keyring, subject: str, body: str) -> str:
+    """``body`` sealed under ``subject``'s data key, made in this transaction if they have none yet; raises
+    SubjectErased for an erased person (nothing new is kept about them, as for every other write).
+
+    The key is the open ``sealing`` scope's when it is that person's, else the one this transaction already
+    wrote with (``subject_keys.session_key``: one look-up per person and transaction, often none)."""
+    seal = current_seal()
+    key = seal[1] if seal is not None and seal[0] == subject else session_key(session, keyring, subject)
+    return crypto.subject_token(subject, key.encrypt(body.encode("utf-8"))).decode("ascii")
+
+
+def open_body(body: str, keyring: Keyring | None) -> str:
+    """An outbox row's event JSON, whether it was stored sealed or plain. SubjectErased once the person's key is
+    destroyed (the body is then unreadable, in this database and in every backup of it)."""
+    if not body.startswith(SEALED_PREFIX):
+        return body
+    parts = crypto.split_subject_token(body.encode("ascii"))
+    if keyring is None or parts is None:
+        raise RuntimeError("a sealed outbox body needs the service's keyring to be read")
+    return keyring.open(*parts).decode("utf-8")
+
+
+def _subject_of(body: str) -> str:
+    return body[len(SEALED_PREFIX) :].partition(":")[0]
+
+
+def _personal_subject(body: str) -> str | None:
+    """The person a plain stored body would be sealed under now (None: not a personal event)."""
+    try:
+        event = json.loads(body)
+        spec = spec_for(event["type"], event["version"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    subject = event.get("payload", {}).get(SUBJECT_FIELD) if spec.personal else None
+    return str(subject) if subject else None
+
+
+def seal_stored_bodies(engine: sa.Engine, outbox: sa.Table, keyring: Keyring, batch: int = 500) -> dict[str, int]:
+    """``rotate-keys``: bodies of personal events stored plain (staged before bodies were sealed) go under their
+    person's data key, a batch per short transaction while the service runs. Each update is conditional on the
+    body read (a row changed meanwhile is counted ``outbox_raced``); an erased person's plain body cannot be
+    sealed (``outbox_erased_left``; a sent row goes with the day's purge)."""
+    o = outbox
+    report = {"outbox_bodies_sealed": 0, "outbox_erased_left": 0, "outbox_raced": 0}
+    last = 0
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(o.c.seq, o.c.body)
+                .where(o.c.seq > last, ~o.c.body.startswith(SEALED_PREFIX))
+                .order_by(o.c.seq)
+                .limit(batch)
+            ).all()
+            for seq, body in rows:
+                last = seq
+                subject = _personal_subject(body)
+                if subject is None:
+                    continue
+                try:
+                    key = keyring.key_for_writing(conn, subject)
+                except SubjectErased:
+                    report["outbox_erased_left"] += 1
+                    continue
+                sealed = crypto.subject_token(subject, key.encrypt(body.encode("utf-8"))).decode("ascii")
+                done = conn.execute(o.update().where(o.c.seq == seq, o.c.body == body).values(body=sealed)).rowcount
+                report["outbox_bodies_sealed" if done else "outbox_raced"] += 1
+        if len(rows) < batch:
+            return report
+
+
+def plain_personal_bodies(engine: sa.Engine, outbox: sa.Table) -> int:
+    """How many stored bodies of personal events are not sealed (``rotate-keys --check``: 0 once all are)."""
+    with engine.connect() as conn:
+        bodies = conn.execute(sa.select(outbox.c.body).where(~outbox.c.body.startswith(SEALED_PREFIX))).scalars()
+        return sum(1 for body in bodies if _personal_subject(body) is not None)
+
+
+class _Opened(NamedTuple):
+    """A sealed row as it is published: the same fields, the body opened."""
+
+    event_id: str
+    event_type: str
+    exchange: str
+    correlation_id: str
+    body: str
 
 
 def republish(
@@ -118,6 +224,7 @@ class OutboxRelay:
         idle_interval: float = 0.05,
         retention: timedelta = timedelta(days=1),
         listen_interval: float = 2.0,
+        keyring: Keyring | None = None,
     ) -> None:
         self.service = service
         self.session_factory = session_factory
@@ -126,6 +233,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self.retention = retention
+        self.keyring = keyring  # opens sealed bodies (the service's per-person keys); None: every body is plain
         self._wake = threading.Event()
         self._dialect = session_factory.kw["bind"].dialect.name
         self._last_purge = 0.0
@@ -145,8 +253,9 @@ class OutboxRelay:
             rows = session.execute(self._unsent_query()).all()
             if not rows:
                 return 0
+            messages, erased = self._open(session, rows)
             try:
-                confirmed, failed = self.publisher.publish_batch(rows)
+                confirmed, failed = self.publisher.publish_batch(messages) if messages else (set(), {})
             except Exception as exc:
                 # The rows stay unsent and the next round tries again; the round's own log has the traceback.
                 log.error(
@@ -161,6 +270,15 @@ class OutboxRelay:
             now = datetime.now(UTC)
             if confirmed:
                 session.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
+            if erased:
+                # Never sent: the person was erased after the event was staged. Marked sent (with why) so it
+                # leaves the backlog and is purged with the sent rows.
+                session.execute(
+                    o.update()
+                    .where(o.c.event_id.in_(erased))
+                    .values(sent_at=now, last_error="not published: its person was erased")
+                )
+                log.warning("outbox events of erased people not published", extra={"event_ids": erased})
             for event_id, reason in failed.items():
                 session.execute(
                     o.update()
@@ -172,7 +290,30 @@ class OutboxRelay:
             if row.event_id in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
         self.last_failures = len(failed)
-        return len(confirmed)
+        return len(confirmed) + len(erased)
+
+    def _open(self, session: Session, rows: Sequence[Any]) -> tuple[list[Any], list[str]]:
+        """The batch as published: sealed bodies opened (their people's keys read with one query for the batch,
+        unless cached), and the ids of those whose person was erased (their key is gone: they cannot be)."""
+        ring = self.keyring
+        if ring is None or not any(row.body.startswith(SEALED_PREFIX) for row in rows):
+            return list(rows), []  # plain bodies (a service without per-person keys, organisation events)
+        ring.preload(
+            session.connection(), {_subject_of(row.body) for row in rows if row.body.startswith(SEALED_PREFIX)}
+        )
+        messages: list[Any] = []
+        erased: list[str] = []
+        for row in rows:
+            if not row.body.startswith(SEALED_PREFIX):
+                messages.append(row)
+                continue
+            try:
+                body = open_body(row.body, ring)
+            except SubjectErased:
+                erased.append(row.event_id)
+                continue
+            messages.append(_Opened(row.event_id, row.event_type, row.exchange, row.correlation_id, body))
+        return messages, erased
 
     def _unsent_query(self) -> sa.Select[Any]:
         def build() -> sa.Select[Any]:

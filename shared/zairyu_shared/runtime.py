@@ -106,6 +106,7 @@ class Runtime(Generic[S]):
                 self.engine,
                 subject_keys.TombstoneLedger(ledger_path) if ledger_path else None,
             )
+            self.relay.keyring = self.keyring  # opens the outbox bodies staged sealed (see ``stage``)
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
         self._ports: object = None
@@ -141,8 +142,9 @@ class Runtime(Generic[S]):
 
     # -- what services call ------------------------------------------------------------------
     def stage(self, session: Session, event: Envelope) -> None:
-        """Put an event in the outbox within the caller's transaction."""
-        add_event(session, self.outbox, event)
+        """Put an event in the outbox within the caller's transaction (a personal event's body sealed under its
+        person's data key where the service keeps per-person keys: zairyu_shared.outbox.seal_body)."""
+        add_event(session, self.outbox, event, self.keyring)
 
     def emit(
         self,

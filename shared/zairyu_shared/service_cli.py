@@ -100,7 +100,7 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
 
 
 def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
-    from . import subject_keys
+    from . import outbox, subject_keys
 
     name, metadata = runtime.name, runtime.definition.metadata
     if runtime.keyring is None:
@@ -117,11 +117,16 @@ def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
         return 0
     if not args.check:
         report = subject_keys.rotate_keys(runtime.engine, metadata, batch=args.batch)
+        # Outbox bodies staged before they were sealed (issue 20) go under their person's key too.
+        report.update(outbox.seal_stored_bodies(runtime.engine, runtime.outbox, runtime.keyring, args.batch))
         if runtime.definition.rotate_files is not None:
             report.update(runtime.definition.rotate_files(runtime, args.batch))
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
     left = subject_keys.values_needing_old_keys(runtime.engine, metadata)
     print(f"{name}: {left} values still need an older key" + ("" if left else " (the older keys can be dropped)"))
+    bodies = outbox.plain_personal_bodies(runtime.engine, runtime.outbox)
+    print(f"{name}: {bodies} outbox bodies not yet under their person's key")
+    left += bodies
     if runtime.definition.files_left is not None:
         files = runtime.definition.files_left(runtime)
         print(f"{name}: {files} files not yet under their owner's key")

@@ -51,6 +51,7 @@ __all__ = [
     "bind",
     "keyring_of",
     "sealing",
+    "session_key",
     "current_seal",
     "rotate_keys",
     "values_needing_old_keys",
@@ -214,6 +215,19 @@ class Keyring:
         except InvalidToken as exc:
             raise RuntimeError(f"a value of subject {subject} does not decrypt under its data key") from exc
 
+    def preload(self, conn: sa.Connection, subjects: set[str] | list[str]) -> int:
+        """Put in the cache, with one query per 500, the keys of ``subjects`` not cached yet (an outbox relay's
+        batch: staged by another process, each person's key would otherwise be one look-up). Keys loaded;
+        a subject without a key is left out (erased: ``open`` raises SubjectErased for it)."""
+        missing = [subject for subject in subjects if self.cache.get(subject) is None]
+        keys, loaded = self.tables.keys, 0
+        for start in range(0, len(missing), 500):
+            query = sa.select(keys.c.subject, keys.c.wrapped).where(keys.c.subject.in_(missing[start : start + 500]))
+            for subject, wrapped in conn.execute(query):
+                self._unwrap(subject, bytes(wrapped), committed=True)
+                loaded += 1
+        return loaded
+
     def _load(self, subject: str) -> Fernet:
         seal = _SEAL.get()
         if seal is not None and seal[0] == subject:
@@ -333,11 +347,36 @@ def current_seal() -> tuple[str, Fernet] | None:
     return _SEAL.get()
 
 
+# session.info key: the data keys written with in the session's current transaction (looked up once per transaction).
+_TRANSACTION_KEYS = "zairyu_transaction_keys"
+
+
+@sa.event.listens_for(Session, "after_begin")
+def _forget_transaction_keys(session: Session, _transaction: object, _connection: object) -> None:
+    session.info.pop(_TRANSACTION_KEYS, None)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_keys(session: Session, _previous: object) -> None:
+    session.info.pop(_TRANSACTION_KEYS, None)  # a key made in a rolled-back savepoint no longer exists
+
+
+def session_key(session: Session, ring: Keyring, subject: str) -> Fernet:
+    """``subject``'s data key for writing in ``session``'s transaction, looked up (or made) once per transaction:
+    a transaction sealing several things of one person (a case and the events it stages) reads their key once."""
+    conn = session.connection()  # first: beginning a transaction forgets the previous one's keys (after_begin)
+    keys: dict[str, Fernet] = session.info.setdefault(_TRANSACTION_KEYS, {})
+    key = keys.get(subject)
+    if key is None:
+        key = keys[subject] = ring.key_for_writing(conn, subject)
+    return key
+
+
 @contextmanager
 def sealing(db: Session | sa.Connection, metadata: sa.MetaData, subject: str) -> Iterator[None]:
     """Encrypt the personal data written inside this block under ``subject``'s own data key."""
-    conn = db.connection() if isinstance(db, Session) else db
-    key = keyring_of(metadata).key_for_writing(conn, subject)
+    ring = keyring_of(metadata)
+    key = session_key(db, ring, subject) if isinstance(db, Session) else ring.key_for_writing(db, subject)
     token = _SEAL.set((subject, key))
     try:
         yield

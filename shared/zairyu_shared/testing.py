@@ -121,6 +121,22 @@ def fresh_database(prefix: str = "zt") -> Iterator[str]:
         admin.dispose()
 
 
+def _libpq(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def pg_dump(url: str, path: Path | str) -> None:
+    """A backup of the database at ``url`` as the nightly one is taken (pg_dump, custom format), into ``path``."""
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq(url)], check=True)
+
+
+def pg_restore(url: str, path: Path | str) -> None:
+    """That backup restored into the (empty) database at ``url``."""
+    subprocess.run(["pg_restore", "--no-owner", f"--dbname={_libpq(url)}", str(path)], check=True)
+
+
 def _rabbitmqctl(*args: str) -> None:
     exe = shutil.which("rabbitmqctl")
     if exe is None:
@@ -190,8 +206,10 @@ def staged_events(runtime: Runtime, event_type: str | None = None) -> list[dict[
     query = sa.select(outbox.c.body).order_by(outbox.c.seq)
     if event_type is not None:
         query = query.where(outbox.c.event_type == event_type)
+    from .outbox import open_body
+
     with runtime.engine.connect() as conn:
-        return [json.loads(body) for body in conn.execute(query).scalars()]
+        return [json.loads(open_body(body, runtime.keyring)) for body in conn.execute(query).scalars()]
 
 
 class SoftKey:

@@ -316,6 +316,7 @@ class Relay:
         import sqlalchemy as sa
 
         from zairyu_shared.events import parse_message
+        from zairyu_shared.outbox import open_body
 
         rt = runtime_of(app)
         last = self.seen.get(id(rt), 0)
@@ -325,7 +326,7 @@ class Relay:
             ).all()
         if rows:
             self.seen[id(rt)] = rows[-1].seq
-        return [parse_message(r.body) for r in rows]
+        return [parse_message(open_body(r.body, rt.keyring)) for r in rows]  # sealed bodies opened (issue 20)
 
     @staticmethod
     def deliver(app, event) -> bool:

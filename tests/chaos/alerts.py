@@ -304,7 +304,12 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
             #    handled (so each inbox takes them as the duplicates they are), stamped as leaving the outbox
             #    11 minutes ago, arriving one after another as a queue behind by 11 minutes gives them
             with fault(report, "messages taken 11 minutes after publication", "ZairyuQueueBacklogOld", out) as f:
-                with late_messages(broker, cluster.databases["intake"], minutes=11) as sent:
+                with late_messages(
+                    broker,
+                    cluster.databases["intake"],
+                    minutes=11,
+                    data_keys=cluster.procs["intake-consume"].env["ZAIRYU_DATA_KEYS"],
+                ) as sent:
                     f["fired_s"] = wait_state(prom, "ZairyuQueueBacklogOld", True, 90 + fors["ZairyuQueueBacklogOld"])
                     sample_panels(prom, panels)
                 f["late_messages"] = sent[0]
@@ -486,8 +491,19 @@ def stage_failing_event(intake_database_url: str) -> None:
         engine.dispose()
 
 
+def _opened(engine, body: str, data_keys: str) -> str:
+    """The event's JSON: intake keeps a personal event's body sealed under the person's data key (issue 20); the
+    relay opens it to publish, and so does this copy, with intake's service keys."""
+    from zairyu_shared import crypto, subject_keys
+    from zairyu_shared.outbox import open_body
+
+    crypto.configure(data_keys.split(","))
+    ring = subject_keys.Keyring(subject_keys.add_subject_key_tables(sa.MetaData()), engine)
+    return open_body(body, ring)
+
+
 @contextmanager
-def late_messages(broker, intake_database_url: str, minutes: int, every: float = 0.1):
+def late_messages(broker, intake_database_url: str, minutes: int, data_keys: str, every: float = 0.1):
     """While inside: copies of an application.submitted intake published, each stamped (AMQP timestamp) as published
     `minutes` ago, sent every `every` seconds to its exchange, so its consumers keep taking messages that old.
     Yields a one-item list that ends holding how many were sent."""
@@ -506,9 +522,10 @@ def late_messages(broker, intake_database_url: str, minutes: int, every: float =
                     "AND sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1"
                 )
             ).one()
+        body = _opened(engine, row.body, data_keys)
     finally:
         engine.dispose()
-    event_id = json.loads(row.body)["id"]
+    event_id = json.loads(body)["id"]
     stop = threading.Event()
     sent = [0]
 
@@ -519,7 +536,7 @@ def late_messages(broker, intake_database_url: str, minutes: int, every: float =
                 ch.basic_publish(
                     row.exchange,
                     row.event_type,
-                    row.body.encode() if isinstance(row.body, str) else bytes(row.body),
+                    body.encode(),
                     pika.BasicProperties(
                         content_type="application/json",
                         delivery_mode=2,

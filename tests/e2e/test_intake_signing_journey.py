@@ -20,6 +20,7 @@ from journey import fill_draft, review_key  # intake's journey steps
 from werkzeug.serving import make_server
 
 from zairyu_shared.crypto import new_key
+from zairyu_shared.outbox import open_body
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import wait_until
 
@@ -96,7 +97,8 @@ def registration_token(intake, email: str) -> str:
             .scalars()
             .all()
         )
-    urls = [json.loads(b)["payload"]["verify_url"] for b in bodies if json.loads(b)["payload"]["email"] == email]
+    payloads = [json.loads(open_body(b, intake.keyring))["payload"] for b in bodies]  # sealed (issue 20)
+    urls = [p["verify_url"] for p in payloads if p["email"] == email]
     return urls[-1].rsplit("/", 1)[1]
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from intake.adapters import tables as t
 from intake.bootstrap import ports
+from zairyu_shared.outbox import open_body
 
 CLOSED = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)  # fiscal 2026: 特定日 2027-04-01, kept until 2037-04-01
 
@@ -143,7 +144,7 @@ def test_the_applicant_changes_the_language_of_their_mails_directly(rt, client):
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(t.applicants.c.language).where(t.applicants.c.id == aid)).scalar_one() == "ne"
         changed = [
-            json.loads(b)["payload"]
+            json.loads(open_body(b, rt.keyring))["payload"]  # sealed under the person's key (issue 20)
             for (b,) in conn.execute(
                 sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "applicant.contact_changed")
             )

@@ -7,6 +7,7 @@ them, while everyone else stays readable.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -18,6 +19,7 @@ from journey import fill_draft, register, submit
 from intake.adapters.tables import applicants, applications, attachments, drafts
 from intake.bootstrap import ports
 from zairyu_shared import subject_keys, testing
+from zairyu_shared.outbox import open_body
 from zairyu_shared.subject_keys import SubjectErased
 
 
@@ -64,6 +66,17 @@ def _raw_tokens(url, applicant_id):
     return [bytes(v) for row in rows for v in row]
 
 
+def _outbox(url, applicant_id) -> list[str]:
+    """The stored bodies of the events about the applicant (as a backup holds them: sent rows stay a day)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            bodies = conn.execute(sa.text("SELECT body FROM outbox")).scalars().all()
+    finally:
+        engine.dispose()
+    return [b for b in bodies if b.startswith(f"zk1:{applicant_id}:") or applicant_id in b]
+
+
 def _libpq(url: str) -> str:
     return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -95,6 +108,11 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
             # Every personal value of theirs is under their own key (none under the service key).
             tokens = _raw_tokens(live_url, erased)
             assert tokens and all(t.startswith(f"zk1:{erased}:".encode()) for t in tokens)
+            # So are the events about them in the outbox (their submission: name, address, signed form).
+            events = _outbox(live_url, erased)
+            assert len(events) >= 2 and all(b.startswith(f"zk1:{erased}:") for b in events)
+            assert any("application.submitted" in open_body(b, rt.keyring) for b in events)
+            assert not any("NGUYEN" in b.upper() for b in events)
 
             backup = tmp_path / "intake.dump"
             _pg_dump(live_url, backup)  # the nightly backup, taken before the erasure
@@ -139,6 +157,12 @@ def test_an_erased_applicant_stays_erased_in_a_restored_backup(tmp_path):
                     == 0
                 )
             assert _person(restored, kept) == kept_before  # everyone else is whole
+            # The outbox rows of that night's backup: theirs unreadable, the other person's whole.
+            for body in _outbox(restored_url, erased):
+                with pytest.raises(SubjectErased):
+                    open_body(body, restored.keyring)
+            kept_events = [json.loads(open_body(b, restored.keyring)) for b in _outbox(restored_url, kept)]
+            assert any(e["type"] == "application.submitted" for e in kept_events)
             # The restored store's copy of their passport scan is sealed under the destroyed key: unreadable;
             # the other person's copy of the same bytes reads.
             assert ports(restored).store.get(scan, erased) is None

@@ -20,6 +20,7 @@ from review.domain.case import FourEyesViolation, IllegalTransition, Proposal
 from review.domain.roles import Forbidden, Officer, Role
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
+from zairyu_shared.outbox import open_body
 
 
 def officers_of(rt, bureau):
@@ -172,9 +173,12 @@ def test_the_decision_carries_the_receipt_number_for_the_mailroom(rt):
     with rt.engine.connect() as conn:
         receipt = conn.execute(sa.select(cases.c.receipt_number).where(cases.c.application_id == app)).scalar_one()
         body = json.loads(
-            conn.execute(
-                sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "application.decided")
-            ).scalar_one()
+            open_body(
+                conn.execute(
+                    sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "application.decided")
+                ).scalar_one(),
+                rt.keyring,
+            )
         )
     assert body["version"] == 4 and body["payload"]["receipt_number"] == receipt
 

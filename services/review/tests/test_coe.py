@@ -23,6 +23,7 @@ from review.domain.case import Proposal
 from review.entrypoints.web import create_app
 from zairyu_shared import documents, testing
 from zairyu_shared.japan_time import japan_today
+from zairyu_shared.outbox import open_body
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -187,7 +188,7 @@ def test_the_approval_publishes_the_sealed_document_for_the_mail(rt, token):
     row = _approve_coe(rt)
     with rt.engine.connect() as conn:
         [body] = conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "coe.issued")).scalars()
-    payload = json.loads(body)["payload"]
+    payload = json.loads(open_body(body, rt.keyring))["payload"]
     assert payload["document_id"] == row.document_id and payload["kid"] == signer.kid
     assert base64.b64decode(payload["document_b64"]) == base64.b64decode(row.sealed)
     assert documents.verify(base64.b64decode(payload["document_b64"]), japan_today()).valid
@@ -252,7 +253,7 @@ def test_a_certificate_chosen_as_pdf_is_sealed_once_its_fee_is_paid_and_sent_to_
             .all()
         )
     assert row.document_id.startswith("EMP-") and row.kid == signer.kid
-    payload = json.loads(bodies[0])["payload"]
+    payload = json.loads(open_body(bodies[0], rt.keyring))["payload"]
     verdict = documents.verify(base64.b64decode(payload["document_b64"]), japan_today())
     assert verdict.valid and verdict.payload["type"] == "employment_certificate"
     assert verdict.payload["activity"] == "Software engineer" and verdict.payload["valid_until"] == "2027-01-31"

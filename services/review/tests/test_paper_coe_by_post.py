@@ -8,6 +8,8 @@ import json
 import sqlalchemy as sa
 from test_coe import _approve_coe
 
+from zairyu_shared.outbox import open_body
+
 
 def test_a_paper_coe_by_post_is_addressed_to_the_filer_in_japan(rt):
     assert _approve_coe(rt, delivery="post") is None  # nothing sealed: it goes on paper
@@ -15,7 +17,7 @@ def test_a_paper_coe_by_post_is_addressed_to_the_filer_in_japan(rt):
         bodies = conn.execute(
             sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == "application.decided")
         ).scalars()
-        (decided,) = [json.loads(b)["payload"] for b in bodies]
+        (decided,) = [json.loads(open_body(b, rt.keyring))["payload"] for b in bodies]
     assert decided["delivery_method"] == "post"
     delivery = decided["delivery"]
     assert "Hanoi" not in delivery["mailing_address"]["text"]  # the person abroad: not where the post goes

@@ -14,6 +14,7 @@ from review.adapters.tables import cases
 from review.application import inbound
 from review.entrypoints.cli import reserve_receipts_main
 from zairyu_shared.db import transaction
+from zairyu_shared.outbox import open_body
 
 
 def _receive(rt, event):
@@ -26,7 +27,7 @@ def _received_events(rt):
         rows = conn.execute(
             sa.select(rt.outbox.c.event_id, rt.outbox.c.body).where(rt.outbox.c.event_type == "application.received")
         ).all()
-    return {json.loads(body)["payload"]["application_id"]: event_id for event_id, body in rows}
+    return {json.loads(open_body(body, rt.keyring))["payload"]["application_id"]: event_id for event_id, body in rows}
 
 
 def test_after_a_restore_numbers_seen_elsewhere_are_never_issued_again(rt, tmp_path):

@@ -18,6 +18,7 @@ from review.application import casework, inbound
 from review.bootstrap import ports
 from review.entrypoints.web import create_app
 from zairyu_shared.db import transaction
+from zairyu_shared.outbox import open_body
 
 PDF = b"%PDF-1.4 demo"
 
@@ -625,7 +626,7 @@ def _outbox(rt, event_type):
 
     with rt.engine.connect() as conn:
         return [
-            json.loads(b)
+            json.loads(open_body(b, rt.keyring))
             for b in conn.execute(sa.select(rt.outbox.c.body).where(rt.outbox.c.event_type == event_type)).scalars()
         ]
 

@@ -1001,6 +1001,9 @@ for _spec in [
         "intake",
         ("notify",),
         "The applicant closed their account: notify forgets their contact details and notices (case files stay with review).",
+        # Staged after intake destroyed the person's data key (nothing of theirs kept): it says only who and when,
+        # and must still reach notify, so its outbox body is not sealed under that key (issue 20).
+        personal=False,
     ),
     EventSpec(
         "personal_data.signing_part",

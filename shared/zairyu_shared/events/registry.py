@@ -20,6 +20,11 @@ class EventSpec:
     producer: str
     consumers: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
+    # The payload holds personal data of the person it names (``applicant_id``) beyond that id: while it waits
+    # in (and is kept by) the producer's outbox, its body is sealed under that person's data key (issue 20;
+    # zairyu_shared.outbox.seal_body). False only for an event that must travel after the key is destroyed
+    # (the account closing that destroys it) and that says nothing but the id and a moment.
+    personal: bool = True
 
     def validator(self) -> Schema:
         """One schema instance per event type, reused: building one costs more than a load."""
