@@ -134,6 +134,8 @@ MATRIX = {
         "org.people": ORG_STAFF,
         "org.consent_link": ORG_STAFF,
         "org.consent_document": ORG_STAFF,
+        "org.consent_document_file": ORG_STAFF,  # the person's signed consent, sealed under the roster entry's key
+        "org.consent_document_withdraw": ORG_STAFF,
         "org.import_drafts": ORG_STAFF,
         "org_filing.drafts": ORG_STAFF,
         "org_filing.draft": ORG_STAFF,
@@ -141,6 +143,12 @@ MATRIX = {
         "org_filing.sign": ORG_STAFF,
         "org_filing.batch": ORG_STAFF,
         "org_filing.delete": ORG_STAFF,
+        "org_filing.correct": ORG_STAFF,  # one part of a draft's form, before signing; another's draft: 404
+        # filing without a card (issue 21): a fresh TOTP code at submission; another organisation's draft: 404
+        "org_staff_filing.confirm_one": ORG_STAFF,
+        "org_staff_filing.confirm": ORG_STAFF,
+        "org_staff_filing.file": ORG_STAFF,
+        "org_staff_filing.filed": ORG_STAFF,
         "org_roster.remove": ORG_STAFF,
         "org_filing.documents": ORG_STAFF,  # only applications the organisation filed (the person consenting)
         "org_filing.documents_upload": ORG_STAFF,
@@ -163,6 +171,7 @@ MATRIX = {
         "org_api.webhook": ORG_STAFF,
         "org_api.webhook_status": ORG_STAFF,
         "org_api.attach": ORG_STAFF,
+        "org_api.submissions": ORG_STAFF,  # scope filing; a fresh TOTP code in the body
         "org_api.signing_requests": ORG_STAFF,
         "org_api.signing_batch": ORG_STAFF,
     },
@@ -881,7 +890,7 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                 json={
                     "email": email,
                     "password": "correct horse battery",
-                    "scopes": ["organisation", "roster", "drafts", "webhooks"],
+                    "scopes": ["organisation", "roster", "drafts", "webhooks", "filing"],
                     "totp": pyotp.TOTP(row.totp_secret).at(datetime.now() + timedelta(seconds=30)),
                 },
             ).get_json()["token"]
@@ -915,7 +924,11 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             # A's draft for its person (consent recorded), for the drafts' and signing's routes.
             from intake.application import organisation_drafts
 
-            s.execute(people.update().values(consent="document"))
+            s.execute(
+                people.update().values(
+                    consent="document", consent_document_until=datetime.now().date() + timedelta(days=365)
+                )
+            )
             a_admin = next(r for r in s.execute(sa.select(organisation_staff)).all() if r.email == "admin@a.example")
             draft_id = organisation_drafts.create(
                 rt, s, orgs.active_member(s, a_admin.id), person_id, "extension", {"reason": "continue work"}
@@ -943,6 +956,7 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             "batch_key": "3f1c6a5e-0b7e-4d55-9a52-1b8c9e0f2a11",
             "application_id": "0f0f0f0f-0000-4000-8000-000000000025",
             "request_id": "req-of-a",
+            "section": "personal",
         }
         b_csrf = csrf_token(b, "/org/people")
         wrong = []
@@ -963,6 +977,8 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                     kw["json"] = (
                         {"draft_ids": [draft_id], "batch_key": values["batch_key"]}
                         if endpoint == "org_api.signing_requests"
+                        else {"draft_ids": [draft_id], "batch_key": values["batch_key"], "totp": "000000"}
+                        if endpoint == "org_api.submissions"
                         else {"person_id": person_id, "procedure": "extension", "url": "https://b.example/h"}
                     )
             else:
@@ -973,6 +989,7 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
                             "document": (io.BytesIO(b"%PDF-1.4"), "c.pdf"),
                             "draft": draft_id,
                             "batch_key": values["batch_key"],
+                            "code": "000000",
                         }
                     }
                     if method != "GET"
@@ -982,7 +999,17 @@ def test_an_organisation_reaches_nothing_of_another_organisations(tmp_path_facto
             body = response.get_data(as_text=True)
             if "PERSON OF A" in body or "AB12345678CD" in body or "staff@a.example" in body:
                 wrong.append(f"{method} {url}: shows A's data")
-            if endpoint in ("org_filing.sign", "org_api.signing_requests") and response.status_code != 404:
+            if (
+                endpoint
+                in (
+                    "org_filing.sign",
+                    "org_api.signing_requests",
+                    "org_staff_filing.confirm",
+                    "org_staff_filing.file",
+                    "org_api.submissions",
+                )
+                and response.status_code != 404
+            ):
                 # A's draft id, in the form or the body
                 wrong.append(f"{method} {url}: {response.status_code} for A's draft")
             if (person_id in url or staff_id in url or draft_id in url) and response.status_code not in (403, 404):

@@ -77,6 +77,10 @@ def on_application_event(runtime, session, event) -> None:
             "signature_verified",
             {"issuer": data["evidence"].get("issuer"), "soft_fail": data["evidence"].get("soft_fail", False)},
         )
+    elif t == "attestation.accepted":
+        # No signature to verify: signing accepted the organisation's staff filing; the status stays "submitted"
+        # until the bureau receives it (the timeline says how it was accepted, never "signature verified").
+        _record(session, event, app, "filing_accepted", None, {"checks": data["checks"]})
     elif t == "signature.rejected":
         _record(
             session,

@@ -86,16 +86,20 @@ def review(session, person, draft) -> dict:
 _IDENTITY_FIELDS = {f.name for f in form.SECTIONS["applicant"]} | {f.name for f in form.SECTIONS["filer"]}
 
 
-def document(person, draft, application_id: str, r: dict) -> bytes:
+def document(person, draft, application_id: str, r: dict, authentication: dict | None = None) -> bytes:
     """The signed bytes. Self filing: ``applicant`` is the account's (card's) identity, as before.
     Proxy filing: ``applicant`` is the identity the filer typed and ``filer`` says who signs (their
-    card's identity, as the account holds it) in which role; the form keeps the official form's fields."""
+    card's identity, as the account holds it) in which role; the form keeps the official form's fields.
+    ``authentication``: an organisation's staff filing without a card (organisation_staff_filing) writes its staff
+    session into the bytes it submits, so that signing can hold the event to them; a card-signed one has none."""
     extra = {
         "bureau": r["bureau"],
         "fee_yen": r["fee_total"],
         "routing": r["route"].as_event(),
         "examiner_flags": list(r["flags"]),
     }
+    if authentication is not None:
+        extra["authentication"] = authentication
     form_values = r["values"]
     if r["filer"] is not None:
         extra["filer"] = r["filer"]
@@ -187,17 +191,20 @@ def record(
     session,
     person,
     content: bytes,
-    cms_der: bytes,
+    cms_der: bytes | None,
     *,
     application_id: str,
     idempotency_key: str,
     draft_id: str,
-    expected_holder: dict,
+    expected_holder: dict | None,
     filer_name: str | None = None,
+    authentication: dict | None = None,
 ) -> dict:
     """The signed application on the applicant's account, its draft's attachments with it, the timeline's first
     entry and application.submitted staged (the applicant's own draft, or a draft an organisation filed for them:
-    organisation_filing). ``expected_holder``: whom signing must find in the certificate."""
+    organisation_filing). ``expected_holder``: whom signing must find in the certificate. Without a card
+    (``cms_der`` None, organisation_staff_filing): ``authentication`` is the organisation staff session intake
+    checked, and there is no signature and no holder to expect."""
     doc = json.loads(content)
     submitted_at = now()
     provisional = numbers.provisional_number(today_jst())
@@ -221,7 +228,8 @@ def record(
                 form=json.dumps(form_values, ensure_ascii=False),
                 signed_content=base64.b64encode(content).decode(),
                 content_sha256=canonical.digest(content),
-                signature_cms=base64.b64encode(cms_der).decode(),
+                # No card signature (an organisation's staff filing): empty, and the staff session is in the bytes.
+                signature_cms=base64.b64encode(cms_der).decode() if cms_der is not None else "",
                 submitted_at=submitted_at,
                 updated_at=submitted_at,
             ),
@@ -264,7 +272,9 @@ def record(
             "card_by_mail": form_values.get("card_receipt", "post") != "counter",
             "signed_content_b64": base64.b64encode(content).decode(),
             "content_sha256": canonical.digest(content),
-            "signature_cms_b64": base64.b64encode(cms_der).decode(),
+            "signature_cms_b64": base64.b64encode(cms_der).decode() if cms_der is not None else None,
+            # v3: how the filer was authenticated (their card's signature, or an organisation staff session).
+            "authentication": authentication or {"method": "card_signature"},
             "attachments": [
                 {
                     "sha256": a["sha256"],

@@ -47,6 +47,8 @@ EVENT_EFFECTS = {
     "application.submitted": ("submitted", "submitted"),
     "signature.verified": ("signature_verified", "signature_verified"),
     "signature.rejected": ("signature_rejected", "signature_rejected"),
+    # An organisation's staff filing without a card, accepted by signing (issue 21): an entry, no status.
+    "attestation.accepted": ("filing_accepted", None),
     "application.received": ("received", "received"),
     "application.transferred": ("transferred", None),
     "application.examination_started": ("examination_started", "under_examination"),

@@ -27,6 +27,7 @@ HANDLERS = [
         "timeline",
         (
             "signature.verified",
+            "attestation.accepted",  # an organisation's staff filing without a card, accepted by signing (issue 21)
             "signature.rejected",
             "application.received",
             "application.transferred",

@@ -11,6 +11,7 @@ from .drafts import bp as drafts
 from .org_api import bp as org_api
 from .org_filing import bp as org_filing
 from .org_roster import bp as org_roster
+from .org_staff_filing import bp as org_staff_filing
 from .organisations import bp as organisations
 from .payments import bp as payments
 from .personal_data import bp as personal_data
@@ -32,6 +33,7 @@ BLUEPRINTS = [
     organisations,
     org_filing,
     org_roster,
+    org_staff_filing,
     org_api,
     personal_data,
     account_email,

@@ -19,6 +19,7 @@ from intake.application import (
     organisation_drafts,
     organisation_filing,
     organisation_people,
+    organisation_staff_filing,
 )
 from intake.application import organisations as orgs
 from zairyu_shared.web import current_runtime
@@ -105,6 +106,34 @@ class SigningRequestOut(Schema):
     application_id = fields.String(allow_none=True)
     provisional_number = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+
+
+class SubmissionIn(Schema):
+    draft_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=50))
+    batch_key = fields.UUID(
+        required=True,
+        metadata={"description": "the client's idempotency key: the same key again answers what it filed, once"},
+    )
+    totp = fields.String(
+        required=True,
+        metadata={
+            "description": "a NEW 6-digit code of the staff member's authenticator, entered for this submission "
+            "(the code the token was issued with, or any code used before, is refused)"
+        },
+    )
+
+
+class FiledOut(Schema):
+    draft_id = fields.String()
+    procedure = fields.String()
+    application_id = fields.String()
+    provisional_number = fields.String()
+
+
+class SubmissionOut(Schema):
+    batch_key = fields.String(required=True)
+    again = fields.Boolean(metadata={"description": "true: this batch key was filed before; nothing new was filed"})
+    filed = fields.List(fields.Nested(FiledOut), required=True)
 
 
 class PersonCreated(Schema):
@@ -395,6 +424,45 @@ def signing_batch(batch_key):
     return jsonify(batch_key=batch_key, requests=SigningRequestOut(many=True).dump(items))
 
 
+@bp.post("/submissions")
+@limiter.limit(LOGIN)  # a TOTP code is tried here, as at sign-in (and counted towards the member's lockout)
+@needs("filing")
+def submissions():
+    """File drafts WITHOUT a card (issue 21, organisation_staff_filing): all or none, with a fresh TOTP code as the
+    step-up; each application travels with the staff member's authentication (the token's sign-in, this code, the
+    organisation's approval) instead of a card signature."""
+    data, problem = _load(SubmissionIn)
+    if problem:
+        return problem
+    key = str(data["batch_key"])
+    header = request.headers.get("Authorization", "")
+    try:
+        with tx() as db:
+            signed_in_at = organisation_staff_filing.token_signed_in_at(db, header[7:].strip())
+            if signed_in_at is None:
+                return _error("org.api.token", 401)
+            outcome = organisation_staff_filing.submit(
+                current_runtime(),
+                db,
+                _member(),
+                data["draft_ids"],
+                data["totp"],
+                signed_in_at=signed_in_at,
+                batch_key=key,
+                channel="api",
+            )
+    except organisation_filing.NotFound:
+        return _error("error.not_found", 404)
+    except orgs.NotAllowedToFile:
+        return _error("org.error.not_allowed", 403)
+    except organisation_filing.NotReady as not_ready:
+        return _error("submit.not_ready", 422, drafts=not_ready.problems)
+    if outcome.refused:  # committed: a wrong code counts towards the lockout
+        return _error(outcome.refused, 422, fields={"totp": [outcome.refused]})
+    body = {"batch_key": key, "again": outcome.again, "filed": [f.__dict__ for f in outcome.filed]}
+    return jsonify(SubmissionOut().dump(body)), (200 if outcome.again else 201)
+
+
 @bp.put("/webhook")
 @needs("webhooks")
 def webhook():
@@ -433,7 +501,8 @@ def build_spec() -> dict:
             "description": "For organisations' and agents' own software: a staff member's scoped "
             "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
             "rows or none), their photos and documents, signing requests (one code per application, signed with "
-            "the staff member's own card) and a decision webhook."
+            "the staff member's own card), submissions without a card (a new TOTP code as the step-up) and a "
+            "decision webhook."
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -453,6 +522,9 @@ def build_spec() -> dict:
         ImportOut,
         AttachmentOut,
         SigningBatchOut,
+        SubmissionIn,
+        FiledOut,
+        SubmissionOut,
         ErrorOut,
         WebhookIn,
         WebhookOut,
@@ -593,6 +665,20 @@ def build_spec() -> dict:
                 "The batch's codes and what became of each (filed: application id, provisional number)",
                 "drafts",
                 out="SigningBatchOut",
+            )
+        },
+    )
+    spec.path(
+        "/org/api/v1/submissions",
+        operations={
+            "post": op(
+                "create_submissions",
+                "File drafts without a card, all or none: a new TOTP code as the step-up; each application "
+                "travels with the staff member's authentication instead of a card signature",
+                "filing",
+                "SubmissionIn",
+                "SubmissionOut",
+                "201",
             )
         },
     )
