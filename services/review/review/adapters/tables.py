@@ -375,8 +375,9 @@ receipt_reservations = sa.Table(
 subject_key_tables = add_subject_key_tables(metadata)
 cases.info["subject"] = "applicant_id"
 # The casework written later (history details, notes, requests for documents and their answers, corrections,
-# proposals) is the same person's: under the case's applicant's key too (application.casework.case_seal).
-for _child in (case_history, notes, document_requests, corrections, proposals):
+# proposals) and the sealed e-COE or certificate PDF are the same person's: under the case's applicant's key too
+# (application.casework.case_seal).
+for _child in (case_history, notes, document_requests, corrections, proposals, coe_documents):
     _child.info["subject"] = SubjectVia("application_id", "cases", "application_id", "applicant_id")
 
 # Tables declared in modules of their own join this one metadata here, so every user of it (the migrations'

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from review.adapters import coe_pdf
 from review.adapters.tables import coe_documents, document_keys
+from review.application.casework import case_seal
 from review.domain import form as form_rules
 from zairyu_shared import documents
 from zairyu_shared.events.vocabulary import STATUSES_OF_RESIDENCE
@@ -146,16 +147,19 @@ def issue(
     )
     sealed = make(signer, payload)
     _remember_key(session, signer, at)
-    session.execute(
-        coe_documents.insert().values(
-            document_id=document_id,
-            application_id=application_id,
-            kid=signer.kid,
-            issued_on=issued_on,
-            valid_until=date.fromisoformat(payload["valid_until"]),
-            sealed=base64.b64encode(sealed).decode(),
+    # The PDF names the person (name, date of birth, nationality): stored under the case's applicant's own data key,
+    # as the case is, so erasing them leaves it unreadable here and in every backup (issue 20).
+    with case_seal(session, application_id):
+        session.execute(
+            coe_documents.insert().values(
+                document_id=document_id,
+                application_id=application_id,
+                kid=signer.kid,
+                issued_on=issued_on,
+                valid_until=date.fromisoformat(payload["valid_until"]),
+                sealed=base64.b64encode(sealed).decode(),
+            )
         )
-    )
     return document_id, sealed
 
 
