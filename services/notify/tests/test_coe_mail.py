@@ -25,7 +25,7 @@ def test_the_coe_notice_carries_the_pdf_on_its_e_mail_copy_only():
 def test_the_mail_attaches_the_file_unchanged_beside_the_text_and_html():
     sealed = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%ZAIRYU-SIGNATURE abc=\n"
     for to in ("filer@example.jp", "ファイラー@例え.jp"):  # the compat32 path and the SMTPUTF8 one
-        msg = build_message(
+        mail = build_message(
             notice_id="n-1",
             sender="Zairyu <noreply@zairyu.example.jp>",
             to=to,
@@ -41,7 +41,7 @@ def test_the_mail_attaches_the_file_unchanged_beside_the_text_and_html():
                 "b64": base64.b64encode(sealed).decode(),
             },
         )
-        parsed = email.message_from_bytes(msg.as_bytes())
+        parsed = email.message_from_bytes(mail.data)
         assert parsed.get_content_type() == "multipart/mixed" and parsed["X-Zairyu-Notice-Type"] == "coe_issued"
         files = [part for part in parsed.walk() if part.get_filename()]
         assert [f.get_filename() for f in files] == ["COE-0123456789ABCDEF.pdf"]

@@ -83,7 +83,7 @@ class Sender:
             # The applicant's registration has not arrived yet: wait for it like for a relay outage.
             self._failed(claim, delivery.TRANSIENT, "no e-mail address known for the applicant yet")
             return
-        msg = build_message(
+        mail = build_message(
             notice_id=claim.id,
             sender=self.settings.mail_from,
             to=claim.address,
@@ -97,7 +97,7 @@ class Sender:
         )
         started = time.perf_counter()
         try:
-            self.mailer.send(msg)
+            self.mailer.send(mail)
         except SendFailure as exc:
             outcome = delivery.classify(exc.code)
             metrics.SMTP_SEND.labels(outcome).observe(time.perf_counter() - started)
