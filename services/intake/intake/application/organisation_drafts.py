@@ -23,10 +23,11 @@ import sqlalchemy as sa
 from intake.adapters.organisation_tables import org_drafts, organisations, people
 from intake.domain import filers, form, procedures
 from intake.domain import organisations as rules
+from intake.domain.fields import Field
 
 from . import draft_limits
 from .common import new_id, now, today_jst
-from .organisations import Member, require_filing_allowed
+from .organisations import Invalid, Member, require_filing_allowed
 
 MAX_ROWS = 500  # one upload; larger batches are split by the filer
 MAX_BYTES = 2 * 1024 * 1024
@@ -198,3 +199,89 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
         )
     )
     return draft_id
+
+
+# -- correcting one draft on the organisation's page ------------------------------------------------------------
+# The filer section is the organisation's own (filer_values) and the card number names the roster person: neither is
+# corrected in one draft (the roster, or the organisation's application for use, is where they change).
+FIXED_FIELDS = frozenset({"card_number"})
+FIXED_SECTIONS = frozenset({"filer"})
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Editable:
+    draft_id: str
+    person_id: str | None
+    procedure: str
+    choice: form.Choice
+    sections: tuple[str, ...]  # the form's sections staff may correct, in the form's order
+    data: dict[str, Any]
+
+
+def _editable_row(session, member: Member, draft_id: str):
+    row = session.execute(
+        sa.select(org_drafts).where(
+            org_drafts.c.id == draft_id,
+            org_drafts.c.organisation_id == member.organisation_id,
+            org_drafts.c.submitted_application_id.is_(None),  # a filed draft is the record of what was filed
+        )
+    ).first()
+    if row is None:
+        raise NotFound(draft_id)
+    return row
+
+
+def editable(session, member: Member, draft_id: str) -> Editable:
+    """A draft of this organisation not filed yet, with the sections of its form staff may correct (NotFound for
+    another organisation's draft, as for an unknown one)."""
+    row = _editable_row(session, member, draft_id)
+    data = json.loads(row.data)
+    choice = form.Choice(row.procedure, (), row.filer_role)
+    governing = (
+        data.get("desired_status") if procedures.needs_desired_status(row.procedure) else data.get("current_status")
+    )
+    sections = tuple(s for s in form.sections_for(choice, governing) if s not in FIXED_SECTIONS)
+    return Editable(row.id, row.person_id, row.procedure, choice, sections, data)
+
+
+def editable_fields(found: Editable, section: str) -> tuple[Field, ...]:
+    return tuple(f for f in form.fields_for(found.choice, section) if f.name not in FIXED_FIELDS)
+
+
+def correct(session, member: Member, draft_id: str, section: str, raw: dict[str, str]) -> None:
+    """Staff correct one section of a draft before it is signed, with the checks of the form itself: an unknown or
+    over-long value, or one its field refuses (a date that is not one, a choice not offered, a required field left
+    empty...) saves nothing and comes back per field (Invalid). The whole form's and eligibility rules then show on
+    the draft's page, as for an imported draft. Only while the organisation may file and the person consents."""
+    require_filing_allowed(session, member.organisation_id)
+    found = editable(session, member, draft_id)
+    if section not in found.sections:
+        raise NotFound(section)
+    person = session.execute(
+        sa.select(people).where(
+            people.c.id == found.person_id,
+            people.c.organisation_id == member.organisation_id,
+            people.c.removed_at.is_(None),
+        )
+    ).first()
+    if person is None or not rules.consent_in_force(person.consent, person.consent_document_until, today_jst()):
+        raise NotAllowed("org.error.no_consent")
+    fields = {f.name: str(raw.get(f.name) or "").strip() for f in editable_fields(found, section)}
+    try:
+        draft_limits.check_fields(found.choice, fields)
+    except draft_limits.DraftRefused as refused:
+        raise Invalid(dict(refused.errors)) from None
+    _values, errors = form.validate_section(found.choice, section, {**found.data, **fields})
+    errors = {k: v for k, v in errors.items() if k in fields}
+    if errors:
+        raise Invalid(errors)
+    data = {k: v for k, v in {**found.data, **fields}.items() if v != "" or k in FIXED_FIELDS}
+    session.execute(
+        org_drafts.update()
+        .where(org_drafts.c.id == draft_id, org_drafts.c.submitted_application_id.is_(None))
+        .values(data=json.dumps(data, ensure_ascii=False))
+    )

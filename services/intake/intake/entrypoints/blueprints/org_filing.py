@@ -49,18 +49,74 @@ def drafts():
 @bp.get("/drafts/<draft_id>")
 @staff_required
 def draft(draft_id):
+    from intake.application import organisation_drafts
+
     with tx() as db:
         try:
             found = organisation_filing.check(db, g.member, draft_id)
         except organisation_filing.NotFound:
             abort(404)
+        try:  # the sections staff may correct, and which section holds each field a problem names
+            editable = organisation_drafts.editable(db, g.member, draft_id)
+        except organisation_drafts.NotFound:  # filed: the record of what was filed
+            editable = None
+    section_of = (
+        {f.name: s for s in editable.sections for f in organisation_drafts.editable_fields(editable, s)}
+        if editable
+        else {}
+    )
     return render_template(
         "org_draft.html",
         found=found,
         kinds=drafting.DOCUMENT_KINDS,
         batch_key=str(uuid.uuid4()),
         upload_error=request.args.get("upload_error"),
+        editable=editable,
+        section_of=section_of,
+        corrected=request.args.get("corrected"),
     )
+
+
+@bp.route("/drafts/<draft_id>/sections/<section>", methods=["GET", "POST"])
+@staff_required
+def correct(draft_id, section):
+    """Correct one section of a draft not yet filed: the form's own fields and checks, errors per field in the
+    staff member's language; nothing is saved while a value is refused."""
+    from intake.application import organisation_drafts
+
+    errors: dict[str, str] = {}
+    try:
+        with tx() as db:
+            found = organisation_drafts.editable(db, g.member, draft_id)
+    except organisation_drafts.NotFound:
+        abort(404)
+    if section not in found.sections:
+        abort(404)
+    values = dict(found.data)
+    if request.method == "POST":
+        submitted = {f.name: request.form.get(f.name, "") for f in organisation_drafts.editable_fields(found, section)}
+        try:
+            with tx() as db:
+                organisation_drafts.correct(db, g.member, draft_id, section, submitted)
+        except organisation_drafts.NotFound:
+            abort(404)
+        except orgs.NotAllowedToFile:
+            errors = {"draft": "org.error.not_allowed"}
+        except organisation_drafts.NotAllowed as refused:
+            errors = {"card_number": refused.key}
+        except orgs.Invalid as invalid:
+            errors = invalid.errors
+        else:
+            return redirect(url_for("org_filing.draft", draft_id=draft_id, corrected=section) + "#form-sections")
+        values.update(submitted)
+    return render_template(
+        "org_draft_section.html",
+        found=found,
+        section=section,
+        fields=organisation_drafts.editable_fields(found, section),
+        values=values,
+        errors=errors,
+    ), (400 if errors else 200)
 
 
 @bp.post("/drafts/<draft_id>/attachments")
