@@ -15,8 +15,9 @@ from intake.adapters.tables import applications, document_requests
 
 
 def filed(session, organisation_id: str) -> list[dict]:
-    """What the organisation filed, per person, newest first: each application's state and numbers, and what the
-    bureau asks for (open document requests, their deadline and items) — the dashboard's view."""
+    """What the organisation filed, per person, newest first (those with an open request first): each application's
+    state and numbers, and what the bureau asks for (open document requests, their deadline and items) — the
+    dashboard's view."""
     rows = session.execute(
         sa.select(
             org_drafts.c.person_id,
@@ -64,4 +65,6 @@ def filed(session, organisation_id: str) -> list[dict]:
                 "requests": sorted(asked.get(r.id, []), key=lambda q: q["deadline"]),
             }
         )
-    return list(by_person.values())
+    # The people the bureau is asking something of come first (an open request has a deadline); the rest stay newest
+    # first, so with dozens filed a request is never at the bottom of the page.
+    return sorted(by_person.values(), key=lambda p: not any(a["requests"] for a in p["applications"]))
