@@ -73,21 +73,20 @@ def applicant(session: Session, applicant_id: str):
     ).first()
 
 
-def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> None:
+def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> ApplicationInfo:
+    """Upsert; what the directory now holds about the application (the statement returns it)."""
     fields = {k: v for k, v in fields.items() if v is not None}
 
     def build():
         stmt = _insert(session)(applications)
-        if fields:
-            return stmt.on_conflict_do_update(
-                index_elements=["application_id"], set_={k: stmt.excluded[k] for k in fields}
-            )
-        return stmt.on_conflict_do_nothing(index_elements=["application_id"])
+        set_ = {k: stmt.excluded[k] for k in fields} or {"application_id": stmt.excluded.application_id}
+        return stmt.on_conflict_do_update(index_elements=["application_id"], set_=set_).returning(*applications.c)
 
-    session.execute(
+    row = session.execute(
         statement_once(("notify.application", _dialect(session), tuple(fields)), build),
         {"application_id": application_id, "applicant_id": applicant_id, **fields},
-    )
+    ).one()
+    return _info(row)
 
 
 def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
@@ -100,8 +99,10 @@ def application_info(session: Session, application_id: str | None) -> Applicatio
         ),
         {"application_key": application_id},
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _info(row)
+
+
+def _info(row) -> ApplicationInfo:
     return ApplicationInfo(
         row.application_id, row.applicant_id, row.bureau, row.procedure, row.provisional_number, row.receipt_number
     )
@@ -164,42 +165,19 @@ class Claimed:
 
 
 def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed]:
-    """Take up to ``limit`` due e-mail notices as 'sending' claims and commit (SKIP LOCKED on PostgreSQL)."""
+    """Take up to ``limit`` due e-mail notices as 'sending' claims and commit (SKIP LOCKED on PostgreSQL).
+
+    Two statements a round, each built once: the due notices read and locked with the applicant's current
+    address, then claimed."""
     at = now()
-    stale = at - timedelta(seconds=lease_seconds)
-    due = sa.or_(
-        sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= at),
-        sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < stale),
-    )
-    # An erased applicant's notices can no longer be read, and are not to be sent: leave them to the purge.
-    erased = subject_key_tables.erased
-    alive = ~sa.exists().where(erased.c.subject == notices.c.applicant_id)
     token = str(uuid.uuid4())
     with session_factory(info=SENDER_SESSION) as session, session.begin():
-        picked = session.execute(
-            sa.select(notices.c.id, notices.c.state)
-            .where(notices.c.channel == "email", due, alive)
-            .order_by(notices.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if not picked:
-            return []
-        ids = [p.id for p in picked]
-        stolen = {p.id for p in picked if p.state == delivery.SENDING}
-        session.execute(
-            notices.update()
-            .where(notices.c.id.in_(ids))
-            .values(
-                state=delivery.SENDING, claim_token=token, claimed_at=at, updated_at=at, attempts=notices.c.attempts + 1
-            )
-        )
         rows = session.execute(
-            sa.select(notices, applicants.c.email.label("current_email"))
-            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
-            .where(notices.c.id.in_(ids))
-            .order_by(notices.c.next_attempt_at)
+            _due_statement(), {"due_at": at, "stale_before": at - timedelta(seconds=lease_seconds), "due_limit": limit}
         ).all()
+        if not rows:
+            return []
+        session.execute(_claim_statement(), {"claim_ids": [r.id for r in rows], "claim_token": token, "claim_at": at})
     return [
         Claimed(
             r.id,
@@ -210,12 +188,50 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
             r.body_text,
             r.body_html,
             r.address or r.current_email,
-            r.attempts,
-            r.id in stolen,
+            r.attempts + 1,  # as the claim counted it
+            r.state == delivery.SENDING,
             json.loads(r.attachment) if r.attachment else None,
         )
         for r in rows
     ]
+
+
+def _due_statement():
+    def build():
+        due = sa.or_(
+            sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= sa.bindparam("due_at")),
+            sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < sa.bindparam("stale_before")),
+        )
+        # An erased applicant's notices can no longer be read, and are not to be sent: leave them to the purge.
+        erased = subject_key_tables.erased
+        alive = ~sa.exists().where(erased.c.subject == notices.c.applicant_id)
+        return (
+            sa.select(notices, applicants.c.email.label("current_email"))
+            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
+            .where(notices.c.channel == "email", due, alive)
+            .order_by(notices.c.next_attempt_at)
+            .limit(sa.bindparam("due_limit"))
+            .with_for_update(skip_locked=True, of=notices)
+        )
+
+    return statement_once(("notify.due",), build)
+
+
+def _claim_statement():
+    return statement_once(
+        ("notify.claim",),
+        lambda: (
+            notices.update()
+            .where(notices.c.id.in_(sa.bindparam("claim_ids", expanding=True)))
+            .values(
+                state=delivery.SENDING,
+                claim_token=sa.bindparam("claim_token"),
+                claimed_at=sa.bindparam("claim_at"),
+                updated_at=sa.bindparam("claim_at"),
+                attempts=notices.c.attempts + 1,
+            )
+        ),
+    )
 
 
 def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **values) -> bool:

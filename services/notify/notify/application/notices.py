@@ -9,14 +9,15 @@ import logging
 from notify.adapters import metrics, store
 from notify.bootstrap import ports
 from notify.domain import delivery
-from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
+from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, ApplicationInfo, Planned, plan
 from zairyu_shared.db import after_commit
 from zairyu_shared.events.contracts import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 
-def update_directory(session, event_type: str, data: dict, at) -> None:
+def update_directory(session, event_type: str, data: dict, at) -> ApplicationInfo | None:
+    """Keep the directory; an event about an application returns what the directory now holds about it."""
     if event_type == "applicant.registered":
         store.remember_applicant(
             session,
@@ -29,7 +30,7 @@ def update_directory(session, event_type: str, data: dict, at) -> None:
     elif event_type in ("applicant.contact_changed", "applicant.email_changed"):
         store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"], at=at)
     elif event_type == "application.submitted":
-        store.remember_application(
+        return store.remember_application(
             session,
             data["application_id"],
             data["applicant_id"],
@@ -38,7 +39,7 @@ def update_directory(session, event_type: str, data: dict, at) -> None:
             provisional_number=data["provisional_number"],
         )
     elif event_type == "application.received":
-        store.remember_application(
+        return store.remember_application(
             session,
             data["application_id"],
             data["applicant_id"],
@@ -46,13 +47,15 @@ def update_directory(session, event_type: str, data: dict, at) -> None:
             procedure=data["procedure"],
             receipt_number=data["receipt_number"],
         )
+    return None
 
 
 def write_notices(runtime, session, event) -> None:
     """The notices an event means (none for most), each in its audience's language, and the directory kept."""
     data = event.data
-    update_directory(session, event.type, data, event.occurred_at)
-    info = store.application_info(session, data.get("application_id"))
+    info = update_directory(session, event.type, data, event.occurred_at) or store.application_info(
+        session, data.get("application_id")
+    )
     planned = plan(event.type, data, info)
     if not planned:
         return
