@@ -118,6 +118,10 @@ LABELS = [
     _("filer_corporate_number"),
     _("agent_qualification"),
     _("agent_number"),
+    # an organisation's filing (issue 21): who in the organisation filed, as the submitted bytes name them
+    _("organisation_id"),
+    _("staff_id"),
+    _("role"),
     _("applicant_name"),
     _("applicant_date_of_birth"),
     _("applicant_sex"),
