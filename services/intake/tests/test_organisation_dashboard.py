@@ -84,3 +84,22 @@ def test_the_invitation_asks_for_the_staff_members_address_not_the_administrator
     assert refused.status_code == 400
     summary = refused.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0]
     assert 'href="#f-email">E-mail address:' in summary and "(administrator)" not in summary
+
+
+def test_a_filed_draft_counts_as_filed_not_as_a_draft_still_to_sign(org, app, rt):
+    from test_organisation_filing import a_draft
+
+    pid1, _ = consenting_person(org, app, rt, "AB00000001CD", "p1@example.jp")
+    pid2, _ = consenting_person(org, app, rt, "AB00000002CD", "p2@example.jp")
+    _filed_draft, code = prepared_code(org, rt, pid1, "AB00000001CD")
+    a_draft(rt, org, pid2, "AB00000002CD")
+    page = org.get("/org/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Drafts: 2 ·" in page  # both still to sign
+    assert sign_code(org, code, "silva").json["ok"]
+    page = org.get("/org/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Drafts: 1 ·" in page  # the filed one is an application now
+    soon = page.split('id="soon"')[1].split("</section>")[0]  # both stays end 2027-02-01, within 3 months
+    person1 = soon.split("PERSON AB00000001CD")[1].split("</li>")[0]
+    person2 = soon.split("PERSON AB00000002CD")[1].split("</li>")[0]
+    assert "Extension of period of stay: Submitted" in person1 and "drafts:" not in person1
+    assert "drafts: 1" in person2 and "Submitted" not in person2

@@ -57,6 +57,14 @@ ERRORS = {
     "org.error.email_taken": _l("This e-mail address already belongs to an organisation's staff account."),
     "org.error.sign_in": _l("Wrong e-mail address, password or code."),
     "org.error.locked": _l("Too many failed attempts: try again in 15 minutes."),
+    "org.error.corporate_number_unknown": _l(
+        "This corporate number is not in the National Tax Agency's published list. Check it on the Corporate "
+        "Number Publication Site; a corporation designated in the last few days can apply once the list is updated."
+    ),
+    "org.error.corporate_number_closed": _l(
+        "The National Tax Agency's published list lists this corporation as closed (its registration was closed, "
+        "for example after liquidation or a merger)."
+    ),
 }
 
 
@@ -190,10 +198,10 @@ def dashboard():
     with tx() as db:
         standing = orgs.standing(db, g.member.organisation_id)
         listed = organisation_people.roster(db, g.member.organisation_id)
-        drafts = organisation_people.drafts_of(db, g.member.organisation_id)
+        waiting = organisation_dashboard.waiting_drafts(db, g.member.organisation_id)
         filed = organisation_dashboard.filed(db, g.member.organisation_id)
     return render_template(
-        "org_dashboard.html", org=standing, member=g.member, people=listed, drafts=drafts, filed=filed
+        "org_dashboard.html", org=standing, member=g.member, people=listed, waiting=waiting, filed=filed
     )
 
 
