@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from intake.adapters import attachment_owners
+from intake.adapters.corporate_number_extract import CorporateNumberExtract
 from intake.adapters.demo_psp import DemoProvider
 from intake.adapters.payment_provider import PaymentProvider
 from intake.adapters.signing_client import SigningClient
@@ -43,6 +44,13 @@ class IntakePorts:
     runtime: Runtime
     store: AttachmentStore  # the applicants' uploads, on disk, each sealed under its owner's data key
     signing: SigningClient  # signing's verification API (signatures, card logins)
+
+    @cached_property
+    def corporate_numbers(self) -> CorporateNumberExtract | None:
+        """The NTA's published corporate numbers the operator ships (ZAIRYU_CORPORATE_NUMBER_EXTRACT), or None:
+        then an application for use's corporate number is checked for its format and check digit only."""
+        path = _settings(self.runtime).corporate_number_extract
+        return CorporateNumberExtract(path) if path else None
 
     @cached_property
     def payment_provider(self) -> PaymentProvider | None:

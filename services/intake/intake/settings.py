@@ -83,7 +83,12 @@ class IntakeSettings(FrontSettings):
         "ZAIRYU_ORGANISATION_WEBHOOK_MINUTES",
         1.0,
         minimum=0,
-        help="How often the consume process attempts organisations' due decision webhooks (retried with backoff for 24 h; 0: never)",
+        help="How often the consume process queues organisations' approval-lapsing webhooks and attempts the due ones (retried with backoff for 24 h; 0: never)",
+    )
+    corporate_number_extract: str = setting(
+        "ZAIRYU_CORPORATE_NUMBER_EXTRACT",
+        "",
+        help="The National Tax Agency's published corporate numbers (法人番号公表サイト CSV, Shift-JIS or Unicode): one file, or a directory of them (the monthly full file and the daily difference files). An application for use whose corporate number it lacks, or lists as closed, is refused. Unset: format and check digit only",
     )
     hash_key: str = setting(
         "ZAIRYU_INTAKE_HASH_KEY",

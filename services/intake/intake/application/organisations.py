@@ -14,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import organisation_staff, organisations
+from intake.bootstrap import ports
 from intake.domain import organisations as rules
 from zairyu_shared import credentials
 
@@ -45,6 +46,13 @@ class Applied:
 def apply_for_use(runtime, session, raw: dict, email_raw: str, password: str, language: str) -> Applied:
     """Records the application and its administrator; stages ``organisation.use_requested`` for review."""
     application, errors = rules.check_application(raw)
+    number = rules.corporate_number_of(raw)
+    extract = ports(runtime).corporate_numbers
+    if extract is not None and number and "corporate_number" not in errors:
+        # Format and check digit hold; the NTA's published list (where one is shipped) must have it, not closed.
+        refused = rules.CORPORATE_NUMBER_REFUSALS.get(extract.lookup(number).state)
+        if refused:
+            errors["corporate_number"] = refused
     try:
         email = clean_email(email_raw)
     except AccountError:

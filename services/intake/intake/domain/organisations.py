@@ -65,7 +65,7 @@ def check_application(raw: Mapping[str, str]) -> tuple[UseApplication | None, di
         k: normalise.text(str(raw.get(k) or "")).strip()
         for k in ("name", "kind", "address", "corporate_number", "agent_qualification", "agent_number")
     }
-    values["corporate_number"] = values["corporate_number"].replace("-", "").replace(" ", "")
+    values["corporate_number"] = corporate_number_of(values)
     values["agent_number"] = values["agent_number"].upper().replace("-", "").replace(" ", "")
     errors: dict[str, str] = {}
     if not values["name"] or len(values["name"]) > 200:
@@ -98,6 +98,19 @@ def check_application(raw: Mapping[str, str]) -> tuple[UseApplication | None, di
         agent_qualification=values["agent_qualification"] if is_agent else None,
         agent_number=values["agent_number"] if is_agent else None,
     ), {}
+
+
+def corporate_number_of(raw: Mapping[str, str]) -> str:
+    """The corporate number as typed, normalised (full-width digits, hyphens and spaces as people write it)."""
+    return normalise.text(str(raw.get("corporate_number") or "")).strip().replace("-", "").replace(" ", "")
+
+
+# The NTA's published list (domain/corporate_number_list.py), where the operator ships one: the states that refuse.
+CORPORATE_NUMBER_REFUSALS = {
+    "unknown": "org.error.corporate_number_unknown",
+    "closed": "org.error.corporate_number_closed",
+    "deleted": "org.error.corporate_number_unknown",
+}
 
 
 def standing(status: str, approved_until: date | None, today: date) -> str:

@@ -76,6 +76,12 @@ def create_app(runtime=None):
     gate.install(app, settings)  # first: the limiter keys on the address the gate resolved
     limiter.init_app(app)
 
+    from intake.bootstrap import ports
+
+    extract = ports(runtime).corporate_numbers
+    if extract is not None:  # the NTA's list read now, in the background, not on the first application for use
+        extract.warm()
+
     from .blueprints import BLUEPRINTS, DEMO_BLUEPRINTS
 
     for bp in BLUEPRINTS:
