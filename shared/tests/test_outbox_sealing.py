@@ -184,3 +184,21 @@ def test_the_account_closing_travels_after_the_key_it_follows_is_gone(service):
     publisher = Recording()
     OutboxRelay("intake", sessionmaker(engine), outbox, publisher, keyring=ring).relay_once()
     assert publisher.sent == [(closed.id, closed.to_json())]
+
+
+def test_a_key_made_in_a_rolled_back_savepoint_is_not_used_again(service):
+    """A transaction looks each person's key up once (subject_keys.session_key); a key made inside a savepoint
+    that rolled back no longer exists, so the next write makes (and stores) another."""
+    metadata, outbox, engine, ring = service
+    with sessionmaker(engine)() as session, session.begin():
+        try:
+            with session.begin_nested():
+                with subject_keys.sealing(session, metadata, "p"):
+                    pass  # the key is made here...
+                raise RuntimeError("...and its savepoint rolls back")
+        except RuntimeError:
+            pass
+        add_event(session, outbox, _contact_changed("p"), ring)
+    stored = next(iter(_bodies(engine, outbox).values()))
+    ring.cache = type(ring.cache)(10, 300.0)
+    assert json.loads(open_body(stored, ring))["payload"]["email"] == EMAIL

@@ -110,8 +110,15 @@ class TombstoneLedger:
         self.path = Path(path)
 
     def append(self, subject: str) -> None:
+        self.append_many([subject])
+
+    def append_many(self, subjects: list[str]) -> None:
+        """One write and one fsync for a batch (a purge's)."""
+        if not subjects:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = f"{subject}\t{datetime.now(UTC).isoformat()}\n".encode()
+        at = datetime.now(UTC).isoformat()
+        line = "".join(f"{subject}\t{at}\n" for subject in subjects).encode()
         # O_APPEND: lines from several processes never interleave; fsync: durable before the key goes.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -297,6 +304,13 @@ class Keyring:
         destroyed = self._destroy(conn, [subject])
         self.cache.evict(subject)
         return destroyed > 0
+
+    def erase_many(self, conn: sa.Connection, subjects: list[str]) -> int:
+        """``erase`` for a batch (records whose retention ended: their keys go with them, through the ledger, so a
+        restored backup forgets them as well). Keys destroyed."""
+        if self.ledger is not None:
+            self.ledger.append_many(subjects)
+        return self._destroy(conn, subjects)
 
     def _destroy(self, conn: sa.Connection, subjects: list[str]) -> int:
         count = 0
