@@ -35,6 +35,7 @@ from .organisation_tables import (
     reminders,
     staff_invitations,
     webhook_deliveries,
+    webhook_events,
     webhooks,
 )
 from .store import AttachmentStore
@@ -130,16 +131,18 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
 
     def before_people(session: Session, ids: list[object]) -> None:
         # A consent given on paper: its scan leaves the store with the row, and the data key of the roster
-        # entry (it sealed the scan) goes too: the scan in a backup of the store is unreadable from then on.
+        # entry (it sealed the scan and the row's personal values) goes too, through the erasure ledger: the
+        # scan in a backup of the store, and the row in a backup of the database once restored (migrate
+        # re-applies the ledger), are unreadable from then on.
         scans = sa.select(people.c.id, people.c.consent_document_sha256).where(
             people.c.id.in_(ids), people.c.consent_document_sha256.is_not(None)
         )
         unlink_later(session, {(str(person), sha) for person, sha in session.execute(scans)})
-        keys = subject_key_tables.keys
-        session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
-        if store.keyring is not None:
-            for person in ids:  # this process forgets it at once (others within the cache's time to live)
-                store.keyring.cache.evict(str(person))
+        if store.keyring is not None:  # (this process forgets the keys at once; others within the cache's TTL)
+            store.keyring.erase_many(session.connection(), [str(i) for i in ids])
+        else:
+            keys = subject_key_tables.keys
+            session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
         unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
         session.execute(org_drafts.delete().where(unfiled))
@@ -173,6 +176,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             before_staff(session, staff)
             session.execute(organisation_staff.delete().where(organisation_staff.c.id.in_(staff)))
         session.execute(webhook_deliveries.delete().where(webhook_deliveries.c.organisation_id.in_(ids)))
+        session.execute(webhook_events.delete().where(webhook_events.c.organisation_id.in_(ids)))
         session.execute(webhooks.delete().where(webhooks.c.organisation_id.in_(ids)))
 
     def organisation_ended(cutoff) -> sa.ColumnElement[bool]:
@@ -259,7 +263,11 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             people,
             people.c.id,
             lambda cutoff: sa.or_(
-                people.c.removed_at < cutoff, sa.and_(people.c.consent == "withdrawn", people.c.consent_at < cutoff)
+                people.c.removed_at < cutoff,
+                sa.and_(people.c.consent == "withdrawn", people.c.consent_at < cutoff),
+                # An entry a restored backup brought back although this purge had taken it (and its key, through
+                # the erasure ledger, which migrate re-applied): unreadable, it goes again (docs/operations.md).
+                people.c.id.in_(sa.select(subject_key_tables.erased.c.subject)),
             ),
             before=before_people,
         ),

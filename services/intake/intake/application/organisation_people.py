@@ -57,20 +57,21 @@ def add(runtime, session, organisation_id: str, raw: dict) -> str:
     if errors:
         raise Invalid(errors)
     person_id = new_id()
-    session.execute(
-        people.insert().values(
-            id=person_id,
-            organisation_id=organisation_id,
-            name=values["name"],
-            nationality=values.get("nationality"),
-            date_of_birth=values["date_of_birth"].isoformat() if values.get("date_of_birth") else None,
-            status=values["status"],
-            period_of_stay=values.get("period_of_stay"),
-            period_expiry=values["period_expiry"].isoformat(),
-            card_number=values["card_number"],
-            created_at=now(),
+    with personal(session, person_id):  # under the entry's own data key (organisation_tables.people)
+        session.execute(
+            people.insert().values(
+                id=person_id,
+                organisation_id=organisation_id,
+                name=values["name"],
+                nationality=values.get("nationality"),
+                date_of_birth=values["date_of_birth"].isoformat() if values.get("date_of_birth") else None,
+                status=values["status"],
+                period_of_stay=values.get("period_of_stay"),
+                period_expiry=values["period_expiry"].isoformat(),
+                card_number=values["card_number"],
+                created_at=now(),
+            )
         )
-    )
     return person_id
 
 
