@@ -28,9 +28,10 @@ def _card(nonce: str, cert: str = "AUTH-CERT-1") -> str:
     return json.dumps({"unverifiedCertificate": cert, "signature": f"signed:{ORIGIN}:{nonce}", "format": "web-eid:1.0"})
 
 
-def _link_card(client, cert: str = "AUTH-CERT-1") -> None:
+def _link_card(client, cert: str = "AUTH-CERT-1", password: str = PW):
+    """Links a card for logging in (the password first: test_account_authenticators_reauth.py)."""
     nonce = _nonce(client.get("/account/card-login").data.decode())
-    assert client.post("/account/card-login", data={"nonce": nonce, "token": _card(nonce, cert)}).status_code == 302
+    return client.post("/account/card-login", data={"password": password, "nonce": nonce, "token": _card(nonce, cert)})
 
 
 def _requests(rt) -> list[str]:
@@ -85,7 +86,7 @@ def test_wrong_passwords_here_count_towards_the_sign_in_lockout(client, rt):
 
 def test_the_linked_card_confirms_it_is_the_person_and_another_card_does_not(client, rt):
     register(client, rt)
-    _link_card(client)
+    assert _link_card(client).status_code == 302
     page = client.get("/account/email").data.decode()
     assert 'name="password"' in page and 'name="token"' in page and "Or use your My Number Card" in page
     nonce = _nonce(page)
@@ -101,7 +102,7 @@ def test_the_linked_card_confirms_it_is_the_person_and_another_card_does_not(cli
 def test_an_account_signing_in_only_with_its_card_must_use_the_card(client, rt):
     """Before: an account without a password changed its address with no proof at all."""
     me = register(client, rt)
-    _link_card(client)
+    assert _link_card(client).status_code == 302
     _set(rt, me, password_hash=None)  # signs in with the card only
     page = client.get("/account/email").data.decode()
     assert 'name="password"' not in page and 'name="token"' in page

@@ -33,7 +33,8 @@ def test_card_login_after_linking_and_nonce_is_single_use(client, rt):
     nonce = _nonce(client.get("/account/card-login").data.decode())
     assert (
         client.post(
-            "/account/card-login", data={"nonce": nonce, "token": _token("http://intake.test", nonce)}
+            "/account/card-login",
+            data={"password": "correct horse battery", "nonce": nonce, "token": _token("http://intake.test", nonce)},
         ).status_code
         == 302
     )

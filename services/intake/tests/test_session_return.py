@@ -55,7 +55,11 @@ def test_a_form_posted_after_the_session_ended_returns_to_its_page_after_login(c
 def test_card_login_returns_to_the_draft_too(client, rt):
     register(client, rt)
     nonce = _nonce(client.get("/account/card-login").data.decode())
-    client.post("/account/card-login", data={"nonce": nonce, "token": _token("http://intake.test", nonce)})
+    linked = client.post(
+        "/account/card-login",
+        data={"password": "correct horse battery", "nonce": nonce, "token": _token("http://intake.test", nonce)},
+    )
+    assert linked.status_code == 302
     draft_id = fill_draft(client)
     _end_session(client)
     to_login = client.get(f"/apply/{draft_id}/step/1")

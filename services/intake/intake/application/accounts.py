@@ -493,14 +493,26 @@ def check_totp(session, applicant_id: str, code: str, settings) -> bool:
 
 
 def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
+    """Turns the authenticator code on. Another app in place of a live one only through turning it off, which
+    needs the person to prove who they are (``disable_totp``): a session alone must not swap the second factor."""
+    person = get(session, applicant_id)
+    if person is None:
+        raise AccountError("account.link_invalid")
+    if person.totp_secret:
+        raise AccountError("totp.already_on")
     if not passwords.totp_ok(secret, code):
         raise AccountError("totp.wrong_code")
     with personal(session, applicant_id):
         session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=secret))
 
 
-def disable_totp(session, applicant_id: str) -> None:
-    session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=None))
+def disable_totp(session, proof: Reauthenticated) -> int | None:
+    """Turns the authenticator code off; ``proof``: the person proved again who they are in this request
+    (``reauthenticate``; domain/reauthentication.py). Every other session of the account ends (a session that
+    was open must not outlive the second factor it was opened with); returns the new session generation, which
+    the browser that did it takes."""
+    session.execute(applicants.update().where(applicants.c.id == proof.applicant_id).values(totp_secret=None))
+    return end_sessions(session, proof.applicant_id)
 
 
 def _auth_subject(
@@ -524,12 +536,15 @@ class Reauthenticated:
     way: str
 
 
-def reauth_ways(person) -> reauthentication.Ways:
-    return reauthentication.ways(
+def reauth_ways(person, *, card: bool = True) -> reauthentication.Ways:
+    """How ``person`` can prove again who they are; ``card`` False: by the password only (linking or unlinking
+    the card itself, ``reauthentication.by_password``)."""
+    ways = reauthentication.ways(
         has_password=person.password_hash is not None,
         has_totp=bool(person.totp_secret),
         has_card_login=person.auth_subject is not None,
     )
+    return ways if card else reauthentication.by_password(ways)
 
 
 def reauthenticate(
@@ -559,6 +574,8 @@ def reauthenticate(
         if subject != person.auth_subject:
             return None, "reauth.other_card"
         return Reauthenticated(person.id, way), None
+    if not password:  # nothing typed (the card button pressed first, say): not a guess, so not counted
+        return None, "reauth.password_missing"
     policy, at = lockout(runtime.settings), now()
     if ways.code:
         outcome = credentials.sign_in(
@@ -603,16 +620,40 @@ def card_login(runtime, session, auth_token: dict, nonce: str):
     return (person, None) if person is not None else (None, "login.card_not_linked")
 
 
-def link_card_login(runtime, session, applicant_id: str, auth_token: dict, nonce: str) -> str | None:
-    """Bind the card's authentication certificate to a logged-in account; returns an error key or None."""
+def link_card_login(
+    runtime, session, proof: Reauthenticated, auth_token: dict, nonce: str
+) -> tuple[int | None, str | None]:
+    """Binds the card's authentication certificate to the account for logging in: (new session generation,
+    None), (None, None) when this card was linked already (nothing changes), or (None, error key).
+
+    ``proof``: the person proved again who they are in this request, by the password (``reauthenticate``;
+    domain/reauthentication.by_password): a stolen session must not add its own card as a way back in. The
+    card's challenge is spent either way (errors are returned, not raised). Linking a card (another one in place
+    of the linked one too) ends every other session of the account."""
     subject, error = _auth_subject(runtime, session, auth_token, nonce)
     if error:
-        return error
+        return None, error
+    applicant_id = proof.applicant_id
     other = session.execute(sa.select(applicants.c.id).where(applicants.c.auth_subject == subject)).first()
     if other is not None and other.id != applicant_id:
-        return "login.card_linked_elsewhere"
+        return None, "login.card_linked_elsewhere"
+    if other is not None:  # this very card is already linked: nothing changes, no session ends
+        return None, None
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(auth_subject=subject))
-    return None
+    return end_sessions(session, applicant_id), None
+
+
+def unlink_card_login(session, proof: Reauthenticated) -> int | None:
+    """The card no longer logs in to the account; ``proof`` as for linking. Refused while the card is the
+    account's only way in (domain/reauthentication.may_unlink_card). Every other session of the account ends
+    (one opened with the card must not outlive it); returns the new session generation."""
+    person = get(session, proof.applicant_id)
+    if person is None or person.auth_subject is None:
+        raise AccountError("card_login.not_linked")
+    if not reauthentication.may_unlink_card(reauth_ways(person)):
+        raise AccountError("reauth.only_way_in")
+    session.execute(applicants.update().where(applicants.c.id == person.id).values(auth_subject=None))
+    return end_sessions(session, person.id)
 
 
 # --- re-binding a renewed card ----------------------------------------------------------------

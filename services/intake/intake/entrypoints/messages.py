@@ -126,6 +126,19 @@ MESSAGES = {
     "reauth.wrong_password_or_code": _l("The password or the code is not correct."),
     "reauth.other_card": _l("This is not the card linked to your account."),
     "reauth.card_required": _l("Confirm it is you with the card linked to your account."),
+    "reauth.password_missing": _l("Enter your password to confirm it is you."),
+    "reauth.password_needed": _l(
+        "Linking a card is confirmed with your password, and this account has none."
+        " Set a password first: log out and use “Forgot your password?”."
+    ),
+    "reauth.only_way_in": _l(
+        "Your card is the only way into this account, so it cannot be unlinked."
+        " Set a password first: log out and use “Forgot your password?”."
+    ),
+    "card_login.not_linked": _l("No card is linked to your account for logging in."),
+    "totp.already_on": _l(
+        "Two-step login is already on. To use another authenticator app, turn it off first, then on again."
+    ),
     "reauth.unavailable": _l(
         "This account has no password and no card linked for logging in, so it cannot confirm it is you here."
         " Set a password first: log out and use “Forgot your password?”."

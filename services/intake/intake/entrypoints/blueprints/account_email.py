@@ -3,13 +3,12 @@ strongly as the account signs in), confirmed by the link sent to the new one, wh
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, render_template, request
 
 from intake.application import accounts, email_change
 from zairyu_shared.web import current_runtime
 
+from .. import reauth_form
 from ..applicant_session import applicant_id, keep_signed_in, login_required, person, tx
 from ..limits import RESET, limiter
 
@@ -25,15 +24,7 @@ def change():
         try:
             accounts.clean_email(request.form.get("email", ""))  # a typo costs no password try, no card challenge
             with tx() as db:
-                proof, error = accounts.reauthenticate(
-                    current_runtime(),
-                    db,
-                    g.applicant_id,
-                    password=request.form.get("password", ""),
-                    code=request.form.get("code", ""),
-                    card_token=_card_token(),
-                    nonce=request.form.get("nonce", ""),
-                )
+                proof, error = reauth_form.prove(db)
             if proof is not None:
                 with tx() as db:
                     sent = email_change.request(current_runtime(), db, proof, request.form.get("email", ""))
@@ -42,8 +33,7 @@ def change():
     with tx() as db:
         me = person(db)
         waiting = email_change.pending(db, me.id)
-        ways = accounts.reauth_ways(me)
-        nonce = accounts.new_challenge(db, "reauth") if ways.card else None
+        confirm = reauth_form.asking(db, me)
     return render_template(
         "account_email.html",
         me=me,
@@ -51,23 +41,8 @@ def change():
         sent=sent,
         error=error,
         typed=request.form.get("email", "") if not sent else "",
-        ways=ways,
-        nonce=nonce,
-        origin=current_runtime().settings.public_url,
+        **confirm,
     )
-
-
-def _card_token() -> dict | None:
-    """The Web eID-style token the extension (or `zairyu-signer auth`) gave, if the person used the card."""
-    raw = (request.form.get("token") or "").strip()
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    # Pasted but not a token: still checked as the card (and refused), never taken for "no card".
-    return value if isinstance(value, dict) and value else {"unreadable": True}
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])

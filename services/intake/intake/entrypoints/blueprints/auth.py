@@ -11,6 +11,7 @@ from intake.application import accounts, email_change, personal_data
 from zairyu_shared.redirects import safe_next
 from zairyu_shared.web import current_runtime
 
+from .. import reauth_form
 from ..applicant_session import applicant_id, keep_signed_in, log_in, log_out, login_required, person, tx
 from ..limits import LOGIN, RESET, limiter
 
@@ -140,55 +141,85 @@ def account():
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 @login_required
+@limiter.limit(RESET, methods=["POST"])  # turning it off checks the password or the card
 def totp_setup():
+    """Turning the authenticator code on (scan, enter a code), or off: the person proves again who they are
+    first (reauth_form; domain/reauthentication.py) and every other session of the account ends."""
     error = None
     if request.method == "POST":
         if request.form.get("disable"):
             with tx() as db:
-                accounts.disable_totp(db, g.applicant_id)
-            return redirect(url_for("auth.account"))
-        secret = session.get("totp_setup")
-        try:
-            with tx() as db:
-                accounts.enable_totp(db, g.applicant_id, secret or "", request.form.get("code", ""))
-        except accounts.AccountError as exc:
-            error = exc.key
+                proof, error = reauth_form.prove(db)
+            if proof is not None:
+                with tx() as db:
+                    epoch = accounts.disable_totp(db, proof)
+                keep_signed_in(proof.applicant_id, epoch)
+                return redirect(url_for("auth.account", changed="totp_off"))
         else:
-            session.pop("totp_setup", None)
-            return redirect(url_for("auth.account"))
-    secret = session.get("totp_setup") or passwords.new_totp_secret()
-    session["totp_setup"] = secret
+            secret = session.get("totp_setup")
+            try:
+                with tx() as db:
+                    accounts.enable_totp(db, g.applicant_id, secret or "", request.form.get("code", ""))
+            except accounts.AccountError as exc:
+                error = exc.key
+            else:
+                session.pop("totp_setup", None)
+                return redirect(url_for("auth.account"))
     with tx() as db:
         me = person(db)
+        confirm = reauth_form.asking(db, me) if me.totp_secret else {}
+    if me.totp_secret:
+        session.pop("totp_setup", None)
+        return render_template("totp_setup.html", on=True, error=error, **confirm)
+    secret = session.get("totp_setup") or passwords.new_totp_secret()
+    session["totp_setup"] = secret
     uri = passwords.totp_uri(secret, me.email)
     import segno
 
     qr = segno.make(uri, error="m").svg_data_uri(scale=4)
     # otpauth:// beside the QR: a phone cannot scan its own screen, but a tap opens its authenticator app.
-    return render_template("totp_setup.html", secret=secret, qr=qr, otpauth=uri, error=error)
+    return render_template("totp_setup.html", on=False, secret=secret, qr=qr, otpauth=uri, error=error)
 
 
 @bp.route("/account/card-login", methods=["GET", "POST"])
 @login_required
+@limiter.limit(RESET, methods=["POST"])  # each try checks the password
 def link_card():
+    """Linking a card for logging in (or another in its place), or unlinking it: the person proves again who they
+    are with the password (and code), never a session alone (domain/reauthentication.by_password); a change ends
+    every other session of the account, this browser stays signed in."""
     error = None
     if request.method == "POST":
+        unlink = bool(request.form.get("unlink"))
         with tx() as db:
-            error = accounts.link_card_login(
-                current_runtime(), db, g.applicant_id, _token(), request.form.get("nonce", "")
-            )
-        if error is None:
-            return redirect(url_for("auth.account"))
+            me = person(db)
+            if not accounts.reauth_ways(me, card=False).password:
+                proof, error = None, "reauth.only_way_in" if unlink else "reauth.password_needed"
+            elif not unlink and not (request.form.get("token") or "").strip():
+                proof, error = None, "login.card_invalid"  # no card given: no password try spent on it
+            else:
+                proof, error = reauth_form.prove(db, card=False)
+        if proof is not None:
+            epoch: int | None = None
+            try:
+                with tx() as db:
+                    if unlink:
+                        epoch = accounts.unlink_card_login(db, proof)
+                    else:
+                        epoch, error = accounts.link_card_login(
+                            current_runtime(), db, proof, _token(), request.form.get("nonce", "")
+                        )
+            except accounts.AccountError as exc:
+                error = exc.key
+            if error is None:
+                keep_signed_in(proof.applicant_id, epoch)
+                changed = "card_unlinked" if unlink else "card_linked" if epoch is not None else "card_same"
+                return redirect(url_for("auth.account", changed=changed))
     with tx() as db:
+        me = person(db)
         nonce = accounts.new_challenge(db, "card_login")
-    return render_template(
-        "login_card.html",
-        error=error,
-        nonce=nonce,
-        origin=current_runtime().settings.public_url,
-        action=url_for("auth.link_card"),
-        linking=True,
-    )
+        confirm = reauth_form.asking(db, me, card=False)
+    return render_template("account_card.html", me=me, error=error, nonce=nonce, **confirm)
 
 
 @bp.route("/account/rebind", methods=["GET", "POST"])
