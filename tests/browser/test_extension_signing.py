@@ -7,8 +7,9 @@ simulated card through real pcscd and vsmartcard's vpcd. An applicant registers 
 application, both signatures made through the extension: the page offers "Sign with your card reader"
 only once the extension and its program answer, the extension's own window shows the fingerprint and
 takes the signature password (a wrong one first: the window says how many tries are left), and the
-application reaches "received" after signing verified it. The card is then linked for login and logs in,
-the 4-digit PIN typed in the same window. Screenshots: test-artifacts/browser/extension/.
+application reaches "received" after signing verified it. The card is then linked for login, the password
+typed first (a session alone links no card), and logs in, the 4-digit PIN typed in the same window; two-step
+login goes on and off again (the password and a code). Screenshots: test-artifacts/browser/extension/.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import browser_support as bs
+import pyotp
 import pytest
 import sqlalchemy as sa
 from test_journey import fill_step, form_values, scalar, wait
@@ -294,17 +297,41 @@ def test_signing_through_the_extension_and_native_host(zairyu, extension_browser
         signed = [c for c in card.commands() if len(c) > 1 and c[1] == COMPUTE_DIGITAL_SIGNATURE]
         assert len(signed) == 2, f"the card signed {len(signed)} times"  # a wrong password gets no signature
 
-        # -- card login through the extension: link the card, log out, log in with the PIN ------------
+        # -- card login through the extension: link the card (the password first: a session alone links
+        # no card), log out, log in with the PIN ----------------------------------------------------------
         page.goto(intake_url + "/account/card-login")
         use_card = page.locator("#use-extension")
         use_card.wait_for(state="visible")
+        checks.applicant_page(page, "card-link")
+        use_card.click()  # no password yet: the browser points at the field, the card is not asked
+        assert page.evaluate("document.activeElement.id") == "password"
+        page.fill("#password", PASSWORD)
         in_extension_window(context, use_card, extension_id, card.holder.pin, checks, "card-link")
-        page.wait_for_url(re.compile(r"/account$"))
+        page.wait_for_url(re.compile(r"/account\?changed=card_linked$"))
+        checks.applicant_page(page, "card-linked")
         page.locator("form[action$='/logout'] button").click()
         page.goto(intake_url + "/login/card")
         use_card.wait_for(state="visible")
         in_extension_window(context, use_card, extension_id, card.holder.pin, checks, "card-login")
         page.wait_for_url(re.compile(r"/applications$"))
+
+        # -- two-step login on, then off: the password and a code (or the linked card) first -----------------
+        page.goto(intake_url + "/account/totp")
+        totp = pyotp.TOTP(page.locator("main code").inner_text())
+        page.fill("#code", totp.now())
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/account$"))
+        page.goto(intake_url + "/account/totp")
+        page.locator("main details summary").click()  # "Or use your My Number Card": the linked card proves it too
+        page.locator("#extension-auth").wait_for(state="visible")
+        checks.applicant_page(page, "totp-off")
+        page.fill("#password", PASSWORD)
+        page.fill("#code", totp.at(datetime.now(UTC) + timedelta(seconds=30)))  # not the one that turned it on
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/account\?changed=totp_off$"))
+        page.goto(intake_url + "/account/card-login")  # linked: another card, or unlink with the password
+        use_card.wait_for(state="visible")
+        checks.applicant_page(page, "card-linked-manage")
 
     def status():
         return scalar(intake_rt, sa.select(applications.c.status).where(applications.c.id == app_id))
