@@ -183,6 +183,25 @@ def pcscd_client() -> Iterator[None]:
         SCardReleaseContext(context)
 
 
+@contextlib.contextmanager
+def held_pcscd(timeout: float = 20.0, attempts: int = 3) -> Iterator[None]:
+    """A pcscd with vpcd's readers, held by a PC/SC context. A private pcscd ``--auto-exit`` whose idle minute
+    ends between ensure_pcscd seeing it and the context being opened is gone ("cannot talk to pcscd", seen on a
+    shared machine): ensure one again and retry."""
+    for attempt in range(attempts):
+        ensure_pcscd(timeout)
+        held = contextlib.ExitStack()
+        try:
+            held.enter_context(pcscd_client())
+        except PcscUnavailable:
+            if attempt == attempts - 1:
+                raise
+            continue
+        with held:
+            yield
+        return
+
+
 @dataclasses.dataclass
 class RunningCard:
     reader: str
@@ -210,8 +229,7 @@ def running_card(
         holder = pki.first("valid")
     elif isinstance(holder, str):
         holder = pki.holder(holder)
-    ensure_pcscd(timeout)
-    with pcscd_client(), claim_slot() as slot, tempfile.TemporaryDirectory(prefix="zairyu-card-") as tmp:
+    with held_pcscd(timeout), claim_slot() as slot, tempfile.TemporaryDirectory(prefix="zairyu-card-") as tmp:
         port, reader = VPCD_BASE_PORT + slot, reader_name(slot)
         wait_for(lambda: not card_present(reader), timeout, f"{reader} to be empty")
         apdu_log = pathlib.Path(tmp) / "apdu.log"

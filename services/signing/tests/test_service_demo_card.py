@@ -15,8 +15,7 @@ def test_demo_card_worker_inserts_the_demo_holders_card(tmp_path, monkeypatch, c
     testing.pcsc_available_or_skip()
     create_test_pki(tmp_path / "pki")
     settings = SimpleNamespace(embedded=True, demo_dir=str(tmp_path))
-    testing.ensure_pcscd()
-    with testing.pcscd_client(), testing.claim_slot() as slot:
+    with testing.held_pcscd(), testing.claim_slot() as slot:
         reader = testing.reader_name(slot)
         testing.wait_for(lambda: not testing.card_present(reader), 20, f"{reader} to be empty")
         monkeypatch.setattr(demo_card, "VPCD_PORT", testing.VPCD_BASE_PORT + slot)
