@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from intake.adapters.tables import applications, document_requests, notices, personal, timeline_entries
 from intake.domain import timeline
@@ -172,19 +173,12 @@ def on_application_event(runtime, session, event) -> None:
 
 
 def on_notice_created(runtime, session, event) -> None:
+    """The notice in the applicant's inbox, once (a notice already here, under another event id, is kept as it is)."""
     data = event.data
-    exists = session.execute(
-        statement_once(
-            ("intake.notice_exists",), lambda: sa.select(notices.c.id).where(notices.c.id == sa.bindparam("notice_id"))
-        ),
-        {"notice_id": data["notice_id"]},
-    ).first()
-    if exists:
-        return
     try:
         with personal(session, data["applicant_id"]):
             session.execute(
-                statement_once(("intake.notice_insert",), notices.insert),
+                _notice_insert(session),
                 dict(
                     id=data["notice_id"],
                     applicant_id=data["applicant_id"],
@@ -197,3 +191,12 @@ def on_notice_created(runtime, session, event) -> None:
             )
     except SubjectErased:
         return  # the person was erased: nothing new is kept about them
+
+
+def _notice_insert(session):
+    """One statement: INSERT ... ON CONFLICT (id) DO NOTHING (was a look-up, then the insert)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return statement_once(
+        ("intake.notice_insert", dialect), lambda: insert(notices).on_conflict_do_nothing(index_elements=["id"])
+    )

@@ -234,13 +234,17 @@ def record(
                 updated_at=submitted_at,
             ),
         )
-    session.execute(
+    attached = session.execute(
         statement_once(
             ("intake.attachments_submitted",),
-            lambda: attachments.update().where(attachments.c.draft_id == sa.bindparam("draft_key")),
+            lambda: (
+                attachments.update()
+                .where(attachments.c.draft_id == sa.bindparam("draft_key"))
+                .returning(attachments.c.sha256, attachments.c.kind, attachments.c.filename, attachments.c.created_at)
+            ),
         ),
         {"draft_key": draft_id, "application_id": application_id},
-    )
+    ).all()
     session.execute(
         statement_once(("intake.timeline_entry",), timeline_entries.insert),
         dict(
@@ -252,7 +256,7 @@ def record(
         ),
     )
     status = statuses.get(status_code)
-    names = _filenames(session, application_id)
+    names = _filenames(attached)
     runtime.emit(
         session,
         "application.submitted",
@@ -299,16 +303,12 @@ def record(
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
 
 
-def _filenames(session, application_id: str) -> dict[tuple[str, str], str | None]:
+def _filenames(attached) -> dict[tuple[str, str], str | None]:
     """The files' names as the applicant's computer called them (cleaned on upload: upload_checks.clean_filename),
-    by hash and kind: the signed bytes carry no names, the officer's case page shows them."""
-    rows = session.execute(
-        sa.select(attachments.c.sha256, attachments.c.kind, attachments.c.filename)
-        .where(attachments.c.application_id == application_id)
-        .order_by(attachments.c.created_at)
-    ).all()
+    by hash and kind (the first uploaded of two alike): the signed bytes carry no names, the officer's case page
+    shows them. ``attached``: the draft's attachments as submitting them returned them."""
     names: dict[tuple[str, str], str | None] = {}
-    for row in rows:
+    for row in sorted(attached, key=lambda row: row.created_at):
         names.setdefault((row.sha256, row.kind), row.filename)
     return names
 
