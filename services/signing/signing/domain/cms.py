@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from signing.domain.cert_fields import fields
+from signing.domain.cert_fields import fields_of_encoded
 from signing.domain.der import CONTEXT_0, CONTEXT_0_PRIMITIVE, CONTEXT_1, OCTET_STRING, SEQUENCE, SET
 from signing.domain.der import Tlv as _Tlv
 from signing.domain.der import children as _children
@@ -159,7 +159,7 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
         # RFC 5652 5.1: SignedData is v3 with a v3 SignerInfo or non-data content, else v1 (no v2 certs/attr certs here)
         if _int(sd[0]) != (3 if version == 3 or econtent_type != OID_DATA else 1):
             raise ValueError("SignedData: version does not match its contents")
-        signer = _find_signer(si[1], certs)
+        signer, signer_der = _find_signer(si[1], certs, carried)
         digest_oid, _ = _algorithm(si[2], "digestAlgorithm")
         if digest_oid not in digest_algorithms:
             raise ValueError("SignerInfo digest algorithm is not listed in digestAlgorithms")
@@ -183,7 +183,7 @@ def parse_signed_data(der: bytes) -> ParsedSignature:
             ess_cert_hash=ess_cert_hash,
             ess_serial=ess_serial,
             encapsulated=encapsulated,
-            signer_der=carried[certs.index(signer)],
+            signer_der=signer_der,
         )
     except VerificationFailure:
         raise
@@ -251,18 +251,20 @@ def _ess_cert_id_v2(value: _Tlv) -> tuple[str, bytes, int | None]:
     return hash_name, cert_hash, serial
 
 
-def _find_signer(sid: _Tlv, certs: list[x509.Certificate]) -> x509.Certificate:
+def _find_signer(sid: _Tlv, certs: list[x509.Certificate], carried: list[bytes]) -> tuple[x509.Certificate, bytes]:
+    """The signer's certificate and its encoding as carried. Its fields are read from that encoding
+    (fields_of_encoded), the first time the verification needs them."""
     if sid.cls == 0 and sid.tag == 16:  # issuerAndSerialNumber
         issuer, serial = _children(sid.body)
         number = _int(serial)
-        for c in certs:
+        for c, der in zip(certs, carried, strict=True):
             # the issuer as encoded in the certificate: decoding the Name to re-encode it cost more than the rest
-            if c.serial_number == number and fields(c).issuer_der == issuer.raw:
-                return c
+            if c.serial_number == number and fields_of_encoded(c, der).issuer_der == issuer.raw:
+                return c, der
     elif sid.cls == 2 and sid.tag == 0:  # [0] subjectKeyIdentifier
-        for c in certs:
-            if fields(c).key_id == sid.body:
-                return c
+        for c, der in zip(certs, carried, strict=True):
+            if fields_of_encoded(c, der).key_id == sid.body:
+                return c, der
     raise _malformed("the signer's certificate is not included in the SignedData")
 
 

@@ -61,6 +61,23 @@ def children(contents: bytes) -> list[Tlv]:
     return out
 
 
+def first(contents: bytes) -> Tlv:
+    """The first element of DER contents, the rest left unread: for an encoding already parsed whole and
+    strictly elsewhere (a certificate cryptography loaded) when only its first element matters."""
+    # the header, read leniently, says where the element ends; children() then applies every DER rule to it
+    if len(contents) < 2:
+        raise ValueError("truncated DER element")
+    length = contents[1]
+    end = 2 + length
+    if length & 0x80:
+        count = length & 0x7F
+        end = 2 + count + int.from_bytes(contents[2 : 2 + count], "big")
+    elements = children(contents[:end])
+    if len(elements) != 1:
+        raise ValueError("truncated DER element")
+    return elements[0]
+
+
 SEQUENCE, SET, INTEGER, OCTET_STRING, NULL = 0x30, 0x31, 0x02, 0x04, 0x05
 CONTEXT_0, CONTEXT_1, CONTEXT_0_PRIMITIVE = 0xA0, 0xA1, 0x80
 
@@ -79,6 +96,12 @@ def oid(tlv: Tlv) -> str:
 def _dotted(raw: bytes) -> str:
     dotted: str = core.ObjectIdentifier.load(raw).dotted
     return dotted
+
+
+def oid_element(dotted: str) -> bytes:
+    """The DER OBJECT IDENTIFIER element of a dotted OID (what oid() reads back)."""
+    encoded: bytes = core.ObjectIdentifier(dotted).dump()
+    return encoded
 
 
 def integer(tlv: Tlv) -> int:

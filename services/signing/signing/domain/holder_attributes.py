@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import unicodedata
 from typing import Any
 
 from cryptography import x509
 
 from signing.domain.cert_fields import fields
+from signing.domain.cert_memo import per_certificate
 from signing.domain.der import CONTEXT_0, children
 from signing.domain.verdict import Reason, VerificationFailure
 
@@ -102,7 +102,7 @@ def decode_other_name_value(der: bytes) -> str:
 EMPTY = HolderAttributes()
 
 
-@functools.lru_cache(maxsize=4096)  # certificates are immutable; the same card signs again and again
+@per_certificate  # certificates are immutable; the same card signs again and again
 def holder_attributes(cert: x509.Certificate) -> HolderAttributes:
     """Decode the JPKI holder attributes; empty when the certificate carries none (auth certs)."""
     found: dict[str, Any] = {}  # HolderAttributes' keyword arguments

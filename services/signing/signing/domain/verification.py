@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import verification as xv
 
 from signing.domain import cert_fields, cms, profiles
+from signing.domain.cert_memo import per_certificate
 from signing.domain.holder_attributes import ApplicantRecord, compare_holder, holder_attributes
 from signing.domain.keyids import authority_key_identifier, key_identifier
 from signing.domain.verdict import Reason, RevocationEvidence, Verdict, VerificationFailure
@@ -356,7 +356,7 @@ def _unreadable(exc: BaseException, facts: dict[str, Any]) -> Verdict:
     return Verdict(valid=False, reason=Reason.MALFORMED, detail=f"unreadable: {type(exc).__name__}: {detail}", **facts)
 
 
-@functools.lru_cache(maxsize=4096)
+@per_certificate
 def _cert_facts_cached(cert: x509.Certificate) -> tuple[tuple[str, Any], ...]:
     return tuple(_cert_facts_uncached(cert).items())
 
