@@ -170,6 +170,7 @@ MATRIX = {
         "org_api.import_csv": ORG_STAFF,
         "org_api.webhook": ORG_STAFF,
         "org_api.webhook_status": ORG_STAFF,
+        "org_api.webhook_events": ORG_STAFF,  # its own organisation's webhook only (scope webhooks)
         "org_api.attach": ORG_STAFF,
         "org_api.submissions": ORG_STAFF,  # scope filing; a fresh TOTP code in the body
         "org_api.signing_requests": ORG_STAFF,

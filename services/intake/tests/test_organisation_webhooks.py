@@ -217,7 +217,7 @@ def test_a_webhook_never_accepted_is_given_up_after_24_hours(app, rt, receiver_f
         other_id, _ = make_org(client, rt, email="admin@other.example")
         theirs = webhooks_token(rt, other_id, "admin@other.example")
         seen = client.get("/org/api/v1/webhook", headers={"Authorization": f"Bearer {theirs}"})
-        assert seen.json == {"url": None, "deliveries": []}
+        assert seen.json == {"url": None, "events": [], "deliveries": []}
 
 
 # -- never a call into our own network ----------------------------------------------------------------------------

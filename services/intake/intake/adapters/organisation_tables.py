@@ -92,6 +92,11 @@ people = sa.Table(
     sa.Column("created_at", _TS(), nullable=False),
     sa.Column("removed_at", _TS(), nullable=True),
 )
+# A roster entry's personal values are under a data key of the entry's own (subject: its id; the person may have
+# no account, and their paper consent's scan is sealed under the same key in the store). The purge destroys that
+# key with the row, through the erasure ledger, so no backup restored afterwards reads the entry (issue 20);
+# rotate-keys moves rows written under the service key.
+people.info["subject"] = "id"
 
 # Each reminder (days before expiry) goes once per person and expiry: the unique key makes a second run a no-op.
 reminders = sa.Table(
@@ -142,6 +147,13 @@ webhooks = sa.Table(
     sa.Column("url", sa.String(500), nullable=False),
     sa.Column("secret", EncryptedText(), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
+)
+# What the endpoint receives, per event type (domain/webhooks.EVENT_TYPES): one row each.
+webhook_events = sa.Table(
+    "organisation_webhook_events",
+    metadata,
+    sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), primary_key=True),
+    sa.Column("event_type", sa.String(60), primary_key=True),
 )
 webhook_deliveries = sa.Table(
     "organisation_webhook_deliveries",

@@ -1,9 +1,11 @@
-"""The API for agents' own software (issue 21): scoped bearer tokens and decision webhooks.
+"""The API for agents' own software (issue 21): scoped bearer tokens and webhooks.
 
 A token is issued to a staff member signing in with password + TOTP, for the scopes asked (at most those
 listed in SCOPES); only its SHA-256 is stored; it dies with the member's removal. Webhooks: the organisation
-names one HTTPS endpoint; the bureau's answer to its application for use, and the decisions and document
-requests on the applications it filed, are queued in the consumer's transaction (``organisation_webhook_deliveries``,
+names one HTTPS endpoint and the event types it receives (domain/webhooks.EVENT_TYPES: the bureau's answer to its
+application for use, its approval lapsing soon, and what happens to the applications it filed: received, documents
+requested, decided, closed, the card or document posted, delivered, held at the counter, collected), each queued in
+the consumer's transaction, or the worker's for the lapsing warning (``organisation_webhook_deliveries``,
 keyed by event id, so a redelivered event queues nothing twice) and delivered by a worker with an HMAC and a
 timestamp, retried with backoff for 24 hours (domain/webhooks.py).
 """
@@ -17,7 +19,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
@@ -26,14 +28,16 @@ from intake.adapters.organisation_tables import (
     api_tokens,
     org_drafts,
     organisation_staff,
+    organisations,
     people,
     webhook_deliveries,
+    webhook_events,
     webhooks,
 )
 from intake.domain import webhooks as rules
 
 from . import organisation_people
-from .common import aware, now, token, token_hash
+from .common import aware, now, today_jst, token, token_hash
 from .organisations import Invalid, staff_sign_in
 
 log = logging.getLogger("intake.webhooks")
@@ -87,8 +91,9 @@ def holder(session, value: str | None) -> TokenHolder | None:
 
 
 # -- webhooks ------------------------------------------------------------------------------------------
-def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
-    """Names the endpoint (HTTPS; plain HTTP only in the embedded demo) and returns a fresh signing secret."""
+def set_webhook(runtime, session, organisation_id: str, url: str, events: list[str] | None = None) -> str:
+    """Names the endpoint (HTTPS; plain HTTP only in the embedded demo) and what it receives (``events``, event types
+    of domain/webhooks.EVENT_TYPES; none given: DEFAULT_EVENTS) and returns a fresh signing secret."""
     try:
         parsed = urlparse(url or "")
         parsed.port  # noqa: B018 (raises on a port out of range)
@@ -99,20 +104,60 @@ def set_webhook(runtime, session, organisation_id: str, url: str) -> str:
         raise Invalid({"url": "org.error.webhook_url"})
     if not runtime.settings.embedded and rules.inside_address(parsed.hostname):
         raise Invalid({"url": "org.error.webhook_url"})
+    chosen = _checked_events(events if events is not None else list(rules.DEFAULT_EVENTS))
     secret = secrets.token_urlsafe(32)
     session.execute(webhooks.delete().where(webhooks.c.organisation_id == organisation_id))
     session.execute(webhooks.insert().values(organisation_id=organisation_id, url=url, secret=secret, created_at=now()))
+    _store_events(session, organisation_id, chosen)
     return secret
+
+
+def _checked_events(events: list[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events))
+    if not chosen or any(e not in rules.EVENT_TYPES for e in chosen):
+        raise Invalid({"events": "error.choice"})
+    return chosen
+
+
+def _store_events(session, organisation_id: str, events: list[str]) -> None:
+    session.execute(webhook_events.delete().where(webhook_events.c.organisation_id == organisation_id))
+    session.execute(webhook_events.insert(), [{"organisation_id": organisation_id, "event_type": e} for e in events])
+
+
+class NoWebhook(LookupError):
+    pass
+
+
+def set_events(session, organisation_id: str, events: list[str]) -> list[str]:
+    """Changes what the named endpoint receives, keeping its address and secret (NoWebhook if none is named).
+    Deliveries already queued still go; events of a type no longer chosen are not queued from now on."""
+    chosen = _checked_events(events)
+    if session.execute(sa.select(webhooks.c.url).where(webhooks.c.organisation_id == organisation_id)).first() is None:
+        raise NoWebhook(organisation_id)
+    _store_events(session, organisation_id, chosen)
+    return subscribed(session, organisation_id)
+
+
+def subscribed(session, organisation_id: str) -> list[str]:
+    """The event types the organisation's endpoint receives, in the catalogue's order."""
+    chosen = set(
+        session.execute(
+            sa.select(webhook_events.c.event_type).where(webhook_events.c.organisation_id == organisation_id)
+        ).scalars()
+    )
+    return [e for e in rules.EVENT_TYPES if e in chosen]
 
 
 def queue_decision(session, organisation_id: str, event) -> None:
     """The bureau's answer to the organisation's application for use (organisation.use_decided), as it came."""
-    _queue(session, organisation_id, event, event.data)
+    _queue(session, organisation_id, event.id, event.type, event.occurred_at, event.data)
 
 
-# What an organisation hears about the applications it filed: the decision and the bureau's document requests.
+# What an organisation hears about the applications it filed (domain/webhooks.EVENT_TYPES), each with these fields.
 # Only what its staff may see on the dashboard anyway (no applicant account id, no signed content).
 APPLICATION_EVENTS = {
+    "application.received": ("receipt_number", "bureau", "office", "procedure", "received_at"),
+    "application.documents_requested": ("request_id", "items", "deadline"),
     "application.decided": (
         "procedure",
         "outcome",
@@ -123,7 +168,12 @@ APPLICATION_EVENTS = {
         "decided_at",
         "receipt_number",
     ),
-    "application.documents_requested": ("request_id", "items", "deadline"),
+    "application.closed": ("reason", "closed_at"),
+    "card.dispatched": ("tracking_number", "occurred_at"),
+    "document.dispatched": ("kind", "tracking_number", "occurred_at"),
+    "card.delivered": ("occurred_at",),
+    "card.held_at_counter": ("reason", "occurred_at"),
+    "card.collected": ("occurred_at",),
 }
 
 
@@ -162,30 +212,79 @@ def queue_application_event(session, application, event) -> None:
         "person_id": filed.person_id,
         **{k: event.data.get(k) for k in APPLICATION_EVENTS[event.type]},
     }
-    _queue(session, filed.organisation_id, event, data)
+    _queue(session, filed.organisation_id, event.id, event.type, event.occurred_at, data)
 
 
-def _queue(session, organisation_id: str, event, data: dict) -> None:
-    """One delivery per organisation and event id (a redelivered event adds nothing); none without an endpoint."""
+def queue_lapsing(runtime, session, today: date | None = None) -> int:
+    """``organisation.approval_lapsing`` for each approved organisation whose approval's last day is LAPSING_DAYS
+    away (the nearest threshold reached, once: its event id is fixed by organisation, last day and threshold).
+    Only for an endpoint subscribed to it; a renewal decided since moves the last day, and the warnings start
+    again for the new one. Returns how many were queued."""
+    from intake.domain import organisations as org_rules
+
+    today = today or today_jst()
+    rows = session.execute(
+        sa.select(organisations.c.id, organisations.c.approved_until, organisations.c.status)
+        .join(webhook_events, webhook_events.c.organisation_id == organisations.c.id)
+        .where(
+            webhook_events.c.event_type == "organisation.approval_lapsing",
+            organisations.c.status == org_rules.APPROVED,
+            organisations.c.approved_until.is_not(None),
+            organisations.c.approved_until >= today,
+        )
+    ).all()
+    queued = 0
+    renew_url = f"{(runtime.settings.public_url or '').rstrip('/')}/org/"
+    for row in rows:
+        ids = {d: rules.lapsing_event_id(row.id, row.approved_until, d) for d in rules.LAPSING_DAYS}
+        sent = set(
+            session.execute(
+                sa.select(webhook_deliveries.c.event_id).where(
+                    webhook_deliveries.c.organisation_id == row.id, webhook_deliveries.c.event_id.in_(ids.values())
+                )
+            ).scalars()
+        )
+        days = rules.lapsing_due(row.approved_until, today, {d for d, i in ids.items() if i in sent})
+        if days is None:
+            continue
+        data = {
+            "organisation_id": row.id,
+            "approved_until": row.approved_until,
+            "days_left": (row.approved_until - today).days,
+            "renew_url": renew_url,
+        }
+        queued += _queue(session, row.id, ids[days], "organisation.approval_lapsing", now(), data)
+    return queued
+
+
+def _queue(session, organisation_id: str, event_id: str, event_type: str, occurred_at, data: dict) -> int:
+    """One delivery per organisation and event id (a redelivered event adds nothing); none without an endpoint
+    subscribed to the event's type. Returns 1 when queued."""
     if (
         session.execute(
+            sa.select(webhook_events.c.event_type).where(
+                webhook_events.c.organisation_id == organisation_id, webhook_events.c.event_type == event_type
+            )
+        ).first()
+        is None
+        or session.execute(
             sa.select(webhooks.c.organisation_id).where(webhooks.c.organisation_id == organisation_id)
         ).first()
         is None
     ):
-        return
+        return 0
     exists = session.execute(
         sa.select(webhook_deliveries.c.event_id).where(
-            webhook_deliveries.c.event_id == event.id, webhook_deliveries.c.organisation_id == organisation_id
+            webhook_deliveries.c.event_id == event_id, webhook_deliveries.c.organisation_id == organisation_id
         )
     ).first()
     if exists is not None:
-        return
+        return 0
     body = json.dumps(
         {
-            "id": event.id,
-            "type": event.type,
-            "occurred_at": event.occurred_at.isoformat(),
+            "id": event_id,
+            "type": event_type,
+            "occurred_at": occurred_at.isoformat(),
             "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()},
         },
         ensure_ascii=False,
@@ -194,9 +293,10 @@ def _queue(session, organisation_id: str, event, data: dict) -> None:
     at = now()
     session.execute(
         webhook_deliveries.insert().values(
-            event_id=event.id, organisation_id=organisation_id, body=body, created_at=at, next_attempt_at=at
+            event_id=event_id, organisation_id=organisation_id, body=body, created_at=at, next_attempt_at=at
         )
     )
+    return 1
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -257,7 +357,7 @@ def recent_deliveries(session, organisation_id: str, limit: int = 50) -> dict:
                 "last_error": r.last_error,
             }
         )
-    return {"url": url, "deliveries": listed}
+    return {"url": url, "events": subscribed(session, organisation_id) if url else [], "deliveries": listed}
 
 
 BATCH = 10  # deliveries attempted per transaction (their rows stay locked meanwhile)

@@ -1,4 +1,4 @@
-"""Decision webhooks for organisations' own software (issue 21): signature and retry schedule.
+"""Webhooks for organisations' own software (issue 21): what they may subscribe to, signature and retry schedule.
 
 The receiver checks ``X-Zairyu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`` (the
 timestamp inside the MAC, so an old delivery cannot be replayed as new: refuse one older than 5 minutes) and
@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from datetime import datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 
 RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY = timedelta(minutes=1)
@@ -51,3 +52,52 @@ def next_attempt(created_at: datetime, attempts: int, now: datetime) -> datetime
     delay = min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
     when = now + delay
     return when if when - created_at <= RETRY_FOR else None
+
+
+# -- what an organisation subscribes to, per event type --------------------------------------------------------
+# Only what its staff see on the dashboard anyway, about its own use and the applications it filed (never the
+# applicant's account id or the signed content). The payload fields of each application event are in
+# application/organisation_api.APPLICATION_EVENTS.
+EVENT_TYPES: dict[str, str] = {
+    "organisation.use_decided": "the bureau's answer to the organisation's application for use (or its renewal)",
+    "organisation.approval_lapsing": "the approval for use ends soon: LAPSING_DAYS days before its last day",
+    "application.received": "an application it filed was received: its receipt number is issued",
+    "application.documents_requested": "the bureau asks for documents for an application it filed",
+    "application.decided": "the decision on an application it filed",
+    "application.closed": "an application it filed ended without a decision (withdrawn)",
+    "card.dispatched": "the new residence card was posted (tracking number)",
+    "document.dispatched": "a paper COE or certificate was posted (tracking number)",
+    "card.delivered": "the post delivered the new card",
+    "card.held_at_counter": "the new card waits at the bureau's counter (returned by the post, or address unconfirmed)",
+    "card.collected": "the person collected the new card at the counter",
+}
+# What an endpoint named before subscriptions existed receives, and what naming one without a list subscribes to:
+# the decisions and document requests (the first webhooks, issue 21's "webhooks for decisions").
+DEFAULT_EVENTS: tuple[str, ...] = (
+    "organisation.use_decided",
+    "application.documents_requested",
+    "application.decided",
+)
+# Days before the approval's last day (Japan's days) when organisation.approval_lapsing is sent, once each. The
+# periodic report (定期報告) renews the approval (residence-procedures.md, "Who applies"); when to warn is our choice:
+# two months leaves the bureau time to decide a renewal before the year ends, then a month and a week.
+LAPSING_DAYS: tuple[int, ...] = (60, 30, 7)
+_LAPSING_NAMESPACE = uuid.UUID("0b5c2f0e-6f4a-4f8e-9d0a-7a3e2b1c9d21")
+
+
+def lapsing_due(approved_until: date, today: date, sent: set[int] | frozenset[int]) -> int | None:
+    """The warning to send today (days before the last day), or None: only the nearest threshold reached, once
+    (an approval decided 20 days before its end gets the 30-day warning, never the 60-day one as well)."""
+    if today > approved_until:
+        return None
+    left = (approved_until - today).days
+    reached = [d for d in LAPSING_DAYS if left <= d]
+    if not reached:
+        return None
+    nearest = min(reached)
+    return None if nearest in sent or any(d < nearest for d in sent) else nearest
+
+
+def lapsing_event_id(organisation_id: str, approved_until: date, days: int) -> str:
+    """The same warning always has the same id (a receiver deduplicates by it; we queue it once)."""
+    return str(uuid.uuid5(_LAPSING_NAMESPACE, f"{organisation_id}|{approved_until.isoformat()}|{days}"))

@@ -25,10 +25,13 @@ def organisation_reminders(runtime) -> int:
 
 
 def organisation_webhooks(runtime) -> int:
-    """Decision webhooks due for an attempt (retried with backoff for 24 h), a few per transaction so each
-    outcome is committed as it goes (a crash sends at most one batch again; the event id deduplicates it)."""
+    """Webhooks due for an attempt (retried with backoff for 24 h), a few per transaction so each outcome is
+    committed as it goes (a crash sends at most one batch again; the event id deduplicates it); first the approval
+    lapsing warnings due today are queued (once each: fixed event ids)."""
     from intake.application import organisation_api
 
+    with transaction(runtime.session_factory) as session:
+        organisation_api.queue_lapsing(runtime, session)
     delivered = 0
     while True:
         with transaction(runtime.session_factory) as session:

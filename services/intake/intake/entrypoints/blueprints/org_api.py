@@ -22,6 +22,7 @@ from intake.application import (
     organisation_staff_filing,
 )
 from intake.application import organisations as orgs
+from intake.domain import webhooks as webhook_rules
 from zairyu_shared.web import current_runtime
 
 from ..applicant_session import tx
@@ -71,7 +72,9 @@ class PersonOut(Schema):
     status = fields.String()
     period_expiry = fields.Date()
     card_number = fields.String()
-    consent = fields.String(metadata={"description": "none | account | document"})
+    consent = fields.String(
+        metadata={"description": "none | account | document | expired (a document past its last day) | withdrawn"}
+    )
     ends_soon = fields.Boolean()
 
 
@@ -176,8 +179,35 @@ class ErrorOut(Schema):
     message = fields.String(metadata={"description": "the error in words, for the developer (English)"})
 
 
+_EVENTS_DOC = "; ".join(f"{name}: {what}" for name, what in webhook_rules.EVENT_TYPES.items())
+
+
 class WebhookIn(Schema):
     url = fields.String(required=True)
+    events = fields.List(
+        fields.String(validate=validate.OneOf(list(webhook_rules.EVENT_TYPES))),
+        load_default=None,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "the event types the endpoint receives (default: "
+            + ", ".join(webhook_rules.DEFAULT_EVENTS)
+            + "). "
+            + _EVENTS_DOC
+        },
+    )
+
+
+class WebhookEventsIn(Schema):
+    events = fields.List(
+        fields.String(validate=validate.OneOf(list(webhook_rules.EVENT_TYPES))),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": _EVENTS_DOC},
+    )
+
+
+class WebhookEventsOut(Schema):
+    events = fields.List(fields.String(), required=True)
 
 
 class WebhookOut(Schema):
@@ -203,6 +233,7 @@ class DeliveryOut(Schema):
 
 class WebhookStatusOut(Schema):
     url = fields.String(allow_none=True, metadata={"description": "the endpoint named (null: none)"})
+    events = fields.List(fields.String(), required=True, metadata={"description": "the event types it receives"})
     deliveries = fields.List(fields.Nested(DeliveryOut), required=True, metadata={"description": "the newest 50"})
 
 
@@ -471,10 +502,29 @@ def webhook():
         return problem
     try:
         with tx() as db:
-            secret = organisation_api.set_webhook(current_runtime(), db, g.holder.organisation_id, data["url"])
+            secret = organisation_api.set_webhook(
+                current_runtime(), db, g.holder.organisation_id, data["url"], data.get("events")
+            )
     except orgs.Invalid as invalid:
         return _error("error.invalid", 422, fields=invalid.errors)
     return jsonify(WebhookOut().dump({"secret": secret}))
+
+
+@bp.put("/webhook/events")
+@needs("webhooks")
+def webhook_events():
+    """What the named endpoint receives, per event type; its address and secret stay."""
+    data, problem = _load(WebhookEventsIn)
+    if problem:
+        return problem
+    try:
+        with tx() as db:
+            events = organisation_api.set_events(db, g.holder.organisation_id, data["events"])
+    except organisation_api.NoWebhook:
+        return _error("org.api.no_webhook", 404)
+    except orgs.Invalid as invalid:
+        return _error("error.invalid", 422, fields=invalid.errors)
+    return jsonify(WebhookEventsOut().dump({"events": events}))
 
 
 @bp.get("/webhook")
@@ -502,7 +552,7 @@ def build_spec() -> dict:
             "bearer token (POST /tokens), the roster, drafts (one or a CSV batch, all "
             "rows or none), their photos and documents, signing requests (one code per application, signed with "
             "the staff member's own card), submissions without a card (a new TOTP code as the step-up) and a "
-            "decision webhook."
+            "webhook subscribed per event type."
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -528,6 +578,8 @@ def build_spec() -> dict:
         ErrorOut,
         WebhookIn,
         WebhookOut,
+        WebhookEventsIn,
+        WebhookEventsOut,
         DeliveryOut,
         WebhookStatusOut,
     ):
@@ -686,7 +738,11 @@ def build_spec() -> dict:
         "/org/api/v1/webhook",
         operations={
             "put": op(
-                "set_webhook", "Name the decision webhook; returns its secret", "webhooks", "WebhookIn", "WebhookOut"
+                "set_webhook",
+                "Name the webhook and the event types it receives; returns its secret",
+                "webhooks",
+                "WebhookIn",
+                "WebhookOut",
             ),
             "get": op(
                 "get_webhook",
@@ -694,6 +750,18 @@ def build_spec() -> dict:
                 "webhooks",
                 out="WebhookStatusOut",
             ),
+        },
+    )
+    spec.path(
+        "/org/api/v1/webhook/events",
+        operations={
+            "put": op(
+                "set_webhook_events",
+                "Choose the event types the named webhook receives (its address and secret stay)",
+                "webhooks",
+                "WebhookEventsIn",
+                "WebhookEventsOut",
+            )
         },
     )
     return spec.to_dict()
