@@ -74,9 +74,22 @@ class ReviewSettings(FrontSettings):
         "var/embedded/demo/access-log-demo-key.pem",
         help="The embedded run's DEMO software key for tree heads (only there, without a token)",
     )
+    hash_key: str = setting(
+        "ZAIRYU_REVIEW_HASH_KEY",
+        "",
+        help="Key of the keyed hash that indexes each case's filing organisation (cases.filer_lookup: an organisation's "
+        "other applications). Unset: ZAIRYU_SECRET_KEY; set it to that value before the session key first rotates, "
+        "or rebuild the index with `zairyu-review index-filers --all` after changing it",
+        secret=True,
+    )
     session_cookie_secure: bool = setting(
         "ZAIRYU_REVIEW_SECURE_COOKIES", False, help="Mark session cookies Secure (true behind TLS)"
     )
+
+    @property
+    def hashing_key(self) -> str:
+        """What cases.filer_lookup is made with: it never rotates with the session key."""
+        return self.hash_key or self.secret_key or "embedded-only"
 
     def targets(self) -> dict[str, int]:
         """ZAIRYU_REVIEW_TARGET_DAYS over the defaults: days per procedure."""

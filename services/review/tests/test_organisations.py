@@ -309,9 +309,12 @@ def test_the_organisation_page_and_a_case_it_filed_list_its_other_applications(a
     # An office's officer sees only the office's cases of it; another bureau's officer, none of Tokyo's.
     with transaction(rt.session_factory) as s:
         yokohama = Officer("y1", Role.EXAMINER, "tokyo", office="yokohama")
-        assert [c.receipt_number for c in organisations.cases_filed_by(s, yokohama, "tokyo", ours)] == [at_yokohama]
+        key = rt.settings.hashing_key
+        assert [c.receipt_number for c in organisations.cases_filed_by(s, yokohama, "tokyo", ours, key)] == [
+            at_yokohama
+        ]
         osaka_officer = Officer("o1", Role.SUPERVISOR, "osaka")
-        assert organisations.cases_filed_by(s, osaka_officer, "tokyo", ours) == []
+        assert organisations.cases_filed_by(s, osaka_officer, "tokyo", ours, key) == []
 
 
 def test_a_case_filed_on_a_signed_consent_document_says_so_and_opens_it(app, people, rt):
@@ -350,3 +353,71 @@ def test_a_case_filed_on_a_signed_consent_document_says_so_and_opens_it(app, peo
     assert "署名された同意書" in line  # in the officers' Japanese
     other = examiner.get(f"/cases/{from_account.payload['application_id']}").get_data(as_text=True)
     assert 'class="filer-consent"' not in other
+
+
+def test_every_application_of_the_organisation_is_listed_by_an_index_that_shows_nothing_readable(
+    app, people, rt, monkeypatch
+):
+    """Issue 21: the list used to read only the bureau's newest 2,000 cases filed on someone's behalf (the filer is
+    encrypted per applicant). Each case now carries a keyed hash of its filing organisation's number, so one indexed
+    query finds them all; cases from before the index are indexed by `zairyu-review index-filers`."""
+    import io
+
+    from review_testkit import FORM, verified_event
+
+    from review.adapters.tables import cases
+    from review.application import inbound
+    from review.entrypoints.cli import index_filers_main
+
+    monkeypatch.setattr(organisations, "LEGACY_LOOK_BACK", 2)  # the old scan's bound, made small
+
+    def filer(number, role="employer_staff"):
+        return {
+            "role": role,
+            "name": "SATO HANAKO",
+            "organisation_name": f"Org {number}" if number else None,
+            "organisation_number": number,
+            "agent_qualification": None,
+            "relationship": "spouse" if role == "relative" else None,
+            "applicant_name": "TRAN THI BINH",
+            "applicant_date_of_birth": "1995-05-05",
+        }
+
+    def receive(by):
+        event = verified_event(form=FORM, filer=by)
+        with transaction(rt.session_factory) as s:
+            inbound.receive(rt, s, event)
+        return event.payload["application_id"]
+
+    ours = "7123456789012"
+    oldest = receive(filer(ours))
+    for _ in range(3):  # newer cases of other filers push it past the old bound
+        receive(filer("2010001008774"))
+    receive(filer(None, role="relative"))
+    newest = receive(filer(ours))
+    with rt.engine.connect() as conn:
+        index = dict(conn.execute(sa.select(cases.c.application_id, cases.c.filer_lookup)).all())
+        clear = [str(v) for row in conn.execute(sa.text("SELECT * FROM cases")).all() for v in row]  # as stored
+    assert index[oldest] == index[newest] != ours and len(index[oldest]) == 64
+    assert not any(ours in v for v in clear)  # the number itself is nowhere in clear
+    assert sorted(v for v in index.values() if v == "-") == ["-"]  # the relative's filing: no organisation
+    examiner = sign_in(app, people, "tokyo-examiner")
+    others = examiner.get(f"/cases/{newest}").get_data(as_text=True).split('class="filer-organisation-cases"')[1]
+    assert "(1)" in others.split("</summary>")[0] and f"/cases/{oldest}" in others
+    with rt.engine.connect() as conn:
+        oldest_receipt = conn.execute(
+            sa.select(cases.c.receipt_number).where(cases.c.application_id == oldest)
+        ).scalar()
+    assert oldest_receipt in others
+    # Cases from before the index: the old scan misses the oldest; index-filers makes the list whole again.
+    with transaction(rt.session_factory) as s:
+        s.execute(cases.update().values(filer_lookup=None))
+    page = examiner.get(f"/cases/{newest}").get_data(as_text=True).split('class="filer-organisation-cases"')[1]
+    assert oldest_receipt not in page.split("</details>")[0]
+    out = io.StringIO()
+    assert index_filers_main(["--batch", "2"], runtime=rt, out=out) == 0
+    assert out.getvalue().strip() == "cases indexed: 6"
+    page = examiner.get(f"/cases/{newest}").get_data(as_text=True).split('class="filer-organisation-cases"')[1]
+    assert oldest_receipt in page.split("</details>")[0]
+    with rt.engine.connect() as conn:
+        assert dict(conn.execute(sa.select(cases.c.application_id, cases.c.filer_lookup)).all()) == index

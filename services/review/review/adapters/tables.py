@@ -81,7 +81,13 @@ cases = sa.Table(
     # JSON of application.submitted's filer (role, organisation, number, name) when someone filed
     # on the applicant's behalf; NULL when the applicant filed themself.
     sa.Column("filer", EncryptedText, nullable=True),
+    # Keyed hash of the filing organisation's number (domain/organisation_use.filer_lookup, why it may be in clear):
+    # the bureau finds an organisation's applications by it. NULL: nobody filed for the applicant, or a case from
+    # before the index until `zairyu-review index-filers` fills it.
+    sa.Column("filer_lookup", sa.String(64), nullable=True),
 )
+# An organisation's applications at a bureau, newest first (organisations.cases_filed_by).
+sa.Index("ix_cases_filer_lookup", cases.c.filer_lookup, cases.c.bureau, cases.c.received_at)
 # The queue pages: open cases of one bureau by age, by deadline, by procedure, status, nationality.
 sa.Index("ix_cases_queue_age", cases.c.bureau, cases.c.is_open, cases.c.received_at, cases.c.application_id)
 sa.Index(

@@ -34,7 +34,7 @@ from review.application.casework import (
 )
 from review.application.receipts_after_restore import reserved_number
 from review.bootstrap import ports
-from review.domain import authentication, offices
+from review.domain import authentication, offices, organisation_use
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain.receipt import bureau_of as receipt_bureau
@@ -164,18 +164,22 @@ def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | Non
                 form=json.dumps(content, ensure_ascii=False),
                 evidence=json.dumps(evidence, ensure_ascii=False),
                 filer=json.dumps(sent["submission"]["filer"], ensure_ascii=False) if sub["filer"] else None,
+                filer_lookup=organisation_use.filer_index_value(
+                    runtime.settings.hashing_key, sent["submission"]["filer"] if sub["filer"] else None
+                ),
             ),
         )
-    record_history(
-        session,
-        data["application_id"],
-        "received",
-        "system",
-        None,
-        "received",
-        {"receipt_number": number, "event_id": event.id, "office": office},
-        at,
-    )
+        # Under the same seal: its detail needs no look-up of the case's applicant and key.
+        record_history(
+            session,
+            data["application_id"],
+            "received",
+            "system",
+            None,
+            "received",
+            {"receipt_number": number, "event_id": event.id, "office": office},
+            at,
+        )
     audit.append(
         session,
         "system",

@@ -299,36 +299,113 @@ class FiledCase:
     received_at: datetime
 
 
-# The filer travels encrypted under each applicant's own key (cases.filer), so it cannot be searched in SQL: the
-# bureau's newest cases filed on someone's behalf are read, at most this many, and matched by the number.
-LOOK_BACK = 2000
+# Cases received before the index existed (filer_lookup NULL until `zairyu-review index-filers` has run) are still
+# matched as they were, by reading their encrypted filer: the newest this many of them.
+LEGACY_LOOK_BACK = 2000
+
+
+def _filed_where(officer: Officer, bureau: str, exclude: str | None) -> list:
+    from review.adapters.tables import cases
+
+    where = [cases.c.bureau == bureau]
+    if officer.office is not None:
+        where.append(cases.c.office == officer.office)
+    if exclude is not None:
+        where.append(cases.c.application_id != exclude)
+    return where
+
+
+def _legacy_filed(session, where: list, number: str) -> list[FiledCase]:
+    from review.adapters.tables import cases
+
+    rows = session.execute(
+        sa.select(
+            cases.c.application_id,
+            cases.c.receipt_number,
+            cases.c.procedure,
+            cases.c.status,
+            cases.c.received_at,
+            cases.c.filer,
+        )
+        .where(*where, cases.c.filer.is_not(None), cases.c.filer_lookup.is_(None))
+        .order_by(cases.c.received_at.desc())
+        .limit(LEGACY_LOOK_BACK)
+    ).all()
+    return [
+        FiledCase(r.application_id, r.receipt_number, r.procedure, r.status, r.received_at)
+        for r in rows
+        if (json.loads(r.filer) or {}).get("organisation_number") == number
+    ]
 
 
 def cases_filed_by(
-    session, officer: Officer, bureau: str, number: str | None, exclude: str | None = None, limit: int = 50
+    session,
+    officer: Officer,
+    bureau: str,
+    number: str | None,
+    key: str,
+    exclude: str | None = None,
+    limit: int = 50,
 ) -> list[FiledCase]:
-    """The applications an organisation (its corporate or agent's number) filed at ``bureau``, newest first, only
-    those the officer may see (an office's officer: that office's), without ``exclude`` (the case being viewed)."""
+    """The applications an organisation (its corporate or agent's number) filed at ``bureau``, newest first, at most
+    ``limit``, only those the officer may see (an office's officer: that office's), without ``exclude`` (the case
+    being viewed). One indexed query on the keyed hash of the number (``key``: settings.hashing_key), however many
+    cases the bureau holds."""
     from review.adapters.tables import cases
 
     if not number or not can(officer, Action.VIEW_CASE, bureau, office=officer.office):
         return []
-    query = sa.select(
-        cases.c.application_id,
-        cases.c.receipt_number,
-        cases.c.procedure,
-        cases.c.status,
-        cases.c.received_at,
-        cases.c.filer,
-    ).where(cases.c.bureau == bureau, cases.c.filer.is_not(None))
-    if officer.office is not None:
-        query = query.where(cases.c.office == officer.office)
-    rows = session.execute(query.order_by(cases.c.received_at.desc()).limit(LOOK_BACK)).all()
-    found = []
+    where = _filed_where(officer, bureau, exclude)
+    rows = session.execute(
+        sa.select(
+            cases.c.application_id, cases.c.receipt_number, cases.c.procedure, cases.c.status, cases.c.received_at
+        )
+        .where(*where, cases.c.filer_lookup == rules.filer_lookup(key, number))
+        .order_by(cases.c.received_at.desc(), cases.c.application_id)
+        .limit(limit)
+    ).all()
+    found = [FiledCase(*r) for r in rows] + _legacy_filed(session, where, number)
+    return sorted(found, key=lambda c: c.received_at, reverse=True)[:limit]
+
+
+def count_filed_by(
+    session, officer: Officer, bureau: str, number: str | None, key: str, exclude: str | None = None
+) -> int:
+    """How many applications cases_filed_by would list without its limit."""
+    from review.adapters.tables import cases
+
+    if not number or not can(officer, Action.VIEW_CASE, bureau, office=officer.office):
+        return 0
+    where = _filed_where(officer, bureau, exclude)
+    indexed = session.execute(
+        sa.select(sa.func.count())
+        .select_from(cases)
+        .where(*where, cases.c.filer_lookup == rules.filer_lookup(key, number))
+    ).scalar_one()
+    return int(indexed) + len(_legacy_filed(session, where, number))
+
+
+def index_filers(
+    session, key: str, everything: bool = False, after: str = "", batch: int = 500
+) -> tuple[int, str | None]:
+    """``zairyu-review index-filers``: the keyed hash of each case's filing organisation's number, for the cases
+    received before the index (or every case filed on someone's behalf, ``everything``, after ZAIRYU_REVIEW_HASH_KEY
+    changed), a batch at a time in application id order from ``after``. Reads each filer under its applicant's key
+    (an erased applicant's filer reads as nothing: nothing to find the case by). Returns (cases indexed, the last
+    id read, None when there are no more)."""
+    from review.adapters.tables import cases
+
+    query = sa.select(cases.c.application_id, cases.c.filer).where(
+        cases.c.filer.is_not(None), cases.c.application_id > after
+    )
+    if not everything:
+        query = query.where(cases.c.filer_lookup.is_(None))
+    rows = session.execute(query.order_by(cases.c.application_id).limit(batch)).all()
     for r in rows:
-        if r.application_id == exclude or (json.loads(r.filer) or {}).get("organisation_number") != number:
-            continue
-        found.append(FiledCase(r.application_id, r.receipt_number, r.procedure, r.status, r.received_at))
-        if len(found) == limit:
-            break
-    return found
+        try:
+            filer = json.loads(r.filer) if r.filer else None
+        except ValueError:
+            filer = None
+        value = rules.filer_index_value(key, filer) or rules.NO_ORGANISATION  # unreadable: nothing to find it by
+        session.execute(cases.update().where(cases.c.application_id == r.application_id).values(filer_lookup=value))
+    return len(rows), (rows[-1].application_id if len(rows) == batch else None)

@@ -9,9 +9,12 @@ supervisor who is another person confirms (case.check_confirmation, case.check_t
 from __future__ import annotations
 
 import calendar
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import Any
 
 from .case import FourEyesViolation
 from .roles import Officer, Role
@@ -81,3 +84,32 @@ def renewal_start(today: date, running_until: date | None) -> date:
     if running_until is not None and running_until >= today:
         return running_until + timedelta(days=1)
     return today
+
+
+# -- finding an organisation's applications among the bureau's cases ---------------------------------------------
+# A case's filer (role, names, the organisation's number) is personal data of the case and travels encrypted under
+# the applicant's own key, so SQL cannot search it. The index is a keyed hash of the filing organisation's number
+# (its corporate number, or a licensed agent's registration number), kept in clear beside the case:
+# - it names the filer, never the applicant: the applicant's erasure leaves nothing of theirs readable in it;
+# - a corporate number is public (the NTA publishes every corporation's number, name and address: 法人番号公表サイト),
+#   but an agent's office may be one 行政書士 or lawyer, a natural person, whose registration number would then be
+#   their personal data: hashed with a key the database does not hold (ZAIRYU_REVIEW_HASH_KEY), the column reveals
+#   neither, and a short enumerable number cannot be recovered from it without that key;
+# - equal numbers give equal hashes, so the bureau's lists are one indexed query, complete however many cases
+#   there are (the earlier scan read only the newest 2,000 cases filed on someone's behalf).
+def filer_lookup(key: str, number: str | None) -> str | None:
+    """The keyed hash indexing a case by its filing organisation's number (None: no organisation filed)."""
+    cleaned = (number or "").strip().upper()
+    if not cleaned:
+        return None
+    return hmac.new(key.encode(), b"filer-organisation\x1f" + cleaned.encode(), hashlib.sha256).hexdigest()
+
+
+NO_ORGANISATION = "-"  # filer_lookup of a case filed by someone who is no organisation (a relative, a representative)
+
+
+def filer_index_value(key: str, filer: dict[str, Any] | None) -> str | None:
+    """What cases.filer_lookup holds for a case with this filer: None for the applicant's own filing."""
+    if not filer:
+        return None
+    return filer_lookup(key, filer.get("organisation_number")) or NO_ORGANISATION

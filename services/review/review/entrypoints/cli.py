@@ -161,6 +161,33 @@ def create_officer_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
     return 0
 
 
+def index_filers_main(argv: list[str], runtime=None, out=sys.stdout) -> int:
+    """Index the cases received before cases.filer_lookup existed (after migration 0014), or every case after
+    ZAIRYU_REVIEW_HASH_KEY changed (--all), so an organisation's applications are all listed."""
+    from review.application import organisations
+    from zairyu_shared.db import transaction
+
+    parser = argparse.ArgumentParser(
+        prog="zairyu-review index-filers",
+        description="index each case by its filing organisation's number (a keyed hash), batch by batch",
+    )
+    parser.add_argument("--all", action="store_true", help="every case filed on someone's behalf, not only new ones")
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args(argv)
+    runtime = runtime or _runtime()
+    key = runtime.settings.hashing_key
+    total, after = 0, ""
+    while True:
+        with transaction(runtime.session_factory) as session:
+            done, last = organisations.index_filers(session, key, everything=args.all, after=after, batch=args.batch)
+        total += done
+        if last is None:
+            break
+        after = last
+    print(f"cases indexed: {total}", file=out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["audit"]:
@@ -175,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         return reserve_receipts_main(argv[1:])
     if argv[:1] == ["create-officer"]:
         return create_officer_main(argv[1:])
+    if argv[:1] == ["index-filers"]:  # once after migration 0014, and with --all after the hash key changed
+        return index_filers_main(argv[1:])
     if argv[:1] == ["send-reminders"]:  # run daily (cron / k8s CronJob)
         return reminders_main(argv[1:])
     if argv[:1] in (["sample-coe"], ["cancel-coe"], ["coe-key"]):

@@ -55,9 +55,13 @@ def _filer_organisation(number):
 
 def _organisation_cases(number, bureau, exclude=None):
     """For the case page: the other applications the same organisation filed at this bureau (in the officer's
-    sight)."""
+    sight): (how many, the newest 50)."""
+    key = runtime().settings.hashing_key
     with transaction(runtime().session_factory) as s:
-        return organisations.cases_filed_by(s, g.officer, bureau, number, exclude=exclude)
+        return (
+            organisations.count_filed_by(s, g.officer, bureau, number, key, exclude=exclude),
+            organisations.cases_filed_by(s, g.officer, bureau, number, key, exclude=exclude),
+        )
 
 
 def _number_of(found) -> str | None:
@@ -84,7 +88,9 @@ def page(organisation_id):
     try:
         with transaction(runtime().session_factory) as s:
             found = organisations.load(s, g.officer, organisation_id)
-            filed = organisations.cases_filed_by(s, g.officer, found.bureau, _number_of(found))
+            key = runtime().settings.hashing_key
+            filed = organisations.cases_filed_by(s, g.officer, found.bureau, _number_of(found), key)
+            filed_total = organisations.count_filed_by(s, g.officer, found.bureau, _number_of(found), key)
     except NotFound:
         abort(404)
     except Forbidden:
@@ -94,6 +100,7 @@ def page(organisation_id):
         "organisation.html",
         org=found,
         filed=filed,
+        filed_total=filed_total,
         may_propose=found.status == "pending" and can(officer, Action.PROPOSE, found.bureau, assignee=officer.id),
         may_confirm=found.status == "proposed"
         and can(officer, Action.CONFIRM, found.bureau)
