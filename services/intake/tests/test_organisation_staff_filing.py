@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 import re
 import uuid
@@ -18,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from intake_testkit import outbox_events
+from pypdf import PdfReader
 from test_organisation_filing import a_draft, consenting_person, with_photo
 from test_organisation_people import CORPORATE, PASSWORD, _admin_id, make_org, sign_in
 
@@ -121,6 +123,10 @@ def test_staff_file_one_draft_without_a_card_and_it_travels_with_their_authentic
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(org_drafts.c.submitted_application_id, org_drafts.c.submitted_by)).one()
     assert row == (data["application_id"], staff["staff_id"])
+    # The person's printable copy says the bytes were submitted, not signed.
+    copy = person.get(f"/applications/{data['application_id']}/copy.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(copy.data)).pages)
+    assert "Submitted content SHA-256" in text and "Signed content" not in text
     # The same form posted again (Back, a double click): the same answer, nothing filed twice, no code needed.
     again = file(org, [draft], "", key)
     assert again.status_code == 302 and len(submitted(rt)) == 1

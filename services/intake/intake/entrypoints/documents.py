@@ -130,7 +130,13 @@ def copy(app, *, sample: bool = False) -> bytes:
     filing = following.filing_of(app)
     sections = [pdfs.Section("", _summary(app))]
     sections += form_sections(json.loads(app.form), filing["applicant"], filing["filer"])
-    sections.append(pdfs.Section("", [row(_l("Signed content SHA-256"), app.content_sha256, mono=True)]))
+    # An organisation's staff filing without a card (issue 21) has no signature: its bytes were submitted, not signed.
+    digest_label = (
+        _l("Signed content SHA-256")
+        if getattr(app, "signature_cms", "x")
+        else _l("Submitted content SHA-256 (filed by the organisation's staff without a card signature)")
+    )
+    sections.append(pdfs.Section("", [row(digest_label, app.content_sha256, mono=True)]))
     title = _l("Application (copy)")
     return pdfs.application_copy(
         str(title), sections, lang=_lang(), title_ja=_ja(title), footer=_footer(app), sample=sample
