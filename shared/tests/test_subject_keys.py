@@ -162,3 +162,58 @@ def _token(engine, row_id):
     with engine.connect() as conn:
         raw = bytes(conn.execute(sa.text("SELECT name FROM people WHERE id = :i"), {"i": row_id}).scalar())
     return crypto.split_subject_token(raw)[1]
+
+
+def test_a_key_is_looked_up_once_its_first_transaction_committed_and_never_from_a_rollback(db):
+    """Written one event at a time (notify's notices, review's cases), a person's key was looked up by every
+    transaction: the cache trusted only keys read from committed rows. A key a transaction committed with is now
+    trusted too; one made in a transaction or a savepoint that rolled back never is (its row does not exist)."""
+    from sqlalchemy.orm import sessionmaker
+
+    metadata, people, _ = _schema()
+    metadata.create_all(db)
+    crypto.configure([crypto.new_key()])
+    subject_keys.bind(metadata, db)
+    looked_up: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "subject_keys" in statement:
+            looked_up.append(statement)
+
+    sa.event.listen(db, "before_cursor_execute", count)
+    sessions = sessionmaker(db)
+    rows = iter(range(100))
+
+    def write(session, owner: str) -> None:
+        with sealing(session, metadata, owner):
+            session.execute(people.insert().values(id=next(rows), owner=owner, name=f"name of {owner}"))
+
+    def lookups(owner: str, savepoint_fails: bool = False, fails: bool = False) -> int:
+        looked_up.clear()
+        try:
+            with sessions() as session, session.begin():
+                if savepoint_fails:
+                    with pytest.raises(RuntimeError), session.begin_nested():
+                        write(session, owner)
+                        raise RuntimeError("the savepoint rolls back")
+                    write(session, "someone else")
+                else:
+                    write(session, owner)
+                if fails:
+                    raise RuntimeError("the transaction rolls back")
+        except RuntimeError:
+            pass
+        return len(looked_up)
+
+    assert lookups("p") > 0  # made
+    assert lookups("p") == 0  # committed: taken from the cache
+    assert lookups("q", fails=True) > 0 and lookups("q") > 0  # the first key's row was rolled back: looked up
+    assert lookups("q") == 0
+    assert lookups("r", savepoint_fails=True) > 0 and lookups("r") > 0  # made in a savepoint that rolled back
+    assert lookups("r") == 0
+    fresh = subject_keys.Keyring(subject_keys.keyring_of(metadata).tables, db, cache_ttl=0.0)  # another process
+    with db.connect() as conn:
+        stored = conn.execute(sa.text("SELECT id, owner, name FROM people")).all()
+    assert {fresh.open(owner, crypto.split_subject_token(bytes(name))[1]).decode() for _, owner, name in stored} == {
+        f"name of {owner}" for owner in ("p", "q", "r", "someone else")
+    }

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from . import crypto
 from .crypto import EncryptedText, SubjectErased
+from .db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,14 @@ class _KeyCache:
             self._items.move_to_end(subject)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def confirm(self, subject: str, key: Fernet) -> None:
+        """``key`` was written with in a transaction that committed: its row is durable now (it was already, or that
+        transaction made it), so it spares later writers their look-up. Its time to live runs on unchanged."""
+        with self._lock:
+            item = self._items.get(subject)
+            if item is not None and item[1] is key and not item[3]:
+                self._items[subject] = (item[0], key, item[2], True)
 
     def evict(self, subject: str) -> None:
         with self._lock:
@@ -382,8 +391,18 @@ def session_key(session: Session, ring: Keyring, subject: str) -> Fernet:
     keys: dict[str, Fernet] = session.info.setdefault(_TRANSACTION_KEYS, {})
     key = keys.get(subject)
     if key is None:
+        if not keys:  # the transaction's first key: once it commits, the keys it still holds are durable
+            after_commit(session, lambda: _confirm(session, ring))
         key = keys[subject] = ring.key_for_writing(conn, subject)
     return key
+
+
+def _confirm(session: Session, ring: Keyring) -> None:
+    """After the commit: the keys the transaction wrote with are in committed rows, and the next transactions of
+    this process take them from the cache instead of looking them up (the notices, cases and timelines of a person
+    written one event at a time). A key a rolled-back savepoint made is not among them (_forget_rolled_back_keys)."""
+    for subject, key in session.info.get(_TRANSACTION_KEYS, {}).items():
+        ring.cache.confirm(subject, key)
 
 
 @contextmanager
