@@ -343,6 +343,7 @@ def path_values(w, service: str) -> dict:
         "export_id": "0f0f0f0f-0000-4000-8000-000000000020",
         "kid": "demo-0000000000000000",
         "document_id": "COE-0123456789ABCDEF",
+        "section": "personal",  # a part of an organisation's draft (org_filing.correct)
     }
 
 
