@@ -92,3 +92,29 @@ def test_limiter_keys_are_per_service_and_prefix():
     )
     conf = front.limiter_config(settings, "review")
     assert conf["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0" and conf["RATELIMIT_KEY_PREFIX"] == "staging:review"
+
+
+def test_a_refused_request_says_when_to_come_back_and_an_accepted_one_reads_no_counter():
+    """Retry-After on a 429 from the limit it broke; no X-RateLimit-* headers, which cost a read of the counters
+    in Redis on every answer (issue 24)."""
+    from flask_limiter import Limiter
+
+    settings = config.load(Settings, {"DATABASE_URL": "sqlite://", "ZAIRYU_EMBEDDED": "true"})  # counts in memory
+    app = Flask(__name__)
+    front.install(app, settings, "test")
+    limiter = Limiter(lambda: "one client", app=app, default_limits=[])
+    reads = []
+    window_stats = limiter.limiter.get_window_stats
+    limiter.limiter.get_window_stats = lambda *a, **k: reads.append(a) or window_stats(*a, **k)
+
+    @app.post("/sign")
+    @limiter.limit("2 per minute")
+    def sign():
+        return "ok"
+
+    client = app.test_client()
+    accepted = [client.post("/sign") for _ in range(2)]
+    assert [r.status_code for r in accepted] == [200, 200] and not reads
+    assert not any(name.startswith("X-RateLimit") for r in accepted for name in r.headers.keys())
+    refused = client.post("/sign")
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61  # a minute, rounded up

@@ -10,10 +10,11 @@ locked every officer out and filled every applicant's budget.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flask import Flask
+from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
@@ -85,11 +86,30 @@ def limiter_config(settings: FrontConfig, service: str) -> dict[str, Any]:
             if settings.ratelimit_storage_uri.startswith("redis")
             else {}
         ),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every answer: each cost a read of the counters in Redis per request, on the
+        # signature post too (issue 24); a refused request still says when to come back (retry_after).
+        "RATELIMIT_HEADERS_ENABLED": False,
     }
+
+
+def retry_after(response: Response) -> Response:
+    """A request refused by a rate limit (429) says when the limit lets it through again: Retry-After, in
+    seconds (RFC 9110 10.2.3), read from the limit it broke."""
+    if response.status_code != 429 or "Retry-After" in response.headers:
+        return response
+    for limiter in current_app.extensions.get("limiter", ()):
+        broken = limiter.current_limit
+        if broken is not None and broken.breached:
+            try:
+                response.headers["Retry-After"] = str(max(1, broken.reset_at - int(time.time())))
+            except Exception:  # the counters' store is away: the refusal itself still stands
+                pass
+            break
+    return response
 
 
 def install(app: Flask, settings: FrontConfig, service: str) -> None:
     """Both, on a service's app (before its Limiter is initialised: it reads app.config)."""
     trust_proxies(app, settings.proxy_hops, settings.proxy_networks)
     app.config.update(limiter_config(settings, service))
+    app.after_request(retry_after)
