@@ -251,6 +251,20 @@ class PageChecks:
                 self.problems.append(f"{name} ({page.url}): {v['impact']} {v['id']}: {v['help']} at {v['nodes']}")
 
 
+# -- the bureau's officers ------------------------------------------------------------------------------------
+def officer_sign_in(context, base: str, path: str, fields: tuple[str, str, str], username, password, secret):
+    """An officer's sign-in page (review's or the mailroom's): user name, password and the TOTP code."""
+    import pyotp
+
+    page = context.new_page()
+    page.goto(base + path)
+    page.fill(f"#{fields[0]}", username)
+    page.fill(f"#{fields[1]}", password)
+    page.fill(f"#{fields[2]}", pyotp.TOTP(secret).now())
+    page.locator(f"form:has(#{fields[1]}) button").click()
+    return page
+
+
 # -- the desktop signer, through pcscd -------------------------------------------------------------
 def redeem_with_card(code: str, server: str, reader: str, password: str, timeout: float = 60.0) -> str:
     """`zairyu-signer --reader R redeem CODE --server URL --yes`, the password on stdin (exit 0 or fail)."""

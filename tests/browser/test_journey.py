@@ -15,7 +15,6 @@ import re
 from datetime import date, timedelta
 
 import browser_support as bs
-import pyotp
 import pytest
 import sqlalchemy as sa
 
@@ -112,16 +111,6 @@ def sign_on_card(page, card, server: str, check_now: bool) -> str:
     if check_now:
         page.locator(f"a[href$='/sign/{code}']").click()
     return code
-
-
-def officer_sign_in(context, base: str, path: str, fields: tuple[str, str, str], username, password, secret):
-    page = context.new_page()
-    page.goto(base + path)
-    page.fill(f"#{fields[0]}", username)
-    page.fill(f"#{fields[1]}", password)
-    page.fill(f"#{fields[2]}", pyotp.TOTP(secret).now())
-    page.locator(f"form:has(#{fields[1]}) button").click()
-    return page
 
 
 # ~1.5-2 min on an idle 2-core machine; the margin is for a machine shared with other suites (every
@@ -255,7 +244,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     checks.applicant_page(page, "application-received")
 
     # -- 3. the examiner signs in with TOTP, claims the case and requests a document ------------------
-    examiner = officer_sign_in(
+    examiner = bs.officer_sign_in(
         officer_ctx, review_url, "/login", ("username", "password", "totp"), "tanaka", examiner_pw, examiner_totp
     )
     examiner.wait_for_url(re.compile(r"/queue"))
@@ -323,7 +312,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
         ),
         "the proposal",
     )
-    supervisor = officer_sign_in(
+    supervisor = bs.officer_sign_in(
         supervisor_ctx, review_url, "/login", ("username", "password", "totp"), "suzuki", supervisor_pw, supervisor_totp
     )
     supervisor.wait_for_url(re.compile(r"/queue"))
@@ -341,7 +330,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
         ),
         "card-delivery to open the delivery case",
     )
-    mailroom = officer_sign_in(
+    mailroom = bs.officer_sign_in(
         mailroom_ctx,
         mailroom_url,
         "/mailroom/sign-in",
