@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import verify_pki as pki
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from signing.domain import cert_fields
+from signing.domain import cert_fields, names
 from signing.domain.cert_memo import PerCertificate
 from signing.domain.der import first
 
@@ -74,3 +82,58 @@ def test_first_reads_one_element_under_the_der_rules():
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was read")
+
+
+# Names as cryptography writes them: the attribute types it names and a few it does not, string types the fast
+# path reads and ones it leaves to cryptography, values that need RFC 4514 escaping, multi-valued RDNs.
+_TYPES = [NameOID.COMMON_NAME, NameOID.LOCALITY_NAME, NameOID.STATE_OR_PROVINCE_NAME, NameOID.ORGANIZATION_NAME]
+_TYPES += [NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.STREET_ADDRESS, NameOID.DOMAIN_COMPONENT, NameOID.USER_ID]
+_TYPES += [NameOID.SERIAL_NUMBER, NameOID.TITLE, x509.ObjectIdentifier("1.2.392.200149.8.5.5.1")]
+_STRING_TYPES = [_ASN1Type.UTF8String, _ASN1Type.PrintableString, _ASN1Type.IA5String, _ASN1Type.BMPString]
+_VALUES = st.text(alphabet=st.sampled_from('abcXYZ 019#+,;<>"\\=-.東京都　'), min_size=1, max_size=12)
+
+
+@st.composite
+def _names(draw) -> x509.Name:
+    rdns = []
+    for _ in range(draw(st.integers(1, 4))):
+        attributes = {}
+        for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
+            value = draw(_VALUES)
+            kind = draw(st.sampled_from(_STRING_TYPES))
+            if kind == _ASN1Type.PrintableString:  # its letters only
+                value = "".join(c for c in value if c.isascii() and (c.isalnum() or c in " '()+,-./:=?")) or "x"
+            oid = draw(st.sampled_from(_TYPES))
+            attributes[oid, value] = x509.NameAttribute(oid, value, kind, _validate=False)
+        rdns.append(x509.RelativeDistinguishedName(attributes.values()))
+    return x509.Name(rdns)
+
+
+_KEY = ed25519.Ed25519PrivateKey.generate()
+
+
+def _certificate_named(name: x509.Name) -> x509.Certificate:
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(_KEY.public_key())
+    builder = builder.serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+    return x509.load_der_x509_certificate(builder.sign(_KEY, None).public_bytes(Encoding.DER))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(name=_names())
+def test_subject_text_is_cryptographys(name):
+    """The subject's text written from its encoding is cryptography's own (or left to cryptography: None)."""
+    cert = _certificate_named(name)
+    text = names.rfc4514_text(cert_fields.fields.__wrapped__(cert).subject_der)
+    assert text is None or text == cert.subject.rfc4514_string()
+
+
+def test_the_jpki_subject_is_written_from_its_encoding(test_pki):
+    """Every test-PKI holder's subject and issuer take the fast path (not None), and read as cryptography does,
+    twice over (the second time from the kept place names)."""
+    for holder in test_pki.holders:
+        for cert in (holder.sign.cert, holder.auth.cert):
+            f = cert_fields.fields(cert)
+            for _ in range(2):
+                assert names.rfc4514_text(f.subject_der) == cert.subject.rfc4514_string()
+                assert names.rfc4514_text(f.issuer_der) == cert.issuer.rfc4514_string()

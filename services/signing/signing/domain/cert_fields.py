@@ -51,6 +51,7 @@ class CertFields:
     other_names: tuple[tuple[str, bytes], ...]  # SAN otherName: (type OID, value TLV inside [0])
     crl_scopes: tuple[NamesKey, ...]  # per distribution point: general_names_key() of its fullName
     issuer_der: bytes  # the issuer Name exactly as encoded in the certificate
+    subject_der: bytes  # the subject Name likewise
 
 
 @per_certificate  # certificates are immutable
@@ -89,12 +90,17 @@ def _read(cert: x509.Certificate, tbs_element: Tlv) -> CertFields:
         other_names=_other_names(san[1]) if san else (),
         crl_scopes=_crl_scopes(crldp[1]) if crldp else (),
         issuer_der=_issuer(tbs).raw,
+        subject_der=_subject(tbs).raw,
     )
 
 
 def _issuer(tbs: list[Tlv]) -> Tlv:
-    """TBSCertificate: [0] version (absent for v1), serialNumber, signature, issuer, ..."""
+    """TBSCertificate: [0] version (absent for v1), serialNumber, signature, issuer, validity, subject, ..."""
     return want(tbs[3 if tbs[0].ident == 0xA0 else 2], SEQUENCE, "issuer")
+
+
+def _subject(tbs: list[Tlv]) -> Tlv:
+    return want(tbs[5 if tbs[0].ident == 0xA0 else 4], SEQUENCE, "subject")
 
 
 # What an issuer writes alike into every certificate it issues: its key identifier, the key usage, policies and

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import verification as xv
 
-from signing.domain import cert_fields, cms, profiles
+from signing.domain import cert_fields, cms, names, profiles
 from signing.domain.cert_memo import per_certificate
 from signing.domain.holder_attributes import ApplicantRecord, compare_holder, holder_attributes
 from signing.domain.keyids import authority_key_identifier, key_identifier
@@ -368,9 +368,18 @@ def _cert_facts(cert: x509.Certificate) -> dict[str, Any]:
 def _cert_facts_uncached(cert: x509.Certificate) -> dict[str, Any]:
     return {
         "serial": format(cert.serial_number, "X"),
-        "subject": cert.subject.rfc4514_string(),
+        "subject": _subject_string(cert),
         "issuer": _issuer_string(cert),
     }
+
+
+def _subject_string(cert: x509.Certificate) -> str:
+    """cryptography's RFC 4514 text of the subject, written from its encoding when it has the common form."""
+    try:
+        text = names.rfc4514_text(cert_fields.fields(cert).subject_der)
+    except ValueError:  # unreadable extensions: reported by the checks, the facts still name the subject
+        text = None
+    return text if text is not None else cert.subject.rfc4514_string()
 
 
 # Every applicant's certificate is new, but its issuer is one of a few CAs: the issuer's RFC 4514 text is
