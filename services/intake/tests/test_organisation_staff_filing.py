@@ -285,3 +285,18 @@ def test_the_api_files_without_a_card_behind_the_filing_scope(org, app, rt, cloc
     assert all(e.data["authentication"]["organisation_staff"]["signed_in_at"] < e.data["submitted_at"] for e in events)
     again = org.post("/org/api/v1/submissions", json=body, headers=headers)
     assert again.status_code == 200 and again.json["again"] and len(submitted(rt)) == 2
+
+
+def test_a_person_who_consented_with_a_signed_document_is_filed_for_with_it_attached(org, app, rt, clock):
+    from test_organisation_consent_documents import filed_on_document, row_of
+
+    pid, draft = filed_on_document(org, rt)
+    assert file(org, [draft], fresh_code(org, clock)).status_code == 302
+    [event] = submitted(rt)
+    held = row_of(rt, pid).held_applicant_id
+    assert event.data["applicant_id"] == held and event.data["authentication"]["method"] == "organisation_staff"
+    doc = json.loads(base64.b64decode(event.data["signed_content_b64"]))
+    assert {a["kind"] for a in doc["attachments"]} == {"photo", "consent_document"}
+    assert {a["kind"] for a in event.data["attachments"]} == {"photo", "consent_document"}
+    [contact] = outbox_events(rt, "applicant.contact_changed")  # the held account's notices go to the staff member
+    assert contact["payload"]["applicant_id"] == held and contact["payload"]["email"] == "admin@sample.example"

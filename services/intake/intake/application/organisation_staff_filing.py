@@ -42,7 +42,7 @@ from intake.adapters.organisation_tables import api_tokens, org_drafts, organisa
 from intake.adapters.tables import applications
 from zairyu_shared import credentials
 
-from . import organisation_filing, submission
+from . import organisation_filing, organisation_people, submission
 from .common import aware, new_id, now, token_hash
 from .organisation_filing import NotFound, NotReady
 from .organisations import STAFF_CREDENTIALS, Member, require_filing_allowed
@@ -187,6 +187,9 @@ def submit(
     problems: dict[str, dict[str, str]] = {}
     ready = []
     for row in rows:
+        # As the card path does: a person who consented with a signed document has it attached (on the account
+        # held for them), so it goes to the bureau with the application (organisation_people).
+        organisation_people.attach_consent_document(runtime, session, member.organisation_id, row.id)
         found = organisation_filing.check(session, member, row.id)
         if found["submitted"]:
             problems[row.id] = {"draft": "submit.already_submitted"}
@@ -215,6 +218,7 @@ def submit(
     for found in ready:
         row, account, review = found["draft"], found["account"], found["review"]
         application_id = new_id()
+        organisation_people.held_contact(runtime, session, account.id, member.staff_id)  # a held account's notices
         review["filer"] = organisation_filing._organisation_filer(org, member.staff_id)
         content = submission.document(
             account, organisation_filing._as_draft(row), application_id, review, authentication=authentication
