@@ -5,11 +5,13 @@ sealed under one key per entry. When the entry's retention ends (``roster_entry_
 the purge destroys that key through the erasure ledger: a pg_dump and a copy of the store taken while the entry
 was live, restored afterwards, read it nowhere (``migrate`` re-applied the ledger), and the purge run after the
 restore deletes the row again (the dump predates its removal). Another entry of the same organisation stays whole.
+Rows written under the service key move under the entry's key with ``rotate-keys``.
 """
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -18,9 +20,10 @@ from intake_testkit import make_runtime
 from test_organisation_retention import FY2020, _organisation
 
 from intake.adapters import organisation_tables as o
+from intake.adapters.tables import metadata
 from intake.application import organisation_people
 from intake.bootstrap import ports
-from zairyu_shared import testing
+from zairyu_shared import crypto, subject_keys, testing
 from zairyu_shared.subject_keys import SubjectErased
 
 ROSTER_VALUES = "name, card_number, period_expiry, nationality, date_of_birth"
@@ -121,3 +124,34 @@ def test_a_purged_roster_entry_is_unreadable_in_a_restored_backup(tmp_path):
         finally:
             restored.stop()
             restored.engine.dispose()
+
+
+def test_rotate_keys_moves_roster_entries_under_their_own_key(tmp_path):
+    rt = make_runtime(tmp_path)
+    try:
+        with rt.session_factory() as s, s.begin():
+            org = _organisation(s, "approved", FY2020, until=date(2029, 3, 31))
+            old = str(uuid.uuid4())
+            s.execute(  # as intake wrote it before: under the service key
+                o.people.insert().values(
+                    id=old,
+                    organisation_id=org,
+                    name="TRAN THI BINH",
+                    status="engineer_humanities",
+                    period_expiry="2027-03-06",
+                    card_number="AB00000000CD",
+                    created_at=FY2020,
+                )
+            )
+        url = rt.settings.database_url
+        with rt.engine.connect() as conn:
+            raw = conn.execute(sa.text("SELECT name FROM organisation_people WHERE id = :p"), {"p": old}).scalar_one()
+        assert crypto.split_subject_token(bytes(raw)) is None
+        report = subject_keys.rotate_keys(rt.engine, metadata)
+        assert report["values_sealed"] >= 3
+        with rt.engine.connect() as conn:
+            raw = conn.execute(sa.text("SELECT name FROM organisation_people WHERE id = :p"), {"p": old}).scalar_one()
+        assert bytes(raw).startswith(f"zk1:{old}:".encode()), url
+        assert _entry(rt, old).name == "TRAN THI BINH"
+    finally:
+        rt.stop()
