@@ -88,7 +88,9 @@ RULES: dict[str, Rule] = {
     r.kind: r
     for r in (
         # Not an administrative document until submitted (公文書管理法 art. 2(4)); APPI art. 61. Half a year
-        # lets a person come back to an application they began; the draft page says so.
+        # lets a person come back to an application they began; the draft page says so. The same holds for a draft
+        # an organisation prepared for a person and never signed (intake organisation_drafts): 180 days after it
+        # was made or last corrected, with its uploads.
         Rule(
             "draft_unsubmitted",
             Period(days=180),
@@ -104,7 +106,9 @@ RULES: dict[str, Rule] = {
         ),
         # Single-use challenges and e-mail / reset links: technical, useless after use or expiry.
         Rule("login_token", Period(days=1), "use or expiry", "APPI art. 61"),
-        # Uploaded files of a draft never submitted go with the draft; those of an application with its case.
+        # Uploaded files of a draft never submitted go with the draft (an applicant's or an organisation's; while the
+        # draft lives they stay, however old); those of an application with its case. This rule takes the uploads
+        # no live draft names (its draft deleted), 180 days after the upload.
         Rule("attachment_unsubmitted", Period(days=180), "upload", "APPI art. 61 (part of a draft; never submitted)"),
         # The case file. A refusal / withdrawal: 処分がされる日に係る特定日以後5年. A grant: 5 years from the
         # 特定日 after the permission lapses; the longest period of stay is 5 years (入管法施行規則 別表第二), so

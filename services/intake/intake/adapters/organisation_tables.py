@@ -121,6 +121,9 @@ org_drafts = sa.Table(
     sa.Column("batch_id", _ID(), nullable=True, index=True),
     sa.Column("created_by", _ID(), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
+    # Its last change (made, or corrected on its page): an unsigned draft goes 180 days after it, with its uploads
+    # (draft_unsubmitted, as an applicant's own draft). NULL on drafts made before 0015: their creation counts.
+    sa.Column("updated_at", _TS(), nullable=True),
     # Set once a staff member's signature filed it (the application is the person's, filed by the organisation).
     sa.Column("submitted_application_id", _ID(), nullable=True, index=True),
     sa.Column("submitted_by", _ID(), nullable=True),

@@ -1,10 +1,11 @@
 """What intake's retention purge deletes (the periods: zairyu_shared.retention.RULES, README "Retention").
 
-- drafts never submitted, 180 days after their last change, with their uploads;
+- drafts never submitted, 180 days after their last change, with their uploads: an applicant's own, and those an
+  organisation prepared for a person and never signed (made, or corrected on the draft's page);
 - registrations that never opened an account (signing codes of purpose ``register`` that failed or
   expired), 30 days after expiry; used or expired login challenges and e-mail/reset links after a day, and
   changes of address never confirmed a day after their link expired;
-- uploads of drafts whose draft is gone, 180 days after upload;
+- uploads whose draft is gone (neither an applicant's nor an organisation's draft names them), 180 days after upload;
 - closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
   hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
 - inbox copies of notices not tied to an application, a year after they were created;
@@ -99,6 +100,25 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
     def before_drafts(session: Session, ids: list[object]) -> None:
         drop_attachments(session, sa.and_(attachments.c.draft_id.in_(ids), attachments.c.application_id.is_(None)))
 
+    def drop_org_drafts(session: Session, where: sa.ColumnElement[bool]) -> None:
+        """An organisation's drafts never filed, with their uploads (on the person's own or held account; a filed
+        draft's uploads are its application's) and the signing codes still waiting for them, as when staff delete
+        one (organisation_filing.delete)."""
+        unfiled = sa.and_(where, org_drafts.c.submitted_application_id.is_(None))
+        ids = list(session.execute(sa.select(org_drafts.c.id).where(unfiled)).scalars())
+        if not ids:
+            return
+        before_org_drafts(session, ids)
+        session.execute(org_drafts.delete().where(org_drafts.c.id.in_(ids)))
+
+    def before_org_drafts(session: Session, ids: list[object]) -> None:
+        before_drafts(session, ids)
+        session.execute(
+            signing_requests.update()
+            .where(signing_requests.c.subject_id.in_(ids), signing_requests.c.status == "pending")
+            .values(status="expired")
+        )
+
     def before_applications(session: Session, ids: list[object]) -> None:
         drop_attachments(session, attachments.c.application_id.in_(ids))
         pay_ids = list(session.execute(sa.select(payments.c.id).where(payments.c.application_id.in_(ids))).scalars())
@@ -144,8 +164,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             keys = subject_key_tables.keys
             session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
-        unfiled = sa.and_(org_drafts.c.person_id.in_(ids), org_drafts.c.submitted_application_id.is_(None))
-        session.execute(org_drafts.delete().where(unfiled))
+        drop_org_drafts(session, org_drafts.c.person_id.in_(ids))
         session.execute(org_drafts.update().where(org_drafts.c.person_id.in_(ids)).values(person_id=None))
 
     def before_held_accounts(session: Session, ids: list[object]) -> None:
@@ -167,6 +186,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
                 sa.select(organisation_staff.c.id).where(organisation_staff.c.organisation_id.in_(ids))
             ).scalars()
         )
+        drop_org_drafts(session, org_drafts.c.organisation_id.in_(ids))
         session.execute(org_drafts.delete().where(org_drafts.c.organisation_id.in_(ids)))
         if roster:
             before_people(session, roster)
@@ -204,6 +224,20 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             lambda cutoff: sa.and_(drafts.c.submitted_application_id.is_(None), drafts.c.updated_at < cutoff),
             before=before_drafts,
         ),
+        # An organisation's draft never signed is a draft as an applicant's is (RULES draft_unsubmitted: not an
+        # administrative document until submitted, APPI art. 61): 180 days after its last change, with its uploads.
+        PurgeStep(
+            "draft_unsubmitted",
+            org_drafts,
+            org_drafts.c.id,
+            lambda cutoff: sa.and_(
+                org_drafts.c.submitted_application_id.is_(None),
+                sa.func.coalesce(org_drafts.c.updated_at, org_drafts.c.created_at) < cutoff,
+            ),
+            before=before_org_drafts,
+        ),
+        # An upload no live draft names (its draft deleted or purged): the uploads of a live draft, an applicant's or
+        # an organisation's, stay as long as the draft does and go with it (above).
         PurgeStep(
             "attachment_unsubmitted",
             attachments,
@@ -212,6 +246,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
                 attachments.c.application_id.is_(None),
                 attachments.c.created_at < cutoff,
                 ~sa.exists().where(drafts.c.id == attachments.c.draft_id),
+                ~sa.exists().where(org_drafts.c.id == attachments.c.draft_id),
             ),
             before=before_loose_attachments,
         ),

@@ -140,7 +140,7 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
             checked.append((person, choice, data))
     if problems:
         raise ImportRefused(problems)
-    batch = new_id()
+    batch, at = new_id(), now()
     session.execute(
         org_drafts.insert(),
         [
@@ -153,7 +153,8 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
                 data=json.dumps(data, ensure_ascii=False),
                 batch_id=batch,
                 created_by=member.staff_id,
-                created_at=now(),
+                created_at=at,
+                updated_at=at,
             )
             for person, choice, data in checked
         ],
@@ -196,6 +197,7 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
             data=json.dumps(data, ensure_ascii=False),
             created_by=member.staff_id,
             created_at=now(),
+            updated_at=now(),
         )
     )
     return draft_id
@@ -283,5 +285,5 @@ def correct(session, member: Member, draft_id: str, section: str, raw: dict[str,
     session.execute(
         org_drafts.update()
         .where(org_drafts.c.id == draft_id, org_drafts.c.submitted_application_id.is_(None))
-        .values(data=json.dumps(data, ensure_ascii=False))
+        .values(data=json.dumps(data, ensure_ascii=False), updated_at=now())
     )
