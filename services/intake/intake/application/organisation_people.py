@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from intake.adapters import upload_checks
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people, reminders
-from intake.adapters.tables import HELD_ACCOUNT_ISSUER, applicants, attachments, personal
+from intake.adapters.tables import HELD_ACCOUNT_ISSUER, applicants, applications, attachments, personal
 from intake.bootstrap import ports
 from intake.domain import fields as field_rules
 from intake.domain import organisations as rules
@@ -272,6 +272,46 @@ def held_contact(runtime, session, account_id: str, staff_id: str) -> None:
     held = session.execute(sa.select(people.c.id).where(people.c.held_applicant_id == account_id)).first()
     if held is None:
         return
+    _point_contact(runtime, session, account_id, staff_id)
+
+
+def held_contacts_after_removal(runtime, session, organisation_id: str, staff_id: str) -> int:
+    """A staff member leaves (organisation_staff.remove): the held accounts whose notices went to them, those whose
+    last application the organisation filed was filed by them (held_contact), now go to the organisation's
+    administrator, in the administrator's language. The administrator manages the staff and hands the person's
+    matter on; all the staff would each get every notice about a person most of them never dealt with. A held
+    account whose roster entry has gone keeps its applications, and their notices, so it counts too; the person's own
+    account is theirs and is not touched. Returns how many accounts now go to the administrator."""
+    admin = session.execute(
+        sa.select(organisation_staff.c.id)
+        .where(
+            organisation_staff.c.organisation_id == organisation_id,
+            organisation_staff.c.is_admin,
+            organisation_staff.c.removed_at.is_(None),
+            organisation_staff.c.id != staff_id,
+        )
+        .order_by(organisation_staff.c.created_at)
+        .limit(1)
+    ).scalar()
+    if admin is None:  # (the administrator cannot remove themselves: not reached)
+        return 0
+    filings = session.execute(
+        sa.select(applications.c.applicant_id, org_drafts.c.submitted_by, org_drafts.c.submitted_at)
+        .join(applications, applications.c.id == org_drafts.c.submitted_application_id)
+        .join(applicants, applicants.c.id == applications.c.applicant_id)
+        .where(org_drafts.c.organisation_id == organisation_id, applicants.c.cert_issuer == HELD_ACCOUNT_ISSUER)
+    ).all()
+    last: dict[str, tuple] = {}
+    for f in filings:
+        if f.applicant_id not in last or f.submitted_at > last[f.applicant_id][1]:
+            last[f.applicant_id] = (f.submitted_by, f.submitted_at)
+    theirs = sorted(account for account, (by, _at) in last.items() if by == staff_id)
+    for account_id in theirs:
+        _point_contact(runtime, session, account_id, admin)
+    return len(theirs)
+
+
+def _point_contact(runtime, session, account_id: str, staff_id: str) -> None:
     member = session.execute(
         sa.select(organisation_staff.c.email, organisation_staff.c.language).where(organisation_staff.c.id == staff_id)
     ).one()

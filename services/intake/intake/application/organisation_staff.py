@@ -2,7 +2,8 @@
 
 An invitation is an e-mail link (notify sends ``organisation.staff_invited`` in the invitee's language); the
 invitee chooses a password and gets an authenticator secret, then signs in with both (organisations.py).
-Removing a member ends their sessions at once (every request checks ``removed_at``) and revokes their API tokens.
+Removing a member ends their sessions at once (every request checks ``removed_at``) and revokes their API tokens;
+the notices that went to them for people without an account of their own go to the administrator.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zairyu_shared.events.contracts import LANGUAGES
 
 from .accounts import AccountError, clean_email, email_lookup
 from .common import aware, new_id, now, token, token_hash
+from .organisation_people import held_contacts_after_removal
 from .organisations import MIN_PASSWORD, Invalid, Member
 
 INVITATION_HOURS = 72
@@ -140,8 +142,10 @@ def members(session, organisation_id: str) -> list[StaffMember]:
     return [StaffMember(r.id, r.email, bool(r.is_admin), r.password_hash is not None, r.language) for r in rows]
 
 
-def remove(session, admin: Member, staff_id: str) -> None:
-    """Switches the member off at once: sessions end on their next request, API tokens are revoked."""
+def remove(runtime, session, admin: Member, staff_id: str) -> None:
+    """Switches the member off at once: sessions end on their next request, API tokens are revoked; the notices of
+    the applications they filed for people without an account of their own go to the administrator from now on
+    (organisation_people.held_contacts_after_removal)."""
     if staff_id == admin.staff_id:
         raise Invalid({"staff": "org.error.remove_self"})
     done = session.execute(
@@ -156,3 +160,4 @@ def remove(session, admin: Member, staff_id: str) -> None:
     if done.rowcount != 1:
         raise NotFound(staff_id)
     session.execute(api_tokens.delete().where(api_tokens.c.staff_id == staff_id))
+    held_contacts_after_removal(runtime, session, admin.organisation_id, staff_id)

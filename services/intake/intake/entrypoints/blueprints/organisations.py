@@ -249,7 +249,7 @@ def remove_staff(staff_id):
 
     try:
         with tx() as db:
-            organisation_staff.remove(db, g.member, staff_id)
+            organisation_staff.remove(current_runtime(), db, g.member, staff_id)
     except organisation_staff.NotFound:
         abort(404)
     except orgs.Invalid:
