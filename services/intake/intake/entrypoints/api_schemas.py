@@ -39,6 +39,24 @@ class SignatureIn(Schema):
     signature_b64 = fields.String(required=True, metadata={"description": "detached CMS SignedData, DER, base64"})
 
 
+class SigningRequestsIn(Schema):
+    codes = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "up to 50 signing codes (an organisation's batch), as shown on the page"},
+    )
+
+
+class SignaturesIn(Schema):
+    signatures = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.String()),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "up to 50 objects {code, signature_b64}; each is redeemed on its own"},
+    )
+
+
 class SigningResult(Schema):
     status = fields.String(
         required=True, validate=validate.OneOf(["pending", "signed", "done", "failed", "expired", "unknown"])
@@ -249,6 +267,8 @@ def build_spec() -> dict:
         Error,
         SigningRequest,
         SignatureIn,
+        SigningRequestsIn,
+        SignaturesIn,
         SigningResult,
         Login,
         EligibilityIn,
@@ -357,6 +377,24 @@ def build_spec() -> dict:
     )
     signature["parameters"] = [p for p in signature["parameters"] if p is not API_HEADER]
     spec.path("/api/v1/signing-requests/{code}/signature", operations={"post": signature})
+    many = op(
+        "For the signer: the bytes to sign for up to 50 codes in one request ({requests: [SigningRequest with its "
+        "summary, or {code, error, message, http_status}]}); wrong codes count against the address's budget",
+        "SigningRequestsIn",
+        {"type": "object"},
+    )
+    spec.path("/api/v1/signing-requests/batch", operations={"post": many})
+    spec.path(
+        "/api/v1/signing-requests/signatures",
+        operations={
+            "post": op(
+                "For the signer: post up to 50 signatures, each redeemed on its own ({results: [SigningResult with "
+                "its code and http_status]})",
+                "SignaturesIn",
+                {"type": "object"},
+            )
+        },
+    )
     spec.path(
         "/api/v1/signing-requests/{code}/status",
         operations={

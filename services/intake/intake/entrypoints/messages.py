@@ -157,6 +157,9 @@ MESSAGES = {
     "login.card_linked_elsewhere": _l("This card is linked to another account."),
     "totp.wrong_code": _l("The code is not correct."),
     "signing.unknown_code": _l("Unknown signing code."),
+    "signing.too_many_codes": _l(
+        "Too many unknown signing codes from this address. Please check the codes and try again later."
+    ),
     "signing.expired": _l("This signing code has expired. Please start again."),
     "signing.already_used": _l("This signing code has already been used."),
     "signing.bad_signature": _l("The signature could not be read."),

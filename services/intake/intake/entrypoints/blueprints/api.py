@@ -23,7 +23,7 @@ from zairyu_shared.web import current_runtime
 from .. import api_schemas as s
 from .. import labels
 from ..applicant_session import log_in, log_out, login_required, person, tx
-from ..limits import LOGIN, REGISTER, SIGNER, limiter, receipt_lookup
+from ..limits import LOGIN, REGISTER, SIGNER, CodeGuesses, limiter, receipt_lookup
 from ..messages import message
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -248,20 +248,68 @@ def prepare_submission(draft_id):
 
 
 # --- the signer's endpoints (authorised by the code) ----------------------------------------------
+# An unknown code costs the address one of its wrong-code guesses (limits.SIGNING_CODE_GUESSES, which says why a
+# batch counts per wrong code); a batch is refused (429) before the code the budget runs out on.
+
+
+def _for_signer(code: str) -> dict:
+    with tx() as db:
+        answer = signing_requests.for_signer(db, normalise_code(code))
+    # In the language of whoever signs (the applicant, or the organisation's staff member), whatever the
+    # signer's computer speaks (the stored description is English).
+    answer["summary"] = labels.signing_summary(
+        answer["purpose"], answer["reference"], answer["language"], answer.get("procedure")
+    )
+    return answer
+
+
+def _redeem(code: str, signature_b64) -> tuple[dict, int]:
+    try:
+        der = base64.b64decode(signature_b64 if isinstance(signature_b64, str) else "", validate=True)
+    except (binascii.Error, ValueError):
+        return {"error": "signing.bad_signature", "message": message("signing.bad_signature")}, 400
+    with tx() as db:
+        result = signing_requests.redeem(current_runtime(), db, normalise_code(code), der)
+    return {"status": "done" if result.get("ok") else "failed", **result}, 200 if result.get("ok") else 422
+
+
+def _guessed(exc: signing_requests.SigningRequestError, guesses: CodeGuesses) -> None:
+    if exc.status == 404:
+        guesses.spend()
+
+
+def _too_many(guesses: CodeGuesses):
+    response = _error_response("signing.too_many_codes", 429)
+    response.headers["Retry-After"] = str(guesses.retry_after())
+    return response
+
+
 @bp.get("/signing-requests/<code>")
 @limiter.limit(SIGNER)
 def signing_request(code):
     try:
-        with tx() as db:
-            answer = signing_requests.for_signer(db, normalise_code(code))
-        # In the language of whoever signs (the applicant, or the organisation's staff member), whatever the
-        # signer's computer speaks (the stored description is English).
-        answer["summary"] = labels.signing_summary(
-            answer["purpose"], answer["reference"], answer["language"], answer.get("procedure")
-        )
-        return jsonify(answer)
+        return jsonify(_for_signer(code))
     except signing_requests.SigningRequestError as exc:
+        _guessed(exc, CodeGuesses())
         return _error(exc.key, exc.status)
+
+
+@bp.post("/signing-requests/batch")
+@limiter.limit(SIGNER)
+def signing_requests_batch():
+    """Up to 50 codes in one request (an organisation's batch): each code's request, or its error, in order."""
+    codes = _load(s.SigningRequestsIn)["codes"]
+    guesses = CodeGuesses()
+    out = []
+    for code in codes:
+        if not guesses.left():
+            return _too_many(guesses)
+        try:
+            out.append(_for_signer(code))
+        except signing_requests.SigningRequestError as exc:
+            _guessed(exc, guesses)
+            out.append({"code": code, "error": exc.key, "message": message(exc.key), "http_status": exc.status})
+    return jsonify(requests=out)
 
 
 @bp.post("/signing-requests/<code>/signature")
@@ -269,16 +317,32 @@ def signing_request(code):
 def post_signature(code):
     data = _load(s.SignatureIn)
     try:
-        der = base64.b64decode(data["signature_b64"], validate=True)
-    except (binascii.Error, ValueError):
-        return _error("signing.bad_signature", 400)
-    try:
-        with tx() as db:
-            result = signing_requests.redeem(current_runtime(), db, normalise_code(code), der)
+        answer, status = _redeem(code, data["signature_b64"])
     except signing_requests.SigningRequestError as exc:
+        _guessed(exc, CodeGuesses())
         return _error(exc.key, exc.status)
-    status = 200 if result.get("ok") else 422
-    return jsonify(status="done" if result.get("ok") else "failed", **result), status
+    return jsonify(answer), status
+
+
+@bp.post("/signing-requests/signatures")
+@limiter.limit(SIGNER)
+def post_signatures():
+    """Up to 50 signatures in one request, each redeemed in its own transaction (one refused does not undo the
+    others; a retry of the whole request gets the same answers, as a code is single use)."""
+    items = _load(s.SignaturesIn)["signatures"]
+    guesses = CodeGuesses()
+    out = []
+    for item in items:
+        code = str(item.get("code") or "")
+        if not guesses.left():
+            return _too_many(guesses)
+        try:
+            answer, status = _redeem(code, item.get("signature_b64"))
+        except signing_requests.SigningRequestError as exc:
+            _guessed(exc, guesses)
+            answer, status = {"status": "failed", "error": exc.key, "message": message(exc.key)}, exc.status
+        out.append({"code": code, "http_status": status, **answer})
+    return jsonify(results=out)
 
 
 @bp.get("/signing-requests/<code>/status")
