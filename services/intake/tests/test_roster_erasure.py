@@ -21,7 +21,7 @@ from test_organisation_retention import FY2020, _organisation
 
 from intake.adapters import organisation_tables as o
 from intake.adapters.tables import metadata
-from intake.application import organisation_people
+from intake.application import organisation_drafts, organisation_people
 from intake.bootstrap import ports
 from zairyu_shared import crypto, subject_keys, testing
 from zairyu_shared.subject_keys import SubjectErased
@@ -115,6 +115,20 @@ def test_a_purged_roster_entry_is_unreadable_in_a_restored_backup(tmp_path):
             assert all(v.startswith(f"zk1:{leaving}:".encode()) for v in _raw(back_url, leaving))
             assert ports(restored).store.get(sha, leaving) is None  # the store's copy of the scan too
             assert tuple(_entry(restored, staying)) == staying_before  # the other entry is whole
+            # Until that purge runs, the unreadable entry breaks nothing: the roster page lists the other entry,
+            # the person's page, the CSV import and the drafts' names do not know it, and the expiry reminders
+            # (the stay ends in 90 days on this day) go for the other entry alone.
+            with restored.session_factory() as s, s.begin():
+                listed = {p.person_id for p in organisation_people.roster(s, org)}
+                assert staying in listed and leaving not in listed
+                with pytest.raises(organisation_people.NotFound):
+                    organisation_people.get(s, org, leaving)
+                assert organisation_people.get(s, org, staying).name == "SILVA MARIA"
+                by_card = {r.id for r in organisation_drafts._person_by_card(s, org).values()}
+                assert staying in by_card and leaving not in by_card
+                organisation_people.send_reminders(restored, s, today=date(2026, 12, 6))
+                reminded = s.execute(sa.select(o.reminders.c.person_id)).scalars().all()
+                assert staying in reminded and leaving not in reminded
             # The dump predates the removal: the row is back as if live. The purge the restore procedure runs
             # before anything serves takes it again (its key is gone), and the roster reads whole.
             assert restored.purge().counts["roster_entry_ended"] == 1

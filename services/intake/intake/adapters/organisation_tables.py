@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 
-from .tables import metadata
+from .tables import metadata, subject_key_tables
 
 _ID = lambda: sa.String(36)  # noqa: E731
 _TS = lambda: sa.DateTime(timezone=True)  # noqa: E731
@@ -92,6 +92,12 @@ people = sa.Table(
     sa.Column("created_at", _TS(), nullable=False),
     sa.Column("removed_at", _TS(), nullable=True),
 )
+
+# An entry whose data key was destroyed (its retention ended; a restored backup brought the row back before the
+# purge took it again) is unreadable: the roster, a person's page, the CSV import, the reminders and the names
+# shown beside drafts leave it out, as if it were already gone, rather than break on it (issue 20;
+# docs/operations.md, restore). Rows under the service key (never sealed per entry) are never in ``erased``.
+readable_people = people.c.id.not_in(sa.select(subject_key_tables.erased.c.subject))
 # A roster entry's personal values are under a data key of the entry's own (subject: its id; the person may have
 # no account, and their paper consent's scan is sealed under the same key in the store). The purge destroys that
 # key with the row, through the erasure ledger, so no backup restored afterwards reads the entry (issue 20);

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from intake.adapters.organisation_tables import org_drafts, organisations, people
+from intake.adapters.organisation_tables import org_drafts, organisations, people, readable_people
 from intake.domain import filers, form, procedures
 from intake.domain import organisations as rules
 from intake.domain.fields import Field
@@ -69,7 +69,9 @@ class ImportRefused(Exception):
 
 def _person_by_card(session, organisation_id: str) -> dict[str, sa.Row[Any]]:
     rows = session.execute(
-        sa.select(people).where(people.c.organisation_id == organisation_id, people.c.removed_at.is_(None))
+        sa.select(people).where(
+            people.c.organisation_id == organisation_id, people.c.removed_at.is_(None), readable_people
+        )
     ).all()
     return {r.card_number: r for r in rows}
 
@@ -169,7 +171,10 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
     org = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
     person = session.execute(
         sa.select(people).where(
-            people.c.id == person_id, people.c.removed_at.is_(None), people.c.organisation_id == member.organisation_id
+            people.c.id == person_id,
+            people.c.removed_at.is_(None),
+            people.c.organisation_id == member.organisation_id,
+            readable_people,
         )
     ).first()
     if person is None:
@@ -268,6 +273,7 @@ def correct(session, member: Member, draft_id: str, section: str, raw: dict[str,
             people.c.id == found.person_id,
             people.c.organisation_id == member.organisation_id,
             people.c.removed_at.is_(None),
+            readable_people,
         )
     ).first()
     if person is None or not rules.consent_in_force(person.consent, person.consent_document_until, today_jst()):

@@ -26,7 +26,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people
+from intake.adapters.organisation_tables import (
+    org_drafts,
+    organisation_staff,
+    organisations,
+    people,
+    readable_people,
+)
 from intake.adapters.tables import applicants
 from intake.bootstrap import ports
 from intake.domain import canonical, filers, procedures
@@ -76,7 +82,10 @@ def _person(session, organisation_id: str, person_id: str | None):
         return None
     return session.execute(
         sa.select(people).where(
-            people.c.id == person_id, people.c.organisation_id == organisation_id, people.c.removed_at.is_(None)
+            people.c.id == person_id,
+            people.c.organisation_id == organisation_id,
+            people.c.removed_at.is_(None),
+            readable_people,
         )
     ).first()
 
@@ -235,7 +244,7 @@ def filed_for(session, row) -> str | None:
         sa.select(people.c.name, organisations.c.name.label("organisation"))
         .select_from(org_drafts.join(people, people.c.id == org_drafts.c.person_id))
         .join(organisations, organisations.c.id == org_drafts.c.organisation_id)
-        .where(org_drafts.c.id == row.subject_id)
+        .where(org_drafts.c.id == row.subject_id, readable_people)
     ).first()
     return f"{found.name}, {found.organisation}" if found else None
 
@@ -327,7 +336,9 @@ def drafts(session, member: Member) -> list[dict]:
     names = {
         p.id: p.name
         for p in session.execute(
-            sa.select(people.c.id, people.c.name).where(people.c.organisation_id == member.organisation_id)
+            sa.select(people.c.id, people.c.name).where(
+                people.c.organisation_id == member.organisation_id, readable_people
+            )
         )
     }
     return [

@@ -13,7 +13,14 @@ from datetime import date
 import sqlalchemy as sa
 
 from intake.adapters import upload_checks
-from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations, people, reminders
+from intake.adapters.organisation_tables import (
+    org_drafts,
+    organisation_staff,
+    organisations,
+    people,
+    readable_people,
+    reminders,
+)
 from intake.adapters.tables import HELD_ACCOUNT_ISSUER, applicants, applications, attachments, personal
 from intake.bootstrap import ports
 from intake.domain import fields as field_rules
@@ -101,7 +108,9 @@ def roster(session, organisation_id: str, today: date | None = None) -> list[Per
     )
     out = []
     for r in session.execute(
-        sa.select(people).where(people.c.organisation_id == organisation_id, people.c.removed_at.is_(None))
+        sa.select(people).where(
+            people.c.organisation_id == organisation_id, people.c.removed_at.is_(None), readable_people
+        )
     ):
         expiry = date.fromisoformat(r.period_expiry)
         out.append(
@@ -125,7 +134,10 @@ def roster(session, organisation_id: str, today: date | None = None) -> list[Per
 def get(session, organisation_id: str, person_id: str):
     row = session.execute(
         sa.select(people).where(
-            people.c.id == person_id, people.c.organisation_id == organisation_id, people.c.removed_at.is_(None)
+            people.c.id == person_id,
+            people.c.organisation_id == organisation_id,
+            people.c.removed_at.is_(None),
+            readable_people,
         )
     ).first()
     if row is None:
@@ -393,7 +405,7 @@ def send_reminders(runtime, session, today: date | None = None) -> int:
     today = today or today_jst()
     sent_total = 0
     orgs = {r.id: r for r in session.execute(sa.select(organisations.c.id, organisations.c.name))}
-    for r in session.execute(sa.select(people).where(people.c.removed_at.is_(None))).all():
+    for r in session.execute(sa.select(people).where(people.c.removed_at.is_(None), readable_people)).all():
         expiry = date.fromisoformat(r.period_expiry)
         sent = set(
             session.execute(

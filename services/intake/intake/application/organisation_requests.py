@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from intake.adapters.organisation_tables import org_drafts, people
+from intake.adapters.organisation_tables import org_drafts, people, readable_people
 from intake.adapters.tables import applicants, applications, attachments, document_requests
 
 from . import drafting, following, organisation_people
@@ -43,6 +43,7 @@ def _filed(session, member: Member, application_id: str) -> tuple[Any, Any, Any]
             people.c.id == row.person_id,
             people.c.organisation_id == member.organisation_id,
             people.c.removed_at.is_(None),
+            readable_people,
         )
     ).first()
     if app is None or person is None or organisation_people.filing_account_id(person) != app.applicant_id:
