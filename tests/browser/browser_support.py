@@ -183,6 +183,8 @@ class PageChecks:
     def applicant_page(self, page, name: str) -> None:
         """Screenshot + axe at desktop width, then the same at 375 px (and no sideways scrolling)."""
         started = time.monotonic()
+        # a click's navigation may have committed without the new document parsed yet: its <html> is then null
+        page.wait_for_load_state()
         if self.lang and page.evaluate("document.documentElement.lang") != self.lang:
             self.problems.append(f"{name} ({page.url}): <html lang> is not {self.lang!r}")
         if self.lang:

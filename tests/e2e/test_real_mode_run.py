@@ -41,11 +41,25 @@ def _free(port: int) -> bool:
     return True
 
 
+def _ephemeral_ports_from() -> int:
+    """The lowest port the kernel hands out for outgoing connections and bind(0) (Linux: 32768 by default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _port_offset() -> int:
-    """An offset at which every port the run needs is free (others may be running `make run`)."""
+    """An offset at which every port the run needs is free (others may be running `make run`), every port below
+    the kernel's ephemeral range when there is room: a port from that range, free when looked at, can be handed
+    to another process's connection or free_port() (the suite's other worker) in the seconds before zairyu-run
+    binds it ("Port 44142 is in use by another program", seen on two workers)."""
     names = len(definitions())
+    highest = max(max(web, metrics) for _, web, metrics in _real_plan(definitions(), 0))
+    below = _ephemeral_ports_from() - highest
+    low, high = (10000, below) if below > 11000 else (20000, 40000)
     for _ in range(50):
-        offset = random.randrange(20000, 40000, 10)
+        offset = random.randrange(low, high, 10)
         ports = [p for _, web, metrics in _real_plan(definitions(), offset) for p in (web, metrics)]
         if len(ports) == 2 * names and all(_free(p) for p in ports):
             return offset
