@@ -66,8 +66,15 @@ SENDER_THREADS = next(f.default for f in fields(NotifySettings) if f.name == "se
 MAX_SEND_WINDOW_RESENDS = 2 * SENDER_THREADS
 
 
-def rabbit_restart() -> None:
-    """Restart the broker application (not the Erlang VM, not its configuration)."""
+def rabbit_restart(broker=None) -> None:
+    """Restart the broker application (not the Erlang VM, not its configuration): the machine's, or each node
+    of `broker` (a started rabbit_cluster.RabbitCluster, e.g. one node of the test's own)."""
+    if broker is not None:
+        for node in broker.running():
+            broker.ctl("stop_app", node=node, timeout=120)
+            broker.ctl("start_app", node=node, timeout=300)
+            broker.ctl("await_startup", node=node, timeout=300)
+        return
     subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True, timeout=120)
     subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True, timeout=300)
     subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, capture_output=True, timeout=300)
@@ -93,14 +100,15 @@ def postgres_restart(wait: float = 90) -> None:
     )
 
 
-def fault_plan(n: int, restart_postgres: bool) -> list:
-    """(submitted count at which it happens, label, action on the cluster)."""
+def fault_plan(n: int, restart_postgres: bool, broker=None) -> list:
+    """(submitted count at which it happens, label, action on the cluster); `broker`: the RabbitMQ restarted,
+    the machine's when None."""
     plan = [
         (0.10, "kill signing-consume", lambda c: _kill_restart(c, "signing-consume")),
-        (0.20, "restart rabbitmq (1)", lambda c: rabbit_restart()),
+        (0.20, "restart rabbitmq (1)", lambda c: rabbit_restart(broker)),
         (0.30, "kill review-consume", lambda c: _kill_restart(c, "review-consume")),
         (0.40, "kill notify-consume", lambda c: _kill_restart(c, "notify-consume")),
-        (0.60, "restart rabbitmq (2)", lambda c: rabbit_restart()),
+        (0.60, "restart rabbitmq (2)", lambda c: rabbit_restart(broker)),
         (0.70, "kill intake-consume", lambda c: _kill_restart(c, "intake-consume")),
         (0.80, "kill card-delivery-consume", lambda c: _kill_restart(c, "card-delivery-consume")),
     ]
@@ -214,7 +222,7 @@ def run(
             for i, h in enumerate(holders)
         ]
         out(f"chaos_applicants_registered: {len(applicants)} applicants")
-        if broker is not None:
+        if broker is not None and len(broker.nodes) > 1:
             replicas = {q: len(broker.members(q)) for q in work_queues(broker)}
             out(f"# quorum queues and their replicas: {replicas}")
             if not replicas or min(replicas.values()) < len(broker.nodes):
