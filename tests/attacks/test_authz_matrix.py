@@ -63,6 +63,8 @@ MATRIX = {
         "register.sign": TOKEN,
         "api.signing_request": TOKEN,
         "api.post_signature": TOKEN,
+        "api.signing_requests_batch": TOKEN,  # the codes in the body; wrong ones spend the address's budget
+        "api.post_signatures": TOKEN,
         "signing.wait": TOKEN,
         "auth.account": APPLICANT,
         "auth.link_card": APPLICANT,
@@ -153,6 +155,10 @@ MATRIX = {
         "org_filing.documents": ORG_STAFF,  # only applications the organisation filed (the person consenting)
         "org_filing.documents_upload": ORG_STAFF,
         "org_filing.documents_submit": ORG_STAFF,
+        # correct or withdraw an application the organisation filed (the person consenting), card or TOTP
+        "org_follow_up.page": ORG_STAFF,
+        "org_follow_up.with_card": ORG_STAFF,
+        "org_follow_up.without_card": ORG_STAFF,
         "org_roster.consents": APPLICANT,  # the organisations the person consented to, from their own account
         "org_roster.withdraw": APPLICANT,  # only their own consent (another's: 404)
         "org.renew": ORG_STAFF,
@@ -283,6 +289,7 @@ MATRIX = {
         "demo.static": PUBLIC,
         "internal_api.verify_cms": INTERNAL,
         "internal_api.verify_auth_token": INTERNAL,
+        "internal_api.attest_follow_up": INTERNAL,
     },
 }
 

@@ -193,6 +193,14 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
                 "signed_content_b64": _SIGNED,
                 "signature_cms_b64": _SIGNED,
                 "withdrawn_at": WHEN.isoformat(),
+                # v2: who withdrew, the person with their own card (whose holder intake found in it)
+                "requested_by": {"role": "applicant"},
+                "expected_holder": {
+                    "name": "NGUYEN VAN AN",
+                    "date_of_birth": "1994-03-15",
+                    "sex": "male",
+                    "address": "東京都新宿区西新宿二丁目８番１号",
+                },
             },
             "intake",
             **a,

@@ -65,6 +65,11 @@ class FakeSigning:
         )
         return {"verdict": self.verdict, "reason": self.reason, "message": self.reason or "ok", "evidence": {}}
 
+    def attest_follow_up(self, content_b64, request, language="en"):
+        self.calls.append({"attest": request, "content_b64": content_b64, "language": language})
+        checks = ["session_in_request_bytes"] if self.verdict == "valid" else []
+        return {"verdict": self.verdict, "reason": self.reason, "message": self.reason or "ok", "checks": checks}
+
 
 HOLDER = {"name": "NGUYEN VAN A", "date_of_birth": "1995-04-01", "sex": "M", "address": "東京都新宿区西新宿1-1-1"}
 # The shape intake signs (services/intake/intake/domain/canonical.py, "zairyu-application/1").
@@ -154,7 +159,10 @@ def verified_event(
 
 
 def intake_event(event_type, payload, application_id):
-    return new_event(event_type, payload, source="intake", correlation_id=application_id)
+    # A correction or withdrawal without ``requested_by`` is a v1 one (the applicant's, as intake sent before v2).
+    follow_up = event_type in ("application.correction_requested", "application.withdrawn")
+    version = 1 if follow_up and "requested_by" not in payload else None
+    return new_event(event_type, payload, source="intake", correlation_id=application_id, version=version)
 
 
 class PurposefulClient(FlaskClient):

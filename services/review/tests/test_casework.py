@@ -446,7 +446,7 @@ def test_a_withdrawal_without_a_valid_signature_changes_nothing(rt):
             "application.withdrawn",
             {
                 "application_id": app,
-                "applicant_id": "p",
+                "applicant_id": staged(rt, "application.received")[0]["applicant_id"],
                 "reason": "",
                 "signed_content_b64": "e30=",
                 "signature_cms_b64": "eA==",

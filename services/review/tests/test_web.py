@@ -572,6 +572,8 @@ def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt
     from review_testkit import intake_event
 
     app_id = new_case(rt)
+    with rt.engine.connect() as conn:
+        applicant = conn.execute(sa.select(cases.c.applicant_id).where(cases.c.application_id == app_id)).scalar()
     for event_type, extra in (
         (
             "application.correction_requested",
@@ -583,7 +585,7 @@ def test_withdrawal_and_correction_show_on_the_case_and_close_it(app, people, rt
             event_type,
             {
                 "application_id": app_id,
-                "applicant_id": "p",
+                "applicant_id": applicant,
                 "signed_content_b64": "e30=",
                 "signature_cms_b64": "eA==",
                 **extra,

@@ -166,10 +166,14 @@ def test_undecodable_signature_is_an_invalid_verdict_not_an_error(client):
     assert (resp.get_json()["verdict"], resp.get_json()["reason"]) == ("invalid", "malformed")
 
 
-def test_openapi_document_describes_both_endpoints(client):
+def test_openapi_document_describes_every_endpoint(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/internal/v1/verifications/cms", "/internal/v1/verifications/auth-token"}
+    assert set(spec["paths"]) == {
+        "/internal/v1/verifications/cms",
+        "/internal/v1/verifications/auth-token",
+        "/internal/v1/attestations/follow-up",
+    }
     request_schema = spec["components"]["schemas"]["CmsVerificationRequest"]
     assert {"content_b64", "signature_b64"} <= set(request_schema["required"])
 

@@ -288,6 +288,61 @@ class ApplicationWithdrawn(_Strict):
     withdrawn_at = fields.AwareDateTime(required=True)
 
 
+class RequestedBy(_Strict):
+    """Who asked for a correction or withdrawal (v2): the person the application is for (``applicant``: their own
+    account, signed with their own card), or a staff member of the organisation that filed it
+    (``organisation_staff``: signed with a card in their staff session, or their TOTP step-up without a card).
+    The rule who may, and its sources: review's domain/follow_up.py. ``staff_name``: the staff member's name as
+    their account gives it, for the officer (personal data of the staff member, never the person's)."""
+
+    role = fields.String(required=True, validate=validate.OneOf(["applicant", "organisation_staff"]))
+    organisation_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    staff_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    staff_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _who(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        staff = data["role"] == "organisation_staff"
+        if staff != bool(data.get("organisation_id") and data.get("staff_id")):
+            raise ValidationError("organisation staff name their organisation and staff id; the applicant neither")
+
+
+class _FollowUpV2:
+    """v2 of a correction request and a withdrawal: who asked (``requested_by``) and how they were authenticated.
+    Card-signed: ``signature_cms_b64`` and ``expected_holder``, whom intake found in the certificate (the account's
+    holder for the person, the card's own holder for a staff member). Without a card: ``authentication`` (an
+    organisation staff session with a fresh TOTP step-up, written into ``signed_content_b64`` too), no signature."""
+
+    signature_cms_b64 = fields.String(load_default=None, allow_none=True)
+    expected_holder = fields.Nested(Holder, load_default=None, allow_none=True)
+    requested_by = fields.Nested(RequestedBy, required=True)
+    authentication = fields.Nested(Authentication, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_way_of_authenticating(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        by = data["requested_by"]
+        if _is_staff_attested(data):
+            staff = data["authentication"].get("organisation_staff")
+            if data.get("signature_cms_b64") or data.get("expected_holder"):
+                raise ValidationError("a staff-authenticated request carries no card signature or holder")
+            if (
+                not staff
+                or by["role"] != "organisation_staff"
+                or (staff["staff_id"], staff["organisation_id"]) != (by["staff_id"], by["organisation_id"])
+            ):
+                raise ValidationError("a staff-authenticated request is the named staff member's own session")
+        elif not data.get("signature_cms_b64") or not data.get("expected_holder"):
+            raise ValidationError("a card-signed request carries its signature and the holder found in it")
+
+
+class ApplicationCorrectionRequestedV2(_FollowUpV2, ApplicationCorrectionRequested):
+    pass
+
+
+class ApplicationWithdrawnV2(_FollowUpV2, ApplicationWithdrawn):
+    pass
+
+
 # --- signing --------------------------------------------------------------------------------
 class SignatureEvidence(_Strict):
     certificate_serial = fields.String(required=True)
@@ -752,6 +807,24 @@ for _spec in [
         "intake",
         ("review", "notify"),
         "The applicant withdrew the application (signed).",
+    ),
+    EventSpec(
+        "application.correction_requested",
+        2,
+        ApplicationCorrectionRequestedV2,
+        "intake",
+        ("review",),
+        "v1 + who asked (the person, or the filing organisation's staff) and how: a card's signature with the "
+        "holder intake found in it, or a staff session's TOTP step-up without a card.",
+    ),
+    EventSpec(
+        "application.withdrawn",
+        2,
+        ApplicationWithdrawnV2,
+        "intake",
+        ("review", "notify"),
+        "v1 + who withdrew (the person, or the filing organisation's staff) and how: a card's signature with the "
+        "holder intake found in it, or a staff session's TOTP step-up without a card.",
     ),
     EventSpec(
         "signature.verified",

@@ -295,34 +295,68 @@ def start_signed_action(runtime, session, person, application_id: str, action: s
     )
 
 
+def own_card(runtime, session, account_id: str, content: bytes, cms_der: bytes) -> dict:
+    """The signature of a correction or withdrawal from the person's account must be the account holder's own card
+    (who may correct or withdraw: review.domain.follow_up, with its sources): signing checks it against the holder
+    the account was registered with, and the card's holder must be the account's (name, date of birth and sex, as
+    a re-bound card is compared: accounts.rebind). Another card, however valid, is refused here with a clear
+    message, and review refuses it again. Returns the holder the event names for review, or ``{"error": ...}``."""
+    from intake.adapters.tables import applicants
+    from intake.bootstrap import ports
+
+    from . import accounts
+
+    account = session.execute(sa.select(applicants).where(applicants.c.id == account_id)).first()
+    holder = accounts.expected_holder(account)
+    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=holder)
+    if not verdict.valid:
+        return {"error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
+    try:
+        signer = accounts.Holder.from_evidence(verdict.evidence)
+    except accounts.AccountError:
+        return {"error": "signing.invalid"}
+    if (signer.name, signer.date_of_birth, signer.sex) != (account.name, str(account.date_of_birth), account.sex):
+        return {"error": "follow.other_card"}
+    return {"holder": holder}
+
+
+def follow_up_payload(event_type: str, extra: dict, at) -> dict:
+    if event_type == "application.correction_requested":
+        return {"correction_id": extra["action_id"], "message": extra["message"], "requested_at": at}
+    return {"reason": extra["message"], "withdrawn_at": at}
+
+
+def record_follow_up(session, app, entry_kind: str, status: str | None, at) -> None:
+    _add_entry(session, app, entry_kind, at, {})
+    if status:
+        _move(session, app.id, status)
+
+
 def _signed_action(event_type: str, entry_kind: str, status: str | None):
     def complete(runtime, session, row, cms_der: bytes) -> dict:
         extra = signing_requests.extra_of(row)
         app = session.execute(sa.select(applications).where(applications.c.id == row.subject_id)).first()
         if not timeline.is_open(app.status):
             return {"ok": False, "error": "follow.not_open"}
+        checked = own_card(runtime, session, app.applicant_id, signing_requests.content_of(row), cms_der)
+        if "error" in checked:
+            return {"ok": False, **checked}
         at = now()
-        content_b64 = row.content
-        sig_b64 = base64.b64encode(cms_der).decode()
-        if event_type == "application.correction_requested":
-            payload = {"correction_id": extra["action_id"], "message": extra["message"], "requested_at": at}
-        else:
-            payload = {"reason": extra["message"], "withdrawn_at": at}
         runtime.emit(
             session,
             event_type,
             {
                 "application_id": app.id,
                 "applicant_id": app.applicant_id,
-                "signed_content_b64": content_b64,
-                "signature_cms_b64": sig_b64,
-                **payload,
+                "signed_content_b64": row.content,
+                "signature_cms_b64": base64.b64encode(cms_der).decode(),
+                "requested_by": {"role": "applicant"},
+                "expected_holder": checked["holder"],
+                **follow_up_payload(event_type, extra, at),
             },
             correlation_id=app.id,
         )
-        _add_entry(session, app, entry_kind, at, {})
-        if status:
-            _move(session, app.id, status)
+        record_follow_up(session, app, entry_kind, status, at)
         return {"ok": True, "application_id": app.id}
 
     return complete

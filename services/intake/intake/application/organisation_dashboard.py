@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import org_drafts, people
 from intake.adapters.tables import applications, document_requests
+from intake.domain import timeline
 
 
 def waiting_drafts(session, organisation_id: str) -> dict[str | None, int]:
@@ -77,6 +78,7 @@ def filed(session, organisation_id: str) -> list[dict]:
                 "number": r.receipt_number or r.provisional_number,
                 "submitted_at": r.submitted_at,
                 "requests": sorted(asked.get(r.id, []), key=lambda q: q["deadline"]),
+                "open": timeline.is_open(r.status),  # the organisation may still correct or withdraw it
             }
         )
     # The people the bureau is asking something of come first (an open request has a deadline); the rest stay newest

@@ -121,7 +121,7 @@ def _organisation_filing():
 def signer_language(session, row) -> str | None:
     """The language of the person who signs: the account's, or the one a registration chose; for an
     organisation's filing the staff member's (they sign, not the account holder)."""
-    if row.purpose == "org_submit":
+    if row.purpose in ("org_submit", "org_follow_up"):  # the staff member signs, in their language
         return _organisation_filing().staff_language(session, row)
     if row.purpose not in ("register", "rebind", "submit", "correction", "withdrawal"):
         return None
@@ -140,7 +140,7 @@ def reference(session, row) -> str | None:
         return _organisation_filing().filed_for(session, row)
     if row.purpose == "register":
         return extra_of(row).get("email")
-    if row.purpose in ("correction", "withdrawal") and row.subject_id:
+    if row.purpose in ("correction", "withdrawal", "org_follow_up") and row.subject_id:
         from intake.adapters.tables import applications
 
         found = session.execute(

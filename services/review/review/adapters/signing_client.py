@@ -20,17 +20,29 @@ class SigningVerifier:
         self, content_b64: str, signature_b64: str, expected_holder: dict | None, language: str = "en"
     ) -> dict:
         """{"verdict": "valid"|"invalid", "reason", "message", "evidence"} from signing."""
-        body = json.dumps(
+        return self._post(
+            "/internal/v1/verifications/cms",
             {
                 "content_b64": content_b64,
                 "signature_b64": signature_b64,
                 "profile": "jpki-sign",
                 "expected_holder": expected_holder,
                 "language": language,
-            }
-        ).encode()
+            },
+        )
+
+    def attest_follow_up(self, content_b64: str, request: dict, language: str = "en") -> dict:
+        """A correction or withdrawal the filing organisation's staff sent without a card: {"verdict", "reason",
+        "message", "checks"} from signing (``request``: application_id, applicant_id, requested_at and
+        authentication, in their JSON form)."""
+        return self._post(
+            "/internal/v1/attestations/follow-up", {"content_b64": content_b64, **request, "language": language}
+        )
+
+    def _post(self, path: str, payload: dict) -> dict:
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(
-            f"{self.base_url}/internal/v1/verifications/cms",
+            f"{self.base_url}{path}",
             data=body,
             method="POST",
             headers={"Content-Type": "application/json"},

@@ -34,7 +34,7 @@ from review.application.casework import (
 )
 from review.application.receipts_after_restore import reserved_number
 from review.bootstrap import ports
-from review.domain import authentication, offices, organisation_use
+from review.domain import authentication, follow_up, offices, organisation_use
 from review.domain import case as machine
 from review.domain import form as form_rules
 from review.domain.receipt import bureau_of as receipt_bureau
@@ -325,24 +325,54 @@ def _case_for_applicant_request(session, application_id):
         raise
 
 
-def _check_signature(runtime, row, data) -> dict:
-    """The applicant's own signature over the request, by the holder who signed the application."""
-    holder = json.loads(row.evidence).get("holder") or {}
-    expected = {k: holder.get(k) for k in ("name", "date_of_birth", "sex", "address")} if holder else None
-    answer = ports(runtime).signing.verify_cms(
-        data["signed_content_b64"],
-        data["signature_cms_b64"],
-        expected,
-        row.language if row.language in ("ja", "en") else "en",
-    )
-    return {"verdict": answer["verdict"], "reason": answer.get("reason"), "message": answer.get("message", "")}
+def _check_signature(runtime, row, event, at_field: str) -> dict:
+    """Whether the request is the act of someone who may correct or withdraw this application, by the rule of
+    review.domain.follow_up: the person's own card, or the filing organisation's staff (a card, or their staff
+    session's TOTP step-up, judged by signing). Someone else's is refused, whatever their card."""
+    data, sent = event.data, event.payload
+    requester = follow_up.requester(data)
+    language = row.language if row.language in ("ja", "en") else "en"
+    filer = json.loads(row.filer) if row.filer else None
+    check = follow_up.check_for(filer, json.loads(row.form), json.loads(row.evidence), data)
+    if check.refused is None and data["applicant_id"] != row.applicant_id:
+        check = follow_up.Check(refused=follow_up.NOT_THE_APPLICANT)
+    if check.refused:
+        return {
+            "verdict": "invalid",
+            "reason": check.refused,
+            "message": follow_up.MESSAGES[check.refused],
+            "requested_by": requester,
+        }
+    signing = ports(runtime).signing
+    if check.attest:
+        answer = signing.attest_follow_up(
+            data["signed_content_b64"],
+            {
+                "application_id": sent["application_id"],
+                "applicant_id": sent["applicant_id"],
+                "requested_at": sent[at_field],
+                "authentication": sent["authentication"],
+            },
+            language,
+        )
+        how = {"authentication": follow_up.ORGANISATION_STAFF, "checks": answer.get("checks") or []}
+    else:
+        answer = signing.verify_cms(data["signed_content_b64"], data["signature_cms_b64"], check.holder, language)
+        how = {"authentication": "card_signature"}
+    return {
+        "verdict": answer["verdict"],
+        "reason": answer.get("reason"),
+        "message": answer.get("message", ""),
+        "requested_by": requester,
+        **how,
+    }
 
 
 def correction_requested(runtime, session, event) -> None:
     data = event.data
     row = _case_for_applicant_request(session, data["application_id"])
     if row is not None and get_row(session, corrections, data["correction_id"]) is None:
-        signature = _check_signature(runtime, row, data)
+        signature = _check_signature(runtime, row, event, "requested_at")
         with sealing(session, metadata, row.applicant_id):  # the person's words: their own key
             session.execute(
                 corrections.insert().values(
@@ -374,7 +404,7 @@ def withdrawn(runtime, session, event) -> None:
     if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
         record_history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
         return
-    signature = _check_signature(runtime, row, data)
+    signature = _check_signature(runtime, row, event, "withdrawn_at")
     if signature["verdict"] != "valid":
         record_history(
             session,

@@ -45,6 +45,12 @@ LABELS = [
     _("due"),
     _("overdue"),
     _("withdrawal_signature_invalid"),
+    # why a correction request or withdrawal was refused (review.domain.follow_up, signing's reasons)
+    _("not_the_filing_organisation"),
+    _("no_holder_to_check"),
+    _("not_the_applicant"),
+    _("holder_mismatch"),
+    _("attestation_invalid"),
     _("invalid"),
     _("signature"),
     _("handed_over"),

@@ -159,3 +159,59 @@ def judge(data: dict[str, Any], content: bytes) -> Judgement:
     if not approval["approved_from"] <= japan_day <= approval["approved_until"]:
         return _refused(ATTESTATION_INVALID, "submitted outside the organisation's approval period")
     return Judgement(True)
+
+
+# -- a correction request or a withdrawal without a card (the filing organisation's staff, issue 21) -------------
+# Who may ask is review's rule (review.domain.follow_up, with its sources); intake checked the member, the
+# organisation's approval and that it filed the application. What signing checks, as for a filing: the request's
+# bytes say they are this staff session's request for this application, the step-up came after the sign-in and
+# shortly before the request, within the approval's period.
+FOLLOW_UP_CHECKS = (
+    "content_sha256",
+    "session_in_request_bytes",
+    "step_up_after_sign_in",
+    "step_up_fresh",
+    "within_approval_period",
+)
+
+
+def judge_follow_up(data: dict[str, Any], content: bytes) -> Judgement:
+    """The judgement on one request without a card. ``data``: application_id, applicant_id, requested_at (aware),
+    authentication (the contract's Authentication as loaded: organisation_staff); ``content``: the request's bytes."""
+    auth = data.get("authentication") or {}
+    staff = auth.get("organisation_staff")
+    if auth.get("method") != "organisation_staff" or not staff:
+        return _refused(UNSIGNED, "no card signature, and no organisation staff session")
+    try:
+        doc = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _refused(MALFORMED, "the request's bytes are not a JSON document")
+    if not isinstance(doc, dict):
+        return _refused(MALFORMED, "the request's bytes are not a JSON object")
+    if doc.get("application_id") != data["application_id"] or doc.get("applicant_id") != data["applicant_id"]:
+        return _refused(ATTESTATION_INVALID, "the request's bytes are about another application")
+    by = doc.get("requested_by")
+    by = by if isinstance(by, dict) else {}
+    if (
+        by.get("role") != "organisation_staff"
+        or by.get("staff_id") != staff["staff_id"]
+        or by.get("organisation_id") != staff["organisation_id"]
+    ):
+        return _refused(ATTESTATION_INVALID, "the request's bytes name another requester")
+    differs = _same_session(doc.get("authentication"), auth)
+    if differs:
+        return _refused(ATTESTATION_INVALID, differs.replace("submitted bytes", "request's bytes"))
+    requested_at: datetime = data["requested_at"]
+    if not staff["signed_in_at"] <= staff["step_up_at"] <= requested_at:
+        return _refused(ATTESTATION_INVALID, "the step-up does not fall between the sign-in and the request")
+    if requested_at - staff["step_up_at"] > STEP_UP_WINDOW:
+        return _refused(ATTESTATION_INVALID, "the step-up code was entered too long before the request")
+    japan_day = (requested_at.astimezone(UTC) + JST_OFFSET).date()
+    approval = staff["approval"]
+    if not approval["approved_from"] <= japan_day <= approval["approved_until"]:
+        return _refused(ATTESTATION_INVALID, "requested outside the organisation's approval period")
+    return Judgement(True)
+
+
+def follow_up_checks(judgement: Judgement) -> list[str]:
+    return list(FOLLOW_UP_CHECKS) if judgement.accepted else []

@@ -8,6 +8,9 @@ token because no browser reaches it; there is no authentication beyond that netw
   POST /internal/v1/verifications/cms         {content_b64, signature_b64, profile, expected_holder|null}
   POST /internal/v1/verifications/auth-token  {token: {Web eID token}, origin, nonce}
   -> 200 {verdict: valid|invalid, reason, message, evidence}; 400 {error, message, fields} on bad input
+  POST /internal/v1/attestations/follow-up    {content_b64, application_id, applicant_id, requested_at,
+                                               authentication}: a correction or withdrawal without a card
+  -> 200 {verdict: valid|invalid, reason, message, checks} (signing.domain.attestation.judge_follow_up)
   GET  /api/v1/openapi.json                   the OpenAPI document of the above
 """
 
@@ -26,7 +29,7 @@ from signing.adapters.verifier_factory import VerifierConfigError
 from signing.bootstrap import ports
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
-from zairyu_shared.events.contracts import LANGUAGES
+from zairyu_shared.events.contracts import LANGUAGES, Authentication
 from zairyu_shared.web import current_runtime
 
 bp = Blueprint("internal_api", __name__)
@@ -68,6 +71,17 @@ class CmsVerificationRequest(_Strict):
         validate=validate.OneOf(LANGUAGES),
         metadata={"description": "language of the returned message"},
     )
+
+
+class FollowUpAttestationRequest(_Strict):
+    """A correction request or withdrawal the filing organisation's staff sent without a card (review asks)."""
+
+    content_b64 = Base64Bytes(required=True, metadata={"description": "the request's exact bytes, base64"})
+    application_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    applicant_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    requested_at = fields.AwareDateTime(required=True)
+    authentication = fields.Nested(Authentication, required=True)
+    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
 
 
 class WebEidToken(Schema):
@@ -198,6 +212,23 @@ def verify_auth_token():
     return _answer(verdict, req["language"])
 
 
+@bp.post("/internal/v1/attestations/follow-up")
+def attest_follow_up():
+    from signing.domain import attestation
+
+    req, error = _load(FollowUpAttestationRequest())
+    if error:
+        return error
+    judgement = attestation.judge_follow_up(req, req["content_b64"])
+    return jsonify(
+        verdict="valid" if judgement.accepted else "invalid",
+        reason=judgement.reason,
+        message=verdict_report.message(judgement.reason, req["language"]) if judgement.reason else "",
+        detail=judgement.detail,
+        checks=attestation.follow_up_checks(judgement),
+    )
+
+
 def openapi_spec() -> dict:
     spec = APISpec(
         title="Zairyu signing: internal verification API",
@@ -250,6 +281,24 @@ def openapi_spec() -> dict:
                     "content": {"application/json": {"schema": "AuthTokenVerificationRequest"}},
                 },
                 "responses": responses,
+            }
+        },
+    )
+    spec.components.schema("FollowUpAttestationRequest", schema=FollowUpAttestationRequest)
+    spec.path(
+        path="/internal/v1/attestations/follow-up",
+        operations={
+            "post": {
+                "summary": "Judge a correction request or withdrawal the filing organisation's staff sent without a "
+                "card (their staff session with a TOTP step-up, written in the request's bytes)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "FollowUpAttestationRequest"}},
+                },
+                "responses": {
+                    "200": {"description": "valid or invalid, with the reason and the checks passed"},
+                    "400": responses["400"],
+                },
             }
         },
     )

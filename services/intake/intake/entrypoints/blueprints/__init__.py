@@ -10,6 +10,7 @@ from .demo_psp import bp as demo_psp
 from .drafts import bp as drafts
 from .org_api import bp as org_api
 from .org_filing import bp as org_filing
+from .org_follow_up import bp as org_follow_up
 from .org_roster import bp as org_roster
 from .org_staff_filing import bp as org_staff_filing
 from .organisations import bp as organisations
@@ -34,6 +35,7 @@ BLUEPRINTS = [
     org_filing,
     org_roster,
     org_staff_filing,
+    org_follow_up,
     org_api,
     personal_data,
     account_email,

@@ -70,6 +70,8 @@ def _after(purpose: str, result: dict) -> str:
         return url_for("register.link", token=link) if link else url_for("signing.registered")
     if purpose == "rebind":
         return url_for("auth.account", rebound=1)
+    if purpose == "org_follow_up":  # the organisation's staff: back to its dashboard
+        return url_for("org.dashboard", sent=1) + "#filed"
     return url_for("status.application", application_id=result["application_id"])
 
 
