@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import crypto, metrics
 from .crypto import SubjectErased
 from .db import statement_once
-from .events import Envelope
+from .events import Envelope, parse_message
 from .events.registry import spec_for
 from .subject_keys import current_seal, session_key
 
@@ -68,12 +68,21 @@ def staged_in(session: Session, outbox: sa.Table) -> bool:
     return outbox in session.info.get(STAGED, ())
 
 
-def add_event(session: Session, outbox: sa.Table, event: Envelope, keyring: Keyring | None = None) -> None:
+def add_event(
+    session: Session,
+    outbox: sa.Table,
+    event: Envelope,
+    keyring: Keyring | None = None,
+    seal_subject: Callable[[Envelope], str] | None = None,
+) -> None:
     """Stage an event in the caller's transaction. Never publish directly. With the service's ``keyring``, a
-    personal event's body is stored sealed under its person's data key (``seal_body``)."""
+    personal event's body is stored sealed under its person's data key (``seal_body``), or under the key
+    ``seal_subject`` names when the service gives one (signing: a key per day, ServiceDefinition.outbox_seal_subject)."""
     spec = spec_for(event.type, event.version)
     body = event.to_json()
     subject = event.payload.get(SUBJECT_FIELD) if keyring is not None and spec.personal else None
+    if subject and seal_subject is not None:
+        subject = seal_subject(event)
     values = {
         "event_id": event.id,
         "event_type": event.type,
@@ -138,11 +147,17 @@ def _personal_subject(body: str) -> str | None:
     return str(subject) if subject else None
 
 
-def seal_stored_bodies(engine: sa.Engine, outbox: sa.Table, keyring: Keyring, batch: int = 500) -> dict[str, int]:
+def seal_stored_bodies(
+    engine: sa.Engine,
+    outbox: sa.Table,
+    keyring: Keyring,
+    batch: int = 500,
+    seal_subject: Callable[[Envelope], str] | None = None,
+) -> dict[str, int]:
     """``rotate-keys``: bodies of personal events stored plain (staged before bodies were sealed) go under their
-    person's data key, a batch per short transaction while the service runs. Each update is conditional on the
-    body read (a row changed meanwhile is counted ``outbox_raced``); an erased person's plain body cannot be
-    sealed (``outbox_erased_left``; a sent row goes with the day's purge)."""
+    person's data key (or ``seal_subject``'s, as ``add_event``), a batch per short transaction while the service
+    runs. Each update is conditional on the body read (a row changed meanwhile is counted ``outbox_raced``); an
+    erased person's plain body cannot be sealed (``outbox_erased_left``; a sent row goes with the day's purge)."""
     o = outbox
     report = {"outbox_bodies_sealed": 0, "outbox_erased_left": 0, "outbox_raced": 0}
     last = 0
@@ -159,6 +174,8 @@ def seal_stored_bodies(engine: sa.Engine, outbox: sa.Table, keyring: Keyring, ba
                 subject = _personal_subject(body)
                 if subject is None:
                     continue
+                if seal_subject is not None:
+                    subject = seal_subject(parse_message(body))
                 try:
                     key = keyring.key_for_writing(conn, subject)
                 except SubjectErased:

@@ -73,6 +73,9 @@ class ServiceDefinition(Generic[S]):
     # The service's bootstrap.py: builds its ports (the clients, stores and providers its use cases reach
     # the world through) from the runtime. Called once, on first use of ``Runtime.ports``.
     bootstrap: Callable[[Runtime], object] | None = None
+    # The data key a personal event's outbox body is sealed under when not its person's (signing keeps no
+    # per-person keys: a key per day, destroyed through the erasure ledger once that day's rows are purged).
+    outbox_seal_subject: Callable[[Envelope], str] | None = None
 
 
 @dataclass
@@ -144,7 +147,7 @@ class Runtime(Generic[S]):
     def stage(self, session: Session, event: Envelope) -> None:
         """Put an event in the outbox within the caller's transaction (a personal event's body sealed under its
         person's data key where the service keeps per-person keys: zairyu_shared.outbox.seal_body)."""
-        add_event(session, self.outbox, event, self.keyring)
+        add_event(session, self.outbox, event, self.keyring, self.definition.outbox_seal_subject)
 
     def emit(
         self,

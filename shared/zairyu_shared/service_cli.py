@@ -118,7 +118,11 @@ def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
     if not args.check:
         report = subject_keys.rotate_keys(runtime.engine, metadata, batch=args.batch)
         # Outbox bodies staged before they were sealed (issue 20) go under their person's key too.
-        report.update(outbox.seal_stored_bodies(runtime.engine, runtime.outbox, runtime.keyring, args.batch))
+        report.update(
+            outbox.seal_stored_bodies(
+                runtime.engine, runtime.outbox, runtime.keyring, args.batch, runtime.definition.outbox_seal_subject
+            )
+        )
         if runtime.definition.rotate_files is not None:
             report.update(runtime.definition.rotate_files(runtime, args.batch))
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))

@@ -17,6 +17,7 @@ from signing.entrypoints.web import create_app
 from signing.settings import SigningSettings
 from zairyu_shared.config import ConfigError, load
 from zairyu_shared.db import transaction
+from zairyu_shared.outbox import open_body
 
 CONTENT = b"signed application bytes"
 
@@ -134,5 +135,6 @@ def test_verdicts_on_sqlite_and_the_memory_bus(test_pki, tmp_path):
         row = conn.execute(sa.select(verdicts)).one()
         staged = conn.execute(sa.select(rt.outbox.c.event_type, rt.outbox.c.body)).one()
     assert (row.verdict, row.reason) == ("rejected", "expired")
-    assert staged.event_type == "signature.rejected" and '"reason":"expired"' in staged.body
+    # (stored sealed under the day's key: signing.adapters.outbox_keys; the relay opens it the same way)
+    assert staged.event_type == "signature.rejected" and '"reason":"expired"' in open_body(staged.body, rt.keyring)
     rt.stop()

@@ -6,9 +6,14 @@ import sqlalchemy as sa
 
 from zairyu_shared.crypto import EncryptedText
 from zairyu_shared.db import add_messaging_tables
+from zairyu_shared.subject_keys import add_subject_key_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
+# Data keys (zairyu_shared.subject_keys): signing keeps no per-person keys, but seals the outbox bodies of
+# personal events (signature.verified carries the whole submission) under a key per day, destroyed through the
+# erasure ledger once that day's rows are purged (adapters/outbox_keys.py): a backup then holds them unreadable.
+subject_key_tables = add_subject_key_tables(metadata)
 
 # One row per verified or rejected submission: what was decided, why, on what evidence.
 verdicts = sa.Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from signing.adapters import outbox_keys
 from signing.adapters.retention import purge_steps
 from signing.adapters.tables import metadata
 from signing.bootstrap import bootstrap
@@ -34,7 +35,8 @@ def demo_environment(demo_dir: Path) -> dict:
 
 
 definition = ServiceDefinition(
-    purge_steps=lambda runtime: purge_steps(),
+    purge_steps=lambda runtime: purge_steps(runtime.keyring),
+    outbox_seal_subject=outbox_keys.day_subject,  # personal events' bodies under a key per day (issue 20)
     name="signing",
     bootstrap=bootstrap,
     settings_class=SigningSettings,
