@@ -19,7 +19,7 @@ from intake.domain import timeline
 from zairyu_shared.db import statement_once
 from zairyu_shared.subject_keys import SubjectErased
 
-from . import organisation_api
+from . import organisation_api, roster_decisions
 from .common import now
 
 
@@ -146,6 +146,7 @@ def on_application_event(runtime, session, event) -> None:
             fee_yen=data["fee_yen"],
             closed_at=data["decided_at"] if outcome == "refused" else None,
         )
+        roster_decisions.after_decision(session, event, app)  # issue 21: the filing organisation's roster entry
     elif t in ("coe.issued", "certificate.issued"):  # the signed PDF itself went by mail: only its facts here
         _record(
             session,
@@ -166,6 +167,8 @@ def on_application_event(runtime, session, event) -> None:
         kind, target = timeline.EVENT_EFFECTS[t]
         detail = {k: data[k] for k in ("tracking_number", "card_number", "reason", "shortfall_yen") if data.get(k)}
         _record(session, event, app, kind, target, detail)
+        if t == "card.issued":  # a change takes effect with its card: the roster's expiry counts from that day
+            roster_decisions.after_card_issued(session, event, app)
     else:  # bound by mistake: surface it
         raise ValueError(f"intake has no handling for {t}")
     if t in organisation_api.APPLICATION_EVENTS:  # issue 21: the filing organisation's webhook, if it named one
