@@ -8,6 +8,11 @@ requested, decided, closed, the card or document posted, delivered, held at the 
 the consumer's transaction, or the worker's for the lapsing warning (``organisation_webhook_deliveries``,
 keyed by event id, so a redelivered event queues nothing twice) and delivered by a worker with an HMAC and a
 timestamp, retried with backoff for 24 hours (domain/webhooks.py).
+
+A delivery about a person (an application event: their roster entry, application and what the bureau decided) is
+stored sealed under the roster entry's data key (``zk1:<entry>:...``, as the outbox seals bodies): once the entry's
+key is destroyed (its retention ended, through the erasure ledger) it is unreadable in every backup too, and an
+unsent one is given up rather than sent (issue 20). The organisation's own events (its approval) stay plain.
 """
 
 from __future__ import annotations
@@ -34,7 +39,11 @@ from intake.adapters.organisation_tables import (
     webhook_events,
     webhooks,
 )
+from intake.adapters.tables import metadata
 from intake.domain import webhooks as rules
+from zairyu_shared.crypto import SubjectErased
+from zairyu_shared.outbox import SEALED_PREFIX, open_body, seal_body
+from zairyu_shared.subject_keys import keyring_of
 
 from . import organisation_people
 from .common import aware, now, today_jst, token, token_hash
@@ -290,6 +299,8 @@ def _queue(session, organisation_id: str, event_id: str, event_type: str, occurr
         ensure_ascii=False,
         sort_keys=True,
     )
+    if data.get("person_id"):  # about a person: under their roster entry's own key (issue 20)
+        body = seal_body(session, keyring_of(metadata), str(data["person_id"]), body)
     at = now()
     session.execute(
         webhook_deliveries.insert().values(
@@ -297,6 +308,16 @@ def _queue(session, organisation_id: str, event_id: str, event_type: str, occurr
         )
     )
     return 1
+
+
+def _opened(body: str) -> str | None:
+    """A delivery's body as sent; None once the roster entry it was sealed under is erased."""
+    if not body.startswith(SEALED_PREFIX):
+        return body
+    try:
+        return open_body(body, keyring_of(metadata))
+    except SubjectErased:
+        return None
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -344,10 +365,11 @@ def recent_deliveries(session, organisation_id: str, limit: int = 50) -> dict:
     listed = []
     for r in rows:
         state = "delivered" if r.delivered_at else "given_up" if r.given_up_at else "pending"
+        body = _opened(r.body)
         listed.append(
             {
                 "event_id": r.event_id,
-                "type": json.loads(r.body)["type"],
+                "type": json.loads(body)["type"] if body is not None else None,  # None: its person was erased
                 "state": state,
                 "attempts": r.attempts,
                 "created_at": aware(r.created_at),
@@ -386,7 +408,18 @@ def attempt_due(runtime, session, at: datetime | None = None, limit: int = BATCH
     ).all()
     delivered = 0
     for row in due:
-        body = row.body.encode()
+        opened = _opened(row.body)
+        if opened is None:  # the person's roster entry was erased meanwhile: nothing of them goes out
+            session.execute(
+                webhook_deliveries.update()
+                .where(
+                    (webhook_deliveries.c.event_id == row.event_id)
+                    & (webhook_deliveries.c.organisation_id == row.organisation_id)
+                )
+                .values(given_up_at=at, last_error="not sent: its person's roster entry was erased")
+            )
+            continue
+        body = opened.encode()
         # Signed when sent, not when the batch began: a receiver refuses a timestamp more than 5 minutes off.
         stamp = int(max(at, now()).timestamp())
         headers = {
