@@ -319,8 +319,9 @@ def test_signing_through_the_extension_and_native_host(zairyu, extension_browser
         page.goto(intake_url + "/account/totp")
         totp = pyotp.TOTP(page.locator("main code").inner_text())
         page.fill("#code", totp.now())
+        page.fill("#password", PASSWORD)  # turning it on needs the password (or the linked card) too
         page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/account$"))
+        page.wait_for_url(re.compile(r"/account\?changed=totp_on$"))
         page.goto(intake_url + "/account/totp")
         page.locator("main details summary").click()  # "Or use your My Number Card": the linked card proves it too
         page.locator("#extension-auth").wait_for(state="visible")

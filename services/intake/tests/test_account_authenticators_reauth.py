@@ -30,7 +30,7 @@ def _card_login(app, cert: str = "AUTH-CERT-1"):
 
 def _turn_on_authenticator(client) -> pyotp.TOTP:
     secret = client.get("/account/totp").data.decode().split("<code>", 1)[1].split("</code>", 1)[0]
-    assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now(), "password": PW}).status_code == 302
     return pyotp.TOTP(secret)
 
 
@@ -163,9 +163,11 @@ def test_a_card_only_account_keeps_its_only_way_in_and_links_no_other_card(clien
 # --- turning the authenticator off -------------------------------------------------------------------------
 def test_turning_the_authenticator_off_needs_the_password_and_a_code_and_ends_other_sessions(client, rt, app):
     me = register(client, rt)
-    phone = app.test_client()
-    assert login(phone).status_code == 302 and _signed_in(phone)
-    totp = _turn_on_authenticator(client)
+    totp = _turn_on_authenticator(client)  # which ends the sessions open before (test_account_totp_on_reauth.py)
+    phone = app.test_client()  # a session open since: this browser's cookie, copied
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    phone.set_cookie(name, client.get_cookie(name).value)
+    assert _signed_in(phone)
 
     page = client.get("/account/totp").data.decode()
     assert "Turn off two-step login" in page and "<code>" not in page  # no new key while one is on

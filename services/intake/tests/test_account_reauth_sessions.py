@@ -56,7 +56,7 @@ def _set(rt, applicant_id, **values) -> None:
 def test_an_account_with_an_authenticator_needs_the_password_and_a_code(client, rt):
     register(client, rt)
     secret = client.get("/account/totp").data.decode().split("<code>", 1)[1].split("</code>", 1)[0]
-    assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now(), "password": PW}).status_code == 302
     page = client.get("/account/email").data.decode()
     assert 'name="password"' in page and 'name="code"' in page and 'name="token"' not in page  # no card linked
 

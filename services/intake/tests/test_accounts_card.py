@@ -62,7 +62,8 @@ def test_totp_second_factor(client, rt):
         'href="otpauth://totp/' in page and f"secret={secret}" in page.split('href="otpauth://', 1)[1].split('"', 1)[0]
     )
     assert client.post("/account/totp", data={"code": "000000"}).status_code == 200
-    assert client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    turn_on = {"code": pyotp.TOTP(secret).now(), "password": "correct horse battery"}  # the account's password
+    assert client.post("/account/totp", data=turn_on).status_code == 302
     client.post("/logout")
     first = login(client)
     assert first.headers["Location"].startswith("/login/totp")

@@ -492,18 +492,24 @@ def check_totp(session, applicant_id: str, code: str, settings) -> bool:
     )
 
 
-def enable_totp(session, applicant_id: str, secret: str, code: str) -> None:
-    """Turns the authenticator code on. Another app in place of a live one only through turning it off, which
-    needs the person to prove who they are (``disable_totp``): a session alone must not swap the second factor."""
-    person = get(session, applicant_id)
+def enable_totp(session, proof: Reauthenticated, secret: str, code: str) -> int | None:
+    """Turns the authenticator code on with the app whose ``secret`` the page showed and whose ``code`` came back.
+
+    ``proof``: the person proved again who they are in this request (``reauthenticate``: the password, or the card
+    linked for logging in; domain/reauthentication.py): a stolen session must not put its own app in as the
+    second factor and lock the person out (OWASP ASVS 4.0.3 V3.7.1). Another app in place of a live one only
+    through turning it off first (``disable_totp``). Every other session of the account ends (V3.3.3, as for the
+    other changes of how one signs in); returns the new session generation, which the browser that did it takes."""
+    person = get(session, proof.applicant_id)
     if person is None:
         raise AccountError("account.link_invalid")
     if person.totp_secret:
         raise AccountError("totp.already_on")
     if not passwords.totp_ok(secret, code):
         raise AccountError("totp.wrong_code")
-    with personal(session, applicant_id):
-        session.execute(applicants.update().where(applicants.c.id == applicant_id).values(totp_secret=secret))
+    with personal(session, person.id):
+        session.execute(applicants.update().where(applicants.c.id == person.id).values(totp_secret=secret))
+    return end_sessions(session, person.id)
 
 
 def disable_totp(session, proof: Reauthenticated) -> int | None:

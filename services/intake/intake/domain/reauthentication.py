@@ -3,10 +3,11 @@
 A session left open (a shared computer, a copied cookie) must not be enough to move the account or to open a way
 back into it: its e-mail address receives the password-reset links, so whoever changes the address can take the
 account; whoever links their own card for logging in keeps getting back in even after the person changes their
-password; whoever turns the authenticator code off leaves only the password in the way (OWASP ASVS 4.0.3 V3.7.1: re-authentication before account modifications;
+password; whoever turns the authenticator code off leaves only the password in the way, and whoever turns it on
+with their own app locks the person out (OWASP ASVS 4.0.3 V3.7.1: re-authentication before account modifications;
 V3.3.3's "other sessions end after a password change", applied here to every change of how one signs in). The
 changes that need it: the e-mail address, linking or unlinking a card for logging in, turning the authenticator
-code off. The proof asked is as strong as the account's own sign-in, never weaker:
+code on or off. The proof asked is as strong as the account's own sign-in, never weaker:
 - an account with a password: the password, and the authenticator code too when the account has one (its
   sign-in asks for both);
 - an account whose card is linked for logging in: the card (its authentication key, unlocked by the PIN: two

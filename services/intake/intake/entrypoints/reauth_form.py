@@ -1,5 +1,5 @@
 """The "confirm it is you" part of a form (templates/_reauth.html): before the e-mail address changes, a card is
-linked or unlinked for logging in, or the authenticator code is turned off, the signed-in person proves again who
+linked or unlinked for logging in, or the authenticator code is turned on or off, the signed-in person proves again who
 they are, as strongly as the account signs in (``accounts.reauthenticate``; domain/reauthentication.py). One
 reading of the form and one set of page values for every such page."""
 

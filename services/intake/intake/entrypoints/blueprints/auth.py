@@ -141,10 +141,11 @@ def account():
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 @login_required
-@limiter.limit(RESET, methods=["POST"])  # turning it off checks the password or the card
+@limiter.limit(RESET, methods=["POST"])  # turning it on or off checks the password or the card
 def totp_setup():
-    """Turning the authenticator code on (scan, enter a code), or off: the person proves again who they are
-    first (reauth_form; domain/reauthentication.py) and every other session of the account ends."""
+    """Turning the authenticator code on (scan, enter a code) or off: either way the person proves again who they
+    are first (reauth_form; domain/reauthentication.py; on: the password or the linked card, so a stolen session
+    cannot put its own app in and lock the person out) and every other session of the account ends."""
     error = None
     if request.method == "POST":
         if request.form.get("disable"):
@@ -156,18 +157,29 @@ def totp_setup():
                 keep_signed_in(proof.applicant_id, epoch)
                 return redirect(url_for("auth.account", changed="totp_off"))
         else:
-            secret = session.get("totp_setup")
-            try:
-                with tx() as db:
-                    accounts.enable_totp(db, g.applicant_id, secret or "", request.form.get("code", ""))
-            except accounts.AccountError as exc:
-                error = exc.key
+            secret, code = session.get("totp_setup") or "", request.form.get("code", "")
+            with tx() as db:
+                on = bool(person(db).totp_secret)
+            if on:
+                proof, error = None, "totp.already_on"
+            elif not passwords.totp_ok(secret, code):  # the new app's code first: a mistyped one spends no try
+                proof, error = None, "totp.wrong_code"
             else:
-                session.pop("totp_setup", None)
-                return redirect(url_for("auth.account"))
+                with tx() as db:
+                    proof, error = reauth_form.prove(db)
+            if proof is not None:
+                try:
+                    with tx() as db:
+                        epoch = accounts.enable_totp(db, proof, secret, code)
+                except accounts.AccountError as exc:
+                    error = exc.key
+                else:
+                    session.pop("totp_setup", None)
+                    keep_signed_in(proof.applicant_id, epoch)
+                    return redirect(url_for("auth.account", changed="totp_on"))
     with tx() as db:
         me = person(db)
-        confirm = reauth_form.asking(db, me) if me.totp_secret else {}
+        confirm = reauth_form.asking(db, me)
     if me.totp_secret:
         session.pop("totp_setup", None)
         return render_template("totp_setup.html", on=True, error=error, **confirm)
@@ -178,7 +190,7 @@ def totp_setup():
 
     qr = segno.make(uri, error="m").svg_data_uri(scale=4)
     # otpauth:// beside the QR: a phone cannot scan its own screen, but a tap opens its authenticator app.
-    return render_template("totp_setup.html", on=False, secret=secret, qr=qr, otpauth=uri, error=error)
+    return render_template("totp_setup.html", on=False, secret=secret, qr=qr, otpauth=uri, error=error, **confirm)
 
 
 @bp.route("/account/card-login", methods=["GET", "POST"])
