@@ -137,14 +137,26 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
     def before_loose_attachments(session: Session, ids: list[object]) -> None:
         unlink_later(session, owned(session, attachments.c.id.in_(ids)))
 
+    def destroy_keys(session: Session, subjects: list[str]) -> None:
+        """The data keys of records whose retention ended, destroyed through the erasure ledger (Keyring.erase_many):
+        a restored backup, once migrate re-applied the ledger, holds what they sealed unreadable too (issue 20)."""
+        if not subjects:
+            return
+        if store.keyring is not None:  # (this process forgets the keys at once; others within the cache's TTL)
+            store.keyring.erase_many(session.connection(), subjects)
+        else:
+            keys = subject_key_tables.keys
+            session.execute(keys.delete().where(keys.c.subject.in_(subjects)))
+
     def before_registrations(session: Session, ids: list[object]) -> None:
         session.execute(registration_links.delete().where(registration_links.c.registration_id.in_(ids)))
         # The data key made for the address typed (the registration's id would have been the account's): with no
         # account it protects nothing once the row goes.
         keys = subject_key_tables.keys
-        session.execute(
-            keys.delete().where(keys.c.subject.in_(ids), ~sa.exists().where(applicants.c.id == keys.c.subject))
+        unfinished = sa.select(keys.c.subject).where(
+            keys.c.subject.in_([str(i) for i in ids]), ~sa.exists().where(applicants.c.id == keys.c.subject)
         )
+        destroy_keys(session, list(session.execute(unfinished).scalars()))
 
     def before_exports(session: Session, ids: list[object]) -> None:
         session.execute(data_export_parts.delete().where(data_export_parts.c.export_id.in_(ids)))
@@ -158,22 +170,17 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             people.c.id.in_(ids), people.c.consent_document_sha256.is_not(None)
         )
         unlink_later(session, {(str(person), sha) for person, sha in session.execute(scans)})
-        if store.keyring is not None:  # (this process forgets the keys at once; others within the cache's TTL)
-            store.keyring.erase_many(session.connection(), [str(i) for i in ids])
-        else:
-            keys = subject_key_tables.keys
-            session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
+        destroy_keys(session, [str(i) for i in ids])
         session.execute(reminders.delete().where(reminders.c.person_id.in_(ids)))
         drop_org_drafts(session, org_drafts.c.person_id.in_(ids))
         session.execute(org_drafts.update().where(org_drafts.c.person_id.in_(ids)).values(person_id=None))
 
     def before_held_accounts(session: Session, ids: list[object]) -> None:
         # What an organisation prepared on a held account and never filed: its uploads and signing codes; then
-        # the account's data key (its sealed files in a backup become unreadable).
+        # the account's data key, through the ledger (its sealed files and rows in a restored backup stay unreadable).
         drop_attachments(session, attachments.c.applicant_id.in_(ids))
         session.execute(signing_requests.delete().where(signing_requests.c.applicant_id.in_(ids)))
-        keys = subject_key_tables.keys
-        session.execute(keys.delete().where(keys.c.subject.in_([str(i) for i in ids])))
+        destroy_keys(session, [str(i) for i in ids])
 
     def before_staff(session: Session, ids: list[object]) -> None:
         session.execute(staff_invitations.delete().where(staff_invitations.c.staff_id.in_(ids)))
