@@ -1,7 +1,8 @@
 """An organisation's filing pages (issue 21) in a real browser, in Vietnamese at 375 px: the drafts list, a draft
 not yet ready (its problems) and ready, the batch of signing codes (one command for one card session), the dashboard
-with what is filed and what the bureau asks for, the people list with its removal button, and the person's own page
-of the organisations filing for them — axe-core clean, no sideways scrolling, no English left."""
+with what is filed and what the bureau asks for and, once approved, the period granted; the people list (20 people, the
+form to add one first) with its removal button, and the person's own page of the organisations filing for them —
+axe-core clean, no sideways scrolling, no English left; a missing photo is named as the person's."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
+
+
+def vi(msgid: str) -> str:
+    from babel.support import Translations
+
+    return Translations.load(str(bs.INTAKE_CATALOGS), ["vi"]).gettext(msgid)
 
 
 @pytest.fixture
@@ -141,6 +148,10 @@ def test_the_filing_pages_in_vietnamese_at_375_px(intake, browser, tmp_path):
     assert "NGUYEN VAN 2" in page.inner_text("#error-summary")
     page.goto(f"{base}/org/drafts/{drafts[1]}")
     checks.applicant_page(page, "org-draft-not-ready")
+    # The staff member is told whose photo is missing, not "add your photo" (the applicant's own words).
+    missing = page.inner_text("#error-summary")
+    assert vi("Add a photo of %(name)s.") % {"name": "NGUYEN VAN 2"} in missing, missing
+    assert vi("Add your photo.") not in missing
     from hostile_files import jpeg
 
     page.select_option("#kind", "photo")
@@ -163,8 +174,65 @@ def test_the_filing_pages_in_vietnamese_at_375_px(intake, browser, tmp_path):
     page.click("section[aria-labelledby=filed] a")  # answer the bureau's request for the person
     checks.applicant_page(page, "org-documents-request")
     assert "/documents/req-1" in page.url
+    # 20 people: the form to add one comes first, not at the bottom of a page many screens long at 375 px.
+    from intake.adapters.organisation_tables import organisations
+    from intake.application import organisation_people
+    from zairyu_shared.db import transaction
+
+    with transaction(rt.session_factory) as s:
+        org_id = s.execute(sa.select(organisations.c.id)).scalar()
+        for n in range(3, 21):
+            organisation_people.add(
+                rt,
+                s,
+                org_id,
+                {
+                    "name": f"TRAN THI {n}",
+                    "status": "engineer_humanities",
+                    "period_of_stay": "3 years",
+                    "period_expiry": "2027-03-01",
+                    "card_number": f"AB{n:08d}CD",
+                },
+            )
+    page.set_viewport_size(bs.PHONE)
     page.goto(f"{base}/org/people")
+    assert page.locator("main li.card").count() == 20
+    form_top = page.evaluate("document.querySelector('#f-person_name').getBoundingClientRect().top + scrollY")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"org_people_20_height_375px: {height} px")
+    print(f"org_people_20_add_form_top_375px: {form_top:.0f} px")
+    assert form_top < bs.PHONE["height"], f"the add form starts at {form_top} px of {height}"
     checks.applicant_page(page, "org-people-remove")
+    # The bureau approves the filed extension: the dashboard says for how long, in the staff member's language.
+    from test_organisation_filing import from_review
+
+    from intake.adapters.tables import applications
+
+    with rt.engine.connect() as conn:
+        app_id, owner = conn.execute(sa.select(applications.c.id, applications.c.applicant_id)).one()
+    from_review(
+        rt,
+        "application.decided",
+        {
+            "application_id": app_id,
+            "applicant_id": owner,
+            "outcome": "approved",
+            "procedure": "extension",
+            "bureau": "tokyo",
+            "granted_status": "engineer_humanities",
+            "period_of_stay": "P3Y",
+            "period_of_stay_expiry": "2027-02-01",
+            "card_by_mail": True,
+            "fee_yen": 4000,
+            "explanation": "",
+            "decided_at": "2026-12-21T02:00:00+00:00",
+        },
+    )
+    page.goto(f"{base}/org/")
+    checks.applicant_page(page, "org-dashboard-approved")
+    filed = page.inner_text("section[aria-labelledby=filed]")
+    assert "3 năm" in filed, filed  # P3Y in Vietnamese, beside "approved"
+    assert "NGUYEN VAN 1" not in page.inner_text("section[aria-labelledby=soon]")  # its stay now ends in 2030
     context.close()
     person = browser.new_context(locale="vi-VN", viewport=bs.PHONE).new_page()
     person.goto(f"{base}/login?lang=vi")

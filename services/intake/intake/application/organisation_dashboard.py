@@ -11,7 +11,7 @@ import json
 import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import org_drafts, people
-from intake.adapters.tables import applications, document_requests
+from intake.adapters.tables import applications, document_requests, timeline_entries
 from intake.domain import timeline
 
 
@@ -59,6 +59,16 @@ def filed(session, organisation_id: str) -> list[dict]:
         asked.setdefault(r.application_id, []).append(
             {"request_id": r.request_id, "deadline": r.deadline, "items": json.loads(r._mapping["items"])}
         )
+    # What an approval granted (the decision's timeline entry: status and period as codes, or an older decision's
+    # text), shown beside "Approved" in the reader's language.
+    granted = {
+        r.application_id: json.loads(r.detail or "{}")
+        for r in session.execute(
+            sa.select(timeline_entries.c.application_id, timeline_entries.c.detail).where(
+                timeline_entries.c.application_id.in_([r.id for r in rows]), timeline_entries.c.kind == "approved"
+            )
+        )
+    }
     names = {
         p.id: p.name
         for p in session.execute(
@@ -79,6 +89,8 @@ def filed(session, organisation_id: str) -> list[dict]:
                 "submitted_at": r.submitted_at,
                 "requests": sorted(asked.get(r.id, []), key=lambda q: q["deadline"]),
                 "open": timeline.is_open(r.status),  # the organisation may still correct or withdraw it
+                "granted_status": granted.get(r.id, {}).get("granted_status"),
+                "granted_period": granted.get(r.id, {}).get("period_of_stay"),
             }
         )
     # The people the bureau is asking something of come first (an open request has a deadline); the rest stay newest
