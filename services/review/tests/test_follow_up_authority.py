@@ -216,6 +216,7 @@ def test_the_filing_organisations_staff_withdraw_with_a_card(rt, signing):
     signature = json.loads(f["withdrawal_signature"])
     assert signature["requested_by"]["staff_name"] == "山田 花子"
     assert signature["authentication"] == "card_signature"
+    assert f["history"][-1]["actor"] == "filing_organisation"  # not "applicant": the staff sent it
 
 
 def test_the_filing_organisations_staff_withdraw_without_a_card(rt, signing):

@@ -41,6 +41,9 @@ organisation_staff = sa.Table(
     sa.Column("organisation_id", _ID(), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("email", EncryptedText(), nullable=False),
     sa.Column("email_lookup", sa.String(64), nullable=False, unique=True),
+    # The member's name as they (or the administrator inviting them) gave it: it names them to the officer on what
+    # they file without a card and on the corrections and withdrawals they send (NULL: not given).
+    sa.Column("name", EncryptedText(), nullable=True),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("password_hash", sa.String(200), nullable=True),  # NULL until the invitation is taken up

@@ -120,11 +120,8 @@ def _as_text(value):
 
 
 def staff_name(session, staff_id: str) -> str | None:
-    """The staff member's name as their account gives it (None for an account from before names were asked)."""
-    column = getattr(organisation_staff.c, "name", None)
-    if column is None:
-        return None
-    return session.execute(sa.select(column).where(organisation_staff.c.id == staff_id)).scalar()
+    """The staff member's name as their account gives it (None: not given)."""
+    return session.execute(sa.select(organisation_staff.c.name).where(organisation_staff.c.id == staff_id)).scalar()
 
 
 def _emit(runtime, session, app, member_or_ids, action: str, extra: dict, how: dict, at: datetime) -> None:

@@ -23,14 +23,29 @@ from .organisation_people import held_contacts_after_removal
 from .organisations import MIN_PASSWORD, Invalid, Member
 
 INVITATION_HOURS = 72
+NAME_MAX = 200  # as application.submitted's filer name
+
+
+def clean_name(raw: str | None) -> str | None:
+    """A staff member's name as given (normalised, at most 200 characters), or None when not given. It names them to
+    the officer on what they send without a card (the filer of an application, the requester of a correction or
+    withdrawal): personal data, kept encrypted (organisation_staff.name) and purged with the member's row."""
+    from intake.domain.normalise import text as norm_text
+
+    name = " ".join(norm_text(raw or "").split())
+    if len(name) > NAME_MAX:
+        raise Invalid({"name": "error.too_long"})
+    return name or None
 
 
 class NotFound(LookupError):
     """No such member in the caller's organisation (another organisation's staff do not exist for it)."""
 
 
-def invite(runtime, session, admin: Member, email_raw: str, language: str) -> str:
-    """Creates the member (no password yet) and sends the link; returns the new member's id."""
+def invite(runtime, session, admin: Member, email_raw: str, language: str, name: str | None = None) -> str:
+    """Creates the member (no password yet) and sends the link; returns the new member's id. ``name``: the member's
+    name as the administrator gives it (the invitee confirms or corrects it when they accept)."""
+    staff_name = clean_name(name)
     try:
         email = clean_email(email_raw)
     except AccountError:
@@ -49,6 +64,7 @@ def invite(runtime, session, admin: Member, email_raw: str, language: str) -> st
             organisation_id=admin.organisation_id,
             email=email,
             email_lookup=lookup,
+            name=staff_name,
             language=language,
             is_admin=False,
             created_at=now(),
@@ -80,7 +96,9 @@ def invite(runtime, session, admin: Member, email_raw: str, language: str) -> st
 
 def _invitation(session, value: str, at: datetime):
     row = session.execute(
-        sa.select(staff_invitations, organisation_staff.c.email, organisation_staff.c.removed_at)
+        sa.select(
+            staff_invitations, organisation_staff.c.email, organisation_staff.c.name, organisation_staff.c.removed_at
+        )
         .join(organisation_staff, organisation_staff.c.id == staff_invitations.c.staff_id)
         .where(staff_invitations.c.token_hash == token_hash(value or ""))
     ).first()
@@ -93,6 +111,12 @@ def invitation_valid(session, value: str) -> bool:
     return _invitation(session, value, now()) is not None
 
 
+def invited_name(session, value: str) -> str | None:
+    """The name the administrator gave when inviting (the acceptance page shows it to confirm), if the link holds."""
+    row = _invitation(session, value, now())
+    return row.name if row is not None else None
+
+
 @dataclass(frozen=True)
 class Accepted:
     staff_id: str
@@ -100,12 +124,14 @@ class Accepted:
     totp_secret: str
 
 
-def accept(session, value: str, password: str) -> Accepted:
-    """The invitee chooses a password; the link is spent only then (a mail scanner's visit spends nothing)."""
+def accept(session, value: str, password: str, name: str | None = None) -> Accepted:
+    """The invitee chooses a password and gives their name (the administrator's, if they gave one and the invitee
+    leaves the field as it was); the link is spent only then (a mail scanner's visit spends nothing)."""
     at = now()
     row = _invitation(session, value, at)
     if row is None:
         raise Invalid({"token": "org.error.invitation"})
+    staff_name = clean_name(name) or row.name
     if len(password or "") < MIN_PASSWORD:
         raise Invalid({"password": "error.password_short"})
     done = session.execute(
@@ -119,7 +145,7 @@ def accept(session, value: str, password: str) -> Accepted:
     session.execute(
         organisation_staff.update()
         .where(organisation_staff.c.id == row.staff_id)
-        .values(password_hash=credentials.hash_password(password), totp_secret=secret)
+        .values(password_hash=credentials.hash_password(password), totp_secret=secret, name=staff_name)
     )
     return Accepted(row.staff_id, row.email, secret)
 
@@ -128,6 +154,7 @@ def accept(session, value: str, password: str) -> Accepted:
 class StaffMember:
     staff_id: str
     email: str
+    name: str | None
     is_admin: bool
     active: bool  # has chosen a password
     language: str
@@ -139,7 +166,7 @@ def members(session, organisation_id: str) -> list[StaffMember]:
         .where(organisation_staff.c.organisation_id == organisation_id, organisation_staff.c.removed_at.is_(None))
         .order_by(organisation_staff.c.created_at)
     ).all()
-    return [StaffMember(r.id, r.email, bool(r.is_admin), r.password_hash is not None, r.language) for r in rows]
+    return [StaffMember(r.id, r.email, r.name, bool(r.is_admin), r.password_hash is not None, r.language) for r in rows]
 
 
 def remove(runtime, session, admin: Member, staff_id: str) -> None:

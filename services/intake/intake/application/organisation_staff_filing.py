@@ -214,6 +214,10 @@ def submit(
     if refused_code:
         return Outcome([], refused=refused_code)
     authentication = _authentication(org, member, aware(signed_in_at), at, channel)
+    # Who filed, by name, for the officer: no certificate names them here (the card path takes the card's name).
+    staff_name = session.execute(
+        sa.select(organisation_staff.c.name).where(organisation_staff.c.id == member.staff_id)
+    ).scalar()
     filed = []
     for found in ready:
         row, account, review = found["draft"], found["account"], found["review"]
@@ -234,6 +238,7 @@ def submit(
             draft_id=row.id,
             expected_holder=None,
             authentication=authentication,
+            filer_name=staff_name,
         )
         taken = session.execute(
             org_drafts.update()

@@ -43,9 +43,19 @@ class Applied:
     totp_secret: str
 
 
-def apply_for_use(runtime, session, raw: dict, email_raw: str, password: str, language: str) -> Applied:
-    """Records the application and its administrator; stages ``organisation.use_requested`` for review."""
+def apply_for_use(
+    runtime, session, raw: dict, email_raw: str, password: str, language: str, admin_name: str | None = None
+) -> Applied:
+    """Records the application and its administrator (``admin_name``: their name, for what they file without a
+    card); stages ``organisation.use_requested`` for review."""
+    from .organisation_staff import clean_name
+
     application, errors = rules.check_application(raw)
+    try:
+        name = clean_name(admin_name)
+    except Invalid as invalid:
+        errors.update(invalid.errors)
+        name = None
     number = rules.corporate_number_of(raw)
     extract = ports(runtime).corporate_numbers
     if extract is not None and number and "corporate_number" not in errors:
@@ -91,6 +101,7 @@ def apply_for_use(runtime, session, raw: dict, email_raw: str, password: str, la
             organisation_id=org_id,
             email=email,
             email_lookup=lookup,
+            name=name,
             language=language,
             is_admin=True,
             password_hash=credentials.hash_password(password),

@@ -388,7 +388,7 @@ def correction_requested(runtime, session, event) -> None:
             session,
             row.application_id,
             "correction_requested",
-            "applicant",
+            follow_up.actor(data),
             row.status,
             row.status,
             {"correction_id": data["correction_id"], "message": data["message"], "signature": signature},
@@ -402,7 +402,9 @@ def withdrawn(runtime, session, event) -> None:
     if row is None:
         return
     if row.status in {s.value for s in machine.TERMINAL} or row.withdrawal_requested_at is not None:
-        record_history(session, row.application_id, "withdrawal_after_close", "applicant", row.status, row.status)
+        record_history(
+            session, row.application_id, "withdrawal_after_close", follow_up.actor(data), row.status, row.status
+        )
         return
     signature = _check_signature(runtime, row, event, "withdrawn_at")
     if signature["verdict"] != "valid":
@@ -410,7 +412,7 @@ def withdrawn(runtime, session, event) -> None:
             session,
             row.application_id,
             "withdrawal_signature_invalid",
-            "applicant",
+            follow_up.actor(data),
             row.status,
             row.status,
             {"signature": signature},
@@ -427,7 +429,7 @@ def withdrawn(runtime, session, event) -> None:
         session,
         row.application_id,
         "withdrawal_requested",
-        "applicant",
+        follow_up.actor(data),
         row.status,
         row.status,
         {"reason": data["reason"], "signature": signature},

@@ -110,6 +110,12 @@ def check_for(
     return Check(holder=holder) if holder else Check(refused=NO_HOLDER_TO_CHECK)
 
 
+def actor(request: dict[str, Any]) -> str:
+    """Who the case's history names for the request: the applicant, or the filing organisation (its staff)."""
+    by = request.get("requested_by") or {}
+    return "filing_organisation" if by.get("role") == "organisation_staff" else "applicant"
+
+
 def requester(request: dict[str, Any]) -> dict[str, Any]:
     """Who asked, as the case keeps and shows it (ids, and the staff member's name)."""
     by = request.get("requested_by") or {"role": "applicant"}

@@ -11,6 +11,7 @@ LABELS = [
     # who did a step that no officer did (case_history.actor), and a step's kinds only the system records
     _("system"),
     _("applicant"),
+    _("filing_organisation"),
     _("card-delivery"),
     _("documents_after_close"),
     _("received"),

@@ -45,6 +45,7 @@ FIELD_LABELS = {
     "agent_qualification": _l("Qualification"),
     "agent_number": _l("Agent's registration number"),
     "email": _l("Your e-mail address (administrator)"),
+    "admin_name": _l("Your name (administrator)"),
     "password": _l("Password (at least 10 characters)"),
 }
 ERRORS = {
@@ -138,7 +139,16 @@ def apply():
     errors: dict[str, str] = {}
     values = {
         k: request.form.get(k, "")
-        for k in ("name", "kind", "address", "corporate_number", "agent_qualification", "agent_number", "email")
+        for k in (
+            "name",
+            "kind",
+            "address",
+            "corporate_number",
+            "agent_qualification",
+            "agent_number",
+            "email",
+            "admin_name",
+        )
     }
     if request.method == "POST":
         from ..web import select_locale
@@ -146,7 +156,13 @@ def apply():
         try:
             with tx() as db:
                 done = orgs.apply_for_use(
-                    current_runtime(), db, values, values["email"], request.form.get("password", ""), select_locale()
+                    current_runtime(),
+                    db,
+                    values,
+                    values["email"],
+                    request.form.get("password", ""),
+                    select_locale(),
+                    admin_name=values["admin_name"],
                 )
         except orgs.Invalid as invalid:
             errors = invalid.errors
@@ -224,7 +240,12 @@ def staff():
         try:
             with tx() as db:
                 organisation_staff.invite(
-                    current_runtime(), db, g.member, request.form.get("email", ""), request.form.get("language", "ja")
+                    current_runtime(),
+                    db,
+                    g.member,
+                    request.form.get("email", ""),
+                    request.form.get("language", "ja"),
+                    name=request.form.get("name"),
                 )
             return redirect(url_for("org.staff", invited=1))
         except orgs.Invalid as invalid:
@@ -263,10 +284,11 @@ def accept_invitation(token):
     from intake.application import organisation_staff
 
     error = None
+    name = request.form.get("name", "")
     if request.method == "POST":
         try:
             with tx() as db:
-                done = organisation_staff.accept(db, token, request.form.get("password", ""))
+                done = organisation_staff.accept(db, token, request.form.get("password", ""), name)
         except orgs.Invalid as invalid:
             error = next(iter(invalid.errors.values()))
         else:
@@ -281,7 +303,8 @@ def accept_invitation(token):
         with tx() as db:
             if not organisation_staff.invitation_valid(db, token):
                 error = "org.error.invitation"
-    return render_template("org_invite.html", error=error), (400 if error else 200)
+            name = organisation_staff.invited_name(db, token) or ""
+    return render_template("org_invite.html", error=error, name=name), (400 if error else 200)
 
 
 # -- people: roster, consent ------------------------------------------------------------------------------
