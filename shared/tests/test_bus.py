@@ -402,6 +402,18 @@ def test_a_commit_from_another_process_wakes_the_relay_without_polling(runtime, 
     assert time.monotonic() - started < 10
 
 
+def test_a_listening_relay_is_woken_by_the_commits_notify_alone(runtime):
+    """A commit staging events in the relay's own process woke it twice while it LISTENed: in-process, and by the
+    commit's NOTIFY; when the first wake's round had begun, the second found nothing (a transaction for nothing,
+    about one a delivery in every consume process, issue 24). While it listens the NOTIFY alone wakes it."""
+    runtime.relay.listening.set()  # as while its listener holds LISTEN on PostgreSQL
+    stage(runtime, ["here"])
+    assert not runtime.relay._wake.is_set()
+    runtime.relay.listening.clear()  # its listener lost the connection, or SQLite (no NOTIFY): woken in-process
+    stage(runtime, ["there"])
+    assert runtime.relay._wake.is_set()
+
+
 def test_an_idle_relay_does_not_spin(runtime):
     """A relay round commits a transaction; that commit must not wake the relay again (it did: every
     idle consumer process burned a fifth of a core re-polling an empty outbox)."""

@@ -91,8 +91,9 @@ def add_event(
         "body": seal_body(session, cast("Keyring", keyring), str(subject), body) if subject else body,
         "created_at": datetime.now(UTC),
     }
-    session.info.setdefault(STAGED, set()).add(outbox)
     session.execute(_stage_statement(outbox, session.get_bind().dialect.name), values)
+    # After the statement: a transaction it begins would forget a mark made before it (_new_transaction).
+    session.info.setdefault(STAGED, set()).add(outbox)
 
 
 _STAGE_COLUMNS = ("event_id", "event_type", "exchange", "correlation_id", "body", "created_at")

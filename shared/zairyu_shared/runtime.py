@@ -94,11 +94,7 @@ class Runtime(Generic[S]):
         self.relay = OutboxRelay(
             self.name, self.session_factory, self.outbox, self.publisher, batch_size=self.settings.relay_batch
         )
-        # A commit that staged events nudges the in-process relay instead of waiting for a poll.
-        # Only those: the relay's own commits would otherwise wake it again, forever.
-        sa_event.listen(
-            self.session_factory, "after_commit", lambda s: self.relay.wake() if staged_in(s, self.outbox) else None
-        )
+        sa_event.listen(self.session_factory, "after_commit", self._nudge_relay)
         if self.settings.data_keys:
             crypto.configure(self.settings.data_keys)
         self.keyring: subject_keys.Keyring | None = None
@@ -114,6 +110,14 @@ class Runtime(Generic[S]):
         self.stop_event = threading.Event()
         self._ports: object = None
         self._ports_lock = threading.Lock()
+
+    def _nudge_relay(self, session: Session) -> None:
+        """A commit that staged events nudges the in-process relay instead of waiting for a poll. Only those: the
+        relay's own commits would otherwise wake it again, forever. And only while the relay is not LISTENing on
+        PostgreSQL: then the commit's NOTIFY wakes it, and the two wakes made two rounds, the second one empty (a
+        transaction each, in every consume process)."""
+        if staged_in(session, self.outbox) and not self.relay.listening.is_set():
+            self.relay.wake()
 
     @property
     def name(self) -> str:
