@@ -11,6 +11,7 @@ import functools
 import segno
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from intake.application import organisations as orgs
 from intake.domain.organisations import AGENT_QUALIFICATIONS, KINDS
@@ -31,10 +32,13 @@ KIND_LABELS = {
     "agent_office": _l("Licensed agent's office (gyoseishoshi or lawyer)"),
 }
 QUALIFICATION_LABELS = {"gyoseishoshi": _l("Gyoseishoshi (administrative scrivener)"), "lawyer": _l("Lawyer")}
+# The bureau's answer to the organisation's application for use (利用申出) is an approval (承認), not the permission
+# (許可) an application of a foreign national is decided with: its own context, so the words never mix
+# (ISA, online-riyoumoushide.html: 利用申出…利用の承認を受ける必要があります).
 STANDING_LABELS = {
     "pending": _l("Waiting for the bureau's decision"),
-    "approved": _l("Approved"),
-    "refused": _l("Refused"),
+    "approved": _lp("organisation use", "Approved"),
+    "refused": _lp("organisation use", "Refused"),
     "lapsed": _l("Approval lapsed: renew it before filing again"),
 }
 FIELD_LABELS = {
