@@ -10,7 +10,7 @@ import json
 
 import sqlalchemy as sa
 
-from intake.adapters.organisation_tables import org_drafts, people
+from intake.adapters.organisation_tables import org_drafts, people, readable_people
 from intake.adapters.tables import applications, document_requests, timeline_entries
 from intake.domain import timeline
 
@@ -72,7 +72,8 @@ def filed(session, organisation_id: str) -> list[dict]:
     names = {
         p.id: p.name
         for p in session.execute(
-            sa.select(people.c.id, people.c.name).where(people.c.organisation_id == organisation_id)
+            # (an entry whose key was destroyed, restored before the purge took it again, is shown without a name)
+            sa.select(people.c.id, people.c.name).where(people.c.organisation_id == organisation_id, readable_people)
         )
     }
     by_person: dict[str | None, dict] = {}
