@@ -23,9 +23,6 @@ from zairyu_shared.subject_keys import SubjectErased, sealing
 
 from .tables import applicants, applications, metadata, notices, subject_key_tables
 
-# Marks the sender's own commits, so they do not wake the sender (see sender.start_sender).
-SENDER_SESSION = {"notify_sender": True}
-
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -171,7 +168,7 @@ def claim_due(session_factory, limit: int, lease_seconds: float) -> list[Claimed
     address, then claimed."""
     at = now()
     token = str(uuid.uuid4())
-    with session_factory(info=SENDER_SESSION) as session, session.begin():
+    with session_factory() as session, session.begin():
         rows = session.execute(
             _due_statement(), {"due_at": at, "stale_before": at - timedelta(seconds=lease_seconds), "due_limit": limit}
         ).all()
@@ -251,7 +248,7 @@ def _finish(session_factory, claim: Claimed, *, attempt_back: bool = False, **va
         return stmt.values(attempts=notices.c.attempts - 1) if attempt_back else stmt
 
     stmt = statement_once(("notify.finish", tuple(values), attempt_back), build)
-    with session_factory(info=SENDER_SESSION) as session, session.begin():
+    with session_factory() as session, session.begin():
         result = session.execute(stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token})
         return result.first() is not None
 
@@ -323,7 +320,7 @@ def set_state(
     values = {"state": state, "updated_at": now(), "last_error": error}
     if reset_attempts:
         values.update(attempts=0, next_attempt_at=now())
-    with session_factory(info=SENDER_SESSION) as session, session.begin():
+    with session_factory() as session, session.begin():
         row = session.execute(
             notices.update()
             .where(notices.c.id == notice_id, notices.c.state.in_(allowed_from))

@@ -7,6 +7,7 @@ import json
 import logging
 
 from notify.adapters import metrics, store
+from notify.application.sending import wake_for_mail
 from notify.bootstrap import ports
 from notify.domain import delivery
 from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, ApplicationInfo, Planned, plan
@@ -64,11 +65,13 @@ def write_notices(runtime, session, event) -> None:
     for p in planned:
         counts.extend(_create(runtime, session, event, data, p, person))
 
-    def count_committed() -> None:  # count only what committed
+    def committed() -> None:  # count only what committed, and have a sender take the mail
         for c in counts:
             metrics.NOTICES.labels(*c).inc()
+        if any(channel == EMAIL and state == delivery.QUEUED for _type, _language, channel, state in counts):
+            wake_for_mail(ports(runtime).senders)
 
-    after_commit(session, count_committed)
+    after_commit(session, committed)
 
 
 def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:

@@ -40,6 +40,7 @@ class Sender:
         )
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)
         self._wake = threading.Event()
+        self.waiting = False  # between rounds, waiting for a wake or its poll
         self._observed_at = float("-inf")
 
     def wake(self) -> None:
@@ -53,7 +54,9 @@ class Sender:
                 log.exception("sender round failed")
                 sent = 0
             if sent == 0:
+                self.waiting = True
                 self._wake.wait(self.settings.poll_seconds)
+                self.waiting = False
                 self._wake.clear()
         self.mailer.close()
 
@@ -146,6 +149,19 @@ class Sender:
         queued, retrying = store.backlog(self.runtime.engine)
         metrics.QUEUED_BACKLOG.set(queued)
         metrics.RETRY_BACKLOG.set(retrying)
+
+
+def wake_for_mail(senders: list[Sender]) -> None:
+    """A commit made mail due: one waiting sender takes it (its claim takes every mail due, up to a batch). Waking
+    every sender, on every commit, made the others claim nothing, a transaction each (measured with bench_e2e
+    at 15 applications/s: 8.7 claims an application, 1.8 of them with mail). With none waiting, all go round
+    again: a mail committed during a round is never left for the poll."""
+    for sender in senders:
+        if sender.waiting:
+            sender.wake()
+            return
+    for sender in senders:
+        sender.wake()
 
 
 class SharedBucket:

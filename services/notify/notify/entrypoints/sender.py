@@ -1,5 +1,5 @@
-"""The sender's threads, bound to the consume process (or the web process in the embedded run): commits
-anywhere in the process wake them."""
+"""The sender's threads, bound to the consume process (or the web process in the embedded run): a commit that
+made mail due wakes one of them (notices.write_notices)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,15 @@ from notify.domain import delivery
 def start_sender(
     runtime, stop: threading.Event, mailer: Mailer | None = None
 ) -> tuple[list[Sender], list[threading.Thread]]:
-    """Start the sender thread(s); commits anywhere in this process wake them.
+    """Start the sender thread(s); a commit in this process that made mail due wakes one of them.
 
     Several threads only on PostgreSQL: SQLite has no SKIP LOCKED, so two claimers could take
     the same notice.
     """
-    from sqlalchemy import event as sa_event
-
     s = runtime.settings
     count = s.sender_threads if runtime.engine.dialect.name == "postgresql" else 1
     bucket = SharedBucket(delivery.TokenBucket(s.send_rate, s.send_burst, time.monotonic()))
     senders = [Sender(runtime, mailer, bucket=bucket) for _ in range(count)]
-
-    def on_commit(session):
-        if not session.info.get("notify_sender"):
-            for sender in senders:
-                sender.wake()
-
-    sa_event.listen(runtime.session_factory, "after_commit", on_commit)
     threads = []
     for i, sender in enumerate(senders):
         thread = threading.Thread(target=sender.run, args=(stop,), name=f"{runtime.name}-sender-{i}", daemon=True)
