@@ -59,6 +59,7 @@ def _values(w) -> dict:
         "export_id": "0f0f0f0f-0000-4000-8000-000000000020",
         "document_id": "COE-0123456789ABCDEF",
         "kid": "demo-0000000000000000",
+        "section": "personal",  # a part of an organisation's draft (org_filing.correct)
     }
 
 
