@@ -6,15 +6,18 @@ the browser journey `browser`, and whatever takes minutes (chaos, browser, real-
 may also mark itself. Read from the module's source so a new test is marked without anyone remembering to.
 
 Every test's databases, vhosts, Redis prefixes, ports, brokers and clusters are its own (random names, free
-ports), so tests run side by side; what is not is found by `_one_worker_group`: those tests get one `xdist_group` and run
-one after another in one worker. The scheduler hands out work in collection order, so the longest scenarios
-are moved to the front (`_LONGEST_FIRST`): they start at once, one per worker, and the short tests fill in.
+ports), so tests run side by side; the modules `_one_worker_group` names are not: the scheduler below hands
+each such group to one worker as a whole, to run one test after another. Work is handed out in collection
+order, so the longest are moved to the front (`_LONGEST_FIRST`): they start at once, one per worker, and the
+short tests fill in around them.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,20 +26,16 @@ _USES = {
     "rabbitmq": ("fresh_vhost", "require_rabbitmq", "amqp://"),
 }
 _SLOW_FOLDERS = ("tests/chaos/", "tests/browser/")
-# Tests sharing something fixed run in one worker (an `xdist_group`), found by what they use: the simulated
-# card (signing.testing: a private pcscd that quits 60 s after its last client, vpcd's two readers, also
-# wanted by other sessions on the machine) and the browser journeys' screenshot folder (test-artifacts/browser,
-# emptied by the `artifacts` fixture, written into by the modules naming bs.ARTIFACTS). One group: the
-# journeys use both.
-_CARD_WORDS = ("running_card", "card_in_reader", "claim_slot")
+# Modules sharing something fixed run in one worker, one after another, found by what their source uses: the
+# simulated card (signing.testing: a private pcscd that quits 60 s after its last client and vpcd's readers,
+# whose OpenSC slot numbers change when another card goes in or out) and the browser journeys' screenshot folder
+# (test-artifacts/browser, emptied by the `artifacts` fixture, written into by the modules naming bs.ARTIFACTS).
+# One group: the journeys use both.
+_CARD_OR_SCREENSHOTS = re.compile(r"running_card|card_in_reader|claim_slot|bs\.ARTIFACTS|(?<![-\w])artifacts\b")
 
 
-def _one_worker_group(item: pytest.Item, module_source: str, text: str) -> str | None:
-    if any(word in text for word in _CARD_WORDS):
-        return "card"
-    if "artifacts" in getattr(item, "fixturenames", ()) or "bs.ARTIFACTS" in module_source:
-        return "card"
-    return None
+def _one_worker_group(path: Path) -> str | None:
+    return "card" if _CARD_OR_SCREENSHOTS.search(_source(path)) else None
 
 
 # Longest first, as measured on two workers (--durations, 2026-12-06): the card group (the browser journeys
@@ -79,8 +78,6 @@ def _fixture_sources(item: pytest.Item) -> str:
     return "\n".join(parts)
 
 
-# tryfirst: pytest-xdist reads the `xdist_group` marks in its own hook, which must come after this one.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rank: dict[str, int] = {}
     for item in items:
@@ -94,10 +91,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("browser")
         if relative.startswith(_SLOW_FOLDERS):
             item.add_marker("slow")
-        key = relative
-        group = _one_worker_group(item, _source(path), text)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-            key = "@" + group
+        group = _one_worker_group(path)
+        key = "@" + group if group else relative
         rank[item.nodeid] = _LONGEST_FIRST.index(key) if key in _LONGEST_FIRST else len(_LONGEST_FIRST)
     items.sort(key=lambda item: rank[item.nodeid])  # stable: the rest keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with the groups of `_one_worker_group`: a group is one unit of work, every other test
+    its own. (xdist's loadgroup reads `xdist_group` marks by appending the group to the test's node id, which
+    pytest 9.2's structured node ids no longer take: pytest-xdist issue 1386; the marks were silently ignored.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneWorkerGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            group = _one_worker_group(config.rootpath / path)
+            return "@" + group if group else nodeid
+
+    return OneWorkerGroups(config, log)
