@@ -329,7 +329,7 @@ def test_an_early_extension_reaches_review_with_its_reason_flag_and_routing(clie
     _, answer = submit(client, draft_id)
     assert answer.status_code == 200, answer.json
     event = parse_message(json.dumps(outbox_events(rt, "application.submitted")[-1]))
-    assert event.version == 2 and event.data["examiner_flags"] == ["early_filing"]
+    assert event.version == 3 and event.data["examiner_flags"] == ["early_filing"]
     assert event.data["routing"] == {"prefecture": "Tokyo", "receiving_office": "tokyo", "office": None}
     signed = json.loads(base64.b64decode(event.data["signed_content_b64"]))
     assert signed["form"]["early_filing_reason"] == "Surgery abroad for four months"
