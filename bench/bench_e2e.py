@@ -4,7 +4,7 @@ application.received), with every service as real processes (gunicorn web fronts
 processes) on RabbitMQ and PostgreSQL; then the p50/p99 submit latency at half that rate; then the
 resident memory of each service process.
 
-    .venv/bin/python bench/bench_e2e.py [--applications 1000] [--profile] [--intake-workers 4]
+    .venv/bin/python bench/bench_e2e.py [--applications 1000] [--profile] [--intake-workers 4] [--rate 15]
 
 Not timed: registering three applicants and preparing every application (draft, photo, signing
 request, the signer fetching the bytes, the simulated card signing them). Timed: the submit itself
@@ -328,7 +328,7 @@ def bench_main(args) -> int:
         spy = _profiler(cluster, workdir) if args.profile else None
         events_before = _settled_event_counts(cluster)  # what preparing the drafts caused is done
         cpu_before = _cpu_snapshot(cluster, review)
-        load = run_load(cluster.url("intake"), jobs, workdir, None, args.concurrency)
+        load = run_load(cluster.url("intake"), jobs, workdir, args.rate, args.concurrency)
         accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
         wait_until(
             lambda: received_count(review) - base >= len(accepted),
@@ -391,7 +391,12 @@ def main(argv=None) -> int:
     parser.add_argument("--base")
     parser.add_argument("--jobs")
     parser.add_argument("--out")
-    parser.add_argument("--rate", type=float)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="applications/s offered in the throughput run (default: as fast as the system takes them); CPU per "
+        "application depends on the rate (consumers batch more at a higher one), so compare trees at one rate",
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="connections of the load process")
     parser.add_argument("--applications", type=int, default=1000, help="applications in the throughput run")
     parser.add_argument("--latency-seconds", type=float, default=6.0, help="length of the latency run")

@@ -9,7 +9,7 @@ through and adds:
   e2e_to_shape_ratio        real applications/s per skeleton application/s (issue 24: >= 0.5)
   e2e_to_shape_cpu_ratio    CPU per real application / CPU per skeleton application (issue 24: <= 2)
 
-    .venv/bin/python bench/bench_ratios.py [--applications 1000]
+    .venv/bin/python bench/bench_ratios.py [--applications 1000] [--rate 15]
 
 `make bench` runs this instead of the two benches separately.
 """
@@ -57,11 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--applications", type=int, default=1000, help="asked of the end-to-end run")
     parser.add_argument("--latency-seconds", type=float, default=6.0)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="offer both runs this many applications/s instead of all at once: the CPU ratio at equal load (both "
+        "batch alike), where the default compares each at its own maximum (the slower batches less)",
+    )
     args = parser.parse_args(argv)
-    latency = ["--latency-seconds", str(args.latency_seconds)]
-    e2e = run("bench_e2e.py", ["--applications", str(args.applications), *latency])
+    both = ["--latency-seconds", str(args.latency_seconds), *(["--rate", str(args.rate)] if args.rate else [])]
+    e2e = run("bench_e2e.py", ["--applications", str(args.applications), *both])
     # the same number through the skeleton: a run's length changes its rate (start, tail)
-    shape = run("bench_shape.py", ["--applications", str(int(e2e["e2e_applications_submitted"])), *latency])
+    shape = run("bench_shape.py", ["--applications", str(int(e2e["e2e_applications_submitted"])), *both])
     for name, value in ratios(shape, e2e).items():
         print(f"{name}: {value:.4f}")
     return 0

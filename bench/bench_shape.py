@@ -8,7 +8,7 @@ What this reaches is the most any implementation of this shape can do here, what
 code; `bench_e2e.py` is measured against it. Raw pika publish + consume is measured in the same
 run, since this shared machine's speed changes from day to day.
 
-    .venv/bin/python bench/bench_shape.py [--applications 2000]
+    .venv/bin/python bench/bench_shape.py [--applications 2000] [--rate 15]
 
 Prints `name: value unit` lines.
 """
@@ -324,7 +324,7 @@ def bench_main(args) -> int:
                 for i in range(args.applications)
             ]
             cpu_before = _cpu(procs, engines)
-            load = run_load(base, jobs, workdir, None, args.concurrency)
+            load = run_load(base, jobs, workdir, args.rate, args.concurrency)
             accepted = sum(1 for r in load["results"] if r["status"] == 200)
             testing.wait_until(
                 lambda: _count(engines["review"], "signature.verified") >= accepted,
@@ -404,6 +404,7 @@ def main(argv=None) -> int:
     parser.add_argument("--raw-messages", type=int, default=20000, help="messages in the raw pika floor")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency-seconds", type=float, default=6.0)
+    parser.add_argument("--rate", type=float, help="applications/s offered (default: as fast as it takes them)")
     args = parser.parse_args(argv)
     return consume_main(args.consume) if args.consume else bench_main(args)
 
