@@ -66,6 +66,11 @@ class SigningSettings(CommonSettings):
     demo_dir: str = setting(
         "ZAIRYU_DEMO_DIR", "var/demo", help="Embedded run only: where the demo test PKI (DIR/pki) is created"
     )
+    demo_card: bool = setting(
+        "ZAIRYU_DEMO_CARD",
+        False,
+        help="Embedded run only: put the demo holder's card in vpcd's first reader (zairyu-run sets it; a test's embedded runtime must not, or its card moves the reader's OpenSC slots under the card tests)",
+    )
     demo_intake_url: str = setting(
         "ZAIRYU_INTAKE_URL",
         "http://127.0.0.1:8000",

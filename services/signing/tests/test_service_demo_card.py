@@ -14,7 +14,7 @@ def test_demo_card_worker_inserts_the_demo_holders_card(tmp_path, monkeypatch, c
     assert demo_card.demo_card_worker in definition.workers
     testing.pcsc_available_or_skip()
     create_test_pki(tmp_path / "pki")
-    settings = SimpleNamespace(embedded=True, demo_dir=str(tmp_path))
+    settings = SimpleNamespace(embedded=True, demo_card=True, demo_dir=str(tmp_path))
     with testing.held_pcscd(), testing.claim_slot() as slot:
         reader = testing.reader_name(slot)
         testing.wait_for(lambda: not testing.card_present(reader), 20, f"{reader} to be empty")
@@ -34,5 +34,20 @@ def test_demo_card_worker_inserts_the_demo_holders_card(tmp_path, monkeypatch, c
 
 
 def test_demo_card_worker_does_nothing_outside_the_embedded_run(tmp_path):
-    settings = SimpleNamespace(embedded=False, demo_dir=str(tmp_path))
+    create_test_pki(tmp_path / "pki")
+    settings = SimpleNamespace(embedded=False, demo_card=True, demo_dir=str(tmp_path))
     assert demo_card.demo_card_worker(SimpleNamespace(settings=settings), threading.Event()) == []
+
+
+def test_only_zairyu_run_asks_for_the_demo_card(tmp_path):
+    """An embedded runtime a test builds (environ={}) must not put a card in the shared reader: one did, and the
+    card tests' OpenSC slot numbers moved under them on two workers."""
+    from signing.settings import SigningSettings
+    from zairyu_shared.config import load
+
+    create_test_pki(tmp_path / "pki")
+    environ = {**definition.demo_environment(tmp_path), "ZAIRYU_DEMO_DIR": str(tmp_path)}
+    assert environ.pop("ZAIRYU_DEMO_CARD") == "true"  # zairyu-run's environment asks for it
+    plain = load(SigningSettings, environ, database_url=f"sqlite:///{tmp_path}/s.db", embedded=True)
+    assert plain.demo_card is False
+    assert demo_card.demo_card_worker(SimpleNamespace(settings=plain), threading.Event()) == []

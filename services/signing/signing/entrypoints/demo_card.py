@@ -21,7 +21,10 @@ def card_stack_present() -> bool:
 
 
 def demo_card_worker(runtime, stop: threading.Event) -> list[threading.Thread]:
-    if not runtime.settings.embedded or not card_stack_present():
+    # Only zairyu-run asks for it (ZAIRYU_DEMO_CARD): any other embedded runtime (tests start many) would put a
+    # card in the machine's shared reader unasked.
+    settings = runtime.settings
+    if not settings.embedded or not getattr(settings, "demo_card", False) or not card_stack_present():
         return []
     from signing.adapters.vpcd import VirtualCardInserter
     from signing.testpki import load_test_pki

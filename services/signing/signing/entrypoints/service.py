@@ -31,6 +31,7 @@ def demo_environment(demo_dir: Path) -> dict:
         "ZAIRYU_TRUST_DIR": str(pki / "trust"),
         "ZAIRYU_CRL_DIR": str(pki / "crl"),
         "ZAIRYU_SIGN_POLICY_OID": "test",
+        "ZAIRYU_DEMO_CARD": "true",
     }
 
 
