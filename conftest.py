@@ -27,11 +27,13 @@ _USES = {
 }
 _SLOW_FOLDERS = ("tests/chaos/", "tests/browser/")
 # Modules sharing something fixed run in one worker, one after another, found by what their source uses: the
-# simulated card (signing.testing: a private pcscd that quits 60 s after its last client and vpcd's readers,
+# simulated card and the private pcscd (signing.testing: a pcscd that quits 60 s after its last client and vpcd's readers,
 # whose OpenSC slot numbers change when another card goes in or out) and the browser journeys' screenshot folder
 # (test-artifacts/browser, emptied by the `artifacts` fixture, written into by the modules naming bs.ARTIFACTS).
 # One group: the journeys use both.
-_CARD_OR_SCREENSHOTS = re.compile(r"running_card|card_in_reader|claim_slot|bs\.ARTIFACTS|(?<![-\w])artifacts\b")
+_CARD_OR_SCREENSHOTS = re.compile(
+    r"running_card|card_in_reader|claim_slot|held_pcscd|pcscd_client|bs\.ARTIFACTS|(?<![-\w])artifacts\b"
+)
 
 
 def _one_worker_group(path: Path) -> str | None:
