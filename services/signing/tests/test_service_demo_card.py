@@ -51,3 +51,15 @@ def test_only_zairyu_run_asks_for_the_demo_card(tmp_path):
     plain = load(SigningSettings, environ, database_url=f"sqlite:///{tmp_path}/s.db", embedded=True)
     assert plain.demo_card is False
     assert demo_card.demo_card_worker(SimpleNamespace(settings=plain), threading.Event()) == []
+
+
+def test_the_run_starts_pcscd_only_where_none_serves(tmp_path, monkeypatch):
+    """Without systemd's pcscd.socket (a container) the demo card sat in a reader nobody served; an existing pcscd
+    (its socket present) is left alone."""
+    started: list[list[str]] = []
+    monkeypatch.setattr(demo_card.subprocess, "Popen", lambda args, **kw: started.append(args) or "pcscd")
+    socket = tmp_path / "pcscd.comm"
+    monkeypatch.setattr(demo_card, "PCSCD_SOCKET", socket)
+    assert demo_card.pcscd_for_the_run() == "pcscd" and started == [["pcscd", "--foreground"]]
+    socket.touch()
+    assert demo_card.pcscd_for_the_run() is None and len(started) == 1
