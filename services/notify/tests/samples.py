@@ -233,6 +233,7 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
             **a,
         ),
         *organisation_events(applicant, language, email),
+        sign_in_changed(applicant, language, email),
         # Last: from here on notify writes to the new address; this mail goes to the previous one.
         _ev(
             "applicant.email_changed",
@@ -246,6 +247,14 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
             applicant=applicant,
         ),
     ]
+
+
+def sign_in_changed(applicant=APPLICANT, language="en", email=EMAIL, change="two_step_off", previous_email=None):
+    """How the account is signed in to changed (intake's account pages): told at the account's address."""
+    payload = {"change": change, "changed_at": WHEN.isoformat(), "language": language, "email": email}
+    if previous_email is not None:
+        payload["previous_email"] = previous_email
+    return _ev("applicant.sign_in_changed", payload, "intake", applicant=applicant)
 
 
 ORGANISATION = "0f0f0f0f-0000-4000-8000-000000000021"

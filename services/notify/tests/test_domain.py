@@ -93,8 +93,8 @@ def test_every_notice_event_has_a_plan_and_registration_has_none():
     assert _plans(samples.registered()) == [] and _plans(samples.contact_changed()) == []
     types = [p.notice_type for e in samples.all_notice_events() for p in _plans(e)]
     assert (
-        len(types) == len(set(types)) == len(ALL_TYPES) == 29
-    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall; +2 issue 20)
+        len(types) == len(set(types)) == len(ALL_TYPES) == 30
+    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall; +3 issue 20)
 
 
 def test_a_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old_one():

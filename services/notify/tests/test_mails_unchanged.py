@@ -41,6 +41,9 @@ def cases() -> dict[str, tuple[str, str | None, dict, str | None, str]]:
         "document_dispatched": [{"kind": "employment_certificate"}],
         "decision_approved": [{"fee_yen": 0, "card_by_mail": False, "granted_status": None, "period_of_stay": None}],
         "fee_paid": [{"demo": False}],
+        # the sample turns two-step login off; every other change, the e-mail address's with the new one masked
+        "sign_in_changed": [{"change": "email_changed", "new_address": "ne***@example.jp"}]
+        + [{"change": c} for c in ("password_changed", "card_linked", "card_unlinked", "two_step_on")],
     }
     out = {}
     for notice_type, p in sorted(plans.items()):

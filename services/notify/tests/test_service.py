@@ -97,6 +97,7 @@ ADDRESSED = (
     "email_changed",
     "staff_invitation",
     "stay_reminder",
+    "sign_in_changed",  # to the address the account had when it changed
 )
 
 
@@ -126,7 +127,13 @@ def test_every_notice_type_in_every_language_arrives_by_smtp_with_its_facts(rt, 
                 assert samples.PROVISIONAL in text, (lang, notice_type)
             elif notice_type in ("staff_invitation", "stay_reminder"):  # to an organisation's staff (issue 21)
                 assert "株式会社サンプル" in text, (lang, notice_type)
-            elif notice_type not in ("email_verification", "password_reset", "email_change", "email_changed"):
+            elif notice_type not in (
+                "email_verification",
+                "password_reset",
+                "email_change",
+                "email_changed",
+                "sign_in_changed",
+            ):
                 assert samples.RECEIPT in text, (lang, notice_type)
         received = parts(by_type[(to, "application_received")][0])[0]
         assert samples.RECEIPT in by_type[(to, "application_received")][0]["Subject"]

@@ -41,6 +41,7 @@ def expected(notice_type, lang):
         "password_reset": ["https://zairyu.example.jp/reset/xyz", when],
         "email_change": ["https://zairyu.example.jp/account/email/confirm/new", when],
         "email_changed": ["ne***@example.jp", when],
+        "sign_in_changed": [when],
         "application_submitted": [samples.PROVISIONAL, when],
         "application_received": [samples.RECEIPT, samples.PROVISIONAL, day],
         "signature_rejected": [samples.RECEIPT, "certificate_revoked", CAT.message(lang, "advice.revoked")],

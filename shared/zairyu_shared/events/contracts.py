@@ -107,13 +107,48 @@ class ApplicantEmailChangeRequested(_Strict):
 
 
 class ApplicantEmailChanged(_Strict):
-    """The new address is confirmed: notify writes to it from now on and tells the previous one."""
+    """The new address is confirmed: notify writes to it from now on and tells the previous one. Intake stages
+    ``applicant.sign_in_changed`` (email_changed) instead now; notify still takes these, staged before."""
 
     applicant_id = _id()
     email = fields.Email(required=True)
     previous_email = fields.Email(required=True)
     language = _lang()
     changed_at = fields.AwareDateTime(required=True)
+
+
+# What changed in how the account is signed in to (intake's account pages; each ends the account's other sessions).
+# OWASP ASVS 4.0.3 V2.2.3: the person is told after every change of their authentication details.
+SIGN_IN_CHANGES = (
+    "email_changed",  # the account's e-mail address (which also receives the password-reset links)
+    "password_changed",  # a new password through the reset link (the first one is the registration)
+    "card_linked",  # a My Number Card linked for logging in (or another in place of the linked one)
+    "card_unlinked",  # the card no longer logs in (unlinked, or gone with the old card when a renewed one is bound)
+    "two_step_on",  # the authenticator app's code turned on
+    "two_step_off",  # ... turned off
+)
+
+
+class ApplicantSignInChanged(_Strict):
+    """How the account is signed in to changed: notify tells the person at the account's address, and on a new
+    e-mail address the previous one too (whoever took over a session must not move the account unseen). What
+    changed and when, never a secret (no password, code, authenticator key, card certificate or link)."""
+
+    applicant_id = _id()
+    change = fields.String(required=True, validate=validate.OneOf(SIGN_IN_CHANGES))
+    changed_at = fields.AwareDateTime(required=True)
+    language = _lang()
+    email = fields.Email(required=True)  # the account's address after the change (email_changed: the new one)
+    previous_email = fields.Email(load_default=None, allow_none=True)  # email_changed only: the address before
+
+    @validates_schema
+    def _previous_with_a_new_address_only(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        previous = data.get("previous_email")
+        if data.get("change") == "email_changed":
+            if not previous or previous.lower() == data["email"].lower():
+                raise ValidationError("a changed e-mail address says the previous one, which differs")
+        elif previous is not None:
+            raise ValidationError("only an e-mail change carries a previous address")
 
 
 FILER_ROLES = (
@@ -757,7 +792,18 @@ for _spec in [
         ApplicantEmailChanged,
         "intake",
         ("notify",),
-        "The account's new e-mail address is confirmed; tell the previous address.",
+        "The account's new e-mail address is confirmed; tell the previous address. Superseded by "
+        "applicant.sign_in_changed (email_changed), which intake stages instead; notify still takes those staged before.",
+    ),
+    EventSpec(
+        "applicant.sign_in_changed",
+        1,
+        ApplicantSignInChanged,
+        "intake",
+        ("notify",),
+        "How the account is signed in to changed (e-mail address, password, card login, two-step login): notify tells "
+        "the person in the account and by mail in their language; a new e-mail address is told to the previous one. "
+        "No secret.",
     ),
     EventSpec(
         "application.submitted",

@@ -28,7 +28,9 @@ def update_directory(session, event_type: str, data: dict, at) -> ApplicationInf
             display_name=data["display_name"],
             at=at,
         )
-    elif event_type in ("applicant.contact_changed", "applicant.email_changed"):
+    elif event_type in ("applicant.contact_changed", "applicant.email_changed") or (
+        event_type == "applicant.sign_in_changed" and data["change"] == "email_changed"
+    ):
         store.remember_applicant(session, data["applicant_id"], email=data["email"], language=data["language"], at=at)
     elif event_type == "application.submitted":
         return store.remember_application(

@@ -22,7 +22,8 @@ APPLICANT_TYPES = (
     "email_verification",
     "password_reset",
     "email_change",  # the link, to the new address
-    "email_changed",  # to the previous address, once the new one is confirmed
+    "email_changed",  # to the previous address (applicant.email_changed, as intake staged it before sign_in_changed)
+    "sign_in_changed",  # how the account is signed in to changed (applicant.sign_in_changed)
     "application_submitted",
     "application_received",
     "signature_rejected",
@@ -177,6 +178,17 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             (EMAIL,),
             data["previous_email"],
         )
+    if event_type == "applicant.sign_in_changed":
+        # OWASP ASVS 4.0.3 V2.2.3: the person hears of every change of how the account is signed in to, in the account
+        # and by mail to the address the change concerns. A new e-mail address: the mail goes to the previous one
+        # (whoever took over a session cannot move the account unseen), the new one masked; the new one proved itself
+        # by the link just used. No link in it signs in.
+        ctx = {"change": data["change"], "changed_at": data["changed_at"]}
+        if data["change"] == "email_changed":
+            return applicant(
+                "sign_in_changed", {**ctx, "new_address": masked_address(data["email"])}, BOTH, data["previous_email"]
+            )
+        return applicant("sign_in_changed", ctx, BOTH, data["email"])
     # Organisations' staff (issue 21): mailed to the member's address in the member's language.
     if event_type == "organisation.staff_invited":
         return applicant(
@@ -354,6 +366,7 @@ CONSUMED_EVENTS = (
     "applicant.password_reset_requested",
     "applicant.email_change_requested",
     "applicant.email_changed",
+    "applicant.sign_in_changed",
     "application.submitted",
     "application.documents_submitted",
     "application.withdrawn",
