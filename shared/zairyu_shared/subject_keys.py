@@ -7,10 +7,11 @@ inside a ``sealing(...)`` scope). Erasure deletes the wrapped key: nothing can d
 person's values any more, wherever copies of them are (replicas, pg_dump files, base backups).
 
 A backup taken before the erasure still holds the wrapped key. So every erasure is also written to
-a *tombstone ledger* kept outside the database (ZAIRYU_ERASURE_LEDGER: an append-only file; in
-production a volume or object-store bucket with its own, longer retention, never restored to the
-past). ``reapply`` (run by ``zairyu-<service> migrate`` and ``erasures --reapply``) deletes again the
-keys of every subject in the ledger: a restored backup forgets those people before it serves.
+a *tombstone ledger* kept outside the database (ZAIRYU_ERASURE_LEDGER: an append-only file, or a
+directory of them, one per process; in production the service's ``zairyu-<service>-erasure-ledger``
+volume on write-once storage with its own, longer retention, never restored to the past).
+``reapply`` (run by ``zairyu-<service> migrate`` and ``reapply-erasures``) deletes again the keys of
+every subject in the ledger: a restored backup forgets those people before it serves.
 
 Unwrapped keys are cached per process (bounded LRU with a time to live): the request path decrypts
 without a key look-up, and an erasure done by another process takes effect here within the TTL.
@@ -21,6 +22,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import secrets
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -105,10 +108,21 @@ def drop_subject_key_tables() -> None:
 
 
 class TombstoneLedger:
-    """Append-only list of erased subjects, outside the database (one ``subject<TAB>time`` a line)."""
+    """Append-only list of erased subjects, outside the database (one ``subject<TAB>time`` a line).
+
+    ``path`` is one file, or a directory (it is one already, or the path ends with "/"): then each process appends to
+    a file of its own in it, ``<host>-<pid>-<random>.tsv``, and ``subjects`` reads every file there. A directory is
+    what a volume several pods append to needs (Kubernetes' ``zairyu-<service>-erasure-ledger`` claim, ReadWriteMany):
+    O_APPEND keeps lines whole on one machine's file system, not on NFS, where two clients appending to one file can
+    write over each other's lines (open(2), O_APPEND). A process's file that can no longer be opened for writing
+    (write-once storage commits a file that stayed unchanged for a while) is left as it is and a new one begun.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.directory = str(path).endswith(("/", os.sep)) or self.path.is_dir()
+        self._own: tuple[int, Path] | None = None  # (pid, file): a forked child begins its own
+        self._lock = threading.Lock()
 
     def append(self, subject: str) -> None:
         self.append_many([subject])
@@ -117,25 +131,56 @@ class TombstoneLedger:
         """One write and one fsync for a batch (a purge's)."""
         if not subjects:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         at = datetime.now(UTC).isoformat()
-        line = "".join(f"{subject}\t{at}\n" for subject in subjects).encode()
-        # O_APPEND: lines from several processes never interleave; fsync: durable before the key goes.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        data = "".join(f"{subject}\t{at}\n" for subject in subjects).encode()
+        with self._lock:
+            try:
+                fd = self._open()
+            except PermissionError:
+                if not self.directory:
+                    raise
+                self._own = None  # committed by write-once storage (or made read-only): a new file
+                fd = self._open()
+            try:
+                while data:
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)  # durable before the key goes
+            finally:
+                os.close(fd)
+
+    def _open(self) -> int:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        if not self.directory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.path, flags, 0o600)
+        if self._own is not None and self._own[0] == os.getpid():
+            return os.open(self._own[1], flags, 0o600)
+        self.path.mkdir(parents=True, exist_ok=True)
+        own = self.path / f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}.tsv"
+        fd = os.open(own, flags | os.O_EXCL, 0o600)
+        folder = os.open(self.path, os.O_RDONLY)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
+            os.fsync(folder)  # the new file's name durable too
         finally:
-            os.close(fd)
+            os.close(folder)
+        self._own = (os.getpid(), own)
+        return fd
+
+    def files(self) -> list[Path]:
+        """The files read: the one file, or every file in the directory (a name beginning with "." left out)."""
+        if not self.directory:
+            return [self.path] if self.path.exists() else []
+        if not self.path.is_dir():
+            return []
+        return sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
 
     def subjects(self) -> list[str]:
-        if not self.path.exists():
-            return []
         seen: dict[str, None] = {}
-        for line in self.path.read_text().splitlines():
-            subject = line.split("\t", 1)[0].strip()
-            if subject:
-                seen[subject] = None
+        for path in self.files():
+            for line in path.read_bytes().decode("utf-8", "replace").splitlines():
+                subject = line.split("\t", 1)[0].strip()
+                if subject:
+                    seen[subject] = None
         return list(seen)
 
 

@@ -59,6 +59,13 @@ PKCS11 = {
     "ZAIRYU_COE_PIN_FILE": f"{TOKEN_PIN_DIR}/pin",
     "SOFTHSM2_CONF": f"{SOFTHSM_CONF_DIR}/softhsm2.conf",
 }
+# The erasure ledger (zairyu_shared.subject_keys.TombstoneLedger): every erasure of a person is appended to it before
+# their data key goes, and `zairyu-<service> migrate` destroys again the key of everyone in it, so a database restored
+# from a backup taken before an erasure forgets that person before it serves. It lives on a volume of its own per
+# service (zairyu-<service>-erasure-ledger), never restored with the database; the prod overlay puts it on write-once
+# storage kept longer than the 30 days of backups. Several pods append: a directory, each process writing a file of its
+# own (O_APPEND is not atomic across NFS clients). docs/operations.md, "Erasure that reaches backups".
+LEDGER_DIR = "/var/lib/zairyu/erasure-ledger"
 SERVICES: dict[str, dict] = {
     "intake": {
         "pkg": "intake",
@@ -204,6 +211,8 @@ def env(svc: str, facts: dict) -> list[dict]:
         {"name": "AMQP_USER", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-amqp", "key": "username"}}},
         {"name": "AMQP_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"zairyu-{svc}-amqp", "key": "password"}}},
         {"name": "AMQP_URL", "value": f"amqp://$(AMQP_USER):$(AMQP_PASSWORD)@{RABBITMQ}:5672//"},
+        # A directory (the trailing "/"): a file per process in it. In the pod spec, not the ConfigMap, beside its mount.
+        {"name": "ZAIRYU_ERASURE_LEDGER", "value": f"{LEDGER_DIR}/"},
     ]
     if facts.get("front"):
         # Rate limits in the namespace's Redis (base/platform/redis.yaml), its password from the zairyu-redis Secret.
@@ -281,8 +290,30 @@ def token_resources(svc: str) -> list[dict]:
     ]
 
 
+def ledger_volume(svc: str, component: str) -> tuple[list[dict], list[dict]]:
+    """The service's erasure ledger: appended to by the web and consumer pods, only read by the migration."""
+    vol = {"name": "erasure-ledger", "persistentVolumeClaim": {"claimName": f"zairyu-{svc}-erasure-ledger"}}
+    mount: dict = {"name": "erasure-ledger", "mountPath": LEDGER_DIR}
+    if component == "migrate":
+        mount["readOnly"] = True
+    return [vol], [mount]
+
+
+def ledger_claim(svc: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": f"zairyu-{svc}-erasure-ledger", "labels": labels(svc, "erasure-ledger")},
+        # Every web, consumer and migrate pod of the service: ReadWriteMany. A line is an applicant id and a time
+        # (about 70 bytes): 1 GiB holds some 15 million erasures. Not backed up or restored with the database.
+        "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+
+
 def pod_template(svc: str, facts: dict, component: str, container: dict, grace: int) -> dict:
     vols, mounts = volumes(facts)
+    ledger_vols, ledger_mounts = ledger_volume(svc, component)
+    vols, mounts = vols + ledger_vols, mounts + ledger_mounts
     if facts.get("pkcs11") and component in ("web", "consumer"):
         token_vols, token_mounts = token_volumes(svc)
         vols, mounts = vols + token_vols, mounts + token_mounts
@@ -772,6 +803,7 @@ def render() -> dict[Path, str]:
             "networkpolicy.yaml": network_policies(svc, facts, has_consumer),
             "postgres.yaml": postgres(svc, facts),
             "broker.yaml": broker_user(svc),
+            "erasure-ledger.yaml": [ledger_claim(svc)],
         }
         if has_consumer:
             parts["consumer.yaml"] = [consumer_deployment(svc, facts)]
