@@ -57,13 +57,13 @@ def test_nothing_changes_until_the_link_sent_to_the_new_address_is_confirmed(cli
         page = scanner.get(path)
         assert page.status_code == 200 and b"new@example.jp" in page.data
     assert _address(rt, me) == "an@example.jp"
-    assert outbox_events(rt, "applicant.email_changed") == []
+    assert outbox_events(rt, "applicant.sign_in_changed") == []
 
     done = scanner.post(path)
     assert done.status_code == 200 and b"Your e-mail address is now new@example.jp" in done.data
     assert _address(rt, me) == "new@example.jp"
-    [changed] = outbox_events(rt, "applicant.email_changed")
-    assert changed["payload"]["previous_email"] == "an@example.jp"
+    [changed] = outbox_events(rt, "applicant.sign_in_changed")  # notify tells the previous address
+    assert changed["payload"]["change"] == "email_changed" and changed["payload"]["previous_email"] == "an@example.jp"
     assert changed["payload"]["email"] == "new@example.jp" and changed["payload"]["language"] == "en"
     assert scanner.post(path).status_code == 400  # spent
     assert scanner.get(path).status_code == 400
@@ -95,7 +95,7 @@ def test_an_address_of_another_account_is_refused_at_confirmation_only(client, r
     refused = app.test_client().post(_confirm_path(rt, "taken@example.jp"))
     assert refused.status_code == 400 and b"already belongs to another account" in refused.data
     assert _address(rt, me) == "an@example.jp"
-    assert outbox_events(rt, "applicant.email_changed") == []
+    assert outbox_events(rt, "applicant.sign_in_changed") == []
 
 
 def test_the_page_and_the_mail_follow_the_person_s_language(client, rt):

@@ -19,6 +19,7 @@ from intake.domain import canonical, reauthentication
 from intake.domain.fields import EMAIL_RE
 from intake.domain.normalise import text as norm_text
 from zairyu_shared import credentials
+from zairyu_shared.japan_time import JAPAN
 
 from . import signing_requests
 from .common import aware, keyed_hash, new_id, now, token, token_hash
@@ -378,6 +379,8 @@ def set_password(runtime, session, value: str, password: str, purpose: str = "se
             },
             correlation_id=applicant_id,
         )
+    else:
+        tell_sign_in_changed(runtime, session, applicant_id, "password_changed")
     return applicant_id
 
 
@@ -492,14 +495,15 @@ def check_totp(session, applicant_id: str, code: str, settings) -> bool:
     )
 
 
-def enable_totp(session, proof: Reauthenticated, secret: str, code: str) -> int | None:
+def enable_totp(runtime, session, proof: Reauthenticated, secret: str, code: str) -> int | None:
     """Turns the authenticator code on with the app whose ``secret`` the page showed and whose ``code`` came back.
 
     ``proof``: the person proved again who they are in this request (``reauthenticate``: the password, or the card
     linked for logging in; domain/reauthentication.py): a stolen session must not put its own app in as the
     second factor and lock the person out (OWASP ASVS 4.0.3 V3.7.1). Another app in place of a live one only
     through turning it off first (``disable_totp``). Every other session of the account ends (V3.3.3, as for the
-    other changes of how one signs in); returns the new session generation, which the browser that did it takes."""
+    other changes of how one signs in); returns the new session generation, which the browser that did it takes.
+    The person is told (``tell_sign_in_changed``)."""
     person = get(session, proof.applicant_id)
     if person is None:
         raise AccountError("account.link_invalid")
@@ -509,16 +513,44 @@ def enable_totp(session, proof: Reauthenticated, secret: str, code: str) -> int 
         raise AccountError("totp.wrong_code")
     with personal(session, person.id):
         session.execute(applicants.update().where(applicants.c.id == person.id).values(totp_secret=secret))
+    tell_sign_in_changed(runtime, session, person.id, "two_step_on")
     return end_sessions(session, person.id)
 
 
-def disable_totp(session, proof: Reauthenticated) -> int | None:
+def disable_totp(runtime, session, proof: Reauthenticated) -> int | None:
     """Turns the authenticator code off; ``proof``: the person proved again who they are in this request
     (``reauthenticate``; domain/reauthentication.py). Every other session of the account ends (a session that
     was open must not outlive the second factor it was opened with); returns the new session generation, which
-    the browser that did it takes."""
+    the browser that did it takes. The person is told, when it was on (``tell_sign_in_changed``)."""
+    person = get(session, proof.applicant_id)
     session.execute(applicants.update().where(applicants.c.id == proof.applicant_id).values(totp_secret=None))
+    if person is not None and person.totp_secret:
+        tell_sign_in_changed(runtime, session, proof.applicant_id, "two_step_off")
     return end_sessions(session, proof.applicant_id)
+
+
+def tell_sign_in_changed(
+    runtime, session, applicant_id: str, change: str, *, previous_email: str | None = None
+) -> None:
+    """Stages ``applicant.sign_in_changed`` in the transaction that makes the change (so the person is told if and
+    only if it commits): notify writes to the account's address, in the person's language, what changed and when
+    (Japan time), and what to do if it was not them; a new e-mail address is told to the previous one (OWASP
+    ASVS 4.0.3 V2.2.3). Call it after the change is written: the address told is the account's address now. Never a
+    secret in it (no password, code, authenticator key, card certificate or link). An account without an address
+    (closed) is told nothing."""
+    person = get(session, applicant_id)
+    if person is None or not person.email:
+        return
+    payload = {
+        "applicant_id": person.id,
+        "change": change,
+        "changed_at": now().astimezone(JAPAN),
+        "language": person.language,
+        "email": person.email,
+    }
+    if previous_email is not None:
+        payload["previous_email"] = previous_email
+    runtime.emit(session, "applicant.sign_in_changed", payload, correlation_id=person.id)
 
 
 def _auth_subject(
@@ -635,7 +667,7 @@ def link_card_login(
     ``proof``: the person proved again who they are in this request, by the password (``reauthenticate``;
     domain/reauthentication.by_password): a stolen session must not add its own card as a way back in. The
     card's challenge is spent either way (errors are returned, not raised). Linking a card (another one in place
-    of the linked one too) ends every other session of the account."""
+    of the linked one too) ends every other session of the account, and the person is told."""
     subject, error = _auth_subject(runtime, session, auth_token, nonce)
     if error:
         return None, error
@@ -646,19 +678,21 @@ def link_card_login(
     if other is not None:  # this very card is already linked: nothing changes, no session ends
         return None, None
     session.execute(applicants.update().where(applicants.c.id == applicant_id).values(auth_subject=subject))
+    tell_sign_in_changed(runtime, session, applicant_id, "card_linked")
     return end_sessions(session, applicant_id), None
 
 
-def unlink_card_login(session, proof: Reauthenticated) -> int | None:
+def unlink_card_login(runtime, session, proof: Reauthenticated) -> int | None:
     """The card no longer logs in to the account; ``proof`` as for linking. Refused while the card is the
     account's only way in (domain/reauthentication.may_unlink_card). Every other session of the account ends
-    (one opened with the card must not outlive it); returns the new session generation."""
+    (one opened with the card must not outlive it); returns the new session generation. The person is told."""
     person = get(session, proof.applicant_id)
     if person is None or person.auth_subject is None:
         raise AccountError("card_login.not_linked")
     if not reauthentication.may_unlink_card(reauth_ways(person)):
         raise AccountError("reauth.only_way_in")
     session.execute(applicants.update().where(applicants.c.id == person.id).values(auth_subject=None))
+    tell_sign_in_changed(runtime, session, person.id, "card_unlinked")
     return end_sessions(session, person.id)
 
 

@@ -3,10 +3,10 @@
 The new address is proven the way a registration proves one: a link sent to it. Nothing on the account
 changes until that link is used; opening it only shows what it would do (a mail scanner, a second tap), the
 confirmation spends it. Only the newest request's link works. Once confirmed, notify writes to the new
-address and tells the previous one, in the person's language (``applicant.email_changed``), so a change
-made by someone else with a stolen session does not go unseen. The confirmed request stays as the
-account's record of the change (when asked, when confirmed; the new address under the person's own key,
-the old one not kept).
+address and tells the previous one, in the person's language (``applicant.sign_in_changed``, change
+``email_changed``; ``applicant.email_changed`` before it), so a change made by someone else with a stolen
+session does not go unseen. The confirmed request stays as the account's record of the change (when asked,
+when confirmed; the new address under the person's own key, the old one not kept).
 
 Asking needs the person to prove again who they are, as strongly as the account signs in (password and
 authenticator code, or the linked card: ``accounts.reauthenticate``, domain/reauthentication.py): a session left
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from intake.adapters.tables import applicants, email_changes, personal
 
-from .accounts import AccountError, Reauthenticated, clean_email, email_lookup, end_sessions, get
+from .accounts import AccountError, Reauthenticated, clean_email, email_lookup, end_sessions, get, tell_sign_in_changed
 from .common import aware, now, token, token_hash
 
 log = logging.getLogger(__name__)
@@ -154,18 +154,7 @@ def confirm(runtime, session, value: str) -> Confirmed:
             .where(applicants.c.id == me.id)
             .values(email=row.email, email_lookup=row.email_lookup, email_verified_at=now())
         )
-    runtime.emit(
-        session,
-        "applicant.email_changed",
-        {
-            "applicant_id": me.id,
-            "email": row.email,
-            "previous_email": me.email,
-            "language": me.language,
-            "changed_at": now(),
-        },
-        correlation_id=me.id,
-    )
+    tell_sign_in_changed(runtime, session, me.id, "email_changed", previous_email=me.email)
     epoch = end_sessions(session, me.id)
     log.info("e-mail address changed", extra={"applicant_id": me.id})  # never the addresses
     return Confirmed(me.id, int(epoch or 0))

@@ -153,7 +153,7 @@ def totp_setup():
                 proof, error = reauth_form.prove(db)
             if proof is not None:
                 with tx() as db:
-                    epoch = accounts.disable_totp(db, proof)
+                    epoch = accounts.disable_totp(current_runtime(), db, proof)
                 keep_signed_in(proof.applicant_id, epoch)
                 return redirect(url_for("auth.account", changed="totp_off"))
         else:
@@ -170,7 +170,7 @@ def totp_setup():
             if proof is not None:
                 try:
                     with tx() as db:
-                        epoch = accounts.enable_totp(db, proof, secret, code)
+                        epoch = accounts.enable_totp(current_runtime(), db, proof, secret, code)
                 except accounts.AccountError as exc:
                     error = exc.key
                 else:
@@ -216,7 +216,7 @@ def link_card():
             try:
                 with tx() as db:
                     if unlink:
-                        epoch = accounts.unlink_card_login(db, proof)
+                        epoch = accounts.unlink_card_login(current_runtime(), db, proof)
                     else:
                         epoch, error = accounts.link_card_login(
                             current_runtime(), db, proof, _token(), request.form.get("nonce", "")
