@@ -18,8 +18,7 @@ from zairyu_shared.web import current_runtime
 from .. import labels, messages
 from ..applicant_session import tx
 from ..limits import LOGIN, limiter
-from .org_staff_filing import _signed_in_at
-from .organisations import ERRORS, _org_globals, staff_required
+from .organisations import ERRORS, _org_globals, staff_required, staff_signed_in_at
 
 bp = Blueprint("org_follow_up", __name__, url_prefix="/org")
 bp.context_processor(_org_globals)
@@ -79,10 +78,7 @@ def with_card(application_id):
 @limiter.limit(LOGIN)  # a code is guessed here as at sign-in: the same limit (and the account's lockout)
 def without_card(application_id):
     action, message = _form()
-    signed_in_at = _signed_in_at()
-    if signed_in_at is None:  # a session from before sign-in times were kept: sign in again
-        session.pop("org_staff", None)
-        return redirect(url_for("org.login"))
+    signed_in_at = staff_signed_in_at()
     try:
         with tx() as db:
             sent = follow_up.send_without_card(

@@ -10,20 +10,18 @@ application/organisation_staff_filing.py.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from intake.application import organisation_filing, organisation_staff_filing
 from intake.application import organisations as orgs
-from intake.application.common import now
 from zairyu_shared.web import current_runtime
 
 from .. import labels
 from ..applicant_session import tx
 from ..limits import LOGIN, limiter
-from .organisations import ERRORS, _org_globals, staff_required
+from .organisations import ERRORS, _org_globals, staff_required, staff_signed_in_at
 
 bp = Blueprint("org_staff_filing", __name__, url_prefix="/org")
 bp.context_processor(_org_globals)
@@ -35,25 +33,8 @@ ERRORS.update(
         ),
     }
 )
-SIGNED_IN_AT = "org_signed_in_at"
 # The person's timeline (their application page) when signing accepted such a filing (attestation.accepted).
 labels.TIMELINE["filing_accepted"] = _l("Accepted: filed by the organisation's staff without a card signature")
-
-
-@bp.after_app_request
-def _note_the_sign_in(response):
-    """When the staff session began (password + TOTP at /org/login): the attestation names it. The login view makes
-    a fresh session on success (no fixation); this stamps that fresh session, once."""
-    if request.endpoint == "org.login" and request.method == "POST" and session.get("org_staff"):
-        session.setdefault(SIGNED_IN_AT, now().isoformat())
-    return response
-
-
-def _signed_in_at() -> datetime | None:
-    try:
-        return datetime.fromisoformat(session[SIGNED_IN_AT])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _page(draft_ids: list[str], batch_key: str, *, problems=None, error: str | None = None, status: int = 200):
@@ -114,10 +95,7 @@ def file():
     except ValueError:
         abort(400)
     chosen = _chosen()
-    signed_in_at = _signed_in_at()
-    if signed_in_at is None:  # a session from before sign-in times were kept: sign in again
-        session.pop("org_staff", None)
-        return redirect(url_for("org.login"))
+    signed_in_at = staff_signed_in_at()
     try:
         with tx() as db:
             outcome = organisation_staff_filing.submit(

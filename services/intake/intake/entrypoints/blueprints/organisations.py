@@ -7,6 +7,7 @@ every request checks that the member has not been removed, so a member who leave
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 import segno
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
 from intake.application import organisations as orgs
+from intake.application.common import now
 from intake.domain.organisations import AGENT_QUALIFICATIONS, KINDS
 from zairyu_shared import credentials
 from zairyu_shared.web import current_runtime
@@ -91,6 +93,29 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+SIGNED_IN_AT = "org_signed_in_at"
+
+
+@bp.after_app_request
+def _note_the_sign_in(response):
+    """When the staff session began (password + TOTP at /org/login): a step-up's attestation names it. The login
+    view makes a fresh session on success (no fixation); this stamps that fresh session, once."""
+    if request.endpoint == "org.login" and request.method == "POST" and session.get("org_staff"):
+        session.setdefault(SIGNED_IN_AT, now().isoformat())
+    return response
+
+
+def staff_signed_in_at() -> datetime:
+    """When this staff session signed in, for a route that takes a fresh TOTP code (a step-up: filing without a
+    card, a correction or withdrawal without a card). A session from before sign-in times were kept has none: it
+    is ended and the request ends with the way to the sign-in page (raised: abort with the redirect)."""
+    try:
+        return datetime.fromisoformat(session[SIGNED_IN_AT])
+    except (KeyError, TypeError, ValueError):
+        session.pop("org_staff", None)
+        abort(redirect(url_for("org.login")))
 
 
 def admin_required(view):
