@@ -168,6 +168,23 @@ RULES: dict[str, Rule] = {
             "公文書管理法 art. 4-5: the case file's 経緯 (case_closed: 10 years from the 特定日); system operation "
             "records 5 years in the MOJ's standard schedules; cut only from the chain's start, after a signed anchor",
         ),
+        # The access log (issue 22): review's RFC 9162 Merkle tree, one leaf per officer's read, decision, hand-over
+        # or export of a case, and intake's copy of each leaf for its applicant. Like the audit chain's entries about
+        # a case, a leaf records how the file was handled (経緯, 公文書管理法 art. 4) and answers the applicant's
+        # disclosure request (APPI art. 76) about who used their file: kept as long as the case file it is about
+        # (case_closed: 10 years from the 特定日), counted from the access and never while the case file is held.
+        # A Merkle tree cannot lose a leaf without breaking every later signed head and proof: what goes is the
+        # leaf's content (the entry: case, officer's pseudonym, office, action, purpose; review/adapters/access_log.py
+        # redact_expired, migration 0015), its hash and time stay. The signed tree heads (size, root hash, time,
+        # signature) hold no personal data and every later head is checked against them: kept with the log.
+        # Intake's copies go with their application (case_closed), or at this period's end if it is gone already.
+        Rule(
+            "access_entry",
+            Period(years=10, from_fiscal_year=True),
+            "the access (特定日: next April 1)",
+            "公文書管理法 art. 4-5: the case file's 経緯, as long as case_closed (as audit_entry); APPI art. 61, 76; "
+            "the content goes, the leaf hash stays so the signed tree heads still verify",
+        ),
         # Sessions of officers with their IP address: for investigating misuse within the period an
         # incident is typically found; the audit log keeps the IPs of what they did.
         Rule(

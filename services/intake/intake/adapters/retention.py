@@ -7,7 +7,10 @@
   changes of address never confirmed a day after their link expired;
 - uploads whose draft is gone (neither an applicant's nor an organisation's draft names them), 180 days after upload;
 - closed applications (terminal status) 10 years from the 特定日 after they closed, with everything
-  hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes);
+  hanging off them (timeline, inbox copies of notices, document requests, payments, signing codes, the copies of
+  the access log's leaves about them);
+- copies of the access log's leaves (who at the bureau opened the file) whose application is gone otherwise, 10
+  years from the 特定日 after the access (``access_entry``); the signed tree heads stay (no personal data);
 - inbox copies of notices not tied to an application, a year after they were created;
 - a person's data exports (each service's answer) 30 days after the request;
 - an organisation whose use was refused, or whose approval ended, 5 years from the 特定日 after that, with its
@@ -27,6 +30,7 @@ from zairyu_shared.db import after_commit
 from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import PurgeStep
 
+from .access_tables import access_entries
 from .organisation_tables import (
     api_tokens,
     org_drafts,
@@ -131,6 +135,7 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             (payments, payments.c.application_id),
             (signing_requests, signing_requests.c.subject_id),
             (drafts, drafts.c.submitted_application_id),
+            (access_entries, access_entries.c.application_id),  # who opened its file: goes with it at the latest
         ):
             session.execute(table.delete().where(column.in_(ids)))
 
@@ -299,6 +304,17 @@ def purge_steps(store: AttachmentStore) -> list[PurgeStep]:
             notices,
             notices.c.id,
             lambda cutoff: sa.and_(notices.c.application_id.is_(None), notices.c.created_at < cutoff),
+        ),
+        # The applicant's copies of the access log's leaves (who opened their file) go with their application
+        # (case_closed, above); one whose application is gone otherwise goes when review empties the leaf.
+        PurgeStep(
+            "access_entry",
+            access_entries,
+            access_entries.c.leaf_index,
+            lambda cutoff: sa.and_(
+                access_entries.c.at < cutoff,
+                ~sa.exists().where(applications.c.id == access_entries.c.application_id),
+            ),
         ),
         PurgeStep(
             "roster_entry_ended",

@@ -200,7 +200,7 @@ def export(conn) -> dict[str, list[dict]]:
         }
         for r in conn.execute(
             sa.select(access_log.c.leaf_index, access_log.c.entry)
-            .where(access_log.c.leaf_index < last)
+            .where(access_log.c.leaf_index < last, access_log.c.entry != REDACTED["entry"])  # past retention: no entry
             .order_by(access_log.c.leaf_index)
         )
     ]
@@ -213,6 +213,57 @@ def export(conn) -> dict[str, list[dict]]:
         for a, b in zip(all_heads, all_heads[1:], strict=False)
     ]
     return {"tree_heads": [h.as_dict() for h in all_heads], "entries": entries, "proofs": proofs}
+
+
+# --- retention (access_entry) -------------------------------------------------------------------------------------
+# What a leaf keeps once its retention ended: its index, hash and time; everything else emptied (migration 0015's
+# trigger lets exactly this change through, inside access_log_redact only).
+REDACTED: dict[str, str | None] = {
+    "entry": "",
+    "application_id": "",
+    "applicant_id": None,
+    "officer_id": "",
+    "officer_bureau": None,
+    "officer_office": None,
+    "case_bureau": "",
+    "case_office": None,
+    "kind": "",
+    "purpose": "",
+}
+
+
+def redact_expired(session_factory, cutoff: datetime, dry_run: bool, batch: int) -> int:
+    """Empty the content of the leaves made before ``cutoff`` (the purge's ``access_entry`` step) whose case file
+    review no longer holds (it went with ``case_closed``), oldest first, ``batch`` per transaction; the tree's hashes,
+    signed heads and proofs are untouched. Returns how many leaves (a dry run: would be). On PostgreSQL through
+    ``access_log_redact``, the only change the table allows."""
+    expired = sa.and_(
+        access_log.c.entry != "",
+        access_log.c.at < cutoff,
+        ~sa.exists().where(cases.c.application_id == access_log.c.application_id),
+    )
+    if dry_run:
+        with session_factory() as session:
+            return session.execute(sa.select(sa.func.count()).select_from(access_log).where(expired)).scalar_one()
+    total = 0
+    while True:
+        with session_factory() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                done = session.execute(
+                    sa.text("SELECT access_log_redact(:cutoff, :batch)"), {"cutoff": cutoff, "batch": batch}
+                ).scalar_one()
+            else:  # the embedded SQLite run: no roles or triggers
+                keys = sa.select(access_log.c.leaf_index).where(expired).order_by(access_log.c.leaf_index).limit(batch)
+                result = session.execute(
+                    access_log.update().where(access_log.c.leaf_index.in_(keys.scalar_subquery())).values(**REDACTED)
+                )
+                done = result.rowcount
+        total += done
+        if done < batch:
+            break
+    if total:
+        log.info("access log leaves past their retention emptied", extra={"count": total})
+    return total
 
 
 def consistency(conn, old_size: int, new_size: int) -> list[str]:

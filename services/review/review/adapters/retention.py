@@ -5,6 +5,9 @@
 - officers' sessions (they carry the IP address) 90 days after they expired;
 - organisations' applications for use, refused or whose approval ended, 5 years from the 特定日 after that
   (``organisation_use``; pending or running ones never).
+- the access log's leaves (who opened a file, and why), 10 years from the 特定日 after the access and never while
+  the case file is held (``access_entry``): each keeps its index, hash and time and loses the rest, so every signed tree head and proof still verifies
+  (adapters/access_log.py ``redact_expired``; PostgreSQL: ``access_log_redact``, migration 0015);
 - the audit chain's oldest entries, 10 years from the 特定日 after each (``audit_entry``), cut from its start
   after a trim anchor signed with the audit key (adapters/audit.py ``trim``); the cut stops at the oldest entry
   still about a case file review holds.
@@ -23,8 +26,10 @@ from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import PurgeReport, PurgeStep
 
 from . import audit
+from .access_log import redact_expired
 from .organisation_tables import organisation_requests
 from .tables import (
+    access_log,
     audit_log,
     case_history,
     cases,
@@ -81,6 +86,14 @@ def purge_steps(audit_key: Callable[[], Signer | None] = lambda: None) -> list[P
             officer_sessions,
             officer_sessions.c.token_sha256,
             lambda cutoff: officer_sessions.c.expires_at < cutoff,
+        ),
+        # The access log's leaves: their content emptied, their hashes kept (a Merkle tree loses no leaf).
+        PurgeStep(
+            "access_entry",
+            access_log,
+            access_log.c.leaf_index,
+            lambda cutoff: access_log.c.at < cutoff,  # not used: ``run`` redacts (and waits for the case file)
+            run=redact_expired,
         ),
         # Last: the case files that went above no longer hold back the entries about them.
         PurgeStep(

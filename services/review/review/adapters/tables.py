@@ -316,16 +316,17 @@ audit_log = sa.Table(
 
 # The access log (issue 22, adapters/access_log.py): an RFC 9162 Merkle tree over ``entry`` (canonical JSON, hashed
 # exactly as stored), one leaf per officer's read, decision, hand-over or export of a case; append-only like
-# audit_log. Columns beside ``entry`` are what the monitor filters on (never published).
+# audit_log. Columns beside ``entry`` are what the monitor filters on (never published). Past its retention
+# (``access_entry``) a leaf's content is emptied by ``access_log_redact`` (0015): "" and NULL, index, hash and time kept.
 access_log = sa.Table(
     "access_log",
     metadata,
     sa.Column(
         "leaf_index", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False
     ),
-    sa.Column("entry", sa.Text, nullable=False),
+    sa.Column("entry", sa.Text, nullable=False),  # "" once its retention ended (access_entry): the leaf hash stays
     sa.Column("leaf_hash", sa.String(64), nullable=False),
-    sa.Column("at", TS, nullable=False),
+    sa.Column("at", TS, nullable=False, index=True),  # finds the expired leaves (0015)
     sa.Column("application_id", sa.String(80), nullable=False, index=True),
     sa.Column("applicant_id", sa.String(80), nullable=True),
     sa.Column("officer_id", sa.String(80), nullable=False),
