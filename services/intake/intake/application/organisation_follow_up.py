@@ -24,11 +24,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import organisation_staff, organisations
-from intake.bootstrap import ports
 from intake.domain import canonical, timeline
 
-from . import accounts, following, organisation_requests, organisation_staff_filing, signing_requests
-from .common import aware, new_id, now
+from . import following, organisation_filing, organisation_requests, organisation_staff_filing, signing_requests
+from . import organisation_staff as staff_accounts
+from .common import new_id, now
 from .organisations import Member, NotAllowedToFile, require_filing_allowed
 
 PURPOSE = "org_follow_up"
@@ -119,11 +119,6 @@ def _as_text(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def staff_name(session, staff_id: str) -> str | None:
-    """The staff member's name as their account gives it (None: not given)."""
-    return session.execute(sa.select(organisation_staff.c.name).where(organisation_staff.c.id == staff_id)).scalar()
-
-
 def _emit(runtime, session, app, member_or_ids, action: str, extra: dict, how: dict, at: datetime) -> None:
     event_type, entry_kind, status = ACTIONS[action]
     runtime.emit(
@@ -132,7 +127,7 @@ def _emit(runtime, session, app, member_or_ids, action: str, extra: dict, how: d
         {
             "application_id": app.id,
             "applicant_id": app.applicant_id,
-            "requested_by": _requested_by(member_or_ids, staff_name(session, member_or_ids.staff_id)),
+            "requested_by": _requested_by(member_or_ids, staff_accounts.name_of(session, member_or_ids.staff_id)),
             **how,
             **following.follow_up_payload(event_type, extra, at),
         },
@@ -187,14 +182,9 @@ def _complete(runtime, session, row, cms_der: bytes) -> dict:
         return {"ok": False, "error": refused.key}
     except NotFound:
         return {"ok": False, "error": "org.error.no_consent"}
-    content = signing_requests.content_of(row)
-    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=None)
-    if not verdict.valid:
-        return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
-    try:
-        holder = accounts.Holder.from_evidence(verdict.evidence)
-    except accounts.AccountError:
-        return {"ok": False, "error": "signing.invalid"}
+    holder = organisation_filing.staff_card_holder(runtime, signing_requests.content_of(row), cms_der)
+    if isinstance(holder, dict):
+        return holder
     how = {
         "signed_content_b64": row.content,
         "signature_cms_b64": base64.b64encode(cms_der).decode(),
@@ -221,12 +211,13 @@ def send_without_card(
     code was refused (a message key, returned so that the caller commits the counted failure). NotFound, Refused."""
     message = (message or "").strip()
     app = _allowed(session, member, application_id, action, message)
-    at = now()
-    refused = organisation_staff_filing._step_up(session, member, code, at)
-    if refused:
-        return refused
     org = session.execute(sa.select(organisations).where(organisations.c.id == member.organisation_id)).one()
-    authentication = organisation_staff_filing._authentication(org, member, aware(signed_in_at), at, channel)
+    stepped_up = organisation_staff_filing.step_up(
+        session, member, org, code, signed_in_at=signed_in_at, channel=channel
+    )
+    if isinstance(stepped_up, str):
+        return stepped_up
+    at, authentication = stepped_up.at, stepped_up.authentication
     action_id = new_id()
     content = _statement(app, member, action, action_id, message, authentication)
     how = {"signed_content_b64": base64.b64encode(content).decode(), "authentication": authentication}

@@ -160,6 +160,12 @@ class StaffMember:
     language: str
 
 
+def name_of(session, staff_id: str) -> str | None:
+    """The staff member's name as their account gives it (None: not given): it names them to the officer on what
+    they file or send without a card (application.submitted's filer name, a follow-up's requested_by)."""
+    return session.execute(sa.select(organisation_staff.c.name).where(organisation_staff.c.id == staff_id)).scalar()
+
+
 def members(session, organisation_id: str) -> list[StaffMember]:
     rows = session.execute(
         sa.select(organisation_staff)

@@ -43,6 +43,7 @@ from intake.adapters.tables import applications
 from zairyu_shared import credentials
 
 from . import organisation_filing, organisation_people, submission
+from . import organisation_staff as staff_accounts
 from .common import aware, new_id, now, token_hash
 from .organisation_filing import NotFound, NotReady
 from .organisations import STAFF_CREDENTIALS, Member, require_filing_allowed
@@ -131,7 +132,27 @@ def _authentication(org, member: Member, signed_in_at: datetime, step_up_at: dat
     }
 
 
-def _step_up(session, member: Member, code: str, at: datetime) -> str | None:
+@dataclass(frozen=True)
+class StepUp:
+    """A fresh TOTP code accepted: when, and the staff session as the bytes and the event carry it."""
+
+    at: datetime
+    authentication: dict
+
+
+def step_up(session, member: Member, org, code: str, *, signed_in_at: datetime, channel: str) -> StepUp | str:
+    """What a staff member sends without a card (a filing here, a correction or withdrawal: organisation_follow_up)
+    is authenticated by their session and a fresh TOTP code: the code checked now, and the session as the bytes
+    carry it (``org``: the organisation's row, its approval), or why the code was refused (a message key, returned
+    so that the caller commits the counted failure)."""
+    at = now()
+    refused = _code_refused(session, member, code, at)
+    if refused:
+        return refused
+    return StepUp(at, _authentication(org, member, aware(signed_in_at), at, channel))
+
+
+def _code_refused(session, member: Member, code: str, at: datetime) -> str | None:
     """The fresh TOTP code (accepted once, in SQL; a wrong or replayed code counts towards the lockout), or why
     not (a message key)."""
     row = session.execute(
@@ -209,15 +230,12 @@ def submit(
         ready.append(found)
     if problems:
         raise NotReady(problems)
-    at = now()
-    refused_code = _step_up(session, member, code, at)
-    if refused_code:
-        return Outcome([], refused=refused_code)
-    authentication = _authentication(org, member, aware(signed_in_at), at, channel)
+    stepped_up = step_up(session, member, org, code, signed_in_at=signed_in_at, channel=channel)
+    if isinstance(stepped_up, str):
+        return Outcome([], refused=stepped_up)
+    at, authentication = stepped_up.at, stepped_up.authentication
     # Who filed, by name, for the officer: no certificate names them here (the card path takes the card's name).
-    staff_name = session.execute(
-        sa.select(organisation_staff.c.name).where(organisation_staff.c.id == member.staff_id)
-    ).scalar()
+    staff_name = staff_accounts.name_of(session, member.staff_id)
     filed = []
     for found in ready:
         row, account, review = found["draft"], found["account"], found["review"]
