@@ -43,6 +43,7 @@ def test_every_change_travels_with_its_japan_time_and_the_persons_language():
         "card_unlinked",
         "two_step_on",
         "two_step_off",
+        "card_renewed",
     }
 
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 from intake_testkit import outbox_events
-from journey import register
+from journey import code_from, register, sign_code
 from test_account_authenticators_reauth import _next_code
 from test_account_reauth_sessions import PW, _card, _confirm_path, _link_card, _nonce
 
 from intake.adapters.tables import tokens
 from intake.application.common import token_hash
+from intake.bootstrap import ports
 
 KEYS = {"applicant_id", "change", "changed_at", "language", "email"}
 
@@ -115,3 +116,15 @@ def test_nothing_is_told_when_the_person_does_not_prove_it_is_them(client, rt):
     unlink = client.post("/account/card-login", data={"unlink": "1", "password": "guess", "code": "123456"})
     assert "not correct" in unlink.data.decode()
     assert _changes(rt) == ["two_step_on", "card_linked"]  # only what really changed
+
+
+def test_binding_a_renewed_card_is_told_and_a_refused_card_tells_nothing(client, rt):
+    me = register(client, rt)
+    holders = ports(rt).signing.holders
+    holders["nguyen_renewed"] = dict(holders["nguyen"], address="大阪府大阪市北区梅田１－１")
+    assert sign_code(client, code_from(client.post("/account/rebind", data={})), "silva").json["ok"] is False
+    assert _told(rt) == []  # another person's card binds nothing
+    assert sign_code(client, code_from(client.post("/account/rebind", data={})), "nguyen_renewed").json["ok"] is True
+    [told] = _told(rt)
+    assert told["change"] == "card_renewed" and told["applicant_id"] == me and set(told) == KEYS
+    assert "大阪" not in json.dumps(told)  # what the card says stays in intake

@@ -43,7 +43,8 @@ def cases() -> dict[str, tuple[str, str | None, dict, str | None, str]]:
         "fee_paid": [{"demo": False}],
         # the sample turns two-step login off; every other change, the e-mail address's with the new one masked
         "sign_in_changed": [{"change": "email_changed", "new_address": "ne***@example.jp"}]
-        + [{"change": c} for c in ("password_changed", "card_linked", "card_unlinked", "two_step_on")],
+        + [{"change": c} for c in ("password_changed", "card_linked", "card_unlinked", "two_step_on")]
+        + [{"change": "card_renewed"}],
     }
     out = {}
     for notice_type, p in sorted(plans.items()):

@@ -117,7 +117,8 @@ class ApplicantEmailChanged(_Strict):
     changed_at = fields.AwareDateTime(required=True)
 
 
-# What changed in how the account is signed in to (intake's account pages; each ends the account's other sessions).
+# What changed in how the account is signed in to (intake's account pages; each but card_renewed ends the account's
+# other sessions).
 # OWASP ASVS 4.0.3 V2.2.3: the person is told after every change of their authentication details.
 SIGN_IN_CHANGES = (
     "email_changed",  # the account's e-mail address (which also receives the password-reset links)
@@ -126,6 +127,7 @@ SIGN_IN_CHANGES = (
     "card_unlinked",  # the card no longer logs in (unlinked, or gone with the old card when a renewed one is bound)
     "two_step_on",  # the authenticator app's code turned on
     "two_step_off",  # ... turned off
+    "card_renewed",  # a renewed My Number Card bound to the account (its holder's details; the old card's login gone)
 )
 
 
@@ -801,7 +803,8 @@ for _spec in [
         ApplicantSignInChanged,
         "intake",
         ("notify",),
-        "How the account is signed in to changed (e-mail address, password, card login, two-step login): notify tells "
+        "How the account is signed in to changed (e-mail address, password, card login, two-step login, a renewed card "
+        "bound): notify tells "
         "the person in the account and by mail in their language; a new e-mail address is told to the previous one. "
         "No secret.",
     ),

@@ -747,6 +747,7 @@ def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
                 auth_subject=None,  # the old card's login certificate is gone with the old card
             )
         )
+    tell_sign_in_changed(runtime, session, person.id, "card_renewed")  # whose card the account is bound to
     return {"ok": True, "applicant_id": person.id, "name_changed": holder.name != person.name}
 
 
