@@ -1,7 +1,8 @@
 """Issue 20, end to end on real RabbitMQ, PostgreSQL and SMTP (aiosmtpd): a person changes their account's e-mail
 address in intake; the link reaches the new address, and once it is confirmed the previous address gets the mail
 that says so, in the person's language, with the new address masked, the Japan time, what to do if it was not them
-and no link that signs in (``applicant.sign_in_changed`` through intake's outbox, notify's inbox and its sender)."""
+and no link that signs in (``applicant.sign_in_changed`` through intake's outbox, notify's inbox and its sender); the
+same notice is in the person's account (``notice.created`` back to intake)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ OLD, NEW = "an@example.jp", "an.moi@example.jp"
 
 def _mails(inbox: Inbox, to: str, notice_type: str) -> list:
     return [m for m in list(inbox.mails) if m["To"] == to and m["X-Zairyu-Notice-Type"] == notice_type]
+
+
+def _notices(intake, applicant_id: str) -> list[tuple[str, str]]:
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import notices
+
+    with intake.session_factory() as s:
+        rows = s.execute(sa.select(notices).where(notices.c.applicant_id == applicant_id)).all()
+    return [(r.notice_type, r.subject) for r in rows if r.notice_type == "sign_in_changed"]
 
 
 def _text(mail) -> str:
@@ -87,6 +98,10 @@ def test_the_previous_address_is_told_of_a_new_one_in_the_persons_language():
             assert "(JST)" in text and "Cục Quản lý Xuất nhập cảnh" in text
             assert re.findall(r"https?://\S+", text) == [plat.urls["intake"]]  # the site's address, no sign-in link
             assert _mails(inbox, NEW, "sign_in_changed") == []  # the new address proved itself by the link
+            in_account = wait_until(  # the same notice in the person's account (notice.created back to intake)
+                lambda: _notices(intake, me), timeout=60, message="the notice in the account"
+            )
+            assert in_account == [("sign_in_changed", told["Subject"])]
             (ROOT / "var").mkdir(exist_ok=True)  # to read it as the person does
             (ROOT / "var" / "sign-in-changed-sample-vi.eml").write_bytes(told.as_bytes())
     finally:
