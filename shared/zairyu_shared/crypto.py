@@ -99,13 +99,18 @@ class _RingSlot:
 
 
 class EncryptedText(TypeDecorator[str]):
-    """Text encrypted before it reaches the database; what is stored reveals nothing but length."""
+    """Text encrypted before it reaches the database; what is stored reveals nothing but length.
+
+    ``erased``: what a value under a destroyed data key reads as, for a column whose rows outlive their person's key
+    on purpose (an organisation's filed draft: the record that it was filed stays, its content was the person's).
+    By default such a read raises ``SubjectErased``."""
 
     impl = sa.LargeBinary
     cache_ok = True
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, erased: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.erased = erased
         self.slot = _RingSlot()
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
@@ -127,7 +132,12 @@ class EncryptedText(TypeDecorator[str]):
         if parts is not None:
             if self.slot.keyring is None:
                 raise RuntimeError("a per-person value was read through a table whose keyring is not bound")
-            return self.slot.keyring.open(*parts).decode("utf-8")
+            if self.erased is None:
+                return self.slot.keyring.open(*parts).decode("utf-8")
+            try:
+                return self.slot.keyring.open(*parts).decode("utf-8")
+            except SubjectErased:
+                return self.erased
         try:
             return cipher().decrypt(token).decode("utf-8")
         except InvalidToken as exc:

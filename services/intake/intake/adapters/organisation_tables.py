@@ -126,7 +126,8 @@ org_drafts = sa.Table(
     sa.Column("person_id", _ID(), sa.ForeignKey("organisation_people.id"), nullable=True),
     sa.Column("procedure", sa.String(40), nullable=False),
     sa.Column("filer_role", sa.String(40), nullable=False),
-    sa.Column("data", EncryptedText(), nullable=False),  # JSON of the form's raw fields, filer section included
+    # JSON of the form's raw fields, filer section included; under the roster entry's key (below): "{}" once it is gone.
+    sa.Column("data", EncryptedText(erased="{}"), nullable=False),
     sa.Column("batch_id", _ID(), nullable=True, index=True),
     sa.Column("created_by", _ID(), nullable=False),
     sa.Column("created_at", _TS(), nullable=False),
@@ -138,6 +139,14 @@ org_drafts = sa.Table(
     sa.Column("submitted_by", _ID(), nullable=True),
     sa.Column("submitted_at", _TS(), nullable=True),
 )
+
+# A draft's fields (the person's name, passport, address, family, work...) are under the roster entry's data key, as
+# the entry's own values are (issue 20): when the entry's retention ends, or the entry is erased, the purge destroys
+# that key through the erasure ledger and every copy of the draft, backups included, is unreadable. Unsigned drafts go
+# with the entry; a filed one stays (its application is the person's, kept as long as the case: case_closed) with
+# its link to the entry cut and its fields reading "{}" (EncryptedText(erased=...)): the list of filed
+# applications needs only its procedure and dates. rotate-keys moves drafts written under the service key.
+org_drafts.info["subject"] = "person_id"
 
 # API access for the agents' own software: scoped bearer tokens (only their hash is stored).
 api_tokens = sa.Table(

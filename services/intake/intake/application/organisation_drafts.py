@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import org_drafts, organisations, people, readable_people
+from intake.adapters.tables import personal
 from intake.domain import filers, form, procedures
 from intake.domain import organisations as rules
 from intake.domain.fields import Field
@@ -143,24 +144,22 @@ def import_csv(runtime, session, member: Member, content: bytes) -> tuple[str, i
     if problems:
         raise ImportRefused(problems)
     batch, at = new_id(), now()
-    session.execute(
-        org_drafts.insert(),
-        [
-            dict(
-                id=new_id(),
-                organisation_id=member.organisation_id,
-                person_id=person.id,
-                procedure=choice.procedure,
-                filer_role=choice.filer_role,
-                data=json.dumps(data, ensure_ascii=False),
-                batch_id=batch,
-                created_by=member.staff_id,
-                created_at=at,
-                updated_at=at,
+    for person, choice, data in checked:
+        with personal(session, person.id):  # under the roster entry's own data key (organisation_tables.org_drafts)
+            session.execute(
+                org_drafts.insert().values(
+                    id=new_id(),
+                    organisation_id=member.organisation_id,
+                    person_id=person.id,
+                    procedure=choice.procedure,
+                    filer_role=choice.filer_role,
+                    data=json.dumps(data, ensure_ascii=False),
+                    batch_id=batch,
+                    created_by=member.staff_id,
+                    created_at=at,
+                    updated_at=at,
+                )
             )
-            for person, choice, data in checked
-        ],
-    )
     return batch, len(checked)
 
 
@@ -192,19 +191,20 @@ def create(runtime, session, member: Member, person_id: str, procedure: str, fie
     draft_limits.check_fields(choice, fields)  # DraftRefused: unknown or over-long fields
     data = {**filer, "card_number": person.card_number, **fields}
     draft_id = new_id()
-    session.execute(
-        org_drafts.insert().values(
-            id=draft_id,
-            organisation_id=member.organisation_id,
-            person_id=person.id,
-            procedure=procedure,
-            filer_role=role,
-            data=json.dumps(data, ensure_ascii=False),
-            created_by=member.staff_id,
-            created_at=now(),
-            updated_at=now(),
+    with personal(session, person.id):  # under the roster entry's own data key
+        session.execute(
+            org_drafts.insert().values(
+                id=draft_id,
+                organisation_id=member.organisation_id,
+                person_id=person.id,
+                procedure=procedure,
+                filer_role=role,
+                data=json.dumps(data, ensure_ascii=False),
+                created_by=member.staff_id,
+                created_at=now(),
+                updated_at=now(),
+            )
         )
-    )
     return draft_id
 
 
@@ -288,8 +288,9 @@ def correct(session, member: Member, draft_id: str, section: str, raw: dict[str,
     if errors:
         raise Invalid(errors)
     data = {k: v for k, v in {**found.data, **fields}.items() if v != "" or k in FIXED_FIELDS}
-    session.execute(
-        org_drafts.update()
-        .where(org_drafts.c.id == draft_id, org_drafts.c.submitted_application_id.is_(None))
-        .values(data=json.dumps(data, ensure_ascii=False), updated_at=now())
-    )
+    with personal(session, person.id):  # under the roster entry's own data key
+        session.execute(
+            org_drafts.update()
+            .where(org_drafts.c.id == draft_id, org_drafts.c.submitted_application_id.is_(None))
+            .values(data=json.dumps(data, ensure_ascii=False), updated_at=now())
+        )
