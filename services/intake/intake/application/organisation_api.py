@@ -42,6 +42,7 @@ from intake.adapters.organisation_tables import (
 from intake.adapters.tables import metadata
 from intake.domain import webhooks as rules
 from zairyu_shared.crypto import SubjectErased
+from zairyu_shared.db import statement_once
 from zairyu_shared.outbox import SEALED_PREFIX, open_body, seal_body
 from zairyu_shared.subject_keys import keyring_of
 
@@ -196,22 +197,28 @@ def queue_application_event(session, application, event) -> None:
     if event.type not in APPLICATION_EVENTS:
         return
     filed = session.execute(
-        sa.select(
-            org_drafts.c.id,
-            org_drafts.c.organisation_id,
-            org_drafts.c.person_id,
-            people.c.removed_at,
-            people.c.consent,
-            people.c.consent_document_until,
-            people.c.consent_applicant_id,
-            people.c.held_applicant_id,
-        )
-        .join(people, people.c.id == org_drafts.c.person_id)
-        .where(
-            org_drafts.c.submitted_application_id == application.id,
-            people.c.organisation_id == org_drafts.c.organisation_id,
-            people.c.removed_at.is_(None),
-        )
+        statement_once(  # asked for every such event about every application (most were not filed by one)
+            ("intake.filed_by_organisation",),
+            lambda: (
+                sa.select(
+                    org_drafts.c.id,
+                    org_drafts.c.organisation_id,
+                    org_drafts.c.person_id,
+                    people.c.removed_at,
+                    people.c.consent,
+                    people.c.consent_document_until,
+                    people.c.consent_applicant_id,
+                    people.c.held_applicant_id,
+                )
+                .join(people, people.c.id == org_drafts.c.person_id)
+                .where(
+                    org_drafts.c.submitted_application_id == sa.bindparam("filed_application_id"),
+                    people.c.organisation_id == org_drafts.c.organisation_id,
+                    people.c.removed_at.is_(None),
+                )
+            ),
+        ),
+        {"filed_application_id": application.id},
     ).first()
     if filed is None or organisation_people.filing_account_id(filed) != application.applicant_id:
         return

@@ -155,16 +155,35 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     # The draft's id and whether it went already: its encrypted form data is in the signed content.
     draft = session.execute(
-        sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at).where(
-            drafts.c.id == row.subject_id
-        )
+        statement_once(
+            ("intake.draft_to_submit",),
+            lambda: sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at).where(
+                drafts.c.id == sa.bindparam("draft_key")
+            ),
+        ),
+        {"draft_key": row.subject_id},
     ).first()
     if draft is None or (draft.deleted_at is not None and not draft.submitted_application_id):
         return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
     if draft.submitted_application_id:  # another code for the same draft was signed first
         app = get_any(session, draft.submitted_application_id)
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
-    person = session.execute(sa.select(applicants).where(applicants.c.id == row.applicant_id)).first()
+    # Only what submitting needs (the language, and the holder signing must find): every other personal column
+    # would be decrypted for nothing (e-mail, TOTP secret).
+    person = session.execute(
+        statement_once(
+            ("intake.submitter",),
+            lambda: sa.select(
+                applicants.c.id,
+                applicants.c.language,
+                applicants.c.name,
+                applicants.c.date_of_birth,
+                applicants.c.sex,
+                applicants.c.address,
+            ).where(applicants.c.id == sa.bindparam("applicant_key")),
+        ),
+        {"applicant_key": row.applicant_id},
+    ).first()
     # The signer is the account holder: the applicant themself or, for a proxy, the filer.
     answer = record(
         runtime,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from review.adapters.tables import cases, receipt_reservations, receipt_serials
 from review.domain.receipt import parse_receipt_number
+from zairyu_shared.db import statement_once
 
 
 def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
@@ -57,5 +58,11 @@ def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
 
 def reserved_number(session, application_id: str) -> str | None:
     return session.execute(
-        sa.select(receipt_reservations.c.receipt_number).where(receipt_reservations.c.application_id == application_id)
+        statement_once(  # asked for every case received
+            ("review.reserved_number",),
+            lambda: sa.select(receipt_reservations.c.receipt_number).where(
+                receipt_reservations.c.application_id == sa.bindparam("reserved_application_id")
+            ),
+        ),
+        {"reserved_application_id": application_id},
     ).scalar()

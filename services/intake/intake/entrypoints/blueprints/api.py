@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import cache
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from marshmallow import ValidationError
@@ -50,9 +51,15 @@ def _load(schema, data=None):
         if not isinstance(data, dict):
             abort(_error_response("error.invalid", 400))
     try:
-        return schema().load(data)
+        return _schema(schema).load(data)
     except ValidationError as exc:
         abort(_error_response("error.invalid", 422, fields=exc.messages))
+
+
+@cache
+def _schema(schema):
+    """One instance per request schema, reused (building one costs more than a load; loads share it safely)."""
+    return schema()
 
 
 def _error_response(key, status, **extra):
