@@ -7,12 +7,15 @@ names the scope it needs; a token without it gets 403 ``org.api.scope``, whateve
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
+from intake.adapters.upload_checks import UploadRefused
 from intake.application import (
     draft_limits,
     organisation_api,
@@ -267,14 +270,62 @@ def needs(scope: str):
     return wrap
 
 
-def _load(schema):
+class BodyRefused(Exception):
+    """The request's JSON body is not one the route takes: the answer (400 not a JSON object, 422 the fields)."""
+
+    def __init__(self, answer):
+        super().__init__("error.invalid")
+        self.answer = answer
+
+
+# How the API answers each refusal of the application layer: the same answer on every route. A route names the
+# refusals it expects (@answers, most specific answer first by the class's MRO); anything else stays a fault (500).
+REFUSALS: dict[type[Exception], Callable[[Any], Any]] = {
+    BodyRefused: lambda e: e.answer,
+    PermissionError: lambda _: _error("org.error.sign_in", 401),  # a token asked with a wrong password or code
+    orgs.Invalid: lambda e: _error("error.invalid", 422, fields=e.errors),
+    orgs.NotAllowedToFile: lambda _: _error("org.error.not_allowed", 403),
+    organisation_api.NoWebhook: lambda _: _error("org.api.no_webhook", 404),
+    organisation_filing.NotReady: lambda e: _error("submit.not_ready", 422, drafts=e.problems),
+    organisation_drafts.NotAllowed: lambda e: _error(e.key, 422),
+    organisation_drafts.ImportRefused: lambda e: _error(
+        "org.error.csv", 422, rows=[{"row": p.row, "errors": p.errors} for p in e.problems]
+    ),
+    draft_limits.DraftRefused: lambda e: _error(e.key, 422, fields=e.errors),
+    UploadRefused: lambda e: _error(e.key, 422),
+    LookupError: lambda _: _error("error.not_found", 404),  # a person or draft not found, or another organisation's
+}
+
+
+def answers(*refusals: type[Exception]):
+    """The route answers these refusals (and a body it does not take) as REFUSALS says."""
+    unknown = [r for r in refusals if not any(k in REFUSALS for k in r.__mro__)]
+    if unknown:
+        raise TypeError(f"no answer in REFUSALS for {unknown}")
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except (BodyRefused, *refusals) as refused:
+                answer = next(REFUSALS[k] for k in type(refused).__mro__ if k in REFUSALS)
+                return answer(refused)
+
+        return inner
+
+    return wrap
+
+
+def _load(schema) -> dict:
+    """The request's JSON body as ``schema`` loads it (BodyRefused: not a JSON object, or fields refused)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return None, _error("error.invalid", 400)
+        raise BodyRefused(_error("error.invalid", 400))
     try:
-        return schema().load(body), None
+        return schema().load(body)
     except ValidationError as exc:
-        return None, _error("error.invalid", 422, fields=exc.messages)
+        raise BodyRefused(_error("error.invalid", 422, fields=exc.messages)) from None
 
 
 def _member():
@@ -283,17 +334,13 @@ def _member():
 
 @bp.post("/tokens")
 @limiter.limit(LOGIN)
+@answers(PermissionError)
 def tokens():
-    data, problem = _load(TokenIn)
-    if problem:
-        return problem
-    try:
-        with tx() as db:
-            value, expires = organisation_api.issue_token(
-                current_runtime(), db, data["email"], data["password"], data["totp"], data["scopes"]
-            )
-    except PermissionError:
-        return _error("org.error.sign_in", 401)
+    data = _load(TokenIn)
+    with tx() as db:
+        value, expires = organisation_api.issue_token(
+            current_runtime(), db, data["email"], data["password"], data["totp"], data["scopes"]
+        )
     return jsonify(TokenOut().dump({"token": value, "scopes": sorted(set(data["scopes"])), "expires_at": expires})), 201
 
 
@@ -315,27 +362,21 @@ def people():
 
 @bp.post("/people")
 @needs("roster")
+@answers(orgs.Invalid)
 def add_person():
-    data, problem = _load(PersonIn)
-    if problem:
-        return problem
-    try:
-        with tx() as db:
-            person_id = organisation_people.add(current_runtime(), db, g.holder.organisation_id, data)
-    except orgs.Invalid as invalid:
-        return _error("error.invalid", 422, fields=invalid.errors)
+    data = _load(PersonIn)
+    with tx() as db:
+        person_id = organisation_people.add(current_runtime(), db, g.holder.organisation_id, data)
     return jsonify(person_id=person_id), 201
 
 
 @bp.post("/people/<person_id>/consent-link")
 @needs("roster")
+@answers(organisation_people.NotFound)
 def consent_link(person_id):
     """A link for the person's consent from their own account (the organisation files online only with it)."""
-    try:
-        with tx() as db:
-            link = organisation_people.consent_link(current_runtime(), db, g.holder.organisation_id, person_id)
-    except organisation_people.NotFound:
-        return _error("error.not_found", 404)
+    with tx() as db:
+        link = organisation_people.consent_link(current_runtime(), db, g.holder.organisation_id, person_id)
     return jsonify(url=link), 201
 
 
@@ -349,62 +390,42 @@ def drafts():
 
 @bp.post("/drafts")
 @needs("drafts")
+@answers(LookupError, orgs.NotAllowedToFile, organisation_drafts.NotAllowed, draft_limits.DraftRefused)
 def create_draft():
-    data, problem = _load(DraftIn)
-    if problem:
-        return problem
-    try:
-        with tx() as db:
-            draft_id = organisation_drafts.create(
-                current_runtime(), db, _member(), data["person_id"], data["procedure"], data["fields_"]
-            )
-    except LookupError:
-        return _error("error.not_found", 404)
-    except orgs.NotAllowedToFile:
-        return _error("org.error.not_allowed", 403)
-    except organisation_drafts.NotAllowed as refused:
-        return _error(refused.key, 422)
-    except draft_limits.DraftRefused as refused:
-        return _error(refused.key, 422, fields=refused.errors)
+    data = _load(DraftIn)
+    with tx() as db:
+        draft_id = organisation_drafts.create(
+            current_runtime(), db, _member(), data["person_id"], data["procedure"], data["fields_"]
+        )
     return jsonify(draft_id=draft_id), 201
 
 
 @bp.post("/drafts/csv")
 @needs("drafts")
+@answers(orgs.NotAllowedToFile, organisation_drafts.ImportRefused)
 def import_csv():
     """The CSV as the request body (text/csv, UTF-8): all rows or none."""
-    try:
-        with tx() as db:
-            batch, count = organisation_drafts.import_csv(current_runtime(), db, _member(), request.get_data())
-    except orgs.NotAllowedToFile:
-        return _error("org.error.not_allowed", 403)
-    except organisation_drafts.ImportRefused as refused:
-        return _error("org.error.csv", 422, rows=[{"row": p.row, "errors": p.errors} for p in refused.problems])
+    with tx() as db:
+        batch, count = organisation_drafts.import_csv(current_runtime(), db, _member(), request.get_data())
     return jsonify(batch_id=batch, created=count), 201
 
 
 @bp.post("/drafts/<draft_id>/attachments")
 @needs("drafts")
+@answers(organisation_filing.NotFound, UploadRefused)
 def attach(draft_id):
     """The photo or a document for a draft (multipart: ``kind`` and ``file``), checked like every upload."""
-    from intake.adapters.upload_checks import UploadRefused
-
     upload = request.files.get("file")
-    try:
-        with tx() as db:
-            row = organisation_filing.add_attachment(
-                current_runtime(),
-                db,
-                _member(),
-                draft_id,
-                request.form.get("kind", ""),
-                upload.read() if upload else b"",
-                upload.filename if upload else None,
-            )
-    except organisation_filing.NotFound:
-        return _error("error.not_found", 404)
-    except UploadRefused as refused:
-        return _error(refused.key, 422)
+    with tx() as db:
+        row = organisation_filing.add_attachment(
+            current_runtime(),
+            db,
+            _member(),
+            draft_id,
+            request.form.get("kind", ""),
+            upload.read() if upload else b"",
+            upload.filename if upload else None,
+        )
     return jsonify(sha256=row["sha256"], kind=row["kind"]), 201
 
 
@@ -425,21 +446,13 @@ def _batch_out(db, batch_key: str) -> list[dict]:
 
 @bp.post("/signing-requests")
 @needs("drafts")
+@answers(organisation_filing.NotFound, orgs.NotAllowedToFile, organisation_filing.NotReady)
 def signing_requests():
     """One signing code per draft, all or none: a draft not ready answers 422 with its problems per field."""
-    data, problem = _load(SigningIn)
-    if problem:
-        return problem
+    data = _load(SigningIn)
     key = str(data["batch_key"])
-    try:
-        with tx() as db:
-            organisation_filing.prepare(current_runtime(), db, _member(), data["draft_ids"], key)
-    except organisation_filing.NotFound:
-        return _error("error.not_found", 404)
-    except orgs.NotAllowedToFile:
-        return _error("org.error.not_allowed", 403)
-    except organisation_filing.NotReady as not_ready:
-        return _error("submit.not_ready", 422, drafts=not_ready.problems)
+    with tx() as db:
+        organisation_filing.prepare(current_runtime(), db, _member(), data["draft_ids"], key)
     with tx() as db:
         return jsonify(batch_key=key, requests=SigningRequestOut(many=True).dump(_batch_out(db, key))), 201
 
@@ -458,36 +471,28 @@ def signing_batch(batch_key):
 @bp.post("/submissions")
 @limiter.limit(LOGIN)  # a TOTP code is tried here, as at sign-in (and counted towards the member's lockout)
 @needs("filing")
+@answers(organisation_filing.NotFound, orgs.NotAllowedToFile, organisation_filing.NotReady)
 def submissions():
     """File drafts WITHOUT a card (issue 21, organisation_staff_filing): all or none, with a fresh TOTP code as the
     step-up; each application travels with the staff member's authentication (the token's sign-in, this code, the
     organisation's approval) instead of a card signature."""
-    data, problem = _load(SubmissionIn)
-    if problem:
-        return problem
+    data = _load(SubmissionIn)
     key = str(data["batch_key"])
     header = request.headers.get("Authorization", "")
-    try:
-        with tx() as db:
-            signed_in_at = organisation_staff_filing.token_signed_in_at(db, header[7:].strip())
-            if signed_in_at is None:
-                return _error("org.api.token", 401)
-            outcome = organisation_staff_filing.submit(
-                current_runtime(),
-                db,
-                _member(),
-                data["draft_ids"],
-                data["totp"],
-                signed_in_at=signed_in_at,
-                batch_key=key,
-                channel="api",
-            )
-    except organisation_filing.NotFound:
-        return _error("error.not_found", 404)
-    except orgs.NotAllowedToFile:
-        return _error("org.error.not_allowed", 403)
-    except organisation_filing.NotReady as not_ready:
-        return _error("submit.not_ready", 422, drafts=not_ready.problems)
+    with tx() as db:
+        signed_in_at = organisation_staff_filing.token_signed_in_at(db, header[7:].strip())
+        if signed_in_at is None:
+            return _error("org.api.token", 401)
+        outcome = organisation_staff_filing.submit(
+            current_runtime(),
+            db,
+            _member(),
+            data["draft_ids"],
+            data["totp"],
+            signed_in_at=signed_in_at,
+            batch_key=key,
+            channel="api",
+        )
     if outcome.refused:  # committed: a wrong code counts towards the lockout
         return _error(outcome.refused, 422, fields={"totp": [outcome.refused]})
     body = {"batch_key": key, "again": outcome.again, "filed": [f.__dict__ for f in outcome.filed]}
@@ -496,34 +501,24 @@ def submissions():
 
 @bp.put("/webhook")
 @needs("webhooks")
+@answers(orgs.Invalid)
 def webhook():
-    data, problem = _load(WebhookIn)
-    if problem:
-        return problem
-    try:
-        with tx() as db:
-            secret = organisation_api.set_webhook(
-                current_runtime(), db, g.holder.organisation_id, data["url"], data.get("events")
-            )
-    except orgs.Invalid as invalid:
-        return _error("error.invalid", 422, fields=invalid.errors)
+    data = _load(WebhookIn)
+    with tx() as db:
+        secret = organisation_api.set_webhook(
+            current_runtime(), db, g.holder.organisation_id, data["url"], data.get("events")
+        )
     return jsonify(WebhookOut().dump({"secret": secret}))
 
 
 @bp.put("/webhook/events")
 @needs("webhooks")
+@answers(organisation_api.NoWebhook, orgs.Invalid)
 def webhook_events():
     """What the named endpoint receives, per event type; its address and secret stay."""
-    data, problem = _load(WebhookEventsIn)
-    if problem:
-        return problem
-    try:
-        with tx() as db:
-            events = organisation_api.set_events(db, g.holder.organisation_id, data["events"])
-    except organisation_api.NoWebhook:
-        return _error("org.api.no_webhook", 404)
-    except orgs.Invalid as invalid:
-        return _error("error.invalid", 422, fields=invalid.errors)
+    data = _load(WebhookEventsIn)
+    with tx() as db:
+        events = organisation_api.set_events(db, g.holder.organisation_id, data["events"])
     return jsonify(WebhookEventsOut().dump({"events": events}))
 
 
