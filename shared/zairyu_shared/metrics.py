@@ -58,6 +58,13 @@ HANDLER_LATENCY = Histogram(
     ["service", "consumer"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
 )
+ERASURE_LEDGER_CONFIGURED = Gauge(
+    "zairyu_erasure_ledger_configured",
+    "1 when this process records erasures in a tombstone ledger outside the database (ZAIRYU_ERASURE_LEDGER), "
+    "0 when it does not: a restored backup would then bring back everyone erased since it was taken",
+    ["service"],
+    multiprocess_mode="livemin",  # one process without it is enough to lose erasures
+)
 
 
 def render() -> tuple[bytes, str]:

@@ -20,7 +20,7 @@ from sqlalchemy import event as sa_event
 from typing_extensions import TypeVar
 
 from . import config as config_mod
-from . import crypto, subject_keys
+from . import crypto, metrics, subject_keys
 from .bus import EventConsumer, Handler, KombuPublisher, RetryPolicy, declare_topology
 from .db import make_engine, make_session_factory, messaging_tables
 from .events import Envelope, new_event
@@ -98,8 +98,9 @@ class Runtime(Generic[S]):
         if self.settings.data_keys:
             crypto.configure(self.settings.data_keys)
         self.keyring: subject_keys.Keyring | None = None
+        ledger_path = getattr(self.settings, "erasure_ledger", "")
+        self._report_ledger(ledger_path)
         if subject_keys.has_subject_keys(self.definition.metadata):
-            ledger_path = getattr(self.settings, "erasure_ledger", "")
             self.keyring = subject_keys.bind(
                 self.definition.metadata,
                 self.engine,
@@ -110,6 +111,19 @@ class Runtime(Generic[S]):
         self.stop_event = threading.Event()
         self._ports: object = None
         self._ports_lock = threading.Lock()
+
+    def _report_ledger(self, ledger_path: str) -> None:
+        """Make a missing erasure ledger visible: ``zairyu_erasure_ledger_configured`` (0/1, alert
+        ZairyuErasureLedgerMissing) and, outside the embedded run, an ERROR at start. Not a configuration
+        error: the service works without it, but every erasure it makes is undone by restoring a backup
+        taken before (docs/operations.md, "Erasure ledger missing")."""
+        metrics.ERASURE_LEDGER_CONFIGURED.labels(service=self.name).set(1 if ledger_path else 0)
+        if not ledger_path and not self.settings.embedded:
+            log.error(
+                "ZAIRYU_ERASURE_LEDGER is not set: erasures are not recorded outside the database, so restoring a "
+                "backup would bring back every person erased since it was taken",
+                extra={"service": self.name},
+            )
 
     def _nudge_relay(self, session: Session) -> None:
         """A commit that staged events nudges the in-process relay instead of waiting for a poll. Only those: the
