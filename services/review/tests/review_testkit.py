@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
 import tempfile
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -90,6 +91,44 @@ FORM = {
 }
 
 
+def organisation_filer(name: str | None = "SATO HANAKO") -> dict:
+    """application.submitted's ``filer`` for an employer's staff member filing for TRAN THI BINH (the organisation's
+    name and corporate number; ``name``: the staff member's, None when not given)."""
+    return {
+        "role": "employer_staff",
+        "name": name,
+        "organisation_name": "株式会社サンプル",
+        "organisation_number": "7123456789012",
+        "agent_qualification": None,
+        "relationship": None,
+        "applicant_name": "TRAN THI BINH",
+        "applicant_date_of_birth": "1995-05-05",
+    }
+
+
+def staff_authentication(channel: str = "web", organisation_id: str = "org-3", staff_id: str = "staff-7") -> dict:
+    """An organisation staff member's session as intake writes it when they send without a card (the
+    ``authentication`` of application.submitted v3 and of a follow-up): signed in 20 minutes ago, the step-up code
+    3 seconds ago, within the organisation's approval."""
+    now = datetime.now(UTC)
+    return {
+        "method": "organisation_staff",
+        "organisation_staff": {
+            "staff_id": staff_id,
+            "organisation_id": organisation_id,
+            "approval": {
+                "bureau": "tokyo",
+                "decided_at": "2026-01-05T01:00:00+00:00",
+                "approved_from": "2026-01-05",
+                "approved_until": "2027-01-04",
+            },
+            "signed_in_at": (now - timedelta(minutes=20)).isoformat(),
+            "step_up_at": (now - timedelta(seconds=3)).isoformat(),
+            "channel": channel,
+        },
+    }
+
+
 def verified_event(
     bureau="tokyo",
     applicant_id=None,
@@ -155,6 +194,34 @@ def verified_event(
         },
         source="signing",
         correlation_id=application_id,
+    )
+
+
+def staff_attested_event(filer=None, *, signed=None, channel="api", checks=("filer_is_organisation",)):
+    """signing's attestation.accepted for what an organisation's staff filed without a card: the submission as intake
+    sent it (no signature, no holder to expect), with the staff session (staff_authentication) in the event and in
+    the bytes, which hold ``signed`` besides (FORM when not given)."""
+    submission = copy.deepcopy(verified_event(filer=filer).payload["submission"])
+    auth = staff_authentication(channel=channel)
+    content = json.dumps({**(signed or FORM), "authentication": auth}, ensure_ascii=False, sort_keys=True).encode()
+    submission.update(
+        signature_cms_b64=None,
+        expected_holder=None,
+        authentication=auth,
+        signed_content_b64=base64.b64encode(content).decode(),
+        content_sha256=hashlib.sha256(content).hexdigest(),
+    )
+    return new_event(
+        "attestation.accepted",
+        {
+            "application_id": submission["application_id"],
+            "applicant_id": submission["applicant_id"],
+            "checked_at": datetime.now(UTC).isoformat(),
+            "checks": list(checks),
+            "submission": submission,
+        },
+        source="signing",
+        correlation_id=submission["application_id"],
     )
 
 

@@ -7,21 +7,18 @@ person's own signature did not match."""
 from __future__ import annotations
 
 import base64
-import copy
-import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from review_testkit import FORM, HOLDER, intake_event, verified_event
+from review_testkit import FORM, HOLDER, intake_event, staff_attested_event, staff_authentication, verified_event
 
 from review.adapters.queries import case_file
 from review.adapters.tables import cases
 from review.application import inbound
 from review.bootstrap import ports
 from zairyu_shared.db import transaction
-from zairyu_shared.events import new_event
 
 PERSON = {"name": "TRAN THI BINH", "date_of_birth": "1995-05-05", "sex": "F", "address": "東京都港区芝公園4-2-8"}
 STAFF = HOLDER  # the staff member whose card signed the card-filed case (verified_event's holder)
@@ -64,26 +61,6 @@ class CardSigning:
         return {"verdict": "invalid", "reason": "attestation_invalid", "message": "no", "checks": []}
 
 
-def _staff_auth(organisation_id="org-3", staff_id="staff-7"):
-    now = datetime.now(UTC)
-    return {
-        "method": "organisation_staff",
-        "organisation_staff": {
-            "staff_id": staff_id,
-            "organisation_id": organisation_id,
-            "approval": {
-                "bureau": "tokyo",
-                "decided_at": "2026-01-05T01:00:00+00:00",
-                "approved_from": "2026-01-05",
-                "approved_until": "2027-01-04",
-            },
-            "signed_in_at": (now - timedelta(minutes=20)).isoformat(),
-            "step_up_at": (now - timedelta(seconds=3)).isoformat(),
-            "channel": "web",
-        },
-    }
-
-
 def _receive(rt, event, handler):
     with transaction(rt.session_factory) as s:
         handler(rt, s, event)
@@ -98,29 +75,7 @@ def card_filed_org_case(rt) -> str:
 
 def no_card_org_case(rt) -> str:
     """The organisation's staff filed it without a card (attestation.accepted): the case keeps no holder."""
-    card = verified_event(filer=FILER)
-    submission = copy.deepcopy(card.payload["submission"])
-    auth = _staff_auth()
-    content = json.dumps({**FORM, "filer": SIGNED_FILER, "authentication": auth}, sort_keys=True).encode()
-    submission.update(
-        signature_cms_b64=None,
-        expected_holder=None,
-        authentication=auth,
-        signed_content_b64=base64.b64encode(content).decode(),
-        content_sha256=hashlib.sha256(content).hexdigest(),
-    )
-    event = new_event(
-        "attestation.accepted",
-        {
-            "application_id": submission["application_id"],
-            "applicant_id": submission["applicant_id"],
-            "checked_at": datetime.now(UTC).isoformat(),
-            "checks": ["filer_is_organisation"],
-            "submission": submission,
-        },
-        source="signing",
-        correlation_id=submission["application_id"],
-    )
+    event = staff_attested_event(FILER, signed={**FORM, "filer": SIGNED_FILER}, channel="web")
     return _receive(rt, event, inbound.receive_attested)
 
 
@@ -221,7 +176,7 @@ def test_the_filing_organisations_staff_withdraw_with_a_card(rt, signing):
 
 def test_the_filing_organisations_staff_withdraw_without_a_card(rt, signing):
     app_id = card_filed_org_case(rt)
-    auth = _staff_auth(staff_id="staff-9")
+    auth = staff_authentication(staff_id="staff-9")
     f = withdraw(rt, app_id, requested_by=ORG_STAFF, authentication=auth)
     assert f["withdrawal_requested_at"] is not None
     asked = signing.calls[-1]["attest"]
@@ -234,7 +189,7 @@ def test_a_refused_attestation_changes_nothing(rt):
     ports(rt).signing = CardSigning(attestation="invalid")
     app_id = no_card_org_case(rt)
     _refused(
-        withdraw(rt, app_id, requested_by=ORG_STAFF, authentication=_staff_auth(staff_id="staff-9")),
+        withdraw(rt, app_id, requested_by=ORG_STAFF, authentication=staff_authentication(staff_id="staff-9")),
         "attestation_invalid",
     )
 
@@ -245,7 +200,7 @@ def test_another_organisations_staff_are_refused(rt, signing):
         withdraw(rt, app_id, signer=STRANGER, requested_by=OTHER_ORG_STAFF, expected_holder=STRANGER),
         "not_the_filing_organisation",
     )
-    auth = _staff_auth(organisation_id="org-8", staff_id="staff-1")
+    auth = staff_authentication(organisation_id="org-8", staff_id="staff-1")
     _refused(withdraw(rt, app_id, requested_by=OTHER_ORG_STAFF, authentication=auth), "not_the_filing_organisation")
     assert signing.calls == []
 
@@ -267,6 +222,6 @@ def test_corrections_keep_who_asked_and_whether_they_may(rt, signing):
     refused = json.loads(f["corrections"][0]["signature"])
     assert refused["verdict"] == "invalid" and refused["reason"] == "holder_mismatch"
     other = no_card_org_case(rt)
-    f = correct(rt, other, requested_by=ORG_STAFF, authentication=_staff_auth(staff_id="staff-9"))
+    f = correct(rt, other, requested_by=ORG_STAFF, authentication=staff_authentication(staff_id="staff-9"))
     accepted = json.loads(f["corrections"][0]["signature"])
     assert accepted["verdict"] == "valid" and accepted["requested_by"]["staff_id"] == "staff-9"

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 import time_machine
-from review_testkit import intake_event
+from review_testkit import intake_event, organisation_filer
 
 from review.adapters import audit
 from review.adapters.accounts import create_officer
@@ -185,16 +185,7 @@ def test_the_case_page_says_whether_the_filing_organisation_is_approved(app, peo
 
     from review.application import inbound
 
-    agent = {
-        "role": "employer_staff",
-        "name": "SATO HANAKO",
-        "organisation_name": "株式会社サンプル",
-        "organisation_number": "7123456789012",
-        "agent_qualification": None,
-        "relationship": None,
-        "applicant_name": "TRAN THI BINH",
-        "applicant_date_of_birth": "1995-05-05",
-    }
+    agent = organisation_filer()
     event = verified_event(form=FORM, filer=agent)
     with transaction(rt.session_factory) as s:
         inbound.receive(rt, s, event)
@@ -327,16 +318,7 @@ def test_a_case_filed_on_a_signed_consent_document_says_so_and_opens_it(app, peo
 
     from review.application import inbound
 
-    filer = {
-        "role": "employer_staff",
-        "name": "SATO HANAKO",
-        "organisation_name": "株式会社サンプル",
-        "organisation_number": "7123456789012",
-        "agent_qualification": None,
-        "relationship": None,
-        "applicant_name": "TRAN THI BINH",
-        "applicant_date_of_birth": "1995-05-05",
-    }
+    filer = organisation_filer()
     on_paper = verified_event(form=FORM, filer=filer)
     scan = hashlib.sha256(b"%PDF-1.4 consent").hexdigest()
     on_paper.payload["submission"]["attachments"].append(

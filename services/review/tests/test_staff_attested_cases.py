@@ -4,76 +4,26 @@ instead of a signature; a card-signed case still shows its signature."""
 
 from __future__ import annotations
 
-import base64
-import copy
-import hashlib
 import json
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from review_testkit import FORM, verified_event
+from review_testkit import organisation_filer, staff_attested_event, verified_event
 from test_web import app, people, sign_in  # noqa: F401  (fixtures)
 
 from review.adapters.tables import audit_log, cases
 from review.application import inbound
 from zairyu_shared.db import transaction
-from zairyu_shared.events import new_event, parse_message
+from zairyu_shared.events import parse_message
 
-FILER = {
-    "role": "employer_staff",
-    "name": None,
-    "organisation_name": "株式会社サンプル",
-    "organisation_number": "7123456789012",
-    "agent_qualification": None,
-    "relationship": None,
-    "applicant_name": "TRAN THI BINH",
-    "applicant_date_of_birth": "1995-05-05",
-}
+FILER = organisation_filer(name=None)
 
 
 def attested_event(filer=FILER):
-    """signing's attestation.accepted for a staff filing (the submission as intake sent it: no signature)."""
-    card = verified_event(filer=filer)
-    submission = copy.deepcopy(card.payload["submission"])
-    now = datetime.now(UTC)
-    auth = {
-        "method": "organisation_staff",
-        "organisation_staff": {
-            "staff_id": "staff-7",
-            "organisation_id": "org-3",
-            "approval": {
-                "bureau": "tokyo",
-                "decided_at": "2026-01-05T01:00:00+00:00",
-                "approved_from": "2026-01-05",
-                "approved_until": "2027-01-04",
-            },
-            "signed_in_at": (now - timedelta(minutes=20)).isoformat(),
-            "step_up_at": (now - timedelta(seconds=3)).isoformat(),
-            "channel": "api",
-        },
-    }
-    content = json.dumps({**FORM, "authentication": auth}, ensure_ascii=False, sort_keys=True).encode()
-    submission.update(
-        signature_cms_b64=None,
-        expected_holder=None,
-        authentication=auth,
-        signed_content_b64=base64.b64encode(content).decode(),
-        content_sha256=hashlib.sha256(content).hexdigest(),
-    )
-    return new_event(
-        "attestation.accepted",
-        {
-            "application_id": submission["application_id"],
-            "applicant_id": submission["applicant_id"],
-            "checked_at": now.isoformat(),
-            "checks": ["filer_is_organisation", "content_sha256", "session_in_submitted_bytes"],
-            "submission": submission,
-        },
-        source="signing",
-        correlation_id=submission["application_id"],
-    )
+    """signing's attestation.accepted for a staff filing through the API (the submission as intake sent it)."""
+    checks = ("filer_is_organisation", "content_sha256", "session_in_submitted_bytes")
+    return staff_attested_event(filer, channel="api", checks=checks)
 
 
 def receive(rt, event):
