@@ -17,7 +17,7 @@ from hostile_files import jpeg, pdf
 from intake_testkit import outbox_events
 from journey import sign_code
 from test_organisation_filing import a_draft, codes_on, from_review, sign_batch, with_photo
-from test_organisation_people import add_person, make_org, sign_in
+from test_organisation_people import add_person, make_org, sign_in, signed_in_org
 
 from intake.adapters.organisation_tables import people
 from intake.adapters.tables import applicants, applications, attachments
@@ -32,17 +32,9 @@ def _clock():
         yield
 
 
-def org_client(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
-
-
 @pytest.fixture
 def org(app, rt):
-    return org_client(app, rt)
+    return signed_in_org(app, rt)
 
 
 def record(org, pid, until=UNTIL, data=None, name="consent.pdf"):
@@ -187,7 +179,7 @@ def test_the_organisation_files_on_the_document_and_it_goes_to_the_bureau_with_t
 
 def test_after_its_last_day_nothing_is_prepared_and_a_code_handed_out_before_files_nothing(app, rt):
     with time_machine.travel(datetime(2026, 12, 6, 14, 50, tzinfo=UTC), tick=True):  # 23:50 in Japan
-        org = org_client(app, rt)
+        org = signed_in_org(app, rt)
         pid = add_person(org, card="AB00000001CD")
         assert record(org, pid, until="2026-12-06").status_code == 302  # today (Japan) is its last day
         draft = a_draft(rt, org, pid, "AB00000001CD")

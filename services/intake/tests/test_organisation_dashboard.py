@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import time_machine
 from journey import sign_code
 from test_organisation_filing import consenting_person, from_review, prepared_code
-from test_organisation_people import make_org, sign_in
+from test_organisation_people import signed_in_org
 
 from intake.adapters.tables import applications
 
@@ -27,11 +27,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id  # what test_organisation_filing's helpers read
-    return client
+    return signed_in_org(app, rt)
 
 
 def filed_section(client) -> str:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from journey import sign_code
 from test_organisation_filing import codes_on, consenting_person, sign_batch, with_photo
-from test_organisation_people import ROW, _admin_id, make_org, sign_in
+from test_organisation_people import ROW, _admin_id, make_org, sign_in, signed_in_org
 
 from intake.adapters.organisation_tables import org_drafts
 from intake.application import organisation_drafts
@@ -31,11 +31,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 def draft_with(rt, org, pid, **changes):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from hostile_files import jpeg
 from test_organisation_filing import a_draft, consenting_person, with_photo
-from test_organisation_people import ROW, _admin_id, add_person, consent_by_document, make_org, sign_in
+from test_organisation_people import ROW, _admin_id, add_person, consent_by_document, signed_in_org
 
 from intake.adapters.organisation_tables import org_drafts, people
 from intake.adapters.tables import attachments
@@ -35,11 +35,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 def uploads(rt, draft_id) -> list[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ import time_machine
 from hostile_files import jpeg
 from intake_testkit import HOLDERS, fake_signature, outbox_events
 from journey import API, register, sign_code
-from test_organisation_people import CORPORATE, ROW, _admin_id, add_person, make_org, sign_in
+from test_organisation_people import CORPORATE, ROW, _admin_id, add_person, make_org, sign_in, signed_in_org
 
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations
 from intake.adapters.tables import applications
@@ -37,11 +37,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 def fake_signing(rt):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import time_machine
 from intake_testkit import outbox_events
 from journey import sign_code
-from test_organisation_people import _admin_id, make_org, sign_in
+from test_organisation_people import _admin_id, make_org, sign_in, signed_in_org
 from test_organisation_staff_filing import TODAY, file, fresh_code, ready_draft
 
 from intake.adapters.organisation_tables import organisation_staff
@@ -34,11 +34,7 @@ def clock():
 @pytest.fixture
 def org(app, rt, clock):
     """The organisation's administrator, signed in (as test_organisation_staff_filing's)."""
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id, client.secret = org_id, secret
-    return client
+    return signed_in_org(app, rt)
 
 
 def filed_without_a_card(org, app, rt, clock, n=1):

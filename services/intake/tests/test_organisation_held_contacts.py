@@ -15,7 +15,7 @@ import time_machine
 from intake_testkit import outbox_events
 from journey import sign_code
 from test_organisation_filing import a_draft, codes_on, consenting_person, sign_batch, with_photo
-from test_organisation_people import add_person, consent_by_document, make_org, sign_in
+from test_organisation_people import add_person, consent_by_document, sign_in, signed_in_org
 
 from intake.adapters.organisation_tables import people
 from intake.adapters.tables import applicants, applications
@@ -33,11 +33,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, ADMIN, secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt, ADMIN)
 
 
 def invite(org, app, rt, email, language):

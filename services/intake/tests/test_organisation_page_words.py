@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import time_machine
 from journey import sign_code
 from test_organisation_filing import a_draft, consenting_person, from_review, prepared_code
-from test_organisation_people import add_person, make_org, sign_in
+from test_organisation_people import add_person, signed_in_org
 
 from intake.adapters.tables import applications
 
@@ -22,11 +22,7 @@ TODAY = datetime(2026, 12, 6, 3, tzinfo=UTC)
 @pytest.fixture
 def org(app, rt):
     with time_machine.travel(TODAY, tick=True):
-        client = app.test_client()
-        org_id, secret = make_org(client, rt)
-        assert sign_in(client, "admin@sample.example", secret).status_code == 302
-        client.org_id = org_id
-        yield client
+        yield signed_in_org(app, rt)
 
 
 def test_a_draft_without_its_photo_names_the_person(org, app, rt):

@@ -109,13 +109,21 @@ def consent_by_document(client, pid, until: str | None = None):
     assert r.status_code == 302, r.data
 
 
+def signed_in_org(app, rt, email="admin@sample.example"):
+    """A new approved organisation's administrator, signed in with password + TOTP: their client, carrying the
+    organisation's ``org_id`` (what the filing helpers read), the authenticator ``secret`` and the
+    ``signed_in_code`` (the code sign-in took: used once, refused after)."""
+    client = app.test_client()
+    org_id, secret = make_org(client, rt, email=email)
+    client.signed_in_code = pyotp.TOTP(secret).now()
+    assert sign_in(client, email, secret).status_code == 302
+    client.org_id, client.secret = org_id, secret
+    return client
+
+
 @pytest.fixture
 def org(app, rt):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 # -- staff ------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from test_organisation_filing import (
     sign_batch,
     with_photo,
 )
-from test_organisation_people import ROW, make_org, sign_in
+from test_organisation_people import ROW, signed_in_org
 
 from intake.adapters.organisation_tables import people
 from intake.adapters.tables import applications
@@ -46,11 +46,7 @@ def clock():
 
 @pytest.fixture
 def org(app, rt, clock):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 def entry(rt, pid):

@@ -20,7 +20,7 @@ import time_machine
 from intake_testkit import HOLDERS, fake_signature, outbox_events
 from journey import API, register
 from test_organisation_filing import a_draft, codes_on, fake_signing, sign_batch, with_photo
-from test_organisation_people import add_person, make_org, sign_in
+from test_organisation_people import add_person, signed_in_org
 from werkzeug.serving import make_server
 
 from signing.adapters import signing_requests as client_api
@@ -37,11 +37,7 @@ def _clock():
 
 @pytest.fixture
 def org(app, rt, _clock):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id = org_id
-    return client
+    return signed_in_org(app, rt)
 
 
 def consenting_people(org, app, rt, count):

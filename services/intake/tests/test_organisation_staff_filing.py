@@ -21,7 +21,7 @@ import time_machine
 from intake_testkit import outbox_events
 from pypdf import PdfReader
 from test_organisation_filing import a_draft, consenting_person, with_photo
-from test_organisation_people import CORPORATE, PASSWORD, _admin_id, make_org, sign_in
+from test_organisation_people import CORPORATE, PASSWORD, _admin_id, make_org, sign_in, signed_in_org
 
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations
 from intake.adapters.tables import applications
@@ -41,12 +41,7 @@ def clock():
 
 @pytest.fixture
 def org(app, rt, clock):
-    client = app.test_client()
-    org_id, secret = make_org(client, rt)
-    client.signed_in_code = pyotp.TOTP(secret).now()
-    assert sign_in(client, "admin@sample.example", secret).status_code == 302
-    client.org_id, client.secret = org_id, secret
-    return client
+    return signed_in_org(app, rt)
 
 
 def fresh_code(org, clock) -> str:

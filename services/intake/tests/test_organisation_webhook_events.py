@@ -13,7 +13,7 @@ import time_machine
 from intake_testkit import decide_organisation_use
 from journey import sign_code
 from test_organisation_filing import consenting_person, from_review, prepared_code
-from test_organisation_people import make_org, sign_in
+from test_organisation_people import make_org, signed_in_org
 from test_organisation_webhooks import Receiver, deliveries, run_worker_at, webhooks_token
 
 from intake.adapters.organisation_tables import organisations
@@ -43,10 +43,8 @@ def test_the_organisation_chooses_its_event_types_and_hears_only_those(app, rt):
     receiver = Receiver(failures=0)
     try:
         with time_machine.travel(TODAY, tick=False) as traveller:
-            org = app.test_client()
-            org_id, secret = make_org(org, rt)
-            sign_in(org, "admin@sample.example", secret)
-            org.org_id = org_id
+            org = signed_in_org(app, rt)
+            org_id = org.org_id
             traveller.shift(timedelta(seconds=31))
             token = webhooks_token(rt, org_id)
             # An unknown type, or none, is refused and names nothing.
@@ -218,10 +216,8 @@ def test_an_application_filed_on_a_consent_document_is_heard_until_the_consent_e
     from test_organisation_filing import codes_on, sign_batch
 
     with time_machine.travel(TODAY, tick=False) as traveller:
-        org = app.test_client()
-        org_id, secret = make_org(org, rt)
-        sign_in(org, "admin@sample.example", secret)
-        org.org_id = org_id
+        org = signed_in_org(app, rt)
+        org_id = org.org_id
         traveller.shift(timedelta(seconds=31))
         token = webhooks_token(rt, org_id)
         put(org, "/org/api/v1/webhook", token, {"url": "http://agent.example/h", "events": ["application.received"]})
