@@ -70,6 +70,10 @@ class ServiceDefinition(Generic[S]):
     # counts what still is not under a person's key.
     rotate_files: Callable[[Runtime, int], dict[str, int]] | None = None
     files_left: Callable[[Runtime], int] | None = None
+    # Rows ``rotate-keys`` brings under a data key by the service's own rule (signing's verdicts: the key of the
+    # day their retention ends): ``rotate_rows(runtime, batch)`` reports, ``rows_left(runtime)`` counts what is not.
+    rotate_rows: Callable[[Runtime, int], dict[str, int]] | None = None
+    rows_left: Callable[[Runtime], int] | None = None
     # The service's bootstrap.py: builds its ports (the clients, stores and providers its use cases reach
     # the world through) from the runtime. Called once, on first use of ``Runtime.ports``.
     bootstrap: Callable[[Runtime], object] | None = None

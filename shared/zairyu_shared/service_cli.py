@@ -125,12 +125,18 @@ def _keys_command(runtime: Runtime, args: argparse.Namespace) -> int:
         )
         if runtime.definition.rotate_files is not None:
             report.update(runtime.definition.rotate_files(runtime, args.batch))
+        if runtime.definition.rotate_rows is not None:
+            report.update(runtime.definition.rotate_rows(runtime, args.batch))
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
     left = subject_keys.values_needing_old_keys(runtime.engine, metadata)
     print(f"{name}: {left} values still need an older key" + ("" if left else " (the older keys can be dropped)"))
     bodies = outbox.plain_personal_bodies(runtime.engine, runtime.outbox)
     print(f"{name}: {bodies} outbox bodies not yet under their person's key")
     left += bodies
+    if runtime.definition.rows_left is not None:
+        rows = runtime.definition.rows_left(runtime)
+        print(f"{name}: {rows} rows not yet under their data key")
+        left += rows
     if runtime.definition.files_left is not None:
         files = runtime.definition.files_left(runtime)
         print(f"{name}: {files} files not yet under their owner's key")

@@ -15,6 +15,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from signing.adapters import verdict_keys
 from signing.adapters.tables import verdicts
 from signing.application import verifying
 from signing.bootstrap import ports
@@ -232,7 +233,8 @@ def test_the_consumer_accepts_a_staff_filing_as_an_attestation_with_its_record(r
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(verdicts)).one()
     assert row.verdict == "attested" and row.holder is None
-    assert json.loads(row.evidence)["staff_id"] == "staff-1"
+    assert json.loads(row.sealed_evidence)["staff_id"] == "staff-1"  # sealed under its retention day's key
+    assert row.evidence is None and row.data_key == verdict_keys.subject_for(row.created_at)
 
 
 def test_the_consumer_rejects_a_private_persons_unsigned_application_in_their_language(rt):

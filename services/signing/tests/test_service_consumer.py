@@ -109,9 +109,14 @@ def test_good_signature_is_verified_with_evidence_and_the_submission(service, te
     assert (row.verdict, row.reason, row.event_id) == ("verified", None, event.id)
     assert json.loads(row.holder)["address"] == holder.attributes["address"]
     with rt.engine.connect() as conn:  # at rest, the holder attributes are ciphertext
-        raw = conn.execute(sa.text("SELECT holder, evidence FROM verdicts WHERE event_id = :e"), {"e": event.id}).one()
+        raw = conn.execute(
+            sa.text("SELECT holder, sealed_evidence, evidence, data_key FROM verdicts WHERE event_id = :e"),
+            {"e": event.id},
+        ).one()
     assert holder.attributes["name"].encode() not in bytes(raw.holder)
-    assert holder.attributes["name"] not in raw.evidence
+    assert raw.evidence is None and evidence["certificate_serial"].encode() not in bytes(raw.sealed_evidence)
+    # under the key of the day its retention ends (issue 20), not the service key
+    assert bytes(raw.holder).startswith(f"zk1:{raw.data_key}:".encode()) and raw.data_key.startswith("verdicts-")
     testing.wait_until(lambda: count("verified", "none") >= before + 1, message="verdict counted")
 
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import logging
 
-from signing.adapters.tables import verdicts
+from signing.adapters import verdict_keys
 from signing.domain import attestation, verdict_report
-from zairyu_shared.db import statement_once
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +45,16 @@ def on_unsigned_submission(runtime, session, event) -> None:
         "detail": judgement.detail,
         "checked_at": at.isoformat(),
     }
-    session.execute(
-        statement_once(("signing.verdict_insert",), verdicts.insert),
-        dict(
-            event_id=event.id,
-            application_id=application_id,
-            applicant_id=applicant_id,
-            verdict="attested" if judgement.accepted else "rejected",
-            reason=judgement.reason,
-            evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
-            holder=None,  # no certificate, no holder attributes
-            created_at=at,
-        ),
+    verdict_keys.store(  # evidence (the staff member) sealed under its retention day's key (issue 20)
+        session,
+        event_id=event.id,
+        application_id=application_id,
+        applicant_id=applicant_id,
+        verdict="attested" if judgement.accepted else "rejected",
+        reason=judgement.reason,
+        evidence=evidence,
+        holder=None,  # no certificate, no holder attributes
+        created_at=at,
     )
     if judgement.accepted:
         runtime.emit(

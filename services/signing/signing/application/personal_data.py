@@ -1,10 +1,13 @@
 """Signing's part of a person's data export (APPI art. 76): the verdicts on their signatures, with the
-holder attributes read from their certificate. Only rows under the asking applicant's id."""
+holder attributes read from their certificate. Only rows under the asking applicant's id. A verdict whose
+retention day's key is destroyed (a restored backup's, until the next purge takes it) gives its outcome and time,
+its holder and evidence as null."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from signing.adapters import verdict_keys
 from signing.adapters.tables import verdicts
 from zairyu_shared.personal_data import answer, from_json, record
 
@@ -26,7 +29,7 @@ def on_export_requested(runtime, session, event) -> None:
                     verdict=r.verdict,
                     reason=r.reason,
                     holder=from_json(r.holder),
-                    evidence=from_json(r.evidence),
+                    evidence=from_json(verdict_keys.evidence_of(r)),
                 )
                 for r in rows
             ],

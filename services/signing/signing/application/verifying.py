@@ -13,18 +13,16 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 
-from signing.adapters import metrics
-from signing.adapters.tables import verdicts
+from signing.adapters import metrics, verdict_keys
 from signing.adapters.verifier_factory import VerificationService
 from signing.application import attesting
 from signing.bootstrap import ports
 from signing.domain import verdict_report
 from signing.domain.holder_attributes import ApplicantRecord
 from signing.domain.verdict import Reason, Verdict
-from zairyu_shared.db import after_commit, statement_once
+from zairyu_shared.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +61,16 @@ def on_application_submitted(runtime, session, event) -> None:
     evidence = verdict_report.evidence(verdict)
     holder = evidence.pop("holder", None)
     application_id, applicant_id = data["application_id"], data["applicant_id"]
-    session.execute(
-        statement_once(("signing.verdict_insert",), verdicts.insert),
-        dict(
-            event_id=event.id,
-            application_id=application_id,
-            applicant_id=applicant_id,
-            verdict="verified" if verdict.valid else "rejected",
-            reason=verdict.reason.value if verdict.reason else None,
-            evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
-            holder=json.dumps(holder, ensure_ascii=False, sort_keys=True) if holder else None,
-            created_at=dt.datetime.now(dt.UTC),
-        ),
+    verdict_keys.store(  # evidence and holder sealed under the key of the day its retention ends (issue 20)
+        session,
+        event_id=event.id,
+        application_id=application_id,
+        applicant_id=applicant_id,
+        verdict="verified" if verdict.valid else "rejected",
+        reason=verdict.reason.value if verdict.reason else None,
+        evidence=evidence,
+        holder=holder,
+        created_at=dt.datetime.now(dt.UTC),
     )
     if verdict.valid:
         runtime.emit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signing.adapters import outbox_keys
+from signing.adapters import outbox_keys, verdict_keys
 from signing.adapters.retention import purge_steps
 from signing.adapters.tables import metadata
 from signing.bootstrap import bootstrap
@@ -38,6 +38,9 @@ def demo_environment(demo_dir: Path) -> dict:
 definition = ServiceDefinition(
     purge_steps=lambda runtime: purge_steps(runtime.keyring),
     outbox_seal_subject=outbox_keys.day_subject,  # personal events' bodies under a key per day (issue 20)
+    # rotate-keys: verdicts stored before under their retention day's key (issue 20)
+    rotate_rows=verdict_keys.rotate_rows,
+    rows_left=verdict_keys.rows_left,
     name="signing",
     bootstrap=bootstrap,
     settings_class=SigningSettings,
