@@ -17,7 +17,7 @@ from intake.application import organisations as orgs
 from zairyu_shared.web import current_runtime
 
 from ..applicant_session import tx
-from .organisations import ERRORS, FIELD_LABELS, _org_globals, staff_required
+from .organisations import ERRORS, FIELD_LABELS, _org_globals, checked_batch_key, staff_required
 
 bp = Blueprint("org_filing", __name__, url_prefix="/org")
 bp.context_processor(_org_globals)  # the organisation pages' labels and messages
@@ -159,11 +159,7 @@ def delete(draft_id):
 @staff_required
 def sign():
     """One signing code per chosen draft; all of them or none (a draft not ready is named with its problems)."""
-    key = request.form.get("batch_key", "")
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        abort(400)
+    key = checked_batch_key(request.form.get("batch_key", ""), refused=400)
     chosen = request.form.getlist("draft")
     try:
         with tx() as db:
@@ -186,10 +182,7 @@ def sign():
 @bp.get("/signing/<batch_key>")
 @staff_required
 def batch(batch_key):
-    try:
-        uuid.UUID(batch_key)
-    except ValueError:
-        abort(404)
+    checked_batch_key(batch_key, refused=404)
     with tx() as db:
         items = organisation_filing.batch(db, g.member, batch_key)
     if not items:

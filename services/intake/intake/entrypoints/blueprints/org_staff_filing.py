@@ -21,7 +21,7 @@ from zairyu_shared.web import current_runtime
 from .. import labels
 from ..applicant_session import tx
 from ..limits import LOGIN, limiter
-from .organisations import ERRORS, _org_globals, staff_required, staff_signed_in_at
+from .organisations import ERRORS, _org_globals, checked_batch_key, staff_required, staff_signed_in_at
 
 bp = Blueprint("org_staff_filing", __name__, url_prefix="/org")
 bp.context_processor(_org_globals)
@@ -89,11 +89,7 @@ def confirm():
 @staff_required
 @limiter.limit(LOGIN)  # a code is guessed here as at sign-in: the same limit (and the account's lockout)
 def file():
-    key = request.form.get("batch_key", "")
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        abort(400)
+    key = checked_batch_key(request.form.get("batch_key", ""), refused=400)
     chosen = _chosen()
     signed_in_at = staff_signed_in_at()
     try:
@@ -121,10 +117,7 @@ def file():
 @bp.get("/filed/<batch_key>")
 @staff_required
 def filed(batch_key):
-    try:
-        uuid.UUID(batch_key)
-    except ValueError:
-        abort(404)
+    checked_batch_key(batch_key, refused=404)
     with tx() as db:
         items = organisation_staff_filing.filed_in_batch(db, g.member.organisation_id, batch_key)
     if not items:

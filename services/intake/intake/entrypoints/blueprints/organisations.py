@@ -7,6 +7,7 @@ every request checks that the member has not been removed, so a member who leave
 from __future__ import annotations
 
 import functools
+import uuid
 from datetime import datetime
 
 import segno
@@ -93,6 +94,16 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def checked_batch_key(value: str, *, refused: int) -> str:
+    """A batch's key as the page made it: a UUID, what a batch of signing codes or filings is known by (the same
+    key again answers what it did, once), or the request ends with ``refused`` (400: a form's; 404: an address's)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        abort(refused)
+    return value
 
 
 SIGNED_IN_AT = "org_signed_in_at"
