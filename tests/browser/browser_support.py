@@ -5,6 +5,7 @@ Every wait polls a condition against a deadline; nothing sleeps a fixed time.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import io
@@ -54,6 +55,33 @@ def require(ok: bool, reason: str) -> None:
     if in_ci():
         pytest.fail(f"browser journey prerequisite missing in CI: {reason}")
     pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def served_intake(tmp_path):
+    """intake alone in this process (SQLite in ``tmp_path``), behind a real HTTP server for the browser, and a second
+    app on the same database with CSRF off, driven by a test client to set the scene: (runtime, base URL, that app).
+    The organisation's pages need no card reader or signer; without chromium, axe-core or playwright: skipped
+    (failed under CI)."""
+    from werkzeug.serving import make_server
+
+    missing = [m for m in missing_prerequisites() if "zairyu-signer" not in m]
+    require(not missing, "; ".join(missing))
+    from intake_testkit import make_runtime
+
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path)
+    app = create_app(rt)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    setup = create_app(rt)
+    setup.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    try:
+        yield rt, f"http://127.0.0.1:{server.server_port}", setup
+    finally:
+        server.shutdown()
+        rt.stop()
 
 
 def missing_prerequisites() -> list[str]:

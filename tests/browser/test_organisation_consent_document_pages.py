@@ -5,33 +5,19 @@ application — axe-core clean, no sideways scrolling, no English left. Screensh
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import browser_support as bs
 import pyotp
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 
 @pytest.fixture
 def intake(tmp_path):
-    missing = [m for m in bs.missing_prerequisites() if "zairyu-signer" not in m]
-    bs.require(not missing, "; ".join(missing))
-    from intake_testkit import make_runtime
-
-    from intake.entrypoints.web import create_app
-
-    rt = make_runtime(tmp_path)
-    app = create_app(rt)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    setup = create_app(rt)
-    setup.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    yield rt, f"http://127.0.0.1:{server.server_port}", setup
-    server.shutdown()
-    rt.stop()
+    """intake served for the browser, and an app on its database to set the scene (browser_support)."""
+    with bs.served_intake(tmp_path) as served:
+        yield served
 
 
 def test_recording_a_paper_consent_in_vietnamese_at_375_px(intake, browser, tmp_path):

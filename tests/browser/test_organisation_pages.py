@@ -3,31 +3,19 @@ scrolling, and every page again in Nepali at 375 px with no English left (the sa
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import browser_support as bs
 import pyotp
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 
 @pytest.fixture
 def intake(tmp_path):
-    missing = [m for m in bs.missing_prerequisites() if "zairyu-signer" not in m]
-    bs.require(not missing, "; ".join(missing))
-    from intake_testkit import make_runtime
-
-    from intake.entrypoints.web import create_app
-
-    rt = make_runtime(tmp_path)
-    app = create_app(rt)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield rt, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    rt.stop()
+    """intake served for the browser (browser_support; these pages are set up through the browser itself)."""
+    with bs.served_intake(tmp_path) as (rt, base, _setup):
+        yield rt, base
 
 
 def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, browser, tmp_path):

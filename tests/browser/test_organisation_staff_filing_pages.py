@@ -26,21 +26,9 @@ def clock():
 
 @pytest.fixture
 def intake(tmp_path, clock):
-    missing = [m for m in bs.missing_prerequisites() if "zairyu-signer" not in m]
-    bs.require(not missing, "; ".join(missing))
-    from intake_testkit import make_runtime
-
-    from intake.entrypoints.web import create_app
-
-    rt = make_runtime(tmp_path)
-    app = create_app(rt)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    setup = create_app(rt)  # the same database, driven by the test client to set the scene
-    setup.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    yield rt, f"http://127.0.0.1:{server.server_port}", setup
-    server.shutdown()
-    rt.stop()
+    """intake served for the browser, and an app on its database to set the scene (browser_support)."""
+    with bs.served_intake(tmp_path) as served:
+        yield served
 
 
 def _scene(rt, setup):
