@@ -7,9 +7,11 @@ may also mark itself. Read from the module's source so a new test is marked with
 
 Every test's databases, vhosts, Redis prefixes, ports, brokers and clusters are its own (random names, free
 ports), so tests run side by side; the modules `_one_worker_group` names are not: the scheduler below hands
-each such group to one worker as a whole, to run one test after another. Work is handed out in collection
-order, so the longest are moved to the front (`_LONGEST_FIRST`): they start at once, one per worker, and the
-short tests fill in around them.
+each such group to one worker as a whole, to run one test after another. A module with a module- or
+class-scoped fixture is one unit of work too, so that fixture is built once, not once per worker (the PDF
+samples of every language took 47-49 s on each of the two workers). Every other test is its own unit. Work is
+handed out in collection order, so the longest are moved to the front (`_LONGEST_FIRST`), then the whole
+modules: they start early, and the single short tests fill in around them until both workers end together.
 """
 
 from __future__ import annotations
@@ -40,14 +42,24 @@ def _one_worker_group(path: Path) -> str | None:
     return "card" if _CARD_OR_SCREENSHOTS.search(_source(path)) else None
 
 
-# Longest first, as measured on two workers (--durations, 2026-12-06): the card group (the browser journeys
-# with the card, ~200 s together), the scenarios of tests/chaos, the real-mode runs, the skeleton's run; the
-# scheduler hands work out in this order, so the last minutes are short tests on both workers.
+_SHARED_FIXTURE = re.compile(r"scope=[\"'](module|class)[\"']")
+
+
+def _whole_module(path: Path) -> bool:
+    """Whether the module's tests share a fixture built once for the module (or a class of it)."""
+    return bool(_SHARED_FIXTURE.search(_source(path)))
+
+
+# Longest first, as measured on two workers (--durations, fresh clone of 1de867c, 2026-12-06, load average
+# 12-19 from other work): the card group (the browser journeys with the card: organisation 242 s, applicant 104 s,
+# extension 42 s, ~550 s together), the scenarios of tests/chaos (RabbitMQ cluster 367 s, alerts 285 s, restore
+# drill 245 s, chaos 195 s, failover 189 s), the real-mode runs (94 s, three tests), the skeleton's run (69 s);
+# the scheduler hands work out in this order, so the last minutes are short tests on both workers.
 _LONGEST_FIRST = (
     "@card",
+    "tests/chaos/test_chaos_cluster.py",
     "tests/chaos/test_alerts.py",
     "tests/chaos/test_restore_drill.py",
-    "tests/chaos/test_chaos_cluster.py",
     "tests/chaos/test_chaos.py",
     "tests/chaos/test_failover.py",
     "tests/e2e/test_real_mode_run.py",
@@ -95,14 +107,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("slow")
         group = _one_worker_group(path)
         key = "@" + group if group else relative
-        rank[item.nodeid] = _LONGEST_FIRST.index(key) if key in _LONGEST_FIRST else len(_LONGEST_FIRST)
+        if key in _LONGEST_FIRST:
+            rank[item.nodeid] = _LONGEST_FIRST.index(key)
+        else:  # whole modules before the single tests, which fill in at the end
+            rank[item.nodeid] = len(_LONGEST_FIRST) + (0 if _whole_module(path) else 1)
     items.sort(key=lambda item: rank[item.nodeid])  # stable: the rest keep their order
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadgroup` with the groups of `_one_worker_group`: a group is one unit of work, every other test
-    its own. (xdist's loadgroup reads `xdist_group` marks by appending the group to the test's node id, which
+    """`--dist loadgroup` with the groups of `_one_worker_group`: a group is one unit of work, a module with a
+    module- or class-scoped fixture one too, every other test its own. (xdist's loadgroup reads `xdist_group` marks by appending the group to the test's node id, which
     pytest 9.2's structured node ids no longer take: pytest-xdist issue 1386; the marks were silently ignored.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -112,6 +127,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             group = _one_worker_group(config.rootpath / path)
-            return "@" + group if group else nodeid
+            if group:
+                return "@" + group
+            return path if _whole_module(config.rootpath / path) else nodeid
 
     return OneWorkerGroups(config, log)
