@@ -238,9 +238,12 @@ def running_system(
             list_queues=(lambda: list(broker.queues())) if broker is not None else None,
         )
         stack.callback(cluster.stop)
+        migrating = {}  # the five migrations at once: each its own database
         for s in SERVICES:
             env = {**base, "DATABASE_URL": databases[s]}
-            subprocess.run([str(BIN / f"zairyu-{s}"), "migrate"], env=env, check=True, capture_output=True)
+            migrating[s] = subprocess.Popen(
+                [str(BIN / f"zairyu-{s}"), "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
             mport = free_port()
             cluster.procs[f"{s}-consume"] = Proc(
                 f"{s}-consume",
@@ -267,8 +270,15 @@ def running_system(
                 {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)},
                 health=f"{urls[s]}/healthz",
             )
-        for s in SERVICES:  # consumers first: they declare the queues the fronts' events are routed to
+        for migration in migrating.values():
+            out, err = migration.communicate(timeout=300)
+            if migration.returncode:
+                raise subprocess.CalledProcessError(migration.returncode, migration.args, out, err)
+        # consumers first, all healthy before any front starts: they declare the queues the fronts' events are
+        # routed to (started together: nothing is published before a front takes an application)
+        for s in SERVICES:
             cluster.procs[f"{s}-consume"].start(log_dir)
+        for s in SERVICES:
             wait_healthy(cluster.procs[f"{s}-consume"])
         for s in SERVICES:
             cluster.procs[f"{s}-web"].start(log_dir)
