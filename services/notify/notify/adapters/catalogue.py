@@ -28,6 +28,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the HTML layout
 CATALOGS = Path(__file__).resolve().parents[1] / "translations"
 FALLBACK = ("ja", "en")
 BILINGUAL = "ja+en"
+LANGUAGE_SEPARATOR = "\n\n==========\n\n"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+    @property
+    def in_account_text(self) -> str:
+        """The text without the mail's signature ("-- ": replies are not read, the site's address): a notice in
+        the account is read on the site itself, where those lines said something false or nothing."""
+        parts = self.text.split(LANGUAGE_SEPARATOR)  # the fallback: Japanese, then English, each signed
+        return LANGUAGE_SEPARATOR.join(part.split("\n-- \n", 1)[0].rstrip() for part in parts) + "\n"
 
 
 def _lang_filter(fn):
@@ -109,7 +117,7 @@ class Catalogue:
             parts = [self._one(notice_type, fb, context, name, portal_url, audience) for fb in FALLBACK]
             lang = BILINGUAL
         subject = " / ".join(p["subject"] for p in parts)
-        text = "\n\n==========\n\n".join(p["text"] for p in parts)
+        text = LANGUAGE_SEPARATOR.join(p["text"] for p in parts)
         html = self.layout.render(parts=parts, subject=subject, lang=parts[0]["lang"])
         return Rendered(lang, subject, text, html)
 

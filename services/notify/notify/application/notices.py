@@ -109,7 +109,7 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
             application_id=data.get("application_id"),
             language=rendered.language,
             subject=rendered.subject,
-            body_text=rendered.text,
+            body_text=rendered.text if channel == EMAIL else rendered.in_account_text,
             body_html=rendered.html,
         )
         values["attachment"] = None  # every row of the multi-row insert has the same keys
@@ -140,7 +140,7 @@ def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
                     "notice_type": p.notice_type,
                     "language": rendered.language if rendered.language in LANGUAGES else "ja",
                     "subject": rendered.subject,
-                    "body_text": rendered.text,
+                    "body_text": values["body_text"],
                     "created_at": values["sent_at"],
                 },
                 correlation_id=event.correlation_id,
