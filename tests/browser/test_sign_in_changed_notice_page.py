@@ -50,7 +50,7 @@ def _notice(applicant_id: str, name: str, language: str, change: str, at: dateti
             "notice_type": planned.notice_type,
             "language": language,
             "subject": rendered.subject,
-            "body_text": rendered.text,
+            "body_text": rendered.in_account_text,  # as notify writes the in-account copy
             "created_at": at,
         }
     )
@@ -101,12 +101,17 @@ def test_the_sign_in_changed_notice_in_the_persons_language_on_a_phone(tmp_path,
             assert all(t in listed for t in titles), (lang, titles, listed)
             assert "10:05" in listed and "10:11" in listed, listed  # Japan time (01:05-01:11 UTC)
             checks.applicant_page(page, f"inbox-{lang}")
+            page.set_viewport_size({"width": 375, "height": 800})
+            lines = page.eval_on_selector_all(".cards .when", "els => els.map(e => e.getClientRects().length)")
+            assert lines == [1] * len(titles), (lang, lines)  # a date stays on one line beside its title
+            page.set_viewport_size(bs.DESKTOP)
             page.get_by_role("link", name=titles[-1]).click()
             page.wait_for_load_state()
             opened = page.locator("main").inner_text()
             assert page.locator("h1").inner_text() == titles[-1]
             assert "an***@example.jp" in opened and "an.moi@" not in opened, opened  # masked
             assert "10:11 (JST)" in opened, opened
+            assert "\n--" not in opened, opened  # the mail's signature (replies are not read) stays in the mail
             if lang == "vi":
                 assert "Cục Quản lý Xuất nhập cảnh" in opened, opened
             checks.applicant_page(page, f"notice-{lang}")
