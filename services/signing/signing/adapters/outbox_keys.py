@@ -15,13 +15,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 from zairyu_shared.events import Envelope
 from zairyu_shared.outbox import SEALED_PREFIX
 from zairyu_shared.retention import PurgeStep
 from zairyu_shared.subject_keys import Keyring
 
+from .key_destruction import destroy_through_ledger
 from .tables import outbox, subject_key_tables
 
 PREFIX = "outbox-"
@@ -44,14 +44,5 @@ def purge_step(keyring: Keyring | None) -> PurgeStep:
         still_used = sa.exists().where(outbox.c.body.startswith(sa.literal(SEALED_PREFIX) + keys.c.subject + ":"))
         return sa.and_(keys.c.subject.startswith(PREFIX), keys.c.created_at < cutoff - GRACE, ~still_used)
 
-    def run(session_factory: sessionmaker[Session], cutoff: datetime, dry_run: bool, batch: int) -> int:
-        with session_factory() as session, session.begin():
-            subjects = list(session.execute(sa.select(keys.c.subject).where(where(cutoff))).scalars())
-            if dry_run or not subjects:
-                return len(subjects)
-            if keyring is None:  # (a runtime always has one: signing's metadata holds the key tables)
-                raise RuntimeError("signing's day keys need its keyring to be destroyed through the ledger")
-            # The ledger first (erase_many): a restored backup destroys these keys again.
-            return keyring.erase_many(session.connection(), subjects)
-
+    run = destroy_through_ledger(keyring, where, "day keys")
     return PurgeStep("outbox_sent", keys, keys.c.subject, where, label="outbox_sent:day_keys", run=run)

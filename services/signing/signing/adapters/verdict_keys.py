@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from zairyu_shared import crypto
 from zairyu_shared.db import statement_once
@@ -30,6 +30,7 @@ from zairyu_shared.japan_time import JAPAN
 from zairyu_shared.retention import RULES, PurgeStep
 from zairyu_shared.subject_keys import Keyring, SubjectErased, sealing
 
+from .key_destruction import destroy_through_ledger
 from .tables import metadata, subject_key_tables, verdicts
 
 if TYPE_CHECKING:
@@ -79,15 +80,7 @@ def purge_step(keyring: Keyring | None) -> PurgeStep:
         still_used = sa.exists().where(verdicts.c.data_key == keys.c.subject)
         return sa.and_(keys.c.subject.startswith(PREFIX), keys.c.subject <= last_over, ~still_used)
 
-    def run(session_factory: sessionmaker[Session], cutoff: datetime, dry_run: bool, batch: int) -> int:
-        with session_factory() as session, session.begin():
-            subjects = list(session.execute(sa.select(keys.c.subject).where(where(cutoff))).scalars())
-            if dry_run or not subjects:
-                return len(subjects)
-            if keyring is None:  # (a runtime always has one: signing's metadata holds the key tables)
-                raise RuntimeError("signing's verdict keys need its keyring to be destroyed through the ledger")
-            return keyring.erase_many(session.connection(), subjects)  # the ledger first
-
+    run = destroy_through_ledger(keyring, where, "verdict keys")
     return PurgeStep("signature_verdict", keys, keys.c.subject, where, label="signature_verdict:day_keys", run=run)
 
 
