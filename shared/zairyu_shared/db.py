@@ -7,12 +7,14 @@ into that metadata so they live, and commit, with the service's state.
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,10 +33,59 @@ def make_engine(url: str, **kw: Any) -> Engine:
             cur.close()
 
         return engine
-    kw.setdefault("pool_pre_ping", True)
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 10)
-    return sa.create_engine(url, **kw)
+    engine = sa.create_engine(url, **kw)
+    if not kw.get("pool_pre_ping"):
+        _ping_when_in_doubt(engine)
+    return engine
+
+
+# A pooled connection idle this long is pinged before use: a quiet firewall or NAT may have dropped
+# it without a word, which nothing on the socket would show.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """Check a pooled connection on checkout the cheap way, and ping only when in doubt.
+
+    SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` before every transaction: a round trip that
+    cost 160 µs of Python and 40 µs of the server a transaction here, ~19 transactions an
+    application. A connection the server has ended (a restart, ``pg_terminate_backend``, a
+    failover) always says so on its socket: the server writes its FATAL and closes, so the idle
+    socket becomes readable, which one ``poll`` with no wait sees. Nothing else is sent to an idle
+    pooled connection, bar a rare parameter report, which the ping then reads harmlessly. So the
+    ping runs when the socket has something to read or the connection idled long; otherwise the
+    connection is used at once. A failed ping invalidates the pool as pre-ping does, so every
+    connection opened before the restart is replaced (SQLAlchemy's pessimistic recipe:
+    docs.sqlalchemy.org, "Dealing with Disconnects", custom pessimistic ping).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_conn: Any, record: Any) -> None:
+        record.info["zairyu_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("zairyu_idle_since")
+        if idle_since is None:  # fresh from connect: nothing to doubt
+            return
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS and not _socket_readable(dbapi_conn):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            raise exc.InvalidatePoolError(f"ping on checkout failed: {error}") from error
+        if not alive:
+            raise exc.InvalidatePoolError("ping on checkout failed")
+
+
+def _socket_readable(dbapi_conn: Any) -> bool:
+    if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+        return True
+    poller = select.poll()
+    poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 AFTER_COMMIT = "zairyu_after_commit"
