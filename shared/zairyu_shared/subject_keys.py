@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from . import crypto
 from .crypto import EncryptedText, SubjectErased
-from .db import after_commit
+from .db import after_commit, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -261,10 +261,13 @@ class Keyring:
         self.cache = _KeyCache(cache_size, cache_ttl)
         self.misses = 0
         # Key look-ups on a cache miss use a pool of their own: a request already holding a connection
-        # of the service's pool never waits on that same pool for a second one.
+        # of the service's pool never waits on that same pool for a second one. make_engine: its connections are
+        # checked on checkout as the service's are (one the server ended after a restart is never used).
         self._lookup_engine: sa.Engine | None = engine
         if engine is not None and engine.dialect.name == "postgresql":
-            self._lookup_engine = sa.create_engine(engine.url, pool_size=2, max_overflow=8)
+            self._lookup_engine = make_engine(
+                engine.url.render_as_string(hide_password=False), pool_size=2, max_overflow=8
+            )
 
     # -- reading --------------------------------------------------------------------------------
     def open(self, subject: str, token: bytes) -> bytes:
