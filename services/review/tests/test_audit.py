@@ -79,3 +79,23 @@ def test_export_is_json_lines_filtered_by_case(rt):
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [e["seq"] for e in lines] == [2, 4]
     assert all(e["hash"] == entry_hash(e["prev_hash"], e) for e in lines)
+
+
+def test_a_transaction_appending_after_a_rolled_back_savepoint_keeps_the_chain(rt):
+    """One transaction's appends read the chain's head once (it holds the lock); an entry appended in a
+    savepoint that rolled back is not taken as the head of the next."""
+    with transaction(rt.session_factory) as s:
+        audit.append(s, "system", "case.received", detail={"n": 1})
+        savepoint = s.begin_nested()
+        audit.append(s, "system", "case.received", detail={"n": "rolled back"})
+        savepoint.rollback()
+        audit.append(s, "system", "case.received", detail={"n": 2})
+    with transaction(rt.session_factory) as s:
+        audit.append(s, "system", "case.received", detail={"n": 3})
+    assert verify(rt) == (0, "audit chain: 3 entries, intact\n")
+    with rt.engine.connect() as conn:
+        assert [json.loads(d)["n"] for d in conn.scalars(sa.select(audit_log.c.detail).order_by(audit_log.c.seq))] == [
+            1,
+            2,
+            3,
+        ]

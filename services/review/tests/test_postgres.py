@@ -160,3 +160,29 @@ def test_migrations_go_down_and_up_again(pg_rt):
     with pg_rt.engine.connect() as conn:
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             conn.execute(sa.text("DELETE FROM audit_log"))
+
+
+def test_writers_appending_several_entries_a_transaction_keep_one_chain(pg_rt):
+    """Each transaction reads the chain's head once, under the advisory lock it then holds to its end: two
+    writers whose transactions append three entries each, at once, still make one unbroken chain."""
+    start = threading.Barrier(2, timeout=20)
+    errors = []
+
+    def writer(name):
+        try:
+            start.wait()
+            for t in range(10):
+                with transaction(pg_rt.session_factory) as s:
+                    for i in range(3):
+                        audit.append(s, name, "case.received", detail={"t": t, "i": i})
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with pg_rt.engine.connect() as conn:
+        assert audit.verify_chain(conn) == (60, [])

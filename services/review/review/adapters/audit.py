@@ -44,16 +44,10 @@ def append(
 
     An officer's read, decision, hand-over or export of a case also gets its leaf in the access log (issue 22),
     under the same lock; a read or export without ``purpose`` raises access.PurposeRequired."""
-    _lock(session)
-    last = session.execute(
-        statement_once(
-            ("review.audit_last",),
-            lambda: sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1),
-        )
-    ).first()
+    last = _chain_head(session)
     moment = datetime.now(UTC)
     entry: dict[str, Any] = {
-        "seq": (last.seq + 1) if last else 1,
+        "seq": (last[0] + 1) if last else 1,
         "at": moment.isoformat(timespec="microseconds"),
         "actor": actor,
         "action": action,
@@ -63,9 +57,10 @@ def append(
         "ip": ip,
         "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
     }
-    entry["prev_hash"] = last.hash if last else GENESIS
+    entry["prev_hash"] = last[1] if last else GENESIS
     entry["hash"] = entry_hash(entry["prev_hash"], entry)
     session.execute(statement_once(("review.audit_insert",), audit_log.insert), entry)
+    session.info[_HEAD] = (entry["seq"], entry["hash"])
     if application_id is not None:
         access_log.record(
             session, officer_id=actor, action=action, application_id=application_id, at=moment, purpose=purpose
@@ -73,9 +68,41 @@ def append(
     return entry
 
 
+# session.info key: (seq, hash) of the entry the session's current transaction appended last.
+_HEAD = "review.audit_head"
+
+
+def _chain_head(session) -> tuple[int, str] | None:
+    """(seq, hash) of the chain's last entry, read under the lock. A transaction that appended already holds the
+    lock until it ends (pg_advisory_xact_lock; SQLite: its write lock) and nobody else appended since: its own last
+    entry is the head (a consumer batch's cases, one audit entry each, read it once)."""
+    head = session.info.get(_HEAD)
+    if head is not None:
+        return head
+    _lock(session)
+    last = session.execute(
+        statement_once(
+            ("review.audit_last",),
+            lambda: sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1),
+        )
+    ).first()
+    return (last.seq, last.hash) if last else None
+
+
+@sa.event.listens_for(Session, "after_begin")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_head(session: Session, *_args: object) -> None:
+    """A new transaction (or savepoint) reads the head again; so does one whose savepoint rolled back (the entry
+    it remembered may be gone)."""
+    session.info.pop(_HEAD, None)
+
+
 def _lock(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        session.execute(
+            statement_once(("review.audit_lock",), lambda: sa.text("SELECT pg_advisory_xact_lock(:k)")),
+            {"k": _LOCK_KEY},
+        )
 
 
 def entries(connection, application_id: str | None = None, bureau: str | None = None):
