@@ -3,10 +3,13 @@ submission gets its number back, and its application.received is the same event 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sqlite3
+import uuid
 
+import pytest
 import sqlalchemy as sa
 from review_testkit import make_runtime, verified_event
 
@@ -74,3 +77,16 @@ def _numbers(rt, events):
             ).scalar()
             for e in events
         ]
+
+
+@pytest.mark.parametrize("database", ["rt", "pg_rt"])
+def test_a_submission_received_again_under_a_new_event_id_opens_nothing(database, request):
+    """The case's number and a restore's reservation are read in one statement: a second delivery of an
+    application review has a case for (a new event id, so the inbox lets it in) changes nothing and uses no number."""
+    rt = request.getfixturevalue(database)
+    first = verified_event(bureau="tokyo")
+    number = _receive(rt, first)
+    again = dataclasses.replace(first, id=str(uuid.uuid4()))
+    assert _receive(rt, again) is None
+    assert _numbers(rt, [first]) == [number]
+    assert _receive(rt, verified_event(bureau="tokyo")).endswith("-000002")

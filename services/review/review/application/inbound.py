@@ -32,7 +32,7 @@ from review.application.casework import (
     review_event,
     update_case,
 )
-from review.application.receipts_after_restore import reserved_number
+from review.application.receipts_after_restore import numbers_of
 from review.bootstrap import ports
 from review.domain import authentication, follow_up, offices, organisation_use
 from review.domain import case as machine
@@ -116,13 +116,8 @@ def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | Non
     data = event.data
     sub = data["submission"]
     sent = event.payload
-    if session.execute(
-        statement_once(
-            ("review.case_exists",),
-            lambda: sa.select(cases.c.receipt_number).where(cases.c.application_id == sa.bindparam("application_id")),
-        ),
-        {"application_id": data["application_id"]},
-    ).first():
+    case_number, reserved = numbers_of(session, data["application_id"])
+    if case_number is not None:
         return None  # already a case (a replay under a new event id)
     content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
@@ -133,7 +128,7 @@ def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | Non
     if receiving not in RECEIVING_OFFICES or receipt_bureau(receiving) != sub["bureau"]:
         receiving = sub["bureau"]
     # After a restore, a replayed submission gets back the number it was already given (and e-mailed).
-    number = reserved_number(session, data["application_id"]) or next_receipt_number(session, receiving, at)
+    number = reserved or next_receipt_number(session, receiving, at)
     office = offices.routed_office(sub["bureau"], routing.get("office"))
     attached, attached_names = attachment_names.split(sub["attachments"])
     with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups

@@ -3,7 +3,7 @@
 The restored serials are behind: numbers issued after the backup were e-mailed to applicants and are
 recorded by intake. ``reserve`` takes intake's list (application id, receipt number): each serial moves
 past the highest number seen, and every application the restored database does not know keeps its
-number for when its submission is replayed (``receive`` asks ``reserved_number`` first).
+number for when its submission is replayed (``receive`` asks ``numbers_of`` first).
 """
 
 from __future__ import annotations
@@ -56,13 +56,21 @@ def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
     return {"reserved": reserved, "already_cases": known, "serials_advanced": advanced}
 
 
-def reserved_number(session, application_id: str) -> str | None:
-    return session.execute(
-        statement_once(  # asked for every case received
-            ("review.reserved_number",),
-            lambda: sa.select(receipt_reservations.c.receipt_number).where(
-                receipt_reservations.c.application_id == sa.bindparam("reserved_application_id")
+def numbers_of(session, application_id: str) -> tuple[str | None, str | None]:
+    """(the receipt number of the application's case if it has one already, the number reserved for it after a
+    restore if any): one statement, asked for every case received."""
+    row = session.execute(
+        statement_once(
+            ("review.numbers_of",),
+            lambda: sa.select(
+                sa.select(cases.c.receipt_number)
+                .where(cases.c.application_id == sa.bindparam("numbers_application_id"))
+                .scalar_subquery(),
+                sa.select(receipt_reservations.c.receipt_number)
+                .where(receipt_reservations.c.application_id == sa.bindparam("numbers_application_id"))
+                .scalar_subquery(),
             ),
         ),
-        {"reserved_application_id": application_id},
-    ).scalar()
+        {"numbers_application_id": application_id},
+    ).one()
+    return row[0], row[1]
