@@ -99,3 +99,17 @@ def test_a_transaction_appending_after_a_rolled_back_savepoint_keeps_the_chain(r
             2,
             3,
         ]
+
+
+def test_a_session_s_next_transaction_reads_the_head_again(rt):
+    """The head a transaction wrote is forgotten when it commits: the session's next transaction appends after what
+    others appended meanwhile."""
+    session = rt.session_factory()
+    with session.begin():
+        audit.append(session, "system", "case.received", detail={"n": 1})
+    with transaction(rt.session_factory) as other:
+        audit.append(other, "system", "case.received", detail={"n": 2})
+    with session.begin():
+        audit.append(session, "system", "case.received", detail={"n": 3})
+    session.close()
+    assert verify(rt) == (0, "audit chain: 3 entries, intact\n")

@@ -90,10 +90,12 @@ def _chain_head(session) -> tuple[int, str] | None:
 
 
 @sa.event.listens_for(Session, "after_begin")
+@sa.event.listens_for(Session, "after_commit")
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget_head(session: Session, *_args: object) -> None:
-    """A new transaction (or savepoint) reads the head again; so does one whose savepoint rolled back (the entry
-    it remembered may be gone)."""
+    """The head is known only inside the transaction that wrote it: forgotten when it ends (the lock goes with it;
+    the session's next transaction may append before its first statement begins it), when a savepoint begins, and
+    when one rolls back (the entry it remembered may be gone)."""
     session.info.pop(_HEAD, None)
 
 
