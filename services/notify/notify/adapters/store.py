@@ -61,10 +61,14 @@ def remember_applicant(
 
 
 def applicant(session: Session, applicant_id: str):
+    """The applicant's language and name, what a notice is written with. Not their address: the sender reads it
+    when it sends, and decrypting it here (every notice) was work for nothing."""
     return session.execute(
         statement_once(
             ("notify.applicant_by_id",),
-            lambda: sa.select(applicants).where(applicants.c.applicant_id == sa.bindparam("applicant_key")),
+            lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
+                applicants.c.applicant_id == sa.bindparam("applicant_key")
+            ),
         ),
         {"applicant_key": applicant_id},
     ).first()
