@@ -39,7 +39,7 @@ def test_an_erased_applicant_is_unreadable_and_gets_nothing_new(rt):
     assert _email(rt, "kept") == "kept@example.jp" and _notice_subjects(rt, "kept")
     with rt.engine.begin() as conn:  # both waiting to be mailed
         conn.execute(notices.update().values(state="queued", next_attempt_at=sa.func.now()))
-    claimed = store.claim_due(rt.session_factory, 100, 300)  # the sender is not stuck on the unreadable ones
+    claimed = store.claim_due(rt.engine, 100, 300)  # the sender is not stuck on the unreadable ones
     assert claimed and all(c.address == "kept@example.jp" for c in claimed)
     with rt.engine.connect() as conn:
         before = conn.execute(sa.select(sa.func.count()).select_from(notices)).scalar()

@@ -62,9 +62,7 @@ class Sender:
 
     def send_due(self, stop: threading.Event | None = None) -> int:
         """One round: claim a batch, send it, record each outcome. Returns notices claimed."""
-        claims = store.claim_due(
-            self.runtime.session_factory, self.settings.claim_batch, self.settings.claim_lease_seconds
-        )
+        claims = store.claim_due(self.runtime.engine, self.settings.claim_batch, self.settings.claim_lease_seconds)
         for i, claim in enumerate(claims):
             if claim.stolen:
                 metrics.RECLAIMED.inc()
@@ -72,7 +70,7 @@ class Sender:
             wait = self.bucket.take(self.clock())
             if wait > 0 and stop is not None and stop.wait(wait):
                 for rest in claims[i:]:
-                    store.release(self.runtime.session_factory, rest)
+                    store.release(self.runtime.engine, rest)
                 return i
             if wait > 0 and stop is None:
                 time.sleep(wait)
@@ -133,7 +131,7 @@ class Sender:
         delay = 0.1
         while True:
             try:
-                return fn(self.runtime.session_factory, claim, *args)
+                return fn(self.runtime.engine, claim, *args)
             except (OperationalError, DBAPIError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise
