@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 import samples
 import sqlalchemy as sa
-from notify_testkit import make_runtime
+from notify_testkit import deliver, make_runtime
 
+from notify.adapters import store
 from notify.adapters.tables import notices
 from notify.entrypoints.sender import start_sender
 from zairyu_shared import testing
@@ -195,3 +196,28 @@ def test_several_senders_on_postgresql_never_send_the_same_notice_twice(live, sm
             t.join(10)
     mine = [m for m in smtp.inbox.messages if m["To"] == "many@example.jp"]
     assert len(mine) == n and len({m["Message-ID"] for m in mine}) == n
+
+
+def test_a_claim_on_postgresql_is_one_statement_that_still_knows_a_takeover(smtp):
+    """PostgreSQL's claim chooses, locks, claims and returns in one statement (issue 24): a notice claimed is
+    nobody else's until its lease is over, then the takeover says so (the sender counts it and warns of a
+    possible second mail) and the first claimer's outcome no longer applies."""
+    with testing.fresh_database("zt_notify_claims") as url:
+        rt = make_runtime(url, "memory://notify-claims", smtp.port)
+        rt.migrate()
+        try:
+            deliver(rt, samples.registered(email="claimed@example.jp"), samples.received())
+            statements: list[str] = []
+            sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql))
+            [first] = store.claim_due(rt.engine, 10, lease_seconds=300)
+            assert len(statements) == 1 and statements[0].startswith("UPDATE notices")
+            assert (first.stolen, first.attempts, first.address) == (False, 1, "claimed@example.jp")
+            assert samples.RECEIPT in first.subject and first.body_text and first.body_html
+            assert store.claim_due(rt.engine, 10, lease_seconds=300) == []  # claimed: no one else takes it
+            [taken] = store.claim_due(rt.engine, 10, lease_seconds=0)  # its lease over
+            assert (taken.id, taken.stolen, taken.attempts) == (first.id, True, 2) and taken.token != first.token
+            assert not store.record_sent(rt.engine, first)
+            assert store.record_sent(rt.engine, taken)
+            assert [r.state for r in email_rows(rt)] == ["sent"]
+        finally:
+            rt.stop()

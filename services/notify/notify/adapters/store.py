@@ -170,17 +170,26 @@ class Claimed:
 def claim_due(engine: sa.Engine, limit: int, lease_seconds: float) -> list[Claimed]:
     """Take up to ``limit`` due e-mail notices as 'sending' claims and commit (SKIP LOCKED on PostgreSQL).
 
-    Two statements a round, each built once: the due notices read and locked with the applicant's current
-    address, then claimed."""
+    On PostgreSQL one statement, built once, chooses the due notices, locks and claims them and returns them
+    with the applicant's current address (a SELECT and an UPDATE before: a statement a round less, issue 24).
+    SQLite's RETURNING cannot name what a row was before the update (its state: a takeover or not), so there
+    the due notices are read, then claimed."""
     at = now()
     token = str(uuid.uuid4())
+    params = {
+        "due_at": at,
+        "stale_before": at - timedelta(seconds=lease_seconds),
+        "due_limit": limit,
+        "claim_token": token,
+        "claim_at": at,
+    }
     with engine.begin() as conn:
-        rows = conn.execute(
-            _due_statement(), {"due_at": at, "stale_before": at - timedelta(seconds=lease_seconds), "due_limit": limit}
-        ).all()
-        if not rows:
-            return []
-        conn.execute(_claim_statement(), {"claim_ids": [r.id for r in rows], "claim_token": token, "claim_at": at})
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(_claim_due_statement(), params).all()
+        else:
+            rows = conn.execute(_due_statement(), params).all()
+            if rows:
+                conn.execute(_claim_statement(), {**params, "claim_ids": [r.id for r in rows]})
     return [
         Claimed(
             r.id,
@@ -191,30 +200,84 @@ def claim_due(engine: sa.Engine, limit: int, lease_seconds: float) -> list[Claim
             r.body_text,
             r.body_html,
             r.address or r.current_email,
-            r.attempts + 1,  # as the claim counted it
-            r.state == delivery.SENDING,
+            r.attempts,
+            r.claimed_from == delivery.SENDING,
             json.loads(r.attachment) if r.attachment else None,
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: r.next_attempt_at)  # RETURNING keeps no order: the longest due first
     ]
 
 
-def _due_statement():
+# What a claim reads of a notice (the row's other columns are the sender's no concern).
+_CLAIMED = ("id", "notice_type", "language", "subject", "body_text", "body_html", "address", "attachment")
+
+
+def _due_condition():
+    due = sa.or_(
+        sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= sa.bindparam("due_at")),
+        sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < sa.bindparam("stale_before")),
+    )
+    # An erased applicant's notices can no longer be read, and are not to be sent: leave them to the purge.
+    erased = subject_key_tables.erased
+    alive = ~sa.exists().where(erased.c.subject == notices.c.applicant_id)
+    return sa.and_(notices.c.channel == "email", due, alive)
+
+
+def _claimed_values() -> dict:
+    return {
+        "state": delivery.SENDING,
+        "claim_token": sa.bindparam("claim_token"),
+        "claimed_at": sa.bindparam("claim_at"),
+        "updated_at": sa.bindparam("claim_at"),
+        "attempts": notices.c.attempts + 1,
+    }
+
+
+def _claim_due_statement():
+    """PostgreSQL: UPDATE ... FROM (the due notices, FOR UPDATE SKIP LOCKED) ... RETURNING."""
+
     def build():
-        due = sa.or_(
-            sa.and_(notices.c.state == delivery.QUEUED, notices.c.next_attempt_at <= sa.bindparam("due_at")),
-            sa.and_(notices.c.state == delivery.SENDING, notices.c.claimed_at < sa.bindparam("stale_before")),
-        )
-        # An erased applicant's notices can no longer be read, and are not to be sent: leave them to the purge.
-        erased = subject_key_tables.erased
-        alive = ~sa.exists().where(erased.c.subject == notices.c.applicant_id)
-        return (
-            sa.select(notices, applicants.c.email.label("current_email"))
-            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
-            .where(notices.c.channel == "email", due, alive)
+        chosen = (
+            sa.select(notices.c.id, notices.c.state.label("claimed_from"))
+            .where(_due_condition())
             .order_by(notices.c.next_attempt_at)
             .limit(sa.bindparam("due_limit"))
-            .with_for_update(skip_locked=True, of=notices)
+            .with_for_update(skip_locked=True)
+            .subquery("chosen")
+        )
+        current_email = sa.select(applicants.c.email).where(applicants.c.applicant_id == notices.c.applicant_id)
+        return (
+            notices.update()
+            .where(notices.c.id == chosen.c.id)
+            .values(_claimed_values())
+            .returning(
+                *(notices.c[name] for name in _CLAIMED),
+                notices.c.attempts,  # as the claim counted it
+                notices.c.next_attempt_at,
+                chosen.c.claimed_from,
+                current_email.scalar_subquery().label("current_email"),
+            )
+        )
+
+    return statement_once(("notify.claim_due",), build)
+
+
+def _due_statement():
+    """SQLite: the due notices, with the state they were claimed from and their attempts as the claim counts them."""
+
+    def build():
+        return (
+            sa.select(
+                *(notices.c[name] for name in _CLAIMED),
+                (notices.c.attempts + 1).label("attempts"),
+                notices.c.next_attempt_at,
+                notices.c.state.label("claimed_from"),
+                applicants.c.email.label("current_email"),
+            )
+            .select_from(notices.outerjoin(applicants, applicants.c.applicant_id == notices.c.applicant_id))
+            .where(_due_condition())
+            .order_by(notices.c.next_attempt_at)
+            .limit(sa.bindparam("due_limit"))
         )
 
     return statement_once(("notify.due",), build)
@@ -226,13 +289,7 @@ def _claim_statement():
         lambda: (
             notices.update()
             .where(notices.c.id.in_(sa.bindparam("claim_ids", expanding=True)))
-            .values(
-                state=delivery.SENDING,
-                claim_token=sa.bindparam("claim_token"),
-                claimed_at=sa.bindparam("claim_at"),
-                updated_at=sa.bindparam("claim_at"),
-                attempts=notices.c.attempts + 1,
-            )
+            .values(_claimed_values())
         ),
     )
 
