@@ -53,7 +53,9 @@ class Sender:
             except Exception:  # the database went away, or a bug: log, wait, try again
                 log.exception("sender round failed")
                 sent = 0
-            if sent == 0:
+            # Less than a batch: all that was due is taken. Going round again claimed nothing, a transaction after
+            # every round with mail (issue 24); a mail committed since has set the wake, so the wait ends at once.
+            if sent < self.settings.claim_batch:
                 self.waiting = True
                 self._wake.wait(self.settings.poll_seconds)
                 self.waiting = False
