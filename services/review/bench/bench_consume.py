@@ -1,0 +1,103 @@
+"""Review's consumer, in-process: the CPU and the statements a signature.verified costs (issue 24).
+
+    .venv/bin/python services/review/bench/bench_consume.py [--cases 400]
+
+Events as signing sends them (three applicants, intake's routing), through ``EventConsumer.process`` (contract
+check, inbox, ``inbound.receive``, commit) and the outbox relay (memory transport), on a scratch PostgreSQL
+database (dropped afterwards; ZAIRYU_TEST_PG picks the server). Transactions of one and two events alternately,
+as bench_e2e's consume process takes them (0.65 inbox statements per application). Building the events is not
+counted. For instruction counts, run it under ``valgrind --tool=callgrind`` with two sizes and take the difference.
+Prints ``name: value unit`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' builders
+
+from review_testkit import make_runtime, verified_event
+
+from zairyu_shared import testing
+from zairyu_shared.testing import fresh_database
+
+
+class Delivery:
+    """What the consumer reads of a kombu message."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.delivery_tag = body, 1
+        self.properties: dict[str, object] = {}
+        self.headers: dict[str, object] = {}
+
+    def ack(self, multiple: bool = False) -> None:
+        pass
+
+
+def deliveries(n: int) -> list[tuple[str, Delivery]]:
+    applicants = [str(uuid.uuid4()) for _ in range(3)]
+    routing = {"prefecture": "Tokyo", "receiving_office": "tokyo", "office": "tokyo"}
+    return [
+        (
+            "review.on_signature_verified",
+            Delivery(verified_event(applicant_id=applicants[i % 3], routing=routing).to_json().encode()),
+        )
+        for i in range(n)
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=400)
+    args = parser.parse_args()
+    try:
+        testing.require_postgres()
+    except BaseException as exc:  # pytest.skip outside pytest raises a BaseException subclass
+        print(f"# review_consume skipped: {exc}", file=sys.stderr)
+        return 0
+    with fresh_database("zb_review_consume") as url:
+        rt = make_runtime(url, "memory://bench-review-consume")
+        try:
+            consumer = rt.consumer()
+            consumer._amqp = False  # acks one by one, as on kombu's memory transport
+            warm, timed = deliveries(10), deliveries(args.cases)
+
+            def take(batch: list[tuple[str, Delivery]]) -> None:
+                consumer.process(batch)
+                rt.relay.relay_once()  # as the commit's NOTIFY wakes it
+
+            take(warm)  # compiled statements, the applicants' keys
+            while rt.relay.relay_once():
+                pass
+            statements: collections.Counter[str] = collections.Counter()
+
+            def count(conn, cursor, statement, *_args) -> None:
+                statements[statement.split(None, 1)[0].upper()] += 1
+
+            sa.event.listen(rt.engine, "before_cursor_execute", count)
+            started, i, size = time.process_time(), 0, 1
+            while i < len(timed):
+                take(timed[i : i + size])
+                i, size = i + size, 3 - size
+            cpu = time.process_time() - started
+            sa.event.remove(rt.engine, "before_cursor_execute", count)
+            with rt.engine.connect() as conn:
+                received = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
+            assert received == len(warm) + len(timed), received
+        finally:
+            rt.stop()
+            rt.engine.dispose()
+    print(f"review_consume_cpu_per_case: {cpu * 1000 / args.cases:.2f} ms")
+    print(f"review_consume_statements_per_case: {sum(statements.values()) / args.cases:.2f} statements")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
