@@ -18,6 +18,9 @@ SUBJECTS = [
     "Zairyu: a subject in plain ASCII long enough that it has to be folded over two lines or more",
     "Zairyu: Đã nhận hồ sơ của bạn (TKY-2026-000001)",
     "在留申請を受け付けました（受付番号 TKY-2026-000001）／ 在留期間更新許可申請 ／ 東京出入国在留管理局",
+    # characters of 1 to 4 bytes, at every place a word could end: none may be cut in two (RFC 2047 section 5)
+    "Số tiếp nhận TKY-2026-000123: đơn của bạn đang được xử lý " + "a🎌ệ東" * 20,
+    "🎌" * 40,
 ]
 TEXT = "Xin chào NGUYEN VAN AN,\n\nHồ sơ của bạn đã được tiếp nhận.\n\n-- \nZairyu\n" * 3
 HTML = "<!doctype html><html lang=vi><body><p>Hồ sơ của bạn đã được tiếp nhận.</p></body></html>\n"

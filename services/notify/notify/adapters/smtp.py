@@ -112,12 +112,32 @@ def _write_alternative(headers: dict[str, str], text: str, html: str) -> bytes:
 
 def _header(name: str, value: str) -> str:
     """One header: as it is when it is ASCII on one line of at most 78 characters (every header but some
-    subjects), else folded and, outside ASCII, RFC 2047-encoded by the stdlib's Header (which also refuses
-    a value smuggling in a header of its own)."""
-    if value.isascii() and len(name) + 2 + len(value) <= 78 and "\n" not in value and "\r" not in value:
+    subjects); outside ASCII, RFC 2047 encoded-words (every subject not in English); else folded by the
+    stdlib's Header (which also refuses a value smuggling in a header of its own)."""
+    one_line = "\n" not in value and "\r" not in value
+    if one_line and value.isascii() and len(name) + 2 + len(value) <= 78:
         return f"{name}: {value}{CRLF}"
+    if one_line and not value.isascii():
+        return f"{name}: {_encoded_words(value, len(name) + 2)}{CRLF}"
     charset = "us-ascii" if value.isascii() else "utf-8"
     return f"{name}: {Header(value, charset, header_name=name).encode(linesep=CRLF)}{CRLF}"
+
+
+def _encoded_words(value: str, indent: int) -> str:
+    """``value`` as RFC 2047 "B" encoded-words of UTF-8, one a line: each holds whole characters (section 5) and
+    each line, the first after the header's name, stays within 76 characters (section 2). Read as the stdlib's
+    Header wrote it, at a quarter of the instructions (its fitting of each line by trial encodings: 0.46M a
+    Vietnamese subject, 4% of notify's work an application, issue 24)."""
+    room = (76 - indent - len("=?utf-8?b??=")) // 4 * 3  # bytes whose base64 fits a line
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if chunk and len(chunk) + len(encoded) > room:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return f"{CRLF} ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
 def _with_attachment(msg: Message, attachment: dict) -> Message:
