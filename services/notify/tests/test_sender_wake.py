@@ -4,6 +4,8 @@ every commit of the process made each of them claim, mostly nothing, a transacti
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import samples
 from notify_testkit import deliver
@@ -50,6 +52,20 @@ def _rounds_of(sender: Sender) -> list[int]:
     return rounds
 
 
+@contextmanager
+def _running(sender: Sender) -> Iterator[None]:
+    """The sender's loop on a thread of its own for the block; stopped (and woken to see it) after."""
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run, args=(stop,))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        sender.wake()
+        thread.join(10)
+
+
 def test_a_round_that_took_less_than_a_batch_waits_for_a_wake_instead_of_claiming_again(make_rt, smtp):
     """Issue 24: after every round with mail the loop went round again and claimed nothing (a transaction each).
     All that was due is taken when less than a batch was: the sender waits, and a commit's wake brings it back."""
@@ -58,18 +74,11 @@ def test_a_round_that_took_less_than_a_batch_waits_for_a_wake_instead_of_claimin
     sender = Sender(rt)
     ports(rt).senders.append(sender)
     rounds = _rounds_of(sender)
-    stop = threading.Event()
-    thread = threading.Thread(target=sender.run, args=(stop,))
-    thread.start()
-    try:
+    with _running(sender):
         wait_until(lambda: sender.waiting and len(smtp.inbox.messages) == 1, message="the first mail sent")
         deliver(rt, samples.received(application="another", receipt="TKY-2026-000002"))
         wait_until(lambda: sender.waiting and len(smtp.inbox.messages) == 2, message="the second mail sent")
         assert rounds == [1, 1]  # each mail's round, then a wait: no empty claim after either
-    finally:
-        stop.set()
-        sender.wake()
-        thread.join(10)
 
 
 def test_a_round_that_took_a_whole_batch_goes_round_again_at_once(make_rt, smtp):
@@ -77,13 +86,6 @@ def test_a_round_that_took_a_whole_batch_goes_round_again_at_once(make_rt, smtp)
     deliver(rt, samples.registered(), samples.received(), samples.received(application="b", receipt="TKY-2026-000002"))
     sender = Sender(rt)
     rounds = _rounds_of(sender)
-    stop = threading.Event()
-    thread = threading.Thread(target=sender.run, args=(stop,))
-    thread.start()
-    try:
+    with _running(sender):
         wait_until(lambda: sender.waiting and len(smtp.inbox.messages) == 2, message="both mails sent")
         assert rounds == [1, 1, 0]  # a full batch may have left mail due: the next round looks, the last finds none
-    finally:
-        stop.set()
-        sender.wake()
-        thread.join(10)
