@@ -101,4 +101,4 @@ def _runtime():
         claim_batch=10,
         claim_lease_seconds=30,
     )
-    return SimpleNamespace(settings=settings, session_factory=None)
+    return SimpleNamespace(settings=settings, engine=None)  # the store is mocked: no database
