@@ -148,3 +148,99 @@ def test_application_transferred_names_bureau_and_office_or_none():
         parse_message(json.dumps(body))
     with pytest.raises(ContractError):
         new_event("application.transferred", transferred().payload, source="intake", correlation_id="app-1")
+
+
+def _submitted(version=3, **over):
+    """application.submitted as signing receives it: made by intake, parsed (validated) on receipt."""
+    payload = {
+        "application_id": "app-1",
+        "applicant_id": "a-1",
+        "provisional_number": "P-2026-000123",
+        "procedure": "extension",
+        "status_of_residence": "engineer_specialist_humanities_international",
+        "nationality": "VN",
+        "bureau": "tokyo",
+        "language": "en",
+        "submitted_at": "2026-04-01T09:00:00+09:00",
+        "signed_content_b64": "e30=",
+        "content_sha256": "0" * 64,
+        "signature_cms_b64": "MA==",
+        "expected_holder": {"name": "NGUYEN VAN A", "date_of_birth": "1990-01-01", "sex": "1", "address": "Tokyo"},
+        **over,
+    }
+    made = new_event("application.submitted", payload, source="intake", correlation_id="app-1", version=version)
+    return parse_message(made.to_json())
+
+
+def _verified(received, **over):
+    payload = {
+        "application_id": "app-1",
+        "applicant_id": "a-1",
+        "evidence": {"certificate_serial": "1A", "issuer": "CN=test", "validation_time": "2026-04-01T00:00:00+00:00"},
+        "submission": received.payload,
+        **over,
+    }
+    return new_event(
+        "signature.verified", payload, source="signing", correlation_id="app-1", echoes={"submission": received}
+    )
+
+
+def test_an_echoed_submission_is_not_validated_again_on_make_and_the_rest_is():
+    """signature.verified echoes the application.submitted payload signing parsed: new_event does not load it a
+    second time (``echoes``), but the ids, the evidence and the contract's own checks still are."""
+    received = _submitted()
+    assert _verified(received).payload["submission"] == received.payload
+    for over in ({"application_id": ""}, {"evidence": {"issuer": "CN=test"}}, {"extra": 1}):
+        with pytest.raises(ContractError, match="invalid_payload"):
+            _verified(received, **over)
+    staff = _submitted(
+        signature_cms_b64=None,
+        expected_holder=None,
+        filer={"role": "employer_staff"},
+        authentication={
+            "method": "organisation_staff",
+            "organisation_staff": {
+                "staff_id": "s-1",
+                "organisation_id": "o-1",
+                "approval": {
+                    "bureau": "tokyo",
+                    "decided_at": "2026-01-01T00:00:00+00:00",
+                    "approved_from": "2026-01-01",
+                    "approved_until": "2028-12-31",
+                },
+                "signed_in_at": "2026-04-01T00:00:00+00:00",
+                "step_up_at": "2026-04-01T00:00:00+00:00",
+                "channel": "web",
+            },
+        },
+    )
+    with pytest.raises(ContractError, match="without a card signature"):  # the check across fields still runs
+        _verified(staff)
+
+
+def test_what_is_not_exactly_a_parsed_payload_of_the_nested_contract_is_validated_on_make():
+    received = _submitted()
+    with pytest.raises(ContractError):  # a changed copy is not what was validated on receipt
+        _verified(received, submission={**received.payload, "bureau": "atlantis"})
+    made = new_event("application.submitted", _submitted().payload, source="intake", correlation_id="app-1")
+    made.payload["bureau"] = "atlantis"
+    with pytest.raises(ContractError):  # an event made here, never parsed
+        _verified(made, submission=made.payload)
+    older = _submitted(version=1)
+    older.payload["bureau"] = "atlantis"
+    with pytest.raises(ContractError):  # v1 was validated on receipt, the contract nests v3: loaded again
+        _verified(older)
+
+
+def test_a_consumer_refuses_a_signature_verified_whose_echoed_submission_breaks_its_contract():
+    """What new_event takes as validated is validated again where it crosses the boundary: on receipt."""
+    received = _submitted()
+    received.payload["bureau"] = "atlantis"  # changed after receipt: the producer's promise broken
+    made = _verified(received)  # taken as validated on make...
+    with pytest.raises(ContractError) as err:  # ...and refused by the consumer
+        parse_message(made.to_json())
+    assert err.value.reason == "invalid_payload" and "submission" in str(err.value.detail)
+    body = _verified(_submitted()).to_dict()
+    body["payload"]["submission"]["procedure"] = "naturalisation"  # or changed on the way
+    with pytest.raises(ContractError, match="invalid_payload"):
+        parse_message(json.dumps(body))

@@ -181,9 +181,11 @@ class Runtime(Generic[S]):
         causation_id: str | None = None,
         version: int | None = None,
         occurred_at: datetime | None = None,
+        echoes: Mapping[str, Envelope] | None = None,
     ) -> Envelope:
         """Build an event from this service (its name is the envelope's source, checked against the
-        contract's producer) and stage it in the caller's transaction; the event is returned."""
+        contract's producer) and stage it in the caller's transaction; the event is returned.
+        ``echoes``: fields that are a received event's payload, validated on receipt (see new_event)."""
         event = new_event(
             event_type,
             payload,
@@ -192,6 +194,7 @@ class Runtime(Generic[S]):
             causation_id=causation_id,
             version=version,
             occurred_at=occurred_at,
+            echoes=echoes,
         )
         self.stage(session, event)
         return event

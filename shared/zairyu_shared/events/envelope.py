@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+if TYPE_CHECKING:
+    from .registry import EventSpec
 
 
 class ContractError(ValueError):
@@ -90,16 +94,28 @@ def new_event(
     causation_id: str | None = None,
     version: int | None = None,
     occurred_at: datetime | None = None,
+    echoes: Mapping[str, Envelope] | None = None,
 ) -> Envelope:
-    """Build an event, validating the payload against its contract before it is stored anywhere."""
+    """Build an event, validating the payload against its contract before it is stored anywhere.
+
+    ``echoes``: payload fields that pass a received event's payload on as it came (``{"submission": event}``
+    with ``payload["submission"] is event.payload``). parse_message validated that payload against its own
+    contract on receipt; where this contract nests that very contract, the field is not validated a second
+    time (the rest of the payload is, and so are the contract's checks across fields). Anything else (another
+    version's schema, a copy, an event not parsed) is validated as usual. Consumers still validate it all.
+    An echoed field is not copied through JSON either: it is already the JSON form parse_message read (the
+    two events share that dict; payloads are not changed once made).
+    """
     from .registry import latest_version, spec_for
 
     version = version or latest_version(event_type)
     spec = spec_for(event_type, version)
     if spec.producer != source:
         raise ContractError("wrong_producer", f"{event_type} is produced by {spec.producer}, not {source}")
-    json_form = json.loads(json.dumps(payload, default=_json_default))
-    errors = spec.validator().validate(json_form)
+    validated = frozenset(name for name, received in (echoes or {}).items() if _is_echo(spec, name, payload, received))
+    json_form = json.loads(json.dumps({k: v for k, v in payload.items() if k not in validated}, default=_json_default))
+    json_form.update((name, payload[name]) for name in validated)
+    errors = (_validator_trusting(spec, validated) if validated else spec.validator()).validate(json_form)
     if errors:
         raise ContractError("invalid_payload", {event_type: errors})
     return Envelope(
@@ -112,6 +128,34 @@ def new_event(
         causation_id=str(causation_id) if causation_id else None,
         payload=json_form,
     )
+
+
+def _is_echo(spec: EventSpec, name: str, payload: dict[str, Any], received: Envelope) -> bool:
+    """``payload[name]`` is ``received``'s payload as parse_message validated it, and the contract nests
+    exactly the schema it was validated against."""
+    from .registry import spec_for
+
+    declared = spec.validator().fields.get(name)
+    return (
+        received.loaded is not None  # parse_message's: validated on receipt
+        and payload.get(name) is received.payload
+        and isinstance(declared, fields.Nested)
+        and declared.nested is spec_for(received.type, received.version).schema
+        and not (declared.many or declared.only or declared.exclude or declared.validators)  # the plain nesting
+    )
+
+
+_TRUSTING: dict[tuple[str, int, frozenset[str]], Schema] = {}
+
+
+def _validator_trusting(spec: EventSpec, names: frozenset[str]) -> Schema:
+    """The contract's schema with the ``names`` fields required but taken as they are (see new_event)."""
+    key = (spec.type, spec.version, names)
+    cached = _TRUSTING.get(key)
+    if cached is None:
+        as_given = {name: fields.Raw(required=True) for name in names}
+        cached = _TRUSTING[key] = type(f"{spec.schema.__name__}Echoing", (spec.schema,), as_given)()
+    return cached
 
 
 def _json_default(value: object) -> str:
