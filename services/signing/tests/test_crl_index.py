@@ -85,6 +85,34 @@ def test_reload_when_files_change(tmp_path):
     assert index.status(leaf, a2, NOW).status == "unavailable"
 
 
+def test_the_crl_gauges_follow_the_index_scans(tmp_path):
+    """The service's index sets the CRL gauges when it scans its directory (``on_scan``), not after every
+    verdict: a new CRL is reported after the rescan that loads it, a removed one is no longer reported."""
+    from signing.adapters import metrics
+
+    gen1, gen2, trust, a1, a2 = setup(tmp_path)
+    leaf, _ = pki.issue(gen2, slot=20)
+    old, new = tmp_path / "gauge-old.crl", tmp_path / "gauge-new.crl"
+    old.write_bytes(pki.crl_der(pki.make_crl(gen2, this_update=NOW - dt.timedelta(hours=5))))
+    clock = Clock()
+    index = CrlIndex(tmp_path, trust, rescan_seconds=5, clock=clock, on_scan=metrics.set_crl_gauges)
+
+    def reported() -> set[str]:
+        return {labels[0] for labels in metrics.CRL_AGE._metrics if labels[0].startswith("gauge-")}
+
+    assert reported() == {"gauge-old.crl"}  # on the first load
+    this_update = NOW - dt.timedelta(minutes=5)
+    new.write_bytes(pki.crl_der(pki.make_crl(gen2, this_update=this_update)))
+    old.unlink()
+    index.status(leaf, a2, NOW)
+    assert reported() == {"gauge-old.crl"}  # not rescanned yet
+    clock.t = 6
+    index.status(leaf, a2, NOW)  # a verdict's lookup: the index rescans, the gauges follow
+    assert reported() == {"gauge-new.crl"}
+    age = (dt.datetime.now(dt.UTC) - this_update).total_seconds()
+    assert abs(metrics.CRL_AGE.labels("gauge-new.crl")._value.get() - age) < 60
+
+
 def test_partitioned_crls_cover_their_own_scope(tmp_path):
     gen1, gen2, trust, a1, a2 = setup(tmp_path)
     (tmp_path / "tokyo.crl").write_bytes(pki.crl_der(pki.make_crl(gen2, [0x10], scope="tokyo")))

@@ -118,6 +118,9 @@ def test_good_signature_is_verified_with_evidence_and_the_submission(service, te
     # under the key of the day its retention ends (issue 20), not the service key
     assert bytes(raw.holder).startswith(f"zk1:{raw.data_key}:".encode()) and raw.data_key.startswith("verdicts-")
     testing.wait_until(lambda: count("verified", "none") >= before + 1, message="verdict counted")
+    # The CRL gauges were set when the consumer's index loaded the CRLs (no scrape of this process asked).
+    crls = {path.name for path in test_pki.crl_dir.iterdir()}
+    assert crls and crls <= {labels[0] for labels in signing_metrics.CRL_AGE._metrics}
 
 
 @pytest.mark.parametrize(

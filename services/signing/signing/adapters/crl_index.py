@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,12 +50,20 @@ class UnsupportedCrlScope(ValueError):
 
 class CrlIndex:
     def __init__(
-        self, directory: str | Path, trust_store: TrustStore, rescan_seconds: float = 5.0, clock=time.monotonic
+        self,
+        directory: str | Path,
+        trust_store: TrustStore,
+        rescan_seconds: float = 5.0,
+        clock=time.monotonic,
+        on_scan: Callable[[CrlIndex], None] | None = None,
     ):
         self.directory = Path(directory)
         self.trust_store = trust_store
         self.rescan_seconds = rescan_seconds
         self._clock = clock
+        # Told after each scan of the directory (the first load included; at most every rescan_seconds while
+        # lookups come), outside the lock: the service sets its CRL gauges there rather than after every verdict.
+        self._on_scan = on_scan
         self._lock = threading.Lock()
         self._stamps: dict[str, tuple[float, int]] = {}
         self._crls: dict[str, LoadedCrl] = {}
@@ -71,41 +80,47 @@ class CrlIndex:
         if not force and now < self._next_scan:
             return
         with self._lock:
-            self._next_scan = now + self.rescan_seconds
-            seen = {}
-            if self.directory.is_dir():
-                for entry in os.scandir(self.directory):
-                    if entry.is_file() and Path(entry.name).suffix.lower() in CRL_SUFFIXES:
-                        st = entry.stat()
-                        seen[entry.path] = (st.st_mtime, st.st_size)
-            if seen == self._stamps and not force:
-                return
-            changed = {p for p, stamp in seen.items() if self._stamps.get(p) != stamp} | (set(self._stamps) - set(seen))
-            if not changed and not force:
-                return
-            crls = {p: c for p, c in self._crls.items() if p in seen and p not in changed}
-            rejected = {p: r for p, r in self.rejected.items() if p in seen and p not in changed}
-            untrusted = {p for p in self.untrusted if p in seen and p not in changed}
-            for path in sorted(p for p in seen if p in changed or force):
-                try:
-                    crls[path] = self._load(path)
-                    rejected.pop(path, None)
+            self._scan(now, force)
+        if self._on_scan is not None:
+            self._on_scan(self)
+
+    def _scan(self, now: float, force: bool) -> None:
+        """(Under the lock.) Reload the CRL files that changed, appeared or went."""
+        self._next_scan = now + self.rescan_seconds
+        seen = {}
+        if self.directory.is_dir():
+            for entry in os.scandir(self.directory):
+                if entry.is_file() and Path(entry.name).suffix.lower() in CRL_SUFFIXES:
+                    st = entry.stat()
+                    seen[entry.path] = (st.st_mtime, st.st_size)
+        if seen == self._stamps and not force:
+            return
+        changed = {p for p, stamp in seen.items() if self._stamps.get(p) != stamp} | (set(self._stamps) - set(seen))
+        if not changed and not force:
+            return
+        crls = {p: c for p, c in self._crls.items() if p in seen and p not in changed}
+        rejected = {p: r for p, r in self.rejected.items() if p in seen and p not in changed}
+        untrusted = {p for p in self.untrusted if p in seen and p not in changed}
+        for path in sorted(p for p in seen if p in changed or force):
+            try:
+                crls[path] = self._load(path)
+                rejected.pop(path, None)
+                untrusted.discard(path)
+            except (ValueError, TypeError, OSError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
+                crls.pop(path, None)
+                rejected[path] = str(exc)
+                if isinstance(exc, UntrustedCrlIssuer):
+                    untrusted.add(path)
+                else:
                     untrusted.discard(path)
-                except (ValueError, TypeError, OSError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
-                    crls.pop(path, None)
-                    rejected[path] = str(exc)
-                    if isinstance(exc, UntrustedCrlIssuer):
-                        untrusted.add(path)
-                    else:
-                        untrusted.discard(path)
-                    log.log(
-                        logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
-                        "CRL %s rejected: %s",
-                        path,
-                        exc,
-                    )
-            self.untrusted = untrusted
-            self._install(crls, rejected, seen)
+                log.log(
+                    logging.INFO if isinstance(exc, UntrustedCrlIssuer) else logging.WARNING,
+                    "CRL %s rejected: %s",
+                    path,
+                    exc,
+                )
+        self.untrusted = untrusted
+        self._install(crls, rejected, seen)
 
     def _load(self, path: str) -> LoadedCrl:
         data = Path(path).read_bytes()

@@ -35,11 +35,16 @@ def count_verdict(valid: bool, reason: str | None) -> None:
 
 
 def observe_crls(crl_index, now: dt.datetime | None = None) -> None:
-    """Set the CRL gauges from what the index has loaded (called on scrape and after verifying)."""
+    """Rescan the index if due and set the CRL gauges (called on scrape)."""
     if crl_index is None:
         return
-    now = now or dt.datetime.now(dt.UTC)
     crl_index.refresh()
+    set_crl_gauges(crl_index, now)
+
+
+def set_crl_gauges(crl_index, now: dt.datetime | None = None) -> None:
+    """Set the CRL gauges from what the index has loaded (the index calls it after each scan: ``on_scan``)."""
+    now = now or dt.datetime.now(dt.UTC)
     seen = set()
     for crl in crl_index.loaded:
         name = Path(crl.path).name

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from signing.adapters import metrics
 from signing.adapters.crl_index import CrlIndex
 from signing.adapters.ocsp import OcspClient
 from signing.adapters.trust_store import (
@@ -140,7 +141,7 @@ def build(settings) -> VerificationService:
     sources: list[RevocationSource] = []
     crl_index = None
     if settings.crl_dir:
-        crl_index = CrlIndex(settings.crl_dir, trust_store)
+        crl_index = CrlIndex(settings.crl_dir, trust_store, on_scan=metrics.set_crl_gauges)
         sources.append(MaxAgeRevocation(crl_index, dt.timedelta(seconds=settings.crl_max_age)))
     if settings.ocsp_url:
         sources.append(OcspClient(settings.ocsp_url))

@@ -69,6 +69,7 @@ def on_unsigned_submission(runtime, session, event) -> None:
             },
             correlation_id=application_id,
             causation_id=event.id,
+            echoes={"submission": event},  # validated against its contract on receipt: not loaded a second time
         )
     else:
         assert judgement.reason is not None

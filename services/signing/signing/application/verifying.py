@@ -79,11 +79,12 @@ def on_application_submitted(runtime, session, event) -> None:
             {
                 "application_id": application_id,
                 "applicant_id": applicant_id,
-                "evidence": verdict_report.event_evidence(verdict),
+                "evidence": verdict_report.event_evidence(evidence, holder),
                 "submission": event.payload,  # exactly as received (its JSON form)
             },
             correlation_id=application_id,
             causation_id=event.id,
+            echoes={"submission": event},  # validated against its contract on receipt: not loaded a second time
         )
     else:
         assert verdict.reason is not None  # an invalid verdict always says why
@@ -107,9 +108,7 @@ def on_application_submitted(runtime, session, event) -> None:
         extra={"application_id": application_id, "reason": verdict.reason.value if verdict.reason else None},
     )
     # Count only what commits: a rolled-back attempt is retried and would count twice.
-    after_commit(session, lambda: _after_commit(service, verdict))
-
-
-def _after_commit(service: VerificationService, verdict: Verdict) -> None:
-    metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
-    metrics.observe_crls(service.crl_index)
+    # (The CRL gauges are set when the CRL index scans its directory: verifier_factory.build.)
+    after_commit(
+        session, lambda: metrics.count_verdict(verdict.valid, verdict.reason.value if verdict.reason else None)
+    )

@@ -162,14 +162,14 @@ def evidence(verdict: Verdict) -> dict[str, Any]:
     return out
 
 
-def event_evidence(verdict: Verdict) -> dict[str, Any]:
-    """Exactly the fields of the SignatureEvidence contract (it refuses unknown ones)."""
-    full = evidence(verdict)
+def event_evidence(full: dict[str, Any], holder: dict[str, Any] | None) -> dict[str, Any]:
+    """Exactly the fields of the SignatureEvidence contract (it refuses unknown ones), from ``evidence()``'s
+    (``holder``: its holder, kept apart from the rest for sealing)."""
     return {
         "certificate_serial": full["certificate_serial"] or "",
         "issuer": full["issuer"] or "",
         "issuer_fingerprint": full["issuer_fingerprint"],
-        "holder": full.get("holder") or {},
+        "holder": holder or {},
         "validation_time": full["validation_time"],
         "signing_time": full["signing_time"],
         "revocation_source": full["revocation_source"],
