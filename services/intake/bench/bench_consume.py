@@ -1,0 +1,232 @@
+"""Intake's consumer, in process: the CPU and the statements one application's events cost it (issue 24).
+
+    .venv/bin/python services/intake/bench/bench_consume.py [--applications 100]
+
+What intake's consume process does for an application in bench_e2e: signing's signature.verified (echoing the
+submission), review's application.received, notify's two notices (submitted, received), each through
+``EventConsumer.process`` (contract check from the JSON, inbox, handler, commit) in transactions of 1, 2 and 1
+events; then one outbox relay round (memory transport), which publishes that application's application.submitted
+(staged by the web front; the consume process relays intake's outbox). On a scratch PostgreSQL database
+(ZAIRYU_TEST_PG picks the server), dropped afterwards. Not counted: registering three applicants, preparing and
+submitting every application (drafting, photo, signing code, redeemed with a fake signature), building the events.
+
+Instructions, which the machine's load does not move (only the measured loop is instrumented)::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out \\
+        .venv/bin/python services/intake/bench/bench_consume.py --callgrind --applications 20
+    callgrind_annotate /tmp/cg.out | head     # total instructions / applications = instructions per application
+
+Prints ``name: value unit`` lines (and each statement's count per application with --statements).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' testkit
+
+from hostile_files import jpeg
+from intake_testkit import HOLDERS, FakeSigning, fake_signature, make_runtime
+from journey import register, worker_fields
+
+from intake.adapters.tables import timeline_entries
+from intake.application import accounts, drafting, signing_requests, submission
+from intake.bootstrap import ports
+from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
+from zairyu_shared.testing import staged_events
+from zairyu_shared.testing_databases import migrated_database
+
+APPLICANTS = 3  # as bench_e2e (an account holds at most 20 open drafts: more applicants for more applications)
+
+
+class Delivery:
+    """What the consumer reads of a kombu message."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.delivery_tag = body, 1
+        self.properties: dict[str, object] = {}
+        self.headers: dict[str, object] = {}
+
+    def ack(self, multiple: bool = False) -> None:
+        pass
+
+
+def _callgrind(on: bool) -> None:
+    subprocess.run(
+        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
+    )
+
+
+def submitted_applications(rt, n: int) -> list[dict]:
+    """n applications submitted as bench_e2e's are (extension, worker fields, one photo): their
+    application.submitted payloads, oldest first (still unsent in the outbox)."""
+    from intake.entrypoints.web import create_app
+
+    signing = ports(rt).signing
+    assert isinstance(signing, FakeSigning)
+    holders = [f"bench{j}" for j in range(max(APPLICANTS, -(-n // 20)))]
+    app = create_app(rt)
+    app.config["WTF_CSRF_ENABLED"] = False
+    people = []
+    for j, holder in enumerate(holders):
+        signing.holders[holder] = {**HOLDERS["nguyen"], "name": f"NGUYEN VAN {j}"}
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.25.0.{j + 1}"
+        people.append(register(client, rt, holder, f"{holder}@example.jp"))
+    with transaction(rt.session_factory) as s:  # the registrations' mails: not this bench's relay rounds
+        s.execute(rt.outbox.delete())
+    photo = jpeg()
+    for i in range(n):
+        j = i % len(holders)
+        with transaction(rt.session_factory) as s:
+            draft_id = drafting.create(s, people[j], "extension", [])
+            drafting.save(s, people[j], draft_id, worker_fields())
+            drafting.add_attachment(rt, s, people[j], photo, "photo", "me.jpg", draft_id=draft_id)
+        with transaction(rt.session_factory) as s:
+            code = submission.prepare(rt, s, accounts.get(s, people[j]), draft_id, f"k{i}")
+        with transaction(rt.session_factory) as s:
+            content = signing_requests.content_of(signing_requests.load(s, code))
+            answer = signing_requests.redeem(rt, s, code, fake_signature(content, holders[j]))
+        assert answer.get("ok"), answer
+    submitted = [e["payload"] for e in staged_events(rt, "application.submitted")]
+    assert len(submitted) == n, len(submitted)
+    return submitted
+
+
+def _event(event_type: str, source: str, payload: dict, application_id: str) -> bytes:
+    return new_event(event_type, payload, source=source, correlation_id=application_id).to_json().encode()
+
+
+def _notice(p: dict, notice_type: str, subject: str) -> bytes:
+    return _event(
+        "notice.created",
+        "notify",
+        {
+            "notice_id": f"n-{uuid.uuid4().hex}",
+            "applicant_id": p["applicant_id"],
+            "application_id": p["application_id"],
+            "notice_type": notice_type,
+            "language": "vi",
+            "subject": subject,
+            "body_text": "Kính gửi quý khách,\n\nChúng tôi đã nhận được hồ sơ của quý khách.\n" * 4,
+            "created_at": datetime.now(UTC).isoformat(),
+        },
+        p["application_id"],
+    )
+
+
+def events_of(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
+    """One application's deliveries, in the transactions the consumer takes them in."""
+    now = datetime.now(UTC).isoformat()
+    verified = _event(
+        "signature.verified",
+        "signing",
+        {
+            "application_id": p["application_id"],
+            "applicant_id": p["applicant_id"],
+            "evidence": {"certificate_serial": f"{n:04x}", "issuer": "CN=sign CA", "validation_time": now},
+            "submission": p,
+        },
+        p["application_id"],
+    )
+    received = _event(
+        "application.received",
+        "review",
+        {
+            "application_id": p["application_id"],
+            "applicant_id": p["applicant_id"],
+            "receipt_number": f"TKY-2026-{n:06d}",
+            "bureau": p["bureau"],
+            "office": "tokyo",
+            "procedure": p["procedure"],
+            "received_at": now,
+        },
+        p["application_id"],
+    )
+    submitted_notice = _notice(p, "application_submitted", "Hồ sơ của quý khách đã được nộp")
+    received_notice = _notice(p, "application_received", "Hồ sơ của quý khách đã được tiếp nhận")
+    return [
+        [("intake.timeline", Delivery(verified))],
+        [("intake.inbox_notices", Delivery(submitted_notice)), ("intake.timeline", Delivery(received))],
+        [("intake.inbox_notices", Delivery(received_notice))],
+    ]
+
+
+def main() -> int:
+    from intake.entrypoints.service import definition
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--applications", type=int, default=100)
+    parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
+    parser.add_argument("--statements", action="store_true", help="print each statement's count an application")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the measured loop into FILE (pstats)")
+    args = parser.parse_args()
+    warm = 3
+    with migrated_database(definition, "zb_intake_consume") as url:
+        rt = make_runtime(Path(tempfile.mkdtemp()), database_url=url)
+        try:
+            submitted = submitted_applications(rt, warm + args.applications)
+            batches = [events_of(p, i) for i, p in enumerate(submitted)]
+            consumer = rt.consumer()
+            consumer._amqp = False  # acks one by one, as on kombu's memory transport
+            rt.relay.batch_size = 1  # a round a submission, as the commit's NOTIFY wakes the relay at bench_e2e's rate
+
+            def take(application: list[list[tuple[str, Delivery]]]) -> None:
+                for batch in application:
+                    consumer.process(batch)
+                assert rt.relay.relay_once() == 1
+
+            for application in batches[:warm]:  # compiled statements, the applicants' keys
+                take(application)
+            statements: collections.Counter[str] = collections.Counter()
+            if args.statements:
+                sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.update((sql,)))
+                sa.event.listen(rt.engine, "commit", lambda conn: statements.update(("COMMIT",)))
+            gc.collect()
+            gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
+            profile = None
+            if args.profile:
+                import cProfile
+
+                profile = cProfile.Profile(time.process_time)
+                profile.enable()
+            if args.callgrind:
+                _callgrind(True)
+            started = time.process_time()
+            for application in batches[warm:]:
+                take(application)
+            cpu = time.process_time() - started
+            if args.callgrind:
+                _callgrind(False)
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
+            with rt.engine.connect() as conn:
+                entries = conn.execute(sa.select(sa.func.count()).select_from(timeline_entries)).scalar_one()
+            assert entries == 3 * len(batches), entries  # submitted, signature_verified, received
+        finally:
+            rt.stop()
+            rt.engine.dispose()
+    n = args.applications
+    print(f"intake_consume_cpu_per_application: {cpu * 1000 / n:.2f} ms")
+    print(f"intake_consume_statements_per_application: {sum(statements.values()) / n:.2f} statements")
+    for statement, k in statements.most_common():
+        print(f"  {k / n:5.2f}", " ".join(statement.split())[:110])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
