@@ -154,10 +154,18 @@ def reference(session, row) -> str | None:
 
 def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
     """Accept a signature for ``code`` and complete its purpose (once)."""
-    row = session.execute(
+    # Core statements on the session's connection: the same transaction, without the ORM's bookkeeping per statement.
+    db = session.connection()
+    # Every column a completion reads, not the description: technical English for the signer's screen, and
+    # encrypted (decrypted on every signature for nothing).
+    row = db.execute(
         statement_once(
             ("intake.signing_request_locked",),
-            lambda: sa.select(t).where(t.c.code == sa.bindparam("code")).with_for_update(),
+            lambda: (
+                sa.select(*(c for c in t.c if c.name != "description"))
+                .where(t.c.code == sa.bindparam("code"))
+                .with_for_update()
+            ),
         ),
         {"code": code},
     ).first()
@@ -171,7 +179,7 @@ def redeem(runtime, session, code: str, signature_der: bytes) -> dict:
         raise SigningRequestError("signing.bad_signature")
     result = COMPLETIONS[row.purpose](runtime, session, row, signature_der)
     status = "done" if result.get("ok") else "failed"
-    session.execute(
+    db.execute(
         statement_once(
             ("intake.signing_request_done",), lambda: t.update().where(t.c.code == sa.bindparam("done_code"))
         ),

@@ -153,37 +153,37 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
 @signing_requests.completion("submit")
 def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
-    # The draft's id and whether it went already: its encrypted form data is in the signed content.
-    draft = session.execute(
+    db = session.connection()  # Core statements: the session's transaction, without the ORM's bookkeeping
+    # One statement for the draft (its id and whether it went already: its encrypted form data is in the signed
+    # content) and the person, of whom only what submitting needs (the language, and the holder signing must find):
+    # every other personal column would be decrypted for nothing (e-mail, TOTP secret).
+    found = db.execute(
         statement_once(
             ("intake.draft_to_submit",),
-            lambda: sa.select(drafts.c.id, drafts.c.submitted_application_id, drafts.c.deleted_at).where(
-                drafts.c.id == sa.bindparam("draft_key")
+            lambda: (
+                sa.select(
+                    drafts.c.id.label("draft_id"),
+                    drafts.c.submitted_application_id,
+                    drafts.c.deleted_at,
+                    applicants.c.id,
+                    applicants.c.language,
+                    applicants.c.name,
+                    applicants.c.date_of_birth,
+                    applicants.c.sex,
+                    applicants.c.address,
+                )
+                .join_from(drafts, applicants, applicants.c.id == sa.bindparam("applicant_key"))
+                .where(drafts.c.id == sa.bindparam("draft_key"))
             ),
         ),
-        {"draft_key": row.subject_id},
+        {"draft_key": row.subject_id, "applicant_key": row.applicant_id},
     ).first()
-    if draft is None or (draft.deleted_at is not None and not draft.submitted_application_id):
+    if found is None or (found.deleted_at is not None and not found.submitted_application_id):
         return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
-    if draft.submitted_application_id:  # another code for the same draft was signed first
-        app = get_any(session, draft.submitted_application_id)
+    if found.submitted_application_id:  # another code for the same draft was signed first
+        app = get_any(session, found.submitted_application_id)
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
-    # Only what submitting needs (the language, and the holder signing must find): every other personal column
-    # would be decrypted for nothing (e-mail, TOTP secret).
-    person = session.execute(
-        statement_once(
-            ("intake.submitter",),
-            lambda: sa.select(
-                applicants.c.id,
-                applicants.c.language,
-                applicants.c.name,
-                applicants.c.date_of_birth,
-                applicants.c.sex,
-                applicants.c.address,
-            ).where(applicants.c.id == sa.bindparam("applicant_key")),
-        ),
-        {"applicant_key": row.applicant_id},
-    ).first()
+    person = found  # read as the applicant: id, language and the four fields of the holder
     # The signer is the account holder: the applicant themself or, for a proxy, the filer.
     answer = record(
         runtime,
@@ -193,14 +193,14 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         cms_der,
         application_id=extra["application_id"],
         idempotency_key=extra["idempotency_key"],
-        draft_id=draft.id,
+        draft_id=found.draft_id,
         expected_holder=accounts.expected_holder(person),
     )
-    session.execute(
+    db.execute(
         statement_once(
             ("intake.draft_submitted",), lambda: drafts.update().where(drafts.c.id == sa.bindparam("draft_key"))
         ),
-        {"draft_key": draft.id, "submitted_application_id": answer["application_id"]},
+        {"draft_key": found.draft_id, "submitted_application_id": answer["application_id"]},
     )
     return answer
 
@@ -230,8 +230,12 @@ def record(
     form_values = doc["form"]
     status_code = form_values.get("current_status") or form_values.get("desired_status")
     fee = doc["fee_yen"]
+    # Each once: the row and the event carry the same.
+    content_b64, content_sha256 = base64.b64encode(content).decode(), canonical.digest(content)
+    signature_b64 = base64.b64encode(cms_der).decode() if cms_der is not None else None
+    db = session.connection()  # Core statements: the session's transaction, without the ORM's bookkeeping
     with personal(session, person.id):
-        session.execute(
+        db.execute(
             statement_once(("intake.application_insert",), applications.insert),
             dict(
                 id=application_id,
@@ -245,15 +249,15 @@ def record(
                 language=person.language,
                 fee_yen=fee,
                 form=json.dumps(form_values, ensure_ascii=False),
-                signed_content=base64.b64encode(content).decode(),
-                content_sha256=canonical.digest(content),
+                signed_content=content_b64,
+                content_sha256=content_sha256,
                 # No card signature (an organisation's staff filing): empty, and the staff session is in the bytes.
-                signature_cms=base64.b64encode(cms_der).decode() if cms_der is not None else "",
+                signature_cms=signature_b64 or "",
                 submitted_at=submitted_at,
                 updated_at=submitted_at,
             ),
         )
-    attached = session.execute(
+    attached = db.execute(
         statement_once(
             ("intake.attachments_submitted",),
             lambda: (
@@ -264,7 +268,7 @@ def record(
         ),
         {"draft_key": draft_id, "application_id": application_id},
     ).all()
-    session.execute(
+    db.execute(
         statement_once(("intake.timeline_entry",), timeline_entries.insert),
         dict(
             application_id=application_id,
@@ -293,9 +297,9 @@ def record(
             "submitted_at": submitted_at,
             "period_of_stay_expiry": form_values.get("period_expiry"),
             "card_by_mail": form_values.get("card_receipt", "post") != "counter",
-            "signed_content_b64": base64.b64encode(content).decode(),
-            "content_sha256": canonical.digest(content),
-            "signature_cms_b64": base64.b64encode(cms_der).decode() if cms_der is not None else None,
+            "signed_content_b64": content_b64,
+            "content_sha256": content_sha256,
+            "signature_cms_b64": signature_b64,
             # v3: how the filer was authenticated (their card's signature, or an organisation staff session).
             "authentication": authentication or {"method": "card_signature"},
             "attachments": [
