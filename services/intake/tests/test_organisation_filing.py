@@ -21,7 +21,7 @@ from test_organisation_people import CORPORATE, ROW, _admin_id, add_person, make
 
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations
 from intake.adapters.tables import applications
-from intake.application import organisation_drafts
+from intake.application import organisation_api, organisation_drafts
 from intake.application import organisations as orgs
 from zairyu_shared.db import transaction
 from zairyu_shared.events import parse_message
@@ -134,6 +134,9 @@ def test_staff_sign_three_drafts_in_one_batch_and_each_is_filed_with_the_organis
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(applications)).scalar() == 3
         filed = conn.execute(sa.select(org_drafts.c.submitted_application_id, org_drafts.c.submitted_by)).all()
+        keys = conn.execute(sa.select(applications.c.idempotency_key)).scalars().all()
+    # What tells intake's consumer to look for the organisation's webhook on these applications' events.
+    assert all(k.startswith(organisation_api.FILED_KEY_PREFIXES) for k in keys)
     assert all(f.submitted_application_id for f in filed) and {f.submitted_by for f in filed} == {
         _admin_id(rt, org.org_id)
     }

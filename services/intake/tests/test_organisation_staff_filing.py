@@ -25,7 +25,7 @@ from test_organisation_people import CORPORATE, PASSWORD, _admin_id, make_org, s
 
 from intake.adapters.organisation_tables import org_drafts, organisation_staff, organisations
 from intake.adapters.tables import applications
-from intake.application import organisation_filing, organisation_staff_filing
+from intake.application import organisation_api, organisation_filing, organisation_staff_filing
 from intake.application import organisations as orgs
 from zairyu_shared.db import transaction
 from zairyu_shared.events import parse_message
@@ -117,7 +117,10 @@ def test_staff_file_one_draft_without_a_card_and_it_travels_with_their_authentic
     assert data["provisional_number"] in person.get("/applications").get_data(as_text=True)
     with rt.engine.connect() as conn:
         row = conn.execute(sa.select(org_drafts.c.submitted_application_id, org_drafts.c.submitted_by)).one()
+        application_key = conn.execute(sa.select(applications.c.idempotency_key)).scalar_one()
     assert row == (data["application_id"], staff["staff_id"])
+    # What tells intake's consumer to look for the organisation's webhook on this application's events.
+    assert application_key.startswith(organisation_api.FILED_KEY_PREFIXES)
     # The person's printable copy says the bytes were submitted, not signed.
     copy = person.get(f"/applications/{data['application_id']}/copy.pdf")
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(copy.data)).pages)

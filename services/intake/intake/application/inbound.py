@@ -28,7 +28,8 @@ class UnknownApplication(LookupError):
 
 
 def _application(session, data: dict):
-    # Only what a timeline step needs: the whole row would decrypt the signed content for every event.
+    # Only what a timeline step needs: the whole row would decrypt the signed content for every event. The key
+    # says whether an organisation filed it (organisation_api.queue_application_event).
     app = session.execute(
         statement_once(
             ("intake.application_for_event",),
@@ -36,6 +37,7 @@ def _application(session, data: dict):
                 applications.c.id,
                 applications.c.applicant_id,
                 applications.c.status,
+                applications.c.idempotency_key,
             ).where(applications.c.id == sa.bindparam("application_id")),
         ),
         {"application_id": data["application_id"]},

@@ -187,17 +187,25 @@ APPLICATION_EVENTS = {
 }
 
 
+# An application an organisation filed names its draft in its idempotency key: "org:<draft>" (signed with a staff
+# member's card, organisation_filing) or "os:<batch>:<draft>" (without a card, organisation_staff_filing). Only
+# those are looked up: no statement for the applicants' own applications (an own key that happens to start so is
+# looked up, and nothing is found).
+FILED_KEY_PREFIXES = ("org:", "os:")
+
+
 def queue_application_event(session, application, event) -> None:
     """In the consumer's transaction: an event about an application an organisation filed goes to its webhook.
 
     Only while the person is on its roster and their consent is in force for the account the application belongs
     to (as for answering document requests, organisation_requests._filed): after a withdrawal, or once a consent
-    document's last day has passed, the organisation hears nothing.
+    document's last day has passed, the organisation hears nothing. ``application``: its id, applicant_id and
+    idempotency_key.
     """
-    if event.type not in APPLICATION_EVENTS:
+    if event.type not in APPLICATION_EVENTS or not application.idempotency_key.startswith(FILED_KEY_PREFIXES):
         return
     filed = session.execute(
-        statement_once(  # asked for every such event about every application (most were not filed by one)
+        statement_once(
             ("intake.filed_by_organisation",),
             lambda: (
                 sa.select(
