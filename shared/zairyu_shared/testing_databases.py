@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .testing import PG_ADMIN_URL, require_postgres
+from .testing import PG_ADMIN_URL, clean_up_later, drop_database, require_postgres
 
 if TYPE_CHECKING:
     from .runtime import Runtime, ServiceDefinition
@@ -76,7 +76,7 @@ def migrated_database(definition: ServiceDefinition, prefix: str = "zt") -> Iter
     try:
         yield _database_url(name)
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        clean_up_later(drop_database, name)
 
 
 def _database_url(name: str) -> str:
