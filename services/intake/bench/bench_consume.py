@@ -41,7 +41,7 @@ from hostile_files import jpeg
 from intake_testkit import HOLDERS, FakeSigning, fake_signature, make_runtime
 from journey import register, worker_fields
 
-from intake.adapters.tables import timeline_entries
+from intake.adapters.tables import applications, timeline_entries
 from intake.application import accounts, drafting, signing_requests, submission
 from intake.bootstrap import ports
 from zairyu_shared.db import transaction
@@ -216,7 +216,9 @@ def main() -> int:
                 profile.dump_stats(args.profile)
             with rt.engine.connect() as conn:
                 entries = conn.execute(sa.select(sa.func.count()).select_from(timeline_entries)).scalar_one()
+                statuses = conn.execute(sa.select(applications.c.status).distinct()).scalars().all()
             assert entries == 3 * len(batches), entries  # submitted, signature_verified, received
+            assert statuses == ["received"], statuses
         finally:
             rt.stop()
             rt.engine.dispose()

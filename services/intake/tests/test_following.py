@@ -322,6 +322,40 @@ def test_event_for_an_unknown_application_is_dead_lettered_not_swallowed(rt):
             on_application_event(rt, session, event)
 
 
+def test_the_consumers_one_statement_step_moves_the_status_as_the_domain_says(client, rt):
+    # inbound._record moves the status inside its UPDATE (timeline.MOVES_TO): for every status an application may
+    # be in and every status an event leads to, what it writes is what timeline.advance says.
+    import types
+    import uuid
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import applications
+    from intake.application.inbound import UnknownApplication, _record
+    from intake.domain import timeline
+    from zairyu_shared.db import transaction
+
+    applicant_id = register(client, rt)
+    _, answer = submit(client, fill_draft(client))
+    app_id = answer.json["application_id"]
+
+    def event(applicant=applicant_id):
+        data = {"application_id": app_id, "applicant_id": applicant}
+        return types.SimpleNamespace(id=str(uuid.uuid4()), data=data, occurred_at=datetime.now(UTC))
+
+    with transaction(rt.session_factory) as session:
+        for current in timeline.STATUSES:
+            for target in (*timeline.STATUSES, None):
+                session.execute(applications.update().where(applications.c.id == app_id).values(status=current))
+                assert _record(session, event(), "step", target, {}).idempotency_key
+                status = session.execute(sa.select(applications.c.status).where(applications.c.id == app_id))
+                assert status.scalar_one() == timeline.advance(current, target), (current, target)
+    with pytest.raises(UnknownApplication):  # another applicant's application is not theirs to move
+        with transaction(rt.session_factory) as session:
+            _record(session, event(applicant="someone-else"), "step", "received", {})
+
+
 def test_expected_processing_time_from_decisions_here(client, rt, submitted):
     from datetime import datetime, timedelta
 

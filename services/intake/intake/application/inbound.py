@@ -27,27 +27,45 @@ class UnknownApplication(LookupError):
     pass
 
 
-def _application(session, data: dict):
-    # Only what a timeline step needs: the whole row would decrypt the signed content for every event. The key
-    # says whether an organisation filed it (organisation_api.queue_application_event).
-    app = session.execute(
-        statement_once(
-            ("intake.application_for_event",),
-            lambda: sa.select(
-                applications.c.id,
-                applications.c.applicant_id,
-                applications.c.status,
-                applications.c.idempotency_key,
-            ).where(applications.c.id == sa.bindparam("application_id")),
+def _record(session, event, kind: str, target: str | None, detail: dict, **values):
+    """The application's step (its status moved towards ``target`` as timeline.advance says, ``values`` set) and its
+    timeline entry; returns the application's id, applicant_id and idempotency_key.
+
+    One UPDATE ... RETURNING reads and moves it (was a SELECT, then the UPDATE): the new status is computed in the
+    statement from the row's own (timeline.MOVES_TO: the statuses an event leading to ``target`` moves on), so two
+    events about one application in concurrent transactions cannot move it back either. Only those columns are
+    returned: the whole row would decrypt the signed content for every event. The key says whether an organisation
+    filed it (organisation_api.queue_application_event)."""
+    data = event.data
+    values["updated_at"] = now()
+    update = statement_once(
+        ("intake.application_step", target, tuple(values)),
+        lambda: (
+            applications.update()
+            .where(
+                applications.c.id == sa.bindparam("step_application_id"),
+                applications.c.applicant_id == sa.bindparam("step_applicant_id"),
+            )
+            .values(
+                {}
+                if target is None
+                else {
+                    applications.c.status: sa.case(
+                        # literals, each its own parameter: an "expanding" IN would be rendered again at each run
+                        (applications.c.status.in_([sa.literal(s) for s in sorted(timeline.MOVES_TO[target])]), target),
+                        else_=applications.c.status,
+                    )
+                }
+            )
+            .returning(applications.c.id, applications.c.applicant_id, applications.c.idempotency_key)
         ),
-        {"application_id": data["application_id"]},
+    )
+    app = session.execute(
+        update,
+        {**values, "step_application_id": data["application_id"], "step_applicant_id": data["applicant_id"]},
     ).first()
-    if app is None or app.applicant_id != data["applicant_id"]:
+    if app is None:  # not here, or another applicant's
         raise UnknownApplication(f"application {data['application_id']} is not known to intake")
-    return app
-
-
-def _record(session, event, app, kind: str, target: str | None, detail: dict, **values) -> None:
     session.execute(
         statement_once(("intake.timeline_entry",), timeline_entries.insert),
         dict(
@@ -59,23 +77,16 @@ def _record(session, event, app, kind: str, target: str | None, detail: dict, **
             event_id=event.id,
         ),
     )
-    values.update(status=timeline.advance(app.status, target), updated_at=now())
-    update = statement_once(
-        ("intake.application_step", tuple(values)),
-        lambda: applications.update().where(applications.c.id == sa.bindparam("step_application_id")),
-    )
-    session.execute(update, {**values, "step_application_id": app.id})
+    return app
 
 
 def on_application_event(runtime, session, event) -> None:
     data = event.data
-    app = _application(session, data)
     t = event.type
     if t == "signature.verified":
-        _record(
+        app = _record(
             session,
             event,
-            app,
             "signature_verified",
             "signature_verified",
             {"issuer": data["evidence"].get("issuer"), "soft_fail": data["evidence"].get("soft_fail", False)},
@@ -83,21 +94,19 @@ def on_application_event(runtime, session, event) -> None:
     elif t == "attestation.accepted":
         # No signature to verify: signing accepted the organisation's staff filing; the status stays "submitted"
         # until the bureau receives it (the timeline says how it was accepted, never "signature verified").
-        _record(session, event, app, "filing_accepted", None, {"checks": data["checks"]})
+        app = _record(session, event, "filing_accepted", None, {"checks": data["checks"]})
     elif t == "signature.rejected":
-        _record(
+        app = _record(
             session,
             event,
-            app,
             "signature_rejected",
             "signature_rejected",
             {"reason": data["reason"], "message": data["message"]},
         )
     elif t == "application.received":
-        _record(
+        app = _record(
             session,
             event,
-            app,
             "received",
             "received",
             {"receipt_number": data["receipt_number"], "bureau": data["bureau"], "office": data.get("office")},
@@ -105,10 +114,17 @@ def on_application_event(runtime, session, event) -> None:
             received_at=data["received_at"],
         )
     elif t == "application.transferred":  # the bureau handed the case to an office (or took it back)
-        _record(session, event, app, "transferred", None, {"bureau": data["bureau"], "office": data["office"]})
+        app = _record(session, event, "transferred", None, {"bureau": data["bureau"], "office": data["office"]})
     elif t == "application.examination_started":
-        _record(session, event, app, "examination_started", "under_examination", {})
+        app = _record(session, event, "examination_started", "under_examination", {})
     elif t == "application.documents_requested":
+        app = _record(
+            session,
+            event,
+            "documents_requested",
+            "documents_requested",
+            {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]},
+        )
         with personal(session, app.applicant_id):
             session.execute(
                 document_requests.insert().values(
@@ -120,22 +136,13 @@ def on_application_event(runtime, session, event) -> None:
                     deadline=data["deadline"],
                 )
             )
-        _record(
-            session,
-            event,
-            app,
-            "documents_requested",
-            "documents_requested",
-            {"request_id": data["request_id"], "deadline": data["deadline"], "items": data["items"]},
-        )
     elif t == "application.decided":
         outcome = data["outcome"]
         # v2 says what the approval delivers and how: kept for the timeline and the account page.
         delivers = {k: data[k] for k in ("delivery_method", "specified_card", "outside_activity") if data.get(k)}
-        _record(
+        app = _record(
             session,
             event,
-            app,
             outcome,
             outcome,
             {
@@ -150,25 +157,24 @@ def on_application_event(runtime, session, event) -> None:
         )
         roster_decisions.after_decision(session, event, app)  # issue 21: the filing organisation's roster entry
     elif t in ("coe.issued", "certificate.issued"):  # the signed PDF itself went by mail: only its facts here
-        _record(
+        app = _record(
             session,
             event,
-            app,
             "document_issued",
             None,
             {"document_id": data["document_id"], "valid_until": data["valid_until"], "verify_url": data["verify_url"]},
         )
     elif t == "document.dispatched":  # the paper COE or certificate was posted: tracked like a card
         kind, target = timeline.EVENT_EFFECTS[t]
-        _record(
-            session, event, app, kind, target, {"tracking_number": data["tracking_number"], "document": data["kind"]}
+        app = _record(
+            session, event, kind, target, {"tracking_number": data["tracking_number"], "document": data["kind"]}
         )
     elif t == "application.closed":
-        _record(session, event, app, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
+        app = _record(session, event, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):
         kind, target = timeline.EVENT_EFFECTS[t]
         detail = {k: data[k] for k in ("tracking_number", "card_number", "reason", "shortfall_yen") if data.get(k)}
-        _record(session, event, app, kind, target, detail)
+        app = _record(session, event, kind, target, detail)
         if t == "card.issued":  # a change takes effect with its card: the roster's expiry counts from that day
             roster_decisions.after_card_issued(session, event, app)
     else:  # bound by mistake: surface it

@@ -97,6 +97,11 @@ def advance(current: str | None, target: str | None) -> str | None:
     return target if RANK[target] > RANK[current] else current
 
 
+# target -> the statuses an event leading to it moves on (advance(current, target) is either of the two): what the
+# consumer's one-statement step (application.inbound._record) puts in its UPDATE.
+MOVES_TO = {target: frozenset(c for c in STATUSES if advance(c, target) != c) for target in STATUSES}
+
+
 def is_open(status: str) -> bool:
     """Whether the applicant may still send a correction request or withdraw."""
     return status in OPEN
