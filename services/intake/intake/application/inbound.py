@@ -60,13 +60,15 @@ def _record(session, event, kind: str, target: str | None, detail: dict, **value
             .returning(applications.c.id, applications.c.applicant_id, applications.c.idempotency_key)
         ),
     )
-    app = session.execute(
+    # Core statements straight on the transaction's connection: the session's ORM execution adds nothing to them.
+    conn = session.connection()
+    app = conn.execute(
         update,
         {**values, "step_application_id": data["application_id"], "step_applicant_id": data["applicant_id"]},
     ).first()
     if app is None:  # not here, or another applicant's
         raise UnknownApplication(f"application {data['application_id']} is not known to intake")
-    session.execute(
+    conn.execute(
         statement_once(("intake.timeline_entry",), timeline_entries.insert),
         dict(
             application_id=app.id,
@@ -188,7 +190,7 @@ def on_notice_created(runtime, session, event) -> None:
     data = event.data
     try:
         with personal(session, data["applicant_id"]):
-            session.execute(
+            session.connection().execute(  # a Core statement: the session's ORM execution adds nothing
                 _notice_insert(session),
                 dict(
                     id=data["notice_id"],
