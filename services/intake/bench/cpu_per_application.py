@@ -1,0 +1,151 @@
+"""Intake's web front's work for one application, in process and deterministic enough to compare two versions.
+
+What bench_e2e times of intake's front for an application is one request: the signer's
+``POST /api/v1/signing-requests/<code>/signature`` (JSON, ``X-Forwarded-For`` a new address each time, through one
+proxy hop). Here it goes through the real app (create_app: gate, limiter, sessions, CSRF exemption, metrics) with
+Flask's test client, on PostgreSQL (a fresh database) with the rate limits counted in Redis, as the real mode does;
+the signing service's verification is not called on this path (signing verifies asynchronously). Not timed: the
+applicants registered (three, as bench_e2e; one more for each 20 applications past 60: an account holds 20 open
+drafts) and every application's draft, photo and signing code prepared (bench_e2e's procedure: an extension,
+worker_fields, one photo); 5 posts warm up first.
+
+    .venv/bin/python services/intake/bench/cpu_per_application.py [--applications 200]
+
+prints the process CPU a request (noisy on a busy machine) and intake's statements an application. Instruction
+counts, which the machine's load does not move (the preparation is the same in both runs: --prepared):
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/a.out .venv/bin/python <this> \
+        --applications 40 --prepared 45
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/b.out .venv/bin/python <this> \
+        --applications 10 --prepared 45
+
+and (totals of a.out - totals of b.out) / 30 is one application's (~9 minutes each). ``--profile FILE``: a cProfile
+(process time) of the posts alone. Not run by `make bench` (not a bench_*.py): it measures a cost, not a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import gc
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import cast
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' testkit
+
+from hostile_files import jpeg
+from intake_testkit import HOLDERS, FakeSigning, fake_signature, make_runtime
+from journey import register, worker_fields
+
+from intake.adapters.tables import applicants
+from intake.application import accounts, drafting, signing_requests, submission
+from intake.bootstrap import ports
+from zairyu_shared import testing
+from zairyu_shared.db import transaction
+from zairyu_shared.testing_databases import migrated_database
+
+APPLICANTS = 3  # as bench_e2e; more when more applications are prepared (an account holds at most 20 open drafts)
+
+
+def prepare(rt, applicant_id: str, n: int, photo: bytes) -> tuple[str, bytes]:
+    with transaction(rt.session_factory) as s:
+        draft_id = drafting.create(s, applicant_id, "extension", [])
+        drafting.save(s, applicant_id, draft_id, worker_fields())
+        drafting.add_attachment(rt, s, applicant_id, photo, "photo", "me.jpg", draft_id=draft_id)
+    with transaction(rt.session_factory) as s:
+        code = submission.prepare(rt, s, accounts.get(s, applicant_id), draft_id, f"k{n}")
+    with transaction(rt.session_factory) as s:
+        content = signing_requests.content_of(signing_requests.load(s, code))
+    return code, content
+
+
+def main(applications: int, prepared: int, profile_to: str | None = None) -> None:
+    from intake.entrypoints.service import definition
+    from intake.entrypoints.web import create_app
+
+    with migrated_database(definition, "zb_intake_cpu") as url:
+        rt = make_runtime(
+            Path(tempfile.mkdtemp()),
+            database_url=url,
+            proxy_hops=1,
+            proxy_networks=("127.0.0.1/32",),
+            **testing.redis_ratelimits(),
+        )
+        signing = cast(FakeSigning, ports(rt).signing)  # make_runtime's
+        holders = [f"bench{j}" for j in range(max(APPLICANTS, -(-prepared // 20)))]
+        for j, holder in enumerate(holders):
+            signing.holders[holder] = {**HOLDERS["nguyen"], "name": f"NGUYEN VAN {j}"}
+        app = create_app(rt)
+        app.config["WTF_CSRF_ENABLED"] = False  # registering through the pages, as the tests do; on again below
+        people = []
+        for j, holder in enumerate(holders):
+            registering = app.test_client()
+            registering.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.25.0.{j + 1}"  # REGISTER's budget is per address
+            people.append(register(registering, rt, holder, f"{holder}@example.jp"))
+        app.config["WTF_CSRF_ENABLED"] = True
+        photo = jpeg()
+        jobs = []
+        for i in range(prepared):
+            j = i % len(holders)
+            code, content = prepare(rt, people[j], i, photo)
+            jobs.append(
+                (
+                    code,
+                    base64.b64encode(fake_signature(content, holders[j])).decode(),
+                    f"10.24.{i // 200}.{i % 200 + 1}",
+                )
+            )
+        client = app.test_client()
+
+        def post(job) -> None:
+            code, sig, address = job
+            r = client.post(
+                f"/api/v1/signing-requests/{code}/signature",
+                json={"signature_b64": sig},
+                headers={"X-Zairyu-Api": "1", "X-Forwarded-For": address},
+            )
+            assert r.status_code == 200 and r.json["status"] == "done", (r.status_code, r.data[:300])
+
+        warm, measured = jobs[:5], jobs[5 : 5 + applications]
+        for job in warm:
+            post(job)
+        counts: collections.Counter[str] = collections.Counter()
+        sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: counts.update((sql,)))
+        sa.event.listen(rt.engine, "commit", lambda conn: counts.update(("COMMIT",)))
+        gc.collect()
+        gc.freeze()  # start-up's objects are not swept again: when a full sweep falls is noise between two runs
+        profile = None
+        if profile_to:
+            import cProfile
+
+            profile = cProfile.Profile(time.process_time)
+            profile.enable()
+        started = time.process_time()
+        for job in measured:
+            post(job)
+        cpu = time.process_time() - started
+        if profile is not None and profile_to:
+            profile.disable()
+            profile.dump_stats(profile_to)
+        n = max(len(measured), 1)
+        print(f"intake_front_cpu_ms_per_application: {cpu * 1000 / n:.2f} ms")
+        for statement, k in counts.most_common():
+            print(f"  {k / n:5.2f}", " ".join(statement.split())[:100])
+        with rt.engine.connect() as c:
+            assert c.execute(sa.select(sa.func.count()).select_from(applicants)).scalar() == len(holders)
+        rt.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--applications", type=int, default=200)
+    parser.add_argument("--prepared", type=int, default=0, help="applications prepared (default: all posted)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the posted requests into FILE (pstats)")
+    args = parser.parse_args()
+    main(args.applications, max(args.prepared, args.applications + 5), args.profile)
