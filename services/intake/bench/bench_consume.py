@@ -16,6 +16,10 @@ Instructions, which the machine's load does not move (only the measured loop is 
         .venv/bin/python services/intake/bench/bench_consume.py --callgrind --applications 20
     callgrind_annotate /tmp/cg.out | head     # total instructions / applications = instructions per application
 
+--life adds the rest of its life, each event in a transaction of its own: review's examination_started and
+decided (an approved extension), card-delivery's card.issued, .dispatched, .delivered, notify's notice of the
+decision.
+
 Prints ``name: value unit`` lines (and each statement's count per application with --statements).
 """
 
@@ -128,6 +132,37 @@ def _notice(p: dict, notice_type: str, subject: str) -> bytes:
     )
 
 
+def life_after_receipt(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
+    """--life: the rest of an application's life (review's examination and approval, card-delivery's card), each
+    event in a transaction of its own, with notify's notice of the decision."""
+    now = datetime.now(UTC).isoformat()
+    ids = {"application_id": p["application_id"], "applicant_id": p["applicant_id"]}
+    decided = {
+        **ids,
+        "outcome": "approved",
+        "procedure": p["procedure"],
+        "bundled": p["bundled"],
+        "bureau": p["bureau"],
+        "fee_yen": 6000,
+        "card_by_mail": True,
+        "granted_status": "engineer_humanities",
+        "period_of_stay": "P3Y",
+        "explanation": "",
+        "decided_at": now,
+    }
+    card = {**ids, "delivery_id": f"d-{n}", "occurred_at": now}
+    return [
+        [("intake.timeline", Delivery(_event(t, source, payload, p["application_id"])))]
+        for t, source, payload in (
+            ("application.examination_started", "review", {**ids, "started_at": now}),
+            ("application.decided", "review", decided),
+            ("card.issued", "card-delivery", {**card, "card_number": f"XY{n:08d}ZW"}),
+            ("card.dispatched", "card-delivery", {**card, "tracking_number": f"1234-5678-{n:04d}"}),
+            ("card.delivered", "card-delivery", card),
+        )
+    ] + [[("intake.inbox_notices", Delivery(_notice(p, "application_decided", "Hồ sơ đã được phê duyệt")))]]
+
+
 def events_of(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
     """One application's deliveries, in the transactions the consumer takes them in."""
     now = datetime.now(UTC).isoformat()
@@ -172,6 +207,7 @@ def main() -> int:
     parser.add_argument("--applications", type=int, default=100)
     parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
     parser.add_argument("--statements", action="store_true", help="print each statement's count an application")
+    parser.add_argument("--life", action="store_true", help="and the rest of its life: decision, card (6 events)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the measured loop into FILE (pstats)")
     args = parser.parse_args()
     warm = 3
@@ -179,7 +215,9 @@ def main() -> int:
         rt = make_runtime(Path(tempfile.mkdtemp()), database_url=url)
         try:
             submitted = submitted_applications(rt, warm + args.applications)
-            batches = [events_of(p, i) for i, p in enumerate(submitted)]
+            batches = [
+                events_of(p, i) + (life_after_receipt(p, i) if args.life else []) for i, p in enumerate(submitted)
+            ]
             consumer = rt.consumer()
             consumer._amqp = False  # acks one by one, as on kombu's memory transport
             rt.relay.batch_size = 1  # a round a submission, as the commit's NOTIFY wakes the relay at bench_e2e's rate
@@ -217,8 +255,9 @@ def main() -> int:
             with rt.engine.connect() as conn:
                 entries = conn.execute(sa.select(sa.func.count()).select_from(timeline_entries)).scalar_one()
                 statuses = conn.execute(sa.select(applications.c.status).distinct()).scalars().all()
-            assert entries == 3 * len(batches), entries  # submitted, signature_verified, received
-            assert statuses == ["received"], statuses
+            # submitted, signature_verified, received (and examination, approval, card issued, posted, delivered)
+            assert entries == (8 if args.life else 3) * len(batches), entries
+            assert statuses == ["card_delivered" if args.life else "received"], statuses
         finally:
             rt.stop()
             rt.engine.dispose()
