@@ -194,6 +194,12 @@ APPLICATION_EVENTS = {
 FILED_KEY_PREFIXES = ("org:", "os:")
 
 
+def filed_by_an_organisation(application) -> bool:
+    """Whether an organisation may have filed ``application`` (a row with its idempotency_key): only then is the
+    filing looked up (its webhook, its roster entry)."""
+    return application.idempotency_key.startswith(FILED_KEY_PREFIXES)
+
+
 def queue_application_event(session, application, event) -> None:
     """In the consumer's transaction: an event about an application an organisation filed goes to its webhook.
 
@@ -202,7 +208,7 @@ def queue_application_event(session, application, event) -> None:
     document's last day has passed, the organisation hears nothing. ``application``: its id, applicant_id and
     idempotency_key.
     """
-    if event.type not in APPLICATION_EVENTS or not application.idempotency_key.startswith(FILED_KEY_PREFIXES):
+    if event.type not in APPLICATION_EVENTS or not filed_by_an_organisation(application):
         return
     filed = session.execute(
         statement_once(

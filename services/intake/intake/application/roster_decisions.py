@@ -30,15 +30,19 @@ from intake.domain import granted_period
 from zairyu_shared.japan_time import japan_date
 from zairyu_shared.subject_keys import SubjectErased
 
+from .organisation_api import filed_by_an_organisation
 
-def _entry(session, application_id: str):
+
+def _entry(session, app):
     """The filing organisation's roster entry for the person the application is for (None: not an organisation's
-    filing, or the entry was removed)."""
+    filing, or the entry was removed). ``app``: its id and idempotency_key."""
+    if not filed_by_an_organisation(app):  # an applicant's own: no statement
+        return None
     return session.execute(
         sa.select(people.c.id, people.c.status)
         .select_from(org_drafts.join(people, people.c.id == org_drafts.c.person_id))
         .where(
-            org_drafts.c.submitted_application_id == application_id,
+            org_drafts.c.submitted_application_id == app.id,
             org_drafts.c.organisation_id == people.c.organisation_id,
             people.c.removed_at.is_(None),
         )
@@ -90,7 +94,7 @@ def after_decision(session, event, app) -> None:
     data = event.data
     if data["outcome"] != "approved" or data["procedure"] not in granted_period.PROCEDURES:
         return
-    entry = _entry(session, app.id)
+    entry = _entry(session, app)
     if entry is None or _decided_later(session, entry.id, app.id, event.occurred_at):
         return
     old = data.get("period_of_stay_expiry")
@@ -103,7 +107,7 @@ def after_decision(session, event, app) -> None:
 def after_card_issued(session, event, app) -> None:
     """card.issued: the entry takes the new card's number (the old one is invalid from then: residence-procedures.md,
     "Residence card facts"); a change's permission took effect with the card, so its period counts from that day."""
-    entry = _entry(session, app.id)
+    entry = _entry(session, app)
     if entry is None:
         return
     approved = session.execute(
