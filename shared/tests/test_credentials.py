@@ -234,3 +234,9 @@ def test_concurrent_wrong_guesses_all_count(pg_engine):
     assert row(pg_engine, account).wrong == THREADS
     race(pg_engine, account, "wrong password", pyotp.TOTP(secret).now())
     assert row(pg_engine, account).wrong == 2 * THREADS
+
+
+def test_the_dummy_hash_costs_what_a_real_one_does():
+    """No account and a wrong password take the same time only if the dummy hash has the hasher's parameters."""
+    assert not credentials.HASHER.check_needs_rehash(credentials.DUMMY_HASH)
+    assert credentials.HASHER.verify(credentials.DUMMY_HASH, "not a password of anyone")

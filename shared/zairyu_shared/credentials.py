@@ -27,8 +27,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 HASHER = PasswordHasher()  # argon2id with the library's defaults (RFC 9106's low-memory recommendation)
-# Checked against when there is no account or no password, so timing does not tell which.
-DUMMY_HASH = HASHER.hash("not a password of anyone")
+# Checked against when there is no account or no password, so timing does not tell which. Written out, not hashed
+# at import: argon2id at these parameters is ~0.3 s of CPU, paid by every process that imported this module (each
+# service's web workers and consumers, each test worker). Its parameters must be HASHER's, or the dummy check
+# would take another time than a real one: shared/tests/test_credentials.py asserts that.
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$NOKKQ5CBEyyBq07uke9Log$I4aHQEAo88XtdqbpAcRlNJKykMMfbJh8+/VhYXZeMOE"
 
 Database = Session | Connection
 
