@@ -190,6 +190,18 @@ def clean_up_later(work: Callable[..., object], *args: object) -> None:
     _cleaner.submit(work, *args)
 
 
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id still, at test-sized cost, for a service's own tests: the real parameters (64 MiB, three passes,
+    four lanes) cost 0.2-0.4 s a hash or a check on this machine, and a test signing people up and in does several.
+    The real mode, the scenarios and the browser journeys keep the real parameters; shared/tests/test_credentials.py
+    checks those."""
+    from argon2 import PasswordHasher
+
+    from . import credentials
+
+    monkeypatch.setattr(credentials, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 def wait_until(
     predicate: Callable[[], _T], timeout: float = 20.0, interval: float = 0.02, message: str = "condition"
 ) -> _T:

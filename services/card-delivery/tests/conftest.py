@@ -6,6 +6,7 @@ import pytest
 from card_delivery_testkit import make_runtime, sign_in
 
 from card_delivery.entrypoints.service import definition
+from zairyu_shared.testing import cheap_password_hashing
 
 
 @pytest.fixture
@@ -25,3 +26,8 @@ def app(runtime):
 @pytest.fixture
 def mailroom(app, runtime):
     return sign_in(app.test_client(), runtime)
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    cheap_password_hashing(monkeypatch)

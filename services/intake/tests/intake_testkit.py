@@ -16,7 +16,7 @@ from zairyu_shared.crypto import new_key
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
-from zairyu_shared.testing import service_runtime, staged_events
+from zairyu_shared.testing import cheap_password_hashing, service_runtime, staged_events
 from zairyu_shared.testing_databases import migrate_for_test
 
 HOLDERS = {
@@ -105,6 +105,11 @@ def make_runtime(tmp_path, **overrides) -> Runtime:
     migrate_for_test(rt)  # a copy of the migrated template, then migrate() as always
     ports(rt).signing = FakeSigning()
     return rt
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture
