@@ -196,12 +196,8 @@ def test_login_is_rate_limited(client):
     assert statuses[:10] == [200] * 10 and statuses[-1] == 429
 
 
-def test_the_signature_post_is_rate_limited_by_its_own_decorator(app, client):
-    # Flask-Limiter's check before every request is dropped (no limit of the whole app or a blueprint:
-    # limits.counted_by_views_only); the view's own limit still counts: 30 posts a minute from one address.
-    from intake.entrypoints.limits import limiter
-
-    assert limiter._check_request_limit not in app.before_request_funcs[None]
+def test_the_signature_post_is_rate_limited_by_its_own_decorator(client):
+    # the signer's post: 30 a minute from one address
     client.environ_base["REMOTE_ADDR"] = "203.0.113.24"
     statuses = [
         client.post("/api/v1/signing-requests/ZZZZ-ZZZZ-ZZZZ/signature", json={"signature_b64": "c2ln"}).status_code

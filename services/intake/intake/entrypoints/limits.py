@@ -17,21 +17,6 @@ REGISTER = "10 per minute"
 RESET = "5 per minute;20 per hour"
 SIGNER = "30 per minute"
 PUBLIC_LOOKUP = "30 per minute"
-
-
-def counted_by_views_only(app) -> None:
-    """Drop Flask-Limiter's check before every request on ``app`` when every limit is a view's own.
-
-    That check counts the limits of the whole app, of a blueprint and the defaults; intake has none: each limit
-    is a view's decorator (@limiter.limit, shared_limit), which counts it when the view runs, as before. The
-    check found nothing to count on every request, the signature post too (about 3% of its instructions, issue 24).
-    Should such a limit ever be declared, the check stays. Call after the blueprints are imported."""
-    manager = limiter.limit_manager
-    if manager.application_limits or manager.default_limits or manager._blueprint_limits or limiter._meta_limits:
-        return
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
-
-
 # Every public lookup by number, whatever the method and whichever front (page GET/POST, /api/v1), draws
 # on one budget per address: splitting it by route or method would multiply what a walker gets.
 receipt_lookup = limiter.shared_limit(PUBLIC_LOOKUP, scope="receipt-lookup")

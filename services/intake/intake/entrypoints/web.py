@@ -16,7 +16,7 @@ from zairyu_shared.web import create_service_app
 
 from . import gate, labels
 from .applicant_session import applicant_id
-from .limits import counted_by_views_only, limiter
+from .limits import limiter
 from .messages import message
 
 LANGUAGE_NAMES = {
@@ -96,7 +96,6 @@ def create_app(runtime=None):
     from .blueprints.payments import webhook
 
     csrf.exempt(webhook)  # the payment provider's notifications: HMAC signature instead (the only form-post exemption)
-    counted_by_views_only(app)  # every limit is a view's own (after the blueprints: a blueprint's would show)
 
     @app.template_filter("jst")
     def _jst(value, fmt="%Y-%m-%d %H:%M"):
