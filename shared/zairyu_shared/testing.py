@@ -202,6 +202,27 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(credentials, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+class ReceivedMessage:
+    """A message as a consumer reads it off kombu (body, tag, properties, headers, ack), for benches that run a
+    service's consumer in process without a broker."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.delivery_tag = body, 1
+        self.properties: dict[str, object] = {}
+        self.headers: dict[str, object] = {}
+
+    def ack(self, multiple: bool = False) -> None:
+        pass
+
+
+def callgrind_instrumentation(on: bool) -> None:
+    """Switch valgrind's callgrind counting on or off for this process (a bench started with
+    ``--instr-atstart=no`` counts only what it measures)."""
+    subprocess.run(
+        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
+    )
+
+
 def wait_until(
     predicate: Callable[[], _T], timeout: float = 20.0, interval: float = 0.02, message: str = "condition"
 ) -> _T:

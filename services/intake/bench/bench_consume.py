@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,28 +48,10 @@ from intake.application import accounts, drafting, signing_requests, submission
 from intake.bootstrap import ports
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
-from zairyu_shared.testing import staged_events
+from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, staged_events
 from zairyu_shared.testing_databases import migrated_database
 
 APPLICANTS = 3  # as bench_e2e (an account holds at most 20 open drafts: more applicants for more applications)
-
-
-class Delivery:
-    """What the consumer reads of a kombu message."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body, self.delivery_tag = body, 1
-        self.properties: dict[str, object] = {}
-        self.headers: dict[str, object] = {}
-
-    def ack(self, multiple: bool = False) -> None:
-        pass
-
-
-def _callgrind(on: bool) -> None:
-    subprocess.run(
-        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
-    )
 
 
 def submitted_applications(rt, n: int) -> list[dict]:
@@ -132,7 +112,7 @@ def _notice(p: dict, notice_type: str, subject: str) -> bytes:
     )
 
 
-def life_after_receipt(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
+def life_after_receipt(p: dict, n: int) -> list[list[tuple[str, ReceivedMessage]]]:
     """--life: the rest of an application's life (review's examination and approval, card-delivery's card), each
     event in a transaction of its own, with notify's notice of the decision."""
     now = datetime.now(UTC).isoformat()
@@ -152,7 +132,7 @@ def life_after_receipt(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
     }
     card = {**ids, "delivery_id": f"d-{n}", "occurred_at": now}
     return [
-        [("intake.timeline", Delivery(_event(t, source, payload, p["application_id"])))]
+        [("intake.timeline", ReceivedMessage(_event(t, source, payload, p["application_id"])))]
         for t, source, payload in (
             ("application.examination_started", "review", {**ids, "started_at": now}),
             ("application.decided", "review", decided),
@@ -160,10 +140,10 @@ def life_after_receipt(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
             ("card.dispatched", "card-delivery", {**card, "tracking_number": f"1234-5678-{n:04d}"}),
             ("card.delivered", "card-delivery", card),
         )
-    ] + [[("intake.inbox_notices", Delivery(_notice(p, "application_decided", "Hồ sơ đã được phê duyệt")))]]
+    ] + [[("intake.inbox_notices", ReceivedMessage(_notice(p, "application_decided", "Hồ sơ đã được phê duyệt")))]]
 
 
-def events_of(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
+def events_of(p: dict, n: int) -> list[list[tuple[str, ReceivedMessage]]]:
     """One application's deliveries, in the transactions the consumer takes them in."""
     now = datetime.now(UTC).isoformat()
     verified = _event(
@@ -194,9 +174,9 @@ def events_of(p: dict, n: int) -> list[list[tuple[str, Delivery]]]:
     submitted_notice = _notice(p, "application_submitted", "Hồ sơ của quý khách đã được nộp")
     received_notice = _notice(p, "application_received", "Hồ sơ của quý khách đã được tiếp nhận")
     return [
-        [("intake.timeline", Delivery(verified))],
-        [("intake.inbox_notices", Delivery(submitted_notice)), ("intake.timeline", Delivery(received))],
-        [("intake.inbox_notices", Delivery(received_notice))],
+        [("intake.timeline", ReceivedMessage(verified))],
+        [("intake.inbox_notices", ReceivedMessage(submitted_notice)), ("intake.timeline", ReceivedMessage(received))],
+        [("intake.inbox_notices", ReceivedMessage(received_notice))],
     ]
 
 
@@ -222,7 +202,7 @@ def main() -> int:
             consumer._amqp = False  # acks one by one, as on kombu's memory transport
             rt.relay.batch_size = 1  # a round a submission, as the commit's NOTIFY wakes the relay at bench_e2e's rate
 
-            def take(application: list[list[tuple[str, Delivery]]]) -> None:
+            def take(application: list[list[tuple[str, ReceivedMessage]]]) -> None:
                 for batch in application:
                     consumer.process(batch)
                 assert rt.relay.relay_once() == 1
@@ -242,13 +222,13 @@ def main() -> int:
                 profile = cProfile.Profile(time.process_time)
                 profile.enable()
             if args.callgrind:
-                _callgrind(True)
+                callgrind_instrumentation(True)
             started = time.process_time()
             for application in batches[warm:]:
                 take(application)
             cpu = time.process_time() - started
             if args.callgrind:
-                _callgrind(False)
+                callgrind_instrumentation(False)
             if profile is not None:
                 profile.disable()
                 profile.dump_stats(args.profile)

@@ -26,28 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as
 from review_testkit import make_runtime, verified_event
 
 from zairyu_shared import testing
-from zairyu_shared.testing import fresh_database
+from zairyu_shared.testing import ReceivedMessage, fresh_database
 
 
-class Delivery:
-    """What the consumer reads of a kombu message."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body, self.delivery_tag = body, 1
-        self.properties: dict[str, object] = {}
-        self.headers: dict[str, object] = {}
-
-    def ack(self, multiple: bool = False) -> None:
-        pass
-
-
-def deliveries(n: int) -> list[tuple[str, Delivery]]:
+def deliveries(n: int) -> list[tuple[str, ReceivedMessage]]:
     applicants = [str(uuid.uuid4()) for _ in range(3)]
     routing = {"prefecture": "Tokyo", "receiving_office": "tokyo", "office": "tokyo"}
     return [
         (
             "review.on_signature_verified",
-            Delivery(verified_event(applicant_id=applicants[i % 3], routing=routing).to_json().encode()),
+            ReceivedMessage(verified_event(applicant_id=applicants[i % 3], routing=routing).to_json().encode()),
         )
         for i in range(n)
     ]
@@ -69,7 +57,7 @@ def main() -> int:
             consumer._amqp = False  # acks one by one, as on kombu's memory transport
             warm, timed = deliveries(10), deliveries(args.cases)
 
-            def take(batch: list[tuple[str, Delivery]]) -> None:
+            def take(batch: list[tuple[str, ReceivedMessage]]) -> None:
                 consumer.process(batch)
                 rt.relay.relay_once()  # as the commit's NOTIFY wakes it
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,26 +35,21 @@ from signing.entrypoints.web import create_app
 from signing.testpki import create_test_pki
 from zairyu_shared.db import transaction
 from zairyu_shared.events import parse_message
-
-
-def _callgrind(on: bool) -> None:
-    subprocess.run(
-        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
-    )
+from zairyu_shared.testing import callgrind_instrumentation
 
 
 def handler_rate(rt, events, callgrind: bool = False) -> float:
     with transaction(rt.session_factory) as session:  # build the verifier, warm caches
         on_application_submitted(rt, session, events[0])
     if callgrind:
-        _callgrind(True)
+        callgrind_instrumentation(True)
     started = time.perf_counter()
     for event in events[1:]:
         with transaction(rt.session_factory) as session:
             on_application_submitted(rt, session, event)
     elapsed = time.perf_counter() - started
     if callgrind:
-        _callgrind(False)
+        callgrind_instrumentation(False)
     return (len(events) - 1) / elapsed
 
 
