@@ -410,6 +410,8 @@ class OutboxRelay:
                     for _ in conn.notifies(timeout=1.0, stop_after=1):
                         self._wake.set()
             except Exception:
+                if stop.is_set():  # stopping: the connection may be closed under it (a dropped test database)
+                    return
                 log.warning("outbox listener lost its connection; polling until it is back", exc_info=True)
                 stop.wait(1.0)
             finally:
