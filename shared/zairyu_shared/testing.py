@@ -199,7 +199,10 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from . import credentials
 
-    monkeypatch.setattr(credentials, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(credentials, "HASHER", cheap)  # every service hashes and checks through credentials
+    # the dummy hash unknown users are checked against, at the same cost as a real check
+    monkeypatch.setattr(credentials, "DUMMY_HASH", cheap.hash("not a password of anyone"))
 
 
 class ReceivedMessage:

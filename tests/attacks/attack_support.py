@@ -13,6 +13,10 @@ import shutil
 
 from hypothesis import HealthCheck, settings
 
+from zairyu_shared.testing import (
+    cheap_password_hashing as cheap_password_hashing,  # the attack tests import it from here
+)
+
 DEEP = os.environ.get("HYPOTHESIS_PROFILE", "").lower() == "deep"
 DEEP_FACTOR = 25
 
@@ -804,22 +808,3 @@ class World:
 
         with runtime_of(self.cards).engine.connect() as conn:
             return list(conn.execute(sa.select(table.c.delivery_id)).scalars())
-
-
-def cheap_password_hashing(monkeypatch) -> None:
-    """argon2id still, at test cost, in all three services (the real parameters cost ~0.1 s a hash)."""
-    from argon2 import PasswordHasher
-
-    from card_delivery.adapters import officers
-    from intake.adapters import passwords
-    from review.adapters import accounts
-    from zairyu_shared import credentials
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    # every service signs in through zairyu_shared.credentials; some still hash new accounts with their own name
-    monkeypatch.setattr(credentials, "HASHER", cheap)
-    for module, name in ((accounts, "HASHER"), (officers, "_hasher"), (passwords, "_hasher")):
-        if hasattr(module, name):
-            monkeypatch.setattr(module, name, cheap)
-    # the dummy hash that unknown users are checked against (same cost as a real check) too
-    monkeypatch.setattr(credentials, "DUMMY_HASH", cheap.hash("not a password of anyone"))

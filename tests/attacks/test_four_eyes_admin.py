@@ -81,14 +81,6 @@ VERBS_ALL = VERBS_FIRST + ["deactivate", "withdraw"]
 @pytest.fixture
 def bureau(tmp_path, monkeypatch):
     cheap_password_hashing(monkeypatch)
-    try:  # the officers' own passwords are hashed through the shared credentials module where it exists
-        from argon2 import PasswordHasher
-
-        from zairyu_shared import credentials
-
-        monkeypatch.setattr(credentials, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    except ImportError:
-        pass
     app = build_service_app("review", tmp_path)
     # The bureau as it is: the administrator (the attacker) and officers whose credentials they never saw.
     ids = {

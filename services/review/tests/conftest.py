@@ -8,6 +8,7 @@ import pytest
 from review_testkit import make_runtime
 
 from review.entrypoints.service import definition
+from zairyu_shared.testing import cheap_password_hashing
 from zairyu_shared.testing_databases import migrated_database
 
 
@@ -31,16 +32,8 @@ def officers_give_a_purpose(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """argon2id still, with test-sized cost: the real parameters cost ~0.1 s per officer."""
-    from argon2 import PasswordHasher
-
-    from review.adapters import accounts
-    from zairyu_shared import credentials
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "HASHER", cheap)
-    monkeypatch.setattr(credentials, "HASHER", cheap)  # the sign-in checks (and rehashes) with this one
+def cheap_passwords(monkeypatch):
+    cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture

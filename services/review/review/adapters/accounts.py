@@ -16,7 +16,6 @@ from zairyu_shared.db import statement_once
 
 from .tables import officer_sessions, officers
 
-HASHER = credentials.HASHER  # argon2id, the same for every service that signs people in
 MAX_FAILURES = credentials.POLICY.max_failures  # the one lockout policy (zairyu_shared.credentials)
 LOCKOUT = credentials.POLICY.lock_for
 SESSION_IDLE = timedelta(minutes=30)
@@ -65,7 +64,7 @@ def create_officer(
             role=role,
             bureau=bureau,
             office=office,
-            password_hash=HASHER.hash(password),
+            password_hash=credentials.hash_password(password),
             totp_secret=secret,
             staff_id=staff_id,
             created_by=created_by,
