@@ -107,30 +107,34 @@ def redis_ratelimit_env() -> dict[str, str]:
 @contextmanager
 def fresh_database(prefix: str = "zt") -> Iterator[str]:
     """A new, empty PostgreSQL database for one test run; dropped afterwards."""
-    import sqlalchemy as sa
-
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    as_admin(f'CREATE DATABASE "{name}"')
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        yield database_url(name)
     finally:
-        admin.dispose()
         clean_up_later(drop_database, name)
 
 
 def drop_database(name: str) -> None:
-    """``DROP DATABASE ... WITH (FORCE)`` on the test server (the admin connection made and closed here)."""
+    as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def as_admin(sql: str) -> None:
+    """One statement on the test server's admin database (CREATE/DROP DATABASE), on a connection of its own."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(sql))
     finally:
         engine.dispose()
+
+
+def database_url(name: str) -> str:
+    """The URL of database ``name`` on the test server."""
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def _libpq(url: str) -> str:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .testing import PG_ADMIN_URL, clean_up_later, drop_database, require_postgres
+from .testing import as_admin, clean_up_later, database_url, drop_database, require_postgres
 
 if TYPE_CHECKING:
     from .runtime import Runtime, ServiceDefinition
@@ -67,28 +67,13 @@ def migrated_database(definition: ServiceDefinition, prefix: str = "zt") -> Iter
     template = _pg_templates.get(key)
     if template is None:
         template = f"zt_template_{definition.name.replace('-', '_')}_{uuid.uuid4().hex[:12]}"
-        _admin(f'CREATE DATABASE "{template}"')
-        atexit.register(_admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-        upgrade(definition.migrations, _database_url(template))  # NullPool: no connection left on the template
+        as_admin(f'CREATE DATABASE "{template}"')
+        atexit.register(drop_database, template)
+        upgrade(definition.migrations, database_url(template))  # NullPool: no connection left on the template
         _pg_templates[key] = template
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    as_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield _database_url(name)
+        yield database_url(name)
     finally:
         clean_up_later(drop_database, name)
-
-
-def _database_url(name: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _admin(sql: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(sql))
-    finally:
-        engine.dispose()
