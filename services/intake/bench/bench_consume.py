@@ -39,12 +39,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' testkit
 
+from cpu_per_application import prepare
 from hostile_files import jpeg
 from intake_testkit import HOLDERS, FakeSigning, fake_signature, make_runtime
-from journey import register, worker_fields
+from journey import register
 
 from intake.adapters.tables import applications, timeline_entries
-from intake.application import accounts, drafting, signing_requests, submission
+from intake.application import signing_requests
 from intake.bootstrap import ports
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
@@ -75,14 +76,8 @@ def submitted_applications(rt, n: int) -> list[dict]:
     photo = jpeg()
     for i in range(n):
         j = i % len(holders)
+        code, content = prepare(rt, people[j], i, photo)  # as the front's bench prepares its signatures
         with transaction(rt.session_factory) as s:
-            draft_id = drafting.create(s, people[j], "extension", [])
-            drafting.save(s, people[j], draft_id, worker_fields())
-            drafting.add_attachment(rt, s, people[j], photo, "photo", "me.jpg", draft_id=draft_id)
-        with transaction(rt.session_factory) as s:
-            code = submission.prepare(rt, s, accounts.get(s, people[j]), draft_id, f"k{i}")
-        with transaction(rt.session_factory) as s:
-            content = signing_requests.content_of(signing_requests.load(s, code))
             answer = signing_requests.redeem(rt, s, code, fake_signature(content, holders[j]))
         assert answer.get("ok"), answer
     submitted = [e["payload"] for e in staged_events(rt, "application.submitted")]
