@@ -6,7 +6,12 @@ Events as signing sends them (three applicants, intake's routing), through ``Eve
 check, inbox, ``inbound.receive``, commit) and the outbox relay (memory transport), on a scratch PostgreSQL
 database (dropped afterwards; ZAIRYU_TEST_PG picks the server). Transactions of one and two events alternately,
 as bench_e2e's consume process takes them (0.65 inbox statements per application). Building the events is not
-counted. For instruction counts, run it under ``valgrind --tool=callgrind`` with two sizes and take the difference.
+counted. Instructions, which the machine's load does not move (only the measured loop is instrumented)::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out \\
+        .venv/bin/python services/review/bench/bench_consume.py --callgrind --cases 60
+    callgrind_annotate /tmp/cg.out | head     # total instructions / cases = instructions per case
+
 Prints ``name: value unit`` lines.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gc
 import sys
 import time
 import uuid
@@ -26,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as
 from review_testkit import make_runtime, verified_event
 
 from zairyu_shared import testing
-from zairyu_shared.testing import ReceivedMessage, fresh_database
+from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, fresh_database
 
 
 def deliveries(n: int) -> list[tuple[str, ReceivedMessage]]:
@@ -44,6 +50,7 @@ def deliveries(n: int) -> list[tuple[str, ReceivedMessage]]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=400)
+    parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
     args = parser.parse_args()
     try:
         testing.require_postgres()
@@ -70,11 +77,17 @@ def main() -> int:
                 statements[statement.split(None, 1)[0].upper()] += 1
 
             sa.event.listen(rt.engine, "before_cursor_execute", count)
+            gc.collect()
+            gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
+            if args.callgrind:
+                callgrind_instrumentation(True)
             started, i, size = time.process_time(), 0, 1
             while i < len(timed):
                 take(timed[i : i + size])
                 i, size = i + size, 3 - size
             cpu = time.process_time() - started
+            if args.callgrind:
+                callgrind_instrumentation(False)
             sa.event.remove(rt.engine, "before_cursor_execute", count)
             with rt.engine.connect() as conn:
                 received = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
