@@ -81,8 +81,9 @@ def _numbers(rt, events):
 
 @pytest.mark.parametrize("database", ["rt", "pg_rt"])
 def test_a_submission_received_again_under_a_new_event_id_opens_nothing(database, request):
-    """The case's number and a restore's reservation are read in one statement: a second delivery of an
-    application review has a case for (a new event id, so the inbox lets it in) changes nothing and uses no number."""
+    """A serial is taken only for an application with no case and no reservation (one statement): a second
+    delivery of an application review has a case for (a new event id, so the inbox lets it in) changes nothing
+    and uses no number."""
     rt = request.getfixturevalue(database)
     first = verified_event(bureau="tokyo")
     number = _receive(rt, first)

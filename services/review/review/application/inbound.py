@@ -19,6 +19,7 @@ from review.adapters.tables import (
     corrections,
     document_requests,
     metadata,
+    receipt_reservations,
     receipt_serials,
     signature_rejections,
 )
@@ -46,27 +47,39 @@ from zairyu_shared.subject_keys import sealing
 _RECEIVED_IDS = uuid.UUID("6f1d2f0e-8c1e-4f5e-9a53-2b8f0c6a0d20")  # namespace of application.received ids
 
 
-def next_receipt_number(session, receiving_office: str, at: datetime) -> str:
-    """The next number of ``receiving_office`` this year (serials are kept per receiving office and year)."""
+def new_receipt_number(session, application_id: str, receiving_office: str, at: datetime) -> str | None:
+    """The receipt number of ``application_id``'s new case, or None when it is a case already (a replay under a
+    new event id). Serials are kept per receiving office and year; the next one is taken only when the application
+    has neither a case nor a number reserved after a restore (a replay never uses one up), and in the usual case
+    that is the only statement: numbers_of is asked only when no serial was taken."""
     bureau = receiving_office  # receipt_serials.bureau holds the receiving office's key (a bureau's is its own)
     year = at.astimezone(JST).year
     s = receipt_serials
+
+    def build():
+        application_id = sa.bindparam("serial_application_id")
+        return (
+            s.update()
+            .where(
+                s.c.bureau == sa.bindparam("serial_bureau"),
+                s.c.year == sa.bindparam("serial_year"),
+                ~sa.exists().where(cases.c.application_id == application_id),
+                ~sa.exists().where(receipt_reservations.c.application_id == application_id),
+            )
+            .values(last_serial=s.c.last_serial + 1)
+            .returning(s.c.last_serial)
+        )
+
     serial = session.execute(
-        statement_once(
-            ("review.next_serial",),
-            lambda: (
-                s.update()
-                .where(
-                    s.c.bureau == sa.bindparam("serial_bureau"),
-                    s.c.year == sa.bindparam("serial_year"),
-                )
-                .values(last_serial=s.c.last_serial + 1)
-                .returning(s.c.last_serial)
-            ),
-        ),
-        {"serial_bureau": bureau, "serial_year": year},
+        statement_once(("review.next_serial",), build),
+        {"serial_bureau": bureau, "serial_year": year, "serial_application_id": application_id},
     ).scalar()
-    if serial is None:
+    if serial is None:  # a case already, a number kept after a restore, or the office's first case this year
+        case_number, reserved = numbers_of(session, application_id)
+        if case_number is not None:
+            return None
+        if reserved is not None:  # after a restore, a replayed submission gets back the number it was e-mailed
+            return reserved
         serial = 1
         session.execute(s.insert().values(bureau=bureau, year=year, last_serial=1))
     return receipt_number(bureau, year, serial)
@@ -116,10 +129,6 @@ def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | Non
     data = event.data
     sub = data["submission"]
     sent = event.payload
-    case_number, reserved = numbers_of(session, data["application_id"])
-    if case_number is not None:
-        return None  # already a case (a replay under a new event id)
-    content = form_rules.decode_signed_content(sub["signed_content_b64"])
     at = now()
     # Where intake's routing rules sent it (application.submitted v2 "routing"): one decision, made once.
     # The receiving office names the receipt number (東オン, 横オン...); a v1 submission: the bureau's own.
@@ -127,8 +136,10 @@ def _open_case(runtime, session, event, evidence: dict, audit_detail: dict | Non
     receiving = routing.get("receiving_office")
     if receiving not in RECEIVING_OFFICES or receipt_bureau(receiving) != sub["bureau"]:
         receiving = sub["bureau"]
-    # After a restore, a replayed submission gets back the number it was already given (and e-mailed).
-    number = reserved or next_receipt_number(session, receiving, at)
+    number = new_receipt_number(session, data["application_id"], receiving, at)
+    if number is None:
+        return None  # already a case (a replay under a new event id)
+    content = form_rules.decode_signed_content(sub["signed_content_b64"])
     office = offices.routed_office(sub["bureau"], routing.get("office"))
     attached, attached_names = attachment_names.split(sub["attachments"])
     with sealing(session, metadata, data["applicant_id"]):  # the applicant's own key: erasure reaches backups

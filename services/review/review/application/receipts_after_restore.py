@@ -3,7 +3,7 @@
 The restored serials are behind: numbers issued after the backup were e-mailed to applicants and are
 recorded by intake. ``reserve`` takes intake's list (application id, receipt number): each serial moves
 past the highest number seen, and every application the restored database does not know keeps its
-number for when its submission is replayed (``receive`` asks ``numbers_of`` first).
+number for when its submission is replayed (``receive`` takes no new serial for it, and then asks ``numbers_of``).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def reserve(session, seen: Iterable[tuple[str, str]]) -> dict[str, int]:
 
 def numbers_of(session, application_id: str) -> tuple[str | None, str | None]:
     """(the receipt number of the application's case if it has one already, the number reserved for it after a
-    restore if any): one statement, asked for every case received."""
+    restore if any): one statement, asked when receiving a case took no new serial."""
     row = session.execute(
         statement_once(
             ("review.numbers_of",),
