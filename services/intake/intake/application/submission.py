@@ -154,38 +154,17 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
 def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     db = session.connection()  # Core statements: the session's transaction, without the ORM's bookkeeping
-    # One statement for the draft (its id and whether it went already: its encrypted form data is in the signed
-    # content) and the person, of whom only what submitting needs (the language, and the holder signing must find):
-    # every other personal column would be decrypted for nothing (e-mail, TOTP secret).
-    found = db.execute(
-        statement_once(
-            ("intake.draft_to_submit",),
-            lambda: (
-                sa.select(
-                    drafts.c.id.label("draft_id"),
-                    drafts.c.submitted_application_id,
-                    drafts.c.deleted_at,
-                    applicants.c.id,
-                    applicants.c.language,
-                    applicants.c.name,
-                    applicants.c.date_of_birth,
-                    applicants.c.sex,
-                    applicants.c.address,
-                )
-                .join_from(drafts, applicants, applicants.c.id == sa.bindparam("applicant_key"))
-                .where(drafts.c.id == sa.bindparam("draft_key"))
-            ),
-        ),
-        {"draft_key": row.subject_id, "applicant_key": row.applicant_id},
-    ).first()
-    if found is None or (found.deleted_at is not None and not found.submitted_application_id):
-        return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
-    if found.submitted_application_id:  # another code for the same draft was signed first
-        app = get_any(session, found.submitted_application_id)
+    person = _claim_draft(db, row.subject_id, row.applicant_id, extra["application_id"])
+    if person is None:
+        gone = db.execute(
+            sa.select(drafts.c.submitted_application_id).where(drafts.c.id == row.subject_id)
+        ).scalar_one_or_none()
+        if not gone:
+            return {"ok": False, "error": "signing.expired"}  # the person deleted the draft after starting to sign
+        app = get_any(session, gone)  # another code for the same draft was signed first
         return {"ok": True, "application_id": app.id, "provisional_number": app.provisional_number, "duplicate": True}
-    person = found  # read as the applicant: id, language and the four fields of the holder
     # The signer is the account holder: the applicant themself or, for a proxy, the filer.
-    answer = record(
+    return record(
         runtime,
         session,
         person,
@@ -193,16 +172,51 @@ def _complete_submit(runtime, session, row, cms_der: bytes) -> dict:
         cms_der,
         application_id=extra["application_id"],
         idempotency_key=extra["idempotency_key"],
-        draft_id=found.draft_id,
+        draft_id=row.subject_id,
         expected_holder=accounts.expected_holder(person),
     )
-    db.execute(
-        statement_once(
-            ("intake.draft_submitted",), lambda: drafts.update().where(drafts.c.id == sa.bindparam("draft_key"))
-        ),
-        {"draft_key": found.draft_id, "submitted_application_id": answer["application_id"]},
+
+
+def _submitter():
+    # Of the person, only what submitting needs (the language, and the holder signing must find): every other
+    # personal column would be decrypted for nothing (e-mail, TOTP secret).
+    c = applicants.c
+    return c.id, c.language, c.name, c.date_of_birth, c.sex, c.address
+
+
+def _claim_draft(db, draft_id: str, applicant_id: str, application_id: str):
+    """The person (their id, language and the four fields of the holder) once their draft is marked submitted as
+    ``application_id``; None if it was submitted or deleted already. The draft's row stays locked until the commit,
+    so a second code for the same draft, signed at the same moment, waits and then finds it submitted: never two
+    applications. On PostgreSQL the same statement reads the person (SQLite's RETURNING names only the updated
+    table's columns: a SELECT after it)."""
+    params = {"draft_key": draft_id, "applicant_key": applicant_id, "submitted_application_id": application_id}
+
+    def claim():
+        return drafts.update().where(
+            drafts.c.id == sa.bindparam("draft_key"),
+            drafts.c.submitted_application_id.is_(None),
+            drafts.c.deleted_at.is_(None),
+            drafts.c.applicant_id == sa.bindparam("applicant_key"),
+            applicants.c.id == drafts.c.applicant_id,
+        )
+
+    if db.dialect.name == "postgresql":
+        return db.execute(
+            statement_once(("intake.draft_claim", "postgresql"), lambda: claim().returning(*_submitter())), params
+        ).first()
+    claimed = db.execute(
+        statement_once(("intake.draft_claim", "sqlite"), lambda: claim().returning(drafts.c.id)), params
     )
-    return answer
+    if claimed.first() is None:
+        return None
+    return db.execute(
+        statement_once(
+            ("intake.submitter",),
+            lambda: sa.select(*_submitter()).where(applicants.c.id == sa.bindparam("applicant_key")),
+        ),
+        params,
+    ).first()
 
 
 def record(
