@@ -13,6 +13,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,10 +63,26 @@ def remember_applicant(
         pass  # an erased applicant: nothing is kept about them again
 
 
-def applicant(session: Session, applicant_id: str):
+class Addressee(NamedTuple):
+    """What a notice to an applicant is written with: their language and name."""
+
+    language: str
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the directory holds for an event's notices: the application, and its applicant (None: not registered
+    here yet), read in one statement."""
+
+    application: ApplicationInfo
+    applicant: Addressee | None
+
+
+def applicant(session: Session, applicant_id: str) -> Addressee | None:
     """The applicant's language and name, what a notice is written with. Not their address: the sender reads it
     when it sends, and decrypting it here (every notice) was work for nothing."""
-    return session.execute(
+    row = session.execute(
         statement_once(
             ("notify.applicant_by_id",),
             lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
@@ -74,41 +91,63 @@ def applicant(session: Session, applicant_id: str):
         ),
         {"applicant_key": applicant_id},
     ).first()
+    return None if row is None else Addressee(row.language, row.display_name)
 
 
-def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> ApplicationInfo:
-    """Upsert; what the directory now holds about the application (the statement returns it)."""
+def _addressee_columns() -> tuple:
+    """The applicant's language and name (the event's applicant: ``addressee_key``) beside an application's row:
+    an event about an application reads both in one statement, where a look-up of the applicant followed it
+    (a statement an event less, issue 24)."""
+
+    def of(column: sa.Column) -> sa.Label:
+        found = sa.select(column).where(applicants.c.applicant_id == sa.bindparam("addressee_key"))
+        return found.scalar_subquery().label(f"addressee_{column.name}")
+
+    return of(applicants.c.language), of(applicants.c.display_name)
+
+
+def _known(row) -> Known:
+    # language is NOT NULL in the directory: NULL here means the applicant has no row
+    person = None if row.addressee_language is None else Addressee(row.addressee_language, row.addressee_display_name)
+    info = ApplicationInfo(
+        row.application_id, row.applicant_id, row.bureau, row.procedure, row.provisional_number, row.receipt_number
+    )
+    return Known(info, person)
+
+
+def remember_application(session: Session, application_id: str, applicant_id: str, **fields) -> Known:
+    """Upsert; what the directory now holds about the application and its applicant (the statement returns it)."""
     fields = {k: v for k, v in fields.items() if v is not None}
 
     def build():
         stmt = _insert(session)(applications)
         set_ = {k: stmt.excluded[k] for k in fields} or {"application_id": stmt.excluded.application_id}
-        return stmt.on_conflict_do_update(index_elements=["application_id"], set_=set_).returning(*applications.c)
+        return stmt.on_conflict_do_update(index_elements=["application_id"], set_=set_).returning(
+            *applications.c, *_addressee_columns()
+        )
 
     row = session.execute(
         statement_once(("notify.application", _dialect(session), tuple(fields)), build),
-        {"application_id": application_id, "applicant_id": applicant_id, **fields},
+        {"application_id": application_id, "applicant_id": applicant_id, "addressee_key": applicant_id, **fields},
     ).one()
-    return _info(row)
+    return _known(row)
 
 
-def application_info(session: Session, application_id: str | None) -> ApplicationInfo | None:
+def application_info(session: Session, application_id: str | None, applicant_id: str | None) -> Known | None:
+    """The application and ``applicant_id``'s language and name; None if the directory does not know the
+    application (then nothing about the applicant was read either)."""
     if not application_id:
         return None
     row = session.execute(
         statement_once(
             ("notify.application_by_id",),
-            lambda: sa.select(applications).where(applications.c.application_id == sa.bindparam("application_key")),
+            lambda: sa.select(applications, *_addressee_columns()).where(
+                applications.c.application_id == sa.bindparam("application_key")
+            ),
         ),
-        {"application_key": application_id},
+        {"application_key": application_id, "addressee_key": applicant_id},
     ).first()
-    return None if row is None else _info(row)
-
-
-def _info(row) -> ApplicationInfo:
-    return ApplicationInfo(
-        row.application_id, row.applicant_id, row.bureau, row.procedure, row.provisional_number, row.receipt_number
-    )
+    return None if row is None else _known(row)
 
 
 # -- notices ---------------------------------------------------------------------------------

@@ -10,15 +10,16 @@ from notify.adapters import metrics, store
 from notify.application.sending import wake_for_mail
 from notify.bootstrap import ports
 from notify.domain import delivery
-from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, ApplicationInfo, Planned, plan
+from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.db import after_commit
 from zairyu_shared.events.contracts import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 
-def update_directory(session, event_type: str, data: dict, at) -> ApplicationInfo | None:
-    """Keep the directory; an event about an application returns what the directory now holds about it."""
+def update_directory(session, event_type: str, data: dict, at) -> store.Known | None:
+    """Keep the directory; an event about an application returns what the directory now holds about it and its
+    applicant."""
     if event_type == "applicant.registered":
         store.remember_applicant(
             session,
@@ -56,13 +57,14 @@ def update_directory(session, event_type: str, data: dict, at) -> ApplicationInf
 def write_notices(runtime, session, event) -> None:
     """The notices an event means (none for most), each in its audience's language, and the directory kept."""
     data = event.data
-    info = update_directory(session, event.type, data, event.occurred_at) or store.application_info(
-        session, data.get("application_id")
+    known = update_directory(session, event.type, data, event.occurred_at) or store.application_info(
+        session, data.get("application_id"), data.get("applicant_id")
     )
-    planned = plan(event.type, data, info)
+    planned = plan(event.type, data, known.application if known else None)
     if not planned:
         return
-    person = store.applicant(session, data["applicant_id"])
+    # An event about a known application read its applicant with it; any other looks them up.
+    person = known.applicant if known else store.applicant(session, data["applicant_id"])
     counts: list[tuple] = []
     for p in planned:
         counts.extend(_create(runtime, session, event, data, p, person))
@@ -76,7 +78,7 @@ def write_notices(runtime, session, event) -> None:
     after_commit(session, committed)
 
 
-def _create(runtime, session, event, data, p: Planned, person) -> list[tuple]:
+def _create(runtime, session, event, data, p: Planned, person: store.Addressee | None) -> list[tuple]:
     settings = runtime.settings
     state, error, address = delivery.QUEUED, None, p.address
     language: str | None
