@@ -248,50 +248,28 @@ def record(
     content_b64, content_sha256 = base64.b64encode(content).decode(), canonical.digest(content)
     signature_b64 = base64.b64encode(cms_der).decode() if cms_der is not None else None
     db = session.connection()  # Core statements: the session's transaction, without the ORM's bookkeeping
-    with personal(session, person.id):
-        db.execute(
-            statement_once(("intake.application_insert",), applications.insert),
-            dict(
-                id=application_id,
-                applicant_id=person.id,
-                idempotency_key=idempotency_key,
-                provisional_number=provisional,
-                procedure=doc["procedure"],
-                bundled=",".join(doc["bundled"]),
-                status="submitted",
-                bureau=doc["bureau"],
-                language=person.language,
-                fee_yen=fee,
-                form=json.dumps(form_values, ensure_ascii=False),
-                signed_content=content_b64,
-                content_sha256=content_sha256,
-                # No card signature (an organisation's staff filing): empty, and the staff session is in the bytes.
-                signature_cms=signature_b64 or "",
-                submitted_at=submitted_at,
-                updated_at=submitted_at,
-            ),
-        )
-    attached = db.execute(
-        statement_once(
-            ("intake.attachments_submitted",),
-            lambda: (
-                attachments.update()
-                .where(attachments.c.draft_id == sa.bindparam("draft_key"))
-                .returning(attachments.c.sha256, attachments.c.kind, attachments.c.filename, attachments.c.created_at)
-            ),
-        ),
-        {"draft_key": draft_id, "application_id": application_id},
-    ).all()
-    db.execute(
-        statement_once(("intake.timeline_entry",), timeline_entries.insert),
-        dict(
-            application_id=application_id,
-            applicant_id=person.id,
-            kind="submitted",
-            occurred_at=submitted_at,
-            detail=json.dumps({"provisional_number": provisional}),
-        ),
+    application = dict(
+        id=application_id,
+        applicant_id=person.id,
+        idempotency_key=idempotency_key,
+        provisional_number=provisional,
+        procedure=doc["procedure"],
+        bundled=",".join(doc["bundled"]),
+        status="submitted",
+        bureau=doc["bureau"],
+        language=person.language,
+        fee_yen=fee,
+        form=json.dumps(form_values, ensure_ascii=False),
+        signed_content=content_b64,
+        content_sha256=content_sha256,
+        # No card signature (an organisation's staff filing): empty, and the staff session is in the bytes.
+        signature_cms=signature_b64 or "",
+        submitted_at=submitted_at,
+        updated_at=submitted_at,
     )
+    entry = json.dumps({"provisional_number": provisional})
+    with personal(session, person.id):
+        attached = _recorded(db, application, entry, draft_id)
     status = statuses.get(status_code)
     names = _filenames(attached)
     runtime.emit(
@@ -338,6 +316,61 @@ def record(
     # Counted once the submission is durable, not when the transaction merely staged it.
     after_commit(session, lambda: APPLICATIONS_SUBMITTED.labels(doc["bureau"], doc["procedure"]).inc())
     return {"ok": True, "application_id": application_id, "provisional_number": provisional}
+
+
+def _recorded(db, application: dict, entry: str, draft_id: str) -> list:
+    """The application's row, its first timeline entry (``entry``: its detail) and its draft's attachments moved to
+    it; returns the attachments. On PostgreSQL in one statement (_recording); SQLite has no data-modifying CTE."""
+    if db.dialect.name == "postgresql":
+        return db.execute(
+            statement_once(("intake.application_recorded",), _recording),
+            {**application, "entry_detail": entry, "draft_key": draft_id},
+        ).all()
+    db.execute(statement_once(("intake.application_insert",), applications.insert), application)
+    attached = db.execute(
+        statement_once(
+            ("intake.attachments_submitted",),
+            lambda: (
+                attachments.update().where(attachments.c.draft_id == sa.bindparam("draft_key")).returning(*_ATTACHED)
+            ),
+        ),
+        {"draft_key": draft_id, "application_id": application["id"]},
+    ).all()
+    db.execute(
+        statement_once(("intake.timeline_entry",), timeline_entries.insert),
+        dict(
+            application_id=application["id"],
+            applicant_id=application["applicant_id"],
+            kind="submitted",
+            occurred_at=application["submitted_at"],
+            detail=entry,
+        ),
+    )
+    return attached
+
+
+# What submitting reads back of the draft's attachments, and the columns an application is inserted with (not those
+# written later: its receipt number, when review received it, when it closed).
+_ATTACHED = (attachments.c.sha256, attachments.c.kind, attachments.c.filename, attachments.c.created_at)
+_INSERTED = [c for c in applications.c if c.name not in ("receipt_number", "received_at", "closed_at")]
+
+
+def _recording():
+    """_recorded's three statements as one for PostgreSQL: one round trip, and one statement for the server to parse
+    and plan. The timeline entry and the attachments take the application's id from its inserted row. Each value is
+    bound with its column's type: the encrypted ones are sealed as ever (under the person's key, in personal())."""
+    return (
+        sa.text(
+            f"WITH application AS (INSERT INTO applications ({', '.join(c.name for c in _INSERTED)})"
+            f" VALUES ({', '.join(':' + c.name for c in _INSERTED)}) RETURNING id, applicant_id, submitted_at),"
+            " first_entry AS (INSERT INTO timeline_entries (application_id, applicant_id, kind, detail, occurred_at)"
+            " SELECT id, applicant_id, 'submitted', :entry_detail, submitted_at FROM application)"
+            " UPDATE attachments SET application_id = (SELECT id FROM application) WHERE draft_id = :draft_key"
+            " RETURNING sha256, kind, filename, created_at"
+        )
+        .bindparams(*(sa.bindparam(c.name, type_=c.type) for c in _INSERTED))
+        .columns(*_ATTACHED)
+    )
 
 
 def _filenames(attached) -> dict[tuple[str, str], str | None]:
