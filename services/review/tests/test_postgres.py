@@ -14,6 +14,7 @@ from review.adapters.tables import audit_log, cases
 from review.application import casework, inbound
 from review.domain.case import Proposal
 from review.domain.roles import Officer, Role
+from zairyu_shared import testing
 from zairyu_shared.db import transaction
 
 
@@ -186,3 +187,34 @@ def test_writers_appending_several_entries_a_transaction_keep_one_chain(pg_rt):
     assert errors == []
     with pg_rt.engine.connect() as conn:
         assert audit.verify_chain(conn) == (60, [])
+
+
+def test_an_appender_that_waited_for_the_lock_reads_the_head_its_holder_committed(pg_rt):
+    """The lock and the head are one statement (audit_log_locked_head, migration 0016): a writer that asked while
+    another held the lock (audit._lock, the same key) reads the head after it is granted, so it chains onto the
+    entry the holder committed meanwhile instead of the head as it was when it asked (that would repeat a seq)."""
+    with pg_rt.engine.connect() as conn:
+        before = audit.verify_chain(conn)[0]
+    errors: list[str] = []
+
+    def second():
+        try:
+            with transaction(pg_rt.session_factory) as s:
+                audit.append(s, "b", "case.received")
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    waiting = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    with transaction(pg_rt.session_factory) as s:
+        audit._lock(s)
+        thread = threading.Thread(target=second)
+        thread.start()
+        with pg_rt.engine.connect() as conn:
+            testing.wait_until(lambda: conn.execute(waiting).scalar_one() == 1, message="the second writer waits")
+        audit.append(s, "a", "case.received")
+    thread.join(20)
+    assert errors == []
+    with pg_rt.engine.connect() as conn:
+        assert audit.verify_chain(conn) == (before + 2, [])
+        actors = conn.execute(sa.select(audit_log.c.actor).order_by(audit_log.c.seq.desc()).limit(2)).scalars().all()
+    assert actors == ["b", "a"]

@@ -25,7 +25,7 @@ from .tables import audit_log, cases
 
 log = logging.getLogger(__name__)
 
-_LOCK_KEY = 0x52455649  # advisory lock serialising appends to the chain ("REVI")
+_LOCK_KEY = 0x52455649  # advisory lock serialising appends to the chain ("REVI"; audit_log_locked_head's too)
 
 
 def append(
@@ -79,13 +79,21 @@ def _chain_head(session) -> tuple[int, str] | None:
     head = session.info.get(_HEAD)
     if head is not None:
         return head
-    _lock(session)
-    last = session.execute(
-        statement_once(
-            ("review.audit_last",),
-            lambda: sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1),
-        )
-    ).first()
+    if session.get_bind().dialect.name == "postgresql":
+        # The lock and then the head, in one statement: the function's query for the head sees what the lock's
+        # previous holder committed (migration 0016; its key is _LOCK_KEY).
+        last = session.execute(
+            statement_once(
+                ("review.audit_locked_head",), lambda: sa.text("SELECT seq, hash FROM audit_log_locked_head()")
+            )
+        ).first()
+    else:  # SQLite: no advisory lock (its write lock serialises the appends)
+        last = session.execute(
+            statement_once(
+                ("review.audit_last",),
+                lambda: sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1),
+            )
+        ).first()
     return (last.seq, last.hash) if last else None
 
 
