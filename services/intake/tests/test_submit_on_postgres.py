@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from intake_testkit import fake_signature, make_runtime
+from intake_testkit import fake_signature, make_runtime, outbox_events
 from journey import fill_draft, register
 
 from intake.adapters.tables import applications, attachments, timeline_entries
@@ -66,6 +66,8 @@ def test_the_application_its_first_entry_and_its_attachments_in_one_statement(si
         assert (entry.applicant_id, entry.kind, entry.occurred_at) == (applicant_id, "submitted", row.submitted_at)
         moved = conn.execute(sa.select(attachments.c.application_id).where(attachments.c.draft_id == draft_id))
         assert set(moved.scalars()) == {answer["application_id"]}
+    (event,) = outbox_events(rt, "application.submitted")  # the names read back, decrypted, as the officer sees them
+    assert sorted(a["filename"] for a in event["payload"]["attachments"]) == ["me.jpg", "p.pdf"]
 
 
 def test_two_codes_for_one_draft_signed_at_once_make_one_application(signed):
