@@ -21,10 +21,11 @@ depends_on = None
 
 LOCKED_HEAD = """
 CREATE OR REPLACE FUNCTION audit_log_locked_head() RETURNS TABLE (seq bigint, hash varchar)
-LANGUAGE sql VOLATILE AS $$
-  SELECT pg_advisory_xact_lock(1380275785::bigint);
-  SELECT a.seq, a.hash FROM audit_log a ORDER BY a.seq DESC LIMIT 1;
-$$"""
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(1380275785::bigint);
+  RETURN QUERY SELECT a.seq, a.hash FROM audit_log a ORDER BY a.seq DESC LIMIT 1;
+END $$"""  # PL/pgSQL keeps its queries' plans for the session (a SQL function's are made again on every call)
 
 
 def upgrade() -> None:
