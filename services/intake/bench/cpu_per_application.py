@@ -11,8 +11,9 @@ worker_fields, one photo); 5 posts warm up first.
 
     .venv/bin/python services/intake/bench/cpu_per_application.py [--applications 200]
 
-prints the process CPU a request (noisy on a busy machine) and intake's statements an application. Instruction
-counts, which the machine's load does not move (the preparation is the same in both runs: --prepared):
+prints the process CPU a request and the PostgreSQL backends' (both noisy on a busy machine: compare two trees run
+alternately) and intake's statements an application. Instruction counts, which the machine's load does not move (the
+preparation is the same in both runs: --prepared):
 
     PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/a.out .venv/bin/python <this> \
         --applications 40 --prepared 45
@@ -78,6 +79,26 @@ def prepare(rt, applicant_id: str, n: int, photo: bytes) -> tuple[str, bytes]:
     return code, content
 
 
+def backends_cpu(engine) -> float:
+    """CPU seconds so far of the PostgreSQL backends serving this database (utime + stime from /proc: the server
+    runs on this machine, as the benches' does)."""
+    import os
+
+    with engine.connect() as c:
+        pids = c.execute(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+            )
+        ).scalars()
+        ticks = 0
+        for pid in pids.all():
+            try:
+                ticks += sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:15])
+            except OSError:
+                pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def main(applications: int, prepared: int, profile_to: str | None = None, callgrind: bool = False) -> None:
     from intake.entrypoints.service import definition
     from intake.entrypoints.web import create_app
@@ -128,9 +149,17 @@ def main(applications: int, prepared: int, profile_to: str | None = None, callgr
         warm, measured = jobs[:5], jobs[5 : 5 + applications]
         for job in warm:
             post(job)
+        backends = backends_cpu(rt.engine)  # before the statements are counted, outside callgrind's count
         counts: collections.Counter[str] = collections.Counter()
-        sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: counts.update((sql,)))
-        sa.event.listen(rt.engine, "commit", lambda conn: counts.update(("COMMIT",)))
+
+        def count_statement(conn, cursor, sql, *args) -> None:
+            counts.update((sql,))
+
+        def count_commit(conn) -> None:
+            counts.update(("COMMIT",))
+
+        sa.event.listen(rt.engine, "before_cursor_execute", count_statement)
+        sa.event.listen(rt.engine, "commit", count_commit)
         gc.collect()
         gc.freeze()  # start-up's objects are not swept again: when a full sweep falls is noise between two runs
         profile = None
@@ -150,8 +179,12 @@ def main(applications: int, prepared: int, profile_to: str | None = None, callgr
         if profile is not None and profile_to:
             profile.disable()
             profile.dump_stats(profile_to)
+        sa.event.remove(rt.engine, "before_cursor_execute", count_statement)
+        sa.event.remove(rt.engine, "commit", count_commit)
+        backends = backends_cpu(rt.engine) - backends
         n = max(len(measured), 1)
         print(f"intake_front_cpu_ms_per_application: {cpu * 1000 / n:.2f} ms")
+        print(f"postgresql_backends_cpu_ms_per_application: {backends * 1000 / n:.2f} ms")
         for statement, k in counts.most_common():
             print(f"  {k / n:5.2f}", " ".join(statement.split())[:100])
         with rt.engine.connect() as c:
