@@ -51,7 +51,8 @@ def store(session: Session, *, evidence: dict[str, Any], holder: dict[str, Any] 
     evidence and holder attributes sealed under its retention day's key; that key's subject is returned."""
     subject = subject_for(row["created_at"])
     with sealing(session, metadata, subject):
-        session.execute(
+        # Core on the transaction's connection: a plain INSERT needs none of the ORM session's execution machinery.
+        session.connection().execute(
             statement_once(("signing.verdict_insert",), verdicts.insert),
             dict(
                 row,
