@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from zairyu_shared.runtime import Runtime
 
 PREFIX = "verdicts-"
+# Built once (json.dumps with options makes an encoder on every call); compact: fewer bytes to seal and store.
+_to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def subject_for(created_at: datetime) -> str:
@@ -58,8 +60,8 @@ def store(session: Session, *, evidence: dict[str, Any], holder: dict[str, Any] 
                 row,
                 data_key=subject,
                 evidence=None,
-                sealed_evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True),
-                holder=json.dumps(holder, ensure_ascii=False, sort_keys=True) if holder else None,
+                sealed_evidence=_to_json(evidence),
+                holder=_to_json(holder) if holder else None,
             ),
         )
     return subject
