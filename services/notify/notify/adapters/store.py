@@ -3,7 +3,9 @@
 Claims are committed before any SMTP traffic and outcomes are recorded in their own short
 transactions afterwards, so no database transaction is open while the relay is talked to. Those
 transactions run on a connection of the engine, not in an ORM session: they are Core statements
-only, and a session's own bookkeeping cost a third of each (measured, issue 24).
+only, and a session's own bookkeeping cost a third of each (measured, issue 24). The consumer's statements run in
+its session's transaction, on that transaction's connection (``session.connection()``): the ORM's execution adds
+nothing to a Core statement, and there are no ORM objects to flush.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ def remember_applicant(
 
     try:
         with sealing(session, metadata, applicant_id):
-            session.execute(statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values)
+            session.connection().execute(
+                statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values
+            )
     except SubjectErased:
         pass  # an erased applicant: nothing is kept about them again
 
@@ -82,15 +86,19 @@ class Known:
 def applicant(session: Session, applicant_id: str) -> Addressee | None:
     """The applicant's language and name, what a notice is written with. Not their address: the sender reads it
     when it sends, and decrypting it here (every notice) was work for nothing."""
-    row = session.execute(
-        statement_once(
-            ("notify.applicant_by_id",),
-            lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
-                applicants.c.applicant_id == sa.bindparam("applicant_key")
+    row = (
+        session.connection()
+        .execute(
+            statement_once(
+                ("notify.applicant_by_id",),
+                lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
+                    applicants.c.applicant_id == sa.bindparam("applicant_key")
+                ),
             ),
-        ),
-        {"applicant_key": applicant_id},
-    ).first()
+            {"applicant_key": applicant_id},
+        )
+        .first()
+    )
     return None if row is None else Addressee(row.language, row.display_name)
 
 
@@ -126,10 +134,14 @@ def remember_application(session: Session, application_id: str, applicant_id: st
             *applications.c, *_addressee_columns()
         )
 
-    row = session.execute(
-        statement_once(("notify.application", _dialect(session), tuple(fields)), build),
-        {"application_id": application_id, "applicant_id": applicant_id, "addressee_key": applicant_id, **fields},
-    ).one()
+    row = (
+        session.connection()
+        .execute(
+            statement_once(("notify.application", _dialect(session), tuple(fields)), build),
+            {"application_id": application_id, "applicant_id": applicant_id, "addressee_key": applicant_id, **fields},
+        )
+        .one()
+    )
     return _known(row)
 
 
@@ -138,15 +150,19 @@ def application_info(session: Session, application_id: str | None, applicant_id:
     application (then nothing about the applicant was read either)."""
     if not application_id:
         return None
-    row = session.execute(
-        statement_once(
-            ("notify.application_by_id",),
-            lambda: sa.select(applications, *_addressee_columns()).where(
-                applications.c.application_id == sa.bindparam("application_key")
+    row = (
+        session.connection()
+        .execute(
+            statement_once(
+                ("notify.application_by_id",),
+                lambda: sa.select(applications, *_addressee_columns()).where(
+                    applications.c.application_id == sa.bindparam("application_key")
+                ),
             ),
-        ),
-        {"application_key": application_id, "addressee_key": applicant_id},
-    ).first()
+            {"application_key": application_id, "addressee_key": applicant_id},
+        )
+        .first()
+    )
     return None if row is None else _known(row)
 
 
@@ -174,7 +190,7 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
         group = [row for row in full if row.get("applicant_id") == applicant_id]
         try:
             with sealing(session, metadata, applicant_id) if applicant_id else nullcontext():
-                inserted |= {r.id for r in session.execute(_insert_notices_statement(session), group)}
+                inserted |= {r.id for r in session.connection().execute(_insert_notices_statement(session), group)}
         except SubjectErased:
             continue  # an erased applicant gets no mail
     return inserted
