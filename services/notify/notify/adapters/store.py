@@ -60,9 +60,8 @@ def remember_applicant(
 
     try:
         with sealing(session, metadata, applicant_id):
-            session.connection().execute(
-                statement_once(("notify.applicant", _dialect(session), tuple(values)), build), values
-            )
+            stmt = statement_once(("notify.applicant", _dialect(session), tuple(values)), build)
+            session.connection().execute(stmt, values)
     except SubjectErased:
         pass  # an erased applicant: nothing is kept about them again
 
@@ -86,19 +85,13 @@ class Known:
 def applicant(session: Session, applicant_id: str) -> Addressee | None:
     """The applicant's language and name, what a notice is written with. Not their address: the sender reads it
     when it sends, and decrypting it here (every notice) was work for nothing."""
-    row = (
-        session.connection()
-        .execute(
-            statement_once(
-                ("notify.applicant_by_id",),
-                lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
-                    applicants.c.applicant_id == sa.bindparam("applicant_key")
-                ),
-            ),
-            {"applicant_key": applicant_id},
-        )
-        .first()
+    stmt = statement_once(
+        ("notify.applicant_by_id",),
+        lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
+            applicants.c.applicant_id == sa.bindparam("applicant_key")
+        ),
     )
+    row = session.connection().execute(stmt, {"applicant_key": applicant_id}).first()
     return None if row is None else Addressee(row.language, row.display_name)
 
 
@@ -134,14 +127,9 @@ def remember_application(session: Session, application_id: str, applicant_id: st
             *applications.c, *_addressee_columns()
         )
 
-    row = (
-        session.connection()
-        .execute(
-            statement_once(("notify.application", _dialect(session), tuple(fields)), build),
-            {"application_id": application_id, "applicant_id": applicant_id, "addressee_key": applicant_id, **fields},
-        )
-        .one()
-    )
+    stmt = statement_once(("notify.application", _dialect(session), tuple(fields)), build)
+    params = {"application_id": application_id, "applicant_id": applicant_id, "addressee_key": applicant_id, **fields}
+    row = session.connection().execute(stmt, params).one()
     return _known(row)
 
 
@@ -150,19 +138,13 @@ def application_info(session: Session, application_id: str | None, applicant_id:
     application (then nothing about the applicant was read either)."""
     if not application_id:
         return None
-    row = (
-        session.connection()
-        .execute(
-            statement_once(
-                ("notify.application_by_id",),
-                lambda: sa.select(applications, *_addressee_columns()).where(
-                    applications.c.application_id == sa.bindparam("application_key")
-                ),
-            ),
-            {"application_key": application_id, "addressee_key": applicant_id},
-        )
-        .first()
+    stmt = statement_once(
+        ("notify.application_by_id",),
+        lambda: sa.select(applications, *_addressee_columns()).where(
+            applications.c.application_id == sa.bindparam("application_key")
+        ),
     )
+    row = session.connection().execute(stmt, {"application_key": application_id, "addressee_key": applicant_id}).first()
     return None if row is None else _known(row)
 
 
