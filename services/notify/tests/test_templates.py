@@ -204,3 +204,24 @@ def test_html_escapes_what_people_typed():
     r = render("documents_requested", "en", message='<script>alert("x")</script>')
     assert "<script>" not in r.html and "&lt;script&gt;" in r.html
     assert '<a href="https://zairyu.example.jp">' in r.html
+
+
+def test_a_piece_is_kept_only_when_it_names_nothing_a_notice_brings(monkeypatch):
+    """The footer (naming only the portal's address) is rendered once per language and kept (issue 24); a piece
+    naming anything else, were a translator to put the reader's name in a footer, is rendered for each notice."""
+    cat = Catalogue()
+    context = PLANS["application_received"].context
+
+    def text_and_html(name, portal_url):
+        r = cat.render("application_received", "vi", context, name=name, portal_url=portal_url)
+        return r.text, r.html
+
+    assert text_and_html("X", "https://a")[0].endswith("https://a\n")
+    text, html = text_and_html("Y", "https://b")  # the portal's address is part of what is kept
+    assert text.endswith("https://b\n") and "https://a" not in html
+    real = cat.message
+    named = "{{ name }} / {{ portal_url|link }}"
+    monkeypatch.setattr(cat, "message", lambda lang, key: named if key == "common.footer" else real(lang, key))
+    for name in ("ANNA", "BAO"):
+        text, html = text_and_html(name, "https://a")
+        assert text.endswith(f"{name} / https://a\n") and f"{name} / " in html

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.support import NullTranslations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, pass_context
 from markupsafe import Markup, escape
 
 from notify.domain import formatting
@@ -82,6 +82,8 @@ class Catalogue:
         self.text_env = _environment(html=False)
         self.html_env = _environment(html=True)
         self.layout = self.html_env.get_template("mail.html")
+        # (source, language, portal URL): the text and HTML of a piece naming nothing else (_piece)
+        self._fixed: dict[tuple[str, str, str], tuple[str, list[Markup]]] = {}
 
     def message(self, language: str, key: str) -> str:
         """The Jinja2 source of ``key`` in ``language``'s catalog; KeyError if that catalog lacks it."""
@@ -149,20 +151,31 @@ class Catalogue:
             greeting_src = say("common.greeting") if name else say("common.greeting_anonymous")
         entry = {"subject": say(f"notice.{notice_type}.subject"), "body": say(f"notice.{notice_type}.body")}
         subject = self._text(entry["subject"], ctx).strip()
-        greeting = self._text(greeting_src, ctx).strip()
-        body = self._text(entry["body"], ctx).strip()
+        greeting, greeting_html = self._piece(greeting_src, ctx)
+        body, body_html = self._piece(entry["body"], ctx)
         footer_src = say("common.footer_officers") if audience == "bureau" else say("common.footer")
-        footer = self._text(footer_src, ctx).strip()
+        footer, footer_html = self._piece(footer_src, ctx)
         text = f"{greeting}\n\n{body}\n\n-- \n{footer}\n"
-        html_paragraphs = [_paragraphs(self._html(src, ctx)) for src in (greeting_src, entry["body"])]
         return {
             "lang": lang.replace("_", "-"),
             "subject": subject,
             "text": text,
-            "greeting": html_paragraphs[0],
-            "body": html_paragraphs[1],
-            "footer": _paragraphs(self._html(footer_src, ctx)),
+            "greeting": greeting_html,
+            "body": body_html,
+            "footer": footer_html,
         }
+
+    def _piece(self, source: str, ctx: dict) -> tuple[str, list[Markup]]:
+        """A greeting's, body's or footer's text and its HTML paragraphs. A piece naming nothing but what is the same
+        for every notice in its language (the footer: the portal's address) is rendered once per language and kept
+        (issue 24: two of a notice's eight renders were its footer's, the same each time)."""
+        if not _names_only_fixed(self.text_env, source):
+            return self._text(source, ctx).strip(), _paragraphs(self._html(source, ctx))
+        key = (source, ctx["lang"], ctx["portal_url"])
+        piece = self._fixed.get(key)
+        if piece is None:
+            piece = self._fixed[key] = (self._text(source, ctx).strip(), _paragraphs(self._html(source, ctx)))
+        return piece
 
     def _text(self, source: str, ctx: dict) -> str:
         return _compiled(self.text_env, source).render(ctx)
@@ -174,6 +187,15 @@ class Catalogue:
 @lru_cache(maxsize=4096)
 def _compiled(env: Environment, source: str):
     return env.from_string(source)
+
+
+# What a notice's context holds that is the same for every notice in one language (the filters read the language).
+FIXED_NAMES = frozenset({"lang", "portal_url"})
+
+
+@lru_cache(maxsize=4096)
+def _names_only_fixed(env: Environment, source: str) -> bool:
+    return meta.find_undeclared_variables(env.parse(source)) <= FIXED_NAMES
 
 
 def _paragraphs(html: Markup) -> list[Markup]:
