@@ -199,12 +199,9 @@ def _names_only_fixed(env: Environment, source: str) -> bool:
 
 
 def _paragraphs(html: Markup) -> list[Markup]:
-    """Blank lines separate paragraphs; single newlines become <br> (content already escaped)."""
-    return [
-        Markup("<br>\n").join(Markup(line) for line in block.split("\n"))
-        for block in str(html).split("\n\n")
-        if block.strip()
-    ]
+    """Blank lines separate paragraphs; single newlines become <br> (content already escaped, so plain string work:
+    a Markup made and escaped for every line cost a fifth of a notice's rendering, issue 24)."""
+    return [Markup(block.replace("\n", "<br>\n")) for block in str(html).split("\n\n") if block.strip()]
 
 
 __all__ = ["Catalogue", "Rendered", "BILINGUAL", "CATALOGS", "escape"]
