@@ -28,8 +28,10 @@ def record_many(session: Session, inbox: sa.Table, items: list[tuple[str, Envelo
     now = datetime.now(UTC)
     rows = [dict(consumer=c, event_id=e.id, event_type=e.type, processed_at=now) for c, e in items]
     # One statement, many parameter sets: SQLAlchemy sends one multi-row INSERT (insertmanyvalues) and
-    # compiles it once; a `.values(rows)` statement was compiled anew for every batch.
-    return {(r.consumer, r.event_id) for r in session.execute(_record_statement(session, inbox), rows)}
+    # compiles it once; a `.values(rows)` statement was compiled anew for every batch. On the session's
+    # connection: a Core statement needs none of the ORM's bookkeeping (autoflush, result wrapping).
+    done = session.connection().execute(_record_statement(session, inbox), rows)
+    return {(r.consumer, r.event_id) for r in done}
 
 
 def _record_statement(session: Session, inbox: sa.Table) -> sa.Executable:

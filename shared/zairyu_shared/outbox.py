@@ -91,7 +91,9 @@ def add_event(
         "body": seal_body(session, cast("Keyring", keyring), str(subject), body) if subject else body,
         "created_at": datetime.now(UTC),
     }
-    session.execute(_stage_statement(outbox, session.get_bind().dialect.name), values)
+    # On the session's connection: a Core INSERT needs none of the ORM's bookkeeping (the handler's own rows
+    # are flushed at commit as ever; the outbox has no foreign key to them).
+    session.connection().execute(_stage_statement(outbox, session.get_bind().dialect.name), values)
     # After the statement: a transaction it begins would forget a mark made before it (_new_transaction).
     session.info.setdefault(STAGED, set()).add(outbox)
 
@@ -268,7 +270,8 @@ class OutboxRelay:
         """Publish one batch; return how many rows were marked sent."""
         o = self.outbox
         with self.session_factory() as session, session.begin():
-            rows = session.execute(self._unsent_query()).all()
+            db = session.connection()  # Core statements: none of the ORM's bookkeeping
+            rows = db.execute(self._unsent_query()).all()
             if not rows:
                 return 0
             messages, erased = self._open(session, rows)
@@ -287,7 +290,7 @@ class OutboxRelay:
                 raise
             now = datetime.now(UTC)
             if confirmed:
-                session.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
+                db.execute(self._mark_sent(), {"ids": list(confirmed), "sent_now": now})
             if erased:
                 # Never sent: the person was erased after the event was staged. Marked sent (with why) so it
                 # leaves the backlog and is purged with the sent rows.
