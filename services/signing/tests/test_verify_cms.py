@@ -363,3 +363,28 @@ def test_signing_time_must_be_a_time(value):
     with pytest.raises(VerificationFailure) as failure:
         cms._signed_attributes(body(value))
     assert failure.value.reason == Reason.MALFORMED and "signing-time" in failure.value.detail
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x17\x0d261206174258Z",  # UTCTime, DER: read directly
+        b"\x17\x0d990102030405Z",  # 1999 (YY >= 50: 19YY)
+        b"\x17\x0d491231235959Z",  # 2049
+        b"\x18\x0f20500101000000Z",  # GeneralizedTime: through asn1crypto
+        b"\x17\x11261206174258+0900",  # UTCTime with an offset (not DER): through asn1crypto
+    ],
+)
+def test_signing_time_reads_as_asn1crypto_does(raw):
+    from asn1crypto import core
+
+    from signing.domain import cms, der
+
+    assert cms._signing_time(der.children(raw)[0]) == core.load(raw).native
+
+
+def test_signing_time_with_an_impossible_date_is_refused():
+    from signing.domain import cms, der
+
+    with pytest.raises(ValueError):  # parse_signed_data turns it into MALFORMED
+        cms._signing_time(der.children(b"\x17\x0d261306174258Z")[0])
