@@ -7,7 +7,7 @@ never contains personal data, only which check failed.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import PurePath
+import os.path
 from typing import Any
 
 from cryptography import x509
@@ -128,7 +128,7 @@ def revocation_source(verdict: Verdict) -> str | None:
     if rev is None or rev.source is None:
         return None
     # A CRL's file name, not the server path: the evidence travels to other services.
-    where = PurePath(rev.source).name if rev.source_kind == "crl" else rev.source
+    where = os.path.basename(rev.source) if rev.source_kind == "crl" else rev.source
     return f"{rev.source_kind}:{where}"
 
 
