@@ -336,21 +336,17 @@ def _finish(engine: sa.Engine, claim: Claimed, *, attempt_back: bool = False, **
     values.update(updated_at=now(), claim_token=None)
 
     def build():
-        stmt = (
-            notices.update()
-            .where(
-                notices.c.id == sa.bindparam("claimed_id"),
-                notices.c.claim_token == sa.bindparam("claimed_token"),
-                notices.c.state == delivery.SENDING,
-            )
-            .returning(notices.c.id)
+        stmt = notices.update().where(
+            notices.c.id == sa.bindparam("claimed_id"),
+            notices.c.claim_token == sa.bindparam("claimed_token"),
+            notices.c.state == delivery.SENDING,
         )
         return stmt.values(attempts=notices.c.attempts - 1) if attempt_back else stmt
 
     stmt = statement_once(("notify.finish", tuple(values), attempt_back), build)
     with engine.begin() as conn:
-        result = conn.execute(stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token})
-        return result.first() is not None
+        # The row count says whether the claim was still ours: no row to return and read back (issue 24).
+        return conn.execute(stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token}).rowcount == 1
 
 
 def record_sent(engine: sa.Engine, claim: Claimed) -> bool:
