@@ -6,6 +6,7 @@ with CI=true it fails, so a green CI run always means the real parts were exerci
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import socket
@@ -220,6 +221,23 @@ class ReceivedMessage:
 
     def ack(self, multiple: bool = False) -> None:
         pass
+
+
+def counted_statements(engine: Any) -> collections.Counter[str]:
+    """Each statement's SQL (and each COMMIT) ``engine`` runs from now on, counted: a bench's statements."""
+    import sqlalchemy as sa
+
+    counts: collections.Counter[str] = collections.Counter()
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: counts.update((sql,)))
+    sa.event.listen(engine, "commit", lambda _conn: counts.update(("COMMIT",)))
+    return counts
+
+
+def print_statements(name: str, counts: collections.Counter[str], per: int) -> None:
+    """A bench's ``name: value statements`` line and each statement's count per unit (an application, a case)."""
+    print(f"{name}: {sum(counts.values()) / per:.2f} statements")
+    for statement, k in counts.most_common():
+        print(f"  {k / per:5.2f}", " ".join(statement.split())[:110])
 
 
 def callgrind_instrumentation(on: bool) -> None:

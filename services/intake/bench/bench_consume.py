@@ -26,7 +26,6 @@ Prints ``name: value unit`` lines (and each statement's count per application wi
 from __future__ import annotations
 
 import argparse
-import collections
 import gc
 import sys
 import tempfile
@@ -49,7 +48,13 @@ from intake.application import signing_requests
 from intake.bootstrap import ports
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
-from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, staged_events
+from zairyu_shared.testing import (
+    ReceivedMessage,
+    callgrind_instrumentation,
+    counted_statements,
+    print_statements,
+    staged_events,
+)
 from zairyu_shared.testing_databases import migrated_database
 
 APPLICANTS = 3  # as bench_e2e (an account holds at most 20 open drafts: more applicants for more applications)
@@ -204,10 +209,7 @@ def main() -> int:
 
             for application in batches[:warm]:  # compiled statements, the applicants' keys
                 take(application)
-            statements: collections.Counter[str] = collections.Counter()
-            if args.statements:
-                sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.update((sql,)))
-                sa.event.listen(rt.engine, "commit", lambda conn: statements.update(("COMMIT",)))
+            statements = counted_statements(rt.engine) if args.statements else None
             gc.collect()
             gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
             profile = None
@@ -238,10 +240,8 @@ def main() -> int:
             rt.engine.dispose()
     n = args.applications
     print(f"intake_consume_cpu_per_application: {cpu * 1000 / n:.2f} ms")
-    if args.statements:  # counted only when asked (the listener costs instructions of its own)
-        print(f"intake_consume_statements_per_application: {sum(statements.values()) / n:.2f} statements")
-        for statement, k in statements.most_common():
-            print(f"  {k / n:5.2f}", " ".join(statement.split())[:110])
+    if statements is not None:  # counted only when asked (the listener costs instructions of its own)
+        print_statements("intake_consume_statements_per_application", statements, n)
     return 0
 
 

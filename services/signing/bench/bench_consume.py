@@ -21,7 +21,6 @@ Prints ``name: value unit`` lines (and each statement's count per application wi
 from __future__ import annotations
 
 import argparse
-import collections
 import gc
 import json
 import sys
@@ -37,7 +36,7 @@ from service_support import make_runtime, submission, submitted_event
 
 from signing.adapters.tables import verdicts
 from signing.testpki import create_test_pki
-from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation
+from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, counted_statements, print_statements
 from zairyu_shared.testing_databases import migrated_database
 
 QUEUE = "signing.on_application_submitted"
@@ -80,10 +79,7 @@ def main() -> int:
 
             for body in bodies[:warm]:
                 take(body)
-            statements: collections.Counter[str] = collections.Counter()
-            if args.statements:
-                sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.update((sql,)))
-                sa.event.listen(rt.engine, "commit", lambda conn: statements.update(("COMMIT",)))
+            statements = counted_statements(rt.engine) if args.statements else None
             gc.collect()
             gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
             if args.callgrind:
@@ -104,10 +100,8 @@ def main() -> int:
             rt.engine.dispose()
     n = args.applications
     print(f"signing_consume_cpu_per_application: {cpu * 1000 / n:.2f} ms")
-    if args.statements:  # counted only when asked (the listener costs instructions of its own)
-        print(f"signing_consume_statements_per_application: {sum(statements.values()) / n:.2f} statements")
-        for statement, k in statements.most_common():
-            print(f"  {k / n:5.2f}", " ".join(statement.split())[:110])
+    if statements is not None:  # counted only when asked (the listener costs instructions of its own)
+        print_statements("signing_consume_statements_per_application", statements, n)
     return 0
 
 
