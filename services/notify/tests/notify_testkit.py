@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from notify.entrypoints.service import definition
-from zairyu_shared import crypto
+from zairyu_shared import crypto, testing
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import free_port, service_runtime
 from zairyu_shared.testing_databases import migrate_for_test
@@ -85,6 +88,23 @@ def make_runtime(database_url: str, amqp_url: str, smtp_port: int, **overrides) 
     )
     settings.update(overrides)
     return service_runtime(definition, migrate=False, database_url=database_url, amqp_url=amqp_url, **settings)
+
+
+@contextmanager
+def migrated_runtime(dialect: str, tmp_path, database: str) -> Iterator[Runtime]:
+    """A migrated runtime on SQLite (a file in ``tmp_path``) or on a fresh PostgreSQL database named after
+    ``database``, for tests that run on both (a fixture's ``request.param``); stopped afterwards."""
+    with contextlib.ExitStack() as stack:
+        if dialect == "sqlite":
+            url = f"sqlite:///{tmp_path}/n.db"
+        else:
+            url = stack.enter_context(testing.fresh_database(database))
+        rt = make_runtime(url, f"memory://{tmp_path.name}", 2525)
+        rt.migrate()
+        try:
+            yield rt
+        finally:
+            rt.stop()
 
 
 @pytest.fixture

@@ -7,25 +7,15 @@ from __future__ import annotations
 import pytest
 import samples
 import sqlalchemy as sa
-from notify_testkit import deliver, make_runtime
+from notify_testkit import deliver, migrated_runtime
 
 from notify.adapters.tables import notices
-from zairyu_shared import testing
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def runtime(request, tmp_path):
-    if request.param == "sqlite":
-        rt = make_runtime(f"sqlite:///{tmp_path}/n.db", f"memory://{tmp_path.name}", 2525)
-        rt.migrate()
+    with migrated_runtime(request.param, tmp_path, "zt_notify_addressee") as rt:
         yield rt
-        rt.stop()
-        return
-    with testing.fresh_database("zt_notify_addressee") as url:
-        rt = make_runtime(url, f"memory://{tmp_path.name}", 2525)
-        rt.migrate()
-        yield rt
-        rt.stop()
 
 
 def inbox_notice(rt, application: str, notice_type: str):

@@ -9,27 +9,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
-from notify_testkit import make_runtime
+from notify_testkit import migrated_runtime
 
 from notify.adapters.tables import notices
-from zairyu_shared import testing
 
 NOW = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def runtime(request, tmp_path):
-    if request.param == "sqlite":
-        rt = make_runtime(f"sqlite:///{tmp_path}/n.db", f"memory://{tmp_path.name}", 2525)
-        rt.migrate()
+    with migrated_runtime(request.param, tmp_path, "zt_notify_ret") as rt:
         yield rt
-        rt.stop()
-        return
-    with testing.fresh_database("zt_notify_ret") as url:
-        rt = make_runtime(url, f"memory://{tmp_path.name}", 2525)
-        rt.migrate()
-        yield rt
-        rt.stop()
 
 
 def _notice(s, state: str, ended: datetime, channel: str = "email") -> str:
