@@ -240,6 +240,46 @@ def print_statements(name: str, counts: collections.Counter[str], per: int) -> N
         print(f"  {k / per:5.2f}", " ".join(statement.split())[:110])
 
 
+class CpuSpent:
+    """What a measured loop cost: ``seconds`` of this process's CPU, set when the loop ends."""
+
+    seconds = 0.0
+
+
+@contextmanager
+def measured_loop(callgrind: bool = False, profile_to: str | None = None, collect: bool = True) -> Iterator[CpuSpent]:
+    """A bench's measured loop: start-up's objects frozen out of the GC first (where a full sweep falls is noise
+    between runs), callgrind counting only inside it when asked (a bench started with ``--instr-atstart=no``),
+    a cProfile of its CPU time written to ``profile_to`` if given, automatic collection off with ``collect=False``
+    (two trees compared: a collection falling elsewhere moves the count). Yields its CPU time, set on exit."""
+    import cProfile
+    import gc
+    import time
+
+    gc.collect()
+    gc.freeze()
+    if not collect:
+        gc.disable()
+    profile = None
+    if profile_to:
+        profile = cProfile.Profile(time.process_time)
+        profile.enable()
+    if callgrind:
+        callgrind_instrumentation(True)
+    spent = CpuSpent()
+    started = time.process_time()
+    try:
+        yield spent
+    finally:
+        spent.seconds = time.process_time() - started
+        if callgrind:
+            callgrind_instrumentation(False)
+        if profile is not None and profile_to:
+            profile.disable()
+            profile.dump_stats(profile_to)
+        gc.enable()
+
+
 def callgrind_instrumentation(on: bool) -> None:
     """Switch valgrind's callgrind counting on or off for this process (a bench started with
     ``--instr-atstart=no`` counts only what it measures)."""

@@ -26,10 +26,8 @@ Prints ``name: value unit`` lines (and each statement's count per application wi
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,8 +48,8 @@ from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import (
     ReceivedMessage,
-    callgrind_instrumentation,
     counted_statements,
+    measured_loop,
     print_statements,
     staged_events,
 )
@@ -210,25 +208,10 @@ def main() -> int:
             for application in batches[:warm]:  # compiled statements, the applicants' keys
                 take(application)
             statements = counted_statements(rt.engine) if args.statements else None
-            gc.collect()
-            gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
-            profile = None
-            if args.profile:
-                import cProfile
-
-                profile = cProfile.Profile(time.process_time)
-                profile.enable()
-            if args.callgrind:
-                callgrind_instrumentation(True)
-            started = time.process_time()
-            for application in batches[warm:]:
-                take(application)
-            cpu = time.process_time() - started
-            if args.callgrind:
-                callgrind_instrumentation(False)
-            if profile is not None:
-                profile.disable()
-                profile.dump_stats(args.profile)
+            with measured_loop(args.callgrind, args.profile) as spent:
+                for application in batches[warm:]:
+                    take(application)
+            cpu = spent.seconds
             with rt.engine.connect() as conn:
                 entries = conn.execute(sa.select(sa.func.count()).select_from(timeline_entries)).scalar_one()
                 statuses = conn.execute(sa.select(applications.c.status).distinct()).scalars().all()

@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
-import gc
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import cast
 
@@ -51,7 +49,6 @@ from intake.application import accounts, drafting, signing_requests, submission
 from intake.bootstrap import ports
 from zairyu_shared import testing
 from zairyu_shared.db import transaction
-from zairyu_shared.testing import callgrind_instrumentation
 from zairyu_shared.testing_databases import migrated_database
 
 APPLICANTS = 3  # as bench_e2e; more when more applications are prepared (an account holds at most 20 open drafts)
@@ -160,25 +157,10 @@ def main(applications: int, prepared: int, profile_to: str | None = None, callgr
 
         sa.event.listen(rt.engine, "before_cursor_execute", count_statement)
         sa.event.listen(rt.engine, "commit", count_commit)
-        gc.collect()
-        gc.freeze()  # start-up's objects are not swept again: when a full sweep falls is noise between two runs
-        profile = None
-        if profile_to:
-            import cProfile
-
-            profile = cProfile.Profile(time.process_time)
-            profile.enable()
-        if callgrind:
-            callgrind_instrumentation(True)
-        started = time.process_time()
-        for job in measured:
-            post(job)
-        cpu = time.process_time() - started
-        if callgrind:
-            callgrind_instrumentation(False)
-        if profile is not None and profile_to:
-            profile.disable()
-            profile.dump_stats(profile_to)
+        with testing.measured_loop(callgrind, profile_to) as spent:
+            for job in measured:
+                post(job)
+        cpu = spent.seconds
         sa.event.remove(rt.engine, "before_cursor_execute", count_statement)
         sa.event.remove(rt.engine, "commit", count_commit)
         backends = backends_cpu(rt.engine) - backends

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gc
 import os
 import sys
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -91,14 +89,10 @@ def main(applications: int, no_gc: bool = False) -> None:
         counts: collections.Counter[str] = collections.Counter()  # by statement text (as cached: hashed once)
         sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: counts.update((sql,)))
         sa.event.listen(rt.engine, "commit", lambda conn: counts.update(("COMMIT",)))
-        gc.collect()
-        gc.freeze()  # start-up's objects are not swept again: when a full sweep falls is noise between two runs
-        if no_gc:
-            gc.disable()
-        started = time.process_time()
-        for event in measured:
-            deliver(event)
-        cpu = time.process_time() - started
+        with testing.measured_loop(collect=not no_gc) as spent:
+            for event in measured:
+                deliver(event)
+        cpu = spent.seconds
         assert relay.mails == 2 * (WARM + applications), relay.mails
         print(f"notify_cpu_ms_per_application: {cpu * 1000 / max(applications, 1):.2f} ms")
         for statement, n in counts.most_common():

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gc
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as
 from review_testkit import make_runtime, verified_event
 
 from zairyu_shared import testing
-from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, fresh_database
+from zairyu_shared.testing import ReceivedMessage, fresh_database, measured_loop
 
 
 def deliveries(n: int) -> list[tuple[str, ReceivedMessage]]:
@@ -77,17 +75,12 @@ def main() -> int:
                 statements[statement.split(None, 1)[0].upper()] += 1
 
             sa.event.listen(rt.engine, "before_cursor_execute", count)
-            gc.collect()
-            gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
-            if args.callgrind:
-                callgrind_instrumentation(True)
-            started, i, size = time.process_time(), 0, 1
-            while i < len(timed):
-                take(timed[i : i + size])
-                i, size = i + size, 3 - size
-            cpu = time.process_time() - started
-            if args.callgrind:
-                callgrind_instrumentation(False)
+            i, size = 0, 1
+            with measured_loop(args.callgrind) as spent:
+                while i < len(timed):
+                    take(timed[i : i + size])
+                    i, size = i + size, 3 - size
+            cpu = spent.seconds
             sa.event.remove(rt.engine, "before_cursor_execute", count)
             with rt.engine.connect() as conn:
                 received = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()

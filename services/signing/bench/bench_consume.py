@@ -21,11 +21,9 @@ Prints ``name: value unit`` lines (and each statement's count per application wi
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,7 +34,7 @@ from service_support import make_runtime, submission, submitted_event
 
 from signing.adapters.tables import verdicts
 from signing.testpki import create_test_pki
-from zairyu_shared.testing import ReceivedMessage, callgrind_instrumentation, counted_statements, print_statements
+from zairyu_shared.testing import ReceivedMessage, counted_statements, measured_loop, print_statements
 from zairyu_shared.testing_databases import migrated_database
 
 QUEUE = "signing.on_application_submitted"
@@ -80,16 +78,10 @@ def main() -> int:
             for body in bodies[:warm]:
                 take(body)
             statements = counted_statements(rt.engine) if args.statements else None
-            gc.collect()
-            gc.freeze()  # start-up's objects are not swept again: where a full sweep falls is noise between runs
-            if args.callgrind:
-                callgrind_instrumentation(True)
-            started = time.process_time()
-            for body in bodies[warm:]:
-                take(body)
-            cpu = time.process_time() - started
-            if args.callgrind:
-                callgrind_instrumentation(False)
+            with measured_loop(args.callgrind) as spent:
+                for body in bodies[warm:]:
+                    take(body)
+            cpu = spent.seconds
             with rt.engine.connect() as conn:
                 verified = conn.execute(
                     sa.select(sa.func.count()).select_from(verdicts).where(verdicts.c.verdict == "verified")
