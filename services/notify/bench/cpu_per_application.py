@@ -23,12 +23,9 @@ run by `make bench` (not a bench_*.py): it measures a cost, not a figure of the 
 from __future__ import annotations
 
 import argparse
-import collections
 import os
 import sys
 from pathlib import Path
-
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # run as a file: the tests' samples, testkit
 
@@ -86,9 +83,7 @@ def main(applications: int, no_gc: bool = False) -> None:
         for event in events(0, WARM):
             deliver(event)
         measured = events(WARM, applications)
-        counts: collections.Counter[str] = collections.Counter()  # by statement text (as cached: hashed once)
-        sa.event.listen(rt.engine, "before_cursor_execute", lambda c, cur, sql, *a: counts.update((sql,)))
-        sa.event.listen(rt.engine, "commit", lambda conn: counts.update(("COMMIT",)))
+        counts = testing.counted_statements(rt.engine)  # by statement text, and each COMMIT
         with testing.measured_loop(collect=not no_gc) as spent:
             for event in measured:
                 deliver(event)
