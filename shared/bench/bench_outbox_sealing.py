@@ -48,6 +48,9 @@ def _events(applicant: str) -> list:
             "requested_at": at,
             "signed_content_b64": signed,
             "signature_cms_b64": cms,
+            # v2: who asked, and the holder intake found in the signature (the person, with their own card)
+            "requested_by": {"role": "applicant"},
+            "expected_holder": {"name": "NGUYEN VAN A", "date_of_birth": "1990-01-01", "sex": "1", "address": "東京都"},
         },
         source="intake",
         correlation_id=application,
