@@ -27,10 +27,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 
+from signing.adapters import pcscd
+
 VPCD_DRIVER = pathlib.Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_BASE_PORT = 35963
 VPCD_SLOTS = 2
-PCSCD_SOCKET = pathlib.Path("/run/pcscd/pcscd.comm")
 LOCK_DIR = pathlib.Path(tempfile.gettempdir())
 
 
@@ -82,48 +83,81 @@ def _vpcd_readers() -> list[str]:
         return []
 
 
-def _pcscd_pids() -> list[int]:
-    result = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True)
-    return [int(p) for p in result.stdout.split()]
+@contextlib.contextmanager
+def _flocked(name: str, mode: int) -> Iterator[None]:
+    with open(LOCK_DIR / name, "a") as handle:
+        fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _wait_until(condition, deadline: float) -> bool:
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def _start_private_pcscd() -> subprocess.Popen:
+    log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
+    # Detached and self-terminating: other sessions may come to rely on it.
+    return subprocess.Popen(
+        ["pcscd", "--foreground", "--auto-exit"],
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def ensure_pcscd(timeout: float = 20.0) -> None:
-    """Make sure a pcscd with vpcd's readers is up (start a private one only if none runs).
+    """Make sure a pcscd with vpcd's readers is up (start a private one only if none serves).
 
-    A private pcscd quitting by itself (``--auto-exit``) removes its socket before its vpcd lets go of
-    the card ports: a pcscd started in that window comes up without a reader ("Address already in use"
-    in its log). So wait for a socketless pcscd to be gone before starting one, and if the one we
-    started still shows no reader, stop it and start again.
+    What it mends, each seen on a shared machine: a private pcscd quitting by itself (``--auto-exit``) removes its
+    socket before its vpcd lets go of the card ports, so one started in that window comes up without a reader
+    ("Address already in use" in its log): wait a moment for it to go, and stop it if it stays. A pcscd killed
+    outright leaves its socket: no process behind it means none serves. And a pcscd that shows no vpcd reader
+    (ours or not: started before vpcd was installed, or its vpcd found the ports taken) serves no card test:
+    stop it and start ours. One session mends at a time (a lock in /tmp), and every attempt gets its full five
+    seconds to show the readers, however long the mending before it took.
     """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        started = None
-        if not PCSCD_SOCKET.exists():
-            _wait_until(lambda: not _pcscd_pids(), deadline)  # one on its way out
-            log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
-            # Detached and self-terminating: other sessions may come to rely on it.
-            started = subprocess.Popen(
-                ["pcscd", "--foreground", "--auto-exit"],
-                stdout=log,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+    with _flocked("zairyu-pcscd-mend.lock", fcntl.LOCK_EX):
+        while True:
+            if _vpcd_readers():
+                return
+            started = None
+            if not pcscd.pcscd_serving():
+                if not pcscd.wait_until(lambda: not pcscd.pcscd_pids(), time.monotonic() + 5.0):
+                    pcscd.stop_pcscds()  # socketless and staying: it holds vpcd's ports and no client reaches it
+                started = _start_private_pcscd()
+            if pcscd.wait_until(lambda: bool(_vpcd_readers()), time.monotonic() + 5.0):
+                return
+            if time.monotonic() >= deadline:
+                break
+            if started is not None and started.poll() is None:
+                started.terminate()  # ours, and readerless: let the port go and try again
+                started.wait(10)
+            else:
+                try:
+                    pcscd.stop_pcscds()
+                except PermissionError:
+                    break  # another user's: say so below
+    raise PcscUnavailable(_why_no_reader(timeout))
+
+
+def _why_no_reader(timeout: float) -> str:
+    """What the next person needs to see when the readers never came: who runs, what holds the ports, the log."""
+    pids = pcscd.pcscd_pids()
+    holders = []
+    for pid in pids:
+        try:
+            holders.append(
+                f"{pid} ({(pcscd.PROC / str(pid) / 'cmdline').read_bytes().replace(bytes(1), b' ').decode().strip()})"
             )
-        if _wait_until(lambda: bool(_vpcd_readers()), min(deadline, time.monotonic() + 5.0)):
-            return
-        if started is not None and started.poll() is None:
-            started.terminate()  # ours, and readerless: let the port go and try again
-            started.wait(10)
-    raise PcscUnavailable(
-        "pcscd is running but shows no 'Virtual PCD' reader (is vpcd configured in /etc/reader.conf.d?)"
+        except OSError:
+            holders.append(str(pid))
+    log = LOCK_DIR / "zairyu-pcscd.log"
+    tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+    return (
+        f"no 'Virtual PCD' reader after {timeout:.0f} s (is vpcd configured in /etc/reader.conf.d?): "
+        f"pcscd processes {holders or 'none'}, socket {pcscd.PCSCD_SOCKET} "
+        f"{'present' if pcscd.PCSCD_SOCKET.exists() else 'absent'}; last lines of {log}: {tail}"
     )
 
 
@@ -188,18 +222,29 @@ def held_pcscd(timeout: float = 20.0, attempts: int = 3) -> Iterator[None]:
     """A pcscd with vpcd's readers, held by a PC/SC context. A private pcscd ``--auto-exit`` whose idle minute
     ends between ensure_pcscd seeing it and the context being opened is gone ("cannot talk to pcscd", seen on a
     shared machine): ensure one again and retry."""
-    for attempt in range(attempts):
-        ensure_pcscd(timeout)
-        held = contextlib.ExitStack()
-        try:
-            held.enter_context(pcscd_client())
-        except PcscUnavailable:
-            if attempt == attempts - 1:
-                raise
-            continue
-        with held:
-            yield
-        return
+    with pcscd_in_use():
+        for attempt in range(attempts):
+            ensure_pcscd(timeout)
+            held = contextlib.ExitStack()
+            try:
+                held.enter_context(pcscd_client())
+            except PcscUnavailable:
+                if attempt == attempts - 1:
+                    raise
+                continue
+            with held:
+                yield
+            return
+
+
+def pcscd_in_use() -> contextlib.AbstractContextManager[None]:
+    """Shared while a card test uses pcscd; a test that breaks pcscd on purpose takes it exclusively
+    (``pcscd_to_break``) and so waits for every user, in this session and any other on the machine."""
+    return _flocked("zairyu-pcscd-users.lock", fcntl.LOCK_SH)
+
+
+def pcscd_to_break() -> contextlib.AbstractContextManager[None]:
+    return _flocked("zairyu-pcscd-users.lock", fcntl.LOCK_EX)
 
 
 @dataclasses.dataclass

@@ -54,12 +54,18 @@ def test_only_zairyu_run_asks_for_the_demo_card(tmp_path):
 
 
 def test_the_run_starts_pcscd_only_where_none_serves(tmp_path, monkeypatch):
-    """Without systemd's pcscd.socket (a container) the demo card sat in a reader nobody served; an existing pcscd
-    (its socket present) is left alone."""
+    """Without systemd's pcscd.socket (a container) the demo card sat in a reader nobody served; a pcscd that serves
+    is left alone, and the socket a killed one left behind is not taken for one."""
+    from signing.adapters import pcscd
+
     started: list[list[str]] = []
     monkeypatch.setattr(demo_card.subprocess, "Popen", lambda args, **kw: started.append(args) or "pcscd")
     socket = tmp_path / "pcscd.comm"
-    monkeypatch.setattr(demo_card, "PCSCD_SOCKET", socket)
+    monkeypatch.setattr(pcscd, "PCSCD_SOCKET", socket)
+    running: list[int] = []
+    monkeypatch.setattr(pcscd, "pcscd_pids", lambda: running)
     assert demo_card.pcscd_for_the_run() == "pcscd" and started == [["pcscd", "--foreground"]]
-    socket.touch()
-    assert demo_card.pcscd_for_the_run() is None and len(started) == 1
+    socket.touch()  # left by a pcscd killed outright: no process behind it
+    assert demo_card.pcscd_for_the_run() == "pcscd" and len(started) == 2
+    running.append(4242)
+    assert demo_card.pcscd_for_the_run() is None and len(started) == 2

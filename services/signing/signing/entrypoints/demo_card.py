@@ -11,12 +11,12 @@ import logging
 import shutil
 import subprocess
 import threading
-from pathlib import Path
+
+from signing.adapters.pcscd import pcscd_serving
 
 log = logging.getLogger(__name__)
 VPCD_DRIVERS = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so*"
 VPCD_PORT = 35963  # vpcd slot 0, "Virtual PCD 00 00"
-PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 
 
 def card_stack_present() -> bool:
@@ -26,8 +26,9 @@ def card_stack_present() -> bool:
 def pcscd_for_the_run() -> subprocess.Popen | None:
     """A desktop starts pcscd on demand (systemd's pcscd.socket); a container or a machine without systemd has none,
     and the card would sit in a reader nobody serves (`zairyu-signer info`: no reader). Then the run starts one of
-    its own and stops it with the run; an existing pcscd is left alone."""
-    if PCSCD_SOCKET.exists():
+    its own and stops it with the run; a pcscd that serves is left alone (a socket with no process behind it is
+    one killed outright, which serves nobody: pcscd starts over it)."""
+    if pcscd_serving():
         return None
     try:
         return subprocess.Popen(
