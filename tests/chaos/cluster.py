@@ -138,7 +138,16 @@ class Cluster:
     def check_alive(self) -> None:
         dead = [n for n, p in self.procs.items() if not p.alive()]
         if dead:
-            raise RuntimeError(f"service processes died: {dead} (logs in {self.log_dir})")
+            # CI keeps only what the test printed, not the log folder: say how each died
+            last_words = "".join(
+                f"\n--- {n}: exit {self.procs[n].popen.returncode}, last lines of its log:\n{self.log_tail(n)}"
+                for n in dead
+            )
+            raise RuntimeError(f"service processes died: {dead} (logs in {self.log_dir}){last_words}")
+
+    def log_tail(self, name: str, lines: int = 25) -> str:
+        log = self.log_dir / f"{name}.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
 
 
 def wait_healthy(proc: Proc, timeout: float = 60) -> None:

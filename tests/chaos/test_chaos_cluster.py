@@ -5,6 +5,7 @@ kombu failover address, carry on; nothing is lost or done twice. Full size: `mak
 from __future__ import annotations
 
 import chaos
+import cluster as cluster_module
 import pytest
 import rabbit_cluster
 
@@ -33,3 +34,26 @@ def test_a_rabbitmq_cluster_losing_the_busiest_leader_and_then_another_node_lose
     assert sum(result["dlq"].values()) == 0 and result["dlq"], report
     assert sum(result["outbox"].values()) == 0, report
     assert chaos.failures(result) == [], report
+
+
+def test_a_dead_service_process_is_reported_with_its_exit_and_last_words(tmp_path):
+    """CI keeps what a test printed, not the cluster's log folder: 'service processes died: [notify-web]' alone
+    left nothing to go on."""
+    cluster = cluster_module.Cluster(
+        amqp_url="", vhost="", databases={}, urls={}, pki=None, mail=None, log_dir=tmp_path, procs={}
+    )
+    cluster.procs["notify-web"] = cluster_module.Proc(
+        "notify-web", ["sh", "-c", "echo '[ERROR] Worker failed to boot.'; exit 3"], {}
+    )
+    cluster.procs["review-web"] = cluster_module.Proc("review-web", ["sleep", "30"], {})
+    for proc in cluster.procs.values():
+        proc.start(tmp_path)
+    cluster.procs["notify-web"].popen.wait(10)
+    try:
+        with pytest.raises(RuntimeError) as raised:
+            cluster.check_alive()
+    finally:
+        cluster.stop()
+    said = str(raised.value)
+    assert "['notify-web']" in said and "notify-web: exit 3" in said and "Worker failed to boot" in said
+    assert "review-web" not in said

@@ -1,6 +1,6 @@
 """signing.testing.ensure_pcscd mends the states a shared machine leaves pcscd in, with the real daemon.
 
-Every card test of a CI run once failed with "pcscd is running but shows no 'Virtual PCD' reader" (17 of them,
+Every card test of a CI run once failed with "pcscd is running but shows no 'Virtual PCD' reader" (16 of them,
 and a journey of a later run): the check took a socket for a daemon and waited on a daemon that had no socket.
 Each test here breaks pcscd one way, as it was found, and asks ensure_pcscd for the readers. They stop the
 machine's pcscd, so they hold the users' lock exclusively (``pcscd_to_break``): card tests of this or another
