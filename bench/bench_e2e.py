@@ -386,6 +386,8 @@ def bench_main(args) -> int:
 
 
 def main(argv=None) -> int:
+    from zairyu_shared.testing import bench_size
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base")
@@ -398,8 +400,10 @@ def main(argv=None) -> int:
         "application depends on the rate (consumers batch more at a higher one), so compare trees at one rate",
     )
     parser.add_argument("--concurrency", type=int, default=32, help="connections of the load process")
-    parser.add_argument("--applications", type=int, default=1000, help="applications in the throughput run")
-    parser.add_argument("--latency-seconds", type=float, default=6.0, help="length of the latency run")
+    parser.add_argument(
+        "--applications", type=int, default=bench_size(1000, 30), help="applications in the throughput run"
+    )
+    parser.add_argument("--latency-seconds", type=float, default=bench_size(6.0, 1.0), help="length of the latency run")
     parser.add_argument("--profile", action="store_true", help="py-spy the busy processes during the throughput run")
     parser.add_argument("--intake-workers", type=int, default=4, help="gunicorn workers of intake's front")
     args = parser.parse_args(argv)

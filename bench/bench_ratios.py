@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from zairyu_shared.testing import bench_size
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -55,8 +57,8 @@ def ratios(shape: dict[str, float], e2e: dict[str, float]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--applications", type=int, default=1000, help="asked of the end-to-end run")
-    parser.add_argument("--latency-seconds", type=float, default=6.0)
+    parser.add_argument("--applications", type=int, default=bench_size(1000, 30), help="asked of the end-to-end run")
+    parser.add_argument("--latency-seconds", type=float, default=bench_size(6.0, 1.0))
     parser.add_argument(
         "--rate",
         type=float,
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     # the same number through the skeleton: a run's length changes its rate (start, tail)
     shape = run("bench_shape.py", ["--applications", str(int(e2e["e2e_applications_submitted"])), *both])
     for name, value in ratios(shape, e2e).items():
-        print(f"{name}: {value:.4f}")
+        print(f"{name}: {value:.4f} ratio")
     return 0
 
 

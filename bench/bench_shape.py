@@ -398,12 +398,16 @@ def _cpu(procs: dict, engines: dict) -> dict:
 
 
 def main(argv=None) -> int:
+    from zairyu_shared.testing import bench_size
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--consume", choices=SERVICES, help=argparse.SUPPRESS)
-    parser.add_argument("--applications", type=int, default=2000)
-    parser.add_argument("--raw-messages", type=int, default=20000, help="messages in the raw pika floor")
+    parser.add_argument("--applications", type=int, default=bench_size(2000, 30))
+    parser.add_argument(
+        "--raw-messages", type=int, default=bench_size(20000, 300), help="messages in the raw pika floor"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency-seconds", type=float, default=6.0)
+    parser.add_argument("--latency-seconds", type=float, default=bench_size(6.0, 1.0))
     parser.add_argument("--rate", type=float, help="applications/s offered (default: as fast as it takes them)")
     args = parser.parse_args(argv)
     return consume_main(args.consume) if args.consume else bench_main(args)

@@ -22,7 +22,7 @@ from zairyu_shared.db import add_messaging_tables, transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime, ServiceDefinition
 
-N = int(os.environ.get("BENCH_EVENTS", "20000"))
+N = int(os.environ.get("BENCH_EVENTS", testing.bench_size("20000", "200")))
 
 metadata = sa.MetaData()
 add_messaging_tables(metadata)

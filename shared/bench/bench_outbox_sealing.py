@@ -24,7 +24,7 @@ from zairyu_shared.db import add_messaging_tables, make_engine
 from zairyu_shared.events import new_event
 from zairyu_shared.outbox import OutboxRelay, add_event
 
-APPLICATIONS = int(os.environ.get("BENCH_APPLICATIONS", "400"))
+APPLICATIONS = int(os.environ.get("BENCH_APPLICATIONS", testing.bench_size("400", "10")))
 EVENTS_PER_APPLICATION = 3  # one large (a signed correction: ~8 KB, like application.submitted) and two small
 
 
@@ -123,7 +123,7 @@ def run(sealed: bool, warm: bool = False) -> dict[str, float]:
 def main() -> None:
     crypto.configure([crypto.new_key()])
     run(True)  # warm-up (imports, statement caches)
-    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", testing.bench_size("3", "1")))
     modes = {"plain": (False, False), "sealed": (True, False), "sealed_warm": (True, True)}
     runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for _ in range(rounds):  # alternating, the best of each: a loaded machine's noise is one-sided

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -221,6 +223,36 @@ class ReceivedMessage:
 
     def ack(self, multiple: bool = False) -> None:
         pass
+
+
+BENCH_SMOKE = "ZAIRYU_BENCH_SMOKE"
+
+
+def bench_size(full: _T, smoke: _T) -> _T:
+    """A bench's size (a count, seconds): ``smoke`` when ZAIRYU_BENCH_SMOKE=1, where the suite runs every bench
+    only to see that it still runs to its end and prints its figures (make bench broke twice unseen: a contract's
+    new version, then a changed registration); the figures of such a run mean nothing."""
+    return smoke if os.environ.get(BENCH_SMOKE) == "1" else full
+
+
+_FIGURE = re.compile(r"^[a-z][a-z0-9_]*: -?\d+(\.\d+)?(e[-+]?\d+)? \S")
+
+
+def run_bench_smoke(script: Path, timeout: float = 300) -> dict[str, float]:
+    """Run a bench at its smoke size and return its figures; fail the test if it stops or prints a figure line
+    that is not ``name: value unit`` (comments start with '#', detail lines with a space)."""
+    env = {**os.environ, BENCH_SMOKE: "1"}
+    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=timeout)
+    assert run.returncode == 0, f"{script} stopped with {run.returncode}:\n{run.stderr[-4000:]}"
+    figures: dict[str, float] = {}
+    for line in run.stdout.splitlines():
+        if not line or line[0] in "# ":
+            continue
+        assert _FIGURE.match(line), f"{script} printed a line that is no `name: value unit`: {line!r}"
+        name, _, rest = line.partition(": ")
+        figures[name] = float(rest.split()[0])
+    assert figures, f"{script} printed no figure:\n{run.stdout[-2000:]}"
+    return figures
 
 
 def counted_statements(engine: Any) -> collections.Counter[str]:

@@ -22,6 +22,7 @@ from card_delivery.domain.case import DeliveryCase
 from card_delivery.entrypoints.service import definition
 from zairyu_shared.db import transaction
 from zairyu_shared.runtime import Runtime
+from zairyu_shared.testing import bench_size
 
 
 def _runtime(db_url: str) -> Runtime:
@@ -110,11 +111,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rt = _runtime(f"sqlite:///{tmp}/bench.db")
-        bench_lookup(rt)
+        bench_lookup(rt, n_cards=bench_size(2000, 20), requests=bench_size(2000, 20))
         rt.stop()
     bench_labels()
     if args.pg:
-        bench_pg_issue()
+        bench_pg_issue(per_thread=bench_size(100, 5))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.testing import (
     ReceivedMessage,
+    bench_size,
     counted_statements,
     measured_loop,
     print_statements,
@@ -182,7 +183,7 @@ def main() -> int:
     from intake.entrypoints.service import definition
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--applications", type=int, default=100)
+    parser.add_argument("--applications", type=int, default=bench_size(100, 5))
     parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
     parser.add_argument("--statements", action="store_true", help="print each statement's count an application")
     parser.add_argument("--life", action="store_true", help="and the rest of its life: decision, card (6 events)")

@@ -20,7 +20,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # run as a file: the tests' hostile_files, testkit
 
 
-def rate(name: str, func, seconds: float = 1.5, unit: str = "ops/s") -> None:
+def rate(name: str, func, seconds: float | None = None, unit: str = "ops/s") -> None:
+    from zairyu_shared.testing import bench_size
+
+    seconds = seconds if seconds is not None else bench_size(1.5, 0.05)
     func()
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -107,6 +110,7 @@ def bench_submit() -> None:
     from intake.application import accounts, drafting, signing_requests, submission
     from intake.entrypoints.web import create_app
     from zairyu_shared.db import transaction
+    from zairyu_shared.testing import bench_size
 
     tmp = Path(tempfile.mkdtemp())
     rt = make_runtime(tmp)
@@ -118,7 +122,7 @@ def bench_submit() -> None:
     fields = worker_fields()
     photo = jpeg()
     n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < 3:
+    while time.perf_counter() - start < bench_size(3.0, 0.05):
         with transaction(rt.session_factory) as s:
             draft_id = drafting.create(s, applicant_id, "extension", ["reentry"])
             drafting.save(s, applicant_id, draft_id, fields)

@@ -126,4 +126,4 @@ def _p50(histogram) -> float | None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else testing.bench_size(2000, 20))

@@ -32,7 +32,7 @@ from zairyu_shared import access_log as fmt
 from zairyu_shared import crypto, merkle
 from zairyu_shared.db import transaction
 from zairyu_shared.runtime import Runtime
-from zairyu_shared.testing import fresh_database
+from zairyu_shared.testing import bench_size, fresh_database
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -97,8 +97,8 @@ def softhsm_key(base: Path):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--entries", type=int, default=2000)
-    parser.add_argument("--heads", type=int, default=20)
+    parser.add_argument("--entries", type=int, default=bench_size(2000, 20))
+    parser.add_argument("--heads", type=int, default=bench_size(20, 2))
     args = parser.parse_args()
     with fresh_database("zb_access") as url, tempfile.TemporaryDirectory() as tmp:
         rt = Runtime.from_env(

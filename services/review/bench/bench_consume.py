@@ -47,7 +47,7 @@ def deliveries(n: int) -> list[tuple[str, ReceivedMessage]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=400)
+    parser.add_argument("--cases", type=int, default=testing.bench_size(400, 10))
     parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
     args = parser.parse_args()
     try:

@@ -29,7 +29,7 @@ from review.adapters.tables import cases
 from review.entrypoints.service import definition
 from zairyu_shared import crypto
 from zairyu_shared.runtime import Runtime
-from zairyu_shared.testing import fresh_database
+from zairyu_shared.testing import bench_size, fresh_database
 
 BUREAU_WEIGHTS = {
     "tokyo": 36,
@@ -211,8 +211,8 @@ def timed(conn, f, after=None) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--cases", type=int, default=bench_size(1_000_000, 2000))
+    parser.add_argument("--queries", type=int, default=bench_size(300, 40))
     parser.add_argument("--open-share", type=float, default=0.3)
     args = parser.parse_args(argv)
     key = crypto.new_key()

@@ -70,6 +70,7 @@ def _card_signatures(reader: str, holder, count: int) -> float:
 
 def main() -> int:
     from signing.testpki import create_test_pki
+    from zairyu_shared.testing import bench_size
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -82,7 +83,7 @@ def main() -> int:
         create_test_pki(os.path.join(tmp, "cold"), use_key_cache=False)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        create_test_pki(os.path.join(tmp, "big"), revoked=100_000)
+        create_test_pki(os.path.join(tmp, "big"), revoked=bench_size(100_000, 100))
         big = time.perf_counter() - started
         print(f"test_pki_create_cached_s: {cached:.3f} s")
         print(f"test_pki_create_cold_s: {cold:.3f} s")
@@ -95,7 +96,7 @@ def main() -> int:
 
         holder = pki.first()
         signer = inprocess_signer(card_for(pki, holder))
-        count = 200
+        count = bench_size(200, 3)
         started = time.perf_counter()
         for _ in range(count):
             signer.sign(b"application form", holder.password)
@@ -108,20 +109,20 @@ def main() -> int:
             print(f"# PC/SC figures skipped: {reason}", file=sys.stderr)
             return 0
         with running_card(pki, holder, log_apdus=False) as card:
-            samples = _rtt(card.reader, 2000)
+            samples = _rtt(card.reader, bench_size(2000, 100))
             print(f"apdu_roundtrip_p50: {statistics.median(samples):.3f} ms")
             print(f"apdu_roundtrip_p99: {statistics.quantiles(samples, n=100)[98]:.3f} ms")
-            print(f"card_signatures_per_s: {_card_signatures(card.reader, holder, 200):.1f} /s")
+            print(f"card_signatures_per_s: {_card_signatures(card.reader, holder, bench_size(200, 3)):.1f} /s")
             from signing.adapters.pcsc_card import pcsc_signer
 
             pcsc = pcsc_signer(card.reader)
-            count = 100
+            count = bench_size(100, 3)
             started = time.perf_counter()
             for _ in range(count):
                 pcsc.sign(b"application form", holder.password)
             print(f"cades_signatures_per_s: {count / (time.perf_counter() - started):.1f} /s")
         with running_card(pki, holder, log_apdus=False, extra_args=("--no-tcp-tuning",)) as card:
-            samples = _rtt(card.reader, 50)
+            samples = _rtt(card.reader, bench_size(50, 5))
             print(f"apdu_roundtrip_p50_no_tcp_tuning: {statistics.median(samples):.3f} ms")
     return 0
 

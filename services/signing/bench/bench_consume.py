@@ -34,7 +34,7 @@ from service_support import make_runtime, submission, submitted_event
 
 from signing.adapters.tables import verdicts
 from signing.testpki import create_test_pki
-from zairyu_shared.testing import ReceivedMessage, counted_statements, measured_loop, print_statements
+from zairyu_shared.testing import ReceivedMessage, bench_size, counted_statements, measured_loop, print_statements
 from zairyu_shared.testing_databases import migrated_database
 
 QUEUE = "signing.on_application_submitted"
@@ -50,7 +50,7 @@ def main() -> int:
     from signing.entrypoints.service import definition
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--applications", type=int, default=100)
+    parser.add_argument("--applications", type=int, default=bench_size(100, 5))
     parser.add_argument("--callgrind", action="store_true", help="instrument the measured loop only (callgrind)")
     parser.add_argument("--statements", action="store_true", help="print each statement's count an application")
     args = parser.parse_args()

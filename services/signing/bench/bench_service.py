@@ -35,7 +35,7 @@ from signing.entrypoints.web import create_app
 from signing.testpki import create_test_pki
 from zairyu_shared.db import transaction
 from zairyu_shared.events import parse_message
-from zairyu_shared.testing import callgrind_instrumentation
+from zairyu_shared.testing import bench_size, callgrind_instrumentation
 
 
 def handler_rate(rt, events, callgrind: bool = False) -> float:
@@ -55,7 +55,7 @@ def handler_rate(rt, events, callgrind: bool = False) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--n", type=int, default=bench_size(400, 10))
     parser.add_argument("--callgrind", action="store_true", help="the SQLite handler loop only, under callgrind")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
