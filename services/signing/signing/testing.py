@@ -94,15 +94,15 @@ def _flocked(name: str, mode: int) -> Iterator[None]:
 
 
 def _start_private_pcscd() -> subprocess.Popen:
-    log = open(LOCK_DIR / "zairyu-pcscd.log", "ab")
-    # Detached and self-terminating: other sessions may come to rely on it.
-    return subprocess.Popen(
-        ["pcscd", "--foreground", "--auto-exit"],
-        stdout=log,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with open(LOCK_DIR / "zairyu-pcscd.log", "ab") as log:
+        # Detached and self-terminating: other sessions may come to rely on it.
+        return subprocess.Popen(
+            ["pcscd", "--foreground", "--auto-exit"],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def ensure_pcscd(timeout: float = 20.0) -> None:
@@ -122,22 +122,22 @@ def ensure_pcscd(timeout: float = 20.0) -> None:
             if _vpcd_readers():
                 return
             started = None
-            if not pcscd.pcscd_serving():
-                if not pcscd.wait_until(lambda: not pcscd.pcscd_pids(), time.monotonic() + 5.0):
-                    pcscd.stop_pcscds()  # socketless and staying: it holds vpcd's ports and no client reaches it
-                started = _start_private_pcscd()
-            if pcscd.wait_until(lambda: bool(_vpcd_readers()), time.monotonic() + 5.0):
-                return
-            if time.monotonic() >= deadline:
-                break
-            if started is not None and started.poll() is None:
-                started.terminate()  # ours, and readerless: let the port go and try again
-                started.wait(10)
-            else:
-                try:
+            try:
+                if not pcscd.pcscd_serving():
+                    if not pcscd.wait_until(lambda: not pcscd.pcscd_pids(), time.monotonic() + 5.0):
+                        pcscd.stop_pcscds()  # socketless and staying: it holds vpcd's ports and no client reaches it
+                    started = _start_private_pcscd()
+                if pcscd.wait_until(lambda: bool(_vpcd_readers()), time.monotonic() + 5.0):
+                    return
+                if time.monotonic() >= deadline:
+                    break
+                if started is not None and started.poll() is None:
+                    started.terminate()  # ours, and readerless: let the port go and try again
+                    started.wait(10)
+                else:
                     pcscd.stop_pcscds()
-                except PermissionError:
-                    break  # another user's: say so below
+            except PermissionError:
+                break  # another user's pcscd: say so below
     raise PcscUnavailable(_why_no_reader(timeout))
 
 

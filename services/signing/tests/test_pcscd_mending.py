@@ -9,6 +9,7 @@ session wait, and none loses its card.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -36,6 +37,10 @@ def broken_pcscd(tmp_path):
         return proc
 
     with testing.pcscd_to_break():
+        # A card connection of an earlier test still waiting for the collector releases its PC/SC context when it is
+        # collected: against a pcscd stopped here that raises in __del__, and one such raise during pytest's own
+        # assertion rewriting ended a whole session in a SystemError. Collected now, while its pcscd still runs.
+        gc.collect()
         pcscd.stop_pcscds()
         try:
             yield start
