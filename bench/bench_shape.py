@@ -234,6 +234,15 @@ def consume_main(service: str) -> int:
 
 
 # -- the bench -----------------------------------------------------------------------------------
+def _all_alive(procs: dict, workdir: Path) -> bool:
+    """True, or an error naming the skeleton's dead processes (a wait of ten minutes for them helps nobody)."""
+    dead = {name: proc.returncode for name, proc in procs.items() if proc.poll() is not None}
+    if dead:
+        last = {name: (workdir / f"{name}.log").read_text(errors="replace")[-1500:] for name in dead}
+        raise RuntimeError(f"skeleton processes died (exit codes {dead}); their logs' ends: {last}")
+    return True
+
+
 def _count(engine, event_type: str) -> int:
     with engine.connect() as c:
         return c.execute(sa.text("SELECT count(*) FROM ledger WHERE event_type = :t"), {"t": event_type}).scalar()
@@ -327,7 +336,7 @@ def bench_main(args) -> int:
             load = run_load(base, jobs, workdir, args.rate, args.concurrency)
             accepted = sum(1 for r in load["results"] if r["status"] == 200)
             testing.wait_until(
-                lambda: _count(engines["review"], "signature.verified") >= accepted,
+                lambda: _all_alive(procs, workdir) and _count(engines["review"], "signature.verified") >= accepted,
                 timeout=600,
                 interval=0.05,
                 message="every application received by the skeleton review",

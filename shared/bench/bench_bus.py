@@ -102,20 +102,29 @@ def bench_raw_pika(amqp_url, bodies) -> float:
     ch.queue_declare("raw-bench", durable=True, arguments={"x-queue-type": "quorum"})
     setup.close()
     done = threading.Event()
+    failed: list[BaseException] = []
 
     def consume():
-        conn = pika.BlockingConnection(params)
-        c = conn.channel()
-        c.basic_qos(prefetch_count=200)
-        seen = 0
-        for method, _props, _body in c.consume("raw-bench"):
-            c.basic_ack(method.delivery_tag)
-            seen += 1
-            if seen == len(bodies):
-                break
-        c.cancel()
-        conn.close()
-        done.set()
+        # A consumer that failed (a refused connection on a loaded broker) would leave the publisher waiting for ever:
+        # it says so instead.
+        try:
+            conn = pika.BlockingConnection(params)
+            c = conn.channel()
+            c.basic_qos(prefetch_count=200)
+            seen = 0
+            for method, _props, _body in c.consume("raw-bench", inactivity_timeout=120):
+                if method is None:
+                    raise TimeoutError(f"raw pika: {seen} of {len(bodies)} messages came back, then none for 120 s")
+                c.basic_ack(method.delivery_tag)
+                seen += 1
+                if seen == len(bodies):
+                    break
+            c.cancel()
+            conn.close()
+        except BaseException as exc:
+            failed.append(exc)
+        finally:
+            done.set()
 
     t0 = time.perf_counter()
     consumer = threading.Thread(target=consume)
@@ -128,6 +137,8 @@ def bench_raw_pika(amqp_url, bodies) -> float:
     conn.close()
     done.wait()
     consumer.join()
+    if failed:
+        raise failed[0]
     return time.perf_counter() - t0
 
 

@@ -242,7 +242,14 @@ def run_bench_smoke(script: Path, timeout: float = 300) -> dict[str, float]:
     """Run a bench at its smoke size and return its figures; fail the test if it stops or prints a figure line
     that is not ``name: value unit`` (comments start with '#', detail lines with a space)."""
     env = {**os.environ, BENCH_SMOKE: "1"}
-    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as late:  # where it stood: its last lines (a bench of a cluster logs its folder)
+        said = [
+            (s.decode(errors="replace") if isinstance(s, bytes) else s or "")[-3000:]
+            for s in (late.stdout, late.stderr)
+        ]
+        pytest.fail(f"{script} still running after {timeout:.0f} s; its output:\n{said[0]}\n--- stderr:\n{said[1]}")
     assert run.returncode == 0, f"{script} stopped with {run.returncode}:\n{run.stderr[-4000:]}"
     figures: dict[str, float] = {}
     for line in run.stdout.splitlines():
