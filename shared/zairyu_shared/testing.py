@@ -10,6 +10,7 @@ import collections
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -242,14 +243,29 @@ def run_bench_smoke(script: Path, timeout: float = 300) -> dict[str, float]:
     """Run a bench at its smoke size and return its figures; fail the test if it stops or prints a figure line
     that is not ``name: value unit`` (comments start with '#', detail lines with a space)."""
     env = {**os.environ, BENCH_SMOKE: "1"}
+    # In its own process group: at the timeout every process of it (bench_ratios runs two benches, each a cluster)
+    # gets SIGINT and unwinds, dropping its scratch databases and vhost; SIGKILL only if that does not end it.
+    bench = subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as late:  # where it stood: its last lines (a bench of a cluster logs its folder)
-        said = [
-            (s.decode(errors="replace") if isinstance(s, bytes) else s or "")[-3000:]
-            for s in (late.stdout, late.stderr)
-        ]
-        pytest.fail(f"{script} still running after {timeout:.0f} s; its output:\n{said[0]}\n--- stderr:\n{said[1]}")
+        stdout, stderr = bench.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(bench.pid, signal.SIGINT)
+        try:
+            stdout, stderr = bench.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(bench.pid, signal.SIGKILL)
+            stdout, stderr = bench.communicate()
+        pytest.fail(
+            f"{script} still running after {timeout:.0f} s; its output:\n{stdout[-3000:]}\n--- stderr:\n{stderr[-3000:]}"
+        )
+    run = subprocess.CompletedProcess(bench.args, bench.returncode, stdout, stderr)
     assert run.returncode == 0, f"{script} stopped with {run.returncode}:\n{run.stderr[-4000:]}"
     figures: dict[str, float] = {}
     for line in run.stdout.splitlines():
