@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zairyu_shared.testing import bench_size
+from zairyu_shared.testing import bench_figure, bench_size
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,12 +33,9 @@ def run(script: str, args: list[str]) -> dict[str, float]:
         assert proc.stdout is not None
         for line in proc.stdout:
             print(line, end="", flush=True)
-            name, sep, rest = line.partition(": ")
-            if sep and not line.startswith("#"):
-                try:
-                    figures[name] = float(rest.split()[0])
-                except (ValueError, IndexError):
-                    pass
+            found = bench_figure(line)
+            if found:
+                figures[found[0]] = found[1]
     if proc.returncode:
         raise SystemExit(f"{script} failed with exit code {proc.returncode}")
     return figures

@@ -239,6 +239,14 @@ def bench_size(full: _T, smoke: _T) -> _T:
 _FIGURE = re.compile(r"^[a-z][a-z0-9_]*: -?\d+(\.\d+)?(e[-+]?\d+)? \S")
 
 
+def bench_figure(line: str) -> tuple[str, float] | None:
+    """A bench's line as (name, value) when it is a figure, ``name: value unit``; None for anything else."""
+    if not _FIGURE.match(line):
+        return None
+    name, _, rest = line.partition(": ")
+    return name, float(rest.split()[0])
+
+
 def run_bench_smoke(script: Path, timeout: float = 300) -> dict[str, float]:
     """Run a bench at its smoke size and return its figures; fail the test if it stops or prints a figure line
     that is not ``name: value unit`` (comments start with '#', detail lines with a space)."""
@@ -271,9 +279,9 @@ def run_bench_smoke(script: Path, timeout: float = 300) -> dict[str, float]:
     for line in run.stdout.splitlines():
         if not line or line[0] in "# ":
             continue
-        assert _FIGURE.match(line), f"{script} printed a line that is no `name: value unit`: {line!r}"
-        name, _, rest = line.partition(": ")
-        figures[name] = float(rest.split()[0])
+        found = bench_figure(line)
+        assert found, f"{script} printed a line that is no `name: value unit`: {line!r}"
+        figures[found[0]] = found[1]
     assert figures, f"{script} printed no figure:\n{run.stdout[-2000:]}"
     return figures
 
