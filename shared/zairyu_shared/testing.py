@@ -296,6 +296,14 @@ def counted_statements(engine: Any) -> collections.Counter[str]:
     return counts
 
 
+def print_consume_cost(prefix: str, cpu_seconds: float, counts: collections.Counter[str] | None, per: int) -> None:
+    """A consumer bench's ``<prefix>_cpu_per_application`` line and, when its statements were counted (only when
+    asked: the listener costs instructions of its own), ``<prefix>_statements_per_application`` with each one."""
+    print(f"{prefix}_cpu_per_application: {cpu_seconds * 1000 / per:.2f} ms")
+    if counts is not None:
+        print_statements(f"{prefix}_statements_per_application", counts, per)
+
+
 def print_statements(name: str, counts: collections.Counter[str], per: int) -> None:
     """A bench's ``name: value statements`` line and each statement's count per unit (an application, a case)."""
     print(f"{name}: {sum(counts.values()) / per:.2f} statements")

@@ -51,7 +51,7 @@ from zairyu_shared.testing import (
     bench_size,
     counted_statements,
     measured_loop,
-    print_statements,
+    print_consume_cost,
     staged_events,
 )
 from zairyu_shared.testing_databases import migrated_database
@@ -222,10 +222,7 @@ def main() -> int:
         finally:
             rt.stop()
             rt.engine.dispose()
-    n = args.applications
-    print(f"intake_consume_cpu_per_application: {cpu * 1000 / n:.2f} ms")
-    if statements is not None:  # counted only when asked (the listener costs instructions of its own)
-        print_statements("intake_consume_statements_per_application", statements, n)
+    print_consume_cost("intake_consume", cpu, statements, args.applications)
     return 0
 
 

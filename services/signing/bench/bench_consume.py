@@ -34,7 +34,7 @@ from service_support import make_runtime, submission, submitted_event
 
 from signing.adapters.tables import verdicts
 from signing.testpki import create_test_pki
-from zairyu_shared.testing import ReceivedMessage, bench_size, counted_statements, measured_loop, print_statements
+from zairyu_shared.testing import ReceivedMessage, bench_size, counted_statements, measured_loop, print_consume_cost
 from zairyu_shared.testing_databases import migrated_database
 
 QUEUE = "signing.on_application_submitted"
@@ -90,10 +90,7 @@ def main() -> int:
         finally:
             rt.stop()
             rt.engine.dispose()
-    n = args.applications
-    print(f"signing_consume_cpu_per_application: {cpu * 1000 / n:.2f} ms")
-    if statements is not None:  # counted only when asked (the listener costs instructions of its own)
-        print_statements("signing_consume_statements_per_application", statements, n)
+    print_consume_cost("signing_consume", cpu, statements, args.applications)
     return 0
 
 
