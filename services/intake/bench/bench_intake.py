@@ -6,10 +6,13 @@
 - upload checks per second for a 1-page PDF, a 600x800 JPEG photo and a 20-page scanned PDF;
   seconds to refuse a 0.5 MB PDF inflating to 512 MB
 - submit path: prepare + redeem + outbox staging, per second, on SQLite (one process)
+- e-receipts rendered per second (Japanese, Vietnamese, Nepali in turn) and how far a fresh process's memory
+  rises over them after the first few (a web worker renders PDFs for as long as it lives)
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,6 +103,36 @@ def main() -> None:
         print(f"# bomb: {type(refused).__name__} {getattr(refused, 'key', refused)}")
     print(f"intake_pdf_bomb_refusal_seconds: {time.perf_counter() - start:.2f} s")
     bench_submit()
+    # In a process of its own: its peak RSS is the documents', not the upload checks' above.
+    subprocess.run([sys.executable, __file__, "documents"], check=True)
+
+
+def bench_documents() -> None:
+    import gc
+
+    from intake.adapters import pdfs
+    from zairyu_shared.testing import bench_size
+
+    def mb(key: str) -> int:
+        return int(Path("/proc/self/status").read_text().split(key + ":")[1].split()[0]) // 1024
+
+    langs = ("ja", "vi", "ne")
+    count = iter(range(10**9))
+
+    def receipt() -> None:
+        lang = langs[next(count) % len(langs)]
+        pdfs.e_receipt("在留期間", [("氏名", "在留期間更新許可申請 Giấy biên nhận " * 10)], "https://x.jp/v", lang=lang)
+
+    for _ in range(len(langs)):
+        receipt()
+    gc.collect()
+    warm = mb("VmRSS")
+    rate("intake_e_receipts_rendered", receipt, seconds=bench_size(5.0, 0.05), unit="documents/s")
+    print(f"intake_pdf_worker_rss_after_warmup: {warm} MB")
+    print(f"intake_pdf_worker_rss_peak_rise: {mb('VmHWM') - warm} MB")
+    # Much of it is the font files FreeType maps (RssFile): page cache every worker shares. RssAnon is the worker's own.
+    print(f"intake_pdf_worker_rss_anon: {mb('RssAnon')} MB")
+    print(f"intake_pdf_worker_rss_file: {mb('RssFile')} MB")
 
 
 def bench_submit() -> None:
@@ -139,4 +172,4 @@ def bench_submit() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    bench_documents() if sys.argv[1:] == ["documents"] else main()

@@ -13,7 +13,9 @@ cells wrap long words: nothing overlaps or runs off the page, whatever the langu
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,7 +131,27 @@ def render(
         footer_css=_css_string(footer),
     )
     # Only the QR code's data: URI is ever loaded: no file or network fetch, whatever a template holds.
-    return HTML(string=page, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    document = HTML(string=page, url_fetcher=URLFetcher(allowed_protocols={"data"}))
+    with _RENDERING:
+        return document.write_pdf(font_config=_font_configuration())
+
+
+# One WeasyPrint font configuration for the process. Without it WeasyPrint makes one per document, which
+# loads the Noto CJK faces (tens of MB) again each time: a web worker's RSS swung between 280 and 780 MB over
+# 200 Japanese e-receipts (the pod's memory limit is 640 Mi). Shared, it stays near 220 MB.
+# Pango's font map is not thread-safe, so one document renders at a time (`make run` serves in threads).
+_RENDERING = threading.Lock()
+_FONT_CONFIGURATION: tuple[int, object] | None = None
+
+
+def _font_configuration():
+    global _FONT_CONFIGURATION
+    from weasyprint.text.fonts import FontConfiguration
+
+    # By pid: a configuration made before a fork (a preloading server) is not carried into the child.
+    if _FONT_CONFIGURATION is None or _FONT_CONFIGURATION[0] != os.getpid():
+        _FONT_CONFIGURATION = (os.getpid(), FontConfiguration())
+    return _FONT_CONFIGURATION[1]
 
 
 def _css_string(text: str) -> Markup:
