@@ -295,6 +295,13 @@ def received_count(engine) -> int:
         return c.execute(sa.text("SELECT count(*) FROM cases")).scalar()
 
 
+def _received(cluster, review) -> int:
+    """Cases received so far; raises at once, with the end of its log, when a service process has died (a consumer
+    that could not bind its port once left this bench waiting its whole ten minutes for cases that never came)."""
+    cluster.check_alive()
+    return received_count(review)
+
+
 def percentile(values: list, p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -331,7 +338,7 @@ def bench_main(args) -> int:
         load = run_load(cluster.url("intake"), jobs, workdir, args.rate, args.concurrency)
         accepted = [r for r in load["results"] if r["status"] == 200 and r["app"]]
         wait_until(
-            lambda: received_count(review) - base >= len(accepted),
+            lambda: _received(cluster, review) - base >= len(accepted),
             timeout=600,
             interval=0.05,
             message="every accepted application received by review",
@@ -363,7 +370,10 @@ def bench_main(args) -> int:
         load = run_load(cluster.url("intake"), jobs, workdir, half, args.concurrency)
         ok = [r["latency"] * 1000 for r in load["results"] if r["status"] == 200]
         wait_until(
-            lambda: received_count(review) - base >= len(ok), timeout=600, interval=0.05, message="latency run received"
+            lambda: _received(cluster, review) - base >= len(ok),
+            timeout=600,
+            interval=0.05,
+            message="latency run received",
         )
         print(f"e2e_latency_rate: {half:.0f} applications/s")
         print(f"e2e_latency_submissions: {len(ok)} applications")

@@ -375,12 +375,30 @@ def wait_until(
         time.sleep(interval)
 
 
+# Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out for port 0 is the kind every
+# outgoing connection takes too, and a test's server starts seconds after its port is chosen (migrations, imports).
+# A bench run's review consumer once found its port taken in between and exited ("Address already in use").
+_OWN_PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on right now (for a test's own server)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A TCP port nothing listens on right now (for a test's own server), on every interface (a consumer's health
+    server binds 0.0.0.0), outside the ephemeral range, and never one this process handed out before."""
+    import random
+
+    for _ in range(200):
+        port = random.choice(_OWN_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise RuntimeError(f"no free TCP port found in {_OWN_PORTS.start}-{_OWN_PORTS.stop - 1}")
 
 
 def service_runtime(definition: ServiceDefinition, *, migrate: bool = True, **settings: Any) -> Runtime:
