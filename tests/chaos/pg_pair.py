@@ -15,7 +15,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,14 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from zairyu_shared.testing import free_port  # below the ephemeral range: a node binds seconds after
+
 PG_BIN = Path(os.environ.get("ZAIRYU_PG_BIN", "/usr/lib/postgresql/15/bin"))
 STANDBY_NAME = "zairyu_standby"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def available() -> str | None:
@@ -176,8 +171,8 @@ def pg_pair(workdir: Path, synchronous: bool) -> Iterator[Pair]:
     pw = pwd.getpwnam("postgres")
     os.chown(root, pw.pw_uid, pw.pw_gid)
     (workdir / "pg-pair-folder").write_text(str(root))  # where the servers' logs are, while it runs
-    primary = Server("primary", _free_port(), root / "primary")
-    standby = Server("standby", _free_port(), root / "standby")
+    primary = Server("primary", free_port(), root / "primary")
+    standby = Server("standby", free_port(), root / "standby")
     pair = Pair(primary, standby, synchronous)
     try:
         _as_postgres(

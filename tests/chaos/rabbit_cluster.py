@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -20,13 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zairyu_shared.testing import free_port  # below the ephemeral range: a node binds seconds after
+
 RABBIT_BIN = Path(os.environ.get("ZAIRYU_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def available() -> str | None:
@@ -208,9 +203,9 @@ def rabbit_cluster(
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
         "ERL_EPMD_ADDRESS": "127.0.0.1",
     }
-    nodes = [Node(f"{prefix}{i + 1}@localhost", _free_port(), _free_port(), root / f"node{i + 1}") for i in range(size)]
+    nodes = [Node(f"{prefix}{i + 1}@localhost", free_port(), free_port(), root / f"node{i + 1}") for i in range(size)]
     cluster = RabbitCluster(
-        root=root, nodes=nodes, env=env, prometheus_ports={n.name: _free_port() for n in nodes} if prometheus else {}
+        root=root, nodes=nodes, env=env, prometheus_ports={n.name: free_port() for n in nodes} if prometheus else {}
     )
     try:
         for node in nodes:
