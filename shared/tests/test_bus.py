@@ -21,7 +21,7 @@ from spine_service import FAILING, ledger
 from zairyu_shared import metrics
 from zairyu_shared.db import transaction
 from zairyu_shared.events import new_event
-from zairyu_shared.testing import wait_until
+from zairyu_shared.testing import free_port, wait_until
 
 
 def registration(applicant_id: str):
@@ -362,9 +362,7 @@ def test_an_unpublished_outbox_batch_is_logged_with_its_error_count_and_ids(runt
         lambda self, **kw: ensure(self, **{**kw, "interval_start": 0, "interval_step": 0.05, "interval_max": 0.05}),
     )
     events = stage(runtime, ["unsent-1", "unsent-2"])
-    with socket.socket() as closed:  # a port nobody listens on: the broker is away
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # a port nobody listens on: the broker is away
     runtime.relay.publisher = KombuPublisher(f"amqp://guest:guest@127.0.0.1:{port}//", confirm_timeout=1)
     with caplog.at_level(logging.ERROR, logger="zairyu_shared.outbox"), pytest.raises(Exception):
         runtime.relay.relay_once()
@@ -487,9 +485,7 @@ class _BrokerGate:
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()  # closed and opened again during the test: not an ephemeral one
         self._server = None
 
     def open(self) -> None:

@@ -408,11 +408,9 @@ def test_the_webhook_answers_400_to_any_malformed_signature(client, rt, app, hea
 
 def test_notification_travels_over_real_http(tmp_path):
     """The DEMO provider POSTs its signed notification to intake's webhook over a real socket."""
-    import socket
+    from zairyu_shared.testing import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     rt = make_runtime(tmp_path, public_url=f"http://127.0.0.1:{port}")
     from intake.entrypoints.limits import limiter
     from intake.entrypoints.web import create_app
