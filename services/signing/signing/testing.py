@@ -117,6 +117,7 @@ def ensure_pcscd(timeout: float = 20.0) -> None:
     seconds to show the readers, however long the mending before it took.
     """
     deadline = time.monotonic() + timeout
+    pcscd.reserve_vpcd_port()  # `make test` does it first (scripts/system-deps.sh); here for a bare pytest
     with _flocked("zairyu-pcscd-mend.lock", fcntl.LOCK_EX):
         while True:
             if _vpcd_readers():
@@ -157,7 +158,9 @@ def _why_no_reader(timeout: float) -> str:
     return (
         f"no 'Virtual PCD' reader after {timeout:.0f} s (is vpcd configured in /etc/reader.conf.d?): "
         f"pcscd processes {holders or 'none'}, socket {pcscd.PCSCD_SOCKET} "
-        f"{'present' if pcscd.PCSCD_SOCKET.exists() else 'absent'}; last lines of {log}: {tail}"
+        f"{'present' if pcscd.PCSCD_SOCKET.exists() else 'absent'}; sockets on vpcd's port {pcscd.VPCD_PORT}: "
+        f"{pcscd.port_users(pcscd.VPCD_PORT) or 'none'} (reserved from outgoing connections: "
+        f"{pcscd.vpcd_port_reserved()}); last lines of {log}: {tail}"
     )
 
 

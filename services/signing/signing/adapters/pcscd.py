@@ -17,6 +17,55 @@ from pathlib import Path
 
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 PROC = Path("/proc")
+# vsmartcard's VPCDPORT (Debian's /etc/reader.conf.d: DEVICENAME /dev/null:0x8C7B). It lies inside Linux's
+# ephemeral range, so any outgoing connection may be given it as its local port; vpcd then cannot listen on it
+# and its pcscd comes up without the reader ("Address already in use", a CI run of the mending tests).
+VPCD_PORT = 0x8C7B
+RESERVED_PORTS = PROC / "sys/net/ipv4/ip_local_reserved_ports"
+_TCP_STATES = {"01": "ESTABLISHED", "06": "TIME_WAIT", "08": "CLOSE_WAIT", "0A": "LISTEN"}
+
+
+def _covers(reserved: str, port: int) -> bool:
+    """Whether ip_local_reserved_ports' list ("35963,40000-40010") holds ``port``."""
+    for part in filter(None, reserved.strip().split(",")):
+        low, _, high = part.partition("-")
+        if int(low) <= port <= int(high or low):
+            return True
+    return False
+
+
+def vpcd_port_reserved() -> bool:
+    try:
+        return _covers(RESERVED_PORTS.read_text(), VPCD_PORT)
+    except OSError:
+        return False
+
+
+def reserve_vpcd_port() -> bool:
+    """Keep the kernel from giving vpcd's port to an outgoing connection (root only; the setting lasts until the
+    machine restarts). True when it is reserved."""
+    try:
+        reserved = RESERVED_PORTS.read_text().strip()
+        if not _covers(reserved, VPCD_PORT):
+            RESERVED_PORTS.write_text(f"{reserved},{VPCD_PORT}" if reserved else str(VPCD_PORT))
+        return True
+    except OSError:  # not root, or no /proc/sys to write
+        return False
+
+
+def port_users(port: int, tables: tuple[Path, ...] = (PROC / "net/tcp", PROC / "net/tcp6")) -> list[str]:
+    """The sockets bound to ``port`` on this machine, as their TCP states (what to say when vpcd could not bind)."""
+    found = []
+    for table in tables:
+        try:
+            lines = table.read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and int(fields[1].rpartition(":")[2], 16) == port:
+                found.append(_TCP_STATES.get(fields[3], fields[3]))
+    return found
 
 
 def _state_of(stat: str) -> tuple[str, str]:
