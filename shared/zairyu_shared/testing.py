@@ -375,6 +375,14 @@ def wait_until(
         time.sleep(interval)
 
 
+def proc_status_mb(field: str, pid: int | str = "self") -> float:
+    """A memory figure of a process from /proc/PID/status ("VmRSS", "VmHWM", "RssAnon", "RssFile"), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out for port 0 is the kind every
 # outgoing connection takes too, and a test's server starts seconds after its port is chosen (migrations, imports).
 # A bench run's review consumer once found its port taken in between and exited ("Address already in use").

@@ -298,10 +298,7 @@ def running_system(
 
 def rss_mb(pid: int) -> float:
     """Resident set size of one process, from /proc (no psutil needed)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return testing.proc_status_mb("VmRSS", pid)
 
 
 def settle(predicate, timeout: float, message: str, interval: float = 0.25):

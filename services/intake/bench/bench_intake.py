@@ -111,10 +111,10 @@ def bench_documents() -> None:
     import gc
 
     from intake.adapters import pdfs
-    from zairyu_shared.testing import bench_size
+    from zairyu_shared.testing import bench_size, proc_status_mb
 
-    def mb(key: str) -> int:
-        return int(Path("/proc/self/status").read_text().split(key + ":")[1].split()[0]) // 1024
+    def mb(field: str) -> int:
+        return int(proc_status_mb(field))
 
     langs = ("ja", "vi", "ne")
     count = iter(range(10**9))

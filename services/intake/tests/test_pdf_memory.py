@@ -14,9 +14,10 @@ MEMORY = textwrap.dedent(
     """
     import gc
     from intake.adapters import pdfs
+    from zairyu_shared.testing import proc_status_mb
 
-    def mb(key):
-        return int(open("/proc/self/status").read().split(key + ":")[1].split()[0]) // 1024
+    def mb(field):
+        return int(proc_status_mb(field))
 
     def receipt():
         pdfs.e_receipt("在留期間", [("氏名", "在留期間更新許可申請 " * 20)], "https://example.jp/verify/x", lang="ja")
