@@ -215,6 +215,21 @@ def test_technical_intern_type_b_only_by_the_supervising_organisation(role, proc
         assert v.eligible
 
 
+@pytest.mark.parametrize("role", filers.ROLES)
+def test_leaving_technical_intern_type_b_for_specified_skilled_worker_is_the_new_statuss_application(role):
+    # Corrected (2026-12-07): the type ロ restriction bound the current status too, so a change from
+    # Technical Intern Training (ii) ロ to Specified Skilled Worker (i), the usual next step, was refused to
+    # every filer (the supervising organisation as well, which files only type ロ). ISA: type ロ applications
+    # come only from the supervising organisation; a change to SSW (i) is an SSW application.
+    kw = {"current_status": "tit_2b", "desired_status": "ssw_1", "period_expiry": date(2027, 1, 10)}
+    v = procedures.check(procedures.Request("change", filer_role=role, **kw), TODAY)
+    assert not any(key == "eligibility.supervising_organisation_only" for _f, key in v.problems), v.problems
+    if role == "supervising_organisation":
+        assert v.problems == [("filer_role", "filer.supervising_organisation_tit_only")]
+    else:  # (a relative's own condition, under 16 or ill, is checked with the applicant's identity, as always)
+        assert v.eligible, v.problems
+
+
 def test_an_unknown_role_is_refused():
     v = procedures.check(
         procedures.Request(

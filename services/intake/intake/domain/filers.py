@@ -142,7 +142,13 @@ def role_problems(
     procedure: str, role: str | None, status_codes: Mapping[str, str | None], bundled: tuple[str, ...] = ()
 ) -> list[tuple[str, str]]:
     """Problems with who files this procedure. ``status_codes``: form field -> status code
-    (current and/or desired); a status reserved to one filer role (tit_*b) binds either way."""
+    (current and/or desired). A status reserved to one filer role (tit_*b) binds through the status the
+    application is for (the desired one, else the current one): ISA's table of statuses says of 技能実習
+    (団体監理型) "オンラインでの申請は監理団体からのみ" (www.moj.go.jp/isa/content/001351658.pdf), an
+    application for that status. Leaving it (a change from type ロ to Specified Skilled Worker (i), the
+    usual next step after Technical Intern Training (ii)) is an application for the new status, filed by the
+    new receiving organisation, its support organisation, an agent or the person; the supervising
+    organisation has no standing in it. (Binding either way refused that change to every filer.)"""
     role = role or SELF
     if role not in ROLES:
         return [("filer_role", "error.choice")]
@@ -152,11 +158,11 @@ def role_problems(
         out.append(("filer_role", "filer.role_not_for_procedure"))
     if any(allowed.get(item) == NO for item in bundled):
         out.append(("bundled", "filer.role_not_for_procedure"))
-    for field_name, code in status_codes.items():
-        status = statuses.get(code)
-        if status is not None and status.filed_by and role != status.filed_by:
-            out.append((field_name, status.excluded_reason or "eligibility.status_excluded"))
     governing = _governing(status_codes)
+    status = statuses.get(governing) if governing else None
+    if status is not None and status.filed_by and role != status.filed_by:
+        field_name = "desired_status" if status_codes.get("desired_status") else "current_status"
+        out.append((field_name, status.excluded_reason or "eligibility.status_excluded"))
     if role in STATUSES_BY_ROLE and governing and governing not in STATUSES_BY_ROLE[role]:
         out.append(("filer_role", ROLE_STATUS_REFUSAL[role]))
     return out
