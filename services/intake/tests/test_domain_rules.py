@@ -105,7 +105,9 @@ def test_extension_window_opens_three_months_before_expiry_and_closes_the_day_be
     assert early == [("period_expiry", "eligibility.too_early")] and early[0][1].from_date == date(2026, 11, 25)
     assert procedures.check(req(**kw), date(2026, 11, 25)).eligible
     assert procedures.check(req(**kw), date(2027, 2, 24)).eligible
-    assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.too_late")]
+    # The expiry day: not online, but not too late either (the counter, today); the day after: too late.
+    assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.expiry_day")]
+    assert procedures.check(req(**kw), date(2027, 2, 26)).problems == [("period_expiry", "eligibility.too_late")]
 
 
 def test_change_has_no_window_only_the_day_before_expiry_online():
@@ -114,7 +116,8 @@ def test_change_has_no_window_only_the_day_before_expiry_online():
     kw = dict(procedure="change", period_expiry=expiry, desired_status="business_manager")
     assert procedures.check(req(**kw), date(2026, 3, 1)).eligible
     assert procedures.check(req(**kw), date(2027, 2, 24)).eligible
-    assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.too_late")]
+    assert procedures.check(req(**kw), date(2027, 2, 25)).problems == [("period_expiry", "eligibility.expiry_day")]
+    assert procedures.check(req(**kw), date(2027, 3, 1)).problems == [("period_expiry", "eligibility.too_late")]
 
 
 def test_window_clamps_at_month_end():

@@ -45,7 +45,27 @@ def test_a_change_is_filed_whenever_the_reason_arises_up_to_the_day_before_expir
         desired_status="engineer_humanities",
         period_expiry=iso(TODAY),
     )
-    assert keys(late) == ["eligibility.too_late"]
+    assert keys(late) == ["eligibility.expiry_day"]
+    over = check(
+        client,
+        procedure="change",
+        current_status="student",
+        desired_status="engineer_humanities",
+        period_expiry=iso(TODAY - timedelta(days=1)),
+    )
+    assert keys(over) == ["eligibility.too_late"]
+
+
+def test_on_the_expiry_day_the_person_is_sent_to_the_counter_today_not_told_it_is_too_late(client):
+    # Corrected (2026-12-07): the expiry day said "Too late to apply online ... contact the bureau", while a filing
+    # made that day at the counter is in time and keeps the person lawfully in Japan (the special period).
+    body = dict(procedure="extension", current_status="engineer_humanities", period_expiry=iso(TODAY))
+    vi = check(client, lang="vi", **body)["problems"][0]["message"]
+    assert "quầy" in vi and "hôm nay" in vi and "thời gian đặc lệ" in vi and "Quá muộn" not in vi
+    ja = check(client, lang="ja", **body)["problems"][0]["message"]
+    assert "窓口" in ja and "本日" in ja and "特例期間" in ja
+    ended = check(client, lang="vi", **{**body, "period_expiry": iso(TODAY - timedelta(days=1))})
+    assert "đã hết" in ended["problems"][0]["message"]
 
 
 def test_an_extension_before_its_window_names_the_day_it_opens_in_the_persons_language(client):

@@ -155,6 +155,17 @@ def test_a_parent_files_an_acquisition_for_a_newborn_child(client, rt):
     assert signed["applicant"]["date_of_birth"] == born.isoformat() and data["bureau"] == "tokyo"
 
 
+def test_the_choice_of_filer_says_what_isas_table_says_of_each(client, rt):
+    # Corrected (2026-12-07): the page said a legal representative files "only for an applicant under 16 or who is
+    # ill" (ISA's table sets no condition on them), and a relative's condition as plain illness (疾病その他の事由).
+    register(client, rt)
+    vi = client.get("/apply?lang=vi").data.decode()
+    assert "mọi thủ tục, ở bất kỳ độ tuổi nào" in vi and "vì bệnh hoặc lý do tương tự" in vi
+    en = client.get("/apply?lang=en").data.decode()
+    assert "every procedure, at any age" in en and "never an employment certificate" in en
+    assert "Only for an applicant under 16 or who is ill" not in en
+
+
 def test_a_relative_may_not_file_for_a_healthy_adult_and_must_prove_an_illness(client, rt):
     register(client, rt)
     draft_id = _start(client, "extension", "relative")
@@ -169,7 +180,7 @@ def test_a_relative_may_not_file_for_a_healthy_adult_and_must_prove_an_illness(c
     assert page.status_code == 200 and "only for an applicant who is under 16" in page.data.decode()
     _fill(client, draft_id, {**fields, "applicant_ill": "yes"})
     review = client.get(f"/apply/{draft_id}/review").data.decode()
-    assert "Attach a medical certificate" in review and 'name="idempotency_key"' not in review
+    assert "why the applicant cannot apply themselves" in review and 'name="idempotency_key"' not in review
     _fill(client, draft_id, {**fields, "applicant_ill": "yes"}, attach=("medical_certificate",))
     _, data, signed = _submit(client, rt, draft_id, "nguyen")
     assert "medical_certificate" in {a["kind"] for a in signed["attachments"]}

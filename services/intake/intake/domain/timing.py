@@ -10,7 +10,9 @@ Rules and their sources:
 - Online, the last day for both is the day before the period of stay expires: ISA's online system does
   not take filings on the expiry day itself; those go to the counter (ISA notice "在留期限の最終日
   （在留期間満了日の当日）の在留諸申請について", quoted by practitioners: bridge2n.jp/16683217570343,
-  202312210705466010637.onamaeweb.jp/?p=1668).
+  202312210705466010637.onamaeweb.jp/?p=1668). The expiry day's own refusal sends the person to the
+  counter that day, where the filing is in time (the special period, 入管法 art. 20(6), applies to an
+  application made "by the expiry"); after the expiry day the period has ended.
 - Acquisition (在留資格取得): within 30 days of the birth or loss of Japanese nationality (row 4).
 Refusals are ``Refusal`` keys; a too-early one names the day from which the person may file.
 """
@@ -75,7 +77,11 @@ def acquisition_deadline(event_date: date) -> date:
 def check(t: Timing, today: date) -> TimingVerdict:
     verdict = TimingVerdict()
     if t.procedure in UNTIL_EXPIRY and t.period_expiry is not None:
-        if today > last_online_day(t.period_expiry):
+        if today == t.period_expiry:
+            # Not too late: filed today at the counter, the application is in time and the special period
+            # applies (入管法 20(6), 21(4)); only the online system refuses it. Say so, not "too late".
+            verdict.problems.append(("period_expiry", Refusal("eligibility.expiry_day")))
+        elif today > t.period_expiry:
             verdict.problems.append(("period_expiry", Refusal("eligibility.too_late")))
         elif t.procedure in WINDOWED:
             opens = window_opens(t.period_expiry, t.period_months)

@@ -109,7 +109,7 @@ FIELDS = {
     "applicant_sex": _l("Applicant's sex"),
     "applicant_address": _l("Applicant's address (in Japan; abroad for a COE)"),
     "filer_relationship": _l("Your relationship to the applicant"),
-    "applicant_ill": _l("Is the applicant ill?"),
+    "applicant_ill": _l("Is the applicant unable to apply themselves because of illness or a similar reason?"),
     "filer_address": _l("Your address, or your organisation's (in Japan)"),
     "filer_corporate_number": _l("Your organisation's corporate number (13 digits)"),
     "agent_qualification": _l("Your qualification"),
@@ -127,8 +127,14 @@ ROLES = {
     "supervising_organisation": _l("Supervising organisation (監理団体)"),
 }
 ROLE_HINTS = {
-    "legal_representative": _l("Only for an applicant under 16 or who is ill."),
-    "relative": _l("Only for an applicant under 16 or who is ill."),
+    # ISA's table (www.moj.go.jp/isa/content/001369137.pdf): no age or illness condition on a legal representative
+    # (the hint said there was); a relative's note (b) covers "illness or a similar reason" (疾病その他の事由).
+    "legal_representative": _l(
+        "A person with parental authority or a guardian (親権者, 未成年後見人, 成年後見人): every procedure, at any age."
+    ),
+    "relative": _l(
+        "Spouse, child, father or mother: a COE for the family member you invite; a change, extension, acquisition or re-entry only for an applicant under 16 or unable to apply because of illness or a similar reason."
+    ),
     "licensed_agent": _l("A gyoseishoshi or lawyer who has notified the bureau (申請取次)."),
     "supervising_organisation": _l("Files for technical intern training type (b)."),
 }

@@ -52,7 +52,11 @@ MESSAGES = {
         "This Designated Activities notice cannot be filed online for this procedure (the agency's online scope). Please apply at the regional immigration bureau."
     ),
     "eligibility.too_late": _l(
-        "Too late to apply online: the last day is the day before your period of stay expires. Please contact your regional immigration bureau."
+        "Your period of stay has ended, so this can no longer be applied for online. Contact your regional immigration bureau at once."
+    ),
+    # Today is the expiry day: the online system takes nothing, the counter does, and the special period follows.
+    "eligibility.expiry_day": _l(
+        "Today is the last day of your period of stay, and the online system does not take applications on that day. Apply at your regional immigration bureau's counter today, during its opening hours: an application made today lets you stay while it is examined (the special period)."
     ),
     "eligibility.acquisition_late": _l("Acquisition must be applied for within 30 days of the birth or other event."),
     "eligibility.change_same_status": _l(
@@ -64,9 +68,11 @@ MESSAGES = {
         "Not available for Diplomat, Temporary Visitor and Designated Activities (departure preparation)."
     ),
     "rule.window": _l(
-        "From three months before your period of stay expires (periods of 6 months or more; earlier with a special reason) until the day before it expires."
+        "From three months before your period of stay expires (periods of 6 months or more; earlier with a special reason) until the day before it expires; on the expiry day itself, at the bureau's counter only."
     ),
-    "rule.change": _l("Whenever the reason arises, until the day before your period of stay expires."),
+    "rule.change": _l(
+        "Whenever the reason arises, until the day before your period of stay expires; on the expiry day itself, at the bureau's counter only."
+    ),
     "reentry.deemed": _l(
         "A trip abroad of less than one year needs no re-entry permit: say so when you leave (deemed re-entry). Add a permit only if you will be away for a year or more."
     ),
@@ -174,7 +180,7 @@ MESSAGES = {
     "follow.not_open": _l("This application is no longer open."),
     "error.agent_number": _l("Enter your registration or notification number: letters and digits only."),
     "filer.family_needs_minor_or_illness": _l(
-        "A relative may apply only for an applicant who is under 16 on the day of submission or who is ill."
+        "A relative may apply only for an applicant who is under 16 on the day of submission or who cannot apply themselves because of illness or a similar reason."
     ),
     "filer.role_not_for_procedure": _l(
         "You cannot file this in the role you chose: a relative may not apply for a certificate of authorised employment or for permission for activity outside status."
@@ -191,12 +197,14 @@ MESSAGES = {
     "filer.self_not_mid_to_long_term": _l(
         "Only a mid-to-long-term resident can apply for themself (not Diplomat, Official, Temporary Visitor, nor a period of stay of 3 months or less). A legal representative or licensed agent can apply for you."
     ),
-    "filer.medical_certificate_missing": _l("Attach a medical certificate showing that the applicant is ill."),
+    "filer.medical_certificate_missing": _l(
+        "Attach a document showing why the applicant cannot apply themselves (for an illness, a medical certificate)."
+    ),
     "routing.no_prefecture": _l(
         "This address does not name a Japanese prefecture; the responsible bureau cannot be chosen."
     ),
     "rule.filer": _l(
-        "You can apply for yourself (from 15, as a mid-to-long-term resident), or on behalf of someone else: as their legal representative, as a relative (a COE for the family member you invite; other procedures only for a child under 16 or someone who is ill), or as an employer, licensed agent, registered support organisation (Specified Skilled Worker (i)) or supervising organisation."
+        "You can apply for yourself (from 15, as a mid-to-long-term resident), or on behalf of someone else: as their legal representative, as a relative (a COE for the family member you invite; a change, extension, acquisition or re-entry only for a child under 16 or someone who cannot apply because of illness or a similar reason; never an employment certificate or a permit for activity outside status), or as an employer, licensed agent, registered support organisation (Specified Skilled Worker (i)) or supervising organisation."
     ),
     # Paying the fee online
     "payment.refused": _l("This application was refused: there is no fee to pay."),
