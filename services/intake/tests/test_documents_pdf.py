@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,29 @@ def test_a_pdf_never_loads_a_file_from_the_server_even_if_a_template_asks(tmp_pa
     path = tmp_path / "r.pdf"
     path.write_bytes(pdfs.render("Biên nhận", [], lang="vi"))
     assert "Biên nhận" in pdftext(path) and images(path) == []
+
+
+def test_the_fee_slip_itemises_by_the_schedule_of_the_day_received_not_the_newest(tmp_path, monkeypatch):
+    # Found 2026-12-07: the slip's items came from the newest schedule while its total is the one signed. Once a new
+    # schedule is added, an older application's slip (where revenue stamps go) would show new items beside the old
+    # total. A schedule starting after the sample's day must leave its slip as it was.
+    import dataclasses
+
+    from intake.domain import fees
+
+    _need_tools()
+    current = fees.SCHEDULES[-1]
+    dearer = dataclasses.replace(
+        current,
+        starts=samples.NOW.date() + timedelta(days=1),
+        online_yen={k: v * 2 for k, v in current.online_yen.items()},
+        reentry_yen={k: v * 2 for k, v in current.reentry_yen.items()},
+    )
+    monkeypatch.setattr(fees, "SCHEDULES", (*fees.SCHEDULES, dearer))
+    samples.write("en", tmp_path)
+    text = _flat(pdftext(tmp_path / "fee-slip-en.pdf"))
+    app = samples.application("en")
+    items = fees.lines(app.procedure, app.bundled.split(","), "multiple", received_on=samples.NOW.date())
+    assert all(f"¥{yen:,}" in text for _item, yen in items), text
+    assert f"¥{2 * items[0][1]:,}" not in text and f"¥{app.fee_yen:,}" in text
+    assert sum(yen for _item, yen in items) == app.fee_yen

@@ -20,6 +20,7 @@ from intake.adapters import pdfs
 from intake.application import following
 from intake.domain import fees, form, official_form
 from zairyu_shared.flask_translations import calendar_day, page_language
+from zairyu_shared.japan_time import japan_date
 
 from . import labels
 
@@ -213,12 +214,26 @@ def e_receipt(app, verify_url: str, check_code: str | None = None, *, sample: bo
     )
 
 
+def _fee_items(app, values: dict) -> list[tuple[str, int]]:
+    """The fee's items from the schedule in force on the day the application was received (Japan's date), as its
+    signed total was (residence-procedures.md, "Fees": a dated schedule chosen by that day); the newest schedule
+    would itemise an old application at new rates beside its old total. Items that do not add up to the signed
+    total (a schedule that began between preparing and signing) are left out: the slip then shows the total only."""
+    try:
+        items = fees.lines(
+            app.procedure, _bundled(app), values.get("reentry_type"), received_on=japan_date(app.submitted_at)
+        )
+    except fees.NoSchedule:
+        return []
+    return items if sum(yen for _, yen in items) == app.fee_yen else []
+
+
 def fee_slip(app, paid_note: str | None, *, sample: bool = False) -> bytes:
     values = json.loads(app.form)
     rows = [row(_l("Receipt number"), app.receipt_number), row(_l("Bureau"), labels.label(labels.BUREAUS, app.bureau))]
     rows += [
         pdfs.Row(labels.label(labels.FEE_ITEMS, item), f"¥{yen:,}", _ja(labels.FEE_ITEMS.get(item, item)))
-        for item, yen in fees.lines(app.procedure, _bundled(app), values.get("reentry_type"))
+        for item, yen in _fee_items(app, values)
     ]
     rows.append(row(_l("Total"), f"¥{app.fee_yen:,}"))
     title = _l("Fee slip")

@@ -79,7 +79,7 @@ def application(lang: str) -> SimpleNamespace:
     if errors:  # the sample must stay a valid application as the rules change
         raise ValueError(f"sample application no longer valid: {errors}")
     holder = {"name": name, "date_of_birth": dob, "sex": sex, "address": "東京都新宿区西新宿2-8-1 サンプルハイツ101"}
-    fee = fees.total(choice.procedure, choice.bundled, values.get("reentry_type"))
+    fee = fees.total(choice.procedure, choice.bundled, values.get("reentry_type"), received_on=NOW.date())
     signed = canonical.signed_document(
         application_id="sample",
         applicant_id="sample",
@@ -149,7 +149,9 @@ def write(lang: str, out: Path) -> list[Path]:
             "values": values,
             "errors": errors,
             "bureau": "tokyo",
-            "fee_total": fees.total(choice.procedure, choice.bundled, values.get("reentry_type")),
+            "fee_total": fees.total(
+                choice.procedure, choice.bundled, values.get("reentry_type"), received_on=NOW.date()
+            ),
             "applicant": json.loads(base64.b64decode(app.signed_content))["applicant"],
             "filer": None,
         }
