@@ -350,7 +350,8 @@ class DeliveryCase:
 
     def record_postage_shortfall(self, *, shortfall_yen: int, now: datetime) -> Moved:
         """The envelope carries too little return postage for simple registered mail (residence-procedures.md,
-        item 6: the applicant encloses trackable return postage, ¥350 at the time of writing): the bureau keeps
+        item 6: the applicant encloses trackable return postage, ¥460 since 2024-10-01: a letter ¥110 and simple
+        registered mail ¥350, as intake's card_by_post asks): the bureau keeps
         the envelope and tells the applicant how much to send; receive_envelope continues once it arrives."""
         self.ensure_allowed("record_postage_shortfall")
         if self.is_document or not 1 <= shortfall_yen <= 10000:

@@ -70,7 +70,10 @@ def confirm(status: UseStatus, confirmer: Officer, proposal: UseProposal) -> Use
 def approval_period(start: date) -> tuple[date, date]:
     """One year from ``start`` (Japan's date of the confirmation), both days included: 2026-12-07 ..
     2027-12-06; from 29 February, to 28 February of the next year (Civil Code art. 143: the day before
-    the anniversary; a missing anniversary day ends the period at the month's end)."""
+    the anniversary; a missing anniversary day ends the period at the month's end). ISA counts the year "from the day
+    the password is set" (online-riyoumoushide.html), which in its system follows the approval; here the
+    administrator's password is set when the organisation applies, before the approval, so the first day it can file,
+    the confirmation's, is the day its year starts."""
     year = start.year + APPROVAL_YEARS
     anniversary = date(year, start.month, min(start.day, calendar.monthrange(year, start.month)[1]))
     if anniversary.day != start.day:  # no such day that year: the period ends on the month's last day
