@@ -23,6 +23,31 @@ def test_every_bureau_has_a_postal_address():
     assert card_by_post.BUREAUS["tokyo"].lines == ("〒108-8255", "東京都港区港南5-5-30", "東京出入国在留管理局 御中")
 
 
+def test_the_card_goes_to_the_office_that_received_the_application():
+    # Corrected (2026-12-07): Kanagawa's, Hyogo's and Okinawa's online applications are received by the Yokohama,
+    # Kobe and Naha district offices (横オン, 神オン, 那オン), but the old card was sent to the regional bureau.
+    from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
+
+    assert card_by_post.receiving_address("tokyo", "横オン-2026-000001").postal_code == "236-0002"
+    assert card_by_post.receiving_address("osaka", "神オン-2026-000001").name == "大阪出入国在留管理局神戸支局"
+    assert card_by_post.receiving_address("fukuoka", "那オン-2026-000001").postal_code == "900-0022"
+    assert card_by_post.receiving_address("tokyo", "東オン-2026-000001") == card_by_post.BUREAUS["tokyo"]
+    assert card_by_post.receiving_address("tokyo", None) == card_by_post.BUREAUS["tokyo"]
+    for key, (prefix, bureau, _ja) in RECEIVING_OFFICES.items():  # every receiving office has an address
+        address = card_by_post.receiving_address(bureau, f"{prefix}-2026-000001")
+        assert address is not None and (key in card_by_post.DISTRICT_OFFICES) is (
+            address != card_by_post.BUREAUS[bureau]
+        )
+
+
+def test_a_kanagawa_applicants_label_names_the_yokohama_office(client, rt):
+    _applicant_id, app_id = _approved_extension(client, rt, receipt="横オン-2026-000777")
+    section = client.get(f"/applications/{app_id}").data.decode().split('<section id="by-post">', 1)[1]
+    assert "〒236-0002" in section and "東京出入国在留管理局横浜支局 御中" in section and "108-8255" not in section
+    label = client.get(f"/applications/{app_id}/mail-label").data.decode()
+    assert "〒236-0002" in label and "横浜支局" in label
+
+
 def test_the_checklist_and_the_postage():
     assert card_by_post.RETURN_POSTAGE_YEN == 460  # letter ¥110 + simple registered ¥350 (from 2024-10-01)
     assert card_by_post.checklist(5500, paid_online=False) == ["current_card", "fee_slip", "return_envelope"]
@@ -47,14 +72,14 @@ def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives
     assert card_by_post.due(deliverable, method, status, envelope) is shown
 
 
-def _approved_extension(client, rt, procedure="extension", extra=None, method="post"):
+def _approved_extension(client, rt, procedure="extension", extra=None, method="post", receipt="TKY-2026-000777"):
     applicant_id = register(client, rt)
     draft_id = fill_draft(client, procedure=procedure, bundled=(), fields={**worker_fields(), **(extra or {})})
     _, answer = submit(client, draft_id)
     rt.start_background()
     app_id = answer.json["application_id"]
     verified(rt, outbox_events(rt, "application.submitted")[0])
-    received(rt, app_id, applicant_id, receipt="TKY-2026-000777", procedure=procedure)
+    received(rt, app_id, applicant_id, receipt=receipt, procedure=procedure)
     emit(
         rt,
         "application.decided",

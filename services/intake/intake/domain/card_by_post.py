@@ -5,14 +5,20 @@
   applicant sees" item 6; ISA, オンライン申請の在留カード郵送受領).
 - Postage of the return envelope: a standard letter up to 50 g, ¥110, plus simple registered mail
   (簡易書留), ¥350 = ¥460 (Japan Post rates from 2024-10-01).
-- Where: the regional bureau's postal address (ISA, 地方出入国在留管理官署 https://www.moj.go.jp/isa/about/region/index.html;
-  Sapporo and Sendai also as quoted by koyou.acroseed.com/visa1/000119.html).
+- Where: the office that received the application (the flyer's A2: "the office that accepted the application"):
+  the regional bureau's postal address, or for Kanagawa, Hyogo and Okinawa the district office that receives their
+  online applications (横オン, 神オン, 那オン: residence-procedures.md, "Who decides"; they sent the card to the
+  regional bureau in Minato-ku, Osaka or Fukuoka before 2026-12-07). Addresses: ISA, 地方出入国在留管理官署
+  https://www.moj.go.jp/isa/about/region/index.html; Sapporo and Sendai also as quoted by
+  koyou.acroseed.com/visa1/000119.html; Kobe as quoted by visa.katsumi-office.com (海岸通29).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
 
 LETTER_YEN: Final = 110
 SIMPLE_REGISTERED_YEN: Final = 350
@@ -40,6 +46,21 @@ BUREAUS: Final[dict[str, PostalAddress]] = {
     "takamatsu": PostalAddress("760-0033", "香川県高松市丸の内1-1 高松法務合同庁舎", "高松出入国在留管理局"),
     "fukuoka": PostalAddress("810-0073", "福岡県福岡市中央区舞鶴3-5-25 福岡第1法務総合庁舎", "福岡出入国在留管理局"),
 }
+
+# The district offices that receive one prefecture's online applications (routing.RECEIVING_BY_PREFECTURE).
+DISTRICT_OFFICES: Final[dict[str, PostalAddress]] = {
+    "yokohama": PostalAddress("236-0002", "神奈川県横浜市金沢区鳥浜町10-7", "東京出入国在留管理局横浜支局"),
+    "kobe": PostalAddress("650-0024", "兵庫県神戸市中央区海岸通り29 神戸地方合同庁舎", "大阪出入国在留管理局神戸支局"),
+    "naha": PostalAddress("900-0022", "沖縄県那覇市樋川1-15-15 那覇第一地方合同庁舎", "福岡出入国在留管理局那覇支局"),
+}
+_OFFICE_BY_PREFIX: Final = {prefix: key for key, (prefix, _bureau, _ja) in RECEIVING_OFFICES.items()}
+
+
+def receiving_address(bureau: str, receipt_number: str | None) -> PostalAddress | None:
+    """Where the envelope goes: the office whose prefix the receipt number carries (東オン-2026-…), else the bureau."""
+    office = _OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
+    return DISTRICT_OFFICES.get(office or "") or BUREAUS.get(bureau)
+
 
 # Checklist items (message keys), in the order they go into the envelope.
 CURRENT_CARD, FEE_SLIP, FEE_PAID_ONLINE, RETURN_ENVELOPE = (

@@ -58,7 +58,7 @@ def application(application_id):
     ):
         by_post = {
             "items": card_by_post.checklist(app.fee_yen or 0, bool(fee and fee.get("paid"))),
-            "address": card_by_post.BUREAUS.get(app.bureau),
+            "address": card_by_post.receiving_address(app.bureau, app.receipt_number),
             "fee_yen": app.fee_yen or 0,
             "postage_yen": card_by_post.RETURN_POSTAGE_YEN,
         }
@@ -111,7 +111,7 @@ def mail_label(application_id):
     """A printable label for the envelope that carries the old card to the bureau (card by post only)."""
     with tx() as db:
         app = _own(db, application_id)
-    address = card_by_post.BUREAUS.get(app.bureau)
+    address = card_by_post.receiving_address(app.bureau, app.receipt_number)
     if address is None or not app.receipt_number:
         abort(404)
     return render_template(
