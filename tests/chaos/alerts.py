@@ -293,7 +293,7 @@ def run(workdir: Path, size: int = 20, out=print) -> dict:
             sample_panels(prom, panels)
 
             # 4. stale CRLs: signing given the CRLs as issued 12 days ago
-            with fault(report, "signing's CRLs replaced by 7-hour-old ones", "ZairyuCrlStale", out) as f:
+            with fault(report, "signing's CRLs replaced by 27-hour-old ones", "ZairyuCrlStale", out) as f:
                 fresh = swap_crls(cluster.pki)
                 f["fired_s"] = wait_state(prom, "ZairyuCrlStale", True, 90 + fors["ZairyuCrlStale"])
                 restore_crls(cluster.pki, fresh)
@@ -613,8 +613,8 @@ def poison(broker) -> str:
 
 
 def swap_crls(pki) -> dict[Path, bytes]:
-    """Each CA's CRL replaced by one issued 7 hours ago (still within its nextUpdate, so signing keeps using it:
-    exactly what the hourly sync failing for 7 hours leaves behind)."""
+    """Each CA's CRL replaced by one issued 27 hours ago (still within its nextUpdate and ZAIRYU_CRL_MAX_AGE, so
+    signing keeps using it: what a daily CRL whose successor the hourly sync failed to install for 3 hours leaves)."""
     from cryptography import x509
 
     from signing.testpki.crl import build_crl
@@ -633,7 +633,7 @@ def swap_crls(pki) -> dict[Path, bytes]:
             build_crl(
                 issuer=ca.cert,
                 issuer_key=ca.key,
-                this_update=now - timedelta(hours=7),
+                this_update=now - timedelta(hours=27),
                 next_update=now + timedelta(hours=17),
                 number=number,
                 revoked=revoked,

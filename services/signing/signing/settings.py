@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zairyu_shared.config import CommonSettings, setting
 
 _OID = re.compile(r"^[0-2](\.\d+)+$")
+CRL_MAX_AGE_SECONDS = 36 * 3600  # see crl_max_age
 
 
 def _policy_ok(value: str) -> bool:
@@ -36,7 +37,10 @@ class SigningSettings(CommonSettings):
     )
     crl_max_age: int = setting(
         "ZAIRYU_CRL_MAX_AGE",
-        86400,
+        # J-LIS refreshes CRLs at least daily (jpki-card.md, "Revocation"): a day's CRL, plus up to 12 h for its
+        # publication and the hourly sync. 24 h left no margin: every day the newest CRL passed 24 h before its
+        # successor arrived, and valid signatures were rejected as revocation_stale in that window.
+        CRL_MAX_AGE_SECONDS,
         help="Seconds after a CRL's thisUpdate at which it counts as stale even before its nextUpdate",
         minimum=60,
     )

@@ -138,3 +138,25 @@ def test_verdicts_on_sqlite_and_the_memory_bus(test_pki, tmp_path):
     # (stored sealed under the day's key: signing.adapters.outbox_keys; the relay opens it the same way)
     assert staged.event_type == "signature.rejected" and '"reason":"expired"' in open_body(staged.body, rt.keyring)
     rt.stop()
+
+
+def test_a_crl_of_yesterday_not_yet_replaced_is_still_trusted_by_default(test_pki, tmp_path):
+    # Found 2026-12-07: J-LIS refreshes CRLs at least daily, and ZAIRYU_CRL_MAX_AGE was 24 h, so every day the newest
+    # CRL went stale before its successor was published and synced, and valid signatures were rejected meanwhile.
+    import datetime as dt
+
+    from signing.adapters.verifier_factory import MaxAgeRevocation
+    from signing.domain.verdict import RevocationEvidence
+    now = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
+    default = dt.timedelta(seconds=settings_for(test_pki, tmp_path).crl_max_age)  # as configured when nothing says otherwise
+
+    class Crl:
+        def __init__(self, hours_old):
+            self.hours_old = hours_old
+
+        def status(self, cert, issuer, at, revoked_before=None):
+            return RevocationEvidence("good", "crl", "x.crl", at - dt.timedelta(hours=self.hours_old))
+
+    assert MaxAgeRevocation(Crl(25), default).status(None, None, now).status == "good"  # a day, plus sync lag
+    assert MaxAgeRevocation(Crl(30), default).status(None, None, now).status == "good"
+    assert MaxAgeRevocation(Crl(37), default).status(None, None, now).status == "stale"  # the sync is broken

@@ -196,3 +196,45 @@ def test_a_card_without_the_jpki_applet_is_named_as_such():
 
     with pytest.raises(NotJpkiCard):
         CardSigner(OtherCard).info()
+
+
+@pytest.mark.parametrize("typed", ["straße12", "ınfo1234", "ﬁle2024", "ſecret12", "ＰＡＳＳ１２"])
+def test_a_password_with_non_ascii_letters_is_refused_before_the_card(typed):
+    # Found 2026-12-07: str.upper() turned 'ß' into 'SS', 'ı' into 'I', 'ﬁ' into 'FI', 'ſ' into 'S', so such input
+    # passed the A-Z0-9 check and spent one of the 5 tries on a password the holder never typed.
+    from signing.domain.jpki_session import normalise_pin
+
+    with pytest.raises(BadPinFormat):
+        normalise_pin("sign", typed)
+    assert normalise_pin("sign", " abc123 ") == b"ABC123"  # upper-casing what was typed in ASCII stays
+
+
+class _BlockedBy6984:
+    """A card whose blocked PIN answers the tries query with 6984 (jpki-card.md, "Commands"), not 63C0."""
+
+    def __init__(self, blocked: str):
+        self.blocked_ef = apdu.Ef.AUTH_PIN if blocked == "auth" else apdu.Ef.SIGN_PIN
+        self.selected = None
+
+    def __call__(self, command: bytes):
+        if command[1] == 0xA4 and command[2] == 0x02:  # SELECT EF
+            self.selected = int.from_bytes(command[5:7], "big")
+            return b"", apdu.Sw.OK
+        if command[1] == 0x20:  # VERIFY
+            if self.selected == self.blocked_ef:
+                return b"", apdu.Sw.PIN_BLOCKED
+            return b"", 0x63C5 if len(command) == 4 else apdu.Sw.OK
+        return b"", apdu.Sw.OK
+
+
+def test_a_pin_blocked_with_6984_is_reported_blocked_and_does_not_stop_the_other_pin():
+    # Found 2026-12-07: the tries query accepted only 63Cx, so a card answering 6984 gave "unexpected answer, try
+    # again" instead of "blocked: go to the municipal office", and a blocked 4-digit PIN stopped signing.
+    from signing.domain.jpki_session import JpkiSession
+
+    session = JpkiSession(_BlockedBy6984("auth"))
+    assert session.tries_left("auth") == 0
+    with pytest.raises(PinBlocked):
+        session.verify("auth", "1234")
+    assert session.tries_left("sign") == 5
+    session.verify("sign", "ABC123")  # the signature password still works

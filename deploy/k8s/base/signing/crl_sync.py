@@ -13,7 +13,7 @@ Anything else is refused: the old file stays, the run exits 1 and the Job's fail
 (ZairyuCrlStale fires from the signing service's own age metric if it goes on).
 
 Environment: ZAIRYU_CRL_SOURCES (whitespace/comma-separated URLs; name=URL to choose the file name),
-ZAIRYU_CRL_DIR, ZAIRYU_TRUST_DIR, ZAIRYU_CRL_MAX_AGE (seconds, default 86400).
+ZAIRYU_CRL_DIR, ZAIRYU_TRUST_DIR, ZAIRYU_CRL_MAX_AGE (seconds, default 129600: a daily CRL plus 12 h).
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def main() -> int:
         sources,
         Path(os.environ["ZAIRYU_CRL_DIR"]),
         Path(os.environ["ZAIRYU_TRUST_DIR"]),
-        int(os.environ.get("ZAIRYU_CRL_MAX_AGE", "86400")),
+        int(os.environ.get("ZAIRYU_CRL_MAX_AGE", "129600")),
     )
     for p in problems:
         print(f"crl-sync: refused {p}", file=sys.stderr)

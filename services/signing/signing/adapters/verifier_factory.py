@@ -55,8 +55,9 @@ class VerificationService:
 class MaxAgeRevocation:
     """A revocation source whose 'good' answers expire ``max_age`` after thisUpdate.
 
-    J-LIS CRLs are valid for days; the operator's sync runs hourly, so a CRL much older than a day
-    means the sync is broken, and we stop trusting it (ZAIRYU_CRL_MAX_AGE) before its nextUpdate.
+    J-LIS CRLs are valid for days and refreshed at least daily; the operator's sync runs hourly, so a CRL older
+    than a day and a half means the sync is broken, and we stop trusting it (ZAIRYU_CRL_MAX_AGE) before its
+    nextUpdate.
     """
 
     def __init__(self, inner, max_age: dt.timedelta):

@@ -27,6 +27,8 @@ READ_CHUNK = 256  # Le=00: the most a short READ BINARY returns
 def normalise_pin(kind: PinKind, value: str) -> bytes:
     """Check the format before touching the card (a malformed PIN would still cost a try)."""
     value = value.strip()
+    if not value.isascii():  # before upper(): 'ß' would become 'SS', 'ı' 'I', and spend a try on what was not typed
+        raise BadPinFormat(pin=kind)
     if kind == "sign":
         value = value.upper()  # clients upper-case the signature password
     if not _PIN_FORMAT[kind].fullmatch(value):
@@ -81,6 +83,11 @@ class JpkiSession:
     def tries_left(self, kind: PinKind) -> int:
         self._select(_PIN_EF[kind])
         _, sw = self._transmit(apdu.verify(None))
+        # A blocked PIN answers 63C0, or on some cards 6984 (jpki-card.md, "Commands": 6984 "VERIFY on a blocked
+        # PIN", unverified which; ISO 7816-4 also has 6983, authentication method blocked): no tries left either way,
+        # so the holder is told to go to the municipal office rather than shown a card error.
+        if sw in (Sw.PIN_BLOCKED, 0x6983):
+            return 0
         if sw & 0xFFF0 != 0x63C0:
             raise CardError(f"tries query answered {sw:04X}", sw=f"{sw:04X}")
         return sw & 0x0F
