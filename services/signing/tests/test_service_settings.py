@@ -147,8 +147,11 @@ def test_a_crl_of_yesterday_not_yet_replaced_is_still_trusted_by_default(test_pk
 
     from signing.adapters.verifier_factory import MaxAgeRevocation
     from signing.domain.verdict import RevocationEvidence
+
     now = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
-    default = dt.timedelta(seconds=settings_for(test_pki, tmp_path).crl_max_age)  # as configured when nothing says otherwise
+    default = dt.timedelta(
+        seconds=settings_for(test_pki, tmp_path).crl_max_age
+    )  # as configured when nothing says otherwise
 
     class Crl:
         def __init__(self, hours_old):
