@@ -158,10 +158,26 @@ def test_the_payment_receipt_says_when_no_money_moved(lang):
 
 
 def test_the_approval_offers_online_payment_as_well_as_stamps():
-    # Paying online is offered once the fee slip is ready: the notice must not say stamps are the only way.
+    # Paying online is offered once the fee slip is ready: the notice must not say stamps are the only way. Nor may
+    # it promise online payment, which the real mode has not got (no provider contracted; corrected 2026-12-07):
+    # stamps first, online "if your account offers it".
     en, ja = render("decision_approved", "en").text, render("decision_approved", "ja").text
-    assert "pay it online from your account" in en and "unless you paid online" in en
-    assert "オンラインで納付" in ja and "収入印紙は不要" in ja
+    assert "attach revenue stamps" in en and "pay it online if your account offers it" in en
+    assert "unless you paid online" in en and "pay it online from your account" not in en
+    assert "オンライン納付が表示される場合" in ja and "収入印紙は不要" in ja
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_notices_promise_nothing_the_system_does_not_do(lang):
+    # Found 2026-12-07 by an audit against the reference: the documents request said to ask the bureau for more
+    # time "through your account" (no such feature: answering needs a file and closes the request), and a failed
+    # signature sent the person to "the help desk" (there is none). Both now name what exists, in every language.
+    request = render("documents_requested", lang).text
+    assert request.count(samples.RECEIPT) >= 2, (lang, request)  # the case named again where it says whom to contact
+    advice = CAT.message(lang, "advice.other")
+    assert advice in render("signature_rejected", lang, advice="other").text
+    for promise in ("help desk", "ヘルプデスク", "헬프데스크", "服务台", "bộ phận hỗ trợ", "suporte", "सहायता डेस्क"):
+        assert promise not in advice, (lang, promise)
 
 
 def test_officers_get_japanese():
