@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from signing.domain.verdict import Reason, Verdict
+from signing.domain.verdict_messages import TRANSLATED
 
 # Only these holder fields leave the service (the evidence contract's holder dict).
 HOLDER_FIELDS = ("name", "name_substitution", "sex", "date_of_birth", "address", "address_substitution")
@@ -63,7 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 # A submission without a card signature (signing.domain.attestation, issue 21): what the person reads, in the eight
-# contract languages (the other reasons above fall back to English outside en and ja).
+# contract languages (the other reasons: verdict_messages.TRANSLATED).
 _UNSIGNED_MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "unsigned": "This application has no signature. Sign it with your My Number Card and submit it again; only the staff of an approved organisation can file without a card.",
@@ -100,10 +101,12 @@ _UNSIGNED_MESSAGES: dict[str, dict[str, str]] = {
 }
 for _language, _texts in _UNSIGNED_MESSAGES.items():
     MESSAGES.setdefault(_language, {}).update(_texts)
+for _language, _texts in TRANSLATED.items():  # the reasons in the other six languages (verdict_messages)
+    MESSAGES.setdefault(_language, {}).update(_texts)
 
 
 def message(reason: str | None, language: str = "en") -> str:
-    """The applicant-facing text; languages without a translation yet fall back to English."""
+    """The applicant-facing text in one of the eight contract languages (English for any other)."""
     table = MESSAGES.get(language, MESSAGES["en"])
     key = reason or "valid"
     return table.get(key) or MESSAGES["en"].get(key) or MESSAGES["en"][Reason.MALFORMED.value]
