@@ -160,3 +160,39 @@ def test_the_timeline_says_the_signed_pdf_was_mailed_with_its_number_and_check_l
     )  # in the reader's own form (Babel)
     assert 'href="http://127.0.0.1:8001/public/coe/EMP-0123456789ABCDEF"' in page
     assert "署名付きPDFをメールで送付しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+
+
+@pytest.mark.parametrize("provider, pdf_offered", [("none", False), ("demo", True)])
+def test_an_employment_certificate_as_a_pdf_only_where_its_fee_can_be_paid_online(tmp_path, provider, pdf_offered):
+    # Found 2026-12-07: the PDF is sealed once its fee is paid online (review: fee.paid), and the real mode has no
+    # payment provider, so the form's default choice waited for ever. Without online payment it is refused at the
+    # review page and at signing, in the person's language; paper by post goes through.
+    from intake_testkit import EnglishClient, make_runtime
+
+    from intake.entrypoints.web import create_app
+
+    rt = make_runtime(tmp_path, payment_provider=provider)  # embedded either way: only the provider differs
+    try:
+        app = create_app(rt)
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+        app.test_client_class = EnglishClient
+        client = app.test_client()
+        register(client, rt)
+        fields = {**worker_fields(), "certificate_delivery": "pdf"}
+        draft_id = fill_draft(client, procedure="employment_certificate", bundled=(), fields=fields)
+        page = client.get(f"/apply/{draft_id}/review").data.decode()
+        refused = "fees cannot be paid online here yet" in page
+        assert refused is (not pdf_offered)
+        assert ('name="idempotency_key"' in page) is pdf_offered  # no signing while it is refused
+        if not pdf_offered:
+            vi = client.get(f"/apply/{draft_id}/review?lang=vi").data.decode()
+            assert "chưa thể thanh toán trực tuyến" in vi
+            paper = fill_draft(
+                client,
+                procedure="employment_certificate",
+                bundled=(),
+                fields={**fields, "certificate_delivery": "paper"},
+            )
+            assert 'name="idempotency_key"' in client.get(f"/apply/{paper}/review").data.decode()
+    finally:
+        rt.stop()

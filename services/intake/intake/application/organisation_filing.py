@@ -116,7 +116,7 @@ def _organisation_filer(org, member_staff_id: str) -> dict:
     return record
 
 
-def check(session, member: Member, draft_id: str) -> dict:
+def check(session, member: Member, draft_id: str, *, online_payment: bool) -> dict:
     """What the draft's page shows: the person, the form checked as at submission, and what is missing."""
     row = _draft(session, member.organisation_id, draft_id)
     person = _person(session, member.organisation_id, row.person_id)
@@ -130,7 +130,7 @@ def check(session, member: Member, draft_id: str) -> dict:
         problems["card_number"] = "org.error.needs_account"
     review = None
     if account is not None:
-        review = submission.review(session, account, _as_draft(row))
+        review = submission.review(session, account, _as_draft(row), online_payment=online_payment)
         problems.update(review["errors"])
     return {
         "draft": row,
@@ -145,7 +145,7 @@ def check(session, member: Member, draft_id: str) -> dict:
 
 def add_attachment(runtime, session, member: Member, draft_id: str, kind: str, data: bytes, filename: str | None):
     """A photo or document for the draft, checked like every upload (UploadRefused), on the person's account."""
-    found = check(session, member, draft_id)
+    found = check(session, member, draft_id, online_payment=submission.online_payment(runtime))
     if found["account"] is None or found["submitted"]:
         raise NotFound(draft_id)
     return drafting.add_attachment(runtime, session, found["account"].id, data, kind, filename, draft_id=draft_id)
@@ -162,7 +162,7 @@ def prepare(runtime, session, member: Member, draft_ids: list[str], batch_key: s
     ready = []
     for draft_id in ids:
         organisation_people.attach_consent_document(runtime, session, member.organisation_id, draft_id)
-        found = check(session, member, draft_id)
+        found = check(session, member, draft_id, online_payment=submission.online_payment(runtime))
         if found["submitted"]:
             problems[draft_id] = {"draft": "submit.already_submitted"}
         elif found["errors"]:

@@ -211,7 +211,7 @@ def submit(
         # As the card path does: a person who consented with a signed document has it attached (on the account
         # held for them), so it goes to the bureau with the application (organisation_people).
         organisation_people.attach_consent_document(runtime, session, member.organisation_id, row.id)
-        found = organisation_filing.check(session, member, row.id)
+        found = organisation_filing.check(session, member, row.id, online_payment=submission.online_payment(runtime))
         if found["submitted"]:
             problems[row.id] = {"draft": "submit.already_submitted"}
             continue

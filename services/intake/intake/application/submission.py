@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from intake.adapters.metrics import APPLICATIONS_SUBMITTED
 from intake.adapters.tables import applicants, applications, attachments, drafts, personal, timeline_entries
-from intake.domain import canonical, fees, filers, form, numbers, procedures, routing, statuses
+from intake.domain import canonical, deliveries, fees, filers, form, numbers, procedures, routing, statuses
 from zairyu_shared.db import after_commit, statement_once
 
 from . import accounts, drafting, signing_requests
@@ -39,8 +39,17 @@ def _born(person) -> date | None:
     return dob if isinstance(dob, date) else None
 
 
-def review(session, person, draft) -> dict:
-    """Everything the review page shows: validated values, errors, fee, bureau, attachments, who files for whom."""
+def online_payment(runtime) -> bool:
+    """Whether this intake takes fees online (a payment provider is configured: the embedded demo's; none in the real
+    mode until a provider is contracted)."""
+    from intake.bootstrap import ports
+
+    return ports(runtime).payment_provider is not None
+
+
+def review(session, person, draft, *, online_payment: bool) -> dict:
+    """Everything the review page shows: validated values, errors, fee, bureau, attachments, who files for whom.
+    ``online_payment``: whether fees can be paid online here (an employment certificate as a PDF needs it)."""
     choice = drafting.choice_of(draft)
     today = today_jst()
     born = _born(person) if not filers.is_proxy(choice.filer_role) else None
@@ -48,6 +57,10 @@ def review(session, person, draft) -> dict:
     files = drafting.attachments_of_draft(session, person.id, draft.id)
     if not any(a.kind == "photo" for a in files):
         errors["photo"] = "upload.photo_missing"
+    if deliveries.needs_online_payment(choice.procedure, values) and not online_payment:
+        # The signed PDF is issued once its fee is paid online (review: fee.paid); with no way to pay online it
+        # would never come (found 2026-12-07): paper by post, the fee in revenue stamps.
+        errors["certificate_delivery"] = "certificate.pdf_needs_online_payment"
     if filers.needs_medical_certificate(
         choice.filer_role, values, today, choice.procedure, tuple(choice.bundled)
     ) and not any(a.kind == filers.MEDICAL_CERTIFICATE for a in files):
@@ -131,7 +144,7 @@ def prepare(runtime, session, person, draft_id: str, idempotency_key: str) -> st
         return existing.code
     if draft.submitted_application_id:
         raise drafting.DraftError("submit.already_submitted")
-    r = review(session, person, draft)
+    r = review(session, person, draft, online_payment=online_payment(runtime))
     if r["errors"]:
         raise NotReady(r["errors"])
     application_id = new_id()

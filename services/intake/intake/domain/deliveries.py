@@ -46,3 +46,12 @@ def of(procedure: str, form: dict[str, Any], decided: dict[str, Any] | None = No
         grant = decided.get("outside_activity")
         hours = int(grant["hours_per_week"]) if isinstance(grant, dict) and grant.get("hours_per_week") else None
     return Delivery(deliverable, deliverables.method_for(procedure, chosen), specified, hours)
+
+
+def needs_online_payment(procedure: str, form: dict[str, Any]) -> bool:
+    """An employment certificate chosen as a signed PDF is sealed and e-mailed once its fee is paid online (¥1,600,
+    residence-procedures.md fees table; review's fee.paid): without online payment only paper by post can come."""
+    return (
+        of(procedure, form).method == "pdf"
+        and deliverables.deliverable(procedure) == deliverables.EMPLOYMENT_CERTIFICATE
+    )

@@ -209,6 +209,9 @@ MESSAGES = {
     # Paying the fee online
     "payment.refused": _l("This application was refused: there is no fee to pay."),
     "payment.withdrawn": _l("This application was withdrawn or not accepted: there is no fee to pay."),
+    "certificate.pdf_needs_online_payment": _l(
+        "A signed PDF is sent once the fee is paid online, and fees cannot be paid online here yet: choose paper by post (the fee in revenue stamps on the fee slip)."
+    ),
     "payment.not_decided": _l("The fee is paid only after approval. You will be told when it is due."),
     "payment.no_fee": _l("No fee is due for this application."),
     "payment.already_paid": _l("The fee for this application has already been paid."),

@@ -177,7 +177,7 @@ def review(draft_id):
     with tx() as db:
         draft = _load(db, draft_id)
         me = person(db)
-        r = submission.review(db, me, draft)
+        r = submission.review(db, me, draft, online_payment=submission.online_payment(current_runtime()))
         _, sections = _sections(draft)
     return render_template(
         "apply_review.html",
@@ -196,7 +196,7 @@ def draft_pdf(draft_id):
     """The draft as it stands, to print, check on paper or show someone before signing: marked unsigned."""
     with tx() as db:
         draft = _load(db, draft_id)
-        r = submission.review(db, person(db), draft)
+        r = submission.review(db, person(db), draft, online_payment=submission.online_payment(current_runtime()))
     return pdf_response(documents.draft(r), f"draft-{draft.id[:8]}.pdf")
 
 

@@ -12,7 +12,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from intake.application import drafting, organisation_filing
+from intake.application import drafting, organisation_filing, submission
 from intake.application import organisations as orgs
 from zairyu_shared.web import current_runtime
 
@@ -53,7 +53,9 @@ def draft(draft_id):
 
     with tx() as db:
         try:
-            found = organisation_filing.check(db, g.member, draft_id)
+            found = organisation_filing.check(
+                db, g.member, draft_id, online_payment=submission.online_payment(current_runtime())
+            )
         except organisation_filing.NotFound:
             abort(404)
         try:  # the sections staff may correct, and which section holds each field a problem names

@@ -14,7 +14,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from intake.application import organisation_filing, organisation_staff_filing
+from intake.application import organisation_filing, organisation_staff_filing, submission
 from intake.application import organisations as orgs
 from zairyu_shared.web import current_runtime
 
@@ -44,7 +44,9 @@ def _page(draft_ids: list[str], batch_key: str, *, problems=None, error: str | N
         standing = orgs.standing(db, g.member.organisation_id)
         for draft_id in draft_ids:
             try:
-                found = organisation_filing.check(db, g.member, draft_id)
+                found = organisation_filing.check(
+                    db, g.member, draft_id, online_payment=submission.online_payment(current_runtime())
+                )
             except organisation_filing.NotFound:
                 abort(404)
             errors = dict(found["errors"])
