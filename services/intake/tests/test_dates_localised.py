@@ -37,6 +37,10 @@ def test_the_draft_list_writes_the_date_in_the_person_s_language(client, rt, lan
     expected = f"{format_skeleton('yMMMd', saved, tzinfo=JST, locale=babel_locale)} 16:30"
     assert expected in page and marker in expected
     assert "2026-12-05" not in page
+    # The day the draft is deleted unsubmitted (retention draft_unsubmitted, 180 days after its last change): shown
+    # beside it since 2026-12-07 (the retention rule said "the draft page says so"; it did not).
+    until = format_skeleton("yMMMd", datetime(2027, 6, 3, 7, 30, tzinfo=UTC), tzinfo=JST, locale=babel_locale)
+    assert until in page, (until, page[page.find("saved") - 200 : page.find("saved") + 400])
 
 
 @pytest.mark.parametrize("lang, marker", [("vi", "thg"), ("ne", "मार्च"), ("ja", "1994年3月15日")])

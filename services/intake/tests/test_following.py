@@ -365,9 +365,9 @@ def test_expected_processing_time_from_decisions_here(client, rt, submitted):
     applicant_id, app_id, _ = submitted
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "14 to 30 days" in page and "official target" in page
-    base = datetime(2026, 1, 1, tzinfo=UTC)
+    base = datetime.now(UTC) - timedelta(days=60)  # decisions of the last year count (RECENT)
     with rt.engine.begin() as conn:
-        for i, days in enumerate([10, 12, 20, 22, 40]):
+        for i, days in enumerate([10, 12, 20, 22, 40, -400]):  # the last: decided 15 months ago, not recent
             other = f"past-{i}"
             conn.execute(
                 applications.insert().values(
@@ -406,6 +406,9 @@ def test_expected_processing_time_from_decisions_here(client, rt, submitted):
             "samples": 5,
         }
         assert following.expected_days(session, "extension", "osaka")["source"] == "official"
+        # No official target is published for these two (residence-procedures.md "Who decides"): our estimate.
+        assert following.expected_days(session, "acquisition", "tokyo")["source"] == "estimate"
+        assert following.expected_days(session, "employment_certificate", "tokyo")["source"] == "estimate"
     assert "from 5 recent decisions" in client.get(f"/applications/{app_id}").data.decode()
 
 

@@ -101,6 +101,7 @@ def test_an_employment_certificate_on_paper_is_told_without_any_card(client, rt)
     applicant_id, app_id = _file(client, rt, "employment_certificate", {"certificate_delivery": "paper"})
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "A certificate of authorised employment, on paper by post." in _section(page)
+    assert "our estimate: the agency publishes no target" in page and "official target" not in page
     _approve(rt, app_id, applicant_id, "employment_certificate", delivery_method="post")
     wait_until(lambda: "Approved" in client.get(f"/applications/{app_id}").data.decode(), message="approved")
     page = client.get(f"/applications/{app_id}").data.decode()

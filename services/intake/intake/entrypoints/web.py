@@ -127,6 +127,13 @@ def create_app(runtime=None):
 
         return data(row)
 
+    def _draft_kept_until(row):
+        """The day an unsubmitted draft is deleted with its uploads (retention draft_unsubmitted: 180 days after its
+        last change), shown beside it so nobody loses one unwarned."""
+        from zairyu_shared.retention import RULES
+
+        return RULES["draft_unsubmitted"].keep.expires(row.updated_at)
+
     def _status_offered(status) -> bool:
         """A status is offered in the form from its first day, by Japan's calendar (statuses.exists_on)."""
         from intake.application.common import today_jst
@@ -143,6 +150,7 @@ def create_app(runtime=None):
             "label": labels.label,
             "status_names": statuses.BY_CODE,
             "draft_data": _draft_data,
+            "draft_kept_until": _draft_kept_until,
             "status_offered": _status_offered,
             "logged_in": bool(applicant_id()),
         }
