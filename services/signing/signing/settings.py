@@ -30,6 +30,13 @@ class SigningSettings(CommonSettings):
         "production",
         help="'production' = the J-LIS SHA-256 pins built into the code; 'test:<file>' = a test PKI manifest.json or a pin list (one 'SHA256 [label]' a line). Roots not pinned are refused",
     )
+    trust_extra_pins: str = setting(
+        "ZAIRYU_TRUST_EXTRA_PINS",
+        "",
+        help="J-LIS root generations to trust besides the built-in pins, comma-separated 'SHA256=jpki-<name>' (e.g. "
+        "authca02, which J-LIS publishes but the code does not carry): the fingerprint checked against J-LIS's "
+        "publication out of band; the root's file goes into ZAIRYU_TRUST_DIR as before",
+    )
     crl_dir: str = setting(
         "ZAIRYU_CRL_DIR",
         "/var/lib/zairyu/crl",
@@ -91,6 +98,12 @@ class SigningSettings(CommonSettings):
                 problems.append(f"{env}={value!r}: must be production, test or a dotted OID")
         if self.trust_pins != "production" and not self.trust_pins.startswith("test:"):
             problems.append(f"ZAIRYU_TRUST_PINS={self.trust_pins!r}: must be 'production' or 'test:<path>'")
+        for entry in filter(None, (e.strip() for e in self.trust_extra_pins.split(","))):
+            fp, _, label = entry.partition("=")
+            if not (
+                re.fullmatch(r"[0-9A-Fa-f:]{64,95}", fp.strip()) and re.fullmatch(r"jpki-[a-z0-9-]+", label.strip())
+            ):
+                problems.append(f"ZAIRYU_TRUST_EXTRA_PINS: {entry!r} is not 'SHA256=jpki-<name>'")
         if self.ocsp_url and not self.ocsp_url.startswith(("http://", "https://")):
             problems.append("ZAIRYU_OCSP_URL must be an http:// or https:// URL")
         if not (self.embedded or self.allow_test_pki) and self.trust_pins.startswith("test:"):

@@ -163,3 +163,26 @@ def test_a_crl_of_yesterday_not_yet_replaced_is_still_trusted_by_default(test_pk
     assert MaxAgeRevocation(Crl(25), default).status(None, None, now).status == "good"  # a day, plus sync lag
     assert MaxAgeRevocation(Crl(30), default).status(None, None, now).status == "good"
     assert MaxAgeRevocation(Crl(37), default).status(None, None, now).status == "stale"  # the sync is broken
+
+
+def test_an_operator_pins_a_jlis_generation_the_code_does_not_carry(test_pki, tmp_path):
+    # Found 2026-12-07: authca02 (J-LIS's 2019 authentication CA, jpki-card.md) is not among the built-in pins, and
+    # production allowed no other pin, so every card whose authentication certificate it issued was refused at
+    # sign-in (issuer_generation_unknown), and operations.md's "add its certificate to the roots" stopped the
+    # verifier instead. A test root stands in for it here.
+    stand_in = test_pki.ca("sign-g2")
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    shutil.copy(stand_in.cert_path, trust)
+    with pytest.raises(VerifierConfigError, match="not pinned"):  # its file alone is never trusted
+        build(settings_for(test_pki, tmp_path, trust_pins="production", trust_dir=str(trust)))
+    pinned = settings_for(
+        test_pki,
+        tmp_path,
+        trust_pins="production",
+        trust_dir=str(trust),
+        trust_extra_pins=f"{fingerprint(stand_in.cert)}=jpki-authca02",
+    )
+    assert [a.label for a in build(pinned).trust_store.anchors] == ["jpki-authca02"]
+    with pytest.raises(ConfigError, match="ZAIRYU_TRUST_EXTRA_PINS"):
+        settings_for(test_pki, tmp_path, trust_extra_pins="not-a-fingerprint=jpki-x")

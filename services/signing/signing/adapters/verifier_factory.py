@@ -136,8 +136,22 @@ def policy_profile(kind: str, setting_value: str) -> profiles.Profile:
     return make("production").with_policies(setting_value)
 
 
+def extra_pins(spec: str) -> dict[str, str]:
+    """ZAIRYU_TRUST_EXTRA_PINS: 'SHA256=jpki-<name>' entries. A J-LIS generation the code does not carry (authca02:
+    jpki-card.md, 'published by J-LIS but no copy is here') is trusted only by an explicit pin the operator set, never
+    by its file appearing in the directory; without this a production verifier could not trust it at all."""
+    pins = {}
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        fp, _, label = entry.partition("=")
+        try:
+            pins[normalise_fingerprint(fp.strip())] = label.strip()
+        except TrustStoreError as exc:
+            raise VerifierConfigError(f"ZAIRYU_TRUST_EXTRA_PINS: {exc}") from None
+    return pins
+
+
 def build(settings) -> VerificationService:
-    pins = load_pins(settings.trust_pins)
+    pins = {**load_pins(settings.trust_pins), **extra_pins(settings.trust_extra_pins)}
     trust_store = load_trust_store(settings.trust_dir, pins)
     sources: list[RevocationSource] = []
     crl_index = None
