@@ -27,6 +27,7 @@ def attack_verifier(attack_pki):
     pki = attack_pki
     config = types.SimpleNamespace(
         trust_pins=f"test:{pki.root / 'manifest.json'}",
+        trust_extra_pins="",
         trust_dir=str(pki.root / "trust"),
         crl_dir=str(pki.crl_dir),
         crl_max_age=3 * 86400,

@@ -26,6 +26,7 @@ def verifier_on(pki, crl_dir: Path, ocsp_url: str = ""):
 
     config = types.SimpleNamespace(
         trust_pins=f"test:{pki.root / 'manifest.json'}",
+        trust_extra_pins="",
         trust_dir=str(pki.root / "trust"),
         crl_dir=str(crl_dir),
         crl_max_age=3 * 86400,

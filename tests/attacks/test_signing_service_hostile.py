@@ -190,6 +190,7 @@ def verification_service(attack_pki):
     return verifier_factory.build(
         types.SimpleNamespace(
             trust_pins=f"test:{pki.root / 'manifest.json'}",
+            trust_extra_pins="",
             trust_dir=str(pki.root / "trust"),
             crl_dir=str(pki.crl_dir),
             crl_max_age=3 * 86400,

@@ -92,7 +92,7 @@ SERVICES: dict[str, dict] = {
             "ZAIRYU_SIGNING_URL": SIGNING_API,
             "ZAIRYU_TRUST_DIR": "/etc/zairyu/trust",
             "ZAIRYU_CRL_DIR": "/var/lib/zairyu/crl",
-            "ZAIRYU_CRL_MAX_AGE": "86400",
+            "ZAIRYU_CRL_MAX_AGE": "129600",  # 36 h: J-LIS refreshes at least daily, plus 12 h (signing settings)
             "ZAIRYU_REVOCATION_SOFT_FAIL": "false",
         },
         "web": {"cpu": "250m", "memory": "256Mi", "cpu_limit": "1", "memory_limit": "512Mi"},
