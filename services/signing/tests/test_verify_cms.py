@@ -177,7 +177,11 @@ def test_wrong_key_usage_policy_and_ca_leaf(world, tmp_path):
     auth_policy, k2 = pki.issue(world["gen2"], slot=29, policy=profiles.POLICY_SIGN_PRODUCTION)
     noncritical, k3 = pki.issue(world["gen2"], slot=30, policy_critical=False)
     ca_leaf, k4 = pki.issue(world["gen2"], slot=31, is_ca=True)
+    # jpki-card.md: "digitalSignature + nonRepudiation (critical)"; criticality was not checked before 2026-12-07.
+    ku_noncritical, k5 = pki.issue(world["gen2"], slot=61, key_usage_critical=False)
     assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, no_nr, k1)).reason == Reason.WRONG_KEY_USAGE
+    refused = v.verify_cms(CONTENT, pki.sign_cms(CONTENT, ku_noncritical, k5))
+    assert refused.reason == Reason.WRONG_KEY_USAGE and "not marked critical" in refused.detail
     assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, auth_policy, k2)).reason == Reason.WRONG_POLICY
     assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, noncritical, k3)).reason == Reason.WRONG_POLICY
     assert v.verify_cms(CONTENT, pki.sign_cms(CONTENT, ca_leaf, k4)).reason == Reason.LEAF_IS_CA

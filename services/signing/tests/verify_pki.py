@@ -128,6 +128,7 @@ def issue(
     policy: str | None = None,
     policy_critical: bool = True,
     key_usage: dict | None = None,
+    key_usage_critical: bool = True,
     eku=None,
     is_ca: bool = False,
     holder: dict | None = None,
@@ -169,7 +170,7 @@ def issue(
         .serial_number(serial or x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.KeyUsage(**ku), critical=True)
+        .add_extension(x509.KeyUsage(**ku), critical=key_usage_critical)
         .add_extension(
             x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]),
             critical=policy_critical,

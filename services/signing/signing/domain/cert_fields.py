@@ -45,6 +45,7 @@ class CertFields:
     authority_key_id: bytes | None
     is_ca: bool | None  # None: no basicConstraints
     key_usage: frozenset[str] | None  # None: no keyUsage extension
+    key_usage_critical: bool
     extended_key_usage: frozenset[str] | None
     policies: frozenset[str] | None
     policies_critical: bool
@@ -84,6 +85,7 @@ def _read(cert: x509.Certificate, tbs_element: Tlv) -> CertFields:
         authority_key_id=_authority_key_id(aki[1]) if aki else None,
         is_ca=_is_ca(bc[1]) if bc else None,
         key_usage=_key_usage(ku[1]) if ku else None,
+        key_usage_critical=bool(ku and ku[0]),
         extended_key_usage=_oid_list(eku[1]) if eku else None,
         policies=_policies(policies[1]) if policies else None,
         policies_critical=bool(policies and policies[0]),

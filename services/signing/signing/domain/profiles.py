@@ -38,6 +38,7 @@ class Profile:
     key_usage: frozenset[str]  # attribute names on x509.KeyUsage that must be set
     policies: frozenset[str]  # at least one must be asserted
     policy_critical: bool = True
+    key_usage_critical: bool = False  # JPKI's are marked critical (jpki-card.md, "Certificate profiles")
     extended_key_usage: frozenset[str] = frozenset()  # dotted OIDs that must be present
 
     def with_policies(self, *oids: str) -> Profile:
@@ -50,6 +51,7 @@ def jpki_sign(environment: str = "production") -> Profile:
         name="jpki-sign",
         key_usage=frozenset({"digital_signature", "content_commitment"}),
         policies=frozenset({oid}),
+        key_usage_critical=True,  # "digitalSignature + nonRepudiation (critical)"
     )
 
 
@@ -59,6 +61,7 @@ def jpki_auth(environment: str = "production") -> Profile:
         name="jpki-auth",
         key_usage=frozenset({"digital_signature"}),
         policies=frozenset({oid}),
+        key_usage_critical=True,  # "keyUsage digitalSignature (critical)"
         extended_key_usage=frozenset({ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string}),
     )
 
@@ -82,6 +85,8 @@ def check_end_entity(cert: x509.Certificate, profile: Profile) -> None:
         raise VerificationFailure(Reason.WRONG_KEY_USAGE, "keyUsage extension missing")
     if f.key_usage & {"key_cert_sign", "crl_sign"}:
         raise VerificationFailure(Reason.LEAF_IS_CA, "end-entity keyUsage allows certificate or CRL signing")
+    if profile.key_usage_critical and not f.key_usage_critical:
+        raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"keyUsage is not marked critical ({profile.name})")
     missing = sorted(profile.key_usage - f.key_usage)
     if missing:
         raise VerificationFailure(Reason.WRONG_KEY_USAGE, f"keyUsage lacks {', '.join(missing)} ({profile.name})")
