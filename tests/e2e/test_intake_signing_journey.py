@@ -16,7 +16,12 @@ from datetime import date
 
 import pytest
 from babel.dates import format_skeleton
-from journey import fill_draft, review_key  # intake's journey steps
+from journey import fill_draft, review_key, worker_fields  # intake's journey steps
+
+# Imported here, at collection, not inside the test: pytest rewrites a test module's asserts as it imports it, and
+# CPython 3.11's ast.parse failed there once mid-test ("AST constructor recursion depth mismatch", a finalizer or
+# signal handler running Python code during the parse: a fresh-clone run of 819cbd2).
+from test_proxy_journey import EMPLOYEE, EMPLOYER, _fill, _start
 from werkzeug.serving import make_server
 
 from zairyu_shared.crypto import new_key
@@ -220,8 +225,6 @@ def test_an_employer_files_for_an_employee_and_signing_verifies_the_filers_own_c
     import json
 
     import sqlalchemy as sa
-    from journey import worker_fields
-    from test_proxy_journey import EMPLOYEE, EMPLOYER, _fill, _start
 
     from intake.adapters.tables import applications
     from signing.adapters import signing_requests as desktop
