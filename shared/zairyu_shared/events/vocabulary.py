@@ -76,6 +76,9 @@ RECEIVING_OFFICES: dict[str, tuple[str, str, str]] = {
     "fukuoka": ("福オン", "fukuoka", "福岡出入国在留管理局"),
     "naha": ("那オン", "fukuoka", "那覇支局"),
 }
+# Which receiving office a receipt number's prefix names (横オン -> yokohama): review parses its numbers by it, intake
+# sends the old card to that office.
+RECEIVING_OFFICE_BY_PREFIX: dict[str, str] = {prefix: key for key, (prefix, _bureau, _ja) in RECEIVING_OFFICES.items()}
 
 # District (支局) and branch (出張所) offices under the regional bureaus, by the codes events carry
 # (application.submitted's routing, application.received/transferred's office): code -> (kind, bureau,

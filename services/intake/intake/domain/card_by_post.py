@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
+from zairyu_shared.events.vocabulary import RECEIVING_OFFICE_BY_PREFIX
 
 LETTER_YEN: Final = 110
 SIMPLE_REGISTERED_YEN: Final = 350
@@ -53,12 +53,11 @@ DISTRICT_OFFICES: Final[dict[str, PostalAddress]] = {
     "kobe": PostalAddress("650-0024", "兵庫県神戸市中央区海岸通り29 神戸地方合同庁舎", "大阪出入国在留管理局神戸支局"),
     "naha": PostalAddress("900-0022", "沖縄県那覇市樋川1-15-15 那覇第一地方合同庁舎", "福岡出入国在留管理局那覇支局"),
 }
-_OFFICE_BY_PREFIX: Final = {prefix: key for key, (prefix, _bureau, _ja) in RECEIVING_OFFICES.items()}
 
 
 def receiving_address(bureau: str, receipt_number: str | None) -> PostalAddress | None:
     """Where the envelope goes: the office whose prefix the receipt number carries (東オン-2026-…), else the bureau."""
-    office = _OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
+    office = RECEIVING_OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
     return DISTRICT_OFFICES.get(office or "") or BUREAUS.get(bureau)
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 
-from zairyu_shared.events.vocabulary import RECEIVING_OFFICES
+from zairyu_shared.events.vocabulary import RECEIVING_OFFICE_BY_PREFIX, RECEIVING_OFFICES
 
 from .bureaus import BUREAUS
 
-_PREFIXES = {prefix: key for key, (prefix, _bureau, _ja) in RECEIVING_OFFICES.items()}
 _PATTERN = re.compile(r"^(?P<code>[A-Z]{3}|\w{1}オン)-(?P<year>\d{4})-(?P<serial>\d{6,})$")
 
 
@@ -41,7 +40,7 @@ def parse_receipt_number(text: str) -> tuple[str, int, int]:
         raise ValueError(f"not a receipt number: {text!r}")
     code = match["code"]
     legacy = {b.code: b.key for b in BUREAUS.values()}
-    key = _PREFIXES.get(code) or legacy.get(code)
+    key = RECEIVING_OFFICE_BY_PREFIX.get(code) or legacy.get(code)
     if key is None:
         raise ValueError(f"unknown receiving office in {text!r}")
     return key, int(match["year"]), int(match["serial"])
