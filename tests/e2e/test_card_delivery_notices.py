@@ -109,6 +109,81 @@ def test_card_journey_to_the_door_produces_every_notice_once(ending):
         smtp.stop()
 
 
+def test_a_paper_employment_certificate_is_posted_only_after_its_fee_slip_and_every_mail_speaks_of_it():
+    """The certificate on paper went out on approval with its fee (¥1,600) never collected. Now the mailroom
+    waits for the envelope (stamped fee slip, return envelope, no card), and the applicant's mails, in
+    Vietnamese, speak of the certificate, never of a card."""
+    inbox, port = Inbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    env = {"ZAIRYU_SMTP_HOST": "127.0.0.1", "ZAIRYU_SMTP_PORT": str(port), "ZAIRYU_NOTIFY_SEND_RATE": "0"}
+    app_id, applicant = "app-cert-1", "app-tran"
+    try:
+        with platform(env, services=("card-delivery", "notify")) as plat:
+            decision = {
+                **decision_payload(app_id, procedure="employment_certificate", old_card=None, fee_yen=1600),
+                "applicant_id": applicant,
+                "delivery_method": "post",
+                "card_by_mail": False,
+            }
+            registered = {"applicant_id": applicant, "email": "tran@example.jp", "language": "vi"}
+            publish(
+                plat.amqp_url,
+                "intake.events",
+                new_event(
+                    "applicant.registered",
+                    {**registered, "display_name": "Tran Thi Binh"},
+                    source="intake",
+                    correlation_id=applicant,
+                ),
+            )
+            received = {
+                "application_id": app_id,
+                "applicant_id": applicant,
+                "receipt_number": "TKY-2026-000043",
+                "bureau": "tokyo",
+                "procedure": "employment_certificate",
+                "received_at": datetime.now(UTC),
+            }
+            publish(
+                plat.amqp_url,
+                "review.events",
+                new_event("application.received", received, source="review", correlation_id=app_id),
+            )
+            publish(
+                plat.amqp_url,
+                "review.events",
+                new_event("application.decided", decision, source="review", correlation_id=app_id),
+            )
+            delivery = plat.runtimes["card-delivery"]
+
+            def state():
+                with delivery.engine.connect() as db:
+                    return db.execute(
+                        sa.text("SELECT delivery_id, state FROM delivery_cases WHERE application_id = :a"),
+                        {"a": app_id},
+                    ).first()
+
+            delivery_id, opened_in = wait_until(state, timeout=60, message="the delivery case opened")
+            assert opened_in == "awaiting_envelope"
+            mailroom = sign_in(plat.client("card-delivery"), delivery)
+            url = f"/mailroom/cases/{delivery_id}"
+            assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 409
+            assert mailroom.post(f"{url}/envelope", {"fee_yen": "1600"}).status_code == 302
+            assert state()[1] == "document_ready"
+            assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
+
+            # received, decision, envelope received, certificate dispatched
+            wait_until(lambda: len(inbox.mails) >= 4, timeout=90, message="4 mails")
+            assert all(m["To"] == "tran@example.jp" and m["Content-Language"] == "vi" for m in inbox.mails)
+            bodies = "\n".join(m.get_body(("plain",)).get_content() for m in inbox.mails)
+            assert "phiếu nộp lệ phí" in bodies and "phong bì trả lời" in bodies  # the approval's next step
+            assert "Giấy chứng nhận được phép làm việc sẽ được gửi qua bưu điện" in bodies  # envelope received
+            assert "thẻ lưu trú mới" not in bodies.lower() and "123456789012" in bodies.replace("-", "")
+    finally:
+        smtp.stop()
+
+
 def test_a_counter_choice_is_collected_there_and_published():
     """card_by_mail false: the case waits for the visit; collecting it publishes card.collected on RabbitMQ."""
     from kombu import Queue

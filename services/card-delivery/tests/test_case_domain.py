@@ -321,20 +321,52 @@ def test_scanned_tracking_numbers(raw, expected):
     assert normalise_tracking(raw) == expected
 
 
-def test_a_paper_document_case_is_posted_without_any_card_step():
-    """Issue 17: a COE or certificate by post; no envelope, no card number, no old card cancelled."""
-    case, changes = new_case(procedure="employment_certificate", fee=0, old=None, certificate="大阪府大阪市北区梅田1-1")
+def test_a_free_paper_document_case_is_posted_without_any_card_step():
+    """Issue 17: a COE by post (no fee); no envelope, no card number, no old card cancelled."""
+    case, changes = new_case(procedure="coe", fee=0, old=None, certificate="大阪府大阪市北区梅田1-1")
     assert changes == [] and case.state is State.DOCUMENT_READY and case.is_document
-    assert case.kind == "employment_certificate" and not case.address_mismatch
+    assert case.kind == "coe" and not case.address_mismatch
     for action in ("receive_envelope", "issue_card", "collect_at_counter"):
         with pytest.raises(IllegalTransition):
             getattr(case, action)(now=at(1), **ACTIONS[action])
     case, posted = case.dispatch(tracking_number="1234-5678-9012", now=at(1))
     assert posted.event_type == "document.dispatched"
-    assert posted.event_fields == {"kind": "employment_certificate", "tracking_number": "123456789012"}
+    assert posted.event_fields == {"kind": "coe", "tracking_number": "123456789012"}
     returned, back = case.record_return(reason="addressee unknown", now=at(2))
     assert back.event_type is None  # card.returned would tell of a card
     with pytest.raises(IllegalTransition):
         returned.hand_to_counter(now=at(3))
     again, _ = returned.dispatch(tracking_number="1234-5678-9013", now=at(3))
     assert again.dispatch_count == 2 and again.card_number is None
+
+
+def test_a_paper_employment_certificate_is_posted_only_once_its_fee_has_come():
+    """The certificate costs ¥1,600 filed online (residence-procedures.md item 7), paid with revenue stamps on
+    the fee slip sent with the return envelope (item 6). Its case was ready to post on approval, so the
+    certificate went out with the fee never collected."""
+    case, changes = new_case(procedure="employment_certificate", fee=1600, old=None)
+    assert changes == [] and case.state is State.AWAITING_ENVELOPE and case.is_document
+    for action in ("dispatch", "issue_card", "collect_at_counter"):
+        with pytest.raises(IllegalTransition):
+            getattr(case, action)(now=at(1), **ACTIONS[action])
+    with pytest.raises(EnvelopeRejected, match="differs from the fee due ¥1,600"):
+        case.receive_envelope(fee_paid_yen=1200, old_card_number=None, now=at(1))  # the fee before 2025-04
+    with pytest.raises(EnvelopeRejected, match="no old card is on record"):
+        case.receive_envelope(fee_paid_yen=1600, old_card_number="AB12345678CD", now=at(1))
+    short, asked = case.record_postage_shortfall(shortfall_yen=110, now=at(1))
+    assert short.state is State.POSTAGE_SHORTFALL and asked.event_fields == {"shortfall_yen": 110}
+    ready, received = short.receive_envelope(fee_paid_yen=1600, old_card_number=None, now=at(2))
+    assert ready.state is State.DOCUMENT_READY and received.event_type == "card.envelope_received"
+    assert ready.fee_paid_yen == 1600 and ready.card_number is None
+    posted, change = ready.dispatch(tracking_number="1234-5678-9012", now=at(3))
+    assert posted.state is State.DISPATCHED and change.event_type == "document.dispatched"
+
+
+def test_a_paper_employment_certificate_paid_online_waits_only_for_the_return_envelope():
+    case, _ = new_case(procedure="employment_certificate", fee=1600, old=None)
+    case, _ = case.record_online_payment(amount_yen=1600, reference="pay-1", paid_at=at(1), now=at(1))
+    assert case.state is State.AWAITING_ENVELOPE  # the return envelope is still to come
+    with pytest.raises(EnvelopeRejected, match="carries revenue stamps"):
+        case.receive_envelope(fee_paid_yen=None, old_card_number=None, stamps_enclosed=True, now=at(2))
+    ready, _ = case.receive_envelope(fee_paid_yen=None, old_card_number=None, now=at(2))
+    assert ready.state is State.DOCUMENT_READY and ready.fee_paid_yen == 0

@@ -69,17 +69,12 @@ def test_decisions_with_nothing_to_post_open_nothing(runtime, change):
     assert staged(runtime) == []
 
 
-@pytest.mark.parametrize(
-    ("procedure", "kind", "japanese"),
-    [
-        ("coe", "coe", "在留資格認定証明書（書面）"),
-        ("employment_certificate", "employment_certificate", "就労資格証明書（書面）"),
-    ],
-)
+@pytest.mark.parametrize(("procedure", "kind", "japanese"), [("coe", "coe", "在留資格認定証明書（書面）")])
 def test_a_paper_document_by_post_goes_through_the_mailroom_without_a_card(
     app, runtime, mailroom, procedure, kind, japanese
 ):
-    """Issue 17: a COE or certificate chosen on paper by post reached no mailroom (the bureau's usual mail)."""
+    """Issue 17: a COE chosen on paper by post reached no mailroom (the bureau's usual mail). It is free: ready
+    at once (the employment certificate's fee: the next test)."""
     payload = {
         **decision_payload(procedure=procedure, old_card=None, fee_yen=0, certificate="大阪府大阪市北区梅田1-1"),
         "delivery_method": "post",
@@ -112,6 +107,36 @@ def test_a_paper_document_by_post_goes_through_the_mailroom_without_a_card(
     assert event["payload"]["application_id"] == "app-1"
     with runtime.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM cards")).scalar() == 0
+
+
+def test_a_paper_employment_certificate_waits_in_the_mailroom_for_its_fee_slip(app, runtime, mailroom):
+    """The certificate (¥1,600 filed online) was posted on approval with its fee never collected: it now
+    waits for the envelope with the stamped fee slip and the return envelope, and asks for no old card."""
+    payload = {
+        **decision_payload(procedure="employment_certificate", old_card=None, fee_yen=1600),
+        "delivery_method": "post",
+        "card_by_mail": False,
+    }
+    deliver_decision(runtime, payload)
+    case = only_case(runtime)
+    assert case.state is State.AWAITING_ENVELOPE and case.kind == "employment_certificate"
+    url = f"/mailroom/cases/{case.delivery_id}"
+    page = mailroom.get(url).get_data(as_text=True)
+    assert f"{url}/envelope" in page and f"{url}/dispatch" not in page and f"{url}/label.pdf" not in page
+    assert 'name="fee_yen"' in page and 'name="old_card_number"' not in page
+    ja = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "就労資格証明書（書面）" in ja and "封筒の受付" in ja
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 409
+    refused = mailroom.post(f"{url}/envelope", {"fee_yen": "1200"})
+    assert refused.status_code == 422 and "¥1,600" in refused.get_data(as_text=True)
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "1600"}).status_code == 302
+    ready = only_case(runtime)
+    assert ready.state is State.DOCUMENT_READY and ready.fee_paid_yen == 1600
+    [received] = staged(runtime, "card.envelope_received")
+    assert received["payload"]["application_id"] == "app-1"
+    assert f"{url}/label.pdf" in mailroom.get(url).get_data(as_text=True)
+    assert mailroom.post(f"{url}/dispatch", {"tracking_number": "1234-5678-9012"}).status_code == 302
+    assert only_case(runtime).state is State.DISPATCHED and len(staged(runtime, "document.dispatched")) == 1
 
 
 def test_the_applicant_who_chose_the_counter_collects_the_card_there(app, runtime, mailroom):

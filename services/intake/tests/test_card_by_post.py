@@ -53,6 +53,7 @@ def test_the_checklist_and_the_postage():
     assert card_by_post.checklist(5500, paid_online=False) == ["current_card", "fee_slip", "return_envelope"]
     assert card_by_post.checklist(5500, paid_online=True) == ["current_card", "fee_paid_online", "return_envelope"]
     assert card_by_post.checklist(0, paid_online=False) == ["current_card", "return_envelope"]
+    assert card_by_post.checklist(1600, paid_online=False, card=False) == ["fee_slip", "return_envelope"]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,6 @@ def test_the_checklist_and_the_postage():
         ("residence_card", "counter", "approved", False, False),
         ("residence_card", "post", "under_examination", False, False),
         ("coe", "post", "approved", False, False),
-        ("employment_certificate", "post", "approved", False, False),
     ],
 )
 def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives(
@@ -72,7 +72,19 @@ def test_the_checklist_is_due_only_for_a_card_by_post_until_the_envelope_arrives
     assert card_by_post.due(deliverable, method, status, envelope) is shown
 
 
-def _approved_extension(client, rt, procedure="extension", extra=None, method="post", receipt="TKY-2026-000777"):
+@pytest.mark.parametrize(
+    "method,fee_yen,envelope,shown",
+    [("post", 1600, False, True), ("post", 1600, True, False), ("pdf", 1600, False, False), ("post", 0, False, False)],
+)
+def test_a_paper_certificate_with_a_fee_is_due_an_envelope_too(method, fee_yen, envelope, shown):
+    # Its fee is collected by the same envelope: card-delivery posts it only once the fee slip came (a free
+    # document is posted at once there, so none is asked for here).
+    assert card_by_post.due("employment_certificate", method, "approved", envelope, fee_yen) is shown
+
+
+def _approved_extension(
+    client, rt, procedure="extension", extra=None, method="post", receipt="TKY-2026-000777", fee_yen=5500
+):
     applicant_id = register(client, rt)
     draft_id = fill_draft(client, procedure=procedure, bundled=(), fields={**worker_fields(), **(extra or {})})
     _, answer = submit(client, draft_id)
@@ -90,7 +102,7 @@ def _approved_extension(client, rt, procedure="extension", extra=None, method="p
             "outcome": "approved",
             "procedure": procedure,
             "bureau": "tokyo",
-            "fee_yen": 5500,
+            "fee_yen": fee_yen,
             "card_by_mail": method == "post",
             "delivery_method": method,
             "decided_at": datetime.now(UTC).isoformat(),
@@ -142,3 +154,32 @@ def test_the_counter_gets_no_postal_checklist(client, rt):
     _, app_id = _approved_extension(client, rt, extra={"card_receipt": "counter"}, method="counter")
     page = client.get(f"/applications/{app_id}").data.decode()
     assert '<section id="by-post">' not in page and "at the bureau counter" in page
+
+
+def test_a_paper_employment_certificate_asks_for_the_fee_slip_and_a_return_envelope_but_no_card(client, rt):
+    """The certificate on paper was posted with its fee never collected, and the page said nothing of the fee
+    slip: it now shows what to send (the stamped slip and the return envelope; no card), where, and a label."""
+    applicant_id, app_id = _approved_extension(
+        client, rt, procedure="employment_certificate", extra={"certificate_delivery": "paper"}, fee_yen=1600
+    )
+    page = client.get(f"/applications/{app_id}").data.decode()
+    section = page.split('<section id="by-post">', 1)[1].split("</section>", 1)[0]
+    assert "Receiving your certificate by post" in section and "card" not in section.lower()
+    for text in (
+        "The fee slip with revenue stamps for ¥1,600",
+        "¥460",
+        "〒108-8255",
+        f"/applications/{app_id}/mail-label",
+    ):
+        assert text in section, text
+    fee_section = page.split('id="fee"', 1)[1].split("</section>", 1)[0] if 'id="fee"' in page else ""
+    assert "old card" not in fee_section
+    label = client.get(f"/applications/{app_id}/mail-label").data.decode()
+    assert "就労資格証明書郵送受領 / TKY-2026-000777" in label and "在留カード" not in label
+    vi = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "Nhận giấy chứng nhận qua bưu điện" in vi and "Thẻ lưu trú hiện tại của bạn" not in vi
+    card(rt, "card.envelope_received", app_id, applicant_id)
+    wait_until(
+        lambda: '<section id="by-post">' not in client.get(f"/applications/{app_id}").data.decode(),
+        message="checklist gone once the envelope arrived",
+    )

@@ -173,3 +173,59 @@ def test_other_refusals_say_nothing_of_a_stay(procedure):
 def test_filed_after_the_expiry_there_was_no_special_period_to_end():
     text = refusal("extension", "en", datetime(2027, 1, 10, 1, tzinfo=UTC), special_period=False)
     assert "special period" not in text
+
+
+# --- a paper employment certificate's envelope (card-delivery waits for its fee slip) ----------------------
+CERTIFICATE_WORDS = {
+    "en": "certificate of authorised employment",
+    "ja": "就労資格証明書",
+    "vi": "giấy chứng nhận được phép làm việc",
+    "zh_Hans": "就劳资格证明书",
+    "ko": "취로자격증명서",
+    "pt_BR": "certificado de autorização de trabalho",
+    "tl": "certificate of authorised employment",
+    "ne": "काम गर्ने अनुमतिको प्रमाणपत्र",
+}
+ENVELOPE_EVENTS = {
+    "card.envelope_overdue": {"days_waiting": 15},
+    "card.envelope_received": {},
+    "card.postage_shortfall": {"shortfall_yen": 110},
+}
+
+
+def envelope_notice(event_type, procedure, lang):
+    payload = {
+        "application_id": samples.APPLICATION,
+        "applicant_id": samples.APPLICANT,
+        "delivery_id": "d-1",
+        "occurred_at": samples.WHEN.isoformat(),
+        **ENVELOPE_EVENTS[event_type],
+    }
+    event = new_event(event_type, payload, source="card-delivery", correlation_id=samples.APPLICATION)
+    info = ApplicationInfo(
+        samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT
+    )
+    [p] = plan(event.type, event.data, info)
+    return CAT.render(p.notice_type, lang, p.context, name=samples.NAME, portal_url="https://zairyu.example.jp")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("event_type", list(ENVELOPE_EVENTS))
+def test_a_paper_certificates_envelope_mails_speak_of_the_certificate_not_a_card(event_type, lang):
+    """The certificate's envelope (fee slip, return envelope) was told as a residence card's: "send your residence
+    card", "your new card will now be issued"."""
+    mail = envelope_notice(event_type, "employment_certificate", lang)
+    text = f"{mail.subject}\n{mail.text}"
+    assert CERTIFICATE_WORDS[lang] in text.lower()
+    assert CARD_WORDS[lang] not in text.lower(), text
+    card_mail = envelope_notice(event_type, "extension", lang)
+    assert CARD_WORDS[lang] in f"{card_mail.subject}\n{card_mail.text}".lower()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_paper_certificates_approval_says_to_send_the_fee_slip_and_a_return_envelope(lang):
+    text = approval("employment_certificate", lang, delivery_method="post")
+    free = approval("employment_certificate", lang, delivery_method="post", fee_yen=0)
+    assert CARD_WORDS[lang] not in text.lower() and len(text) > len(free)
+    if lang == "en":
+        assert "send the fee slip" in text and "return envelope" in text and "send the fee slip" not in free

@@ -9,9 +9,12 @@
     counter_pickup --hand_over--> collected
 
 A COE or employment certificate chosen on paper by post (application.decided v2 ``delivery_method``
-"post") is a document case: no envelope, no card number, no old card to cancel; the bureau prints it
-and the address label and posts it:
+"post") is a document case: no card number, no old card to cancel; the bureau prints it and the address
+label and posts it. A document that carries a fee (the employment certificate, ¥1,600 filed online) is
+issued only against it, as a card is: its case first waits for the envelope with the fee slip (or the fee
+paid online) and the return envelope, and no old card. A COE is free and ready at once:
 
+    (fee due) awaiting_envelope --receive_envelope--> document_ready
     document_ready --dispatch--> dispatched --record_delivery--> delivered | --record_return--> returned
 
 When the applicant chose the counter (``card_by_mail`` false), the case opens waiting for their visit:
@@ -239,8 +242,11 @@ class DeliveryCase:
         mailing_address: str,
         certificate_address: str,
     ) -> DeliveryCase:
-        """A paper document to post: ready at once (printed with the decision), nothing to compare or cancel:
-        the document goes to the address the filer signed, and no card changes hands."""
+        """A paper document to post, nothing to compare or cancel: the document goes to the address the filer
+        signed, and no card changes hands. Ready at once (printed with the decision) when it is free; a fee
+        due first waits for the envelope: posting before it would hand out the certificate unpaid
+        (residence-procedures.md items 6 and 7: the fee is paid by revenue stamps on the slip, with a return
+        envelope, before the bureau posts what it issues)."""
         return cls(
             delivery_id=delivery_id,
             application_id=application_id,
@@ -253,7 +259,7 @@ class DeliveryCase:
             mailing_address=mailing_address,
             certificate_address=certificate_address,
             old_card_number=None,
-            state=State.DOCUMENT_READY,
+            state=State.AWAITING_ENVELOPE if fee_yen > 0 else State.DOCUMENT_READY,
             state_since=approved_at,
             kind=deliverables.deliverable(procedure),
         )
@@ -342,7 +348,8 @@ class DeliveryCase:
             raise EnvelopeRejected(problems)
         return self._move(
             "receive_envelope",
-            State.ENVELOPE_RECEIVED,
+            # A document's fee is in: it is ready to post. A card is still to be issued.
+            State.DOCUMENT_READY if self.is_document else State.ENVELOPE_RECEIVED,
             now,
             "card.envelope_received",
             fee_paid_yen=0 if self.paid_online else fee_paid_yen,
@@ -354,8 +361,8 @@ class DeliveryCase:
         registered mail ¥350, as intake's card_by_post asks): the bureau keeps
         the envelope and tells the applicant how much to send; receive_envelope continues once it arrives."""
         self.ensure_allowed("record_postage_shortfall")
-        if self.is_document or not 1 <= shortfall_yen <= 10000:
-            raise InvalidInput("a postage shortfall is between ¥1 and ¥10,000, on a card's envelope")
+        if not 1 <= shortfall_yen <= 10000:
+            raise InvalidInput("a postage shortfall is between ¥1 and ¥10,000")
         return self._move(
             "record_postage_shortfall",
             State.POSTAGE_SHORTFALL,

@@ -16,7 +16,8 @@ from .case import State
 # service's choice. Why remind at all: a change or extension is notified by issuing the new card and takes
 # effect only then (Immigration Control Act art. 20(4)-(5), applied to extensions by art. 21(4)); until then
 # the applicant stays on the special period, which ends at the latest two months after the old period of stay
-# expired (art. 20(6)): an envelope that never comes can leave them without status.
+# expired (art. 20(6)): an envelope that never comes can leave them without status. A paper employment
+# certificate's envelope (the fee slip) is reminded of alike: the certificate is posted only once it comes.
 ENVELOPE_GRACE = timedelta(days=14)
 
 # How long a case may sit in a state before ops should look (terminal states never stall): the defaults of

@@ -1,8 +1,11 @@
-"""After an approval whose new card comes by post: what the applicant sends, where, and the postage.
+"""After an approval whose new card, or paper certificate of authorised employment, comes by post: what the
+applicant sends, where, and the postage.
 
 - What: the current residence card, the fee slip with revenue stamps (unless the fee was paid online), and a
   self-addressed return envelope with stamps for simple registered mail (residence-procedures.md, "What the
-  applicant sees" item 6; ISA, オンライン申請の在留カード郵送受領).
+  applicant sees" item 6; ISA, オンライン申請の在留カード郵送受領). The employment certificate on paper costs a
+  fee too (¥1,600 filed online, item 7) and is posted only once it is paid (card-delivery's document case
+  waits for the envelope): the same envelope without a card. A paper COE is free and posted at once.
 - Postage of the return envelope: a standard letter up to 50 g, ¥110, plus simple registered mail
   (簡易書留), ¥350 = ¥460 (Japan Post rates from 2024-10-01).
 - Where: the office that received the application (the flyer's A2: "the office that accepted the application"):
@@ -70,17 +73,23 @@ CURRENT_CARD, FEE_SLIP, FEE_PAID_ONLINE, RETURN_ENVELOPE = (
 )
 
 
-def checklist(fee_yen: int, paid_online: bool) -> list[str]:
-    items = [CURRENT_CARD]
+def checklist(fee_yen: int, paid_online: bool, *, card: bool = True) -> list[str]:
+    items = [CURRENT_CARD] if card else []
     if fee_yen > 0:
         items.append(FEE_PAID_ONLINE if paid_online else FEE_SLIP)
     items.append(RETURN_ENVELOPE)
     return items
 
 
-def due(deliverable: str, method: str, status: str, envelope_received: bool) -> bool:
-    """Shown from the approval until the bureau has the envelope, for a new card by post only."""
-    return deliverable == "residence_card" and method == "post" and status == "approved" and not envelope_received
+# What the label tells the bureau's mailroom the envelope is for (ISA's wording for the card).
+LABEL_SUBJECT: Final = {"residence_card": "在留カード郵送受領", "employment_certificate": "就労資格証明書郵送受領"}
+
+
+def due(deliverable: str, method: str, status: str, envelope_received: bool, fee_yen: int = 0) -> bool:
+    """Shown from the approval until the bureau has the envelope: for a new card by post, and for a certificate
+    on paper that carries a fee (card-delivery waits for that envelope only then)."""
+    sent_for = deliverable == "residence_card" or (deliverable == "employment_certificate" and fee_yen > 0)
+    return sent_for and method == "post" and status == "approved" and not envelope_received
 
 
 # The e-receipt proves a pending application; once the new card is issued (or the case ended) it is no

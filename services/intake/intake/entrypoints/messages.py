@@ -220,7 +220,7 @@ MESSAGES = {
     ),
     "payment.in_progress": _l("A payment for this application is being completed. Please wait a moment and reload."),
     "payment.unavailable": _l(
-        "Paying the fee online is not available yet. Put revenue stamps for the fee on the fee slip and send it with your old card, or bring it to the counter."
+        "Paying the fee online is not available yet. Put revenue stamps for the fee on the fee slip and send it to the bureau by post, or bring it to the counter."
     ),
     "demo_psp.not_a_card_number": _l("Enter a card number of 12 to 19 digits."),
     "demo_psp.not_a_test_card": _l(

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from intake.adapters.upload_checks import UploadRefused
 from intake.application import drafting, following, paying, staying
 from intake.domain import card_by_post, deliveries, timeline
+from zairyu_shared import deliverables
 from zairyu_shared.flask_translations import calendar_day
 from zairyu_shared.web import current_runtime
 
@@ -54,10 +55,17 @@ def application(application_id):
     delivers = deliveries.of(app.procedure, json.loads(app.form), approved)
     by_post = None
     if card_by_post.due(
-        delivers.deliverable, delivers.method, app.status, any(e["kind"] == "envelope_received" for e in entries)
+        delivers.deliverable,
+        delivers.method,
+        app.status,
+        any(e["kind"] == "envelope_received" for e in entries),
+        app.fee_yen or 0,
     ):
         by_post = {
-            "items": card_by_post.checklist(app.fee_yen or 0, bool(fee and fee.get("paid"))),
+            "deliverable": delivers.deliverable,
+            "items": card_by_post.checklist(
+                app.fee_yen or 0, bool(fee and fee.get("paid")), card=delivers.deliverable == "residence_card"
+            ),
             "address": card_by_post.receiving_address(app.bureau, app.receipt_number),
             "fee_yen": app.fee_yen or 0,
             "postage_yen": card_by_post.RETURN_POSTAGE_YEN,
@@ -108,14 +116,19 @@ def drafting_files(db, request_id):
 @bp.get("/applications/<application_id>/mail-label")
 @login_required
 def mail_label(application_id):
-    """A printable label for the envelope that carries the old card to the bureau (card by post only)."""
+    """A printable label for the envelope to the bureau (the old card or the fee slip; by post only)."""
     with tx() as db:
         app = _own(db, application_id)
     address = card_by_post.receiving_address(app.bureau, app.receipt_number)
-    if address is None or not app.receipt_number:
+    subject = card_by_post.LABEL_SUBJECT.get(deliverables.deliverable(app.procedure))
+    if address is None or not app.receipt_number or subject is None:
         abort(404)
     return render_template(
-        "mail_label.html", app=app, bureau_post=address, sender=following.filing_of(app)["applicant"]
+        "mail_label.html",
+        app=app,
+        bureau_post=address,
+        subject=subject,
+        sender=following.filing_of(app)["applicant"],
     )
 
 
