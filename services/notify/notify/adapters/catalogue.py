@@ -130,7 +130,9 @@ class Catalogue:
         ctx = dict(context, lang=lang, portal_url=portal_url, name=name)
         if context.get("procedure"):
             ctx["procedure_name"] = say(f"procedures.{context['procedure']}")
-        if context.get("bureau"):
+        if context.get("receiving_office"):  # a district office that received the application (横オン ...)
+            ctx["bureau_name"] = say(f"receiving_offices.{context['receiving_office']}")
+        elif context.get("bureau"):
             ctx["bureau_name"] = say(f"bureaus.{context['bureau']}")
         if context.get("advice"):
             ctx["advice_text"] = say(f"advice.{context['advice']}")

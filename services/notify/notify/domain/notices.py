@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zairyu_shared import deliverables
-from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, RECEIVING_OFFICE_BY_PREFIX
 from zairyu_shared.japan_time import japan_date
 
 EMAIL, INBOX = "email", "inbox"
@@ -117,6 +117,14 @@ def approval_delivers(data: dict[str, Any]) -> dict[str, Any]:
         "specified_card": bool(data.get("specified_card")) and deliverables.issues_card(procedure),
         "outside_activity": data.get("outside_activity") if deliverables.issues_card(procedure) else None,
     }
+
+
+def district_receiving_office(receipt_number: str, bureau: str) -> str | None:
+    """The district office that received the application when it is not the regional bureau itself: Kanagawa's,
+    Hyogo's and Okinawa's online applications are received at Yokohama, Kobe and Naha (横オン, 神オン, 那オン;
+    residence-procedures.md, "Who decides"), and the receipt mail named the regional bureau instead."""
+    office = RECEIVING_OFFICE_BY_PREFIX.get(receipt_number.split("-", 1)[0])
+    return office if office is not None and office != bureau else None
 
 
 def refusal_and_stay(data: dict[str, Any]) -> dict[str, Any]:
@@ -233,6 +241,7 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
                 "receipt_number": data["receipt_number"],
                 "procedure": data["procedure"],
                 "bureau": data["bureau"],
+                "receiving_office": district_receiving_office(data["receipt_number"], data["bureau"]),
                 "received_at": data["received_at"],
                 "application_id": data["application_id"],
                 "provisional_number": info.provisional_number if info else None,
