@@ -125,7 +125,22 @@ def test_birth_date_in_the_future_is_refused():
 @pytest.mark.parametrize("role", filers.ORGANISATION_ROLES)
 def test_organisations_are_accepted_with_their_details(role):
     status = {"supervising_organisation": "tit_2b", "support_organisation": "ssw_1"}.get(role, "engineer_humanities")
-    assert _errors(role, current_status=status) == {}
+    entrusted = {filers.SUPPORT_ENTRUSTED: "yes"} if role == "support_organisation" else {}
+    assert _errors(role, current_status=status, **entrusted) == {}
+
+
+def test_a_support_organisation_files_only_when_the_receiving_organisation_entrusted_and_asked_it():
+    """ISA's Q&A A1-1 note 4: a registered support organisation's staff file only when asked by the receiving
+    organisation (所属機関から依頼を受けていること); it was never asked, and any support organisation could file."""
+    ssw = dict(current_status="ssw_1")
+    assert _errors("support_organisation", **ssw)[filers.SUPPORT_ENTRUSTED] == "error.required"
+    refused = _errors("support_organisation", **ssw, **{filers.SUPPORT_ENTRUSTED: "no"})
+    assert refused == {filers.SUPPORT_ENTRUSTED: "filer.support_organisation_not_entrusted"}
+    assert _errors("support_organisation", **ssw, **{filers.SUPPORT_ENTRUSTED: "yes"}) == {}
+    # asked of a support organisation only: the employer's own staff are the receiving organisation
+    employer = form.fields_for(form.Choice("extension", filer_role="employer_staff"), "employer")
+    assert filers.SUPPORT_ENTRUSTED not in {f.name for f in employer}
+    assert _errors("employer_staff", **ssw) == {}
 
 
 @pytest.mark.parametrize("role", filers.ORGANISATION_ROLES)

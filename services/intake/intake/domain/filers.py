@@ -10,8 +10,10 @@ www.moj.go.jp/isa/applications/online/online-QA.html):
   one who cannot file because of illness (then a medical certificate is attached); a COE they may
   file for the family member they invite; an employment certificate or an activity permit never;
 - legal representatives and licensed agents file every procedure with no age or illness condition;
-- a registered support organisation files only for Specified Skilled Worker (i); a supervising
-  organisation only for Technical Intern Training type ロ, which only it may file;
+- a registered support organisation files only for Specified Skilled Worker (i), and only when the
+  receiving organisation named in the application asked it to, having entrusted it with the whole
+  support plan (SUPPORT_ENTRUSTED, asked in the employer section); a supervising organisation only for
+  Technical Intern Training type ロ, which only it may file;
 - the applicant files themself (a COE too) only as a mid-to-long-term resident of 15 or over
   (not Diplomat, Official, Temporary Visitor, nor a period of stay of 3 months or less);
 - organisational filers name their organisation and its address; employers, support and
@@ -81,6 +83,12 @@ STATUSES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "support_organisation": ("ssw_1",),
     "supervising_organisation": ("tit_1b", "tit_2b", "tit_3b"),
 }
+# A registered support organisation files only when the receiving organisation asked it to (ISA's online Q&A A1-1
+# note 4: "所属機関から依頼を受けていること"; residence-procedures.md, "Who applies": "only when asked by the
+# receiving organisation"), being the organisation entrusted with the whole 1号特定技能外国人支援計画 under art. 2-5(5)
+# of the Act (ISA's usage guide for organisations, 2020-07). The filer declares it, signed, next to the receiving
+# organisation the application names; "no" is refused (form.validate_section).
+SUPPORT_ENTRUSTED = "support_entrusted_by_employer"
 ROLE_STATUS_REFUSAL = {
     "support_organisation": "filer.support_organisation_ssw1_only",
     "supervising_organisation": "filer.supervising_organisation_tit_only",

@@ -71,6 +71,8 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
         Field("contract_from", "date"),
         Field("contract_to", "date", required=False),
         Field("monthly_salary_yen", "integer", max_length=12, minimum=0),
+        # Asked of a registered support organisation only (filers.SUPPORT_ENTRUSTED).
+        Field(filers.SUPPORT_ENTRUSTED, "yesno"),
     ),
     "school": (
         Field("school_name", "text", max_length=200),
@@ -178,6 +180,8 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
             and (keep_card or f.name not in _CARD_ONLY)
             and _DELIVERY_CHOICE_OF.get(f.name, choice.procedure) == choice.procedure
         )
+    if section == "employer" and choice.filer_role != "support_organisation":
+        fields = tuple(f for f in fields if f.name != filers.SUPPORT_ENTRUSTED)
     return fields
 
 
@@ -193,6 +197,8 @@ def validate_section(choice: Choice, section: str, raw: Mapping[str, Any]) -> tu
             errors[f.name] = error
     if section == "request" and values.get("criminal_record") == "yes" and not values.get("criminal_record_detail"):
         errors["criminal_record_detail"] = "error.required"
+    if section == "employer" and values.get(filers.SUPPORT_ENTRUSTED) == "no":
+        errors[filers.SUPPORT_ENTRUSTED] = "filer.support_organisation_not_entrusted"
     if section == "designated" and values.get("designated_basis") == "notice" and "notice_number" not in values:
         errors.setdefault("notice_number", "error.required")
     if section == "stay":

@@ -115,6 +115,9 @@ FIELDS = {
     "agent_qualification": _l("Your qualification"),
     "agent_number": _l("Your registration or notification number"),
     "medical_certificate": _l("Medical certificate"),
+    "support_entrusted_by_employer": _l(
+        "Has this receiving organisation asked your organisation to file, having entrusted it with the whole support plan?"
+    ),
 }
 # Who files (domain/filers.py); "self" is the applicant themself.
 ROLES = {
@@ -137,6 +140,9 @@ ROLE_HINTS = {
     ),
     "licensed_agent": _l("A gyoseishoshi or lawyer who has notified the bureau (申請取次)."),
     "supervising_organisation": _l("Files for technical intern training type (b)."),
+    "support_organisation": _l(
+        "Files for Specified Skilled Worker (i), when the receiving organisation asked it to and entrusted it with the whole support plan."
+    ),
 }
 CHOICES = {
     "notice": _l("Under a public notice (give its number)"),

@@ -188,6 +188,9 @@ MESSAGES = {
     "filer.support_organisation_ssw1_only": _l(
         "A registered support organisation files only for Specified Skilled Worker (i)."
     ),
+    "filer.support_organisation_not_entrusted": _l(
+        "A registered support organisation files only when the receiving organisation asked it to and entrusted it with the whole support plan. Otherwise the receiving organisation's staff, a licensed agent or the person files."
+    ),
     "filer.supervising_organisation_tit_only": _l(
         "A supervising organisation files only for Technical Intern Training type (b)."
     ),

@@ -98,6 +98,7 @@ LABELS = [
     _("contract_from"),
     _("contract_to"),
     _("monthly_salary_yen"),
+    _("support_entrusted_by_employer"),
     _("school_name"),
     _("course"),
     _("enrolment_from"),
