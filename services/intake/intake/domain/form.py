@@ -185,6 +185,11 @@ def fields_for(choice: Choice, section: str) -> tuple[Field, ...]:
     return fields
 
 
+def _governing(choice: Choice, raw: Mapping[str, Any]) -> str | None:
+    """The status the application is about: the one sought, else the one held."""
+    return raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
+
+
 def validate_section(choice: Choice, section: str, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(cleaned values, {field: error key}) for one section."""
     values: dict[str, Any] = {}
@@ -197,6 +202,12 @@ def validate_section(choice: Choice, section: str, raw: Mapping[str, Any]) -> tu
             errors[f.name] = error
     if section == "request" and values.get("criminal_record") == "yes" and not values.get("criminal_record_detail"):
         errors["criminal_record_detail"] = "error.required"
+    if (
+        section == "supporting_person"
+        and _governing(choice, raw) == "dependent"
+        and values.get("supporter_status") not in (None, *statuses.DEPENDENT_SUPPORTERS)
+    ):
+        errors.setdefault("supporter_status", "eligibility.dependent_supporter_status")
     if section == "employer" and values.get(filers.SUPPORT_ENTRUSTED) == "no":
         errors[filers.SUPPORT_ENTRUSTED] = "filer.support_organisation_not_entrusted"
     if section == "designated" and values.get("designated_basis") == "notice" and "notice_number" not in values:
@@ -248,10 +259,7 @@ def validate(
     ``filer_born``: the account holder's date of birth (the applicant's own standing when self-filing)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    governing = (
-        raw.get("desired_status") if procedures.needs_desired_status(choice.procedure) else raw.get("current_status")
-    )
-    for section in sections_for(choice, governing):
+    for section in sections_for(choice, _governing(choice, raw)):
         v, e = validate_section(choice, section, raw)
         values.update(v)
         errors.update(e)

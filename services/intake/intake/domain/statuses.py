@@ -120,6 +120,40 @@ def exists_on(status: Status, day: date) -> bool:
     return status.available_from is None or day >= status.available_from
 
 
+# Whose spouse or child may hold Dependent (家族滞在): Immigration Control Act, Annex Table I(4), 家族滞在: a holder of
+# a status of Tables I(1) to I(3) other than Diplomat, Official, Specified Skilled Worker (i), Technical Intern
+# Training and Temporary Visitor, or of Student. So never Trainee, Dependent or Designated Activities (its families
+# have notices of their own), nor Employment for Skill Development (no family, as Technical Intern Training), nor the
+# Table II statuses or a Japanese national (their families hold Spouse or Child of ... or Long-Term Resident).
+# Practitioners list the same (gyosyokazu.com/familystay; visabank.jp/family.html). ISA's online scope table admits
+# a Dependent "if the supporting person is in scope" (residence-procedures.md): every status here is. Not encoded:
+# the landing criteria's limit of a Student supporter to a university or similar school (not a language school).
+DEPENDENT_SUPPORTERS: frozenset[str] = frozenset(
+    {
+        "professor",
+        "artist",
+        "religious",
+        "journalist",
+        "hsp_1a",
+        "hsp_1b",
+        "hsp_1c",
+        "hsp_2",
+        "business_manager",
+        "legal_accounting",
+        "medical",
+        "researcher",
+        "instructor",
+        "engineer_humanities",
+        "intra_company",
+        "nursing_care",
+        "entertainer",
+        "skilled_labor",
+        "ssw_2",
+        "cultural_activities",
+        "student",
+    }
+)
+
 # Designated Activities (特定活動): under a public notice (告示, by number) or outside any notice (告示外,
 # e.g. job hunting after graduation), described in the activity section.
 DESIGNATED_BASES = ("notice", "outside_notice")

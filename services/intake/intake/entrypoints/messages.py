@@ -188,6 +188,9 @@ MESSAGES = {
     "filer.support_organisation_ssw1_only": _l(
         "A registered support organisation files only for Specified Skilled Worker (i)."
     ),
+    "eligibility.dependent_supporter_status": _l(
+        "The supporting person's status of residence does not allow Dependent: only the spouse or child of someone working in Japan (not as Specified Skilled Worker (i) or in Technical Intern Training) or studying at a university or similar school may hold it. The family of a Japanese national or a permanent resident applies for another status."
+    ),
     "filer.support_organisation_not_entrusted": _l(
         "A registered support organisation files only when the receiving organisation asked it to and entrusted it with the whole support plan. Otherwise the receiving organisation's staff, a licensed agent or the person files."
     ),
