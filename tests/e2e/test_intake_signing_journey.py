@@ -172,6 +172,33 @@ def test_register_apply_sign_and_verified_through_real_services(platform):
     assert "Signature verified" in page
 
 
+def test_a_vietnamese_registration_signed_with_a_revoked_card_reads_why_in_vietnamese(platform):
+    """intake never told signing the signer's language, so the reason a signature failed (the sign-wait page after
+    registration, card renewal, a correction or an organisation's filing) was always in English."""
+    from signing.adapters import signing_requests as desktop
+    from signing.adapters.inprocess_card import inprocess_signer
+    from signing.testpki.card import card_for
+
+    pki, intake, url = platform["pki"], platform["intake"], platform["intake_url"]
+    holder = pki.first("revoked")
+    card = inprocess_signer(card_for(pki, holder))
+    app = platform["app"]
+    app.config.update(WTF_CSRF_ENABLED=False)
+    browser = app.test_client()
+    vi = {"Accept-Language": "vi"}
+    assert browser.post("/register", data={"email": "tran@example.jp"}, headers=vi).status_code == 200
+    token = registration_token(intake, "tran@example.jp")
+    sign = browser.post(f"/register/verify/{token}/sign", headers=vi)
+    code = sign.headers["Location"].rsplit("/", 1)[1]
+    request = desktop.fetch(url, code)
+    with pytest.raises(desktop.SigningRequestError) as refused:  # what the desktop signer prints
+        desktop.post_signature(url, code, card.sign(request.content, holder.password))
+    assert "đã bị thu hồi" in str(refused.value)
+    page = browser.get(sign.headers["Location"], headers=vi).data.decode()  # the browser's sign-wait page
+    assert "đã bị thu hồi" in page, page[-3000:]  # R.REVOKED in Vietnamese, from signing
+    assert "revoked" not in page.lower()
+
+
 def test_submission_signed_with_another_persons_card_is_rejected_and_shown(platform):
 
     import sqlalchemy as sa

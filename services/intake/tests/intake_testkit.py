@@ -53,7 +53,7 @@ class FakeSigning:
         self.holders = {k: dict(v) for k, v in HOLDERS.items()}
         self.auth_subjects = {}  # token["unverifiedCertificate"] -> subject
 
-    def verify_cms(self, content: bytes, signature_der: bytes, expected_holder=None) -> Verdict:
+    def verify_cms(self, content: bytes, signature_der: bytes, expected_holder=None, language=None) -> Verdict:
         self.calls.append(("cms", content, signature_der))
         try:
             tag, digest, holder = signature_der.decode().split(":")

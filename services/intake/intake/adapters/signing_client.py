@@ -63,16 +63,20 @@ class SigningClient:
             evidence=answer.get("evidence") or {},
         )
 
-    def verify_cms(self, content: bytes, signature_der: bytes, expected_holder: dict | None = None) -> Verdict:
-        return self._post(
-            "/internal/v1/verifications/cms",
-            {
-                "content_b64": base64.b64encode(content).decode(),
-                "signature_b64": base64.b64encode(signature_der).decode(),
-                "profile": "jpki-sign",
-                "expected_holder": expected_holder,
-            },
-        )
+    def verify_cms(
+        self, content: bytes, signature_der: bytes, expected_holder: dict | None = None, language: str | None = None
+    ) -> Verdict:
+        """``language``: the signer's, for the verdict's message (signing answers in English without it, and a
+        Vietnamese applicant read why their signature failed in English)."""
+        body = {
+            "content_b64": base64.b64encode(content).decode(),
+            "signature_b64": base64.b64encode(signature_der).decode(),
+            "profile": "jpki-sign",
+            "expected_holder": expected_holder,
+        }
+        if language:
+            body["language"] = language
+        return self._post("/internal/v1/verifications/cms", body)
 
     def verify_auth_token(self, token: dict, origin: str, nonce: str) -> Verdict:
         return self._post("/internal/v1/verifications/auth-token", {"token": token, "origin": origin, "nonce": nonce})

@@ -220,7 +220,12 @@ def _complete_registration(runtime, session, row, cms_der: bytes) -> dict:
     extra = signing_requests.extra_of(row)
     if not use_challenge(session, extra["nonce"], "register"):
         return {"ok": False, "error": "register.challenge_expired"}
-    verdict = ports(runtime).signing.verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(
+        signing_requests.content_of(row),
+        cms_der,
+        expected_holder=None,
+        language=signing_requests.signer_language(session, row),
+    )
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     if _signed_email(signing_requests.content_of(row)) != extra["email"]:
@@ -725,7 +730,9 @@ def _complete_rebind(runtime, session, row, cms_der: bytes) -> dict:
     if not use_challenge(session, extra["nonce"], "rebind"):
         return {"ok": False, "error": "register.challenge_expired"}
     person = get(session, row.applicant_id)
-    verdict = ports(runtime).signing.verify_cms(signing_requests.content_of(row), cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(
+        signing_requests.content_of(row), cms_der, expected_holder=None, language=person.language
+    )
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     holder = Holder.from_evidence(verdict.evidence)

@@ -318,7 +318,7 @@ def own_card(runtime, session, account_id: str, content: bytes, cms_der: bytes) 
 
     account = session.execute(sa.select(applicants).where(applicants.c.id == account_id)).first()
     holder = accounts.expected_holder(account)
-    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=holder)
+    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=holder, language=account.language)
     if not verdict.valid:
         return {"error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     try:

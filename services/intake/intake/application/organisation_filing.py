@@ -253,11 +253,11 @@ def procedure_of(session, row) -> str | None:
     return session.execute(sa.select(org_drafts.c.procedure).where(org_drafts.c.id == row.subject_id)).scalar()
 
 
-def staff_card_holder(runtime, content: bytes, cms_der: bytes) -> accounts.Holder | dict:
+def staff_card_holder(runtime, content: bytes, cms_der: bytes, language: str | None = None) -> accounts.Holder | dict:
     """Whose card signed what a staff member sends with a card (this module's filing, a follow-up's request): any
     valid JPKI card, no holder expected (the staff member's own, whose certificate names them; signing checks the
     same identity again). The holder, or the completion's answer refusing the signature (a dict)."""
-    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=None)
+    verdict = ports(runtime).signing.verify_cms(content, cms_der, expected_holder=None, language=language)
     if not verdict.valid:
         return {"ok": False, "error": "signing.invalid", "reason": verdict.reason, "message": verdict.message}
     try:
@@ -280,7 +280,7 @@ def _complete(runtime, session, row, cms_der: bytes) -> dict:
         return {"ok": False, "error": refused}
     content = signing_requests.content_of(row)
     # Whose card signed: the staff member's certificate names them; signing checks the same identity again.
-    holder = staff_card_holder(runtime, content, cms_der)
+    holder = staff_card_holder(runtime, content, cms_der, signing_requests.signer_language(session, row))
     if isinstance(holder, dict):
         return holder
     person = session.execute(sa.select(applicants).where(applicants.c.id == row.applicant_id)).first()

@@ -182,7 +182,9 @@ def _complete(runtime, session, row, cms_der: bytes) -> dict:
         return {"ok": False, "error": refused.key}
     except NotFound:
         return {"ok": False, "error": "org.error.no_consent"}
-    holder = organisation_filing.staff_card_holder(runtime, signing_requests.content_of(row), cms_der)
+    holder = organisation_filing.staff_card_holder(
+        runtime, signing_requests.content_of(row), cms_der, signing_requests.signer_language(session, row)
+    )
     if isinstance(holder, dict):
         return holder
     how = {
