@@ -344,3 +344,16 @@ def test_the_fee_slip_itemises_by_the_schedule_of_the_day_received_not_the_newes
     assert all(f"¥{yen:,}" in text for _item, yen in items), text
     assert f"¥{2 * items[0][1]:,}" not in text and f"¥{app.fee_yen:,}" in text
     assert sum(yen for _item, yen in items) == app.fee_yen
+
+
+@pytest.mark.parametrize("lang", ["vi", "ko", "pt_BR", "ja"])
+def test_a_single_re_entry_permit_is_printed_as_one_journey_not_as_unmarried(client, lang):
+    """The copy and the draft printed reentry_type "single" by the general word (marital status): vi "Độc thân",
+    ko "미혼", pt_BR "Solteiro(a)", ja "未婚"; the review page read it by field."""
+    from intake.entrypoints import documents, labels
+
+    with client.application.test_request_context(f"/?lang={lang}", headers={"Accept-Language": lang}):
+        single_permit = documents._field_value("reentry_type", "single")
+        assert single_permit == labels.choice_label("reentry_type", "single")
+        assert single_permit != documents._field_value("marital_status", "single")
+        assert documents._field_value("reentry_type", "multiple") == labels.choice_label("reentry_type", "multiple")

@@ -78,7 +78,13 @@ def _field_value(name: str, value) -> str:
     if name.endswith("_yen") and str(value).isdigit():
         return f"¥{int(value):,}"
     coded = labels.coded_value(name, value)  # nationality, periods, industry: named in the document's language
-    return coded if coded is not None else labels.display_value(value)
+    if coded is not None:
+        return coded
+    # A choice by this field's own words first: a single re-entry permit printed as "Single" (unmarried), vi "Độc
+    # thân", on the copy and the draft (the review page already read it by field).
+    if isinstance(value, str) and value in labels.FIELD_CHOICES.get(name, {}):
+        return labels.choice_label(name, value)
+    return labels.display_value(value)
 
 
 def _bundled(app) -> list[str]:
