@@ -304,6 +304,11 @@ def test_public_lookup_is_rate_limited(tmp_path):
         codes.append(client.get("/public/card-check?number=AB12345678CD").status_code)  # same budget
         assert codes == [200, 200, 200, 429]
         assert client.get("/public/card-status?number=AB12345678CD").get_json()["error"] == "rate_limited"
+        # the page says so in the visitor's language (it was English in every language but Japanese)
+        vi = client.get("/public/card-check?lang=vi&number=AB12345678CD")
+        assert vi.status_code == 429 and "Quá nhiều yêu cầu" in vi.get_data(as_text=True)
+        ne = client.get("/public/card-check?lang=ne&number=AB12345678CD").get_data(as_text=True)
+        assert "धेरै अनुरोधहरू" in ne and "Too many requests" not in ne
     finally:
         rt.stop()
 
