@@ -93,3 +93,23 @@ def test_periods_read_as_the_card_writes_them():
     assert [period_name_ja(c) for c in ("P5Y", "P1Y3M", "P90D", "indefinite")] == ["5年", "1年3月", "90日", "無期限"]
     assert glossary.period_name("P1Y3M", "en") == "1 year 3 months"
     assert glossary.period_name("P4Y3M", "pt_BR") == "4 anos e 3 meses"
+
+
+def _catalog(path: Path) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh) if m.id and isinstance(m.id, str)}
+
+
+@pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
+def test_a_bureau_has_one_name_in_the_pages_and_the_mails(lang):
+    """The same applicant read "Rehiyonal na Kawanihan ng Imigrasyon ng Tokyo" on intake's pages and "Tokyo Regional
+    Immigration Services Bureau" in notify's Tagalog mail (Vietnamese, Portuguese and Nepali differed too)."""
+    root = Path(__file__).resolve().parents[2] / "services"
+    mails = _catalog(root / f"notify/notify/translations/{lang}/LC_MESSAGES/messages.po")
+    english = _catalog(root / "notify/notify/translations/en/LC_MESSAGES/messages.po")
+    pages = _catalog(root / f"intake/intake/entrypoints/translations/{lang}/LC_MESSAGES/messages.po")
+    keys = [k for k in english if k.startswith("bureaus.")]
+    assert len(keys) == 8
+    assert {k: mails[k] for k in keys} == {k: pages.get(english[k]) for k in keys}
