@@ -46,3 +46,30 @@ def test_filipino_links_and_browsers_reach_the_tagalog_catalog(app):
         text = page.get_data(as_text=True)
         assert '<html lang="tl">' in text and "Suriin ang numero ng residence card" in text
         assert 'value="tl" lang="tl" aria-current="true"' in text
+
+
+@pytest.mark.parametrize(
+    "lang, missing, broken",
+    [
+        ("vi", "Trang này không tồn tại.", "Đã xảy ra lỗi từ phía chúng tôi"),
+        ("ne", "यो पृष्ठ अवस्थित छैन।", "हाम्रो तर्फबाट"),
+    ],
+)
+def test_a_missing_page_and_our_own_failure_speak_the_visitors_language(runtime, lang, missing, broken):
+    """Werkzeug's English "Not Found" and "Internal Server Error" pages whatever the visitor had chosen."""
+    from card_delivery.entrypoints.service import definition
+
+    app = definition.create_app(runtime)
+    app.config.update(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/public/__boom")
+    def boom():
+        raise RuntimeError("a bug of ours")
+
+    client = app.test_client()
+    gone = client.get(f"/public/nowhere?lang={lang}")
+    assert gone.status_code == 404 and missing in gone.get_data(as_text=True)
+    failed = client.get(f"/public/__boom?lang={lang}")
+    body = failed.get_data(as_text=True)
+    assert failed.status_code == 500 and broken in body and "Internal Server Error" not in body
+    assert client.get("/public/card-status/nowhere").status_code == 404

@@ -113,6 +113,26 @@ def create_app(runtime=None):
 
         return render_template("too_many.html"), 429
 
+    # Werkzeug's own pages are English whatever the visitor reads (the public check speaks eight languages).
+    @app.errorhandler(404)
+    def not_found(exc):
+        if (machine := machine_error(exc)) is not None:
+            return machine
+        from flask import render_template
+        from flask_babel import gettext as _
+
+        return render_template("error.html", text=_("This page does not exist.")), 404
+
+    @app.errorhandler(500)
+    def failed(exc):
+        if request.path.startswith(("/api/", "/internal/", "/public/card-status")):
+            return {"error": "internal_server_error"}, 500
+        from flask import render_template
+        from flask_babel import gettext as _
+
+        text = _("Something went wrong on our side. Please try again in a few minutes.")
+        return render_template("error.html", text=text), 500
+
     @app.get("/")
     def home():
         from flask import redirect, url_for

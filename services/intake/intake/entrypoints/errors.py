@@ -31,3 +31,13 @@ def install(app) -> None:
         CSRFError, lambda e: page(400, _("The form expired. Please go back, reload the page and try again."))
     )
     app.register_error_handler(SigningUnavailable, lambda e: page(503, message("signing.unavailable")))
+
+    # Werkzeug's own pages for these are English whatever the visitor reads.
+    def unreadable(status: int):
+        return page(status, _("We could not read this request. Please go back and try again."))
+
+    app.register_error_handler(400, lambda e: unreadable(400))
+    app.register_error_handler(405, lambda e: unreadable(405))
+    app.register_error_handler(
+        500, lambda e: page(500, _("Something went wrong on our side. Please try again in a few minutes."))
+    )
