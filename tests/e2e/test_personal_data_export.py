@@ -182,6 +182,26 @@ def seed(plat, who: str) -> str:
     return aid
 
 
+def unlabelled(export, data_export) -> set[str]:
+    """The keys the PDF would print as raw English (data_export._rows' walk: a record's data, and its nested form,
+    holder, detail and data)."""
+    found: set[str] = set()
+
+    def walk(data):
+        for key, value in data.items():
+            if data_export._label(key) == key.replace("_", " "):
+                found.add(key)
+            if isinstance(value, dict) and value and key in ("form", "holder", "detail", "data"):
+                walk(value)
+
+    for records in export["services"].values():
+        for record in records:
+            if record["kind"] not in data_export.KIND_TITLES:
+                found.add(f"kind:{record['kind']}")
+            walk(record["data"])
+    return found
+
+
 def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
     from intake.application import personal_data
 
@@ -231,6 +251,18 @@ def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
         assert got.status_code == 200 and json.loads(got.data)["services"]["review"] == export["services"]["review"]
         pdf = client.get(f"/account/data-export/{export_id}.pdf", headers={"Accept-Language": "vi"})
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+        # Every key every service exports is named in the reader's language: the PDF showed most as raw English keys
+        # ("certificate serial", "email verified at", "fee yen", "decided at").
+        from intake.entrypoints import data_export
+
+        assert unlabelled(export, data_export) == set()
+        vi_text = " ".join(
+            subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True)
+            .stdout.decode()
+            .split()
+        )
+        for raw in ("certificate serial", "email verified at", "fee yen", "decided at", "notice type", "holder ·"):
+            assert raw not in vi_text, raw
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "data-export-sample-vi.pdf").write_bytes(pdf.data)
         # Tagalog: Babel names it fil_PH; the export is asked for and made with the contract's code, tl.

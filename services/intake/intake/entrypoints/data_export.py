@@ -44,6 +44,7 @@ KIND_TITLES = {
     "card_delivery": _l("Card delivery"),
     "card_delivery_step": _l("Step of the card delivery"),
     "fee_payment": _l("Fee payment"),
+    "email_change": _l("Change of e-mail address"),
 }
 
 
@@ -73,6 +74,61 @@ KEY_LABELS = {
     "state": _l("State"),
     "step": _l("Step"),
     "items": _l("Items"),
+    "form": _l("Form"),
+    "holder": _l("Card holder"),
+    "detail": _l("Details"),
+    "data": _l("Contents"),
+    # the rest of the keys the services' exports carry (the PDF showed them as raw English keys before 2026-12-07)
+    "answer_attachments": _l("Files sent in answer"),
+    "answer_message": _l("Your answer"),
+    "answered_at": _l("Answered"),
+    "attachments": _l("Attached files"),
+    "bundled": _l("Applied for together"),
+    "card_by_mail": _l("New card by post"),
+    "card_login_linked": _l("Sign-in with the card linked"),
+    "certificate_address": _l("Address in the signature certificate"),
+    "certificate_issuer": _l("Certificate issuer"),
+    "certificate_serial": _l("Certificate serial number"),
+    "channel": _l("Sent by"),
+    "closed_at": _l("Closed"),
+    "content_sha256": _l("SHA-256 of what was signed"),
+    "decided_at": _l("Decided"),
+    "display_name": _l("Name used in messages"),
+    "email_verified_at": _l("E-mail address confirmed"),
+    "evidence": _l("What the check found"),
+    "explanation": _l("Explanation from the bureau"),
+    "fee_paid_online_yen": _l("Fee paid online (yen)"),
+    "fee_paid_yen": _l("Fee paid in revenue stamps (yen)"),
+    "fee_yen": _l("Fee (yen)"),
+    "filer": _l("Filed by"),
+    "from_state": _l("State before"),
+    "to_state": _l("State after"),
+    "granted_status": _l("Status of residence granted"),
+    "notice_type": _l("Kind of message"),
+    "office": _l("Office"),
+    "old_card_number": _l("Old card number"),
+    "outcome": _l("Decision"),
+    "password_set": _l("Password set"),
+    "period_of_stay_expiry": _l("End of the period of stay"),
+    "postal_code": _l("Postal code"),
+    "read_at": _l("Read"),
+    "received_at": _l("Received"),
+    "return_reason": _l("Why it came back"),
+    "state_since": _l("Since"),
+    "status_of_residence": _l("Status of residence"),
+    "submitted_at": _l("Submitted"),
+    "from_status": _l("State before"),
+    "to_status": _l("State after"),
+    "two_step_login": _l("Two-step sign-in"),
+    "withdrawal_reason": _l("Reason for withdrawal"),
+    "withdrawal_requested_at": _l("Withdrawal asked for"),
+    "draft_id": _l("Draft ID"),
+    "submitted_application_id": _l("ID of the application it became"),
+    "paid_at": _l("Paid"),
+    "media_type": _l("File type"),
+    "provider_reference": _l("Payment reference"),
+    "expires_at": _l("Expires"),
+    "confirmed_at": _l("Confirmed"),
 }
 
 
@@ -101,7 +157,14 @@ def _value(key: str, value: Any) -> str:
         return documents._date(value)  # a day kept as ISO (the card's date of birth, the form's dates)
     if isinstance(value, (date, datetime)):
         return documents._text(value)
+    if isinstance(value, str) and value in CODED.get(key, {}):  # a procedure or bureau by its name, not its code
+        return labels.label(CODED[key], value)
+    if key in ("granted_status", "status_of_residence", "current_status", "desired_status") and isinstance(value, str):
+        return labels.status_label(value)
     return str(value)
+
+
+CODED = {"procedure": labels.PROCEDURES, "bureau": labels.BUREAUS, "sex": labels.CHOICES}
 
 
 def _rows(data: dict[str, Any], prefix: str = "") -> list[pdfs.Row]:
