@@ -20,7 +20,9 @@ def install(app) -> None:
     def page(status: int, text: str):
         if _wants_json():
             return jsonify(error=text), status
-        return render_template("error.html", status=status, text=text), status
+        # The language switch goes back home, not to the failed address: an error page then reads the same
+        # whatever id the address held (another person's or a made-up one: tests/attacks/test_authz_matrix.py).
+        return render_template("error.html", status=status, text=text, language_next="/"), status
 
     app.register_error_handler(404, lambda e: page(404, _("This page does not exist.")))
     app.register_error_handler(401, lambda e: page(401, _("Please log in.")))
