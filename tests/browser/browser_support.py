@@ -178,6 +178,25 @@ def untranslated_markers(lang: str) -> list[str]:
     return out
 
 
+PHONE_READING = """() => {
+  window.dispatchEvent(new Event("resize"));  // chosen.js measures again at this width, synchronously
+  const out = [];
+  for (const el of document.querySelectorAll(".nobreak, td.money")) {
+    if (el.getClientRects().length > 1) out.push("broken over lines: " + el.textContent.trim());
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  for (const select of document.querySelectorAll(".field select")) {
+    const option = select.options[select.selectedIndex];
+    if (!option || !option.value) continue;
+    measure.font = getComputedStyle(select).font;
+    if (measure.measureText(option.text).width <= select.clientWidth - 40) continue;
+    const note = document.getElementById("chosen-" + select.name);
+    if (!note || note.hidden || note.textContent !== option.text) out.push("select cuts its answer: " + option.text);
+  }
+  return out;
+}"""
+
+
 class PageChecks:
     """Screenshot every step; on applicant pages run axe-core at desktop and 375 px widths, and look for
     English left on a page in another language."""
@@ -227,6 +246,7 @@ class PageChecks:
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             if overflow > 1:
                 self.problems.append(f"{name}@375px: page scrolls sideways by {overflow}px ({page.url})")
+            self.phone_reading(page, name + "@375px")
         finally:
             page.set_viewport_size(DESKTOP)
         self.checked.append(name)
@@ -263,8 +283,17 @@ class PageChecks:
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 if overflow > 1:
                     self.problems.append(f"{label}: page scrolls sideways by {overflow}px ({page.url})")
+                self.phone_reading(page, label)
         finally:
             page.set_viewport_size(DESKTOP)
+
+    def phone_reading(self, page, label: str) -> None:
+        """What no sideways scrolling misses (found 2026-12-07 at 375 px in Nepali and Vietnamese): a number, code
+        or amount broken over lines ("TKY-" / "2026-000777", "¥12,00" / "0"), and a form's closed select cutting
+        its chosen answer at the box's edge with nothing under it saying the whole answer (chosen.js)."""
+        found = page.evaluate(PHONE_READING)
+        for problem in found:
+            self.problems.append(f"{label} ({page.url}): {problem}")
 
     def _axe(self, page, name: str) -> None:
         if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -175,7 +175,9 @@ def test_a_paper_employment_certificate_asks_for_the_fee_slip_and_a_return_envel
     fee_section = page.split('id="fee"', 1)[1].split("</section>", 1)[0] if 'id="fee"' in page else ""
     assert "old card" not in fee_section
     label = client.get(f"/applications/{app_id}/mail-label").data.decode()
-    assert "就労資格証明書郵送受領 / TKY-2026-000777" in label and "在留カード" not in label
+    assert (
+        '就労資格証明書郵送受領 / <span class="nobreak">TKY-2026-000777</span>' in label and "在留カード" not in label
+    )
     vi = client.get(f"/applications/{app_id}?lang=vi").data.decode()
     assert "Nhận giấy chứng nhận qua bưu điện" in vi and "Thẻ lưu trú hiện tại của bạn" not in vi
     card(rt, "card.envelope_received", app_id, applicant_id)
