@@ -107,21 +107,26 @@ def registration_token(intake, email: str) -> str:
     return urls[-1].rsplit("/", 1)[1]
 
 
+def holder_card_and_browser(platform, kind: str):
+    """A test PKI holder of ``kind`` (valid, revoked...), their card in process, and a browser on intake."""
+    from signing.adapters.inprocess_card import inprocess_signer
+    from signing.testpki.card import card_for
+
+    holder = platform["pki"].first(kind)
+    app = platform["app"]
+    app.config.update(WTF_CSRF_ENABLED=False)
+    return holder, inprocess_signer(card_for(platform["pki"], holder)), app.test_client()
+
+
 def test_register_apply_sign_and_verified_through_real_services(platform):
 
     import sqlalchemy as sa
 
     from intake.adapters.tables import applications, timeline_entries
     from signing.adapters import signing_requests as desktop
-    from signing.adapters.inprocess_card import inprocess_signer
-    from signing.testpki.card import card_for
 
-    pki, intake, url = platform["pki"], platform["intake"], platform["intake_url"]
-    holder = pki.first("valid")
-    card = inprocess_signer(card_for(pki, holder))
-    app = platform["app"]
-    app.config.update(WTF_CSRF_ENABLED=False)
-    browser = app.test_client()
+    intake, url = platform["intake"], platform["intake_url"]
+    holder, card, browser = holder_card_and_browser(platform, "valid")
 
     def redeem(code):
         """What `zairyu-signer redeem CODE --server URL` does, against intake's real HTTP port."""
@@ -176,15 +181,9 @@ def test_a_vietnamese_registration_signed_with_a_revoked_card_reads_why_in_vietn
     """intake never told signing the signer's language, so the reason a signature failed (the sign-wait page after
     registration, card renewal, a correction or an organisation's filing) was always in English."""
     from signing.adapters import signing_requests as desktop
-    from signing.adapters.inprocess_card import inprocess_signer
-    from signing.testpki.card import card_for
 
-    pki, intake, url = platform["pki"], platform["intake"], platform["intake_url"]
-    holder = pki.first("revoked")
-    card = inprocess_signer(card_for(pki, holder))
-    app = platform["app"]
-    app.config.update(WTF_CSRF_ENABLED=False)
-    browser = app.test_client()
+    intake, url = platform["intake"], platform["intake_url"]
+    holder, card, browser = holder_card_and_browser(platform, "revoked")
     vi = {"Accept-Language": "vi"}
     assert browser.post("/register", data={"email": "tran@example.jp"}, headers=vi).status_code == 200
     token = registration_token(intake, "tran@example.jp")
