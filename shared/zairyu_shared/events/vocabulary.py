@@ -80,6 +80,13 @@ RECEIVING_OFFICES: dict[str, tuple[str, str, str]] = {
 # sends the old card to that office.
 RECEIVING_OFFICE_BY_PREFIX: dict[str, str] = {prefix: key for key, (prefix, _bureau, _ja) in RECEIVING_OFFICES.items()}
 
+
+def receiving_office_of(receipt_number: str | None) -> str | None:
+    """The receiving office a receipt number names by its prefix (横オン-2026-000001: yokohama); None for another
+    number (an older form, a provisional one)."""
+    return RECEIVING_OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
+
+
 # District (支局) and branch (出張所) offices under the regional bureaus, by the codes events carry
 # (application.submitted's routing, application.received/transferred's office): code -> (kind, bureau,
 # Japanese name, English place name). Source: the agency's list of regional offices (地方出入国在留管理官署),

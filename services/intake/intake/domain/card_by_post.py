@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from zairyu_shared.events.vocabulary import RECEIVING_OFFICE_BY_PREFIX
+from zairyu_shared.events.vocabulary import receiving_office_of
 
 LETTER_YEN: Final = 110
 SIMPLE_REGISTERED_YEN: Final = 350
@@ -60,7 +60,7 @@ DISTRICT_OFFICES: Final[dict[str, PostalAddress]] = {
 
 def receiving_address(bureau: str, receipt_number: str | None) -> PostalAddress | None:
     """Where the envelope goes: the office whose prefix the receipt number carries (東オン-2026-…), else the bureau."""
-    office = RECEIVING_OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
+    office = receiving_office_of(receipt_number)
     return DISTRICT_OFFICES.get(office or "") or BUREAUS.get(bureau)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zairyu_shared import deliverables
-from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, RECEIVING_OFFICE_BY_PREFIX
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, receiving_office_of
 from zairyu_shared.japan_time import japan_date
 
 EMAIL, INBOX = "email", "inbox"
@@ -123,7 +123,7 @@ def district_receiving_office(receipt_number: str, bureau: str) -> str | None:
     """The district office that received the application when it is not the regional bureau itself: Kanagawa's,
     Hyogo's and Okinawa's online applications are received at Yokohama, Kobe and Naha (横オン, 神オン, 那オン;
     residence-procedures.md, "Who decides"), and the receipt mail named the regional bureau instead."""
-    office = RECEIVING_OFFICE_BY_PREFIX.get(receipt_number.split("-", 1)[0])
+    office = receiving_office_of(receipt_number)
     return office if office is not None and office != bureau else None
 
 
