@@ -125,8 +125,10 @@ def create_app(runtime=None):
 
     @app.errorhandler(500)
     def failed(exc):
-        if request.path.startswith(("/api/", "/internal/", "/public/card-status")):
+        if request.path == "/public/card-status":
             return {"error": "internal_server_error"}, 500
+        if (machine := machine_error(exc)) is not None:
+            return machine
         from flask import render_template
         from flask_babel import gettext as _
 
