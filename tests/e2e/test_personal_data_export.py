@@ -261,7 +261,15 @@ def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
             .stdout.decode()
             .split()
         )
-        for raw in ("certificate serial", "email verified at", "fee yen", "decided at", "notice type", "holder ·"):
+        for raw in (
+            "certificate serial",
+            "email verified at",
+            "fee yen",
+            "decided at",
+            "notice type",
+            "holder ·",
+            "under_examination",
+        ):
             assert raw not in vi_text, raw
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "data-export-sample-vi.pdf").write_bytes(pdf.data)

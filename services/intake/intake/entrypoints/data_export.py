@@ -157,14 +157,27 @@ def _value(key: str, value: Any) -> str:
         return documents._date(value)  # a day kept as ISO (the card's date of birth, the form's dates)
     if isinstance(value, (date, datetime)):
         return documents._text(value)
-    if isinstance(value, str) and value in CODED.get(key, {}):  # a procedure or bureau by its name, not its code
+    if isinstance(value, str) and value in CODED.get(key, {}):  # a procedure, bureau or status by its name
         return labels.label(CODED[key], value)
+    if key == "language" and isinstance(value, str):
+        from .web import LANGUAGE_NAMES  # the language switch's own names (web imports this module's blueprint)
+
+        return LANGUAGE_NAMES.get(value, value)
     if key in ("granted_status", "status_of_residence", "current_status", "desired_status") and isinstance(value, str):
         return labels.status_label(value)
     return str(value)
 
 
-CODED = {"procedure": labels.PROCEDURES, "bureau": labels.BUREAUS, "sex": labels.CHOICES}
+# An application's status and a step's kind read as on the timeline ("under_examination" was printed as it is).
+CODED = {
+    "procedure": labels.PROCEDURES,
+    "bureau": labels.BUREAUS,
+    "sex": labels.CHOICES,
+    "status": labels.TIMELINE,
+    "from_status": labels.TIMELINE,
+    "to_status": labels.TIMELINE,
+    "notice_type": labels.TIMELINE,
+}
 
 
 def _rows(data: dict[str, Any], prefix: str = "") -> list[pdfs.Row]:
