@@ -2,7 +2,8 @@
 
 What bench_e2e gives notify for an application: application.submitted and application.received for a Vietnamese
 applicant (tests/chaos/applicants.py registers them so), each delivered alone (bench_e2e's pace), each followed by
-a sender round (claim, build the mail, a fake relay takes it, record 'sent') and an outbox relay round
+a sender round (the mail the consumer claimed as it wrote it taken from the handoff, or claimed when none was
+handed, built, taken by a fake relay, recorded 'sent') and an outbox relay round
 (notice.created, memory bus), as the process's threads would. PostgreSQL (a fresh database), no RabbitMQ, no SMTP.
 
     .venv/bin/python services/notify/bench/cpu_per_application.py [--applications 200]
@@ -33,7 +34,8 @@ import samples
 from notify_testkit import FakeMessage, make_runtime
 
 from notify.application import sending
-from notify.application.sending import Sender
+from notify.application.sending import Handoff, Sender
+from notify.bootstrap import ports
 from zairyu_shared import testing
 
 WARM = 10  # applications before the measured ones: statements built, keys cached, templates compiled
@@ -71,11 +73,15 @@ def main(applications: int, no_gc: bool = False) -> None:
         consumer._amqp = False
         queue = rt.handlers()[0].queue_name(rt.name)
         relay = Relay()
-        sender = Sender(rt, mailer=relay)
+        # As start_sender in the consume process: the consumer claims the mail it writes for this sender.
+        handoff = Handoff(rt.settings.claim_batch)
+        sender = Sender(rt, mailer=relay, handoff=handoff)
+        ports(rt).senders.append(sender)
+        ports(rt).handoff = handoff
 
         def deliver(event) -> None:
             consumer.process([(queue, FakeMessage(event))])
-            sender.send_due()
+            sender.round()
             rt.relay.relay_once()
 
         for j in range(3):

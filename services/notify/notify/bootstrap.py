@@ -14,7 +14,7 @@ from notify.adapters.smtp import MailDrop, Mailer, SmtpMailer
 from notify.settings import NotifySettings
 
 if TYPE_CHECKING:
-    from notify.application.sending import Sender
+    from notify.application.sending import Handoff, Sender
     from zairyu_shared.runtime import Runtime
 
 
@@ -26,6 +26,8 @@ class NotifyPorts:
     # The sender loops started in this process (none until started: the web process starts them only
     # in the embedded run, and only once).
     senders: list[Sender] = field(default_factory=list)
+    # Mail the consumer claimed as it wrote it, for those senders (None: no sender here, mail waits to be claimed).
+    handoff: Handoff | None = None
 
 
 def bootstrap(runtime: Runtime) -> NotifyPorts:

@@ -67,10 +67,11 @@ def remember_applicant(
 
 
 class Addressee(NamedTuple):
-    """What a notice to an applicant is written with: their language and name."""
+    """What a notice to an applicant is written with (their language and name) and where its mail goes."""
 
     language: str
     display_name: str | None
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -83,33 +84,37 @@ class Known:
 
 
 def applicant(session: Session, applicant_id: str) -> Addressee | None:
-    """The applicant's language and name, what a notice is written with. Not their address: the sender reads it
-    when it sends, and decrypting it here (every notice) was work for nothing."""
+    """The applicant's language and name, what a notice is written with, and their address: the mail is claimed
+    as it is written and handed to this process's sender (``sending.Handoff``), which no longer reads it."""
     stmt = statement_once(
         ("notify.applicant_by_id",),
-        lambda: sa.select(applicants.c.language, applicants.c.display_name).where(
+        lambda: sa.select(applicants.c.language, applicants.c.display_name, applicants.c.email).where(
             applicants.c.applicant_id == sa.bindparam("applicant_key")
         ),
     )
     row = session.connection().execute(stmt, {"applicant_key": applicant_id}).first()
-    return None if row is None else Addressee(row.language, row.display_name)
+    return None if row is None else Addressee(row.language, row.display_name, row.email)
 
 
 def _addressee_columns() -> tuple:
-    """The applicant's language and name (the event's applicant: ``addressee_key``) beside an application's row:
-    an event about an application reads both in one statement, where a look-up of the applicant followed it
-    (a statement an event less, issue 24)."""
+    """The applicant's language, name and address (the event's applicant: ``addressee_key``) beside an
+    application's row: an event about an application reads both in one statement, where a look-up of the applicant
+    followed it (a statement an event less, issue 24)."""
 
     def of(column: sa.Column) -> sa.Label:
         found = sa.select(column).where(applicants.c.applicant_id == sa.bindparam("addressee_key"))
         return found.scalar_subquery().label(f"addressee_{column.name}")
 
-    return of(applicants.c.language), of(applicants.c.display_name)
+    return of(applicants.c.language), of(applicants.c.display_name), of(applicants.c.email)
 
 
 def _known(row) -> Known:
     # language is NOT NULL in the directory: NULL here means the applicant has no row
-    person = None if row.addressee_language is None else Addressee(row.addressee_language, row.addressee_display_name)
+    person = (
+        None
+        if row.addressee_language is None
+        else Addressee(row.addressee_language, row.addressee_display_name, row.addressee_email)
+    )
     info = ApplicationInfo(
         row.application_id, row.applicant_id, row.bureau, row.procedure, row.provisional_number, row.receipt_number
     )
@@ -161,6 +166,9 @@ def insert_notices(session: Session, rows: list[dict]) -> set[str]:
         "last_error": None,
         "address": None,
         "sent_at": None,
+        "claim_token": None,  # a mail claimed as it is written has these three (``claimed_on_insert``)
+        "claimed_at": None,
+        "attempts": 0,
         "created_at": at,
         "updated_at": at,
         "next_attempt_at": at,
@@ -202,6 +210,13 @@ class Claimed:
     attempts: int
     stolen: bool  # taken over from a sender whose lease expired
     attachment: dict | None = None  # {filename, media_type, b64}: mailed as it is (the sealed e-COE)
+
+
+def claimed_on_insert() -> tuple[dict, str]:
+    """The columns that make a notice being inserted a sender's claim, as ``claim_due`` would have made it (the
+    same lease), and the claim's token."""
+    token = str(uuid.uuid4())
+    return {"state": delivery.SENDING, "claim_token": token, "claimed_at": now(), "attempts": 1}, token
 
 
 def claim_due(engine: sa.Engine, limit: int, lease_seconds: float) -> list[Claimed]:

@@ -66,20 +66,30 @@ def write_notices(runtime, session, event) -> None:
     # An event about a known application read its applicant with it; any other looks them up.
     person = known.applicant if known else store.applicant(session, data["applicant_id"])
     counts: list[tuple] = []
+    handed: list[store.Claimed] = []
     for p in planned:
-        counts.extend(_create(runtime, session, event, data, p, person))
+        counts.extend(_create(runtime, session, event, data, p, person, handed))
 
     def committed() -> None:  # count only what committed, and have a sender take the mail
         for c in counts:
             metrics.NOTICES.labels(*c).inc()
-        if any(channel == EMAIL and state == delivery.QUEUED for _type, _language, channel, state in counts):
-            wake_for_mail(ports(runtime).senders)
+        built = ports(runtime)
+        if handed and built.handoff is not None:
+            built.handoff.put(handed)
+        queued = any(channel == EMAIL and state == delivery.QUEUED for _type, _language, channel, state in counts)
+        if queued or handed:
+            wake_for_mail(built.senders, claim=queued)
 
     after_commit(session, committed)
 
 
-def _create(runtime, session, event, data, p: Planned, person: store.Addressee | None) -> list[tuple]:
+def _create(
+    runtime, session, event, data, p: Planned, person: store.Addressee | None, handed: list[store.Claimed]
+) -> list[tuple]:
+    """Insert the planned notice's rows; an e-mail that this process's senders can take at once is inserted as
+    their claim and added to ``handed`` (given to them once the transaction commits)."""
     settings = runtime.settings
+    handoff = ports(runtime).handoff
     state, error, address = delivery.QUEUED, None, p.address
     language: str | None
     if p.audience == "bureau":
@@ -99,6 +109,7 @@ def _create(runtime, session, event, data, p: Planned, person: store.Addressee |
         p.notice_type, language, context, name=name, portal_url=settings.portal_url, audience=p.audience
     )
     rows = []
+    claims: dict[str, str] = {}  # notice id -> claim token
     for channel in p.channels:
         values = dict(
             id=store.new_id(),
@@ -122,6 +133,12 @@ def _create(runtime, session, event, data, p: Planned, person: store.Addressee |
                 address=address,
                 attachment=json.dumps(p.attachment) if p.attachment else None,
             )
+            # Claimed by its own INSERT (issue 24: a claiming transaction a mail less) when a sender here will
+            # take it: it has an address, and the handoff is not a batch behind.
+            to = address or (person.email if person else None)
+            if state == delivery.QUEUED and to and handoff is not None and handoff.has_room():
+                claim, claims[values["id"]] = store.claimed_on_insert()
+                values.update(claim)
         else:
             values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
         rows.append(values)
@@ -131,6 +148,22 @@ def _create(runtime, session, event, data, p: Planned, person: store.Addressee |
         if values["id"] not in inserted:
             continue
         counts.append((p.notice_type, rendered.language, values["channel"], values["state"]))
+        if values["id"] in claims:
+            handed.append(
+                store.Claimed(
+                    values["id"],
+                    claims[values["id"]],
+                    p.notice_type,
+                    rendered.language,
+                    rendered.subject,
+                    values["body_text"],
+                    rendered.html,
+                    address or (person.email if person else None),
+                    attempts=1,
+                    stolen=False,
+                    attachment=p.attachment or None,
+                )
+            )
         if values["channel"] == INBOX:
             runtime.emit(
                 session,

@@ -3,6 +3,10 @@
 Runs as a thread of the consumer process (``zairyu-notify consume``). Several processes may run
 it at once: claims are taken with SKIP LOCKED, so no two senders take the same notice.
 
+A mail the consumer writes in a process whose senders run is claimed by the very INSERT that writes it and handed
+to them after the commit (``Handoff``): no claiming transaction of its own (issue 24). The claim is the same lease
+as a claimed batch's, so a process that dies before sending it leaves it to another sender after the lease.
+
 Residual duplicate risk, stated plainly: if the process dies after the relay accepted a mail
 (250 after DATA) and before 'sent' is committed (a few milliseconds), the claim's lease expires
 and the notice is sent again, with the same Message-ID so mail clients can fold the two. The
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -29,8 +34,44 @@ log = logging.getLogger(__name__)
 BACKLOG_OBSERVE_SECONDS = 1.0
 
 
+class Handoff:
+    """Mails claimed by the consumer's INSERT for this process's senders, waiting for one of them. Bounded by a
+    claim batch (and the one delivery batch whose transaction looked before the others committed): a sender behind
+    its rate limit leaves further mail queued for a claim, so no handed claim waits much longer than a claimed
+    batch would (the lease covers both)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._claims: deque[store.Claimed] = deque()
+
+    def has_room(self) -> bool:
+        return len(self._claims) < self.limit
+
+    def put(self, claims: list[store.Claimed]) -> None:
+        self._claims.extend(claims)
+
+    def take(self, limit: int) -> list[store.Claimed]:
+        taken: list[store.Claimed] = []
+        while len(taken) < limit:
+            try:
+                taken.append(self._claims.popleft())  # atomic: several senders take from one handoff
+            except IndexError:
+                break
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+
 class Sender:
-    def __init__(self, runtime, mailer: Mailer | None = None, clock=time.monotonic, bucket=None):
+    def __init__(
+        self,
+        runtime,
+        mailer: Mailer | None = None,
+        clock=time.monotonic,
+        bucket=None,
+        handoff: Handoff | None = None,
+    ):
         self.runtime = runtime
         self.settings = runtime.settings
         self.mailer = mailer if mailer is not None else ports(runtime).new_mailer()
@@ -39,32 +80,76 @@ class Sender:
             delivery.TokenBucket(self.settings.send_rate, self.settings.send_burst, clock())
         )
         self.id_domain = self.settings.message_id_domain or sender_domain(self.settings.mail_from)
+        self.handoff = handoff
         self._wake = threading.Event()
         self.waiting = False  # between rounds, waiting for a wake or its poll
         self._observed_at = float("-inf")
+        self._claim_lock = threading.Lock()
+        self._claim_wanted = True  # the first round claims whatever is due
 
-    def wake(self) -> None:
+    def wake(self, claim: bool = True) -> None:
+        """Go round again; ``claim``: a commit made mail due that nobody claimed (else only handed mail waits)."""
+        if claim:
+            with self._claim_lock:
+                self._claim_wanted = True
         self._wake.set()
 
+    def _take_claim_wanted(self) -> bool:
+        with self._claim_lock:
+            wanted, self._claim_wanted = self._claim_wanted, False
+            return wanted
+
     def run(self, stop: threading.Event) -> None:
+        batch = self.settings.claim_batch
         while not stop.is_set():
             try:
-                sent = self.send_due(stop)
+                handed, claimed = self.round(stop)
             except Exception:  # the database went away, or a bug: log, wait, try again
                 log.exception("sender round failed")
-                sent = 0
+                handed = claimed = 0
             # Less than a batch: all that was due is taken. Going round again claimed nothing, a transaction after
             # every round with mail (issue 24); a mail committed since has set the wake, so the wait ends at once.
-            if sent < self.settings.claim_batch:
+            if handed < batch and claimed < batch:
                 self.waiting = True
-                self._wake.wait(self.settings.poll_seconds)
+                woken = self._wake.wait(self.settings.poll_seconds)
                 self.waiting = False
                 self._wake.clear()
+                if not woken:  # the poll: retries come due, mail of a sender that died, mail no wake told of
+                    with self._claim_lock:
+                        self._claim_wanted = True
+        self.release_handed()
         self.mailer.close()
+
+    def round(self, stop: threading.Event | None = None) -> tuple[int, int]:
+        """Send the handed mail, and claim and send what is due when a wake or the poll asked for it. Returns
+        (mails handed, mails claimed)."""
+        handed = self.send_handed(stop)
+        claimed = 0
+        if self._take_claim_wanted():
+            claimed = self.send_due(stop)
+            if claimed >= self.settings.claim_batch:  # a whole batch: more may be due
+                self.wake()
+        return handed, claimed
+
+    def send_handed(self, stop: threading.Event | None = None) -> int:
+        """Send what the consumer claimed for this process (no claiming transaction). Returns mails taken."""
+        if self.handoff is None:
+            return 0
+        return self._send(self.handoff.take(self.settings.claim_batch), stop)
+
+    def release_handed(self) -> None:
+        """Stopping: handed mail not sent is given back, due at once for any sender (not an attempt)."""
+        while self.handoff is not None and (rest := self.handoff.take(self.settings.claim_batch)):
+            for claim in rest:
+                store.release(self.runtime.engine, claim)
 
     def send_due(self, stop: threading.Event | None = None) -> int:
         """One round: claim a batch, send it, record each outcome. Returns notices claimed."""
-        claims = store.claim_due(self.runtime.engine, self.settings.claim_batch, self.settings.claim_lease_seconds)
+        return self._send(
+            store.claim_due(self.runtime.engine, self.settings.claim_batch, self.settings.claim_lease_seconds), stop
+        )
+
+    def _send(self, claims: list[store.Claimed], stop: threading.Event | None) -> int:
         for i, claim in enumerate(claims):
             if claim.stolen:
                 metrics.RECLAIMED.inc()
@@ -151,17 +236,18 @@ class Sender:
         metrics.RETRY_BACKLOG.set(retrying)
 
 
-def wake_for_mail(senders: list[Sender]) -> None:
+def wake_for_mail(senders: list[Sender], claim: bool = True) -> None:
     """A commit made mail due: one waiting sender takes it (its claim takes every mail due, up to a batch). Waking
     every sender, on every commit, made the others claim nothing, a transaction each (measured with bench_e2e
     at 15 applications/s: 8.7 claims an application, 1.8 of them with mail). With none waiting, all go round
-    again: a mail committed during a round is never left for the poll."""
+    again: a mail committed during a round is never left for the poll. ``claim`` False: the commit's mail was all
+    handed over (``Handoff``), so the woken sender only takes it."""
     for sender in senders:
         if sender.waiting:
-            sender.wake()
+            sender.wake(claim)
             return
     for sender in senders:
-        sender.wake()
+        sender.wake(claim)
 
 
 class SharedBucket:

@@ -7,7 +7,7 @@ import threading
 import time
 
 from notify.adapters.smtp import Mailer
-from notify.application.sending import Sender, SharedBucket
+from notify.application.sending import Handoff, Sender, SharedBucket
 from notify.bootstrap import ports
 from notify.domain import delivery
 
@@ -23,11 +23,13 @@ def start_sender(
     s = runtime.settings
     count = s.sender_threads if runtime.engine.dialect.name == "postgresql" else 1
     bucket = SharedBucket(delivery.TokenBucket(s.send_rate, s.send_burst, time.monotonic()))
-    senders = [Sender(runtime, mailer, bucket=bucket) for _ in range(count)]
+    handoff = Handoff(s.claim_batch)
+    senders = [Sender(runtime, mailer, bucket=bucket, handoff=handoff) for _ in range(count)]
     threads = []
     for i, sender in enumerate(senders):
         thread = threading.Thread(target=sender.run, args=(stop,), name=f"{runtime.name}-sender-{i}", daemon=True)
         thread.start()
         threads.append(thread)
     ports(runtime).senders.extend(senders)
+    ports(runtime).handoff = handoff  # from now on the consumer claims the mail it writes for them
     return senders, threads
