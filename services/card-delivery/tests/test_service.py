@@ -92,6 +92,11 @@ def test_a_paper_document_by_post_goes_through_the_mailroom_without_a_card(
     assert f"{url}/issue" not in page and f"{url}/envelope" not in page and "Old card number" not in page
     ja = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert japanese in ja and "宛名ラベルを印刷" in ja
+    # The procedure by its name, not the contract's code ("coe" was shown), on the case and in the list.
+    listed = mailroom.get("/mailroom/?state=document_ready", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    for shown in (ja, listed):
+        assert "<dd>在留資格認定証明書交付申請</dd>" in shown or "<td>在留資格認定証明書交付申請" in shown
+        assert ">coe<" not in shown and "<td>coe" not in shown
     label = mailroom.get(f"{url}/label.pdf")
     assert label.status_code == 200 and label.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(label.data)).pages)

@@ -42,6 +42,15 @@ KIND_LABELS = {
     "employment_certificate": _l("Certificate of authorised employment (paper)"),
 }
 
+# The procedure by its name, as the official application forms call it (the case stores the contract's code).
+PROCEDURE_LABELS = {
+    "coe": _l("Certificate of Eligibility"),
+    "change": _l("Change of status of residence"),
+    "extension": _l("Extension of period of stay"),
+    "acquisition": _l("Acquisition of status of residence"),
+    "employment_certificate": _l("Certificate of authorised employment"),
+}
+
 # What each step of the history says (the history stores the domain's action names).
 ACTION_LABELS = {
     "open": _l("Case opened"),
@@ -153,6 +162,7 @@ def index():
         cases=cases,
         reference=pdf.reference,
         kind_labels=KIND_LABELS,
+        procedure_labels=PROCEDURE_LABELS,
         query=query,
         found=found,
     )
@@ -188,6 +198,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
         allowed=allowed,
         reference=pdf.reference,
         kind_labels=KIND_LABELS,
+        procedure_labels=PROCEDURE_LABELS,
     ), status
 
 
