@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .registry import EventSpec, register
-from .vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, RECEIVING_OFFICES, STATUSES_OF_RESIDENCE
+from .vocabulary import DOCUMENT_KINDS, PERIODS_OF_STAY, RECEIVING_OFFICES, RETURN_REASONS, STATUSES_OF_RESIDENCE
 
 PROCEDURES = (
     "coe",  # 1 Certificate of Eligibility
@@ -674,6 +674,13 @@ class CardReturned(_CardEvent):
     reason = fields.String(load_default="")
 
 
+class CardReturnedV2(CardReturned):
+    """v2: the post office's reason as a code (vocabulary.RETURN_REASONS) when its slip names one of them, so the
+    applicant reads it in their language; ``reason`` keeps the words as recorded."""
+
+    reason_code = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(RETURN_REASONS))
+
+
 class CardCollected(_CardEvent):
     """The applicant took the new card at the bureau counter (their choice, or after a return)."""
 
@@ -1080,6 +1087,14 @@ for _spec in [
     ),
     EventSpec(
         "card.returned", 1, CardReturned, "card-delivery", ("intake", "notify"), "The card came back undelivered."
+    ),
+    EventSpec(
+        "card.returned",
+        2,
+        CardReturnedV2,
+        "card-delivery",
+        ("intake", "notify"),
+        "v1 with the post office's reason as a code where its slip names a known one (read in the applicant's language).",
     ),
     EventSpec(
         "card.held_at_counter",

@@ -87,6 +87,17 @@ def receiving_office_of(receipt_number: str | None) -> str | None:
     return RECEIVING_OFFICE_BY_PREFIX.get((receipt_number or "").split("-", 1)[0])
 
 
+# Why the post office returned a card, by the reasons its return slip (還付付箋) names: card.returned v2's
+# reason_code, which notify writes in the applicant's language (card-delivery reads it from the slip's words).
+RETURN_REASONS: tuple[str, ...] = (
+    "addressee_not_found",  # あて所に尋ねあたりません: nobody of that name lives at the address
+    "address_incomplete",  # あて名不完全で配達できません: the address is incomplete
+    "moved_no_forwarding_address",  # 転居先不明: moved, no forwarding address known
+    "refused",  # 受取拒絶: the addressee refused it
+    "holding_period_expired",  # 保管期間経過: not collected from the post office in time
+)
+
+
 # District (支局) and branch (出張所) offices under the regional bureaus, by the codes events carry
 # (application.submitted's routing, application.received/transferred's office): code -> (kind, bureau,
 # Japanese name, English place name). Source: the agency's list of regional offices (地方出入国在留管理官署),

@@ -39,6 +39,7 @@ from typing import Any, TypeAlias
 
 from zairyu_shared import deliverables
 
+from . import return_reasons
 from .address import addresses_match, mismatch_detail
 from .card_number import is_card_number, normalise
 from .tracking import normalise_tracking
@@ -449,7 +450,8 @@ class DeliveryCase:
         self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
         event = None if self.is_document else "card.returned"
-        return self._move("record_return", State.RETURNED, now, event, {"reason": reason}, return_reason=reason)
+        payload = {"reason": reason, "reason_code": return_reasons.reason_code(reason)}
+        return self._move("record_return", State.RETURNED, now, event, payload, return_reason=reason)
 
     def hand_to_counter(self, *, now: datetime) -> Moved:
         self.ensure_allowed("hand_to_counter")

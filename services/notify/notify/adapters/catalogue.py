@@ -136,6 +136,8 @@ class Catalogue:
             ctx["bureau_name"] = say(f"bureaus.{context['bureau']}")
         if context.get("advice"):
             ctx["advice_text"] = say(f"advice.{context['advice']}")
+        if context.get("return_reason"):  # the post office's reason by its code; else its words as recorded
+            ctx["reason"] = say(f"return_reasons.{context['return_reason']}")
         # The bureau's coded words in the reader's language (zairyu_shared.glossary); older events' free text
         # (v1 items, v2 decisions) passes through as written.
         if "documents" in context:

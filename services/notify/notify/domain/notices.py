@@ -364,6 +364,8 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             ctx["shortfall_yen"] = data["shortfall_yen"]
         if event_type in ("card.returned", "card.held_at_counter"):
             ctx["reason"] = data.get("reason") or ""
+        if data.get("reason_code"):  # card.returned v2: the post office's reason, written in the reader's language
+            ctx["return_reason"] = data["reason_code"]
         return applicant(card[event_type], ctx)
     raise KeyError(f"notify has no notice plan for {event_type}")
 
