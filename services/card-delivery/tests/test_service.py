@@ -669,6 +669,8 @@ def test_the_case_history_reads_in_japanese_and_in_japan_time(runtime, mailroom)
     page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
     history = page[page.index('<ol class="history">') :]
     assert "在留カード交付" in history and "封筒受付済み" in history  # the steps, named in Japanese
+    # It starts with the case itself (it was empty until the envelope when the addresses matched).
+    assert [h["action"] for h in steps][:1] == ["open"] and "案件登録" in history
     assert "issue_card" not in history and "receive_envelope" not in history and "card_issued" not in history
     issued = [h for h in steps if h["action"] == "issue_card"][0]["at"]
     at = issued if issued.tzinfo else issued.replace(tzinfo=UTC)

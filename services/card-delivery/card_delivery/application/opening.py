@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from card_delivery.adapters import cards, metrics, repository
 from card_delivery.bootstrap import ports
 from card_delivery.domain import card_contents
-from card_delivery.domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCUMENT, DeliveryCase
+from card_delivery.domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCUMENT, Change, DeliveryCase
 
 from .payments import record_payment
 from .transitions import stage_change
@@ -88,6 +88,10 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:
         cards.record_old_card(session, case.old_card_number, case.delivery_id, now)
+    if not any(change.action == "open" for change in changes):
+        # The history starts with the case (an officer saw an empty one until the envelope); only an address
+        # mismatch made the opening a step before, for the event it sends.
+        changes = [Change("open", case.state, case.state, None), *changes]
     for change in changes:
         repository.record(session, case.delivery_id, change, now)
         stage_change(runtime, session, case, change, now, causation_id)
