@@ -184,13 +184,16 @@ def seed(plat, who: str) -> str:
 
 def unlabelled(export, data_export) -> set[str]:
     """The keys the PDF would print as raw English (data_export._rows' walk: a record's data, and its nested form,
-    holder, detail and data)."""
+    holder, detail and data), and the coded values it would print as codes ("state=awaiting_envelope")."""
     found: set[str] = set()
 
     def walk(data):
         for key, value in data.items():
             if data_export._label(key) == key.replace("_", " "):
                 found.add(key)
+            coded = data_export.CODED.get(key)
+            if coded is not None and isinstance(value, str) and value not in coded:  # a code printed as it is
+                found.add(f"{key}={value}")
             if isinstance(value, dict) and value and key in ("form", "holder", "detail", "data"):
                 walk(value)
 
@@ -269,6 +272,8 @@ def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
             "notice type",
             "holder ·",
             "under_examination",
+            "awaiting_envelope",
+            "verified",
         ):
             assert raw not in vi_text, raw
         (ROOT / "var").mkdir(exist_ok=True)

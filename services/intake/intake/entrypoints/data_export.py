@@ -168,7 +168,55 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-# An application's status and a step's kind read as on the timeline ("under_examination" was printed as it is).
+_T = labels.TIMELINE
+# card-delivery's states and steps, as the timeline says them where it has the words (a paper document shares the
+# neutral ones: it is posted, delivered or returned as a card is).
+CARD_DELIVERY_STATES = {
+    "awaiting_envelope": _l("Waiting for your envelope"),
+    "envelope_received": _T["envelope_received"],
+    "card_issued": _T["card_issued"],
+    "address_flagged": _l("Your address is being checked by the bureau"),
+    "dispatched": _l("Posted by simple registered mail"),
+    "delivered": _l("Delivered"),
+    "returned": _l("Returned undelivered"),
+    "counter_pickup": _T["card_held_at_counter"],
+    "awaiting_visit": _T["card_held_at_counter"],
+    "collected": _T["card_collected"],
+    "document_ready": _l("Ready to be posted"),
+    "postage_shortfall": _T["postage_shortfall"],
+}
+CARD_DELIVERY_STEPS = {
+    "open": _l("Delivery case opened"),
+    "record_online_payment": _T["fee_paid"],
+    "receive_envelope": _T["envelope_received"],
+    "record_postage_shortfall": _T["postage_shortfall"],
+    "issue_card": _T["card_issued"],
+    "resolve_address": _l("Address checked by the bureau"),
+    "dispatch": CARD_DELIVERY_STATES["dispatched"],
+    "record_delivery": CARD_DELIVERY_STATES["delivered"],
+    "record_return": CARD_DELIVERY_STATES["returned"],
+    "hand_to_counter": _T["card_held_at_counter"],
+    "hand_over": _l("Handed over at the bureau counter"),
+    "collect_at_counter": _T["card_collected"],
+}
+# notify's notices: how each went out, and where it stands.
+NOTICE_STATES = {
+    "queued": _l("Waiting to be sent"),
+    "sending": _l("Waiting to be sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Could not be delivered"),
+    "bounced": _l("Could not be delivered"),
+}
+CHANNELS = {"email": _l("E-mail"), "inbox": _l("In your account")}
+# signing's verdicts on a signature.
+VERDICTS = {
+    "verified": _T["signature_verified"],
+    "rejected": _T["signature_rejected"],
+    "attested": _l("Attested with the staff member's card"),
+}
+
+# An application's status and a step's kind read as on the timeline ("under_examination" was printed as it is); a
+# card's delivery, a notice's state and a signature's verdict by their names ("awaiting_envelope", "sent", "verified").
 CODED = {
     "procedure": labels.PROCEDURES,
     "bureau": labels.BUREAUS,
@@ -177,6 +225,14 @@ CODED = {
     "from_status": labels.TIMELINE,
     "to_status": labels.TIMELINE,
     "notice_type": labels.TIMELINE,
+    # card-delivery's and notify's states share the key, as intake's and card-delivery's steps do: their codes differ
+    # (tests/contracts/test_export_codes.py holds it)
+    "state": {**CARD_DELIVERY_STATES, **NOTICE_STATES},
+    "from_state": CARD_DELIVERY_STATES,
+    "to_state": CARD_DELIVERY_STATES,
+    "step": {**labels.TIMELINE, **CARD_DELIVERY_STEPS},  # intake's timeline steps, card-delivery's
+    "channel": CHANNELS,
+    "verdict": VERDICTS,
 }
 
 
