@@ -276,6 +276,7 @@ def test_the_export_holds_everything_of_its_owner_and_nothing_of_anyone_else():
             "verified",
         ):
             assert raw not in vi_text, raw
+        assert "4.000" in vi_text and " 4000 " not in vi_text  # the card's fee as Vietnamese writes amounts
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "data-export-sample-vi.pdf").write_bytes(pdf.data)
         # Tagalog: Babel names it fil_PH; the export is asked for and made with the contract's code, tl.

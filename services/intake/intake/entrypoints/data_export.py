@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -146,6 +146,8 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, int) and key.endswith("_yen"):  # an amount, grouped as the reader's language writes it
+        return format_decimal(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
