@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
-# code (zairyu_shared.events.vocabulary.RETURN_REASONS, the contract's codes) -> fragments of the slip's wording (kana and kanji spellings both in use), matched after NFKC and without spaces.
+# code (the contract's: zairyu_shared.events.vocabulary.RETURN_REASONS) -> fragments of the slip's wording, kana and
+# kanji spellings both in use, matched after NFKC and without spaces.
 _WORDINGS: dict[str, tuple[str, ...]] = {
     "addressee_not_found": (
         "尋ねあたり",

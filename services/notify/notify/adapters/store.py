@@ -212,11 +212,10 @@ class Claimed:
     attachment: dict | None = None  # {filename, media_type, b64}: mailed as it is (the sealed e-COE)
 
 
-def claimed_on_insert() -> tuple[dict, str]:
+def claimed_on_insert() -> dict:
     """The columns that make a notice being inserted a sender's claim, as ``claim_due`` would have made it (the
-    same lease), and the claim's token."""
-    token = str(uuid.uuid4())
-    return {"state": delivery.SENDING, "claim_token": token, "claimed_at": now(), "attempts": 1}, token
+    same lease; its token in ``claim_token``)."""
+    return {"state": delivery.SENDING, "claim_token": str(uuid.uuid4()), "claimed_at": now(), "attempts": 1}
 
 
 def claim_due(engine: sa.Engine, limit: int, lease_seconds: float) -> list[Claimed]:

@@ -110,6 +110,7 @@ def _create(
     )
     rows = []
     claims: dict[str, str] = {}  # notice id -> claim token
+    to = address or (person.email if person else None)  # where the mail goes, as the sender would read it
     for channel in p.channels:
         values = dict(
             id=store.new_id(),
@@ -135,10 +136,9 @@ def _create(
             )
             # Claimed by its own INSERT (issue 24: a claiming transaction a mail less) when a sender here will
             # take it: it has an address, and the handoff is not a batch behind.
-            to = address or (person.email if person else None)
             if state == delivery.QUEUED and to and handoff is not None and handoff.has_room():
-                claim, claims[values["id"]] = store.claimed_on_insert()
-                values.update(claim)
+                values.update(store.claimed_on_insert())
+                claims[values["id"]] = values["claim_token"]
         else:
             values.update(state=delivery.SENT, sent_at=store.now())  # delivered by the outbox, atomically
         rows.append(values)
@@ -158,7 +158,7 @@ def _create(
                     rendered.subject,
                     values["body_text"],
                     rendered.html,
-                    address or (person.email if person else None),
+                    to,
                     attempts=1,
                     stolen=False,
                     attachment=p.attachment or None,
