@@ -85,10 +85,15 @@ def test_two_codes_for_one_draft_signed_at_once_make_one_application(signed):
     waiting = sa.text(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
     )
-    with rt.engine.connect() as conn:  # the second waits on the draft's row
-        testing.wait_until(
-            lambda: conn.execute(waiting).scalar(), message="the second signature waiting for the first's transaction"
-        )
+
+    def second_waits() -> int:
+        # A transaction each look: PostgreSQL reads pg_stat_activity once per transaction (stats_fetch_consistency),
+        # so polling in one transaction saw the second signature never arrive when the first look came before it
+        # (a CI run on a loaded machine timed out while the second waited on the draft's row all along).
+        with rt.engine.connect() as conn:
+            return conn.execute(waiting).scalar() or 0
+
+    testing.wait_until(second_waits, message="the second signature waiting for the first's transaction")
     first.commit()
     first.close()
     racing.join(timeout=20)
