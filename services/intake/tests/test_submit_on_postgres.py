@@ -87,7 +87,7 @@ def test_two_codes_for_one_draft_signed_at_once_make_one_application(signed):
     )
 
     def second_waits() -> int:
-        # A transaction each look: PostgreSQL reads pg_stat_activity once per transaction (stats_fetch_consistency),
+        # A transaction each look: PostgreSQL snapshots pg_stat_activity at a transaction's first read of it,
         # so polling in one transaction saw the second signature never arrive when the first look came before it
         # (a CI run on a loaded machine timed out while the second waited on the draft's row all along).
         with rt.engine.connect() as conn:
