@@ -185,3 +185,29 @@ def test_a_paper_employment_certificate_asks_for_the_fee_slip_and_a_return_envel
         lambda: '<section id="by-post">' not in client.get(f"/applications/{app_id}").data.decode(),
         message="checklist gone once the envelope arrived",
     )
+
+
+def test_a_returned_cards_reason_reads_in_the_applicants_language_on_the_application_page(client, rt):
+    """card.returned v2: the post office's reason by its code, shown in the reader's language beside the entry
+    (the timeline said only that the card came back; the mail already gave the reason)."""
+    applicant_id, app_id = _approved_extension(client, rt)
+    card(
+        rt, "card.returned", app_id, applicant_id, reason="あて所に尋ねあたりません", reason_code="addressee_not_found"
+    )
+    wait_until(
+        lambda: "card_returned" in {e["kind"] for e in _entries(rt, app_id)}, message="the return on the timeline"
+    )
+    vi = client.get(f"/applications/{app_id}", headers={"Accept-Language": "vi"}).data.decode()
+    assert "Không tìm thấy người nhận tại địa chỉ này." in vi and "尋ね" not in vi
+    ja = client.get(f"/applications/{app_id}", headers={"Accept-Language": "ja"}).data.decode()
+    assert "あて所に尋ねあたりません" in ja
+
+
+def _entries(rt, app_id):
+    import sqlalchemy as sa
+
+    from intake.adapters.tables import timeline_entries
+
+    with rt.engine.connect() as c:
+        rows = c.execute(sa.select(timeline_entries.c.kind).where(timeline_entries.c.application_id == app_id))
+        return [{"kind": k} for k in rows.scalars()]

@@ -175,7 +175,11 @@ def on_application_event(runtime, session, event) -> None:
         app = _record(session, event, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):
         kind, target = timeline.EVENT_EFFECTS[t]
-        detail = {k: data[k] for k in ("tracking_number", "card_number", "reason", "shortfall_yen") if data.get(k)}
+        detail = {
+            k: data[k]
+            for k in ("tracking_number", "card_number", "reason", "reason_code", "shortfall_yen")
+            if data.get(k)
+        }
         app = _record(session, event, kind, target, detail)
         if t == "card.issued":  # a change takes effect with its card: the roster's expiry counts from that day
             roster_decisions.after_card_issued(session, event, app)

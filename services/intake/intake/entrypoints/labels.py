@@ -260,6 +260,15 @@ BUREAUS = {
     "takamatsu": _l("Takamatsu Regional Immigration Services Bureau"),
     "fukuoka": _l("Fukuoka Regional Immigration Services Bureau"),
 }
+# The post office's reason for returning a card (card.returned v2's reason_code, vocabulary.RETURN_REASONS).
+RETURN_REASONS = {
+    "addressee_not_found": _l("The addressee could not be found at this address."),
+    "address_incomplete": _l("The address is incomplete."),
+    "moved_no_forwarding_address": _l("The addressee has moved and no forwarding address is known."),
+    "refused": _l("Delivery was refused."),
+    "holding_period_expired": _l("The card was not collected from the post office within the holding period."),
+}
+
 # District and branch offices (review's table, by code). Proper nouns: shown in Japanese and romanised
 # in every language, so nothing here is translated. An unknown code shows as it is.
 OFFICES = {
