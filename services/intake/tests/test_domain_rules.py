@@ -401,3 +401,17 @@ def test_timeline_moves_forward_only_and_terminal_states_stick():
     assert timeline.advance("refused", "card_issued") == "refused"
     assert timeline.advance("withdrawal_requested", "withdrawn") == "withdrawn"
     assert timeline.is_open("under_examination") and not timeline.is_open("approved")
+
+
+def test_a_returned_card_moves_the_status_back_to_dispatched_only_when_posted_again():
+    # card-delivery: dispatched --record_return--> returned --dispatch--> dispatched | --hand_to_counter--> counter
+    assert timeline.advance("card_dispatched", "card_returned") == "card_returned"
+    assert timeline.advance("card_returned", "card_dispatched") == "card_dispatched"
+    assert timeline.advance("card_returned", "card_held_at_counter") == "card_held_at_counter"
+    assert timeline.advance("card_held_at_counter", "card_collected") == "card_collected"
+    # An address the officer could not confirm keeps the card at the counter straight after approval.
+    assert timeline.advance("approved", "card_held_at_counter") == "card_held_at_counter"
+    assert timeline.advance("card_held_at_counter", "card_dispatched") == "card_held_at_counter"
+    assert timeline.advance("card_delivered", "card_returned") == "card_delivered"  # terminal
+    assert "card_returned" in timeline.MOVES_TO["card_dispatched"]
+    assert "card_held_at_counter" not in timeline.MOVES_TO["card_dispatched"]

@@ -133,13 +133,33 @@ def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client,
     card(rt, "card.returned", app_id, applicant_id, reason="addressee unknown")
     card(rt, "card.held_at_counter", app_id, applicant_id, reason="returned")
     wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 8, message="timeline")
-    assert status_of(rt, app_id) == "card_dispatched"  # still out of the applicant's hands
+    # The status says where the card is now: back from the post and kept at the counter, not "dispatched".
+    assert status_of(rt, app_id) == "card_held_at_counter"
     page = client.get(f"/applications/{app_id}").data.decode()
     assert "Card returned undelivered" in page and "Your card is waiting for you at the bureau counter" in page
     assert "It came back from the post: come with your passport" in page
     assert "窓口でお預かりしています" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
     card(rt, "card.collected", app_id, applicant_id, card_number="XY98765432ZW")
     wait_until(lambda: status_of(rt, app_id) == "card_collected", message="collected")
+
+
+def test_a_returned_card_posted_again_reads_returned_then_dispatched_in_the_list(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
+    card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9012")
+    card(rt, "card.returned", app_id, applicant_id, reason="転居先不明", reason_code="moved_no_forwarding_address")
+    wait_until(lambda: status_of(rt, app_id) == "card_returned", message="returned")
+    # The list of applications, where the applicant looks first, says the card came back (not "dispatched").
+    listing = client.get("/applications?lang=vi").data.decode()
+    assert "Thẻ bị trả lại do không giao được" in listing
+    assert "Card returned undelivered" in client.get("/applications?lang=en").data.decode()
+    card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9013")
+    wait_until(lambda: status_of(rt, app_id) == "card_dispatched", message="posted again")
+    card(rt, "card.delivered", app_id, applicant_id)
+    wait_until(lambda: status_of(rt, app_id) == "card_delivered", message="delivered")
 
 
 def test_timeline_names_the_office_that_received_the_case_and_hand_overs(client, rt, submitted):

@@ -211,8 +211,7 @@ def public_status(session, receipt_number: str, code: str | None, secret: str) -
         "bureau": row.bureau,
         # Until when the person may stay while it is pending (extension, change), before the decision only.
         "special_period_until": stay["until"] if stay and not stay["decided"] else None,
-        "closed": not pending
-        and (row.status in timeline.TERMINAL or row.status in ("approved", "card_issued", "card_dispatched")),
+        "closed": not pending and (row.status in timeline.TERMINAL or row.status in timeline.DECIDED_CARD_ON_ITS_WAY),
     }
 
 

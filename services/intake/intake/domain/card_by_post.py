@@ -95,5 +95,15 @@ def due(deliverable: str, method: str, status: str, envelope_received: bool, fee
 # The e-receipt proves a pending application; once the new card is issued (or the case ended) it is no
 # longer needed and leaves the application's first page.
 RECEIPT_NO_LONGER_NEEDED: Final = frozenset(
-    {"card_issued", "card_dispatched", "card_delivered", "card_collected", "refused", "withdrawn", "signature_rejected"}
+    {
+        "card_issued",
+        "card_dispatched",
+        "card_returned",
+        "card_held_at_counter",
+        "card_delivered",
+        "card_collected",
+        "refused",
+        "withdrawn",
+        "signature_rejected",
+    }
 )

@@ -60,7 +60,14 @@ def check_payable(status: str, fee_yen: int, *, already_paid: bool, envelope_rec
         raise PaymentRefused("payment.withdrawn")
     if already_paid:
         raise PaymentRefused("payment.already_paid")
-    if status not in ("approved", "card_issued", "card_dispatched", "card_delivered"):
+    if status not in (
+        "approved",
+        "card_issued",
+        "card_dispatched",
+        "card_returned",
+        "card_held_at_counter",
+        "card_delivered",
+    ):
         raise PaymentRefused("payment.not_decided")  # fees are due only on approval
     if not isinstance(fee_yen, int) or fee_yen <= 0:
         raise PaymentRefused("payment.no_fee")

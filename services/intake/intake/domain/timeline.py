@@ -3,6 +3,10 @@
 Events may arrive out of order (separate queues); the status only moves forward, and a terminal
 status (refused, withdrawn, rejected signature, delivered, collected) is never left. Every event still adds
 a timeline entry, so nothing the applicant was told disappears.
+
+One step goes back by design: a card the post returned (card_returned) and then posted again is
+dispatched once more. card-delivery publishes a case's events in the order they happened, through one
+outbox, so a later card.dispatched is a new posting, never a late copy of the first (the inbox drops copies).
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ STATUSES = (
     "approved",
     "card_issued",
     "card_dispatched",
+    # The post brought the card back (card.returned): at the bureau, to be posted again or handed over.
+    "card_returned",
+    # Kept at the bureau's counter for the applicant to collect (card.held_at_counter).
+    "card_held_at_counter",
     "card_delivered",
     "card_collected",
     "refused",
@@ -32,6 +40,8 @@ RANK = {
     "approved": 60,
     "card_issued": 70,
     "card_dispatched": 80,
+    "card_returned": 84,
+    "card_held_at_counter": 86,
     "card_delivered": 90,
     "card_collected": 90,
     "refused": 100,
@@ -40,6 +50,10 @@ RANK = {
     "signature_rejected": 100,
 }
 TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered", "card_collected"}
+# Approved, the new card not yet in the applicant's hands: nothing left to answer or withdraw.
+DECIDED_CARD_ON_ITS_WAY = frozenset(
+    {"approved", "card_issued", "card_dispatched", "card_returned", "card_held_at_counter"}
+)
 OPEN = {"submitted", "signature_verified", "received", "under_examination", "documents_requested"}
 
 # event type -> (timeline entry kind, status it leads to or None)
@@ -63,8 +77,8 @@ EVENT_EFFECTS = {
     "card.issued": ("card_issued", "card_issued"),
     "card.dispatched": ("card_dispatched", "card_dispatched"),
     "card.delivered": ("card_delivered", "card_delivered"),
-    "card.returned": ("card_returned", None),
-    "card.held_at_counter": ("card_held_at_counter", None),  # an entry, not a status: the card is still issued
+    "card.returned": ("card_returned", "card_returned"),
+    "card.held_at_counter": ("card_held_at_counter", "card_held_at_counter"),
     "card.collected": ("card_collected", "card_collected"),
     # The envelope came short of return postage: an entry saying how much to send, no status (held, not refused).
     "card.postage_shortfall": ("postage_shortfall", None),
@@ -94,6 +108,8 @@ def advance(current: str | None, target: str | None) -> str | None:
         "signature_verified",
     ):
         return target
+    if target == "card_dispatched" and current == "card_returned":
+        return target  # the returned card posted again
     return target if RANK[target] > RANK[current] else current
 
 
