@@ -252,6 +252,18 @@ def test_no_fee_and_already_stamped(client, rt):
     assert status["reason"] == "payment.no_fee"
 
 
+def test_the_checkout_says_what_the_fee_is_for_in_the_payers_language(client, rt, sent):
+    """The provider's page named the fee in English for everyone ("Residence procedure fee TKY-...")."""
+    _, app_id = _approve(client, rt)
+    client.get(f"/applications/{app_id}?lang=vi")  # the applicant reads Vietnamese
+    demo = client.get(_checkout(client, app_id)).data.decode()
+    assert "Lệ phí thủ tục lưu trú: Gia hạn thời gian lưu trú (" in demo, demo
+    assert "Residence procedure fee" not in demo
+    client.get(f"/applications/{app_id}?lang=ja")
+    demo = client.get(_checkout(client, app_id)).data.decode()
+    assert "在留手続の手数料：在留期間更新許可申請（" in demo
+
+
 def test_api_start_is_idempotent_and_status_follows(client, rt, sent):
     _, app_id = _approve(client, rt)
     key = str(uuid.uuid4())

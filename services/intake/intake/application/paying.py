@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,8 +78,19 @@ def amount_due(runtime, session, app) -> int:
     return due
 
 
-def start(runtime, session, applicant_id: str, application_id: str, idempotency_key: str, return_url: str):
-    """The attempt for this key (the same one again on a double click), with where to send the applicant."""
+def start(
+    runtime,
+    session,
+    applicant_id: str,
+    application_id: str,
+    idempotency_key: str,
+    return_url: str,
+    describe: Callable[[Any], str] | None = None,
+):
+    """The attempt for this key (the same one again on a double click), with where to send the applicant.
+
+    ``describe(application)`` is what the provider's checkout shows the payer the fee is for, in their language
+    (the web and API fronts give it; English when none is given)."""
     app = session.execute(
         sa.select(applications).where(applications.c.id == application_id, applications.c.applicant_id == applicant_id)
     ).first()
@@ -123,17 +136,21 @@ def start(runtime, session, applicant_id: str, application_id: str, idempotency_
             updated_at=at,
         )
     )
-    checkout = _create_checkout(psp, session, payment, app, return_url)
+    checkout = _create_checkout(psp, session, payment, app, return_url, describe or _in_english)
     _save(session, payment.open_checkout(checkout.session_id, now()), checkout_url=checkout.redirect_url)
     return session.execute(sa.select(payments).where(payments.c.id == payment.id)).first()
 
 
-def _create_checkout(psp, session, payment, app, return_url):
+def _in_english(app) -> str:
+    return f"Residence procedure fee {app.receipt_number or app.provisional_number}"
+
+
+def _create_checkout(psp, session, payment, app, return_url, describe):
     kw = dict(
         payment_id=payment.id,
         amount_yen=payment.amount_yen,
         return_url=return_url,
-        description=f"Residence procedure fee {app.receipt_number or app.provisional_number}",
+        description=describe(app),
         notify_url=runtime_webhook_url(psp),
     )
     if isinstance(psp, DemoProvider):

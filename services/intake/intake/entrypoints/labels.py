@@ -338,6 +338,17 @@ def signing_summary(
     return f"{text} ({reference})" if reference else text
 
 
+def fee_description(app) -> str:
+    """What the payment provider's checkout says the fee is for, in the page's language."""
+    return str(
+        _l(
+            "Residence procedure fee: %(procedure)s (%(number)s)",
+            procedure=label(PROCEDURES, app.procedure),
+            number=app.receipt_number or app.provisional_number,
+        )
+    )
+
+
 def label(table: dict, key) -> str:
     value = table.get(key)
     return str(value) if value is not None else str(key)

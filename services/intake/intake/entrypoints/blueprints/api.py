@@ -498,7 +498,9 @@ def start_payment(application_id):
     try:
         with tx() as db:
             again = any(p.idempotency_key == key for p in paying.attempts(db, application_id))
-            row = paying.start(current_runtime(), db, g.applicant_id, application_id, key, return_url)
+            row = paying.start(
+                current_runtime(), db, g.applicant_id, application_id, key, return_url, labels.fee_description
+            )
     except paying.PaymentRefused as exc:
         return _error(exc.key, 404 if exc.key == "error.not_found" else 409)
     return jsonify(_payment_out(row)), 200 if again else 201

@@ -66,6 +66,7 @@ def start(application_id):
                 application_id,
                 request.form.get("idempotency_key", ""),
                 return_url,
+                labels.fee_description,
             )
     except paying.PaymentRefused as exc:
         if exc.key == "error.not_found":
