@@ -97,6 +97,8 @@ def test_a_paper_document_by_post_goes_through_the_mailroom_without_a_card(
     for shown in (ja, listed):
         assert "<dd>在留資格認定証明書交付申請</dd>" in shown or "<td>在留資格認定証明書交付申請" in shown
         assert ">coe<" not in shown and "<td>coe" not in shown
+    # Japanese brackets in Japanese: "(在留資格認定証明書（書面）)" mixed an ASCII pair around a full-width one.
+    assert "<td>在留資格認定証明書交付申請（在留資格認定証明書（書面））</td>" in listed
     label = mailroom.get(f"{url}/label.pdf")
     assert label.status_code == 200 and label.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(label.data)).pages)
