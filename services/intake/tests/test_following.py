@@ -139,6 +139,8 @@ def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client,
     assert "Card returned undelivered" in page and "Your card is waiting for you at the bureau counter" in page
     assert "It came back from the post: come with your passport" in page
     assert "窓口でお預かりしています" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+    # What approval delivers said "by post: send your current card" with the card lying at the counter.
+    assert "Now: your new card is kept at the bureau counter" in page and "send nothing by post" in page
     card(rt, "card.collected", app_id, applicant_id, card_number="XY98765432ZW")
     wait_until(lambda: status_of(rt, app_id) == "card_collected", message="collected")
 
@@ -156,8 +158,11 @@ def test_a_returned_card_posted_again_reads_returned_then_dispatched_in_the_list
     listing = client.get("/applications?lang=vi").data.decode()
     assert "Thẻ bị trả lại do không giao được" in listing
     assert "Card returned undelivered" in client.get("/applications?lang=en").data.decode()
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "Hiện tại: bưu điện đã trả thẻ mới của bạn về Cục" in page
     card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9013")
     wait_until(lambda: status_of(rt, app_id) == "card_dispatched", message="posted again")
+    assert "Hiện tại:" not in client.get(f"/applications/{app_id}?lang=vi").data.decode()
     card(rt, "card.delivered", app_id, applicant_id)
     wait_until(lambda: status_of(rt, app_id) == "card_delivered", message="delivered")
 
