@@ -94,8 +94,9 @@ def test_the_organisation_chooses_its_event_types_and_hears_only_those(app, rt):
                 "application.received"
             ]
             # Changing the types keeps the address and the secret.
-            changed = put(org, "/org/api/v1/webhook/events", token, {"events": ["card.dispatched", "card.collected"]})
-            assert changed.status_code == 200 and changed.json["events"] == ["card.dispatched", "card.collected"]
+            kinds = ["card.dispatched", "card.returned", "card.collected"]
+            changed = put(org, "/org/api/v1/webhook/events", token, {"events": kinds})
+            assert changed.status_code == 200 and changed.json["events"] == kinds
             from_card_delivery(
                 rt,
                 "card.dispatched",
@@ -118,9 +119,23 @@ def test_the_organisation_chooses_its_event_types_and_hears_only_those(app, rt):
                     "received_at": at.isoformat(),
                 },
             )
-            assert run_worker_at(rt, traveller, at) == 2
+            # The employer hears that the post brought the card back, and why, as a code (not the slip's words).
+            from_card_delivery(
+                rt,
+                "card.returned",
+                {
+                    **common,
+                    "delivery_id": "7c7d3a4e-0000-4000-8000-000000000001",
+                    "occurred_at": at.isoformat(),
+                    "reason": "転居先不明",
+                    "reason_code": "moved_no_forwarding_address",
+                },
+            )
+            assert run_worker_at(rt, traveller, at) == 3
             bodies = {json.loads(b)["type"]: (h, b) for h, b in receiver.accepted.values()}
-            assert set(bodies) == {"application.received", "card.dispatched"}
+            assert set(bodies) == {"application.received", "card.dispatched", "card.returned"}
+            returned = json.loads(bodies["card.returned"][1])["data"]
+            assert returned["reason_code"] == "moved_no_forwarding_address" and "reason" not in returned
             headers, body = bodies["card.dispatched"]
             sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), UTC)
             assert webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at)

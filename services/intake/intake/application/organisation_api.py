@@ -182,6 +182,8 @@ APPLICATION_EVENTS = {
     "card.dispatched": ("tracking_number", "occurred_at"),
     "document.dispatched": ("kind", "tracking_number", "occurred_at"),
     "card.delivered": ("occurred_at",),
+    # The reason as a code (card.returned v2; vocabulary.RETURN_REASONS), not the words the clerk copied.
+    "card.returned": ("reason_code", "occurred_at"),
     "card.held_at_counter": ("reason", "occurred_at"),
     "card.collected": ("occurred_at",),
 }

@@ -68,6 +68,7 @@ EVENT_TYPES: dict[str, str] = {
     "card.dispatched": "the new residence card was posted (tracking number)",
     "document.dispatched": "a paper COE or certificate was posted (tracking number)",
     "card.delivered": "the post delivered the new card",
+    "card.returned": "the post brought the new card back undelivered (the return slip's reason as a code)",
     "card.held_at_counter": "the new card waits at the bureau's counter (returned by the post, or address unconfirmed)",
     "card.collected": "the person collected the new card at the counter",
 }
