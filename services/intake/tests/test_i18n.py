@@ -85,3 +85,14 @@ def test_language_choice_is_remembered_in_a_cookie(client):
     client.get(switched.headers["Location"])
     assert 'lang="ko"' in client.get("/verify").data.decode()  # no ?lang= any more: the cookie decides
     assert client.get("/language?lang=xx&next=https://evil.example/").headers["Location"] == "/"
+
+
+def test_every_status_and_timeline_entry_has_a_name(client):
+    """A status or an event's entry without a label is shown as its code ("card_returned") on the list, the page and
+    the data export. (``client``: the app is made, so every blueprint has added its labels.)"""
+    from intake.domain import timeline
+    from intake.entrypoints import labels
+
+    named = set(labels.TIMELINE)
+    assert set(timeline.STATUSES) <= named
+    assert {kind for kind, _ in timeline.EVENT_EFFECTS.values()} <= named
