@@ -409,7 +409,8 @@ def test_a_returned_card_moves_the_status_back_to_dispatched_only_when_posted_ag
     assert timeline.advance("card_returned", "card_dispatched") == "card_dispatched"
     assert timeline.advance("card_returned", "card_held_at_counter") == "card_held_at_counter"
     assert timeline.advance("card_held_at_counter", "card_collected") == "card_collected"
-    # An address the officer could not confirm keeps the card at the counter straight after approval.
+    # An address the officer could not confirm: the issued card is kept at the counter (card_issued moves on too).
+    assert timeline.advance("card_issued", "card_held_at_counter") == "card_held_at_counter"
     assert timeline.advance("approved", "card_held_at_counter") == "card_held_at_counter"
     assert timeline.advance("card_held_at_counter", "card_dispatched") == "card_held_at_counter"
     assert timeline.advance("card_delivered", "card_returned") == "card_delivered"  # terminal
