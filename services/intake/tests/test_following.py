@@ -159,7 +159,7 @@ def test_a_returned_card_posted_again_reads_returned_then_dispatched_in_the_list
     assert "Thẻ bị trả lại do không giao được" in listing
     assert "Card returned undelivered" in client.get("/applications?lang=en").data.decode()
     page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
-    assert "Hiện tại: bưu điện đã trả thẻ mới của bạn về Cục" in page
+    assert "Hiện tại: bưu điện đã trả thẻ mới của bạn về Cục. Hãy kiểm tra địa chỉ nhận thư" in page
     card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9013")
     wait_until(lambda: status_of(rt, app_id) == "card_dispatched", message="posted again")
     assert "Hiện tại:" not in client.get(f"/applications/{app_id}?lang=vi").data.decode()
