@@ -123,13 +123,18 @@ def test_an_envelope_short_of_return_postage_tells_the_applicant_what_to_send(cl
     assert "不足額 ¥1,100 分の郵便切手" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
 
 
-def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client, rt, submitted):
-    applicant_id, app_id, _ = submitted
+def _card_posted(rt, app_id, applicant_id):
+    """Signed, received and approved; the new card issued and posted."""
     verified(rt, outbox_events(rt, "application.submitted")[0])
     received(rt, app_id, applicant_id)
     decided(rt, app_id, applicant_id)
     card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
     card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9012")
+
+
+def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client, rt, submitted):
+    applicant_id, app_id, _ = submitted
+    _card_posted(rt, app_id, applicant_id)
     card(rt, "card.returned", app_id, applicant_id, reason="addressee unknown")
     card(rt, "card.held_at_counter", app_id, applicant_id, reason="returned")
     wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 8, message="timeline")
@@ -147,11 +152,7 @@ def test_a_returned_card_kept_at_the_counter_is_announced_then_collected(client,
 
 def test_a_returned_card_posted_again_reads_returned_then_dispatched_in_the_list(client, rt, submitted):
     applicant_id, app_id, _ = submitted
-    verified(rt, outbox_events(rt, "application.submitted")[0])
-    received(rt, app_id, applicant_id)
-    decided(rt, app_id, applicant_id)
-    card(rt, "card.issued", app_id, applicant_id, card_number="XY98765432ZW")
-    card(rt, "card.dispatched", app_id, applicant_id, tracking_number="1234-5678-9012")
+    _card_posted(rt, app_id, applicant_id)
     card(rt, "card.returned", app_id, applicant_id, reason="転居先不明", reason_code="moved_no_forwarding_address")
     wait_until(lambda: status_of(rt, app_id) == "card_returned", message="returned")
     # The list of applications, where the applicant looks first, says the card came back (not "dispatched").

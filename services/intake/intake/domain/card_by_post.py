@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from intake.domain import timeline
 from zairyu_shared.events.vocabulary import receiving_office_of
 
 LETTER_YEN: Final = 110
@@ -94,16 +95,4 @@ def due(deliverable: str, method: str, status: str, envelope_received: bool, fee
 
 # The e-receipt proves a pending application; once the new card is issued (or the case ended) it is no
 # longer needed and leaves the application's first page.
-RECEIPT_NO_LONGER_NEEDED: Final = frozenset(
-    {
-        "card_issued",
-        "card_dispatched",
-        "card_returned",
-        "card_held_at_counter",
-        "card_delivered",
-        "card_collected",
-        "refused",
-        "withdrawn",
-        "signature_rejected",
-    }
-)
+RECEIPT_NO_LONGER_NEEDED: Final = timeline.CARD_ISSUED_ONWARD | timeline.TERMINAL

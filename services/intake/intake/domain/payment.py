@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from intake.domain import timeline
+
 
 class State(str, enum.Enum):
     CREATED = "created"
@@ -52,6 +54,10 @@ class IllegalTransition(Exception):
         self.state, self.to = state, to
 
 
+# From the approval on; a card collected at the counter was paid for there.
+_PAYABLE = frozenset({"approved"} | (timeline.CARD_ISSUED_ONWARD - {"card_collected"}))
+
+
 def check_payable(status: str, fee_yen: int, *, already_paid: bool, envelope_received: bool) -> int:
     """The amount due, or PaymentRefused with the reason the applicant reads."""
     if status == "refused":
@@ -60,14 +66,7 @@ def check_payable(status: str, fee_yen: int, *, already_paid: bool, envelope_rec
         raise PaymentRefused("payment.withdrawn")
     if already_paid:
         raise PaymentRefused("payment.already_paid")
-    if status not in (
-        "approved",
-        "card_issued",
-        "card_dispatched",
-        "card_returned",
-        "card_held_at_counter",
-        "card_delivered",
-    ):
+    if status not in _PAYABLE:
         raise PaymentRefused("payment.not_decided")  # fees are due only on approval
     if not isinstance(fee_yen, int) or fee_yen <= 0:
         raise PaymentRefused("payment.no_fee")

@@ -50,10 +50,12 @@ RANK = {
     "signature_rejected": 100,
 }
 TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered", "card_collected"}
-# Approved, the new card not yet in the applicant's hands: nothing left to answer or withdraw.
-DECIDED_CARD_ON_ITS_WAY = frozenset(
-    {"approved", "card_issued", "card_dispatched", "card_returned", "card_held_at_counter"}
+# The new card exists: issued, wherever it is now.
+CARD_ISSUED_ONWARD = frozenset(
+    {"card_issued", "card_dispatched", "card_returned", "card_held_at_counter", "card_delivered", "card_collected"}
 )
+# Approved, the new card not yet in the applicant's hands: nothing left to answer or withdraw.
+DECIDED_CARD_ON_ITS_WAY = frozenset({"approved"} | (CARD_ISSUED_ONWARD - TERMINAL))
 OPEN = {"submitted", "signature_verified", "received", "under_examination", "documents_requested"}
 
 # event type -> (timeline entry kind, status it leads to or None)
