@@ -3,7 +3,7 @@ stay's expiry comes "from the last decision").
 
 An approved extension or change filed by an organisation moves the person's roster entry to what was granted: the
 status (a change's new one), the period (its code, shown in the reader's language) and the new expiry
-(domain.granted_period: an extension counts from the day after the old expiry, a change from the day of
+(zairyu_shared.stay_periods: an extension counts from the day after the old expiry, a change from the day of
 permission), and the card number of the new card once it is issued, so the dashboard no longer lists them among the stays ending soon and the 90/60/30-day reminders
 count down to the new expiry (they are kept per expiry). A change's permission takes effect with the new card:
 its expiry is counted from the decision's day at the decision, then again from the day card-delivery issued the
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from intake.adapters.organisation_tables import org_drafts, people
 from intake.adapters.tables import applications, personal, timeline_entries
-from intake.domain import granted_period
+from zairyu_shared import stay_periods
 from zairyu_shared.japan_time import japan_date
 from zairyu_shared.subject_keys import SubjectErased
 
@@ -83,7 +83,7 @@ def _granted(procedure: str, granted: dict, old_expiry: date | None, permitted_o
         values["status"] = granted["granted_status"]
     if granted.get("period_of_stay"):
         values["period_of_stay"] = granted["period_of_stay"]
-    expiry = granted_period.new_expiry(procedure, granted.get("period_of_stay"), old_expiry, permitted_on)
+    expiry = stay_periods.new_expiry(procedure, granted.get("period_of_stay"), old_expiry, permitted_on)
     if expiry is not None:
         values["period_expiry"] = expiry.isoformat()
     return values
@@ -92,7 +92,7 @@ def _granted(procedure: str, granted: dict, old_expiry: date | None, permitted_o
 def after_decision(session, event, app) -> None:
     """application.decided: an approved extension or change filed by an organisation updates its roster entry."""
     data = event.data
-    if data["outcome"] != "approved" or data["procedure"] not in granted_period.PROCEDURES:
+    if data["outcome"] != "approved" or data["procedure"] not in stay_periods.PROCEDURES:
         return
     entry = _entry(session, app)
     if entry is None or _decided_later(session, entry.id, app.id, event.occurred_at):

@@ -1,5 +1,6 @@
-"""The new expiry of a period of stay an extension or a change granted (issue 21: an organisation's roster keeps
-each person's expiry "from the last decision").
+"""The new expiry of a period of stay an extension or a change granted, and the special period's end: Japan's
+calendar days, shared by intake (issue 21: an organisation's roster keeps each person's expiry "from the last
+decision") and card-delivery (the new residence card's validity, Immigration Control Act art. 19-5).
 
 When the new period starts:
 - Extension (在留期間更新): on the day after the old period's expiry, even when the extension is granted before
@@ -32,7 +33,7 @@ from zairyu_shared.events.vocabulary import period_parts
 PROCEDURES = ("extension", "change")
 
 
-def _ends(first_day: date, years: int, months: int, days: int) -> date:
+def period_end(first_day: date, years: int, months: int, days: int) -> date:
     """The last day of a period whose first counted day is ``first_day`` (Civil Code art. 143)."""
     if days and not (years or months):
         return first_day + timedelta(days=days - 1)
@@ -58,5 +59,13 @@ def new_expiry(procedure: str, period: str | None, old_expiry: date | None, perm
     if procedure == "extension":
         if old_expiry is None:
             return None
-        return _ends(old_expiry + timedelta(days=1), years, months, days)
-    return _ends(permitted_on + timedelta(days=1), years, months, days)
+        return period_end(old_expiry + timedelta(days=1), years, months, days)
+    return period_end(permitted_on + timedelta(days=1), years, months, days)
+
+
+def special_period_end(expiry: date) -> date:
+    """The last day a person who filed for an extension or change by ``expiry`` may stay while it is undecided:
+    "在留期間の満了の日から二月が経過する日が終了する時" (Immigration Control Act art. 20(6), applied to extensions
+    by art. 21(4); ISA, moj.go.jp/isa/applications/procedures/tokureikikan_00001.html), counted from the day after
+    the expiry (Civil Code arts. 140, 143): an expiry of 1 April ends it on 1 June (visa-88.com/tokurei's example)."""
+    return period_end(expiry + timedelta(days=1), 0, 2, 0)

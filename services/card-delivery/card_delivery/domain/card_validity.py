@@ -1,0 +1,79 @@
+"""How long a residence card the bureau issues is valid, and what the public check says of it on a given day.
+
+Immigration Control Act art. 19-5 (as amended, in force 2024-04-01; iuris.jp's text of 第十九条の五):
+(1)(i)   a permanent resident, or a Highly Skilled Professional (ii): the day on which seven years, counted from
+         the card's issue day, have passed (交付の日から起算して七年を経過する日: the issue day is the first day);
+(1)(ii)  a permanent resident under 16 on the issue day: the day before their 16th birthday (a 29 February
+         birthday falls on 28 February in other years);
+(1)(iii) anyone else: the period of stay's expiry;
+(1)(iv)  anyone else under 16 on the issue day: the earlier of the period of stay's expiry and the day before their
+         16th birthday.
+(2)      where the card runs to the period of stay's expiry ((iii), (iv)) and its holder is in the special period
+         (art. 20(6), art. 21(4): filed for a change or an extension by the expiry, not yet decided), the card stays
+         valid while the special period lasts: at most until two months after the expiry
+         (zairyu_shared.stay_periods.special_period_end).
+
+The bureau's own lookup knows every pending application; this service knows none (it hears of decisions only), so
+past the expiry and within those two months the check says what is true of every such card: valid only if its
+holder filed by the expiry and it is still undecided, which their application's receipt shows. It never calls a
+card expired that the law still holds valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from zairyu_shared.stay_periods import period_end, special_period_end
+
+SEVEN_YEAR_STATUSES = ("permanent_resident", "hsp_2")  # art. 19-5(1)(i)
+
+
+@dataclass(frozen=True)
+class CardValidity:
+    valid_until: date
+    # True when the card runs to the period of stay's expiry (art. 19-5(1)(iii)/(iv)): the special period can
+    # keep it valid beyond (art. 19-5(2)).
+    runs_to_stay_expiry: bool
+
+
+def sixteenth_birthday_eve(birth_date: date) -> date:
+    """The day before the 16th birthday; a 29 February birthday is 28 February in a common year (art. 19-5(1)(ii))."""
+    year = birth_date.year + 16
+    try:
+        birthday = birth_date.replace(year=year)
+    except ValueError:  # born 29 February, and the 16th year is a common one (2100): its 28 February
+        birthday = date(year, 2, 28)
+    return birthday - timedelta(days=1)
+
+
+def card_validity(
+    granted_status: str | None, stay_expiry: date | None, issued_on: date, birth_date: date | None = None
+) -> CardValidity | None:
+    """The card's validity under art. 19-5(1); None when it cannot be known (no coded status, or a period of stay
+    whose expiry is unknown). Without ``birth_date`` the under-16 rules cannot apply; the caller says so."""
+    # Under 16 on the issue day: one turns 16 as the birthday's eve ends (年齢計算ニ関スル法律, Civil Code art. 143).
+    under_16 = birth_date is not None and issued_on <= sixteenth_birthday_eve(birth_date)
+    if granted_status in SEVEN_YEAR_STATUSES:
+        if granted_status == "permanent_resident" and under_16:
+            assert birth_date is not None
+            return CardValidity(sixteenth_birthday_eve(birth_date), False)  # (1)(ii)
+        return CardValidity(period_end(issued_on, 7, 0, 0), False)  # (1)(i): the issue day counted
+    if granted_status is None or stay_expiry is None:
+        return None
+    if under_16:
+        assert birth_date is not None
+        eve = sixteenth_birthday_eve(birth_date)
+        if eve < stay_expiry:
+            return CardValidity(eve, False)  # (1)(iv), the birthday first
+    return CardValidity(stay_expiry, True)  # (1)(iii), or (1)(iv) with the expiry first
+
+
+def status_on(validity: CardValidity | None, today: date) -> str:
+    """What the public check says of a card that has not been replaced: ``valid``; ``special_period`` (past the
+    expiry, within two months: valid only for a holder who filed by then, art. 19-5(2)); ``expired``."""
+    if validity is None or today <= validity.valid_until:
+        return "valid"
+    if validity.runs_to_stay_expiry and today <= special_period_end(validity.valid_until):
+        return "special_period"
+    return "expired"
