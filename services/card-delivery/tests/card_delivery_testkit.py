@@ -7,11 +7,15 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pyotp
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from card_delivery.adapters import officers
+from card_delivery.adapters import officers, repository
+from card_delivery.adapters.tables import delivery_cases
+from card_delivery.application.opening import application_decided as on_application_decided
 from card_delivery.entrypoints.service import definition
 from zairyu_shared.db import transaction
+from zairyu_shared.events import new_event
 from zairyu_shared.runtime import Runtime
 from zairyu_shared.testing import service_runtime
 from zairyu_shared.testing_databases import migrate_for_test
@@ -102,3 +106,24 @@ def decision_payload(
         },
         "decided_at": (decided_at or datetime.now(UTC) - timedelta(hours=1)).isoformat(),
     }
+
+
+def deliver_decision(runtime, payload, version=None):
+    event = new_event(
+        "application.decided", payload, source="review", correlation_id=payload["application_id"], version=version
+    )
+    with transaction(runtime.session_factory) as session:
+        on_application_decided(runtime, session, event)
+    return event
+
+
+def only_case(runtime, application_id="app-1"):
+    with runtime.session_factory() as session:
+        delivery_id = session.execute(
+            sa.select(delivery_cases.c.delivery_id).where(delivery_cases.c.application_id == application_id)
+        ).scalar_one()
+        return repository.get(session, delivery_id)
+
+
+def lookup(client, number):
+    return client.get(f"/public/card-status?number={number}").get_json()["status"]

@@ -16,7 +16,9 @@ def test_a_permanent_residents_card_runs_seven_years_counting_its_issue_day():
     # (1)(i): 交付の日から起算して七年を経過する日: issued 7 Dec 2026, the last day is 6 Dec 2033
     for status in ("permanent_resident", "hsp_2"):
         assert card_validity(status, None, ISSUED) == CardValidity(date(2033, 12, 6), False)
-        assert card_validity(status, None, ISSUED, birth_date=date(1990, 5, 1)) == CardValidity(date(2033, 12, 6), False)
+        assert card_validity(status, None, ISSUED, birth_date=date(1990, 5, 1)) == CardValidity(
+            date(2033, 12, 6), False
+        )
 
 
 def test_a_child_permanent_residents_card_ends_on_the_eve_of_the_16th_birthday():

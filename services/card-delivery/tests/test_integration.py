@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from zairyu_shared.events import new_event
 from zairyu_shared.testing_databases import migrated_database
 
 THREADS = 12
+TODAY = date(2026, 12, 7)  # Japan's day the public check is asked on
 
 
 @pytest.fixture
@@ -105,8 +106,8 @@ def test_colliding_draws_under_concurrency_retry_until_each_case_has_its_own_num
     with pg_runtime.session_factory() as session:
         for i, delivery_id in enumerate(ids):
             assert repository.get(session, delivery_id).state is State.CARD_ISSUED
-            assert cards.lookup(session, f"AB{i:08d}CD") == "invalid"
-            assert cards.lookup(session, numbers[i]) == "valid"
+            assert cards.lookup(session, f"AB{i:08d}CD", TODAY) == "invalid"
+            assert cards.lookup(session, numbers[i], TODAY) == "valid"
 
 
 def test_two_officers_issuing_the_same_case_at_once_give_it_one_card(pg_runtime):

@@ -10,14 +10,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pyotp
 import pytest
 import sqlalchemy as sa
-from card_delivery_testkit import Mailroom, decision_payload
+from card_delivery_testkit import Mailroom, decision_payload, deliver_decision, lookup, only_case
 from pypdf import PdfReader
 
 from card_delivery.adapters import officers, repository
 from card_delivery.adapters.pdf import reference as pdf_reference
-from card_delivery.adapters.tables import delivery_cases
 from card_delivery.application.deadlines import check_deadlines
-from card_delivery.application.opening import application_decided as on_application_decided
 from card_delivery.domain.case import State
 from zairyu_shared import metrics as shared_metrics
 from zairyu_shared.db import transaction
@@ -25,29 +23,10 @@ from zairyu_shared.events import new_event
 from zairyu_shared.testing import staged_events
 
 
-def deliver_decision(runtime, payload):
-    event = new_event("application.decided", payload, source="review", correlation_id=payload["application_id"])
-    with transaction(runtime.session_factory) as session:
-        on_application_decided(runtime, session, event)
-    return event
-
-
 def staged(runtime, event_type=None):
     """The envelopes of one type staged in the outbox, or the types of all of them, oldest first."""
     events = staged_events(runtime, event_type)
     return events if event_type else [e["type"] for e in events]
-
-
-def only_case(runtime, application_id="app-1"):
-    with runtime.session_factory() as session:
-        delivery_id = session.execute(
-            sa.select(delivery_cases.c.delivery_id).where(delivery_cases.c.application_id == application_id)
-        ).scalar_one()
-        return repository.get(session, delivery_id)
-
-
-def lookup(client, number):
-    return client.get(f"/public/card-status?number={number}").get_json()["status"]
 
 
 # -- consumer --------------------------------------------------------------------------------

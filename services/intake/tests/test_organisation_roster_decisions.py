@@ -32,8 +32,8 @@ from intake.adapters.organisation_tables import people
 from intake.adapters.tables import applications
 from intake.application import organisation_drafts, organisation_people
 from intake.application import organisations as orgs
-from zairyu_shared.stay_periods import new_expiry
 from zairyu_shared.db import transaction
+from zairyu_shared.stay_periods import new_expiry
 
 TODAY = datetime(2026, 12, 6, 3, tzinfo=UTC)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from card_delivery.domain.card_number import is_card_number, random_card_number
+from card_delivery.domain.card_validity import CardValidity, status_on
 
 from .tables import cards
 
@@ -20,12 +21,22 @@ class NumberSpaceExhausted(RuntimeError):
     pass
 
 
-def lookup(session: Session, card_number: str) -> str:
-    """valid | invalid | unknown — and nothing else about the card."""
+def lookup(session: Session, card_number: str, today: date) -> str:
+    """valid | special_period | expired | invalid | unknown (card_validity.status_on on Japan's ``today``) — and
+    nothing else about the card: never its dates, which would tell a stranger the holder's period of stay."""
     if not is_card_number(card_number):
         return "unknown"
-    status = session.execute(sa.select(cards.c.status).where(cards.c.card_number == card_number)).scalar()
-    return status or "unknown"
+    row = session.execute(
+        sa.select(cards.c.status, cards.c.valid_until, cards.c.runs_to_stay_expiry).where(
+            cards.c.card_number == card_number
+        )
+    ).first()
+    if row is None:
+        return "unknown"
+    if row.status != "valid":
+        return str(row.status)
+    validity = CardValidity(row.valid_until, bool(row.runs_to_stay_expiry)) if row.valid_until else None
+    return status_on(validity, today)
 
 
 def record_old_card(session: Session, card_number: str, delivery_id: str, now: datetime) -> None:
@@ -44,7 +55,13 @@ def record_old_card(session: Session, card_number: str, delivery_id: str, now: d
             )
 
 
-def allocate(session: Session, delivery_id: str, now: datetime, draw: Callable[[], str] = random_card_number) -> str:
+def allocate(
+    session: Session,
+    delivery_id: str,
+    now: datetime,
+    draw: Callable[[], str] = random_card_number,
+    validity: CardValidity | None = None,
+) -> str:
     """Draw random numbers until one is new, and register it valid in the caller's transaction.
 
     Two issuers drawing the same number at once both try to insert it: the primary key lets one
@@ -61,6 +78,8 @@ def allocate(session: Session, delivery_id: str, now: datetime, draw: Callable[[
                         origin="issued",
                         delivery_id=delivery_id,
                         recorded_at=now.astimezone(UTC),
+                        valid_until=validity.valid_until if validity else None,
+                        runs_to_stay_expiry=bool(validity and validity.runs_to_stay_expiry),
                     )
                 )
             return number

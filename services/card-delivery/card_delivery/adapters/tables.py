@@ -50,6 +50,11 @@ delivery_cases = sa.Table(
     sa.Column("kind", sa.String(30), nullable=False, server_default="residence_card"),
     # The bureau's receipt number (application.decided v4; None from older decisions): what people quote.
     sa.Column("receipt_number", sa.String(40), nullable=True, index=True),
+    # What the decision granted, for the new card's validity at its issue (domain/card_validity.py): the status
+    # and period as codes (application.decided v3+; None from text), and the period of stay's expiry before it.
+    sa.Column("granted_status", sa.String(40), nullable=True),
+    sa.Column("period_of_stay", sa.String(12), nullable=True),
+    sa.Column("stay_expiry_before", sa.Date, nullable=True),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
 )
 
@@ -76,6 +81,10 @@ cards = sa.Table(
     sa.Column("delivery_id", sa.String(36), nullable=True),
     sa.Column("recorded_at", TS, nullable=False),
     sa.Column("invalidated_at", TS, nullable=True),
+    # An issued card's last valid day (art. 19-5(1)); None: not known (an old card, an uncoded decision), valid
+    # until replaced. runs_to_stay_expiry: the special period may keep it valid past that day (art. 19-5(2)).
+    sa.Column("valid_until", sa.Date, nullable=True),
+    sa.Column("runs_to_stay_expiry", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 case_history = sa.Table(

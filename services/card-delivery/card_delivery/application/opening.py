@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from card_delivery.adapters import cards, metrics, repository
 from card_delivery.bootstrap import ports
-from card_delivery.domain import card_contents
+from card_delivery.domain import card_contents, card_validity
 from card_delivery.domain.case import PROCEDURES_WITH_CARD, PROCEDURES_WITH_DOCUMENT, Change, DeliveryCase
+from zairyu_shared import deliverables
 
 from .payments import record_payment
 from .transitions import stage_change
@@ -84,6 +85,8 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     )
     if decision.get("receipt_number"):  # v4 carries it; the mailroom finds the case by it
         case = replace(case, receipt_number=decision["receipt_number"])
+    if case.kind == deliverables.RESIDENCE_CARD:
+        case = replace(case, **card_validity.granted_terms(decision))
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:

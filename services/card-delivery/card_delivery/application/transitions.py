@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from card_delivery.adapters import cards, metrics, repository
 from card_delivery.bootstrap import ports
+from card_delivery.domain import card_validity
 from card_delivery.domain.case import Change, DeliveryCase
+from zairyu_shared.japan_time import japan_date
 
 
 def stage_change(runtime, session: Session, case: DeliveryCase, change: Change, now: datetime, causation_id=None):
@@ -86,7 +88,10 @@ def _issue(runtime, session, delivery_id, method, *, officer, **kw):
     now = ports(runtime).clock()
     case = repository.get(session, delivery_id, lock=True)
     case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
-    number = cards.allocate(session, delivery_id, now, draw=ports(runtime).draw_card_number)
+    validity = card_validity.at_issue(
+        case.procedure, case.granted_status, case.period_of_stay, case.stay_expiry_before, japan_date(now)
+    )
+    number = cards.allocate(session, delivery_id, now, draw=ports(runtime).draw_card_number, validity=validity)
     updated = _apply(
         runtime, session, delivery_id, method, officer=officer, now=now, case=case, card_number=number, **kw
     )

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from zairyu_shared.stay_periods import period_end, special_period_end
+from zairyu_shared.events.vocabulary import PERIODS_OF_STAY, STATUSES_OF_RESIDENCE
+from zairyu_shared.stay_periods import new_expiry, period_end, special_period_end
 
 SEVEN_YEAR_STATUSES = ("permanent_resident", "hsp_2")  # art. 19-5(1)(i)
 
@@ -67,6 +69,31 @@ def card_validity(
         if eve < stay_expiry:
             return CardValidity(eve, False)  # (1)(iv), the birthday first
     return CardValidity(stay_expiry, True)  # (1)(iii), or (1)(iv) with the expiry first
+
+
+def granted_terms(decision: dict[str, Any]) -> dict[str, Any]:
+    """What an approval says that the card's validity needs: the status and period as codes (v3 and later; an older
+    decision's text is not guessed at: None) and the expiry of the period of stay before it (v2 and later)."""
+    status, period = decision.get("granted_status"), decision.get("period_of_stay")
+    return {
+        "granted_status": status if status in STATUSES_OF_RESIDENCE else None,
+        "period_of_stay": period if period in PERIODS_OF_STAY else None,
+        "stay_expiry_before": decision.get("period_of_stay_expiry"),
+    }
+
+
+def at_issue(
+    procedure: str,
+    granted_status: str | None,
+    period_of_stay: str | None,
+    stay_expiry_before: date | None,
+    issued_on: date,
+    birth_date: date | None = None,
+) -> CardValidity | None:
+    """The validity of the card issued on ``issued_on`` for an approval: an extension's new period follows on the old
+    expiry, a change's runs from the permission, which takes effect with the new card (stay_periods.new_expiry)."""
+    stay_expiry = new_expiry(procedure, period_of_stay, stay_expiry_before, issued_on)
+    return card_validity(granted_status, stay_expiry, issued_on, birth_date)
 
 
 def status_on(validity: CardValidity | None, today: date) -> str:

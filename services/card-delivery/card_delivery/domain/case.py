@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from zairyu_shared import deliverables
@@ -156,6 +156,11 @@ class DeliveryCase:
     kind: str = deliverables.RESIDENCE_CARD
     # The bureau's receipt number (application.decided v4), by which the applicant and the bureau name the case.
     receipt_number: str | None = None
+    # What the decision granted (coded), and the expiry of the period of stay before it: the new card's validity
+    # is worked out from these when it is issued (card_validity.py; a change's period runs from that day).
+    granted_status: str | None = None
+    period_of_stay: str | None = None
+    stay_expiry_before: date | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod

@@ -1,17 +1,19 @@
-"""The public card-status lookup: valid / invalid / unknown, nothing more, rate-limited."""
+"""The public card-status lookup: valid / special_period / expired / invalid / unknown, nothing more, rate-limited."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from card_delivery.adapters import cards
+from card_delivery.bootstrap import ports
 from card_delivery.domain.card_number import is_card_number, normalise
+from zairyu_shared.japan_time import japan_date
 
 
 def _lookup(number: str) -> str:
     runtime = current_app.extensions["zairyu_runtime"]
     with runtime.session_factory() as session:
-        return cards.lookup(session, number)
+        return cards.lookup(session, number, japan_date(ports(runtime).clock()))
 
 
 def make_blueprint(limiter, rate_limit: str) -> Blueprint:

@@ -1,0 +1,96 @@
+"""The public check knows when an issued card stops being valid (Immigration Control Act art. 19-5): the decision's
+coded status and period, the old expiry and the issue day give the new card's last day; past it the special period,
+then expired. Through the real consumer, the mailroom's issue and the public page and API."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from card_delivery_testkit import decision_payload, deliver_decision, lookup, only_case
+
+from card_delivery.adapters.tables import cards
+from card_delivery.bootstrap import ports
+
+
+def _at(runtime, day: date) -> None:
+    """The service's clock at noon in Japan on ``day``."""
+    moment = datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+    runtime.ports = replace(ports(runtime), clock=lambda: moment)
+
+
+def _issued(runtime, mailroom, payload, on: date, version=None) -> str:
+    _at(runtime, on)
+    deliver_decision(runtime, payload, version)
+    url = f"/mailroom/cases/{only_case(runtime, payload['application_id']).delivery_id}"
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
+    return only_case(runtime, payload["application_id"]).card_number
+
+
+def _valid_until(runtime, number):
+    with runtime.session_factory() as session:
+        return session.execute(sa.select(cards.c.valid_until).where(cards.c.card_number == number)).scalar_one()
+
+
+def test_an_extended_persons_new_card_reads_valid_then_special_period_then_expired(app, runtime, mailroom):
+    # Extension by 1 year of a stay ending 31 Jan 2027: the new period runs 1 Feb 2027 - 31 Jan 2028
+    payload = {**decision_payload(), "period_of_stay": "P1Y", "period_of_stay_expiry": "2027-01-31"}
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
+    assert _valid_until(runtime, number) == date(2028, 1, 31)
+    public = app.test_client()
+    said = {}
+    for day in (date(2028, 1, 31), date(2028, 2, 1), date(2028, 3, 31), date(2028, 4, 1)):
+        _at(runtime, day)
+        said[day] = lookup(public, number)
+    assert said == {
+        date(2028, 1, 31): "valid",
+        date(2028, 2, 1): "special_period",  # two months after the expiry: 31 March (art. 19-5(2), art. 20(6))
+        date(2028, 3, 31): "special_period",
+        date(2028, 4, 1): "expired",
+    }
+    # the answer never carries the card's dates (they would tell a stranger the holder's period of stay)
+    assert set(public.get(f"/public/card-status?number={number}").get_json()) == {"number", "status"}
+
+
+@pytest.mark.parametrize(
+    "lang, special, expired",
+    [
+        ("vi", "Thẻ lưu trú này đã quá ngày hết hạn hiệu lực.", "Thẻ lưu trú này đã hết thời hạn hiệu lực."),
+        ("ne", "धारकलाई निवेदन प्राप्त भएको रसिद देखाउन भन्नुहोस्।", "यो निवास कार्डको मान्य अवधि सकिएको छ।"),
+        ("ja", "（特例期間：満了日から最長2か月）", "この在留カードは有効期間が満了しています。"),
+    ],
+)
+def test_the_page_says_what_the_special_period_means_in_the_visitors_language(
+    app, runtime, mailroom, lang, special, expired
+):
+    # A change granted for 6 months on the issue day, 7 Dec 2026: the period runs to 7 Jun 2027
+    payload = {**decision_payload(procedure="change"), "period_of_stay": "P6M", "granted_status": "student"}
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
+    assert _valid_until(runtime, number) == date(2027, 6, 7)
+    page = app.test_client()
+    _at(runtime, date(2027, 6, 8))
+    text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
+    assert special in text and "result-special_period" in text
+    _at(runtime, date(2027, 8, 8))
+    text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
+    assert expired in text and "result-expired" in text and special not in text
+
+
+def test_a_highly_skilled_professional_ii_card_runs_seven_years_and_an_uncoded_decision_stays_valid(
+    app, runtime, mailroom
+):
+    payload = {**decision_payload(procedure="change"), "granted_status": "hsp_2", "period_of_stay": "indefinite"}
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
+    assert _valid_until(runtime, number) == date(2033, 12, 6)
+    public = app.test_client()
+    _at(runtime, date(2033, 12, 7))
+    assert lookup(public, number) == "expired"  # no special period for a seven-year card
+
+    older = {**decision_payload("app-2"), "granted_status": "技術・人文知識・国際業務", "period_of_stay": "3年"}
+    older_number = _issued(runtime, mailroom, older, date(2026, 12, 7), version=2)  # v2: the text of old
+    assert _valid_until(runtime, older_number) is None
+    _at(runtime, date(2040, 1, 1))
+    assert lookup(public, older_number) == "valid"  # not guessed from text: valid until replaced, as before
