@@ -74,6 +74,8 @@ def test_the_page_says_what_the_special_period_means_in_the_visitors_language(
     _at(runtime, date(2027, 6, 8))
     text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
     assert special in text and "result-special_period" in text
+    # the answer in one bold line, what it means below it in plain text (a block of bold on a phone was unreadable)
+    assert text.count('<span class="result-detail">') == 1
     _at(runtime, date(2027, 8, 8))
     text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
     assert expired in text and "result-expired" in text and special not in text
