@@ -59,7 +59,7 @@ def test_documents_are_requested_by_kind_and_the_note_is_japanese():
 
 
 def test_the_granted_status_and_period_are_codes():
-    assert latest_version("application.decided") == 4  # v4: v3 with the receipt number
+    assert latest_version("application.decided") == 5  # v4: v3 with the receipt number; v5: the holder's birth date
     spec_for("application.decided", 3).validator().load(DECIDED)
     spec_for("application.decided", 4).validator().load({**DECIDED, "receipt_number": "東オン-2026-000001"})
     with pytest.raises(ValidationError):

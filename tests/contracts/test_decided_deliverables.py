@@ -26,13 +26,13 @@ def _decided(**extra) -> dict:
     return payload
 
 
-def test_a_new_decision_is_v4_and_carries_the_method_and_the_specified_card():
+def test_a_new_decision_is_v5_and_carries_the_method_and_the_specified_card():
     event = parse_message(
         new_event(
             "application.decided", _decided(delivery_method="email"), source="review", correlation_id="app-1"
         ).to_json()
     )
-    assert event.version == 4  # v3 (coded status and period, test_bureau_words.py) + the receipt number
+    assert event.version == 5  # v3 (coded status and period, test_bureau_words.py) + the receipt number + birth date
     assert event.data["delivery_method"] == "email" and event.data["specified_card"] is False
     assert event.data["outside_activity"] is None
 

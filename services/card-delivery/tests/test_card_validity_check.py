@@ -96,3 +96,22 @@ def test_a_highly_skilled_professional_ii_card_runs_seven_years_and_an_uncoded_d
     assert _valid_until(runtime, older_number) is None
     _at(runtime, date(2040, 1, 1))
     assert lookup(public, older_number) == "valid"  # not guessed from text: valid until replaced, as before
+
+
+def test_a_childs_card_ends_on_the_eve_of_16_and_the_birth_date_is_not_kept_once_it_is_issued(app, runtime, mailroom):
+    # application.decided v5 carries the holder's date of birth: a Dependent born 1 Jun 2012, extended by 5 years
+    # from 31 Jan 2027, is under 16 on the issue day: the card ends on 31 May 2028, not with the stay (2032)
+    payload = decision_payload()
+    payload = {
+        **payload,
+        "granted_status": "dependent",
+        "period_of_stay": "P5Y",
+        "period_of_stay_expiry": "2027-01-31",
+        "delivery": {**payload["delivery"], "date_of_birth": "2012-06-01"},
+    }
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
+    assert _valid_until(runtime, number) == date(2028, 5, 31)
+    public = app.test_client()
+    _at(runtime, date(2028, 6, 1))
+    assert lookup(public, number) == "expired"  # a birthday card has no special period (art. 19-5(2))
+    assert only_case(runtime).holder_birth_date is None

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from review_testkit import intake_event, staged, verified_event
+from review_testkit import HOLDER, intake_event, staged, verified_event
 
 from review.adapters import audit
 from review.adapters.accounts import create_officer
@@ -180,7 +180,9 @@ def test_the_decision_carries_the_receipt_number_for_the_mailroom(rt):
                 rt.keyring,
             )
         )
-    assert body["version"] == 4 and body["payload"]["receipt_number"] == receipt
+    assert body["version"] == 5 and body["payload"]["receipt_number"] == receipt
+    # v5: the holder's registered date of birth as signed, for the new card's validity (card-delivery, art. 19-5)
+    assert body["payload"]["delivery"]["date_of_birth"] == HOLDER["date_of_birth"] == "1995-04-01"
 
 
 def test_the_whole_path_publishes_what_others_need(rt):

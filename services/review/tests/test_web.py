@@ -695,7 +695,7 @@ def test_documents_are_requested_by_kind_and_the_grant_chosen_from_the_lists(app
     )
     post(sv, f"{base}/confirm", {"version": version(rt, app_id), "acknowledge": "yes"})
     (decided,) = _outbox(rt, "application.decided")
-    assert decided["version"] == 4  # v3 coded grant + the receipt number
+    assert decided["version"] == 5  # v3 coded grant + the receipt number (v4) + the holder's date of birth (v5)
     assert (decided["payload"]["granted_status"], decided["payload"]["period_of_stay"]) == (
         "engineer_humanities",
         "P1Y3M",

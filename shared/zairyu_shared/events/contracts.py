@@ -599,6 +599,20 @@ class ApplicationDecidedV4(ApplicationDecidedV3):
     receipt_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=4, max=40))
 
 
+class DeliveryInstructionsV2(DeliveryInstructions):
+    """v2 (application.decided v5): the holder's date of birth as they registered it, for the new card's validity
+    (Immigration Control Act art. 19-5: a card issued to someone under 16 ends on the eve of the 16th birthday)."""
+
+    date_of_birth = fields.Date(load_default=None, allow_none=True)
+
+
+class ApplicationDecidedV5(ApplicationDecidedV4):
+    """v5: v4 with the holder's date of birth in the delivery instructions (card-delivery works out the new card's
+    validity from it). A v4 payload is a valid v5 one (the date is then unknown)."""
+
+    delivery = fields.Nested(DeliveryInstructionsV2, load_default=None, allow_none=True)
+
+
 class CertificateIssued(_Strict):
     """A certificate of authorised employment chosen as a signed PDF, sealed once its fee was paid online."""
 
@@ -1009,6 +1023,14 @@ for _spec in [
         "review",
         ("intake", "notify", "card-delivery"),
         "v3 with the receipt number, so the mailroom finds the case by the number the applicant quotes.",
+    ),
+    EventSpec(
+        "application.decided",
+        5,
+        ApplicationDecidedV5,
+        "review",
+        ("intake", "notify", "card-delivery"),
+        "v4 with the holder's date of birth in the delivery instructions, for the new card's validity (art. 19-5).",
     ),
     EventSpec(
         "certificate.issued",

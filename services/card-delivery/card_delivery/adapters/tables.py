@@ -55,6 +55,9 @@ delivery_cases = sa.Table(
     sa.Column("granted_status", sa.String(40), nullable=True),
     sa.Column("period_of_stay", sa.String(12), nullable=True),
     sa.Column("stay_expiry_before", sa.Date, nullable=True),
+    # The holder's date of birth (application.decided v5, ISO), under their key: a card issued under 16 ends on the
+    # eve of the 16th birthday. Needed only until the card is issued (cleared then).
+    sa.Column("holder_birth_date", EncryptedText, nullable=True),
     sa.Index("ix_delivery_cases_state", "state", "state_since"),
 )
 

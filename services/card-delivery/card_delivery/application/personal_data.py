@@ -27,6 +27,7 @@ def export_requested(runtime, session, event) -> None:
                 postal_code=c.postal_code,
                 mailing_address=c.mailing_address,
                 certificate_address=c.certificate_address,
+                date_of_birth=c.holder_birth_date,  # until the card is issued (its validity, art. 19-5)
                 state=c.state,
                 state_since=c.state_since,
                 fee_yen=c.fee_yen,

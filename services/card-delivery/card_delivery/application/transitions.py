@@ -3,7 +3,8 @@ locked, apply one domain transition, store it and stage its event in the caller'
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -88,10 +89,12 @@ def _issue(runtime, session, delivery_id, method, *, officer, **kw):
     now = ports(runtime).clock()
     case = repository.get(session, delivery_id, lock=True)
     case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
+    born = date.fromisoformat(case.holder_birth_date) if case.holder_birth_date else None
     validity = card_validity.at_issue(
-        case.procedure, case.granted_status, case.period_of_stay, case.stay_expiry_before, japan_date(now)
+        case.procedure, case.granted_status, case.period_of_stay, case.stay_expiry_before, japan_date(now), born
     )
     number = cards.allocate(session, delivery_id, now, draw=ports(runtime).draw_card_number, validity=validity)
+    case = replace(case, holder_birth_date=None)  # needed for the validity only: not kept once the card exists
     updated = _apply(
         runtime, session, delivery_id, method, officer=officer, now=now, case=case, card_number=number, **kw
     )

@@ -73,12 +73,15 @@ def card_validity(
 
 def granted_terms(decision: dict[str, Any]) -> dict[str, Any]:
     """What an approval says that the card's validity needs: the status and period as codes (v3 and later; an older
-    decision's text is not guessed at: None) and the expiry of the period of stay before it (v2 and later)."""
+    decision's text is not guessed at: None), the expiry of the period of stay before it (v2 and later) and the
+    holder's date of birth (v5)."""
     status, period = decision.get("granted_status"), decision.get("period_of_stay")
+    born = (decision.get("delivery") or {}).get("date_of_birth")  # v5
     return {
         "granted_status": status if status in STATUSES_OF_RESIDENCE else None,
         "period_of_stay": period if period in PERIODS_OF_STAY else None,
         "stay_expiry_before": decision.get("period_of_stay_expiry"),
+        "holder_birth_date": born.isoformat() if isinstance(born, date) else None,
     }
 
 

@@ -161,6 +161,7 @@ class DeliveryCase:
     granted_status: str | None = None
     period_of_stay: str | None = None
     stay_expiry_before: date | None = None
+    holder_birth_date: str | None = None  # ISO; kept until the card is issued, for its validity (art. 19-5)
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod

@@ -402,6 +402,9 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
         .where(proposals.c.id == prow.id)
         .values(resolution="confirmed", resolved_by=officer.id, resolved_at=at)
     )
+    delivery = delivery_instructions(row, content) if proposal.outcome == "approved" else None
+    if machine.coded_grant(proposal):  # v5, not v2: the holder's date of birth goes with them
+        delivery = _with_birth_date(delivery, content)
     runtime.stage(
         session,
         review_event(
@@ -419,7 +422,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
                 "explanation": proposal.explanation,
                 "fee_yen": fee,
                 "card_by_mail": bool(row.card_by_mail),
-                "delivery": delivery_instructions(row, content) if proposal.outcome == "approved" else None,
+                "delivery": delivery,
                 "decided_at": at,
                 **_what_approval_delivers(proposal.outcome, row.procedure, bundled, form),
                 **outcome_rules.stay_facts(row.procedure, japan_date(row.submitted_at), row.period_of_stay_expiry),
@@ -429,7 +432,7 @@ def confirm(runtime, session, officer, application_id, version=None, ip=None, ac
             application_id,
             version=None if machine.coded_grant(proposal) else 2,
         ),
-    )  # v4: coded status and period (v3) and the receipt number
+    )  # v5: coded status and period (v3), the receipt number (v4) and the holder's date of birth
     if (
         proposal.outcome == "approved"
         and row.procedure == "coe"
@@ -479,6 +482,19 @@ def _what_approval_delivers(outcome: str, procedure: str, bundled: list[str], fo
         "specified_card": outcome_rules.specified_card(procedure, form),
         "outside_activity": outcome_rules.outside_activity(bundled, form),
     }
+
+
+def _with_birth_date(delivery: dict | None, content: dict) -> dict | None:
+    """v5's delivery instructions: the holder's registered date of birth, for the new card's validity
+    (card-delivery; art. 19-5); None when the signed identity has no date in ISO form (never guessed)."""
+    if delivery is None:
+        return None
+    born = form_rules.applicant_of(content).get("date_of_birth")
+    try:
+        birth_date = date.fromisoformat(born).isoformat() if isinstance(born, str) else None
+    except ValueError:
+        birth_date = None
+    return {**delivery, "date_of_birth": birth_date}
 
 
 def delivery_instructions(row, content: dict) -> dict | None:
