@@ -115,3 +115,18 @@ def test_a_childs_card_ends_on_the_eve_of_16_and_the_birth_date_is_not_kept_once
     _at(runtime, date(2028, 6, 1))
     assert lookup(public, number) == "expired"  # a birthday card has no special period (art. 19-5(2))
     assert only_case(runtime).holder_birth_date is None
+
+
+def test_the_mailroom_shows_the_validity_the_card_will_carry_before_and_after_the_issue(app, runtime, mailroom):
+    """What the printed card says (在留カードの有効期限): the officer sees it before confirming the issue and on the case."""
+    payload = {**decision_payload(), "period_of_stay": "P1Y", "period_of_stay_expiry": "2027-01-31"}
+    _at(runtime, date(2026, 12, 7))
+    deliver_decision(runtime, payload)
+    url = f"/mailroom/cases/{only_case(runtime).delivery_id}"
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": "AB12345678CD"}).status_code == 302
+    page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    summary = page[page.index('class="facts confirm-summary"') :]
+    assert "在留カードの有効期限（本日交付の場合）" in summary and "2028-01-31" in summary
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
+    page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert '<dd class="card-valid-until">2028-01-31</dd>' in page and "confirm-summary" not in page

@@ -39,6 +39,14 @@ def lookup(session: Session, card_number: str, today: date) -> str:
     return status_on(validity, today)
 
 
+def valid_until(session: Session, card_number: str) -> date | None:
+    """An issued card's last valid day as recorded at its issue (None: not known), for the mailroom's case page."""
+    found: date | None = session.execute(
+        sa.select(cards.c.valid_until).where(cards.c.card_number == card_number)
+    ).scalar()
+    return found
+
+
 def record_old_card(session: Session, card_number: str, delivery_id: str, now: datetime) -> None:
     """An old card named in a decision: valid until its replacement is issued (kept as is if known)."""
     exists = session.execute(sa.select(cards.c.card_number).where(cards.c.card_number == card_number)).first()

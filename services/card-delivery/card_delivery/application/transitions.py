@@ -84,15 +84,20 @@ def collect_at_counter(
     )
 
 
+def validity_at_issue(case: DeliveryCase, issued_on: date) -> card_validity.CardValidity | None:
+    """The validity of the card this case would issue on ``issued_on`` (art. 19-5; None: not known)."""
+    born = date.fromisoformat(case.holder_birth_date) if case.holder_birth_date else None
+    return card_validity.at_issue(
+        case.procedure, case.granted_status, case.period_of_stay, case.stay_expiry_before, issued_on, born
+    )
+
+
 def _issue(runtime, session, delivery_id, method, *, officer, **kw):
     """A transition that issues the new card: a number is drawn, the old one becomes invalid."""
     now = ports(runtime).clock()
     case = repository.get(session, delivery_id, lock=True)
     case.ensure_allowed(method)  # before drawing a number for a case that cannot take one
-    born = date.fromisoformat(case.holder_birth_date) if case.holder_birth_date else None
-    validity = card_validity.at_issue(
-        case.procedure, case.granted_status, case.period_of_stay, case.stay_expiry_before, japan_date(now), born
-    )
+    validity = validity_at_issue(case, japan_date(now))
     number = cards.allocate(session, delivery_id, now, draw=ports(runtime).draw_card_number, validity=validity)
     case = replace(case, holder_birth_date=None)  # needed for the validity only: not kept once the card exists
     updated = _apply(

@@ -11,11 +11,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from card_delivery.adapters import pdf, repository
+from card_delivery.adapters import cards, pdf, repository
 from card_delivery.application import carrier_import, transitions
 from card_delivery.bootstrap import ports
 from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
 from zairyu_shared.db import transaction
+from zairyu_shared.japan_time import japan_date
 
 from .signin import signed_in
 
@@ -175,6 +176,9 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
         except repository.CaseNotFound:
             abort(404)
         history = repository.history(db, delivery_id)
+        card_valid_until = cards.valid_until(db, case.card_number) if case.card_number else None
+    # What the card about to be issued will say of its validity (the officer checks it before issuing).
+    preview = transitions.validity_at_issue(case, japan_date(ports(_runtime()).clock()))
     forms = forms or {}
     forms.setdefault("envelope", envelope_form(case, formdata=None))
     forms.setdefault("address", AddressForm(formdata=None))
@@ -199,6 +203,8 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
         reference=pdf.reference,
         kind_labels=KIND_LABELS,
         procedure_labels=PROCEDURE_LABELS,
+        card_valid_until=card_valid_until,
+        preview_valid_until=preview.valid_until if preview else None,
     ), status
 
 
