@@ -30,7 +30,12 @@ from datetime import date, timedelta
 
 from zairyu_shared.events.vocabulary import period_parts
 
+# The roster's procedures (intake, issue 21): an extension or a change filed by an organisation.
 PROCEDURES = ("extension", "change")
+# Every permission whose new period runs from the day of permission, not counted (Civil Code art. 140): a change,
+# and an acquisition (在留資格取得, a child born in Japan): kabashima-gs.com's 初日不算入の原則 is the rule of every
+# permission but the extension (許可日が2024年7月1日 -> 2025年7月1日), as the landing card in the ameblo example shows.
+FROM_PERMISSION = ("change", "acquisition")
 
 
 def period_end(first_day: date, years: int, months: int, days: int) -> date:
@@ -48,9 +53,9 @@ def period_end(first_day: date, years: int, months: int, days: int) -> date:
 
 
 def new_expiry(procedure: str, period: str | None, old_expiry: date | None, permitted_on: date) -> date | None:
-    """The last day of the period granted, or None when it cannot be known (not an extension or change, no coded
+    """The last day of the period granted, or None when it cannot be known (not an extension, change or acquisition, no coded
     period, indefinite, an extension without its old expiry). ``permitted_on``: the day of permission (Japan)."""
-    if procedure not in PROCEDURES or not period:
+    if procedure not in ("extension", *FROM_PERMISSION) or not period:
         return None
     try:
         years, months, days = period_parts(period)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from card_delivery.domain.card_validity import CardValidity, card_validity, sixteenth_birthday_eve, status_on
+from card_delivery.domain.card_validity import CardValidity, at_issue, card_validity, sixteenth_birthday_eve, status_on
 from zairyu_shared.stay_periods import special_period_end
 
 ISSUED = date(2026, 12, 7)
@@ -74,3 +74,11 @@ def test_a_seven_year_or_birthday_card_has_no_special_period():
 
 def test_a_card_whose_validity_is_unknown_stays_valid_until_replaced():
     assert status_on(None, date(2099, 1, 1)) == "valid"
+
+
+def test_a_change_or_an_acquisition_runs_from_the_issue_day_an_extension_follows_on_the_old_expiry():
+    # the permission takes effect with the new card; its day is not counted (Civil Code art. 140)
+    assert at_issue("change", "student", "P1Y", None, ISSUED) == CardValidity(date(2027, 12, 7), True)
+    assert at_issue("acquisition", "dependent", "P1Y", None, ISSUED, date(2026, 10, 1)).valid_until == date(2027, 12, 7)
+    assert at_issue("extension", "student", "P1Y", date(2027, 1, 31), ISSUED).valid_until == date(2028, 1, 31)
+    assert at_issue("extension", "student", "P1Y", None, ISSUED) is None  # the old expiry unknown: not guessed
