@@ -1,6 +1,7 @@
-"""The new expiry of a period of stay an extension or a change granted, and the special period's end: Japan's
-calendar days, shared by intake (issue 21: an organisation's roster keeps each person's expiry "from the last
-decision") and card-delivery (the new residence card's validity, Immigration Control Act art. 19-5).
+"""The new expiry of a period of stay an extension, a change or an acquisition granted, and the special period's
+end: Japan's calendar days, shared by intake (issue 21: an organisation's roster keeps each person's expiry "from
+the last decision"; the special period on the application page) and card-delivery (the new residence card's
+validity, Immigration Control Act art. 19-5).
 
 When the new period starts:
 - Extension (在留期間更新): on the day after the old period's expiry, even when the extension is granted before
@@ -9,12 +10,13 @@ When the new period starts:
   更新: 「更新前の在留期間満了日の翌日からカウントされます」). A grant in the special period, after the expiry, is
   counted the same here (our reading: the new period follows on the old one; the source speaks of early grants).
   The period starts at the beginning of that day, so the day counts (Civil Code art. 140 proviso).
-- Change (在留資格変更): from the day of permission, which is not counted (Civil Code art. 140: 初日不算入): granted
-  on 16 Jan 2017 for 1 year, the expiry is 16 Jan 2018 (same page, 変更: 「在留資格変更の許可日の翌日からカウント」;
-  ameblo.jp/intl-marriage-procedure/entry-12623290872 shows that card). The permission takes effect when the
-  new card is handed over or mailed (practitioners: alba-international-as.com, 「新在留カードは受領時から有効」;
-  eng.daikou-office.com/exception-period: the result counts from the new card's issue), so intake counts from
-  the decision's day at the decision and again from the card's issue day when card-delivery reports it.
+- Change (在留資格変更), and acquisition (在留資格取得; FROM_PERMISSION below): from the day of permission, which
+  is not counted (Civil Code art. 140: 初日不算入): granted on 16 Jan 2017 for 1 year, the expiry is 16 Jan 2018
+  (same page, 変更: 「在留資格変更の許可日の翌日からカウント」; ameblo.jp/intl-marriage-procedure/entry-12623290872
+  shows that card). The permission takes effect when the new card is handed over or mailed (practitioners:
+  alba-international-as.com, 「新在留カードは受領時から有効」; eng.daikou-office.com/exception-period: the result
+  counts from the new card's issue), so intake counts from the decision's day at the decision and again from the
+  card's issue day when card-delivery reports it.
 
 A period in years or months ends on the day before the corresponding day of its last month, counted from its
 first counted day, or on that month's last day when it has none (Civil Code art. 143(2)): extension of an expiry
@@ -53,8 +55,8 @@ def period_end(first_day: date, years: int, months: int, days: int) -> date:
 
 
 def new_expiry(procedure: str, period: str | None, old_expiry: date | None, permitted_on: date) -> date | None:
-    """The last day of the period granted, or None when it cannot be known (not an extension, change or acquisition, no coded
-    period, indefinite, an extension without its old expiry). ``permitted_on``: the day of permission (Japan)."""
+    """The last day of the period granted, or None when it cannot be known (not an extension, change or acquisition,
+    no coded period, indefinite, an extension without its old expiry). ``permitted_on``: the day of permission."""
     if procedure not in ("extension", *FROM_PERMISSION) or not period:
         return None
     try:

@@ -8,6 +8,7 @@ import pytest
 from babel.dates import format_date, format_skeleton
 
 from intake.domain import special_period as sp
+from zairyu_shared.stay_periods import special_period_end
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ from intake.domain import special_period as sp
     ],
 )
 def test_two_months_from_the_expiry(expiry, last):
-    assert sp.two_months_from(expiry) == last
+    assert special_period_end(expiry) == last
 
 
 @pytest.mark.parametrize("procedure", ["extension", "change"])

@@ -9,27 +9,16 @@ period of stay, whichever comes first. Not for a COE, an acquisition or an emplo
 "Two months from the expiry" counts as the Civil Code does (art. 140: the first day is not counted; art. 143:
 the period ends on the day before the corresponding day two months on, or on the month's last day when that
 month has no corresponding day): expiry 31 Jan -> 31 Mar, 30 Nov -> 31 Jan, 31 Dec -> 28 (29) Feb,
-30 Dec -> 28 (29) Feb. All dates are Japan's calendar days.
+30 Dec -> 28 (29) Feb (zairyu_shared.stay_periods.special_period_end). All dates are Japan's calendar days.
 """
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
+
+from zairyu_shared.stay_periods import special_period_end
 
 PROCEDURES = ("extension", "change")
-MONTHS = 2
-
-
-def two_months_from(expiry: date) -> date:
-    """The last day of the two months that follow the expiry day."""
-    start = expiry + timedelta(days=1)  # art. 140: counting starts the next day
-    index = start.year * 12 + (start.month - 1) + MONTHS
-    year, month0 = divmod(index, 12)
-    last_day = calendar.monthrange(year, month0 + 1)[1]
-    if start.day > last_day:  # no corresponding day in that month: its last day (art. 143(2) proviso)
-        return date(year, month0 + 1, last_day)
-    return date(year, month0 + 1, start.day) - timedelta(days=1)
 
 
 def applies(procedure: str, filed_on: date, expiry: date | None) -> bool:
@@ -42,7 +31,7 @@ def latest_day(procedure: str, filed_on: date, expiry: date | None) -> date | No
     The decision ends it earlier when it comes first."""
     if expiry is None or not applies(procedure, filed_on, expiry):
         return None
-    return two_months_from(expiry)
+    return special_period_end(expiry)  # the count card-delivery's public check uses too
 
 
 def ends_on(procedure: str, filed_on: date, expiry: date | None, decided_on: date | None) -> date | None:
