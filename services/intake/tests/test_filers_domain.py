@@ -294,3 +294,14 @@ def test_filer_and_applicant_records_for_the_signed_document():
     assert filers.organisation_number("relative", values) is None
     applicant = filers.applicant_record(values)
     assert applicant["name"] == "TRAN THI BINH" and applicant["card_number"] == "AB12345678CD"
+
+
+# --- 29 February (found 2026-12-07, session 20): the 15th year ends with 28 February in a common year ----------
+def test_born_29_february_files_themself_from_1_march_of_a_common_year():
+    """Civil Code art. 143(2) and the Act on the Calculation of Age (zairyu_shared.ages): born 29 Feb 2012, one is 15
+    once 28 Feb 2027 has ended. Counting the anniversary as 28 February let a 14-year-old file a day early and told
+    them so."""
+    born = date(2012, 2, 29)
+    (problem,) = filers.self_problems("self", born, "student", None, date(2027, 2, 28))
+    assert problem == ("filer_role", "filer.self_under_15") and problem[1].from_date == date(2027, 3, 1)
+    assert filers.self_problems("self", born, "student", None, date(2027, 3, 1)) == []

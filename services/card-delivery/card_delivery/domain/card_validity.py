@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from zairyu_shared.ages import under_age
 from zairyu_shared.events.vocabulary import PERIODS_OF_STAY, STATUSES_OF_RESIDENCE
 from zairyu_shared.stay_periods import new_expiry, period_end, special_period_end
 
@@ -54,8 +55,9 @@ def card_validity(
 ) -> CardValidity | None:
     """The card's validity under art. 19-5(1); None when it cannot be known (no coded status, or a period of stay
     whose expiry is unknown). Without ``birth_date`` the under-16 rules cannot apply; the caller says so."""
-    # Under 16 on the issue day: one turns 16 as the birthday's eve ends (年齢計算ニ関スル法律, Civil Code art. 143).
-    under_16 = birth_date is not None and issued_on <= sixteenth_birthday_eve(birth_date)
+    # Under 16 on the issue day, as the law counts age (zairyu_shared.ages, the same count intake files by): one turns
+    # 16 as the day before the anniversary ends (年齢計算ニ関スル法律, Civil Code art. 143).
+    under_16 = birth_date is not None and under_age(birth_date, issued_on, 16)
     if granted_status in SEVEN_YEAR_STATUSES:
         if granted_status == "permanent_resident" and under_16:
             assert birth_date is not None

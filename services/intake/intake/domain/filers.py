@@ -27,8 +27,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from zairyu_shared import ages
+
 from . import statuses
-from .dates import add_months
 from .fields import Field
 from .refusal import Refusal
 
@@ -135,11 +136,9 @@ def applicant_fields(role: str, procedure: str | None = None) -> tuple[Field, ..
 
 
 def under_age(date_of_birth: date, on: date, age: int = FAMILY_AGE_LIMIT) -> bool:
-    """Whether someone born on ``date_of_birth`` is younger than ``age`` on ``on``.
-
-    The birthday anniversary counts (16 years after a 29 February is always a leap year).
-    """
-    return on < add_months(date_of_birth, 12 * age)
+    """Whether someone born on ``date_of_birth`` is younger than ``age`` on ``on``, as Japanese law counts age
+    (zairyu_shared.ages: from the anniversary; a 29 February birthday from 1 March in a common year)."""
+    return ages.under_age(date_of_birth, on, age)
 
 
 def _governing(status_codes: Mapping[str, str | None]) -> str | None:
@@ -233,7 +232,7 @@ def self_problems(
         return []
     out: list[tuple[str, str]] = []
     if born is not None and under_age(born, today, SELF_MIN_AGE):
-        out.append(("filer_role", Refusal("filer.self_under_15", add_months(born, 12 * SELF_MIN_AGE))))
+        out.append(("filer_role", Refusal("filer.self_under_15", ages.age_reached_on(born, SELF_MIN_AGE))))
     status = statuses.get(current_status)
     if (status is not None and not status.mid_to_long_term) or (
         period_months is not None and period_months <= SHORT_STAY_MONTHS
