@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from card_delivery.domain.card_validity import CardValidity, at_issue, card_validity, sixteenth_birthday_eve, status_on
+from card_delivery.domain.card_validity import (
+    CardValidity,
+    at_issue,
+    card_validity,
+    old_card,
+    sixteenth_birthday_eve,
+    status_on,
+)
 from zairyu_shared.stay_periods import special_period_end
 
 ISSUED = date(2026, 12, 7)
@@ -82,3 +89,10 @@ def test_a_change_or_an_acquisition_runs_from_the_issue_day_an_extension_follows
     assert at_issue("acquisition", "dependent", "P1Y", None, ISSUED, date(2026, 10, 1)).valid_until == date(2027, 12, 7)
     assert at_issue("extension", "student", "P1Y", date(2027, 1, 31), ISSUED).valid_until == date(2028, 1, 31)
     assert at_issue("extension", "student", "P1Y", None, ISSUED) is None  # the old expiry unknown: not guessed
+
+
+def test_an_old_card_runs_to_the_old_expiry_with_the_special_period_and_is_unknown_without_it():
+    assert old_card(date(2027, 1, 31)) == CardValidity(date(2027, 1, 31), True)
+    assert status_on(old_card(date(2027, 1, 31)), date(2027, 3, 31)) == "special_period"
+    assert status_on(old_card(date(2027, 1, 31)), date(2027, 4, 1)) == "expired"
+    assert old_card(None) is None

@@ -130,3 +130,40 @@ def test_the_mailroom_shows_the_validity_the_card_will_carry_before_and_after_th
     assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
     page = mailroom.get(url, headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert '<dd class="card-valid-until">2028-01-31</dd>' in page and "confirm-summary" not in page
+
+
+def test_an_old_card_named_in_an_approval_runs_to_the_old_expiry_until_the_new_card_replaces_it(app, runtime, mailroom):
+    """Found 2026-12-07 (session 20): an old card named in a decision read "valid" for ever until replaced, so a
+    holder who never collected their new card showed a valid card years after their stay ended. The old card runs
+    to the old period's expiry and through the special period at most (art. 19-5(1)(iii), (2))."""
+    payload = {**decision_payload(), "period_of_stay": "P1Y", "period_of_stay_expiry": "2027-01-31"}
+    old = payload["delivery"]["old_card_number"]
+    _at(runtime, date(2026, 12, 7))
+    deliver_decision(runtime, payload)
+    public = app.test_client()
+    said = {}
+    for day in (date(2027, 1, 31), date(2027, 2, 1), date(2027, 3, 31), date(2027, 4, 1)):
+        _at(runtime, day)
+        said[day] = lookup(public, old)
+    assert said == {
+        date(2027, 1, 31): "valid",
+        date(2027, 2, 1): "special_period",  # filed by the expiry (there is a decision), not yet replaced
+        date(2027, 3, 31): "special_period",
+        date(2027, 4, 1): "expired",
+    }
+    # collected before the expiry: the new card replaces it, whatever its own dates said
+    _at(runtime, date(2027, 1, 20))
+    url = f"/mailroom/cases/{only_case(runtime).delivery_id}"
+    assert mailroom.post(f"{url}/envelope", {"fee_yen": "5500", "old_card_number": old}).status_code == 302
+    assert mailroom.post(f"{url}/issue", {"confirm": "y"}).status_code == 302
+    assert lookup(public, old) == "invalid"
+
+
+def test_an_old_card_whose_expiry_the_decision_does_not_give_stays_valid_until_replaced(app, runtime):
+    # an indefinite period (HSP (ii)): the old card's seven years ran from an issue day nobody told this service
+    payload = {**decision_payload(procedure="change"), "granted_status": "student", "period_of_stay": "P1Y"}
+    payload.pop("period_of_stay_expiry", None)
+    _at(runtime, date(2026, 12, 7))
+    deliver_decision(runtime, payload)
+    _at(runtime, date(2040, 1, 1))
+    assert lookup(app.test_client(), payload["delivery"]["old_card_number"]) == "valid"

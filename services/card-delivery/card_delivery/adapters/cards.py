@@ -47,8 +47,11 @@ def valid_until(session: Session, card_number: str) -> date | None:
     return found
 
 
-def record_old_card(session: Session, card_number: str, delivery_id: str, now: datetime) -> None:
-    """An old card named in a decision: valid until its replacement is issued (kept as is if known)."""
+def record_old_card(
+    session: Session, card_number: str, delivery_id: str, now: datetime, validity: CardValidity | None = None
+) -> None:
+    """An old card named in a decision: valid until its replacement is issued, or until ``validity`` ends
+    (card_validity.old_card); kept as is if known."""
     exists = session.execute(sa.select(cards.c.card_number).where(cards.c.card_number == card_number)).first()
     if exists is None:
         with session.begin_nested():
@@ -59,6 +62,8 @@ def record_old_card(session: Session, card_number: str, delivery_id: str, now: d
                     origin="decision",
                     delivery_id=delivery_id,
                     recorded_at=now.astimezone(UTC),
+                    valid_until=validity.valid_until if validity else None,
+                    runs_to_stay_expiry=bool(validity and validity.runs_to_stay_expiry),
                 )
             )
 

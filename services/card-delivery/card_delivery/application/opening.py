@@ -90,7 +90,8 @@ def open_case(runtime, session: Session, decision: dict, causation_id: str | Non
     repository.insert(session, case)
     metrics.count_transition_on_commit(session, case.state)
     if case.old_card_number:
-        cards.record_old_card(session, case.old_card_number, case.delivery_id, now)
+        old_validity = card_validity.old_card(case.stay_expiry_before)
+        cards.record_old_card(session, case.old_card_number, case.delivery_id, now, old_validity)
     if not any(change.action == "open" for change in changes):
         # The history starts with the case (an officer saw an empty one until the envelope); only an address
         # mismatch made the opening a step before, for the event it sends.

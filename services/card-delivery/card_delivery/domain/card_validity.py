@@ -73,6 +73,16 @@ def card_validity(
     return CardValidity(stay_expiry, True)  # (1)(iii), or (1)(iv) with the expiry first
 
 
+def old_card(stay_expiry_before: date | None) -> CardValidity | None:
+    """The validity of the old card an approved extension or change names: it runs to the period of stay's expiry
+    (art. 19-5(1)(iii)), and past it through the special period at most (art. 19-5(2); the holder filed, or there
+    would be no decision), until the new card replaces it. None when the expiry is unknown (a decision before v2, an
+    indefinite period: an HSP (ii)'s seven-year card, whose issue day nobody told us): valid until replaced. A card
+    issued to a child under 16 may have ended sooner, on the eve of their 16th birthday (art. 19-5(1)(iv)); its issue
+    day is unknown, so the check cannot tell and says no more than the expiry allows."""
+    return CardValidity(stay_expiry_before, True) if stay_expiry_before is not None else None
+
+
 def granted_terms(decision: dict[str, Any]) -> dict[str, Any]:
     """What an approval says that the card's validity needs: the status and period as codes (v3 and later; an older
     decision's text is not guessed at: None), the expiry of the period of stay before it (v2 and later) and the
