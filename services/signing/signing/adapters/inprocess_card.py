@@ -34,8 +34,11 @@ def connector(
     return lambda: InProcessCardLink(card, record=record)
 
 
-def inprocess_signer(card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None):
-    """The ``Signer`` over the simulated card object itself: no pcscd involved."""
+def inprocess_signer(
+    card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None, aid: bytes | None = None
+):
+    """The ``Signer`` over the simulated card object itself: no pcscd involved; ``aid``: the applet (default JPKI's)."""
+    from signing.domain.jpki_apdu import JPKI_AID
     from signing.domain.signer import CardSigner
 
-    return CardSigner(connector(card, record))
+    return CardSigner(connector(card, record), aid=aid or JPKI_AID)

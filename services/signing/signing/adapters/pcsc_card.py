@@ -106,8 +106,11 @@ def connector(
     return lambda: connect(reader, wait_seconds, record)
 
 
-def pcsc_signer(reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None):
-    """The ``Signer`` for a real (or vpcd-simulated) card through pcscd."""
+def pcsc_signer(
+    reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None, aid: bytes | None = None
+):
+    """The ``Signer`` for a real (or vpcd-simulated) card through pcscd; ``aid``: the applet (default JPKI's)."""
+    from signing.domain.jpki_apdu import JPKI_AID
     from signing.domain.signer import CardSigner
 
-    return CardSigner(connector(reader, wait_seconds, record))
+    return CardSigner(connector(reader, wait_seconds, record), aid=aid or JPKI_AID)

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from .jpki_apdu import ATR, JPKI_AID, TOKEN_LABEL_MY_NUMBER_CARD, Command, Ef, MalformedApdu, Sw, parse_command
 
@@ -24,6 +24,10 @@ _DIGEST_INFO_PREFIXES = {
     bytes.fromhex("3051300d060960864801650304020305000440"): hashes.SHA512(),
     bytes.fromhex("3021300906052b0e03021a05000414"): hashes.SHA1(),
 }
+
+
+# RSA-2048 on today's card; ECDSA P-384 on the next-generation card (jpki-card.md), simulated as such.
+CardKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @dataclasses.dataclass
@@ -45,11 +49,14 @@ class CardContents:
     sign_ca_cert: bytes
     auth_cert: bytes
     auth_ca_cert: bytes
-    sign_key: rsa.RSAPrivateKey
-    auth_key: rsa.RSAPrivateKey
+    sign_key: CardKey
+    auth_key: CardKey
     pin: str
     password: str
     token_label: bytes = TOKEN_LABEL_MY_NUMBER_CARD
+    # The applet's AID: today's JPKI applet, or a stand-in for the next-generation card's second applet, whose AID is
+    # unpublished (jpki-card.md). The signer must be told it; the Individual Number applets stay unanswered.
+    aid: bytes = JPKI_AID
 
 
 # PIN EF -> (key EF it unlocks, EFs it guards)
@@ -70,7 +77,8 @@ class JpkiCard:
             Ef.AUTH_CA_CERT: _cert_ef(contents.auth_ca_cert),
             Ef.TOKEN_INFO: contents.token_label.ljust(32, b" "),
         }
-        self._keys = {Ef.SIGN_KEY: contents.sign_key, Ef.AUTH_KEY: contents.auth_key}
+        self._keys: dict[int, CardKey] = {Ef.SIGN_KEY: contents.sign_key, Ef.AUTH_KEY: contents.auth_key}
+        self._aid = contents.aid
         self._pins = {Ef.AUTH_PIN: PinState.new(contents.pin, 3), Ef.SIGN_PIN: PinState.new(contents.password, 5)}
         self._on_apdu = on_apdu
         self.reset()
@@ -118,7 +126,7 @@ class JpkiCard:
             # Selecting any applet (even reselecting JPKI) drops the security state.
             self._verified.clear()
             self._current_ef = None
-            self._applet_selected = c.data == JPKI_AID
+            self._applet_selected = c.data == self._aid
             return _sw(Sw.OK if self._applet_selected else Sw.FILE_NOT_FOUND)
         if c.p1 in (0x00, 0x02):  # by file id
             if len(c.data) != 2:
@@ -203,9 +211,25 @@ class JpkiCard:
             return _sw(Sw.NO_CURRENT_EF)
         if _PIN_FOR_KEY[self._current_ef] not in self._verified:
             return _sw(Sw.SECURITY_NOT_SATISFIED)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            if len(c.data) not in _EC_HASHES:
+                return _sw(Sw.WRONG_LENGTH)
+            return ecdsa_sign(key, c.data) + _sw(Sw.OK)
         if not c.data or len(c.data) > key.key_size // 8 - 11:
             return _sw(Sw.WRONG_LENGTH)
         return pkcs1_sign(key, c.data) + _sw(Sw.OK)
+
+
+# An EC key signs a bare hash: its length names the hash (simulated; the next-generation card is unpublished).
+_EC_HASHES = {32: hashes.SHA256(), 48: hashes.SHA384(), 64: hashes.SHA512()}
+
+
+def ecdsa_sign(key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
+    """ECDSA over a caller-made hash, answered as r || s, each as wide as the curve's order (ISO 7816-8's plain
+    format, as EC cards answer)."""
+    r, s = utils.decode_dss_signature(key.sign(digest, ec.ECDSA(utils.Prehashed(_EC_HASHES[len(digest)]))))
+    width = (key.curve.key_size + 7) // 8
+    return r.to_bytes(width, "big") + s.to_bytes(width, "big")
 
 
 def pkcs1_sign(key: rsa.RSAPrivateKey, digest_info: bytes) -> bytes:

@@ -106,10 +106,11 @@ class JpkiSession:
             raise WrongPin(pin=kind, tries_left=sw & 0x0F)
         raise CardError(f"VERIFY answered {sw:04X}", sw=f"{sw:04X}")
 
-    def sign_digest_info(self, kind: PinKind, digest_info: bytes) -> bytes:
-        """COMPUTE DIGITAL SIGNATURE with the key of ``kind`` (its PIN verified before)."""
+    def compute_signature(self, kind: PinKind, data: bytes) -> bytes:
+        """COMPUTE DIGITAL SIGNATURE with the key of ``kind`` (its PIN verified before): ``data`` is a DigestInfo for
+        an RSA key (the card pads it), the bare hash for an EC key (the card answers r || s)."""
         self._select(_KEY_EF[kind])
-        return self._send(apdu.compute_signature(digest_info))
+        return self._send(apdu.compute_signature(data))
 
 
 def der_size(header: bytes) -> int:

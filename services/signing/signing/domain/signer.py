@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from cryptography import x509
 
 from . import cades, web_eid
+from .jpki_apdu import JPKI_AID
 from .jpki_session import JpkiSession
 
 
@@ -84,15 +84,21 @@ class Signer(Protocol):
 
 class CardSigner:
     def __init__(
-        self, connect: Callable[[], CardLink], clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        self,
+        connect: Callable[[], CardLink],
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        aid: bytes = JPKI_AID,
     ) -> None:
+        """``aid``: the applet to sign with; today's JPKI applet unless told otherwise (the next-generation card brings
+        a second applet whose AID is unpublished: jpki-card.md; the CLI's ``--applet-aid``)."""
         self._connect = connect
         self._clock = clock
+        self._aid = aid
 
     def _session(self) -> tuple[CardLink, JpkiSession]:
         link = self._connect()
         try:
-            session = JpkiSession(link.transmit)
+            session = JpkiSession(link.transmit, self._aid)
             session.open()
         except BaseException:
             link.close()
@@ -121,8 +127,8 @@ class CardSigner:
             session.verify("sign", password)
             cert_der = session.read_certificate("sign")  # readable only after the password
 
-            def card_sign(digest_info: bytes) -> bytes:
-                return session.sign_digest_info("sign", digest_info)
+            def card_sign(data: bytes) -> bytes:
+                return session.compute_signature("sign", data)
 
             return cades.build_detached(content, cert_der, card_sign, self._clock())
         finally:
@@ -135,8 +141,12 @@ class CardSigner:
         try:
             cert_der = session.read_certificate("auth")
             session.verify("auth", pin)
-            digest = hashlib.sha256(web_eid.signed_value(origin, challenge)).digest()
-            signature = session.sign_digest_info("auth", cades.sha256_digest_info(digest))
-            return web_eid.token(cert_der, signature)
+            algorithm = web_eid.algorithm_for(cert_der)
+            digest = web_eid.digest_to_sign(algorithm, origin, challenge)
+            if algorithm == web_eid.ALGORITHM:
+                signature = session.compute_signature("auth", cades.sha256_digest_info(digest))
+            else:  # ES384 and the like: the card signs the bare hash and answers r || s, which JWS keeps as it is
+                signature = session.compute_signature("auth", digest)
+            return web_eid.token(cert_der, signature, algorithm)
         finally:
             link.close()

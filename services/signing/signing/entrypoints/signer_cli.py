@@ -23,6 +23,7 @@ import json
 import pathlib
 import sys
 
+from signing.domain.jpki_apdu import JPKI_AID
 from signing.domain.signer import Signer
 from signing.domain.signer_errors import NoReader, PinBlocked, SignerError
 from signing.domain.signer_messages import describe, pick_language, text
@@ -38,7 +39,22 @@ def build_signer(args: argparse.Namespace) -> Signer:
         return inprocess_signer(card_for(pki, args.holder))
     from signing.adapters.pcsc_card import pcsc_signer
 
-    return pcsc_signer(args.reader, args.wait)
+    return pcsc_signer(args.reader, args.wait, aid=args.applet_aid)
+
+
+def applet_aid(value: str) -> bytes:
+    """An applet's AID as hex (5 to 16 bytes, ISO 7816-4), never an Individual Number applet's."""
+    from signing.domain.jpki_apdu import INDIVIDUAL_NUMBER_AIDS
+
+    try:
+        aid = bytes.fromhex(value.replace(" ", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError("an AID is written in hex, e.g. D392F000260100000001") from None
+    if not 5 <= len(aid) <= 16:
+        raise argparse.ArgumentTypeError("an AID has 5 to 16 bytes")
+    if aid in INDIVIDUAL_NUMBER_AIDS:
+        raise argparse.ArgumentTypeError("the applets that hold the Individual Number are never selected")
+    return aid
 
 
 def read_secret(prompt_key: str, lang: str) -> str:
@@ -61,6 +77,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--lang", help="message language: en, ja, vi, zh_Hans (or zh), ko, pt_BR (or pt), tl, ne (default: from LANG)"
+    )
+    p.add_argument(
+        "--applet-aid",
+        type=applet_aid,
+        default=JPKI_AID,
+        metavar="HEX",
+        help="the signing applet's AID (default: the JPKI applet, D392F000260100000001); for the next-generation "
+        "card, whose second applet's AID is not yet published",
     )
     p.add_argument("--simulated", metavar="PKI_DIR", help="use an in-process simulated card")
     p.add_argument("--holder", help="holder id on the simulated card (default: first valid)")
