@@ -321,3 +321,26 @@ def running_card(
                 process.wait()
             out.close()
             wait_for(lambda: not card_present(reader), timeout, f"the card to leave {reader}")
+
+
+@contextlib.contextmanager
+def card_object_in_reader(card, timeout: float = 20.0) -> Iterator[str]:
+    """A simulated card object (``JpkiCard``, e.g. one with keys no test-PKI holder has) inserted in a vpcd reader
+    from a thread of this process; yields the reader's name, removes the card on exit."""
+    from signing.adapters.vpcd import VirtualCardInserter
+
+    reason = pcsc_missing_reason()
+    if reason:
+        raise PcscUnavailable(reason)
+    with held_pcscd(timeout), claim_slot() as slot:
+        reader = reader_name(slot)
+        wait_for(lambda: not card_present(reader), timeout, f"{reader} to be empty")
+        inserter = VirtualCardInserter(card, port=VPCD_BASE_PORT + slot)
+        thread = inserter.start_thread()
+        try:
+            wait_for(lambda: card_present(reader), timeout, f"the card in {reader}")
+            yield reader
+        finally:
+            inserter.stop()
+            thread.join(timeout)
+            wait_for(lambda: not card_present(reader), timeout, f"the card to leave {reader}")

@@ -129,3 +129,17 @@ def test_the_cli_takes_an_applet_aid_but_never_an_individual_number_applets():
     for bad in ("D3921000310001010408", "zz", "D392"):
         with pytest.raises((SystemExit, argparse.ArgumentTypeError)):
             parser().parse_args(["--applet-aid", bad, "info"])
+
+
+def test_a_p384_card_signs_through_pcscd(world):
+    """The same card in a vpcd reader: the real PC/SC stack carries the 48-byte hash and the 96-byte r || s."""
+    from signing.adapters.pcsc_card import connector as pcsc_connector
+    from signing.testing import card_object_in_reader, pcsc_available_or_skip
+
+    pcsc_available_or_skip()
+    with card_object_in_reader(JpkiCard(world["contents"])) as reader:
+        signer = CardSigner(pcsc_connector(reader, 5.0), clock=lambda: pki.NOW, aid=SECOND_APPLET)
+        signature = signer.sign(CONTENT, "abc123")
+        token = signer.authenticate(NONCE, ORIGIN, "1234")
+    assert world["verifier"].verify_cms(CONTENT, signature).valid
+    assert world["verifier"].verify_auth_token(token, ORIGIN, NONCE).valid
