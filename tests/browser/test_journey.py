@@ -407,6 +407,9 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     checks.applicant_page(page, "inbox")
     page.locator("main ul.cards li a").first.click()
     checks.applicant_page(page, "notice")
+    # greeted by the card's name in the width people read, not the register's full-width ＮＧＵＹＥＮ (session 20)
+    greeting = page.locator("main").inner_text()
+    assert "NGUYEN VAN AN" in greeting and "ＮＧＵＹＥＮ" not in greeting
 
     # -- 8. every applicant page again, in Nepali at 375 px (issue 18) ----------------------------------
     def to_nepali(p):

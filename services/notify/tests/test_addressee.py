@@ -65,3 +65,36 @@ def test_an_applicant_not_registered_yet_gets_the_bilingual_notice_without_a_nam
     for notice_type in ("application_received", "decision_approved"):
         language, text = inbox_notice(runtime, "app-s", notice_type)
         assert language == "ja+en" and samples.NAME not in text, notice_type
+
+
+def test_the_registered_full_width_name_is_greeted_in_the_width_people_read(runtime):
+    """The name intake sends is the signature certificate's, written full-width as the resident register writes it.
+    Found 2026-12-07 (session 20): the in-account notice read "Kính gửi ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ," (the journey's
+    screenshot); the tests' sample name was half-width, so none saw it."""
+    deliver(runtime, samples.registered(language="vi", name="ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ"))
+    deliver(runtime, samples.received())
+    _, text = inbox_notice(runtime, samples.APPLICATION, "application_received")
+    assert "Kính gửi NGUYEN VAN AN," in text and "ＮＧＵＹＥＮ" not in text
+    with runtime.engine.connect() as conn:
+        mail = conn.execute(
+            sa.select(notices.c.body_text, notices.c.body_html).where(
+                notices.c.application_id == samples.APPLICATION, notices.c.channel == "email"
+            )
+        ).first()
+    assert "NGUYEN VAN AN" in mail.body_text and "ＮＧＵＹＥＮ" not in mail.body_text + (mail.body_html or "")
+
+
+@pytest.mark.parametrize(
+    "registered, greeted",
+    [
+        ("サントス　マリア　クルス", "サントス マリア クルス"),  # katakana stays; the ideographic space is a space
+        ("王　偉", "王 偉"),
+        ("ｻﾝﾄｽ ﾏﾘｱ", "サントス マリア"),  # half-width katakana made full
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_addressee_name(registered, greeted):
+    from notify.domain.formatting import addressee_name
+
+    assert addressee_name(registered) == greeted

@@ -9,7 +9,7 @@ import logging
 from notify.adapters import metrics, store
 from notify.application.sending import wake_for_mail
 from notify.bootstrap import ports
-from notify.domain import delivery
+from notify.domain import delivery, formatting
 from notify.domain.notices import EMAIL, INBOX, OFFICER_LANGUAGE, Planned, plan
 from zairyu_shared.db import after_commit
 from zairyu_shared.events.contracts import LANGUAGES
@@ -102,7 +102,7 @@ def _create(
     else:
         # The event's language is the applicant's choice at that moment; else the directory's.
         language = data.get("language") or (person.language if person else None)
-        name = person.display_name if person else None
+        name = formatting.addressee_name(person.display_name) if person else None
         recipient = f"applicant:{data['applicant_id']}"
         context = p.context
     rendered = ports(runtime).catalogue.render(

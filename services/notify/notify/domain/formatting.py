@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -52,3 +54,17 @@ def yen(amount: int, language: str) -> str:
 
 def number(value: int, language: str) -> str:
     return format_decimal(value, locale=locale_for(language))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def addressee_name(registered: str | None) -> str | None:
+    """The name a mail or notice greets the person by: their registered name (the signature certificate's, written
+    full-width as the resident register writes it: ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ) in the width people read (NFKC: NGUYEN VAN
+    AN; kanji and katakana are unchanged, half-width katakana made full), one space between its parts. Found
+    2026-12-07 (session 20): a Vietnamese applicant's notices greeted "Kính gửi ＮＧＵＹＥＮ　ＶＡＮ　ＡＮ". Official
+    documents keep the registered form."""
+    if not registered:
+        return None
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", registered)).strip() or None
