@@ -101,3 +101,16 @@ def test_a_tagalog_page_names_a_status_from_the_tagalog_glossary(bare_app):
     with bare_app.test_request_context(), force_locale("tl"):
         label = labels.status_label("engineer_humanities")
     assert label.startswith(glossary.status_name("engineer_humanities", "tl")) and "技術・人文知識・国際業務" in label
+
+
+def test_the_review_page_writes_amounts_of_yen_grouped_as_the_copy_does(client, rt):
+    """Found 2026-12-07 (session 20) on the journey's review screenshot: the monthly salary read "300000" on the page
+    the applicant checks before signing (an extra zero is easy to miss), "¥300,000" on the PDF copy and the fee
+    table. Counts that are not money stay as typed."""
+    from journey import fill_draft, register
+
+    register(client, rt)
+    draft_id = fill_draft(client)
+    page = client.get(f"/apply/{draft_id}/review?lang=vi").data.decode()
+    assert "<dd>¥300,000</dd>" in page and "<dd>300000</dd>" not in page
+    assert "<dd>120</dd>" in page  # employees: a count
