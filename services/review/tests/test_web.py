@@ -209,6 +209,8 @@ def test_case_page_reads_like_the_official_form(app, people, rt):
             "occupation": "engineer",
             "nationality": "VN",
             "supporter_nationality": "BR",
+            "monthly_salary_yen": 300000,
+            "employees": 1200,
         },
     }
     event = verified_event(form=form)
@@ -230,6 +232,8 @@ def test_case_page_reads_like_the_official_form(app, people, rt):
     assert "<dt>国籍・地域</dt><dd>ベトナム</dd>" in form_html and "<dd>ブラジル</dd>" in form_html
     assert "<dd>1年</dd>" in form_html and "<dd>3年</dd>" in form_html and "<dd>製造業</dd>" in form_html
     assert "<dt>性別</dt><dd>男</dd>" in form_html  # the registered sex (M), by name
+    # amounts of yen grouped as the official form writes them (session 20: 300000); a count as it is
+    assert "<dd>300,000</dd>" in form_html and "<dd>1200</dd>" in form_html
     for code in (">VN<", ">P1Y<", ">P3Y<", ">E<"):
         assert code not in form_html
     # the official form's order: 1 nationality, 3 name, 7 occupation, 11 status, 12 card, 13 desired, employer
