@@ -193,6 +193,21 @@ PHONE_READING = """() => {
     const note = document.getElementById("chosen-" + select.name);
     if (!note || note.hidden || note.textContent !== option.text) out.push("select cuts its answer: " + option.text);
   }
+  // a value squeezed into a column a word wide beside a long label (the organisation draft's summary, session 20)
+  for (const dd of document.querySelectorAll("main dl dd")) {
+    const text = dd.textContent.trim();
+    if (dd.clientWidth > 0 && dd.clientWidth < 120 && text.length > 16) out.push("value in a narrow column: " + text);
+  }
+  // two buttons one above the other with no space between them
+  const buttons = [...document.querySelectorAll("main button, main .button")]
+    .map((b) => [b, b.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+  for (const [a, ra] of buttons) {
+    for (const [b, rb] of buttons) {
+      const gap = rb.top - ra.bottom;
+      const overlap = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      if (a !== b && overlap > 0 && gap >= -1 && gap < 4) out.push("buttons touch: " + a.textContent.trim() + " / " + b.textContent.trim());
+    }
+  }
   return out;
 }"""
 
