@@ -6,6 +6,7 @@ the simulator answers r || s to a bare hash, the usual EC card's answer (cades.p
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
 import subprocess
 
@@ -106,6 +107,8 @@ def test_the_signer_selects_only_the_applet_it_is_told(world):
     with pytest.raises(NotJpkiCard):
         inprocess_signer(card).sign(CONTENT, "abc123")  # today's JPKI AID: this card answers 6A82
     assert card.process(apdu.select_aid(apdu.INDIVIDUAL_NUMBER_AIDS[0]))[-2:] == b"\x6a\x82"
+    with pytest.raises(ValueError):  # nor is a card ever made to answer for one
+        JpkiCard(dataclasses.replace(world["contents"], aid=apdu.INDIVIDUAL_NUMBER_AIDS[1]))
 
 
 def test_the_simulated_ec_key_refuses_what_is_not_a_hash(world):

@@ -14,7 +14,17 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from .jpki_apdu import ATR, JPKI_AID, TOKEN_LABEL_MY_NUMBER_CARD, Command, Ef, MalformedApdu, Sw, parse_command
+from .jpki_apdu import (
+    ATR,
+    INDIVIDUAL_NUMBER_AIDS,
+    JPKI_AID,
+    TOKEN_LABEL_MY_NUMBER_CARD,
+    Command,
+    Ef,
+    MalformedApdu,
+    Sw,
+    parse_command,
+)
 
 CERT_EF_SIZE = 2048  # certificate EFs are fixed-size; the DER is followed by filler
 FILLER = b"\xff"
@@ -78,6 +88,8 @@ class JpkiCard:
             Ef.TOKEN_INFO: contents.token_label.ljust(32, b" "),
         }
         self._keys: dict[int, CardKey] = {Ef.SIGN_KEY: contents.sign_key, Ef.AUTH_KEY: contents.auth_key}
+        if contents.aid in INDIVIDUAL_NUMBER_AIDS:  # never served, whatever a test asks (番号法 Art. 20)
+            raise ValueError("a simulated card never answers for an Individual Number applet")
         self._aid = contents.aid
         self._pins = {Ef.AUTH_PIN: PinState.new(contents.pin, 3), Ef.SIGN_PIN: PinState.new(contents.password, 5)}
         self._on_apdu = on_apdu
