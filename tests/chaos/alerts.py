@@ -794,7 +794,7 @@ def _decide_case(cluster, engine, examiner, supervisor, app_id: str, approve: bo
     if approve:
         proposal = {"outcome": "approved", "granted_status": "engineer_humanities", "period_of_stay": "P3Y"}
     else:
-        proposal = {"outcome": "refused", "reason_codes": "R-1", "explanation": "chaos: refused on purpose"}
+        proposal = {"outcome": "refused", "reason_codes": "documents", "explanation": "chaos: refused on purpose"}
     _post_form(examiner, base, case, "/propose", proposal)
     assert status() == "decision_proposed", (app_id, status())
     supervisor.get(base + case + "?purpose=supervision", timeout=30)

@@ -18,6 +18,7 @@ from zairyu_shared.events.vocabulary import (
     DOCUMENT_KINDS,
     INDUSTRIES,
     PERIODS_OF_STAY,
+    REFUSAL_REASONS,
     STATUSES_OF_RESIDENCE,
     period_name_ja,
 )
@@ -84,6 +85,10 @@ def test_every_language_names_every_kind_status_and_period(lang):
         own = tomllib.loads((Path(glossary.__file__).parent / f"{lang}.toml").read_text("utf-8"))
         assert set(own["statuses"]) == set(STATUSES_OF_RESIDENCE) and set(own["document_kinds"]) == set(DOCUMENT_KINDS)
         assert set(own["industries"]) == set(INDUSTRIES)
+        assert set(own["refusal_reasons"]) == set(REFUSAL_REASONS)  # session 20
+    for code in REFUSAL_REASONS:
+        name = glossary.refusal_reason_name(code, lang)
+        assert name and (lang == "ja" or name != REFUSAL_REASONS[code][0])
     for code in PERIODS_OF_STAY:
         assert glossary.period_name(code, lang) not in ("", code)
     assert glossary.period_name("3 years", lang) == "3 years"  # older decisions' free text as written

@@ -124,7 +124,7 @@ DEPARTURE = {
 }
 
 
-def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_period=True):
+def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_period=True, reason_codes=None):
     payload = {
         "application_id": samples.APPLICATION,
         "applicant_id": samples.APPLICANT,
@@ -138,6 +138,8 @@ def refusal(procedure, lang, decided_at, expiry=date(2026, 12, 31), special_peri
     }
     if procedure in ("extension", "change"):
         payload.update(period_of_stay_expiry=expiry.isoformat(), special_period=special_period)
+    if reason_codes is not None:
+        payload["reason_codes"] = reason_codes
     event = new_event("application.decided", payload, source="review", correlation_id=samples.APPLICATION)
     info = ApplicationInfo(
         samples.APPLICATION, samples.APPLICANT, "tokyo", procedure, samples.PROVISIONAL, samples.RECEIPT
@@ -229,3 +231,27 @@ def test_a_paper_certificates_approval_says_to_send_the_fee_slip_and_a_return_en
     assert CARD_WORDS[lang] not in text.lower() and len(text) > len(free)
     if lang == "en":
         assert "send the fee slip" in text and "return envelope" in text and "send the fee slip" not in free
+
+
+GROUNDS = {  # the heading, and vocabulary.REFUSAL_REASONS["livelihood"] in each language
+    "en": ("The grounds the bureau gives:", "A stable livelihood in Japan has not been shown"),
+    "ja": ("不許可の理由:", "安定した生計を営むことができると認められない"),
+    "vi": ("Lý do Cục đưa ra:", "Chưa chứng minh được khả năng sinh sống ổn định tại Nhật Bản"),
+    "zh_Hans": ("入管局给出的理由：", "未能证明在日本能够维持稳定的生活"),
+    "ko": ("입국관리국이 밝힌 이유:", "일본에서 안정된 생계를 유지할 수 있음이 확인되지 않았습니다"),
+    "pt_BR": ("Os motivos indicados pela agência:", "Não foi demonstrado meio de vida estável no Japão"),
+    "tl": ("Ang mga dahilang ibinigay ng bureau:", "Hindi naipakita ang matatag na kabuhayan sa Japan"),
+    "ne": ("ब्युरोले दिएका कारणहरू:", "जापानमा स्थिर जीविका देखाइएको छैन"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_refusal_names_its_grounds_in_the_applicants_language(lang):
+    """Session 20: the refusal reached the applicant with the bureau's Japanese explanation only; the grounds the
+    examiner ticks (vocabulary.REFUSAL_REASONS) are now listed in the reader's language, an older decision's free
+    code ("R-1") is never shown bare, and a refusal without grounds has no empty heading."""
+    decided = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    text = refusal("extension", lang, decided, reason_codes=["livelihood", "R-1"])
+    heading, livelihood = GROUNDS[lang]
+    assert heading in text and f"- {livelihood}" in text and "R-1" not in text
+    assert heading not in refusal("extension", lang, decided)

@@ -785,3 +785,27 @@ def test_the_case_header_names_a_bundled_permit_in_japanese(app, people, rt):
     ).get_data(as_text=True)
     header = re.search(r"<p>[^<]*·[^<]*</p>", page).group(0)
     assert "+ 再入国許可" in header and "reentry" not in header, header
+
+
+def test_a_refusal_ticks_grounds_the_applicant_can_read(app, people, rt):
+    """Session 20: the grounds were typed as free codes ("R-1") no applicant could read; now the examiner ticks them
+    from vocabulary.REFUSAL_REASONS by their Japanese names, a code outside it is refused, and the decision carries
+    the codes notify writes in the applicant's language."""
+    app_id = new_case(rt)
+    ex = sign_in(app, people, "tokyo-examiner")
+    base = f"/cases/{app_id}"
+    assert post(ex, f"{base}/claim", {"version": version(rt, app_id)}).status_code == 302
+    page = ex.get(base, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert 'name="reason_codes" value="livelihood"> 安定した生計を営むことができると認められない' in page
+    refused = {"version": version(rt, app_id), "outcome": "refused", "explanation": "収入が基準に満たない"}
+    post(ex, f"{base}/propose", {**refused, "reason_codes": "R-1"})
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "under_examination"  # an unknown ground: not proposed
+    ex.post(
+        f"{base}/propose",
+        data={"csrf_token": csrf(ex, base), **refused, "reason_codes": ["livelihood", "public_duties"]},
+    )
+    with transaction(rt.session_factory) as s:
+        assert casework.load_case(s, app_id).status == "decision_proposed"
+    page = ex.get(base, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "安定した生計を営むことができると認められない、納税・年金・医療保険等の公的義務の履行が認められない" in page

@@ -169,6 +169,53 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "other": ("その他（備考のとおり）", "Other (see the bureau's note)"),
 }
 
+# Why an application is refused (不許可の理由), by the codes application.decided carries in reason_codes: code ->
+# (Japanese, English). A refusal notice states its grounds broadly, under the Act's three tests: whether the activity
+# falls under the status (在留資格該当性), whether the standards of the landing ordinance are met (基準適合性), and
+# whether granting is appropriate (相当性: the record of stay, public duties, livelihood, credible documents)
+# (kiryu-gyousei.jp/visa-denial-response; gyousei-shikama-office.com/blog110 and gj-kanazawa.com list the usual
+# grounds under the third). The officer ticks the grounds and explains in Japanese; the applicant reads the grounds
+# in their language (zairyu_shared.glossary) and the explanation as written.
+REFUSAL_REASONS: dict[str, tuple[str, str]] = {
+    "activity_not_qualifying": (
+        "申請に係る活動が在留資格に該当すると認められない（在留資格該当性）",
+        "The activities applied for do not fall under the status of residence",
+    ),
+    "standards_not_met": (
+        "上陸許可基準（基準省令）に適合すると認められない",
+        "The standards set for this status (the landing permission standards) are not met",
+    ),
+    "residence_record": (
+        "これまでの在留状況が良好と認められない（素行・法令違反・届出義務違反）",
+        "Your record of stay so far is not considered good (conduct, breaches of the law, notifications not made)",
+    ),
+    "public_duties": (
+        "納税・年金・医療保険等の公的義務の履行が認められない",
+        "Taxes, pension or health insurance obligations have not been met",
+    ),
+    "livelihood": (
+        "安定した生計を営むことができると認められない",
+        "A stable livelihood in Japan has not been shown",
+    ),
+    "outside_activity": (
+        "資格外活動許可の範囲を超える活動が認められる",
+        "Work beyond what your permission to engage in activities outside your status allows",
+    ),
+    "attendance": (
+        "在籍・出席状況が良好と認められない",
+        "Enrolment or attendance at school is not satisfactory",
+    ),
+    "documents": (
+        "提出された資料から申請内容を確認できない（資料の不足・未提出・信憑性）",
+        "The documents submitted do not show what the application states (missing, not submitted or not credible)",
+    ),
+    "false_statement": (
+        "申請内容又は提出資料に虚偽が認められる",
+        "The application or its documents contain false statements",
+    ),
+    "other": ("その他（説明のとおり）", "Other (see the bureau's explanation)"),
+}
+
 # The kinds an applicant gives a file when uploading it (intake's drafting.DOCUMENT_KINDS; Attachment.kind) that
 # are not kinds the bureau asks for above: code -> (Japanese, English). The officer's case page names every file's
 # kind in Japanese from these two tables (tests/contracts/test_vocabulary_kinds.py keeps intake's list covered).

@@ -15,7 +15,13 @@ from functools import cache
 from pathlib import Path
 
 from zairyu_shared import translations
-from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, STATUSES_OF_RESIDENCE, period_parts
+from zairyu_shared.events.vocabulary import (
+    DOCUMENT_KINDS,
+    INDUSTRIES,
+    REFUSAL_REASONS,
+    STATUSES_OF_RESIDENCE,
+    period_parts,
+)
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("ja", "en", "vi", "zh_Hans", "ko", "pt_BR", "tl", "ne")  # contracts.LANGUAGES
@@ -67,6 +73,17 @@ def document_kind_name(code: str, language: str) -> str:
     if language in ("ja", "en"):
         return names[0] if language == "ja" else names[1]
     return _section(language, "document_kinds").get(code) or names[1]
+
+
+def refusal_reason_name(code: str, language: str) -> str | None:
+    """A ground of refusal (vocabulary.REFUSAL_REASONS) in the language; None for a code not in the vocabulary (an
+    older decision's free code: never shown as a bare code)."""
+    names = REFUSAL_REASONS.get(code)
+    if names is None:
+        return None
+    if language in ("ja", "en"):
+        return names[0] if language == "ja" else names[1]
+    return _section(language, "refusal_reasons").get(code) or names[1]
 
 
 def industry_name(code: str, language: str) -> str:

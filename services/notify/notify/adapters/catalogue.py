@@ -145,6 +145,9 @@ class Catalogue:
                 glossary.document_kind_name(d["kind"], lang) if d.get("kind") else d["description"]
                 for d in context["documents"]
             ]
+        if "reason_codes" in context:  # the grounds of a refusal; a code outside the vocabulary is not shown bare
+            named = (glossary.refusal_reason_name(code, lang) for code in context["reason_codes"])
+            ctx["reasons"] = [reason for reason in named if reason]
         if context.get("granted_status"):
             ctx["granted_status"] = glossary.status_name(context["granted_status"], lang)
         if context.get("period_of_stay"):

@@ -277,7 +277,13 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
         ctx = {**_app(info, data), "procedure": data["procedure"], "decided_at": data["decided_at"]}
         if data["outcome"] == "refused":
             return applicant(
-                "decision_refused", {**ctx, "explanation": data.get("explanation") or "", **refusal_and_stay(data)}
+                "decision_refused",
+                {
+                    **ctx,
+                    "explanation": data.get("explanation") or "",
+                    "reason_codes": list(data.get("reason_codes") or []),  # the grounds, in the reader's language
+                    **refusal_and_stay(data),
+                },
             )
         return applicant(
             "decision_approved",

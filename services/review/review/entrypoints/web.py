@@ -18,6 +18,7 @@ from zairyu_shared import front
 from zairyu_shared.events.vocabulary import (
     DOCUMENT_KINDS,
     PERIODS_OF_STAY,
+    REFUSAL_REASONS,
     STATUSES_OF_RESIDENCE,
     UPLOAD_KINDS,
     period_name_ja,
@@ -86,6 +87,8 @@ def create_app(runtime=None):
         code: ja for code, (ja, _en) in {**UPLOAD_KINDS, **DOCUMENT_KINDS}.items()
     }
     app.jinja_env.globals["periods_of_stay"] = {code: period_name_ja(code) for code in PERIODS_OF_STAY}
+    # The grounds of a refusal, ticked by their Japanese names (the applicant reads them in their own language).
+    app.jinja_env.globals["refusal_reasons"] = {code: ja for code, (ja, _en) in REFUSAL_REASONS.items()}
     app.jinja_env.globals["bureau_names"] = {key: bureau.name_ja for key, bureau in BUREAUS.items()}
     # Nationalities arrive as ISO 3166 codes (older cases: as typed); officers read the country's name.
     app.jinja_env.filters["jst"] = japan_time_text

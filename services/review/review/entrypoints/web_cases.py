@@ -20,7 +20,7 @@ from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.db import transaction
 from zairyu_shared.events.contracts import PROCEDURES
-from zairyu_shared.events.vocabulary import DOCUMENT_KINDS
+from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, REFUSAL_REASONS
 from zairyu_shared.japan_time import japan_today
 
 from .label_markers import PART_TITLES
@@ -340,6 +340,15 @@ def add_note(application_id):
     return redirect(url_for("cases.case", application_id=application_id))
 
 
+def _reason_codes(form) -> tuple[str, ...]:
+    """The grounds ticked (vocabulary.REFUSAL_REASONS; an older client's comma-separated field read the same way);
+    a code outside the vocabulary is refused, so that every refusal reaches the applicant in their language."""
+    codes = tuple(dict.fromkeys(c.strip() for raw in form.getlist("reason_codes") for c in raw.split(",") if c.strip()))
+    if any(code not in REFUSAL_REASONS for code in codes):
+        raise ValueError("unknown ground of refusal")
+    return codes
+
+
 @bp.post("/cases/<application_id>/propose")
 @login_required
 def propose(application_id):
@@ -351,14 +360,14 @@ def propose(application_id):
             g.officer.id,
             (form.get("granted_status") or None) if approved else None,
             (form.get("period_of_stay") or None) if approved else None,
-            tuple(c.strip() for c in form.get("reason_codes", "").split(",") if c.strip()),
+            _reason_codes(form),
             form.get("explanation", ""),
         )
     except ValueError:
         flash(
             _(
-                "An approval needs the granted status and period of stay; a refusal needs reason codes and an "
-                "explanation."
+                "An approval needs the granted status and period of stay; a refusal needs at least one ground "
+                "and an explanation."
             ),
             "error",
         )
