@@ -126,12 +126,13 @@ def notice(rt, applicant_id, app_id, subject="Your application was received"):
     return notice_id
 
 
-def decided(rt, app_id, applicant_id, outcome="approved"):
+def decided(rt, app_id, applicant_id, outcome="approved", **extra):
     emit(
         rt,
         "application.decided",
         "review",
         {
+            **extra,
             "application_id": app_id,
             "applicant_id": applicant_id,
             "outcome": outcome,

@@ -499,3 +499,18 @@ def test_a_vietnamese_applicant_reads_the_bureaus_words_in_vietnamese(client, rt
     page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
     assert "Kỹ thuật・Tri thức nhân văn・Nghiệp vụ quốc tế (技術・人文知識・国際業務)" in page and "(3 năm)" in page
     assert "Engineer" not in page and "P3Y" not in page
+
+
+def test_a_refusal_names_its_grounds_in_the_applicants_language(client, rt, submitted):
+    """Session 20: the page showed the bureau's Japanese explanation only; the grounds the examiner ticked now read in
+    the page's language, and an older decision's free code is not shown."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    examination(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id, outcome="refused", reason_codes=["livelihood", "R-1"])
+    wait_until(lambda: status_of(rt, app_id) == "refused", message="refused")
+    page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "<li>Chưa chứng minh được khả năng sinh sống ổn định tại Nhật Bản</li>" in page and "R-1" not in page
+    page = client.get(f"/applications/{app_id}?lang=ne").data.decode()
+    assert "<li>जापानमा स्थिर जीविका देखाइएको छैन</li>" in page

@@ -152,6 +152,8 @@ def on_application_event(runtime, session, event) -> None:
                 "period_of_stay": data.get("period_of_stay"),
                 "fee_yen": data["fee_yen"],
                 "explanation": data.get("explanation", ""),
+                # the grounds of a refusal, as codes: the page names them in the reader's language
+                "reason_codes": list(data.get("reason_codes") or []),
                 **delivers,
             },
             fee_yen=data["fee_yen"],

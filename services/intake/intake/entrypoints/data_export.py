@@ -97,6 +97,7 @@ KEY_LABELS = {
     "email_verified_at": _l("E-mail address confirmed"),
     "evidence": _l("What the check found"),
     "explanation": _l("Explanation from the bureau"),
+    "reason_codes": _l("Grounds of refusal"),
     "fee_paid_online_yen": _l("Fee paid online (yen)"),
     "fee_paid_yen": _l("Fee paid in revenue stamps (yen)"),
     "fee_yen": _l("Fee (yen)"),
@@ -148,6 +149,8 @@ def _value(key: str, value: Any) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, int) and key.endswith("_yen"):  # an amount, grouped as the reader's language writes it
         return format_decimal(value)
+    if key == "reason_codes" and isinstance(value, list):  # the grounds by name; an older free code as it is
+        return "; ".join(labels.refusal_reason_label(str(code)) or str(code) for code in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":

@@ -377,6 +377,12 @@ def document_kind_label(code: str | None, description: str = "") -> str:
     return description or code or ""
 
 
+def refusal_reason_label(code: str) -> str | None:
+    """A ground of refusal the bureau ticked, in the reader's language (vocabulary.REFUSAL_REASONS); None for an older
+    decision's free code, never shown bare."""
+    return glossary.refusal_reason_name(code, _page_language())
+
+
 def period_label(code: str | None) -> str:
     """A granted period of stay (P3Y, P1Y3M...) in the reader's language; older free text as written."""
     return glossary.period_name(code, _page_language())
