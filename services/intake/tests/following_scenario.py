@@ -132,7 +132,6 @@ def decided(rt, app_id, applicant_id, outcome="approved", **extra):
         "application.decided",
         "review",
         {
-            **extra,
             "application_id": app_id,
             "applicant_id": applicant_id,
             "outcome": outcome,
@@ -145,6 +144,9 @@ def decided(rt, app_id, applicant_id, outcome="approved", **extra):
             "period_of_stay": "P3Y",
             "explanation": "Approved as requested.",
             "decided_at": _now().isoformat(),
+            # a refusal grants nothing (review sends no status or period with one)
+            **({"granted_status": None, "period_of_stay": None, "fee_yen": 0} if outcome == "refused" else {}),
+            **extra,
         },
         app_id,
     )

@@ -512,5 +512,8 @@ def test_a_refusal_names_its_grounds_in_the_applicants_language(client, rt, subm
     wait_until(lambda: status_of(rt, app_id) == "refused", message="refused")
     page = client.get(f"/applications/{app_id}?lang=vi").data.decode()
     assert "<li>Chưa chứng minh được khả năng sinh sống ổn định tại Nhật Bản</li>" in page and "R-1" not in page
+    # nothing will be delivered, nor is anything still being processed (the screenshot showed both)
+    assert 'id="delivers"' not in page and "Thời gian xử lý dự kiến" not in page
+    assert "/fee-slip" not in page  # a fee is paid only on approval
     page = client.get(f"/applications/{app_id}?lang=ne").data.decode()
     assert "<li>जापानमा स्थिर जीविका देखाइएको छैन</li>" in page
