@@ -202,7 +202,7 @@ def propose(examiner, base: str, app_id: str, outcome: str, claim: bool = True) 
         examiner.select_option("#granted_status", "engineer_humanities")
         examiner.select_option("#period_of_stay", "P3Y")
     else:
-        examiner.fill("#reason_codes", "insufficient_income")
+        examiner.check("input[name=reason_codes][value=standards_not_met]")  # pay below a Japanese worker's
         examiner.fill("#explanation", "雇用契約上の報酬額が日本人と同等額以上であることが確認できないため。")
     submit(examiner, "form[action$='/propose'] button")
     assert examiner.locator(".proposal").count() == 1, examiner.locator("main").inner_text()[:800]
