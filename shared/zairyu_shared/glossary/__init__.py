@@ -54,46 +54,36 @@ def _section(language: str, name: str) -> dict[str, str]:
     return section
 
 
+def _named(names: tuple[str, str] | None, section: str, code: str, language: str) -> str | None:
+    """A coded word in the language: the vocabulary's Japanese or English name, else the language's glossary section
+    (English when it lacks one); None for a code the vocabulary does not know."""
+    if names is None:
+        return None
+    if language in ("ja", "en"):
+        return names[0] if language == "ja" else names[1]
+    return _section(language, section).get(code) or names[1]
+
+
 def status_name(code: str | None, language: str) -> str:
     """The status of residence in the language (ja/en: the vocabulary's names); an unknown code as it is."""
     if not code:
         return ""
-    names = STATUSES_OF_RESIDENCE.get(code)
-    if names is None:
-        return code
-    if language in ("ja", "en"):
-        return names[0] if language == "ja" else names[1]
-    return _section(language, "statuses").get(code) or names[1]
+    return _named(STATUSES_OF_RESIDENCE.get(code), "statuses", code, language) or code
 
 
 def document_kind_name(code: str, language: str) -> str:
-    names = DOCUMENT_KINDS.get(code)
-    if names is None:
-        return code
-    if language in ("ja", "en"):
-        return names[0] if language == "ja" else names[1]
-    return _section(language, "document_kinds").get(code) or names[1]
+    return _named(DOCUMENT_KINDS.get(code), "document_kinds", code, language) or code
 
 
 def refusal_reason_name(code: str, language: str) -> str | None:
     """A ground of refusal (vocabulary.REFUSAL_REASONS) in the language; None for a code not in the vocabulary (an
     older decision's free code: never shown as a bare code)."""
-    names = REFUSAL_REASONS.get(code)
-    if names is None:
-        return None
-    if language in ("ja", "en"):
-        return names[0] if language == "ja" else names[1]
-    return _section(language, "refusal_reasons").get(code) or names[1]
+    return _named(REFUSAL_REASONS.get(code), "refusal_reasons", code, language)
 
 
 def industry_name(code: str, language: str) -> str:
     """A major group of the Japan Standard Industrial Classification (A-T) in the language."""
-    names = INDUSTRIES.get(code)
-    if names is None:
-        return code
-    if language in ("ja", "en"):
-        return names[0] if language == "ja" else names[1]
-    return _section(language, "industries").get(code) or names[1]
+    return _named(INDUSTRIES.get(code), "industries", code, language) or code
 
 
 def period_name(code: str | None, language: str) -> str:
