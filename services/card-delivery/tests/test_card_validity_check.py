@@ -30,6 +30,15 @@ def _issued(runtime, mailroom, payload, on: date, version=None) -> str:
     return only_case(runtime, payload["application_id"]).card_number
 
 
+def _said_on(runtime, public, number, days) -> dict:
+    """What the public check answers for ``number`` on each of ``days`` (the service's clock moved to each)."""
+    said = {}
+    for day in days:
+        _at(runtime, day)
+        said[day] = lookup(public, number)
+    return said
+
+
 def _valid_until(runtime, number):
     with runtime.session_factory() as session:
         return session.execute(sa.select(cards.c.valid_until).where(cards.c.card_number == number)).scalar_one()
@@ -41,10 +50,7 @@ def test_an_extended_persons_new_card_reads_valid_then_special_period_then_expir
     number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
     assert _valid_until(runtime, number) == date(2028, 1, 31)
     public = app.test_client()
-    said = {}
-    for day in (date(2028, 1, 31), date(2028, 2, 1), date(2028, 3, 31), date(2028, 4, 1)):
-        _at(runtime, day)
-        said[day] = lookup(public, number)
+    said = _said_on(runtime, public, number, (date(2028, 1, 31), date(2028, 2, 1), date(2028, 3, 31), date(2028, 4, 1)))
     assert said == {
         date(2028, 1, 31): "valid",
         date(2028, 2, 1): "special_period",  # two months after the expiry: 31 March (art. 19-5(2), art. 20(6))
@@ -141,10 +147,7 @@ def test_an_old_card_named_in_an_approval_runs_to_the_old_expiry_until_the_new_c
     _at(runtime, date(2026, 12, 7))
     deliver_decision(runtime, payload)
     public = app.test_client()
-    said = {}
-    for day in (date(2027, 1, 31), date(2027, 2, 1), date(2027, 3, 31), date(2027, 4, 1)):
-        _at(runtime, day)
-        said[day] = lookup(public, old)
+    said = _said_on(runtime, public, old, (date(2027, 1, 31), date(2027, 2, 1), date(2027, 3, 31), date(2027, 4, 1)))
     assert said == {
         date(2027, 1, 31): "valid",
         date(2027, 2, 1): "special_period",  # filed by the expiry (there is a decision), not yet replaced
