@@ -50,6 +50,8 @@ RANK = {
     "signature_rejected": 100,
 }
 TERMINAL = {"refused", "withdrawn", "signature_rejected", "card_delivered", "card_collected"}
+# Ended without an approval: nothing will be delivered, no fee is due, nothing is being processed any more.
+ENDED_WITHOUT_APPROVAL = frozenset({"refused", "withdrawn", "signature_rejected"})
 # The new card exists: issued, wherever it is now.
 CARD_ISSUED_ONWARD = frozenset(
     {"card_issued", "card_dispatched", "card_returned", "card_held_at_counter", "card_delivered", "card_collected"}

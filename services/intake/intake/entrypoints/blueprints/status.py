@@ -84,6 +84,7 @@ def application(application_id):
         pending=pending,
         filing=following.filing_of(app),
         is_open=timeline.is_open(app.status),
+        ended_without_approval=app.status in timeline.ENDED_WITHOUT_APPROVAL,
         json=json,
         expected=expected,
         fee=fee,
