@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from signing.domain.jpki_apdu import JPKI_AID
 from signing.domain.jpki_card import JpkiCard
 
 READER_NAME = "Zairyu in-process simulated reader"
@@ -34,11 +35,8 @@ def connector(
     return lambda: InProcessCardLink(card, record=record)
 
 
-def inprocess_signer(
-    card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None, aid: bytes | None = None
-):
+def inprocess_signer(card: JpkiCard, record: Callable[[bytes, bytes, int], None] | None = None, aid: bytes = JPKI_AID):
     """The ``Signer`` over the simulated card object itself: no pcscd involved; ``aid``: the applet (default JPKI's)."""
-    from signing.domain.jpki_apdu import JPKI_AID
     from signing.domain.signer import CardSigner
 
-    return CardSigner(connector(card, record), aid=aid or JPKI_AID)
+    return CardSigner(connector(card, record), aid=aid)

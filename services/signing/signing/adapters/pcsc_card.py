@@ -15,6 +15,7 @@ from smartcard.CardType import AnyCardType
 from smartcard.pcsc import PCSCExceptions as pcsc_exc
 from smartcard.System import readers as pcsc_readers
 
+from signing.domain.jpki_apdu import JPKI_AID
 from signing.domain.signer_errors import CardRemoved, NoCard, NoReader
 
 Recorder = Callable[[bytes, bytes, int], None]
@@ -107,10 +108,9 @@ def connector(
 
 
 def pcsc_signer(
-    reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None, aid: bytes | None = None
+    reader: str | None = None, wait_seconds: float = 0.0, record: Recorder | None = None, aid: bytes = JPKI_AID
 ):
     """The ``Signer`` for a real (or vpcd-simulated) card through pcscd; ``aid``: the applet (default JPKI's)."""
-    from signing.domain.jpki_apdu import JPKI_AID
     from signing.domain.signer import CardSigner
 
-    return CardSigner(connector(reader, wait_seconds, record), aid=aid or JPKI_AID)
+    return CardSigner(connector(reader, wait_seconds, record), aid=aid)

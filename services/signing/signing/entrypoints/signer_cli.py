@@ -23,7 +23,7 @@ import json
 import pathlib
 import sys
 
-from signing.domain.jpki_apdu import JPKI_AID
+from signing.domain.jpki_apdu import INDIVIDUAL_NUMBER_AIDS, JPKI_AID
 from signing.domain.signer import Signer
 from signing.domain.signer_errors import NoReader, PinBlocked, SignerError
 from signing.domain.signer_messages import describe, pick_language, text
@@ -44,8 +44,6 @@ def build_signer(args: argparse.Namespace) -> Signer:
 
 def applet_aid(value: str) -> bytes:
     """An applet's AID as hex (5 to 16 bytes, ISO 7816-4), never an Individual Number applet's."""
-    from signing.domain.jpki_apdu import INDIVIDUAL_NUMBER_AIDS
-
     try:
         aid = bytes.fromhex(value.replace(" ", ""))
     except ValueError:
