@@ -202,6 +202,11 @@ def propose(examiner, base: str, app_id: str, outcome: str, claim: bool = True) 
         examiner.select_option("#granted_status", "engineer_humanities")
         examiner.select_option("#period_of_stay", "P3Y")
     else:
+        # the grounds are sentences, each on its own line with its box (they ran together as one paragraph)
+        lefts = examiner.eval_on_selector_all(
+            "fieldset.grounds label", "ls => ls.map(l => l.getBoundingClientRect().left)"
+        )
+        assert len(lefts) == 10 and len(set(lefts)) == 1, lefts
         examiner.check("input[name=reason_codes][value=standards_not_met]")  # pay below a Japanese worker's
         examiner.fill("#explanation", "雇用契約上の報酬額が日本人と同等額以上であることが確認できないため。")
     submit(examiner, "form[action$='/propose'] button")
