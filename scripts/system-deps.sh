@@ -12,11 +12,14 @@ PKGS+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core font
 command -v kubectl >/dev/null || PKGS+=(kubectl)
 # npm installs axe-core for the browser test (this kind's nodejs bundles npm; stock Debian splits it)
 command -v npm >/dev/null || PKGS+=(nodejs npm)
-# vpcd listens on 35963, inside Linux's ephemeral range: keep the kernel from giving that port to an outgoing
-# connection, or a pcscd started meanwhile comes up without the virtual reader (root; lasts until a reboot)
+# vpcd listens on 35963 and 35964 (its two slots), inside Linux's ephemeral range: keep the kernel from giving those
+# ports to an outgoing connection, or a pcscd started meanwhile comes up without the virtual reader (root; lasts
+# until a reboot)
 if [[ $(id -u) -eq 0 && -w /proc/sys/net/ipv4/ip_local_reserved_ports ]]; then
-  reserved=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
-  [[ ",$reserved," == *",35963,"* ]] || echo "${reserved:+$reserved,}35963" >/proc/sys/net/ipv4/ip_local_reserved_ports
+  for port in 35963 35964; do
+    reserved=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+    [[ ",$reserved," == *",$port,"* ]] || echo "${reserved:+$reserved,}$port" >/proc/sys/net/ipv4/ip_local_reserved_ports
+  done
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -158,8 +158,8 @@ def _why_no_reader(timeout: float) -> str:
     return (
         f"no 'Virtual PCD' reader after {timeout:.0f} s (is vpcd configured in /etc/reader.conf.d?): "
         f"pcscd processes {holders or 'none'}, socket {pcscd.PCSCD_SOCKET} "
-        f"{'present' if pcscd.PCSCD_SOCKET.exists() else 'absent'}; sockets on vpcd's port {pcscd.VPCD_PORT}: "
-        f"{pcscd.port_users(pcscd.VPCD_PORT) or 'none'} (reserved from outgoing connections: "
+        f"{'present' if pcscd.PCSCD_SOCKET.exists() else 'absent'}; sockets on vpcd's ports: "
+        f"{ {port: pcscd.port_users(port) or 'none' for port in pcscd.VPCD_PORTS} } (reserved from outgoing connections: "
         f"{pcscd.vpcd_port_reserved()}); last lines of {log}: {tail}"
     )
 

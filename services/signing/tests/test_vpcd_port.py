@@ -27,8 +27,16 @@ def test_reserving_adds_the_port_to_what_is_reserved_and_keeps_the_rest(tmp_path
     setting.write_text("8000-8010\n")
     monkeypatch.setattr(pcscd, "RESERVED_PORTS", setting)
     assert pcscd.reserve_vpcd_port() and pcscd.vpcd_port_reserved()
-    assert setting.read_text() == "8000-8010,35963"
-    assert pcscd.reserve_vpcd_port() and setting.read_text() == "8000-8010,35963"  # once
+    assert setting.read_text() == "8000-8010,35963,35964"  # both slots' ports (session 20: 35964 was taken)
+    assert pcscd.reserve_vpcd_port() and setting.read_text() == "8000-8010,35963,35964"  # once
+
+
+def test_the_second_slots_port_is_reserved_too(tmp_path, monkeypatch):
+    setting = tmp_path / "ip_local_reserved_ports"
+    setting.write_text("35963\n")  # what an older `make test` left
+    monkeypatch.setattr(pcscd, "RESERVED_PORTS", setting)
+    assert not pcscd.vpcd_port_reserved()
+    assert pcscd.reserve_vpcd_port() and setting.read_text() == "35963,35964" and pcscd.vpcd_port_reserved()
 
 
 def test_without_the_right_to_set_it_reserving_says_so(tmp_path, monkeypatch):
@@ -40,7 +48,8 @@ def test_the_kernel_takes_the_reservation_as_root():
     if os.geteuid() != 0:
         pytest.skip("only root may set net.ipv4.ip_local_reserved_ports")
     assert pcscd.reserve_vpcd_port()
-    assert pcscd._covers(Path("/proc/sys/net/ipv4/ip_local_reserved_ports").read_text(), pcscd.VPCD_PORT)
+    reserved = Path("/proc/sys/net/ipv4/ip_local_reserved_ports").read_text()
+    assert all(pcscd._covers(reserved, port) for port in pcscd.VPCD_PORTS)
 
 
 def test_who_holds_a_port_is_read_from_the_kernels_tables():

@@ -21,6 +21,10 @@ PROC = Path("/proc")
 # ephemeral range, so any outgoing connection may be given it as its local port; vpcd then cannot listen on it
 # and its pcscd comes up without the reader ("Address already in use", a CI run of the mending tests).
 VPCD_PORT = 0x8C7B
+# vpcd listens on one port a slot, from VPCDPORT up: its two readers' slots 0 and 1 (testing.VPCD_SLOTS). The second
+# was left in the ephemeral range, and a CI run's pcscd came up with no reader at all ("Address already in use", with
+# nothing on 35963): an outgoing connection had been given 35964 (session 20).
+VPCD_PORTS = (VPCD_PORT, VPCD_PORT + 1)
 RESERVED_PORTS = PROC / "sys/net/ipv4/ip_local_reserved_ports"
 _TCP_STATES = {"01": "ESTABLISHED", "06": "TIME_WAIT", "08": "CLOSE_WAIT", "0A": "LISTEN"}
 
@@ -36,18 +40,20 @@ def _covers(reserved: str, port: int) -> bool:
 
 def vpcd_port_reserved() -> bool:
     try:
-        return _covers(RESERVED_PORTS.read_text(), VPCD_PORT)
+        reserved = RESERVED_PORTS.read_text()
     except OSError:
         return False
+    return all(_covers(reserved, port) for port in VPCD_PORTS)
 
 
 def reserve_vpcd_port() -> bool:
-    """Keep the kernel from giving vpcd's port to an outgoing connection (root only; the setting lasts until the
-    machine restarts). True when it is reserved."""
+    """Keep the kernel from giving vpcd's ports to an outgoing connection (root only; the setting lasts until the
+    machine restarts). True when they are reserved."""
     try:
         reserved = RESERVED_PORTS.read_text().strip()
-        if not _covers(reserved, VPCD_PORT):
-            RESERVED_PORTS.write_text(f"{reserved},{VPCD_PORT}" if reserved else str(VPCD_PORT))
+        missing = [str(port) for port in VPCD_PORTS if not _covers(reserved, port)]
+        if missing:
+            RESERVED_PORTS.write_text(",".join(filter(None, [reserved, *missing])))
         return True
     except OSError:  # not root, or no /proc/sys to write
         return False
