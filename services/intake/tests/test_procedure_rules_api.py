@@ -3,15 +3,25 @@ the case it refuses, the refusal named in the person's language with the date fr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from journey import API
 
-from intake.application.common import today_jst
+from intake.application.common import JST, today_jst
 from intake.domain import fees, routing, statuses
 
 TODAY = today_jst()
+
+
+@pytest.fixture(autouse=True)
+def _the_clock_on_today():
+    """TODAY is read when the module is collected. A run that crosses midnight in Japan (15:00 UTC) asked the API on
+    the next day with dates made from it: a CI run collected at 14:53 UTC failed three tests so (session 20). Each
+    test runs at noon in Japan on TODAY, the clock moving."""
+    with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=JST), tick=True):
+        yield
 
 
 def check(client, lang="en", **body):
