@@ -1,0 +1,29 @@
+"""Ciphertext stored out of line without a compression attempt (PostgreSQL STORAGE EXTERNAL): it never compresses
+
+Revision ID: 0005_ciphertext_uncompressed
+Revises: 0004_verdict_keys
+"""
+
+from zairyu_shared.migrations import store_compressible, store_uncompressed
+
+revision = "0005_ciphertext_uncompressed"
+down_revision = "0004_verdict_keys"
+branch_labels = None
+depends_on = None
+
+# Every column holding ciphertext when this revision was written (zairyu_shared.migrations.ciphertext_columns);
+# tests/contracts/test_ciphertext_storage.py fails for one added later without it.
+CIPHERTEXT = (
+    ("outbox", ("body",)),
+    ("verdicts", ("sealed_evidence", "holder")),
+)
+
+
+def upgrade() -> None:
+    for table, columns in CIPHERTEXT:
+        store_uncompressed(table, *columns)
+
+
+def downgrade() -> None:
+    for table, columns in CIPHERTEXT:
+        store_compressible(table, *columns)
