@@ -23,8 +23,8 @@ from test_authz_matrix import MATRIX, PUBLIC
 LOOKUPS = {
     "intake": {"public.verify": "/verify?n=TKY-2026-000001", "api.receipt": "/api/v1/receipts/TKY-2026-000001"},
     "card-delivery": {
-        "public.card_check": "/public/card-check?number=AB12345678CD",
-        "public.card_status": "/public/card-status?number=AB12345678CD",
+        "public.card_check": "/public/card-check?number=AB12345678CD&valid_until=2030-01-01",
+        "public.card_status": "/public/card-status?number=AB12345678CD&valid_until=2030-01-01",
     },
     "review": {
         "stats.processing_days_json": "/api/v1/statistics/processing-days",

@@ -4,7 +4,7 @@ and a plain `import conftest` would get whichever was imported first in a whole-
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
@@ -125,5 +125,18 @@ def only_case(runtime, application_id="app-1"):
         return repository.get(session, delivery_id)
 
 
-def lookup(client, number):
-    return client.get(f"/public/card-status?number={number}").get_json()["status"]
+def printed_until(client, number):
+    """The validity date on the card's front, as its holder would type it: the one this service recorded (any date
+    for a card whose date it does not know, or a number it never saw)."""
+    from card_delivery.adapters import cards
+
+    runtime = client.application.extensions["zairyu_runtime"]
+    with runtime.session_factory() as session:
+        recorded = cards.valid_until(session, number)
+    return (recorded or date(2030, 1, 1)).isoformat()
+
+
+def lookup(client, number, valid_until=None):
+    """The public lookup's answer for ``number`` and the date on its front (by default the right one)."""
+    valid_until = valid_until or printed_until(client, number)
+    return client.get(f"/public/card-status?number={number}&valid_until={valid_until}").get_json()["status"]

@@ -58,7 +58,8 @@ def test_an_extended_persons_new_card_reads_valid_then_special_period_then_expir
         date(2028, 4, 1): "expired",
     }
     # the answer never carries the card's dates (they would tell a stranger the holder's period of stay)
-    assert set(public.get(f"/public/card-status?number={number}").get_json()) == {"number", "status"}
+    answer = public.get(f"/public/card-status?number={number}&valid_until=2028-01-31").get_json()
+    assert set(answer) == {"number", "status"}
 
 
 @pytest.mark.parametrize(
@@ -78,12 +79,12 @@ def test_the_page_says_what_the_special_period_means_in_the_visitors_language(
     assert _valid_until(runtime, number) == date(2027, 6, 7)
     page = app.test_client()
     _at(runtime, date(2027, 6, 8))
-    text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
+    text = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=2027-06-07").get_data(as_text=True)
     assert special in text and "result-special_period" in text
     # the answer in one bold line, what it means below it in plain text (a block of bold on a phone was unreadable)
     assert text.count('<span class="result-detail">') == 1
     _at(runtime, date(2027, 8, 8))
-    text = page.get(f"/public/card-check?lang={lang}&number={number}").get_data(as_text=True)
+    text = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=2027-06-07").get_data(as_text=True)
     assert expired in text and "result-expired" in text and special not in text
 
 
@@ -170,3 +171,55 @@ def test_an_old_card_whose_expiry_the_decision_does_not_give_stays_valid_until_r
     deliver_decision(runtime, payload)
     _at(runtime, date(2040, 1, 1))
     assert lookup(app.test_client(), payload["delivery"]["old_card_number"]) == "valid"
+
+
+def test_the_check_asks_for_the_date_on_the_cards_front_and_a_wrong_one_tells_nothing(app, runtime, mailroom):
+    """Found 2026-12-07 (session 20), done in session 21: the check answered on a number alone, so anyone with a
+    number, copied or guessed, learnt whether its holder's card had been replaced or had expired. ISA's own lookup
+    asks for the number and the validity date printed beside it; so does this one."""
+    payload = {**decision_payload(), "period_of_stay": "P1Y", "period_of_stay_expiry": "2027-01-31"}
+    old = payload["delivery"]["old_card_number"]
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))  # the old card is now replaced: invalid
+    public = app.test_client()
+    assert lookup(public, number, "2028-01-31") == "valid" and lookup(public, old, "2027-01-31") == "invalid"
+    # a wrong date is answered as a number never issued: the same word, nothing more
+    never = lookup(public, "ZZ00000000ZZ", "2028-01-31")
+    assert never == "unknown"
+    assert lookup(public, number, "2028-01-30") == never and lookup(public, old, "2028-01-31") == never
+    # a date is required, in a form a person or a date field gives
+    for missing in ("", "&valid_until=", "&valid_until=31/01/2028", "&valid_until=2028-02-30"):
+        response = public.get(f"/public/card-status?number={number}{missing}")
+        assert response.status_code == 400 and response.get_json()["error"] == "malformed_validity_date"
+    # as typed from the card ("このカードは 2028年01月31日まで有効です"), full-width digits too
+    assert lookup(public, number, "２０２８年１月３１日") == "valid"
+
+
+@pytest.mark.parametrize(
+    "lang, missing_date, no_match",
+    [
+        ("vi", "Nhập ngày thẻ có hiệu lực đến", "Không có thẻ nào khớp với số thẻ và ngày hiệu lực này."),
+        ("ne", "कार्ड मान्य रहने मिति हाल्नुहोस्", "यो नम्बर र मान्य मिति भएको कुनै कार्ड भेटिएन।"),
+        (
+            "ja",
+            "有効期間の満了日を入力してください",
+            "この番号と有効期間の組み合わせに該当する在留カードはありません。",
+        ),
+    ],
+)
+def test_the_page_asks_for_the_date_and_says_no_match_in_the_visitors_language(
+    app, runtime, mailroom, lang, missing_date, no_match
+):
+    payload = {**decision_payload(procedure="change"), "period_of_stay": "P6M", "granted_status": "student"}
+    number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
+    page = app.test_client()
+    blank = page.get(f"/public/card-check?lang={lang}")
+    assert blank.status_code == 200 and 'name="valid_until" type="date"' in blank.get_data(as_text=True)
+    response = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and missing_date in text and 'aria-invalid="true"' in text
+    assert f'value="{number}"' in text  # what was typed stays
+    assert '<span class="nowrap">2031-05-20</span>' in text  # the example date was split over two lines at 375 px
+    text = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=2027-06-08").get_data(as_text=True)
+    assert no_match in text and "result-unknown" in text
+    text = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=2027-06-07").get_data(as_text=True)
+    assert "result-valid" in text

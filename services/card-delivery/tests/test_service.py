@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pyotp
 import pytest
 import sqlalchemy as sa
-from card_delivery_testkit import Mailroom, decision_payload, deliver_decision, lookup, only_case
+from card_delivery_testkit import Mailroom, decision_payload, deliver_decision, lookup, only_case, printed_until
 from pypdf import PdfReader
 
 from card_delivery.adapters import officers, repository
@@ -268,11 +268,14 @@ def test_mailroom_walk_to_delivery_invalidates_the_old_number_in_the_public_look
 def test_public_lookup_answers_nothing_but_the_status(app, runtime):
     deliver_decision(runtime, decision_payload())
     client = app.test_client()
-    response = client.get("/public/card-status?number=AB12345678CD")
+    printed = printed_until(client, "AB12345678CD")
+    response = client.get(f"/public/card-status?number=AB12345678CD&valid_until={printed}")
     assert response.get_json() == {"number": "AB12345678CD", "status": "valid"}
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/public/card-status?number=AB123").status_code == 400
-    page = client.get("/public/card-check?number=AB12345678CD", headers={"Accept-Language": "ja"})
+    page = client.get(
+        f"/public/card-check?number=AB12345678CD&valid_until={printed}", headers={"Accept-Language": "ja"}
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "NGUYEN" not in html and "result-valid" in html
     assert "Content-Security-Policy" in page.headers
@@ -286,14 +289,21 @@ def test_public_lookup_is_rate_limited(tmp_path):
     rt = make_runtime(f"sqlite:///{tmp_path}/rl.db", f"memory://{tmp_path.name}rl", lookup_rate_limit="3 per minute")
     try:
         client = definition.create_app(rt).test_client()
-        codes = [client.get("/public/card-status?number=AB12345678CD").status_code for _ in range(3)]
-        codes.append(client.get("/public/card-check?number=AB12345678CD").status_code)  # same budget
+        codes = [
+            client.get("/public/card-status?number=AB12345678CD&valid_until=2030-01-01").status_code for _ in range(3)
+        ]
+        codes.append(
+            client.get("/public/card-check?number=AB12345678CD&valid_until=2030-01-01").status_code
+        )  # same budget
         assert codes == [200, 200, 200, 429]
-        assert client.get("/public/card-status?number=AB12345678CD").get_json()["error"] == "rate_limited"
+        assert (
+            client.get("/public/card-status?number=AB12345678CD&valid_until=2030-01-01").get_json()["error"]
+            == "rate_limited"
+        )
         # the page says so in the visitor's language (it was English in every language but Japanese)
-        vi = client.get("/public/card-check?lang=vi&number=AB12345678CD")
+        vi = client.get("/public/card-check?lang=vi&number=AB12345678CD&valid_until=2030-01-01")
         assert vi.status_code == 429 and "Quá nhiều yêu cầu" in vi.get_data(as_text=True)
-        ne = client.get("/public/card-check?lang=ne&number=AB12345678CD").get_data(as_text=True)
+        ne = client.get("/public/card-check?lang=ne&number=AB12345678CD&valid_until=2030-01-01").get_data(as_text=True)
         assert "धेरै अनुरोधहरू" in ne and "Too many requests" not in ne
     finally:
         rt.stop()
@@ -312,7 +322,8 @@ def test_rate_limit_is_per_client_behind_the_ingress_and_not_spoofable_without_i
         client = definition.create_app(rt).test_client()
         codes = [
             client.get(
-                "/public/card-status?number=AB12345678CD", headers={"X-Forwarded-For": f"203.0.113.{i}"}
+                "/public/card-status?number=AB12345678CD&valid_until=2030-01-01",
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
             ).status_code
             for i in (1, 1, 2)
         ]

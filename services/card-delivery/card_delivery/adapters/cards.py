@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from card_delivery.domain.card_number import is_card_number, random_card_number
-from card_delivery.domain.card_validity import CardValidity, status_on
+from card_delivery.domain.card_validity import CardValidity, printed_date_matches, status_on
 
 from .tables import cards
 
@@ -21,9 +21,11 @@ class NumberSpaceExhausted(RuntimeError):
     pass
 
 
-def lookup(session: Session, card_number: str, today: date) -> str:
+def lookup(session: Session, card_number: str, printed_until: date, today: date) -> str:
     """valid | special_period | expired | invalid | unknown (card_validity.status_on on Japan's ``today``) — and
-    nothing else about the card: never its dates, which would tell a stranger the holder's period of stay."""
+    nothing else about the card: never its dates, which would tell a stranger the holder's period of stay. A number
+    whose recorded validity date is not ``printed_until`` (the date on the card's front) is ``unknown``, as a number
+    never issued is: the answer tells nothing to someone without the card (card_validity.printed_date_matches)."""
     if not is_card_number(card_number):
         return "unknown"
     row = session.execute(
@@ -31,7 +33,7 @@ def lookup(session: Session, card_number: str, today: date) -> str:
             cards.c.card_number == card_number
         )
     ).first()
-    if row is None:
+    if row is None or not printed_date_matches(row.valid_until, printed_until):
         return "unknown"
     if row.status != "valid":
         return str(row.status)

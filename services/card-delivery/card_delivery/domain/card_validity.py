@@ -111,6 +111,18 @@ def at_issue(
     return card_validity(granted_status, stay_expiry, issued_on, birth_date)
 
 
+def printed_date_matches(recorded_until: date | None, printed_until: date) -> bool:
+    """The public check's second factor: the validity date printed on the card's front must be the one recorded.
+
+    ISA's own lookup (在留カード等番号失効情報照会) asks for the card's number and its validity date (在留カード等
+    有効期間), both printed on its front (practitioners' guides, e.g. visamate.net and officeaoyagi.com on that page):
+    only someone with the card in hand can ask, and a number alone, guessed or copied, tells nobody whether its holder's
+    card was replaced or has expired. A card whose date this service does not know (card_validity gave None: an old card
+    named in a decision without the expiry before it) is answered on its number alone, as before, rather than called
+    unknown to its holder's employer."""
+    return recorded_until is None or recorded_until == printed_until
+
+
 def status_on(validity: CardValidity | None, today: date) -> str:
     """What the public check says of a card that has not been replaced: ``valid``; ``special_period`` (past the
     expiry, within two months: valid only for a holder who filed by then, art. 19-5(2)); ``expired``."""
