@@ -107,6 +107,31 @@ def test_a_paper_document_posted_by_the_mailroom_shows_with_its_tracking_number(
     assert "書面を簡易書留で郵送しました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
 
 
+def test_a_paper_document_that_came_back_and_was_then_delivered_shows_why_in_the_applicants_language(
+    client, rt, submitted
+):
+    """Found 2026-12-07: a posted paper COE's return or delivery stayed in the mailroom's history; the applicant (and
+    the organisation that filed) never learnt that it came back. Now both reach the timeline, the return with the
+    post office's reason in the reader's language (never the slip's Japanese words) and that it is posted again."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id)
+    decided(rt, app_id, applicant_id)
+    card(rt, "document.dispatched", app_id, applicant_id, kind="coe", tracking_number="123456789012")
+    slip = "あて所に尋ねあたりません"
+    card(rt, "document.returned", app_id, applicant_id, kind="coe", reason=slip, reason_code="addressee_not_found")
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 6, message="timeline")
+    assert status_of(rt, app_id) == "approved"  # entries, no card status
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert "Your paper document came back undelivered: the bureau will post it again" in page
+    assert "The addressee could not be found at this address." in page and slip not in page
+    vi = client.get(f"/applications/{app_id}?lang=vi").data.decode()
+    assert "Cục sẽ gửi lại" in vi and "Không tìm thấy người nhận tại địa chỉ này." in vi
+    card(rt, "document.delivered", app_id, applicant_id, kind="coe")
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 7, message="delivered")
+    assert "書面が配達されました" in client.get(f"/applications/{app_id}?lang=ja").data.decode()
+
+
 def test_an_envelope_short_of_return_postage_tells_the_applicant_what_to_send(client, rt, submitted):
     """Issue 18: card-delivery's card.postage_shortfall reaches the timeline with the amount, in the person's language."""
     applicant_id, app_id, _ = submitted

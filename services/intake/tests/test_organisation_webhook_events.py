@@ -94,7 +94,7 @@ def test_the_organisation_chooses_its_event_types_and_hears_only_those(app, rt):
                 "application.received"
             ]
             # Changing the types keeps the address and the secret.
-            kinds = ["card.dispatched", "card.returned", "card.collected"]
+            kinds = ["card.dispatched", "document.returned", "card.returned", "card.collected"]
             changed = put(org, "/org/api/v1/webhook/events", token, {"events": kinds})
             assert changed.status_code == 200 and changed.json["events"] == kinds
             from_card_delivery(
@@ -131,11 +131,27 @@ def test_the_organisation_chooses_its_event_types_and_hears_only_those(app, rt):
                     "reason_code": "moved_no_forwarding_address",
                 },
             )
-            assert run_worker_at(rt, traveller, at) == 3
+            # A paper COE posted to the organisation that came back: heard as the document's, with the code
+            from_card_delivery(
+                rt,
+                "document.returned",
+                {
+                    **common,
+                    "delivery_id": "7c7d3a4e-0000-4000-8000-000000000002",
+                    "occurred_at": at.isoformat(),
+                    "kind": "coe",
+                    "reason": "あて所に尋ねあたりません",
+                    "reason_code": "addressee_not_found",
+                },
+            )
+            assert run_worker_at(rt, traveller, at) == 4
             bodies = {json.loads(b)["type"]: (h, b) for h, b in receiver.accepted.values()}
-            assert set(bodies) == {"application.received", "card.dispatched", "card.returned"}
+            assert set(bodies) == {"application.received", "card.dispatched", "card.returned", "document.returned"}
             returned = json.loads(bodies["card.returned"][1])["data"]
             assert returned["reason_code"] == "moved_no_forwarding_address" and "reason" not in returned
+            document = json.loads(bodies["document.returned"][1])["data"]
+            assert (document["kind"], document["reason_code"]) == ("coe", "addressee_not_found")
+            assert "reason" not in document
             headers, body = bodies["card.dispatched"]
             sent_at = datetime.fromtimestamp(int(headers["X-Zairyu-Timestamp"]), UTC)
             assert webhooks.verify(hook_secret, headers["X-Zairyu-Signature"], body, sent_at)

@@ -181,6 +181,12 @@ def all_notice_events(applicant=APPLICANT, application=APPLICATION, language="en
         _card("card.issued", {"card_number": "AB12345678CD"}, **a),
         _card("card.dispatched", {"tracking_number": TRACKING}, **a),
         _card("document.dispatched", {"kind": "coe", "tracking_number": TRACKING}, **a),
+        _card(
+            "document.returned",
+            {"kind": "coe", "reason": "あて所に尋ねあたりません", "reason_code": "addressee_not_found"},
+            **a,
+        ),
+        _card("document.delivered", {"kind": "coe"}, **a),
         _card("card.delivered", {}, **a),
         _card("card.returned", {"reason": "Addressee unknown"}, **a),
         _card("card.postage_shortfall", {"shortfall_yen": 110}, **a),

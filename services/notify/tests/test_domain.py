@@ -93,8 +93,9 @@ def test_every_notice_event_has_a_plan_and_registration_has_none():
     assert _plans(samples.registered()) == [] and _plans(samples.contact_changed()) == []
     types = [p.notice_type for e in samples.all_notice_events() for p in _plans(e)]
     assert (
-        len(types) == len(set(types)) == len(ALL_TYPES) == 30
-    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall; +3 issue 20)
+        len(types) == len(set(types)) == len(ALL_TYPES) == 32
+    )  # every type has its sample event (+2: issue 21; document_dispatched; card_postage_shortfall; +3 issue 20;
+    # document_returned and document_delivered, session 21)
 
 
 def test_a_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old_one():

@@ -67,6 +67,9 @@ def expected(notice_type, lang):
         "document_dispatched": [samples.TRACKING, samples.RECEIPT, day],
         "card_delivered": [samples.RECEIPT, day],
         "card_returned": [samples.RECEIPT, "Addressee unknown"],
+        "document_delivered": [samples.RECEIPT, day],
+        # the post office's reason in the reader's language, never the slip's Japanese words
+        "document_returned": [samples.RECEIPT, CAT.message(lang, "return_reasons.addressee_not_found")],
         # issue 18: how much return postage to send, in the applicant's language and currency format
         "card_postage_shortfall": [samples.RECEIPT, day, formatting.yen(110, lang)],
         "card_held_at_counter": [samples.RECEIPT, day],
@@ -241,3 +244,21 @@ def test_a_piece_is_kept_only_when_it_names_nothing_a_notice_brings(monkeypatch)
     for name in ("ANNA", "BAO"):
         text, html = text_and_html(name, "https://a")
         assert text.endswith(f"{name} / https://a\n") and f"{name} / " in html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_paper_documents_delivery_and_return_are_told_as_the_documents_never_a_cards(lang):
+    """Found 2026-12-07 (README: "a posted paper document's delivery or return is kept in the mailroom's history
+    only"): a COE by post that came back undelivered was never told to anyone. Now both are, named as what was posted;
+    the return says why, in the reader's language, and that the bureau posts it again."""
+    coe, cert = render("document_returned", lang), render("document_returned", lang, kind="employment_certificate")
+    assert coe.subject != cert.subject and coe.text != cert.text
+    reason = CAT.message(lang, "return_reasons.addressee_not_found")
+    assert reason in coe.text and (lang == "ja" or "あて所" not in coe.text)
+    delivered = render("document_delivered", lang)
+    assert formatting.long_date(samples.WHEN, lang) in delivered.text and delivered.subject != coe.subject
+    if lang == "en":
+        assert "Certificate of Eligibility" in coe.subject and "authorised employment" in cert.subject
+        assert "post it again" in coe.text and "residence card" not in (coe.text + delivered.text).lower()
+    if lang == "ja":
+        assert "在留資格認定証明書" in coe.subject and "在留カード" not in coe.text + delivered.text

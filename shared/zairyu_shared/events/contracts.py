@@ -721,6 +721,22 @@ class DocumentDispatched(_CardEvent):
     tracking_number = fields.String(required=True, validate=validate.Length(min=4, max=40))
 
 
+class DocumentDelivered(_CardEvent):
+    """The post delivered a paper COE or certificate that document.dispatched told of (until 2026-12-07 its delivery
+    stayed in the mailroom's history and the applicant was never told)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["coe", "employment_certificate"]))
+
+
+class DocumentReturned(DocumentDelivered):
+    """A posted paper COE or certificate came back undelivered: the post office's reason as recorded, and as a code
+    (vocabulary.RETURN_REASONS) where its slip names a known one, as card.returned v2 carries them. The mailroom posts
+    it again (a document is not handed over at the counter)."""
+
+    reason = fields.String(load_default="")
+    reason_code = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(RETURN_REASONS))
+
+
 # --- notify ---------------------------------------------------------------------------------
 class NoticeCreated(_Strict):
     notice_id = _id()
@@ -1095,6 +1111,22 @@ for _spec in [
         "card-delivery",
         ("intake", "notify"),
         "A paper COE or employment certificate chosen by post was posted by simple registered mail.",
+    ),
+    EventSpec(
+        "document.delivered",
+        1,
+        DocumentDelivered,
+        "card-delivery",
+        ("intake", "notify"),
+        "The post delivered a paper COE or employment certificate.",
+    ),
+    EventSpec(
+        "document.returned",
+        1,
+        DocumentReturned,
+        "card-delivery",
+        ("intake", "notify"),
+        "A posted paper COE or employment certificate came back undelivered (the post office's reason, as a code too).",
     ),
     EventSpec(
         "card.delivered", 1, CardDelivered, "card-delivery", ("intake", "notify"), "The carrier delivered the card."

@@ -449,14 +449,17 @@ class DeliveryCase:
 
     def record_delivery(self, *, now: datetime) -> Moved:
         self.ensure_allowed("record_delivery")
-        # A document's delivery is kept in its history only: card.delivered would tell of a card.
-        return self._move("record_delivery", State.DELIVERED, now, None if self.is_document else "card.delivered")
+        if self.is_document:  # told as what it is: card.delivered would tell of a card
+            return self._move("record_delivery", State.DELIVERED, now, "document.delivered", {"kind": self.kind})
+        return self._move("record_delivery", State.DELIVERED, now, "card.delivered")
 
     def record_return(self, *, reason: str, now: datetime) -> Moved:
         self.ensure_allowed("record_return")
         reason = (reason or "").strip()[:500]
-        event = None if self.is_document else "card.returned"
+        event = "document.returned" if self.is_document else "card.returned"
         payload = {"reason": reason, "reason_code": return_reasons.reason_code(reason)}
+        if self.is_document:
+            payload["kind"] = self.kind
         return self._move("record_return", State.RETURNED, now, event, payload, return_reason=reason)
 
     def hand_to_counter(self, *, now: datetime) -> Moved:

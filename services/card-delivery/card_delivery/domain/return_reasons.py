@@ -1,5 +1,5 @@
 """The post office's reason for returning a card, read from the words of its return slip (還付付箋) as the mailroom or
-the carrier's report recorded them, so that the applicant is told it in their language (card.returned v2).
+the carrier's report recorded them, so that the applicant is told it in their language (card.returned v2, document.returned).
 
 Japan Post's slip names these reasons (its return-slip wordings, as practitioners' guides reproduce them, looked up
 2026-12-07): あて所に尋ねあたりません, あて名不完全で配達できません, 転居先不明, 受取拒絶 (受取拒否), 保管期間経過.

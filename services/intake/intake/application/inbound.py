@@ -173,6 +173,10 @@ def on_application_event(runtime, session, event) -> None:
         app = _record(
             session, event, kind, target, {"tracking_number": data["tracking_number"], "document": data["kind"]}
         )
+    elif t in ("document.delivered", "document.returned"):  # and delivered, or back with the post office's reason
+        kind, target = timeline.EVENT_EFFECTS[t]
+        detail = {"document": data["kind"], **{k: data[k] for k in ("reason", "reason_code") if data.get(k)}}
+        app = _record(session, event, kind, target, detail)
     elif t == "application.closed":
         app = _record(session, event, "closed", "withdrawn", {"reason": data["reason"]}, closed_at=data["closed_at"])
     elif t.startswith("card."):

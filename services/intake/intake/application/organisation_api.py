@@ -181,6 +181,8 @@ APPLICATION_EVENTS = {
     "application.closed": ("reason", "closed_at"),
     "card.dispatched": ("tracking_number", "occurred_at"),
     "document.dispatched": ("kind", "tracking_number", "occurred_at"),
+    "document.delivered": ("kind", "occurred_at"),
+    "document.returned": ("kind", "reason_code", "occurred_at"),
     "card.delivered": ("occurred_at",),
     # The reason as a code (card.returned v2; vocabulary.RETURN_REASONS), not the words the clerk copied.
     "card.returned": ("reason_code", "occurred_at"),

@@ -92,6 +92,9 @@ EVENT_EFFECTS = {
     "certificate.issued": ("document_issued", None),
     # A paper COE or certificate chosen by post, posted by card-delivery's mailroom: an entry with the tracking number.
     "document.dispatched": ("document_dispatched", None),
+    # Its delivery, or its return with the post office's reason (the mailroom posts it again): entries, no status.
+    "document.delivered": ("document_delivered", None),
+    "document.returned": ("document_returned", None),
 }
 
 

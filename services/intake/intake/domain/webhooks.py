@@ -67,6 +67,8 @@ EVENT_TYPES: dict[str, str] = {
     "application.closed": "an application it filed ended without a decision (withdrawn)",
     "card.dispatched": "the new residence card was posted (tracking number)",
     "document.dispatched": "a paper COE or certificate was posted (tracking number)",
+    "document.delivered": "the post delivered the paper COE or certificate",
+    "document.returned": "the post brought the paper COE or certificate back undelivered (the slip's reason as a code)",
     "card.delivered": "the post delivered the new card",
     "card.returned": "the post brought the new card back undelivered (the return slip's reason as a code)",
     "card.held_at_counter": "the new card waits at the bureau's counter (returned by the post, or address unconfirmed)",

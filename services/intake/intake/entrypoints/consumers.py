@@ -45,6 +45,8 @@ HANDLERS = [
             "coe.issued",
             "certificate.issued",
             "document.dispatched",
+            "document.delivered",
+            "document.returned",
             "card.postage_shortfall",
         ),
         inbound.on_application_event,

@@ -236,6 +236,8 @@ TIMELINE = {
 TIMELINE["fee_paid"] = _l("Fee paid online")
 TIMELINE["document_issued"] = _l("Signed PDF sent to you by e-mail")
 TIMELINE["document_dispatched"] = _l("Your paper document was posted by simple registered mail")
+TIMELINE["document_delivered"] = _l("Your paper document was delivered")
+TIMELINE["document_returned"] = _l("Your paper document came back undelivered: the bureau will post it again")
 TIMELINE["postage_shortfall"] = _l("Your envelope was short of return postage: the bureau is keeping it")
 # What an approval delivers and how (domain/deliveries.py keys).
 DELIVERS = {
@@ -266,7 +268,7 @@ RETURN_REASONS = {
     "address_incomplete": _l("The address is incomplete."),
     "moved_no_forwarding_address": _l("The addressee has moved and no forwarding address is known."),
     "refused": _l("Delivery was refused."),
-    "holding_period_expired": _l("The card was not collected from the post office within the holding period."),
+    "holding_period_expired": _l("It was not collected from the post office within the holding period."),
 }
 
 # District and branch offices (review's table, by code). Proper nouns: shown in Japanese and romanised

@@ -46,6 +46,8 @@ APPLICANT_TYPES = (
     "coe_issued",
     "certificate_issued",
     "document_dispatched",
+    "document_delivered",
+    "document_returned",
     "staff_invitation",
     "stay_reminder",  # to an organisation's staff member (issue 21)
 )
@@ -349,6 +351,13 @@ def plan(event_type: str, data: dict[str, Any], info: ApplicationInfo | None) ->
             "kind": data["kind"],
         }
         return applicant("document_dispatched", ctx)
+    if event_type in ("document.delivered", "document.returned"):  # and its delivery, or its return and why
+        ctx = {**_app(info, data), "occurred_at": data["occurred_at"], "kind": data["kind"]}
+        if event_type == "document.returned":
+            ctx["reason"] = data.get("reason") or ""
+            if data.get("reason_code"):  # the post office's reason, written in the reader's language
+                ctx["return_reason"] = data["reason_code"]
+        return applicant(event_type.replace(".", "_"), ctx)
     card = {
         "card.envelope_overdue": "card_envelope_overdue",
         "card.envelope_received": "card_envelope_received",
@@ -398,6 +407,8 @@ CONSUMED_EVENTS = (
     "card.issued",
     "card.dispatched",
     "document.dispatched",
+    "document.delivered",
+    "document.returned",
     "card.delivered",
     "card.returned",
     "card.postage_shortfall",
