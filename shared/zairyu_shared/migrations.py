@@ -5,8 +5,8 @@ A service's ``migrations/env.py`` is two lines calling ``run_env(target_metadata
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -70,30 +70,30 @@ def ciphertext_columns(metadata: MetaData) -> list[tuple[str, str]]:
     ]
 
 
-def store_uncompressed(table: str, *columns: str) -> None:
-    """Keep these columns' long values out of line without trying to compress them (PostgreSQL's STORAGE EXTERNAL).
+def store_uncompressed(columns: Iterable[tuple[str, Sequence[str]]]) -> None:
+    """Keep these (table, columns)' long values out of line without trying to compress them (PostgreSQL's STORAGE
+    EXTERNAL).
 
     For ciphertext, which never compresses: by default PostgreSQL runs pglz over every value past ~2 KB before it
     gives up and stores it as it came (pg_column_compression() is NULL for every sealed value here). That attempt was
     about 200 µs of the server's CPU for each 15 KB Fernet token (insert of 2,000, 465 against 255 µs), and an
     application writes some 60 KB of them (the outbox bodies, the form, the signed content, the notices).
     "Storage" in PostgreSQL's CREATE TABLE and ALTER TABLE documentation. Nothing on SQLite."""
-    from alembic import op
-
-    _set_storage(op, table, columns, "EXTERNAL")
+    _set_storage(columns, "EXTERNAL")
 
 
-def store_compressible(table: str, *columns: str) -> None:
+def store_compressible(columns: Iterable[tuple[str, Sequence[str]]]) -> None:
     """Undo ``store_uncompressed``: PostgreSQL's default for text and bytea (EXTENDED)."""
+    _set_storage(columns, "EXTENDED")
+
+
+def _set_storage(columns: Iterable[tuple[str, Sequence[str]]], storage: str) -> None:
     from alembic import op
 
-    _set_storage(op, table, columns, "EXTENDED")
-
-
-def _set_storage(op: Any, table: str, columns: tuple[str, ...], storage: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
     quote = bind.dialect.identifier_preparer.quote
-    for column in columns:
-        op.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET STORAGE {storage}")
+    for table, names in columns:
+        for column in names:
+            op.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET STORAGE {storage}")

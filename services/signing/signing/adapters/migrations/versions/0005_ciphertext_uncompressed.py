@@ -20,10 +20,8 @@ CIPHERTEXT = (
 
 
 def upgrade() -> None:
-    for table, columns in CIPHERTEXT:
-        store_uncompressed(table, *columns)
+    store_uncompressed(CIPHERTEXT)
 
 
 def downgrade() -> None:
-    for table, columns in CIPHERTEXT:
-        store_compressible(table, *columns)
+    store_compressible(CIPHERTEXT)
