@@ -238,16 +238,28 @@ CODED = {
     "step": {**labels.TIMELINE, **CARD_DELIVERY_STEPS},  # intake's timeline steps, card-delivery's
     "channel": CHANNELS,
     "verdict": VERDICTS,
+    "reason_code": labels.RETURN_REASONS,  # the post office's reason for a returned card or paper document
+    "document": labels.PROCEDURES,  # the paper document posted: a COE or certificate of authorised employment
 }
 
 
-def _rows(data: dict[str, Any], prefix: str = "") -> list[pdfs.Row]:
+# A timeline step's details name things in their own sense: its ``reason`` is what the post office's slip or the
+# bureau said, not the form's reason for applying; the paper ``document`` posted and the slip's ``reason_code``.
+DETAIL_LABELS = {
+    "reason": _l("Reason"),
+    "reason_code": KEY_LABELS["return_reason"],
+    "document": _l("Document"),
+}
+
+
+def _rows(data: dict[str, Any], prefix: str = "", labelled: dict[str, Any] | None = None) -> list[pdfs.Row]:
     rows: list[pdfs.Row] = []
     for key, value in data.items():
         if isinstance(value, dict) and value and key in ("form", "holder", "detail", "data"):
-            rows.extend(_rows(value, prefix=f"{_label(key)} · "))
+            rows.extend(_rows(value, f"{_label(key)} · ", DETAIL_LABELS if key == "detail" else None))
             continue
-        rows.append(pdfs.Row(prefix + _label(key), _value(key, value)))
+        label = str((labelled or {}).get(key) or _label(key))
+        rows.append(pdfs.Row(prefix + label, _value(key, value)))
     return rows
 
 

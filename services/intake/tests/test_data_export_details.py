@@ -1,0 +1,39 @@
+"""A timeline step's details in the data export, named in the reader's language (seen in the Vietnamese PDF,
+2026-12-07: a returned document's step printed "document: coe", "reason code: addressee_not_found", and the
+post office's words under "Reason for the application")."""
+
+from __future__ import annotations
+
+import pytest
+
+RETURNED = {
+    "kind": "timeline",
+    "at": "2026-12-07T01:00:00+00:00",
+    "data": {
+        "application_id": "a-1",
+        "step": "document_returned",
+        "detail": {"document": "coe", "reason": "あて所に尋ねあたりません", "reason_code": "addressee_not_found"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "lang, document, why, reason_label",
+    [
+        ("vi", "Giấy chứng nhận tư cách lưu trú (COE)", "Không tìm thấy người nhận tại địa chỉ này.", "Lý do"),
+        ("ne", None, None, "कारण"),
+        ("en", "Certificate of Eligibility", "The addressee could not be found at this address.", "Reason"),
+    ],
+)
+def test_a_returned_documents_step_names_the_document_and_the_reason(app, lang, document, why, reason_label):
+    from intake.entrypoints import data_export
+
+    with app.test_request_context(f"/?lang={lang}"):
+        [section] = data_export.sections({"services": {"intake": [RETURNED]}})
+        rows = {row.label: row.value for row in section.rows}
+    details = {label.split(" · ", 1)[1]: value for label, value in rows.items() if " · " in label}
+    assert "coe" not in details.values() and "addressee_not_found" not in details.values()
+    assert details[reason_label] == "あて所に尋ねあたりません"  # the slip's words, as recorded
+    if document:
+        assert document in details.values() and why in details.values()
+    assert len(details) == 3 and "document" not in details and "reason code" not in details
