@@ -37,3 +37,16 @@ def test_a_returned_documents_step_names_the_document_and_the_reason(app, lang, 
     if document:
         assert document in details.values() and why in details.values()
     assert len(details) == 3 and "document" not in details and "reason code" not in details
+
+
+def test_japanese_names_the_paper_document_and_a_notices_state_not_the_application_or_a_column(app):
+    """In Japanese the document posted is 在留資格認定証明書, not its application (…交付申請, the procedure's name
+    with the same English words), and a sent notice's state reads 送信済み, not 送信日時 (the sent_at heading)."""
+    from intake.entrypoints import data_export
+
+    notice = {"kind": "notice", "at": "2026-12-07T01:00:00+00:00", "data": {"channel": "email", "state": "sent"}}
+    with app.test_request_context("/?lang=ja"):
+        [steps, notices] = data_export.sections({"services": {"intake": [RETURNED], "notify": [notice]}})
+        values = [row.value for row in steps.rows] + [row.value for row in notices.rows]
+    assert "在留資格認定証明書" in values and not any("交付申請" in str(v) for v in values)
+    assert "送信済み" in values and "送信日時" not in values

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from intake.adapters import pdfs
 
@@ -208,7 +209,7 @@ CARD_DELIVERY_STEPS = {
 NOTICE_STATES = {
     "queued": _l("Waiting to be sent"),
     "sending": _l("Waiting to be sent"),
-    "sent": _l("Sent"),
+    "sent": _lp("notice state", "Sent"),  # a state; "Sent" alone is the sent_at column's heading (送信日時)
     "failed": _l("Could not be delivered"),
     "bounced": _l("Could not be delivered"),
 }
@@ -239,7 +240,7 @@ CODED = {
     "channel": CHANNELS,
     "verdict": VERDICTS,
     "reason_code": labels.RETURN_REASONS,  # the post office's reason for a returned card or paper document
-    "document": labels.PROCEDURES,  # the paper document posted: a COE or certificate of authorised employment
+    "document": labels.DOCUMENTS,  # the paper document posted: a COE or certificate of authorised employment
 }
 
 

@@ -18,6 +18,12 @@ PROCEDURES = {
     "reentry": _l("Re-entry permit"),
     "activity_outside_status": _l("Permission for activity outside status"),
 }
+# The paper document itself, by post (document.delivered/returned's ``kind``): in Japanese 在留資格認定証明書 and
+# 就労資格証明書, not the application for it (交付申請) that PROCEDURES names with the same English words.
+DOCUMENTS = {
+    "coe": _lp("paper document", "Certificate of Eligibility"),
+    "employment_certificate": _lp("paper document", "Certificate of authorised employment"),
+}
 SECTIONS = {
     "personal": _l("About you"),
     "stay": _l("Your current stay"),
