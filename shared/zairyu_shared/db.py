@@ -88,6 +88,20 @@ def _socket_readable(dbapi_conn: Any) -> bool:
     return bool(poller.poll(0))
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[sa.Connection]:
+    """A pooled connection for reads alone, in autocommit: no BEGIN before them and no ROLLBACK after.
+
+    ``with engine.connect()`` ends a transaction that only read with ROLLBACK, and psycopg forgets every
+    statement it has prepared on a connection that rolls back (``DEALLOCATE ALL``, a round trip more; its
+    ``_preparing.py``): the connection's next five runs of each statement are parsed and planned again before it is
+    prepared anew. A gauge read each second or a key look-up did that to the pool the hot paths use (issue 24).
+    Under READ COMMITTED a read-only transaction adds nothing: each statement sees a snapshot of its own either way.
+    Not for ``SELECT ... FOR UPDATE`` or anything that writes."""
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        yield conn
+
+
 AFTER_COMMIT = "zairyu_after_commit"
 
 

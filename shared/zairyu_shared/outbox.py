@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import crypto, metrics
 from .crypto import SubjectErased
-from .db import statement_once
+from .db import reading, statement_once
 from .events import Envelope, parse_message
 from .events.registry import spec_for
 from .subject_keys import current_seal, session_key
@@ -352,19 +353,22 @@ class OutboxRelay:
 
     def _mark_sent(self) -> sa.Update:
         o = self.outbox
-        return statement_once(
-            ("relay-sent", o),
-            lambda: (
-                o.update()
-                .where(o.c.event_id.in_(sa.bindparam("ids", expanding=True)))
-                .values(sent_at=sa.bindparam("sent_now"))
-            ),
-        )
+
+        def build() -> sa.Update:
+            if self._dialect == "postgresql":
+                # = ANY(array): one statement text whatever the batch's size, so psycopg prepares it; an expanding
+                # IN was a new text for each size, parsed and planned on every round (the unique index serves both)
+                ids = o.c.event_id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
+            else:
+                ids = o.c.event_id.in_(sa.bindparam("ids", expanding=True))
+            return o.update().where(ids).values(sent_at=sa.bindparam("sent_now"))
+
+        return statement_once(("relay-sent", o, self._dialect), build)
 
     def observe_backlog(self) -> tuple[int, float]:
         o = self.outbox
-        with self.session_factory() as session:
-            count, oldest = session.execute(
+        with reading(self.session_factory.kw["bind"]) as conn:
+            count, oldest = conn.execute(
                 sa.select(sa.func.count(), sa.func.min(o.c.created_at)).where(o.c.sent_at.is_(None))
             ).one()
         age = 0.0

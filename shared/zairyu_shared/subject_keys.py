@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from . import crypto
 from .crypto import EncryptedText, SubjectErased
-from .db import after_commit, make_engine
+from .db import after_commit, make_engine, reading
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ class Keyring:
         if self._lookup_engine is None:
             raise RuntimeError("keyring has no database to look keys up in")
         self.misses += 1
-        with self._lookup_engine.connect() as conn:
+        with reading(self._lookup_engine) as conn:
             wrapped = conn.execute(
                 sa.select(self.tables.keys.c.wrapped).where(self.tables.keys.c.subject == subject)
             ).scalar()

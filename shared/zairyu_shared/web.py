@@ -154,8 +154,10 @@ def current_runtime(settings_class: type[CommonSettings] | None = None) -> Runti
 def database_check(engine: Engine) -> Callable[[], None]:
     import sqlalchemy as sa
 
+    from .db import reading
+
     def check() -> None:
-        with engine.connect() as conn:
+        with reading(engine) as conn:  # every probe: no ROLLBACK to drop the pool's prepared statements
             conn.execute(sa.text("SELECT 1"))
 
     return check

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from zairyu_shared.db import reading
+
 from .organisation_tables import people
 from .store import AttachmentStore
 from .tables import attachments
@@ -27,7 +29,7 @@ def lookup(engine: sa.Engine):
     entry's consent scan is never fetched by hash: it is not looked for there."""
 
     def owners(sha256: str) -> list[str]:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             return owners_of(conn, sha256, scans=False)
 
     return owners

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from notify.domain import delivery
 from notify.domain.notices import ApplicationInfo
-from zairyu_shared.db import statement_once
+from zairyu_shared.db import reading, statement_once
 from zairyu_shared.subject_keys import SubjectErased, sealing
 
 from .tables import applicants, applications, metadata, notices, subject_key_tables
@@ -379,7 +379,7 @@ def release(engine: sa.Engine, claim: Claimed) -> bool:
 
 def backlog(engine) -> tuple[int, int]:
     """(queued e-mail notices, of which waiting for a retry)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:  # each second: a ROLLBACK would drop the pool's prepared statements
         row = conn.execute(
             sa.select(
                 sa.func.count(),

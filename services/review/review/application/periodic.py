@@ -14,7 +14,7 @@ from review.application.casework import now, review_event
 from review.domain import case as machine
 from review.domain.bureaus import BUREAUS
 from review.domain.statistics import TARGET_DAYS
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 from zairyu_shared.japan_time import japan_today
 
 
@@ -89,7 +89,7 @@ def run_once(runtime, today: date | None = None) -> int:
     log's tree head; the reminders staged."""
     with transaction(runtime.session_factory) as session:
         staged = reminders_due(runtime, session, today or japan_today(), runtime.settings.reminder_days_before)
-    with runtime.engine.connect() as conn:
+    with reading(runtime.engine) as conn:
         refresh_gauges(conn, runtime.settings.targets())
     tree_heads.publish(runtime)
     return staged

@@ -13,7 +13,7 @@ from review.domain.access import valid_purpose
 from review.domain.offices import IllegalHandOver
 from review.domain.roles import Action, Forbidden, can, in_scope
 from zairyu_shared.access_log import PURPOSES
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 
 from .web_auth import client_ip, login_required, runtime
 from .web_cases import page_office, queue_filter
@@ -33,7 +33,7 @@ def queue():
     if not can(g.officer, Action.VIEW_QUEUE, f.bureau, office=page_office(f.office)):
         abort(403)
     limit = min(request.args.get("limit", 50, type=int) or 50, 200)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         try:
             rows, cursor = queries.queue_page(conn, f, request.args.get("after"), limit)
         except (ValueError, TypeError):
@@ -45,7 +45,7 @@ def queue():
 @login_required
 def case(application_id):
     rt = runtime()
-    with rt.engine.connect() as conn:
+    with reading(rt.engine) as conn:
         row = conn.execute(
             sa.select(cases.c.bureau, cases.c.office).where(cases.c.application_id == application_id)
         ).first()

@@ -15,7 +15,7 @@ from review.domain.bureaus import BUREAUS
 from review.domain.roles import Action, can
 from zairyu_shared import documents
 from zairyu_shared.access_log import PURPOSES
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 from zairyu_shared.japan_time import JAPAN
 
 from .web_auth import COOKIE, login_required, runtime
@@ -50,7 +50,7 @@ def case_purpose(application_id: str) -> str | None:
         return chosen
     if not token:
         return None
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         return access_log.remembered_purpose(conn, token, application_id)
 
 
@@ -76,7 +76,7 @@ def monitor():
         abort(403)
     days = request.args.get("days", type=int) or 7
     since = datetime.now(UTC) - timedelta(days=min(max(days, 1), 90))
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         rows = access_log.monitor(conn, bureau, since)
         names = queries.officer_names(conn, bureau)
     reasons = {
@@ -101,13 +101,13 @@ def monitor():
 # --- public: what anyone needs to check the log ---------------------------------------------------------
 @bp.get("/public/access-log/tree-heads.json")
 def tree_heads():
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         return jsonify([h.as_dict() for h in access_log.heads(conn)])
 
 
 @bp.get("/public/access-log/keys.json")
 def keys():
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         published = access_log.public_keys(conn)
     return jsonify({kid: documents.public_key_pem(der) for kid, der in published.items()})
 
@@ -115,7 +115,7 @@ def keys():
 @bp.get("/public/access-log/consistency")
 def consistency():
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         sizes = {h.tree_size for h in access_log.heads(conn)}
         if old is None or new is None or old not in sizes or new not in sizes or old > new:
             abort(404)

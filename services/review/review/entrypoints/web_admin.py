@@ -11,7 +11,7 @@ from review.application import casework
 from review.domain.enrolment import LINK_VALID, SecondPersonRequired, valid_staff_id
 from review.domain.offices import OFFICES, offices_of
 from review.domain.roles import Action, Role, can, in_scope
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 
 from .web_auth import client_ip, login_required, runtime
 
@@ -183,7 +183,7 @@ def case_audit(application_id):
         abort(404)
     if not can(g.officer, Action.VIEW_AUDIT, row.bureau, office=row.office):
         abort(403)
-    with rt.engine.connect() as conn:
+    with reading(rt.engine) as conn:
         entries = audit.entries(conn, application_id=application_id)
     with transaction(rt.session_factory) as s:
         # An auditor's own page: its purpose is the audit (issue 22).

@@ -18,7 +18,7 @@ from review.domain.case import FourEyesViolation, IllegalTransition, Proposal, S
 from review.domain.form_order import ordered
 from review.domain.offices import OFFICES, IllegalHandOver, offices_of
 from review.domain.roles import Action, Forbidden, can, in_scope
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 from zairyu_shared.events.contracts import PROCEDURES
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, REFUSAL_REASONS
 from zairyu_shared.japan_time import japan_today
@@ -93,7 +93,7 @@ def queue():
     if not can(g.officer, Action.VIEW_QUEUE, f.bureau, office=page_office(f.office)):
         abort(403)
     rt = runtime()
-    with rt.engine.connect() as conn:
+    with reading(rt.engine) as conn:
         try:
             rows, next_cursor = queries.queue_page(conn, f, request.args.get("after"), PAGE)
         except (ValueError, TypeError):  # a mangled cursor
@@ -124,7 +124,7 @@ def workload():
     office = officer_office(bureau, request.args.get("office"))
     if not can(g.officer, Action.VIEW_WORKLOAD, bureau, office=page_office(office)):
         abort(403)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         people = queries.workload(conn, bureau, office)
         unassigned = queries.unassigned_count(conn, bureau, office)
         ageing = queries.ageing_summary(conn, bureau, runtime().settings.targets(), office)
@@ -165,7 +165,7 @@ def _may_examine(person: dict, row) -> bool:
 @login_required
 def case(application_id):
     rt = runtime()
-    with rt.engine.connect() as conn:
+    with reading(rt.engine) as conn:
         row = _case_or_404(conn, application_id)
         purpose = case_purpose(application_id)
         if purpose is None:  # no read without a purpose (issue 22): ask first, show nothing of the file
@@ -217,7 +217,7 @@ def case(application_id):
 @login_required
 def attachment(application_id, sha256):
     rt = runtime()
-    with rt.engine.connect() as conn:
+    with reading(rt.engine) as conn:
         row = _case_or_404(conn, application_id)
         purpose = case_purpose(application_id)
         if purpose is None:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from review.application import coe, document_cancelling
 from review.domain.roles import Forbidden
 from zairyu_shared import documents
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading, transaction
 from zairyu_shared.japan_time import japan_today
 
 from .web_auth import client_ip, login_required, runtime
@@ -29,13 +29,13 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 @bp.get("/public/document-keys.json")
 def keys_json():
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         return jsonify(coe.published_keys(conn))
 
 
 @bp.get("/public/document-keys/<kid>.pem")
 def key_pem(kid):
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         found = [k for k in coe.published_keys(conn)["keys"] if k["kid"] == kid]
     if not found:
         abort(404)
@@ -46,7 +46,7 @@ def key_pem(kid):
 def status(document_id):
     if not DOCUMENT_ID.match(document_id):
         abort(404)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         found = coe.public_status(conn, document_id, japan_today())
     return render_template("coe_check.html", found=found, document_id=document_id, verdict=None), (
         200 if found else 404
@@ -59,7 +59,7 @@ def check():
     data = upload.read(MAX_UPLOAD + 1) if upload else b""
     if not data or len(data) > MAX_UPLOAD:
         abort(400)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         trusted = documents.keys_from_json(coe.published_keys(conn))
         verdict = documents.verify(data, japan_today(), trusted)
         doc_id = (verdict.payload or {}).get("document_id")

@@ -13,6 +13,7 @@ from review.domain import statistics
 from review.domain.bureaus import BUREAUS
 from review.domain.offices import OFFICES
 from review.domain.roles import Action, can
+from zairyu_shared.db import reading
 
 from .web_auth import login_required, runtime
 
@@ -22,7 +23,7 @@ FIELDS = ["procedure", "status_of_residence", "bureau", "office", "count", "mean
 
 def summaries(days_back: int, bureau: str | None, office: str | None = None, by_office: bool = False) -> list[dict]:
     since = datetime.now(UTC) - timedelta(days=days_back)
-    with runtime().engine.connect() as conn:
+    with reading(runtime().engine) as conn:
         rows = queries.decided_rows(conn, since, bureau, office)
     where = (lambda r: (r.bureau, r.office)) if by_office else (lambda r: (r.bureau,))
     return statistics.group_summaries(

@@ -1,0 +1,99 @@
+"""The statements psycopg prepares on a pooled connection stay prepared (issue 24).
+
+psycopg prepares a statement the fifth time a connection runs it, and forgets all of them when the connection
+rolls back (``DEALLOCATE ALL``). A read ended with ROLLBACK (``with engine.connect()``: notify's backlog gauge every
+second, every relay's every 5 s, every readiness probe, every key look-up) wiped the pool's prepared statements
+under the hot paths, and the relay's mark-sent was a new statement text for each batch size, so never prepared.
+Counted over a 400-application bench_e2e run: unprepared runs 2,825 -> 1,578, DEALLOCATE ALL 51 -> 0.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from zairyu_shared.db import add_messaging_tables, make_engine, reading, transaction
+from zairyu_shared.events import new_event
+from zairyu_shared.outbox import OutboxRelay, add_event
+
+
+@pytest.fixture
+def one_connection(pg_url):
+    """A pool of one connection, so every use below is the same server session."""
+    engine = make_engine(pg_url, pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+def _prepared(engine, like: str = "%") -> int:
+    with engine.begin() as conn:  # COMMIT: leaves psycopg's cache alone
+        query = sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like")
+        return int(conn.execute(query, {"like": like}).scalar_one())
+
+
+def _warm(engine) -> None:
+    for n in range(6):  # psycopg's prepare_threshold is 5
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT 1 + :n"), {"n": n}).all()
+
+
+def test_a_read_through_reading_keeps_the_connections_prepared_statements(one_connection):
+    _warm(one_connection)
+    assert _prepared(one_connection, "SELECT 1 + %") == 1
+    with reading(one_connection) as conn:
+        assert conn.execute(sa.text("SELECT 2")).scalar_one() == 2
+    assert _prepared(one_connection, "SELECT 1 + %") == 1
+
+
+def test_a_read_ended_by_rollback_loses_them_which_is_what_reading_avoids(one_connection):
+    """The behaviour ``reading`` exists for: if psycopg stops forgetting on ROLLBACK, this fails and the helper can go."""
+    _warm(one_connection)
+    with one_connection.connect() as conn:
+        conn.execute(sa.text("SELECT 2")).all()
+    assert _prepared(one_connection, "SELECT 1 + %") == 0
+
+
+def test_reading_runs_outside_a_transaction(one_connection):
+    with reading(one_connection) as conn:
+        first = conn.execute(sa.text("SELECT txid_current()")).scalar_one()
+        second = conn.execute(sa.text("SELECT txid_current()")).scalar_one()
+    assert first != second  # each statement its own transaction: no BEGIN held open, no ROLLBACK at the end
+
+
+def test_the_relays_mark_sent_is_one_prepared_statement_whatever_the_batch_size(one_connection):
+    metadata = sa.MetaData()
+    outbox, _ = add_messaging_tables(metadata)
+    outbox.name = f"outbox_{uuid.uuid4().hex[:8]}"  # a table of this test's own in the shared database
+    metadata.create_all(one_connection)
+    factory = sessionmaker(one_connection)
+
+    class Confirming:
+        def publish_batch(self, messages):
+            return {m.event_id for m in messages}, {}
+
+    relay = OutboxRelay("intake", factory, outbox, Confirming())
+    try:
+        for size in (1, 2, 3, 4, 5, 6, 7):
+            with transaction(factory) as session:
+                for n in range(size):
+                    event = new_event(
+                        "applicant.registered",
+                        {
+                            "applicant_id": f"a{size}-{n}",
+                            "email": "a@example.jp",
+                            "language": "vi",
+                            "display_name": "A",
+                        },
+                        source="intake",
+                        correlation_id="c",
+                    )
+                    add_event(session, outbox, event)
+            assert relay.relay_once() == size
+        assert relay.observe_backlog()[0] == 0
+        # seven batch sizes, one statement text: prepared after its fifth run (an expanding IN made seven texts)
+        assert _prepared(one_connection, f"UPDATE {outbox.name} SET sent_at%") == 1
+    finally:
+        metadata.drop_all(one_connection)
