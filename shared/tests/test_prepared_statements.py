@@ -97,3 +97,12 @@ def test_the_relays_mark_sent_is_one_prepared_statement_whatever_the_batch_size(
         assert _prepared(one_connection, f"UPDATE {outbox.name} SET sent_at%") == 1
     finally:
         metadata.drop_all(one_connection)
+
+
+def test_a_session_through_reading_session_keeps_them_too(one_connection):
+    from zairyu_shared.db import make_session_factory, reading_session
+
+    _warm(one_connection)
+    with reading_session(make_session_factory(one_connection)) as session:
+        assert session.execute(sa.text("SELECT 2")).scalar_one() == 2
+    assert _prepared(one_connection, "SELECT 1 + %") == 1

@@ -102,6 +102,14 @@ def reading(engine: Engine) -> Iterator[sa.Connection]:
         yield conn
 
 
+@contextmanager
+def reading_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """``reading`` for code that reads through the ORM: a session on such a connection (its close rolls back
+    nothing, as nothing was begun on the server)."""
+    with reading(session_factory.kw["bind"]) as conn, session_factory(bind=conn) as session:
+        yield session
+
+
 AFTER_COMMIT = "zairyu_after_commit"
 
 

@@ -15,7 +15,7 @@ from card_delivery.adapters import cards, pdf, repository
 from card_delivery.application import carrier_import, transitions
 from card_delivery.bootstrap import ports
 from card_delivery.domain.case import ALLOWED, DeliveryError, EnvelopeRejected, IllegalTransition, State
-from zairyu_shared.db import transaction
+from zairyu_shared.db import reading_session, transaction
 from zairyu_shared.japan_time import japan_date
 
 from .signin import signed_in
@@ -150,7 +150,7 @@ def _officer() -> str:
 def index():
     state = request.args.get("state")
     query = (request.args.get("q") or "").strip()[:100]
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         counts = repository.count_by_state(db)
         selected = State(state) if state in {s.value for s in State} else None
         cases = repository.in_state(db, selected) if selected else []
@@ -170,7 +170,7 @@ def index():
 
 
 def _case_page(delivery_id, status=200, errors=None, forms=None):
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         try:
             case = repository.get(db, delivery_id)
         except repository.CaseNotFound:
@@ -212,7 +212,7 @@ def _case_page(delivery_id, status=200, errors=None, forms=None):
 @signed_in
 def case_label_pdf(delivery_id):
     """One case's address label (a paper COE or certificate is posted on its own, not in a card batch)."""
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         try:
             case = repository.get(db, delivery_id)
         except repository.CaseNotFound:
@@ -264,7 +264,7 @@ def envelope(delivery_id):
 
 def _presented(delivery_id, use_case):
     """The old card and the fee handed in (an envelope, or the applicant at the counter), checked by ``use_case``."""
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         try:
             case = repository.get(db, delivery_id)
         except repository.CaseNotFound:
@@ -384,7 +384,7 @@ def collect(delivery_id):
 # -- dispatch batches ----------------------------------------------------------------------
 def _batch(number: int):
     size = _runtime().settings.dispatch_batch_size
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         return repository.in_state(db, State.CARD_ISSUED, limit=size, offset=(number - 1) * size)
 
 
@@ -392,7 +392,7 @@ def _batch(number: int):
 @signed_in
 def dispatch_batches():
     size = _runtime().settings.dispatch_batch_size
-    with _runtime().session_factory() as db:
+    with reading_session(_runtime().session_factory) as db:
         ready = repository.count_by_state(db)[State.CARD_ISSUED]
     batches = [(n, (n - 1) * size + 1, min(n * size, ready)) for n in range(1, (ready + size - 1) // size + 1)]
     return render_template("mailroom/dispatch.html", ready=ready, batches=batches)
@@ -453,14 +453,14 @@ def scan():
     next_case = next_case[0] if next_case else None
     picked = request.args.get("ref")
     if picked and request.method == "GET":  # the label's barcode scanned: that card, not the next one
-        with _runtime().session_factory() as db:
+        with reading_session(_runtime().session_factory) as db:
             next_case = repository.find_by_reference(db, picked, State.CARD_ISSUED)
         if next_case is None:
             errors.append(_("No card ready for dispatch has the reference %(ref)s.", ref=picked))
     if next_case is not None and not errors:
         form = DispatchForm(formdata=None, delivery_id=next_case.delivery_id)
     elif errors and form.delivery_id.data:
-        with _runtime().session_factory() as db:
+        with reading_session(_runtime().session_factory) as db:
             try:
                 next_case = repository.get(db, form.delivery_id.data)
             except repository.CaseNotFound:

@@ -12,12 +12,13 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from card_delivery.adapters import cards
 from card_delivery.bootstrap import ports
 from card_delivery.domain.card_number import is_card_number, normalise, printed_date
+from zairyu_shared.db import reading_session
 from zairyu_shared.japan_time import japan_date
 
 
 def _lookup(number: str, printed_until: date) -> str:
     runtime = current_app.extensions["zairyu_runtime"]
-    with runtime.session_factory() as session:
+    with reading_session(runtime.session_factory) as session:  # a read (zairyu_shared.db.reading)
         return cards.lookup(session, number, printed_until, japan_date(ports(runtime).clock()))
 
 
