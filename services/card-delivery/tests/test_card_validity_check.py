@@ -213,7 +213,10 @@ def test_the_page_asks_for_the_date_and_says_no_match_in_the_visitors_language(
     number = _issued(runtime, mailroom, payload, date(2026, 12, 7))
     page = app.test_client()
     blank = page.get(f"/public/card-check?lang={lang}")
-    assert blank.status_code == 200 and 'name="valid_until" type="date"' in blank.get_data(as_text=True)
+    form = blank.get_data(as_text=True)
+    # a text field with the printed forms as its hint: a date field's "mm/dd/yyyy" followed the device's locale
+    assert blank.status_code == 200 and 'name="valid_until"' in form and 'type="date"' not in form
+    assert 'aria-describedby="valid_until-hint"' in form and '<span class="nowrap">2031年05月20日</span>' in form
     response = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=")
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and missing_date in text and 'aria-invalid="true"' in text
@@ -223,3 +226,5 @@ def test_the_page_asks_for_the_date_and_says_no_match_in_the_visitors_language(
     assert no_match in text and "result-unknown" in text
     text = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=2027-06-07").get_data(as_text=True)
     assert "result-valid" in text
+    typed = page.get(f"/public/card-check?lang={lang}&number={number}&valid_until=２０２７年０６月０７日")  # as printed
+    assert "result-valid" in typed.get_data(as_text=True)
