@@ -108,8 +108,15 @@ def test_the_chosen_file_is_uploaded_with_the_form(people_page, browser):
     page = _signed_in(browser, base, secret, "ja", viewport=bs.DESKTOP)
     assert "ファイルを選択" in page.locator(f"label.file-pick[for='doc-{pid}']").inner_text()
     page.set_input_files(f"#doc-{pid}", files=[{"name": "doui.pdf", "mimeType": "application/pdf", "buffer": pdf()}])
-    page.fill(f"#until-{pid}", (date.today() + timedelta(days=365)).isoformat())
+    # the last day as a Japanese document writes it, full-width digits too (a text field, as the form's dates)
+    until = date.today() + timedelta(days=365)
+    assert page.get_attribute(f"#until-{pid}", "type") is None
+    page.fill(
+        f"#until-{pid}",
+        f"{until.year}年{until.month}月{until.day}日".translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    )
     page.click(f'form[action$="/{pid}/consent-document"] button[type=submit]')
     page.wait_for_load_state()
     opened = page.context.request.get(f"{base}/org/people/{pid}/consent-document")
     assert opened.status == 200 and opened.body() == pdf()
+    assert f"{until.year}年{until.month}月{until.day}日" in page.inner_text(f"#person-{pid}")  # the day recorded
