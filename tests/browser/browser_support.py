@@ -339,6 +339,43 @@ def officer_sign_in(context, base: str, path: str, fields: tuple[str, str, str],
     return page
 
 
+# -- an organisation's staff (services/intake/tests/test_organisation_people.make_org's administrator) ----------------
+def org_sign_in(page, base: str, lang: str, code: str) -> None:
+    """The organisation's sign-in page in ``lang``, as its administrator, with the TOTP ``code`` given (a code is
+    accepted once: a scene that signed in already passes the next step's)."""
+    page.goto(f"{base}/org/login?lang={lang}")
+    page.fill("#email", "admin@sample.example")
+    page.fill("#password", "correct horse battery")
+    page.fill("#code", code)
+    page.click("main > form button[type=submit]")
+
+
+def org_with_one_person(rt, setup) -> tuple[str, str]:
+    """An organisation, its administrator signed in on a client of ``setup`` (served_intake's app), and TRAN THI
+    BINH on its people list: (the administrator's TOTP secret, the person's id)."""
+    import sqlalchemy as sa
+    from test_organisation_people import make_org, sign_in
+
+    from intake.adapters.organisation_tables import people
+
+    org = setup.test_client()
+    _org_id, secret = make_org(org, rt)
+    assert sign_in(org, "admin@sample.example", secret).status_code == 302
+    org.post(
+        "/org/people",
+        data={
+            "name": "TRAN THI BINH",
+            "status": "engineer_humanities",
+            "period_expiry": "2027-02-01",
+            "card_number": "AB00000001CD",
+            "period_of_stay": "3 years",
+            "nationality": "Viet Nam",
+        },
+    )
+    with rt.engine.connect() as conn:
+        return secret, str(conn.execute(sa.select(people.c.id)).scalar())
+
+
 # -- the desktop signer, through pcscd -------------------------------------------------------------
 def redeem_with_card(code: str, server: str, reader: str, password: str, timeout: float = 60.0) -> str:
     """`zairyu-signer --reader R redeem CODE --server URL --yes`, the password on stdin (exit 0 or fail)."""

@@ -7,33 +7,13 @@ from __future__ import annotations
 
 import browser_support as bs
 import pytest
-import sqlalchemy as sa
 
 
 @pytest.fixture
 def people_page(tmp_path):
     """intake served, an organisation with one person on its list: the people page has a file field per person."""
-    from test_organisation_people import make_org, sign_in
-
-    from intake.adapters.organisation_tables import people
-
     with bs.served_intake(tmp_path) as (rt, base, setup):
-        org = setup.test_client()
-        _org_id, secret = make_org(org, rt)
-        assert sign_in(org, "admin@sample.example", secret).status_code == 302
-        org.post(
-            "/org/people",
-            data={
-                "name": "TRAN THI BINH",
-                "status": "engineer_humanities",
-                "period_expiry": "2027-02-01",
-                "card_number": "AB00000001CD",
-                "period_of_stay": "3 years",
-                "nationality": "Viet Nam",
-            },
-        )
-        with rt.engine.connect() as conn:
-            pid = conn.execute(sa.select(people.c.id)).scalar()
+        secret, pid = bs.org_with_one_person(rt, setup)
         yield base, secret, pid
 
 
@@ -44,11 +24,7 @@ def _signed_in(browser, base, secret, lang, javascript=True, viewport=bs.PHONE):
 
     # The device speaks English: what the browser itself writes would be English.
     page = browser.new_context(locale="en-US", viewport=viewport, java_script_enabled=javascript).new_page()
-    page.goto(f"{base}/org/login?lang={lang}")
-    page.fill("#email", "admin@sample.example")
-    page.fill("#password", "correct horse battery")
-    page.fill("#code", pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
-    page.click("main > form button[type=submit]")
+    bs.org_sign_in(page, base, lang, pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
     page.goto(f"{base}/org/people")
     return page
 

@@ -22,36 +22,14 @@ def intake(tmp_path):
 
 def test_recording_a_paper_consent_in_vietnamese_at_375_px(intake, browser, tmp_path):
     from hostile_files import pdf
-    from test_organisation_people import make_org, sign_in
-
-    from intake.adapters.organisation_tables import people
 
     rt, base, setup = intake
-    org = setup.test_client()
-    _org_id, secret = make_org(org, rt)
-    assert sign_in(org, "admin@sample.example", secret).status_code == 302
-    org.post(
-        "/org/people",
-        data={
-            "name": "TRAN THI BINH",
-            "status": "engineer_humanities",
-            "period_expiry": "2027-02-01",
-            "card_number": "AB00000001CD",
-            "period_of_stay": "3 years",
-            "nationality": "Viet Nam",
-        },
-    )
-    with rt.engine.connect() as conn:
-        pid = conn.execute(sa.select(people.c.id)).scalar()
+    secret, pid = bs.org_with_one_person(rt, setup)
     out = tmp_path / "shots"
     out.mkdir()
     checks = bs.PageChecks(out, lang="vi")
     page = browser.new_context(locale="vi-VN", viewport=bs.PHONE).new_page()
-    page.goto(f"{base}/org/login?lang=vi")
-    page.fill("#email", "admin@sample.example")
-    page.fill("#password", "correct horse battery")
-    page.fill("#code", pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
-    page.click("main > form button[type=submit]")
+    bs.org_sign_in(page, base, "vi", pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
     page.goto(f"{base}/org/people")
     checks.applicant_page(page, "org-people-no-consent")
     scan = {"name": "dong-y.pdf", "mimeType": "application/pdf", "buffer": pdf()}

@@ -120,12 +120,8 @@ def test_the_filing_pages_in_vietnamese_at_375_px(intake, browser, tmp_path):
     checks = bs.PageChecks(out, lang="vi")
     context = browser.new_context(locale="vi-VN", viewport=bs.PHONE)
     page = context.new_page()
-    page.goto(f"{base}/org/login?lang=vi")
-    page.fill("#email", "admin@sample.example")
-    page.fill("#password", "correct horse battery")
     # The next step's code: the scene's sign-in spent this step's (a code is accepted once).
-    page.fill("#code", pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
-    page.click("main > form button[type=submit]")
+    bs.org_sign_in(page, base, "vi", pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
     page.goto(f"{base}/org/drafts")
     checks.applicant_page(page, "org-drafts")
     page.check(f"#d-{drafts[1]}")

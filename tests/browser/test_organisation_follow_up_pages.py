@@ -62,11 +62,7 @@ def _filed(rt, setup, clock):
 
 
 def _sign_in(page, base, secret, lang):
-    page.goto(f"{base}/org/login?lang={lang}")
-    page.fill("#email", "admin@sample.example")
-    page.fill("#password", "correct horse battery")
-    page.fill("#code", pyotp.TOTP(secret).now())
-    page.click("main > form button[type=submit]")
+    bs.org_sign_in(page, base, lang, pyotp.TOTP(secret).now())
     page.wait_for_url(re.compile(r".*/org/$"))
 
 
