@@ -98,7 +98,9 @@ def reading(engine: Engine) -> Iterator[sa.Connection]:
     prepared anew. A gauge read each second or a key look-up did that to the pool the hot paths use (issue 24).
     Under READ COMMITTED a read-only transaction adds nothing: each statement sees a snapshot of its own either way.
     Not for ``SELECT ... FOR UPDATE`` or anything that writes."""
-    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+    with engine.connect() as conn:
+        # on the connection, before its first statement: no option engine built per call (~100 µs less a read)
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
 
 
