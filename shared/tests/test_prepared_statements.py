@@ -9,12 +9,11 @@ Counted over a 400-application bench_e2e run: unprepared runs 2,825 -> 1,578, DE
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
+from zairyu_shared import testing
 from zairyu_shared.db import add_messaging_tables, make_engine, reading, transaction
 from zairyu_shared.events import new_event
 from zairyu_shared.outbox import OutboxRelay, add_event
@@ -63,40 +62,41 @@ def test_reading_runs_outside_a_transaction(one_connection):
     assert first != second  # each statement its own transaction: no BEGIN held open, no ROLLBACK at the end
 
 
-def test_the_relays_mark_sent_is_one_prepared_statement_whatever_the_batch_size(one_connection):
+def test_the_relays_mark_sent_is_one_prepared_statement_whatever_the_batch_size():
     metadata = sa.MetaData()
     outbox, _ = add_messaging_tables(metadata)
-    outbox.name = f"outbox_{uuid.uuid4().hex[:8]}"  # a table of this test's own in the shared database
-    metadata.create_all(one_connection)
-    factory = sessionmaker(one_connection)
+    with testing.fresh_database("zt_prepared") as url:  # the service's own outbox table, in a database of its own
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        metadata.create_all(engine)
+        factory = sessionmaker(engine)
 
-    class Confirming:
-        def publish_batch(self, messages):
-            return {m.event_id for m in messages}, {}
+        class Confirming:
+            def publish_batch(self, messages):
+                return {m.event_id for m in messages}, {}
 
-    relay = OutboxRelay("intake", factory, outbox, Confirming())
-    try:
-        for size in (1, 2, 3, 4, 5, 6, 7):
-            with transaction(factory) as session:
-                for n in range(size):
-                    event = new_event(
-                        "applicant.registered",
-                        {
-                            "applicant_id": f"a{size}-{n}",
-                            "email": "a@example.jp",
-                            "language": "vi",
-                            "display_name": "A",
-                        },
-                        source="intake",
-                        correlation_id="c",
-                    )
-                    add_event(session, outbox, event)
-            assert relay.relay_once() == size
-        assert relay.observe_backlog()[0] == 0
-        # seven batch sizes, one statement text: prepared after its fifth run (an expanding IN made seven texts)
-        assert _prepared(one_connection, f"UPDATE {outbox.name} SET sent_at%") == 1
-    finally:
-        metadata.drop_all(one_connection)
+        relay = OutboxRelay("intake", factory, outbox, Confirming())
+        try:
+            for size in (1, 2, 3, 4, 5, 6, 7):
+                with transaction(factory) as session:
+                    for n in range(size):
+                        event = new_event(
+                            "applicant.registered",
+                            {
+                                "applicant_id": f"a{size}-{n}",
+                                "email": "a@example.jp",
+                                "language": "vi",
+                                "display_name": "A",
+                            },
+                            source="intake",
+                            correlation_id="c",
+                        )
+                        add_event(session, outbox, event)
+                assert relay.relay_once() == size
+            assert relay.observe_backlog()[0] == 0
+            # seven batch sizes, one statement text: prepared after its fifth run (an expanding IN made seven texts)
+            assert _prepared(engine, "UPDATE outbox SET sent_at%") == 1
+        finally:
+            engine.dispose()
 
 
 def test_a_session_through_reading_session_keeps_them_too(one_connection):
