@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # the Tokyo bureau's mailbox in the browser tests (a constant of this module, not of conftest: a bare
@@ -350,9 +351,10 @@ def org_sign_in(page, base: str, lang: str, code: str) -> None:
     page.click("main > form button[type=submit]")
 
 
-def org_with_one_person(rt, setup) -> tuple[str, str]:
+def org_with_one_person(rt, setup, period_of_stay: str | None = "3 years") -> tuple[Any, str, str]:
     """An organisation, its administrator signed in on a client of ``setup`` (served_intake's app), and TRAN THI
-    BINH on its people list: (the administrator's TOTP secret, the person's id)."""
+    BINH on its people list (``period_of_stay`` None: recorded without one): (that client, the administrator's TOTP
+    secret, the person's id)."""
     import sqlalchemy as sa
     from test_organisation_people import make_org, sign_in
 
@@ -361,19 +363,17 @@ def org_with_one_person(rt, setup) -> tuple[str, str]:
     org = setup.test_client()
     _org_id, secret = make_org(org, rt)
     assert sign_in(org, "admin@sample.example", secret).status_code == 302
-    org.post(
-        "/org/people",
-        data={
-            "name": "TRAN THI BINH",
-            "status": "engineer_humanities",
-            "period_expiry": "2027-02-01",
-            "card_number": "AB00000001CD",
-            "period_of_stay": "3 years",
-            "nationality": "Viet Nam",
-        },
-    )
+    person = {
+        "name": "TRAN THI BINH",
+        "status": "engineer_humanities",
+        "period_expiry": "2027-02-01",
+        "card_number": "AB00000001CD",
+        "period_of_stay": period_of_stay,
+        "nationality": "Viet Nam",
+    }
+    org.post("/org/people", data={k: v for k, v in person.items() if v is not None})
     with rt.engine.connect() as conn:
-        return secret, str(conn.execute(sa.select(people.c.id)).scalar())
+        return org, secret, str(conn.execute(sa.select(people.c.id)).scalar())
 
 
 # -- the desktop signer, through pcscd -------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 def people_page(tmp_path):
     """intake served, an organisation with one person on its list: the people page has a file field per person."""
     with bs.served_intake(tmp_path) as (rt, base, setup):
-        secret, pid = bs.org_with_one_person(rt, setup)
+        _org, secret, pid = bs.org_with_one_person(rt, setup)
         yield base, secret, pid
 
 

@@ -24,7 +24,7 @@ def test_recording_a_paper_consent_in_vietnamese_at_375_px(intake, browser, tmp_
     from hostile_files import pdf
 
     rt, base, setup = intake
-    secret, pid = bs.org_with_one_person(rt, setup)
+    _org, secret, pid = bs.org_with_one_person(rt, setup)
     out = tmp_path / "shots"
     out.mkdir()
     checks = bs.PageChecks(out, lang="vi")

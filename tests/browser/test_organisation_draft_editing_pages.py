@@ -17,29 +17,15 @@ def test_correcting_a_draft_in_vietnamese_at_375_px(intake, browser, tmp_path): 
     from intake_testkit import HOLDERS
     from journey import register
     from test_organisation_filing import fake_signing
-    from test_organisation_people import ROW, make_org, sign_in
+    from test_organisation_people import ROW
 
-    from intake.adapters.organisation_tables import organisation_staff, people
+    from intake.adapters.organisation_tables import organisation_staff
     from intake.application import organisation_drafts
     from intake.application import organisations as orgs
     from zairyu_shared.db import transaction
 
     rt, base, setup = intake
-    org = setup.test_client()
-    _org_id, secret = make_org(org, rt)
-    assert sign_in(org, "admin@sample.example", secret).status_code == 302
-    org.post(
-        "/org/people",
-        data={
-            "name": "TRAN THI BINH",
-            "status": "engineer_humanities",
-            "period_expiry": "2027-02-01",
-            "card_number": "AB00000001CD",
-            "nationality": "Viet Nam",
-        },
-    )
-    with rt.engine.connect() as conn:
-        pid = conn.execute(sa.select(people.c.id)).scalar()
+    org, secret, pid = bs.org_with_one_person(rt, setup, period_of_stay=None)
     import re
 
     link = org.post(f"/org/people/{pid}/consent-link")
