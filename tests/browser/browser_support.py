@@ -340,6 +340,18 @@ def officer_sign_in(context, base: str, path: str, fields: tuple[str, str, str],
     return page
 
 
+def choose_language(page, lang: str) -> None:
+    """The page's language picker set to ``lang`` and sent, waiting for the page that answers: the click starts a
+    navigation, and a predicate polled across it can meet a document with no root element yet (CI, 2026-12-07:
+    ``Cannot read properties of null (reading 'lang')``), so the wait is for the navigation, then for the root."""
+    from playwright.sync_api import expect  # here: this module loads where playwright is missing, to skip
+
+    page.select_option("#lang-select", lang)
+    with page.expect_navigation():
+        page.locator("form.lang button").click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
 # -- an organisation's staff (services/intake/tests/test_organisation_people.make_org's administrator) ----------------
 def org_sign_in(page, base: str, lang: str, code: str) -> None:
     """The organisation's sign-in page in ``lang``, as its administrator, with the TOTP ``code`` given (a code is

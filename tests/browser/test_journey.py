@@ -155,9 +155,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     with running_card(pki, "valid-nguyen") as card:
         # -- 1. registration with the card, in Vietnamese -------------------------------------------
         page.goto(intake_url + "/")
-        page.select_option("#lang-select", "vi")
-        page.locator("form.lang button").click()
-        page.wait_for_function("document.documentElement.lang === 'vi'")
+        bs.choose_language(page, "vi")
         checks.applicant_page(page, "home-vi")
         page.goto(intake_url + "/register")
         checks.applicant_page(page, "register")
@@ -414,9 +412,7 @@ def test_the_whole_journey_in_a_browser(zairyu, browser, smtp, pki, artifacts):
     # -- 8. every applicant page again, in Nepali at 375 px (issue 18) ----------------------------------
     def to_nepali(p):
         p.goto(intake_url + "/")
-        p.select_option("#lang-select", "ne")
-        p.locator("form.lang button").click()
-        p.wait_for_function("document.documentElement.lang === 'ne'")
+        bs.choose_language(p, "ne")
 
     # the first draft is an application now: a second one, left unsubmitted, shows the draft's pages in Nepali
     page.goto(intake_url + "/apply")

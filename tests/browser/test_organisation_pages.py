@@ -87,9 +87,7 @@ def test_the_organisation_pages_are_accessible_at_375_px_and_in_nepali(intake, b
 
     def to_nepali(p):
         p.goto(f"{base}/org/")
-        p.select_option("#lang-select", "ne")
-        p.locator("form.lang button").click()
-        p.wait_for_function("document.documentElement.lang === 'ne'")
+        bs.choose_language(p, "ne")
 
     checks.again_in(page, "ne", to_nepali)
     context.close()
