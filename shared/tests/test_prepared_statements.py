@@ -106,3 +106,35 @@ def test_a_session_through_reading_session_keeps_them_too(one_connection):
     with reading_session(make_session_factory(one_connection)) as session:
         assert session.execute(sa.text("SELECT 2")).scalar_one() == 2
     assert _prepared(one_connection, "SELECT 1 + %") == 1
+
+
+# -- run_alone: one writing statement in autocommit (issue 24, session 23) -------------------------------------------
+@pytest.fixture
+def scratch_table(one_connection):
+    with one_connection.begin() as conn:
+        conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS claims (id int PRIMARY KEY, state text)"))
+        conn.execute(sa.text("DELETE FROM claims"))
+        conn.execute(sa.text("INSERT INTO claims VALUES (1, 'sending'), (2, 'sending')"))
+    return one_connection
+
+
+def test_run_alone_commits_its_statement_and_counts_the_rows_it_changed(scratch_table, pg_url):
+    from zairyu_shared.db import run_alone
+
+    mark = sa.text("UPDATE claims SET state = 'sent' WHERE id = :id AND state = 'sending'")
+    assert run_alone(scratch_table, mark, {"id": 1}) == 1
+    assert run_alone(scratch_table, mark, {"id": 1}) == 0  # no longer 'sending': the claim was not ours any more
+    with reading(scratch_table) as conn:  # a pool of one: had it not committed, the pool's reset rolled it back
+        assert dict(conn.execute(sa.text("SELECT id, state FROM claims")).all()) == {1: "sent", 2: "sending"}
+
+
+def test_the_connection_run_alone_used_is_transactional_again_for_the_next_user(scratch_table):
+    """Autocommit is the connection's for one statement: the pool's next ``engine.begin()`` must still roll back."""
+    from zairyu_shared.db import run_alone
+
+    run_alone(scratch_table, sa.text("UPDATE claims SET state = 'sent' WHERE id = 2"))
+    with pytest.raises(RuntimeError), scratch_table.begin() as conn:
+        conn.execute(sa.text("UPDATE claims SET state = 'lost' WHERE id = 1"))
+        raise RuntimeError("the use case failed after its first write")
+    with reading(scratch_table) as conn:
+        assert conn.execute(sa.text("SELECT state FROM claims WHERE id = 1")).scalar_one() == "sending"

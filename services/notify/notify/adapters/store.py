@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from notify.domain import delivery
 from notify.domain.notices import ApplicationInfo
-from zairyu_shared.db import reading, statement_once
+from zairyu_shared.db import reading, run_alone, statement_once
 from zairyu_shared.subject_keys import SubjectErased, sealing
 
 from .tables import applicants, applications, metadata, notices, subject_key_tables
@@ -358,9 +358,9 @@ def _finish(engine: sa.Engine, claim: Claimed, *, attempt_back: bool = False, **
         return stmt.values(attempts=notices.c.attempts - 1) if attempt_back else stmt
 
     stmt = statement_once(("notify.finish", tuple(values), attempt_back), build)
-    with engine.begin() as conn:
-        # The row count says whether the claim was still ours: no row to return and read back (issue 24).
-        return conn.execute(stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token}).rowcount == 1
+    # The row count says whether the claim was still ours: no row to return and read back. One statement, its own
+    # transaction: no BEGIN and COMMIT round trips around it (issue 24).
+    return run_alone(engine, stmt, {**values, "claimed_id": claim.id, "claimed_token": claim.token}) == 1
 
 
 def record_sent(engine: sa.Engine, claim: Claimed) -> bool:

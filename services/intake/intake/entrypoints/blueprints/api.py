@@ -23,7 +23,7 @@ from zairyu_shared.web import current_runtime
 
 from .. import api_schemas as s
 from .. import labels
-from ..applicant_session import log_in, log_out, login_required, person, tx
+from ..applicant_session import log_in, log_out, login_required, person, reading, tx
 from ..limits import LOGIN, REGISTER, SIGNER, CodeGuesses, limiter, receipt_lookup
 from ..messages import message
 
@@ -260,7 +260,7 @@ def prepare_submission(draft_id):
 
 
 def _for_signer(code: str) -> dict:
-    with tx() as db:
+    with reading() as db:  # reads alone: no BEGIN or COMMIT around them (issue 24)
         answer = signing_requests.for_signer(db, normalise_code(code))
     # In the language of whoever signs (the applicant, or the organisation's staff member), whatever the
     # signer's computer speaks (the stored description is English).
