@@ -138,3 +138,16 @@ def test_the_connection_run_alone_used_is_transactional_again_for_the_next_user(
         raise RuntimeError("the use case failed after its first write")
     with reading(scratch_table) as conn:
         assert conn.execute(sa.text("SELECT state FROM claims WHERE id = 1")).scalar_one() == "sending"
+
+
+def test_rows_alone_returns_the_rows_of_a_committed_update(scratch_table):
+    from zairyu_shared.db import rows_alone
+
+    claim = sa.text("UPDATE claims SET state = 'claimed' WHERE state = 'sending' RETURNING id")
+    assert sorted(r.id for r in rows_alone(scratch_table, claim)) == [1, 2]
+    assert rows_alone(scratch_table, claim) == []  # committed: a second claim finds nothing left to take
+    with pytest.raises(RuntimeError), scratch_table.begin() as conn:
+        conn.execute(sa.text("UPDATE claims SET state = 'lost'"))
+        raise RuntimeError("rolled back")
+    with reading(scratch_table) as conn:
+        assert set(conn.execute(sa.text("SELECT state FROM claims")).scalars()) == {"claimed"}

@@ -122,6 +122,13 @@ def run_alone(engine: Engine, statement: Any, params: Any = None) -> int:
         return int(conn.execute(statement, params).rowcount)
 
 
+def rows_alone(engine: Engine, statement: Any, params: Any = None) -> list[sa.Row[Any]]:
+    """``run_alone`` for a statement that returns rows (an UPDATE ... RETURNING): its rows, read before the
+    connection goes back to the pool."""
+    with reading(engine) as conn:
+        return list(conn.execute(statement, params).all())
+
+
 AFTER_COMMIT = "zairyu_after_commit"
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from notify.domain import delivery
 from notify.domain.notices import ApplicationInfo
-from zairyu_shared.db import reading, run_alone, statement_once
+from zairyu_shared.db import reading, rows_alone, run_alone, statement_once
 from zairyu_shared.subject_keys import SubjectErased, sealing
 
 from .tables import applicants, applications, metadata, notices, subject_key_tables
@@ -234,10 +234,10 @@ def claim_due(engine: sa.Engine, limit: int, lease_seconds: float) -> list[Claim
         "claim_token": token,
         "claim_at": at,
     }
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            rows = conn.execute(_claim_due_statement(), params).all()
-        else:
+    if engine.dialect.name == "postgresql":
+        rows = rows_alone(engine, _claim_due_statement(), params)  # its own transaction: no BEGIN/COMMIT (issue 24)
+    else:
+        with engine.begin() as conn:
             rows = conn.execute(_due_statement(), params).all()
             if rows:
                 conn.execute(_claim_statement(), {**params, "claim_ids": [r.id for r in rows]})
