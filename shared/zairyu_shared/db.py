@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -122,11 +122,11 @@ def run_alone(engine: Engine, statement: Any, params: Any = None) -> int:
         return int(conn.execute(statement, params).rowcount)
 
 
-def rows_alone(engine: Engine, statement: Any, params: Any = None) -> list[sa.Row[Any]]:
+def rows_alone(engine: Engine, statement: Any, params: Any = None) -> Sequence[sa.Row[Any]]:
     """``run_alone`` for a statement that returns rows (an UPDATE ... RETURNING): its rows, read before the
     connection goes back to the pool."""
     with reading(engine) as conn:
-        return list(conn.execute(statement, params).all())
+        return conn.execute(statement, params).all()
 
 
 AFTER_COMMIT = "zairyu_after_commit"
