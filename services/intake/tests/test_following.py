@@ -542,3 +542,16 @@ def test_a_refusal_names_its_grounds_in_the_applicants_language(client, rt, subm
     assert "/fee-slip" not in page  # a fee is paid only on approval
     page = client.get(f"/applications/{app_id}?lang=ne").data.decode()
     assert "<li>जापानमा स्थिर जीविका देखाइएको छैन</li>" in page
+
+
+def test_a_hand_over_to_an_office_added_to_the_vocabulary_shows_its_name_not_its_code(client, rt, submitted):
+    """Tachikawa (the Tama area's office) was not in the vocabulary before session 23: the timeline showed the bare
+    code ``tachikawa``, untranslatable to anyone."""
+    applicant_id, app_id, _ = submitted
+    verified(rt, outbox_events(rt, "application.submitted")[0])
+    received(rt, app_id, applicant_id, office=None)
+    transferred(rt, app_id, applicant_id, "tachikawa")
+    wait_until(lambda: len(client.get(f"/api/v1/applications/{app_id}").json["timeline"]) == 4, message="timeline")
+    page = client.get(f"/applications/{app_id}?lang=ne").data.decode()
+    assert "立川出張所 (Tachikawa Branch Office)" in page
+    assert ">tachikawa<" not in page and "— tachikawa" not in page

@@ -142,6 +142,37 @@ OFFICES: dict[str, tuple[str, str, str, str]] = {
     "oita": ("branch", "fukuoka", "大分出張所", "Oita"),
     "miyazaki": ("branch", "fukuoka", "宮崎出張所", "Miyazaki"),
     "kagoshima": ("branch", "fukuoka", "鹿児島出張所", "Kagoshima"),
+    # Added 2026-12-07 (session 23), each bureau's offices as its page lists them (ja.wikipedia's bureau articles as
+    # mirrored by pedia.3rd-in.co.jp; practitioners' pages named per bureau). Port and airport offices are examination
+    # posts first; several take residence applications too (Himeji Port: katsumi-office.com), Chitose-Tomakomai takes
+    # none (nyukan-bengoshi.com/nyukan-sapporo). Routing by prefecture still sends none of them a case: a bureau hands
+    # a case over, and officers are scoped to them.
+    # Sapporo: 5 branch offices (pedia.3rd-in.co.jp 札幌出入国在留管理局; visa-waizumi.com).
+    "hakodate": ("branch", "sapporo", "函館出張所", "Hakodate"),
+    "asahikawa": ("branch", "sapporo", "旭川出張所", "Asahikawa"),
+    "kushiro_port": ("branch", "sapporo", "釧路港出張所", "Kushiro Port"),
+    "wakkanai_port": ("branch", "sapporo", "稚内港出張所", "Wakkanai Port"),
+    "chitose_tomakomai": ("branch", "sapporo", "千歳苫小牧出張所", "Chitose-Tomakomai"),
+    # Tokyo: Tachikawa (office-kamiyama-tokyo.com: Tokyo, Sagamihara, Yamanashi addresses); Kawasaki under the
+    # Yokohama district office (alivio-office.com names it 東京出入国在留管理局横浜支局川崎出張所).
+    "tachikawa": ("branch", "tokyo", "立川出張所", "Tachikawa"),
+    "kawasaki": ("branch", "tokyo", "横浜支局川崎出張所", "Kawasaki"),
+    # Nagoya: with the five above, 8 branch offices (samurai-law.com; koyou.acroseed.com counts 8).
+    "hamamatsu": ("branch", "nagoya", "浜松出張所", "Hamamatsu"),
+    "toyohashi_port": ("branch", "nagoya", "豊橋港出張所", "Toyohashi Port"),
+    "yokkaichi_port": ("branch", "nagoya", "四日市港出張所", "Yokkaichi Port"),
+    # Osaka: Himeji Port under the Kobe district office (katsumi-office.com: 大阪出入国在留管理局神戸支局姫路港出張所).
+    "himeji_port": ("branch", "osaka", "神戸支局姫路港出張所", "Himeji Port"),
+    # Hiroshima: 7 branch offices (pedia.3rd-in.co.jp 広島出入国在留管理局; nyukan-bengoshi.com counts 7).
+    "fukuyama": ("branch", "hiroshima", "福山出張所", "Fukuyama"),
+    "hiroshima_airport": ("branch", "hiroshima", "広島空港出張所", "Hiroshima Airport"),
+    "shimonoseki": ("branch", "hiroshima", "下関出張所", "Shimonoseki"),
+    "shunan": ("branch", "hiroshima", "周南出張所", "Shunan"),
+    # Fukuoka (pedia.3rd-in.co.jp 福岡出入国在留管理局).
+    "kitakyushu": ("branch", "fukuoka", "北九州出張所", "Kitakyushu"),
+    "hakata_port": ("branch", "fukuoka", "博多港出張所", "Hakata Port"),
+    "fukuoka_airport": ("branch", "fukuoka", "福岡空港出張所", "Fukuoka Airport"),
+    "tsushima": ("branch", "fukuoka", "対馬出張所", "Tsushima"),
 }
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_pgettext as _lp
 from intake.domain import countries, statuses
 from zairyu_shared import glossary
 from zairyu_shared.events.vocabulary import DOCUMENT_KINDS, INDUSTRIES, PERIODS_OF_STAY
+from zairyu_shared.events.vocabulary import OFFICES as OFFICE_VOCABULARY
 
 PROCEDURES = {
     "coe": _l("Certificate of Eligibility"),
@@ -277,48 +278,12 @@ RETURN_REASONS = {
     "holding_period_expired": _l("It was not collected from the post office within the holding period."),
 }
 
-# District and branch offices (review's table, by code). Proper nouns: shown in Japanese and romanised
-# in every language, so nothing here is translated. An unknown code shows as it is.
+# District and branch offices, by code (the contract's vocabulary, which review's table is built from too). Proper
+# nouns: shown in Japanese and romanised in every language, so nothing here is translated. An unknown code shows as
+# it is.
 OFFICES = {
-    "narita_airport": "成田空港支局 (Narita Airport District Office)",
-    "haneda_airport": "羽田空港支局 (Haneda Airport District Office)",
-    "yokohama": "横浜支局 (Yokohama District Office)",
-    "chubu_airport": "中部空港支局 (Chubu Airport District Office)",
-    "kansai_airport": "関西空港支局 (Kansai Airport District Office)",
-    "kobe": "神戸支局 (Kobe District Office)",
-    "naha": "那覇支局 (Naha District Office)",
-    "aomori": "青森出張所 (Aomori Branch Office)",
-    "morioka": "盛岡出張所 (Morioka Branch Office)",
-    "akita": "秋田出張所 (Akita Branch Office)",
-    "koriyama": "郡山出張所 (Koriyama Branch Office)",
-    "mito": "水戸出張所 (Mito Branch Office)",
-    "utsunomiya": "宇都宮出張所 (Utsunomiya Branch Office)",
-    "takasaki": "高崎出張所 (Takasaki Branch Office)",
-    "saitama": "さいたま出張所 (Saitama Branch Office)",
-    "chiba": "千葉出張所 (Chiba Branch Office)",
-    "niigata": "新潟出張所 (Niigata Branch Office)",
-    "kofu": "甲府出張所 (Kofu Branch Office)",
-    "nagano": "長野出張所 (Nagano Branch Office)",
-    "toyama": "富山出張所 (Toyama Branch Office)",
-    "kanazawa": "金沢出張所 (Kanazawa Branch Office)",
-    "fukui": "福井出張所 (Fukui Branch Office)",
-    "gifu": "岐阜出張所 (Gifu Branch Office)",
-    "shizuoka": "静岡出張所 (Shizuoka Branch Office)",
-    "otsu": "大津出張所 (Otsu Branch Office)",
-    "kyoto": "京都出張所 (Kyoto Branch Office)",
-    "nara": "奈良出張所 (Nara Branch Office)",
-    "wakayama": "和歌山出張所 (Wakayama Branch Office)",
-    "sakaiminato": "境港出張所 (Sakaiminato Branch Office)",
-    "matsue": "松江出張所 (Matsue Branch Office)",
-    "okayama": "岡山出張所 (Okayama Branch Office)",
-    "matsuyama": "松山出張所 (Matsuyama Branch Office)",
-    "kochi": "高知出張所 (Kochi Branch Office)",
-    "saga": "佐賀出張所 (Saga Branch Office)",
-    "nagasaki": "長崎出張所 (Nagasaki Branch Office)",
-    "kumamoto": "熊本出張所 (Kumamoto Branch Office)",
-    "oita": "大分出張所 (Oita Branch Office)",
-    "miyazaki": "宮崎出張所 (Miyazaki Branch Office)",
-    "kagoshima": "鹿児島出張所 (Kagoshima Branch Office)",
+    code: f"{ja} ({en} {'District Office' if kind == 'district' else 'Branch Office'})"
+    for code, (kind, _bureau, ja, en) in OFFICE_VOCABULARY.items()
 }
 FEE_ITEMS = dict(
     PROCEDURES, reentry_single=_l("Re-entry permit (single)"), reentry_multiple=_l("Re-entry permit (multiple)")
