@@ -54,9 +54,10 @@ def test_the_office_table():
         offices.office("atlantis")
 
 
-# Each bureau's branch offices as the sources in zairyu_shared.events.vocabulary list them (session 23: 51 of the
-# agency's 61; Sendai's, Takamatsu's, Naha's island offices and a few of Tokyo's and Osaka's are still to find).
+# Each bureau's branch offices as the sources in zairyu_shared.events.vocabulary list them (session 23: 53 of the
+# agency's 61; Takamatsu's, Naha's island offices and a few of Tokyo's and Osaka's are still to find).
 BRANCHES = {
+    "sendai": {"aomori", "morioka", "sendai_airport", "akita", "sakata_port", "koriyama"},
     "sapporo": {"hakodate", "asahikawa", "kushiro_port", "wakkanai_port", "chitose_tomakomai"},
     "nagoya": {
         "toyama",

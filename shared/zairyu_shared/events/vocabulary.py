@@ -147,6 +147,9 @@ OFFICES: dict[str, tuple[str, str, str, str]] = {
     # posts first; several take residence applications too (Himeji Port: katsumi-office.com), Chitose-Tomakomai takes
     # none (nyukan-bengoshi.com/nyukan-sapporo). Routing by prefecture still sends none of them a case: a bureau hands
     # a case over, and officers are scoped to them.
+    # Sendai: with the four above, 6 branch offices (nyukan-bengoshi.com/sendai-nyukan: 青森 盛岡 仙台空港 秋田 酒田港 郡山).
+    "sendai_airport": ("branch", "sendai", "仙台空港出張所", "Sendai Airport"),
+    "sakata_port": ("branch", "sendai", "酒田港出張所", "Sakata Port"),
     # Sapporo: 5 branch offices (pedia.3rd-in.co.jp 札幌出入国在留管理局; visa-waizumi.com).
     "hakodate": ("branch", "sapporo", "函館出張所", "Hakodate"),
     "asahikawa": ("branch", "sapporo", "旭川出張所", "Asahikawa"),
