@@ -97,7 +97,7 @@ def reading(engine: Engine) -> Iterator[sa.Connection]:
     ``_preparing.py``): the connection's next five runs of each statement are parsed and planned again before it is
     prepared anew. A gauge read each second or a key look-up did that to the pool the hot paths use (issue 24).
     Under READ COMMITTED a read-only transaction adds nothing: each statement sees a snapshot of its own either way.
-    Not for ``SELECT ... FOR UPDATE`` or anything that writes."""
+    Not for ``SELECT ... FOR UPDATE`` or anything that writes (a lone writing statement: ``run_alone``)."""
     with engine.connect() as conn:
         # on the connection, before its first statement: no option engine built per call (~100 µs less a read)
         conn.execution_options(isolation_level="AUTOCOMMIT")
