@@ -50,3 +50,20 @@ def test_japanese_names_the_paper_document_and_a_notices_state_not_the_applicati
         values = [row.value for row in steps.rows] + [row.value for row in notices.rows]
     assert "在留資格認定証明書" in values and not any("交付申請" in str(v) for v in values)
     assert "送信済み" in values and "送信日時" not in values
+
+
+@pytest.mark.parametrize("lang, office_label", [("vi", "Văn phòng"), ("ja", "官署")])
+def test_a_received_or_handed_over_steps_office_is_named_not_coded(app, lang, office_label):
+    """Seen in the Vietnamese export PDF (session 23): a hand-over's step printed "Văn phòng: himeji_port"."""
+    from intake.entrypoints import data_export
+
+    handed = {
+        "kind": "timeline",
+        "at": "2026-12-07T02:00:00+00:00",
+        "data": {"application_id": "a-1", "step": "transferred", "detail": {"office": "himeji_port"}},
+    }
+    with app.test_request_context(f"/?lang={lang}"):
+        [section] = data_export.sections({"services": {"intake": [handed]}})
+        rows = {row.label: row.value for row in section.rows}
+    office = next(value for label, value in rows.items() if label.endswith(office_label))
+    assert office == "神戸支局姫路港出張所 (Himeji Port Branch Office)"

@@ -226,6 +226,7 @@ VERDICTS = {
 CODED = {
     "procedure": labels.PROCEDURES,
     "bureau": labels.BUREAUS,
+    "office": labels.OFFICES,  # a received or handed-over step's office (printed "himeji_port" before)
     "sex": labels.CHOICES,
     "status": labels.TIMELINE,
     "from_status": labels.TIMELINE,
